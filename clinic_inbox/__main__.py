@@ -1,0 +1,3 @@
+from clinic_inbox.cli import main
+
+raise SystemExit(main())

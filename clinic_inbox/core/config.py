@@ -1,0 +1,62 @@
+"""The clinic's published policy: name, opening hours, holidays, turnaround."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from clinic_inbox.core.model import Priority
+from clinic_inbox.core.resources import resource_path
+
+DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+@dataclass(frozen=True)
+class ClinicConfig:
+    name: str
+    timezone: str
+    phone: str
+    emergency_advice: str
+    hours: dict[int, tuple[time, time]]  # weekday (0 = Monday) -> open, close
+    turnaround_hours: dict[Priority, float]
+    holidays: frozenset[date] = field(default_factory=frozenset)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def _parse(data: dict) -> ClinicConfig:
+    clinic = data.get("clinic", {})
+    hours = {}
+    for day, span in data.get("hours", {}).items():
+        opens, closes = (time.fromisoformat(t) for t in span)
+        hours[DAYS.index(day.lower())] = (opens, closes)
+    turnaround = {Priority(k): float(v) for k, v in data.get("turnaround_hours", {}).items()}
+    return ClinicConfig(
+        name=clinic.get("name", "Clinic"),
+        timezone=clinic.get("timezone", "UTC"),
+        phone=clinic.get("phone", ""),
+        emergency_advice=clinic.get("emergency_advice", ""),
+        hours=hours,
+        turnaround_hours=turnaround,
+        holidays=frozenset(date.fromisoformat(d) for d in data.get("holidays", [])),
+    )
+
+
+def load_config(home: Path | None = None) -> ClinicConfig:
+    """The clinic's own clinic.toml if it has one, else the shipped defaults."""
+    with open(resource_path("clinic.toml"), "rb") as fh:
+        data = tomllib.load(fh)
+    if home is not None and (home / "clinic.toml").exists():
+        with open(home / "clinic.toml", "rb") as fh:
+            own = tomllib.load(fh)
+        for section, values in own.items():
+            if isinstance(values, dict):
+                data.setdefault(section, {}).update(values)
+            else:
+                data[section] = values
+    return _parse(data)

@@ -1,0 +1,150 @@
+"""A clinic's data folder: the encrypted store, its key record, its own policy file.
+
+Opening a clinic checks every combination of what is present and refuses,
+with a way forward, anything that could lose or expose data.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from clinic_inbox.core.config import ClinicConfig, load_config
+from clinic_inbox.core.keys import (
+    RECOVER_HINT,
+    RECOVERY_FILE,
+    WRAPPED_KEY_FILE,
+    CustodyRecord,
+    KeyCustody,
+    PassphraseProvider,
+    Secrets,
+)
+from clinic_inbox.core.store import (
+    Store,
+    StoreError,
+    StoreExistsError,
+    StoreUnreadableError,
+    create_store,
+    open_store,
+)
+from clinic_inbox.core.store import queries as q
+
+STORE_FILE = "clinic.db"
+HOME_ENV = "CLINIC_INBOX_HOME"
+
+
+class ClinicNotFoundError(StoreError):
+    pass
+
+
+class StoreDamagedError(StoreError):
+    pass
+
+
+def default_home(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """--home, else CLINIC_INBOX_HOME, else the platform's per-user data folder."""
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    env = os.environ.get(HOME_ENV)
+    if env:
+        return Path(env).expanduser().resolve()
+    return platformdirs.user_data_path("clinic-inbox", appauthor=False)
+
+
+@dataclass
+class Clinic:
+    home: Path
+    store: Store
+    secrets: Secrets
+    config: ClinicConfig
+    custody: CustodyRecord
+
+    @property
+    def audit_key(self) -> bytes:
+        return self.secrets.audit_key
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Clinic:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def store_path(home: Path) -> Path:
+    return Path(home) / STORE_FILE
+
+
+def clinic_exists(home: Path) -> bool:
+    return store_path(home).exists() or KeyCustody(home, detect=False).exists()
+
+
+def create_clinic(
+    home: Path,
+    ask_passphrase: PassphraseProvider,
+    custody: KeyCustody | None = None,
+) -> tuple[Clinic, str]:
+    """A new, empty clinic. Returns it with the recovery code to show once."""
+    home = Path(home)
+    if clinic_exists(home):
+        raise StoreExistsError(
+            f"A clinic already exists in {home}. Clinic Inbox never creates a new store over an "
+            "existing one. Use --home to choose another folder."
+        )
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(home, 0o700)
+    custody = custody or KeyCustody(home)
+    found, code = custody.create(ask_passphrase)
+    try:
+        store = create_store(store_path(home), found.db_key)
+    except BaseException:
+        for name in ("custody.json", WRAPPED_KEY_FILE, RECOVERY_FILE):
+            (home / name).unlink(missing_ok=True)
+        raise
+    rec = custody.record()
+    with store.transaction():
+        q.set_meta(store, "store_id", rec.store_id)
+        q.set_meta(store, "created_at", rec.created_at)
+    return Clinic(home, store, found, load_config(home), rec), code
+
+
+def open_clinic(
+    home: Path, ask_passphrase: PassphraseProvider, custody: KeyCustody | None = None, **kw: Any
+) -> Clinic:
+    home = Path(home)
+    path = store_path(home)
+    custody = custody or KeyCustody(home)
+    if not path.exists() and not custody.exists():
+        raise ClinicNotFoundError(
+            f"No clinic has been set up in {home}. Run `clinic-inbox init --admin NAME` to set "
+            "one up, or `clinic-inbox demo` to try the demo clinic."
+        )
+    if not path.exists():
+        raise ClinicNotFoundError(
+            f"The key record is in {home} but the store file {STORE_FILE} is missing. Nothing "
+            "was created in its place. Restore the latest backup with `clinic-inbox restore FILE`."
+        )
+    rec = custody.record()  # raises NoCustodyError with the recovery hint when absent
+    found = custody.load(ask_passphrase)
+    try:
+        store = open_store(path, found.db_key, **kw)
+    except StoreUnreadableError:
+        # The key matches the key record, so the file itself is at fault.
+        raise StoreDamagedError(
+            f"The clinic's store file {path} is damaged and cannot be read. Nothing was changed. "
+            "Restore the latest backup with `clinic-inbox restore FILE`, or call your IT support."
+        ) from None
+    store_id = q.get_meta(store, "store_id")
+    if store_id is not None and store_id != rec.store_id:
+        store.close()
+        raise StoreError(
+            f"The store in {home} belongs to another installation than its key record. "
+            + RECOVER_HINT
+        )
+    return Clinic(home, store, found, load_config(home), rec)

@@ -1,0 +1,384 @@
+"""Key custody: where the store key and the audit key live, and how they come back.
+
+- Preferred: the OS keyring (Secret Service, macOS Keychain, Windows Credential
+  Locker), service name `clinic-inbox`.
+- Otherwise: a key file wrapped by a passphrase (scrypt + AES-GCM).
+- Always: a recovery file wrapped by a one-time recovery code shown at creation.
+- Never: a plain-text keyring backend, or a key written to disk unwrapped.
+
+`custody.json` records the method and a key check value (an HMAC, which
+reveals nothing of the key) so that "wrong key" and "damaged file" can be told
+apart without touching the store.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+SERVICE = "clinic-inbox"
+CUSTODY_FILE = "custody.json"
+WRAPPED_KEY_FILE = "key.wrapped"
+RECOVERY_FILE = "recovery.wrapped"
+KEY_CHECK_LABEL = b"clinic-inbox key check v1"
+
+# Backends that keep secrets encrypted by the operating system.
+SECURE_BACKENDS = {
+    "keyring.backends.SecretService.Keyring": "the system keyring (Secret Service)",
+    "keyring.backends.libsecret.Keyring": "the system keyring (libsecret)",
+    "keyring.backends.macOS.Keyring": "the macOS Keychain",
+    "keyring.backends.Windows.WinVaultKeyring": "the Windows Credential Locker",
+    "keyring.backends.kwallet.DBusKeyring": "KDE Wallet",
+}
+
+# scrypt costs: a passphrase is guessable, so it gets the expensive setting;
+# a recovery code carries 160 random bits and needs little stretching.
+PASSPHRASE_KDF = {"n": 2**17, "r": 8, "p": 1}
+RECOVERY_KDF = {"n": 2**14, "r": 8, "p": 1}
+MIN_PASSPHRASE = 10
+
+PassphraseProvider = Callable[[str, bool], str]
+"""Asks the person for a passphrase: (prompt, confirm_twice) -> passphrase."""
+
+
+class KeyCustodyError(Exception):
+    """A key problem, worded for the person at the desk, with a way forward."""
+
+
+class NoCustodyError(KeyCustodyError):
+    pass
+
+
+class KeyMissingError(KeyCustodyError):
+    pass
+
+
+class CustodyChangedError(KeyCustodyError):
+    pass
+
+
+class WrongPassphraseError(KeyCustodyError):
+    pass
+
+
+class WrongKeyError(KeyCustodyError):
+    pass
+
+
+class WeakPassphraseError(KeyCustodyError):
+    pass
+
+
+RECOVER_HINT = (
+    "If you have the recovery code printed when this clinic was set up, run "
+    "`clinic-inbox key recover` to restore access. Nothing has been changed."
+)
+
+
+@dataclass(frozen=True)
+class Secrets:
+    db_key: bytes
+    audit_key: bytes
+
+    def key_check(self) -> str:
+        return hmac.new(self.db_key, KEY_CHECK_LABEL, hashlib.sha256).hexdigest()
+
+    def pack(self) -> bytes:
+        return self.db_key + self.audit_key
+
+    @classmethod
+    def unpack(cls, blob: bytes) -> Secrets:
+        if len(blob) != 64:
+            raise ValueError("bad key material")
+        return cls(blob[:32], blob[32:])
+
+    @classmethod
+    def generate(cls) -> Secrets:
+        return cls(secrets.token_bytes(32), secrets.token_bytes(32))
+
+
+# -- keyring backends ----------------------------------------------------------
+def backend_name(backend: Any) -> str:
+    cls = type(backend)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def describe_backend(name: str | None) -> str:
+    if not name:
+        return "no keyring"
+    return SECURE_BACKENDS.get(name, name.rsplit(".", 2)[-2] + " keyring")
+
+
+def detect_secure_backend() -> tuple[Any | None, str]:
+    """The OS keyring if it is a secure one, else (None, why not)."""
+    import keyring
+    import keyring.core
+
+    keyring.core.init_backend()
+    backend = keyring.get_keyring()
+    candidates = list(getattr(backend, "backends", [backend]))
+    for candidate in candidates:
+        if backend_name(candidate) in SECURE_BACKENDS:
+            return candidate, ""
+    names = ", ".join(backend_name(c) for c in candidates) or "none"
+    if any("Plaintext" in backend_name(c) or "file" in backend_name(c) for c in candidates):
+        return None, f"the only keyring available ({names}) keeps secrets in plain text"
+    return None, f"no secure system keyring is available (found: {names})"
+
+
+# -- wrapping ------------------------------------------------------------------
+def _b64(b: bytes) -> str:
+    return base64.b64encode(b).decode("ascii")
+
+
+def _unb64(s: str) -> bytes:
+    return base64.b64decode(s.encode("ascii"))
+
+
+def wrap(secret: bytes, password: str, aad: bytes, cost: dict[str, int]) -> dict[str, Any]:
+    salt = os.urandom(16)
+    kek = Scrypt(salt=salt, length=32, **cost).derive(password.encode("utf-8"))
+    nonce = os.urandom(12)
+    ct = AESGCM(kek).encrypt(nonce, secret, aad)
+    return {"kdf": "scrypt", **cost, "salt": _b64(salt), "nonce": _b64(nonce), "ct": _b64(ct)}
+
+
+def unwrap(blob: dict[str, Any], password: str, aad: bytes) -> bytes:
+    if blob.get("kdf") != "scrypt":
+        raise KeyCustodyError("The key file uses an unknown format.")
+    kek = Scrypt(
+        salt=_unb64(blob["salt"]), length=32, n=int(blob["n"]), r=int(blob["r"]), p=int(blob["p"])
+    ).derive(password.encode("utf-8"))
+    try:
+        return AESGCM(kek).decrypt(_unb64(blob["nonce"]), _unb64(blob["ct"]), aad)
+    except InvalidTag:
+        raise WrongPassphraseError("That passphrase does not unlock this clinic's key.") from None
+
+
+def new_recovery_code() -> str:
+    raw = base64.b32encode(secrets.token_bytes(20)).decode("ascii")
+    return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+
+
+def normalise_recovery_code(code: str) -> str:
+    raw = "".join(ch for ch in code.upper() if ch.isalnum())
+    raw = raw.replace("0", "O").replace("1", "I").replace("8", "B")
+    return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Atomic replace of a small owner-only file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    dfd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)
+
+
+# -- custody -------------------------------------------------------------------
+@dataclass
+class CustodyRecord:
+    store_id: str
+    method: str  # "keyring" | "passphrase"
+    backend: str | None
+    key_check: str
+    created_at: str
+    changed_at: str | None = None
+
+    def to_json(self) -> bytes:
+        return json.dumps({"version": 1, **self.__dict__}, indent=2).encode("utf-8")
+
+    @classmethod
+    def from_json(cls, data: bytes) -> CustodyRecord:
+        d = json.loads(data)
+        d.pop("version", None)
+        return cls(**d)
+
+    def describe(self) -> str:
+        if self.method == "keyring":
+            return f"OS keyring: {describe_backend(self.backend)}"
+        return "key file protected by a passphrase"
+
+
+class KeyCustody:
+    """Keeps the secrets of one clinic home folder.
+
+    `backend` may be passed in by tests; otherwise the OS keyring is detected.
+    """
+
+    def __init__(self, home: Path, backend: Any | None = None, *, detect: bool = True) -> None:
+        self.home = Path(home)
+        self._backend = backend
+        self._why_not = ""
+        if backend is None and detect:
+            self._backend, self._why_not = detect_secure_backend()
+
+    @property
+    def custody_path(self) -> Path:
+        return self.home / CUSTODY_FILE
+
+    @property
+    def secure_backend_available(self) -> bool:
+        return self._backend is not None
+
+    @property
+    def why_no_keyring(self) -> str:
+        return self._why_not
+
+    def exists(self) -> bool:
+        return self.custody_path.exists()
+
+    def record(self) -> CustodyRecord:
+        try:
+            return CustodyRecord.from_json(self.custody_path.read_bytes())
+        except FileNotFoundError:
+            raise NoCustodyError(
+                f"This clinic's key record ({self.custody_path}) is missing, so the store "
+                f"cannot be opened. {RECOVER_HINT}"
+            ) from None
+        except (ValueError, TypeError, KeyError):
+            raise KeyCustodyError(
+                f"This clinic's key record ({self.custody_path}) is unreadable. {RECOVER_HINT}"
+            ) from None
+
+    # -- creation -----------------------------------------------------------
+    def create(self, ask_passphrase: PassphraseProvider) -> tuple[Secrets, str]:
+        """Make new secrets, keep them, and return them with the one-time recovery code."""
+        if self.exists():
+            raise KeyCustodyError(
+                "This folder already holds a clinic's key; a new one would lock the old "
+                "store away for good, so nothing was changed."
+            )
+        self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        found = Secrets.generate()
+        store_id = str(uuid.uuid4())
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        rec = CustodyRecord(store_id, "", None, found.key_check(), now)
+        self._keep(rec, found, ask_passphrase)
+        code = new_recovery_code()
+        self._write_recovery(rec, found, code)
+        write_private(self.custody_path, rec.to_json())
+        return found, code
+
+    def _keep(self, rec: CustodyRecord, found: Secrets, ask: PassphraseProvider) -> None:
+        if self._backend is not None:
+            self._backend.set_password(SERVICE, f"{rec.store_id}:db", found.db_key.hex())
+            self._backend.set_password(SERVICE, f"{rec.store_id}:audit", found.audit_key.hex())
+            rec.method, rec.backend = "keyring", backend_name(self._backend)
+            (self.home / WRAPPED_KEY_FILE).unlink(missing_ok=True)
+            return
+        why = self._why_not or "no secure system keyring is available"
+        passphrase = ask(
+            f"Because {why}, Clinic Inbox protects its key with a passphrase.\n"
+            f"Choose a passphrase (at least {MIN_PASSPHRASE} characters)",
+            True,
+        )
+        if len(passphrase) < MIN_PASSPHRASE:
+            raise WeakPassphraseError(
+                f"The passphrase must be at least {MIN_PASSPHRASE} characters long."
+            )
+        blob = wrap(found.pack(), passphrase, rec.store_id.encode(), PASSPHRASE_KDF)
+        write_private(self.home / WRAPPED_KEY_FILE, json.dumps(blob).encode())
+        rec.method, rec.backend = "passphrase", None
+
+    def _write_recovery(self, rec: CustodyRecord, found: Secrets, code: str) -> None:
+        blob = wrap(
+            found.pack(), normalise_recovery_code(code), rec.store_id.encode(), RECOVERY_KDF
+        )
+        write_private(self.home / RECOVERY_FILE, json.dumps(blob).encode())
+
+    # -- loading ------------------------------------------------------------
+    def load(self, ask_passphrase: PassphraseProvider) -> Secrets:
+        rec = self.record()
+        if rec.method == "keyring":
+            found = self._load_from_keyring(rec)
+        elif rec.method == "passphrase":
+            found = self._load_from_file(rec, ask_passphrase)
+        else:
+            raise KeyCustodyError(f"Unknown key custody method {rec.method!r}. {RECOVER_HINT}")
+        if not hmac.compare_digest(found.key_check(), rec.key_check):
+            raise WrongKeyError(
+                "The key found for this clinic does not match its store (the keyring may hold "
+                f"a key from another installation). {RECOVER_HINT}"
+            )
+        return found
+
+    def _load_from_keyring(self, rec: CustodyRecord) -> Secrets:
+        if self._backend is None:
+            raise CustodyChangedError(
+                f"This clinic's key is kept in {describe_backend(rec.backend)}, but "
+                f"{self._why_not or 'no secure keyring is available'} now. Log in to the "
+                "desktop session that unlocks the keyring and try again. " + RECOVER_HINT
+            )
+        current = backend_name(self._backend)
+        if current != rec.backend:
+            raise CustodyChangedError(
+                f"This clinic's key is kept in {describe_backend(rec.backend)}, but this "
+                f"computer now offers {describe_backend(current)} instead. " + RECOVER_HINT
+            )
+        db_hex = self._backend.get_password(SERVICE, f"{rec.store_id}:db")
+        audit_hex = self._backend.get_password(SERVICE, f"{rec.store_id}:audit")
+        if not db_hex or not audit_hex:
+            raise KeyMissingError(
+                f"The key for this clinic is missing from {describe_backend(rec.backend)}. "
+                + RECOVER_HINT
+            )
+        try:
+            return Secrets(bytes.fromhex(db_hex), bytes.fromhex(audit_hex))
+        except ValueError:
+            raise WrongKeyError(
+                "The keyring entry for this clinic is damaged. " + RECOVER_HINT
+            ) from None
+
+    def _load_from_file(self, rec: CustodyRecord, ask: PassphraseProvider) -> Secrets:
+        path = self.home / WRAPPED_KEY_FILE
+        if not path.exists():
+            raise KeyMissingError(f"The key file {path} is missing. " + RECOVER_HINT)
+        blob = json.loads(path.read_bytes())
+        passphrase = ask("Enter the passphrase that protects this clinic's key", False)
+        return Secrets.unpack(unwrap(blob, passphrase, rec.store_id.encode()))
+
+    # -- recovery -----------------------------------------------------------
+    def recover(self, code: str, ask_passphrase: PassphraseProvider) -> Secrets:
+        """Unlock with the recovery code and keep the key again with today's custody."""
+        rec = self.record()
+        path = self.home / RECOVERY_FILE
+        if not path.exists():
+            raise KeyMissingError(f"The recovery file {path} is missing; recovery is impossible.")
+        try:
+            blob = json.loads(path.read_bytes())
+            found = Secrets.unpack(
+                unwrap(blob, normalise_recovery_code(code), rec.store_id.encode())
+            )
+        except WrongPassphraseError:
+            raise WrongPassphraseError(
+                "That recovery code is not the one for this clinic."
+            ) from None
+        if not hmac.compare_digest(found.key_check(), rec.key_check):
+            raise WrongKeyError("The recovery file does not belong to this clinic's store.")
+        self._keep(rec, found, ask_passphrase)
+        rec.changed_at = datetime.now(UTC).isoformat(timespec="seconds")
+        write_private(self.custody_path, rec.to_json())
+        return found

@@ -1,0 +1,192 @@
+"""Plain value types shared by the core, the sources and the UI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    RECEPTIONIST = "receptionist"
+    NURSE = "nurse"
+    PHYSICIAN = "physician"
+    ADMIN = "admin"
+
+
+class Priority(StrEnum):
+    """Triage level. Order matters: URGENT is the most pressing."""
+
+    URGENT = "urgent"
+    SAME_DAY = "same_day"
+    ROUTINE = "routine"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        return _PRIORITY_RANK[self]
+
+    @property
+    def label(self) -> str:
+        return _PRIORITY_LABEL[self]
+
+
+_PRIORITY_RANK = {Priority.URGENT: 0, Priority.SAME_DAY: 1, Priority.ROUTINE: 2, Priority.ADMIN: 3}
+_PRIORITY_LABEL = {
+    Priority.URGENT: "Urgent",
+    Priority.SAME_DAY: "Same day",
+    Priority.ROUTINE: "Routine",
+    Priority.ADMIN: "Administrative",
+}
+
+
+class Status(StrEnum):
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    WAITING = "waiting_on_patient"
+    DONE = "done"
+
+    @property
+    def label(self) -> str:
+        return _STATUS_LABEL[self]
+
+
+_STATUS_LABEL = {
+    Status.NEW: "New",
+    Status.IN_PROGRESS: "In progress",
+    Status.WAITING: "Waiting on patient",
+    Status.DONE: "Done",
+}
+
+
+class Category(StrEnum):
+    REFILL = "refill"
+    APPOINTMENT = "appointment"
+    REFERRAL = "referral"
+    RESULTS = "results"
+    MEASUREMENTS = "measurements"
+    FORMS = "forms"
+    BILLING = "billing"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return _CATEGORY_LABEL[self]
+
+    @property
+    def administrative(self) -> bool:
+        """Administrative categories are handled fully by the front desk."""
+        return self in (Category.APPOINTMENT, Category.FORMS, Category.BILLING)
+
+
+_CATEGORY_LABEL = {
+    Category.REFILL: "Prescription refill",
+    Category.APPOINTMENT: "Appointment",
+    Category.REFERRAL: "Referral",
+    Category.RESULTS: "Results question",
+    Category.MEASUREMENTS: "Home measurement",
+    Category.FORMS: "Forms",
+    Category.BILLING: "Billing",
+    Category.OTHER: "Other",
+}
+
+
+class Source(StrEnum):
+    EMAIL = "email"
+    PORTAL = "portal"
+
+
+class Direction(StrEnum):
+    INBOUND = "in"
+    OUTBOUND = "out"
+
+
+@dataclass(frozen=True)
+class Staff:
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Patient:
+    id: int
+    family_name: str
+    given_name: str
+    birth_date: str | None
+    chart_number: str | None
+    portal_id: str | None = None
+    responsible_physician_id: int | None = None
+    emails: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+@dataclass(frozen=True)
+class MessageSummary:
+    """One row of the message list: never carries a body."""
+
+    id: int
+    thread_id: int
+    source: Source
+    direction: Direction
+    patient_id: int | None
+    patient: str | None
+    sender: str
+    subject: str
+    category: Category
+    priority: Priority
+    status: Status
+    received_at: str
+    due_at: str | None
+    assigned_to: str | None
+    sensitive: bool
+    needs_review: bool
+    attachment_count: int
+    snippet: str | None = None
+
+
+@dataclass(frozen=True)
+class MessageDetail:
+    id: int
+    thread_id: int
+    source: Source
+    direction: Direction
+    sender: str
+    recipients: str
+    subject: str
+    received_at: str
+    category: Category
+    priority: Priority
+    body: str | None  # None when the viewer may not read it
+    body_html: str | None
+    triage_reason: str | None
+    sensitive: bool
+    needs_review: bool
+    review_reason: str | None
+    attachments: tuple[AttachmentInfo, ...] = ()
+
+
+@dataclass(frozen=True)
+class AttachmentInfo:
+    id: int
+    filename: str
+    content_type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class ThreadDetail:
+    id: int
+    subject: str
+    patient: Patient | None
+    category: Category
+    priority: Priority
+    status: Status
+    assigned_to: str | None
+    due_at: str | None
+    sensitive: bool
+    messages: tuple[MessageDetail, ...]

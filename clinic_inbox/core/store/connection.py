@@ -1,0 +1,224 @@
+"""Opening and creating the SQLCipher store.
+
+Rules kept here, in one place:
+- the key is 32 random bytes given as a raw key in the very first statement;
+- a store is never created over an existing file and never opened unencrypted;
+- a failed open leaves the file on disk byte-for-byte as it was;
+- temporary tables and sort spills stay in memory, so no plaintext temp file is written.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3
+
+from clinic_inbox.core.store.migrations import MIGRATIONS, migrate
+
+SCHEMA_VERSION = max(m.version for m in MIGRATIONS)
+SQLITE_HEADER = b"SQLite format 3\x00"
+KEY_BYTES = 32
+# 64 MiB page cache: encrypted FTS queries are ~7x faster than with the default 2 MiB.
+CACHE_KIB = 65536
+
+
+class StoreError(Exception):
+    """A store problem with a message a receptionist can act on."""
+
+
+class StoreMissingError(StoreError):
+    pass
+
+
+class StoreExistsError(StoreError):
+    pass
+
+
+class UnencryptedStoreError(StoreError):
+    pass
+
+
+class StoreUnreadableError(StoreError):
+    """SQLCipher could not read the file: a wrong key or a damaged file."""
+
+
+def _key_pragma(key: bytes) -> str:
+    if len(key) != KEY_BYTES:
+        raise ValueError("the store key must be 32 bytes")
+    return f"PRAGMA key = \"x'{key.hex()}'\""
+
+
+class Store:
+    """One connection to the encrypted store.
+
+    Writes go through `transaction()`, which takes SQLite's write lock up front
+    (BEGIN IMMEDIATE) so that a unit of work either lands whole or not at all.
+    """
+
+    def __init__(self, conn: sqlcipher3.Connection, path: Path, encrypted: bool = True) -> None:
+        self._conn = conn
+        self.path = path
+        self.encrypted = encrypted
+        self._lock = threading.RLock()
+        self._depth = 0
+
+    # -- plumbing -------------------------------------------------------------
+    @property
+    def conn(self) -> sqlcipher3.Connection:
+        return self._conn
+
+    def execute(self, sql: str, params: Any = ()) -> sqlcipher3.Cursor:
+        return self._conn.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Any) -> sqlcipher3.Cursor:
+        return self._conn.executemany(sql, rows)
+
+    def one(self, sql: str, params: Any = ()) -> Any:
+        row = self._conn.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """Nested calls join the outer transaction."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self
+                finally:
+                    self._depth -= 1
+                return
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield self
+            except BaseException:
+                self._depth = 0
+                self._conn.execute("ROLLBACK")
+                raise
+            else:
+                self._depth = 0
+                self._conn.execute("COMMIT")
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._depth > 0
+
+    def schema_version(self) -> int:
+        return int(self.one("PRAGMA user_version"))
+
+    def cipher_version(self) -> str:
+        return str(self.one("PRAGMA cipher_version") or "")
+
+    def integrity_check(self) -> list[str]:
+        """SQLCipher's page HMAC check plus SQLite's structural check; [] when sound."""
+        problems: list[str] = []
+        if self.encrypted:
+            problems += [r[0] for r in self._conn.execute("PRAGMA cipher_integrity_check")]
+        rows = [r[0] for r in self._conn.execute("PRAGMA quick_check")]
+        if rows != ["ok"]:
+            problems += rows
+        return problems
+
+    def close(self) -> None:
+        try:
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlcipher3.Error:
+            pass
+        self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _configure(conn: sqlcipher3.Connection) -> None:
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+    conn.execute("PRAGMA temp_store = MEMORY")
+    conn.execute("PRAGMA busy_timeout = 15000")
+
+
+def _connect(path: Path, key: bytes | None, mode: str) -> sqlcipher3.Connection:
+    conn = sqlcipher3.connect(
+        f"file:{path}?mode={mode}", uri=True, isolation_level=None, check_same_thread=False
+    )
+    # SQLCipher would print decryption failures on stderr; we report them ourselves.
+    conn.execute("PRAGMA cipher_log_level = NONE").fetchall()
+    if key is not None:
+        conn.execute(_key_pragma(key))
+    return conn
+
+
+def create_store(path: Path, key: bytes, *, encrypted: bool = True) -> Store:
+    """Create a new, empty, fully migrated store. Refuses to touch an existing file.
+
+    `encrypted=False` exists only for the encryption-cost benchmark.
+    """
+    path = Path(path)
+    for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if p.exists():
+            raise StoreExistsError(
+                f"A clinic store already exists at {path}. Clinic Inbox never creates a new "
+                "store over an existing one."
+            )
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # Claim the file first with owner-only permissions, before any data exists.
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    os.close(fd)
+    conn = _connect(path, key if encrypted else None, "rw")
+    try:
+        _configure(conn)
+        store = Store(conn, path, encrypted)
+        migrate(store)
+    except BaseException:
+        conn.close()
+        for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            p.unlink(missing_ok=True)
+        raise
+    return store
+
+
+def open_store(path: Path, key: bytes, *, encrypted: bool = True, upgrade: bool = True) -> Store:
+    """Open an existing store. A failed open changes nothing on disk."""
+    path = Path(path)
+    if not path.exists():
+        raise StoreMissingError(f"No clinic store was found at {path}.")
+    with open(path, "rb") as fh:
+        header = fh.read(16)
+    if encrypted and header == SQLITE_HEADER:
+        raise UnencryptedStoreError(
+            f"The file {path} is an unencrypted database. Clinic Inbox only opens encrypted "
+            "stores and has not changed the file."
+        )
+    if len(header) < 16:
+        raise StoreUnreadableError(f"The store file {path} is empty or truncated.")
+    conn = _connect(path, key if encrypted else None, "rw")
+    try:
+        # The first read proves the key before anything is written (WAL mode, migrations).
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlcipher3.DatabaseError as exc:
+        conn.close()
+        raise StoreUnreadableError(
+            "The store could not be read: the key does not match or the file is damaged."
+        ) from exc
+    store = Store(conn, path, encrypted)
+    try:
+        _configure(conn)
+        if upgrade:
+            migrate(store)
+    except sqlcipher3.DatabaseError as exc:
+        conn.close()
+        raise StoreUnreadableError(
+            "The store could not be read: part of the file is damaged."
+        ) from exc
+    return store

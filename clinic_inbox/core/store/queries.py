@@ -1,0 +1,574 @@
+"""Reads and writes of the store. Every SQL statement of the product lives under core/store.
+
+Functions take a Store and plain values and return plain values or model objects;
+callers (the service layer) decide transactions, access and audit.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from clinic_inbox.core.model import (
+    AttachmentInfo,
+    Category,
+    Direction,
+    MessageDetail,
+    MessageSummary,
+    Patient,
+    Priority,
+    Role,
+    Source,
+    Staff,
+    Status,
+)
+from clinic_inbox.core.store.connection import Store
+
+
+def utcnow() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+# -- meta ----------------------------------------------------------------------
+def get_meta(store: Store, key: str) -> str | None:
+    return store.one("SELECT value FROM meta WHERE key = ?", (key,))
+
+
+def set_meta(store: Store, key: str, value: str) -> None:
+    store.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
+
+
+# -- staff ---------------------------------------------------------------------
+_STAFF_COLS = "id, username, display_name, role, active"
+
+
+def _staff(row: Any) -> Staff:
+    return Staff(row[0], row[1], row[2], Role(row[3]), bool(row[4]))
+
+
+def add_staff(
+    store: Store, username: str, display_name: str, role: Role, password_hash: str
+) -> int:
+    cur = store.execute(
+        "INSERT INTO staff (username, display_name, role, password_hash, created_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (username, display_name, role.value, password_hash, utcnow()),
+    )
+    return int(cur.lastrowid)
+
+
+def list_staff(store: Store, include_inactive: bool = True) -> list[Staff]:
+    sql = f"SELECT {_STAFF_COLS} FROM staff"
+    if not include_inactive:
+        sql += " WHERE active = 1"
+    return [_staff(r) for r in store.execute(sql + " ORDER BY role, username")]
+
+
+def get_staff(store: Store, staff_id: int) -> Staff | None:
+    row = store.execute(f"SELECT {_STAFF_COLS} FROM staff WHERE id = ?", (staff_id,)).fetchone()
+    return _staff(row) if row else None
+
+
+def staff_login_row(store: Store, username: str) -> tuple[Staff, str, int, str | None] | None:
+    row = store.execute(
+        f"SELECT {_STAFF_COLS}, password_hash, failed_logins, last_failed_at "
+        "FROM staff WHERE username = ?",
+        (username,),
+    ).fetchone()
+    if row is None:
+        return None
+    return _staff(row[:5]), row[5], int(row[6]), row[7]
+
+
+def record_login_failure(store: Store, staff_id: int) -> None:
+    store.execute(
+        "UPDATE staff SET failed_logins = failed_logins + 1, last_failed_at = ? WHERE id = ?",
+        (utcnow(), staff_id),
+    )
+
+
+def record_login_success(store: Store, staff_id: int, new_hash: str | None = None) -> None:
+    store.execute(
+        "UPDATE staff SET failed_logins = 0, last_failed_at = NULL WHERE id = ?", (staff_id,)
+    )
+    if new_hash:
+        store.execute("UPDATE staff SET password_hash = ? WHERE id = ?", (new_hash, staff_id))
+
+
+def staff_count(store: Store) -> int:
+    return int(store.one("SELECT count(*) FROM staff"))
+
+
+# -- patients ------------------------------------------------------------------
+def add_patient(
+    store: Store,
+    family_name: str,
+    given_name: str,
+    birth_date: str | None,
+    chart_number: str | None,
+    portal_id: str | None = None,
+    responsible_physician_id: int | None = None,
+    emails: tuple[str, ...] = (),
+) -> int:
+    cur = store.execute(
+        "INSERT INTO patients (family_name, given_name, birth_date, chart_number, portal_id, "
+        "responsible_physician_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            family_name,
+            given_name,
+            birth_date,
+            chart_number,
+            portal_id,
+            responsible_physician_id,
+            utcnow(),
+        ),
+    )
+    pid = int(cur.lastrowid)
+    for address in emails:
+        store.execute(
+            "INSERT OR IGNORE INTO patient_emails (patient_id, address) VALUES (?, ?)",
+            (pid, address.strip().lower()),
+        )
+    return pid
+
+
+def get_patient(store: Store, patient_id: int) -> Patient | None:
+    row = store.execute(
+        "SELECT id, family_name, given_name, birth_date, chart_number, portal_id, "
+        "responsible_physician_id FROM patients WHERE id = ?",
+        (patient_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    emails = tuple(
+        r[0]
+        for r in store.execute(
+            "SELECT address FROM patient_emails WHERE patient_id = ? ORDER BY address",
+            (patient_id,),
+        )
+    )
+    return Patient(*row, emails=emails)
+
+
+def find_patients_by_email(store: Store, address: str) -> list[int]:
+    return [
+        r[0]
+        for r in store.execute(
+            "SELECT patient_id FROM patient_emails WHERE address = ?", (address.strip().lower(),)
+        )
+    ]
+
+
+def patient_count(store: Store) -> int:
+    return int(store.one("SELECT count(*) FROM patients"))
+
+
+# -- accounts ------------------------------------------------------------------
+def ensure_account(store: Store, name: str, kind: str, config: dict[str, Any] | None = None) -> int:
+    row = store.execute("SELECT id FROM accounts WHERE name = ?", (name,)).fetchone()
+    if row:
+        return int(row[0])
+    cur = store.execute(
+        "INSERT INTO accounts (name, kind, config, created_at) VALUES (?, ?, ?, ?)",
+        (name, kind, json.dumps(config or {}), utcnow()),
+    )
+    return int(cur.lastrowid)
+
+
+# -- threads and messages ------------------------------------------------------
+@dataclass
+class NewThread:
+    subject: str
+    category: Category
+    priority: Priority
+    created_at: str
+    patient_id: int | None = None
+    status: Status = Status.NEW
+    assigned_to: int | None = None
+    sensitive: bool = False
+    due_at: str | None = None
+
+
+def create_thread(store: Store, t: NewThread) -> int:
+    cur = store.execute(
+        "INSERT INTO threads (patient_id, subject, category, priority, status, assigned_to, "
+        "sensitive, created_at, updated_at, last_message_at, due_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            t.patient_id,
+            t.subject,
+            t.category.value,
+            t.priority.value,
+            t.status.value,
+            t.assigned_to,
+            int(t.sensitive),
+            t.created_at,
+            t.created_at,
+            t.created_at,
+            t.due_at,
+        ),
+    )
+    return int(cur.lastrowid)
+
+
+def update_thread(store: Store, thread_id: int, **fields: Any) -> None:
+    allowed = {
+        "patient_id",
+        "subject",
+        "category",
+        "priority",
+        "status",
+        "assigned_to",
+        "sensitive",
+        "due_at",
+        "last_message_at",
+        "filed_at",
+        "filed_document_id",
+    }
+    bad = set(fields) - allowed
+    if bad:
+        raise ValueError(f"unknown thread fields: {sorted(bad)}")
+    values = {k: (v.value if hasattr(v, "value") else v) for k, v in fields.items()}
+    values["updated_at"] = utcnow()
+    assignments = ", ".join(f"{k} = ?" for k in values)
+    store.execute(f"UPDATE threads SET {assignments} WHERE id = ?", (*values.values(), thread_id))
+
+
+@dataclass
+class NewAttachment:
+    filename: str
+    content_type: str
+    data: bytes
+    declared_type: str | None = None
+    content_id: str | None = None
+
+
+@dataclass
+class NewMessage:
+    thread_id: int
+    source: Source
+    direction: Direction
+    received_at: str
+    sender: str = ""
+    sender_name: str | None = None
+    recipients: str = ""
+    subject: str = ""
+    body_text: str = ""
+    body_html: str | None = None
+    patient_id: int | None = None
+    account_id: int | None = None
+    category: Category = Category.OTHER
+    priority: Priority = Priority.ROUTINE
+    triage_reason: str | None = None
+    sensitive: bool = False
+    needs_review: bool = False
+    review_reason: str | None = None
+    imap_mailbox: str | None = None
+    imap_uidvalidity: int | None = None
+    imap_uid: int | None = None
+    message_id_header: str | None = None
+    in_reply_to: str | None = None
+    references_header: str | None = None
+    fhir_resource_id: str | None = None
+    fhir_version: str | None = None
+    content_hash: str | None = None
+    raw_source: bytes | None = None
+    author_staff_id: int | None = None
+    attachments: list[NewAttachment] = field(default_factory=list)
+
+
+_MESSAGE_FIELDS = [
+    "thread_id",
+    "source",
+    "direction",
+    "account_id",
+    "imap_mailbox",
+    "imap_uidvalidity",
+    "imap_uid",
+    "message_id_header",
+    "in_reply_to",
+    "references_header",
+    "fhir_resource_id",
+    "fhir_version",
+    "content_hash",
+    "patient_id",
+    "sender",
+    "sender_name",
+    "recipients",
+    "subject",
+    "body_text",
+    "body_html",
+    "category",
+    "priority",
+    "triage_reason",
+    "sensitive",
+    "needs_review",
+    "review_reason",
+    "raw_source",
+    "author_staff_id",
+    "received_at",
+]
+
+
+def insert_message(store: Store, m: NewMessage) -> int:
+    import hashlib
+
+    values = []
+    for name in _MESSAGE_FIELDS:
+        v = getattr(m, name)
+        if isinstance(v, bool):
+            v = int(v)
+        elif hasattr(v, "value"):
+            v = v.value
+        values.append(v)
+    cols = ", ".join(_MESSAGE_FIELDS) + ", created_at"
+    marks = ", ".join("?" for _ in _MESSAGE_FIELDS) + ", ?"
+    cur = store.execute(f"INSERT INTO messages ({cols}) VALUES ({marks})", (*values, utcnow()))
+    mid = int(cur.lastrowid)
+    for a in m.attachments:
+        store.execute(
+            "INSERT INTO attachments (message_id, filename, content_type, declared_type, "
+            "content_id, size, sha256, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                mid,
+                a.filename,
+                a.content_type,
+                a.declared_type,
+                a.content_id,
+                len(a.data),
+                hashlib.sha256(a.data).hexdigest(),
+                a.data,
+            ),
+        )
+    index_message(store, mid)
+    store.execute(
+        "UPDATE threads SET last_message_at = max(last_message_at, ?) WHERE id = ?",
+        (m.received_at, m.thread_id),
+    )
+    return mid
+
+
+def index_message(store: Store, message_id: int) -> None:
+    """(Re)write the search entry of one message."""
+    store.execute("DELETE FROM message_search WHERE rowid = ?", (message_id,))
+    store.execute(
+        "INSERT INTO message_search (rowid, subject, body, patient_name) "
+        "SELECT m.id, m.subject, m.body_text, coalesce(p.given_name || ' ' || p.family_name, '') "
+        "FROM messages m LEFT JOIN patients p ON p.id = m.patient_id WHERE m.id = ?",
+        (message_id,),
+    )
+
+
+def message_count(store: Store) -> int:
+    return int(store.one("SELECT count(*) FROM messages"))
+
+
+@dataclass
+class MessageFilter:
+    thread_id: int | None = None
+    status: Status | None = None
+    category: Category | None = None
+    priority: Priority | None = None
+    source: Source | None = None
+    assigned_to: int | None = None
+    patient_id: int | None = None
+    direction: Direction | None = None
+    search: str | None = None
+    limit: int | None = None
+    offset: int = 0
+
+
+_SUMMARY_SQL = """
+SELECT m.id, m.thread_id, m.source, m.direction, m.patient_id,
+       CASE WHEN p.id IS NULL THEN NULL ELSE p.given_name || ' ' || p.family_name END,
+       coalesce(m.sender_name, m.sender), m.subject, m.category, m.priority, t.status,
+       m.received_at, CASE WHEN m.direction = 'in' THEN t.due_at END,
+       s.display_name, m.sensitive OR t.sensitive, m.needs_review,
+       (SELECT count(*) FROM attachments a WHERE a.message_id = m.id)
+FROM messages m
+JOIN threads t ON t.id = m.thread_id
+LEFT JOIN patients p ON p.id = m.patient_id
+LEFT JOIN staff s ON s.id = t.assigned_to
+"""
+
+
+def fts_query(text: str) -> str:
+    """Turn what a person typed into a safe FTS5 query: every word, as a prefix."""
+    words = [w for w in "".join(c if c.isalnum() else " " for c in text).split() if w]
+    return " ".join(f'"{w}"*' for w in words)
+
+
+def list_messages(store: Store, f: MessageFilter | None = None) -> list[MessageSummary]:
+    f = f or MessageFilter()
+    where, params = [], []
+    for col, val in (
+        ("m.thread_id", f.thread_id),
+        ("t.status", f.status),
+        ("m.category", f.category),
+        ("m.priority", f.priority),
+        ("m.source", f.source),
+        ("t.assigned_to", f.assigned_to),
+        ("m.patient_id", f.patient_id),
+        ("m.direction", f.direction),
+    ):
+        if val is not None:
+            where.append(f"{col} = ?")
+            params.append(val.value if hasattr(val, "value") else val)
+    if f.search:
+        q = fts_query(f.search)
+        if not q:
+            return []
+        where.append("m.id IN (SELECT rowid FROM message_search WHERE message_search MATCH ?)")
+        params.append(q)
+    sql = _SUMMARY_SQL + (" WHERE " + " AND ".join(where) if where else "")
+    sql += " ORDER BY m.received_at DESC, m.id DESC"
+    if f.limit is not None:
+        sql += " LIMIT ? OFFSET ?"
+        params += [f.limit, f.offset]
+    return [_summary(r) for r in store.execute(sql, params)]
+
+
+def _summary(r: Any) -> MessageSummary:
+    return MessageSummary(
+        id=r[0],
+        thread_id=r[1],
+        source=Source(r[2]),
+        direction=Direction(r[3]),
+        patient_id=r[4],
+        patient=r[5],
+        sender=r[6],
+        subject=r[7],
+        category=Category(r[8]),
+        priority=Priority(r[9]),
+        status=Status(r[10]),
+        received_at=r[11],
+        due_at=r[12],
+        assigned_to=r[13],
+        sensitive=bool(r[14]),
+        needs_review=bool(r[15]),
+        attachment_count=int(r[16]),
+    )
+
+
+@dataclass(frozen=True)
+class ThreadRow:
+    id: int
+    subject: str
+    patient_id: int | None
+    patient: str | None
+    category: Category
+    priority: Priority
+    status: Status
+    assigned_to_id: int | None
+    assigned_to: str | None
+    sensitive: bool
+    due_at: str | None
+    last_message_at: str
+    message_count: int
+    source: Source
+    needs_review: bool
+
+
+_THREAD_SQL = """
+SELECT t.id, t.subject, t.patient_id,
+       CASE WHEN p.id IS NULL THEN NULL ELSE p.given_name || ' ' || p.family_name END,
+       t.category, t.priority, t.status, t.assigned_to, s.display_name, t.sensitive, t.due_at,
+       t.last_message_at,
+       (SELECT count(*) FROM messages m WHERE m.thread_id = t.id),
+       (SELECT m.source FROM messages m WHERE m.thread_id = t.id ORDER BY m.id LIMIT 1),
+       EXISTS (SELECT 1 FROM messages m WHERE m.thread_id = t.id AND m.needs_review)
+FROM threads t
+LEFT JOIN patients p ON p.id = t.patient_id
+LEFT JOIN staff s ON s.id = t.assigned_to
+"""
+
+_PRIORITY_ORDER = (
+    "CASE t.priority WHEN 'urgent' THEN 0 WHEN 'same_day' THEN 1 WHEN 'routine' THEN 2 ELSE 3 END"
+)
+
+
+def list_threads(
+    store: Store, status: Status | None = None, limit: int | None = None
+) -> list[ThreadRow]:
+    sql, params = _THREAD_SQL, []
+    if status is not None:
+        sql += " WHERE t.status = ?"
+        params.append(status.value)
+    sql += f" ORDER BY {_PRIORITY_ORDER}, t.last_message_at DESC"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return [_thread_row(r) for r in store.execute(sql, params)]
+
+
+def get_thread(store: Store, thread_id: int) -> ThreadRow | None:
+    row = store.execute(_THREAD_SQL + " WHERE t.id = ?", (thread_id,)).fetchone()
+    return _thread_row(row) if row else None
+
+
+def _thread_row(r: Any) -> ThreadRow:
+    return ThreadRow(
+        id=r[0],
+        subject=r[1],
+        patient_id=r[2],
+        patient=r[3],
+        category=Category(r[4]),
+        priority=Priority(r[5]),
+        status=Status(r[6]),
+        assigned_to_id=r[7],
+        assigned_to=r[8],
+        sensitive=bool(r[9]),
+        due_at=r[10],
+        last_message_at=r[11],
+        message_count=int(r[12]),
+        source=Source(r[13] or "email"),
+        needs_review=bool(r[14]),
+    )
+
+
+def thread_messages(store: Store, thread_id: int, with_body: bool) -> list[MessageDetail]:
+    rows = store.execute(
+        "SELECT id, thread_id, source, direction, coalesce(sender_name, sender), recipients, "
+        "subject, received_at, category, priority, body_text, body_html, triage_reason, "
+        "sensitive, needs_review, review_reason FROM messages WHERE thread_id = ? "
+        "ORDER BY received_at, id",
+        (thread_id,),
+    ).fetchall()
+    out = []
+    for r in rows:
+        atts = tuple(
+            AttachmentInfo(*a)
+            for a in store.execute(
+                "SELECT id, filename, content_type, size FROM attachments WHERE message_id = ? "
+                "ORDER BY id",
+                (r[0],),
+            )
+        )
+        out.append(
+            MessageDetail(
+                id=r[0],
+                thread_id=r[1],
+                source=Source(r[2]),
+                direction=Direction(r[3]),
+                sender=r[4],
+                recipients=r[5],
+                subject=r[6],
+                received_at=r[7],
+                category=Category(r[8]),
+                priority=Priority(r[9]),
+                body=r[10] if with_body else None,
+                body_html=r[11] if with_body else None,
+                triage_reason=r[12],
+                sensitive=bool(r[13]),
+                needs_review=bool(r[14]),
+                review_reason=r[15],
+                attachments=atts if with_body else (),
+            )
+        )
+    return out

@@ -1,0 +1,1 @@
+"""Network adapters (IMAP, SMTP, FHIR portal): no Qt, never write SQL themselves."""
