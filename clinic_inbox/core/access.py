@@ -27,3 +27,11 @@ def can_manage_staff(staff: Staff) -> bool:
 def require(allowed: bool, why: str) -> None:
     if not allowed:
         raise AccessDenied(why)
+
+
+def can_manage_settings(staff: Staff) -> bool:
+    return staff.active and staff.role is Role.ADMIN
+
+
+def can_reply(staff: Staff, thread: ThreadRow) -> bool:
+    return staff.active and staff.role is not Role.ADMIN

@@ -14,6 +14,7 @@ from typing import Any
 import platformdirs
 
 from clinic_inbox.core.config import ClinicConfig, load_config
+from clinic_inbox.core.credentials import Credentials
 from clinic_inbox.core.keys import (
     RECOVER_HINT,
     RECOVERY_FILE,
@@ -62,6 +63,7 @@ class Clinic:
     secrets: Secrets
     config: ClinicConfig
     custody: CustodyRecord
+    credentials: Credentials | None = None
 
     @property
     def audit_key(self) -> bytes:
@@ -89,6 +91,8 @@ def create_clinic(
     home: Path,
     ask_passphrase: PassphraseProvider,
     custody: KeyCustody | None = None,
+    *,
+    demo: bool = False,
 ) -> tuple[Clinic, str]:
     """A new, empty clinic. Returns it with the recovery code to show once."""
     home = Path(home)
@@ -100,7 +104,7 @@ def create_clinic(
     home.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(home, 0o700)
     custody = custody or KeyCustody(home)
-    found, code = custody.create(ask_passphrase)
+    found, code = custody.create(ask_passphrase, demo=demo)
     try:
         store = create_store(store_path(home), found.db_key)
     except BaseException:
@@ -111,7 +115,8 @@ def create_clinic(
     with store.transaction():
         q.set_meta(store, "store_id", rec.store_id)
         q.set_meta(store, "created_at", rec.created_at)
-    return Clinic(home, store, found, load_config(home), rec), code
+    creds = Credentials(custody.backend, rec.store_id, custody.why_no_keyring)
+    return Clinic(home, store, found, load_config(home), rec, creds), code
 
 
 def open_clinic(
@@ -147,4 +152,5 @@ def open_clinic(
             f"The store in {home} belongs to another installation than its key record. "
             + RECOVER_HINT
         )
-    return Clinic(home, store, found, load_config(home), rec)
+    creds = Credentials(custody.backend, rec.store_id, custody.why_no_keyring)
+    return Clinic(home, store, found, load_config(home), rec, creds)

@@ -50,6 +50,7 @@ SECURE_BACKENDS = {
 PASSPHRASE_KDF = {"n": 2**17, "r": 8, "p": 1}
 RECOVERY_KDF = {"n": 2**14, "r": 8, "p": 1}
 MIN_PASSPHRASE = 10
+DEMO_PASSPHRASE = "demo clinic passphrase"
 
 PassphraseProvider = Callable[[str, bool], str]
 """Asks the person for a passphrase: (prompt, confirm_twice) -> passphrase."""
@@ -197,6 +198,10 @@ def write_private(path: Path, data: bytes) -> None:
         os.close(dfd)
 
 
+def _demo_passphrase(prompt: str, confirm: bool) -> str:
+    return DEMO_PASSPHRASE
+
+
 # -- custody -------------------------------------------------------------------
 @dataclass
 class CustodyRecord:
@@ -206,6 +211,9 @@ class CustodyRecord:
     key_check: str
     created_at: str
     changed_at: str | None = None
+    # A demo clinic holds only invented people; without a keyring its key is
+    # wrapped by the published DEMO_PASSPHRASE so the demo opens unattended.
+    demo: bool = False
 
     def to_json(self) -> bytes:
         return json.dumps({"version": 1, **self.__dict__}, indent=2).encode("utf-8")
@@ -244,6 +252,10 @@ class KeyCustody:
         return self._backend is not None
 
     @property
+    def backend(self) -> Any | None:
+        return self._backend
+
+    @property
     def why_no_keyring(self) -> str:
         return self._why_not
 
@@ -264,7 +276,9 @@ class KeyCustody:
             ) from None
 
     # -- creation -----------------------------------------------------------
-    def create(self, ask_passphrase: PassphraseProvider) -> tuple[Secrets, str]:
+    def create(
+        self, ask_passphrase: PassphraseProvider, *, demo: bool = False
+    ) -> tuple[Secrets, str]:
         """Make new secrets, keep them, and return them with the one-time recovery code."""
         if self.exists():
             raise KeyCustodyError(
@@ -275,7 +289,9 @@ class KeyCustody:
         found = Secrets.generate()
         store_id = str(uuid.uuid4())
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        rec = CustodyRecord(store_id, "", None, found.key_check(), now)
+        rec = CustodyRecord(store_id, "", None, found.key_check(), now, demo=demo)
+        if demo:
+            ask_passphrase = _demo_passphrase
         self._keep(rec, found, ask_passphrase)
         code = new_recovery_code()
         self._write_recovery(rec, found, code)
@@ -357,6 +373,8 @@ class KeyCustody:
         if not path.exists():
             raise KeyMissingError(f"The key file {path} is missing. " + RECOVER_HINT)
         blob = json.loads(path.read_bytes())
+        if rec.demo:
+            ask = _demo_passphrase
         passphrase = ask("Enter the passphrase that protects this clinic's key", False)
         return Secrets.unpack(unwrap(blob, passphrase, rec.store_id.encode()))
 

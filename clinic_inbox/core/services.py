@@ -9,10 +9,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from clinic_inbox.core import access, audit, passwords
+from clinic_inbox.core import access, accounts, audit, outgoing, passwords
+from clinic_inbox.core.accounts import ImapAccount
 from clinic_inbox.core.home import Clinic
-from clinic_inbox.core.model import MessageSummary, Role, Staff, ThreadDetail
+from clinic_inbox.core.model import (
+    Direction,
+    MessageSummary,
+    Role,
+    Source,
+    Staff,
+    Status,
+    ThreadDetail,
+)
+from clinic_inbox.core.store import outbox_queries as oq
 from clinic_inbox.core.store import queries as q
+from clinic_inbox.core.store import sync_queries as sq
 
 
 class AuthError(Exception):
@@ -155,3 +166,100 @@ def show_thread(clinic: Clinic, session: Session, thread_id: int) -> ThreadDetai
         sensitive=row.sensitive,
         messages=tuple(messages),
     )
+
+
+# -- accounts ------------------------------------------------------------------
+def add_imap_account(clinic: Clinic, session: Session, account: ImapAccount, password: str) -> int:
+    """Settings into the store, the password into the keyring, one audit entry."""
+    access.require(
+        access.can_manage_settings(session.staff), "Only an administrator can add mail accounts."
+    )
+    account.validate()
+    if clinic.credentials is None:
+        raise access.AccessDenied("No keyring is available for account passwords.")
+    with clinic.store.transaction():
+        account_id = accounts.add_imap_account(clinic.store, account)
+        clinic.credentials.set(account.name, password)
+        _audit(clinic, session, "account.create", detail={"account_id": account_id, "kind": "imap"})
+    return account_id
+
+
+# -- replies -------------------------------------------------------------------
+def queue_reply(clinic: Clinic, session: Session, thread_id: int, body: str) -> int:
+    """Write a reply to the patient; it waits in the outbox until the network takes it."""
+    if not body.strip():
+        raise ValueError("The reply is empty.")
+    store = clinic.store
+    with store.transaction():
+        row = q.get_thread(store, thread_id)
+        if row is None:
+            raise NotFound(f"There is no conversation number {thread_id}.")
+        access.require(
+            access.can_reply(session.staff, row), "You may not reply in this conversation."
+        )
+        last = sq.last_inbound(store, thread_id)
+        if last is None or last.source != "email" or not last.sender:
+            raise ValueError("This conversation has no patient email address to reply to.")
+        account = next((a for a in accounts.imap_accounts(store) if a.id == last.account_id), None)
+        if account is None or not account.sender_address:
+            raise ValueError("The mail account this message came from is not set up for sending.")
+        subject = last.subject if last.subject.lower().startswith("re:") else f"Re: {last.subject}"
+        message_id = outgoing.new_message_id(outgoing.domain_of(account.sender_address))
+        refs = [r for r in (last.references or "").split() if r]
+        if last.message_id:
+            refs.append(last.message_id)
+        signed = f"{body.rstrip()}\n\n{session.staff.display_name}\n{clinic.config.name}\n"
+        raw = outgoing.build_email(
+            from_address=account.sender_address,
+            from_name=f"{session.staff.display_name} ({clinic.config.name})",
+            to_address=last.sender,
+            subject=subject,
+            body=signed,
+            message_id=message_id,
+            in_reply_to=last.message_id,
+            references=refs,
+            sent_by=session.staff.username,
+        )
+        out_pk = q.insert_message(
+            store,
+            q.NewMessage(
+                thread_id=thread_id,
+                source=Source.EMAIL,
+                direction=Direction.OUTBOUND,
+                received_at=q.utcnow(),
+                sender=account.sender_address,
+                sender_name=session.staff.display_name,
+                recipients=last.sender,
+                subject=subject,
+                body_text=signed,
+                patient_id=row.patient_id,
+                account_id=account.id,
+                category=row.category,
+                priority=row.priority,
+                message_id_header=message_id,
+                in_reply_to=last.message_id,
+                author_staff_id=session.staff.id,
+            ),
+        )
+        item = oq.enqueue(
+            store,
+            kind="email",
+            purpose="reply",
+            idempotency_key=message_id,
+            payload=raw,
+            thread_id=thread_id,
+            message_id=out_pk,
+            account_id=account.id,
+        )
+        if row.status is Status.NEW:
+            q.update_thread(store, thread_id, status=Status.IN_PROGRESS)
+        _audit(
+            clinic,
+            session,
+            "reply.queue",
+            patient_id=row.patient_id,
+            thread_id=thread_id,
+            message_id=out_pk,
+            detail={"outbox_id": item},
+        )
+    return item

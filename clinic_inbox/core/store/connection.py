@@ -105,6 +105,21 @@ class Store:
                 self._depth = 0
                 self._conn.execute("COMMIT")
 
+    @contextmanager
+    def savepoint(self) -> Iterator[Store]:
+        """A nested unit inside a transaction: one bad message rolls back alone."""
+        if not self._depth:
+            raise RuntimeError("a savepoint needs an open transaction")
+        self._conn.execute("SAVEPOINT unit")
+        try:
+            yield self
+        except BaseException:
+            self._conn.execute("ROLLBACK TO unit")
+            self._conn.execute("RELEASE unit")
+            raise
+        else:
+            self._conn.execute("RELEASE unit")
+
     @property
     def in_transaction(self) -> bool:
         return self._depth > 0

@@ -28,6 +28,8 @@ CREATE TABLE sync_state (
     PRIMARY KEY (account_id, scope)
 );
 
+CREATE INDEX messages_content_hash ON messages (content_hash);
+
 CREATE TABLE sync_events (
     id         INTEGER PRIMARY KEY,
     account_id INTEGER REFERENCES accounts(id),

@@ -1,0 +1,687 @@
+"""`clinic-inbox`: the app by default, subcommands for everything else.
+
+Every command goes through the same services as the GUI, so the same access
+rules and audit entries apply. Errors are printed in plain words, never with
+a traceback that could carry patient data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from clinic_inbox import __version__
+
+PASSWORD_ENV = "CLINIC_INBOX_PASSWORD"
+PASSPHRASE_ENV = "CLINIC_INBOX_PASSPHRASE"
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+class CliError(Exception):
+    """Shown to the user as is; exits with status 1."""
+
+
+# -- prompts -------------------------------------------------------------------
+def _interactive() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def ask_passphrase(prompt: str, confirm: bool) -> str:
+    """Key passphrase: from CLINIC_INBOX_PASSPHRASE, else asked on the terminal."""
+    env = os.environ.get(PASSPHRASE_ENV)
+    if env:
+        return env
+    if not _interactive():
+        raise CliError(
+            f"{prompt.splitlines()[0]}: no terminal to ask on. Set {PASSPHRASE_ENV} for this command."
+        )
+    first = getpass.getpass(prompt + ": ")
+    if confirm and getpass.getpass("Type it again: ") != first:
+        raise CliError("The two passphrases differ; nothing was created.")
+    return first
+
+
+def ask_password(username: str, confirm: bool = False) -> str:
+    env = os.environ.get(PASSWORD_ENV)
+    if env:
+        return env
+    if not _interactive():
+        raise CliError(f"No password for {username}: set {PASSWORD_ENV} or run in a terminal.")
+    first = getpass.getpass(f"Password for {username}: ")
+    if confirm and getpass.getpass("Type it again: ") != first:
+        raise CliError("The two passwords differ.")
+    return first
+
+
+# -- helpers -------------------------------------------------------------------
+def _home(args: argparse.Namespace) -> Path:
+    from clinic_inbox.core.home import default_home
+
+    return default_home(args.home)
+
+
+def _open(args: argparse.Namespace):  # noqa: ANN202 - Clinic
+    from clinic_inbox.core.home import open_clinic
+
+    return open_clinic(_home(args), ask_passphrase)
+
+
+def _session(args: argparse.Namespace, clinic: Any, required: bool = True):  # noqa: ANN202
+    from clinic_inbox.core import services
+
+    if not args.user:
+        if required:
+            raise CliError(
+                f"This command needs to know who you are: add --user NAME (the password is read "
+                f"from {PASSWORD_ENV} or asked)."
+            )
+        return None
+    return services.login(clinic, args.user, ask_password(args.user))
+
+
+def _local(iso: str | None, tz: Any) -> str | None:
+    if not iso:
+        return None
+    return datetime.fromisoformat(iso).astimezone(tz).isoformat(timespec="seconds")
+
+
+def _print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def _table(rows: list[list[str]], headers: list[str]) -> str:
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows, strict=False)]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=False))
+    out = [line, "  ".join("-" * w for w in widths)]
+    out += ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=False)) for r in rows]
+    return "\n".join(out)
+
+
+# -- commands ------------------------------------------------------------------
+def cmd_gui(args: argparse.Namespace) -> int:
+    from clinic_inbox.ui.app import main as gui_main
+
+    return gui_main(_home(args), user=args.user)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from clinic_inbox.core import services
+    from clinic_inbox.core.home import create_clinic
+
+    home = _home(args)
+    password = ask_password(args.admin, confirm=True)
+    clinic, code = create_clinic(home, ask_passphrase)
+    with clinic:
+        services.create_first_admin(clinic, args.admin, args.display_name or args.admin, password)
+        print(f"Created a new clinic in {home}")
+        print(f"Key custody: {clinic.custody.describe()}")
+        print(f"Administrator: {args.admin}")
+        _print_recovery(code)
+    return EXIT_OK
+
+
+def _print_recovery(code: str) -> None:
+    print()
+    print("RECOVERY CODE (shown only this once; print it and lock it away):")
+    print(f"    {code}")
+    print(
+        "With it, `clinic-inbox key recover` restores access if the keyring or passphrase is lost."
+    )
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from clinic_inbox import demo
+    from clinic_inbox.core.home import clinic_exists
+
+    home = _home(args)
+    if not clinic_exists(home):
+        print(f"Creating the demo clinic in {home} (about 10 seconds)...", flush=True)
+        clinic, code, summary = demo.create_demo_clinic(home, ask_passphrase=ask_passphrase)
+        with clinic:
+            print(
+                f"Demo clinic ready: {summary.staff} staff, {summary.patients} patients, "
+                f"{summary.messages} messages in {summary.threads} conversations."
+            )
+            print(f"Key custody: {clinic.custody.describe()}")
+            if clinic.custody.method == "passphrase":
+                from clinic_inbox.core.keys import DEMO_PASSPHRASE
+
+                print(
+                    "No secure keyring on this computer: the demo's key is wrapped with the "
+                    f"published passphrase {DEMO_PASSPHRASE!r}. Never put real patients in the demo."
+                )
+            _print_recovery(code)
+    else:
+        print(f"Using the existing clinic in {home}")
+    users = ", ".join(u for u, _, _ in demo.DEMO_USERS)
+    print(f"\nDemo users: {users}. Every password is '{demo.DEMO_PASSWORD}'.")
+    if args.screenshot:
+        from clinic_inbox.ui.app import main as gui_main
+
+        return gui_main(
+            home, demo=True, screenshot=Path(args.screenshot), user=args.user, view=args.view
+        )
+    if args.no_gui:
+        return EXIT_OK
+    from clinic_inbox.ui.app import main as gui_main
+
+    return gui_main(home, demo=True, user=args.user)
+
+
+def cmd_user_list(args: argparse.Namespace) -> int:
+    from clinic_inbox.core.store import queries as q
+
+    with _open(args) as clinic:
+        _session(args, clinic, required=False)
+        staff = q.list_staff(clinic.store)
+        rows = [
+            {
+                "username": s.username,
+                "display_name": s.display_name,
+                "role": s.role.value,
+                "active": s.active,
+            }
+            for s in staff
+        ]
+        if args.json:
+            _print_json(rows)
+        else:
+            print(
+                _table(
+                    [
+                        [
+                            r["username"],
+                            r["display_name"],
+                            r["role"],
+                            "yes" if r["active"] else "disabled",
+                        ]
+                        for r in rows
+                    ],
+                    ["user", "name", "role", "active"],
+                )
+            )
+    return EXIT_OK
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    from clinic_inbox.core import services
+    from clinic_inbox.core.model import Role
+
+    with _open(args) as clinic:
+        session = _session(args, clinic)
+        new_password = os.environ.get("CLINIC_INBOX_NEW_PASSWORD") or (
+            getpass.getpass(f"New password for {args.name}: ") if _interactive() else None
+        )
+        if not new_password:
+            raise CliError("Give the new staff member's password in CLINIC_INBOX_NEW_PASSWORD.")
+        staff = services.add_staff(
+            clinic,
+            session,
+            args.name,
+            args.display_name or args.name,
+            Role(args.role),
+            new_password,
+        )
+        print(f"Added {staff.username} ({staff.role.value}).")
+    return EXIT_OK
+
+
+def _message_json(m: Any, tz: Any) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "thread_id": m.thread_id,
+        "source": m.source.value,
+        "direction": m.direction.value,
+        "patient": m.patient,
+        "patient_id": m.patient_id,
+        "sender": m.sender,
+        "subject": m.subject,
+        "category": m.category.value,
+        "priority": m.priority.value,
+        "status": m.status.value,
+        "received_at": _local(m.received_at, tz),
+        "due_at": _local(m.due_at, tz),
+        "assigned_to": m.assigned_to,
+        "sensitive": m.sensitive,
+        "needs_review": m.needs_review,
+        "attachments": m.attachment_count,
+    }
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from clinic_inbox.core import services
+    from clinic_inbox.core.model import Category, Priority, Source, Status
+    from clinic_inbox.core.store.queries import MessageFilter
+
+    with _open(args) as clinic:
+        session = _session(args, clinic)
+        flt = MessageFilter(
+            status=Status(args.status) if args.status else None,
+            category=Category(args.category) if args.category else None,
+            priority=Priority(args.priority) if args.priority else None,
+            source=Source(args.source) if args.source else None,
+            search=args.search,
+            limit=args.limit,
+        )
+        rows = services.list_messages(clinic, session, flt)
+        tz = clinic.config.tz
+        if args.json:
+            _print_json([_message_json(m, tz) for m in rows])
+        else:
+            print(
+                _table(
+                    [
+                        [
+                            str(m.id),
+                            str(m.thread_id),
+                            m.priority.label,
+                            m.patient or "Unknown sender",
+                            m.category.label,
+                            m.status.label,
+                            (m.subject or "")[:50],
+                        ]
+                        for m in rows
+                    ],
+                    ["id", "thread", "priority", "patient", "category", "status", "subject"],
+                )
+            )
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from clinic_inbox.core import services
+
+    with _open(args) as clinic:
+        session = _session(args, clinic)
+        t = services.show_thread(clinic, session, args.thread_id)
+        tz = clinic.config.tz
+        data = {
+            "id": t.id,
+            "subject": t.subject,
+            "patient": None
+            if t.patient is None
+            else {
+                "id": t.patient.id,
+                "name": t.patient.display_name,
+                "birth_date": t.patient.birth_date,
+                "chart_number": t.patient.chart_number,
+                "portal_id": t.patient.portal_id,
+            },
+            "category": t.category.value,
+            "priority": t.priority.value,
+            "status": t.status.value,
+            "assigned_to": t.assigned_to,
+            "due_at": _local(t.due_at, tz),
+            "sensitive": t.sensitive,
+            "messages": [],
+        }
+        for m in t.messages:
+            item = {
+                "id": m.id,
+                "source": m.source.value,
+                "direction": m.direction.value,
+                "sender": m.sender,
+                "recipients": m.recipients,
+                "subject": m.subject,
+                "received_at": _local(m.received_at, tz),
+                "category": m.category.value,
+                "priority": m.priority.value,
+                "triage_reason": m.triage_reason,
+                "needs_review": m.needs_review,
+                "attachments": [
+                    {
+                        "id": a.id,
+                        "filename": a.filename,
+                        "content_type": a.content_type,
+                        "size": a.size,
+                    }
+                    for a in m.attachments
+                ],
+            }
+            if m.body is not None:
+                item["body"] = m.body
+            data["messages"].append(item)
+        if args.json:
+            _print_json(data)
+        else:
+            who = data["patient"]["name"] if data["patient"] else "Unknown sender"
+            print(f"#{t.id}  {t.subject}\nPatient: {who}   {t.priority.label} · {t.status.label}\n")
+            for m in data["messages"]:
+                print(f"--- {m['received_at']}  {m['sender']}")
+                print(m.get("body", "[you do not have access to this message's content]"))
+                print()
+    return EXIT_OK
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from clinic_inbox.core.home import store_path
+    from clinic_inbox.core.store import queries as q
+
+    home = _home(args)
+    print(f"Data folder:     {home}")
+    print(f"Store:           {store_path(home)}")
+    with _open(args) as clinic:
+        problems = clinic.store.integrity_check()
+        print(f"SQLCipher:       {clinic.store.cipher_version()}")
+        print(f"Key custody:     {clinic.custody.describe()}")
+        print(f"Schema version:  {clinic.store.schema_version()}")
+        print(f"Integrity check: {'ok' if not problems else 'FAILED: ' + '; '.join(problems[:5])}")
+        print(f"Staff:           {q.staff_count(clinic.store)}")
+        print(f"Patients:        {q.patient_count(clinic.store)}")
+        print(f"Messages:        {q.message_count(clinic.store)}")
+    return EXIT_OK if not problems else EXIT_FAIL
+
+
+def cmd_key_recover(args: argparse.Namespace) -> int:
+    from clinic_inbox.core.home import open_clinic
+    from clinic_inbox.core.keys import KeyCustody
+
+    home = _home(args)
+    if args.code_stdin:
+        code = sys.stdin.readline().strip()
+    elif _interactive():
+        code = input("Recovery code: ").strip()
+    else:
+        raise CliError("Give the recovery code on standard input with --code-stdin.")
+    custody = KeyCustody(home)
+    custody.recover(code, ask_passphrase)
+    with open_clinic(home, ask_passphrase, custody=KeyCustody(home)) as clinic:
+        print(f"Access restored. Key custody: {clinic.custody.describe()}")
+    return EXIT_OK
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from clinic_inbox.core import audit
+
+    with _open(args) as clinic:
+        _session(args, clinic, required=False)
+        result = audit.verify(clinic.store, clinic.audit_key)
+        print(result.describe())
+    return EXIT_OK if result.ok else EXIT_FAIL
+
+
+def cmd_account_add_imap(args: argparse.Namespace) -> int:
+    from clinic_inbox.core import services
+    from clinic_inbox.core.accounts import ImapAccount
+
+    account = ImapAccount(
+        name=args.name,
+        host=args.host,
+        port=args.port,
+        username=args.username,
+        security=args.security,
+        mailbox=args.mailbox,
+        smtp_host=args.smtp_host or args.host,
+        smtp_port=args.smtp_port,
+        smtp_security=args.smtp_security,
+        smtp_username=args.smtp_username,
+        from_address=args.from_address or "",
+        ca_file=str(Path(args.ca_file).resolve()) if args.ca_file else None,
+        sent_folder=args.sent_folder,
+        mark_read=args.mark_read,
+        filed_folder=args.filed_folder,
+    )
+    account.validate()
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif _interactive():
+        password = getpass.getpass(f"Password for {args.username} on {args.host}: ")
+    else:
+        raise CliError("Give the account password on standard input with --password-stdin.")
+    if not password:
+        raise CliError("The account password is empty.")
+    with _open(args) as clinic:
+        session = _session(args, clinic)
+        services.add_imap_account(clinic, session, account, password)
+    print(f"Added the mail account {account.name!r} ({account.username} at {account.host}).")
+    print("Its password is kept in the system keyring, not in the store.")
+    if account.loopback_note:
+        print(account.loopback_note)
+    return EXIT_OK
+
+
+def cmd_account_list(args: argparse.Namespace) -> int:
+    from clinic_inbox.core import accounts
+
+    with _open(args) as clinic:
+        _session(args, clinic)
+        rows = accounts.all_accounts(clinic.store)
+        data = [
+            {
+                "id": aid,
+                "name": name,
+                "kind": kind,
+                "host": cfg.get("host") or cfg.get("base_url"),
+                "username": cfg.get("username"),
+                "security": cfg.get("security"),
+                "mailbox": cfg.get("mailbox"),
+            }
+            for aid, name, kind, cfg in rows
+        ]
+        if args.json:
+            _print_json(data)
+        else:
+            print(
+                _table(
+                    [
+                        [
+                            str(d["id"]),
+                            d["name"],
+                            d["kind"],
+                            str(d["host"] or ""),
+                            str(d["username"] or ""),
+                            str(d["security"] or ""),
+                        ]
+                        for d in data
+                    ],
+                    ["id", "name", "kind", "server", "user", "security"],
+                )
+            )
+    return EXIT_OK
+
+
+class _ProgressBar:
+    """A one-line progress bar on the terminal; silent when output is not a terminal."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, account: str, done: int, total: int) -> None:
+        if total == 0:
+            return
+        width = 30
+        filled = int(width * done / total)
+        line = f"\r{account[:24]:<24} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
+        if self.tty:
+            sys.stderr.write(line)
+            if done >= total:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+        elif done >= total:
+            sys.stderr.write(line.lstrip("\r") + "\n")
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from clinic_inbox.sources.sync import run_once
+
+    if not args.once:
+        raise CliError("Only `sync --once` runs from the command line; the app syncs continuously.")
+    with _open(args) as clinic:
+        session = _session(args, clinic)
+        report = run_once(
+            clinic,
+            actor_id=session.staff.id,
+            actor=session.staff.username,
+            progress=_ProgressBar(),
+            send=not args.no_send,
+        )
+    for line in report.lines() or ["No mail accounts are set up yet."]:
+        print(line)
+    return EXIT_FAIL if any(a.error and not a.offline for a in report.accounts) else EXIT_OK
+
+
+def cmd_reply(args: argparse.Namespace) -> int:
+    from clinic_inbox.core import services
+
+    body = Path(args.body_file).read_text("utf-8") if args.body_file != "-" else sys.stdin.read()
+    with _open(args) as clinic:
+        session = _session(args, clinic)
+        item = services.queue_reply(clinic, session, args.thread_id, body)
+    print(f"Reply queued (outbox item {item}); it is sent at the next sync.")
+    return EXIT_OK
+
+
+# -- parser --------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    # Accepted before or after the subcommand; SUPPRESS keeps a subcommand's
+    # absent option from overwriting one given before it.
+    def options(default: Any) -> argparse.ArgumentParser:
+        parent = argparse.ArgumentParser(add_help=False)
+        parent.add_argument(
+            "--home",
+            default=default,
+            help="data folder (default: CLINIC_INBOX_HOME or the user data folder)",
+        )
+        parent.add_argument(
+            "--user",
+            default=default,
+            help=f"staff user name; password from {PASSWORD_ENV} or a prompt",
+        )
+        return parent
+
+    common = options(argparse.SUPPRESS)
+
+    p = argparse.ArgumentParser(
+        prog="clinic-inbox",
+        parents=[options(None)],
+        description="Clinic Inbox: patient messages for the clinic, triaged, private, on the record.",
+    )
+    p.add_argument("--version", action="version", version=f"clinic-inbox {__version__}")
+    p.set_defaults(func=cmd_gui)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(
+        name: str, func: Callable[[argparse.Namespace], int], help: str, parent: Any = sub
+    ) -> argparse.ArgumentParser:
+        sp = parent.add_parser(name, parents=[common], help=help, description=help)
+        sp.set_defaults(func=func)
+        return sp
+
+    sp = add("demo", cmd_demo, "create the demo clinic if absent, then open the app")
+    sp.add_argument("--no-gui", action="store_true", help="only create the demo clinic")
+    sp.add_argument(
+        "--screenshot", metavar="PATH", help="render a screen offscreen to a PNG and exit"
+    )
+    sp.add_argument("--view", choices=["board", "thread", "dashboard"], default="board")
+
+    sp = add("init", cmd_init, "create an empty clinic with its first administrator")
+    sp.add_argument("--admin", required=True, metavar="NAME")
+    sp.add_argument("--display-name")
+
+    user = sub.add_parser("user", help="staff accounts").add_subparsers(
+        dest="user_cmd", required=True
+    )
+    sp = add("list", cmd_user_list, "list staff", user)
+    sp.add_argument("--json", action="store_true")
+    sp = add("add", cmd_user_add, "add a staff member (administrators)", user)
+    sp.add_argument("name")
+    sp.add_argument(
+        "--role", required=True, choices=["receptionist", "nurse", "physician", "admin"]
+    )
+    sp.add_argument("--display-name")
+
+    sp = add("list", cmd_list, "list messages")
+    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--status", choices=["new", "in_progress", "waiting_on_patient", "done"])
+    sp.add_argument("--category")
+    sp.add_argument("--priority", choices=["urgent", "same_day", "routine", "admin"])
+    sp.add_argument("--source", choices=["email", "portal"])
+    sp.add_argument("--search", help="full-text search")
+    sp.add_argument("--limit", type=int)
+
+    sp = add("show", cmd_show, "show one conversation")
+    sp.add_argument("thread_id", type=int)
+    sp.add_argument("--json", action="store_true")
+
+    account = sub.add_parser("account", help="mail and portal accounts").add_subparsers(
+        dest="account_cmd", required=True
+    )
+    sp = add("add-imap", cmd_account_add_imap, "add an email account (IMAP in, SMTP out)", account)
+    sp.add_argument("--name", required=True)
+    sp.add_argument("--host", required=True)
+    sp.add_argument("--port", type=int, default=993)
+    sp.add_argument("--username", required=True)
+    sp.add_argument("--security", choices=["tls", "starttls", "none"], default="tls")
+    sp.add_argument("--mailbox", default="INBOX")
+    sp.add_argument("--smtp-host")
+    sp.add_argument("--smtp-port", type=int, default=465)
+    sp.add_argument("--smtp-security", choices=["tls", "starttls", "none"], default="tls")
+    sp.add_argument("--smtp-username")
+    sp.add_argument("--from-address", help="the clinic's address on replies (default: user name)")
+    sp.add_argument("--ca-file", help="trust this CA certificate (the clinic's own CA)")
+    sp.add_argument("--sent-folder", default="Sent")
+    sp.add_argument(
+        "--mark-read", action="store_true", help="mark fetched messages as read on the server"
+    )
+    sp.add_argument("--filed-folder", help="move messages there after they are filed to the chart")
+    sp.add_argument("--password-stdin", action="store_true")
+    sp = add("list", cmd_account_list, "list accounts", account)
+    sp.add_argument("--json", action="store_true")
+
+    sp = add("sync", cmd_sync, "pull new messages from every account and send queued replies")
+    sp.add_argument("--once", action="store_true", help="run one pass and exit")
+    sp.add_argument("--no-send", action="store_true", help="only pull, keep replies queued")
+
+    sp = add("reply", cmd_reply, "queue a reply to a conversation")
+    sp.add_argument("thread_id", type=int)
+    sp.add_argument("--body-file", required=True, help="text file with the reply, or - for stdin")
+
+    add("doctor", cmd_doctor, "check the store, its key custody and integrity")
+
+    key = sub.add_parser("key", help="key custody").add_subparsers(dest="key_cmd", required=True)
+    sp = add("recover", cmd_key_recover, "restore access with the recovery code", key)
+    sp.add_argument("--code-stdin", action="store_true")
+
+    aud = sub.add_parser("audit", help="audit trail").add_subparsers(
+        dest="audit_cmd", required=True
+    )
+    add("verify", cmd_audit_verify, "verify the audit trail's chain", aud)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from clinic_inbox.core.access import AccessDenied
+    from clinic_inbox.core.keys import KeyCustodyError
+    from clinic_inbox.core.services import AuthError, NotFound
+    from clinic_inbox.core.store import StoreError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (
+        CliError,
+        KeyCustodyError,
+        StoreError,
+        AuthError,
+        AccessDenied,
+        NotFound,
+        ValueError,
+    ) as exc:
+        print(f"clinic-inbox: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    except KeyboardInterrupt:
+        print("clinic-inbox: stopped.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

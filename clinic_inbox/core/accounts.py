@@ -1,0 +1,113 @@
+"""Mail and portal account settings (no secrets: those are in the keyring)."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from dataclasses import asdict, dataclass, field
+
+from clinic_inbox.core.store import queries as q
+from clinic_inbox.core.store.connection import Store
+
+SECURITY = ("tls", "starttls", "none")
+
+
+class AccountError(ValueError):
+    pass
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass
+class ImapAccount:
+    name: str
+    host: str
+    port: int
+    username: str
+    security: str = "tls"
+    mailbox: str = "INBOX"
+    smtp_host: str = ""
+    smtp_port: int = 465
+    smtp_security: str = "tls"
+    smtp_username: str | None = None  # defaults to the IMAP user name
+    from_address: str = ""  # defaults to the user name when it is an address
+    ca_file: str | None = None
+    sent_folder: str = "Sent"
+    mark_read: bool = False
+    filed_folder: str | None = None  # move there after export to the chart, if set
+    id: int | None = field(default=None, compare=False)
+
+    def validate(self) -> None:
+        if not self.name.strip():
+            raise AccountError("The account needs a name.")
+        for label, host, sec in (
+            ("mail (IMAP)", self.host, self.security),
+            ("sending (SMTP)", self.smtp_host or self.host, self.smtp_security),
+        ):
+            if sec not in SECURITY:
+                raise AccountError(f"Security for {label} must be one of {', '.join(SECURITY)}.")
+            if sec == "none" and not is_loopback(host):
+                raise AccountError(
+                    f"Unencrypted {label} connections are only allowed to this computer "
+                    f"(127.0.0.1 or localhost), not to {host}: patient messages must not cross "
+                    "a network in the clear. Use tls or starttls."
+                )
+        if not (0 < self.port < 65536 and 0 < self.smtp_port < 65536):
+            raise AccountError("Port numbers must be between 1 and 65535.")
+        if self.ca_file is not None and not self.ca_file:
+            raise AccountError("The CA file path is empty.")
+
+    @property
+    def sender_address(self) -> str:
+        return self.from_address or (self.username if "@" in self.username else "")
+
+    @property
+    def smtp_login(self) -> str:
+        return self.smtp_username or self.username
+
+    def config_json(self) -> str:
+        data = asdict(self)
+        data.pop("id")
+        return json.dumps(data, sort_keys=True)
+
+    @property
+    def loopback_note(self) -> str | None:
+        if "none" in (self.security, self.smtp_security):
+            return "Note: this account connects without encryption, allowed only because the server is on this computer."
+        return None
+
+
+def add_imap_account(store: Store, account: ImapAccount) -> int:
+    account.validate()
+    if store.one("SELECT 1 FROM accounts WHERE name = ?", (account.name,)):
+        raise AccountError(f"There is already an account named {account.name!r}.")
+    cur = store.execute(
+        "INSERT INTO accounts (name, kind, config, created_at) VALUES (?, 'imap', ?, ?)",
+        (account.name, account.config_json(), q.utcnow()),
+    )
+    return int(cur.lastrowid)
+
+
+def imap_accounts(store: Store) -> list[ImapAccount]:
+    out = []
+    for aid, config in store.execute(
+        "SELECT id, config FROM accounts WHERE kind = 'imap' ORDER BY id"
+    ):
+        data = json.loads(config)
+        known = {f for f in ImapAccount.__dataclass_fields__ if f != "id"}
+        out.append(ImapAccount(**{k: v for k, v in data.items() if k in known}, id=aid))
+    return out
+
+
+def all_accounts(store: Store) -> list[tuple[int, str, str, dict]]:
+    return [
+        (r[0], r[1], r[2], json.loads(r[3]))
+        for r in store.execute("SELECT id, name, kind, config FROM accounts ORDER BY id")
+    ]

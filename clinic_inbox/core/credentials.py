@@ -1,0 +1,49 @@
+"""Account passwords and tokens: kept in the OS keyring, never in the store or a file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from clinic_inbox.core.keys import SERVICE, KeyCustodyError
+
+
+class NoKeyringForCredentials(KeyCustodyError):
+    pass
+
+
+class Credentials:
+    def __init__(self, backend: Any | None, store_id: str, why_not: str = "") -> None:
+        self._backend = backend
+        self._store_id = store_id
+        self._why_not = why_not
+
+    def _require(self) -> Any:
+        if self._backend is None:
+            raise NoKeyringForCredentials(
+                "Account passwords are only kept in the computer's secure keyring, and "
+                f"{self._why_not or 'no secure keyring is available'}. Sign in to a desktop "
+                "session with a keyring (GNOME Keyring, KWallet, macOS Keychain or Windows "
+                "Credential Locker) to add or use mail and portal accounts."
+            )
+        return self._backend
+
+    def _name(self, account: str) -> str:
+        return f"{self._store_id}:account:{account}"
+
+    def set(self, account: str, secret: str) -> None:
+        self._require().set_password(SERVICE, self._name(account), secret)
+
+    def get(self, account: str) -> str:
+        secret = self._require().get_password(SERVICE, self._name(account))
+        if secret is None:
+            raise KeyCustodyError(
+                f"The password for the account {account!r} is missing from the keyring. "
+                "Add the account again with its password."
+            )
+        return secret
+
+    def delete(self, account: str) -> None:
+        try:
+            self._require().delete_password(SERVICE, self._name(account))
+        except Exception:  # noqa: BLE001 - absent is fine
+            pass

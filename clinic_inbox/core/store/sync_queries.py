@@ -1,0 +1,162 @@
+"""Queries the sync and ingest paths need: checkpoints, identity look-ups, threading."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from clinic_inbox.core.store.connection import Store
+from clinic_inbox.core.store.queries import utcnow
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    uidvalidity: int | None
+    last_uid: int
+    cursor: str | None
+
+
+def get_checkpoint(store: Store, account_id: int, scope: str) -> Checkpoint | None:
+    row = store.execute(
+        "SELECT uidvalidity, last_uid, cursor FROM sync_state WHERE account_id = ? AND scope = ?",
+        (account_id, scope),
+    ).fetchone()
+    return Checkpoint(row[0], int(row[1] or 0), row[2]) if row else None
+
+
+def set_checkpoint(
+    store: Store,
+    account_id: int,
+    scope: str,
+    *,
+    uidvalidity: int | None = None,
+    last_uid: int | None = None,
+    cursor: str | None = None,
+) -> None:
+    """Advance a checkpoint; called in the same transaction that stores the messages."""
+    store.execute(
+        "INSERT INTO sync_state (account_id, scope, uidvalidity, last_uid, cursor, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (account_id, scope) DO UPDATE SET "
+        "uidvalidity = coalesce(excluded.uidvalidity, uidvalidity), "
+        "last_uid = coalesce(excluded.last_uid, last_uid), "
+        "cursor = coalesce(excluded.cursor, cursor), updated_at = excluded.updated_at",
+        (account_id, scope, uidvalidity, last_uid, cursor, utcnow()),
+    )
+
+
+def record_sync_event(store: Store, account_id: int | None, kind: str, detail: str = "") -> None:
+    store.execute(
+        "INSERT INTO sync_events (account_id, at, kind, detail) VALUES (?, ?, ?, ?)",
+        (account_id, utcnow(), kind, detail),
+    )
+
+
+def sync_events(store: Store, account_id: int | None = None, kind: str | None = None) -> list[Any]:
+    sql, params = "SELECT id, account_id, at, kind, detail FROM sync_events", []
+    where = []
+    if account_id is not None:
+        where.append("account_id = ?")
+        params.append(account_id)
+    if kind is not None:
+        where.append("kind = ?")
+        params.append(kind)
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    return store.execute(sql + " ORDER BY id", params).fetchall()
+
+
+def email_identity_exists(
+    store: Store, account_id: int, mailbox: str, uidvalidity: int, uid: int
+) -> bool:
+    return (
+        store.one(
+            "SELECT 1 FROM messages WHERE account_id = ? AND imap_mailbox = ? "
+            "AND imap_uidvalidity = ? AND imap_uid = ?",
+            (account_id, mailbox, uidvalidity, uid),
+        )
+        is not None
+    )
+
+
+def find_rematch_candidate(
+    store: Store,
+    account_id: int,
+    mailbox: str,
+    message_id: str | None,
+    content_hash: str,
+    current_uidvalidity: int,
+) -> int | None:
+    """After a UIDVALIDITY change: the stored copy of the same message (Message-ID and
+    content) that still carries an old UIDVALIDITY. Copies already re-matched, and
+    identical messages delivered twice under the current UIDVALIDITY, are never taken."""
+    return store.one(
+        "SELECT id FROM messages WHERE account_id = ? AND imap_mailbox = ? AND content_hash = ? "
+        "AND coalesce(message_id_header, '') = coalesce(?, '') AND imap_uidvalidity != ? "
+        "ORDER BY id LIMIT 1",
+        (account_id, mailbox, content_hash, message_id, current_uidvalidity),
+    )
+
+
+def move_email_identity(store: Store, message_pk: int, uidvalidity: int, uid: int) -> None:
+    store.execute(
+        "UPDATE messages SET imap_uidvalidity = ?, imap_uid = ? WHERE id = ?",
+        (uidvalidity, uid, message_pk),
+    )
+
+
+def threads_by_message_ids(store: Store, message_ids: list[str]) -> list[tuple[int, int | None]]:
+    """(thread id, patient id) of stored messages carrying any of these Message-IDs."""
+    if not message_ids:
+        return []
+    marks = ", ".join("?" for _ in message_ids)
+    return store.execute(
+        f"SELECT m.thread_id, t.patient_id FROM messages m JOIN threads t ON t.id = m.thread_id "
+        f"WHERE m.message_id_header IN ({marks}) ORDER BY m.id DESC",
+        message_ids,
+    ).fetchall()
+
+
+def recent_threads_for(
+    store: Store, patient_id: int | None, sender: str, since: str
+) -> list[tuple[int, str]]:
+    """Candidate threads for subject matching: same patient (or same unknown sender)."""
+    if patient_id is not None:
+        return store.execute(
+            "SELECT id, subject FROM threads WHERE patient_id = ? AND last_message_at >= ? "
+            "ORDER BY last_message_at DESC LIMIT 50",
+            (patient_id, since),
+        ).fetchall()
+    return store.execute(
+        "SELECT DISTINCT t.id, t.subject FROM threads t JOIN messages m ON m.thread_id = t.id "
+        "WHERE t.patient_id IS NULL AND m.sender = ? AND t.last_message_at >= ? "
+        "ORDER BY t.last_message_at DESC LIMIT 50",
+        (sender, since),
+    ).fetchall()
+
+
+def thread_state(store: Store, thread_id: int) -> tuple[str, str, str | None, int]:
+    row = store.execute(
+        "SELECT priority, status, due_at, sensitive FROM threads WHERE id = ?", (thread_id,)
+    ).fetchone()
+    return row[0], row[1], row[2], int(row[3])
+
+
+@dataclass(frozen=True)
+class LastInbound:
+    id: int
+    source: str
+    account_id: int | None
+    sender: str
+    subject: str
+    message_id: str | None
+    references: str | None
+
+
+def last_inbound(store: Store, thread_id: int) -> LastInbound | None:
+    row = store.execute(
+        "SELECT id, source, account_id, sender, subject, message_id_header, references_header "
+        "FROM messages WHERE thread_id = ? AND direction = 'in' ORDER BY received_at DESC, id DESC "
+        "LIMIT 1",
+        (thread_id,),
+    ).fetchone()
+    return LastInbound(*row) if row else None

@@ -1,0 +1,262 @@
+"""Pulling one IMAP mailbox into the store, exactly once per message.
+
+A message's identity is (account, mailbox, UIDVALIDITY, UID). Each fetched
+batch is stored in one transaction that also advances the high-water mark,
+so a kill or a dropped connection at any moment is followed by a run that
+stores each message exactly once. After a UIDVALIDITY change every message
+is fetched again and re-matched to its stored copy by Message-ID plus a hash
+of its content; only messages with no stored copy are added.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from clinic_inbox.core import acknowledge
+from clinic_inbox.core.accounts import ImapAccount
+from clinic_inbox.core.home import Clinic
+from clinic_inbox.core.ingest import Incoming, ingest
+from clinic_inbox.core.model import Source
+from clinic_inbox.core.store import queries as q
+from clinic_inbox.core.store import sync_queries as sq
+from clinic_inbox.core.triage import Rules
+from clinic_inbox.sources import mime
+from clinic_inbox.sources.errors import SourceError
+from clinic_inbox.sources.imap import Fetched, ImapConnection
+
+log = logging.getLogger(__name__)
+
+BATCH = 50
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class SyncReport:
+    account: str
+    stored: int = 0
+    skipped: int = 0
+    rematched: int = 0
+    review: int = 0
+    acknowledged: int = 0
+    urgent: list[int] = field(default_factory=list)  # thread ids of new urgent messages
+    new_threads: list[int] = field(default_factory=list)
+    error: str | None = None
+    offline: bool = False
+    uidvalidity_changed: bool = False
+
+
+def scope(mailbox: str) -> str:
+    return f"imap:{mailbox}"
+
+
+def to_incoming(
+    account: ImapAccount, f: Fetched, uidvalidity: int, limits: mime.Limits
+) -> Incoming:
+    """Parse one fetched message. Never raises: what cannot be read is kept for review."""
+    base = dict(
+        source=Source.EMAIL,
+        account_id=int(account.id or 0),
+        imap_mailbox=account.mailbox,
+        imap_uidvalidity=uidvalidity,
+        imap_uid=f.uid,
+    )
+    arrived = f.internaldate if isinstance(f.internaldate, datetime) else None
+    if arrived is not None and arrived.tzinfo is None:
+        arrived = arrived.astimezone()
+    content_hash = hashlib.sha256(f.raw).hexdigest()
+    try:
+        parsed = mime.parse_email(f.raw, limits)
+    except mime.UnparseableEmail as exc:
+        return Incoming(
+            **base,
+            received_at=arrived or datetime.now(UTC),
+            sender_address="",
+            subject="(message could not be read)",
+            needs_review=True,
+            review_reason=str(exc),
+            raw_source=f.raw,
+            content_hash=content_hash,
+        )
+    except Exception as exc:  # noqa: BLE001 - a parser bug must not stop the sync
+        log.warning("parser failure on uid %s: %s", f.uid, type(exc).__name__)
+        return Incoming(
+            **base,
+            received_at=arrived or datetime.now(UTC),
+            sender_address="",
+            subject="(message could not be read)",
+            needs_review=True,
+            review_reason="Clinic Inbox could not read this message's format. The original is "
+            "kept, encrypted, for review.",
+            raw_source=f.raw,
+            content_hash=content_hash,
+        )
+    problems = list(parsed.problems)
+    if f.truncated:
+        problems.insert(
+            0,
+            f"This message is {f.size / 1048576:.1f} MB, larger than the "
+            f"{limits.max_message_bytes / 1048576:.0f} MB limit, so only its header was "
+            "downloaded. Open it in the clinic's webmail.",
+        )
+    return Incoming(
+        **base,
+        received_at=arrived or parsed.date or datetime.now(UTC),
+        sender_address=parsed.sender_address,
+        sender_name=parsed.sender_name,
+        recipients=", ".join([*parsed.to, *parsed.cc]),
+        subject=parsed.subject,
+        body_text=parsed.body_text,
+        body_html=parsed.body_html,
+        attachments=[
+            q.NewAttachment(a.filename, a.content_type, a.data, a.declared_type, a.content_id)
+            for a in parsed.attachments
+        ],
+        message_id=parsed.message_id,
+        in_reply_to=parsed.in_reply_to,
+        references=parsed.references,
+        content_hash=parsed.content_hash,
+        needs_review=bool(problems),
+        review_reason=" ".join(problems) or None,
+        raw_source=f.raw if f.truncated else None,
+        auto_submitted=parsed.auto_submitted,
+    )
+
+
+def _store_batch(
+    clinic: Clinic,
+    rules: Rules,
+    account: ImapAccount,
+    uidvalidity: int,
+    batch: list[Fetched],
+    report: SyncReport,
+    limits: mime.Limits,
+) -> None:
+    store = clinic.store
+    incoming = [
+        to_incoming(account, f, uidvalidity, limits) for f in batch
+    ]  # CPU, outside the lock
+    with store.transaction():
+        for msg in incoming:
+            assert msg.imap_uid is not None
+            if sq.email_identity_exists(
+                store, msg.account_id, account.mailbox, uidvalidity, msg.imap_uid
+            ):
+                report.skipped += 1
+                continue
+            if msg.content_hash:
+                old = sq.find_rematch_candidate(
+                    store,
+                    msg.account_id,
+                    account.mailbox,
+                    msg.message_id,
+                    msg.content_hash,
+                    uidvalidity,
+                )
+                if old is not None:
+                    sq.move_email_identity(store, old, uidvalidity, msg.imap_uid)
+                    report.rematched += 1
+                    continue
+            try:
+                with store.savepoint():
+                    result = ingest(store, clinic.config, rules, msg)
+                    if acknowledge.maybe_acknowledge(
+                        store, clinic.config, msg, result, from_address=account.sender_address
+                    ):
+                        report.acknowledged += 1
+            except Exception as exc:  # noqa: BLE001 - one bad message never stops a sync
+                log.warning("could not file uid %s: %s", msg.imap_uid, type(exc).__name__)
+                with store.savepoint():
+                    ingest(store, clinic.config, rules, _set_aside(msg))
+                report.review += 1
+                continue
+            report.stored += 1
+            report.review += int(msg.needs_review)
+            if result.new_thread:
+                report.new_threads.append(result.thread_id)
+            if result.priority.value == "urgent":
+                report.urgent.append(result.thread_id)
+        sq.set_checkpoint(
+            store,
+            int(account.id or 0),
+            scope(account.mailbox),
+            uidvalidity=uidvalidity,
+            last_uid=max(f.uid for f in batch),
+        )
+
+
+def _set_aside(msg: Incoming) -> Incoming:
+    return Incoming(
+        source=msg.source,
+        account_id=msg.account_id,
+        received_at=msg.received_at,
+        sender_address=msg.sender_address,
+        subject=msg.subject[:200] or "(message could not be filed)",
+        imap_mailbox=msg.imap_mailbox,
+        imap_uidvalidity=msg.imap_uidvalidity,
+        imap_uid=msg.imap_uid,
+        content_hash=msg.content_hash,
+        message_id=msg.message_id,
+        needs_review=True,
+        review_reason="Clinic Inbox could not file this message automatically; it is kept for review.",
+    )
+
+
+def sync_account(
+    clinic: Clinic,
+    rules: Rules,
+    account: ImapAccount,
+    password: str,
+    *,
+    progress: Progress | None = None,
+    stop: threading.Event | None = None,
+    limits: mime.Limits = mime.DEFAULT_LIMITS,
+    batch_size: int = BATCH,
+) -> SyncReport:
+    report = SyncReport(account.name)
+    store = clinic.store
+    account_id = int(account.id or 0)
+    try:
+        with ImapConnection(account, password) as conn:
+            state = conn.select(account.mailbox)
+            cp = sq.get_checkpoint(store, account_id, scope(account.mailbox))
+            last_uid = cp.last_uid if cp else 0
+            if cp and cp.uidvalidity is not None and cp.uidvalidity != state.uidvalidity:
+                report.uidvalidity_changed = True
+                with store.transaction():
+                    sq.record_sync_event(
+                        store,
+                        account_id,
+                        "uidvalidity_changed",
+                        f"{account.mailbox}: {cp.uidvalidity} -> {state.uidvalidity}",
+                    )
+                    sq.set_checkpoint(
+                        store,
+                        account_id,
+                        scope(account.mailbox),
+                        uidvalidity=state.uidvalidity,
+                        last_uid=0,
+                    )
+                last_uid = 0
+            uids = conn.uids_after(last_uid)
+            total = len(uids)
+            if progress:
+                progress(account.name, 0, total)
+            for start in range(0, total, batch_size):
+                if stop is not None and stop.is_set():
+                    break
+                chunk = uids[start : start + batch_size]
+                fetched = conn.fetch(chunk, limits.max_message_bytes)
+                if fetched:
+                    _store_batch(clinic, rules, account, state.uidvalidity, fetched, report, limits)
+                    if account.mark_read:
+                        conn.mark_seen([f.uid for f in fetched])
+                if progress:
+                    progress(account.name, min(start + batch_size, total), total)
+    except SourceError as exc:
+        report.error, report.offline = str(exc), exc.offline
+    return report

@@ -1,0 +1,114 @@
+"""Sending what waits in the outbox, exactly once.
+
+For each item: mark it `sending` (committed), hand it to SMTP, append a copy to
+the account's Sent folder, mark it `sent` (committed). An item found in
+`sending` at start-up was interrupted: before any retry the Sent folder is
+searched for its Message-ID; found means it went out, so it is marked sent.
+
+The one window this cannot close is a kill after the SMTP server accepted the
+message and before the Sent copy was appended: SMTP has no way to ask whether
+a message was delivered, so that item is sent again with the same Message-ID
+(which mail clients show once).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.policy import default as default_policy
+from email.utils import getaddresses
+
+from clinic_inbox.core.accounts import ImapAccount
+from clinic_inbox.core.home import Clinic
+from clinic_inbox.core.store import outbox_queries as oq
+from clinic_inbox.sources import smtp
+from clinic_inbox.sources.errors import SourceError
+from clinic_inbox.sources.imap import ImapConnection
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class OutboxReport:
+    sent: int = 0
+    reconciled: int = 0
+    waiting: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _envelope(raw: bytes) -> tuple[str, list[str]]:
+    msg = message_from_bytes(raw, policy=default_policy)
+    sender = getaddresses([str(msg.get("From", ""))])[0][1]
+    rcpts = [
+        a for _, a in getaddresses([str(v) for k in ("To", "Cc") for v in msg.get_all(k, [])]) if a
+    ]
+    return sender, rcpts
+
+
+def reconcile(clinic: Clinic, account: ImapAccount, password: str, report: OutboxReport) -> None:
+    """Settle items left in `sending` by a crash, by looking in the Sent folder."""
+    stuck = [i for i in oq.in_state(clinic.store, "sending", "email") if i.account_id == account.id]
+    if not stuck:
+        return
+    with ImapConnection(account, password) as conn:
+        for item in stuck:
+            went_out = conn.has_message_id(account.sent_folder, item.idempotency_key)
+            with clinic.store.transaction():
+                if went_out:
+                    oq.mark_sent(clinic.store, item.id)
+                    report.reconciled += 1
+                else:
+                    oq.reset_to_pending(clinic.store, item.id)
+
+
+def flush_account(
+    clinic: Clinic,
+    account: ImapAccount,
+    password: str,
+    *,
+    on_sent: Callable[[int], None] | None = None,
+) -> OutboxReport:
+    report = OutboxReport()
+    store = clinic.store
+    try:
+        reconcile(clinic, account, password, report)
+    except SourceError as exc:
+        # Without the Sent folder an interrupted item cannot be settled: wait, never guess.
+        report.errors.append(str(exc))
+        report.waiting = len(oq.due(store, "email"))
+        return report
+    for item in oq.due(store, "email"):
+        if item.account_id != account.id:
+            continue
+        with store.transaction():
+            oq.mark_sending(store, item.id)
+        try:
+            sender, rcpts = _envelope(item.payload)
+            smtp.send(account, password, item.payload, sender or account.sender_address, rcpts)
+        except SourceError as exc:
+            with store.transaction():
+                state = oq.mark_retry(store, item.id, str(exc))
+            report.errors.append(str(exc))
+            if state == "failed":
+                report.failed += 1
+            else:
+                report.waiting += 1
+            if exc.offline:
+                break  # the server is down: the rest wait too
+            continue
+        try:
+            with ImapConnection(account, password) as conn:
+                conn.append(account.sent_folder, item.payload)
+        except SourceError as exc:
+            log.warning(
+                "sent item %s but could not copy it to Sent: %s", item.id, type(exc).__name__
+            )
+        with store.transaction():
+            oq.mark_sent(store, item.id)
+        report.sent += 1
+        if on_sent:
+            on_sent(item.id)
+    return report

@@ -1,0 +1,103 @@
+"""Running every source once: pull mail (and portal), then send what waits.
+
+Used by `clinic-inbox sync --once` and by the app's background worker. Each
+account is independent: one that is offline or broken is reported in plain
+words and the others go on.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from clinic_inbox.core import accounts as acc
+from clinic_inbox.core import audit
+from clinic_inbox.core.home import Clinic
+from clinic_inbox.core.keys import KeyCustodyError
+from clinic_inbox.core.store import outbox_queries as oq
+from clinic_inbox.core.triage import Rules, load_rules
+from clinic_inbox.sources import email_sync, outbox
+from clinic_inbox.sources.email_sync import Progress, SyncReport
+from clinic_inbox.sources.outbox import OutboxReport
+
+
+@dataclass
+class RunReport:
+    accounts: list[SyncReport] = field(default_factory=list)
+    outbox: OutboxReport = field(default_factory=OutboxReport)
+
+    @property
+    def stored(self) -> int:
+        return sum(a.stored for a in self.accounts)
+
+    @property
+    def offline(self) -> list[str]:
+        return [a.account for a in self.accounts if a.offline]
+
+    def lines(self) -> list[str]:
+        out = []
+        for a in self.accounts:
+            if a.error:
+                out.append(f"{a.account}: {a.error}")
+            else:
+                extra = []
+                if a.review:
+                    extra.append(f"{a.review} need review")
+                if a.urgent:
+                    extra.append(f"{len(a.urgent)} URGENT")
+                if a.rematched:
+                    extra.append(f"{a.rematched} re-matched after a mailbox reset")
+                if a.acknowledged:
+                    extra.append(f"{a.acknowledged} acknowledgements queued")
+                tail = f" ({', '.join(extra)})" if extra else ""
+                out.append(f"{a.account}: {a.stored} new messages{tail}")
+        o = self.outbox
+        if o.sent or o.reconciled or o.waiting or o.failed:
+            out.append(
+                f"Outbox: {o.sent} sent, {o.waiting} waiting for the network, {o.failed} failed"
+                + (f", {o.reconciled} confirmed after an interruption" if o.reconciled else "")
+            )
+        return out
+
+
+def run_once(
+    clinic: Clinic,
+    *,
+    actor_id: int | None = None,
+    actor: str = "system",
+    rules: Rules | None = None,
+    progress: Progress | None = None,
+    stop: threading.Event | None = None,
+    send: bool = True,
+) -> RunReport:
+    rules = rules or load_rules(clinic.home)
+    report = RunReport()
+    for account in acc.imap_accounts(clinic.store):
+        try:
+            password = clinic.credentials.get(account.name) if clinic.credentials else ""
+        except KeyCustodyError as exc:
+            report.accounts.append(SyncReport(account.name, error=str(exc)))
+            continue
+        r = email_sync.sync_account(clinic, rules, account, password, progress=progress, stop=stop)
+        report.accounts.append(r)
+        if send and not r.offline:
+            o = outbox.flush_account(clinic, account, password)
+            report.outbox.sent += o.sent
+            report.outbox.reconciled += o.reconciled
+            report.outbox.failed += o.failed
+            report.outbox.errors += o.errors
+    report.outbox.waiting = oq.counts(clinic.store).get("pending", 0)
+    with clinic.store.transaction():
+        audit.append(
+            clinic.store,
+            clinic.audit_key,
+            actor_id,
+            actor,
+            "sync",
+            detail={
+                "stored": report.stored,
+                "offline": report.offline,
+                "sent": report.outbox.sent,
+            },
+        )
+    return report
