@@ -147,6 +147,9 @@ class MessageSummary:
     needs_review: bool
     attachment_count: int
     snippet: str | None = None
+    physician_id: int | None = None  # the patient's responsible physician
+    thread_category: Category | None = None
+    thread_sensitive: bool = False
 
 
 @dataclass(frozen=True)
@@ -190,3 +193,8 @@ class ThreadDetail:
     due_at: str | None
     sensitive: bool
     messages: tuple[MessageDetail, ...]
+    access_note: str | None = None  # e.g. "You see this as Dr Patel's delegate."
+    body_visible: bool = True
+    can_reply: bool = False
+    filed_at: str | None = None
+    filed_document_id: str | None = None

@@ -8,6 +8,9 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 _hasher = PasswordHasher()  # Argon2id with the library's current recommended costs
 
 MIN_LENGTH = 4
+# Checked against when the user name is unknown, so that a wrong name costs as
+# much time as a wrong password and names cannot be probed by timing.
+DUMMY_HASH = _hasher.hash("not a real password")
 
 
 def hash_password(password: str) -> str:

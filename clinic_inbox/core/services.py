@@ -3,27 +3,34 @@ its audit entry in one transaction. The CLI and the GUI call only these."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from clinic_inbox.core import access, accounts, audit, outgoing, passwords
+from clinic_inbox.core.access import AccessDenied, Decision, ThreadFacts
 from clinic_inbox.core.accounts import ImapAccount
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import (
+    Category,
     Direction,
     MessageSummary,
+    Priority,
     Role,
     Source,
     Staff,
     Status,
     ThreadDetail,
 )
+from clinic_inbox.core.store import access_queries as aq
 from clinic_inbox.core.store import outbox_queries as oq
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import sync_queries as sq
+
+BREAK_GLASS_MINUTES = 30
 
 
 class AuthError(Exception):
@@ -41,33 +48,54 @@ class Session:
     started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 def _audit(clinic: Clinic, session: Session | None, action: str, **kw: object) -> None:
     actor_id = session.staff.id if session else None
     actor = session.staff.username if session else "system"
     audit.append(clinic.store, clinic.audit_key, actor_id, actor, action, **kw)  # type: ignore[arg-type]
 
 
+def _fresh(clinic: Clinic, session: Session) -> Staff:
+    """The session's person as the store knows them now: a disabled account stops at once."""
+    staff = q.get_staff(clinic.store, session.staff.id)
+    if staff is None or not staff.active:
+        raise AccessDenied("This account is disabled. Ask an administrator.")
+    return staff
+
+
 # -- staff and sessions ----------------------------------------------------------
+def _check_new_password(password: str) -> None:
+    if len(password) < passwords.MIN_LENGTH:
+        raise ValueError(f"A password needs at least {passwords.MIN_LENGTH} characters.")
+
+
 def create_first_admin(clinic: Clinic, username: str, display_name: str, password: str) -> Staff:
     """Only possible on a clinic without staff: the first run creates the administrator."""
     _check_new_password(password)
     with clinic.store.transaction():
         if q.staff_count(clinic.store):
-            raise access.AccessDenied("This clinic already has staff; ask an administrator.")
+            raise AccessDenied("This clinic already has staff; ask an administrator.")
         sid = q.add_staff(
             clinic.store, username, display_name, Role.ADMIN, passwords.hash_password(password)
         )
-        staff = q.get_staff(clinic.store, sid)
-        assert staff is not None
         _audit(clinic, None, "staff.create", detail={"staff_id": sid, "role": "admin"})
+        staff = q.get_staff(clinic.store, sid)
+    assert staff is not None
     return staff
 
 
 def add_staff(
     clinic: Clinic, session: Session, username: str, display_name: str, role: Role, password: str
 ) -> Staff:
-    access.require(access.can_manage_staff(session.staff), "Only an administrator can add staff.")
+    access.require(
+        access.can_manage_staff(_fresh(clinic, session)), "Only an administrator can add staff."
+    )
     _check_new_password(password)
+    if not username.strip() or any(c.isspace() for c in username):
+        raise ValueError("A user name needs at least one character and no spaces.")
     with clinic.store.transaction():
         if q.staff_login_row(clinic.store, username):
             raise ValueError(f"There is already a staff member with the user name {username!r}.")
@@ -80,12 +108,43 @@ def add_staff(
     return staff
 
 
-def _check_new_password(password: str) -> None:
-    if len(password) < passwords.MIN_LENGTH:
-        raise ValueError(f"A password needs at least {passwords.MIN_LENGTH} characters.")
+def set_staff_active(clinic: Clinic, session: Session, username: str, active: bool) -> Staff:
+    access.require(
+        access.can_manage_staff(_fresh(clinic, session)), "Only an administrator can disable staff."
+    )
+    with clinic.store.transaction():
+        row = q.staff_login_row(clinic.store, username)
+        if row is None:
+            raise NotFound(f"There is no staff member {username!r}.")
+        staff = row[0]
+        if staff.id == session.staff.id and not active:
+            raise ValueError("You cannot disable your own account.")
+        q.set_staff_active(clinic.store, staff.id, active)
+        _audit(
+            clinic,
+            session,
+            "staff.enable" if active else "staff.disable",
+            detail={"staff_id": staff.id},
+        )
+    return dataclasses.replace(staff, active=active)
 
 
-def list_staff(clinic: Clinic, session: Session) -> list[Staff]:
+def reset_password(clinic: Clinic, session: Session, username: str, new_password: str) -> None:
+    me = _fresh(clinic, session)
+    is_self = me.username.lower() == username.lower()
+    access.require(
+        is_self or access.can_manage_staff(me), "Only an administrator can reset passwords."
+    )
+    _check_new_password(new_password)
+    with clinic.store.transaction():
+        row = q.staff_login_row(clinic.store, username)
+        if row is None:
+            raise NotFound(f"There is no staff member {username!r}.")
+        q.set_password_hash(clinic.store, row[0].id, passwords.hash_password(new_password))
+        _audit(clinic, session, "staff.password_reset", detail={"staff_id": row[0].id})
+
+
+def list_staff(clinic: Clinic, session: Session | None = None) -> list[Staff]:
     return q.list_staff(clinic.store)
 
 
@@ -95,6 +154,7 @@ def login(
     """Check a password. Failures are counted, slowed down and audited."""
     row = q.staff_login_row(clinic.store, username)
     if row is None:
+        passwords.check_password(passwords.DUMMY_HASH, password)  # same cost: names are not probed
         with clinic.store.transaction():
             _audit(clinic, None, "login.failed", detail={"reason": "unknown user"})
         raise AuthError("The user name or password is not right.")
@@ -102,61 +162,164 @@ def login(
     sleep(passwords.failure_delay(failures))
     ok, rehash = passwords.check_password(stored_hash, password)
     with clinic.store.transaction():
-        if not ok or not staff.active:
-            q.record_login_failure(clinic.store, staff.id)
-            _audit(
-                clinic,
-                None,
-                "login.failed",
-                detail={"staff_id": staff.id, "reason": "disabled" if ok else "bad password"},
-            )
-        else:
+        if ok and staff.active:
             q.record_login_success(clinic.store, staff.id, rehash)
             session = Session(staff)
             _audit(clinic, session, "login", detail={"session": session.id})
             return session
+        q.record_login_failure(clinic.store, staff.id)
+        _audit(
+            clinic,
+            None,
+            "login.failed",
+            detail={"staff_id": staff.id, "reason": "disabled" if ok else "bad password"},
+        )
     if ok:
         raise AuthError("This account is disabled. Ask an administrator.")
     raise AuthError("The user name or password is not right.")
 
 
+def reauthenticate(
+    clinic: Clinic,
+    session: Session,
+    password: str,
+    *,
+    purpose: str = "unlock",
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """Ask for the password again (unlock, export, break-glass)."""
+    row = q.staff_login_row(clinic.store, session.staff.username)
+    if row is None or not row[0].active:
+        raise AuthError("This account is disabled. Ask an administrator.")
+    sleep(passwords.failure_delay(row[2]))
+    ok, _ = passwords.check_password(row[1], password)
+    with clinic.store.transaction():
+        if not ok:
+            q.record_login_failure(clinic.store, session.staff.id)
+            _audit(clinic, session, "reauth.failed", detail={"purpose": purpose})
+        else:
+            q.record_login_success(clinic.store, session.staff.id)
+            _audit(clinic, session, "reauth", detail={"purpose": purpose})
+    if not ok:
+        raise AuthError("That password is not right.")
+
+
 def logout(clinic: Clinic, session: Session) -> None:
     with clinic.store.transaction():
+        q.clear_presence(clinic.store, session.staff.id)
         _audit(clinic, session, "logout", detail={"session": session.id})
 
 
-# -- messages ------------------------------------------------------------------
+# -- access decisions ------------------------------------------------------------
+def _decide(
+    clinic: Clinic, staff: Staff, facts: ThreadFacts, thread_id: int, now: datetime
+) -> Decision:
+    grants = aq.grants_to(clinic.store, staff.id)
+    bg = aq.break_glass_active(clinic.store, staff.id, thread_id, now)
+    return access.decide(staff, facts, grants, now=now, break_glass=bg)
+
+
+def decision_for(clinic: Clinic, session: Session, thread_id: int) -> Decision:
+    facts = aq.thread_facts(clinic.store, thread_id)
+    if facts is None:
+        raise NotFound(f"There is no conversation number {thread_id}.")
+    return _decide(clinic, _fresh(clinic, session), facts, thread_id, _now())
+
+
+def masked_subject(category: Category) -> str:
+    return f"{category.label} message (details hidden)"
+
+
+class _Decider:
+    """Decisions for many rows at once, with the grants read once."""
+
+    def __init__(self, clinic: Clinic, staff: Staff) -> None:
+        self.staff = staff
+        self.now = _now()
+        self.grants = aq.grants_to(clinic.store, staff.id)
+        self.glass = aq.break_glass_threads(clinic.store, staff.id, self.now)
+
+    def __call__(self, thread_id: int, facts: ThreadFacts) -> Decision:
+        return access.decide(
+            self.staff, facts, self.grants, now=self.now, break_glass=thread_id in self.glass
+        )
+
+
 def list_messages(
     clinic: Clinic, session: Session, flt: q.MessageFilter | None = None
 ) -> list[MessageSummary]:
-    """Headers only: listing is not a view of message contents."""
-    return q.list_messages(clinic.store, flt)
+    """Headers for everyone who may see them; subject and snippet only with body access."""
+    decide = _Decider(clinic, _fresh(clinic, session))
+    out = []
+    for m in q.list_messages(clinic.store, flt):
+        facts = ThreadFacts(
+            m.thread_category or m.category,
+            m.thread_sensitive,
+            m.physician_id,
+            m.patient_id is not None,
+        )
+        d = decide(m.thread_id, facts)
+        if not d.header:
+            continue
+        if not d.body:
+            m = dataclasses.replace(m, subject=masked_subject(facts.category), snippet=None)
+        out.append(m)
+    return out
+
+
+@dataclass(frozen=True)
+class BoardThread:
+    row: q.ThreadRow
+    decision: Decision
+
+
+def board(clinic: Clinic, session: Session, flt: q.ThreadFilter | None = None) -> list[BoardThread]:
+    """Conversations this person may see, each with what they may do with it."""
+    decide = _Decider(clinic, _fresh(clinic, session))
+    out = []
+    for t in q.list_threads(clinic.store, flt):
+        facts = ThreadFacts(t.category, t.sensitive, t.physician_id, t.patient_id is not None)
+        d = decide(t.id, facts)
+        if not d.header:
+            continue
+        if not d.body:
+            t = dataclasses.replace(t, subject=masked_subject(t.category), snippet=None)
+        out.append(BoardThread(t, d))
+    return out
 
 
 def list_threads(clinic: Clinic, session: Session, limit: int | None = None) -> list[q.ThreadRow]:
-    return q.list_threads(clinic.store, limit=limit)
+    return [b.row for b in board(clinic, session, q.ThreadFilter(limit=limit))]
 
 
 def show_thread(clinic: Clinic, session: Session, thread_id: int) -> ThreadDetail:
-    """The whole conversation; reading it is audited in the same transaction."""
+    """The whole conversation as this person may see it; the view is audited."""
+    staff = _fresh(clinic, session)
     with clinic.store.transaction():
         row = q.get_thread(clinic.store, thread_id)
-        if row is None:
+        facts = aq.thread_facts(clinic.store, thread_id)
+        if row is None or facts is None:
             raise NotFound(f"There is no conversation number {thread_id}.")
-        may_read = access.can_view_body(session.staff, row)
-        messages = q.thread_messages(clinic.store, thread_id, with_body=may_read)
+        d = _decide(clinic, staff, facts, thread_id, _now())
+        if not d.header:
+            raise AccessDenied(d.why_not or "You may not open this conversation.")
+        messages = q.thread_messages(clinic.store, thread_id, with_body=d.body)
+        if not d.body:
+            messages = [
+                dataclasses.replace(m, subject=masked_subject(row.category)) for m in messages
+            ]
         patient = q.get_patient(clinic.store, row.patient_id) if row.patient_id else None
         _audit(
             clinic,
             session,
-            "thread.view" if may_read else "thread.view_header",
+            "thread.view" if d.body else "thread.view_header",
             patient_id=row.patient_id,
             thread_id=thread_id,
-            detail={"messages": [m.id for m in messages]},
+            detail={"messages": [m.id for m in messages], "via": d.via},
         )
     return ThreadDetail(
         id=row.id,
-        subject=row.subject,
+        subject=row.subject if d.body else masked_subject(row.category),
         patient=patient,
         category=row.category,
         priority=row.priority,
@@ -165,18 +328,317 @@ def show_thread(clinic: Clinic, session: Session, thread_id: int) -> ThreadDetai
         due_at=row.due_at,
         sensitive=row.sensitive,
         messages=tuple(messages),
+        access_note=d.as_delegate_note or (d.why_not or None),
+        body_visible=d.body,
+        can_reply=d.reply,
+        filed_at=row.filed_at,
+        filed_document_id=row.filed_document_id,
     )
+
+
+def attachment_data(clinic: Clinic, session: Session, attachment_id: int) -> tuple[str, str, bytes]:
+    """(filename, sniffed type, bytes) for the in-app viewer; audited like a view."""
+    staff = _fresh(clinic, session)
+    with clinic.store.transaction():
+        found = q.get_attachment(clinic.store, attachment_id)
+        if found is None:
+            raise NotFound("That attachment no longer exists.")
+        thread_id, patient_id, filename, ctype, data = found
+        facts = aq.thread_facts(clinic.store, thread_id)
+        assert facts is not None
+        d = _decide(clinic, staff, facts, thread_id, _now())
+        access.require(d.body, d.why_not or "You may not open this attachment.")
+        _audit(
+            clinic,
+            session,
+            "attachment.view",
+            patient_id=patient_id,
+            thread_id=thread_id,
+            detail={"attachment_id": attachment_id},
+        )
+    return filename, ctype, data
+
+
+# -- workflow ------------------------------------------------------------------
+def _acting(clinic: Clinic, session: Session, thread_id: int) -> tuple[q.ThreadRow, Decision]:
+    row = q.get_thread(clinic.store, thread_id)
+    facts = aq.thread_facts(clinic.store, thread_id)
+    if row is None or facts is None:
+        raise NotFound(f"There is no conversation number {thread_id}.")
+    d = _decide(clinic, _fresh(clinic, session), facts, thread_id, _now())
+    access.require(d.act, d.why_not or "You may not change this conversation.")
+    return row, d
+
+
+def assign(clinic: Clinic, session: Session, thread_id: int, staff_id: int | None) -> None:
+    with clinic.store.transaction():
+        row, _ = _acting(clinic, session, thread_id)
+        if staff_id is not None:
+            target = q.get_staff(clinic.store, staff_id)
+            if target is None or not target.active:
+                raise ValueError("That staff member does not exist or is disabled.")
+        q.update_thread(clinic.store, thread_id, assigned_to=staff_id)
+        _audit(
+            clinic,
+            session,
+            "thread.assign",
+            patient_id=row.patient_id,
+            thread_id=thread_id,
+            detail={"from": row.assigned_to_id, "to": staff_id},
+        )
+
+
+def set_status(clinic: Clinic, session: Session, thread_id: int, status: Status) -> None:
+    with clinic.store.transaction():
+        row, _ = _acting(clinic, session, thread_id)
+        q.update_thread(clinic.store, thread_id, status=status)
+        _audit(
+            clinic,
+            session,
+            "thread.status",
+            patient_id=row.patient_id,
+            thread_id=thread_id,
+            detail={"from": row.status.value, "to": status.value},
+        )
+
+
+def set_priority(
+    clinic: Clinic, session: Session, thread_id: int, priority: Priority, reason: str
+) -> None:
+    if not reason.strip():
+        raise ValueError("Say why the priority changes: it is kept in the record.")
+    with clinic.store.transaction():
+        row, _ = _acting(clinic, session, thread_id)
+        q.update_thread(clinic.store, thread_id, priority=priority)
+        _audit(
+            clinic,
+            session,
+            "thread.priority",
+            patient_id=row.patient_id,
+            thread_id=thread_id,
+            reason=reason.strip(),
+            detail={"from": row.priority.value, "to": priority.value},
+        )
+
+
+def mark_sensitive(
+    clinic: Clinic, session: Session, thread_id: int, sensitive: bool, reason: str = ""
+) -> None:
+    with clinic.store.transaction():
+        row, d = _acting(clinic, session, thread_id)
+        # Lifting the flag is for those who can read the content.
+        access.require(
+            sensitive or d.body, "Only those allowed to read it can lift the sensitive flag."
+        )
+        q.update_thread(clinic.store, thread_id, sensitive=sensitive)
+        _audit(
+            clinic,
+            session,
+            "thread.sensitive",
+            patient_id=row.patient_id,
+            thread_id=thread_id,
+            reason=reason or None,
+            detail={"sensitive": sensitive},
+        )
+
+
+def add_note(clinic: Clinic, session: Session, thread_id: int, text: str) -> int:
+    if not text.strip():
+        raise ValueError("The note is empty.")
+    with clinic.store.transaction():
+        row, d = _acting(clinic, session, thread_id)
+        access.require(d.body, "Notes are for those who can read the conversation.")
+        note_id = q.add_note(clinic.store, thread_id, session.staff.id, text.strip())
+        _audit(
+            clinic,
+            session,
+            "thread.note",
+            patient_id=row.patient_id,
+            thread_id=thread_id,
+            detail={"note_id": note_id},
+        )
+    return note_id
+
+
+def link_patient(clinic: Clinic, session: Session, thread_id: int, patient_id: int) -> None:
+    """File an unmatched conversation under a patient (and remember the address)."""
+    with clinic.store.transaction():
+        row, _ = _acting(clinic, session, thread_id)
+        if q.get_patient(clinic.store, patient_id) is None:
+            raise NotFound("That patient does not exist.")
+        q.link_thread_to_patient(clinic.store, thread_id, patient_id)
+        _audit(
+            clinic,
+            session,
+            "thread.link_patient",
+            patient_id=patient_id,
+            thread_id=thread_id,
+            detail={"previous_patient": row.patient_id},
+        )
+
+
+def set_responsible_physician(
+    clinic: Clinic, session: Session, patient_id: int, physician_id: int | None
+) -> None:
+    staff = _fresh(clinic, session)
+    with clinic.store.transaction():
+        patient = q.get_patient(clinic.store, patient_id)
+        if patient is None:
+            raise NotFound("That patient does not exist.")
+        if physician_id is not None:
+            doc = q.get_staff(clinic.store, physician_id)
+            if doc is None or doc.role is not Role.PHYSICIAN:
+                raise ValueError("The responsible physician must be a physician.")
+        allowed = (
+            staff.role is Role.ADMIN
+            or staff.id == patient.responsible_physician_id
+            or (staff.role is not Role.PHYSICIAN and patient.responsible_physician_id is None)
+        )
+        access.require(allowed, "Only the patient's physician or an administrator can change this.")
+        aq.set_responsible_physician(clinic.store, patient_id, physician_id)
+        _audit(
+            clinic,
+            session,
+            "patient.physician",
+            patient_id=patient_id,
+            detail={"from": patient.responsible_physician_id, "to": physician_id},
+        )
+
+
+# -- delegation and break-glass ----------------------------------------------------
+def grant_delegation(
+    clinic: Clinic,
+    session: Session,
+    *,
+    physician: str,
+    delegate: str,
+    categories: list[Category] | None = None,
+    include_sensitive: bool = False,
+    can_reply: bool = False,
+    can_file: bool = False,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+) -> int:
+    me = _fresh(clinic, session)
+    with clinic.store.transaction():
+        doc_row = q.staff_login_row(clinic.store, physician)
+        del_row = q.staff_login_row(clinic.store, delegate)
+        if doc_row is None or del_row is None:
+            raise NotFound("Both the physician and the delegate must be staff members.")
+        doc, dlg = doc_row[0], del_row[0]
+        access.require(
+            access.can_delegate_for(me, doc), "Only the physician or an administrator can delegate."
+        )
+        if dlg.role is Role.ADMIN or not dlg.active:
+            raise ValueError("Delegate to an active physician, nurse or receptionist.")
+        if doc.id == dlg.id:
+            raise ValueError("A physician cannot delegate to themselves.")
+        start = (starts_at or _now()).astimezone(UTC).isoformat(timespec="seconds")
+        end = ends_at.astimezone(UTC).isoformat(timespec="seconds") if ends_at else None
+        if end is not None and end <= start:
+            raise ValueError("The delegation must end after it starts.")
+        did = aq.add_delegation(
+            clinic.store,
+            physician_id=doc.id,
+            delegate_id=dlg.id,
+            categories=categories,
+            include_sensitive=include_sensitive,
+            can_view=True,
+            can_reply=can_reply,
+            can_file=can_file,
+            starts_at=start,
+            ends_at=end,
+            created_by=me.id,
+        )
+        _audit(
+            clinic,
+            session,
+            "delegation.grant",
+            detail={
+                "delegation_id": did,
+                "physician_id": doc.id,
+                "delegate_id": dlg.id,
+                "categories": None if categories is None else sorted(c.value for c in categories),
+                "sensitive": include_sensitive,
+                "reply": can_reply,
+                "file": can_file,
+                "starts_at": start,
+                "ends_at": end,
+            },
+        )
+    return did
+
+
+def revoke_delegation(clinic: Clinic, session: Session, delegation_id: int) -> None:
+    me = _fresh(clinic, session)
+    with clinic.store.transaction():
+        mine = [g for _, g in aq.delegations(clinic.store) if g.id == delegation_id]
+        if not mine:
+            raise NotFound("There is no such delegation.")
+        doc = q.get_staff(clinic.store, mine[0].physician_id)
+        assert doc is not None
+        access.require(
+            access.can_delegate_for(me, doc), "Only the physician or an administrator can revoke."
+        )
+        aq.revoke_delegation(clinic.store, delegation_id)
+        _audit(clinic, session, "delegation.revoke", detail={"delegation_id": delegation_id})
+
+
+def break_glass(
+    clinic: Clinic,
+    session: Session,
+    thread_id: int,
+    reason: str,
+    password: str,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+) -> datetime:
+    """Open a conversation one could not read, for a stated reason; returns when it closes."""
+    staff = _fresh(clinic, session)
+    access.require(access.can_break_glass(staff), "Only physicians and nurses can use break-glass.")
+    if len(reason.strip()) < 10:
+        raise ValueError("Give the clinical reason for opening this message (a full sentence).")
+    reauthenticate(clinic, session, password, purpose="break-glass", sleep=sleep)
+    now = _now()
+    until = now + timedelta(minutes=BREAK_GLASS_MINUTES)
+    with clinic.store.transaction():
+        facts = aq.thread_facts(clinic.store, thread_id)
+        if facts is None:
+            raise NotFound(f"There is no conversation number {thread_id}.")
+        row = q.get_thread(clinic.store, thread_id)
+        bg = aq.open_break_glass(clinic.store, staff.id, thread_id, reason.strip(), now, until)
+        _audit(
+            clinic,
+            session,
+            "break_glass",
+            patient_id=row.patient_id if row else None,
+            thread_id=thread_id,
+            reason=reason.strip(),
+            detail={"break_glass_id": bg, "until": until.isoformat(timespec="seconds")},
+        )
+    return until
+
+
+def break_glass_review(clinic: Clinic, session: Session) -> list[tuple]:
+    staff = _fresh(clinic, session)
+    if staff.role is Role.ADMIN:
+        return aq.break_glass_review(clinic.store)
+    access.require(
+        staff.role is Role.PHYSICIAN, "The break-glass review is for physicians and administrators."
+    )
+    return aq.break_glass_review(clinic.store, staff.id)
 
 
 # -- accounts ------------------------------------------------------------------
 def add_imap_account(clinic: Clinic, session: Session, account: ImapAccount, password: str) -> int:
     """Settings into the store, the password into the keyring, one audit entry."""
     access.require(
-        access.can_manage_settings(session.staff), "Only an administrator can add mail accounts."
+        access.can_manage_settings(_fresh(clinic, session)),
+        "Only an administrator can add mail accounts.",
     )
     account.validate()
     if clinic.credentials is None:
-        raise access.AccessDenied("No keyring is available for account passwords.")
+        raise AccessDenied("No keyring is available for account passwords.")
     with clinic.store.transaction():
         account_id = accounts.add_imap_account(clinic.store, account)
         clinic.credentials.set(account.name, password)
@@ -191,12 +653,8 @@ def queue_reply(clinic: Clinic, session: Session, thread_id: int, body: str) -> 
         raise ValueError("The reply is empty.")
     store = clinic.store
     with store.transaction():
-        row = q.get_thread(store, thread_id)
-        if row is None:
-            raise NotFound(f"There is no conversation number {thread_id}.")
-        access.require(
-            access.can_reply(session.staff, row), "You may not reply in this conversation."
-        )
+        row, d = _acting(clinic, session, thread_id)
+        access.require(d.reply, d.why_not or "You may not reply in this conversation.")
         last = sq.last_inbound(store, thread_id)
         if last is None or last.source != "email" or not last.sender:
             raise ValueError("This conversation has no patient email address to reply to.")
@@ -208,10 +666,14 @@ def queue_reply(clinic: Clinic, session: Session, thread_id: int, body: str) -> 
         refs = [r for r in (last.references or "").split() if r]
         if last.message_id:
             refs.append(last.message_id)
-        signed = f"{body.rstrip()}\n\n{session.staff.display_name}\n{clinic.config.name}\n"
+        me = session.staff.display_name
+        signature = f"{me}\n{clinic.config.name}"
+        if d.delegate_of:
+            signature = f"Sent by {me} on behalf of {d.delegate_of}\n{clinic.config.name}"
+        signed = f"{body.rstrip()}\n\n{signature}\n"
         raw = outgoing.build_email(
             from_address=account.sender_address,
-            from_name=f"{session.staff.display_name} ({clinic.config.name})",
+            from_name=f"{me} ({clinic.config.name})",
             to_address=last.sender,
             subject=subject,
             body=signed,
@@ -228,7 +690,7 @@ def queue_reply(clinic: Clinic, session: Session, thread_id: int, body: str) -> 
                 direction=Direction.OUTBOUND,
                 received_at=q.utcnow(),
                 sender=account.sender_address,
-                sender_name=session.staff.display_name,
+                sender_name=me,
                 recipients=last.sender,
                 subject=subject,
                 body_text=signed,
@@ -260,6 +722,6 @@ def queue_reply(clinic: Clinic, session: Session, thread_id: int, body: str) -> 
             patient_id=row.patient_id,
             thread_id=thread_id,
             message_id=out_pk,
-            detail={"outbox_id": item},
+            detail={"outbox_id": item, "on_behalf_of": d.delegate_of},
         )
     return item

@@ -101,6 +101,17 @@ def record_login_success(store: Store, staff_id: int, new_hash: str | None = Non
         store.execute("UPDATE staff SET password_hash = ? WHERE id = ?", (new_hash, staff_id))
 
 
+def set_staff_active(store: Store, staff_id: int, active: bool) -> None:
+    store.execute("UPDATE staff SET active = ? WHERE id = ?", (int(active), staff_id))
+
+
+def set_password_hash(store: Store, staff_id: int, password_hash: str) -> None:
+    store.execute(
+        "UPDATE staff SET password_hash = ?, failed_logins = 0, last_failed_at = NULL WHERE id = ?",
+        (password_hash, staff_id),
+    )
+
+
 def staff_count(store: Store) -> int:
     return int(store.one("SELECT count(*) FROM staff"))
 
@@ -390,7 +401,8 @@ SELECT m.id, m.thread_id, m.source, m.direction, m.patient_id,
        coalesce(m.sender_name, m.sender), m.subject, m.category, m.priority, t.status,
        m.received_at, CASE WHEN m.direction = 'in' THEN t.due_at END,
        s.display_name, m.sensitive OR t.sensitive, m.needs_review,
-       (SELECT count(*) FROM attachments a WHERE a.message_id = m.id)
+       (SELECT count(*) FROM attachments a WHERE a.message_id = m.id),
+       p.responsible_physician_id, t.category, t.sensitive, substr(m.body_text, 1, 240)
 FROM messages m
 JOIN threads t ON t.id = m.thread_id
 LEFT JOIN patients p ON p.id = m.patient_id
@@ -453,6 +465,10 @@ def _summary(r: Any) -> MessageSummary:
         sensitive=bool(r[14]),
         needs_review=bool(r[15]),
         attachment_count=int(r[16]),
+        physician_id=r[17],
+        thread_category=Category(r[18]),
+        thread_sensitive=bool(r[19]),
+        snippet=r[20],
     )
 
 
@@ -473,6 +489,10 @@ class ThreadRow:
     message_count: int
     source: Source
     needs_review: bool
+    physician_id: int | None = None
+    filed_at: str | None = None
+    filed_document_id: str | None = None
+    snippet: str | None = None
 
 
 _THREAD_SQL = """
@@ -482,7 +502,11 @@ SELECT t.id, t.subject, t.patient_id,
        t.last_message_at,
        (SELECT count(*) FROM messages m WHERE m.thread_id = t.id),
        (SELECT m.source FROM messages m WHERE m.thread_id = t.id ORDER BY m.id LIMIT 1),
-       EXISTS (SELECT 1 FROM messages m WHERE m.thread_id = t.id AND m.needs_review)
+       EXISTS (SELECT 1 FROM messages m WHERE m.thread_id = t.id AND m.needs_review),
+       p.responsible_physician_id, t.filed_at, t.filed_document_id,
+       (SELECT substr(m.body_text, 1, 240) FROM messages m
+         WHERE m.thread_id = t.id AND m.direction = 'in' ORDER BY m.received_at DESC, m.id DESC
+         LIMIT 1)
 FROM threads t
 LEFT JOIN patients p ON p.id = t.patient_id
 LEFT JOIN staff s ON s.id = t.assigned_to
@@ -493,17 +517,64 @@ _PRIORITY_ORDER = (
 )
 
 
-def list_threads(
-    store: Store, status: Status | None = None, limit: int | None = None
-) -> list[ThreadRow]:
-    sql, params = _THREAD_SQL, []
-    if status is not None:
-        sql += " WHERE t.status = ?"
-        params.append(status.value)
+@dataclass
+class ThreadFilter:
+    statuses: tuple[Status, ...] | None = None
+    category: Category | None = None
+    priority: Priority | None = None
+    source: Source | None = None
+    assigned_to: int | None = None
+    unassigned: bool = False
+    physician_id: int | None = None
+    patient_id: int | None = None
+    unmatched: bool = False
+    needs_review: bool = False
+    search: str | None = None
+    limit: int | None = None
+
+
+def list_threads(store: Store, f: ThreadFilter | None = None) -> list[ThreadRow]:
+    f = f or ThreadFilter()
+    where: list[str] = []
+    params: list[Any] = []
+    if f.statuses:
+        where.append(f"t.status IN ({', '.join('?' for _ in f.statuses)})")
+        params += [s.value for s in f.statuses]
+    for col, val in (
+        ("t.category", f.category),
+        ("t.priority", f.priority),
+        ("t.assigned_to", f.assigned_to),
+        ("p.responsible_physician_id", f.physician_id),
+        ("t.patient_id", f.patient_id),
+    ):
+        if val is not None:
+            where.append(f"{col} = ?")
+            params.append(val.value if hasattr(val, "value") else val)
+    if f.source is not None:
+        where.append("EXISTS (SELECT 1 FROM messages m WHERE m.thread_id = t.id AND m.source = ?)")
+        params.append(f.source.value)
+    if f.unassigned:
+        where.append("t.assigned_to IS NULL")
+    if f.unmatched:
+        where.append("t.patient_id IS NULL")
+    if f.needs_review:
+        where.append(
+            "EXISTS (SELECT 1 FROM messages m WHERE m.thread_id = t.id AND m.needs_review)"
+        )
+    if f.search:
+        fq = fts_query(f.search)
+        if not fq:
+            return []
+        where.append(
+            "t.id IN (SELECT m.thread_id FROM messages m WHERE m.id IN "
+            "(SELECT rowid FROM message_search WHERE message_search MATCH ?))"
+        )
+        params.append(fq)
+    sql = _THREAD_SQL + (" WHERE " + " AND ".join(where) if where else "")
     sql += f" ORDER BY {_PRIORITY_ORDER}, t.last_message_at DESC"
-    if limit is not None:
+    if f.limit is not None:
         sql += " LIMIT ?"
-        params.append(limit)
+        params.append(f.limit)
     return [_thread_row(r) for r in store.execute(sql, params)]
 
 
@@ -529,6 +600,10 @@ def _thread_row(r: Any) -> ThreadRow:
         message_count=int(r[12]),
         source=Source(r[13] or "email"),
         needs_review=bool(r[14]),
+        physician_id=r[15],
+        filed_at=r[16],
+        filed_document_id=r[17],
+        snippet=r[18],
     )
 
 
@@ -572,3 +647,90 @@ def thread_messages(store: Store, thread_id: int, with_body: bool) -> list[Messa
             )
         )
     return out
+
+
+def get_attachment(
+    store: Store, attachment_id: int
+) -> tuple[int, int | None, str, str, bytes] | None:
+    """(thread id, patient id, filename, type, data) of one attachment."""
+    row = store.execute(
+        "SELECT m.thread_id, m.patient_id, a.filename, a.content_type, a.data FROM attachments a "
+        "JOIN messages m ON m.id = a.message_id WHERE a.id = ?",
+        (attachment_id,),
+    ).fetchone()
+    return tuple(row) if row else None  # type: ignore[return-value]
+
+
+def add_note(store: Store, thread_id: int, author_id: int, body: str) -> int:
+    cur = store.execute(
+        "INSERT INTO thread_notes (thread_id, author_id, body, created_at) VALUES (?, ?, ?, ?)",
+        (thread_id, author_id, body, utcnow()),
+    )
+    return int(cur.lastrowid)
+
+
+def thread_notes(store: Store, thread_id: int) -> list[tuple[int, str, str, str]]:
+    """(id, author name, body, created_at), oldest first."""
+    return store.execute(
+        "SELECT n.id, s.display_name, n.body, n.created_at FROM thread_notes n "
+        "JOIN staff s ON s.id = n.author_id WHERE n.thread_id = ? ORDER BY n.id",
+        (thread_id,),
+    ).fetchall()
+
+
+def link_thread_to_patient(store: Store, thread_id: int, patient_id: int) -> None:
+    """File a conversation under a patient, remember the sender address, re-index."""
+    store.execute(
+        "UPDATE threads SET patient_id = ?, updated_at = ? WHERE id = ?",
+        (patient_id, utcnow(), thread_id),
+    )
+    ids = [
+        r[0]
+        for r in store.execute(
+            "SELECT id FROM messages WHERE thread_id = ? AND patient_id IS NULL", (thread_id,)
+        )
+    ]
+    store.execute(
+        "UPDATE messages SET patient_id = ? WHERE thread_id = ? AND patient_id IS NULL",
+        (patient_id, thread_id),
+    )
+    for sender in {
+        r[0]
+        for r in store.execute(
+            "SELECT sender FROM messages WHERE thread_id = ? AND direction = 'in' AND sender != ''",
+            (thread_id,),
+        )
+    }:
+        store.execute(
+            "INSERT OR IGNORE INTO patient_emails (patient_id, address) VALUES (?, ?)",
+            (patient_id, sender.lower()),
+        )
+    for mid in ids:
+        index_message(store, mid)
+
+
+def set_presence(store: Store, thread_id: int, staff_id: int, activity: str) -> None:
+    store.execute(
+        "INSERT INTO presence (thread_id, staff_id, activity, seen_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (thread_id, staff_id) DO UPDATE SET activity = excluded.activity, "
+        "seen_at = excluded.seen_at",
+        (thread_id, staff_id, activity, utcnow()),
+    )
+
+
+def clear_presence(store: Store, staff_id: int, thread_id: int | None = None) -> None:
+    if thread_id is None:
+        store.execute("DELETE FROM presence WHERE staff_id = ?", (staff_id,))
+    else:
+        store.execute(
+            "DELETE FROM presence WHERE staff_id = ? AND thread_id = ?", (staff_id, thread_id)
+        )
+
+
+def presence(store: Store, thread_id: int, since: str) -> list[tuple[int, str, str]]:
+    """(staff id, display name, activity) of others recently on this thread."""
+    return store.execute(
+        "SELECT p.staff_id, s.display_name, p.activity FROM presence p JOIN staff s "
+        "ON s.id = p.staff_id WHERE p.thread_id = ? AND p.seen_at >= ? ORDER BY p.seen_at DESC",
+        (thread_id, since),
+    ).fetchall()

@@ -27,9 +27,15 @@ def _load() -> list[Migration]:
         m0001_initial,
         m0002_search_index,
         m0003_notes_and_sync_state,
+        m0004_delegation_and_break_glass,
     )
 
-    steps = [m0001_initial, m0002_search_index, m0003_notes_and_sync_state]
+    steps = [
+        m0001_initial,
+        m0002_search_index,
+        m0003_notes_and_sync_state,
+        m0004_delegation_and_break_glass,
+    ]
     return [Migration(m.VERSION, m.__name__.rsplit(".", 1)[-1], m.upgrade) for m in steps]
 
 
