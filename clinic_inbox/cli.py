@@ -539,6 +539,194 @@ def cmd_reply(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_user_disable(args: argparse.Namespace) -> int:
+    from clinic_inbox.core import services
+
+    with _open(args) as clinic:
+        session = _session(args, clinic)
+        services.set_staff_active(clinic, session, args.name, args.enable)
+    print(f"{args.name} is now {'enabled' if args.enable else 'disabled'}.")
+    return EXIT_OK
+
+
+def cmd_user_reset(args: argparse.Namespace) -> int:
+    from clinic_inbox.core import services
+
+    new_password = os.environ.get("CLINIC_INBOX_NEW_PASSWORD") or (
+        getpass.getpass(f"New password for {args.name}: ") if _interactive() else None
+    )
+    if not new_password:
+        raise CliError("Give the new password in CLINIC_INBOX_NEW_PASSWORD.")
+    with _open(args) as clinic:
+        session = _session(args, clinic)
+        services.reset_password(clinic, session, args.name, new_password)
+    print(f"The password of {args.name} was reset.")
+    return EXIT_OK
+
+
+def _when(text: str | None, tz: Any) -> datetime | None:
+    if not text:
+        return None
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=tz)
+
+
+def cmd_delegate_grant(args: argparse.Namespace) -> int:
+    from clinic_inbox.core import services
+    from clinic_inbox.core.model import Category
+
+    with _open(args) as clinic:
+        session = _session(args, clinic)
+        cats = None if not args.categories else [Category(c) for c in args.categories.split(",")]
+        did = services.grant_delegation(
+            clinic,
+            session,
+            physician=args.physician,
+            delegate=args.delegate,
+            categories=cats,
+            include_sensitive=args.sensitive,
+            can_reply=args.reply,
+            can_file=args.file,
+            starts_at=_when(args.start, clinic.config.tz),
+            ends_at=_when(args.end, clinic.config.tz),
+        )
+    print(f"Delegation {did} granted.")
+    return EXIT_OK
+
+
+def cmd_delegate_revoke(args: argparse.Namespace) -> int:
+    from clinic_inbox.core import services
+
+    with _open(args) as clinic:
+        session = _session(args, clinic)
+        services.revoke_delegation(clinic, session, args.delegation_id)
+    print(f"Delegation {args.delegation_id} revoked.")
+    return EXIT_OK
+
+
+def cmd_delegate_list(args: argparse.Namespace) -> int:
+    from clinic_inbox.core.store import access_queries as aq
+    from clinic_inbox.core.store import queries as q
+
+    with _open(args) as clinic:
+        _session(args, clinic)
+        names = {s.id: s.username for s in q.list_staff(clinic.store)}
+        rows = []
+        for delegate_id, g in aq.delegations(clinic.store):
+            rows.append(
+                {
+                    "id": g.id,
+                    "physician": names.get(g.physician_id),
+                    "delegate": names.get(delegate_id),
+                    "categories": None
+                    if g.categories is None
+                    else sorted(c.value for c in g.categories),
+                    "sensitive": g.include_sensitive,
+                    "reply": g.can_reply,
+                    "file": g.can_file,
+                    "starts_at": g.starts_at,
+                    "ends_at": g.ends_at,
+                    "revoked_at": g.revoked_at,
+                }
+            )
+        if args.json:
+            _print_json(rows)
+        else:
+            print(
+                _table(
+                    [
+                        [
+                            str(r["id"]),
+                            r["physician"],
+                            r["delegate"],
+                            ",".join(r["categories"] or ["all"]),
+                            "yes" if r["sensitive"] else "no",
+                            r["ends_at"] or "-",
+                            "revoked" if r["revoked_at"] else "active",
+                        ]
+                        for r in rows
+                    ],
+                    ["id", "physician", "delegate", "categories", "sensitive", "until", "state"],
+                )
+            )
+    return EXIT_OK
+
+
+def cmd_break_glass(args: argparse.Namespace) -> int:
+    from clinic_inbox.core import services
+
+    with _open(args) as clinic:
+        session = _session(args, clinic)
+        until = services.break_glass(
+            clinic, session, args.thread_id, args.reason, ask_password(session.staff.username)
+        )
+    print(
+        f"Break-glass access to conversation {args.thread_id} until {until:%H:%M} UTC. "
+        "It is recorded and will be reviewed."
+    )
+    return EXIT_OK
+
+
+def cmd_audit_export(args: argparse.Namespace) -> int:
+    import csv
+
+    from clinic_inbox.core import access, audit
+
+    with _open(args) as clinic:
+        session = _session(args, clinic)
+        access.require(
+            access.can_manage_staff(session.staff),
+            "Only an administrator (privacy officer) can export the audit trail.",
+        )
+        rows = audit.entries(
+            clinic.store, patient_id=args.patient, since=args.since, until=args.until
+        )
+        with clinic.store.transaction():
+            audit.append(
+                clinic.store,
+                clinic.audit_key,
+                session.staff.id,
+                session.staff.username,
+                "audit.export",
+                patient_id=args.patient,
+                detail={"rows": len(rows), "since": args.since, "until": args.until},
+            )
+    out = open(args.out, "w", newline="", encoding="utf-8") if args.out else sys.stdout
+    try:
+        w = csv.writer(out)
+        w.writerow(
+            [
+                "id",
+                "at",
+                "actor",
+                "action",
+                "patient_id",
+                "thread_id",
+                "message_id",
+                "reason",
+                "detail",
+            ]
+        )
+        for e in rows:
+            w.writerow(
+                [
+                    e.id,
+                    e.at,
+                    e.actor,
+                    e.action,
+                    e.patient_id or "",
+                    e.thread_id or "",
+                    e.message_id or "",
+                    e.reason or "",
+                    json.dumps(e.detail, sort_keys=True),
+                ]
+            )
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    return EXIT_OK
+
+
 # -- parser --------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     # Accepted before or after the subcommand; SUPPRESS keeps a subcommand's
@@ -598,6 +786,38 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sp.add_argument("--display-name")
 
+    sp = add("disable", cmd_user_disable, "disable a staff account (administrators)", user)
+    sp.add_argument("name")
+    sp.set_defaults(enable=False)
+    sp = add("enable", cmd_user_disable, "enable a staff account again (administrators)", user)
+    sp.add_argument("name")
+    sp.set_defaults(enable=True)
+    sp = add(
+        "reset", cmd_user_reset, "reset a password (new one in CLINIC_INBOX_NEW_PASSWORD)", user
+    )
+    sp.add_argument("name")
+
+    dlg = sub.add_parser("delegate", help="delegations of a physician's inbox").add_subparsers(
+        dest="delegate_cmd", required=True
+    )
+    sp = add("grant", cmd_delegate_grant, "delegate part of a physician's inbox", dlg)
+    sp.add_argument("--physician", required=True)
+    sp.add_argument("--to", dest="delegate", required=True, metavar="STAFF")
+    sp.add_argument("--categories", help="comma-separated categories (default: all)")
+    sp.add_argument("--sensitive", action="store_true", help="include sensitive messages")
+    sp.add_argument("--reply", action="store_true", help="may reply on the physician's behalf")
+    sp.add_argument("--file", action="store_true", help="may file to the chart")
+    sp.add_argument("--start", help="ISO date-time (default: now)")
+    sp.add_argument("--end", help="ISO date-time (default: until revoked)")
+    sp = add("revoke", cmd_delegate_revoke, "revoke a delegation", dlg)
+    sp.add_argument("delegation_id", type=int)
+    sp = add("list", cmd_delegate_list, "list delegations", dlg)
+    sp.add_argument("--json", action="store_true")
+
+    sp = add("break-glass", cmd_break_glass, "open a conversation you may not read, for a reason")
+    sp.add_argument("thread_id", type=int)
+    sp.add_argument("--reason", required=True)
+
     sp = add("list", cmd_list, "list messages")
     sp.add_argument("--json", action="store_true")
     sp.add_argument("--status", choices=["new", "in_progress", "waiting_on_patient", "done"])
@@ -654,6 +874,12 @@ def build_parser() -> argparse.ArgumentParser:
         dest="audit_cmd", required=True
     )
     add("verify", cmd_audit_verify, "verify the audit trail's chain", aud)
+    sp = add("export", cmd_audit_export, "export the audit trail (administrators)", aud)
+    sp.add_argument("--csv", action="store_true", help="CSV (the only format)")
+    sp.add_argument("--patient", type=int, help="only this patient id")
+    sp.add_argument("--since", help="from this date (ISO)")
+    sp.add_argument("--until", help="before this date (ISO)")
+    sp.add_argument("--out", help="file to write (default: standard output)")
     return p
 
 
