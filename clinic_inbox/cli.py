@@ -448,6 +448,35 @@ def cmd_account_add_imap(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_account_add_fhir(args: argparse.Namespace) -> int:
+    from clinic_inbox.core import services
+    from clinic_inbox.core.accounts import FhirAccount
+
+    mapping = {}
+    for pair in args.staff_practitioner or []:
+        user, _, pid = pair.partition("=")
+        if not pid:
+            raise CliError("--staff-practitioner takes USER=PRACTITIONER_ID.")
+        mapping[user] = pid
+    account = FhirAccount(
+        name=args.name,
+        base_url=args.base_url,
+        practitioners=args.practitioner or [],
+        organization=args.organization,
+        ca_file=str(Path(args.ca_file).resolve()) if args.ca_file else None,
+        staff_practitioners=mapping,
+    )
+    account.validate()
+    token = sys.stdin.readline().strip() if args.token_stdin else None
+    with _open(args) as clinic:
+        session = _session(args, clinic)
+        services.add_fhir_account(clinic, session, account, token)
+    print(f"Added the patient portal {account.name!r} at {account.base_url}.")
+    if token:
+        print("Its access token is kept in the system keyring, not in the store.")
+    return EXIT_OK
+
+
 def cmd_account_list(args: argparse.Namespace) -> int:
     from clinic_inbox.core import accounts
 
@@ -853,6 +882,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sp.add_argument("--filed-folder", help="move messages there after they are filed to the chart")
     sp.add_argument("--password-stdin", action="store_true")
+    sp = add("add-fhir", cmd_account_add_fhir, "add a patient portal (FHIR R4)", account)
+    sp.add_argument("--name", required=True)
+    sp.add_argument("--base-url", required=True)
+    sp.add_argument("--practitioner", action="append", metavar="ID", help="repeatable")
+    sp.add_argument("--organization", metavar="ID")
+    sp.add_argument("--ca-file")
+    sp.add_argument(
+        "--staff-practitioner",
+        action="append",
+        metavar="USER=ID",
+        help="which Practitioner a staff member writes as (repeatable)",
+    )
+    sp.add_argument("--token-stdin", action="store_true", help="read a bearer token from stdin")
     sp = add("list", cmd_account_list, "list accounts", account)
     sp.add_argument("--json", action="store_true")
 

@@ -111,3 +111,67 @@ def all_accounts(store: Store) -> list[tuple[int, str, str, dict]]:
         (r[0], r[1], r[2], json.loads(r[3]))
         for r in store.execute("SELECT id, name, kind, config FROM accounts ORDER BY id")
     ]
+
+
+@dataclass
+class FhirAccount:
+    """A patient portal speaking FHIR R4. Its bearer token lives in the keyring."""
+
+    name: str
+    base_url: str
+    practitioners: list[str] = field(default_factory=list)
+    organization: str | None = None
+    ca_file: str | None = None
+    # Which Practitioner each staff member writes as (user name -> Practitioner id).
+    staff_practitioners: dict[str, str] = field(default_factory=dict)
+    id: int | None = field(default=None, compare=False)
+
+    def validate(self) -> None:
+        from urllib.parse import urlparse
+
+        if not self.name.strip():
+            raise AccountError("The account needs a name.")
+        url = urlparse(self.base_url)
+        if url.scheme not in ("https", "http") or not url.hostname:
+            raise AccountError("The portal address must be an https:// URL.")
+        if url.scheme == "http" and not is_loopback(url.hostname):
+            raise AccountError(
+                "Unencrypted (http://) portal connections are only allowed to this computer; "
+                "use https://."
+            )
+        if not self.practitioners and not self.organization:
+            raise AccountError("Name at least one --practitioner or the --organization.")
+
+    @property
+    def recipients(self) -> list[str]:
+        refs = [f"Practitioner/{p}" for p in self.practitioners]
+        if self.organization:
+            refs.append(f"Organization/{self.organization}")
+        return refs
+
+    def config_json(self) -> str:
+        data = asdict(self)
+        data.pop("id")
+        return json.dumps(data, sort_keys=True)
+
+
+def add_fhir_account(store: Store, account: FhirAccount) -> int:
+    account.validate()
+    if store.one("SELECT 1 FROM accounts WHERE name = ?", (account.name,)):
+        raise AccountError(f"There is already an account named {account.name!r}.")
+    cur = store.execute(
+        "INSERT INTO accounts (name, kind, config, created_at) VALUES (?, 'fhir', ?, ?)",
+        (account.name, account.config_json(), q.utcnow()),
+    )
+    return int(cur.lastrowid)
+
+
+def fhir_accounts(store: Store) -> list[FhirAccount]:
+    out = []
+    known = {f for f in FhirAccount.__dataclass_fields__ if f != "id"}
+    for aid, config in store.execute(
+        "SELECT id, config FROM accounts WHERE kind = 'fhir' ORDER BY id"
+    ):
+        data = json.loads(config)
+        out.append(FhirAccount(**{k: v for k, v in data.items() if k in known}, id=aid))
+    return out

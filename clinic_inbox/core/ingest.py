@@ -43,6 +43,8 @@ class Incoming:
     patient_id: int | None = None  # set by the portal, whose identity is stronger than an address
     sender_priority: Priority | None = None
     sender_category: Category | None = None
+    sender_priority_raw: str | None = None  # as the portal said it: routine, urgent, asap, stat
+    sender_category_raw: str | None = None
     needs_review: bool = False
     review_reason: str | None = None
     raw_source: bytes | None = None
@@ -149,6 +151,8 @@ def ingest(store: Store, cfg: ClinicConfig, rules: Rules, msg: Incoming) -> Inge
             fhir_version=msg.fhir_version,
             content_hash=msg.content_hash,
             raw_source=msg.raw_source,
+            sender_priority=msg.sender_priority_raw,
+            sender_category=msg.sender_category_raw,
             attachments=msg.attachments,
         ),
     )
@@ -160,3 +164,40 @@ def ingest(store: Store, cfg: ClinicConfig, rules: Rules, msg: Incoming) -> Inge
         patient_id,
         result.reason if result.reasons else None,
     )
+
+
+def update_portal_message(
+    store: Store, cfg: ClinicConfig, rules: Rules, message_pk: int, msg: Incoming
+) -> Priority:
+    """A new version of a portal resource replaces the stored content; triage may only
+    raise the priority of the message and its thread."""
+    if not store.in_transaction:
+        raise RuntimeError("update runs inside the caller's transaction")
+    result = triage(msg.subject, msg.body_text, rules, msg.sender_priority, msg.sender_category)
+    row = sq.message_triage_state(store, message_pk)
+    priority = _raise(Priority(row.priority), result.priority)
+    sq.replace_message_content(
+        store,
+        message_pk,
+        subject=msg.subject,
+        body_text=msg.body_text,
+        fhir_version=msg.fhir_version,
+        content_hash=msg.content_hash,
+        priority=priority,
+        sensitive=bool(row.sensitive or result.sensitive),
+        triage_reason=result.reason if result.reasons else row.triage_reason,
+        needs_review=msg.needs_review,
+        review_reason=msg.review_reason,
+        sender_priority=msg.sender_priority_raw,
+        sender_category=msg.sender_category_raw,
+        attachments=msg.attachments,
+    )
+    t_priority, _, _, t_sensitive = sq.thread_state(store, row.thread_id)
+    q.update_thread(
+        store,
+        row.thread_id,
+        priority=_raise(Priority(t_priority), priority),
+        sensitive=bool(t_sensitive or result.sensitive),
+    )
+    q.index_message(store, message_pk)
+    return priority

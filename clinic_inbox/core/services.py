@@ -656,6 +656,8 @@ def queue_reply(clinic: Clinic, session: Session, thread_id: int, body: str) -> 
         row, d = _acting(clinic, session, thread_id)
         access.require(d.reply, d.why_not or "You may not reply in this conversation.")
         last = sq.last_inbound(store, thread_id)
+        if last is not None and last.source == "portal":
+            return _queue_portal_reply(clinic, session, row, d, last, body)
         if last is None or last.source != "email" or not last.sender:
             raise ValueError("This conversation has no patient email address to reply to.")
         account = next((a for a in accounts.imap_accounts(store) if a.id == last.account_id), None)
@@ -667,10 +669,7 @@ def queue_reply(clinic: Clinic, session: Session, thread_id: int, body: str) -> 
         if last.message_id:
             refs.append(last.message_id)
         me = session.staff.display_name
-        signature = f"{me}\n{clinic.config.name}"
-        if d.delegate_of:
-            signature = f"Sent by {me} on behalf of {d.delegate_of}\n{clinic.config.name}"
-        signed = f"{body.rstrip()}\n\n{signature}\n"
+        signed = f"{body.rstrip()}\n\n{_signature(clinic, session, d)}\n"
         raw = outgoing.build_email(
             from_address=account.sender_address,
             from_name=f"{me} ({clinic.config.name})",
@@ -725,3 +724,102 @@ def queue_reply(clinic: Clinic, session: Session, thread_id: int, body: str) -> 
             detail={"outbox_id": item, "on_behalf_of": d.delegate_of},
         )
     return item
+
+
+def _signature(clinic: Clinic, session: Session, d: Decision) -> str:
+    me = session.staff.display_name
+    if d.delegate_of:
+        return f"Sent by {me} on behalf of {d.delegate_of}\n{clinic.config.name}"
+    return f"{me}\n{clinic.config.name}"
+
+
+def _queue_portal_reply(
+    clinic: Clinic, session: Session, row: q.ThreadRow, d: Decision, last: sq.LastInbound, body: str
+) -> int:
+    """A portal reply: a Communication answering the patient's message, sent once."""
+    from clinic_inbox.core import outgoing_fhir
+
+    store = clinic.store
+    account = next((a for a in accounts.fhir_accounts(store) if a.id == last.account_id), None)
+    if account is None:
+        raise ValueError("The portal account this message came from is no longer set up.")
+    resource_id = sq.fhir_resource_of(store, last.id)
+    patient = q.get_patient(store, row.patient_id) if row.patient_id else None
+    practitioner = account.staff_practitioners.get(session.staff.username)
+    if practitioner is None and d.delegate_of is None and account.practitioners:
+        practitioner = account.practitioners[0] if session.staff.role is Role.PHYSICIAN else None
+    signed = f"{body.rstrip()}\n\n{_signature(clinic, session, d)}\n"
+    display = session.staff.display_name + (
+        f" on behalf of {d.delegate_of}" if d.delegate_of else ""
+    )
+    resource, ident = outgoing_fhir.build_reply(
+        in_response_to=resource_id or "",
+        patient_portal_id=patient.portal_id if patient else None,
+        sender_practitioner=practitioner,
+        sender_display=display,
+        text=signed,
+        category=row.category.value,
+    )
+    import json as _json
+
+    out_pk = q.insert_message(
+        store,
+        q.NewMessage(
+            thread_id=row.id,
+            source=Source.PORTAL,
+            direction=Direction.OUTBOUND,
+            received_at=q.utcnow(),
+            sender=f"portal:{account.name}",
+            sender_name=session.staff.display_name,
+            recipients=f"Patient/{patient.portal_id}" if patient and patient.portal_id else "",
+            subject=f"Re: {last.subject}",
+            body_text=signed,
+            patient_id=row.patient_id,
+            account_id=account.id,
+            category=row.category,
+            priority=row.priority,
+            message_id_header=ident,
+            in_reply_to=last.message_id,
+            author_staff_id=session.staff.id,
+        ),
+    )
+    item = oq.enqueue(
+        store,
+        kind="portal",
+        purpose="reply",
+        idempotency_key=ident,
+        payload=_json.dumps(resource, sort_keys=True).encode("utf-8"),
+        thread_id=row.id,
+        message_id=out_pk,
+        account_id=account.id,
+    )
+    if row.status is Status.NEW:
+        q.update_thread(store, row.id, status=Status.IN_PROGRESS)
+    _audit(
+        clinic,
+        session,
+        "reply.queue",
+        patient_id=row.patient_id,
+        thread_id=row.id,
+        message_id=out_pk,
+        detail={"outbox_id": item, "on_behalf_of": d.delegate_of, "kind": "portal"},
+    )
+    return item
+
+
+def add_fhir_account(
+    clinic: Clinic, session: Session, account: accounts.FhirAccount, token: str | None
+) -> int:
+    access.require(
+        access.can_manage_settings(_fresh(clinic, session)),
+        "Only an administrator can add portal accounts.",
+    )
+    account.validate()
+    with clinic.store.transaction():
+        account_id = accounts.add_fhir_account(clinic.store, account)
+        if token:
+            if clinic.credentials is None:
+                raise AccessDenied("No keyring is available for the portal token.")
+            clinic.credentials.set(account.name, token)
+        _audit(clinic, session, "account.create", detail={"account_id": account_id, "kind": "fhir"})
+    return account_id

@@ -291,6 +291,8 @@ class NewMessage:
     content_hash: str | None = None
     raw_source: bytes | None = None
     author_staff_id: int | None = None
+    sender_priority: str | None = None
+    sender_category: str | None = None
     attachments: list[NewAttachment] = field(default_factory=list)
 
 
@@ -324,6 +326,8 @@ _MESSAGE_FIELDS = [
     "raw_source",
     "author_staff_id",
     "received_at",
+    "sender_priority",
+    "sender_category",
 ]
 
 

@@ -160,3 +160,76 @@ def last_inbound(store: Store, thread_id: int) -> LastInbound | None:
         (thread_id,),
     ).fetchone()
     return LastInbound(*row) if row else None
+
+
+@dataclass(frozen=True)
+class TriageState:
+    thread_id: int
+    priority: str
+    sensitive: bool
+    triage_reason: str | None
+
+
+def message_triage_state(store: Store, message_pk: int) -> TriageState:
+    row = store.execute(
+        "SELECT thread_id, priority, sensitive, triage_reason FROM messages WHERE id = ?",
+        (message_pk,),
+    ).fetchone()
+    return TriageState(row[0], row[1], bool(row[2]), row[3])
+
+
+def portal_message(
+    store: Store, account_id: int, resource_id: str
+) -> tuple[int, str | None] | None:
+    """(message pk, stored version) of a portal resource, if stored."""
+    row = store.execute(
+        "SELECT id, fhir_version FROM messages WHERE account_id = ? AND fhir_resource_id = ?",
+        (account_id, resource_id),
+    ).fetchone()
+    return (int(row[0]), row[1]) if row else None
+
+
+def replace_message_content(
+    store: Store, message_pk: int, *, attachments: list, **fields: Any
+) -> None:
+    import hashlib
+
+    cols = ", ".join(f"{k} = ?" for k in fields)
+    values = [
+        v.value if hasattr(v, "value") else (int(v) if isinstance(v, bool) else v)
+        for v in fields.values()
+    ]
+    store.execute(f"UPDATE messages SET {cols} WHERE id = ?", (*values, message_pk))
+    store.execute("DELETE FROM attachments WHERE message_id = ?", (message_pk,))
+    for a in attachments:
+        store.execute(
+            "INSERT INTO attachments (message_id, filename, content_type, declared_type, "
+            "content_id, size, sha256, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                message_pk,
+                a.filename,
+                a.content_type,
+                a.declared_type,
+                a.content_id,
+                len(a.data),
+                hashlib.sha256(a.data).hexdigest(),
+                a.data,
+            ),
+        )
+
+
+def patient_by_portal_id(store: Store, portal_id: str) -> int | None:
+    return store.one("SELECT id FROM patients WHERE portal_id = ?", (portal_id,))
+
+
+def message_by_fhir_id(store: Store, resource_id: str) -> tuple[int, int] | None:
+    """(message pk, thread id) of a stored portal message, any account."""
+    row = store.execute(
+        "SELECT id, thread_id FROM messages WHERE fhir_resource_id = ? ORDER BY id LIMIT 1",
+        (resource_id,),
+    ).fetchone()
+    return (int(row[0]), int(row[1])) if row else None
+
+
+def fhir_resource_of(store: Store, message_pk: int) -> str | None:
+    return store.one("SELECT fhir_resource_id FROM messages WHERE id = ?", (message_pk,))

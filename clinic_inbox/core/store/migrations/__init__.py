@@ -28,6 +28,7 @@ def _load() -> list[Migration]:
         m0002_search_index,
         m0003_notes_and_sync_state,
         m0004_delegation_and_break_glass,
+        m0005_portal_fields,
     )
 
     steps = [
@@ -35,6 +36,7 @@ def _load() -> list[Migration]:
         m0002_search_index,
         m0003_notes_and_sync_state,
         m0004_delegation_and_break_glass,
+        m0005_portal_fields,
     ]
     return [Migration(m.VERSION, m.__name__.rsplit(".", 1)[-1], m.upgrade) for m in steps]
 
