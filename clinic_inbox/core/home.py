@@ -7,7 +7,7 @@ with a way forward, anything that could lose or expose data.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +60,8 @@ def default_home(explicit: str | os.PathLike[str] | None = None) -> Path:
 class Clinic:
     home: Path
     store: Store
-    secrets: Secrets
-    config: ClinicConfig
+    secrets: Secrets = field(repr=False)
+    config: ClinicConfig = field(repr=False)
     custody: CustodyRecord
     credentials: Credentials | None = None
 

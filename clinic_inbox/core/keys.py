@@ -21,7 +21,7 @@ import os
 import secrets
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -92,8 +92,9 @@ RECOVER_HINT = (
 
 @dataclass(frozen=True)
 class Secrets:
-    db_key: bytes
-    audit_key: bytes
+    # repr=False: a key must never reach a log, a traceback or a crash report.
+    db_key: bytes = field(repr=False)
+    audit_key: bytes = field(repr=False)
 
     def key_check(self) -> str:
         return hmac.new(self.db_key, KEY_CHECK_LABEL, hashlib.sha256).hexdigest()
