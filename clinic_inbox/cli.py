@@ -756,6 +756,56 @@ def cmd_audit_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+BACKUP_PASSPHRASE_ENV = "CLINIC_INBOX_BACKUP_PASSPHRASE"
+
+
+def _backup_passphrase(args: argparse.Namespace, confirm: bool) -> str | None:
+    if not args.passphrase:
+        return None
+    env = os.environ.get(BACKUP_PASSPHRASE_ENV)
+    if env:
+        return env
+    if not _interactive():
+        raise CliError(f"Give the backup passphrase in {BACKUP_PASSPHRASE_ENV}.")
+    first = getpass.getpass("Backup passphrase: ")
+    if confirm and getpass.getpass("Type it again: ") != first:
+        raise CliError("The two passphrases differ.")
+    return first
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from clinic_inbox.core.backup import keys_file, write_backup
+
+    with _open(args) as clinic:
+        _session(args, clinic)
+        info = write_backup(clinic, Path(args.out), passphrase=_backup_passphrase(args, True))
+    print(
+        f"Backup written and verified: {info.path} ({info.size / 1048576:.1f} MB, "
+        f"{info.messages} messages)."
+    )
+    if not info.with_passphrase:
+        print(f"Keep {keys_file(info.path).name} beside it: restore needs it (it holds no key).")
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from clinic_inbox.core.backup import restore_backup
+
+    home = _home(args)
+    code = sys.stdin.readline().strip() if args.recovery_code_stdin else None
+    info, new_code = restore_backup(
+        Path(args.file),
+        home,
+        ask_passphrase,
+        backup_passphrase=_backup_passphrase(args, False),
+        recovery_code=code,
+    )
+    print(f"Restored {info.messages} messages into {home} (backup verified before and after).")
+    if new_code:
+        _print_recovery(new_code)
+    return EXIT_OK
+
+
 # -- parser --------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     # Accepted before or after the subcommand; SUPPRESS keeps a subcommand's
@@ -905,6 +955,22 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("reply", cmd_reply, "queue a reply to a conversation")
     sp.add_argument("thread_id", type=int)
     sp.add_argument("--body-file", required=True, help="text file with the reply, or - for stdin")
+
+    sp = add("backup", cmd_backup, "write an encrypted, verified backup of the store")
+    sp.add_argument("--out", required=True, metavar="FILE")
+    sp.add_argument(
+        "--passphrase",
+        action="store_true",
+        help=f"encrypt with a backup passphrase ({BACKUP_PASSPHRASE_ENV} or a prompt)",
+    )
+    sp = add("restore", cmd_restore, "restore a backup into an empty data folder")
+    sp.add_argument("file")
+    sp.add_argument("--passphrase", action="store_true", help="the backup has its own passphrase")
+    sp.add_argument(
+        "--recovery-code-stdin",
+        action="store_true",
+        help="on another computer: unlock with the recovery code read from stdin",
+    )
 
     add("doctor", cmd_doctor, "check the store, its key custody and integrity")
 

@@ -278,7 +278,11 @@ class KeyCustody:
 
     # -- creation -----------------------------------------------------------
     def create(
-        self, ask_passphrase: PassphraseProvider, *, demo: bool = False
+        self,
+        ask_passphrase: PassphraseProvider,
+        *,
+        demo: bool = False,
+        keep_audit_key: bytes | None = None,
     ) -> tuple[Secrets, str]:
         """Make new secrets, keep them, and return them with the one-time recovery code."""
         if self.exists():
@@ -288,6 +292,8 @@ class KeyCustody:
             )
         self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
         found = Secrets.generate()
+        if keep_audit_key is not None:  # a restored store keeps its audit chain verifiable
+            found = Secrets(found.db_key, keep_audit_key)
         store_id = str(uuid.uuid4())
         now = datetime.now(UTC).isoformat(timespec="seconds")
         rec = CustodyRecord(store_id, "", None, found.key_check(), now, demo=demo)

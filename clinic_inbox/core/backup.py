@@ -1,0 +1,270 @@
+"""Encrypted backups and restore.
+
+A backup is itself a SQLCipher file, written with `sqlcipher_export` to a
+temporary name beside the destination, verified (every page's HMAC and the
+structure), then renamed into place. Two kinds:
+
+- **Same key** (default): encrypted with the store's own key. A small
+  companion file `FILE.keys.json` carries what restore needs to find that key
+  again: the key record (no secret in it), the recovery blob (wrapped by the
+  recovery code) and, for passphrase custody, the wrapped key file. Restore
+  works on this computer through its keyring, or anywhere with the recovery code.
+- **Backup passphrase**: encrypted with SQLCipher's own passphrase key
+  derivation, for a copy kept off site. Restoring it gives the store a fresh
+  key under this computer's custody and a new recovery code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlcipher3
+
+from clinic_inbox.core import audit
+from clinic_inbox.core.home import STORE_FILE, Clinic, clinic_exists
+from clinic_inbox.core.keys import (
+    CUSTODY_FILE,
+    RECOVERY_FILE,
+    WRAPPED_KEY_FILE,
+    KeyCustody,
+    PassphraseProvider,
+    Secrets,
+    write_private,
+)
+from clinic_inbox.core.store import StoreError, StoreExistsError
+
+MIN_BACKUP_PASSPHRASE = 12
+KEYS_SUFFIX = ".keys.json"
+
+
+class BackupError(StoreError):
+    pass
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    path: Path
+    size: int
+    schema_version: int
+    messages: int
+    with_passphrase: bool
+
+
+def keys_file(backup: Path) -> Path:
+    return Path(f"{backup}{KEYS_SUFFIX}")
+
+
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _key_sql(key: bytes | None, passphrase: str | None) -> str:
+    if passphrase is not None:
+        return _sql_string(passphrase)
+    assert key is not None
+    return f"\"x'{key.hex()}'\""
+
+
+def _export(
+    conn: sqlcipher3.Connection,
+    target: Path,
+    key_sql: str,
+    version: int,
+    meta: dict[str, str | None] | None = None,
+) -> None:
+    old_umask = os.umask(0o077)  # the new file is owner-only from its first byte
+    try:
+        conn.execute(f"ATTACH DATABASE ? AS target KEY {key_sql}", (str(target),))
+        try:
+            conn.execute("SELECT sqlcipher_export('target')").fetchall()
+            conn.execute(f"PRAGMA target.user_version = {int(version)}")
+            for k, v in (meta or {}).items():
+                if v is None:
+                    conn.execute("DELETE FROM target.meta WHERE key = ?", (k,))
+                else:
+                    conn.execute(
+                        "INSERT OR REPLACE INTO target.meta (key, value) VALUES (?, ?)", (k, v)
+                    )
+        finally:
+            conn.execute("DETACH DATABASE target")
+    finally:
+        os.umask(old_umask)
+
+
+def write_backup(clinic: Clinic, dest: Path, *, passphrase: str | None = None) -> BackupInfo:
+    dest = Path(dest).resolve()
+    if passphrase is not None and len(passphrase) < MIN_BACKUP_PASSPHRASE:
+        raise BackupError(f"A backup passphrase needs at least {MIN_BACKUP_PASSPHRASE} characters.")
+    if dest.exists():
+        raise BackupError(f"{dest} already exists; choose a new file name.")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.partial")
+    tmp.unlink(missing_ok=True)
+    store = clinic.store
+    with store.transaction():
+        audit.append(
+            store,
+            clinic.audit_key,
+            None,
+            "system",
+            "backup",
+            detail={"file": dest.name, "passphrase": passphrase is not None},
+        )
+    try:
+        # A passphrase backup stands alone: it carries the audit key, inside its
+        # encryption, so that the restored audit trail still verifies.
+        extra = {"backup_audit_key": clinic.secrets.audit_key.hex()} if passphrase else None
+        _export(
+            store.conn,
+            tmp,
+            _key_sql(clinic.secrets.db_key, passphrase),
+            store.schema_version(),
+            extra,
+        )
+        info = verify_backup(
+            tmp, key=None if passphrase else clinic.secrets.db_key, passphrase=passphrase
+        )
+    except (sqlcipher3.Error, BackupError) as exc:
+        tmp.unlink(missing_ok=True)
+        raise BackupError(
+            f"The backup could not be written or verified ({exc}). Nothing was replaced."
+        ) from None
+    if passphrase is None:
+        companion = {
+            "made_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "custody": json.loads((clinic.home / CUSTODY_FILE).read_text("utf-8")),
+        }
+        for name, label in ((RECOVERY_FILE, "recovery"), (WRAPPED_KEY_FILE, "wrapped_key")):
+            if (clinic.home / name).exists():
+                companion[label] = json.loads((clinic.home / name).read_text("utf-8"))
+        write_private(keys_file(dest), json.dumps(companion, indent=2).encode("utf-8"))
+    os.replace(tmp, dest)
+    return BackupInfo(
+        dest, dest.stat().st_size, info.schema_version, info.messages, passphrase is not None
+    )
+
+
+def _open(path: Path, key: bytes | None, passphrase: str | None) -> sqlcipher3.Connection:
+    conn = sqlcipher3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+    conn.execute("PRAGMA cipher_log_level = NONE").fetchall()
+    conn.execute(f"PRAGMA key = {_key_sql(key, passphrase)}")
+    conn.execute("PRAGMA temp_store = MEMORY")
+    return conn
+
+
+def verify_backup(path: Path, *, key: bytes | None, passphrase: str | None = None) -> BackupInfo:
+    """Open, check every page's HMAC and the structure; BackupError if unsound."""
+    path = Path(path)
+    if not path.exists():
+        raise BackupError(f"There is no backup file at {path}.")
+    conn = _open(path, key, passphrase)
+    try:
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlcipher3.DatabaseError:
+            raise BackupError(
+                "This backup cannot be opened with that key or passphrase, or it is damaged."
+            ) from None
+        problems = [r[0] for r in conn.execute("PRAGMA cipher_integrity_check")]
+        check = [r[0] for r in conn.execute("PRAGMA quick_check")]
+        if problems or check != ["ok"]:
+            raise BackupError("This backup is damaged and cannot be restored.")
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        messages = int(conn.execute("SELECT count(*) FROM messages").fetchone()[0])
+    finally:
+        conn.close()
+    return BackupInfo(path, path.stat().st_size, version, messages, passphrase is not None)
+
+
+def restore_backup(
+    backup: Path,
+    home: Path,
+    ask_passphrase: PassphraseProvider,
+    *,
+    backup_passphrase: str | None = None,
+    recovery_code: str | None = None,
+    custody: KeyCustody | None = None,
+) -> tuple[BackupInfo, str | None]:
+    """Restore into an empty data folder. Returns the info and, when the restored
+    store got a fresh key (passphrase backups), the new recovery code to show once."""
+    home = Path(home)
+    backup = Path(backup).resolve()
+    if clinic_exists(home):
+        raise StoreExistsError(
+            f"{home} already holds a clinic. Restore only into an empty data folder (use --home)."
+        )
+    if not backup.exists():
+        raise BackupError(f"There is no backup file at {backup}.")
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    placed: list[Path] = []
+    try:
+        if backup_passphrase is not None:
+            info = verify_backup(backup, key=None, passphrase=backup_passphrase)
+            source = _open(backup, None, backup_passphrase)
+            row = source.execute("SELECT value FROM meta WHERE key = 'backup_audit_key'").fetchone()
+            source.close()
+            custody = custody or KeyCustody(home)
+            found, code = custody.create(
+                ask_passphrase, keep_audit_key=bytes.fromhex(row[0]) if row else None
+            )
+            placed += [home / CUSTODY_FILE, home / WRAPPED_KEY_FILE, home / RECOVERY_FILE]
+            source = _open(backup, None, backup_passphrase)
+            new_id = custody.record().store_id
+        else:
+            companion = keys_file(backup)
+            if not companion.exists():
+                raise BackupError(
+                    f"The key companion file {companion.name} is missing beside the backup."
+                )
+            data = json.loads(companion.read_text("utf-8"))
+            write_private(home / CUSTODY_FILE, json.dumps(data["custody"]).encode())
+            placed.append(home / CUSTODY_FILE)
+            for label, name in (("recovery", RECOVERY_FILE), ("wrapped_key", WRAPPED_KEY_FILE)):
+                if label in data:
+                    write_private(home / name, json.dumps(data[label]).encode())
+                    placed.append(home / name)
+            custody = custody or KeyCustody(home)
+            found = (
+                custody.recover(recovery_code, ask_passphrase)
+                if recovery_code
+                else custody.load(ask_passphrase)
+            )
+            info = verify_backup(backup, key=found.db_key)
+            code = None
+            source = _open(backup, found.db_key, None)
+            new_id = None
+        try:
+            _export(
+                source,
+                home / STORE_FILE,
+                _key_sql(found.db_key, None),
+                info.schema_version,
+                {"backup_audit_key": None},
+            )
+        finally:
+            source.close()
+        placed.append(home / STORE_FILE)
+        _finish(home / STORE_FILE, found, new_id)
+    except BaseException:
+        for p in placed + [home / f"{STORE_FILE}-wal", home / f"{STORE_FILE}-shm"]:
+            p.unlink(missing_ok=True)
+        raise
+    return info, code
+
+
+def _finish(path: Path, found: Secrets, new_store_id: str | None) -> None:
+    from clinic_inbox.core.store import open_store
+    from clinic_inbox.core.store import queries as q
+
+    with open_store(path, found.db_key) as store:
+        with store.transaction():
+            if new_store_id:
+                q.set_meta(store, "store_id", new_store_id)
+            q.set_meta(store, "restored_at", datetime.now(UTC).isoformat(timespec="seconds"))
+        problems = store.integrity_check()
+        if problems:
+            raise BackupError("The restored store failed its integrity check; nothing was kept.")
