@@ -169,8 +169,11 @@ def verify_backup(path: Path, *, key: bytes | None, passphrase: str | None = Non
             raise BackupError(
                 "This backup cannot be opened with that key or passphrase, or it is damaged."
             ) from None
-        problems = [r[0] for r in conn.execute("PRAGMA cipher_integrity_check")]
-        check = [r[0] for r in conn.execute("PRAGMA quick_check")]
+        try:
+            problems = [r[0] for r in conn.execute("PRAGMA cipher_integrity_check")]
+            check = [r[0] for r in conn.execute("PRAGMA quick_check")]
+        except sqlcipher3.DatabaseError as exc:
+            problems, check = [str(exc)], []
         if problems or check != ["ok"]:
             raise BackupError("This backup is damaged and cannot be restored.")
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])

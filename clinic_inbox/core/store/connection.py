@@ -133,9 +133,12 @@ class Store:
     def integrity_check(self) -> list[str]:
         """SQLCipher's page HMAC check plus SQLite's structural check; [] when sound."""
         problems: list[str] = []
-        if self.encrypted:
-            problems += [r[0] for r in self._conn.execute("PRAGMA cipher_integrity_check")]
-        rows = [r[0] for r in self._conn.execute("PRAGMA quick_check")]
+        try:
+            if self.encrypted:
+                problems += [r[0] for r in self._conn.execute("PRAGMA cipher_integrity_check")]
+            rows = [r[0] for r in self._conn.execute("PRAGMA quick_check")]
+        except sqlcipher3.DatabaseError as exc:
+            return [*problems, f"the file is damaged ({exc})"]
         if rows != ["ok"]:
             problems += rows
         return problems
