@@ -69,6 +69,14 @@ class Clinic:
     def audit_key(self) -> bytes:
         return self.secrets.audit_key
 
+    def clone(self) -> Clinic:
+        """The same clinic on its own connection, for a background thread (WAL lets
+        readers and one writer work side by side)."""
+        from clinic_inbox.core.store import open_store
+
+        store = open_store(self.store.path, self.secrets.db_key, upgrade=False)
+        return Clinic(self.home, store, self.secrets, self.config, self.custody, self.credentials)
+
     def close(self) -> None:
         self.store.close()
 
