@@ -806,6 +806,62 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from clinic_inbox.core import accounts, services
+    from clinic_inbox.core.store import export_queries as eq
+
+    formats = tuple(
+        f.strip() for part in (args.format or ["pdf"]) for f in part.split(",") if f.strip()
+    )
+    if args.to_fhir and "fhir" not in formats:
+        formats = (*formats, "fhir")
+    out = Path(args.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    with _open(args) as clinic:
+        session = _session(args, clinic)
+        password = ask_password(session.staff.username)
+        if args.thread_id is not None:
+            threads = [args.thread_id]
+        elif args.finished_since:
+            threads = eq.finished_threads_since(clinic.store, args.finished_since)
+        else:
+            raise CliError("Name a conversation, or --finished-since DATE for a batch.")
+        portal = None
+        if args.to_fhir:
+            portal = next(
+                (a for a in accounts.fhir_accounts(clinic.store) if a.name == args.to_fhir), None
+            )
+            if portal is None:
+                raise CliError(f"There is no portal account named {args.to_fhir!r}.")
+        for tid in threads:
+            filed = services.export_thread(
+                clinic,
+                session,
+                tid,
+                formats=formats,
+                out_dir=out,
+                password=password,
+                include_notes=args.include_notes,
+            )
+            names = ", ".join(p.name for p in filed.paths)
+            extra = f" (replaces {filed.replaces})" if filed.replaces else ""
+            print(
+                f"Conversation {tid}: filed as {filed.document_id} v{filed.version}{extra}: {names}"
+            )
+            if portal is not None and filed.bundle is not None:
+                from clinic_inbox.sources.fhir_client import FhirClient
+                from clinic_inbox.sources.sync import _optional_secret
+
+                with FhirClient(
+                    portal.base_url, _optional_secret(clinic, portal.name), portal.ca_file
+                ) as fc:
+                    fc.transaction(filed.bundle)
+                print(f"  sent to {portal.name} as a FHIR transaction")
+        if not threads:
+            print("No finished conversations since that date.")
+    return EXIT_OK
+
+
 # -- parser --------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     # Accepted before or after the subcommand; SUPPRESS keeps a subcommand's
@@ -955,6 +1011,16 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("reply", cmd_reply, "queue a reply to a conversation")
     sp.add_argument("thread_id", type=int)
     sp.add_argument("--body-file", required=True, help="text file with the reply, or - for stdin")
+
+    sp = add("export", cmd_export, "file a conversation to the medical record")
+    sp.add_argument("thread_id", type=int, nargs="?")
+    sp.add_argument("--format", action="append", help="pdf, fhir, hl7v2 (repeat or comma-separate)")
+    sp.add_argument("--out", required=True, metavar="DIR")
+    sp.add_argument("--to-fhir", metavar="ACCOUNT", help="also send the FHIR Bundle to this portal")
+    sp.add_argument("--include-notes", action="store_true", help="include internal notes")
+    sp.add_argument(
+        "--finished-since", metavar="DATE", help="batch: every finished conversation since"
+    )
 
     sp = add("backup", cmd_backup, "write an encrypted, verified backup of the store")
     sp.add_argument("--out", required=True, metavar="FILE")

@@ -29,6 +29,7 @@ def _load() -> list[Migration]:
         m0003_notes_and_sync_state,
         m0004_delegation_and_break_glass,
         m0005_portal_fields,
+        m0006_exports,
     )
 
     steps = [
@@ -37,6 +38,7 @@ def _load() -> list[Migration]:
         m0003_notes_and_sync_state,
         m0004_delegation_and_break_glass,
         m0005_portal_fields,
+        m0006_exports,
     ]
     return [Migration(m.VERSION, m.__name__.rsplit(".", 1)[-1], m.upgrade) for m in steps]
 
