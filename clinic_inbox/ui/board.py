@@ -1,0 +1,358 @@
+"""The triage board: one column per status, colour-coded cards, drag to change
+status, drop on a person to assign. Models wrap what the service layer returns;
+no SQL here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QByteArray,
+    QMimeData,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from clinic_inbox.core.model import Status
+from clinic_inbox.core.services import BoardThread
+from clinic_inbox.core.views import due_text
+from clinic_inbox.ui import palette
+
+MIME = "application/x-clinic-inbox-thread"
+ThreadRole = Qt.ItemDataRole.UserRole + 1
+BoardRole = Qt.ItemDataRole.UserRole + 2
+CARD_HEIGHT = 104
+
+
+class ColumnModel(QAbstractListModel):
+    """The cards of one status column. The row cache is the list handed in by the board."""
+
+    dropped = Signal(int, object)  # thread id, Status
+
+    def __init__(self, status: Status, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.status = status
+        self.rows: list[BoardThread] = []
+
+    def set_rows(self, rows: list[BoardThread]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.rows)
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ):  # noqa: ANN201
+        if not index.isValid() or index.row() >= len(self.rows):
+            return None
+        b = self.rows[index.row()]
+        t = b.row
+        if role == ThreadRole:
+            return t.id
+        if role == BoardRole:
+            return b
+        if role in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.AccessibleTextRole,
+            Qt.ItemDataRole.ToolTipRole,
+        ):
+            key = palette.level_key(t.priority, t.needs_review, t.patient_id is None)
+            parts = [
+                palette.label(key),
+                t.patient or "Unknown sender",
+                t.category.label,
+                t.subject,
+                f"assigned to {t.assigned_to}" if t.assigned_to else "not assigned",
+                due_text(t.due_at) if t.status is not Status.WAITING else "waiting on the patient",
+            ]
+            return ". ".join(p for p in parts if p)
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if index.isValid():
+            return base | Qt.ItemFlag.ItemIsDragEnabled
+        return Qt.ItemFlag.ItemIsDropEnabled
+
+    def supportedDropActions(self) -> Qt.DropAction:  # noqa: N802
+        return Qt.DropAction.MoveAction
+
+    def supportedDragActions(self) -> Qt.DropAction:  # noqa: N802
+        return Qt.DropAction.MoveAction
+
+    def mimeTypes(self) -> list[str]:  # noqa: N802
+        return [MIME]
+
+    def mimeData(self, indexes) -> QMimeData:  # noqa: ANN001, N802
+        data = QMimeData()
+        ids = [str(self.rows[i.row()].row.id) for i in indexes if i.isValid()]
+        data.setData(MIME, QByteArray(",".join(ids).encode()))
+        return data
+
+    def canDropMimeData(self, data, action, row, column, parent) -> bool:  # noqa: ANN001, N802
+        return data.hasFormat(MIME)
+
+    def dropMimeData(self, data, action, row, column, parent) -> bool:  # noqa: ANN001, N802
+        if not data.hasFormat(MIME):
+            return False
+        for text in bytes(data.data(MIME)).decode().split(","):
+            if text.strip().isdigit():
+                self.dropped.emit(int(text), self.status)
+        return False  # the board reloads from the store; Qt must not remove the source row
+
+
+class CardDelegate(QStyledItemDelegate):
+    """Paints a card: colour bar and level label, patient, category, source,
+    attachments, a snippet the viewer may see, assignee and the response clock."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index) -> QSize:  # noqa: ANN001, N802
+        return QSize(option.rect.width() or 260, CARD_HEIGHT)
+
+    def paint(self, p: QPainter, option: QStyleOptionViewItem, index) -> None:  # noqa: ANN001
+        b: BoardThread | None = index.data(BoardRole)
+        if b is None:
+            return
+        t = b.row
+        key = palette.level_key(t.priority, t.needs_review, t.patient_id is None)
+        accent = palette.colour(key)
+        pal = option.palette
+        dark = pal.color(QPalette.ColorRole.Window).lightness() < 128
+        p.save()
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        r = option.rect.adjusted(4, 3, -4, -3)
+        bg = pal.color(QPalette.ColorRole.Base)
+        tint = QColor(accent)
+        tint.setAlpha(40 if dark else 22)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        p.setPen(
+            QPen(accent if selected else pal.color(QPalette.ColorRole.Mid), 2 if selected else 1)
+        )
+        p.setBrush(bg)
+        p.drawRoundedRect(r, 6, 6)
+        p.setBrush(tint)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.drawRoundedRect(r.adjusted(1, 1, -1, -1), 5, 5)
+        p.setBrush(accent)
+        p.drawRoundedRect(QRect(r.left(), r.top(), 6, r.height()), 3, 3)
+        text = pal.color(QPalette.ColorRole.Text)
+        muted = pal.color(QPalette.ColorRole.PlaceholderText)
+        x, y, w = r.left() + 14, r.top() + 6, r.width() - 22
+        base = QFont(option.font)
+        bold = QFont(base)
+        bold.setBold(True)
+        small = QFont(base)
+        small.setPointSizeF(max(base.pointSizeF() - 1, 7))
+        # line 1: level icon + label, due clock on the right
+        palette.icon(key, 16).paint(p, QRect(x, y, 16, 16))
+        p.setFont(bold)
+        p.setPen(accent.darker(115) if not dark else accent.lighter(140))
+        p.drawText(
+            QRect(x + 20, y - 1, w // 2, 18), Qt.AlignmentFlag.AlignVCenter, palette.label(key)
+        )
+        clock = "waiting on patient" if t.status is Status.WAITING else due_text(t.due_at)
+        overdue = clock.startswith("overdue") and t.status is not Status.DONE
+        p.setFont(small)
+        p.setPen(QColor("#c62828") if overdue else muted)
+        if t.status is not Status.DONE:
+            p.drawText(
+                QRect(x, y - 1, w, 18),
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                clock,
+            )
+        # line 2: patient (or unknown sender)
+        y += 20
+        p.setFont(bold)
+        p.setPen(text)
+        who = t.patient or "Unknown sender — link to a patient"
+        p.drawText(
+            QRect(x, y, w, 18),
+            Qt.AlignmentFlag.AlignVCenter,
+            QFontMetrics(bold).elidedText(who, Qt.TextElideMode.ElideRight, w),
+        )
+        # line 3: category · source · attachments · sensitive
+        y += 19
+        bits = [t.category.label, "Portal" if t.source.value == "portal" else "Email"]
+        if t.sensitive:
+            bits.append("Sensitive")
+        if t.message_count > 1:
+            bits.append(f"{t.message_count} messages")
+        if b.decision.via == "delegate":
+            bits.append(f"for {b.decision.delegate_of}")
+        p.setFont(small)
+        p.setPen(muted)
+        meta = "  ·  ".join(bits)
+        p.drawText(
+            QRect(x, y, w, 16),
+            Qt.AlignmentFlag.AlignVCenter,
+            QFontMetrics(small).elidedText(meta, Qt.TextElideMode.ElideRight, w),
+        )
+        # line 4: what the viewer may see of the content
+        y += 17
+        snippet = (
+            " ".join((t.snippet or "").split())
+            if b.decision.body
+            else "Content hidden: outside your role"
+        )
+        p.setFont(base if b.decision.body else small)
+        p.setPen(text if b.decision.body else muted)
+        p.drawText(
+            QRect(x, y, w, 18),
+            Qt.AlignmentFlag.AlignVCenter,
+            QFontMetrics(p.font()).elidedText(snippet or t.subject, Qt.TextElideMode.ElideRight, w),
+        )
+        # line 5: assignee
+        y += 19
+        p.setFont(small)
+        p.setPen(muted)
+        p.drawText(
+            QRect(x, y, w, 16),
+            Qt.AlignmentFlag.AlignVCenter,
+            f"Assigned to {t.assigned_to}" if t.assigned_to else "Not assigned",
+        )
+        p.restore()
+
+
+class Column(QFrame):
+    """A titled list of cards; cards can be dragged to another column."""
+
+    def __init__(self, status: Status, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"column-{status.value}")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.model = ColumnModel(status, self)
+        self.title = QLabel(status.label)
+        self.title.setObjectName("columnTitle")
+        f = self.title.font()
+        f.setBold(True)
+        f.setPointSizeF(f.pointSizeF() + 1)
+        self.title.setFont(f)
+        self.view = QListView()
+        self.view.setAccessibleName(f"{status.label} conversations")
+        self.view.setModel(self.model)
+        self.view.setItemDelegate(CardDelegate(self.view))
+        self.view.setUniformItemSizes(True)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setDragEnabled(True)
+        self.view.setAcceptDrops(True)
+        self.view.setDropIndicatorShown(True)
+        self.view.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.view.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 6, 6, 6)
+        lay.addWidget(self.title)
+        lay.addWidget(self.view)
+
+    def set_rows(self, rows: list[BoardThread]) -> None:
+        self.model.set_rows(rows)
+        self.title.setText(f"{self.model.status.label}  ({len(rows):,})")
+
+
+COLUMNS = (Status.NEW, Status.IN_PROGRESS, Status.WAITING, Status.DONE)
+
+
+def sort_key(b: BoardThread) -> tuple:
+    """Urgent first, then the soonest due, then the newest."""
+    t = b.row
+    due = t.due_at or "9999"
+    return (t.priority.rank, due, _neg(t.last_message_at))
+
+
+def _neg(iso: str) -> float:
+    try:
+        return -datetime.fromisoformat(iso).timestamp()
+    except ValueError:
+        return 0.0
+
+
+class BoardWidget(QWidget):
+    """Four status columns. `open_thread` fires on Enter or double-click."""
+
+    open_thread = Signal(int)
+    status_dropped = Signal(int, object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.columns = {s: Column(s, self) for s in COLUMNS}
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(8)
+        for col in self.columns.values():
+            lay.addWidget(col, 1)
+            col.model.dropped.connect(self.status_dropped)
+            col.view.doubleClicked.connect(self._open)
+            col.view.activated.connect(self._open)
+
+    def _open(self, index) -> None:  # noqa: ANN001
+        tid = index.data(ThreadRole)
+        if tid is not None:
+            self.open_thread.emit(int(tid))
+
+    def set_threads(self, threads: list[BoardThread]) -> None:
+        by_status: dict[Status, list[BoardThread]] = {s: [] for s in COLUMNS}
+        for b in threads:
+            by_status[b.row.status].append(b)
+        for s, rows in by_status.items():
+            rows.sort(key=sort_key)
+            self.columns[s].set_rows(rows)
+
+    def selected_thread(self) -> int | None:
+        for col in self.columns.values():
+            if col.view.hasFocus() or col.view.currentIndex().isValid():
+                idx = col.view.currentIndex()
+                if idx.isValid():
+                    return int(idx.data(ThreadRole))
+        return None
+
+    def all_ids_in_order(self) -> list[tuple[Status, int]]:
+        return [(s, b.row.id) for s, col in self.columns.items() for b in col.model.rows]
+
+    def select(self, thread_id: int) -> bool:
+        for col in self.columns.values():
+            for i, b in enumerate(col.model.rows):
+                if b.row.id == thread_id:
+                    col.view.setFocus()
+                    col.view.setCurrentIndex(col.model.index(i))
+                    return True
+        return False
+
+    def move_selection(self, step: int) -> int | None:
+        """Next/previous card, across columns (J/K)."""
+        order = self.all_ids_in_order()
+        if not order:
+            return None
+        current = self.selected_thread()
+        ids = [tid for _, tid in order]
+        pos = ids.index(current) if current in ids else -1
+        new = ids[max(0, min(len(ids) - 1, pos + step))] if pos >= 0 else ids[0]
+        self.select(new)
+        return new
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+Callback = Callable[[int, Status], None]
