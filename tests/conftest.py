@@ -11,3 +11,22 @@ if str(TESTS) not in sys.path:
     sys.path.insert(0, str(TESTS))
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+ALLOW_SKIP = os.environ.get("CLINIC_INBOX_ALLOW_SKIP") == "1"
+
+
+@pytest.fixture(scope="session")
+def secret_service():
+    """A real gnome-keyring Secret Service on a private D-Bus session."""
+    from support.secret_service import SecretService, SecretServiceUnavailable
+
+    try:
+        service = SecretService().start()
+    except SecretServiceUnavailable as exc:
+        if ALLOW_SKIP:
+            pytest.skip(str(exc))
+        pytest.fail(str(exc))
+    yield service
+    service.stop()

@@ -147,8 +147,9 @@ def decide(
             return Decision(True, True, True, False, True, "team")
         return Decision(True, False, False, False, True, "header only", why_not=_SENSITIVE)
     if not facts.patient_known:
-        # Unlinked messages must be read to be linked to the right patient.
-        return Decision(True, True, False, False, True, "front desk")
+        # Unlinked messages must be read to be linked to the right patient, and the
+        # sender may need to be asked who they are.
+        return Decision(True, True, True, False, True, "front desk")
     if facts.category.administrative:
         return Decision(True, True, True, False, True, "front desk")
     return Decision(True, False, False, False, True, "header only", why_not=_HEADER_ONLY)

@@ -95,7 +95,7 @@ TABLE = [
     (DESK, CLINICAL, [grant(cats={Category.RESULTS}, reply=True)], False, (True, True, True)),
     (DESK, CLINICAL, [grant(state="revoked")], False, (True, False, False)),
     (DESK, CLINICAL_SENS, [grant()], False, (True, False, False)),
-    (DESK, UNMATCHED, [], False, (True, True, False)),
+    (DESK, UNMATCHED, [], False, (True, True, True)),
     (DESK, UNMATCHED_SENS, [], False, (True, False, False)),
     (DR_B, UNMATCHED_SENS, [], False, (True, True, True)),
     (NURSE, UNMATCHED_SENS, [], False, (True, False, False)),

@@ -1,0 +1,181 @@
+"""A real Secret Service for tests: gnome-keyring on a private D-Bus session.
+
+Nothing touches the user's own session: HOME, XDG_RUNTIME_DIR and
+XDG_DATA_HOME point into a temporary folder, the bus is our own
+`dbus-daemon`, and both processes are ours to stop.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+APT_HINT = "Install the Debian packages: apt-get install --no-install-recommends gnome-keyring dbus"
+
+
+class SecretServiceUnavailable(RuntimeError):
+    pass
+
+
+class SecretService:
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="ci-keyring-"))
+        self.env: dict[str, str] = {}
+        self._dbus: subprocess.Popen | None = None
+        self._keyring: subprocess.Popen | None = None
+        self._saved: dict[str, str | None] = {}
+
+    def start(self) -> SecretService:
+        for tool in ("dbus-daemon", "gnome-keyring-daemon"):
+            if shutil.which(tool) is None:
+                raise SecretServiceUnavailable(f"{tool} is not installed. {APT_HINT}")
+        home, runtime, data = self.dir / "home", self.dir / "run", self.dir / "data"
+        for d in (home, runtime, data):
+            d.mkdir(mode=0o700)
+        bus = runtime / "bus"
+        base = {
+            "HOME": str(home),
+            "XDG_RUNTIME_DIR": str(runtime),
+            "XDG_DATA_HOME": str(data),
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "XDG_CACHE_HOME": str(home / ".cache"),
+        }
+        env = {**os.environ, **base}
+        self._dbus = subprocess.Popen(
+            [
+                "dbus-daemon",
+                "--session",
+                "--nofork",
+                "--nopidfile",
+                f"--address=unix:path={bus}",
+                "--print-address=1",
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert self._dbus.stdout is not None
+        address = self._dbus.stdout.readline().strip()
+        if not address:
+            raise SecretServiceUnavailable(
+                f"dbus-daemon did not start: {self._dbus.stderr.read() if self._dbus.stderr else ''}"
+            )
+        env["DBUS_SESSION_BUS_ADDRESS"] = address
+        self._keyring = subprocess.Popen(
+            ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert self._keyring.stdin is not None
+        self._keyring.stdin.write("test keyring password")
+        self._keyring.stdin.close()
+        self.env = {**base, "DBUS_SESSION_BUS_ADDRESS": address}
+        self._wait_until_usable()
+        return self
+
+    def _wait_until_usable(self) -> None:
+        deadline = time.monotonic() + 15
+        last: Exception | None = None
+        with self.activated():
+            while time.monotonic() < deadline:
+                try:
+                    backend = self.backend()
+                    backend.set_password("clinic-inbox-test", "probe", "ok")
+                    if backend.get_password("clinic-inbox-test", "probe") == "ok":
+                        return
+                except Exception as exc:  # noqa: BLE001 - retried until the deadline
+                    last = exc
+                time.sleep(0.2)
+        self.stop()
+        raise SecretServiceUnavailable(f"gnome-keyring did not become usable: {last!r}. {APT_HINT}")
+
+    def activated(self) -> _Activated:
+        """Point this process's environment at the private session while in use."""
+        return _Activated(self)
+
+    def backend(self) -> Any:
+        """A SecretService keyring backend bound to the private bus."""
+        from keyring.backends.SecretService import Keyring
+
+        saved = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
+        os.environ["DBUS_SESSION_BUS_ADDRESS"] = self.env["DBUS_SESSION_BUS_ADDRESS"]
+        try:
+            Keyring.priority  # noqa: B018 - raises when no Secret Service answers
+            return _BoundKeyring(Keyring(), self.env["DBUS_SESSION_BUS_ADDRESS"])
+        finally:
+            if saved is None:
+                os.environ.pop("DBUS_SESSION_BUS_ADDRESS", None)
+            else:
+                os.environ["DBUS_SESSION_BUS_ADDRESS"] = saved
+
+    def stop(self) -> None:
+        for proc in (self._keyring, self._dbus):
+            if proc is not None and proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(5)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class _Activated:
+    def __init__(self, service: SecretService) -> None:
+        self.service = service
+        self.saved: dict[str, str | None] = {}
+
+    def __enter__(self) -> SecretService:
+        for k, v in self.service.env.items():
+            self.saved[k] = os.environ.get(k)
+            os.environ[k] = v
+        return self.service
+
+    def __exit__(self, *exc: object) -> None:
+        for k, v in self.saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+class _BoundKeyring:
+    """The real SecretService backend, with the private bus address set around each call
+    (secretstorage reads DBUS_SESSION_BUS_ADDRESS when it connects)."""
+
+    def __init__(self, inner: Any, address: str) -> None:
+        self._inner = inner
+        self._address = address
+        # The custody record names the backend's class: report the real one.
+        self.__class__ = type(
+            "Keyring", (_BoundKeyring,), {"__module__": "keyring.backends.SecretService"}
+        )
+
+    def _call(self, name: str, *args: Any) -> Any:
+        saved = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
+        os.environ["DBUS_SESSION_BUS_ADDRESS"] = self._address
+        try:
+            return getattr(self._inner, name)(*args)
+        finally:
+            if saved is None:
+                os.environ.pop("DBUS_SESSION_BUS_ADDRESS", None)
+            else:
+                os.environ["DBUS_SESSION_BUS_ADDRESS"] = saved
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self._call("set_password", service, username, password)
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self._call("get_password", service, username)
+
+    def delete_password(self, service: str, username: str) -> None:
+        self._call("delete_password", service, username)
