@@ -175,10 +175,16 @@ class CardDelegate(QStyledItemDelegate):
         p.setFont(small)
         p.setPen(QColor("#c62828") if overdue else muted)
         if t.status is not Status.DONE:
+            # the clock gets what the level label leaves, elided, never overlapping it
+            used = 28 + QFontMetrics(bold).horizontalAdvance(palette.label(key))
+            room = max(w - used, 0)
+            clock = "waiting" if t.status is Status.WAITING and room < 110 else clock
+            if room < 110:  # narrow cards: "late 3 d" / "due 4 h"
+                clock = clock.replace("overdue by ", "late ").replace("due in ", "due ")
             p.drawText(
-                QRect(x, y - 1, w, 18),
+                QRect(x + used, y - 1, room, 18),
                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                clock,
+                QFontMetrics(small).elidedText(clock, Qt.TextElideMode.ElideRight, room),
             )
         # line 2: patient (or unknown sender)
         y += 20

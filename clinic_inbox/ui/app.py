@@ -1,0 +1,158 @@
+"""Starting the desktop app: open the store, sign in, show the main window."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox
+
+from clinic_inbox.core import services
+from clinic_inbox.core.home import Clinic, open_clinic
+from clinic_inbox.core.keys import KeyCustodyError
+from clinic_inbox.core.store import StoreError
+from clinic_inbox.core.store.migrations import NewerSchemaError
+
+
+def application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    app.setApplicationName("Clinic Inbox")
+    app.setOrganizationName("Clinic Inbox")
+    app.setDesktopFileName("clinic-inbox")
+    app.setStyle("Fusion")
+    return app  # type: ignore[return-value]
+
+
+def qt_passphrase(prompt: str, confirm: bool) -> str:
+    text, ok = QInputDialog.getText(None, "Clinic Inbox", prompt, QLineEdit.EchoMode.Password)
+    if not ok:
+        raise KeyCustodyError("No passphrase was given; nothing was opened.")
+    if confirm:
+        again, ok = QInputDialog.getText(
+            None, "Clinic Inbox", "Type it again", QLineEdit.EchoMode.Password
+        )
+        if not ok or again != text:
+            raise KeyCustodyError("The two passphrases differ; nothing was created.")
+    return text
+
+
+def screenshot(clinic: Clinic, path: Path, *, user: str | None, view: str = "board") -> int:
+    from clinic_inbox import demo
+    from clinic_inbox.core.store import queries as q
+    from clinic_inbox.ui.main_window import MainWindow
+
+    username = user or next(u for u, _, r in demo.DEMO_USERS if r.value == "physician")
+    password = os.environ.get("CLINIC_INBOX_PASSWORD", demo.DEMO_PASSWORD)
+    session = services.login(clinic, username, password)
+    win = MainWindow(clinic, session)
+    win.resize(1600, 940)
+    win.show()
+    if view == "thread":
+        own = [b for b in services.board(clinic, session) if b.decision.via == "own"]
+        pick = next((b for b in own if b.row.priority.value == "urgent"), own[0] if own else None)
+        if pick is not None:
+            win.board.select(pick.row.id)
+            win.open_thread(pick.row.id)
+    QApplication.processEvents()
+    win.grab().save(str(path))
+    win.close()
+    services.logout(clinic, session)
+    del q
+    return 0
+
+
+def main(
+    home: Path,
+    *,
+    demo: bool = False,
+    screenshot: Path | None = None,
+    user: str | None = None,
+    view: str = "board",
+) -> int:
+    if screenshot is not None:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    app = application()
+    try:
+        clinic = open_clinic(home, qt_passphrase)
+    except (KeyCustodyError, StoreError, NewerSchemaError) as exc:
+        if screenshot is not None:
+            print(f"clinic-inbox: {exc}", file=sys.stderr)
+        else:
+            QMessageBox.critical(None, "Clinic Inbox cannot open the clinic", str(exc))
+        return 2
+    try:
+        if screenshot is not None:
+            return globals()["screenshot"](clinic, screenshot, user=user, view=view)
+        return _run(app, clinic)
+    finally:
+        clinic.close()
+
+
+def _run(app: QApplication, clinic: Clinic) -> int:
+    from clinic_inbox.ui.login import LoginDialog
+
+    while True:
+        login = LoginDialog(clinic)
+        if not login.exec() or login.session is None:
+            return 0
+        if not _session_window(app, clinic, login.session):
+            return 0
+
+
+def _session_window(app: QApplication, clinic: Clinic, session: services.Session) -> bool:
+    """Run one person's session; True when they chose to switch user."""
+    from clinic_inbox.sources.background import SyncLoop
+    from clinic_inbox.ui.login import UnlockDialog
+    from clinic_inbox.ui.main_window import MainWindow, SyncBridge
+
+    win = MainWindow(clinic, session)
+    bridge = SyncBridge()
+    bridge.report.connect(win.on_sync_report)
+    loop = SyncLoop(
+        clinic,
+        actor_id=session.staff.id,
+        actor=session.staff.username,
+        on_report=lambda r, s: bridge.report.emit(r, s),
+    )
+    win.retry.triggered.connect(loop.retry_now)
+    switch = {"yes": False}
+
+    def on_lock(locked: bool) -> None:
+        if not locked:
+            return
+        dlg = UnlockDialog(clinic, session, win)
+        dlg.exec()
+        if dlg.switch_user or dlg.result() == 0:
+            switch["yes"] = True
+            win.close()
+        else:
+            win.locked = False
+            win.stack.setCurrentIndex(0)
+            win.idle.start()
+            win.refresh()
+
+    def sign_out() -> None:
+        switch["yes"] = True
+        win.close()
+
+    win.locked_changed.connect(lambda locked: QTimer.singleShot(0, lambda: on_lock(locked)))
+    win.logout_requested.connect(sign_out)
+    loop.start()
+    win.show()
+    app.exec()
+    loop.stop()
+    services.logout(clinic, session)
+    return switch["yes"]
+
+
+def is_dark() -> bool:
+    hints = QGuiApplication.styleHints()
+    try:
+        from PySide6.QtCore import Qt
+
+        return hints.colorScheme() == Qt.ColorScheme.Dark
+    except AttributeError:
+        return False

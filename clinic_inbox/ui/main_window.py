@@ -1,0 +1,317 @@
+"""The main window: views and filters on the left, the board in the middle,
+the open conversation on the right, sync status at the bottom."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from clinic_inbox.core import services, views
+from clinic_inbox.core.access import AccessDenied
+from clinic_inbox.core.home import Clinic
+from clinic_inbox.core.model import Category, Priority, Role, Source, Status
+from clinic_inbox.core.store import outbox_queries as oq
+from clinic_inbox.core.store import queries as q
+from clinic_inbox.ui.board import BoardWidget
+from clinic_inbox.ui.thread_panel import ThreadPanel
+
+IDLE_MINUTES = float(os.environ.get("CLINIC_INBOX_IDLE_MINUTES", "5"))
+
+
+class SyncBridge(QObject):
+    """Carries results from the sync thread to the main thread (queued signal)."""
+
+    report = Signal(object, object)
+    progress = Signal(str, int, int)
+
+
+class MainWindow(QMainWindow):
+    locked_changed = Signal(bool)
+    logout_requested = Signal()
+
+    def __init__(self, clinic: Clinic, session: services.Session) -> None:
+        super().__init__()
+        self.clinic, self.session = clinic, session
+        self.locked = False
+        self._threads: list[services.BoardThread] = []
+        self.view = views.View.MINE if session.staff.role is Role.PHYSICIAN else views.View.ALL
+        self.setWindowTitle(f"Clinic Inbox — {clinic.config.name}")
+        self.resize(1440, 880)
+
+        # left: views with counts, filters
+        self.views = QListWidget()
+        self.views.setAccessibleName("Views")
+        self.views.setMaximumWidth(230)
+        for v in views.View:
+            item = QListWidgetItem(v.label)
+            item.setData(Qt.ItemDataRole.UserRole, v)
+            self.views.addItem(item)
+        self.views.currentRowChanged.connect(self._view_changed)
+        self.physician = QComboBox()
+        self.physician.addItem("All physicians", None)
+        for s in q.list_staff(clinic.store, include_inactive=False):
+            if s.role is Role.PHYSICIAN:
+                self.physician.addItem(s.display_name, s.id)
+        self.category = QComboBox()
+        self.category.addItem("All categories", None)
+        for c in Category:
+            self.category.addItem(c.label, c)
+        self.priority = QComboBox()
+        self.priority.addItem("All priorities", None)
+        for p in Priority:
+            self.priority.addItem(p.label, p)
+        self.source = QComboBox()
+        self.source.addItem("Email and portal", None)
+        self.source.addItem("Email", Source.EMAIL)
+        self.source.addItem("Portal", Source.PORTAL)
+        for combo, name in (
+            (self.physician, "Physician filter"),
+            (self.category, "Category filter"),
+            (self.priority, "Priority filter"),
+            (self.source, "Source filter"),
+        ):
+            combo.setAccessibleName(name)
+            combo.currentIndexChanged.connect(self.apply_filters)
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addWidget(QLabel("<b>Views</b>"))
+        ll.addWidget(self.views, 1)
+        ll.addWidget(QLabel("<b>Filters</b>"))
+        for w in (self.physician, self.category, self.priority, self.source):
+            ll.addWidget(w)
+
+        self.board = BoardWidget()
+        self.board.open_thread.connect(self.open_thread)
+        self.board.status_dropped.connect(self._dropped)
+        self.panel = ThreadPanel(clinic, session)
+        self.panel.changed.connect(lambda _tid: self.refresh())
+        self.panel.setMinimumWidth(380)
+
+        split = QSplitter()
+        split.addWidget(left)
+        split.addWidget(self.board)
+        split.addWidget(self.panel)
+        split.setStretchFactor(1, 3)
+        split.setStretchFactor(2, 2)
+        split.setSizes([210, 820, 420])
+
+        self.lock_screen = QLabel(
+            "Locked to protect patient information.\nEnter your password to continue."
+        )
+        self.lock_screen.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.lock_screen.setAccessibleName("Locked")
+        self.stack = QStackedWidget()
+        self.stack.addWidget(split)
+        self.stack.addWidget(self.lock_screen)
+        self.setCentralWidget(self.stack)
+
+        # toolbar: who is here, search, actions
+        bar = QToolBar("Main")
+        bar.setMovable(False)
+        self.addToolBar(bar)
+        who = QLabel(f"  {session.staff.display_name} · {session.staff.role.value}  ")
+        who.setAccessibleName("Signed in as")
+        bar.addWidget(who)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search messages, patients…  (Ctrl+F)")
+        self.search.setAccessibleName("Search")
+        self.search.setClearButtonEnabled(True)
+        self.search.setMaximumWidth(420)
+        self.search.returnPressed.connect(self.refresh)
+        self.search.textChanged.connect(lambda t: self.refresh() if not t else None)
+        bar.addWidget(self.search)
+        bar.addSeparator()
+        self.retry = QAction("Sync now", self)
+        self.lock_action = QAction("Lock", self)
+        self.logout_action = QAction("Sign out", self)
+        for a in (self.retry, self.lock_action, self.logout_action):
+            bar.addAction(a)
+        self.lock_action.triggered.connect(self.lock)
+        self.logout_action.triggered.connect(self.logout_requested)
+
+        self.status_text = QLabel("")
+        self.sync_text = QLabel("")
+        self.statusBar().addWidget(self.status_text, 1)
+        self.statusBar().addPermanentWidget(self.sync_text)
+        self.offline = False
+
+        self._shortcuts()
+        self.idle = QTimer(self)
+        self.idle.setSingleShot(True)
+        self.idle.setInterval(int(IDLE_MINUTES * 60_000))
+        self.idle.timeout.connect(self.lock)
+        self.idle.start()
+        QApplication.instance().installEventFilter(self)
+        self.views.setCurrentRow(list(views.View).index(self.view))
+        self.refresh()
+
+    # -- keyboard ------------------------------------------------------------------
+    def _shortcuts(self) -> None:
+        def sc(keys: str, fn) -> None:  # noqa: ANN001
+            QShortcut(QKeySequence(keys), self, activated=fn)
+
+        sc("J", lambda: self.board.move_selection(1))
+        sc("K", lambda: self.board.move_selection(-1))
+        sc("Ctrl+F", self.search.setFocus)
+        sc("Ctrl+R", lambda: self.panel.reply.setFocus())
+        sc("Ctrl+L", self.lock)
+        sc("Ctrl+Q", self.close)
+        sc("F5", self.refresh)
+        for i, s in enumerate(Status, start=1):
+            sc(f"Alt+{i}", lambda s=s: self._set_status_selected(s))
+
+    def _set_status_selected(self, status: Status) -> None:
+        tid = self.board.selected_thread()
+        if tid is not None:
+            self._dropped(tid, status)
+
+    # -- data ----------------------------------------------------------------------
+    def refresh(self) -> None:
+        if self.locked:
+            return
+        try:
+            flt = q.ThreadFilter(search=self.search.text().strip() or None)
+            self._threads = services.board(self.clinic, self.session, flt)
+        except AccessDenied as exc:
+            QMessageBox.warning(self, "Signed out", str(exc))
+            self.logout_requested.emit()
+            return
+        counts = views.counts(self._threads, self.session.staff)
+        for i in range(self.views.count()):
+            item = self.views.item(i)
+            v = views.View(item.data(Qt.ItemDataRole.UserRole))  # Qt hands back a plain str
+            item.setText(f"{v.label}  ({counts[v]:,})")
+        self.apply_filters()
+
+    def apply_filters(self) -> None:
+        # Qt hands enum data back as plain strings: turn them back into enums
+        cat, pri, src = (c.currentData() for c in (self.category, self.priority, self.source))
+        f = views.Filters(
+            physician_id=self.physician.currentData(),
+            category=Category(cat) if cat else None,
+            priority=Priority(pri) if pri else None,
+            source=Source(src) if src else None,
+        )
+        me = self.session.staff
+        shown = [b for b in self._threads if views.in_view(b, self.view, me) and views.passes(b, f)]
+        self.board.set_threads(shown)
+        urgent = sum(
+            1
+            for b in shown
+            if b.row.priority is Priority.URGENT and b.row.status is not Status.DONE
+        )
+        overdue = sum(
+            1
+            for b in shown
+            if b.row.due_at
+            and b.row.status not in (Status.DONE, Status.WAITING)
+            and datetime.fromisoformat(b.row.due_at) < datetime.now(UTC)
+        )
+        self.status_text.setText(
+            f"{len(shown):,} conversations shown · {urgent} urgent open · {overdue} overdue"
+        )
+        self._update_sync_text()
+
+    def _view_changed(self, row: int) -> None:
+        item = self.views.item(row)
+        if item is not None:
+            self.view = views.View(item.data(Qt.ItemDataRole.UserRole))
+            self.apply_filters()
+
+    def open_thread(self, thread_id: int) -> None:
+        if not self.locked:
+            self.panel.show_thread(thread_id)
+
+    def _dropped(self, thread_id: int, status: Status) -> None:
+        try:
+            services.set_status(self.clinic, self.session, thread_id, status)
+        except (AccessDenied, services.NotFound) as exc:
+            QMessageBox.warning(self, "Not moved", str(exc))
+        self.refresh()
+        self.board.select(thread_id)
+
+    # -- sync status -----------------------------------------------------------------
+    def _update_sync_text(self, status: object | None = None) -> None:
+        if status is None:
+            status = getattr(self, "_last_status", None)
+        self._last_status = status
+        waiting = oq.counts(self.clinic.store)
+        queued = waiting.get("pending", 0) + waiting.get("sending", 0)
+        parts = []
+        if status is not None and getattr(status, "offline", None):
+            parts.append("OFFLINE: " + "; ".join(status.offline))  # type: ignore[attr-defined]
+        if queued:
+            parts.append(f"{queued} replies waiting to be sent")
+        last = getattr(status, "last_sync_at", None)
+        parts.append(
+            f"Last sync {last.astimezone(self.clinic.config.tz):%H:%M}"
+            if last
+            else "Not synced yet"
+        )
+        self.sync_text.setText("  ·  ".join(parts))
+        self.sync_text.setStyleSheet(
+            "color: #c62828; font-weight: bold;"
+            if status is not None and getattr(status, "offline", None)
+            else ""
+        )
+
+    def on_sync_report(self, report: object, status: object) -> None:
+        self._update_sync_text(status)
+        if getattr(report, "stored", 0):
+            self.refresh()
+
+    # -- lock --------------------------------------------------------------------------
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() in (
+            QEvent.Type.KeyPress,
+            QEvent.Type.MouseButtonPress,
+            QEvent.Type.MouseMove,
+        ):
+            if not self.locked:
+                self.idle.start()
+        return False
+
+    def lock(self) -> None:
+        """Hide every patient detail until the password is entered again."""
+        if self.locked:
+            return
+        self.locked = True
+        self.panel.clear()
+        self.board.set_threads([])
+        self.stack.setCurrentWidget(self.lock_screen)
+        self.locked_changed.emit(True)
+
+    def unlock(self, password: str) -> bool:
+        try:
+            services.reauthenticate(self.clinic, self.session, password, purpose="unlock")
+        except services.AuthError:
+            return False
+        self.locked = False
+        self.stack.setCurrentIndex(0)
+        self.idle.start()
+        self.locked_changed.emit(False)
+        self.refresh()
+        return True
+
+    def closeEvent(self, event) -> None:  # noqa: ANN001, N802
+        QApplication.instance().removeEventFilter(self)
+        super().closeEvent(event)

@@ -1,0 +1,210 @@
+"""The conversation panel: patient header, every message, notes, and actions."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from clinic_inbox.core import services
+from clinic_inbox.core.access import AccessDenied
+from clinic_inbox.core.home import Clinic
+from clinic_inbox.core.model import Direction, Status, ThreadDetail
+from clinic_inbox.core.store import queries as q
+from clinic_inbox.ui import palette
+
+
+def _local(clinic: Clinic, iso: str | None) -> str:
+    from datetime import datetime
+
+    if not iso:
+        return ""
+    return datetime.fromisoformat(iso).astimezone(clinic.config.tz).strftime("%a %d %b %Y, %H:%M")
+
+
+def render_thread(clinic: Clinic, t: ThreadDetail, notes: list[tuple] | None = None) -> str:
+    """The conversation as HTML: our own markup around escaped text; nothing remote."""
+    key = palette.level_key(t.priority, any(m.needs_review for m in t.messages), t.patient is None)
+    colour = palette.LEVELS[key][0]
+    p = t.patient
+    who = (
+        (
+            f"<b>{html.escape(p.display_name)}</b> · born {html.escape(p.birth_date or '?')} · "
+            f"chart {html.escape(p.chart_number or '—')}"
+        )
+        if p
+        else "<b>Unknown sender</b> — link to a patient"
+    )
+    parts = [
+        f"<div style='border-left:6px solid {colour};padding-left:8px'>"
+        f"<div style='font-size:large'>{html.escape(t.subject)}</div>"
+        f"<div>{who}</div>"
+        f"<div><span style='color:{colour};font-weight:bold'>{palette.label(key)}</span> · "
+        f"{t.category.label} · {t.status.label}"
+        + (" · <b>Sensitive</b>" if t.sensitive else "")
+        + (f" · assigned to {html.escape(t.assigned_to)}" if t.assigned_to else "")
+        + "</div>"
+    ]
+    if t.access_note:
+        parts.append(f"<div style='color:#555'><i>{html.escape(t.access_note)}</i></div>")
+    if t.filed_document_id:
+        parts.append(
+            f"<div>Filed to chart {_local(clinic, t.filed_at)} as {html.escape(t.filed_document_id)}</div>"
+        )
+    parts.append("</div><hr>")
+    for m in t.messages:
+        arrow = "From the patient" if m.direction is Direction.INBOUND else "To the patient"
+        head = f"<b>{html.escape(m.sender)}</b> — {arrow} · {_local(clinic, m.received_at)} · {m.source.value}"
+        parts.append(f"<p style='margin-bottom:2px'>{head}</p>")
+        if m.triage_reason:
+            parts.append(f"<p style='color:{colour};margin:0'>{html.escape(m.triage_reason)}</p>")
+        if m.needs_review and m.review_reason:
+            parts.append(
+                f"<p style='color:#616161;margin:0'>Needs review: {html.escape(m.review_reason)}</p>"
+            )
+        if m.body is None:
+            parts.append(
+                "<p style='color:#777'><i>You do not have access to the content of this message.</i></p>"
+            )
+        else:
+            body = html.escape(m.body).replace("\n", "<br>")
+            parts.append(f"<p style='margin-left:12px'>{body}</p>")
+        for a in m.attachments:
+            parts.append(
+                f"<p style='margin-left:12px'>📎 {html.escape(a.filename)} ({a.content_type}, {a.size:,} bytes)</p>"
+            )
+        parts.append("<hr>")
+    if notes:
+        parts.append("<p><b>Internal notes</b> (not sent to the patient)</p>")
+        for _, author, body, at in notes:
+            parts.append(
+                f"<p style='background:#fff8e1;color:#333'>{html.escape(author)}, {_local(clinic, at)}: "
+                f"{html.escape(body)}</p>"
+            )
+    return "".join(parts)
+
+
+class ThreadPanel(QWidget):
+    changed = Signal(int)
+
+    def __init__(
+        self, clinic: Clinic, session: services.Session, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.clinic, self.session = clinic, session
+        self.thread_id: int | None = None
+        self.view = QTextBrowser()
+        self.view.setOpenLinks(False)
+        self.view.setAccessibleName("Conversation")
+        self.assign = QComboBox()
+        self.assign.setAccessibleName("Assign to")
+        self.status = QComboBox()
+        self.status.setAccessibleName("Status")
+        for s in Status:
+            self.status.addItem(s.label, s)
+        self.reply = QPlainTextEdit()
+        self.reply.setPlaceholderText("Write a reply to the patient, or an internal note…")
+        self.reply.setAccessibleName("Reply or note")
+        self.reply.setMaximumHeight(110)
+        self.send = QPushButton("Queue reply")
+        self.note = QPushButton("Add internal note")
+        self.info = QLabel("")
+        self.info.setWordWrap(True)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Assign:"))
+        row.addWidget(self.assign, 1)
+        row.addWidget(QLabel("Status:"))
+        row.addWidget(self.status, 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.send)
+        buttons.addWidget(self.note)
+        buttons.addStretch(1)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.view, 1)
+        lay.addLayout(row)
+        lay.addWidget(self.reply)
+        lay.addLayout(buttons)
+        lay.addWidget(self.info)
+        self.send.clicked.connect(self._send)
+        self.note.clicked.connect(self._note)
+        self.assign.activated.connect(self._assign)
+        self.status.activated.connect(self._status)
+        self.clear()
+
+    def clear(self) -> None:
+        self.thread_id = None
+        self.view.setHtml(
+            "<p style='color:#777'>Open a conversation from the board (Enter or double-click).</p>"
+        )
+        for w in (self.assign, self.status, self.reply, self.send, self.note):
+            w.setEnabled(False)
+        self.info.setText("")
+
+    def show_thread(self, thread_id: int) -> None:
+        try:
+            t = services.show_thread(self.clinic, self.session, thread_id)
+        except (AccessDenied, services.NotFound) as exc:
+            self.clear()
+            self.info.setText(str(exc))
+            return
+        self.thread_id = thread_id
+        notes = q.thread_notes(self.clinic.store, thread_id) if t.body_visible else []
+        self.view.setHtml(render_thread(self.clinic, t, notes))
+        self.assign.blockSignals(True)
+        self.assign.clear()
+        self.assign.addItem("Nobody (team pool)", None)
+        for s in services.list_staff(self.clinic, self.session):
+            if s.active and s.role.value != "admin":
+                self.assign.addItem(s.display_name, s.id)
+                if s.display_name == t.assigned_to:
+                    self.assign.setCurrentIndex(self.assign.count() - 1)
+        self.assign.blockSignals(False)
+        self.status.setCurrentIndex(list(Status).index(t.status))
+        acting = self.session.staff.role.value != "admin"
+        for w in (self.assign, self.status):
+            w.setEnabled(acting)
+        self.reply.setEnabled(t.can_reply or t.body_visible)
+        self.send.setEnabled(t.can_reply)
+        self.note.setEnabled(t.body_visible and acting)
+        self.info.setText("" if t.can_reply else "You cannot reply in this conversation.")
+
+    def _guard(self, fn, *args) -> bool:  # noqa: ANN001, ANN002
+        if self.thread_id is None:
+            return False
+        try:
+            fn(self.clinic, self.session, self.thread_id, *args)
+        except (AccessDenied, ValueError, services.NotFound) as exc:
+            QMessageBox.warning(self, "Not done", str(exc))
+            return False
+        self.changed.emit(self.thread_id)
+        self.show_thread(self.thread_id)
+        return True
+
+    def _send(self) -> None:
+        if self._guard(services.queue_reply, self.reply.toPlainText()):
+            self.reply.clear()
+            self.info.setText(
+                "Reply queued: it goes out at the next sync, or when the network is back."
+            )
+
+    def _note(self) -> None:
+        if self._guard(services.add_note, self.reply.toPlainText()):
+            self.reply.clear()
+
+    def _assign(self) -> None:
+        self._guard(services.assign, self.assign.currentData())
+
+    def _status(self) -> None:
+        self._guard(services.set_status, Status(self.status.currentData()))

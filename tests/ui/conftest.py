@@ -1,0 +1,31 @@
+"""A small real clinic for GUI tests, and where screenshots go."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+ANCHOR = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def demo_clinic(tmp_path_factory):
+    from clinic_inbox import demo
+    from clinic_inbox.core.keys import KeyCustody
+
+    home = tmp_path_factory.mktemp("gui-demo")
+    clinic, _, _ = demo.create_demo_clinic(home, KeyCustody(home, detect=False))
+    yield clinic
+    clinic.close()
+
+
+@pytest.fixture()
+def shots() -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    return SHOTS

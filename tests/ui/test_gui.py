@@ -1,0 +1,177 @@
+"""The desktop app, offscreen, driven as a person would: sign in, the board,
+filters, search, drag and drop, the thread view, reply, assignment, the lock,
+and a synced message arriving. Screenshots for the README are saved here."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QMimeData, Qt
+
+from clinic_inbox.core import services, views
+from clinic_inbox.core.model import Category, Direction, Priority, Source, Status
+from clinic_inbox.core.store import queries as q
+from clinic_inbox.ui.board import MIME
+from clinic_inbox.ui.login import LoginDialog
+from clinic_inbox.ui.main_window import MainWindow
+
+
+def _window(qtbot, clinic, user="dr.patel"):
+    session = services.login(clinic, user, "demo")
+    win = MainWindow(clinic, session)
+    qtbot.addWidget(win)
+    win.resize(1600, 940)
+    win.show()
+    return win
+
+
+def _cards(win):
+    return [b for col in win.board.columns.values() for b in col.model.rows]
+
+
+def test_login_says_it_is_a_demo_and_refuses_a_wrong_password(qtbot, demo_clinic, shots):
+    dlg = LoginDialog(demo_clinic, sleep=lambda s: None)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    assert dlg.demo_note.isVisible() and "every password is" in dlg.demo_note.text().lower()
+    assert "reception.moreau" in dlg.demo_note.text()
+    dlg.username.setText("dr.patel")
+    dlg.password.setText("wrong")
+    dlg.try_login()
+    assert dlg.session is None and "not right" in dlg.error.text()
+    dlg.grab().save(str(shots / "login.png"))
+    dlg.password.setText("demo")
+    dlg.try_login()
+    assert dlg.session is not None and dlg.session.staff.username == "dr.patel"
+
+
+def test_board_urgent_first_colour_and_words(qtbot, demo_clinic, shots):
+    win = _window(qtbot, demo_clinic)
+    win.views.setCurrentRow(list(views.View).index(views.View.ALL))
+    new = win.board.columns[Status.NEW].model.rows
+    assert new, "the demo has new conversations"
+    ranks = [b.row.priority.rank for b in new]
+    assert ranks == sorted(ranks), "urgent cards stay on top"
+    text = win.board.columns[Status.NEW].model.index(0).data(Qt.ItemDataRole.AccessibleTextRole)
+    assert text.split(".")[0] in ("URGENT", "Same day", "Routine", "Admin", "Needs review")
+    win.grab().save(str(shots / "main-window.png"))
+
+
+def test_receptionist_sees_headers_not_clinical_content(qtbot, demo_clinic):
+    win = _window(qtbot, demo_clinic, "reception.moreau")
+    win.views.setCurrentRow(list(views.View).index(views.View.ALL))
+    clinical = [b for b in _cards(win) if not b.row.category.administrative and b.row.patient_id]
+    assert clinical and all(b.row.snippet is None and not b.decision.body for b in clinical)
+    win.open_thread(clinical[0].row.id)
+    assert "do not have access" in win.panel.view.toPlainText()
+
+
+def test_filters_views_and_search(qtbot, demo_clinic):
+    win = _window(qtbot, demo_clinic)
+    win.views.setCurrentRow(list(views.View).index(views.View.ALL))
+    total = len(_cards(win))
+    win.category.setCurrentIndex(win.category.findData(Category.REFILL))
+    assert 0 < len(_cards(win)) < total and all(
+        b.row.category is Category.REFILL for b in _cards(win)
+    )
+    win.category.setCurrentIndex(0)
+    win.priority.setCurrentIndex(win.priority.findData(Priority.URGENT))
+    assert all(b.row.priority is Priority.URGENT for b in _cards(win))
+    win.priority.setCurrentIndex(0)
+    win.search.setText("metformin")
+    win.refresh()
+    found = _cards(win)
+    assert found and len(found) < total
+    win.search.setText("")
+    win.views.setCurrentRow(list(views.View).index(views.View.UNMATCHED))
+    assert all(b.row.patient_id is None for b in _cards(win))
+    counts = win.views.item(list(views.View).index(views.View.UNMATCHED)).text()
+    assert "(" in counts
+
+
+def test_drag_a_card_to_another_column_changes_status(qtbot, demo_clinic):
+    win = _window(qtbot, demo_clinic)
+    win.views.setCurrentRow(list(views.View).index(views.View.MINE))
+    card = win.board.columns[Status.NEW].model.rows[0].row
+    target = win.board.columns[Status.IN_PROGRESS].model
+    data = QMimeData()
+    data.setData(MIME, str(card.id).encode())
+    assert target.canDropMimeData(data, Qt.DropAction.MoveAction, -1, -1, target.index(-1))
+    target.dropMimeData(data, Qt.DropAction.MoveAction, -1, -1, target.index(-1))
+    assert q.get_thread(demo_clinic.store, card.id).status is Status.IN_PROGRESS
+    assert card.id in [b.row.id for b in win.board.columns[Status.IN_PROGRESS].model.rows]
+
+
+def test_thread_view_reply_note_and_assignment(qtbot, demo_clinic, shots):
+    win = _window(qtbot, demo_clinic)
+    own = [
+        b
+        for b in services.board(demo_clinic, win.session)
+        if b.decision.via == "own"
+        and b.row.source is Source.EMAIL
+        and b.row.status is not Status.DONE
+    ]
+    tid = own[0].row.id
+    win.board.select(tid)
+    win.open_thread(tid)
+    shown = win.panel.view.toPlainText()
+    thread = q.get_thread(demo_clinic.store, tid)
+    assert thread.patient in shown
+    win.panel.reply.setPlainText("Please call the clinic to book a blood test.")
+    win.panel._note()
+    assert "Internal notes" in win.panel.view.toPlainText()
+    nurse = next(s for s in q.list_staff(demo_clinic.store) if s.username == "nurse.chen")
+    win.panel.assign.setCurrentIndex(win.panel.assign.findData(nurse.id))
+    win.panel._assign()
+    assert q.get_thread(demo_clinic.store, tid).assigned_to == nurse.display_name
+    win.grab().save(str(shots / "thread-view.png"))
+
+
+def test_idle_lock_hides_patient_data_and_blocks_action(qtbot, demo_clinic):
+    win = _window(qtbot, demo_clinic)
+    tid = _cards(win)[0].row.id
+    win.open_thread(tid)
+    win.idle.setInterval(50)
+    win.idle.start()
+    qtbot.waitUntil(lambda: win.locked, timeout=3000)
+    assert not _cards(win) and win.panel.thread_id is None
+    assert win.stack.currentWidget() is win.lock_screen
+    win.open_thread(tid)
+    win.refresh()
+    assert win.panel.thread_id is None and not _cards(win)
+    assert not win.unlock("wrong")
+    assert win.locked
+    assert win.unlock("demo") and _cards(win)
+
+
+def test_a_synced_message_appears_live(qtbot, demo_clinic):
+    win = _window(qtbot, demo_clinic)
+    win.views.setCurrentRow(list(views.View).index(views.View.ALL))
+    before = len(_cards(win))
+    with demo_clinic.store.transaction():
+        tid = q.create_thread(
+            demo_clinic.store,
+            q.NewThread("Chest pain now", Category.OTHER, Priority.URGENT, q.utcnow()),
+        )
+        q.insert_message(
+            demo_clinic.store,
+            q.NewMessage(
+                tid,
+                Source.EMAIL,
+                Direction.INBOUND,
+                q.utcnow(),
+                sender="new@x.example",
+                subject="Chest pain now",
+                body_text="I have chest pain",
+            ),
+        )
+
+    class Report:
+        stored = 1
+
+    class Status_:
+        offline = {"Clinic email": "The mail server is not answering."}
+        last_sync_at = None
+
+    win.on_sync_report(Report(), Status_())
+    assert len(_cards(win)) == before + 1
+    assert win.board.columns[Status.NEW].model.rows[0].row.id == tid
+    assert "OFFLINE" in win.sync_text.text()
