@@ -239,4 +239,7 @@ def open_store(path: Path, key: bytes, *, encrypted: bool = True, upgrade: bool 
         raise StoreUnreadableError(
             "The store could not be read: part of the file is damaged."
         ) from exc
+    except BaseException:
+        conn.close()
+        raise
     return store
