@@ -862,6 +862,19 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_link(args: argparse.Namespace) -> int:
+    from clinic_inbox.core import services
+
+    with _open(args) as clinic:
+        session = _session(args, clinic)
+        services.link_patient(clinic, session, args.thread_id, args.patient)
+    print(
+        f"Conversation {args.thread_id} is now filed under patient {args.patient}; "
+        "the sender's address will be recognised next time."
+    )
+    return EXIT_OK
+
+
 # -- parser --------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     # Accepted before or after the subcommand; SUPPRESS keeps a subcommand's
@@ -1011,6 +1024,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("reply", cmd_reply, "queue a reply to a conversation")
     sp.add_argument("thread_id", type=int)
     sp.add_argument("--body-file", required=True, help="text file with the reply, or - for stdin")
+
+    sp = add("link", cmd_link, "file an unmatched conversation under a patient")
+    sp.add_argument("thread_id", type=int)
+    sp.add_argument("--patient", type=int, required=True, metavar="PATIENT_ID")
 
     sp = add("export", cmd_export, "file a conversation to the medical record")
     sp.add_argument("thread_id", type=int, nargs="?")
