@@ -848,6 +848,13 @@ def cmd_export(args: argparse.Namespace) -> int:
             print(
                 f"Conversation {tid}: filed as {filed.document_id} v{filed.version}{extra}: {names}"
             )
+            from clinic_inbox.sources.filed_folder import move_filed
+
+            moved, problems = move_filed(clinic, tid)
+            if moved:
+                print(f"  {moved} emails moved to the Filed folder on the mail server")
+            for problem in problems:
+                print(f"  {problem}")
             if portal is not None and filed.bundle is not None:
                 from clinic_inbox.sources.fhir_client import FhirClient
                 from clinic_inbox.sources.sync import _optional_secret

@@ -111,11 +111,13 @@ def _session_window(app: QApplication, clinic: Clinic, session: services.Session
     win = MainWindow(clinic, session)
     bridge = SyncBridge()
     bridge.report.connect(win.on_sync_report)
+    bridge.progress.connect(win.on_sync_progress)
     loop = SyncLoop(
         clinic,
         actor_id=session.staff.id,
         actor=session.staff.username,
         on_report=lambda r, s: bridge.report.emit(r, s),
+        on_progress=lambda a, d, t: bridge.progress.emit(a, d, t),
     )
     win.retry.triggered.connect(loop.retry_now)
     switch = {"yes": False}

@@ -274,6 +274,11 @@ class MainWindow(QMainWindow):
             else ""
         )
 
+    def on_sync_progress(self, account: str, done: int, total: int) -> None:
+        """Shown while a sync runs: which account, how far."""
+        if total and done < total:
+            self.sync_text.setText(f"Syncing {account}: {done:,} of {total:,}…")
+
     def on_sync_report(self, report: object, status: object) -> None:
         self._update_sync_text(status)
         if getattr(report, "stored", 0):

@@ -268,3 +268,53 @@ def test_interrupted_send_is_reconciled_from_the_sent_folder(mail_clinic, doveco
     assert report.outbox.reconciled == 1 and report.outbox.sent == 0
     assert smtp_server.messages() == []
     assert oq.get(mail_clinic.store, item.id).state == "sent"
+
+
+def test_mark_read_and_filed_folder_are_opt_in(tmp_path, dovecot, smtp_server, secret_service):
+    from clinic_inbox.sources.filed_folder import move_filed
+
+    dovecot.add_user(MAILBOX_USER, MAILBOX_PASSWORD)
+    home = tmp_path / "c2"
+    clinic, _ = create_clinic(
+        home, _no_passphrase, KeyCustody(home, backend=secret_service.backend())
+    )
+    services.create_first_admin(clinic, "admin", "Alex Admin", "admin-pw")
+    admin = services.login(clinic, "admin", "admin-pw")
+    account = ImapAccount(
+        name="Clinic email",
+        host=dovecot.host,
+        port=dovecot.port,
+        username=MAILBOX_USER,
+        security="none",
+        smtp_host=smtp_server.host,
+        smtp_port=smtp_server.port,
+        smtp_security="none",
+        from_address=MAILBOX_USER,
+        mark_read=True,
+        filed_folder="Filed",
+    )
+    services.add_imap_account(clinic, admin, account, MAILBOX_PASSWORD)
+    dovecot.append_many(MAILBOX_USER, corpus(3, seed=9))
+    sync.run_once(clinic, send=False)
+    thread_id = q.list_threads(clinic.store)[0].id
+    moved, problems = move_filed(clinic, thread_id)
+    assert moved == 1 and problems == []
+    assert dovecot.message_count(MAILBOX_USER, "Filed") == 1
+    assert dovecot.message_count(MAILBOX_USER, "INBOX") == 2
+    assert sync.run_once(clinic, send=False).stored == 0  # nothing comes back as new
+    clinic.close()
+
+
+def test_plain_connections_only_to_this_computer():
+    from clinic_inbox.core.accounts import AccountError
+
+    with pytest.raises(AccountError, match="only allowed to this computer"):
+        ImapAccount(
+            name="x",
+            host="mail.example.org",
+            port=143,
+            username="u",
+            security="none",
+            smtp_host="mail.example.org",
+            smtp_security="tls",
+        ).validate()

@@ -1,0 +1,36 @@
+"""After a conversation is filed to the chart, move its emails on the server to the
+account's "Filed" folder, if the clinic enabled that. Off by default: the server
+is otherwise left exactly as it was."""
+
+from __future__ import annotations
+
+from clinic_inbox.core import accounts as acc
+from clinic_inbox.core.home import Clinic
+from clinic_inbox.sources.errors import SourceError
+from clinic_inbox.sources.imap import ImapConnection
+
+
+def move_filed(clinic: Clinic, thread_id: int) -> tuple[int, list[str]]:
+    """(messages moved, plain problems). Never raises for a network problem."""
+    rows = clinic.store.execute(
+        "SELECT account_id, imap_mailbox, imap_uidvalidity, imap_uid FROM messages "
+        "WHERE thread_id = ? AND source = 'email' AND direction = 'in' AND imap_uid IS NOT NULL",
+        (thread_id,),
+    ).fetchall()
+    moved, problems = 0, []
+    for account in acc.imap_accounts(clinic.store):
+        if not account.filed_folder:
+            continue
+        mine = [r for r in rows if r[0] == account.id and r[1] == account.mailbox]
+        if not mine:
+            continue
+        try:
+            password = clinic.credentials.get(account.name) if clinic.credentials else ""
+            with ImapConnection(account, password) as conn:
+                state = conn.select(account.mailbox)
+                uids = [int(r[3]) for r in mine if r[2] == state.uidvalidity]
+                conn.move(uids, account.filed_folder)
+                moved += len(uids)
+        except (SourceError, Exception) as exc:  # noqa: BLE001 - filing already succeeded
+            problems.append(f"{account.name}: the emails stay in {account.mailbox} ({exc}).")
+    return moved, problems
