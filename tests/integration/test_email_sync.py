@@ -318,3 +318,32 @@ def test_plain_connections_only_to_this_computer():
             smtp_host="mail.example.org",
             smtp_security="tls",
         ).validate()
+
+
+def test_tls_verifies_the_server_certificate(tmp_path, secret_service):
+    from support.dovecot import DovecotServer
+
+    from clinic_inbox.sources.errors import CertificateError
+    from clinic_inbox.sources.imap import ImapConnection
+
+    server = DovecotServer(tls=True).start()
+    try:
+        server.add_user(MAILBOX_USER, MAILBOX_PASSWORD)
+        base = dict(
+            name="TLS",
+            host="127.0.0.1",
+            port=server.tls_port,
+            username=MAILBOX_USER,
+            security="tls",
+            smtp_host="127.0.0.1",
+            smtp_security="tls",
+        )
+        with pytest.raises(CertificateError, match="could not be verified"):
+            ImapConnection(ImapAccount(**base), MAILBOX_PASSWORD).connect()
+        with ImapConnection(ImapAccount(**base, ca_file=server.ca_file), MAILBOX_PASSWORD) as conn:
+            assert conn.select("INBOX").exists == 0
+        starttls = dict(base, port=server.port, security="starttls", ca_file=server.ca_file)
+        with ImapConnection(ImapAccount(**starttls), MAILBOX_PASSWORD) as conn:
+            assert conn.select("INBOX").uidvalidity > 0
+    finally:
+        server.close()

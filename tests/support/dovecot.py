@@ -46,7 +46,7 @@ def _wait_port(port: int, up: bool, timeout: float = 15.0) -> bool:
 class DovecotServer:
     host = "127.0.0.1"
 
-    def __init__(self) -> None:
+    def __init__(self, tls: bool = False) -> None:
         if shutil.which("dovecot") is None or shutil.which("doveadm") is None:
             raise DovecotUnavailable(f"Dovecot is not installed. {APT_HINT}")
         self.dir = Path(tempfile.mkdtemp(prefix="ci-dovecot-"))
@@ -57,6 +57,15 @@ class DovecotServer:
         self.passwd = self.dir / "passwd"
         self.passwd.write_text("")
         self.config = self.dir / "dovecot.conf"
+        self.tls_port = free_port() if tls else 0
+        self.ca_file: str | None = None
+        ssl = "ssl = no"
+        if tls:
+            from support.tls import make_ca_and_server
+
+            ca, cert, key = make_ca_and_server(self.dir / "tls")
+            self.ca_file = str(ca)
+            ssl = f"ssl = yes\nssl_cert = <{cert}\nssl_key = <{key}"
         self._users: dict[str, str] = {}
         root = os.geteuid() == 0
         me = os.environ.get("USER") or str(os.geteuid())
@@ -75,7 +84,7 @@ base_dir = {self.dir}/run
 state_dir = {self.dir}/state
 log_path = {self.dir}/dovecot.log
 info_log_path = {self.dir}/dovecot.log
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_failure_delay = 0
@@ -95,7 +104,8 @@ service imap-login {{
     port = {self.port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {self.tls_port}
   }}
   chroot =
 }}
