@@ -207,6 +207,12 @@ _CONTEXT = re.compile(
     r"if (i|he|she|we|they) (ever )?(get|have|develop|notice|feel|start)|in case|what (if|should i do if)|"
     r"watch (out )?for|signs of|warning signs|form|questionnaire|checklist|asks (if|whether|about))\b"
 )
+# History told after the mention: "I had a seizure as a child", "... two years ago".
+_POST_CONTEXT = re.compile(
+    r"\b((\w+ )?(years?|months?|weeks?) ago|as a (child|kid|teen)|in (19|20)\d\d|"
+    r"last (year|month|summer|winter|spring|fall)( \w+)* (went away|is gone|has gone|resolved)|"
+    r"went away|(is|was) in my (file|chart)|it'?s in my (file|chart))\b"
+)
 _RECURRENCE = re.compile(
     r"\b(again|is back|came back|come back|returned|started again|now|right now|today|tonight)\b"
 )
@@ -235,6 +241,8 @@ def _affirmed(sentence: str, start: int, end: int) -> bool:
     if _POST_NEG.search(sentence[end : end + 40]):
         return False
     if _CONTEXT.search(sentence[max(0, start - 80) : start]) and not _RECURRENCE.search(sentence):
+        return False
+    if _POST_CONTEXT.search(sentence[end : end + 70]) and not _RECURRENCE.search(sentence):
         return False
     return True
 

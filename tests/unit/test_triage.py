@@ -1,0 +1,87 @@
+"""Triage on a labelled set of patient messages: every emergency red, few false reds."""
+
+from __future__ import annotations
+
+from fixtures.triage_labelled import EMERGENCIES, NOT_URGENT
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from clinic_inbox.core.model import Category, Priority
+from clinic_inbox.core.triage import RulesError, load_rules, triage
+
+RULES = load_rules()
+
+
+def test_the_set_is_big_enough():
+    assert len(EMERGENCIES) + len(NOT_URGENT) >= 200 and len(EMERGENCIES) >= 80
+
+
+def test_every_emergency_is_red_and_says_why():
+    missed = [t for t in EMERGENCIES if triage("", t, RULES).priority is not Priority.URGENT]
+    assert missed == [], f"{len(missed)} emergencies missed: {missed}"
+    for t in EMERGENCIES:
+        r = triage("", t, RULES)
+        assert r.reason.startswith("Urgent:")
+
+
+def test_false_red_share_is_small_and_reported():
+    false_red = [t for t, _ in NOT_URGENT if triage("", t, RULES).priority is Priority.URGENT]
+    share = len(false_red) / len(NOT_URGENT)
+    print(f"\nfalse reds: {len(false_red)}/{len(NOT_URGENT)} = {share:.1%}: {false_red}")
+    # A false red costs a quick look; a missed emergency costs far more. 5% is the ceiling.
+    assert share <= 0.05
+
+
+def test_category_accuracy_is_reported():
+    labelled = [(t, c) for t, c in NOT_URGENT if c]
+    right = sum(triage("", t, RULES).category is Category(c) for t, c in labelled)
+    print(f"\ncategory accuracy: {right}/{len(labelled)} = {right / len(labelled):.0%}")
+    assert right / len(labelled) >= 0.8
+
+
+def test_reason_quotes_the_patients_words():
+    assert "can't breathe" in triage("", "I can't breathe", RULES).reason
+    assert "blood pressure 200/125" in triage("", "My BP is 200/125, headache", RULES).reason
+
+
+def test_quoted_reply_text_is_ignored():
+    body = "Thanks, the pharmacy has it.\n\nOn Mon, Nov 2, Clinic wrote:\n> I have chest pain\n"
+    assert triage("Re: chest", body, RULES).priority is not Priority.URGENT
+    assert triage("", "Thanks!\n> I have chest pain", RULES).priority is not Priority.URGENT
+
+
+def test_sensitive_topics():
+    for text in (
+        "my depression is worse",
+        "results of my chlamydia test",
+        "relapse with opioids",
+        "time to renew my PrEP",
+        "I'd like an IUD",
+    ):
+        assert triage("", text, RULES).sensitive, text
+    assert not triage("", "refill of my metformin please", RULES).sensitive
+
+
+def test_a_clinics_own_rules_extend_and_replace(tmp_path):
+    (tmp_path / "triage_rules.toml").write_text(
+        '[[red_flag]]\nid = "custom"\nlabel = "dog bite"\npatterns = ["dog bit"]\n'
+        '[[sensitive]]\nid = "hiv"\nlabel = "HIV"\npatterns = ["zzz-never"]\n'
+    )
+    own = load_rules(tmp_path)
+    assert triage("", "a dog bit my hand", own).priority is Priority.URGENT
+    assert not triage("", "my hiv test", own).sensitive  # replaced by id
+    (tmp_path / "triage_rules.toml").write_text(
+        '[[red_flag]]\nid = "bad"\npatterns = ["(unclosed"]\n'
+    )
+    try:
+        load_rules(tmp_path)
+    except RulesError as exc:
+        assert "bad" in str(exc)
+    else:
+        raise AssertionError("a broken pattern must be refused")
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=300), sender=st.sampled_from(list(Priority)))
+def test_triage_raises_a_senders_priority_never_lowers_it(text, sender):
+    assert triage("", text, RULES, sender_priority=sender).priority.rank <= sender.rank
