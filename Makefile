@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint screenshots clean
+.PHONY: run test lint bench clean
 
 run: $(STAMP)
 	./packaging/system-deps.sh run
@@ -14,6 +14,10 @@ run: $(STAMP)
 test: $(STAMP)
 	./packaging/system-deps.sh test
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	./packaging/system-deps.sh test
+	QT_QPA_PLATFORM=offscreen $(PY) -m bench $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check clinic_inbox tests

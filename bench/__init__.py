@@ -1,0 +1,1 @@
+"""`make bench`: figures for ingest, encryption cost, search and the board."""
