@@ -683,48 +683,86 @@ def queue_reply(clinic: Clinic, session: Session, thread_id: int, body: str) -> 
             references=refs,
             sent_by=session.staff.username,
         )
-        out_pk = q.insert_message(
-            store,
-            q.NewMessage(
-                thread_id=thread_id,
-                source=Source.EMAIL,
-                direction=Direction.OUTBOUND,
-                received_at=q.utcnow(),
-                sender=account.sender_address,
-                sender_name=me,
-                recipients=last.sender,
-                subject=subject,
-                body_text=signed,
-                patient_id=row.patient_id,
-                account_id=account.id,
-                category=row.category,
-                priority=row.priority,
-                message_id_header=message_id,
-                in_reply_to=last.message_id,
-                author_staff_id=session.staff.id,
-            ),
-        )
-        item = oq.enqueue(
-            store,
-            kind="email",
-            purpose="reply",
-            idempotency_key=message_id,
-            payload=raw,
-            thread_id=thread_id,
-            message_id=out_pk,
-            account_id=account.id,
-        )
-        if row.status is Status.NEW:
-            q.update_thread(store, thread_id, status=Status.IN_PROGRESS)
-        _audit(
+        item = _queue_outgoing(
             clinic,
             session,
-            "reply.queue",
-            patient_id=row.patient_id,
-            thread_id=thread_id,
-            message_id=out_pk,
-            detail={"outbox_id": item, "on_behalf_of": d.delegate_of},
+            row,
+            d,
+            kind="email",
+            source=Source.EMAIL,
+            sender=account.sender_address,
+            recipients=last.sender,
+            subject=subject,
+            body=signed,
+            account_id=account.id,
+            message_id=message_id,
+            in_reply_to=last.message_id,
+            payload=raw,
         )
+    return item
+
+
+def _queue_outgoing(
+    clinic: Clinic,
+    session: Session,
+    row: q.ThreadRow,
+    d: Decision,
+    *,
+    kind: str,
+    source: Source,
+    sender: str,
+    recipients: str,
+    subject: str,
+    body: str,
+    account_id: int | None,
+    message_id: str,
+    in_reply_to: str | None,
+    payload: bytes,
+) -> int:
+    """The reply shows in the thread at once, waits in the outbox, and is audited."""
+    store = clinic.store
+    out_pk = q.insert_message(
+        store,
+        q.NewMessage(
+            thread_id=row.id,
+            source=source,
+            direction=Direction.OUTBOUND,
+            received_at=q.utcnow(),
+            sender=sender,
+            sender_name=session.staff.display_name,
+            recipients=recipients,
+            subject=subject,
+            body_text=body,
+            patient_id=row.patient_id,
+            account_id=account_id,
+            category=row.category,
+            priority=row.priority,
+            message_id_header=message_id,
+            in_reply_to=in_reply_to,
+            author_staff_id=session.staff.id,
+        ),
+    )
+    item = oq.enqueue(
+        store,
+        kind=kind,
+        purpose="reply",
+        idempotency_key=message_id,
+        payload=payload,
+        thread_id=row.id,
+        message_id=out_pk,
+        account_id=account_id,
+    )
+    if row.status is Status.NEW:
+        q.update_thread(store, row.id, status=Status.IN_PROGRESS)
+    _audit(
+        clinic,
+        session,
+        "reply.queue",
+        patient_id=row.patient_id,
+        thread_id=row.id,
+        message_id=out_pk,
+        detail={"outbox_id": item, "on_behalf_of": d.delegate_of, "kind": kind},
+    )
     return item
 
 
@@ -764,47 +802,21 @@ def _queue_portal_reply(
     )
     import json as _json
 
-    out_pk = q.insert_message(
-        store,
-        q.NewMessage(
-            thread_id=row.id,
-            source=Source.PORTAL,
-            direction=Direction.OUTBOUND,
-            received_at=q.utcnow(),
-            sender=f"portal:{account.name}",
-            sender_name=session.staff.display_name,
-            recipients=f"Patient/{patient.portal_id}" if patient and patient.portal_id else "",
-            subject=f"Re: {last.subject}",
-            body_text=signed,
-            patient_id=row.patient_id,
-            account_id=account.id,
-            category=row.category,
-            priority=row.priority,
-            message_id_header=ident,
-            in_reply_to=last.message_id,
-            author_staff_id=session.staff.id,
-        ),
-    )
-    item = oq.enqueue(
-        store,
-        kind="portal",
-        purpose="reply",
-        idempotency_key=ident,
-        payload=_json.dumps(resource, sort_keys=True).encode("utf-8"),
-        thread_id=row.id,
-        message_id=out_pk,
-        account_id=account.id,
-    )
-    if row.status is Status.NEW:
-        q.update_thread(store, row.id, status=Status.IN_PROGRESS)
-    _audit(
+    item = _queue_outgoing(
         clinic,
         session,
-        "reply.queue",
-        patient_id=row.patient_id,
-        thread_id=row.id,
-        message_id=out_pk,
-        detail={"outbox_id": item, "on_behalf_of": d.delegate_of, "kind": "portal"},
+        row,
+        d,
+        kind="portal",
+        source=Source.PORTAL,
+        sender=f"portal:{account.name}",
+        recipients=f"Patient/{patient.portal_id}" if patient and patient.portal_id else "",
+        subject=f"Re: {last.subject}",
+        body=signed,
+        account_id=account.id,
+        message_id=ident,
+        in_reply_to=last.message_id,
+        payload=_json.dumps(resource, sort_keys=True).encode("utf-8"),
     )
     return item
 

@@ -38,6 +38,12 @@ class OutboxReport:
     failed: int = 0
     errors: list[str] = field(default_factory=list)
 
+    def add(self, other: OutboxReport) -> None:
+        self.sent += other.sent
+        self.reconciled += other.reconciled
+        self.failed += other.failed
+        self.errors += other.errors
+
 
 def _envelope(raw: bytes) -> tuple[str, list[str]]:
     msg = message_from_bytes(raw, policy=default_policy)

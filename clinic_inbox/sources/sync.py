@@ -72,33 +72,34 @@ def run_once(
 ) -> RunReport:
     rules = rules or load_rules(clinic.home)
     report = RunReport()
-    for account in acc.imap_accounts(clinic.store):
+    # Each source: (account, how to read its secret, how to pull, how to send).
+    sources = [
+        (
+            a,
+            lambda a: clinic.credentials.get(a.name) if clinic.credentials else "",
+            email_sync.sync_account,
+            outbox.flush_account,
+        )
+        for a in acc.imap_accounts(clinic.store)
+    ] + [
+        (
+            p,
+            lambda p: _optional_secret(clinic, p.name),
+            fhir_portal.sync_account,
+            portal_outbox.flush_account,
+        )
+        for p in acc.fhir_accounts(clinic.store)
+    ]
+    for account, secret_of, pull, flush in sources:
         try:
-            password = clinic.credentials.get(account.name) if clinic.credentials else ""
+            secret = secret_of(account)
         except KeyCustodyError as exc:
             report.accounts.append(SyncReport(account.name, error=str(exc)))
             continue
-        r = email_sync.sync_account(clinic, rules, account, password, progress=progress, stop=stop)
+        r = pull(clinic, rules, account, secret, progress=progress, stop=stop)
         report.accounts.append(r)
         if send and not r.offline:
-            o = outbox.flush_account(clinic, account, password)
-            report.outbox.sent += o.sent
-            report.outbox.reconciled += o.reconciled
-            report.outbox.failed += o.failed
-            report.outbox.errors += o.errors
-    for portal in acc.fhir_accounts(clinic.store):
-        try:
-            token = _optional_secret(clinic, portal.name)
-        except KeyCustodyError as exc:
-            report.accounts.append(SyncReport(portal.name, error=str(exc)))
-            continue
-        r = fhir_portal.sync_account(clinic, rules, portal, token, progress=progress, stop=stop)
-        report.accounts.append(r)
-        if send and not r.offline:
-            o = portal_outbox.flush_account(clinic, portal, token)
-            report.outbox.sent += o.sent
-            report.outbox.failed += o.failed
-            report.outbox.errors += o.errors
+            report.outbox.add(flush(clinic, account, secret))
     report.outbox.waiting = oq.counts(clinic.store).get("pending", 0)
     with clinic.store.transaction():
         audit.append(
