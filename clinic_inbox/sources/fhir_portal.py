@@ -44,6 +44,16 @@ PRIORITY_MAP = {
     "asap": Priority.URGENT,
     "stat": Priority.URGENT,
 }
+STATUS_CODES = (
+    "preparation",
+    "in-progress",
+    "not-done",
+    "on-hold",
+    "stopped",
+    "completed",
+    "entered-in-error",
+    "unknown",
+)
 CATEGORY_WORDS = {c.value: c for c in Category} | {
     "medication": Category.REFILL,
     "prescription": Category.REFILL,
@@ -91,6 +101,17 @@ def validate_communication(resource: dict[str, Any]) -> str | None:
         return f"The portal sent a {resource.get('resourceType') or 'document'} where a message was expected."
     if not resource.get("id"):
         return "The portal sent a message without an id."
+    # Required code bindings, which the pydantic models accept as any string.
+    if resource.get("status") not in STATUS_CODES:
+        return (
+            f"The portal sent a message whose status {str(resource.get('status'))[:40]!r} is not "
+            "valid FHIR. It is kept for review."
+        )
+    if resource.get("priority") not in (None, *PRIORITY_MAP):
+        return (
+            f"The portal sent a message whose priority {str(resource.get('priority'))[:40]!r} is not "
+            "valid FHIR. It is kept for review."
+        )
     try:
         from fhir.resources.R4B.communication import Communication
 

@@ -30,3 +30,17 @@ def smtp_server():
     server = SmtpServer().start()
     yield server
     server.close()
+
+
+@pytest.fixture()
+def fhir_server():
+    from support.fhir import FhirServer, FhirUnavailable
+
+    try:
+        server = FhirServer().start()
+    except FhirUnavailable as exc:
+        if ALLOW_SKIP:
+            pytest.skip(str(exc))
+        pytest.fail(str(exc))
+    yield server
+    server.close()
