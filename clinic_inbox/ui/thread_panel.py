@@ -119,6 +119,10 @@ class ThreadPanel(QWidget):
         self.reply.setMaximumHeight(110)
         self.send = QPushButton("Queue reply")
         self.note = QPushButton("Add internal note")
+        self.export = QPushButton("File to chart…")
+        self.export.setToolTip(
+            "PDF, FHIR and HL7 copies into a folder your EMR imports; asks your password"
+        )
         self.info = QLabel("")
         self.info.setWordWrap(True)
         row = QHBoxLayout()
@@ -130,6 +134,7 @@ class ThreadPanel(QWidget):
         buttons.addWidget(self.send)
         buttons.addWidget(self.note)
         buttons.addStretch(1)
+        buttons.addWidget(self.export)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.view, 1)
@@ -139,6 +144,7 @@ class ThreadPanel(QWidget):
         lay.addWidget(self.info)
         self.send.clicked.connect(self._send)
         self.note.clicked.connect(self._note)
+        self.export.clicked.connect(self._export)
         self.assign.activated.connect(self._assign)
         self.status.activated.connect(self._status)
         self.clear()
@@ -148,7 +154,7 @@ class ThreadPanel(QWidget):
         self.view.setHtml(
             "<p style='color:#777'>Open a conversation from the board (Enter or double-click).</p>"
         )
-        for w in (self.assign, self.status, self.reply, self.send, self.note):
+        for w in (self.assign, self.status, self.reply, self.send, self.note, self.export):
             w.setEnabled(False)
         self.info.setText("")
 
@@ -178,6 +184,7 @@ class ThreadPanel(QWidget):
         self.reply.setEnabled(t.can_reply or t.body_visible)
         self.send.setEnabled(t.can_reply)
         self.note.setEnabled(t.body_visible and acting)
+        self.export.setEnabled(t.body_visible and acting)
         self.info.setText("" if t.can_reply else "You cannot reply in this conversation.")
 
     def _guard(self, fn, *args) -> bool:  # noqa: ANN001, ANN002
@@ -208,3 +215,42 @@ class ThreadPanel(QWidget):
 
     def _status(self) -> None:
         self._guard(services.set_status, Status(self.status.currentData()))
+
+    def export_to(self, folder: str, password: str, include_notes: bool = False) -> str:
+        """File the open conversation; returns what to tell the person."""
+        from pathlib import Path
+
+        if self.thread_id is None:
+            return "Open a conversation first."
+        try:
+            filed = services.export_thread(
+                self.clinic,
+                self.session,
+                self.thread_id,
+                formats=("pdf", "fhir", "hl7v2"),
+                out_dir=Path(folder),
+                password=password,
+                include_notes=include_notes,
+            )
+        except services.AuthError as exc:
+            return str(exc)
+        except (AccessDenied, ValueError, OSError) as exc:
+            return f"Not filed: {exc}"
+        self.changed.emit(self.thread_id)
+        self.show_thread(self.thread_id)
+        return f"Filed to the chart as {filed.document_id} (version {filed.version}) in {folder}."
+
+    def _export(self) -> None:
+        from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit
+
+        folder = QFileDialog.getExistingDirectory(self, "Folder your EMR imports from")
+        if not folder:
+            return
+        password, ok = QInputDialog.getText(
+            self,
+            "Confirm it is you",
+            "Your password, to file this conversation to the chart:",
+            QLineEdit.EchoMode.Password,
+        )
+        if ok:
+            self.info.setText(self.export_to(folder, password))

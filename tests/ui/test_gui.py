@@ -175,3 +175,16 @@ def test_a_synced_message_appears_live(qtbot, demo_clinic):
     assert len(_cards(win)) == before + 1
     assert win.board.columns[Status.NEW].model.rows[0].row.id == tid
     assert "OFFLINE" in win.sync_text.text()
+
+
+def test_file_to_chart_from_the_thread_view(qtbot, demo_clinic, tmp_path):
+    win = _window(qtbot, demo_clinic)
+    own = [b for b in services.board(demo_clinic, win.session) if b.decision.via == "own"]
+    tid = own[-1].row.id
+    win.open_thread(tid)
+    assert win.panel.export.isEnabled()
+    assert "not right" in win.panel.export_to(str(tmp_path), "wrong")
+    message = win.panel.export_to(str(tmp_path), "demo")
+    assert message.startswith("Filed to the chart as")
+    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".hl7", ".json", ".pdf"]
+    assert "Filed to chart" in win.panel.view.toPlainText()
