@@ -25,6 +25,10 @@ MISSING=""
 for pkg in $WANT; do
   dpkg -s "$pkg" >/dev/null 2>&1 || MISSING="$MISSING $pkg"
 done
+# The FHIR test server runs on Node.js; any install of node and npm will do.
+if [ "${1:-test}" = "test" ] && ! { command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; }; then
+  MISSING="$MISSING nodejs npm"
+fi
 [ -z "$MISSING" ] && exit 0
 
 if [ "$(id -u)" = "0" ]; then
