@@ -145,6 +145,10 @@ class MainWindow(QMainWindow):
         self.logout_action = QAction("Sign out", self)
         for a in (self.retry, self.lock_action, self.logout_action):
             bar.addAction(a)
+        if session.staff.role is Role.ADMIN:
+            self.admin_action = QAction("Administration", self)
+            self.admin_action.triggered.connect(self.open_admin)
+            bar.addAction(self.admin_action)
         self.lock_action.triggered.connect(self.lock)
         self.logout_action.triggered.connect(self.logout_requested)
 
@@ -248,6 +252,11 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Not moved", str(exc))
         self.refresh()
         self.board.select(thread_id)
+
+    def open_admin(self) -> None:
+        from clinic_inbox.ui.admin import AdminDialog
+
+        AdminDialog(self.clinic, self.session, self).exec()
 
     # -- sync status -----------------------------------------------------------------
     def _update_sync_text(self, status: object | None = None) -> None:

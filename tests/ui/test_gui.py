@@ -7,7 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import QMimeData, Qt
 
 from clinic_inbox.core import services, views
-from clinic_inbox.core.model import Category, Direction, Priority, Source, Status
+from clinic_inbox.core.model import Category, Direction, Priority, Role, Source, Status
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.ui.board import MIME
 from clinic_inbox.ui.login import LoginDialog
@@ -188,3 +188,35 @@ def test_file_to_chart_from_the_thread_view(qtbot, demo_clinic, tmp_path):
     assert message.startswith("Filed to the chart as")
     assert sorted(p.suffix for p in tmp_path.iterdir()) == [".hl7", ".json", ".pdf"]
     assert "Filed to chart" in win.panel.view.toPlainText()
+
+
+def test_administration_staff_audit_and_break_glass(qtbot, demo_clinic, shots):
+    from clinic_inbox.ui.admin import AdminDialog
+
+    admin = services.login(demo_clinic, "admin", "demo")
+    dlg = AdminDialog(demo_clinic, admin)
+    qtbot.addWidget(dlg)
+    dlg.new_user.setText("locum.ng")
+    dlg.new_name.setText("Dr Li Ng")
+    dlg.new_role.setCurrentIndex(dlg.new_role.findData(Role.PHYSICIAN))
+    dlg.new_password.setText("locum-pw")
+    dlg.add_staff()
+    assert "Added" in dlg.message.text()
+    users = [dlg.staff_table.item(r, 0).text() for r in range(dlg.staff_table.rowCount())]
+    assert "locum.ng" in users
+    dlg.staff_table.setCurrentCell(users.index("locum.ng"), 0)
+    dlg.disable_selected()
+    assert "disabled" in dlg.message.text()
+    actions = [dlg.audit_table.item(r, 2).text() for r in range(dlg.audit_table.rowCount())]
+    assert "staff.disable" in actions and "thread.view" in actions
+    dlg.verify()
+    assert "intact" in dlg.verify_result.text()
+    dlg.tabs.setCurrentIndex(1)
+    dlg.resize(1000, 640)
+    dlg.grab().save(str(shots / "audit-trail.png"))
+    import pytest
+
+    from clinic_inbox.core.access import AccessDenied
+
+    with pytest.raises(AccessDenied):
+        AdminDialog(demo_clinic, services.login(demo_clinic, "dr.patel", "demo"))

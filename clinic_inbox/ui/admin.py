@@ -1,0 +1,203 @@
+"""The administrator's screens: staff, the audit trail, break-glass reviews."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from clinic_inbox.core import access, audit, services
+from clinic_inbox.core.home import Clinic
+from clinic_inbox.core.model import Role
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> QTableWidget:
+    t = QTableWidget(len(rows), len(headers))
+    t.setHorizontalHeaderLabels(headers)
+    t.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    t.setAlternatingRowColors(True)
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            t.setItem(r, c, QTableWidgetItem(value))
+    t.horizontalHeader().setStretchLastSection(True)
+    t.resizeColumnsToContents()
+    return t
+
+
+class AdminDialog(QDialog):
+    def __init__(
+        self, clinic: Clinic, session: services.Session, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        access.require(
+            access.can_manage_staff(session.staff), "Only an administrator can open this."
+        )
+        self.clinic, self.session = clinic, session
+        self.setWindowTitle("Administration — Clinic Inbox")
+        self.resize(1000, 640)
+        self.tabs = QTabWidget()
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.tabs)
+        self.message = QLabel("")
+        lay.addWidget(self.message)
+        self._staff_tab()
+        self._audit_tab()
+        self._glass_tab()
+
+    # -- staff -----------------------------------------------------------------------
+    def _staff_tab(self) -> None:
+        page = QWidget()
+        lay = QVBoxLayout(page)
+        self.staff_table = QTableWidget()
+        lay.addWidget(self.staff_table)
+        form = QFormLayout()
+        self.new_user, self.new_name, self.new_password = QLineEdit(), QLineEdit(), QLineEdit()
+        self.new_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.new_role = QComboBox()
+        for r in Role:
+            self.new_role.addItem(r.value, r)
+        form.addRow("User name", self.new_user)
+        form.addRow("Full name", self.new_name)
+        form.addRow("Role", self.new_role)
+        form.addRow("First password", self.new_password)
+        lay.addLayout(form)
+        row = QHBoxLayout()
+        add, disable = QPushButton("Add staff member"), QPushButton("Disable selected")
+        add.clicked.connect(self.add_staff)
+        disable.clicked.connect(self.disable_selected)
+        row.addWidget(add)
+        row.addWidget(disable)
+        row.addStretch(1)
+        lay.addLayout(row)
+        self.tabs.addTab(page, "Staff")
+        self.refresh_staff()
+
+    def refresh_staff(self) -> None:
+        staff = services.list_staff(self.clinic, self.session)
+        fresh = _table(
+            ["User", "Name", "Role", "Active"],
+            [
+                [s.username, s.display_name, s.role.value, "yes" if s.active else "disabled"]
+                for s in staff
+            ],
+        )
+        self.staff_table.setRowCount(fresh.rowCount())
+        self.staff_table.setColumnCount(fresh.columnCount())
+        self.staff_table.setHorizontalHeaderLabels(["User", "Name", "Role", "Active"])
+        for r in range(fresh.rowCount()):
+            for c in range(fresh.columnCount()):
+                self.staff_table.setItem(r, c, QTableWidgetItem(fresh.item(r, c).text()))
+        self.staff_table.resizeColumnsToContents()
+
+    def add_staff(self) -> None:
+        try:
+            services.add_staff(
+                self.clinic,
+                self.session,
+                self.new_user.text().strip(),
+                self.new_name.text().strip() or self.new_user.text().strip(),
+                Role(self.new_role.currentData()),
+                self.new_password.text(),
+            )
+        except (ValueError, access.AccessDenied) as exc:
+            self.message.setText(str(exc))
+            return
+        self.message.setText(f"Added {self.new_user.text().strip()}.")
+        for w in (self.new_user, self.new_name, self.new_password):
+            w.clear()
+        self.refresh_staff()
+        self.refresh_audit()
+
+    def disable_selected(self) -> None:
+        row = self.staff_table.currentRow()
+        if row < 0:
+            return
+        name = self.staff_table.item(row, 0).text()
+        try:
+            services.set_staff_active(self.clinic, self.session, name, False)
+        except (ValueError, access.AccessDenied, services.NotFound) as exc:
+            self.message.setText(str(exc))
+            return
+        self.message.setText(f"{name} is disabled.")
+        self.refresh_staff()
+        self.refresh_audit()
+
+    # -- audit -----------------------------------------------------------------------
+    def _audit_tab(self) -> None:
+        page = QWidget()
+        lay = QVBoxLayout(page)
+        row = QHBoxLayout()
+        self.patient_filter = QLineEdit()
+        self.patient_filter.setPlaceholderText("Patient id (empty: everyone)")
+        show = QPushButton("Show")
+        verify = QPushButton("Verify the chain")
+        self.verify_result = QLabel("")
+        show.clicked.connect(self.refresh_audit)
+        verify.clicked.connect(self.verify)
+        for w in (
+            QLabel("Who viewed which patient's messages, when and why:"),
+            self.patient_filter,
+            show,
+            verify,
+        ):
+            row.addWidget(w)
+        lay.addLayout(row)
+        lay.addWidget(self.verify_result)
+        self.audit_table = _table(
+            ["When", "Who", "Action", "Patient", "Conversation", "Reason"], []
+        )
+        lay.addWidget(self.audit_table)
+        self.tabs.addTab(page, "Audit trail")
+        self.refresh_audit()
+
+    def refresh_audit(self) -> None:
+        text = self.patient_filter.text().strip()
+        pid = int(text) if text.isdigit() else None
+        entries = audit.entries(self.clinic.store, patient_id=pid)[-2000:][::-1]
+        tz = self.clinic.config.tz
+        rows = [
+            [
+                datetime.fromisoformat(e.at).astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                e.actor,
+                e.action,
+                str(e.patient_id or ""),
+                str(e.thread_id or ""),
+                e.reason or "",
+            ]
+            for e in entries
+        ]
+        fresh = _table(["When", "Who", "Action", "Patient", "Conversation", "Reason"], rows)
+        self.audit_table.setRowCount(fresh.rowCount())
+        for r in range(fresh.rowCount()):
+            for c in range(6):
+                self.audit_table.setItem(r, c, QTableWidgetItem(fresh.item(r, c).text()))
+        self.audit_table.resizeColumnsToContents()
+
+    def verify(self) -> None:
+        self.verify_result.setText(
+            audit.verify(self.clinic.store, self.clinic.audit_key).describe()
+        )
+
+    # -- break-glass -------------------------------------------------------------------
+    def _glass_tab(self) -> None:
+        rows = [
+            [str(r[0]), r[1], str(r[2]), r[3] or "Unknown", r[4], r[5], r[6], r[7] or "not yet"]
+            for r in services.break_glass_review(self.clinic, self.session)
+        ]
+        self.glass_table = _table(
+            ["#", "Who", "Conversation", "Patient", "Reason", "From", "Until", "Reviewed"], rows
+        )
+        self.tabs.addTab(self.glass_table, f"Break-glass review ({len(rows)})")
