@@ -882,6 +882,63 @@ def cmd_link(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_patient_physician(args: argparse.Namespace) -> int:
+    from clinic_inbox.core import services
+    from clinic_inbox.core.store import queries as q
+
+    with _open(args) as clinic:
+        session = _session(args, clinic)
+        row = q.staff_login_row(clinic.store, args.physician) if args.physician else None
+        if args.physician and row is None:
+            raise CliError(f"There is no staff member {args.physician!r}.")
+        services.set_responsible_physician(
+            clinic, session, args.patient_id, row[0].id if row else None
+        )
+    print(f"Patient {args.patient_id}: responsible physician is now {args.physician or 'nobody'}.")
+    return EXIT_OK
+
+
+def cmd_break_glass_review(args: argparse.Namespace) -> int:
+    from clinic_inbox.core import services
+
+    with _open(args) as clinic:
+        session = _session(args, clinic)
+        rows = services.break_glass_review(clinic, session)
+    data = [
+        {
+            "id": r[0],
+            "staff": r[1],
+            "thread_id": r[2],
+            "patient": r[3],
+            "reason": r[4],
+            "started_at": r[5],
+            "expires_at": r[6],
+            "reviewed_at": r[7],
+        }
+        for r in rows
+    ]
+    if args.json:
+        _print_json(data)
+    else:
+        print(
+            _table(
+                [
+                    [
+                        str(d["id"]),
+                        d["staff"],
+                        str(d["thread_id"]),
+                        d["patient"] or "-",
+                        d["reason"][:40],
+                        d["started_at"],
+                    ]
+                    for d in data
+                ],
+                ["id", "who", "thread", "patient", "reason", "when"],
+            )
+        )
+    return EXIT_OK
+
+
 # -- parser --------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     # Accepted before or after the subcommand; SUPPRESS keeps a subcommand's
@@ -1031,6 +1088,16 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("reply", cmd_reply, "queue a reply to a conversation")
     sp.add_argument("thread_id", type=int)
     sp.add_argument("--body-file", required=True, help="text file with the reply, or - for stdin")
+
+    pat = sub.add_parser("patient", help="the patient registry").add_subparsers(
+        dest="patient_cmd", required=True
+    )
+    sp = add("physician", cmd_patient_physician, "set a patient's responsible physician", pat)
+    sp.add_argument("patient_id", type=int)
+    sp.add_argument("--physician", help="user name (omit to clear)")
+
+    sp = add("break-glass-review", cmd_break_glass_review, "break-glass openings to review")
+    sp.add_argument("--json", action="store_true")
 
     sp = add("link", cmd_link, "file an unmatched conversation under a patient")
     sp.add_argument("thread_id", type=int)
