@@ -76,10 +76,13 @@ class AdminDialog(QDialog):
         lay.addLayout(form)
         row = QHBoxLayout()
         add, disable = QPushButton("Add staff member"), QPushButton("Disable selected")
+        reset = QPushButton("Set the selected person's password")
         add.clicked.connect(self.add_staff)
         disable.clicked.connect(self.disable_selected)
+        reset.clicked.connect(self.reset_selected)
         row.addWidget(add)
         row.addWidget(disable)
+        row.addWidget(reset)
         row.addStretch(1)
         lay.addLayout(row)
         self.tabs.addTab(page, "Staff")
@@ -133,6 +136,21 @@ class AdminDialog(QDialog):
             return
         self.message.setText(f"{name} is disabled.")
         self.refresh_staff()
+        self.refresh_audit()
+
+    def reset_selected(self) -> None:
+        """The 'First password' field becomes the selected person's new password."""
+        row = self.staff_table.currentRow()
+        if row < 0:
+            return
+        name = self.staff_table.item(row, 0).text()
+        try:
+            services.reset_password(self.clinic, self.session, name, self.new_password.text())
+        except (ValueError, access.AccessDenied, services.NotFound) as exc:
+            self.message.setText(str(exc))
+            return
+        self.new_password.clear()
+        self.message.setText(f"The password of {name} was reset; give it to them in person.")
         self.refresh_audit()
 
     # -- audit -----------------------------------------------------------------------

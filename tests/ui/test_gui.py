@@ -205,6 +205,11 @@ def test_administration_staff_audit_and_break_glass(qtbot, demo_clinic, shots):
     users = [dlg.staff_table.item(r, 0).text() for r in range(dlg.staff_table.rowCount())]
     assert "locum.ng" in users
     dlg.staff_table.setCurrentCell(users.index("locum.ng"), 0)
+    dlg.new_password.setText("new-locum-pw")
+    dlg.reset_selected()
+    assert "was reset" in dlg.message.text()
+    assert services.login(demo_clinic, "locum.ng", "new-locum-pw").staff.username == "locum.ng"
+    dlg.staff_table.setCurrentCell(users.index("locum.ng"), 0)
     dlg.disable_selected()
     assert "disabled" in dlg.message.text()
     actions = [dlg.audit_table.item(r, 2).text() for r in range(dlg.audit_table.rowCount())]
