@@ -119,6 +119,10 @@ class ThreadPanel(QWidget):
         self.reply.setMaximumHeight(110)
         self.send = QPushButton("Queue reply")
         self.note = QPushButton("Add internal note")
+        self.glass = QPushButton("Open with break-glass…")
+        self.glass.setToolTip(
+            "For a clinical emergency: opens this message for 30 minutes; recorded and reviewed"
+        )
         self.export = QPushButton("File to chart…")
         self.export.setToolTip(
             "PDF, FHIR and HL7 copies into a folder your EMR imports; asks your password"
@@ -134,6 +138,7 @@ class ThreadPanel(QWidget):
         buttons.addWidget(self.send)
         buttons.addWidget(self.note)
         buttons.addStretch(1)
+        buttons.addWidget(self.glass)
         buttons.addWidget(self.export)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -145,6 +150,7 @@ class ThreadPanel(QWidget):
         self.send.clicked.connect(self._send)
         self.note.clicked.connect(self._note)
         self.export.clicked.connect(self._export)
+        self.glass.clicked.connect(self._glass)
         self.assign.activated.connect(self._assign)
         self.status.activated.connect(self._status)
         self.clear()
@@ -156,6 +162,7 @@ class ThreadPanel(QWidget):
         )
         for w in (self.assign, self.status, self.reply, self.send, self.note, self.export):
             w.setEnabled(False)
+        self.glass.setVisible(False)
         self.info.setText("")
 
     def show_thread(self, thread_id: int) -> None:
@@ -185,6 +192,9 @@ class ThreadPanel(QWidget):
         self.send.setEnabled(t.can_reply)
         self.note.setEnabled(t.body_visible and acting)
         self.export.setEnabled(t.body_visible and acting)
+        self.glass.setVisible(
+            not t.body_visible and self.session.staff.role.value in ("physician", "nurse")
+        )
         self.info.setText("" if t.can_reply else "You cannot reply in this conversation.")
 
     def _guard(self, fn, *args) -> bool:  # noqa: ANN001, ANN002
@@ -254,3 +264,32 @@ class ThreadPanel(QWidget):
         )
         if ok:
             self.info.setText(self.export_to(folder, password))
+
+    def break_glass(self, reason: str, password: str) -> str:
+        if self.thread_id is None:
+            return "Open a conversation first."
+        try:
+            until = services.break_glass(
+                self.clinic, self.session, self.thread_id, reason, password
+            )
+        except (services.AuthError, AccessDenied, ValueError) as exc:
+            return str(exc)
+        self.show_thread(self.thread_id)
+        local = until.astimezone(self.clinic.config.tz)
+        return (
+            f"Opened with break-glass until {local:%H:%M}. This is recorded and will be reviewed."
+        )
+
+    def _glass(self) -> None:
+        from PySide6.QtWidgets import QInputDialog, QLineEdit
+
+        reason, ok = QInputDialog.getText(
+            self, "Break-glass", "The clinical reason for opening this message:"
+        )
+        if not ok:
+            return
+        password, ok = QInputDialog.getText(
+            self, "Confirm it is you", "Your password:", QLineEdit.EchoMode.Password
+        )
+        if ok:
+            self.info.setText(self.break_glass(reason, password))

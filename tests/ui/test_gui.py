@@ -225,3 +225,20 @@ def test_administration_staff_audit_and_break_glass(qtbot, demo_clinic, shots):
 
     with pytest.raises(AccessDenied):
         AdminDialog(demo_clinic, services.login(demo_clinic, "dr.patel", "demo"))
+
+
+def test_break_glass_from_the_thread_view(qtbot, demo_clinic):
+    win = _window(qtbot, demo_clinic, "nurse.chen")
+    hidden = [b for b in services.board(demo_clinic, win.session) if not b.decision.body]
+    tid = hidden[0].row.id
+    win.open_thread(tid)
+    assert (
+        win.panel.glass.isVisibleTo(win.panel)
+        and "do not have access" in win.panel.view.toPlainText()
+    )
+    assert "full sentence" in win.panel.break_glass("x", "demo")
+    message = win.panel.break_glass("Patient is in the waiting room with chest pain", "demo")
+    assert message.startswith("Opened with break-glass")
+    assert "break-glass" in win.panel.view.toPlainText() and not win.panel.glass.isVisibleTo(
+        win.panel
+    )
