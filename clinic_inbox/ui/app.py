@@ -56,6 +56,8 @@ def screenshot(clinic: Clinic, path: Path, *, user: str | None, view: str = "boa
         if pick is not None:
             win.board.select(pick.row.id)
             win.open_thread(pick.row.id)
+    if view == "dashboard":
+        win.show_dashboard()
     QApplication.processEvents()
     win.grab().save(str(path))
     win.close()

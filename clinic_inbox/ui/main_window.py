@@ -143,7 +143,9 @@ class MainWindow(QMainWindow):
         self.retry = QAction("Sync now", self)
         self.lock_action = QAction("Lock", self)
         self.logout_action = QAction("Sign out", self)
-        for a in (self.retry, self.lock_action, self.logout_action):
+        self.dashboard_action = QAction("Dashboard", self)
+        self.dashboard_action.triggered.connect(self.show_dashboard)
+        for a in (self.retry, self.dashboard_action, self.lock_action, self.logout_action):
             bar.addAction(a)
         if session.staff.role is Role.ADMIN:
             self.admin_action = QAction("Administration", self)
@@ -253,6 +255,23 @@ class MainWindow(QMainWindow):
         self.refresh()
         self.board.select(thread_id)
 
+    def show_dashboard(self) -> None:
+        """Toggle between the board and the dashboard (counts only, no contents)."""
+        from clinic_inbox.core import dashboard
+        from clinic_inbox.ui.dashboard import DashboardWidget
+
+        if self.locked:
+            return
+        if self.stack.count() > 2:
+            old = self.stack.widget(2)
+            self.stack.removeWidget(old)
+            old.deleteLater()
+            self.stack.setCurrentIndex(0)
+            return
+        view = DashboardWidget(dashboard.build(self.clinic.store, self.clinic.config))
+        self.stack.addWidget(view)
+        self.stack.setCurrentWidget(view)
+
     def open_admin(self) -> None:
         from clinic_inbox.ui.admin import AdminDialog
 
@@ -309,6 +328,10 @@ class MainWindow(QMainWindow):
         if self.locked:
             return
         self.locked = True
+        if self.stack.count() > 2:
+            old = self.stack.widget(2)
+            self.stack.removeWidget(old)
+            old.deleteLater()
         self.panel.clear()
         self.board.set_threads([])
         self.stack.setCurrentWidget(self.lock_screen)

@@ -242,3 +242,18 @@ def test_break_glass_from_the_thread_view(qtbot, demo_clinic):
     assert "break-glass" in win.panel.view.toPlainText() and not win.panel.glass.isVisibleTo(
         win.panel
     )
+
+
+def test_dashboard_counts_and_screenshot(qtbot, demo_clinic, shots):
+    from clinic_inbox.core import dashboard
+
+    data = dashboard.build(demo_clinic.store, demo_clinic.config)
+    assert len(data.per_day) == 30 and sum(n for _, n in data.per_day) > 100
+    assert data.open > 0 and len(data.physicians) == 3
+    assert any(f.median_response_hours is not None for f in data.physicians)
+    win = _window(qtbot, demo_clinic)
+    win.show_dashboard()
+    assert win.stack.currentIndex() == 2
+    win.grab().save(str(shots / "dashboard.png"))
+    win.show_dashboard()
+    assert win.stack.currentIndex() == 0

@@ -1,0 +1,93 @@
+"""Figures for the dashboard: messages per day, open and overdue work, and how
+fast each physician's patients get an answer against the published turnaround."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from clinic_inbox.core.config import ClinicConfig
+from clinic_inbox.core.store.connection import Store
+
+
+@dataclass(frozen=True)
+class PhysicianFigures:
+    name: str
+    open: int
+    overdue: int
+    median_response_hours: float | None
+    target_hours: float
+    answered: int
+
+
+@dataclass
+class Dashboard:
+    per_day: list[tuple[date, int]] = field(default_factory=list)
+    open: int = 0
+    overdue: int = 0
+    urgent_open: int = 0
+    physicians: list[PhysicianFigures] = field(default_factory=list)
+
+
+def build(
+    store: Store, cfg: ClinicConfig, days: int = 30, now: datetime | None = None
+) -> Dashboard:
+    """Counts only (no message content), so every role may see the dashboard."""
+    now = now or datetime.now(UTC)
+    tz = cfg.tz
+    start = (now - timedelta(days=days - 1)).astimezone(tz).date()
+    counts = {start + timedelta(days=i): 0 for i in range(days)}
+    for (received,) in store.execute(
+        "SELECT received_at FROM messages WHERE direction = 'in' AND received_at >= ?",
+        ((now - timedelta(days=days + 1)).isoformat(timespec="seconds"),),
+    ):
+        d = datetime.fromisoformat(received).astimezone(tz).date()
+        if d in counts:
+            counts[d] += 1
+    out = Dashboard(per_day=sorted(counts.items()))
+    stamp = now.isoformat(timespec="seconds")
+    out.open, out.overdue, out.urgent_open = store.execute(
+        "SELECT count(*), sum(due_at < ? AND status != 'waiting_on_patient'), sum(priority = 'urgent') "
+        "FROM threads WHERE status != 'done'",
+        (stamp,),
+    ).fetchone()
+    out.overdue, out.urgent_open = int(out.overdue or 0), int(out.urgent_open or 0)
+    target = cfg.turnaround_hours
+    for sid, name in store.execute(
+        "SELECT id, display_name FROM staff WHERE role = 'physician' ORDER BY display_name"
+    ):
+        open_, overdue = store.execute(
+            "SELECT count(*), sum(t.due_at < ? AND t.status != 'waiting_on_patient') FROM threads t "
+            "JOIN patients p ON p.id = t.patient_id WHERE p.responsible_physician_id = ? AND t.status != 'done'",
+            (stamp, sid),
+        ).fetchone()
+        # response time: first inbound message of a thread to the first reply after it
+        waits = []
+        for first_in, first_out in store.execute(
+            "SELECT min(CASE WHEN m.direction = 'in' THEN m.received_at END), "
+            "min(CASE WHEN m.direction = 'out' AND m.author_staff_id IS NOT NULL THEN m.received_at END) "
+            "FROM messages m JOIN threads t ON t.id = m.thread_id JOIN patients p ON p.id = t.patient_id "
+            "WHERE p.responsible_physician_id = ? GROUP BY t.id",
+            (sid,),
+        ):
+            if first_in and first_out and first_out > first_in:
+                delta = datetime.fromisoformat(first_out) - datetime.fromisoformat(first_in)
+                waits.append(delta.total_seconds() / 3600)
+        out.physicians.append(
+            PhysicianFigures(
+                name,
+                int(open_ or 0),
+                int(overdue or 0),
+                statistics.median(waits) if waits else None,
+                target.get(_routine(), 16.0),
+                len(waits),
+            )
+        )
+    return out
+
+
+def _routine():  # noqa: ANN202
+    from clinic_inbox.core.model import Priority
+
+    return Priority.ROUTINE
