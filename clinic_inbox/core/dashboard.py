@@ -55,7 +55,7 @@ def build(
     out.overdue, out.urgent_open = int(out.overdue or 0), int(out.urgent_open or 0)
     target = cfg.turnaround_hours
     for sid, name in store.execute(
-        "SELECT id, display_name FROM staff WHERE role = 'physician' ORDER BY display_name"
+        "SELECT id, display_name FROM staff WHERE role = 'physician' AND active = 1 ORDER BY display_name"
     ):
         open_, overdue = store.execute(
             "SELECT count(*), sum(t.due_at < ? AND t.status != 'waiting_on_patient') FROM threads t "

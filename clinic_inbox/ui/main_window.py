@@ -307,7 +307,27 @@ class MainWindow(QMainWindow):
         if total and done < total:
             self.sync_text.setText(f"Syncing {account}: {done:,} of {total:,}…")
 
+    def notify_urgent(self, count: int) -> str:
+        """A desktop notification with no patient detail (screens are shared)."""
+        from PySide6.QtGui import QIcon
+        from PySide6.QtWidgets import QSystemTrayIcon
+
+        text = f"{count} new URGENT message{'s' if count > 1 else ''}: open Clinic Inbox now."
+        self.statusBar().showMessage(text, 60_000)
+        QApplication.alert(self, 0)
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            if not hasattr(self, "_tray"):
+                self._tray = QSystemTrayIcon(QIcon.fromTheme("dialog-warning"), self)
+                self._tray.show()
+            self._tray.showMessage(
+                "Clinic Inbox", text, QSystemTrayIcon.MessageIcon.Critical, 30_000
+            )
+        return text
+
     def on_sync_report(self, report: object, status: object) -> None:
+        urgent = sum(len(getattr(a, "urgent", [])) for a in getattr(report, "accounts", []))
+        if urgent:
+            self.notify_urgent(urgent)
         self._update_sync_text(status)
         if getattr(report, "stored", 0):
             self.refresh()

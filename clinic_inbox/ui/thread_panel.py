@@ -20,9 +20,16 @@ from PySide6.QtWidgets import (
 from clinic_inbox.core import services
 from clinic_inbox.core.access import AccessDenied
 from clinic_inbox.core.home import Clinic
-from clinic_inbox.core.model import Direction, Status, ThreadDetail
+from clinic_inbox.core.model import Direction, Priority, Status, ThreadDetail
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.ui import palette
+
+TEMPLATES = [
+    ("refill_sent", "Prescription sent"),
+    ("results_normal", "Results normal"),
+    ("appointment_booked", "Appointment booked"),
+    ("please_call", "Please call the clinic"),
+]
 
 
 def _local(clinic: Clinic, iso: str | None) -> str:
@@ -113,6 +120,16 @@ class ThreadPanel(QWidget):
         self.status.setAccessibleName("Status")
         for s in Status:
             self.status.addItem(s.label, s)
+        self.template = QComboBox()
+        self.template.setAccessibleName("Reply template")
+        self.template.addItem("Template…", None)
+        for name, label in TEMPLATES:
+            self.template.addItem(label, name)
+        self.priority = QComboBox()
+        self.priority.setAccessibleName("Priority")
+        for p in Priority:
+            self.priority.addItem(p.label, p)
+        self.sensitive = QPushButton("Mark sensitive")
         self.reply = QPlainTextEdit()
         self.reply.setPlaceholderText("Write a reply to the patient, or an internal note…")
         self.reply.setAccessibleName("Reply or note")
@@ -134,6 +151,11 @@ class ThreadPanel(QWidget):
         row.addWidget(self.assign, 1)
         row.addWidget(QLabel("Status:"))
         row.addWidget(self.status, 1)
+        row2 = QHBoxLayout()
+        row2.addWidget(QLabel("Priority:"))
+        row2.addWidget(self.priority, 1)
+        row2.addWidget(self.sensitive)
+        row2.addWidget(self.template, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.send)
         buttons.addWidget(self.note)
@@ -144,6 +166,7 @@ class ThreadPanel(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.view, 1)
         lay.addLayout(row)
+        lay.addLayout(row2)
         lay.addWidget(self.reply)
         lay.addLayout(buttons)
         lay.addWidget(self.info)
@@ -153,6 +176,9 @@ class ThreadPanel(QWidget):
         self.glass.clicked.connect(self._glass)
         self.assign.activated.connect(self._assign)
         self.status.activated.connect(self._status)
+        self.priority.activated.connect(self._priority)
+        self.sensitive.clicked.connect(self._sensitive)
+        self.template.activated.connect(self._template)
         self.clear()
 
     def clear(self) -> None:
@@ -160,7 +186,17 @@ class ThreadPanel(QWidget):
         self.view.setHtml(
             "<p style='color:#777'>Open a conversation from the board (Enter or double-click).</p>"
         )
-        for w in (self.assign, self.status, self.reply, self.send, self.note, self.export):
+        for w in (
+            self.assign,
+            self.status,
+            self.reply,
+            self.send,
+            self.note,
+            self.export,
+            self.priority,
+            self.sensitive,
+            self.template,
+        ):
             w.setEnabled(False)
         self.glass.setVisible(False)
         self.info.setText("")
@@ -185,9 +221,13 @@ class ThreadPanel(QWidget):
                     self.assign.setCurrentIndex(self.assign.count() - 1)
         self.assign.blockSignals(False)
         self.status.setCurrentIndex(list(Status).index(t.status))
+        self.priority.setCurrentIndex(list(Priority).index(t.priority))
+        self.sensitive.setText("Lift sensitive flag" if t.sensitive else "Mark sensitive")
+        self._detail = t
         acting = self.session.staff.role.value != "admin"
-        for w in (self.assign, self.status):
+        for w in (self.assign, self.status, self.priority, self.sensitive):
             w.setEnabled(acting)
+        self.template.setEnabled(t.can_reply)
         self.reply.setEnabled(t.can_reply or t.body_visible)
         self.send.setEnabled(t.can_reply)
         self.note.setEnabled(t.body_visible and acting)
@@ -293,3 +333,41 @@ class ThreadPanel(QWidget):
         )
         if ok:
             self.info.setText(self.break_glass(reason, password))
+
+    def _priority(self) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        new = Priority(self.priority.currentData())
+        reason, ok = QInputDialog.getText(
+            self, "Change priority", f"Why is this now {new.label.lower()}?"
+        )
+        if ok:
+            self.change_priority(new, reason)
+        elif self.thread_id is not None:
+            self.show_thread(self.thread_id)
+
+    def change_priority(self, new: Priority, reason: str) -> None:
+        self._guard(services.set_priority, new, reason)
+
+    def _sensitive(self) -> None:
+        detail = getattr(self, "_detail", None)
+        if detail is not None:
+            self._guard(
+                services.mark_sensitive, not detail.sensitive, "marked in the conversation view"
+            )
+
+    def _template(self) -> None:
+        from clinic_inbox.core import outgoing
+
+        name = self.template.currentData()
+        detail = getattr(self, "_detail", None)
+        if not name or detail is None:
+            return
+        fields = {
+            "patient_first_name": detail.patient.given_name if detail.patient else "",
+            "clinic_name": self.clinic.config.name,
+            "phone": self.clinic.config.phone,
+        }
+        _, body = outgoing.render_template(name, fields)
+        self.reply.setPlainText(body.strip())
+        self.template.setCurrentIndex(0)

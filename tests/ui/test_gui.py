@@ -164,8 +164,12 @@ def test_a_synced_message_appears_live(qtbot, demo_clinic):
             ),
         )
 
+    class Account:
+        urgent = [tid]
+
     class Report:
         stored = 1
+        accounts = [Account()]
 
     class Status_:
         offline = {"Clinic email": "The mail server is not answering."}
@@ -175,6 +179,8 @@ def test_a_synced_message_appears_live(qtbot, demo_clinic):
     assert len(_cards(win)) == before + 1
     assert win.board.columns[Status.NEW].model.rows[0].row.id == tid
     assert "OFFLINE" in win.sync_text.text()
+    assert "1 new URGENT message" in win.statusBar().currentMessage()
+    assert "Chest" not in win.statusBar().currentMessage()  # no patient detail on a shared screen
 
 
 def test_file_to_chart_from_the_thread_view(qtbot, demo_clinic, tmp_path):
@@ -257,3 +263,28 @@ def test_dashboard_counts_and_screenshot(qtbot, demo_clinic, shots):
     win.grab().save(str(shots / "dashboard.png"))
     win.show_dashboard()
     assert win.stack.currentIndex() == 0
+
+
+def test_templates_priority_with_reason_and_sensitive_flag(qtbot, demo_clinic):
+    win = _window(qtbot, demo_clinic)
+    own = [
+        b
+        for b in services.board(demo_clinic, win.session)
+        if b.decision.via == "own" and b.row.source is Source.EMAIL and not b.row.sensitive
+    ]
+    tid = own[0].row.id
+    win.open_thread(tid)
+    win.panel.template.setCurrentIndex(win.panel.template.findData("please_call"))
+    win.panel._template()
+    assert "613-555-0142" in win.panel.reply.toPlainText()
+    win.panel.change_priority(Priority.SAME_DAY, "the patient called: worse today")
+    assert q.get_thread(demo_clinic.store, tid).priority is Priority.SAME_DAY
+    from clinic_inbox.core import audit
+
+    assert any(
+        e.action == "thread.priority" and e.reason == "the patient called: worse today"
+        for e in audit.entries(demo_clinic.store)
+    )
+    win.panel._sensitive()
+    assert q.get_thread(demo_clinic.store, tid).sensitive
+    assert "Lift" in win.panel.sensitive.text()
