@@ -917,3 +917,26 @@ def export_thread(
         doc.content_sha256(),
         bundle,
     )
+
+
+# -- presence ------------------------------------------------------------------
+PRESENCE_WINDOW = timedelta(minutes=3)
+
+
+def mark_presence(clinic: Clinic, session: Session, thread_id: int, activity: str) -> None:
+    """Say that this person has the conversation open ("viewing") or is writing ("replying")."""
+    if activity not in ("viewing", "replying"):
+        raise ValueError("activity is viewing or replying")
+    with clinic.store.transaction():
+        q.clear_presence(clinic.store, session.staff.id)
+        q.set_presence(clinic.store, thread_id, session.staff.id, activity)
+
+
+def others_on_thread(clinic: Clinic, session: Session, thread_id: int) -> list[tuple[str, str]]:
+    """Who else has this conversation open, or is replying, in the last few minutes."""
+    since = (_now() - PRESENCE_WINDOW).isoformat(timespec="seconds")
+    return [
+        (name, act)
+        for sid, name, act in q.presence(clinic.store, thread_id, since)
+        if sid != session.staff.id
+    ]

@@ -179,6 +179,7 @@ class ThreadPanel(QWidget):
         self.priority.activated.connect(self._priority)
         self.sensitive.clicked.connect(self._sensitive)
         self.template.activated.connect(self._template)
+        self.reply.textChanged.connect(self._typing)
         self.clear()
 
     def clear(self) -> None:
@@ -209,6 +210,7 @@ class ThreadPanel(QWidget):
             self.info.setText(str(exc))
             return
         self.thread_id = thread_id
+        services.mark_presence(self.clinic, self.session, thread_id, "viewing")
         notes = q.thread_notes(self.clinic.store, thread_id) if t.body_visible else []
         self.view.setHtml(render_thread(self.clinic, t, notes))
         self.assign.blockSignals(True)
@@ -235,7 +237,10 @@ class ThreadPanel(QWidget):
         self.glass.setVisible(
             not t.body_visible and self.session.staff.role.value in ("physician", "nurse")
         )
-        self.info.setText("" if t.can_reply else "You cannot reply in this conversation.")
+        self.info.setText(
+            self.presence_text()
+            or ("" if t.can_reply else "You cannot reply in this conversation.")
+        )
 
     def _guard(self, fn, *args) -> bool:  # noqa: ANN001, ANN002
         if self.thread_id is None:
@@ -371,3 +376,30 @@ class ThreadPanel(QWidget):
         _, body = outgoing.render_template(name, fields)
         self.reply.setPlainText(body.strip())
         self.template.setCurrentIndex(0)
+
+    def presence_text(self) -> str:
+        if self.thread_id is None:
+            return ""
+        others = services.others_on_thread(self.clinic, self.session, self.thread_id)
+        replying = [n for n, a in others if a == "replying"]
+        viewing = [n for n, a in others if a == "viewing"]
+        parts = []
+        if replying:
+            parts.append(
+                f"{', '.join(replying)} {'is' if len(replying) == 1 else 'are'} writing a reply: "
+                "check before you answer the patient."
+            )
+        if viewing:
+            parts.append(f"Also open for {', '.join(viewing)}.")
+        return " ".join(parts)
+
+    def _typing(self) -> None:
+        if (
+            self.thread_id is not None
+            and self.reply.toPlainText()
+            and not getattr(self, "_replying", False)
+        ):
+            self._replying = True
+            services.mark_presence(self.clinic, self.session, self.thread_id, "replying")
+        elif not self.reply.toPlainText():
+            self._replying = False

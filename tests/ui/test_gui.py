@@ -288,3 +288,13 @@ def test_templates_priority_with_reason_and_sensitive_flag(qtbot, demo_clinic):
     win.panel._sensitive()
     assert q.get_thread(demo_clinic.store, tid).sensitive
     assert "Lift" in win.panel.sensitive.text()
+
+
+def test_who_else_is_replying_is_shown(qtbot, demo_clinic):
+    doc = _window(qtbot, demo_clinic)
+    desk = _window(qtbot, demo_clinic, "reception.moreau")
+    tid = next(b.row.id for b in services.board(demo_clinic, desk.session) if b.decision.reply)
+    desk.open_thread(tid)
+    desk.panel.reply.setPlainText("Hello, we can see you on Tuesday")
+    doc.open_thread(tid)
+    assert "Julie Moreau is writing a reply" in doc.panel.info.text()
