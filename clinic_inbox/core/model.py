@@ -179,6 +179,7 @@ class AttachmentInfo:
     filename: str
     content_type: str
     size: int
+    content_id: str | None = None
 
 
 @dataclass(frozen=True)

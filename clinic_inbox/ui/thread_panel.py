@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -84,12 +85,16 @@ def render_thread(clinic: Clinic, t: ThreadDetail, notes: list[tuple] | None = N
             parts.append(
                 "<p style='color:#777'><i>You do not have access to the content of this message.</i></p>"
             )
+        elif m.body_html:
+            # Sanitised when it arrived (nh3): no script, no remote content; cid: images resolve below.
+            parts.append(f"<div style='margin-left:12px'>{m.body_html}</div>")
         else:
             body = html.escape(m.body).replace("\n", "<br>")
             parts.append(f"<p style='margin-left:12px'>{body}</p>")
         for a in m.attachments:
             parts.append(
-                f"<p style='margin-left:12px'>📎 {html.escape(a.filename)} ({a.content_type}, {a.size:,} bytes)</p>"
+                f"<p style='margin-left:12px'>📎 <a href='attachment:{a.id}'>{html.escape(a.filename)}</a> "
+                f"({a.content_type}, {a.size:,} bytes)</p>"
             )
         parts.append("<hr>")
     if notes:
@@ -102,6 +107,24 @@ def render_thread(clinic: Clinic, t: ThreadDetail, notes: list[tuple] | None = N
     return "".join(parts)
 
 
+class SafeBrowser(QTextBrowser):
+    """Shows only what is in the store: cid: images from the message's own
+    attachments (audited), nothing from the network, ever."""
+
+    def __init__(self, panel: ThreadPanel) -> None:
+        super().__init__(panel)
+        self.panel = panel
+
+    def loadResource(self, kind: int, url: QUrl):  # noqa: ANN201, N802
+        if url.scheme() == "cid":
+            data = self.panel.cid_image(url.toString()[4:])
+            if data is not None:
+                image = QImage()
+                image.loadFromData(data)
+                return image
+        return None  # http, https, file, data: never loaded
+
+
 class ThreadPanel(QWidget):
     changed = Signal(int)
 
@@ -111,8 +134,9 @@ class ThreadPanel(QWidget):
         super().__init__(parent)
         self.clinic, self.session = clinic, session
         self.thread_id: int | None = None
-        self.view = QTextBrowser()
+        self.view = SafeBrowser(self)
         self.view.setOpenLinks(False)
+        self.view.anchorClicked.connect(self._link)
         self.view.setAccessibleName("Conversation")
         self.assign = QComboBox()
         self.assign.setAccessibleName("Assign to")
@@ -403,3 +427,52 @@ class ThreadPanel(QWidget):
             services.mark_presence(self.clinic, self.session, self.thread_id, "replying")
         elif not self.reply.toPlainText():
             self._replying = False
+
+    def cid_image(self, content_id: str) -> bytes | None:
+        detail = getattr(self, "_detail", None)
+        if detail is None:
+            return None
+        for m in detail.messages:
+            for a in m.attachments:
+                if a.content_id == content_id and a.content_type.startswith("image/"):
+                    return services.attachment_data(self.clinic, self.session, a.id)[2]
+        return None
+
+    def _link(self, url: QUrl) -> None:
+        if url.scheme() == "attachment" and url.path().isdigit():
+            self.open_attachment(int(url.path()))
+        # other links are never followed from here
+
+    def open_attachment(self, attachment_id: int) -> QWidget | None:
+        """An attachment opened inside the app, from memory: never written to disk."""
+        from PySide6.QtWidgets import QDialog, QScrollArea
+
+        try:
+            name, ctype, data = services.attachment_data(self.clinic, self.session, attachment_id)
+        except (AccessDenied, services.NotFound) as exc:
+            self.info.setText(str(exc))
+            return None
+        dlg = QDialog(self)
+        dlg.setWindowTitle(name)
+        lay = QVBoxLayout(dlg)
+        if ctype.startswith("image/"):
+            label = QLabel()
+            label.setPixmap(QPixmap.fromImage(QImage.fromData(data)))
+            area = QScrollArea()
+            area.setWidget(label)
+            lay.addWidget(area)
+        elif ctype.startswith("text/") or ctype.endswith("json"):
+            text = QTextBrowser()
+            text.setPlainText(data.decode("utf-8", "replace"))
+            lay.addWidget(text)
+        else:
+            lay.addWidget(
+                QLabel(
+                    f"{name}: {ctype}, {len(data):,} bytes. This type cannot be shown inside "
+                    "Clinic Inbox; it stays in the encrypted store and goes with the "
+                    "conversation when it is filed to the chart."
+                )
+            )
+        dlg.resize(640, 480)
+        dlg.show()
+        return dlg

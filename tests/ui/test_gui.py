@@ -298,3 +298,46 @@ def test_who_else_is_replying_is_shown(qtbot, demo_clinic):
     desk.panel.reply.setPlainText("Hello, we can see you on Tuesday")
     doc.open_thread(tid)
     assert "Julie Moreau is writing a reply" in doc.panel.info.text()
+
+
+def test_inline_images_and_attachments_open_inside_the_app(qtbot, demo_clinic, tmp_path):
+    from PySide6.QtCore import QUrl
+    from support.mailgen import tiny_png
+
+    win = _window(qtbot, demo_clinic)
+    png = tiny_png(7)
+    with demo_clinic.store.transaction():
+        pid = q.add_patient(
+            demo_clinic.store,
+            "Inline",
+            "Ina",
+            "1990-01-01",
+            "INL-1",
+            responsible_physician_id=win.session.staff.id,
+        )
+        tid = q.create_thread(
+            demo_clinic.store,
+            q.NewThread("Rash photo", Category.OTHER, Priority.ROUTINE, q.utcnow(), pid),
+        )
+        q.insert_message(
+            demo_clinic.store,
+            q.NewMessage(
+                tid,
+                Source.EMAIL,
+                Direction.INBOUND,
+                q.utcnow(),
+                sender="ina@x.example",
+                subject="Rash photo",
+                body_text="See the photo",
+                body_html='<p>See the photo</p><img src="cid:rash9">',
+                patient_id=pid,
+                attachments=[q.NewAttachment("rash.png", "image/png", png, "image/png", "rash9")],
+            ),
+        )
+    win.open_thread(tid)
+    assert win.panel.cid_image("rash9") == png
+    assert win.panel.view.loadResource(2, QUrl("http://tracker.example/p.gif")) is None
+    assert win.panel.view.loadResource(2, QUrl("cid:rash9")) is not None
+    att = q.thread_messages(demo_clinic.store, tid, True)[0].attachments[0]
+    dlg = win.panel.open_attachment(att.id)
+    assert dlg is not None and dlg.windowTitle() == "rash.png"

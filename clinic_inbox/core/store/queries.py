@@ -624,7 +624,7 @@ def thread_messages(store: Store, thread_id: int, with_body: bool) -> list[Messa
         atts = tuple(
             AttachmentInfo(*a)
             for a in store.execute(
-                "SELECT id, filename, content_type, size FROM attachments WHERE message_id = ? "
+                "SELECT id, filename, content_type, size, content_id FROM attachments WHERE message_id = ? "
                 "ORDER BY id",
                 (r[0],),
             )
