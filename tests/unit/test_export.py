@@ -150,7 +150,9 @@ def test_hl7_mdm_parses_and_escaping_holds():
 
 def test_renderers_write_nothing_to_disk(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    before = set(os.listdir(tempfile.gettempdir()))
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private_tmp))  # any temp file would land here
     doc = _doc(sensitive=False, replaces_document_id=None)
     data = pdf.render_pdf(doc)
     fhir_bundle.render_bundle(doc, data)

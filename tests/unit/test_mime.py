@@ -143,13 +143,12 @@ def test_cpython_email_test_messages():
     assert read >= 40
 
 
-def _files_in_temp() -> set[str]:
-    return set(os.listdir(tempfile.gettempdir()))
-
-
 def test_hostile_corpus(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    before = _files_in_temp()
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private_tmp))  # any temp file would land here
+    monkeypatch.setenv("TMPDIR", str(private_tmp))
     for name, raw in hostile_messages(include_huge=True):
         started = time.monotonic()
         try:
@@ -177,5 +176,5 @@ def test_hostile_corpus(tmp_path, monkeypatch):
             assert not p.attachments and any("larger than" in x for x in p.problems)
         if name == "10000-parts":
             assert any("more than 500 parts" in x for x in p.problems)
-    assert list(tmp_path.iterdir()) == []
-    assert _files_in_temp() - before == set()
+    assert [p.name for p in tmp_path.iterdir()] == ["tmp"]
+    assert list(private_tmp.iterdir()) == []
