@@ -172,8 +172,9 @@ class ImapConnection:
         if not self._call(self.client.folder_exists, folder):
             self._call(self.client.create_folder, folder)
 
-    def append(self, folder: str, raw: bytes, seen: bool = True) -> None:
-        self.ensure_folder(folder)
+    def append(self, folder: str, raw: bytes, seen: bool = True, ensure: bool = True) -> None:
+        if ensure:
+            self.ensure_folder(folder)
         self._call(self.client.append, folder, raw, flags=[b"\\Seen"] if seen else [])
 
     def has_message_id(self, folder: str, message_id: str) -> bool:
