@@ -1,15 +1,15 @@
 """Sending what waits in the outbox, exactly once.
 
-For each item: mark it `sending` (committed), hand it to SMTP, append a copy to
-the account's Sent folder, mark it `sent` (committed). An item found in
+For each item: mark it `sending` (committed), hand it to SMTP, and the moment
+the server accepts it mark it `sent` (committed); then file a copy in the
+account's Sent folder (retried until it is there). An item found in
 `sending` at start-up was interrupted: before any retry the Sent folder is
 searched for its Message-ID; found means it went out, so it is marked sent.
 
 The one window this cannot close is a kill after the SMTP server accepted the
-message and before the Sent copy was appended: SMTP has no way to ask whether
+message and before that was recorded: SMTP has no way to ask whether
 a message was delivered, so that item is sent again with the same Message-ID
-(which mail clients show once). The Sent folder connection is opened before
-the send, so the window is one APPEND on an open connection: milliseconds.
+(which mail clients show once). The window is one SQLite commit: milliseconds.
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ def flush_account(
         return report
     due = [i for i in oq.due(store, "email") if i.account_id == account.id]
     sent_box: ImapConnection | None = None
-    if due:
+    if due or oq.uncopied(store, int(account.id or 0)):
         try:
             sent_box = ImapConnection(account, password).connect()
             sent_box.ensure_folder(account.sent_folder)
@@ -101,6 +101,35 @@ def flush_account(
         if sent_box is not None:
             sent_box.close()
     return report
+
+
+class _Accepted:
+    """Runs the moment the server accepts a message: records it as sent at once
+    (one commit: the whole crash window), before the goodbye and the Sent copy."""
+
+    def __init__(self, clinic: Clinic, item_id: int) -> None:
+        self.clinic, self.item_id = clinic, item_id
+        self.done = False
+
+    def __call__(self) -> None:
+        with self.clinic.store.transaction():
+            oq.mark_sent(self.clinic.store, self.item_id, copied=False)
+        self.done = True
+
+
+def _copy_to_sent(clinic: Clinic, account: ImapAccount, box: ImapConnection | None) -> None:
+    """File the Sent copies still missing (after a crash or while the server was down)."""
+    if box is None:
+        return
+    for item in oq.uncopied(clinic.store, int(account.id or 0)):
+        try:
+            if not box.has_message_id(account.sent_folder, item.idempotency_key):
+                box.append(account.sent_folder, item.payload, ensure=False)
+        except SourceError as exc:
+            log.warning("Sent copy of %s still missing: %s", item.id, type(exc).__name__)
+            return
+        with clinic.store.transaction():
+            oq.mark_copied(clinic.store, item.id)
 
 
 def _send_all(
@@ -116,32 +145,30 @@ def _send_all(
     for item in due:
         with store.transaction():
             oq.mark_sending(store, item.id)
+        accepted = _Accepted(clinic, item.id)
         try:
             sender, rcpts = _envelope(item.payload)
-            smtp.send(account, password, item.payload, sender or account.sender_address, rcpts)
-        except SourceError as exc:
-            with store.transaction():
-                state = oq.mark_retry(store, item.id, str(exc))
-            report.errors.append(str(exc))
-            if state == "failed":
-                report.failed += 1
-            else:
-                report.waiting += 1
-            if exc.offline:
-                break  # the server is down: the rest wait too
-            continue
-        # The Sent copy goes over a connection opened before the send, so that the
-        # window between the server's "accepted" and our record stays milliseconds.
-        try:
-            if sent_box is not None:
-                sent_box.append(account.sent_folder, item.payload, ensure=False)
-        except SourceError as exc:
-            log.warning(
-                "sent item %s but could not copy it to Sent: %s", item.id, type(exc).__name__
+            smtp.send(
+                account,
+                password,
+                item.payload,
+                sender or account.sender_address,
+                rcpts,
+                on_accepted=accepted,
             )
-            sent_box = None
-        with store.transaction():
-            oq.mark_sent(store, item.id)
+        except SourceError as exc:
+            if not accepted.done:  # not accepted: try again later
+                with store.transaction():
+                    state = oq.mark_retry(store, item.id, str(exc))
+                report.errors.append(str(exc))
+                if state == "failed":
+                    report.failed += 1
+                else:
+                    report.waiting += 1
+                if exc.offline:
+                    break  # the server is down: the rest wait too
+                continue
         report.sent += 1
         if on_sent:
             on_sent(item.id)
+    _copy_to_sent(clinic, account, sent_box)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from collections.abc import Callable
 
 from clinic_inbox.core.accounts import ImapAccount
 from clinic_inbox.sources.errors import AuthFailedError, OfflineError, ProtocolError, explain
@@ -11,8 +12,15 @@ from clinic_inbox.sources.imap import TIMEOUT, tls_context
 
 
 def send(
-    account: ImapAccount, password: str, raw: bytes, sender: str, recipients: list[str]
+    account: ImapAccount,
+    password: str,
+    raw: bytes,
+    sender: str,
+    recipients: list[str],
+    on_accepted: Callable[[], None] | None = None,
 ) -> None:
+    """Send one message. `on_accepted` runs the moment the server has taken it,
+    before the goodbye round trip, so the crash window stays as short as it can."""
     host = account.smtp_host or account.host
     where = f"{host}:{account.smtp_port}"
     try:
@@ -32,6 +40,8 @@ def send(
             refused = conn.sendmail(sender, recipients, raw)
             if refused and len(refused) == len(recipients):
                 raise ProtocolError(f"The sending server at {where} refused every recipient.")
+            if on_accepted is not None:
+                on_accepted()
     except smtplib.SMTPAuthenticationError:
         raise AuthFailedError(
             f"The sending server at {where} refused the user name or password of the account "

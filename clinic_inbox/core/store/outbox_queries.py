@@ -89,13 +89,29 @@ def mark_sending(store: Store, item_id: int) -> None:
     )
 
 
-def mark_sent(store: Store, item_id: int) -> None:
+def mark_sent(store: Store, item_id: int, copied: bool = True) -> None:
     now = utcnow()
     store.execute(
-        "UPDATE outbox SET state = 'sent', sent_at = ?, updated_at = ?, last_error = NULL "
+        "UPDATE outbox SET state = 'sent', sent_at = ?, updated_at = ?, last_error = NULL, copied = ? "
         "WHERE id = ?",
-        (now, now, item_id),
+        (now, now, int(copied), item_id),
     )
+
+
+def mark_copied(store: Store, item_id: int) -> None:
+    store.execute("UPDATE outbox SET copied = 1 WHERE id = ?", (item_id,))
+
+
+def uncopied(store: Store, account_id: int) -> list[OutboxItem]:
+    """Sent emails whose Sent-folder copy is still missing."""
+    return [
+        OutboxItem(*r)
+        for r in store.execute(
+            f"SELECT {_COLS} FROM outbox WHERE kind = 'email' AND state = 'sent' AND copied = 0 "
+            "AND account_id = ? ORDER BY id",
+            (account_id,),
+        )
+    ]
 
 
 def backoff(attempts: int) -> timedelta:

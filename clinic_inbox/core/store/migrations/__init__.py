@@ -30,6 +30,7 @@ def _load() -> list[Migration]:
         m0004_delegation_and_break_glass,
         m0005_portal_fields,
         m0006_exports,
+        m0007_outbox_sent_copy,
     )
 
     steps = [
@@ -39,6 +40,7 @@ def _load() -> list[Migration]:
         m0004_delegation_and_break_glass,
         m0005_portal_fields,
         m0006_exports,
+        m0007_outbox_sent_copy,
     ]
     return [Migration(m.VERSION, m.__name__.rsplit(".", 1)[-1], m.upgrade) for m in steps]
 
