@@ -3,44 +3,43 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
 ALLOW_SKIP = os.environ.get("CLINIC_INBOX_ALLOW_SKIP") == "1"
 
 
-@pytest.fixture()
-def dovecot():
-    from support.dovecot import DovecotServer, DovecotUnavailable
-
+def _serve(start: Callable[[], Any], unavailable: type[Exception]) -> Iterator[Any]:
+    """Start a server; a missing tool fails the test with what to install (or skips,
+    when CLINIC_INBOX_ALLOW_SKIP=1), and the server is always closed afterwards."""
     try:
-        server = DovecotServer().start()
-    except DovecotUnavailable as exc:
+        server = start()
+    except unavailable as exc:
         if ALLOW_SKIP:
             pytest.skip(str(exc))
         pytest.fail(str(exc))
     yield server
     server.close()
+
+
+@pytest.fixture()
+def dovecot():
+    from support.dovecot import DovecotServer, DovecotUnavailable
+
+    yield from _serve(lambda: DovecotServer().start(), DovecotUnavailable)
 
 
 @pytest.fixture()
 def smtp_server():
     from support.smtp_server import SmtpServer
 
-    server = SmtpServer().start()
-    yield server
-    server.close()
+    yield from _serve(lambda: SmtpServer().start(), RuntimeError)
 
 
 @pytest.fixture()
 def fhir_server():
     from support.fhir import FhirServer, FhirUnavailable
 
-    try:
-        server = FhirServer().start()
-    except FhirUnavailable as exc:
-        if ALLOW_SKIP:
-            pytest.skip(str(exc))
-        pytest.fail(str(exc))
-    yield server
-    server.close()
+    yield from _serve(lambda: FhirServer().start(), FhirUnavailable)

@@ -37,16 +37,14 @@ def _no_passphrase(prompt: str, confirm: bool) -> str:
     raise AssertionError("the keyring holds the key; no passphrase should be asked")
 
 
-@pytest.fixture()
-def mail_clinic(tmp_path, dovecot, smtp_server, secret_service):
+def _new_mail_clinic(home, dovecot, smtp_server, secret_service, **account_options):
+    """A clinic in `home` with an administrator and one loopback mail account."""
     dovecot.add_user(MAILBOX_USER, MAILBOX_PASSWORD)
-    home = tmp_path / "clinic"
     clinic, _ = create_clinic(
         home, _no_passphrase, KeyCustody(home, backend=secret_service.backend())
     )
     services.create_first_admin(clinic, "admin", "Alex Admin", "admin-pw")
     admin = services.login(clinic, "admin", "admin-pw")
-    services.add_staff(clinic, admin, "dr.patel", "Dr Anjali Patel", Role.PHYSICIAN, "demo")
     account = ImapAccount(
         name="Clinic email",
         host=dovecot.host,
@@ -57,8 +55,17 @@ def mail_clinic(tmp_path, dovecot, smtp_server, secret_service):
         smtp_port=smtp_server.port,
         smtp_security="none",
         from_address=MAILBOX_USER,
+        **account_options,
     )
     services.add_imap_account(clinic, admin, account, MAILBOX_PASSWORD)
+    return clinic, admin
+
+
+@pytest.fixture()
+def mail_clinic(tmp_path, dovecot, smtp_server, secret_service):
+    home = tmp_path / "clinic"
+    clinic, admin = _new_mail_clinic(home, dovecot, smtp_server, secret_service)
+    services.add_staff(clinic, admin, "dr.patel", "Dr Anjali Patel", Role.PHYSICIAN, "demo")
     clinic.test_env = {  # type: ignore[attr-defined]
         **secret_service.env,
         "CLINIC_INBOX_HOME": str(home),
@@ -273,27 +280,9 @@ def test_interrupted_send_is_reconciled_from_the_sent_folder(mail_clinic, doveco
 def test_mark_read_and_filed_folder_are_opt_in(tmp_path, dovecot, smtp_server, secret_service):
     from clinic_inbox.sources.filed_folder import move_filed
 
-    dovecot.add_user(MAILBOX_USER, MAILBOX_PASSWORD)
-    home = tmp_path / "c2"
-    clinic, _ = create_clinic(
-        home, _no_passphrase, KeyCustody(home, backend=secret_service.backend())
+    clinic, _ = _new_mail_clinic(
+        tmp_path / "c2", dovecot, smtp_server, secret_service, mark_read=True, filed_folder="Filed"
     )
-    services.create_first_admin(clinic, "admin", "Alex Admin", "admin-pw")
-    admin = services.login(clinic, "admin", "admin-pw")
-    account = ImapAccount(
-        name="Clinic email",
-        host=dovecot.host,
-        port=dovecot.port,
-        username=MAILBOX_USER,
-        security="none",
-        smtp_host=smtp_server.host,
-        smtp_port=smtp_server.port,
-        smtp_security="none",
-        from_address=MAILBOX_USER,
-        mark_read=True,
-        filed_folder="Filed",
-    )
-    services.add_imap_account(clinic, admin, account, MAILBOX_PASSWORD)
     dovecot.append_many(MAILBOX_USER, corpus(3, seed=9))
     sync.run_once(clinic, send=False)
     thread_id = q.list_threads(clinic.store)[0].id
