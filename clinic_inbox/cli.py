@@ -67,10 +67,10 @@ def _home(args: argparse.Namespace) -> Path:
     return default_home(args.home)
 
 
-def _open(args: argparse.Namespace):  # noqa: ANN202 - Clinic
+def _open(args: argparse.Namespace, check: bool = False):  # noqa: ANN202 - Clinic
     from clinic_inbox.core.home import open_clinic
 
-    return open_clinic(_home(args), ask_passphrase)
+    return open_clinic(_home(args), ask_passphrase, check=check)
 
 
 def _session(args: argparse.Namespace, clinic: Any, required: bool = True):  # noqa: ANN202
@@ -368,7 +368,11 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     home = _home(args)
     print(f"Data folder:     {home}")
     print(f"Store:           {store_path(home)}")
-    with _open(args) as clinic:
+    from clinic_inbox.core.backup_schedule import latest_backup
+
+    latest = latest_backup(home)
+    print(f"Latest backup:   {latest or 'none yet (the app writes one a day)'}")
+    with _open(args, check=True) as clinic:
         problems = clinic.store.integrity_check()
         print(f"SQLCipher:       {clinic.store.cipher_version()}")
         print(f"Key custody:     {clinic.custody.describe()}")
@@ -790,9 +794,27 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 def cmd_restore(args: argparse.Namespace) -> int:
     from clinic_inbox.core.backup import restore_backup
+    from clinic_inbox.core.backup_schedule import latest_backup, replace_damaged_store
 
     home = _home(args)
     code = sys.stdin.readline().strip() if args.recovery_code_stdin else None
+    if args.file == "latest":
+        found = latest_backup(home)
+        if found is None:
+            raise CliError(f"There is no automatic backup for the clinic in {home}.")
+        args.file = str(found)
+    if args.replace_damaged:
+        if args.passphrase:
+            raise CliError("--replace-damaged takes the clinic's own backups (same key).")
+        info, aside = replace_damaged_store(
+            home, Path(args.file), ask_passphrase, recovery_code=code
+        )
+        print(
+            f"Restored {info.messages} messages from {Path(args.file).name}. The damaged store "
+            f"was kept, still encrypted, in {aside}. Messages that arrived after the backup "
+            "come back at the next sync; notes and replies written since are not in it."
+        )
+        return EXIT_OK
     info, new_code = restore_backup(
         Path(args.file),
         home,
@@ -1121,7 +1143,12 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"encrypt with a backup passphrase ({BACKUP_PASSPHRASE_ENV} or a prompt)",
     )
     sp = add("restore", cmd_restore, "restore a backup into an empty data folder")
-    sp.add_argument("file")
+    sp.add_argument("file", help="the backup file, or `latest` for the newest automatic one")
+    sp.add_argument(
+        "--replace-damaged",
+        action="store_true",
+        help="the store is damaged: keep it aside and put this backup in its place",
+    )
     sp.add_argument("--passphrase", action="store_true", help="the backup has its own passphrase")
     sp.add_argument(
         "--recovery-code-stdin",
@@ -1150,6 +1177,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from clinic_inbox.core.access import AccessDenied
+    from clinic_inbox.core.home import StoreDamagedError
     from clinic_inbox.core.keys import KeyCustodyError
     from clinic_inbox.core.services import AuthError, NotFound
     from clinic_inbox.core.store import StoreError
@@ -1158,6 +1186,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
+    except StoreDamagedError as exc:
+        from clinic_inbox.core.backup_schedule import latest_backup
+
+        latest = latest_backup(exc.home) if exc.home else None
+        print(f"clinic-inbox: {exc}", file=sys.stderr)
+        if latest:
+            print(
+                f"The latest backup is {latest}. To put it back: "
+                "clinic-inbox restore latest --replace-damaged",
+                file=sys.stderr,
+            )
+        return EXIT_FAIL
     except (
         CliError,
         KeyCustodyError,

@@ -232,8 +232,19 @@ def _fill(text: str, rnd: random.Random, ctx: dict[str, str]) -> str:
     return out
 
 
-def generate(seed: int = DEFAULT_SEED, anchor: datetime | None = None) -> DemoData:
+def generate(
+    seed: int = DEFAULT_SEED,
+    anchor: datetime | None = None,
+    *,
+    threads: int = N_THREADS,
+    patients: int = N_PATIENTS,
+    days: int = DAYS,
+) -> DemoData:
+    """The demo clinic's data. Larger `threads`/`patients`/`days` give a clinic at scale
+    (benchmarks): older conversations there are finished, as in a clinic that keeps up."""
     rnd = random.Random(seed)
+    n_patients, n_threads, spread = patients, threads, days
+    mean_age = 12 if days <= DAYS else days / 3
     anchor = (anchor or datetime.now(UTC)).astimezone(UTC).replace(second=0, microsecond=0)
     people, tpl = _people(), _templates()
     staff = [(s["username"], s["display_name"], Role(s["role"])) for s in people["staff"]]
@@ -244,7 +255,7 @@ def generate(seed: int = DEFAULT_SEED, anchor: datetime | None = None) -> DemoDa
     pairs = [(g, f) for g in people["names"]["given"] for f in people["names"]["family"]]
     rnd.shuffle(pairs)
     patients = []
-    for i, (given, family) in enumerate(pairs[:N_PATIENTS]):
+    for i, (given, family) in enumerate(pairs[:n_patients]):
         born = datetime(1938, 1, 1) + timedelta(days=rnd.randint(0, 365 * 80))
         emails = (_email_of(given, family, 0),) + (
             (_email_of(given, family, i % 7 + 1),) if i % 9 == 0 else ()
@@ -262,11 +273,11 @@ def generate(seed: int = DEFAULT_SEED, anchor: datetime | None = None) -> DemoDa
             )
         )
     categories = [c.value for c in Category]
-    threads: list[DemoThread] = []
+    threads_out: list[DemoThread] = []
     clinic_addr = "inbox@riverside-health.example"
-    for n in range(N_THREADS):
+    for n in range(n_threads):
         # when: more in recent days, in daytime
-        age_days = min(int(rnd.expovariate(1 / 12)), DAYS - 1)
+        age_days = min(int(rnd.expovariate(1 / mean_age)), spread - 1)
         at = anchor - timedelta(days=age_days, hours=rnd.randint(0, 10), minutes=rnd.randint(0, 59))
         if age_days == 0:
             at = anchor - timedelta(minutes=rnd.randint(5, 600))
@@ -402,12 +413,14 @@ def generate(seed: int = DEFAULT_SEED, anchor: datetime | None = None) -> DemoDa
                 if age_days > 1
                 else Status.WAITING
             )
+        if age_days >= DAYS:  # only at scale: the clinic has long finished these
+            status = Status.DONE
         assigned = (
             handler
             if status is not Status.NEW and handler
             else (handler if rnd.random() < 0.25 else None)
         )
-        threads.append(
+        threads_out.append(
             DemoThread(
                 patient=patient.key if patient else None,
                 category=cat,
@@ -418,7 +431,7 @@ def generate(seed: int = DEFAULT_SEED, anchor: datetime | None = None) -> DemoDa
                 unknown_address=sender if patient is None else None,
             )
         )
-    return DemoData(staff, patients, threads)
+    return DemoData(staff, patients, threads_out)
 
 
 # -- writing it into a store ------------------------------------------------------------
@@ -554,11 +567,13 @@ def create_demo_clinic(
     *,
     seed: int = DEFAULT_SEED,
     anchor: datetime | None = None,
+    scale: dict[str, int] | None = None,
 ) -> tuple[Clinic, str, DemoSummary]:
-    """A new demo clinic in `home` (which must not hold a clinic yet)."""
+    """A new demo clinic in `home` (which must not hold a clinic yet); `scale` passes
+    threads/patients/days to `generate` for a clinic at benchmark size."""
     clinic, code = create_clinic(home, ask_passphrase or (lambda p, c: ""), custody, demo=True)
     try:
-        summary = populate(clinic, generate(seed, anchor))
+        summary = populate(clinic, generate(seed, anchor, **(scale or {})))
     except BaseException:
         clinic.close()
         raise

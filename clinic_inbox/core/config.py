@@ -23,6 +23,9 @@ class ClinicConfig:
     hours: dict[int, tuple[time, time]]  # weekday (0 = Monday) -> open, close
     turnaround_hours: dict[Priority, float]
     holidays: frozenset[date] = field(default_factory=frozenset)
+    backup_every_hours: float = 24.0
+    backup_keep: int = 7
+    backup_folder: str = ""  # empty: "backups" in the data folder
 
     @property
     def tz(self) -> ZoneInfo:
@@ -44,6 +47,9 @@ def _parse(data: dict) -> ClinicConfig:
         hours=hours,
         turnaround_hours=turnaround,
         holidays=frozenset(date.fromisoformat(d) for d in data.get("holidays", [])),
+        backup_every_hours=float(data.get("backup", {}).get("every_hours", 24)),
+        backup_keep=max(int(data.get("backup", {}).get("keep", 7)), 1),
+        backup_folder=str(data.get("backup", {}).get("folder", "")),
     )
 
 

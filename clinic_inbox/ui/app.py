@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
@@ -11,7 +12,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox
 
 from clinic_inbox.core import services
-from clinic_inbox.core.home import Clinic, open_clinic
+from clinic_inbox.core.home import Clinic, StoreDamagedError, open_clinic
 from clinic_inbox.core.keys import KeyCustodyError
 from clinic_inbox.core.store import StoreError
 from clinic_inbox.core.store.migrations import NewerSchemaError
@@ -78,7 +79,12 @@ def main(
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = application()
     try:
-        clinic = open_clinic(home, qt_passphrase)
+        clinic = open_clinic(home, qt_passphrase, check=True)
+    except StoreDamagedError as exc:
+        if screenshot is not None or not offer_latest_backup(home, str(exc)):
+            print(f"clinic-inbox: {exc}", file=sys.stderr)
+            return 2
+        clinic = open_clinic(home, qt_passphrase, check=True)
     except (KeyCustodyError, StoreError, NewerSchemaError) as exc:
         if screenshot is not None:
             print(f"clinic-inbox: {exc}", file=sys.stderr)
@@ -91,6 +97,44 @@ def main(
         return _run(app, clinic)
     finally:
         clinic.close()
+
+
+def offer_latest_backup(home: Path, problem: str) -> bool:
+    """Say the store is damaged and offer the newest automatic backup. True when it
+    was put back; the damaged file is kept aside, never deleted."""
+    from clinic_inbox.core.backup_schedule import latest_backup, replace_damaged_store
+
+    latest = latest_backup(home)
+    if latest is None:
+        QMessageBox.critical(
+            None,
+            "Clinic Inbox cannot open the clinic",
+            problem + "\n\nThere is no automatic backup on this computer. Call your IT support.",
+        )
+        return False
+    made = datetime.fromtimestamp(latest.stat().st_mtime).strftime("%A %d %B %Y at %H:%M")
+    answer = QMessageBox.question(
+        None,
+        "The clinic's messages file is damaged",
+        f"{problem}\n\nThe latest backup was made on {made}. Put it back now?\n\n"
+        "Messages that arrived after it are fetched again at the next sync. Notes and "
+        "replies written after it are not in the backup. The damaged file is kept for IT "
+        "support.",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+    )
+    if answer != QMessageBox.StandardButton.Yes:
+        return False
+    try:
+        info, aside = replace_damaged_store(home, latest, qt_passphrase)
+    except (KeyCustodyError, StoreError) as exc:
+        QMessageBox.critical(None, "The backup could not be put back", str(exc))
+        return False
+    QMessageBox.information(
+        None,
+        "Backup restored",
+        f"{info.messages:,} messages are back. The damaged file was kept in {aside}.",
+    )
+    return True
 
 
 def _run(app: QApplication, clinic: Clinic) -> int:
@@ -107,6 +151,7 @@ def _run(app: QApplication, clinic: Clinic) -> int:
 def _session_window(app: QApplication, clinic: Clinic, session: services.Session) -> bool:
     """Run one person's session; True when they chose to switch user."""
     from clinic_inbox.sources.background import SyncLoop
+    from clinic_inbox.ui.backup_worker import BackupScheduler
     from clinic_inbox.ui.login import UnlockDialog
     from clinic_inbox.ui.main_window import MainWindow, SyncBridge
 
@@ -122,6 +167,9 @@ def _session_window(app: QApplication, clinic: Clinic, session: services.Session
         on_progress=lambda a, d, t: bridge.progress.emit(a, d, t),
     )
     win.retry.triggered.connect(loop.retry_now)
+    backups = BackupScheduler(clinic, win)
+    backups.finished.connect(lambda text: win.statusBar().showMessage(text, 15_000))
+    backups.start()
     switch = {"yes": False}
 
     def on_lock(locked: bool) -> None:

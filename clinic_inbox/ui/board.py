@@ -271,9 +271,15 @@ class Column(QFrame):
         lay.addWidget(self.title)
         lay.addWidget(self.view)
 
-    def set_rows(self, rows: list[BoardThread]) -> None:
+    def set_rows(self, rows: list[BoardThread], capped: bool = False) -> None:
         self.model.set_rows(rows)
-        self.title.setText(f"{self.model.status.label}  ({len(rows):,})")
+        label = self.model.status.label
+        if capped:  # only the most recent finished ones are loaded; search finds the rest
+            self.title.setText(f"{label}  (latest {len(rows):,})")
+            self.title.setToolTip("Older finished conversations are found with the search box.")
+        else:
+            self.title.setText(f"{label}  ({len(rows):,})")
+            self.title.setToolTip("")
 
 
 COLUMNS = (Status.NEW, Status.IN_PROGRESS, Status.WAITING, Status.DONE)
@@ -316,13 +322,13 @@ class BoardWidget(QWidget):
         if tid is not None:
             self.open_thread.emit(int(tid))
 
-    def set_threads(self, threads: list[BoardThread]) -> None:
+    def set_threads(self, threads: list[BoardThread], done_capped: bool = False) -> None:
         by_status: dict[Status, list[BoardThread]] = {s: [] for s in COLUMNS}
         for b in threads:
             by_status[b.row.status].append(b)
         for s, rows in by_status.items():
             rows.sort(key=sort_key)
-            self.columns[s].set_rows(rows)
+            self.columns[s].set_rows(rows, capped=done_capped and s is Status.DONE)
 
     def selected_thread(self) -> int | None:
         for col in self.columns.values():

@@ -34,6 +34,8 @@ from clinic_inbox.ui.board import BoardWidget
 from clinic_inbox.ui.thread_panel import ThreadPanel
 
 IDLE_MINUTES = float(os.environ.get("CLINIC_INBOX_IDLE_MINUTES", "5"))
+# The board loads every open conversation but only the latest finished ones (search finds all).
+DONE_ON_BOARD = 300
 
 
 class SyncBridge(QObject):
@@ -195,8 +197,12 @@ class MainWindow(QMainWindow):
         if self.locked:
             return
         try:
-            flt = q.ThreadFilter(search=self.search.text().strip() or None)
+            flt = q.ThreadFilter(
+                search=self.search.text().strip() or None, done_limit=DONE_ON_BOARD
+            )
             self._threads = services.board(self.clinic, self.session, flt)
+            done = sum(1 for b in self._threads if b.row.status is Status.DONE)
+            self._done_capped = done >= DONE_ON_BOARD
         except AccessDenied as exc:
             QMessageBox.warning(self, "Signed out", str(exc))
             self.logout_requested.emit()
@@ -219,7 +225,7 @@ class MainWindow(QMainWindow):
         )
         me = self.session.staff
         shown = [b for b in self._threads if views.in_view(b, self.view, me) and views.passes(b, f)]
-        self.board.set_threads(shown)
+        self.board.set_threads(shown, done_capped=getattr(self, "_done_capped", False))
         urgent = sum(
             1
             for b in shown

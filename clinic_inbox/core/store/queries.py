@@ -535,6 +535,9 @@ class ThreadFilter:
     needs_review: bool = False
     search: str | None = None
     limit: int | None = None
+    # Finished conversations pile up (tens of thousands in a year): the board shows the
+    # most recent ones only; search or the CLI reach the rest.
+    done_limit: int | None = None
 
 
 def list_threads(store: Store, f: ThreadFilter | None = None) -> list[ThreadRow]:
@@ -574,12 +577,29 @@ def list_threads(store: Store, f: ThreadFilter | None = None) -> list[ThreadRow]
             "(SELECT rowid FROM message_search WHERE message_search MATCH ?))"
         )
         params.append(fq)
+    if f.done_limit is not None and (not f.statuses or Status.DONE in f.statuses):
+        open_rows = _select_threads(store, [*where, "t.status != 'done'"], params, f.limit)
+        done_rows = _select_threads(
+            store, [*where, "t.status = 'done'"], params, f.done_limit, newest_first=True
+        )
+        rows = open_rows + done_rows
+        return rows[: f.limit] if f.limit is not None else rows
+    return _select_threads(store, where, params, f.limit)
+
+
+def _select_threads(
+    store: Store, where: list[str], params: list[Any], limit: int | None, newest_first: bool = False
+) -> list[ThreadRow]:
     sql = _THREAD_SQL + (" WHERE " + " AND ".join(where) if where else "")
-    sql += f" ORDER BY {_PRIORITY_ORDER}, t.last_message_at DESC"
-    if f.limit is not None:
+    order = (
+        "t.last_message_at DESC" if newest_first else f"{_PRIORITY_ORDER}, t.last_message_at DESC"
+    )
+    sql += f" ORDER BY {order}"
+    args = list(params)
+    if limit is not None:
         sql += " LIMIT ?"
-        params.append(f.limit)
-    return [_thread_row(r) for r in store.execute(sql, params)]
+        args.append(limit)
+    return [_thread_row(r) for r in store.execute(sql, args)]
 
 
 def get_thread(store: Store, thread_id: int) -> ThreadRow | None:

@@ -1,0 +1,86 @@
+"""Child process for the board-at-scale benchmark: open a clinic, sign in, paint the
+board offscreen, then time a filter and a scroll through every loaded card.
+
+    python -m bench.board_probe HOME USERNAME PASSWORD
+
+Prints one JSON line: wall-clock time at paint (the parent subtracts its own start
+time, so interpreter start and imports count), filter and scroll times, peak memory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def main(home: str, username: str, password: str) -> int:
+
+    from clinic_inbox.core import services
+    from clinic_inbox.core.home import open_clinic
+    from clinic_inbox.core.keys import KeyCustody
+    from clinic_inbox.ui.app import application
+    from clinic_inbox.ui.main_window import MainWindow
+
+    app = application()
+    clinic = open_clinic(
+        Path(home),
+        lambda p, c: os.environ["BENCH_PASSPHRASE"],
+        KeyCustody(Path(home), detect=False),
+    )
+    session = services.login(clinic, username, password)
+    win = MainWindow(clinic, session)
+    win.resize(1600, 940)
+    win.show()
+    app.processEvents()
+    win.grab()
+    painted_at = time.time()
+
+    # a filter: one category, as a receptionist would pick it
+    t = time.perf_counter()
+    win.category.setCurrentIndex(1)
+    app.processEvents()
+    win.grab()
+    filter_s = time.perf_counter() - t
+    win.category.setCurrentIndex(0)
+    app.processEvents()
+
+    # scroll each column from top to bottom a page at a time, painting every page
+    rows = 0
+    t = time.perf_counter()
+    for col in win.board.columns.values():
+        bar = col.view.verticalScrollBar()
+        rows += col.model.rowCount()
+        bar.setValue(0)
+        while True:
+            col.view.viewport().repaint()
+            if bar.value() >= bar.maximum():
+                break
+            bar.setValue(bar.value() + bar.pageStep())
+            app.processEvents()
+    scroll_s = time.perf_counter() - t
+    print(
+        json.dumps(
+            {
+                "painted_at": painted_at,
+                "filter_s": filter_s,
+                "scroll_s": scroll_s,
+                "scrolled_rows": rows,
+                "loaded_threads": len(win._threads),
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        ),
+        flush=True,
+    )
+    win.close()
+    clinic.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(*sys.argv[1:4]))
