@@ -402,6 +402,24 @@ def cmd_key_recover(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_key_change(args: argparse.Namespace) -> int:
+    from clinic_inbox.core.model import Role
+    from clinic_inbox.core.rekey import change_key
+
+    home = _home(args)
+    with _open(args) as clinic:
+        session = _session(args, clinic)
+        if session.staff.role is not Role.ADMIN:
+            raise CliError("Only an administrator may change the clinic's key.")
+        actor_id, actor = session.staff.id, session.staff.username
+    code = change_key(home, ask_passphrase, actor_id=actor_id, actor=actor)
+    print(
+        "The store is now encrypted with a new key; the old key and recovery code no longer open it."
+    )
+    _print_recovery(code)
+    return EXIT_OK
+
+
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     from clinic_inbox.core import audit
 
@@ -1159,6 +1177,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("doctor", cmd_doctor, "check the store, its key custody and integrity")
 
     key = sub.add_parser("key", help="key custody").add_subparsers(dest="key_cmd", required=True)
+    add("change", cmd_key_change, "re-encrypt the store under a new key (app closed)", key)
     sp = add("recover", cmd_key_recover, "restore access with the recovery code", key)
     sp.add_argument("--code-stdin", action="store_true")
 

@@ -171,6 +171,10 @@ def open_clinic(
         )
     rec = custody.record()  # raises NoCustodyError with the recovery hint when absent
     found = custody.load(ask_passphrase)
+    if rec.pending_key_check is not None:  # a key change was interrupted: finish or forget it
+        from clinic_inbox.core.rekey import settle_interrupted_change
+
+        found = settle_interrupted_change(home, custody, found, ask_passphrase)
     try:
         store = open_store(path, found.db_key, **kw)
     except StoreUnreadableError:

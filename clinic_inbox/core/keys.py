@@ -34,6 +34,8 @@ SERVICE = "clinic-inbox"
 CUSTODY_FILE = "custody.json"
 WRAPPED_KEY_FILE = "key.wrapped"
 RECOVERY_FILE = "recovery.wrapped"
+NEXT_WRAPPED_KEY_FILE = "key.next.wrapped"
+NEXT_RECOVERY_FILE = "recovery.next.wrapped"
 KEY_CHECK_LABEL = b"clinic-inbox key check v1"
 
 # Backends that keep secrets encrypted by the operating system.
@@ -215,6 +217,9 @@ class CustodyRecord:
     # A demo clinic holds only invented people; without a keyring its key is
     # wrapped by the published DEMO_PASSPHRASE so the demo opens unattended.
     demo: bool = False
+    # Set while the store's key is being changed: the check of the new key, kept in
+    # the "next" slots until the re-encrypted file has replaced the old one.
+    pending_key_check: str | None = None
 
     def to_json(self) -> bytes:
         return json.dumps({"version": 1, **self.__dict__}, indent=2).encode("utf-8")
@@ -241,6 +246,7 @@ class KeyCustody:
         self.home = Path(home)
         self._backend = backend
         self._why_not = ""
+        self._last_passphrase = ""
         if backend is None and detect:
             self._backend, self._why_not = detect_secure_backend()
 
@@ -383,7 +389,10 @@ class KeyCustody:
         if rec.demo:
             ask = _demo_passphrase
         passphrase = ask("Enter the passphrase that protects this clinic's key", False)
-        return Secrets.unpack(unwrap(blob, passphrase, rec.store_id.encode()))
+        found = Secrets.unpack(unwrap(blob, passphrase, rec.store_id.encode()))
+        # held only for a key change in this process (wrapping the new key the same way)
+        self._last_passphrase = passphrase
+        return found
 
     # -- recovery -----------------------------------------------------------
     def recover(self, code: str, ask_passphrase: PassphraseProvider) -> Secrets:
@@ -407,3 +416,74 @@ class KeyCustody:
         rec.changed_at = datetime.now(UTC).isoformat(timespec="seconds")
         write_private(self.custody_path, rec.to_json())
         return found
+
+    # -- changing the key (see core.rekey) -----------------------------------
+    def stage_next(self, new: Secrets, code: str, ask_passphrase: PassphraseProvider) -> None:
+        """Keep the new key beside the current one, before the store is re-encrypted,
+        so whichever file survives a crash has its key."""
+        rec = self.record()
+        if rec.method == "keyring":
+            if self._backend is None:
+                self._load_from_keyring(rec)  # raises the plain "keyring unavailable" error
+            self._backend.set_password(SERVICE, f"{rec.store_id}:db-next", new.db_key.hex())
+        else:
+            current = self._load_from_file(rec, ask_passphrase)  # proves the passphrase
+            passphrase = DEMO_PASSPHRASE if rec.demo else self._last_passphrase
+            del current
+            blob = wrap(new.pack(), passphrase, rec.store_id.encode(), PASSPHRASE_KDF)
+            write_private(self.home / NEXT_WRAPPED_KEY_FILE, json.dumps(blob).encode())
+        blob = wrap(new.pack(), normalise_recovery_code(code), rec.store_id.encode(), RECOVERY_KDF)
+        write_private(self.home / NEXT_RECOVERY_FILE, json.dumps(blob).encode())
+        rec.pending_key_check = new.key_check()
+        write_private(self.custody_path, rec.to_json())
+
+    def load_next(self, ask_passphrase: PassphraseProvider) -> Secrets | None:
+        rec = self.record()
+        if rec.pending_key_check is None:
+            return None
+        current = self.load(ask_passphrase)
+        if rec.method == "keyring":
+            db_hex = self._backend.get_password(SERVICE, f"{rec.store_id}:db-next")
+            if not db_hex:
+                return None
+            found = Secrets(bytes.fromhex(db_hex), current.audit_key)
+        else:
+            path = self.home / NEXT_WRAPPED_KEY_FILE
+            if not path.exists():
+                return None
+            passphrase = DEMO_PASSPHRASE if rec.demo else self._last_passphrase
+            found = Secrets.unpack(
+                unwrap(json.loads(path.read_bytes()), passphrase, rec.store_id.encode())
+            )
+        return found if hmac.compare_digest(found.key_check(), rec.pending_key_check) else None
+
+    def promote_next(self, new: Secrets) -> None:
+        """The re-encrypted file is in place: the new key becomes the key."""
+        rec = self.record()
+        if rec.method == "keyring":
+            self._backend.set_password(SERVICE, f"{rec.store_id}:db", new.db_key.hex())
+        else:
+            os.replace(self.home / NEXT_WRAPPED_KEY_FILE, self.home / WRAPPED_KEY_FILE)
+        if (self.home / NEXT_RECOVERY_FILE).exists():
+            os.replace(self.home / NEXT_RECOVERY_FILE, self.home / RECOVERY_FILE)
+        rec.key_check, rec.pending_key_check = new.key_check(), None
+        rec.changed_at = datetime.now(UTC).isoformat(timespec="seconds")
+        write_private(self.custody_path, rec.to_json())
+        self._forget_next(rec)
+
+    def discard_next(self) -> None:
+        """The change did not reach the store: the current key stays the key."""
+        rec = self.record()
+        if rec.pending_key_check is not None:
+            rec.pending_key_check = None
+            write_private(self.custody_path, rec.to_json())
+        self._forget_next(rec)
+
+    def _forget_next(self, rec: CustodyRecord) -> None:
+        for name in (NEXT_WRAPPED_KEY_FILE, NEXT_RECOVERY_FILE):
+            (self.home / name).unlink(missing_ok=True)
+        if rec.method == "keyring" and self._backend is not None:
+            try:
+                self._backend.delete_password(SERVICE, f"{rec.store_id}:db-next")
+            except Exception:  # noqa: BLE001 - absent already: nothing to forget
+                pass

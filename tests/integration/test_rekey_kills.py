@@ -1,0 +1,55 @@
+"""`clinic-inbox key change` killed with SIGKILL at random moments: every time, the
+clinic opens afterwards with all its messages and an intact audit trail."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+from test_cli import REPO, run
+
+
+def test_key_change_survives_sigkill_at_random_moments(tmp_path):
+    home = tmp_path / "clinic"
+    assert run(home, "demo", "--no-gui").returncode == 0
+    listed = run(home, "--user", "admin", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    n = len(json.loads(listed.stdout))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DBUS", "CLINIC_INBOX"))}
+    env.update(
+        CLINIC_INBOX_HOME=str(home),
+        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
+        CLINIC_INBOX_PASSWORD="demo",
+    )
+    rnd = random.Random(8)
+    kills = finished = 0
+    for _ in range(8):
+        child = subprocess.Popen(
+            [sys.executable, "-m", "clinic_inbox", "--user", "admin", "key", "change"],
+            env=env,
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(rnd.uniform(0.3, 3.0))
+        if child.poll() is None:
+            child.send_signal(signal.SIGKILL)
+            kills += 1
+        else:
+            finished += 1
+        child.wait()
+        doctor = run(home, "doctor")
+        assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+        again = run(home, "--user", "admin", "list", "--json")
+        assert again.returncode == 0 and len(json.loads(again.stdout)) == n, again.stderr
+    verify = run(home, "--user", "admin", "audit", "verify")
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    done = run(home, "--user", "admin", "key", "change")
+    assert done.returncode == 0 and "RECOVERY CODE" in done.stdout, done.stderr
+    print(f"key change: {kills} kills, {finished} finished before the kill")
+    assert kills >= 3
