@@ -11,6 +11,10 @@ class NoKeyringForCredentials(KeyCustodyError):
     pass
 
 
+class KeyringStoppedError(KeyCustodyError):
+    pass
+
+
 class Credentials:
     def __init__(self, backend: Any | None, store_id: str, why_not: str = "") -> None:
         self._backend = backend
@@ -34,7 +38,17 @@ class Credentials:
         self._require().set_password(SERVICE, self._name(account), secret)
 
     def get(self, account: str) -> str:
-        secret = self._require().get_password(SERVICE, self._name(account))
+        try:
+            secret = self._require().get_password(SERVICE, self._name(account))
+        except KeyCustodyError:
+            raise
+        except Exception:  # noqa: BLE001 - D-Bus, locked collection, daemon gone...
+            raise KeyringStoppedError(
+                f"The computer's keyring stopped answering, so the password for {account!r} "
+                "cannot be read. Messages already here stay available and replies wait in "
+                "the outbox. Sign out of the computer and back in to restart the keyring; "
+                "sync resumes by itself."
+            ) from None
         if secret is None:
             raise KeyCustodyError(
                 f"The password for the account {account!r} is missing from the keyring. "

@@ -367,8 +367,15 @@ class KeyCustody:
                 f"This clinic's key is kept in {describe_backend(rec.backend)}, but this "
                 f"computer now offers {describe_backend(current)} instead. " + RECOVER_HINT
             )
-        db_hex = self._backend.get_password(SERVICE, f"{rec.store_id}:db")
-        audit_hex = self._backend.get_password(SERVICE, f"{rec.store_id}:audit")
+        try:
+            db_hex = self._backend.get_password(SERVICE, f"{rec.store_id}:db")
+            audit_hex = self._backend.get_password(SERVICE, f"{rec.store_id}:audit")
+        except Exception:  # noqa: BLE001 - the keyring daemon or its bus is gone
+            raise CustodyChangedError(
+                f"{describe_backend(rec.backend)} did not answer, so this clinic's key cannot "
+                "be read. Sign out of the computer and back in (that restarts the keyring) "
+                "and try again. " + RECOVER_HINT
+            ) from None
         if not db_hex or not audit_hex:
             raise KeyMissingError(
                 f"The key for this clinic is missing from {describe_backend(rec.backend)}. "
