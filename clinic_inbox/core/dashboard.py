@@ -7,6 +7,7 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from clinic_inbox.core import clock
 from clinic_inbox.core.config import ClinicConfig
 from clinic_inbox.core.store.connection import Store
 
@@ -72,8 +73,11 @@ def build(
             (sid,),
         ):
             if first_in and first_out and first_out > first_in:
-                delta = datetime.fromisoformat(first_out) - datetime.fromisoformat(first_in)
-                waits.append(delta.total_seconds() / 3600)
+                # in working hours, like the published turnaround it is compared with
+                worked = clock.working_seconds_between(
+                    cfg, datetime.fromisoformat(first_in), datetime.fromisoformat(first_out)
+                )
+                waits.append(worked / 3600)
         out.physicians.append(
             PhysicianFigures(
                 name,

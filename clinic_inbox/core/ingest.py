@@ -117,6 +117,7 @@ def ingest(store: Store, cfg: ClinicConfig, rules: Rules, msg: Incoming) -> Inge
             # The patient wrote again: the conversation needs attention, with a fresh clock.
             changes["status"] = Status.NEW if status is Status.DONE else Status.IN_PROGRESS
             changes["due_at"] = due
+            changes["clock_paused_remaining"] = None
         elif t_due is None or due < t_due:
             changes["due_at"] = due
         q.update_thread(store, thread_id, **changes)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from clinic_inbox.core import access, accounts, audit, filing, outgoing, passwords
+from clinic_inbox.core import access, accounts, audit, clock, filing, outgoing, passwords
 from clinic_inbox.core.access import AccessDenied, Decision, ThreadFacts
 from clinic_inbox.core.accounts import ImapAccount
 from clinic_inbox.core.home import Clinic
@@ -393,7 +393,8 @@ def assign(clinic: Clinic, session: Session, thread_id: int, staff_id: int | Non
 def set_status(clinic: Clinic, session: Session, thread_id: int, status: Status) -> None:
     with clinic.store.transaction():
         row, _ = _acting(clinic, session, thread_id)
-        q.update_thread(clinic.store, thread_id, status=status)
+        clock_fields = _clock_on_status_change(clinic, row, status, _now())
+        q.update_thread(clinic.store, thread_id, status=status, **clock_fields)
         _audit(
             clinic,
             session,
@@ -402,6 +403,22 @@ def set_status(clinic: Clinic, session: Session, thread_id: int, status: Status)
             thread_id=thread_id,
             detail={"from": row.status.value, "to": status.value},
         )
+
+
+def _clock_on_status_change(
+    clinic: Clinic, row: q.ThreadRow, status: Status, now: datetime
+) -> dict[str, object]:
+    """Waiting on the patient pauses the response clock (keeping the working time that
+    was left); taking the conversation back up resumes it from there."""
+    if status is Status.WAITING and row.status is not Status.WAITING and row.due_at:
+        left = clock.working_seconds_between(clinic.config, now, datetime.fromisoformat(row.due_at))
+        return {"clock_paused_remaining": left}
+    if row.status is Status.WAITING and status in (Status.NEW, Status.IN_PROGRESS):
+        left = q.clock_paused_remaining(clinic.store, row.id)
+        if left is not None:
+            due = clock.resume_due_at(clinic.config, now, left)
+            return {"due_at": due.isoformat(timespec="seconds"), "clock_paused_remaining": None}
+    return {}
 
 
 def set_priority(

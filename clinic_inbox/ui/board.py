@@ -84,7 +84,7 @@ class ColumnModel(QAbstractListModel):
                 t.category.label,
                 t.subject,
                 f"assigned to {t.assigned_to}" if t.assigned_to else "not assigned",
-                due_text(t.due_at) if t.status is not Status.WAITING else "waiting on the patient",
+                due_text(t.due_at) if t.status is not Status.WAITING else "waiting on the patient, response clock paused",
             ]
             return ". ".join(p for p in parts if p)
         return None
@@ -170,7 +170,7 @@ class CardDelegate(QStyledItemDelegate):
         p.drawText(
             QRect(x + 20, y - 1, w // 2, 18), Qt.AlignmentFlag.AlignVCenter, palette.label(key)
         )
-        clock = "waiting on patient" if t.status is Status.WAITING else due_text(t.due_at)
+        clock = "clock paused" if t.status is Status.WAITING else due_text(t.due_at)
         overdue = clock.startswith("overdue") and t.status is not Status.DONE
         p.setFont(small)
         p.setPen(QColor("#c62828") if overdue else muted)
@@ -178,7 +178,7 @@ class CardDelegate(QStyledItemDelegate):
             # the clock gets what the level label leaves, elided, never overlapping it
             used = 28 + QFontMetrics(bold).horizontalAdvance(palette.label(key))
             room = max(w - used, 0)
-            clock = "waiting" if t.status is Status.WAITING and room < 110 else clock
+            clock = "paused" if t.status is Status.WAITING and room < 110 else clock
             if room < 110:  # narrow cards: "late 3 d" / "due 4 h"
                 clock = clock.replace("overdue by ", "late ").replace("due in ", "due ")
             p.drawText(

@@ -58,7 +58,9 @@ class DashboardWidget(QWidget):
         lay.addWidget(QLabel("<b>Messages received per day (last 30 days; weekends in grey)</b>"))
         lay.addWidget(DayChart(data.per_day))
         lay.addWidget(
-            QLabel("<b>Per physician</b> — median time to first reply against the routine target")
+            QLabel(
+                "<b>Per physician</b> — median time to first reply, in working hours, against the routine target"
+            )
         )
         table = QTableWidget(len(data.physicians), 5)
         table.setHorizontalHeaderLabels(
@@ -68,7 +70,7 @@ class DashboardWidget(QWidget):
             median = (
                 "—"
                 if f.median_response_hours is None
-                else f"{f.median_response_hours:.1f} h ({f.answered} answered)"
+                else f"{f.median_response_hours:.1f} working h ({f.answered} answered)"
             )
             values = [f.name, str(f.open), str(f.overdue), median, f"{f.target_hours:g} working h"]
             for col, v in enumerate(values):

@@ -228,6 +228,13 @@ def create_thread(store: Store, t: NewThread) -> int:
     return int(cur.lastrowid)
 
 
+def clock_paused_remaining(store: Store, thread_id: int) -> float | None:
+    row = store.execute(
+        "SELECT clock_paused_remaining FROM threads WHERE id = ?", (thread_id,)
+    ).fetchone()
+    return None if row is None or row[0] is None else float(row[0])
+
+
 def update_thread(store: Store, thread_id: int, **fields: Any) -> None:
     allowed = {
         "patient_id",
@@ -241,6 +248,7 @@ def update_thread(store: Store, thread_id: int, **fields: Any) -> None:
         "last_message_at",
         "filed_at",
         "filed_document_id",
+        "clock_paused_remaining",
     }
     bad = set(fields) - allowed
     if bad:

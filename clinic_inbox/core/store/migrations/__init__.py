@@ -31,6 +31,7 @@ def _load() -> list[Migration]:
         m0005_portal_fields,
         m0006_exports,
         m0007_outbox_sent_copy,
+        m0008_clock_pause,
     )
 
     steps = [
@@ -41,6 +42,7 @@ def _load() -> list[Migration]:
         m0005_portal_fields,
         m0006_exports,
         m0007_outbox_sent_copy,
+        m0008_clock_pause,
     ]
     return [Migration(m.VERSION, m.__name__.rsplit(".", 1)[-1], m.upgrade) for m in steps]
 
