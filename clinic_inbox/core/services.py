@@ -19,6 +19,7 @@ from clinic_inbox.core.model import (
     Category,
     Direction,
     MessageSummary,
+    Patient,
     Priority,
     Role,
     Source,
@@ -477,6 +478,17 @@ def add_note(clinic: Clinic, session: Session, thread_id: int, text: str) -> int
             detail={"note_id": note_id},
         )
     return note_id
+
+
+def find_patients(clinic: Clinic, session: Session, text: str) -> list[Patient]:
+    """Demographics for linking a message to a chart; every role that acts on messages
+    may look patients up. The search is audited (how many were found, not the words)."""
+    staff = _fresh(clinic, session)
+    access.require(staff.role is not Role.ADMIN, "Administrators do not handle patient messages.")
+    found = q.search_patients(clinic.store, text)
+    with clinic.store.transaction():
+        _audit(clinic, session, "patient.search", detail={"found": len(found)})
+    return found
 
 
 def link_patient(clinic: Clinic, session: Session, thread_id: int, patient_id: int) -> None:

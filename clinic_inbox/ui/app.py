@@ -24,7 +24,17 @@ def application(argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName("Clinic Inbox")
     app.setDesktopFileName("clinic-inbox")
     app.setStyle("Fusion")
+    apply_theme(app)
     return app  # type: ignore[return-value]
+
+
+def apply_theme(app: QApplication, theme: str | None = None) -> None:
+    """Dark when the desktop is dark (or CLINIC_INBOX_THEME=dark), light otherwise."""
+    from clinic_inbox.ui import palette
+
+    theme = (theme or os.environ.get("CLINIC_INBOX_THEME", "system")).lower()
+    dark = theme == "dark" or (theme == "system" and is_dark())
+    app.setPalette(palette.dark_palette() if dark else app.style().standardPalette())
 
 
 def qt_passphrase(prompt: str, confirm: bool) -> str:

@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListView,
+    QListWidget,
+    QListWidgetItem,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -32,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_inbox.core.model import Status
+from clinic_inbox.core.model import Role, Staff, Status
 from clinic_inbox.core.services import BoardThread
 from clinic_inbox.core.views import due_text
 from clinic_inbox.ui import palette
@@ -84,7 +86,9 @@ class ColumnModel(QAbstractListModel):
                 t.category.label,
                 t.subject,
                 f"assigned to {t.assigned_to}" if t.assigned_to else "not assigned",
-                due_text(t.due_at) if t.status is not Status.WAITING else "waiting on the patient, response clock paused",
+                due_text(t.due_at)
+                if t.status is not Status.WAITING
+                else "waiting on the patient, response clock paused",
             ]
             return ". ".join(p for p in parts if p)
         return None
@@ -167,8 +171,11 @@ class CardDelegate(QStyledItemDelegate):
         palette.icon(key, 16).paint(p, QRect(x, y, 16, 16))
         p.setFont(bold)
         p.setPen(accent.darker(115) if not dark else accent.lighter(140))
+        label_w = QFontMetrics(bold).horizontalAdvance(palette.label(key)) + 4
         p.drawText(
-            QRect(x + 20, y - 1, w // 2, 18), Qt.AlignmentFlag.AlignVCenter, palette.label(key)
+            QRect(x + 20, y - 1, min(label_w, w - 20), 18),
+            Qt.AlignmentFlag.AlignVCenter,
+            palette.label(key),
         )
         clock = "clock paused" if t.status is Status.WAITING else due_text(t.due_at)
         overdue = clock.startswith("overdue") and t.status is not Status.DONE
@@ -368,3 +375,54 @@ def now_utc() -> datetime:
 
 
 Callback = Callable[[int, Status], None]
+
+
+ROLE_WORDS = {
+    Role.PHYSICIAN: "physician",
+    Role.NURSE: "nurse",
+    Role.RECEPTIONIST: "front desk",
+    Role.ADMIN: "administrator",
+}
+POOL = -1  # the "team pool" row: nobody assigned
+
+
+class TeamList(QListWidget):
+    """The people a conversation can be given to: drop a card on a person to assign it,
+    on "Team pool" to take the assignment away."""
+
+    assign_dropped = Signal(int, object)  # thread id, staff id or None
+
+    def __init__(self, staff: list[Staff], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Team: drop a card on a person to assign it")
+        self.setToolTip("Drag a card onto a person to assign it to them")
+        self.setAcceptDrops(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
+        self.setDropIndicatorShown(True)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        rows = [("Team pool (nobody)", POOL)] + [
+            (f"{s.display_name}  ·  {ROLE_WORDS[s.role]}", s.id)
+            for s in staff
+            if s.active and s.role is not Role.ADMIN
+        ]
+        for text, sid in rows:
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, sid)
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsDropEnabled)
+            self.addItem(item)
+
+    def mimeTypes(self) -> list[str]:  # noqa: N802
+        return [MIME]
+
+    def supportedDropActions(self) -> Qt.DropAction:  # noqa: N802
+        return Qt.DropAction.MoveAction | Qt.DropAction.CopyAction
+
+    def dropMimeData(self, index: int, data: QMimeData, action: Qt.DropAction) -> bool:  # noqa: N802
+        item = self.item(index)
+        if item is None or not data.hasFormat(MIME):
+            return False
+        sid = int(item.data(Qt.ItemDataRole.UserRole))
+        for text in bytes(data.data(MIME)).decode().split(","):
+            if text.strip().isdigit():
+                self.assign_dropped.emit(int(text), None if sid == POOL else sid)
+        return False  # the board reloads from the store

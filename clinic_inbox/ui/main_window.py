@@ -30,7 +30,7 @@ from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Category, Priority, Role, Source, Status
 from clinic_inbox.core.store import outbox_queries as oq
 from clinic_inbox.core.store import queries as q
-from clinic_inbox.ui.board import BoardWidget
+from clinic_inbox.ui.board import BoardWidget, TeamList
 from clinic_inbox.ui.thread_panel import ThreadPanel
 
 IDLE_MINUTES = float(os.environ.get("CLINIC_INBOX_IDLE_MINUTES", "5"))
@@ -100,6 +100,11 @@ class MainWindow(QMainWindow):
         ll.addWidget(QLabel("<b>Filters</b>"))
         for w in (self.physician, self.category, self.priority, self.source):
             ll.addWidget(w)
+        ll.addWidget(QLabel("<b>Team</b> — drop a card to assign"))
+        self.team = TeamList(q.list_staff(clinic.store, include_inactive=False))
+        self.team.setMaximumHeight(190)
+        self.team.assign_dropped.connect(self._assign_dropped)
+        ll.addWidget(self.team)
 
         self.board = BoardWidget()
         self.board.open_thread.connect(self.open_thread)
@@ -260,6 +265,16 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Not moved", str(exc))
         self.refresh()
         self.board.select(thread_id)
+
+    def _assign_dropped(self, thread_id: int, staff_id: int | None) -> None:
+        try:
+            services.assign(self.clinic, self.session, thread_id, staff_id)
+        except (AccessDenied, services.NotFound, ValueError) as exc:
+            QMessageBox.warning(self, "Not assigned", str(exc))
+        self.refresh()
+        self.board.select(thread_id)
+        if self.panel.thread_id == thread_id:
+            self.panel.show_thread(thread_id)
 
     def show_dashboard(self) -> None:
         """Toggle between the board and the dashboard (counts only, no contents)."""

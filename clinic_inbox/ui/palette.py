@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPainterPath, QPixmap
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPainterPath, QPalette, QPixmap
 
 from clinic_inbox.core.model import Priority
 
@@ -59,3 +59,48 @@ def icon(key: str, size: int = 18) -> QIcon:
     p.end()
     _ICON_CACHE[cache_key] = QIcon(pm)
     return _ICON_CACHE[cache_key]
+
+
+# -- light and dark themes --------------------------------------------------------
+_DARK = {
+    QPalette.ColorRole.Window: "#1f2124",
+    QPalette.ColorRole.WindowText: "#e8e8e8",
+    QPalette.ColorRole.Base: "#17181a",
+    QPalette.ColorRole.AlternateBase: "#24262a",
+    QPalette.ColorRole.Text: "#ececec",
+    QPalette.ColorRole.PlaceholderText: "#a0a4aa",
+    QPalette.ColorRole.Button: "#2b2e33",
+    QPalette.ColorRole.ButtonText: "#ececec",
+    QPalette.ColorRole.Highlight: "#3d7bd9",
+    QPalette.ColorRole.HighlightedText: "#ffffff",
+    QPalette.ColorRole.ToolTipBase: "#2b2e33",
+    QPalette.ColorRole.ToolTipText: "#ececec",
+    QPalette.ColorRole.Link: "#8ab4f8",
+    QPalette.ColorRole.Mid: "#4a4e55",
+    QPalette.ColorRole.Dark: "#111214",
+    QPalette.ColorRole.Light: "#3a3d42",
+}
+
+
+def dark_palette() -> QPalette:
+    pal = QPalette()
+    for role, value in _DARK.items():
+        pal.setColor(role, QColor(value))
+    for role in (
+        QPalette.ColorRole.Text,
+        QPalette.ColorRole.ButtonText,
+        QPalette.ColorRole.WindowText,
+    ):
+        pal.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7d8188"))
+    return pal
+
+
+def is_dark(pal: QPalette) -> bool:
+    return pal.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def html_colours(dark: bool) -> dict[str, str]:
+    """Colours for the conversation's HTML, readable on either background."""
+    if dark:
+        return {"muted": "#a8acb3", "note_bg": "#3a3220", "note_fg": "#f3e6c4", "quiet": "#9aa0a6"}
+    return {"muted": "#555555", "note_bg": "#fff8e1", "note_fg": "#333333", "quiet": "#777777"}

@@ -41,8 +41,11 @@ def _local(clinic: Clinic, iso: str | None) -> str:
     return datetime.fromisoformat(iso).astimezone(clinic.config.tz).strftime("%a %d %b %Y, %H:%M")
 
 
-def render_thread(clinic: Clinic, t: ThreadDetail, notes: list[tuple] | None = None) -> str:
+def render_thread(
+    clinic: Clinic, t: ThreadDetail, notes: list[tuple] | None = None, dark: bool = False
+) -> str:
     """The conversation as HTML: our own markup around escaped text; nothing remote."""
+    c = palette.html_colours(dark)
     key = palette.level_key(t.priority, any(m.needs_review for m in t.messages), t.patient is None)
     colour = palette.LEVELS[key][0]
     p = t.patient
@@ -65,7 +68,7 @@ def render_thread(clinic: Clinic, t: ThreadDetail, notes: list[tuple] | None = N
         + "</div>"
     ]
     if t.access_note:
-        parts.append(f"<div style='color:#555'><i>{html.escape(t.access_note)}</i></div>")
+        parts.append(f"<div style='color:{c['muted']}'><i>{html.escape(t.access_note)}</i></div>")
     if t.filed_document_id:
         parts.append(
             f"<div>Filed to chart {_local(clinic, t.filed_at)} as {html.escape(t.filed_document_id)}</div>"
@@ -79,11 +82,11 @@ def render_thread(clinic: Clinic, t: ThreadDetail, notes: list[tuple] | None = N
             parts.append(f"<p style='color:{colour};margin:0'>{html.escape(m.triage_reason)}</p>")
         if m.needs_review and m.review_reason:
             parts.append(
-                f"<p style='color:#616161;margin:0'>Needs review: {html.escape(m.review_reason)}</p>"
+                f"<p style='color:{c['quiet']};margin:0'>Needs review: {html.escape(m.review_reason)}</p>"
             )
         if m.body is None:
             parts.append(
-                "<p style='color:#777'><i>You do not have access to the content of this message.</i></p>"
+                f"<p style='color:{c['quiet']}'><i>You do not have access to the content of this message.</i></p>"
             )
         elif m.body_html:
             # Sanitised when it arrived (nh3): no script, no remote content; cid: images resolve below.
@@ -101,7 +104,7 @@ def render_thread(clinic: Clinic, t: ThreadDetail, notes: list[tuple] | None = N
         parts.append("<p><b>Internal notes</b> (not sent to the patient)</p>")
         for _, author, body, at in notes:
             parts.append(
-                f"<p style='background:#fff8e1;color:#333'>{html.escape(author)}, {_local(clinic, at)}: "
+                f"<p style='background:{c['note_bg']};color:{c['note_fg']}'>{html.escape(author)}, {_local(clinic, at)}: "
                 f"{html.escape(body)}</p>"
             )
     return "".join(parts)
@@ -164,6 +167,8 @@ class ThreadPanel(QWidget):
         self.glass.setToolTip(
             "For a clinical emergency: opens this message for 30 minutes; recorded and reviewed"
         )
+        self.link = QPushButton("Link to patient…")
+        self.link.setToolTip("The sender is not on any chart: find the patient who wrote")
         self.export = QPushButton("File to chart…")
         self.export.setToolTip(
             "PDF, FHIR and HL7 copies into a folder your EMR imports; asks your password"
@@ -184,6 +189,7 @@ class ThreadPanel(QWidget):
         buttons.addWidget(self.send)
         buttons.addWidget(self.note)
         buttons.addStretch(1)
+        buttons.addWidget(self.link)
         buttons.addWidget(self.glass)
         buttons.addWidget(self.export)
         lay = QVBoxLayout(self)
@@ -197,6 +203,7 @@ class ThreadPanel(QWidget):
         self.send.clicked.connect(self._send)
         self.note.clicked.connect(self._note)
         self.export.clicked.connect(self._export)
+        self.link.clicked.connect(self._link_patient)
         self.glass.clicked.connect(self._glass)
         self.assign.activated.connect(self._assign)
         self.status.activated.connect(self._status)
@@ -224,6 +231,7 @@ class ThreadPanel(QWidget):
         ):
             w.setEnabled(False)
         self.glass.setVisible(False)
+        self.link.setVisible(False)
         self.info.setText("")
 
     def show_thread(self, thread_id: int) -> None:
@@ -236,7 +244,9 @@ class ThreadPanel(QWidget):
         self.thread_id = thread_id
         services.mark_presence(self.clinic, self.session, thread_id, "viewing")
         notes = q.thread_notes(self.clinic.store, thread_id) if t.body_visible else []
-        self.view.setHtml(render_thread(self.clinic, t, notes))
+        self.view.setHtml(
+            render_thread(self.clinic, t, notes, dark=palette.is_dark(self.palette()))
+        )
         self.assign.blockSignals(True)
         self.assign.clear()
         self.assign.addItem("Nobody (team pool)", None)
@@ -261,6 +271,7 @@ class ThreadPanel(QWidget):
         self.glass.setVisible(
             not t.body_visible and self.session.staff.role.value in ("physician", "nurse")
         )
+        self.link.setVisible(t.patient is None and acting)
         self.info.setText(
             self.presence_text()
             or ("" if t.can_reply else "You cannot reply in this conversation.")
@@ -288,6 +299,19 @@ class ThreadPanel(QWidget):
     def _note(self) -> None:
         if self._guard(services.add_note, self.reply.toPlainText()):
             self.reply.clear()
+
+    def _link_patient(self) -> None:
+        from clinic_inbox.ui.link_patient import LinkPatientDialog
+
+        if self.thread_id is None:
+            return
+        first_in = next((m for m in self._detail.messages if m.direction.value == "in"), None)
+        dlg = LinkPatientDialog(
+            self.clinic, self.session, first_in.sender if first_in else "", self
+        )
+        self.link_dialog = dlg  # tests reach it here
+        if dlg.exec() and dlg.patient_id is not None:
+            self._guard(services.link_patient, dlg.patient_id)
 
     def _assign(self) -> None:
         self._guard(services.assign, self.assign.currentData())

@@ -100,6 +100,49 @@ def test_drag_a_card_to_another_column_changes_status(qtbot, demo_clinic):
     assert card.id in [b.row.id for b in win.board.columns[Status.IN_PROGRESS].model.rows]
 
 
+def test_drop_a_card_on_a_person_assigns_it_and_on_the_pool_unassigns(qtbot, demo_clinic):
+    win = _window(qtbot, demo_clinic, "reception.moreau")
+    win.views.setCurrentRow(list(views.View).index(views.View.POOL))
+    card = next(b.row for b in _cards(win) if b.decision.act and b.row.category.administrative)
+    nurse = next(s for s in q.list_staff(demo_clinic.store) if s.role is Role.NURSE)
+    rows = {win.team.item(i).data(Qt.ItemDataRole.UserRole): i for i in range(win.team.count())}
+    assert win.team.acceptDrops() and nurse.id in rows
+    data = QMimeData()
+    data.setData(MIME, str(card.id).encode())
+    model = win.team.model()
+    # what Qt's view does when a card is let go over the nurse's row
+    model.dropMimeData(data, Qt.DropAction.MoveAction, -1, -1, model.index(rows[nurse.id], 0))
+    assert q.get_thread(demo_clinic.store, card.id).assigned_to_id == nurse.id
+    model.dropMimeData(data, Qt.DropAction.MoveAction, -1, -1, model.index(rows[-1], 0))
+    assert q.get_thread(demo_clinic.store, card.id).assigned_to_id is None
+
+
+def test_link_an_unknown_sender_to_a_patient_from_the_conversation(qtbot, demo_clinic):
+    from PySide6.QtCore import QTimer
+
+    win = _window(qtbot, demo_clinic, "reception.singh")
+    unmatched = [
+        b.row for b in services.board(demo_clinic, win.session) if b.row.patient_id is None
+    ]
+    tid = unmatched[-1].id
+    win.open_thread(tid)
+    assert win.panel.link.isVisible()
+    patient = q.get_patient(demo_clinic.store, 7)
+
+    def pick() -> None:
+        dlg = win.panel.link_dialog
+        dlg.query.setText(f"{patient.family_name.lower()} {patient.chart_number}")
+        dlg.search()
+        assert dlg.results.count() == 1 and patient.birth_date in dlg.results.item(0).text()
+        dlg.accept()
+
+    QTimer.singleShot(0, pick)
+    win.panel._link_patient()
+    assert q.get_thread(demo_clinic.store, tid).patient_id == patient.id
+    assert not win.panel.link.isVisible()  # the conversation now has its patient header
+    assert patient.family_name in win.panel.view.toPlainText()
+
+
 def test_thread_view_reply_note_and_assignment(qtbot, demo_clinic, shots):
     win = _window(qtbot, demo_clinic)
     own = [
@@ -341,3 +384,26 @@ def test_inline_images_and_attachments_open_inside_the_app(qtbot, demo_clinic, t
     att = q.thread_messages(demo_clinic.store, tid, True)[0].attachments[0]
     dlg = win.panel.open_attachment(att.id)
     assert dlg is not None and dlg.windowTitle() == "rash.png"
+
+
+def test_dark_mode_board_and_conversation(qtbot, demo_clinic, shots, qapp):
+    from clinic_inbox.ui import palette
+    from clinic_inbox.ui.app import apply_theme
+
+    apply_theme(qapp, "dark")
+    try:
+        win = _window(qtbot, demo_clinic)
+        own = [b for b in services.board(demo_clinic, win.session) if b.decision.via == "own"]
+        pick = next(b for b in own if b.row.priority is Priority.URGENT)
+        win.board.select(pick.row.id)
+        win.open_thread(pick.row.id)
+        image = win.grab().toImage()
+        assert palette.is_dark(win.palette())
+        # the window is dark where nothing is drawn, and the conversation too
+        assert image.pixelColor(5, image.height() - 40).lightness() < 80
+        panel = win.panel.view
+        spot = panel.mapTo(win, panel.rect().bottomRight()) - panel.rect().topLeft() * 0
+        assert image.pixelColor(spot.x() - 30, spot.y() - 30).lightness() < 80
+        image.save(str(shots / "dark-mode.png"))
+    finally:
+        apply_theme(qapp, "light")

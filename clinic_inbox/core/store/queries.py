@@ -167,6 +167,32 @@ def get_patient(store: Store, patient_id: int) -> Patient | None:
     return Patient(*row, emails=emails)
 
 
+def search_patients(store: Store, text: str, limit: int = 30) -> list[Patient]:
+    """Patients whose name, chart number, birth date or email address matches every
+    word typed ("lef zoe", "1984-02", "RFH-41")."""
+    words = [w for w in text.lower().split() if w][:5]
+    if not words:
+        return []
+    where, params = [], []
+    for w in words:
+        where.append(
+            "(lower(p.family_name || ' ' || p.given_name || ' ' || coalesce(p.chart_number, '') "
+            "|| ' ' || coalesce(p.birth_date, '')) LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM "
+            "patient_emails e WHERE e.patient_id = p.id AND lower(e.address) LIKE ? ESCAPE '\\'))"
+        )
+        like = "%" + w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        params += [like, like]
+    ids = [
+        r[0]
+        for r in store.execute(
+            f"SELECT p.id FROM patients p WHERE {' AND '.join(where)} "
+            "ORDER BY p.family_name, p.given_name LIMIT ?",
+            (*params, limit),
+        )
+    ]
+    return [p for p in (get_patient(store, i) for i in ids) if p is not None]
+
+
 def find_patients_by_email(store: Store, address: str) -> list[int]:
     return [
         r[0]

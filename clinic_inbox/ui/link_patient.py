@@ -1,0 +1,83 @@
+"""Linking a message from an unknown address to a patient's chart: type part of a
+name, a chart number or a birth date, pick the patient, confirm."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from clinic_inbox.core import services
+from clinic_inbox.core.home import Clinic
+
+
+class LinkPatientDialog(QDialog):
+    def __init__(
+        self,
+        clinic: Clinic,
+        session: services.Session,
+        sender: str,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.clinic, self.session = clinic, session
+        self.patient_id: int | None = None
+        self.setWindowTitle("Link to a patient")
+        intro = QLabel(
+            f"This message came from <b>{sender or 'an unknown address'}</b>, which is not "
+            "on any chart. Find the patient who wrote it. Check the date of birth: the "
+            "address is remembered for this patient's next messages."
+        )
+        intro.setWordWrap(True)
+        self.query = QLineEdit()
+        self.query.setPlaceholderText("Name, chart number or date of birth (YYYY-MM-DD)")
+        self.query.setAccessibleName("Find a patient")
+        self.results = QListWidget()
+        self.results.setAccessibleName("Patients found")
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Link")
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
+        lay = QVBoxLayout(self)
+        for w in (intro, self.query, self.results, self.buttons):
+            lay.addWidget(w)
+        self.query.returnPressed.connect(self.search)
+        self.results.currentRowChanged.connect(
+            lambda r: self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(r >= 0)
+        )
+        self.results.itemDoubleClicked.connect(lambda _i: self.accept())
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self.resize(520, 420)
+
+    def search(self) -> None:
+        self.results.clear()
+        found = services.find_patients(self.clinic, self.session, self.query.text())
+        for p in found:
+            born = p.birth_date or "birth date unknown"
+            item = QListWidgetItem(
+                f"{p.family_name}, {p.given_name}  —  born {born}  —  chart {p.chart_number or '?'}"
+            )
+            item.setData(Qt.ItemDataRole.UserRole, p.id)
+            self.results.addItem(item)
+        if not found:
+            self.results.addItem(QListWidgetItem("No patient matches; try fewer letters."))
+            self.results.item(0).setFlags(Qt.ItemFlag.NoItemFlags)
+        elif len(found) == 1:
+            self.results.setCurrentRow(0)
+
+    def accept(self) -> None:
+        item = self.results.currentItem()
+        if item is None or item.data(Qt.ItemDataRole.UserRole) is None:
+            return
+        self.patient_id = int(item.data(Qt.ItemDataRole.UserRole))
+        super().accept()
