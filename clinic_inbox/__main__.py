@@ -1,3 +1,4 @@
 from clinic_inbox.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # worker processes import this module too
+    raise SystemExit(main())

@@ -1196,11 +1196,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from clinic_inbox.core.access import AccessDenied
+    from clinic_inbox.core.hardening import no_crash_dumps
     from clinic_inbox.core.home import StoreDamagedError
     from clinic_inbox.core.keys import KeyCustodyError
     from clinic_inbox.core.services import AuthError, NotFound
     from clinic_inbox.core.store import StoreError
 
+    no_crash_dumps()  # a crash must not write patient data into a core file
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -28,6 +28,7 @@ from clinic_inbox.core.triage import Rules
 from clinic_inbox.sources import mime
 from clinic_inbox.sources.errors import SourceError
 from clinic_inbox.sources.imap import Fetched, ImapConnection
+from clinic_inbox.sources.parse_pool import ParsePool
 
 log = logging.getLogger(__name__)
 
@@ -135,11 +136,11 @@ def _store_batch(
     batch: list[Fetched],
     report: SyncReport,
     limits: mime.Limits,
+    incoming: list[Incoming] | None = None,
 ) -> None:
     store = clinic.store
-    incoming = [
-        to_incoming(account, f, uidvalidity, limits) for f in batch
-    ]  # CPU, outside the lock
+    if incoming is None:  # CPU, outside the write lock
+        incoming = [to_incoming(account, f, uidvalidity, limits) for f in batch]
     with store.transaction():
         for msg in incoming:
             assert msg.imap_uid is not None
@@ -246,17 +247,44 @@ def sync_account(
             total = len(uids)
             if progress:
                 progress(account.name, 0, total)
-            for start in range(0, total, batch_size):
-                if stop is not None and stop.is_set():
-                    break
-                chunk = uids[start : start + batch_size]
-                fetched = conn.fetch(chunk, limits.max_message_bytes)
-                if fetched:
-                    _store_batch(clinic, rules, account, state.uidvalidity, fetched, report, limits)
+            # batch k is parsed (on other cores when there are many) while k-1 is stored
+            with ParsePool(total) as parser:
+                pending: tuple[list[Fetched], object] | None = None
+
+                def store_pending() -> None:
+                    fetched, parsing = pending  # type: ignore[misc]
+                    _store_batch(
+                        clinic,
+                        rules,
+                        account,
+                        state.uidvalidity,
+                        fetched,
+                        report,
+                        limits,
+                        parsing.result(),  # type: ignore[attr-defined]
+                    )
                     if account.mark_read:
                         conn.mark_seen([f.uid for f in fetched])
+
+                for start in range(0, total, batch_size):
+                    if stop is not None and stop.is_set():
+                        break
+                    chunk = uids[start : start + batch_size]
+                    fetched = conn.fetch(chunk, limits.max_message_bytes)
+                    parsing = (
+                        parser.submit(account, state.uidvalidity, fetched, limits)
+                        if fetched
+                        else None
+                    )
+                    if pending is not None:
+                        store_pending()
+                    pending = (fetched, parsing) if fetched else None
+                    if progress:
+                        progress(account.name, min(start, total), total)
+                if pending is not None:
+                    store_pending()
                 if progress:
-                    progress(account.name, min(start + batch_size, total), total)
+                    progress(account.name, total, total)
     except SourceError as exc:
         report.error, report.offline = str(exc), exc.offline
     return report

@@ -38,6 +38,10 @@ class _RememberingHeaders(headerregistry.HeaderRegistry):
     def __call__(self, name: str, value: str) -> headerregistry.BaseHeader:
         return super().__call__(name, value)
 
+    @functools.lru_cache(maxsize=256)  # noqa: B019 - the stdlib makes a new class per call
+    def __getitem__(self, name: str) -> type:
+        return super().__getitem__(name)
+
 
 READING = policy.default.clone(header_factory=_RememberingHeaders())
 
