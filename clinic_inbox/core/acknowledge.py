@@ -4,7 +4,8 @@
   published turnaround and that email is not for emergencies.
 - A message triaged urgent gets the safety reply at once, even mid-thread.
 - Never to auto-replies, bulk mail or mailer daemons (RFC 3834), never more
-  than one acknowledgement of a kind per thread per day.
+  than one acknowledgement of a kind per thread per day, never for messages that
+  arrived more than a day ago (a first sync of an old mailbox writes to nobody).
 The reply is stored as an outgoing message and queued in the outbox in the
 caller's transaction.
 """
@@ -20,6 +21,8 @@ from clinic_inbox.core.model import Category, Direction, Priority, Source
 from clinic_inbox.core.store import outbox_queries as oq
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store.connection import Store
+
+ACK_WITHIN_HOURS = 24  # only messages that arrived this recently are acknowledged
 
 
 def _turnaround_words(cfg: ClinicConfig, priority: Priority) -> str:
@@ -49,6 +52,10 @@ def maybe_acknowledge(
         return None
     purpose = "safety" if urgent else "ack"
     now = now or datetime.now(UTC)
+    if msg.received_at < now - timedelta(hours=ACK_WITHIN_HOURS):
+        # an old message found by a first sync or after a long outage: a receipt days
+        # later helps nobody, and connecting a mailbox must not email every past sender
+        return None
     since = (now - timedelta(days=1)).isoformat(timespec="seconds")
     if oq.acknowledged_since(store, result.thread_id, since, (purpose,)):
         return None

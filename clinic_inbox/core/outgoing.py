@@ -6,8 +6,8 @@ import email.utils
 import time
 import uuid
 from email.message import EmailMessage
-from email.policy import SMTP
 
+from clinic_inbox.core.mail_policy import SENDING
 from clinic_inbox.core.resources import resource_path
 
 
@@ -47,7 +47,7 @@ def build_email(
     auto_submitted: bool = False,
     sent_by: str | None = None,
 ) -> bytes:
-    msg = EmailMessage(policy=SMTP)
+    msg = EmailMessage(policy=SENDING)
     for name, value in (
         ("From address", from_address),
         ("From name", from_name),

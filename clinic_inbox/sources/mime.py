@@ -10,14 +10,12 @@ Nothing is ever written to disk here.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import html as html_lib
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email import headerregistry, policy
 from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import BytesHeaderParser, BytesParser
@@ -26,24 +24,12 @@ from html.parser import HTMLParser
 
 import nh3
 
+from clinic_inbox.core import mail_policy
+
 MB = 1024 * 1024
 
 
-class _RememberingHeaders(headerregistry.HeaderRegistry):
-    """`policy.default` parses a header again on every read (a part's Content-Type is
-    read a dozen times while walking a message: two thirds of ingest time). Parsed
-    headers are immutable, so the same (name, value) can share one parse."""
-
-    @functools.lru_cache(maxsize=4096)  # noqa: B019 - one registry lives for the process
-    def __call__(self, name: str, value: str) -> headerregistry.BaseHeader:
-        return super().__call__(name, value)
-
-    @functools.lru_cache(maxsize=256)  # noqa: B019 - the stdlib makes a new class per call
-    def __getitem__(self, name: str) -> type:
-        return super().__getitem__(name)
-
-
-READING = policy.default.clone(header_factory=_RememberingHeaders())
+READING = mail_policy.READING
 
 
 @dataclass(frozen=True)

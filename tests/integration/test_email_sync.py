@@ -13,6 +13,7 @@ import sys
 import sysconfig
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -225,6 +226,12 @@ def test_acknowledgements_once_per_new_thread_and_not_to_auto_replies(
     assert len(smtp_server.messages()) == 2
     # and the copies are in the Sent folder
     assert dovecot.message_count(MAILBOX_USER, "Sent") == 2
+    # mail that arrived days ago (a first sync of an old mailbox) is stored, not answered
+    old = datetime.now(UTC) - timedelta(days=3)
+    dovecot.append_many(MAILBOX_USER, [make_message(3), make_message(4)], arrived=old)
+    report = sync.run_once(mail_clinic)
+    assert report.stored == 2
+    assert len(smtp_server.messages()) == 2
 
 
 def test_replies_wait_while_smtp_is_down_and_go_once(mail_clinic, dovecot, smtp_server):

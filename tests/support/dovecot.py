@@ -186,13 +186,21 @@ protocol imap {{
         conn.login(user, self._users[user])
         return conn
 
-    def append_many(self, user: str, messages: list[bytes], mailbox: str = "INBOX") -> None:
+    def append_many(
+        self,
+        user: str,
+        messages: list[bytes],
+        mailbox: str = "INBOX",
+        arrived=None,  # noqa: ANN001
+    ) -> None:
+        """`arrived` (an aware datetime) sets the messages' INTERNALDATE: mail from the past."""
         conn = self._login(user)
+        when = imaplib.Time2Internaldate(arrived) if arrived is not None else None
         try:
             if mailbox != "INBOX":
                 conn.create(mailbox)
             for raw in messages:
-                typ, data = conn.append(mailbox, None, None, raw)
+                typ, data = conn.append(mailbox, None, when, raw)
                 if typ != "OK":
                     raise RuntimeError(f"APPEND failed: {data}")
         finally:
