@@ -248,7 +248,7 @@ def sync_account(
             if progress:
                 progress(account.name, 0, total)
             # batch k is parsed (on other cores when there are many) while k-1 is stored
-            with ParsePool(total) as parser:
+            with ParsePool(total, rules) as parser:
                 pending: tuple[list[Fetched], object] | None = None
 
                 def store_pending() -> None:

@@ -17,6 +17,7 @@ from concurrent.futures.process import BrokenProcessPool
 from clinic_inbox.core.accounts import ImapAccount
 from clinic_inbox.core.hardening import worker_start
 from clinic_inbox.core.ingest import Incoming
+from clinic_inbox.core.triage import Rules, triage
 from clinic_inbox.sources import mime
 from clinic_inbox.sources.imap import Fetched
 
@@ -24,11 +25,22 @@ PARALLEL_FROM = 400  # messages waiting before workers are worth starting
 
 
 def parse_batch(
-    account: ImapAccount, uidvalidity: int, batch: list[Fetched], limits: mime.Limits
+    account: ImapAccount,
+    uidvalidity: int,
+    batch: list[Fetched],
+    limits: mime.Limits,
+    rules: Rules | None = None,
 ) -> list[Incoming]:
+    """Parse, and triage too when `rules` are given (pure work: no store needed)."""
     from clinic_inbox.sources.email_sync import to_incoming
 
-    return [to_incoming(account, f, uidvalidity, limits) for f in batch]
+    out = [to_incoming(account, f, uidvalidity, limits) for f in batch]
+    if rules is not None:
+        for msg in out:
+            msg.triaged = triage(
+                msg.subject, msg.body_text, rules, msg.sender_priority, msg.sender_category
+            )
+    return out
 
 
 class _Done:
@@ -42,7 +54,10 @@ class _Done:
 
 
 class ParsePool:
-    def __init__(self, expected: int, workers: int | None = None) -> None:
+    def __init__(
+        self, expected: int, rules: Rules | None = None, workers: int | None = None
+    ) -> None:
+        self.rules = rules  # triage in the workers too
         self.workers = workers or os.cpu_count() or 1
         self._pool: ProcessPoolExecutor | None = None
         if expected >= PARALLEL_FROM and self.workers > 1:
@@ -66,7 +81,9 @@ class ParsePool:
         size = max(1, -(-len(batch) // self.workers))
         try:
             parts = [
-                self._pool.submit(parse_batch, account, uidvalidity, batch[i : i + size], limits)
+                self._pool.submit(
+                    parse_batch, account, uidvalidity, batch[i : i + size], limits, self.rules
+                )
                 for i in range(0, len(batch), size)
             ]
         except BrokenProcessPool:

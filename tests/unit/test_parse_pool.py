@@ -1,0 +1,60 @@
+"""Parsing and triage in worker processes give exactly what the writer would compute
+itself, and a worker that dies costs speed, never a message."""
+
+from __future__ import annotations
+
+import os
+import signal
+from datetime import UTC, datetime
+
+from support.hostile_mail import hostile_messages
+from support.mailgen import corpus
+
+from clinic_inbox.core.accounts import ImapAccount
+from clinic_inbox.core.triage import load_rules, triage
+from clinic_inbox.sources import mime
+from clinic_inbox.sources.imap import Fetched
+from clinic_inbox.sources.parse_pool import ParsePool, parse_batch
+
+ACCOUNT = ImapAccount(
+    name="x", host="127.0.0.1", port=1, username="u", security="none",
+    smtp_host="127.0.0.1", smtp_security="none", id=1,
+)  # fmt: skip
+
+
+def _batch() -> list[Fetched]:
+    raws = corpus(60, seed=3) + [raw for _, raw in hostile_messages(include_huge=False)][:10]
+    when = datetime(2026, 11, 20, tzinfo=UTC)
+    return [Fetched(i + 1, r, len(r), when) for i, r in enumerate(raws)]
+
+
+def test_workers_parse_and_triage_as_the_writer_would():
+    rules, batch = load_rules(), _batch()
+    inline = parse_batch(ACCOUNT, 7, batch, mime.DEFAULT_LIMITS)
+    with ParsePool(expected=10_000, rules=rules, workers=2) as pool:
+        assert pool.parallel
+        parallel = pool.submit(ACCOUNT, 7, batch, mime.DEFAULT_LIMITS).result()
+    assert [m.imap_uid for m in parallel] == [f.uid for f in batch]
+    for a, b in zip(inline, parallel, strict=True):
+        expected = triage(a.subject, a.body_text, rules, a.sender_priority, a.sender_category)
+        assert b.triaged == expected
+        b.triaged = None
+        assert a == b
+
+
+def test_a_dead_worker_falls_back_to_parsing_here():
+    batch = _batch()
+    with ParsePool(expected=10_000, rules=load_rules(), workers=2) as pool:
+        first = pool.submit(ACCOUNT, 7, batch, mime.DEFAULT_LIMITS).result()
+        for pid in list(pool._pool._processes):  # noqa: SLF001 - the test kills the workers
+            os.kill(pid, signal.SIGKILL)
+        again = pool.submit(ACCOUNT, 7, batch, mime.DEFAULT_LIMITS).result()
+        assert not pool.parallel  # not used again
+        third = pool.submit(ACCOUNT, 7, batch, mime.DEFAULT_LIMITS).result()
+    assert len(first) == len(again) == len(third) == len(batch)
+    assert [m.subject for m in again] == [m.subject for m in first]
+
+
+def test_small_syncs_parse_inline():
+    with ParsePool(expected=20, workers=2) as pool:
+        assert not pool.parallel
