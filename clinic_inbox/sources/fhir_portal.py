@@ -31,6 +31,7 @@ from clinic_inbox.sources import mime
 from clinic_inbox.sources.email_sync import SyncReport
 from clinic_inbox.sources.errors import SourceError
 from clinic_inbox.sources.fhir_client import FhirClient
+from clinic_inbox.sources.prefetch import read_ahead
 
 log = logging.getLogger(__name__)
 
@@ -402,7 +403,10 @@ def sync_account(
     account_id = int(account.id or 0)
     cache: dict[str, int | None] = {}
     try:
-        with FhirClient(account.base_url, token, account.ca_file) as client:
+        with (
+            FhirClient(account.base_url, token, account.ca_file) as client,
+            FhirClient(account.base_url, token, account.ca_file) as pager,
+        ):
             for recipient in account.recipients:
                 cp = sq.get_checkpoint(store, account_id, scope(recipient))
                 since = _parse_instant(cp.cursor) if cp and cp.cursor else None
@@ -410,7 +414,8 @@ def sync_account(
                 if since is not None:
                     params["_lastUpdated"] = "gt" + _fhir_instant(since - OVERLAP)
                 done = 0
-                for bundle in client.search("Communication", params):
+                # the next page travels while this one is stored (its own connection)
+                for bundle in read_ahead(pager.search("Communication", params)):
                     if stop is not None and stop.is_set():
                         break
                     entries = [
