@@ -226,7 +226,7 @@ def read_payloads(client: FhirClient, resource: dict[str, Any]) -> _Payload:
                 )
             else:
                 texts.append(f"[Reference to {ref or 'another record'}]")
-    return _Payload("\n\n".join(texts), atts, problems)
+    return _Payload(mime.clean_text("\n\n".join(texts)), atts, problems)
 
 
 # -- patients ------------------------------------------------------------------------
@@ -350,6 +350,7 @@ def to_incoming(
     topic = (res.get("topic") or {}).get("text")
     first_line = next((ln.strip() for ln in payload.body.splitlines() if ln.strip()), "")
     subject = topic or (first_line[:80] + ("…" if len(first_line) > 80 else "")) or "Portal message"
+    subject = " ".join(mime.clean_text(subject).split())
     refs = [
         portal_message_key(rid_)
         for key in ("inResponseTo", "partOf", "basedOn")
@@ -366,7 +367,9 @@ def to_incoming(
     return Incoming(
         **base,
         sender_address=f"portal:{portal_patient}" if portal_patient else "portal:unknown",
-        sender_name=sender_display,
+        sender_name=" ".join(mime.clean_text(sender_display).split())[:200]
+        if sender_display
+        else None,
         recipients=", ".join(r.get("reference", "") for r in res.get("recipient", [])),
         subject=subject,
         body_text=payload.body,

@@ -78,9 +78,22 @@ class ParsedEmail:
     content_hash: str = ""
 
 
+# -- text that reaches the screen -----------------------------------------------------
+# C0 controls other than tab and line breaks, and the bidirectional overrides that can
+# make "gnp.exe" read as "exe.png": removed from everything a person will read.
+_UNSAFE_CHARS = dict.fromkeys(
+    [c for c in range(32) if c not in (9, 10, 13)]
+    + [0x7F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+)
+
+
+def clean_text(text: str) -> str:
+    return text.translate(_UNSAFE_CHARS)
+
+
 # -- headers --------------------------------------------------------------------------
 def _clean_line(text: str, limit: int = 998) -> str:
-    return " ".join(text.replace("\x00", "").split())[:limit]
+    return " ".join(clean_text(text).split())[:limit]
 
 
 def _header(msg: Message, name: str, problems: list[str]) -> str:
@@ -561,7 +574,7 @@ def parse_email(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> ParsedEmail:
         to=addresses("To"),
         cc=addresses("Cc"),
         date=date,
-        body_text=body_text.replace("\x00", ""),
+        body_text=clean_text(body_text),
         body_html=body_html,
         attachments=atts,
         auto_submitted=_is_auto(msg, sender_address, problems),
