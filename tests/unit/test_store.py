@@ -163,3 +163,38 @@ def test_hostile_search_input(tmp_path, text):
     q.list_threads(store, q.ThreadFilter(search=text))
     assert q.message_count(store) == 1
     store.close()
+
+
+def test_search_gives_the_newest_matches_in_order_with_paging(tmp_path):
+    import random
+    from datetime import UTC, datetime, timedelta
+
+    store = create_store(tmp_path / "s.db", KEY)
+    rnd = random.Random(5)
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    with store.transaction():
+        tid = q.create_thread(store, q.NewThread("t", Category.OTHER, Priority.ROUTINE, q.utcnow()))
+        for i in range(120):  # stored out of date order, as a resync or an import does
+            at = (base + timedelta(hours=rnd.randrange(5000))).isoformat()
+            words = "ferritin results" if i % 3 else "appointment"
+            q.insert_message(
+                store,
+                q.NewMessage(
+                    tid, Source.EMAIL, Direction.INBOUND, at, subject=f"m{i}", body_text=words
+                ),
+            )
+    everything = q.list_messages(store, q.MessageFilter(direction=Direction.INBOUND))
+    expected = [m.id for m in everything if m.subject and int(m.subject[1:]) % 3]
+    got = [
+        m.id
+        for page in range(4)
+        for m in q.list_messages(
+            store, q.MessageFilter(search="ferritin", limit=25, offset=page * 25)
+        )
+    ]
+    assert got == expected[:100]
+    with_filter = q.list_messages(
+        store, q.MessageFilter(search="ferritin", direction=Direction.INBOUND, limit=25)
+    )
+    assert [m.id for m in with_filter] == expected[:25]
+    store.close()

@@ -474,6 +474,24 @@ def list_messages(store: Store, f: MessageFilter | None = None) -> list[MessageS
         q = fts_query(f.search)
         if not q:
             return []
+        if not where and f.limit is not None:
+            # A search alone: pick the newest matches from the date index (it holds the
+            # ids: no message row is read), then read only those. A common word matched
+            # 19,000 of 100,000 messages and took 69 ms; this takes about 3 ms.
+            ids = [
+                r[0]
+                for r in store.execute(
+                    "SELECT m.id FROM messages m INDEXED BY messages_received WHERE m.id IN "
+                    "(SELECT rowid FROM message_search WHERE message_search MATCH ?) "
+                    "ORDER BY m.received_at DESC, m.id DESC LIMIT ? OFFSET ?",
+                    (q, f.limit, f.offset),
+                )
+            ]
+            if not ids:
+                return []
+            marks = ", ".join("?" for _ in ids)
+            sql = _SUMMARY_SQL + f" WHERE m.id IN ({marks}) ORDER BY m.received_at DESC, m.id DESC"
+            return [_summary(r) for r in store.execute(sql, ids)]
         where.append("m.id IN (SELECT rowid FROM message_search WHERE message_search MATCH ?)")
         params.append(q)
     sql = _SUMMARY_SQL + (" WHERE " + " AND ".join(where) if where else "")
