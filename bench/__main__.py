@@ -285,6 +285,19 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="small sizes, one run: a smoke test")
     ap.add_argument("--skip", default="", help="comma list: ingest,encryption,search,board,portal")
     args = ap.parse_args()
+    # every store, maildir and notmuch database of the run lives here and goes at the end
+    scratch = tempfile.mkdtemp(prefix="clinic-inbox-bench-")
+    os.chmod(scratch, 0o755)  # Dovecot's unprivileged processes read their files in here
+    tempfile.tempdir = scratch
+    try:
+        return run(args)
+    finally:
+        import shutil
+
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def run(args: argparse.Namespace) -> int:
     if args.large:
         args.n = 100_000
     if args.quick:

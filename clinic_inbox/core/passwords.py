@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import functools
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 _hasher = PasswordHasher()  # Argon2id with the library's current recommended costs
 
 MIN_LENGTH = 4
-# Checked against when the user name is unknown, so that a wrong name costs as
-# much time as a wrong password and names cannot be probed by timing.
-DUMMY_HASH = _hasher.hash("not a real password")
+
+
+@functools.cache
+def dummy_hash() -> str:
+    """Checked against when the user name is unknown, so that a wrong name costs as
+    much time as a wrong password and names cannot be probed by timing. Made on first
+    use, not at import (it took an eighth of the app's start-up)."""
+    return _hasher.hash("not a real password")
 
 
 def hash_password(password: str) -> str:

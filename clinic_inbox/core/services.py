@@ -157,7 +157,9 @@ def login(
     """Check a password. Failures are counted, slowed down and audited."""
     row = q.staff_login_row(clinic.store, username)
     if row is None:
-        passwords.check_password(passwords.DUMMY_HASH, password)  # same cost: names are not probed
+        passwords.check_password(
+            passwords.dummy_hash(), password
+        )  # same cost: names are not probed
         with clinic.store.transaction():
             _audit(clinic, None, "login.failed", detail={"reason": "unknown user"})
         raise AuthError("The user name or password is not right.")

@@ -66,3 +66,34 @@ def test_populate_writes_everything_and_every_user_logs_in(demo_clinic):
     assert audit.verify(clinic.store, clinic.audit_key).ok
     # demo key custody without a keyring uses the published passphrase: no prompt needed
     assert clinic.custody.demo
+
+
+SNIPPET_FROM_MESSAGES = """
+SELECT t.id, (SELECT substr(m.body_text, 1, 240) FROM messages m
+              WHERE m.thread_id = t.id AND m.direction = 'in'
+              ORDER BY m.received_at DESC, m.id DESC LIMIT 1)
+FROM threads t ORDER BY t.id
+"""
+
+
+def test_thread_snippets_follow_their_messages(demo_clinic):
+    """The board reads each conversation's latest words from the thread (kept by
+    triggers); they must be what the messages say, after inserts and edits alike."""
+    store = demo_clinic[0].store
+    kept = "SELECT id, snippet FROM threads ORDER BY id"
+    assert store.execute(kept).fetchall() == store.execute(SNIPPET_FROM_MESSAGES).fetchall()
+    with store.transaction():
+        tid, mid = store.execute(
+            "SELECT thread_id, id FROM messages WHERE direction = 'in' ORDER BY id LIMIT 1"
+        ).fetchone()
+        store.execute("UPDATE messages SET body_text = 'edited by the portal' WHERE id = ?", (mid,))
+        later = q.NewMessage(
+            tid, Source.EMAIL, Direction.INBOUND, "2099-01-01T00:00:00+00:00", body_text="newest"
+        )
+        q.insert_message(store, later)
+        older = q.NewMessage(
+            tid, Source.EMAIL, Direction.INBOUND, "2000-01-01T00:00:00+00:00", body_text="oldest"
+        )
+        q.insert_message(store, older)
+    assert store.execute(kept).fetchall() == store.execute(SNIPPET_FROM_MESSAGES).fetchall()
+    assert store.one("SELECT snippet FROM threads WHERE id = ?", (tid,)) == "newest"

@@ -559,10 +559,7 @@ SELECT t.id, t.subject, t.patient_id,
        (SELECT count(*) FROM messages m WHERE m.thread_id = t.id),
        (SELECT m.source FROM messages m WHERE m.thread_id = t.id ORDER BY m.id LIMIT 1),
        EXISTS (SELECT 1 FROM messages m WHERE m.thread_id = t.id AND m.needs_review),
-       p.responsible_physician_id, t.filed_at, t.filed_document_id,
-       (SELECT substr(m.body_text, 1, 240) FROM messages m
-         WHERE m.thread_id = t.id AND m.direction = 'in' ORDER BY m.received_at DESC, m.id DESC
-         LIMIT 1)
+       p.responsible_physician_id, t.filed_at, t.filed_document_id, t.snippet
 FROM threads t
 LEFT JOIN patients p ON p.id = t.patient_id
 LEFT JOIN staff s ON s.id = t.assigned_to
