@@ -733,6 +733,54 @@ def queue_reply(clinic: Clinic, session: Session, thread_id: int, body: str) -> 
     return item
 
 
+MOVE_KINDS = {"call": ("a phone call", "please_call"), "visit": ("a visit", "please_book")}
+
+
+def move_to_call_or_visit(
+    clinic: Clinic,
+    session: Session,
+    thread_id: int,
+    kind: str,
+    reason: str,
+    *,
+    tell_patient: bool = True,
+) -> None:
+    """Take a conversation out of messaging (too complex, or needs an examination), as
+    the guidelines ask: an internal note says why, the patient is asked to call or to
+    book (standard wording), and the conversation waits on the patient. One
+    transaction, one audit entry."""
+    if kind not in MOVE_KINDS:
+        raise ValueError("Choose a phone call or a visit.")
+    what, template = MOVE_KINDS[kind]
+    with clinic.store.transaction():
+        row, d = _acting(clinic, session, thread_id)
+        note = f"Moved to {what}" + (f": {reason.strip()}" if reason.strip() else ".")
+        q.add_note(clinic.store, thread_id, session.staff.id, note)
+        if tell_patient:
+            patient = q.get_patient(clinic.store, row.patient_id) if row.patient_id else None
+            _, body = outgoing.render_template(
+                template,
+                {
+                    "patient_first_name": patient.given_name if patient else "",
+                    "clinic_name": clinic.config.name,
+                    "phone": clinic.config.phone,
+                },
+            )
+            queue_reply(clinic, session, thread_id, body.strip())
+        status = Status.WAITING if tell_patient else Status.IN_PROGRESS
+        clock_fields = _clock_on_status_change(clinic, row, status, _now())
+        q.update_thread(clinic.store, thread_id, status=status, **clock_fields)
+        _audit(
+            clinic,
+            session,
+            "thread.moved_offline",
+            patient_id=row.patient_id,
+            thread_id=thread_id,
+            reason=reason.strip() or None,
+            detail={"to": kind, "patient_told": tell_patient},
+        )
+
+
 def _queue_outgoing(
     clinic: Clinic,
     session: Session,

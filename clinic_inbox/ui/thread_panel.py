@@ -167,6 +167,8 @@ class ThreadPanel(QWidget):
         self.glass.setToolTip(
             "For a clinical emergency: opens this message for 30 minutes; recorded and reviewed"
         )
+        self.move = QPushButton("Call or visit…")
+        self.move.setToolTip("Take this conversation to a phone call or a visit")
         self.link = QPushButton("Link to patient…")
         self.link.setToolTip("The sender is not on any chart: find the patient who wrote")
         self.export = QPushButton("File to chart…")
@@ -189,6 +191,7 @@ class ThreadPanel(QWidget):
         buttons.addWidget(self.send)
         buttons.addWidget(self.note)
         buttons.addStretch(1)
+        buttons.addWidget(self.move)
         buttons.addWidget(self.link)
         buttons.addWidget(self.glass)
         buttons.addWidget(self.export)
@@ -204,6 +207,7 @@ class ThreadPanel(QWidget):
         self.note.clicked.connect(self._note)
         self.export.clicked.connect(self._export)
         self.link.clicked.connect(self._link_patient)
+        self.move.clicked.connect(self._move)
         self.glass.clicked.connect(self._glass)
         self.assign.activated.connect(self._assign)
         self.status.activated.connect(self._status)
@@ -228,6 +232,7 @@ class ThreadPanel(QWidget):
             self.priority,
             self.sensitive,
             self.template,
+            self.move,
         ):
             w.setEnabled(False)
         self.glass.setVisible(False)
@@ -272,6 +277,7 @@ class ThreadPanel(QWidget):
             not t.body_visible and self.session.staff.role.value in ("physician", "nurse")
         )
         self.link.setVisible(t.patient is None and acting)
+        self.move.setEnabled(acting and t.body_visible)
         self.info.setText(
             self.presence_text()
             or ("" if t.can_reply else "You cannot reply in this conversation.")
@@ -299,6 +305,29 @@ class ThreadPanel(QWidget):
     def _note(self) -> None:
         if self._guard(services.add_note, self.reply.toPlainText()):
             self.reply.clear()
+
+    def _move(self) -> None:
+        from clinic_inbox.ui.move_dialog import MoveDialog
+
+        if self.thread_id is None:
+            return
+        dlg = MoveDialog(bool(self._detail.can_reply), self)
+        self.move_dialog = dlg  # tests reach it here
+        if dlg.exec():
+            if self._guard(
+                lambda c, s, tid: services.move_to_call_or_visit(
+                    c,
+                    s,
+                    tid,
+                    dlg.kind.currentData(),
+                    dlg.reason.text(),
+                    tell_patient=dlg.tell.isChecked(),
+                )
+            ):
+                self.info.setText(
+                    "Moved. "
+                    + ("The patient's message is in the outbox." if dlg.tell.isChecked() else "")
+                )
 
     def _link_patient(self) -> None:
         from clinic_inbox.ui.link_patient import LinkPatientDialog

@@ -5,6 +5,8 @@ Uses the `dovecot`, `smtp_server` and `secret_service` fixtures: nothing is mock
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import random
 import signal
@@ -343,3 +345,32 @@ def test_tls_verifies_the_server_certificate(tmp_path, secret_service):
             assert conn.select("INBOX").uidvalidity > 0
     finally:
         server.close()
+
+
+def test_move_to_a_visit_notes_why_tells_the_patient_and_waits(mail_clinic, dovecot):
+    from clinic_inbox.core.model import Status
+
+    dovecot.append_many(MAILBOX_USER, [make_message(7)])
+    sync.run_once(mail_clinic, send=False)
+    doc = services.login(mail_clinic, "dr.patel", "demo")
+    thread = q.list_threads(mail_clinic.store)[0]
+    with mail_clinic.store.transaction():
+        if thread.patient_id:
+            mail_clinic.store.execute(
+                "UPDATE patients SET responsible_physician_id = 2 WHERE id = ?",
+                (thread.patient_id,),
+            )
+    before = len(oq.in_state(mail_clinic.store, "pending", "email"))
+    services.move_to_call_or_visit(
+        mail_clinic, doc, thread.id, "visit", "needs an examination of the knee"
+    )
+    after = q.get_thread(mail_clinic.store, thread.id)
+    assert after.status is Status.WAITING
+    notes = q.thread_notes(mail_clinic.store, thread.id)
+    assert any("Moved to a visit: needs an examination" in n[2] for n in notes)
+    pending = oq.in_state(mail_clinic.store, "pending", "email")
+    assert len(pending) == before + 1
+    sent = email.message_from_bytes(pending[-1].payload, policy=email.policy.default)
+    assert "please book a visit" in sent.get_content()
+    entries = [e for e in audit.entries(mail_clinic.store) if e.action == "thread.moved_offline"]
+    assert entries and entries[-1].reason == "needs an examination of the knee"

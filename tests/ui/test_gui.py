@@ -143,6 +143,32 @@ def test_link_an_unknown_sender_to_a_patient_from_the_conversation(qtbot, demo_c
     assert patient.family_name in win.panel.view.toPlainText()
 
 
+def test_move_a_conversation_to_a_phone_call(qtbot, demo_clinic):
+    from PySide6.QtCore import QTimer
+
+    win = _window(qtbot, demo_clinic)
+    own = [
+        b.row
+        for b in services.board(demo_clinic, win.session)
+        if b.decision.via == "own" and b.row.status is Status.NEW
+    ]
+    tid = own[0].id
+    win.open_thread(tid)
+    assert win.panel.move.isEnabled()
+
+    def fill() -> None:
+        dlg = win.panel.move_dialog
+        dlg.kind.setCurrentIndex(dlg.kind.findData("call"))
+        dlg.reason.setText("three questions, easier by phone")
+        dlg.tell.setChecked(False)  # the demo has no mail server to send from
+        dlg.accept()
+
+    QTimer.singleShot(0, fill)
+    win.panel._move()
+    assert q.get_thread(demo_clinic.store, tid).status is Status.IN_PROGRESS
+    assert "Moved to a phone call: three questions" in win.panel.view.toPlainText()
+
+
 def test_thread_view_reply_note_and_assignment(qtbot, demo_clinic, shots):
     win = _window(qtbot, demo_clinic)
     own = [
