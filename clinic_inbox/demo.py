@@ -458,7 +458,10 @@ def populate(clinic: Clinic, data: DemoData | None = None) -> DemoSummary:
             for p in data.patients
         }
         email_acct = q.ensure_account(
-            store, "Clinic email (demo)", "demo", {"note": "demo data, no server"}
+            store,
+            "Clinic email (demo)",
+            "demo",
+            {"note": "demo data, no server", "from_address": "inbox@riverside-health.example"},
         )
         portal_acct = q.ensure_account(
             store, "Patient portal (demo)", "demo", {"note": "demo data, no server"}

@@ -175,3 +175,36 @@ def fhir_accounts(store: Store) -> list[FhirAccount]:
         data = json.loads(config)
         out.append(FhirAccount(**{k: v for k, v in data.items() if k in known}, id=aid))
     return out
+
+
+# -- the demo clinic's sources: no server behind them ------------------------------
+DEMO_FROM = "inbox@riverside-health.example"
+
+
+def demo_email_sender(store: Store, account_id: int | None) -> ImapAccount | None:
+    """The demo's email account, so a reply can be written and queued like a real one.
+    Nothing is ever sent: no sync runs for it, and the status bar says replies wait."""
+    row = store.execute(
+        "SELECT name, config FROM accounts WHERE id = ? AND kind = 'demo'", (account_id,)
+    ).fetchone()
+    if row is None:
+        return None
+    config = json.loads(row[1] or "{}")
+    return ImapAccount(
+        name=row[0],
+        host="demo.invalid",
+        port=993,
+        username="",
+        smtp_host="demo.invalid",
+        from_address=config.get("from_address", DEMO_FROM),
+        id=account_id,
+    )
+
+
+def demo_portal(store: Store, account_id: int | None) -> FhirAccount | None:
+    row = store.execute(
+        "SELECT name FROM accounts WHERE id = ? AND kind = 'demo'", (account_id,)
+    ).fetchone()
+    if row is None:
+        return None
+    return FhirAccount(name=row[0], base_url="https://portal.demo.invalid/fhir/R4", id=account_id)

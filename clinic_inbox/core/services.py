@@ -693,7 +693,9 @@ def queue_reply(clinic: Clinic, session: Session, thread_id: int, body: str) -> 
             return _queue_portal_reply(clinic, session, row, d, last, body)
         if last is None or last.source != "email" or not last.sender:
             raise ValueError("This conversation has no patient email address to reply to.")
-        account = next((a for a in accounts.imap_accounts(store) if a.id == last.account_id), None)
+        account = next(
+            (a for a in accounts.imap_accounts(store) if a.id == last.account_id), None
+        ) or accounts.demo_email_sender(store, last.account_id)
         if account is None or not account.sender_address:
             raise ValueError("The mail account this message came from is not set up for sending.")
         subject = last.subject if last.subject.lower().startswith("re:") else f"Re: {last.subject}"
@@ -859,7 +861,9 @@ def _queue_portal_reply(
     from clinic_inbox.core import outgoing_fhir
 
     store = clinic.store
-    account = next((a for a in accounts.fhir_accounts(store) if a.id == last.account_id), None)
+    account = next(
+        (a for a in accounts.fhir_accounts(store) if a.id == last.account_id), None
+    ) or accounts.demo_portal(store, last.account_id)
     if account is None:
         raise ValueError("The portal account this message came from is no longer set up.")
     resource_id = sq.fhir_resource_of(store, last.id)

@@ -299,6 +299,11 @@ class MainWindow(QMainWindow):
         AdminDialog(self.clinic, self.session, self).exec()
 
     # -- sync status -----------------------------------------------------------------
+    def _is_demo(self) -> bool:
+        if not hasattr(self, "_demo"):
+            self._demo = q.get_meta(self.clinic.store, "demo") == "1"
+        return self._demo
+
     def _update_sync_text(self, status: object | None = None) -> None:
         if status is None:
             status = getattr(self, "_last_status", None)
@@ -308,7 +313,9 @@ class MainWindow(QMainWindow):
         parts = []
         if status is not None and getattr(status, "offline", None):
             parts.append("OFFLINE: " + "; ".join(status.offline))  # type: ignore[attr-defined]
-        if queued:
+        if queued and self._is_demo():
+            parts.append(f"{queued} replies queued (the demo has no mail server: none is sent)")
+        elif queued:
             parts.append(f"{queued} replies waiting to be sent")
         last = getattr(status, "last_sync_at", None)
         parts.append(

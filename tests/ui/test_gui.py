@@ -169,6 +169,27 @@ def test_move_a_conversation_to_a_phone_call(qtbot, demo_clinic):
     assert "Moved to a phone call: three questions" in win.panel.view.toPlainText()
 
 
+def test_replies_can_be_written_in_the_demo_and_wait_in_the_outbox(qtbot, demo_clinic):
+    from clinic_inbox.core.store import outbox_queries as oq
+
+    win = _window(qtbot, demo_clinic)
+    own = [
+        b.row
+        for b in services.board(demo_clinic, win.session)
+        if b.decision.via == "own" and b.decision.reply and b.row.patient_id
+    ]
+    before = oq.counts(demo_clinic.store).get("pending", 0)
+    for source in (Source.EMAIL, Source.PORTAL):
+        tid = next(t.id for t in own if t.source is source)
+        win.open_thread(tid)
+        win.panel.reply.setPlainText("Your prescription has been sent to the pharmacy.")
+        win.panel._send()
+        assert "Your prescription has been sent" in win.panel.view.toPlainText()
+    assert oq.counts(demo_clinic.store).get("pending", 0) == before + 2
+    win.refresh()
+    assert "demo has no mail server" in win.sync_text.text()
+
+
 def test_thread_view_reply_note_and_assignment(qtbot, demo_clinic, shots):
     win = _window(qtbot, demo_clinic)
     own = [
