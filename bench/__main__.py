@@ -472,6 +472,7 @@ def print_table(rows: dict, tools_missing: str | None) -> None:
         out("  of which the passphrase's key derivation", f"{b['passphrase_unlock_s']:.2f} s")
         out(f"  conversations loaded ({b['loaded_threads']:,})", "")
         out("apply a category filter", f"{b['filter_s'] * 1000:.0f} ms")
+        out("switch to the All view", f"{b['all_view_s'] * 1000:.0f} ms")
         out(f"scroll through every card ({b['scrolled_rows']:,} rows)", f"{b['scroll_s']:.2f} s")
         out(
             "peak memory (RSS)",
