@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from clinic_inbox.core import access, accounts, audit, clock, filing, outgoing, passwords
-from clinic_inbox.core.access import AccessDenied, Decision, ThreadFacts
+from clinic_inbox.core.access import AccessDenied, Decision, Grant, ThreadFacts
 from clinic_inbox.core.accounts import ImapAccount
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import (
@@ -600,6 +600,18 @@ def grant_delegation(
             },
         )
     return did
+
+
+def list_delegations(clinic: Clinic, session: Session) -> list[tuple[str, str, Grant]]:
+    """(physician name, delegate name, grant) that this person may see: their own as a
+    physician, those given to them, or all for an administrator."""
+    me = _fresh(clinic, session)
+    names = {s.id: s.display_name for s in q.list_staff(clinic.store)}
+    out = []
+    for delegate_id, g in aq.delegations(clinic.store):
+        if me.role is Role.ADMIN or me.id in (g.physician_id, delegate_id):
+            out.append((names.get(g.physician_id, "?"), names.get(delegate_id, "?"), g))
+    return out
 
 
 def revoke_delegation(clinic: Clinic, session: Session, delegation_id: int) -> None:

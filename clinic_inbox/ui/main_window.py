@@ -154,6 +154,10 @@ class MainWindow(QMainWindow):
         self.dashboard_action.triggered.connect(self.show_dashboard)
         for a in (self.retry, self.dashboard_action, self.lock_action, self.logout_action):
             bar.addAction(a)
+        if session.staff.role in (Role.PHYSICIAN, Role.ADMIN):
+            self.delegations_action = QAction("Delegations", self)
+            self.delegations_action.triggered.connect(self.open_delegations)
+            bar.addAction(self.delegations_action)
         if session.staff.role is Role.ADMIN:
             self.admin_action = QAction("Administration", self)
             self.admin_action.triggered.connect(self.open_admin)
@@ -292,6 +296,14 @@ class MainWindow(QMainWindow):
         view = DashboardWidget(dashboard.build(self.clinic.store, self.clinic.config))
         self.stack.addWidget(view)
         self.stack.setCurrentWidget(view)
+
+    def open_delegations(self) -> None:
+        from clinic_inbox.ui.delegations import DelegationsDialog
+
+        if not self.locked:
+            self.delegations_dialog = DelegationsDialog(self.clinic, self.session, self)
+            self.delegations_dialog.exec()
+            self.refresh()
 
     def open_admin(self) -> None:
         from clinic_inbox.ui.admin import AdminDialog

@@ -454,3 +454,36 @@ def test_dark_mode_board_and_conversation(qtbot, demo_clinic, shots, qapp):
         image.save(str(shots / "dark-mode.png"))
     finally:
         apply_theme(qapp, "light")
+
+
+def test_a_physician_delegates_refills_to_the_nurse_and_revokes(qtbot, demo_clinic, shots):
+    from clinic_inbox.ui.delegations import DelegationsDialog
+
+    session = services.login(demo_clinic, "dr.patel", "demo")
+    nurse = services.login(demo_clinic, "nurse.chen", "demo")
+
+    def delegated() -> int:
+        return sum(1 for b in services.board(demo_clinic, nurse) if b.decision.via == "delegate")
+
+    before = delegated()
+    dlg = DelegationsDialog(demo_clinic, session)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    assert dlg.physician.count() == 1  # a physician delegates only their own inbox
+    dlg.delegate.setCurrentIndex(dlg.delegate.findData("nurse.chen"))
+    for i in range(dlg.categories.count()):
+        if dlg.categories.item(i).data(Qt.ItemDataRole.UserRole) == Category.REFILL.value:
+            dlg.categories.item(i).setCheckState(Qt.CheckState.Checked)
+    dlg.reply.setChecked(True)
+    dlg._grant()
+    assert "Granted" in dlg.info.text()
+    row = dlg.table.rowCount() - 1
+    assert dlg.table.item(row, 1).text().startswith("Grace Chen")
+    assert dlg.table.item(row, 2).text() == Category.REFILL.label
+    assert dlg.table.item(row, 7).text() == "in force"
+    assert delegated() > before
+    dlg.grab().save(str(shots / "delegations.png"))
+    dlg.table.selectRow(row)
+    dlg._revoke()
+    assert dlg.table.item(row, 7).text() == "revoked"
+    assert delegated() == before

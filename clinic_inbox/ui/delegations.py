@@ -1,0 +1,195 @@
+"""Delegations in the app: a physician lets a nurse or the front desk handle parts of
+their inbox (some categories, sensitive or not, replying on their behalf, filing to
+the chart, until a date), sees what is granted, and revokes it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from clinic_inbox.core import services
+from clinic_inbox.core.access import AccessDenied
+from clinic_inbox.core.home import Clinic
+from clinic_inbox.core.model import Category, Role
+
+COLUMNS = ["Physician", "To", "What", "Sensitive", "Reply", "File", "Until", "State"]
+
+
+def _local_day(iso: str | None, clinic: Clinic) -> str:
+    if not iso:
+        return "no end"
+    return datetime.fromisoformat(iso).astimezone(clinic.config.tz).strftime("%d %b %Y")
+
+
+class DelegationsDialog(QDialog):
+    def __init__(
+        self, clinic: Clinic, session: services.Session, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.clinic, self.session = clinic, session
+        self.setWindowTitle("Delegations")
+        self.resize(900, 620)
+        staff = services.list_staff(clinic, session)
+        me = session.staff
+
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setAccessibleName("Delegations in force and past")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.revoke = QPushButton("Revoke the selected delegation")
+        self.revoke.clicked.connect(self._revoke)
+
+        form_box = QGroupBox("Delegate part of an inbox")
+        form = QFormLayout(form_box)
+        self.physician = QComboBox()
+        self.physician.setAccessibleName("Physician")
+        for s in staff:
+            if s.role is Role.PHYSICIAN and s.active and (me.role is Role.ADMIN or s.id == me.id):
+                self.physician.addItem(s.display_name, s.username)
+        self.delegate = QComboBox()
+        self.delegate.setAccessibleName("Delegate to")
+        for s in staff:
+            if s.active and s.role is not Role.ADMIN:
+                self.delegate.addItem(f"{s.display_name} ({s.role.value})", s.username)
+        self.categories = QListWidget()
+        self.categories.setAccessibleName("Categories")
+        self.categories.setMaximumHeight(150)
+        for c in Category:
+            item = QListWidgetItem(c.label)
+            item.setData(Qt.ItemDataRole.UserRole, c.value)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            self.categories.addItem(item)
+        self.everything = QCheckBox("Every category")
+        self.everything.toggled.connect(self.categories.setDisabled)
+        self.sensitive = QCheckBox("Including messages marked sensitive")
+        self.reply = QCheckBox('May reply on my behalf (signed "on behalf of")')
+        self.file = QCheckBox("May file conversations to the chart")
+        self.until = QDateEdit(QDate.currentDate().addDays(14))
+        self.until.setCalendarPopup(True)
+        self.until.setDisplayFormat("dd MMM yyyy")
+        self.until.setMinimumDate(QDate.currentDate())
+        self.until.setAccessibleName("Until")
+        self.no_end = QCheckBox("No end date")
+        self.no_end.toggled.connect(self.until.setDisabled)
+        grant = QPushButton("Grant")
+        grant.clicked.connect(self._grant)
+        form.addRow("Physician:", self.physician)
+        form.addRow("To:", self.delegate)
+        form.addRow("Categories:", self.categories)
+        form.addRow("", self.everything)
+        form.addRow("", self.sensitive)
+        form.addRow("", self.reply)
+        form.addRow("", self.file)
+        until_row = QHBoxLayout()
+        until_row.addWidget(self.until)
+        until_row.addWidget(self.no_end)
+        until_row.addStretch(1)
+        form.addRow("Until (end of day):", until_row)
+        form.addRow("", grant)
+        form_box.setEnabled(self.physician.count() > 0)
+
+        self.info = QLabel("")
+        self.info.setWordWrap(True)
+        lay = QVBoxLayout(self)
+        lay.addWidget(QLabel("<b>Delegations</b> — every change is in the audit trail"))
+        lay.addWidget(self.table, 1)
+        lay.addWidget(self.revoke)
+        lay.addWidget(form_box)
+        lay.addWidget(self.info)
+        self.refresh()
+
+    def refresh(self) -> None:
+        now = datetime.now(UTC)
+        rows = services.list_delegations(self.clinic, self.session)
+        self.table.setRowCount(len(rows))
+        self._ids = []
+        for r, (doc, to, g) in enumerate(rows):
+            what = (
+                "Every category"
+                if g.categories is None
+                else ", ".join(sorted(c.label for c in g.categories))
+            )
+            state = "revoked" if g.revoked_at else ("in force" if g.active(now) else "ended")
+            values = [
+                doc,
+                to,
+                what,
+                "yes" if g.include_sensitive else "no",
+                "yes" if g.can_reply else "no",
+                "yes" if g.can_file else "no",
+                _local_day(g.ends_at, self.clinic),
+                state,
+            ]
+            for c, v in enumerate(values):
+                self.table.setItem(r, c, QTableWidgetItem(v))
+            self._ids.append(g.id)
+
+    def _grant(self) -> None:
+        cats = None
+        if not self.everything.isChecked():
+            cats = [
+                Category(self.categories.item(i).data(Qt.ItemDataRole.UserRole))
+                for i in range(self.categories.count())
+                if self.categories.item(i).checkState() == Qt.CheckState.Checked
+            ]
+            if not cats:
+                self.info.setText('Tick at least one category, or "Every category".')
+                return
+        ends = None
+        if not self.no_end.isChecked():
+            day = self.until.date().toPython()
+            ends = datetime.combine(day, time(23, 59), tzinfo=self.clinic.config.tz)
+        try:
+            services.grant_delegation(
+                self.clinic,
+                self.session,
+                physician=self.physician.currentData(),
+                delegate=self.delegate.currentData(),
+                categories=cats,
+                include_sensitive=self.sensitive.isChecked(),
+                can_reply=self.reply.isChecked(),
+                can_file=self.file.isChecked(),
+                ends_at=ends,
+            )
+        except (AccessDenied, ValueError, services.NotFound) as exc:
+            self.info.setText(str(exc))
+            return
+        self.info.setText(f"Granted to {self.delegate.currentText()}.")
+        self.refresh()
+
+    def _revoke(self) -> None:
+        row = self.table.currentRow()
+        if row < 0 or row >= len(self._ids):
+            self.info.setText("Select a delegation first.")
+            return
+        try:
+            services.revoke_delegation(self.clinic, self.session, self._ids[row])
+        except (AccessDenied, services.NotFound) as exc:
+            QMessageBox.warning(self, "Not revoked", str(exc))
+            return
+        self.info.setText("Revoked.")
+        self.refresh()
