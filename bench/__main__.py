@@ -29,6 +29,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from support.dovecot import DovecotServer  # noqa: E402
 from support.mailgen import corpus  # noqa: E402
 
+from bench.common import QUERIES, MemoryKeyring  # noqa: E402
 from clinic_inbox.core import services  # noqa: E402
 from clinic_inbox.core.accounts import ImapAccount  # noqa: E402
 from clinic_inbox.core.credentials import Credentials  # noqa: E402
@@ -42,19 +43,6 @@ from clinic_inbox.sources import email_sync, mime  # noqa: E402
 
 USER, PASSWORD = "inbox@clinic.example", "bench-password"
 SCALE_PASSPHRASE = "bench passphrase 123"
-
-
-class MemoryKeyring:
-    """Holds the account password for the run (the keyring itself is not what is measured)."""
-
-    def __init__(self) -> None:
-        self.d: dict = {}
-
-    def set_password(self, s, u, p):  # noqa: ANN001, ANN201
-        self.d[(s, u)] = p
-
-    def get_password(self, s, u):  # noqa: ANN001, ANN201
-        return self.d.get((s, u))
 
 
 def median(xs: list[float]) -> float:
@@ -137,89 +125,6 @@ def store_ingest(raw: list[bytes], encrypted: bool) -> float:
                 ingest(store, cfg, rules, m)
     elapsed = time.perf_counter() - t
     store.close()
-    return elapsed
-
-
-QUERIES = [
-    "metformin",
-    "cholesterol",
-    "appointment",
-    "refill",
-    "knee",
-    "Zoë",
-    "Tremblay",
-    "blood pressure",
-    "form",
-    "invoice",
-    "ultrasound",
-    "lisinopril",
-    "dermatologist",
-    "Monday",
-    "pharmacy",
-    "TSH",
-    "shoulder",
-    "sleep",
-    "physiotherapist",
-    "OHIP",
-    "readings",
-    "vaccines",
-    "rash",
-    "hip",
-    "Haddad",
-    "Reference 1-1",
-    "salbutamol",
-    "specialist",
-    "results",
-    "ibuprofen",
-    "Lefèvre",
-    "cardiologist",
-    "vitamin",
-    "HbA1c",
-    "ferritin",
-    "sick note",
-    "absence",
-    "levothyroxine",
-    "back",
-    "headaches",
-    "Wei",
-    "Priya",
-    "Noah",
-    "Chloé",
-    "Okafor",
-    "Silva",
-    "Gagnon",
-    "Roy",
-    "Côté",
-    "Raman",
-]
-
-
-def search_latency(clinic) -> tuple[float, float]:  # noqa: ANN001
-    times = []
-    for _ in range(2):
-        for text in QUERIES:
-            t = time.perf_counter()
-            q.list_messages(clinic.store, q.MessageFilter(search=text, limit=200))
-            times.append((time.perf_counter() - t) * 1000)
-    times.sort()
-    return times[len(times) // 2], times[int(len(times) * 0.95) - 1]
-
-
-def board_paint(clinic) -> float:  # noqa: ANN001
-    from PySide6.QtWidgets import QApplication
-
-    from clinic_inbox.ui.main_window import MainWindow
-
-    app = QApplication.instance() or QApplication([])
-    session = services.login(clinic, "admin", "admin-pw")
-    t = time.perf_counter()
-    win = MainWindow(clinic, session)
-    win.resize(1600, 940)
-    win.show()
-    app.processEvents()
-    win.grab()
-    elapsed = time.perf_counter() - t
-    win.close()
     return elapsed
 
 

@@ -14,6 +14,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from bench.common import p50_p95
+
 PACKAGES = ["isync", "notmuch"]  # isync provides mbsync
 
 
@@ -127,7 +129,7 @@ synchronize_flags=true
 def notmuch_search_latency(
     workdir: Path, queries: list[str], repeat: int = 2
 ) -> tuple[float, float]:
-    """p50 and p95 in ms of `notmuch search` per query, as bench.search_latency computes them.
+    """p50 and p95 in ms of `notmuch search` per query, as bench.search_bench.search_latency computes them.
 
     Each figure includes starting the notmuch process and opening its database;
     see notmuch_startup_ms for that part alone.
@@ -141,8 +143,7 @@ def notmuch_search_latency(
             t = time.perf_counter()
             _run(cmd, workdir)
             times.append((time.perf_counter() - t) * 1000)
-    times.sort()
-    return times[len(times) // 2], times[int(len(times) * 0.95) - 1]
+    return p50_p95(times)
 
 
 def notmuch_startup_ms(workdir: Path) -> float:

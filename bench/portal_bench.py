@@ -23,6 +23,7 @@ if str(ROOT) not in sys.path:
 
 from support.fhir import FhirServer  # noqa: E402
 
+from bench.common import MemoryKeyring  # noqa: E402
 from clinic_inbox.core import services  # noqa: E402
 from clinic_inbox.core.accounts import FhirAccount  # noqa: E402
 from clinic_inbox.core.credentials import Credentials  # noqa: E402
@@ -58,22 +59,6 @@ TEXTS = [
     "Thank you, the salbutamol inhaler is working well.",
 ]
 PRIORITIES = ["urgent", "asap", "routine", "stat"]
-
-
-class MemoryKeyring:
-    """Holds credentials for the run, so the system keyring is never touched."""
-
-    def __init__(self) -> None:
-        self.d: dict = {}
-
-    def set_password(self, s, u, p):  # noqa: ANN001, ANN201
-        self.d[(s, u)] = p
-
-    def get_password(self, s, u):  # noqa: ANN001, ANN201
-        return self.d.get((s, u))
-
-    def delete_password(self, s, u):  # noqa: ANN001, ANN201
-        self.d.pop((s, u), None)
 
 
 def _patient(i: int) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from email.policy import EmailPolicy, default
 from pathlib import Path
 
 from bench import peers
+from bench.common import QUERIES, p50_p95
 from clinic_inbox.core.store import queries as q
 
 BATCH = 2000
@@ -215,15 +216,14 @@ def notmuch_index(workdir: Path, maildir: Path) -> float:
 
 
 def search_latency(clinic, queries: list[str], repeat: int = 2) -> tuple[float, float]:  # noqa: ANN001
-    """p50 and p95 in ms, as bench.__main__.search_latency (which has its queries fixed)."""
+    """p50 and p95 in ms of our search, 200 newest matches per query."""
     times = []
     for _ in range(repeat):
         for text in queries:
             t = time.perf_counter()
             q.list_messages(clinic.store, q.MessageFilter(search=text, limit=200))
             times.append((time.perf_counter() - t) * 1000)
-    times.sort()
-    return times[len(times) // 2], times[int(len(times) * 0.95) - 1]
+    return p50_p95(times)
 
 
 def _our_total(clinic, text: str) -> int:  # noqa: ANN001
@@ -305,7 +305,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = ap.parse_args(argv)
 
-    from bench.__main__ import QUERIES  # starts nothing: its main() is guarded
     from clinic_inbox.core.home import open_clinic
     from clinic_inbox.core.keys import KeyCustody
 
