@@ -61,11 +61,8 @@ def maybe_acknowledge(
         return None
     patient = q.get_patient(store, result.patient_id) if result.patient_id else None
     fields = {
-        "patient_first_name": patient.given_name if patient else "patient",
-        "clinic_name": cfg.name,
+        **outgoing.standard_fields(cfg, patient.given_name if patient else "patient"),
         "turnaround": _turnaround_words(cfg, result.priority),
-        "emergency_advice": cfg.emergency_advice,
-        "phone": cfg.phone,
         "subject": " ".join((msg.subject or "your message").split())[:120],
     }
     template = "safety" if urgent else "acknowledgement"

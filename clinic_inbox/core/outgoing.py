@@ -7,6 +7,7 @@ import time
 import uuid
 from email.message import EmailMessage
 
+from clinic_inbox.core.config import ClinicConfig
 from clinic_inbox.core.mail_policy import SENDING
 from clinic_inbox.core.resources import resource_path
 
@@ -74,6 +75,17 @@ def build_email(
         msg["X-Clinic-Inbox-Sent-By"] = check_header("sender", sent_by)
     msg.set_content(body)
     return msg.as_bytes()
+
+
+def standard_fields(cfg: ClinicConfig, patient_first_name: str) -> dict[str, str]:
+    """The fields every reply template may use: who is written to, and how to reach
+    the clinic."""
+    return {
+        "patient_first_name": patient_first_name,
+        "clinic_name": cfg.name,
+        "phone": cfg.phone,
+        "emergency_advice": cfg.emergency_advice,
+    }
 
 
 def render_template(name: str, fields: dict[str, str]) -> tuple[str, str]:

@@ -396,8 +396,7 @@ def assign(clinic: Clinic, session: Session, thread_id: int, staff_id: int | Non
 def set_status(clinic: Clinic, session: Session, thread_id: int, status: Status) -> None:
     with clinic.store.transaction():
         row, _ = _acting(clinic, session, thread_id)
-        clock_fields = _clock_on_status_change(clinic, row, status, _now())
-        q.update_thread(clinic.store, thread_id, status=status, **clock_fields)
+        _change_status(clinic, row, status)
         _audit(
             clinic,
             session,
@@ -406,6 +405,12 @@ def set_status(clinic: Clinic, session: Session, thread_id: int, status: Status)
             thread_id=thread_id,
             detail={"from": row.status.value, "to": status.value},
         )
+
+
+def _change_status(clinic: Clinic, row: q.ThreadRow, status: Status) -> None:
+    """The new status, with the response clock paused or resumed to match."""
+    clock_fields = _clock_on_status_change(clinic, row, status, _now())
+    q.update_thread(clinic.store, row.id, status=status, **clock_fields)
 
 
 def _clock_on_status_change(
@@ -774,16 +779,10 @@ def move_to_call_or_visit(
             patient = q.get_patient(clinic.store, row.patient_id) if row.patient_id else None
             _, body = outgoing.render_template(
                 template,
-                {
-                    "patient_first_name": patient.given_name if patient else "",
-                    "clinic_name": clinic.config.name,
-                    "phone": clinic.config.phone,
-                },
+                outgoing.standard_fields(clinic.config, patient.given_name if patient else ""),
             )
             queue_reply(clinic, session, thread_id, body.strip())
-        status = Status.WAITING if tell_patient else Status.IN_PROGRESS
-        clock_fields = _clock_on_status_change(clinic, row, status, _now())
-        q.update_thread(clinic.store, thread_id, status=status, **clock_fields)
+        _change_status(clinic, row, Status.WAITING if tell_patient else Status.IN_PROGRESS)
         _audit(
             clinic,
             session,

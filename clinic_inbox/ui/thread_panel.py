@@ -445,11 +445,9 @@ class ThreadPanel(QWidget):
         detail = getattr(self, "_detail", None)
         if not name or detail is None:
             return
-        fields = {
-            "patient_first_name": detail.patient.given_name if detail.patient else "",
-            "clinic_name": self.clinic.config.name,
-            "phone": self.clinic.config.phone,
-        }
+        fields = outgoing.standard_fields(
+            self.clinic.config, detail.patient.given_name if detail.patient else ""
+        )
         _, body = outgoing.render_template(name, fields)
         self.reply.setPlainText(body.strip())
         self.template.setCurrentIndex(0)
