@@ -5,7 +5,6 @@ emits a sentence for the status bar."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -31,14 +30,14 @@ class BackupScheduler(QObject):
         self.timer.start()
         QTimer.singleShot(FIRST_CHECK_MS, self.check_now)
 
-    def check_now(self, done: Callable[[], None] | None = None) -> threading.Thread | None:
+    def check_now(self) -> threading.Thread | None:
         if not self._busy.acquire(blocking=False):
             return None  # one backup at a time
-        worker = threading.Thread(target=self._work, args=(done,), name="backup", daemon=True)
+        worker = threading.Thread(target=self._work, name="backup", daemon=True)
         worker.start()
         return worker
 
-    def _work(self, done: Callable[[], None] | None) -> None:
+    def _work(self) -> None:
         try:
             with self.clinic.clone() as clinic:
                 info = run_scheduled_backup(clinic)
@@ -51,5 +50,3 @@ class BackupScheduler(QObject):
             )
         finally:
             self._busy.release()
-            if done:
-                done()

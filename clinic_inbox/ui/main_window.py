@@ -52,6 +52,7 @@ class MainWindow(QMainWindow):
     def __init__(self, clinic: Clinic, session: services.Session) -> None:
         super().__init__()
         self.clinic, self.session = clinic, session
+        self.demo = q.get_meta(clinic.store, "demo") == "1"  # replies are never sent there
         self.locked = False
         self._threads: list[services.BoardThread] = []
         self.view = views.View.MINE if session.staff.role is Role.PHYSICIAN else views.View.ALL
@@ -311,11 +312,6 @@ class MainWindow(QMainWindow):
         AdminDialog(self.clinic, self.session, self).exec()
 
     # -- sync status -----------------------------------------------------------------
-    def _is_demo(self) -> bool:
-        if not hasattr(self, "_demo"):
-            self._demo = q.get_meta(self.clinic.store, "demo") == "1"
-        return self._demo
-
     def _update_sync_text(self, status: object | None = None) -> None:
         if status is None:
             status = getattr(self, "_last_status", None)
@@ -325,7 +321,7 @@ class MainWindow(QMainWindow):
         parts = []
         if status is not None and getattr(status, "offline", None):
             parts.append("OFFLINE: " + "; ".join(status.offline))  # type: ignore[attr-defined]
-        if queued and self._is_demo():
+        if queued and self.demo:
             parts.append(f"{queued} replies queued (the demo has no mail server: none is sent)")
         elif queued:
             parts.append(f"{queued} replies waiting to be sent")
