@@ -57,9 +57,15 @@ def test_sensitive_topics():
         "relapse with opioids",
         "time to renew my PrEP",
         "I'd like an IUD",
+        "my anxiety has been bad since the move",
+        "I feel anxious all the time",
     ):
         assert triage("", text, RULES).sensitive, text
-    assert not triage("", "refill of my metformin please", RULES).sensitive
+    for text in (
+        "refill of my metformin please",
+        "Have the results come in yet? I'm a bit anxious to hear.",  # worry, not a condition
+    ):
+        assert not triage("", text, RULES).sensitive, text
 
 
 def test_a_clinics_own_rules_extend_and_replace(tmp_path):
