@@ -782,6 +782,7 @@ def move_to_call_or_visit(
                 outgoing.standard_fields(clinic.config, patient.given_name if patient else ""),
             )
             queue_reply(clinic, session, thread_id, body.strip())
+            row = q.get_thread(clinic.store, thread_id) or row  # the reply stopped the clock
         _change_status(clinic, row, Status.WAITING if tell_patient else Status.IN_PROGRESS)
         _audit(
             clinic,
@@ -844,8 +845,16 @@ def _queue_outgoing(
         message_id=out_pk,
         account_id=account_id,
     )
-    if row.status is Status.NEW:
-        q.update_thread(store, row.id, status=Status.IN_PROGRESS)
+    # The patient has been answered: the published turnaround is met and the clock stops
+    # (the patient's next message starts a fresh one). Automatic acknowledgements do not
+    # come through here, so they never stop it.
+    q.update_thread(
+        store,
+        row.id,
+        status=Status.IN_PROGRESS if row.status is Status.NEW else row.status,
+        due_at=None,
+        clock_paused_remaining=None,
+    )
     _audit(
         clinic,
         session,

@@ -65,3 +65,74 @@ def test_waiting_on_the_patient_pauses_the_clock_and_resuming_keeps_what_was_lef
     resumed_due = datetime.fromisoformat(row.due_at)
     assert resumed_due == clock.add_working_hours(clinic.config, back, 14)
     assert q.clock_paused_remaining(clinic.store, tid) is None
+
+
+def test_answering_the_patient_stops_the_clock_and_their_next_message_starts_a_fresh_one(
+    tmp_path,
+):
+    from clinic_inbox.core import ingest
+    from clinic_inbox.core.accounts import FhirAccount
+    from clinic_inbox.core.home import create_clinic
+    from clinic_inbox.core.keys import KeyCustody
+    from clinic_inbox.core.model import Source
+    from clinic_inbox.core.triage import load_rules
+
+    home = tmp_path / "c"
+    c, _ = create_clinic(
+        home, lambda p, confirm: "a long passphrase", KeyCustody(home, detect=False)
+    )
+    services.create_first_admin(c, "admin", "Admin", "admin-pw")
+    admin = services.login(c, "admin", "admin-pw")
+    doc = services.add_staff(c, admin, "dr.patel", "Dr Anjali Patel", Role.PHYSICIAN, "demo")
+    acct = services.add_fhir_account(
+        c,
+        admin,
+        FhirAccount(name="Portal", base_url="http://127.0.0.1:9/fhir", practitioners=["p"]),
+        None,
+    )
+    rules = load_rules(home)
+    with c.store.transaction():
+        pid = q.add_patient(c.store, "Núñez", "José", "1990-01-01", "RFH-2", "pat-77", doc.id)
+
+    def patient_writes(n: int, at: datetime, reply_to: str | None = None):
+        msg = ingest.Incoming(
+            source=Source.PORTAL,
+            account_id=acct,
+            received_at=at,
+            sender_address="portal:pat-77",
+            subject="Sick note for work",
+            body_text="Could I have a sick note for last week, please?",
+            message_id=f"<Communication/comm-{n}@portal>",
+            in_reply_to=reply_to,
+            fhir_resource_id=f"comm-{n}",
+            fhir_version="1",
+            patient_id=pid,
+        )
+        with c.store.transaction():
+            return ingest.ingest(c.store, c.config, rules, msg)
+
+    mon_9 = datetime(2026, 11, 23, 9, 0, tzinfo=CFG.tz)
+    first = patient_writes(1, mon_9)
+    row = q.get_thread(c.store, first.thread_id)
+    assert datetime.fromisoformat(row.due_at) == clock.due_at(c.config, mon_9, row.priority)
+
+    session = services.login(c, "dr.patel", "demo")
+    services.queue_reply(c, session, first.thread_id, "Yes, it is ready at the front desk.")
+    row = q.get_thread(c.store, first.thread_id)
+    assert row.due_at is None and row.status is Status.IN_PROGRESS, "answered: no clock"
+    services.set_status(c, session, first.thread_id, Status.WAITING)
+    services.set_status(c, session, first.thread_id, Status.IN_PROGRESS)
+    assert q.get_thread(c.store, first.thread_id).due_at is None, "waiting does not restart it"
+
+    wed_10 = datetime(2026, 11, 25, 10, 0, tzinfo=CFG.tz)
+    again = patient_writes(2, wed_10, reply_to="<Communication/comm-1@portal>")
+    assert again.thread_id == first.thread_id
+    row = q.get_thread(c.store, first.thread_id)
+    assert datetime.fromisoformat(row.due_at) == clock.due_at(c.config, wed_10, row.priority)
+
+    # moving it to a phone call tells the patient, so it waits with no clock to resume
+    services.move_to_call_or_visit(c, session, first.thread_id, "call", "needs a conversation")
+    row = q.get_thread(c.store, first.thread_id)
+    assert row.status is Status.WAITING and row.due_at is None
+    assert q.clock_paused_remaining(c.store, first.thread_id) is None
+    c.close()
