@@ -83,12 +83,12 @@ class ColumnModel(QAbstractListModel):
             parts = [
                 palette.label(key),
                 t.patient or "Unknown sender",
-                t.category.label,
+                ", ".join(card_facts(b)),
                 t.subject,
                 f"assigned to {t.assigned_to}" if t.assigned_to else "not assigned",
-                due_text(t.due_at)
-                if t.status is not Status.WAITING
-                else "waiting on the patient, response clock paused",
+                "waiting on the patient, response clock paused"
+                if t.status is Status.WAITING
+                else (due_text(t.due_at) if t.due_at else "answered"),
             ]
             return ". ".join(p for p in parts if p)
         return None
@@ -124,6 +124,23 @@ class ColumnModel(QAbstractListModel):
             if text.strip().isdigit():
                 self.dropped.emit(int(text), self.status)
         return False  # the board reloads from the store; Qt must not remove the source row
+
+
+def card_facts(b: BoardThread) -> list[str]:
+    """The short facts a card lists under the patient's name."""
+    t = b.row
+    bits = [t.category.label]
+    if t.sensitive:
+        bits.append("Sensitive")
+    bits.append("Portal" if t.source.value == "portal" else "Email")
+    if t.attachment_count:
+        n = t.attachment_count
+        bits.append(f"{n} attachment{'s' if n > 1 else ''}")
+    if t.message_count > 1:
+        bits.append(f"{t.message_count} messages")
+    if b.decision.via == "delegate":
+        bits.append(f"for {b.decision.delegate_of}")
+    return bits
 
 
 class CardDelegate(QStyledItemDelegate):
@@ -177,7 +194,10 @@ class CardDelegate(QStyledItemDelegate):
             Qt.AlignmentFlag.AlignVCenter,
             palette.label(key),
         )
-        clock = "clock paused" if t.status is Status.WAITING else due_text(t.due_at)
+        if t.status is Status.WAITING:
+            clock = "clock paused"
+        else:  # no clock once the patient has been answered (until they write again)
+            clock = due_text(t.due_at) if t.due_at else "answered"
         overdue = clock.startswith("overdue") and t.status is not Status.DONE
         p.setFont(small)
         p.setPen(QColor("#c62828") if overdue else muted)
@@ -203,18 +223,12 @@ class CardDelegate(QStyledItemDelegate):
             Qt.AlignmentFlag.AlignVCenter,
             QFontMetrics(bold).elidedText(who, Qt.TextElideMode.ElideRight, w),
         )
-        # line 3: category · source · attachments · sensitive
+        # line 3: category · sensitive · source · attachments · messages (most telling first,
+        # as a narrow card elides the end; the tooltip has it all)
         y += 19
-        bits = [t.category.label, "Portal" if t.source.value == "portal" else "Email"]
-        if t.sensitive:
-            bits.append("Sensitive")
-        if t.message_count > 1:
-            bits.append(f"{t.message_count} messages")
-        if b.decision.via == "delegate":
-            bits.append(f"for {b.decision.delegate_of}")
         p.setFont(small)
         p.setPen(muted)
-        meta = "  ·  ".join(bits)
+        meta = "  ·  ".join(card_facts(b))
         p.drawText(
             QRect(x, y, w, 16),
             Qt.AlignmentFlag.AlignVCenter,

@@ -55,6 +55,26 @@ def test_board_urgent_first_colour_and_words(qtbot, demo_clinic, shots):
     win.grab().save(str(shots / "main-window.png"))
 
 
+def test_cards_say_how_many_attachments_a_conversation_has(qtbot, demo_clinic):
+    win = _window(qtbot, demo_clinic)
+    win.views.setCurrentRow(list(views.View).index(views.View.ALL))
+    with_files = [b for b in _cards(win) if b.row.attachment_count]
+    assert with_files, "the demo has conversations with attachments"
+    b = with_files[0]
+    stored = demo_clinic.store.execute(
+        "SELECT count(*) FROM attachments a JOIN messages m ON m.id = a.message_id "
+        "WHERE m.thread_id = ?",
+        (b.row.id,),
+    ).fetchone()[0]
+    assert b.row.attachment_count == stored
+    col = win.board.columns[b.row.status].model
+    text = col.index(col.rows.index(b)).data(Qt.ItemDataRole.ToolTipRole)
+    assert f"{stored} attachment" in text
+    plain = next(b for b in _cards(win) if not b.row.attachment_count)
+    col = win.board.columns[plain.row.status].model
+    assert "attachment" not in col.index(col.rows.index(plain)).data(Qt.ItemDataRole.ToolTipRole)
+
+
 def test_receptionist_sees_headers_not_clinical_content(qtbot, demo_clinic):
     win = _window(qtbot, demo_clinic, "reception.moreau")
     win.views.setCurrentRow(list(views.View).index(views.View.ALL))
@@ -176,7 +196,10 @@ def test_replies_can_be_written_in_the_demo_and_wait_in_the_outbox(qtbot, demo_c
     own = [
         b.row
         for b in services.board(demo_clinic, win.session)
-        if b.decision.via == "own" and b.decision.reply and b.row.patient_id
+        if b.decision.via == "own"
+        and b.decision.reply
+        and b.row.patient_id
+        and b.row.category is Category.REFILL
     ]
     before = oq.counts(demo_clinic.store).get("pending", 0)
     for source in (Source.EMAIL, Source.PORTAL):
@@ -197,7 +220,9 @@ def test_thread_view_reply_note_and_assignment(qtbot, demo_clinic, shots):
         for b in services.board(demo_clinic, win.session)
         if b.decision.via == "own"
         and b.row.source is Source.EMAIL
+        and b.row.category is Category.RESULTS
         and b.row.status is not Status.DONE
+        and b.row.message_count >= 2
     ]
     tid = own[0].row.id
     win.board.select(tid)
@@ -205,9 +230,10 @@ def test_thread_view_reply_note_and_assignment(qtbot, demo_clinic, shots):
     shown = win.panel.view.toPlainText()
     thread = q.get_thread(demo_clinic.store, tid)
     assert thread.patient in shown
-    win.panel.reply.setPlainText("Please call the clinic to book a blood test.")
+    win.panel.reply.setPlainText("Lab report is in the chart; the nurse will call back to explain it.")
     win.panel._note()
     assert "Internal notes" in win.panel.view.toPlainText()
+    assert "Lab report is in the chart" in win.panel.view.toPlainText()
     nurse = next(s for s in q.list_staff(demo_clinic.store) if s.username == "nurse.chen")
     win.panel.assign.setCurrentIndex(win.panel.assign.findData(nurse.id))
     win.panel._assign()
@@ -267,7 +293,9 @@ def test_a_synced_message_appears_live(qtbot, demo_clinic):
 
     win.on_sync_report(Report(), Status_())
     assert len(_cards(win)) == before + 1
-    assert win.board.columns[Status.NEW].model.rows[0].row.id == tid
+    new_cards = [b.row for b in win.board.columns[Status.NEW].model.rows]
+    at = [r.id for r in new_cards].index(tid)
+    assert all(r.priority is Priority.URGENT for r in new_cards[: at + 1]), "with the urgent"
     assert "OFFLINE" in win.sync_text.text()
     assert "1 new URGENT message" in win.statusBar().currentMessage()
     assert "Chest" not in win.statusBar().currentMessage()  # no patient detail on a shared screen

@@ -549,6 +549,7 @@ class ThreadRow:
     filed_at: str | None = None
     filed_document_id: str | None = None
     snippet: str | None = None
+    attachment_count: int = 0
 
 
 _THREAD_SQL = """
@@ -559,7 +560,9 @@ SELECT t.id, t.subject, t.patient_id,
        (SELECT count(*) FROM messages m WHERE m.thread_id = t.id),
        (SELECT m.source FROM messages m WHERE m.thread_id = t.id ORDER BY m.id LIMIT 1),
        EXISTS (SELECT 1 FROM messages m WHERE m.thread_id = t.id AND m.needs_review),
-       p.responsible_physician_id, t.filed_at, t.filed_document_id, t.snippet
+       p.responsible_physician_id, t.filed_at, t.filed_document_id, t.snippet,
+       (SELECT count(*) FROM messages m JOIN attachments a ON a.message_id = m.id
+        WHERE m.thread_id = t.id)
 FROM threads t
 LEFT JOIN patients p ON p.id = t.patient_id
 LEFT JOIN staff s ON s.id = t.assigned_to
@@ -677,6 +680,7 @@ def _thread_row(r: Any) -> ThreadRow:
         filed_at=r[16],
         filed_document_id=r[17],
         snippet=r[18],
+        attachment_count=int(r[19]),
     )
 
 
