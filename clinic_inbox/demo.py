@@ -18,7 +18,7 @@ import tomllib
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 from clinic_inbox.core import audit, clock
@@ -243,6 +243,7 @@ def generate(
     """The demo clinic's data. Larger `threads`/`patients`/`days` give a clinic at scale
     (benchmarks): older conversations there are finished, as in a clinic that keeps up."""
     rnd = random.Random(seed)
+    hours_cfg = load_config()  # the default clinic's opening hours: when staff reply
     n_patients, n_threads, spread = patients, threads, days
     mean_age = 12 if days <= DAYS else days / 3
     anchor = (anchor or datetime.now(UTC)).astimezone(UTC).replace(second=0, microsecond=0)
@@ -278,9 +279,14 @@ def generate(
     for n in range(n_threads):
         # when: more in recent days, in daytime
         age_days = min(int(rnd.expovariate(1 / mean_age)), spread - 1)
-        at = anchor - timedelta(days=age_days, hours=rnd.randint(0, 10), minutes=rnd.randint(0, 59))
-        if age_days == 0:
+        # patients write between 7 in the morning and 10 at night, clinic time
+        day = (anchor.astimezone(hours_cfg.tz) - timedelta(days=age_days)).date()
+        at = datetime.combine(day, time(7), hours_cfg.tz) + timedelta(
+            minutes=rnd.randint(0, 15 * 60)
+        )
+        if age_days == 0 or at > anchor:
             at = anchor - timedelta(minutes=rnd.randint(5, 600))
+        at = at.astimezone(UTC)
         unknown = n < N_UNKNOWN
         kind_roll = rnd.random()
         if unknown:
@@ -299,9 +305,15 @@ def generate(
             t = rnd.choice(tpl[cat.value])
             kind = "normal"
         patient = None if unknown else patients[rnd.randrange(len(patients))]
+        # what a conversation is about stays the same from message to reply
         ctx = {
             "given": patient.given if patient else "Sam",
             "physician": surname[patient.physician] if patient else "Okafor",
+            "drug": rnd.choice(DRUGS),
+            "test": rnd.choice(TESTS),
+            "specialist": rnd.choice(SPECIALISTS),
+            "form": rnd.choice(FORMS),
+            "child": rnd.choice(CHILDREN),
         }
         use_portal = patient is not None and patient.portal_id is not None and rnd.random() < 0.5
         source = Source.PORTAL if use_portal else Source.EMAIL
@@ -339,10 +351,16 @@ def generate(
                     DemoAttachment(f"photo-{n}.png", "image/png", _tiny_png(rnd))
                 )
         msgs = [first]
-        # replies and follow-ups, older threads more likely answered
+        # replies and follow-ups, older threads more likely answered; staff answer while
+        # the clinic is open (urgent ones within the hour), so a reply not yet due is not
+        # written yet
         replied = kind != "unknown" and (
             rnd.random() < 0.35 + min(age_days, 20) * 0.03 or kind == "red"
         )
+        reply_at = clock.add_working_hours(
+            hours_cfg, at, rnd.uniform(0.1, 0.9) if kind == "red" else rnd.uniform(0.5, 14)
+        )
+        replied = replied and reply_at < anchor
         handler = None
         if patient is not None:
             handler = (
@@ -357,9 +375,6 @@ def generate(
             ):
                 handler = "nurse.chen"
         if replied and patient is not None and handler is not None:
-            reply_at = at + timedelta(hours=rnd.randint(1, 30))
-            if reply_at > anchor:
-                reply_at = anchor - timedelta(minutes=rnd.randint(1, 30))
             if kind == "red":
                 text = (
                     f"Hello {patient.given}, Dr {surname[patient.physician]} here. What you describe needs "
@@ -373,7 +388,7 @@ def generate(
                 DemoMessage(
                     Direction.OUTBOUND,
                     source,
-                    max(reply_at, at + timedelta(minutes=5)),
+                    reply_at,
                     clinic_addr if source is Source.EMAIL else f"portal:{display[handler]}",
                     display[handler],
                     sender,
@@ -398,15 +413,23 @@ def generate(
                         )
                     )
         # workflow state
+        # A clinic that keeps up: recent messages wait on the board, older ones were
+        # settled (often by phone) and only a few slipped through and are overdue.
         last_in = msgs[-1].direction is Direction.INBOUND
-        if not replied:
-            status = (
-                Status.NEW
-                if age_days < 3 or rnd.random() < 0.3
-                else rnd.choice([Status.IN_PROGRESS, Status.DONE])
-            )
+        quiet_days = (anchor - msgs[-1].at).total_seconds() / 86400
+        if kind == "unknown":  # someone must still link these to a chart
+            status = Status.NEW if age_days < 5 or rnd.random() < 0.5 else Status.DONE
+        elif not replied:
+            if age_days < 2:
+                status = Status.NEW if rnd.random() < 0.75 else Status.IN_PROGRESS
+            else:
+                status = rnd.choice([Status.DONE] * 12 + [Status.NEW, Status.IN_PROGRESS])
         elif last_in:
-            status = Status.IN_PROGRESS
+            status = (
+                Status.IN_PROGRESS
+                if quiet_days < 2
+                else rnd.choice([Status.DONE] * 6 + [Status.IN_PROGRESS])
+            )
         else:
             status = (
                 rnd.choice([Status.DONE, Status.DONE, Status.WAITING, Status.IN_PROGRESS])
@@ -474,7 +497,13 @@ def populate(clinic: Clinic, data: DemoData | None = None) -> DemoSummary:
             result = triage(first.subject, first.body, rules, sender_category=t.category)
             priority = result.priority
             sensitive = t.sensitive or result.sensitive
-            due = clock.due_at(cfg, first.at, priority)
+            # the clock runs from the patient's latest unanswered message; none once answered
+            last = t.messages[-1]
+            due = (
+                clock.due_at(cfg, last.at, priority).isoformat(timespec="seconds")
+                if last.direction is Direction.INBOUND
+                else None
+            )
             thread_id = q.create_thread(
                 store,
                 q.NewThread(
@@ -486,7 +515,7 @@ def populate(clinic: Clinic, data: DemoData | None = None) -> DemoSummary:
                     status=t.status,
                     assigned_to=staff_ids.get(t.assigned) if t.assigned else None,
                     sensitive=sensitive,
-                    due_at=due.isoformat(timespec="seconds"),
+                    due_at=due,
                 ),
             )
             previous_id: str | None = None
@@ -581,7 +610,3 @@ def create_demo_clinic(
         clinic.close()
         raise
     return clinic, code, summary
-
-
-def config_for_demo() -> object:  # pragma: no cover - kept for symmetry with load_config
-    return load_config()

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QPainter, QPalette
-from PySide6.QtWidgets import QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHeaderView,
+    QLabel,
+    QSizePolicy,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from clinic_inbox.core.dashboard import Dashboard
 
@@ -82,7 +90,14 @@ class DashboardWidget(QWidget):
                 ):
                     item.setForeground(QColor("#c62828"))
                 table.setItem(row, col, item)
-        table.horizontalHeader().setStretchLastSection(True)
-        table.resizeColumnsToContents()
+        table.verticalHeader().setVisible(False)  # row numbers mean nothing here
+        table.setAccessibleName("Response times per physician")
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(False)
         table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        # as tall as its rows, so the page does not end in an empty grid
+        table.setSizeAdjustPolicy(QTableWidget.SizeAdjustPolicy.AdjustToContents)
+        table.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         lay.addWidget(table)
+        lay.addStretch(1)
