@@ -187,15 +187,71 @@ class MainWindow(QMainWindow):
         def sc(keys: str, fn) -> None:  # noqa: ANN001
             QShortcut(QKeySequence(keys), self, activated=fn)
 
-        sc("J", lambda: self.board.move_selection(1))
-        sc("K", lambda: self.board.move_selection(-1))
-        sc("Ctrl+F", self.search.setFocus)
-        sc("Ctrl+R", lambda: self.panel.reply.setFocus())
-        sc("Ctrl+L", self.lock)
-        sc("Ctrl+Q", self.close)
-        sc("F5", self.refresh)
+        for keys, _words, fn in self._shortcut_table():
+            if fn is not None:
+                sc(keys, fn)
+
+    def _shortcut_table(self) -> list[tuple[str, str, object]]:
+        """Every shortcut with the words the F1 list shows for it."""
+        table: list[tuple[str, str, object]] = [
+            ("J", "Next conversation", lambda: self.board.move_selection(1)),
+            ("K", "Previous conversation", lambda: self.board.move_selection(-1)),
+            # the board's own Enter (a window-wide one would take Enter from text boxes)
+            ("Return", "Open the selected conversation", None),
+            ("Ctrl+F", "Search", self.search.setFocus),
+            ("Ctrl+R", "Write a reply", lambda: self._in_panel(self.panel.reply.setFocus)),
+            ("Ctrl+Shift+A", "Assign to…", lambda: self._in_panel(self._pop(self.panel.assign))),
+            ("Ctrl+Shift+M", "Assign to me", self._assign_selected_to_me),
+            (
+                "Ctrl+Shift+P",
+                "Change priority…",
+                lambda: self._in_panel(self._pop(self.panel.priority)),
+            ),
+        ]
         for i, s in enumerate(Status, start=1):
-            sc(f"Alt+{i}", lambda s=s: self._set_status_selected(s))
+            table.append(
+                (f"Alt+{i}", f"Move to “{s.label}”", lambda s=s: self._set_status_selected(s))
+            )
+        table += [
+            ("F5", "Refresh the board", self.refresh),
+            ("Ctrl+L", "Lock the screen", self.lock),
+            ("Ctrl+Q", "Quit", self.close),
+            ("F1", "This list of shortcuts", self.show_shortcuts),
+        ]
+        return table
+
+    def show_shortcuts(self) -> None:
+        rows = "".join(
+            f"<tr><td><b>{QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText)}"
+            f"</b>&nbsp;&nbsp;</td><td>{words}</td></tr>"
+            for k, words, _ in self._shortcut_table()
+        )
+        self.shortcuts_box = QMessageBox(self)
+        self.shortcuts_box.setWindowTitle("Keyboard shortcuts")
+        self.shortcuts_box.setText(f"<table>{rows}</table>")
+        self.shortcuts_box.open()
+
+    @staticmethod
+    def _pop(combo) -> object:  # noqa: ANN001
+        def go() -> None:
+            combo.setFocus()
+            if combo.isEnabled():
+                combo.showPopup()
+
+        return go
+
+    def _in_panel(self, action) -> None:  # noqa: ANN001
+        """Open the selected conversation if it is not open yet, then act in the panel."""
+        tid = self.board.selected_thread()
+        if tid is not None and self.panel.thread_id != tid:
+            self.open_thread(tid)
+        if self.panel.thread_id is not None:
+            action()
+
+    def _assign_selected_to_me(self) -> None:
+        tid = self.board.selected_thread()
+        if tid is not None:
+            self._assign_dropped(tid, self.session.staff.id)
 
     def _set_status_selected(self, status: Status) -> None:
         tid = self.board.selected_thread()

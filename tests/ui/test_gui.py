@@ -230,7 +230,9 @@ def test_thread_view_reply_note_and_assignment(qtbot, demo_clinic, shots):
     shown = win.panel.view.toPlainText()
     thread = q.get_thread(demo_clinic.store, tid)
     assert thread.patient in shown
-    win.panel.reply.setPlainText("Lab report is in the chart; the nurse will call back to explain it.")
+    win.panel.reply.setPlainText(
+        "Lab report is in the chart; the nurse will call back to explain it."
+    )
     win.panel._note()
     assert "Internal notes" in win.panel.view.toPlainText()
     assert "Lab report is in the chart" in win.panel.view.toPlainText()
@@ -515,3 +517,27 @@ def test_a_physician_delegates_refills_to_the_nurse_and_revokes(qtbot, demo_clin
     dlg._revoke()
     assert dlg.table.item(row, 7).text() == "revoked"
     assert delegated() == before
+
+
+def test_keyboard_assign_to_me_priority_and_the_shortcut_list(qtbot, demo_clinic):
+    win = _window(qtbot, demo_clinic, "nurse.chen")
+    win.views.setCurrentRow(list(views.View).index(views.View.POOL))
+    card = next(b.row for b in _cards(win) if b.decision.act and b.row.assigned_to_id is None)
+    win.activateWindow()  # shortcuts belong to the active window
+    qtbot.waitUntil(win.isActiveWindow, timeout=3000)
+    assert win.board.select(card.id)
+    ctrl_shift = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    qtbot.keyClick(win.board.columns[card.status].view, Qt.Key.Key_M, ctrl_shift)
+    assert q.get_thread(demo_clinic.store, card.id).assigned_to_id == win.session.staff.id
+    # it has left the pool; the priority shortcut opens it and its priority list
+    win.views.setCurrentRow(list(views.View).index(views.View.MINE))
+    assert win.board.select(card.id)
+    qtbot.keyClick(win.board.columns[card.status].view, Qt.Key.Key_P, ctrl_shift)
+    assert win.panel.thread_id == card.id
+    assert win.panel.priority.hasFocus() or win.panel.priority.view().isVisible()
+    win.panel.priority.hidePopup()
+    qtbot.keyClick(win, Qt.Key.Key_F1)
+    listed = win.shortcuts_box.text()
+    for words in ("Assign to me", "Change priority", "Next conversation", "Write a reply"):
+        assert words in listed
+    win.shortcuts_box.close()
