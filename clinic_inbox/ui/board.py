@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from clinic_inbox.core.model import Role, Staff, Status
 from clinic_inbox.core.services import BoardThread
+from clinic_inbox.core.store.queries import ThreadRow
 from clinic_inbox.core.views import due_text
 from clinic_inbox.ui import palette
 
@@ -88,7 +89,7 @@ class ColumnModel(QAbstractListModel):
                 f"assigned to {t.assigned_to}" if t.assigned_to else "not assigned",
                 "waiting on the patient, response clock paused"
                 if t.status is Status.WAITING
-                else (due_text(t.due_at) if t.due_at else "answered"),
+                else clock_words(t),
             ]
             return ". ".join(p for p in parts if p)
         return None
@@ -124,6 +125,14 @@ class ColumnModel(QAbstractListModel):
             if text.strip().isdigit():
                 self.dropped.emit(int(text), self.status)
         return False  # the board reloads from the store; Qt must not remove the source row
+
+
+def clock_words(t: ThreadRow) -> str:
+    """'due in 3 h' / 'overdue by 2 d'; a reply to the patient stops the clock until they
+    write again, which the card calls 'answered'."""
+    if t.due_at:
+        return due_text(t.due_at)
+    return "answered" if t.message_count > 1 else ""
 
 
 def card_facts(b: BoardThread) -> list[str]:
@@ -196,8 +205,8 @@ class CardDelegate(QStyledItemDelegate):
         )
         if t.status is Status.WAITING:
             clock = "clock paused"
-        else:  # no clock once the patient has been answered (until they write again)
-            clock = due_text(t.due_at) if t.due_at else "answered"
+        else:
+            clock = clock_words(t)
         overdue = clock.startswith("overdue") and t.status is not Status.DONE
         p.setFont(small)
         p.setPen(QColor("#c62828") if overdue else muted)

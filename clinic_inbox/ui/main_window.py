@@ -4,7 +4,7 @@ the open conversation on the right, sync status at the bottom."""
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
@@ -31,6 +31,7 @@ from clinic_inbox.core.model import Category, Priority, Role, Source, Status
 from clinic_inbox.core.store import outbox_queries as oq
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.ui.board import BoardWidget, TeamList
+from clinic_inbox.ui.offline_banner import OfflineBanner
 from clinic_inbox.ui.thread_panel import ThreadPanel
 
 IDLE_MINUTES = float(os.environ.get("CLINIC_INBOX_IDLE_MINUTES", "5"))
@@ -127,8 +128,15 @@ class MainWindow(QMainWindow):
         )
         self.lock_screen.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.lock_screen.setAccessibleName("Locked")
+        self.banner = OfflineBanner()
+        self.banner.retry.connect(lambda: self.retry.trigger())
+        work = QWidget()
+        wl = QVBoxLayout(work)
+        wl.setContentsMargins(0, 0, 0, 0)
+        wl.addWidget(self.banner)
+        wl.addWidget(split, 1)
         self.stack = QStackedWidget()
-        self.stack.addWidget(split)
+        self.stack.addWidget(work)
         self.stack.addWidget(self.lock_screen)
         self.setCentralWidget(self.stack)
 
@@ -376,11 +384,12 @@ class MainWindow(QMainWindow):
         queued = waiting.get("pending", 0) + waiting.get("sending", 0)
         parts = []
         if status is not None and getattr(status, "offline", None):
-            parts.append("OFFLINE: " + "; ".join(status.offline))  # type: ignore[attr-defined]
+            parts.append("Offline")  # the banner above the board says which source and why
+        replies = "1 reply" if queued == 1 else f"{queued} replies"
         if queued and self.demo:
-            parts.append(f"{queued} replies queued (the demo has no mail server: none is sent)")
+            parts.append(f"{replies} queued (demo: nothing is sent)")
         elif queued:
-            parts.append(f"{queued} replies waiting to be sent")
+            parts.append(f"{replies} waiting to be sent")
         last = getattr(status, "last_sync_at", None)
         parts.append(
             f"Last sync {last.astimezone(self.clinic.config.tz):%H:%M}"
@@ -388,6 +397,14 @@ class MainWindow(QMainWindow):
             else "Not synced yet"
         )
         self.sync_text.setText("  ·  ".join(parts))
+        offline = dict(getattr(status, "offline", None) or {})
+        wait = float(getattr(status, "next_try_in", 0.0) or 0.0)
+        next_at = (
+            f"{(datetime.now(UTC) + timedelta(seconds=wait)).astimezone(self.clinic.config.tz):%H:%M}"
+            if wait >= 1
+            else None
+        )
+        self.banner.show_status(offline, queued, next_at)
         self.sync_text.setStyleSheet(
             "color: #c62828; font-weight: bold;"
             if status is not None and getattr(status, "offline", None)

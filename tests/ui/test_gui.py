@@ -4,6 +4,8 @@ and a synced message arriving. Screenshots for the README are saved here."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from PySide6.QtCore import QMimeData, Qt
 
 from clinic_inbox.core import services, views
@@ -210,7 +212,7 @@ def test_replies_can_be_written_in_the_demo_and_wait_in_the_outbox(qtbot, demo_c
         assert "Your prescription has been sent" in win.panel.view.toPlainText()
     assert oq.counts(demo_clinic.store).get("pending", 0) == before + 2
     win.refresh()
-    assert "demo has no mail server" in win.sync_text.text()
+    assert "demo: nothing is sent" in win.sync_text.text()
 
 
 def test_thread_view_reply_note_and_assignment(qtbot, demo_clinic, shots):
@@ -267,7 +269,13 @@ def test_a_synced_message_appears_live(qtbot, demo_clinic):
     with demo_clinic.store.transaction():
         tid = q.create_thread(
             demo_clinic.store,
-            q.NewThread("Chest pain now", Category.OTHER, Priority.URGENT, q.utcnow()),
+            q.NewThread(
+                "Chest pain now",
+                Category.OTHER,
+                Priority.URGENT,
+                q.utcnow(),
+                due_at=(datetime.now(UTC) + timedelta(hours=1)).isoformat(timespec="seconds"),
+            ),
         )
         q.insert_message(
             demo_clinic.store,
@@ -298,7 +306,7 @@ def test_a_synced_message_appears_live(qtbot, demo_clinic):
     new_cards = [b.row for b in win.board.columns[Status.NEW].model.rows]
     at = [r.id for r in new_cards].index(tid)
     assert all(r.priority is Priority.URGENT for r in new_cards[: at + 1]), "with the urgent"
-    assert "OFFLINE" in win.sync_text.text()
+    assert "Offline" in win.sync_text.text() and win.banner.isVisible()
     assert "1 new URGENT message" in win.statusBar().currentMessage()
     assert "Chest" not in win.statusBar().currentMessage()  # no patient detail on a shared screen
 
@@ -541,3 +549,36 @@ def test_keyboard_assign_to_me_priority_and_the_shortcut_list(qtbot, demo_clinic
     for words in ("Assign to me", "Change priority", "Next conversation", "Write a reply"):
         assert words in listed
     win.shortcuts_box.close()
+
+
+def test_offline_banner_says_why_what_waits_and_retries_now(qtbot, demo_clinic, shots):
+    from clinic_inbox.core.store import outbox_queries as oq
+    from clinic_inbox.sources.background import LoopStatus
+    from clinic_inbox.sources.errors import explain
+    from clinic_inbox.sources.sync import RunReport
+
+    doctor = services.login(demo_clinic, "dr.patel", "demo")
+    own = next(
+        b.row.id
+        for b in services.board(demo_clinic, doctor)
+        if b.decision.via == "own" and b.row.source is Source.EMAIL and b.decision.reply
+    )
+    services.queue_reply(demo_clinic, doctor, own, "We have booked you for Thursday.")
+    win = _window(qtbot, demo_clinic, "reception.moreau")
+    assert not win.banner.isVisible()
+    reason = str(explain(ConnectionRefusedError(), "mail server", "mail.riverside.example:993"))
+    status = LoopStatus(offline={"Clinic email": reason}, failures_in_a_row=2, next_try_in=60)
+    win.on_sync_report(RunReport(), status)
+    assert win.banner.isVisible()
+    text = win.banner.text.text()
+    assert "Working offline" in text and "mail.riverside.example:993 is not answering" in text
+    assert "stays readable and searchable" in text and "tries again by itself at" in text
+    queued = oq.counts(demo_clinic.store)
+    assert f"{queued['pending'] + queued.get('sending', 0)} repl" in text
+    tries = []
+    win.retry.triggered.connect(lambda: tries.append(1))
+    qtbot.mouseClick(win.banner.button, Qt.MouseButton.LeftButton)
+    assert tries == [1], "Retry now runs a sync at once"
+    win.grab().save(str(shots / "offline.png"))
+    win.on_sync_report(RunReport(), LoopStatus())
+    assert not win.banner.isVisible()
