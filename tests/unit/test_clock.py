@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.clinics import new_clinic
 from test_backup import clinic as clinic  # noqa: F401, PLC0414
 
 from clinic_inbox.core import clock, services
@@ -72,18 +73,11 @@ def test_answering_the_patient_stops_the_clock_and_their_next_message_starts_a_f
 ):
     from clinic_inbox.core import ingest
     from clinic_inbox.core.accounts import FhirAccount
-    from clinic_inbox.core.home import create_clinic
-    from clinic_inbox.core.keys import KeyCustody
     from clinic_inbox.core.model import Source
     from clinic_inbox.core.triage import load_rules
 
     home = tmp_path / "c"
-    c, _ = create_clinic(
-        home, lambda p, confirm: "a long passphrase", KeyCustody(home, detect=False)
-    )
-    services.create_first_admin(c, "admin", "Admin", "admin-pw")
-    admin = services.login(c, "admin", "admin-pw")
-    doc = services.add_staff(c, admin, "dr.patel", "Dr Anjali Patel", Role.PHYSICIAN, "demo")
+    c, admin, doc = new_clinic(home)
     acct = services.add_fhir_account(
         c,
         admin,

@@ -14,13 +14,12 @@ from datetime import UTC, datetime
 import hl7
 import pytest
 from pypdf import PdfReader
+from support.clinics import new_clinic
 from support.mailgen import tiny_png
 
 from clinic_inbox.core import access, services
 from clinic_inbox.core.export import fhir_bundle, hl7v2, pdf
 from clinic_inbox.core.export.document import ChartAttachment, ChartDocument, ChartMessage
-from clinic_inbox.core.home import create_clinic
-from clinic_inbox.core.keys import KeyCustody
 from clinic_inbox.core.model import Category, Direction, Priority, Role, Source
 from clinic_inbox.core.store import queries as q
 
@@ -162,13 +161,7 @@ def test_renderers_write_nothing_to_disk(tmp_path, monkeypatch):
 
 @pytest.fixture()
 def clinic(tmp_path):
-    home = tmp_path / "c"
-    c, _ = create_clinic(
-        home, lambda p, x: "correct horse battery staple", KeyCustody(home, detect=False)
-    )
-    services.create_first_admin(c, "admin", "Admin", "admin-pw")
-    admin = services.login(c, "admin", "admin-pw")
-    doc = services.add_staff(c, admin, "dr.patel", "Dr Anjali Patel", Role.PHYSICIAN, "demo")
+    c, admin, doc = new_clinic(tmp_path / "c")
     services.add_staff(c, admin, "desk", "Desk", Role.RECEPTIONIST, "demo")
     with c.store.transaction():
         pid = q.add_patient(c.store, "Lefèvre", "Zoë", "1984-02-29", "RFH-1", "pat-1", doc.id)

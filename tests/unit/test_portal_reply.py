@@ -6,24 +6,17 @@ from __future__ import annotations
 import json
 
 from fhir.resources.R4B.communication import Communication
+from support.clinics import new_clinic
 
 from clinic_inbox.core import services
 from clinic_inbox.core.accounts import FhirAccount
-from clinic_inbox.core.home import create_clinic
-from clinic_inbox.core.keys import KeyCustody
 from clinic_inbox.core.model import Category, Direction, Priority, Role, Source
 from clinic_inbox.core.store import outbox_queries as oq
 from clinic_inbox.core.store import queries as q
 
 
 def test_portal_reply_is_queued_as_a_valid_communication(tmp_path):
-    home = tmp_path / "c"
-    clinic, _ = create_clinic(
-        home, lambda p, c: "correct horse battery staple", KeyCustody(home, detect=False)
-    )
-    services.create_first_admin(clinic, "admin", "Admin", "admin-pw")
-    admin = services.login(clinic, "admin", "admin-pw")
-    doc = services.add_staff(clinic, admin, "dr.patel", "Dr Anjali Patel", Role.PHYSICIAN, "demo")
+    clinic, admin, doc = new_clinic(tmp_path / "c")
     nurse = services.add_staff(clinic, admin, "nurse", "Grace Chen", Role.NURSE, "demo")
     account_id = services.add_fhir_account(
         clinic,
