@@ -375,6 +375,10 @@ def print_table(rows: dict, tools_missing: str | None) -> None:
             f"< 1.5 s: {_verdict(b['paint_s'] < 1.5)}",
         )
         out("  of which the passphrase's key derivation", f"{b['passphrase_unlock_s']:.2f} s")
+        out(
+            "  page check alone / still waited for after loading (runs beside sign-in)",
+            f"{b['page_check_s']:.2f} / {b['waited_for_page_check_s']:.2f} s",
+        )
         out(f"  conversations loaded ({b['loaded_threads']:,})", "")
         out("apply a category filter", f"{b['filter_s'] * 1000:.0f} ms")
         out("switch to the All view", f"{b['all_view_s'] * 1000:.0f} ms")

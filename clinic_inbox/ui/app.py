@@ -7,12 +7,13 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+import sqlcipher3
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox
 
 from clinic_inbox.core import services
-from clinic_inbox.core.home import Clinic, StoreDamagedError, open_clinic
+from clinic_inbox.core.home import Clinic, PageCheck, StoreDamagedError, open_clinic
 from clinic_inbox.core.keys import KeyCustodyError
 from clinic_inbox.core.store import StoreError
 from clinic_inbox.core.store.migrations import NewerSchemaError
@@ -88,25 +89,35 @@ def main(
     if screenshot is not None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = application()
-    try:
-        clinic = open_clinic(home, qt_passphrase, check=True)
-    except StoreDamagedError as exc:
-        if screenshot is not None or not offer_latest_backup(home, str(exc)):
-            print(f"clinic-inbox: {exc}", file=sys.stderr)
+    for _attempt in range(2):  # the second after a damaged store was replaced by its backup
+        try:
+            clinic = open_clinic(home, qt_passphrase)
+        except StoreDamagedError as exc:
+            if screenshot is not None or not offer_latest_backup(home, str(exc)):
+                print(f"clinic-inbox: {exc}", file=sys.stderr)
+                return 2
+            continue
+        except (KeyCustodyError, StoreError, NewerSchemaError) as exc:
+            if screenshot is not None:
+                print(f"clinic-inbox: {exc}", file=sys.stderr)
+            else:
+                QMessageBox.critical(None, "Clinic Inbox cannot open the clinic", str(exc))
             return 2
-        clinic = open_clinic(home, qt_passphrase, check=True)
-    except (KeyCustodyError, StoreError, NewerSchemaError) as exc:
-        if screenshot is not None:
-            print(f"clinic-inbox: {exc}", file=sys.stderr)
-        else:
-            QMessageBox.critical(None, "Clinic Inbox cannot open the clinic", str(exc))
-        return 2
-    try:
-        if screenshot is not None:
-            return globals()["screenshot"](clinic, screenshot, user=user, view=view)
-        return _run(app, clinic)
-    finally:
-        clinic.close()
+        # every page is checked beside the sign-in, and known sound before the board shows
+        pages = PageCheck(clinic)
+        try:
+            if screenshot is not None:
+                pages.raise_if_damaged()
+                return globals()["screenshot"](clinic, screenshot, user=user, view=view)
+            return _run(app, clinic, pages)
+        except StoreDamagedError as exc:
+            problem = str(exc)  # the check has answered, so its connection is closed
+        finally:
+            clinic.close()
+        if screenshot is not None or not offer_latest_backup(home, problem):
+            print(f"clinic-inbox: {problem}", file=sys.stderr)
+            return 2
+    return 2
 
 
 def offer_latest_backup(home: Path, problem: str) -> bool:
@@ -147,25 +158,32 @@ def offer_latest_backup(home: Path, problem: str) -> bool:
     return True
 
 
-def _run(app: QApplication, clinic: Clinic) -> int:
+def _run(app: QApplication, clinic: Clinic, pages: PageCheck) -> int:
     from clinic_inbox.ui.login import LoginDialog
 
     while True:
         login = LoginDialog(clinic)
         if not login.exec() or login.session is None:
             return 0
-        if not _session_window(app, clinic, login.session):
+        if not _session_window(app, clinic, login.session, pages):
             return 0
 
 
-def _session_window(app: QApplication, clinic: Clinic, session: services.Session) -> bool:
+def _session_window(
+    app: QApplication, clinic: Clinic, session: services.Session, pages: PageCheck
+) -> bool:
     """Run one person's session; True when they chose to switch user."""
     from clinic_inbox.sources.background import SyncLoop
     from clinic_inbox.ui.backup_worker import BackupScheduler
     from clinic_inbox.ui.login import UnlockDialog
     from clinic_inbox.ui.main_window import MainWindow, SyncBridge
 
-    win = MainWindow(clinic, session)
+    try:
+        win = MainWindow(clinic, session)  # reads only; the page check runs meanwhile
+    except sqlcipher3.DatabaseError:
+        pages.raise_if_damaged()
+        raise
+    pages.raise_if_damaged()  # nothing is shown, synced or written before it answers
     bridge = SyncBridge()
     bridge.report.connect(win.on_sync_report)
     bridge.progress.connect(win.on_sync_progress)

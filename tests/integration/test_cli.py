@@ -169,3 +169,27 @@ def test_wrong_passphrase_and_missing_clinic_are_explained(tmp_path):
     none = run(tmp_path / "nothing", "--user", "x", "list")
     assert none.returncode == 1 and "clinic-inbox demo" in none.stderr
     assert not (tmp_path / "nothing" / "clinic.db").exists()
+
+
+def test_demo_screenshot_of_each_screen_and_a_damaged_store_refused(tmp_path):
+    home = tmp_path / "shots"
+    env = {"QT_QPA_PLATFORM": "offscreen"}
+    sizes = {}
+    for view in ("board", "thread", "dashboard"):
+        out = tmp_path / f"{view}.png"
+        done = run(home, "demo", "--screenshot", str(out), "--view", view, extra_env=env)
+        assert done.returncode == 0, done.stderr
+        data = out.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000, view
+        sizes[view] = data
+    assert len(set(sizes.values())) == 3, "three different screens"
+    # a torn write in the store's last page: the page check finds it, nothing is shown
+    store = home / "clinic.db"
+    data = bytearray(store.read_bytes())
+    data[-4096 + 300 : -4096 + 364] = bytes(64)
+    store.write_bytes(bytes(data))
+    out = tmp_path / "damaged.png"
+    done = run(home, "demo", "--screenshot", str(out), extra_env=env)
+    assert done.returncode == 2 and "damaged" in done.stderr
+    assert not out.exists()
+    assert store.read_bytes() == bytes(data), "the damaged file is left as it was"

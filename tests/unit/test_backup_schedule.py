@@ -93,3 +93,25 @@ def test_a_failed_replacement_leaves_the_damaged_store_where_it_was(clinic, tmp_
             home, tmp_path / "nothing.db", ask, custody=KeyCustody(home, detect=False)
         )
     assert sorted(p.name for p in home.iterdir()) == before
+
+
+def test_the_page_check_runs_beside_the_open_store_and_finds_a_damaged_page(clinic):  # noqa: F811
+    from clinic_inbox.core.home import PageCheck
+
+    home = clinic.home
+    for n in range(200):  # pages of message text that opening the store never reads
+        _add_message(clinic, f"message {n} " + "x" * 400)
+    assert PageCheck(clinic).sound()
+    clinic.store.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    clinic.close()
+    path = store_path(home)
+    data = bytearray(path.read_bytes())
+    data[-4096 + 200 : -4096 + 264] = bytes(64)  # a torn write in the last page
+    path.write_bytes(bytes(data))
+
+    with open_clinic(home, ask, KeyCustody(home, detect=False)) as c:  # opening reads little
+        check = PageCheck(c)
+        with pytest.raises(StoreDamagedError, match="damaged") as err:
+            check.raise_if_damaged()
+        assert err.value.home == home
+    assert path.read_bytes() == bytes(data), "the check wrote nothing"
