@@ -24,18 +24,20 @@ def test_every_emergency_is_red_and_says_why():
         assert r.reason.startswith("Urgent:")
 
 
-def test_false_red_share_is_small_and_reported():
+def test_false_red_share_is_small_and_reported(capsys):
     false_red = [t for t, _ in NOT_URGENT if triage("", t, RULES).priority is Priority.URGENT]
     share = len(false_red) / len(NOT_URGENT)
-    print(f"\nfalse reds: {len(false_red)}/{len(NOT_URGENT)} = {share:.1%}: {false_red}")
+    with capsys.disabled():  # reported in the test log, as the issue asks
+        print(f"\ntriage false reds: {len(false_red)}/{len(NOT_URGENT)} = {share:.1%}: {false_red}")
     # A false red costs a quick look; a missed emergency costs far more. 5% is the ceiling.
     assert share <= 0.05
 
 
-def test_category_accuracy_is_reported():
+def test_category_accuracy_is_reported(capsys):
     labelled = [(t, c) for t, c in NOT_URGENT if c]
     right = sum(triage("", t, RULES).category is Category(c) for t, c in labelled)
-    print(f"\ncategory accuracy: {right}/{len(labelled)} = {right / len(labelled):.0%}")
+    with capsys.disabled():
+        print(f"\ntriage category accuracy: {right}/{len(labelled)} = {right / len(labelled):.0%}")
     assert right / len(labelled) >= 0.8
 
 
