@@ -382,34 +382,24 @@ class MainWindow(QMainWindow):
         self._last_status = status
         waiting = oq.counts(self.clinic.store)
         queued = waiting.get("pending", 0) + waiting.get("sending", 0)
+        offline = dict(getattr(status, "offline", None) or {})  # account -> plain reason
         parts = []
-        if status is not None and getattr(status, "offline", None):
+        if offline:
             parts.append("Offline")  # the banner above the board says which source and why
         replies = "1 reply" if queued == 1 else f"{queued} replies"
         if queued and self.demo:
             parts.append(f"{replies} queued (demo: nothing is sent)")
         elif queued:
             parts.append(f"{replies} waiting to be sent")
+        tz = self.clinic.config.tz
         last = getattr(status, "last_sync_at", None)
-        parts.append(
-            f"Last sync {last.astimezone(self.clinic.config.tz):%H:%M}"
-            if last
-            else "Not synced yet"
-        )
+        parts.append(f"Last sync {last.astimezone(tz):%H:%M}" if last else "Not synced yet")
         self.sync_text.setText("  ·  ".join(parts))
-        offline = dict(getattr(status, "offline", None) or {})
+        self.sync_text.setStyleSheet("color: #c62828; font-weight: bold;" if offline else "")
+        # a clock time, not a countdown that would be stale a minute later
         wait = float(getattr(status, "next_try_in", 0.0) or 0.0)
-        next_at = (
-            f"{(datetime.now(UTC) + timedelta(seconds=wait)).astimezone(self.clinic.config.tz):%H:%M}"
-            if wait >= 1
-            else None
-        )
+        next_at = f"{datetime.now(tz) + timedelta(seconds=wait):%H:%M}" if wait >= 1 else None
         self.banner.show_status(offline, queued, next_at)
-        self.sync_text.setStyleSheet(
-            "color: #c62828; font-weight: bold;"
-            if status is not None and getattr(status, "offline", None)
-            else ""
-        )
 
     def on_sync_progress(self, account: str, done: int, total: int) -> None:
         """Shown while a sync runs: which account, how far."""
