@@ -277,9 +277,8 @@ def generate(
     threads_out: list[DemoThread] = []
     clinic_addr = "inbox@riverside-health.example"
     for n in range(n_threads):
-        # when: more in recent days, in daytime
+        # when: more in recent days; patients write from 7 in the morning to 10 at night
         age_days = min(int(rnd.expovariate(1 / mean_age)), spread - 1)
-        # patients write between 7 in the morning and 10 at night, clinic time
         day = (anchor.astimezone(hours_cfg.tz) - timedelta(days=age_days)).date()
         at = datetime.combine(day, time(7), hours_cfg.tz) + timedelta(
             minutes=rnd.randint(0, 15 * 60)
@@ -412,9 +411,8 @@ def generate(
                             _fill(rnd.choice(tpl["follow_up"])["body"], rnd, ctx),
                         )
                     )
-        # workflow state
-        # A clinic that keeps up: recent messages wait on the board, older ones were
-        # settled (often by phone) and only a few slipped through and are overdue.
+        # workflow state of a clinic that keeps up: recent messages wait on the board,
+        # older ones were settled (often by phone), a few slipped through and are overdue
         last_in = msgs[-1].direction is Direction.INBOUND
         quiet_days = (anchor - msgs[-1].at).total_seconds() / 86400
         if kind == "unknown":  # someone must still link these to a chart
