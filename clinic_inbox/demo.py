@@ -396,7 +396,9 @@ def generate(
                     author=handler,
                 )
             )
-            if rnd.random() < 0.3:
+            about = "red" if kind == "red" else cat.value
+            fitting = [f for f in tpl["follow_up"] if about in f["after"]]
+            if fitting and rnd.random() < 0.3:
                 fu_at = msgs[-1].at + timedelta(hours=rnd.randint(1, 20))
                 if fu_at < anchor:
                     msgs.append(
@@ -408,7 +410,7 @@ def generate(
                             sender_name,
                             first.recipients,
                             f"Re: {subject}",
-                            _fill(rnd.choice(tpl["follow_up"])["body"], rnd, ctx),
+                            _fill(rnd.choice(fitting)["body"], rnd, ctx),
                         )
                     )
         # workflow state of a clinic that keeps up: recent messages wait on the board,
@@ -422,6 +424,8 @@ def generate(
                 status = Status.NEW if rnd.random() < 0.75 else Status.IN_PROGRESS
             else:
                 status = rnd.choice([Status.DONE] * 12 + [Status.NEW, Status.IN_PROGRESS])
+        elif last_in and kind == "red":  # the patient has reached care: mostly closed
+            status = rnd.choice([Status.DONE, Status.DONE, Status.IN_PROGRESS])
         elif last_in:
             status = (
                 Status.IN_PROGRESS

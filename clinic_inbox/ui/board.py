@@ -217,6 +217,9 @@ class CardDelegate(QStyledItemDelegate):
             clock = "paused" if t.status is Status.WAITING and room < 110 else clock
             if room < 110:  # narrow cards: "late 3 d" / "due 4 h"
                 clock = clock.replace("overdue by ", "late ").replace("due in ", "due ")
+            if QFontMetrics(small).horizontalAdvance(clock) > room:
+                # narrower still: the amount alone, red when late (the tooltip says it all)
+                clock = clock.replace("late ", "").replace("due ", "")
             p.drawText(
                 QRect(x + used, y - 1, room, 18),
                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import itertools
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -40,6 +41,34 @@ def test_counts_roles_and_variety():
     assert all(m.at <= ANCHOR for m in messages)
     text = " ".join(m.body for m in messages).lower()
     assert "lorem" not in text and "{" not in text
+
+
+def test_a_clinic_that_keeps_up_and_answers_in_opening_hours():
+    from clinic_inbox.core import clock
+    from clinic_inbox.core.config import load_config
+    from clinic_inbox.core.model import Status
+
+    cfg = load_config()
+    data = demo.generate(anchor=ANCHOR)
+    opened = [t for t in data.threads if t.status is not Status.DONE]
+    assert 0.2 < len(opened) / len(data.threads) < 0.6
+    staff_replies = [m for t in data.threads for m in t.messages if m.author]
+    # every reply is written while the clinic is open (a zero-length working span ends
+    # exactly where it starts only inside opening hours)
+    for m in staff_replies:
+        local = m.at.astimezone(cfg.tz)
+        assert clock.add_working_hours(cfg, m.at, 0.0001) - m.at < timedelta(minutes=1), local
+    # a follow-up fits its conversation: no "see you then" after a blood-pressure reading
+    tpl = demo._templates()
+    for t in data.threads:
+        for prev, m in itertools.pairwise(t.messages):
+            if m.direction is Direction.INBOUND and prev.direction is Direction.OUTBOUND:
+                allowed = [
+                    f["body"].split("{")[0]
+                    for f in tpl["follow_up"]
+                    if t.category.value in f["after"] or "red" in f["after"]
+                ]
+                assert any(m.body.startswith(a) for a in allowed), (t.category, m.body)
 
 
 @pytest.fixture(scope="module")
