@@ -254,7 +254,7 @@ def run(args: argparse.Namespace) -> int:
             server.add_user(USER, PASSWORD)
             # a first sync of a clinic's mailbox: mail that arrived before today, which is
             # stored but not acknowledged (acknowledging is measured below on fresh mail)
-            server.append_many(USER, raw, arrived=datetime.now(UTC) - timedelta(days=2))
+            server.deliver_many(USER, raw, arrived=datetime.now(UTC) - timedelta(days=2))
             fetch = [bare_fetch(server) for _ in range(args.repeat)]
             syncs = []
             for _ in range(args.repeat):
@@ -264,7 +264,7 @@ def run(args: argparse.Namespace) -> int:
             fresh_n = max(args.n // 10, 200)
             fresh_user = "fresh@clinic.example"
             server.add_user(fresh_user, PASSWORD)
-            server.append_many(fresh_user, raw[:fresh_n])
+            server.deliver_many(fresh_user, raw[:fresh_n])
             fresh = [clinic_sync(server, fresh_n, user=fresh_user) for _ in range(args.repeat)]
             for _, c in fresh:
                 c.store.close()
