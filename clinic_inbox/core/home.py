@@ -140,14 +140,6 @@ DAMAGED = (
 )
 
 
-def store_is_sound(store: Store) -> bool:
-    """Every page's HMAC checks out (SQLCipher's own check; reads each page once)."""
-    try:
-        return not store.execute("PRAGMA cipher_integrity_check").fetchall()
-    except Exception:  # noqa: BLE001 - any failure to read a page means damage
-        return False
-
-
 class PageCheck:
     """The start-up check of every page, on a thread and a read-only connection of its
     own: it runs while the person signs in and the board loads (0.8 s for 100,000
@@ -208,7 +200,7 @@ def open_clinic(
     except StoreUnreadableError:
         # The key matches the key record, so the file itself is at fault.
         raise StoreDamagedError(DAMAGED.format(path=path), home) from None
-    if check and not store_is_sound(store):
+    if check and not pages_are_sound(path, found.db_key):
         store.close()
         raise StoreDamagedError(DAMAGED.format(path=path), home)
     store_id = q.get_meta(store, "store_id")
