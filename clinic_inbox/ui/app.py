@@ -93,27 +93,25 @@ def main(
         try:
             clinic = open_clinic(home, qt_passphrase)
         except StoreDamagedError as exc:
-            if screenshot is not None or not offer_latest_backup(home, str(exc)):
-                print(f"clinic-inbox: {exc}", file=sys.stderr)
-                return 2
-            continue
+            problem = str(exc)
         except (KeyCustodyError, StoreError, NewerSchemaError) as exc:
             if screenshot is not None:
                 print(f"clinic-inbox: {exc}", file=sys.stderr)
             else:
                 QMessageBox.critical(None, "Clinic Inbox cannot open the clinic", str(exc))
             return 2
-        # every page is checked beside the sign-in, and known sound before the board shows
-        pages = PageCheck(clinic)
-        try:
-            if screenshot is not None:
-                pages.raise_if_damaged()
-                return globals()["screenshot"](clinic, screenshot, user=user, view=view)
-            return _run(app, clinic, pages)
-        except StoreDamagedError as exc:
-            problem = str(exc)  # the check has answered, so its connection is closed
-        finally:
-            clinic.close()
+        else:
+            # every page is checked beside the sign-in, and known sound before the board shows
+            pages = PageCheck(clinic)
+            try:
+                if screenshot is not None:
+                    pages.raise_if_damaged()
+                    return globals()["screenshot"](clinic, screenshot, user=user, view=view)
+                return _run(app, clinic, pages)
+            except StoreDamagedError as exc:
+                problem = str(exc)  # the check has answered, so its connection is closed
+            finally:
+                clinic.close()
         if screenshot is not None or not offer_latest_backup(home, problem):
             print(f"clinic-inbox: {problem}", file=sys.stderr)
             return 2
