@@ -20,6 +20,18 @@ from pathlib import Path
 
 from clinic_inbox.core.model import Category, Priority
 from clinic_inbox.core.resources import resource_path
+from clinic_inbox.core.triage_context import affirmed
+from clinic_inbox.core.triage_model import WordingModel, load_model
+from clinic_inbox.core.triage_text import (
+    Sentence,
+    Speller,
+    fold,
+    guess_language,
+    lemma,
+    prepare,
+    strip_quoted,
+    words_of,
+)
 
 
 class RulesError(ValueError):
@@ -31,6 +43,8 @@ class Rule:
     id: str
     label: str
     regex: re.Pattern[str]
+    # a cluster: every pattern must be mentioned somewhere in the message
+    requires: tuple[re.Pattern[str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -41,10 +55,12 @@ class Section:
     combined: re.Pattern[str]
 
     @classmethod
-    def of(cls, rules: tuple[Rule, ...], sources: list[str]) -> Section:
-        if not rules:
+    def of(cls, rules: tuple[Rule, ...], sources: list[tuple[int, str]]) -> Section:
+        """`sources`: (index of the rule, its pattern) for the rules matched by one
+        alternation; clusters (rules with `requires`) are checked apart."""
+        if not sources:
             return cls(rules, re.compile(r"(?!x)x"))
-        body = "|".join(f"(?P<g{i}>{src})" for i, src in enumerate(sources))
+        body = "|".join(f"(?P<g{i}>{src})" for i, src in sources)
         return cls(rules, re.compile(r"\b(?:" + body + ")", re.IGNORECASE))
 
     def rule_of(self, m: re.Match[str]) -> Rule:
@@ -58,6 +74,12 @@ class Rules:
     categories: tuple[tuple[Category, re.Pattern[str]], ...]
     sensitive: Section
     category_section: Section | None = None
+    idioms: re.Pattern[str] | None = None
+    speller: Speller | None = None
+    model_path: Path | None = None  # the wording model (loaded once per process)
+
+    def model(self) -> WordingModel | None:
+        return load_model(self.model_path)
 
 
 @dataclass
@@ -112,6 +134,9 @@ def _merge(default: list[dict], own: list[dict]) -> list[dict]:
     return [by_id[i] for i in order]
 
 
+SECTIONS = ("red_flag", "same_day", "idiom", "category", "sensitive")
+
+
 def load_rules(path: Path | None = None) -> Rules:
     """The shipped rules, extended or overridden by `path` (a clinic's own file,
     or a clinic's data folder holding triage_rules.toml) when given."""
@@ -129,19 +154,32 @@ def load_rules(path: Path | None = None) -> Rules:
                 raise RulesError(
                     f"The triage rules file {path} is not valid TOML: {exc}."
                 ) from None
-            for section in ("red_flag", "same_day", "category", "sensitive"):
+            for section in SECTIONS:
                 data[section] = _merge(data.get(section, []), own.get(section, []))
     return _build(data)
 
 
 def _build(data: dict) -> Rules:
+    vocabulary: set[str] = set()
+
     def rules(section: str) -> Section:
         out, sources = [], []
         for i, r in enumerate(data.get(section, [])):
             rid = r.get("id") or f"{section}#{i + 1}"
             label = r.get("label", rid.replace("_", " "))
-            out.append(Rule(rid, label, _compile(rid, r.get("patterns", []))))
-            sources.append(_source(rid, r.get("patterns", [])))
+            groups = r.get("requires")
+            if groups is not None:
+                if not isinstance(groups, list) or len(groups) < 2:
+                    raise RulesError(f"Triage rule {rid!r}: 'requires' needs two or more lists.")
+                compiled = tuple(_compile(rid, g) for g in groups)
+                out.append(Rule(rid, label, compiled[0], compiled))
+                for g in groups:
+                    vocabulary.update(_words_of_patterns(g))
+                continue
+            pats = r.get("patterns", [])
+            out.append(Rule(rid, label, _compile(rid, pats)))
+            sources.append((len(out) - 1, _source(rid, pats)))
+            vocabulary.update(_words_of_patterns(pats))
         return Section.of(tuple(out), sources)
 
     cats = []
@@ -152,121 +190,161 @@ def _build(data: dict) -> Rules:
         except ValueError:
             raise RulesError(f"Unknown category {rid!r} in the triage rules.") from None
         cats.append((cat, _compile(rid, r.get("patterns", []))))
+    red, same_day = rules("red_flag"), rules("same_day")
+    idiom_patterns = [p for r in data.get("idiom", []) for p in r.get("patterns", [])]
+    idioms = _compile("idiom", idiom_patterns) if idiom_patterns else None
     return Rules(
-        rules("red_flag"), rules("same_day"), tuple(cats), rules("sensitive"), rules("category")
+        red,
+        same_day,
+        tuple(cats),
+        rules("sensitive"),
+        rules("category"),
+        idioms=idioms,
+        speller=Speller(vocabulary),
+        model_path=Path(resource_path("triage_model.json"))
+        if data.get("use_wording_model", True)
+        else None,
     )
 
 
-# -- text handling -------------------------------------------------------------------
-_QUOTE_HEADER = re.compile(
-    r"^\s*(on .{0,200}wrote:|-{2,} ?original message ?-{2,}|from: .+)$", re.I
-)
-_SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+|(?<=\))\s+")
+_PATTERN_WORD = re.compile(r"(?<![\\a-z])[a-z]{4,}(?![a-z(\\])")
 
 
-def strip_quoted(text: str) -> str:
-    """Drop quoted replies: '>' lines and everything after 'On ... wrote:'."""
-    out = []
-    for line in text.splitlines():
-        if _QUOTE_HEADER.match(line):
-            break
-        if line.lstrip().startswith(">"):
-            continue
-        out.append(line)
-    return "\n".join(out)
+def _words_of_patterns(patterns: list[str]) -> set[str]:
+    """Whole words the rules name: what a misspelling is corrected towards."""
+    out: set[str] = set()
+    for p in patterns:
+        for w in _PATTERN_WORD.findall(p.replace("\\w", " ").replace("\\b", " ")):
+            out.add(w)
+            out.add(lemma(w))
+    return out
 
 
-def normalise(text: str) -> str:
-    text = (
-        text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'").replace("\u00a0", " ")
-    )
-    return text.lower()
+_REPLY = re.compile(r"^\s*((re|tr|fw|fwd|aw|rep)\s*(\[\d+\])?\s*:\s*)+", re.I)
 
 
-_NEG_TRIGGER = re.compile(
-    r"\b(no|not|never|denies|denied|deny|without|free of|negative for|none|nor|"
-    r"(do|does|did|have|has|had|is|was|are|were)(n'?t| not)|no longer|absence of|rule out|ruled out)\b"
-)
-_PSEUDO = re.compile(
-    r"\b(no (improvement|better|change|relief)|not (better|improving|going away|stopping|only|sure (if|whether) it)|"
-    r"(won'?t|will not|doesn'?t|does not|can'?t|cannot) (stop|go away|get better)|no one|nobody|not helping|"
-    r"no (idea|choice))\b"
-)
-_TERMINATE = re.compile(
-    r"\b(but|however|although|though|yet|except|and now|now|still|again|which)\b"
-)
-_POST_NEG = re.compile(
-    r"^\W{0,3}(is|has|have|had|was)? ?(now )?(gone|resolved|better|stopped|went away|cleared|settled|disappeared)\b"
-)
-_CONTEXT = re.compile(
-    r"\b(history of|hx of|previous|prior|years? ago|last (year|month|summer|winter|spring|fall)|"
-    r"in (19|20)\d\d|when i was|as a child|"
-    r"(my|his|her|our) (father|mother|dad|mom|mum|brother|sister|grand(father|mother|pa|ma)|uncle|aunt|cousin|friend|neighbou?r)"
-    r"('s)? (had|died|passed)|"
-    r"(father|mother|dad|mom|mum|brother|sister|grand\w+|uncle|aunt) (had|died|passed)|"
-    r"if (i|he|she|we|they) (ever )?(get|have|develop|notice|feel|start)|in case|what (if|should i do if)|"
-    r"watch (out )?for|signs of|warning signs|form|questionnaire|checklist|asks (if|whether|about))\b"
-)
-# History told after the mention: "I had a seizure as a child", "... two years ago".
-_POST_CONTEXT = re.compile(
-    r"\b((\w+ )?(years?|months?|weeks?) ago|as a (child|kid|teen)|in (19|20)\d\d|"
-    r"last (year|month|summer|winter|spring|fall)( \w+)* (went away|is gone|has gone|resolved)|"
-    r"went away|(is|was) in my (file|chart)|it'?s in my (file|chart))\b"
-)
-_RECURRENCE = re.compile(
-    r"\b(again|is back|came back|come back|returned|started again|now|right now|today|tonight)\b"
+# -- matching --------------------------------------------------------------------------
+_INSIDE_CONTRAST = re.compile(r"\b(but|however|although|mais|cependant|pourtant)\b")
+_TAIL_NEGATION = re.compile(
+    r"^\W*(no|not|never|without|none|nor|pas|jamais|aucune?|sans|ni|rien)\b(?! (one|longer|only|stopping|better))"
 )
 
 
-def _sentences(text: str) -> list[str]:
-    return [s for s in _SENTENCE.split(text) if s.strip()]
-
-
-def _affirmed(sentence: str, start: int, end: int) -> bool:
-    """Is the mention at [start, end) an affirmed, current one?"""
-    before = sentence[max(0, start - 60) : start]
-    # A clause break ends the scope of any negation or context before it.
-    cut = 0
-    for m in _TERMINATE.finditer(before):
-        cut = m.end()
-    for sep in (",", " - ", ":"):
-        idx = before.rfind(sep)
-        if idx >= 0 and sep == ",":
-            cut = max(cut, idx + 1)
-    scope = before[cut:]
-    scope_wo_pseudo = _PSEUDO.sub(" ", scope)
-    words_before = scope_wo_pseudo.split()
-    if _NEG_TRIGGER.search(" ".join(words_before[-6:])):
+def _affirmed_in(
+    s: Sentence, view: str, start: int, end: int, rules: Rules, rx: re.Pattern[str]
+) -> bool:
+    """A match is affirmed when its context says so, it does not straddle a contrast
+    ("stung yesterday but fine now"), and it does not lean on words after its last
+    comma that are negated ("14 weeks pregnant and all is well, no bleeding"; a rule
+    whose own words say "no" before that comma still holds: "no wet diaper, no tears")."""
+    inner = view[start:end]
+    if _INSIDE_CONTRAST.search(inner):
         return False
-    if _POST_NEG.search(sentence[end : end + 40]):
-        return False
-    if _CONTEXT.search(sentence[max(0, start - 80) : start]) and not _RECURRENCE.search(sentence):
-        return False
-    if _POST_CONTEXT.search(sentence[end : end + 70]) and not _RECURRENCE.search(sentence):
-        return False
-    return True
+    cut = max(inner.rfind(","), inner.rfind(";"))
+    if cut > 0 and _TAIL_NEGATION.search(inner[cut + 1 :]):
+        if not rx.match(inner[:cut]):
+            return False
+        end = start + cut
+    if view is s.lemmas:
+        # context and idioms are written in the patient's words: judge the same words there
+        start, end = s.surface(start, end)
+        view = s.folded
+    return affirmed(view, start, end, rules.idioms)
 
 
-def _find(section: Section, sentences: list[str]) -> list[tuple[Rule, str]]:
-    """Affirmed matches, one per rule, in the order the rules are written."""
+def _find(section: Section, sentences: list[Sentence], rules: Rules) -> dict[str, tuple[Rule, str]]:
+    """Affirmed matches, one per rule, each with the patient's own words."""
     found: dict[str, tuple[Rule, str]] = {}
     for s in sentences:
-        for m in section.combined.finditer(s):
-            rule = section.rule_of(m)
-            if rule.id not in found and _affirmed(s, m.start(), m.end()):
-                found[rule.id] = (rule, m.group(0).strip())
+        for view in (s.folded, s.lemmas):
+            for m in section.combined.finditer(view):
+                rule = section.rule_of(m)
+                if rule.id in found or not _affirmed_in(
+                    s, view, m.start(), m.end(), rules, rule.regex
+                ):
+                    continue
+                found[rule.id] = (rule, _quote(s, view, m.start(), m.end()))
+    for rule in section.rules:
+        if rule.requires and rule.id not in found:
+            quotes = []
+            for group in rule.requires:
+                hit = _first_affirmed(group, sentences, rules)
+                if hit is None:
+                    break
+                quotes.append(hit)
+            else:
+                found[rule.id] = (rule, "' and '".join(dict.fromkeys(quotes)))
+    return found
+
+
+def _mentioned(section: Section, sentences: list[Sentence]) -> set[str]:
+    """Rules whose words appear at all, affirmed or not."""
+    out = set()
+    for s in sentences:
+        for view in (s.folded, s.lemmas):
+            out.update(section.rule_of(m).id for m in section.combined.finditer(view))
+            for rule in section.rules:
+                if rule.requires and any(g.search(view) for g in rule.requires):
+                    out.add(rule.id)
+    return out
+
+
+def _find_in_message(
+    section: Section, subject: list[Sentence], body: list[Sentence], rules: Rules
+) -> list[tuple[Rule, str]]:
+    """Matches in the body, and those of the subject that the body does not contradict:
+    a subject names the topic ("Meningitis vaccine?"), the body says whether it is
+    happening; when the body mentions it only as history or a question, so is the
+    subject's mention."""
+    found = _find(section, subject + body, rules)
+    if subject:
+        in_body = _find(section, body, rules)
+        body_mentions = _mentioned(section, body)
+        for rid in list(found):
+            if rid not in in_body and rid in body_mentions:
+                del found[rid]
     return [found[r.id] for r in section.rules if r.id in found]
 
 
-_BP = re.compile(r"\b(\d{2,3}) ?(?:/|over) ?(\d{2,3})\b")
-_BP_CONTEXT = re.compile(r"\b(bp|blood pressure|pressure|reading|readings|mmhg|systolic)\b|over")
-_GLUCOSE = re.compile(r"\b(\d{1,3}(?:\.\d)?) ?(mmol(?:/l)?|mg/?dl)\b")
-_SYMPTOMS = re.compile(
-    r"\b(headache|dizzy|dizziness|blurr(y|ed) vision|confus|chest|short of breath|nose ?bleed)"
+def _first_affirmed(rx: re.Pattern[str], sentences: list[Sentence], rules: Rules) -> str | None:
+    for s in sentences:
+        for view in (s.folded, s.lemmas):
+            for m in rx.finditer(view):
+                if _affirmed_in(s, view, m.start(), m.end(), rules, rx):
+                    return _quote(s, view, m.start(), m.end())
+    return None
+
+
+def _quote(s: Sentence, view: str, start: int, end: int) -> str:
+    """The patient's own words for a match in either view of the sentence."""
+    if view is s.lemmas and view != s.folded:
+        start, end = s.surface(start, end)
+    words = " ".join(s.original[start:end].split())
+    return words[:80]
+
+
+_BP = re.compile(r"\b(\d{2,3}) ?(?:/|over|sur) ?(\d{2,3})\b")
+_BP_CONTEXT = re.compile(
+    r"\b(bp|blood pressure|pressure|reading|readings|mmhg|systolic|tension|pression|\bta\b)\b|over|sur"
+)
+_GLUCOSE = re.compile(r"\b(\d{1,3}(?:[.,]\d)?) ?(mmol(?:/l)?|mg/?dl)\b")
+_BP_SYMPTOMS = re.compile(
+    r"\b(headache|dizzy|dizziness|blurr(y|ed) vision|confus|chest|short of breath|nose ?bleed|"
+    r"mal de tete|etourdi|vision (floue|trouble)|poitrine|essouffl|saigne du nez)"
+)
+_LOW_SUGAR_SYMPTOMS = re.compile(
+    r"\b(shak|sweat|confus|drowsy|won'?t wake|can'?t wake|passed out|slurr|tremble|sueur|confus|"
+    r"somnolent|reveille pas|perdu connaissance)"
+)
+_HIGH_SUGAR_SYMPTOMS = re.compile(
+    r"\b(vomit|throw(ing)? up|threw up|confus|drowsy|fruity|ketone|breathing (fast|deep)|"
+    r"vomi|confus|somnolent|cetone|haleine)"
 )
 
 
 def _measurements(text: str) -> list[tuple[Priority, str]]:
+    """Blood pressure and blood sugar figures: same day when out of range, urgent
+    when far out of range with symptoms."""
     found: list[tuple[Priority, str]] = []
     for m in _BP.finditer(text):
         sys_, dia = int(m.group(1)), int(m.group(2))
@@ -276,16 +354,20 @@ def _measurements(text: str) -> list[tuple[Priority, str]]:
         ):
             continue
         if sys_ >= 180 or dia >= 120:
-            urgent = _SYMPTOMS.search(text) is not None
-            found.append(
-                (Priority.URGENT if urgent else Priority.SAME_DAY, f"blood pressure {sys_}/{dia}")
-            )
+            if _BP_SYMPTOMS.search(text):
+                found.append((Priority.URGENT, f"blood pressure {sys_}/{dia} with symptoms"))
+            else:
+                found.append((Priority.SAME_DAY, f"blood pressure {sys_}/{dia}"))
         elif sys_ >= 160 or dia >= 100 or sys_ < 90:
             found.append((Priority.SAME_DAY, f"blood pressure {sys_}/{dia}"))
     for m in _GLUCOSE.finditer(text):
-        value, unit = float(m.group(1)), m.group(2)
+        value, unit = float(m.group(1).replace(",", ".")), m.group(2)
         mmol = value if unit.startswith("mmol") else value / 18.0
-        if mmol > 20 or mmol < 4:
+        if mmol < 3.0 and _LOW_SUGAR_SYMPTOMS.search(text):
+            found.append((Priority.URGENT, f"blood sugar {m.group(0)} with symptoms"))
+        elif mmol > 25 and _HIGH_SUGAR_SYMPTOMS.search(text):
+            found.append((Priority.URGENT, f"blood sugar {m.group(0)} with symptoms"))
+        elif mmol > 20 or mmol < 4:
             found.append((Priority.SAME_DAY, f"blood sugar {m.group(0)}"))
     return found
 
@@ -313,30 +395,46 @@ def triage(
     sender_priority: Priority | None = None,
     sender_category: Category | None = None,
 ) -> TriageResult:
-    subj = normalise(subject or "")
-    text = normalise(strip_quoted(body or ""))
-    sentences = _sentences(subj) + _sentences(text)
+    text = strip_quoted(body or "")
+    lang = guess_language(words_of(f"{subject or ''} {text}"))
+    # A reply's subject names the old topic ("Re: chest pain"): it is not read for red flags.
+    subject_sentences = (
+        [] if _REPLY.match(subject or "") else prepare(subject or "", rules.speller, lang)
+    )
+    body_sentences = prepare(text, rules.speller, lang)
+    sentences = subject_sentences + body_sentences
+    folded = f"{fold(subject or '')}\n{fold(text)}"
     reasons: list[str] = []
     matched: list[str] = []
     priority: Priority | None = None
-    for rule, words in _find(rules.red, sentences):
+    for rule, words in _find_in_message(rules.red, subject_sentences, body_sentences, rules):
         matched.append(rule.id)
         reasons.append(f"Urgent: mentions '{words}' ({rule.label})")
         priority = Priority.URGENT
-    for level, what in _measurements(f"{subj}\n{text}"):
+    for level, what in _measurements(folded):
         matched.append("measurement")
         if level is Priority.URGENT:
-            reasons.append(f"Urgent: {what} with symptoms")
+            reasons.append(f"Urgent: {what}")
             priority = Priority.URGENT
         else:
             reasons.append(f"Same day: {what}")
             priority = priority or Priority.SAME_DAY
+    model = rules.model()
+    if priority is not Priority.URGENT and model is not None:
+        score, words = model.score(f"{subject or ''}\n{text}")
+        if score >= model.threshold:
+            matched.append("classifier")
+            quoted = "', '".join(words) if words else "the wording"
+            reasons.append(f"Urgent: reads like an emergency ('{quoted}'; wording model)")
+            priority = Priority.URGENT
     if priority is None:
-        for rule, words in _find(rules.same_day, sentences):
+        for rule, words in _find_in_message(
+            rules.same_day, subject_sentences, body_sentences, rules
+        ):
             matched.append(rule.id)
             reasons.append(f"Same day: mentions '{words}' ({rule.label})")
             priority = Priority.SAME_DAY
-    category = sender_category or _category(rules, subj, text)
+    category = sender_category or _category(rules, fold(subject or ""), fold(text))
     if priority is None:
         priority = Priority.ADMIN if category.administrative else Priority.ROUTINE
     # The sender's own priority may be raised by triage, never lowered.
@@ -345,8 +443,9 @@ def triage(
         reasons.insert(0, f"{priority.label}: marked {priority.label.lower()} by the sender")
     hit_ids = {
         rules.sensitive.rule_of(m).id
-        for s in sentences
-        for m in rules.sensitive.combined.finditer(s)
+        for s in prepare(subject or "", None, lang) + sentences
+        for view in (s.folded, s.lemmas)
+        for m in rules.sensitive.combined.finditer(view)
     }
     sensitive_hits = [r for r in rules.sensitive.rules if r.id in hit_ids]
     for r in sensitive_hits:

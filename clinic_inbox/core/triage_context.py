@@ -1,0 +1,183 @@
+"""Is a mention affirmed, current and the writer's (or the patient's) own?
+
+NegEx-style windows, in English and French, on either view of a sentence (folded
+or lemma text; the expressions accept both forms). A mention is set aside when:
+
+- within its clause, a negation stands shortly before it ("no", "denies",
+  "without", "pas de", "jamais", "sans") or a resolution follows it ("... is
+  gone", "c'est passé");
+- within its clause, it is history ("history of", "years ago", "il y a deux
+  ans", "as a child") or someone else's past ("my father had", "mon père est
+  décédé d'");
+- anywhere before it in the sentence (lists and questions run across commas):
+  a hypothetical ("what should I do if", "si jamais"), a form or questionnaire
+  listing symptoms ("the form asks about", "le questionnaire demande si"), an
+  education question ("what's the difference between", "c'est quoi") or a
+  professional's work ("we respond to overdoses");
+
+unless the sentence says it is happening now or again ("again", "right now",
+"an hour ago", "ce soir", "encore"). A clause ends at ",", ":", " - " or a word
+such as "but", "mais", "and my". What the rules call idioms ("this form is
+killing me") never count.
+"""
+
+from __future__ import annotations
+
+import re
+
+_NEG_TRIGGER = re.compile(
+    r"\b(no|not|never|denies|denied|deny|without|free of|negative for|none|nor|"
+    r"(do|does|did|have|has|had|is|was|are|were|be)(n'?t| not)|no longer|absence of|"
+    r"rule out|ruled out|"
+    # French: "pas de", "jamais", "aucun", "sans", "ni", "nie", "plus de" after ne
+    r"pas|jamais|aucune?|sans|ni|nie|nier|absence de|n'?a plus|n'?ai plus|n'?est plus|"
+    r"rien d'?)\b"
+)
+# Words with a negation inside that do not negate what follows.
+_PSEUDO = re.compile(
+    r"\b(no (improvement|better|change|relief|idea|choice|one|matter)|nobody|no one|"
+    r"not (better|improving|going away|stopping|only|just|sure|stop|helping|getting better|working)|"
+    r"(won'?t|will not|doesn'?t|does not|do not|don'?t|can'?t|cannot|isn'?t|is not) "
+    r"(stop|go away|get better|know|think so|help|want to bother|seem to|respond)|"
+    r"(do|does|did)(n'?t| not) (know|think|care|want to|mean|help|work|stop|go away)|"
+    r"(i|je) (sais|sai|c) pas|sais pas|sait pas|pas (mieux|seulement|juste|sur|certaine?)|"
+    r"(arrete|passe|part|s'arrete|diminue|aide) pas|personne|n'importe|pas capable|"
+    r"pas arreter|sans arret|sans cesse|sans raison|ne peu[xt] pas|peu[xt] pas|arrive pas|"
+    r"pas able|pu capable|plus capable|plus (respirer|bouger|parler|voir|marcher))\b"
+)
+_TERMINATE = re.compile(
+    r"\b(but|however|although|though|yet|except|and now|now|still|again|which|"
+    r"and (my|i|he|she|his|her|the|now|then|it|today|tonight|this)|"
+    r"mais|cependant|pourtant|sauf|maintenant|encore|toujours|et (mon|ma|mes|je|j'|il|elle|la|le))\b"
+)
+# Only a real contrast ends a list or a question.
+_CONTRAST = re.compile(r"\b(but|however|although|though|yet|mais|cependant|pourtant|sauf que)\b")
+_POST_NEG = re.compile(
+    r"^\W{0,3}(is |has |have |had |was |be )?(now )?(gone|resolved|better|stopped|went away|"
+    r"cleared|settled|disappeared|fine now|all better|"
+    r"est parti|est partie|a disparu|est passe|c'?est passe|est reglee?|va mieux|est fini)\b"
+)
+_PERIOD = r"(years?|months?|weeks?|winters?|summers?|springs?|falls?|autumns?)"
+_PERIOD_FR = r"(ans?|annees?|mois|semaines?|hivers?|etes?|automnes?|printemps)"
+_OTHERS = (
+    r"(father|mother|dad|mom|mum|brother|sister|grand(father|mother|pa|ma)|uncle|aunt|cousin|"
+    r"friend|neighbou?r|coworker|colleague|boss|son|daughter|nephew|niece|husband|wife|"
+    r"partner|roommate|classmate|teammate|guy|girl|kid)"
+)
+_OTHERS_FR = (
+    r"(pere|mere|papa|maman|frere|soeur|grand-?(pere|mere)|oncle|tante|cousine?|amie?|"
+    r"voisine?|collegue|patron|fils|fille|neveu|niece|mari|femme|conjointe?|gars|chum|blonde)"
+)
+# History and other people's past: within the clause.
+_CONTEXT = re.compile(
+    r"\b(history of|hx of|previous|prior|" + _PERIOD + r" ago|last " + _PERIOD + r"|"
+    r"in (19|20)\d\d|when (i|he|she|we|they) (was|were)|as a (child|kid|teen(ager)?)|back in|"
+    r"in (university|college|high school|school)|"
+    # someone else who died of it; "my son had a seizure at school" is today's news
+    r"(my|his|her|our|their|a) (\w+'s )?" + _OTHERS + r"('s)? (died|passed away|passed) (of|from)|"
+    r"family history|runs in (my|the) family|"
+    # French
+    r"antecedents? de|historique de|il y a (\w+ )?" + _PERIOD_FR + r"|l'?an (dernier|passe)|"
+    r"l'?annee (derniere|passee)|(le|la|l') ?(\w+ )?" + _PERIOD_FR + r" (passee?|derniere?)|"
+    r"(en|de) (19|20)\d\d|quand (j'|il |elle |on )?(etais|etait|avais|avait)|dans mon enfance|"
+    r"(mon|ma|son|sa|notre|un|une) (\w+ )?" + _OTHERS_FR + r" (de \w+ )?(\w+ )?(est mort|est morte|"
+    r"est decedee?|decede) (d'|de))\b"
+)
+# A time in the past said earlier in the sentence: "Last month I had ..., I used my EpiPen".
+_HISTORY_TIME = re.compile(
+    r"\b(" + _PERIOD + r" ago|last " + _PERIOD + r"|in (19|20)\d\d|(en|de) (19|20)\d\d|"
+    r"il y a (\w+ )?" + _PERIOD_FR + r"|(le|la|l') ?(\w+ )?" + _PERIOD_FR + r" (passee?|derniere?)|"
+    r"l'?an (dernier|passe)|l'?annee (derniere|passee)|when (i|he|she) was|quand (j'|il |elle )?(etais|etait|avais|avait))\b"
+)
+# Hypotheticals: within the clause, across "and".
+_HYPOTHETICAL = re.compile(
+    r"\b(if (i|he|she|we|they|my|someone|somebody|a|the|you|your|our|her|his|it) |"
+    r"in case|what if|what (should|do|would) (i|we|you|they|the \w+|he|she) do if|what to do if|"
+    r"what happens if|how (do|would|can|will|should) (we|i|you|they) (know|tell|recogni[sz]e)|"
+    r"si (jamais|je|j'|il|elle|on|mon|ma|notre|nos|vous)|au cas ou|que faire si|quoi faire si|"
+    r"comment (on )?(le |la )?(reconnai\w*|savoir))\b"
+)
+# "I don't know if I should go to the ER": not a hypothetical.
+_NOT_HYPOTHETICAL = re.compile(
+    r"\b((if|whether) (i|we) (should|need to|have to)|(know|wonder\w*|sure|think|unsure|ask\w*|see) (if|whether)|"
+    r"si (je|on) (dois|devrais)|(sais|sait|demande) (pas )?si)\b"
+)
+# Forms, education and work: anywhere earlier in the sentence (lists run across commas).
+_SENTENCE_CONTEXT = re.compile(
+    r"\b((form|questionnaire|application|checklist|report|fiche|formulaire|rapport|assurance)\w* .{0,60}"
+    r"(asks?|lists?|questions?|wants to know|demande|pose)|asks? (if|whether|about|yes)|"
+    r"questions? (on|about)|the question|yes/no|oui/non|demande si|demande (oui|pour)|"
+    r"(la|une) question (sur|a propos)|"
+    r"watch (out )?for|warning signs|signs? of|symptoms? of|signes? d|symptomes? d|"
+    r"difference between|what'?s (a|an|the) |what is (a|an|the) |explain|kept (saying|mentioning)|"
+    r"talked about|read (online|about)|difference entre|c'?est quoi|expliquer|parlai\w* d'?|"
+    r"(a|the|first aid|training|cpr) course|training|workshop|volunteer\w*|firefighter|paramedic|"
+    r"we respond to|cours (de|sur)|formation|benevole|pompier|ambulancier|on repond)\b"
+)
+# History told after the mention: "I had a seizure as a child", "... two years ago".
+_POST_CONTEXT = re.compile(
+    r"\b((\w+ )?" + _PERIOD + r" ago|as a (child|kid|teen)|in (19|20)\d\d|"
+    r"last "
+    + _PERIOD
+    + r"|went away|resolved|when (i|he|she) was|in (university|college)|as a teen(ager)?|"
+    r"at (age )?\d{1,2}\b(?! ?(min|minute|hour|h\b|pm|am|:|weeks?|wks?|months?|days?|mois|semaines|jours))|"
+    r"(is|was) in my (file|chart)|it'?s in my (file|chart)|"
+    r"il y a (\w+ )?" + _PERIOD_FR + r"|l'?an (dernier|passe)|l'?annee (derniere|passee)|"
+    r"(le|la|l') ?(\w+ )?" + _PERIOD_FR + r" (passee?|derniere?)|en (19|20)\d\d|"
+    r"quand (j'|il |elle )?(etais|etait|avais|avait)|a \d{1,2} ans|"
+    r"(est|c'?est) dans mon dossier|dans le temps)\b"
+)
+_RECURRENCE = re.compile(
+    r"\b(again|is back|came back|come back|returned|started again|now|right now|today|tonight|"
+    r"this morning|this afternoon|this evening|currently|at the moment|just now|"
+    r"since (this|last night|yesterday|an hour|lunch|noon|dinner|breakfast|\d+ ?(min|minutes|hours?|hrs?|h)\b)|"
+    r"(\d+|an|a|one|two|few|couple of) (hours?|hrs?|minutes?|mins?) ago|"
+    r"encore|de nouveau|revenu|revenue|maintenant|aujourd'?hui|ce soir|ce matin|"
+    r"en ce moment|la (il|elle)|tantot|"
+    r"depuis (ce|hier|une heure|\d+ ?(min|minutes|heures?|h)\b|tantot|le diner|le souper|le dejeuner|midi))\b"
+)
+_CLAUSE_BREAKS = (",", " - ", ":")
+
+
+def _clause_start(before: str) -> int:
+    cut = 0
+    for m in _TERMINATE.finditer(before):
+        cut = m.end()
+    for sep in _CLAUSE_BREAKS:
+        idx = before.rfind(sep)
+        if idx >= 0:
+            cut = max(cut, idx + len(sep))
+    return cut
+
+
+def affirmed(sentence: str, start: int, end: int, idioms: re.Pattern[str] | None = None) -> bool:
+    """Is the mention at [start, end) of `sentence` an affirmed, current one?"""
+    if idioms is not None:
+        for m in idioms.finditer(sentence):
+            if m.start() < end and start < m.end():
+                return False
+    before = sentence[max(0, start - 60) : start]
+    cut = _clause_start(before)
+    scope = _PSEUDO.sub(" ", before[cut:])
+    if _NEG_TRIGGER.search(" ".join(scope.split()[-5:])):
+        return False
+    if _POST_NEG.search(sentence[end : end + 40]):
+        return False
+    whole = sentence[:start]
+    contrast = 0
+    for m in _CONTRAST.finditer(whole):
+        contrast = m.end()
+    clause = whole[max(contrast, _comma(whole)) :]
+    if _HYPOTHETICAL.search(_NOT_HYPOTHETICAL.sub(" ", clause)):
+        return False
+    if _SENTENCE_CONTEXT.search(whole[contrast:]):
+        return False
+    if _RECURRENCE.search(sentence):
+        return True
+    if _CONTEXT.search(before[cut:]) or _HISTORY_TIME.search(whole[contrast:]):
+        return False
+    return _POST_CONTEXT.search(sentence[end : end + 70]) is None
+
+
+def _comma(text: str) -> int:
+    return max(text.rfind(sep) + len(sep) if text.rfind(sep) >= 0 else 0 for sep in _CLAUSE_BREAKS)

@@ -1,0 +1,152 @@
+"""Scoring triage on a labelled set: the figures the tests print and the README shows.
+
+A labelled set is JSON Lines (see tests/fixtures/triage/README.md): one message per
+line with `text`, `subject`, `urgent`, `lang`, `class` and `category`. The scores
+are given for the rules alone, the wording model alone, and both together (what
+the app uses: a message is urgent when either net says so).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from clinic_inbox.core.model import Category, Priority
+from clinic_inbox.core.triage import Rules, triage
+from clinic_inbox.core.triage_text import strip_quoted
+
+
+@dataclass(frozen=True)
+class Labelled:
+    id: str
+    lang: str
+    subject: str
+    text: str
+    urgent: bool
+    kind: str  # the emergency class, or the kind of look-alike
+    category: str | None
+    scenario: str = ""
+    variant: str = ""
+
+
+def load_set(path: Path) -> list[Labelled]:
+    out = []
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                d = json.loads(line)
+                out.append(
+                    Labelled(
+                        d["id"],
+                        d.get("lang", "en"),
+                        d.get("subject", ""),
+                        d["text"],
+                        bool(d["urgent"]),
+                        d.get("class", ""),
+                        d.get("category"),
+                        d.get("scenario", ""),
+                        d.get("variant", ""),
+                    )
+                )
+            except (KeyError, ValueError) as exc:
+                raise ValueError(f"{path}:{n}: not a labelled message ({exc})") from None
+    return out
+
+
+@dataclass
+class Score:
+    """Emergencies caught and look-alikes flagged, for one way of deciding."""
+
+    name: str
+    emergencies: int = 0
+    caught: int = 0
+    others: int = 0
+    false_red: int = 0
+    missed: list[Labelled] = field(default_factory=list)
+    false_reds: list[Labelled] = field(default_factory=list)
+    missed_by_class: Counter = field(default_factory=Counter)
+
+    @property
+    def recall(self) -> float:
+        return self.caught / self.emergencies if self.emergencies else 1.0
+
+    @property
+    def false_red_share(self) -> float:
+        return self.false_red / self.others if self.others else 0.0
+
+    def add(self, item: Labelled, flagged: bool) -> None:
+        if item.urgent:
+            self.emergencies += 1
+            if flagged:
+                self.caught += 1
+            else:
+                self.missed.append(item)
+                self.missed_by_class[item.kind] += 1
+        else:
+            self.others += 1
+            if flagged:
+                self.false_red += 1
+                self.false_reds.append(item)
+
+    def line(self) -> str:
+        return (
+            f"{self.name:<22} emergencies urgent {self.caught}/{self.emergencies} "
+            f"({self.recall:.1%}); look-alikes urgent {self.false_red}/{self.others} "
+            f"({self.false_red_share:.1%})"
+        )
+
+
+def _rules_only(rules: Rules) -> Rules:
+    from dataclasses import replace
+
+    return replace(rules, model_path=None)
+
+
+def evaluate(items: Iterable[Labelled], rules: Rules) -> dict[str, Score]:
+    """Scores for: rules, model, both (the app), and each language under 'both'."""
+    plain = _rules_only(rules)
+    model = rules.model()
+    scores = {k: Score(k) for k in ("rules alone", "wording model alone", "both (the app)")}
+    per_lang: dict[str, Score] = {}
+    for item in items:
+        by_rules = triage(item.subject, item.text, plain).priority is Priority.URGENT
+        by_model = (
+            model is not None
+            and model.probability(f"{item.subject}\n{strip_quoted(item.text)}") >= model.threshold
+        )
+        both = triage(item.subject, item.text, rules).priority is Priority.URGENT
+        scores["rules alone"].add(item, by_rules)
+        scores["wording model alone"].add(item, by_model)
+        scores["both (the app)"].add(item, both)
+        lang = per_lang.setdefault(item.lang, Score(f"  both, {item.lang}"))
+        lang.add(item, both)
+    return {**scores, **{f"lang:{k}": v for k, v in sorted(per_lang.items())}}
+
+
+def category_accuracy(items: Iterable[Labelled], rules: Rules) -> tuple[int, int]:
+    """Right / labelled, over everyday (non-urgent) messages with a category."""
+    right = total = 0
+    for item in items:
+        if item.urgent or not item.category or item.kind != "everyday":
+            continue
+        total += 1
+        got = triage(item.subject, item.text, rules).category
+        right += got is Category(item.category)
+    return right, total
+
+
+def report(name: str, items: list[Labelled], rules: Rules) -> str:
+    scores = evaluate(items, rules)
+    right, total = category_accuracy(items, rules)
+    lines = [f"triage on {name} ({len(items)} messages):"]
+    lines += ["  " + s.line() for s in scores.values()]
+    if total:
+        lines.append(
+            f"  category of everyday messages right: {right}/{total} ({right / total:.0%})"
+        )
+    return "\n".join(lines)

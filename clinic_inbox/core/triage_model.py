@@ -1,0 +1,118 @@
+"""The second net: a small wording model that flags emergencies the rules' words miss.
+
+A logistic regression over the message's words (dictionary forms), word pairs and
+four-letter pieces of words (which survive typos and inflections), trained on the
+development part of the labelled set (`python -m clinic_inbox.core.triage_train`)
+and shipped as plain JSON weights in `resources/triage_model.json`: no pickle is
+ever loaded, and scoring needs nothing beyond the standard library.
+
+The model only ever raises a message to urgent; it never lowers what the rules
+found. Its explanation names the patient's words that weighed most.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from clinic_inbox.core.triage_text import fold, guess_language, lemma
+
+_WORD = re.compile(r"[a-z0-9\u00c0-\u024f]+(?:'[a-z]+)?")
+CHAR_N = 4
+MAX_WORDS = 400  # a long message is scored on its first 400 words (emergencies come early)
+
+
+def features(text: str) -> tuple[list[str], list[tuple[str, str]]]:
+    """Binary features of a text, and for each word-level feature the word it came from
+    (for the explanation)."""
+    folded = fold(text)
+    words = [m.group(0) for m in _WORD.finditer(folded)][:MAX_WORDS]
+    lang = guess_language(words)
+    lemmas = [lemma(w, lang) for w in words]
+    out: set[str] = set()
+    origin: list[tuple[str, str]] = []
+    for i, (w, lem) in enumerate(zip(words, lemmas, strict=True)):
+        f = "w:" + lem
+        if f not in out:
+            out.add(f)
+            origin.append((f, w))
+        if i:
+            f = f"b:{lemmas[i - 1]} {lem}"
+            if f not in out:
+                out.add(f)
+                origin.append((f, f"{words[i - 1]} {w}"))
+        if len(w) >= CHAR_N:
+            padded = f"<{w}>"
+            for j in range(len(padded) - CHAR_N + 1):
+                out.add("c:" + padded[j : j + CHAR_N])
+    return sorted(out), origin
+
+
+@dataclass(frozen=True)
+class WordingModel:
+    weights: dict[str, float]
+    intercept: float
+    threshold: float
+    trained_on: str = ""
+
+    @classmethod
+    def load(cls, path: Path) -> WordingModel:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+        if data.get("format") != "clinic-inbox-triage-model/1":
+            raise ValueError(f"{path} is not a Clinic Inbox wording model.")
+        return cls(
+            {str(k): float(v) for k, v in data["weights"].items()},
+            float(data["intercept"]),
+            float(data["threshold"]),
+            str(data.get("trained_on", "")),
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "format": "clinic-inbox-triage-model/1",
+                "trained_on": self.trained_on,
+                "intercept": round(self.intercept, 6),
+                "threshold": round(self.threshold, 6),
+                "weights": {k: round(v, 5) for k, v in sorted(self.weights.items())},
+            },
+            ensure_ascii=False,
+            indent=0,
+        )
+
+    def probability(self, text: str) -> float:
+        return self.score(text)[0]
+
+    def score(self, text: str, explain: int = 3) -> tuple[float, list[str]]:
+        """(probability that the text is an emergency, the patient's words that weighed most)."""
+        feats, origin = features(text)
+        if not feats:
+            return 0.0, []
+        norm = 1.0 / math.sqrt(len(feats))
+        w = self.weights
+        z = self.intercept + norm * sum(w.get(f, 0.0) for f in feats)
+        p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        top = sorted(((w.get(f, 0.0), word) for f, word in origin), reverse=True)
+        words: list[str] = []
+        for weight, word in top:
+            if weight <= 0 or len(words) >= explain:
+                break
+            if not any(word in other or other in word for other in words):
+                words.append(word)
+        return p, words
+
+
+_LOADED: dict[Path, WordingModel | None] = {}
+
+
+def load_model(path: Path | None) -> WordingModel | None:
+    """The model at `path`, loaded once per process; None when there is none."""
+    if path is None:
+        return None
+    if path not in _LOADED:
+        _LOADED[path] = WordingModel.load(path) if path.exists() else None
+    return _LOADED[path]

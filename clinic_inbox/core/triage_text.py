@@ -1,0 +1,327 @@
+"""Text preparation for triage: what the patient wrote now, in comparable forms.
+
+Patients write "killing myself", "my arm went all heavy", "cant breath", "j'ai
+avalé toutes mes pilules" without accents or punctuation. Rules are matched on
+two views of each sentence:
+
+- the *folded* text: lower case, accents removed, typographic quotes plain; it
+  has exactly the length of the original, so a match quotes the patient's own
+  words from the original;
+- the *lemma* text: each word replaced by its dictionary form (simplemma, English
+  then French), with common misspellings of the rules' own words corrected, so
+  "killing" meets a rule written "kill", "vomitting" one written "vomit".
+
+Quoted reply text is dropped first, so an old emergency quoted below a reply does
+not turn red again.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import simplemma
+
+LEMMA_LANGS = ("en", "fr")
+
+# -- quoted replies ---------------------------------------------------------------
+_QUOTE_HEADER = re.compile(
+    r"^\s*(on .{0,200}wrote\s*:|le .{0,200}a [ée]crit\s*:|-{2,} ?(original message|message d'origine)"
+    r" ?-{2,}|(from|de|envoy[ée]) ?: .+|sent from my \w+.{0,40}$)$",
+    re.I,
+)
+
+
+def strip_quoted(text: str) -> str:
+    """Drop quoted replies: '>' lines and everything after 'On ... wrote:'."""
+    out = []
+    for line in text.splitlines():
+        if _QUOTE_HEADER.match(line):
+            break
+        if line.lstrip().startswith(">"):
+            continue
+        out.append(line)
+    return "\n".join(out)
+
+
+# -- folding (length-preserving) ----------------------------------------------------
+def _fold_char(c: str) -> str:
+    low = c.lower()
+    if len(low) != 1:
+        return c
+    base = unicodedata.normalize("NFKD", low)
+    base = "".join(ch for ch in base if not unicodedata.combining(ch))
+    return base if len(base) == 1 else low
+
+
+_FOLD = {cp: _fold_char(chr(cp)) for cp in range(0x80, 0x250) if _fold_char(chr(cp)) != chr(cp)}
+_FOLD.update(
+    {
+        0x0130: "i",
+        0x2019: "'",
+        0x2018: "'",
+        0x02BC: "'",
+        0x0060: "'",
+        0x00B4: "'",
+        0x201C: '"',
+        0x201D: '"',
+        0x00A0: " ",
+        0x202F: " ",
+        0x2013: "-",
+        0x2014: "-",
+    }
+)
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, the same length as `text`."""
+    return text.translate(_FOLD).lower() if text.isascii() is False else text.lower()
+
+
+# -- sentences and words ------------------------------------------------------------
+# A sentence ends at . ! ? ; or a line break; "..." and "!!" stay one break.
+_SENTENCE_END = re.compile(r"[.!?;]+(?=\s|$)|\n+|(?<=\))\s+")
+_WORD = re.compile(r"[a-z0-9\u00c0-\u024f]+(?:'[a-z]+)?", re.I)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence in two views, with a way back to the patient's words."""
+
+    start: int  # offset of the sentence in the (unquoted) text
+    original: str  # the patient's words, as written
+    folded: str
+    lemmas: str
+    # for each word in `lemmas`: (start in lemmas, end in lemmas, start in folded, end in folded)
+    spans: tuple[tuple[int, int, int, int], ...]
+
+    def surface(self, lemma_start: int, lemma_end: int) -> tuple[int, int]:
+        """Offsets in `folded` of the words a match in `lemmas` covers."""
+        first = last = None
+        for ls, le, fs, fe in self.spans:
+            if le > lemma_start and ls < lemma_end:
+                first = fs if first is None else first
+                last = fe
+        if first is None or last is None:
+            return 0, 0
+        return first, last
+
+
+def split_sentences(folded: str) -> list[tuple[int, str]]:
+    out, pos = [], 0
+    for m in _SENTENCE_END.finditer(folded):
+        piece = folded[pos : m.end()]
+        if piece.strip():
+            out.append((pos, piece))
+        pos = m.end()
+    if folded[pos:].strip():
+        out.append((pos, folded[pos:]))
+    return out
+
+
+# -- lemmas and spelling ------------------------------------------------------------
+# Patients' shorthand, read as the words it stands for (the lemma view only).
+SHORTHAND = {
+    "u": "you",
+    "ur": "your",
+    "r": "are",
+    "pls": "please",
+    "plz": "please",
+    "rly": "really",
+    "2nite": "tonight",
+    "2night": "tonight",
+    "tonite": "tonight",
+    "2day": "today",
+    "b4": "before",
+    "w": "with",
+    "n": "and",
+    "wat": "what",
+    "wut": "what",
+    "gonna": "going to",
+    "wanna": "want to",
+    "goin": "going",
+    "hr": "hour",
+    "hrs": "hours",
+    "mins": "minutes",
+    "cant": "can't",
+    "dont": "don't",
+    "wont": "won't",
+    "im": "i'm",
+    "ive": "i've",
+    "didnt": "didn't",
+    "doesnt": "doesn't",
+    "isnt": "isn't",
+    "hasnt": "hasn't",
+    "havent": "haven't",
+    "wasnt": "wasn't",
+    "couldnt": "couldn't",
+    "aint": "ain't",
+    "shes": "she's",
+    "hes": "he's",
+    "thats": "that's",
+    "idk": "i don't know",
+    "bc": "because",
+    "cuz": "because",
+    "ppl": "people",
+    "bf": "boyfriend",
+    "gf": "girlfriend",
+    "preg": "pregnant",
+    "abt": "about",
+    "smth": "something",
+    # French (Quebec and text-speak)
+    "pus": "plus",
+    "chu": "je suis",
+    "jsuis": "je suis",
+    "chui": "je suis",
+    "jveux": "je veux",
+    "jpeux": "je peux",
+    "jvais": "je vais",
+    "jsais": "je sais",
+    "jsp": "je sais pas",
+    "jai": "j'ai",
+    "ds": "dans",
+    "pcq": "parce que",
+    "qd": "quand",
+    "2soir": "ce soir",
+    "asoir": "ce soir",
+    "tjrs": "toujours",
+    "bcp": "beaucoup",
+    "mtn": "maintenant",
+    "jfais": "je fais",
+    "jme": "je me",
+    "jte": "je te",
+    "ya": "il y a",
+    "pi": "puis",
+    "slt": "salut",
+    "dsl": "desole",
+    "svp": "s'il vous plait",
+}
+
+_FR_HINTS = frozenset(
+    "le la les de des du je j' pas est et un une mon ma mes il elle que qui pour dans avec ca "
+    "pis chu suis ai au aux sur ce cette son sa ses nous vous tout mais ne plus tres bonjour "
+    "merci depuis fait jai chez".split()
+)
+_EN_HINTS = frozenset(
+    "the and i my is to of a it in for have with was he she not this that you me can has "
+    "are be been on at just but so hi hello thanks please from his her since".split()
+)
+
+
+def guess_language(words: list[str]) -> str:
+    """'fr' or 'en' from function words: enough to pick the dictionary a word is looked
+    up in first (the clinic's language detector decides which language to answer in)."""
+    fr = sum(w in _FR_HINTS for w in words)
+    en = sum(w in _EN_HINTS for w in words)
+    return "fr" if fr > en else "en"
+
+
+@lru_cache(maxsize=200_000)
+def lemma(word: str, lang: str = "en") -> str:
+    """Dictionary form of a lower-case word (the message's language first), folded.
+    Short words are kept as written: they are the negations and pronouns the context
+    rules read ("pas", "not", "his")."""
+    if len(word) <= 3 or not word.isalpha():
+        return fold(word)
+    try:
+        out = simplemma.lemmatize(word, lang=(lang, "fr" if lang == "en" else "en"))
+    except (ValueError, KeyError):  # pragma: no cover - simplemma refuses odd input
+        out = word
+    return fold(out)
+
+
+@lru_cache(maxsize=200_000)
+def is_known(word: str, lang: str = "en") -> bool:
+    return simplemma.is_known(word, lang=lang)
+
+
+class Speller:
+    """Corrects a word within one edit (a letter missing, extra, wrong or two swapped)
+    of the rules' own vocabulary, when the word is not a known English or French word.
+
+    A symmetric-delete index: a word and a vocabulary entry are one edit apart when
+    they share a one-letter deletion (or one is the other's deletion)."""
+
+    MIN_LENGTH = 5  # shorter words have too many one-edit neighbours
+
+    def __init__(self, vocabulary: set[str]) -> None:
+        self.vocabulary = frozenset(w for w in vocabulary if len(w) >= self.MIN_LENGTH - 1)
+        index: dict[str, set[str]] = {}
+        for w in self.vocabulary:
+            index.setdefault(w, set()).add(w)
+            for d in _deletes(w):
+                index.setdefault(d, set()).add(w)
+        self._index = {k: tuple(sorted(v)) for k, v in index.items()}
+        self._cache: dict[str, str] = {}
+
+    def correct(self, word: str, lang: str = "en") -> str:
+        if len(word) < self.MIN_LENGTH or word in self.vocabulary:
+            return word
+        key = f"{lang}:{word}"
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        out = word
+        if not word.isalpha() or is_known(word, lang):
+            pass
+        else:
+            candidates: set[str] = set(self._index.get(word, ()))
+            for d in _deletes(word):
+                candidates.update(self._index.get(d, ()))
+                if d in self.vocabulary:
+                    candidates.add(d)
+            candidates.discard(word)
+            # one edit apart, same first letter (people rarely mistype the first letter)
+            best = sorted(c for c in candidates if c[0] == word[0] and abs(len(c) - len(word)) <= 1)
+            if best:
+                out = best[0]
+        if len(self._cache) < 100_000:
+            self._cache[key] = out
+        return out
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def prepare(text: str, speller: Speller | None = None, lang: str | None = None) -> list[Sentence]:
+    """The sentences of `text` (already unquoted) in folded and lemma views."""
+    folded = fold(text)
+    if lang is None:
+        lang = guess_language(_WORD.findall(folded))
+    out: list[Sentence] = []
+    for start, piece in split_sentences(folded):
+        parts: list[str] = []
+        spans: list[tuple[int, int, int, int]] = []
+        pos = 0
+        original = text[start : start + len(piece)]
+        for m in _WORD.finditer(piece):
+            word = m.group(0)
+            lem = SHORTHAND.get(word)
+            if lem is None:
+                lem = lemma(original[m.start() : m.end()].lower(), lang)
+                if speller is not None and lem == word:
+                    if word.endswith("in") and word + "g" in speller.vocabulary:
+                        fixed = word + "g"  # "seizin", "bleedin": the g people drop
+                    else:
+                        fixed = speller.correct(word, lang)
+                    lem = lemma(fixed, lang) if fixed != word else lem
+            if pos:
+                parts.append(" ")
+                pos += 1
+            spans.append((pos, pos + len(lem), m.start(), m.end()))
+            parts.append(lem)
+            pos += len(lem)
+            # keep a clause break visible to the context rules
+            tail = piece[m.end() : m.end() + 2]
+            if tail[:1] in {",", ":"} or tail.startswith(" -"):
+                parts.append(" ,")
+                pos += 2
+        out.append(Sentence(start, original, piece, "".join(parts), tuple(spans)))
+    return out
+
+
+def words_of(text: str) -> list[str]:
+    return [m.group(0) for m in _WORD.finditer(fold(text))]
