@@ -51,6 +51,13 @@ _MARKERS: dict[str, frozenset[str]] = {
 }
 
 _QUOTED = re.compile(r"^\s*>.*$", re.MULTILINE)
+# Where a mail program starts the older message it quotes without ">" marks.
+_REPLY_HEADER = re.compile(
+    r"^\s*(?:On\b.{0,200}\bwrote:|Le\b.{0,200}\ba écrit ?:"
+    r"|-{2,} ?(?:Original Message|Message d'origine|Message original) ?-{2,}"
+    r"|(?:From|De) ?: .{1,200}\n\s*(?:Sent|Envoyé|Date) ?: )",
+    re.MULTILINE | re.IGNORECASE,
+)
 _LINKS = re.compile(r"\S+@\S+|\b(?:https?://|www\.)\S+", re.IGNORECASE)
 _WORDS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
@@ -80,6 +87,9 @@ def _identifier(languages: tuple[str, ...]) -> Any:
 def _clean(text: str) -> str:
     """The patient's own words: not an older message quoted below, not addresses."""
     text = text[: _MAX_CHARS * 2]
+    header = _REPLY_HEADER.search(text)
+    if header is not None and sum(ch.isalpha() for ch in text[: header.start()]) >= 2:
+        text = text[: header.start()]
     if ">" in text:
         text = _QUOTED.sub(" ", text)
     if "@" in text or "http" in text or "www" in text:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import time
+import unicodedata
 
 import pytest
 
@@ -85,6 +87,25 @@ def test_french_messages_are_french_whichever_language_comes_first(text):
     assert detect_language(text, ("fr", "en")) == "fr"
 
 
+def _flatten(text: str) -> str:
+    """As a patient typing fast on a phone writes it: no accents, no capitals, no
+    punctuation."""
+    bare = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return " ".join(re.sub(r"[^\w\s]", " ", bare).lower().split())
+
+
+@pytest.mark.parametrize("text", [t for t in FRENCH if len(t) > 20])
+def test_french_stays_french_without_accents_capitals_or_punctuation(text):
+    assert detect_language(_flatten(text), ("en", "fr")) == "fr"
+    assert detect_language(text.upper(), ("en", "fr")) == "fr"
+
+
+@pytest.mark.parametrize("text", [t for t in ENGLISH if len(t) > 20])
+def test_english_stays_english_without_accents_capitals_or_punctuation(text):
+    assert detect_language(_flatten(text), ("fr", "en")) == "en"
+    assert detect_language(text.upper(), ("fr", "en")) == "en"
+
+
 @pytest.mark.parametrize("text", ENGLISH)
 def test_english_messages_are_english_whichever_language_comes_first(text):
     assert detect_language(text, ("en", "fr")) == "en"
@@ -119,6 +140,27 @@ def test_an_english_reply_quoted_below_does_not_make_a_french_message_english():
     )
     text = f"merci, mais jai toujours mal au ventre et je vomis\n\n{quoted}"
     assert detect_language(text, ("en", "fr")) == "fr"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "On Mon, Nov 30, 2026 at 9:12 AM Riverside Family Health <inbox@clinic.example> wrote:",
+        "-----Original Message-----",
+        "From: Riverside Family Health <inbox@clinic.example>\nSent: Monday, November 30, 2026",
+    ],
+)
+def test_an_older_english_message_quoted_without_marks_does_not_count(header):
+    older = (
+        "Dear patient, thank you for writing to Riverside Family Health. This is an automatic "
+        "reply to confirm that we received your message. Our team reads messages during "
+        "opening hours and will answer within 2 working days. If this is an emergency, call "
+        "911 or go to the nearest emergency department. Do not use email for urgent matters."
+    )
+    text = f"ok merci, jai encore mal\n\n{header}\n{older}"
+    assert detect_language(text, ("en", "fr")) == "fr"
+    # a message that is only a forward is judged on what it forwards
+    assert detect_language(f"{header}\n{older}", ("fr", "en")) == "en"
 
 
 def test_links_and_addresses_do_not_count():
