@@ -189,3 +189,27 @@ def test_the_same_urgent_portal_message_is_answered_once(clinic):
     assert again is None
     pending = oq.in_state(clinic.store, "pending", "portal")
     assert [i.id for i in pending if i.thread_id == result.thread_id] == [item]
+
+
+def test_moving_a_french_conversation_to_a_visit_tells_the_patient_in_french(clinic):
+    from clinic_inbox.core import services
+    from clinic_inbox.core.store import queries as q
+
+    with clinic.store.transaction():
+        doc_id = clinic.store.one("SELECT id FROM staff WHERE username = 'dr.patel'")
+        q.add_patient(
+            clinic.store, "Roy", "Élise", None, None, None, doc_id, ("elise@example.org",)
+        )
+    msg = _email(
+        30,
+        "genou",
+        "Bonjour, mon genou est enflé depuis ma chute de vendredi, je boite encore.",
+        sender_address="elise@example.org",
+    )
+    result, _ = _acknowledge(clinic, msg)
+    doc = services.login(clinic, "dr.patel", "demo")
+    before = {i.id for i in oq.in_state(clinic.store, "pending", "email")}
+    services.move_to_call_or_visit(clinic, doc, result.thread_id, "visit", "examen du genou")
+    [new] = [i for i in oq.in_state(clinic.store, "pending", "email") if i.id not in before]
+    body = message_from_bytes(new.payload, policy=default).get_content()
+    assert "Bonjour Élise," in body and "veuillez prendre rendez-vous" in body
