@@ -1,13 +1,15 @@
 """Which of the clinic's languages a patient's message is written in.
 
-Runs on every incoming message (triage), so it must stay cheap: about 0.05 ms for a
-500-character message. The statistics come from `py3langid` (a maintained fork of
-langid.py: a naive Bayes model over byte n-grams, 4.5 MB, needs numpy). It was
-chosen over `simplemma`'s detector (dictionary coverage: 0.12 ms, but it read
-unaccented or misspelt French such as "pkoi jai pas eu mes resultats" as English)
-and `lingua-language-detector` (96 MB installed, 0.15 ms, and it took English
-sentences with French names in them for French). See the report of branch
-french-portal for the measurements.
+Runs on every incoming message (triage), so it must stay cheap: about 0.1 ms of CPU
+for a 500-character message (0.05 ms of it py3langid's scoring). The statistics come
+from `py3langid` (a maintained fork of langid.py: a naive Bayes model over byte
+n-grams, 4.5 MB installed, needs numpy; loaded once per process in ~0.8 s, ~50 MB
+resident once the languages we cannot answer in are dropped, ~105 MB at the peak
+of loading). It was chosen over `simplemma`'s detector (dictionary coverage:
+0.12 ms and ~45 MB, but it read unaccented or misspelt French such as "pkoi jai pas
+eu mes resultats" as English, and gives up on "slt" or "oui svp") and
+`lingua-language-detector` (96 MB installed, 0.15 ms, and it took English sentences
+with French names in them for French).
 
 n-gram models are trained on edited text; patients write "slt", "tkt", "chu pu
 capable", "ok merci". A short list of words that only one of the languages uses in
@@ -62,23 +64,29 @@ _LINKS = re.compile(r"\S+@\S+|\b(?:https?://|www\.)\S+", re.IGNORECASE)
 _WORDS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
 _lock = threading.Lock()
-_full_model: Any = None
+_known_model: Any = None
 _by_languages: dict[tuple[str, ...], Any] = {}
 
 
 def _identifier(languages: tuple[str, ...]) -> Any:
-    """The model restricted to `languages`, loaded once per process (~0.5 s)."""
-    global _full_model
+    """The model restricted to `languages`, loaded once per process (~0.8 s)."""
+    global _known_model
     found = _by_languages.get(languages)
     if found is not None:
         return found
     with _lock:
-        if _full_model is None:
+        if _known_model is None:
             from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-            _full_model = LanguageIdentifier.from_model_file(MODEL_FILE)
-        # a shallow copy shares the loaded arrays; restricting it slices two columns
-        restricted = copy.copy(_full_model)
+            full = LanguageIdentifier.from_model_file(MODEL_FILE)
+            # Only the languages we can answer in are ever asked about: keep their
+            # columns and let the other 140 go (28 MB of the ~75 MB the model takes).
+            full.set_languages(list(KNOWN))
+            full._full_model = (full.nb_ptc.copy(), full.nb_pc.copy(), list(full.nb_classes))
+            full.set_languages(None)
+            _known_model = full
+        # a shallow copy shares the automaton; restricting it slices the columns
+        restricted = copy.copy(_known_model)
         restricted.set_languages(list(languages))
         _by_languages[languages] = restricted
         return restricted

@@ -191,13 +191,15 @@ def test_a_typical_500_character_message_costs_well_under_a_fifth_of_a_milliseco
     detect_language(fr)  # the model loads once per process
     rounds = 500
     best = float("inf")
-    for _ in range(5):  # the best of five batches: the machine is shared
-        start = time.perf_counter()
+    # CPU time of this process, best of five batches: what a message costs, not how
+    # long the process waited for one of the two cores other developers share
+    for _ in range(5):
+        start = time.process_time()
         for _ in range(rounds):
             detect_language(fr)
             detect_language(en)
-        best = min(best, (time.perf_counter() - start) / (2 * rounds))
-    print(f"\ndetect_language: {best * 1000:.3f} ms per ~500-character message")
+        best = min(best, (time.process_time() - start) / (2 * rounds))
+    print(f"\ndetect_language: {best * 1000:.3f} ms of CPU per ~500-character message")
     assert best < 0.0002
 
 
