@@ -45,7 +45,7 @@ def _turnaround_words(cfg: ClinicConfig, priority: Priority, language: str = "en
         plural = "s" if days >= 2 else ""
         return f"{days:g} jour{plural} ouvrable{plural}".replace(".", ",")
     if hours <= 8:
-        return f"{hours:g} working hours"
+        return f"{hours:g} working hour" + ("" if hours == 1 else "s")
     days = hours / 8
     return f"{days:g} working day" + ("" if days == 1 else "s")
 

@@ -213,3 +213,27 @@ def test_moving_a_french_conversation_to_a_visit_tells_the_patient_in_french(cli
     [new] = [i for i in oq.in_state(clinic.store, "pending", "email") if i.id not in before]
     body = message_from_bytes(new.payload, policy=default).get_content()
     assert "Bonjour Élise," in body and "veuillez prendre rendez-vous" in body
+
+
+def test_turnaround_in_words_in_both_languages(clinic):
+    from clinic_inbox.core.acknowledge import _turnaround_words
+
+    words = {
+        hours: (
+            _turnaround_words_for(clinic, _turnaround_words, hours, "en"),
+            _turnaround_words_for(clinic, _turnaround_words, hours, "fr"),
+        )
+        for hours in (1, 4, 12, 16, 24)
+    }
+    assert words[1] == ("1 working hour", "1 heure ouvrable")
+    assert words[4] == ("4 working hours", "4 heures ouvrables")
+    assert words[12] == ("1.5 working days", "1,5 jour ouvrable")
+    assert words[16] == ("2 working days", "2 jours ouvrables")
+    assert words[24] == ("3 working days", "3 jours ouvrables")
+
+
+def _turnaround_words_for(clinic, fn, hours, language):
+    import dataclasses
+
+    cfg = dataclasses.replace(clinic.config, turnaround_hours={Priority.ROUTINE: hours})
+    return fn(cfg, Priority.ROUTINE, language)
