@@ -8,7 +8,7 @@ from datetime import date, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from clinic_inbox.core.language import check_languages
+from clinic_inbox.core.language import KNOWN, check_languages
 from clinic_inbox.core.model import Priority
 from clinic_inbox.core.resources import resource_path
 
@@ -51,7 +51,7 @@ def _parse(data: dict) -> ClinicConfig:
     languages = check_languages(data.get("languages", ["en"]))
     advice_in = {
         lang: str(clinic[f"emergency_advice_{lang}"])
-        for lang in languages
+        for lang in KNOWN
         if lang != "en" and clinic.get(f"emergency_advice_{lang}")
     }
     return ClinicConfig(

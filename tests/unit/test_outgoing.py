@@ -92,6 +92,17 @@ def test_french_templates_are_french_and_fill_every_field(name):
         assert (value in english_body) <= (value in body), key
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_a_french_letter_from_the_shipped_policy_has_no_english_in_it(name):
+    from clinic_inbox.core.config import load_config
+
+    cfg = load_config()
+    fields = {**outgoing.standard_fields(cfg, "Zoë", "fr"), "turnaround": "2 jours ouvrables"}
+    _, body = outgoing.render_template(name, fields, "fr")
+    english = ("If this is an emergency", "Do not use email", "Dear", "Hello", " the ", " you ")
+    assert not [w for w in english if w in body], body
+
+
 def test_the_safety_reply_in_french_names_911_and_the_crisis_line():
     subject, body = outgoing.render_template("safety", FIELDS, "fr")
     assert subject.startswith("Important")
