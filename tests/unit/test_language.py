@@ -120,6 +120,15 @@ def test_unsure_gives_the_clinics_first_language(text):
     assert detect_language(text, ("fr", "en")) == "fr"
 
 
+def test_preload_readies_the_model_for_the_clinics_languages():
+    from clinic_inbox.core import language
+
+    language.preload(("fr", "en"))
+    assert ("fr", "en") in language._by_languages
+    language.preload(("en",))  # one language: nothing to tell apart, nothing loaded
+    assert ("en",) not in language._by_languages
+
+
 def test_a_clinic_with_one_language_always_gets_it():
     assert detect_language(FRENCH[0], ("en",)) == "en"
     assert detect_language(ENGLISH[0], ("fr",)) == "fr"
