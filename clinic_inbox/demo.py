@@ -594,6 +594,14 @@ def populate(clinic: Clinic, data: DemoData | None = None) -> DemoSummary:
     return summary
 
 
+def _write_demo_settings(clinic: Clinic) -> None:
+    """The demo clinic's own clinic.toml (both languages), read back as its policy."""
+    target = Path(clinic.home) / "clinic.toml"
+    target.write_bytes(resource_path("demo", "clinic.toml").read_bytes())
+    target.chmod(0o600)
+    clinic.config = load_config(clinic.home)
+
+
 def create_demo_clinic(
     home: Path,
     custody: KeyCustody | None = None,
@@ -607,6 +615,7 @@ def create_demo_clinic(
     threads/patients/days to `generate` for a clinic at benchmark size."""
     clinic, code = create_clinic(home, ask_passphrase or (lambda p, c: ""), custody, demo=True)
     try:
+        _write_demo_settings(clinic)
         summary = populate(clinic, generate(seed, anchor, **(scale or {})))
     except BaseException:
         clinic.close()

@@ -55,6 +55,8 @@ class Result:
     duplicate_email: list[str] = field(default_factory=list)
     portal_replies: int = 0
     duplicate_portal: list[str] = field(default_factory=list)
+    portal_urgent: int = 0  # urgent portal messages planted: each owed one safety reply
+    safety_replies: int = 0  # urgent portal messages answered with a safety reply
     audit_ok: bool = False
     integrity: list[str] = field(default_factory=list)
     pending: int = 0
@@ -76,7 +78,8 @@ class Result:
             f"fault harness: {self.kills} kills, {self.dovecot_outages} Dovecot outages, "
             f"{self.fhir_outages} FHIR outages, {self.drops} dropped connections survived; "
             f"{self.emails} emails and {self.portal} portal messages stored; {self.sent_email} emails and "
-            f"{self.portal_replies} portal replies sent; duplicates: {len(self.duplicate_email)} + "
+            f"{self.portal_replies} portal replies sent ({self.safety_replies} of "
+            f"{self.portal_urgent} safety replies); duplicates: {len(self.duplicate_email)} + "
             f"{len(self.duplicate_portal)}; audit {'intact' if self.audit_ok else 'BROKEN'}; "
             f"integrity {'ok' if not self.integrity else self.integrity}"
         )
@@ -89,6 +92,17 @@ def _child(env: dict[str, str], send: bool = True) -> subprocess.Popen:
     return subprocess.Popen(
         args, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
+
+
+def _portal_urgent(i: int) -> bool:
+    # a few, each from a different one of the 50 patients: each owed its own safety reply
+    return i % 97 == 0
+
+
+def _portal_text(i: int) -> str:
+    if _portal_urgent(i):
+        return f"Portal message {i}: crushing chest pain and I cannot breathe"
+    return f"Portal message {i}: refill please"
 
 
 def _prac(fhir: FhirServer) -> str:
@@ -120,11 +134,12 @@ def run(
                     "status": "completed",
                     "subject": {"reference": f"Patient/{patients[i % 50]['id']}"},
                     "recipient": [{"reference": f"Practitioner/{prac}"}],
-                    "payload": [{"contentString": f"Portal message {i}: refill please"}],
+                    "payload": [{"contentString": _portal_text(i)}],
                 }
                 for i in range(portal)
             ]
         )
+        res.portal_urgent = sum(_portal_urgent(i) for i in range(portal))
         home = work / "clinic"
         clinic, _ = create_clinic(
             home, lambda p, c: "", KeyCustody(home, backend=keyring.backend())
@@ -245,11 +260,19 @@ def run(
         res.duplicate_email = [k for k, v in ids.items() if v > 1]
         res.duplicate_counts = [ids[k] for k in res.duplicate_email]
         found = fhir.search("Communication", {"identifier": "urn:clinic-inbox:reply|"})
+        everything = fhir.search("Communication", {"_count": "500"})
         reply_ids = collections.Counter(
             i["value"]
-            for c in fhir.search("Communication", {"_count": "500"})
+            for c in everything
             for i in c.get("identifier", [])
             if i.get("system") == "urn:clinic-inbox:reply"
+        )
+        res.safety_replies = len(
+            {
+                c["inResponseTo"][0]["reference"]
+                for c in everything
+                if "(automatic reply)" in (c.get("sender") or {}).get("display", "")
+            }
         )
         del found
         res.portal_replies = len(reply_ids)
@@ -276,6 +299,7 @@ def main() -> int:
         and res.portal == args.portal
         and res.duplicates_explained()  # SMTP's one unavoidable window, each checked
         and not res.duplicate_portal
+        and res.safety_replies == res.portal_urgent
         and res.audit_ok
         and not res.integrity
         and res.pending == 0

@@ -2,21 +2,30 @@
 
 - The first message of a new email thread gets a receipt stating the clinic's
   published turnaround and that email is not for emergencies.
-- A message triaged urgent gets the safety reply at once, even mid-thread.
+- A message triaged urgent gets the safety reply at once, even mid-thread, by email
+  or, for a portal message, as a portal Communication (the portal acknowledges
+  routine messages itself, so those get nothing from us).
 - Never to auto-replies, bulk mail or mailer daemons (RFC 3834), never more
   than one acknowledgement of a kind per thread per day, never for messages that
   arrived more than a day ago (a first sync of an old mailbox writes to nobody).
+- In the patient's language when it is one of the clinic's, else the clinic's first.
+- Never repeating the incoming subject or anything else from it: a forged message
+  with a link in its subject must not have that link sent on from the clinic's
+  real address.
 The reply is stored as an outgoing message and queued in the outbox in the
 caller's transaction.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
-from clinic_inbox.core import outgoing
+from clinic_inbox.core import outgoing, outgoing_fhir
+from clinic_inbox.core.accounts import FhirAccount
 from clinic_inbox.core.config import ClinicConfig
 from clinic_inbox.core.ingest import Incoming, Ingested
+from clinic_inbox.core.language import detect_language
 from clinic_inbox.core.model import Category, Direction, Priority, Source
 from clinic_inbox.core.store import outbox_queries as oq
 from clinic_inbox.core.store import queries as q
@@ -24,13 +33,56 @@ from clinic_inbox.core.store.connection import Store
 
 ACK_WITHIN_HOURS = 24  # only messages that arrived this recently are acknowledged
 
+_AUTOMATIC = {"en": "automatic reply", "fr": "réponse automatique"}
 
-def _turnaround_words(cfg: ClinicConfig, priority: Priority) -> str:
+
+def _turnaround_words(cfg: ClinicConfig, priority: Priority, language: str = "en") -> str:
     hours = cfg.turnaround_hours.get(priority, 16)
+    if language == "fr":
+        if hours <= 8:
+            return f"{hours:g} heure{'s' if hours >= 2 else ''} ouvrable{'s' if hours >= 2 else ''}"
+        days = hours / 8
+        plural = "s" if days >= 2 else ""
+        return f"{days:g} jour{plural} ouvrable{plural}".replace(".", ",")
     if hours <= 8:
-        return f"{hours:g} working hours"
+        return f"{hours:g} working hour" + ("" if hours == 1 else "s")
     days = hours / 8
     return f"{days:g} working day" + ("" if days == 1 else "s")
+
+
+def language_of(cfg: ClinicConfig, msg: Incoming) -> str:
+    """The language to answer `msg` in: the patient's own words decide."""
+    return detect_language(msg.body_text or msg.subject, cfg.languages)
+
+
+def _is_due(store: Store, msg: Incoming, result: Ingested, purpose: str, now: datetime) -> bool:
+    if msg.received_at < now - timedelta(hours=ACK_WITHIN_HOURS):
+        # an old message found by a first sync or after a long outage: a receipt days
+        # later helps nobody, and connecting a mailbox must not email every past sender
+        return False
+    since = (now - timedelta(days=1)).isoformat(timespec="seconds")
+    return not oq.acknowledged_since(store, result.thread_id, since, (purpose,))
+
+
+def _letter(
+    store: Store, cfg: ClinicConfig, msg: Incoming, result: Ingested, urgent: bool
+) -> tuple[str, str, str]:
+    """(language, subject, body) of the receipt or safety reply: fixed wording, with
+    nothing taken from the incoming message."""
+    language = language_of(cfg, msg)
+    patient = q.get_patient(store, result.patient_id) if result.patient_id else None
+    fields = {
+        **outgoing.standard_fields(
+            cfg,
+            outgoing.name_or_greeting(patient.given_name if patient else None, language),
+            language,
+        ),
+        "turnaround": _turnaround_words(cfg, result.priority, language),
+    }
+    subject, body = outgoing.render_template(
+        "safety" if urgent else "acknowledgement", fields, language
+    )
+    return language, subject, body
 
 
 def maybe_acknowledge(
@@ -42,7 +94,7 @@ def maybe_acknowledge(
     from_address: str,
     now: datetime | None = None,
 ) -> int | None:
-    """Queue an acknowledgement if one is due; returns the outbox id or None."""
+    """Queue an email acknowledgement if one is due; returns the outbox id or None."""
     if msg.source is not Source.EMAIL or msg.auto_submitted or not msg.sender_address:
         return None
     if msg.needs_review and not msg.subject:
@@ -52,21 +104,9 @@ def maybe_acknowledge(
         return None
     purpose = "safety" if urgent else "ack"
     now = now or datetime.now(UTC)
-    if msg.received_at < now - timedelta(hours=ACK_WITHIN_HOURS):
-        # an old message found by a first sync or after a long outage: a receipt days
-        # later helps nobody, and connecting a mailbox must not email every past sender
+    if not _is_due(store, msg, result, purpose, now):
         return None
-    since = (now - timedelta(days=1)).isoformat(timespec="seconds")
-    if oq.acknowledged_since(store, result.thread_id, since, (purpose,)):
-        return None
-    patient = q.get_patient(store, result.patient_id) if result.patient_id else None
-    fields = {
-        **outgoing.standard_fields(cfg, patient.given_name if patient else "patient"),
-        "turnaround": _turnaround_words(cfg, result.priority),
-        "subject": " ".join((msg.subject or "your message").split())[:120],
-    }
-    template = "safety" if urgent else "acknowledgement"
-    subject, body = outgoing.render_template(template, fields)
+    language, subject, body = _letter(store, cfg, msg, result, urgent)
     message_id = outgoing.new_message_id(outgoing.domain_of(from_address))
     try:
         raw = outgoing.build_email(
@@ -91,7 +131,7 @@ def maybe_acknowledge(
             direction=Direction.OUTBOUND,
             received_at=stamp,
             sender=from_address,
-            sender_name=f"{cfg.name} (automatic reply)",
+            sender_name=f"{cfg.name} ({_AUTOMATIC.get(language, _AUTOMATIC['en'])})",
             recipients=msg.sender_address,
             subject=subject,
             body_text=body,
@@ -109,6 +149,83 @@ def maybe_acknowledge(
         purpose=purpose,
         idempotency_key=message_id,
         payload=raw,
+        thread_id=result.thread_id,
+        message_id=out_pk,
+        account_id=msg.account_id,
+    )
+
+
+def _portal_patient_id(store: Store, msg: Incoming, result: Ingested) -> str | None:
+    patient = q.get_patient(store, result.patient_id) if result.patient_id else None
+    if patient is not None and patient.portal_id:
+        return patient.portal_id
+    sender = msg.sender_address.removeprefix("portal:")
+    return sender if msg.sender_address.startswith("portal:") and sender != "unknown" else None
+
+
+def maybe_portal_safety_reply(
+    store: Store,
+    cfg: ClinicConfig,
+    account: FhirAccount,
+    msg: Incoming,
+    result: Ingested,
+    *,
+    now: datetime | None = None,
+) -> int | None:
+    """Queue the safety reply to an urgent portal message, as a portal Communication;
+    returns the outbox id or None. Its identifier is derived from the message it
+    answers, so a second attempt for the same message (a re-sync, a sync that died
+    halfway) is the same resource and never a second reply."""
+    if msg.source is not Source.PORTAL or result.priority is not Priority.URGENT:
+        return None
+    if not msg.fhir_resource_id:
+        return None
+    portal_patient = _portal_patient_id(store, msg, result)
+    if portal_patient is None:
+        return None  # nobody to address it to
+    now = now or datetime.now(UTC)
+    if not _is_due(store, msg, result, "safety", now):
+        return None
+    ident = outgoing_fhir.derived_ident(account.base_url, msg.fhir_resource_id, "safety")
+    if oq.has_key(store, ident):
+        return None
+    language, subject, body = _letter(store, cfg, msg, result, urgent=True)
+    display = f"{cfg.name} ({_AUTOMATIC.get(language, _AUTOMATIC['en'])})"
+    resource, _ = outgoing_fhir.build_reply(
+        in_response_to=msg.fhir_resource_id,
+        patient_portal_id=portal_patient,
+        sender_practitioner=None,
+        sender_display=display,
+        text=f"{subject}\n\n{body}",
+        now=now,
+        ident=ident,
+    )
+    out_pk = q.insert_message(
+        store,
+        q.NewMessage(
+            thread_id=result.thread_id,
+            source=Source.PORTAL,
+            direction=Direction.OUTBOUND,
+            received_at=now.isoformat(timespec="seconds"),
+            sender=f"portal:{account.name}",
+            sender_name=display,
+            recipients=f"Patient/{portal_patient}",
+            subject=subject,
+            body_text=body,
+            patient_id=result.patient_id,
+            account_id=msg.account_id,
+            category=Category.OTHER,
+            priority=Priority.ROUTINE,
+            message_id_header=ident,
+            in_reply_to=msg.message_id,
+        ),
+    )
+    return oq.enqueue(
+        store,
+        kind="portal",
+        purpose="safety",
+        idempotency_key=ident,
+        payload=json.dumps(resource, sort_keys=True).encode("utf-8"),
         thread_id=result.thread_id,
         message_id=out_pk,
         account_id=msg.account_id,

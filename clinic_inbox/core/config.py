@@ -1,4 +1,4 @@
-"""The clinic's published policy: name, opening hours, holidays, turnaround."""
+"""The clinic's published policy: name, languages, opening hours, holidays, turnaround."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import date, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from clinic_inbox.core.language import KNOWN, check_languages
 from clinic_inbox.core.model import Priority
 from clinic_inbox.core.resources import resource_path
 
@@ -26,6 +27,14 @@ class ClinicConfig:
     backup_every_hours: float = 24.0
     backup_keep: int = 7
     backup_folder: str = ""  # empty: "backups" in the data folder
+    # the languages the clinic answers in, the first one when a message's is unclear
+    languages: tuple[str, ...] = ("en",)
+    # emergency_advice in the other languages (English is emergency_advice itself)
+    emergency_advice_in: dict[str, str] = field(default_factory=dict)
+
+    def advice(self, language: str) -> str:
+        """The emergency advice in `language`, in English where the clinic has none."""
+        return self.emergency_advice_in.get(language) or self.emergency_advice
 
     @property
     def tz(self) -> ZoneInfo:
@@ -39,6 +48,12 @@ def _parse(data: dict) -> ClinicConfig:
         opens, closes = (time.fromisoformat(t) for t in span)
         hours[DAYS.index(day.lower())] = (opens, closes)
     turnaround = {Priority(k): float(v) for k, v in data.get("turnaround_hours", {}).items()}
+    languages = check_languages(data.get("languages", ["en"]))
+    advice_in = {
+        lang: str(clinic[f"emergency_advice_{lang}"])
+        for lang in KNOWN
+        if lang != "en" and clinic.get(f"emergency_advice_{lang}")
+    }
     return ClinicConfig(
         name=clinic.get("name", "Clinic"),
         timezone=clinic.get("timezone", "UTC"),
@@ -50,6 +65,8 @@ def _parse(data: dict) -> ClinicConfig:
         backup_every_hours=float(data.get("backup", {}).get("every_hours", 24)),
         backup_keep=max(int(data.get("backup", {}).get("keep", 7)), 1),
         backup_folder=str(data.get("backup", {}).get("folder", "")),
+        languages=languages,
+        emergency_advice_in=advice_in,
     )
 
 

@@ -6,6 +6,7 @@ import email.utils
 import time
 import uuid
 from email.message import EmailMessage
+from pathlib import Path
 
 from clinic_inbox.core.config import ClinicConfig
 from clinic_inbox.core.mail_policy import SENDING
@@ -77,20 +78,40 @@ def build_email(
     return msg.as_bytes()
 
 
-def standard_fields(cfg: ClinicConfig, patient_first_name: str) -> dict[str, str]:
+# How an automatic letter greets someone whose name the clinic does not know.
+_NO_NAME = {"en": "patient", "fr": "Madame, Monsieur"}
+
+
+def name_or_greeting(first_name: str | None, language: str = "en") -> str:
+    return first_name or _NO_NAME.get(language, _NO_NAME["en"])
+
+
+def standard_fields(
+    cfg: ClinicConfig, patient_first_name: str, language: str = "en"
+) -> dict[str, str]:
     """The fields every reply template may use: who is written to, and how to reach
-    the clinic."""
+    the clinic, in `language`."""
     return {
         "patient_first_name": patient_first_name,
         "clinic_name": cfg.name,
         "phone": cfg.phone,
-        "emergency_advice": cfg.emergency_advice,
+        "emergency_advice": cfg.advice(language),
     }
 
 
-def render_template(name: str, fields: dict[str, str]) -> tuple[str, str]:
-    """A reply template from resources/reply_templates: (subject, body)."""
-    text = resource_path("reply_templates", f"{name}.txt").read_text("utf-8")
+def template_path(name: str, language: str = "en") -> Path:
+    """resources/reply_templates/<language>/<name>.txt, or the English one (at the top
+    of reply_templates) when the clinic's language has no such template."""
+    if language != "en":
+        found = resource_path("reply_templates", language, f"{name}.txt")
+        if found.is_file():
+            return found
+    return resource_path("reply_templates", f"{name}.txt")
+
+
+def render_template(name: str, fields: dict[str, str], language: str = "en") -> tuple[str, str]:
+    """A reply template in `language` (English if it has none): (subject, body)."""
+    text = template_path(name, language).read_text("utf-8")
     first, _, rest = text.partition("\n")
     subject = first.removeprefix("Subject:").strip() if first.startswith("Subject:") else ""
     body = rest if subject else text

@@ -22,9 +22,11 @@ def build_reply(
     text: str,
     category: str | None = None,
     now: datetime | None = None,
+    ident: str | None = None,
 ) -> tuple[dict[str, Any], str]:
-    """(Communication, identifier value). The identifier makes the send idempotent."""
-    ident = f"urn:uuid:{uuid.uuid4()}"
+    """(Communication, identifier value). The identifier makes the send idempotent; an
+    automatic reply passes one derived from the message it answers (`derived_ident`)."""
+    ident = ident or f"urn:uuid:{uuid.uuid4()}"
     sent = (
         (now or datetime.now(UTC))
         .astimezone(UTC)
@@ -51,6 +53,13 @@ def build_reply(
         ]
     validate(resource)
     return resource, ident
+
+
+def derived_ident(base_url: str, in_response_to: str, purpose: str) -> str:
+    """The same identifier every time for the same purpose and incoming message: a
+    second attempt (a re-sync, a restart after a crash) is the same resource."""
+    name = f"{base_url.rstrip('/')}/Communication/{in_response_to}#{purpose}"
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
 
 
 def validate(resource: dict[str, Any]) -> None:

@@ -15,6 +15,7 @@ from clinic_inbox.core import access, accounts, audit, clock, filing, outgoing, 
 from clinic_inbox.core.access import AccessDenied, Decision, Grant, ThreadFacts
 from clinic_inbox.core.accounts import ImapAccount
 from clinic_inbox.core.home import Clinic
+from clinic_inbox.core.language import detect_language
 from clinic_inbox.core.model import (
     Category,
     Direction,
@@ -777,9 +778,14 @@ def move_to_call_or_visit(
         q.add_note(clinic.store, thread_id, session.staff.id, note)
         if tell_patient:
             patient = q.get_patient(clinic.store, row.patient_id) if row.patient_id else None
+            # in the language of the patient's latest words (the thread's snippet)
+            lang = detect_language(row.snippet or "", clinic.config.languages)
             _, body = outgoing.render_template(
                 template,
-                outgoing.standard_fields(clinic.config, patient.given_name if patient else ""),
+                outgoing.standard_fields(
+                    clinic.config, patient.given_name if patient else "", lang
+                ),
+                lang,
             )
             queue_reply(clinic, session, thread_id, body.strip())
             row = q.get_thread(clinic.store, thread_id) or row  # the reply stopped the clock

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from clinic_inbox.core import acknowledge
 from clinic_inbox.core.accounts import FhirAccount
 from clinic_inbox.core.home import Clinic
-from clinic_inbox.core.ingest import Incoming, ingest, update_portal_message
+from clinic_inbox.core.ingest import Incoming, Ingested, ingest, update_portal_message
 from clinic_inbox.core.model import Category, Priority, Source
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import sync_queries as sq
@@ -476,6 +477,7 @@ def _store_page(
                 log.warning("could not file portal resource: %s", type(exc).__name__)
                 report.review += 1
                 continue
+            report.acknowledged += _safety_reply(clinic, account, msg, result)
             report.stored += 1
             report.review += int(msg.needs_review)
             if result.new_thread:
@@ -484,3 +486,17 @@ def _store_page(
                 report.urgent.append(result.thread_id)
         if newest is not None:
             sq.set_checkpoint(store, account_id, scope(recipient), cursor=newest.isoformat())
+
+
+def _safety_reply(clinic: Clinic, account: FhirAccount, msg: Incoming, result: Ingested) -> int:
+    """Queue the safety reply to an urgent message (1 if queued). A reply that cannot be
+    built never costs the message itself: it is stored either way."""
+    try:
+        with clinic.store.savepoint():
+            queued = acknowledge.maybe_portal_safety_reply(
+                clinic.store, clinic.config, account, msg, result
+            )
+    except Exception as exc:  # noqa: BLE001 - the message is already filed
+        log.warning("could not queue the portal safety reply: %s", type(exc).__name__)
+        return 0
+    return int(queued is not None)

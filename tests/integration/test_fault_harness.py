@@ -24,7 +24,9 @@ def test_everything_exactly_once_through_kills_and_outages(capsys):
     # a kill between the server's acceptance and our commit resends once, same Message-ID.
     assert res.duplicates_explained(), (res.duplicate_email, res.duplicate_counts)
     assert res.duplicate_portal == [], "a portal reply was created twice"
-    assert res.portal_replies == 10 and res.sent_email >= MESSAGES + 10
+    # the physician's 10 replies and one safety reply per urgent portal message
+    assert res.safety_replies == res.portal_urgent > 0
+    assert res.portal_replies == 10 + res.portal_urgent and res.sent_email >= MESSAGES + 10
     assert res.pending == 0
     assert res.audit_ok and res.integrity == []
     assert res.kills > 0

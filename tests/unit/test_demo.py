@@ -97,6 +97,15 @@ def test_populate_writes_everything_and_every_user_logs_in(demo_clinic):
     assert clinic.custody.demo
 
 
+def test_the_demo_clinic_answers_in_english_and_french(demo_clinic):
+    from clinic_inbox.core.config import load_config
+
+    clinic, _, _ = demo_clinic
+    assert clinic.config.languages == ("en", "fr")
+    assert load_config(clinic.home).languages == ("en", "fr")  # kept for the next start
+    assert (clinic.home / "clinic.toml").stat().st_mode & 0o077 == 0
+
+
 SNIPPET_FROM_MESSAGES = """
 SELECT t.id, (SELECT substr(m.body_text, 1, 240) FROM messages m
               WHERE m.thread_id = t.id AND m.direction = 'in'

@@ -8,6 +8,7 @@ from email.policy import default
 import pytest
 
 from clinic_inbox.core import outgoing
+from clinic_inbox.core.resources import resource_path
 from clinic_inbox.core.threading import normalise_subject
 
 
@@ -50,7 +51,6 @@ def test_templates_fill_fields_and_leave_unknown_ones():
     subject, body = outgoing.render_template(
         "acknowledgement",
         {
-            "subject": "Refill",
             "patient_first_name": "Zoë",
             "clinic_name": "Riverside",
             "turnaround": "2 working days",
@@ -58,8 +58,75 @@ def test_templates_fill_fields_and_leave_unknown_ones():
             "phone": "555",
         },
     )
-    assert subject == "We received your message: Refill"
+    assert subject == "Your message to Riverside"
     assert "Dear Zoë" in body and "2 working days" in body and "Call 911." in body
+    _, body = outgoing.render_template("please_call", {"clinic_name": "Riverside"})
+    assert "{patient_first_name}" in body and "{phone}" in body
+
+
+TEMPLATES = resource_path("reply_templates")
+NAMES = sorted(p.stem for p in TEMPLATES.glob("*.txt"))
+FIELDS = {
+    "patient_first_name": "Zoë",
+    "clinic_name": "Clinique Riverside",
+    "turnaround": "2 jours ouvrables",
+    "emergency_advice": "Composez le 911.",
+    "phone": "613-555-0142",
+}
+
+
+def test_every_template_has_a_french_twin_and_nothing_else_is_there():
+    assert len(NAMES) >= 7
+    assert sorted(p.stem for p in (TEMPLATES / "fr").glob("*.txt")) == NAMES
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_french_templates_are_french_and_fill_every_field(name):
+    subject, body = outgoing.render_template(name, FIELDS, "fr")
+    english_subject, english_body = outgoing.render_template(name, FIELDS, "en")
+    assert subject and subject != english_subject and body != english_body
+    assert "{" not in subject + body and "}" not in subject + body
+    assert "Bonjour Zoë," in body
+    # fields the English template uses are used in French too
+    for key, value in FIELDS.items():
+        assert (value in english_body) <= (value in body), key
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_french_letter_from_the_shipped_policy_has_no_english_in_it(name):
+    from clinic_inbox.core.config import load_config
+
+    cfg = load_config()
+    fields = {**outgoing.standard_fields(cfg, "Zoë", "fr"), "turnaround": "2 jours ouvrables"}
+    _, body = outgoing.render_template(name, fields, "fr")
+    english = ("If this is an emergency", "Do not use email", "Dear", "Hello", " the ", " you ")
+    assert not [w for w in english if w in body], body
+
+
+def test_the_safety_reply_in_french_names_911_and_the_crisis_line():
+    subject, body = outgoing.render_template("safety", FIELDS, "fr")
+    assert subject.startswith("Important")
+    assert "composez le 911" in body and "9-8-8 (Ligne d'aide en cas de crise suicidaire)" in body
+    assert "vous" in body and " tu " not in body  # vouvoiement
+
+
+@pytest.mark.parametrize("name", ["acknowledgement", "safety"])
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_automatic_replies_have_no_field_for_the_incoming_subject(name, language):
+    text = outgoing.template_path(name, language).read_text("utf-8")
+    assert "{subject}" not in text
+    subject, _ = outgoing.render_template(
+        name, {**FIELDS, "subject": "http://evil.example"}, language
+    )
+    assert "evil" not in subject
+
+
+def test_a_language_without_templates_falls_back_to_english():
+    assert outgoing.render_template("refill_sent", FIELDS, "de") == outgoing.render_template(
+        "refill_sent", FIELDS, "en"
+    )
+    assert outgoing.template_path("refill_sent", "de") == TEMPLATES / "refill_sent.txt"
+    assert outgoing.template_path("refill_sent", "fr") == TEMPLATES / "fr" / "refill_sent.txt"
 
 
 @pytest.mark.parametrize(

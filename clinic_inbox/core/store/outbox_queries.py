@@ -56,6 +56,13 @@ def enqueue(
     return int(cur.lastrowid)
 
 
+def has_key(store: Store, idempotency_key: str) -> bool:
+    """Whether something with this idempotency key was ever queued (sent or not)."""
+    return (
+        store.one("SELECT 1 FROM outbox WHERE idempotency_key = ?", (idempotency_key,)) is not None
+    )
+
+
 def get(store: Store, item_id: int) -> OutboxItem | None:
     row = store.execute(f"SELECT {_COLS} FROM outbox WHERE id = ?", (item_id,)).fetchone()
     return OutboxItem(*row) if row else None
