@@ -16,11 +16,13 @@ import re
 import sys
 import tomllib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from clinic_inbox.core.model import Category, Priority
 from clinic_inbox.core.resources import resource_path
 from clinic_inbox.core.triage_context import affirmed
+from clinic_inbox.core.triage_gate import LiteralIndex, required_literals
 from clinic_inbox.core.triage_model import WordingModel, load_model
 from clinic_inbox.core.triage_text import (
     Sentence,
@@ -38,33 +40,79 @@ class RulesError(ValueError):
     """A rules file that cannot be used; the message names the rule."""
 
 
+@dataclass(frozen=True, eq=False)
+class Gated:
+    """One pattern, and the words any match of it must contain (None: unknown)."""
+
+    regex: re.Pattern[str]
+    gate: frozenset[str] | None
+
+
 @dataclass(frozen=True)
 class Rule:
     id: str
     label: str
-    regex: re.Pattern[str]
-    # a cluster: every pattern must be mentioned somewhere in the message
-    requires: tuple[re.Pattern[str], ...] = ()
+    regex: re.Pattern[str]  # all its patterns as one, to re-check part of a match
+    patterns: tuple[Gated, ...] = ()
+    # a cluster: one pattern of every group must be mentioned somewhere in the message
+    requires: tuple[tuple[Gated, ...], ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Section:
-    """All rules of one kind in one alternation, so each sentence is scanned once."""
+    """All rules of one kind. A sentence is scanned once for the words the patterns need
+    (triage_gate), then only the patterns that could match are run."""
 
     rules: tuple[Rule, ...]
-    combined: re.Pattern[str]
+    index: LiteralIndex
+    by_literal: dict[str, tuple[Gated, ...]]  # which patterns need this word
+    ungated: frozenset[Gated]  # patterns tried on every sentence
+    owner: dict[Gated, tuple[int, Rule]]  # the simple rule a pattern belongs to
 
     @classmethod
-    def of(cls, rules: tuple[Rule, ...], sources: list[tuple[int, str]]) -> Section:
-        """`sources`: (index of the rule, its pattern) for the rules matched by one
-        alternation; clusters (rules with `requires`) are checked apart."""
-        if not sources:
-            return cls(rules, re.compile(r"(?!x)x"))
-        body = "|".join(f"(?P<g{i}>{src})" for i, src in sources)
-        return cls(rules, re.compile(r"\b(?:" + body + ")", re.IGNORECASE))
+    def of(cls, rules: tuple[Rule, ...]) -> Section:
+        every = [g for r in rules for g in (*r.patterns, *(x for grp in r.requires for x in grp))]
+        by_literal: dict[str, list[Gated]] = {}
+        for g in every:
+            for lit in g.gate or ():
+                by_literal.setdefault(lit, []).append(g)
+        owner = {g: (i, r) for i, r in enumerate(rules) for g in r.patterns}
+        return cls(
+            rules,
+            LiteralIndex(by_literal),
+            {k: tuple(v) for k, v in by_literal.items()},
+            frozenset(g for g in every if not g.gate),
+            owner,
+        )
 
-    def rule_of(self, m: re.Match[str]) -> Rule:
-        return self.rules[int((m.lastgroup or "g0")[1:])]
+    def scan(self, view: str) -> tuple[tuple[Rule, re.Match[str]], ...]:
+        """Every match of every simple (non-cluster) rule, in rule order."""
+        return _scan(self, view)
+
+    def group_matches(self, group: tuple[Gated, ...], view: str) -> tuple[re.Match[str], ...]:
+        live = _candidates(self, view)
+        if live.isdisjoint(group):
+            return ()
+        return tuple(m for g in group if g in live for m in g.regex.finditer(view))
+
+
+@lru_cache(maxsize=8192)
+def _scan(section: Section, view: str) -> tuple[tuple[Rule, re.Match[str]], ...]:
+    found = []
+    for g in _candidates(section, view):
+        own = section.owner.get(g)
+        if own is not None:
+            found.extend((own[0], m.start(), own[1], m) for m in g.regex.finditer(view))
+    found.sort(key=lambda x: (x[0], x[1]))
+    return tuple((rule, m) for _i, _s, rule, m in found)
+
+
+@lru_cache(maxsize=8192)
+def _candidates(section: Section, view: str) -> frozenset[Gated]:
+    live = set(section.ungated)
+    for lit in section.index.present(view):
+        live.update(section.by_literal[lit])
+    return frozenset(live)
 
 
 @dataclass(frozen=True)
@@ -124,6 +172,14 @@ def _compile(rule_id: str, patterns: list[str]) -> re.Pattern[str]:
         ) from None
 
 
+def _gated(rule_id: str, patterns: list[str]) -> tuple[Gated, ...]:
+    _compile(rule_id, patterns)  # one clear error for the whole rule
+    return tuple(
+        Gated(re.compile(r"\b(?:" + _expand(p) + ")", re.IGNORECASE), required_literals(_expand(p)))
+        for p in patterns
+    )
+
+
 def _merge(default: list[dict], own: list[dict]) -> list[dict]:
     by_id = {r.get("id"): r for r in default}
     order = [r.get("id") for r in default]
@@ -163,7 +219,7 @@ def _build(data: dict) -> Rules:
     vocabulary: set[str] = set()
 
     def rules(section: str) -> Section:
-        out, sources = [], []
+        out = []
         for i, r in enumerate(data.get(section, [])):
             rid = r.get("id") or f"{section}#{i + 1}"
             label = r.get("label", rid.replace("_", " "))
@@ -171,16 +227,21 @@ def _build(data: dict) -> Rules:
             if groups is not None:
                 if not isinstance(groups, list) or len(groups) < 2:
                     raise RulesError(f"Triage rule {rid!r}: 'requires' needs two or more lists.")
-                compiled = tuple(_compile(rid, g) for g in groups)
-                out.append(Rule(rid, label, compiled[0], compiled))
+                out.append(
+                    Rule(
+                        rid,
+                        label,
+                        _compile(rid, groups[0]),
+                        requires=tuple(_gated(rid, g) for g in groups),
+                    )
+                )
                 for g in groups:
                     vocabulary.update(_words_of_patterns(g))
                 continue
             pats = r.get("patterns", [])
-            out.append(Rule(rid, label, _compile(rid, pats)))
-            sources.append((len(out) - 1, _source(rid, pats)))
+            out.append(Rule(rid, label, _compile(rid, pats), _gated(rid, pats)))
             vocabulary.update(_words_of_patterns(pats))
-        return Section.of(tuple(out), sources)
+        return Section.of(tuple(out))
 
     cats = []
     for i, r in enumerate(data.get("category", [])):
@@ -223,6 +284,11 @@ def _words_of_patterns(patterns: list[str]) -> set[str]:
 _REPLY = re.compile(r"^\s*((re|tr|fw|fwd|aw|rep)\s*(\[\d+\])?\s*:\s*)+", re.I)
 
 
+def model_subject(subject: str | None) -> str:
+    """The subject as the wording model reads it: a reply's subject is the old topic."""
+    return "" if _REPLY.match(subject or "") else subject or ""
+
+
 # -- matching --------------------------------------------------------------------------
 _INSIDE_CONTRAST = re.compile(r"\b(but|however|although|mais|cependant|pourtant)\b")
 _TAIL_NEGATION = re.compile(
@@ -257,8 +323,7 @@ def _find(section: Section, sentences: list[Sentence], rules: Rules) -> dict[str
     found: dict[str, tuple[Rule, str]] = {}
     for s in sentences:
         for view in (s.folded, s.lemmas):
-            for m in section.combined.finditer(view):
-                rule = section.rule_of(m)
+            for rule, m in section.scan(view):
                 if rule.id in found or not _affirmed_in(
                     s, view, m.start(), m.end(), rules, rule.regex
                 ):
@@ -268,7 +333,7 @@ def _find(section: Section, sentences: list[Sentence], rules: Rules) -> dict[str
         if rule.requires and rule.id not in found:
             quotes = []
             for group in rule.requires:
-                hit = _first_affirmed(group, sentences, rules)
+                hit = _first_affirmed(section, group, sentences, rules)
                 if hit is None:
                     break
                 quotes.append(hit)
@@ -282,9 +347,9 @@ def _mentioned(section: Section, sentences: list[Sentence]) -> set[str]:
     out = set()
     for s in sentences:
         for view in (s.folded, s.lemmas):
-            out.update(section.rule_of(m).id for m in section.combined.finditer(view))
+            out.update(rule.id for rule, _m in section.scan(view))
             for rule in section.rules:
-                if rule.requires and any(g.search(view) for g in rule.requires):
+                if rule.requires and any(section.group_matches(g, view) for g in rule.requires):
                     out.add(rule.id)
     return out
 
@@ -296,21 +361,22 @@ def _find_in_message(
     a subject names the topic ("Meningitis vaccine?"), the body says whether it is
     happening; when the body mentions it only as history or a question, so is the
     subject's mention."""
-    found = _find(section, subject + body, rules)
+    found = _find(section, body, rules)
     if subject:
-        in_body = _find(section, body, rules)
-        body_mentions = _mentioned(section, body)
-        for rid in list(found):
-            if rid not in in_body and rid in body_mentions:
-                del found[rid]
+        extra = {k: v for k, v in _find(section, subject, rules).items() if k not in found}
+        if extra:
+            body_mentions = _mentioned(section, body)
+            found.update({k: v for k, v in extra.items() if k not in body_mentions})
     return [found[r.id] for r in section.rules if r.id in found]
 
 
-def _first_affirmed(rx: re.Pattern[str], sentences: list[Sentence], rules: Rules) -> str | None:
+def _first_affirmed(
+    section: Section, group: tuple[Gated, ...], sentences: list[Sentence], rules: Rules
+) -> str | None:
     for s in sentences:
         for view in (s.folded, s.lemmas):
-            for m in rx.finditer(view):
-                if _affirmed_in(s, view, m.start(), m.end(), rules, rx):
+            for m in section.group_matches(group, view):
+                if _affirmed_in(s, view, m.start(), m.end(), rules, m.re):
                     return _quote(s, view, m.start(), m.end())
     return None
 
@@ -378,9 +444,8 @@ def _category(rules: Rules, subject: str, body: str) -> Category:
     assert section is not None
     scores: dict[str, int] = {}
     for text, weight in ((subject, 2), (body, 1)):
-        for m in section.combined.finditer(text):
-            rid = section.rule_of(m).id
-            scores[rid] = scores.get(rid, 0) + weight
+        for rule, _m in section.scan(text):
+            scores[rule.id] = scores.get(rule.id, 0) + weight
     if not scores:
         return Category.OTHER
     order = [r.id for r in section.rules]
@@ -402,7 +467,6 @@ def triage(
         [] if _REPLY.match(subject or "") else prepare(subject or "", rules.speller, lang)
     )
     body_sentences = prepare(text, rules.speller, lang)
-    sentences = subject_sentences + body_sentences
     folded = f"{fold(subject or '')}\n{fold(text)}"
     reasons: list[str] = []
     matched: list[str] = []
@@ -421,7 +485,7 @@ def triage(
             priority = priority or Priority.SAME_DAY
     model = rules.model()
     if priority is not Priority.URGENT and model is not None:
-        score, words = model.score(f"{subject or ''}\n{text}")
+        score, words = model.score(f"{model_subject(subject)}\n{text}")
         if score >= model.threshold:
             matched.append("classifier")
             quoted = "', '".join(words) if words else "the wording"
@@ -442,10 +506,10 @@ def triage(
         priority = sender_priority
         reasons.insert(0, f"{priority.label}: marked {priority.label.lower()} by the sender")
     hit_ids = {
-        rules.sensitive.rule_of(m).id
-        for s in prepare(subject or "", None, lang) + sentences
+        rule.id
+        for s in prepare(subject or "", None, lang) + body_sentences
         for view in (s.folded, s.lemmas)
-        for m in rules.sensitive.combined.finditer(view)
+        for rule, _m in rules.sensitive.scan(view)
     }
     sensitive_hits = [r for r in rules.sensitive.rules if r.id in hit_ids]
     for r in sensitive_hits:

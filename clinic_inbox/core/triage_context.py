@@ -24,6 +24,9 @@ killing me") never count.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+
+from clinic_inbox.core.triage_gate import LiteralIndex, required_literals
 
 _NEG_TRIGGER = re.compile(
     r"\b(no|not|never|denies|denied|deny|without|free of|negative for|none|nor|"
@@ -39,7 +42,7 @@ _PSEUDO = re.compile(
     r"not (better|improving|going away|stopping|only|just|sure|stop|helping|getting better|working)|"
     r"(won'?t|will not|doesn'?t|does not|do not|don'?t|can'?t|cannot|isn'?t|is not) "
     r"(stop|go away|get better|know|think so|help|want to bother|seem to|respond)|"
-    r"(do|does|did)(n'?t| not) (know|think|care|want to|mean|help|work|stop|go away)|"
+    r"(do|does|did)(n'?t| not) (know|think|care|want to|mean|help|work|stop|go away|matter)|"
     r"(i|je) (sais|sai|c) pas|sais pas|sait pas|pas (mieux|seulement|juste|sur|certaine?)|"
     r"(arrete|passe|part|s'arrete|diminue|aide) pas|personne|n'importe|pas capable|"
     r"pas arreter|sans arret|sans cesse|sans raison|ne peu[xt] pas|peu[xt] pas|arrive pas|"
@@ -139,44 +142,90 @@ _RECURRENCE = re.compile(
 _CLAUSE_BREAKS = (",", " - ", ":")
 
 
-def _clause_start(before: str) -> int:
-    cut = 0
-    for m in _TERMINATE.finditer(before):
-        cut = m.end()
-    for sep in _CLAUSE_BREAKS:
-        idx = before.rfind(sep)
-        if idx >= 0:
-            cut = max(cut, idx + len(sep))
-    return cut
+class _Gated:
+    """A context expression run only when a word it needs is in the sentence (one scan
+    of the sentence finds those words for every expression at once)."""
+
+    def __init__(self, rx: re.Pattern[str]) -> None:
+        self.rx = rx
+        self.gate = required_literals(rx.pattern)
+
+    def search(self, text: str, present: frozenset[str]) -> bool:
+        if self.gate is not None and self.gate.isdisjoint(present):
+            return False
+        return self.rx.search(text) is not None
 
 
+_G = {
+    name: _Gated(rx)
+    for name, rx in {
+        "neg": _NEG_TRIGGER,
+        "post_neg": _POST_NEG,
+        "context": _CONTEXT,
+        "history": _HISTORY_TIME,
+        "hypo": _HYPOTHETICAL,
+        "not_hypo": _NOT_HYPOTHETICAL,
+        "sentence": _SENTENCE_CONTEXT,
+        "recur": _RECURRENCE,
+        "post": _POST_CONTEXT,
+        "contrast": _CONTRAST,
+        "terminate": _TERMINATE,
+    }.items()
+}
+_INDEX = LiteralIndex(lit for g in _G.values() if g.gate for lit in g.gate)
+
+
+@lru_cache(maxsize=4096)
+def _present(sentence: str) -> frozenset[str]:
+    return frozenset(_INDEX.present(sentence))
+
+
+@lru_cache(maxsize=4096)
 def affirmed(sentence: str, start: int, end: int, idioms: re.Pattern[str] | None = None) -> bool:
     """Is the mention at [start, end) of `sentence` an affirmed, current one?"""
     if idioms is not None:
         for m in idioms.finditer(sentence):
             if m.start() < end and start < m.end():
                 return False
+    present = _present(sentence)
     before = sentence[max(0, start - 60) : start]
-    cut = _clause_start(before)
+    cut = _clause_start(before, present)
     scope = _PSEUDO.sub(" ", before[cut:])
-    if _NEG_TRIGGER.search(" ".join(scope.split()[-5:])):
+    if _G["neg"].search(" ".join(scope.split()[-5:]), present):
         return False
-    if _POST_NEG.search(sentence[end : end + 40]):
+    if _G["post_neg"].search(sentence[end : end + 40], present):
         return False
     whole = sentence[:start]
     contrast = 0
-    for m in _CONTRAST.finditer(whole):
-        contrast = m.end()
+    if _G["contrast"].search(whole, present):
+        for m in _CONTRAST.finditer(whole):
+            contrast = m.end()
     clause = whole[max(contrast, _comma(whole)) :]
-    if _HYPOTHETICAL.search(_NOT_HYPOTHETICAL.sub(" ", clause)):
+    if _G["hypo"].search(clause, present) and _HYPOTHETICAL.search(
+        _NOT_HYPOTHETICAL.sub(" ", clause)
+    ):
         return False
-    if _SENTENCE_CONTEXT.search(whole[contrast:]):
+    if _G["sentence"].search(whole[contrast:], present):
         return False
-    if _RECURRENCE.search(sentence):
+    if _G["recur"].search(sentence, present):
         return True
-    if _CONTEXT.search(before[cut:]) or _HISTORY_TIME.search(whole[contrast:]):
+    if _G["context"].search(before[cut:], present) or _G["history"].search(
+        whole[contrast:], present
+    ):
         return False
-    return _POST_CONTEXT.search(sentence[end : end + 70]) is None
+    return not _G["post"].search(sentence[end : end + 70], present)
+
+
+def _clause_start(before: str, present: frozenset[str]) -> int:
+    cut = 0
+    if _G["terminate"].search(before, present):
+        for m in _TERMINATE.finditer(before):
+            cut = m.end()
+    for sep in _CLAUSE_BREAKS:
+        idx = before.rfind(sep)
+        if idx >= 0:
+            cut = max(cut, idx + len(sep))
+    return cut
 
 
 def _comma(text: str) -> int:

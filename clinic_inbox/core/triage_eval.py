@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from clinic_inbox.core.model import Category, Priority
-from clinic_inbox.core.triage import Rules, triage
+from clinic_inbox.core.triage import Rules, model_subject, triage
 from clinic_inbox.core.triage_text import strip_quoted
 
 
@@ -117,7 +117,8 @@ def evaluate(items: Iterable[Labelled], rules: Rules) -> dict[str, Score]:
         by_rules = triage(item.subject, item.text, plain).priority is Priority.URGENT
         by_model = (
             model is not None
-            and model.probability(f"{item.subject}\n{strip_quoted(item.text)}") >= model.threshold
+            and model.probability(f"{model_subject(item.subject)}\n{strip_quoted(item.text)}")
+            >= model.threshold
         )
         both = triage(item.subject, item.text, rules).priority is Priority.URGENT
         scores["rules alone"].add(item, by_rules)

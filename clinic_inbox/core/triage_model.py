@@ -23,6 +23,7 @@ from clinic_inbox.core.triage_text import fold, guess_language, lemma
 _WORD = re.compile(r"[a-z0-9\u00c0-\u024f]+(?:'[a-z]+)?")
 CHAR_N = 4
 MAX_WORDS = 400  # a long message is scored on its first 400 words (emergencies come early)
+MIN_WORDS = 8  # fewer words are too little evidence: "Thanks!" is not an emergency
 
 
 def features(text: str) -> tuple[list[str], list[tuple[str, str]]]:
@@ -90,7 +91,7 @@ class WordingModel:
     def score(self, text: str, explain: int = 3) -> tuple[float, list[str]]:
         """(probability that the text is an emergency, the patient's words that weighed most)."""
         feats, origin = features(text)
-        if not feats:
+        if len(origin) < MIN_WORDS:
             return 0.0, []
         norm = 1.0 / math.sqrt(len(feats))
         w = self.weights

@@ -1,0 +1,122 @@
+"""Triage on the labelled sets of issue 15 (tests/fixtures/triage/).
+
+dev.jsonl was written to tune against; heldout.jsonl, by another author who never
+saw the rules, is only ever scored here. Both are reported in the test log; the
+held-out assertions are floors at the figures first measured (a regression guard),
+not the targets: the targets (every emergency urgent, at most 5% of look-alikes
+urgent) are met on the development part and not yet on the held-out part (README).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from support.triage_variants import variants
+
+from clinic_inbox.core.model import Priority
+from clinic_inbox.core.triage import load_rules, triage
+from clinic_inbox.core.triage_eval import evaluate, load_set, report
+from clinic_inbox.core.triage_model import WordingModel
+from clinic_inbox.core.triage_text import fold
+
+SETS = Path(__file__).resolve().parents[1] / "fixtures" / "triage"
+RULES = load_rules()
+DEV = load_set(SETS / "dev.jsonl")
+HELD_OUT = load_set(SETS / "heldout.jsonl")
+CLASSES = {
+    "suicide_self_harm", "overdose_poisoning", "cardiac_chest_pain", "stroke", "breathing",
+    "anaphylaxis", "severe_bleeding", "glycaemic", "sepsis_meningitis", "infant_fever",
+    "pregnancy", "severe_abdominal_pain", "head_injury", "seizure", "testicular_pain",
+    "thunderclap_headache", "sudden_confusion", "severe_dehydration", "vision_loss",
+    "cauda_equina", "abuse_danger_at_home", "threat_to_others", "collapse_unresponsive",
+}  # fmt: skip
+
+
+def test_the_sets_are_built_to_generalise():
+    both = DEV + HELD_OUT
+    urgent = [i for i in both if i.urgent]
+    assert len(both) >= 600 and len(urgent) >= 250
+    assert sum(i.lang == "fr" for i in both) / len(both) >= 0.20
+    for part in (DEV, HELD_OUT):
+        assert {i.kind for i in part if i.urgent} == CLASSES  # every class in each part
+        phrasings = Counter(i.scenario for i in part if i.urgent)
+        assert min(phrasings.values()) >= 8
+    # split once, by author: no message in both parts (a few classic presentations,
+    # e.g. a curtain over one eye, were written by both, each in their own words)
+    assert not {i.text for i in DEV} & {i.text for i in HELD_OUT}
+    assert not {i.id for i in DEV} & {i.id for i in HELD_OUT}
+
+
+def test_every_emergency_of_the_development_part_is_urgent(capsys):
+    scores = evaluate(DEV, RULES)
+    with capsys.disabled():
+        print("\n" + report("the development part (tuned against)", DEV, RULES))
+    both = scores["both (the app)"]
+    assert [i.id for i in both.missed] == []
+    assert both.false_red_share <= 0.05
+
+
+def test_held_out_part_is_scored_and_reported(capsys):
+    scores = evaluate(HELD_OUT, RULES)
+    with capsys.disabled():
+        print("\n" + report("the held-out part (never tuned against)", HELD_OUT, RULES))
+        print("  targets: 100% of emergencies urgent, at most 5% of look-alikes urgent")
+    both = scores["both (the app)"]
+    # floors at the first measured figures (93.8% / 11.6%): a regression guard
+    assert both.recall >= 0.93
+    assert both.false_red_share <= 0.12
+    # the two nets together catch more than either alone: the reason for shipping both
+    assert both.caught > scores["rules alone"].caught
+    assert both.caught > scores["wording model alone"].caught
+
+
+@pytest.mark.parametrize("item", [i for i in DEV if i.urgent], ids=lambda i: i.id)
+def test_emergencies_stay_urgent_under_automatic_variants(item):
+    seed = int(re.sub(r"\D", "", item.id) or 0)
+    for name, text in variants(item.text, item.lang, seed).items():
+        result = triage(item.subject, text, RULES)
+        assert result.priority is Priority.URGENT, f"{name}: {text!r}"
+
+
+def test_urgent_cards_quote_the_patients_own_words():
+    for item in DEV:
+        result = triage(item.subject, item.text, RULES)
+        if result.priority is not Priority.URGENT:
+            continue
+        written = fold(f"{item.subject} {item.text}")
+        reason = next(r for r in result.reasons if r.startswith("Urgent:"))
+        for quoted in re.findall(r"'([^']+)'", reason.replace("' and '", "''")):
+            words = [w for w in re.split(r"', '|\s+", fold(quoted)) if w]
+            assert all(w in written for w in words), (item.id, reason)
+
+
+def test_the_shipped_model_is_what_the_development_part_trains():
+    pytest.importorskip("sklearn")
+    from clinic_inbox.core.resources import resource_path
+    from clinic_inbox.core.triage_train import train
+
+    model, stats = train(SETS / "dev.jsonl")
+    shipped = WordingModel.load(resource_path("triage_model.json"))
+    assert abs(model.threshold - shipped.threshold) < 1e-4
+    assert model.weights.keys() == shipped.weights.keys()
+    assert max(abs(model.weights[k] - shipped.weights[k]) for k in shipped.weights) < 1e-3
+    assert stats["oof_false_red"] <= 0.02
+
+
+def test_the_trainer_refuses_the_held_out_part(tmp_path):
+    from clinic_inbox.core.triage_train import main
+
+    assert main([str(SETS / "heldout.jsonl"), "--out", str(tmp_path / "m.json")]) == 2
+    assert not (tmp_path / "m.json").exists()
+
+
+def test_the_model_file_is_plain_data():
+    from clinic_inbox.core.resources import resource_path
+
+    data = json.loads(resource_path("triage_model.json").read_text(encoding="utf-8"))
+    assert data["format"] == "clinic-inbox-triage-model/1"
+    assert all(isinstance(v, float | int) for v in data["weights"].values())
