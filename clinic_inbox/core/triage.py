@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import sys
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -125,6 +126,9 @@ class Rules:
     idioms: re.Pattern[str] | None = None
     speller: Speller | None = None
     model_path: Path | None = None  # the wording model (loaded once per process)
+    # how a mention's context is judged (sentence, start, end, idioms) -> affirmed;
+    # None: triage_context.affirmed. A hook to measure another judge (bench/).
+    context: Callable[[str, int, int, re.Pattern[str] | None], bool] | None = None
 
     def model(self) -> WordingModel | None:
         return load_model(self.model_path)
@@ -315,7 +319,7 @@ def _affirmed_in(
         # context and idioms are written in the patient's words: judge the same words there
         start, end = s.surface(start, end)
         view = s.folded
-    return affirmed(view, start, end, rules.idioms)
+    return (rules.context or affirmed)(view, start, end, rules.idioms)
 
 
 def _find(section: Section, sentences: list[Sentence], rules: Rules) -> dict[str, tuple[Rule, str]]:
