@@ -16,7 +16,7 @@ import re
 import sys
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -129,6 +129,13 @@ class Rules:
     # how a mention's context is judged (sentence, start, end, idioms) -> affirmed;
     # None: triage_context.affirmed. A hook to measure another judge (bench/).
     context: Callable[[str, int, int, re.Pattern[str] | None], bool] | None = None
+    origin: Path | None | bool = False  # what load_rules was given (False: built otherwise)
+
+    def __reduce__(self):
+        if not any(cached is self for cached in _LOADED.values()):
+            return super().__reduce__()  # built or changed otherwise: sent whole
+        # a worker process compiles the same rules once and keeps them
+        return (_rebuild, (self.origin,))
 
     def model(self) -> WordingModel | None:
         return load_model(self.model_path)
@@ -197,26 +204,52 @@ def _merge(default: list[dict], own: list[dict]) -> list[dict]:
 SECTIONS = ("red_flag", "same_day", "idiom", "category", "sensitive")
 
 
+_LOADED: dict[tuple, Rules] = {}
+
+
 def load_rules(path: Path | None = None) -> Rules:
     """The shipped rules, extended or overridden by `path` (a clinic's own file,
-    or a clinic's data folder holding triage_rules.toml) when given."""
+    or a clinic's data folder holding triage_rules.toml) when given.
+
+    Compiling takes about a second, so rules are kept per process for as long as
+    the files are unchanged; sent to a worker process, they travel as this call and
+    are compiled there once (not once per batch)."""
+    own = None
+    if path is not None:
+        own = Path(path)
+        if own.is_dir():
+            own = own / "triage_rules.toml"
+    key = (own, *(_stamp(f) for f in (resource_path("triage_rules.toml"), own)))
+    rules = _LOADED.get(key)
+    if rules is None:
+        rules = _LOADED[key] = replace(_load(own), origin=own)
+    return rules
+
+
+def _stamp(path: Path | None) -> tuple[int, int] | None:
+    try:
+        st = path.stat() if path is not None else None
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size) if st else None
+
+
+def _load(path: Path | None) -> Rules:
     with open(resource_path("triage_rules.toml"), "rb") as fh:
         data = tomllib.load(fh)
-    if path is not None:
-        path = Path(path)
-        if path.is_dir():
-            path = path / "triage_rules.toml"
-        if path.exists():
-            try:
-                with open(path, "rb") as fh:
-                    own = tomllib.load(fh)
-            except tomllib.TOMLDecodeError as exc:
-                raise RulesError(
-                    f"The triage rules file {path} is not valid TOML: {exc}."
-                ) from None
-            for section in SECTIONS:
-                data[section] = _merge(data.get(section, []), own.get(section, []))
+    if path is not None and path.exists():
+        try:
+            with open(path, "rb") as fh:
+                own = tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise RulesError(f"The triage rules file {path} is not valid TOML: {exc}.") from None
+        for section in SECTIONS:
+            data[section] = _merge(data.get(section, []), own.get(section, []))
     return _build(data)
+
+
+def _rebuild(origin: Path | None) -> Rules:
+    return load_rules(origin)
 
 
 def _build(data: dict) -> Rules:
