@@ -93,3 +93,22 @@ def test_a_clinics_own_rules_extend_and_replace(tmp_path):
 @given(text=st.text(max_size=300), sender=st.sampled_from(list(Priority)))
 def test_triage_raises_a_senders_priority_never_lowers_it(text, sender):
     assert triage("", text, RULES, sender_priority=sender).priority.rank <= sender.rank
+
+
+def test_rules_travel_to_a_worker_as_a_reference_and_changes_are_seen(tmp_path):
+    import pickle
+    from dataclasses import replace
+
+    assert load_rules() is RULES  # compiled once per process
+    assert len(pickle.dumps(RULES)) < 1000  # a worker compiles them itself, once
+    assert pickle.loads(pickle.dumps(RULES)) is RULES
+    # rules changed after loading travel whole, so the change is not lost
+    changed = replace(RULES, model_path=None)
+    assert pickle.loads(pickle.dumps(changed)).model_path is None
+    own = tmp_path / "triage_rules.toml"
+    own.write_text('[[red_flag]]\nid = "custom"\nlabel = "dog bite"\npatterns = ["dog bit"]\n')
+    first = load_rules(tmp_path)
+    own.write_text('[[red_flag]]\nid = "custom"\nlabel = "cat bite"\npatterns = ["cat bit me now"]\n')
+    second = load_rules(tmp_path)
+    assert triage("", "a dog bit my hand", first).priority is Priority.URGENT
+    assert triage("", "a dog bit my hand", second).priority is not Priority.URGENT
