@@ -97,6 +97,29 @@ class Section:
         return tuple(m for g in group if g in live for m in g.regex.finditer(view))
 
 
+class IdiomSet:
+    """The idioms, gated like the rules; `finditer` gives every idiom's matches in a
+    text, found once per text however many mentions are judged in it."""
+
+    def __init__(self, patterns: tuple[Gated, ...]) -> None:
+        self.patterns = patterns
+        self.index = LiteralIndex(lit for g in patterns for lit in (g.gate or ()))
+
+    def finditer(self, text: str) -> tuple[re.Match[str], ...]:
+        return _idiom_matches(self, text)
+
+
+@lru_cache(maxsize=4096)
+def _idiom_matches(idioms: IdiomSet, text: str) -> tuple[re.Match[str], ...]:
+    present = idioms.index.present(text)
+    return tuple(
+        m
+        for g in idioms.patterns
+        if g.gate is None or not g.gate.isdisjoint(present)
+        for m in g.regex.finditer(text)
+    )
+
+
 @lru_cache(maxsize=8192)
 def _scan(section: Section, view: str) -> tuple[tuple[Rule, re.Match[str]], ...]:
     found = []
@@ -123,12 +146,12 @@ class Rules:
     categories: tuple[tuple[Category, re.Pattern[str]], ...]
     sensitive: Section
     category_section: Section | None = None
-    idioms: re.Pattern[str] | None = None
+    idioms: IdiomSet | None = None
     speller: Speller | None = None
     model_path: Path | None = None  # the wording model (loaded once per process)
     # how a mention's context is judged (sentence, start, end, idioms) -> affirmed;
     # None: triage_context.affirmed. A hook to measure another judge (bench/).
-    context: Callable[[str, int, int, re.Pattern[str] | None], bool] | None = None
+    context: Callable[[str, int, int, IdiomSet | None], bool] | None = None
     origin: Path | None | bool = False  # what load_rules was given (False: built otherwise)
 
     def __reduce__(self):
@@ -290,7 +313,7 @@ def _build(data: dict) -> Rules:
         cats.append((cat, _compile(rid, r.get("patterns", []))))
     red, same_day = rules("red_flag"), rules("same_day")
     idiom_patterns = [p for r in data.get("idiom", []) for p in r.get("patterns", [])]
-    idioms = _compile("idiom", idiom_patterns) if idiom_patterns else None
+    idioms = IdiomSet(_gated("idiom", idiom_patterns)) if idiom_patterns else None
     return Rules(
         red,
         same_day,

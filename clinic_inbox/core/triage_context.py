@@ -24,7 +24,9 @@ killing me") never count.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
+from typing import Protocol
 
 from clinic_inbox.core.triage_gate import LiteralIndex, required_literals
 
@@ -142,6 +144,12 @@ _RECURRENCE = re.compile(
 _CLAUSE_BREAKS = (",", " - ", ":")
 
 
+class Idioms(Protocol):
+    """What idioms offer: their matches in a text (triage.IdiomSet)."""
+
+    def finditer(self, text: str) -> Iterable[re.Match[str]]: ...
+
+
 class _Gated:
     """A context expression run only when a word it needs is in the sentence (one scan
     of the sentence finds those words for every expression at once)."""
@@ -181,7 +189,7 @@ def _present(sentence: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=4096)
-def affirmed(sentence: str, start: int, end: int, idioms: re.Pattern[str] | None = None) -> bool:
+def affirmed(sentence: str, start: int, end: int, idioms: Idioms | None = None) -> bool:
     """Is the mention at [start, end) of `sentence` an affirmed, current one?"""
     if idioms is not None:
         for m in idioms.finditer(sentence):
