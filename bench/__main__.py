@@ -218,7 +218,9 @@ def main() -> int:
     ap.add_argument("--portal", type=int, default=10_000, help="portal Communications")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="small sizes, one run: a smoke test")
-    ap.add_argument("--skip", default="", help="comma list: ingest,encryption,search,board,portal")
+    ap.add_argument(
+        "--skip", default="", help="comma list: ingest,encryption,search,board,portal,triage"
+    )
     args = ap.parse_args()
     # every store, maildir and notmuch database of the run lives here and goes at the end
     scratch = tempfile.mkdtemp(prefix="clinic-inbox-bench-")
@@ -333,6 +335,11 @@ def run(args: argparse.Namespace) -> int:
         from bench import portal_bench
 
         rows["portal"] = portal_bench.portal_ingest(args.portal, repeat=1)
+    if "triage" not in skip:
+        stage("triage: every message of both labelled sets, each one new to the caches")
+        from bench import triage_bench
+
+        rows["triage"] = triage_bench.triage_cost()
 
     (ROOT / "bench" / "results.json").write_text(json.dumps(rows, indent=2, default=str))
     print_table(rows, tools_missing)
@@ -431,6 +438,17 @@ def print_table(rows: dict, tools_missing: str | None) -> None:
     if "portal" in rows:
         p = rows["portal"]
         out(f"portal ingest ({p['messages']:,} Communications)", f"{p['msgs_per_s']:,.0f} m/s")
+    if "triage" in rows:
+        t = rows["triage"]
+        out(
+            f"triage per message, median / p95 ({t['messages']:,} msgs)",
+            f"{t['p50_ms']:.2f} / {t['p95_ms']:.2f} ms",
+            f"median < 1 ms: {_verdict(t['p50_ms'] < 1)}",
+        )
+        out(
+            "  the same in CPU time (not inflated by load)",
+            f"{t['cpu_p50_ms']:.2f} / {t['cpu_p95_ms']:.2f} ms",
+        )
     print()
 
 
