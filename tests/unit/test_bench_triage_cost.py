@@ -1,0 +1,61 @@
+"""The bench's triage cost: every message is timed as new to the sentence caches."""
+
+from __future__ import annotations
+
+import functools
+
+from bench import triage_bench
+from clinic_inbox.core import triage, triage_context, triage_text
+from clinic_inbox.core.triage import load_rules
+from clinic_inbox.core.triage_eval import Labelled
+
+# caches keyed by one word: a running app keeps them, and so does the bench
+WORD_CACHES = {triage_text.lemma, triage_text.is_known}
+
+
+def _caches(module: object) -> set:
+    return {
+        f
+        for f in vars(module).values()
+        if isinstance(f, functools._lru_cache_wrapper) and f.__module__ == module.__name__
+    }
+
+
+def test_every_sentence_cache_of_triage_is_cleared() -> None:
+    """A cache added to triage later, keyed by a sentence, must be cleared too (or the
+    bench would time repeated sentences as look-ups): this lists them all."""
+    rules = load_rules()
+    triage.triage("Chest pain", "My father had a stroke. No chest pain since yesterday.", rules)
+    caches = set().union(*(_caches(m) for m in (triage, triage_context, triage_text)))
+    assert any(c.cache_info().currsize for c in caches - WORD_CACHES)
+    triage_bench.clear_sentence_caches()
+    left = {c.__name__ for c in caches - WORD_CACHES if c.cache_info().currsize}
+    assert not left, f"sentence caches not cleared by the bench: {left}"
+
+
+def test_one_timing_per_message_each_new_to_the_caches() -> None:
+    items = [
+        Labelled(f"t{i}", "en", "Refill", text, False, "everyday", "refill")
+        for i, text in enumerate(
+            ["Could you renew my metformin? I have chest pain since an hour."] * 3
+        )
+    ]
+    rules = load_rules()
+    seen: list[int] = []
+
+    def clear() -> None:
+        triage_bench.clear_sentence_caches()
+        seen.append(triage._scan.cache_info().currsize)
+
+    times = triage_bench.per_message_ms(items, rules, clear)
+    assert len(times) == 3 and all(t > 0 for t in times)
+    # cleared before each of the three identical messages (and once at the end)
+    assert seen == [0, 0, 0, 0]
+    assert triage._scan.cache_info().currsize == 0
+
+
+def test_both_labelled_sets_are_timed() -> None:
+    items = triage_bench.labelled_messages()
+    ids = {m.id for m in items}
+    assert len(ids) == len(items) > 1000
+    assert any(i.startswith("dev-") for i in ids) and any(i.startswith("ho-") for i in ids)
