@@ -1,10 +1,9 @@
 """Triage cost per message, over every message of both labelled sets.
 
 A message the clinic receives is new: its sentences were never scanned or judged
-before. The per-sentence caches (`triage._scan`, `triage._candidates`,
+before. The per-sentence caches (`triage._scan`, `_candidates`, `_idiom_matches`,
 `triage_context.affirmed` and `_present`) are therefore emptied before each
-message, or a repeated sentence would be timed at the cost of a dictionary
-look-up. The per-word caches (lemmas, known words, spelling fixes) are left to
+message, or a repeated sentence would be timed at the cost of a dictionary look-up. The per-word caches (lemmas, known words, spelling fixes) are left to
 fill as they do in a running app: the first message pays for its words, later
 ones reuse the common words.
 
@@ -35,6 +34,7 @@ def labelled_messages() -> list[Labelled]:
 def clear_sentence_caches() -> None:
     triage_mod._scan.cache_clear()
     triage_mod._candidates.cache_clear()
+    triage_mod._idiom_matches.cache_clear()
     triage_context.affirmed.cache_clear()
     triage_context._present.cache_clear()
 

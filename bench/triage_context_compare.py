@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -44,18 +43,18 @@ from functools import lru_cache
 from bench.common import p50_p95
 from bench.triage_bench import PARTS, SETS, clear_sentence_caches, per_message_cpu_ms
 from clinic_inbox.core.model import Priority
-from clinic_inbox.core.triage import Rules, load_rules, triage
+from clinic_inbox.core.triage import IdiomSet, Rules, load_rules, triage
 from clinic_inbox.core.triage_context import affirmed
 from clinic_inbox.core.triage_eval import Labelled, Score, evaluate, load_set
 from clinic_inbox.core.triage_text import fold, guess_language, words_of
 
-Judge = Callable[[str, int, int, re.Pattern[str] | None], bool]
+Judge = Callable[[str, int, int, IdiomSet | None], bool]
 
 # what medspaCy's rule files call the categories that set a mention aside
 _SET_ASIDE = ("is_negated", "is_historical", "is_hypothetical", "is_family")
 
 
-def _in_idiom(sentence: str, start: int, end: int, idioms: re.Pattern[str] | None) -> bool:
+def _in_idiom(sentence: str, start: int, end: int, idioms: IdiomSet | None) -> bool:
     """The same idiom check as `triage_context.affirmed` makes first."""
     if idioms is None:
         return False
@@ -109,9 +108,7 @@ class ConTextJudge:
         self.seconds = 0.0
         self.judge = lru_cache(maxsize=4096)(self._judge)
 
-    def _judge(
-        self, sentence: str, start: int, end: int, idioms: re.Pattern[str] | None = None
-    ) -> bool:
+    def _judge(self, sentence: str, start: int, end: int, idioms: IdiomSet | None = None) -> bool:
         if _in_idiom(sentence, start, end, idioms):
             return False
         t = time.perf_counter()
@@ -160,7 +157,7 @@ def _folded_rules(path: str) -> list:
     return out
 
 
-def _ours(sentence: str, start: int, end: int, idioms: re.Pattern[str] | None = None) -> bool:
+def _ours(sentence: str, start: int, end: int, idioms: IdiomSet | None = None) -> bool:
     return affirmed(sentence, start, end, idioms)
 
 
