@@ -3,7 +3,8 @@
 A message the clinic receives is new: its sentences were never scanned or judged
 before. The per-sentence caches (`triage._scan`, `_candidates`, `_idiom_matches`,
 `triage_context.affirmed` and `_present`) are therefore emptied before each
-message, or a repeated sentence would be timed at the cost of a dictionary look-up. The per-word caches (lemmas, known words, spelling fixes) are left to
+message, or a repeated sentence would be timed at the cost of a dictionary
+look-up. The per-word caches (lemmas, known words, spelling fixes) are left to
 fill as they do in a running app: the first message pays for its words, later
 ones reuse the common words.
 
