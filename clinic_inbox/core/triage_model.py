@@ -22,6 +22,16 @@ from clinic_inbox.core.triage_text import fold, guess_language, lemma
 
 _WORD = re.compile(r"[a-z0-9\u00c0-\u024f]+(?:'[a-z]+)?")
 CHAR_N = 4
+# Function words are no explanation a person can use ("and", "up", "going").
+_NOT_AN_EXPLANATION = frozenset(
+    """a an and are as at be but by can could did do does for from had has have he her him
+    his how i i'm i've if in into is it it's its just me my of on or our out over she so
+    some than that the their them then there they this to too up us very was we were what
+    when where which who will with would you your going go get got like also im ive well
+    still really much more any all am about after before here le la les de des du un une et
+    ou je j'ai tu il elle on nous vous me te se mon ma mes son sa ses ce cette que qui dans
+    sur pour par avec est suis ai a au aux en y ca mais si tres bien aussi pis puis""".split()
+)
 MAX_WORDS = 400  # a long message is scored on its first 400 words (emergencies come early)
 MIN_WORDS = 8  # fewer words are too little evidence: "Thanks!" is not an emergency
 
@@ -102,6 +112,8 @@ class WordingModel:
         for weight, word in top:
             if weight <= 0 or len(words) >= explain:
                 break
+            if all(w in _NOT_AN_EXPLANATION for w in word.split()):
+                continue
             if not any(word in other or other in word for other in words):
                 words.append(word)
         return p, words
