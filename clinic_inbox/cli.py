@@ -105,6 +105,36 @@ def _table(rows: list[list[str]], headers: list[str]) -> str:
     return "\n".join(out)
 
 
+_MAX_ID = 2**63 - 1  # SQLite's largest integer
+
+
+def record_id(text: str) -> int:
+    """A conversation, patient, delegation or audit entry number, checked before it
+    reaches the store (a number too large for it ended in a traceback)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number (for example 12)") from None
+    if not 0 < value <= _MAX_ID:
+        raise argparse.ArgumentTypeError(f"there is no record number {text}")
+    return value
+
+
+def _read_text(path: str, what: str) -> str:
+    try:
+        return Path(path).read_text("utf-8")
+    except FileNotFoundError:
+        raise CliError(f"The {what} file {path} does not exist; nothing was sent.") from None
+    except IsADirectoryError:
+        raise CliError(f"{path} is a folder, not a {what} file; nothing was sent.") from None
+    except UnicodeDecodeError:
+        raise CliError(
+            f"The {what} file {path} is not plain text (UTF-8); save it as text and try again."
+        ) from None
+    except OSError as exc:
+        raise CliError(f"The {what} file {path} cannot be read ({exc.strerror}).") from None
+
+
 # -- commands ------------------------------------------------------------------
 def cmd_gui(args: argparse.Namespace) -> int:
     from clinic_inbox.ui.app import main as gui_main
@@ -177,11 +207,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_user_list(args: argparse.Namespace) -> int:
-    from clinic_inbox.core.store import queries as q
+    from clinic_inbox.core import services
 
     with _open(args) as clinic:
-        _session(args, clinic, required=False)
-        staff = q.list_staff(clinic.store)
+        staff = services.list_staff(clinic, _session(args, clinic))
         rows = [
             {
                 "username": s.username,
@@ -362,25 +391,28 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
+    from clinic_inbox.core import services
+    from clinic_inbox.core.backup_schedule import latest_backup
     from clinic_inbox.core.home import store_path
-    from clinic_inbox.core.store import queries as q
 
     home = _home(args)
+    with _open(args, check=True) as clinic:
+        # Any signed-in person may check the store's health; the counts are for
+        # administrators (services.store_health).
+        health = services.store_health(clinic, _session(args, clinic))
+    latest = latest_backup(home)
+    problems = health.problems
     print(f"Data folder:     {home}")
     print(f"Store:           {store_path(home)}")
-    from clinic_inbox.core.backup_schedule import latest_backup
-
-    latest = latest_backup(home)
     print(f"Latest backup:   {latest or 'none yet (the app writes one a day)'}")
-    with _open(args, check=True) as clinic:
-        problems = clinic.store.integrity_check()
-        print(f"SQLCipher:       {clinic.store.cipher_version()}")
-        print(f"Key custody:     {clinic.custody.describe()}")
-        print(f"Schema version:  {clinic.store.schema_version()}")
-        print(f"Integrity check: {'ok' if not problems else 'FAILED: ' + '; '.join(problems[:5])}")
-        print(f"Staff:           {q.staff_count(clinic.store)}")
-        print(f"Patients:        {q.patient_count(clinic.store)}")
-        print(f"Messages:        {q.message_count(clinic.store)}")
+    print(f"SQLCipher:       {health.cipher_version}")
+    print(f"Key custody:     {health.custody}")
+    print(f"Schema version:  {health.schema_version}")
+    print(f"Integrity check: {'ok' if not problems else 'FAILED: ' + '; '.join(problems[:5])}")
+    if health.counts is not None:
+        print(f"Staff:           {health.counts[0]}")
+        print(f"Patients:        {health.counts[1]}")
+        print(f"Messages:        {health.counts[2]}")
     return EXIT_OK if not problems else EXIT_FAIL
 
 
@@ -421,11 +453,10 @@ def cmd_key_change(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from clinic_inbox.core import audit
+    from clinic_inbox.core import services
 
     with _open(args) as clinic:
-        _session(args, clinic, required=False)
-        result = audit.verify(clinic.store, clinic.audit_key)
+        result = services.verify_audit(clinic, _session(args, clinic))
         print(result.describe())
     return EXIT_OK if result.ok else EXIT_FAIL
 
@@ -500,11 +531,10 @@ def cmd_account_add_fhir(args: argparse.Namespace) -> int:
 
 
 def cmd_account_list(args: argparse.Namespace) -> int:
-    from clinic_inbox.core import accounts
+    from clinic_inbox.core import services
 
     with _open(args) as clinic:
-        _session(args, clinic)
-        rows = accounts.all_accounts(clinic.store)
+        rows = services.list_accounts(clinic, _session(args, clinic))
         data = [
             {
                 "id": aid,
@@ -582,7 +612,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 def cmd_reply(args: argparse.Namespace) -> int:
     from clinic_inbox.core import services
 
-    body = Path(args.body_file).read_text("utf-8") if args.body_file != "-" else sys.stdin.read()
+    body = _read_text(args.body_file, "reply") if args.body_file != "-" else sys.stdin.read()
     with _open(args) as clinic:
         session = _session(args, clinic)
         item = services.queue_reply(clinic, session, args.thread_id, body)
@@ -656,50 +686,63 @@ def cmd_delegate_revoke(args: argparse.Namespace) -> int:
 
 
 def cmd_delegate_list(args: argparse.Namespace) -> int:
-    from clinic_inbox.core.store import access_queries as aq
-    from clinic_inbox.core.store import queries as q
+    from clinic_inbox.core import services
 
     with _open(args) as clinic:
-        _session(args, clinic)
-        names = {s.id: s.username for s in q.list_staff(clinic.store)}
-        rows = []
-        for delegate_id, g in aq.delegations(clinic.store):
-            rows.append(
-                {
-                    "id": g.id,
-                    "physician": names.get(g.physician_id),
-                    "delegate": names.get(delegate_id),
-                    "categories": None
-                    if g.categories is None
-                    else sorted(c.value for c in g.categories),
-                    "sensitive": g.include_sensitive,
-                    "reply": g.can_reply,
-                    "file": g.can_file,
-                    "starts_at": g.starts_at,
-                    "ends_at": g.ends_at,
-                    "revoked_at": g.revoked_at,
-                }
-            )
-        if args.json:
-            _print_json(rows)
-        else:
-            print(
-                _table(
+        views = services.delegation_views(clinic, _session(args, clinic))
+    rows = []
+    for v in views:
+        g = v.grant
+        rows.append(
+            {
+                "id": g.id,
+                "physician": v.physician,
+                "delegate": v.delegate,
+                "granted_by": v.granted_by,
+                "by_administrator": v.by_administrator,
+                "categories": None
+                if g.categories is None
+                else sorted(c.value for c in g.categories),
+                "sensitive": g.include_sensitive,
+                "reply": g.can_reply,
+                "file": g.can_file,
+                "starts_at": g.starts_at,
+                "ends_at": g.ends_at,
+                "revoked_at": g.revoked_at,
+            }
+        )
+    if args.json:
+        _print_json(rows)
+    else:
+        print(
+            _table(
+                [
                     [
-                        [
-                            str(r["id"]),
-                            r["physician"],
-                            r["delegate"],
-                            ",".join(r["categories"] or ["all"]),
-                            "yes" if r["sensitive"] else "no",
-                            r["ends_at"] or "-",
-                            "revoked" if r["revoked_at"] else "active",
-                        ]
-                        for r in rows
-                    ],
-                    ["id", "physician", "delegate", "categories", "sensitive", "until", "state"],
-                )
+                        str(r["id"]),
+                        r["physician"],
+                        r["delegate"],
+                        ",".join(r["categories"] or ["all"]),
+                        "yes" if r["sensitive"] else "no",
+                        r["ends_at"] or "-",
+                        "revoked" if r["revoked_at"] else "active",
+                        f"{r['granted_by']} (ADMINISTRATOR)"
+                        if r["by_administrator"]
+                        else r["granted_by"],
+                    ]
+                    for r in rows
+                ],
+                [
+                    "id",
+                    "physician",
+                    "delegate",
+                    "categories",
+                    "sensitive",
+                    "until",
+                    "state",
+                    "granted by",
+                ],
             )
+        )
     return EXIT_OK
 
 
@@ -721,28 +764,20 @@ def cmd_break_glass(args: argparse.Namespace) -> int:
 def cmd_audit_export(args: argparse.Namespace) -> int:
     import csv
 
-    from clinic_inbox.core import access, audit
+    from clinic_inbox.core import services
+    from clinic_inbox.core.private_files import csv_cell, open_private
 
     with _open(args) as clinic:
-        session = _session(args, clinic)
-        access.require(
-            access.can_manage_staff(session.staff),
-            "Only an administrator (privacy officer) can export the audit trail.",
+        rows = services.export_audit(
+            clinic,
+            _session(args, clinic),
+            patient_id=args.patient,
+            since=args.since,
+            until=args.until,
         )
-        rows = audit.entries(
-            clinic.store, patient_id=args.patient, since=args.since, until=args.until
-        )
-        with clinic.store.transaction():
-            audit.append(
-                clinic.store,
-                clinic.audit_key,
-                session.staff.id,
-                session.staff.username,
-                "audit.export",
-                patient_id=args.patient,
-                detail={"rows": len(rows), "since": args.since, "until": args.until},
-            )
-    out = open(args.out, "w", newline="", encoding="utf-8") if args.out else sys.stdout
+    out = (
+        open_private(Path(args.out), "w", newline="", encoding="utf-8") if args.out else sys.stdout
+    )
     try:
         w = csv.writer(out)
         w.writerow(
@@ -759,22 +794,36 @@ def cmd_audit_export(args: argparse.Namespace) -> int:
             ]
         )
         for e in rows:
+            # every cell escaped: a break-glass reason or a user name must never run as a
+            # formula in the spreadsheet the privacy officer opens
             w.writerow(
                 [
-                    e.id,
-                    e.at,
-                    e.actor,
-                    e.action,
-                    e.patient_id or "",
-                    e.thread_id or "",
-                    e.message_id or "",
-                    e.reason or "",
-                    json.dumps(e.detail, sort_keys=True),
+                    csv_cell(v)
+                    for v in (
+                        e.id,
+                        e.at,
+                        e.actor,
+                        e.action,
+                        e.patient_id or "",
+                        e.thread_id or "",
+                        e.message_id or "",
+                        e.reason or "",
+                        json.dumps(e.detail, sort_keys=True),
+                    )
                 ]
             )
     finally:
         if out is not sys.stdout:
             out.close()
+    return EXIT_OK
+
+
+def cmd_audit_reveal_search(args: argparse.Namespace) -> int:
+    from clinic_inbox.core import services
+
+    with _open(args) as clinic:
+        words = services.reveal_search_terms(clinic, _session(args, clinic), args.entry_id)
+    print(words)
     return EXIT_OK
 
 
@@ -796,11 +845,16 @@ def _backup_passphrase(args: argparse.Namespace, confirm: bool) -> str | None:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from clinic_inbox.core.backup import keys_file, write_backup
+    from clinic_inbox.core import services
+    from clinic_inbox.core.backup import keys_file
 
     with _open(args) as clinic:
-        _session(args, clinic)
-        info = write_backup(clinic, Path(args.out), passphrase=_backup_passphrase(args, True))
+        session = _session(args, clinic)
+        # the role is checked (and a refusal audited) before any passphrase is asked
+        services.check_backup_allowed(clinic, session, Path(args.out), args.passphrase)
+        info = services.backup_store(
+            clinic, session, Path(args.out), passphrase=_backup_passphrase(args, True)
+        )
     print(
         f"Backup written and verified: {info.path} ({info.size / 1048576:.1f} MB, "
         f"{info.messages} messages)."
@@ -810,35 +864,75 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _refuse_if_sound(args: argparse.Namespace, backup_name: str) -> None:
+    """--replace-damaged puts a backup in place of a store that cannot be read. On a
+    sound store it would only roll the clinic (and its audit trail) back: refused, and
+    the attempt is written into that store's audit trail."""
+    from clinic_inbox.core import services
+    from clinic_inbox.core.home import ClinicNotFoundError, StoreDamagedError
+    from clinic_inbox.core.keys import KeyCustodyError
+
+    try:
+        clinic = _open(args, check=True)
+    except (StoreDamagedError, ClinicNotFoundError):
+        return  # damaged or missing: what the option is for
+    except KeyCustodyError as exc:
+        raise CliError(
+            f"{exc}\nWithout the key Clinic Inbox cannot check whether the store is damaged, "
+            "so nothing was replaced."
+        ) from None
+    with clinic:
+        try:
+            session = services.login(clinic, args.user, ask_password(args.user))
+        except services.AuthError:
+            session = None
+        services.refuse_replacing_sound_store(clinic, session, backup_name)
+
+
 def cmd_restore(args: argparse.Namespace) -> int:
+    from clinic_inbox.core import services
     from clinic_inbox.core.backup import restore_backup
     from clinic_inbox.core.backup_schedule import latest_backup, replace_damaged_store
 
     home = _home(args)
+    if not args.user:
+        raise CliError(
+            "Restoring a backup needs an administrator: add --user NAME (an administrator of "
+            f"the clinic in the backup; the password is read from {PASSWORD_ENV} or asked)."
+        )
     code = sys.stdin.readline().strip() if args.recovery_code_stdin else None
     if args.file == "latest":
         found = latest_backup(home)
         if found is None:
             raise CliError(f"There is no automatic backup for the clinic in {home}.")
         args.file = str(found)
+    backup_name = Path(args.file).name
     if args.replace_damaged:
         if args.passphrase:
             raise CliError("--replace-damaged takes the clinic's own backups (same key).")
+        _refuse_if_sound(args, backup_name)
+        check = services.restore_sign_in(
+            args.user, ask_password(args.user), backup_name=backup_name, replaced_damaged=True
+        )
         info, aside = replace_damaged_store(
-            home, Path(args.file), ask_passphrase, recovery_code=code
+            home, Path(args.file), ask_passphrase, recovery_code=code, authorize=check
         )
         print(
-            f"Restored {info.messages} messages from {Path(args.file).name}. The damaged store "
+            f"Restored {info.messages} messages from {backup_name}. The damaged store "
             f"was kept, still encrypted, in {aside}. Messages that arrived after the backup "
             "come back at the next sync; notes and replies written since are not in it."
         )
         return EXIT_OK
+    check = services.restore_sign_in(
+        args.user, ask_password(args.user), backup_name=backup_name, replaced_damaged=False
+    )
     info, new_code = restore_backup(
         Path(args.file),
         home,
         ask_passphrase,
         backup_passphrase=_backup_passphrase(args, False),
         recovery_code=code,
+        authorize=check,
     )
     print(f"Restored {info.messages} messages into {home} (backup verified before and after).")
     if new_code:
@@ -855,8 +949,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     )
     if args.to_fhir and "fhir" not in formats:
         formats = (*formats, "fhir")
-    out = Path(args.out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    from clinic_inbox.core.private_files import private_dir
+
+    out = private_dir(Path(args.out).resolve())
     with _open(args) as clinic:
         session = _session(args, clinic)
         password = ask_password(session.staff.username)
@@ -914,11 +1009,8 @@ def cmd_link(args: argparse.Namespace) -> int:
 
     with _open(args) as clinic:
         session = _session(args, clinic)
-        services.link_patient(clinic, session, args.thread_id, args.patient)
-    print(
-        f"Conversation {args.thread_id} is now filed under patient {args.patient}; "
-        "the sender's address will be recognised next time."
-    )
+        result = services.link_patient(clinic, session, args.thread_id, args.patient)
+    print(result.describe())
     return EXIT_OK
 
 
@@ -1062,12 +1154,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--start", help="ISO date-time (default: now)")
     sp.add_argument("--end", help="ISO date-time (default: until revoked)")
     sp = add("revoke", cmd_delegate_revoke, "revoke a delegation", dlg)
-    sp.add_argument("delegation_id", type=int)
+    sp.add_argument("delegation_id", type=record_id)
     sp = add("list", cmd_delegate_list, "list delegations", dlg)
     sp.add_argument("--json", action="store_true")
 
     sp = add("break-glass", cmd_break_glass, "open a conversation you may not read, for a reason")
-    sp.add_argument("thread_id", type=int)
+    sp.add_argument("thread_id", type=record_id)
     sp.add_argument("--reason", required=True)
 
     sp = add("list", cmd_list, "list messages")
@@ -1077,10 +1169,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--priority", choices=["urgent", "same_day", "routine", "admin"])
     sp.add_argument("--source", choices=["email", "portal"])
     sp.add_argument("--search", help="full-text search")
-    sp.add_argument("--limit", type=int)
+    sp.add_argument("--limit", type=record_id, help="at most this many messages")
 
     sp = add("show", cmd_show, "show one conversation")
-    sp.add_argument("thread_id", type=int)
+    sp.add_argument("thread_id", type=record_id)
     sp.add_argument("--json", action="store_true")
 
     account = sub.add_parser("account", help="mail and portal accounts").add_subparsers(
@@ -1126,25 +1218,25 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--no-send", action="store_true", help="only pull, keep replies queued")
 
     sp = add("reply", cmd_reply, "queue a reply to a conversation")
-    sp.add_argument("thread_id", type=int)
+    sp.add_argument("thread_id", type=record_id)
     sp.add_argument("--body-file", required=True, help="text file with the reply, or - for stdin")
 
     pat = sub.add_parser("patient", help="the patient registry").add_subparsers(
         dest="patient_cmd", required=True
     )
     sp = add("physician", cmd_patient_physician, "set a patient's responsible physician", pat)
-    sp.add_argument("patient_id", type=int)
+    sp.add_argument("patient_id", type=record_id)
     sp.add_argument("--physician", help="user name (omit to clear)")
 
     sp = add("break-glass-review", cmd_break_glass_review, "break-glass openings to review")
     sp.add_argument("--json", action="store_true")
 
     sp = add("link", cmd_link, "file an unmatched conversation under a patient")
-    sp.add_argument("thread_id", type=int)
-    sp.add_argument("--patient", type=int, required=True, metavar="PATIENT_ID")
+    sp.add_argument("thread_id", type=record_id)
+    sp.add_argument("--patient", type=record_id, required=True, metavar="PATIENT_ID")
 
     sp = add("export", cmd_export, "file a conversation to the medical record")
-    sp.add_argument("thread_id", type=int, nargs="?")
+    sp.add_argument("thread_id", type=record_id, nargs="?")
     sp.add_argument("--format", action="append", help="pdf, fhir, hl7v2 (repeat or comma-separate)")
     sp.add_argument("--out", required=True, metavar="DIR")
     sp.add_argument("--to-fhir", metavar="ACCOUNT", help="also send the FHIR Bundle to this portal")
@@ -1187,7 +1279,14 @@ def build_parser() -> argparse.ArgumentParser:
     add("verify", cmd_audit_verify, "verify the audit trail's chain", aud)
     sp = add("export", cmd_audit_export, "export the audit trail (administrators)", aud)
     sp.add_argument("--csv", action="store_true", help="CSV (the only format)")
-    sp.add_argument("--patient", type=int, help="only this patient id")
+    sp.add_argument("--patient", type=record_id, help="only this patient id")
+    sp = add(
+        "reveal-search",
+        cmd_audit_reveal_search,
+        "show the words of one audited search (administrators; the showing is audited)",
+        aud,
+    )
+    sp.add_argument("entry_id", type=record_id)
     sp.add_argument("--since", help="from this date (ISO)")
     sp.add_argument("--until", help="before this date (ISO)")
     sp.add_argument("--out", help="file to write (default: standard output)")
@@ -1233,6 +1332,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("clinic-inbox: stopped.", file=sys.stderr)
         return 130
+    except OSError as exc:
+        # a file or folder named on the command line: say which and why, no traceback
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(
+            f"clinic-inbox: {exc.strerror or 'a file could not be used'}{where}.", file=sys.stderr
+        )
+        return EXIT_FAIL
+    except Exception as exc:  # noqa: BLE001 - last resort: a traceback may carry patient data
+        if os.environ.get("CLINIC_INBOX_DEBUG") == "1":
+            raise
+        print(
+            f"clinic-inbox: this command stopped on an unexpected error ({type(exc).__name__}). "
+            "Its details are not printed because they may contain patient data; run it again "
+            "with CLINIC_INBOX_DEBUG=1 to see them, and tell your IT support.",
+            file=sys.stderr,
+        )
+        return EXIT_FAIL
 
 
 if __name__ == "__main__":

@@ -167,6 +167,73 @@ def can_read_audit(staff: Staff) -> bool:
     return staff.active and staff.role in (Role.ADMIN, Role.PHYSICIAN)
 
 
+def can_export_audit(staff: Staff) -> bool:
+    """The whole trail (every patient's name in it) is the privacy officer's."""
+    return staff.active and staff.role is Role.ADMIN
+
+
+def can_copy_store(staff: Staff) -> bool:
+    """Backup and restore move the whole store (every message, every password hash):
+    an administrator's act, never a front-desk one."""
+    return staff.active and staff.role is Role.ADMIN
+
+
+def can_see_store_counts(staff: Staff) -> bool:
+    """`doctor` shows any signed-in person the store's health (paths, cipher, custody,
+    integrity); how many patients and messages it holds is the administrator's."""
+    return staff.active and staff.role is Role.ADMIN
+
+
+def may_relink(
+    staff: Staff,
+    now_decision: Decision,
+    after_decision: Decision,
+    current_physician_id: int | None,
+    target_physician_id: int | None,
+    patient_known: bool,
+) -> tuple[bool, bool, str]:
+    """May this person file a conversation under another patient?
+
+    Returns (allowed, needs break-glass flag, why not). Linking changes who may read a
+    conversation, so it must never open one to the person linking:
+    - they must read it now (an unknown sender's message is read by the front desk and
+      the clinical team precisely so that it can be linked: filing it under a patient
+      only narrows who reads it);
+    - moving it from one patient to another also needs read access under the new
+      patient (no one moves a conversation into a chart they cannot read);
+    - moving it out of another physician's care is that physician's decision: anyone
+      else needs a running break-glass opening, and the move is flagged in the audit.
+    """
+    if staff.role is Role.ADMIN or not staff.active:
+        return False, False, "Administrators do not file messages under patients."
+    if not now_decision.body:
+        return (
+            False,
+            False,
+            "You may file a conversation under a patient only if you may read it.",
+        )
+    if not patient_known:
+        return True, False, ""
+    if not after_decision.body:
+        return (
+            False,
+            False,
+            "You may not move this conversation to that patient: you could not read it there.",
+        )
+    if current_physician_id is not None and current_physician_id != target_physician_id:
+        if staff.id == current_physician_id:
+            return True, False, ""
+        if now_decision.via == "break-glass":
+            return True, True, ""
+        return (
+            False,
+            False,
+            "This conversation is in another physician's care; only that physician may "
+            "move it to a patient of someone else (or use break-glass, which is reviewed).",
+        )
+    return True, False, ""
+
+
 def can_delegate_for(staff: Staff, physician: Staff) -> bool:
     """A physician delegates their own inbox; an administrator may do it for them."""
     if not staff.active or physician.role is not Role.PHYSICIAN:

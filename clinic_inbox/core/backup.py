@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +36,7 @@ from clinic_inbox.core.keys import (
     Secrets,
     write_private,
 )
+from clinic_inbox.core.private_files import private_dir
 from clinic_inbox.core.store import StoreError, StoreExistsError
 
 MIN_BACKUP_PASSPHRASE = 12
@@ -95,13 +97,21 @@ def _export(
         os.umask(old_umask)
 
 
-def write_backup(clinic: Clinic, dest: Path, *, passphrase: str | None = None) -> BackupInfo:
+def write_backup(
+    clinic: Clinic,
+    dest: Path,
+    *,
+    passphrase: str | None = None,
+    actor: tuple[int | None, str] = (None, "system"),
+) -> BackupInfo:
+    """Write and verify a backup. `actor` is who asked (the scheduler is "system");
+    access is the caller's to check (services.backup_store)."""
     dest = Path(dest).resolve()
     if passphrase is not None and len(passphrase) < MIN_BACKUP_PASSPHRASE:
         raise BackupError(f"A backup passphrase needs at least {MIN_BACKUP_PASSPHRASE} characters.")
     if dest.exists():
         raise BackupError(f"{dest} already exists; choose a new file name.")
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(dest.parent)
     tmp = dest.with_name(f".{dest.name}.partial")
     tmp.unlink(missing_ok=True)
     store = clinic.store
@@ -109,8 +119,8 @@ def write_backup(clinic: Clinic, dest: Path, *, passphrase: str | None = None) -
         audit.append(
             store,
             clinic.audit_key,
-            None,
-            "system",
+            actor[0],
+            actor[1],
             "backup",
             detail={"file": dest.name, "passphrase": passphrase is not None},
         )
@@ -191,9 +201,12 @@ def restore_backup(
     backup_passphrase: str | None = None,
     recovery_code: str | None = None,
     custody: KeyCustody | None = None,
+    authorize: Callable[[Clinic], None] | None = None,
 ) -> tuple[BackupInfo, str | None]:
     """Restore into an empty data folder. Returns the info and, when the restored
-    store got a fresh key (passphrase backups), the new recovery code to show once."""
+    store got a fresh key (passphrase backups), the new recovery code to show once.
+    `authorize` runs on the restored clinic before it is kept (the administrator's
+    sign-in and the audit entry: services.restore_sign_in); if it raises, nothing is kept."""
     home = Path(home)
     backup = Path(backup).resolve()
     if clinic_exists(home):
@@ -251,7 +264,7 @@ def restore_backup(
         finally:
             source.close()
         placed.append(home / STORE_FILE)
-        _finish(home / STORE_FILE, found, new_id)
+        _finish(home / STORE_FILE, found, new_id, authorize, custody)
     except BaseException:
         for p in placed + [home / f"{STORE_FILE}-wal", home / f"{STORE_FILE}-shm"]:
             p.unlink(missing_ok=True)
@@ -259,7 +272,14 @@ def restore_backup(
     return info, code
 
 
-def _finish(path: Path, found: Secrets, new_store_id: str | None) -> None:
+def _finish(
+    path: Path,
+    found: Secrets,
+    new_store_id: str | None,
+    authorize: Callable[[Clinic], None] | None = None,
+    custody: KeyCustody | None = None,
+) -> None:
+    from clinic_inbox.core.config import load_config
     from clinic_inbox.core.store import open_store
     from clinic_inbox.core.store import queries as q
 
@@ -271,3 +291,7 @@ def _finish(path: Path, found: Secrets, new_store_id: str | None) -> None:
         problems = store.integrity_check()
         if problems:
             raise BackupError("The restored store failed its integrity check; nothing was kept.")
+        if authorize is not None:
+            assert custody is not None
+            home = path.parent
+            authorize(Clinic(home, store, found, load_config(home), custody.record()))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -89,6 +90,7 @@ def replace_damaged_store(
     *,
     recovery_code: str | None = None,
     custody: KeyCustody | None = None,
+    authorize: Callable[[Clinic], None] | None = None,
 ) -> tuple[BackupInfo, Path]:
     """Move the damaged store (and its key records) into a new `damaged-…` folder and
     restore `backup` in its place. On any failure the damaged files are moved back,
@@ -104,7 +106,12 @@ def replace_damaged_store(
                 moved.append(name)
         # the key records travel with the backup's companion; the keyring entry is the same
         info, _ = restore_backup(
-            backup, home, ask_passphrase, recovery_code=recovery_code, custody=custody
+            backup,
+            home,
+            ask_passphrase,
+            recovery_code=recovery_code,
+            custody=custody,
+            authorize=authorize,
         )
     except BaseException:
         for name in moved:

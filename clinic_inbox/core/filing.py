@@ -150,6 +150,7 @@ def _write_atomic(folder: Path, name: str, data: bytes) -> Path:
     final = folder / name
     tmp = folder / f".{name}.partial"
     fd = os.open(tmp, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+    os.fchmod(fd, 0o600)  # a leftover partial file would keep its old mode
     try:
         os.write(fd, data)
         os.fsync(fd)

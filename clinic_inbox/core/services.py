@@ -14,6 +14,7 @@ from pathlib import Path
 from clinic_inbox.core import access, accounts, audit, clock, filing, outgoing, passwords
 from clinic_inbox.core.access import AccessDenied, Decision, Grant, ThreadFacts
 from clinic_inbox.core.accounts import ImapAccount
+from clinic_inbox.core.backup import BackupInfo
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.language import detect_language
 from clinic_inbox.core.model import (
@@ -60,6 +61,31 @@ def _audit(clinic: Clinic, session: Session | None, action: str, **kw: object) -
     actor_id = session.staff.id if session else None
     actor = session.staff.username if session else "system"
     audit.append(clinic.store, clinic.audit_key, actor_id, actor, action, **kw)  # type: ignore[arg-type]
+
+
+def _refuse(clinic: Clinic, session: Session | None, action: str, why: str, **kw: object) -> None:
+    """Record a refused attempt in its own transaction (the refusal itself must not be
+    rolled back with the action), then refuse in plain words."""
+    with clinic.store.transaction():
+        _audit(clinic, session, action, reason=why, **kw)
+    raise AccessDenied(why)
+
+
+# Replies and notes are read by people and rendered in a text widget: a whole book
+# pasted by mistake (or on purpose) would freeze the board and bloat every backup.
+MAX_TEXT_CHARS = 100_000
+
+
+def _check_text(text: str, what: str) -> None:
+    if "\x00" in text:
+        raise ValueError(
+            f"The {what} contains a NUL character (an invisible zero byte); remove it."
+        )
+    if len(text) > MAX_TEXT_CHARS:
+        raise ValueError(
+            f"The {what} is {len(text):,} characters long; the limit is {MAX_TEXT_CHARS:,}. "
+            "Shorten it, or send the rest as a letter."
+        )
 
 
 def _fresh(clinic: Clinic, session: Session) -> Staff:
@@ -148,7 +174,9 @@ def reset_password(clinic: Clinic, session: Session, username: str, new_password
         _audit(clinic, session, "staff.password_reset", detail={"staff_id": row[0].id})
 
 
-def list_staff(clinic: Clinic, session: Session | None = None) -> list[Staff]:
+def list_staff(clinic: Clinic, session: Session) -> list[Staff]:
+    """Any signed-in staff member may see who works here (to assign, to delegate)."""
+    _fresh(clinic, session)
     return q.list_staff(clinic.store)
 
 
@@ -236,6 +264,37 @@ def masked_subject(category: Category) -> str:
     return f"{category.label} message (details hidden)"
 
 
+_NEUTRAL_REASON = {
+    Priority.URGENT: "Urgent: clinical red flag",
+    Priority.SAME_DAY: "Same day: needs a clinician today",
+    Priority.ROUTINE: "Routine",
+    Priority.ADMIN: "Administrative",
+}
+
+
+def neutral_reason(priority: Priority, reason: str | None) -> str | None:
+    """What a header-only viewer is told of why a message was triaged: the level, never
+    the topic or the patient's words ("Sensitive: HIV", "'ending it all'")."""
+    return _NEUTRAL_REASON[priority] if reason else None
+
+
+def _audit_search(clinic: Clinic, session: Session, where: str, text: str, found: int) -> None:
+    """Every search is on the record; the words are sealed (see core/sealed_terms)."""
+    from clinic_inbox.core import sealed_terms
+
+    with clinic.store.transaction():
+        _audit(
+            clinic,
+            session,
+            "search",
+            detail={
+                "in": where,
+                "terms": sealed_terms.seal(clinic.audit_key, text),
+                "results": found,
+            },
+        )
+
+
 class _Decider:
     """Decisions for many rows at once, with the grants read once."""
 
@@ -254,22 +313,45 @@ class _Decider:
 def list_messages(
     clinic: Clinic, session: Session, flt: q.MessageFilter | None = None
 ) -> list[MessageSummary]:
-    """Headers for everyone who may see them; subject and snippet only with body access."""
+    """Headers for everyone who may see them; subject and snippet only with body access.
+
+    A search matches the contents only of messages the viewer may read; in the others
+    only the patient's name (which their header shows) counts. Searches are audited."""
     decide = _Decider(clinic, _fresh(clinic, session))
-    out = []
-    for m in q.list_messages(clinic.store, flt):
-        facts = ThreadFacts(
-            m.thread_category or m.category,
-            m.thread_sensitive,
-            m.physician_id,
-            m.patient_id is not None,
+    flt = flt or q.MessageFilter()
+    search = (flt.search or "").strip() or None
+    out: list[MessageSummary] = []
+    offset = flt.offset
+    while True:
+        batch = q.list_messages(clinic.store, dataclasses.replace(flt, offset=offset))
+        by_name = (
+            q.messages_matching_names(clinic.store, search, [m.id for m in batch])
+            if search
+            else set()
         )
-        d = decide(m.thread_id, facts)
-        if not d.header:
-            continue
-        if not d.body:
-            m = dataclasses.replace(m, subject=masked_subject(facts.category), snippet=None)
-        out.append(m)
+        for m in batch:
+            facts = ThreadFacts(
+                m.thread_category or m.category,
+                m.thread_sensitive,
+                m.physician_id,
+                m.patient_id is not None,
+            )
+            d = decide(m.thread_id, facts)
+            if not d.header:
+                continue
+            if search and not d.body and m.id not in by_name:
+                continue  # it matched only in words this person may not read
+            if not d.body:
+                m = dataclasses.replace(m, subject=masked_subject(facts.category), snippet=None)
+            out.append(m)
+        # Rows dropped above must not shorten a limited search: read on until it is full.
+        if not search or flt.limit is None or len(batch) < flt.limit or len(out) >= flt.limit:
+            break
+        offset += len(batch)
+    if flt.limit is not None:
+        out = out[: flt.limit]
+    if search:
+        _audit_search(clinic, session, "list", search, len(out))
     return out
 
 
@@ -282,15 +364,24 @@ class BoardThread:
 def board(clinic: Clinic, session: Session, flt: q.ThreadFilter | None = None) -> list[BoardThread]:
     """Conversations this person may see, each with what they may do with it."""
     decide = _Decider(clinic, _fresh(clinic, session))
+    search = ((flt.search if flt else None) or "").strip() or None
+    rows = q.list_threads(clinic.store, flt)
+    by_name = (
+        q.threads_matching_names(clinic.store, search, [t.id for t in rows]) if search else set()
+    )
     out = []
-    for t in q.list_threads(clinic.store, flt):
+    for t in rows:
         facts = ThreadFacts(t.category, t.sensitive, t.physician_id, t.patient_id is not None)
         d = decide(t.id, facts)
         if not d.header:
             continue
+        if search and not d.body and t.id not in by_name:
+            continue  # matched only in contents this person may not read
         if not d.body:
             t = dataclasses.replace(t, subject=masked_subject(t.category), snippet=None)
         out.append(BoardThread(t, d))
+    if search:
+        _audit_search(clinic, session, "board", search, len(out))
     return out
 
 
@@ -312,7 +403,12 @@ def show_thread(clinic: Clinic, session: Session, thread_id: int) -> ThreadDetai
         messages = q.thread_messages(clinic.store, thread_id, with_body=d.body)
         if not d.body:
             messages = [
-                dataclasses.replace(m, subject=masked_subject(row.category)) for m in messages
+                dataclasses.replace(
+                    m,
+                    subject=masked_subject(row.category),
+                    triage_reason=neutral_reason(m.priority, m.triage_reason),
+                )
+                for m in messages
             ]
         patient = q.get_patient(clinic.store, row.patient_id) if row.patient_id else None
         _audit(
@@ -473,6 +569,7 @@ def mark_sensitive(
 def add_note(clinic: Clinic, session: Session, thread_id: int, text: str) -> int:
     if not text.strip():
         raise ValueError("The note is empty.")
+    _check_text(text, "note")
     with clinic.store.transaction():
         row, d = _acting(clinic, session, thread_id)
         access.require(d.body, "Notes are for those who can read the conversation.")
@@ -499,21 +596,110 @@ def find_patients(clinic: Clinic, session: Session, text: str) -> list[Patient]:
     return found
 
 
-def link_patient(clinic: Clinic, session: Session, thread_id: int, patient_id: int) -> None:
-    """File an unmatched conversation under a patient (and remember the address)."""
+@dataclass(frozen=True)
+class LinkResult:
+    """What a link did; the CLI and the app say it in words."""
+
+    thread_id: int
+    patient_id: int
+    addresses_added: int
+    # Sender addresses already on another patient's record: not taken, so that patient's
+    # future mail still reaches their chart (an address of two patients matches nobody).
+    addresses_kept_apart: int
+    break_glass: bool
+
+    def describe(self) -> str:
+        words = f"Conversation {self.thread_id} is now filed under patient {self.patient_id}."
+        if self.addresses_added:
+            words += " The sender's address will be recognised next time."
+        if self.addresses_kept_apart:
+            words += (
+                " The sender's address already belongs to another patient, so it was not "
+                "added to this patient's record: their mail keeps going to their own chart."
+            )
+        if self.break_glass:
+            words += " This move used break-glass: it is flagged for review."
+        return words
+
+
+def link_patient(clinic: Clinic, session: Session, thread_id: int, patient_id: int) -> LinkResult:
+    """File a conversation under a patient (and remember the sender's address).
+
+    A privileged change: it decides who may read the conversation from now on, so the
+    policy (access.may_relink) is asked with the conversation as it is and as it would
+    be under the new patient. Refusals are audited."""
+    staff = _fresh(clinic, session)
     with clinic.store.transaction():
-        row, _ = _acting(clinic, session, thread_id)
-        if q.get_patient(clinic.store, patient_id) is None:
-            raise NotFound("That patient does not exist.")
-        q.link_thread_to_patient(clinic.store, thread_id, patient_id)
+        row = q.get_thread(clinic.store, thread_id)
+        facts = aq.thread_facts(clinic.store, thread_id)
+        if row is None or facts is None:
+            raise NotFound(f"There is no conversation number {thread_id}.")
+        target = q.get_patient(clinic.store, patient_id)
+        if target is None:
+            raise NotFound(f"There is no patient number {patient_id}.")
+        now = _now()
+        d_now = _decide(clinic, staff, facts, thread_id, now)
+        moved = dataclasses.replace(
+            facts, physician_id=target.responsible_physician_id, patient_known=True
+        )
+        d_after = _decide(clinic, staff, moved, thread_id, now)
+        allowed, flagged, why = access.may_relink(
+            staff,
+            d_now,
+            d_after,
+            facts.physician_id,
+            target.responsible_physician_id,
+            facts.patient_known,
+        )
+    if not allowed:
+        _refuse(
+            clinic,
+            session,
+            "thread.link_refused",
+            why,
+            patient_id=patient_id,
+            thread_id=thread_id,
+            detail={"previous_patient": row.patient_id},
+        )
+    with clinic.store.transaction():
+        if row.patient_id == patient_id:
+            return LinkResult(thread_id, patient_id, 0, 0, False)
+        take, apart = [], 0
+        for address in q.inbound_senders(clinic.store, thread_id):
+            owners = set(q.find_patients_by_email(clinic.store, address)) - {patient_id}
+            if owners:
+                apart += 1
+            else:
+                take.append(address)
+        q.link_thread_to_patient(
+            clinic.store, thread_id, patient_id, remember=take, previous=row.patient_id
+        )
+        if row.patient_id is not None:
+            # the previous patient's own trail shows that the conversation left it
+            _audit(
+                clinic,
+                session,
+                "thread.unlink_patient",
+                patient_id=row.patient_id,
+                thread_id=thread_id,
+                reason="break-glass" if flagged else None,
+                detail={"to_patient": patient_id},
+            )
         _audit(
             clinic,
             session,
             "thread.link_patient",
             patient_id=patient_id,
             thread_id=thread_id,
-            detail={"previous_patient": row.patient_id},
+            reason="break-glass" if flagged else None,
+            detail={
+                "previous_patient": row.patient_id,
+                "addresses_added": len(take),
+                "addresses_kept_apart": apart,
+                "break_glass": flagged,
+            },
         )
+    return LinkResult(thread_id, patient_id, len(take), apart, flagged)
 
 
 def set_responsible_physician(
@@ -589,11 +775,17 @@ def grant_delegation(
             ends_at=end,
             created_by=me.id,
         )
+        # An administrator may set a delegation up for a physician (away, ill), but it
+        # opens that physician's patients to someone else: flagged, and shown to the
+        # physician in their own list of delegations.
+        by_admin = me.id != doc.id
         _audit(
             clinic,
             session,
             "delegation.grant",
+            reason="granted by an administrator for the physician" if by_admin else None,
             detail={
+                "by_administrator": by_admin,
                 "delegation_id": did,
                 "physician_id": doc.id,
                 "delegate_id": dlg.id,
@@ -617,6 +809,40 @@ def list_delegations(clinic: Clinic, session: Session) -> list[tuple[str, str, G
     for delegate_id, g in aq.delegations(clinic.store):
         if me.role is Role.ADMIN or me.id in (g.physician_id, delegate_id):
             out.append((names.get(g.physician_id, "?"), names.get(delegate_id, "?"), g))
+    return out
+
+
+@dataclass(frozen=True)
+class DelegationView:
+    """One delegation as the delegations list shows it."""
+
+    grant: Grant
+    physician: str
+    delegate: str
+    granted_by: str
+    by_administrator: bool  # set up by an administrator, not by the physician
+
+
+def delegation_views(clinic: Clinic, session: Session) -> list[DelegationView]:
+    """Only the delegations this person is concerned by: those of their own inbox, those
+    given to them; an administrator sees all. Each says who granted it."""
+    me = _fresh(clinic, session)
+    staff = {s.id: s for s in q.list_staff(clinic.store)}
+    creators = aq.delegation_creators(clinic.store)
+    out = []
+    for delegate_id, g in aq.delegations(clinic.store):
+        if me.role is not Role.ADMIN and me.id not in (g.physician_id, delegate_id):
+            continue
+        creator = staff.get(creators.get(g.id, -1))
+        out.append(
+            DelegationView(
+                g,
+                staff[g.physician_id].username if g.physician_id in staff else "?",
+                staff[delegate_id].username if delegate_id in staff else "?",
+                creator.username if creator else "?",
+                creator is not None and creator.id != g.physician_id,
+            )
+        )
     return out
 
 
@@ -702,6 +928,7 @@ def queue_reply(clinic: Clinic, session: Session, thread_id: int, body: str) -> 
     """Write a reply to the patient; it waits in the outbox until the network takes it."""
     if not body.strip():
         raise ValueError("The reply is empty.")
+    _check_text(body, "reply")
     store = clinic.store
     with store.transaction():
         row, d = _acting(clinic, session, thread_id)
@@ -1049,3 +1276,163 @@ def others_on_thread(clinic: Clinic, session: Session, thread_id: int) -> list[t
         for sid, name, act in q.presence(clinic.store, thread_id, since)
         if sid != session.staff.id
     ]
+
+
+# -- the store as a whole: backup, restore, health, audit -------------------------------
+def backup_store(
+    clinic: Clinic, session: Session, dest: Path, passphrase: str | None = None
+) -> BackupInfo:
+    """A full, verified copy of the store: an administrator's act. A refusal is audited."""
+    from clinic_inbox.core.backup import write_backup
+
+    staff = check_backup_allowed(clinic, session, dest, passphrase is not None)
+    return write_backup(clinic, dest, passphrase=passphrase, actor=(staff.id, staff.username))
+
+
+def check_backup_allowed(
+    clinic: Clinic, session: Session, dest: Path, with_passphrase: bool
+) -> Staff:
+    """Refuse (and audit the attempt) unless an administrator asks."""
+    staff = _fresh(clinic, session)
+    if not access.can_copy_store(staff):
+        _refuse(
+            clinic,
+            session,
+            "backup.refused",
+            "Only an administrator may make a backup of the clinic's store: it holds every "
+            "patient's messages. Ask your administrator.",
+            detail={"file": Path(dest).name, "passphrase": with_passphrase},
+        )
+    return staff
+
+
+def restore_sign_in(
+    username: str, password: str, *, backup_name: str, replaced_damaged: bool
+) -> Callable[[Clinic], None]:
+    """The check a restore runs on the store it has just put in place, before keeping it:
+    the person signs in as an administrator of that store (its staff are the backup's),
+    and the restore is written into its audit trail. Any failure undoes the restore."""
+
+    def check(clinic: Clinic) -> None:
+        session = login(clinic, username, password)
+        staff = _fresh(clinic, session)
+        access.require(
+            access.can_copy_store(staff),
+            "Only an administrator may restore a backup: nothing was restored.",
+        )
+        with clinic.store.transaction():
+            _audit(
+                clinic,
+                session,
+                "restore",
+                detail={"backup": backup_name, "replaced_damaged_store": replaced_damaged},
+            )
+
+    return check
+
+
+def refuse_replacing_sound_store(clinic: Clinic, session: Session | None, backup_name: str) -> None:
+    """`restore --replace-damaged` on a store that opens and whose pages check out: that
+    would only roll the clinic (and its audit trail) back. Refused and audited."""
+    _refuse(
+        clinic,
+        session,
+        "restore.refused",
+        "The clinic's store is not damaged: it opens and every page checks out, so it was "
+        "not replaced. --replace-damaged is only for a store that cannot be read.",
+        detail={"backup": backup_name},
+    )
+
+
+@dataclass(frozen=True)
+class StoreHealth:
+    cipher_version: str
+    custody: str
+    schema_version: int
+    problems: list[str]
+    # (staff, patients, messages): for administrators only, None for everyone else
+    counts: tuple[int, int, int] | None
+
+
+def store_health(clinic: Clinic, session: Session) -> StoreHealth:
+    """What `doctor` shows. Any signed-in person may check that the store is sound and
+    how its key is kept (nothing of it is secret); the counts are the administrator's."""
+    staff = _fresh(clinic, session)
+    counts = None
+    if access.can_see_store_counts(staff):
+        counts = (
+            q.staff_count(clinic.store),
+            q.patient_count(clinic.store),
+            q.message_count(clinic.store),
+        )
+    return StoreHealth(
+        clinic.store.cipher_version(),
+        clinic.custody.describe(),
+        clinic.store.schema_version(),
+        clinic.store.integrity_check(),
+        counts,
+    )
+
+
+def verify_audit(clinic: Clinic, session: Session) -> audit.VerifyResult:
+    """Check the audit chain (physicians and administrators); the check is recorded."""
+    access.require(
+        access.can_read_audit(_fresh(clinic, session)),
+        "Checking the audit trail is for physicians and administrators.",
+    )
+    result = audit.verify(clinic.store, clinic.audit_key)
+    with clinic.store.transaction():
+        _audit(clinic, session, "audit.verify", detail={"ok": result.ok, "checked": result.checked})
+    return result
+
+
+def export_audit(
+    clinic: Clinic,
+    session: Session,
+    *,
+    patient_id: int | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> list[audit.AuditEntry]:
+    """The audit entries for an export, read and recorded in one transaction. Search
+    terms stay sealed in them (see core/sealed_terms)."""
+    access.require(
+        access.can_export_audit(_fresh(clinic, session)),
+        "Only an administrator (privacy officer) can export the audit trail.",
+    )
+    with clinic.store.transaction():
+        rows = audit.entries(clinic.store, patient_id=patient_id, since=since, until=until)
+        _audit(
+            clinic,
+            session,
+            "audit.export",
+            patient_id=patient_id,
+            detail={"rows": len(rows), "since": since, "until": until},
+        )
+    return rows
+
+
+def reveal_search_terms(clinic: Clinic, session: Session, entry_id: int) -> str:
+    """Unseal the words of one audited search, for an investigation; itself audited."""
+    from clinic_inbox.core import sealed_terms
+
+    access.require(
+        access.can_export_audit(_fresh(clinic, session)),
+        "Only an administrator (privacy officer) can read the words of a search.",
+    )
+    with clinic.store.transaction():
+        found = [e for e in audit.entries(clinic.store) if e.id == entry_id]
+        if not found or found[0].action != "search":
+            raise NotFound(f"Audit entry {entry_id} is not a search.")
+        words = sealed_terms.unseal(clinic.audit_key, str(found[0].detail.get("terms", "")))
+        _audit(clinic, session, "audit.reveal_search", detail={"entry": entry_id})
+    return words
+
+
+def list_accounts(clinic: Clinic, session: Session) -> list[tuple[int, str, str, dict]]:
+    """Mail and portal accounts (server names and user names): the administrator's."""
+    access.require(
+        access.can_manage_settings(_fresh(clinic, session)),
+        "Only an administrator can list the mail and portal accounts.",
+    )
+    return accounts.all_accounts(clinic.store)

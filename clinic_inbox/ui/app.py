@@ -71,6 +71,11 @@ def screenshot(clinic: Clinic, path: Path, *, user: str | None, view: str = "boa
     if view == "dashboard":
         win.show_dashboard()
     QApplication.processEvents()
+    from clinic_inbox.core.private_files import open_private, private_dir
+
+    # owner-only before Qt writes a pixel: a screenshot shows patients' names
+    private_dir(Path(path).parent)
+    open_private(Path(path), "wb").close()
     win.grab().save(str(path))
     win.close()
     services.logout(clinic, session)

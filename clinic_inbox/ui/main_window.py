@@ -447,6 +447,13 @@ class MainWindow(QMainWindow):
         if self.locked:
             return
         self.locked = True
+        from PySide6.QtWidgets import QDialog
+
+        from clinic_inbox.ui.thread_panel import ATTACHMENT_WINDOW
+
+        for window in self.findChildren(QDialog, ATTACHMENT_WINDOW):
+            window.close()  # an open scan or letter must not stay on screen
+            window.deleteLater()
         if self.stack.count() > 2:
             old = self.stack.widget(2)
             self.stack.removeWidget(old)

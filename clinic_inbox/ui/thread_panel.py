@@ -25,6 +25,7 @@ from clinic_inbox.core.model import Direction, Priority, Status, ThreadDetail
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.ui import palette
 
+ATTACHMENT_WINDOW = "attachment-window"
 TEMPLATES = [
     ("refill_sent", "Prescription sent"),
     ("results_normal", "Results normal"),
@@ -504,6 +505,7 @@ class ThreadPanel(QWidget):
             self.info.setText(str(exc))
             return None
         dlg = QDialog(self)
+        dlg.setObjectName(ATTACHMENT_WINDOW)  # the idle lock closes these
         dlg.setWindowTitle(name)
         lay = QVBoxLayout(dlg)
         if ctype.startswith("image/"):

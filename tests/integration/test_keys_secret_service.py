@@ -116,7 +116,7 @@ def test_cli_in_a_desktop_session_uses_the_keyring(tmp_path, secret_service):
     assert done.returncode == 0, done.stderr
     assert "Secret Service" in done.stdout
     doctor = subprocess.run(
-        [sys.executable, "-m", "clinic_inbox", "doctor"],
+        [sys.executable, "-m", "clinic_inbox", "--user", "boss", "doctor"],
         env=env,
         capture_output=True,
         text=True,
@@ -128,7 +128,7 @@ def test_cli_in_a_desktop_session_uses_the_keyring(tmp_path, secret_service):
     bare["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
     before = _store_digest(tmp_path / "c")
     refused = subprocess.run(
-        [sys.executable, "-m", "clinic_inbox", "doctor"],
+        [sys.executable, "-m", "clinic_inbox", "--user", "boss", "doctor"],
         env=bare,
         capture_output=True,
         text=True,

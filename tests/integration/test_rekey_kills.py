@@ -43,7 +43,7 @@ def test_key_change_survives_sigkill_at_random_moments(tmp_path):
         else:
             finished += 1
         child.wait()
-        doctor = run(home, "doctor")
+        doctor = run(home, "--user", "admin", "doctor")
         assert doctor.returncode == 0, doctor.stdout + doctor.stderr
         again = run(home, "--user", "admin", "list", "--json")
         assert again.returncode == 0 and len(json.loads(again.stdout)) == n, again.stderr

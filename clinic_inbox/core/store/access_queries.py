@@ -43,6 +43,11 @@ def delegations(store: Store, physician_id: int | None = None) -> list[tuple[int
     return [(r[0], _grant(r[1:])) for r in store.execute(sql + " ORDER BY d.id", params)]
 
 
+def delegation_creators(store: Store) -> dict[int, int]:
+    """Delegation id -> the staff member who granted it."""
+    return {r[0]: r[1] for r in store.execute("SELECT id, created_by FROM delegations")}
+
+
 def add_delegation(
     store: Store,
     *,

@@ -454,6 +454,53 @@ def fts_query(text: str) -> str:
     return " ".join(f'"{w}"*' for w in words)
 
 
+def fts_name_query(text: str) -> str:
+    """The same words, matched only in the patient-name column: what a viewer who sees
+    headers but not contents may search (the name is on every header they see)."""
+    q = fts_query(text)
+    return f"patient_name : ({q})" if q else ""
+
+
+def messages_matching_names(store: Store, text: str, message_ids: list[int]) -> set[int]:
+    """Of these messages, those whose patient name matches every word typed."""
+    fq = fts_name_query(text)
+    if not fq or not message_ids:
+        return set()
+    found: set[int] = set()
+    for i in range(0, len(message_ids), 500):
+        chunk = message_ids[i : i + 500]
+        marks = ", ".join("?" for _ in chunk)
+        found.update(
+            r[0]
+            for r in store.execute(
+                f"SELECT rowid FROM message_search WHERE message_search MATCH ? "
+                f"AND rowid IN ({marks})",
+                (fq, *chunk),
+            )
+        )
+    return found
+
+
+def threads_matching_names(store: Store, text: str, thread_ids: list[int]) -> set[int]:
+    """Of these conversations, those with a message whose patient name matches."""
+    fq = fts_name_query(text)
+    if not fq or not thread_ids:
+        return set()
+    found: set[int] = set()
+    for i in range(0, len(thread_ids), 500):
+        chunk = thread_ids[i : i + 500]
+        marks = ", ".join("?" for _ in chunk)
+        found.update(
+            r[0]
+            for r in store.execute(
+                f"SELECT DISTINCT m.thread_id FROM messages m WHERE m.thread_id IN ({marks}) "
+                "AND m.id IN (SELECT rowid FROM message_search WHERE message_search MATCH ?)",
+                (*chunk, fq),
+            )
+        )
+    return found
+
+
 def list_messages(store: Store, f: MessageFilter | None = None) -> list[MessageSummary]:
     f = f or MessageFilter()
     where, params = [], []
@@ -755,32 +802,50 @@ def thread_notes(store: Store, thread_id: int) -> list[tuple[int, str, str, str]
     ).fetchall()
 
 
-def link_thread_to_patient(store: Store, thread_id: int, patient_id: int) -> None:
-    """File a conversation under a patient, remember the sender address, re-index."""
+def inbound_senders(store: Store, thread_id: int) -> list[str]:
+    """The distinct addresses patients wrote from in this conversation, lower-cased."""
+    return sorted(
+        {
+            r[0].strip().lower()
+            for r in store.execute(
+                "SELECT sender FROM messages WHERE thread_id = ? AND direction = 'in' "
+                "AND sender != ''",
+                (thread_id,),
+            )
+        }
+    )
+
+
+def link_thread_to_patient(
+    store: Store,
+    thread_id: int,
+    patient_id: int,
+    remember: list[str] | None = None,
+    previous: int | None = None,
+) -> None:
+    """File a conversation under a patient, remember the given sender addresses (the
+    caller decides which: never one of another patient's), re-index."""
     store.execute(
         "UPDATE threads SET patient_id = ?, updated_at = ? WHERE id = ?",
         (patient_id, utcnow(), thread_id),
     )
+    # the messages move with it (those of the previous patient as well, on a relink)
     ids = [
         r[0]
         for r in store.execute(
-            "SELECT id FROM messages WHERE thread_id = ? AND patient_id IS NULL", (thread_id,)
+            "SELECT id FROM messages WHERE thread_id = ? AND (patient_id IS NULL OR patient_id = ?)",
+            (thread_id, previous),
         )
     ]
     store.execute(
-        "UPDATE messages SET patient_id = ? WHERE thread_id = ? AND patient_id IS NULL",
-        (patient_id, thread_id),
+        "UPDATE messages SET patient_id = ? WHERE thread_id = ? "
+        "AND (patient_id IS NULL OR patient_id = ?)",
+        (patient_id, thread_id, previous),
     )
-    for sender in {
-        r[0]
-        for r in store.execute(
-            "SELECT sender FROM messages WHERE thread_id = ? AND direction = 'in' AND sender != ''",
-            (thread_id,),
-        )
-    }:
+    for address in remember or []:
         store.execute(
             "INSERT OR IGNORE INTO patient_emails (patient_id, address) VALUES (?, ?)",
-            (patient_id, sender.lower()),
+            (patient_id, address.strip().lower()),
         )
     for mid in ids:
         index_message(store, mid)
