@@ -1280,6 +1280,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("export", cmd_audit_export, "export the audit trail (administrators)", aud)
     sp.add_argument("--csv", action="store_true", help="CSV (the only format)")
     sp.add_argument("--patient", type=record_id, help="only this patient id")
+    sp.add_argument("--since", help="from this date (ISO)")
+    sp.add_argument("--until", help="before this date (ISO)")
+    sp.add_argument("--out", help="file to write (default: standard output)")
     sp = add(
         "reveal-search",
         cmd_audit_reveal_search,
@@ -1287,9 +1290,6 @@ def build_parser() -> argparse.ArgumentParser:
         aud,
     )
     sp.add_argument("entry_id", type=record_id)
-    sp.add_argument("--since", help="from this date (ISO)")
-    sp.add_argument("--until", help="before this date (ISO)")
-    sp.add_argument("--out", help="file to write (default: standard output)")
     return p
 
 
