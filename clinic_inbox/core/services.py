@@ -655,7 +655,7 @@ def link_patient(clinic: Clinic, session: Session, thread_id: int, patient_id: i
         _refuse(
             clinic,
             session,
-            "thread.link_refused",
+            "thread.link_patient.refused",
             why,
             patient_id=patient_id,
             thread_id=thread_id,

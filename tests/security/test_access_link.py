@@ -54,7 +54,7 @@ def test_a_physician_cannot_pull_a_colleagues_conversation_into_his_care(demo_ho
     assert done.returncode == 1 and "only if you may read it" in done.stderr
     assert _thread_patient(demo_home, tid) == owner
     assert all("body" not in m for m in _show(demo_home, "dr.okafor", tid)["messages"])
-    refused = audit_rows(demo_home, "thread.link_refused")
+    refused = audit_rows(demo_home, "thread.link_patient.refused")
     assert [(e.actor, e.thread_id, e.patient_id) for e in refused] == [("dr.okafor", tid, his)]
     assert not audit_rows(demo_home, "thread.link_patient")
 
