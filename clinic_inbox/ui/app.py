@@ -13,6 +13,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox
 
 from clinic_inbox.core import services
+from clinic_inbox.core.access import AccessDenied
 from clinic_inbox.core.home import Clinic, PageCheck, StoreDamagedError, open_clinic
 from clinic_inbox.core.keys import KeyCustodyError
 from clinic_inbox.core.store import StoreError
@@ -148,9 +149,25 @@ def offer_latest_backup(home: Path, problem: str) -> bool:
     )
     if answer != QMessageBox.StandardButton.Yes:
         return False
+    # Putting an older store back rolls the clinic back: an administrator's act, signed
+    # in against the backup's own staff list, and written into its audit trail.
+    user, ok = QInputDialog.getText(
+        None, "An administrator puts the backup back", "Administrator's user name:"
+    )
+    if not ok or not user.strip():
+        return False
+    password, ok = QInputDialog.getText(
+        None, "An administrator puts the backup back", f"Password for {user.strip()}:",
+        QLineEdit.EchoMode.Password,
+    )  # fmt: skip
+    if not ok:
+        return False
+    check = services.restore_sign_in(
+        user.strip(), password, backup_name=latest.name, replaced_damaged=True
+    )
     try:
-        info, aside = replace_damaged_store(home, latest, qt_passphrase)
-    except (KeyCustodyError, StoreError) as exc:
+        info, aside = replace_damaged_store(home, latest, qt_passphrase, authorize=check)
+    except (KeyCustodyError, StoreError, services.AuthError, AccessDenied) as exc:
         QMessageBox.critical(None, "The backup could not be put back", str(exc))
         return False
     QMessageBox.information(

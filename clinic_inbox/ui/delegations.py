@@ -125,6 +125,12 @@ class DelegationsDialog(QDialog):
     def refresh(self) -> None:
         now = datetime.now(UTC)
         rows = services.list_delegations(self.clinic, self.session)
+        # the physician must see a delegation an administrator set up in their name
+        by_admin = {
+            v.grant.id
+            for v in services.delegation_views(self.clinic, self.session)
+            if v.by_administrator
+        }
         self.table.setRowCount(len(rows))
         self._ids = []
         for r, (doc, to, g) in enumerate(rows):
@@ -134,6 +140,8 @@ class DelegationsDialog(QDialog):
                 else ", ".join(sorted(c.label for c in g.categories))
             )
             state = "revoked" if g.revoked_at else ("in force" if g.active(now) else "ended")
+            if g.id in by_admin:
+                state += " · set up by an administrator"
             values = [
                 doc,
                 to,

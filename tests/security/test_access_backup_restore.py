@@ -115,3 +115,26 @@ def test_replacing_a_damaged_store_is_an_administrators_audited_act(demo_home):
     ]
     with open_demo(demo_home) as clinic:
         assert clinic.store.integrity_check() == []
+
+
+def test_the_apps_offer_of_the_latest_backup_needs_an_administrator(demo_home, qapp, monkeypatch):
+    """The same act from the app's start-up screen: the typed sign-in is the only
+    thing answered for the person (the dialogs are real, their answers given here)."""
+    from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+    from clinic_inbox.ui import app
+
+    _admin_backup(demo_home)
+    damaged = _damage(demo_home / "clinic.db")
+    answers: list[tuple[str, bool]] = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(QMessageBox, "critical", lambda *a, **k: None)
+    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: None)
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: answers.pop(0))
+    monkeypatch.setattr(app, "qt_passphrase", lambda prompt, confirm: "")
+    answers[:] = [("reception.singh", True), ("demo", True)]
+    assert app.offer_latest_backup(demo_home, "damaged") is False
+    assert (demo_home / "clinic.db").read_bytes() == damaged
+    answers[:] = [("admin", True), ("demo", True)]
+    assert app.offer_latest_backup(demo_home, "damaged") is True
+    assert [e.actor for e in audit_rows(demo_home, "restore")] == ["admin"]

@@ -63,3 +63,21 @@ def test_an_administrators_grant_is_flagged_and_the_physician_sees_it(demo_home)
         user="dr.okafor",
     )  # fmt: skip
     assert other.returncode == 1 and "Only the physician or an administrator" in other.stderr
+
+
+def test_the_physicians_delegations_screen_shows_an_administrators_grant(demo_home, qtbot):
+    from clinic_inbox.core import services
+    from clinic_inbox.ui.delegations import DelegationsDialog
+
+    _grant(demo_home, "admin", "dr.lindqvist", "nurse.chen")
+    from support.insider import open_demo
+
+    with open_demo(demo_home) as clinic:
+        doc = services.login(clinic, "dr.lindqvist", "demo")
+        dlg = DelegationsDialog(clinic, doc)
+        qtbot.addWidget(dlg)
+        assert dlg.table.rowCount() == 1
+        assert dlg.table.item(0, 7).text() == "in force · set up by an administrator"
+        desk = DelegationsDialog(clinic, services.login(clinic, "reception.singh", "demo"))
+        qtbot.addWidget(desk)
+        assert desk.table.rowCount() == 0
