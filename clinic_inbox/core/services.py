@@ -1412,6 +1412,21 @@ def export_audit(
     return rows
 
 
+def audit_trail(
+    clinic: Clinic, session: Session, *, patient_id: int | None = None
+) -> list[audit.AuditEntry]:
+    """The audit screen of the app (administrators): the same rule as the export; the
+    viewing is recorded (who looked at which patient's trail)."""
+    access.require(
+        access.can_export_audit(_fresh(clinic, session)),
+        "Only an administrator (privacy officer) can read the audit trail.",
+    )
+    with clinic.store.transaction():
+        rows = audit.entries(clinic.store, patient_id=patient_id)
+        _audit(clinic, session, "audit.view", patient_id=patient_id, detail={"rows": len(rows)})
+    return rows
+
+
 def reveal_search_terms(clinic: Clinic, session: Session, entry_id: int) -> str:
     """Unseal the words of one audited search, for an investigation; itself audited."""
     from clinic_inbox.core import sealed_terms

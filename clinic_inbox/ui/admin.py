@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_inbox.core import access, audit, services
+from clinic_inbox.core import access, services
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Role
 
@@ -184,7 +184,7 @@ class AdminDialog(QDialog):
     def refresh_audit(self) -> None:
         text = self.patient_filter.text().strip()
         pid = int(text) if text.isdigit() else None
-        entries = audit.entries(self.clinic.store, patient_id=pid)[-2000:][::-1]
+        entries = services.audit_trail(self.clinic, self.session, patient_id=pid)[-2000:][::-1]
         tz = self.clinic.config.tz
         rows = [
             [
@@ -205,9 +205,7 @@ class AdminDialog(QDialog):
         self.audit_table.resizeColumnsToContents()
 
     def verify(self) -> None:
-        self.verify_result.setText(
-            audit.verify(self.clinic.store, self.clinic.audit_key).describe()
-        )
+        self.verify_result.setText(services.verify_audit(self.clinic, self.session).describe())
 
     # -- break-glass -------------------------------------------------------------------
     def _glass_tab(self) -> None:
