@@ -296,6 +296,12 @@ def test_no_service_path_returns_a_body_the_policy_denies(
         assert (any(secret in b for b in bodies)) == allowed, (name, allowed)
         listed = [m for m in services.list_messages(clinic, s, q.MessageFilter(thread_id=tid))]
         assert all((secret in (m.snippet or "")) == allowed for m in listed)
+        # a search for words of the body finds it only for those who may read it
+        words = q.thread_messages(clinic.store, tid, True)[0].body
+        found = services.list_messages(clinic, s, q.MessageFilter(search=words))
+        assert any(m.thread_id == tid for m in found) == allowed, (name, "list search")
+        found = services.board(clinic, s, q.ThreadFilter(search=words))
+        assert any(b.row.id == tid for b in found) == allowed, (name, "board search")
         board = [
             b for b in services.board(clinic, s, q.ThreadFilter(patient_id=None)) if b.row.id == tid
         ]
