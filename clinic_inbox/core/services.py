@@ -531,6 +531,7 @@ def set_priority(
 ) -> None:
     if not reason.strip():
         raise ValueError("Say why the priority changes: it is kept in the record.")
+    _check_text(reason, "reason")
     with clinic.store.transaction():
         row, _ = _acting(clinic, session, thread_id)
         q.update_thread(clinic.store, thread_id, priority=priority)
@@ -875,6 +876,7 @@ def break_glass(
     access.require(access.can_break_glass(staff), "Only physicians and nurses can use break-glass.")
     if len(reason.strip()) < 10:
         raise ValueError("Give the clinical reason for opening this message (a full sentence).")
+    _check_text(reason, "reason")
     reauthenticate(clinic, session, password, purpose="break-glass", sleep=sleep)
     now = _now()
     until = now + timedelta(minutes=BREAK_GLASS_MINUTES)
@@ -999,6 +1001,7 @@ def move_to_call_or_visit(
     if kind not in MOVE_KINDS:
         raise ValueError("Choose a phone call or a visit.")
     what, template = MOVE_KINDS[kind]
+    _check_text(reason, "reason")
     with clinic.store.transaction():
         row, d = _acting(clinic, session, thread_id)
         note = f"Moved to {what}" + (f": {reason.strip()}" if reason.strip() else ".")
