@@ -320,15 +320,11 @@ def list_messages(
     decide = _Decider(clinic, _fresh(clinic, session))
     flt = flt or q.MessageFilter()
     search = (flt.search or "").strip() or None
+    by_name = q.messages_matching_names(clinic.store, search) if search else set()
     out: list[MessageSummary] = []
-    offset = flt.offset
+    offset, size = flt.offset, flt.limit
     while True:
-        batch = q.list_messages(clinic.store, dataclasses.replace(flt, offset=offset))
-        by_name = (
-            q.messages_matching_names(clinic.store, search, [m.id for m in batch])
-            if search
-            else set()
-        )
+        batch = q.list_messages(clinic.store, dataclasses.replace(flt, offset=offset, limit=size))
         for m in batch:
             facts = ThreadFacts(
                 m.thread_category or m.category,
@@ -344,10 +340,12 @@ def list_messages(
             if not d.body:
                 m = dataclasses.replace(m, subject=masked_subject(facts.category), snippet=None)
             out.append(m)
-        # Rows dropped above must not shorten a limited search: read on until it is full.
-        if not search or flt.limit is None or len(batch) < flt.limit or len(out) >= flt.limit:
+        # Rows dropped above must not shorten a limited search: read on (in growing
+        # steps: a word found mostly in hidden contents) until it is full.
+        if not search or size is None or len(batch) < size or len(out) >= (flt.limit or 0):
             break
         offset += len(batch)
+        size *= 2
     if flt.limit is not None:
         out = out[: flt.limit]
     if search:
@@ -366,9 +364,7 @@ def board(clinic: Clinic, session: Session, flt: q.ThreadFilter | None = None) -
     decide = _Decider(clinic, _fresh(clinic, session))
     search = ((flt.search if flt else None) or "").strip() or None
     rows = q.list_threads(clinic.store, flt)
-    by_name = (
-        q.threads_matching_names(clinic.store, search, [t.id for t in rows]) if search else set()
-    )
+    by_name = q.threads_matching_names(clinic.store, search) if search else set()
     out = []
     for t in rows:
         facts = ThreadFacts(t.category, t.sensitive, t.physician_id, t.patient_id is not None)

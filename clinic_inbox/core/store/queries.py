@@ -461,44 +461,33 @@ def fts_name_query(text: str) -> str:
     return f"patient_name : ({q})" if q else ""
 
 
-def messages_matching_names(store: Store, text: str, message_ids: list[int]) -> set[int]:
-    """Of these messages, those whose patient name matches every word typed."""
+def messages_matching_names(store: Store, text: str) -> set[int]:
+    """Ids of the messages whose patient name matches every word typed (one FTS query
+    over the name column: far cheaper than testing candidates one batch at a time)."""
     fq = fts_name_query(text)
-    if not fq or not message_ids:
+    if not fq:
         return set()
-    found: set[int] = set()
-    for i in range(0, len(message_ids), 500):
-        chunk = message_ids[i : i + 500]
-        marks = ", ".join("?" for _ in chunk)
-        found.update(
-            r[0]
-            for r in store.execute(
-                f"SELECT rowid FROM message_search WHERE message_search MATCH ? "
-                f"AND rowid IN ({marks})",
-                (fq, *chunk),
-            )
+    return {
+        r[0]
+        for r in store.execute(
+            "SELECT rowid FROM message_search WHERE message_search MATCH ?", (fq,)
         )
-    return found
+    }
 
 
-def threads_matching_names(store: Store, text: str, thread_ids: list[int]) -> set[int]:
-    """Of these conversations, those with a message whose patient name matches."""
+def threads_matching_names(store: Store, text: str) -> set[int]:
+    """Conversations with a message whose patient name matches every word typed."""
     fq = fts_name_query(text)
-    if not fq or not thread_ids:
+    if not fq:
         return set()
-    found: set[int] = set()
-    for i in range(0, len(thread_ids), 500):
-        chunk = thread_ids[i : i + 500]
-        marks = ", ".join("?" for _ in chunk)
-        found.update(
-            r[0]
-            for r in store.execute(
-                f"SELECT DISTINCT m.thread_id FROM messages m WHERE m.thread_id IN ({marks}) "
-                "AND m.id IN (SELECT rowid FROM message_search WHERE message_search MATCH ?)",
-                (*chunk, fq),
-            )
+    return {
+        r[0]
+        for r in store.execute(
+            "SELECT DISTINCT m.thread_id FROM messages m WHERE m.id IN "
+            "(SELECT rowid FROM message_search WHERE message_search MATCH ?)",
+            (fq,),
         )
-    return found
+    }
 
 
 def list_messages(store: Store, f: MessageFilter | None = None) -> list[MessageSummary]:
