@@ -582,6 +582,16 @@ def add_note(clinic: Clinic, session: Session, thread_id: int, text: str) -> int
     return note_id
 
 
+def thread_notes(
+    clinic: Clinic, session: Session, thread_id: int
+) -> list[tuple[int, str, str, str]]:
+    """The internal notes of a conversation, for those who may read it (the view of the
+    conversation, audited by show_thread, covers them)."""
+    d = decision_for(clinic, session, thread_id)
+    access.require(d.body, d.why_not or "Notes are for those who can read the conversation.")
+    return q.thread_notes(clinic.store, thread_id)
+
+
 def find_patients(clinic: Clinic, session: Session, text: str) -> list[Patient]:
     """Demographics for linking a message to a chart; every role that acts on messages
     may look patients up. The search is audited (how many were found, not the words)."""

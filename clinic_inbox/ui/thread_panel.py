@@ -22,7 +22,6 @@ from clinic_inbox.core import services
 from clinic_inbox.core.access import AccessDenied
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Direction, Priority, Status, ThreadDetail
-from clinic_inbox.core.store import queries as q
 from clinic_inbox.ui import palette
 
 ATTACHMENT_WINDOW = "attachment-window"
@@ -249,7 +248,9 @@ class ThreadPanel(QWidget):
             return
         self.thread_id = thread_id
         services.mark_presence(self.clinic, self.session, thread_id, "viewing")
-        notes = q.thread_notes(self.clinic.store, thread_id) if t.body_visible else []
+        notes = (
+            services.thread_notes(self.clinic, self.session, thread_id) if t.body_visible else []
+        )
         self.view.setHtml(
             render_thread(self.clinic, t, notes, dark=palette.is_dark(self.palette()))
         )
