@@ -170,3 +170,52 @@ def test_each_command_needs_a_sign_in_and_goes_through_the_policy(clinic_home):
     rows = json.loads(run_cli(home, "list", "--json", user=DESK).stdout)
     assert any(r["subject"].endswith("(details hidden)") for r in rows)
     reader.close()
+
+
+# Direct reads of the store (or of whole-store operations) left in the CLI and the app,
+# each with why it needs no access decision. Anything else goes through a service.
+ALLOWED_DIRECT = {
+    ("cli.py", "change_key"): "after an administrator check; key custody (sec-audit's)",
+    ("cli.py", "restore_backup"): "with authorize=services.restore_sign_in (checked below)",
+    ("cli.py", "replace_damaged_store"): "the same, after the store was found damaged",
+    ("cli.py", "q.staff_login_row"): "a user name to an id; the service decides",
+    ("cli.py", "eq.finished_threads_since"): "ids only; each export is services.export_thread",
+    ("cli.py", "accounts.fhir_accounts"): "the portal to send a filed Bundle to, by name",
+    ("ui/app.py", "replace_damaged_store"): "with authorize=services.restore_sign_in",
+    ("ui/backup_worker.py", "run_scheduled_backup"): "the app's own daily backup (system)",
+    ("ui/login.py", "q.get_meta"): "is this the demo clinic",
+    ("ui/login.py", "q.list_staff"): "the demo's user names on its sign-in screen",
+    ("ui/main_window.py", "q.get_meta"): "is this the demo clinic",
+    ("ui/main_window.py", "q.list_staff"): "the team list, after sign-in (names only)",
+    ("ui/main_window.py", "oq.counts"): "how many replies wait in the outbox",
+    ("ui/main_window.py", "q.ThreadFilter"): "a filter value, not a query",
+}
+_STORE_MODULES = {"q", "aq", "eq", "oq", "sq", "audit", "accounts"}
+_WHOLE_STORE = {"write_backup", "restore_backup", "replace_damaged_store", "run_scheduled_backup",
+                "change_key"}  # fmt: skip
+
+
+def test_the_cli_and_the_app_reach_the_store_only_through_services():
+    import ast
+
+    pkg = Path(__file__).resolve().parents[2] / "clinic_inbox"
+    found: dict[tuple[str, str], list[ast.Call]] = {}
+    for path in [pkg / "cli.py", *sorted((pkg / "ui").glob("*.py"))]:
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            f = node.func
+            name = None
+            if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name):
+                if f.value.id in _STORE_MODULES or f.attr in _WHOLE_STORE:
+                    name = f"{f.value.id}.{f.attr}"
+            elif isinstance(f, ast.Name) and f.id in _WHOLE_STORE:
+                name = f.id
+            if name:
+                key = (str(path.relative_to(pkg)), name)
+                found.setdefault(key, []).append(node)
+    assert set(found) <= set(ALLOWED_DIRECT), sorted(set(found) - set(ALLOWED_DIRECT))
+    for (where, name), calls in found.items():
+        if name in ("restore_backup", "replace_damaged_store"):
+            for call in calls:
+                assert "authorize" in {k.arg for k in call.keywords}, (where, call.lineno)
