@@ -727,6 +727,22 @@ def set_responsible_physician(
             or (staff.role is not Role.PHYSICIAN and patient.responsible_physician_id is None)
         )
         access.require(allowed, "Only the patient's physician or an administrator can change this.")
+        # Like a link, this decides who reads the patient's conversations: it must never
+        # open one to the person making the change (a nurse delegated by Dr X giving
+        # Dr X a patient whose messages she could not read).
+        now = _now()
+        for t in q.list_threads(clinic.store, q.ThreadFilter(patient_id=patient_id)):
+            facts = aq.thread_facts(clinic.store, t.id)
+            assert facts is not None
+            moved = dataclasses.replace(facts, physician_id=physician_id)
+            if (
+                _decide(clinic, staff, moved, t.id, now).body
+                and not _decide(clinic, staff, facts, t.id, now).body
+            ):
+                raise AccessDenied(
+                    "This change would let you read this patient's messages, which you cannot "
+                    "read now: ask the physician or an administrator to make it."
+                )
         aq.set_responsible_physician(clinic.store, patient_id, physician_id)
         _audit(
             clinic,

@@ -134,3 +134,28 @@ def test_a_link_never_takes_another_patients_address(demo_home):
     entry = audit_rows(demo_home, "thread.link_patient")[-1]
     assert entry.detail["addresses_kept_apart"] == 1 and entry.detail["addresses_added"] == 0
     assert address not in json.dumps(entry.detail)
+
+
+def test_setting_a_patients_physician_never_opens_their_messages_to_the_one_setting_it(
+    demo_home,
+):
+    tid, owner = _patels_sensitive_thread(demo_home)
+    cleared = run_cli(demo_home, "patient", "physician", str(owner), user="admin")
+    assert cleared.returncode == 0, cleared.stderr  # a patient without a physician
+    grant = run_cli(
+        demo_home,
+        "delegate", "grant", "--physician", "dr.okafor", "--to", "nurse.chen", "--sensitive",
+        user="dr.okafor",
+    )  # fmt: skip
+    assert grant.returncode == 0, grant.stderr
+    done = run_cli(
+        demo_home, "patient", "physician", str(owner), "--physician", "dr.okafor", user="nurse.chen"
+    )
+    assert done.returncode == 1 and "would let you read" in done.stderr
+    assert all("body" not in m for m in _show(demo_home, "nurse.chen", tid)["messages"])
+    # the front desk registering the patient with a physician gains nothing, and may
+    desk = run_cli(
+        demo_home, "patient", "physician", str(owner), "--physician", "dr.patel",
+        user="reception.singh",
+    )  # fmt: skip
+    assert desk.returncode == 0, desk.stderr
