@@ -28,11 +28,13 @@ def _plain(done) -> None:
 
 
 def _own_thread(home, user="dr.patel", **want) -> dict:
+    """A conversation of the physician's own patient (read, replied to and filed by them)."""
+    with open_demo(home) as clinic:
+        session = services.login(clinic, user, "demo")
+        own = {b.row.id for b in services.board(clinic, session) if b.decision.via == "own"}
     rows = list_json(home, user)
     return next(
-        r
-        for r in rows
-        if not r["subject"].endswith("(details hidden)") and all(r[k] == v for k, v in want.items())
+        r for r in rows if r["thread_id"] in own and all(r[k] == v for k, v in want.items())
     )
 
 
