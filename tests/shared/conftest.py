@@ -1,0 +1,31 @@
+"""A real PostgreSQL for the shared-queue tests: started once per session, stopped after."""
+
+from __future__ import annotations
+
+import itertools
+import os
+
+import pytest
+
+ALLOW_SKIP = os.environ.get("CLINIC_INBOX_ALLOW_SKIP") == "1"
+_names = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    from support.postgres import PostgresServer, PostgresUnavailable
+
+    try:
+        server = PostgresServer().start()
+    except PostgresUnavailable as exc:
+        if ALLOW_SKIP:
+            pytest.skip(str(exc))
+        pytest.fail(str(exc))
+    yield server
+    server.close()
+
+
+@pytest.fixture()
+def empty_db(postgres) -> str:
+    """The superuser DSN of a new, empty database (one per test)."""
+    return postgres.create_database(f"clinic_{os.getpid()}_{next(_names)}")
