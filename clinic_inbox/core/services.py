@@ -29,6 +29,7 @@ from clinic_inbox.core.model import (
     Status,
     ThreadDetail,
 )
+from clinic_inbox.core.shared_ops import record as queue_shared
 from clinic_inbox.core.store import access_queries as aq
 from clinic_inbox.core.store import export_queries as eq
 from clinic_inbox.core.store import outbox_queries as oq
@@ -476,6 +477,7 @@ def assign(clinic: Clinic, session: Session, thread_id: int, staff_id: int | Non
             if target is None or not target.active:
                 raise ValueError("That staff member does not exist or is disabled.")
         q.update_thread(clinic.store, thread_id, assigned_to=staff_id)
+        queue_shared(clinic.store, thread_id, "assignee", str(staff_id or ""), session.staff.id)
         _audit(
             clinic,
             session,
@@ -490,6 +492,7 @@ def set_status(clinic: Clinic, session: Session, thread_id: int, status: Status)
     with clinic.store.transaction():
         row, _ = _acting(clinic, session, thread_id)
         _change_status(clinic, row, status)
+        queue_shared(clinic.store, thread_id, "status", status.value, session.staff.id)
         _audit(
             clinic,
             session,
@@ -531,6 +534,7 @@ def set_priority(
     with clinic.store.transaction():
         row, _ = _acting(clinic, session, thread_id)
         q.update_thread(clinic.store, thread_id, priority=priority)
+        queue_shared(clinic.store, thread_id, "priority", priority.value, session.staff.id)
         _audit(
             clinic,
             session,
@@ -552,6 +556,9 @@ def mark_sensitive(
             sensitive or d.body, "Only those allowed to read it can lift the sensitive flag."
         )
         q.update_thread(clinic.store, thread_id, sensitive=sensitive)
+        queue_shared(
+            clinic.store, thread_id, "sensitive", "true" if sensitive else "false", session.staff.id
+        )
         _audit(
             clinic,
             session,
@@ -571,6 +578,7 @@ def add_note(clinic: Clinic, session: Session, thread_id: int, text: str) -> int
         row, d = _acting(clinic, session, thread_id)
         access.require(d.body, "Notes are for those who can read the conversation.")
         note_id = q.add_note(clinic.store, thread_id, session.staff.id, text.strip())
+        queue_shared(clinic.store, thread_id, "note", str(note_id), session.staff.id)
         _audit(
             clinic,
             session,

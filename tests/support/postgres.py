@@ -108,7 +108,17 @@ class PostgresServer:
             f"-c unix_socket_directories={self.dir} -c fsync=off -c max_connections=60"
         )
         self._run(
-            "pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", opts, "-w", "-t", "60", "start"
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.log),
+            "-o",
+            opts,
+            "-w",
+            "-t",
+            "60",
+            "start",
         )
         self.running = True
         self._wait_ready()

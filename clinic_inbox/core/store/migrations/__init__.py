@@ -32,6 +32,7 @@ def _load() -> list[Migration]:
         m0006_exports,
         m0007_outbox_sent_copy,
         m0008_clock_pause,
+        m0009_shared_queue,
     )
 
     steps = [
@@ -43,6 +44,7 @@ def _load() -> list[Migration]:
         m0006_exports,
         m0007_outbox_sent_copy,
         m0008_clock_pause,
+        m0009_shared_queue,
     ]
     return [Migration(m.VERSION, m.__name__.rsplit(".", 1)[-1], m.upgrade) for m in steps]
 

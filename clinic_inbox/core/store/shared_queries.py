@@ -1,0 +1,295 @@
+"""Local SQL for the shared queue: clinic-wide ids, server field versions, the queue of
+operations waiting for the server, and the conflicts to show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from clinic_inbox.core.store.connection import Store
+from clinic_inbox.core.store.queries import get_meta, set_meta, utcnow
+
+META_CLINIC = "shared_clinic_id"
+META_WS = "shared_workstation_id"
+META_SERVER = "shared_server"
+META_CURSOR = "shared_cursor"
+
+
+# -- the link to a server (no secret here: the keys and the DSN are in the keyring) ----
+def linked_clinic(store: Store) -> str | None:
+    return get_meta(store, META_CLINIC)
+
+
+def link(store: Store, clinic_id: str, workstation_id: str, server_label: str) -> None:
+    set_meta(store, META_CLINIC, clinic_id)
+    set_meta(store, META_WS, workstation_id)
+    set_meta(store, META_SERVER, server_label)
+    if get_meta(store, META_CURSOR) is None:
+        set_meta(store, META_CURSOR, "0")
+
+
+def workstation_id(store: Store) -> str | None:
+    return get_meta(store, META_WS)
+
+
+def server_label(store: Store) -> str | None:
+    return get_meta(store, META_SERVER)
+
+
+def cursor(store: Store) -> int:
+    return int(get_meta(store, META_CURSOR) or 0)
+
+
+def set_cursor(store: Store, seq: int) -> None:
+    set_meta(store, META_CURSOR, str(int(seq)))
+
+
+# -- clinic-wide ids -------------------------------------------------------------------
+def thread_uuid(store: Store, thread_id: int) -> str | None:
+    return store.one("SELECT uuid FROM threads WHERE id = ?", (thread_id,))
+
+
+def thread_by_uuid(store: Store, uuid: str) -> int | None:
+    return store.one("SELECT id FROM threads WHERE uuid = ?", (uuid,))
+
+
+def set_thread_uuid(store: Store, thread_id: int, uuid: str) -> None:
+    store.execute("UPDATE threads SET uuid = ? WHERE id = ? AND uuid IS NULL", (uuid, thread_id))
+
+
+def shared_threads(store: Store) -> list[tuple[int, str]]:
+    return list(store.execute("SELECT id, uuid FROM threads WHERE uuid IS NOT NULL ORDER BY id"))
+
+
+@dataclass(frozen=True)
+class SharedState:
+    status: str
+    assigned_to: int | None
+    priority: str
+    sensitive: bool
+
+
+def thread_state(store: Store, thread_id: int) -> SharedState | None:
+    row = store.execute(
+        "SELECT status, assigned_to, priority, sensitive FROM threads WHERE id = ?", (thread_id,)
+    ).fetchone()
+    return SharedState(row[0], row[1], row[2], bool(row[3])) if row else None
+
+
+def field_version(store: Store, thread_id: int, field: str) -> int:
+    v = store.one(
+        "SELECT v FROM shared_field_versions WHERE thread_id = ? AND field = ?", (thread_id, field)
+    )
+    return int(v or 0)
+
+
+def set_field_version(store: Store, thread_id: int, field: str, v: int) -> None:
+    store.execute(
+        "INSERT INTO shared_field_versions (thread_id, field, v) VALUES (?, ?, ?) "
+        "ON CONFLICT (thread_id, field) DO UPDATE SET v = max(v, excluded.v)",
+        (thread_id, field, int(v)),
+    )
+
+
+# -- messages and notes ----------------------------------------------------------------
+MESSAGE_COLUMNS = (
+    "id",
+    "source",
+    "direction",
+    "message_id_header",
+    "in_reply_to",
+    "references_header",
+    "fhir_resource_id",
+    "fhir_version",
+    "content_hash",
+    "imap_mailbox",
+    "imap_uidvalidity",
+    "imap_uid",
+    "sender",
+    "sender_name",
+    "recipients",
+    "subject",
+    "body_text",
+    "body_html",
+    "category",
+    "priority",
+    "triage_reason",
+    "sensitive",
+    "needs_review",
+    "review_reason",
+    "received_at",
+    "shared_identity",
+)
+
+
+def thread_messages(store: Store, thread_id: int) -> list[dict[str, Any]]:
+    cols = ", ".join(MESSAGE_COLUMNS)
+    rows = store.execute(
+        f"SELECT {cols} FROM messages WHERE thread_id = ? ORDER BY received_at, id", (thread_id,)
+    )
+    return [dict(zip(MESSAGE_COLUMNS, r, strict=True)) for r in rows]
+
+
+def set_message_identity(store: Store, message_id: int, identity: str) -> None:
+    store.execute("UPDATE messages SET shared_identity = ? WHERE id = ?", (identity, message_id))
+
+
+def message_by_identity(store: Store, identity: str) -> int | None:
+    return store.one("SELECT id FROM messages WHERE shared_identity = ?", (identity,))
+
+
+def thread_snapshot(store: Store, thread_id: int) -> dict[str, Any] | None:
+    row = store.execute(
+        "SELECT subject, category, created_at, last_message_at, due_at FROM threads WHERE id = ?",
+        (thread_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    keys = ("subject", "category", "created_at", "last_message_at", "due_at")
+    return dict(zip(keys, row, strict=True))
+
+
+def note_row(store: Store, note_id: int) -> tuple[int, int, str, str, str | None] | None:
+    """(thread id, author id, body, created_at, uuid)"""
+    return store.execute(
+        "SELECT thread_id, author_id, body, created_at, uuid FROM thread_notes WHERE id = ?",
+        (note_id,),
+    ).fetchone()
+
+
+def set_note_uuid(store: Store, note_id: int, uuid: str) -> None:
+    store.execute("UPDATE thread_notes SET uuid = ? WHERE id = ? AND uuid IS NULL", (uuid, note_id))
+
+
+def note_by_uuid(store: Store, uuid: str) -> int | None:
+    return store.one("SELECT id FROM thread_notes WHERE uuid = ?", (uuid,))
+
+
+def insert_note(
+    store: Store, thread_id: int, author_id: int, body: str, created_at: str, uuid: str
+) -> int:
+    cur = store.execute(
+        "INSERT INTO thread_notes (thread_id, author_id, body, created_at, uuid) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (thread_id, author_id, body, created_at, uuid),
+    )
+    return int(cur.lastrowid)
+
+
+def staff_usernames(store: Store) -> list[tuple[int, str]]:
+    return list(store.execute("SELECT id, username FROM staff ORDER BY id"))
+
+
+# -- operations waiting for the server -------------------------------------------------
+@dataclass(frozen=True)
+class PendingOp:
+    op_id: str
+    thread_id: int
+    field: str
+    base_v: int
+    value: str
+    actor_id: int | None
+    created_at: str
+
+
+def enqueue_op(
+    store: Store,
+    op_id: str,
+    thread_id: int,
+    field: str,
+    base_v: int,
+    value: str,
+    actor_id: int | None,
+) -> None:
+    store.execute(
+        "INSERT INTO pending_ops (op_id, thread_id, field, base_v, value, actor_id, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (op_id, thread_id, field, base_v, value, actor_id, utcnow()),
+    )
+
+
+def pending_ops(store: Store, limit: int = 200) -> list[PendingOp]:
+    rows = store.execute(
+        "SELECT op_id, thread_id, field, base_v, value, actor_id, created_at FROM pending_ops "
+        "ORDER BY id LIMIT ?",
+        (limit,),
+    )
+    return [PendingOp(*r) for r in rows]
+
+
+def pending_count(store: Store) -> int:
+    return int(store.one("SELECT count(*) FROM pending_ops"))
+
+
+def has_pending(store: Store, thread_id: int, field: str) -> bool:
+    return bool(
+        store.one(
+            "SELECT 1 FROM pending_ops WHERE thread_id = ? AND field = ? LIMIT 1",
+            (thread_id, field),
+        )
+    )
+
+
+def drop_op(store: Store, op_id: str) -> None:
+    store.execute("DELETE FROM pending_ops WHERE op_id = ?", (op_id,))
+
+
+# -- conflicts to show -------------------------------------------------------------------
+@dataclass(frozen=True)
+class Conflict:
+    op_id: str
+    thread_id: int
+    field: str
+    mine: str
+    theirs: str
+    their_by: str | None
+    their_at: str | None
+    actor_id: int | None
+    created_at: str
+    seen: bool
+
+
+def add_conflict(
+    store: Store,
+    op: PendingOp,
+    theirs: str,
+    their_by: str | None,
+    their_at: str | None,
+) -> None:
+    store.execute(
+        "INSERT INTO shared_conflicts (op_id, thread_id, field, mine, theirs, their_by, "
+        "their_at, actor_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (op_id) DO NOTHING",
+        (
+            op.op_id,
+            op.thread_id,
+            op.field,
+            op.value,
+            theirs,
+            their_by,
+            their_at,
+            op.actor_id,
+            utcnow(),
+        ),
+    )
+
+
+def conflicts(store: Store, thread_id: int | None = None) -> list[Conflict]:
+    sql = (
+        "SELECT op_id, thread_id, field, mine, theirs, their_by, their_at, actor_id, created_at, "
+        "seen FROM shared_conflicts"
+    )
+    args: tuple[Any, ...] = ()
+    if thread_id is not None:
+        sql += " WHERE thread_id = ?"
+        args = (thread_id,)
+    return [Conflict(*r[:9], bool(r[9])) for r in store.execute(sql + " ORDER BY id", args)]
+
+
+def rebase_pending(store: Store, thread_id: int, field: str, old_base: int, new_v: int) -> None:
+    """A later change of the same field, made here on top of one the server has just
+    applied, now builds on that one's server version (not on what preceded it)."""
+    store.execute(
+        "UPDATE pending_ops SET base_v = ? WHERE thread_id = ? AND field = ? AND base_v = ?",
+        (new_v, thread_id, field, old_base),
+    )

@@ -1,0 +1,285 @@
+"""The shared server's schema (PostgreSQL 15), version SCHEMA_VERSION.
+
+What the server holds in plain: ids (UUIDs), versions, workflow values (status,
+priority, sensitive), keyed HMACs (staff, message identities), times. Everything
+else (subjects, bodies, notes, names) is sealed on the workstation (`seal.py`).
+
+Workstations change shared state only through functions (`apply_op`,
+`publish_conversation`, `publish_message`, `set_presence`): the workstation role
+may read the tables but has no INSERT, UPDATE or DELETE on them. The functions run
+as the owner (SECURITY DEFINER) with a fixed search_path.
+
+The change log's cursor is taken from a one-row counter (`change_counter`) by
+UPDATE, whose row lock is held until commit: a second writer waits, so change-log
+numbers become visible strictly in order and a reader pulling `seq > cursor` never
+skips a row that commits late (a `bigserial` would allow that). NOTIFY carries the
+number only.
+"""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 1
+WORKSTATION_ROLE = "clinic_inbox_workstation"
+CHANGES_CHANNEL = "clinic_changes"
+PRESENCE_CHANNEL = "clinic_presence"
+
+# Fields a workstation may change on a conversation, with their merge rule (see apply_op).
+FIELDS = ("status", "assignee", "priority", "sensitive")
+
+DDL = """
+CREATE TABLE server_info (
+    only_row       boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+    schema_version integer NOT NULL,
+    clinic_id      uuid NOT NULL,
+    clinic_check   text NOT NULL,
+    created_at     timestamptz NOT NULL DEFAULT now()
+);
+
+-- The clinic's keys wrapped for someone who may hold them (the clinic code; later, a
+-- workstation's public key). Never the keys themselves.
+CREATE TABLE key_wrap (
+    kind       text NOT NULL,
+    target     text NOT NULL,
+    blob       text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (kind, target)
+);
+
+CREATE TABLE change_counter (
+    only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+    seq      bigint NOT NULL
+);
+INSERT INTO change_counter (seq) VALUES (0);
+
+CREATE TABLE change_log (
+    seq  bigint PRIMARY KEY,
+    kind text NOT NULL CHECK (kind IN ('conversation', 'message', 'field', 'note')),
+    conv uuid NOT NULL,
+    ref  text NOT NULL,
+    ws   uuid NOT NULL,
+    at   timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+
+CREATE TABLE conversation (
+    id         uuid PRIMARY KEY,
+    number     bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+    snapshot   bytea NOT NULL,
+    created_ws uuid NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE conversation_field (
+    conv       uuid NOT NULL REFERENCES conversation(id),
+    field      text NOT NULL CHECK (field IN ('status', 'assignee', 'priority', 'sensitive')),
+    v          integer NOT NULL,
+    value      text NOT NULL,
+    changed_ws uuid NOT NULL,
+    changed_by text NOT NULL,
+    changed_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    PRIMARY KEY (conv, field)
+);
+
+CREATE TABLE message (
+    id          uuid PRIMARY KEY,
+    conv        uuid NOT NULL REFERENCES conversation(id),
+    identity    text NOT NULL UNIQUE,
+    received_at timestamptz NOT NULL,
+    payload     bytea NOT NULL
+);
+CREATE INDEX message_conv ON message (conv);
+
+CREATE TABLE note (
+    id         uuid PRIMARY KEY,
+    conv       uuid NOT NULL REFERENCES conversation(id),
+    author     text NOT NULL,
+    created_at timestamptz NOT NULL,
+    body       bytea NOT NULL
+);
+
+-- One receipt per operation, whatever its outcome: a replay after a crash returns it.
+CREATE TABLE op_receipt (
+    op_id        uuid PRIMARY KEY,
+    ws           uuid NOT NULL,
+    conv         uuid NOT NULL,
+    field        text NOT NULL,
+    value        text NOT NULL,
+    outcome      text NOT NULL CHECK (outcome IN ('applied', 'conflict')),
+    seq          bigint,
+    server_v     integer,
+    server_value text,
+    server_ws    uuid,
+    server_by    text,
+    server_at    timestamptz,
+    at           timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+
+-- Who has a conversation open: ephemeral, so not written to the WAL.
+CREATE UNLOGGED TABLE presence (
+    conv       uuid NOT NULL,
+    staff      text NOT NULL,
+    ws         uuid NOT NULL,
+    activity   text NOT NULL CHECK (activity IN ('viewing', 'replying')),
+    expires_at timestamptz NOT NULL,
+    PRIMARY KEY (conv, staff, ws)
+);
+
+CREATE FUNCTION next_change(p_kind text, p_conv uuid, p_ref text, p_ws uuid) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = @SCHEMA@, pg_temp AS $$
+DECLARE s bigint;
+BEGIN
+    -- The counter's row lock is held to commit: change numbers commit in order.
+    UPDATE change_counter SET seq = seq + 1 RETURNING seq INTO s;
+    INSERT INTO change_log (seq, kind, conv, ref, ws) VALUES (s, p_kind, p_conv, p_ref, p_ws);
+    PERFORM pg_notify('clinic_changes', s::text);
+    RETURN s;
+END $$;
+
+CREATE FUNCTION priority_rank(p text) RETURNS integer LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE p WHEN 'urgent' THEN 0 WHEN 'same_day' THEN 1 WHEN 'routine' THEN 2
+                  WHEN 'admin' THEN 3 END
+$$;
+
+CREATE FUNCTION publish_conversation(
+    p_conv uuid, p_ws uuid, p_by text, p_snapshot bytea,
+    p_status text, p_assignee text, p_priority text, p_sensitive text
+) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = @SCHEMA@, pg_temp AS $$
+BEGIN
+    INSERT INTO conversation (id, snapshot, created_ws) VALUES (p_conv, p_snapshot, p_ws)
+    ON CONFLICT (id) DO NOTHING;
+    IF NOT FOUND THEN
+        RETURN false;  -- published before (a replay): nothing changes
+    END IF;
+    INSERT INTO conversation_field (conv, field, v, value, changed_ws, changed_by) VALUES
+        (p_conv, 'status', 1, p_status, p_ws, p_by),
+        (p_conv, 'assignee', 1, p_assignee, p_ws, p_by),
+        (p_conv, 'priority', 1, p_priority, p_ws, p_by),
+        (p_conv, 'sensitive', 1, p_sensitive, p_ws, p_by);
+    PERFORM next_change('conversation', p_conv, p_conv::text, p_ws);
+    RETURN true;
+END $$;
+
+CREATE FUNCTION publish_message(
+    p_id uuid, p_conv uuid, p_ws uuid, p_identity text, p_received_at timestamptz,
+    p_payload bytea
+) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = @SCHEMA@, pg_temp AS $$
+BEGIN
+    INSERT INTO message (id, conv, identity, received_at, payload)
+    VALUES (p_id, p_conv, p_identity, p_received_at, p_payload)
+    ON CONFLICT DO NOTHING;
+    IF NOT FOUND THEN
+        RETURN false;  -- this message is on the server already
+    END IF;
+    PERFORM next_change('message', p_conv, p_id::text, p_ws);
+    RETURN true;
+END $$;
+
+-- The one place where a workstation's operation meets the shared state.
+--   status, assignee: compare-and-set on the field's version: first to the server wins.
+--   priority: a raise (more urgent) always applies; a lowering is compare-and-set.
+--   sensitive: setting the flag always applies; lifting it is compare-and-set, so it
+--              never undoes a flag its author had not seen.
+--   note: add-only; never a conflict.
+-- A value equal to the server's applies without a new version. Every op_id gets
+-- exactly one receipt; a replay returns the first one unchanged.
+CREATE FUNCTION apply_op(
+    p_op uuid, p_ws uuid, p_conv uuid, p_field text, p_base_v integer, p_value text,
+    p_by text, p_note_at timestamptz DEFAULT NULL, p_note_body bytea DEFAULT NULL
+) RETURNS SETOF op_receipt
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = @SCHEMA@, pg_temp AS $$
+DECLARE
+    cur conversation_field%ROWTYPE;
+    r op_receipt%ROWTYPE;
+    wins boolean;
+    s bigint;
+BEGIN
+    -- Two pushes of one operation at once: the second waits here, then sees the receipt.
+    PERFORM pg_advisory_xact_lock(hashtextextended(p_op::text, 0));
+    SELECT * INTO r FROM op_receipt WHERE op_id = p_op;
+    IF FOUND THEN
+        RETURN NEXT r;
+        RETURN;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM conversation WHERE id = p_conv) THEN
+        RAISE EXCEPTION 'unknown conversation %', p_conv USING ERRCODE = 'P0002';
+    END IF;
+    IF p_field = 'note' THEN
+        s := NULL;
+        INSERT INTO note (id, conv, author, created_at, body)
+        VALUES (p_value::uuid, p_conv, p_by, p_note_at, p_note_body)
+        ON CONFLICT (id) DO NOTHING;
+        IF FOUND THEN
+            s := next_change('note', p_conv, p_value, p_ws);
+        END IF;
+        INSERT INTO op_receipt (op_id, ws, conv, field, value, outcome, seq)
+        VALUES (p_op, p_ws, p_conv, p_field, p_value, 'applied', s) RETURNING * INTO r;
+        RETURN NEXT r;
+        RETURN;
+    END IF;
+    IF p_field NOT IN ('status', 'assignee', 'priority', 'sensitive') THEN
+        RAISE EXCEPTION 'unknown field %', p_field USING ERRCODE = '22023';
+    END IF;
+    SELECT * INTO cur FROM conversation_field WHERE conv = p_conv AND field = p_field FOR UPDATE;
+    IF cur.value = p_value THEN
+        wins := true;
+        s := NULL;
+    ELSE
+        wins := cur.v = p_base_v
+             OR (p_field = 'priority' AND priority_rank(p_value) < priority_rank(cur.value))
+             OR (p_field = 'sensitive' AND p_value = 'true');
+        IF wins THEN
+            UPDATE conversation_field
+            SET v = v + 1, value = p_value, changed_ws = p_ws, changed_by = p_by,
+                changed_at = clock_timestamp()
+            WHERE conv = p_conv AND field = p_field
+            RETURNING * INTO cur;
+            s := next_change('field', p_conv, p_field, p_ws);
+        END IF;
+    END IF;
+    INSERT INTO op_receipt (op_id, ws, conv, field, value, outcome, seq,
+                            server_v, server_value, server_ws, server_by, server_at)
+    VALUES (p_op, p_ws, p_conv, p_field, p_value,
+            CASE WHEN wins THEN 'applied' ELSE 'conflict' END, s,
+            cur.v, cur.value, cur.changed_ws, cur.changed_by, cur.changed_at)
+    RETURNING * INTO r;
+    RETURN NEXT r;
+END $$;
+
+CREATE FUNCTION set_presence(
+    p_conv uuid, p_staff text, p_ws uuid, p_activity text, p_seconds integer
+) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = @SCHEMA@, pg_temp AS $$
+BEGIN
+    DELETE FROM presence WHERE staff = p_staff AND ws = p_ws;
+    IF p_activity IS NOT NULL THEN
+        INSERT INTO presence (conv, staff, ws, activity, expires_at)
+        VALUES (p_conv, p_staff, p_ws, p_activity,
+                clock_timestamp() + make_interval(secs => p_seconds));
+    END IF;
+    PERFORM pg_notify('clinic_presence', '');
+END $$;
+"""
+
+# Run after the DDL, with the role's name filled in.
+GRANTS = """
+REVOKE ALL ON ALL TABLES IN SCHEMA @SCHEMA@ FROM PUBLIC;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA @SCHEMA@ FROM PUBLIC;
+GRANT USAGE ON SCHEMA @SCHEMA@ TO @ROLE@;
+GRANT SELECT ON server_info, key_wrap, change_log, conversation, conversation_field,
+    message, note, op_receipt, presence TO @ROLE@;
+GRANT EXECUTE ON FUNCTION apply_op(uuid, uuid, uuid, text, integer, text, text, timestamptz, bytea),
+    publish_conversation(uuid, uuid, text, bytea, text, text, text, text),
+    publish_message(uuid, uuid, uuid, text, timestamptz, bytea),
+    set_presence(uuid, text, uuid, text, integer),
+    priority_rank(text) TO @ROLE@;
+"""
+
+
+def ddl(schema: str = "public") -> list[str]:
+    """The DDL as one script (psycopg runs a multi-statement string without parameters)."""
+    return [DDL.replace("@SCHEMA@", schema)]
+
+
+def grants(role: str, schema: str = "public") -> str:
+    return GRANTS.replace("@SCHEMA@", schema).replace("@ROLE@", role)

@@ -1,0 +1,109 @@
+"""Patient data sealed before it leaves the workstation.
+
+A sealed value is AES-256-GCM under the clinic's seal key with a random nonce. Its
+associated data binds it to `clinic|table|row|field|version`, so the server (or
+anyone with write access to it) cannot move a ciphertext to another row, field or
+version: opening it there fails and nothing is applied.
+
+Identities the server must compare (a message's Message-ID, a staff member's user
+name) are keyed HMAC-SHA256 under the clinic's HMAC key, never plain hashes: e-mail
+addresses and user names are guessable, a keyed HMAC is not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass, field
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from clinic_inbox.shared import SharedQueueError
+
+FORMAT = 1  # first byte of every sealed value
+NONCE = 12
+CHECK_LABEL = b"clinic-inbox shared clinic check v1"
+
+
+class TamperedError(SharedQueueError):
+    """A server value failed authentication: changed, moved or not this clinic's."""
+
+
+@dataclass(frozen=True)
+class ClinicKeys:
+    clinic_id: str
+    # repr=False: keys must never reach a log, a traceback or a crash report.
+    seal_key: bytes = field(repr=False)
+    hmac_key: bytes = field(repr=False)
+    key_id: int = 1
+
+    @classmethod
+    def generate(cls, clinic_id: str) -> ClinicKeys:
+        return cls(clinic_id, secrets.token_bytes(32), secrets.token_bytes(32))
+
+    def check_value(self) -> str:
+        """Stored on the server at init: tells a workstation at once whether its keys
+        are this server's clinic's, and reveals nothing of the keys."""
+        return hmac.new(self.hmac_key, CHECK_LABEL + self.seal_key, hashlib.sha256).hexdigest()
+
+    def pack(self) -> bytes:
+        return self.seal_key + self.hmac_key
+
+    @classmethod
+    def unpack(cls, clinic_id: str, blob: bytes) -> ClinicKeys:
+        if len(blob) != 64:
+            raise ValueError("bad clinic key material")
+        return cls(clinic_id, blob[:32], blob[32:])
+
+
+def _aad(keys: ClinicKeys, table: str, row: str, field_name: str, version: int) -> bytes:
+    for part in (table, row, field_name):
+        if "|" in part:
+            raise ValueError("a seal label may not contain |")
+    return f"{keys.clinic_id}|{table}|{row}|{field_name}|{int(version)}".encode()
+
+
+def seal(
+    keys: ClinicKeys, table: str, row: str, field_name: str, version: int, data: bytes
+) -> bytes:
+    nonce = os.urandom(NONCE)
+    head = bytes([FORMAT, keys.key_id])
+    ct = AESGCM(keys.seal_key).encrypt(
+        nonce, data, head + _aad(keys, table, row, field_name, version)
+    )
+    return head + nonce + ct
+
+
+def open_sealed(
+    keys: ClinicKeys,
+    table: str,
+    row: str,
+    field_name: str,
+    version: int,
+    blob: bytes,
+    server: str = "the shared server",
+) -> bytes:
+    refused = TamperedError(
+        f"A record on {server} ({table} {row}) failed its integrity check: it was changed "
+        "or moved on the server, or does not belong to this clinic. It was not applied and "
+        "nothing on this computer changed. Tell your IT support."
+    )
+    blob = bytes(blob)
+    if len(blob) < 2 + NONCE + 16 or blob[0] != FORMAT or blob[1] != keys.key_id:
+        raise refused
+    head, nonce, ct = blob[:2], blob[2 : 2 + NONCE], blob[2 + NONCE :]
+    try:
+        return AESGCM(keys.seal_key).decrypt(
+            nonce, ct, head + _aad(keys, table, row, field_name, version)
+        )
+    except InvalidTag:
+        raise refused from None
+
+
+def identity(keys: ClinicKeys, kind: str, value: str) -> str:
+    """The keyed HMAC the server compares instead of the value itself."""
+    msg = kind.encode() + b"\x00" + value.encode("utf-8")
+    return hmac.new(keys.hmac_key, msg, hashlib.sha256).hexdigest()

@@ -1,0 +1,154 @@
+"""`server init`, `server connect`, publish, push and pull against a real PostgreSQL,
+with every workstation's clinic keys in a real keyring (gnome-keyring)."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from workstations import login, new_workstation, receive
+
+from clinic_inbox.core import services
+from clinic_inbox.core.model import Priority, Status
+from clinic_inbox.core.store import queries as q
+from clinic_inbox.core.store import shared_queries as shq
+from clinic_inbox.shared import SharedQueueError, sync
+from clinic_inbox.shared import server as srv
+from clinic_inbox.shared.schema import SCHEMA_VERSION
+from clinic_inbox.shared.seal import TamperedError
+
+
+@pytest.fixture()
+def keyring(secret_service):
+    return secret_service.backend()
+
+
+def _ws(tmp_path, name, keyring):
+    return new_workstation(tmp_path / name, keyring)
+
+
+def _custody(clinic, keyring):
+    from clinic_inbox.core.keys import KeyCustody
+
+    return KeyCustody(clinic.home, backend=keyring)
+
+
+def _link(clinic, keyring):
+    return srv.open_link(clinic, _custody(clinic, keyring))
+
+
+def _three(tmp_path, keyring, dsn):
+    a, b, c = (_ws(tmp_path, n, keyring) for n in "abc")
+    init = srv.init_server(a, login(a, "admin"), dsn, _custody(a, keyring))
+    for ws in (b, c):
+        srv.connect_workstation(
+            ws, login(ws, "admin"), dsn, init.clinic_code, _custody(ws, keyring)
+        )
+    return a, b, c, init
+
+
+def test_init_then_connect_then_a_change_reaches_the_others(tmp_path, keyring, empty_db):
+    a, b, c, init = _three(tmp_path, keyring, empty_db)
+    assert "-" in init.clinic_code
+    (t,) = receive(a, 1)
+    la, lb, lc = (_link(ws, keyring) for ws in (a, b, c))
+    conv = sync.publish_conversation(a, la, t, None)
+    for ws, link in ((b, lb), (c, lc)):
+        got = sync.pull(ws, link)
+        assert [ch.kind for ch in got.applied] == ["conversation", "message"]
+        tb = shq.thread_by_uuid(ws.store, conv)
+        assert q.get_thread(ws.store, tb).subject == "Renewal of thyroxine tablets 0"
+    doc = login(a, "dr.patel")
+    nurse_id = q.staff_login_row(a.store, "nurse.chen")[0].id
+    services.assign(a, doc, t, nurse_id)
+    services.set_status(a, doc, t, Status.IN_PROGRESS)
+    services.add_note(a, doc, t, "Called the pharmacy about Zoë's tablets")
+    pushed = sync.push(a, la)
+    assert (pushed.applied, pushed.conflicts) == (3, 0)
+    assert shq.pending_count(a.store) == 0
+    for ws, link in ((b, lb), (c, lc)):
+        sync.pull(ws, link)
+        tb = shq.thread_by_uuid(ws.store, conv)
+        row = q.get_thread(ws.store, tb)
+        assert row.status is Status.IN_PROGRESS
+        assert row.assigned_to_id == q.staff_login_row(ws.store, "nurse.chen")[0].id
+        assert [n[2] for n in q.thread_notes(ws.store, tb)] == [
+            "Called the pharmacy about Zoë's tablets"
+        ]
+    # a second push has nothing to send; a second pull nothing to apply
+    assert sync.push(a, la).applied == 0
+    assert sync.pull(b, lb).applied == []
+
+
+def test_first_to_the_server_wins_and_the_loser_sees_a_conflict(tmp_path, keyring, empty_db):
+    a, b, _c, _ = _three(tmp_path, keyring, empty_db)
+    (t,) = receive(a, 1)
+    la, lb = _link(a, keyring), _link(b, keyring)
+    conv = sync.publish_conversation(a, la, t, None)
+    sync.pull(b, lb)
+    tb = shq.thread_by_uuid(b.store, conv)
+    # both change the status from the same version; b also raises the priority
+    services.set_status(a, login(a, "dr.patel"), t, Status.DONE)
+    services.set_status(b, login(b, "dr.patel"), tb, Status.WAITING)
+    services.set_priority(b, login(b, "dr.patel"), tb, Priority.URGENT, "chest pain mentioned")
+    services.set_priority(a, login(a, "dr.patel"), t, Priority.ADMIN, "only a form")
+    assert sync.push(a, la).applied == 2
+    pushed = sync.push(b, lb)
+    assert (pushed.applied, pushed.conflicts) == (1, 1)  # the raise merges, the status loses
+    (card,) = shq.conflicts(b.store, tb)
+    assert (card.field, card.mine, card.theirs, card.their_by) == (
+        "status",
+        "waiting_on_patient",
+        "done",
+        "dr.patel",
+    )
+    assert q.get_thread(b.store, tb).status is Status.DONE  # b takes the server's value
+    sync.pull(a, la)
+    assert q.get_thread(a.store, t).priority is Priority.URGENT
+
+
+def test_a_tampered_server_row_is_refused_and_nothing_is_applied(tmp_path, keyring, empty_db):
+    a, b, _c, _ = _three(tmp_path, keyring, empty_db)
+    t1, t2 = receive(a, 2)
+    la, lb = _link(a, keyring), _link(b, keyring)
+    sync.publish_conversation(a, la, t1, None)
+    sync.publish_conversation(a, la, t2, None)
+    with psycopg.connect(empty_db, autocommit=True) as conn:
+        # move one conversation's sealed snapshot onto the other (a valid ciphertext)
+        conn.execute(
+            "UPDATE conversation SET snapshot = (SELECT snapshot FROM conversation "
+            "ORDER BY number LIMIT 1) WHERE number = (SELECT max(number) FROM conversation)"
+        )
+    before = q.message_count(b.store), shq.cursor(b.store)
+    with pytest.raises(TamperedError, match="failed its integrity check"):
+        sync.pull(b, lb)
+    assert (q.message_count(b.store), shq.cursor(b.store)) == before
+
+
+def test_another_clinics_server_or_another_schema_is_refused_untouched(
+    tmp_path, keyring, postgres, empty_db
+):
+    a = _ws(tmp_path, "a", keyring)
+    srv.init_server(a, login(a, "admin"), empty_db, _custody(a, keyring))
+    other_db = postgres.create_database("other_clinic")
+    o = _ws(tmp_path, "o", keyring)
+    srv.init_server(o, login(o, "admin"), other_db, _custody(o, keyring))
+    # a's keyring entry pointed at the other clinic's server: refused by name
+    from clinic_inbox.shared import clinic_keys
+
+    found = clinic_keys.load(_custody(a, keyring))
+    clinic_keys.save(_custody(a, keyring), clinic_keys.ServerLink(other_db, found.keys))
+    with pytest.raises(SharedQueueError, match="belongs to another clinic"):
+        srv.open_link(a, _custody(a, keyring))
+    clinic_keys.save(_custody(a, keyring), found)
+    with psycopg.connect(empty_db, autocommit=True) as conn:
+        conn.execute("UPDATE server_info SET schema_version = %s", (SCHEMA_VERSION + 1,))
+    with pytest.raises(SharedQueueError, match="newer Clinic Inbox"):
+        srv.open_link(a, _custody(a, keyring))
+    # init on a prepared server, or on a non-empty database, changes nothing
+    n = _ws(tmp_path, "n", keyring)
+    with pytest.raises(SharedQueueError, match="newer Clinic Inbox"):
+        srv.init_server(n, login(n, "admin"), empty_db, _custody(n, keyring))
+    assert shq.linked_clinic(n.store) is None
+    with pytest.raises(SharedQueueError, match="does not unlock"):
+        srv.connect_workstation(n, login(n, "admin"), other_db, "AAAA-BBBB", _custody(n, keyring))
+    assert shq.linked_clinic(n.store) is None
