@@ -1273,6 +1273,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("recover", cmd_key_recover, "restore access with the recovery code", key)
     sp.add_argument("--code-stdin", action="store_true")
 
+    from clinic_inbox.shared.cli_server import register as register_server
+
+    register_server(sub, add)
+
     aud = sub.add_parser("audit", help="audit trail").add_subparsers(
         dest="audit_cmd", required=True
     )
@@ -1300,6 +1304,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from clinic_inbox.core.keys import KeyCustodyError
     from clinic_inbox.core.services import AuthError, NotFound
     from clinic_inbox.core.store import StoreError
+    from clinic_inbox.shared import SharedQueueError
 
     no_crash_dumps()  # a crash must not write patient data into a core file
     parser = build_parser()
@@ -1326,6 +1331,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         AccessDenied,
         NotFound,
         ValueError,
+        SharedQueueError,
     ) as exc:
         print(f"clinic-inbox: {exc}", file=sys.stderr)
         return EXIT_FAIL

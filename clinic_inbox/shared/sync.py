@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -230,31 +230,38 @@ def push(clinic: Clinic, link: Link) -> PushResult:
                 theirs = server_value
                 if op.field == "assignee":
                     theirs = staff.name(server_value) or ("" if not server_value else "?")
-                mine = op.value
+                mine = op
+                if op.field == "assignee":  # shown by user name, not a local number
+                    mine = replace(op, value=staff.name_of.get(int(op.value or 0), ""))
                 shq.add_conflict(
                     store,
-                    shq.PendingOp(
-                        op.op_id,
-                        op.thread_id,
-                        op.field,
-                        op.base_v,
-                        mine,
-                        op.actor_id,
-                        op.created_at,
-                    ),
+                    mine,
                     theirs,
                     staff.name(server_by),
                     server_at.isoformat(timespec="seconds") if server_at else None,
                 )
-                # First to the server wins: this store takes the server's value.
+            if not shq.has_pending(store, op.thread_id, op.field):
+                # Nothing more of ours on this field: the store takes the server's value
+                # (on a conflict, first to the server wins).
                 if op.field != "assignee" or not server_value or staff.local(server_value):
                     _apply_field(clinic, op.thread_id, op.field, server_value, staff)
-            shq.set_field_version(store, op.thread_id, op.field, server_v)
+                shq.set_field_version(store, op.thread_id, op.field, server_v)
     return result
 
 
 def _apply_field(clinic: Clinic, thread_id: int, f: str, value: str, staff: StaffMap) -> None:
     local = _local_value(f, value, staff)
+    state = shq.thread_state(clinic.store, thread_id)
+    if state is None:
+        return
+    now_local = {
+        "status": state.status,
+        "priority": state.priority,
+        "sensitive": state.sensitive,
+        "assignee": state.assigned_to,
+    }[f]
+    if now_local == (local.value if hasattr(local, "value") else local):
+        return
     if f == "status":
         from clinic_inbox.core.services import _clock_on_status_change
 

@@ -1,0 +1,237 @@
+"""`clinic-inbox server …`: the shared server from the command line.
+
+The server's password never goes on the command line (other users can read it in
+the process list): it comes from CLINIC_INBOX_SERVER_PASSWORD or a prompt, and is
+kept in the keyring with the clinic's keys.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+import time
+from typing import Any
+
+from clinic_inbox.shared import SharedQueueError
+
+SERVER_PASSWORD_ENV = "CLINIC_INBOX_SERVER_PASSWORD"
+
+
+def _dsn(args: argparse.Namespace) -> str:
+    import psycopg
+
+    try:
+        parts = psycopg.conninfo.conninfo_to_dict(args.dsn)
+    except psycopg.ProgrammingError:
+        raise SharedQueueError(
+            "The server address is not written correctly (expected something like "
+            "`host=server.clinic.lan dbname=clinic user=frontdesk1`)."
+        ) from None
+    if "password" in parts:
+        raise SharedQueueError(
+            "Leave the password out of --dsn (others could read it in the process list): "
+            f"set {SERVER_PASSWORD_ENV} or type it when asked."
+        )
+    password = os.environ.get(SERVER_PASSWORD_ENV)
+    if password is None and sys.stdin is not None and sys.stdin.isatty():
+        password = getpass.getpass(
+            f"Password of {parts.get('user', 'this workstation')} on the server: "
+        )
+    if password:
+        parts["password"] = password
+    return psycopg.conninfo.make_conninfo(**parts)
+
+
+def cmd_server_init(args: argparse.Namespace) -> int:
+    from clinic_inbox.cli import _open, _session
+    from clinic_inbox.shared.server import init_server
+
+    with _open(args) as clinic:
+        session = _session(args, clinic)
+        done = init_server(clinic, session, _dsn(args))
+    print(f"The shared server {done.server} is ready for this clinic.")
+    print(f"Clinic id: {done.clinic_id}    This workstation: {done.workstation_id}")
+    print()
+    print("CLINIC CODE (shown only this once; print it and lock it away):")
+    print(f"    {done.clinic_code}")
+    print(
+        "Other workstations join with `clinic-inbox server connect --dsn … --code-stdin`; "
+        "the same code restores the clinic's keys if every workstation is lost."
+    )
+    return 0
+
+
+def cmd_server_connect(args: argparse.Namespace) -> int:
+    from clinic_inbox.cli import CliError, _open, _session
+    from clinic_inbox.shared.server import connect_workstation, server_label
+
+    if args.code_stdin:
+        code = sys.stdin.readline().strip()
+    elif sys.stdin is not None and sys.stdin.isatty():
+        code = getpass.getpass("Clinic code: ")
+    else:
+        raise CliError("No clinic code: use --code-stdin or run in a terminal.")
+    with _open(args) as clinic:
+        session = _session(args, clinic)
+        dsn = _dsn(args)
+        ws = connect_workstation(clinic, session, dsn, code)
+    print(f"This computer now works with the shared server {server_label(dsn)} (workstation {ws}).")
+    return 0
+
+
+def cmd_server_publish(args: argparse.Namespace) -> int:
+    from clinic_inbox.cli import _open, _session
+    from clinic_inbox.core import access
+    from clinic_inbox.core.store import queries as q
+    from clinic_inbox.core.store import shared_queries as shq
+    from clinic_inbox.shared.server import open_link
+    from clinic_inbox.shared.sync import publish_conversation
+
+    with _open(args) as clinic:
+        session = _session(args, clinic)
+        staff = q.get_staff(clinic.store, session.staff.id)
+        access.require(
+            staff is not None and access.can_manage_settings(staff),
+            "Only an administrator can put this computer's conversations on the shared server.",
+        )
+        ids = args.thread_id or [t.id for t in q.list_threads(clinic.store, q.ThreadFilter())]
+        link = open_link(clinic)
+        try:
+            fresh = [t for t in ids if shq.thread_uuid(clinic.store, t) is None or args.again]
+            for t in fresh:
+                publish_conversation(clinic, link, t, session.staff.id)
+        finally:
+            link.conn.close()
+    print(f"Published {len(fresh)} conversations to {link.label}.")
+    return 0
+
+
+def cmd_server_sync(args: argparse.Namespace) -> int:
+    from clinic_inbox.cli import _open
+    from clinic_inbox.shared.live import LiveSync
+    from clinic_inbox.shared.server import open_link
+    from clinic_inbox.shared.sync import PULL_BATCH, pull, push
+
+    with _open(args) as clinic:
+        if not args.follow:
+            link = open_link(clinic)
+            try:
+                pushed = push(clinic, link)
+                pulled = 0
+                while True:
+                    got = pull(clinic, link)
+                    pulled += len(got.applied)
+                    if len(got.applied) < PULL_BATCH:
+                        break
+            finally:
+                link.conn.close()
+            print(
+                f"Sent {pushed.applied} changes ({pushed.conflicts} not applied: someone else "
+                f"was first), received {pulled}."
+            )
+            return 0
+        live = LiveSync(
+            clinic,
+            on_applied=lambda ch: print(f"received {len(ch)} changes", flush=True),
+            on_error=lambda msg: print(msg, file=sys.stderr, flush=True),
+        ).start()
+        try:
+            while True:
+                time.sleep(3600)
+        finally:
+            live.stop()
+
+
+def cmd_server_status(args: argparse.Namespace) -> int:
+    from clinic_inbox.cli import _open, _print_json
+    from clinic_inbox.core.store import shared_queries as shq
+
+    with _open(args) as clinic:
+        s = clinic.store
+        info = {
+            "server": shq.server_label(s),
+            "clinic_id": shq.linked_clinic(s),
+            "workstation_id": shq.workstation_id(s),
+            "cursor": shq.cursor(s),
+            "waiting_to_send": shq.pending_count(s),
+            "conflicts": len(shq.conflicts(s)),
+        }
+    if args.json:
+        _print_json(info)
+    elif info["server"] is None:
+        print("This computer works alone (no shared server).")
+    else:
+        print(
+            f"Shared server {info['server']}: {info['waiting_to_send']} changes waiting to be "
+            f"sent, {info['conflicts']} not applied because someone else was first."
+        )
+    return 0
+
+
+def cmd_server_conflicts(args: argparse.Namespace) -> int:
+    from clinic_inbox.cli import _open, _print_json, _session, _table
+    from clinic_inbox.core.store import shared_queries as shq
+
+    with _open(args) as clinic:
+        _session(args, clinic)
+        rows = shq.conflicts(clinic.store)
+    data = [
+        {
+            "thread_id": c.thread_id,
+            "field": c.field,
+            "yours": c.mine,
+            "kept": c.theirs,
+            "by": c.their_by,
+            "at": c.their_at,
+        }
+        for c in rows
+    ]
+    if args.json:
+        _print_json(data)
+    else:
+        print(
+            _table(
+                [
+                    [
+                        str(d["thread_id"]),
+                        d["field"],
+                        d["yours"],
+                        d["kept"],
+                        d["by"] or "?",
+                        d["at"] or "",
+                    ]
+                    for d in data
+                ],
+                ["thread", "field", "your change", "kept", "by", "at"],
+            )
+        )
+    return 0
+
+
+def register(sub: Any, add: Any) -> None:
+    """The `server` subcommands, added to the main parser."""
+    server = sub.add_parser("server", help="the clinic's shared server").add_subparsers(
+        dest="server_cmd", required=True
+    )
+    sp = add(
+        "init", cmd_server_init, "prepare an empty PostgreSQL database for this clinic", server
+    )
+    sp.add_argument("--dsn", required=True, help="e.g. 'host=db.clinic.lan dbname=clinic user=ws1'")
+    sp = add("connect", cmd_server_connect, "connect this workstation with the clinic code", server)
+    sp.add_argument("--dsn", required=True)
+    sp.add_argument("--code-stdin", action="store_true", help="read the clinic code from stdin")
+    sp = add(
+        "publish", cmd_server_publish, "put this computer's conversations on the server", server
+    )
+    sp.add_argument("thread_id", type=int, nargs="*")
+    sp.add_argument("--again", action="store_true", help=argparse.SUPPRESS)
+    sp = add("sync", cmd_server_sync, "send waiting changes and receive the others'", server)
+    sp.add_argument("--follow", action="store_true", help="keep running, live")
+    sp = add("status", cmd_server_status, "the shared server and what waits", server)
+    sp.add_argument("--json", action="store_true")
+    sp = add(
+        "conflicts", cmd_server_conflicts, "changes not applied because someone was first", server
+    )
+    sp.add_argument("--json", action="store_true")
