@@ -1,0 +1,102 @@
+"""One workstation as a separate process, for the three-workstation test.
+
+    python ws_driver.py HOME
+
+Opens the clinic in HOME (its key comes from the keyring named by the environment),
+keeps it in step with the shared server (`LiveSync`), and takes one JSON command per
+line on stdin; it answers with one JSON event per line on stdout:
+
+    {"cmd": "assign", "conv": UUID, "to": "nurse.chen", "as": "dr.patel"}
+    {"cmd": "status", "conv": UUID, "status": "done", "as": "dr.patel"}
+    {"cmd": "note", "conv": UUID, "text": "...", "as": "dr.patel"}
+    {"cmd": "state", "conv": UUID}
+    {"cmd": "quit"}
+
+Events: ready, done (after a command), applied (changes pulled), pushed, error, state.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from workstations import STAFF_PASSWORD  # noqa: E402
+
+from clinic_inbox.core import services  # noqa: E402
+from clinic_inbox.core.home import open_clinic  # noqa: E402
+from clinic_inbox.core.model import Status  # noqa: E402
+from clinic_inbox.core.store import queries as q  # noqa: E402
+from clinic_inbox.core.store import shared_queries as shq  # noqa: E402
+from clinic_inbox.shared.live import LiveSync  # noqa: E402
+
+
+def emit(event: str, **kw: object) -> None:
+    sys.stdout.write(json.dumps({"event": event, "t": time.time(), **kw}) + "\n")
+    sys.stdout.flush()
+
+
+def _no_passphrase(prompt: str, confirm: bool) -> str:
+    raise SystemExit("this workstation's key should be in its keyring")
+
+
+def main(home: str) -> int:
+    clinic = open_clinic(Path(home), _no_passphrase)
+    sessions: dict[str, services.Session] = {}
+
+    def session(name: str) -> services.Session:
+        if name not in sessions:
+            sessions[name] = services.login(clinic, name, STAFF_PASSWORD)
+        return sessions[name]
+
+    live = LiveSync(
+        clinic,
+        app=f"ws-{Path(home).name}",
+        interval=15,
+        on_applied=lambda ch: emit(
+            "applied", changes=[[c.seq, c.kind, c.conversation, c.ref] for c in ch]
+        ),
+        on_pushed=lambda r: emit("pushed", applied=r.applied, conflicts=r.conflicts),
+        on_error=lambda msg: emit("error", message=msg),
+    ).start()
+    if not live.connected.wait(30):
+        emit("error", message="not connected")
+    emit("ready")
+    for line in sys.stdin:
+        cmd = json.loads(line)
+        if cmd["cmd"] == "quit":
+            break
+        thread = shq.thread_by_uuid(clinic.store, cmd["conv"]) if "conv" in cmd else None
+        t0 = time.time()
+        if cmd["cmd"] == "assign":
+            target = q.staff_login_row(clinic.store, cmd["to"])[0].id
+            services.assign(clinic, session(cmd["as"]), thread, target)
+        elif cmd["cmd"] == "status":
+            services.set_status(clinic, session(cmd["as"]), thread, Status(cmd["status"]))
+        elif cmd["cmd"] == "note":
+            services.add_note(clinic, session(cmd["as"]), thread, cmd["text"])
+        elif cmd["cmd"] == "state":
+            row = q.get_thread(clinic.store, thread) if thread else None
+            emit(
+                "state",
+                known=row is not None,
+                status=row.status.value if row else None,
+                assignee=row.assigned_to if row else None,
+                notes=[n[2] for n in q.thread_notes(clinic.store, thread)] if row else [],
+                threads=len(shq.shared_threads(clinic.store)),
+                cursor=shq.cursor(clinic.store),
+            )
+            continue
+        live.nudge()
+        emit("done", cmd=cmd["cmd"], t0=t0)
+    live.stop()
+    clinic.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1]))
