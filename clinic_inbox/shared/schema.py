@@ -76,6 +76,10 @@ CREATE TABLE conversation_field (
     changed_ws uuid NOT NULL,
     changed_by text NOT NULL,
     changed_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    -- the operation that wrote the value, and the workstation's keyed MAC over
+    -- (conversation, field, value, operation): a value changed on the server fails it
+    op         uuid NOT NULL,
+    mac        text NOT NULL,
     PRIMARY KEY (conv, field)
 );
 
@@ -110,6 +114,8 @@ CREATE TABLE op_receipt (
     server_ws    uuid,
     server_by    text,
     server_at    timestamptz,
+    server_op    uuid,
+    server_mac   text,
     at           timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 
@@ -139,9 +145,10 @@ CREATE FUNCTION priority_rank(p text) RETURNS integer LANGUAGE sql IMMUTABLE AS 
                   WHEN 'admin' THEN 3 END
 $$;
 
+-- p_values, p_ops, p_macs: status, assignee, priority, sensitive, in that order.
 CREATE FUNCTION publish_conversation(
     p_conv uuid, p_ws uuid, p_by text, p_snapshot bytea,
-    p_status text, p_assignee text, p_priority text, p_sensitive text
+    p_values text[], p_ops uuid[], p_macs text[]
 ) RETURNS boolean
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = @SCHEMA@, pg_temp AS $$
 BEGIN
@@ -150,11 +157,9 @@ BEGIN
     IF NOT FOUND THEN
         RETURN false;  -- published before (a replay): nothing changes
     END IF;
-    INSERT INTO conversation_field (conv, field, v, value, changed_ws, changed_by) VALUES
-        (p_conv, 'status', 1, p_status, p_ws, p_by),
-        (p_conv, 'assignee', 1, p_assignee, p_ws, p_by),
-        (p_conv, 'priority', 1, p_priority, p_ws, p_by),
-        (p_conv, 'sensitive', 1, p_sensitive, p_ws, p_by);
+    INSERT INTO conversation_field (conv, field, v, value, changed_ws, changed_by, op, mac)
+    SELECT p_conv, f.field, 1, p_values[f.i], p_ws, p_by, p_ops[f.i], p_macs[f.i]
+    FROM (VALUES (1, 'status'), (2, 'assignee'), (3, 'priority'), (4, 'sensitive')) AS f (i, field);
     PERFORM next_change('conversation', p_conv, p_conv::text, p_ws);
     RETURN true;
 END $$;
@@ -185,7 +190,8 @@ END $$;
 -- exactly one receipt; a replay returns the first one unchanged.
 CREATE FUNCTION apply_op(
     p_op uuid, p_ws uuid, p_conv uuid, p_field text, p_base_v integer, p_value text,
-    p_by text, p_note_at timestamptz DEFAULT NULL, p_note_body bytea DEFAULT NULL
+    p_by text, p_note_at timestamptz DEFAULT NULL, p_note_body bytea DEFAULT NULL,
+    p_mac text DEFAULT NULL
 ) RETURNS SETOF op_receipt
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = @SCHEMA@, pg_temp AS $$
 DECLARE
@@ -220,6 +226,9 @@ BEGIN
     IF p_field NOT IN ('status', 'assignee', 'priority', 'sensitive') THEN
         RAISE EXCEPTION 'unknown field %', p_field USING ERRCODE = '22023';
     END IF;
+    IF p_mac IS NULL THEN
+        RAISE EXCEPTION 'a field value needs its MAC' USING ERRCODE = '22023';
+    END IF;
     SELECT * INTO cur FROM conversation_field WHERE conv = p_conv AND field = p_field FOR UPDATE;
     IF cur.value = p_value THEN
         wins := true;
@@ -231,17 +240,18 @@ BEGIN
         IF wins THEN
             UPDATE conversation_field
             SET v = v + 1, value = p_value, changed_ws = p_ws, changed_by = p_by,
-                changed_at = clock_timestamp()
+                changed_at = clock_timestamp(), op = p_op, mac = p_mac
             WHERE conv = p_conv AND field = p_field
             RETURNING * INTO cur;
             s := next_change('field', p_conv, p_field, p_ws);
         END IF;
     END IF;
     INSERT INTO op_receipt (op_id, ws, conv, field, value, outcome, seq,
-                            server_v, server_value, server_ws, server_by, server_at)
+                            server_v, server_value, server_ws, server_by, server_at,
+                            server_op, server_mac)
     VALUES (p_op, p_ws, p_conv, p_field, p_value,
             CASE WHEN wins THEN 'applied' ELSE 'conflict' END, s,
-            cur.v, cur.value, cur.changed_ws, cur.changed_by, cur.changed_at)
+            cur.v, cur.value, cur.changed_ws, cur.changed_by, cur.changed_at, cur.op, cur.mac)
     RETURNING * INTO r;
     RETURN NEXT r;
 END $$;
@@ -268,8 +278,9 @@ REVOKE ALL ON ALL FUNCTIONS IN SCHEMA @SCHEMA@ FROM PUBLIC;
 GRANT USAGE ON SCHEMA @SCHEMA@ TO @ROLE@;
 GRANT SELECT ON server_info, key_wrap, change_log, conversation, conversation_field,
     message, note, op_receipt, presence TO @ROLE@;
-GRANT EXECUTE ON FUNCTION apply_op(uuid, uuid, uuid, text, integer, text, text, timestamptz, bytea),
-    publish_conversation(uuid, uuid, text, bytea, text, text, text, text),
+GRANT EXECUTE ON FUNCTION
+    apply_op(uuid, uuid, uuid, text, integer, text, text, timestamptz, bytea, text),
+    publish_conversation(uuid, uuid, text, bytea, text[], uuid[], text[]),
     publish_message(uuid, uuid, uuid, text, timestamptz, bytea),
     set_presence(uuid, text, uuid, text, integer),
     priority_rank(text) TO @ROLE@;

@@ -107,3 +107,29 @@ def identity(keys: ClinicKeys, kind: str, value: str) -> str:
     """The keyed HMAC the server compares instead of the value itself."""
     msg = kind.encode() + b"\x00" + value.encode("utf-8")
     return hmac.new(keys.hmac_key, msg, hashlib.sha256).hexdigest()
+
+
+def field_mac(keys: ClinicKeys, conv: str, field_name: str, value: str, op_id: str) -> str:
+    """Workflow values (status, assignee, priority, sensitive) stay plain on the server so
+    that it can merge them; this MAC, made by the workstation that wrote the value, lets
+    every other workstation tell a value changed on the server from a real one. (It does
+    not stop the server from serving an older genuine value: see the report.)"""
+    msg = "|".join((keys.clinic_id, conv, field_name, value, op_id)).encode("utf-8")
+    return hmac.new(keys.hmac_key, b"field\x00" + msg, hashlib.sha256).hexdigest()
+
+
+def check_field(
+    keys: ClinicKeys,
+    conv: str,
+    field_name: str,
+    value: str,
+    op_id: str,
+    mac: str,
+    server: str = "the shared server",
+) -> None:
+    if not hmac.compare_digest(field_mac(keys, conv, field_name, value, op_id), mac or ""):
+        raise TamperedError(
+            f"A record on {server} (conversation {conv}, {field_name}) failed its integrity "
+            "check: it was changed on the server, or does not belong to this clinic. It was "
+            "not applied and nothing on this computer changed. Tell your IT support."
+        )

@@ -26,7 +26,15 @@ from clinic_inbox.core.model import Category, Direction, Priority, Source, Statu
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import shared_queries as shq
 from clinic_inbox.shared import SharedQueueError
-from clinic_inbox.shared.seal import ClinicKeys, identity, open_sealed, seal
+from clinic_inbox.shared.seal import (
+    ClinicKeys,
+    TamperedError,
+    check_field,
+    field_mac,
+    identity,
+    open_sealed,
+    seal,
+)
 from clinic_inbox.shared.server import Link
 
 PULL_BATCH = 500
@@ -99,11 +107,13 @@ def publish_conversation(clinic: Clinic, link: Link, thread_id: int, actor_id: i
     by = staff.ref_of.get(actor_id, "system") if actor_id else "system"
     sealed = seal(keys, "conversation", conv, "snapshot", 1, json.dumps(snapshot).encode())
     identities: list[tuple[int, str]] = []
+    ops = [str(uuid.uuid4()) for _ in values]
+    macs = [field_mac(keys, conv, f, v, o) for (f, v), o in zip(values.items(), ops, strict=True)]
     try:
         with link.conn.transaction():
             link.conn.execute(
-                "SELECT publish_conversation(%s, %s, %s, %s, %s, %s, %s, %s)",
-                (conv, link.workstation_id, by, sealed, *values.values()),
+                "SELECT publish_conversation(%s, %s, %s, %s, %s, %s::uuid[], %s)",
+                (conv, link.workstation_id, by, sealed, list(values.values()), ops, macs),
             )
             for m in messages:
                 ident = m["shared_identity"] or message_identity(keys, link.workstation_id, m)
@@ -178,10 +188,12 @@ def push(clinic: Clinic, link: Link) -> PushResult:
     for op in shq.pending_ops(store):
         conv = shq.thread_uuid(store, op.thread_id)
         by = staff.ref_of.get(op.actor_id, "system") if op.actor_id else "system"
-        value, note_at, note_body = op.value, None, None
+        value, note_at, note_body, mac = op.value, None, None, None
         if op.field == "assignee":
             value = staff.ref_of.get(int(op.value), "") if op.value else ""
-        elif op.field == "note":
+        if op.field != "note":
+            mac = field_mac(keys, conv, op.field, value, op.op_id)
+        else:
             row = shq.note_row(store, int(op.value))
             if row is None:
                 with store.transaction():
@@ -193,12 +205,13 @@ def push(clinic: Clinic, link: Link) -> PushResult:
                 with store.transaction():
                     shq.set_note_uuid(store, int(op.value), note_uuid)
             value, note_at = note_uuid, row[3]
-            note_body = seal(keys, "note", note_uuid, "body", 1, row[2].encode("utf-8"))
+            sealed_note = {"author": by, "body": row[2]}  # the author, too, cannot be changed
+            note_body = seal(keys, "note", note_uuid, "body", 1, json.dumps(sealed_note).encode())
         try:
             with link.conn.transaction():
                 receipt = link.conn.execute(
-                    "SELECT outcome, server_v, server_value, server_by, server_at "
-                    "FROM apply_op(%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    "SELECT outcome, server_v, server_value, server_by, server_at, "
+                    "server_op::text, server_mac FROM apply_op(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                     (
                         op.op_id,
                         link.workstation_id,
@@ -209,6 +222,7 @@ def push(clinic: Clinic, link: Link) -> PushResult:
                         by,
                         note_at,
                         note_body,
+                        mac,
                     ),
                 ).fetchone()
         except psycopg.errors.NoDataFound:  # P0002: conversation not published yet
@@ -216,7 +230,9 @@ def push(clinic: Clinic, link: Link) -> PushResult:
             continue
         except psycopg.OperationalError as exc:
             raise _server_error(link, exc) from None
-        outcome, server_v, server_value, server_by, server_at = receipt
+        outcome, server_v, server_value, server_by, server_at, server_op, server_mac = receipt
+        if op.field != "note":
+            check_field(keys, conv, op.field, server_value, server_op, server_mac, link.label)
         with store.transaction():
             shq.drop_op(store, op.op_id)
             if op.field == "note":
@@ -306,11 +322,12 @@ def _fetch(link: Link, cursor: int, limit: int) -> tuple[list[tuple], dict[str, 
                 "SELECT id::text, snapshot FROM conversation WHERE id = ANY(%s::uuid[])", (convs,)
             ):
                 data["conv"][cid] = bytes(snap)
-            for cid, f, v, value in conn.execute(
-                "SELECT conv::text, field, v, value FROM conversation_field "
+            for cid, f, v, value, op, mac in conn.execute(
+                "SELECT conv::text, field, v, value, op::text, mac FROM conversation_field "
                 "WHERE conv = ANY(%s::uuid[])",
                 (convs,),
             ):
+                check_field(link.keys, cid, f, value, op, mac, link.label)
                 data["fields"][(cid, f)] = (v, value)
             mids = [c[3] for c in changes if c[1] == "message"]
             wanted = [c[2] for c in changes if c[1] == "conversation"]
@@ -342,8 +359,13 @@ def _unseal(link: Link, data: dict[str, Any]) -> dict[str, Any]:
         payload = json.loads(open_sealed(keys, "message", mid, "payload", 1, blob, label))
         out["messages"][mid] = (cid, ident, payload)
     for nid, (cid, author, at, blob) in data["notes"].items():
-        body = open_sealed(keys, "note", nid, "body", 1, blob, label).decode("utf-8")
-        out["notes"][nid] = (cid, author, at, body)
+        sealed = json.loads(open_sealed(keys, "note", nid, "body", 1, blob, label))
+        if sealed["author"] != author:  # the plain author column was changed
+            raise TamperedError(
+                f"A note on {label} ({nid}) names another author than the one sealed in it. "
+                "It was not applied and nothing on this computer changed. Tell your IT support."
+            )
+        out["notes"][nid] = (cid, author, at, sealed["body"])
     return out
 
 

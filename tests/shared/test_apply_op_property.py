@@ -57,8 +57,8 @@ def _reset(conn: psycopg.Connection) -> None:
     )
     conn.execute("UPDATE change_counter SET seq = 0")
     conn.execute(
-        "SELECT publish_conversation(%s, %s, 'ref-admin', '\\x00', %s, %s, %s, %s)",
-        (CONV, WS[0], *START.values()),
+        "SELECT publish_conversation(%s, %s, 'ref-admin', '\\x00', %s, %s::uuid[], %s)",
+        (CONV, WS[0], list(START.values()), [str(uuid.uuid4()) for _ in START], ["mac"] * 4),
     )
 
 
@@ -82,7 +82,7 @@ class Replica:
 def _apply(conn: psycopg.Connection, op: Op) -> tuple:
     return conn.execute(
         "SELECT outcome, server_v, server_value, seq FROM apply_op(%s, %s, %s, %s, %s, %s, %s, "
-        "now(), %s)",
+        "now(), %s, 'mac')",
         (
             op.op_id,
             WS[op.ws],

@@ -152,3 +152,40 @@ def test_another_clinics_server_or_another_schema_is_refused_untouched(
     with pytest.raises(SharedQueueError, match="does not unlock"):
         srv.connect_workstation(n, login(n, "admin"), other_db, "AAAA-BBBB", _custody(n, keyring))
     assert shq.linked_clinic(n.store) is None
+
+
+def test_a_workflow_value_or_note_author_changed_on_the_server_is_refused(
+    tmp_path, keyring, empty_db
+):
+    a, b, _c, _ = _three(tmp_path, keyring, empty_db)
+    (t,) = receive(a, 1)
+    la, lb = _link(a, keyring), _link(b, keyring)
+    conv = sync.publish_conversation(a, la, t, None)
+    sync.pull(b, lb)
+    tb = shq.thread_by_uuid(b.store, conv)
+    with psycopg.connect(empty_db, autocommit=True) as conn:
+        # plain on the server so it can merge, but not forgeable: the MAC fails
+        conn.execute(
+            "UPDATE conversation_field SET value = 'done', v = v + 1 WHERE field = 'status'"
+        )
+        conn.execute("SELECT next_change('field', %s, 'status', gen_random_uuid())", (conv,))
+    cursor = shq.cursor(b.store)
+    with pytest.raises(TamperedError, match="conversation .*status.*failed its integrity"):
+        sync.pull(b, lb)
+    assert q.get_thread(b.store, tb).status is Status.NEW
+    assert shq.cursor(b.store) == cursor
+    # a change that loses to the forged value: its receipt is refused too, and it stays queued
+    services.set_status(b, login(b, "dr.patel"), tb, Status.WAITING)
+    with pytest.raises(TamperedError):
+        sync.push(b, lb)
+    assert shq.pending_count(b.store) == 1
+    # a note whose author was swapped on the server
+    services.add_note(a, login(a, "dr.patel"), t, "Zoë asked for a call back")
+    sync.push(a, la)
+    with psycopg.connect(empty_db, autocommit=True) as conn:
+        conn.execute("UPDATE conversation_field SET value = 'new' WHERE field = 'status'")
+        conn.execute("DELETE FROM change_log WHERE kind = 'field'")
+        conn.execute("UPDATE note SET author = 'someone-else'")
+    with pytest.raises(TamperedError, match="another author"):
+        sync.pull(b, lb)
+    assert q.thread_notes(b.store, tb) == []

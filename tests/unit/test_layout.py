@@ -16,7 +16,7 @@ def _modules(sub: str) -> list[Path]:
 
 def test_no_pyside_import_in_core_or_sources():
     offenders = []
-    for path in _modules("core") + _modules("sources"):
+    for path in _modules("core") + _modules("sources") + _modules("shared"):
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
             names = []
             if isinstance(node, ast.Import):
@@ -35,7 +35,7 @@ def test_importing_core_and_sources_loads_no_qt():
     mods = [
         "clinic_inbox."
         + str(p.relative_to(PKG).with_suffix("")).replace("/", ".").removesuffix(".__init__")
-        for p in _modules("core") + _modules("sources")
+        for p in _modules("core") + _modules("sources") + _modules("shared")
     ]
     code = (
         "import sys\n"
