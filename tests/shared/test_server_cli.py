@@ -1,0 +1,144 @@
+"""`clinic-inbox server …` as an administrator types it: real processes, a real keyring
+per workstation, a real PostgreSQL. Refusals are in plain words, name the server, and
+leave the local store as it was."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+from workstations import ADMIN_PASSWORD, new_workstation, receive
+
+from clinic_inbox.shared.schema import WORKSTATION_ROLE
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run(home: Path, keyring, *args: str, stdin: str | None = None, server_pw: str | None = None):  # noqa: ANN001, ANN201
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DBUS", "CLINIC_INBOX"))}
+    env.update(keyring.env)
+    env.update({"CLINIC_INBOX_HOME": str(home), "CLINIC_INBOX_PASSWORD": ADMIN_PASSWORD})
+    env["PYTHONPATH"] = str(REPO)
+    if server_pw is not None:
+        env["CLINIC_INBOX_SERVER_PASSWORD"] = server_pw
+    return subprocess.run(
+        [sys.executable, "-m", "clinic_inbox", "--user", "admin", *args],
+        env=env,
+        cwd=REPO,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def _dsn(postgres, db: str) -> str:
+    from support.postgres import SUPERUSER
+
+    return f"host={postgres.host} port={postgres.port} dbname={db} user={SUPERUSER}"
+
+
+def test_server_init_connect_publish_sync_from_the_command_line(tmp_path, postgres, secret_service):
+    db = "cli_clinic"
+    postgres.create_database(db)
+    dsn, pw = _dsn(postgres, db), postgres.password
+    a = new_workstation(tmp_path / "a", secret_service.backend())
+    receive(a, 2)
+    a.close()
+    b = new_workstation(tmp_path / "b", secret_service.backend())
+    b.close()
+
+    done = run(tmp_path / "a", secret_service, "server", "init", "--dsn", f"{dsn} password={pw}")
+    assert done.returncode == 1 and "Leave the password out of --dsn" in done.stderr
+
+    done = run(tmp_path / "a", secret_service, "server", "init", "--dsn", dsn, server_pw="wrong")
+    assert done.returncode == 1
+    assert (
+        f"Could not connect to the shared server {postgres.host}:{postgres.port}/{db}"
+        in done.stderr
+    )
+    assert "refused this workstation's user name or password" in done.stderr
+    assert "Traceback" not in done.stderr
+
+    done = run(tmp_path / "a", secret_service, "server", "init", "--dsn", dsn, server_pw=pw)
+    assert done.returncode == 0, done.stderr
+    assert "CLINIC CODE" in done.stdout
+    code = done.stdout.split("CLINIC CODE", 1)[1].splitlines()[1].strip()
+    assert pw not in done.stdout
+
+    # a second init of the same server, and a connect with a wrong code, change nothing
+    done = run(tmp_path / "b", secret_service, "server", "init", "--dsn", dsn, server_pw=pw)
+    assert done.returncode == 1 and "already a clinic's shared server" in done.stderr
+    done = run(
+        tmp_path / "b",
+        secret_service,
+        "server",
+        "connect",
+        "--dsn",
+        dsn,
+        "--code-stdin",
+        stdin="AAAA-BBBB-CCCC\n",
+        server_pw=pw,
+    )
+    assert done.returncode == 1 and "That clinic code does not unlock" in done.stderr
+    done = run(tmp_path / "b", secret_service, "server", "status")
+    assert "works alone" in done.stdout
+
+    done = run(
+        tmp_path / "b",
+        secret_service,
+        "server",
+        "connect",
+        "--dsn",
+        dsn,
+        "--code-stdin",
+        stdin=code + "\n",
+        server_pw=pw,
+    )
+    assert done.returncode == 0, done.stderr
+    done = run(tmp_path / "a", secret_service, "server", "publish")
+    assert done.returncode == 0 and "Published 2 conversations" in done.stdout, done.stderr
+    done = run(tmp_path / "b", secret_service, "server", "sync")
+    assert done.returncode == 0 and "received 4" in done.stdout, done.stderr
+    done = run(tmp_path / "b", secret_service, "list", "--json")
+    assert done.returncode == 0 and done.stdout.count('"thread_id"') == 2  # A's two, on B
+    done = run(tmp_path / "b", secret_service, "server", "status", "--json")
+    assert '"waiting_to_send": 0' in done.stdout and f"/{db}" in done.stdout
+
+
+def test_the_workstation_role_may_read_but_not_write_the_shared_tables(
+    postgres, empty_db, tmp_path, secret_service
+):
+    from workstations import login
+
+    from clinic_inbox.core.keys import KeyCustody
+    from clinic_inbox.shared.server import init_server
+
+    a = new_workstation(tmp_path / "a", secret_service.backend())
+    init_server(
+        a, login(a, "admin"), empty_db, KeyCustody(a.home, backend=secret_service.backend())
+    )
+    dbname = psycopg.conninfo.conninfo_to_dict(empty_db)["dbname"]
+    with psycopg.connect(empty_db, autocommit=True) as conn:
+        conn.execute("DROP ROLE IF EXISTS ws_probe")
+        conn.execute(f"CREATE ROLE ws_probe LOGIN PASSWORD 'probe-pw' IN ROLE {WORKSTATION_ROLE}")
+    probe = postgres.dsn(dbname, user="ws_probe", password="probe-pw")
+    with psycopg.connect(probe, autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM conversation_field").fetchone() == (0,)
+        for stmt in (
+            "UPDATE conversation_field SET value = 'done'",
+            "DELETE FROM op_receipt",
+            "INSERT INTO change_log (seq, kind, conv, ref, ws) VALUES "
+            "(99, 'field', gen_random_uuid(), 'x', gen_random_uuid())",
+            "UPDATE change_counter SET seq = 0",
+            "SELECT next_change('field', gen_random_uuid(), 'x', gen_random_uuid())",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(stmt)
+    with psycopg.connect(empty_db, autocommit=True) as conn:
+        conn.execute("DROP OWNED BY ws_probe")
+        conn.execute("DROP ROLE ws_probe")
