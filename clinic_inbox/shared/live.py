@@ -17,10 +17,11 @@ from collections.abc import Callable
 import psycopg
 
 from clinic_inbox.core.home import Clinic
-from clinic_inbox.shared import SharedQueueError
-from clinic_inbox.shared.schema import CHANGES_CHANNEL
+from clinic_inbox.core.store import shared_queries as shq
+from clinic_inbox.shared import SharedQueueError, presence
+from clinic_inbox.shared.schema import CHANGES_CHANNEL, PRESENCE_CHANNEL
 from clinic_inbox.shared.server import APP_NAME, Link, connect, open_link
-from clinic_inbox.shared.sync import PULL_BATCH, Applied, PushResult, pull, push
+from clinic_inbox.shared.sync import PULL_BATCH, Applied, PushResult, StaffMap, pull, push
 
 Listener = Callable[[list[Applied]], None]
 
@@ -33,6 +34,7 @@ class LiveSync:
         on_applied: Listener | None = None,
         on_pushed: Callable[[PushResult], None] | None = None,
         on_error: Callable[[str], None] | None = None,
+        on_presence: Callable[[], None] | None = None,
         interval: float = 15.0,
         app: str = APP_NAME,
     ) -> None:
@@ -40,6 +42,13 @@ class LiveSync:
         self._on_applied = on_applied or (lambda changes: None)
         self._on_pushed = on_pushed or (lambda r: None)
         self._on_error = on_error or (lambda msg: None)
+        self._on_presence = on_presence or (lambda: None)
+        self._presence_lock = threading.Lock()
+        self._mine: dict[int, tuple[int, str | None]] = {}  # staff id -> (thread id, activity)
+        self._mine_changed = False
+        self._seen: list[presence.Presence] = []
+        self._conv_of: dict[int, str] = {}
+        self._staff: StaffMap | None = None
         self._interval = interval
         self._app = app
         self._nudged = threading.Event()
@@ -54,6 +63,27 @@ class LiveSync:
     def nudge(self) -> None:
         """A local change is queued: push it now."""
         self._nudged.set()
+
+    def set_presence(self, staff_id: int, thread_id: int | None, activity: str | None) -> None:
+        """This person now has this conversation open ("viewing", "replying") or none."""
+        with self._presence_lock:
+            self._mine[staff_id] = (thread_id or 0, activity)
+            self._mine_changed = True
+        self._nudged.set()
+
+    def others_on(self, thread_id: int, staff_id: int | None = None) -> list[tuple[str, str]]:
+        """(user name, activity) of everyone else with this conversation open, clinic-wide,
+        as of the last notification."""
+        with self._presence_lock:
+            seen, staff, conv = list(self._seen), self._staff, self._conv_of.get(thread_id)
+        if staff is None or conv is None:
+            return []
+        mine = staff.ref_of.get(staff_id) if staff_id is not None else None
+        return [
+            (staff.name(p.staff_ref) or "someone on another workstation", p.activity)
+            for p in seen
+            if p.conversation == conv and p.staff_ref != mine
+        ]
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
@@ -83,24 +113,56 @@ class LiveSync:
     def _session(self, clinic: Clinic) -> None:
         link = open_link(clinic, app=self._app)
         listener = connect(link.dsn, autocommit=True, app=self._app)
+        with self._presence_lock:
+            self._staff = StaffMap(clinic, link.keys)
+            self._mine_changed = True  # announce again after a reconnect
         try:
             listener.execute(f"LISTEN {CHANGES_CHANNEL}")
+            listener.execute(f"LISTEN {PRESENCE_CHANNEL}")
             self.connected.set()
             self._sync(clinic, link)
-            last = time.monotonic()
+            self._presence(clinic, link, force=True)
+            last = last_presence = time.monotonic()
             while not self._stop.is_set():
-                woke = False
-                for _ in listener.notifies(timeout=0.1, stop_after=1):
-                    woke = True
+                woke = seen_presence = False
+                for n in listener.notifies(timeout=0.1, stop_after=1):
+                    if n.channel == PRESENCE_CHANNEL:
+                        seen_presence = True
+                    else:
+                        woke = True
                 if self._nudged.is_set():
                     self._nudged.clear()
                     woke = True
                 if woke or time.monotonic() - last >= self._interval:
                     self._sync(clinic, link)
                     last = time.monotonic()
+                renew = time.monotonic() - last_presence >= presence.TTL_SECONDS / 3
+                if seen_presence or renew or self._mine_changed:
+                    self._presence(clinic, link, force=renew)
+                    last_presence = time.monotonic() if renew else last_presence
         finally:
             listener.close()
             link.conn.close()
+
+    def _presence(self, clinic: Clinic, link: Link, force: bool) -> None:
+        with self._presence_lock:
+            mine = dict(self._mine) if (self._mine_changed or force) else {}
+            self._mine_changed = False
+            staff = self._staff
+        assert staff is not None
+        for staff_id, (thread_id, activity) in mine.items():
+            conv = shq.thread_uuid(clinic.store, thread_id) if thread_id else None
+            ref = staff.ref_of.get(staff_id)
+            if ref is not None:
+                presence.announce(link, ref, conv, activity if conv else None)
+        seen = presence.current(link)
+        convs = {p.conversation for p in seen}
+        conv_of = {tid: uuid for tid, uuid in shq.shared_threads(clinic.store) if uuid in convs}
+        with self._presence_lock:
+            changed = seen != self._seen
+            self._seen, self._conv_of = seen, conv_of
+        if changed:
+            self._on_presence()
 
     def _sync(self, clinic: Clinic, link: Link) -> None:
         pushed = push(clinic, link)

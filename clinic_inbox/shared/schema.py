@@ -261,7 +261,7 @@ CREATE FUNCTION set_presence(
 ) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = @SCHEMA@, pg_temp AS $$
 BEGIN
-    DELETE FROM presence WHERE staff = p_staff AND ws = p_ws;
+    DELETE FROM presence WHERE (staff = p_staff AND ws = p_ws) OR expires_at < clock_timestamp();
     IF p_activity IS NOT NULL THEN
         INSERT INTO presence (conv, staff, ws, activity, expires_at)
         VALUES (p_conv, p_staff, p_ws, p_activity,

@@ -210,6 +210,25 @@ def test_three_workstations_share_one_queue_live_and_sealed(tmp_path, postgres, 
         )
         assert max(latencies) < 2.0, sorted(latencies)[-5:]
 
+        # -- presence: "Dr Patel is replying" on A shows on B within 2 s, and goes ------
+        def others_on_b() -> list:
+            B.send(cmd="others", conv=convs[1], **{"as": "nurse.chen"})
+            return B.wait("others")["others"]
+
+        assert others_on_b() == []
+        while not B.events.empty():
+            B.events.get_nowait()
+        A.send(cmd="present", conv=convs[1], activity="replying", **{"as": "dr.patel"})
+        t0 = A.wait("done")["t0"]
+        shown = B.wait("presence", timeout=5)["t"] - t0
+        assert others_on_b() == [["dr.patel", "replying"]]
+        A.send(cmd="present", conv=convs[1], activity=None, **{"as": "dr.patel"})
+        A.wait("done")
+        B.wait("presence", timeout=5)
+        assert others_on_b() == []
+        print(f"presence A -> B: {shown * 1000:.0f} ms")
+        assert shown < 2.0
+
         # -- a row tampered with on the server is refused, and nothing of it applied ------
         C.close()
         A.send(

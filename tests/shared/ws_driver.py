@@ -9,10 +9,13 @@ line on stdin; it answers with one JSON event per line on stdout:
     {"cmd": "assign", "conv": UUID, "to": "nurse.chen", "as": "dr.patel"}
     {"cmd": "status", "conv": UUID, "status": "done", "as": "dr.patel"}
     {"cmd": "note", "conv": UUID, "text": "...", "as": "dr.patel"}
+    {"cmd": "present", "conv": UUID, "activity": "replying" | null, "as": "dr.patel"}
+    {"cmd": "others", "conv": UUID, "as": "nurse.chen"}   (who else has it open)
     {"cmd": "state", "conv": UUID}
     {"cmd": "quit"}
 
-Events: ready, done (after a command), applied (changes pulled), pushed, error, state.
+Events: ready, done (after a command), applied (changes pulled), pushed, error, state,
+presence (someone opened or left a conversation), others.
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ def main(home: str) -> int:
         ),
         on_pushed=lambda r: emit("pushed", applied=r.applied, conflicts=r.conflicts),
         on_error=lambda msg: emit("error", message=msg),
+        on_presence=lambda: emit("presence"),
     ).start()
     if not live.connected.wait(30):
         emit("error", message="not connected")
@@ -79,6 +83,13 @@ def main(home: str) -> int:
             services.set_status(clinic, session(cmd["as"]), thread, Status(cmd["status"]))
         elif cmd["cmd"] == "note":
             services.add_note(clinic, session(cmd["as"]), thread, cmd["text"])
+        elif cmd["cmd"] == "present":
+            me = q.staff_login_row(clinic.store, cmd["as"])[0].id
+            live.set_presence(me, thread, cmd.get("activity"))
+        elif cmd["cmd"] == "others":
+            me = q.staff_login_row(clinic.store, cmd["as"])[0].id
+            emit("others", others=live.others_on(thread, me))
+            continue
         elif cmd["cmd"] == "state":
             row = q.get_thread(clinic.store, thread) if thread else None
             emit(
