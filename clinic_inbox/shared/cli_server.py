@@ -210,6 +210,79 @@ def cmd_server_conflicts(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_server_join(args: argparse.Namespace) -> int:
+    from clinic_inbox.cli import CliError, _open, _session
+    from clinic_inbox.shared import enrol
+
+    with _open(args) as clinic:
+        session = _session(args, clinic)
+        if args.finish:
+            ws = enrol.finish(clinic, session)
+            if ws is None:
+                print(
+                    "Not approved yet: ask an administrator to approve this computer's fingerprint."
+                )
+                return 1
+            print(f"This computer now works with the shared server (workstation {ws}).")
+            return 0
+        if not args.dsn:
+            raise CliError("Give the server with --dsn (or --finish once approved).")
+        asked = enrol.request(clinic, session, _dsn(args), args.name or os.uname().nodename)
+    print(f"Asked to join the shared server {asked.server}.")
+    print()
+    print(f"    FINGERPRINT: {asked.fingerprint}")
+    print()
+    print(
+        "On a workstation already enrolled, an administrator compares this fingerprint and "
+        f"runs `clinic-inbox server approve {asked.fingerprint}`; then run "
+        "`clinic-inbox server join --finish` here."
+    )
+    return 0
+
+
+def _with_link(args: argparse.Namespace, work: Any) -> Any:
+    from clinic_inbox.cli import _open, _session
+    from clinic_inbox.shared.server import open_link
+
+    with _open(args) as clinic:
+        session = _session(args, clinic)
+        link = open_link(clinic)
+        try:
+            return work(clinic, session, link)
+        finally:
+            link.conn.close()
+
+
+def cmd_server_pending(args: argparse.Namespace) -> int:
+    from clinic_inbox.cli import _table
+    from clinic_inbox.shared import enrol
+
+    rows = _with_link(args, lambda c, s, link: enrol.pending(link))
+    print(
+        _table(
+            [[p.fingerprint, p.name, p.requested_at, p.workstation_id] for p in rows],
+            ["fingerprint", "name", "asked at", "workstation"],
+        )
+    )
+    return 0
+
+
+def cmd_server_approve(args: argparse.Namespace) -> int:
+    from clinic_inbox.shared import enrol
+
+    done = _with_link(args, lambda c, s, link: enrol.approve(c, s, link, args.fingerprint))
+    print(f"Approved {done.name} ({done.fingerprint}); it can now finish joining.")
+    return 0
+
+
+def cmd_server_revoke(args: argparse.Namespace) -> int:
+    from clinic_inbox.shared import enrol
+
+    _with_link(args, lambda c, s, link: enrol.revoke(c, s, link, args.workstation))
+    print(f"Workstation {args.workstation} can no longer sign in to the shared server.")
+    return 0
+
+
 def register(sub: Any, add: Any) -> None:
     """The `server` subcommands, added to the main parser."""
     server = sub.add_parser("server", help="the clinic's shared server").add_subparsers(
@@ -229,6 +302,15 @@ def register(sub: Any, add: Any) -> None:
     sp.add_argument("--again", action="store_true", help=argparse.SUPPRESS)
     sp = add("sync", cmd_server_sync, "send waiting changes and receive the others'", server)
     sp.add_argument("--follow", action="store_true", help="keep running, live")
+    sp = add("join", cmd_server_join, "ask to join a shared server (shows a fingerprint)", server)
+    sp.add_argument("--dsn", help="a login allowed to connect (it only asks to join)")
+    sp.add_argument("--name", help="this computer's name as administrators see it")
+    sp.add_argument("--finish", action="store_true", help="once approved: receive the keys")
+    add("pending", cmd_server_pending, "workstations waiting to join", server)
+    sp = add("approve", cmd_server_approve, "approve a workstation by its fingerprint", server)
+    sp.add_argument("fingerprint")
+    sp = add("revoke", cmd_server_revoke, "stop a workstation's access to the server", server)
+    sp.add_argument("workstation", metavar="WORKSTATION_ID")
     sp = add("status", cmd_server_status, "the shared server and what waits", server)
     sp.add_argument("--json", action="store_true")
     sp = add(

@@ -45,6 +45,42 @@ CREATE TABLE key_wrap (
     PRIMARY KEY (kind, target)
 );
 
+-- Workstations: enrolled by an administrator who compared the fingerprint of the
+-- newcomer's public key (X25519) with the one it shows; each logs in with its own role.
+CREATE TABLE workstation (
+    id           uuid PRIMARY KEY,
+    name         text NOT NULL,
+    public_key   bytea NOT NULL,
+    fingerprint  text NOT NULL,
+    state        text NOT NULL DEFAULT 'pending'
+                 CHECK (state IN ('pending', 'approved', 'revoked')),
+    login        text,
+    requested_at timestamptz NOT NULL DEFAULT now(),
+    decided_at   timestamptz,
+    decided_by   text
+);
+
+CREATE FUNCTION request_join(p_ws uuid, p_name text, p_key bytea, p_fingerprint text)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = @SCHEMA@, pg_temp AS $$
+BEGIN
+    IF length(p_key) <> 32 OR length(p_name) > 100 THEN
+        RAISE EXCEPTION 'bad join request' USING ERRCODE = '22023';
+    END IF;
+    INSERT INTO workstation (id, name, public_key, fingerprint)
+    VALUES (p_ws, p_name, p_key, p_fingerprint)
+    ON CONFLICT (id) DO NOTHING;
+END $$;
+
+-- The newcomer's answer: its state, and once approved the clinic keys and its login,
+-- sealed to its public key (readable by it alone).
+CREATE FUNCTION join_answer(p_ws uuid, OUT state text, OUT blob text)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = @SCHEMA@, pg_temp AS $$
+    SELECT w.state, k.blob FROM workstation w
+    LEFT JOIN key_wrap k ON k.kind = 'workstation' AND k.target = w.id::text
+    WHERE w.id = p_ws
+$$;
+
 CREATE TABLE change_counter (
     only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
     seq      bigint NOT NULL
@@ -278,6 +314,11 @@ REVOKE ALL ON ALL FUNCTIONS IN SCHEMA @SCHEMA@ FROM PUBLIC;
 GRANT USAGE ON SCHEMA @SCHEMA@ TO @ROLE@;
 GRANT SELECT ON server_info, key_wrap, change_log, conversation, conversation_field,
     message, note, op_receipt, presence TO @ROLE@;
+GRANT SELECT ON workstation TO @ROLE@;
+-- Asking to join needs no more than a connection: approval is the administrator's.
+GRANT EXECUTE ON FUNCTION request_join(uuid, text, bytea, text) TO PUBLIC;
+GRANT USAGE ON SCHEMA @SCHEMA@ TO PUBLIC;
+GRANT EXECUTE ON FUNCTION join_answer(uuid) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION
     apply_op(uuid, uuid, uuid, text, integer, text, text, timestamptz, bytea, text),
     publish_conversation(uuid, uuid, text, bytea, text[], uuid[], text[]),

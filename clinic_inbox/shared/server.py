@@ -74,6 +74,8 @@ def _why_not_connected(label: str, detail: str) -> str:
     low = detail.lower()
     if "password authentication failed" in low or "no password supplied" in low:
         why = "it refused this workstation's user name or password"
+    elif "not permitted to log in" in low:
+        why = "it no longer accepts this workstation's login (an administrator may have revoked it)"
     elif "does not exist" in low and "database" in low:
         why = "it has no such database"
     elif "certificate" in low or "ssl" in low:

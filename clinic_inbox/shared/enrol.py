@@ -1,0 +1,316 @@
+"""Enrolling a new workstation: a fingerprint compared by a person, keys sealed to it.
+
+1. The newcomer (`server join --dsn …`) makes an X25519 key pair (the private half
+   stays in its keyring), asks the server to join, and shows a short fingerprint of
+   its public key.
+2. An administrator on an enrolled workstation lists the requests (`server pending`),
+   compares the fingerprint with the one on the newcomer's screen, and approves it
+   (`server approve FINGERPRINT`). That creates the newcomer's own login role (with a
+   random password) and seals the clinic keys and that login to the newcomer's public
+   key: X25519 with a one-time key, HKDF-SHA256, AES-256-GCM bound to its id.
+3. The newcomer (`server join --finish`) opens the answer, checks the keys against
+   the server's clinic check, and keeps them in its keyring.
+
+The server only ever holds public keys and sealed answers. A changed public key
+shows a different fingerprint; a changed answer fails to open.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from psycopg import sql
+
+from clinic_inbox.core import access, audit
+from clinic_inbox.core.home import Clinic
+from clinic_inbox.core.keys import SERVICE, KeyCustody
+from clinic_inbox.core.store import queries as q
+from clinic_inbox.core.store import shared_queries as shq
+from clinic_inbox.shared import SharedQueueError, clinic_keys
+from clinic_inbox.shared.clinic_keys import ServerLink
+from clinic_inbox.shared.schema import WORKSTATION_ROLE
+from clinic_inbox.shared.seal import ClinicKeys
+from clinic_inbox.shared.server import Link, connect, read_info, server_label
+
+INFO = b"clinic-inbox workstation enrolment v1"
+
+
+def fingerprint(public_key: bytes) -> str:
+    """Short enough to read aloud, long enough (80 bits) that nobody can make a key
+    with the same one."""
+    raw = base64.b32encode(hashlib.sha256(b"clinic-inbox ws key\x00" + public_key).digest()[:10])
+    text = raw.decode("ascii")
+    return "-".join(text[i : i + 4] for i in range(0, 16, 4))
+
+
+def _raw(pub: X25519PublicKey) -> bytes:
+    return pub.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def _kek(shared: bytes, ws_id: str) -> bytes:
+    return HKDF(SHA256(), 32, salt=None, info=INFO + ws_id.encode()).derive(shared)
+
+
+def _pending_entry(custody: KeyCustody) -> str:
+    return f"{custody.record().store_id}:shared-join"
+
+
+@dataclass(frozen=True)
+class JoinRequest:
+    workstation_id: str
+    fingerprint: str
+    server: str
+
+
+def request(
+    clinic: Clinic, session: Any, dsn: str, name: str, custody: KeyCustody | None = None
+) -> JoinRequest:
+    """Step 1, on the newcomer."""
+    _require_admin(clinic, session)
+    custody = custody or KeyCustody(clinic.home)
+    backend = clinic_keys._backend(custody)
+    label = server_label(dsn)
+    if shq.linked_clinic(clinic.store) is not None:
+        raise SharedQueueError(
+            f"This computer already works with a shared server ({shq.server_label(clinic.store)})."
+        )
+    key = X25519PrivateKey.generate()
+    pub = _raw(key.public_key())
+    ws_id = str(uuid.uuid4())
+    fpr = fingerprint(pub)
+    with connect(dsn) as conn:
+        if read_info(conn) is None:
+            raise SharedQueueError(f"The server {label} has not been prepared for a clinic yet.")
+        conn.execute("SELECT request_join(%s, %s, %s, %s)", (ws_id, name[:100], pub, fpr))
+        conn.commit()
+    private = key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    backend.set_password(
+        SERVICE,
+        _pending_entry(custody),
+        json.dumps({"ws": ws_id, "key": private.hex(), "dsn": dsn}),
+    )
+    return JoinRequest(ws_id, fpr, label)
+
+
+@dataclass(frozen=True)
+class Pending:
+    workstation_id: str
+    name: str
+    fingerprint: str
+    requested_at: str
+
+
+def pending(link: Link) -> list[Pending]:
+    with link.conn.transaction():
+        rows = link.conn.execute(
+            "SELECT id::text, name, fingerprint, requested_at FROM workstation "
+            "WHERE state = 'pending' ORDER BY requested_at"
+        ).fetchall()
+    return [Pending(r[0], r[1], r[2], r[3].isoformat(timespec="seconds")) for r in rows]
+
+
+def approve(clinic: Clinic, session: Any, link: Link, fpr: str) -> Pending:
+    """Step 2, on an enrolled workstation, by an administrator who compared `fpr`."""
+    _require_admin(clinic, session)
+    wanted = fpr.strip().upper()
+    with link.conn.transaction():
+        rows = link.conn.execute(
+            "SELECT id::text, name, fingerprint, requested_at, public_key FROM workstation "
+            "WHERE state = 'pending' AND fingerprint = %s FOR UPDATE",
+            (wanted,),
+        ).fetchall()
+        if len(rows) != 1:
+            raise SharedQueueError(
+                f"No workstation waiting to join {link.label} shows the fingerprint {wanted}. "
+                "Compare it again with the one on the new computer's screen. Nothing was changed."
+            )
+        ws_id, name, found_fpr, at, pub = rows[0]
+        if fingerprint(bytes(pub)) != found_fpr:  # the row's key was swapped on the server
+            raise SharedQueueError(
+                f"The join request on {link.label} does not match its fingerprint. Nothing was "
+                "changed; ask the new computer to ask again."
+            )
+        login = f"ci_ws_{uuid.UUID(ws_id).hex[:16]}"
+        password = secrets.token_urlsafe(32)
+        try:
+            link.conn.execute(
+                sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} IN ROLE {}").format(
+                    sql.Identifier(login), sql.Literal(password), sql.Identifier(WORKSTATION_ROLE)
+                )
+            )
+        except psycopg.errors.InsufficientPrivilege:
+            raise SharedQueueError(
+                f"This workstation's login on {link.label} may not create logins for others; "
+                "approve from the workstation that set the server up. Nothing was changed."
+            ) from None
+        answer = _seal_answer(bytes(pub), ws_id, link.keys, login, password)
+        link.conn.execute(
+            "INSERT INTO key_wrap (kind, target, blob) VALUES ('workstation', %s, %s)",
+            (ws_id, answer),
+        )
+        link.conn.execute(
+            "UPDATE workstation SET state = 'approved', login = %s, decided_at = now(), "
+            "decided_by = %s WHERE id = %s",
+            (login, session.staff.username, ws_id),
+        )
+    with clinic.store.transaction():
+        audit.append(
+            clinic.store,
+            clinic.audit_key,
+            session.staff.id,
+            session.staff.username,
+            "server.approve_workstation",
+            detail={"workstation": ws_id, "fingerprint": found_fpr, "login": login},
+        )
+    return Pending(ws_id, name, found_fpr, at.isoformat(timespec="seconds"))
+
+
+def _seal_answer(pub: bytes, ws_id: str, keys: ClinicKeys, login: str, password: str) -> str:
+    one_time = X25519PrivateKey.generate()
+    kek = _kek(one_time.exchange(X25519PublicKey.from_public_bytes(pub)), ws_id)
+    body = json.dumps(
+        {
+            "clinic_id": keys.clinic_id,
+            "key_id": keys.key_id,
+            "keys": keys.pack().hex(),
+            "login": login,
+            "password": password,
+        }
+    ).encode()
+    nonce = os.urandom(12)
+    ct = AESGCM(kek).encrypt(nonce, body, ws_id.encode())
+    return json.dumps(
+        {
+            "v": 1,
+            "epk": _raw(one_time.public_key()).hex(),
+            "nonce": nonce.hex(),
+            "ct": ct.hex(),
+        }
+    )
+
+
+def finish(clinic: Clinic, session: Any, custody: KeyCustody | None = None) -> str | None:
+    """Step 3, on the newcomer: returns its workstation id, or None while not yet approved."""
+    _require_admin(clinic, session)
+    custody = custody or KeyCustody(clinic.home)
+    backend = clinic_keys._backend(custody)
+    kept = backend.get_password(SERVICE, _pending_entry(custody))
+    if not kept:
+        raise SharedQueueError("This computer has not asked to join a shared server.")
+    mine = json.loads(kept)
+    ws_id, dsn = mine["ws"], mine["dsn"]
+    label = server_label(dsn)
+    with connect(dsn) as conn:
+        info = read_info(conn)
+        row = conn.execute("SELECT state, blob FROM join_answer(%s)", (ws_id,)).fetchone()
+    if info is None or row is None or row[0] is None:
+        raise SharedQueueError(f"The server {label} has no join request from this computer.")
+    state, blob = row
+    if state == "revoked":
+        raise SharedQueueError(f"The request to join {label} was refused.")
+    if state != "approved" or not blob:
+        return None
+    try:
+        sealed = json.loads(blob)
+        key = X25519PrivateKey.from_private_bytes(bytes.fromhex(mine["key"]))
+        kek = _kek(
+            key.exchange(X25519PublicKey.from_public_bytes(bytes.fromhex(sealed["epk"]))), ws_id
+        )
+        body = json.loads(
+            AESGCM(kek).decrypt(
+                bytes.fromhex(sealed["nonce"]), bytes.fromhex(sealed["ct"]), ws_id.encode()
+            )
+        )
+    except (InvalidTag, ValueError, KeyError, TypeError):
+        raise SharedQueueError(
+            f"The answer from {label} failed its integrity check (changed on the server, or "
+            "not meant for this computer). Nothing was changed here."
+        ) from None
+    keys = ClinicKeys.unpack(body["clinic_id"], bytes.fromhex(body["keys"]))
+    keys = ClinicKeys(keys.clinic_id, keys.seal_key, keys.hmac_key, int(body["key_id"]))
+    if keys.clinic_id != info.clinic_id or keys.check_value() != info.clinic_check:
+        raise SharedQueueError(
+            f"The clinic keys received from {label} do not match its clinic. Nothing was changed."
+        )
+    parts = psycopg.conninfo.conninfo_to_dict(dsn)
+    parts.update(user=body["login"], password=body["password"])
+    own_dsn = psycopg.conninfo.make_conninfo(**parts)
+    with connect(own_dsn):  # the new login works before anything is kept
+        pass
+    clinic_keys.save(custody, ServerLink(own_dsn, keys))
+    with clinic.store.transaction():
+        shq.link(clinic.store, keys.clinic_id, ws_id, label)
+        audit.append(
+            clinic.store,
+            clinic.audit_key,
+            session.staff.id,
+            session.staff.username,
+            "server.join",
+            detail={"server": label, "clinic_id": keys.clinic_id, "workstation": ws_id},
+        )
+    try:
+        backend.delete_password(SERVICE, _pending_entry(custody))
+    except Exception:  # noqa: BLE001 - already gone
+        pass
+    return ws_id
+
+
+def _require_admin(clinic: Clinic, session: Any) -> None:
+    staff = q.get_staff(clinic.store, session.staff.id)
+    access.require(
+        staff is not None and access.can_manage_settings(staff),
+        "Only an administrator can enrol workstations.",
+    )
+
+
+def revoke(clinic: Clinic, session: Any, link: Link, ws_id: str) -> None:
+    """The workstation's login stops working at once (its open connections are closed).
+    What it already holds stays with it, and the clinic keys are not rotated yet: see
+    the README."""
+    _require_admin(clinic, session)
+    with link.conn.transaction():
+        row = link.conn.execute(
+            "SELECT login FROM workstation WHERE id = %s AND state <> 'revoked' FOR UPDATE",
+            (ws_id,),
+        ).fetchone()
+        if row is None:
+            raise SharedQueueError(f"There is no enrolled workstation {ws_id} on {link.label}.")
+        if row[0]:
+            link.conn.execute(sql.SQL("ALTER ROLE {} NOLOGIN").format(sql.Identifier(row[0])))
+            link.conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s",
+                (row[0],),
+            )
+        link.conn.execute(
+            "UPDATE workstation SET state = 'revoked', decided_at = now(), decided_by = %s "
+            "WHERE id = %s",
+            (session.staff.username, ws_id),
+        )
+        link.conn.execute(
+            "DELETE FROM key_wrap WHERE kind = 'workstation' AND target = %s", (ws_id,)
+        )
+    with clinic.store.transaction():
+        audit.append(
+            clinic.store,
+            clinic.audit_key,
+            session.staff.id,
+            session.staff.username,
+            "server.revoke_workstation",
+            detail={"workstation": ws_id},
+        )
