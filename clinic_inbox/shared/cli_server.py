@@ -283,8 +283,31 @@ def cmd_server_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plain(func: Any) -> Any:
+    """A database error nobody foresaw still reaches the person in plain words, without
+    a traceback."""
+
+    def run(args: argparse.Namespace) -> int:
+        import psycopg
+
+        try:
+            return func(args)
+        except psycopg.Error as exc:
+            raise SharedQueueError(
+                f"The shared server answered with an error ({type(exc).__name__}). Nothing "
+                "more was changed; try again, or tell your IT support."
+            ) from None
+
+    return run
+
+
 def register(sub: Any, add: Any) -> None:
     """The `server` subcommands, added to the main parser."""
+    plain_add = add
+
+    def add(name: str, func: Any, help: str, parent: Any) -> Any:  # noqa: A002
+        return plain_add(name, _plain(func), help, parent)
+
     server = sub.add_parser("server", help="the clinic's shared server").add_subparsers(
         dest="server_cmd", required=True
     )

@@ -186,19 +186,27 @@ def init_server(
                 f"The database {label} is not empty ({others} tables). A clinic's shared "
                 "server needs an empty database of its own. Nothing was changed."
             )
-        for script in ddl(conn.execute("SELECT current_schema()").fetchone()[0]):
-            conn.execute(script)
-        _ensure_role(conn)
-        schema = conn.execute("SELECT current_schema()").fetchone()[0]
-        conn.execute(grants(WORKSTATION_ROLE, schema))
-        conn.execute(
-            "INSERT INTO server_info (schema_version, clinic_id, clinic_check) VALUES (%s, %s, %s)",
-            (SCHEMA_VERSION, keys.clinic_id, keys.check_value()),
-        )
-        conn.execute(
-            "INSERT INTO key_wrap (kind, target, blob) VALUES ('clinic-code', 'clinic', %s)",
-            (json.dumps(blob),),
-        )
+        try:
+            for script in ddl(conn.execute("SELECT current_schema()").fetchone()[0]):
+                conn.execute(script)
+            _ensure_role(conn)
+            schema = conn.execute("SELECT current_schema()").fetchone()[0]
+            conn.execute(grants(WORKSTATION_ROLE, schema))
+            conn.execute(
+                "INSERT INTO server_info (schema_version, clinic_id, clinic_check) VALUES (%s, %s, %s)",
+                (SCHEMA_VERSION, keys.clinic_id, keys.check_value()),
+            )
+            conn.execute(
+                "INSERT INTO key_wrap (kind, target, blob) VALUES ('clinic-code', 'clinic', %s)",
+                (json.dumps(blob),),
+            )
+        except psycopg.errors.InsufficientPrivilege:
+            user = conn.info.user
+            raise SharedQueueError(
+                f"The login {user!r} on {label} may not create the clinic's tables and roles. "
+                "Prepare the server with the database owner's login (one allowed to create "
+                "roles). Nothing was changed."
+            ) from None
         conn.commit()
     _keep_link(clinic, session, custody, ServerLink(dsn, keys), ws_id, label, "server.init")
     return InitResult(keys.clinic_id, ws_id, code, label)

@@ -109,6 +109,55 @@ def test_server_init_connect_publish_sync_from_the_command_line(tmp_path, postgr
     done = run(tmp_path / "b", secret_service, "server", "status", "--json")
     assert '"waiting_to_send": 0' in done.stdout and f"/{db}" in done.stdout
 
+    # a third computer joins by fingerprint, approved on A, with a login of its own
+    c = new_workstation(tmp_path / "c", secret_service.backend())
+    c.close()
+    done = run(
+        tmp_path / "c",
+        secret_service,
+        "server",
+        "join",
+        "--dsn",
+        dsn,
+        "--name",
+        "Desk 3",
+        server_pw=pw,
+    )
+    assert done.returncode == 0, done.stderr
+    fpr = done.stdout.split("FINGERPRINT:", 1)[1].split()[0]
+    done = run(tmp_path / "c", secret_service, "server", "join", "--finish")
+    assert done.returncode == 1 and "Not approved yet" in done.stdout
+    done = run(tmp_path / "a", secret_service, "server", "pending")
+    assert fpr in done.stdout and "Desk 3" in done.stdout
+    done = run(tmp_path / "a", secret_service, "server", "approve", fpr)
+    assert done.returncode == 0 and "Approved Desk 3" in done.stdout, done.stderr
+    done = run(tmp_path / "c", secret_service, "server", "join", "--finish")
+    assert done.returncode == 0 and "now works with the shared server" in done.stdout, done.stderr
+    done = run(tmp_path / "c", secret_service, "server", "sync")
+    assert done.returncode == 0 and "received 4" in done.stdout, done.stderr
+
+
+def test_init_with_a_login_that_may_not_create_tables_says_so(tmp_path, postgres, secret_service):
+    db = "cli_lowly"
+    postgres.create_database(db)
+    with psycopg.connect(postgres.dsn(db), autocommit=True) as conn:
+        conn.execute("DROP ROLE IF EXISTS lowly")
+        conn.execute("CREATE ROLE lowly LOGIN PASSWORD 'lowly-pw'")
+    a = new_workstation(tmp_path / "a", secret_service.backend())
+    a.close()
+    dsn = f"host={postgres.host} port={postgres.port} dbname={db} user=lowly"
+    done = run(tmp_path / "a", secret_service, "server", "init", "--dsn", dsn, server_pw="lowly-pw")
+    assert done.returncode == 1, done.stdout
+    assert "The login 'lowly'" in done.stderr and "may not create" in done.stderr
+    assert "Traceback" not in done.stderr
+    done = run(tmp_path / "a", secret_service, "server", "status")
+    assert "works alone" in done.stdout
+    with psycopg.connect(postgres.dsn(db), autocommit=True) as conn:
+        assert conn.execute(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+        ).fetchone() == (0,)
+        conn.execute("DROP ROLE lowly")
+
 
 def test_the_workstation_role_may_read_but_not_write_the_shared_tables(
     postgres, empty_db, tmp_path, secret_service
