@@ -42,8 +42,10 @@ def _bindir() -> Path:
 class PostgresServer:
     host = "127.0.0.1"
 
-    def __init__(self) -> None:
+    def __init__(self, tls: bool = False) -> None:
         self.bin = _bindir()
+        self.tls = tls
+        self.ca_file: str | None = None
         self.as_root = os.geteuid() == 0
         self.dir = Path(tempfile.mkdtemp(prefix="ci-postgres-"))
         self.data = self.dir / "data"
@@ -103,10 +105,14 @@ class PostgresServer:
                 "--locale=C.UTF-8",
             )
             pwfile.unlink()
+            if self.tls:
+                self._make_tls()
         opts = (
             f"-c listen_addresses=127.0.0.1 -c port={self.port} "
             f"-c unix_socket_directories={self.dir} -c fsync=off -c max_connections=60"
         )
+        if self.tls:
+            opts += f" -c ssl=on -c ssl_cert_file={self.dir}/server.pem -c ssl_key_file={self.dir}/server.key"
         self._run(
             "pg_ctl",
             "-D",
@@ -123,6 +129,22 @@ class PostgresServer:
         self.running = True
         self._wait_ready()
         return self
+
+    def _make_tls(self) -> None:
+        """A clinic CA and a server certificate for 127.0.0.1; the key readable by the
+        server's user only (PostgreSQL insists)."""
+        from support.tls import make_ca_and_server
+
+        ca, cert, key = make_ca_and_server(self.dir / "tls")
+        for src, name in ((cert, "server.pem"), (key, "server.key")):
+            dst = self.dir / name
+            shutil.copy(src, dst)
+            os.chmod(dst, 0o600)
+            if self.as_root:
+                pw = pwd.getpwnam("postgres")
+                os.chown(dst, pw.pw_uid, pw.pw_gid)
+        self.ca_file = str(ca)
+        os.chmod(self.dir / "tls", 0o755)
 
     def _wait_ready(self, timeout: float = 30) -> None:
         import psycopg
