@@ -144,6 +144,14 @@ def test_another_clinics_server_or_another_schema_is_refused_untouched(
         conn.execute("UPDATE server_info SET schema_version = %s", (SCHEMA_VERSION + 1,))
     with pytest.raises(SharedQueueError, match="newer Clinic Inbox"):
         srv.open_link(a, _custody(a, keyring))
+    with psycopg.connect(other_db, autocommit=True) as conn:
+        conn.execute("UPDATE server_info SET schema_version = 0")
+    with pytest.raises(
+        SharedQueueError, match=r"127\.0\.0\.1:\d+/other_clinic has an older schema"
+    ):
+        srv.open_link(o, _custody(o, keyring))
+    with psycopg.connect(other_db, autocommit=True) as conn:
+        conn.execute("UPDATE server_info SET schema_version = %s", (SCHEMA_VERSION,))
     # init on a prepared server, or on a non-empty database, changes nothing
     n = _ws(tmp_path, "n", keyring)
     with pytest.raises(SharedQueueError, match="newer Clinic Inbox"):
