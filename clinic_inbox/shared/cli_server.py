@@ -172,13 +172,21 @@ def cmd_server_status(args: argparse.Namespace) -> int:
 
 def cmd_server_conflicts(args: argparse.Namespace) -> int:
     from clinic_inbox.cli import _open, _print_json, _session, _table
-    from clinic_inbox.core.store import shared_queries as shq
+    from clinic_inbox.shared import conflicts
 
     with _open(args) as clinic:
-        _session(args, clinic)
-        rows = shq.conflicts(clinic.store)
+        session = _session(args, clinic)
+        if args.apply or args.dismiss:
+            if args.apply:
+                conflicts.apply_anyway(clinic, session, args.apply)
+            else:
+                conflicts.dismiss(clinic, session, args.dismiss)
+            print("Done. `clinic-inbox server sync` sends it." if args.apply else "Done.")
+            return 0
+        rows = conflicts.open_conflicts(clinic, session)
     data = [
         {
+            "id": c.op_id,
             "thread_id": c.thread_id,
             "field": c.field,
             "yours": c.mine,
@@ -195,6 +203,7 @@ def cmd_server_conflicts(args: argparse.Namespace) -> int:
             _table(
                 [
                     [
+                        d["id"],
                         str(d["thread_id"]),
                         d["field"],
                         d["yours"],
@@ -204,7 +213,7 @@ def cmd_server_conflicts(args: argparse.Namespace) -> int:
                     ]
                     for d in data
                 ],
-                ["thread", "field", "your change", "kept", "by", "at"],
+                ["id", "thread", "field", "your change", "kept", "by", "at"],
             )
         )
     return 0
@@ -340,3 +349,5 @@ def register(sub: Any, add: Any) -> None:
         "conflicts", cmd_server_conflicts, "changes not applied because someone was first", server
     )
     sp.add_argument("--json", action="store_true")
+    sp.add_argument("--apply", metavar="ID", help="apply your change anyway")
+    sp.add_argument("--dismiss", metavar="ID", help="keep what the server has")

@@ -105,6 +105,18 @@ def test_first_to_the_server_wins_and_the_loser_sees_a_conflict(tmp_path, keyrin
     sync.pull(a, la)
     assert q.get_thread(a.store, t).priority is Priority.URGENT
 
+    # b's doctor applies theirs anyway: a new change on top of what they have now seen
+    from clinic_inbox.shared import conflicts
+
+    doc_b = login(b, "dr.patel")
+    assert [c.op_id for c in conflicts.open_conflicts(b, doc_b)] == [card.op_id]
+    assert conflicts.open_conflicts(b, login(b, "nurse.chen")) == []
+    conflicts.apply_anyway(b, doc_b, card.op_id)
+    assert conflicts.open_conflicts(b, doc_b) == []
+    assert sync.push(b, lb).applied == 1
+    sync.pull(a, la)
+    assert q.get_thread(a.store, t).status is Status.WAITING
+
 
 def test_a_tampered_server_row_is_refused_and_nothing_is_applied(tmp_path, keyring, empty_db):
     a, b, _c, _ = _three(tmp_path, keyring, empty_db)

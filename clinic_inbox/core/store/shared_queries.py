@@ -293,3 +293,7 @@ def rebase_pending(store: Store, thread_id: int, field: str, old_base: int, new_
         "UPDATE pending_ops SET base_v = ? WHERE thread_id = ? AND field = ? AND base_v = ?",
         (new_v, thread_id, field, old_base),
     )
+
+
+def mark_conflict_seen(store: Store, op_id: str) -> None:
+    store.execute("UPDATE shared_conflicts SET seen = 1 WHERE op_id = ?", (op_id,))
