@@ -58,7 +58,8 @@ class Workstation:
             text=True,
             env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
         )
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
 
     def _read(self) -> None:
         assert self.proc.stdout is not None
@@ -121,8 +122,9 @@ def _listen(dsn: str, stop: threading.Event, payloads: list[tuple[str, str]]) ->
                 payloads.append((n.channel, n.payload))
 
 
-def test_three_workstations_share_one_queue_live_and_sealed(tmp_path, postgres, keyrings):
-    dsn = postgres.create_database("three_ws")
+def _prepare(tmp_path, postgres, keyrings, db: str) -> tuple[str, list[Path], list[str]]:  # noqa: ANN001
+    """Three clinic folders joined to one server; A's conversations published."""
+    dsn = postgres.create_database(db)
     homes = [tmp_path / n for n in ("ws-a", "ws-b", "ws-c")]
     clinics = [new_workstation(h, k.backend()) for h, k in zip(homes, keyrings, strict=True)]
     a = clinics[0]
@@ -138,7 +140,11 @@ def test_three_workstations_share_one_queue_live_and_sealed(tmp_path, postgres, 
     link.conn.close()
     for c in clinics:
         c.close()
+    return dsn, homes, convs
 
+
+def test_three_workstations_share_one_queue_live_and_sealed(tmp_path, postgres, keyrings):
+    dsn, homes, convs = _prepare(tmp_path, postgres, keyrings, "three_ws")
     payloads: list[tuple[str, str]] = []
     stop = threading.Event()
     listener = threading.Thread(target=_listen, args=(dsn, stop, payloads), daemon=True)
@@ -277,3 +283,43 @@ def test_three_workstations_share_one_queue_live_and_sealed(tmp_path, postgres, 
     assert found_canary
     for secret in SECRETS:
         assert secret not in dump, f"{secret!r} found in the pg_dump"
+
+
+def test_changes_queued_offline_survive_a_sigkill_and_arrive_once(tmp_path, postgres, keyrings):
+    dsn, homes, convs = _prepare(tmp_path, postgres, keyrings, "three_ws_kill")
+    A = Workstation("A", homes[0], keyrings[0].env)
+    B = Workstation("B", homes[1], keyrings[1].env)
+    try:
+        A.wait("ready", timeout=60)
+        B.wait("ready", timeout=60)
+        A.send(cmd="offline")
+        A.wait("done")
+        texts = [f"Burst note {i}" for i in range(12)]
+        for text in texts:
+            A.send(cmd="note", conv=convs[0], text=text, **{"as": "dr.patel"})
+            A.wait("done")
+        A.send(cmd="status", conv=convs[0], status="done", **{"as": "dr.patel"})
+        A.wait("done")
+        time.sleep(0.5)
+        assert B.state(convs[0])["notes"] == []  # nothing left A while offline
+        A.proc.kill()  # SIGKILL, with 13 changes waiting in its store
+        A.proc.wait()
+        A = Workstation("A", homes[0], keyrings[0].env)
+        A.wait("ready", timeout=60)
+        pushed = A.wait("pushed", timeout=30)
+        assert (pushed["applied"], pushed["conflicts"]) == (13, 0)
+        deadline = time.monotonic() + 10
+        while (got := B.state(convs[0]))["status"] != "done":
+            assert time.monotonic() < deadline, got
+            time.sleep(0.2)
+        time.sleep(1.0)  # and nothing arrives twice, late
+        got = B.state(convs[0])
+        assert got["notes"] == texts and got["status"] == "done"
+        with psycopg.connect(dsn) as conn:
+            receipts = conn.execute(
+                "SELECT count(*), count(DISTINCT op_id) FROM op_receipt"
+            ).fetchone()
+        assert receipts == (13, 13)
+    finally:
+        A.close()
+        B.close()

@@ -11,6 +11,7 @@ line on stdin; it answers with one JSON event per line on stdout:
     {"cmd": "note", "conv": UUID, "text": "...", "as": "dr.patel"}
     {"cmd": "present", "conv": UUID, "activity": "replying" | null, "as": "dr.patel"}
     {"cmd": "others", "conv": UUID, "as": "nurse.chen"}   (who else has it open)
+    {"cmd": "offline"}   (stop talking to the server; changes queue locally)
     {"cmd": "state", "conv": UUID}
     {"cmd": "quit"}
 
@@ -86,6 +87,10 @@ def main(home: str) -> int:
         elif cmd["cmd"] == "present":
             me = q.staff_login_row(clinic.store, cmd["as"])[0].id
             live.set_presence(me, thread, cmd.get("activity"))
+        elif cmd["cmd"] == "offline":  # the network cable pulled: work goes on locally
+            live.stop()
+            emit("done", cmd="offline", t0=t0)
+            continue
         elif cmd["cmd"] == "others":
             me = q.staff_login_row(clinic.store, cmd["as"])[0].id
             emit("others", others=live.others_on(thread, me))
