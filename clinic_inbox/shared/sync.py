@@ -92,17 +92,22 @@ def _server_error(link: Link, exc: Exception) -> SharedQueueError:
 def publish_conversation(clinic: Clinic, link: Link, thread_id: int, actor_id: int | None) -> str:
     """Put one local conversation (and its messages) on the server; returns its clinic-wide id."""
     store, keys = clinic.store, link.keys
+    staff = StaffMap(clinic, keys)
     with store.transaction():
         conv = shq.thread_uuid(store, thread_id)
+        messages = shq.thread_messages(store, thread_id)
         if conv is None:
-            conv = str(uuid.uuid4())
-            shq.set_thread_uuid(store, thread_id, conv)
+            conv = _server_conversation_of(link, keys, messages)
+            if conv is not None:  # another workstation published this mail first: join it
+                shq.set_thread_uuid(store, thread_id, conv)
+                _take_server_fields(clinic, link, thread_id, conv, staff)
+            else:
+                conv = str(uuid.uuid4())
+                shq.set_thread_uuid(store, thread_id, conv)
         snapshot = shq.thread_snapshot(store, thread_id)
         state = shq.thread_state(store, thread_id)
-        messages = shq.thread_messages(store, thread_id)
     if snapshot is None or state is None:
         raise SharedQueueError(f"There is no conversation number {thread_id}.")
-    staff = StaffMap(clinic, keys)
     values = _state_values(state, staff)
     by = staff.ref_of.get(actor_id, "system") if actor_id else "system"
     sealed = seal(keys, "conversation", conv, "snapshot", 1, json.dumps(snapshot).encode())
@@ -151,6 +156,39 @@ def publish_conversation(clinic: Clinic, link: Link, thread_id: int, actor_id: i
             detail={"conversation": conv, "messages": len(identities)},
         )
     return conv
+
+
+def _server_conversation_of(
+    link: Link, keys: ClinicKeys, messages: list[dict[str, Any]]
+) -> str | None:
+    idents = [
+        m["shared_identity"] or message_identity(keys, link.workstation_id, m)
+        for m in messages
+        if m["direction"] == "in"
+    ]
+    if not idents:
+        return None
+    with link.conn.transaction():
+        row = link.conn.execute(
+            "SELECT conv::text FROM message WHERE identity = ANY(%s) ORDER BY received_at LIMIT 1",
+            (idents,),
+        ).fetchone()
+    return row[0] if row else None
+
+
+def _take_server_fields(
+    clinic: Clinic, link: Link, thread_id: int, conv: str, staff: StaffMap
+) -> None:
+    with link.conn.transaction():
+        rows = link.conn.execute(
+            "SELECT field, v, value, op::text, mac FROM conversation_field WHERE conv = %s",
+            (conv,),
+        ).fetchall()
+    for f, v, value, op, mac in rows:
+        check_field(link.keys, conv, f, value, op, mac, link.label)
+        if f != "assignee" or not value or staff.local(value) is not None:
+            _apply_field(clinic, thread_id, f, value, staff)
+        shq.set_field_version(clinic.store, thread_id, f, v)
 
 
 # -- push ------------------------------------------------------------------------------
@@ -396,8 +434,8 @@ def pull(clinic: Clinic, link: Link, limit: int = PULL_BATCH) -> PullResult:
                 _pull_field(clinic, thread_id, ref, data["fields"].get((conv, ref)), staff)
             elif kind == "message":
                 found = opened["messages"].get(ref)
-                if found and shq.message_by_identity(store, found[1]) is None:
-                    _insert_message(store, thread_id, found[1], found[2])
+                if found:
+                    _place_message(store, thread_id, found[1], found[2])
             elif kind == "note":
                 found = opened["notes"].get(ref)
                 if found and shq.note_by_uuid(store, ref) is None:
@@ -453,6 +491,19 @@ def _materialise(
         for f in ("status", "assignee", "priority", "sensitive")
     }
     store = clinic.store
+    members = [(ident, p) for cid, ident, p in opened["messages"].values() if cid == conv]
+    adopted = _adoptable(store, members)
+    if adopted is not None:
+        # This workstation ingested the same mail itself: its conversation becomes the
+        # clinic's one, with the server's values (the server had it first).
+        shq.set_thread_uuid(store, adopted, conv)
+        for f, (v, value) in fields.items():
+            if f != "assignee" or not value or staff.local(value) is not None:
+                _apply_field(clinic, adopted, f, value, staff)
+            shq.set_field_version(store, adopted, f, v)
+        for ident, payload in members:
+            _place_message(store, adopted, ident, payload)
+        return adopted
     thread_id = q.create_thread(
         store,
         q.NewThread(
@@ -469,10 +520,31 @@ def _materialise(
     shq.set_thread_uuid(store, thread_id, conv)
     for f, (v, _) in fields.items():
         shq.set_field_version(store, thread_id, f, v)
-    for _mid, (cid, ident, payload) in opened["messages"].items():
-        if cid == conv and shq.message_by_identity(store, ident) is None:
-            _insert_message(store, thread_id, ident, payload)
+    for ident, payload in members:
+        _place_message(store, thread_id, ident, payload)
     return thread_id
+
+
+def _adoptable(store: Any, members: list[tuple[str, dict[str, Any]]]) -> int | None:
+    for _ident, p in members:
+        local = shq.local_copy(store, p.get("message_id_header"), p.get("fhir_resource_id"))
+        if local is not None and shq.thread_uuid(store, local[1]) is None:
+            return local[1]
+    return None
+
+
+def _place_message(store: Any, thread_id: int, ident: str, payload: dict[str, Any]) -> None:
+    """A pulled message: kept once, whether it is new here or was ingested here too."""
+    if shq.message_by_identity(store, ident) is not None:
+        return
+    if payload.get("direction") == "in":
+        local = shq.local_copy(
+            store, payload.get("message_id_header"), payload.get("fhir_resource_id")
+        )
+        if local is not None:
+            shq.set_message_identity(store, local[0], ident)
+            return
+    _insert_message(store, thread_id, ident, payload)
 
 
 def _insert_message(store: Any, thread_id: int, ident: str, p: dict[str, Any]) -> None:

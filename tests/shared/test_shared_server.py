@@ -209,3 +209,26 @@ def test_a_workflow_value_or_note_author_changed_on_the_server_is_refused(
     with pytest.raises(TamperedError, match="another author"):
         sync.pull(b, lb)
     assert q.thread_notes(b.store, tb) == []
+
+
+def test_mail_ingested_on_several_workstations_stays_one_conversation(tmp_path, keyring, empty_db):
+    """Until one workstation ingests for all (the lease, next), each may fetch the same
+    mail: pulled or published, a conversation whose mail is already here is joined, not
+    doubled."""
+    a, b, c, _ = _three(tmp_path, keyring, empty_db)
+    ta, tb, tc = receive(a, 2), receive(b, 2), receive(c, 2)
+    la, lb, lc = (_link(ws, keyring) for ws in (a, b, c))
+    services.set_status(a, login(a, "dr.patel"), ta[0], Status.IN_PROGRESS)
+    convs = [sync.publish_conversation(a, la, t, None) for t in ta]
+    sync.pull(b, lb)  # b adopts: its own two conversations get the clinic's ids
+    assert [shq.thread_uuid(b.store, t) for t in tb] == convs
+    assert q.message_count(b.store) == 2
+    assert q.get_thread(b.store, tb[0]).status is Status.IN_PROGRESS
+    # c publishes without pulling first: it joins the server's conversations
+    assert [sync.publish_conversation(c, lc, t, None) for t in tc] == convs
+    assert la.conn.execute("SELECT count(*) FROM conversation").fetchone() == (2,)
+    assert la.conn.execute("SELECT count(*) FROM message").fetchone() == (2,)
+    assert q.get_thread(c.store, tc[0]).status is Status.IN_PROGRESS
+    sync.pull(c, lc)
+    assert q.message_count(c.store) == 2
+    assert len(shq.shared_threads(c.store)) == 2

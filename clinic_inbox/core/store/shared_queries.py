@@ -297,3 +297,25 @@ def rebase_pending(store: Store, thread_id: int, field: str, old_base: int, new_
 
 def mark_conflict_seen(store: Store, op_id: str) -> None:
     store.execute("UPDATE shared_conflicts SET seen = 1 WHERE op_id = ?", (op_id,))
+
+
+def local_copy(
+    store: Store, message_id_header: str | None, fhir_resource_id: str | None
+) -> tuple[int, int] | None:
+    """(message id, thread id) of the same message ingested here already, if any."""
+    if message_id_header:
+        row = store.execute(
+            "SELECT id, thread_id FROM messages WHERE message_id_header = ? AND direction = 'in' "
+            "ORDER BY id LIMIT 1",
+            (message_id_header,),
+        ).fetchone()
+        if row:
+            return row[0], row[1]
+    if fhir_resource_id:
+        row = store.execute(
+            "SELECT id, thread_id FROM messages WHERE fhir_resource_id = ? ORDER BY id LIMIT 1",
+            (fhir_resource_id,),
+        ).fetchone()
+        if row:
+            return row[0], row[1]
+    return None
