@@ -1049,7 +1049,9 @@ def move_to_call_or_visit(
             )
             queue_reply(clinic, session, thread_id, body.strip())
             row = q.get_thread(clinic.store, thread_id) or row  # the reply stopped the clock
-        _change_status(clinic, row, Status.WAITING if tell_patient else Status.IN_PROGRESS)
+        moved = Status.WAITING if tell_patient else Status.IN_PROGRESS
+        _change_status(clinic, row, moved)
+        queue_shared(clinic.store, thread_id, "status", moved.value, session.staff.id)
         _audit(
             clinic,
             session,
@@ -1121,6 +1123,8 @@ def _queue_outgoing(
         due_at=None,
         clock_paused_remaining=None,
     )
+    if row.status is Status.NEW:
+        queue_shared(store, row.id, "status", Status.IN_PROGRESS.value, session.staff.id)
     _audit(
         clinic,
         session,

@@ -232,3 +232,53 @@ def test_mail_ingested_on_several_workstations_stays_one_conversation(tmp_path, 
     sync.pull(c, lc)
     assert q.message_count(c.store) == 2
     assert len(shq.shared_threads(c.store)) == 2
+
+
+def test_a_reply_and_a_move_to_a_call_share_their_status_change(tmp_path, keyring, empty_db):
+    from datetime import UTC, datetime
+
+    from clinic_inbox.core import ingest
+    from clinic_inbox.core.accounts import FhirAccount
+    from clinic_inbox.core.model import Source
+    from clinic_inbox.core.triage import load_rules
+
+    a, b, _c, _ = _three(tmp_path, keyring, empty_db)
+    admin = login(a, "admin")
+    acct = services.add_fhir_account(
+        a,
+        admin,
+        FhirAccount(name="Portal", base_url="http://127.0.0.1:9/fhir", practitioners=["p"]),
+        None,
+    )
+    doc = login(a, "dr.patel")
+    with a.store.transaction():
+        pid = q.add_patient(a.store, "Quennell", "Zoë", "1990-01-01", "QZ-1", "pat-9", doc.staff.id)
+        got = ingest.ingest(
+            a.store,
+            a.config,
+            load_rules(a.home),
+            ingest.Incoming(
+                source=Source.PORTAL,
+                account_id=acct,
+                received_at=datetime.now(UTC),
+                sender_address="portal:pat-9",
+                subject="Sick note",
+                body_text="Could I have a sick note for last week, please?",
+                message_id="<Communication/comm-9@portal>",
+                fhir_resource_id="comm-9",
+                fhir_version="1",
+                patient_id=pid,
+            ),
+        )
+    la, lb = _link(a, keyring), _link(b, keyring)
+    conv = sync.publish_conversation(a, la, got.thread_id, None)
+    sync.pull(b, lb)
+    tb = shq.thread_by_uuid(b.store, conv)
+    services.queue_reply(a, doc, got.thread_id, "Yes, it is ready at the front desk.")
+    sync.push(a, la)
+    sync.pull(b, lb)
+    assert q.get_thread(b.store, tb).status is Status.IN_PROGRESS
+    services.move_to_call_or_visit(a, doc, got.thread_id, "call", "needs a conversation")
+    sync.push(a, la)
+    sync.pull(b, lb)
+    assert q.get_thread(b.store, tb).status is Status.WAITING
