@@ -96,15 +96,15 @@ def cmd_server_publish(args: argparse.Namespace) -> int:
             staff is not None and access.can_manage_settings(staff),
             "Only an administrator can put this computer's conversations on the shared server.",
         )
-        ids = args.thread_id or [t.id for t in q.list_threads(clinic.store, q.ThreadFilter())]
+        ids = args.thread_id or shq.threads_to_publish(clinic.store)
         link = open_link(clinic)
         try:
-            fresh = [t for t in ids if shq.thread_uuid(clinic.store, t) is None or args.again]
+            fresh = list(ids)
             for t in fresh:
                 publish_conversation(clinic, link, t, session.staff.id)
         finally:
             link.conn.close()
-    print(f"Published {len(fresh)} conversations to {link.label}.")
+    print(f"Published {len(fresh)} conversations (or their new messages) to {link.label}.")
     return 0
 
 
@@ -331,7 +331,6 @@ def register(sub: Any, add: Any) -> None:
         "publish", cmd_server_publish, "put this computer's conversations on the server", server
     )
     sp.add_argument("thread_id", type=int, nargs="*")
-    sp.add_argument("--again", action="store_true", help=argparse.SUPPRESS)
     sp = add("sync", cmd_server_sync, "send waiting changes and receive the others'", server)
     sp.add_argument("--follow", action="store_true", help="keep running, live")
     sp = add("join", cmd_server_join, "ask to join a shared server (shows a fingerprint)", server)

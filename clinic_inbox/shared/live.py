@@ -125,7 +125,8 @@ class LiveSync:
             last = last_presence = time.monotonic()
             while not self._stop.is_set():
                 woke = seen_presence = False
-                for n in listener.notifies(timeout=0.1, stop_after=1):
+                # short, so that a nudge from a local change is pushed within ~25 ms
+                for n in listener.notifies(timeout=0.025, stop_after=1):
                     if n.channel == PRESENCE_CHANNEL:
                         seen_presence = True
                     else:

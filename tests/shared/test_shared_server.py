@@ -282,3 +282,40 @@ def test_a_reply_and_a_move_to_a_call_share_their_status_change(tmp_path, keyrin
     sync.push(a, la)
     sync.pull(b, lb)
     assert q.get_thread(b.store, tb).status is Status.WAITING
+
+
+def test_a_new_message_in_a_shared_conversation_is_published_again(tmp_path, keyring, empty_db):
+    from datetime import UTC, datetime
+
+    from clinic_inbox.core.ingest import Incoming, ingest
+    from clinic_inbox.core.model import Source
+    from clinic_inbox.core.triage import load_rules
+
+    a, b, _c, _ = _three(tmp_path, keyring, empty_db)
+    (t,) = receive(a, 1)
+    la, lb = _link(a, keyring), _link(b, keyring)
+    conv = sync.publish_conversation(a, la, t, None)
+    assert shq.threads_to_publish(a.store) == []
+    with a.store.transaction():
+        again = ingest(
+            a.store,
+            a.config,
+            load_rules(a.home),
+            Incoming(
+                source=Source.EMAIL,
+                account_id=q.ensure_account(a.store, "Inbox", "imap", {}),
+                received_at=datetime.now(UTC),
+                sender_address="zoe.quennell0@example.org",
+                subject="Re: Renewal of thyroxine tablets 0",
+                body_text="Any news about my tablets?",
+                message_id="<renewal-again@example.org>",
+                in_reply_to="<renewal-0@example.org>",
+            ),
+        )
+    assert again.thread_id == t and shq.threads_to_publish(a.store) == [t]
+    sync.pull(b, lb)
+    tb = shq.thread_by_uuid(b.store, conv)
+    assert sync.publish_conversation(a, la, t, None) == conv
+    got = sync.pull(b, lb)
+    assert [ch.kind for ch in got.applied] == ["message"]
+    assert q.get_thread(b.store, tb).message_count == 2

@@ -319,3 +319,13 @@ def local_copy(
         if row:
             return row[0], row[1]
     return None
+
+
+def threads_to_publish(store: Store) -> list[int]:
+    """Conversations the server does not know, or with messages it has not got yet."""
+    return [
+        r[0]
+        for r in store.execute(
+            "SELECT DISTINCT thread_id FROM messages WHERE shared_identity IS NULL ORDER BY thread_id"
+        )
+    ]
