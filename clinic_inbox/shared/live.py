@@ -10,6 +10,8 @@ seconds and after a reconnect, so a lost notification delays a change, never los
 
 from __future__ import annotations
 
+import os
+import select
 import threading
 import time
 from collections.abc import Callable
@@ -52,6 +54,9 @@ class LiveSync:
         self._interval = interval
         self._app = app
         self._nudged = threading.Event()
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        os.set_blocking(self._wake_w, False)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="shared-sync", daemon=True)
         self.connected = threading.Event()
@@ -63,13 +68,27 @@ class LiveSync:
     def nudge(self) -> None:
         """A local change is queued: push it now."""
         self._nudged.set()
+        self._wake()
+
+    def _wake(self) -> None:
+        try:
+            os.write(self._wake_w, b"!")
+        except (BlockingIOError, OSError):
+            pass  # the pipe is full (a wake-up is pending already) or closed
+
+    def _drain_wake(self) -> None:
+        try:
+            while os.read(self._wake_r, 4096):
+                pass
+        except (BlockingIOError, OSError):
+            pass
 
     def set_presence(self, staff_id: int, thread_id: int | None, activity: str | None) -> None:
         """This person now has this conversation open ("viewing", "replying") or none."""
         with self._presence_lock:
             self._mine[staff_id] = (thread_id or 0, activity)
             self._mine_changed = True
-        self._nudged.set()
+        self._wake()
 
     def others_on(self, thread_id: int, staff_id: int | None = None) -> list[tuple[str, str]]:
         """(user name, activity) of everyone else with this conversation open, clinic-wide,
@@ -87,7 +106,11 @@ class LiveSync:
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
+        self._wake()
         self._thread.join(timeout)
+        if not self._thread.is_alive():
+            for fd in (self._wake_r, self._wake_w):
+                os.close(fd)
 
     # -- the thread ------------------------------------------------------------------
     def _run(self) -> None:
@@ -123,21 +146,29 @@ class LiveSync:
             self._sync(clinic, link)
             self._presence(clinic, link, force=True)
             last = last_presence = time.monotonic()
+            renew_every = presence.TTL_SECONDS / 3
             while not self._stop.is_set():
                 woke = seen_presence = False
-                # short, so that a nudge from a local change is pushed within ~25 ms
-                for n in listener.notifies(timeout=0.025, stop_after=1):
-                    if n.channel == PRESENCE_CHANNEL:
-                        seen_presence = True
-                    else:
-                        woke = True
+                now = time.monotonic()
+                wait = max(0.0, min(last + self._interval, last_presence + renew_every) - now)
+                # Sleep until the server notifies, a local change nudges, or a timer is due:
+                # no polling, so an idle workstation costs nothing.
+                ready, _, _ = select.select([listener.fileno(), self._wake_r], [], [], wait)
+                if self._wake_r in ready:
+                    self._drain_wake()
+                if listener.fileno() in ready:
+                    for n in listener.notifies(timeout=0):
+                        if n.channel == PRESENCE_CHANNEL:
+                            seen_presence = True
+                        else:
+                            woke = True
                 if self._nudged.is_set():
                     self._nudged.clear()
                     woke = True
                 if woke or time.monotonic() - last >= self._interval:
                     self._sync(clinic, link)
                     last = time.monotonic()
-                renew = time.monotonic() - last_presence >= presence.TTL_SECONDS / 3
+                renew = time.monotonic() - last_presence >= renew_every
                 if seen_presence or renew or self._mine_changed:
                     self._presence(clinic, link, force=renew)
                     last_presence = time.monotonic() if renew else last_presence

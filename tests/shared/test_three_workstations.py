@@ -216,6 +216,15 @@ def test_three_workstations_share_one_queue_live_and_sealed(tmp_path, postgres, 
         )
         assert max(latencies) < 2.0, sorted(latencies)[-5:]
 
+        # -- an idle workstation's live sync costs little CPU -----------------------------
+        B.send(cmd="cpu")
+        before = B.wait("cpu")["seconds"]
+        time.sleep(5)
+        B.send(cmd="cpu")
+        idle = (B.wait("cpu")["seconds"] - before) / 5
+        print(f"idle live sync: {idle * 100:.1f}% of one core")
+        assert idle < 0.01
+
         # -- presence: "Dr Patel is replying" on A shows on B within 2 s, and goes ------
         def others_on_b() -> list:
             B.send(cmd="others", conv=convs[1], **{"as": "nurse.chen"})

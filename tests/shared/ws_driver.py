@@ -11,6 +11,7 @@ line on stdin; it answers with one JSON event per line on stdout:
     {"cmd": "note", "conv": UUID, "text": "...", "as": "dr.patel"}
     {"cmd": "present", "conv": UUID, "activity": "replying" | null, "as": "dr.patel"}
     {"cmd": "others", "conv": UUID, "as": "nurse.chen"}   (who else has it open)
+    {"cmd": "cpu"}       (CPU seconds used so far)
     {"cmd": "offline"}   (stop talking to the server; changes queue locally)
     {"cmd": "state", "conv": UUID}
     {"cmd": "quit"}
@@ -94,6 +95,12 @@ def main(home: str) -> int:
         elif cmd["cmd"] == "others":
             me = q.staff_login_row(clinic.store, cmd["as"])[0].id
             emit("others", others=live.others_on(thread, me))
+            continue
+        elif cmd["cmd"] == "cpu":  # seconds of CPU this process has used
+            import resource
+
+            use = resource.getrusage(resource.RUSAGE_SELF)
+            emit("cpu", seconds=use.ru_utime + use.ru_stime)
             continue
         elif cmd["cmd"] == "state":
             row = q.get_thread(clinic.store, thread) if thread else None
