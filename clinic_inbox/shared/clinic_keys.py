@@ -31,7 +31,7 @@ def _entry(custody: KeyCustody) -> str:
     return f"{custody.record().store_id}:shared"
 
 
-def _backend(custody: KeyCustody):  # noqa: ANN202 - a keyring backend
+def require_backend(custody: KeyCustody):  # noqa: ANN202 - a keyring backend
     if custody.backend is None:
         raise NoKeyringForServer(
             "A shared server needs this computer's secure keyring to keep the clinic's keys, "
@@ -50,12 +50,12 @@ def save(custody: KeyCustody, link: ServerLink) -> None:
             "dsn": link.dsn,
         }
     )
-    _backend(custody).set_password(SERVICE, _entry(custody), value)
+    require_backend(custody).set_password(SERVICE, _entry(custody), value)
 
 
 def load(custody: KeyCustody) -> ServerLink | None:
     """The link, or None when this workstation has not joined a server."""
-    backend = _backend(custody)
+    backend = require_backend(custody)
     try:
         value = backend.get_password(SERVICE, _entry(custody))
     except Exception:  # noqa: BLE001 - the keyring daemon or its bus is gone
@@ -80,6 +80,6 @@ def load(custody: KeyCustody) -> ServerLink | None:
 
 def forget(custody: KeyCustody) -> None:
     try:
-        _backend(custody).delete_password(SERVICE, _entry(custody))
+        require_backend(custody).delete_password(SERVICE, _entry(custody))
     except Exception:  # noqa: BLE001 - absent already
         pass

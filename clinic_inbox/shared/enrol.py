@@ -82,7 +82,7 @@ def request(
     """Step 1, on the newcomer."""
     _require_admin(clinic, session)
     custody = custody or KeyCustody(clinic.home)
-    backend = clinic_keys._backend(custody)
+    backend = clinic_keys.require_backend(custody)
     label = server_label(dsn)
     if shq.linked_clinic(clinic.store) is not None:
         raise SharedQueueError(
@@ -209,7 +209,7 @@ def finish(clinic: Clinic, session: Any, custody: KeyCustody | None = None) -> s
     """Step 3, on the newcomer: returns its workstation id, or None while not yet approved."""
     _require_admin(clinic, session)
     custody = custody or KeyCustody(clinic.home)
-    backend = clinic_keys._backend(custody)
+    backend = clinic_keys.require_backend(custody)
     kept = backend.get_password(SERVICE, _pending_entry(custody))
     if not kept:
         raise SharedQueueError("This computer has not asked to join a shared server.")

@@ -161,7 +161,7 @@ def init_server(
     custody = custody or KeyCustody(clinic.home)
     label = server_label(dsn)
     _refuse_if_linked(clinic, label)
-    clinic_keys._backend(custody)  # no secure keyring: refuse before touching the server
+    clinic_keys.require_backend(custody)  # no secure keyring: refuse before touching the server
     keys = ClinicKeys.generate(str(uuid.uuid4()))
     code = new_recovery_code()
     blob = wrap(keys.pack(), normalise_recovery_code(code), keys.clinic_id.encode(), RECOVERY_KDF)
@@ -227,7 +227,7 @@ def connect_workstation(
     custody = custody or KeyCustody(clinic.home)
     label = server_label(dsn)
     _refuse_if_linked(clinic, label)
-    clinic_keys._backend(custody)
+    clinic_keys.require_backend(custody)
     with connect(dsn) as conn:
         info = read_info(conn)
         if info is None:
