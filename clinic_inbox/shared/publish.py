@@ -1,0 +1,127 @@
+"""Putting a local conversation (and its messages) on the server, sealed. Its clinic-wide
+id is kept locally first, so a crash and a retry publish the same one; a conversation
+whose mail the server has already is joined, not doubled."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import psycopg
+
+from clinic_inbox.core import audit
+from clinic_inbox.core.home import Clinic
+from clinic_inbox.core.store import shared_queries as shq
+from clinic_inbox.shared import SharedQueueError
+from clinic_inbox.shared.replica import (
+    StaffMap,
+    apply_field,
+    message_identity,
+    server_error,
+    state_values,
+)
+from clinic_inbox.shared.seal import ClinicKeys, check_field, field_mac, seal
+from clinic_inbox.shared.server import Link
+
+
+def publish_conversation(clinic: Clinic, link: Link, thread_id: int, actor_id: int | None) -> str:
+    """Put one local conversation (and its messages) on the server; returns its clinic-wide id."""
+    store, keys = clinic.store, link.keys
+    staff = StaffMap(clinic, keys)
+    with store.transaction():
+        conv = shq.thread_uuid(store, thread_id)
+        messages = shq.thread_messages(store, thread_id)
+        if conv is None:
+            conv = _server_conversation_of(link, keys, messages)
+            if conv is not None:  # another workstation published this mail first: join it
+                shq.set_thread_uuid(store, thread_id, conv)
+                _take_server_fields(clinic, link, thread_id, conv, staff)
+            else:
+                conv = str(uuid.uuid4())
+                shq.set_thread_uuid(store, thread_id, conv)
+        snapshot = shq.thread_snapshot(store, thread_id)
+        state = shq.thread_state(store, thread_id)
+    if snapshot is None or state is None:
+        raise SharedQueueError(f"There is no conversation number {thread_id}.")
+    values = state_values(state, staff)
+    by = staff.ref_of.get(actor_id, "system") if actor_id else "system"
+    sealed = seal(keys, "conversation", conv, "snapshot", 1, json.dumps(snapshot).encode())
+    identities: list[tuple[int, str]] = []
+    ops = [str(uuid.uuid4()) for _ in values]
+    macs = [field_mac(keys, conv, f, v, o) for (f, v), o in zip(values.items(), ops, strict=True)]
+    try:
+        with link.conn.transaction():
+            link.conn.execute(
+                "SELECT publish_conversation(%s, %s, %s, %s, %s, %s::uuid[], %s)",
+                (conv, link.workstation_id, by, sealed, list(values.values()), ops, macs),
+            )
+            for m in messages:
+                ident = m["shared_identity"] or message_identity(keys, link.workstation_id, m)
+                mid = str(uuid.uuid4())
+                payload = {k: v for k, v in m.items() if k not in ("id", "shared_identity")}
+                link.conn.execute(
+                    "SELECT publish_message(%s, %s, %s, %s, %s, %s)",
+                    (
+                        mid,
+                        conv,
+                        link.workstation_id,
+                        ident,
+                        m["received_at"],
+                        seal(keys, "message", mid, "payload", 1, json.dumps(payload).encode()),
+                    ),
+                )
+                identities.append((m["id"], ident))
+            fields = link.conn.execute(
+                "SELECT field, v FROM conversation_field WHERE conv = %s", (conv,)
+            ).fetchall()
+    except psycopg.OperationalError as exc:
+        raise server_error(link, exc) from None
+    with store.transaction():
+        for mid_local, ident in identities:
+            shq.set_message_identity(store, mid_local, ident)
+        for f, v in fields:
+            shq.set_field_version(store, thread_id, f, v)
+        audit.append(
+            store,
+            clinic.audit_key,
+            actor_id,
+            staff.name_of.get(actor_id, "system") if actor_id else "system",
+            "shared.publish",
+            thread_id=thread_id,
+            detail={"conversation": conv, "messages": len(identities)},
+        )
+    return conv
+
+
+def _server_conversation_of(
+    link: Link, keys: ClinicKeys, messages: list[dict[str, Any]]
+) -> str | None:
+    idents = [
+        m["shared_identity"] or message_identity(keys, link.workstation_id, m)
+        for m in messages
+        if m["direction"] == "in"
+    ]
+    if not idents:
+        return None
+    with link.conn.transaction():
+        row = link.conn.execute(
+            "SELECT conv::text FROM message WHERE identity = ANY(%s) ORDER BY received_at LIMIT 1",
+            (idents,),
+        ).fetchone()
+    return row[0] if row else None
+
+
+def _take_server_fields(
+    clinic: Clinic, link: Link, thread_id: int, conv: str, staff: StaffMap
+) -> None:
+    with link.conn.transaction():
+        rows = link.conn.execute(
+            "SELECT field, v, value, op::text, mac FROM conversation_field WHERE conv = %s",
+            (conv,),
+        ).fetchall()
+    for f, v, value, op, mac in rows:
+        check_field(link.keys, conv, f, value, op, mac, link.label)
+        if f != "assignee" or not value or staff.local(value) is not None:
+            apply_field(clinic, thread_id, f, value, staff)
+        shq.set_field_version(clinic.store, thread_id, f, v)

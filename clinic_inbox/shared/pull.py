@@ -1,0 +1,227 @@
+"""Receiving the others' changes: change-log rows after the cursor are fetched and
+unsealed first; then all of them are applied to the local store in one transaction that
+also advances the cursor. A row that fails its integrity check stops the pull before
+anything is applied."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+
+from clinic_inbox.core import audit
+from clinic_inbox.core.home import Clinic
+from clinic_inbox.core.model import Category, Priority, Status
+from clinic_inbox.core.store import queries as q
+from clinic_inbox.core.store import shared_queries as shq
+from clinic_inbox.shared.replica import StaffMap, apply_field, place_message, server_error
+from clinic_inbox.shared.seal import TamperedError, check_field, open_sealed
+from clinic_inbox.shared.server import Link
+
+PULL_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Applied:
+    seq: int
+    kind: str
+    conversation: str
+    ref: str
+    thread_id: int | None
+
+
+@dataclass
+class PullResult:
+    applied: list[Applied] = field(default_factory=list)
+    cursor: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+
+def _fetch(link: Link, cursor: int, limit: int) -> tuple[list[tuple], dict[str, Any]]:
+    """Read the change-log rows after the cursor and the current rows they name."""
+    conn = link.conn
+    with conn.transaction():
+        changes = conn.execute(
+            "SELECT seq, kind, conv::text, ref FROM change_log WHERE seq > %s ORDER BY seq LIMIT %s",
+            (cursor, limit),
+        ).fetchall()
+        convs = sorted({c[2] for c in changes})
+        data: dict[str, Any] = {"conv": {}, "fields": {}, "messages": {}, "notes": {}}
+        if changes:
+            for cid, snap in conn.execute(
+                "SELECT id::text, snapshot FROM conversation WHERE id = ANY(%s::uuid[])", (convs,)
+            ):
+                data["conv"][cid] = bytes(snap)
+            for cid, f, v, value, op, mac in conn.execute(
+                "SELECT conv::text, field, v, value, op::text, mac FROM conversation_field "
+                "WHERE conv = ANY(%s::uuid[])",
+                (convs,),
+            ):
+                check_field(link.keys, cid, f, value, op, mac, link.label)
+                data["fields"][(cid, f)] = (v, value)
+            mids = [c[3] for c in changes if c[1] == "message"]
+            wanted = [c[2] for c in changes if c[1] == "conversation"]
+            for mid, cid, ident, payload in conn.execute(
+                "SELECT id::text, conv::text, identity, payload FROM message "
+                "WHERE id = ANY(%s::uuid[]) OR conv = ANY(%s::uuid[]) ORDER BY received_at",
+                (mids, wanted),
+            ):
+                data["messages"][mid] = (cid, ident, bytes(payload))
+            nids = [c[3] for c in changes if c[1] == "note"]
+            for nid, cid, author, at, body in conn.execute(
+                "SELECT id::text, conv::text, author, created_at, body FROM note "
+                "WHERE id = ANY(%s::uuid[])",
+                (nids,),
+            ):
+                data["notes"][nid] = (cid, author, at, bytes(body))
+    return changes, data
+
+
+def _unseal(link: Link, data: dict[str, Any]) -> dict[str, Any]:
+    """Everything fetched, opened before any of it is applied: one bad row, nothing applied."""
+    keys, label = link.keys, link.label
+    out: dict[str, Any] = {"conv": {}, "messages": {}, "notes": {}}
+    for cid, blob in data["conv"].items():
+        out["conv"][cid] = json.loads(
+            open_sealed(keys, "conversation", cid, "snapshot", 1, blob, label)
+        )
+    for mid, (cid, ident, blob) in data["messages"].items():
+        payload = json.loads(open_sealed(keys, "message", mid, "payload", 1, blob, label))
+        out["messages"][mid] = (cid, ident, payload)
+    for nid, (cid, author, at, blob) in data["notes"].items():
+        sealed = json.loads(open_sealed(keys, "note", nid, "body", 1, blob, label))
+        if sealed["author"] != author:  # the plain author column was changed
+            raise TamperedError(
+                f"A note on {label} ({nid}) names another author than the one sealed in it. "
+                "It was not applied and nothing on this computer changed. Tell your IT support."
+            )
+        out["notes"][nid] = (cid, author, at, sealed["body"])
+    return out
+
+
+def pull(clinic: Clinic, link: Link, limit: int = PULL_BATCH) -> PullResult:
+    store = clinic.store
+    cursor = shq.cursor(store)
+    try:
+        changes, data = _fetch(link, cursor, limit)
+    except psycopg.OperationalError as exc:
+        raise server_error(link, exc) from None
+    result = PullResult(cursor=cursor)
+    if not changes:
+        return result
+    opened = _unseal(link, data)
+    staff = StaffMap(clinic, link.keys)
+    with store.transaction():
+        for seq, kind, conv, ref in changes:
+            thread_id = shq.thread_by_uuid(store, conv)
+            if kind == "conversation":
+                if thread_id is None:
+                    thread_id = _materialise(clinic, conv, data, opened, staff, result)
+                else:
+                    for f in ("status", "assignee", "priority", "sensitive"):
+                        _pull_field(clinic, thread_id, f, data["fields"].get((conv, f)), staff)
+            elif thread_id is None:
+                pass  # its conversation arrives with a later "conversation" change
+            elif kind == "field":
+                _pull_field(clinic, thread_id, ref, data["fields"].get((conv, ref)), staff)
+            elif kind == "message":
+                found = opened["messages"].get(ref)
+                if found:
+                    place_message(store, thread_id, found[1], found[2])
+            elif kind == "note":
+                found = opened["notes"].get(ref)
+                if found and shq.note_by_uuid(store, ref) is None:
+                    author = staff.local(found[1])
+                    if author is None:
+                        result.skipped.append(f"note {ref}: its author is not known here")
+                    else:
+                        created = found[2].isoformat(timespec="seconds")
+                        shq.insert_note(store, thread_id, author, found[3], created, ref)
+            result.applied.append(Applied(seq, kind, conv, ref, thread_id))
+            result.cursor = seq
+        shq.set_cursor(store, result.cursor)
+        audit.append(
+            store,
+            clinic.audit_key,
+            None,
+            "system",
+            "shared.pull",
+            detail={"changes": len(changes), "cursor": result.cursor},
+        )
+    return result
+
+
+def _pull_field(
+    clinic: Clinic, thread_id: int, f: str, current: tuple[int, str] | None, staff: StaffMap
+) -> None:
+    if current is None:
+        return
+    v, value = current
+    store = clinic.store
+    if shq.has_pending(store, thread_id, f):
+        return  # this computer's own change is on its way; its receipt settles the field
+    if v <= shq.field_version(store, thread_id, f):
+        return
+    if f != "assignee" or not value or staff.local(value) is not None:
+        apply_field(clinic, thread_id, f, value, staff)
+    shq.set_field_version(store, thread_id, f, v)
+
+
+def _materialise(
+    clinic: Clinic,
+    conv: str,
+    data: dict[str, Any],
+    opened: dict[str, Any],
+    staff: StaffMap,
+    result: PullResult,
+) -> int | None:
+    snap = opened["conv"].get(conv)
+    if snap is None:
+        return None
+    fields = {
+        f: data["fields"].get((conv, f), (0, ""))
+        for f in ("status", "assignee", "priority", "sensitive")
+    }
+    store = clinic.store
+    members = [(ident, p) for cid, ident, p in opened["messages"].values() if cid == conv]
+    adopted = _adoptable(store, members)
+    if adopted is not None:
+        # This workstation ingested the same mail itself: its conversation becomes the
+        # clinic's one, with the server's values (the server had it first).
+        shq.set_thread_uuid(store, adopted, conv)
+        for f, (v, value) in fields.items():
+            if f != "assignee" or not value or staff.local(value) is not None:
+                apply_field(clinic, adopted, f, value, staff)
+            shq.set_field_version(store, adopted, f, v)
+        for ident, payload in members:
+            place_message(store, adopted, ident, payload)
+        return adopted
+    thread_id = q.create_thread(
+        store,
+        q.NewThread(
+            subject=snap["subject"],
+            category=Category(snap["category"]),
+            priority=Priority(fields["priority"][1]),
+            created_at=snap["created_at"],
+            status=Status(fields["status"][1]),
+            assigned_to=staff.local(fields["assignee"][1]) if fields["assignee"][1] else None,
+            sensitive=fields["sensitive"][1] == "true",
+            due_at=snap["due_at"],
+        ),
+    )
+    shq.set_thread_uuid(store, thread_id, conv)
+    for f, (v, _) in fields.items():
+        shq.set_field_version(store, thread_id, f, v)
+    for ident, payload in members:
+        place_message(store, thread_id, ident, payload)
+    return thread_id
+
+
+def _adoptable(store: Any, members: list[tuple[str, dict[str, Any]]]) -> int | None:
+    for _ident, p in members:
+        local = shq.local_copy(store, p.get("message_id_header"), p.get("fhir_resource_id"))
+        if local is not None and shq.thread_uuid(store, local[1]) is None:
+            return local[1]
+    return None

@@ -1,0 +1,108 @@
+"""Sending this workstation's queued changes to the server's `apply_op`. Each receipt
+(applied or conflict) is kept locally in one transaction with dropping the operation;
+a replay after a crash returns the same receipt."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, replace
+
+import psycopg
+
+from clinic_inbox.core.home import Clinic
+from clinic_inbox.core.store import shared_queries as shq
+from clinic_inbox.shared.replica import StaffMap, apply_field, server_error
+from clinic_inbox.shared.seal import check_field, field_mac, seal
+from clinic_inbox.shared.server import Link
+
+
+@dataclass
+class PushResult:
+    applied: int = 0
+    conflicts: int = 0
+    waiting: int = 0  # for a conversation the server does not know yet
+
+
+def push(clinic: Clinic, link: Link) -> PushResult:
+    store, keys = clinic.store, link.keys
+    staff = StaffMap(clinic, keys)
+    result = PushResult()
+    for op in shq.pending_ops(store):
+        conv = shq.thread_uuid(store, op.thread_id)
+        by = staff.ref_of.get(op.actor_id, "system") if op.actor_id else "system"
+        value, note_at, note_body, mac = op.value, None, None, None
+        if op.field == "assignee":
+            value = staff.ref_of.get(int(op.value), "") if op.value else ""
+        if op.field != "note":
+            mac = field_mac(keys, conv, op.field, value, op.op_id)
+        else:
+            row = shq.note_row(store, int(op.value))
+            if row is None:
+                with store.transaction():
+                    shq.drop_op(store, op.op_id)
+                continue
+            note_uuid = row[4]
+            if note_uuid is None:  # kept before sending, so a retry sends the same note
+                note_uuid = str(uuid.uuid4())
+                with store.transaction():
+                    shq.set_note_uuid(store, int(op.value), note_uuid)
+            value, note_at = note_uuid, row[3]
+            sealed_note = {"author": by, "body": row[2]}  # the author, too, cannot be changed
+            note_body = seal(keys, "note", note_uuid, "body", 1, json.dumps(sealed_note).encode())
+        try:
+            with link.conn.transaction():
+                receipt = link.conn.execute(
+                    "SELECT outcome, server_v, server_value, server_by, server_at, "
+                    "server_op::text, server_mac FROM apply_op(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    (
+                        op.op_id,
+                        link.workstation_id,
+                        conv,
+                        op.field,
+                        op.base_v,
+                        value,
+                        by,
+                        note_at,
+                        note_body,
+                        mac,
+                    ),
+                ).fetchone()
+        except psycopg.errors.NoDataFound:  # P0002: conversation not published yet
+            result.waiting += 1
+            continue
+        except psycopg.OperationalError as exc:
+            raise server_error(link, exc) from None
+        outcome, server_v, server_value, server_by, server_at, server_op, server_mac = receipt
+        if op.field != "note":
+            check_field(keys, conv, op.field, server_value, server_op, server_mac, link.label)
+        with store.transaction():
+            shq.drop_op(store, op.op_id)
+            if op.field == "note":
+                result.applied += 1
+                continue
+            if outcome == "applied":
+                result.applied += 1
+                shq.rebase_pending(store, op.thread_id, op.field, op.base_v, server_v)
+            else:
+                result.conflicts += 1
+                theirs = server_value
+                if op.field == "assignee":
+                    theirs = staff.name(server_value) or ("" if not server_value else "?")
+                mine = op
+                if op.field == "assignee":  # shown by user name, not a local number
+                    mine = replace(op, value=staff.name_of.get(int(op.value or 0), ""))
+                shq.add_conflict(
+                    store,
+                    mine,
+                    theirs,
+                    staff.name(server_by),
+                    server_at.isoformat(timespec="seconds") if server_at else None,
+                )
+            if not shq.has_pending(store, op.thread_id, op.field):
+                # Nothing more of ours on this field: the store takes the server's value
+                # (on a conflict, first to the server wins).
+                if op.field != "assignee" or not server_value or staff.local(server_value):
+                    apply_field(clinic, op.thread_id, op.field, server_value, staff)
+                shq.set_field_version(store, op.thread_id, op.field, server_v)
+    return result

@@ -1,0 +1,153 @@
+"""What the pusher, the puller and the publisher share: staff and message identities
+as the server sees them, and writing a shared field's value into the local store."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from clinic_inbox.core.home import Clinic
+from clinic_inbox.core.model import Category, Direction, Priority, Source, Status
+from clinic_inbox.core.store import queries as q
+from clinic_inbox.core.store import shared_queries as shq
+from clinic_inbox.shared import SharedQueueError
+from clinic_inbox.shared.seal import ClinicKeys, identity
+from clinic_inbox.shared.server import Link
+
+
+def staff_ref(keys: ClinicKeys, username: str) -> str:
+    """A staff member as the server sees them: the same on every workstation, and not
+    their user name (which is guessable, so keyed)."""
+    return identity(keys, "staff", username.casefold())
+
+
+class StaffMap:
+    """Local staff ids and their clinic-wide references."""
+
+    def __init__(self, clinic: Clinic, keys: ClinicKeys) -> None:
+        rows = shq.staff_usernames(clinic.store)
+        self.ref_of = {sid: staff_ref(keys, name) for sid, name in rows}
+        self.id_of = {ref: sid for sid, ref in self.ref_of.items()}
+        self.name_of = {sid: name for sid, name in rows}
+
+    def local(self, ref: str) -> int | None:
+        return self.id_of.get(ref)
+
+    def name(self, ref: str | None) -> str | None:
+        sid = self.id_of.get(ref or "")
+        return self.name_of.get(sid) if sid is not None else None
+
+
+def message_identity(keys: ClinicKeys, ws_id: str, m: dict[str, Any]) -> str:
+    """What makes a message the same message on every workstation, keyed."""
+    if m.get("message_id_header"):
+        return identity(keys, "email", str(m["message_id_header"]).strip())
+    if m.get("fhir_resource_id"):
+        return identity(keys, "portal", str(m["fhir_resource_id"]))
+    return identity(keys, "local", f"{ws_id}|{m['id']}")
+
+
+def state_values(state: shq.SharedState, staff: StaffMap) -> dict[str, str]:
+    return {
+        "status": state.status,
+        "assignee": staff.ref_of.get(state.assigned_to, "") if state.assigned_to else "",
+        "priority": state.priority,
+        "sensitive": "true" if state.sensitive else "false",
+    }
+
+
+def server_error(link: Link, exc: Exception) -> SharedQueueError:
+    return SharedQueueError(
+        f"The shared server {link.label} stopped answering ({type(exc).__name__}). Changes "
+        "made here wait on this computer and go out when it is back."
+    )
+
+
+def local_value(f: str, value: str, staff: StaffMap) -> Any:
+    if f == "status":
+        return Status(value)
+    if f == "priority":
+        return Priority(value)
+    if f == "sensitive":
+        return value == "true"
+    if f == "assignee":
+        return staff.local(value) if value else None
+    raise ValueError(f)
+
+
+_COLUMN = {
+    "status": "status",
+    "priority": "priority",
+    "sensitive": "sensitive",
+    "assignee": "assigned_to",
+}
+
+
+def apply_field(clinic: Clinic, thread_id: int, f: str, value: str, staff: StaffMap) -> None:
+    local = local_value(f, value, staff)
+    state = shq.thread_state(clinic.store, thread_id)
+    if state is None:
+        return
+    now_local = {
+        "status": state.status,
+        "priority": state.priority,
+        "sensitive": state.sensitive,
+        "assignee": state.assigned_to,
+    }[f]
+    if now_local == (local.value if hasattr(local, "value") else local):
+        return
+    if f == "status":
+        from clinic_inbox.core.services import _clock_on_status_change
+
+        row = q.get_thread(clinic.store, thread_id)
+        if row is None:
+            return
+        clock_fields = _clock_on_status_change(clinic, row, local, datetime.now(UTC))
+        q.update_thread(clinic.store, thread_id, status=local, **clock_fields)
+    else:
+        q.update_thread(clinic.store, thread_id, **{_COLUMN[f]: local})
+
+
+def place_message(store: Any, thread_id: int, ident: str, payload: dict[str, Any]) -> None:
+    """A pulled message: kept once, whether it is new here or was ingested here too."""
+    if shq.message_by_identity(store, ident) is not None:
+        return
+    if payload.get("direction") == "in":
+        local = shq.local_copy(
+            store, payload.get("message_id_header"), payload.get("fhir_resource_id")
+        )
+        if local is not None:
+            shq.set_message_identity(store, local[0], ident)
+            return
+    insert_message(store, thread_id, ident, payload)
+
+
+def insert_message(store: Any, thread_id: int, ident: str, p: dict[str, Any]) -> None:
+    mid = q.insert_message(
+        store,
+        q.NewMessage(
+            thread_id=thread_id,
+            source=Source(p["source"]),
+            direction=Direction(p["direction"]),
+            received_at=p["received_at"],
+            sender=p["sender"] or "",
+            sender_name=p["sender_name"],
+            recipients=p["recipients"] or "",
+            subject=p["subject"] or "",
+            body_text=p["body_text"] or "",
+            body_html=p["body_html"],
+            category=Category(p["category"]),
+            priority=Priority(p["priority"]),
+            triage_reason=p["triage_reason"],
+            sensitive=bool(p["sensitive"]),
+            needs_review=bool(p["needs_review"]),
+            review_reason=p["review_reason"],
+            message_id_header=p["message_id_header"],
+            in_reply_to=p["in_reply_to"],
+            references_header=p["references_header"],
+            fhir_resource_id=p["fhir_resource_id"],
+            fhir_version=p["fhir_version"],
+            content_hash=p["content_hash"],
+        ),
+    )
+    shq.set_message_identity(store, mid, ident)
