@@ -292,3 +292,28 @@ def test_concurrent_writers_never_let_a_reader_skip_a_change(server, postgres):
     r.join(30)
     assert not errors
     assert seen == list(range(2, 2 + 4 * 60))
+
+
+def test_the_same_operation_pushed_twice_at_once_gets_one_receipt(server):
+    """A workstation that retries while its first attempt is still in flight (a timeout
+    on a slow link): both calls return the same receipt, and the change happens once."""
+    dsn, conn = server
+    _reset(conn)
+    barrier = threading.Barrier(2)
+    for n in range(20):
+        op = Op(str(uuid.uuid4()), 0, "status", n + 1, VALUES["status"][(n + 1) % 4])
+        answers: list[tuple] = []
+
+        def attempt(op: Op = op, answers: list[tuple] = answers) -> None:
+            with psycopg.connect(dsn, autocommit=True) as c:
+                barrier.wait()
+                answers.append(_apply(c, op))
+
+        both = [threading.Thread(target=attempt) for _ in range(2)]
+        for t in both:
+            t.start()
+        for t in both:
+            t.join()
+        assert len(answers) == 2 and answers[0] == answers[1] and answers[0][0] == "applied"
+    assert conn.execute("SELECT count(*) FROM op_receipt").fetchone() == (20,)
+    assert _server_fields(conn)["status"][0] == 21

@@ -292,6 +292,7 @@ def test_three_workstations_share_one_queue_live_and_sealed(tmp_path, postgres, 
     assert found_canary
     for secret in SECRETS:
         assert secret not in dump, f"{secret!r} found in the pg_dump"
+        assert secret not in postgres.log.read_bytes(), f"{secret!r} found in the server's log"
 
 
 def test_changes_queued_offline_survive_a_sigkill_and_arrive_once(tmp_path, postgres, keyrings):
