@@ -2,12 +2,16 @@
 
 - `schema`: the server's tables and its one apply function, versioned.
 - `seal`: patient data sealed (AES-256-GCM) and identities keyed (HMAC) on the
-  workstation, before anything reaches the server.
-- `clinic_keys`: the clinic's keys, kept in this workstation's keyring.
-- `server`: `server init` and `server connect`: the checks that a server is this
-  clinic's, at this schema version, before anything local changes.
-- `sync`: push pending operations, pull the change log by cursor.
-- `live`: LISTEN to wake, pull by cursor, push on demand (a background thread).
+  workstation, before anything reaches the server; MACs over plain workflow values.
+- `clinic_keys`: the clinic's keys and the server's address, in this workstation's keyring.
+- `server`: `server init` and `server connect`, and the checks (this clinic's server,
+  this schema version, these keys) made before anything local changes.
+- `enrol`: a new workstation joins by a fingerprint an administrator approves.
+- `publish`, `push`, `pull` (gathered in `sync`), `replica`: conversations to the
+  server, queued changes to `apply_op`, the others' changes back by cursor.
+- `live`: LISTEN to wake, pull by cursor, push on demand, presence (a background thread).
+- `presence`, `conflicts`: who has a conversation open; changes someone else beat.
+- `cli_server`: the `clinic-inbox server …` commands.
 """
 
 
