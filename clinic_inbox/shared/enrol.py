@@ -42,7 +42,7 @@ from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import shared_queries as shq
 from clinic_inbox.shared import SharedQueueError, clinic_keys
 from clinic_inbox.shared.clinic_keys import ServerLink
-from clinic_inbox.shared.schema import WORKSTATION_ROLE
+from clinic_inbox.shared.schema import workstation_role
 from clinic_inbox.shared.seal import ClinicKeys
 from clinic_inbox.shared.server import Link, connect, read_info, server_label
 
@@ -151,7 +151,9 @@ def approve(clinic: Clinic, session: Any, link: Link, fpr: str) -> Pending:
         try:
             link.conn.execute(
                 sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} IN ROLE {}").format(
-                    sql.Identifier(login), sql.Literal(password), sql.Identifier(WORKSTATION_ROLE)
+                    sql.Identifier(login),
+                    sql.Literal(password),
+                    sql.Identifier(workstation_role(link.keys.clinic_id)),
                 )
             )
         except psycopg.errors.InsufficientPrivilege:

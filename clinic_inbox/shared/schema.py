@@ -19,9 +19,16 @@ number only.
 from __future__ import annotations
 
 SCHEMA_VERSION = 1
-WORKSTATION_ROLE = "clinic_inbox_workstation"
 CHANGES_CHANNEL = "clinic_changes"
 PRESENCE_CHANNEL = "clinic_presence"
+
+
+def workstation_role(clinic_id: str) -> str:
+    """The group role of one clinic's workstations. Roles are shared by every database
+    of a PostgreSQL cluster, so each clinic has its own: a workstation of one clinic
+    gets no rights in another clinic's database on the same server."""
+    return "ci_clinic_" + clinic_id.replace("-", "")[:16]
+
 
 # Fields a workstation may change on a conversation, with their merge rule (see apply_op).
 FIELDS = ("status", "assignee", "priority", "sensitive")

@@ -29,7 +29,7 @@ from clinic_inbox.core.keys import (
 from clinic_inbox.core.store import shared_queries as shq
 from clinic_inbox.shared import SharedQueueError, clinic_keys
 from clinic_inbox.shared.clinic_keys import ServerLink
-from clinic_inbox.shared.schema import SCHEMA_VERSION, WORKSTATION_ROLE, ddl, grants
+from clinic_inbox.shared.schema import SCHEMA_VERSION, ddl, grants, workstation_role
 from clinic_inbox.shared.seal import ClinicKeys
 
 APP_NAME = "clinic-inbox"
@@ -189,9 +189,10 @@ def init_server(
         try:
             for script in ddl(conn.execute("SELECT current_schema()").fetchone()[0]):
                 conn.execute(script)
-            _ensure_role(conn)
+            role = workstation_role(keys.clinic_id)
+            _ensure_role(conn, role)
             schema = conn.execute("SELECT current_schema()").fetchone()[0]
-            conn.execute(grants(WORKSTATION_ROLE, schema))
+            conn.execute(grants(role, schema))
             conn.execute(
                 "INSERT INTO server_info (schema_version, clinic_id, clinic_check) VALUES (%s, %s, %s)",
                 (SCHEMA_VERSION, keys.clinic_id, keys.check_value()),
@@ -212,10 +213,10 @@ def init_server(
     return InitResult(keys.clinic_id, ws_id, code, label)
 
 
-def _ensure_role(conn: psycopg.Connection) -> None:
-    exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (WORKSTATION_ROLE,))
+def _ensure_role(conn: psycopg.Connection, role: str) -> None:
+    exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,))
     if exists.fetchone() is None:
-        conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(WORKSTATION_ROLE)))
+        conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(role)))
 
 
 def connect_workstation(

@@ -90,3 +90,31 @@ def test_a_revoked_workstation_can_no_longer_sign_in(tmp_path, secret_service, e
         ln.conn.execute("SELECT 1")
     with pytest.raises(SharedQueueError, match="no longer accepts this workstation's login"):
         srv.open_link(n, cn)
+
+
+def test_a_workstation_of_one_clinic_has_no_rights_in_another_clinics_database(
+    tmp_path, secret_service, postgres, empty_db
+):
+    """Roles are cluster-wide: two clinics on one PostgreSQL must not share them."""
+    kr = secret_service.backend()
+    a, n = new_workstation(tmp_path / "a", kr), new_workstation(tmp_path / "new", kr)
+    o = new_workstation(tmp_path / "other", kr)
+    ca, cn = KeyCustody(a.home, backend=kr), KeyCustody(n.home, backend=kr)
+    srv.init_server(a, login(a, "admin"), empty_db, ca)
+    other_db = postgres.create_database("another_clinic")
+    srv.init_server(o, login(o, "admin"), other_db, KeyCustody(o.home, backend=kr))
+    la = srv.open_link(a, ca)
+    asked = enrol.request(n, login(n, "admin"), empty_db, "Desk", cn)
+    enrol.approve(a, login(a, "admin"), la, asked.fingerprint)
+    enrol.finish(n, login(n, "admin"), cn)
+    own = srv.open_link(n, cn).dsn
+    parts = psycopg.conninfo.conninfo_to_dict(own)
+    parts["dbname"] = "another_clinic"
+    with psycopg.connect(psycopg.conninfo.make_conninfo(**parts), autocommit=True) as conn:
+        for stmt in (
+            "SELECT count(*) FROM conversation",
+            "SELECT * FROM apply_op(gen_random_uuid(), gen_random_uuid(), gen_random_uuid(), "
+            "'status', 1, 'done', 'x', NULL, NULL, 'mac')",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(stmt)

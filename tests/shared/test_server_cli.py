@@ -13,7 +13,7 @@ import psycopg
 import pytest
 from workstations import ADMIN_PASSWORD, new_workstation, receive
 
-from clinic_inbox.shared.schema import WORKSTATION_ROLE
+from clinic_inbox.shared.schema import workstation_role
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -168,13 +168,15 @@ def test_the_workstation_role_may_read_but_not_write_the_shared_tables(
     from clinic_inbox.shared.server import init_server
 
     a = new_workstation(tmp_path / "a", secret_service.backend())
-    init_server(
+    done = init_server(
         a, login(a, "admin"), empty_db, KeyCustody(a.home, backend=secret_service.backend())
     )
     dbname = psycopg.conninfo.conninfo_to_dict(empty_db)["dbname"]
     with psycopg.connect(empty_db, autocommit=True) as conn:
         conn.execute("DROP ROLE IF EXISTS ws_probe")
-        conn.execute(f"CREATE ROLE ws_probe LOGIN PASSWORD 'probe-pw' IN ROLE {WORKSTATION_ROLE}")
+        conn.execute(
+            f"CREATE ROLE ws_probe LOGIN PASSWORD 'probe-pw' IN ROLE {workstation_role(done.clinic_id)}"
+        )
     probe = postgres.dsn(dbname, user="ws_probe", password="probe-pw")
     with psycopg.connect(probe, autocommit=True) as conn:
         assert conn.execute("SELECT count(*) FROM conversation_field").fetchone() == (0,)
