@@ -33,7 +33,6 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from psycopg import sql
 
 from clinic_inbox.core import access, audit
 from clinic_inbox.core.home import Clinic
@@ -42,7 +41,6 @@ from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import shared_queries as shq
 from clinic_inbox.shared import SharedQueueError, clinic_keys
 from clinic_inbox.shared.clinic_keys import ServerLink
-from clinic_inbox.shared.schema import workstation_role
 from clinic_inbox.shared.seal import ClinicKeys
 from clinic_inbox.shared.server import Link, connect, read_info, server_label
 
@@ -132,7 +130,7 @@ def approve(clinic: Clinic, session: Any, link: Link, fpr: str) -> Pending:
     with link.conn.transaction():
         rows = link.conn.execute(
             "SELECT id::text, name, fingerprint, requested_at, public_key FROM workstation "
-            "WHERE state = 'pending' AND fingerprint = %s FOR UPDATE",
+            "WHERE state = 'pending' AND fingerprint = %s",
             (wanted,),
         ).fetchall()
         if len(rows) != 1:
@@ -148,29 +146,15 @@ def approve(clinic: Clinic, session: Any, link: Link, fpr: str) -> Pending:
             )
         login = f"ci_ws_{uuid.UUID(ws_id).hex[:16]}"
         password = secrets.token_urlsafe(32)
-        try:
-            link.conn.execute(
-                sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} IN ROLE {}").format(
-                    sql.Identifier(login),
-                    sql.Literal(password),
-                    sql.Identifier(workstation_role(link.keys.clinic_id)),
-                )
-            )
-        except psycopg.errors.InsufficientPrivilege:
-            raise SharedQueueError(
-                f"This workstation's login on {link.label} may not create logins for others; "
-                "approve from the workstation that set the server up. Nothing was changed."
-            ) from None
         answer = _seal_answer(bytes(pub), ws_id, link.keys, login, password)
-        link.conn.execute(
-            "INSERT INTO key_wrap (kind, target, blob) VALUES ('workstation', %s, %s)",
-            (ws_id, answer),
-        )
-        link.conn.execute(
-            "UPDATE workstation SET state = 'approved', login = %s, decided_at = now(), "
-            "decided_by = %s WHERE id = %s",
-            (login, session.staff.username, ws_id),
-        )
+        done = link.conn.execute(
+            "SELECT approve_workstation(%s, %s, %s, %s, %s, %s)",
+            (ws_id, found_fpr, login, password, answer, session.staff.username),
+        ).fetchone()[0]
+        if not done:
+            raise SharedQueueError(
+                f"The request on {link.label} was decided meanwhile. Nothing was changed."
+            )
     with clinic.store.transaction():
         audit.append(
             clinic.store,
@@ -287,26 +271,11 @@ def revoke(clinic: Clinic, session: Any, link: Link, ws_id: str) -> None:
     the README."""
     _require_admin(clinic, session)
     with link.conn.transaction():
-        row = link.conn.execute(
-            "SELECT login FROM workstation WHERE id = %s AND state <> 'revoked' FOR UPDATE",
-            (ws_id,),
-        ).fetchone()
-        if row is None:
-            raise SharedQueueError(f"There is no enrolled workstation {ws_id} on {link.label}.")
-        if row[0]:
-            link.conn.execute(sql.SQL("ALTER ROLE {} NOLOGIN").format(sql.Identifier(row[0])))
-            link.conn.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s",
-                (row[0],),
-            )
-        link.conn.execute(
-            "UPDATE workstation SET state = 'revoked', decided_at = now(), decided_by = %s "
-            "WHERE id = %s",
-            (session.staff.username, ws_id),
-        )
-        link.conn.execute(
-            "DELETE FROM key_wrap WHERE kind = 'workstation' AND target = %s", (ws_id,)
-        )
+        done = link.conn.execute(
+            "SELECT revoke_workstation(%s, %s)", (ws_id, session.staff.username)
+        ).fetchone()[0]
+    if not done:
+        raise SharedQueueError(f"There is no enrolled workstation {ws_id} on {link.label}.")
     with clinic.store.transaction():
         audit.append(
             clinic.store,

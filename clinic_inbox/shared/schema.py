@@ -316,6 +316,53 @@ END $$;
 
 # Run after the DDL, with the role's name filled in.
 GRANTS = """
+-- Approving and revoking a workstation create and disable its login: done by these
+-- functions with the rights of the login that prepared the server, so that an
+-- administrator may approve from any enrolled workstation (whose own login may not
+-- create roles). Workstations already hold the clinic's keys: they are trusted to
+-- hand them on, after the fingerprint check a person makes.
+CREATE FUNCTION approve_workstation(
+    p_ws uuid, p_fingerprint text, p_login text, p_password text, p_blob text, p_by text
+) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = @SCHEMA@, pg_temp AS $$
+BEGIN
+    PERFORM 1 FROM workstation
+    WHERE id = p_ws AND state = 'pending' AND fingerprint = p_fingerprint FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    IF p_login !~ '^ci_ws_[0-9a-f]{16}$' THEN
+        RAISE EXCEPTION 'bad login name' USING ERRCODE = '22023';
+    END IF;
+    EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L IN ROLE %I', p_login, p_password, '@ROLE@');
+    INSERT INTO key_wrap (kind, target, blob) VALUES ('workstation', p_ws::text, p_blob);
+    UPDATE workstation SET state = 'approved', login = p_login, decided_at = now(),
+        decided_by = p_by WHERE id = p_ws;
+    RETURN true;
+END $$;
+
+CREATE FUNCTION revoke_workstation(p_ws uuid, p_by text) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = @SCHEMA@, pg_temp AS $$
+DECLARE l text;
+BEGIN
+    SELECT login INTO l FROM workstation WHERE id = p_ws AND state <> 'revoked' FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    IF l IS NOT NULL THEN
+        EXECUTE format('ALTER ROLE %I NOLOGIN', l);
+        BEGIN  -- close its open connections (needs the right to signal them)
+            PERFORM pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = l;
+        EXCEPTION WHEN insufficient_privilege THEN
+            NULL;
+        END;
+    END IF;
+    UPDATE workstation SET state = 'revoked', decided_at = now(), decided_by = p_by
+    WHERE id = p_ws;
+    DELETE FROM key_wrap WHERE kind = 'workstation' AND target = p_ws::text;
+    RETURN true;
+END $$;
+
 REVOKE ALL ON ALL TABLES IN SCHEMA @SCHEMA@ FROM PUBLIC;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA @SCHEMA@ FROM PUBLIC;
 GRANT USAGE ON SCHEMA @SCHEMA@ TO @ROLE@;
@@ -331,6 +378,8 @@ GRANT EXECUTE ON FUNCTION
     publish_conversation(uuid, uuid, text, bytea, text[], uuid[], text[]),
     publish_message(uuid, uuid, uuid, text, timestamptz, bytea),
     set_presence(uuid, text, uuid, text, integer),
+    approve_workstation(uuid, text, text, text, text, text),
+    revoke_workstation(uuid, text),
     priority_rank(text) TO @ROLE@;
 """
 

@@ -46,6 +46,24 @@ def test_join_approve_finish_then_work_with_an_own_login(tmp_path, secret_servic
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
         with ln.conn.transaction():
             ln.conn.execute("UPDATE conversation_field SET value = 'done'")
+    ln.conn.rollback()
+
+    # the newcomer, enrolled, approves a third computer with its own (unprivileged) login
+    m = new_workstation(tmp_path / "third", kr)
+    cm = KeyCustody(m.home, backend=kr)
+    third = enrol.request(m, login(m, "admin"), empty_db, "Office 4", cm)
+    enrol.approve(n, login(n, "admin"), ln, third.fingerprint)
+    assert enrol.finish(m, login(m, "admin"), cm) == third.workstation_id
+    lm = srv.open_link(m, cm)
+    sync.pull(m, lm)
+    assert shq.thread_by_uuid(m.store, conv) is not None
+    # and a workstation's login may not create roles or approve outside the function
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        ln.conn.execute("CREATE ROLE sneaky LOGIN")
+    ln.conn.rollback()
+    enrol.revoke(n, login(n, "admin"), ln, third.workstation_id)
+    with pytest.raises(SharedQueueError, match="no longer accepts this workstation's login"):
+        srv.open_link(m, cm)
 
 
 def test_a_swapped_key_or_a_changed_answer_is_refused(tmp_path, secret_service, empty_db):
