@@ -109,12 +109,17 @@ def cmd_server_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_server_sync(args: argparse.Namespace) -> int:
-    from clinic_inbox.cli import _open
+    from clinic_inbox.cli import _open, _session
+    from clinic_inbox.core.store import shared_queries as shq
     from clinic_inbox.shared.live import LiveSync
     from clinic_inbox.shared.server import open_link
     from clinic_inbox.shared.sync import PULL_BATCH, pull, push
 
     with _open(args) as clinic:
+        _session(args, clinic)  # a signed-in member of staff, as for mail sync
+        if shq.linked_clinic(clinic.store) is None:
+            print("This computer works alone (no shared server): nothing to send or receive.")
+            return 0
         if not args.follow:
             link = open_link(clinic)
             try:
@@ -145,10 +150,11 @@ def cmd_server_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_server_status(args: argparse.Namespace) -> int:
-    from clinic_inbox.cli import _open, _print_json
+    from clinic_inbox.cli import _open, _print_json, _session
     from clinic_inbox.core.store import shared_queries as shq
 
     with _open(args) as clinic:
+        _session(args, clinic)
         s = clinic.store
         info = {
             "server": shq.server_label(s),
@@ -250,11 +256,19 @@ def cmd_server_join(args: argparse.Namespace) -> int:
 
 
 def _with_link(args: argparse.Namespace, work: Any) -> Any:
+    """An administrator's command on the shared server."""
     from clinic_inbox.cli import _open, _session
+    from clinic_inbox.core import access
+    from clinic_inbox.core.store import queries as q
     from clinic_inbox.shared.server import open_link
 
     with _open(args) as clinic:
         session = _session(args, clinic)
+        staff = q.get_staff(clinic.store, session.staff.id)
+        access.require(
+            staff is not None and access.can_manage_settings(staff),
+            "Only an administrator can enrol or revoke workstations.",
+        )
         link = open_link(clinic)
         try:
             return work(clinic, session, link)

@@ -117,6 +117,22 @@ def _cases(home, backup, clinical: int, admin_thread: int, patient: int) -> dict
         "audit export": (["--csv"], None, refused),
         "audit reveal-search": (["1"], None, refused),
         "thread-view-admin-ok": ([str(admin_thread)], None, "thread.view"),
+        # the shared server (clinic_inbox/shared/cli_server.py): administrators set it up;
+        # any signed-in person may sync and see what waits (the demo clinic works alone)
+        "server init": (["--dsn", "host=127.0.0.1 port=9 dbname=x user=y"], None, refused),
+        "server connect": (
+            ["--dsn", "host=127.0.0.1 port=9 dbname=x user=y", "--code-stdin"],
+            "AAAA\n",
+            refused,
+        ),
+        "server publish": ([], None, refused),
+        "server sync": ([], None, "ok"),
+        "server status": ([], None, "ok"),
+        "server conflicts": ([], None, "ok"),
+        "server join": (["--dsn", "host=127.0.0.1 port=9 dbname=x user=y"], None, refused),
+        "server pending": ([], None, refused),
+        "server approve": (["AAAA-BBBB-CCCC-DDDD"], None, refused),
+        "server revoke": (["00000000-0000-0000-0000-000000000000"], None, refused),
     }
 
 
