@@ -341,6 +341,8 @@ def _words_of_patterns(patterns: list[str]) -> set[str]:
     return out
 
 
+READ_CHARS = 50_000  # of a body: far past any message a patient types
+
 _REPLY = re.compile(r"^\s*((re|tr|fw|fwd|aw|rep)\s*(\[\d+\])?\s*:\s*)+", re.I)
 
 
@@ -520,7 +522,8 @@ def triage(
     sender_priority: Priority | None = None,
     sender_category: Category | None = None,
 ) -> TriageResult:
-    text = strip_quoted(body or "")
+    # what a person writes in a message is read; a megabyte of pasted text is not
+    text = strip_quoted((body or "")[:READ_CHARS])
     lang = guess_language(words_of(f"{subject or ''} {text}"))
     # A reply's subject names the old topic ("Re: chest pain"): it is not read for red flags.
     subject_sentences = (

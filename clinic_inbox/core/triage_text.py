@@ -25,6 +25,7 @@ from functools import lru_cache
 import simplemma
 
 LEMMA_LANGS = ("en", "fr")
+MAX_WORD = 40  # longer "words" (hostile input, base64) are kept as written, never looked up
 
 # -- quoted replies ---------------------------------------------------------------
 _QUOTE_HEADER = re.compile(
@@ -223,7 +224,7 @@ def lemma(word: str, lang: str = "en") -> str:
     """Dictionary form of a lower-case word (the message's language first), folded.
     Short words are kept as written: they are the negations and pronouns the context
     rules read ("pas", "not", "his")."""
-    if len(word) <= 3 or not word.isalpha():
+    if len(word) <= 3 or len(word) > MAX_WORD or not word.isalpha():
         return fold(word)
     try:
         out = simplemma.lemmatize(word, lang=(lang, "fr" if lang == "en" else "en"))
@@ -254,10 +255,11 @@ class Speller:
             for d in _deletes(w):
                 index.setdefault(d, set()).add(w)
         self._index = {k: tuple(sorted(v)) for k, v in index.items()}
+        self._longest = max((len(w) for w in self.vocabulary), default=0) + 1
         self._cache: dict[str, str] = {}
 
     def correct(self, word: str, lang: str = "en") -> str:
-        if len(word) < self.MIN_LENGTH or word in self.vocabulary:
+        if not self.MIN_LENGTH <= len(word) <= self._longest or word in self.vocabulary:
             return word
         key = f"{lang}:{word}"
         hit = self._cache.get(key)

@@ -112,3 +112,13 @@ def test_rules_travel_to_a_worker_as_a_reference_and_changes_are_seen(tmp_path):
     second = load_rules(tmp_path)
     assert triage("", "a dog bit my hand", first).priority is Priority.URGENT
     assert triage("", "a dog bit my hand", second).priority is not Priority.URGENT
+
+
+def test_hostile_sizes_are_triaged_in_bounded_time():
+    import time
+
+    for body in ("A" * 5_000_000, "word " * 1_000_000, "I can't breathe. " * 300_000):
+        t0 = time.process_time()
+        triage("subject", body, RULES)
+        # generous bound: a pathological input must not take minutes (it once did)
+        assert time.process_time() - t0 < 5
