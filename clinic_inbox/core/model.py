@@ -171,6 +171,9 @@ class MessageDetail:
     needs_review: bool
     review_reason: str | None
     attachments: tuple[AttachmentInfo, ...] = ()
+    sender_check: str | None = None  # verified / unverified / confirmed; None: not checked
+    sender_check_detail: str | None = None
+    claims_thread_id: int | None = None  # the conversation it claimed to continue
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from clinic_inbox.core.model import (
     Status,
     ThreadDetail,
 )
+from clinic_inbox.core.senders import reply_address
 from clinic_inbox.core.shared_ops import record as queue_shared
 from clinic_inbox.core.store import access_queries as aq
 from clinic_inbox.core.store import export_queries as eq
@@ -981,11 +982,13 @@ def queue_reply(clinic: Clinic, session: Session, thread_id: int, body: str) -> 
         if last.message_id:
             refs.append(last.message_id)
         me = session.staff.display_name
+        # the patient's registered address, never simply whoever wrote last
+        to_address = reply_address(store, thread_id, row.patient_id)
         signed = f"{body.rstrip()}\n\n{_signature(clinic, session, d)}\n"
         raw = outgoing.build_email(
             from_address=account.sender_address,
             from_name=f"{me} ({clinic.config.name})",
-            to_address=last.sender,
+            to_address=to_address,
             subject=subject,
             body=signed,
             message_id=message_id,
@@ -1001,7 +1004,7 @@ def queue_reply(clinic: Clinic, session: Session, thread_id: int, body: str) -> 
             kind="email",
             source=Source.EMAIL,
             sender=account.sender_address,
-            recipients=last.sender,
+            recipients=to_address,
             subject=subject,
             body=signed,
             account_id=account.id,
@@ -1233,6 +1236,7 @@ def export_thread(
     access.require(
         d.body and d.file, d.why_not or "You may not file this conversation to the chart."
     )
+    _require_confirmed_sender(clinic, thread_id)
     previous = eq.last_export(clinic.store, thread_id)
     version = previous.version + 1 if previous else 1
     doc = filing.build_document(
@@ -1290,6 +1294,42 @@ def export_thread(
         doc.content_sha256(),
         bundle,
     )
+
+
+# -- sender checks -------------------------------------------------------------
+SENDER_NOT_VERIFIED = (
+    "This conversation holds email whose sender is not verified: nothing proves it came "
+    "from the patient. Confirm the sender first (for example by phoning the patient), "
+    "then file it to the chart."
+)
+
+
+def _require_confirmed_sender(clinic: Clinic, thread_id: int) -> None:
+    if clinic.config.require_verified_sender and sq.thread_sender_unverified(
+        clinic.store, thread_id
+    ):
+        raise AccessDenied(SENDER_NOT_VERIFIED)
+
+
+def confirm_sender(clinic: Clinic, session: Session, thread_id: int, how: str) -> None:
+    """A person confirms who sent the conversation's unverified email (they phoned the
+    patient, saw them at the desk). Linking it to a chart stays a separate step."""
+    if len(how.strip()) < 10:
+        raise ValueError("Say how you confirmed the sender (a full sentence): it is kept.")
+    with clinic.store.transaction():
+        row, _ = _acting(clinic, session, thread_id)
+        if not sq.thread_sender_unverified(clinic.store, thread_id):
+            raise ValueError("Every sender in this conversation is already verified.")
+        confirmed = sq.confirm_thread_senders(clinic.store, thread_id)
+        _audit(
+            clinic,
+            session,
+            "thread.sender_confirmed",
+            patient_id=row.patient_id,
+            thread_id=thread_id,
+            reason=how.strip(),
+            detail={"messages": confirmed, "suggested_patient": row.suggested_patient_id},
+        )
 
 
 # -- presence ------------------------------------------------------------------

@@ -327,6 +327,9 @@ class NewMessage:
     author_staff_id: int | None = None
     sender_priority: str | None = None
     sender_category: str | None = None
+    sender_check: str | None = None  # verified / unverified / confirmed; None: not checked
+    sender_check_detail: str | None = None
+    claims_thread_id: int | None = None
     attachments: list[NewAttachment] = field(default_factory=list)
 
 
@@ -362,6 +365,9 @@ _MESSAGE_FIELDS = [
     "received_at",
     "sender_priority",
     "sender_category",
+    "sender_check",
+    "sender_check_detail",
+    "claims_thread_id",
 ]
 
 
@@ -586,6 +592,9 @@ class ThreadRow:
     filed_document_id: str | None = None
     snippet: str | None = None
     attachment_count: int = 0
+    sender_unverified: bool = False  # holds email whose sender nobody has verified yet
+    claims_thread_id: int | None = None  # named another patient's conversation
+    suggested_patient_id: int | None = None  # whose address it used; not linked
 
 
 _THREAD_SQL = """
@@ -598,7 +607,8 @@ SELECT t.id, t.subject, t.patient_id,
        EXISTS (SELECT 1 FROM messages m WHERE m.thread_id = t.id AND m.needs_review),
        p.responsible_physician_id, t.filed_at, t.filed_document_id, t.snippet,
        (SELECT count(*) FROM messages m JOIN attachments a ON a.message_id = m.id
-        WHERE m.thread_id = t.id)
+        WHERE m.thread_id = t.id),
+       t.sender_unverified, t.claims_thread_id, t.suggested_patient_id
 FROM threads t
 LEFT JOIN patients p ON p.id = t.patient_id
 LEFT JOIN staff s ON s.id = t.assigned_to
@@ -717,6 +727,9 @@ def _thread_row(r: Any) -> ThreadRow:
         filed_document_id=r[17],
         snippet=r[18],
         attachment_count=int(r[19]),
+        sender_unverified=bool(r[20]),
+        claims_thread_id=r[21],
+        suggested_patient_id=r[22],
     )
 
 
@@ -724,7 +737,8 @@ def thread_messages(store: Store, thread_id: int, with_body: bool) -> list[Messa
     rows = store.execute(
         "SELECT id, thread_id, source, direction, coalesce(sender_name, sender), recipients, "
         "subject, received_at, category, priority, body_text, body_html, triage_reason, "
-        "sensitive, needs_review, review_reason FROM messages WHERE thread_id = ? "
+        "sensitive, needs_review, review_reason, sender_check, sender_check_detail, "
+        "claims_thread_id FROM messages WHERE thread_id = ? "
         "ORDER BY received_at, id",
         (thread_id,),
     ).fetchall()
@@ -757,6 +771,9 @@ def thread_messages(store: Store, thread_id: int, with_body: bool) -> list[Messa
                 needs_review=bool(r[14]),
                 review_reason=r[15],
                 attachments=atts if with_body else (),
+                sender_check=r[16],
+                sender_check_detail=r[17],
+                claims_thread_id=r[18],
             )
         )
     return out
