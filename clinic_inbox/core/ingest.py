@@ -73,6 +73,7 @@ class _Placement:
     suggested_patient_id: int | None
     claims_thread_id: int | None
     hold_reasons: tuple[str, ...]
+    held: bool = False  # a shared address or an unverified sender: a patient's, for access
 
 
 _SHARED_ADDRESS = (
@@ -96,7 +97,7 @@ _CLAIMS_UNLINKED = (
 def _place(store: Store, cfg: ClinicConfig, msg: Incoming, received: datetime) -> _Placement:
     """Which patient and conversation a message goes to, and what holds it for a person."""
     trusted = senders.sender_trusted(msg.sender_check, cfg.require_verified_sender)
-    patient_id, suggested, held = msg.patient_id, None, []
+    patient_id, suggested, held, shared = msg.patient_id, None, [], False
     if patient_id is None and msg.sender_address:
         found = q.find_patients_by_email(store, msg.sender_address)
         if len(found) == 1 and trusted:
@@ -105,6 +106,7 @@ def _place(store: Store, cfg: ClinicConfig, msg: Incoming, received: datetime) -
             suggested = found[0]
             held.append(_HELD_UNVERIFIED)
         elif len(found) > 1:
+            shared = True
             held.append(_SHARED_ADDRESS.format(n=len(found)))
     references = [r for r in [msg.in_reply_to, *msg.references] if r]
     claimed, claimed_patient = None, None
@@ -128,7 +130,9 @@ def _place(store: Store, cfg: ClinicConfig, msg: Incoming, received: datetime) -
             claimed = None  # the patient's own address, unverified: held as such above
         else:
             held.append((_CLAIMS if claimed_patient else _CLAIMS_UNLINKED).format(t=claimed))
-        return _Placement(None, patient_id, suggested, claimed, tuple(held))
+        return _Placement(
+            None, patient_id, suggested, claimed, tuple(held), shared or suggested is not None
+        )
     thread_id = threading.find_thread(
         store,
         patient_id=patient_id,
@@ -136,7 +140,9 @@ def _place(store: Store, cfg: ClinicConfig, msg: Incoming, received: datetime) -
         subject=msg.subject,
         received_at=received,
     )
-    return _Placement(thread_id, patient_id, suggested, None, tuple(held))
+    return _Placement(
+        thread_id, patient_id, suggested, None, tuple(held), shared or suggested is not None
+    )
 
 
 def _raise(a: Priority, b: Priority) -> Priority:
@@ -232,13 +238,14 @@ def ingest(store: Store, cfg: ClinicConfig, rules: Rules, msg: Incoming) -> Inge
         ),
     )
     unverified = msg.sender_check == senders.UNVERIFIED
-    if unverified or place.claims_thread_id or place.suggested_patient_id:
+    if unverified or place.claims_thread_id or place.held:
         sq.flag_thread(
             store,
             thread_id,
             sender_unverified=unverified,
             claims_thread_id=place.claims_thread_id,
             suggested_patient_id=place.suggested_patient_id,
+            held=place.held,
         )
     return Ingested(
         message_pk,

@@ -150,6 +150,7 @@ class MessageSummary:
     physician_id: int | None = None  # the patient's responsible physician
     thread_category: Category | None = None
     thread_sensitive: bool = False
+    thread_held: bool = False  # held for a person: counts as a patient's for access
 
 
 @dataclass(frozen=True)

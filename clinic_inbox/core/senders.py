@@ -13,6 +13,9 @@ wrote last.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from clinic_inbox.core.model import MessageDetail
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import sync_queries as sq
 from clinic_inbox.core.store.connection import Store
@@ -51,6 +54,28 @@ def may_write_into(
     if patient_id is not None:
         return patient_id == thread_patient_id
     return trusted and bool(sender) and sq.address_registered_to(store, sender, thread_patient_id)
+
+
+SENDER_WORDS = {
+    UNVERIFIED: "Sender not verified",
+    VERIFIED: "Sender verified",
+    CONFIRMED: "Sender confirmed by a member of staff",
+}
+
+
+def sender_warnings(messages: Sequence[MessageDetail]) -> list[str]:
+    """What a conversation view says first, in plain words, about who wrote."""
+    out = []
+    if any(m.sender_check == UNVERIFIED for m in messages):
+        out.append("Sender not verified: confirm who wrote before filing this to a chart.")
+    claimed = sorted({m.claims_thread_id for m in messages if m.claims_thread_id})
+    if claimed:
+        out.append(
+            "Claims to continue another patient's conversation ("
+            + ", ".join(f"#{n}" for n in claimed)
+            + "): kept apart from it."
+        )
+    return out
 
 
 class NoAddressOnFile(ValueError):

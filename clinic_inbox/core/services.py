@@ -332,7 +332,7 @@ def list_messages(
                 m.thread_category or m.category,
                 m.thread_sensitive,
                 m.physician_id,
-                m.patient_id is not None,
+                m.patient_id is not None or m.thread_held,
             )
             d = decide(m.thread_id, facts)
             if not d.header:
@@ -369,7 +369,8 @@ def board(clinic: Clinic, session: Session, flt: q.ThreadFilter | None = None) -
     by_name = q.threads_matching_names(clinic.store, search) if search else set()
     out = []
     for t in rows:
-        facts = ThreadFacts(t.category, t.sensitive, t.physician_id, t.patient_id is not None)
+        known = t.patient_id is not None or t.held_for_review
+        facts = ThreadFacts(t.category, t.sensitive, t.physician_id, known)
         d = decide(t.id, facts)
         if not d.header:
             continue

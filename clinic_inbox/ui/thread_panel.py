@@ -22,6 +22,7 @@ from clinic_inbox.core import services
 from clinic_inbox.core.access import AccessDenied
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Direction, Priority, Status, ThreadDetail
+from clinic_inbox.core.senders import SENDER_WORDS, sender_warnings
 from clinic_inbox.ui import palette
 
 ATTACHMENT_WINDOW = "attachment-window"
@@ -67,6 +68,8 @@ def render_thread(
         + (f" · assigned to {html.escape(t.assigned_to)}" if t.assigned_to else "")
         + "</div>"
     ]
+    for warning in sender_warnings(t.messages):
+        parts.append(f"<div style='color:{colour};font-weight:bold'>{html.escape(warning)}</div>")
     if t.access_note:
         parts.append(f"<div style='color:{c['muted']}'><i>{html.escape(t.access_note)}</i></div>")
     if t.filed_document_id:
@@ -78,6 +81,11 @@ def render_thread(
         arrow = "From the patient" if m.direction is Direction.INBOUND else "To the patient"
         head = f"<b>{html.escape(m.sender)}</b> — {arrow} · {_local(clinic, m.received_at)} · {m.source.value}"
         parts.append(f"<p style='margin-bottom:2px'>{head}</p>")
+        if m.sender_check in SENDER_WORDS:
+            words = SENDER_WORDS[m.sender_check] + (
+                f": {m.sender_check_detail}" if m.sender_check_detail else ""
+            )
+            parts.append(f"<p style='color:{c['quiet']};margin:0'>{html.escape(words)}</p>")
         if m.triage_reason:
             parts.append(f"<p style='color:{colour};margin:0'>{html.escape(m.triage_reason)}</p>")
         if m.needs_review and m.review_reason:

@@ -446,10 +446,12 @@ SELECT m.id, m.thread_id, m.source, m.direction, m.patient_id,
        m.received_at, CASE WHEN m.direction = 'in' THEN t.due_at END,
        s.display_name, m.sensitive OR t.sensitive, m.needs_review,
        (SELECT count(*) FROM attachments a WHERE a.message_id = m.id),
-       p.responsible_physician_id, t.category, t.sensitive, substr(m.body_text, 1, 240)
+       coalesce(p.responsible_physician_id, sp.responsible_physician_id), t.category,
+       t.sensitive, substr(m.body_text, 1, 240), t.held_for_review
 FROM messages m
 JOIN threads t ON t.id = m.thread_id
 LEFT JOIN patients p ON p.id = m.patient_id
+LEFT JOIN patients sp ON sp.id = t.suggested_patient_id
 LEFT JOIN staff s ON s.id = t.assigned_to
 """
 
@@ -567,6 +569,7 @@ def _summary(r: Any) -> MessageSummary:
         thread_category=Category(r[18]),
         thread_sensitive=bool(r[19]),
         snippet=r[20],
+        thread_held=bool(r[21]),
     )
 
 
@@ -595,6 +598,7 @@ class ThreadRow:
     sender_unverified: bool = False  # holds email whose sender nobody has verified yet
     claims_thread_id: int | None = None  # named another patient's conversation
     suggested_patient_id: int | None = None  # whose address it used; not linked
+    held_for_review: bool = False  # shared address or unverified sender: a patient's, for access
 
 
 _THREAD_SQL = """
@@ -605,12 +609,13 @@ SELECT t.id, t.subject, t.patient_id,
        (SELECT count(*) FROM messages m WHERE m.thread_id = t.id),
        (SELECT m.source FROM messages m WHERE m.thread_id = t.id ORDER BY m.id LIMIT 1),
        EXISTS (SELECT 1 FROM messages m WHERE m.thread_id = t.id AND m.needs_review),
-       p.responsible_physician_id, t.filed_at, t.filed_document_id, t.snippet,
+       coalesce(p.responsible_physician_id, sp.responsible_physician_id), t.filed_at, t.filed_document_id, t.snippet,
        (SELECT count(*) FROM messages m JOIN attachments a ON a.message_id = m.id
         WHERE m.thread_id = t.id),
-       t.sender_unverified, t.claims_thread_id, t.suggested_patient_id
+       t.sender_unverified, t.claims_thread_id, t.suggested_patient_id, t.held_for_review
 FROM threads t
 LEFT JOIN patients p ON p.id = t.patient_id
+LEFT JOIN patients sp ON sp.id = t.suggested_patient_id
 LEFT JOIN staff s ON s.id = t.assigned_to
 """
 
@@ -730,6 +735,7 @@ def _thread_row(r: Any) -> ThreadRow:
         sender_unverified=bool(r[20]),
         claims_thread_id=r[21],
         suggested_patient_id=r[22],
+        held_for_review=bool(r[23]),
     )
 
 

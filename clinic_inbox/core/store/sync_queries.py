@@ -273,13 +273,15 @@ def flag_thread(
     sender_unverified: bool = False,
     claims_thread_id: int | None = None,
     suggested_patient_id: int | None = None,
+    held: bool = False,
 ) -> None:
     """Raise a conversation's sender flags (never lowers them: only a person does)."""
     store.execute(
         "UPDATE threads SET sender_unverified = max(sender_unverified, ?), "
         "claims_thread_id = coalesce(claims_thread_id, ?), "
-        "suggested_patient_id = coalesce(suggested_patient_id, ?) WHERE id = ?",
-        (int(sender_unverified), claims_thread_id, suggested_patient_id, thread_id),
+        "suggested_patient_id = coalesce(suggested_patient_id, ?), "
+        "held_for_review = max(held_for_review, ?) WHERE id = ?",
+        (int(sender_unverified), claims_thread_id, suggested_patient_id, int(held), thread_id),
     )
 
 

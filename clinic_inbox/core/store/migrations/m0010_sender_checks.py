@@ -9,6 +9,10 @@ that conversation's id in `claims_thread_id` and starts a conversation of its ow
 
 Threads carry what the board shows on the card: an unconfirmed sender, the claim,
 and the patient the sender's address suggests (never linked until a person does).
+`held_for_review` marks a conversation held for a person because its address is
+shared by several patients or its sender is not verified: the access policy treats
+it as a patient's conversation (header only at the front desk; read by the
+suggested patient's physician), not as an unknown sender's.
 """
 
 from clinic_inbox.core.store.migrations._script import run_script
@@ -22,6 +26,7 @@ ALTER TABLE messages ADD COLUMN claims_thread_id INTEGER;
 ALTER TABLE threads ADD COLUMN sender_unverified INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE threads ADD COLUMN claims_thread_id INTEGER;
 ALTER TABLE threads ADD COLUMN suggested_patient_id INTEGER;
+ALTER TABLE threads ADD COLUMN held_for_review INTEGER NOT NULL DEFAULT 0;
 """
 
 
