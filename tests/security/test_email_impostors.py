@@ -10,11 +10,16 @@ the test, never from the internet.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
+from pathlib import Path
 
 import pytest
 from support.dkim_keys import SigningKey, TestDns
@@ -36,6 +41,7 @@ STAFF_PW = "Tq7#vL9!mW2@pR5x-clinic"
 TRUSTED = "mx.clinic.example"
 ZOE = "zoe.lefevre@patients.example"
 MALLORY = "mallory@evil.example"
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture()
@@ -441,3 +447,93 @@ def _acks(mc: MailClinic, thread_id: int) -> int:
             (thread_id,),
         )
     )
+
+
+def _cli(mc: MailClinic, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "clinic_inbox", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
+
+
+def test_the_cli_shows_the_warning_and_records_a_confirmation(mc, secret_service):
+    forger = SigningKey.make("patients.example")
+    mc.dns.publish(SigningKey.make("patients.example"))  # the real key, not the forger's
+    mid, raw = email(f"Zoë <{ZOE}>", "Results", "Send my HbA1c to this address please.")
+    mc.deliver(forger.sign(raw))
+    mc.sync()
+    thread = mc.message(mid)[0]
+    env = {
+        **secret_service.env,
+        "CLINIC_INBOX_HOME": str(mc.clinic.home),
+        "CLINIC_INBOX_PASSWORD": STAFF_PW,
+    }
+    shown = _cli(mc, env, "--user", "dr.patel", "show", str(thread), "--json")
+    assert shown.returncode == 0, shown.stderr
+    data = json.loads(shown.stdout)
+    assert data["patient"] is None
+    assert any(w.startswith("Sender not verified") for w in data["warnings"])
+    inbound = [m for m in data["messages"] if m["direction"] == "in"]
+    assert inbound[0]["sender_check"] == "unverified"
+    done = _cli(
+        mc,
+        env,
+        "--user",
+        "dr.patel",
+        "confirm-sender",
+        str(thread),
+        "--how",
+        "Called her back on the number in her chart.",
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert not mc.thread(thread).sender_unverified
+    entry = [e for e in audit.entries(mc.clinic.store) if e.action == "thread.sender_confirmed"]
+    assert entry and entry[0].actor == "dr.patel" and entry[0].thread_id == thread
+
+
+@pytest.fixture()
+def lenient(tmp_path, dovecot, smtp_server, secret_service):
+    clinic = MailClinic(
+        tmp_path / "clinic",
+        dovecot,
+        smtp_server,
+        secret_service,
+        "require_verified_sender = false",
+    )
+    yield clinic
+    clinic.clinic.close()
+
+
+def test_a_clinic_that_does_not_require_verification_still_labels_and_answers_the_chart(
+    lenient, tmp_path
+):
+    mc = lenient
+    first, raw = email(f"Zoë <{ZOE}>", "Medication", "Is my warfarin dose still 5 mg?")
+    mc.deliver(raw)
+    mc.sync()
+    thread, patient, check, _ = mc.message(first)
+    assert (patient, check) == (mc.zoe, "unverified")  # matched: the clinic chose so
+    assert mc.thread(thread).sender_unverified  # ...and the label stays
+    shown = services.show_thread(mc.clinic, mc.doctor, thread)
+    assert "Sender not verified" in " ".join(_warnings(shown))
+    out = tmp_path / "chart"
+    out.mkdir()
+    filed = services.export_thread(
+        mc.clinic, mc.doctor, thread, formats=("pdf",), out_dir=out, password=STAFF_PW
+    )
+    assert filed.paths
+    # a stranger still cannot join her conversation, and replies still go to her
+    hijack, raw = email(f"M <{MALLORY}>", "Re: Medication", "Dose?", in_reply_to=first)
+    mc.deliver(raw)
+    mc.sync()
+    assert mc.message(hijack)[0] != thread
+    assert mc.thread(mc.message(hijack)[0]).claims_thread_id == thread
+    services.queue_reply(mc.clinic, mc.doctor, thread, "Yes, 5 mg.")
+    mc.send_outbox()
+    staff = [m for m in mc.smtp.messages() if m["X-Clinic-Inbox-Sent-By"] == "dr.patel"]
+    assert [m["To"] for m in staff] == [ZOE]
