@@ -154,7 +154,8 @@ def _dkim_domains(raw: bytes, keys: KeyCache) -> tuple[list[str], list[str]]:
     return passed, failed
 
 
-_AR_METHOD = re.compile(r"(?i)\b(dmarc|dkim|spf)\s*=\s*([a-z]+)")
+# a resinfo clause opens with its method: "dmarc=pass (p=reject) header.from=x.org"
+_AR_METHOD = re.compile(r"(?i)\s*([a-z0-9-]+)(?:/[0-9]+)?\s*=\s*([a-z]+)")
 _HEADER_FROM = re.compile(r"(?i)header\.from\s*=\s*\"?([^\s;\"]+)")
 
 
@@ -177,7 +178,7 @@ def _trusted_dmarc(raw: bytes, authserv_id: str, domain: str) -> str | None:
         if not server or server[0].lower() != authserv_id.lower():
             continue  # another server's report, or one the sender wrote: ignored
         for clause in text.split(";")[1:]:
-            m = _AR_METHOD.search(clause)
+            m = _AR_METHOD.match(clause)
             if not m or m.group(1).lower() != "dmarc":
                 continue
             hf = _HEADER_FROM.search(clause)
@@ -194,18 +195,20 @@ def check_sender(raw: bytes, sender_address: str, checker: SenderChecker) -> Sen
     if not domain:
         return SenderCheck(UNVERIFIED, "The sender's address could not be read.")
     try:
+        # the trusted server's word first: reading a header is cheaper than DKIM (about
+        # a millisecond a signature here, most of it dkimpy's pure-Python RSA)
+        dmarc = _trusted_dmarc(raw, checker.trusted_authserv_id, domain)
+        if dmarc == "pass":
+            return SenderCheck(
+                VERIFIED, f"The clinic's mail server ({checker.trusted_authserv_id}) checked it."
+            )
         passed, failed = _dkim_domains(raw, checker.keys)
         for d in passed:
             if aligned(d, domain):
                 return SenderCheck(VERIFIED, f"Signed by {d} (DKIM), the sender's own domain.")
-        dmarc = _trusted_dmarc(raw, checker.trusted_authserv_id, domain)
     except Exception as exc:  # noqa: BLE001 - a check that breaks must not stop the sync
         log.warning("sender check failed: %s", type(exc).__name__)
         return SenderCheck(UNVERIFIED, "The sender could not be checked.")
-    if dmarc == "pass":
-        return SenderCheck(
-            VERIFIED, f"The clinic's mail server ({checker.trusted_authserv_id}) checked it."
-        )
     reasons = []
     if passed:
         reasons.append(f"it is signed by {', '.join(passed)}, not by {domain}")
