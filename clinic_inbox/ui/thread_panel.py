@@ -9,6 +9,7 @@ from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QMessageBox,
     QPlainTextEdit,
@@ -179,6 +180,10 @@ class ThreadPanel(QWidget):
         self.move.setToolTip("Take this conversation to a phone call or a visit")
         self.link = QPushButton("Link to patient…")
         self.link.setToolTip("The sender is not on any chart: find the patient who wrote")
+        self.confirm = QPushButton("Confirm sender…")
+        self.confirm.setToolTip(
+            "Nothing proves who sent this email: confirm it (e.g. by phone); it is recorded"
+        )
         self.export = QPushButton("File to chart…")
         self.export.setToolTip(
             "PDF, FHIR and HL7 copies into a folder your EMR imports; asks your password"
@@ -201,6 +206,7 @@ class ThreadPanel(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.move)
         buttons.addWidget(self.link)
+        buttons.addWidget(self.confirm)
         buttons.addWidget(self.glass)
         buttons.addWidget(self.export)
         lay = QVBoxLayout(self)
@@ -215,6 +221,7 @@ class ThreadPanel(QWidget):
         self.note.clicked.connect(self._note)
         self.export.clicked.connect(self._export)
         self.link.clicked.connect(self._link_patient)
+        self.confirm.clicked.connect(self._confirm_sender)
         self.move.clicked.connect(self._move)
         self.glass.clicked.connect(self._glass)
         self.assign.activated.connect(self._assign)
@@ -245,6 +252,7 @@ class ThreadPanel(QWidget):
             w.setEnabled(False)
         self.glass.setVisible(False)
         self.link.setVisible(False)
+        self.confirm.setVisible(False)
         self.info.setText("")
 
     def show_thread(self, thread_id: int) -> None:
@@ -287,6 +295,7 @@ class ThreadPanel(QWidget):
             not t.body_visible and self.session.staff.role.value in ("physician", "nurse")
         )
         self.link.setVisible(t.patient is None and acting)
+        self.confirm.setVisible(acting and any(m.sender_check == "unverified" for m in t.messages))
         self.move.setEnabled(acting and t.body_visible)
         self.info.setText(
             self.presence_text()
@@ -338,6 +347,16 @@ class ThreadPanel(QWidget):
                     "Moved. "
                     + ("The patient's message is in the outbox." if dlg.tell.isChecked() else "")
                 )
+
+    def confirm_sender(self, how: str) -> bool:
+        return self._guard(services.confirm_sender, how)
+
+    def _confirm_sender(self) -> None:
+        how, ok = QInputDialog.getText(
+            self, "Confirm sender", "How did you confirm who sent it? (kept in the record)"
+        )
+        if ok:
+            self.confirm_sender(how)
 
     def _link_patient(self) -> None:
         from clinic_inbox.ui.link_patient import LinkPatientDialog

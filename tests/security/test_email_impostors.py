@@ -266,7 +266,7 @@ def test_reply_goes_to_the_registered_address_not_the_latest_sender(mc):
     assert _smtp_recipients(mc)[-1] == ["zoe.new@patients.example"]
 
 
-def test_forged_from_failing_dkim_is_not_filed_under_the_patient(mc, tmp_path):
+def test_forged_from_failing_dkim_is_not_filed_under_the_patient(mc, tmp_path, qtbot):
     real = SigningKey.make("patients.example")
     forger = SigningKey.make("patients.example")  # same selector, a key the forger made
     mc.dns.publish(real)
@@ -305,6 +305,14 @@ def test_forged_from_failing_dkim_is_not_filed_under_the_patient(mc, tmp_path):
     from clinic_inbox.ui.board import sender_flags
 
     assert "Sender not verified" in sender_flags(card)
+    # the conversation panel says it in words, and offers the confirmation
+    from clinic_inbox.ui.thread_panel import ThreadPanel
+
+    panel = ThreadPanel(mc.clinic, mc.doctor)
+    qtbot.addWidget(panel)
+    panel.show_thread(forged_thread)
+    assert "Sender not verified" in panel.view.toPlainText()
+    assert not panel.confirm.isHidden()
 
     # Filing is refused until a person confirms the sender; the confirmation is audited.
     out = tmp_path / "chart"
@@ -316,9 +324,8 @@ def test_forged_from_failing_dkim_is_not_filed_under_the_patient(mc, tmp_path):
     assert list(out.iterdir()) == []
     with pytest.raises(ValueError, match="how you confirmed"):
         services.confirm_sender(mc.clinic, mc.doctor, forged_thread, "ok")
-    services.confirm_sender(
-        mc.clinic, mc.doctor, forged_thread, "Phoned Zoë on her chart number; she wrote it."
-    )
+    assert panel.confirm_sender("Phoned Zoë on her chart number; she wrote it.")
+    assert panel.confirm.isHidden() and "Sender confirmed" in panel.view.toPlainText()
     services.link_patient(mc.clinic, mc.doctor, forged_thread, mc.zoe)
     filed = services.export_thread(
         mc.clinic, mc.doctor, forged_thread, formats=("pdf",), out_dir=out, password=STAFF_PW
