@@ -29,7 +29,7 @@ from clinic_inbox.sources import mime
 from clinic_inbox.sources.errors import SourceError
 from clinic_inbox.sources.imap import Fetched, ImapConnection
 from clinic_inbox.sources.parse_pool import ParsePool
-from clinic_inbox.sources.sender_check import SenderChecker, check_sender
+from clinic_inbox.sources.sender_check import UNVERIFIED, SenderCheck, SenderChecker, check_sender
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,10 @@ def scope(mailbox: str) -> str:
     return f"imap:{mailbox}"
 
 
+UNREADABLE = "The message could not be read, so its sender could not be checked."
+TOO_LARGE = (
+    "Only the header of this large message was downloaded, so its sender could not be checked."
+)
 _DEFAULT_CHECKER = SenderChecker()  # real DNS, no trusted mail server
 
 
@@ -93,6 +97,8 @@ def to_incoming(
             subject="(message could not be read)",
             needs_review=True,
             review_reason=str(exc),
+            sender_check=UNVERIFIED,
+            sender_check_detail=UNREADABLE,
             raw_source=f.raw,
             content_hash=content_hash,
         )
@@ -106,6 +112,8 @@ def to_incoming(
             needs_review=True,
             review_reason="Clinic Inbox could not read this message's format. The original is "
             "kept, encrypted, for review.",
+            sender_check=UNVERIFIED,
+            sender_check_detail=UNREADABLE,
             raw_source=f.raw,
             content_hash=content_hash,
         )
@@ -119,6 +127,8 @@ def to_incoming(
         )
     # a truncated download lacks the body its DKIM signature covers: not verifiable
     verdict = check_sender(f.raw, parsed.sender_address, checker or _DEFAULT_CHECKER)
+    if f.truncated and verdict.result == UNVERIFIED:
+        verdict = SenderCheck(UNVERIFIED, TOO_LARGE)
     return Incoming(
         **base,
         sender_check=verdict.result,
@@ -223,6 +233,9 @@ def _set_aside(msg: Incoming) -> Incoming:
         message_id=msg.message_id,
         needs_review=True,
         review_reason="Clinic Inbox could not file this message automatically; it is kept for review.",
+        # set aside, it is still not taken for its patient on its address alone
+        sender_check=msg.sender_check or UNVERIFIED,
+        sender_check_detail=msg.sender_check_detail,
     )
 
 
