@@ -127,10 +127,22 @@ def aligned(signing_domain: str, domain: str) -> bool:
     return f == d or f.endswith("." + d)
 
 
+_SIGNATURE = re.compile(rb"(?im)^dkim-signature\s*:")
+
+
+def _header_block(raw: bytes, limit: int = 256 * 1024) -> bytes:
+    """The header lines (at most `limit` bytes of them, as mime.Limits reads)."""
+    head = raw[:limit]
+    ends = [i for i in (head.find(b"\r\n\r\n"), head.find(b"\n\n")) if i >= 0]
+    return head[: min(ends)] if ends else head
+
+
 def _dkim_domains(raw: bytes, keys: KeyCache) -> tuple[list[str], list[str]]:
     """(domains whose signature verified, plain reasons for those that did not)."""
     passed: list[str] = []
     failed: list[str] = []
+    if _SIGNATURE.search(_header_block(raw)) is None:
+        return passed, failed  # most mail without one: dkimpy would split the whole message
     try:
         checker = dkim.DKIM(raw, timeout=int(max(1, keys.timeout)))
         count = sum(1 for name, _ in checker.headers if name.lower() == b"dkim-signature")
@@ -168,7 +180,9 @@ def _trusted_dmarc(raw: bytes, authserv_id: str, domain: str) -> str | None:
         return None
     try:
         headers = (
-            BytesHeaderParser(policy=compat32).parsebytes(raw).get_all("Authentication-Results", [])
+            BytesHeaderParser(policy=compat32)
+            .parsebytes(_header_block(raw))
+            .get_all("Authentication-Results", [])
         )
     except Exception:  # noqa: BLE001
         return None

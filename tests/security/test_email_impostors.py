@@ -421,6 +421,18 @@ def test_an_address_shared_by_two_patients_goes_to_review(mc):
     listed = [s for s in services.list_messages(mc.clinic, mc.reception) if s.thread_id == thread]
     assert listed and listed[0].snippet is None and "hidden" in listed[0].subject
 
+    # an answer in Zoë's own conversation settles it: the address is hers too
+    zoe_id, raw = email(f"Zoë <{ZOE}>", "Thyroid", "When should I repeat my TSH?")
+    mc.deliver(key.sign(raw))
+    mc.sync()
+    zoe_thread = mc.message(zoe_id)[0]
+    answer_id, raw = email(
+        f"Family <{shared}>", "Re: Thyroid", "She means in March.", in_reply_to=zoe_id
+    )
+    mc.deliver(key.sign(raw))
+    mc.sync()
+    assert mc.message(answer_id)[:2] == (zoe_thread, mc.zoe)
+
 
 def test_dns_down_does_not_stall_the_sync(mc):
     mc.dns.fail = True
