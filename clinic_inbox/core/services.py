@@ -1318,7 +1318,9 @@ def confirm_sender(clinic: Clinic, session: Session, thread_id: int, how: str) -
     if len(how.strip()) < 10:
         raise ValueError("Say how you confirmed the sender (a full sentence): it is kept.")
     with clinic.store.transaction():
-        row, _ = _acting(clinic, session, thread_id)
+        row, d = _acting(clinic, session, thread_id)
+        # like linking, a statement about who wrote: for those who may read what was written
+        access.require(d.body, "Only those who may read this conversation can confirm its sender.")
         if not sq.thread_sender_unverified(clinic.store, thread_id):
             raise ValueError("Every sender in this conversation is already verified.")
         confirmed = sq.confirm_thread_senders(clinic.store, thread_id)

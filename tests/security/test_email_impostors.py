@@ -322,6 +322,8 @@ def test_forged_from_failing_dkim_is_not_filed_under_the_patient(mc, tmp_path, q
             mc.clinic, mc.doctor, forged_thread, formats=("pdf",), out_dir=out, password=STAFF_PW
         )
     assert list(out.iterdir()) == []
+    with pytest.raises(AccessDenied, match="may read this conversation"):
+        services.confirm_sender(mc.clinic, mc.reception, forged_thread, "Phoned her at home.")
     with pytest.raises(ValueError, match="how you confirmed"):
         services.confirm_sender(mc.clinic, mc.doctor, forged_thread, "ok")
     assert panel.confirm_sender("Phoned Zoë on her chart number; she wrote it.")
