@@ -63,16 +63,16 @@ def test_a_store_from_a_newer_app_is_refused_untouched(tmp_path):
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
 
 
-def test_schema_9_keeps_earlier_mail_as_it_was(tmp_path):
+def test_schema_10_keeps_earlier_mail_as_it_was(tmp_path):
     """Mail stored before sender checks existed was never checked (its raw bytes were
     not kept, so it cannot be now): no label, nothing held, and it can still be filed."""
     from clinic_inbox.core.store import access_queries as aq
     from clinic_inbox.core.store import sync_queries as sq
 
     path = tmp_path / "clinic.db"
-    shutil.copy(STORES / "schema-v8.db", path)
+    shutil.copy(STORES / "schema-v9.db", path)
     with open_store(path, TEST_KEY) as store:
-        assert store.schema_version() >= 9
+        assert store.schema_version() >= 10
         row = q.get_thread(store, 1)
         assert (row.sender_unverified, row.claims_thread_id, row.held_for_review) == (
             False,
