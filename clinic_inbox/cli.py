@@ -327,6 +327,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     from clinic_inbox.core import services
+    from clinic_inbox.core.senders import sender_warnings
 
     with _open(args) as clinic:
         session = _session(args, clinic)
@@ -350,6 +351,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             "assigned_to": t.assigned_to,
             "due_at": _local(t.due_at, tz),
             "sensitive": t.sensitive,
+            "warnings": sender_warnings(t.messages),
             "messages": [],
         }
         for m in t.messages:
@@ -365,6 +367,9 @@ def cmd_show(args: argparse.Namespace) -> int:
                 "priority": m.priority.value,
                 "triage_reason": m.triage_reason,
                 "needs_review": m.needs_review,
+                "review_reason": m.review_reason,
+                "sender_check": m.sender_check,
+                "sender_check_detail": m.sender_check_detail,
                 "attachments": [
                     {
                         "id": a.id,
@@ -382,7 +387,10 @@ def cmd_show(args: argparse.Namespace) -> int:
             _print_json(data)
         else:
             who = data["patient"]["name"] if data["patient"] else "Unknown sender"
-            print(f"#{t.id}  {t.subject}\nPatient: {who}   {t.priority.label} · {t.status.label}\n")
+            print(f"#{t.id}  {t.subject}\nPatient: {who}   {t.priority.label} · {t.status.label}")
+            for warning in data["warnings"]:
+                print(f"!! {warning}")
+            print()
             for m in data["messages"]:
                 print(f"--- {m['received_at']}  {m['sender']}")
                 print(m.get("body", "[you do not have access to this message's content]"))
@@ -1014,6 +1022,16 @@ def cmd_link(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_confirm_sender(args: argparse.Namespace) -> int:
+    from clinic_inbox.core import services
+
+    with _open(args) as clinic:
+        session = _session(args, clinic)
+        services.confirm_sender(clinic, session, args.thread_id, args.how)
+    print(f"The sender of conversation {args.thread_id} is confirmed; this is recorded.")
+    return EXIT_OK
+
+
 def cmd_patient_physician(args: argparse.Namespace) -> int:
     from clinic_inbox.core import services
     from clinic_inbox.core.store import queries as q
@@ -1234,6 +1252,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("link", cmd_link, "file an unmatched conversation under a patient")
     sp.add_argument("thread_id", type=record_id)
     sp.add_argument("--patient", type=record_id, required=True, metavar="PATIENT_ID")
+
+    sp = add("confirm-sender", cmd_confirm_sender, "confirm who sent an unverified email")
+    sp.add_argument("thread_id", type=int)
+    sp.add_argument("--how", required=True, help="how you confirmed it (kept in the record)")
 
     sp = add("export", cmd_export, "file a conversation to the medical record")
     sp.add_argument("thread_id", type=record_id, nargs="?")

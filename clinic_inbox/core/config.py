@@ -31,6 +31,10 @@ class ClinicConfig:
     languages: tuple[str, ...] = ("en",)
     # emergency_advice in the other languages (English is emergency_advice itself)
     emergency_advice_in: dict[str, str] = field(default_factory=dict)
+    # [mail]: whose Authentication-Results to believe, and whether an email whose sender
+    # could not be authenticated may be matched to a chart without a person confirming it
+    trusted_authserv_id: str = ""
+    require_verified_sender: bool = True
 
     def advice(self, language: str) -> str:
         """The emergency advice in `language`, in English where the clinic has none."""
@@ -67,6 +71,8 @@ def _parse(data: dict) -> ClinicConfig:
         backup_folder=str(data.get("backup", {}).get("folder", "")),
         languages=languages,
         emergency_advice_in=advice_in,
+        trusted_authserv_id=str(data.get("mail", {}).get("trusted_authserv_id", "")).strip(),
+        require_verified_sender=bool(data.get("mail", {}).get("require_verified_sender", True)),
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from clinic_inbox.core import clock, threading
+from clinic_inbox.core import clock, senders, threading
 from clinic_inbox.core.config import ClinicConfig
 from clinic_inbox.core.model import Category, Direction, Priority, Source, Status
 from clinic_inbox.core.store import queries as q
@@ -49,6 +49,9 @@ class Incoming:
     review_reason: str | None = None
     raw_source: bytes | None = None
     auto_submitted: bool = False
+    # who really sent it (sources/sender_check.py); None: not checked (the portal)
+    sender_check: str | None = None
+    sender_check_detail: str | None = None
     # triage done ahead (by a parse worker, with the same rules): saves the writer's time
     triaged: TriageResult | None = None
 
@@ -63,10 +66,83 @@ class Ingested:
     triage_reason: str | None
 
 
-def match_patient(store: Store, address: str) -> int | None:
-    """Exactly one patient with this address; several or none leave it unmatched."""
-    found = q.find_patients_by_email(store, address) if address else []
-    return found[0] if len(found) == 1 else None
+@dataclass(frozen=True)
+class _Placement:
+    thread_id: int | None
+    patient_id: int | None
+    suggested_patient_id: int | None
+    claims_thread_id: int | None
+    hold_reasons: tuple[str, ...]
+    held: bool = False  # a shared address or an unverified sender: a patient's, for access
+
+
+_SHARED_ADDRESS = (
+    "This email address is registered to {n} patients, so it was filed under none of "
+    "them. Link it to the right patient."
+)
+_HELD_UNVERIFIED = (
+    "The sender could not be verified, so this was not filed under the patient whose "
+    "address it uses. Confirm the sender (for example by phoning the patient), then link it."
+)
+_CLAIMS = (
+    "It claims to continue conversation #{t}, which belongs to a patient this address is "
+    "not registered to. It was kept apart from that conversation."
+)
+_CLAIMS_UNLINKED = (
+    "It claims to continue conversation #{t}, which another sender started. It was kept "
+    "apart from that conversation."
+)
+
+
+def _place(store: Store, cfg: ClinicConfig, msg: Incoming, received: datetime) -> _Placement:
+    """Which patient and conversation a message goes to, and what holds it for a person."""
+    trusted = senders.sender_trusted(msg.sender_check, cfg.require_verified_sender)
+    patient_id, suggested, held, shared = msg.patient_id, None, [], False
+    if patient_id is None and msg.sender_address:
+        found = q.find_patients_by_email(store, msg.sender_address)
+        if len(found) == 1 and trusted:
+            patient_id = found[0]
+        elif len(found) == 1:
+            suggested = found[0]
+            held.append(_HELD_UNVERIFIED)
+        elif len(found) > 1:
+            shared = True
+            held.append(_SHARED_ADDRESS.format(n=len(found)))
+    references = [r for r in [msg.in_reply_to, *msg.references] if r]
+    claimed, claimed_patient = None, None
+    for thread_id, thread_patient in sq.threads_by_message_ids(store, references):
+        if senders.may_write_into(
+            store,
+            int(thread_id),
+            thread_patient,
+            sender=msg.sender_address,
+            patient_id=msg.patient_id,
+            trusted=trusted,
+        ):
+            # the reference settles an address shared by several patients
+            joined_patient = patient_id if thread_patient is None else thread_patient
+            return _Placement(int(thread_id), joined_patient, None, None, ())
+        if claimed is None:
+            claimed, claimed_patient = int(thread_id), thread_patient
+    if claimed is not None:
+        # A claim refused: a conversation of its own, never one found by its subject.
+        if suggested is not None and claimed_patient == suggested:
+            claimed = None  # the patient's own address, unverified: held as such above
+        else:
+            held.append((_CLAIMS if claimed_patient else _CLAIMS_UNLINKED).format(t=claimed))
+        return _Placement(
+            None, patient_id, suggested, claimed, tuple(held), shared or suggested is not None
+        )
+    thread_id = threading.find_thread(
+        store,
+        patient_id=patient_id,
+        sender=msg.sender_address,
+        subject=msg.subject,
+        received_at=received,
+    )
+    return _Placement(
+        thread_id, patient_id, suggested, None, tuple(held), shared or suggested is not None
+    )
 
 
 def _raise(a: Priority, b: Priority) -> Priority:
@@ -77,7 +153,8 @@ def ingest(store: Store, cfg: ClinicConfig, rules: Rules, msg: Incoming) -> Inge
     if not store.in_transaction:
         raise RuntimeError("ingest runs inside the caller's transaction")
     received = msg.received_at.astimezone(UTC)
-    patient_id = msg.patient_id or match_patient(store, msg.sender_address)
+    place = _place(store, cfg, msg, received)
+    patient_id = place.patient_id
     result = msg.triaged or triage(
         msg.subject, msg.body_text, rules, msg.sender_priority, msg.sender_category
     )
@@ -85,14 +162,10 @@ def ingest(store: Store, cfg: ClinicConfig, rules: Rules, msg: Incoming) -> Inge
     if msg.needs_review and priority is not Priority.URGENT:
         # Unparsed content cannot be triaged: it must not wait in the administrative pile.
         priority = _raise(priority, Priority.ROUTINE)
-    references = [r for r in [msg.in_reply_to, *msg.references] if r]
-    thread_id = threading.find_thread(
-        store,
-        references=references,
-        patient_id=patient_id,
-        sender=msg.sender_address,
-        subject=msg.subject,
-        received_at=received,
+    thread_id = place.thread_id
+    needs_review = msg.needs_review or bool(place.hold_reasons)
+    review_reason = " ".join(
+        [*place.hold_reasons, *([msg.review_reason] if msg.review_reason else [])]
     )
     received_iso = received.isoformat(timespec="seconds")
     due = clock.due_at(cfg, received, priority).isoformat(timespec="seconds")
@@ -144,8 +217,8 @@ def ingest(store: Store, cfg: ClinicConfig, rules: Rules, msg: Incoming) -> Inge
             priority=priority,
             triage_reason=result.reason if result.reasons else None,
             sensitive=result.sensitive,
-            needs_review=msg.needs_review,
-            review_reason=msg.review_reason,
+            needs_review=needs_review,
+            review_reason=review_reason or None,
             imap_mailbox=msg.imap_mailbox,
             imap_uidvalidity=msg.imap_uidvalidity,
             imap_uid=msg.imap_uid,
@@ -158,9 +231,22 @@ def ingest(store: Store, cfg: ClinicConfig, rules: Rules, msg: Incoming) -> Inge
             raw_source=msg.raw_source,
             sender_priority=msg.sender_priority_raw,
             sender_category=msg.sender_category_raw,
+            sender_check=msg.sender_check,
+            sender_check_detail=msg.sender_check_detail,
+            claims_thread_id=place.claims_thread_id,
             attachments=msg.attachments,
         ),
     )
+    unverified = msg.sender_check == senders.UNVERIFIED
+    if unverified or place.claims_thread_id or place.held:
+        sq.flag_thread(
+            store,
+            thread_id,
+            sender_unverified=unverified,
+            claims_thread_id=place.claims_thread_id,
+            suggested_patient_id=place.suggested_patient_id,
+            held=place.held,
+        )
     return Ingested(
         message_pk,
         thread_id,

@@ -150,6 +150,7 @@ class MessageSummary:
     physician_id: int | None = None  # the patient's responsible physician
     thread_category: Category | None = None
     thread_sensitive: bool = False
+    thread_held: bool = False  # held for a person: counts as a patient's for access
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,9 @@ class MessageDetail:
     needs_review: bool
     review_reason: str | None
     attachments: tuple[AttachmentInfo, ...] = ()
+    sender_check: str | None = None  # verified / unverified / confirmed; None: not checked
+    sender_check_detail: str | None = None
+    claims_thread_id: int | None = None  # the conversation it claimed to continue
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from clinic_inbox.core.model import (
     Status,
     ThreadDetail,
 )
+from clinic_inbox.core.senders import reply_address
 from clinic_inbox.core.shared_ops import record as queue_shared
 from clinic_inbox.core.store import access_queries as aq
 from clinic_inbox.core.store import export_queries as eq
@@ -331,7 +332,7 @@ def list_messages(
                 m.thread_category or m.category,
                 m.thread_sensitive,
                 m.physician_id,
-                m.patient_id is not None,
+                m.patient_id is not None or m.thread_held,
             )
             d = decide(m.thread_id, facts)
             if not d.header:
@@ -368,7 +369,8 @@ def board(clinic: Clinic, session: Session, flt: q.ThreadFilter | None = None) -
     by_name = q.threads_matching_names(clinic.store, search) if search else set()
     out = []
     for t in rows:
-        facts = ThreadFacts(t.category, t.sensitive, t.physician_id, t.patient_id is not None)
+        known = t.patient_id is not None or t.held_for_review
+        facts = ThreadFacts(t.category, t.sensitive, t.physician_id, known)
         d = decide(t.id, facts)
         if not d.header:
             continue
@@ -981,11 +983,13 @@ def queue_reply(clinic: Clinic, session: Session, thread_id: int, body: str) -> 
         if last.message_id:
             refs.append(last.message_id)
         me = session.staff.display_name
+        # the patient's registered address, never simply whoever wrote last
+        to_address = reply_address(store, thread_id, row.patient_id)
         signed = f"{body.rstrip()}\n\n{_signature(clinic, session, d)}\n"
         raw = outgoing.build_email(
             from_address=account.sender_address,
             from_name=f"{me} ({clinic.config.name})",
-            to_address=last.sender,
+            to_address=to_address,
             subject=subject,
             body=signed,
             message_id=message_id,
@@ -1001,7 +1005,7 @@ def queue_reply(clinic: Clinic, session: Session, thread_id: int, body: str) -> 
             kind="email",
             source=Source.EMAIL,
             sender=account.sender_address,
-            recipients=last.sender,
+            recipients=to_address,
             subject=subject,
             body=signed,
             account_id=account.id,
@@ -1233,6 +1237,7 @@ def export_thread(
     access.require(
         d.body and d.file, d.why_not or "You may not file this conversation to the chart."
     )
+    _require_confirmed_sender(clinic, thread_id)
     previous = eq.last_export(clinic.store, thread_id)
     version = previous.version + 1 if previous else 1
     doc = filing.build_document(
@@ -1290,6 +1295,44 @@ def export_thread(
         doc.content_sha256(),
         bundle,
     )
+
+
+# -- sender checks -------------------------------------------------------------
+SENDER_NOT_VERIFIED = (
+    "This conversation holds email whose sender is not verified: nothing proves it came "
+    "from the patient. Confirm the sender first (for example by phoning the patient), "
+    "then file it to the chart."
+)
+
+
+def _require_confirmed_sender(clinic: Clinic, thread_id: int) -> None:
+    if clinic.config.require_verified_sender and sq.thread_sender_unverified(
+        clinic.store, thread_id
+    ):
+        raise AccessDenied(SENDER_NOT_VERIFIED)
+
+
+def confirm_sender(clinic: Clinic, session: Session, thread_id: int, how: str) -> None:
+    """A person confirms who sent the conversation's unverified email (they phoned the
+    patient, saw them at the desk). Linking it to a chart stays a separate step."""
+    if len(how.strip()) < 10:
+        raise ValueError("Say how you confirmed the sender (a full sentence): it is kept.")
+    with clinic.store.transaction():
+        row, d = _acting(clinic, session, thread_id)
+        # like linking, a statement about who wrote: for those who may read what was written
+        access.require(d.body, "Only those who may read this conversation can confirm its sender.")
+        if not sq.thread_sender_unverified(clinic.store, thread_id):
+            raise ValueError("Every sender in this conversation is already verified.")
+        confirmed = sq.confirm_thread_senders(clinic.store, thread_id)
+        _audit(
+            clinic,
+            session,
+            "thread.sender_confirmed",
+            patient_id=row.patient_id,
+            thread_id=thread_id,
+            reason=how.strip(),
+            detail={"messages": confirmed, "suggested_patient": row.suggested_patient_id},
+        )
 
 
 # -- presence ------------------------------------------------------------------

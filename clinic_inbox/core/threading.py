@@ -2,9 +2,10 @@
 
 Order of evidence, strongest first:
 1. an explicit reference (email In-Reply-To/References, portal inResponseTo/partOf/basedOn)
-   to a stored message, unless it would join two different known patients;
+   to a stored message, when its sender may write into that conversation
+   (core/senders.py; decided in core/ingest.py, which records a refused claim);
 2. the same normalised subject with the same patient (or the same unknown sender)
-   within the last 30 days;
+   within the last 30 days (this module);
 3. otherwise a new thread.
 """
 
@@ -30,15 +31,11 @@ def normalise_subject(subject: str) -> str:
 def find_thread(
     store: Store,
     *,
-    references: list[str],
     patient_id: int | None,
     sender: str,
     subject: str,
     received_at: datetime,
 ) -> int | None:
-    for thread_id, thread_patient in sq.threads_by_message_ids(store, references):
-        if patient_id is None or thread_patient is None or thread_patient == patient_id:
-            return int(thread_id)
     wanted = normalise_subject(subject)
     if not wanted:
         return None

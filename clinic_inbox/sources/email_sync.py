@@ -29,6 +29,7 @@ from clinic_inbox.sources import mime
 from clinic_inbox.sources.errors import SourceError
 from clinic_inbox.sources.imap import Fetched, ImapConnection
 from clinic_inbox.sources.parse_pool import ParsePool
+from clinic_inbox.sources.sender_check import UNVERIFIED, SenderCheck, SenderChecker, check_sender
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +56,26 @@ def scope(mailbox: str) -> str:
     return f"imap:{mailbox}"
 
 
+UNREADABLE = "The message could not be read, so its sender could not be checked."
+TOO_LARGE = (
+    "Only the header of this large message was downloaded, so its sender could not be checked."
+)
+_DEFAULT_CHECKER = SenderChecker()  # real DNS, no trusted mail server
+
+
+def checker_for(clinic: Clinic) -> SenderChecker:
+    return SenderChecker(trusted_authserv_id=clinic.config.trusted_authserv_id)
+
+
 def to_incoming(
-    account: ImapAccount, f: Fetched, uidvalidity: int, limits: mime.Limits
+    account: ImapAccount,
+    f: Fetched,
+    uidvalidity: int,
+    limits: mime.Limits,
+    checker: SenderChecker | None = None,
 ) -> Incoming:
-    """Parse one fetched message. Never raises: what cannot be read is kept for review."""
+    """Parse one fetched message and check its sender. Never raises: what cannot be
+    read is kept for review."""
     base = dict(
         source=Source.EMAIL,
         account_id=int(account.id or 0),
@@ -80,6 +97,8 @@ def to_incoming(
             subject="(message could not be read)",
             needs_review=True,
             review_reason=str(exc),
+            sender_check=UNVERIFIED,
+            sender_check_detail=UNREADABLE,
             raw_source=f.raw,
             content_hash=content_hash,
         )
@@ -93,6 +112,8 @@ def to_incoming(
             needs_review=True,
             review_reason="Clinic Inbox could not read this message's format. The original is "
             "kept, encrypted, for review.",
+            sender_check=UNVERIFIED,
+            sender_check_detail=UNREADABLE,
             raw_source=f.raw,
             content_hash=content_hash,
         )
@@ -104,8 +125,14 @@ def to_incoming(
             f"{limits.max_message_bytes / 1048576:.0f} MB limit, so only its header was "
             "downloaded. Open it in the clinic's webmail.",
         )
+    # a truncated download lacks the body its DKIM signature covers: not verifiable
+    verdict = check_sender(f.raw, parsed.sender_address, checker or _DEFAULT_CHECKER)
+    if f.truncated and verdict.result == UNVERIFIED:
+        verdict = SenderCheck(UNVERIFIED, TOO_LARGE)
     return Incoming(
         **base,
+        sender_check=verdict.result,
+        sender_check_detail=verdict.detail,
         received_at=arrived or parsed.date or datetime.now(UTC),
         sender_address=parsed.sender_address,
         sender_name=parsed.sender_name,
@@ -137,10 +164,12 @@ def _store_batch(
     report: SyncReport,
     limits: mime.Limits,
     incoming: list[Incoming] | None = None,
+    checker: SenderChecker | None = None,
 ) -> None:
     store = clinic.store
     if incoming is None:  # CPU, outside the write lock
-        incoming = [to_incoming(account, f, uidvalidity, limits) for f in batch]
+        checker = checker or checker_for(clinic)
+        incoming = [to_incoming(account, f, uidvalidity, limits, checker) for f in batch]
     with store.transaction():
         for msg in incoming:
             assert msg.imap_uid is not None
@@ -204,6 +233,9 @@ def _set_aside(msg: Incoming) -> Incoming:
         message_id=msg.message_id,
         needs_review=True,
         review_reason="Clinic Inbox could not file this message automatically; it is kept for review.",
+        # set aside, it is still not taken for its patient on its address alone
+        sender_check=msg.sender_check or UNVERIFIED,
+        sender_check_detail=msg.sender_check_detail,
     )
 
 
@@ -217,8 +249,10 @@ def sync_account(
     stop: threading.Event | None = None,
     limits: mime.Limits = mime.DEFAULT_LIMITS,
     batch_size: int = BATCH,
+    checker: SenderChecker | None = None,
 ) -> SyncReport:
     report = SyncReport(account.name)
+    checker = checker or checker_for(clinic)  # one DNS cache for the whole run
     store = clinic.store
     account_id = int(account.id or 0)
     try:
@@ -248,7 +282,7 @@ def sync_account(
             if progress:
                 progress(account.name, 0, total)
             # batch k is parsed (on other cores when there are many) while k-1 is stored
-            with ParsePool(total, rules) as parser:
+            with ParsePool(total, rules, checker=checker) as parser:
                 pending: tuple[list[Fetched], object] | None = None
 
                 def store_pending() -> None:

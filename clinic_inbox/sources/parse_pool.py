@@ -20,6 +20,7 @@ from clinic_inbox.core.ingest import Incoming
 from clinic_inbox.core.triage import Rules, triage
 from clinic_inbox.sources import mime
 from clinic_inbox.sources.imap import Fetched
+from clinic_inbox.sources.sender_check import SenderChecker
 
 PARALLEL_FROM = 400  # messages waiting before workers are worth starting
 
@@ -30,11 +31,13 @@ def parse_batch(
     batch: list[Fetched],
     limits: mime.Limits,
     rules: Rules | None = None,
+    checker: SenderChecker | None = None,
 ) -> list[Incoming]:
-    """Parse, and triage too when `rules` are given (pure work: no store needed)."""
+    """Parse, check senders, and triage too when `rules` are given (pure work: no store
+    needed; the sender check's DNS answers are cached in each worker's own copy)."""
     from clinic_inbox.sources.email_sync import to_incoming
 
-    out = [to_incoming(account, f, uidvalidity, limits) for f in batch]
+    out = [to_incoming(account, f, uidvalidity, limits, checker) for f in batch]
     if rules is not None:
         for msg in out:
             msg.triaged = triage(
@@ -55,9 +58,14 @@ class _Done:
 
 class ParsePool:
     def __init__(
-        self, expected: int, rules: Rules | None = None, workers: int | None = None
+        self,
+        expected: int,
+        rules: Rules | None = None,
+        workers: int | None = None,
+        checker: SenderChecker | None = None,
     ) -> None:
         self.rules = rules  # triage in the workers too
+        self.checker = checker
         self.workers = workers or os.cpu_count() or 1
         self._pool: ProcessPoolExecutor | None = None
         if expected >= PARALLEL_FROM and self.workers > 1:
@@ -76,20 +84,30 @@ class ParsePool:
         self, account: ImapAccount, uidvalidity: int, batch: list[Fetched], limits: mime.Limits
     ) -> Future | _Done:
         if self._pool is None:
-            return _Done(parse_batch(account, uidvalidity, batch, limits))
+            return _Done(parse_batch(account, uidvalidity, batch, limits, None, self.checker))
         # split so every worker has a share of the batch
         size = max(1, -(-len(batch) // self.workers))
         try:
             parts = [
                 self._pool.submit(
-                    parse_batch, account, uidvalidity, batch[i : i + size], limits, self.rules
+                    parse_batch,
+                    account,
+                    uidvalidity,
+                    batch[i : i + size],
+                    limits,
+                    self.rules,
+                    self.checker,
                 )
                 for i in range(0, len(batch), size)
             ]
         except BrokenProcessPool:
             self._broken()
-            return _Done(parse_batch(account, uidvalidity, batch, limits))
-        return _Joined(parts, lambda: parse_batch(account, uidvalidity, batch, limits), self)
+            return _Done(parse_batch(account, uidvalidity, batch, limits, None, self.checker))
+        return _Joined(
+            parts,
+            lambda: parse_batch(account, uidvalidity, batch, limits, None, self.checker),
+            self,
+        )
 
     def _broken(self) -> None:
         if self._pool is not None:

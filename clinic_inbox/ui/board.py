@@ -141,6 +141,7 @@ def card_facts(b: BoardThread) -> list[str]:
     bits = [t.category.label]
     if t.sensitive:
         bits.append("Sensitive")
+    bits += sender_flags(t)
     bits.append("Portal" if t.source.value == "portal" else "Email")
     if t.attachment_count:
         n = t.attachment_count
@@ -149,6 +150,16 @@ def card_facts(b: BoardThread) -> list[str]:
         bits.append(f"{t.message_count} messages")
     if b.decision.via == "delegate":
         bits.append(f"for {b.decision.delegate_of}")
+    return bits
+
+
+def sender_flags(t: ThreadRow) -> list[str]:
+    """What the card says of who wrote (core/senders.py, sources/sender_check.py)."""
+    bits = []
+    if t.sender_unverified:
+        bits.append("Sender not verified")
+    if t.claims_thread_id:
+        bits.append("Claims to continue another patient's conversation")
     return bits
 
 

@@ -9,6 +9,7 @@ from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QMessageBox,
     QPlainTextEdit,
@@ -22,6 +23,7 @@ from clinic_inbox.core import services
 from clinic_inbox.core.access import AccessDenied
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Direction, Priority, Status, ThreadDetail
+from clinic_inbox.core.senders import SENDER_WORDS, sender_warnings
 from clinic_inbox.ui import palette
 
 ATTACHMENT_WINDOW = "attachment-window"
@@ -67,6 +69,8 @@ def render_thread(
         + (f" · assigned to {html.escape(t.assigned_to)}" if t.assigned_to else "")
         + "</div>"
     ]
+    for warning in sender_warnings(t.messages):
+        parts.append(f"<div style='color:{colour};font-weight:bold'>{html.escape(warning)}</div>")
     if t.access_note:
         parts.append(f"<div style='color:{c['muted']}'><i>{html.escape(t.access_note)}</i></div>")
     if t.filed_document_id:
@@ -78,6 +82,11 @@ def render_thread(
         arrow = "From the patient" if m.direction is Direction.INBOUND else "To the patient"
         head = f"<b>{html.escape(m.sender)}</b> — {arrow} · {_local(clinic, m.received_at)} · {m.source.value}"
         parts.append(f"<p style='margin-bottom:2px'>{head}</p>")
+        if m.sender_check in SENDER_WORDS:
+            words = SENDER_WORDS[m.sender_check] + (
+                f": {m.sender_check_detail}" if m.sender_check_detail else ""
+            )
+            parts.append(f"<p style='color:{c['quiet']};margin:0'>{html.escape(words)}</p>")
         if m.triage_reason:
             parts.append(f"<p style='color:{colour};margin:0'>{html.escape(m.triage_reason)}</p>")
         if m.needs_review and m.review_reason:
@@ -171,6 +180,10 @@ class ThreadPanel(QWidget):
         self.move.setToolTip("Take this conversation to a phone call or a visit")
         self.link = QPushButton("Link to patient…")
         self.link.setToolTip("The sender is not on any chart: find the patient who wrote")
+        self.confirm = QPushButton("Confirm sender…")
+        self.confirm.setToolTip(
+            "Nothing proves who sent this email: confirm it (e.g. by phone); it is recorded"
+        )
         self.export = QPushButton("File to chart…")
         self.export.setToolTip(
             "PDF, FHIR and HL7 copies into a folder your EMR imports; asks your password"
@@ -193,6 +206,7 @@ class ThreadPanel(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.move)
         buttons.addWidget(self.link)
+        buttons.addWidget(self.confirm)
         buttons.addWidget(self.glass)
         buttons.addWidget(self.export)
         lay = QVBoxLayout(self)
@@ -207,6 +221,7 @@ class ThreadPanel(QWidget):
         self.note.clicked.connect(self._note)
         self.export.clicked.connect(self._export)
         self.link.clicked.connect(self._link_patient)
+        self.confirm.clicked.connect(self._confirm_sender)
         self.move.clicked.connect(self._move)
         self.glass.clicked.connect(self._glass)
         self.assign.activated.connect(self._assign)
@@ -237,6 +252,7 @@ class ThreadPanel(QWidget):
             w.setEnabled(False)
         self.glass.setVisible(False)
         self.link.setVisible(False)
+        self.confirm.setVisible(False)
         self.info.setText("")
 
     def show_thread(self, thread_id: int) -> None:
@@ -279,6 +295,7 @@ class ThreadPanel(QWidget):
             not t.body_visible and self.session.staff.role.value in ("physician", "nurse")
         )
         self.link.setVisible(t.patient is None and acting)
+        self.confirm.setVisible(acting and any(m.sender_check == "unverified" for m in t.messages))
         self.move.setEnabled(acting and t.body_visible)
         self.info.setText(
             self.presence_text()
@@ -330,6 +347,16 @@ class ThreadPanel(QWidget):
                     "Moved. "
                     + ("The patient's message is in the outbox." if dlg.tell.isChecked() else "")
                 )
+
+    def confirm_sender(self, how: str) -> bool:
+        return self._guard(services.confirm_sender, how)
+
+    def _confirm_sender(self) -> None:
+        how, ok = QInputDialog.getText(
+            self, "Confirm sender", "How did you confirm who sent it? (kept in the record)"
+        )
+        if ok:
+            self.confirm_sender(how)
 
     def _link_patient(self) -> None:
         from clinic_inbox.ui.link_patient import LinkPatientDialog

@@ -108,6 +108,7 @@ def _cases(home, backup, clinical: int, admin_thread: int, patient: int) -> dict
         "patient physician": ([str(patient), "--physician", "dr.okafor"], None, refused),
         "break-glass-review": ([], None, refused),
         "link": ([str(clinical), "--patient", str(patient)], None, refused),
+        "confirm-sender": ([str(clinical), "--how", "Phoned the patient at home."], None, refused),
         "export": ([str(clinical), "--out", str(home.parent / "exp")], None, refused),
         "backup": (["--out", str(home.parent / "copy.cib")], None, "backup.refused"),
         "restore": ([str(backup), "--home", empty], None, refused),

@@ -61,3 +61,26 @@ def test_a_store_from_a_newer_app_is_refused_untouched(tmp_path):
     with pytest.raises(NewerSchemaError):
         open_store(path, TEST_KEY)
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+def test_schema_10_keeps_earlier_mail_as_it_was(tmp_path):
+    """Mail stored before sender checks existed was never checked (its raw bytes were
+    not kept, so it cannot be now): no label, nothing held, and it can still be filed."""
+    from clinic_inbox.core.store import access_queries as aq
+    from clinic_inbox.core.store import sync_queries as sq
+
+    path = tmp_path / "clinic.db"
+    shutil.copy(STORES / "schema-v9.db", path)
+    with open_store(path, TEST_KEY) as store:
+        assert store.schema_version() >= 10
+        row = q.get_thread(store, 1)
+        assert (row.sender_unverified, row.claims_thread_id, row.held_for_review) == (
+            False,
+            None,
+            False,
+        )
+        assert not sq.thread_sender_unverified(store, 1)
+        (m,) = q.thread_messages(store, 1, with_body=True)
+        assert (m.sender_check, m.claims_thread_id) == (None, None)
+        facts = aq.thread_facts(store, 1)
+        assert facts.patient_known and facts.physician_id == 1

@@ -58,3 +58,39 @@ def test_a_dead_worker_falls_back_to_parsing_here():
 def test_small_syncs_parse_inline():
     with ParsePool(expected=20, workers=2) as pool:
         assert not pool.parallel
+
+
+def test_workers_check_senders_as_the_writer_would():
+    """DKIM verification is pure given the bytes and the DNS answers: the workers,
+    each with its copy of the test's DNS, reach the same verdicts."""
+    from email.message import EmailMessage
+    from email.policy import SMTP
+
+    from support.dkim_keys import SigningKey, TestDns
+
+    from clinic_inbox.sources.sender_check import KeyCache, SenderChecker
+
+    key = SigningKey.make("patients.example")
+    dns = TestDns()
+    dns.publish(key)
+    raws = []
+    for i in range(8):
+        msg = EmailMessage(policy=SMTP)
+        msg["From"] = f"p{i}@patients.example"
+        msg["To"] = "inbox@clinic.example"
+        msg["Subject"] = f"Refill {i}"
+        msg["Message-ID"] = f"<dk{i}@patients.example>"
+        msg.set_content("Please renew my metformin.")
+        raw = msg.as_bytes()
+        raws.append(key.sign(raw) if i % 2 == 0 else raw.replace(b"From: p", b"From: q"))
+    when = datetime(2026, 11, 20, tzinfo=UTC)
+    batch = [Fetched(i + 1, r, len(r), when) for i, r in enumerate(raws)]
+    checker = SenderChecker("", KeyCache(dns))
+    inline = parse_batch(ACCOUNT, 7, batch, mime.DEFAULT_LIMITS, None, checker)
+    with ParsePool(expected=10_000, workers=2, checker=checker) as pool:
+        assert pool.parallel
+        parallel = pool.submit(ACCOUNT, 7, batch, mime.DEFAULT_LIMITS).result()
+    verdicts = [m.sender_check for m in inline]
+    assert verdicts == ["verified", "unverified"] * 4
+    assert [m.sender_check for m in parallel] == verdicts
+    assert [m.sender_check_detail for m in parallel] == [m.sender_check_detail for m in inline]

@@ -97,8 +97,11 @@ def revoke_delegation(store: Store, delegation_id: int) -> int | None:
 
 def thread_facts(store: Store, thread_id: int) -> ThreadFacts | None:
     row = store.execute(
-        "SELECT t.category, t.sensitive, p.responsible_physician_id, t.patient_id IS NOT NULL "
-        "FROM threads t LEFT JOIN patients p ON p.id = t.patient_id WHERE t.id = ?",
+        "SELECT t.category, t.sensitive, "
+        "coalesce(p.responsible_physician_id, sp.responsible_physician_id), "
+        "t.patient_id IS NOT NULL OR t.held_for_review FROM threads t "
+        "LEFT JOIN patients p ON p.id = t.patient_id "
+        "LEFT JOIN patients sp ON sp.id = t.suggested_patient_id WHERE t.id = ?",
         (thread_id,),
     ).fetchone()
     if row is None:

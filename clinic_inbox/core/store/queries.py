@@ -327,6 +327,9 @@ class NewMessage:
     author_staff_id: int | None = None
     sender_priority: str | None = None
     sender_category: str | None = None
+    sender_check: str | None = None  # verified / unverified / confirmed; None: not checked
+    sender_check_detail: str | None = None
+    claims_thread_id: int | None = None
     attachments: list[NewAttachment] = field(default_factory=list)
 
 
@@ -362,6 +365,9 @@ _MESSAGE_FIELDS = [
     "received_at",
     "sender_priority",
     "sender_category",
+    "sender_check",
+    "sender_check_detail",
+    "claims_thread_id",
 ]
 
 
@@ -440,10 +446,12 @@ SELECT m.id, m.thread_id, m.source, m.direction, m.patient_id,
        m.received_at, CASE WHEN m.direction = 'in' THEN t.due_at END,
        s.display_name, m.sensitive OR t.sensitive, m.needs_review,
        (SELECT count(*) FROM attachments a WHERE a.message_id = m.id),
-       p.responsible_physician_id, t.category, t.sensitive, substr(m.body_text, 1, 240)
+       coalesce(p.responsible_physician_id, sp.responsible_physician_id), t.category,
+       t.sensitive, substr(m.body_text, 1, 240), t.held_for_review
 FROM messages m
 JOIN threads t ON t.id = m.thread_id
 LEFT JOIN patients p ON p.id = m.patient_id
+LEFT JOIN patients sp ON sp.id = t.suggested_patient_id
 LEFT JOIN staff s ON s.id = t.assigned_to
 """
 
@@ -561,6 +569,7 @@ def _summary(r: Any) -> MessageSummary:
         thread_category=Category(r[18]),
         thread_sensitive=bool(r[19]),
         snippet=r[20],
+        thread_held=bool(r[21]),
     )
 
 
@@ -586,6 +595,10 @@ class ThreadRow:
     filed_document_id: str | None = None
     snippet: str | None = None
     attachment_count: int = 0
+    sender_unverified: bool = False  # holds email whose sender nobody has verified yet
+    claims_thread_id: int | None = None  # named another patient's conversation
+    suggested_patient_id: int | None = None  # whose address it used; not linked
+    held_for_review: bool = False  # shared address or unverified sender: a patient's, for access
 
 
 _THREAD_SQL = """
@@ -596,11 +609,13 @@ SELECT t.id, t.subject, t.patient_id,
        (SELECT count(*) FROM messages m WHERE m.thread_id = t.id),
        (SELECT m.source FROM messages m WHERE m.thread_id = t.id ORDER BY m.id LIMIT 1),
        EXISTS (SELECT 1 FROM messages m WHERE m.thread_id = t.id AND m.needs_review),
-       p.responsible_physician_id, t.filed_at, t.filed_document_id, t.snippet,
+       coalesce(p.responsible_physician_id, sp.responsible_physician_id), t.filed_at, t.filed_document_id, t.snippet,
        (SELECT count(*) FROM messages m JOIN attachments a ON a.message_id = m.id
-        WHERE m.thread_id = t.id)
+        WHERE m.thread_id = t.id),
+       t.sender_unverified, t.claims_thread_id, t.suggested_patient_id, t.held_for_review
 FROM threads t
 LEFT JOIN patients p ON p.id = t.patient_id
+LEFT JOIN patients sp ON sp.id = t.suggested_patient_id
 LEFT JOIN staff s ON s.id = t.assigned_to
 """
 
@@ -717,6 +732,10 @@ def _thread_row(r: Any) -> ThreadRow:
         filed_document_id=r[17],
         snippet=r[18],
         attachment_count=int(r[19]),
+        sender_unverified=bool(r[20]),
+        claims_thread_id=r[21],
+        suggested_patient_id=r[22],
+        held_for_review=bool(r[23]),
     )
 
 
@@ -724,7 +743,8 @@ def thread_messages(store: Store, thread_id: int, with_body: bool) -> list[Messa
     rows = store.execute(
         "SELECT id, thread_id, source, direction, coalesce(sender_name, sender), recipients, "
         "subject, received_at, category, priority, body_text, body_html, triage_reason, "
-        "sensitive, needs_review, review_reason FROM messages WHERE thread_id = ? "
+        "sensitive, needs_review, review_reason, sender_check, sender_check_detail, "
+        "claims_thread_id FROM messages WHERE thread_id = ? "
         "ORDER BY received_at, id",
         (thread_id,),
     ).fetchall()
@@ -757,6 +777,9 @@ def thread_messages(store: Store, thread_id: int, with_body: bool) -> list[Messa
                 needs_review=bool(r[14]),
                 review_reason=r[15],
                 attachments=atts if with_body else (),
+                sender_check=r[16],
+                sender_check_detail=r[17],
+                claims_thread_id=r[18],
             )
         )
     return out

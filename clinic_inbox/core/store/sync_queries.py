@@ -233,3 +233,75 @@ def message_by_fhir_id(store: Store, resource_id: str) -> tuple[int, int] | None
 
 def fhir_resource_of(store: Store, message_pk: int) -> str | None:
     return store.one("SELECT fhir_resource_id FROM messages WHERE id = ?", (message_pk,))
+
+
+# -- who wrote, and the sender checks (core/senders.py) ---------------------------------
+def address_registered_to(store: Store, address: str, patient_id: int) -> bool:
+    return (
+        store.one(
+            "SELECT 1 FROM patient_emails WHERE patient_id = ? AND address = ?",
+            (patient_id, address.strip().lower()),
+        )
+        is not None
+    )
+
+
+def thread_inbound_senders(store: Store, thread_id: int) -> set[str]:
+    return {
+        r[0].lower()
+        for r in store.execute(
+            "SELECT DISTINCT sender FROM messages WHERE thread_id = ? AND direction = 'in' "
+            "AND sender != ''",
+            (thread_id,),
+        )
+    }
+
+
+def inbound_sender_history(store: Store, thread_id: int) -> list[tuple[str, str | None]]:
+    """(sender address, sender check) of the conversation's email, newest first."""
+    return store.execute(
+        "SELECT sender, sender_check FROM messages WHERE thread_id = ? AND direction = 'in' "
+        "AND source = 'email' AND sender != '' ORDER BY received_at DESC, id DESC",
+        (thread_id,),
+    ).fetchall()
+
+
+def flag_thread(
+    store: Store,
+    thread_id: int,
+    *,
+    sender_unverified: bool = False,
+    claims_thread_id: int | None = None,
+    suggested_patient_id: int | None = None,
+    held: bool = False,
+) -> None:
+    """Raise a conversation's sender flags (never lowers them: only a person does)."""
+    store.execute(
+        "UPDATE threads SET sender_unverified = max(sender_unverified, ?), "
+        "claims_thread_id = coalesce(claims_thread_id, ?), "
+        "suggested_patient_id = coalesce(suggested_patient_id, ?), "
+        "held_for_review = max(held_for_review, ?) WHERE id = ?",
+        (int(sender_unverified), claims_thread_id, suggested_patient_id, int(held), thread_id),
+    )
+
+
+def confirm_thread_senders(store: Store, thread_id: int) -> list[int]:
+    """A person confirmed who wrote: the unverified messages become confirmed."""
+    ids = [
+        r[0]
+        for r in store.execute(
+            "SELECT id FROM messages WHERE thread_id = ? AND sender_check = 'unverified'",
+            (thread_id,),
+        )
+    ]
+    store.execute(
+        "UPDATE messages SET sender_check = 'confirmed' WHERE thread_id = ? "
+        "AND sender_check = 'unverified'",
+        (thread_id,),
+    )
+    store.execute("UPDATE threads SET sender_unverified = 0 WHERE id = ?", (thread_id,))
+    return ids
+
+
+def thread_sender_unverified(store: Store, thread_id: int) -> bool:
+    return bool(store.one("SELECT sender_unverified FROM threads WHERE id = ?", (thread_id,)))

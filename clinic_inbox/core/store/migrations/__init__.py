@@ -33,6 +33,7 @@ def _load() -> list[Migration]:
         m0007_outbox_sent_copy,
         m0008_clock_pause,
         m0009_shared_queue,
+        m0010_sender_checks,
     )
 
     steps = [
@@ -45,6 +46,7 @@ def _load() -> list[Migration]:
         m0007_outbox_sent_copy,
         m0008_clock_pause,
         m0009_shared_queue,
+        m0010_sender_checks,
     ]
     return [Migration(m.VERSION, m.__name__.rsplit(".", 1)[-1], m.upgrade) for m in steps]
 
