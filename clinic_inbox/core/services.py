@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -384,12 +384,37 @@ def board(clinic: Clinic, session: Session, flt: q.ThreadFilter | None = None) -
     return out
 
 
+def board_threads(
+    clinic: Clinic, session: Session, thread_ids: Iterable[int]
+) -> dict[int, BoardThread | None]:
+    """The named conversations as `board` shows them, to refresh a few cards after a
+    change; None for one that is gone or that this person may no longer see."""
+    decide = _Decider(clinic, _fresh(clinic, session))
+    out: dict[int, BoardThread | None] = {}
+    for tid in thread_ids:
+        t = q.get_thread(clinic.store, tid)
+        out[tid] = None
+        if t is None:
+            continue
+        facts = ThreadFacts(t.category, t.sensitive, t.physician_id, t.patient_id is not None)
+        d = decide(t.id, facts)
+        if d.header:
+            if not d.body:
+                t = dataclasses.replace(t, subject=masked_subject(t.category), snippet=None)
+            out[tid] = BoardThread(t, d)
+    return out
+
+
 def list_threads(clinic: Clinic, session: Session, limit: int | None = None) -> list[q.ThreadRow]:
     return [b.row for b in board(clinic, session, q.ThreadFilter(limit=limit))]
 
 
-def show_thread(clinic: Clinic, session: Session, thread_id: int) -> ThreadDetail:
-    """The whole conversation as this person may see it; the view is audited."""
+def show_thread(
+    clinic: Clinic, session: Session, thread_id: int, *, shown: ThreadDetail | None = None
+) -> ThreadDetail:
+    """The whole conversation as this person may see it; the view is audited. `shown`
+    is what is already on their screen: a refresh that shows nothing new (the same
+    messages, the same access) records no second view."""
     staff = _fresh(clinic, session)
     with clinic.store.transaction():
         row = q.get_thread(clinic.store, thread_id)
@@ -410,14 +435,21 @@ def show_thread(clinic: Clinic, session: Session, thread_id: int) -> ThreadDetai
                 for m in messages
             ]
         patient = q.get_patient(clinic.store, row.patient_id) if row.patient_id else None
-        _audit(
-            clinic,
-            session,
-            "thread.view" if d.body else "thread.view_header",
-            patient_id=row.patient_id,
-            thread_id=thread_id,
-            detail={"messages": [m.id for m in messages], "via": d.via},
+        seen = (
+            shown is not None
+            and shown.id == thread_id
+            and shown.body_visible == d.body
+            and {(m.id, m.body) for m in messages} <= {(m.id, m.body) for m in shown.messages}
         )
+        if not seen:
+            _audit(
+                clinic,
+                session,
+                "thread.view" if d.body else "thread.view_header",
+                patient_id=row.patient_id,
+                thread_id=thread_id,
+                detail={"messages": [m.id for m in messages], "via": d.via},
+            )
     return ThreadDetail(
         id=row.id,
         subject=row.subject if d.body else masked_subject(row.category),

@@ -47,6 +47,7 @@ class SyncReport:
     acknowledged: int = 0
     urgent: list[int] = field(default_factory=list)  # thread ids of new urgent messages
     new_threads: list[int] = field(default_factory=list)
+    touched: set[int] = field(default_factory=set)  # every conversation a message joined
     error: str | None = None
     offline: bool = False
     uidvalidity_changed: bool = False
@@ -201,10 +202,12 @@ def _store_batch(
             except Exception as exc:  # noqa: BLE001 - one bad message never stops a sync
                 log.warning("could not file uid %s: %s", msg.imap_uid, type(exc).__name__)
                 with store.savepoint():
-                    ingest(store, clinic.config, rules, _set_aside(msg))
+                    aside = ingest(store, clinic.config, rules, _set_aside(msg))
+                report.touched.add(aside.thread_id)
                 report.review += 1
                 continue
             report.stored += 1
+            report.touched.add(result.thread_id)
             report.review += int(msg.needs_review)
             if result.new_thread:
                 report.new_threads.append(result.thread_id)

@@ -470,6 +470,7 @@ def _store_page(
                 with store.savepoint():
                     if stored is not None:
                         update_portal_message(store, clinic.config, rules, stored[0], msg)
+                        report.touched.add(sq.message_triage_state(store, stored[0]).thread_id)
                         report.stored += 1
                         continue
                     result = ingest(store, clinic.config, rules, msg)
@@ -479,6 +480,7 @@ def _store_page(
                 continue
             report.acknowledged += _safety_reply(clinic, account, msg, result)
             report.stored += 1
+            report.touched.add(result.thread_id)
             report.review += int(msg.needs_review)
             if result.new_thread:
                 report.new_threads.append(result.thread_id)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from clinic_inbox.core import accounts as acc
 from clinic_inbox.core import audit
+from clinic_inbox.core.changes import Changes
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.keys import KeyCustodyError
 from clinic_inbox.core.store import outbox_queries as oq
@@ -29,6 +30,15 @@ class RunReport:
     @property
     def stored(self) -> int:
         return sum(a.stored for a in self.accounts)
+
+    @property
+    def changes(self) -> Changes:
+        """What the pass changed, as the app's actions report it: the conversations new
+        messages joined, and the outbox when anything was queued or sent."""
+        threads = frozenset(t for a in self.accounts for t in a.touched)
+        o = self.outbox
+        queued = any(a.acknowledged for a in self.accounts)
+        return Changes(threads=threads, outbox=bool(queued or o.sent or o.reconciled or o.failed))
 
     @property
     def offline(self) -> list[str]:

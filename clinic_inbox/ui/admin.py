@@ -19,9 +19,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_inbox.core import access, services
+from clinic_inbox.core import access, app_actions, app_reads, services
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Role
+from clinic_inbox.ui.actions import InlineRunner, Runner, plain_error
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> QTableWidget:
@@ -39,13 +40,19 @@ def _table(headers: list[str], rows: list[list[str]]) -> QTableWidget:
 
 class AdminDialog(QDialog):
     def __init__(
-        self, clinic: Clinic, session: services.Session, parent: QWidget | None = None
+        self,
+        clinic: Clinic,
+        session: services.Session,
+        parent: QWidget | None = None,
+        *,
+        runner: Runner | None = None,
     ) -> None:
         super().__init__(parent)
         access.require(
             access.can_manage_staff(session.staff), "Only an administrator can open this."
         )
         self.clinic, self.session = clinic, session
+        self.runner: Runner = runner if runner is not None else InlineRunner(clinic, self)
         self.setWindowTitle("Administration — Clinic Inbox")
         self.resize(1000, 640)
         self.tabs = QTabWidget()
@@ -105,38 +112,43 @@ class AdminDialog(QDialog):
                 self.staff_table.setItem(r, c, QTableWidgetItem(fresh.item(r, c).text()))
         self.staff_table.resizeColumnsToContents()
 
+    def _run(self, fn, *args, said: str, clear=()) -> None:  # noqa: ANN001, ANN002
+        """An administrator's action on the writer (password hashing takes a while)."""
+
+        def done(_: object) -> None:
+            self.message.setText(said)
+            for w in clear:
+                w.clear()
+            self.refresh_staff()
+            self.refresh_audit()
+
+        self.runner.submit(
+            fn,
+            self.session,
+            *args,
+            done=done,
+            failed=lambda exc: self.message.setText(plain_error(exc)),
+            owner=self,
+        )
+
     def add_staff(self) -> None:
-        try:
-            services.add_staff(
-                self.clinic,
-                self.session,
-                self.new_user.text().strip(),
-                self.new_name.text().strip() or self.new_user.text().strip(),
-                Role(self.new_role.currentData()),
-                self.new_password.text(),
-            )
-        except (ValueError, access.AccessDenied) as exc:
-            self.message.setText(str(exc))
-            return
-        self.message.setText(f"Added {self.new_user.text().strip()}.")
-        for w in (self.new_user, self.new_name, self.new_password):
-            w.clear()
-        self.refresh_staff()
-        self.refresh_audit()
+        user = self.new_user.text().strip()
+        self._run(
+            app_actions.add_staff,
+            user,
+            self.new_name.text().strip() or user,
+            Role(self.new_role.currentData()),
+            self.new_password.text(),
+            said=f"Added {user}.",
+            clear=(self.new_user, self.new_name, self.new_password),
+        )
 
     def disable_selected(self) -> None:
         row = self.staff_table.currentRow()
         if row < 0:
             return
         name = self.staff_table.item(row, 0).text()
-        try:
-            services.set_staff_active(self.clinic, self.session, name, False)
-        except (ValueError, access.AccessDenied, services.NotFound) as exc:
-            self.message.setText(str(exc))
-            return
-        self.message.setText(f"{name} is disabled.")
-        self.refresh_staff()
-        self.refresh_audit()
+        self._run(app_actions.set_staff_active, name, False, said=f"{name} is disabled.")
 
     def reset_selected(self) -> None:
         """The 'First password' field becomes the selected person's new password."""
@@ -144,14 +156,13 @@ class AdminDialog(QDialog):
         if row < 0:
             return
         name = self.staff_table.item(row, 0).text()
-        try:
-            services.reset_password(self.clinic, self.session, name, self.new_password.text())
-        except (ValueError, access.AccessDenied, services.NotFound) as exc:
-            self.message.setText(str(exc))
-            return
-        self.new_password.clear()
-        self.message.setText(f"The password of {name} was reset; give it to them in person.")
-        self.refresh_audit()
+        self._run(
+            app_actions.reset_password,
+            name,
+            self.new_password.text(),
+            said=f"The password of {name} was reset; give it to them in person.",
+            clear=(self.new_password,),
+        )
 
     # -- audit -----------------------------------------------------------------------
     def _audit_tab(self) -> None:
@@ -184,7 +195,7 @@ class AdminDialog(QDialog):
     def refresh_audit(self) -> None:
         text = self.patient_filter.text().strip()
         pid = int(text) if text.isdigit() else None
-        entries = services.audit_trail(self.clinic, self.session, patient_id=pid)[-2000:][::-1]
+        entries = app_reads.audit_entries(self.clinic, self.session, patient_id=pid)[-2000:][::-1]
         tz = self.clinic.config.tz
         rows = [
             [
@@ -205,7 +216,15 @@ class AdminDialog(QDialog):
         self.audit_table.resizeColumnsToContents()
 
     def verify(self) -> None:
-        self.verify_result.setText(services.verify_audit(self.clinic, self.session).describe())
+        """The whole chain is read and checked on the writer: it takes a while."""
+        self.verify_result.setText("Checking the chain…")
+        self.runner.submit(
+            app_actions.verify_audit,
+            self.session,
+            done=self.verify_result.setText,
+            failed=lambda exc: self.verify_result.setText(plain_error(exc)),
+            owner=self,
+        )
 
     # -- break-glass -------------------------------------------------------------------
     def _glass_tab(self) -> None:

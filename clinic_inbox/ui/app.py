@@ -6,6 +6,7 @@ import os
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlcipher3
 from PySide6.QtCore import QTimer
@@ -14,10 +15,12 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox
 
 from clinic_inbox.core import services
 from clinic_inbox.core.access import AccessDenied
+from clinic_inbox.core.app_reads import NewerSchemaError, StoreError
 from clinic_inbox.core.home import Clinic, PageCheck, StoreDamagedError, open_clinic
 from clinic_inbox.core.keys import KeyCustodyError
-from clinic_inbox.core.store import StoreError
-from clinic_inbox.core.store.migrations import NewerSchemaError
+
+if TYPE_CHECKING:
+    from clinic_inbox.ui.actions import ActionRunner
 
 
 def application(argv: list[str] | None = None) -> QApplication:
@@ -54,13 +57,13 @@ def qt_passphrase(prompt: str, confirm: bool) -> str:
 
 def screenshot(clinic: Clinic, path: Path, *, user: str | None, view: str = "board") -> int:
     from clinic_inbox import demo
-    from clinic_inbox.core.store import queries as q
+    from clinic_inbox.ui.actions import InlineRunner
     from clinic_inbox.ui.main_window import MainWindow
 
     username = user or next(u for u, _, r in demo.DEMO_USERS if r.value == "physician")
     password = os.environ.get("CLINIC_INBOX_PASSWORD", demo.DEMO_PASSWORD)
     session = services.login(clinic, username, password)
-    win = MainWindow(clinic, session)
+    win = MainWindow(clinic, session, InlineRunner(clinic))  # one picture: run in line
     win.resize(1600, 940)
     win.show()
     if view == "thread":
@@ -80,7 +83,6 @@ def screenshot(clinic: Clinic, path: Path, *, user: str | None, view: str = "boa
     win.grab().save(str(path))
     win.close()
     services.logout(clinic, session)
-    del q
     return 0
 
 
@@ -179,18 +181,28 @@ def offer_latest_backup(home: Path, problem: str) -> bool:
 
 
 def _run(app: QApplication, clinic: Clinic, pages: PageCheck) -> int:
+    from clinic_inbox.ui.actions import ActionRunner
     from clinic_inbox.ui.login import LoginDialog
 
-    while True:
-        login = LoginDialog(clinic)
-        if not login.exec() or login.session is None:
-            return 0
-        if not _session_window(app, clinic, login.session, pages):
-            return 0
+    # one writer for every action of every session, on its own connection
+    runner = ActionRunner(clinic)
+    try:
+        while True:
+            login = LoginDialog(clinic, runner=runner)
+            if not login.exec() or login.session is None:
+                return 0
+            if not _session_window(app, clinic, login.session, pages, runner):
+                return 0
+    finally:
+        runner.stop()
 
 
 def _session_window(
-    app: QApplication, clinic: Clinic, session: services.Session, pages: PageCheck
+    app: QApplication,
+    clinic: Clinic,
+    session: services.Session,
+    pages: PageCheck,
+    runner: ActionRunner,
 ) -> bool:
     """Run one person's session; True when they chose to switch user."""
     from clinic_inbox.sources.background import SyncLoop
@@ -199,7 +211,7 @@ def _session_window(
     from clinic_inbox.ui.main_window import MainWindow, SyncBridge
 
     try:
-        win = MainWindow(clinic, session)  # reads only; the page check runs meanwhile
+        win = MainWindow(clinic, session, runner)  # reads only; the page check runs meanwhile
     except sqlcipher3.DatabaseError:
         pages.raise_if_damaged()
         raise
@@ -223,7 +235,7 @@ def _session_window(
     def on_lock(locked: bool) -> None:
         if not locked:
             return
-        dlg = UnlockDialog(clinic, session, win)
+        dlg = UnlockDialog(clinic, session, win, runner)
         dlg.exec()
         if dlg.switch_user or dlg.result() == 0:
             switch["yes"] = True

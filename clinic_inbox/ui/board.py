@@ -4,6 +4,7 @@ no SQL here."""
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -34,9 +35,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from clinic_inbox.core.app_reads import ThreadRow
 from clinic_inbox.core.model import Role, Staff, Status
 from clinic_inbox.core.services import BoardThread
-from clinic_inbox.core.store.queries import ThreadRow
 from clinic_inbox.core.views import due_text
 from clinic_inbox.ui import palette
 
@@ -60,6 +61,33 @@ class ColumnModel(QAbstractListModel):
         self.beginResetModel()
         self.rows = rows
         self.endResetModel()
+
+    def position(self, thread_id: int) -> int | None:
+        return next((i for i, b in enumerate(self.rows) if b.row.id == thread_id), None)
+
+    def replace_row(self, i: int, b: BoardThread) -> None:
+        """The card changed in place: only its own rectangle is repainted."""
+        self.rows[i] = b
+        self.dataChanged.emit(self.index(i), self.index(i))
+
+    def remove_row(self, i: int) -> None:
+        self.beginRemoveRows(QModelIndex(), i, i)
+        del self.rows[i]
+        self.endRemoveRows()
+
+    def insert_sorted(self, b: BoardThread) -> int:
+        i = bisect.bisect_right([sort_key(r) for r in self.rows], sort_key(b))
+        self.beginInsertRows(QModelIndex(), i, i)
+        self.rows.insert(i, b)
+        self.endInsertRows()
+        return i
+
+    def fits_at(self, i: int, b: BoardThread) -> bool:
+        """Whether `b` may stay at row i without breaking the column's order."""
+        key = sort_key(b)
+        before = i == 0 or sort_key(self.rows[i - 1]) <= key
+        after = i + 1 >= len(self.rows) or key <= sort_key(self.rows[i + 1])
+        return before and after
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self.rows)
@@ -290,6 +318,7 @@ class Column(QFrame):
         super().__init__(parent)
         self.setObjectName(f"column-{status.value}")
         self.setFrameShape(QFrame.Shape.StyledPanel)
+        self._capped = False
         self.model = ColumnModel(status, self)
         self.title = QLabel(status.label)
         self.title.setObjectName("columnTitle")
@@ -317,6 +346,12 @@ class Column(QFrame):
 
     def set_rows(self, rows: list[BoardThread], capped: bool = False) -> None:
         self.model.set_rows(rows)
+        self.update_title(capped)
+
+    def update_title(self, capped: bool | None = None) -> None:
+        capped = self._capped if capped is None else capped
+        self._capped = capped
+        rows = self.model.rows
         label = self.model.status.label
         if capped:  # only the most recent finished ones are loaded; search finds the rest
             self.title.setText(f"{label}  (latest {len(rows):,})")
@@ -373,6 +408,33 @@ class BoardWidget(QWidget):
         for s, rows in by_status.items():
             rows.sort(key=sort_key)
             self.columns[s].set_rows(rows, capped=done_capped and s is Status.DONE)
+
+    def update_cards(self, changed: dict[int, BoardThread | None]) -> None:
+        """Put each named card where it now belongs (None: off the board); every other
+        card is left alone, so only these are repainted."""
+        touched: set[Status] = set()
+        for tid, b in changed.items():
+            where = next(
+                (
+                    (s, i)
+                    for s, col in self.columns.items()
+                    if (i := col.model.position(tid)) is not None
+                ),
+                None,
+            )
+            if where is not None:
+                status, i = where
+                model = self.columns[status].model
+                if b is not None and b.row.status is status and model.fits_at(i, b):
+                    model.replace_row(i, b)
+                    continue
+                model.remove_row(i)
+                touched.add(status)
+            if b is not None and b.row.status in self.columns:
+                self.columns[b.row.status].model.insert_sorted(b)
+                touched.add(b.row.status)
+        for status in touched:
+            self.columns[status].update_title()
 
     def selected_thread(self) -> int | None:
         for col in self.columns.values():
@@ -437,6 +499,10 @@ class TeamList(QListWidget):
         self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
         self.setDropIndicatorShown(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.set_staff(staff)
+
+    def set_staff(self, staff: list[Staff]) -> None:
+        self.clear()
         rows = [("Team pool (nobody)", POOL)] + [
             (f"{s.display_name}  ·  {ROLE_WORDS[s.role]}", s.id)
             for s in staff

@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_inbox.core import services
-from clinic_inbox.core.access import AccessDenied
+from clinic_inbox.core import app_actions, services
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Category, Role
+from clinic_inbox.ui.actions import InlineRunner, Runner, plain_error
 
 COLUMNS = ["Physician", "To", "What", "Sensitive", "Reply", "File", "Until", "State"]
 
@@ -44,10 +44,17 @@ def _local_day(iso: str | None, clinic: Clinic) -> str:
 
 class DelegationsDialog(QDialog):
     def __init__(
-        self, clinic: Clinic, session: services.Session, parent: QWidget | None = None
+        self,
+        clinic: Clinic,
+        session: services.Session,
+        parent: QWidget | None = None,
+        *,
+        runner: Runner | None = None,
     ) -> None:
         super().__init__(parent)
         self.clinic, self.session = clinic, session
+        # grants and revokes run on the app's writer; the board hears "access changed"
+        self.runner: Runner = runner if runner is not None else InlineRunner(clinic, self)
         self.setWindowTitle("Delegations")
         self.resize(900, 620)
         staff = services.list_staff(clinic, session)
@@ -171,33 +178,42 @@ class DelegationsDialog(QDialog):
         if not self.no_end.isChecked():
             day = self.until.date().toPython()
             ends = datetime.combine(day, time(23, 59), tzinfo=self.clinic.config.tz)
-        try:
-            services.grant_delegation(
-                self.clinic,
-                self.session,
-                physician=self.physician.currentData(),
-                delegate=self.delegate.currentData(),
-                categories=cats,
-                include_sensitive=self.sensitive.isChecked(),
-                can_reply=self.reply.isChecked(),
-                can_file=self.file.isChecked(),
-                ends_at=ends,
-            )
-        except (AccessDenied, ValueError, services.NotFound) as exc:
-            self.info.setText(str(exc))
-            return
-        self.info.setText(f"Granted to {self.delegate.currentText()}.")
-        self.refresh()
+        to = self.delegate.currentText()
+
+        def granted(_: object) -> None:
+            self.info.setText(f"Granted to {to}.")
+            self.refresh()
+
+        self.runner.submit(
+            app_actions.grant_delegation,
+            self.session,
+            self.physician.currentData(),
+            self.delegate.currentData(),
+            cats,
+            self.sensitive.isChecked(),
+            self.reply.isChecked(),
+            self.file.isChecked(),
+            ends,
+            done=granted,
+            failed=lambda exc: self.info.setText(plain_error(exc)),
+            owner=self,
+        )
 
     def _revoke(self) -> None:
         row = self.table.currentRow()
         if row < 0 or row >= len(self._ids):
             self.info.setText("Select a delegation first.")
             return
-        try:
-            services.revoke_delegation(self.clinic, self.session, self._ids[row])
-        except (AccessDenied, services.NotFound) as exc:
-            QMessageBox.warning(self, "Not revoked", str(exc))
-            return
-        self.info.setText("Revoked.")
-        self.refresh()
+
+        def revoked(_: object) -> None:
+            self.info.setText("Revoked.")
+            self.refresh()
+
+        self.runner.submit(
+            app_actions.revoke_delegation,
+            self.session,
+            self._ids[row],
+            done=revoked,
+            failed=lambda exc: QMessageBox.warning(self, "Not revoked", plain_error(exc)),
+            owner=self,
+        )

@@ -15,8 +15,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_inbox.core import services
+from clinic_inbox.core import app_actions, services
 from clinic_inbox.core.home import Clinic
+from clinic_inbox.ui.actions import InlineRunner, Runner, plain_error
 
 
 class LinkPatientDialog(QDialog):
@@ -26,9 +27,12 @@ class LinkPatientDialog(QDialog):
         session: services.Session,
         sender: str,
         parent: QWidget | None = None,
+        runner: Runner | None = None,
     ) -> None:
         super().__init__(parent)
         self.clinic, self.session = clinic, session
+        # the search is audited (a write): it runs on the app's writer
+        self.runner: Runner = runner if runner is not None else InlineRunner(clinic, self)
         self.patient_id: int | None = None
         self.setWindowTitle("Link to a patient")
         intro = QLabel(
@@ -61,7 +65,17 @@ class LinkPatientDialog(QDialog):
 
     def search(self) -> None:
         self.results.clear()
-        found = services.find_patients(self.clinic, self.session, self.query.text())
+        self.runner.submit(
+            app_actions.find_patients,
+            self.session,
+            self.query.text(),
+            done=self._found,
+            failed=lambda exc: self.results.addItem(QListWidgetItem(plain_error(exc))),
+            owner=self,
+        )
+
+    def _found(self, found: list) -> None:
+        self.results.clear()
         for p in found:
             born = p.birth_date or "birth date unknown"
             item = QListWidgetItem(

@@ -8,9 +8,9 @@ from PySide6.QtCore import QFile, Qt
 from PySide6.QtUiTools import QUiLoader
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from clinic_inbox.core import services
+from clinic_inbox.core import app_actions, app_reads, services
 from clinic_inbox.core.home import Clinic
-from clinic_inbox.core.store import queries as q
+from clinic_inbox.ui.actions import ActionRunner, Runner, plain_error
 
 FORMS = Path(__file__).resolve().parents[2] / "forms"
 
@@ -26,13 +26,24 @@ def load_form(name: str, parent: QWidget | None = None) -> QWidget:
 
 
 class LoginDialog(QDialog):
-    """Asks who is at the desk. On success `.session` is set."""
+    """Asks who is at the desk. On success `.session` is set. The password is checked on
+    the runner's writer (Argon2, and the slow-down after wrong passwords, take seconds):
+    the window stays alive meanwhile."""
 
-    def __init__(self, clinic: Clinic, parent: QWidget | None = None, *, sleep=None) -> None:  # noqa: ANN001
+    def __init__(
+        self,
+        clinic: Clinic,
+        parent: QWidget | None = None,
+        *,
+        sleep=None,  # noqa: ANN001
+        runner: Runner | None = None,
+    ) -> None:
         super().__init__(parent)
         self.clinic = clinic
         self.session: services.Session | None = None
         self._sleep = sleep
+        self.runner: Runner = runner if runner is not None else ActionRunner(clinic, self)
+        self._own_runner = runner is None
         form = load_form("login.ui", self)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -51,14 +62,14 @@ class LoginDialog(QDialog):
         name.setFont(f)
         self.error.setStyleSheet("color: #c62828;")
         buttons: QDialogButtonBox = form.findChild(QDialogButtonBox, "buttons")
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign in")
+        self.sign_in = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.sign_in.setText("Sign in")
         buttons.accepted.connect(self.try_login)
         buttons.rejected.connect(self.reject)
         self.demo_note.setVisible(False)
-        if q.get_meta(clinic.store, "demo") == "1":
-            users = ", ".join(
-                s.username for s in q.list_staff(clinic.store, include_inactive=False)
-            )
+        demo_users = app_reads.demo_usernames(clinic)
+        if demo_users:
+            users = ", ".join(demo_users)
             self.demo_note.setText(
                 f"<b>Demo clinic</b> — invented patients only. Every password is <b>demo</b>.<br>"
                 f"Users: {users}"
@@ -67,29 +78,59 @@ class LoginDialog(QDialog):
             self.demo_note.setVisible(True)
         self.username.setFocus()
 
+    @property
+    def checking(self) -> bool:
+        return not self.sign_in.isEnabled()
+
     def try_login(self) -> None:
-        kw = {"sleep": self._sleep} if self._sleep else {}
-        try:
-            self.session = services.login(
-                self.clinic, self.username.text().strip(), self.password.text(), **kw
-            )
-        except services.AuthError as exc:
-            self.session = None
-            self.error.setText(str(exc))
-            self.password.clear()
-            self.password.setFocus()
-            return
+        if self.checking:
+            return  # one check at a time
+        self.session = None
+        self.sign_in.setEnabled(False)
+        self.error.setText("Checking…")
+        self.runner.submit(
+            app_actions.login,
+            self.username.text().strip(),
+            self.password.text(),
+            sleep=self._sleep,
+            done=self._signed_in,
+            failed=self._refused,
+            owner=self,
+        )
+
+    def _signed_in(self, session: services.Session) -> None:
+        self.sign_in.setEnabled(True)
+        self.error.setText("")
+        self.session = session
         self.accept()
+
+    def _refused(self, exc: BaseException) -> None:
+        self.sign_in.setEnabled(True)
+        self.session = None
+        self.error.setText(plain_error(exc))
+        self.password.clear()
+        self.password.setFocus()
+
+    def done(self, result: int) -> None:
+        if self._own_runner:
+            self.runner.stop()
+        super().done(result)
 
 
 class UnlockDialog(QDialog):
     """The screen lock: the same person's password, or sign out for someone else."""
 
     def __init__(
-        self, clinic: Clinic, session: services.Session, parent: QWidget | None = None
+        self,
+        clinic: Clinic,
+        session: services.Session,
+        parent: QWidget | None = None,
+        runner: Runner | None = None,
     ) -> None:
         super().__init__(parent)
         self.clinic, self.session = clinic, session
+        self.runner: Runner = runner if runner is not None else ActionRunner(clinic, self)
+        self._own_runner = runner is None
         self.switch_user = False
         self.setWindowTitle("Locked — Clinic Inbox")
         lay = QVBoxLayout(self)
@@ -104,7 +145,7 @@ class UnlockDialog(QDialog):
         self.error.setStyleSheet("color: #c62828;")
         lay.addWidget(self.error)
         buttons = QDialogButtonBox()
-        buttons.addButton("Unlock", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.unlock_button = buttons.addButton("Unlock", QDialogButtonBox.ButtonRole.AcceptRole)
         other = buttons.addButton("Switch user", QDialogButtonBox.ButtonRole.ResetRole)
         other.clicked.connect(self._switch)
         buttons.accepted.connect(self.try_unlock)
@@ -115,12 +156,27 @@ class UnlockDialog(QDialog):
         self.accept()
 
     def try_unlock(self) -> None:
-        try:
-            services.reauthenticate(
-                self.clinic, self.session, self.password.text(), purpose="unlock"
-            )
-        except services.AuthError as exc:
-            self.error.setText(str(exc))
-            self.password.clear()
+        if not self.unlock_button.isEnabled():
             return
-        self.accept()
+        self.unlock_button.setEnabled(False)
+        self.error.setText("Checking…")
+
+        def refused(exc: BaseException) -> None:
+            self.unlock_button.setEnabled(True)
+            self.error.setText(plain_error(exc))
+            self.password.clear()
+
+        self.runner.submit(
+            app_actions.reauthenticate,
+            self.session,
+            self.password.text(),
+            "unlock",
+            done=lambda _: self.accept(),
+            failed=refused,
+            owner=self,
+        )
+
+    def done(self, result: int) -> None:
+        if self._own_runner:
+            self.runner.stop()
+        super().done(result)

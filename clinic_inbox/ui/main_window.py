@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
@@ -24,19 +25,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_inbox.core import services, views
+from clinic_inbox.core import app_actions, app_reads, services, views
 from clinic_inbox.core.access import AccessDenied
+from clinic_inbox.core.changes import Changes
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Category, Priority, Role, Source, Status
-from clinic_inbox.core.store import outbox_queries as oq
-from clinic_inbox.core.store import queries as q
+from clinic_inbox.ui.actions import ActionRunner, Runner, plain_error
 from clinic_inbox.ui.board import BoardWidget, TeamList
 from clinic_inbox.ui.offline_banner import OfflineBanner
 from clinic_inbox.ui.thread_panel import ThreadPanel
 
+if TYPE_CHECKING:
+    from clinic_inbox.sources.sync import RunReport
+
 IDLE_MINUTES = float(os.environ.get("CLINIC_INBOX_IDLE_MINUTES", "5"))
 # The board loads every open conversation but only the latest finished ones (search finds all).
 DONE_ON_BOARD = 300
+# A sync's changes are gathered this long and applied as one (a burst is one repaint).
+COALESCE_MS = 150
+# More changed conversations than this at once: reading the board again is quicker.
+CARDS_AT_ONCE = 400
 
 
 class SyncBridge(QObject):
@@ -50,12 +58,24 @@ class MainWindow(QMainWindow):
     locked_changed = Signal(bool)
     logout_requested = Signal()
 
-    def __init__(self, clinic: Clinic, session: services.Session) -> None:
+    def __init__(
+        self, clinic: Clinic, session: services.Session, runner: Runner | None = None
+    ) -> None:
         super().__init__()
         self.clinic, self.session = clinic, session
-        self.demo = q.get_meta(clinic.store, "demo") == "1"  # replies are never sent there
+        # every action runs on one writer thread; the window only reads (and never waits)
+        self._own_runner = runner is None
+        self.runner: Runner = runner if runner is not None else ActionRunner(clinic, self)
+        self.runner.changed.connect(self.apply_changes)
+        self.demo = app_reads.is_demo(clinic)  # replies are never sent there
         self.locked = False
-        self._threads: list[services.BoardThread] = []
+        self._cards: dict[int, services.BoardThread] = {}  # what the board knows, by id
+        self._counts: dict[views.View, int] = dict.fromkeys(views.View, 0)
+        self._incoming: Changes | None = None  # sync changes waiting for the timer
+        self._coalesce = QTimer(self)
+        self._coalesce.setSingleShot(True)
+        self._coalesce.setInterval(COALESCE_MS)
+        self._coalesce.timeout.connect(self._apply_incoming)
         self.view = views.View.MINE if session.staff.role is Role.PHYSICIAN else views.View.ALL
         self.setWindowTitle(f"Clinic Inbox — {clinic.config.name}")
         self.resize(1440, 880)
@@ -71,7 +91,8 @@ class MainWindow(QMainWindow):
         self.views.currentRowChanged.connect(self._view_changed)
         self.physician = QComboBox()
         self.physician.addItem("All physicians", None)
-        for s in q.list_staff(clinic.store, include_inactive=False):
+        team = app_reads.team(clinic)
+        for s in team:
             if s.role is Role.PHYSICIAN:
                 self.physician.addItem(s.display_name, s.id)
         self.category = QComboBox()
@@ -103,7 +124,7 @@ class MainWindow(QMainWindow):
         for w in (self.physician, self.category, self.priority, self.source):
             ll.addWidget(w)
         ll.addWidget(QLabel("<b>Team</b> — drop a card to assign"))
-        self.team = TeamList(q.list_staff(clinic.store, include_inactive=False))
+        self.team = TeamList(team)
         self.team.setMaximumHeight(190)
         self.team.assign_dropped.connect(self._assign_dropped)
         ll.addWidget(self.team)
@@ -111,8 +132,7 @@ class MainWindow(QMainWindow):
         self.board = BoardWidget()
         self.board.open_thread.connect(self.open_thread)
         self.board.status_dropped.connect(self._dropped)
-        self.panel = ThreadPanel(clinic, session)
-        self.panel.changed.connect(lambda _tid: self.refresh())
+        self.panel = ThreadPanel(clinic, session, self.runner)
         self.panel.setMinimumWidth(380)
 
         split = QSplitter()
@@ -268,38 +288,125 @@ class MainWindow(QMainWindow):
 
     # -- data ----------------------------------------------------------------------
     def refresh(self) -> None:
+        """Read the whole board again (F5, a search, after the lock, an access change)."""
         if self.locked:
             return
         try:
-            flt = q.ThreadFilter(
+            flt = app_reads.ThreadFilter(
                 search=self.search.text().strip() or None, done_limit=DONE_ON_BOARD
             )
-            self._threads = services.board(self.clinic, self.session, flt)
-            done = sum(1 for b in self._threads if b.row.status is Status.DONE)
+            threads = services.board(self.clinic, self.session, flt)
+            done = sum(1 for b in threads if b.row.status is Status.DONE)
             self._done_capped = done >= DONE_ON_BOARD
         except AccessDenied as exc:
-            QMessageBox.warning(self, "Signed out", str(exc))
-            self.logout_requested.emit()
+            self._signed_out(exc)
             return
-        counts = views.counts(self._threads, self.session.staff)
+        self._cards = {b.row.id: b for b in threads}
+        self._counts = views.counts(threads, self.session.staff)
+        self._show_counts()
+        self.apply_filters()
+
+    def _signed_out(self, exc: Exception) -> None:
+        QMessageBox.warning(self, "Signed out", str(exc))
+        self.logout_requested.emit()
+
+    def _show_counts(self) -> None:
         for i in range(self.views.count()):
             item = self.views.item(i)
             v = views.View(item.data(Qt.ItemDataRole.UserRole))  # Qt hands back a plain str
-            item.setText(f"{v.label}  ({counts[v]:,})")
-        self.apply_filters()
+            item.setText(f"{v.label}  ({self._counts[v]:,})")
 
-    def apply_filters(self) -> None:
+    # -- what changed -------------------------------------------------------------------
+    def post_changes(self, changes: Changes) -> None:
+        """Changes from the sync (later the shared queue): gathered for a moment, then
+        applied at once, so a burst of new mail is one repaint, not hundreds."""
+        self._incoming = changes if self._incoming is None else self._incoming | changes
+        if not self._coalesce.isActive():
+            self._coalesce.start()
+
+    def _apply_incoming(self) -> None:
+        changes, self._incoming = self._incoming, None
+        if changes:
+            self.apply_changes(changes)
+
+    def apply_changes(self, changes: Changes) -> None:
+        """Refresh only what `changes` names: those cards, the counts, the open
+        conversation, the outbox line. Everything else stays as it is."""
+        if self.locked:
+            return  # unlocking reads everything again
+        if changes.staff:
+            self._reload_team()
+        if changes.threads or changes.whole_board:
+            if (
+                changes.whole_board
+                or self.search.text().strip()
+                or (len(changes.threads) > CARDS_AT_ONCE)
+            ):
+                self.refresh()
+            else:
+                self._update_cards(changes.threads)
+        if changes.outbox:
+            self._update_sync_text()
+        self.panel.on_changes(changes)
+
+    def _update_cards(self, thread_ids: frozenset[int]) -> None:
+        try:
+            fresh = services.board_threads(self.clinic, self.session, sorted(thread_ids))
+        except AccessDenied as exc:
+            self._signed_out(exc)
+            return
+        me, f = self.session.staff, self._filters()
+        shown: dict[int, services.BoardThread | None] = {}
+        for tid, new in fresh.items():
+            old = self._cards.pop(tid, None)
+            if old is not None:
+                for v, n in views.counts([old], me).items():
+                    self._counts[v] -= n
+            if new is not None:
+                self._cards[tid] = new
+                for v, n in views.counts([new], me).items():
+                    self._counts[v] += n
+            visible = new is not None and views.in_view(new, self.view, me)
+            shown[tid] = new if visible and views.passes(new, f) else None
+        self._show_counts()
+        self.board.update_cards(shown)
+        self._update_status_text()
+
+    def _reload_team(self) -> None:
+        team = app_reads.team(self.clinic)
+        self.team.set_staff(team)
+        chosen = self.physician.currentData()
+        self.physician.blockSignals(True)
+        while self.physician.count() > 1:
+            self.physician.removeItem(1)
+        for s in team:
+            if s.role is Role.PHYSICIAN:
+                self.physician.addItem(s.display_name, s.id)
+        self.physician.setCurrentIndex(max(self.physician.findData(chosen), 0))
+        self.physician.blockSignals(False)
+
+    def _filters(self) -> views.Filters:
         # Qt hands enum data back as plain strings: turn them back into enums
         cat, pri, src = (c.currentData() for c in (self.category, self.priority, self.source))
-        f = views.Filters(
+        return views.Filters(
             physician_id=self.physician.currentData(),
             category=Category(cat) if cat else None,
             priority=Priority(pri) if pri else None,
             source=Source(src) if src else None,
         )
-        me = self.session.staff
-        shown = [b for b in self._threads if views.in_view(b, self.view, me) and views.passes(b, f)]
+
+    def apply_filters(self) -> None:
+        f, me = self._filters(), self.session.staff
+        shown = [
+            b
+            for b in self._cards.values()
+            if views.in_view(b, self.view, me) and views.passes(b, f)
+        ]
         self.board.set_threads(shown, done_capped=getattr(self, "_done_capped", False))
+        self._update_status_text()
+
+    def _update_status_text(self) -> None:
+        shown = [b for col in self.board.columns.values() for b in col.model.rows]
         urgent = sum(
             1
             for b in shown
@@ -327,27 +434,33 @@ class MainWindow(QMainWindow):
         if not self.locked:
             self.panel.show_thread(thread_id)
 
+    def _warn(self, title: str):  # noqa: ANN202
+        return lambda exc: QMessageBox.warning(self, title, plain_error(exc))
+
     def _dropped(self, thread_id: int, status: Status) -> None:
-        try:
-            services.set_status(self.clinic, self.session, thread_id, status)
-        except (AccessDenied, services.NotFound) as exc:
-            QMessageBox.warning(self, "Not moved", str(exc))
-        self.refresh()
-        self.board.select(thread_id)
+        self.runner.submit(
+            app_actions.set_status,
+            self.session,
+            thread_id,
+            status,
+            done=lambda _: self.board.select(thread_id),
+            failed=self._warn("Not moved"),
+            owner=self,
+        )
 
     def _assign_dropped(self, thread_id: int, staff_id: int | None) -> None:
-        try:
-            services.assign(self.clinic, self.session, thread_id, staff_id)
-        except (AccessDenied, services.NotFound, ValueError) as exc:
-            QMessageBox.warning(self, "Not assigned", str(exc))
-        self.refresh()
-        self.board.select(thread_id)
-        if self.panel.thread_id == thread_id:
-            self.panel.show_thread(thread_id)
+        self.runner.submit(
+            app_actions.assign,
+            self.session,
+            thread_id,
+            staff_id,
+            done=lambda _: self.board.select(thread_id),
+            failed=self._warn("Not assigned"),
+            owner=self,
+        )
 
     def show_dashboard(self) -> None:
         """Toggle between the board and the dashboard (counts only, no contents)."""
-        from clinic_inbox.core import dashboard
         from clinic_inbox.ui.dashboard import DashboardWidget
 
         if self.locked:
@@ -358,7 +471,7 @@ class MainWindow(QMainWindow):
             old.deleteLater()
             self.stack.setCurrentIndex(0)
             return
-        view = DashboardWidget(dashboard.build(self.clinic.store, self.clinic.config))
+        view = DashboardWidget(app_reads.dashboard(self.clinic))
         self.stack.addWidget(view)
         self.stack.setCurrentWidget(view)
 
@@ -366,22 +479,23 @@ class MainWindow(QMainWindow):
         from clinic_inbox.ui.delegations import DelegationsDialog
 
         if not self.locked:
-            self.delegations_dialog = DelegationsDialog(self.clinic, self.session, self)
+            # its grants and revokes come back as changes of access: the board is read again
+            self.delegations_dialog = DelegationsDialog(
+                self.clinic, self.session, self, runner=self.runner
+            )
             self.delegations_dialog.exec()
-            self.refresh()
 
     def open_admin(self) -> None:
         from clinic_inbox.ui.admin import AdminDialog
 
-        AdminDialog(self.clinic, self.session, self).exec()
+        AdminDialog(self.clinic, self.session, self, runner=self.runner).exec()
 
     # -- sync status -----------------------------------------------------------------
     def _update_sync_text(self, status: object | None = None) -> None:
         if status is None:
             status = getattr(self, "_last_status", None)
         self._last_status = status
-        waiting = oq.counts(self.clinic.store)
-        queued = waiting.get("pending", 0) + waiting.get("sending", 0)
+        queued = app_reads.replies_waiting(self.clinic)
         offline = dict(getattr(status, "offline", None) or {})  # account -> plain reason
         parts = []
         if offline:
@@ -423,13 +537,12 @@ class MainWindow(QMainWindow):
             )
         return text
 
-    def on_sync_report(self, report: object, status: object) -> None:
-        urgent = sum(len(getattr(a, "urgent", [])) for a in getattr(report, "accounts", []))
+    def on_sync_report(self, report: RunReport, status: object) -> None:
+        urgent = sum(len(a.urgent) for a in report.accounts)
         if urgent:
             self.notify_urgent(urgent)
         self._update_sync_text(status)
-        if getattr(report, "stored", 0):
-            self.refresh()
+        self.post_changes(report.changes)
 
     # -- lock --------------------------------------------------------------------------
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
@@ -463,18 +576,22 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.lock_screen)
         self.locked_changed.emit(True)
 
-    def unlock(self, password: str) -> bool:
-        try:
-            services.reauthenticate(self.clinic, self.session, password, purpose="unlock")
-        except services.AuthError:
-            return False
-        self.locked = False
-        self.stack.setCurrentIndex(0)
-        self.idle.start()
-        self.locked_changed.emit(False)
-        self.refresh()
-        return True
+    def unlock(self, password: str) -> object:
+        """Check the password on the writer; the window opens again when it is right."""
+
+        def opened(_: object) -> None:
+            self.locked = False
+            self.stack.setCurrentIndex(0)
+            self.idle.start()
+            self.locked_changed.emit(False)
+            self.refresh()
+
+        return self.runner.submit(
+            app_actions.reauthenticate, self.session, password, "unlock", done=opened, owner=self
+        )
 
     def closeEvent(self, event) -> None:  # noqa: ANN001, N802
         QApplication.instance().removeEventFilter(self)
+        if self._own_runner:
+            self.runner.stop()
         super().closeEvent(event)

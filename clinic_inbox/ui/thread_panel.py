@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QUrl, Signal
+from PySide6.QtCore import QUrl
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
@@ -19,12 +19,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_inbox.core import services
-from clinic_inbox.core.access import AccessDenied
+from clinic_inbox.core import app_actions, services
+from clinic_inbox.core.changes import Changes
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Direction, Priority, Status, ThreadDetail
 from clinic_inbox.core.senders import SENDER_WORDS, sender_warnings
 from clinic_inbox.ui import palette
+from clinic_inbox.ui.actions import InlineRunner, Runner, plain_error
 
 ATTACHMENT_WINDOW = "attachment-window"
 TEMPLATES = [
@@ -138,14 +139,25 @@ class SafeBrowser(QTextBrowser):
 
 
 class ThreadPanel(QWidget):
-    changed = Signal(int)
+    """Opens, shows and acts on one conversation. Every read that is audited and every
+    change runs on the runner's writer; the panel renders what comes back."""
 
     def __init__(
-        self, clinic: Clinic, session: services.Session, parent: QWidget | None = None
+        self,
+        clinic: Clinic,
+        session: services.Session,
+        runner: Runner | None = None,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.clinic, self.session = clinic, session
+        self.runner: Runner = runner if runner is not None else InlineRunner(clinic, self)
         self.thread_id: int | None = None
+        self._wanted: int | None = None  # the conversation last asked for
+        self._detail: ThreadDetail | None = None
+        self._others: list[tuple[str, str]] = []
+        self._images: dict[str, bytes] = {}  # cid -> bytes, fetched (and audited) on opening
+        self._notice = ""  # what the last action said, kept across refreshes
         self.view = SafeBrowser(self)
         self.view.setOpenLinks(False)
         self.view.anchorClicked.connect(self._link)
@@ -233,7 +245,10 @@ class ThreadPanel(QWidget):
         self.clear()
 
     def clear(self) -> None:
-        self.thread_id = None
+        self.thread_id = self._wanted = None
+        self._detail = None
+        self._images = {}
+        self._notice = ""
         self.view.setHtml(
             "<p style='color:#777'>Open a conversation from the board (Enter or double-click).</p>"
         )
@@ -256,33 +271,75 @@ class ThreadPanel(QWidget):
         self.info.setText("")
 
     def show_thread(self, thread_id: int) -> None:
-        try:
-            t = services.show_thread(self.clinic, self.session, thread_id)
-        except (AccessDenied, services.NotFound) as exc:
-            self.clear()
-            self.info.setText(str(exc))
-            return
-        self.thread_id = thread_id
-        services.mark_presence(self.clinic, self.session, thread_id, "viewing")
-        notes = (
-            services.thread_notes(self.clinic, self.session, thread_id) if t.body_visible else []
+        """A person opens a conversation: an audited view, read on the writer."""
+        self._wanted = thread_id
+        self.runner.submit(
+            app_actions.open_thread,
+            self.session,
+            thread_id,
+            done=self._opened,
+            failed=self._not_opened,
+            owner=self,
         )
+
+    def reload(self) -> None:
+        """Show the open conversation as it is now (after a change, new mail): no second
+        "viewed" entry unless something the person has not seen is now on screen."""
+        if self.thread_id is None or self._detail is None:
+            return
+        self.runner.submit(
+            app_actions.open_thread,
+            self.session,
+            self.thread_id,
+            shown=self._detail,
+            images_loaded=frozenset(self._images),
+            done=self._refreshed,
+            failed=self._not_opened,
+            owner=self,
+        )
+
+    def on_changes(self, changes: Changes) -> None:
+        if self.thread_id is not None and (
+            self.thread_id in changes.threads
+            or self.thread_id in changes.presence
+            or changes.access
+        ):
+            self.reload()
+
+    def _not_opened(self, exc: BaseException) -> None:
+        self.clear()
+        self.info.setText(plain_error(exc))
+
+    def _opened(self, view: app_actions.ThreadView) -> None:
+        if view.detail.id != self._wanted:
+            return  # another conversation was asked for since (or the screen locked)
+        if view.detail.id != self.thread_id:
+            self._notice = ""
+        self._images = {}
+        self._refreshed(view)
+
+    def _refreshed(self, view: app_actions.ThreadView) -> None:
+        if view.detail.id != self._wanted:
+            return
+        t = view.detail
+        self.thread_id = t.id
+        self._detail = t
+        self._others = view.others
+        self._images.update(view.images)
         self.view.setHtml(
-            render_thread(self.clinic, t, notes, dark=palette.is_dark(self.palette()))
+            render_thread(self.clinic, t, view.notes, dark=palette.is_dark(self.palette()))
         )
         self.assign.blockSignals(True)
         self.assign.clear()
         self.assign.addItem("Nobody (team pool)", None)
-        for s in services.list_staff(self.clinic, self.session):
-            if s.active and s.role.value != "admin":
-                self.assign.addItem(s.display_name, s.id)
-                if s.display_name == t.assigned_to:
-                    self.assign.setCurrentIndex(self.assign.count() - 1)
+        for s in view.staff:
+            self.assign.addItem(s.display_name, s.id)
+            if s.display_name == t.assigned_to:
+                self.assign.setCurrentIndex(self.assign.count() - 1)
         self.assign.blockSignals(False)
         self.status.setCurrentIndex(list(Status).index(t.status))
         self.priority.setCurrentIndex(list(Priority).index(t.priority))
         self.sensitive.setText("Lift sensitive flag" if t.sensitive else "Mark sensitive")
-        self._detail = t
         acting = self.session.staff.role.value != "admin"
         for w in (self.assign, self.status, self.priority, self.sensitive):
             w.setEnabled(acting)
@@ -299,31 +356,46 @@ class ThreadPanel(QWidget):
         self.move.setEnabled(acting and t.body_visible)
         self.info.setText(
             self.presence_text()
+            or self._notice
             or ("" if t.can_reply else "You cannot reply in this conversation.")
         )
 
-    def _guard(self, fn, *args) -> bool:  # noqa: ANN001, ANN002
+    def _say(self, text: str) -> None:
+        self._notice = text
+        self.info.setText(text)
+
+    def _guard(self, fn, *args, done=None, **kwargs) -> bool:  # noqa: ANN001, ANN002, ANN003
+        """Run an action on the open conversation; the board and this panel refresh
+        from the changes it reports, a refusal is shown in plain words."""
         if self.thread_id is None:
             return False
-        try:
-            fn(self.clinic, self.session, self.thread_id, *args)
-        except (AccessDenied, ValueError, services.NotFound) as exc:
-            QMessageBox.warning(self, "Not done", str(exc))
-            return False
-        self.changed.emit(self.thread_id)
-        self.show_thread(self.thread_id)
+
+        def failed(exc: BaseException) -> None:
+            QMessageBox.warning(self, "Not done", plain_error(exc))
+
+        self.runner.submit(
+            fn,
+            self.session,
+            self.thread_id,
+            *args,
+            done=done,
+            failed=failed,
+            owner=self,
+            **kwargs,
+        )
         return True
 
     def _send(self) -> None:
-        if self._guard(services.queue_reply, self.reply.toPlainText()):
+        def sent(_: object) -> None:
             self.reply.clear()
-            self.info.setText(
-                "Reply queued: it goes out at the next sync, or when the network is back."
-            )
+            self._say("Reply queued: it goes out at the next sync, or when the network is back.")
+
+        self._guard(app_actions.queue_reply, self.reply.toPlainText(), done=sent)
 
     def _note(self) -> None:
-        if self._guard(services.add_note, self.reply.toPlainText()):
-            self.reply.clear()
+        self._guard(
+            app_actions.add_note, self.reply.toPlainText(), done=lambda _: self.reply.clear()
+        )
 
     def _move(self) -> None:
         from clinic_inbox.ui.move_dialog import MoveDialog
@@ -333,20 +405,16 @@ class ThreadPanel(QWidget):
         dlg = MoveDialog(bool(self._detail.can_reply), self)
         self.move_dialog = dlg  # tests reach it here
         if dlg.exec():
-            if self._guard(
-                lambda c, s, tid: services.move_to_call_or_visit(
-                    c,
-                    s,
-                    tid,
-                    dlg.kind.currentData(),
-                    dlg.reason.text(),
-                    tell_patient=dlg.tell.isChecked(),
-                )
-            ):
-                self.info.setText(
-                    "Moved. "
-                    + ("The patient's message is in the outbox." if dlg.tell.isChecked() else "")
-                )
+            told = dlg.tell.isChecked()
+            self._guard(
+                app_actions.move_to_call_or_visit,
+                dlg.kind.currentData(),
+                dlg.reason.text(),
+                told,
+                done=lambda _: self._say(
+                    "Moved. " + ("The patient's message is in the outbox." if told else "")
+                ),
+            )
 
     def confirm_sender(self, how: str) -> bool:
         return self._guard(services.confirm_sender, how)
@@ -365,41 +433,48 @@ class ThreadPanel(QWidget):
             return
         first_in = next((m for m in self._detail.messages if m.direction.value == "in"), None)
         dlg = LinkPatientDialog(
-            self.clinic, self.session, first_in.sender if first_in else "", self
+            self.clinic, self.session, first_in.sender if first_in else "", self, self.runner
         )
         self.link_dialog = dlg  # tests reach it here
         if dlg.exec() and dlg.patient_id is not None:
-            self._guard(services.link_patient, dlg.patient_id)
+            self._guard(app_actions.link_patient, dlg.patient_id)
 
     def _assign(self) -> None:
-        self._guard(services.assign, self.assign.currentData())
+        self._guard(app_actions.assign, self.assign.currentData())
 
     def _status(self) -> None:
-        self._guard(services.set_status, Status(self.status.currentData()))
+        self._guard(app_actions.set_status, Status(self.status.currentData()))
 
-    def export_to(self, folder: str, password: str, include_notes: bool = False) -> str:
-        """File the open conversation; returns what to tell the person."""
+    def export_to(self, folder: str, password: str, include_notes: bool = False) -> None:
+        """File the open conversation (password check, PDF, FHIR and HL7 on the writer);
+        the panel's info line says how it went."""
         from pathlib import Path
 
         if self.thread_id is None:
-            return "Open a conversation first."
-        try:
-            filed = services.export_thread(
-                self.clinic,
-                self.session,
-                self.thread_id,
-                formats=("pdf", "fhir", "hl7v2"),
-                out_dir=Path(folder),
-                password=password,
-                include_notes=include_notes,
+            self._say("Open a conversation first.")
+            return
+
+        def filed(doc: object) -> None:
+            self._say(
+                f"Filed to the chart as {doc.document_id} (version {doc.version}) in {folder}."  # type: ignore[attr-defined]
             )
-        except services.AuthError as exc:
-            return str(exc)
-        except (AccessDenied, ValueError, OSError) as exc:
-            return f"Not filed: {exc}"
-        self.changed.emit(self.thread_id)
-        self.show_thread(self.thread_id)
-        return f"Filed to the chart as {filed.document_id} (version {filed.version}) in {folder}."
+
+        def refused(exc: BaseException) -> None:
+            words = plain_error(exc)
+            self._say(words if isinstance(exc, services.AuthError) else f"Not filed: {words}")
+
+        self._say("Filing to the chart…")
+        self.runner.submit(
+            app_actions.export_thread,
+            self.session,
+            self.thread_id,
+            Path(folder),
+            password,
+            include_notes,
+            done=filed,
+            failed=refused,
+            owner=self,
+        )
 
     def _export(self) -> None:
         from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit
@@ -414,21 +489,30 @@ class ThreadPanel(QWidget):
             QLineEdit.EchoMode.Password,
         )
         if ok:
-            self.info.setText(self.export_to(folder, password))
+            self.export_to(folder, password)
 
-    def break_glass(self, reason: str, password: str) -> str:
+    def break_glass(self, reason: str, password: str) -> None:
+        """Open a hidden conversation for a stated reason; the info line says until when."""
         if self.thread_id is None:
-            return "Open a conversation first."
-        try:
-            until = services.break_glass(
-                self.clinic, self.session, self.thread_id, reason, password
+            self._say("Open a conversation first.")
+            return
+
+        def opened(until: object) -> None:
+            local = until.astimezone(self.clinic.config.tz)  # type: ignore[attr-defined]
+            self._say(
+                f"Opened with break-glass until {local:%H:%M}. "
+                "This is recorded and will be reviewed."
             )
-        except (services.AuthError, AccessDenied, ValueError) as exc:
-            return str(exc)
-        self.show_thread(self.thread_id)
-        local = until.astimezone(self.clinic.config.tz)
-        return (
-            f"Opened with break-glass until {local:%H:%M}. This is recorded and will be reviewed."
+
+        self.runner.submit(
+            app_actions.break_glass,
+            self.session,
+            self.thread_id,
+            reason,
+            password,
+            done=opened,
+            failed=lambda exc: self._say(plain_error(exc)),
+            owner=self,
         )
 
     def _glass(self) -> None:
@@ -443,7 +527,7 @@ class ThreadPanel(QWidget):
             self, "Confirm it is you", "Your password:", QLineEdit.EchoMode.Password
         )
         if ok:
-            self.info.setText(self.break_glass(reason, password))
+            self.break_glass(reason, password)
 
     def _priority(self) -> None:
         from PySide6.QtWidgets import QInputDialog
@@ -454,24 +538,24 @@ class ThreadPanel(QWidget):
         )
         if ok:
             self.change_priority(new, reason)
-        elif self.thread_id is not None:
-            self.show_thread(self.thread_id)
+        elif self._detail is not None:  # put the list back to what it is
+            self.priority.setCurrentIndex(list(Priority).index(self._detail.priority))
 
     def change_priority(self, new: Priority, reason: str) -> None:
-        self._guard(services.set_priority, new, reason)
+        self._guard(app_actions.set_priority, new, reason)
 
     def _sensitive(self) -> None:
-        detail = getattr(self, "_detail", None)
+        detail = self._detail
         if detail is not None:
             self._guard(
-                services.mark_sensitive, not detail.sensitive, "marked in the conversation view"
+                app_actions.mark_sensitive, not detail.sensitive, "marked in the conversation view"
             )
 
     def _template(self) -> None:
         from clinic_inbox.core import outgoing
 
         name = self.template.currentData()
-        detail = getattr(self, "_detail", None)
+        detail = self._detail
         if not name or detail is None:
             return
         fields = outgoing.standard_fields(
@@ -484,7 +568,7 @@ class ThreadPanel(QWidget):
     def presence_text(self) -> str:
         if self.thread_id is None:
             return ""
-        others = services.others_on_thread(self.clinic, self.session, self.thread_id)
+        others = self._others
         replying = [n for n, a in others if a == "replying"]
         viewing = [n for n, a in others if a == "viewing"]
         parts = []
@@ -504,34 +588,36 @@ class ThreadPanel(QWidget):
             and not getattr(self, "_replying", False)
         ):
             self._replying = True
-            services.mark_presence(self.clinic, self.session, self.thread_id, "replying")
+            self.runner.submit(app_actions.mark_replying, self.session, self.thread_id, owner=self)
         elif not self.reply.toPlainText():
             self._replying = False
 
     def cid_image(self, content_id: str) -> bytes | None:
-        detail = getattr(self, "_detail", None)
-        if detail is None:
-            return None
-        for m in detail.messages:
-            for a in m.attachments:
-                if a.content_id == content_id and a.content_type.startswith("image/"):
-                    return services.attachment_data(self.clinic, self.session, a.id)[2]
-        return None
+        """An inline image of the open conversation: fetched (and audited) on the writer
+        when the conversation was opened, never read here."""
+        return self._images.get(content_id)
 
     def _link(self, url: QUrl) -> None:
         if url.scheme() == "attachment" and url.path().isdigit():
             self.open_attachment(int(url.path()))
         # other links are never followed from here
 
-    def open_attachment(self, attachment_id: int) -> QWidget | None:
-        """An attachment opened inside the app, from memory: never written to disk."""
+    def open_attachment(self, attachment_id: int) -> None:
+        """An attachment opened inside the app, from memory: never written to disk. It is
+        read (and the view audited) on the writer; `attachment_dialog` shows it."""
+        self.runner.submit(
+            app_actions.attachment,
+            self.session,
+            attachment_id,
+            done=self._show_attachment,
+            failed=lambda exc: self.info.setText(plain_error(exc)),
+            owner=self,
+        )
+
+    def _show_attachment(self, found: tuple[str, str, bytes]) -> QWidget:
         from PySide6.QtWidgets import QDialog, QScrollArea
 
-        try:
-            name, ctype, data = services.attachment_data(self.clinic, self.session, attachment_id)
-        except (AccessDenied, services.NotFound) as exc:
-            self.info.setText(str(exc))
-            return None
+        name, ctype, data = found
         dlg = QDialog(self)
         dlg.setObjectName(ATTACHMENT_WINDOW)  # the idle lock closes these
         dlg.setWindowTitle(name)
@@ -556,4 +642,5 @@ class ThreadPanel(QWidget):
             )
         dlg.resize(640, 480)
         dlg.show()
+        self.attachment_dialog = dlg  # tests reach it here
         return dlg

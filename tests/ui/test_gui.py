@@ -11,6 +11,7 @@ from PySide6.QtCore import QMimeData, Qt
 from clinic_inbox.core import services, views
 from clinic_inbox.core.model import Category, Direction, Priority, Role, Source, Status
 from clinic_inbox.core.store import queries as q
+from clinic_inbox.ui.actions import InlineRunner
 from clinic_inbox.ui.board import MIME
 from clinic_inbox.ui.login import LoginDialog
 from clinic_inbox.ui.main_window import MainWindow
@@ -18,7 +19,7 @@ from clinic_inbox.ui.main_window import MainWindow
 
 def _window(qtbot, clinic, user="dr.patel"):
     session = services.login(clinic, user, "demo")
-    win = MainWindow(clinic, session)
+    win = MainWindow(clinic, session, InlineRunner(clinic))
     qtbot.addWidget(win)
     win.resize(1600, 940)
     win.show()
@@ -30,7 +31,7 @@ def _cards(win):
 
 
 def test_login_says_it_is_a_demo_and_refuses_a_wrong_password(qtbot, demo_clinic, shots):
-    dlg = LoginDialog(demo_clinic, sleep=lambda s: None)
+    dlg = LoginDialog(demo_clinic, sleep=lambda s: None, runner=InlineRunner(demo_clinic))
     qtbot.addWidget(dlg)
     dlg.show()
     assert dlg.demo_note.isVisible() and "every password is" in dlg.demo_note.text().lower()
@@ -257,9 +258,9 @@ def test_idle_lock_hides_patient_data_and_blocks_action(qtbot, demo_clinic):
     win.open_thread(tid)
     win.refresh()
     assert win.panel.thread_id is None and not _cards(win)
-    assert not win.unlock("wrong")
+    assert not win.unlock("wrong").ok
     assert win.locked
-    assert win.unlock("demo") and _cards(win)
+    assert win.unlock("demo").ok and not win.locked and _cards(win)
 
 
 def test_a_synced_message_appears_live(qtbot, demo_clinic):
@@ -290,19 +291,15 @@ def test_a_synced_message_appears_live(qtbot, demo_clinic):
             ),
         )
 
-    class Account:
-        urgent = [tid]
+    from clinic_inbox.sources.background import LoopStatus
+    from clinic_inbox.sources.email_sync import SyncReport
+    from clinic_inbox.sources.sync import RunReport
 
-    class Report:
-        stored = 1
-        accounts = [Account()]
-
-    class Status_:
-        offline = {"Clinic email": "The mail server is not answering."}
-        last_sync_at = None
-
-    win.on_sync_report(Report(), Status_())
-    assert len(_cards(win)) == before + 1
+    report = RunReport([SyncReport("Clinic email", stored=1, urgent=[tid], touched={tid})])
+    status = LoopStatus(offline={"Clinic email": "The mail server is not answering."})
+    win.on_sync_report(report, status)
+    # the sync's changes are gathered for a moment, then only the new card is added
+    qtbot.waitUntil(lambda: len(_cards(win)) == before + 1, timeout=3000)
     new_cards = [b.row for b in win.board.columns[Status.NEW].model.rows]
     at = [r.id for r in new_cards].index(tid)
     assert all(r.priority is Priority.URGENT for r in new_cards[: at + 1]), "with the urgent"
@@ -317,9 +314,10 @@ def test_file_to_chart_from_the_thread_view(qtbot, demo_clinic, tmp_path):
     tid = own[-1].row.id
     win.open_thread(tid)
     assert win.panel.export.isEnabled()
-    assert "not right" in win.panel.export_to(str(tmp_path), "wrong")
-    message = win.panel.export_to(str(tmp_path), "demo")
-    assert message.startswith("Filed to the chart as")
+    win.panel.export_to(str(tmp_path), "wrong")
+    assert "not right" in win.panel.info.text()
+    win.panel.export_to(str(tmp_path), "demo")
+    assert win.panel.info.text().startswith("Filed to the chart as")
     assert sorted(p.suffix for p in tmp_path.iterdir()) == [".hl7", ".json", ".pdf"]
     assert "Filed to chart" in win.panel.view.toPlainText()
 
@@ -328,7 +326,7 @@ def test_administration_staff_audit_and_break_glass(qtbot, demo_clinic, shots):
     from clinic_inbox.ui.admin import AdminDialog
 
     admin = services.login(demo_clinic, "admin", "demo")
-    dlg = AdminDialog(demo_clinic, admin)
+    dlg = AdminDialog(demo_clinic, admin, runner=InlineRunner(demo_clinic))
     qtbot.addWidget(dlg)
     dlg.new_user.setText("locum.ng")
     dlg.new_name.setText("Dr Li Ng")
@@ -370,9 +368,10 @@ def test_break_glass_from_the_thread_view(qtbot, demo_clinic):
         win.panel.glass.isVisibleTo(win.panel)
         and "do not have access" in win.panel.view.toPlainText()
     )
-    assert "full sentence" in win.panel.break_glass("x", "demo")
-    message = win.panel.break_glass("Patient is in the waiting room with chest pain", "demo")
-    assert message.startswith("Opened with break-glass")
+    win.panel.break_glass("x", "demo")
+    assert "full sentence" in win.panel.info.text()
+    win.panel.break_glass("Patient is in the waiting room with chest pain", "demo")
+    assert win.panel.info.text().startswith("Opened with break-glass")
     assert "break-glass" in win.panel.view.toPlainText() and not win.panel.glass.isVisibleTo(
         win.panel
     )
@@ -467,8 +466,8 @@ def test_inline_images_and_attachments_open_inside_the_app(qtbot, demo_clinic, t
     assert win.panel.view.loadResource(2, QUrl("http://tracker.example/p.gif")) is None
     assert win.panel.view.loadResource(2, QUrl("cid:rash9")) is not None
     att = q.thread_messages(demo_clinic.store, tid, True)[0].attachments[0]
-    dlg = win.panel.open_attachment(att.id)
-    assert dlg is not None and dlg.windowTitle() == "rash.png"
+    win.panel.open_attachment(att.id)
+    assert win.panel.attachment_dialog.windowTitle() == "rash.png"
 
 
 def test_dark_mode_board_and_conversation(qtbot, demo_clinic, shots, qapp):

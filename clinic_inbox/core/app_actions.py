@@ -1,0 +1,250 @@
+"""The app's actions, each the one service call it wraps plus what it changed.
+
+A thin layer for now: `services` functions return their own values (the CLI and the
+tests rely on them), and this module says, per action, which conversations, counts
+or lists the app must refresh. When `services.py` is split along its sections, each
+writing service can return its `Changes` itself and this module shrinks to nothing.
+
+Everything here runs on the app's one writer thread, on that thread's own store
+connection (see `ui/actions.py`); nothing here imports Qt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from clinic_inbox.core import services
+from clinic_inbox.core.changes import NOTHING, Changes, Outcome
+from clinic_inbox.core.home import Clinic
+from clinic_inbox.core.model import Category, Priority, Role, Staff, Status, ThreadDetail
+
+Session = services.Session
+
+
+# -- sign-in (Argon2 and the slow-down after wrong passwords: never on the GUI thread) --
+def login(
+    clinic: Clinic, username: str, password: str, *, sleep: Callable[[float], None] | None = None
+) -> Outcome:
+    kw = {"sleep": sleep} if sleep else {}
+    return Outcome(services.login(clinic, username, password, **kw))
+
+
+def reauthenticate(
+    clinic: Clinic,
+    session: Session,
+    password: str,
+    purpose: str = "unlock",
+    *,
+    sleep: Callable[[float], None] | None = None,
+) -> Outcome:
+    kw = {"sleep": sleep} if sleep else {}
+    services.reauthenticate(clinic, session, password, purpose=purpose, **kw)
+    return Outcome(True)
+
+
+# -- opening a conversation --------------------------------------------------------
+@dataclass(frozen=True)
+class ThreadView:
+    """Everything the conversation panel shows, read in one go on the writer."""
+
+    detail: ThreadDetail
+    notes: list[tuple]
+    others: list[tuple[str, str]]  # (name, "viewing" | "replying")
+    staff: list[Staff]  # people a conversation can be assigned to
+    images: dict[str, bytes]  # inline images (cid -> bytes) the messages show
+
+
+def open_thread(
+    clinic: Clinic,
+    session: Session,
+    thread_id: int,
+    shown: ThreadDetail | None = None,
+    images_loaded: frozenset[str] = frozenset(),
+) -> Outcome:
+    """A person opens a conversation (an audited view, and "viewing" for the others);
+    with `shown`, the panel refreshes what is already open: no second view entry
+    unless something new is now on screen (nor for inline images already loaded)."""
+    detail = services.show_thread(clinic, session, thread_id, shown=shown)
+    if shown is None:
+        services.mark_presence(clinic, session, thread_id, "viewing")
+    notes = services.thread_notes(clinic, session, thread_id) if detail.body_visible else []
+    images = {}
+    for m in detail.messages if detail.body_visible else ():
+        for a in m.attachments:
+            cid = a.content_id
+            if (
+                cid
+                and cid not in images_loaded
+                and a.content_type.startswith("image/")
+                and f"cid:{cid}" in (m.body_html or "")
+            ):
+                images[cid] = services.attachment_data(clinic, session, a.id)[2]
+    staff = [
+        s for s in services.list_staff(clinic, session) if s.active and s.role is not Role.ADMIN
+    ]
+    others = services.others_on_thread(clinic, session, thread_id)
+    return Outcome(ThreadView(detail, notes, others, staff, images))
+
+
+def attachment(clinic: Clinic, session: Session, attachment_id: int) -> Outcome:
+    """(name, type, bytes) of an attachment for the in-app viewer; audited as a view."""
+    return Outcome(services.attachment_data(clinic, session, attachment_id))
+
+
+def mark_replying(clinic: Clinic, session: Session, thread_id: int) -> Outcome:
+    services.mark_presence(clinic, session, thread_id, "replying")
+    return Outcome(None, Changes(presence=frozenset({thread_id})))
+
+
+# -- the conversation's workflow -------------------------------------------------------
+def assign(clinic: Clinic, session: Session, thread_id: int, staff_id: int | None) -> Outcome:
+    services.assign(clinic, session, thread_id, staff_id)
+    return Outcome(None, Changes.of(thread_id))
+
+
+def set_status(clinic: Clinic, session: Session, thread_id: int, status: Status) -> Outcome:
+    services.set_status(clinic, session, thread_id, status)
+    return Outcome(None, Changes.of(thread_id))
+
+
+def set_priority(
+    clinic: Clinic, session: Session, thread_id: int, priority: Priority, reason: str
+) -> Outcome:
+    services.set_priority(clinic, session, thread_id, priority, reason)
+    return Outcome(None, Changes.of(thread_id))
+
+
+def mark_sensitive(
+    clinic: Clinic, session: Session, thread_id: int, sensitive: bool, reason: str = ""
+) -> Outcome:
+    services.mark_sensitive(clinic, session, thread_id, sensitive, reason)
+    return Outcome(None, Changes.of(thread_id))
+
+
+def add_note(clinic: Clinic, session: Session, thread_id: int, text: str) -> Outcome:
+    return Outcome(services.add_note(clinic, session, thread_id, text), Changes.of(thread_id))
+
+
+def queue_reply(clinic: Clinic, session: Session, thread_id: int, body: str) -> Outcome:
+    item = services.queue_reply(clinic, session, thread_id, body)
+    return Outcome(item, Changes.of(thread_id, outbox=True))
+
+
+def move_to_call_or_visit(
+    clinic: Clinic,
+    session: Session,
+    thread_id: int,
+    kind: str,
+    reason: str,
+    tell_patient: bool,
+) -> Outcome:
+    services.move_to_call_or_visit(
+        clinic, session, thread_id, kind, reason, tell_patient=tell_patient
+    )
+    return Outcome(None, Changes.of(thread_id, outbox=tell_patient))
+
+
+def link_patient(clinic: Clinic, session: Session, thread_id: int, patient_id: int) -> Outcome:
+    services.link_patient(clinic, session, thread_id, patient_id)
+    return Outcome(None, Changes.of(thread_id))
+
+
+def find_patients(clinic: Clinic, session: Session, text: str) -> Outcome:
+    return Outcome(services.find_patients(clinic, session, text))
+
+
+def export_thread(
+    clinic: Clinic,
+    session: Session,
+    thread_id: int,
+    out_dir: Path,
+    password: str,
+    include_notes: bool = False,
+    *,
+    sleep: Callable[[float], None] | None = None,
+) -> Outcome:
+    """File to the chart: the password check, PDF, FHIR and HL7 rendering all run here."""
+    kw = {"sleep": sleep} if sleep else {}
+    filed = services.export_thread(
+        clinic,
+        session,
+        thread_id,
+        formats=("pdf", "fhir", "hl7v2"),
+        out_dir=out_dir,
+        password=password,
+        include_notes=include_notes,
+        **kw,
+    )
+    return Outcome(filed, Changes.of(thread_id))
+
+
+def break_glass(
+    clinic: Clinic, session: Session, thread_id: int, reason: str, password: str
+) -> Outcome:
+    until = services.break_glass(clinic, session, thread_id, reason, password)
+    # only this card's access changes (the board re-decides it when it is read again)
+    return Outcome(until, Changes.of(thread_id))
+
+
+# -- delegations and staff ----------------------------------------------------------------
+def grant_delegation(
+    clinic: Clinic,
+    session: Session,
+    physician: str,
+    delegate: str,
+    categories: list[Category] | None,
+    include_sensitive: bool,
+    can_reply: bool,
+    can_file: bool,
+    ends_at: datetime | None,
+) -> Outcome:
+    did = services.grant_delegation(
+        clinic,
+        session,
+        physician=physician,
+        delegate=delegate,
+        categories=categories,
+        include_sensitive=include_sensitive,
+        can_reply=can_reply,
+        can_file=can_file,
+        ends_at=ends_at,
+    )
+    return Outcome(did, Changes(access=True))
+
+
+def revoke_delegation(clinic: Clinic, session: Session, delegation_id: int) -> Outcome:
+    services.revoke_delegation(clinic, session, delegation_id)
+    return Outcome(None, Changes(access=True))
+
+
+def add_staff(
+    clinic: Clinic,
+    session: Session,
+    username: str,
+    display_name: str,
+    role: Role,
+    password: str,
+) -> Outcome:
+    staff = services.add_staff(clinic, session, username, display_name, role, password)
+    return Outcome(staff, Changes(staff=True))
+
+
+def set_staff_active(clinic: Clinic, session: Session, username: str, active: bool) -> Outcome:
+    return Outcome(
+        services.set_staff_active(clinic, session, username, active), Changes(staff=True)
+    )
+
+
+def reset_password(clinic: Clinic, session: Session, username: str, password: str) -> Outcome:
+    services.reset_password(clinic, session, username, password)
+    return Outcome(None, NOTHING)
+
+
+def verify_audit(clinic: Clinic, session: Session) -> Outcome:
+    """Read and check the whole audit chain (slow on a large trail: off the GUI thread)."""
+    from clinic_inbox.core import app_reads
+
+    return Outcome(app_reads.verify_audit(clinic, session))

@@ -1,0 +1,61 @@
+"""What a writing action (or a sync pass) changed, so each view refreshes only that.
+
+The app's board, the open conversation and the counters listen for one `Changes`
+value instead of reloading everything after every click. Bursts (a sync storing
+hundreds of messages, later the shared queue's remote changes) are merged with `|`.
+No Qt here: the CLI, the sync and the shared queue report the same value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Changes:
+    # conversations whose card or contents changed (status, assignee, new message, note...)
+    threads: frozenset[int] = field(default_factory=frozenset)
+    # conversations whose "who else has it open" line changed
+    presence: frozenset[int] = field(default_factory=frozenset)
+    outbox: bool = False  # the number of replies waiting to be sent may have changed
+    staff: bool = False  # people added, disabled, renamed: the team list and filters
+    # who may read what changed (a delegation granted or revoked, break-glass): every
+    # card's access decision may differ, so the board is read again in full
+    access: bool = False
+
+    @classmethod
+    def of(cls, *thread_ids: int | None, outbox: bool = False) -> Changes:
+        return cls(threads=frozenset(t for t in thread_ids if t is not None), outbox=outbox)
+
+    @classmethod
+    def of_threads(cls, thread_ids: Iterable[int], *, outbox: bool = False) -> Changes:
+        return cls(threads=frozenset(thread_ids), outbox=outbox)
+
+    def __or__(self, other: Changes) -> Changes:
+        return Changes(
+            threads=self.threads | other.threads,
+            presence=self.presence | other.presence,
+            outbox=self.outbox or other.outbox,
+            staff=self.staff or other.staff,
+            access=self.access or other.access,
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.threads or self.presence or self.outbox or self.staff or self.access)
+
+    @property
+    def whole_board(self) -> bool:
+        """True when the change reaches every card (reload the board, not a few cards)."""
+        return self.access or self.staff
+
+
+NOTHING = Changes()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an action returns to the app: its answer and what it changed."""
+
+    value: object = None
+    changes: Changes = NOTHING

@@ -1,0 +1,187 @@
+"""Running the app's actions off the GUI thread: one writer, its own store connection.
+
+Every action a person takes (assign, status, reply, file to chart, sign-in's password
+check...) is a function from `core.app_actions`. `ActionRunner.submit` queues it for
+the one writer thread, which runs it on a connection of its own; the answer comes
+back to the GUI thread by a queued signal, where the caller's `done` or `failed`
+runs and the action's `Changes` are broadcast on `changed`. The writer never touches
+a widget, and the window never waits for it (nor for the sync's writes behind it).
+
+Tests use `InlineRunner`: the same interface, run at once on the calling thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import QObject, Signal
+
+from clinic_inbox.core import services
+from clinic_inbox.core.access import AccessDenied
+from clinic_inbox.core.changes import Outcome
+from clinic_inbox.core.home import Clinic
+
+log = logging.getLogger(__name__)
+
+# what a person can act on: the service's own sentence says what to do
+PLAIN = (AccessDenied, services.NotFound, services.AuthError, ValueError)
+
+
+def plain_error(exc: BaseException) -> str:
+    """The words a receptionist sees for a failed action (never a traceback)."""
+    if isinstance(exc, PLAIN):
+        return str(exc)
+    if isinstance(exc, OSError):
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        return (
+            f"The folder could not be written{where}: {exc.strerror or 'unknown reason'}. "
+            "Nothing was filed; check the folder and try again."
+        )
+    return (
+        "This could not be done just now: the clinic's messages file was busy or could "
+        "not be read. Nothing was changed; please try again, and call IT support if it "
+        "keeps happening."
+    )
+
+
+Done = Callable[[Any], None]
+Failed = Callable[[BaseException], None]
+
+
+@dataclass
+class Job:
+    name: str
+    fn: Callable[..., Outcome]
+    args: tuple
+    kwargs: dict
+    done: Done | None = None
+    failed: Failed | None = None
+    owner: QObject | None = None  # callbacks are dropped once it is deleted
+    finished: bool = False
+    value: Any = None
+    error: BaseException | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.finished and self.error is None
+
+
+class _Runner(QObject):
+    changed = Signal(object)  # Changes, after every action that changed something
+
+    def submit(
+        self,
+        fn: Callable[..., Outcome],
+        *args: Any,
+        done: Done | None = None,
+        failed: Failed | None = None,
+        owner: QObject | None = None,
+        **kwargs: Any,
+    ) -> Job:
+        job = Job(getattr(fn, "__name__", "action"), fn, args, kwargs, done, failed, owner)
+        self._start(job)
+        return job
+
+    def _start(self, job: Job) -> None:
+        raise NotImplementedError
+
+    def _deliver(self, job: Job, outcome: Outcome | None, error: BaseException | None) -> None:
+        """On the GUI thread: the views hear what changed first (so the caller's answer
+        can select a card where it now is), then the caller's `done` or `failed`."""
+        job.finished, job.error = True, error
+        job.value = outcome.value if outcome is not None else None
+        changes = outcome.changes if outcome is not None else None
+        if changes:
+            self.changed.emit(changes)
+        alive = job.owner is None or shiboken6.isValid(job.owner)
+        if error is not None:
+            log.info("action %s failed: %s", job.name, type(error).__name__)  # no PHI
+            if alive and job.failed is not None:
+                job.failed(error)
+        elif alive and job.done is not None:
+            job.done(job.value)
+
+
+class InlineRunner(_Runner):
+    """Runs each action at once, on the caller's thread and connection (tests)."""
+
+    def __init__(self, clinic: Clinic, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.clinic = clinic
+
+    def _start(self, job: Job) -> None:
+        try:
+            outcome = job.fn(self.clinic, *job.args, **job.kwargs)
+        except Exception as exc:  # noqa: BLE001 - every failure reaches the person
+            self._deliver(job, None, exc)
+        else:
+            self._deliver(job, outcome, None)
+
+    @property
+    def idle(self) -> bool:
+        return True
+
+    def stop(self) -> None:
+        pass
+
+
+class ActionRunner(_Runner):
+    """One writer thread, one store connection, actions in the order they were asked."""
+
+    _answer = Signal(object, object, object)  # job, Outcome | None, error | None
+
+    def __init__(self, clinic: Clinic, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._parent_clinic = clinic
+        self._jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
+        self._pending = 0
+        # emitted on the writer, received here on the GUI thread (a queued connection)
+        self._answer.connect(self._arrived)
+        self._thread = threading.Thread(target=self._work, name="clinic-inbox-writer", daemon=True)
+        self._thread.start()
+
+    @property
+    def idle(self) -> bool:
+        """Nothing queued, running or waiting to be delivered."""
+        return self._pending == 0
+
+    def _start(self, job: Job) -> None:
+        self._pending += 1
+        self._jobs.put(job)
+
+    def _arrived(self, job: Job, outcome: Outcome | None, error: BaseException | None) -> None:
+        self._pending -= 1
+        self._deliver(job, outcome, error)
+
+    def _work(self) -> None:
+        try:
+            clinic = self._parent_clinic.clone()  # its own connection: the GUI's stays free
+        except Exception as exc:  # noqa: BLE001 - then every action says so
+            while (job := self._jobs.get()) is not None:
+                self._answer.emit(job, None, exc)
+            return
+        try:
+            while (job := self._jobs.get()) is not None:
+                try:
+                    outcome = job.fn(clinic, *job.args, **job.kwargs)
+                except Exception as exc:  # noqa: BLE001 - every failure reaches the person
+                    self._answer.emit(job, None, exc)
+                else:
+                    self._answer.emit(job, outcome, None)
+        finally:
+            clinic.close()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Finish what was asked, then close the writer's connection."""
+        if self._thread.is_alive():
+            self._jobs.put(None)
+            self._thread.join(timeout)
+
+
+Runner = _Runner
