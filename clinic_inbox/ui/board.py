@@ -311,6 +311,18 @@ class CardDelegate(QStyledItemDelegate):
         p.restore()
 
 
+class CardList(QListView):
+    """A column's list of cards. Every card has the same height, so a card whose
+    content changed needs no new layout: only its own rectangle is repainted
+    (QListView would lay out and repaint the whole column for one card)."""
+
+    def dataChanged(self, top_left, bottom_right, roles=()) -> None:  # noqa: ANN001, N802
+        if top_left == bottom_right and top_left.isValid():
+            self.update(top_left)
+            return
+        super().dataChanged(top_left, bottom_right, roles)
+
+
 class Column(QFrame):
     """A titled list of cards; cards can be dragged to another column."""
 
@@ -326,7 +338,7 @@ class Column(QFrame):
         f.setBold(True)
         f.setPointSizeF(f.pointSizeF() + 1)
         self.title.setFont(f)
-        self.view = QListView()
+        self.view = CardList()
         self.view.setAccessibleName(f"{status.label} conversations")
         self.view.setModel(self.model)
         self.view.setItemDelegate(CardDelegate(self.view))

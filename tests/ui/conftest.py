@@ -29,3 +29,18 @@ def demo_clinic(tmp_path_factory):
 def shots() -> Path:
     SHOTS.mkdir(parents=True, exist_ok=True)
     return SHOTS
+
+
+@pytest.fixture()
+def dovecot():
+    """A real Dovecot on 127.0.0.1 for the GUI's sync tests."""
+    from support.dovecot import DovecotServer, DovecotUnavailable
+
+    try:
+        server = DovecotServer().start()
+    except DovecotUnavailable as exc:
+        if os.environ.get("CLINIC_INBOX_ALLOW_SKIP") == "1":
+            pytest.skip(str(exc))
+        pytest.fail(str(exc))
+    yield server
+    server.close()

@@ -44,3 +44,38 @@ def test_importing_core_and_sources_loads_no_qt():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def _imports(path: Path) -> list[str]:
+    names: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.append(node.module)
+            names += [f"{node.module}.{a.name}" for a in node.names]  # "from core import store"
+    return names
+
+
+def test_the_ui_reads_and_writes_only_through_core_functions_never_the_store():
+    offenders = [
+        f"{path.relative_to(PKG)}: {name}"
+        for path in _modules("ui")
+        for name in _imports(path)
+        if name == "clinic_inbox.core.store" or name.startswith("clinic_inbox.core.store.")
+    ]
+    assert offenders == []
+
+
+def test_the_layer_test_would_see_a_store_import(tmp_path):
+    """The check above must be able to fail: both import forms are caught."""
+    sample = tmp_path / "x.py"
+    sample.write_text(
+        "from clinic_inbox.core.store import queries as q\nfrom clinic_inbox.core import store\n"
+    )
+    found = [n for n in _imports(sample) if n.startswith("clinic_inbox.core.store")]
+    assert sorted(found) == [
+        "clinic_inbox.core.store",  # from the first line
+        "clinic_inbox.core.store",  # from the second
+        "clinic_inbox.core.store.queries",
+    ]
