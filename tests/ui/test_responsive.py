@@ -263,6 +263,7 @@ def test_an_action_during_a_running_sync_completes_without_waiting_for_it(
     sync.run_once(clinic)
     dovecot.deliver_many(user, corpus(2500, seed=6, start=100), arrived=old)
 
+    last_before = clinic.store.execute("SELECT max(id) FROM messages").fetchone()[0]
     runner = ActionRunner(clinic)
     win = _window(qtbot, clinic, "desk", runner)
     win.views.setCurrentRow(list(views.View).index(views.View.ALL))
@@ -303,6 +304,14 @@ def test_an_action_during_a_running_sync_completes_without_waiting_for_it(
             f"longest GUI stall while syncing: {ticks.longest} ms ({ticks.count} ticks)"
         )
         assert reports[0].stored == 2500
+        # the report names every conversation the new messages joined, as typed changes
+        joined = {
+            r[0]
+            for r in clinic.store.execute(
+                "SELECT DISTINCT thread_id FROM messages WHERE id > ?", (last_before,)
+            )
+        }
+        assert reports[0].changes.threads == joined and len(joined) > 100
         # the sync's own burst then reaches the board in one go
         qtbot.waitUntil(lambda: len(_cards(win)) >= 2500, timeout=10_000)
     finally:
