@@ -206,6 +206,39 @@ def board_at_scale(home: Path, repeat: int, keys: ScaleKeys) -> dict:
     return pick
 
 
+def gui_during_sync(home: Path, n: int, keys: ScaleKeys, actions: int = 40) -> dict:
+    """The board open on the scale clinic (a child process): the event loop's stalls and
+    action-to-repaint times, without a sync and while `n` emails sync from Dovecot."""
+    import subprocess
+
+    server = DovecotServer().start()
+    try:
+        server.add_user(USER, PASSWORD)
+        server.deliver_many(USER, corpus(n, seed=23), arrived=datetime.now(UTC) - timedelta(days=2))
+        env = dict(
+            os.environ,
+            BENCH_PASSPHRASE=SCALE_PASSPHRASE,
+            QT_QPA_PLATFORM="offscreen",
+            **keys.env(),
+        )
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.gui_probe", str(home), server.host, str(server.port)]
+            + [USER, PASSWORD, str(actions)],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            timeout=3600,
+        )
+    finally:
+        server.close()
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-2000:])
+    d = json.loads(out.stdout.strip().splitlines()[-1])
+    d["sync_messages"] = n
+    return d
+
+
 def stage(title: str) -> None:
     print(f"\n== {title}", flush=True)
 
@@ -219,7 +252,9 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="small sizes, one run: a smoke test")
     ap.add_argument(
-        "--skip", default="", help="comma list: ingest,encryption,search,board,portal,triage"
+        "--skip",
+        default="",
+        help="comma list: ingest,encryption,search,board,gui,portal,triage",
     )
     args = ap.parse_args()
     # every store, maildir and notmuch database of the run lives here and goes at the end
@@ -311,7 +346,7 @@ def run(args: argparse.Namespace) -> int:
         del raw
 
     home = None
-    keys = ScaleKeys() if {"search", "board"} - skip else None
+    keys = ScaleKeys() if {"search", "board", "gui"} - skip else None
     try:
         if keys is not None:
             stage(f"a clinic of {args.scale:,} messages for search and the board")
@@ -327,6 +362,11 @@ def run(args: argparse.Namespace) -> int:
             stage("the board: process start to painted, a filter, scrolling, memory")
             rows["board"] = board_at_scale(home, args.repeat, keys)
             rows["board"]["store_messages"] = args.scale
+        if "gui" not in skip and home is not None and keys is not None:
+            # last: it adds a mail account to the scale clinic and syncs into it
+            stage(f"responsiveness: actions and the event loop while {args.n:,} emails sync")
+            rows["gui"] = gui_during_sync(home, args.n, keys)
+            rows["gui"]["store_messages"] = args.scale
     finally:
         if keys is not None:
             keys.stop()
@@ -435,6 +475,21 @@ def print_table(rows: dict, tools_missing: str | None) -> None:
             f"{b['peak_rss_mb']:.0f} MB",
             f"< 300 MB: {_verdict(b['peak_rss_mb'] < 300)}",
         )
+    if "gui" in rows:
+        g = rows["gui"]
+        for key, words in (("quiet", "no sync"), ("syncing", f"{g['sync_messages']:,}-email sync")):
+            r = g[key]
+            out(
+                f"event loop, longest stall / p99 gap ({words})",
+                f"{r['longest_stall_ms']:.0f} / {r['p99_gap_ms']:.0f} ms",
+                f"< 50 / < 16 ms: {_verdict(r['longest_stall_ms'] < 50 and r['p99_gap_ms'] < 16)}",
+            )
+            out(
+                f"assign/status to card repainted, p50 / p95 ({words})",
+                f"{r['action_p50_ms']:.0f} / {r['action_p95_ms']:.0f} ms",
+                f"p95 < 100 ms: {_verdict(r['action_p95_ms'] < 100)} "
+                f"({r['repainted']} of {r['actions']} repainted)",
+            )
     if "portal" in rows:
         p = rows["portal"]
         out(f"portal ingest ({p['messages']:,} Communications)", f"{p['msgs_per_s']:,.0f} m/s")

@@ -1,0 +1,181 @@
+"""Child process for the responsiveness benchmark: the board open on a large clinic,
+a 5 ms timer on the GUI thread, and assign / status actions every 100 ms, first
+without a sync, then while the app's own sync loop pulls a mailbox from Dovecot.
+
+    python -m bench.gui_probe HOME HOST PORT USER PASSWORD ACTIONS
+
+Prints one JSON line: the event loop's longest stall and 99th percentile of the gaps
+between ticks, and each action's time from the click to its card repainted (p50/p95),
+without and with the sync running.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+TICK_MS = 5
+ACTION_EVERY_MS = 100
+
+
+def _pct(xs: list[float], p: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(len(xs) * p))] if xs else 0.0
+
+
+def main(home: str, host: str, port: str, user: str, password: str, actions: str) -> int:
+    from PySide6.QtCore import QElapsedTimer, QTimer
+
+    from bench.common import MemoryKeyring
+    from clinic_inbox.core import services, views
+    from clinic_inbox.core.accounts import ImapAccount
+    from clinic_inbox.core.credentials import Credentials
+    from clinic_inbox.core.home import open_clinic
+    from clinic_inbox.core.keys import KeyCustody
+    from clinic_inbox.core.model import Status
+    from clinic_inbox.sources.background import SyncLoop
+    from clinic_inbox.ui.actions import ActionRunner
+    from clinic_inbox.ui.app import application
+    from clinic_inbox.ui.board import BoardRole, CardDelegate
+    from clinic_inbox.ui.main_window import MainWindow, SyncBridge
+
+    app = application()
+    custody = KeyCustody(Path(home), detect=os.environ.get("BENCH_KEYRING") == "1")
+    clinic = open_clinic(Path(home), lambda p, c: os.environ["BENCH_PASSPHRASE"], custody)
+    clinic.credentials = Credentials(MemoryKeyring(), "bench")  # cloned by the sync loop
+    admin = services.login(clinic, "admin", "demo")
+    services.add_imap_account(
+        clinic,
+        admin,
+        ImapAccount(
+            name="Bench mail",
+            host=host,
+            port=int(port),
+            username=user,
+            security="none",
+            from_address=user,
+        ),
+        password,
+    )
+    session = services.login(clinic, "reception.moreau", "demo")
+    runner = ActionRunner(clinic)
+    win = MainWindow(clinic, session, runner)
+    win.resize(1600, 940)
+    win.show()
+    win.views.setCurrentRow(list(views.View).index(views.View.ALL))
+    app.processEvents()
+
+    # when each card was last painted: the moment an action's result is on screen
+    painted: dict[int, float] = {}
+
+    class Timed(CardDelegate):
+        def paint(self, p, option, index) -> None:  # noqa: ANN001
+            b = index.data(BoardRole)
+            if b is not None:
+                painted[b.row.id] = time.perf_counter()
+            super().paint(p, option, index)
+
+    for col in win.board.columns.values():
+        col.view.setItemDelegate(Timed(col.view))
+    app.processEvents()
+    me = session.staff.id
+
+    def phase(seconds_cap: float, until=None) -> dict:  # noqa: ANN001
+        """Tick and act until `until()` is true (or the cap); gaps and action latencies."""
+        gaps: list[float] = []
+        latencies: list[float] = []
+        clock = QElapsedTimer()
+        ticker = QTimer()
+        ticker.setInterval(TICK_MS)
+        ticker.timeout.connect(lambda: gaps.append(clock.restart()))
+        waiting: dict[int, float] = {}
+        n = {"done": 0}
+        last = [time.perf_counter()]
+
+        def act() -> None:
+            # a card on screen that this receptionist may act on, top of New or In progress
+            for status in (Status.NEW, Status.IN_PROGRESS):
+                rows = win.board.columns[status].model.rows[:6]
+                pick = next((b for b in rows if b.decision.act and b.row.id not in waiting), None)
+                if pick is not None:
+                    break
+            if pick is None or (until is None and n["done"] >= int(actions)):
+                return
+            n["done"] += 1
+            tid = pick.row.id
+            waiting[tid] = last[0] = time.perf_counter()
+            # the window's own paths, as a drop or a shortcut runs them (they select the
+            # card afterwards, so a card that moved column is scrolled into view)
+            if n["done"] % 2:
+                win._assign_dropped(tid, None if pick.row.assigned_to_id == me else me)
+            else:
+                new = Status.IN_PROGRESS if pick.row.status is Status.NEW else Status.NEW
+                win._dropped(tid, new)
+
+        def check() -> None:
+            for tid, at in list(waiting.items()):
+                if painted.get(tid, 0) > at:
+                    latencies.append((painted[tid] - at) * 1000)
+                    del waiting[tid]
+
+        actor = QTimer()
+        actor.setInterval(ACTION_EVERY_MS)
+        actor.timeout.connect(act)
+        watcher = QTimer()
+        watcher.setInterval(1)
+        watcher.timeout.connect(check)
+        clock.start()
+        for t in (ticker, actor, watcher):
+            t.start()
+        started = time.perf_counter()
+        while time.perf_counter() - started < seconds_cap:
+            app.processEvents()
+            if until is not None and until():
+                break
+            if until is None and n["done"] >= int(actions) and not waiting:
+                break
+            if until is None and n["done"] >= int(actions) and time.perf_counter() - last[0] > 3:
+                break  # an answer that never painted is counted as missing, not waited for
+            time.sleep(0.0005)
+        for t in (ticker, actor, watcher):
+            t.stop()
+        return {
+            "seconds": time.perf_counter() - started,
+            "longest_stall_ms": max(gaps, default=0.0),
+            "p99_gap_ms": _pct(gaps, 0.99),
+            "actions": n["done"],
+            "repainted": len(latencies),
+            "action_p50_ms": _pct(latencies, 0.5),
+            "action_p95_ms": _pct(latencies, 0.95),
+        }
+
+    quiet = phase(60)
+    reports: list = []
+    bridge = SyncBridge()
+    bridge.report.connect(win.on_sync_report)
+    bridge.report.connect(lambda r, s: reports.append((r, time.perf_counter())))
+    loop = SyncLoop(
+        clinic,
+        interval=3600,
+        idle=False,
+        on_report=lambda r, s: bridge.report.emit(r, s),
+        actor_id=me,
+        actor="reception.moreau",
+    )
+    loop.start()
+    # through the sync and one second after its report (its burst reaches the board)
+    syncing = phase(3600, until=lambda: bool(reports) and time.perf_counter() > reports[0][1] + 1)
+    loop.stop()
+    runner.stop()
+    stored = reports[0][0].stored if reports else 0
+    print(json.dumps({"quiet": quiet, "syncing": syncing, "synced_messages": stored}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(*sys.argv[1:]))
