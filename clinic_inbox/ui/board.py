@@ -58,37 +58,49 @@ class ColumnModel(QAbstractListModel):
         super().__init__(parent)
         self.status = status
         self.rows: list[BoardThread] = []
+        self._keys: list[tuple] = []  # sort_key of each row, kept beside it
+        self._ids: set[int] = set()
 
     def set_rows(self, rows: list[BoardThread]) -> None:
         self.beginResetModel()
         self.rows = rows
+        self._keys = [sort_key(b) for b in rows]
+        self._ids = {b.row.id for b in rows}
         self.endResetModel()
 
     def position(self, thread_id: int) -> int | None:
+        if thread_id not in self._ids:
+            return None
         return next((i for i, b in enumerate(self.rows) if b.row.id == thread_id), None)
 
     def replace_row(self, i: int, b: BoardThread) -> None:
         """The card changed in place: only its own rectangle is repainted."""
         self.rows[i] = b
+        self._keys[i] = sort_key(b)
         self.dataChanged.emit(self.index(i), self.index(i))
 
     def remove_row(self, i: int) -> None:
         self.beginRemoveRows(QModelIndex(), i, i)
+        self._ids.discard(self.rows[i].row.id)
         del self.rows[i]
+        del self._keys[i]
         self.endRemoveRows()
 
     def insert_sorted(self, b: BoardThread) -> int:
-        i = bisect.bisect_right([sort_key(r) for r in self.rows], sort_key(b))
+        key = sort_key(b)
+        i = bisect.bisect_right(self._keys, key)
         self.beginInsertRows(QModelIndex(), i, i)
         self.rows.insert(i, b)
+        self._keys.insert(i, key)
+        self._ids.add(b.row.id)
         self.endInsertRows()
         return i
 
     def fits_at(self, i: int, b: BoardThread) -> bool:
         """Whether `b` may stay at row i without breaking the column's order."""
         key = sort_key(b)
-        before = i == 0 or sort_key(self.rows[i - 1]) <= key
-        after = i + 1 >= len(self.rows) or key <= sort_key(self.rows[i + 1])
+        before = i == 0 or self._keys[i - 1] <= key
+        after = i + 1 >= len(self.rows) or key <= self._keys[i + 1]
         return before and after
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802

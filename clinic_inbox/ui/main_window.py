@@ -43,8 +43,9 @@ IDLE_MINUTES = float(os.environ.get("CLINIC_INBOX_IDLE_MINUTES", "5"))
 DONE_ON_BOARD = 300
 # A sync's changes are gathered this long and applied as one (a burst is one repaint).
 COALESCE_MS = 150
-# More changed conversations than this at once: reading the board again is quicker.
-CARDS_AT_ONCE = 400
+# A burst of changed conversations is applied this many at a time, one batch per turn
+# of the event loop, so the window keeps answering while a large sync lands.
+CARDS_AT_ONCE = 100
 
 
 class SyncBridge(QObject):
@@ -72,6 +73,7 @@ class MainWindow(QMainWindow):
         self._cards: dict[int, services.BoardThread] = {}  # what the board knows, by id
         self._counts: dict[views.View, int] = dict.fromkeys(views.View, 0)
         self._incoming: Changes | None = None  # sync changes waiting for the timer
+        self._backlog: dict[int, None] = {}  # changed cards not yet applied, in order
         self._coalesce = QTimer(self)
         self._coalesce.setSingleShot(True)
         self._coalesce.setInterval(COALESCE_MS)
@@ -302,6 +304,7 @@ class MainWindow(QMainWindow):
             self._signed_out(exc)
             return
         self._cards = {b.row.id: b for b in threads}
+        self._backlog.clear()  # everything was just read
         self._counts = views.counts(threads, self.session.staff)
         self._show_counts()
         self.apply_filters()
@@ -336,22 +339,32 @@ class MainWindow(QMainWindow):
             return  # unlocking reads everything again
         if changes.staff:
             self._reload_team()
-        if changes.threads or changes.whole_board:
-            if (
-                changes.whole_board
-                or self.search.text().strip()
-                or (len(changes.threads) > CARDS_AT_ONCE)
-            ):
-                self.refresh()
-            else:
-                self._update_cards(changes.threads)
+        if changes.whole_board or (changes.threads and self.search.text().strip()):
+            self.refresh()  # every card's access may differ, or a search is shown
+        elif changes.threads:
+            waiting = bool(self._backlog)
+            self._backlog.update(dict.fromkeys(sorted(changes.threads)))
+            if not waiting:
+                self._drain()
         if changes.outbox:
             self._update_sync_text()
         self.panel.on_changes(changes)
 
-    def _update_cards(self, thread_ids: frozenset[int]) -> None:
+    def _drain(self) -> None:
+        """Apply the next batch of changed cards; the rest after the event loop's turn."""
+        if self.locked or not self._backlog:
+            self._backlog.clear()
+            return
+        batch = list(self._backlog)[:CARDS_AT_ONCE]
+        for tid in batch:
+            del self._backlog[tid]
+        self._update_cards(batch)
+        if self._backlog:
+            QTimer.singleShot(0, self._drain)
+
+    def _update_cards(self, thread_ids: list[int]) -> None:
         try:
-            fresh = services.board_threads(self.clinic, self.session, sorted(thread_ids))
+            fresh = services.board_threads(self.clinic, self.session, thread_ids)
         except AccessDenied as exc:
             self._signed_out(exc)
             return
