@@ -248,3 +248,10 @@ def verify_audit(clinic: Clinic, session: Session) -> Outcome:
     from clinic_inbox.core import app_reads
 
     return Outcome(app_reads.verify_audit(clinic, session))
+
+
+def dashboard(clinic: Clinic) -> Outcome:
+    """The dashboard's counts (no message content): a read of the whole store."""
+    from clinic_inbox.core import app_reads
+
+    return Outcome(app_reads.dashboard(clinic))

@@ -484,9 +484,18 @@ class MainWindow(QMainWindow):
             old.deleteLater()
             self.stack.setCurrentIndex(0)
             return
-        view = DashboardWidget(app_reads.dashboard(self.clinic))
-        self.stack.addWidget(view)
-        self.stack.setCurrentWidget(view)
+
+        def show(data: object) -> None:
+            if self.locked or self.stack.count() > 2:
+                return
+            view = DashboardWidget(data)  # type: ignore[arg-type]
+            self.stack.addWidget(view)
+            self.stack.setCurrentWidget(view)
+
+        # the counts read the whole store: on the writer's connection, not here
+        self.runner.submit(
+            app_actions.dashboard, done=show, failed=self._warn("No dashboard"), owner=self
+        )
 
     def open_delegations(self) -> None:
         from clinic_inbox.ui.delegations import DelegationsDialog

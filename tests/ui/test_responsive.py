@@ -319,3 +319,32 @@ def test_an_action_during_a_running_sync_completes_without_waiting_for_it(
         runner.stop()
         win.close()
         clinic.close()
+
+
+def test_filing_to_the_chart_runs_on_the_writer_and_answers_in_plain_words(
+    qtbot, demo_clinic, tmp_path
+):
+    runner = ActionRunner(demo_clinic)
+    try:
+        win = _window(qtbot, demo_clinic, runner=runner)
+        own = [b for b in services.board(demo_clinic, win.session) if b.decision.via == "own"]
+        tid = own[0].row.id
+        win.open_thread(tid)
+        qtbot.waitUntil(lambda: win.panel.thread_id == tid, timeout=10_000)
+        ticks = Ticks()
+        ticks.start()
+        win.panel.export_to(str(tmp_path), "demo")
+        # the click returns at once: the password check and the three renderings run later
+        assert win.panel.info.text() == "Filing to the chart…"
+        qtbot.waitUntil(lambda: win.panel.info.text().startswith("Filed"), timeout=30_000)
+        ticks.stop()
+        assert ticks.count > 0, "the event loop ran while the chart copy was made"
+        assert sorted(p.suffix for p in tmp_path.iterdir()) == [".hl7", ".json", ".pdf"]
+        qtbot.waitUntil(lambda: "Filed to chart" in win.panel.view.toPlainText(), timeout=10_000)
+        other = tmp_path / "refused"
+        other.mkdir()
+        win.panel.export_to(str(other), "not my password")
+        qtbot.waitUntil(lambda: "not right" in win.panel.info.text(), timeout=30_000)
+        assert not list(other.iterdir()), "nothing is written after a wrong password"
+    finally:
+        runner.stop()
