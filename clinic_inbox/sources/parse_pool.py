@@ -23,6 +23,17 @@ from clinic_inbox.sources.imap import Fetched
 from clinic_inbox.sources.sender_check import SenderChecker
 
 PARALLEL_FROM = 400  # messages waiting before workers are worth starting
+# Workers give way to the app's own process (the window, the writer): on a busy
+# two-core desk computer a large sync must not freeze the screen.
+WORKER_NICE = 10
+
+
+def _start_worker(parent_pid: int) -> None:
+    worker_start(parent_pid)
+    try:
+        os.nice(WORKER_NICE)
+    except (AttributeError, OSError):  # not on this platform: parse at normal priority
+        pass
 
 
 def parse_batch(
@@ -72,7 +83,7 @@ class ParsePool:
             self._pool = ProcessPoolExecutor(
                 self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=worker_start,
+                initializer=_start_worker,
                 initargs=(os.getpid(),),
             )
 
