@@ -96,7 +96,9 @@ def attachment(clinic: Clinic, session: Session, attachment_id: int) -> Outcome:
 
 def mark_replying(clinic: Clinic, session: Session, thread_id: int) -> Outcome:
     services.mark_presence(clinic, session, thread_id, "replying")
-    return Outcome(None, Changes(presence=frozenset({thread_id})))
+    # what others see; this person's own screen does not change (the shared queue will
+    # carry it to the others as Changes(presence=...))
+    return Outcome(None, NOTHING)
 
 
 # -- the conversation's workflow -------------------------------------------------------
