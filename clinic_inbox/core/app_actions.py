@@ -257,3 +257,10 @@ def dashboard(clinic: Clinic) -> Outcome:
     from clinic_inbox.core import app_reads
 
     return Outcome(app_reads.dashboard(clinic))
+
+
+def audit_entries(clinic: Clinic, session: Session, patient_id: int | None = None) -> Outcome:
+    """The audit trail for the administrator's screen (all of it, or one patient's)."""
+    from clinic_inbox.core import app_reads
+
+    return Outcome(app_reads.audit_entries(clinic, session, patient_id))

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_inbox.core import access, app_actions, app_reads, services
+from clinic_inbox.core import access, app_actions, services
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Role
 from clinic_inbox.ui.actions import InlineRunner, Runner, plain_error
@@ -193,9 +193,20 @@ class AdminDialog(QDialog):
         self.refresh_audit()
 
     def refresh_audit(self) -> None:
+        """The latest 2,000 entries, read on the writer (a clinic's trail grows large)."""
         text = self.patient_filter.text().strip()
         pid = int(text) if text.isdigit() else None
-        entries = app_reads.audit_entries(self.clinic, self.session, patient_id=pid)[-2000:][::-1]
+        self.runner.submit(
+            app_actions.audit_entries,
+            self.session,
+            pid,
+            done=self._show_audit,
+            failed=lambda exc: self.message.setText(plain_error(exc)),
+            owner=self,
+        )
+
+    def _show_audit(self, entries: list) -> None:
+        entries = entries[-2000:][::-1]
         tz = self.clinic.config.tz
         rows = [
             [
