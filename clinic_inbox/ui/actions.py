@@ -72,7 +72,9 @@ class Job:
         return self.finished and self.error is None
 
 
-class _Runner(QObject):
+class Runner(QObject):
+    """What the screens submit actions to: `ActionRunner` in the app, `InlineRunner` in tests."""
+
     changed = Signal(object)  # Changes, after every action that changed something
 
     def submit(
@@ -101,14 +103,16 @@ class _Runner(QObject):
             self.changed.emit(changes)
         alive = job.owner is None or shiboken6.isValid(job.owner)
         if error is not None:
-            log.info("action %s failed: %s", job.name, type(error).__name__)  # no PHI
+            # names only: an exception's words may quote patient data
+            log_at = logging.INFO if isinstance(error, PLAIN) else logging.WARNING
+            log.log(log_at, "action %s failed: %s", job.name, type(error).__name__)
             if alive and job.failed is not None:
                 job.failed(error)
         elif alive and job.done is not None:
             job.done(job.value)
 
 
-class InlineRunner(_Runner):
+class InlineRunner(Runner):
     """Runs each action at once, on the caller's thread and connection (tests)."""
 
     def __init__(self, clinic: Clinic, parent: QObject | None = None) -> None:
@@ -131,7 +135,7 @@ class InlineRunner(_Runner):
         pass
 
 
-class ActionRunner(_Runner):
+class ActionRunner(Runner):
     """One writer thread, one store connection, actions in the order they were asked."""
 
     _answer = Signal(object, object, object)  # job, Outcome | None, error | None
@@ -182,6 +186,3 @@ class ActionRunner(_Runner):
         if self._thread.is_alive():
             self._jobs.put(None)
             self._thread.join(timeout)
-
-
-Runner = _Runner
