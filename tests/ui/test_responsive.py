@@ -348,3 +348,24 @@ def test_filing_to_the_chart_runs_on_the_writer_and_answers_in_plain_words(
         assert not list(other.iterdir()), "nothing is written after a wrong password"
     finally:
         runner.stop()
+
+
+def test_a_large_burst_is_applied_in_batches_between_turns_of_the_event_loop(qtbot, demo_clinic):
+    from clinic_inbox.core.changes import Changes
+    from clinic_inbox.ui.main_window import CARDS_AT_ONCE
+
+    win = _window(qtbot, demo_clinic)
+    win.views.setCurrentRow(list(views.View).index(views.View.ALL))
+    ids = sorted(b.row.id for b in _cards(win))
+    assert len(ids) > 2 * CARDS_AT_ONCE
+    batches = []
+    real = win._update_cards
+    win._update_cards = lambda batch: (batches.append(len(batch)), real(batch))  # type: ignore[method-assign]
+    before = {b.row.id: b for b in _cards(win)}
+    win.apply_changes(Changes.of_threads(ids))  # as a sync that touched every conversation
+    assert batches == [CARDS_AT_ONCE], "one batch now, the rest after the event loop's turn"
+    qtbot.waitUntil(lambda: sum(batches) == len(ids), timeout=10_000)
+    assert max(batches) == CARDS_AT_ONCE and len(batches) == -(-len(ids) // CARDS_AT_ONCE)
+    after = {b.row.id: b for b in _cards(win)}
+    assert after.keys() == before.keys()
+    assert all(after[i] is not before[i] for i in ids), "every card was read again"
