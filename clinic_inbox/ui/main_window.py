@@ -67,7 +67,8 @@ class MainWindow(QMainWindow):
         # every action runs on one writer thread; the window only reads (and never waits)
         self._own_runner = runner is None
         self.runner: Runner = runner if runner is not None else ActionRunner(clinic, self)
-        self.runner.changed.connect(self.apply_changes)
+        self._changes_slot: object = self.apply_changes  # kept to disconnect the same one
+        self.runner.changed.connect(self._changes_slot)
         self.demo = app_reads.is_demo(clinic)  # replies are never sent there
         self.locked = False
         self._cards: dict[int, services.BoardThread] = {}  # what the board knows, by id
@@ -614,6 +615,11 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: ANN001, N802
         QApplication.instance().removeEventFilter(self)
+        # the runner outlives this session's window (the next person signs in with it)
+        if self._changes_slot is not None:
+            self.runner.changed.disconnect(self._changes_slot)
+            self._changes_slot = None
+        self._coalesce.stop()
         if self._own_runner:
             self.runner.stop()
         super().closeEvent(event)

@@ -372,6 +372,7 @@ class ThreadPanel(QWidget):
 
         def failed(exc: BaseException) -> None:
             QMessageBox.warning(self, "Not done", plain_error(exc))
+            self.reload()  # the lists show what is stored, not what was refused
 
         self.runner.submit(
             fn,
