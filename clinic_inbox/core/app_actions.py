@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from clinic_inbox.core import services
+from clinic_inbox.core import app_reads, services
+from clinic_inbox.core.app_reads import ThreadFilter
 from clinic_inbox.core.changes import NOTHING, Changes, Outcome
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Category, Priority, Role, Staff, Status, ThreadDetail
@@ -247,20 +248,19 @@ def reset_password(clinic: Clinic, session: Session, username: str, password: st
 
 def verify_audit(clinic: Clinic, session: Session) -> Outcome:
     """Read and check the whole audit chain (slow on a large trail: off the GUI thread)."""
-    from clinic_inbox.core import app_reads
-
     return Outcome(app_reads.verify_audit(clinic, session))
 
 
 def dashboard(clinic: Clinic) -> Outcome:
     """The dashboard's counts (no message content): a read of the whole store."""
-    from clinic_inbox.core import app_reads
-
     return Outcome(app_reads.dashboard(clinic))
 
 
 def audit_entries(clinic: Clinic, session: Session, patient_id: int | None = None) -> Outcome:
     """The audit trail for the administrator's screen (all of it, or one patient's)."""
-    from clinic_inbox.core import app_reads
-
     return Outcome(app_reads.audit_entries(clinic, session, patient_id))
+
+
+def search_board(clinic: Clinic, session: Session, flt: ThreadFilter) -> Outcome:
+    """The board narrowed by a search: conversations this person may see that match."""
+    return Outcome(services.board(clinic, session, flt))

@@ -294,16 +294,38 @@ class MainWindow(QMainWindow):
         """Read the whole board again (F5, a search, after the lock, an access change)."""
         if self.locked:
             return
-        try:
-            flt = app_reads.ThreadFilter(
-                search=self.search.text().strip() or None, done_limit=DONE_ON_BOARD
+        flt = app_reads.ThreadFilter(
+            search=self.search.text().strip() or None, done_limit=DONE_ON_BOARD
+        )
+        if flt.search:
+            # a search is a person's act (it may be audited): on the writer, like the others
+            self.runner.submit(
+                app_actions.search_board,
+                self.session,
+                flt,
+                done=self._loaded,
+                failed=self._not_loaded,
+                owner=self,
             )
+            return
+        try:
             threads = services.board(self.clinic, self.session, flt)
-            done = sum(1 for b in threads if b.row.status is Status.DONE)
-            self._done_capped = done >= DONE_ON_BOARD
         except AccessDenied as exc:
             self._signed_out(exc)
             return
+        self._loaded(threads)
+
+    def _not_loaded(self, exc: BaseException) -> None:
+        if isinstance(exc, AccessDenied):
+            self._signed_out(exc)
+        else:
+            QMessageBox.warning(self, "Not searched", plain_error(exc))
+
+    def _loaded(self, threads: list[services.BoardThread]) -> None:
+        if self.locked:
+            return
+        done = sum(1 for b in threads if b.row.status is Status.DONE)
+        self._done_capped = done >= DONE_ON_BOARD
         self._cards = {b.row.id: b for b in threads}
         self._backlog.clear()  # everything was just read
         self._counts = views.counts(threads, self.session.staff)
@@ -340,11 +362,16 @@ class MainWindow(QMainWindow):
             return  # unlocking reads everything again
         if changes.staff:
             self._reload_team()
-        if changes.whole_board or (changes.threads and self.search.text().strip()):
-            self.refresh()  # every card's access may differ, or a search is shown
+        if changes.whole_board:
+            self.refresh()  # every card's access may differ
         elif changes.threads:
+            ids = changes.threads
+            if self.search.text().strip():
+                # search results: the cards found follow their changes; new matches come
+                # with the next search (running it again would record a search each time)
+                ids = frozenset(i for i in ids if i in self._cards)
             waiting = bool(self._backlog)
-            self._backlog.update(dict.fromkeys(sorted(changes.threads)))
+            self._backlog.update(dict.fromkeys(sorted(ids)))
             if not waiting:
                 self._drain()
         if changes.outbox:

@@ -369,3 +369,26 @@ def test_a_large_burst_is_applied_in_batches_between_turns_of_the_event_loop(qtb
     after = {b.row.id: b for b in _cards(win)}
     assert after.keys() == before.keys()
     assert all(after[i] is not before[i] for i in ids), "every card was read again"
+
+
+def test_while_a_search_is_shown_changes_update_the_cards_found_and_add_none(qtbot, demo_clinic):
+    from clinic_inbox.core.changes import Changes
+
+    win = _window(qtbot, demo_clinic)
+    win.views.setCurrentRow(list(views.View).index(views.View.ALL))
+    win.search.setText("metformin")
+    win.refresh()
+    found = {b.row.id: b for b in _cards(win)}
+    assert found
+    other = next(
+        b.row.id for b in services.board(demo_clinic, win.session) if b.row.id not in found
+    )
+    searches = []
+    real = win.refresh
+    win.refresh = lambda: (searches.append(1), real())  # type: ignore[method-assign]
+    one = next(iter(found))
+    win.apply_changes(Changes.of(one, other))
+    after = {b.row.id: b for b in _cards(win)}
+    assert after.keys() == found.keys(), "a conversation that changed elsewhere is not added"
+    assert after[one] is not found[one], "the card found was read again"
+    assert not searches, "the search is not run again by a change"
