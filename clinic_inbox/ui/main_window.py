@@ -453,12 +453,13 @@ class MainWindow(QMainWindow):
             for b in shown
             if b.row.priority is Priority.URGENT and b.row.status is not Status.DONE
         )
+        now = datetime.now(UTC)  # once: this runs after every batch of changed cards
         overdue = sum(
             1
             for b in shown
             if b.row.due_at
             and b.row.status not in (Status.DONE, Status.WAITING)
-            and datetime.fromisoformat(b.row.due_at) < datetime.now(UTC)
+            and datetime.fromisoformat(b.row.due_at) < now
         )
         self.status_text.setText(
             f"{len(shown):,} conversations shown · {urgent} urgent open · {overdue} overdue"
