@@ -370,10 +370,17 @@ class MainWindow(QMainWindow):
                 # search results: the cards found follow their changes; new matches come
                 # with the next search (running it again would record a search each time)
                 ids = frozenset(i for i in ids if i in self._cards)
-            waiting = bool(self._backlog)
-            self._backlog.update(dict.fromkeys(sorted(ids)))
-            if not waiting:
-                self._drain()
+            if len(ids) <= CARDS_AT_ONCE:
+                # a person's action (or a small sync): at once, even while a burst drains
+                for tid in ids:
+                    self._backlog.pop(tid, None)
+                if ids:
+                    self._update_cards(sorted(ids))
+            else:
+                waiting = bool(self._backlog)
+                self._backlog.update(dict.fromkeys(sorted(ids)))
+                if not waiting:
+                    self._drain()
         if changes.outbox:
             self._update_sync_text()
         self.panel.on_changes(changes)

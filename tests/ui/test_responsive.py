@@ -392,3 +392,20 @@ def test_while_a_search_is_shown_changes_update_the_cards_found_and_add_none(qtb
     assert after.keys() == found.keys(), "a conversation that changed elsewhere is not added"
     assert after[one] is not found[one], "the card found was read again"
     assert not searches, "the search is not run again by a change"
+
+
+def test_an_action_is_repainted_at_once_even_while_a_burst_is_being_applied(qtbot, demo_clinic):
+    from clinic_inbox.core.changes import Changes
+    from clinic_inbox.ui.main_window import CARDS_AT_ONCE
+
+    win = _window(qtbot, demo_clinic, "reception.moreau")
+    win.views.setCurrentRow(list(views.View).index(views.View.ALL))
+    ids = sorted(b.row.id for b in _cards(win))
+    win.apply_changes(Changes.of_threads(ids))  # a sync's burst: batches still waiting
+    assert len(win._backlog) == len(ids) - CARDS_AT_ONCE
+    card = next(b.row for b in _cards(win) if b.decision.act and b.row.id in win._backlog)
+    win._assign_dropped(card.id, win.session.staff.id)
+    col = win.board.columns[card.status].model
+    assert col.rows[col.position(card.id)].row.assigned_to == win.session.staff.display_name
+    assert card.id not in win._backlog
+    qtbot.waitUntil(lambda: not win._backlog, timeout=10_000)
