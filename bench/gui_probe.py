@@ -92,7 +92,15 @@ def main(home: str, host: str, port: str, user: str, password: str, actions: str
         clock = QElapsedTimer()
         ticker = QTimer()
         ticker.setInterval(TICK_MS)
-        ticker.timeout.connect(lambda: gaps.append(clock.restart()))
+        big: list[tuple[int, float]] = []  # the longest gaps and when they ended
+
+        def tick() -> None:
+            gap = clock.restart()
+            gaps.append(gap)
+            if gap > 40:
+                big.append((gap, round(time.perf_counter() - started, 3)))
+
+        ticker.timeout.connect(tick)
         waiting: dict[int, float] = {}
         n = {"done": 0}
         last = [time.perf_counter()]
@@ -129,10 +137,10 @@ def main(home: str, host: str, port: str, user: str, password: str, actions: str
         watcher = QTimer()
         watcher.setInterval(1)
         watcher.timeout.connect(check)
+        started = time.perf_counter()
         clock.start()
         for t in (ticker, actor, watcher):
             t.start()
-        started = time.perf_counter()
         while time.perf_counter() - started < seconds_cap:
             app.processEvents()
             if until is not None and until():
@@ -146,6 +154,7 @@ def main(home: str, host: str, port: str, user: str, password: str, actions: str
             t.stop()
         return {
             "seconds": time.perf_counter() - started,
+            "stalls_over_40ms": sorted(big, reverse=True)[:8],  # (ms, seconds into the phase)
             "longest_stall_ms": max(gaps, default=0.0),
             "p99_gap_ms": _pct(gaps, 0.99),
             "actions": n["done"],
@@ -181,10 +190,12 @@ def main(home: str, host: str, port: str, user: str, password: str, actions: str
         actor_id=me,
         actor="reception.moreau",
     )
+    sync_started = time.perf_counter()
     loop.start()
     # through the sync and one second after its report (its burst reaches the board)
     syncing = phase(3600, until=lambda: bool(reports) and time.perf_counter() > reports[0][1] + 1)
     syncing["longest_apply_ms"] = max(applying, default=0.0)
+    syncing["report_at_s"] = round(reports[0][1] - sync_started, 3) if reports else None
     loop.stop()
     runner.stop()
     stored = reports[0][0].stored if reports else 0

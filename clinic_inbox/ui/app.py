@@ -23,7 +23,15 @@ if TYPE_CHECKING:
     from clinic_inbox.ui.actions import ActionRunner
 
 
+# Background threads (the sync, the writer) share the interpreter with the window: ask
+# them to hand it back within 1 ms, not Python's default 5 ms. Painting a card makes
+# dozens of Qt calls, each of which may wait that long, so 5 ms a wait froze the board
+# for 100-300 ms at a time while a sync ran.
+SWITCH_INTERVAL_S = 0.001
+
+
 def application(argv: list[str] | None = None) -> QApplication:
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setApplicationName("Clinic Inbox")
     app.setOrganizationName("Clinic Inbox")

@@ -5,6 +5,7 @@ no SQL here."""
 from __future__ import annotations
 
 import bisect
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -46,6 +47,7 @@ MIME = "application/x-clinic-inbox-thread"
 ThreadRole = Qt.ItemDataRole.UserRole + 1
 BoardRole = Qt.ItemDataRole.UserRole + 2
 CARD_HEIGHT = 104
+CARD_PICTURES = 40  # cards kept drawn per column (~80 KB each): a few screens of one column
 FRAME_MARGIN = 2
 
 
@@ -212,6 +214,7 @@ class CardDelegate(QStyledItemDelegate):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._frames: dict[tuple, QPixmap] = {}
+        self._pictures: OrderedDict[tuple, tuple[BoardThread, QPixmap]] = OrderedDict()
 
     def sizeHint(self, option: QStyleOptionViewItem, index) -> QSize:  # noqa: ANN001, N802
         return QSize(option.rect.width() or 260, CARD_HEIGHT)
@@ -251,9 +254,43 @@ class CardDelegate(QStyledItemDelegate):
         return frame
 
     def paint(self, p: QPainter, option: QStyleOptionViewItem, index) -> None:  # noqa: ANN001
+        """A card is drawn once into a picture and copied after that: one Qt call per
+        paint instead of dozens (each of which may wait for the interpreter while a sync
+        runs beside the window)."""
         b: BoardThread | None = index.data(BoardRole)
         if b is None:
             return
+        size = option.rect.size()
+        ratio = p.device().devicePixelRatioF() if p.device() else 1.0
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        look = (
+            b.row.id,
+            size.width(),
+            size.height(),
+            selected,
+            ratio,
+            option.palette.color(QPalette.ColorRole.Base).rgba(),
+            clock_words(b.row),  # the clock moves on: a new picture when its words change
+        )
+        hit = self._pictures.get(look)
+        if hit is not None and hit[0] is b:  # the same card, unchanged since
+            self._pictures.move_to_end(look)
+            p.drawPixmap(option.rect.topLeft(), hit[1])
+            return
+        picture = QPixmap(size * ratio)
+        picture.setDevicePixelRatio(ratio)
+        picture.fill(Qt.GlobalColor.transparent)
+        pp = QPainter(picture)
+        at_origin = QStyleOptionViewItem(option)
+        at_origin.rect = QRect(0, 0, size.width(), size.height())
+        self._draw(pp, at_origin, b)
+        pp.end()
+        self._pictures[look] = (b, picture)
+        while len(self._pictures) > CARD_PICTURES:
+            self._pictures.popitem(last=False)
+        p.drawPixmap(option.rect.topLeft(), picture)
+
+    def _draw(self, p: QPainter, option: QStyleOptionViewItem, b: BoardThread) -> None:
         t = b.row
         key = palette.level_key(t.priority, t.needs_review, t.patient_id is None)
         accent = palette.colour(key)
