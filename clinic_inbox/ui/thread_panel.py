@@ -606,6 +606,8 @@ class ThreadPanel(QWidget):
     def open_attachment(self, attachment_id: int) -> None:
         """An attachment opened inside the app, from memory: never written to disk. It is
         read (and the view audited) on the writer; `attachment_dialog` shows it."""
+        if self._wanted is None:
+            return  # nothing is open (the screen is locked): nothing is read
         self.runner.submit(
             app_actions.attachment,
             self.session,
@@ -615,9 +617,11 @@ class ThreadPanel(QWidget):
             owner=self,
         )
 
-    def _show_attachment(self, found: tuple[str, str, bytes]) -> QWidget:
+    def _show_attachment(self, found: tuple[str, str, bytes]) -> QWidget | None:
         from PySide6.QtWidgets import QDialog, QScrollArea
 
+        if self._wanted is None:
+            return None  # the screen locked (or the panel closed) while it was being read
         name, ctype, data = found
         dlg = QDialog(self)
         dlg.setObjectName(ATTACHMENT_WINDOW)  # the idle lock closes these

@@ -30,13 +30,23 @@ def test_the_idle_lock_closes_attachment_windows(qtbot, tmp_path):
             for m in q.thread_messages(clinic.store, b.row.id, True)
             for a in m.attachments
         )
-        win.open_thread(tid)
-        dlg = win.panel.open_attachment(att)
-        assert dlg is not None and dlg.isVisible()
+        win.open_thread(tid)  # opening and reading run on the app's writer thread
+        qtbot.waitUntil(lambda: win.panel.thread_id == tid, timeout=10_000)
+        win.panel.open_attachment(att)
+        qtbot.waitUntil(
+            lambda: getattr(win.panel, "attachment_dialog", None) is not None, timeout=10_000
+        )
+        dlg = win.panel.attachment_dialog
+        assert dlg.isVisible()
         title = dlg.windowTitle()
         win.lock()
         QApplication.processEvents()
         shown = [w for w in QApplication.topLevelWidgets() if w.isVisible()]
         assert not any(w.windowTitle() == title for w in shown)
         assert win.locked
+        # an attachment still being read when the screen locks never opens
+        win.panel.attachment_dialog = None
+        win.panel.open_attachment(att)
+        qtbot.waitUntil(lambda: win.runner.idle, timeout=10_000)
+        assert win.panel.attachment_dialog is None
         win.close()
