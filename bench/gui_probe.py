@@ -167,9 +167,9 @@ def main(home: str, host: str, port: str, user: str, password: str, actions: str
     applying: list[float] = []
     apply = win.apply_changes
 
-    def timed_apply(changes) -> None:  # noqa: ANN001
+    def timed_apply(changes, **kw) -> None:  # noqa: ANN001, ANN003
         t = time.perf_counter()
-        apply(changes)
+        apply(changes, **kw)
         applying.append((time.perf_counter() - t) * 1000)
 
     win.apply_changes = timed_apply  # type: ignore[method-assign]

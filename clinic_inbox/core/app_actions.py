@@ -264,3 +264,9 @@ def audit_entries(clinic: Clinic, session: Session, patient_id: int | None = Non
 def search_board(clinic: Clinic, session: Session, flt: ThreadFilter) -> Outcome:
     """The board narrowed by a search: conversations this person may see that match."""
     return Outcome(services.board(clinic, session, flt))
+
+
+def confirm_sender(clinic: Clinic, session: Session, thread_id: int, how: str) -> Outcome:
+    """A person confirms who sent the conversation's unverified email (audited)."""
+    services.confirm_sender(clinic, session, thread_id, how)
+    return Outcome(None, Changes.of(thread_id))

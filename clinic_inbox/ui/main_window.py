@@ -67,7 +67,7 @@ class MainWindow(QMainWindow):
         # every action runs on one writer thread; the window only reads (and never waits)
         self._own_runner = runner is None
         self.runner: Runner = runner if runner is not None else ActionRunner(clinic, self)
-        self._changes_slot: object = self.apply_changes  # kept to disconnect the same one
+        self._changes_slot: object = self._local_changes  # kept to disconnect the same one
         self.runner.changed.connect(self._changes_slot)
         self.demo = app_reads.is_demo(clinic)  # replies are never sent there
         self.locked = False
@@ -355,7 +355,10 @@ class MainWindow(QMainWindow):
         if changes:
             self.apply_changes(changes)
 
-    def apply_changes(self, changes: Changes) -> None:
+    def _local_changes(self, changes: Changes) -> None:
+        self.apply_changes(changes, panel=False)  # the panel hears the runner itself
+
+    def apply_changes(self, changes: Changes, *, panel: bool = True) -> None:
         """Refresh only what `changes` names: those cards, the counts, the open
         conversation, the outbox line. Everything else stays as it is."""
         if self.locked:
@@ -383,7 +386,8 @@ class MainWindow(QMainWindow):
                     self._drain()
         if changes.outbox:
             self._update_sync_text()
-        self.panel.on_changes(changes)
+        if panel:
+            self.panel.on_changes(changes)
 
     def _drain(self) -> None:
         """Apply the next batch of changed cards; the rest after the event loop's turn."""
@@ -654,6 +658,7 @@ class MainWindow(QMainWindow):
         if self._changes_slot is not None:
             self.runner.changed.disconnect(self._changes_slot)
             self._changes_slot = None
+            self.panel.detach()
         self._coalesce.stop()
         if self._own_runner:
             self.runner.stop()

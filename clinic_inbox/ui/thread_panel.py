@@ -152,6 +152,8 @@ class ThreadPanel(QWidget):
         super().__init__(parent)
         self.clinic, self.session = clinic, session
         self.runner: Runner = runner if runner is not None else InlineRunner(clinic, self)
+        # the panel hears its own actions' changes (the window forwards the sync's)
+        self.runner.changed.connect(self.on_changes)
         self.thread_id: int | None = None
         self._wanted: int | None = None  # the conversation last asked for
         self._detail: ThreadDetail | None = None
@@ -298,6 +300,11 @@ class ThreadPanel(QWidget):
             owner=self,
         )
 
+    def detach(self) -> None:
+        """Its window closed: stop listening to the shared runner and show nothing."""
+        self.runner.changed.disconnect(self.on_changes)
+        self.clear()
+
     def on_changes(self, changes: Changes) -> None:
         if self.thread_id is not None and (
             self.thread_id in changes.threads
@@ -418,7 +425,7 @@ class ThreadPanel(QWidget):
             )
 
     def confirm_sender(self, how: str) -> bool:
-        return self._guard(services.confirm_sender, how)
+        return self._guard(app_actions.confirm_sender, how)
 
     def _confirm_sender(self) -> None:
         how, ok = QInputDialog.getText(
