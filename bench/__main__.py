@@ -66,8 +66,8 @@ def clinic_sync(server: DovecotServer, n: int, user: str = USER) -> tuple[float,
         home, lambda p, c: "bench passphrase 123", KeyCustody(home, detect=False)
     )
     clinic.credentials = Credentials(MemoryKeyring(), "bench")
-    services.create_first_admin(clinic, "admin", "Admin", "admin-pw")
-    admin = services.login(clinic, "admin", "admin-pw")
+    services.create_first_admin(clinic, "admin", "Admin", "quartz lantern meadow violin")
+    admin = services.login(clinic, "admin", "quartz lantern meadow violin")
     account = ImapAccount(
         name="Bench",
         host=server.host,

@@ -123,8 +123,8 @@ def _one_sync(server: FhirServer, prac: str, n: int) -> float:
     try:
         clinic, _ = create_clinic(home, lambda p, c: PASSPHRASE, KeyCustody(home, detect=False))
         clinic.credentials = Credentials(MemoryKeyring(), "bench")
-        services.create_first_admin(clinic, "admin", "Admin", "admin-pw")
-        admin = services.login(clinic, "admin", "admin-pw")
+        services.create_first_admin(clinic, "admin", "Admin", "quartz lantern meadow violin")
+        admin = services.login(clinic, "admin", "quartz lantern meadow violin")
         account = FhirAccount(name="Portal", base_url=server.base_url, practitioners=[prac])
         services.add_fhir_account(clinic, admin, account, None)
         t = time.perf_counter()

@@ -83,7 +83,36 @@ def _session(args: argparse.Namespace, clinic: Any, required: bool = True):  # n
                 f"from {PASSWORD_ENV} or asked)."
             )
         return None
-    return services.login(clinic, args.user, ask_password(args.user))
+    password = ask_password(args.user)
+    try:
+        session = services.login(clinic, args.user, password)
+    except services.PasswordChangeRequired as exc:
+        session = services.login(
+            clinic, args.user, password, new_password=_new_own_password(args, str(exc))
+        )
+    for notice in session.notices:
+        print(f"clinic-inbox: {notice}", file=sys.stderr)
+    return session
+
+
+NEW_PASSWORD_ENV = "CLINIC_INBOX_NEW_PASSWORD"
+
+
+def _new_own_password(args: argparse.Namespace, why: str) -> str:
+    """A sign-in that must choose a new password (after an administrator's reset)."""
+    # `user add` and `user reset` read the variable for someone else's password
+    if args.func not in (cmd_user_add, cmd_user_reset) and os.environ.get(NEW_PASSWORD_ENV):
+        return os.environ[NEW_PASSWORD_ENV]
+    if not _interactive():
+        raise CliError(
+            f"{why} Put the new password in {NEW_PASSWORD_ENV} and run a command "
+            f"(e.g. `clinic-inbox --user {args.user} list`) again."
+        )
+    print(why, file=sys.stderr)
+    first = getpass.getpass("New password: ")
+    if getpass.getpass("Type it again: ") != first:
+        raise CliError("The two passwords differ; your password was not changed.")
+    return first
 
 
 def _local(iso: str | None, tz: Any) -> str | None:
@@ -144,10 +173,20 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 def cmd_init(args: argparse.Namespace) -> int:
     from clinic_inbox.core import services
+    from clinic_inbox.core.config import load_config
     from clinic_inbox.core.home import create_clinic
+    from clinic_inbox.core.passwords import require_strong
 
     home = _home(args)
     password = ask_password(args.admin, confirm=True)
+    # Checked before anything is created: a refused password must not leave a clinic
+    # without staff behind.
+    require_strong(
+        password,
+        username=args.admin,
+        display_name=args.display_name or "",
+        clinic_name=load_config(home).name,
+    )
     clinic, code = create_clinic(home, ask_passphrase)
     with clinic:
         services.create_first_admin(clinic, args.admin, args.display_name or args.admin, password)
@@ -193,6 +232,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"Using the existing clinic in {home}")
     users = ", ".join(u for u, _, _ in demo.DEMO_USERS)
     print(f"\nDemo users: {users}. Every password is '{demo.DEMO_PASSWORD}'.")
+    print(
+        "(Only the demo may keep such a short password: a real clinic's passwords need at "
+        "least 12 characters and must be hard to guess.)"
+    )
     if args.screenshot:
         from clinic_inbox.ui.app import main as gui_main
 
@@ -650,6 +693,16 @@ def cmd_user_reset(args: argparse.Namespace) -> int:
         session = _session(args, clinic)
         services.reset_password(clinic, session, args.name, new_password)
     print(f"The password of {args.name} was reset.")
+    return EXIT_OK
+
+
+def cmd_user_unlock(args: argparse.Namespace) -> int:
+    from clinic_inbox.core import services
+
+    with _open(args) as clinic:
+        session = _session(args, clinic)
+        was = services.unlock_account(clinic, session, args.name)
+    print(f"{args.name} can sign in again." if was else f"{args.name} was not locked.")
     return EXIT_OK
 
 
@@ -1157,6 +1210,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add(
         "reset", cmd_user_reset, "reset a password (new one in CLINIC_INBOX_NEW_PASSWORD)", user
     )
+    sp.add_argument("name")
+    sp = add("unlock", cmd_user_unlock, "let a locked-out account sign in again", user)
     sp.add_argument("name")
 
     dlg = sub.add_parser("delegate", help="delegations of a physician's inbox").add_subparsers(

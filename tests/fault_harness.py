@@ -144,8 +144,8 @@ def run(
         clinic, _ = create_clinic(
             home, lambda p, c: "", KeyCustody(home, backend=keyring.backend())
         )
-        services.create_first_admin(clinic, "admin", "Admin", "admin-pw")
-        admin = services.login(clinic, "admin", "admin-pw")
+        services.create_first_admin(clinic, "admin", "Admin", "quartz lantern meadow violin")
+        admin = services.login(clinic, "admin", "quartz lantern meadow violin")
         services.add_staff(clinic, admin, "dr.patel", "Dr Patel", Role.PHYSICIAN, "doc-pw")
         services.add_imap_account(
             clinic,
@@ -179,7 +179,7 @@ def run(
             **{k: v for k, v in os.environ.items() if not k.startswith("CLINIC_INBOX")},
             **keyring.env,
             "CLINIC_INBOX_HOME": str(home),
-            "CLINIC_INBOX_PASSWORD": "admin-pw",
+            "CLINIC_INBOX_PASSWORD": "quartz lantern meadow violin",
         }
         env.pop("PYTHON_KEYRING_BACKEND", None)
 

@@ -27,10 +27,15 @@ Session = services.Session
 
 # -- sign-in (Argon2 and the slow-down after wrong passwords: never on the GUI thread) --
 def login(
-    clinic: Clinic, username: str, password: str, *, sleep: Callable[[float], None] | None = None
+    clinic: Clinic,
+    username: str,
+    password: str,
+    *,
+    sleep: Callable[[float], None] | None = None,
+    new_password: str | None = None,
 ) -> Outcome:
     kw = {"sleep": sleep} if sleep else {}
-    return Outcome(services.login(clinic, username, password, **kw))
+    return Outcome(services.login(clinic, username, password, new_password=new_password, **kw))
 
 
 def reauthenticate(

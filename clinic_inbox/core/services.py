@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import time
-import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from clinic_inbox.core import access, accounts, audit, clock, filing, outgoing, passwords
+from clinic_inbox.core import access, accounts, audit, clock, filing, outgoing, passwords, signin
 from clinic_inbox.core.access import AccessDenied, Decision, Grant, ThreadFacts
 from clinic_inbox.core.accounts import ImapAccount
 from clinic_inbox.core.backup import BackupInfo
@@ -31,28 +30,24 @@ from clinic_inbox.core.model import (
 )
 from clinic_inbox.core.senders import reply_address
 from clinic_inbox.core.shared_ops import record as queue_shared
+from clinic_inbox.core.signin import (  # noqa: F401 - part of this module's interface
+    AccountLocked,
+    AuthError,
+    PasswordChangeRequired,
+    Session,
+)
 from clinic_inbox.core.store import access_queries as aq
 from clinic_inbox.core.store import export_queries as eq
 from clinic_inbox.core.store import outbox_queries as oq
 from clinic_inbox.core.store import queries as q
+from clinic_inbox.core.store import signin_queries
 from clinic_inbox.core.store import sync_queries as sq
 
 BREAK_GLASS_MINUTES = 30
 
 
-class AuthError(Exception):
-    pass
-
-
 class NotFound(Exception):
     pass
-
-
-@dataclass(frozen=True)
-class Session:
-    staff: Staff
-    id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
 
 def _now() -> datetime:
@@ -99,14 +94,18 @@ def _fresh(clinic: Clinic, session: Session) -> Staff:
 
 
 # -- staff and sessions ----------------------------------------------------------
-def _check_new_password(password: str) -> None:
-    if len(password) < passwords.MIN_LENGTH:
-        raise ValueError(f"A password needs at least {passwords.MIN_LENGTH} characters.")
+def _check_new_password(
+    clinic: Clinic, password: str, username: str, display_name: str = ""
+) -> None:
+    """The clinic's password rules (core.passwords); WeakPasswordError says what to change."""
+    passwords.require_strong(
+        password, username=username, display_name=display_name, clinic_name=clinic.config.name
+    )
 
 
 def create_first_admin(clinic: Clinic, username: str, display_name: str, password: str) -> Staff:
     """Only possible on a clinic without staff: the first run creates the administrator."""
-    _check_new_password(password)
+    _check_new_password(clinic, password, username, display_name)
     with clinic.store.transaction():
         if q.staff_count(clinic.store):
             raise AccessDenied("This clinic already has staff; ask an administrator.")
@@ -125,7 +124,7 @@ def add_staff(
     access.require(
         access.can_manage_staff(_fresh(clinic, session)), "Only an administrator can add staff."
     )
-    _check_new_password(password)
+    _check_new_password(clinic, password, username, display_name)
     if not username.strip() or any(c.isspace() for c in username):
         raise ValueError("A user name needs at least one character and no spaces.")
     with clinic.store.transaction():
@@ -162,18 +161,38 @@ def set_staff_active(clinic: Clinic, session: Session, username: str, active: bo
 
 
 def reset_password(clinic: Clinic, session: Session, username: str, new_password: str) -> None:
+    """Your own password, or (administrators) someone else's: then it is a temporary
+    one, to be replaced at that person's next sign-in, where they are told who reset it."""
     me = _fresh(clinic, session)
     is_self = me.username.lower() == username.lower()
     access.require(
         is_self or access.can_manage_staff(me), "Only an administrator can reset passwords."
     )
-    _check_new_password(new_password)
     with clinic.store.transaction():
         row = q.staff_login_row(clinic.store, username)
         if row is None:
             raise NotFound(f"There is no staff member {username!r}.")
-        q.set_password_hash(clinic.store, row[0].id, passwords.hash_password(new_password))
-        _audit(clinic, session, "staff.password_reset", detail={"staff_id": row[0].id})
+        _check_new_password(clinic, new_password, row[0].username, row[0].display_name)
+        signin_queries.set_password(
+            clinic.store,
+            row[0].id,
+            passwords.hash_password(new_password),
+            reset_by=None if is_self else me.id,
+            now=q.utcnow(),
+        )
+        _audit(
+            clinic,
+            session,
+            "staff.password_change" if is_self else "staff.password_reset",
+            detail={"staff_id": row[0].id, "must_change": not is_self},
+        )
+
+
+def unlock_account(clinic: Clinic, session: Session, username: str) -> bool:
+    """Lift a sign-in lockout (administrators). True if there was one to lift."""
+    me = _fresh(clinic, session)
+    access.require(access.can_manage_staff(me), "Only an administrator can unlock accounts.")
+    return signin.unlock(clinic, me, username)
 
 
 def list_staff(clinic: Clinic, session: Session) -> list[Staff]:
@@ -183,36 +202,15 @@ def list_staff(clinic: Clinic, session: Session) -> list[Staff]:
 
 
 def login(
-    clinic: Clinic, username: str, password: str, *, sleep: Callable[[float], None] = time.sleep
+    clinic: Clinic,
+    username: str,
+    password: str,
+    *,
+    new_password: str | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> Session:
-    """Check a password. Failures are counted, slowed down and audited."""
-    row = q.staff_login_row(clinic.store, username)
-    if row is None:
-        passwords.check_password(
-            passwords.dummy_hash(), password
-        )  # same cost: names are not probed
-        with clinic.store.transaction():
-            _audit(clinic, None, "login.failed", detail={"reason": "unknown user"})
-        raise AuthError("The user name or password is not right.")
-    staff, stored_hash, failures, _ = row
-    sleep(passwords.failure_delay(failures))
-    ok, rehash = passwords.check_password(stored_hash, password)
-    with clinic.store.transaction():
-        if ok and staff.active:
-            q.record_login_success(clinic.store, staff.id, rehash)
-            session = Session(staff)
-            _audit(clinic, session, "login", detail={"session": session.id})
-            return session
-        q.record_login_failure(clinic.store, staff.id)
-        _audit(
-            clinic,
-            None,
-            "login.failed",
-            detail={"staff_id": staff.id, "reason": "disabled" if ok else "bad password"},
-        )
-    if ok:
-        raise AuthError("This account is disabled. Ask an administrator.")
-    raise AuthError("The user name or password is not right.")
+    """Check a password (see core.signin: slow-down, lockout, forced change)."""
+    return signin.sign_in(clinic, username, password, new_password=new_password, sleep=sleep)
 
 
 def reauthenticate(
@@ -224,20 +222,9 @@ def reauthenticate(
     sleep: Callable[[float], None] = time.sleep,
 ) -> None:
     """Ask for the password again (unlock, export, break-glass)."""
-    row = q.staff_login_row(clinic.store, session.staff.username)
-    if row is None or not row[0].active:
-        raise AuthError("This account is disabled. Ask an administrator.")
-    sleep(passwords.failure_delay(row[2]))
-    ok, _ = passwords.check_password(row[1], password)
-    with clinic.store.transaction():
-        if not ok:
-            q.record_login_failure(clinic.store, session.staff.id)
-            _audit(clinic, session, "reauth.failed", detail={"purpose": purpose})
-        else:
-            q.record_login_success(clinic.store, session.staff.id)
-            _audit(clinic, session, "reauth", detail={"purpose": purpose})
-    if not ok:
-        raise AuthError("That password is not right.")
+    signin.reauthenticate(
+        clinic, session.staff, password, purpose=purpose, session_id=session.id, sleep=sleep
+    )
 
 
 def logout(clinic: Clinic, session: Session) -> None:

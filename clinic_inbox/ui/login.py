@@ -6,7 +6,16 @@ from pathlib import Path
 
 from PySide6.QtCore import QFile, Qt
 from PySide6.QtUiTools import QUiLoader
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from clinic_inbox.core import app_actions, app_reads, services
 from clinic_inbox.core.home import Clinic
@@ -71,8 +80,8 @@ class LoginDialog(QDialog):
         if demo_users:
             users = ", ".join(demo_users)
             self.demo_note.setText(
-                f"<b>Demo clinic</b> — invented patients only. Every password is <b>demo</b>.<br>"
-                f"Users: {users}"
+                f"<b>Demo clinic</b> — invented patients only. Every password is <b>demo</b>"
+                f" (only the demo may keep so short a password).<br>Users: {users}"
             )
             self.demo_note.setTextFormat(Qt.TextFormat.RichText)
             self.demo_note.setVisible(True)
@@ -82,7 +91,7 @@ class LoginDialog(QDialog):
     def checking(self) -> bool:
         return not self.sign_in.isEnabled()
 
-    def try_login(self) -> None:
+    def try_login(self, new_password: str | None = None) -> None:
         if self.checking:
             return  # one check at a time
         self.session = None
@@ -93,6 +102,7 @@ class LoginDialog(QDialog):
             self.username.text().strip(),
             self.password.text(),
             sleep=self._sleep,
+            new_password=new_password,
             done=self._signed_in,
             failed=self._refused,
             owner=self,
@@ -102,11 +112,22 @@ class LoginDialog(QDialog):
         self.sign_in.setEnabled(True)
         self.error.setText("")
         self.session = session
+        for notice in session.notices:
+            QMessageBox.information(self, "Your password", notice)
         self.accept()
 
     def _refused(self, exc: BaseException) -> None:
         self.sign_in.setEnabled(True)
         self.session = None
+        if isinstance(exc, services.PasswordChangeRequired):
+            # after an administrator's reset: the person chooses their own password
+            try:
+                new = self._ask_new_password(str(exc))
+            except services.AuthError as differ:
+                exc, new = differ, None
+            if new is not None:
+                self.try_login(new_password=new)
+                return
         self.error.setText(plain_error(exc))
         self.password.clear()
         self.password.setFocus()
@@ -115,6 +136,22 @@ class LoginDialog(QDialog):
         if self._own_runner:
             self.runner.stop()
         super().done(result)
+
+    def _ask_new_password(self, why: str) -> str | None:
+        """After an administrator's reset: the person chooses their own password."""
+        first, ok = QInputDialog.getText(
+            self, "Choose a new password", why, QLineEdit.EchoMode.Password
+        )
+        if not ok:
+            return None
+        again, ok = QInputDialog.getText(
+            self, "Choose a new password", "Type it again:", QLineEdit.EchoMode.Password
+        )
+        if not ok:
+            return None
+        if again != first:
+            raise services.AuthError("The two passwords differ; your password was not changed.")
+        return first
 
 
 class UnlockDialog(QDialog):

@@ -46,8 +46,8 @@ def _new_mail_clinic(home, dovecot, smtp_server, secret_service, **account_optio
     clinic, _ = create_clinic(
         home, _no_passphrase, KeyCustody(home, backend=secret_service.backend())
     )
-    services.create_first_admin(clinic, "admin", "Alex Admin", "admin-pw")
-    admin = services.login(clinic, "admin", "admin-pw")
+    services.create_first_admin(clinic, "admin", "Alex Admin", "quartz lantern meadow violin")
+    admin = services.login(clinic, "admin", "quartz lantern meadow violin")
     account = ImapAccount(
         name="Clinic email",
         host=dovecot.host,
@@ -68,11 +68,11 @@ def _new_mail_clinic(home, dovecot, smtp_server, secret_service, **account_optio
 def mail_clinic(tmp_path, dovecot, smtp_server, secret_service):
     home = tmp_path / "clinic"
     clinic, admin = _new_mail_clinic(home, dovecot, smtp_server, secret_service)
-    services.add_staff(clinic, admin, "dr.patel", "Dr Anjali Patel", Role.PHYSICIAN, "demo")
+    services.add_staff(clinic, admin, "dr.patel", "Dr Anjali Patel", Role.PHYSICIAN, "kettle orbit maple frost")
     clinic.test_env = {  # type: ignore[attr-defined]
         **secret_service.env,
         "CLINIC_INBOX_HOME": str(home),
-        "CLINIC_INBOX_PASSWORD": "admin-pw",
+        "CLINIC_INBOX_PASSWORD": "quartz lantern meadow violin",
     }
     yield clinic
     clinic.close()
@@ -239,7 +239,7 @@ def test_acknowledgements_once_per_new_thread_and_not_to_auto_replies(
 def test_replies_wait_while_smtp_is_down_and_go_once(mail_clinic, dovecot, smtp_server):
     dovecot.append_many(MAILBOX_USER, [make_message(5)])
     sync.run_once(mail_clinic, send=False)
-    doc = services.login(mail_clinic, "dr.patel", "demo")
+    doc = services.login(mail_clinic, "dr.patel", "kettle orbit maple frost")
     thread_id = q.list_threads(mail_clinic.store)[0].id
     with mail_clinic.store.transaction():  # dr.patel is this patient's physician
         pid = q.list_threads(mail_clinic.store)[0].patient_id
@@ -352,7 +352,7 @@ def test_move_to_a_visit_notes_why_tells_the_patient_and_waits(mail_clinic, dove
 
     dovecot.append_many(MAILBOX_USER, [make_message(7)])
     sync.run_once(mail_clinic, send=False)
-    doc = services.login(mail_clinic, "dr.patel", "demo")
+    doc = services.login(mail_clinic, "dr.patel", "kettle orbit maple frost")
     thread = q.list_threads(mail_clinic.store)[0]
     with mail_clinic.store.transaction():
         if thread.patient_id:

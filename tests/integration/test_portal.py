@@ -27,9 +27,9 @@ def portal(tmp_path, fhir_server):
     clinic, _ = create_clinic(
         home, lambda p, c: "correct horse battery staple", KeyCustody(home, detect=False)
     )
-    services.create_first_admin(clinic, "admin", "Admin", "admin-pw")
-    admin = services.login(clinic, "admin", "admin-pw")
-    services.add_staff(clinic, admin, "dr.patel", "Dr Anjali Patel", Role.PHYSICIAN, "demo")
+    services.create_first_admin(clinic, "admin", "Admin", "quartz lantern meadow violin")
+    admin = services.login(clinic, "admin", "quartz lantern meadow violin")
+    services.add_staff(clinic, admin, "dr.patel", "Dr Anjali Patel", Role.PHYSICIAN, "kettle orbit maple frost")
     account = FhirAccount(
         name="Portal",
         base_url=fhir_server.base_url,
@@ -174,7 +174,7 @@ def test_reply_while_the_server_is_down_goes_once_with_in_response_to(portal, fh
         portal.store.execute("UPDATE patients SET responsible_physician_id = 2")
     thread_id = q.list_threads(portal.store)[0].id
     fhir_server.stop()
-    doc = services.login(portal, "dr.patel", "demo")
+    doc = services.login(portal, "dr.patel", "kettle orbit maple frost")
     item = services.queue_reply(portal, doc, thread_id, "Yes, it is at the pharmacy.")
     down = sync.run_once(portal)
     assert down.accounts[0].offline and oq.get(portal.store, item).state == "pending"
@@ -215,10 +215,10 @@ def test_an_exported_thread_is_accepted_as_a_transaction(portal, fhir_server, tm
     sync.run_once(portal, send=False)
     with portal.store.transaction():
         portal.store.execute("UPDATE patients SET responsible_physician_id = 2")
-    doc = services.login(portal, "dr.patel", "demo")
+    doc = services.login(portal, "dr.patel", "kettle orbit maple frost")
     thread_id = q.list_threads(portal.store)[0].id
     filed = services.export_thread(
-        portal, doc, thread_id, formats=("fhir",), out_dir=tmp_path, password="demo"
+        portal, doc, thread_id, formats=("fhir",), out_dir=tmp_path, password="kettle orbit maple frost"
     )
     status, body = fhir_server.transaction(filed.bundle)
     assert status == 200, body

@@ -11,13 +11,13 @@ from clinic_inbox.core.keys import KeyCustody
 from clinic_inbox.core.model import Role, Staff
 
 PASSPHRASE = "correct horse battery staple"
-ADMIN_PASSWORD = "admin-pw"
+ADMIN_PASSWORD = "quartz lantern meadow violin"
 
 
 def new_clinic(home: Path) -> tuple[Clinic, services.Session, Staff]:
-    """(clinic, the administrator's session, Dr Anjali Patel, password 'demo')."""
+    """(clinic, the administrator's session, Dr Anjali Patel, password 'kettle orbit maple frost')."""
     clinic, _ = create_clinic(home, lambda p, c: PASSPHRASE, KeyCustody(home, detect=False))
     services.create_first_admin(clinic, "admin", "Admin", ADMIN_PASSWORD)
     admin = services.login(clinic, "admin", ADMIN_PASSWORD)
-    doc = services.add_staff(clinic, admin, "dr.patel", "Dr Anjali Patel", Role.PHYSICIAN, "demo")
+    doc = services.add_staff(clinic, admin, "dr.patel", "Dr Anjali Patel", Role.PHYSICIAN, "kettle orbit maple frost")
     return clinic, admin, doc

@@ -23,7 +23,7 @@ def ask(prompt: str, confirm: bool) -> str:
 def clinic(tmp_path):
     home = tmp_path / "clinic"
     c, code = create_clinic(home, ask, KeyCustody(home, detect=False))
-    services.create_first_admin(c, "admin", "Admin", "demo")
+    services.create_first_admin(c, "admin", "Admin", "kettle orbit maple frost")
     with c.store.transaction():
         pid = q.add_patient(c.store, "Lefèvre", "Zoë", "1984-02-29", "RFH-1")
         tid = q.create_thread(

@@ -42,9 +42,9 @@ def test_waiting_on_the_patient_pauses_the_clock_and_resuming_keeps_what_was_lef
     clinic,  # noqa: F811
     monkeypatch,
 ):
-    admin = services.login(clinic, "admin", "demo")
-    services.add_staff(clinic, admin, "desk", "Front Desk", Role.RECEPTIONIST, "desk-password-1")
-    session = services.login(clinic, "desk", "desk-password-1")
+    admin = services.login(clinic, "admin", "kettle orbit maple frost")
+    services.add_staff(clinic, admin, "desk", "Front Desk", Role.RECEPTIONIST, "plum harbor socket tundra")
+    session = services.login(clinic, "desk", "plum harbor socket tundra")
     tue_9 = datetime(2026, 11, 24, 9, 0, tzinfo=CFG.tz)
     due = clock.add_working_hours(clinic.config, tue_9, 16)  # routine: 16 working hours
     with clinic.store.transaction():
@@ -110,7 +110,7 @@ def test_answering_the_patient_stops_the_clock_and_their_next_message_starts_a_f
     row = q.get_thread(c.store, first.thread_id)
     assert datetime.fromisoformat(row.due_at) == clock.due_at(c.config, mon_9, row.priority)
 
-    session = services.login(c, "dr.patel", "demo")
+    session = services.login(c, "dr.patel", "kettle orbit maple frost")
     services.queue_reply(c, session, first.thread_id, "Yes, it is ready at the front desk.")
     row = q.get_thread(c.store, first.thread_id)
     assert row.due_at is None and row.status is Status.IN_PROGRESS, "answered: no clock"

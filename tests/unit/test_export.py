@@ -162,7 +162,7 @@ def test_renderers_write_nothing_to_disk(tmp_path, monkeypatch):
 @pytest.fixture()
 def clinic(tmp_path):
     c, admin, doc = new_clinic(tmp_path / "c")
-    services.add_staff(c, admin, "desk", "Desk", Role.RECEPTIONIST, "demo")
+    services.add_staff(c, admin, "desk", "Desk", Role.RECEPTIONIST, "kettle orbit maple frost")
     with c.store.transaction():
         pid = q.add_patient(c.store, "Lefèvre", "Zoë", "1984-02-29", "RFH-1", "pat-1", doc.id)
         tid = q.create_thread(
@@ -188,7 +188,7 @@ def clinic(tmp_path):
 
 
 def test_export_service_files_versions_and_audits(clinic, tmp_path):
-    doc = services.login(clinic, "dr.patel", "demo")
+    doc = services.login(clinic, "dr.patel", "kettle orbit maple frost")
     out = tmp_path / "chart-inbox"
     out.mkdir()
     with pytest.raises(services.AuthError):
@@ -204,11 +204,11 @@ def test_export_service_files_versions_and_audits(clinic, tmp_path):
     with pytest.raises(access.AccessDenied):
         services.export_thread(
             clinic,
-            services.login(clinic, "desk", "demo"),
+            services.login(clinic, "desk", "kettle orbit maple frost"),
             clinic.thread_id,
             formats=("pdf",),
             out_dir=out,
-            password="demo",
+            password="kettle orbit maple frost",
         )
     first = services.export_thread(
         clinic,
@@ -216,12 +216,12 @@ def test_export_service_files_versions_and_audits(clinic, tmp_path):
         clinic.thread_id,
         formats=("pdf", "fhir", "hl7v2"),
         out_dir=out,
-        password="demo",
+        password="kettle orbit maple frost",
     )
     assert sorted(p.suffix for p in first.paths) == [".hl7", ".json", ".pdf"]
     assert sorted(os.listdir(out)) == sorted(p.name for p in first.paths)  # no temp files left
     second = services.export_thread(
-        clinic, doc, clinic.thread_id, formats=("fhir",), out_dir=out, password="demo"
+        clinic, doc, clinic.thread_id, formats=("fhir",), out_dir=out, password="kettle orbit maple frost"
     )
     assert second.version == 2 and second.replaces == first.document_id
     bundle = json.loads(second.paths[0].read_text())

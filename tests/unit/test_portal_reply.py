@@ -17,7 +17,7 @@ from clinic_inbox.core.store import queries as q
 
 def test_portal_reply_is_queued_as_a_valid_communication(tmp_path):
     clinic, admin, doc = new_clinic(tmp_path / "c")
-    nurse = services.add_staff(clinic, admin, "nurse", "Grace Chen", Role.NURSE, "demo")
+    nurse = services.add_staff(clinic, admin, "nurse", "Grace Chen", Role.NURSE, "kettle orbit maple frost")
     account_id = services.add_fhir_account(
         clinic,
         admin,
@@ -49,13 +49,13 @@ def test_portal_reply_is_queued_as_a_valid_communication(tmp_path):
         )
     services.grant_delegation(
         clinic,
-        services.login(clinic, "dr.patel", "demo"),
+        services.login(clinic, "dr.patel", "kettle orbit maple frost"),
         physician="dr.patel",
         delegate="nurse",
         can_reply=True,
     )
     item_id = services.queue_reply(
-        clinic, services.login(clinic, "nurse", "demo"), tid, "Looks good, keep going."
+        clinic, services.login(clinic, "nurse", "kettle orbit maple frost"), tid, "Looks good, keep going."
     )
     item = oq.get(clinic.store, item_id)
     assert item.kind == "portal" and item.state == "pending"

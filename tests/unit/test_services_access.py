@@ -28,15 +28,15 @@ SECRET = "secret-body-"
 def clinic(tmp_path_factory):
     home = tmp_path_factory.mktemp("clinic")
     c, _ = create_clinic(home, lambda p, confirm: PASS, KeyCustody(home, detect=False))
-    services.create_first_admin(c, "admin", "Alex Admin", "demo")
-    admin = services.login(c, "admin", "demo")
+    services.create_first_admin(c, "admin", "Alex Admin", "kettle orbit maple frost")
+    admin = services.login(c, "admin", "kettle orbit maple frost")
     for name, role in [
         ("dr.a", Role.PHYSICIAN),
         ("dr.b", Role.PHYSICIAN),
         ("nurse", Role.NURSE),
         ("desk", Role.RECEPTIONIST),
     ]:
-        services.add_staff(c, admin, name, name.title(), role, "demo")
+        services.add_staff(c, admin, name, name.title(), role, "kettle orbit maple frost")
     yield c
     c.close()
 
@@ -44,7 +44,7 @@ def clinic(tmp_path_factory):
 @pytest.fixture(scope="module")
 def sessions(clinic):
     return {
-        n: services.login(clinic, n, "demo", sleep=lambda s: None)
+        n: services.login(clinic, n, "kettle orbit maple frost", sleep=lambda s: None)
         for n in ("admin", "dr.a", "dr.b", "nurse", "desk")
     }
 
@@ -175,11 +175,11 @@ def test_break_glass_needs_password_reason_and_is_reviewed(clinic, sessions):
             sleep=lambda s: None,
         )
     with pytest.raises(ValueError):
-        services.break_glass(clinic, nurse, tid, "x", "demo", sleep=lambda s: None)
+        services.break_glass(clinic, nurse, tid, "x", "kettle orbit maple frost", sleep=lambda s: None)
     with pytest.raises(access.AccessDenied):
-        services.break_glass(clinic, sessions["desk"], tid, "I want to read this please", "demo")
+        services.break_glass(clinic, sessions["desk"], tid, "I want to read this please", "kettle orbit maple frost")
     services.break_glass(
-        clinic, nurse, tid, "patient collapsed in the waiting room", "demo", sleep=lambda s: None
+        clinic, nurse, tid, "patient collapsed in the waiting room", "kettle orbit maple frost", sleep=lambda s: None
     )
     t = services.show_thread(clinic, nurse, tid)
     assert t.body_visible and "break-glass" in t.access_note
@@ -194,25 +194,25 @@ def test_break_glass_needs_password_reason_and_is_reviewed(clinic, sessions):
 
 def test_disabled_account_stops_at_once(clinic, sessions):
     admin = sessions["admin"]
-    services.add_staff(clinic, admin, "temp", "Temp", Role.NURSE, "demo")
-    s = services.login(clinic, "temp", "demo")
+    services.add_staff(clinic, admin, "temp", "Temp", Role.NURSE, "kettle orbit maple frost")
+    s = services.login(clinic, "temp", "kettle orbit maple frost")
     services.set_staff_active(clinic, admin, "temp", False)
     with pytest.raises(access.AccessDenied):
         services.list_messages(clinic, s)
     with pytest.raises(services.AuthError):
-        services.login(clinic, "temp", "demo", sleep=lambda s: None)
+        services.login(clinic, "temp", "kettle orbit maple frost", sleep=lambda s: None)
 
 
 def test_failed_logins_are_counted_and_slowed(clinic, sessions):
-    services.add_staff(clinic, sessions["admin"], "slow", "Slow", Role.NURSE, "demo")
+    services.add_staff(clinic, sessions["admin"], "slow", "Slow", Role.NURSE, "kettle orbit maple frost")
     waits: list[float] = []
     for _ in range(5):
         with pytest.raises(services.AuthError):
             services.login(clinic, "slow", "nope", sleep=waits.append)
     assert waits[:3] == [0.0, 0.0, 0.0] and waits[3] > 0 and waits[4] > waits[3]
-    services.login(clinic, "slow", "demo", sleep=waits.append)
+    services.login(clinic, "slow", "kettle orbit maple frost", sleep=waits.append)
     assert waits[-1] > 0  # the correct password still waits out the penalty
-    services.login(clinic, "slow", "demo", sleep=waits.append)
+    services.login(clinic, "slow", "kettle orbit maple frost", sleep=waits.append)
     assert waits[-1] == 0.0
     with pytest.raises(services.AuthError, match="not right"):
         services.login(clinic, "nobody-here", "x")
@@ -223,7 +223,7 @@ def test_admin_never_reads_bodies_and_only_admin_manages_staff(clinic, sessions)
     tid, _ = _thread(clinic, _staff_id(clinic, "dr.a"), Category.APPOINTMENT, False)
     assert not services.show_thread(clinic, sessions["admin"], tid).body_visible
     with pytest.raises(access.AccessDenied):
-        services.add_staff(clinic, sessions["dr.a"], "x", "X", Role.NURSE, "demo")
+        services.add_staff(clinic, sessions["dr.a"], "x", "X", Role.NURSE, "kettle orbit maple frost")
 
 
 STAFF = ["admin", "dr.a", "dr.b", "nurse", "desk"]

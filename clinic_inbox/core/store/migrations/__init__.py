@@ -34,6 +34,7 @@ def _load() -> list[Migration]:
         m0008_clock_pause,
         m0009_shared_queue,
         m0010_sender_checks,
+        m0011_sign_in_guard,
     )
 
     steps = [
@@ -47,6 +48,7 @@ def _load() -> list[Migration]:
         m0008_clock_pause,
         m0009_shared_queue,
         m0010_sender_checks,
+        m0011_sign_in_guard,
     ]
     return [Migration(m.VERSION, m.__name__.rsplit(".", 1)[-1], m.upgrade) for m in steps]
 
