@@ -106,7 +106,7 @@ def weakness(
     warning = (weakest["feedback"].get("warning") or "").strip()
     hints = " ".join(weakest["feedback"].get("suggestions") or [])
     said = "This password is too easy to guess."
-    if rest != low and rest_score["score"] < MIN_SCORE <= whole["score"]:
+    if rest != low:  # it leans on the names of the person or the clinic
         said += (
             ' Names of people, of the clinic, and words like "clinic" or "password" do '
             "not count, and without them too little is left."

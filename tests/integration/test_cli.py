@@ -143,12 +143,26 @@ def test_commands_that_read_patient_data_require_a_user(demo_home):
 
 def test_init_creates_an_empty_clinic_and_refuses_to_overwrite(tmp_path):
     env = {"CLINIC_INBOX_PASSPHRASE": "a long clinic passphrase"}
-    done = run(tmp_path / "c", "init", "--admin", "boss", password="boss granite willow echo", extra_env=env)
+    done = run(
+        tmp_path / "c",
+        "init",
+        "--admin",
+        "boss",
+        password="granite willow echo lantern",
+        extra_env=env,
+    )
     assert done.returncode == 0, done.stderr
     assert "RECOVERY CODE" in done.stdout
     store = tmp_path / "c" / "clinic.db"
     before = store.read_bytes()
-    again = run(tmp_path / "c", "init", "--admin", "boss2", password="boss granite willow echo", extra_env=env)
+    again = run(
+        tmp_path / "c",
+        "init",
+        "--admin",
+        "boss2",
+        password="granite willow echo lantern",
+        extra_env=env,
+    )
     assert again.returncode == 1 and "never creates a new store" in again.stderr
     assert store.read_bytes() == before
     users = json.loads(
@@ -169,7 +183,14 @@ def test_init_creates_an_empty_clinic_and_refuses_to_overwrite(tmp_path):
 def test_wrong_passphrase_and_missing_clinic_are_explained(tmp_path):
     env = {"CLINIC_INBOX_PASSPHRASE": "a long clinic passphrase"}
     assert (
-        run(tmp_path / "c", "init", "--admin", "boss", password="boss granite willow echo", extra_env=env).returncode
+        run(
+            tmp_path / "c",
+            "init",
+            "--admin",
+            "boss",
+            password="granite willow echo lantern",
+            extra_env=env,
+        ).returncode
         == 0
     )
     store = tmp_path / "c" / "clinic.db"
