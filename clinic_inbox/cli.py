@@ -92,7 +92,20 @@ def _session(args: argparse.Namespace, clinic: Any, required: bool = True):  # n
         )
     for notice in session.notices:
         print(f"clinic-inbox: {notice}", file=sys.stderr)
+    clinic.closing.append(_anchor_at_close)
     return session
+
+
+def _anchor_at_close(clinic: Any) -> None:
+    """Each signed-in command ends like a sign-out: the audit head goes off this computer."""
+    from clinic_inbox.sources.audit_anchor_imap import publish_anchor
+
+    try:
+        problems = publish_anchor(clinic)
+    except Exception as exc:  # noqa: BLE001 - the command's own work is done and kept
+        problems = [f"The audit anchor could not be sent: {exc}"]
+    for problem in problems:
+        print(f"clinic-inbox: {problem} It will be sent next time.", file=sys.stderr)
 
 
 NEW_PASSWORD_ENV = "CLINIC_INBOX_NEW_PASSWORD"
@@ -505,9 +518,12 @@ def cmd_key_change(args: argparse.Namespace) -> int:
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     from clinic_inbox.core import services
+    from clinic_inbox.sources.audit_anchor_imap import configured_sinks
 
     with _open(args) as clinic:
-        result = services.verify_audit(clinic, _session(args, clinic))
+        session = _session(args, clinic)
+        sinks, why_not = configured_sinks(clinic)
+        result = services.verify_audit(clinic, session, sinks, why_not)
         print(result.describe())
     return EXIT_OK if result.ok else EXIT_FAIL
 

@@ -11,6 +11,15 @@ if str(TESTS) not in sys.path:
     sys.path.insert(0, str(TESTS))
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The audit counter lives in the platform's state folder: tests (and the processes
+# they start) keep theirs in a folder of their own, not the developer's.
+if "ci-state-" not in os.environ.get("XDG_STATE_HOME", ""):
+    import atexit
+    import shutil
+    import tempfile
+
+    os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="ci-state-")
+    atexit.register(shutil.rmtree, os.environ["XDG_STATE_HOME"], True)
 
 import pytest  # noqa: E402
 

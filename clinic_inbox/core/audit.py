@@ -91,6 +91,7 @@ def append(
     )
     count = int(store.one("SELECT count(*) FROM audit"))
     q.set_meta(store, HEAD_KEY, json.dumps([count, mac, _head_mac(audit_key, count, mac)]))
+    store.note_audit_append()  # the counter outside the store follows after the commit
     return new_id
 
 

@@ -279,19 +279,59 @@ def _finish(
     authorize: Callable[[Clinic], None] | None = None,
     custody: KeyCustody | None = None,
 ) -> None:
+    """Check the restored store and record the restore in its audit trail: a new epoch
+    naming what this folder's counter had witnessed before (the history it replaces),
+    so that `audit verify` tells this restore from a copied-back store."""
+    from clinic_inbox.core.audit_anchor import store_head
+    from clinic_inbox.core.audit_witness import LocalWitness
     from clinic_inbox.core.config import load_config
+    from clinic_inbox.core.store import audit_queries as aq
     from clinic_inbox.core.store import open_store
     from clinic_inbox.core.store import queries as q
 
+    home = path.parent
+    backend = custody.backend if custody is not None else None
     with open_store(path, found.db_key) as store:
+        before_id = q.get_meta(store, "store_id") or ""
+        replaced = LocalWitness(before_id, home, found.audit_key, backend).latest()
+        from_backup = store_head(store)
+        epoch = max(from_backup.epoch, replaced.epoch if replaced else 0) + 1
         with store.transaction():
             if new_store_id:
                 q.set_meta(store, "store_id", new_store_id)
             q.set_meta(store, "restored_at", datetime.now(UTC).isoformat(timespec="seconds"))
+            aq.set_epoch(store, epoch)
+            audit.append(
+                store,
+                found.audit_key,
+                None,
+                "system",
+                aq.RESTORE_ACTION,
+                detail={
+                    "epoch": epoch,
+                    "backup": {
+                        "epoch": from_backup.epoch,
+                        "count": from_backup.count,
+                        "head": from_backup.head,
+                    },
+                    "replaced": None
+                    if replaced is None
+                    else {
+                        "store_id": replaced.store_id,
+                        "epoch": replaced.epoch,
+                        "count": replaced.count,
+                        "head": replaced.head,
+                        "at": replaced.at,
+                    },
+                },
+            )
+        witness = LocalWitness(new_store_id or before_id, home, found.audit_key, backend)
+        witness.advance(store)
         problems = store.integrity_check()
         if problems:
             raise BackupError("The restored store failed its integrity check; nothing was kept.")
         if authorize is not None:
             assert custody is not None
-            home = path.parent
-            authorize(Clinic(home, store, found, load_config(home), custody.record()))
+            authorize(
+                Clinic(home, store, found, load_config(home), custody.record(), witness=witness)
+            )

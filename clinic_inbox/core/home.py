@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 
+from clinic_inbox.core.audit_witness import LocalWitness
 from clinic_inbox.core.config import ClinicConfig, load_config
 from clinic_inbox.core.credentials import Credentials
 from clinic_inbox.core.keys import (
@@ -70,6 +72,15 @@ class Clinic:
     config: ClinicConfig = field(repr=False)
     custody: CustodyRecord
     credentials: Credentials | None = None
+    # The audit counter kept outside the store (core.audit_witness).
+    witness: LocalWitness | None = field(default=None, repr=False)
+    # Run at close, before the store closes (e.g. the audit anchor sent off this
+    # computer at sign-out); each must handle its own failures.
+    closing: list[Callable[[Clinic], None]] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.witness is not None:
+            self.store.after_audit_commit = self.witness.after_commit
 
     @property
     def audit_key(self) -> bytes:
@@ -81,9 +92,22 @@ class Clinic:
         from clinic_inbox.core.store import open_store
 
         store = open_store(self.store.path, self.secrets.db_key, upgrade=False)
-        return Clinic(self.home, store, self.secrets, self.config, self.custody, self.credentials)
+        return Clinic(
+            self.home,
+            store,
+            self.secrets,
+            self.config,
+            self.custody,
+            self.credentials,
+            self.witness,  # one counter per clinic, whichever connection writes
+        )
 
     def close(self) -> None:
+        hooks, self.closing = self.closing, []
+        for hook in hooks:
+            hook(self)
+        if self.witness is not None:
+            self.witness.flush()
         self.store.close()
 
     def __enter__(self) -> Clinic:
@@ -91,6 +115,10 @@ class Clinic:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _witness(rec: CustodyRecord, found: Secrets, custody: KeyCustody) -> LocalWitness:
+    return LocalWitness(rec.store_id, custody.home, found.audit_key, custody.backend)
 
 
 def store_path(home: Path) -> Path:
@@ -130,7 +158,10 @@ def create_clinic(
         q.set_meta(store, "store_id", rec.store_id)
         q.set_meta(store, "created_at", rec.created_at)
     creds = Credentials(custody.backend, rec.store_id, custody.why_no_keyring)
-    return Clinic(home, store, found, load_config(home), rec, creds), code
+    clinic = Clinic(
+        home, store, found, load_config(home), rec, creds, _witness(rec, found, custody)
+    )
+    return clinic, code
 
 
 DAMAGED = (
@@ -211,4 +242,4 @@ def open_clinic(
             + RECOVER_HINT
         )
     creds = Credentials(custody.backend, rec.store_id, custody.why_no_keyring)
-    return Clinic(home, store, found, load_config(home), rec, creds)
+    return Clinic(home, store, found, load_config(home), rec, creds, _witness(rec, found, custody))

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from clinic_inbox.core import access, accounts, audit, clock, filing, outgoing, passwords, signin
 from clinic_inbox.core.access import AccessDenied, Decision, Grant, ThreadFacts
+from clinic_inbox.core.audit_anchor import AnchorSink
+from clinic_inbox.core.audit_check import AuditReport, full_check
 from clinic_inbox.core.accounts import ImapAccount
 from clinic_inbox.core.backup import BackupInfo
 from clinic_inbox.core.home import Clinic
@@ -1473,13 +1475,19 @@ def store_health(clinic: Clinic, session: Session) -> StoreHealth:
     )
 
 
-def verify_audit(clinic: Clinic, session: Session) -> audit.VerifyResult:
-    """Check the audit chain (physicians and administrators); the check is recorded."""
+def verify_audit(
+    clinic: Clinic,
+    session: Session,
+    sinks: Sequence[AnchorSink] = (),
+    why_no_sink: str | None = None,
+) -> AuditReport:
+    """Check the audit chain and compare it with its counter and anchors kept outside
+    the store (core.audit_check; physicians and administrators); the check is recorded."""
     access.require(
         access.can_read_audit(_fresh(clinic, session)),
         "Checking the audit trail is for physicians and administrators.",
     )
-    result = audit.verify(clinic.store, clinic.audit_key)
+    result = full_check(clinic, list(sinks), why_no_sink)
     with clinic.store.transaction():
         _audit(clinic, session, "audit.verify", detail={"ok": result.ok, "checked": result.checked})
     return result

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -66,6 +66,10 @@ class Store:
         self.encrypted = encrypted
         self._lock = threading.RLock()
         self._depth = 0
+        # Called after a commit that appended audit entries (the audit counter kept
+        # outside the store, core.audit_witness); set by whoever opened the store.
+        self.after_audit_commit: Callable[[Store], None] | None = None
+        self._audit_appended = False
 
     # -- plumbing -------------------------------------------------------------
     @property
@@ -99,11 +103,20 @@ class Store:
                 yield self
             except BaseException:
                 self._depth = 0
+                self._audit_appended = False
                 self._conn.execute("ROLLBACK")
                 raise
             else:
                 self._depth = 0
                 self._conn.execute("COMMIT")
+                if self._audit_appended:
+                    self._audit_appended = False
+                    if self.after_audit_commit is not None:
+                        self.after_audit_commit(self)
+
+    def note_audit_append(self) -> None:
+        """The open transaction appended audit entries (see after_audit_commit)."""
+        self._audit_appended = True
 
     @contextmanager
     def savepoint(self) -> Iterator[Store]:
