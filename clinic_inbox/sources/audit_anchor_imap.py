@@ -119,8 +119,15 @@ def publish_anchor(clinic: Clinic) -> list[str]:
     )
     problems = []
     for sink in sinks:
+        sent_key = (sink.description, record.store_id, record.place)
+        if _last_sent.get(sent_key) == (record.epoch, record.count, record.head):
+            continue  # this process already anchored this very head there
         try:
             sink.publish(record)
+            _last_sent[sent_key] = (record.epoch, record.count, record.head)
         except Exception as exc:  # noqa: BLE001 - reported, retried at the next anchor
             problems.append(f"The audit anchor could not be kept on {sink.description}: {exc}")
     return problems
+
+
+_last_sent: dict[tuple[str, str, str], tuple[int, int, str | None]] = {}

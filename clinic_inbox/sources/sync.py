@@ -26,6 +26,7 @@ from clinic_inbox.sources.outbox import OutboxReport
 class RunReport:
     accounts: list[SyncReport] = field(default_factory=list)
     outbox: OutboxReport = field(default_factory=OutboxReport)
+    anchor_problems: list[str] = field(default_factory=list)
 
     @property
     def stored(self) -> int:
@@ -67,7 +68,7 @@ class RunReport:
                 f"Outbox: {o.sent} sent, {o.waiting} waiting for the network, {o.failed} failed"
                 + (f", {o.reconciled} confirmed after an interruption" if o.reconciled else "")
             )
-        return out
+        return out + self.anchor_problems
 
 
 def run_once(
@@ -124,6 +125,10 @@ def run_once(
                 "sent": report.outbox.sent,
             },
         )
+    # every pass also anchors the audit head off this computer (the periodic anchor)
+    from clinic_inbox.sources.audit_anchor_imap import publish_anchor
+
+    report.anchor_problems = publish_anchor(clinic)
     return report
 
 
