@@ -146,7 +146,9 @@ def run(
         )
         services.create_first_admin(clinic, "admin", "Admin", "quartz lantern meadow violin")
         admin = services.login(clinic, "admin", "quartz lantern meadow violin")
-        services.add_staff(clinic, admin, "dr.patel", "Dr Patel", Role.PHYSICIAN, "doc-pw")
+        services.add_staff(
+            clinic, admin, "dr.patel", "Dr Patel", Role.PHYSICIAN, "lantern quarry mosaic drift"
+        )
         services.add_imap_account(
             clinic,
             admin,
@@ -214,7 +216,7 @@ def run(
         clinic = open_clinic(home, lambda p, c: "", KeyCustody(home, backend=keyring.backend()))
         with clinic.store.transaction():
             clinic.store.execute("UPDATE patients SET responsible_physician_id = 2")
-        doc = services.login(clinic, "dr.patel", "doc-pw")
+        doc = services.login(clinic, "dr.patel", "lantern quarry mosaic drift")
         threads = q.list_threads(clinic.store)
         email_threads = [t for t in threads if t.source.value == "email"][:replies]
         portal_threads = [t for t in threads if t.source.value == "portal"][:replies]

@@ -160,7 +160,8 @@ class AdminDialog(QDialog):
             app_actions.reset_password,
             name,
             self.new_password.text(),
-            said=f"The password of {name} was reset; give it to them in person.",
+            said=f"The password of {name} was reset; give it to them in person. They must "
+            "choose their own at their next sign-in.",
             clear=(self.new_password,),
         )
 

@@ -103,7 +103,7 @@ def test_cli_in_a_desktop_session_uses_the_keyring(tmp_path, secret_service):
         **{k: v for k, v in os.environ.items() if not k.startswith("CLINIC_INBOX")},
         **secret_service.env,
         "CLINIC_INBOX_HOME": str(tmp_path / "c"),
-        "CLINIC_INBOX_PASSWORD": "boss-pw",
+        "CLINIC_INBOX_PASSWORD": "granite willow echo lantern",
     }
     env.pop("PYTHON_KEYRING_BACKEND", None)
     done = subprocess.run(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from PySide6.QtCore import QMimeData, Qt
 
 from clinic_inbox.core import services, views
@@ -331,16 +332,24 @@ def test_administration_staff_audit_and_break_glass(qtbot, demo_clinic, shots):
     dlg.new_user.setText("locum.ng")
     dlg.new_name.setText("Dr Li Ng")
     dlg.new_role.setCurrentIndex(dlg.new_role.findData(Role.PHYSICIAN))
-    dlg.new_password.setText("locum-pw")
+    dlg.new_password.setText("locum")
+    dlg.add_staff()
+    assert "at least 12 characters" in dlg.message.text()  # even in the demo
+    dlg.new_password.setText("lantern quarry mosaic drift")
     dlg.add_staff()
     assert "Added" in dlg.message.text()
     users = [dlg.staff_table.item(r, 0).text() for r in range(dlg.staff_table.rowCount())]
     assert "locum.ng" in users
     dlg.staff_table.setCurrentCell(users.index("locum.ng"), 0)
-    dlg.new_password.setText("new-locum-pw")
+    dlg.new_password.setText("violet tundra harbor 42")
     dlg.reset_selected()
-    assert "was reset" in dlg.message.text()
-    assert services.login(demo_clinic, "locum.ng", "new-locum-pw").staff.username == "locum.ng"
+    assert "was reset" in dlg.message.text() and "next sign-in" in dlg.message.text()
+    with pytest.raises(services.PasswordChangeRequired, match="reset by an administrator"):
+        services.login(demo_clinic, "locum.ng", "violet tundra harbor 42")
+    locum = services.login(
+        demo_clinic, "locum.ng", "violet tundra harbor 42", new_password="plum harbor socket tundra"
+    )
+    assert locum.staff.username == "locum.ng" and "reset by an administrator" in locum.notices[0]
     dlg.staff_table.setCurrentCell(users.index("locum.ng"), 0)
     dlg.disable_selected()
     assert "disabled" in dlg.message.text()
@@ -351,8 +360,6 @@ def test_administration_staff_audit_and_break_glass(qtbot, demo_clinic, shots):
     dlg.tabs.setCurrentIndex(1)
     dlg.resize(1000, 640)
     dlg.grab().save(str(shots / "audit-trail.png"))
-    import pytest
-
     from clinic_inbox.core.access import AccessDenied
 
     with pytest.raises(AccessDenied):
