@@ -999,6 +999,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
             f"was kept, still encrypted, in {aside}. Messages that arrived after the backup "
             "come back at the next sync; notes and replies written since are not in it."
         )
+        _reanchor(home)
         return EXIT_OK
     check = services.restore_sign_in(
         args.user, ask_password(args.user), backup_name=backup_name, replaced_damaged=False
@@ -1014,7 +1015,21 @@ def cmd_restore(args: argparse.Namespace) -> int:
     print(f"Restored {info.messages} messages into {home} (backup verified before and after).")
     if new_code:
         _print_recovery(new_code)
+    _reanchor(home)
     return EXIT_OK
+
+
+def _reanchor(home: Path) -> None:
+    """A restore starts a new epoch of the audit trail: anchor it off this computer now
+    when that needs no prompt (keyring custody); otherwise the next sign-in does."""
+    from clinic_inbox.core.home import open_clinic
+    from clinic_inbox.core.keys import KeyCustody
+
+    custody = KeyCustody(home)
+    if custody.record().method != "keyring":
+        return
+    with open_clinic(home, ask_passphrase, custody) as clinic:
+        _anchor_at_close(clinic)
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -202,3 +202,47 @@ def test_a_forged_anchor_on_the_server_is_named(tmp_path, secret_service, doveco
     assert not report.ok and "forged" in report.kinds
     assert "fails its authentication check" in report.describe()
     clinic.close()
+
+
+def test_a_restore_is_anchored_on_the_server_at_once_as_a_new_epoch(
+    tmp_path, secret_service, dovecot
+):
+    home = tmp_path / "clinic"
+    backend = secret_service.backend()
+    clinic, _ = create_clinic(home, _never, KeyCustody(home, backend=backend))
+    services.create_first_admin(clinic, ADMIN, "Boss", ADMIN_PASSWORD)
+    admin = services.login(clinic, ADMIN, ADMIN_PASSWORD)
+    services.add_imap_account(
+        clinic,
+        admin,
+        ImapAccount(
+            name="Clinic",
+            host=dovecot.host,
+            port=dovecot.port,
+            username=MAILBOX,
+            security="none",
+            smtp_host="127.0.0.1",
+            smtp_security="none",
+        ),
+        MAIL_PW,
+    )
+    clinic.close()
+    env = secret_service.env
+    backup = tmp_path / "b.db"
+    done = run(home, "--user", ADMIN, "backup", "--out", str(backup), keyring_env=env)
+    assert done.returncode == 0, done.stderr
+    _busy_cli = run(home, "--user", ADMIN, "user", "list", keyring_env=env)
+    assert _busy_cli.returncode == 0, _busy_cli.stderr
+    before = len(_folder(dovecot))
+    restored = run(home, "restore", str(backup), "--replace-damaged", keyring_env=env)
+    assert restored.returncode == 0, restored.stderr
+    anchors = [
+        AnchorRecord.from_json(
+            email.message_from_bytes(raw).get_payload(decode=True).decode().split("\n")[-2]
+        )
+        for raw in _folder(dovecot)
+    ]
+    assert len(anchors) == before + 1 and max(a.epoch for a in anchors) == 1
+    verified = run(home, "--user", ADMIN, "audit", "verify", keyring_env=env)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "Restore recorded" in verified.stdout and "all in this history" in verified.stdout
