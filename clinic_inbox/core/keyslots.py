@@ -1,0 +1,144 @@
+"""Key slots: the store's keys wrapped once per staff member (issue 16 item 7).
+
+NOT YET WIRED INTO OPENING A CLINIC: this is the tested building block for
+releasing the key to staff instead of to the desktop account (see the README's
+threat model and the sec-audit report for the plan). Nothing calls it yet.
+
+Each slot is AES-GCM of the store's secrets under a key made from BOTH the staff
+member's password (Argon2id, raw) AND a random secret kept in the keyring. So
+the keyring alone (any process of the desktop user) opens nothing, and a stolen
+keyslots file alone cannot even be guessed at offline without the keyring secret.
+The file sits beside the store, owner-only, and holds no key in the clear.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from argon2.low_level import Type, hash_secret_raw
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from clinic_inbox.core.keys import SERVICE, KeyCustodyError, Secrets, write_private
+
+SLOTS_FILE = "keyslots.json"
+LABEL = b"clinic-inbox keyslot v1"
+# Argon2id costs per slot (RFC 9106's second recommended option, 64 MiB).
+COST = {"time_cost": 3, "memory_cost": 64 * 1024, "parallelism": 4}
+
+
+class SlotError(KeyCustodyError):
+    pass
+
+
+def _b64(b: bytes) -> str:
+    return base64.b64encode(b).decode("ascii")
+
+
+def _unb64(s: str) -> bytes:
+    return base64.b64decode(s.encode("ascii"))
+
+
+def _name(username: str) -> str:
+    return username.strip().lower()
+
+
+class KeySlots:
+    def __init__(self, home: Path, store_id: str, backend: Any) -> None:
+        if backend is None:
+            raise SlotError("Key slots need the computer's secure keyring for their secret.")
+        self.home, self.store_id, self._backend = Path(home), store_id, backend
+
+    @property
+    def path(self) -> Path:
+        return self.home / SLOTS_FILE
+
+    @property
+    def _secret_name(self) -> str:
+        return f"{self.store_id}:slot-secret"
+
+    def _secret(self, create: bool = False) -> bytes:
+        found = self._backend.get_password(SERVICE, self._secret_name)
+        if found:
+            return bytes.fromhex(found)
+        if not create:
+            raise SlotError(
+                "The keyring no longer holds this clinic's key-slot secret, so no staff "
+                "password can open the store. Use the recovery code (`clinic-inbox key recover`)."
+            )
+        made = secrets.token_bytes(32)
+        self._backend.set_password(SERVICE, self._secret_name, made.hex())
+        return made
+
+    def _load(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.path.read_text("utf-8"))
+        except FileNotFoundError:
+            return {"version": 1, "store_id": self.store_id, "slots": {}}
+        if data.get("store_id") != self.store_id:
+            raise SlotError(f"{self.path} belongs to another clinic.")
+        return data
+
+    def _kek(self, username: str, password: str, salt: bytes, cost: dict[str, int]) -> bytes:
+        stretched = hash_secret_raw(
+            password.encode("utf-8"), salt, hash_len=32, type=Type.ID, **cost
+        )
+        # the keyring secret makes the slot key: the password alone is not enough
+        return hmac.new(
+            self._secret(), LABEL + _name(username).encode() + stretched, hashlib.sha256
+        ).digest()
+
+    def _aad(self, username: str) -> bytes:
+        return f"{self.store_id}|{_name(username)}".encode()
+
+    # -- changes (the caller has an unlocked session: it holds `found`) ---------------
+    def put(self, username: str, password: str, found: Secrets) -> None:
+        """Add a slot, or rewrap it under a new password."""
+        self._secret(create=True)
+        data = self._load()
+        salt, nonce = os.urandom(16), os.urandom(12)
+        ct = AESGCM(self._kek(username, password, salt, COST)).encrypt(
+            nonce, found.pack(), self._aad(username)
+        )
+        data["slots"][_name(username)] = {
+            "kdf": "argon2id",
+            **COST,
+            "salt": _b64(salt),
+            "nonce": _b64(nonce),
+            "ct": _b64(ct),
+        }
+        write_private(self.path, json.dumps(data, indent=1).encode("utf-8"))
+
+    def remove(self, username: str) -> bool:
+        data = self._load()
+        gone = data["slots"].pop(_name(username), None) is not None
+        if gone:
+            write_private(self.path, json.dumps(data, indent=1).encode("utf-8"))
+        return gone
+
+    def names(self) -> list[str]:
+        return sorted(self._load()["slots"])
+
+    # -- opening ------------------------------------------------------------------------
+    def open(self, username: str, password: str) -> Secrets:
+        slot = self._load()["slots"].get(_name(username))
+        if slot is None:
+            # same answer, same cost as a wrong password: names are not probed here either
+            self._kek(username, password, os.urandom(16), COST)
+            raise SlotError("The user name or password is not right.")
+        cost = {k: int(slot[k]) for k in COST}
+        kek = self._kek(username, password, _unb64(slot["salt"]), cost)
+        try:
+            blob = AESGCM(kek).decrypt(
+                _unb64(slot["nonce"]), _unb64(slot["ct"]), self._aad(username)
+            )
+        except InvalidTag:
+            raise SlotError("The user name or password is not right.") from None
+        return Secrets.unpack(blob)
