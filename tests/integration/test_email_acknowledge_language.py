@@ -33,8 +33,8 @@ def bilingual_mail_clinic(tmp_path, dovecot, smtp_server, secret_service):
     clinic, _ = create_clinic(
         home, _no_passphrase, KeyCustody(home, backend=secret_service.backend())
     )
-    services.create_first_admin(clinic, "admin", "Alex Admin", "admin-pw")
-    admin = services.login(clinic, "admin", "admin-pw")
+    services.create_first_admin(clinic, "admin", "Alex Admin", "quartz lantern meadow violin")
+    admin = services.login(clinic, "admin", "quartz lantern meadow violin")
     account = ImapAccount(
         name="Clinic email",
         host=dovecot.host,

@@ -41,8 +41,8 @@ def _bilingual_clinic(home, base_url: str, prac: str):
         home, lambda p, c: "correct horse battery staple", KeyCustody(home, detect=False)
     )
     assert clinic.config.languages == ("en", "fr")
-    services.create_first_admin(clinic, "admin", "Admin", "admin-pw")
-    admin = services.login(clinic, "admin", "admin-pw")
+    services.create_first_admin(clinic, "admin", "Admin", "quartz lantern meadow violin")
+    admin = services.login(clinic, "admin", "quartz lantern meadow violin")
     account = FhirAccount(name="Portal", base_url=base_url, practitioners=[prac])
     services.add_fhir_account(clinic, admin, account, None)
     clinic.prac = prac  # type: ignore[attr-defined]

@@ -207,7 +207,7 @@ def test_moving_a_french_conversation_to_a_visit_tells_the_patient_in_french(cli
         sender_address="elise@example.org",
     )
     result, _ = _acknowledge(clinic, msg)
-    doc = services.login(clinic, "dr.patel", "demo")
+    doc = services.login(clinic, "dr.patel", "kettle orbit maple frost")
     before = {i.id for i in oq.in_state(clinic.store, "pending", "email")}
     services.move_to_call_or_visit(clinic, doc, result.thread_id, "visit", "examen du genou")
     [new] = [i for i in oq.in_state(clinic.store, "pending", "email") if i.id not in before]
