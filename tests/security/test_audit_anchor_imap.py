@@ -246,3 +246,28 @@ def test_a_restore_is_anchored_on_the_server_at_once_as_a_new_epoch(
     verified = run(home, "--user", ADMIN, "audit", "verify", keyring_env=env)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "Restore recorded" in verified.stdout and "all in this history" in verified.stdout
+
+
+def test_the_keyring_copy_of_the_counter_names_a_rollback_when_the_file_is_wiped(
+    tmp_path, secret_service
+):
+    home = tmp_path / "clinic"
+    clinic, _ = create_clinic(home, _never, KeyCustody(home, backend=secret_service.backend()))
+    services.create_first_admin(clinic, ADMIN, "Boss", ADMIN_PASSWORD)
+    _busy(clinic, 1)
+    clinic.store.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    shutil.copy2(home / "clinic.db", tmp_path / "old.db")
+    _busy(clinic, 3)
+    store_id = clinic.custody.store_id
+    clinic.close()  # the keyring copy is brought up to date at close
+    for name in ("clinic.db-wal", "clinic.db-shm"):
+        (home / name).unlink(missing_ok=True)
+    shutil.copy2(tmp_path / "old.db", home / "clinic.db")
+    for f in state_folder().glob(f"audit-{store_id}-*.json"):
+        f.unlink()
+    with _open(home, secret_service.backend()) as clinic:
+        report = full_check(clinic, [], "no mail account in this test")
+    text = report.describe()
+    assert not report.ok and "older" in report.kinds
+    assert "The counter in the keyring: this store is OLDER" in text
+    assert "The counter file" in text and "nothing kept yet" in text
