@@ -12,9 +12,9 @@ from pathlib import Path
 
 from clinic_inbox.core import access, accounts, audit, clock, filing, outgoing, passwords, signin
 from clinic_inbox.core.access import AccessDenied, Decision, Grant, ThreadFacts
+from clinic_inbox.core.accounts import ImapAccount
 from clinic_inbox.core.audit_anchor import AnchorSink
 from clinic_inbox.core.audit_check import AuditReport, full_check
-from clinic_inbox.core.accounts import ImapAccount
 from clinic_inbox.core.backup import BackupInfo
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.language import detect_language

@@ -173,7 +173,7 @@ def test_init_creates_an_empty_clinic_and_refuses_to_overwrite(tmp_path):
             "user",
             "list",
             "--json",
-            password="boss-pw",
+            password="granite willow echo lantern",
             extra_env=env,
         ).stdout
     )

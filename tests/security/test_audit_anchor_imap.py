@@ -234,7 +234,14 @@ def test_a_restore_is_anchored_on_the_server_at_once_as_a_new_epoch(
     _busy_cli = run(home, "--user", ADMIN, "user", "list", keyring_env=env)
     assert _busy_cli.returncode == 0, _busy_cli.stderr
     before = len(_folder(dovecot))
-    restored = run(home, "restore", str(backup), "--replace-damaged", keyring_env=env)
+    with _open(home, backend) as clinic:
+        clinic.store.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray((home / "clinic.db").read_bytes())  # damaged: what the option is for
+    data[2 * 4096 + 100 : 2 * 4096 + 164] = bytes(64)
+    (home / "clinic.db").write_bytes(bytes(data))
+    restored = run(
+        home, "--user", ADMIN, "restore", str(backup), "--replace-damaged", keyring_env=env
+    )
     assert restored.returncode == 0, restored.stderr
     anchors = [
         AnchorRecord.from_json(

@@ -41,6 +41,13 @@ def _put_back(saved, home) -> None:
     shutil.copy2(saved, home / "clinic.db")
 
 
+def _damage(path) -> None:
+    """A torn write in the third page: the store no longer passes its page check."""
+    data = bytearray(path.read_bytes())
+    data[2 * 4096 + 100 : 2 * 4096 + 164] = bytes(64)
+    path.write_bytes(bytes(data))
+
+
 def _verify(home):
     done = run(home, "--user", ADMIN, "audit", "verify", password=ADMIN_PASSWORD)
     assert "Traceback" not in done.stderr
@@ -148,7 +155,8 @@ def test_a_restore_is_recorded_as_a_new_epoch_and_told_apart_from_a_rollback(hom
     _copy_store(home, tmp_path / "before-restore.db")
     with _open(home) as clinic:
         replaced = audit.verify(clinic.store, clinic.audit_key).checked
-    restored = run(home, "restore", str(backup), "--replace-damaged", password=None)
+    _damage(home / "clinic.db")  # --replace-damaged takes only a store that cannot be read
+    restored = run(home, "--user", ADMIN, "restore", str(backup), "--replace-damaged")
     assert restored.returncode == 0, restored.stderr
     done = _verify(home)
     assert done.returncode == 0, done.stdout

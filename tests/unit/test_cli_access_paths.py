@@ -71,6 +71,7 @@ def _cases(home, backup, clinical: int, admin_thread: int, patient: int) -> dict
         "user disable": (["dr.patel"], None, refused),
         "user enable": (["dr.patel"], None, refused),
         "user reset": (["dr.patel"], None, refused),
+        "user unlock": (["dr.patel"], None, refused),
         "delegate grant": (["--physician", "dr.patel", "--to", DESK], None, refused),
         "delegate revoke": (["1"], None, refused),
         "delegate list": (["--json"], None, "ok:[]"),
