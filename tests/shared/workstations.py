@@ -19,13 +19,13 @@ from clinic_inbox.core.model import Role, Source
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.triage import load_rules
 
-ADMIN_PASSWORD = "admin-password-1"
+ADMIN_PASSWORD = "quartz lantern meadow violin"
 STAFF = [
     ("dr.patel", "Dr Anjali Patel", Role.PHYSICIAN),
     ("nurse.chen", "Nurse Mei Chen", Role.NURSE),
     ("reception.moreau", "Claire Moreau", Role.RECEPTIONIST),
 ]
-STAFF_PASSWORD = "staff-password-1"
+STAFF_PASSWORD = "kettle orbit maple frost"
 
 
 def _never(prompt: str, confirm: bool) -> str:
