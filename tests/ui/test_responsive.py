@@ -35,8 +35,8 @@ class CountingDelegate(CardDelegate):
         super().paint(p, option, index)
 
 
-def _window(qtbot, clinic, user="dr.patel", runner=None):
-    session = services.login(clinic, user, "demo")
+def _window(qtbot, clinic, user="dr.patel", runner=None, password="demo"):
+    session = services.login(clinic, user, password)
     win = MainWindow(clinic, session, runner or InlineRunner(clinic))
     qtbot.addWidget(win)
     win.resize(1600, 940)
@@ -86,7 +86,9 @@ class Ticks:
 
 def test_the_sign_in_slow_down_does_not_block_the_event_loop(qtbot, demo_clinic):
     admin = services.login(demo_clinic, "admin", "demo")
-    services.add_staff(demo_clinic, admin, "slow.desk", "Sam Slow", Role.RECEPTIONIST, "desk-pw-1")
+    services.add_staff(
+        demo_clinic, admin, "slow.desk", "Sam Slow", Role.RECEPTIONIST, "plum harbor socket tundra"
+    )
     for _ in range(4):  # four wrong passwords: the next answer waits 1 s, as in real life
         try:
             services.login(demo_clinic, "slow.desk", "nope", sleep=lambda s: None)
@@ -242,8 +244,8 @@ def test_an_action_during_a_running_sync_completes_without_waiting_for_it(
     clinic, _ = create_clinic(
         home, lambda p, c: "unused", KeyCustody(home, backend=secret_service.backend())
     )
-    services.create_first_admin(clinic, "admin", "Alex Admin", "admin-pw")
-    admin = services.login(clinic, "admin", "admin-pw")
+    services.create_first_admin(clinic, "admin", "Alex Admin", "quartz lantern meadow violin")
+    admin = services.login(clinic, "admin", "quartz lantern meadow violin")
     services.add_imap_account(
         clinic,
         admin,
@@ -257,7 +259,9 @@ def test_an_action_during_a_running_sync_completes_without_waiting_for_it(
         ),
         password,
     )
-    desk = services.add_staff(clinic, admin, "desk", "Dana Desk", Role.RECEPTIONIST, "demo")
+    desk = services.add_staff(
+        clinic, admin, "desk", "Dana Desk", Role.RECEPTIONIST, "kettle orbit maple frost"
+    )
     old = datetime.now(UTC) - timedelta(days=3)  # from before today: no acknowledgements
     dovecot.deliver_many(user, corpus(20, seed=5), arrived=old)
     sync.run_once(clinic)
@@ -265,7 +269,7 @@ def test_an_action_during_a_running_sync_completes_without_waiting_for_it(
 
     last_before = clinic.store.execute("SELECT max(id) FROM messages").fetchone()[0]
     runner = ActionRunner(clinic)
-    win = _window(qtbot, clinic, "desk", runner)
+    win = _window(qtbot, clinic, "desk", runner, password="kettle orbit maple frost")
     win.views.setCurrentRow(list(views.View).index(views.View.ALL))
     card = next(b.row for b in _cards(win) if b.decision.act)
     bridge = SyncBridge()
