@@ -41,7 +41,7 @@ def _message(clinic, tid, pid, body):
 
 def test_a_refresh_records_a_view_only_for_what_is_new(tmp_path):
     clinic, admin, doc = new_clinic(tmp_path / "c")
-    services.add_staff(clinic, admin, "nurse", "Nurse N", Role.NURSE, "demo")
+    services.add_staff(clinic, admin, "nurse", "Nurse N", Role.NURSE, "kettle orbit maple frost")
     with clinic.store.transaction():
         pid = q.add_patient(
             clinic.store, "Pat", "Knee", "1970-01-01", "K-1", responsible_physician_id=doc.id
@@ -50,7 +50,7 @@ def test_a_refresh_records_a_view_only_for_what_is_new(tmp_path):
             clinic.store, q.NewThread("Knee", Category.OTHER, Priority.ROUTINE, q.utcnow(), pid)
         )
     _message(clinic, tid, pid, "My knee hurts")
-    me = services.login(clinic, "dr.patel", "demo")
+    me = services.login(clinic, "dr.patel", "kettle orbit maple frost")
 
     shown = services.show_thread(clinic, me, tid)
     assert len(_views(clinic, tid)) == 1
@@ -80,7 +80,7 @@ def test_a_refresh_records_a_view_only_for_what_is_new(tmp_path):
 
 def test_content_opened_by_break_glass_is_a_new_view(tmp_path):
     clinic, admin, doc = new_clinic(tmp_path / "c")
-    services.add_staff(clinic, admin, "nurse", "Nurse N", Role.NURSE, "demo")
+    services.add_staff(clinic, admin, "nurse", "Nurse N", Role.NURSE, "kettle orbit maple frost")
     with clinic.store.transaction():
         pid = q.add_patient(
             clinic.store, "Pat", "Knee", "1970-01-01", "K-1", responsible_physician_id=doc.id
@@ -89,10 +89,12 @@ def test_content_opened_by_break_glass_is_a_new_view(tmp_path):
             clinic.store, q.NewThread("Knee", Category.OTHER, Priority.ROUTINE, q.utcnow(), pid)
         )
     _message(clinic, tid, pid, "My knee hurts")
-    nurse = services.login(clinic, "nurse", "demo")
+    nurse = services.login(clinic, "nurse", "kettle orbit maple frost")
     header = services.show_thread(clinic, nurse, tid)
     assert not header.body_visible
-    services.break_glass(clinic, nurse, tid, "The patient is at the desk and cannot walk", "demo")
+    services.break_glass(
+        clinic, nurse, tid, "The patient is at the desk and cannot walk", "kettle orbit maple frost"
+    )
     opened = services.show_thread(clinic, nurse, tid, shown=header)
     assert opened.body_visible
     kinds = [e.action for e in _views(clinic, tid)]
