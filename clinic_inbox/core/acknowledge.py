@@ -122,33 +122,69 @@ def maybe_acknowledge(
         )
     except outgoing.HeaderInjectionError:
         return None  # a forged sender address is not answered automatically
-    stamp = now.isoformat(timespec="seconds")
+    return _queue_automatic(
+        store,
+        msg,
+        result,
+        now,
+        source=Source.EMAIL,
+        kind="email",
+        purpose=purpose,
+        ident=message_id,
+        sender=from_address,
+        sender_name=f"{cfg.name} ({_AUTOMATIC.get(language, _AUTOMATIC['en'])})",
+        recipients=msg.sender_address,
+        subject=subject,
+        body=body,
+        payload=raw,
+    )
+
+
+def _queue_automatic(
+    store: Store,
+    msg: Incoming,
+    result: Ingested,
+    now: datetime,
+    *,
+    source: Source,
+    kind: str,
+    purpose: str,
+    ident: str,
+    sender: str,
+    sender_name: str,
+    recipients: str,
+    subject: str,
+    body: str,
+    payload: bytes,
+) -> int:
+    """Store an automatic reply in its conversation and queue it in the outbox, in the
+    caller's transaction: the one way receipts and safety replies leave, email or portal."""
     out_pk = q.insert_message(
         store,
         q.NewMessage(
             thread_id=result.thread_id,
-            source=Source.EMAIL,
+            source=source,
             direction=Direction.OUTBOUND,
-            received_at=stamp,
-            sender=from_address,
-            sender_name=f"{cfg.name} ({_AUTOMATIC.get(language, _AUTOMATIC['en'])})",
-            recipients=msg.sender_address,
+            received_at=now.isoformat(timespec="seconds"),
+            sender=sender,
+            sender_name=sender_name,
+            recipients=recipients,
             subject=subject,
             body_text=body,
             patient_id=result.patient_id,
             account_id=msg.account_id,
             category=Category.OTHER,
             priority=Priority.ROUTINE,
-            message_id_header=message_id,
+            message_id_header=ident,
             in_reply_to=msg.message_id,
         ),
     )
     return oq.enqueue(
         store,
-        kind="email",
+        kind=kind,
         purpose=purpose,
-        idempotency_key=message_id,
-        payload=raw,
+        idempotency_key=ident,
+        payload=payload,
         thread_id=result.thread_id,
         message_id=out_pk,
         account_id=msg.account_id,
@@ -200,33 +236,19 @@ def maybe_portal_safety_reply(
         now=now,
         ident=ident,
     )
-    out_pk = q.insert_message(
+    return _queue_automatic(
         store,
-        q.NewMessage(
-            thread_id=result.thread_id,
-            source=Source.PORTAL,
-            direction=Direction.OUTBOUND,
-            received_at=now.isoformat(timespec="seconds"),
-            sender=f"portal:{account.name}",
-            sender_name=display,
-            recipients=f"Patient/{portal_patient}",
-            subject=subject,
-            body_text=body,
-            patient_id=result.patient_id,
-            account_id=msg.account_id,
-            category=Category.OTHER,
-            priority=Priority.ROUTINE,
-            message_id_header=ident,
-            in_reply_to=msg.message_id,
-        ),
-    )
-    return oq.enqueue(
-        store,
+        msg,
+        result,
+        now,
+        source=Source.PORTAL,
         kind="portal",
         purpose="safety",
-        idempotency_key=ident,
+        ident=ident,
+        sender=f"portal:{account.name}",
+        sender_name=display,
+        recipients=f"Patient/{portal_patient}",
+        subject=subject,
+        body=body,
         payload=json.dumps(resource, sort_keys=True).encode("utf-8"),
-        thread_id=result.thread_id,
-        message_id=out_pk,
-        account_id=msg.account_id,
     )
