@@ -142,6 +142,7 @@ _RECURRENCE = re.compile(
     r"depuis (ce|hier|une heure|\d+ ?(min|minutes|heures?|h)\b|tantot|le diner|le souper|le dejeuner|midi))\b"
 )
 _CLAUSE_BREAKS = (",", " - ", ":")
+SENTENCE_REACH = 120  # characters before a mention that a list or question covers
 
 
 class Idioms(Protocol):
@@ -213,7 +214,9 @@ def affirmed(sentence: str, start: int, end: int, idioms: Idioms | None = None) 
         _NOT_HYPOTHETICAL.sub(" ", clause)
     ):
         return False
-    if _G["sentence"].search(whole[contrast:], present):
+    # a form's list or a question reaches this far back; further is another matter
+    # (without punctuation a whole message is one "sentence")
+    if _G["sentence"].search(whole[max(contrast, start - SENTENCE_REACH) :], present):
         return False
     if _G["recur"].search(sentence, present):
         return True
