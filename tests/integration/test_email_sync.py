@@ -68,7 +68,9 @@ def _new_mail_clinic(home, dovecot, smtp_server, secret_service, **account_optio
 def mail_clinic(tmp_path, dovecot, smtp_server, secret_service):
     home = tmp_path / "clinic"
     clinic, admin = _new_mail_clinic(home, dovecot, smtp_server, secret_service)
-    services.add_staff(clinic, admin, "dr.patel", "Dr Anjali Patel", Role.PHYSICIAN, "kettle orbit maple frost")
+    services.add_staff(
+        clinic, admin, "dr.patel", "Dr Anjali Patel", Role.PHYSICIAN, "kettle orbit maple frost"
+    )
     clinic.test_env = {  # type: ignore[attr-defined]
         **secret_service.env,
         "CLINIC_INBOX_HOME": str(home),

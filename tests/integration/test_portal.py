@@ -29,7 +29,9 @@ def portal(tmp_path, fhir_server):
     )
     services.create_first_admin(clinic, "admin", "Admin", "quartz lantern meadow violin")
     admin = services.login(clinic, "admin", "quartz lantern meadow violin")
-    services.add_staff(clinic, admin, "dr.patel", "Dr Anjali Patel", Role.PHYSICIAN, "kettle orbit maple frost")
+    services.add_staff(
+        clinic, admin, "dr.patel", "Dr Anjali Patel", Role.PHYSICIAN, "kettle orbit maple frost"
+    )
     account = FhirAccount(
         name="Portal",
         base_url=fhir_server.base_url,
@@ -218,7 +220,12 @@ def test_an_exported_thread_is_accepted_as_a_transaction(portal, fhir_server, tm
     doc = services.login(portal, "dr.patel", "kettle orbit maple frost")
     thread_id = q.list_threads(portal.store)[0].id
     filed = services.export_thread(
-        portal, doc, thread_id, formats=("fhir",), out_dir=tmp_path, password="kettle orbit maple frost"
+        portal,
+        doc,
+        thread_id,
+        formats=("fhir",),
+        out_dir=tmp_path,
+        password="kettle orbit maple frost",
     )
     status, body = fhir_server.transaction(filed.bundle)
     assert status == 200, body

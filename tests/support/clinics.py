@@ -19,5 +19,7 @@ def new_clinic(home: Path) -> tuple[Clinic, services.Session, Staff]:
     clinic, _ = create_clinic(home, lambda p, c: PASSPHRASE, KeyCustody(home, detect=False))
     services.create_first_admin(clinic, "admin", "Admin", ADMIN_PASSWORD)
     admin = services.login(clinic, "admin", ADMIN_PASSWORD)
-    doc = services.add_staff(clinic, admin, "dr.patel", "Dr Anjali Patel", Role.PHYSICIAN, "kettle orbit maple frost")
+    doc = services.add_staff(
+        clinic, admin, "dr.patel", "Dr Anjali Patel", Role.PHYSICIAN, "kettle orbit maple frost"
+    )
     return clinic, admin, doc

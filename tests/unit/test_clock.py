@@ -43,7 +43,9 @@ def test_waiting_on_the_patient_pauses_the_clock_and_resuming_keeps_what_was_lef
     monkeypatch,
 ):
     admin = services.login(clinic, "admin", "kettle orbit maple frost")
-    services.add_staff(clinic, admin, "desk", "Front Desk", Role.RECEPTIONIST, "plum harbor socket tundra")
+    services.add_staff(
+        clinic, admin, "desk", "Front Desk", Role.RECEPTIONIST, "plum harbor socket tundra"
+    )
     session = services.login(clinic, "desk", "plum harbor socket tundra")
     tue_9 = datetime(2026, 11, 24, 9, 0, tzinfo=CFG.tz)
     due = clock.add_working_hours(clinic.config, tue_9, 16)  # routine: 16 working hours

@@ -221,7 +221,12 @@ def test_export_service_files_versions_and_audits(clinic, tmp_path):
     assert sorted(p.suffix for p in first.paths) == [".hl7", ".json", ".pdf"]
     assert sorted(os.listdir(out)) == sorted(p.name for p in first.paths)  # no temp files left
     second = services.export_thread(
-        clinic, doc, clinic.thread_id, formats=("fhir",), out_dir=out, password="kettle orbit maple frost"
+        clinic,
+        doc,
+        clinic.thread_id,
+        formats=("fhir",),
+        out_dir=out,
+        password="kettle orbit maple frost",
     )
     assert second.version == 2 and second.replaces == first.document_id
     bundle = json.loads(second.paths[0].read_text())

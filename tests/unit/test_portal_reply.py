@@ -17,7 +17,9 @@ from clinic_inbox.core.store import queries as q
 
 def test_portal_reply_is_queued_as_a_valid_communication(tmp_path):
     clinic, admin, doc = new_clinic(tmp_path / "c")
-    nurse = services.add_staff(clinic, admin, "nurse", "Grace Chen", Role.NURSE, "kettle orbit maple frost")
+    nurse = services.add_staff(
+        clinic, admin, "nurse", "Grace Chen", Role.NURSE, "kettle orbit maple frost"
+    )
     account_id = services.add_fhir_account(
         clinic,
         admin,
@@ -55,7 +57,10 @@ def test_portal_reply_is_queued_as_a_valid_communication(tmp_path):
         can_reply=True,
     )
     item_id = services.queue_reply(
-        clinic, services.login(clinic, "nurse", "kettle orbit maple frost"), tid, "Looks good, keep going."
+        clinic,
+        services.login(clinic, "nurse", "kettle orbit maple frost"),
+        tid,
+        "Looks good, keep going.",
     )
     item = oq.get(clinic.store, item_id)
     assert item.kind == "portal" and item.state == "pending"

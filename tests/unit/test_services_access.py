@@ -175,11 +175,20 @@ def test_break_glass_needs_password_reason_and_is_reviewed(clinic, sessions):
             sleep=lambda s: None,
         )
     with pytest.raises(ValueError):
-        services.break_glass(clinic, nurse, tid, "x", "kettle orbit maple frost", sleep=lambda s: None)
+        services.break_glass(
+            clinic, nurse, tid, "x", "kettle orbit maple frost", sleep=lambda s: None
+        )
     with pytest.raises(access.AccessDenied):
-        services.break_glass(clinic, sessions["desk"], tid, "I want to read this please", "kettle orbit maple frost")
+        services.break_glass(
+            clinic, sessions["desk"], tid, "I want to read this please", "kettle orbit maple frost"
+        )
     services.break_glass(
-        clinic, nurse, tid, "patient collapsed in the waiting room", "kettle orbit maple frost", sleep=lambda s: None
+        clinic,
+        nurse,
+        tid,
+        "patient collapsed in the waiting room",
+        "kettle orbit maple frost",
+        sleep=lambda s: None,
     )
     t = services.show_thread(clinic, nurse, tid)
     assert t.body_visible and "break-glass" in t.access_note
@@ -204,7 +213,9 @@ def test_disabled_account_stops_at_once(clinic, sessions):
 
 
 def test_failed_logins_are_counted_and_slowed(clinic, sessions):
-    services.add_staff(clinic, sessions["admin"], "slow", "Slow", Role.NURSE, "kettle orbit maple frost")
+    services.add_staff(
+        clinic, sessions["admin"], "slow", "Slow", Role.NURSE, "kettle orbit maple frost"
+    )
     waits: list[float] = []
     for _ in range(5):
         with pytest.raises(services.AuthError):
@@ -223,7 +234,9 @@ def test_admin_never_reads_bodies_and_only_admin_manages_staff(clinic, sessions)
     tid, _ = _thread(clinic, _staff_id(clinic, "dr.a"), Category.APPOINTMENT, False)
     assert not services.show_thread(clinic, sessions["admin"], tid).body_visible
     with pytest.raises(access.AccessDenied):
-        services.add_staff(clinic, sessions["dr.a"], "x", "X", Role.NURSE, "kettle orbit maple frost")
+        services.add_staff(
+            clinic, sessions["dr.a"], "x", "X", Role.NURSE, "kettle orbit maple frost"
+        )
 
 
 STAFF = ["admin", "dr.a", "dr.b", "nurse", "desk"]

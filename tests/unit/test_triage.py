@@ -108,7 +108,9 @@ def test_rules_travel_to_a_worker_as_a_reference_and_changes_are_seen(tmp_path):
     own = tmp_path / "triage_rules.toml"
     own.write_text('[[red_flag]]\nid = "custom"\nlabel = "dog bite"\npatterns = ["dog bit"]\n')
     first = load_rules(tmp_path)
-    own.write_text('[[red_flag]]\nid = "custom"\nlabel = "cat bite"\npatterns = ["cat bit me now"]\n')
+    own.write_text(
+        '[[red_flag]]\nid = "custom"\nlabel = "cat bite"\npatterns = ["cat bit me now"]\n'
+    )
     second = load_rules(tmp_path)
     assert triage("", "a dog bit my hand", first).priority is Priority.URGENT
     assert triage("", "a dog bit my hand", second).priority is not Priority.URGENT
