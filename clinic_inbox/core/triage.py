@@ -23,7 +23,7 @@ from pathlib import Path
 from clinic_inbox.core.model import Category, Priority
 from clinic_inbox.core.resources import resource_path
 from clinic_inbox.core.triage_context import affirmed
-from clinic_inbox.core.triage_gate import LiteralIndex, required_literals
+from clinic_inbox.core.triage_gate import Gated, LiteralIndex
 from clinic_inbox.core.triage_model import WordingModel, load_model
 from clinic_inbox.core.triage_text import (
     Sentence,
@@ -39,14 +39,6 @@ from clinic_inbox.core.triage_text import (
 
 class RulesError(ValueError):
     """A rules file that cannot be used; the message names the rule."""
-
-
-@dataclass(frozen=True, eq=False)
-class Gated:
-    """One pattern, and the words any match of it must contain (None: unknown)."""
-
-    regex: re.Pattern[str]
-    gate: frozenset[str] | None
 
 
 @dataclass(frozen=True)
@@ -112,12 +104,7 @@ class IdiomSet:
 @lru_cache(maxsize=4096)
 def _idiom_matches(idioms: IdiomSet, text: str) -> tuple[re.Match[str], ...]:
     present = idioms.index.present(text)
-    return tuple(
-        m
-        for g in idioms.patterns
-        if g.gate is None or not g.gate.isdisjoint(present)
-        for m in g.regex.finditer(text)
-    )
+    return tuple(m for g in idioms.patterns if g.may_match(present) for m in g.regex.finditer(text))
 
 
 @lru_cache(maxsize=8192)
@@ -208,10 +195,7 @@ def _compile(rule_id: str, patterns: list[str]) -> re.Pattern[str]:
 
 def _gated(rule_id: str, patterns: list[str]) -> tuple[Gated, ...]:
     _compile(rule_id, patterns)  # one clear error for the whole rule
-    return tuple(
-        Gated(re.compile(r"\b(?:" + _expand(p) + ")", re.IGNORECASE), required_literals(_expand(p)))
-        for p in patterns
-    )
+    return tuple(Gated.of(re.compile(r"\b(?:" + _expand(p) + ")", re.IGNORECASE)) for p in patterns)
 
 
 def _merge(default: list[dict], own: list[dict]) -> list[dict]:

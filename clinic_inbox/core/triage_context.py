@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Protocol
 
-from clinic_inbox.core.triage_gate import LiteralIndex, required_literals
+from clinic_inbox.core.triage_gate import Gated, LiteralIndex
 
 _NEG_TRIGGER = re.compile(
     r"\b(no|not|never|denies|denied|deny|without|free of|negative for|none|nor|"
@@ -151,22 +151,8 @@ class Idioms(Protocol):
     def finditer(self, text: str) -> Iterable[re.Match[str]]: ...
 
 
-class _Gated:
-    """A context expression run only when a word it needs is in the sentence (one scan
-    of the sentence finds those words for every expression at once)."""
-
-    def __init__(self, rx: re.Pattern[str]) -> None:
-        self.rx = rx
-        self.gate = required_literals(rx.pattern)
-
-    def search(self, text: str, present: frozenset[str]) -> bool:
-        if self.gate is not None and self.gate.isdisjoint(present):
-            return False
-        return self.rx.search(text) is not None
-
-
 _G = {
-    name: _Gated(rx)
+    name: Gated.of(rx)
     for name, rx in {
         "neg": _NEG_TRIGGER,
         "post_neg": _POST_NEG,
@@ -182,6 +168,13 @@ _G = {
     }.items()
 }
 _INDEX = LiteralIndex(lit for g in _G.values() if g.gate for lit in g.gate)
+
+
+def _found(name: str, text: str, present: frozenset[str]) -> bool:
+    """Context expression `name` in `text`, run only when a word it needs is in the
+    sentence (one scan of the sentence finds those words for every expression)."""
+    g = _G[name]
+    return g.may_match(present) and g.regex.search(text) is not None
 
 
 @lru_cache(maxsize=4096)
@@ -200,36 +193,32 @@ def affirmed(sentence: str, start: int, end: int, idioms: Idioms | None = None) 
     before = sentence[max(0, start - 60) : start]
     cut = _clause_start(before, present)
     scope = _PSEUDO.sub(" ", before[cut:])
-    if _G["neg"].search(" ".join(scope.split()[-5:]), present):
+    if _found("neg", " ".join(scope.split()[-5:]), present):
         return False
-    if _G["post_neg"].search(sentence[end : end + 40], present):
+    if _found("post_neg", sentence[end : end + 40], present):
         return False
     whole = sentence[:start]
     contrast = 0
-    if _G["contrast"].search(whole, present):
+    if _found("contrast", whole, present):
         for m in _CONTRAST.finditer(whole):
             contrast = m.end()
     clause = whole[max(contrast, _comma(whole)) :]
-    if _G["hypo"].search(clause, present) and _HYPOTHETICAL.search(
-        _NOT_HYPOTHETICAL.sub(" ", clause)
-    ):
+    if _found("hypo", clause, present) and _HYPOTHETICAL.search(_NOT_HYPOTHETICAL.sub(" ", clause)):
         return False
     # a form's list or a question reaches this far back; further is another matter
     # (without punctuation a whole message is one "sentence")
-    if _G["sentence"].search(whole[max(contrast, start - SENTENCE_REACH) :], present):
+    if _found("sentence", whole[max(contrast, start - SENTENCE_REACH) :], present):
         return False
-    if _G["recur"].search(sentence, present):
+    if _found("recur", sentence, present):
         return True
-    if _G["context"].search(before[cut:], present) or _G["history"].search(
-        whole[contrast:], present
-    ):
+    if _found("context", before[cut:], present) or _found("history", whole[contrast:], present):
         return False
-    return not _G["post"].search(sentence[end : end + 70], present)
+    return not _found("post", sentence[end : end + 70], present)
 
 
 def _clause_start(before: str, present: frozenset[str]) -> int:
     cut = 0
-    if _G["terminate"].search(before, present):
+    if _found("terminate", before, present):
         for m in _TERMINATE.finditer(before):
             cut = m.end()
     for sep in _CLAUSE_BREAKS:

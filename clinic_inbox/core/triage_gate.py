@@ -13,9 +13,26 @@ from __future__ import annotations
 import re
 import re._parser as sre_parse  # the standard library's own regex parser
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 _c = sre_parse  # constants live on the parser module's namespace
 MIN_LITERAL = 3  # shorter words are everywhere and gate nothing
+
+
+@dataclass(frozen=True, eq=False)
+class Gated:
+    """One pattern, and the words any match of it must contain (None: unknown)."""
+
+    regex: re.Pattern[str]
+    gate: frozenset[str] | None
+
+    @classmethod
+    def of(cls, regex: re.Pattern[str]) -> Gated:
+        return cls(regex, required_literals(regex.pattern))
+
+    def may_match(self, present: frozenset[str] | set[str]) -> bool:
+        """False only when none of the words a match needs is in the text."""
+        return self.gate is None or not self.gate.isdisjoint(present)
 
 
 def required_literals(pattern: str) -> frozenset[str] | None:
