@@ -22,7 +22,7 @@ from pathlib import Path
 
 from clinic_inbox.core.model import Category, Priority
 from clinic_inbox.core.resources import resource_path
-from clinic_inbox.core.triage_context import affirmed
+from clinic_inbox.core.triage_context import affirmed, engaged, generic_question
 from clinic_inbox.core.triage_gate import Gated, LiteralIndex
 from clinic_inbox.core.triage_model import WordingModel, load_model
 from clinic_inbox.core.triage_text import (
@@ -49,6 +49,14 @@ class Rule:
     patterns: tuple[Gated, ...] = ()
     # a cluster: one pattern of every group must be mentioned somewhere in the message
     requires: tuple[tuple[Gated, ...], ...] = ()
+    # patterns that only name the condition ("sepsis"): they count when the sentence
+    # puts it on someone now (triage_context.engaged)
+    names: frozenset[re.Pattern[str]] = frozenset()
+    # self-harm: when unsure, urgent (a crisis-line reply costs little); only a
+    # question about things in general is set aside
+    prefer_urgent: bool = False
+    # threats: a joking marker in the sentence ("🙄", "lol") sets the mention aside
+    banter_aside: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -282,9 +290,20 @@ def _build(data: dict) -> Rules:
                 for g in groups:
                     vocabulary.update(_words_of_patterns(g))
                 continue
-            pats = r.get("patterns", [])
-            out.append(Rule(rid, label, _compile(rid, pats), _gated(rid, pats)))
-            vocabulary.update(_words_of_patterns(pats))
+            pats, names = r.get("patterns", []), r.get("names", [])
+            named = _gated(rid, names) if names else ()
+            out.append(
+                Rule(
+                    rid,
+                    label,
+                    _compile(rid, pats + names),
+                    _gated(rid, pats) + named if pats else named,
+                    names=frozenset(g.regex for g in named),
+                    prefer_urgent=bool(r.get("prefer_urgent", False)),
+                    banter_aside=bool(r.get("banter_aside", False)),
+                )
+            )
+            vocabulary.update(_words_of_patterns(pats + names))
         return Section.of(tuple(out))
 
     cats = []
@@ -336,6 +355,11 @@ def model_subject(subject: str | None) -> str:
 
 
 # -- matching --------------------------------------------------------------------------
+_BANTER = re.compile(
+    "(\U0001f644|\U0001f602|\U0001f923|\U0001f605|\U0001f606|\U0001f61c|\U0001f61d|\U0001f609|"
+    r"\b(lol|lmao|rofl|jk|j/k|mdr|ptdr|hehe+|ha(ha)+|just kidding|je blague|je niaise)\b)",
+    re.IGNORECASE,
+)
 _INSIDE_CONTRAST = re.compile(r"\b(but|however|although|mais|cependant|pourtant)\b")
 _TAIL_NEGATION = re.compile(
     r"^\W*(no|not|never|without|none|nor|pas|jamais|aucune?|sans|ni|rien)\b(?! (one|longer|only|stopping|better))"
@@ -343,7 +367,14 @@ _TAIL_NEGATION = re.compile(
 
 
 def _affirmed_in(
-    s: Sentence, view: str, start: int, end: int, rules: Rules, rx: re.Pattern[str]
+    s: Sentence,
+    view: str,
+    start: int,
+    end: int,
+    rules: Rules,
+    rx: re.Pattern[str],
+    rule: Rule | None = None,
+    naming: bool = False,
 ) -> bool:
     """A match is affirmed when its context says so, it does not straddle a contrast
     ("stung yesterday but fine now"), and it does not lean on words after its last
@@ -361,6 +392,13 @@ def _affirmed_in(
         # context and idioms are written in the patient's words: judge the same words there
         start, end = s.surface(start, end)
         view = s.folded
+    if rule is not None and rule.banter_aside and _BANTER.search(s.original):
+        return False
+    if rule is not None and (naming or not rule.prefer_urgent):
+        if generic_question(s.folded):
+            return False
+        if naming and not rule.prefer_urgent and not engaged(s.folded, start):
+            return False
     return (rules.context or affirmed)(view, start, end, rules.idioms)
 
 
@@ -371,7 +409,7 @@ def _find(section: Section, sentences: list[Sentence], rules: Rules) -> dict[str
         for view in (s.folded, s.lemmas):
             for rule, m in section.scan(view):
                 if rule.id in found or not _affirmed_in(
-                    s, view, m.start(), m.end(), rules, rule.regex
+                    s, view, m.start(), m.end(), rules, rule.regex, rule, m.re in rule.names
                 ):
                     continue
                 found[rule.id] = (rule, _quote(s, view, m.start(), m.end()))
@@ -379,7 +417,7 @@ def _find(section: Section, sentences: list[Sentence], rules: Rules) -> dict[str
         if rule.requires and rule.id not in found:
             quotes = []
             for group in rule.requires:
-                hit = _first_affirmed(section, group, sentences, rules)
+                hit = _first_affirmed(section, group, sentences, rules, rule)
                 if hit is None:
                     break
                 quotes.append(hit)
@@ -417,12 +455,16 @@ def _find_in_message(
 
 
 def _first_affirmed(
-    section: Section, group: tuple[Gated, ...], sentences: list[Sentence], rules: Rules
+    section: Section,
+    group: tuple[Gated, ...],
+    sentences: list[Sentence],
+    rules: Rules,
+    rule: Rule | None = None,
 ) -> str | None:
     for s in sentences:
         for view in (s.folded, s.lemmas):
             for m in section.group_matches(group, view):
-                if _affirmed_in(s, view, m.start(), m.end(), rules, m.re):
+                if _affirmed_in(s, view, m.start(), m.end(), rules, m.re, rule):
                     return _quote(s, view, m.start(), m.end())
     return None
 

@@ -64,6 +64,21 @@ _POST_NEG = re.compile(
 )
 _PERIOD = r"(years?|months?|weeks?|winters?|summers?|springs?|falls?|autumns?)"
 _PERIOD_FR = r"(ans?|annees?|mois|semaines?|hivers?|etes?|automnes?|printemps)"
+_MONTHS = (
+    r"(january|february|march|april|june|july|august|september|october|november|december|"
+    r"jan|feb|sept|oct|nov|dec)"
+)
+_MONTHS_FR = (
+    r"(janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre)"
+)
+# "in October", "in the summer", "en juillet", "cet été passé": a time that is not now
+_WHEN_PAST = (
+    r"in "
+    + _MONTHS
+    + r"|in the (summer|spring|fall|autumn|winter)|this past (summer|spring|fall|autumn|winter)|"
+    r"(en|au mois de) " + _MONTHS_FR + r"|(cet|l') ?(ete|hiver|automne) (passe|dernier)|"
+    r"(au|le) printemps (passe|dernier)"
+)
 _OTHERS = (
     r"(father|mother|dad|mom|mum|brother|sister|grand(father|mother|pa|ma)|uncle|aunt|cousin|"
     r"friend|neighbou?r|coworker|colleague|boss|son|daughter|nephew|niece|husband|wife|"
@@ -75,7 +90,17 @@ _OTHERS_FR = (
 )
 # History and other people's past: within the clause.
 _CONTEXT = re.compile(
-    r"\b(history of|hx of|previous|prior|" + _PERIOD + r" ago|last " + _PERIOD + r"|"
+    r"\b(history of|hx of|previous|prior|"
+    + _PERIOD
+    + r" ago|last "
+    + _PERIOD
+    + r"|"
+    + _WHEN_PAST
+    + r"|"
+    # treated already: "was seen at the ER for", "vu à l'urgence pour"
+    r"(was|were|been|got) (seen|treated|checked|assessed|admitted|hospitali[sz]ed) (at|in|by) (the )?"
+    r"(er|emerg\w*|hospital|ambulance|paramedics)|(vu|vue|traitee?|soignee?|hospitalisee?) "
+    r"(a|par) (l'|les )?(urgence|hopital|ambulanciers)|"
     r"in (19|20)\d\d|when (i|he|she|we|they) (was|were)|as a (child|kid|teen(ager)?)|back in|"
     r"in (university|college|high school|school)|"
     # someone else who died of it; "my son had a seizure at school" is today's news
@@ -90,7 +115,13 @@ _CONTEXT = re.compile(
 )
 # A time in the past said earlier in the sentence: "Last month I had ..., I used my EpiPen".
 _HISTORY_TIME = re.compile(
-    r"\b(" + _PERIOD + r" ago|last " + _PERIOD + r"|in (19|20)\d\d|(en|de) (19|20)\d\d|"
+    r"\b("
+    + _PERIOD
+    + r" ago|last "
+    + _PERIOD
+    + r"|"
+    + _WHEN_PAST
+    + r"|in (19|20)\d\d|(en|de) (19|20)\d\d|"
     r"il y a (\w+ )?" + _PERIOD_FR + r"|(le|la|l') ?(\w+ )?" + _PERIOD_FR + r" (passee?|derniere?)|"
     r"l'?an (dernier|passe)|l'?annee (derniere|passee)|when (i|he|she) was|quand (j'|il |elle )?(etais|etait|avais|avait))\b"
 )
@@ -99,7 +130,7 @@ _HYPOTHETICAL = re.compile(
     r"\b(if (i|he|she|we|they|my|someone|somebody|a|the|you|your|our|her|his|it) |"
     r"in case|what if|what (should|do|would) (i|we|you|they|the \w+|he|she) do if|what to do if|"
     r"what happens if|how (do|would|can|will|should) (we|i|you|they) (know|tell|recogni[sz]e)|"
-    r"si (jamais|je|j'|il|elle|on|mon|ma|notre|nos|vous)|au cas ou|que faire si|quoi faire si|"
+    r"si (jamais|je|j'|il|elle|on|mon|ma|mes|notre|nos|vous|le|la|les|un|une|quelqu'un)|au cas ou|que faire si|quoi faire si|"
     r"comment (on )?(le |la )?(reconnai\w*|savoir))\b"
 )
 # "I don't know if I should go to the ER": not a hypothetical.
@@ -113,6 +144,11 @@ _SENTENCE_CONTEXT = re.compile(
     r"(asks?|lists?|questions?|wants to know|demande|pose)|asks? (if|whether|about|yes)|"
     r"questions? (on|about)|the question|yes/no|oui/non|demande si|demande (oui|pour)|"
     r"(la|une) question (sur|a propos)|"
+    r"symptom list|list of symptoms|(it|which|that|they) (lists|asks)|"
+    r"liste (de|des) symptomes|"
+    r"should (we|i|you) (worry|be worried|be concerned)|(when|at what \w+|how high) .{0,30}"
+    r"(should|do|would|to) (we|i|you)? ?(worry|be worried|be concerned)|a partir de quand|"
+    r"quand (est-ce qu'?)?(on|je) (doit|dois|devrai|devrais|devrait) (s'|m')?inquieter|"
     r"watch (out )?for|warning signs|signs? of|symptoms? of|signes? d|symptomes? d|"
     r"difference between|what'?s (a|an|the) |what is (a|an|the) |explain|kept (saying|mentioning)|"
     r"talked about|read (online|about)|difference entre|c'?est quoi|expliquer|parlai\w* d'?|"
@@ -121,7 +157,8 @@ _SENTENCE_CONTEXT = re.compile(
 )
 # History told after the mention: "I had a seizure as a child", "... two years ago".
 _POST_CONTEXT = re.compile(
-    r"\b((\w+ )?" + _PERIOD + r" ago|as a (child|kid|teen)|in (19|20)\d\d|"
+    r"\b((\w+ )?" + _PERIOD + r" ago|as a (child|kid|teen)|in (19|20)\d\d|" + _WHEN_PAST + r"|"
+    r"before(?=\s*[(,.;)]|\s*$)|"
     r"last "
     + _PERIOD
     + r"|went away|resolved|when (i|he|she) was|in (university|college)|as a teen(ager)?|"
@@ -141,6 +178,59 @@ _RECURRENCE = re.compile(
     r"en ce moment|la (il|elle)|tantot|"
     r"depuis (ce|hier|une heure|\d+ ?(min|minutes|heures?|h)\b|tantot|le diner|le souper|le dejeuner|midi))\b"
 )
+# "she's fine now", "I'm 34 now", "now that...": "now" that does not say it is happening.
+_NOT_RECUR = re.compile(
+    r"\b((i'?m|i am|he'?s|he is|she'?s|she is|they'?re|they are|it'?s|it is|is|are|all|"
+    r"doing|feels?|feeling|been) (\w+ )?(fine|ok|okay|good|well|better|great|normal|healthy|"
+    r"\d+( years old)?) now|now that|by now|for now|"
+    r"(va|vont|allait|se porte) (tres |tout a fait )?bien maintenant|"
+    r"maintenant (il|elle|je|j'|on) (va|vais|vont|suis|est) (tres )?(bien|correct))\b"
+)
+# A question about things in general ("Is sepsis contagious?", "Do antidepressants
+# raise suicidal thoughts in teenagers?"): no one in particular, nothing now.
+_QUESTION_OPENER = re.compile(
+    r"^\W*(is|are|was|were|do|does|did|can|could|should|would|will|how|what|what'?s|why|when|"
+    r"which|who|est-ce|est ce|peut-on|peut on|c'?est quoi|qu'?est-ce|quels?|quelles?|"
+    r"pourquoi|comment|quand|combien|y a-t-il|existe-t-il)\b"
+)
+_PERSONAL = re.compile(
+    r"\b(i|i'm|i've|i'd|me|my|mine|myself|we|us|our|he|him|his|she|her|they|them|their|"
+    r"this|it|that|these|those|someone|somebody|je|j|moi|mon|ma|mes|nous|notre|nos|il|elle|"
+    r"lui|son|sa|ses|ils|elles|leur|leurs|ca|cela|quelqu'un|son|daughter|husband|wife|mom|"
+    r"dad|mother|father|baby|fils|fille|mari|femme|bebe)\b"
+)
+# Words that say a named condition is happening to someone now: "is having a seizure",
+# "I think it's sepsis", "call 911", "right now".
+_ACUTE = re.compile(
+    r"\b((is|am|are|'s|'m|'re|keeps?|kept|started|starting|still) (\w+ )?(having|going into|in|into)|"
+    r"having (a|an|another|what)|went into|going into|"
+    r"(think|thinks|thought|worried|afraid|scared|sure|wonder\w*) (that )?(i|he|she|it|this|they|we|my|his|her)|"
+    r"might be|may be|could be|must be|looks? like|seems? like|sounds? like|is (this|it|that)|"
+    r"could (this|it)|help (me|him|her|us)|please help|911|ambulance|asap|hurry|"
+    r"(est-ce|est ce) (que c'?est|un|une)|c'?est-?tu|on dirait|je pense (que )?(c'?est|il|elle|je|j')|"
+    r"je crois (que )?(c'?est|il|elle|je|j')|en train de|au secours|vite)\b"
+)
+# What stands just before a condition's name when it is someone's: "he had a
+# seizure", "she's septic", "my stroke", "il fait une convulsion", "sa convulsion".
+_NAME_LEAD = re.compile(
+    r"\b(had|has|have|having|got|gets|getting|get|went into|going into|go into|is in|"
+    r"suffer\w*|is|are|was|were|be|been|being|my|his|her|their|our|"
+    r"a eu|ai eu|as eu|avait|avoir|fait|fais|faire|font|en|sa|son|ses|mon|ma|mes|est|etait)"
+    r"( (a|an|another|the|une?|des|d'une?|la|le|l'))?( [\w-]+)?\s*$"
+    r"|\w'(s|m)( (a|an|another|the))?( [\w-]+)?\s*$"
+)
+# A form's list after a colon: "un questionnaire : douleur thoracique, essoufflement".
+_LIST_INTRO = re.compile(
+    r"\b(questionnaire|formulaire|form|checklist|liste|list|symptoms|symptomes) ?:"
+)
+# "If she gets a fever afterwards, what temperature...": a sentence that opens
+# with a condition is about that condition throughout.
+_LEADING_IF = re.compile(r"^\W*(if|si|s'il|s'ils) ")
+_POLITE_IF = re.compile(
+    r"^\W*(if (you|u) (can|could|get|have|are able)|if (possible|not|so|needed|that'?s)|"
+    r"si (possible|vous (pouvez|pourriez|avez)|oui|non|besoin)|s'il (vous|te) plait)\b"
+)
+_SINCE = re.compile(r"\b(since|ever since|depuis)\b[^,]{0,40}")
 _CLAUSE_BREAKS = (",", " - ", ":")
 SENTENCE_REACH = 120  # characters before a mention that a list or question covers
 
@@ -161,7 +251,11 @@ _G = {
         "hypo": _HYPOTHETICAL,
         "not_hypo": _NOT_HYPOTHETICAL,
         "sentence": _SENTENCE_CONTEXT,
+        "list_intro": _LIST_INTRO,
         "recur": _RECURRENCE,
+        "not_recur": _NOT_RECUR,
+        "acute": _ACUTE,
+        "personal": _PERSONAL,
         "post": _POST_CONTEXT,
         "contrast": _CONTRAST,
         "terminate": _TERMINATE,
@@ -193,7 +287,9 @@ def affirmed(sentence: str, start: int, end: int, idioms: Idioms | None = None) 
     before = sentence[max(0, start - 60) : start]
     cut = _clause_start(before, present)
     scope = _PSEUDO.sub(" ", before[cut:])
-    if _found("neg", " ".join(scope.split()[-5:]), present):
+    words = scope.split()
+    reach = 10 if {"or", "nor", "ou", "ni"} & set(words[-5:]) else 5
+    if _found("neg", " ".join(words[-reach:]), present):
         return False
     if _found("post_neg", sentence[end : end + 40], present):
         return False
@@ -205,15 +301,57 @@ def affirmed(sentence: str, start: int, end: int, idioms: Idioms | None = None) 
     clause = whole[max(contrast, _comma(whole)) :]
     if _found("hypo", clause, present) and _HYPOTHETICAL.search(_NOT_HYPOTHETICAL.sub(" ", clause)):
         return False
+    if (
+        _LEADING_IF.match(sentence)
+        and not _POLITE_IF.match(sentence)
+        and not _now(sentence, present)
+    ):
+        return False
     # a form's list or a question reaches this far back; further is another matter
     # (without punctuation a whole message is one "sentence")
-    if _found("sentence", whole[max(contrast, start - SENTENCE_REACH) :], present):
+    reach = whole[max(contrast, start - SENTENCE_REACH) :]
+    if _found("sentence", reach, present) or _found("list_intro", reach, present):
         return False
-    if _found("recur", sentence, present):
+    if _now(sentence, present):
         return True
-    if _found("context", before[cut:], present) or _found("history", whole[contrast:], present):
+    if _found("context", before[cut:], present) or _found(
+        "history", _SINCE.sub(" ", whole[contrast:]), present
+    ):
         return False
-    return not _found("post", sentence[end : end + 70], present)
+    return not _found("post", _SINCE.sub(" ", sentence[end : end + 70]), present)
+
+
+def _now(sentence: str, present: frozenset[str]) -> bool:
+    """Does the sentence say it is happening now or again?"""
+    if not _found("recur", sentence, present):
+        return False
+    if _found("not_recur", sentence, present):
+        sentence = _NOT_RECUR.sub(" ", sentence)
+        return _RECURRENCE.search(sentence) is not None
+    return True
+
+
+def generic_question(sentence: str) -> bool:
+    """A question about things in general, about no one in particular."""
+    text = sentence.strip()
+    return (
+        text.endswith("?")
+        and _QUESTION_OPENER.match(text) is not None
+        and not _found("personal", text, _present(text))
+    )
+
+
+@lru_cache(maxsize=4096)
+def engaged(sentence: str, start: int) -> bool:
+    """For a condition's bare name ("sepsis", "anaphylaxis", "stroke"): does the
+    sentence put it on someone now? A name alone is as often a vaccine, a plan, a
+    course, a question or a story ("the anaphylaxis plan section", "is sepsis
+    contagious?") as an emergency; the patient's own description of what is
+    happening is read by the other patterns."""
+    present = _present(sentence)
+    if _now(sentence, present) or _found("acute", sentence, present):
+        return True
+    return _NAME_LEAD.search(sentence[max(0, start - 40) : start]) is not None
 
 
 def _clause_start(before: str, present: frozenset[str]) -> int:

@@ -34,6 +34,11 @@ _NOT_AN_EXPLANATION = frozenset(
 )
 MAX_WORDS = 400  # a long message is scored on its first 400 words (emergencies come early)
 MIN_WORDS = 8  # fewer words are too little evidence: "Thanks!" is not an emergency
+# A long message is also read a few sentences at a time: an emergency buried in a
+# refill request is diluted when the whole message is weighed at once.
+PASSAGE_WORDS = 45  # a passage: consecutive sentences up to about this many words
+LONG_WORDS = 60  # messages longer than this are read passage by passage too
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 
 
 def features(text: str) -> tuple[list[str], list[tuple[str, str]]]:
@@ -99,7 +104,16 @@ class WordingModel:
         return self.score(text)[0]
 
     def score(self, text: str, explain: int = 3) -> tuple[float, list[str]]:
-        """(probability that the text is an emergency, the patient's words that weighed most)."""
+        """(probability that the text is an emergency, the patient's words that weighed
+        most): the whole text, or the passage of it that reads most like one."""
+        best = self._score(text, explain)
+        for passage in passages(text):
+            found = self._score(passage, explain)
+            if found[0] > best[0]:
+                best = found
+        return best
+
+    def _score(self, text: str, explain: int) -> tuple[float, list[str]]:
         feats, origin = features(text)
         if len(origin) < MIN_WORDS:
             return 0.0, []
@@ -117,6 +131,26 @@ class WordingModel:
             if not any(word in other or other in word for other in words):
                 words.append(word)
         return p, words
+
+
+def passages(text: str) -> list[str]:
+    """Runs of consecutive sentences of about PASSAGE_WORDS words, one starting at each
+    sentence, for a text longer than LONG_WORDS words; none for a short text."""
+    sentences = [m.group(0) for m in _SENTENCE.finditer(text[:20_000]) if m.group(0).strip()]
+    counts = [len(s.split()) for s in sentences]
+    if sum(counts) <= LONG_WORDS:
+        return []
+    out = []
+    for i in range(len(sentences)):
+        words, j = 0, i
+        while j < len(sentences) and (words == 0 or words + counts[j] <= PASSAGE_WORDS):
+            words += counts[j]
+            j += 1
+        if words >= MIN_WORDS:
+            out.append(" ".join(sentences[i:j]))
+        if j == len(sentences):
+            break
+    return out
 
 
 _LOADED: dict[Path, WordingModel | None] = {}

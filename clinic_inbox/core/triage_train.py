@@ -1,8 +1,10 @@
 """Train the triage wording model on the development part of the labelled set.
 
-    python -m clinic_inbox.core.triage_train [DEV.jsonl] [--out resources/triage_model.json]
+    python -m clinic_inbox.core.triage_train [DEV.jsonl ...] [--out resources/triage_model.json]
 
-Only the development part is read: the held-out part is never seen here. The
+Only the development parts are read (dev.jsonl, and dev_b.jsonl: the first round's
+held-out part, scored once and then used for development); the held-out part is
+never seen here. The
 decision threshold is chosen from out-of-fold scores (folds keep every phrasing of
 one scenario together, so a score is never helped by a twin of the message in the
 training fold): the lowest threshold at which no more than `MAX_FALSE_RED` of the
@@ -22,7 +24,8 @@ from clinic_inbox.core.triage_eval import Labelled, load_set
 from clinic_inbox.core.triage_model import WordingModel, features
 from clinic_inbox.core.triage_text import strip_quoted
 
-DEFAULT_SET = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "triage" / "dev.jsonl"
+_SETS = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "triage"
+DEFAULT_SETS = (_SETS / "dev.jsonl", _SETS / "dev_b.jsonl")
 MAX_FALSE_RED = 0.01  # of look-alikes, out of fold: the rules already spend most of the 5%
 C = 4.0  # inverse regularisation, chosen by out-of-fold recall on the development set
 FOLDS = 5
@@ -100,8 +103,9 @@ def everyday_examples() -> list[Labelled]:
     return out
 
 
-def train(path: Path) -> tuple[WordingModel, dict[str, float]]:
-    labelled = load_set(path)
+def train(paths: Path | list[Path] | tuple[Path, ...]) -> tuple[WordingModel, dict[str, float]]:
+    paths = [paths] if isinstance(paths, Path) else list(paths)
+    labelled = [item for path in paths for item in load_set(path)]
     items = labelled + everyday_examples()
     scores = out_of_fold(items)[: len(labelled)]
     # the threshold and the figures come from the labelled set alone
@@ -116,20 +120,21 @@ def train(path: Path) -> tuple[WordingModel, dict[str, float]]:
     }
     vec, clf = _fit(items)
     trained_on = (
-        f"{path.name} ({len(labelled)}) + demo everyday messages ({len(items) - len(labelled)})"
+        f"{' + '.join(p.name for p in paths)} ({len(labelled)})"
+        f" + demo everyday messages ({len(items) - len(labelled)})"
     )
     return _as_model(vec, clf, threshold, trained_on), stats
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("set", nargs="?", type=Path, default=DEFAULT_SET)
+    ap.add_argument("sets", nargs="*", type=Path, default=list(DEFAULT_SETS))
     ap.add_argument("--out", type=Path, default=resource_path("triage_model.json"))
     args = ap.parse_args(argv)
-    if "heldout" in args.set.name:
+    if any("heldout" in path.name for path in args.sets):
         print("The held-out part is only ever scored, never trained on.", file=sys.stderr)
         return 2
-    model, stats = train(args.set)
+    model, stats = train(args.sets)
     args.out.write_text(model.to_json() + "\n", encoding="utf-8")
     print(
         f"wrote {args.out} ({len(model.weights)} weights); threshold {stats['threshold']:.3f}; "

@@ -1,10 +1,12 @@
 """Triage on the labelled sets of issue 15 (tests/fixtures/triage/).
 
-dev.jsonl was written to tune against; heldout.jsonl, by another author who never
-saw the rules, is only ever scored here. Both are reported in the test log; the
-held-out assertions are floors at the figures first measured (a regression guard),
-not the targets: the targets (every emergency urgent, at most 5% of look-alikes
-urgent) are met on the development part and not yet on the held-out part (README).
+Three authors, none of whom saw the rules. dev.jsonl (author A) was written to tune
+against; dev_b.jsonl (author B) was the first round's held-out part, scored once
+(93.8% of emergencies, 11.6% of look-alikes) and then, its misses known, moved to
+development; heldout.jsonl (author C) is the second round's held-out part, only ever
+scored here. Every part is reported in the test log; the held-out assertions are
+floors at the figures first measured (a regression guard), the targets are asserted
+on the development parts (README).
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from clinic_inbox.core.triage_text import fold
 
 SETS = Path(__file__).resolve().parents[1] / "fixtures" / "triage"
 RULES = load_rules()
-DEV = load_set(SETS / "dev.jsonl")
+DEV_PARTS = ("dev.jsonl", "dev_b.jsonl")
+DEV = [item for name in DEV_PARTS for item in load_set(SETS / name)]
 HELD_OUT = load_set(SETS / "heldout.jsonl")
 CLASSES = {
     "suicide_self_harm", "overdose_poisoning", "cardiac_chest_pain", "stroke", "breathing",
@@ -41,12 +44,12 @@ def test_the_sets_are_built_to_generalise():
     urgent = [i for i in both if i.urgent]
     assert len(both) >= 600 and len(urgent) >= 250
     assert sum(i.lang == "fr" for i in both) / len(both) >= 0.20
-    for part in (DEV, HELD_OUT):
+    for part in (*(load_set(SETS / name) for name in DEV_PARTS), HELD_OUT):
         assert {i.kind for i in part if i.urgent} == CLASSES  # every class in each part
         phrasings = Counter(i.scenario for i in part if i.urgent)
         assert min(phrasings.values()) >= 8
-    # split once, by author: no message in both parts (a few classic presentations,
-    # e.g. a curtain over one eye, were written by both, each in their own words)
+    # split by author: no message in two parts (a few classic presentations,
+    # e.g. a curtain over one eye, were written by several, each in their own words)
     assert not {i.text for i in DEV} & {i.text for i in HELD_OUT}
     assert not {i.id for i in DEV} & {i.id for i in HELD_OUT}
 
@@ -99,7 +102,7 @@ def test_the_shipped_model_is_what_the_development_part_trains():
     from clinic_inbox.core.resources import resource_path
     from clinic_inbox.core.triage_train import train
 
-    model, stats = train(SETS / "dev.jsonl")
+    model, stats = train([SETS / name for name in DEV_PARTS])
     shipped = WordingModel.load(resource_path("triage_model.json"))
     assert abs(model.threshold - shipped.threshold) < 1e-4
     assert model.weights.keys() == shipped.weights.keys()
