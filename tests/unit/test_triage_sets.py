@@ -69,9 +69,10 @@ def test_held_out_part_is_scored_and_reported(capsys):
         print("\n" + report("the held-out part (never tuned against)", HELD_OUT, RULES))
         print("  targets: 100% of emergencies urgent, at most 5% of look-alikes urgent")
     both = scores["both (the app)"]
-    # floors at the first measured figures (93.8% / 11.6%): a regression guard
-    assert both.recall >= 0.93
-    assert both.false_red_share <= 0.12
+    # floors at the figures first measured on this part (96.1% / 10.6%, 2026-12-01):
+    # a regression guard, not the targets
+    assert both.recall >= 0.96
+    assert both.false_red_share <= 0.11
     # the two nets together catch more than either alone: the reason for shipping both
     assert both.caught > scores["rules alone"].caught
     assert both.caught > scores["wording model alone"].caught
