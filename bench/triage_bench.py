@@ -38,6 +38,7 @@ def clear_sentence_caches() -> None:
     triage_mod._idiom_matches.cache_clear()
     triage_context.affirmed.cache_clear()
     triage_context._present.cache_clear()
+    triage_context.engaged.cache_clear()
 
 
 def clear_word_caches() -> None:

@@ -223,13 +223,13 @@ def test_clinic_languages_are_checked_with_plain_words():
         check_languages("en")
 
 
-@pytest.mark.parametrize("part", ["dev", "heldout"])
+@pytest.mark.parametrize("part", ["dev", "dev_b", "heldout"])
 def test_the_labelled_patient_messages_are_told_apart_in_either_order(part):
     """Issue 15's labelled sets, written by hand by others (a third in Canadian French,
     with typos, text-speak, quoted replies): the language each was written in."""
     path = Path(__file__).parents[1] / "fixtures" / "triage" / f"{part}.jsonl"
     rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
-    assert len(rows) > 500 and sum(r["lang"] == "fr" for r in rows) > 150
+    assert len(rows) > 400 and sum(r["lang"] == "fr" for r in rows) > 150
     wrong = [
         (r["id"], r["lang"])
         for r in rows
