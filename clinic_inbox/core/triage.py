@@ -22,7 +22,14 @@ from pathlib import Path
 
 from clinic_inbox.core.model import Category, Priority
 from clinic_inbox.core.resources import resource_path
-from clinic_inbox.core.triage_context import affirmed, engaged, generic_question
+from clinic_inbox.core.triage_context import (
+    affirmed,
+    engaged,
+    generic_question,
+    happening_now,
+    history_inside,
+    resolved_after,
+)
 from clinic_inbox.core.triage_gate import Gated, LiteralIndex
 from clinic_inbox.core.triage_model import WordingModel, load_model
 from clinic_inbox.core.triage_text import (
@@ -383,6 +390,13 @@ def _affirmed_in(
     inner = view[start:end]
     if _INSIDE_CONTRAST.search(inner):
         return False
+    if (
+        " " in inner.strip()
+        and len(inner) > 30
+        and history_inside(inner)
+        and not happening_now(s.folded)
+    ):
+        return False
     cut = max(inner.rfind(","), inner.rfind(";"))
     if cut > 0 and _TAIL_NEGATION.search(inner[cut + 1 :]):
         if not rx.match(inner[:cut]):
@@ -405,7 +419,9 @@ def _affirmed_in(
 def _find(section: Section, sentences: list[Sentence], rules: Rules) -> dict[str, tuple[Rule, str]]:
     """Affirmed matches, one per rule, each with the patient's own words."""
     found: dict[str, tuple[Rule, str]] = {}
-    for s in sentences:
+    for n, s in enumerate(sentences):
+        if _told_as_over(sentences, n):
+            continue
         for view in (s.folded, s.lemmas):
             for rule, m in section.scan(view):
                 if rule.id in found or not _affirmed_in(
@@ -424,6 +440,16 @@ def _find(section: Section, sentences: list[Sentence], rules: Rules) -> dict[str
             else:
                 found[rule.id] = (rule, "' and '".join(dict.fromkeys(quotes)))
     return found
+
+
+def _told_as_over(sentences: list[Sentence], n: int) -> bool:
+    """The next sentence says it is over ("It passed in 15 minutes and I've been fine
+    since"), and this one does not say it is happening now."""
+    return (
+        n + 1 < len(sentences)
+        and resolved_after(sentences[n + 1].folded)
+        and not happening_now(sentences[n].folded)
+    )
 
 
 def _mentioned(section: Section, sentences: list[Sentence]) -> set[str]:
@@ -461,7 +487,9 @@ def _first_affirmed(
     rules: Rules,
     rule: Rule | None = None,
 ) -> str | None:
-    for s in sentences:
+    for n, s in enumerate(sentences):
+        if _told_as_over(sentences, n):
+            continue
         for view in (s.folded, s.lemmas):
             for m in section.group_matches(group, view):
                 if _affirmed_in(s, view, m.start(), m.end(), rules, m.re, rule):
@@ -482,6 +510,12 @@ _BP_CONTEXT = re.compile(
     r"\b(bp|blood pressure|pressure|reading|readings|mmhg|systolic|tension|pression|\bta\b)\b|over|sur"
 )
 _GLUCOSE = re.compile(r"\b(\d{1,3}(?:[.,]\d)?) ?(mmol(?:/l)?|mg/?dl)\b")
+# A meter's reading without its unit ("son glucomètre dit 2,1", "finger prick came up 2.1"):
+# a figure with a decimal is mmol/L.
+_GLUCOSE_READING = re.compile(
+    r"\b(glucometre|glycemie|lecteur|sucre|sugar|sugars|meter|finger ?prick|bg|glucose|reading)"
+    r"\D{0,25}?\b(\d{1,2}[.,]\d)\b(?! ?(mmol|mg|%|kg|lb|c\b|°))"
+)
 _BP_SYMPTOMS = re.compile(
     r"\b(headache|dizzy|dizziness|blurr(y|ed) vision|confus|chest|short of breath|nose ?bleed|"
     r"mal de tete|etourdi|vision (floue|trouble)|poitrine|essouffl|saigne du nez)"
@@ -494,6 +528,14 @@ _HIGH_SUGAR_SYMPTOMS = re.compile(
     r"\b(vomit|throw(ing)? up|threw up|confus|drowsy|fruity|ketone|breathing (fast|deep)|"
     r"vomi|confus|somnolent|cetone|haleine)"
 )
+
+
+def _told_as_past(text: str, start: int, end: int) -> bool:
+    """A reading in a sentence that tells history ("Last winter my sugar dropped to 2.3")."""
+    first = max(text.rfind(c, 0, start) for c in ".!?\n") + 1
+    last = min((i for i in (text.find(c, end) for c in ".!?\n") if i >= 0), default=len(text))
+    sentence = text[first:last]
+    return history_inside(sentence) and not happening_now(sentence)
 
 
 def _measurements(text: str) -> list[tuple[Priority, str]]:
@@ -514,15 +556,25 @@ def _measurements(text: str) -> list[tuple[Priority, str]]:
                 found.append((Priority.SAME_DAY, f"blood pressure {sys_}/{dia}"))
         elif sys_ >= 160 or dia >= 100 or sys_ < 90:
             found.append((Priority.SAME_DAY, f"blood pressure {sys_}/{dia}"))
-    for m in _GLUCOSE.finditer(text):
-        value, unit = float(m.group(1).replace(",", ".")), m.group(2)
+    readings = [
+        (m.group(0), float(m.group(1).replace(",", ".")), m.group(2))
+        for m in _GLUCOSE.finditer(text)
+        if not _told_as_past(text, m.start(), m.end())
+    ]
+    if not readings:
+        readings = [
+            (m.group(0), float(m.group(2).replace(",", ".")), "mmol")
+            for m in _GLUCOSE_READING.finditer(text)
+            if not _told_as_past(text, m.start(), m.end())
+        ]
+    for said, value, unit in readings:
         mmol = value if unit.startswith("mmol") else value / 18.0
         if mmol < 3.0 and _LOW_SUGAR_SYMPTOMS.search(text):
-            found.append((Priority.URGENT, f"blood sugar {m.group(0)} with symptoms"))
+            found.append((Priority.URGENT, f"blood sugar {said} with symptoms"))
         elif mmol > 25 and _HIGH_SUGAR_SYMPTOMS.search(text):
-            found.append((Priority.URGENT, f"blood sugar {m.group(0)} with symptoms"))
+            found.append((Priority.URGENT, f"blood sugar {said} with symptoms"))
         elif mmol > 20 or mmol < 4:
-            found.append((Priority.SAME_DAY, f"blood sugar {m.group(0)}"))
+            found.append((Priority.SAME_DAY, f"blood sugar {said}"))
     return found
 
 

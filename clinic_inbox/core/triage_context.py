@@ -101,7 +101,11 @@ _CONTEXT = re.compile(
     r"(was|were|been|got) (seen|treated|checked|assessed|admitted|hospitali[sz]ed) (at|in|by) (the )?"
     r"(er|emerg\w*|hospital|ambulance|paramedics)|(vu|vue|traitee?|soignee?|hospitalisee?) "
     r"(a|par) (l'|les )?(urgence|hopital|ambulanciers)|"
-    r"in (19|20)\d\d|when (i|he|she|we|they) (was|were)|as a (child|kid|teen(ager)?)|back in|"
+    r"in (19|20)\d\d|when (i|he|she|we|they|(my|his|her|our) (\w+ ){0,2}\w+) (was|were)|"
+    r"as an? (child|kid|teen(ager)?|baby|toddler|infant)|back in|"
+    # treated already: "went to emerg Saturday for", "on est allés à Sainte-Justine parce que"
+    r"(went|been|gone) to (the )?(er|emerg\w*|hospital|urgent care|walk-?in) ([\w-]+ ){0,2}(for|with|because)|"
+    r"(alle|allee|alles|allees|ete) (a|au|aux) (l')?([\w'-]+ ){0,2}(pour|parce)|"
     r"in (university|college|high school|school)|"
     # someone else who died of it; "my son had a seizure at school" is today's news
     r"(my|his|her|our|their|a) (\w+'s )?" + _OTHERS + r"('s)? (died|passed away|passed) (of|from)|"
@@ -115,7 +119,7 @@ _CONTEXT = re.compile(
 )
 # A time in the past said earlier in the sentence: "Last month I had ..., I used my EpiPen".
 _HISTORY_TIME = re.compile(
-    r"\b("
+    r"\b(as an? (baby|child|kid|toddler|infant|teen|teenager)|"
     + _PERIOD
     + r" ago|last "
     + _PERIOD
@@ -145,6 +149,14 @@ _SENTENCE_CONTEXT = re.compile(
     r"questions? (on|about)|the question|yes/no|oui/non|demande si|demande (oui|pour)|"
     r"(la|une) question (sur|a propos)|"
     r"symptom list|list of symptoms|(it|which|that|they) (lists|asks)|"
+    r"(leaflet|label|insert|pamphlet|brochure|monograph|article|website|post|feuillet|notice|depliant) "
+    r".{0,40}(says|said|mentions|warns|dit|mentionne)|"
+    r"read (a|an|the|this|that) ([\w-]+ ){0,2}(post|article|story|thread|blog|leaflet|pamphlet|book)|"
+    r"(question|q) ?\d{1,2}|(have|has) (you|your \w+|the \w+) ever (had|been|experienced)|"
+    r"(avez-vous|as-tu|a-t-il|a-t-elle) (deja|jamais)|"
+    r"all (good|fine|better|ok|okay) now|(was|were) (observed|monitored|kept) for|discharged|"
+    r"sent (me|him|her|us) home|counts as (a )?(fever|high|low)|"
+    r"what (temperature|number|reading|level) (is|counts)|"
     r"liste (de|des) symptomes|"
     r"should (we|i|you) (worry|be worried|be concerned)|(when|at what \w+|how high) .{0,30}"
     r"(should|do|would|to) (we|i|you)? ?(worry|be worried|be concerned)|a partir de quand|"
@@ -157,7 +169,11 @@ _SENTENCE_CONTEXT = re.compile(
 )
 # History told after the mention: "I had a seizure as a child", "... two years ago".
 _POST_CONTEXT = re.compile(
-    r"\b((\w+ )?" + _PERIOD + r" ago|as a (child|kid|teen)|in (19|20)\d\d|" + _WHEN_PAST + r"|"
+    r"\b((\w+ )?"
+    + _PERIOD
+    + r" ago|as an? (child|kid|teen|baby|toddler|infant)|in (19|20)\d\d|"
+    + _WHEN_PAST
+    + r"|"
     r"before(?=\s*[(,.;)]|\s*$)|"
     r"last "
     + _PERIOD
@@ -221,7 +237,26 @@ _NAME_LEAD = re.compile(
 )
 # A form's list after a colon: "un questionnaire : douleur thoracique, essoufflement".
 _LIST_INTRO = re.compile(
-    r"\b(questionnaire|formulaire|form|checklist|liste|list|symptoms|symptomes) ?:"
+    r"\b(questionnaire|formulaire|form|checklist|liste|list|symptoms|symptomes|question( \d+)?) ?:"
+)
+# "...and what do we do if it happens?": the whole sentence is about a case that may come
+_IF_IT_HAPPENS = re.compile(
+    r"\b(if (it|that|this|one) (ever )?(happens|happened|occurs|comes)|in case (it|that|this) (happens|occurs)|"
+    r"si (jamais )?(ca|cela) (arrive|se produit|se presente))\b"
+)
+# "Some children have seizures with a fever": no one in particular
+_GENERIC_SUBJECT = re.compile(
+    r"\b((some|certain|many|most|a lot of|lots of) (kids|children|people|babies|adults|patients|teens|seniors)|"
+    r"(certains|certaines|beaucoup d'|plusieurs) ?(enfants|bebes|gens|personnes|patients|adultes))\b"
+)
+# The next sentence says it is over: "It passed in about 15 minutes and I've been fine since."
+_RESOLVED_AFTER = re.compile(
+    r"\b(harmless|(said|says|told (me|us)) (it|that|this)('s| is| was) (fine|ok|okay|nothing|not (dangerous|serious))|"
+    r"^\W*(it|that|this|the \w+|everything) (all )?(passed|went away|stopped|resolved|settled|cleared)|"
+    r"(i'?ve|he'?s|she'?s|we'?ve|they'?ve|i have|he has|she has) been (totally |completely |perfectly )?"
+    r"(fine|good|ok|okay|well|great|normal) (ever )?since|"
+    r"(ca|cela|c') ?(a|est) passe|tout est (rentre dans l'ordre|negatif|correct|beau)|"
+    r"(il|elle) va (tres |tout a fait )?bien)\b"
 )
 # "If she gets a fever afterwards, what temperature...": a sentence that opens
 # with a condition is about that condition throughout.
@@ -252,6 +287,8 @@ _G = {
         "not_hypo": _NOT_HYPOTHETICAL,
         "sentence": _SENTENCE_CONTEXT,
         "list_intro": _LIST_INTRO,
+        "if_it_happens": _IF_IT_HAPPENS,
+        "generic_subject": _GENERIC_SUBJECT,
         "recur": _RECURRENCE,
         "not_recur": _NOT_RECUR,
         "acute": _ACUTE,
@@ -298,14 +335,13 @@ def affirmed(sentence: str, start: int, end: int, idioms: Idioms | None = None) 
     if _found("contrast", whole, present):
         for m in _CONTRAST.finditer(whole):
             contrast = m.end()
-    clause = whole[max(contrast, _comma(whole)) :]
+    clause = whole[max(contrast, _list_start(whole)) :]
     if _found("hypo", clause, present) and _HYPOTHETICAL.search(_NOT_HYPOTHETICAL.sub(" ", clause)):
         return False
     if (
-        _LEADING_IF.match(sentence)
-        and not _POLITE_IF.match(sentence)
-        and not _now(sentence, present)
-    ):
+        (_LEADING_IF.match(sentence) and not _POLITE_IF.match(sentence))
+        or _found("if_it_happens", sentence, present)
+    ) and not _now(sentence, present):
         return False
     # a form's list or a question reaches this far back; further is another matter
     # (without punctuation a whole message is one "sentence")
@@ -351,6 +387,8 @@ def engaged(sentence: str, start: int) -> bool:
     present = _present(sentence)
     if _now(sentence, present) or _found("acute", sentence, present):
         return True
+    if _found("generic_subject", sentence[:start], present):
+        return False
     return _NAME_LEAD.search(sentence[max(0, start - 40) : start]) is not None
 
 
@@ -364,6 +402,36 @@ def _clause_start(before: str, present: frozenset[str]) -> int:
         if idx >= 0:
             cut = max(cut, idx + len(sep))
     return cut
+
+
+def _list_start(text: str) -> int:
+    """Where the clause before a mention starts, reading back over the short items
+    of a list ("in case of cardiac arrest, stroke, or sudden collapse")."""
+    cut = _comma(text)
+    for _ in range(4):
+        if cut == 0 or len(text[cut:].split()) > 4:
+            break
+        before = text[: cut - 1]
+        prev = _comma(before)
+        if len(before[prev:].split()) > 6:
+            return prev
+        cut = prev
+    return cut
+
+
+def history_inside(words: str) -> bool:
+    """A match that spans its own history: "a reaction to penicillin as a baby, my face swelled"."""
+    present = _present(words)
+    return _found("context", words, present) or _found("history", _SINCE.sub(" ", words), present)
+
+
+def resolved_after(next_sentence: str) -> bool:
+    """Does this sentence say that what the one before told is over?"""
+    return _RESOLVED_AFTER.search(next_sentence) is not None
+
+
+def happening_now(sentence: str) -> bool:
+    return _now(sentence, _present(sentence))
 
 
 def _comma(text: str) -> int:

@@ -21,6 +21,16 @@ from pathlib import Path
 from clinic_inbox.core.triage_text import fold, guess_language, lemma
 
 _WORD = re.compile(r"[a-z0-9\u00c0-\u024f]+(?:'[a-z]+)?")
+_TOKEN = re.compile(r"[a-z0-9\u00c0-\u024f]+(?:'[a-z]+)?|[,.;:!?()]")
+# Words read as denied ("no chest pain", "pas de fièvre") until the clause ends: a
+# denied word is a different feature ("n:chest"), so "no shortness of breath"
+# no longer weighs like "shortness of breath" (negation marking, as in sentiment work).
+_NEGATION = frozenset(
+    """no not never without none nor didn't don't doesn't isn't wasn't aren't weren't
+    hasn't haven't hadn't can't won't denies denied pas jamais aucun aucune sans ni rien""".split()
+)
+_CLAUSE_END = frozenset(",.;:!?()") | {"but", "however", "mais", "although", "except", "sauf"}
+NEGATION_REACH = 6  # words a negation covers at most
 CHAR_N = 4
 # Function words are no explanation a person can use ("and", "up", "going").
 _NOT_AN_EXPLANATION = frozenset(
@@ -45,9 +55,22 @@ def features(text: str) -> tuple[list[str], list[tuple[str, str]]]:
     """Binary features of a text, and for each word-level feature the word it came from
     (for the explanation)."""
     folded = fold(text)
-    words = [m.group(0) for m in _WORD.finditer(folded)][:MAX_WORDS]
+    words: list[str] = []
+    denied: list[bool] = []
+    reach = 0
+    for m in _TOKEN.finditer(folded):
+        tok = m.group(0)
+        if tok in _CLAUSE_END:
+            reach = 0
+            if not tok.isalpha():
+                continue
+        words.append(tok)
+        denied.append(reach > 0)
+        reach = NEGATION_REACH if tok in _NEGATION else max(0, reach - 1)
+        if len(words) >= MAX_WORDS:
+            break
     lang = guess_language(words)
-    lemmas = [lemma(w, lang) for w in words]
+    lemmas = [("n:" if d else "") + lemma(w, lang) for w, d in zip(words, denied, strict=True)]
     out: set[str] = set()
     origin: list[tuple[str, str]] = []
     for i, (w, lem) in enumerate(zip(words, lemmas, strict=True)):
@@ -60,7 +83,7 @@ def features(text: str) -> tuple[list[str], list[tuple[str, str]]]:
             if f not in out:
                 out.add(f)
                 origin.append((f, f"{words[i - 1]} {w}"))
-        if len(w) >= CHAR_N:
+        if len(w) >= CHAR_N and not denied[i]:
             padded = f"<{w}>"
             for j in range(len(padded) - CHAR_N + 1):
                 out.add("c:" + padded[j : j + CHAR_N])

@@ -2,9 +2,9 @@
 
     python -m clinic_inbox.core.triage_train [DEV.jsonl ...] [--out resources/triage_model.json]
 
-Only the development parts are read (dev.jsonl, and dev_b.jsonl: the first round's
-held-out part, scored once and then used for development); the held-out part is
-never seen here. The
+Only the development parts are read (dev.jsonl; dev_b.jsonl and dev_c.jsonl: the
+first and second rounds' held-out parts, each scored once and then used for
+development); the held-out part is never seen here. The
 decision threshold is chosen from out-of-fold scores (folds keep every phrasing of
 one scenario together, so a score is never helped by a twin of the message in the
 training fold): the lowest threshold at which no more than `MAX_FALSE_RED` of the
@@ -25,7 +25,7 @@ from clinic_inbox.core.triage_model import WordingModel, features
 from clinic_inbox.core.triage_text import strip_quoted
 
 _SETS = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "triage"
-DEFAULT_SETS = (_SETS / "dev.jsonl", _SETS / "dev_b.jsonl")
+DEFAULT_SETS = (_SETS / "dev.jsonl", _SETS / "dev_b.jsonl", _SETS / "dev_c.jsonl")
 MAX_FALSE_RED = 0.01  # of look-alikes, out of fold: the rules already spend most of the 5%
 C = 4.0  # inverse regularisation, chosen by out-of-fold recall on the development set
 FOLDS = 5

@@ -11,7 +11,7 @@ import re
 
 from clinic_inbox.core.triage_text import lemma
 
-_WORD = re.compile(r"[A-Za-zÀ-ÿ]+")
+_WORD = re.compile(r"[A-Za-zÀ-ÿ]+(?:'[A-Za-z]+)?")
 
 EVERYDAY_EN = (
     "Hi, hope you are all well. I also wanted to ask about my prescription renewal, the "
@@ -56,7 +56,10 @@ def no_punctuation(text: str) -> str:
 
 def inflections_swapped(text: str, lang: str) -> str:
     """Every word in its dictionary form ("killing myself" -> "kill myself")."""
-    return _WORD.sub(lambda m: lemma(m.group(0).lower(), lang), text)
+    # a contraction is kept whole: lemmatising "doesn't" gives "do't", which no one writes
+    return _WORD.sub(
+        lambda m: m.group(0) if "'" in m.group(0) else lemma(m.group(0).lower(), lang), text
+    )
 
 
 def one_typo(text: str, seed: int) -> str:
