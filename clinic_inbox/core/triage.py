@@ -419,8 +419,9 @@ def _affirmed_in(
 def _find(section: Section, sentences: list[Sentence], rules: Rules) -> dict[str, tuple[Rule, str]]:
     """Affirmed matches, one per rule, each with the patient's own words."""
     found: dict[str, tuple[Rule, str]] = {}
+    over = _told_as_over(sentences)
     for n, s in enumerate(sentences):
-        if _told_as_over(sentences, n):
+        if n in over:
             continue
         for view in (s.folded, s.lemmas):
             for rule, m in section.scan(view):
@@ -433,7 +434,7 @@ def _find(section: Section, sentences: list[Sentence], rules: Rules) -> dict[str
         if rule.requires and rule.id not in found:
             quotes = []
             for group in rule.requires:
-                hit = _first_affirmed(section, group, sentences, rules, rule)
+                hit = _first_affirmed(section, group, sentences, rules, rule, over)
                 if hit is None:
                     break
                 quotes.append(hit)
@@ -442,13 +443,13 @@ def _find(section: Section, sentences: list[Sentence], rules: Rules) -> dict[str
     return found
 
 
-def _told_as_over(sentences: list[Sentence], n: int) -> bool:
-    """The next sentence says it is over ("It passed in 15 minutes and I've been fine
-    since"), and this one does not say it is happening now."""
-    return (
-        n + 1 < len(sentences)
-        and resolved_after(sentences[n + 1].folded)
-        and not happening_now(sentences[n].folded)
+def _told_as_over(sentences: list[Sentence]) -> frozenset[int]:
+    """Sentences whose next one says it is over ("It passed in 15 minutes and I've been
+    fine since"), and that do not themselves say it is happening now."""
+    return frozenset(
+        n
+        for n in range(len(sentences) - 1)
+        if resolved_after(sentences[n + 1].folded) and not happening_now(sentences[n].folded)
     )
 
 
@@ -486,9 +487,10 @@ def _first_affirmed(
     sentences: list[Sentence],
     rules: Rules,
     rule: Rule | None = None,
+    over: frozenset[int] = frozenset(),
 ) -> str | None:
     for n, s in enumerate(sentences):
-        if _told_as_over(sentences, n):
+        if n in over:
             continue
         for view in (s.folded, s.lemmas):
             for m in section.group_matches(group, view):

@@ -1,10 +1,10 @@
 """Triage on the labelled sets of issue 15 (tests/fixtures/triage/).
 
-Three authors, none of whom saw the rules. dev.jsonl (author A) was written to tune
-against; dev_b.jsonl (author B) was the first round's held-out part, scored once
-(93.8% of emergencies, 11.6% of look-alikes) and then, its misses known, moved to
-development; heldout.jsonl (author C) is the second round's held-out part, only ever
-scored here. Every part is reported in the test log; the held-out assertions are
+Four authors, none of whom saw the rules. dev.jsonl (author A) was written to tune
+against; dev_b.jsonl (author B) and dev_c.jsonl (author C) were the held-out parts of
+rounds 1 and 2, each scored once (93.8% / 11.6% and 96.1% / 10.6% of emergencies /
+look-alikes urgent) and then, their misses known, moved to development;
+heldout.jsonl (author D) is round 3's held-out part, only ever scored here. Every part is reported in the test log; the held-out assertions are
 floors at the figures first measured (a regression guard), the targets are asserted
 on the development parts (README).
 """
@@ -69,10 +69,10 @@ def test_held_out_part_is_scored_and_reported(capsys):
         print("\n" + report("the held-out part (never tuned against)", HELD_OUT, RULES))
         print("  targets: 100% of emergencies urgent, at most 5% of look-alikes urgent")
     both = scores["both (the app)"]
-    # floors at the figures first measured on this part (96.1% / 10.6%, 2026-12-01):
+    # floors at the figures first measured on this part (97.0% / 7.6%, 2026-12-01):
     # a regression guard, not the targets
-    assert both.recall >= 0.96
-    assert both.false_red_share <= 0.11
+    assert both.recall >= 0.965
+    assert both.false_red_share <= 0.08
     # the two nets together catch more than either alone: the reason for shipping both
     assert both.caught > scores["rules alone"].caught
     assert both.caught > scores["wording model alone"].caught
