@@ -26,6 +26,7 @@ from clinic_inbox.core.triage_context import (
     affirmed,
     engaged,
     generic_question,
+    generic_subject,
     happening_now,
     history_inside,
     resolved_after,
@@ -413,6 +414,8 @@ def _affirmed_in(
             return False
         if naming and not rule.prefer_urgent and not engaged(s.folded, start):
             return False
+        if naming and generic_subject(s.folded, start):
+            return False
     return (rules.context or affirmed)(view, start, end, rules.idioms)
 
 
@@ -516,7 +519,7 @@ _GLUCOSE = re.compile(r"\b(\d{1,3}(?:[.,]\d)?) ?(mmol(?:/l)?|mg/?dl)\b")
 # a figure with a decimal is mmol/L.
 _GLUCOSE_READING = re.compile(
     r"\b(glucometre|glycemie|lecteur|sucre|sugar|sugars|meter|finger ?prick|bg|glucose|reading)"
-    r"\D{0,25}?\b(\d{1,2}[.,]\d)\b(?! ?(mmol|mg|%|kg|lb|c\b|°))"
+    r"\D{0,25}?\b(\d{1,2}[., ]\d)\b(?! ?(mmol|mg|%|kg|lb|c\b|°))"
 )
 _BP_SYMPTOMS = re.compile(
     r"\b(headache|dizzy|dizziness|blurr(y|ed) vision|confus|chest|short of breath|nose ?bleed|"
@@ -565,7 +568,7 @@ def _measurements(text: str) -> list[tuple[Priority, str]]:
     ]
     if not readings:
         readings = [
-            (m.group(0), float(m.group(2).replace(",", ".")), "mmol")
+            (m.group(0), float(m.group(2).replace(",", ".").replace(" ", ".")), "mmol")
             for m in _GLUCOSE_READING.finditer(text)
             if not _told_as_past(text, m.start(), m.end())
         ]

@@ -58,9 +58,10 @@ _TERMINATE = re.compile(
 # Only a real contrast ends a list or a question.
 _CONTRAST = re.compile(r"\b(but|however|although|though|yet|mais|cependant|pourtant|sauf que)\b")
 _POST_NEG = re.compile(
-    r"^\W{0,3}(is |has |have |had |was |be )?(now )?(gone|resolved|better|stopped|went away|"
+    r"^\W{0,3}(and )?((it|they|the rash|the spots) (fades?|faded|blanch\w*|went white|goes white)|"
+    r"(is |has |have |had |was |be )?(now )?(gone|resolved|better|stopped|went away|"
     r"cleared|settled|disappeared|fine now|all better|"
-    r"est parti|est partie|a disparu|est passe|c'?est passe|est reglee?|va mieux|est fini)\b"
+    r"est parti|est partie|a disparu|est passe|c'?est passe|est reglee?|va mieux|est fini))\b"
 )
 _PERIOD = r"(years?|months?|weeks?|winters?|summers?|springs?|falls?|autumns?)"
 _PERIOD_FR = r"(ans?|annees?|mois|semaines?|hivers?|etes?|automnes?|printemps)"
@@ -73,6 +74,9 @@ _MONTHS_FR = (
 )
 # "in October", "in the summer", "en juillet", "cet été passé": a time that is not now
 _WHEN_PAST = (
+    r"last (monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend)|"
+    r"(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|la fin de semaine) (passee?|derniere?)|"
+    r"in (my|his|her|their|our) (teens|twenties|thirties|forties|fifties|sixties|seventies|eighties|\d0s)|"
     r"in "
     + _MONTHS
     + r"|in the (summer|spring|fall|autumn|winter)|this past (summer|spring|fall|autumn|winter)|"
@@ -102,9 +106,10 @@ _CONTEXT = re.compile(
     r"(er|emerg\w*|hospital|ambulance|paramedics)|(vu|vue|traitee?|soignee?|hospitalisee?) "
     r"(a|par) (l'|les )?(urgence|hopital|ambulanciers)|"
     r"in (19|20)\d\d|when (i|he|she|we|they|(my|his|her|our) (\w+ ){0,2}\w+) (was|were)|"
-    r"as an? (child|kid|teen(ager)?|baby|toddler|infant)|back in|"
+    r"as an? (child|kid|teen(ager)?|baby|toddler|infant|newborn)|back in|"
+    r"(a|ai|as|avait|avais|avons) deja (fait|eu)|"
     # treated already: "went to emerg Saturday for", "on est allés à Sainte-Justine parce que"
-    r"(went|been|gone) to (the )?(er|emerg\w*|hospital|urgent care|walk-?in) ([\w-]+ ){0,2}(for|with|because)|"
+    r"(went|been|gone|was|were) (to|in|at) (the )?(er|emerg\w*|hospital|urgent care|walk-?in) ([\w-]+ ){0,2}(for|with|because)|"
     r"(alle|allee|alles|allees|ete) (a|au|aux) (l')?([\w'-]+ ){0,2}(pour|parce)|"
     r"in (university|college|high school|school)|"
     # someone else who died of it; "my son had a seizure at school" is today's news
@@ -119,7 +124,7 @@ _CONTEXT = re.compile(
 )
 # A time in the past said earlier in the sentence: "Last month I had ..., I used my EpiPen".
 _HISTORY_TIME = re.compile(
-    r"\b(as an? (baby|child|kid|toddler|infant|teen|teenager)|"
+    r"\b(as an? (baby|child|kid|toddler|infant|teen|teenager|newborn)|"
     + _PERIOD
     + r" ago|last "
     + _PERIOD
@@ -135,7 +140,14 @@ _HYPOTHETICAL = re.compile(
     r"in case|what if|what (should|do|would) (i|we|you|they|the \w+|he|she) do if|what to do if|"
     r"what happens if|how (do|would|can|will|should) (we|i|you|they) (know|tell|recogni[sz]e)|"
     r"si (jamais|je|j'|il|elle|on|mon|ma|mes|notre|nos|vous|le|la|les|un|une|quelqu'un)|au cas ou|que faire si|quoi faire si|"
+    r"en cas (de|d')|if \w+ (is|isn't|was|wasn't|has|hasn't|gets|starts|stops|doesn't|does|can't|ever) |"
     r"comment (on )?(le |la )?(reconnai\w*|savoir))\b"
+)
+_HOW_MUCH = re.compile(r"\b(how (much|many|bad|high|long)|combien( de)?)\s*$")
+_OPEN_IF = re.compile(r"\b(if|si|s')\s*$")
+# "How would I know if he was having a stroke?": a hypothetical, whatever "know if" says.
+_HOW_WOULD_I_KNOW = re.compile(
+    r"\bhow (do|would|can|will|should|could) (we|i|you|they) (know|tell|recogni[sz]e)\b"
 )
 # "I don't know if I should go to the ER": not a hypothetical.
 _NOT_HYPOTHETICAL = re.compile(
@@ -156,6 +168,9 @@ _SENTENCE_CONTEXT = re.compile(
     r"(avez-vous|as-tu|a-t-il|a-t-elle) (deja|jamais)|"
     r"all (good|fine|better|ok|okay) now|(was|were) (observed|monitored|kept) for|discharged|"
     r"sent (me|him|her|us) home|counts as (a )?(fever|high|low)|"
+    r"(saw|seen|watched|read|heard|listened to) (a|an|the|this|that) ([\w-]+ ){0,2}"
+    r"(tiktok|video|post|article|podcast|story|documentary|show|reel|thread)|"
+    r"(form|questionnaire|formulaire) has (boxes|fields|questions)|boxes (for|to tick)|cases a cocher|"
     r"what (temperature|number|reading|level) (is|counts)|"
     r"liste (de|des) symptomes|"
     r"should (we|i|you) (worry|be worried|be concerned)|(when|at what \w+|how high) .{0,30}"
@@ -171,9 +186,11 @@ _SENTENCE_CONTEXT = re.compile(
 _POST_CONTEXT = re.compile(
     r"\b((\w+ )?"
     + _PERIOD
-    + r" ago|as an? (child|kid|teen|baby|toddler|infant)|in (19|20)\d\d|"
+    + r" ago|as an? (child|kid|teen|baby|toddler|infant|newborn)|in (19|20)\d\d|"
     + _WHEN_PAST
     + r"|"
+    r"(on )?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b(?! (morning|night|evening|afternoon))|"
+    r"(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)( passe| dernier)?|"
     r"before(?=\s*[(,.;)]|\s*$)|"
     r"last "
     + _PERIOD
@@ -200,7 +217,9 @@ _NOT_RECUR = re.compile(
     r"doing|feels?|feeling|been) (\w+ )?(fine|ok|okay|good|well|better|great|normal|healthy|"
     r"\d+( years old)?) now|now that|by now|for now|"
     r"(va|vont|allait|se porte) (tres |tout a fait )?bien maintenant|"
-    r"maintenant (il|elle|je|j'|on) (va|vais|vont|suis|est) (tres )?(bien|correct))\b"
+    r"maintenant (il|elle|je|j'|on) (va|vais|vont|suis|est) (tres )?(bien|correct)|"
+    # recovered, not back: "my speech went funny for 10 minutes and came back"
+    r"(speech|vision|sight|feeling|strength|movement|colou?r|voice|hearing|words) ([\w,]+ ){0,8}(came|come|comes) back)\b"
 )
 # A question about things in general ("Is sepsis contagious?", "Do antidepressants
 # raise suicidal thoughts in teenagers?"): no one in particular, nothing now.
@@ -247,11 +266,13 @@ _IF_IT_HAPPENS = re.compile(
 # "Some children have seizures with a fever": no one in particular
 _GENERIC_SUBJECT = re.compile(
     r"\b((some|certain|many|most|a lot of|lots of) (kids|children|people|babies|adults|patients|teens|seniors)|"
+    r"(from|with|help|helping|for|support|supporting) (people|callers|clients|patients|teens|youth|students)|"
     r"(certains|certaines|beaucoup d'|plusieurs) ?(enfants|bebes|gens|personnes|patients|adultes))\b"
 )
 # The next sentence says it is over: "It passed in about 15 minutes and I've been fine since."
 _RESOLVED_AFTER = re.compile(
-    r"\b(harmless|(said|says|told (me|us)) (it|that|this)('s| is| was) (fine|ok|okay|nothing|not (dangerous|serious))|"
+    r"\b(harmless|non-?toxic|(said|says|told (me|us)) (it|that|this)('s| is| was) "
+    r"(fine|ok|okay|nothing|not (dangerous|serious)|a (tiny|small|safe) amount)|"
     r"^\W*(it|that|this|the \w+|everything) (all )?(passed|went away|stopped|resolved|settled|cleared)|"
     r"(i'?ve|he'?s|she'?s|we'?ve|they'?ve|i have|he has|she has) been (totally |completely |perfectly )?"
     r"(fine|good|ok|okay|well|great|normal) (ever )?since|"
@@ -326,7 +347,7 @@ def affirmed(sentence: str, start: int, end: int, idioms: Idioms | None = None) 
     scope = _PSEUDO.sub(" ", before[cut:])
     words = scope.split()
     reach = 10 if {"or", "nor", "ou", "ni"} & set(words[-5:]) else 5
-    if _found("neg", " ".join(words[-reach:]), present):
+    if _found("neg", " ".join(_own_negations(words[-reach:])), present):
         return False
     if _found("post_neg", sentence[end : end + 40], present):
         return False
@@ -336,7 +357,13 @@ def affirmed(sentence: str, start: int, end: int, idioms: Idioms | None = None) 
         for m in _CONTRAST.finditer(whole):
             contrast = m.end()
     clause = whole[max(contrast, _list_start(whole)) :]
-    if _found("hypo", clause, present) and _HYPOTHETICAL.search(_NOT_HYPOTHETICAL.sub(" ", clause)):
+    if sentence.rstrip().endswith("?") and _HOW_MUCH.search(whole[-20:]):
+        return False  # "how much bleeding, ...?": a question about a threshold
+    if _OPEN_IF.search(clause) and not _NOT_HYPOTHETICAL.search(clause[-30:]):
+        return False  # "...or if baby isn't moving": the mention is the condition
+    if _found("hypo", clause, present) and (
+        _HOW_WOULD_I_KNOW.search(clause) or _HYPOTHETICAL.search(_NOT_HYPOTHETICAL.sub(" ", clause))
+    ):
         return False
     if (
         (_LEADING_IF.match(sentence) and not _POLITE_IF.match(sentence))
@@ -355,6 +382,25 @@ def affirmed(sentence: str, start: int, end: int, idioms: Idioms | None = None) 
     ):
         return False
     return not _found("post", _SINCE.sub(" ", sentence[end : end + 70]), present)
+
+
+_FR_AFTER_VERB = frozenset({"pas", "plus", "pu", "jamais"})
+
+
+def _own_negations(window: list[str]) -> list[str]:
+    """French "pas" follows the verb it negates: "me reconnait pas depuis ce matin, elle
+    sait pas où..." does not deny what comes three words later. It denies a mention
+    right after it, or one it introduces ("pas de fièvre")."""
+    out = []
+    for i, w in enumerate(window):
+        if w in _FR_AFTER_VERB and i < len(window) - 2:
+            # "pas de fièvre", "pas eu de douleur": it introduces what follows
+            if not any(
+                n in {"de", "du", "des", "d'"} or n.startswith("d'") for n in window[i + 1 : i + 3]
+            ):
+                continue
+        out.append(w)
+    return out
 
 
 def _now(sentence: str, present: frozenset[str]) -> bool:
@@ -417,6 +463,12 @@ def _list_start(text: str) -> int:
             return prev
         cut = prev
     return cut
+
+
+def generic_subject(sentence: str, start: int) -> bool:
+    """Is the mention at `start` said of people in general ("calls from people thinking
+    about suicide", "certains enfants font des convulsions")?"""
+    return _GENERIC_SUBJECT.search(sentence[max(0, start - 60) : start]) is not None
 
 
 def history_inside(words: str) -> bool:

@@ -149,7 +149,7 @@ class WordingModel:
         for weight, word in top:
             if weight <= 0 or len(words) >= explain:
                 break
-            if all(w in _NOT_AN_EXPLANATION for w in word.split()):
+            if all(w in _NOT_AN_EXPLANATION or "'" in w for w in word.split()):
                 continue
             if not any(word in other or other in word for other in words):
                 words.append(word)

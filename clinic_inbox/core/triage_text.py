@@ -83,7 +83,7 @@ def fold(text: str) -> str:
 
 # -- sentences and words ------------------------------------------------------------
 # A sentence ends at . ! ? ; or a line break; "..." and "!!" stay one break.
-_SENTENCE_END = re.compile(r"[.!?;]+(?=\s|$)|\n+|(?<=\))\s+")
+_SENTENCE_END = re.compile(r"[.!?;]+(?=\s|$)|\n+")
 _WORD = re.compile(r"[a-z0-9\u00c0-\u024f]+(?:'[a-z]+)?", re.I)
 
 
