@@ -433,8 +433,12 @@ def _find(section: Section, sentences: list[Sentence], rules: Rules) -> dict[str
                 ):
                     continue
                 found[rule.id] = (rule, _quote(s, view, m.start(), m.end()))
+    live = [_candidates(section, v) for s in sentences for v in (s.folded, s.lemmas)]
     for rule in section.rules:
         if rule.requires and rule.id not in found:
+            # every group needs one of its words somewhere before any pattern is run
+            if not all(any(not c.isdisjoint(group) for c in live) for group in rule.requires):
+                continue
             quotes = []
             for group in rule.requires:
                 hit = _first_affirmed(section, group, sentences, rules, rule, over)

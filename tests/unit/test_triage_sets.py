@@ -1,10 +1,10 @@
 """Triage on the labelled sets of issue 15 (tests/fixtures/triage/).
 
-Four authors, none of whom saw the rules. dev.jsonl (author A) was written to tune
-against; dev_b.jsonl (author B) and dev_c.jsonl (author C) were the held-out parts of
-rounds 1 and 2, each scored once (93.8% / 11.6% and 96.1% / 10.6% of emergencies /
+Five authors, none of whom saw the rules. dev.jsonl (author A) was written to tune
+against; dev_b, dev_c and dev_d (authors B, C, D) were the held-out parts of rounds
+1-3, each scored once (93.8% / 11.6%, 96.1% / 10.6%, 97.0% / 7.6% of emergencies /
 look-alikes urgent) and then, their misses known, moved to development;
-heldout.jsonl (author D) is round 3's held-out part, only ever scored here. Every part is reported in the test log; the held-out assertions are
+heldout.jsonl (author E) is round 4's held-out part, only ever scored here. Every part is reported in the test log; the held-out assertions are
 floors at the figures first measured (a regression guard), the targets are asserted
 on the development parts (README).
 """
@@ -69,10 +69,10 @@ def test_held_out_part_is_scored_and_reported(capsys):
         print("\n" + report("the held-out part (never tuned against)", HELD_OUT, RULES))
         print("  targets: 100% of emergencies urgent, at most 5% of look-alikes urgent")
     both = scores["both (the app)"]
-    # floors at the figures first measured on this part (97.0% / 7.6%, 2026-12-01):
+    # floors at the figures first measured on this part (97.6% / 11.1%, 2026-12-01):
     # a regression guard, not the targets
-    assert both.recall >= 0.965
-    assert both.false_red_share <= 0.08
+    assert both.recall >= 0.975
+    assert both.false_red_share <= 0.112
     # the two nets together catch more than either alone: the reason for shipping both
     assert both.caught > scores["rules alone"].caught
     assert both.caught > scores["wording model alone"].caught
