@@ -59,11 +59,12 @@ _TERMINATE = re.compile(
 _CONTRAST = re.compile(r"\b(but|however|although|though|yet|mais|cependant|pourtant|sauf que)\b")
 _POST_NEG = re.compile(
     r"^\W{0,3}(and )?((it|they|the rash|the spots) (fades?|faded|blanch\w*|went white|goes white)|"
+    r"[^.]{0,35}(they'?re|they are|it'?s|it is|was|were|came back|are) (all )?negative|"
     r"(is |has |have |had |was |be )?(now )?(gone|resolved|better|stopped|went away|"
     r"cleared|settled|disappeared|fine now|all better|"
     r"est parti|est partie|a disparu|est passe|c'?est passe|est reglee?|va mieux|est fini))\b"
 )
-_PERIOD = r"(years?|months?|weeks?|winters?|summers?|springs?|falls?|autumns?)"
+_PERIOD = r"(years?|months?|weeks?|winters?|summers?|springs?|falls?|autumns?|seasons?)"
 _PERIOD_FR = r"(ans?|annees?|mois|semaines?|hivers?|etes?|automnes?|printemps)"
 _MONTHS = (
     r"(january|february|march|april|june|july|august|september|october|november|december|"
@@ -74,6 +75,7 @@ _MONTHS_FR = (
 )
 # "in October", "in the summer", "en juillet", "cet été passé": a time that is not now
 _WHEN_PAST = (
+    r"(on|over|this past|last) the weekend|"
     r"last (monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend)|"
     r"(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|la fin de semaine) (passee?|derniere?)|"
     r"in (my|his|her|their|our) (teens|twenties|thirties|forties|fifties|sixties|seventies|eighties|\d0s)|"
@@ -115,6 +117,9 @@ _CONTEXT = re.compile(
     # someone else who died of it; "my son had a seizure at school" is today's news
     r"(my|his|her|our|their|a) (\w+'s )?" + _OTHERS + r"('s)? (died|passed away|passed) (of|from)|"
     r"family history|runs in (my|the) family|"
+    r"(my|his|her|our|a) (\w+'s )?(sister|brother|friend|cousin|aunt|uncle|neighbou?r|coworker|colleague|boss|"
+    r"classmate|teammate|roommate|sister-in-law|brother-in-law|friend's \w+|neighbou?r's \w+)"
+    r" (had|bled|got|was|went|lost|nearly|almost)|a (kid|boy|girl|child|baby) (on|in|at|from) (my|his|her|our) |"
     # French
     r"antecedents? de|historique de|il y a (\w+ )?" + _PERIOD_FR + r"|l'?an (dernier|passe)|"
     r"l'?annee (derniere|passee)|(le|la|l') ?(\w+ )?" + _PERIOD_FR + r" (passee?|derniere?)|"
@@ -151,17 +156,27 @@ _HOW_WOULD_I_KNOW = re.compile(
 )
 # "I don't know if I should go to the ER": not a hypothetical.
 _NOT_HYPOTHETICAL = re.compile(
-    r"\b((if|whether) (i|we) (should|need to|have to)|(know|wonder\w*|sure|think|unsure|ask\w*|see) (if|whether)|"
-    r"si (je|on) (dois|devrais)|(sais|sait|demande) (pas )?si)\b"
+    r"\b((if|whether) (i|we) (should|need to|have to)|(know|wonder\w*|sure|think|unsure|ask\w*|see|check) (if|whether)|"
+    r"(tell|let) (me|him|her|us|them) (know )?(if|whether)|"
+    r"si (je|on) (dois|devrais)|(sais|sait|demande|savoir|voir|demander|verifier) (pas )?si)\b"
 )
 # Forms, education and work: anywhere earlier in the sentence (lists run across commas).
 _SENTENCE_CONTEXT = re.compile(
     r"\b((form|questionnaire|application|checklist|report|fiche|formulaire|rapport|assurance)\w* .{0,60}"
-    r"(asks?|lists?|questions?|wants to know|demande|pose)|asks? (if|whether|about|yes)|"
+    r"(asks?|lists?|questions?|wants to know|demande|pose)|ask(s|ed)? (if|whether|about|yes|how|what|when)|"
     r"questions? (on|about)|the question|yes/no|oui/non|demande si|demande (oui|pour)|"
     r"(la|une) question (sur|a propos)|"
     r"symptom list|list of symptoms|(it|which|that|they) (lists|asks)|"
-    r"(leaflet|label|insert|pamphlet|brochure|monograph|article|website|post|feuillet|notice|depliant) "
+    r"(pamphlet|leaflet|brochure|handout|sheet|article|video) (about|on|sur)|"
+    r"what (kind|sort|type|signs|symptoms)|quel(le)?s? (genre|type|sorte|signes|symptomes)|a partir de quel(le)?|"
+    r"(should|do|need to) (we|i) know about|what to know about|learn about|"
+    r"(higher|greater|increased|bigger) (chance|risk|likelihood|odds)|"
+    r"(vu|lu|entendu) (sur|dans) (facebook|internet|tiktok|instagram|un article|la tele|les nouvelles)|"
+    r"(saw|read|heard) (on|in) (facebook|the news|internet|online|tiktok|instagram)|"
+    r"cpr|recertif\w*|lifeguard|sauveteur|secourisme|"
+    r"(en|in) (readaptation|rehab\w*)|recovering from|convalescence|"
+    r"(leaflet|label|insert|pamphlet|brochure|monograph|article|website|post|feuillet|notice|depliant|"
+    r"sheet|handout|information|info) "
     r".{0,40}(says|said|mentions|warns|dit|mentionne)|"
     r"read (a|an|the|this|that) ([\w-]+ ){0,2}(post|article|story|thread|blog|leaflet|pamphlet|book)|"
     r"(question|q) ?\d{1,2}|(have|has) (you|your \w+|the \w+) ever (had|been|experienced)|"
@@ -192,6 +207,7 @@ _POST_CONTEXT = re.compile(
     r"(on )?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b(?! (morning|night|evening|afternoon))|"
     r"(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)( passe| dernier)?|"
     r"before(?=\s*[(,.;)]|\s*$)|"
+    r"in high school|au secondaire|"
     r"last "
     + _PERIOD
     + r"|went away|resolved|when (i|he|she) was|in (university|college)|as a teen(ager)?|"
@@ -208,7 +224,7 @@ _RECURRENCE = re.compile(
     r"since (this|last night|yesterday|an hour|lunch|noon|dinner|breakfast|\d+ ?(min|minutes|hours?|hrs?|h)\b)|"
     r"(\d+|an|a|one|two|few|couple of) (hours?|hrs?|minutes?|mins?) ago|"
     r"encore|de nouveau|revenu|revenue|maintenant|aujourd'?hui|ce soir|ce matin|"
-    r"en ce moment|la (il|elle)|tantot|"
+    r"en ce moment|la (il|elle)|tantot|(vient|viens|venons|viennent) de|"
     r"depuis (ce|hier|une heure|\d+ ?(min|minutes|heures?|h)\b|tantot|le diner|le souper|le dejeuner|midi))\b"
 )
 # "she's fine now", "I'm 34 now", "now that...": "now" that does not say it is happening.
@@ -256,7 +272,8 @@ _NAME_LEAD = re.compile(
 )
 # A form's list after a colon: "un questionnaire : douleur thoracique, essoufflement".
 _LIST_INTRO = re.compile(
-    r"\b(questionnaire|formulaire|form|checklist|liste|list|symptoms|symptomes|question( \d+)?) ?:"
+    r"\b(questionnaire|formulaire|form|checklist|liste|list|symptoms|symptomes|question( \d+)?|"
+    r"left blank|checked|ticked|cochee?s?|laisse en blanc) ?:"
 )
 # "...and what do we do if it happens?": the whole sentence is about a case that may come
 _IF_IT_HAPPENS = re.compile(
@@ -274,6 +291,7 @@ _RESOLVED_AFTER = re.compile(
     r"\b(harmless|non-?toxic|(said|says|told (me|us)) (it|that|this)('s| is| was) "
     r"(fine|ok|okay|nothing|not (dangerous|serious)|a (tiny|small|safe) amount)|"
     r"^\W*(it|that|this|the \w+|everything) (all )?(passed|went away|stopped|resolved|settled|cleared)|"
+    r"back to normal|(redevenue?|revenue?) (a la )?normale?|(ca|cela|il|elle) a arrete|"
     r"(i'?ve|he'?s|she'?s|we'?ve|they'?ve|i have|he has|she has) been (totally |completely |perfectly )?"
     r"(fine|good|ok|okay|well|great|normal) (ever )?since|"
     r"(ca|cela|c') ?(a|est) passe|tout est (rentre dans l'ordre|negatif|correct|beau)|"
@@ -285,6 +303,17 @@ _LEADING_IF = re.compile(r"^\W*(if|si|s'il|s'ils) ")
 _POLITE_IF = re.compile(
     r"^\W*(if (you|u) (can|could|get|have|are able)|if (possible|not|so|needed|that'?s)|"
     r"si (possible|vous (pouvez|pourriez|avez)|oui|non|besoin)|s'il (vous|te) plait)\b"
+)
+# Long-standing: "engourdie la nuit depuis un mois", "for two years".
+_CHRONIC = re.compile(
+    r"\b(for|since|depuis) (a|one|two|three|four|several|a few|quelques|un|deux|trois|\d+) "
+    r"(months?|years?|mois|ans|annees)\b"
+)
+# "My sister bled in her first pregnancy": someone else's past, said just before.
+_OTHER_PAST_LEAD = re.compile(
+    r"\b(my|his|her|our|a) (\w+'s )?(sister|brother|friend|cousin|aunt|uncle|neighbou?r|coworker|colleague|"
+    r"boss|classmate|teammate|roommate|sister-in-law|brother-in-law|best friend|soeur|frere|amie?|cousine?|"
+    r"tante|oncle|voisine?|collegue)( (had|has had|got|was|went|nearly|almost|a eu|a fait|avait))?\s*$"
 )
 _SINCE = re.compile(r"\b(since|ever since|depuis)\b[^,]{0,40}")
 _CLAUSE_BREAKS = (",", " - ", ":")
@@ -364,7 +393,11 @@ def affirmed(sentence: str, start: int, end: int, idioms: Idioms | None = None) 
     if _found("hypo", clause, present) and (
         _HOW_WOULD_I_KNOW.search(clause) or _HYPOTHETICAL.search(_NOT_HYPOTHETICAL.sub(" ", clause))
     ):
-        return False
+        # unless what follows the condition says it is happening now ("...if his results
+        # came in. Right now he just fell": a run-on message without full stops)
+        last = [m.end() for m in _HYPOTHETICAL.finditer(clause)]
+        if not (last and _now(clause[last[-1] :], _present(clause[last[-1] :]))):
+            return False
     if (
         (_LEADING_IF.match(sentence) and not _POLITE_IF.match(sentence))
         or _found("if_it_happens", sentence, present)
@@ -380,6 +413,8 @@ def affirmed(sentence: str, start: int, end: int, idioms: Idioms | None = None) 
     if _found("context", before[cut:], present) or _found(
         "history", _SINCE.sub(" ", whole[contrast:]), present
     ):
+        return False
+    if _CHRONIC.search(sentence[end : end + 70]) or _OTHER_PAST_LEAD.search(before):
         return False
     return not _found("post", _SINCE.sub(" ", sentence[end : end + 70]), present)
 
