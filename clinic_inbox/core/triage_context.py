@@ -75,7 +75,7 @@ _MONTHS_FR = (
 )
 # "in October", "in the summer", "en juillet", "cet été passé": a time that is not now
 _WHEN_PAST = (
-    r"(on|over|this past|last) the weekend|"
+    r"(on|over|this past|last) the weekend|on the \d{1,2}(st|nd|rd|th)|"
     r"last (monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend)|"
     r"(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|la fin de semaine) (passee?|derniere?)|"
     r"in (my|his|her|their|our) (teens|twenties|thirties|forties|fifties|sixties|seventies|eighties|\d0s)|"
@@ -111,7 +111,8 @@ _CONTEXT = re.compile(
     r"as an? (child|kid|teen(ager)?|baby|toddler|infant|newborn)|back in|"
     r"(a|ai|as|avait|avais|avons) deja (fait|eu)|"
     # treated already: "went to emerg Saturday for", "on est allés à Sainte-Justine parce que"
-    r"(went|been|gone|was|were) (to|in|at) (the )?(er|emerg\w*|hospital|urgent care|walk-?in) ([\w-]+ ){0,2}(for|with|because)|"
+    r"(went|been|gone|was|were|ended up) (to|in|at) (the )?(er|emerg\w*|hospital|urgent care|walk-?in|icu) ([\w-]+ ){0,2}(for|with|because)|"
+    r"(fait operer|ete operee?|operated on|had surgery|surgery) (pour|for)|had (my|his|her) \w+ (out|removed)|"
     r"(alle|allee|alles|allees|ete) (a|au|aux) (l')?([\w'-]+ ){0,2}(pour|parce)|"
     r"in (university|college|high school|school)|"
     # someone else who died of it; "my son had a seizure at school" is today's news
@@ -148,6 +149,12 @@ _HYPOTHETICAL = re.compile(
     r"en cas (de|d')|if \w+ (is|isn't|was|wasn't|has|hasn't|gets|starts|stops|doesn't|does|can't|ever) |"
     r"comment (on )?(le |la )?(reconnai\w*|savoir))\b"
 )
+# A question about when to worry: "At what temperature should we worry for a newborn?"
+_WORRY_QUESTION = re.compile(
+    r"\b((should|do|would|must) (we|i|you) (worry|be worried|be concerned|start worrying)|"
+    r"(when|at what \w+|how high|how long|how many) .{0,40}(worry|call|go to)|a partir de (quand|quel\w*)|"
+    r"faut-il (s'inquieter|aller|appeler)|(doit|dois|devrait|devrais) (on|je)( m'| s')? ?inquieter)\b"
+)
 _HOW_MUCH = re.compile(r"\b(how (much|many|bad|high|long)|combien( de)?)\s*$")
 _OPEN_IF = re.compile(r"\b(if|si|s')\s*$")
 # "How would I know if he was having a stroke?": a hypothetical, whatever "know if" says.
@@ -173,7 +180,11 @@ _SENTENCE_CONTEXT = re.compile(
     r"(higher|greater|increased|bigger) (chance|risk|likelihood|odds)|"
     r"(vu|lu|entendu) (sur|dans) (facebook|internet|tiktok|instagram|un article|la tele|les nouvelles)|"
     r"(saw|read|heard) (on|in) (facebook|the news|internet|online|tiktok|instagram)|"
-    r"cpr|recertif\w*|lifeguard|sauveteur|secourisme|"
+    r"cpr|recertif\w*|lifeguard|sauveteur|secourisme|(on )?pratique|we (teach|train|practi[cs]e)|"
+    r"i teach|j'enseigne|formateur|formatrice|instructor|mannequins?|manikins?|"
+    r"(j'ai )?lu (que|qu')|read (that|somewhere)|(peut|peuvent|can|may) (etre|be) (un |a )?(signe|sign)|"
+    r"demande (s'il|s'ils|combien|quand|comment|quoi)|(the|le) (word|term|mot|terme)|"
+    r"in (his|her|my) (old )?(notes|file|chart)|dans (son|mon|sa) dossier|"
     r"(en|in) (readaptation|rehab\w*)|recovering from|convalescence|"
     r"(leaflet|label|insert|pamphlet|brochure|monograph|article|website|post|feuillet|notice|depliant|"
     r"sheet|handout|information|info) "
@@ -207,7 +218,7 @@ _POST_CONTEXT = re.compile(
     r"(on )?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b(?! (morning|night|evening|afternoon))|"
     r"(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)( passe| dernier)?|"
     r"before(?=\s*[(,.;)]|\s*$)|"
-    r"in high school|au secondaire|"
+    r"in high school|au secondaire|recovered|s'en est remise?|from (19|20)\d\d|"
     r"last "
     + _PERIOD
     + r"|went away|resolved|when (i|he|she) was|in (university|college)|as a teen(ager)?|"
@@ -235,7 +246,9 @@ _NOT_RECUR = re.compile(
     r"(va|vont|allait|se porte) (tres |tout a fait )?bien maintenant|"
     r"maintenant (il|elle|je|j'|on) (va|vais|vont|suis|est) (tres )?(bien|correct)|"
     # recovered, not back: "my speech went funny for 10 minutes and came back"
-    r"(speech|vision|sight|feeling|strength|movement|colou?r|voice|hearing|words) ([\w,]+ ){0,8}(came|come|comes) back)\b"
+    r"(speech|vision|sight|feeling|strength|movement|colou?r|voice|hearing|words) ([\w,]+ ){0,8}(came|come|comes) back|"
+    r"(hi|hello|hey|bonjour|allo|salut) again|again this year|encore cette annee|once again|thanks again|"
+    r"merci encore|encore merci|(in recovery|sober|clean|doing (well|great|good|fine)) now)\b"
 )
 # A question about things in general ("Is sepsis contagious?", "Do antidepressants
 # raise suicidal thoughts in teenagers?"): no one in particular, nothing now.
@@ -273,7 +286,7 @@ _NAME_LEAD = re.compile(
 # A form's list after a colon: "un questionnaire : douleur thoracique, essoufflement".
 _LIST_INTRO = re.compile(
     r"\b(questionnaire|formulaire|form|checklist|liste|list|symptoms|symptomes|question( \d+)?|"
-    r"left blank|checked|ticked|cochee?s?|laisse en blanc) ?:"
+    r"left blank|checked|ticked|cochee?s?|laisse en blanc|signs|signes)[^.:]{0,60}:"
 )
 # "...and what do we do if it happens?": the whole sentence is about a case that may come
 _IF_IT_HAPPENS = re.compile(
@@ -292,6 +305,8 @@ _RESOLVED_AFTER = re.compile(
     r"(fine|ok|okay|nothing|not (dangerous|serious)|a (tiny|small|safe) amount)|"
     r"^\W*(it|that|this|the \w+|everything) (all )?(passed|went away|stopped|resolved|settled|cleared)|"
     r"back to normal|(redevenue?|revenue?) (a la )?normale?|(ca|cela|il|elle) a arrete|"
+    r"(surgery|operation|l'operation|la chirurgie) (went|s'est) (well|fine|bien)|healing (fine|well)|"
+    r"(ca )?guerit bien|tout va bien|"
     r"(i'?ve|he'?s|she'?s|we'?ve|they'?ve|i have|he has|she has) been (totally |completely |perfectly )?"
     r"(fine|good|ok|okay|well|great|normal) (ever )?since|"
     r"(ca|cela|c') ?(a|est) passe|tout est (rentre dans l'ordre|negatif|correct|beau)|"
@@ -311,7 +326,7 @@ _CHRONIC = re.compile(
 )
 # "My sister bled in her first pregnancy": someone else's past, said just before.
 _OTHER_PAST_LEAD = re.compile(
-    r"\b(my|his|her|our|a) (\w+'s )?(sister|brother|friend|cousin|aunt|uncle|neighbou?r|coworker|colleague|"
+    r"\b(my|his|her|our|a) (\w+'s )?((older|younger|little|big|best|late|ex|grande?|petite?) )?(sister|brother|friend|cousin|aunt|uncle|neighbou?r|coworker|colleague|"
     r"boss|classmate|teammate|roommate|sister-in-law|brother-in-law|best friend|soeur|frere|amie?|cousine?|"
     r"tante|oncle|voisine?|collegue)( (had|has had|got|was|went|nearly|almost|a eu|a fait|avait))?\s*$"
 )
@@ -386,6 +401,8 @@ def affirmed(sentence: str, start: int, end: int, idioms: Idioms | None = None) 
         for m in _CONTRAST.finditer(whole):
             contrast = m.end()
     clause = whole[max(contrast, _list_start(whole)) :]
+    if sentence.rstrip().endswith("?") and _WORRY_QUESTION.search(sentence):
+        return False
     if sentence.rstrip().endswith("?") and _HOW_MUCH.search(whole[-20:]):
         return False  # "how much bleeding, ...?": a question about a threshold
     if _OPEN_IF.search(clause) and not _NOT_HYPOTHETICAL.search(clause[-30:]):
