@@ -131,6 +131,11 @@ def detect_language(text: str, languages: Sequence[str] = ("en", "fr")) -> str:
     if len(candidates) < 2:
         return default
     cleaned = _clean(text or "")
+    if len(cleaned.split()) < 3:
+        # "OUI", "CONFIRM": too few words of their own; the conversation they answer
+        # (the clinic's quoted reminder) says which language it is held in
+        whole = (text or "")[:_MAX_CHARS]
+        cleaned = _LINKS.sub(" ", whole) if ("@" in whole or "http" in whole) else whole
     if sum(ch.isalpha() for ch in cleaned) < 2:
         return default
     scores = dict(_identifier(candidates).rank(cleaned))
