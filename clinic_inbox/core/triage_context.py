@@ -75,7 +75,8 @@ _MONTHS_FR = (
 )
 # "in October", "in the summer", "en juillet", "cet été passé": a time that is not now
 _WHEN_PAST = (
-    r"(on|over|this past|last) the weekend|on the \d{1,2}(st|nd|rd|th)|"
+    r"(on|over|this past|last) the weekend|on the \d{1,2}(st|nd|rd|th)|over the (summer|winter|holidays)|"
+    r"(ce|cet) (printemps|ete|hiver|automne)|"
     r"last (monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend)|"
     r"(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|la fin de semaine) (passee?|derniere?)|"
     r"in (my|his|her|their|our) (teens|twenties|thirties|forties|fifties|sixties|seventies|eighties|\d0s)|"
@@ -113,7 +114,9 @@ _CONTEXT = re.compile(
     # treated already: "went to emerg Saturday for", "on est allés à Sainte-Justine parce que"
     r"(went|been|gone|was|were|ended up) (to|in|at) (the )?(er|emerg\w*|hospital|urgent care|walk-?in|icu) ([\w-]+ ){0,2}(for|with|because)|"
     r"(fait operer|ete operee?|operated on|had surgery|surgery) (pour|for)|had (my|his|her) \w+ (out|removed)|"
-    r"(alle|allee|alles|allees|ete) (a|au|aux) (l')?([\w'-]+ ){0,2}(pour|parce)|"
+    r"(alle|allee|alles|allees|ete) (a|au|aux) (l')?([\w'-]+ ){0,5}(pour|parce)|"
+    r"(took|brought|drove) (him|her|them|my \w+) to (the )?(er|emerg\w*|hospital|urgent care)( \w+)? for|"
+    r"suite a (mon|ma|son|sa|une?)|following (my|his|her) |"
     r"in (university|college|high school|school)|"
     # someone else who died of it; "my son had a seizure at school" is today's news
     r"(my|his|her|our|their|a) (\w+'s )?" + _OTHERS + r"('s)? (died|passed away|passed) (of|from)|"
@@ -185,6 +188,11 @@ _SENTENCE_CONTEXT = re.compile(
     r"(j'ai )?lu (que|qu')|read (that|somewhere)|(peut|peuvent|can|may) (etre|be) (un |a )?(signe|sign)|"
     r"demande (s'il|s'ils|combien|quand|comment|quoi)|(the|le) (word|term|mot|terme)|"
     r"in (his|her|my) (old )?(notes|file|chart)|dans (son|mon|sa) dossier|"
+    r"different from|differente? de|(says|said|told me|dit|disait|pense) (that |que |qu'?)?(a|an|un|une)\b|"
+    r"(have|has) (you|your \w+) (had|been)|(symptoms|signs) (such as|like|including)|"
+    r"symptomes (comme|tels que)|describe (the )?(symptoms|signs)|"
+    r"(peut|peuvent|may|can|could|might) (augmenter|increase|cause|causer|raise|trigger|provoquer)|"
+    r"c'est ecrit|it says|"
     r"(en|in) (readaptation|rehab\w*)|recovering from|convalescence|"
     r"(leaflet|label|insert|pamphlet|brochure|monograph|article|website|post|feuillet|notice|depliant|"
     r"sheet|handout|information|info) "
@@ -219,6 +227,8 @@ _POST_CONTEXT = re.compile(
     r"(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)( passe| dernier)?|"
     r"before(?=\s*[(,.;)]|\s*$)|"
     r"in high school|au secondaire|recovered|s'en est remise?|from (19|20)\d\d|"
+    r"(took|brought) (him|her|them|me) to (the )?(er|emerg\w*|hospital)|(ct|scan|x-?ray|ecg) (was|came back) (clear|normal)|"
+    r"(ca|cela|it|that|the bleeding) (a arrete|has stopped|stopped)|(bebe|baby) va bien|baby is fine|"
     r"last "
     + _PERIOD
     + r"|went away|resolved|when (i|he|she) was|in (university|college)|as a teen(ager)?|"
@@ -248,7 +258,8 @@ _NOT_RECUR = re.compile(
     # recovered, not back: "my speech went funny for 10 minutes and came back"
     r"(speech|vision|sight|feeling|strength|movement|colou?r|voice|hearing|words) ([\w,]+ ){0,8}(came|come|comes) back|"
     r"(hi|hello|hey|bonjour|allo|salut) again|again this year|encore cette annee|once again|thanks again|"
-    r"merci encore|encore merci|(in recovery|sober|clean|doing (well|great|good|fine)) now)\b"
+    r"merci encore|encore merci|(in recovery|sober|clean|doing (well|great|good|fine)) now|tout est revenu|"
+    r"(est|sont) revenue?s? (a la )?normale?)\b"
 )
 # A question about things in general ("Is sepsis contagious?", "Do antidepressants
 # raise suicidal thoughts in teenagers?"): no one in particular, nothing now.
@@ -286,7 +297,7 @@ _NAME_LEAD = re.compile(
 # A form's list after a colon: "un questionnaire : douleur thoracique, essoufflement".
 _LIST_INTRO = re.compile(
     r"\b(questionnaire|formulaire|form|checklist|liste|list|symptoms|symptomes|question( \d+)?|"
-    r"left blank|checked|ticked|cochee?s?|laisse en blanc|signs|signes)[^.:]{0,60}:"
+    r"left blank|checked|ticked|cochee?s?|laisse en blanc|signs|signes|asks?|ecrit|dessus|says)[^.:]{0,60}:"
 )
 # "...and what do we do if it happens?": the whole sentence is about a case that may come
 _IF_IT_HAPPENS = re.compile(
@@ -326,9 +337,15 @@ _CHRONIC = re.compile(
 )
 # "My sister bled in her first pregnancy": someone else's past, said just before.
 _OTHER_PAST_LEAD = re.compile(
-    r"\b(my|his|her|our|a) (\w+'s )?((older|younger|little|big|best|late|ex|grande?|petite?) )?(sister|brother|friend|cousin|aunt|uncle|neighbou?r|coworker|colleague|"
-    r"boss|classmate|teammate|roommate|sister-in-law|brother-in-law|best friend|soeur|frere|amie?|cousine?|"
-    r"tante|oncle|voisine?|collegue)( (had|has had|got|was|went|nearly|almost|a eu|a fait|avait))?\s*$"
+    r"(\b(my|his|her|our|a|both (of )?my|un|une|mon|ma|mes|le|la) (\w+'s )?"
+    r"((older|younger|little|big|best|late|ex|grande?|petite?) )?(sister|brother|friend|cousin|aunt|uncle|"
+    r"neighbou?r|coworker|colleague|boss|classmate|teammate|roommate|sister-in-law|brother-in-law|best friend|"
+    r"grand-?(pere|mere|parents|pa|ma|mother|father)s?|grandmothers?|grandfathers?|grandparents|"
+    r"soeur|frere|amie?|cousine?|tante|oncle|voisine?|collegue)s?|"
+    r"\b(my|our|a) (neighbou?r|friend|coworker|colleague|cousin|boss)'s \w+|"
+    r"\b(le|la|les) (fils|fille|enfant|frere|soeur|mari|femme) (de|d') (mon|ma|notre|\w+) ?\w*)"
+    r"( \(\d+\))?( (had|have had|has had|got|was|went|nearly|almost|a eu|a fait|avait|ont fait|ont eu|"
+    r"s'est|se sont)( (des|une?|a))?)?\s*$"
 )
 _SINCE = re.compile(r"\b(since|ever since|depuis)\b[^,]{0,40}")
 _CLAUSE_BREAKS = (",", " - ", ":")

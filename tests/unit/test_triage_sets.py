@@ -28,7 +28,15 @@ from clinic_inbox.core.triage_text import fold
 
 SETS = Path(__file__).resolve().parents[1] / "fixtures" / "triage"
 RULES = load_rules()
-DEV_PARTS = ("dev.jsonl", "dev_b.jsonl", "dev_c.jsonl", "dev_d.jsonl", "dev_e.jsonl", "dev_f.jsonl")
+DEV_PARTS = (
+    "dev.jsonl",
+    "dev_b.jsonl",
+    "dev_c.jsonl",
+    "dev_d.jsonl",
+    "dev_e.jsonl",
+    "dev_f.jsonl",
+    "dev_g.jsonl",
+)
 DEV = [item for name in DEV_PARTS for item in load_set(SETS / name)]
 HELD_OUT = load_set(SETS / "heldout.jsonl")
 CLASSES = {
