@@ -1,11 +1,11 @@
 """Triage on the labelled sets of issue 15 (tests/fixtures/triage/).
 
-Seven authors, none of whom saw the rules. dev.jsonl (author A) was written to tune
-against; dev_b to dev_f (authors B-F) were the held-out parts of rounds 1-5, each
-scored once (93.8% / 11.6%, 96.1% / 10.6%, 97.0% / 7.6%, 97.6% / 11.1%, 99.2% /
-9.5% of emergencies / look-alikes urgent) and then, their misses known, moved to
-development; heldout.jsonl (author G) is round 6's held-out part, only ever scored
-here. Every part is reported in the test log; the held-out assertions are
+Eight authors, none of whom saw the rules. dev.jsonl (author A) was written to tune
+against; dev_b to dev_g (authors B-G) were the held-out parts of rounds 1-6, each
+scored once (emergencies / look-alikes urgent: 93.8% / 11.6%, 96.1% / 10.6%,
+97.0% / 7.6%, 97.6% / 11.1%, 99.2% / 9.5%, 100% / 9.0%) and then, their misses
+known, moved to development; heldout.jsonl (author H) is round 7's held-out part,
+only ever scored here. Every part is reported in the test log; the held-out assertions are
 floors at the figures first measured (a regression guard), the targets are asserted
 on the development parts (README).
 """
@@ -81,10 +81,10 @@ def test_held_out_part_is_scored_and_reported(capsys):
         print("\n" + report("the held-out part (never tuned against)", HELD_OUT, RULES))
         print("  targets: 100% of emergencies urgent, at most 5% of look-alikes urgent")
     both = scores["both (the app)"]
-    # first measured on this part (2026-12-01): every emergency urgent (the target), and
-    # 9.0% of look-alikes (the target is 5%: this is a floor, a regression guard)
-    assert [i.id for i in both.missed] == []
-    assert both.false_red_share <= 0.091
+    # floors at the figures first measured on this part (98.8% / 6.0%, 2026-12-01):
+    # a regression guard, not the targets
+    assert both.recall >= 0.987
+    assert both.false_red_share <= 0.061
     # the two nets together catch more than either alone: the reason for shipping both
     assert both.caught > scores["rules alone"].caught
     assert both.caught > scores["wording model alone"].caught
