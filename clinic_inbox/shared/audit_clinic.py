@@ -30,6 +30,7 @@ from typing import Any
 import psycopg
 
 from clinic_inbox.core import access, audit
+from clinic_inbox.core.audit_anchor import anchor_key, check_all, place_of
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.keys import KeyCustody
 from clinic_inbox.core.store import audit_queries as aq
@@ -38,6 +39,7 @@ from clinic_inbox.core.store import queries as q
 from clinic_inbox.shared import SharedQueueError
 from clinic_inbox.shared.audit_schema import GENESIS
 from clinic_inbox.shared.audit_ship import (
+    ServerAnchorSink,
     ShippedRow,
     patient_ref,
     row_mac,
@@ -377,14 +379,24 @@ def _check_this_workstation(report, clinic, link, snap, macs, anchors) -> None: 
     shipped = asq.shipped(store)
     if shipped is not None and shipped[0] == epoch:
         _, seq, mac = shipped
-        if mine.get(seq) != mac:
+        held = max(mine, default=0)
+        if seq > held:
             report.problem(
                 Problem(
-                    "truncated" if seq > max(mine, default=0) else "rewritten",
-                    f"this computer sent {seq} audit entries, but the server's copy "
-                    f"{'ends at ' + str(max(mine, default=0)) if seq > max(mine, default=0) else 'differs at entry ' + str(seq)}",
+                    "truncated",
+                    f"this computer sent {seq} audit entries, but the server holds {held} of "
+                    "them: entries were removed from the end",
                     link.workstation_id,
-                    min(seq, max(mine, default=0) + 1),
+                    held + 1,
+                )
+            )
+        elif mine.get(seq) != mac:
+            report.problem(
+                Problem(
+                    "rewritten",
+                    f"entry {seq} of this computer on the server is not the one it sent",
+                    link.workstation_id,
+                    seq,
                 )
             )
     # each of this computer's entries on the server carries its local MAC, sealed
@@ -517,6 +529,22 @@ def _record(clinic: Clinic, session: Any, action: str, **kw: Any) -> None:
         )
 
 
+def _check_store_anchors(report: ClinicReport, clinic: Clinic, link: Link) -> None:
+    """This store against the anchors of it kept on the server (core.audit_anchor)."""
+    sink = ServerAnchorSink(link)
+    here = place_of(clinic.home)
+    found = [r for r in sink.records(clinic.custody.store_id) if r.place == here]
+    for f in check_all(clinic.store, found, anchor_key(clinic.audit_key)):
+        if f.ok:
+            report.lines.append(f"This store, by its anchors on {sink.description}: {f.text}.")
+        else:
+            report.problem(
+                Problem(
+                    f"store-{f.kind}", f"this store, by its anchors on {sink.description}: {f.text}"
+                )
+            )
+
+
 def verify_clinic_audit(
     clinic: Clinic, session: Any, link: Link, custody: KeyCustody | None = None
 ) -> ClinicReport:
@@ -529,6 +557,7 @@ def verify_clinic_audit(
     )
     ship(clinic, link, custody)
     report = verify_clinic(clinic, link)
+    _check_store_anchors(report, clinic, link)
     _record(
         clinic,
         session,

@@ -47,6 +47,10 @@ SHIP_BATCH = 500
 SHIP_LABEL = b"clinic-inbox audit ship v1"
 
 
+class AuditNotOnServer(SharedQueueError):
+    """The server was prepared before the clinic-wide audit existed."""
+
+
 def ship_key(keys: ClinicKeys) -> bytes:
     """The shipped chain's key: derived, so it never reveals or reuses the HMAC key."""
     return hmac.new(keys.hmac_key, SHIP_LABEL, hashlib.sha256).digest()
@@ -112,9 +116,7 @@ def _refs(clinic: Clinic, keys: ClinicKeys, ws: str, entries: list[asq.LocalEntr
     store = clinic.store
     convs = asq.thread_uuids(store, {e.thread_id for e in entries if e.thread_id})
     msgs = asq.message_identity_rows(store, {e.message_id for e in entries if e.message_id})
-    mrefs = {
-        mid: m["shared_identity"] or message_identity(keys, ws, m) for mid, m in msgs.items()
-    }
+    mrefs = {mid: m["shared_identity"] or message_identity(keys, ws, m) for mid, m in msgs.items()}
     prefs: dict[int, str] = {}
     for pid in {e.patient_id for e in entries if e.patient_id}:
         parts = asq.patient_identity_parts(store, pid)
@@ -223,20 +225,24 @@ def ship(clinic: Clinic, link: Link, custody: KeyCustody | None = None) -> ShipR
     entry of this chain says where to go on."""
     custody = custody or KeyCustody(clinic.home)
     store, keys, ws = clinic.store, link.keys, link.workstation_id
+    epoch = aq.epoch(store)
+    count, mac = aq.head(store)
+    done = asq.shipped(store)
+    if done is not None and done == (epoch, count, mac):
+        return ShipResult(0, count)  # nothing new since the last shipment: no round trip
     try:
         with link.conn.transaction():
             ready = installed(link.conn)
     except psycopg.OperationalError as exc:
         raise server_error(link, exc) from None
     if not ready:
-        raise SharedQueueError(
+        raise AuditNotOnServer(
             f"The shared server {link.label} has no clinic-wide audit yet (it was prepared by "
             "an older Clinic Inbox). This computer keeps its audit trail and sends it once the "
             "server is upgraded."
         )
     register_signer(link, custody, workstation_name(clinic))
     key = signing_key(custody)
-    epoch = aq.epoch(store)
     result = ShipResult()
     while True:
         try:

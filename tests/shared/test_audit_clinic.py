@@ -53,16 +53,18 @@ class Clinic3:
         init = srv.init_server(a, login(a, "admin"), dsn, _custody(a, keyring))
         for n in "bc":
             srv.connect_workstation(
-                self.ws[n], login(self.ws[n], "admin"), dsn, init.clinic_code, _custody(self.ws[n], keyring)
+                self.ws[n],
+                login(self.ws[n], "admin"),
+                dsn,
+                init.clinic_code,
+                _custody(self.ws[n], keyring),
             )
         self.links = {n: _link(w, keyring) for n, w in self.ws.items()}
         self.patient = {}
         for n, w in self.ws.items():
             doc = q.staff_login_row(w.store, "dr.patel")[0].id
             with w.store.transaction():
-                self.patient[n] = q.add_patient(
-                    w.store, *PATIENT, responsible_physician_id=doc
-                )
+                self.patient[n] = q.add_patient(w.store, *PATIENT, responsible_physician_id=doc)
         (t,) = receive(a, 1)
         conv = sync.publish_conversation(a, self.links["a"], t, None)
         self.thread = {"a": t}
@@ -133,12 +135,17 @@ def test_the_service_checks_access_records_itself_and_exports_break_glass(three)
     nurse = login(b, "nurse.chen")
     services.break_glass(b, nurse, three.thread["b"], REASON, "kettle orbit maple frost")
     with pytest.raises(services.AccessDenied):
-        verify_clinic_audit(b, login(b, "reception.moreau"), three.links["b"], _custody(b, three.keyring))
+        verify_clinic_audit(
+            b, login(b, "reception.moreau"), three.links["b"], _custody(b, three.keyring)
+        )
     report = verify_clinic_audit(b, login(b, "admin"), three.links["b"], _custody(b, three.keyring))
     assert report.ok, report.describe()
     a = three.ws["a"]
     rows = export_clinic_audit(
-        a, login(a, "admin"), three.links["a"], patient_id=three.patient["a"],
+        a,
+        login(a, "admin"),
+        three.links["a"],
+        patient_id=three.patient["a"],
         custody=_custody(a, three.keyring),
     )
     glass = [r for r in rows if r.action == "break_glass"]
@@ -151,14 +158,28 @@ def test_the_service_checks_access_records_itself_and_exports_break_glass(three)
 
 def test_the_server_holds_no_patient_data_from_the_trail(three, postgres, empty_db):
     b = three.ws["b"]
-    services.break_glass(b, login(b, "nurse.chen"), three.thread["b"], REASON, "kettle orbit maple frost")
-    services.list_messages(b, login(b, "dr.patel"), q.MessageFilter(search="thyroxine levothyroxine"))
+    services.break_glass(
+        b, login(b, "nurse.chen"), three.thread["b"], REASON, "kettle orbit maple frost"
+    )
+    services.list_messages(
+        b, login(b, "dr.patel"), q.MessageFilter(search="thyroxine levothyroxine")
+    )
     three.ship_all()
     dbname = psycopg.conninfo.conninfo_to_dict(empty_db)["dbname"]
     dump = postgres.pg_dump(dbname)
     assert b"COPY public.audit_entry" in dump
-    secrets = [b"Quennell", "Zoë".encode(), b"CH-88412", b"1961-04-02", b"thyroxine",
-               b"levothyroxine", b"distress", b"dr.patel", b"nurse.chen", b"zoe.quennell"]
+    secrets = [
+        b"Quennell",
+        "Zoë".encode(),
+        b"CH-88412",
+        b"1961-04-02",
+        b"thyroxine",
+        b"levothyroxine",
+        b"distress",
+        b"dr.patel",
+        b"nurse.chen",
+        b"zoe.quennell",
+    ]
     for s in secrets:
         assert s not in dump, s
     postgres.checkpoint()
@@ -169,7 +190,9 @@ def test_the_server_holds_no_patient_data_from_the_trail(three, postgres, empty_
                 assert s not in data, (s, path)
 
 
-def test_workstation_roles_cannot_change_or_delete_rows_and_links_are_checked(three, postgres, empty_db):
+def test_workstation_roles_cannot_change_or_delete_rows_and_links_are_checked(
+    three, postgres, empty_db
+):
     three.ship_all()
     role = workstation_role(three.links["a"].keys.clinic_id)
     dbname = psycopg.conninfo.conninfo_to_dict(empty_db)["dbname"]
@@ -196,10 +219,36 @@ def test_workstation_roles_cannot_change_or_delete_rows_and_links_are_checked(th
         ).fetchone()
     # the server refuses an entry that does not link to the one before, or skips one
     with psycopg.connect(ws_dsn, autocommit=True) as conn:
-        args = (chain, 0, last[0] + 1, "2026-01-01T00:00:00+00:00", "x", "a", None, None, None, b"x", "f" * 64, "e" * 64)
+        args = (
+            chain,
+            0,
+            last[0] + 1,
+            "2026-01-01T00:00:00+00:00",
+            "x",
+            "a",
+            None,
+            None,
+            None,
+            b"x",
+            "f" * 64,
+            "e" * 64,
+        )
         with pytest.raises(psycopg.errors.CheckViolation):
             conn.execute("SELECT * FROM audit_append(%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)", args)
-        args = (chain, 0, last[0] + 2, "2026-01-01T00:00:00+00:00", "x", "a", None, None, None, b"x", last[1], "e" * 64)
+        args = (
+            chain,
+            0,
+            last[0] + 2,
+            "2026-01-01T00:00:00+00:00",
+            "x",
+            "a",
+            None,
+            None,
+            None,
+            b"x",
+            last[1],
+            "e" * 64,
+        )
         with pytest.raises(psycopg.errors.CheckViolation):
             conn.execute("SELECT * FROM audit_append(%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)", args)
 
@@ -215,7 +264,8 @@ def test_one_shipped_row_changed_is_named(three):
     three.ship_all()
     with three.operator() as op:
         op.execute(
-            "UPDATE audit_entry SET action = 'search' WHERE chain = %s AND seq = 4", (three.chain("a"),)
+            "UPDATE audit_entry SET action = 'search' WHERE chain = %s AND seq = 4",
+            (three.chain("a"),),
         )
     report = three.verify("b")
     first = report.first_broken(three.chain("a"))
@@ -296,7 +346,9 @@ def test_a_truncated_workstation_chain_is_named(three):
     assert n_a < total - 2
     # also with A's signed heads removed: A itself knows what it sent, B the anchor it saw
     with three.operator() as op:
-        op.execute("DELETE FROM audit_head WHERE chain = %s AND seq > %s", (three.chain("a"), total - 3))
+        op.execute(
+            "DELETE FROM audit_head WHERE chain = %s AND seq > %s", (three.chain("a"), total - 3)
+        )
         op.execute(
             "UPDATE audit_anchor_head SET pos = (SELECT max(arrival) FROM audit_entry), "
             "hash = (SELECT anchor FROM audit_entry ORDER BY arrival DESC LIMIT 1)"
@@ -314,26 +366,65 @@ def test_one_workstation_forging_anothers_history_is_named(three):
     key = ship_key(b_link.keys)
     with b_link.conn.transaction():
         seq, mac = b_link.conn.execute(
-            "SELECT seq, mac FROM audit_entry WHERE chain = %s ORDER BY seq DESC LIMIT 1", (chain_a,)
+            "SELECT seq, mac FROM audit_entry WHERE chain = %s ORDER BY seq DESC LIMIT 1",
+            (chain_a,),
         ).fetchone()
     from clinic_inbox.shared.audit_ship import sealed_place
     from clinic_inbox.shared.seal import seal
 
-    sealed = seal(b_link.keys, "audit_entry", sealed_place(chain_a, 0, seq + 1), "details", 1, b"{}")
-    row = ShippedRow(chain_a, 0, seq + 1, "2026-12-01T10:00:00+00:00", "audit.verify", "x", None, None, None, sealed, mac)
+    sealed = seal(
+        b_link.keys, "audit_entry", sealed_place(chain_a, 0, seq + 1), "details", 1, b"{}"
+    )
+    row = ShippedRow(
+        chain_a,
+        0,
+        seq + 1,
+        "2026-12-01T10:00:00+00:00",
+        "audit.verify",
+        "x",
+        None,
+        None,
+        None,
+        sealed,
+        mac,
+    )
     row = ShippedRow(**{**row.__dict__, "mac": row_mac(key, row)})
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     with b_link.conn.transaction():
         arrival, anchor = b_link.conn.execute(
             "SELECT arrival, anchor FROM audit_append(%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
-            (row.chain, row.epoch, row.seq, row.at, row.action, row.actor, None, None, None, row.sealed, row.prev_mac, row.mac),
+            (
+                row.chain,
+                row.epoch,
+                row.seq,
+                row.at,
+                row.action,
+                row.actor,
+                None,
+                None,
+                None,
+                row.sealed,
+                row.prev_mac,
+                row.mac,
+            ),
         ).fetchone()
-        head = SignedHead(chain_a, 0, row.seq, row.mac, arrival, anchor, "2026-12-01T10:00:00+00:00")
+        head = SignedHead(
+            chain_a, 0, row.seq, row.mac, arrival, anchor, "2026-12-01T10:00:00+00:00"
+        )
         head = head.signed(Ed25519PrivateKey.generate(), b_link.keys.clinic_id)
         b_link.conn.execute(
             "SELECT audit_sign_head(%s,%s,%s,%s,%s,%s,%s,%s)",
-            (head.chain, head.epoch, head.seq, head.mac, head.anchor_pos, head.anchor_hash, head.signed_at, head.signature),
+            (
+                head.chain,
+                head.epoch,
+                head.seq,
+                head.mac,
+                head.anchor_pos,
+                head.anchor_hash,
+                head.signed_at,
+                head.signature,
+            ),
         )
     # a second key cannot be registered for A either
     with b_link.conn.transaction():
