@@ -1159,6 +1159,11 @@ def cmd_break_glass_review(args: argparse.Namespace) -> int:
 
     with _open(args) as clinic:
         session = _session(args, clinic)
+        if args.clinic:  # every workstation's openings, from the clinic's audit trail
+            from clinic_inbox.shared import cli_audit
+
+            _print_json(cli_audit.break_glass(clinic, session))
+            return EXIT_OK
         rows = services.break_glass_review(clinic, session)
     data = [
         {
@@ -1356,6 +1361,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = add("break-glass-review", cmd_break_glass_review, "break-glass openings to review")
     sp.add_argument("--json", action="store_true")
+    sp.add_argument(
+        "--clinic", action="store_true", help="every workstation's openings (JSON, shared server)"
+    )
 
     sp = add("link", cmd_link, "file an unmatched conversation under a patient")
     sp.add_argument("thread_id", type=record_id)

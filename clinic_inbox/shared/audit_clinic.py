@@ -33,6 +33,7 @@ from clinic_inbox.core import access, audit
 from clinic_inbox.core.audit_anchor import anchor_key, check_all, place_of
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.keys import KeyCustody
+from clinic_inbox.core.model import Role
 from clinic_inbox.core.store import audit_queries as aq
 from clinic_inbox.core.store import audit_ship_queries as asq
 from clinic_inbox.core.store import queries as q
@@ -597,4 +598,25 @@ def export_clinic_audit(
         ship(clinic, link, custody)
     except SharedQueueError:
         pass  # the record of the export waits here and goes with the next shipment
+    return rows
+
+
+def break_glass_review_clinic(
+    clinic: Clinic, session: Any, link: Link, custody: KeyCustody | None = None
+) -> list[ClinicEntry]:
+    """Every break-glass opening on any workstation, from the clinic's trail: all of
+    them for an administrator, those of their own patients for a physician (as the
+    local review). The review itself is recorded."""
+    staff = _staff(clinic, session)
+    admin = staff is not None and staff.role is Role.ADMIN
+    access.require(
+        admin or (staff is not None and staff.role is Role.PHYSICIAN),
+        "The break-glass review is for physicians and administrators.",
+    )
+    ship(clinic, link, custody)
+    rows = [e for e in clinic_entries(clinic, link) if e.action == "break_glass"]
+    if not admin:
+        mine = set(asq.patients_of_physician(clinic.store, staff.id))
+        rows = [e for e in rows if e.patient_id in mine]
+    _record(clinic, session, "break_glass.review", detail={"rows": len(rows), "clinic": True})
     return rows

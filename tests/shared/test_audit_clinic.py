@@ -17,6 +17,7 @@ from clinic_inbox.core.store import queries as q
 from clinic_inbox.shared import SharedQueueError, sync
 from clinic_inbox.shared import server as srv
 from clinic_inbox.shared.audit_clinic import (
+    break_glass_review_clinic,
     clinic_entries,
     export_clinic_audit,
     verify_clinic,
@@ -151,6 +152,16 @@ def test_the_service_checks_access_records_itself_and_exports_break_glass(three)
     glass = [r for r in rows if r.action == "break_glass"]
     assert [(g.actor, g.reason) for g in glass] == [("nurse.chen", REASON)]
     assert glass[0].thread_id == three.thread["a"]  # B's conversation, by A's own number
+    # the break-glass review is clinic-wide: Dr Patel on C sees the opening made on B
+    c = three.ws["c"]
+    with pytest.raises(services.AccessDenied):
+        break_glass_review_clinic(c, login(c, "reception.moreau"), three.links["c"])
+    review = break_glass_review_clinic(
+        c, login(c, "dr.patel"), three.links["c"], _custody(c, three.keyring)
+    )
+    assert [(g.actor, g.reason, g.thread_id) for g in review] == [
+        ("nurse.chen", REASON, three.thread["c"])
+    ]
     assert q.get_meta(a.store, "audit_head") is not None
     last = a.store.execute("SELECT action, detail FROM audit ORDER BY id DESC LIMIT 1").fetchone()
     assert last[0] == "audit.export" and json.loads(last[1])["clinic"] is True

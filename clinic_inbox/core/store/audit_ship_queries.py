@@ -59,6 +59,15 @@ def all_patient_ids(store: Store) -> list[int]:
     return [r[0] for r in store.execute("SELECT id FROM patients ORDER BY id")]
 
 
+def patients_of_physician(store: Store, staff_id: int) -> list[int]:
+    return [
+        r[0]
+        for r in store.execute(
+            "SELECT id FROM patients WHERE responsible_physician_id = ?", (staff_id,)
+        )
+    ]
+
+
 def thread_uuids(store: Store, thread_ids: set[int]) -> dict[int, str]:
     if not thread_ids:
         return {}
