@@ -844,6 +844,15 @@ def cmd_break_glass(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_audit_enable_server(args: argparse.Namespace) -> int:
+    from clinic_inbox.shared import cli_audit
+    from clinic_inbox.shared.cli_server import _dsn
+
+    with _open(args) as clinic:
+        print(cli_audit.enable_on_server(clinic, _session(args, clinic), _dsn(args)))
+    return EXIT_OK
+
+
 def cmd_audit_export(args: argparse.Namespace) -> int:
     import csv
 
@@ -1422,6 +1431,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument(
         "--clinic", action="store_true", help="also every workstation's trail on the shared server"
     )
+    sp = add(
+        "enable-server",
+        cmd_audit_enable_server,
+        "add the clinic-wide audit to a shared server prepared by an older version",
+        aud,
+    )
+    sp.add_argument("--dsn", required=True, help="the login that prepared the server")
     sp = add("export", cmd_audit_export, "export the audit trail (administrators)", aud)
     sp.add_argument("--csv", action="store_true", help="CSV (the only format)")
     sp.add_argument("--patient", type=record_id, help="only this patient id")

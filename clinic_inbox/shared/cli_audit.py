@@ -1,5 +1,5 @@
 """`clinic-inbox audit verify --clinic` and `audit export` over every workstation: the
-command-line side of `audit_clinic` (cli.py calls these two functions)."""
+command-line side of `audit_clinic` (cli.py calls these)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import csv
 import io
 import json
 from typing import Any
+
+import psycopg
 
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.private_files import csv_cell
@@ -115,3 +117,50 @@ def break_glass(clinic: Clinic, session: Any) -> list[dict[str, Any]]:
         }
         for e in rows
     ]
+
+
+def enable_on_server(clinic: Clinic, session: Any, dsn: str) -> str:
+    """Add the clinic-wide audit to a server prepared by an older Clinic Inbox, with the
+    login that prepared it (`audit enable-server --dsn …`)."""
+    from clinic_inbox.core import access, audit
+    from clinic_inbox.core.store import queries as q
+    from clinic_inbox.shared import audit_schema
+    from clinic_inbox.shared.schema import workstation_role
+    from clinic_inbox.shared.server import connect, read_info, server_label
+
+    staff = q.get_staff(clinic.store, session.staff.id)
+    access.require(
+        staff is not None and access.can_manage_settings(staff),
+        "Only an administrator can change the shared server.",
+    )
+    clinic_id, label = shq.linked_clinic(clinic.store), server_label(dsn)
+    if clinic_id is None:
+        raise SharedQueueError("This computer works alone (no shared server).")
+    with connect(dsn) as conn:
+        info = read_info(conn)
+        if info is None or info.clinic_id != clinic_id:
+            raise SharedQueueError(
+                f"The server {label} is not this clinic's shared server. Nothing was changed."
+            )
+        schema = conn.execute("SELECT current_schema()").fetchone()[0]
+        try:
+            added = audit_schema.install(conn, workstation_role(clinic_id), schema)
+        except psycopg.errors.InsufficientPrivilege:
+            conn.rollback()
+            raise SharedQueueError(
+                f"The login on {label} may not change the clinic's tables. Use the login that "
+                "prepared the server. Nothing was changed."
+            ) from None
+        conn.commit()
+    with clinic.store.transaction():
+        audit.append(
+            clinic.store,
+            clinic.audit_key,
+            session.staff.id,
+            session.staff.username,
+            "server.audit_step",
+            detail={"server": label, "added": added},
+        )
+    if not added:
+        return f"The shared server {label} keeps the clinic-wide audit already."
+    return f"The shared server {label} now keeps the clinic-wide audit trail."

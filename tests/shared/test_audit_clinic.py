@@ -451,11 +451,30 @@ def test_one_workstation_forging_anothers_history_is_named(three):
     assert not any(p.kind in ("altered", "link", "missing") for p in report.problems)
 
 
-def test_a_server_without_the_audit_step_is_said_plainly(three):
-    with three.operator() as op:
-        op.execute("DELETE FROM schema_step WHERE name = 'audit'")
-    with pytest.raises(SharedQueueError, match="no clinic-wide audit yet"):
-        ship(three.ws["a"], three.links["a"], _custody(three.ws["a"], three.keyring))
+def test_a_server_prepared_before_the_audit_step_gets_it_added(
+    tmp_path, keyring, empty_db, monkeypatch
+):
+    from clinic_inbox.shared import audit_schema, cli_audit
+
+    a = new_workstation(tmp_path / "old", keyring)
+    with monkeypatch.context() as m:  # the older app had no audit step
+        m.setattr(audit_schema, "install", lambda *args: False)
+        srv.init_server(a, login(a, "admin"), empty_db, _custody(a, keyring))
+    link = _link(a, keyring)
+    try:
+        with pytest.raises(SharedQueueError, match="no clinic-wide audit yet"):
+            ship(a, link, _custody(a, keyring))
+        with pytest.raises(services.AccessDenied):
+            cli_audit.enable_on_server(a, login(a, "dr.patel"), empty_db)
+        said = cli_audit.enable_on_server(a, login(a, "admin"), empty_db)
+        assert "now keeps the clinic-wide audit" in said
+        assert "already" in cli_audit.enable_on_server(a, login(a, "admin"), empty_db)
+        assert ship(a, link, _custody(a, keyring)).sent > 3
+        report = verify_clinic(a, link)
+        assert report.ok, report.describe()
+    finally:
+        link.conn.close()
+        a.close()
 
 
 def test_shipping_is_exactly_once_across_a_lost_connection(three, postgres):
