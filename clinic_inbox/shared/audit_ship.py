@@ -25,6 +25,7 @@ import hashlib
 import hmac
 import json
 import socket
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +45,8 @@ from clinic_inbox.shared.seal import ClinicKeys, identity, seal
 from clinic_inbox.shared.server import Link
 
 SHIP_BATCH = 500
+SHIP_EVERY = 3.0  # seconds: how often the live sync ships (each pull adds an entry)
+ANCHOR_EVERY = 60.0  # seconds: how often the store's own anchor is kept on the server
 SHIP_LABEL = b"clinic-inbox audit ship v1"
 
 
@@ -212,6 +215,24 @@ def register_at_enrolment(clinic: Clinic, custody: KeyCustody, dsn: str, ws_id: 
         pass
 
 
+# Per process: the signing key and the servers it is known to be registered on (the
+# keyring is slow to ask on every shipment).
+_keys: dict[str, Any] = {}
+_registered: set[tuple[str, str]] = set()
+_anchored_at: dict[str, float] = {}
+
+
+def _registered_key(link: Link, custody: KeyCustody, clinic: Clinic):  # noqa: ANN202
+    store_id = custody.record().store_id
+    key = _keys.get(store_id)
+    if key is None:
+        key = _keys[store_id] = signing_key(custody)
+    if (link.label, link.workstation_id) not in _registered:
+        register_signer(link, custody, workstation_name(clinic))
+        _registered.add((link.label, link.workstation_id))
+    return key
+
+
 @dataclass
 class ShipResult:
     sent: int = 0
@@ -241,8 +262,7 @@ def ship(clinic: Clinic, link: Link, custody: KeyCustody | None = None) -> ShipR
             "an older Clinic Inbox). This computer keeps its audit trail and sends it once the "
             "server is upgraded."
         )
-    register_signer(link, custody, workstation_name(clinic))
-    key = signing_key(custody)
+    key = _registered_key(link, custody, clinic)
     result = ShipResult()
     while True:
         try:
@@ -300,6 +320,13 @@ def ship(clinic: Clinic, link: Link, custody: KeyCustody | None = None) -> ShipR
                 )
         except psycopg.OperationalError as exc:
             raise server_error(link, exc) from None
+        except psycopg.Error as exc:  # refused (a link check, an unknown signer): said, kept here
+            _registered.discard((link.label, ws))
+            raise SharedQueueError(
+                f"The shared server {link.label} refused this computer's audit entries "
+                f"({type(exc).__name__}). They stay here and are sent again later; "
+                "`clinic-inbox audit verify --clinic` shows what is wrong on the server."
+            ) from None
         with store.transaction():
             asq.set_shipped(store, epoch, head.seq, head.mac)
             asq.set_anchor_seen(store, head.anchor_pos, head.anchor_hash)
@@ -308,7 +335,10 @@ def ship(clinic: Clinic, link: Link, custody: KeyCustody | None = None) -> ShipR
         result.anchor_pos = head.anchor_pos
         if len(entries) < SHIP_BATCH:
             break
-    _keep_store_anchor(clinic, link)
+    now = time.monotonic()
+    if now - _anchored_at.get(clinic.custody.store_id, -ANCHOR_EVERY) >= ANCHOR_EVERY:
+        _keep_store_anchor(clinic, link)
+        _anchored_at[clinic.custody.store_id] = now
     return result
 
 
