@@ -77,6 +77,7 @@ class Result:
     conflicts: int = 0
     replicas_identical: bool = False
     audit_entries: int = 0
+    verify_seconds: float = 0  # `audit verify --clinic`'s check of the whole trail
     audit_problems: list[str] = field(default_factory=list)
     integrity: list[str] = field(default_factory=list)
     phi_found: list[str] = field(default_factory=list)
@@ -102,7 +103,8 @@ class Result:
             f"{self.notes_on_server} on the server, problems: {self.note_problems or 'none'}; "
             f"{self.conflicts} conflicts shown; {self.pending_left} changes left queued; "
             f"replicas {'identical' if self.replicas_identical else 'DIFFERENT'}; "
-            f"{self.audit_entries} audit entries shipped, audit "
+            f"{self.audit_entries} audit entries shipped (clinic check "
+            f"{self.verify_seconds:.2f} s), audit "
             f"{'intact' if not self.audit_problems else self.audit_problems}; integrity "
             f"{'ok' if not self.integrity else self.integrity}; patient text on the server: "
             f"{self.phi_found or 'none'}"
@@ -242,7 +244,9 @@ def _check(res: Result, homes, backend, pg: PostgresServer, dsn: str) -> None:  
             if n == "a":
                 link = srv.open_link(clinic, KeyCustody(h, backend=backend))
                 try:
+                    started = time.monotonic()
                     report = verify_clinic(clinic, link)
+                    res.verify_seconds = time.monotonic() - started
                     if not report.ok:
                         res.audit_problems.append(report.describe())
                 finally:

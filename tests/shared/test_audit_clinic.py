@@ -490,3 +490,40 @@ def test_shipping_is_exactly_once_across_a_lost_connection(three, postgres):
     assert got.sent >= 4
     report = three.verify("a")
     assert report.ok, report.describe()
+
+
+def test_a_restored_workstation_ships_a_new_epoch_beside_the_old_history(three, tmp_path):
+    """A restore from backup starts a new epoch of the local trail (core.backup): it is
+    shipped as a chain of its own from its first entry, and the entries written after
+    the backup stay on the server in the old epoch's chain."""
+    from workstations import reopen
+
+    from clinic_inbox.core.backup import restore_backup, write_backup
+
+    three.ship_all()
+    a, home = three.ws["a"], three.ws["a"].home
+    backup = tmp_path / "a-backup.db"
+    write_backup(a, backup)
+    for _ in range(3):  # after the backup: on the server, then lost with the disk
+        services.show_thread(a, login(a, "nurse.chen"), three.thread["a"])
+    before = ship(a, three.links["a"], _custody(a, three.keyring)).on_server
+    three.links["a"].conn.close()
+    a.close()
+    home.rename(tmp_path / "lost-disk")
+    restore_backup(backup, home, lambda *_: "", custody=_custody(a, three.keyring))
+    a = three.ws["a"] = reopen(home, three.keyring)
+    three.links["a"] = _link(a, three.keyring)
+    services.show_thread(a, login(a, "dr.patel"), three.thread["a"])
+    got = ship(a, three.links["a"], _custody(a, three.keyring))
+    with psycopg.connect(three.dsn) as conn:
+        epochs = dict(
+            conn.execute(
+                "SELECT epoch, max(seq) FROM audit_entry WHERE chain = %s GROUP BY epoch",
+                (three.chain("a"),),
+            ).fetchall()
+        )
+    assert epochs[0] == before and epochs[1] == got.on_server
+    for n in "ab":
+        report = three.verify(n)
+        assert report.ok, report.describe()
+        assert report.chains == 4
