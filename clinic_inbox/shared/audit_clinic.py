@@ -577,9 +577,11 @@ def export_clinic_audit(
     since: str | None = None,
     until: str | None = None,
     custody: KeyCustody | None = None,
+    action: str = "audit.export",
 ) -> list[ClinicEntry]:
-    """`audit export` over every workstation (administrators). The export is recorded
-    in this computer's trail and sent to the server with it."""
+    """`audit export` over every workstation (administrators), or the app's audit
+    screen (`action="audit.view"`). The reading is recorded in this computer's trail
+    and sent to the server with it."""
     staff = _staff(clinic, session)
     access.require(
         staff is not None and access.can_export_audit(staff),
@@ -590,7 +592,7 @@ def export_clinic_audit(
     _record(
         clinic,
         session,
-        "audit.export",
+        action,
         patient_id=patient_id,
         detail={"rows": len(rows), "since": since, "until": until, "clinic": True},
     )
