@@ -259,8 +259,9 @@ def ship(clinic: Clinic, link: Link, custody: KeyCustody | None = None) -> ShipR
     if not ready:
         raise AuditNotOnServer(
             f"The shared server {link.label} has no clinic-wide audit yet (it was prepared by "
-            "an older Clinic Inbox). This computer keeps its audit trail and sends it once the "
-            "server is upgraded."
+            "an older Clinic Inbox). This computer keeps its audit trail and sends it once an "
+            "administrator has run `clinic-inbox audit enable-server --dsn …` with the login "
+            "that prepared the server."
         )
     key = _registered_key(link, custody, clinic)
     result = ShipResult()
