@@ -283,26 +283,29 @@ def ship(clinic: Clinic, link: Link, custody: KeyCustody | None = None) -> ShipR
                 if not entries:
                     break
                 rows = build_rows(clinic, keys, ws, epoch, server_mac, entries)
-                arrival, anchor = 0, GENESIS
-                for r in rows:
-                    arrival, anchor = link.conn.execute(
-                        "SELECT arrival, anchor FROM audit_append(%s, %s, %s, %s, %s, %s, %s, "
-                        "%s, %s, %s, %s, %s)",
-                        (
-                            r.chain,
-                            r.epoch,
-                            r.seq,
-                            r.at,
-                            r.action,
-                            r.actor,
-                            r.patient,
-                            r.conv,
-                            r.message,
-                            r.sealed,
-                            r.prev_mac,
-                            r.mac,
-                        ),
-                    ).fetchone()
+                params = [
+                    (
+                        r.chain,
+                        r.epoch,
+                        r.seq,
+                        r.at,
+                        r.action,
+                        r.actor,
+                        r.patient,
+                        r.conv,
+                        r.message,
+                        r.sealed,
+                        r.prev_mac,
+                        r.mac,
+                    )
+                    for r in rows
+                ]
+                call = "audit_append(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                if len(params) > 1:  # pipelined: one round trip for the batch, not one a row
+                    link.conn.cursor().executemany(f"SELECT 1 FROM {call}", params[:-1])
+                arrival, anchor = link.conn.execute(
+                    f"SELECT arrival, anchor FROM {call}", params[-1]
+                ).fetchone()
                 head = SignedHead(
                     ws, epoch, rows[-1].seq, rows[-1].mac, int(arrival), anchor, utcnow()
                 ).signed(key, keys.clinic_id)
