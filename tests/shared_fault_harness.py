@@ -46,7 +46,7 @@ sys.path.insert(0, str(HERE / "shared"))
 
 from support.link_cutter import LinkCutter  # noqa: E402
 from support.postgres import PostgresServer  # noqa: E402
-from support.secret_service import SecretService  # noqa: E402
+from support.secret_service import SecretService, SecretServiceUnavailable  # noqa: E402
 from workstations import login, new_workstation, receive, reopen  # noqa: E402
 
 from clinic_inbox.core import audit  # noqa: E402
@@ -285,6 +285,18 @@ def _check(res: Result, homes, backend, pg: PostgresServer, dsn: str) -> None:  
                 res.phi_found.append(f"{s.decode(errors='replace')} in {where}")
 
 
+def _keyring() -> SecretService:
+    """gnome-keyring sometimes fails to create its first collection on a loaded machine
+    ("Prompt dismissed"): a fresh daemon is tried, up to three times."""
+    for attempt in range(3):
+        try:
+            return SecretService().start()
+        except SecretServiceUnavailable:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 def run(
     seconds: float = 60,
     kills: int = 4,
@@ -300,7 +312,11 @@ def run(
     res = Result()
     work = Path(tempfile.mkdtemp(prefix="ci-shared-harness-"))
     pg = PostgresServer().start()
-    keyring = SecretService().start()
+    try:
+        keyring = _keyring()
+    except BaseException:
+        pg.close()
+        raise
     relays = {n: LinkCutter(pg.host, pg.port) for n in NAMES}
     fleet = None
     try:
