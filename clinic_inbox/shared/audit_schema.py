@@ -78,7 +78,9 @@ CREATE TABLE audit_head (
     anchor_hash text NOT NULL,
     signed_at   text NOT NULL,
     signature   bytea NOT NULL,
-    PRIMARY KEY (chain, epoch, seq)
+    -- a forged head for the same entry cannot crowd out the real one: both are kept
+    -- (and the forged one is reported)
+    PRIMARY KEY (chain, epoch, seq, signature)
 );
 
 CREATE TABLE audit_store_anchor (

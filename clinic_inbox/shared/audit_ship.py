@@ -41,7 +41,7 @@ from clinic_inbox.shared import SharedQueueError
 from clinic_inbox.shared.audit_schema import GENESIS, installed
 from clinic_inbox.shared.audit_sign import SignedHead, public_bytes, signing_key
 from clinic_inbox.shared.replica import message_identity, server_error, staff_ref
-from clinic_inbox.shared.seal import ClinicKeys, identity, seal
+from clinic_inbox.shared.seal import ClinicKeys, identity, open_sealed, seal
 from clinic_inbox.shared.server import Link
 
 SHIP_BATCH = 500
@@ -273,11 +273,13 @@ def ship(clinic: Clinic, link: Link, custody: KeyCustody | None = None) -> ShipR
                     "SELECT pg_advisory_xact_lock(hashtextextended(%s, 14))", (f"audit:{ws}",)
                 )
                 last = link.conn.execute(
-                    "SELECT seq, mac FROM audit_entry WHERE chain = %s AND epoch = %s "
+                    "SELECT seq, mac, sealed FROM audit_entry WHERE chain = %s AND epoch = %s "
                     "ORDER BY seq DESC LIMIT 1",
                     (ws, epoch),
                 ).fetchone()
                 server_seq, server_mac = (int(last[0]), last[1]) if last else (0, GENESIS)
+                if last is not None:
+                    _check_own(clinic, link, epoch, server_seq, bytes(last[2]))
                 result.on_server = server_seq
                 entries = asq.entries_after(store, server_seq, SHIP_BATCH)
                 if not entries:
@@ -344,6 +346,33 @@ def ship(clinic: Clinic, link: Link, custody: KeyCustody | None = None) -> ShipR
         _keep_store_anchor(clinic, link)
         _anchored_at[clinic.custody.store_id] = now
     return result
+
+
+def _check_own(clinic: Clinic, link: Link, epoch: int, seq: int, sealed: bytes) -> None:
+    """The server's last entry in this computer's name must be this computer's own:
+    never chain on (and sign) an entry someone else put there."""
+    local = asq.macs_upto(clinic.store, seq).get(seq)
+    try:
+        details = json.loads(
+            open_sealed(
+                link.keys,
+                "audit_entry",
+                sealed_place(link.workstation_id, epoch, seq),
+                "details",
+                1,
+                sealed,
+                link.label,
+            )
+        )
+    except (SharedQueueError, ValueError):
+        details = {}
+    if local is None or details.get("local_mac") != local:
+        raise SharedQueueError(
+            f"The shared server {link.label} holds an audit entry in this computer's name "
+            f"(entry {seq}) that this computer did not write. Nothing more was sent. Tell "
+            "your privacy officer and IT support: `clinic-inbox audit verify --clinic` "
+            "shows the details."
+        )
 
 
 def _keep_store_anchor(clinic: Clinic, link: Link) -> None:

@@ -447,6 +447,11 @@ def test_one_workstation_forging_anothers_history_is_named(three):
     kinds = {(p.kind, p.seq) for p in report.problems if p.chain == chain_a}
     assert ("forged-head", seq + 1) in kinds, report.describe()
     assert ("unsigned", seq + 1) in kinds
+    # A notices the entry in its name at its next shipment, and sends nothing on top of it
+    a = three.ws["a"]
+    services.show_thread(a, login(a, "dr.patel"), three.thread["a"])
+    with pytest.raises(SharedQueueError, match=f"entry {seq + 1}.*did not write"):
+        ship(a, three.links["a"], _custody(a, three.keyring))
     # the entries themselves link and check: only the signature tells
     assert not any(p.kind in ("altered", "link", "missing") for p in report.problems)
 
