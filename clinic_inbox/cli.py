@@ -525,6 +525,12 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         sinks, why_not = configured_sinks(clinic)
         result = services.verify_audit(clinic, session, sinks, why_not)
         print(result.describe())
+        if args.clinic:  # every workstation's chain on the shared server, too
+            from clinic_inbox.shared import cli_audit
+
+            text, clinic_ok = cli_audit.verify(clinic, session)
+            print(text)
+            return EXIT_OK if result.ok and clinic_ok else EXIT_FAIL
     return EXIT_OK if result.ok else EXIT_FAIL
 
 
@@ -838,6 +844,15 @@ def cmd_break_glass(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_audit_enable_server(args: argparse.Namespace) -> int:
+    from clinic_inbox.shared import cli_audit
+    from clinic_inbox.shared.cli_server import _dsn
+
+    with _open(args) as clinic:
+        print(cli_audit.enable_on_server(clinic, _session(args, clinic), _dsn(args)))
+    return EXIT_OK
+
+
 def cmd_audit_export(args: argparse.Namespace) -> int:
     import csv
 
@@ -845,6 +860,22 @@ def cmd_audit_export(args: argparse.Namespace) -> int:
     from clinic_inbox.core.private_files import csv_cell, open_private
 
     with _open(args) as clinic:
+        from clinic_inbox.shared import cli_audit
+
+        if cli_audit.is_shared(clinic) and not args.local:  # every workstation's entries
+            text = cli_audit.export_csv(
+                clinic,
+                _session(args, clinic),
+                patient_id=args.patient,
+                since=args.since,
+                until=args.until,
+            )
+            if not args.out:
+                sys.stdout.write(text)
+                return EXIT_OK
+            with open_private(Path(args.out), "w", newline="", encoding="utf-8") as out:
+                out.write(text)
+            return EXIT_OK
         rows = services.export_audit(
             clinic,
             _session(args, clinic),
@@ -1137,6 +1168,11 @@ def cmd_break_glass_review(args: argparse.Namespace) -> int:
 
     with _open(args) as clinic:
         session = _session(args, clinic)
+        if args.clinic:  # every workstation's openings, from the clinic's audit trail
+            from clinic_inbox.shared import cli_audit
+
+            _print_json(cli_audit.break_glass(clinic, session))
+            return EXIT_OK
         rows = services.break_glass_review(clinic, session)
     data = [
         {
@@ -1334,6 +1370,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = add("break-glass-review", cmd_break_glass_review, "break-glass openings to review")
     sp.add_argument("--json", action="store_true")
+    sp.add_argument(
+        "--clinic", action="store_true", help="every workstation's openings (JSON, shared server)"
+    )
 
     sp = add("link", cmd_link, "file an unmatched conversation under a patient")
     sp.add_argument("thread_id", type=record_id)
@@ -1388,13 +1427,26 @@ def build_parser() -> argparse.ArgumentParser:
     aud = sub.add_parser("audit", help="audit trail").add_subparsers(
         dest="audit_cmd", required=True
     )
-    add("verify", cmd_audit_verify, "verify the audit trail's chain", aud)
+    sp = add("verify", cmd_audit_verify, "verify the audit trail's chain", aud)
+    sp.add_argument(
+        "--clinic", action="store_true", help="also every workstation's trail on the shared server"
+    )
+    sp = add(
+        "enable-server",
+        cmd_audit_enable_server,
+        "add the clinic-wide audit to a shared server prepared by an older version",
+        aud,
+    )
+    sp.add_argument("--dsn", required=True, help="the login that prepared the server")
     sp = add("export", cmd_audit_export, "export the audit trail (administrators)", aud)
     sp.add_argument("--csv", action="store_true", help="CSV (the only format)")
     sp.add_argument("--patient", type=record_id, help="only this patient id")
     sp.add_argument("--since", help="from this date (ISO)")
     sp.add_argument("--until", help="before this date (ISO)")
     sp.add_argument("--out", help="file to write (default: standard output)")
+    sp.add_argument(
+        "--local", action="store_true", help="only this computer's trail (with a shared server)"
+    )
     sp = add(
         "reveal-search",
         cmd_audit_reveal_search,

@@ -240,6 +240,9 @@ def finish(clinic: Clinic, session: Any, custody: KeyCustody | None = None) -> s
     with connect(own_dsn):  # the new login works before anything is kept
         pass
     clinic_keys.save(custody, ServerLink(own_dsn, keys))
+    from clinic_inbox.shared.audit_ship import register_at_enrolment
+
+    register_at_enrolment(clinic, custody, own_dsn, ws_id)
     with clinic.store.transaction():
         shq.link(clinic.store, keys.clinic_id, ws_id, label)
         audit.append(

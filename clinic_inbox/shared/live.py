@@ -21,6 +21,8 @@ import psycopg
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.store import shared_queries as shq
 from clinic_inbox.shared import SharedQueueError, presence
+from clinic_inbox.shared.audit_ship import SHIP_EVERY, AuditNotOnServer
+from clinic_inbox.shared.audit_ship import ship as ship_audit
 from clinic_inbox.shared.schema import CHANGES_CHANNEL, PRESENCE_CHANNEL
 from clinic_inbox.shared.server import APP_NAME, Link, connect, open_link
 from clinic_inbox.shared.sync import PULL_BATCH, Applied, PushResult, StaffMap, pull, push
@@ -206,3 +208,13 @@ class LiveSync:
                 self._on_applied(result.applied)
             if len(result.applied) < PULL_BATCH:
                 break
+        now = time.monotonic()
+        if now - getattr(self, "_audit_at", 0.0) < SHIP_EVERY:
+            return  # the audit trail follows every few seconds, not on every change
+        self._audit_at = now
+        try:  # its trouble must not stop the queue
+            ship_audit(clinic, link)
+        except AuditNotOnServer:
+            pass  # an older server: the trail stays here (audit verify --clinic says so)
+        except SharedQueueError as exc:
+            self._on_error(str(exc))

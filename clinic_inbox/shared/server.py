@@ -27,7 +27,7 @@ from clinic_inbox.core.keys import (
     wrap,
 )
 from clinic_inbox.core.store import shared_queries as shq
-from clinic_inbox.shared import SharedQueueError, clinic_keys
+from clinic_inbox.shared import SharedQueueError, audit_schema, clinic_keys
 from clinic_inbox.shared.clinic_keys import ServerLink
 from clinic_inbox.shared.schema import SCHEMA_VERSION, ddl, grants, workstation_role
 from clinic_inbox.shared.seal import ClinicKeys
@@ -193,6 +193,7 @@ def init_server(
             _ensure_role(conn, role)
             schema = conn.execute("SELECT current_schema()").fetchone()[0]
             conn.execute(grants(role, schema))
+            audit_schema.install(conn, role, schema)
             conn.execute(
                 "INSERT INTO server_info (schema_version, clinic_id, clinic_check) VALUES (%s, %s, %s)",
                 (SCHEMA_VERSION, keys.clinic_id, keys.check_value()),
@@ -277,6 +278,9 @@ def _keep_link(
     action: str,
 ) -> None:
     clinic_keys.save(custody, link)
+    from clinic_inbox.shared.audit_ship import register_at_enrolment
+
+    register_at_enrolment(clinic, custody, link.dsn, ws_id)
     with clinic.store.transaction():
         shq.link(clinic.store, link.keys.clinic_id, ws_id, label)
         audit.append(

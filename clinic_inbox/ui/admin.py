@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QFormLayout,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
 from clinic_inbox.core import access, app_actions, services
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Role
+from clinic_inbox.shared import audit_app
 from clinic_inbox.ui.actions import InlineRunner, Runner, plain_error
 
 
@@ -175,11 +177,16 @@ class AdminDialog(QDialog):
         show = QPushButton("Show")
         verify = QPushButton("Verify the chain")
         self.verify_result = QLabel("")
+        # with a shared server: every workstation's trail (shared.audit_app)
+        self.every_ws = QCheckBox("Every workstation")
+        self.every_ws.setChecked(audit_app.is_shared(self.clinic))
+        self.every_ws.setVisible(audit_app.is_shared(self.clinic))
         show.clicked.connect(self.refresh_audit)
         verify.clicked.connect(self.verify)
         for w in (
             QLabel("Who viewed which patient's messages, when and why:"),
             self.patient_filter,
+            self.every_ws,
             show,
             verify,
         ):
@@ -187,7 +194,7 @@ class AdminDialog(QDialog):
         lay.addLayout(row)
         lay.addWidget(self.verify_result)
         self.audit_table = _table(
-            ["When", "Who", "Action", "Patient", "Conversation", "Reason"], []
+            ["When", "Who", "Action", "Patient", "Conversation", "Reason", "Workstation"], []
         )
         lay.addWidget(self.audit_table)
         self.tabs.addTab(page, "Audit trail")
@@ -197,8 +204,9 @@ class AdminDialog(QDialog):
         """The latest 2,000 entries, read on the writer (a clinic's trail grows large)."""
         text = self.patient_filter.text().strip()
         pid = int(text) if text.isdigit() else None
+        every = self.every_ws.isChecked()
         self.runner.submit(
-            app_actions.audit_entries,
+            audit_app.clinic_audit_entries if every else app_actions.audit_entries,
             self.session,
             pid,
             done=self._show_audit,
@@ -217,21 +225,23 @@ class AdminDialog(QDialog):
                 str(e.patient_id or ""),
                 str(e.thread_id or ""),
                 e.reason or "",
+                getattr(e, "workstation", "this computer"),
             ]
             for e in entries
         ]
-        fresh = _table(["When", "Who", "Action", "Patient", "Conversation", "Reason"], rows)
+        fresh = _table(["When", "Who", "Action", "Patient", "Conversation", "Reason", "W"], rows)
         self.audit_table.setRowCount(fresh.rowCount())
         for r in range(fresh.rowCount()):
-            for c in range(6):
+            for c in range(7):
                 self.audit_table.setItem(r, c, QTableWidgetItem(fresh.item(r, c).text()))
         self.audit_table.resizeColumnsToContents()
 
     def verify(self) -> None:
         """The whole chain is read and checked on the writer: it takes a while."""
         self.verify_result.setText("Checking the chain…")
+        every = self.every_ws.isChecked()
         self.runner.submit(
-            app_actions.verify_audit,
+            audit_app.clinic_verify if every else app_actions.verify_audit,
             self.session,
             done=self.verify_result.setText,
             failed=lambda exc: self.verify_result.setText(plain_error(exc)),

@@ -298,6 +298,9 @@ def test_three_workstations_share_one_queue_live_and_sealed(tmp_path, postgres, 
         conn.execute("INSERT INTO scan_canary VALUES (%s)", (canary.decode(),))
     dump = postgres.pg_dump("three_ws")
     assert b"COPY public.note" in dump and canary in dump
+    # the three audit trails are in the scan too (the live sync ships them, sealed)
+    with psycopg.connect(dsn) as conn:
+        assert conn.execute("SELECT count(DISTINCT chain) FROM audit_entry").fetchone()[0] == 3
     postgres.checkpoint()
     found_canary = False
     for path in postgres.data.rglob("*"):

@@ -1,0 +1,52 @@
+"""The administrator's audit screen with a shared server: "who viewed" lists every
+workstation's entries and "Verify the chain" checks the clinic's whole trail (real
+PostgreSQL, keys in a real gnome-keyring, offscreen Qt)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from test_audit_clinic import Clinic3
+from workstations import login
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture()
+def three(tmp_path, secret_service, empty_db):
+    c = Clinic3(tmp_path, secret_service.backend(), empty_db)
+    c.ship_all()
+    yield c
+    c.close()
+
+
+def test_who_viewed_covers_every_workstation(qtbot, three, secret_service):
+    from clinic_inbox.ui.actions import InlineRunner
+    from clinic_inbox.ui.admin import AdminDialog
+
+    a = three.ws["a"]
+    with secret_service.activated():  # the app finds the keyring as it would at a desk
+        dlg = AdminDialog(a, login(a, "admin"), runner=InlineRunner(a))
+        qtbot.addWidget(dlg)
+        assert dlg.every_ws.isChecked() and not dlg.every_ws.isHidden()
+        dlg.patient_filter.setText(str(three.patient["a"]))
+        dlg.refresh_audit()
+        rows = [
+            [dlg.audit_table.item(r, c).text() for c in range(7)]
+            for r in range(dlg.audit_table.rowCount())
+        ]
+        views = [r for r in rows if r[2] == "thread.view"]
+        assert len({r[6] for r in views}) == 3, rows  # one view on each workstation
+        assert {r[1] for r in views} == {"dr.patel"}
+        assert {r[4] for r in views} == {str(three.thread["a"])}
+        dlg.verify()
+        text = dlg.verify_result.text()
+        assert "Audit trail intact" in text and "Clinic audit trail intact" in text, text
+        # unticked: this computer's trail only, as before
+        dlg.every_ws.setChecked(False)
+        dlg.refresh_audit()
+        local = {dlg.audit_table.item(r, 6).text() for r in range(dlg.audit_table.rowCount())}
+        assert local == {"this computer"}
+    last = a.store.execute("SELECT action, detail FROM audit ORDER BY id DESC LIMIT 5").fetchall()
+    assert any(act == "audit.view" and '"clinic":true' in d for act, d in last), last
