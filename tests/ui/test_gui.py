@@ -326,6 +326,11 @@ def test_file_to_chart_from_the_thread_view(qtbot, demo_clinic, tmp_path):
 def test_administration_staff_audit_and_break_glass(qtbot, demo_clinic, shots):
     from clinic_inbox.ui.admin import AdminDialog
 
+    # the audit tab shows reads too: open one conversation first (the test must not
+    # depend on what earlier tests happened to open)
+    patel = services.login(demo_clinic, "dr.patel", "demo")
+    readable = next(b for b in services.board(demo_clinic, patel) if b.decision.body)
+    services.show_thread(demo_clinic, patel, readable.row.id)
     admin = services.login(demo_clinic, "admin", "demo")
     dlg = AdminDialog(demo_clinic, admin, runner=InlineRunner(demo_clinic))
     qtbot.addWidget(dlg)
