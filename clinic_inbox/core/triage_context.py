@@ -188,7 +188,7 @@ _SENTENCE_CONTEXT = re.compile(
     r"(j'ai )?lu (que|qu')|read (that|somewhere)|(peut|peuvent|can|may) (etre|be) (un |a )?(signe|sign)|"
     r"demande (s'il|s'ils|combien|quand|comment|quoi)|(the|le) (word|term|mot|terme)|"
     r"in (his|her|my) (old )?(notes|file|chart)|dans (son|mon|sa) dossier|"
-    r"different from|differente? de|(says|said|told me|dit|disait|pense) (that |que |qu'?)?(a|an|un|une)\b|"
+    r"different from|differente? de|(says|said|told me) (that )?(a|an)\b|(dit|disait) (que |qu')(un|une)\b|"
     r"(have|has) (you|your \w+) (had|been)|(symptoms|signs) (such as|like|including)|"
     r"symptomes (comme|tels que)|describe (the )?(symptoms|signs)|"
     r"(peut|peuvent|may|can|could|might) (augmenter|increase|cause|causer|raise|trigger|provoquer)|"
