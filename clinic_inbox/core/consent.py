@@ -17,6 +17,7 @@ from datetime import date
 from enum import StrEnum
 from pathlib import Path
 
+from clinic_inbox.core.access import AccessDenied
 from clinic_inbox.core.resources import resource_path
 
 CHANNELS = ("email", "portal")
@@ -96,7 +97,7 @@ def acknowledgement_kind(patient_known: bool, state: State, channel: str, allowe
     return "acknowledgement"
 
 
-class ConsentNeeded(Exception):
+class ConsentNeeded(AccessDenied):
     """A staff reply by a channel the patient did not agree to: the words say what to do."""
 
 
