@@ -263,6 +263,6 @@ def may_manage_consent(
         return True, ""
     return (
         False,
-        "This patient is in another physician's care, who has not delegated to you: "
-        "ask their physician's team to record this.",
+        "Only this patient's physician, and those they delegated to, may change who the "
+        "clinic writes to about this patient: ask their physician's team.",
     )

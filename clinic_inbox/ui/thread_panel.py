@@ -19,13 +19,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_inbox.core import app_actions, services
+from clinic_inbox.core import app_actions, app_consent, services
 from clinic_inbox.core.changes import Changes
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Direction, Priority, Status, ThreadDetail
 from clinic_inbox.core.senders import SENDER_WORDS, sender_warnings
 from clinic_inbox.ui import palette
 from clinic_inbox.ui.actions import InlineRunner, Runner, plain_error
+from clinic_inbox.ui.consent_header import ConsentHeader
 
 ATTACHMENT_WINDOW = "attachment-window"
 TEMPLATES = [
@@ -164,6 +165,8 @@ class ThreadPanel(QWidget):
         self.view.setOpenLinks(False)
         self.view.anchorClicked.connect(self._link)
         self.view.setAccessibleName("Conversation")
+        # the patient's agreement and proxies, under the conversation's own header
+        self.consent_header = ConsentHeader(clinic, session, self.runner, self)
         self.assign = QComboBox()
         self.assign.setAccessibleName("Assign to")
         self.status = QComboBox()
@@ -225,6 +228,7 @@ class ThreadPanel(QWidget):
         buttons.addWidget(self.export)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.consent_header)
         lay.addWidget(self.view, 1)
         lay.addLayout(row)
         lay.addLayout(row2)
@@ -270,6 +274,7 @@ class ThreadPanel(QWidget):
         self.glass.setVisible(False)
         self.link.setVisible(False)
         self.confirm.setVisible(False)
+        self.consent_header.follow(None, None)
         self.info.setText("")
 
     def show_thread(self, thread_id: int) -> None:
@@ -347,6 +352,7 @@ class ThreadPanel(QWidget):
         self.status.setCurrentIndex(list(Status).index(t.status))
         self.priority.setCurrentIndex(list(Priority).index(t.priority))
         self.sensitive.setText("Lift sensitive flag" if t.sensitive else "Mark sensitive")
+        self.consent_header.follow(t.patient.id if t.patient else None, t.id)
         acting = self.session.staff.role.value != "admin"
         for w in (self.assign, self.status, self.priority, self.sensitive):
             w.setEnabled(acting)
@@ -398,7 +404,24 @@ class ThreadPanel(QWidget):
             self.reply.clear()
             self._say("Reply queued: it goes out at the next sync, or when the network is back.")
 
-        self._guard(app_actions.queue_reply, self.reply.toPlainText(), done=sent)
+        def refused(exc: BaseException) -> None:
+            from clinic_inbox.core.consent import ConsentNeeded
+
+            if not isinstance(exc, ConsentNeeded) or "opted out" in str(exc):
+                QMessageBox.warning(self, "Not sent", plain_error(exc))
+                self.reload()
+                return
+            # no email agreement: staff say why this reply may go by email (recorded)
+            reason, ok = QInputDialog.getText(self, "No agreement to email", str(exc))
+            if ok and reason.strip():
+                self._guard(app_consent.queue_reply, body, reason.strip(), done=sent)
+
+        body = self.reply.toPlainText()
+        if self.thread_id is not None:
+            self.runner.submit(
+                app_actions.queue_reply, self.session, self.thread_id, body,
+                done=sent, failed=refused, owner=self,
+            )  # fmt: skip
 
     def _note(self) -> None:
         self._guard(
@@ -445,7 +468,7 @@ class ThreadPanel(QWidget):
         )
         self.link_dialog = dlg  # tests reach it here
         if dlg.exec() and dlg.patient_id is not None:
-            self._guard(app_actions.link_patient, dlg.patient_id)
+            self._guard(app_consent.link_as, dlg.patient_id, dlg.sender_is)
 
     def _assign(self) -> None:
         self._guard(app_actions.assign, self.assign.currentData())

@@ -162,7 +162,7 @@ def test_a_receptionist_cannot_record_consent_for_a_patient_outside_her_reach(ho
         "verbal",
         user="reception.moreau",
     )
-    assert done.returncode == 1 and "has not delegated to you" in done.stderr
+    assert done.returncode == 1 and "those they delegated to" in done.stderr
     [row] = [
         r
         for r in audit_rows(home, "patient.consent.record.refused")
