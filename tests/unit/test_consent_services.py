@@ -171,6 +171,8 @@ def test_the_care_team_only(clinic, s):
     refused = [e for e in entries(clinic, "patient.consent.record.refused") if e.patient_id == pid]
     assert sorted(e.actor for e in refused) == ["admin", "desk", "dr.patel"]
     assert sc.patient_consent(clinic, s["dr.okafor"], pid).agreement is None
+    with pytest.raises(AccessDenied, match="Administrators do not handle patient messages"):
+        sc.patient_consent(clinic, s["admin"], pid)
     services.grant_delegation(clinic, s["dr.okafor"], physician="dr.okafor", delegate="desk")
     sc.record_consent(clinic, s["desk"], pid, **args)
     assert sc.patient_consent(clinic, s["desk"], pid).state is State.AGREED
@@ -212,7 +214,8 @@ def test_receipts_follow_the_agreement(clinic, s):
         terms_version="v1",
         how="signed-form",
     )
-    sc.end_consent(clinic, s["dr.patel"], out, how="opted-out")
+    sc.end_consent(clinic, s["dr.patel"], out, how="opted-out")  # with no agreement before
+    assert sc.patient_consent(clinic, s["dr.patel"], out).agreement.channels == frozenset()
     addr = {p: q.get_patient(clinic.store, p).emails[0] for p in (agreed, none, out)}
     _, ack = writes(clinic, addr[agreed])
     assert "will answer within" in ack.get_content()

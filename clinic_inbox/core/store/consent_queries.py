@@ -17,9 +17,7 @@ _AGREEMENT = (
 
 
 def _agreement(r: Any) -> Agreement:
-    return Agreement(
-        r[0], r[1], frozenset(r[2].split(",")), r[3], r[4], r[5], r[6], r[7], r[8], r[9]
-    )
+    return Agreement(r[0], r[1], frozenset(c for c in r[2].split(",") if c), *r[3:10])
 
 
 def current_agreement(store: Store, patient_id: int) -> Agreement | None:
