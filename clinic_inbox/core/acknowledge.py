@@ -76,10 +76,14 @@ def _letter(
     nothing taken from the incoming message."""
     language = language_of(cfg, msg)
     patient = q.get_patient(store, result.patient_id) if result.patient_id else None
+    # greeted by name only when the patient wrote: a proxy is not "Dear Rosa"
+    own = patient is not None and (
+        msg.source is Source.PORTAL or msg.sender_address.lower() in patient.emails
+    )
     fields = {
         **outgoing.standard_fields(
             cfg,
-            outgoing.name_or_greeting(patient.given_name if patient else None, language),
+            outgoing.name_or_greeting(patient.given_name if own else None, language),
             language,
         ),
         "turnaround": _turnaround_words(cfg, result.priority, language),

@@ -124,9 +124,23 @@ def test_results_for_my_mom_through_dovecot(clinic, dovecot, smtp_server):
         "Carmen Delgado"
     ) == 2
 
+    # a new message from her (not a reply) is filed under her mother at once, and the
+    # receipt does not greet her by her mother's name
+    dovecot.append_many(INBOX, [_from_daughter(4, "Appointment", "Can she see Dr Patel?")])
+    sync.run_once(clinic)
+    [new] = [t for t in q.list_threads(clinic.store) if t.subject == "Appointment"]
+    assert new.patient_id == mom
+    receipt = smtp_server.messages()[-1]
+    assert receipt["To"] == DAUGHTER and "Dear Rosa" not in receipt.get_content()
+
     # withdrawn: the next answer goes to Rosa herself, never to the daughter
     sc.revoke_proxy(clinic, doc, proxy)
     services.queue_reply(clinic, doc, tid, "Please call us about your results.")
     sync.run_once(clinic)
     answer = smtp_server.messages()[-1]
     assert answer["To"] == MOTHER
+    # and her next new message is nobody's until a person links it
+    dovecot.append_many(INBOX, [_from_daughter(5, "Refill", "Her metformin please")])
+    sync.run_once(clinic)
+    [late] = [t for t in q.list_threads(clinic.store) if t.subject == "Refill"]
+    assert late.patient_id is None

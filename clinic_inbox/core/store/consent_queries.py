@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from clinic_inbox.core.consent import Agreement
@@ -154,3 +155,16 @@ def revoke_proxy(store: Store, proxy_id: int, by: int) -> None:
         "UPDATE proxies SET revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked_at IS NULL",
         (utcnow(), by, proxy_id),
     )
+
+
+def patients_with_active_proxy(store: Store, address: str, day: date) -> list[int]:
+    """The patients for whom `address` holds an authorisation in force on `day`."""
+    stamp = day.isoformat()
+    return [
+        int(r[0])
+        for r in store.execute(
+            "SELECT DISTINCT patient_id FROM proxies WHERE address = ? AND revoked_at IS NULL "
+            "AND starts_on <= ? AND (ends_on IS NULL OR ends_on >= ?)",
+            (address.strip().lower(), stamp, stamp),
+        )
+    ]
