@@ -3,12 +3,13 @@ call each wraps, and what it changed. No Qt here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from clinic_inbox.core import services
 from clinic_inbox.core import services_consent as sc
 from clinic_inbox.core.changes import Changes, Outcome
 from clinic_inbox.core.home import Clinic
+from clinic_inbox.core.store import consent_queries as cq
 
 Session = services.Session
 
@@ -21,6 +22,8 @@ class HeaderView:
     writer: str | None  # "From Carmen Delgado (caregiver) for Rosa Delgado", if a proxy wrote
     writer_warning: str | None  # why that proxy is not answered here, if they are not
     terms_versions: tuple[str, ...]
+    # message id -> "Carmen Delgado (caregiver) for Rosa Delgado": who wrote each
+    written_for: dict[int, str] = field(default_factory=dict)
 
 
 def open_consent(
@@ -36,7 +39,16 @@ def open_consent(
         writer = f"From {proxy.name} ({proxy.relationship}) for {view.patient.display_name}"
         warning = None if verdict.allowed else verdict.why + " Replies go to the patient."
     versions = tuple(consent.terms_versions(clinic.home))
-    return Outcome(HeaderView(view, writer, warning, versions))
+    names = {
+        p.id: f"{p.name} ({p.relationship}) for {view.patient.display_name}"
+        for p, _ in view.proxies
+    }
+    written_for = {}
+    if thread_id:
+        with clinic.store.transaction():
+            found_ids = cq.proxy_messages(clinic.store, thread_id, patient_id)
+        written_for = {m: names[p] for m, p in found_ids.items() if p in names}
+    return Outcome(HeaderView(view, writer, warning, versions, written_for))
 
 
 def record_consent(

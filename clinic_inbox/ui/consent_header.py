@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -43,6 +44,9 @@ HOWS = [
 
 
 class ConsentHeader(QWidget):
+    # message id -> "Carmen Delgado (caregiver) for Rosa Delgado", once known
+    written_for = Signal(object)
+
     def __init__(self, clinic: Clinic, session: services.Session, runner: Runner, parent=None):  # noqa: ANN001
         super().__init__(parent)
         self.clinic, self.session, self.runner = clinic, session, runner
@@ -102,6 +106,7 @@ class ConsentHeader(QWidget):
         if self.key is None or c.patient.id != self.key[0]:
             return
         self.shown = view
+        self.written_for.emit(view.written_for)
         colour, tag = _TAG[c.state]
         self.line.setText(
             f"<span style='background:{colour};color:white;padding:2px 6px'>&nbsp;{tag}&nbsp;</span>"

@@ -46,7 +46,11 @@ def _local(clinic: Clinic, iso: str | None) -> str:
 
 
 def render_thread(
-    clinic: Clinic, t: ThreadDetail, notes: list[tuple] | None = None, dark: bool = False
+    clinic: Clinic,
+    t: ThreadDetail,
+    notes: list[tuple] | None = None,
+    dark: bool = False,
+    written_for: dict[int, str] | None = None,
 ) -> str:
     """The conversation as HTML: our own markup around escaped text; nothing remote."""
     c = palette.html_colours(dark)
@@ -82,6 +86,8 @@ def render_thread(
     parts.append("</div><hr>")
     for m in t.messages:
         arrow = "From the patient" if m.direction is Direction.INBOUND else "To the patient"
+        if written_for and m.id in written_for:
+            arrow = f"From {html.escape(written_for[m.id])}"  # a proxy, not the patient
         head = f"<b>{html.escape(m.sender)}</b> — {arrow} · {_local(clinic, m.received_at)} · {m.source.value}"
         parts.append(f"<p style='margin-bottom:2px'>{head}</p>")
         if m.sender_check in SENDER_WORDS:
@@ -167,6 +173,9 @@ class ThreadPanel(QWidget):
         self.view.setAccessibleName("Conversation")
         # the patient's agreement and proxies, under the conversation's own header
         self.consent_header = ConsentHeader(clinic, session, self.runner, self)
+        self._written_for: dict[int, str] = {}
+        self._notes: list[tuple] = []
+        self.consent_header.written_for.connect(self._proxies_known)
         self.assign = QComboBox()
         self.assign.setAccessibleName("Assign to")
         self.status = QComboBox()
@@ -275,6 +284,7 @@ class ThreadPanel(QWidget):
         self.link.setVisible(False)
         self.confirm.setVisible(False)
         self.consent_header.follow(None, None)
+        self._written_for = {}
         self.info.setText("")
 
     def show_thread(self, thread_id: int) -> None:
@@ -338,9 +348,8 @@ class ThreadPanel(QWidget):
         self._detail = t
         self._others = view.others
         self._images.update(view.images)
-        self.view.setHtml(
-            render_thread(self.clinic, t, view.notes, dark=palette.is_dark(self.palette()))
-        )
+        self._notes = view.notes
+        self._render()
         self.assign.blockSignals(True)
         self.assign.clear()
         self.assign.addItem("Nobody (team pool)", None)
@@ -372,6 +381,24 @@ class ThreadPanel(QWidget):
             or self._notice
             or ("" if t.can_reply else "You cannot reply in this conversation.")
         )
+
+    def _render(self) -> None:
+        if self._detail is None:
+            return
+        self.view.setHtml(
+            render_thread(
+                self.clinic,
+                self._detail,
+                self._notes,
+                dark=palette.is_dark(self.palette()),
+                written_for=self._written_for,
+            )
+        )
+
+    def _proxies_known(self, written_for: dict[int, str]) -> None:
+        if written_for != self._written_for:
+            self._written_for = written_for
+            self._render()
 
     def _say(self, text: str) -> None:
         self._notice = text

@@ -62,6 +62,10 @@ def test_results_for_my_mom_linked_as_proxy_and_shown_in_the_header(qtbot, demo_
     assert "Email agreement on file" in header.line.text()
     assert "From Carmen Delgado (caregiver) for Rosa Delgado" in header.others.text()
     assert "results" in header.others.text()
+    # the message itself says who wrote it, not "From the patient"
+    shown = win.panel.view.toPlainText()
+    assert "From Carmen Delgado (caregiver) for Rosa Delgado" in shown
+    assert "From the patient" not in shown
     win.grab().save(str(shots / "consent-header.png"))
 
 

@@ -168,3 +168,17 @@ def patients_with_active_proxy(store: Store, address: str, day: date) -> list[in
             (address.strip().lower(), stamp, stamp),
         )
     ]
+
+
+def proxy_messages(store: Store, thread_id: int, patient_id: int) -> dict[int, int]:
+    """Message id -> proxy id, for the messages of this conversation that a proxy of its
+    patient wrote from their recorded address (senders not proven are left out)."""
+    return {
+        int(r[0]): int(r[1])
+        for r in store.execute(
+            "SELECT m.id, min(p.id) FROM messages m JOIN proxies p ON p.patient_id = ? "
+            "AND p.address = lower(m.sender) WHERE m.thread_id = ? AND m.direction = 'in' "
+            "AND coalesce(m.sender_check, '') != 'unverified' GROUP BY m.id",
+            (patient_id, thread_id),
+        )
+    }
