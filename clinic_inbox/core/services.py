@@ -1090,7 +1090,16 @@ def move_to_call_or_visit(
                 ),
                 lang,
             )
-            queue_reply(clinic, session, thread_id, body.strip())
+            # a standard letter asking to call or book carries no clinical advice: it
+            # may go to a patient without an email agreement (recorded), never to one
+            # who opted out
+            queue_reply(
+                clinic,
+                session,
+                thread_id,
+                body.strip(),
+                consent_reason=f"standard letter ({template})",
+            )
             row = q.get_thread(clinic.store, thread_id) or row  # the reply stopped the clock
         moved = Status.WAITING if tell_patient else Status.IN_PROGRESS
         _change_status(clinic, row, moved)

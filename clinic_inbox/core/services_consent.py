@@ -364,9 +364,21 @@ def email_reply_check(
 ) -> tuple[str | None, dict]:
     """Before a staff reply by email: where it goes when a proxy wrote (None: the
     usual address), and what the audit entry records. Raises ConsentNeeded when the
-    patient did not agree to email and no reason was given."""
+    patient did not agree to email and no reason was given, and when clinical advice
+    would go to a sender who is not linked to any patient."""
     if patient_id is None:
-        return None, {}
+        row = q.get_thread(clinic.store, thread_id)
+        clinical = row is not None and not row.category.administrative
+        if not clinic.config.consent_required or not clinical:
+            return None, {}
+        if reason and reason.strip():
+            return None, {"consent_reason": reason.strip()}
+        raise ConsentNeeded(
+            "This sender is not linked to a patient of the clinic, and clinical advice is not "
+            "given by email to someone the clinic does not know. Link the conversation to "
+            "the patient if they are one, or use 'Call or visit…' and choose a visit: it "
+            "sends the standard invitation to book."
+        )
     patient = _patient(clinic, patient_id)
     today = _today(clinic)
     agreement = cq.current_agreement(clinic.store, patient_id)

@@ -420,3 +420,17 @@ def test_minors(clinic, s):
     assert sent_to(clinic, item) == "teen@example.org"
     [e] = [e for e in entries(clinic, "reply.queue") if e.detail.get("outbox_id") == item]
     assert "proxy_refused" in e.detail
+
+
+def test_no_clinical_advice_by_email_to_a_sender_the_clinic_does_not_know(clinic, s):
+    clinical, _ = writes(clinic, "newcomer@example.net", "Rash", "What cream for my rash?")
+    with pytest.raises(ConsentNeeded, match="not linked to a patient of the clinic"):
+        services.queue_reply(clinic, s["dr.patel"], clinical.thread_id, "Try hydrocortisone.")
+    # the standard invitation to book goes, recorded as such
+    services.move_to_call_or_visit(clinic, s["dr.patel"], clinical.thread_id, "visit", "")
+    [e] = [e for e in entries(clinic, "reply.queue") if e.thread_id == clinical.thread_id]
+    assert e.detail["consent_reason"] == "standard letter (please_book)"
+    # an administrative question is answered
+    admin, _ = writes(clinic, "newcomer@example.net", "Booking", "Are you taking new patients?")
+    assert q.get_thread(clinic.store, admin.thread_id).category.administrative
+    services.queue_reply(clinic, s["desk"], admin.thread_id, "Yes: call us to register.")
