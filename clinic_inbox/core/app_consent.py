@@ -85,3 +85,33 @@ def queue_reply(
     """A reply sent after staff gave the reason it may go by email (recorded)."""
     item = services.queue_reply(clinic, session, thread_id, body, consent_reason=consent_reason)
     return Outcome(item, Changes.of(thread_id, outbox=True))
+
+
+def add_proxy(
+    clinic: Clinic,
+    session: Session,
+    patient_id: int,
+    name: str,
+    relationship: str,
+    address: str,
+    scope: frozenset[str],
+    evidence: str,
+    ends_on: str | None,
+) -> Outcome:
+    pid = sc.add_proxy(
+        clinic,
+        session,
+        patient_id,
+        name=name,
+        relationship=relationship,
+        address=address,
+        scope=scope,
+        evidence=evidence,
+        ends_on=ends_on,
+    )
+    return Outcome(pid, Changes())
+
+
+def revoke_proxy(clinic: Clinic, session: Session, proxy_id: int) -> Outcome:
+    sc.revoke_proxy(clinic, session, proxy_id)
+    return Outcome(None, Changes())

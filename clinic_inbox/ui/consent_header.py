@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QPushButton,
     QTextBrowser,
@@ -23,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_inbox.core import app_consent, consent, services
+from clinic_inbox.core import app_consent, consent, proxies, services
 from clinic_inbox.core.app_consent import HeaderView
 from clinic_inbox.core.consent import State
 from clinic_inbox.core.home import Clinic
@@ -61,9 +62,13 @@ class ConsentHeader(QWidget):
         self.edit = QPushButton("Agreement…")
         self.edit.setToolTip("Record the patient's agreement to email or the portal, or end it")
         self.edit.clicked.connect(self._edit)
+        self.people = QPushButton("Proxies…")
+        self.people.setToolTip("People authorised to write for this patient: add or withdraw")
+        self.people.clicked.connect(self._proxies)
         top = QHBoxLayout()
         top.addWidget(self.line, 1)
         top.addWidget(self.edit)
+        top.addWidget(self.people)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(top)
@@ -99,6 +104,7 @@ class ConsentHeader(QWidget):
         self.line.setText(html.escape(words))
         self.others.setText("")
         self.edit.setVisible(False)
+        self.people.setVisible(False)
         self.setVisible(True)
 
     def _show(self, view: HeaderView) -> None:
@@ -131,6 +137,7 @@ class ConsentHeader(QWidget):
         self.others.setText("<br>".join(parts))
         self.others.setVisible(bool(parts))
         self.edit.setVisible(self.session.staff.role.value != "admin")
+        self.people.setVisible(self.session.staff.role.value != "admin")
         self.setVisible(True)
 
     def _edit(self) -> None:
@@ -157,6 +164,94 @@ class ConsentHeader(QWidget):
 
     def _changed(self) -> None:
         self.reload()
+
+    def _proxies(self) -> None:
+        if self.shown is None or self.key is None:
+            return
+        dlg = ProxyDialog(self.shown, self)
+        self.proxy_dialog = dlg  # tests reach it here
+        if not dlg.exec():
+            return
+        failed = lambda exc: QMessageBox.warning(self, "Not done", plain_error(exc))  # noqa: E731
+        done = lambda _: self._changed()  # noqa: E731
+        if dlg.withdraw_id is not None:
+            self.runner.submit(
+                app_consent.revoke_proxy, self.session, dlg.withdraw_id,
+                done=done, failed=failed, owner=self,
+            )  # fmt: skip
+            return
+        self.runner.submit(
+            app_consent.add_proxy, self.session, self.key[0], dlg.name.text(),
+            dlg.relationship.currentData(), dlg.address.text(), dlg.scope(),
+            dlg.evidence.text(), dlg.until.text().strip() or None,
+            done=done, failed=failed, owner=self,
+        )  # fmt: skip
+
+
+class ProxyDialog(QDialog):
+    """Who writes for the patient: withdraw one, or record a new authorisation."""
+
+    def __init__(self, view: HeaderView, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        c = view.consent
+        self.withdraw_id: int | None = None
+        self.setWindowTitle(f"People who write for {c.patient.display_name}")
+        lay = QVBoxLayout(self)
+        for p, standing in c.proxies:
+            row = QHBoxLayout()
+            label = QLabel(
+                html.escape(p.describe())
+                + ("" if standing == "active" else f" — <i>{html.escape(standing)}</i>")
+            )
+            label.setWordWrap(True)
+            row.addWidget(label, 1)
+            if p.revoked_at is None:
+                out = QPushButton("Withdraw")
+                out.setObjectName(f"withdraw-{p.id}")
+                out.clicked.connect(lambda _=False, pid=p.id: self._withdraw(pid))
+                row.addWidget(out)
+            lay.addLayout(row)
+        if not c.proxies:
+            lay.addWidget(QLabel("Nobody is authorised to write for this patient."))
+        lay.addWidget(QLabel("<b>Record a new authorisation</b>"))
+        self.name = QLineEdit()
+        self.relationship = QComboBox()
+        for key, words in proxies.RELATIONSHIPS.items():
+            self.relationship.addItem(words, key)
+        self.address = QLineEdit()
+        self.address.setPlaceholderText("their own email address, never the patient's")
+        self.scopes = {key: QCheckBox(key) for key in proxies.SCOPES}
+        self.evidence = QLineEdit()
+        self.evidence.setPlaceholderText(
+            "e.g. authorisation signed by the patient, scanned to the chart"
+        )
+        self.until = QLineEdit()
+        self.until.setPlaceholderText("YYYY-MM-DD, or empty")
+        scopes = QHBoxLayout()
+        for box in self.scopes.values():
+            scopes.addWidget(box)
+        form = QFormLayout()
+        form.addRow("Name:", self.name)
+        form.addRow("Who they are:", self.relationship)
+        form.addRow("Email:", self.address)
+        form.addRow("May write about:", scopes)
+        form.addRow("Evidence:", self.evidence)
+        form.addRow("Until:", self.until)
+        lay.addLayout(form)
+        self.record = QPushButton("Record authorisation")
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        box.addButton(self.record, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.record.clicked.connect(self.accept)
+        box.rejected.connect(self.reject)
+        lay.addWidget(box)
+        self.resize(620, 420)
+
+    def scope(self) -> frozenset[str]:
+        return frozenset(k for k, box in self.scopes.items() if box.isChecked())
+
+    def _withdraw(self, proxy_id: int) -> None:
+        self.withdraw_id = proxy_id
+        self.accept()
 
 
 class ConsentDialog(QDialog):

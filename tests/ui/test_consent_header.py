@@ -5,7 +5,7 @@ linking, and the question before an email reply to a patient without an agreemen
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QInputDialog
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QInputDialog, QPushButton
 
 from clinic_inbox.core import services
 from clinic_inbox.core.store import outbox_queries as oq
@@ -109,3 +109,56 @@ def test_no_agreement_warns_before_a_reply_and_the_dialog_records_one(qtbot, dem
     header._edit()
     assert "Email agreement on file" in header.line.text()
     assert "Agreed to email on" in header.line.text()
+
+
+def test_proxies_added_and_withdrawn_from_the_header(qtbot, demo_clinic):
+    from clinic_inbox.core.store import consent_queries as cq
+
+    win = _window(qtbot, demo_clinic, "dr.patel")
+    tid = _thread(demo_clinic, patient_id=ROSA)
+    win.open_thread(tid)
+    header = win.panel.consent_header
+    assert header.people.isVisible()
+
+    def add() -> None:
+        dlg = header.proxy_dialog
+        dlg.name.setText("Luis Delgado")
+        dlg.relationship.setCurrentIndex(dlg.relationship.findData("attorney"))
+        dlg.address.setText("luis.delgado@gmail.example")
+        dlg.scopes["refills"].setChecked(True)
+        dlg.evidence.setText("Power of attorney for personal care, copy in the chart")
+        dlg.record.click()
+
+    QTimer.singleShot(0, add)
+    header._proxies()
+    names = {p.name: p for p in cq.patient_proxies(demo_clinic.store, ROSA)}
+    assert names["Luis Delgado"].scope == {"refills"}
+    assert "Luis Delgado (power of attorney" in header.others.text()
+
+    def withdraw() -> None:
+        dlg = header.proxy_dialog
+        dlg.findChild(QPushButton, f"withdraw-{names['Luis Delgado'].id}").click()
+
+    QTimer.singleShot(0, withdraw)
+    header._proxies()
+    assert "Luis Delgado&#x27;s authorisation was withdrawn" in header.others.text()
+
+    def mistake() -> None:  # the patient's own address as a proxy's: refused in words
+        dlg = header.proxy_dialog
+        dlg.name.setText("Someone")
+        dlg.address.setText(q.get_patient(demo_clinic.store, ROSA).emails[0])
+        dlg.scopes["everything"].setChecked(True)
+        dlg.evidence.setText("none")
+        QTimer.singleShot(0, close_warning)
+        dlg.record.click()
+
+    warned = []
+
+    def close_warning() -> None:
+        box = QApplication.activeModalWidget()
+        warned.append(box.text())
+        box.accept()
+
+    QTimer.singleShot(0, mistake)
+    header._proxies()
+    assert warned and "That address is the patient's own" in warned[0]
