@@ -688,7 +688,9 @@ def cmd_reply(args: argparse.Namespace) -> int:
     body = _read_text(args.body_file, "reply") if args.body_file != "-" else sys.stdin.read()
     with _open(args) as clinic:
         session = _session(args, clinic)
-        item = services.queue_reply(clinic, session, args.thread_id, body)
+        item = services.queue_reply(
+            clinic, session, args.thread_id, body, consent_reason=args.consent_reason
+        )
     print(f"Reply queued (outbox item {item}); it is sent at the next sync.")
     return EXIT_OK
 
@@ -1128,11 +1130,13 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_link(args: argparse.Namespace) -> int:
-    from clinic_inbox.core import services
+    from clinic_inbox.core import services_consent
 
     with _open(args) as clinic:
         session = _session(args, clinic)
-        result = services.link_patient(clinic, session, args.thread_id, args.patient)
+        result = services_consent.link_as(
+            clinic, session, args.thread_id, args.patient, args.sender_is
+        )
     print(result.describe())
     return EXIT_OK
 
@@ -1360,6 +1364,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("reply", cmd_reply, "queue a reply to a conversation")
     sp.add_argument("thread_id", type=record_id)
     sp.add_argument("--body-file", required=True, help="text file with the reply, or - for stdin")
+    sp.add_argument(
+        "--consent-reason",
+        help="why it may go by email although the patient has not agreed (recorded)",
+    )
 
     pat = sub.add_parser("patient", help="the patient registry").add_subparsers(
         dest="patient_cmd", required=True
@@ -1377,6 +1385,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("link", cmd_link, "file an unmatched conversation under a patient")
     sp.add_argument("thread_id", type=record_id)
     sp.add_argument("--patient", type=record_id, required=True, metavar="PATIENT_ID")
+    sp.add_argument(
+        "--sender-is",
+        choices=["patient", "proxy", "other"],
+        default="patient",
+        help="who wrote: the patient (their address is remembered), a proxy with an "
+        "authorisation on record, or someone else (nothing remembered)",
+    )
 
     sp = add("confirm-sender", cmd_confirm_sender, "confirm who sent an unverified email")
     sp.add_argument("thread_id", type=int)
@@ -1414,6 +1429,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     add("doctor", cmd_doctor, "check the store, its key custody and integrity")
+
+    from clinic_inbox.cli_consent import register as consent_commands
+
+    consent_commands(sub, add, record_id)
 
     key = sub.add_parser("key", help="key custody").add_subparsers(dest="key_cmd", required=True)
     add("change", cmd_key_change, "re-encrypt the store under a new key (app closed)", key)

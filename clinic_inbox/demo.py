@@ -37,6 +37,7 @@ N_PATIENTS = 200
 N_THREADS = 760
 N_UNKNOWN = 30
 DAYS = 60
+MOTHER = 3  # the key of Rosa Delgado, whose daughter writes for her
 
 
 def _people() -> dict:
@@ -273,6 +274,13 @@ def generate(
                 physician=physicians[i % len(physicians)][0],
             )
         )
+    if len(patients) > MOTHER:
+        # the patient the "Results for my mom" daughter writes about (demo_consent.py)
+        patients[MOTHER] = DemoPatient(
+            MOTHER, "Delgado", "Rosa", "1948-03-12", patients[MOTHER].chart,
+            (_email_of("Rosa", "Delgado", 0),), patients[MOTHER].portal_id,
+            patients[MOTHER].physician,
+        )  # fmt: skip
     categories = [c.value for c in Category]
     threads_out: list[DemoThread] = []
     clinic_addr = "inbox@riverside-health.example"
@@ -576,6 +584,9 @@ def populate(clinic: Clinic, data: DemoData | None = None) -> DemoSummary:
                 )
                 previous_id = mid
                 n_messages += 1
+        from clinic_inbox.demo_consent import record_demo_consents
+
+        record_demo_consents(store, data, patient_ids, staff_ids)
         q.set_meta(store, "demo", "1")
         summary = DemoSummary(len(staff_ids), len(patient_ids), len(data.threads), n_messages)
         audit.append(

@@ -243,3 +243,26 @@ def can_delegate_for(staff: Staff, physician: Staff) -> bool:
 
 def can_break_glass(staff: Staff) -> bool:
     return staff.active and staff.role in CLINICAL_ROLES
+
+
+def may_manage_consent(
+    staff: Staff, physician_id: int | None, grants: list[Grant] | tuple[Grant, ...], now: datetime
+) -> tuple[bool, str]:
+    """May this person record or end a patient's agreement, or their proxies? These
+    decide who the clinic writes to about the patient, so they belong to the patient's
+    care team: their physician, whoever that physician delegated to (front desk
+    included), and anyone but an administrator for a patient with no physician yet.
+    Returns (allowed, why not)."""
+    if not staff.active:
+        return False, "This account is disabled."
+    if staff.role is Role.ADMIN:
+        return False, "Administrators do not change patients' records."
+    if physician_id is None or physician_id == staff.id:
+        return True, ""
+    if any(g.active(now) and g.physician_id == physician_id for g in grants):
+        return True, ""
+    return (
+        False,
+        "Only this patient's physician, and those they delegated to, may change who the "
+        "clinic writes to about this patient: ask their physician's team.",
+    )

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from clinic_inbox.core import outgoing, outgoing_fhir
+from clinic_inbox.core import consent_ack, outgoing, outgoing_fhir
 from clinic_inbox.core.accounts import FhirAccount
 from clinic_inbox.core.config import ClinicConfig
 from clinic_inbox.core.ingest import Incoming, Ingested
@@ -65,23 +65,30 @@ def _is_due(store: Store, msg: Incoming, result: Ingested, purpose: str, now: da
 
 
 def _letter(
-    store: Store, cfg: ClinicConfig, msg: Incoming, result: Ingested, urgent: bool
+    store: Store,
+    cfg: ClinicConfig,
+    msg: Incoming,
+    result: Ingested,
+    urgent: bool,
+    template: str = "acknowledgement",
 ) -> tuple[str, str, str]:
     """(language, subject, body) of the receipt or safety reply: fixed wording, with
     nothing taken from the incoming message."""
     language = language_of(cfg, msg)
     patient = q.get_patient(store, result.patient_id) if result.patient_id else None
+    # greeted by name only when the patient wrote: a proxy is not "Dear Rosa"
+    own = patient is not None and (
+        msg.source is Source.PORTAL or msg.sender_address.lower() in patient.emails
+    )
     fields = {
         **outgoing.standard_fields(
             cfg,
-            outgoing.name_or_greeting(patient.given_name if patient else None, language),
+            outgoing.name_or_greeting(patient.given_name if own else None, language),
             language,
         ),
         "turnaround": _turnaround_words(cfg, result.priority, language),
     }
-    subject, body = outgoing.render_template(
-        "safety" if urgent else "acknowledgement", fields, language
-    )
+    subject, body = outgoing.render_template("safety" if urgent else template, fields, language)
     return language, subject, body
 
 
@@ -106,7 +113,9 @@ def maybe_acknowledge(
     now = now or datetime.now(UTC)
     if not _is_due(store, msg, result, purpose, now):
         return None
-    language, subject, body = _letter(store, cfg, msg, result, urgent)
+    # the safety advice goes to anyone; the usual receipt only to a patient who agreed
+    template = "acknowledgement" if urgent else consent_ack.receipt_for(store, cfg, result, now)
+    language, subject, body = _letter(store, cfg, msg, result, urgent, template)
     message_id = outgoing.new_message_id(outgoing.domain_of(from_address))
     try:
         raw = outgoing.build_email(

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from clinic_inbox.core.language import KNOWN, check_languages
 from clinic_inbox.core.model import Priority
+from clinic_inbox.core.proxies import MinorRules
 from clinic_inbox.core.resources import resource_path
 
 DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -35,6 +36,10 @@ class ClinicConfig:
     # could not be authenticated may be matched to a chart without a person confirming it
     trusted_authserv_id: str = ""
     require_verified_sender: bool = True
+    # [minors]: when a parent's access to a child's messages ends (core/proxies.py)
+    minors: MinorRules = field(default_factory=MinorRules)
+    # [consent]: email only with the patient's agreement on record (core/consent.py)
+    consent_required: bool = False
 
     def advice(self, language: str) -> str:
         """The emergency advice in `language`, in English where the clinic has none."""
@@ -73,6 +78,8 @@ def _parse(data: dict) -> ClinicConfig:
         emergency_advice_in=advice_in,
         trusted_authserv_id=str(data.get("mail", {}).get("trusted_authserv_id", "")).strip(),
         require_verified_sender=bool(data.get("mail", {}).get("require_verified_sender", True)),
+        minors=MinorRules.from_toml(data),
+        consent_required=bool(data.get("consent", {}).get("required", False)),
     )
 
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from clinic_inbox.core import clock, senders, threading
 from clinic_inbox.core.config import ClinicConfig
 from clinic_inbox.core.model import Category, Direction, Priority, Source, Status
+from clinic_inbox.core.store import consent_queries as cq
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import sync_queries as sq
 from clinic_inbox.core.store.connection import Store
@@ -108,6 +109,11 @@ def _place(store: Store, cfg: ClinicConfig, msg: Incoming, received: datetime) -
         elif len(found) > 1:
             shared = True
             held.append(_SHARED_ADDRESS.format(n=len(found)))
+        elif trusted:
+            # someone authorised to write for one patient (a proxy): filed under that patient
+            for_whom = cq.patients_with_active_proxy(store, msg.sender_address, received.date())
+            if len(for_whom) == 1:
+                patient_id = for_whom[0]
     references = [r for r in [msg.in_reply_to, *msg.references] if r]
     claimed, claimed_patient = None, None
     for thread_id, thread_patient in sq.threads_by_message_ids(store, references):

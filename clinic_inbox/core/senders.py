@@ -44,7 +44,7 @@ def may_write_into(
 
     `patient_id` is an identity stronger than an address (the portal's); `trusted`
     says the email sender is verified. A person the patient authorised to write for
-    them (a proxy) is to be admitted here once the clinic records such people.
+    them (a proxy, core/proxies.py) is admitted while their authorisation lasts.
     """
     if thread_patient_id is None:
         # Not anybody's chart yet: only someone who already wrote in it continues it.
@@ -53,7 +53,25 @@ def may_write_into(
         return bool(sender) and sender.lower() in sq.thread_inbound_senders(store, thread_id)
     if patient_id is not None:
         return patient_id == thread_patient_id
-    return trusted and bool(sender) and sq.address_registered_to(store, sender, thread_patient_id)
+    if not trusted or not sender:
+        return False
+    return sq.address_registered_to(store, sender, thread_patient_id) or _authorised_proxy(
+        store, sender, thread_patient_id
+    )
+
+
+def _authorised_proxy(store: Store, sender: str, patient_id: int) -> bool:
+    """A proxy whose authorisation is in force today continues the patient's conversation
+    (what they are answered on is decided at reply time, by scope and age)."""
+    from datetime import UTC, datetime
+
+    from clinic_inbox.core.store import consent_queries as cq
+
+    today = datetime.now(UTC).date().isoformat()
+    return any(
+        p.revoked_at is None and p.starts_on <= today and (p.ends_on is None or today <= p.ends_on)
+        for p in cq.proxies_with_address(store, patient_id, sender)
+    )
 
 
 SENDER_WORDS = {

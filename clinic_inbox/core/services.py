@@ -660,7 +660,14 @@ class LinkResult:
         return words
 
 
-def link_patient(clinic: Clinic, session: Session, thread_id: int, patient_id: int) -> LinkResult:
+def link_patient(
+    clinic: Clinic,
+    session: Session,
+    thread_id: int,
+    patient_id: int,
+    *,
+    remember_sender: bool = True,
+) -> LinkResult:
     """File a conversation under a patient (and remember the sender's address).
 
     A privileged change: it decides who may read the conversation from now on, so the
@@ -703,7 +710,8 @@ def link_patient(clinic: Clinic, session: Session, thread_id: int, patient_id: i
         if row.patient_id == patient_id:
             return LinkResult(thread_id, patient_id, 0, 0, False)
         take, apart = [], 0
-        for address in q.inbound_senders(clinic.store, thread_id):
+        # a proxy's or a stranger's address never becomes the patient's own
+        for address in q.inbound_senders(clinic.store, thread_id) if remember_sender else []:
             owners = set(q.find_patients_by_email(clinic.store, address)) - {patient_id}
             if owners:
                 apart += 1
@@ -979,8 +987,11 @@ def add_imap_account(clinic: Clinic, session: Session, account: ImapAccount, pas
 
 
 # -- replies -------------------------------------------------------------------
-def queue_reply(clinic: Clinic, session: Session, thread_id: int, body: str) -> int:
-    """Write a reply to the patient; it waits in the outbox until the network takes it."""
+def queue_reply(
+    clinic: Clinic, session: Session, thread_id: int, body: str, consent_reason: str | None = None
+) -> int:
+    """Write a reply to the patient; it waits in the outbox until the network takes it.
+    By email only with the patient's agreement, or a reason staff give (recorded)."""
     if not body.strip():
         raise ValueError("The reply is empty.")
     _check_text(body, "reply")
@@ -1004,8 +1015,14 @@ def queue_reply(clinic: Clinic, session: Session, thread_id: int, body: str) -> 
         if last.message_id:
             refs.append(last.message_id)
         me = session.staff.display_name
+        from clinic_inbox.core.services_consent import email_reply_check
+
+        # the patient's agreement; a proxy is answered only within their authorisation
+        to_proxy, consent_detail = email_reply_check(
+            clinic, session, thread_id, row.patient_id, consent_reason
+        )
         # the patient's registered address, never simply whoever wrote last
-        to_address = reply_address(store, thread_id, row.patient_id)
+        to_address = to_proxy or reply_address(store, thread_id, row.patient_id)
         signed = f"{body.rstrip()}\n\n{_signature(clinic, session, d)}\n"
         raw = outgoing.build_email(
             from_address=account.sender_address,
@@ -1033,6 +1050,7 @@ def queue_reply(clinic: Clinic, session: Session, thread_id: int, body: str) -> 
             message_id=message_id,
             in_reply_to=last.message_id,
             payload=raw,
+            extra=consent_detail,
         )
     return item
 
@@ -1072,7 +1090,16 @@ def move_to_call_or_visit(
                 ),
                 lang,
             )
-            queue_reply(clinic, session, thread_id, body.strip())
+            # a standard letter asking to call or book carries no clinical advice: it
+            # may go to a patient without an email agreement (recorded), never to one
+            # who opted out
+            queue_reply(
+                clinic,
+                session,
+                thread_id,
+                body.strip(),
+                consent_reason=f"standard letter ({template})",
+            )
             row = q.get_thread(clinic.store, thread_id) or row  # the reply stopped the clock
         moved = Status.WAITING if tell_patient else Status.IN_PROGRESS
         _change_status(clinic, row, moved)
@@ -1104,6 +1131,7 @@ def _queue_outgoing(
     message_id: str,
     in_reply_to: str | None,
     payload: bytes,
+    extra: dict | None = None,
 ) -> int:
     """The reply shows in the thread at once, waits in the outbox, and is audited."""
     store = clinic.store
@@ -1157,7 +1185,7 @@ def _queue_outgoing(
         patient_id=row.patient_id,
         thread_id=row.id,
         message_id=out_pk,
-        detail={"outbox_id": item, "on_behalf_of": d.delegate_of, "kind": kind},
+        detail={"outbox_id": item, "on_behalf_of": d.delegate_of, "kind": kind, **(extra or {})},
     )
     return item
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QDialog,
     QDialogButtonBox,
+    QGroupBox,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QRadioButton,
     QVBoxLayout,
     QWidget,
 )
@@ -18,6 +21,12 @@ from PySide6.QtWidgets import (
 from clinic_inbox.core import app_actions, services
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.ui.actions import InlineRunner, Runner, plain_error
+
+WHO = [
+    ("patient", "The patient: remember this address for their next messages"),
+    ("proxy", "Someone writing for them, authorised on their record (caregiver, parent…)"),
+    ("other", "Someone else: file it under the patient, remember nothing"),
+]
 
 
 class LinkPatientDialog(QDialog):
@@ -37,8 +46,8 @@ class LinkPatientDialog(QDialog):
         self.setWindowTitle("Link to a patient")
         intro = QLabel(
             f"This message came from <b>{sender or 'an unknown address'}</b>, which is not "
-            "on any chart. Find the patient who wrote it. Check the date of birth: the "
-            "address is remembered for this patient's next messages."
+            "on any chart. Find the patient it is about (check the date of birth), then "
+            "say who wrote it."
         )
         intro.setWordWrap(True)
         self.query = QLineEdit()
@@ -51,13 +60,21 @@ class LinkPatientDialog(QDialog):
         )
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Link")
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
+        # who wrote decides whose address this becomes: never a proxy's as the patient's own
+        self.who = QButtonGroup(self)
+        self.who_box = QGroupBox("Who wrote it?")
+        who_lay = QVBoxLayout(self.who_box)
+        for key, words in WHO:
+            button = QRadioButton(words)
+            button.setObjectName(f"who-{key}")
+            self.who.addButton(button)
+            who_lay.addWidget(button)
         lay = QVBoxLayout(self)
-        for w in (intro, self.query, self.results, self.buttons):
+        for w in (intro, self.query, self.results, self.who_box, self.buttons):
             lay.addWidget(w)
         self.query.returnPressed.connect(self.search)
-        self.results.currentRowChanged.connect(
-            lambda r: self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(r >= 0)
-        )
+        self.results.currentRowChanged.connect(lambda _r: self._can_link())
+        self.who.buttonToggled.connect(lambda *_: self._can_link())
         self.results.itemDoubleClicked.connect(lambda _i: self.accept())
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
@@ -89,9 +106,23 @@ class LinkPatientDialog(QDialog):
         elif len(found) == 1:
             self.results.setCurrentRow(0)
 
+    def _can_link(self) -> None:
+        ok = self.results.currentRow() >= 0 and self.sender_is is not None
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ok)
+
+    def choose(self, key: str) -> None:
+        self.who_box.findChild(QRadioButton, f"who-{key}").setChecked(True)
+
+    @property
+    def sender_is(self) -> str | None:
+        checked = self.who.checkedButton()
+        return checked.objectName().removeprefix("who-") if checked else None
+
     def accept(self) -> None:
         item = self.results.currentItem()
         if item is None or item.data(Qt.ItemDataRole.UserRole) is None:
             return
+        if self.sender_is is None:
+            return  # "Link" waits for the answer (see _can_link)
         self.patient_id = int(item.data(Qt.ItemDataRole.UserRole))
         super().accept()

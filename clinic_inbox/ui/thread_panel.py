@@ -19,13 +19,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_inbox.core import app_actions, services
+from clinic_inbox.core import app_actions, app_consent, services
 from clinic_inbox.core.changes import Changes
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Direction, Priority, Status, ThreadDetail
 from clinic_inbox.core.senders import SENDER_WORDS, sender_warnings
 from clinic_inbox.ui import palette
 from clinic_inbox.ui.actions import InlineRunner, Runner, plain_error
+from clinic_inbox.ui.consent_header import ConsentHeader
 
 ATTACHMENT_WINDOW = "attachment-window"
 TEMPLATES = [
@@ -45,7 +46,11 @@ def _local(clinic: Clinic, iso: str | None) -> str:
 
 
 def render_thread(
-    clinic: Clinic, t: ThreadDetail, notes: list[tuple] | None = None, dark: bool = False
+    clinic: Clinic,
+    t: ThreadDetail,
+    notes: list[tuple] | None = None,
+    dark: bool = False,
+    written_for: dict[int, str] | None = None,
 ) -> str:
     """The conversation as HTML: our own markup around escaped text; nothing remote."""
     c = palette.html_colours(dark)
@@ -81,6 +86,8 @@ def render_thread(
     parts.append("</div><hr>")
     for m in t.messages:
         arrow = "From the patient" if m.direction is Direction.INBOUND else "To the patient"
+        if written_for and m.id in written_for:
+            arrow = f"From {html.escape(written_for[m.id])}"  # a proxy, not the patient
         head = f"<b>{html.escape(m.sender)}</b> — {arrow} · {_local(clinic, m.received_at)} · {m.source.value}"
         parts.append(f"<p style='margin-bottom:2px'>{head}</p>")
         if m.sender_check in SENDER_WORDS:
@@ -164,6 +171,11 @@ class ThreadPanel(QWidget):
         self.view.setOpenLinks(False)
         self.view.anchorClicked.connect(self._link)
         self.view.setAccessibleName("Conversation")
+        # the patient's agreement and proxies, under the conversation's own header
+        self.consent_header = ConsentHeader(clinic, session, self.runner, self)
+        self._written_for: dict[int, str] = {}
+        self._notes: list[tuple] = []
+        self.consent_header.written_for.connect(self._proxies_known)
         self.assign = QComboBox()
         self.assign.setAccessibleName("Assign to")
         self.status = QComboBox()
@@ -225,6 +237,7 @@ class ThreadPanel(QWidget):
         buttons.addWidget(self.export)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.consent_header)
         lay.addWidget(self.view, 1)
         lay.addLayout(row)
         lay.addLayout(row2)
@@ -270,6 +283,8 @@ class ThreadPanel(QWidget):
         self.glass.setVisible(False)
         self.link.setVisible(False)
         self.confirm.setVisible(False)
+        self.consent_header.follow(None, None)
+        self._written_for = {}
         self.info.setText("")
 
     def show_thread(self, thread_id: int) -> None:
@@ -333,9 +348,8 @@ class ThreadPanel(QWidget):
         self._detail = t
         self._others = view.others
         self._images.update(view.images)
-        self.view.setHtml(
-            render_thread(self.clinic, t, view.notes, dark=palette.is_dark(self.palette()))
-        )
+        self._notes = view.notes
+        self._render()
         self.assign.blockSignals(True)
         self.assign.clear()
         self.assign.addItem("Nobody (team pool)", None)
@@ -347,6 +361,7 @@ class ThreadPanel(QWidget):
         self.status.setCurrentIndex(list(Status).index(t.status))
         self.priority.setCurrentIndex(list(Priority).index(t.priority))
         self.sensitive.setText("Lift sensitive flag" if t.sensitive else "Mark sensitive")
+        self.consent_header.follow(t.patient.id if t.patient else None, t.id)
         acting = self.session.staff.role.value != "admin"
         for w in (self.assign, self.status, self.priority, self.sensitive):
             w.setEnabled(acting)
@@ -366,6 +381,24 @@ class ThreadPanel(QWidget):
             or self._notice
             or ("" if t.can_reply else "You cannot reply in this conversation.")
         )
+
+    def _render(self) -> None:
+        if self._detail is None:
+            return
+        self.view.setHtml(
+            render_thread(
+                self.clinic,
+                self._detail,
+                self._notes,
+                dark=palette.is_dark(self.palette()),
+                written_for=self._written_for,
+            )
+        )
+
+    def _proxies_known(self, written_for: dict[int, str]) -> None:
+        if written_for != self._written_for:
+            self._written_for = written_for
+            self._render()
 
     def _say(self, text: str) -> None:
         self._notice = text
@@ -398,7 +431,24 @@ class ThreadPanel(QWidget):
             self.reply.clear()
             self._say("Reply queued: it goes out at the next sync, or when the network is back.")
 
-        self._guard(app_actions.queue_reply, self.reply.toPlainText(), done=sent)
+        def refused(exc: BaseException) -> None:
+            from clinic_inbox.core.consent import ConsentNeeded
+
+            if not isinstance(exc, ConsentNeeded) or "opted out" in str(exc):
+                QMessageBox.warning(self, "Not sent", plain_error(exc))
+                self.reload()
+                return
+            # no email agreement: staff say why this reply may go by email (recorded)
+            reason, ok = QInputDialog.getText(self, "No agreement to email", str(exc))
+            if ok and reason.strip():
+                self._guard(app_consent.queue_reply, body, reason.strip(), done=sent)
+
+        body = self.reply.toPlainText()
+        if self.thread_id is not None:
+            self.runner.submit(
+                app_actions.queue_reply, self.session, self.thread_id, body,
+                done=sent, failed=refused, owner=self,
+            )  # fmt: skip
 
     def _note(self) -> None:
         self._guard(
@@ -445,7 +495,7 @@ class ThreadPanel(QWidget):
         )
         self.link_dialog = dlg  # tests reach it here
         if dlg.exec() and dlg.patient_id is not None:
-            self._guard(app_actions.link_patient, dlg.patient_id)
+            self._guard(app_consent.link_as, dlg.patient_id, dlg.sender_is)
 
     def _assign(self) -> None:
         self._guard(app_actions.assign, self.assign.currentData())

@@ -158,6 +158,7 @@ def test_link_an_unknown_sender_to_a_patient_from_the_conversation(qtbot, demo_c
         dlg.query.setText(f"{patient.family_name.lower()} {patient.chart_number}")
         dlg.search()
         assert dlg.results.count() == 1 and patient.birth_date in dlg.results.item(0).text()
+        dlg.choose("patient")
         dlg.accept()
 
     QTimer.singleShot(0, pick)

@@ -28,6 +28,7 @@ EXEMPT = {
     "demo": "creates the demo clinic; never touches an existing one",
     "init": "creates a new, empty clinic; refuses an existing one",
     "key recover": "the recovery code is the authority; it restores access, reads nothing",
+    "consent terms": "the clinic's published terms of electronic communication; no patient data",
 }
 
 
@@ -109,6 +110,21 @@ def _cases(home, backup, clinical: int, admin_thread: int, patient: int) -> dict
         "patient physician": ([str(patient), "--physician", "dr.okafor"], None, refused),
         "break-glass-review": ([], None, refused),
         "link": ([str(clinical), "--patient", str(patient)], None, refused),
+        "consent show": ([str(patient)], None, "patient.consent.view"),
+        "consent record": (
+            [str(patient), "--channels", "email", "--terms", "v1", "--how", "verbal"],
+            None,
+            refused,
+        ),
+        "consent end": ([str(patient), "--how", "opted-out"], None, refused),
+        "consent import": ([reply], None, refused),
+        "proxy add": (
+            [str(patient), "--name", "X", "--relationship", "caregiver", "--address",
+             "x@example.org", "--scope", "everything", "--evidence", "none"],
+            None,
+            refused,
+        ),  # fmt: skip
+        "proxy revoke": (["1"], None, refused),
         "confirm-sender": ([str(clinical), "--how", "Phoned the patient at home."], None, refused),
         "export": ([str(clinical), "--out", str(home.parent / "exp")], None, refused),
         "backup": (["--out", str(home.parent / "copy.cib")], None, "backup.refused"),

@@ -35,6 +35,7 @@ def _load() -> list[Migration]:
         m0009_shared_queue,
         m0010_sender_checks,
         m0011_sign_in_guard,
+        m0012_consent_and_proxies,
     )
 
     steps = [
@@ -49,6 +50,7 @@ def _load() -> list[Migration]:
         m0009_shared_queue,
         m0010_sender_checks,
         m0011_sign_in_guard,
+        m0012_consent_and_proxies,
     ]
     return [Migration(m.VERSION, m.__name__.rsplit(".", 1)[-1], m.upgrade) for m in steps]
 
