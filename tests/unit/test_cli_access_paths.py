@@ -134,6 +134,7 @@ def _cases(home, backup, clinical: int, admin_thread: int, patient: int) -> dict
         "audit verify": ([], None, refused),
         "audit export": (["--csv"], None, refused),
         "audit reveal-search": (["1"], None, refused),
+        "audit enable-server": (["--dsn", "host=127.0.0.1 port=9 dbname=x user=y"], None, refused),
         "thread-view-admin-ok": ([str(admin_thread)], None, "thread.view"),
         # the shared server (clinic_inbox/shared/cli_server.py): administrators set it up;
         # any signed-in person may sync and see what waits (the demo clinic works alone)
