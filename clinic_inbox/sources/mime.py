@@ -14,6 +14,7 @@ import hashlib
 import html as html_lib
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.header import decode_header, make_header
@@ -25,6 +26,7 @@ from html.parser import HTMLParser
 import nh3
 
 from clinic_inbox.core import mail_policy
+from clinic_inbox.sources import mime_lean
 
 MB = 1024 * 1024
 
@@ -136,11 +138,11 @@ _AUTO_LOCALS = (
 )
 
 
-def _is_auto(msg: Message, sender: str, problems: list[str]) -> bool:
-    auto = _header(msg, "Auto-Submitted", problems).strip().lower()
+def _is_auto(header: Callable[[str], str], sender: str) -> bool:
+    auto = header("Auto-Submitted").strip().lower()
     if auto and auto != "no":
         return True
-    if _header(msg, "Precedence", problems).strip().lower() in (
+    if header("Precedence").strip().lower() in (
         "bulk",
         "junk",
         "list",
@@ -148,9 +150,9 @@ def _is_auto(msg: Message, sender: str, problems: list[str]) -> bool:
     ):
         return True
     for name in ("List-Id", "List-Unsubscribe", "X-Autoreply", "X-Autorespond", "X-Auto-Reply"):
-        if _header(msg, name, problems).strip():
+        if header(name).strip():
             return True
-    if _header(msg, "Return-Path", problems).strip() == "<>":
+    if header("Return-Path").strip() == "<>":
         return True
     local = sender.split("@", 1)[0]
     return any(local.startswith(x) for x in _AUTO_LOCALS)
@@ -421,7 +423,35 @@ def _mb(n: int) -> str:
     return f"{n / MB:.1f} MB"
 
 
-def parse_email(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> ParsedEmail:
+@dataclass
+class HeadRead:
+    """What one reader (the stdlib's, or the lean one in mime_lean.py) made of a
+    message: its part tree, for the walk, and the top-level header, read exactly
+    as the stdlib reads it."""
+
+    msg: Message
+    header: Callable[[str], str]  # a header's decoded text, '' when absent
+    addresses: Callable[[str], list[str]]  # the addresses of To, Cc, Reply-To
+    sender_address: str
+    sender_name: str | None
+    date: datetime | None
+    problems: list[str]
+
+
+def checked_sender(address: str, problems: list[str]) -> str:
+    if any(c in address for c in "\r\n\x00 ,;<>") or address.count("@") > 1:
+        problems.append("The sender's address is malformed; no automatic reply will be sent.")
+        return ""
+    return address
+
+
+def utc_date(date: datetime | None) -> datetime | None:
+    if date is not None and date.tzinfo is None:
+        date = date.replace(tzinfo=UTC)
+    return date.astimezone(UTC) if date is not None else None
+
+
+def _check_size(raw: bytes, limits: Limits) -> None:
     if len(raw) > limits.max_message_bytes:
         raise UnparseableEmail(
             f"This message is {_mb(len(raw))}, larger than the {_mb(limits.max_message_bytes)} limit. "
@@ -429,6 +459,23 @@ def parse_email(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> ParsedEmail:
         )
     if not raw.strip():
         raise UnparseableEmail("The message was empty.")
+
+
+def parse_email(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> ParsedEmail:
+    """The lean reader for the everyday shape of mail, the stdlib for everything else
+    (the two give the same result where both read: tests/unit/test_mime_lean.py)."""
+    _check_size(raw, limits)
+    read = mime_lean.read(raw) if mime_lean.ENABLED else None
+    return _finish(raw, read or _read_stdlib(raw), limits)
+
+
+def parse_email_stdlib(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> ParsedEmail:
+    """The stdlib parser alone: the reference the lean reader is compared with."""
+    _check_size(raw, limits)
+    return _finish(raw, _read_stdlib(raw), limits)
+
+
+def _read_stdlib(raw: bytes) -> HeadRead:
     problems: list[str] = []
     try:
         msg = BytesParser(policy=READING).parsebytes(raw)
@@ -453,9 +500,7 @@ def parse_email(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> ParsedEmail:
     except Exception:  # noqa: BLE001
         name, addr = parseaddr(_header(msg, "From", problems))
         sender_name, sender_address = (name or None), addr.lower()
-    if any(c in sender_address for c in "\r\n\x00 ,;<>") or sender_address.count("@") > 1:
-        problems.append("The sender's address is malformed; no automatic reply will be sent.")
-        sender_address = ""
+    sender_address = checked_sender(sender_address, problems)
 
     def addresses(name: str) -> list[str]:
         try:
@@ -472,11 +517,19 @@ def parse_email(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> ParsedEmail:
             date = parsedate_to_datetime(_header(msg, "Date", problems))
         except Exception:  # noqa: BLE001
             date = None
-    if date is not None and date.tzinfo is None:
-        date = date.replace(tzinfo=UTC)
-    if date is not None:
-        date = date.astimezone(UTC)
+    return HeadRead(
+        msg,
+        lambda name: _header(msg, name, problems),
+        addresses,
+        sender_address,
+        sender_name,
+        utc_date(date),
+        problems,
+    )
 
+
+def _finish(raw: bytes, read: HeadRead, limits: Limits) -> ParsedEmail:
+    msg, problems, sender_address = read.msg, read.problems, read.sender_address
     texts: list[str] = []
     htmls: list[str] = []
     atts: list[ParsedAttachment] = []
@@ -562,22 +615,23 @@ def parse_email(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> ParsedEmail:
     body_text = "\n\n".join(t.strip("\n") for t in texts if t.strip())
     if not body_text and body_html:
         body_text = html_to_text(body_html)
-    subject = _clean_line(_header(msg, "Subject", problems))
+    header, addresses, sender_name = read.header, read.addresses, read.sender_name
+    subject = _clean_line(header("Subject"))
     return ParsedEmail(
-        message_id=(_ids(_header(msg, "Message-ID", problems)) or [None])[0],
-        in_reply_to=(_ids(_header(msg, "In-Reply-To", problems)) or [None])[0],
-        references=_ids(_header(msg, "References", problems)),
+        message_id=(_ids(header("Message-ID")) or [None])[0],
+        in_reply_to=(_ids(header("In-Reply-To")) or [None])[0],
+        references=_ids(header("References")),
         subject=subject,
         sender_address=sender_address,
         sender_name=_clean_line(sender_name, 200) if sender_name else None,
         reply_to=(addresses("Reply-To") or [None])[0],
         to=addresses("To"),
         cc=addresses("Cc"),
-        date=date,
+        date=read.date,
         body_text=clean_text(body_text),
         body_html=body_html,
         attachments=atts,
-        auto_submitted=_is_auto(msg, sender_address, problems),
+        auto_submitted=_is_auto(header, sender_address),
         problems=list(dict.fromkeys(problems)),
         content_hash=hashlib.sha256(raw).hexdigest(),
     )
