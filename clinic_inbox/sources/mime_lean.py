@@ -52,8 +52,9 @@ _NAME = re.compile(rb"[\x21-\x39\x3b-\x7e]+:")  # a header name and its colon (f
 _PLAIN = re.compile(r"[\x20-\x7e\t]*")
 _TOKEN = r"[A-Za-z0-9!#$%&'*+.^_`|~-]+"
 _PNAME = r"[A-Za-z0-9_.-]+"  # no '*': RFC 2231 parameters are the registry's
+_PVALUE = r"[A-Za-z0-9!#$&+.^_`|~-]+"  # nor "'", '%' or '*' in a bare value
 _MIME_PLAIN = re.compile(
-    rf"{_TOKEN}(?:/{_TOKEN})?(?:[ \t]*;[ \t]*{_PNAME}=(?:{_TOKEN}|\"[^\"\\\x00-\x1f\x7f-\uffff]*\"))*"
+    rf"{_TOKEN}(?:/{_TOKEN})?(?:[ \t]*;[ \t]*{_PNAME}=(?:{_PVALUE}|\"[^\"\\\x00-\x1f\x7f-\uffff]+\"))*"
 )
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _MSGID_PLAIN = re.compile(rf"[ \t]*<{_ATOM}(?:\.{_ATOM})*@{_ATOM}(?:\.{_ATOM})*>")
