@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,6 +35,7 @@ from clinic_inbox.sources.sender_check import UNVERIFIED, SenderCheck, SenderChe
 log = logging.getLogger(__name__)
 
 BATCH = 50
+IN_FLIGHT = 2  # batches parsed ahead of the one being stored (bounds memory)
 Progress = Callable[[str, int, int], None]
 
 
@@ -284,12 +286,15 @@ def sync_account(
             total = len(uids)
             if progress:
                 progress(account.name, 0, total)
-            # batch k is parsed (on other cores when there are many) while k-1 is stored
+            # A pipeline: up to IN_FLIGHT batches are parsed (on other cores when there
+            # are many) while the oldest is stored, so the workers never wait on the
+            # writer; batches are still stored in order, each with its checkpoint.
             with ParsePool(total, rules, checker=checker) as parser:
-                pending: tuple[list[Fetched], object] | None = None
+                pending: deque[tuple[list[Fetched], object]] = deque()
+                depth = IN_FLIGHT if parser.parallel else 1
 
-                def store_pending() -> None:
-                    fetched, parsing = pending  # type: ignore[misc]
+                def store_oldest() -> None:
+                    fetched, parsing = pending.popleft()
                     _store_batch(
                         clinic,
                         rules,
@@ -308,18 +313,15 @@ def sync_account(
                         break
                     chunk = uids[start : start + batch_size]
                     fetched = conn.fetch(chunk, limits.max_message_bytes)
-                    parsing = (
-                        parser.submit(account, state.uidvalidity, fetched, limits)
-                        if fetched
-                        else None
-                    )
-                    if pending is not None:
-                        store_pending()
-                    pending = (fetched, parsing) if fetched else None
+                    if fetched:
+                        parsing = parser.submit(account, state.uidvalidity, fetched, limits)
+                        pending.append((fetched, parsing))
+                    while len(pending) > depth:
+                        store_oldest()
                     if progress:
                         progress(account.name, min(start, total), total)
-                if pending is not None:
-                    store_pending()
+                while pending:
+                    store_oldest()
                 if progress:
                     progress(account.name, total, total)
     except SourceError as exc:
