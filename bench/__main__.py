@@ -462,7 +462,7 @@ def print_table(rows: dict, tools_missing: str | None) -> None:
                 f"{cpu['sync']:.2f} + {cpu['workers']:.2f} ms",
             )
         out(
-            "  peak memory: sync process / largest parse worker",
+            "  peak memory: sync process / a parse worker (sampled)",
             f"{g['peak_rss_mb']:.0f} / {g['peak_rss_worker_mb']:.0f} MB",
             f"sync process < 500 MB: {_verdict(g['peak_rss_mb'] < 500)}",
         )

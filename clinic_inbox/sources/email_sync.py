@@ -14,7 +14,7 @@ import hashlib
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -30,6 +30,7 @@ from clinic_inbox.sources import mime
 from clinic_inbox.sources.errors import SourceError
 from clinic_inbox.sources.imap import Fetched, ImapConnection
 from clinic_inbox.sources.parse_pool import ParsePool
+from clinic_inbox.sources.prefetch import read_ahead
 from clinic_inbox.sources.sender_check import UNVERIFIED, SenderCheck, SenderChecker, check_sender
 
 log = logging.getLogger(__name__)
@@ -244,6 +245,19 @@ def _set_aside(msg: Incoming) -> Incoming:
     )
 
 
+def _fetch_batches(
+    conn: ImapConnection,
+    uids: list[int],
+    batch_size: int,
+    limits: mime.Limits,
+    stop: threading.Event | None,
+) -> Iterator[tuple[int, list[Fetched]]]:
+    for start in range(0, len(uids), batch_size):
+        if stop is not None and stop.is_set():
+            return
+        yield start, conn.fetch(uids[start : start + batch_size], limits.max_message_bytes)
+
+
 def sync_account(
     clinic: Clinic,
     rules: Rules,
@@ -308,18 +322,24 @@ def sync_account(
                     if account.mark_read:
                         conn.mark_seen([f.uid for f in fetched])
 
-                for start in range(0, total, batch_size):
-                    if stop is not None and stop.is_set():
-                        break
-                    chunk = uids[start : start + batch_size]
-                    fetched = conn.fetch(chunk, limits.max_message_bytes)
-                    if fetched:
-                        parsing = parser.submit(account, state.uidvalidity, fetched, limits)
-                        pending.append((fetched, parsing))
-                    while len(pending) > depth:
-                        store_oldest()
-                    if progress:
-                        progress(account.name, min(start, total), total)
+                batches = _fetch_batches(conn, uids, batch_size, limits, stop)
+                if parser.parallel and not account.mark_read:
+                    # the next batch comes off the network while this one is stored (the
+                    # connection is then the reader thread's alone: no \Seen flags here)
+                    batches = read_ahead(batches)
+                try:
+                    for start, fetched in batches:
+                        if stop is not None and stop.is_set():
+                            break
+                        if fetched:
+                            parsing = parser.submit(account, state.uidvalidity, fetched, limits)
+                            pending.append((fetched, parsing))
+                        while len(pending) > depth:
+                            store_oldest()
+                        if progress:
+                            progress(account.name, min(start, total), total)
+                finally:
+                    batches.close()  # the reader thread is done with the connection
                 while pending:
                     store_oldest()
                 if progress:
