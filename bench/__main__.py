@@ -60,7 +60,9 @@ def bare_fetch(server: DovecotServer) -> float:
     return time.perf_counter() - t
 
 
-def clinic_sync(server: DovecotServer, n: int, user: str = USER) -> tuple[float, object]:
+def clinic_sync(
+    server: DovecotServer, n: int, user: str = USER, batch_size: int = 200
+) -> tuple[float, object]:
     home = Path(tempfile.mkdtemp(prefix="bench-clinic-"))
     clinic, _ = create_clinic(
         home, lambda p, c: "bench passphrase 123", KeyCustody(home, detect=False)
@@ -85,7 +87,7 @@ def clinic_sync(server: DovecotServer, n: int, user: str = USER) -> tuple[float,
     account = acc.imap_accounts(clinic.store)[0]
     rules = load_rules()
     t = time.perf_counter()
-    report = email_sync.sync_account(clinic, rules, account, PASSWORD, batch_size=200)
+    report = email_sync.sync_account(clinic, rules, account, PASSWORD, batch_size=batch_size)
     elapsed = time.perf_counter() - t
     assert report.stored == n, report
     return elapsed, clinic

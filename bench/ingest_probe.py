@@ -1,7 +1,7 @@
 """One email sync in a process of its own, so its peak memory is its own (the benchmark
 holds the whole corpus in memory; the sync process does not).
 
-    python -m bench.ingest_probe HOST PORT USER N
+    python -m bench.ingest_probe HOST PORT USER N [BATCH]
 
 Prints one JSON line: seconds, messages, CPU seconds of the sync process and of its parse
 workers, the sync process's peak RSS (ru_maxrss) and the workers' largest RSS sampled
@@ -53,10 +53,11 @@ def main() -> int:
     from clinic_inbox.sources import mime_lean
 
     host, port, user, n = sys.argv[1:5]
+    batch = int(sys.argv[5]) if len(sys.argv) > 5 else 200  # the app's own default is 50
     server = SimpleNamespace(host=host, port=int(port))  # all clinic_sync needs of it
     sampler = _Sampler()
     sampler.start()
-    elapsed, clinic = clinic_sync(server, int(n), user=user)  # type: ignore[arg-type]
+    elapsed, clinic = clinic_sync(server, int(n), user=user, batch_size=batch)  # type: ignore[arg-type]
     sampler.done.set()
     clinic.store.close()
     me = resource.getrusage(resource.RUSAGE_SELF)
