@@ -235,7 +235,7 @@ def test_plain_mime_values_read_the_same_raw_and_parsed(name, main, sub, params)
 @settings(max_examples=300, deadline=None)
 @given(
     st.sampled_from(["Subject", "In-Reply-To", "References", "Content-ID", "List-Id"]),
-    st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=60),
+    st.text(st.characters(min_codepoint=32, max_codepoint=126) | st.just("\t"), max_size=60),
 )
 def test_plain_unstructured_values_are_unchanged_by_the_registry(name, value):
     if mime_lean._is_plain(name.lower(), value):
