@@ -68,14 +68,44 @@ def _home(args: argparse.Namespace) -> Path:
 
 
 def _open(args: argparse.Namespace, check: bool = False):  # noqa: ANN202 - Clinic
+    """With --user the person signs in first and their password releases the store's key
+    (core.staff_keys); `_session` then returns that session."""
     from clinic_inbox.core.home import open_clinic
 
+    if getattr(args, "user", None):
+        return _open_signed_in(args, check)
     return open_clinic(_home(args), ask_passphrase, check=check)
+
+
+def _open_signed_in(args: argparse.Namespace, check: bool):  # noqa: ANN202 - Clinic
+    from clinic_inbox.core import services, staff_keys
+
+    home, password = _home(args), ask_password(args.user)
+    try:
+        clinic, session = staff_keys.open_signed_in(
+            home, args.user, password, ask_passphrase=ask_passphrase, check=check
+        )
+    except services.PasswordChangeRequired as exc:
+        clinic, session = staff_keys.open_signed_in(
+            home,
+            args.user,
+            password,
+            new_password=_new_own_password(args, str(exc)),
+            ask_passphrase=ask_passphrase,
+            check=check,
+        )
+    for notice in session.notices:
+        print(f"clinic-inbox: {notice}", file=sys.stderr)
+    clinic.closing.append(_anchor_at_close)
+    args.signed_in = session
+    return clinic
 
 
 def _session(args: argparse.Namespace, clinic: Any, required: bool = True):  # noqa: ANN202
     from clinic_inbox.core import services
 
+    if getattr(args, "signed_in", None) is not None:
+        return args.signed_in
     if not args.user:
         if required:
             raise CliError(
@@ -492,9 +522,53 @@ def cmd_key_recover(args: argparse.Namespace) -> int:
     else:
         raise CliError("Give the recovery code on standard input with --code-stdin.")
     custody = KeyCustody(home)
+    if custody.record().sealed:
+        return _recover_key_slots(args, home, code)
     custody.recover(code, ask_passphrase)
     with open_clinic(home, ask_passphrase, custody=KeyCustody(home)) as clinic:
         print(f"Access restored. Key custody: {clinic.custody.describe()}")
+    return EXIT_OK
+
+
+def _recover_key_slots(args: argparse.Namespace, home: Path, code: str) -> int:
+    """The key is released to staff: the code opens the store for an administrator,
+    who gets a key slot again (under a new keyring secret if the old one is gone)."""
+    from clinic_inbox.core import staff_keys
+
+    if not args.user:
+        raise CliError(
+            "The recovery code opens this clinic for an administrator: add --user NAME "
+            f"(the password is read from {PASSWORD_ENV} or asked)."
+        )
+    clinic, _session, lost = staff_keys.recover(home, code, args.user, ask_password(args.user))
+    with clinic:
+        print(f"Access restored for {args.user}. Key custody: {clinic.custody.describe()}")
+        if lost:
+            print(
+                "The keyring had lost the secret of the staff key slots, so every other "
+                "person's password no longer opens the clinic: reset their passwords "
+                f"(`clinic-inbox --user {args.user} user reset NAME`)."
+            )
+    return EXIT_OK
+
+
+def cmd_key_seal(args: argparse.Namespace) -> int:
+    """Finish moving an older clinic's key to staff passwords now (administrators)."""
+    from clinic_inbox.core import access, staff_keys
+
+    with _open(args) as clinic:
+        session = _session(args, clinic)
+        access.require(
+            access.can_manage_staff(session.staff),
+            "Only an administrator may take the clinic's key out of the keyring.",
+        )
+        missing = staff_keys.seal_now(clinic)
+        print(f"Key custody: {clinic.custody.describe()}")
+    if missing:
+        print(
+            "These people have not signed in since, so their password does not open the "
+            f"clinic yet; reset it for them (`user reset NAME`): {', '.join(missing)}"
+        )
     return EXIT_OK
 
 
@@ -979,23 +1053,30 @@ def _refuse_if_sound(args: argparse.Namespace, backup_name: str) -> None:
     sound store it would only roll the clinic (and its audit trail) back: refused, and
     the attempt is written into that store's audit trail."""
     from clinic_inbox.core import services
-    from clinic_inbox.core.home import ClinicNotFoundError, StoreDamagedError
-    from clinic_inbox.core.keys import KeyCustodyError
+    from clinic_inbox.core.home import ClinicNotFoundError, StoreDamagedError, open_clinic
+    from clinic_inbox.core.keys import KeyCustodyError, SignInNeededError
 
     try:
-        clinic = _open(args, check=True)
+        try:
+            clinic = open_clinic(_home(args), ask_passphrase, check=True)
+        except SignInNeededError:  # the key is released by the administrator's password
+            clinic = _open_signed_in(args, check=True)
     except (StoreDamagedError, ClinicNotFoundError):
         return  # damaged or missing: what the option is for
+    except services.AuthError as exc:
+        raise CliError(f"{exc} Nothing was replaced.") from None
     except KeyCustodyError as exc:
         raise CliError(
             f"{exc}\nWithout the key Clinic Inbox cannot check whether the store is damaged, "
             "so nothing was replaced."
         ) from None
     with clinic:
-        try:
-            session = services.login(clinic, args.user, ask_password(args.user))
-        except services.AuthError:
-            session = None
+        session = getattr(args, "signed_in", None)
+        if session is None:
+            try:
+                session = services.login(clinic, args.user, ask_password(args.user))
+            except services.AuthError:
+                session = None
         services.refuse_replacing_sound_store(clinic, session, backup_name)
 
 
@@ -1059,8 +1140,8 @@ def _reanchor(home: Path) -> None:
     from clinic_inbox.core.keys import KeyCustody
 
     custody = KeyCustody(home)
-    if custody.record().method != "keyring":
-        return
+    if custody.record().method != "keyring" or custody.record().sealed:
+        return  # sealed: only a sign-in opens the store; that sign-in anchors
     with open_clinic(home, ask_passphrase, custody) as clinic:
         _anchor_at_close(clinic)
 
@@ -1436,6 +1517,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     key = sub.add_parser("key", help="key custody").add_subparsers(dest="key_cmd", required=True)
     add("change", cmd_key_change, "re-encrypt the store under a new key (app closed)", key)
+    add("seal", cmd_key_seal, "take the raw key out of the keyring now (administrators)", key)
     sp = add("recover", cmd_key_recover, "restore access with the recovery code", key)
     sp.add_argument("--code-stdin", action="store_true")
 

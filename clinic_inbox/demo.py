@@ -613,6 +613,15 @@ def _write_demo_settings(clinic: Clinic) -> None:
     clinic.config = load_config(clinic.home)
 
 
+def _demo_key_slots(clinic: Clinic) -> None:
+    """With a keyring, the demo's key is released by its published password too, like a
+    real clinic's (core.staff_keys): each demo user gets a slot and the clinic is sealed."""
+    from clinic_inbox.core import staff_keys
+
+    for staff in q.list_staff(clinic.store, False):
+        staff_keys.keep_slot(clinic, staff.username, DEMO_PASSWORD, why="demo clinic")
+
+
 def create_demo_clinic(
     home: Path,
     custody: KeyCustody | None = None,
@@ -628,6 +637,7 @@ def create_demo_clinic(
     try:
         _write_demo_settings(clinic)
         summary = populate(clinic, generate(seed, anchor, **(scale or {})))
+        _demo_key_slots(clinic)
     except BaseException:
         clinic.close()
         raise

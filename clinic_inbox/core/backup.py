@@ -36,6 +36,7 @@ from clinic_inbox.core.keys import (
     Secrets,
     write_private,
 )
+from clinic_inbox.core.keyslots import SLOTS_FILE
 from clinic_inbox.core.private_files import private_dir
 from clinic_inbox.core.store import StoreError, StoreExistsError
 
@@ -148,7 +149,11 @@ def write_backup(
             "made_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "custody": json.loads((clinic.home / CUSTODY_FILE).read_text("utf-8")),
         }
-        for name, label in ((RECOVERY_FILE, "recovery"), (WRAPPED_KEY_FILE, "wrapped_key")):
+        for name, label in (
+            (RECOVERY_FILE, "recovery"),
+            (WRAPPED_KEY_FILE, "wrapped_key"),
+            (SLOTS_FILE, "key_slots"),  # the staff key slots (core.staff_keys)
+        ):
             if (clinic.home / name).exists():
                 companion[label] = json.loads((clinic.home / name).read_text("utf-8"))
         write_private(keys_file(dest), json.dumps(companion, indent=2).encode("utf-8"))
@@ -239,16 +244,23 @@ def restore_backup(
             data = json.loads(companion.read_text("utf-8"))
             write_private(home / CUSTODY_FILE, json.dumps(data["custody"]).encode())
             placed.append(home / CUSTODY_FILE)
-            for label, name in (("recovery", RECOVERY_FILE), ("wrapped_key", WRAPPED_KEY_FILE)):
+            for label, name in (
+                ("recovery", RECOVERY_FILE),
+                ("wrapped_key", WRAPPED_KEY_FILE),
+                ("key_slots", SLOTS_FILE),
+            ):
                 if label in data:
                     write_private(home / name, json.dumps(data[label]).encode())
                     placed.append(home / name)
             custody = custody or KeyCustody(home)
-            found = (
-                custody.recover(recovery_code, ask_passphrase)
-                if recovery_code
-                else custody.load(ask_passphrase)
-            )
+            release = getattr(authorize, "release", None)
+            if recovery_code:
+                found = custody.recover(recovery_code, ask_passphrase)
+            elif custody.record().sealed and release is not None:
+                # the key is released by the administrator's own key slot
+                found = release(home, custody)
+            else:
+                found = custody.load(ask_passphrase)
             info = verify_backup(backup, key=found.db_key)
             code = None
             source = _open(backup, found.db_key, None)

@@ -25,6 +25,7 @@ from clinic_inbox.core.keys import (
     KeyCustody,
     PassphraseProvider,
 )
+from clinic_inbox.core.keyslots import SLOTS_FILE
 
 PREFIX = "clinic-"
 STAMP = "%Y%m%dT%H%M%SZ"
@@ -80,7 +81,7 @@ def run_scheduled_backup(clinic: Clinic, now: datetime | None = None) -> BackupI
 
 
 _STORE_FILES = (STORE_FILE, f"{STORE_FILE}-wal", f"{STORE_FILE}-shm")
-_KEY_FILES = (CUSTODY_FILE, WRAPPED_KEY_FILE, RECOVERY_FILE)
+_KEY_FILES = (CUSTODY_FILE, WRAPPED_KEY_FILE, RECOVERY_FILE, SLOTS_FILE)
 
 
 def replace_damaged_store(

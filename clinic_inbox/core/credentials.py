@@ -21,6 +21,10 @@ class Credentials:
         self._store_id = store_id
         self._why_not = why_not
 
+    @property
+    def backend(self) -> Any | None:
+        return self._backend
+
     def _require(self) -> Any:
         if self._backend is None:
             raise NoKeyringForCredentials(

@@ -6,6 +6,7 @@ with a way forward, anything that could lose or expose data.
 
 from __future__ import annotations
 
+import hmac
 import os
 import threading
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from clinic_inbox.core.keys import (
     KeyCustody,
     PassphraseProvider,
     Secrets,
+    WrongKeyError,
 )
 from clinic_inbox.core.store import (
     Store,
@@ -202,11 +204,14 @@ def open_clinic(
     custody: KeyCustody | None = None,
     *,
     check: bool = False,
+    found: Secrets | None = None,
     **kw: Any,
 ) -> Clinic:
     """Open the clinic. With `check`, every page's HMAC is verified first, so a damaged
     store is reported at start, not mid-shift (the app uses `PageCheck` instead, which
-    does the same beside the sign-in)."""
+    does the same beside the sign-in). `found`: keys a staff member's password or the
+    recovery code released (core.staff_keys); otherwise the key custody gives them, and
+    refuses for a clinic whose key is released only to staff."""
     home = Path(home)
     path = store_path(home)
     custody = custody or KeyCustody(home)
@@ -221,7 +226,12 @@ def open_clinic(
             "was created in its place. Restore the latest backup with `clinic-inbox restore FILE`."
         )
     rec = custody.record()  # raises NoCustodyError with the recovery hint when absent
-    found = custody.load(ask_passphrase)
+    if found is None:
+        found = custody.load(ask_passphrase)
+    elif not hmac.compare_digest(found.key_check(), rec.key_check):
+        raise WrongKeyError(
+            "The key released for this clinic does not match its store. " + RECOVER_HINT
+        )
     if rec.pending_key_check is not None:  # a key change was interrupted: finish or forget it
         from clinic_inbox.core.rekey import settle_interrupted_change
 

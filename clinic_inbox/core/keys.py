@@ -86,6 +86,17 @@ class WeakPassphraseError(KeyCustodyError):
     pass
 
 
+class SignInNeededError(KeyCustodyError):
+    """The key is released only by a staff member's password (core.staff_keys)."""
+
+
+SIGN_IN_NEEDED = (
+    "This clinic's store opens only when a staff member signs in: its key is kept "
+    "wrapped by each person's password, not in the keyring. Sign in (in the app, or "
+    "`clinic-inbox --user NAME ...`)."
+)
+
+
 RECOVER_HINT = (
     "If you have the recovery code printed when this clinic was set up, run "
     "`clinic-inbox key recover` to restore access. Nothing has been changed."
@@ -220,6 +231,10 @@ class CustodyRecord:
     # Set while the store's key is being changed: the check of the new key, kept in
     # the "next" slots until the re-encrypted file has replaced the old one.
     pending_key_check: str | None = None
+    # True once every active staff member has a key slot (core.staff_keys) and the raw
+    # keys have left the keyring: from then on only a password or the recovery code
+    # opens the store.
+    sealed: bool = False
 
     def to_json(self) -> bytes:
         return json.dumps({"version": 1, **self.__dict__}, indent=2).encode("utf-8")
@@ -231,6 +246,11 @@ class CustodyRecord:
         return cls(**d)
 
     def describe(self) -> str:
+        if self.method == "keyring" and self.sealed:
+            return (
+                f"released by staff passwords (key slots; {describe_backend(self.backend)} "
+                "holds only their secret)"
+            )
         if self.method == "keyring":
             return f"OS keyring: {describe_backend(self.backend)}"
         return "key file protected by a passphrase"
@@ -341,6 +361,8 @@ class KeyCustody:
     # -- loading ------------------------------------------------------------
     def load(self, ask_passphrase: PassphraseProvider) -> Secrets:
         rec = self.record()
+        if rec.method == "keyring" and rec.sealed:
+            raise SignInNeededError(SIGN_IN_NEEDED)
         if rec.method == "keyring":
             found = self._load_from_keyring(rec)
         elif rec.method == "passphrase":
@@ -419,16 +441,42 @@ class KeyCustody:
             ) from None
         if not hmac.compare_digest(found.key_check(), rec.key_check):
             raise WrongKeyError("The recovery file does not belong to this clinic's store.")
+        if rec.sealed:
+            # the key goes back to staff slots (core.staff_keys), never raw to the keyring
+            return found
         self._keep(rec, found, ask_passphrase)
         rec.changed_at = datetime.now(UTC).isoformat(timespec="seconds")
         write_private(self.custody_path, rec.to_json())
         return found
+
+    def seal(self) -> None:
+        """Every active staff member has a key slot: the raw keys leave the keyring. The
+        record says "sealed" before the entries go, so a crash in between leaves a clinic
+        that opens by password, never one that opens by nothing."""
+        rec = self.record()
+        if rec.method != "keyring" or self._backend is None:
+            raise KeyCustodyError("Only a clinic whose key is in the keyring can be sealed.")
+        if not rec.sealed:
+            rec.sealed = True
+            rec.changed_at = datetime.now(UTC).isoformat(timespec="seconds")
+            write_private(self.custody_path, rec.to_json())
+        for entry in ("db", "audit"):
+            try:
+                self._backend.delete_password(SERVICE, f"{rec.store_id}:{entry}")
+            except Exception:  # noqa: BLE001 - already gone
+                pass
 
     # -- changing the key (see core.rekey) -----------------------------------
     def stage_next(self, new: Secrets, code: str, ask_passphrase: PassphraseProvider) -> None:
         """Keep the new key beside the current one, before the store is re-encrypted,
         so whichever file survives a crash has its key."""
         rec = self.record()
+        if rec.sealed:
+            # every slot wraps the current key and only its owner's password rewraps it
+            raise KeyCustodyError(
+                "The clinic's key cannot be changed yet while it is released by staff "
+                "passwords (key slots): nothing was changed. Ask your IT support."
+            )
         if rec.method == "keyring":
             if self._backend is None:
                 self._load_from_keyring(rec)  # raises the plain "keyring unavailable" error

@@ -1,8 +1,7 @@
 """Key slots: the store's keys wrapped once per staff member (issue 16 item 7).
 
-NOT YET WIRED INTO OPENING A CLINIC: this is the tested building block for
-releasing the key to staff instead of to the desktop account (see the README's
-threat model and the sec-audit report for the plan). Nothing calls it yet.
+Opening a clinic through them (sign-in before the store opens, slot upkeep,
+migration of older clinics) is core.staff_keys.
 
 Each slot is AES-GCM of the store's secrets under a key made from BOTH the staff
 member's password (Argon2id, raw) AND a random secret kept in the keyring. So
@@ -38,6 +37,14 @@ class SlotError(KeyCustodyError):
     pass
 
 
+class WrongSlotPassword(SlotError):
+    """The name has no slot or the password does not open it (one answer for both)."""
+
+
+class SlotSecretMissing(SlotError):
+    """The keyring's half is gone (or is another one): no password can open a slot."""
+
+
 def _b64(b: bytes) -> str:
     return base64.b64encode(b).decode("ascii")
 
@@ -69,7 +76,7 @@ class KeySlots:
         if found:
             return bytes.fromhex(found)
         if not create:
-            raise SlotError(
+            raise SlotSecretMissing(
                 "The keyring no longer holds this clinic's key-slot secret, so no staff "
                 "password can open the store. Use the recovery code (`clinic-inbox key recover`)."
             )
@@ -82,9 +89,38 @@ class KeySlots:
             data = json.loads(self.path.read_text("utf-8"))
         except FileNotFoundError:
             return {"version": 1, "store_id": self.store_id, "slots": {}}
+        except ValueError:
+            raise SlotError(
+                f"The staff key file {self.path} is damaged, so no password can open the "
+                "store. Use the recovery code (`clinic-inbox key recover`)."
+            ) from None
         if data.get("store_id") != self.store_id:
             raise SlotError(f"{self.path} belongs to another clinic.")
         return data
+
+    def _secret_check(self, secret: bytes) -> str:
+        # tells "these slots were made under another keyring secret" apart from a wrong
+        # password; reveals nothing of the secret
+        return hmac.new(secret, LABEL + b" secret check", hashlib.sha256).hexdigest()
+
+    def secret_matches(self) -> bool:
+        """False when the keyring lost (or replaced) the secret the slots were made under."""
+        data = self._load()
+        found = self._backend.get_password(SERVICE, self._secret_name)
+        if not found:
+            return False
+        want = data.get("secret_check")
+        return want is None or hmac.compare_digest(want, self._secret_check(bytes.fromhex(found)))
+
+    def has(self, username: str) -> bool:
+        return _name(username) in self._load()["slots"]
+
+    def clear(self) -> None:
+        """Drop every slot (after recovery onto a new keyring secret: they open nothing)."""
+        data = self._load()
+        data["slots"] = {}
+        data.pop("secret_check", None)
+        write_private(self.path, json.dumps(data, indent=1).encode("utf-8"))
 
     def _kek(self, username: str, password: str, salt: bytes, cost: dict[str, int]) -> bytes:
         stretched = hash_secret_raw(
@@ -101,8 +137,9 @@ class KeySlots:
     # -- changes (the caller has an unlocked session: it holds `found`) ---------------
     def put(self, username: str, password: str, found: Secrets) -> None:
         """Add a slot, or rewrap it under a new password."""
-        self._secret(create=True)
+        secret = self._secret(create=True)
         data = self._load()
+        data["secret_check"] = self._secret_check(secret)
         salt, nonce = os.urandom(16), os.urandom(12)
         ct = AESGCM(self._kek(username, password, salt, COST)).encrypt(
             nonce, found.pack(), self._aad(username)
@@ -132,7 +169,7 @@ class KeySlots:
         if slot is None:
             # same answer, same cost as a wrong password: names are not probed here either
             self._kek(username, password, os.urandom(16), COST)
-            raise SlotError("The user name or password is not right.")
+            raise WrongSlotPassword("The user name or password is not right.")
         cost = {k: int(slot[k]) for k in COST}
         kek = self._kek(username, password, _unb64(slot["salt"]), cost)
         try:
@@ -140,5 +177,5 @@ class KeySlots:
                 _unb64(slot["nonce"]), _unb64(slot["ct"]), self._aad(username)
             )
         except InvalidTag:
-            raise SlotError("The user name or password is not right.") from None
+            raise WrongSlotPassword("The user name or password is not right.") from None
         return Secrets.unpack(blob)

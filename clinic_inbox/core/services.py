@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from clinic_inbox.core import access, accounts, audit, clock, filing, outgoing, passwords, signin
+from clinic_inbox.core import staff_keys as key_slots  # follow passwords (issue 16 item 7)
 from clinic_inbox.core.access import AccessDenied, Decision, Grant, ThreadFacts
 from clinic_inbox.core.accounts import ImapAccount
 from clinic_inbox.core.audit_anchor import AnchorSink
@@ -115,6 +116,7 @@ def create_first_admin(clinic: Clinic, username: str, display_name: str, passwor
             clinic.store, username, display_name, Role.ADMIN, passwords.hash_password(password)
         )
         _audit(clinic, None, "staff.create", detail={"staff_id": sid, "role": "admin"})
+        key_slots.keep_slot(clinic, username, password, why="first administrator")
         staff = q.get_staff(clinic.store, sid)
     assert staff is not None
     return staff
@@ -136,6 +138,7 @@ def add_staff(
             clinic.store, username, display_name, role, passwords.hash_password(password)
         )
         _audit(clinic, session, "staff.create", detail={"staff_id": sid, "role": role.value})
+        key_slots.keep_slot(clinic, username, password, why="staff added")
         staff = q.get_staff(clinic.store, sid)
     assert staff is not None
     return staff
@@ -159,6 +162,8 @@ def set_staff_active(clinic: Clinic, session: Session, username: str, active: bo
             "staff.enable" if active else "staff.disable",
             detail={"staff_id": staff.id},
         )
+        if not active:
+            key_slots.drop_slot(clinic, staff.username)
     return dataclasses.replace(staff, active=active)
 
 
@@ -187,6 +192,9 @@ def reset_password(clinic: Clinic, session: Session, username: str, new_password
             session,
             "staff.password_change" if is_self else "staff.password_reset",
             detail={"staff_id": row[0].id, "must_change": not is_self},
+        )
+        key_slots.keep_slot(
+            clinic, row[0].username, new_password, why="own change" if is_self else "reset"
         )
 
 
@@ -1457,6 +1465,8 @@ def restore_sign_in(
                 detail={"backup": backup_name, "replaced_damaged_store": replaced_damaged},
             )
 
+    # a clinic whose key is released to staff opens through this person's key slot
+    check.release = lambda home, custody: key_slots.release(home, custody, username, password)  # type: ignore[attr-defined]
     return check
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from clinic_inbox.core import audit, passwords
+from clinic_inbox.core import audit, passwords, signin_gate
 from clinic_inbox.core.model import Staff
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import signin_queries as sq
@@ -107,6 +107,15 @@ def _audit(clinic, actor: Staff | None, action: str, **kw: object) -> None:  # n
 
 def _locked_message(clinic, until: str) -> str:  # noqa: ANN001
     local = datetime.fromisoformat(until).astimezone(clinic.config.tz)
+    return LOCKED.format(until=local.strftime("%H:%M"))
+
+
+def locked_message(home: Path, until: str) -> str:
+    """The same words before the store is open (core.staff_keys): the clinic's time zone
+    comes from its policy file."""
+    from clinic_inbox.core.config import load_config
+
+    local = datetime.fromisoformat(until).astimezone(load_config(home).tz)
     return LOCKED.format(until=local.strftime("%H:%M"))
 
 
@@ -196,6 +205,7 @@ def sign_in(
         ok = ok and row is not None
         problem: Exception | None = None
         session: Session | None = None
+        changed = False
         with store.transaction():
             if not ok or staff is None or not staff.active:
                 until = _fail(clinic, name, before + 1, now, staff) if not ok else None
@@ -246,6 +256,7 @@ def sign_in(
                                 "staff.password_change",
                                 detail={"staff_id": staff.id, "at_sign_in": reason},
                             )
+                            changed = True
                             if state.must_change:
                                 notices = (
                                     f"Your password was reset by an administrator "
@@ -262,6 +273,17 @@ def sign_in(
                         detail={"session": session.id}
                         | ({"after_admin_reset": state.reset_at} if state.must_change else {}),
                     )
+            if session is not None:
+                # the key slot follows the password (core.staff_keys); in the same
+                # transaction, so a slot that cannot be written undoes the change
+                from clinic_inbox.core import staff_keys
+
+                staff_keys.after_sign_in(
+                    clinic,
+                    staff.username,
+                    new_password if changed and new_password else password,
+                    changed=changed,
+                )
         if problem is not None:
             raise problem
         assert session is not None
@@ -332,12 +354,21 @@ def unlock(clinic, admin: Staff, username: str) -> bool:  # noqa: ANN001
     with clinic.store.transaction():
         g = sq.guard(clinic.store, name)
         sq.clear(clinic.store, name)
+        # attempts made while the store was closed go into the trail before they are lifted
+        from clinic_inbox.core.staff_keys import audit_closed_attempts
+
+        gate = signin_gate.read(clinic.home, clinic.custody.store_id, name)
+        audit_closed_attempts(clinic, username, gate.events)
+        signin_gate.clear(clinic.home, clinic.custody.store_id, name)
         row = q.staff_login_row(clinic.store, username.strip())
         _audit(
             clinic,
             admin,
             "staff.unlock",
-            detail={"failures": g.failures, "was_locked": g.locked_until is not None}
+            detail={
+                "failures": g.failures + gate.failures,
+                "was_locked": g.locked_until is not None or gate.locked_until is not None,
+            }
             | ({"staff_id": row[0].id} if row else {}),
         )
-    return bool(g.failures or g.locked_until)
+    return bool(g.failures or g.locked_until or gate.failures or gate.locked_until)

@@ -1,0 +1,279 @@
+"""The store key released to staff, not to the desktop account (issue 16 item 7).
+
+A clinic whose key custody is the OS keyring keeps, per staff member, a key slot
+(core.keyslots): the store's keys wrapped under that person's password combined with
+a secret in the keyring. `open_signed_in` is the one way such a clinic opens for a
+person: the password unwraps the keys, then the store opens, then the usual sign-in
+(core.signin) runs on it. A wrong password opens nothing and is counted by
+core.signin_gate.
+
+An older clinic (raw keys in the keyring) migrates person by person: each sign-in
+writes that person's slot; once every active staff member has one, the raw keys
+leave the keyring ("sealed"). New clinics whose first administrator is created with
+a password are sealed at once.
+
+Upkeep: a password set, reset or changed rewrites that person's slot in the same
+transaction as the store's change; a disabled account's slot is removed.
+
+Background work (sync in the app's worker thread, CLI `sync`) reuses the keys the
+signed-in session holds (`Clinic.clone`); nothing reads them from the keyring again.
+A clinic without a secure keyring keeps its passphrase-wrapped key (core.keys).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from clinic_inbox.core import audit, passwords, signin, signin_gate
+from clinic_inbox.core.home import Clinic, open_clinic
+from clinic_inbox.core.keys import (
+    CustodyChangedError,
+    KeyCustody,
+    PassphraseProvider,
+    Secrets,
+    describe_backend,
+)
+from clinic_inbox.core.keyslots import KeySlots, SlotSecretMissing, WrongSlotPassword
+from clinic_inbox.core.store import queries as q
+
+
+def _slots(clinic: Clinic) -> KeySlots | None:
+    """The clinic's slots, or None where it keeps a passphrase-wrapped key instead."""
+    backend = clinic.credentials.backend if clinic.credentials is not None else None
+    if clinic.custody.method != "keyring" or backend is None:
+        return None
+    return KeySlots(clinic.home, clinic.custody.store_id, backend)
+
+
+def _audit(clinic: Clinic, action: str, detail: dict) -> None:
+    with clinic.store.transaction():
+        audit.append(clinic.store, clinic.audit_key, None, "system", action, detail=detail)
+
+
+# -- upkeep (called by services and core.signin, with the store open) ---------------
+def keep_slot(clinic: Clinic, username: str, password: str, *, why: str) -> None:
+    """Wrap the store's keys under this person's (new) password."""
+    slots = _slots(clinic)
+    if slots is None:
+        return
+    slots.put(username, password, clinic.secrets)
+    row = q.staff_login_row(clinic.store, username.strip())
+    _audit(clinic, "key.slot", {"staff_id": row[0].id if row else None, "why": why})
+    seal_if_complete(clinic, slots)
+
+
+def drop_slot(clinic: Clinic, username: str) -> None:
+    """A disabled account's password opens nothing any more."""
+    slots = _slots(clinic)
+    if slots is not None and slots.remove(username):
+        row = q.staff_login_row(clinic.store, username.strip())
+        _audit(clinic, "key.slot_removed", {"staff_id": row[0].id if row else None})
+
+
+def after_sign_in(clinic: Clinic, username: str, password: str, *, changed: bool) -> None:
+    """A person signed in on an open store: their slot is made on the first sign-in of an
+    older clinic, and rewrapped when they chose a new password at sign-in."""
+    slots = _slots(clinic)
+    if slots is None:
+        return
+    if changed:
+        keep_slot(clinic, username, password, why="password changed at sign-in")
+    elif not slots.has(username):
+        keep_slot(clinic, username, password, why="first sign-in since key slots")
+
+
+def without_slot(clinic: Clinic) -> list[str]:
+    """Active staff who cannot open the store by password yet."""
+    slots = _slots(clinic)
+    if slots is None:
+        return []
+    return [s.username for s in q.list_staff(clinic.store, False) if not slots.has(s.username)]
+
+
+def seal_if_complete(clinic: Clinic, slots: KeySlots | None = None) -> bool:
+    """Once every active staff member has a slot, the raw keys leave the keyring."""
+    slots = slots or _slots(clinic)
+    if slots is None or clinic.custody.sealed:
+        return False
+    active = q.list_staff(clinic.store, False)
+    if not active or any(not slots.has(s.username) for s in active):
+        return False
+    custody = KeyCustody(clinic.home, clinic.credentials.backend, detect=False)
+    custody.seal()
+    clinic.custody = custody.record()
+    _audit(clinic, "key.sealed", {"slots": len(active)})
+    return True
+
+
+def seal_now(clinic: Clinic) -> list[str]:
+    """An administrator finishes a migration early: staff still without a slot will need
+    a password reset (which writes their slot). Returns their names."""
+    slots = _slots(clinic)
+    if slots is None:
+        raise CustodyChangedError(
+            "This clinic keeps its key with a passphrase (no secure keyring), so it has no "
+            "staff key slots to seal."
+        )
+    missing = without_slot(clinic)
+    if not clinic.custody.sealed:
+        custody = KeyCustody(clinic.home, clinic.credentials.backend, detect=False)
+        custody.seal()
+        clinic.custody = custody.record()
+        _audit(clinic, "key.sealed", {"slots": len(slots.names()), "without_slot": len(missing)})
+    return missing
+
+
+# -- opening -------------------------------------------------------------------------
+def _never(prompt: str, confirm: bool) -> str:
+    raise CustodyChangedError("A passphrase was asked for a clinic whose key is in the keyring.")
+
+
+def audit_closed_attempts(clinic: Clinic, username: str, events: list[list[str]]) -> None:
+    """What the gate counted while the store was closed, now written where it belongs."""
+    if not events:
+        return
+    row = q.staff_login_row(clinic.store, username.strip())
+    who = {"staff_id": row[0].id} if row else {"unknown_user": True}
+    with clinic.store.transaction():
+        for what, at in events:
+            action = {"failed": "login.failed", "locked": "login.locked"}.get(what, "login.refused")
+            reason = {"failed": "bad password", "refused": "locked"}.get(what, "too many failures")
+            audit.append(
+                clinic.store,
+                clinic.audit_key,
+                None,
+                "system",
+                action,
+                detail={"reason": reason, "while_store_closed": True, "at": at} | who,
+            )
+
+
+def _unwrap(
+    home: Path, custody: KeyCustody, username: str, password: str, sleep: Callable[[float], None]
+) -> tuple[Secrets, list[list[str]]]:
+    """The password against its slot, counted and slowed down like any sign-in."""
+    rec = custody.record()
+    if custody.backend is None:
+        raise CustodyChangedError(
+            f"This clinic's key is released through {describe_backend(rec.backend)}, but "
+            f"{custody.why_no_keyring or 'no secure keyring is available'} now. Log in to the "
+            "desktop session that unlocks the keyring and try again, or use the recovery "
+            "code (`clinic-inbox key recover`)."
+        )
+    slots = KeySlots(home, rec.store_id, custody.backend)
+    name = signin.name_key(username)
+    with signin.serialised(home, rec.store_id, name):
+        now = datetime.now(UTC)
+        before, locked = signin_gate.charge(home, rec.store_id, name, now)
+        if locked is not None:
+            raise signin.AccountLocked(signin.locked_message(home, locked))
+        sleep(passwords.failure_delay(before))
+        try:
+            found = slots.open(username, password)
+        except WrongSlotPassword:
+            until = signin_gate.failed(home, rec.store_id, name, now)
+            if until is not None:
+                raise signin.AccountLocked(signin.locked_message(home, until)) from None
+            raise signin.AuthError(signin.WRONG) from None
+        except SlotSecretMissing:
+            signin_gate.succeeded(home, rec.store_id, name)  # not a guess: no charge
+            raise
+        return found, signin_gate.succeeded(home, rec.store_id, name)
+
+
+def release(
+    home: Path,
+    custody: KeyCustody,
+    username: str,
+    password: str,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Secrets:
+    """The keys from this person's slot, without opening the store (a restore puts the
+    store in place first; its own sign-in then runs on it)."""
+    found, _events = _unwrap(Path(home), custody, username, password, sleep)
+    return found
+
+
+def open_signed_in(
+    home: Path,
+    username: str,
+    password: str,
+    *,
+    new_password: str | None = None,
+    ask_passphrase: PassphraseProvider = _never,
+    custody: KeyCustody | None = None,
+    check: bool = False,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[Clinic, signin.Session]:
+    """Sign in and open the clinic: the one entry point of the app and the CLI.
+
+    Raises what core.signin raises (AuthError, AccountLocked, PasswordChangeRequired,
+    WeakPasswordError) with nothing left open."""
+    home = Path(home)
+    custody = custody or KeyCustody(home)
+    rec = custody.record() if custody.exists() else None
+    found: Secrets | None = None
+    events: list[list[str]] = []
+    slot_user = False
+    if rec is not None and rec.method == "keyring" and custody.backend is not None:
+        slots = KeySlots(home, rec.store_id, custody.backend)
+        slot_user = rec.sealed or slots.has(username)
+    elif rec is not None and rec.method == "keyring" and rec.sealed:
+        slot_user = True  # raises the plain "keyring unavailable" below
+    if slot_user:
+        found, events = _unwrap(home, custody, username, password, sleep)
+    clinic = open_clinic(home, ask_passphrase, custody, check=check, found=found)
+    try:
+        audit_closed_attempts(clinic, username, events)
+        # the store's own check: disabled accounts, forced changes, the session's audit
+        session = signin.sign_in(
+            clinic,
+            username,
+            password,
+            new_password=new_password,
+            sleep=(lambda _s: None) if slot_user else sleep,
+        )
+    except BaseException:
+        clinic.close()
+        raise
+    return clinic, session
+
+
+def recover(
+    home: Path,
+    code: str,
+    username: str,
+    password: str,
+    *,
+    custody: KeyCustody | None = None,
+) -> tuple[Clinic, signin.Session, bool]:
+    """The recovery code opens the store; an administrator signs in on it and gets a slot
+    again. When the keyring lost the slots' secret every slot is dropped (they open
+    nothing): True then, and colleagues need a password reset."""
+    home = Path(home)
+    custody = custody or KeyCustody(home)
+    found = custody.recover(code, _never)
+    clinic = open_clinic(home, _never, custody, found=found)
+    try:
+        session = signin.sign_in(clinic, username, password)
+        from clinic_inbox.core import access
+
+        access.require(
+            access.can_manage_staff(session.staff),
+            "Only an administrator may use the recovery code.",
+        )
+        slots = _slots(clinic)
+        lost = False
+        if slots is not None:
+            if slots.path.exists() and not slots.secret_matches():
+                slots.clear()
+                lost = True
+            keep_slot(clinic, username, password, why="recovery code")
+        _audit(clinic, "key.recovered", {"staff_id": session.staff.id, "slots_lost": lost})
+    except BaseException:
+        clinic.close()
+        raise
+    return clinic, session, lost
