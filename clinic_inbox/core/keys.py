@@ -248,8 +248,8 @@ class CustodyRecord:
     def describe(self) -> str:
         if self.method == "keyring" and self.sealed:
             return (
-                f"released by staff passwords (key slots; {describe_backend(self.backend)} "
-                "holds only their secret)"
+                f"OS keyring: {describe_backend(self.backend)}, holding only the key slots' "
+                "secret; the store key is released by staff passwords"
             )
         if self.method == "keyring":
             return f"OS keyring: {describe_backend(self.backend)}"

@@ -18,7 +18,7 @@ from clinic_inbox.core import services
 from clinic_inbox.core.access import AccessDenied
 from clinic_inbox.core.app_reads import NewerSchemaError, StoreError
 from clinic_inbox.core.home import Clinic, PageCheck, StoreDamagedError, open_clinic
-from clinic_inbox.core.keys import KeyCustodyError
+from clinic_inbox.core.keys import KeyCustody, KeyCustodyError
 
 if TYPE_CHECKING:
     from clinic_inbox.ui.actions import ActionRunner
@@ -66,14 +66,26 @@ def qt_passphrase(prompt: str, confirm: bool) -> str:
     return text
 
 
-def screenshot(clinic: Clinic, path: Path, *, user: str | None, view: str = "board") -> int:
+def _screenshot_user(user: str | None) -> tuple[str, str]:
     from clinic_inbox import demo
+
+    username = user or next(u for u, _, r in demo.DEMO_USERS if r.value == "physician")
+    return username, os.environ.get("CLINIC_INBOX_PASSWORD", demo.DEMO_PASSWORD)
+
+
+def screenshot(
+    clinic: Clinic,
+    path: Path,
+    *,
+    user: str | None,
+    view: str = "board",
+    session: services.Session | None = None,
+) -> int:
     from clinic_inbox.ui.actions import InlineRunner
     from clinic_inbox.ui.main_window import MainWindow
 
-    username = user or next(u for u, _, r in demo.DEMO_USERS if r.value == "physician")
-    password = os.environ.get("CLINIC_INBOX_PASSWORD", demo.DEMO_PASSWORD)
-    session = services.login(clinic, username, password)
+    if session is None:
+        session = services.login(clinic, *_screenshot_user(user))
     win = MainWindow(clinic, session, InlineRunner(clinic))  # one picture: run in line
     win.resize(1600, 940)
     win.show()
@@ -108,6 +120,8 @@ def main(
     if screenshot is not None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = application()
+    if _released_at_sign_in(home):
+        return _main_signing_in_first(app, home, screenshot, user, view)
     for _attempt in range(2):  # the second after a damaged store was replaced by its backup
         try:
             clinic = open_clinic(home, qt_passphrase)
@@ -135,6 +149,67 @@ def main(
             print(f"clinic-inbox: {problem}", file=sys.stderr)
             return 2
     return 2
+
+
+def _released_at_sign_in(home: Path) -> bool:
+    """A clinic whose key custody is the keyring opens only by a staff password (key
+    slots, core.staff_keys); one with a passphrase-wrapped key opens first, as before."""
+    custody = KeyCustody(home, detect=False)
+    try:
+        return custody.exists() and custody.record().method == "keyring"
+    except KeyCustodyError:
+        return False  # the usual path says what is wrong with the record
+
+
+def _main_signing_in_first(
+    app: QApplication, home: Path, shot: Path | None, user: str | None, view: str
+) -> int:
+    """Sign in, then open: the store (and its key) is open only while someone is signed
+    in; switching user closes it and the next person's password opens it again."""
+    from clinic_inbox.core import staff_keys
+    from clinic_inbox.ui.actions import ActionRunner
+    from clinic_inbox.ui.login import OpeningSignIn
+
+    if shot is not None:
+        try:
+            clinic, session = staff_keys.open_signed_in(home, *_screenshot_user(user))
+        except (KeyCustodyError, StoreError, NewerSchemaError, services.AuthError) as exc:
+            print(f"clinic-inbox: {exc}", file=sys.stderr)
+            return 2
+        with clinic:
+            PageCheck(clinic).raise_if_damaged()
+            return screenshot(clinic, shot, user=user, view=view, session=session)
+    demo_users = _demo_users(home)
+    while True:
+        login = OpeningSignIn(home, demo_users=demo_users)
+        if not login.exec() or login.clinic is None or login.session is None:
+            if login.damaged is not None and offer_latest_backup(home, str(login.damaged)):
+                continue
+            return 0
+        clinic = login.clinic
+        runner = ActionRunner(clinic)
+        try:
+            again = _session_window(app, clinic, login.session, PageCheck(clinic), runner)
+        except StoreDamagedError as exc:
+            runner.stop()
+            clinic.close()
+            if offer_latest_backup(home, str(exc)):
+                continue
+            return 2
+        runner.stop()
+        clinic.close()
+        if not again:
+            return 0
+
+
+def _demo_users(home: Path) -> list[str]:
+    """The demo's published users for its sign-in screen (the store is not open yet)."""
+    from clinic_inbox import demo
+
+    custody = KeyCustody(home, detect=False)
+    if not custody.record().demo:
+        return []
+    return [u for u, _, _ in demo.DEMO_USERS]
 
 
 def offer_latest_backup(home: Path, problem: str) -> bool:

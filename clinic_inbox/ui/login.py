@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
-from PySide6.QtCore import QFile, Qt
+from PySide6.QtCore import QFile, QObject, Qt, Signal
 from PySide6.QtUiTools import QUiLoader
 from PySide6.QtWidgets import (
     QDialog,
@@ -17,8 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_inbox.core import app_actions, app_reads, services
-from clinic_inbox.core.home import Clinic
+from clinic_inbox.core import app_actions, app_reads, services, staff_keys
+from clinic_inbox.core.config import load_config
+from clinic_inbox.core.home import Clinic, StoreDamagedError
+from clinic_inbox.core.keys import KeyCustodyError
+from clinic_inbox.core.store import StoreError
 from clinic_inbox.ui.actions import ActionRunner, Runner, plain_error
 
 FORMS = Path(__file__).resolve().parents[2] / "forms"
@@ -53,6 +58,9 @@ class LoginDialog(QDialog):
         self._sleep = sleep
         self.runner: Runner = runner if runner is not None else ActionRunner(clinic, self)
         self._own_runner = runner is None
+        self._build(clinic.config.name, app_reads.demo_usernames(clinic))
+
+    def _build(self, clinic_name: str, demo_users: list[str]) -> None:
         form = load_form("login.ui", self)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -64,7 +72,7 @@ class LoginDialog(QDialog):
         self.error: QLabel = form.findChild(QLabel, "error")
         self.demo_note: QLabel = form.findChild(QLabel, "demoNote")
         name: QLabel = form.findChild(QLabel, "clinicName")
-        name.setText(clinic.config.name)
+        name.setText(clinic_name)
         f = name.font()
         f.setPointSizeF(f.pointSizeF() + 4)
         f.setBold(True)
@@ -76,7 +84,6 @@ class LoginDialog(QDialog):
         buttons.accepted.connect(self.try_login)
         buttons.rejected.connect(self.reject)
         self.demo_note.setVisible(False)
-        demo_users = app_reads.demo_usernames(clinic)
         if demo_users:
             users = ", ".join(demo_users)
             self.demo_note.setText(
@@ -152,6 +159,88 @@ class LoginDialog(QDialog):
         if again != first:
             raise services.AuthError("The two passwords differ; your password was not changed.")
         return first
+
+
+class _Answer(QObject):
+    """Carries the sign-in thread's answer to the GUI thread (queued signals)."""
+
+    opened = Signal(object)
+    failed = Signal(object)
+
+
+class OpeningSignIn(LoginDialog):
+    """Sign-in before the store is open: the password releases the store's key
+    (core.staff_keys), so nothing of the clinic is read before it is right. On success
+    `.clinic` is the opened clinic and `.session` the person's session; a damaged store
+    is left in `.damaged` for the caller to offer the latest backup."""
+
+    def __init__(
+        self,
+        home: Path,
+        parent: QWidget | None = None,
+        *,
+        sleep=None,  # noqa: ANN001
+        demo_users: list[str] | None = None,
+    ) -> None:
+        QDialog.__init__(self, parent)
+        self.home = Path(home)
+        self.clinic: Clinic | None = None  # type: ignore[assignment]
+        self.session = None
+        self.damaged: Exception | None = None
+        self._sleep = sleep
+        self._own_runner = False
+        self._busy = False
+        self._build(load_config(self.home).name, demo_users or [])
+        self._answer = _Answer()
+        self._answer.opened.connect(self._opened)
+        self._answer.failed.connect(self._failed)
+
+    @property
+    def checking(self) -> bool:
+        return self._busy
+
+    def try_login(self, new_password: str | None = None) -> None:
+        if self._busy:
+            return
+        self._busy = True
+        self.session = None
+        self.sign_in.setEnabled(False)
+        self.error.setText("Checking…")
+        user, password = self.username.text().strip(), self.password.text()
+        sleep = self._sleep or time.sleep
+
+        def check() -> None:  # Argon2 and the slow-down after wrong passwords take seconds
+            try:
+                opened = staff_keys.open_signed_in(
+                    self.home, user, password, new_password=new_password, sleep=sleep
+                )
+            except BaseException as exc:  # noqa: BLE001 - shown in plain words
+                self._answer.failed.emit(exc)
+            else:
+                self._answer.opened.emit(opened)
+
+        threading.Thread(target=check, name="sign-in", daemon=True).start()
+
+    def _opened(self, opened: tuple[Clinic, services.Session]) -> None:
+        self._busy = False
+        clinic, session = opened
+        if not self.isVisible():  # closed while the password was checked
+            clinic.close()
+            return
+        self.clinic = clinic
+        self._signed_in(session)
+
+    def _failed(self, exc: BaseException) -> None:
+        self._busy = False
+        if isinstance(exc, StoreDamagedError):
+            self.damaged = exc
+            self.reject()
+            return
+        if isinstance(exc, (KeyCustodyError, StoreError)):
+            self.sign_in.setEnabled(True)
+            self.error.setText(str(exc))  # written for the person at the desk
+            return
+        self._refused(exc)
 
 
 class UnlockDialog(QDialog):

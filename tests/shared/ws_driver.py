@@ -30,11 +30,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from workstations import STAFF_PASSWORD  # noqa: E402
+from workstations import ADMIN_PASSWORD, STAFF_PASSWORD  # noqa: E402
 
 from clinic_inbox.core import services  # noqa: E402
-from clinic_inbox.core.home import open_clinic  # noqa: E402
 from clinic_inbox.core.model import Status  # noqa: E402
+from clinic_inbox.core.staff_keys import open_signed_in  # noqa: E402
 from clinic_inbox.core.store import queries as q  # noqa: E402
 from clinic_inbox.core.store import shared_queries as shq  # noqa: E402
 from clinic_inbox.shared.live import LiveSync  # noqa: E402
@@ -50,7 +50,10 @@ def _no_passphrase(prompt: str, confirm: bool) -> str:
 
 
 def main(home: str) -> int:
-    clinic = open_clinic(Path(home), _no_passphrase)
+    # the store key is released by a staff password (core.staff_keys), not the keyring
+    clinic, _admin = open_signed_in(
+        Path(home), "admin", ADMIN_PASSWORD, ask_passphrase=_no_passphrase
+    )
     sessions: dict[str, services.Session] = {}
 
     def session(name: str) -> services.Session:
