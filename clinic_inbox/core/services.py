@@ -38,6 +38,7 @@ from clinic_inbox.core.signin import (  # noqa: F401 - part of this module's int
     AuthError,
     PasswordChangeRequired,
     Session,
+    SessionEnded,
 )
 from clinic_inbox.core.store import access_queries as aq
 from clinic_inbox.core.store import export_queries as eq
@@ -90,10 +91,9 @@ def _check_text(text: str, what: str) -> None:
 
 def _fresh(clinic: Clinic, session: Session) -> Staff:
     """The session's person as the store knows them now: a disabled account stops at once."""
+    # disabled, or password reset by an administrator: "Your session ended" (SessionEnded)
     staff = q.get_staff(clinic.store, session.staff.id)
-    if staff is None or not staff.active:
-        raise AccessDenied("This account is disabled. Ask an administrator.")
-    return staff
+    return signin.still_valid(clinic.store, staff, session.started_at)
 
 
 # -- staff and sessions ----------------------------------------------------------
@@ -164,6 +164,7 @@ def set_staff_active(clinic: Clinic, session: Session, username: str, active: bo
         )
         if not active:
             key_slots.drop_slot(clinic, staff.username)
+            signin.end_sessions(clinic.store, staff.id)
     return dataclasses.replace(staff, active=active)
 
 
@@ -196,6 +197,8 @@ def reset_password(clinic: Clinic, session: Session, username: str, new_password
         key_slots.keep_slot(
             clinic, row[0].username, new_password, why="own change" if is_self else "reset"
         )
+        if not is_self:
+            signin.end_sessions(clinic.store, row[0].id)
 
 
 def unlock_account(clinic: Clinic, session: Session, username: str) -> bool:

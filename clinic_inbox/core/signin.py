@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from clinic_inbox.core import audit, passwords, signin_gate
+from clinic_inbox.core.access import AccessDenied
 from clinic_inbox.core.model import Staff
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import signin_queries as sq
@@ -44,6 +45,45 @@ class AuthError(Exception):
     pass
 
 
+class SessionEnded(AccessDenied):
+    """An administrator disabled the account or reset its password while this session
+    was open: its next action is refused and the app returns to the sign-in."""
+
+
+SESSION_ENDED_DISABLED = (
+    "Your session ended: sign in again. An administrator has disabled this account; "
+    "ask an administrator if you need it."
+)
+SESSION_ENDED_RESET = (
+    "Your session ended: sign in again. An administrator reset your password; sign in "
+    "with the temporary password they give you and choose your own."
+)
+
+
+def _ended_key(staff_id: int) -> str:
+    return f"sessions_ended_at:{staff_id}"
+
+
+def end_sessions(store, staff_id: int) -> None:  # noqa: ANN001 - Store
+    """Sessions of this person begun before now end at their next action (an
+    administrator's reset or disabling). Kept in the store, so every process sees it."""
+    q.set_meta(store, _ended_key(staff_id), _now_precise())
+
+
+def _now_precise() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def still_valid(store, staff: Staff | None, started_at: str) -> Staff:  # noqa: ANN001 - Store
+    """The session's person as the store knows them now, or SessionEnded."""
+    if staff is None or not staff.active:
+        raise SessionEnded(SESSION_ENDED_DISABLED)
+    ended = q.get_meta(store, _ended_key(staff.id))
+    if ended is not None and started_at < ended:
+        raise SessionEnded(SESSION_ENDED_RESET)
+    return staff
+
+
 class AccountLocked(AuthError):
     pass
 
@@ -60,7 +100,8 @@ class PasswordChangeRequired(AuthError):
 class Session:
     staff: Staff
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    # to the microsecond: compared with the moment an administrator ended sessions
+    started_at: str = field(default_factory=lambda: _now_precise())
     # Said to the person once signed in (e.g. "your password was reset by ...").
     notices: tuple[str, ...] = ()
 

@@ -76,6 +76,8 @@ class Runner(QObject):
     """What the screens submit actions to: `ActionRunner` in the app, `InlineRunner` in tests."""
 
     changed = Signal(object)  # Changes, after every action that changed something
+    # an administrator disabled the person or reset their password meanwhile
+    session_ended = Signal(object)
 
     def submit(
         self,
@@ -107,7 +109,9 @@ class Runner(QObject):
             log_at = logging.INFO if isinstance(error, PLAIN) else logging.WARNING
             log.log(log_at, "action %s failed: %s", job.name, type(error).__name__)
             if alive and job.failed is not None:
-                job.failed(error)
+                job.failed(error)  # a dialog waiting on its answer stops waiting
+            if isinstance(error, services.SessionEnded):
+                self.session_ended.emit(error)
         elif alive and job.done is not None:
             job.done(job.value)
 

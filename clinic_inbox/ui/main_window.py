@@ -69,6 +69,7 @@ class MainWindow(QMainWindow):
         self.runner: Runner = runner if runner is not None else ActionRunner(clinic, self)
         self._changes_slot: object = self._local_changes  # kept to disconnect the same one
         self.runner.changed.connect(self._changes_slot)
+        self.runner.session_ended.connect(self._signed_out)  # "Your session ended"
         self.demo = app_reads.is_demo(clinic)  # replies are never sent there
         self.locked = False
         self._cards: dict[int, services.BoardThread] = {}  # what the board knows, by id
@@ -333,6 +334,9 @@ class MainWindow(QMainWindow):
         self.apply_filters()
 
     def _signed_out(self, exc: Exception) -> None:
+        if getattr(self, "_ended", False):  # one notice, whichever path saw it first
+            return
+        self._ended = True
         QMessageBox.warning(self, "Signed out", str(exc))
         self.logout_requested.emit()
 
