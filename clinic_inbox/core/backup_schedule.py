@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from clinic_inbox.core import open_lock
 from clinic_inbox.core.backup import BackupInfo, keys_file, restore_backup, write_backup
 from clinic_inbox.core.config import ClinicConfig, load_config
 from clinic_inbox.core.home import STORE_FILE, Clinic
@@ -97,6 +98,19 @@ def replace_damaged_store(
     restore `backup` in its place. On any failure the damaged files are moved back,
     so the folder is never left without the store it had."""
     home = Path(home)
+    # never under a running app: it would go on writing the file being replaced
+    with open_lock.exclusive(home):
+        return _replace_damaged(home, backup, ask_passphrase, recovery_code, custody, authorize)
+
+
+def _replace_damaged(
+    home: Path,
+    backup: Path,
+    ask_passphrase: PassphraseProvider,
+    recovery_code: str | None,
+    custody: KeyCustody | None,
+    authorize: Callable[[Clinic], None] | None,
+) -> tuple[BackupInfo, Path]:
     aside = home / f"damaged-{datetime.now(UTC):{STAMP}}"
     aside.mkdir(mode=0o700)
     moved: list[str] = []

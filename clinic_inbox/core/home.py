@@ -16,6 +16,7 @@ from typing import Any
 
 import platformdirs
 
+from clinic_inbox.core import open_lock
 from clinic_inbox.core.audit_witness import LocalWitness
 from clinic_inbox.core.config import ClinicConfig, load_config
 from clinic_inbox.core.credentials import Credentials
@@ -79,6 +80,8 @@ class Clinic:
     # Run at close, before the store closes (e.g. the audit anchor sent off this
     # computer at sign-out); each must handle its own failures.
     closing: list[Callable[[Clinic], None]] = field(default_factory=list, repr=False)
+    # core.open_lock: held shared while open, so a restore waits for this clinic to close
+    open_lock: int | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.witness is not None:
@@ -106,11 +109,15 @@ class Clinic:
 
     def close(self) -> None:
         hooks, self.closing = self.closing, []
-        for hook in hooks:
-            hook(self)
-        if self.witness is not None:
-            self.witness.flush()
-        self.store.close()
+        try:
+            for hook in hooks:
+                hook(self)
+            if self.witness is not None:
+                self.witness.flush()
+            self.store.close()
+        finally:
+            held, self.open_lock = self.open_lock, None
+            open_lock.release(held)
 
     def __enter__(self) -> Clinic:
         return self
@@ -163,6 +170,7 @@ def create_clinic(
     clinic = Clinic(
         home, store, found, load_config(home), rec, creds, _witness(rec, found, custody)
     )
+    clinic.open_lock = open_lock.hold_shared(home)
     return clinic, code
 
 
@@ -252,4 +260,12 @@ def open_clinic(
             + RECOVER_HINT
         )
     creds = Credentials(custody.backend, rec.store_id, custody.why_no_keyring)
-    return Clinic(home, store, found, load_config(home), rec, creds, _witness(rec, found, custody))
+    clinic = Clinic(
+        home, store, found, load_config(home), rec, creds, _witness(rec, found, custody)
+    )
+    try:
+        clinic.open_lock = open_lock.hold_shared(home)
+    except BaseException:
+        clinic.close()
+        raise
+    return clinic
