@@ -656,6 +656,9 @@ class LinkResult:
     # future mail still reaches their chart (an address of two patients matches nobody).
     addresses_kept_apart: int
     break_glass: bool
+    # Not taken because nothing says the sender is the patient: the conversation claimed
+    # to continue another one, or its sender is unverified and nobody confirmed them.
+    addresses_withheld: int = 0
 
     def describe(self) -> str:
         words = f"Conversation {self.thread_id} is now filed under patient {self.patient_id}."
@@ -665,6 +668,12 @@ class LinkResult:
             words += (
                 " The sender's address already belongs to another patient, so it was not "
                 "added to this patient's record: their mail keeps going to their own chart."
+            )
+        if self.addresses_withheld:
+            words += (
+                " The sender's address was not added to this patient's record: nothing shows "
+                "yet that the patient wrote it (an unconfirmed sender, or a message claiming "
+                "to continue another conversation)."
             )
         if self.break_glass:
             words += " This move used break-glass: it is flagged for review."
@@ -720,12 +729,16 @@ def link_patient(
     with clinic.store.transaction():
         if row.patient_id == patient_id:
             return LinkResult(thread_id, patient_id, 0, 0, False)
-        take, apart = [], 0
-        # a proxy's or a stranger's address never becomes the patient's own
+        take, apart, withheld = [], 0, 0
+        # a proxy's or a stranger's address never becomes the patient's own (issue 16:
+        # nor one from a conversation that claimed another's, or an unconfirmed sender)
+        unproven = row.claims_thread_id is not None or row.sender_unverified
         for address in q.inbound_senders(clinic.store, thread_id) if remember_sender else []:
             owners = set(q.find_patients_by_email(clinic.store, address)) - {patient_id}
             if owners:
                 apart += 1
+            elif unproven:
+                withheld += 1
             else:
                 take.append(address)
         q.link_thread_to_patient(
@@ -753,10 +766,11 @@ def link_patient(
                 "previous_patient": row.patient_id,
                 "addresses_added": len(take),
                 "addresses_kept_apart": apart,
+                "addresses_withheld": withheld,
                 "break_glass": flagged,
             },
         )
-    return LinkResult(thread_id, patient_id, len(take), apart, flagged)
+    return LinkResult(thread_id, patient_id, len(take), apart, flagged, withheld)
 
 
 def set_responsible_physician(

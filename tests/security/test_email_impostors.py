@@ -558,3 +558,62 @@ def test_a_clinic_that_does_not_require_verification_still_labels_and_answers_th
     mc.send_outbox()
     staff = [m for m in mc.smtp.messages() if m["X-Clinic-Inbox-Sent-By"] == "dr.patel"]
     assert [m["To"] for m in staff] == [ZOE]
+
+
+def test_a_confirmed_sender_is_taken_on_trust_again_only_when_verified(mc):
+    """Decided: a person's confirmation vouches for the messages they checked, not for
+    the next unauthenticated mail with the same From (that is what a forger copies).
+    The patient's next message is free of the warning when it is verified."""
+    real = SigningKey.make("patients.example")
+    mc.dns.publish(real)
+    forger = SigningKey.make("patients.example")
+    first, raw = email(f"Zoë <{ZOE}>", "New inhaler", "My new inhaler makes me cough.")
+    mc.deliver(forger.sign(raw))
+    mc.sync()
+    thread = mc.message(first)[0]
+    services.confirm_sender(mc.clinic, mc.doctor, thread, "Phoned her on the chart number.")
+    linked = services.link_patient(mc.clinic, mc.doctor, thread, mc.zoe)
+    assert linked.addresses_withheld == 0 and mc.thread(thread).patient_id == mc.zoe
+    again, raw = email(f"Zoë <{ZOE}>", "Inhaler again", "Still coughing, what should I do?")
+    mc.deliver(forger.sign(raw))
+    mc.sync()
+    t2, patient, check, review = mc.message(again)
+    assert (patient, check, review) == (None, "unverified", 1)
+    assert mc.thread(t2).sender_unverified
+    shown = services.show_thread(mc.clinic, mc.doctor, t2)
+    assert any(w.startswith("Sender not verified") for w in _warnings(shown))
+    signed, raw = email(f"Zoë <{ZOE}>", "Inhaler, better", "The cough has stopped.")
+    mc.deliver(real.sign(raw))
+    mc.sync()
+    t3, patient, check, review = mc.message(signed)
+    assert (patient, check, review) == (mc.zoe, "verified", 0)
+    assert not _warnings(services.show_thread(mc.clinic, mc.doctor, t3))
+
+
+def test_linking_a_claimed_continuation_does_not_register_the_strangers_address(mc):
+    patients_key, evil_key = SigningKey.make("patients.example"), SigningKey.make("evil.example")
+    mc.dns.publish(patients_key)
+    mc.dns.publish(evil_key)
+    zoe_id, raw = email(f"Zoë <{ZOE}>", "Potassium result", "Could you tell me my result?")
+    mc.deliver(patients_key.sign(raw))
+    mc.sync()
+    hijack, raw = email(
+        f"Zoë L <{MALLORY}>", "Re: Potassium result", "Answer here please.", in_reply_to=zoe_id
+    )
+    mc.deliver(evil_key.sign(raw))
+    mc.sync()
+    claim = mc.message(hijack)[0]
+    assert mc.thread(claim).claims_thread_id is not None
+    # the physician decides the words are Zoë's after all and files them to her chart
+    linked = services.link_patient(mc.clinic, mc.doctor, claim, mc.zoe)
+    assert mc.thread(claim).patient_id == mc.zoe
+    assert (linked.addresses_added, linked.addresses_withheld) == (0, 1)
+    assert "was not added to this patient's record" in linked.describe()
+    assert q.find_patients_by_email(mc.clinic.store, MALLORY) == []
+    # so Mallory's next mail, validly signed by her own domain, reaches no chart
+    later, raw = email(f"Zoë L <{MALLORY}>", "My results", "Send them all to me.")
+    mc.deliver(evil_key.sign(raw))
+    mc.sync()
+    assert mc.message(later)[1] is None
+    entry = [e for e in audit.entries(mc.clinic.store) if e.action == "thread.link_patient"]
+    assert entry[-1].detail["addresses_withheld"] == 1
