@@ -494,6 +494,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         # Any signed-in person may check the store's health; the counts are for
         # administrators (services.store_health).
         health = services.store_health(clinic, _session(args, clinic))
+        waiting = _slots_waiting(clinic)
     latest = latest_backup(home)
     problems = health.problems
     print(f"Data folder:     {home}")
@@ -501,6 +502,12 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     print(f"Latest backup:   {latest or 'none yet (the app writes one a day)'}")
     print(f"SQLCipher:       {health.cipher_version}")
     print(f"Key custody:     {health.custody}")
+    if waiting is not None:
+        print(
+            f"Key slots:       {waiting} active staff have not signed in since key slots "
+            "came: until they do (or an administrator runs `key seal`), the keyring still "
+            "holds the store key"
+        )
     print(f"Schema version:  {health.schema_version}")
     print(f"Integrity check: {'ok' if not problems else 'FAILED: ' + '; '.join(problems[:5])}")
     if health.counts is not None:
@@ -508,6 +515,15 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         print(f"Patients:        {health.counts[1]}")
         print(f"Messages:        {health.counts[2]}")
     return EXIT_OK if not problems else EXIT_FAIL
+
+
+def _slots_waiting(clinic: Any) -> int | None:
+    """An older clinic moving to key slots: how many active staff still have none."""
+    from clinic_inbox.core import staff_keys
+
+    if clinic.custody.method != "keyring" or clinic.custody.sealed:
+        return None
+    return len(staff_keys.without_slot(clinic))
 
 
 def cmd_key_recover(args: argparse.Namespace) -> int:
@@ -581,6 +597,11 @@ def cmd_key_change(args: argparse.Namespace) -> int:
         session = _session(args, clinic)
         if session.staff.role is not Role.ADMIN:
             raise CliError("Only an administrator may change the clinic's key.")
+        if clinic.custody.sealed:
+            raise CliError(
+                "Changing the key is not available yet for a clinic whose key is released "
+                "by staff passwords (key slots): nothing was changed."
+            )
         actor_id, actor = session.staff.id, session.staff.username
     code = change_key(home, ask_passphrase, actor_id=actor_id, actor=actor)
     print(

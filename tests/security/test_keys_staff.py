@@ -139,6 +139,10 @@ def test_the_keyring_alone_opens_nothing_a_password_does(tmp_path, secret_servic
     # a command that works without a person at the desk (sync) runs on the signed-in keys
     sync = cli(secret_service, home, "sync", "--once", user=ADMIN, password=ADMIN_PW)
     assert sync.returncode == 0, sync.stderr
+    before = json.loads((home / "custody.json").read_text())["key_check"]
+    change = cli(secret_service, home, "key", "change", user=ADMIN, password=ADMIN_PW)
+    assert change.returncode == 1 and "not available yet" in change.stderr
+    assert json.loads((home / "custody.json").read_text())["key_check"] == before
     rec = json.loads((home / "custody.json").read_text())
     assert rec["sealed"] is True
     backend = secret_service.backend()
@@ -314,6 +318,8 @@ def test_an_older_clinic_moves_to_slots_on_first_sign_ins(tmp_path, secret_servi
     assert [r["subject"] for r in json.loads(first.stdout)] == ["Old refill"]
     # one of two has a slot: the raw key stays until everyone can open by password
     assert not json.loads((home / "custody.json").read_text()).get("sealed")
+    said = cli(secret_service, home, "doctor", user="dr.old", password=NURSE_PW)
+    assert "Key slots:       1 active staff have not signed in" in said.stdout
     admin = cli(secret_service, home, "doctor", user=ADMIN, password=ADMIN_PW)
     assert admin.returncode == 0, admin.stderr
     assert json.loads((home / "custody.json").read_text())["sealed"] is True
