@@ -131,6 +131,7 @@ def _cases(home, backup, clinical: int, admin_thread: int, patient: int) -> dict
         "restore": ([str(backup), "--home", empty], None, refused),
         "doctor": ([], None, "ok"),
         "key change": ([], None, refused),
+        "key seal": ([], None, refused),
         "audit verify": ([], None, refused),
         "audit export": (["--csv"], None, refused),
         "audit reveal-search": (["1"], None, refused),
