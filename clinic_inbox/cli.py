@@ -1134,7 +1134,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
             f"was kept, still encrypted, in {aside}. Messages that arrived after the backup "
             "come back at the next sync; notes and replies written since are not in it."
         )
-        _reanchor(home)
+        _reanchor(home, args.user)
         return EXIT_OK
     check = services.restore_sign_in(
         args.user, ask_password(args.user), backup_name=backup_name, replaced_damaged=False
@@ -1150,20 +1150,24 @@ def cmd_restore(args: argparse.Namespace) -> int:
     print(f"Restored {info.messages} messages into {home} (backup verified before and after).")
     if new_code:
         _print_recovery(new_code)
-    _reanchor(home)
+    _reanchor(home, args.user)
     return EXIT_OK
 
 
-def _reanchor(home: Path) -> None:
+def _reanchor(home: Path, user: str) -> None:
     """A restore starts a new epoch of the audit trail: anchor it off this computer now
     when that needs no prompt (keyring custody); otherwise the next sign-in does."""
+    from clinic_inbox.core import staff_keys
     from clinic_inbox.core.home import open_clinic
     from clinic_inbox.core.keys import KeyCustody
 
     custody = KeyCustody(home)
-    if custody.record().method != "keyring" or custody.record().sealed:
-        return  # sealed: only a sign-in opens the store; that sign-in anchors
-    with open_clinic(home, ask_passphrase, custody) as clinic:
+    if custody.record().method != "keyring":
+        return
+    found = None
+    if custody.record().sealed:  # the administrator who restored releases the key again
+        found = staff_keys.release(home, custody, user, ask_password(user))
+    with open_clinic(home, ask_passphrase, custody, found=found) as clinic:
         _anchor_at_close(clinic)
 
 
