@@ -34,9 +34,10 @@ from support.smtp_server import SmtpServer  # noqa: E402
 
 from clinic_inbox.core import audit, services  # noqa: E402
 from clinic_inbox.core.accounts import FhirAccount, ImapAccount  # noqa: E402
-from clinic_inbox.core.home import create_clinic, open_clinic  # noqa: E402
+from clinic_inbox.core.home import create_clinic  # noqa: E402
 from clinic_inbox.core.keys import KeyCustody  # noqa: E402
 from clinic_inbox.core.model import Role  # noqa: E402
+from clinic_inbox.core.staff_keys import open_signed_in  # noqa: E402
 from clinic_inbox.core.store import outbox_queries as oq  # noqa: E402
 from clinic_inbox.core.store import queries as q  # noqa: E402
 
@@ -92,6 +93,14 @@ def _child(env: dict[str, str], send: bool = True) -> subprocess.Popen:
     return subprocess.Popen(
         args, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
+
+
+def _reopen(home: Path, keyring: SecretService):  # noqa: ANN202 - Clinic
+    """The store opens by a staff password (key slots), not by the keyring alone."""
+    clinic, _admin = open_signed_in(
+        home, "admin", "quartz lantern meadow violin", custody=KeyCustody(home, keyring.backend())
+    )
+    return clinic
 
 
 def _portal_urgent(i: int) -> bool:
@@ -213,7 +222,7 @@ def run(
         # replies written by the physician while the faults go on
         for _ in range(3):
             _child(env, send=False).wait(600)
-        clinic = open_clinic(home, lambda p, c: "", KeyCustody(home, backend=keyring.backend()))
+        clinic = _reopen(home, keyring)
         with clinic.store.transaction():
             clinic.store.execute("UPDATE patients SET responsible_physician_id = 2")
         doc = services.login(clinic, "dr.patel", "lantern quarry mosaic drift")
@@ -227,7 +236,7 @@ def run(
         for _ in range(4):  # let it finish: everything due goes out
             proc = _child(env, send=True)
             proc.wait(900)
-        clinic = open_clinic(home, lambda p, c: "", KeyCustody(home, backend=keyring.backend()))
+        clinic = _reopen(home, keyring)
         try:
             rows = clinic.store.execute(
                 "SELECT imap_uidvalidity, imap_uid, message_id_header FROM messages WHERE source = 'email' "
