@@ -344,3 +344,34 @@ def test_background_work_uses_the_session_keys(tmp_path, secret_service):
             assert worker.store.schema_version() == clinic.store.schema_version()
         finally:
             worker.store.close()
+
+
+def test_an_administrator_seals_an_older_clinic_at_once(tmp_path, secret_service):
+    from clinic_inbox.core.store import open_store
+    from clinic_inbox.core.store import queries as q
+
+    home = tmp_path / "old"
+    store_id = _legacy_clinic(home, secret_service, 10)
+    with open_store(home / "clinic.db", TEST_KEY) as store, store.transaction():
+        q.add_staff(store, NURSE, "Nurse Chen", Role.NURSE, passwords.hash_password(NEW_PW))
+    desk = cli(secret_service, home, "key", "seal", user="dr.old", password=NURSE_PW)
+    assert desk.returncode == 1 and "Only an administrator" in desk.stderr
+    assert secret_service.backend().get_password(SERVICE, f"{store_id}:db")  # not yet
+    done = cli(secret_service, home, "key", "seal", user=ADMIN, password=ADMIN_PW)
+    assert done.returncode == 0, done.stderr
+    assert "released by staff passwords" in done.stdout
+    assert NURSE in done.stdout and "dr.old" not in done.stdout.split(":")[-1]
+    assert read_keyring_and_try(secret_service, home)[1] == 0
+    refused = cli(secret_service, home, "list", user=NURSE, password=NEW_PW)
+    assert refused.returncode == 1 and "not right" in refused.stderr
+    temporary = "copper lantern river basin"
+    reset = cli(
+        secret_service, home, "user", "reset", NURSE, user=ADMIN, password=ADMIN_PW,
+        env={"CLINIC_INBOX_NEW_PASSWORD": temporary},
+    )  # fmt: skip
+    assert reset.returncode == 0, reset.stderr
+    back = cli(
+        secret_service, home, "list", user=NURSE, password=temporary,
+        env={"CLINIC_INBOX_NEW_PASSWORD": "amber falcon prairie whistle"},
+    )  # fmt: skip
+    assert back.returncode == 0, back.stderr
