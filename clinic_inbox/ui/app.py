@@ -188,16 +188,18 @@ def _main_signing_in_first(
             return 0
         clinic = login.clinic
         runner = ActionRunner(clinic)
+        damaged: StoreDamagedError | None = None
         try:
             again = _session_window(app, clinic, login.session, PageCheck(clinic), runner)
         except StoreDamagedError as exc:
+            damaged, again = exc, False
+        finally:
             runner.stop()
-            clinic.close()
-            if offer_latest_backup(home, str(exc)):
+            clinic.close()  # the key leaves memory with the person who signed out
+        if damaged is not None:
+            if offer_latest_backup(home, str(damaged)):
                 continue
             return 2
-        runner.stop()
-        clinic.close()
         if not again:
             return 0
 
