@@ -195,7 +195,7 @@ def _main_signing_in_first(
             damaged, again = exc, False
         finally:
             runner.stop()
-            clinic.close()  # the key leaves memory with the person who signed out
+            clinic.close()  # the next person opens it again with their own password
         if damaged is not None:
             if offer_latest_backup(home, str(damaged)):
                 continue
