@@ -20,12 +20,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from workstations import STAFF_PASSWORD  # noqa: E402
+from workstations import ADMIN_PASSWORD, STAFF_PASSWORD  # noqa: E402
 
 from clinic_inbox.core import services  # noqa: E402
 from clinic_inbox.core.access import AccessDenied  # noqa: E402
-from clinic_inbox.core.home import open_clinic  # noqa: E402
 from clinic_inbox.core.model import Status  # noqa: E402
+from clinic_inbox.core.staff_keys import open_signed_in  # noqa: E402
 from clinic_inbox.core.store import queries as q  # noqa: E402
 from clinic_inbox.core.store import shared_queries as shq  # noqa: E402
 from clinic_inbox.shared.live import LiveSync  # noqa: E402
@@ -38,7 +38,10 @@ def _no_passphrase(prompt: str, confirm: bool) -> str:
 
 
 def main(home: str, tag: str, seed: int) -> int:
-    clinic = open_clinic(Path(home), _no_passphrase)
+    # the store key is released by a staff password (core.staff_keys), not the keyring
+    clinic, _admin = open_signed_in(
+        Path(home), "admin", ADMIN_PASSWORD, ask_passphrase=_no_passphrase
+    )
     live = LiveSync(clinic, interval=2.0, app=f"clinic-inbox-{tag}").start()
     rng = random.Random(seed)
     doc = services.login(clinic, "dr.patel", STAFF_PASSWORD)

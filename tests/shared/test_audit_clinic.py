@@ -501,7 +501,7 @@ def test_a_restored_workstation_ships_a_new_epoch_beside_the_old_history(three, 
     """A restore from backup starts a new epoch of the local trail (core.backup): it is
     shipped as a chain of its own from its first entry, and the entries written after
     the backup stay on the server in the old epoch's chain."""
-    from workstations import reopen
+    from workstations import ADMIN_PASSWORD, reopen
 
     from clinic_inbox.core.backup import restore_backup, write_backup
 
@@ -515,7 +515,11 @@ def test_a_restored_workstation_ships_a_new_epoch_beside_the_old_history(three, 
     three.links["a"].conn.close()
     a.close()
     home.rename(tmp_path / "lost-disk")
-    restore_backup(backup, home, lambda *_: "", custody=_custody(a, three.keyring))
+    # the key is released by an administrator's password (key slots, core.staff_keys)
+    check = services.restore_sign_in(
+        "admin", ADMIN_PASSWORD, backup_name=backup.name, replaced_damaged=False
+    )
+    restore_backup(backup, home, lambda *_: "", custody=_custody(a, three.keyring), authorize=check)
     a = three.ws["a"] = reopen(home, three.keyring)
     three.links["a"] = _link(a, three.keyring)
     services.show_thread(a, login(a, "dr.patel"), three.thread["a"])
