@@ -12,11 +12,11 @@ from typing import Any
 
 from clinic_inbox.core import services
 from clinic_inbox.core.config import load_config
-from clinic_inbox.core.home import Clinic, create_clinic
+from clinic_inbox.core.home import Clinic, create_clinic, open_clinic
 from clinic_inbox.core.ingest import Incoming, ingest
 from clinic_inbox.core.keys import KeyCustody
 from clinic_inbox.core.model import Role, Source
-from clinic_inbox.core.staff_keys import open_signed_in
+from clinic_inbox.core.staff_keys import release
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.triage import load_rules
 
@@ -43,11 +43,11 @@ def new_workstation(home: Path, backend: Any) -> Clinic:
 
 
 def reopen(home: Path, backend: Any) -> Clinic:
-    # the store key is released by a staff password (core.staff_keys), not the keyring
-    clinic, _admin = open_signed_in(
-        home, "admin", ADMIN_PASSWORD, custody=KeyCustody(home, backend=backend)
-    )
-    return clinic
+    # the store key is released by a staff password (key slots, core.staff_keys), not by
+    # the keyring alone; opened without a sign-in entry, like the helper it replaces
+    custody = KeyCustody(home, backend=backend)
+    found = release(home, custody, "admin", ADMIN_PASSWORD)
+    return open_clinic(home, _never, custody, found=found)
 
 
 def login(clinic: Clinic, username: str) -> services.Session:
