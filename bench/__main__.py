@@ -195,9 +195,9 @@ def scale_clinic(messages: int, keys: ScaleKeys) -> Path:
 
 
 def open_scale(home: Path, keys: ScaleKeys):  # noqa: ANN201
-    from clinic_inbox.core.home import open_clinic
+    from bench.common import open_bench_clinic
 
-    return open_clinic(home, lambda p, c: SCALE_PASSPHRASE, keys.custody(home))
+    return open_bench_clinic(home, SCALE_PASSPHRASE, keys.custody(home))
 
 
 def board_at_scale(home: Path, repeat: int, keys: ScaleKeys) -> dict:

@@ -21,8 +21,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 def main(home: str, username: str, password: str) -> int:
     marks = {"started_at": time.time()}
+    from bench.common import open_bench_clinic
     from clinic_inbox.core import services
-    from clinic_inbox.core.home import PageCheck, open_clinic
+    from clinic_inbox.core.home import PageCheck
     from clinic_inbox.core.keys import KeyCustody, backend_name
     from clinic_inbox.ui.app import application
     from clinic_inbox.ui.main_window import MainWindow
@@ -35,7 +36,7 @@ def main(home: str, username: str, password: str) -> int:
     custody = KeyCustody(Path(home), detect=keyring)
     # as the app starts: key, store opened, every page's HMAC checked on a thread beside
     # the sign-in and the board's loading, and known sound before the board is shown
-    clinic = open_clinic(Path(home), lambda p, c: os.environ["BENCH_PASSPHRASE"], custody)
+    clinic = open_bench_clinic(Path(home), os.environ["BENCH_PASSPHRASE"], custody)
     marks["opened_at"] = time.time()
     pages = PageCheck(clinic)
     session = services.login(clinic, username, password)

@@ -31,11 +31,10 @@ def _pct(xs: list[float], p: float) -> float:
 def main(home: str, host: str, port: str, user: str, password: str, actions: str) -> int:
     from PySide6.QtCore import QElapsedTimer, QTimer
 
-    from bench.common import MemoryKeyring
+    from bench.common import MemoryKeyring, open_bench_clinic
     from clinic_inbox.core import services, views
     from clinic_inbox.core.accounts import ImapAccount
     from clinic_inbox.core.credentials import Credentials
-    from clinic_inbox.core.home import open_clinic
     from clinic_inbox.core.keys import KeyCustody
     from clinic_inbox.core.model import Status
     from clinic_inbox.sources.background import SyncLoop
@@ -46,7 +45,7 @@ def main(home: str, host: str, port: str, user: str, password: str, actions: str
 
     app = application()
     custody = KeyCustody(Path(home), detect=os.environ.get("BENCH_KEYRING") == "1")
-    clinic = open_clinic(Path(home), lambda p, c: os.environ["BENCH_PASSPHRASE"], custody)
+    clinic = open_bench_clinic(Path(home), os.environ["BENCH_PASSPHRASE"], custody)
     clinic.credentials = Credentials(MemoryKeyring(), "bench")  # cloned by the sync loop
     admin = services.login(clinic, "admin", "demo")
     services.add_imap_account(
