@@ -10,7 +10,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from clinic_inbox.core import access, accounts, audit, clock, filing, outgoing, passwords, signin
+from clinic_inbox.core import (
+    access,
+    accounts,
+    audit,
+    clock,
+    filing,
+    outgoing,
+    passwords,
+    presence_relay,
+    signin,
+)
 from clinic_inbox.core import staff_keys as key_slots  # follow passwords (issue 16 item 7)
 from clinic_inbox.core.access import AccessDenied, Decision, Grant, ThreadFacts
 from clinic_inbox.core.accounts import ImapAccount
@@ -244,6 +254,7 @@ def logout(clinic: Clinic, session: Session) -> None:
     with clinic.store.transaction():
         q.clear_presence(clinic.store, session.staff.id)
         _audit(clinic, session, "logout", detail={"session": session.id})
+    presence_relay.announce(clinic.store.path, session.staff.id, None, None)
 
 
 # -- access decisions ------------------------------------------------------------
@@ -1420,16 +1431,26 @@ def mark_presence(clinic: Clinic, session: Session, thread_id: int, activity: st
     with clinic.store.transaction():
         q.clear_presence(clinic.store, session.staff.id)
         q.set_presence(clinic.store, thread_id, session.staff.id, activity)
+    # the other workstations hear it through the shared server, when there is one
+    presence_relay.announce(clinic.store.path, session.staff.id, thread_id, activity)
 
 
 def others_on_thread(clinic: Clinic, session: Session, thread_id: int) -> list[tuple[str, str]]:
-    """Who else has this conversation open, or is replying, in the last few minutes."""
+    """Who else has this conversation open, or is replying, in the last few minutes:
+    here, and on the clinic's other workstations."""
     since = (_now() - PRESENCE_WINDOW).isoformat(timespec="seconds")
-    return [
-        (name, act)
+    found = {
+        sid: (name, act)
         for sid, name, act in q.presence(clinic.store, thread_id, since)
         if sid != session.staff.id
-    ]
+    }
+    elsewhere = presence_relay.remote_others(clinic.store.path, thread_id, session.staff.id)
+    for sid, act in elsewhere:
+        person = q.get_staff(clinic.store, sid) if sid is not None else None
+        name = person.display_name if person else "someone on another workstation"
+        if sid is None or sid not in found or act == "replying":
+            found[sid if sid is not None else -len(found) - 1] = (name, act)
+    return list(found.values())
 
 
 # -- the store as a whole: backup, restore, health, audit -------------------------------

@@ -4,8 +4,11 @@ One thread, its own store connection and two server connections: one that LISTEN
 (a notification only wakes us: its payload is a change number, never patient data),
 one that pushes and pulls. It pulls by cursor on every wake-up, every `interval`
 seconds and after a reconnect, so a lost notification delays a change, never loses it.
-`nudge()` after a local change pushes it at once. No Qt here: the app (later) connects
-`on_applied` to its refresh.
+`nudge()` after a local change pushes it at once. No Qt here: the app's
+`ui.live_refresh` turns `on_applied` and `on_presence` into the board's refresh.
+While it runs it is this store's presence relay (`core.presence_relay`), so
+`services.mark_presence` reaches the other workstations and `others_on_thread`
+names the people there.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from collections.abc import Callable
 
 import psycopg
 
+from clinic_inbox.core import presence_relay
 from clinic_inbox.core.home import Clinic
+from clinic_inbox.core.keys import KeyCustody
 from clinic_inbox.core.store import shared_queries as shq
 from clinic_inbox.shared import SharedQueueError, presence
 from clinic_inbox.shared.audit_ship import SHIP_EVERY, AuditNotOnServer
@@ -38,15 +43,17 @@ class LiveSync:
         on_applied: Listener | None = None,
         on_pushed: Callable[[PushResult], None] | None = None,
         on_error: Callable[[str], None] | None = None,
-        on_presence: Callable[[], None] | None = None,
+        on_presence: Callable[[set[int]], None] | None = None,
         interval: float = 15.0,
         app: str = APP_NAME,
+        custody: KeyCustody | None = None,
     ) -> None:
         self._source = clinic
+        self._custody = custody
         self._on_applied = on_applied or (lambda changes: None)
         self._on_pushed = on_pushed or (lambda r: None)
         self._on_error = on_error or (lambda msg: None)
-        self._on_presence = on_presence or (lambda: None)
+        self._on_presence = on_presence or (lambda threads: None)
         self._presence_lock = threading.Lock()
         self._mine: dict[int, tuple[int, str | None]] = {}  # staff id -> (thread id, activity)
         self._mine_changed = False
@@ -62,8 +69,10 @@ class LiveSync:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="shared-sync", daemon=True)
         self.connected = threading.Event()
+        self._workstation: str | None = None
 
     def start(self) -> LiveSync:
+        presence_relay.register(self._source.store.path, self)
         self._thread.start()
         return self
 
@@ -106,7 +115,22 @@ class LiveSync:
             if p.conversation == conv and p.staff_ref != mine
         ]
 
+    def others_by_id(self, thread_id: int, staff_id: int | None) -> list[tuple[int | None, str]]:
+        """(local staff id, or None for someone not known here; activity) of the people
+        with this conversation open elsewhere: what `services.others_on_thread` adds."""
+        with self._presence_lock:
+            seen, staff, conv = list(self._seen), self._staff, self._conv_of.get(thread_id)
+        if staff is None or conv is None:
+            return []
+        mine = staff.ref_of.get(staff_id) if staff_id is not None else None
+        return [
+            (staff.local(p.staff_ref), p.activity)
+            for p in seen
+            if p.conversation == conv and p.staff_ref != mine and p.workstation != self._workstation
+        ]
+
     def stop(self, timeout: float = 5.0) -> None:
+        presence_relay.unregister(self._source.store.path, self)
         self._stop.set()
         self._wake()
         self._thread.join(timeout)
@@ -136,7 +160,8 @@ class LiveSync:
             clinic.close()
 
     def _session(self, clinic: Clinic) -> None:
-        link = open_link(clinic, app=self._app)
+        link = open_link(clinic, self._custody, app=self._app)
+        self._workstation = link.workstation_id
         listener = connect(link.dsn, autocommit=True, app=self._app)
         with self._presence_lock:
             self._staff = StaffMap(clinic, link.keys)
@@ -190,13 +215,17 @@ class LiveSync:
             if ref is not None:
                 presence.announce(link, ref, conv, activity if conv else None)
         seen = presence.current(link)
-        convs = {p.conversation for p in seen}
+        with self._presence_lock:
+            before = set(self._seen)
+        moved = before ^ set(seen)  # rows that came or went: their conversations changed
+        convs = {p.conversation for p in seen} | {p.conversation for p in moved}
         conv_of = {tid: uuid for tid, uuid in shq.shared_threads(clinic.store) if uuid in convs}
+        touched = {tid for tid, uuid in conv_of.items() if uuid in {p.conversation for p in moved}}
         with self._presence_lock:
             changed = seen != self._seen
             self._seen, self._conv_of = seen, conv_of
         if changed:
-            self._on_presence()
+            self._on_presence(touched)
 
     def _sync(self, clinic: Clinic, link: Link) -> None:
         pushed = push(clinic, link)

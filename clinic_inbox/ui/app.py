@@ -341,8 +341,13 @@ def _session_window(
     win.locked_changed.connect(lambda locked: QTimer.singleShot(0, lambda: on_lock(locked)))
     win.logout_requested.connect(sign_out)
     loop.start()
+    from clinic_inbox.ui.live_refresh import LiveRefresh
+
+    live = LiveRefresh.for_window(clinic, win)  # the other workstations' changes, live
     win.show()
     app.exec()
+    if live is not None:
+        live.stop()
     loop.stop()
     services.logout(clinic, session)
     _anchor_audit(clinic)

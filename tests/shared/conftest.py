@@ -29,3 +29,31 @@ def postgres():
 def empty_db(postgres) -> str:
     """The superuser DSN of a new, empty database (one per test)."""
     return postgres.create_database(f"clinic_{os.getpid()}_{next(_names)}")
+
+
+@pytest.fixture()
+def keyring_factory():
+    """A keyring of its own for each workstation, stopped after the test. gnome-keyring
+    sometimes fails to create its first collection on a loaded machine ("Prompt
+    dismissed"): a fresh daemon is tried again, up to three times, before the test fails."""
+    from support.secret_service import SecretService, SecretServiceUnavailable
+
+    started: list = []
+
+    def one():  # noqa: ANN202
+        for attempt in range(3):
+            try:
+                service = SecretService().start()
+            except SecretServiceUnavailable:
+                if attempt == 2:
+                    raise
+            else:
+                started.append(service)
+                return service
+        raise AssertionError("unreachable")
+
+    try:
+        yield one
+    finally:
+        for s in started:
+            s.stop()

@@ -104,30 +104,8 @@ class Workstation:
 
 
 @pytest.fixture()
-def keyrings():
-    """A keyring of its own for each workstation. gnome-keyring sometimes fails to
-    create its first collection on a loaded machine ("Prompt dismissed"): a fresh
-    daemon is tried again, up to three times, before the test fails."""
-    from support.secret_service import SecretService, SecretServiceUnavailable
-
-    started: list[SecretService] = []
-
-    def one() -> SecretService:
-        for attempt in range(3):
-            try:
-                return SecretService().start()
-            except SecretServiceUnavailable:
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
-
-    try:
-        for _ in range(3):
-            started.append(one())
-        yield started
-    finally:
-        for s in started:
-            s.stop()
+def keyrings(keyring_factory):
+    return [keyring_factory() for _ in range(3)]
 
 
 def _listen(dsn: str, stop: threading.Event, payloads: list[tuple[str, str]]) -> None:

@@ -70,7 +70,7 @@ def main(home: str) -> int:
         ),
         on_pushed=lambda r: emit("pushed", applied=r.applied, conflicts=r.conflicts),
         on_error=lambda msg: emit("error", message=msg),
-        on_presence=lambda: emit("presence"),
+        on_presence=lambda threads: emit("presence"),
     ).start()
     if not live.connected.wait(30):
         emit("error", message="not connected")
