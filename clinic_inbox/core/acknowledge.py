@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from clinic_inbox.core import consent_ack, outgoing, outgoing_fhir
+from clinic_inbox.core import consent_ack, outgoing, outgoing_fhir, send_claims
 from clinic_inbox.core.accounts import FhirAccount
 from clinic_inbox.core.config import ClinicConfig
 from clinic_inbox.core.ingest import Incoming, Ingested
@@ -116,7 +116,10 @@ def maybe_acknowledge(
     # the safety advice goes to anyone; the usual receipt only to a patient who agreed
     template = "acknowledgement" if urgent else consent_ack.receipt_for(store, cfg, result, now)
     language, subject, body = _letter(store, cfg, msg, result, urgent, template)
-    message_id = outgoing.new_message_id(outgoing.domain_of(from_address))
+    domain = outgoing.domain_of(from_address)
+    message_id = send_claims.automatic_message_id(
+        store, purpose, msg.message_id, domain
+    ) or outgoing.new_message_id(domain)
     try:
         raw = outgoing.build_email(
             from_address=from_address,

@@ -21,16 +21,25 @@ from collections.abc import Callable
 
 import psycopg
 
-from clinic_inbox.core import presence_relay
+from clinic_inbox.core import presence_relay, send_claims
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.keys import KeyCustody
 from clinic_inbox.core.store import shared_queries as shq
-from clinic_inbox.shared import SharedQueueError, presence
+from clinic_inbox.shared import SharedQueueError, clinic_keys, ingest_lease, presence
 from clinic_inbox.shared.audit_ship import SHIP_EVERY, AuditNotOnServer
 from clinic_inbox.shared.audit_ship import ship as ship_audit
+from clinic_inbox.shared.reply_claims import ServerClaims
 from clinic_inbox.shared.schema import CHANGES_CHANNEL, PRESENCE_CHANNEL
 from clinic_inbox.shared.server import APP_NAME, Link, connect, open_link
-from clinic_inbox.shared.sync import PULL_BATCH, Applied, PushResult, StaffMap, pull, push
+from clinic_inbox.shared.sync import (
+    PULL_BATCH,
+    Applied,
+    PushResult,
+    StaffMap,
+    publish_conversation,
+    pull,
+    push,
+)
 
 Listener = Callable[[list[Applied]], None]
 
@@ -47,9 +56,20 @@ class LiveSync:
         interval: float = 15.0,
         app: str = APP_NAME,
         custody: KeyCustody | None = None,
+        ingest: bool = False,
+        lease_seconds: int = ingest_lease.LEASE_SECONDS,
+        on_lease: Callable[[bool], None] | None = None,
+        on_published: Callable[[list[str]], None] | None = None,
     ) -> None:
         self._source = clinic
         self._custody = custody
+        # With `ingest`, this workstation competes for the ingest lease and, while it
+        # holds it, publishes the mail it stored (new conversations, new messages).
+        self._ingest = ingest
+        self._lease_seconds = lease_seconds
+        self._fence: ingest_lease.Fence | None = None
+        self._on_lease = on_lease or (lambda held: None)
+        self._on_published = on_published or (lambda convs: None)
         self._on_applied = on_applied or (lambda changes: None)
         self._on_pushed = on_pushed or (lambda r: None)
         self._on_error = on_error or (lambda msg: None)
@@ -70,9 +90,22 @@ class LiveSync:
         self._thread = threading.Thread(target=self._run, name="shared-sync", daemon=True)
         self.connected = threading.Event()
         self._workstation: str | None = None
+        self._claims: ServerClaims | None = None
+
+    @staticmethod
+    def wanted(clinic: Clinic) -> bool:
+        """Whether this workstation works with a shared server at all."""
+        return shq.linked_clinic(clinic.store) is not None
 
     def start(self) -> LiveSync:
         presence_relay.register(self._source.store.path, self)
+        try:  # receipts and safety replies are claimed on the server before they go
+            found = clinic_keys.load(self._custody or KeyCustody(self._source.home))
+        except SharedQueueError:
+            found = None  # the outbox then waits for the server (core.send_claims)
+        if found is not None and (ws := shq.workstation_id(self._source.store)):
+            self._claims = ServerClaims(found.dsn, found.keys, ws, app=self._app)
+            send_claims.register(self._source.store.path, self._claims)
         self._thread.start()
         return self
 
@@ -131,6 +164,9 @@ class LiveSync:
 
     def stop(self, timeout: float = 5.0) -> None:
         presence_relay.unregister(self._source.store.path, self)
+        if self._claims is not None:
+            send_claims.unregister(self._source.store.path, self._claims)
+            self._claims.close()
         self._stop.set()
         self._wake()
         self._thread.join(timeout)
@@ -170,14 +206,19 @@ class LiveSync:
             listener.execute(f"LISTEN {CHANGES_CHANNEL}")
             listener.execute(f"LISTEN {PRESENCE_CHANNEL}")
             self.connected.set()
+            self._lease(link)
             self._sync(clinic, link)
             self._presence(clinic, link, force=True)
-            last = last_presence = time.monotonic()
+            last = last_presence = last_lease = time.monotonic()
             renew_every = presence.TTL_SECONDS / 3
+            lease_every = self._lease_seconds / 3 if self._ingest else float("inf")
             while not self._stop.is_set():
                 woke = seen_presence = False
                 now = time.monotonic()
-                wait = max(0.0, min(last + self._interval, last_presence + renew_every) - now)
+                due = min(
+                    last + self._interval, last_presence + renew_every, last_lease + lease_every
+                )
+                wait = max(0.0, due - now)
                 # Sleep until the server notifies, a local change nudges, or a timer is due:
                 # no polling, so an idle workstation costs nothing.
                 ready, _, _ = select.select([listener.fileno(), self._wake_r], [], [], wait)
@@ -192,6 +233,10 @@ class LiveSync:
                 if self._nudged.is_set():
                     self._nudged.clear()
                     woke = True
+                if time.monotonic() - last_lease >= lease_every:
+                    self._lease(link)
+                    last_lease = time.monotonic()
+                    woke = woke or self._fence is not None  # a new holder publishes at once
                 if woke or time.monotonic() - last >= self._interval:
                     self._sync(clinic, link)
                     last = time.monotonic()
@@ -200,8 +245,36 @@ class LiveSync:
                     self._presence(clinic, link, force=renew)
                     last_presence = time.monotonic() if renew else last_presence
         finally:
+            if self._fence is not None and self._stop.is_set():
+                try:  # a clean stop hands over at once instead of at the expiry
+                    ingest_lease.release(link, self._fence)
+                except psycopg.Error:
+                    pass  # it expires on its own
+            self._set_fence(None)
             listener.close()
             link.conn.close()
+
+    def _set_fence(self, fence: ingest_lease.Fence | None) -> None:
+        held, self._fence = self._fence is not None, fence
+        if held != (fence is not None):
+            self._on_lease(fence is not None)
+
+    def _lease(self, link: Link) -> None:
+        if self._ingest:
+            self._set_fence(ingest_lease.take(link, seconds=self._lease_seconds))
+
+    def _publish(self, clinic: Clinic, link: Link) -> None:
+        """The holder puts what it ingested on the server, each conversation under its
+        holding of the lease; the first refusal ends the holding."""
+        for thread_id in shq.threads_to_publish(clinic.store):
+            if self._fence is None or self._stop.is_set():
+                break
+            try:
+                conv = publish_conversation(clinic, link, thread_id, None, self._fence)
+            except ingest_lease.LeaseLost:
+                self._set_fence(None)
+            else:
+                self._on_published([conv])
 
     def _presence(self, clinic: Clinic, link: Link, force: bool) -> None:
         with self._presence_lock:
@@ -228,6 +301,8 @@ class LiveSync:
             self._on_presence(touched)
 
     def _sync(self, clinic: Clinic, link: Link) -> None:
+        if self._fence is not None:
+            self._publish(clinic, link)
         pushed = push(clinic, link)
         if pushed.applied or pushed.conflicts:
             self._on_pushed(pushed)

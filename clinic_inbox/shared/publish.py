@@ -13,7 +13,8 @@ import psycopg
 from clinic_inbox.core import audit
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.store import shared_queries as shq
-from clinic_inbox.shared import SharedQueueError
+from clinic_inbox.shared import SharedQueueError, ingest_lease
+from clinic_inbox.shared.ingest_lease import Fence
 from clinic_inbox.shared.replica import (
     StaffMap,
     apply_field,
@@ -25,21 +26,40 @@ from clinic_inbox.shared.seal import ClinicKeys, check_field, field_mac, seal
 from clinic_inbox.shared.server import Link
 
 
-def publish_conversation(clinic: Clinic, link: Link, thread_id: int, actor_id: int | None) -> str:
-    """Put one local conversation (and its messages) on the server; returns its clinic-wide id."""
+def publish_conversation(
+    clinic: Clinic,
+    link: Link,
+    thread_id: int,
+    actor_id: int | None,
+    fence: Fence | None = None,
+) -> str:
+    """Put one local conversation (and its messages) on the server; returns its clinic-wide
+    id. With `fence`, only while that holding of the ingest lease lasts (else LeaseLost,
+    and nothing of it reaches the server)."""
     store, keys = clinic.store, link.keys
     staff = StaffMap(clinic, keys)
-    with store.transaction():
-        conv = shq.thread_uuid(store, thread_id)
+    conv = shq.thread_uuid(store, thread_id)
+    fresh = conv is None  # an id made here now, unknown to the server until it commits
+    messages = shq.thread_messages(store, thread_id)
+    if conv is None:
+        # asked of the server before taking the local write lock: the app's writer and
+        # the mail sync never wait for the network
+        try:
+            found = _server_conversation_of(link, keys, messages)
+            fields = _server_fields(link, found) if found is not None else []
+        except psycopg.OperationalError as exc:
+            raise server_error(link, exc) from None
+        made = found or str(uuid.uuid4())
+        with store.transaction():
+            shq.set_thread_uuid(store, thread_id, made)
+            conv = shq.thread_uuid(store, thread_id)  # set meanwhile by a pull: it stays
+            fresh = found is None and conv == made
+            if found is not None and conv == found:
+                # another workstation published this mail first: this one joins it
+                _take_server_fields(clinic, thread_id, conv, fields, staff)
+    assert conv is not None
+    with store.transaction():  # one consistent reading of what is published
         messages = shq.thread_messages(store, thread_id)
-        if conv is None:
-            conv = _server_conversation_of(link, keys, messages)
-            if conv is not None:  # another workstation published this mail first: join it
-                shq.set_thread_uuid(store, thread_id, conv)
-                _take_server_fields(clinic, link, thread_id, conv, staff)
-            else:
-                conv = str(uuid.uuid4())
-                shq.set_thread_uuid(store, thread_id, conv)
         snapshot = shq.thread_snapshot(store, thread_id)
         state = shq.thread_state(store, thread_id)
     if snapshot is None or state is None:
@@ -52,6 +72,8 @@ def publish_conversation(clinic: Clinic, link: Link, thread_id: int, actor_id: i
     macs = [field_mac(keys, conv, f, v, o) for (f, v), o in zip(values.items(), ops, strict=True)]
     try:
         with link.conn.transaction():
+            if fence is not None:
+                ingest_lease.check(link, fence)
             link.conn.execute(
                 "SELECT publish_conversation(%s, %s, %s, %s, %s, %s::uuid[], %s)",
                 (conv, link.workstation_id, by, sealed, list(values.values()), ops, macs),
@@ -77,6 +99,11 @@ def publish_conversation(clinic: Clinic, link: Link, thread_id: int, actor_id: i
             ).fetchall()
     except psycopg.OperationalError as exc:
         raise server_error(link, exc) from None
+    except ingest_lease.LeaseLost:
+        if fresh:
+            with store.transaction():
+                shq.forget_thread_uuid(store, thread_id, conv)
+        raise
     with store.transaction():
         for mid_local, ident in identities:
             shq.set_message_identity(store, mid_local, ident)
@@ -112,16 +139,21 @@ def _server_conversation_of(
     return row[0] if row else None
 
 
-def _take_server_fields(
-    clinic: Clinic, link: Link, thread_id: int, conv: str, staff: StaffMap
-) -> None:
+def _server_fields(link: Link, conv: str) -> list[tuple]:
     with link.conn.transaction():
         rows = link.conn.execute(
             "SELECT field, v, value, op::text, mac FROM conversation_field WHERE conv = %s",
             (conv,),
         ).fetchall()
-    for f, v, value, op, mac in rows:
+    for f, _v, value, op, mac in rows:  # checked before anything of it is applied
         check_field(link.keys, conv, f, value, op, mac, link.label)
+    return rows
+
+
+def _take_server_fields(
+    clinic: Clinic, thread_id: int, conv: str, rows: list[tuple], staff: StaffMap
+) -> None:
+    for f, v, value, _op, _mac in rows:
         if f != "assignee" or not value or staff.local(value) is not None:
             apply_field(clinic, thread_id, f, value, staff)
         shq.set_field_version(clinic.store, thread_id, f, v)

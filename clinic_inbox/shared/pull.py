@@ -186,7 +186,7 @@ def _materialise(
     }
     store = clinic.store
     members = [(ident, p) for cid, ident, p in opened["messages"].values() if cid == conv]
-    adopted = _adoptable(store, members)
+    adopted = _adoptable(store, conv, members)
     if adopted is not None:
         # This workstation ingested the same mail itself: its conversation becomes the
         # clinic's one, with the server's values (the server had it first).
@@ -219,9 +219,17 @@ def _materialise(
     return thread_id
 
 
-def _adoptable(store: Any, members: list[tuple[str, dict[str, Any]]]) -> int | None:
+def _adoptable(store: Any, conv: str, members: list[tuple[str, dict[str, Any]]]) -> int | None:
     for _ident, p in members:
         local = shq.local_copy(store, p.get("message_id_header"), p.get("fhir_resource_id"))
-        if local is not None and shq.thread_uuid(store, local[1]) is None:
+        if local is None:
+            continue
+        mine = shq.thread_uuid(store, local[1])
+        if mine is None:
+            return local[1]
+        if mine != conv and not shq.published_any(store, local[1]):
+            # its publication never reached the server (a kill between the local id and
+            # the server's commit, or a refused one): the server's conversation wins
+            shq.forget_thread_uuid(store, local[1], mine)
             return local[1]
     return None

@@ -18,7 +18,7 @@ number only.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the ingest lease, automatic-reply claims
 CHANGES_CHANNEL = "clinic_changes"
 PRESENCE_CHANNEL = "clinic_presence"
 
@@ -312,6 +312,78 @@ BEGIN
     END IF;
     PERFORM pg_notify('clinic_presence', '');
 END $$;
+
+-- One workstation at a time ingests (and publishes) new mail: the holder of the lease
+-- of a source (`account` is a keyed HMAC, never its name). It is taken when free or
+-- expired, renewed by its holder, on the server's clock. Each new holding gets a new
+-- epoch; a publication first re-checks holder and epoch and keeps the row share-locked
+-- to its commit, so a holder that was paused or cut off past the expiry publishes
+-- nothing, and a taker waits for a publication already under way.
+CREATE TABLE ingest_lease (
+    account    text PRIMARY KEY,
+    holder     uuid NOT NULL,
+    epoch      bigint NOT NULL,
+    expires_at timestamptz NOT NULL
+);
+
+CREATE FUNCTION take_ingest_lease(p_account text, p_ws uuid, p_seconds integer)
+RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = @SCHEMA@, pg_temp AS $$
+DECLARE
+    e bigint;
+BEGIN
+    INSERT INTO ingest_lease (account, holder, epoch, expires_at)
+    VALUES (p_account, p_ws, 1, clock_timestamp() + make_interval(secs => p_seconds))
+    ON CONFLICT (account) DO UPDATE SET
+        holder = p_ws,
+        -- a renewal in time keeps the epoch; anything else is a new holding
+        epoch = CASE WHEN ingest_lease.holder = p_ws
+                          AND ingest_lease.expires_at > clock_timestamp()
+                     THEN ingest_lease.epoch ELSE ingest_lease.epoch + 1 END,
+        expires_at = clock_timestamp() + make_interval(secs => p_seconds)
+    WHERE ingest_lease.holder = p_ws OR ingest_lease.expires_at <= clock_timestamp()
+    RETURNING epoch INTO e;
+    RETURN e;  -- NULL: another workstation holds it
+END $$;
+
+CREATE FUNCTION release_ingest_lease(p_account text, p_ws uuid, p_epoch bigint) RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = @SCHEMA@, pg_temp AS $$
+    UPDATE ingest_lease SET expires_at = clock_timestamp()
+    WHERE account = p_account AND holder = p_ws AND epoch = p_epoch;
+$$;
+
+CREATE FUNCTION hold_ingest_lease(p_account text, p_ws uuid, p_epoch bigint) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = @SCHEMA@, pg_temp AS $$
+BEGIN
+    PERFORM 1 FROM ingest_lease
+    WHERE account = p_account AND holder = p_ws AND epoch = p_epoch
+      AND expires_at > clock_timestamp()
+    FOR SHARE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'ingest lease lost' USING ERRCODE = 'CI001';
+    END IF;
+END $$;
+
+-- A receipt or safety reply is sent by the one workstation whose claim this is
+-- (`key`: keyed HMAC of the incoming message's identity and the reply's purpose).
+CREATE TABLE auto_reply_claim (
+    key        text PRIMARY KEY,
+    ws         uuid NOT NULL,
+    claimed_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+
+CREATE FUNCTION claim_auto_reply(p_key text, p_ws uuid) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = @SCHEMA@, pg_temp AS $$
+DECLARE
+    owner uuid;
+BEGIN
+    INSERT INTO auto_reply_claim (key, ws) VALUES (p_key, p_ws) ON CONFLICT (key) DO NOTHING;
+    IF FOUND THEN
+        RETURN true;
+    END IF;
+    SELECT ws INTO owner FROM auto_reply_claim WHERE key = p_key;
+    RETURN owner = p_ws;  -- its own claim, asked again after a restart
+END $$;
 """
 
 # Run after the DDL, with the role's name filled in.
@@ -367,7 +439,7 @@ REVOKE ALL ON ALL TABLES IN SCHEMA @SCHEMA@ FROM PUBLIC;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA @SCHEMA@ FROM PUBLIC;
 GRANT USAGE ON SCHEMA @SCHEMA@ TO @ROLE@;
 GRANT SELECT ON server_info, key_wrap, change_log, conversation, conversation_field,
-    message, note, op_receipt, presence TO @ROLE@;
+    message, note, op_receipt, presence, ingest_lease, auto_reply_claim TO @ROLE@;
 GRANT SELECT ON workstation TO @ROLE@;
 -- Asking to join needs no more than a connection: approval is the administrator's.
 GRANT EXECUTE ON FUNCTION request_join(uuid, text, bytea, text) TO PUBLIC;
@@ -378,6 +450,10 @@ GRANT EXECUTE ON FUNCTION
     publish_conversation(uuid, uuid, text, bytea, text[], uuid[], text[]),
     publish_message(uuid, uuid, uuid, text, timestamptz, bytea),
     set_presence(uuid, text, uuid, text, integer),
+    take_ingest_lease(text, uuid, integer),
+    release_ingest_lease(text, uuid, bigint),
+    hold_ingest_lease(text, uuid, bigint),
+    claim_auto_reply(text, uuid),
     approve_workstation(uuid, text, text, text, text, text),
     revoke_workstation(uuid, text),
     priority_rank(text) TO @ROLE@;

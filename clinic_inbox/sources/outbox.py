@@ -21,8 +21,10 @@ from email import message_from_bytes
 from email.policy import default as default_policy
 from email.utils import getaddresses
 
+from clinic_inbox.core import send_claims
 from clinic_inbox.core.accounts import ImapAccount
 from clinic_inbox.core.home import Clinic
+from clinic_inbox.core.send_claims import Verdict
 from clinic_inbox.core.store import outbox_queries as oq
 from clinic_inbox.sources import smtp
 from clinic_inbox.sources.errors import SourceError
@@ -37,12 +39,14 @@ class OutboxReport:
     reconciled: int = 0
     waiting: int = 0
     failed: int = 0
+    elsewhere: int = 0  # automatic replies another workstation of the clinic sends
     errors: list[str] = field(default_factory=list)
 
     def add(self, other: OutboxReport) -> None:
         self.sent += other.sent
         self.reconciled += other.reconciled
         self.failed += other.failed
+        self.elsewhere += other.elsewhere
         self.errors += other.errors
 
 
@@ -132,6 +136,29 @@ def _copy_to_sent(clinic: Clinic, account: ImapAccount, box: ImapConnection | No
             oq.mark_copied(clinic.store, item.id)
 
 
+def _ours_to_send(clinic: Clinic, item: oq.OutboxItem, report: OutboxReport) -> bool:
+    """A receipt or safety reply goes out once per clinic: with a shared server, only
+    from the workstation that claims it there (core.send_claims)."""
+    incoming = message_from_bytes(item.payload, policy=default_policy)["In-Reply-To"]
+    verdict = send_claims.claim(clinic.store, item.purpose, incoming)
+    if verdict is Verdict.ELSEWHERE:
+        with clinic.store.transaction():  # the clinic's copy went from another computer
+            oq.mark_sent(clinic.store, item.id, copied=True)
+        report.elsewhere += 1
+        return False
+    if verdict is Verdict.UNKNOWN and item.purpose != "safety":
+        # a receipt can wait for the server; a safety reply cannot (one twice beats none)
+        with clinic.store.transaction():
+            oq.mark_retry(
+                clinic.store,
+                item.id,
+                "Waiting for the clinic's shared server, which decides which computer sends it.",
+            )
+        report.waiting += 1
+        return False
+    return True
+
+
 def _send_all(
     clinic: Clinic,
     account: ImapAccount,
@@ -143,6 +170,8 @@ def _send_all(
 ) -> None:
     store = clinic.store
     for item in due:
+        if not _ours_to_send(clinic, item, report):
+            continue
         with store.transaction():
             oq.mark_sending(store, item.id)
         accepted = _Accepted(clinic, item.id)

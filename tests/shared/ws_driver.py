@@ -14,15 +14,20 @@ line on stdin; it answers with one JSON event per line on stdout:
     {"cmd": "cpu"}       (CPU seconds used so far)
     {"cmd": "offline"}   (stop talking to the server; changes queue locally)
     {"cmd": "state", "conv": UUID}
+    {"cmd": "receive", "n": 40, "tag": "x"}   (n e-mails stored here, as a sync would)
+    {"cmd": "counts"}    (conversations and messages in this store)
     {"cmd": "quit"}
 
 Events: ready, done (after a command), applied (changes pulled), pushed, error, state,
-presence (someone opened or left a conversation), others.
+presence (someone opened or left a conversation), others, counts; with
+CLINIC_INBOX_TEST_LEASE=SECONDS in the environment the workstation competes for the
+ingest lease (that long) and says lease (held or not) and published (a conversation).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -30,7 +35,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from workstations import ADMIN_PASSWORD, STAFF_PASSWORD  # noqa: E402
+from workstations import ADMIN_PASSWORD, STAFF_PASSWORD, receive  # noqa: E402
 
 from clinic_inbox.core import services  # noqa: E402
 from clinic_inbox.core.model import Status  # noqa: E402
@@ -71,6 +76,10 @@ def main(home: str) -> int:
         on_pushed=lambda r: emit("pushed", applied=r.applied, conflicts=r.conflicts),
         on_error=lambda msg: emit("error", message=msg),
         on_presence=lambda threads: emit("presence"),
+        ingest="CLINIC_INBOX_TEST_LEASE" in os.environ,
+        lease_seconds=int(os.environ.get("CLINIC_INBOX_TEST_LEASE", "30")),
+        on_lease=lambda held: emit("lease", held=held),
+        on_published=lambda convs: emit("published", convs=convs),
     ).start()
     if not live.connected.wait(30):
         emit("error", message="not connected")
@@ -91,6 +100,16 @@ def main(home: str) -> int:
         elif cmd["cmd"] == "present":
             me = q.staff_login_row(clinic.store, cmd["as"])[0].id
             live.set_presence(me, thread, cmd.get("activity"))
+        elif cmd["cmd"] == "receive":
+            receive(clinic, cmd["n"], cmd.get("tag", ""))
+        elif cmd["cmd"] == "counts":
+            emit(
+                "counts",
+                threads=clinic.store.one("SELECT count(*) FROM threads"),
+                messages=clinic.store.one("SELECT count(*) FROM messages"),
+                shared=len(shq.shared_threads(clinic.store)),
+            )
+            continue
         elif cmd["cmd"] == "offline":  # the network cable pulled: work goes on locally
             live.stop()
             emit("done", cmd="offline", t0=t0)

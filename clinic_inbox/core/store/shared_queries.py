@@ -57,6 +57,23 @@ def set_thread_uuid(store: Store, thread_id: int, uuid: str) -> None:
     store.execute("UPDATE threads SET uuid = ? WHERE id = ? AND uuid IS NULL", (uuid, thread_id))
 
 
+def forget_thread_uuid(store: Store, thread_id: int, uuid: str) -> None:
+    """A clinic-wide id given here but never accepted by the server (a publication
+    refused): dropped, so the conversation can still join the one the server gets."""
+    store.execute("UPDATE threads SET uuid = NULL WHERE id = ? AND uuid = ?", (thread_id, uuid))
+
+
+def published_any(store: Store, thread_id: int) -> bool:
+    """Whether any message of the conversation was accepted by the server (its identity
+    is recorded only after the server's commit)."""
+    return bool(
+        store.one(
+            "SELECT 1 FROM messages WHERE thread_id = ? AND shared_identity IS NOT NULL LIMIT 1",
+            (thread_id,),
+        )
+    )
+
+
 def shared_threads(store: Store) -> list[tuple[int, str]]:
     return list(store.execute("SELECT id, uuid FROM threads WHERE uuid IS NOT NULL ORDER BY id"))
 

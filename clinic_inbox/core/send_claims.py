@@ -1,0 +1,82 @@
+"""Automatic replies (receipts, safety replies) go out once per clinic.
+
+When several workstations fetch the same mailbox, each one files the same incoming
+message and queues the same receipt. Before sending one, the outbox asks here:
+the shared queue's claimer (registered by its live sync, per store file) takes a
+unique claim on the clinic's server, and only the workstation whose claim it is
+sends. No network and no Qt here; a clinic that works alone has no claimer and
+sends as before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from enum import Enum
+from pathlib import Path
+from typing import Protocol
+
+from clinic_inbox.core.store import outbox_queries as oq
+from clinic_inbox.core.store import shared_queries as shq
+from clinic_inbox.core.store.connection import Store
+from clinic_inbox.core.store.queries import get_meta
+
+
+class Verdict(Enum):
+    SEND = "send"  # this workstation's to send (or no shared server)
+    ELSEWHERE = "elsewhere"  # another workstation of the clinic sends it
+    UNKNOWN = "unknown"  # the server could not be asked just now
+
+
+class Claimer(Protocol):
+    def claim(self, incoming_id: str, purpose: str) -> Verdict:
+        """Claim the automatic reply of `purpose` to the incoming message whose
+        Message-ID is `incoming_id`."""
+
+
+AUTOMATIC = ("ack", "safety")
+
+_claimers: dict[str, Claimer] = {}
+_lock = threading.Lock()
+
+
+def _key(store_path: Path | str) -> str:
+    return str(Path(store_path).resolve())
+
+
+def register(store_path: Path | str, claimer: Claimer) -> None:
+    with _lock:
+        _claimers[_key(store_path)] = claimer
+
+
+def unregister(store_path: Path | str, claimer: Claimer) -> None:
+    with _lock:
+        if _claimers.get(_key(store_path)) is claimer:
+            del _claimers[_key(store_path)]
+
+
+def claim(store: Store, purpose: str, incoming_id: str | None) -> Verdict:
+    if purpose not in AUTOMATIC or not incoming_id:
+        return Verdict.SEND
+    with _lock:
+        claimer = _claimers.get(_key(store.path))
+    if claimer is None:
+        # joined to a server whose live sync is not running here: it cannot be asked
+        return Verdict.UNKNOWN if shq.linked_clinic(store) else Verdict.SEND
+    return claimer.claim(incoming_id, purpose)
+
+
+def automatic_message_id(
+    store: Store, purpose: str, incoming_id: str | None, domain: str
+) -> str | None:
+    """The Message-ID of an automatic reply, the same on every workstation of the clinic
+    (derived from the clinic and the incoming message), so that if two copies ever
+    leave (a partition, the lost-"250" window) mail programs show one, and the Sent
+    folder check finds either. None when there is nothing to derive it from."""
+    scope = shq.linked_clinic(store) or get_meta(store, "store_id")
+    if not incoming_id or not scope:
+        return None
+    digest = hashlib.sha256(f"{scope}|{purpose}|{incoming_id.strip()}".encode()).hexdigest()
+    mid = f"<auto-{purpose}-{digest[:32]}@{domain}>"
+    # the same message delivered twice, answered again a day later: a fresh id then
+    return None if oq.has_key(store, mid) else mid

@@ -1,0 +1,153 @@
+"""Receipts and safety replies go out once per clinic, however many workstations fetch.
+
+Two workstations of one clinic on a real PostgreSQL, both with the clinic's mailbox on
+a real Dovecot and its SMTP server (aiosmtpd): each fetches the same new mail and
+queues the same receipts and safety reply, and the real SMTP server receives each
+once. The other workstation records its copies as sent from elsewhere. Without the
+server, nothing is claimed, so a receipt waits while a safety reply still goes.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+import psycopg
+import pytest
+from workstations import login, new_workstation
+
+from clinic_inbox.core import services
+from clinic_inbox.core.accounts import ImapAccount
+from clinic_inbox.core.keys import KeyCustody
+from clinic_inbox.core.store import outbox_queries as oq
+from clinic_inbox.shared import server as srv
+from clinic_inbox.shared.live import LiveSync
+from clinic_inbox.sources import sync
+
+MAILBOX = "inbox@clinic.example"
+PASSWORD = "mailbox-password"
+
+
+def _serve(start, unavailable):  # noqa: ANN001, ANN202
+    try:
+        server = start()
+    except unavailable as exc:
+        if os.environ.get("CLINIC_INBOX_ALLOW_SKIP") == "1":
+            pytest.skip(str(exc))
+        pytest.fail(str(exc))
+    return server
+
+
+@pytest.fixture()
+def dovecot():
+    from support.dovecot import DovecotServer, DovecotUnavailable
+
+    server = _serve(lambda: DovecotServer().start(), DovecotUnavailable)
+    yield server
+    server.close()
+
+
+@pytest.fixture()
+def smtp_server():
+    from support.smtp_server import SmtpServer
+
+    server = _serve(lambda: SmtpServer().start(), RuntimeError)
+    yield server
+    server.close()
+
+
+def _mail(n: int, body: str) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = f"Patient {n} <patient{n}@patients.example>"
+    msg["To"] = MAILBOX
+    msg["Subject"] = f"Question {n}"
+    msg["Date"] = format_datetime(datetime.now(UTC))
+    msg["Message-ID"] = f"<q{n}-{time.time_ns()}@patients.example>"
+    msg.set_content(body)
+    return bytes(msg)
+
+
+def _add_mailbox(clinic, dovecot, smtp_server) -> None:  # noqa: ANN001
+    account = ImapAccount(
+        name="Clinic email",
+        host=dovecot.host,
+        port=dovecot.port,
+        username=MAILBOX,
+        security="none",
+        smtp_host=smtp_server.host,
+        smtp_port=smtp_server.port,
+        smtp_security="none",
+        from_address=MAILBOX,
+    )
+    services.add_imap_account(clinic, login(clinic, "admin"), account, PASSWORD)
+
+
+def test_each_receipt_and_safety_reply_reaches_the_patient_once_per_clinic(
+    tmp_path, empty_db, keyring_factory, dovecot, smtp_server
+):
+    dovecot.add_user(MAILBOX, PASSWORD)
+    rings = [keyring_factory(), keyring_factory()]
+    homes = [tmp_path / "ws-a", tmp_path / "ws-b"]
+    clinics = [new_workstation(h, r.backend()) for h, r in zip(homes, rings, strict=True)]
+    custody = [KeyCustody(h, backend=r.backend()) for h, r in zip(homes, rings, strict=True)]
+    a, b = clinics
+    init = srv.init_server(a, login(a, "admin"), empty_db, custody[0])
+    srv.connect_workstation(b, login(b, "admin"), empty_db, init.clinic_code, custody[1])
+    for c in clinics:
+        _add_mailbox(c, dovecot, smtp_server)
+    dovecot.append_many(
+        MAILBOX,
+        [
+            _mail(1, "Could I renew my ramipril prescription please?"),
+            _mail(2, "Can I move my appointment on Monday to the afternoon?"),
+            _mail(3, "I have crushing chest pain and I cannot breathe"),
+        ],
+    )
+    lives = [
+        LiveSync(c, custody=k, app=f"ws-{i}").start()
+        for i, (c, k) in enumerate(zip(clinics, custody, strict=True))
+    ]
+    try:
+        first = sync.run_once(a)
+        second = sync.run_once(b)  # the same mail, fetched again on B
+    finally:
+        for live in lives:
+            live.stop()
+    assert (first.stored, second.stored) == (3, 3)
+    assert (first.outbox.sent, first.outbox.elsewhere) == (3, 0), first.outbox
+    assert (second.outbox.sent, second.outbox.elsewhere) == (0, 3), second.outbox
+    sent = smtp_server.messages()
+    receipts = [m for m in sent if m["Subject"].startswith("Your message to")]
+    safety = [m for m in sent if m["Subject"].startswith("Important")]
+    assert len(sent) == 3 and len(receipts) == 2 and len(safety) == 1, [m["Subject"] for m in sent]
+    assert sorted(m["To"] for m in receipts) == [
+        "patient1@patients.example",
+        "patient2@patients.example",
+    ]
+    assert safety[0]["To"] == "patient3@patients.example"
+    assert oq.counts(b.store).get("sent") == 3  # B's copies settled, none left to send
+    # B's copies carry the Message-IDs that went out: had two left, mail programs show one
+    on_b = {i.idempotency_key for i in oq.in_state(b.store, "sent", "email")}
+    assert on_b == {m["Message-ID"] for m in sent}
+    with psycopg.connect(empty_db) as conn:
+        claims = conn.execute("SELECT key FROM auto_reply_claim").fetchall()
+    assert len(claims) == 3
+    assert not any("patients.example" in k for (k,) in claims)  # keyed, nothing readable
+
+    # -- the server cannot be asked (its live sync not running): receipts wait, the safety
+    # reply goes; both once the server answers again ---------------------------------------
+    dovecot.append_many(
+        MAILBOX,
+        [
+            _mail(4, "Is the clinic open on Saturday?"),
+            _mail(5, "I have crushing chest pain and I cannot breathe"),
+        ],
+    )
+    alone = sync.run_once(a)
+    assert alone.outbox.sent == 1 and alone.outbox.waiting == 1, alone.outbox
+    assert smtp_server.messages()[-1]["To"] == "patient5@patients.example"
+    for c in clinics:
+        c.close()

@@ -1,0 +1,153 @@
+"""The ingest lease on a real PostgreSQL: one workstation at a time publishes new mail.
+
+- Taking, renewing, expiring and handing over the lease, on the server's clock; a
+  holder whose holding ended (paused past the expiry, another took over) publishes
+  nothing, and its conversation can still join the one the new holder publishes.
+- Two workstation processes that both stored the same mail (as each one's own sync
+  does today): the holder publishes it automatically; killed with SIGKILL in the
+  middle of the batch, the other takes the lease after the expiry and publishes the
+  rest; the restarted one adopts what the server has. Every message is on the server
+  once, and each workstation holds each conversation once.
+"""
+
+from __future__ import annotations
+
+import time
+
+import psycopg
+import pytest
+from test_three_workstations import Workstation
+from workstations import login, new_workstation, receive
+
+from clinic_inbox.core.keys import KeyCustody
+from clinic_inbox.core.store import shared_queries as shq
+from clinic_inbox.shared import ingest_lease
+from clinic_inbox.shared import server as srv
+from clinic_inbox.shared.sync import publish_conversation, pull
+
+BATCH = 60
+LEASE = 3  # seconds, so the test waits little for the expiry
+
+
+def _join_two(tmp_path, dsn: str, rings) -> tuple[list, list[KeyCustody]]:  # noqa: ANN001
+    homes = [tmp_path / "ws-a", tmp_path / "ws-b"]
+    clinics = [new_workstation(h, r.backend()) for h, r in zip(homes, rings, strict=True)]
+    custody = [KeyCustody(h, backend=r.backend()) for h, r in zip(homes, rings, strict=True)]
+    init = srv.init_server(clinics[0], login(clinics[0], "admin"), dsn, custody[0])
+    srv.connect_workstation(
+        clinics[1], login(clinics[1], "admin"), dsn, init.clinic_code, custody[1]
+    )
+    return clinics, custody
+
+
+def _server_counts(dsn: str) -> tuple[int, int, int]:
+    with psycopg.connect(dsn) as conn:
+        return conn.execute(
+            "SELECT (SELECT count(*) FROM conversation), (SELECT count(*) FROM message), "
+            "(SELECT count(DISTINCT identity) FROM message)"
+        ).fetchone()
+
+
+def test_the_lease_is_held_by_one_and_fences_a_holder_whose_time_ran_out(
+    tmp_path, empty_db, keyring_factory
+):
+    (a, b), custody = _join_two(tmp_path, empty_db, [keyring_factory(), keyring_factory()])
+    ta = receive(a, 2, "a")
+    tb = receive(b, 2, "a")  # the same two e-mails, stored on B too
+    link_a, link_b = srv.open_link(a, custody[0]), srv.open_link(b, custody[1])
+    try:
+        first = ingest_lease.take(link_a, seconds=1)
+        assert first is not None
+        assert ingest_lease.take(link_b, seconds=1) is None  # held by A
+        renewed = ingest_lease.take(link_a, seconds=1)
+        assert renewed == first  # a renewal in time keeps the holding
+        conv = publish_conversation(a, link_a, ta[0], None, first)
+        assert _server_counts(empty_db)[:2] == (1, 1)
+
+        time.sleep(1.3)  # A is paused past the expiry; B takes over
+        taken = ingest_lease.take(link_b, seconds=30)
+        assert taken is not None and taken.epoch == first.epoch + 1
+        with pytest.raises(ingest_lease.LeaseLost) as lost:
+            publish_conversation(a, link_a, ta[1], None, first)
+        assert "Another workstation took over" in str(lost.value)
+        assert _server_counts(empty_db)[:2] == (1, 1)  # nothing of it reached the server
+        assert shq.thread_uuid(a.store, ta[1]) is None  # and it may still join the clinic's
+        assert ingest_lease.take(link_a) is None  # A waking up does not get it back
+
+        # B, the holder, publishes: its copy of the first mail joins A's conversation
+        assert publish_conversation(b, link_b, tb[0], None, taken) == conv
+        second = publish_conversation(b, link_b, tb[1], None, taken)
+        assert _server_counts(empty_db) == (2, 2, 2)
+        pull(a, link_a)  # A's own copy of the second mail becomes the clinic's conversation
+        assert shq.thread_uuid(a.store, ta[1]) == second
+        assert a.store.one("SELECT count(*) FROM threads") == 2
+
+        # A was killed between keeping a new conversation's id and the server's commit:
+        # the id is A's alone; when B's publication of that mail arrives, A adopts it
+        more_a, more_b = receive(a, 1, "late"), receive(b, 1, "late")
+        with a.store.transaction():
+            shq.set_thread_uuid(a.store, more_a[0], "0f0e0d0c-0000-4000-8000-000000000001")
+        late = publish_conversation(b, link_b, more_b[0], None, taken)
+        pull(a, link_a)
+        assert shq.thread_uuid(a.store, more_a[0]) == late
+        assert a.store.one("SELECT count(*) FROM threads") == 3
+
+        ingest_lease.release(link_b, taken)  # a clean stop hands over at once
+        again = ingest_lease.take(link_a)
+        assert again is not None and again.epoch == taken.epoch + 1
+    finally:
+        link_a.conn.close()
+        link_b.conn.close()
+        a.close()
+        b.close()
+
+
+def test_the_holder_killed_mid_batch_another_takes_over_nothing_lost_or_doubled(
+    tmp_path, empty_db, keyring_factory
+):
+    rings = [keyring_factory(), keyring_factory()]
+    (a, b), _ = _join_two(tmp_path, empty_db, rings)
+    homes = [a.home, b.home]
+    receive(b, BATCH, "k")  # both workstations store the same mail, as their syncs do
+    for c in (a, b):
+        c.close()
+    env = [{**r.env, "CLINIC_INBOX_TEST_LEASE": str(LEASE)} for r in rings]
+    A = Workstation("A", homes[0], env[0])
+    B = None
+    try:
+        A.wait("ready", timeout=60)
+        A.wait("lease", timeout=10, match=lambda e: e["held"])
+        B = Workstation("B", homes[1], env[1])
+        B.wait("ready", timeout=60)
+        A.send(cmd="receive", n=BATCH, tag="k")  # A's sync stores the batch
+        for _ in range(5):  # A is publishing the batch
+            A.wait("published", timeout=30)
+        A.proc.kill()  # SIGKILL, in the middle of it
+        A.proc.wait()
+        killed_at = time.monotonic()
+        on_server = _server_counts(empty_db)
+        print(f"\nA killed after publishing {on_server[0]} of {BATCH} conversations")
+        assert on_server[0] < BATCH, "A finished before the kill: the test proves nothing"
+        assert B.wait("lease", timeout=LEASE * 4, match=lambda e: e["held"])
+        took = time.monotonic() - killed_at
+        print(f"B took the lease {took:.1f} s after the kill (lease {LEASE} s)")
+        assert took < LEASE + LEASE / 3 + 2
+        deadline = time.monotonic() + 30
+        while _server_counts(empty_db)[0] < BATCH:
+            assert time.monotonic() < deadline, _server_counts(empty_db)
+            time.sleep(0.2)
+        A = Workstation("A", homes[0], env[0])
+        A.wait("ready", timeout=60)
+        time.sleep(1.0)  # anything late or doubled would arrive now
+        assert _server_counts(empty_db) == (BATCH, BATCH, BATCH)
+        for w in (A, B):
+            w.send(cmd="counts")
+            got = w.wait("counts")
+            assert (got["threads"], got["messages"], got["shared"]) == (BATCH, BATCH, BATCH), (
+                w.name,
+                got,
+            )
+    finally:
+        A.close()
+        if B is not None:
+            B.close()
