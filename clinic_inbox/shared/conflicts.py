@@ -6,7 +6,10 @@ queue as any change)."""
 
 from __future__ import annotations
 
-from clinic_inbox.core import services
+from dataclasses import dataclass
+
+from clinic_inbox.core import audit, services
+from clinic_inbox.core.changes import Changes, Outcome
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Priority, Status
 from clinic_inbox.core.store import queries as q
@@ -51,6 +54,92 @@ def apply_anyway(clinic: Clinic, session: services.Session, op_id: str, reason: 
 
 
 def dismiss(clinic: Clinic, session: services.Session, op_id: str) -> None:
-    """The person has seen it and keeps what the server has."""
+    """The person has seen it and keeps what the server has (audited: a decision)."""
+    found = [c for c in shq.conflicts(clinic.store) if c.op_id == op_id]
     with clinic.store.transaction():
         shq.mark_conflict_seen(clinic.store, op_id)
+        audit.append(
+            clinic.store,
+            clinic.audit_key,
+            session.staff.id,
+            session.staff.username,
+            "shared.conflict_kept_theirs",
+            thread_id=found[0].thread_id if found else None,
+            detail={"conflict": op_id, "field": found[0].field if found else None},
+        )
+
+
+# -- for the app (run on its writer thread; each returns what changed) ---------------------
+@dataclass(frozen=True)
+class Shown:
+    """One conflict in words a receptionist understands."""
+
+    op_id: str
+    thread_id: int
+    conversation: str  # its subject, or what this person may see of it
+    what: str  # "Status", "Assigned to"...
+    yours: str
+    theirs: str
+    who: str  # who made the change that was kept
+    when: str | None
+
+
+FIELD_WORDS = {
+    "status": "Status",
+    "assignee": "Assigned to",
+    "priority": "Priority",
+    "sensitive": "Sensitive",
+}
+
+
+def _words(clinic: Clinic, f: str, value: str) -> str:
+    if f == "status":
+        return Status(value).label if value else "?"
+    if f == "priority":
+        return Priority(value).label if value else "?"
+    if f == "sensitive":
+        return "Marked sensitive" if value == "true" else "Not sensitive"
+    if f == "assignee":
+        row = q.staff_login_row(clinic.store, value) if value and value != "?" else None
+        if row is not None:
+            return row[0].display_name
+        return "Nobody (team pool)" if not value else "someone not known on this computer"
+    return value
+
+
+def _person(clinic: Clinic, username: str | None) -> str:
+    row = q.staff_login_row(clinic.store, username) if username else None
+    return row[0].display_name if row else "Someone on another workstation"
+
+
+def shown(clinic: Clinic, session: services.Session) -> Outcome:
+    """This person's open conflicts, in words, for the conflict screen."""
+    rows = open_conflicts(clinic, session)
+    cards = services.board_threads(clinic, session, {c.thread_id for c in rows})
+    out = []
+    for c in rows:
+        card = cards.get(c.thread_id)
+        out.append(
+            Shown(
+                c.op_id,
+                c.thread_id,
+                card.row.subject if card is not None else "a conversation you may not see",
+                FIELD_WORDS.get(c.field, c.field),
+                _words(clinic, c.field, c.mine),
+                _words(clinic, c.field, c.theirs),
+                _person(clinic, c.their_by),
+                c.their_at,
+            )
+        )
+    return Outcome(out)
+
+
+def settle(clinic: Clinic, session: services.Session, op_id: str, mine: bool) -> Outcome:
+    """The person's choice on one conflict: theirs stays (`mine` False) or theirs is
+    replaced by the person's own change, made again (`mine` True)."""
+    found = [c for c in shq.conflicts(clinic.store) if c.op_id == op_id]
+    if mine:
+        apply_anyway(clinic, session, op_id)
+    else:
+        dismiss(clinic, session, op_id)
+    return Outcome(None, Changes.of(found[0].thread_id if found else None))

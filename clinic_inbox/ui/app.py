@@ -344,6 +344,8 @@ def _session_window(
     from clinic_inbox.ui.live_refresh import LiveRefresh
 
     live = LiveRefresh.for_window(clinic, win)  # the other workstations' changes, live
+    if live is not None:
+        bridge.report.connect(lambda report, status: live.nudge())
     win.show()
     app.exec()
     if live is not None:

@@ -11,14 +11,16 @@ once instead of at the next timer.
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QPushButton
 
 from clinic_inbox.core.changes import Changes
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.keys import KeyCustody
-from clinic_inbox.core.store import shared_queries as shq
+from clinic_inbox.shared import conflicts
 from clinic_inbox.shared.live import LiveSync
 from clinic_inbox.shared.pull import Applied
 from clinic_inbox.shared.push import PushResult
+from clinic_inbox.ui.conflicts_dialog import ConflictsDialog
 from clinic_inbox.ui.main_window import MainWindow
 
 
@@ -31,6 +33,7 @@ class LiveRefresh(QObject):
     # emitted on the live sync's thread, received on the GUI thread (queued connection)
     arrived = Signal(object)  # Changes
     problem = Signal(str)
+    conflicted = Signal()  # some of this workstation's changes were not applied
 
     def __init__(
         self,
@@ -50,29 +53,46 @@ class LiveRefresh(QObject):
             on_error=self.problem.emit,
             interval=interval,
             custody=custody,
+            ingest=True,  # competes for the ingest lease; the holder publishes new mail
         )
         self.arrived.connect(window.post_changes)
         self.problem.connect(self._show_problem)
         window.runner.changed.connect(self._local)
+        # "2 changes not applied": opens the conflict screen; shown only when some wait
+        self.conflicts = QPushButton("")
+        self.conflicts.setAccessibleName("Changes not applied")
+        self.conflicts.setVisible(False)
+        self.conflicts.clicked.connect(self.show_conflicts)
+        window.statusBar().addPermanentWidget(self.conflicts)
+        self.conflicted.connect(self.count_conflicts)
 
     @classmethod
     def for_window(cls, clinic: Clinic, window: MainWindow) -> LiveRefresh | None:
         """Started for a workstation that works with a shared server; None for a
         clinic that works alone (nothing changes for it)."""
-        if shq.linked_clinic(clinic.store) is None:
+        if not LiveSync.wanted(clinic):
             return None
         return cls(clinic, window).start()
 
     def start(self) -> LiveRefresh:
         self.live.start()
+        self.count_conflicts()
         return self
 
+    def nudge(self) -> None:
+        """The mail sync stored something: the lease holder publishes it now."""
+        self.live.nudge()
+
     def stop(self) -> None:
-        try:
-            self.window.runner.changed.disconnect(self._local)
-        except (RuntimeError, TypeError):
-            pass  # the window (and its runner's connection) is gone already
         self.live.stop()
+        for signal, slot in (
+            (self.window.runner.changed, self._local),
+            (self.arrived, self.window.post_changes),
+        ):
+            try:  # nothing more reaches the window, even a change already on its way
+                signal.disconnect(slot)
+            except (RuntimeError, TypeError):
+                pass  # the window is gone already
 
     # -- on the live sync's thread: signals only ----------------------------------------
     def _applied(self, applied: list[Applied]) -> None:
@@ -82,11 +102,7 @@ class LiveRefresh(QObject):
 
     def _pushed(self, result: PushResult) -> None:
         if result.conflicts:
-            # the server kept another value: the cards show it (pulled next)
-            self.problem.emit(
-                f"{result.conflicts} of your changes met a newer one made on another "
-                "workstation; the board shows the clinic's current values."
-            )
+            self.conflicted.emit()  # the board shows the kept values; the button says so
 
     def _presence(self, threads: set[int]) -> None:
         if threads:
@@ -96,6 +112,22 @@ class LiveRefresh(QObject):
     def _local(self, changes: Changes) -> None:
         if changes.threads or changes.access or changes.staff:
             self.live.nudge()
+
+    def count_conflicts(self) -> None:
+        w = self.window
+        w.runner.submit(conflicts.shown, w.session, done=self._counted, owner=self.conflicts)
+
+    def _counted(self, rows: list[conflicts.Shown]) -> None:
+        n = len(rows)
+        self.conflicts.setText(f"{n} change{'s' if n != 1 else ''} not applied: see why")
+        self.conflicts.setVisible(n > 0)
+
+    def show_conflicts(self) -> ConflictsDialog:
+        w = self.window
+        dlg = ConflictsDialog(w.clinic, w.session, w.runner, w)
+        dlg.settled.connect(self.count_conflicts)
+        dlg.show()
+        return dlg
 
     def _show_problem(self, text: str) -> None:
         self.window.statusBar().showMessage(text, 15_000)

@@ -169,5 +169,6 @@ def test_changes_and_presence_from_another_workstation_reach_the_open_app(qtbot,
     finally:
         live_a.stop()
         live_b.stop()
+        qtbot.wait(300)  # what was already posted is applied while the store is open
         win.close()
         runner.stop()
