@@ -340,12 +340,14 @@ def _session_window(
 
     win.locked_changed.connect(lambda locked: QTimer.singleShot(0, lambda: on_lock(locked)))
     win.logout_requested.connect(sign_out)
-    loop.start()
     from clinic_inbox.ui.live_refresh import LiveRefresh
 
-    live = LiveRefresh.for_window(clinic, win)  # the other workstations' changes, live
+    # the other workstations' changes, live; started before the mail sync, whose
+    # receipts it claims on the shared server
+    live = LiveRefresh.for_window(clinic, win)
     if live is not None:
         bridge.report.connect(lambda report, status: live.nudge())
+    loop.start()
     win.show()
     app.exec()
     if live is not None:
