@@ -63,6 +63,20 @@ def cmd_server_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_server_upgrade(args: argparse.Namespace) -> int:
+    from clinic_inbox.cli import _open, _session
+    from clinic_inbox.shared.server import upgrade_server
+
+    with _open(args) as clinic:
+        session = _session(args, clinic)
+        before, after = upgrade_server(clinic, session, _dsn(args))
+    if before == after:
+        print(f"The shared server already has this app's schema ({after}). Nothing to do.")
+    else:
+        print(f"The shared server was upgraded from schema {before} to {after}.")
+    return 0
+
+
 def cmd_server_connect(args: argparse.Namespace) -> int:
     from clinic_inbox.cli import CliError, _open, _session
     from clinic_inbox.shared.server import connect_workstation, server_label
@@ -338,6 +352,10 @@ def register(sub: Any, add: Any) -> None:
         "init", cmd_server_init, "prepare an empty PostgreSQL database for this clinic", server
     )
     sp.add_argument("--dsn", required=True, help="e.g. 'host=db.clinic.lan dbname=clinic user=ws1'")
+    sp = add(
+        "upgrade", cmd_server_upgrade, "bring the server to this app's schema (owner login)", server
+    )
+    sp.add_argument("--dsn", required=True, help="the login that prepared the server")
     sp = add("connect", cmd_server_connect, "connect this workstation with the clinic code", server)
     sp.add_argument("--dsn", required=True)
     sp.add_argument("--code-stdin", action="store_true", help="read the clinic code from stdin")

@@ -312,7 +312,10 @@ BEGIN
     END IF;
     PERFORM pg_notify('clinic_presence', '');
 END $$;
+"""
 
+# Schema 2 (added to a schema-1 server by `server upgrade`, or with the rest by `init`).
+DDL_2 = """
 -- One workstation at a time ingests (and publishes) new mail: the holder of the lease
 -- of a source (`account` is a keyed HMAC, never its name). It is taken when free or
 -- expired, renewed by its holder, on the server's clock. Each new holding gets a new
@@ -439,7 +442,7 @@ REVOKE ALL ON ALL TABLES IN SCHEMA @SCHEMA@ FROM PUBLIC;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA @SCHEMA@ FROM PUBLIC;
 GRANT USAGE ON SCHEMA @SCHEMA@ TO @ROLE@;
 GRANT SELECT ON server_info, key_wrap, change_log, conversation, conversation_field,
-    message, note, op_receipt, presence, ingest_lease, auto_reply_claim TO @ROLE@;
+    message, note, op_receipt, presence TO @ROLE@;
 GRANT SELECT ON workstation TO @ROLE@;
 -- Asking to join needs no more than a connection: approval is the administrator's.
 GRANT EXECUTE ON FUNCTION request_join(uuid, text, bytea, text) TO PUBLIC;
@@ -450,20 +453,38 @@ GRANT EXECUTE ON FUNCTION
     publish_conversation(uuid, uuid, text, bytea, text[], uuid[], text[]),
     publish_message(uuid, uuid, uuid, text, timestamptz, bytea),
     set_presence(uuid, text, uuid, text, integer),
-    take_ingest_lease(text, uuid, integer),
-    release_ingest_lease(text, uuid, bigint),
-    hold_ingest_lease(text, uuid, bigint),
-    claim_auto_reply(text, uuid),
     approve_workstation(uuid, text, text, text, text, text),
     revoke_workstation(uuid, text),
     priority_rank(text) TO @ROLE@;
 """
 
+GRANTS_2 = """
+REVOKE ALL ON ingest_lease, auto_reply_claim FROM PUBLIC;
+REVOKE ALL ON FUNCTION take_ingest_lease(text, uuid, integer),
+    release_ingest_lease(text, uuid, bigint), hold_ingest_lease(text, uuid, bigint),
+    claim_auto_reply(text, uuid) FROM PUBLIC;
+GRANT SELECT ON ingest_lease, auto_reply_claim TO @ROLE@;
+GRANT EXECUTE ON FUNCTION take_ingest_lease(text, uuid, integer),
+    release_ingest_lease(text, uuid, bigint), hold_ingest_lease(text, uuid, bigint),
+    claim_auto_reply(text, uuid) TO @ROLE@;
+"""
+
+# What `server upgrade` adds to reach each version: (DDL, grants).
+UPGRADES = {2: (DDL_2, GRANTS_2)}
+
+
+def upgrade_scripts(version: int, role: str, schema: str = "public") -> list[str]:
+    ddl_v, grants_v = UPGRADES[version]
+    return [
+        ddl_v.replace("@SCHEMA@", schema),
+        grants_v.replace("@SCHEMA@", schema).replace("@ROLE@", role),
+    ]
+
 
 def ddl(schema: str = "public") -> list[str]:
     """The DDL as one script (psycopg runs a multi-statement string without parameters)."""
-    return [DDL.replace("@SCHEMA@", schema)]
+    return [DDL.replace("@SCHEMA@", schema), DDL_2.replace("@SCHEMA@", schema)]
 
 
 def grants(role: str, schema: str = "public") -> str:
-    return GRANTS.replace("@SCHEMA@", schema).replace("@ROLE@", role)
+    return (GRANTS + GRANTS_2).replace("@SCHEMA@", schema).replace("@ROLE@", role)

@@ -29,7 +29,13 @@ from clinic_inbox.core.keys import (
 from clinic_inbox.core.store import shared_queries as shq
 from clinic_inbox.shared import SharedQueueError, audit_schema, clinic_keys
 from clinic_inbox.shared.clinic_keys import ServerLink
-from clinic_inbox.shared.schema import SCHEMA_VERSION, ddl, grants, workstation_role
+from clinic_inbox.shared.schema import (
+    SCHEMA_VERSION,
+    ddl,
+    grants,
+    upgrade_scripts,
+    workstation_role,
+)
 from clinic_inbox.shared.seal import ClinicKeys
 
 APP_NAME = "clinic-inbox"
@@ -115,8 +121,8 @@ def _version_problem(info: ServerInfo, label: str) -> str | None:
     if info.schema_version < SCHEMA_VERSION:
         return (
             f"The shared server {label} has an older schema ({info.schema_version}) than this "
-            f"app ({SCHEMA_VERSION}); it must be upgraded before this computer can use it. "
-            "Nothing was changed."
+            f"app ({SCHEMA_VERSION}); an administrator upgrades it with `clinic-inbox server "
+            "upgrade` and the login that prepared it. Nothing was changed."
         )
     return None
 
@@ -212,6 +218,54 @@ def init_server(
         conn.commit()
     _keep_link(clinic, session, custody, ServerLink(dsn, keys), ws_id, label, "server.init")
     return InitResult(keys.clinic_id, ws_id, code, label)
+
+
+def upgrade_server(clinic: Clinic, session: Any, dsn: str) -> tuple[int, int]:
+    """Bring this clinic's server to this app's schema, with the login that prepared it
+    (one allowed to create tables). All steps in one transaction: a failure leaves the
+    server as it was. Returns (version before, version after)."""
+    _require_admin(clinic, session)
+    label = server_label(dsn)
+    with connect(dsn) as conn:
+        info = read_info(conn)
+        if info is None:
+            raise SharedQueueError(
+                f"The server {label} is not prepared for a clinic: use `server init`. "
+                "Nothing was changed."
+            )
+        mine = shq.linked_clinic(clinic.store)
+        if mine is not None and info.clinic_id != mine:
+            raise SharedQueueError(
+                f"The shared server {label} belongs to another clinic. Nothing was changed."
+            )
+        if info.schema_version > SCHEMA_VERSION:
+            raise SharedQueueError(_version_problem(info, label) or "")
+        before = info.schema_version
+        if before == SCHEMA_VERSION:
+            return before, before
+        schema = conn.execute("SELECT current_schema()").fetchone()[0]
+        role = workstation_role(info.clinic_id)
+        try:
+            for version in range(before + 1, SCHEMA_VERSION + 1):
+                for script in upgrade_scripts(version, role, schema):
+                    conn.execute(script)
+                conn.execute("UPDATE server_info SET schema_version = %s", (version,))
+        except psycopg.errors.InsufficientPrivilege:
+            raise SharedQueueError(
+                f"The login {conn.info.user!r} on {label} may not change the clinic's tables. "
+                "Upgrade with the login that prepared the server. Nothing was changed."
+            ) from None
+        conn.commit()
+    with clinic.store.transaction():
+        audit.append(
+            clinic.store,
+            clinic.audit_key,
+            session.staff.id,
+            session.staff.username,
+            "server.upgrade",
+            detail={"server": label, "from": before, "to": SCHEMA_VERSION},
+        )
+    return before, SCHEMA_VERSION
 
 
 def _ensure_role(conn: psycopg.Connection, role: str) -> None:

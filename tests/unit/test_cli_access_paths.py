@@ -140,6 +140,7 @@ def _cases(home, backup, clinical: int, admin_thread: int, patient: int) -> dict
         # the shared server (clinic_inbox/shared/cli_server.py): administrators set it up;
         # any signed-in person may sync and see what waits (the demo clinic works alone)
         "server init": (["--dsn", "host=127.0.0.1 port=9 dbname=x user=y"], None, refused),
+        "server upgrade": (["--dsn", "host=127.0.0.1 port=9 dbname=x user=y"], None, refused),
         "server connect": (
             ["--dsn", "host=127.0.0.1 port=9 dbname=x user=y", "--code-stdin"],
             "AAAA\n",

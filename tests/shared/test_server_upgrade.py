@@ -1,0 +1,73 @@
+"""`server upgrade`: a server prepared by the app's schema 1 gets the ingest lease and
+the automatic-reply claims, with their rights for the clinic's workstations only.
+
+The schema-1 server is recreated from a new one by removing what schema 2 added
+(`schema.DDL_2`: two tables and their functions) and setting its version back, which
+is exactly what the schema-1 app prepared.
+"""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from workstations import login, new_workstation
+
+from clinic_inbox.core.keys import KeyCustody
+from clinic_inbox.shared import SharedQueueError
+from clinic_inbox.shared import server as srv
+from clinic_inbox.shared.schema import SCHEMA_VERSION, workstation_role
+
+
+def _as_schema_1(dsn: str) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(
+            "DROP FUNCTION take_ingest_lease, release_ingest_lease, hold_ingest_lease, "
+            "claim_auto_reply; DROP TABLE ingest_lease, auto_reply_claim; "
+            "UPDATE server_info SET schema_version = 1"
+        )
+
+
+def test_a_schema_1_server_is_upgraded_in_place_and_its_workstations_may_use_it(
+    tmp_path, empty_db, keyring_factory
+):
+    ring = keyring_factory()
+    home = tmp_path / "ws-a"
+    clinic = new_workstation(home, ring.backend())
+    custody = KeyCustody(home, backend=ring.backend())
+    init = srv.init_server(clinic, login(clinic, "admin"), empty_db, custody)
+    _as_schema_1(empty_db)
+    try:
+        with pytest.raises(SharedQueueError) as old:
+            srv.open_link(clinic, custody)
+        assert "older schema (1)" in str(old.value) and "server upgrade" in str(old.value)
+
+        assert srv.upgrade_server(clinic, login(clinic, "admin"), empty_db) == (
+            1,
+            SCHEMA_VERSION,
+        )
+        link = srv.open_link(clinic, custody)  # the app works with it again
+        link.conn.close()
+        assert srv.upgrade_server(clinic, login(clinic, "admin"), empty_db) == (2, 2)
+        entries = clinic.store.execute(
+            "SELECT count(*) FROM audit WHERE action = 'server.upgrade'"
+        ).fetchone()[0]
+        assert entries == 1  # the upgrade itself; asking again changed nothing
+
+        role = workstation_role(init.clinic_id)
+        with psycopg.connect(empty_db, autocommit=True) as conn:
+            conn.execute("CREATE ROLE outsider NOLOGIN")
+            conn.execute(f"SET ROLE {role}")  # a workstation of this clinic
+            ws = init.workstation_id
+            assert conn.execute("SELECT take_ingest_lease('k', %s, 30)", (ws,)).fetchone()[0] == 1
+            assert conn.execute("SELECT claim_auto_reply('c', %s)", (ws,)).fetchone()[0] is True
+            assert conn.execute("SELECT count(*) FROM ingest_lease").fetchone()[0] == 1
+            conn.execute("RESET ROLE")
+            conn.execute("SET ROLE outsider")  # anyone else: no rights on what was added
+            for call in (
+                "SELECT claim_auto_reply('d', gen_random_uuid())",
+                "SELECT count(*) FROM auto_reply_claim",
+            ):
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    conn.execute(call)
+    finally:
+        clinic.close()
