@@ -92,6 +92,11 @@ class LiveSync:
         self._workstation: str | None = None
         self._claims: ServerClaims | None = None
 
+    @property
+    def holds_lease(self) -> bool:
+        """Whether this workstation is the one that fetches and publishes new mail now."""
+        return self._fence is not None
+
     @staticmethod
     def wanted(clinic: Clinic) -> bool:
         """Whether this workstation works with a shared server at all."""
@@ -167,9 +172,12 @@ class LiveSync:
         if self._claims is not None:
             send_claims.unregister(self._source.store.path, self._claims)
             self._claims.close()
+        if self._stop.is_set() and not self._thread.is_alive():
+            return  # stopped already
         self._stop.set()
         self._wake()
-        self._thread.join(timeout)
+        if self._thread.ident is not None:
+            self._thread.join(timeout)
         if not self._thread.is_alive():
             for fd in (self._wake_r, self._wake_w):
                 os.close(fd)

@@ -55,8 +55,12 @@ class SyncLoop:
         actor_id: int | None = None,
         actor: str = "system",
         idle: bool = True,
+        may_fetch: Callable[[], bool] | None = None,
     ) -> None:
         self._parent = clinic
+        # With a shared server, only the workstation holding the ingest lease fetches;
+        # the others only send what waits (and receive the mail from the server).
+        self._may_fetch = may_fetch
         self.interval = interval
         self.on_report = on_report
         self.on_progress = on_progress
@@ -106,6 +110,7 @@ class SyncLoop:
                         actor=self.actor,
                         progress=self.on_progress,
                         stop=self._stop,
+                        fetch=self._may_fetch() if self._may_fetch is not None else True,
                     )
                 except Exception as exc:  # noqa: BLE001 - the loop must survive anything
                     log.error("sync pass failed: %s", type(exc).__name__)

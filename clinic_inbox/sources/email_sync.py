@@ -182,6 +182,17 @@ def _store_batch(
             ):
                 report.skipped += 1
                 continue
+            if sq.adopt_pulled_copy(
+                store,
+                msg.account_id,
+                account.mailbox,
+                uidvalidity,
+                msg.imap_uid,
+                msg.message_id,
+                msg.content_hash,
+            ):
+                report.skipped += 1  # received from the clinic's shared server already
+                continue
             if msg.content_hash:
                 old = sq.find_rematch_candidate(
                     store,

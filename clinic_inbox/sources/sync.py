@@ -80,7 +80,11 @@ def run_once(
     progress: Progress | None = None,
     stop: threading.Event | None = None,
     send: bool = True,
+    fetch: bool = True,
 ) -> RunReport:
+    """One pass over every source: fetch new messages (unless `fetch` is False: another
+    workstation of the clinic fetches, this one receives them from the shared server),
+    then send what waits."""
     rules = rules or load_rules(clinic.home)
     report = RunReport()
     # Each source: (account, how to read its secret, how to pull, how to send).
@@ -107,7 +111,10 @@ def run_once(
         except KeyCustodyError as exc:
             report.accounts.append(SyncReport(account.name, error=str(exc)))
             continue
-        r = pull(clinic, rules, account, secret, progress=progress, stop=stop)
+        if fetch:
+            r = pull(clinic, rules, account, secret, progress=progress, stop=stop)
+        else:
+            r = SyncReport(account.name)
         report.accounts.append(r)
         if send and not r.offline:
             report.outbox.add(flush(clinic, account, secret))

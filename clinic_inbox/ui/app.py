@@ -307,13 +307,22 @@ def _session_window(
     bridge = SyncBridge()
     bridge.report.connect(win.on_sync_report)
     bridge.progress.connect(win.on_sync_progress)
+    from clinic_inbox.ui.live_refresh import LiveRefresh
+
+    # with a shared server: the others' changes, live, and the mail fetched by the one
+    # workstation holding the ingest lease (it also claims the receipts before they go)
+    live = LiveRefresh.for_window(clinic, win)
     loop = SyncLoop(
         clinic,
         actor_id=session.staff.id,
         actor=session.staff.username,
         on_report=lambda r, s: bridge.report.emit(r, s),
         on_progress=lambda a, d, t: bridge.progress.emit(a, d, t),
+        may_fetch=live.may_fetch if live is not None else None,
     )
+    if live is not None:
+        live.lease_taken.connect(loop.retry_now)  # the new holder fetches at once
+        bridge.report.connect(lambda report, status: live.nudge())
     win.retry.triggered.connect(loop.retry_now)
     backups = BackupScheduler(clinic, win)
     backups.finished.connect(lambda text: win.statusBar().showMessage(text, 15_000))
@@ -340,13 +349,6 @@ def _session_window(
 
     win.locked_changed.connect(lambda locked: QTimer.singleShot(0, lambda: on_lock(locked)))
     win.logout_requested.connect(sign_out)
-    from clinic_inbox.ui.live_refresh import LiveRefresh
-
-    # the other workstations' changes, live; started before the mail sync, whose
-    # receipts it claims on the shared server
-    live = LiveRefresh.for_window(clinic, win)
-    if live is not None:
-        bridge.report.connect(lambda report, status: live.nudge())
     loop.start()
     win.show()
     app.exec()

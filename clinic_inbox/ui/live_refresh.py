@@ -34,6 +34,7 @@ class LiveRefresh(QObject):
     arrived = Signal(object)  # Changes
     problem = Signal(str)
     conflicted = Signal()  # some of this workstation's changes were not applied
+    lease_taken = Signal()  # this workstation now fetches the clinic's new mail
 
     def __init__(
         self,
@@ -54,6 +55,7 @@ class LiveRefresh(QObject):
             interval=interval,
             custody=custody,
             ingest=True,  # competes for the ingest lease; the holder publishes new mail
+            on_lease=lambda held: self.lease_taken.emit() if held else None,
         )
         self.arrived.connect(window.post_changes)
         self.problem.connect(self._show_problem)
@@ -78,6 +80,10 @@ class LiveRefresh(QObject):
         self.live.start()
         self.count_conflicts()
         return self
+
+    def may_fetch(self) -> bool:
+        """For the mail sync (on its thread): fetch only while holding the lease."""
+        return self.live.holds_lease
 
     def nudge(self) -> None:
         """The mail sync stored something: the lease holder publishes it now."""

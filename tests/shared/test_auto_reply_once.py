@@ -151,3 +151,77 @@ def test_each_receipt_and_safety_reply_reaches_the_patient_once_per_clinic(
     assert smtp_server.messages()[-1]["To"] == "patient5@patients.example"
     for c in clinics:
         c.close()
+
+
+def _until(check, what: str, seconds: float = 15) -> None:  # noqa: ANN001
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.1)
+
+
+def test_only_the_lease_holder_fetches_and_the_next_one_continues_without_doubles(
+    tmp_path, empty_db, keyring_factory, dovecot, smtp_server
+):
+    dovecot.add_user(MAILBOX, PASSWORD)
+    rings = [keyring_factory(), keyring_factory()]
+    homes = [tmp_path / "ws-a", tmp_path / "ws-b"]
+    clinics = [new_workstation(h, r.backend()) for h, r in zip(homes, rings, strict=True)]
+    custody = [KeyCustody(h, backend=r.backend()) for h, r in zip(homes, rings, strict=True)]
+    a, b = clinics
+    init = srv.init_server(a, login(a, "admin"), empty_db, custody[0])
+    srv.connect_workstation(b, login(b, "admin"), empty_db, init.clinic_code, custody[1])
+    for c in clinics:
+        _add_mailbox(c, dovecot, smtp_server)
+    dovecot.append_many(
+        MAILBOX,
+        [
+            _mail(1, "Could I renew my ramipril prescription please?"),
+            _mail(2, "Can I move my appointment on Monday to the afternoon?"),
+            _mail(3, "I have crushing chest pain and I cannot breathe"),
+        ],
+    )
+    live_a = LiveSync(a, custody=custody[0], app="ws-a", ingest=True, lease_seconds=3).start()
+    _until(lambda: live_a.holds_lease, "A did not take the lease")
+    live_b = LiveSync(b, custody=custody[1], app="ws-b", ingest=True, lease_seconds=3).start()
+    try:
+        assert live_b.connected.wait(30)
+        first = sync.run_once(a, fetch=live_a.holds_lease)
+        live_a.nudge()  # A publishes what it stored
+        on_b = sync.run_once(b, fetch=live_b.holds_lease)  # B does not fetch...
+        assert (first.stored, on_b.stored) == (3, 0)
+        count = "SELECT count(*) FROM messages WHERE direction = 'in'"
+        _until(lambda: b.store.one(count) == 3, "...it receives A's mail from the server")
+
+        live_a.stop()  # A shuts down (or dies: the lease then expires in 3 s)
+        _until(lambda: live_b.holds_lease, "B did not take over the lease")
+        dovecot.append_many(
+            MAILBOX,
+            [
+                _mail(4, "Is the clinic open on Saturday?"),
+                _mail(5, "I have crushing chest pain and I cannot breathe"),
+            ],
+        )
+        taken = sync.run_once(b, fetch=live_b.holds_lease)  # from the mailbox's start
+        assert (taken.stored, taken.accounts[0].skipped) == (2, 3), taken.accounts
+        assert b.store.one(count) == 5
+        assert b.store.one("SELECT count(*) FROM threads") == 5
+        dupes = b.store.one(
+            "SELECT count(*) FROM (SELECT message_id_header FROM messages "
+            "WHERE direction = 'in' GROUP BY message_id_header HAVING count(*) > 1)"
+        )
+        assert dupes == 0
+        live_b.nudge()
+        with psycopg.connect(empty_db) as conn:
+            _until(
+                lambda: conn.execute("SELECT count(*) FROM conversation").fetchone()[0] == 5,
+                "B did not publish the new mail",
+            )
+    finally:
+        live_a.stop()
+        live_b.stop()
+    sent = smtp_server.messages()
+    # receipts for 1, 2 and 4, safety replies for 3 and 5: each once
+    assert sorted(m["To"] for m in sent) == [f"patient{i}@patients.example" for i in range(1, 6)]
+    for c in clinics:
+        c.close()

@@ -97,6 +97,36 @@ def find_rematch_candidate(
     )
 
 
+def adopt_pulled_copy(
+    store: Store,
+    account_id: int,
+    mailbox: str,
+    uidvalidity: int,
+    uid: int,
+    message_id: str | None,
+    content_hash: str | None,
+) -> bool:
+    """A message fetched here that this store received already from the clinic's shared
+    server (the same Message-ID and content, no mailbox identity yet): the stored copy
+    takes this mailbox identity instead of being stored twice."""
+    if not message_id or not content_hash:
+        return False
+    found = store.one(
+        "SELECT id FROM messages WHERE message_id_header = ? AND content_hash = ? "
+        "AND direction = 'in' AND imap_uid IS NULL AND shared_identity IS NOT NULL "
+        "ORDER BY id LIMIT 1",
+        (message_id, content_hash),
+    )
+    if found is None:
+        return False
+    store.execute(
+        "UPDATE messages SET account_id = ?, imap_mailbox = ?, imap_uidvalidity = ?, "
+        "imap_uid = ? WHERE id = ?",
+        (account_id, mailbox, uidvalidity, uid, found),
+    )
+    return True
+
+
 def move_email_identity(store: Store, message_pk: int, uidvalidity: int, uid: int) -> None:
     store.execute(
         "UPDATE messages SET imap_uidvalidity = ?, imap_uid = ? WHERE id = ?",
