@@ -161,7 +161,7 @@ def _until(check, what: str, seconds: float = 15) -> None:  # noqa: ANN001
 
 
 def test_only_the_lease_holder_fetches_and_the_next_one_continues_without_doubles(
-    tmp_path, empty_db, keyring_factory, dovecot, smtp_server
+    tmp_path, postgres, empty_db, keyring_factory, dovecot, smtp_server
 ):
     dovecot.add_user(MAILBOX, PASSWORD)
     rings = [keyring_factory(), keyring_factory()]
@@ -225,3 +225,9 @@ def test_only_the_lease_holder_fetches_and_the_next_one_continues_without_double
     assert sorted(m["To"] for m in sent) == [f"patient{i}@patients.example" for i in range(1, 6)]
     for c in clinics:
         c.close()
+    # the lease, the claims and the published mail: nothing readable on the server
+    dump = postgres.pg_dump(psycopg.conninfo.conninfo_to_dict(empty_db)["dbname"])
+    assert b"COPY public.auto_reply_claim" in dump and b"COPY public.ingest_lease" in dump
+    assert init.workstation_id.encode() in dump  # the scan sees plain values where they are
+    for secret in (b"patients.example", b"Patient 1", b"ramipril", b"chest pain", b"Question"):
+        assert secret not in dump, secret
