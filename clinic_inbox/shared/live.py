@@ -60,6 +60,7 @@ class LiveSync:
         lease_seconds: int = ingest_lease.LEASE_SECONDS,
         on_lease: Callable[[bool], None] | None = None,
         on_published: Callable[[list[str]], None] | None = None,
+        on_connected: Callable[[], None] | None = None,
     ) -> None:
         self._source = clinic
         self._custody = custody
@@ -70,6 +71,7 @@ class LiveSync:
         self._fence: ingest_lease.Fence | None = None
         self._on_lease = on_lease or (lambda held: None)
         self._on_published = on_published or (lambda convs: None)
+        self._on_connected = on_connected or (lambda: None)  # after an error: all is well
         self._on_applied = on_applied or (lambda changes: None)
         self._on_pushed = on_pushed or (lambda r: None)
         self._on_error = on_error or (lambda msg: None)
@@ -217,6 +219,7 @@ class LiveSync:
             self._lease(link)
             self._sync(clinic, link)
             self._presence(clinic, link, force=True)
+            self._on_connected()
             last = last_presence = last_lease = time.monotonic()
             renew_every = presence.TTL_SECONDS / 3
             lease_every = self._lease_seconds / 3 if self._ingest else float("inf")

@@ -29,6 +29,9 @@ def changes_of(applied: list[Applied]) -> Changes:
     return Changes.of_threads(a.thread_id for a in applied if a.thread_id is not None)
 
 
+SERVER = "Shared server"  # as the offline banner names it
+
+
 class LiveRefresh(QObject):
     # emitted on the live sync's thread, received on the GUI thread (queued connection)
     arrived = Signal(object)  # Changes
@@ -52,6 +55,7 @@ class LiveRefresh(QObject):
             on_pushed=self._pushed,
             on_presence=self._presence,
             on_error=self.problem.emit,
+            on_connected=lambda: self.problem.emit(""),
             interval=interval,
             custody=custody,
             ingest=True,  # competes for the ingest lease; the holder publishes new mail
@@ -136,4 +140,6 @@ class LiveRefresh(QObject):
         return dlg
 
     def _show_problem(self, text: str) -> None:
-        self.window.statusBar().showMessage(text, 15_000)
+        """The offline banner names the shared server while it is away (or refuses a
+        row); it goes when the live sync works again. Work goes on meanwhile."""
+        self.window.set_offline(SERVER, text or None)

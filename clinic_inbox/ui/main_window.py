@@ -75,6 +75,7 @@ class MainWindow(QMainWindow):
         self._cards: dict[int, services.BoardThread] = {}  # what the board knows, by id
         self._counts: dict[views.View, int] = dict.fromkeys(views.View, 0)
         self._incoming: Changes | None = None  # sync changes waiting for the timer
+        self.other_offline: dict[str, str] = {}  # sources beside the mail sync's, away
         self._backlog: dict[int, None] = {}  # changed cards not yet applied, in order
         self._coalesce = QTimer(self)
         self._coalesce.setSingleShot(True)
@@ -563,6 +564,7 @@ class MainWindow(QMainWindow):
         self._last_status = status
         queued = app_reads.replies_waiting(self.clinic)
         offline = dict(getattr(status, "offline", None) or {})  # account -> plain reason
+        offline.update(self.other_offline)  # e.g. the clinic's shared server
         parts = []
         if offline:
             parts.append("Offline")  # the banner above the board says which source and why
@@ -580,6 +582,15 @@ class MainWindow(QMainWindow):
         wait = float(getattr(status, "next_try_in", 0.0) or 0.0)
         next_at = f"{datetime.now(tz) + timedelta(seconds=wait):%H:%M}" if wait >= 1 else None
         self.banner.show_status(offline, queued, next_at)
+
+    def set_offline(self, source: str, reason: str | None) -> None:
+        """A source the mail sync does not know (the shared server) is away (a reason)
+        or back (None): the same banner says so."""
+        if reason:
+            self.other_offline[source] = reason
+        else:
+            self.other_offline.pop(source, None)
+        self._update_sync_text()
 
     def on_sync_progress(self, account: str, done: int, total: int) -> None:
         """Shown while a sync runs: which account, how far."""

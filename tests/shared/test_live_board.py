@@ -24,6 +24,7 @@ from clinic_inbox.core.store import shared_queries as shq
 from clinic_inbox.shared import server as srv
 from clinic_inbox.shared import sync
 from clinic_inbox.shared.live import LiveSync
+from clinic_inbox.shared.server import APP_NAME
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -65,7 +66,9 @@ def two_workstations(tmp_path, empty_db, keyring_factory):
         c.close()
 
 
-def test_changes_and_presence_from_another_workstation_reach_the_open_app(qtbot, two_workstations):
+def test_changes_and_presence_from_another_workstation_reach_the_open_app(
+    qtbot, postgres, two_workstations
+):
     from clinic_inbox.ui.actions import ActionRunner
     from clinic_inbox.ui.live_refresh import LiveRefresh
     from clinic_inbox.ui.main_window import MainWindow
@@ -162,6 +165,13 @@ def test_changes_and_presence_from_another_workstation_reach_the_open_app(qtbot,
             assert time.monotonic() < deadline, "A's change did not reach B"
             qtbot.wait(20)
         back_ms = (time.monotonic() - t0) * 1000
+        # -- the server drops A's connections: the offline banner names it, then goes ------
+        assert postgres.terminate(APP_NAME) >= 1
+        qtbot.waitUntil(
+            lambda: win.banner.isVisible() and "Shared server" in win.banner.text.text(),
+            timeout=5000,
+        )
+        qtbot.waitUntil(lambda: not win.banner.isVisible(), timeout=10_000)  # reconnected
         print(
             f"\nB -> A's board: assignment {assign_ms:.0f} ms, status {status_ms:.0f} ms, "
             f"note {note_ms:.0f} ms, presence {presence_ms:.0f} ms; A -> B {back_ms:.0f} ms"
