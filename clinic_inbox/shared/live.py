@@ -61,6 +61,7 @@ class LiveSync:
         on_lease: Callable[[bool], None] | None = None,
         on_published: Callable[[list[str]], None] | None = None,
         on_connected: Callable[[], None] | None = None,
+        offline_grace: float = ingest_lease.LEASE_SECONDS,
     ) -> None:
         self._source = clinic
         self._custody = custody
@@ -72,6 +73,9 @@ class LiveSync:
         self._on_lease = on_lease or (lambda held: None)
         self._on_published = on_published or (lambda convs: None)
         self._on_connected = on_connected or (lambda: None)  # after an error: all is well
+        self._offline_grace = offline_grace
+        self._in_step = False  # connected and its first pass done
+        self._down_since: float | None = time.monotonic()
         self._on_applied = on_applied or (lambda changes: None)
         self._on_pushed = on_pushed or (lambda r: None)
         self._on_error = on_error or (lambda msg: None)
@@ -98,6 +102,20 @@ class LiveSync:
     def holds_lease(self) -> bool:
         """Whether this workstation is the one that fetches and publishes new mail now."""
         return self._fence is not None
+
+    def may_fetch(self) -> bool:
+        """Whether this workstation's mail sync fetches now: while it holds the ingest
+        lease, and also once the server has been out of reach for longer than a lease,
+        so that urgent mail still gets its safety reply during an outage (its receipts
+        wait for the server; what it stored joins the clinic's conversations later)."""
+        if self._fence is not None:
+            return True
+        if self._in_step:
+            return False
+        down = self._down_since
+        if down is None:
+            self._down_since = down = time.monotonic()
+        return time.monotonic() - down >= self._offline_grace
 
     @staticmethod
     def wanted(clinic: Clinic) -> bool:
@@ -195,6 +213,9 @@ class LiveSync:
                     backoff = 1.0
                 except (SharedQueueError, psycopg.Error) as exc:
                     self.connected.clear()
+                    self._in_step = False
+                    if self._down_since is None:
+                        self._down_since = time.monotonic()
                     self._on_error(
                         str(exc)
                         if isinstance(exc, SharedQueueError)
@@ -219,6 +240,8 @@ class LiveSync:
             self._lease(link)
             self._sync(clinic, link)
             self._presence(clinic, link, force=True)
+            self._in_step = True
+            self._down_since = None
             self._on_connected()
             last = last_presence = last_lease = time.monotonic()
             renew_every = presence.TTL_SECONDS / 3

@@ -86,8 +86,9 @@ class LiveRefresh(QObject):
         return self
 
     def may_fetch(self) -> bool:
-        """For the mail sync (on its thread): fetch only while holding the lease."""
-        return self.live.holds_lease
+        """For the mail sync (on its thread): fetch while holding the lease, or when the
+        server has been away longer than a lease (LiveSync.may_fetch)."""
+        return self.live.may_fetch()
 
     def nudge(self) -> None:
         """The mail sync stored something: the lease holder publishes it now."""

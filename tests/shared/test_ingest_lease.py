@@ -151,3 +151,40 @@ def test_the_holder_killed_mid_batch_another_takes_over_nothing_lost_or_doubled(
         A.close()
         if B is not None:
             B.close()
+
+
+def test_the_mail_sync_fetches_on_the_holder_and_anywhere_once_the_server_is_long_away(
+    tmp_path, empty_db, keyring_factory
+):
+    from clinic_inbox.shared import clinic_keys
+    from clinic_inbox.shared.live import LiveSync
+
+    (a, b), custody = _join_two(tmp_path, empty_db, [keyring_factory(), keyring_factory()])
+    live_a = LiveSync(a, custody=custody[0], app="ws-a", ingest=True, lease_seconds=3).start()
+    live_b = LiveSync(b, custody=custody[1], app="ws-b", ingest=True, lease_seconds=3).start()
+    try:
+        deadline = time.monotonic() + 15
+        while not (live_a.holds_lease and live_b.connected.is_set()):
+            assert time.monotonic() < deadline, "A did not take the lease"
+            time.sleep(0.1)
+        time.sleep(0.5)
+        assert live_a.may_fetch() and not live_b.may_fetch()  # one fetches, not both
+    finally:
+        live_a.stop()
+        live_b.stop()
+    # B's server is out of reach (here: its address now leads nowhere)
+    found = clinic_keys.load(custody[1])
+    assert found is not None
+    clinic_keys.save(
+        custody[1], clinic_keys.ServerLink("host=127.0.0.1 port=9 dbname=x user=y", found.keys)
+    )
+    cut = LiveSync(b, custody=custody[1], app="ws-b", ingest=True, offline_grace=1.5).start()
+    try:
+        assert not cut.may_fetch()  # a short absence: the holder may still be fetching
+        time.sleep(2.0)
+        assert cut.may_fetch()  # a long one: urgent mail must still be answered
+        assert not cut.connected.is_set()
+    finally:
+        cut.stop()
+        a.close()
+        b.close()
