@@ -139,6 +139,8 @@ def _copy_to_sent(clinic: Clinic, account: ImapAccount, box: ImapConnection | No
 def _ours_to_send(clinic: Clinic, item: oq.OutboxItem, report: OutboxReport) -> bool:
     """A receipt or safety reply goes out once per clinic: with a shared server, only
     from the workstation that claims it there (core.send_claims)."""
+    if item.purpose not in send_claims.AUTOMATIC:
+        return True  # a person's reply: its author decided
     incoming = message_from_bytes(item.payload, policy=default_policy)["In-Reply-To"]
     verdict = send_claims.claim(clinic.store, item.purpose, incoming)
     if verdict is Verdict.ELSEWHERE:
