@@ -337,6 +337,9 @@ class LiveSync:
     def _sync(self, clinic: Clinic, link: Link) -> None:
         if self._fence is not None:
             self._publish(clinic, link)
+        else:
+            for thread_id in shq.replies_to_publish(clinic.store):
+                self._on_published([publish_conversation(clinic, link, thread_id, None)])
         pushed = push(clinic, link)
         if pushed.applied or pushed.conflicts:
             self._on_pushed(pushed)

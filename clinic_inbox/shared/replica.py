@@ -148,6 +148,8 @@ def insert_message(store: Any, thread_id: int, ident: str, p: dict[str, Any]) ->
             fhir_resource_id=p["fhir_resource_id"],
             fhir_version=p["fhir_version"],
             content_hash=p["content_hash"],
+            # the account of the same name here (replies to it go out by that account)
+            account_id=shq.account_by_name(store, p.get("account_name")),
         ),
     )
     shq.set_message_identity(store, mid, ident)

@@ -192,6 +192,33 @@ def test_only_the_lease_holder_fetches_and_the_next_one_continues_without_double
         assert (first.stored, on_b.stored) == (3, 0)
         count = "SELECT count(*) FROM messages WHERE direction = 'in'"
         _until(lambda: b.store.one(count) == 3, "...it receives A's mail from the server")
+        # ...by the clinic's mail account, as B knows it: a reply from B goes by it
+        by_account = b.store.one(
+            "SELECT count(*) FROM messages m JOIN accounts a ON a.id = m.account_id "
+            "WHERE m.direction = 'in' AND a.name = 'Clinic email'"
+        )
+        assert by_account == 3
+        # a reply written on B (not the holder) reaches A: any workstation publishes its own
+        from clinic_inbox.core.store import shared_queries as shq
+
+        pulled = b.store.one(
+            "SELECT thread_id FROM messages WHERE direction = 'in' AND subject = 'Question 1'"
+        )
+        services.queue_reply(b, login(b, "dr.patel"), pulled, "The renewal is at the pharmacy.")
+        live_b.nudge()
+        conv = shq.thread_uuid(b.store, pulled)
+        on_a = shq.thread_by_uuid(a.store, conv)
+        _until(
+            lambda: (
+                a.store.one(
+                    "SELECT count(*) FROM messages WHERE thread_id = ? AND direction = 'out' "
+                    "AND body_text LIKE '%renewal is at the pharmacy%'",
+                    (on_a,),
+                )
+                == 1
+            ),
+            "B's reply did not reach A",
+        )
 
         live_a.stop()  # A shuts down (or dies: the lease then expires in 3 s)
         _until(lambda: live_b.holds_lease, "B did not take over the lease")
@@ -221,8 +248,13 @@ def test_only_the_lease_holder_fetches_and_the_next_one_continues_without_double
         live_a.stop()
         live_b.stop()
     sent = smtp_server.messages()
+    automatic = [m for m in sent if m["Auto-Submitted"] == "auto-replied"]
     # receipts for 1, 2 and 4, safety replies for 3 and 5: each once
-    assert sorted(m["To"] for m in sent) == [f"patient{i}@patients.example" for i in range(1, 6)]
+    assert sorted(m["To"] for m in automatic) == [
+        f"patient{i}@patients.example" for i in range(1, 6)
+    ]
+    # and Dr Patel's reply from B, once
+    assert [m["To"] for m in sent if m not in automatic] == ["patient1@patients.example"]
     for c in clinics:
         c.close()
     # the lease, the claims and the published mail: nothing readable on the server

@@ -140,11 +140,19 @@ MESSAGE_COLUMNS = (
 
 
 def thread_messages(store: Store, thread_id: int) -> list[dict[str, Any]]:
-    cols = ", ".join(MESSAGE_COLUMNS)
+    """The messages as published: with the name of the account they came by (the same
+    on every workstation of the clinic), so that a reply can go from any of them."""
+    cols = ", ".join(f"m.{c}" for c in MESSAGE_COLUMNS)
     rows = store.execute(
-        f"SELECT {cols} FROM messages WHERE thread_id = ? ORDER BY received_at, id", (thread_id,)
+        f"SELECT {cols}, a.name FROM messages m LEFT JOIN accounts a ON a.id = m.account_id "
+        "WHERE m.thread_id = ? ORDER BY m.received_at, m.id",
+        (thread_id,),
     )
-    return [dict(zip(MESSAGE_COLUMNS, r, strict=True)) for r in rows]
+    return [dict(zip((*MESSAGE_COLUMNS, "account_name"), r, strict=True)) for r in rows]
+
+
+def account_by_name(store: Store, name: str | None) -> int | None:
+    return store.one("SELECT id FROM accounts WHERE name = ?", (name,)) if name else None
 
 
 def set_message_identity(store: Store, message_id: int, identity: str) -> None:
@@ -336,6 +344,19 @@ def local_copy(
         if row:
             return row[0], row[1]
     return None
+
+
+def replies_to_publish(store: Store) -> list[int]:
+    """Shared conversations with replies written here that the server has not got yet:
+    any workstation publishes its own replies (only new mail waits for the lease)."""
+    return [
+        r[0]
+        for r in store.execute(
+            "SELECT DISTINCT m.thread_id FROM messages m JOIN threads t ON t.id = m.thread_id "
+            "WHERE m.shared_identity IS NULL AND m.direction = 'out' AND t.uuid IS NOT NULL "
+            "ORDER BY m.thread_id"
+        )
+    ]
 
 
 def threads_to_publish(store: Store) -> list[int]:
