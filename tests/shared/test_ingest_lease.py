@@ -160,13 +160,20 @@ def test_the_mail_sync_fetches_on_the_holder_and_anywhere_once_the_server_is_lon
     from clinic_inbox.shared.live import LiveSync
 
     (a, b), custody = _join_two(tmp_path, empty_db, [keyring_factory(), keyring_factory()])
-    live_a = LiveSync(a, custody=custody[0], app="ws-a", ingest=True, lease_seconds=3).start()
-    live_b = LiveSync(b, custody=custody[1], app="ws-b", ingest=True, lease_seconds=3).start()
+    errors: list[str] = []
+    live_a = LiveSync(
+        a, custody=custody[0], app="ws-a", ingest=True, lease_seconds=3, on_error=errors.append
+    ).start()
+    live_b = LiveSync(
+        b, custody=custody[1], app="ws-b", ingest=True, lease_seconds=3, on_error=errors.append
+    )
     try:
         deadline = time.monotonic() + 15
-        while not (live_a.holds_lease and live_b.connected.is_set()):
-            assert time.monotonic() < deadline, "A did not take the lease"
+        while not live_a.holds_lease:  # A first (else B might take it)
+            assert time.monotonic() < deadline, ("A did not take the lease", errors)
             time.sleep(0.1)
+        live_b.start()
+        assert live_b.connected.wait(30), errors
         time.sleep(0.5)
         assert live_a.may_fetch() and not live_b.may_fetch()  # one fetches, not both
     finally:
