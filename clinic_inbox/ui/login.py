@@ -20,10 +20,10 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_inbox.core import app_actions, app_reads, services, staff_keys
+from clinic_inbox.core.app_reads import StoreError
 from clinic_inbox.core.config import load_config
 from clinic_inbox.core.home import Clinic, StoreDamagedError
 from clinic_inbox.core.keys import KeyCustodyError
-from clinic_inbox.core.store import StoreError
 from clinic_inbox.ui.actions import ActionRunner, Runner, plain_error
 
 FORMS = Path(__file__).resolve().parents[2] / "forms"
