@@ -74,8 +74,9 @@ def due(store: Store, kind: str, now: datetime | None = None) -> list[OutboxItem
         OutboxItem(*r)
         for r in store.execute(
             f"SELECT {_COLS} FROM outbox WHERE kind = ? AND state = 'pending' "
-            "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY id",
-            (kind, at),
+            "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) "
+            "AND (send_after IS NULL OR send_after <= ?) ORDER BY id",
+            (kind, at, at),
         )
     ]
 
@@ -148,9 +149,13 @@ def reset_to_pending(store: Store, item_id: int) -> None:
 
 
 def retry_now(store: Store) -> int:
-    """'Retry now': every waiting item becomes due immediately."""
+    """'Retry now': every waiting item becomes due immediately (one kept for a chosen
+    later time still waits for it)."""
+    now = utcnow()
     cur = store.execute(
-        "UPDATE outbox SET next_attempt_at = ? WHERE state = 'pending'", (utcnow(),)
+        "UPDATE outbox SET next_attempt_at = ? WHERE state = 'pending' "
+        "AND (send_after IS NULL OR send_after <= ?)",
+        (now, now),
     )
     return cur.rowcount
 

@@ -1,0 +1,400 @@
+"""User actions for messages the clinic starts: preview, send (now or later), bulk
+reminders, cancel, follow-up. Each checks access through core.access and writes its
+audit entry in the same transaction, like every service."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from clinic_inbox.core import access, accounts, compose, outgoing, outgoing_fhir
+from clinic_inbox.core import services as sv
+from clinic_inbox.core.access import AccessDenied, Decision, ThreadFacts
+from clinic_inbox.core.home import Clinic
+from clinic_inbox.core.model import Category, Direction, Patient, Priority, Source, Status
+from clinic_inbox.core.signin import Session
+from clinic_inbox.core.store import access_queries as aq
+from clinic_inbox.core.store import compose_queries as cq
+from clinic_inbox.core.store import outbox_queries as oq
+from clinic_inbox.core.store import queries as q
+
+MAX_BULK = 500
+MAX_SCHEDULE_AHEAD = timedelta(days=366)
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the person writing chose: a template and its fields, or their own words."""
+
+    template: str | None = None
+    fields: dict[str, str] | None = None
+    subject: str = ""
+    body: str = ""
+    category: Category = Category.OTHER
+    education: tuple[str, ...] = ()
+    language: str | None = None
+    channel: str | None = None  # "email" or "portal"; None: what the patient has
+    send_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Preview:
+    patient_id: int
+    patient_name: str
+    channel: str
+    to: str  # the address, or "the patient portal"
+    subject: str
+    body: str  # exactly what the patient will read, signature included
+    category: Category
+    send_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Started:
+    thread_id: int
+    message_id: int
+    outbox_id: int
+    patient_id: int
+
+
+@dataclass(frozen=True)
+class _Route:
+    kind: str
+    account: accounts.ImapAccount | accounts.FhirAccount
+    to: str
+
+
+def _route(clinic: Clinic, patient: Patient, wanted: str | None) -> _Route:
+    """Portal when the patient has one and the clinic has a portal, else their registered
+    email address; never an address typed for the occasion."""
+    store = clinic.store
+    portals = accounts.fhir_accounts(store)
+    senders = [a for a in accounts.imap_accounts(store) if a.sender_address]
+    email = cq.patient_email(store, patient.id)
+    name = f"{patient.given_name} {patient.family_name}"
+    if wanted not in (None, "email", "portal"):
+        raise compose.ComposeError("Choose email or the patient portal.")
+    if wanted in (None, "portal") and patient.portal_id and portals:
+        return _Route("portal", portals[0], "the patient portal")
+    if wanted in (None, "email") and email and senders:
+        return _Route("email", senders[0], email)
+    if wanted == "portal":
+        raise compose.ComposeError(f"{name} has no patient portal account known to the clinic.")
+    if wanted == "email" and not email:
+        raise compose.ComposeError(f"{name} has no registered email address.")
+    if (email and not senders) or (patient.portal_id and not portals):
+        raise compose.ComposeError(
+            "No mail or portal account is set up for sending. Ask an administrator."
+        )
+    raise compose.ComposeError(
+        f"{name} has no registered email address or portal account: please call them."
+    )
+
+
+def _decision(clinic: Clinic, session: Session, patient: Patient, category: Category) -> Decision:
+    """The same policy as for a conversation about this patient in this category: the
+    front desk may write about appointments and forms, never results."""
+    staff = sv._fresh(clinic, session)
+    facts = ThreadFacts(
+        category=category,
+        sensitive=False,
+        physician_id=patient.responsible_physician_id,
+        patient_known=True,
+    )
+    return access.decide(staff, facts, aq.grants_to(clinic.store, staff.id), now=sv._now())
+
+
+def _check_send_at(send_at: datetime | None, now: datetime) -> datetime | None:
+    if send_at is None:
+        return None
+    if send_at.tzinfo is None:
+        raise compose.ComposeError("The sending time needs a time zone.")
+    if send_at <= now:
+        raise compose.ComposeError("The sending time has passed: choose a later one, or send now.")
+    if send_at - now > MAX_SCHEDULE_AHEAD:
+        raise compose.ComposeError("A message can be kept for at most a year.")
+    return send_at.astimezone(UTC)
+
+
+def _prepare(
+    clinic: Clinic, session: Session, patient_id: int, req: Request
+) -> tuple[Patient, Decision, _Route, compose.Draft, str, datetime | None]:
+    patient = q.get_patient(clinic.store, patient_id)
+    if patient is None:
+        raise sv.NotFound(f"There is no patient number {patient_id}.")
+    language = req.language or clinic.config.languages[0]
+    standard = outgoing.standard_fields(
+        clinic.config, outgoing.name_or_greeting(patient.given_name, language), language
+    )
+    draft = compose.render(
+        req.template,
+        language,
+        standard,
+        req.fields or {},
+        subject=req.subject,
+        body=req.body,
+        category=req.category,
+        education=req.education,
+    )
+    sv._check_text(draft.body, "message")
+    d = _decision(clinic, session, patient, draft.category)
+    if not d.reply:
+        raise AccessDenied(
+            f"You may not write to patients about “{draft.category.label}”: "
+            "that is for the patient's physician or their delegates."
+        )
+    route = _route(clinic, patient, req.channel)
+    signed = f"{draft.body.rstrip()}\n\n{sv._signature(clinic, session, d)}\n"
+    return patient, d, route, draft, signed, _check_send_at(req.send_at, sv._now())
+
+
+def preview_message(clinic: Clinic, session: Session, patient_id: int, req: Request) -> Preview:
+    """What would be sent, to whom and how, without sending or keeping anything."""
+    patient, _, route, draft, signed, at = _prepare(clinic, session, patient_id, req)
+    return Preview(
+        patient_id=patient.id,
+        patient_name=f"{patient.given_name} {patient.family_name}",
+        channel=route.kind,
+        to=route.to,
+        subject=draft.subject,
+        body=signed,
+        category=draft.category,
+        send_at=at,
+    )
+
+
+def _queue_one(
+    clinic: Clinic, session: Session, patient_id: int, req: Request, *, batch: str | None = None
+) -> Started:
+    store = clinic.store
+    patient, d, route, draft, signed, at = _prepare(clinic, session, patient_id, req)
+    now = q.utcnow()
+    thread_id = q.create_thread(
+        store,
+        q.NewThread(
+            subject=draft.subject,
+            category=draft.category,
+            priority=Priority.ADMIN if draft.category.administrative else Priority.ROUTINE,
+            created_at=now,
+            patient_id=patient.id,
+            status=Status.WAITING,
+            assigned_to=session.staff.id,
+        ),
+    )
+    me = session.staff.display_name
+    if route.kind == "email":
+        account = route.account
+        message_id = outgoing.new_message_id(outgoing.domain_of(account.sender_address))
+        # one message, one patient: the only recipient is this patient's own address
+        payload = outgoing.build_email(
+            from_address=account.sender_address,
+            from_name=f"{me} ({clinic.config.name})",
+            to_address=route.to,
+            subject=draft.subject,
+            body=signed,
+            message_id=message_id,
+            sent_by=session.staff.username,
+        )
+        sender, recipients, source = account.sender_address, route.to, Source.EMAIL
+    else:
+        account = route.account
+        resource, message_id = _portal_message(session, account, patient, draft, signed, d)
+        payload = json.dumps(resource, sort_keys=True).encode("utf-8")
+        sender, source = f"portal:{account.name}", Source.PORTAL
+        recipients = f"Patient/{patient.portal_id}"
+    out_pk = q.insert_message(
+        store,
+        q.NewMessage(
+            thread_id=thread_id,
+            source=source,
+            direction=Direction.OUTBOUND,
+            received_at=now,
+            sender=sender,
+            sender_name=me,
+            recipients=recipients,
+            subject=draft.subject,
+            body_text=signed,
+            patient_id=patient.id,
+            account_id=account.id,
+            category=draft.category,
+            priority=Priority.ADMIN if draft.category.administrative else Priority.ROUTINE,
+            message_id_header=message_id,
+            author_staff_id=session.staff.id,
+        ),
+    )
+    item = oq.enqueue(
+        store,
+        kind=route.kind,
+        purpose="start",
+        idempotency_key=message_id,
+        payload=payload,
+        thread_id=thread_id,
+        message_id=out_pk,
+        account_id=account.id,
+    )
+    if at is not None:
+        cq.set_send_after(store, item, at.isoformat(timespec="seconds"))
+    sv._audit(
+        clinic,
+        session,
+        "message.start",
+        patient_id=patient.id,
+        thread_id=thread_id,
+        message_id=out_pk,
+        detail={
+            "outbox_id": item,
+            "channel": route.kind,
+            "template": req.template,
+            "category": draft.category.value,
+            "send_after": at.isoformat(timespec="seconds") if at else None,
+            "on_behalf_of": d.delegate_of,
+            "batch": batch,
+        },
+    )
+    return Started(thread_id, out_pk, item, patient.id)
+
+
+def _portal_message(
+    session: Session,
+    account: accounts.FhirAccount,
+    patient: Patient,
+    draft: compose.Draft,
+    text: str,
+    d: Decision,
+) -> tuple[dict, str]:
+    """A Communication the clinic starts: to the patient, about nothing earlier."""
+    ident = f"urn:uuid:{uuid.uuid4()}"
+    practitioner = account.staff_practitioners.get(session.staff.username)
+    display = session.staff.display_name + (
+        f" on behalf of {d.delegate_of}" if d.delegate_of else ""
+    )
+    resource: dict = {
+        "resourceType": "Communication",
+        "identifier": [{"system": outgoing_fhir.REPLY_ID_SYSTEM, "value": ident}],
+        "status": "completed",
+        "sent": sv._now().isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "subject": {"reference": f"Patient/{patient.portal_id}"},
+        "recipient": [{"reference": f"Patient/{patient.portal_id}"}],
+        "sender": {"display": display},
+        "topic": {"text": draft.subject},
+        "payload": [{"contentString": text}],
+        "category": [
+            {"coding": [{"system": "urn:clinic-inbox:category", "code": draft.category.value}]}
+        ],
+    }
+    if practitioner:
+        resource["sender"]["reference"] = f"Practitioner/{practitioner}"
+    outgoing_fhir.validate(resource)
+    return resource, ident
+
+
+def start_message(clinic: Clinic, session: Session, patient_id: int, req: Request) -> Started:
+    """Write to one patient first: a new conversation, the message in the outbox (now,
+    or kept until `req.send_at`), audited."""
+    _check_or_refuse(clinic, session, [patient_id], req)
+    with clinic.store.transaction():
+        return _queue_one(clinic, session, patient_id, req)
+
+
+def _check_or_refuse(clinic: Clinic, session: Session, ids: list[int], req: Request) -> None:
+    """Everything that would stop the send, found before anything is written. A refusal
+    by the access policy is audited in its own transaction (it must not roll back)."""
+    problems, refused, why = [], [], []
+    for pid in ids:
+        try:
+            _prepare(clinic, session, pid, req)
+        except AccessDenied as exc:
+            refused.append(pid)
+            why.append(str(exc))  # the policy's words: no patient names in the audit
+            problems.append(str(exc))
+        except (compose.ComposeError, sv.NotFound) as exc:
+            problems.append(str(exc))
+    lead = "Nothing was sent. " if len(ids) > 1 else ""
+    text = lead + " ".join(dict.fromkeys(problems))
+    if refused:
+        sv._refuse(
+            clinic,
+            session,
+            "message.start.refused",
+            lead + " ".join(dict.fromkeys(why)),
+            patient_id=refused[0] if len(refused) == 1 else None,
+            detail={"patients": refused},
+        )
+    if problems:
+        raise compose.ComposeError(text)
+
+
+def bulk_reminder(
+    clinic: Clinic, session: Session, patient_ids: list[int], req: Request
+) -> list[Started]:
+    """One individual message per patient (never one message to many: no patient sees
+    another's address). All or nothing: if one patient cannot be written to, nothing is
+    queued and the message says who."""
+    ids = list(dict.fromkeys(patient_ids))
+    if not ids:
+        raise compose.ComposeError("Choose at least one patient.")
+    if len(ids) > MAX_BULK:
+        raise compose.ComposeError(f"At most {MAX_BULK} patients at a time.")
+    _check_or_refuse(clinic, session, ids, req)
+    batch = f"b{int(sv._now().timestamp())}-{session.staff.id}"
+    with clinic.store.transaction():
+        return [_queue_one(clinic, session, pid, req, batch=batch) for pid in ids]
+
+
+def cancel_scheduled(clinic: Clinic, session: Session, outbox_id: int) -> None:
+    """Cancel a message kept for later, before it leaves: its author, or whoever may
+    answer in that conversation."""
+    store = clinic.store
+    with store.transaction():
+        item = cq.get_scheduled(store, outbox_id)
+        if item is None:
+            raise sv.NotFound(
+                "There is no message waiting to be sent later with that number "
+                "(it may have been sent or cancelled already)."
+            )
+        row, d = sv._acting(clinic, session, item.thread_id)
+        if item.author_id != session.staff.id:
+            access.require(d.reply, "Only its author or someone who may answer can cancel it.")
+        if not cq.cancel(store, outbox_id):
+            raise ValueError("The message has started to leave; it can no longer be cancelled.")
+        sv._audit(
+            clinic,
+            session,
+            "message.cancel",
+            patient_id=row.patient_id,
+            thread_id=item.thread_id,
+            message_id=item.message_id,
+            detail={"outbox_id": outbox_id, "send_after": item.send_after},
+        )
+
+
+def scheduled_messages(clinic: Clinic, session: Session) -> list[cq.Scheduled]:
+    """Messages kept for later that this person may read (subjects name results)."""
+    staff = sv._fresh(clinic, session)
+    out = []
+    for s in cq.scheduled(clinic.store):
+        facts = aq.thread_facts(clinic.store, s.thread_id)
+        if facts and sv._decide(clinic, staff, facts, s.thread_id, sv._now()).body:
+            out.append(s)
+    return out
+
+
+# -- follow-up ----------------------------------------------------------------------
+def set_follow_up(clinic: Clinic, session: Session, thread_id: int, by: date | None) -> None:
+    """ "Follow up by <date>": if the patient has not written by then, the conversation
+    comes back to New, labelled. None removes it."""
+    if by is not None and by < sv._now().astimezone(clinic.config.tz).date():
+        raise ValueError("The follow-up date has passed: choose today or later.")
+    with clinic.store.transaction():
+        row, _ = sv._acting(clinic, session, thread_id)
+        cq.set_follow_up(clinic.store, thread_id, by.isoformat() if by else None)
+        sv._audit(
+            clinic,
+            session,
+            "thread.follow_up",
+            patient_id=row.patient_id,
+            thread_id=thread_id,
+            detail={"by": by.isoformat() if by else None},
+        )

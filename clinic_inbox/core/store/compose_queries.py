@@ -1,0 +1,151 @@
+"""SQL for messages the clinic starts, sends later, cancels, and follows up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from clinic_inbox.core.store.connection import Store
+from clinic_inbox.core.store.queries import utcnow
+
+
+def patient_email(store: Store, patient_id: int) -> str | None:
+    """The patient's first registered address (the one the clinic was given first)."""
+    row = store.execute(
+        "SELECT address FROM patient_emails WHERE patient_id = ? ORDER BY rowid LIMIT 1",
+        (patient_id,),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def set_send_after(store: Store, outbox_id: int, at: str) -> None:
+    store.execute(
+        "UPDATE outbox SET send_after = ?, next_attempt_at = ? WHERE id = ?", (at, at, outbox_id)
+    )
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    outbox_id: int
+    thread_id: int
+    message_id: int
+    patient_id: int | None
+    subject: str
+    send_after: str
+    author_id: int | None
+    kind: str
+
+
+def scheduled(store: Store, now: str | None = None) -> list[Scheduled]:
+    """Messages kept for a later time that have not left yet."""
+    return [
+        Scheduled(*r)
+        for r in store.execute(
+            "SELECT o.id, o.thread_id, o.message_id, m.patient_id, m.subject, o.send_after, "
+            "m.author_staff_id, o.kind FROM outbox o JOIN messages m ON m.id = o.message_id "
+            "WHERE o.state = 'pending' AND o.send_after IS NOT NULL AND o.send_after > ? "
+            "ORDER BY o.send_after, o.id",
+            (now or utcnow(),),
+        )
+    ]
+
+
+def get_scheduled(store: Store, outbox_id: int) -> Scheduled | None:
+    row = store.execute(
+        "SELECT o.id, o.thread_id, o.message_id, m.patient_id, m.subject, o.send_after, "
+        "m.author_staff_id, o.kind FROM outbox o JOIN messages m ON m.id = o.message_id "
+        "WHERE o.id = ? AND o.state = 'pending' AND o.send_after IS NOT NULL",
+        (outbox_id,),
+    ).fetchone()
+    return Scheduled(*row) if row else None
+
+
+def cancel(store: Store, outbox_id: int) -> bool:
+    """Cancel a message that has not started to leave; False if it already has."""
+    now = utcnow()
+    cur = store.execute(
+        "UPDATE outbox SET state = 'cancelled', updated_at = ? WHERE id = ? AND state = 'pending'",
+        (now, outbox_id),
+    )
+    if cur.rowcount != 1:
+        return False
+    store.execute(
+        "UPDATE messages SET delivery = 'cancelled', delivery_at = ? "
+        "WHERE id = (SELECT message_id FROM outbox WHERE id = ?)",
+        (now, outbox_id),
+    )
+    return True
+
+
+def delivery(store: Store, message_id: int) -> tuple[str | None, str | None]:
+    row = store.execute(
+        "SELECT delivery, delivery_detail FROM messages WHERE id = ?", (message_id,)
+    ).fetchone()
+    return (row[0], row[1]) if row else (None, None)
+
+
+# -- follow-up ---------------------------------------------------------------------
+def set_follow_up(store: Store, thread_id: int, by: str | None) -> None:
+    store.execute(
+        "UPDATE threads SET follow_up_by = ?, follow_up_set_at = ?, follow_up_due_at = NULL "
+        "WHERE id = ?",
+        (by, utcnow() if by else None, thread_id),
+    )
+
+
+def follow_up_of(store: Store, thread_id: int) -> tuple[str | None, str | None]:
+    """(follow up by, came back at) of a conversation."""
+    row = store.execute(
+        "SELECT follow_up_by, follow_up_due_at FROM threads WHERE id = ?", (thread_id,)
+    ).fetchone()
+    return (row[0], row[1]) if row else (None, None)
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    thread_id: int
+    patient_id: int | None
+    status: str
+    follow_up_by: str
+    set_at: str
+    answered: bool  # the patient wrote after the follow-up was set
+
+
+def follow_ups_reached(store: Store, today: str) -> list[FollowUp]:
+    """Conversations whose follow-up date has come and that have not come back yet."""
+    return [
+        FollowUp(r[0], r[1], r[2], r[3], r[4], bool(r[5]))
+        for r in store.execute(
+            "SELECT t.id, t.patient_id, t.status, t.follow_up_by, t.follow_up_set_at, "
+            "EXISTS (SELECT 1 FROM messages m WHERE m.thread_id = t.id AND m.direction = 'in' "
+            "AND m.received_at >= t.follow_up_set_at) "
+            "FROM threads t WHERE t.follow_up_by IS NOT NULL AND t.follow_up_by <= ? "
+            "AND t.follow_up_due_at IS NULL ORDER BY t.id",
+            (today,),
+        )
+    ]
+
+
+def mark_follow_up_due(store: Store, thread_id: int) -> None:
+    now = utcnow()
+    store.execute(
+        "UPDATE threads SET status = 'new', follow_up_due_at = ?, updated_at = ? WHERE id = ?",
+        (now, now, thread_id),
+    )
+
+
+def clear_follow_up(store: Store, thread_id: int) -> None:
+    store.execute(
+        "UPDATE threads SET follow_up_by = NULL, follow_up_set_at = NULL, "
+        "follow_up_due_at = NULL WHERE id = ?",
+        (thread_id,),
+    )
+
+
+def follow_up_due_threads(store: Store) -> list[int]:
+    return [
+        r[0]
+        for r in store.execute(
+            "SELECT id FROM threads WHERE follow_up_due_at IS NOT NULL AND status = 'new' "
+            "ORDER BY follow_up_due_at"
+        )
+    ]

@@ -1,0 +1,56 @@
+"""Schema 13: the clinic writes first, follows up, and knows what was not delivered.
+
+- The outbox may hold a message for later (`send_after`: never sent before that
+  instant, even by "Retry now") and a message may be cancelled before it leaves
+  (`cancelled`, a new state: SQLite cannot alter a CHECK, so the table is rebuilt
+  from its own CREATE text, keeping every column other steps may have added).
+- A conversation may carry "follow up by <date>": when the patient has not written
+  by then it comes back to New, flagged (`follow_up_due_at`).
+- An outgoing message carries its delivery news (`delivery`: cancelled,
+  not_delivered, delivered, read), tied to it by its own identifier.
+"""
+
+from clinic_inbox.core.store.migrations._script import run_script
+
+VERSION = 13
+
+_OLD_CHECK = "CHECK (state IN ('pending','sending','sent','failed'))"
+_NEW_CHECK = "CHECK (state IN ('pending','sending','sent','failed','cancelled'))"
+
+SCHEMA = """
+ALTER TABLE threads ADD COLUMN follow_up_by TEXT;
+ALTER TABLE threads ADD COLUMN follow_up_set_at TEXT;
+ALTER TABLE threads ADD COLUMN follow_up_due_at TEXT;
+CREATE INDEX threads_follow_up ON threads (follow_up_by) WHERE follow_up_by IS NOT NULL;
+ALTER TABLE messages ADD COLUMN delivery TEXT;
+ALTER TABLE messages ADD COLUMN delivery_at TEXT;
+ALTER TABLE messages ADD COLUMN delivery_detail TEXT;
+"""
+
+
+def _rebuild_outbox(store) -> None:  # noqa: ANN001
+    sql = store.one("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'outbox'")
+    if _OLD_CHECK not in sql:
+        raise RuntimeError("the outbox table is not the expected shape; not rebuilt")
+    indexes = [
+        r[0]
+        for r in store.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outbox' "
+            "AND sql IS NOT NULL"
+        )
+    ]
+    new_sql = sql.replace(_OLD_CHECK, _NEW_CHECK).replace(
+        "CREATE TABLE outbox", "CREATE TABLE outbox_m12", 1
+    )
+    store.execute(new_sql)
+    store.execute("INSERT INTO outbox_m12 SELECT * FROM outbox")
+    store.execute("DROP TABLE outbox")
+    store.execute("ALTER TABLE outbox_m12 RENAME TO outbox")
+    for index in indexes:
+        store.execute(index)
+
+
+def upgrade(store) -> None:  # noqa: ANN001
+    _rebuild_outbox(store)
+    store.execute("ALTER TABLE outbox ADD COLUMN send_after TEXT")
+    run_script(store, SCHEMA)
