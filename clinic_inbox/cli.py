@@ -1580,6 +1580,10 @@ def build_parser() -> argparse.ArgumentParser:
         aud,
     )
     sp.add_argument("entry_id", type=record_id)
+
+    from clinic_inbox.cli_compose import register as register_compose
+
+    register_compose(add, sub, record_id)
     return p
 
 

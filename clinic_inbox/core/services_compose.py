@@ -70,8 +70,13 @@ def _route(clinic: Clinic, patient: Patient, wanted: str | None) -> _Route:
     """Portal when the patient has one and the clinic has a portal, else their registered
     email address; never an address typed for the occasion."""
     store = clinic.store
-    portals = accounts.fhir_accounts(store)
-    senders = [a for a in accounts.imap_accounts(store) if a.sender_address]
+    portals: list = accounts.fhir_accounts(store)
+    senders: list = [a for a in accounts.imap_accounts(store) if a.sender_address]
+    demo = cq.demo_account_ids(store)
+    if len(demo) == 2 and not senders and not portals:
+        # the demo clinic: written and queued like a real message, never sent
+        senders = [accounts.demo_email_sender(store, demo[0])]
+        portals = [accounts.demo_portal(store, demo[1])]
     email = cq.patient_email(store, patient.id)
     name = f"{patient.given_name} {patient.family_name}"
     if wanted not in (None, "email", "portal"):

@@ -17,6 +17,11 @@ def patient_email(store: Store, patient_id: int) -> str | None:
     return row[0] if row else None
 
 
+def demo_account_ids(store: Store) -> list[int]:
+    """The demo clinic's pretend sources (email first, then the portal)."""
+    return [r[0] for r in store.execute("SELECT id FROM accounts WHERE kind = 'demo' ORDER BY id")]
+
+
 def set_send_after(store: Store, outbox_id: int, at: str) -> None:
     store.execute(
         "UPDATE outbox SET send_after = ?, next_attempt_at = ? WHERE id = ?", (at, at, outbox_id)

@@ -1,0 +1,237 @@
+"""`clinic-inbox compose ...` and `follow-up`: the clinic writes first (kept apart from
+cli.py so that its commands merge without touching everyone else's)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+EXIT_OK = 0
+
+
+def _cli() -> Any:
+    from clinic_inbox import cli
+
+    return cli
+
+
+def _fields(pairs: list[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs or []:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise _cli().CliError(f"--field takes NAME=VALUE (not {pair!r}).")
+        out[name.strip()] = value
+    return out
+
+
+def _when(text: str | None, tz: Any) -> datetime | None:
+    """An ISO date and time; without a zone it is the clinic's local time."""
+    if not text:
+        return None
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise _cli().CliError(
+            f"--at takes a date and time like 2026-12-08T09:00 (not {text!r})."
+        ) from None
+    return at if at.tzinfo else at.replace(tzinfo=tz)
+
+
+def _request(args: argparse.Namespace, tz: Any) -> Any:
+    from clinic_inbox.core import services_compose as sc
+    from clinic_inbox.core.model import Category
+
+    body = ""
+    if args.body_file:
+        cli = _cli()
+        body = (
+            sys.stdin.read() if args.body_file == "-" else cli._read_text(args.body_file, "message")
+        )
+    return sc.Request(
+        template=args.template,
+        fields=_fields(args.field),
+        subject=args.subject or "",
+        body=body,
+        category=Category(args.category) if args.category else Category.OTHER,
+        education=tuple(args.education or ()),
+        language=args.language,
+        channel=args.channel,
+        send_at=_when(args.at, tz),
+    )
+
+
+def cmd_compose_send(args: argparse.Namespace) -> int:
+    from clinic_inbox.core import services_compose as sc
+
+    cli = _cli()
+    if not args.template and not (args.subject and args.body_file):
+        raise cli.CliError("Give --template NAME, or --subject and --body-file.")
+    with cli._open(args) as clinic:
+        session = cli._session(args, clinic)
+        req = _request(args, clinic.config.tz)
+        if args.preview:
+            for pid in dict.fromkeys(args.patient):
+                p = sc.preview_message(clinic, session, pid, req)
+                when = (
+                    f" at {p.send_at.astimezone(clinic.config.tz):%Y-%m-%d %H:%M}"
+                    if p.send_at
+                    else ""
+                )
+                print(f"To: {p.patient_name} <{p.to}> by {p.channel}{when}")
+                print(f"Subject: {p.subject}\n\n{p.body}")
+            print("(preview only: nothing was sent)")
+            return EXIT_OK
+        if len(set(args.patient)) > 1:
+            started = sc.bulk_reminder(clinic, session, args.patient, req)
+        else:
+            started = [sc.start_message(clinic, session, args.patient[0], req)]
+        if args.follow_up_by:
+            for s in started:
+                sc.set_follow_up(
+                    clinic, session, s.thread_id, date.fromisoformat(args.follow_up_by)
+                )
+    later = " at the chosen time" if req.send_at else " at the next sync"
+    for s in started:
+        print(
+            f"Message queued for patient {s.patient_id} (conversation {s.thread_id}, outbox item {s.outbox_id}); it is sent{later}."
+        )
+    return EXIT_OK
+
+
+def cmd_compose_templates(args: argparse.Namespace) -> int:
+    from clinic_inbox.core import compose
+
+    ts = compose.templates()
+    links = compose.education_library()
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "templates": [
+                        {
+                            "name": t.name,
+                            "label": t.label,
+                            "category": t.category.value,
+                            "fields": list(t.fields),
+                        }
+                        for t in ts.values()
+                    ],
+                    "education": [
+                        {"key": e.key, "title": e.title, "url": e.url} for e in links.values()
+                    ],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return EXIT_OK
+    for t in ts.values():
+        fields = " ".join(f"--field {f}=..." for f in t.fields)
+        print(f"{t.name:22} {t.label} ({t.category.label}) {fields}")
+    print("\nEducation links (--education KEY):")
+    for e in links.values():
+        print(f"{e.key:22} {e.title}")
+    return EXIT_OK
+
+
+def cmd_compose_scheduled(args: argparse.Namespace) -> int:
+    from clinic_inbox.core import services_compose as sc
+
+    cli = _cli()
+    with cli._open(args) as clinic:
+        session = cli._session(args, clinic)
+        rows = sc.scheduled_messages(clinic, session)
+        tz = clinic.config.tz
+        items = [
+            {
+                "outbox_id": s.outbox_id,
+                "thread_id": s.thread_id,
+                "patient_id": s.patient_id,
+                "subject": s.subject,
+                "kind": s.kind,
+                "send_at": datetime.fromisoformat(s.send_after).astimezone(tz).isoformat(),
+            }
+            for s in rows
+        ]
+    if args.json:
+        print(json.dumps(items, indent=2, ensure_ascii=False))
+    elif not items:
+        print("No message is waiting for a later time.")
+    for i in items if not args.json else []:
+        print(
+            f"{i['outbox_id']:>6}  {i['send_at'][:16]}  patient {i['patient_id']}  {i['subject'][:60]}"
+        )
+    return EXIT_OK
+
+
+def cmd_compose_cancel(args: argparse.Namespace) -> int:
+    from clinic_inbox.core import services_compose as sc
+
+    cli = _cli()
+    with cli._open(args) as clinic:
+        sc.cancel_scheduled(clinic, cli._session(args, clinic), args.outbox_id)
+    print(f"Cancelled: outbox item {args.outbox_id} will not be sent.")
+    return EXIT_OK
+
+
+def cmd_follow_up(args: argparse.Namespace) -> int:
+    from clinic_inbox.core import services_compose as sc
+
+    cli = _cli()
+    if bool(args.by) == bool(args.clear):
+        raise cli.CliError("Give either --by DATE or --clear.")
+    try:
+        by = date.fromisoformat(args.by) if args.by else None
+    except ValueError:
+        raise cli.CliError(f"--by takes a date like 2026-12-15 (not {args.by!r}).") from None
+    with cli._open(args) as clinic:
+        sc.set_follow_up(clinic, cli._session(args, clinic), args.thread_id, by)
+    print(
+        f"Follow-up {'set for ' + by.isoformat() if by else 'removed'} on conversation {args.thread_id}."
+    )
+    return EXIT_OK
+
+
+def register(add: Callable[..., argparse.ArgumentParser], sub: Any, record_id: Callable) -> None:
+    from clinic_inbox.core.model import Category
+
+    comp = sub.add_parser("compose", help="write to patients first").add_subparsers(
+        dest="compose_cmd", required=True
+    )
+    sp = add(
+        "send", cmd_compose_send, "start a message to one patient, or one each to several", comp
+    )
+    sp.add_argument(
+        "--patient", type=record_id, action="append", required=True, metavar="PATIENT_ID"
+    )
+    sp.add_argument("--template", help="a template name (see `compose templates`)")
+    sp.add_argument("--field", action="append", metavar="NAME=VALUE", help="a template field")
+    sp.add_argument("--subject", help="without a template: the subject")
+    sp.add_argument("--body-file", help="without a template: the text, or - for stdin")
+    sp.add_argument("--category", choices=[c.value for c in Category])
+    sp.add_argument("--education", action="append", metavar="KEY", help="a link from the library")
+    sp.add_argument("--language", choices=["en", "fr"])
+    sp.add_argument("--channel", choices=["email", "portal"])
+    sp.add_argument(
+        "--at", help="send later, at this date and time (clinic time unless a zone is given)"
+    )
+    sp.add_argument("--follow-up-by", metavar="DATE", help="back to New if no answer by then")
+    sp.add_argument("--preview", action="store_true", help="show what would be sent; send nothing")
+    sp = add(
+        "templates", cmd_compose_templates, "list the message templates and education links", comp
+    )
+    sp.add_argument("--json", action="store_true")
+    sp = add("scheduled", cmd_compose_scheduled, "messages waiting for a later time", comp)
+    sp.add_argument("--json", action="store_true")
+    sp = add("cancel", cmd_compose_cancel, "cancel a message waiting for a later time", comp)
+    sp.add_argument("outbox_id", type=record_id)
+
+    sp = add("follow-up", cmd_follow_up, "follow up a conversation by a date")
+    sp.add_argument("thread_id", type=record_id)
+    sp.add_argument("--by", metavar="DATE")
+    sp.add_argument("--clear", action="store_true")

@@ -1,0 +1,157 @@
+"""`clinic-inbox compose` and `follow-up` as a person types them, on the demo clinic
+(real processes, real store; the demo's accounts queue and never send)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run(home: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DBUS", "CLINIC_INBOX"))}
+    env.update(
+        {
+            "CLINIC_INBOX_HOME": str(home),
+            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+            "CLINIC_INBOX_PASSWORD": "demo",
+        }
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "clinic_inbox", *args],
+        env=env,
+        cwd=REPO,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Path:
+    home = tmp_path_factory.mktemp("demo")
+    done = run(home, "demo", "--no-gui")
+    assert done.returncode == 0, done.stderr
+    return home
+
+
+def test_preview_then_send_later_list_and_cancel(demo):
+    # patient 1 is Dr Patel's and has a portal account in the demo
+    args = [
+        "--user",
+        "dr.patel",
+        "compose",
+        "send",
+        "--patient",
+        "1",
+        "--template",
+        "results_normal",
+        "--field",
+        "test=lipid panel",
+        "--language",
+        "fr",
+        "--education",
+        "cholesterol",
+    ]
+    shown = run(demo, *args, "--preview")
+    assert shown.returncode == 0, shown.stderr
+    assert "Subject: Vos résultats : lipid panel" in shown.stdout
+    assert "by portal" in shown.stdout and "nothing was sent" in shown.stdout
+    assert "medlineplus.gov/cholesterol" in shown.stdout
+    sent = run(demo, *args, "--at", "2099-01-01T09:00")
+    assert sent.returncode != 0 and "at most a year" in sent.stderr
+    at = (date.today() + timedelta(days=2)).isoformat() + "T09:00"
+    sent = run(demo, *args, "--at", at, "--channel", "email")
+    assert sent.returncode == 0, sent.stderr
+    assert "at the chosen time" in sent.stdout
+    listed = json.loads(run(demo, "--user", "dr.patel", "compose", "scheduled", "--json").stdout)
+    assert len(listed) == 1 and listed[0]["kind"] == "email"
+    assert listed[0]["send_at"].startswith(at)
+    # the front desk does not even see that a results message waits
+    desk = run(demo, "--user", "reception.moreau", "compose", "scheduled", "--json")
+    assert json.loads(desk.stdout) == []
+    refused = run(
+        demo, "--user", "reception.moreau", "compose", "cancel", str(listed[0]["outbox_id"])
+    )
+    assert refused.returncode != 0
+    done = run(demo, "--user", "dr.patel", "compose", "cancel", str(listed[0]["outbox_id"]))
+    assert done.returncode == 0, done.stderr
+    assert (
+        json.loads(run(demo, "--user", "dr.patel", "compose", "scheduled", "--json").stdout) == []
+    )
+
+
+def test_the_front_desk_sends_reminders_to_several_but_never_results(demo):
+    refused = run(
+        demo,
+        "--user",
+        "reception.moreau",
+        "compose",
+        "send",
+        "--patient",
+        "2",
+        "--template",
+        "results_normal",
+        "--field",
+        "test=x",
+    )
+    assert refused.returncode != 0 and "physician" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    sent = run(
+        demo,
+        "--user",
+        "reception.moreau",
+        "compose",
+        "send",
+        "--patient",
+        "2",
+        "--patient",
+        "3",
+        "--template",
+        "reminder",
+        "--field",
+        "what=your flu shot",
+        "--field",
+        "when=Friday at 10:00",
+        "--follow-up-by",
+        (date.today() + timedelta(days=7)).isoformat(),
+    )
+    assert sent.returncode == 0, sent.stderr
+    assert sent.stdout.count("Message queued for patient") == 2
+    missing = run(
+        demo,
+        "--user",
+        "reception.moreau",
+        "compose",
+        "send",
+        "--patient",
+        "2",
+        "--template",
+        "reminder",
+        "--field",
+        "what=x",
+    )
+    assert missing.returncode != 0 and "Fill in: when" in missing.stderr
+
+
+def test_follow_up_by_a_date_on_a_conversation(demo):
+    ok = run(
+        demo,
+        "--user",
+        "dr.patel",
+        "follow-up",
+        "1",
+        "--by",
+        (date.today() + timedelta(days=3)).isoformat(),
+    )
+    assert ok.returncode == 0, ok.stderr
+    bad = run(demo, "--user", "dr.patel", "follow-up", "1", "--by", "yesterday")
+    assert bad.returncode != 0 and "2026-12-15" in bad.stderr
