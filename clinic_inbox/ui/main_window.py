@@ -188,6 +188,10 @@ class MainWindow(QMainWindow):
         self.dashboard_action.triggered.connect(self.show_dashboard)
         for a in (self.retry, self.dashboard_action, self.lock_action, self.logout_action):
             bar.addAction(a)
+        if session.staff.role is not Role.ADMIN:
+            self.compose_action = QAction("New message", self)
+            self.compose_action.triggered.connect(self.open_compose)
+            bar.addAction(self.compose_action)
         if session.staff.role in (Role.PHYSICIAN, Role.ADMIN):
             self.delegations_action = QAction("Delegations", self)
             self.delegations_action.triggered.connect(self.open_delegations)
@@ -551,6 +555,14 @@ class MainWindow(QMainWindow):
                 self.clinic, self.session, self, runner=self.runner
             )
             self.delegations_dialog.exec()
+
+    def open_compose(self) -> None:
+        from clinic_inbox.ui.compose import ComposeDialog
+
+        if not self.locked:
+            self.compose_dialog = ComposeDialog(self.clinic, self.session, self, runner=self.runner)
+            if self.compose_dialog.exec():
+                self.refresh()
 
     def open_admin(self) -> None:
         from clinic_inbox.ui.admin import AdminDialog

@@ -1,0 +1,121 @@
+"""The compose dialog, offscreen, driven as a person would; its screenshot is saved for
+the README. Its own demo clinic, so that the messages it starts change no other test."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from clinic_inbox.core import services
+from clinic_inbox.core.store import outbox_queries as oq
+from clinic_inbox.core.store import queries as q
+from clinic_inbox.ui.actions import InlineRunner
+from clinic_inbox.ui.compose import ComposeDialog
+from clinic_inbox.ui.main_window import MainWindow
+
+
+@pytest.fixture(scope="module")
+def clinic(tmp_path_factory):
+    from clinic_inbox import demo
+    from clinic_inbox.core.keys import KeyCustody
+
+    home = tmp_path_factory.mktemp("compose-demo")
+    clinic, _, _ = demo.create_demo_clinic(home, KeyCustody(home, detect=False))
+    yield clinic
+    clinic.close()
+
+
+def _dialog(qtbot, clinic, user):
+    session = services.login(clinic, user, "demo")
+    dlg = ComposeDialog(clinic, session, runner=InlineRunner(clinic))
+    qtbot.addWidget(dlg)
+    dlg.show()
+    return dlg
+
+
+def _choose_template(dlg, name):
+    dlg.template.setCurrentIndex(dlg.template.findData(name))
+
+
+def _patient_of(clinic, username):
+    staff = next(s for s in q.list_staff(clinic.store) if s.username == username)
+    pid = clinic.store.one(
+        "SELECT id FROM patients WHERE responsible_physician_id = ? AND portal_id IS NOT NULL "
+        "ORDER BY id LIMIT 1",
+        (staff.id,),
+    )
+    return q.get_patient(clinic.store, pid)
+
+
+def test_a_physician_finds_a_patient_previews_in_french_and_sends(qtbot, clinic, shots):
+    dlg = _dialog(qtbot, clinic, "dr.patel")
+    patient = _patient_of(clinic, "dr.patel")
+    dlg.search.setText(patient.chart_number)
+    dlg.find()
+    assert dlg.chosen_patients() == [patient.id]
+    _choose_template(dlg, "results_normal")
+    assert dlg.own_box.isHidden() and not dlg.fields_box.isHidden()
+    dlg._field_edits["test"].setText("bilan lipidique")
+    dlg.language.setCurrentIndex(dlg.language.findData("fr"))
+    for i in range(dlg.education.count()):
+        if dlg.education.item(i).data(Qt.ItemDataRole.UserRole) == "cholesterol":
+            dlg.education.item(i).setCheckState(Qt.CheckState.Checked)
+    assert not dlg.send_button.isEnabled()  # nothing goes out unseen
+    dlg.follow.setChecked(True)
+    dlg.preview()
+    shown = dlg.preview_view.toPlainText()
+    assert f"To {patient.given_name} {patient.family_name}, by the patient portal" in shown
+    assert "Subject: Vos résultats : bilan lipidique" in shown and "Bonjour" in shown
+    assert "medlineplus.gov/cholesterol" in shown
+    assert dlg.send_button.isEnabled()
+    dlg.resize(1040, 680)
+    dlg.grab().save(str(shots / "compose.png"))
+    # a change after the preview hides Send until the new text has been seen
+    dlg._field_edits["test"].setText("bilan thyroïdien")
+    assert not dlg.send_button.isEnabled()
+    dlg.preview()
+    before = oq.counts(clinic.store).get("pending", 0)
+    dlg.send()
+    assert dlg.result() == dlg.DialogCode.Accepted and len(dlg.started) == 1
+    thread = q.get_thread(clinic.store, dlg.started[0].thread_id)
+    assert thread.patient_id == patient.id and "thyroïdien" in thread.subject
+    assert oq.counts(clinic.store).get("pending", 0) == before + 1
+    assert (
+        clinic.store.one("SELECT follow_up_by FROM threads WHERE id = ?", (thread.id,))
+        == dlg.follow_by.date().toPython().isoformat()
+    )
+
+
+def test_the_front_desk_is_told_no_for_results_and_sends_one_reminder_each(qtbot, clinic):
+    dlg = _dialog(qtbot, clinic, "reception.moreau")
+    a, b = _patient_of(clinic, "dr.patel"), _patient_of(clinic, "dr.okafor")
+    dlg.add_patient(a.id, a.family_name)
+    dlg.add_patient(b.id, b.family_name)
+    _choose_template(dlg, "results_normal")
+    dlg._field_edits["test"].setText("x")
+    dlg.preview()
+    assert "physician" in dlg.error.text() and not dlg.send_button.isEnabled()
+    assert dlg.preview_view.toPlainText() == ""
+    _choose_template(dlg, "reminder")
+    dlg._field_edits["what"].setText("your flu shot")
+    dlg._field_edits["when"].setText("Friday at 10:00")
+    dlg.channel.setCurrentIndex(dlg.channel.findData("email"))
+    dlg.later.setChecked(True)
+    dlg.preview()
+    shown = dlg.preview_view.toPlainText()
+    assert "2 patients each receive their own message" in shown and "by email to" in shown
+    dlg.send()
+    assert len(dlg.started) == 2
+    assert len({s.thread_id for s in dlg.started}) == 2
+    kept = [oq.get(clinic.store, s.outbox_id) for s in dlg.started]
+    assert all(k.state == "pending" for k in kept)
+    assert all(
+        clinic.store.one("SELECT send_after FROM outbox WHERE id = ?", (k.id,)) for k in kept
+    )
+
+
+def test_new_message_is_in_the_toolbar_except_for_administrators(qtbot, clinic):
+    for user, has in (("dr.patel", True), ("reception.singh", True), ("admin", False)):
+        win = MainWindow(clinic, services.login(clinic, user, "demo"), InlineRunner(clinic))
+        qtbot.addWidget(win)
+        assert hasattr(win, "compose_action") is has
