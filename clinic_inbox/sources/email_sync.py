@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from clinic_inbox.core import acknowledge
+from clinic_inbox.core import acknowledge, bounces
 from clinic_inbox.core.accounts import ImapAccount
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.ingest import Incoming, ingest
@@ -222,6 +222,10 @@ def _store_batch(
                 continue
             report.stored += 1
             report.touched.add(result.thread_id)
+            if msg.auto_submitted:  # a bounce names the reply that did not reach the patient
+                bounced = _bounce(clinic, batch, msg)
+                if bounced is not None:
+                    report.touched.add(bounced)
             report.review += int(msg.needs_review)
             if result.new_thread:
                 report.new_threads.append(result.thread_id)
@@ -234,6 +238,20 @@ def _store_batch(
             uidvalidity=uidvalidity,
             last_uid=max(f.uid for f in batch),
         )
+
+
+def _bounce(clinic: Clinic, batch: list[Fetched], msg: Incoming) -> int | None:
+    """The conversation whose message this delivery report marks not delivered."""
+    raw = next((f.raw for f in batch if f.uid == msg.imap_uid and not f.truncated), None)
+    if raw is None:
+        return None
+    try:
+        with clinic.store.savepoint():
+            found = bounces.record(clinic.store, clinic.audit_key, raw)
+    except Exception as exc:  # noqa: BLE001 - a report we cannot read stays a plain message
+        log.warning("delivery report in uid %s not read: %s", msg.imap_uid, type(exc).__name__)
+        return None
+    return found.thread_id if found else None
 
 
 def _set_aside(msg: Incoming) -> Incoming:

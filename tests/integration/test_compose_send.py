@@ -235,3 +235,42 @@ def test_a_started_message_goes_through_the_portal_when_the_patient_has_one(tmp_
         assert oq.get(clinic.store, started.outbox_id).state == "sent"
     finally:
         clinic.close()
+
+
+# -- delivery ----------------------------------------------------------------------------
+def test_a_bounce_from_the_mail_system_marks_the_right_message_and_a_forged_one_nothing(
+    mail_clinic, smtp_server, dovecot
+):
+    from support.dsn import make_dsn
+
+    from clinic_inbox.core.model import Status
+    from clinic_inbox.core.store import compose_queries as cq
+
+    doc = services.login(mail_clinic, "dr.patel", DOC_PW)
+    luc, mai = (sc.start_message(mail_clinic, doc, pid, REMINDER) for pid in mail_clinic.patients)
+    sync.run_once(mail_clinic)
+    spooled = {
+        e["to"][0]: p.read_bytes()
+        for e, p in zip(
+            smtp_server.envelopes(), sorted(smtp_server.spool.glob("*.eml")), strict=True
+        )
+    }
+    # the patients' mail system takes Luc's message, then reports it undeliverable; a
+    # forger who saw Mai's message names her message with someone else's address
+    bounce = make_dsn(spooled["luc@patients.example"], "luc@patients.example", to=MAILBOX)
+    forged = make_dsn(spooled["mai@patients.example"], "someone@else.example", to=MAILBOX)
+    dovecot.append_many(MAILBOX, [bounce, forged])
+    report = sync.run_once(mail_clinic)
+    assert luc.thread_id in report.changes.threads
+    assert cq.delivery(mail_clinic.store, luc.message_id)[0] == "not_delivered"
+    assert q.get_thread(mail_clinic.store, luc.thread_id).status is Status.NEW
+    assert cq.delivery(mail_clinic.store, mai.message_id) == (None, None)
+    assert q.get_thread(mail_clinic.store, mai.thread_id).status is Status.WAITING
+    assert cq.not_delivered_open(mail_clinic.store) == [luc.thread_id]
+    sync.run_once(mail_clinic)  # nothing changes on the next pass
+    assert (
+        mail_clinic.store.one("SELECT count(*) FROM audit WHERE action = 'message.not_delivered'")
+        == 1
+    )
+    # no acknowledgement is ever sent to a mail system's report
+    assert all("MAILER-DAEMON" not in str(m["To"]) for m in smtp_server.messages())

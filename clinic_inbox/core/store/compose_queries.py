@@ -154,3 +154,48 @@ def follow_up_due_threads(store: Store) -> list[int]:
             "ORDER BY follow_up_due_at"
         )
     ]
+
+
+# -- delivery ----------------------------------------------------------------------
+def sent_message_by_id(
+    store: Store, message_id_header: str
+) -> tuple[int, int, int | None, str] | None:
+    """(message, conversation, patient, recipients) of an email this clinic sent."""
+    row = store.execute(
+        "SELECT m.id, m.thread_id, m.patient_id, m.recipients FROM messages m "
+        "JOIN outbox o ON o.message_id = m.id "
+        "WHERE m.message_id_header = ? AND m.direction = 'out' AND o.kind = 'email' "
+        "AND o.state = 'sent' ORDER BY m.id LIMIT 1",
+        (message_id_header,),
+    ).fetchone()
+    return (row[0], row[1], row[2], row[3]) if row else None
+
+
+def mark_not_delivered(store: Store, message_id: int, detail: str) -> bool:
+    """The message did not reach the patient: its conversation is back in New, for a
+    call. False if that was already known."""
+    now = utcnow()
+    cur = store.execute(
+        "UPDATE messages SET delivery = 'not_delivered', delivery_at = ?, delivery_detail = ? "
+        "WHERE id = ? AND delivery IS NOT 'not_delivered'",
+        (now, detail, message_id),
+    )
+    if cur.rowcount != 1:
+        return False
+    store.execute(
+        "UPDATE threads SET status = 'new', updated_at = ? "
+        "WHERE id = (SELECT thread_id FROM messages WHERE id = ?)",
+        (now, message_id),
+    )
+    return True
+
+
+def not_delivered_open(store: Store) -> list[int]:
+    """Conversations, not yet done, holding a message that did not reach the patient."""
+    return [
+        r[0]
+        for r in store.execute(
+            "SELECT DISTINCT t.id FROM threads t JOIN messages m ON m.thread_id = t.id "
+            "WHERE m.delivery = 'not_delivered' AND t.status != 'done' ORDER BY t.id"
+        )
+    ]
