@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from clinic_inbox.core import clock
 from clinic_inbox.core.config import ClinicConfig
+from clinic_inbox.core.store import compose_queries as cq
 from clinic_inbox.core.store.connection import Store
 
 
@@ -28,6 +29,9 @@ class Dashboard:
     open: int = 0
     overdue: int = 0
     urgent_open: int = 0
+    not_delivered: int = 0  # open conversations whose message did not reach the patient
+    follow_up_due: int = 0  # back in New: the patient did not answer by the date
+    scheduled: int = 0  # messages kept for a later time
     physicians: list[PhysicianFigures] = field(default_factory=list)
 
 
@@ -54,6 +58,9 @@ def build(
         (stamp,),
     ).fetchone()
     out.overdue, out.urgent_open = int(out.overdue or 0), int(out.urgent_open or 0)
+    out.not_delivered = len(cq.not_delivered_open(store))
+    out.follow_up_due = len(cq.follow_up_due_threads(store))
+    out.scheduled = len(cq.scheduled(store, stamp))
     target = cfg.turnaround_hours
     for sid, name in store.execute(
         "SELECT id, display_name FROM staff WHERE role = 'physician' AND active = 1 ORDER BY display_name"

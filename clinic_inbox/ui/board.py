@@ -176,6 +176,8 @@ def clock_words(t: ThreadRow) -> str:
     write again, which the card calls 'answered'."""
     if t.due_at:
         return due_text(t.due_at)
+    if t.not_delivered:
+        return "not delivered"
     return "answered" if t.message_count > 1 else ""
 
 
@@ -183,6 +185,10 @@ def card_facts(b: BoardThread) -> list[str]:
     """The short facts a card lists under the patient's name."""
     t = b.row
     bits = [t.category.label]
+    if t.not_delivered:
+        bits.append("Not delivered: call the patient")
+    if t.follow_up_due:
+        bits.append("Follow-up due")
     if t.sensitive:
         bits.append("Sensitive")
     bits += sender_flags(t)

@@ -7,7 +7,7 @@ import pytest
 from support.clinics import new_clinic
 from support.dsn import make_dsn
 
-from clinic_inbox.core import accounts, bounces, services
+from clinic_inbox.core import accounts, bounces, dashboard, services
 from clinic_inbox.core import services_compose as sc
 from clinic_inbox.core.model import Status
 from clinic_inbox.core.store import compose_queries as cq
@@ -89,6 +89,8 @@ def test_a_bounce_marks_the_message_not_delivered_and_brings_the_conversation_ba
     assert state == "not_delivered" and detail.startswith("5.1.1")
     assert q.get_thread(sent.store, started.thread_id).status is Status.NEW
     assert cq.not_delivered_open(sent.store) == [started.thread_id]
+    assert q.get_thread(sent.store, started.thread_id).not_delivered
+    assert dashboard.build(sent.store, sent.config).not_delivered == 1
     _record(sent, make_dsn(sent.raw, "luc@patients.example", to=FROM))  # the same report again
     assert _not_delivered_audits(sent) == 1
 
@@ -120,3 +122,4 @@ def test_forged_or_irrelevant_reports_change_nothing(sent, forgery):
     assert cq.delivery(sent.store, sent.started.message_id) == (None, None)
     assert q.get_thread(sent.store, sent.started.thread_id).status is Status.WAITING
     assert _not_delivered_audits(sent) == 0
+    assert not q.get_thread(sent.store, sent.started.thread_id).not_delivered

@@ -11,7 +11,7 @@ from email.policy import default
 import pytest
 from support.clinics import new_clinic
 
-from clinic_inbox.core import accounts, compose, followup, services
+from clinic_inbox.core import accounts, compose, dashboard, followup, services
 from clinic_inbox.core import services_compose as sc
 from clinic_inbox.core.access import AccessDenied
 from clinic_inbox.core.model import Category, Direction, Role, Source, Status
@@ -335,11 +335,31 @@ def test_follow_up_brings_an_unanswered_conversation_back_to_new_once(clinic):
     assert followup.bring_back(clinic, later) == [started.thread_id]
     assert q.get_thread(clinic.store, started.thread_id).status is Status.NEW
     assert cq.follow_up_due_threads(clinic.store) == [started.thread_id]
+    assert q.get_thread(clinic.store, started.thread_id).follow_up_due
+    assert not q.get_thread(clinic.store, other.thread_id).follow_up_due
+    assert dashboard.build(clinic.store, clinic.config).follow_up_due == 1
     assert cq.follow_up_of(clinic.store, other.thread_id) == (None, None)
     assert followup.bring_back(clinic, later) == []  # once
     assert [a[2] for a in _audit(clinic, "thread.follow_up_due")] == [started.thread_id]
     with pytest.raises(ValueError, match="passed"):
         sc.set_follow_up(clinic, doc, started.thread_id, date.today() - timedelta(days=2))
+    # the patient writes at last: the label goes, the conversation stays in New
+    with clinic.store.transaction():
+        q.insert_message(
+            clinic.store,
+            q.NewMessage(
+                thread_id=started.thread_id,
+                source=Source.EMAIL,
+                direction=Direction.INBOUND,
+                received_at=(datetime.now(UTC) + timedelta(seconds=2)).isoformat(
+                    timespec="seconds"
+                ),
+                sender="luc@patients.example",
+                body_text="Sorry, I was away",
+                patient_id=clinic.patients[0],
+            ),
+        )
+    assert not q.get_thread(clinic.store, started.thread_id).follow_up_due
 
 
 def test_follow_up_follows_the_rule_of_any_status_change(clinic, tmp_path):

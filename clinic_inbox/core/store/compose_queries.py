@@ -151,7 +151,7 @@ def follow_up_due_threads(store: Store) -> list[int]:
         r[0]
         for r in store.execute(
             "SELECT id FROM threads WHERE follow_up_due_at IS NOT NULL AND status = 'new' "
-            "ORDER BY follow_up_due_at"
+            "AND (snippet_at IS NULL OR snippet_at < follow_up_due_at) ORDER BY follow_up_due_at"
         )
     ]
 

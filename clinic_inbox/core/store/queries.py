@@ -599,6 +599,8 @@ class ThreadRow:
     claims_thread_id: int | None = None  # named another patient's conversation
     suggested_patient_id: int | None = None  # whose address it used; not linked
     held_for_review: bool = False  # shared address or unverified sender: a patient's, for access
+    follow_up_due: bool = False  # back in New: the patient did not answer by the date
+    not_delivered: bool = False  # a message of ours did not reach the patient
 
 
 _THREAD_SQL = """
@@ -612,7 +614,10 @@ SELECT t.id, t.subject, t.patient_id,
        coalesce(p.responsible_physician_id, sp.responsible_physician_id), t.filed_at, t.filed_document_id, t.snippet,
        (SELECT count(*) FROM messages m JOIN attachments a ON a.message_id = m.id
         WHERE m.thread_id = t.id),
-       t.sender_unverified, t.claims_thread_id, t.suggested_patient_id, t.held_for_review
+       t.sender_unverified, t.claims_thread_id, t.suggested_patient_id, t.held_for_review,
+       t.follow_up_due_at IS NOT NULL AND t.status = 'new'
+           AND (t.snippet_at IS NULL OR t.snippet_at < t.follow_up_due_at),
+       EXISTS (SELECT 1 FROM messages m WHERE m.thread_id = t.id AND m.delivery = 'not_delivered')
 FROM threads t
 LEFT JOIN patients p ON p.id = t.patient_id
 LEFT JOIN patients sp ON sp.id = t.suggested_patient_id
@@ -736,6 +741,8 @@ def _thread_row(r: Any) -> ThreadRow:
         claims_thread_id=r[21],
         suggested_patient_id=r[22],
         held_for_review=bool(r[23]),
+        follow_up_due=bool(r[24]),
+        not_delivered=bool(r[25]),
     )
 
 
