@@ -175,6 +175,9 @@ class MessageDetail:
     sender_check: str | None = None  # verified / unverified / confirmed; None: not checked
     sender_check_detail: str | None = None
     claims_thread_id: int | None = None  # the conversation it claimed to continue
+    delivery: str | None = None  # ours: cancelled / not_delivered (see core/bounces.py)
+    delivery_detail: str | None = None  # what the patient's mail system answered
+    send_after: str | None = None  # ours, kept in the outbox until then
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from clinic_inbox.core import app_actions, app_consent, services
 from clinic_inbox.core.changes import Changes
 from clinic_inbox.core.home import Clinic
-from clinic_inbox.core.model import Direction, Priority, Status, ThreadDetail
+from clinic_inbox.core.model import Direction, MessageDetail, Priority, Status, ThreadDetail
 from clinic_inbox.core.senders import SENDER_WORDS, sender_warnings
 from clinic_inbox.ui import palette
 from clinic_inbox.ui.actions import InlineRunner, Runner, plain_error
@@ -97,6 +97,8 @@ def render_thread(
             parts.append(f"<p style='color:{c['quiet']};margin:0'>{html.escape(words)}</p>")
         if m.triage_reason:
             parts.append(f"<p style='color:{colour};margin:0'>{html.escape(m.triage_reason)}</p>")
+        urgent = palette.LEVELS[palette.level_key(Priority.URGENT, False, False)][0]
+        parts += _delivery_lines(clinic, m, urgent, c["quiet"])
         if m.needs_review and m.review_reason:
             parts.append(
                 f"<p style='color:{c['quiet']};margin:0'>Needs review: {html.escape(m.review_reason)}</p>"
@@ -125,6 +127,24 @@ def render_thread(
                 f"{html.escape(body)}</p>"
             )
     return "".join(parts)
+
+
+def _delivery_lines(clinic: Clinic, m: MessageDetail, colour: str, quiet: str) -> list[str]:
+    """What became of a message of ours, when it is not simply sent."""
+    if m.delivery == "not_delivered":
+        why = f" ({html.escape(m.delivery_detail)})" if m.delivery_detail else ""
+        return [
+            f"<p style='color:{colour};font-weight:bold;margin:0'>Not delivered: the patient "
+            f"did not get this message. Please call them.{why}</p>"
+        ]
+    if m.delivery == "cancelled":
+        return [f"<p style='color:{quiet};margin:0'>Cancelled before it was sent.</p>"]
+    if m.send_after:
+        return [
+            f"<p style='color:{quiet};margin:0'>Waiting to be sent on "
+            f"{_local(clinic, m.send_after)}.</p>"
+        ]
+    return []
 
 
 class SafeBrowser(QTextBrowser):

@@ -119,3 +119,39 @@ def test_new_message_is_in_the_toolbar_except_for_administrators(qtbot, clinic):
         win = MainWindow(clinic, services.login(clinic, user, "demo"), InlineRunner(clinic))
         qtbot.addWidget(win)
         assert hasattr(win, "compose_action") is has
+
+
+def test_the_conversation_says_later_cancelled_or_not_delivered(qtbot, clinic):
+    from datetime import UTC, datetime, timedelta
+
+    from clinic_inbox.core import services_compose as sc
+    from clinic_inbox.core.store import compose_queries as cq
+    from clinic_inbox.ui.thread_panel import render_thread
+
+    session = services.login(clinic, "dr.patel", "demo")
+    patient = _patient_of(clinic, "dr.patel")
+    req = sc.Request(
+        template="follow_up",
+        fields={"topic": "your knee"},
+        channel="email",
+        send_at=datetime.now(UTC) + timedelta(days=1),
+    )
+    later = sc.start_message(clinic, session, patient.id, req)
+
+    def shown(thread_id):
+        detail = services.show_thread(clinic, session, thread_id)
+        return render_thread(clinic, detail)
+
+    assert "Waiting to be sent on" in shown(later.thread_id)
+    sc.cancel_scheduled(clinic, session, later.outbox_id)
+    page = shown(later.thread_id)
+    assert "Cancelled before it was sent" in page and "Waiting to be sent" not in page
+    now = sc.start_message(
+        clinic, session, patient.id, sc.Request(**{**req.__dict__, "send_at": None})
+    )
+    assert "Waiting to be sent" not in shown(now.thread_id)
+    with clinic.store.transaction():
+        cq.mark_not_delivered(clinic.store, now.message_id, "5.1.1 user unknown")
+    page = shown(now.thread_id)
+    assert "Not delivered: the patient did not get this message. Please call them." in page
+    assert "5.1.1 user unknown" in page

@@ -751,7 +751,9 @@ def thread_messages(store: Store, thread_id: int, with_body: bool) -> list[Messa
         "SELECT id, thread_id, source, direction, coalesce(sender_name, sender), recipients, "
         "subject, received_at, category, priority, body_text, body_html, triage_reason, "
         "sensitive, needs_review, review_reason, sender_check, sender_check_detail, "
-        "claims_thread_id FROM messages WHERE thread_id = ? "
+        "claims_thread_id, delivery, delivery_detail, "
+        "(SELECT o.send_after FROM outbox o WHERE o.message_id = messages.id "
+        "AND o.state = 'pending') FROM messages WHERE thread_id = ? "
         "ORDER BY received_at, id",
         (thread_id,),
     ).fetchall()
@@ -787,6 +789,9 @@ def thread_messages(store: Store, thread_id: int, with_body: bool) -> list[Messa
                 sender_check=r[16],
                 sender_check_detail=r[17],
                 claims_thread_id=r[18],
+                delivery=r[19],
+                delivery_detail=r[20],
+                send_after=r[21],
             )
         )
     return out
