@@ -61,8 +61,9 @@ class DashboardWidget(QWidget):
             f"<h2>Open conversations: {data.open:,}</h2>"
             f"<p><b style='color:#c62828'>{data.overdue:,} overdue</b> against the published response times "
             f"· {data.urgent_open:,} urgent still open</p>"
-            f"<p><b style='color:#c62828'>{data.not_delivered:,} not delivered: call the "
-            f"patient</b> · {data.follow_up_due:,} follow-ups due · "
+            f"<p><b style='color:{'#c62828' if data.not_delivered else 'inherit'}'>"
+            f"{data.not_delivered:,} not delivered: call the patient</b> · "
+            f"{data.follow_up_due:,} follow-ups due · "
             f"{data.scheduled:,} messages to send later</p>"
         )
         lay.addWidget(summary)
