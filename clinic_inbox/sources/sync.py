@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass, field
 
 from clinic_inbox.core import accounts as acc
-from clinic_inbox.core import audit, followup
+from clinic_inbox.core import audit, followup, services_cover
 from clinic_inbox.core.changes import Changes
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.keys import KeyCustodyError
@@ -27,7 +27,8 @@ class RunReport:
     accounts: list[SyncReport] = field(default_factory=list)
     outbox: OutboxReport = field(default_factory=OutboxReport)
     anchor_problems: list[str] = field(default_factory=list)
-    follow_ups_due: list[int] = field(default_factory=list)  # came back to New
+    # came back to New (follow-up date) or went to the cover of an absent physician
+    moved_threads: list[int] = field(default_factory=list)
 
     @property
     def stored(self) -> int:
@@ -38,7 +39,7 @@ class RunReport:
         """What the pass changed, as the app's actions report it: the conversations new
         messages joined, and the outbox when anything was queued or sent."""
         threads = frozenset(t for a in self.accounts for t in a.touched) | frozenset(
-            self.follow_ups_due
+            self.moved_threads
         )
         o = self.outbox
         queued = any(a.acknowledged for a in self.accounts)
@@ -123,7 +124,8 @@ def run_once(
             report.outbox.add(flush(clinic, account, secret))
     report.outbox.waiting = oq.counts(clinic.store).get("pending", 0)
     # after the pull, so that an answer that just arrived counts as one
-    report.follow_ups_due = followup.bring_back(clinic)
+    report.moved_threads = followup.bring_back(clinic)
+    report.moved_threads += services_cover.forward_queues(clinic)  # an absent physician's
     with clinic.store.transaction():
         audit.append(
             clinic.store,

@@ -25,6 +25,18 @@ CREATE INDEX threads_follow_up ON threads (follow_up_by) WHERE follow_up_by IS N
 ALTER TABLE messages ADD COLUMN delivery TEXT;
 ALTER TABLE messages ADD COLUMN delivery_at TEXT;
 ALTER TABLE messages ADD COLUMN delivery_detail TEXT;
+CREATE TABLE absences (
+    id            INTEGER PRIMARY KEY,
+    physician_id  INTEGER NOT NULL REFERENCES staff(id),
+    cover_id      INTEGER REFERENCES staff(id),
+    starts_at     TEXT NOT NULL,
+    ends_at       TEXT NOT NULL,
+    delegation_id INTEGER REFERENCES delegations(id),
+    created_by    INTEGER NOT NULL REFERENCES staff(id),
+    created_at    TEXT NOT NULL,
+    cancelled_at  TEXT
+);
+CREATE INDEX absences_when ON absences (ends_at, starts_at);
 """
 
 
