@@ -1584,6 +1584,9 @@ def build_parser() -> argparse.ArgumentParser:
     from clinic_inbox.cli_compose import register as register_compose
 
     register_compose(add, sub, record_id)
+    from clinic_inbox.cli_cover import register as register_cover
+
+    register_cover(add, sub, record_id)
     return p
 
 

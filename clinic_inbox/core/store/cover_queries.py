@@ -76,14 +76,17 @@ def overlapping(store: Store, physician_id: int, starts_at: str, ends_at: str) -
 
 def queue_to_forward(store: Store, physician_id: int) -> list[tuple[int, int | None, int | None]]:
     """(conversation, patient, assignee) of the physician's open conversations that are
-    theirs or nobody's: what the cover takes over. Sensitive ones stay: only the
-    physician may read them."""
+    theirs or nobody's: what the cover takes over. A message held for review because
+    its sender is not verified counts as the patient's whose address it used (as it
+    does for access). Sensitive ones stay: only the physician may read them."""
     return [
         (r[0], r[1], r[2])
         for r in store.execute(
-            "SELECT t.id, t.patient_id, t.assigned_to FROM threads t "
-            "JOIN patients p ON p.id = t.patient_id "
-            "WHERE p.responsible_physician_id = ? AND t.status != 'done' AND NOT t.sensitive "
+            "SELECT t.id, coalesce(t.patient_id, t.suggested_patient_id), t.assigned_to "
+            "FROM threads t LEFT JOIN patients p ON p.id = t.patient_id "
+            "LEFT JOIN patients sp ON sp.id = t.suggested_patient_id AND t.held_for_review "
+            "WHERE coalesce(p.responsible_physician_id, sp.responsible_physician_id) = ? "
+            "AND t.status != 'done' AND NOT t.sensitive "
             "AND (t.assigned_to IS NULL OR t.assigned_to = ?) ORDER BY t.id",
             (physician_id, physician_id),
         )
