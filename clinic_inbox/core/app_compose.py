@@ -35,3 +35,42 @@ def send(
         for s in started:
             sc.set_follow_up(clinic, session, s.thread_id, follow_up_by)
     return Outcome(started, Changes.of(*(s.thread_id for s in started), outbox=True))
+
+
+# -- absences (core/services_cover.py) ------------------------------------------------
+def absences(clinic: Clinic, session: Session) -> Outcome:
+    """Running and coming absences, and the patients waiting on an uncovered one."""
+    from clinic_inbox.core import services_cover
+
+    return Outcome(
+        (services_cover.absences(clinic, session), services_cover.uncovered(clinic, session))
+    )
+
+
+def mark_away(clinic: Clinic, session: Session, **kw: object) -> Outcome:
+    from clinic_inbox.core import services_cover
+
+    # the cover's delegation changes who may read what: the board is read again
+    return Outcome(services_cover.mark_away(clinic, session, **kw), Changes(access=True))  # type: ignore[arg-type]
+
+
+def cancel_absence(clinic: Clinic, session: Session, absence_id: int) -> Outcome:
+    from clinic_inbox.core import services_cover
+
+    services_cover.cancel_absence(clinic, session, absence_id)
+    return Outcome(None, Changes(access=True))
+
+
+def uncovered_warning(clinic: Clinic, session: Session) -> str:
+    """The board's one-line warning about absent physicians nobody covers ('' if none)."""
+    from clinic_inbox.core import services_cover
+    from clinic_inbox.core.model import Role
+
+    if session.staff.role is Role.ADMIN:
+        return ""
+    lines = [
+        f"{u.physician} is away without cover: {len(u.patients)} patient"
+        f"{'s' if len(u.patients) > 1 else ''} waiting (see Absences)"
+        for u in services_cover.uncovered(clinic, session)
+    ]
+    return " · ".join(lines)

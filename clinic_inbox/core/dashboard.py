@@ -32,6 +32,7 @@ class Dashboard:
     not_delivered: int = 0  # open conversations whose message did not reach the patient
     follow_up_due: int = 0  # back in New: the patient did not answer by the date
     scheduled: int = 0  # messages kept for a later time
+    done_not_filed: int = 0  # finished conversations of a patient not yet in the chart
     physicians: list[PhysicianFigures] = field(default_factory=list)
 
 
@@ -61,6 +62,7 @@ def build(
     out.not_delivered = len(cq.not_delivered_open(store))
     out.follow_up_due = len(cq.follow_up_due_threads(store))
     out.scheduled = len(cq.scheduled(store, stamp))
+    out.done_not_filed = cq.done_not_filed_count(store)
     target = cfg.turnaround_hours
     for sid, name in store.execute(
         "SELECT id, display_name FROM staff WHERE role = 'physician' AND active = 1 ORDER BY display_name"

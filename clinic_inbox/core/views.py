@@ -18,6 +18,9 @@ class View(StrEnum):
     POOL = "pool"
     UNMATCHED = "unmatched"
     REVIEW = "review"
+    NOT_DELIVERED = "not_delivered"
+    FOLLOW_UP = "follow_up"
+    UNFILED = "unfiled"
     ALL = "all"
 
     @property
@@ -28,6 +31,9 @@ class View(StrEnum):
             View.POOL: "Team pool",
             View.UNMATCHED: "Unmatched",
             View.REVIEW: "Needs review",
+            View.NOT_DELIVERED: "Not delivered: call",
+            View.FOLLOW_UP: "Follow-up due",
+            View.UNFILED: "Done, not filed",
             View.ALL: "All",
         }[self]
 
@@ -55,6 +61,13 @@ def in_view(b: BoardThread, view: View, me: Staff) -> bool:
         return t.patient_id is None
     if view is View.REVIEW:
         return t.needs_review
+    if view is View.NOT_DELIVERED:
+        return t.not_delivered and t.status is not Status.DONE
+    if view is View.FOLLOW_UP:
+        return t.follow_up_due
+    if view is View.UNFILED:
+        # the chart must hold every finished exchange; the board shows the latest ones
+        return t.status is Status.DONE and t.filed_at is None and t.patient_id is not None
     return False
 
 
@@ -69,10 +82,12 @@ def passes(b: BoardThread, f: Filters) -> bool:
 
 
 def counts(threads: Iterable[BoardThread], me: Staff) -> dict[View, int]:
-    """Open conversations per view (Done ones are not counted as work waiting)."""
+    """Open conversations per view (Done ones are not counted as work waiting, except
+    in "Done, not filed", whose work is the filing)."""
     out = dict.fromkeys(View, 0)
     for b in threads:
         if b.row.status is Status.DONE:
+            out[View.UNFILED] += in_view(b, View.UNFILED, me)
             continue
         for v in View:
             if in_view(b, v, me):

@@ -7,7 +7,7 @@ channel, before anything is sent."""
 
 from __future__ import annotations
 
-from datetime import UTC, date
+from datetime import date, datetime, timedelta
 
 from PySide6.QtCore import QDate, QDateTime, Qt
 from PySide6.QtWidgets import (
@@ -127,9 +127,10 @@ class ComposeDialog(QDialog):
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked)
             self.education.addItem(item)
-        now = QDateTime.currentDateTime()
-        self.later_at.setDateTime(now.addSecs(3600))
-        self.later_at.setMinimumDateTime(now)
+        # the clinic's time, wherever this computer's clock is set
+        here = datetime.now(self.clinic.config.tz).replace(tzinfo=None, second=0, microsecond=0)
+        self.later_at.setDateTime(QDateTime(here + timedelta(hours=1)))
+        self.later_at.setMinimumDateTime(QDateTime(here))
         self.later_at.setEnabled(False)
         self.follow_by.setDate(QDate.currentDate().addDays(7))
         self.follow_by.setMinimumDate(QDate.currentDate())
@@ -208,7 +209,7 @@ class ComposeDialog(QDialog):
         )
         send_at = None
         if self.later.isChecked():
-            send_at = self.later_at.dateTime().toPython().astimezone().astimezone(UTC)
+            send_at = self.later_at.dateTime().toPython().replace(tzinfo=self.clinic.config.tz)
         return sc.Request(
             template=name,
             fields={k: e.text() for k, e in self._field_edits.items()},
@@ -240,7 +241,7 @@ class ComposeDialog(QDialog):
         p, count = result
         how = "the patient portal" if p.channel == "portal" else f"email to {p.to}"
         when = (
-            f"at {p.send_at.astimezone().strftime('%Y-%m-%d %H:%M')}"
+            f"at {p.send_at.astimezone(self.clinic.config.tz).strftime('%Y-%m-%d %H:%M')}"
             if p.send_at
             else "at the next sync"
         )

@@ -64,7 +64,8 @@ class DashboardWidget(QWidget):
             f"<p><b style='color:{'#c62828' if data.not_delivered else 'inherit'}'>"
             f"{data.not_delivered:,} not delivered: call the patient</b> · "
             f"{data.follow_up_due:,} follow-ups due · "
-            f"{data.scheduled:,} messages to send later</p>"
+            f"{data.scheduled:,} messages to send later · "
+            f"{data.done_not_filed:,} done but not filed to the chart</p>"
         )
         lay.addWidget(summary)
         lay.addWidget(QLabel("<b>Messages received per day (last 30 days; weekends in grey)</b>"))

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_inbox.core import app_actions, app_reads, services, views
+from clinic_inbox.core import app_actions, app_compose, app_reads, services, views
 from clinic_inbox.core.access import AccessDenied
 from clinic_inbox.core.changes import Changes
 from clinic_inbox.core.home import Clinic
@@ -196,6 +196,9 @@ class MainWindow(QMainWindow):
             self.delegations_action = QAction("Delegations", self)
             self.delegations_action.triggered.connect(self.open_delegations)
             bar.addAction(self.delegations_action)
+            self.absences_action = QAction("Absences", self)
+            self.absences_action.triggered.connect(self.open_absences)
+            bar.addAction(self.absences_action)
         if session.staff.role is Role.ADMIN:
             self.admin_action = QAction("Administration", self)
             self.admin_action.triggered.connect(self.open_admin)
@@ -316,6 +319,7 @@ class MainWindow(QMainWindow):
             return
         try:
             threads = services.board(self.clinic, self.session, flt)
+            self._uncovered = app_compose.uncovered_warning(self.clinic, self.session)
         except AccessDenied as exc:
             self._signed_out(exc)
             return
@@ -481,8 +485,10 @@ class MainWindow(QMainWindow):
             and b.row.status not in (Status.DONE, Status.WAITING)
             and datetime.fromisoformat(b.row.due_at) < now
         )
+        warn = getattr(self, "_uncovered", "")
         self.status_text.setText(
-            f"{len(shown):,} conversations shown · {urgent} urgent open · {overdue} overdue"
+            (f"⚠ {warn} — " if warn else "")
+            + f"{len(shown):,} conversations shown · {urgent} urgent open · {overdue} overdue"
         )
         self._update_sync_text()
 
@@ -563,6 +569,12 @@ class MainWindow(QMainWindow):
             self.compose_dialog = ComposeDialog(self.clinic, self.session, self, runner=self.runner)
             if self.compose_dialog.exec():
                 self.refresh()
+
+    def open_absences(self) -> None:
+        from clinic_inbox.ui.absences import AbsencesDialog
+
+        if not self.locked:
+            AbsencesDialog(self.clinic, self.session, self, runner=self.runner).exec()
 
     def open_admin(self) -> None:
         from clinic_inbox.ui.admin import AdminDialog

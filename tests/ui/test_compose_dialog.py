@@ -155,3 +155,61 @@ def test_the_conversation_says_later_cancelled_or_not_delivered(qtbot, clinic):
     page = shown(now.thread_id)
     assert "Not delivered: the patient did not get this message. Please call them." in page
     assert "5.1.1 user unknown" in page
+
+
+def test_a_physician_marks_herself_away_is_warned_then_names_a_cover(qtbot, clinic, shots):
+    from clinic_inbox.ui.absences import AbsencesDialog
+
+    session = services.login(clinic, "dr.patel", "demo")
+    dlg = AbsencesDialog(clinic, session, runner=InlineRunner(clinic))
+    qtbot.addWidget(dlg)
+    dlg.show()
+    assert [dlg.physician.itemData(i) for i in range(dlg.physician.count())] == ["dr.patel"]
+    dlg.start.setDateTime(dlg.start.dateTime().addSecs(-120))  # the clinic's time, now
+    dlg.end.setDateTime(dlg.start.dateTime().addDays(3))
+    dlg._mark()
+    assert dlg.error.text() == "" and dlg.table.rowCount() == 1
+    assert dlg.table.item(0, 3).text() == "NOBODY"
+    assert dlg.warning.isVisible()
+    assert dlg.warning.text().startswith("Dr Anjali Patel is away with nobody covering; waiting: ")
+    dlg.resize(900, 620)
+    dlg.grab().save(str(shots / "absences.png"))
+    dlg.table.setCurrentCell(0, 0)
+    dlg._cancel()
+    assert dlg.table.rowCount() == 0 and not dlg.warning.isVisible()
+    dlg.cover.setCurrentIndex(dlg.cover.findData("dr.okafor"))
+    dlg._mark()
+    assert dlg.table.item(0, 3).text() == "Dr Chinedu Okafor"
+    okafor = services.login(clinic, "dr.okafor", "demo")
+    patel_patient = _patient_of(clinic, "dr.patel")
+    [some] = q.list_threads(clinic.store, q.ThreadFilter(patient_id=patel_patient.id))[:1]
+    assert services.decision_for(clinic, okafor, some.id).delegate_of == "Dr Anjali Patel"
+    # the same dates again are refused in plain words
+    dlg._mark()
+    assert "already marked away" in dlg.error.text()
+
+
+def test_the_board_warns_of_uncovered_patients_and_has_the_new_views(qtbot, clinic):
+    from datetime import UTC, datetime, timedelta
+
+    from clinic_inbox.core import services_cover, views
+
+    admin = services.login(clinic, "admin", "demo")
+    services_cover.mark_away(
+        clinic,
+        admin,
+        physician="dr.lindqvist",
+        starts_at=datetime.now(UTC) - timedelta(minutes=5),
+        ends_at=datetime.now(UTC) + timedelta(days=1),
+        cover=None,
+    )
+    win = MainWindow(
+        clinic, services.login(clinic, "reception.singh", "demo"), InlineRunner(clinic)
+    )
+    qtbot.addWidget(win)
+    win.show()
+    assert win.status_text.text().startswith("⚠ Dr Erik Lindqvist is away without cover: ")
+    labels = [win.views.item(i).text() for i in range(win.views.count())]
+    assert any(t.startswith("Done, not filed  (") for t in labels)
+    assert any(t.startswith("Not delivered: call  (") for t in labels)
+    assert len(labels) == len(views.View)

@@ -199,3 +199,13 @@ def not_delivered_open(store: Store) -> list[int]:
             "WHERE m.delivery = 'not_delivered' AND t.status != 'done' ORDER BY t.id"
         )
     ]
+
+
+def done_not_filed_count(store: Store) -> int:
+    """Finished conversations of a known patient that were never filed to the chart."""
+    return int(
+        store.one(
+            "SELECT count(*) FROM threads WHERE status = 'done' AND filed_at IS NULL "
+            "AND patient_id IS NOT NULL"
+        )
+    )
