@@ -37,6 +37,22 @@ CREATE TABLE absences (
     cancelled_at  TEXT
 );
 CREATE INDEX absences_when ON absences (ends_at, starts_at);
+CREATE TABLE time_entries (
+    id             INTEGER PRIMARY KEY,
+    thread_id      INTEGER NOT NULL REFERENCES threads(id),
+    patient_id     INTEGER REFERENCES patients(id),
+    staff_id       INTEGER NOT NULL REFERENCES staff(id),
+    started_at     TEXT NOT NULL,
+    last_active_at TEXT,
+    active_seconds REAL NOT NULL DEFAULT 0,
+    stopped_at     TEXT,
+    how            TEXT NOT NULL CHECK (how IN ('timer', 'entered')),
+    reason         TEXT,
+    created_at     TEXT NOT NULL
+);
+CREATE INDEX time_entries_patient ON time_entries (patient_id, started_at);
+CREATE UNIQUE INDEX time_entries_running ON time_entries (staff_id, thread_id)
+    WHERE stopped_at IS NULL;
 """
 
 
