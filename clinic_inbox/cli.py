@@ -1587,6 +1587,9 @@ def build_parser() -> argparse.ArgumentParser:
     from clinic_inbox.cli_cover import register as register_cover
 
     register_cover(add, sub, record_id)
+    from clinic_inbox.cli_billing import register as register_billing
+
+    register_billing(add, sub, record_id)
     return p
 
 

@@ -155,3 +155,64 @@ def test_follow_up_by_a_date_on_a_conversation(demo):
     assert ok.returncode == 0, ok.stderr
     bad = run(demo, "--user", "dr.patel", "follow-up", "1", "--by", "yesterday")
     assert bad.returncode != 0 and "2026-12-15" in bad.stderr
+
+
+def test_time_entered_and_the_billing_report(demo, tmp_path):
+    today = date.today().isoformat()
+    ok = run(
+        demo,
+        "--user",
+        "dr.patel",
+        "time",
+        "enter",
+        "1",
+        "--minutes",
+        "12",
+        "--reason",
+        "Phoned the patient about it",
+    )
+    assert ok.returncode == 0, ok.stderr
+    report = json.loads(
+        run(
+            demo,
+            "--user",
+            "dr.patel",
+            "billing",
+            "report",
+            "--from",
+            today,
+            "--to",
+            today,
+            "--json",
+        ).stdout
+    )
+    assert [(r["minutes"], r["code"]) for r in report] == [(12, "99422")]
+    out = tmp_path / "bill.csv"
+    done = run(
+        demo,
+        "--user",
+        "admin",
+        "billing",
+        "report",
+        "--from",
+        today,
+        "--to",
+        today,
+        "--csv",
+        str(out),
+    )
+    assert done.returncode == 0, done.stderr
+    assert out.stat().st_mode & 0o777 == 0o600 and "99422" in out.read_text()
+    desk = run(
+        demo,
+        "--user",
+        "reception.moreau",
+        "time",
+        "enter",
+        "1",
+        "--minutes",
+        "5",
+        "--reason",
+        "not a clinician",
+    )
+    assert desk.returncode != 0 and "clinicians" in desk.stderr
