@@ -53,6 +53,9 @@ CREATE TABLE time_entries (
 CREATE INDEX time_entries_patient ON time_entries (patient_id, started_at);
 CREATE UNIQUE INDEX time_entries_running ON time_entries (staff_id, thread_id)
     WHERE stopped_at IS NULL;
+ALTER TABLE threads ADD COLUMN legal_hold INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE threads ADD COLUMN legal_hold_reason TEXT;
+ALTER TABLE threads ADD COLUMN purged_at TEXT;
 """
 
 

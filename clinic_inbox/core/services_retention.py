@@ -1,0 +1,116 @@
+"""Nothing kept forever: the inbox copy of a conversation filed to the chart is purged
+after the clinic's retention period (clinic.toml, [retention]; the default keeps
+everything), unless a legal hold keeps it. A purge deletes with SQLite's
+secure_delete (freed pages are overwritten), rewrites the search index, empties the
+write-ahead log, and leaves one audit entry per conversation (the audit is kept).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from clinic_inbox.core import access, audit
+from clinic_inbox.core import services as sv
+from clinic_inbox.core.home import Clinic
+from clinic_inbox.core.model import Role
+from clinic_inbox.core.signin import Session
+from clinic_inbox.core.store import retention_queries as rq
+
+
+def keep_days(clinic: Clinic) -> int | None:
+    """Days the inbox copy is kept after filing; None: kept (the default)."""
+    path = clinic.home / "clinic.toml"
+    if not path.exists():
+        return None
+    with open(path, "rb") as fh:
+        section = tomllib.load(fh).get("retention", {})
+    days = section.get("keep_days_after_filing")
+    if days is None or days == "forever":
+        return None
+    if not isinstance(days, int) or days < 30:
+        raise ValueError(
+            "clinic.toml: [retention] keep_days_after_filing must be a whole number of days, "
+            'at least 30, or "forever".'
+        )
+    return days
+
+
+def set_legal_hold(clinic: Clinic, session: Session, thread_id: int, reason: str | None) -> None:
+    """Keep a conversation whatever the retention period (reason given), or lift the
+    hold (None). The administrator, or those who may file the conversation."""
+    staff = sv._fresh(clinic, session)
+    if reason is not None and len(reason.strip()) < 5:
+        raise ValueError("Say why the conversation is held: it is kept in the record.")
+    with clinic.store.transaction():
+        if staff.role is Role.ADMIN:
+            from clinic_inbox.core.store import queries as q
+
+            row = q.get_thread(clinic.store, thread_id)
+            if row is None:
+                raise sv.NotFound(f"There is no conversation number {thread_id}.")
+        else:
+            row, d = sv._acting(clinic, session, thread_id)
+            access.require(d.file, "Only the administrator or those who file it can hold it.")
+        rq.set_hold(clinic.store, thread_id, reason.strip() if reason else None)
+        sv._audit(
+            clinic,
+            session,
+            "retention.hold" if reason else "retention.release",
+            patient_id=row.patient_id,
+            thread_id=thread_id,
+            reason=reason.strip() if reason else None,
+        )
+
+
+@dataclass
+class PurgeReport:
+    kept_forever: bool = False
+    threads: list[int] = field(default_factory=list)
+    messages: int = 0
+
+
+def purge(clinic: Clinic, session: Session | None, now: datetime | None = None) -> PurgeReport:
+    """Purge what the policy allows. A person doing it must be the administrator; the
+    app's maintenance runs it as "system"."""
+    if session is not None:
+        access.require(
+            access.can_manage_settings(sv._fresh(clinic, session)),
+            "Only the administrator can purge the inbox.",
+        )
+    days = keep_days(clinic)
+    report = PurgeReport(kept_forever=days is None)
+    if days is None:
+        return report
+    limit = ((now or datetime.now(UTC)) - timedelta(days=days)).isoformat(timespec="seconds")
+    store = clinic.store
+    store.execute("PRAGMA secure_delete = ON")  # freed pages are overwritten, not left
+    try:
+        with store.transaction():
+            for thread_id, patient_id, filed_at, document in rq.purgeable(store, limit):
+                n = rq.purge_thread(store, thread_id)
+                report.threads.append(thread_id)
+                report.messages += n
+                audit.append(
+                    store,
+                    clinic.audit_key,
+                    session.staff.id if session else None,
+                    session.staff.username if session else "system",
+                    "retention.purge",
+                    patient_id=patient_id,
+                    thread_id=thread_id,
+                    detail={
+                        "messages": n,
+                        "filed_at": filed_at,
+                        "document_id": document,
+                        "keep_days": days,
+                    },
+                )
+            if report.threads:
+                rq.compact_search_index(store)
+        if report.threads:
+            store.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    finally:
+        store.execute("PRAGMA secure_delete = OFF")
+    return report

@@ -1,0 +1,61 @@
+"""SQL for keeping and purging the inbox copy of conversations filed to the chart."""
+
+from __future__ import annotations
+
+from clinic_inbox.core.store.connection import Store
+from clinic_inbox.core.store.queries import utcnow
+
+PURGED_SUBJECT = "(removed from the inbox after filing)"
+
+
+def purgeable(store: Store, filed_before: str) -> list[tuple[int, int | None, str, str | None]]:
+    """(conversation, patient, filed at, document) filed before the limit, done, not on
+    hold, with nothing newer than what was filed (that would not be in the chart)."""
+    return [
+        (r[0], r[1], r[2], r[3])
+        for r in store.execute(
+            "SELECT id, patient_id, filed_at, filed_document_id FROM threads "
+            "WHERE status = 'done' AND filed_at IS NOT NULL AND filed_at < ? "
+            "AND last_message_at <= filed_at AND NOT legal_hold AND purged_at IS NULL "
+            "ORDER BY id",
+            (filed_before,),
+        )
+    ]
+
+
+def purge_thread(store: Store, thread_id: int) -> int:
+    """Remove every word of a conversation; its row stays as a tombstone. Returns the
+    number of messages removed."""
+    ids = [r[0] for r in store.execute("SELECT id FROM messages WHERE thread_id = ?", (thread_id,))]
+    for mid in ids:
+        store.execute("DELETE FROM message_search WHERE rowid = ?", (mid,))
+    store.execute("DELETE FROM outbox WHERE thread_id = ?", (thread_id,))
+    store.execute(
+        "DELETE FROM outbox WHERE message_id IN (SELECT id FROM messages WHERE thread_id = ?)",
+        (thread_id,),
+    )
+    store.execute("DELETE FROM messages WHERE thread_id = ?", (thread_id,))  # attachments cascade
+    store.execute("DELETE FROM thread_notes WHERE thread_id = ?", (thread_id,))
+    store.execute(
+        "UPDATE threads SET subject = ?, snippet = NULL, snippet_at = NULL, purged_at = ?, "
+        "updated_at = ? WHERE id = ?",
+        (PURGED_SUBJECT, utcnow(), utcnow(), thread_id),
+    )
+    return len(ids)
+
+
+def compact_search_index(store: Store) -> None:
+    """Rewrite the search index without the deleted entries (FTS5 keeps them in old
+    segments until merged)."""
+    store.execute("INSERT INTO message_search (message_search) VALUES ('optimize')")
+
+
+def set_hold(store: Store, thread_id: int, reason: str | None) -> None:
+    store.execute(
+        "UPDATE threads SET legal_hold = ?, legal_hold_reason = ? WHERE id = ?",
+        (int(reason is not None), reason, thread_id),
+    )
+
+
+def held(store: Store, thread_id: int) -> bool:
+    return bool(store.one("SELECT legal_hold FROM threads WHERE id = ?", (thread_id,)))
