@@ -546,6 +546,10 @@ def set_status(clinic: Clinic, session: Session, thread_id: int, status: Status)
             thread_id=thread_id,
             detail={"from": row.status.value, "to": status.value},
         )
+    if status is Status.DONE:  # the clinic may file every finished exchange at once
+        from clinic_inbox.core import autofile
+
+        autofile.after_done(clinic, thread_id, session.staff.id)
 
 
 def _change_status(clinic: Clinic, row: q.ThreadRow, status: Status) -> None:

@@ -139,3 +139,36 @@ def test_purge_leaves_no_trace_in_the_file_and_keeps_held_and_unfiled(clinic, tm
     assert entry.thread_id == gone and entry.actor == "admin"
     assert audit.verify(clinic.store, clinic.audit_key).ok
     assert clinic.store.integrity_check() == []
+
+
+def test_marking_done_files_to_the_chart_when_the_clinic_asks(clinic, tmp_path):
+    import json
+
+    chart = tmp_path / "chart-drop"
+    chart.mkdir()
+    _policy(
+        clinic, f'[filing]\non_done = true\nformats = ["pdf", "fhir"]\ndestination = "{chart}"\n'
+    )
+    tid = _conversation(clinic, "AUTOFILED")  # marks it done
+    files = sorted(p.name for p in chart.iterdir())
+    row = q.get_thread(clinic.store, tid)
+    assert row.filed_document_id and files == [
+        f"{row.filed_document_id}.fhir.json",
+        f"{row.filed_document_id}.pdf",
+    ]
+    bundle = json.loads((chart / files[0]).read_text())
+    assert bundle["resourceType"] == "Bundle"
+    assert (chart / files[1]).read_bytes().startswith(b"%PDF")
+    [entry] = [e for e in audit.entries(clinic.store) if e.action == "export"]
+    assert entry.actor == "system" and entry.thread_id == tid
+    # marking it done again files nothing new
+    doc = services.login(clinic, "dr.patel", DOC_PW)
+    services.set_status(clinic, doc, tid, Status.DONE)
+    assert len(list(chart.iterdir())) == 2
+    # a folder that went away: the conversation stays done, not filed, and says why
+    chart.rename(tmp_path / "moved")
+    other = _conversation(clinic, "NOTFILED")
+    row = q.get_thread(clinic.store, other)
+    assert row.status is Status.DONE and row.filed_at is None
+    [failed] = [e for e in audit.entries(clinic.store) if e.action == "export.auto_failed"]
+    assert failed.thread_id == other and "could not be written" in failed.reason

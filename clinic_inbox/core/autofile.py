@@ -1,0 +1,137 @@
+"""Filing to the chart when a conversation is marked done, if the clinic asks for it
+(clinic.toml [filing] on_done = true, with its formats and destination folder).
+
+The clinic's setting does the filing, not the person: it runs as "system", after the
+status change has been committed, and a failure (folder missing, sender not yet
+confirmed) leaves the conversation done and not filed, where the "Done, not filed"
+view shows it, with an audit entry saying why.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from clinic_inbox.core import audit, filing
+from clinic_inbox.core.home import Clinic
+from clinic_inbox.core.store import export_queries as eq
+from clinic_inbox.core.store import queries as q
+from clinic_inbox.core.store import sync_queries as sq
+
+
+@dataclass(frozen=True)
+class Setting:
+    formats: tuple[str, ...]
+    destination: Path
+
+
+def setting(clinic: Clinic) -> Setting | None:
+    path = clinic.home / "clinic.toml"
+    if not path.exists():
+        return None
+    with open(path, "rb") as fh:
+        section = tomllib.load(fh).get("filing", {})
+    if not section.get("on_done"):
+        return None
+    formats = tuple(section.get("formats", ["pdf"]))
+    bad = [f for f in formats if f not in filing.FORMATS]
+    if bad or not formats or not section.get("destination"):
+        raise ValueError(
+            "clinic.toml: [filing] needs `destination` (a folder) and `formats` among "
+            + ", ".join(filing.FORMATS)
+            + "."
+        )
+    return Setting(formats, Path(section["destination"]).expanduser())
+
+
+def _fail(clinic: Clinic, row: q.ThreadRow, why: str) -> None:
+    with clinic.store.transaction():
+        audit.append(
+            clinic.store,
+            clinic.audit_key,
+            None,
+            "system",
+            "export.auto_failed",
+            patient_id=row.patient_id,
+            thread_id=row.id,
+            reason=why,
+        )
+
+
+def after_done(clinic: Clinic, thread_id: int, done_by: int) -> filing.FiledDocument | None:
+    """File a conversation just marked done (by staff member `done_by`), when the
+    clinic files on done."""
+    chosen = setting(clinic)
+    row = q.get_thread(clinic.store, thread_id)
+    if chosen is None or row is None or row.patient_id is None:
+        return None
+    if clinic.config.require_verified_sender and sq.thread_sender_unverified(
+        clinic.store, thread_id
+    ):
+        _fail(clinic, row, "the sender is not confirmed yet")
+        return None
+    previous = eq.last_export(clinic.store, thread_id)
+    if previous is not None and row.filed_at and row.last_message_at <= row.filed_at:
+        return None  # already filed, nothing new since
+    version = previous.version + 1 if previous else 1
+    doc = filing.build_document(
+        clinic,
+        thread_id,
+        exported_by=f"{clinic.config.name} (filed automatically when done)",
+        include_notes=False,
+        version=version,
+        replaces=previous.document_id if previous else None,
+    )
+    try:
+        paths, bundle = filing.render_and_write(doc, chosen.formats, chosen.destination)
+    except (OSError, ValueError) as exc:
+        _fail(clinic, row, f"the chart folder could not be written ({type(exc).__name__})")
+        return None
+    stamp = doc.exported_at.isoformat(timespec="seconds")
+    try:
+        with clinic.store.transaction():
+            eq.record_export(
+                clinic.store,
+                thread_id=thread_id,
+                version=version,
+                document_id=doc.document_id,
+                replaces=doc.replaces_document_id,
+                formats=",".join(chosen.formats),
+                content_hash=doc.content_sha256(),
+                exported_by=done_by,
+                exported_at=stamp,
+                destination=str(chosen.destination),
+            )
+            q.update_thread(
+                clinic.store, thread_id, filed_at=stamp, filed_document_id=doc.document_id
+            )
+            audit.append(
+                clinic.store,
+                clinic.audit_key,
+                None,
+                "system",
+                "export",
+                patient_id=row.patient_id,
+                thread_id=thread_id,
+                detail={
+                    "document_id": doc.document_id,
+                    "version": version,
+                    "formats": list(chosen.formats),
+                    "automatic": True,
+                    "marked_done_by": done_by,
+                },
+            )
+    except BaseException:
+        for p in paths:
+            p.unlink(missing_ok=True)
+        raise
+    return filing.FiledDocument(
+        thread_id,
+        doc.document_id,
+        version,
+        doc.replaces_document_id,
+        tuple(paths),
+        doc.content_sha256(),
+        bundle,
+    )
