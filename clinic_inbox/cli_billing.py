@@ -113,3 +113,55 @@ def register(add: Callable[..., argparse.ArgumentParser], sub: Any, record_id: C
     sp.add_argument("--to", dest="end", required=True, metavar="DATE")
     sp.add_argument("--csv", metavar="FILE", help="write a CSV file (owner-only)")
     sp.add_argument("--json", action="store_true")
+    register_retention(add, sub, record_id)
+
+
+# -- retention (core/services_retention.py) -------------------------------------------
+def cmd_retention_hold(args: argparse.Namespace) -> int:
+    from clinic_inbox.core import services_retention as ret
+
+    cli = _cli()
+    with cli._open(args) as clinic:
+        ret.set_legal_hold(clinic, cli._session(args, clinic), args.thread_id, args.reason)
+    print(f"Conversation {args.thread_id} is held: it is never purged until released.")
+    return EXIT_OK
+
+
+def cmd_retention_release(args: argparse.Namespace) -> int:
+    from clinic_inbox.core import services_retention as ret
+
+    cli = _cli()
+    with cli._open(args) as clinic:
+        ret.set_legal_hold(clinic, cli._session(args, clinic), args.thread_id, None)
+    print(f"Conversation {args.thread_id} is released from its hold.")
+    return EXIT_OK
+
+
+def cmd_retention_purge(args: argparse.Namespace) -> int:
+    from clinic_inbox.core import services_retention as ret
+
+    cli = _cli()
+    with cli._open(args) as clinic:
+        report = ret.purge(clinic, cli._session(args, clinic))
+    if report.kept_forever:
+        print("The clinic keeps the inbox copy (clinic.toml [retention]); nothing was purged.")
+    else:
+        print(
+            f"{len(report.threads)} filed conversations ({report.messages} messages) were "
+            "removed from the inbox; the chart copies and the audit trail remain."
+        )
+    return EXIT_OK
+
+
+def register_retention(
+    add: Callable[..., argparse.ArgumentParser], sub: Any, record_id: Callable
+) -> None:
+    ret = sub.add_parser("retention", help="keeping the inbox copy after filing").add_subparsers(
+        dest="retention_cmd", required=True
+    )
+    sp = add("hold", cmd_retention_hold, "keep a conversation whatever the retention period", ret)
+    sp.add_argument("thread_id", type=record_id)
+    sp.add_argument("--reason", required=True)
+    sp = add("release", cmd_retention_release, "lift a hold", ret)
+    sp.add_argument("thread_id", type=record_id)
+    add("purge", cmd_retention_purge, "remove filed conversations past the retention period", ret)

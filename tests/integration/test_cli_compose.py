@@ -216,3 +216,22 @@ def test_time_entered_and_the_billing_report(demo, tmp_path):
         "not a clinician",
     )
     assert desk.returncode != 0 and "clinicians" in desk.stderr
+
+
+def test_retention_hold_and_a_purge_that_keeps_by_default(demo):
+    held = run(
+        demo,
+        "--user",
+        "admin",
+        "retention",
+        "hold",
+        "1",
+        "--reason",
+        "Records request, file 2026-114",
+    )
+    assert held.returncode == 0, held.stderr
+    purge = run(demo, "--user", "admin", "retention", "purge")
+    assert purge.returncode == 0 and "nothing was purged" in purge.stdout
+    refused = run(demo, "--user", "dr.patel", "retention", "purge")
+    assert refused.returncode != 0 and "administrator" in refused.stderr
+    assert run(demo, "--user", "admin", "retention", "release", "1").returncode == 0
