@@ -74,3 +74,23 @@ def uncovered_warning(clinic: Clinic, session: Session) -> str:
         for u in services_cover.uncovered(clinic, session)
     ]
     return " · ".join(lines)
+
+
+# -- e-visit time (core/services_billing.py) ------------------------------------------
+def timer_start(clinic: Clinic, session: Session, thread_id: int) -> Outcome:
+    from clinic_inbox.core import services_billing
+
+    return Outcome(services_billing.start_timer(clinic, session, thread_id))
+
+
+def timer_activity(clinic: Clinic, session: Session, thread_id: int) -> Outcome:
+    from clinic_inbox.core import services_billing
+
+    services_billing.activity(clinic, session, thread_id)
+    return Outcome(None)
+
+
+def timer_stop(clinic: Clinic, session: Session, thread_id: int) -> Outcome:
+    from clinic_inbox.core import services_billing
+
+    return Outcome(services_billing.stop_timer(clinic, session, thread_id))

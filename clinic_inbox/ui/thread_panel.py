@@ -277,9 +277,15 @@ class ThreadPanel(QWidget):
         self.sensitive.clicked.connect(self._sensitive)
         self.template.activated.connect(self._template)
         self.reply.textChanged.connect(self._typing)
+        from clinic_inbox.ui.visit_timer import VisitTimer
+
+        self.visit_timer = VisitTimer(self.runner, self.session, self)  # e-visit time
+        self.reply.textChanged.connect(self.visit_timer.activity)
         self.clear()
 
     def clear(self) -> None:
+        if hasattr(self, "visit_timer"):
+            self.visit_timer.stop()
         self.thread_id = self._wanted = None
         self._detail = None
         self._images = {}
@@ -359,6 +365,7 @@ class ThreadPanel(QWidget):
             self._notice = ""
         self._images = {}
         self._refreshed(view)
+        self.visit_timer.opened(view.detail.id, view.detail.body_visible)
 
     def _refreshed(self, view: app_actions.ThreadView) -> None:
         if view.detail.id != self._wanted:

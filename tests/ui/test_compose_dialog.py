@@ -213,3 +213,36 @@ def test_the_board_warns_of_uncovered_patients_and_has_the_new_views(qtbot, clin
     assert any(t.startswith("Done, not filed  (") for t in labels)
     assert any(t.startswith("Not delivered: call  (") for t in labels)
     assert len(labels) == len(views.View)
+
+
+def test_the_timer_runs_while_a_clinician_has_a_conversation_open(qtbot, clinic):
+    from clinic_inbox.core.store import billing_queries as bq
+
+    win = MainWindow(clinic, services.login(clinic, "dr.okafor", "demo"), InlineRunner(clinic))
+    qtbot.addWidget(win)
+    win.show()
+    own = [
+        b.row.id
+        for b in services.board(clinic, win.session)
+        if b.decision.via == "own" and b.decision.body
+    ]
+    win.open_thread(own[0])
+    me = win.session.staff.id
+    assert bq.running(clinic.store, me, own[0]) is not None
+    win.open_thread(own[1])  # the first timer stops, the second starts
+    assert bq.running(clinic.store, me, own[0]) is None
+    assert bq.running(clinic.store, me, own[1]) is not None
+    win.panel.clear()
+    assert bq.running(clinic.store, me, own[1]) is None
+    # the front desk records no time
+    desk = MainWindow(
+        clinic, services.login(clinic, "reception.moreau", "demo"), InlineRunner(clinic)
+    )
+    qtbot.addWidget(desk)
+    desk.open_thread(own[0])
+    assert (
+        clinic.store.one(
+            "SELECT count(*) FROM time_entries WHERE staff_id = ?", (desk.session.staff.id,)
+        )
+        == 0
+    )
