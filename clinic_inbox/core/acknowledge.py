@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from clinic_inbox.core import consent_ack, outgoing, outgoing_fhir, send_claims
 from clinic_inbox.core.accounts import FhirAccount
 from clinic_inbox.core.config import ClinicConfig
+from clinic_inbox.core.cover_words import cover_sentence
 from clinic_inbox.core.ingest import Incoming, Ingested
 from clinic_inbox.core.language import detect_language
 from clinic_inbox.core.model import Category, Direction, Priority, Source
@@ -89,6 +90,12 @@ def _letter(
         "turnaround": _turnaround_words(cfg, result.priority, language),
     }
     subject, body = outgoing.render_template("safety" if urgent else template, fields, language)
+    # who answers while the patient's physician is away: told to the patient only
+    covering = cover_sentence(store, result.patient_id, language, cfg.tz) if own else None
+    if covering and not urgent and template == "acknowledgement":
+        first, sep, rest = body.partition("\n\n")
+        second, sep2, tail = rest.partition("\n\n")
+        body = f"{first}{sep}{second}\n\n{covering}{sep2}{tail}"
     return language, subject, body
 
 

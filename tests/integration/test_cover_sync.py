@@ -3,6 +3,7 @@ arriving in Dovecot goes to the covering colleague, and after the set end nothin
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from clinic_inbox.sources import sync
 MAILBOX, MAILBOX_PASSWORD = "inbox@clinic.example", "mailbox-password"
 ADMIN_PW, DOC_PW = "quartz lantern meadow violin", "kettle orbit maple frost"
 REPO = Path(__file__).resolve().parents[2]
+TRUSTED = "mx.clinic.example"
 
 
 def test_a_new_message_goes_to_the_cover_until_the_end_date(
@@ -99,10 +101,16 @@ def test_a_new_message_goes_to_the_cover_until_the_end_date(
         )
         assert done.returncode == 0, done.stderr
 
+        # the clinic's own mail server vouches for the sender (DMARC pass), as it would
+        clinic.config = dataclasses.replace(clinic.config, trusted_authserv_id=TRUSTED)
+
         def arrive(seed: int) -> q.ThreadRow:
-            """A patient's email comes in. Its sender is not DKIM-verified here, so it is
-            held for review as the patient's whose address it used (for access too)."""
-            dovecot.append_many(MAILBOX, [make_message(0, seed=seed, when=datetime.now(UTC))])
+            """A patient's email comes in, its sender verified by the clinic's server."""
+            raw = make_message(0, seed=seed, when=datetime.now(UTC))
+            vouched = (
+                f"Authentication-Results: {TRUSTED}; dmarc=pass header.from=patients.example\r\n"
+            ).encode() + raw
+            dovecot.append_many(MAILBOX, [vouched])
             sync.run_once(clinic)
             [new] = [t for t in q.list_threads(clinic.store) if t.id not in seen]
             seen.add(new.id)
@@ -110,20 +118,27 @@ def test_a_new_message_goes_to_the_cover_until_the_end_date(
 
         seen: set[int] = set()
         first = arrive(1)
-        assert first.assigned_to_id == okafor.id
+        assert first.patient_id == pid and first.assigned_to_id == okafor.id
         cover = services.login(clinic, "dr.okafor", DOC_PW)
         d = services.decision_for(clinic, cover, first.id)
         assert d.body and d.reply and d.delegate_of == "Dr Anjali Patel"
-        services.confirm_sender(clinic, cover, first.id, "Phoned the patient at home to check.")
         services.queue_reply(clinic, cover, first.id, "Dr Okafor here, covering for Dr Patel.")
         while datetime.now(UTC) <= end:
             time.sleep(0.5)
         second = arrive(2)
-        assert second.suggested_patient_id == pid and second.assigned_to_id is None
+        assert second.patient_id == pid and second.assigned_to_id is None
         facts = aq.thread_facts(clinic.store, second.id)
         grants = aq.grants_to(clinic.store, okafor.id)
         assert not access.decide(okafor, facts, grants, now=datetime.now(UTC)).body
         sent = [m for m in smtp_server.messages() if "covering for Dr Patel" in m.get_content()]
         assert len(sent) == 1
+        # the receipt of the first message said who covers; the one after the end does not
+        receipts = [m for m in smtp_server.messages() if m["Auto-Submitted"] == "auto-replied"]
+        assert len(receipts) == 2
+        said = "Dr Anjali Patel is away until"
+        assert said in receipts[0].get_content() and "Dr Chinedu Okafor is covering" in (
+            receipts[0].get_content()
+        )
+        assert said not in receipts[1].get_content()
     finally:
         clinic.close()

@@ -187,3 +187,24 @@ def test_cancelling_an_absence_ends_the_covers_delegation(clinic):
     cover.cancel_absence(clinic, patel, absence)
     assert not services.decision_for(clinic, okafor, tid).body
     assert cover.absences(clinic, patel) == []
+
+
+def test_a_held_message_from_the_patients_address_goes_to_the_cover_too(clinic):
+    tid = _new_message(clinic, "from my address, not verified")
+    with clinic.store.transaction():  # as ingest leaves an unverified sender's message
+        clinic.store.execute(
+            "UPDATE threads SET patient_id = NULL, suggested_patient_id = ?, held_for_review = 1 "
+            "WHERE id = ?",
+            (clinic.luc, tid),
+        )
+    now = datetime.now(UTC)
+    cover.mark_away(
+        clinic,
+        _login(clinic, "dr.patel"),
+        physician="dr.patel",
+        starts_at=now - timedelta(minutes=1),
+        ends_at=now + timedelta(days=1),
+        cover="dr.okafor",
+    )
+    assert cover.forward_queues(clinic) == [tid]
+    assert services.decision_for(clinic, _login(clinic, "dr.okafor"), tid).body

@@ -105,3 +105,13 @@ def open_patients_of(store: Store, physician_id: int) -> list[tuple[int, str, in
             (physician_id,),
         )
     ]
+
+
+def covering_for_patient(store: Store, patient_id: int, at: str) -> Absence | None:
+    """The running, covered absence of this patient's physician, if any."""
+    row = store.execute(
+        _SQL + " AND a.physician_id = (SELECT responsible_physician_id FROM patients WHERE id = ?) "
+        "AND a.cover_id IS NOT NULL AND a.starts_at <= ? AND a.ends_at > ? LIMIT 1",
+        (patient_id, at, at),
+    ).fetchone()
+    return Absence(*row) if row else None
