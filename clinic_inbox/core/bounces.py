@@ -22,6 +22,7 @@ from email.message import Message
 from email.utils import parseaddr
 
 from clinic_inbox.core import audit
+from clinic_inbox.core.outgoing_fhir import REPLY_ID_SYSTEM
 from clinic_inbox.core.store import compose_queries as cq
 from clinic_inbox.core.store.connection import Store
 
@@ -149,3 +150,56 @@ def record(store: Store, audit_key: bytes, raw: bytes) -> Matched | None:
         detail={"status": r.status[:20]},
     )
     return found
+
+
+# -- the portal's word on a message of ours ----------------------------------------------
+_NOT_DELIVERED = ("not-done", "entered-in-error", "stopped")
+
+
+def portal_state(resource: dict, ident: str, patient_ref: str) -> tuple[str, str | None] | None:
+    """('read', when) or ('not_delivered', why) from the portal's copy of a message we
+    sent, or None (nothing new). The copy must carry our identifier and our patient:
+    a resource about anything else says nothing about this message."""
+    ids = {
+        i.get("value") for i in resource.get("identifier", []) if i.get("system") == REPLY_ID_SYSTEM
+    }
+    recipients = {r.get("reference") for r in resource.get("recipient", [])}
+    if ident not in ids or patient_ref not in recipients:
+        return None
+    status = str(resource.get("status", ""))
+    if status in _NOT_DELIVERED:
+        reason = resource.get("statusReason", {}) or {}
+        return "not_delivered", _one_line(reason.get("text") or status)
+    received = resource.get("received")
+    if isinstance(received, str) and received:
+        return "read", received[:40]
+    return None
+
+
+def record_portal_state(
+    store: Store,
+    audit_key: bytes,
+    message_id: int,
+    thread_id: int,
+    patient_id: int | None,
+    state: tuple[str, str | None],
+) -> bool:
+    """Keep what the portal reported about one message of ours (in the caller's
+    transaction); a failure brings the conversation back to New, audited."""
+    kind, detail = state
+    if kind == "read":
+        return cq.mark_read(store, message_id, detail or "")
+    if not cq.mark_not_delivered(store, message_id, detail or "the portal could not deliver it"):
+        return False
+    audit.append(
+        store,
+        audit_key,
+        None,
+        "system",
+        "message.not_delivered",
+        patient_id=patient_id,
+        thread_id=thread_id,
+        message_id=message_id,
+        detail={"channel": "portal"},
+    )
+    return True

@@ -17,7 +17,7 @@ from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.keys import KeyCustodyError
 from clinic_inbox.core.store import outbox_queries as oq
 from clinic_inbox.core.triage import Rules, load_rules
-from clinic_inbox.sources import email_sync, fhir_portal, outbox, portal_outbox
+from clinic_inbox.sources import email_sync, fhir_portal, outbox, portal_delivery, portal_outbox
 from clinic_inbox.sources.email_sync import Progress, SyncReport
 from clinic_inbox.sources.outbox import OutboxReport
 
@@ -122,9 +122,11 @@ def run_once(
         report.accounts.append(r)
         if send and not r.offline:
             report.outbox.add(flush(clinic, account, secret))
+            if flush is portal_outbox.flush_account:  # read, or not delivered?
+                report.moved_threads += portal_delivery.check(clinic, account, secret)
     report.outbox.waiting = oq.counts(clinic.store).get("pending", 0)
     # after the pull, so that an answer that just arrived counts as one
-    report.moved_threads = followup.bring_back(clinic)
+    report.moved_threads += followup.bring_back(clinic)
     report.moved_threads += services_cover.forward_queues(clinic)  # an absent physician's
     with clinic.store.transaction():
         audit.append(

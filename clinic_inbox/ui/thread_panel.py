@@ -137,6 +137,8 @@ def _delivery_lines(clinic: Clinic, m: MessageDetail, colour: str, quiet: str) -
             f"<p style='color:{colour};font-weight:bold;margin:0'>Not delivered: the patient "
             f"did not get this message. Please call them.{why}</p>"
         ]
+    if m.delivery == "read":
+        return [f"<p style='color:{quiet};margin:0'>Read by the patient on the portal.</p>"]
     if m.delivery == "cancelled":
         return [f"<p style='color:{quiet};margin:0'>Cancelled before it was sent.</p>"]
     if m.send_after:

@@ -274,3 +274,74 @@ def test_a_bounce_from_the_mail_system_marks_the_right_message_and_a_forged_one_
     )
     # no acknowledgement is ever sent to a mail system's report
     assert all("MAILER-DAEMON" not in str(m["To"]) for m in smtp_server.messages())
+
+
+def test_the_portal_says_read_or_not_delivered_and_the_conversation_follows(tmp_path, fhir_server):
+    from clinic_inbox.core.model import Status
+    from clinic_inbox.core.outgoing_fhir import REPLY_ID_SYSTEM
+    from clinic_inbox.core.store import compose_queries as cq
+
+    prac = fhir_server.create({"resourceType": "Practitioner", "name": [{"family": "Patel"}]})
+    patients = [
+        fhir_server.create({"resourceType": "Patient", "name": [{"family": f"P{i}"}]})
+        for i in range(2)
+    ]
+    home = tmp_path / "c"
+    clinic, _ = create_clinic(
+        home, lambda p, c: "correct horse battery staple", KeyCustody(home, detect=False)
+    )
+    try:
+        services.create_first_admin(clinic, "admin", "Admin", ADMIN_PW)
+        admin = services.login(clinic, "admin", ADMIN_PW)
+        doc = services.add_staff(
+            clinic, admin, "dr.patel", "Dr Anjali Patel", Role.PHYSICIAN, DOC_PW
+        )
+        services.add_fhir_account(
+            clinic,
+            admin,
+            FhirAccount(name="Portal", base_url=fhir_server.base_url, practitioners=[prac["id"]]),
+            None,
+        )
+        with clinic.store.transaction():
+            pids = [
+                q.add_patient(clinic.store, f"P{i}", "Ana", None, f"C-{i}", p["id"], doc.id)
+                for i, p in enumerate(patients)
+            ]
+        session = services.login(clinic, "dr.patel", DOC_PW)
+        read, lost = (sc.start_message(clinic, session, pid, REMINDER) for pid in pids)
+        sync.run_once(clinic)
+        assert cq.delivery(clinic.store, read.message_id) == (None, None)
+
+        def portal_copy(started):
+            ident = oq.get(clinic.store, started.outbox_id).idempotency_key
+            [found] = fhir_server.search(
+                "Communication", {"identifier": f"{REPLY_ID_SYSTEM}|{ident}"}
+            )
+            return found
+
+        opened = portal_copy(read)
+        fhir_server.update({**opened, "received": "2026-12-01T18:05:00Z"})
+        failed = portal_copy(lost)
+        fhir_server.update(
+            {
+                **failed,
+                "status": "not-done",
+                "statusReason": {"text": "The patient's portal account is closed"},
+            }
+        )
+        report = sync.run_once(clinic)
+        assert {read.thread_id, lost.thread_id} <= report.changes.threads
+        assert cq.delivery(clinic.store, read.message_id)[0] == "read"
+        assert cq.delivery(clinic.store, lost.message_id) == (
+            "not_delivered",
+            "The patient's portal account is closed",
+        )
+        assert q.get_thread(clinic.store, lost.thread_id).status is Status.NEW
+        assert q.get_thread(clinic.store, read.thread_id).status is Status.WAITING
+        sync.run_once(clinic)  # settled: nothing asked or changed again
+        assert (
+            clinic.store.one("SELECT count(*) FROM audit WHERE action = 'message.not_delivered'")
+            == 1
+        )
+    finally:
+        clinic.close()

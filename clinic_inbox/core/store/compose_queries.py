@@ -209,3 +209,28 @@ def done_not_filed_count(store: Store) -> int:
             "AND patient_id IS NOT NULL"
         )
     )
+
+
+def portal_sent_unsettled(
+    store: Store, account_id: int, since: str
+) -> list[tuple[int, int, int | None, str, str]]:
+    """(message, conversation, patient, identifier, recipient) of portal messages of ours
+    sent since `since` whose reading or failure the portal has not reported yet."""
+    return [
+        (r[0], r[1], r[2], r[3], r[4])
+        for r in store.execute(
+            "SELECT m.id, m.thread_id, m.patient_id, o.idempotency_key, m.recipients "
+            "FROM outbox o JOIN messages m ON m.id = o.message_id "
+            "WHERE o.kind = 'portal' AND o.state = 'sent' AND o.account_id = ? "
+            "AND o.sent_at >= ? AND m.delivery IS NULL AND o.purpose IN ('reply', 'start') ORDER BY o.id",
+            (account_id, since),
+        )
+    ]
+
+
+def mark_read(store: Store, message_id: int, at: str) -> bool:
+    cur = store.execute(
+        "UPDATE messages SET delivery = 'read', delivery_at = ? WHERE id = ? AND delivery IS NULL",
+        (at, message_id),
+    )
+    return cur.rowcount == 1
