@@ -63,9 +63,13 @@ def cmd_billing_report(args: argparse.Namespace) -> int:
         tz = clinic.config.tz
         start = datetime.combine(first, time(0), tz)
         end = datetime.combine(last + timedelta(days=1), time(0), tz)
-        if args.csv:
-            n = sb.export_billing_csv(clinic, session, start, end, Path(args.csv))
-            print(f"{n} lines written to {args.csv} (readable by you only).")
+        if args.csv or args.pdf:
+            if args.csv:
+                n = sb.export_billing_csv(clinic, session, start, end, Path(args.csv))
+                print(f"{n} lines written to {args.csv} (readable by you only).")
+            if args.pdf:
+                n = sb.export_billing_pdf(clinic, session, start, end, Path(args.pdf))
+                print(f"{n} lines written to {args.pdf} (readable by you only).")
             return EXIT_OK
         lines = sb.billing_lines(clinic, session, start, end)
     rows = [
@@ -112,6 +116,7 @@ def register(add: Callable[..., argparse.ArgumentParser], sub: Any, record_id: C
     sp.add_argument("--from", dest="start", required=True, metavar="DATE")
     sp.add_argument("--to", dest="end", required=True, metavar="DATE")
     sp.add_argument("--csv", metavar="FILE", help="write a CSV file (owner-only)")
+    sp.add_argument("--pdf", metavar="FILE", help="write a PDF file (owner-only)")
     sp.add_argument("--json", action="store_true")
     register_retention(add, sub, record_id)
 

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from clinic_inbox.core import clock
 from clinic_inbox.core.config import ClinicConfig
+from clinic_inbox.core.store import billing_queries as bq
 from clinic_inbox.core.store import compose_queries as cq
 from clinic_inbox.core.store.connection import Store
 
@@ -33,6 +34,7 @@ class Dashboard:
     follow_up_due: int = 0  # back in New: the patient did not answer by the date
     scheduled: int = 0  # messages kept for a later time
     done_not_filed: int = 0  # finished conversations of a patient not yet in the chart
+    evisit_minutes: list[tuple[str, int]] = field(default_factory=list)  # last 7 days
     physicians: list[PhysicianFigures] = field(default_factory=list)
 
 
@@ -63,6 +65,8 @@ def build(
     out.follow_up_due = len(cq.follow_up_due_threads(store))
     out.scheduled = len(cq.scheduled(store, stamp))
     out.done_not_filed = cq.done_not_filed_count(store)
+    week = (now - timedelta(days=7)).isoformat(timespec="seconds")
+    out.evisit_minutes = bq.minutes_by_clinician(store, week)
     target = cfg.turnaround_hours
     for sid, name in store.execute(
         "SELECT id, display_name FROM staff WHERE role = 'physician' AND active = 1 ORDER BY display_name"

@@ -237,3 +237,31 @@ def export_billing_csv(
             detail={"lines": len(lines), "from": _iso(start), "to": _iso(end)},
         )
     return len(lines)
+
+
+def export_billing_pdf(
+    clinic: Clinic, session: Session, start: datetime, end: datetime, out: Path
+) -> int:
+    """The same report as a PDF (owner-only file), audited."""
+    from clinic_inbox.core.export.billing_pdf import render_billing_pdf
+
+    lines = billing_lines(clinic, session, start, end)
+    tz = clinic.config.tz
+    data = render_billing_pdf(
+        clinic.config.name,
+        lines,
+        start.astimezone(tz).date(),
+        (end - timedelta(seconds=1)).astimezone(tz).date(),
+        tz,
+    )
+    private_dir(out.parent)
+    with open_private(out, "wb") as fh:
+        fh.write(data)
+    with clinic.store.transaction():
+        sv._audit(
+            clinic,
+            session,
+            "billing.export",
+            detail={"lines": len(lines), "from": _iso(start), "to": _iso(end), "format": "pdf"},
+        )
+    return len(lines)

@@ -66,6 +66,13 @@ class DashboardWidget(QWidget):
             f"{data.follow_up_due:,} follow-ups due · "
             f"{data.scheduled:,} messages to send later · "
             f"{data.done_not_filed:,} done but not filed to the chart</p>"
+            + (
+                "<p>E-visit time, last 7 days: "
+                + " · ".join(f"{name} {minutes} min" for name, minutes in data.evisit_minutes)
+                + "</p>"
+                if data.evisit_minutes
+                else ""
+            )
         )
         lay.addWidget(summary)
         lay.addWidget(QLabel("<b>Messages received per day (last 30 days; weekends in grey)</b>"))

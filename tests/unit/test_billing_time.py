@@ -129,6 +129,14 @@ def test_a_scripted_week_of_work_gives_minutes_and_codes(clinic, tmp_path):
     assert rows[0] == sb.HEADER
     assert rows[1][1] == '\'=HYPERLINK("x") SUM(A1)'  # shown, never run
     assert rows[2][4:8] == ["2026-11-02", "2026-11-08", "13", "99422"]
+    pdf = tmp_path / "billing" / "nov.pdf"
+    sb.export_billing_pdf(clinic, admin, DAY - timedelta(days=1), DAY + timedelta(days=14), pdf)
+    assert stat.S_IMODE(pdf.stat().st_mode) == 0o600
+    from pypdf import PdfReader
+
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(pdf).pages).split())
+    assert "Luc Tremblay" in text and "99422" in text and "98970" in text and "99423" in text
+    assert "4 periods, 3 billable, 48 minutes in all." in text
     actions = [
         r[0]
         for r in clinic.store.execute(
@@ -136,7 +144,21 @@ def test_a_scripted_week_of_work_gives_minutes_and_codes(clinic, tmp_path):
         )
     ]
     assert actions.count("time.start") == 2 and actions.count("time.enter") == 3
-    assert actions.count("time.edit") == 1 and actions[-1] == "billing.export"
+    assert actions.count("time.edit") == 1 and actions[-2:] == ["billing.export"] * 2
+
+
+def test_the_dashboard_shows_the_weeks_e_visit_minutes(clinic):
+    from clinic_inbox.core import dashboard
+
+    doc = services.login(clinic, "dr.patel", PW)
+    now = datetime.now(UTC)
+    sb.enter_minutes(
+        clinic, doc, clinic.threads[0], 12, "Phoned the patient", at=now - timedelta(days=1)
+    )
+    sb.enter_minutes(
+        clinic, doc, clinic.threads[0], 30, "Last month's call", at=now - timedelta(days=20)
+    )
+    assert dashboard.build(clinic.store, clinic.config).evisit_minutes == [("Dr Anjali Patel", 12)]
 
 
 def test_entered_or_corrected_time_needs_a_reason_and_its_own_author(clinic):

@@ -102,3 +102,16 @@ def finished_between(
         sql += " AND e.staff_id = ?"
         params.append(staff_id)
     return [tuple(r) for r in store.execute(sql + " ORDER BY e.started_at", params)]
+
+
+def minutes_by_clinician(store: Store, since: str) -> list[tuple[str, int]]:
+    """(clinician, minutes recorded) since a time: the dashboard's e-visit panel."""
+    return [
+        (r[0], int(round((r[1] or 0) / 60)))
+        for r in store.execute(
+            "SELECT s.display_name, sum(e.active_seconds) FROM time_entries e "
+            "JOIN staff s ON s.id = e.staff_id WHERE e.started_at >= ? "
+            "GROUP BY s.id ORDER BY s.display_name",
+            (since,),
+        )
+    ]
