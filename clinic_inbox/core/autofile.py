@@ -74,52 +74,77 @@ def after_done(clinic: Clinic, thread_id: int, done_by: int) -> filing.FiledDocu
     previous = eq.last_export(clinic.store, thread_id)
     if previous is not None and row.filed_at and row.last_message_at <= row.filed_at:
         return None  # already filed, nothing new since
+    try:
+        return write_filing(
+            clinic,
+            row,
+            chosen.formats,
+            chosen.destination,
+            exported_by_id=done_by,
+            exported_by_name=f"{clinic.config.name} (filed automatically when done)",
+            actor_id=None,
+            actor="system",
+            detail={"automatic": True, "marked_done_by": done_by},
+        )
+    except (OSError, ValueError) as exc:
+        _fail(clinic, row, f"the chart folder could not be written ({type(exc).__name__})")
+        return None
+
+
+def write_filing(
+    clinic: Clinic,
+    row: q.ThreadRow,
+    formats: tuple[str, ...],
+    destination: Path,
+    *,
+    exported_by_id: int,
+    exported_by_name: str,
+    actor_id: int | None,
+    actor: str,
+    detail: dict,
+) -> filing.FiledDocument:
+    """Write the chart files of one conversation and record them (export row, filed
+    mark, audit entry) in one transaction; the files go if the record fails."""
+    previous = eq.last_export(clinic.store, row.id)
     version = previous.version + 1 if previous else 1
     doc = filing.build_document(
         clinic,
-        thread_id,
-        exported_by=f"{clinic.config.name} (filed automatically when done)",
+        row.id,
+        exported_by=exported_by_name,
         include_notes=False,
         version=version,
         replaces=previous.document_id if previous else None,
     )
-    try:
-        paths, bundle = filing.render_and_write(doc, chosen.formats, chosen.destination)
-    except (OSError, ValueError) as exc:
-        _fail(clinic, row, f"the chart folder could not be written ({type(exc).__name__})")
-        return None
+    paths, bundle = filing.render_and_write(doc, formats, destination)
     stamp = doc.exported_at.isoformat(timespec="seconds")
     try:
         with clinic.store.transaction():
             eq.record_export(
                 clinic.store,
-                thread_id=thread_id,
+                thread_id=row.id,
                 version=version,
                 document_id=doc.document_id,
                 replaces=doc.replaces_document_id,
-                formats=",".join(chosen.formats),
+                formats=",".join(formats),
                 content_hash=doc.content_sha256(),
-                exported_by=done_by,
+                exported_by=exported_by_id,
                 exported_at=stamp,
-                destination=str(chosen.destination),
+                destination=str(destination),
             )
-            q.update_thread(
-                clinic.store, thread_id, filed_at=stamp, filed_document_id=doc.document_id
-            )
+            q.update_thread(clinic.store, row.id, filed_at=stamp, filed_document_id=doc.document_id)
             audit.append(
                 clinic.store,
                 clinic.audit_key,
-                None,
-                "system",
+                actor_id,
+                actor,
                 "export",
                 patient_id=row.patient_id,
-                thread_id=thread_id,
+                thread_id=row.id,
                 detail={
                     "document_id": doc.document_id,
                     "version": version,
-                    "formats": list(chosen.formats),
-                    "automatic": True,
-                    "marked_done_by": done_by,
+                    "formats": list(formats),
+                    **detail,
                 },
             )
     except BaseException:
@@ -127,7 +152,7 @@ def after_done(clinic: Clinic, thread_id: int, done_by: int) -> filing.FiledDocu
             p.unlink(missing_ok=True)
         raise
     return filing.FiledDocument(
-        thread_id,
+        row.id,
         doc.document_id,
         version,
         doc.replaces_document_id,

@@ -172,3 +172,41 @@ def test_marking_done_files_to_the_chart_when_the_clinic_asks(clinic, tmp_path):
     assert row.status is Status.DONE and row.filed_at is None
     [failed] = [e for e in audit.entries(clinic.store) if e.action == "export.auto_failed"]
     assert failed.thread_id == other and "could not be written" in failed.reason
+
+
+def test_batch_filing_files_what_it_may_and_names_the_rest(clinic, tmp_path):
+    from clinic_inbox.core import services_filing
+    from clinic_inbox.core.signin import AuthError
+
+    chart = tmp_path / "chart"
+    chart.mkdir()
+    a, b = _conversation(clinic, "BATCH-A"), _conversation(clinic, "BATCH-B")
+    doc = services.login(clinic, "dr.patel", DOC_PW)
+    services.set_status(clinic, doc, b, Status.IN_PROGRESS)  # taken up again
+    with pytest.raises(AuthError):
+        services_filing.file_batch(
+            clinic,
+            doc,
+            [a, b],
+            formats=("pdf",),
+            out_dir=chart,
+            password="wrong password here",
+            sleep=lambda s: None,
+        )
+    assert list(chart.iterdir()) == []
+    done = services_filing.file_batch(
+        clinic,
+        doc,
+        [a, b, 999],
+        formats=("pdf",),
+        out_dir=chart,
+        password=DOC_PW,
+        sleep=lambda s: None,
+    )
+    assert [t for t, _ in done.filed] == [a]
+    assert dict(done.skipped)[b] == "it is not done yet"
+    assert "999" in dict(done.skipped)[999]
+    assert [p.name for p in chart.iterdir()] == [f"{done.filed[0][1]}.pdf"]
+    assert q.get_thread(clinic.store, a).filed_document_id == done.filed[0][1]
+    entries = [e for e in audit.entries(clinic.store) if e.action == "export"]
+    assert [(e.actor, e.thread_id) for e in entries] == [("dr.patel", a)]
