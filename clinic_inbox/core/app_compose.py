@@ -94,3 +94,22 @@ def timer_stop(clinic: Clinic, session: Session, thread_id: int) -> Outcome:
     from clinic_inbox.core import services_billing
 
     return Outcome(services_billing.stop_timer(clinic, session, thread_id))
+
+
+# -- batch filing (core/services_filing.py) -------------------------------------------
+def file_batch(
+    clinic: Clinic,
+    session: Session,
+    thread_ids: list[int],
+    formats: tuple[str, ...],
+    out_dir: str,
+    password: str,
+) -> Outcome:
+    from pathlib import Path
+
+    from clinic_inbox.core import services_filing
+
+    done = services_filing.file_batch(
+        clinic, session, thread_ids, formats=formats, out_dir=Path(out_dir), password=password
+    )
+    return Outcome(done, Changes.of(*(t for t, _ in done.filed)))

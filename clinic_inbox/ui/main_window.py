@@ -192,6 +192,12 @@ class MainWindow(QMainWindow):
             self.compose_action = QAction("New message", self)
             self.compose_action.triggered.connect(self.open_compose)
             bar.addAction(self.compose_action)
+        if session.staff.role in (Role.PHYSICIAN, Role.NURSE):
+            from clinic_inbox.ui import batch_file
+
+            self.file_shown_action = QAction("File shown to chart…", self)
+            self.file_shown_action.triggered.connect(lambda: batch_file.ask_and_file(self))
+            bar.addAction(self.file_shown_action)
         if session.staff.role in (Role.PHYSICIAN, Role.ADMIN):
             self.delegations_action = QAction("Delegations", self)
             self.delegations_action.triggered.connect(self.open_delegations)

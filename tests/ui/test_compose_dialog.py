@@ -246,3 +246,27 @@ def test_the_timer_runs_while_a_clinician_has_a_conversation_open(qtbot, clinic)
         )
         == 0
     )
+
+
+def test_file_everything_shown_in_done_not_filed(qtbot, clinic, tmp_path):
+    from clinic_inbox.core import views
+    from clinic_inbox.core.model import Status
+    from clinic_inbox.ui import batch_file
+
+    win = MainWindow(clinic, services.login(clinic, "dr.lindqvist", "demo"), InlineRunner(clinic))
+    qtbot.addWidget(win)
+    win.show()
+    win.views.setCurrentRow(list(views.View).index(views.View.UNFILED))
+    shown = batch_file.unfiled_shown(win)
+    assert shown, "the demo has finished, unfiled conversations"
+    before = win.views.item(list(views.View).index(views.View.UNFILED)).text()
+    batch_file.file_shown(win, str(tmp_path), "demo")
+    filed = [t for t in shown if q.get_thread(clinic.store, t).filed_at is not None]
+    assert win.batch_summary.startswith(f"{len(filed)} conversations filed to {tmp_path}.")
+    assert filed and len(list(tmp_path.glob("*.pdf"))) == len(filed)
+    for t in set(shown) - set(filed):  # each one not filed is named, with why
+        assert f"Conversation {t} was not filed: " in win.batch_summary
+    assert all(q.get_thread(clinic.store, t).status is Status.DONE for t in shown)
+    win.refresh()
+    after = win.views.item(list(views.View).index(views.View.UNFILED)).text()
+    assert after != before
