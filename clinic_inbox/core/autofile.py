@@ -62,9 +62,15 @@ def _fail(clinic: Clinic, row: q.ThreadRow, why: str) -> None:
 def after_done(clinic: Clinic, thread_id: int, done_by: int) -> filing.FiledDocument | None:
     """File a conversation just marked done (by staff member `done_by`), when the
     clinic files on done."""
-    chosen = setting(clinic)
     row = q.get_thread(clinic.store, thread_id)
-    if chosen is None or row is None or row.patient_id is None:
+    if row is None or row.patient_id is None:
+        return None
+    try:
+        chosen = setting(clinic)
+    except (ValueError, OSError) as exc:  # a broken setting must not undo "done"
+        _fail(clinic, row, str(exc)[:300])
+        return None
+    if chosen is None:
         return None
     if clinic.config.require_verified_sender and sq.thread_sender_unverified(
         clinic.store, thread_id

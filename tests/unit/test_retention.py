@@ -172,6 +172,12 @@ def test_marking_done_files_to_the_chart_when_the_clinic_asks(clinic, tmp_path):
     assert row.status is Status.DONE and row.filed_at is None
     [failed] = [e for e in audit.entries(clinic.store) if e.action == "export.auto_failed"]
     assert failed.thread_id == other and "could not be written" in failed.reason
+    # a setting with no destination: still done, not filed, and the reason is kept
+    _policy(clinic, "[filing]\non_done = true\n")
+    third = _conversation(clinic, "BADSETTING")
+    assert q.get_thread(clinic.store, third).status is Status.DONE
+    reasons = [e.reason for e in audit.entries(clinic.store) if e.action == "export.auto_failed"]
+    assert any("needs `destination`" in r for r in reasons)
 
 
 def test_batch_filing_files_what_it_may_and_names_the_rest(clinic, tmp_path):
