@@ -8,6 +8,7 @@ import json
 from clinic_inbox.core import outgoing_fhir
 from clinic_inbox.core.accounts import FhirAccount
 from clinic_inbox.core.home import Clinic
+from clinic_inbox.core.store import compose_queries as cq
 from clinic_inbox.core.store import outbox_queries as oq
 from clinic_inbox.sources.errors import SourceError
 from clinic_inbox.sources.fhir_client import FhirClient
@@ -32,7 +33,9 @@ def flush_account(clinic: Clinic, account: FhirAccount, token: str | None) -> Ou
             try:
                 resource = json.loads(item.payload)
                 outgoing_fhir.validate(resource)
-                client.create_once(resource, (outgoing_fhir.REPLY_ID_SYSTEM, item.idempotency_key))
+                created = client.create_once(
+                    resource, (outgoing_fhir.REPLY_ID_SYSTEM, item.idempotency_key)
+                )
             except (SourceError, outgoing_fhir.InvalidReply, ValueError) as exc:
                 with store.transaction():
                     state = oq.mark_retry(store, item.id, str(exc))
@@ -46,5 +49,7 @@ def flush_account(clinic: Clinic, account: FhirAccount, token: str | None) -> Ou
                 continue
             with store.transaction():
                 oq.mark_sent(store, item.id)
+                if item.message_id and isinstance(created.get("id"), str):
+                    cq.record_portal_copy(store, item.message_id, created["id"])
             report.sent += 1
     return report

@@ -233,6 +233,27 @@ def test_a_started_message_goes_through_the_portal_when_the_patient_has_one(tmp_
         assert found[0]["sender"]["reference"] == f"Practitioner/{prac['id']}"
         assert "your knee" in json.dumps(found[0]) and "inResponseTo" not in found[0]
         assert oq.get(clinic.store, started.outbox_id).state == "sent"
+        # the patient answers on the portal: the answer joins the conversation we began,
+        # not another one of hers
+        other = sc.start_message(clinic, session, pid, REMINDER)
+        sync.run_once(clinic)
+        fhir_server.create(
+            {
+                "resourceType": "Communication",
+                "status": "completed",
+                "subject": {"reference": f"Patient/{patient['id']}"},
+                "sender": {"reference": f"Patient/{patient['id']}"},
+                "recipient": [{"reference": f"Practitioner/{prac['id']}"}],
+                "inResponseTo": [{"reference": f"Communication/{found[0]['id']}"}],
+                "sent": "2026-12-01T10:00:00Z",
+                "payload": [{"contentString": "Much better, thank you. The knee is fine."}],
+            }
+        )
+        sync.run_once(clinic)
+        answers = clinic.store.execute(
+            "SELECT thread_id FROM messages WHERE direction = 'in'"
+        ).fetchall()
+        assert answers == [(started.thread_id,)] and other.thread_id != started.thread_id
     finally:
         clinic.close()
 

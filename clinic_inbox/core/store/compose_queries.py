@@ -234,3 +234,13 @@ def mark_read(store: Store, message_id: int, at: str) -> bool:
         (at, message_id),
     )
     return cur.rowcount == 1
+
+
+def record_portal_copy(store: Store, message_id: int, resource_id: str) -> None:
+    """The portal's id for a message we sent through it: the patient's answer names it
+    (inResponseTo), and threads like an email reply naming our Message-ID."""
+    store.execute(
+        "UPDATE messages SET fhir_resource_id = ?, message_id_header = ? "
+        "WHERE id = ? AND direction = 'out'",
+        (resource_id, f"<Communication/{resource_id}@portal>", message_id),
+    )
