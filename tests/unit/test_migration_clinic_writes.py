@@ -28,6 +28,11 @@ def test_the_outbox_keeps_its_rows_columns_and_indexes(tmp_path):
             "INSERT INTO outbox (kind, purpose, idempotency_key, payload, state, created_at, "
             "updated_at) VALUES ('portal', 'ack', 'urn:uuid:1', x'01', 'pending', 'a', 'a')"
         )
+        # as another step might have: a trigger on the outbox survives the rebuild
+        store.execute(
+            "CREATE TRIGGER outbox_touch AFTER UPDATE OF state ON outbox "
+            "BEGIN UPDATE outbox SET attempts = attempts WHERE id = NEW.id; END"
+        )
     before_cols = [r[1] for r in store.execute("PRAGMA table_info(outbox)")]
     before_idx = sorted(r[1] for r in store.execute("PRAGMA index_list(outbox)"))
     rows = store.execute("SELECT * FROM outbox ORDER BY id").fetchall()
@@ -38,6 +43,10 @@ def test_the_outbox_keeps_its_rows_columns_and_indexes(tmp_path):
     ]
     assert sorted(r[1] for r in store.execute("PRAGMA index_list(outbox)")) == before_idx
     assert [r[:-1] for r in store.execute("SELECT * FROM outbox ORDER BY id")] == rows
+    assert (
+        store.one("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'outbox'")
+        == "outbox_touch"
+    )
     with store.transaction():
         store.execute("UPDATE outbox SET state = 'cancelled' WHERE id = 2")
     with pytest.raises(sqlcipher3.IntegrityError), store.transaction():

@@ -63,11 +63,12 @@ def _rebuild_outbox(store) -> None:  # noqa: ANN001
     sql = store.one("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'outbox'")
     if _OLD_CHECK not in sql:
         raise RuntimeError("the outbox table is not the expected shape; not rebuilt")
+    # its indexes and triggers (any step may have added some) are made again after
     indexes = [
         r[0]
         for r in store.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outbox' "
-            "AND sql IS NOT NULL"
+            "SELECT sql FROM sqlite_master WHERE type IN ('index', 'trigger') "
+            "AND tbl_name = 'outbox' AND sql IS NOT NULL ORDER BY type"
         )
     ]
     new_sql = sql.replace(_OLD_CHECK, _NEW_CHECK).replace(
