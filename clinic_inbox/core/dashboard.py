@@ -35,6 +35,7 @@ class Dashboard:
     scheduled: int = 0  # messages kept for a later time
     done_not_filed: int = 0  # finished conversations of a patient not yet in the chart
     evisit_minutes: list[tuple[str, int]] = field(default_factory=list)  # last 7 days
+    busiest_patients: list[tuple[str, int]] = field(default_factory=list)  # last 30 days
     physicians: list[PhysicianFigures] = field(default_factory=list)
 
 
@@ -67,6 +68,8 @@ def build(
     out.done_not_filed = cq.done_not_filed_count(store)
     week = (now - timedelta(days=7)).isoformat(timespec="seconds")
     out.evisit_minutes = bq.minutes_by_clinician(store, week)
+    month = (now - timedelta(days=30)).isoformat(timespec="seconds")
+    out.busiest_patients = cq.busiest_patients(store, month)
     target = cfg.turnaround_hours
     for sid, name in store.execute(
         "SELECT id, display_name FROM staff WHERE role = 'physician' AND active = 1 ORDER BY display_name"

@@ -73,6 +73,13 @@ class DashboardWidget(QWidget):
                 if data.evisit_minutes
                 else ""
             )
+            + (
+                "<p>Most messages from one patient, last 30 days: "
+                + " · ".join(f"{name} ({n})" for name, n in data.busiest_patients)
+                + "</p>"
+                if data.busiest_patients
+                else ""
+            )
         )
         lay.addWidget(summary)
         lay.addWidget(QLabel("<b>Messages received per day (last 30 days; weekends in grey)</b>"))

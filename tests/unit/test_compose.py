@@ -337,7 +337,8 @@ def test_follow_up_brings_an_unanswered_conversation_back_to_new_once(clinic):
     assert cq.follow_up_due_threads(clinic.store) == [started.thread_id]
     assert q.get_thread(clinic.store, started.thread_id).follow_up_due
     assert not q.get_thread(clinic.store, other.thread_id).follow_up_due
-    assert dashboard.build(clinic.store, clinic.config).follow_up_due == 1
+    board = dashboard.build(clinic.store, clinic.config)
+    assert board.follow_up_due == 1 and board.busiest_patients == [("Mai Nguyen", 1)]
     assert cq.follow_up_of(clinic.store, other.thread_id) == (None, None)
     assert followup.bring_back(clinic, later) == []  # once
     assert [a[2] for a in _audit(clinic, "thread.follow_up_due")] == [started.thread_id]

@@ -244,3 +244,17 @@ def record_portal_copy(store: Store, message_id: int, resource_id: str) -> None:
         "WHERE id = ? AND direction = 'out'",
         (resource_id, f"<Communication/{resource_id}@portal>", message_id),
     )
+
+
+def busiest_patients(store: Store, since: str, limit: int = 5) -> list[tuple[str, int]]:
+    """(patient, messages written since) of those who write the most: misuse shows here
+    first (the clinic may send its reminder of how messages are used)."""
+    return [
+        (r[0], int(r[1]))
+        for r in store.execute(
+            "SELECT p.given_name || ' ' || p.family_name, count(*) AS n FROM messages m "
+            "JOIN patients p ON p.id = m.patient_id WHERE m.direction = 'in' "
+            "AND m.received_at >= ? GROUP BY p.id ORDER BY n DESC, p.family_name LIMIT ?",
+            (since, limit),
+        )
+    ]
