@@ -27,7 +27,7 @@ def _clinician_on(clinic: Clinic, session: Session, thread_id: int):  # noqa: AN
     row, d = sv._acting(clinic, session, thread_id)
     access.require(
         session.staff.role in CLINICIANS and d.body,
-        "Time for e-visits is recorded by the clinicians who read the conversation.",
+        "Only the clinicians who may read the conversation record e-visit time.",
     )
     return row
 
@@ -143,6 +143,9 @@ def edit_minutes(
 ) -> None:
     """Correct one's own recorded time, saying why (the old value stays in the audit)."""
     _check_minutes(minutes, reason)
+    access.require(
+        sv._fresh(clinic, session).role in CLINICIANS, "Only clinicians record e-visit time."
+    )
     with clinic.store.transaction():
         e = bq.get(clinic.store, entry_id)
         if e is None or e.stopped_at is None:
@@ -175,7 +178,7 @@ def billing_lines(
     staff = sv._fresh(clinic, session)
     access.require(
         staff.role in (*CLINICIANS, Role.ADMIN),
-        "The billing report is for clinicians and the administrator.",
+        "Only clinicians and the administrator may see the billing report.",
     )
     mine = None if staff.role is Role.ADMIN else staff.id
     # a period may have begun up to period_days before `start`: read from there

@@ -356,8 +356,8 @@ def cancel_scheduled(clinic: Clinic, session: Session, outbox_id: int) -> None:
         item = cq.get_scheduled(store, outbox_id)
         if item is None:
             raise sv.NotFound(
-                "There is no message waiting to be sent later with that number "
-                "(it may have been sent or cancelled already)."
+                "There is no message waiting to be sent later with that number (it may "
+                "have been sent or cancelled already, or you may not see it)."
             )
         row, d = sv._acting(clinic, session, item.thread_id)
         if item.author_id != session.staff.id:

@@ -106,6 +106,10 @@ def mark_away(
 def cancel_absence(clinic: Clinic, session: Session, absence_id: int) -> None:
     """The physician is back early (or the plan changed): the cover's delegation ends."""
     me = sv._fresh(clinic, session)
+    access.require(
+        me.role in (Role.PHYSICIAN, Role.ADMIN),
+        "Only the physician, or an administrator for them, can change an absence.",
+    )
     with clinic.store.transaction():
         a = cv.get_absence(clinic.store, absence_id)
         if a is None:

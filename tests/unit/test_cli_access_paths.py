@@ -29,6 +29,7 @@ EXEMPT = {
     "init": "creates a new, empty clinic; refuses an existing one",
     "key recover": "the recovery code is the authority; it restores access, reads nothing",
     "consent terms": "the clinic's published terms of electronic communication; no patient data",
+    "compose templates": "lists the shipped templates and education links; no clinic data",
 }
 
 
@@ -154,6 +155,28 @@ def _cases(home, backup, clinical: int, admin_thread: int, patient: int) -> dict
         "server pending": ([], None, refused),
         "server approve": (["AAAA-BBBB-CCCC-DDDD"], None, refused),
         "server revoke": (["00000000-0000-0000-0000-000000000000"], None, refused),
+        # the clinic writes first, covers, bills and files (branch clinic-writes)
+        "compose send": (
+            [f"--patient={patient}", "--template=results_normal", "--field=test=lipids"],
+            None,
+            refused,
+        ),
+        "compose scheduled": (["--json"], None, "ok:[]"),
+        "compose cancel": (["1"], None, refused),
+        "follow-up": ([str(clinical), "--by", "2099-01-01"], None, "thread.follow_up"),
+        "away add": (
+            ["--physician=dr.patel", "--from=2099-01-01", "--to=2099-01-08"],
+            None,
+            refused,
+        ),
+        "away list": ([], None, "ok"),
+        "away cancel": (["1"], None, refused),
+        "time enter": ([str(clinical), "--minutes=5", "--reason=Read the report"], None, refused),
+        "time edit": (["1", "--minutes=5", "--reason=Read the report"], None, refused),
+        "billing report": (["--from=2026-01-01", "--to=2026-12-31"], None, refused),
+        "retention hold": ([str(clinical), "--reason=Records request"], None, refused),
+        "retention release": ([str(clinical)], None, refused),
+        "retention purge": ([], None, refused),
     }
 
 
