@@ -1040,6 +1040,10 @@ def queue_reply(
         row, d = _acting(clinic, session, thread_id)
         access.require(d.reply, d.why_not or "You may not reply in this conversation.")
         last = sq.last_inbound(store, thread_id)
+        if last is None and row.patient_id is not None:  # the clinic wrote first
+            from clinic_inbox.core import services_compose
+
+            return services_compose.continue_thread(clinic, session, row, d, body)
         if last is not None and last.source == "portal":
             return _queue_portal_reply(clinic, session, row, d, last, body)
         if last is None or last.source != "email" or not last.sender:

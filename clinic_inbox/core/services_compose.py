@@ -403,3 +403,59 @@ def set_follow_up(clinic: Clinic, session: Session, thread_id: int, by: date | N
             thread_id=thread_id,
             detail={"by": by.isoformat() if by else None},
         )
+
+
+# -- writing again before the patient has answered ------------------------------------
+def continue_thread(
+    clinic: Clinic, session: Session, row: q.ThreadRow, d: Decision, body: str
+) -> int:
+    """A reply in a conversation the clinic began and the patient has not answered yet
+    (services.queue_reply calls this, inside its transaction and access check): to the
+    patient's own address or portal, as the first message went."""
+    store = clinic.store
+    patient = q.get_patient(store, row.patient_id) if row.patient_id else None
+    if patient is None:
+        raise ValueError("This conversation has no patient to write to.")
+    first = cq.first_outbound(store, row.id)
+    route = _route(clinic, patient, first[1] if first else None)
+    subject = row.subject if row.subject.lower().startswith("re:") else f"Re: {row.subject}"
+    signed = f"{body.rstrip()}\n\n{sv._signature(clinic, session, d)}\n"
+    if route.kind == "email":
+        account = route.account
+        message_id = outgoing.new_message_id(outgoing.domain_of(account.sender_address))
+        earlier = first[0] if first and first[0] and not first[0].startswith("urn:") else None
+        payload = outgoing.build_email(
+            from_address=account.sender_address,
+            from_name=f"{session.staff.display_name} ({clinic.config.name})",
+            to_address=route.to,
+            subject=subject,
+            body=signed,
+            message_id=message_id,
+            in_reply_to=earlier,
+            references=[earlier] if earlier else None,
+            sent_by=session.staff.username,
+        )
+        sender, recipients = account.sender_address, route.to
+    else:
+        account = route.account
+        draft = compose.Draft(subject=subject, body=body, category=row.category)
+        resource, message_id = _portal_message(session, account, patient, draft, signed, d)
+        payload = json.dumps(resource, sort_keys=True).encode("utf-8")
+        earlier = None
+        sender, recipients = f"portal:{account.name}", f"Patient/{patient.portal_id}"
+    return sv._queue_outgoing(
+        clinic,
+        session,
+        row,
+        d,
+        kind=route.kind,
+        source=Source.EMAIL if route.kind == "email" else Source.PORTAL,
+        sender=sender,
+        recipients=recipients,
+        subject=subject,
+        body=signed,
+        account_id=account.id,
+        message_id=message_id,
+        in_reply_to=earlier,
+        payload=payload,
+    )

@@ -374,3 +374,43 @@ def test_follow_up_follows_the_rule_of_any_status_change(clinic, tmp_path):
         cq.follow_up_of(clinic.store, started.thread_id)[0]
         == (date.today() + timedelta(days=1)).isoformat()
     )
+
+
+def test_writing_again_before_the_patient_answers_goes_to_the_same_address(clinic):
+    doc = _doc(clinic)
+    started = sc.start_message(clinic, doc, clinic.patients[0], RESULTS)
+    first = oq.get(clinic.store, started.outbox_id)
+    item = services.queue_reply(
+        clinic, doc, started.thread_id, "One more thing: fasting next time."
+    )
+    msg = message_from_bytes(oq.get(clinic.store, item).payload, policy=default)
+    assert msg["To"] == "luc@patients.example"
+    assert msg["In-Reply-To"] == first.idempotency_key  # the patient's mail client threads it
+    assert msg["Subject"] == "Re: Your cholesterol results"
+    # the front desk may not write in a results conversation, first or again
+    with pytest.raises(AccessDenied):
+        services.queue_reply(clinic, _desk(clinic), started.thread_id, "Hello")
+
+
+def test_writing_again_through_the_portal_when_the_first_went_there(clinic):
+    doc = _doc(clinic)
+    with clinic.store.transaction():
+        accounts.add_fhir_account(
+            clinic.store,
+            accounts.FhirAccount(
+                name="Portal", base_url="http://127.0.0.1:9/fhir", practitioners=["p1"]
+            ),
+        )
+        clinic.store.execute(
+            "UPDATE patients SET portal_id = 'pt-7' WHERE id = ?", (clinic.patients[2],)
+        )
+    started = sc.start_message(clinic, doc, clinic.patients[2], RESULTS)
+    item = services.queue_reply(clinic, doc, started.thread_id, "And please bring your list.")
+    again = oq.get(clinic.store, item)
+    assert (
+        again.kind == "portal"
+        and again.idempotency_key != oq.get(clinic.store, started.outbox_id).idempotency_key
+    )
+    resource = json.loads(again.payload)
+    assert resource["recipient"] == [{"reference": "Patient/pt-7"}]
+    assert "please bring your list" in resource["payload"][0]["contentString"]

@@ -258,3 +258,13 @@ def busiest_patients(store: Store, since: str, limit: int = 5) -> list[tuple[str
             (since, limit),
         )
     ]
+
+
+def first_outbound(store: Store, thread_id: int) -> tuple[str | None, str] | None:
+    """(Message-ID, channel) of the first message the clinic sent in a conversation."""
+    row = store.execute(
+        "SELECT message_id_header, source FROM messages WHERE thread_id = ? AND direction = 'out' "
+        "ORDER BY id LIMIT 1",
+        (thread_id,),
+    ).fetchone()
+    return (row[0], row[1]) if row else None
