@@ -36,7 +36,7 @@ def _load() -> list[Migration]:
         m0010_sender_checks,
         m0011_sign_in_guard,
         m0012_consent_and_proxies,
-        m0012_clinic_writes,
+        m0013_clinic_writes,
     )
 
     steps = [
@@ -52,7 +52,7 @@ def _load() -> list[Migration]:
         m0010_sender_checks,
         m0011_sign_in_guard,
         m0012_consent_and_proxies,
-        m0012_clinic_writes,
+        m0013_clinic_writes,
     ]
     return [Migration(m.VERSION, m.__name__.rsplit(".", 1)[-1], m.upgrade) for m in steps]
 
