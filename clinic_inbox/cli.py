@@ -215,29 +215,9 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from clinic_inbox.core import services
-    from clinic_inbox.core.config import load_config
-    from clinic_inbox.core.home import create_clinic
-    from clinic_inbox.core.passwords import require_strong
+    from clinic_inbox import cli_init
 
-    home = _home(args)
-    password = ask_password(args.admin, confirm=True)
-    # Checked before anything is created: a refused password must not leave a clinic
-    # without staff behind.
-    require_strong(
-        password,
-        username=args.admin,
-        display_name=args.display_name or "",
-        clinic_name=load_config(home).name,
-    )
-    clinic, code = create_clinic(home, ask_passphrase)
-    with clinic:
-        services.create_first_admin(clinic, args.admin, args.display_name or args.admin, password)
-        print(f"Created a new clinic in {home}")
-        print(f"Key custody: {clinic.custody.describe()}")
-        print(f"Administrator: {args.admin}")
-        _print_recovery(code)
-    return EXIT_OK
+    return cli_init.run(args, _home(args), ask_password, ask_passphrase)
 
 
 def _print_recovery(code: str) -> None:
@@ -1365,6 +1345,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("init", cmd_init, "create an empty clinic with its first administrator")
     sp.add_argument("--admin", required=True, metavar="NAME")
     sp.add_argument("--display-name")
+    from clinic_inbox.cli_init import add_arguments
+
+    add_arguments(sp)
 
     user = sub.add_parser("user", help="staff accounts").add_subparsers(
         dest="user_cmd", required=True

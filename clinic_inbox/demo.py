@@ -22,7 +22,7 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 from clinic_inbox.core import audit, clock
-from clinic_inbox.core.config import load_config
+from clinic_inbox.core.config import demo_config, load_config
 from clinic_inbox.core.home import Clinic, create_clinic
 from clinic_inbox.core.keys import KeyCustody
 from clinic_inbox.core.model import Category, Direction, Priority, Role, Source, Status
@@ -244,7 +244,7 @@ def generate(
     """The demo clinic's data. Larger `threads`/`patients`/`days` give a clinic at scale
     (benchmarks): older conversations there are finished, as in a clinic that keeps up."""
     rnd = random.Random(seed)
-    hours_cfg = load_config()  # the default clinic's opening hours: when staff reply
+    hours_cfg = demo_config()  # the demo clinic's opening hours: when staff reply
     n_patients, n_threads, spread = patients, threads, days
     mean_age = 12 if days <= DAYS else days / 3
     anchor = (anchor or datetime.now(UTC)).astimezone(UTC).replace(second=0, microsecond=0)

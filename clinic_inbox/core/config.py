@@ -13,6 +13,9 @@ from clinic_inbox.core.model import Priority
 from clinic_inbox.core.proxies import MinorRules
 from clinic_inbox.core.resources import resource_path
 
+# A clinic that has not chosen its time zone yet is read in UTC, and says so.
+UNSET_TIMEZONE = "UTC (not chosen yet)"
+
 DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 
@@ -40,6 +43,25 @@ class ClinicConfig:
     minors: MinorRules = field(default_factory=MinorRules)
     # [consent]: email only with the patient's agreement on record (core/consent.py)
     consent_required: bool = False
+    # what the safety reply tells a patient to call (Canadian defaults, confirmed at set-up)
+    emergency_number: str = "911"
+    crisis_line: str = "9-8-8"
+
+    def missing_identity(self) -> list[str]:
+        """What a clinic has not entered about itself yet, in plain words: automatic
+        letters must not go out naming nobody, or a number that is not the clinic's."""
+        missing = []
+        if not self.name.strip():
+            missing.append("the clinic's name")
+        if not any(c.isdigit() for c in self.phone):
+            missing.append("the clinic's telephone number")
+        if not self.timezone_set:
+            missing.append("the clinic's time zone")
+        return missing
+
+    @property
+    def timezone_set(self) -> bool:
+        return self.timezone != UNSET_TIMEZONE
 
     def advice(self, language: str) -> str:
         """The emergency advice in `language`, in English where the clinic has none."""
@@ -47,7 +69,7 @@ class ClinicConfig:
 
     @property
     def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+        return ZoneInfo("UTC" if not self.timezone_set else self.timezone)
 
 
 def _parse(data: dict) -> ClinicConfig:
@@ -58,16 +80,24 @@ def _parse(data: dict) -> ClinicConfig:
         hours[DAYS.index(day.lower())] = (opens, closes)
     turnaround = {Priority(k): float(v) for k, v in data.get("turnaround_hours", {}).items()}
     languages = check_languages(data.get("languages", ["en"]))
+    numbers = {
+        "emergency_number": str(clinic.get("emergency_number", "911")).strip(),
+        "crisis_line": str(clinic.get("crisis_line", "9-8-8")).strip(),
+    }
+
+    def fill(text: str) -> str:  # the advice names the clinic's own emergency number
+        return text.replace("{emergency_number}", numbers["emergency_number"])
+
     advice_in = {
-        lang: str(clinic[f"emergency_advice_{lang}"])
+        lang: fill(str(clinic[f"emergency_advice_{lang}"]))
         for lang in KNOWN
         if lang != "en" and clinic.get(f"emergency_advice_{lang}")
     }
     return ClinicConfig(
-        name=clinic.get("name", "Clinic"),
-        timezone=clinic.get("timezone", "UTC"),
-        phone=clinic.get("phone", ""),
-        emergency_advice=clinic.get("emergency_advice", ""),
+        name=str(clinic.get("name", "")).strip(),
+        timezone=str(clinic.get("timezone", "")).strip() or UNSET_TIMEZONE,
+        phone=str(clinic.get("phone", "")).strip(),
+        emergency_advice=fill(clinic.get("emergency_advice", "")),
         hours=hours,
         turnaround_hours=turnaround,
         holidays=frozenset(date.fromisoformat(d) for d in data.get("holidays", [])),
@@ -80,19 +110,34 @@ def _parse(data: dict) -> ClinicConfig:
         require_verified_sender=bool(data.get("mail", {}).get("require_verified_sender", True)),
         minors=MinorRules.from_toml(data),
         consent_required=bool(data.get("consent", {}).get("required", False)),
+        **numbers,
     )
 
 
+def _layer(data: dict, path: Path) -> None:
+    with open(path, "rb") as fh:
+        own = tomllib.load(fh)
+    for section, values in own.items():
+        # opening hours are the clinic's whole week: a day it leaves out is closed
+        if isinstance(values, dict) and section != "hours":
+            data.setdefault(section, {}).update(values)
+        else:
+            data[section] = values
+
+
 def load_config(home: Path | None = None) -> ClinicConfig:
-    """The clinic's own clinic.toml if it has one, else the shipped defaults."""
+    """The clinic's own clinic.toml if it has one, over the shipped defaults (which
+    name no clinic: name, phone and time zone are each clinic's own)."""
     with open(resource_path("clinic.toml"), "rb") as fh:
         data = tomllib.load(fh)
     if home is not None and (home / "clinic.toml").exists():
-        with open(home / "clinic.toml", "rb") as fh:
-            own = tomllib.load(fh)
-        for section, values in own.items():
-            if isinstance(values, dict):
-                data.setdefault(section, {}).update(values)
-            else:
-                data[section] = values
+        _layer(data, home / "clinic.toml")
+    return _parse(data)
+
+
+def demo_config() -> ClinicConfig:
+    """The demo clinic's policy (its invented name, phone, time zone and holidays)."""
+    with open(resource_path("clinic.toml"), "rb") as fh:
+        data = tomllib.load(fh)
+    _layer(data, resource_path("demo", "clinic.toml"))
     return _parse(data)

@@ -149,10 +149,10 @@ def detect_secure_backend() -> tuple[Any | None, str]:
     for candidate in candidates:
         if backend_name(candidate) in SECURE_BACKENDS:
             return candidate, ""
-    names = ", ".join(backend_name(c) for c in candidates) or "none"
+    # plain words: the person reading this is a receptionist, not a programmer
     if any("Plaintext" in backend_name(c) or "file" in backend_name(c) for c in candidates):
-        return None, f"the only keyring available ({names}) keeps secrets in plain text"
-    return None, f"no secure system keyring is available (found: {names})"
+        return None, "the only password store on this computer keeps secrets in plain text"
+    return None, "this computer has no secure password store (system keyring)"
 
 
 # -- wrapping ------------------------------------------------------------------

@@ -96,6 +96,8 @@ def standard_fields(
         "clinic_name": cfg.name,
         "phone": cfg.phone,
         "emergency_advice": cfg.advice(language),
+        "emergency_number": cfg.emergency_number,
+        "crisis_line": cfg.crisis_line,
     }
 
 

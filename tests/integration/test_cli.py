@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.clinic_details import INIT_DETAILS
 
 REPO = Path(__file__).resolve().parents[2]
 LIST_FIELDS = {
@@ -148,6 +149,7 @@ def test_init_creates_an_empty_clinic_and_refuses_to_overwrite(tmp_path):
         "init",
         "--admin",
         "boss",
+        *INIT_DETAILS,
         password="granite willow echo lantern",
         extra_env=env,
     )
@@ -160,6 +162,7 @@ def test_init_creates_an_empty_clinic_and_refuses_to_overwrite(tmp_path):
         "init",
         "--admin",
         "boss2",
+        *INIT_DETAILS,
         password="granite willow echo lantern",
         extra_env=env,
     )
@@ -188,6 +191,7 @@ def test_wrong_passphrase_and_missing_clinic_are_explained(tmp_path):
             "init",
             "--admin",
             "boss",
+            *INIT_DETAILS,
             password="granite willow echo lantern",
             extra_env=env,
         ).returncode

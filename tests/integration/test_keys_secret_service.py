@@ -6,6 +6,7 @@ import hashlib
 import json
 
 import pytest
+from support.clinic_details import INIT_DETAILS
 
 from clinic_inbox.core.home import create_clinic, open_clinic
 from clinic_inbox.core.keys import (
@@ -107,7 +108,7 @@ def test_cli_in_a_desktop_session_uses_the_keyring(tmp_path, secret_service):
     }
     env.pop("PYTHON_KEYRING_BACKEND", None)
     done = subprocess.run(
-        [sys.executable, "-m", "clinic_inbox", "init", "--admin", "boss"],
+        [sys.executable, "-m", "clinic_inbox", "init", "--admin", "boss", *INIT_DETAILS],
         env=env,
         capture_output=True,
         text=True,

@@ -8,6 +8,7 @@ import re
 from datetime import datetime
 
 import pytest
+from support.clinic_details import INIT_DETAILS
 from support.insider_cli import (
     ADMIN,
     ADMIN_PASSWORD,
@@ -45,13 +46,13 @@ def home(tmp_path):
 # -- the rules for a new password -----------------------------------------------------
 def test_init_with_a_short_password_fails_before_anything_is_created(tmp_path):
     home = tmp_path / "c"
-    done = run(home, "init", "--admin", "boss", password="demo")
+    done = run(home, "init", "--admin", "boss", *INIT_DETAILS, password="demo")
     assert done.returncode == 1
     assert "at least 12 characters" in done.stderr and "Traceback" not in done.stderr
     assert not (home / "clinic.db").exists() and not (home / "custody.json").exists()
     assert not home.exists() or not any(home.iterdir())
     # and the clinic can then be set up properly in the same folder
-    assert run(home, "init", "--admin", "boss").returncode == 0
+    assert run(home, "init", "--admin", "boss", *INIT_DETAILS).returncode == 0
 
 
 @pytest.mark.parametrize(

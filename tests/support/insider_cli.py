@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from support.clinic_details import INIT_DETAILS
+
 REPO = Path(__file__).resolve().parents[2]
 PASSPHRASE = "a long clinic passphrase"
 ADMIN = "boss"
@@ -70,7 +72,7 @@ def start(home: Path, *args: str, password: str, **kw: object) -> subprocess.Pop
 
 def new_clinic(home: Path, **kw: object) -> None:
     """`init` with an administrator, then a nurse added by that administrator."""
-    done = run(home, "init", "--admin", ADMIN, **kw)  # type: ignore[arg-type]
+    done = run(home, "init", "--admin", ADMIN, *INIT_DETAILS, **kw)  # type: ignore[arg-type]
     assert done.returncode == 0, done.stderr
     done = run(
         home,

@@ -72,6 +72,8 @@ FIELDS = {
     "turnaround": "2 jours ouvrables",
     "emergency_advice": "Composez le 911.",
     "phone": "613-555-0142",
+    "emergency_number": "911",
+    "crisis_line": "9-8-8",
 }
 
 

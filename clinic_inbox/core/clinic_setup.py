@@ -1,0 +1,262 @@
+"""Setting up a new clinic: what it must say about itself, checked before anything is
+written, and a first run that either finishes or leaves the folder as it found it.
+
+Used by `clinic-inbox init` and by the app's first-run screen alike.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from clinic_inbox.core.config import DAYS
+from clinic_inbox.core.keys import SERVICE, KeyCustody, PassphraseProvider
+from clinic_inbox.core.language import check_languages
+from clinic_inbox.core.passwords import weakness
+
+if TYPE_CHECKING:
+    from clinic_inbox.core.home import Clinic
+
+CLINIC_FILE = "clinic.toml"
+# What a first run may leave in a data folder; removed again when it fails.
+_CREATED = (
+    "clinic.db",
+    "clinic.db-wal",
+    "clinic.db-shm",
+    "custody.json",
+    "key.wrapped",
+    "recovery.wrapped",
+    CLINIC_FILE,
+)
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
+
+
+class SetupError(ValueError):
+    """Everything wrong with what was entered, each in plain words; nothing was written."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class ClinicDetails:
+    """What a clinic says about itself at set-up. Nothing here comes from the demo."""
+
+    name: str
+    phone: str
+    timezone: str
+    emergency_number: str = "911"
+    crisis_line: str = "9-8-8"
+    languages: tuple[str, ...] = ("en",)
+    # weekday (0 = Monday) -> ("08:30", "17:00"); None keeps the shipped opening hours
+    hours: dict[int, tuple[str, str]] | None = None
+    holidays: tuple[date, ...] = ()
+    # "urgent"/"same_day"/"routine"/"admin" -> working hours; None keeps the defaults
+    turnaround_hours: dict[str, float] | None = None
+    extra: dict[str, dict[str, object]] = field(default_factory=dict)
+
+    def problems(self) -> list[str]:
+        out: list[str] = []
+        if not self.name.strip():
+            out.append("Enter the clinic's name: patients see it on every letter.")
+        if sum(c.isdigit() for c in self.phone) < 3:
+            out.append(
+                "Enter the clinic's telephone number: the automatic letters and the urgent "
+                "safety reply give it to patients."
+            )
+        if not timezone_known(self.timezone):
+            out.append(
+                f"{self.timezone or 'No time zone'} is not a time zone Clinic Inbox knows. "
+                "Choose one such as America/Toronto or America/Vancouver."
+            )
+        for what, number in (
+            ("emergency number", self.emergency_number),
+            ("crisis line", self.crisis_line),
+        ):
+            if not any(c.isdigit() for c in number) or any(c in number for c in "\r\n{}"):
+                out.append(
+                    f"Enter the {what} patients should call (in Canada: "
+                    f"{'911' if what == 'emergency number' else '9-8-8'})."
+                )
+        try:
+            check_languages(list(self.languages))
+        except ValueError as exc:
+            out.append(str(exc).removeprefix("clinic.toml: "))
+        for day, (opens, closes) in (self.hours or {}).items():
+            if not (_is_time(opens) and _is_time(closes)) or opens >= closes:
+                out.append(
+                    f"The opening hours for {DAYS[day].title()} must be two times like "
+                    "08:30 and 17:00, the first before the second."
+                )
+        for level, hours in (self.turnaround_hours or {}).items():
+            if not 0 < hours <= 24 * 14:
+                out.append(
+                    f"The turnaround for {level.replace('_', ' ')} must be a number of hours."
+                )
+        for text in (self.name, self.phone):
+            if any(c in text for c in "\r\n"):
+                out.append("The clinic's name and number must each fit on one line.")
+        return out
+
+    def to_toml(self) -> str:
+        """The clinic's own clinic.toml: only what it entered, over the shipped defaults."""
+
+        def s(value: object) -> str:  # JSON strings are valid TOML basic strings
+            return json.dumps(str(value), ensure_ascii=False)
+
+        lines = [
+            "# This clinic's own policy, written at set-up (Settings or clinic.toml to change it).",
+            f"languages = [{', '.join(s(x) for x in self.languages)}]",
+            f"holidays = [{', '.join(s(d.isoformat()) for d in sorted(self.holidays))}]",
+            "",
+            "[clinic]",
+            f"name = {s(self.name.strip())}",
+            f"phone = {s(self.phone.strip())}",
+            f"timezone = {s(self.timezone.strip())}",
+            f"emergency_number = {s(self.emergency_number.strip())}",
+            f"crisis_line = {s(self.crisis_line.strip())}",
+        ]
+        if self.hours is not None:
+            # a clinic's own [hours] replaces the shipped table whole: a day not
+            # listed is a day the clinic is closed
+            lines += ["", "[hours]"]
+            lines += [f"{DAYS[d]} = [{s(o)}, {s(c)}]" for d, (o, c) in sorted(self.hours.items())]
+        if self.turnaround_hours is not None:
+            lines += ["", "[turnaround_hours]"]
+            lines += [f"{k} = {float(v)}" for k, v in self.turnaround_hours.items()]
+        for section, values in self.extra.items():
+            lines += ["", f"[{section}]"]
+            lines += [f"{k} = {s(v)}" for k, v in values.items()]
+        return "\n".join(lines) + "\n"
+
+
+def _is_time(text: str) -> bool:
+    return bool(re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", text))
+
+
+def timezone_known(name: str) -> bool:
+    if not name or name != name.strip() or name.startswith("/"):
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def timezone_choices() -> list[str]:
+    """Time zones to offer, Canada's first."""
+    canada = [
+        "America/St_Johns",
+        "America/Halifax",
+        "America/Moncton",
+        "America/Toronto",
+        "America/Winnipeg",
+        "America/Regina",
+        "America/Edmonton",
+        "America/Vancouver",
+        "America/Whitehorse",
+    ]
+    rest = sorted(z for z in available_timezones() if "/" in z and z not in canada)
+    return canada + rest
+
+
+@dataclass
+class FirstAdmin:
+    username: str
+    display_name: str
+    password: str
+
+    def problems(self, clinic_name: str) -> list[str]:
+        out = []
+        if not _USERNAME.match(self.username):
+            out.append(
+                "The administrator's user name must be 2 to 32 lower-case letters, digits, "
+                "dots or dashes (for example: admin or j.martin)."
+            )
+        why = weakness(
+            self.password,
+            username=self.username,
+            display_name=self.display_name,
+            clinic_name=clinic_name,
+        )
+        if why:
+            out.append(why)
+        return out
+
+
+def check_setup(home: Path, details: ClinicDetails, admin: FirstAdmin | None) -> None:
+    """Every problem at once, before anything is created (SetupError). Without `admin`,
+    what can be checked before the password is asked."""
+    from clinic_inbox.core.home import clinic_exists
+
+    problems = []
+    if clinic_exists(home):
+        problems.append(
+            f"A clinic already exists in {home}. Clinic Inbox never creates a new store "
+            "over an existing one; choose another folder (--home)."
+        )
+    problems += details.problems()
+    if admin is not None:
+        problems += admin.problems(details.name)
+    if problems:
+        raise SetupError(problems)
+
+
+def create_new_clinic(
+    home: Path,
+    details: ClinicDetails,
+    admin: FirstAdmin,
+    ask_passphrase: PassphraseProvider,
+    custody: KeyCustody | None = None,
+) -> tuple[Clinic, str]:
+    """Check everything, then create the clinic with its policy and administrator.
+    On any failure, the files this run made are removed and the keyring entries
+    forgotten, so the next attempt starts clean."""
+    from clinic_inbox.core import services
+    from clinic_inbox.core.config import load_config
+    from clinic_inbox.core.home import create_clinic
+
+    home = Path(home)
+    check_setup(home, details, admin)
+    made_home = not home.exists()
+    custody = custody or KeyCustody(home)
+    clinic = None
+    try:
+        clinic, code = create_clinic(home, ask_passphrase, custody)
+        target = home / CLINIC_FILE
+        target.write_text(details.to_toml(), "utf-8")
+        target.chmod(0o600)
+        clinic.config = load_config(home)
+        services.create_first_admin(clinic, admin.username, admin.display_name, admin.password)
+    except BaseException:
+        _undo(home, clinic, custody.backend, made_home)
+        raise
+    return clinic, code
+
+
+def _undo(home: Path, clinic: Clinic | None, backend: Any | None, made_home: bool) -> None:
+    store_id = None
+    if clinic is not None:
+        store_id = clinic.custody.store_id
+        try:
+            clinic.store.close()
+        except Exception:  # noqa: BLE001, S110 - removing it next is what matters
+            pass
+    for name in _CREATED:
+        (home / name).unlink(missing_ok=True)
+    if backend is not None and store_id:
+        for suffix in ("db", "audit"):
+            try:
+                backend.delete_password(SERVICE, f"{store_id}:{suffix}")
+            except Exception:  # noqa: BLE001, S110 - an entry never written
+                pass
+    if made_home and home.exists() and not any(home.iterdir()):
+        shutil.rmtree(home, ignore_errors=True)
