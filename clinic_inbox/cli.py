@@ -1471,6 +1471,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--clinic", action="store_true", help="every workstation's openings (JSON, shared server)"
     )
 
+    from clinic_inbox.cli_patients import register as register_patients
+
+    register_patients(add, pat, record_id)
     sp = add("link", cmd_link, "file an unmatched conversation under a patient")
     sp.add_argument("thread_id", type=record_id)
     sp.add_argument("--patient", type=record_id, required=True, metavar="PATIENT_ID")

@@ -234,6 +234,41 @@ def may_relink(
     return True, False, ""
 
 
+def may_unlink(
+    staff: Staff, now_decision: Decision, current_physician_id: int | None
+) -> tuple[bool, bool, str]:
+    """May this person take a conversation off a patient's chart (a wrong link)?
+
+    Returns (allowed, needs break-glass flag, why not). Unlinked, it goes back to the
+    front desk and the clinical team to be filed again, so the rules of a move apply:
+    the person must read it now, and a clinical conversation in a physician's care is
+    that physician's (anyone else only under a running break-glass opening, flagged);
+    an administrative one is the front desk's."""
+    if staff.role is Role.ADMIN or not staff.active:
+        return False, False, "Administrators do not file messages under patients."
+    if not now_decision.body:
+        return False, False, "You may take a conversation off a chart only if you may read it."
+    # administrative messages are the front desk's to handle, whoever the physician
+    if now_decision.via == "front desk":
+        return True, False, ""
+    if current_physician_id is not None and staff.id != current_physician_id:
+        if now_decision.via == "break-glass":
+            return True, True, ""
+        return (
+            False,
+            False,
+            "This conversation is in another physician's care; only that physician may take "
+            "it off the chart (or use break-glass, which is reviewed).",
+        )
+    return True, False, ""
+
+
+def can_edit_patients(staff: Staff) -> bool:
+    """Adding a patient and correcting a name, birth date, chart number or address: the
+    people who file messages, and administrators setting up the clinic."""
+    return staff.active
+
+
 def can_delegate_for(staff: Staff, physician: Staff) -> bool:
     """A physician delegates their own inbox; an administrator may do it for them."""
     if not staff.active or physician.role is not Role.PHYSICIAN:

@@ -228,6 +228,8 @@ class ThreadPanel(QWidget):
         self.move.setToolTip("Take this conversation to a phone call or a visit")
         self.link = QPushButton("Link to patient…")
         self.link.setToolTip("The sender is not on any chart: find the patient who wrote")
+        self.unlink = QPushButton("Wrong patient…")
+        self.unlink.setToolTip("Take this conversation off the chart it is filed under")
         self.confirm = QPushButton("Confirm sender…")
         self.confirm.setToolTip(
             "Nothing proves who sent this email: confirm it (e.g. by phone); it is recorded"
@@ -254,6 +256,7 @@ class ThreadPanel(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.move)
         buttons.addWidget(self.link)
+        buttons.addWidget(self.unlink)
         buttons.addWidget(self.confirm)
         buttons.addWidget(self.glass)
         buttons.addWidget(self.export)
@@ -270,6 +273,7 @@ class ThreadPanel(QWidget):
         self.note.clicked.connect(self._note)
         self.export.clicked.connect(self._export)
         self.link.clicked.connect(self._link_patient)
+        self.unlink.clicked.connect(self._unlink_patient)
         self.confirm.clicked.connect(self._confirm_sender)
         self.move.clicked.connect(self._move)
         self.glass.clicked.connect(self._glass)
@@ -310,6 +314,7 @@ class ThreadPanel(QWidget):
             w.setEnabled(False)
         self.glass.setVisible(False)
         self.link.setVisible(False)
+        self.unlink.setVisible(False)
         self.confirm.setVisible(False)
         self.consent_header.follow(None, None)
         self._written_for = {}
@@ -403,6 +408,7 @@ class ThreadPanel(QWidget):
             not t.body_visible and self.session.staff.role.value in ("physician", "nurse")
         )
         self.link.setVisible(t.patient is None and acting)
+        self.unlink.setVisible(t.patient is not None and acting and t.body_visible)
         self.confirm.setVisible(acting and any(m.sender_check == "unverified" for m in t.messages))
         self.move.setEnabled(acting and t.body_visible)
         self.info.setText(
@@ -525,6 +531,21 @@ class ThreadPanel(QWidget):
         self.link_dialog = dlg  # tests reach it here
         if dlg.exec() and dlg.patient_id is not None:
             self._guard(app_consent.link_as, dlg.patient_id, dlg.sender_is)
+
+    def _unlink_patient(self) -> None:
+        from clinic_inbox.ui.link_patient import ask_unlink
+
+        if self.thread_id is None or self._detail is None or self._detail.patient is None:
+            return
+        answer = ask_unlink(self, self._detail.patient)
+        if answer is not None:
+            from clinic_inbox.core import app_actions_patients
+
+            self._guard(
+                app_actions_patients.unlink_patient,
+                answer,
+                done=lambda out: self._say(out.describe()),
+            )
 
     def _assign(self) -> None:
         self._guard(app_actions.assign, self.assign.currentData())

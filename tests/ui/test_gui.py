@@ -159,7 +159,9 @@ def test_link_an_unknown_sender_to_a_patient_from_the_conversation(qtbot, demo_c
         dlg.search()
         assert dlg.results.count() == 1 and patient.birth_date in dlg.results.item(0).text()
         dlg.choose("patient")
-        dlg.accept()
+        dlg.results.setCurrentRow(0)  # nothing is chosen for the person
+        QTimer.singleShot(0, lambda: dlg.confirm_box.property("link_button").click())
+        dlg.accept()  # asks first, naming the patient
 
     QTimer.singleShot(0, pick)
     win.panel._link_patient()

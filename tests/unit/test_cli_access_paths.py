@@ -120,12 +120,31 @@ def _cases(home, backup, clinical: int, admin_thread: int, patient: int) -> dict
         "consent end": ([str(patient), "--how", "opted-out"], None, refused),
         "consent import": ([reply], None, refused),
         "proxy add": (
-            [str(patient), "--name", "X", "--relationship", "caregiver", "--address",
-             "x@example.org", "--scope", "everything", "--evidence", "none"],
+            [
+                str(patient),
+                "--name",
+                "X",
+                "--relationship",
+                "caregiver",
+                "--address",
+                "x@example.org",
+                "--scope",
+                "everything",
+                "--evidence",
+                "none",
+            ],
             None,
             refused,
         ),  # fmt: skip
         "proxy revoke": (["1"], None, refused),
+        "unlink": ([str(clinical)], None, refused),
+        "patient add": (
+            ["--family", "Newman", "--given", "Ada", "--born", "1990-05-04"],
+            None,
+            "patient.create",
+        ),  # fmt: skip
+        "patient edit": ([str(patient), "--chart", "NEW-1"], None, "patient.edit"),
+        "patient show": ([str(patient)], None, "patient.view"),
         "confirm-sender": ([str(clinical), "--how", "Phoned the patient at home."], None, refused),
         "export": ([str(clinical), "--out", str(home.parent / "exp")], None, refused),
         "backup": (["--out", str(home.parent / "copy.cib")], None, "backup.refused"),

@@ -1,0 +1,214 @@
+"""Patients added and corrected by staff, and a conversation taken off a chart that it
+was filed under by mistake. One function per action: access asked through
+core.access, the audit entry in the action's transaction."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from clinic_inbox.core import access
+from clinic_inbox.core.home import Clinic
+from clinic_inbox.core.model import Patient
+from clinic_inbox.core.services import NotFound, Session, _audit, _decide, _fresh, _now, _refuse
+from clinic_inbox.core.store import access_queries as aq
+from clinic_inbox.core.store import patient_queries as pq
+from clinic_inbox.core.store import queries as q
+
+_EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
+
+
+@dataclass(frozen=True)
+class PatientDetails:
+    """What staff type about a patient."""
+
+    family_name: str
+    given_name: str
+    birth_date: str | None = None  # YYYY-MM-DD
+    chart_number: str | None = None
+    emails: tuple[str, ...] = ()
+
+    def cleaned(self) -> PatientDetails:
+        emails = tuple(dict.fromkeys(e.strip().lower() for e in self.emails if e.strip()))
+        return PatientDetails(
+            self.family_name.strip(),
+            self.given_name.strip(),
+            (self.birth_date or "").strip() or None,
+            (self.chart_number or "").strip() or None,
+            emails,
+        )
+
+    def problems(self) -> list[str]:
+        out = []
+        if not self.family_name or not self.given_name:
+            out.append("Enter the patient's family name and given name.")
+        for text in (self.family_name, self.given_name, self.chart_number or ""):
+            if any(c in text for c in "\r\n\x00") or len(text) > 200:
+                out.append("Names and chart numbers must fit on one line.")
+                break
+        if self.birth_date:
+            try:
+                born = date.fromisoformat(self.birth_date)
+            except ValueError:
+                out.append(f"{self.birth_date} is not a date of birth like 1984-02-29.")
+            else:
+                if not date(1900, 1, 1) <= born <= _now().date():
+                    out.append(f"A date of birth of {self.birth_date} cannot be right.")
+        for e in self.emails:
+            if not _EMAIL.match(e):
+                out.append(f"{e} is not an email address.")
+        return out
+
+
+def _check(clinic: Clinic, details: PatientDetails, patient_id: int | None) -> PatientDetails:
+    details = details.cleaned()
+    problems = details.problems()
+    if details.chart_number and pq.chart_number_taken(
+        clinic.store, details.chart_number, patient_id
+    ):
+        problems.append(f"Chart number {details.chart_number} belongs to another patient.")
+    for e in details.emails:
+        others = set(pq.email_owners(clinic.store, e)) - {patient_id}
+        if others:
+            # an address of two patients matches nobody: say so rather than file wrongly
+            problems.append(
+                f"{e} is already on another patient's record. One address, one patient: "
+                "correct the other record first."
+            )
+    if problems:
+        raise ValueError("\n".join(problems))
+    return details
+
+
+def add_patient(clinic: Clinic, session: Session, details: PatientDetails) -> Patient:
+    staff = _fresh(clinic, session)
+    if not access.can_edit_patients(staff):
+        _refuse(clinic, session, "patient.create.refused", "You may not add patients.")
+    with clinic.store.transaction():
+        d = _check(clinic, details, None)
+        pid = q.add_patient(
+            clinic.store, d.family_name, d.given_name, d.birth_date, d.chart_number, emails=d.emails
+        )
+        _audit(clinic, session, "patient.create", patient_id=pid, detail={"emails": len(d.emails)})
+        patient = q.get_patient(clinic.store, pid)
+    assert patient is not None
+    return patient
+
+
+def get_patient(clinic: Clinic, session: Session, patient_id: int) -> Patient:
+    """One patient's demographics, to edit them (audited: it shows a patient's details)."""
+    staff = _fresh(clinic, session)
+    if not access.can_edit_patients(staff):
+        _refuse(clinic, session, "patient.view.refused", "You may not see patients' records.")
+    with clinic.store.transaction():
+        patient = q.get_patient(clinic.store, patient_id)
+        if patient is None:
+            raise NotFound(f"There is no patient number {patient_id}.")
+        _audit(clinic, session, "patient.view", patient_id=patient_id)
+    return patient
+
+
+def edit_patient(
+    clinic: Clinic, session: Session, patient_id: int, details: PatientDetails
+) -> Patient:
+    staff = _fresh(clinic, session)
+    if not access.can_edit_patients(staff):
+        _refuse(
+            clinic,
+            session,
+            "patient.edit.refused",
+            "You may not change patients' records.",
+            patient_id=patient_id,
+        )
+    with clinic.store.transaction():
+        before = q.get_patient(clinic.store, patient_id)
+        if before is None:
+            raise NotFound(f"There is no patient number {patient_id}.")
+        d = _check(clinic, details, patient_id)
+        pq.update_patient(
+            clinic.store,
+            patient_id,
+            d.family_name,
+            d.given_name,
+            d.birth_date,
+            d.chart_number,
+            d.emails,
+        )
+        changed = [
+            name
+            for name, old, new in (
+                ("family_name", before.family_name, d.family_name),
+                ("given_name", before.given_name, d.given_name),
+                ("birth_date", before.birth_date, d.birth_date),
+                ("chart_number", before.chart_number, d.chart_number),
+                ("emails", tuple(sorted(before.emails)), tuple(sorted(d.emails))),
+            )
+            if old != new
+        ]
+        # which fields changed, not their values: the trail is not a second chart
+        _audit(clinic, session, "patient.edit", patient_id=patient_id, detail={"changed": changed})
+        patient = q.get_patient(clinic.store, patient_id)
+    assert patient is not None
+    return patient
+
+
+@dataclass(frozen=True)
+class UnlinkResult:
+    thread_id: int
+    patient_id: int
+    addresses_forgotten: int
+    break_glass: bool
+
+    def describe(self) -> str:
+        words = (
+            f"Conversation {self.thread_id} is no longer filed under patient {self.patient_id}; "
+            "it waits, unlinked, to be filed under the right patient."
+        )
+        if self.addresses_forgotten:
+            words += " The sender's address was taken off that patient's record."
+        if self.break_glass:
+            words += " This used break-glass: it is flagged for review."
+        return words
+
+
+def unlink_patient(
+    clinic: Clinic, session: Session, thread_id: int, *, forget_sender: bool = True
+) -> UnlinkResult:
+    """Take a conversation off the chart it was filed under (a wrong link). With
+    `forget_sender`, the addresses it came from are taken off that patient's record,
+    so the sender's next message is not filed there again."""
+    staff = _fresh(clinic, session)
+    with clinic.store.transaction():
+        row = q.get_thread(clinic.store, thread_id)
+        facts = aq.thread_facts(clinic.store, thread_id)
+        if row is None or facts is None:
+            raise NotFound(f"There is no conversation number {thread_id}.")
+        if row.patient_id is None:
+            raise ValueError(f"Conversation {thread_id} is not filed under any patient.")
+        d_now = _decide(clinic, staff, facts, thread_id, _now())
+        allowed, flagged, why = access.may_unlink(staff, d_now, facts.physician_id)
+    if not allowed:
+        _refuse(
+            clinic,
+            session,
+            "thread.unlink_patient.refused",
+            why,
+            patient_id=row.patient_id,
+            thread_id=thread_id,
+        )
+    with clinic.store.transaction():
+        forget = q.inbound_senders(clinic.store, thread_id) if forget_sender else []
+        patient = q.get_patient(clinic.store, row.patient_id)
+        forget = [a for a in forget if patient is not None and a in patient.emails]
+        pq.unlink_thread(clinic.store, thread_id, row.patient_id, forget)
+        _audit(
+            clinic,
+            session,
+            "thread.unlink_patient",
+            patient_id=row.patient_id,
+            thread_id=thread_id,
+            reason="break-glass" if flagged else None,
+            detail={"addresses_forgotten": len(forget), "break_glass": flagged},
+        )
+    return UnlinkResult(thread_id, row.patient_id, len(forget), flagged)
