@@ -71,9 +71,11 @@ class ClinicDetails:
                 "Enter the clinic's telephone number: the automatic letters and the urgent "
                 "safety reply give it to patients."
             )
-        if not timezone_known(self.timezone):
+        if not self.timezone.strip():
+            out.append("Choose the clinic's time zone (for example America/Toronto).")
+        elif not timezone_known(self.timezone):
             out.append(
-                f"{self.timezone or 'No time zone'} is not a time zone Clinic Inbox knows. "
+                f"{self.timezone} is not a time zone Clinic Inbox knows. "
                 "Choose one such as America/Toronto or America/Vancouver."
             )
         for what, number in (
@@ -260,3 +262,37 @@ def _undo(home: Path, clinic: Clinic | None, backend: Any | None, made_home: boo
                 pass
     if made_home and home.exists() and not any(home.iterdir()):
         shutil.rmtree(home, ignore_errors=True)
+
+
+@dataclass
+class FirstRunResult:
+    recovery_code: str
+    custody: str  # how the key is kept, in words
+    account_note: str = ""  # what happened to the email account, if one was given
+
+
+def run_first_setup(
+    home: Path,
+    details: ClinicDetails,
+    admin: FirstAdmin,
+    ask_passphrase: PassphraseProvider,
+    account: object | None = None,
+    account_password: str = "",
+    custody: KeyCustody | None = None,
+) -> FirstRunResult:
+    """The app's first run, on a worker: the clinic and its administrator (all or
+    nothing), then the email account if one was given. A refused account does not undo
+    the clinic: it is said in words and can be added again in Settings."""
+    from clinic_inbox.core import services
+
+    clinic, code = create_new_clinic(home, details, admin, ask_passphrase, custody)
+    note = ""
+    with clinic:
+        if account is not None:
+            try:
+                session = services.login(clinic, admin.username, admin.password)
+                services.add_imap_account(clinic, session, account, account_password)  # type: ignore[arg-type]
+                note = f"The email account {account.name} was added."  # type: ignore[attr-defined]
+            except Exception as exc:  # noqa: BLE001 - shown to the person, clinic kept
+                note = f"The email account was not added: {exc}"
+        return FirstRunResult(code, clinic.custody.describe(), note)

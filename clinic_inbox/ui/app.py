@@ -120,6 +120,8 @@ def main(
     if screenshot is not None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = application()
+    if screenshot is None and not demo and not first_run_if_needed(home):
+        return 0
     if _released_at_sign_in(home):
         return _main_signing_in_first(app, home, screenshot, user, view)
     for _attempt in range(2):  # the second after a damaged store was replaced by its backup
@@ -212,6 +214,18 @@ def _demo_users(home: Path) -> list[str]:
     if not custody.record().demo:
         return []
     return [u for u, _, _ in demo.DEMO_USERS]
+
+
+def first_run_if_needed(home: Path) -> bool:
+    """No clinic yet: the first-run screens set one up. False if the person stopped."""
+    from clinic_inbox.core.home import clinic_exists
+    from clinic_inbox.ui.first_run import FirstRunWizard
+
+    if clinic_exists(home):
+        return True
+    wizard = FirstRunWizard(home)
+    wizard.exec()
+    return wizard.created
 
 
 def offer_latest_backup(home: Path, problem: str) -> bool:

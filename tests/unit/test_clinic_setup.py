@@ -101,7 +101,7 @@ def test_the_emergency_numbers_come_from_the_clinic(tmp_path):
         ({"name": "  "}, "Enter the clinic's name"),
         ({"phone": "call us"}, "telephone number"),
         ({"timezone": "Mars/Olympus"}, "not a time zone"),
-        ({"timezone": ""}, "not a time zone"),
+        ({"timezone": ""}, "Choose the clinic's time zone"),
         ({"emergency_number": ""}, "emergency number"),
         ({"crisis_line": "none"}, "crisis line"),
         ({"languages": ("en", "klingon")}, "klingon"),
