@@ -3,17 +3,20 @@
 #   system-deps.sh run   what the desktop app needs (Qt's X11/Wayland libraries)
 #   system-deps.sh test  what the test suite needs (offscreen Qt, a private Secret
 #                        Service, Dovecot IMAP, Node.js for the FHIR test server, PDF tools,
-#                        PostgreSQL for the shared queue)
+#                        PostgreSQL for the shared queue, desktop-file and AppStream
+#                        validators)
 # As root it installs what is missing; otherwise it names it and stops.
 set -eu
 
 QT_OFFSCREEN="libgl1 libegl1 libfontconfig1 libglib2.0-0 libdbus-1-3 libxkbcommon0 fonts-dejavu-core"
 QT_DESKTOP="libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-render-util0 libxcb-shape0 libxkbcommon-x11-0"
 TEST_SERVERS="gnome-keyring dbus dovecot-imapd poppler-utils postgresql"
+# validators of the desktop entry and the AppStream file (tests/integration/test_packaging.py)
+PACKAGING_TOOLS="desktop-file-utils appstream"
 
 case "${1:-test}" in
   run)  WANT="$QT_OFFSCREEN $QT_DESKTOP" ;;
-  test) WANT="$QT_OFFSCREEN $TEST_SERVERS" ;;
+  test) WANT="$QT_OFFSCREEN $TEST_SERVERS $PACKAGING_TOOLS" ;;
   *) echo "usage: $0 run|test" >&2; exit 2 ;;
 esac
 

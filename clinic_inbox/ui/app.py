@@ -39,6 +39,11 @@ def application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName("Clinic Inbox")
     app.setOrganizationName("Clinic Inbox")
     app.setDesktopFileName("clinic-inbox")
+    from PySide6.QtGui import QIcon
+
+    from clinic_inbox.core.resources import resource_path
+
+    app.setWindowIcon(QIcon(str(resource_path("icons", "clinic-inbox.svg"))))
     app.setStyle("Fusion")
     apply_theme(app)
     return app  # type: ignore[return-value]

@@ -27,6 +27,8 @@ from clinic_inbox.core.keys import KeyCustodyError
 from clinic_inbox.ui.actions import ActionRunner, Runner, plain_error
 
 FORMS = Path(__file__).resolve().parents[2] / "forms"
+if not FORMS.is_dir():  # an installed wheel carries them as clinic_inbox/forms
+    FORMS = Path(__file__).resolve().parents[1] / "forms"
 
 
 def load_form(name: str, parent: QWidget | None = None) -> QWidget:
