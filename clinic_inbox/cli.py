@@ -1371,6 +1371,9 @@ def build_parser() -> argparse.ArgumentParser:
         "reset", cmd_user_reset, "reset a password (new one in CLINIC_INBOX_NEW_PASSWORD)", user
     )
     sp.add_argument("name")
+    from clinic_inbox.cli_patients import register_user
+
+    register_user(add, user)
     sp = add("unlock", cmd_user_unlock, "let a locked-out account sign in again", user)
     sp.add_argument("name")
 

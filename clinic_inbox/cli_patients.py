@@ -77,6 +77,26 @@ def cmd_unlink(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_user_role(args: argparse.Namespace) -> int:
+    from clinic_inbox.cli import _open, _session
+    from clinic_inbox.core import services_staff
+    from clinic_inbox.core.model import Role
+
+    with _open(args) as clinic:
+        session = _session(args, clinic)
+        staff = services_staff.set_role(clinic, session, args.name, Role(args.role))
+    print(f"{staff.username} is now {staff.role.value}.")
+    return 0
+
+
+def register_user(add: Any, user: Any) -> None:
+    from clinic_inbox.core.model import Role
+
+    sp = add("role", cmd_user_role, "change a staff member's role (administrators)", user)
+    sp.add_argument("name")
+    sp.add_argument("--role", required=True, choices=[r.value for r in Role])
+
+
 def register(add: Any, pat: Any, record_id: Any) -> None:
     """The commands, added to `clinic-inbox`'s parser (cli.build_parser)."""
 

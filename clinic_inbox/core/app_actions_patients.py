@@ -26,6 +26,4 @@ def edit_patient(
 
 
 def find_patients(clinic: Clinic, session: Session, text: str) -> Outcome:
-    from clinic_inbox.core import services
-
-    return Outcome(services.find_patients(clinic, session, text))
+    return Outcome(sp.search_patients(clinic, session, text))

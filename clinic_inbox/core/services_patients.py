@@ -81,6 +81,18 @@ def _check(clinic: Clinic, details: PatientDetails, patient_id: int | None) -> P
     return details
 
 
+def search_patients(clinic: Clinic, session: Session, text: str) -> list[Patient]:
+    """The patient register (administrators too: they set the clinic up); the search is
+    audited like the link search (how many found, not the words)."""
+    staff = _fresh(clinic, session)
+    if not access.can_edit_patients(staff):
+        _refuse(clinic, session, "patient.search.refused", "You may not see patients' records.")
+    found = q.search_patients(clinic.store, text)
+    with clinic.store.transaction():
+        _audit(clinic, session, "patient.search", detail={"found": len(found)})
+    return found
+
+
 def add_patient(clinic: Clinic, session: Session, details: PatientDetails) -> Patient:
     staff = _fresh(clinic, session)
     if not access.can_edit_patients(staff):

@@ -86,12 +86,15 @@ class AdminDialog(QDialog):
         row = QHBoxLayout()
         add, disable = QPushButton("Add staff member"), QPushButton("Disable selected")
         reset = QPushButton("Set the selected person's password")
+        role = QPushButton("Give the selected person this role")
+        role.clicked.connect(self.role_selected)
         add.clicked.connect(self.add_staff)
         disable.clicked.connect(self.disable_selected)
         reset.clicked.connect(self.reset_selected)
         row.addWidget(add)
         row.addWidget(disable)
         row.addWidget(reset)
+        row.addWidget(role)
         row.addStretch(1)
         lay.addLayout(row)
         self.tabs.addTab(page, "Staff")
@@ -151,6 +154,16 @@ class AdminDialog(QDialog):
             return
         name = self.staff_table.item(row, 0).text()
         self._run(app_actions.set_staff_active, name, False, said=f"{name} is disabled.")
+
+    def role_selected(self) -> None:
+        """The 'Role' choice becomes the selected person's role (audited)."""
+        from clinic_inbox.core.services_staff import set_role_action
+
+        row = self.staff_table.currentRow()
+        if row < 0:
+            return
+        name, role = self.staff_table.item(row, 0).text(), Role(self.new_role.currentData())
+        self._run(set_role_action, name, role, said=f"{name} is now {role.value}.")
 
     def reset_selected(self) -> None:
         """The 'First password' field becomes the selected person's new password."""

@@ -198,6 +198,9 @@ class MainWindow(QMainWindow):
             self.file_shown_action = QAction("File shown to chart…", self)
             self.file_shown_action.triggered.connect(lambda: batch_file.ask_and_file(self))
             bar.addAction(self.file_shown_action)
+        self.patients_action = QAction("Patients", self)
+        self.patients_action.triggered.connect(self.open_patients)
+        bar.addAction(self.patients_action)
         if session.staff.role in (Role.PHYSICIAN, Role.ADMIN):
             self.delegations_action = QAction("Delegations", self)
             self.delegations_action.triggered.connect(self.open_delegations)
@@ -581,6 +584,12 @@ class MainWindow(QMainWindow):
 
         if not self.locked:
             AbsencesDialog(self.clinic, self.session, self, runner=self.runner).exec()
+
+    def open_patients(self) -> None:
+        from clinic_inbox.ui.patients import PatientsDialog
+
+        self.patients_dialog = PatientsDialog(self.clinic, self.session, self, self.runner)
+        self.patients_dialog.exec()
 
     def open_admin(self) -> None:
         from clinic_inbox.ui.admin import AdminDialog

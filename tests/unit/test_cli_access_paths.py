@@ -74,6 +74,7 @@ def _cases(home, backup, clinical: int, admin_thread: int, patient: int) -> dict
         "user enable": (["dr.patel"], None, refused),
         "user reset": (["dr.patel"], None, refused),
         "user unlock": (["dr.patel"], None, refused),
+        "user role": (["dr.patel", "--role", "nurse"], None, refused),
         "delegate grant": (["--physician", "dr.patel", "--to", DESK], None, refused),
         "delegate revoke": (["1"], None, refused),
         "delegate list": (["--json"], None, "ok:[]"),

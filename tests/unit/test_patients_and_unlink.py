@@ -154,3 +154,28 @@ def test_only_the_physician_in_charge_takes_a_clinical_conversation_off_the_char
     assert refused == 3
     sp.unlink_patient(clinic, dr_a, tid)
     assert q.get_thread(clinic.store, tid).patient_id is None
+
+
+def test_an_administrator_changes_a_role_audited_and_the_guards_hold(clinic):
+    from clinic_inbox.core import services_staff
+
+    admin, desk = _login(clinic, "admin"), _login(clinic, "desk")
+    with pytest.raises(AccessDenied):
+        services_staff.set_role(clinic, desk, "dr.b", Role.NURSE)
+    assert q.staff_login_row(clinic.store, "dr.b")[0].role is Role.PHYSICIAN
+    changed = services_staff.set_role(clinic, admin, "desk", Role.NURSE)
+    assert changed.role is Role.NURSE
+    assert q.staff_login_row(clinic.store, "desk")[0].role is Role.NURSE
+    # the change takes effect at once: the next action is decided on the new role
+    assert _login(clinic, "desk").staff.role is Role.NURSE
+    detail = clinic.store.one("SELECT detail FROM audit WHERE action = 'staff.role'")
+    assert '"from":"receptionist"' in detail and '"to":"nurse"' in detail
+    with pytest.raises(ValueError, match="your own role"):
+        services_staff.set_role(clinic, admin, "admin", Role.NURSE)
+    # a physician with patients keeps the role until they have another physician
+    a_id = q.staff_login_row(clinic.store, "dr.a")[0].id
+    p = sp.add_patient(clinic, admin, sp.PatientDetails("Roy", "Marie", "1941-06-02"))
+    services.set_responsible_physician(clinic, admin, p.id, a_id)
+    with pytest.raises(ValueError, match="responsible physician of 1 patients"):
+        services_staff.set_role(clinic, admin, "dr.a", Role.NURSE)
+    assert clinic.store.one("SELECT count(*) FROM audit WHERE action = 'staff.role.refused'") == 1
