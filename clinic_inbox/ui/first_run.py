@@ -507,7 +507,7 @@ class FirstRunWizard(QWizard):
         self.done_page.create.clicked.connect(self.create_clinic)
         self.done_page.save.clicked.connect(self._save_pdf)
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, False)
-        self.resize(760, 600)
+        self.resize(740, 540)
 
     def details(self) -> ClinicDetails:
         c, h = self.clinic_page, self.hours_page
