@@ -40,7 +40,8 @@ def ask_passphrase(prompt: str, confirm: bool) -> str:
         return env
     if not _interactive():
         raise CliError(
-            f"{prompt.splitlines()[0]}: no terminal to ask on. Set {PASSPHRASE_ENV} for this command."
+            f"{prompt.splitlines()[0].rstrip('.')}, but there is no terminal to ask for it on. "
+            f"Set {PASSPHRASE_ENV} for this command."
         )
     first = getpass.getpass(prompt + ": ")
     if confirm and getpass.getpass("Type it again: ") != first:
@@ -490,6 +491,10 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         )
     print(f"Schema version:  {health.schema_version}")
     print(f"Integrity check: {'ok' if not problems else 'FAILED: ' + '; '.join(problems[:5])}")
+    from clinic_inbox.core.clinic_setup import identity_problems
+
+    for problem in identity_problems(clinic.config):  # said, not a failed check of the store
+        print(f"Clinic details: {problem}")
     if health.counts is not None:
         print(f"Staff:           {health.counts[0]}")
         print(f"Patients:        {health.counts[1]}")

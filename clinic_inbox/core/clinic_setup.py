@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from clinic_inbox.core.config import DAYS
+from clinic_inbox.core.config import DAYS, ClinicConfig
 from clinic_inbox.core.keys import SERVICE, KeyCustody, PassphraseProvider
 from clinic_inbox.core.language import check_languages
 from clinic_inbox.core.passwords import weakness
@@ -137,6 +137,20 @@ class ClinicDetails:
             lines += ["", f"[{section}]"]
             lines += [f"{k} = {s(v)}" for k, v in values.items()]
         return "\n".join(lines) + "\n"
+
+
+def identity_problems(config: ClinicConfig) -> list[str]:
+    """A clinic set up before it had to enter its own details (or whose clinic.toml
+    lost them): automatic letters would name no clinic and no telephone number."""
+    missing = config.missing_identity()
+    if not missing:
+        return []
+    return [
+        "clinic.toml does not give "
+        + ", ".join(missing)
+        + ": automatic replies and the safety reply cannot name them. An administrator adds "
+        "them to clinic.toml in the data folder ([clinic] name, phone, timezone)."
+    ]
 
 
 def _is_time(text: str) -> bool:

@@ -219,6 +219,10 @@ class MainWindow(QMainWindow):
         self.sync_text = QLabel("")
         self.statusBar().addWidget(self.status_text, 1)
         self.statusBar().addPermanentWidget(self.sync_text)
+        from clinic_inbox.core.clinic_setup import identity_problems
+
+        for problem in identity_problems(clinic.config):  # an older clinic, not set up fully
+            self.status_text.setText(problem)
         self.offline = False
 
         self._shortcuts()

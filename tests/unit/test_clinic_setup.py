@@ -163,3 +163,15 @@ def test_an_existing_folder_of_other_files_is_kept(tmp_path):
     with pytest.raises(SetupError):
         create_new_clinic(home, GOOD, FirstAdmin("boss", "", "x"), _ask)
     assert (home / "notes.txt").read_text() == "mine"
+
+
+def test_an_older_clinic_without_its_own_details_is_told_so(tmp_path):
+    from support.clinics import new_clinic
+
+    from clinic_inbox.core.clinic_setup import identity_problems
+
+    clinic, _, _ = new_clinic(tmp_path / "old")  # made without init: no clinic.toml
+    with clinic:
+        (said,) = identity_problems(clinic.config)
+        assert "does not give the clinic's name, the clinic's telephone number" in said
+    assert identity_problems(demo_config()) == []
