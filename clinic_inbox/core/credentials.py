@@ -25,14 +25,21 @@ class Credentials:
     def backend(self) -> Any | None:
         return self._backend
 
+    @property
+    def available(self) -> bool:
+        return self._backend is not None
+
+    def why_unavailable(self) -> str:
+        return (
+            "Account passwords are only kept in the computer's secure keyring, and "
+            f"{self._why_not or 'no secure keyring is available'}. Sign in to a desktop "
+            "session with a keyring (GNOME Keyring, KWallet, macOS Keychain or Windows "
+            "Credential Locker) to add or use mail and portal accounts."
+        )
+
     def _require(self) -> Any:
         if self._backend is None:
-            raise NoKeyringForCredentials(
-                "Account passwords are only kept in the computer's secure keyring, and "
-                f"{self._why_not or 'no secure keyring is available'}. Sign in to a desktop "
-                "session with a keyring (GNOME Keyring, KWallet, macOS Keychain or Windows "
-                "Credential Locker) to add or use mail and portal accounts."
-            )
+            raise NoKeyringForCredentials(self.why_unavailable())
         return self._backend
 
     def _name(self, account: str) -> str:

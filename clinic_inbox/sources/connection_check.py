@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from typing import TYPE_CHECKING
 
-from clinic_inbox.core.accounts import ImapAccount
+from clinic_inbox.core.accounts import FhirAccount, ImapAccount
 from clinic_inbox.sources.errors import AuthFailedError, SourceError, explain
 from clinic_inbox.sources.imap import ImapConnection, tls_context
+
+if TYPE_CHECKING:
+    from clinic_inbox.core.home import Clinic
 
 CHECK_TIMEOUT = 15.0
 
@@ -66,3 +70,37 @@ def check_account(account: ImapAccount, password: str) -> list[tuple[bool, str]]
         except SourceError as exc:
             out.append((False, str(exc)))
     return out
+
+
+def check_fhir(account: FhirAccount, token: str | None) -> str:
+    """One small search on the portal: the address, the certificate and the token."""
+    from clinic_inbox.sources.fhir_client import FhirClient
+
+    with FhirClient(account.base_url, token, account.ca_file) as client:
+        client.get_json(client.url("Patient"), {"_count": "1", "_summary": "count"})
+    return f"The portal at {account.base_url} answers and accepts the clinic's token."
+
+
+def check_stored(clinic: Clinic, name: str) -> list[tuple[bool, str]]:
+    """Test an account already kept, with its secret from the keyring. On a worker:
+    it opens its own connection to the store."""
+    from clinic_inbox.core.accounts import fhir_accounts, imap_accounts
+
+    worker = clinic.clone()
+    try:
+        imap = next((a for a in imap_accounts(worker.store) if a.name == name), None)
+        fhir = next((a for a in fhir_accounts(worker.store) if a.name == name), None)
+    finally:
+        worker.store.close()
+    try:
+        secret = clinic.credentials.get(name) if clinic.credentials else None
+    except Exception as exc:  # noqa: BLE001 - the keyring's own plain message
+        return [(False, str(exc))]
+    if imap is not None:
+        return check_account(imap, secret or "")
+    if fhir is not None:
+        try:
+            return [(True, check_fhir(fhir, secret))]
+        except SourceError as exc:
+            return [(False, str(exc))]
+    return [(False, f"There is no account named {name!r}.")]

@@ -65,6 +65,7 @@ class AdminDialog(QDialog):
         self._staff_tab()
         self._audit_tab()
         self._glass_tab()
+        self._accounts_tab()
 
     # -- staff -----------------------------------------------------------------------
     def _staff_tab(self) -> None:
@@ -178,6 +179,75 @@ class AdminDialog(QDialog):
             said=f"The password of {name} was reset; give it to them in person. They must "
             "choose their own at their next sign-in.",
             clear=(self.new_password,),
+        )
+
+    # -- accounts --------------------------------------------------------------------
+    def _accounts_tab(self) -> None:
+        from clinic_inbox.ui.first_run import Worker
+
+        page = QWidget()
+        lay = QVBoxLayout(page)
+        self.accounts_table = QTableWidget()
+        lay.addWidget(self.accounts_table)
+        row = QHBoxLayout()
+        self.test_account = QPushButton("Test the selected account")
+        self.test_account.clicked.connect(self.test_selected_account)
+        row.addWidget(self.test_account)
+        row.addStretch(1)
+        lay.addLayout(row)
+        self.account_result = QLabel("")
+        self.account_result.setWordWrap(True)
+        lay.addWidget(self.account_result)
+        if self.clinic.credentials is not None and not self.clinic.credentials.available:
+            lay.addWidget(QLabel(self.clinic.credentials.why_unavailable()))
+        self.account_worker = Worker()
+        self.account_worker.finished.connect(self._account_tested)
+        self.tabs.addTab(page, "Accounts")
+        self.refresh_accounts()
+
+    def refresh_accounts(self) -> None:
+        rows = services.list_accounts(self.clinic, self.session)
+        fresh = _table(
+            ["Name", "Kind", "Server"],
+            [
+                [
+                    name,
+                    {"imap": "email", "fhir": "portal"}.get(kind, kind),
+                    str(cfg.get("host") or cfg.get("base_url") or ""),
+                ]
+                for _id, name, kind, cfg in rows
+            ],
+        )
+        t = self.accounts_table
+        t.setRowCount(fresh.rowCount())
+        t.setColumnCount(3)
+        t.setHorizontalHeaderLabels(["Name", "Kind", "Server"])
+        for r in range(fresh.rowCount()):
+            for c in range(3):
+                t.setItem(r, c, QTableWidgetItem(fresh.item(r, c).text()))
+        t.horizontalHeader().setStretchLastSection(True)
+        t.resizeColumnsToContents()
+
+    def test_selected_account(self) -> None:
+        """A real sign-in with the kept password, on a worker thread (never this one)."""
+        from clinic_inbox.sources.connection_check import check_stored
+
+        row = self.accounts_table.currentRow()
+        if row < 0:
+            self.account_result.setText("Choose an account in the list first.")
+            return
+        name, clinic = self.accounts_table.item(row, 0).text(), self.clinic
+        self.test_account.setEnabled(False)
+        self.account_result.setText(f"Testing {name}… (up to 15 seconds)")
+        self.account_thread = self.account_worker.run(lambda: check_stored(clinic, name))
+
+    def _account_tested(self, answers: object, error: BaseException | None) -> None:
+        self.test_account.setEnabled(True)
+        if error is not None:
+            self.account_result.setText(f"The test could not run: {plain_error(error)}")
+            return
+        self.account_result.setText(
+            "\n".join(("Works: " if ok else "Problem: ") + text for ok, text in answers)  # type: ignore[attr-defined]
         )
 
     # -- audit -----------------------------------------------------------------------

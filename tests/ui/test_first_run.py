@@ -186,3 +186,48 @@ def test_with_a_keyring_the_tested_mailbox_is_kept(qtbot, tmp_path, dovecot, sec
         s = services.login(clinic, "boss", ADMIN_PW)
         assert [a[1] for a in services.list_accounts(clinic, s)] == ["Clinic email"]
         assert clinic.credentials.get("Clinic email") == "mailbox secret 42"
+
+
+def test_settings_test_a_kept_account_on_a_worker(
+    qtbot, tmp_path, dovecot, smtp, secret_service, shots
+):
+    from clinic_inbox.core.accounts import ImapAccount
+    from clinic_inbox.core.clinic_setup import ClinicDetails, FirstAdmin, create_new_clinic
+    from clinic_inbox.ui.actions import InlineRunner
+    from clinic_inbox.ui.admin import AdminDialog
+
+    home = tmp_path / "clinic"
+    dovecot.add_user("inbox@elm.example", "mailbox secret 42")
+    details = ClinicDetails("Elm Street", "204-555-0199", "America/Winnipeg")
+    clinic, _ = create_new_clinic(
+        home,
+        details,
+        FirstAdmin("boss", "Pat Boss", ADMIN_PW),
+        lambda p, c: "",
+        KeyCustody(home, backend=secret_service.backend()),
+    )
+    with clinic:
+        admin = services.login(clinic, "boss", ADMIN_PW)
+        for name, password in (("Good", "mailbox secret 42"), ("Stale", "an old password")):
+            account = ImapAccount(
+                name, dovecot.host, dovecot.port, "inbox@elm.example", security="none",
+                smtp_host=smtp.host, smtp_port=smtp.port, smtp_security="none",
+            )  # fmt: skip
+            services.add_imap_account(clinic, admin, account, password)
+        dlg = AdminDialog(clinic, admin, runner=InlineRunner(clinic))
+        qtbot.addWidget(dlg)
+        names = [dlg.accounts_table.item(r, 0).text() for r in range(dlg.accounts_table.rowCount())]
+        assert names == ["Good", "Stale"]
+        dlg.accounts_table.setCurrentCell(0, 0)
+        dlg.test_selected_account()
+        assert not dlg.test_account.isEnabled()  # the GUI thread is not the one waiting
+        qtbot.waitUntil(lambda: dlg.test_account.isEnabled(), timeout=30_000)
+        assert dlg.account_result.text().count("Works:") == 2
+        dlg.accounts_table.setCurrentCell(1, 0)
+        dlg.test_selected_account()
+        qtbot.waitUntil(lambda: dlg.test_account.isEnabled(), timeout=30_000)
+        assert "refused the user name or password" in dlg.account_result.text()
+        dlg.tabs.setCurrentIndex(dlg.tabs.count() - 1)
+        dlg.resize(1000, 640)
+        qtbot.wait(20)
+        dlg.grab().save(str(shots / "settings-accounts.png"))
