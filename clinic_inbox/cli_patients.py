@@ -64,6 +64,20 @@ def cmd_patient_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_patient_import(args: argparse.Namespace) -> int:
+    from clinic_inbox.cli import CliError, _open, _read_text, _session
+    from clinic_inbox.core import services_patients as sp
+
+    text = _read_text(args.file, "patient list")
+    with _open(args) as clinic:
+        session = _session(args, clinic)
+        report = sp.import_patients(clinic, session, text, dry_run=args.dry_run)
+    if report.problems:
+        raise CliError(report.describe())
+    print(report.describe())
+    return 0
+
+
 def cmd_unlink(args: argparse.Namespace) -> int:
     from clinic_inbox.cli import _open, _session
     from clinic_inbox.core import services_patients as sp
@@ -117,6 +131,11 @@ def register(add: Any, pat: Any, record_id: Any) -> None:
     sp = add("edit", cmd_patient_edit, "correct a patient's details", pat)
     sp.add_argument("patient_id", type=record_id)
     fields(sp, False)
+    sp = add("import", cmd_patient_import, "add patients from a CSV export of the EMR", pat)
+    sp.add_argument(
+        "file", help="CSV with a header: family_name,given_name,birth_date,chart_number,email"
+    )
+    sp.add_argument("--dry-run", action="store_true", help="check every line, write nothing")
     sp = add("show", cmd_patient_show, "a patient's details (audited)", pat)
     sp.add_argument("patient_id", type=record_id)
     sp = add("unlink", cmd_unlink, "take a conversation off the chart it was wrongly filed under")

@@ -58,6 +58,9 @@ def clinic_home(tmp_path_factory):
         )
         patient = q.get_patient(clinic.store, clinical.patient_id)
     (home.parent / "reply.txt").write_text("Thank you, we will call you.", "utf-8")
+    (home.parent / "patients.csv").write_text(
+        "family_name,given_name,birth_date\nImported,Iris,1970-01-02\n", "utf-8"
+    )
     return home, out, clinical.id, admin.id, patient.id
 
 
@@ -146,6 +149,7 @@ def _cases(home, backup, clinical: int, admin_thread: int, patient: int) -> dict
         ),  # fmt: skip
         "patient edit": ([str(patient), "--chart", "NEW-1"], None, "patient.edit"),
         "patient show": ([str(patient)], None, "patient.view"),
+        "patient import": ([str(home.parent / "patients.csv")], None, "patient.import"),
         "confirm-sender": ([str(clinical), "--how", "Phoned the patient at home."], None, refused),
         "export": ([str(clinical), "--out", str(home.parent / "exp")], None, refused),
         "backup": (["--out", str(home.parent / "copy.cib")], None, "backup.refused"),

@@ -179,3 +179,44 @@ def test_an_administrator_changes_a_role_audited_and_the_guards_hold(clinic):
     with pytest.raises(ValueError, match="responsible physician of 1 patients"):
         services_staff.set_role(clinic, admin, "dr.a", Role.NURSE)
     assert clinic.store.one("SELECT count(*) FROM audit WHERE action = 'staff.role.refused'") == 1
+
+
+def test_an_emr_export_is_imported_all_or_nothing_with_each_bad_line_named(clinic):
+    desk = _login(clinic, "desk")
+    sp.add_patient(clinic, desk, sp.PatientDetails("Existing", "Eve", None, "EMR-1"))
+    before = q.patient_count(clinic.store)
+    bad = (
+        "\ufefffamily_name,given_name,birth_date,chart_number,email\n"
+        "Roy,Marie,1941-06-02,EMR-5,marie@example.org\n"
+        ",Nameless,1950-01-01,EMR-6,\n"
+        "Lee,Ann,1984-02-30,EMR-7,\n"
+        "Dup,Chart,,EMR-1,\n"
+        "Twin,Mail,,EMR-8,marie@example.org;second@example.org\n"
+    )
+    report = sp.import_patients(clinic, desk, bad)
+    assert [n for n, _ in report.problems] == [3, 4, 5, 6]
+    said = report.describe()
+    assert said.startswith("Nothing was imported: 4 lines")
+    assert "line 4: 1984-02-30 is not a date" in said and "EMR-1 is already" in said
+    assert "marie@example.org is also on line 2" in said
+    assert q.patient_count(clinic.store) == before  # nothing half-imported
+    good = (
+        "family_name,given_name,birth_date,chart_number,email\n"
+        "Roy,Marie,1941-06-02,EMR-5,marie@example.org\n"
+        "Lee,Ann,1984-02-28,EMR-7,ann@example.org;lee.family@example.org\n"
+    )
+    preview = sp.import_patients(clinic, desk, good, dry_run=True)
+    assert not preview.problems and "2 patients are ready" in preview.describe()
+    assert q.patient_count(clinic.store) == before
+    done = sp.import_patients(clinic, desk, good)
+    assert done.imported == 2 and q.patient_count(clinic.store) == before + 2
+    assert len(q.find_patients_by_email(clinic.store, "lee.family@example.org")) == 1
+    assert clinic.store.one("SELECT count(*) FROM audit WHERE action = 'patient.import'") == 1
+
+
+def test_an_export_without_the_needed_columns_is_refused_in_words(clinic):
+    report = sp.import_patients(clinic, _login(clinic, "desk"), "name,dob\nRoy,1941\n")
+    assert report.problems == [
+        (1, "the first line must name the columns; family_name, given_name is missing "
+            "(known: family_name, given_name, birth_date, chart_number, email)")
+    ]  # fmt: skip
