@@ -29,7 +29,11 @@ def bilingual_mail_clinic(tmp_path, dovecot, smtp_server, secret_service):
     dovecot.add_user(MAILBOX, PASSWORD)
     home = tmp_path / "clinic"
     home.mkdir(mode=0o700)
-    (home / "clinic.toml").write_text('languages = ["en", "fr"]\n', "utf-8")
+    (home / "clinic.toml").write_text(
+        'languages = ["en", "fr"]\n[clinic]\nname = "Clinique du Parc"\nphone = "819-555-0101"\n'
+        'timezone = "America/Toronto"\n',
+        "utf-8",
+    )
     clinic, _ = create_clinic(
         home, _no_passphrase, KeyCustody(home, backend=secret_service.backend())
     )
