@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 
@@ -210,11 +210,15 @@ class HoursPage(QWizardPage):
         row.addWidget(turn_box, 2)
         lay = QVBoxLayout(self)
         lay.addLayout(row)
-        lay.addWidget(
-            QLabel("Holidays: add the days you close in clinic.toml or, later, in Settings.")
-        )
+        self.holidays = QLineEdit()
+        self.holidays.setPlaceholderText("e.g. 2027-01-01, 2027-02-15, 2027-07-01")
+        self.holidays.setAccessibleName("Holidays")
+        closed = QFormLayout()
+        closed.addRow("Closed on (holidays):", self.holidays)
+        lay.addLayout(closed)
         lay.addWidget(self.problem)
         lay.addStretch(1)
+        _clear_on_edit(self, self.problem)
 
     def hours(self) -> dict[int, tuple[str, str]]:
         return {
@@ -223,8 +227,20 @@ class HoursPage(QWizardPage):
             if box.isChecked()
         }
 
+    def holiday_dates(self) -> tuple[tuple[date, ...], list[str]]:
+        days, problems = [], []
+        for part in (p.strip() for p in self.holidays.text().replace(";", ",").split(",")):
+            if not part:
+                continue
+            try:
+                days.append(date.fromisoformat(part))
+            except ValueError:
+                problems.append(f"{part} is not a date like 2027-07-01.")
+        return tuple(days), problems
+
     def validatePage(self) -> bool:  # noqa: N802 - Qt's name
         problems = ClinicDetails("x", "000", "UTC", hours=self.hours()).problems()
+        problems += self.holiday_dates()[1]
         if not self.hours():
             problems.append("Tick at least one day the clinic is open.")
         _show_problems(self, self.problem, problems)
@@ -519,6 +535,7 @@ class FirstRunWizard(QWizard):
             crisis_line=c.crisis.text(),
             languages=c.languages() or ("en",),
             hours=h.hours(),
+            holidays=h.holiday_dates()[0],
             turnaround_hours={k: s.value() for k, s in h.turnaround.items()},
         )
 

@@ -63,6 +63,12 @@ def test_first_run_creates_the_clinic_with_its_own_details_and_a_tested_mailbox(
     w.next()
     assert w.currentPage() is w.hours_page
     w.hours_page.days[5][0].setChecked(True)  # open Saturdays
+    w.hours_page.holidays.setText("2027-01-01, 2027-13-01")
+    w.next()
+    assert w.currentPage() is w.hours_page and "2027-13-01 is not a date" in (
+        w.hours_page.problem.text()
+    )
+    w.hours_page.holidays.setText("2027-01-01, 2027-07-01")
     w.grab().save(str(shots / "first-run-hours.png"))
     w.next()
     a = w.admin_page
@@ -128,6 +134,7 @@ def test_first_run_creates_the_clinic_with_its_own_details_and_a_tested_mailbox(
         "America/Winnipeg",
     )
     assert 5 in cfg.hours and cfg.languages == ("en", "fr")
+    assert sorted(d.isoformat() for d in cfg.holidays) == ["2027-01-01", "2027-07-01"]
     clinic = open_clinic(home, lambda p, c: PASSPHRASE, KeyCustody(home, detect=False))
     with clinic:
         s = services.login(clinic, "boss", ADMIN_PW)
