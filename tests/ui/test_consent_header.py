@@ -47,10 +47,13 @@ def test_results_for_my_mom_linked_as_proxy_and_shown_in_the_header(qtbot, demo_
         dlg.query.setText(f"delgado {rosa.birth_date}")
         dlg.search()
         assert dlg.results.count() == 1
+        dlg.results.setCurrentRow(0)  # nothing is chosen for the person (issue 21)
         link = dlg.buttons.button(QDialogButtonBox.StandardButton.Ok)
         assert not link.isEnabled()  # "who wrote it?" must be answered first
         dlg.choose("proxy")
         assert link.isEnabled()
+        # the link is confirmed naming the patient (issue 21)
+        QTimer.singleShot(0, lambda: dlg.confirm_box.property("link_button").click())
         dlg.accept()
 
     QTimer.singleShot(0, pick)
