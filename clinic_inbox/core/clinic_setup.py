@@ -263,9 +263,12 @@ def _undo(home: Path, clinic: Clinic | None, backend: Any | None, made_home: boo
     if clinic is not None:
         store_id = clinic.custody.store_id
         try:
-            clinic.store.close()
-        except Exception:  # noqa: BLE001, S110 - removing it next is what matters
-            pass
+            clinic.close()  # the store, and the open-clinic lock it holds
+        except Exception:  # noqa: BLE001 - removing it next is what matters
+            try:
+                clinic.store.close()
+            except Exception:  # noqa: BLE001, S110
+                pass
     for name in _CREATED:
         (home / name).unlink(missing_ok=True)
     if backend is not None and store_id:
@@ -274,6 +277,7 @@ def _undo(home: Path, clinic: Clinic | None, backend: Any | None, made_home: boo
                 backend.delete_password(SERVICE, f"{store_id}:{suffix}")
             except Exception:  # noqa: BLE001, S110 - an entry never written
                 pass
+    shutil.rmtree(home / "locks", ignore_errors=True)  # core.open_lock's, made by this run
     if made_home and home.exists() and not any(home.iterdir()):
         shutil.rmtree(home, ignore_errors=True)
 

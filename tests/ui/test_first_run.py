@@ -188,9 +188,13 @@ def test_with_a_keyring_the_tested_mailbox_is_kept(qtbot, tmp_path, dovecot, sec
     w.create_clinic()
     qtbot.waitUntil(lambda: w.created, timeout=60_000)
     assert "Clinic email was added" in w.done_page.note.text()
-    clinic = open_clinic(home, lambda p, c: "", KeyCustody(home, backend=secret_service.backend()))
+    from clinic_inbox.core import staff_keys
+
+    # a keyring clinic opens by a staff password (key slots)
+    clinic, s = staff_keys.open_signed_in(
+        home, "boss", ADMIN_PW, custody=KeyCustody(home, backend=secret_service.backend())
+    )
     with clinic:
-        s = services.login(clinic, "boss", ADMIN_PW)
         assert [a[1] for a in services.list_accounts(clinic, s)] == ["Clinic email"]
         assert clinic.credentials.get("Clinic email") == "mailbox secret 42"
 
