@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.clinic_details import INIT_DETAILS
 
 from clinic_inbox.core import audit, passwords, services
 from clinic_inbox.core.home import create_clinic, open_clinic
@@ -123,7 +124,7 @@ def _open(home, secret_service, user, password, **kw):
 
 def test_the_keyring_alone_opens_nothing_a_password_does(tmp_path, secret_service):
     home = tmp_path / "c"
-    done = cli(secret_service, home, "init", "--admin", ADMIN, password=ADMIN_PW)
+    done = cli(secret_service, home, "init", "--admin", ADMIN, *INIT_DETAILS, password=ADMIN_PW)
     assert done.returncode == 0, done.stderr
     assert "released by staff passwords" in done.stdout
     found, opened = read_keyring_and_try(secret_service, home)

@@ -16,6 +16,17 @@ MSGID_SYSTEM = "urn:ietf:rfc:5322"
 PORTAL_SYSTEM = "urn:clinic-inbox:portal-communication"
 
 
+def _clinic(doc: Any) -> dict[str, Any]:
+    """The clinic as a Reference: its identifier, and its name when it has one (a
+    clinic set up before names were asked for has none; FHIR refuses an empty one)."""
+    ref: dict[str, Any] = {
+        "identifier": {"system": "urn:clinic-inbox:clinic", "value": doc.clinic_id}
+    }
+    if (doc.clinic_name or "").strip():
+        ref["display"] = doc.clinic_name
+    return ref
+
+
 def _instant(dt) -> str:  # noqa: ANN001
     return dt.isoformat(timespec="seconds").replace("+00:00", "Z")
 
@@ -51,10 +62,7 @@ def render_bundle(doc: ChartDocument, pdf_bytes: bytes) -> dict[str, Any]:
         "subject": patient,
         "date": _instant(doc.exported_at),
         "author": [{"display": doc.exported_by}],
-        "custodian": {
-            "display": doc.clinic_name,
-            "identifier": {"system": "urn:clinic-inbox:clinic", "value": doc.clinic_id},
-        },
+        "custodian": _clinic(doc),
         "description": doc.title,
         "securityLabel": [
             {
@@ -121,7 +129,7 @@ def render_bundle(doc: ChartDocument, pdf_bytes: bytes) -> dict[str, Any]:
             "sent": _instant(m.sent_at),
             "received": _instant(m.received_at),
             "sender": patient if m.direction == "in" else staff,
-            "recipient": [{"display": doc.clinic_name}] if m.direction == "in" else [patient],
+            "recipient": [_clinic(doc)] if m.direction == "in" else [patient],
             "payload": [{"contentString": m.body or "(no text)"}]
             + [
                 {
