@@ -6,6 +6,7 @@ import base64
 import json
 
 import pytest
+from support.clinic_details import write_clinic_details
 from support.mailgen import tiny_png
 
 from clinic_inbox.core import services
@@ -24,6 +25,7 @@ def portal(tmp_path, fhir_server):
         {"resourceType": "Practitioner", "name": [{"family": "Patel", "given": ["Anjali"]}]}
     )
     home = tmp_path / "c"
+    write_clinic_details(home)
     clinic, _ = create_clinic(
         home, lambda p, c: "correct horse battery staple", KeyCustody(home, detect=False)
     )
