@@ -141,8 +141,15 @@ def describe_backend(name: str | None) -> str:
 def detect_secure_backend() -> tuple[Any | None, str]:
     """The OS keyring if it is a secure one, else (None, why not)."""
     import keyring
+    import keyring.backend
     import keyring.core
 
+    # keyring probes which backends work once per process and keeps the answer: a
+    # keyring that came up after the app started (the desktop session unlocked it
+    # later) would never be seen. Probe again.
+    probed = keyring.backend.get_all_keyring
+    if hasattr(probed, "saved_result") and hasattr(probed, "reset"):
+        probed.reset()
     keyring.core.init_backend()
     backend = keyring.get_keyring()
     candidates = list(getattr(backend, "backends", [backend]))
