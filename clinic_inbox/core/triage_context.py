@@ -114,14 +114,14 @@ _CONTEXT = re.compile(
     # treated already: "went to emerg Saturday for", "on est allés à Sainte-Justine parce que"
     r"(went|been|gone|was|were|ended up) (to|in|at) (the )?(er|emerg\w*|hospital|urgent care|walk-?in|icu) ([\w-]+ ){0,2}(for|with|because)|"
     r"(fait operer|ete operee?|operated on|had surgery|surgery) (pour|for)|had (my|his|her) \w+ (out|removed)|"
-    r"(alle|allee|alles|allees|ete) (a|au|aux) (l')?([\w'-]+ ){0,5}(pour|parce)|"
+    r"(alle|allee|alles|allees|ete) (a|au|aux) (l')?([\w'-]+ ){0,7}(pour|parce)|"
     r"(took|brought|drove) (him|her|them|my \w+) to (the )?(er|emerg\w*|hospital|urgent care)( \w+)? for|"
     r"suite a (mon|ma|son|sa|une?)|following (my|his|her) |"
     r"in (university|college|high school|school)|"
     # someone else who died of it; "my son had a seizure at school" is today's news
     r"(my|his|her|our|their|a) (\w+'s )?" + _OTHERS + r"('s)? (died|passed away|passed) (of|from)|"
     r"family history|runs in (my|the) family|"
-    r"(my|his|her|our|a) (\w+'s )?(sister|brother|friend|cousin|aunt|uncle|neighbou?r|coworker|colleague|boss|"
+    r"(my|his|her|our|a) (\w+'s )?((older|younger|little|big|best|late|ex|oldest|youngest) )?(sister|brother|friend|cousin|aunt|uncle|neighbou?r|coworker|colleague|boss|"
     r"classmate|teammate|roommate|sister-in-law|brother-in-law|friend's \w+|neighbou?r's \w+)"
     r" (had|bled|got|was|went|lost|nearly|almost)|a (kid|boy|girl|child|baby) (on|in|at|from) (my|his|her|our) |"
     # French
@@ -140,6 +140,8 @@ _HISTORY_TIME = re.compile(
     + r"|"
     + _WHEN_PAST
     + r"|in (19|20)\d\d|(en|de) (19|20)\d\d|"
+    # "I had a concussion at 12 playing hockey, knocked out for a few seconds"
+    r"\b(had|got|broke|needed) (a|an|my|his|her) \w+ at (age )?\d{1,2}\b(?! ?(:|h\b|\d|pm|am|o'?clock|tonight|today))|"
     r"il y a (\w+ )?" + _PERIOD_FR + r"|(le|la|l') ?(\w+ )?" + _PERIOD_FR + r" (passee?|derniere?)|"
     r"l'?an (dernier|passe)|l'?annee (derniere|passee)|when (i|he|she) was|quand (j'|il |elle )?(etais|etait|avais|avait))\b"
 )
@@ -157,6 +159,14 @@ _WORRY_QUESTION = re.compile(
     r"\b((should|do|would|must) (we|i|you) (worry|be worried|be concerned|start worrying)|"
     r"(when|at what \w+|how high|how long|how many) .{0,40}(worry|call|go to)|a partir de (quand|quel\w*)|"
     r"faut-il (s'inquieter|aller|appeler)|(doit|dois|devrait|devrais) (on|je)( m'| s')? ?inquieter)\b"
+)
+_EN_TRAIN = re.compile(r"\b(pas|plus|jamais) en train (de|d')")
+_JUST_HAPPENED = re.compile(
+    r"\b(just|juste|vient d'|vient de|viens de) (\w+ed|ate|bit|drank|took|swallowed|fell|hit|broke|"
+    r"got|threw|passed|found|woke|ran|swallow|avale|mange|bu|pris|tombe|tombee|frappe|trouve)\b"
+)
+_AGE_AFTER = re.compile(
+    r"\W{0,3}(bebe|enfant|petite?|ado|etant (bebe|enfant|petite?|jeune)|as an? (baby|kid|child|teen|toddler))\b"
 )
 _HOW_MUCH = re.compile(r"\b(how (much|many|bad|high|long)|combien( de)?)\s*$")
 _OPEN_IF = re.compile(r"\b(if|si|s')\s*$")
@@ -233,6 +243,9 @@ _POST_CONTEXT = re.compile(
     + _PERIOD
     + r"|went away|resolved|when (i|he|she) was|in (university|college)|as a teen(ager)?|"
     r"at (age )?\d{1,2}\b(?! ?(min|minute|hour|h\b|pm|am|:|weeks?|wks?|months?|days?|mois|semaines|jours))|"
+    r"(is|are|was|were) (now )?(completely|totally|fully|all) (gone|cleared|resolved|better|healed)|"
+    # mottled only when cold, gone once dressed: the skin of a healthy baby
+    r"quand (il|elle) a (froid|chaud)|when (he|she|it)('s| is| gets) (cold|chilly)|"
     r"(is|was) in my (file|chart)|it'?s in my (file|chart)|"
     r"il y a (\w+ )?" + _PERIOD_FR + r"|l'?an (dernier|passe)|l'?annee (derniere|passee)|"
     r"(le|la|l') ?(\w+ )?" + _PERIOD_FR + r" (passee?|derniere?)|en (19|20)\d\d|"
@@ -240,7 +253,7 @@ _POST_CONTEXT = re.compile(
     r"(est|c'?est) dans mon dossier|dans le temps)\b"
 )
 _RECURRENCE = re.compile(
-    r"\b(again|is back|came back|come back|returned|started again|now|right now|today|tonight|"
+    r"\b(again|is back|came back|come back|returned|started again|now|right now|rn|today|tonight|"
     r"this morning|this afternoon|this evening|currently|at the moment|just now|"
     r"since (this|last night|yesterday|an hour|lunch|noon|dinner|breakfast|\d+ ?(min|minutes|hours?|hrs?|h)\b)|"
     r"(\d+|an|a|one|two|few|couple of) (hours?|hrs?|minutes?|mins?) ago|"
@@ -252,7 +265,11 @@ _RECURRENCE = re.compile(
 _NOT_RECUR = re.compile(
     r"\b((i'?m|i am|he'?s|he is|she'?s|she is|they'?re|they are|it'?s|it is|is|are|all|"
     r"doing|feels?|feeling|been) (\w+ )?(fine|ok|okay|good|well|better|great|normal|healthy|"
+    r"stable|steady|controlled|under control|normally|"
     r"\d+( years old)?) now|now that|by now|for now|"
+    # "...last month and now my son is anxious about it": now is about the worry
+    r"(and|but|so) now (\w+ ){0,3}(is|are|am|'s|'m|feels?|seems?|gets?) (\w+ )?(anxious|worried|scared|"
+    r"nervous|afraid|stressed|asking|wondering|curious|upset|fine|ok|okay|better)|"
     r"(va|vont|allait|se porte) (tres |tout a fait )?bien maintenant|"
     r"maintenant (il|elle|je|j'|on) (va|vais|vont|suis|est) (tres )?(bien|correct)|"
     # recovered, not back: "my speech went funny for 10 minutes and came back"
@@ -266,7 +283,7 @@ _NOT_RECUR = re.compile(
 _QUESTION_OPENER = re.compile(
     r"^\W*(is|are|was|were|do|does|did|can|could|should|would|will|how|what|what'?s|why|when|"
     r"which|who|est-ce|est ce|peut-on|peut on|c'?est quoi|qu'?est-ce|quels?|quelles?|"
-    r"pourquoi|comment|quand|combien|y a-t-il|existe-t-il)\b"
+    r"pourquoi|comment|c'?est comment|quand|combien|y a-t-il|existe-t-il)\b"
 )
 _PERSONAL = re.compile(
     r"\b(i|i'm|i've|i'd|me|my|mine|myself|we|us|our|he|him|his|she|her|they|them|their|"
@@ -297,7 +314,10 @@ _NAME_LEAD = re.compile(
 # A form's list after a colon: "un questionnaire : douleur thoracique, essoufflement".
 _LIST_INTRO = re.compile(
     r"\b(questionnaire|formulaire|form|checklist|liste|list|symptoms|symptomes|question( \d+)?|"
-    r"left blank|checked|ticked|cochee?s?|laisse en blanc|signs|signes|asks?|ecrit|dessus|says)[^.:]{0,60}:"
+    r"left blank|checked|ticked|cochee?s?|laisse en blanc|signs|signes|asks?|ecrit|dessus|says|demande)[^.:]{0,60}:|"
+    # "the concussion form says 'if headache worsens, vomiting...'"
+    r"\b(form|formulaire|sheet|leaflet|pamphlet|handout|feuillet|fiche|brochure|poster|affiche) "
+    r"(\w+ ){0,2}(says|said|dit|disait|states|reads|lists|mentions|mentionne)\b"
 )
 # "...and what do we do if it happens?": the whole sentence is about a case that may come
 _IF_IT_HAPPENS = re.compile(
@@ -308,6 +328,9 @@ _IF_IT_HAPPENS = re.compile(
 _GENERIC_SUBJECT = re.compile(
     r"\b((some|certain|many|most|a lot of|lots of) (kids|children|people|babies|adults|patients|teens|seniors)|"
     r"(from|with|help|helping|for|support|supporting) (people|callers|clients|patients|teens|youth|students)|"
+    # a vaccine against it, what to take during one: nobody has it
+    r"(vaccin\w*|vaccine|shot|immuni[sz]ation|booster) (contre|against|for|pour) (la |le |les |l')?|"
+    r"(take|taking|use|using|give|giving|chew|chewing) (\w+ ){0,2}(during|in case of|in the event of) (a|an)|"
     r"(certains|certaines|beaucoup d'|plusieurs) ?(enfants|bebes|gens|personnes|patients|adultes))\b"
 )
 # The next sentence says it is over: "It passed in about 15 minutes and I've been fine since."
@@ -325,7 +348,10 @@ _RESOLVED_AFTER = re.compile(
 )
 # "If she gets a fever afterwards, what temperature...": a sentence that opens
 # with a condition is about that condition throughout.
-_LEADING_IF = re.compile(r"^\W*(if|si|s'il|s'ils) ")
+_LEADING_IF = re.compile(
+    r"^\W*(if|si|s'il|s'ils|suppose|supposing|let'?s say|say|imagine|hypothetically|"
+    r"mettons|disons|admettons|supposons|imaginons) "
+)
 _POLITE_IF = re.compile(
     r"^\W*(if (you|u) (can|could|get|have|are able)|if (possible|not|so|needed|that'?s)|"
     r"si (possible|vous (pouvez|pourriez|avez)|oui|non|besoin)|s'il (vous|te) plait)\b"
@@ -405,12 +431,13 @@ def affirmed(sentence: str, start: int, end: int, idioms: Idioms | None = None) 
     present = _present(sentence)
     before = sentence[max(0, start - 60) : start]
     cut = _clause_start(before, present)
-    scope = _PSEUDO.sub(" ", before[cut:])
+    # "chu pas en train de penser à me suicider": "pas" denies what the phrase introduces
+    scope = _EN_TRAIN.sub(r"\1 de", _PSEUDO.sub(" ", before[cut:]))
     words = scope.split()
     reach = 10 if {"or", "nor", "ou", "ni"} & set(words[-5:]) else 5
     if _found("neg", " ".join(_own_negations(words[-reach:])), present):
         return False
-    if _found("post_neg", sentence[end : end + 40], present):
+    if _found("post_neg", sentence[end : end + 50], present):
         return False
     whole = sentence[:start]
     contrast = 0
@@ -418,8 +445,15 @@ def affirmed(sentence: str, start: int, end: int, idioms: Idioms | None = None) 
         for m in _CONTRAST.finditer(whole):
             contrast = m.end()
     clause = whole[max(contrast, _list_start(whole)) :]
-    if sentence.rstrip().endswith("?") and _WORRY_QUESTION.search(sentence):
-        return False
+    if (
+        sentence.rstrip().endswith("?")
+        and _WORRY_QUESTION.search(sentence)
+        and not _JUST_HAPPENED.search(sentence[:end])
+        and not _now(sentence, present)
+    ):
+        return False  # "when should we worry about a fever?", not "she just chewed a pod, should I worry?"
+    if _AGE_AFTER.match(sentence, end):
+        return False  # "j'ai eu une méningite bébé"
     if sentence.rstrip().endswith("?") and _HOW_MUCH.search(whole[-20:]):
         return False  # "how much bleeding, ...?": a question about a threshold
     if _OPEN_IF.search(clause) and not _NOT_HYPOTHETICAL.search(clause[-30:]):
@@ -442,6 +476,11 @@ def affirmed(sentence: str, start: int, end: int, idioms: Idioms | None = None) 
     reach = whole[max(contrast, start - SENTENCE_REACH) :]
     if _found("sentence", reach, present) or _found("list_intro", reach, present):
         return False
+    lo = max(0, start - 80)
+    if _G["list_intro"].may_match(present) and any(
+        lo + m.end() > start for m in _LIST_INTRO.finditer(sentence[lo:end])
+    ):
+        return False  # the match runs from a form's heading into its list
     if _now(sentence, present):
         return True
     if _found("context", before[cut:], present) or _found(
@@ -466,7 +505,7 @@ def _own_negations(window: list[str]) -> list[str]:
             # "pas de fièvre", "pas eu de douleur": it introduces what follows
             if not any(
                 n in {"de", "du", "des", "d'"} or n.startswith("d'") for n in window[i + 1 : i + 3]
-            ):
+            ) and window[i + 1 : i + 3] != ["en", "train"]:  # "pas en train de penser à"
                 continue
         out.append(w)
     return out
@@ -492,6 +531,19 @@ def generic_question(sentence: str) -> bool:
     )
 
 
+_NEAR_BEFORE, _NEAR_AFTER = 70, 50
+_RECORDED = re.compile(
+    r"\s*(\w+ )?(listed|noted|documented|recorded|charted|on (the|her|his|their|my) "
+    r"(chart|file|record|profile|allergy list)|inscrite? (au|dans le) dossier|notee? (au|dans le) dossier)\b"
+)
+_NAME_WORD = re.compile(r"[\w'-]+")
+
+
+def _name_end(sentence: str, start: int) -> int:
+    m = _NAME_WORD.match(sentence, start)
+    return m.end() if m else start
+
+
 @lru_cache(maxsize=4096)
 def engaged(sentence: str, start: int) -> bool:
     """For a condition's bare name ("sepsis", "anaphylaxis", "stroke"): does the
@@ -500,7 +552,12 @@ def engaged(sentence: str, start: int) -> bool:
     contagious?") as an emergency; the patient's own description of what is
     happening is read by the other patterns."""
     present = _present(sentence)
-    if _now(sentence, present) or _found("acute", sentence, present):
+    # the words that put it on someone stand near the name, not anywhere in a long
+    # sentence ("the vaccine against meningitis, is it given at school?" asks nothing now)
+    if _RECORDED.match(sentence, _name_end(sentence, start)):
+        return False  # "had an anaphylaxis listed to penicillin": a chart entry
+    near = sentence[max(0, start - _NEAR_BEFORE) : start + _NEAR_AFTER]
+    if _now(near, present) or _found("acute", near, present):
         return True
     if _found("generic_subject", sentence[:start], present):
         return False

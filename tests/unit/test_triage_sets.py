@@ -36,6 +36,7 @@ DEV_PARTS = (
     "dev_e.jsonl",
     "dev_f.jsonl",
     "dev_g.jsonl",
+    "dev_h.jsonl",
 )
 DEV = [item for name in DEV_PARTS for item in load_set(SETS / name)]
 HELD_OUT = load_set(SETS / "heldout.jsonl")
