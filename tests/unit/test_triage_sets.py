@@ -37,6 +37,7 @@ DEV_PARTS = (
     "dev_f.jsonl",
     "dev_g.jsonl",
     "dev_h.jsonl",
+    "dev_i.jsonl",
 )
 DEV = [item for name in DEV_PARTS for item in load_set(SETS / name)]
 HELD_OUT = load_set(SETS / "heldout.jsonl")
