@@ -422,7 +422,7 @@ def _affirmed_in(
 def _find(section: Section, sentences: list[Sentence], rules: Rules) -> dict[str, tuple[Rule, str]]:
     """Affirmed matches, one per rule, each with the patient's own words."""
     found: dict[str, tuple[Rule, str]] = {}
-    over = _told_as_over(sentences)
+    over = _told_as_over(sentences) | _form_questions(sentences)
     for n, s in enumerate(sentences):
         if n in over:
             continue
@@ -448,6 +448,37 @@ def _find(section: Section, sentences: list[Sentence], rules: Rules) -> dict[str
             else:
                 found[rule.id] = (rule, "' and '".join(dict.fromkeys(quotes)))
     return found
+
+
+# A form's questions, one per sentence: "Les questions: perte de conscience à l'effort?
+# douleur à la poitrine à l'effort?", "It asks 'have you ever passed out...? Chest pain
+# during exercise? ...' I answered no."
+_LIST_OPENER = re.compile(
+    r"(questionnaire|formulaire|form|checklist|liste|list|questions?)[^.:]{0,60}:|"
+    r"\b(asks?|asked|demande|demandent|says|ecrit|written)\s*['\"«]"
+)
+_CLOSING_QUOTE = re.compile(r"\?\s*['\"»]")
+
+
+def _form_questions(sentences: list[Sentence]) -> frozenset[int]:
+    """Sentences that go on with a form's list of questions opened in an earlier one
+    (the list's first item is read in the opening sentence itself)."""
+    out: set[int] = set()
+    for n, s in enumerate(sentences):
+        text = s.folded.strip()
+        if not (text.endswith("?") or text.endswith(":")) or not _LIST_OPENER.search(text):
+            continue
+        for m in range(n + 1, min(n + 8, len(sentences))):
+            item = sentences[m].folded.strip()
+            if happening_now(item):
+                break
+            if item.endswith("?"):
+                out.add(m)
+                continue
+            if _CLOSING_QUOTE.search(item):
+                out.add(m)  # the list's last question, then the writer's own words
+            break
+    return frozenset(out)
 
 
 def _told_as_over(sentences: list[Sentence]) -> frozenset[int]:

@@ -33,14 +33,15 @@ from clinic_inbox.core.triage_gate import Gated, LiteralIndex
 _NEG_TRIGGER = re.compile(
     r"\b(no|not|never|denies|denied|deny|without|free of|negative for|none|nor|"
     r"(do|does|did|have|has|had|is|was|are|were|be)(n'?t| not)|no longer|absence of|"
-    r"rule out|ruled out|"
+    r"rule out|ruled out|(no one|nobody) (is|was|got|has been)|"
     # French: "pas de", "jamais", "aucun", "sans", "ni", "nie", "plus de" after ne
     r"pas|jamais|aucune?|sans|ni|nie|nier|absence de|n'?a plus|n'?ai plus|n'?est plus|"
     r"rien d'?)\b"
 )
 # Words with a negation inside that do not negate what follows.
 _PSEUDO = re.compile(
-    r"\b(no (improvement|better|change|relief|idea|choice|one|matter)|nobody|no one|"
+    r"\b(no (improvement|better|change|relief|idea|choice|one(?! (is|was|got|has been) )|matter)|"
+    r"nobody(?! (is|was|got|has been) )|"
     r"not (better|improving|going away|stopping|only|just|sure|stop|helping|getting better|working)|"
     r"(won'?t|will not|doesn'?t|does not|do not|don'?t|can'?t|cannot|isn'?t|is not) "
     r"(stop|go away|get better|know|think so|help|want to bother|seem to|respond)|"
@@ -121,6 +122,16 @@ _CONTEXT = re.compile(
     # someone else who died of it; "my son had a seizure at school" is today's news
     r"(my|his|her|our|their|a) (\w+'s )?" + _OTHERS + r"('s)? (died|passed away|passed) (of|from)|"
     r"family history|runs in (my|the) family|"
+    # fiction: "a hospital drama where a pregnant woman had seizures", "un personnage a fait un AVC"
+    r"(show|series|movie|film|episode|drama|novel|book|story|roman|serie|emission|feuilleton|podcast) "
+    r"(where|in which|about|ou|dans lequel|dans laquelle)|(a|one|the|un|le|une|la) (\w+ )?(character|personnage)|"
+    r"(writing|reading|watched|watching|ecris|lis|lu|regarde|vu) (a|an|un|une|le|la) (\w+ )?"
+    r"(novel|book|story|roman|livre|serie|show|movie|film|episode)|"
+    # a leaflet's warning: "came with a warning about suicidal thoughts"
+    r"(warning|warnings|mise en garde|avertissement)s? (about|on|of|sur|concernant|au sujet)|"
+    r"(depliant|feuillet|notice|leaflet|insert|pamphlet) ([\w'-]+ ){0,5}(parle|talks|mentions?|says|dit)|"
+    # "after my seizure in September", "après ma convulsion"
+    r"(after|apres|following) (my|his|her|their|ma|mon|sa|son) |"
     r"(my|his|her|our|a) (\w+'s )?((older|younger|little|big|best|late|ex|oldest|youngest) )?(sister|brother|friend|cousin|aunt|uncle|neighbou?r|coworker|colleague|boss|"
     r"classmate|teammate|roommate|sister-in-law|brother-in-law|friend's \w+|neighbou?r's \w+)"
     r" (had|bled|got|was|went|lost|nearly|almost)|a (kid|boy|girl|child|baby) (on|in|at|from) (my|his|her|our) |"
@@ -149,6 +160,8 @@ _HISTORY_TIME = re.compile(
 _HYPOTHETICAL = re.compile(
     r"\b(if (i|he|she|we|they|my|someone|somebody|a|the|you|your|our|her|his|it) |"
     r"in case|what if|what (should|do|would) (i|we|you|they|the \w+|he|she) do if|what to do if|"
+    r"what would happen if|qu'?est-ce qui (arriverait|se passerait) si|watch (out )?for|look out for|"
+    r"keep an eye out for|red flags|signes? d'alarme|"
     r"what happens if|how (do|would|can|will|should) (we|i|you|they) (know|tell|recogni[sz]e)|"
     r"si (jamais|je|j'|il|elle|on|mon|ma|mes|notre|nos|vous|le|la|les|un|une|quelqu'un)|au cas ou|que faire si|quoi faire si|"
     r"en cas (de|d')|if \w+ (is|isn't|was|wasn't|has|hasn't|gets|starts|stops|doesn't|does|can't|ever) |"
@@ -163,7 +176,9 @@ _WORRY_QUESTION = re.compile(
 _EN_TRAIN = re.compile(r"\b(pas|plus|jamais) en train (de|d')")
 _JUST_HAPPENED = re.compile(
     r"\b(just|juste|vient d'|vient de|viens de) (\w+ed|ate|bit|drank|took|swallowed|fell|hit|broke|"
-    r"got|threw|passed|found|woke|ran|swallow|avale|mange|bu|pris|tombe|tombee|frappe|trouve)\b"
+    r"got|threw|passed|found|woke|ran|swallow|avale|mange|bu|pris|tombe|tombee|frappe|trouve|"
+    # the same in dictionary form (patients write "just chew", "just eat")
+    r"chew|eat|bite|drink|take|fall|get|throw|pass|find|wake|run|lick)\b"
 )
 _AGE_AFTER = re.compile(
     r"\W{0,3}(bebe|enfant|petite?|ado|etant (bebe|enfant|petite?|jeune)|as an? (baby|kid|child|teen|toddler))\b"
@@ -233,8 +248,10 @@ _POST_CONTEXT = re.compile(
     + r" ago|as an? (child|kid|teen|baby|toddler|infant|newborn)|in (19|20)\d\d|"
     + _WHEN_PAST
     + r"|"
-    r"(on )?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b(?! (morning|night|evening|afternoon))|"
-    r"(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)( passe| dernier)?|"
+    r"(?<!from )(?<!to )(?<!through )(?<!until )(on )?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
+    r"(?! (morning|night|evening|afternoon|to|through|until))|"
+    # not a pill box's compartments: "du lundi au jeudi", "from Monday to Thursday"
+    r"(?<!du )(?<!au )(?<!a )(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)( passe| dernier)?|"
     r"before(?=\s*[(,.;)]|\s*$)|"
     r"in high school|au secondaire|recovered|s'en est remise?|from (19|20)\d\d|"
     r"(took|brought) (him|her|them|me) to (the )?(er|emerg\w*|hospital)|(ct|scan|x-?ray|ecg) (was|came back) (clear|normal)|"
@@ -244,6 +261,14 @@ _POST_CONTEXT = re.compile(
     + r"|went away|resolved|when (i|he|she) was|in (university|college)|as a teen(ager)?|"
     r"at (age )?\d{1,2}\b(?! ?(min|minute|hour|h\b|pm|am|:|weeks?|wks?|months?|days?|mois|semaines|jours))|"
     r"(is|are|was|were) (now )?(completely|totally|fully|all) (gone|cleared|resolved|better|healed)|"
+    r"de "
+    + _MONTHS_FR
+    + r"\b|(in|among|chez) (les )?(young people|youth|teens|teenagers|children|kids|"
+    r"adolescents|jeunes|ados|enfants|young adults)|"
+    # "got into the pods but the pack was still sealed"
+    r"but (the )?(pack|package|bottle|container|lid|cap|box|pods?|pills?|tub) (was|were|is|are) (still )?"
+    r"(sealed|closed|shut|intact|unopened|full|all there)|none (of them )?(was |were )?(opened|open|missing|gone)|"
+    r"nothing in (his|her|their) mouth|"
     # mottled only when cold, gone once dressed: the skin of a healthy baby
     r"quand (il|elle) a (froid|chaud)|when (he|she|it)('s| is| gets) (cold|chilly)|"
     r"(is|was) in my (file|chart)|it'?s in my (file|chart)|"
@@ -259,13 +284,14 @@ _RECURRENCE = re.compile(
     r"(\d+|an|a|one|two|few|couple of) (hours?|hrs?|minutes?|mins?) ago|"
     r"encore|de nouveau|revenu|revenue|maintenant|aujourd'?hui|ce soir|ce matin|"
     r"en ce moment|la (il|elle)|tantot|(vient|viens|venons|viennent) de|"
+    r"(depuis )?a matin|a soir|"
     r"depuis (ce|hier|une heure|\d+ ?(min|minutes|heures?|h)\b|tantot|le diner|le souper|le dejeuner|midi))\b"
 )
 # "she's fine now", "I'm 34 now", "now that...": "now" that does not say it is happening.
 _NOT_RECUR = re.compile(
     r"\b((i'?m|i am|he'?s|he is|she'?s|she is|they'?re|they are|it'?s|it is|is|are|all|"
     r"doing|feels?|feeling|been) (\w+ )?(fine|ok|okay|good|well|better|great|normal|healthy|"
-    r"stable|steady|controlled|under control|normally|"
+    r"stable|steady|controlled|under control|normally|home|back home|discharged|"
     r"\d+( years old)?) now|now that|by now|for now|"
     # "...last month and now my son is anxious about it": now is about the worry
     r"(and|but|so) now (\w+ ){0,3}(is|are|am|'s|'m|feels?|seems?|gets?) (\w+ )?(anxious|worried|scared|"
@@ -316,6 +342,8 @@ _LIST_INTRO = re.compile(
     r"\b(questionnaire|formulaire|form|checklist|liste|list|symptoms|symptomes|question( \d+)?|"
     r"left blank|checked|ticked|cochee?s?|laisse en blanc|signs|signes|asks?|ecrit|dessus|says|demande)[^.:]{0,60}:|"
     # "the concussion form says 'if headache worsens, vomiting...'"
+    r"\b(sections?|parties|partie|une section|questions?) (on|about|sur|concernant)\b|"
+    r"\b(ont|a|avez|they) (ecrit|written|wrote) (dessus|on it|sur le formulaire)?\s*['\"«]|"
     r"\b(form|formulaire|sheet|leaflet|pamphlet|handout|feuillet|fiche|brochure|poster|affiche) "
     r"(\w+ ){0,2}(says|said|dit|disait|states|reads|lists|mentions|mentionne)\b"
 )
