@@ -24,7 +24,7 @@ from clinic_inbox.core.triage import Rules, load_rules, triage
 from clinic_inbox.core.triage_eval import Labelled, load_set
 
 SETS = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "triage"
-PARTS = ("dev", "dev_b", "dev_c", "dev_d", "dev_e", "dev_f", "dev_g", "dev_h", "dev_i", "heldout")
+PARTS = ("dev", "dev_b", "dev_c", "dev_d", "dev_e", "dev_f", "dev_g", "dev_h", "dev_i", "dev_j", "heldout")
 
 
 def labelled_messages() -> list[Labelled]:

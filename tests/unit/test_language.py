@@ -225,7 +225,7 @@ def test_clinic_languages_are_checked_with_plain_words():
 
 
 @pytest.mark.parametrize(
-    "part", ["dev", "dev_b", "dev_c", "dev_d", "dev_e", "dev_f", "dev_g", "dev_h", "dev_i", "heldout"]
+    "part", ["dev", "dev_b", "dev_c", "dev_d", "dev_e", "dev_f", "dev_g", "dev_h", "dev_i", "dev_j", "heldout"]
 )
 def test_the_labelled_patient_messages_are_told_apart_in_either_order(part):
     """Issue 15's labelled sets, written by hand by others (a third in Canadian French,

@@ -38,6 +38,7 @@ DEV_PARTS = (
     "dev_g.jsonl",
     "dev_h.jsonl",
     "dev_i.jsonl",
+    "dev_j.jsonl",
 )
 DEV = [item for name in DEV_PARTS for item in load_set(SETS / name)]
 HELD_OUT = load_set(SETS / "heldout.jsonl")
