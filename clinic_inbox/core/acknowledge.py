@@ -26,7 +26,7 @@ from clinic_inbox.core.accounts import FhirAccount
 from clinic_inbox.core.config import ClinicConfig
 from clinic_inbox.core.cover_words import cover_sentence
 from clinic_inbox.core.ingest import Incoming, Ingested
-from clinic_inbox.core.language import detect_language
+from clinic_inbox.core.language import message_language
 from clinic_inbox.core.model import Category, Direction, Priority, Source
 from clinic_inbox.core.store import outbox_queries as oq
 from clinic_inbox.core.store import queries as q
@@ -53,7 +53,7 @@ def _turnaround_words(cfg: ClinicConfig, priority: Priority, language: str = "en
 
 def language_of(cfg: ClinicConfig, msg: Incoming) -> str:
     """The language to answer `msg` in: the patient's own words decide."""
-    return detect_language(msg.body_text or msg.subject, cfg.languages)
+    return message_language(msg.subject, msg.body_text, cfg.languages)
 
 
 def _is_due(store: Store, msg: Incoming, result: Ingested, purpose: str, now: datetime) -> bool:

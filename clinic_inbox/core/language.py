@@ -151,6 +151,17 @@ def detect_language(text: str, languages: Sequence[str] = ("en", "fr")) -> str:
     return best
 
 
+def message_language(
+    subject: str | None, body: str | None, languages: Sequence[str] = ("en", "fr")
+) -> str:
+    """The language of a message: its body's, with the subject read too when the body
+    is a word or two ("bye" under "jumping off the bridge tonight")."""
+    body = body or ""
+    if len(_clean(body).split()) < 3 and subject:
+        return detect_language(f"{subject}\n{body}", languages)
+    return detect_language(body or subject or "", languages)
+
+
 def check_languages(codes: Sequence[object]) -> tuple[str, ...]:
     """The clinic's languages from clinic.toml, or a plain error naming what is wrong."""
     known = ", ".join(f'"{code}" ({name})' for code, name in KNOWN.items())

@@ -30,6 +30,7 @@ from clinic_inbox.core.triage_context import (
     happening_now,
     history_inside,
     resolved_after,
+    resolved_story,
 )
 from clinic_inbox.core.triage_gate import Gated, LiteralIndex
 from clinic_inbox.core.triage_model import WordingModel, load_model
@@ -423,12 +424,15 @@ def _find(section: Section, sentences: list[Sentence], rules: Rules) -> dict[str
     """Affirmed matches, one per rule, each with the patient's own words."""
     found: dict[str, tuple[Rule, str]] = {}
     over = _told_as_over(sentences) | _form_questions(sentences)
+    story = resolved_story([s.folded for s in sentences])
     for n, s in enumerate(sentences):
         if n in over:
             continue
         for view in (s.folded, s.lemmas):
             for rule, m in section.scan(view):
-                if rule.id in found or not _affirmed_in(
+                if rule.id in found or _over_for(rule, n, story):
+                    continue
+                if not _affirmed_in(
                     s, view, m.start(), m.end(), rules, rule.regex, rule, m.re in rule.names
                 ):
                     continue
@@ -440,8 +444,9 @@ def _find(section: Section, sentences: list[Sentence], rules: Rules) -> dict[str
             if not all(any(not c.isdisjoint(group) for c in live) for group in rule.requires):
                 continue
             quotes = []
+            skip = over | {n for n in range(len(sentences)) if _over_for(rule, n, story)}
             for group in rule.requires:
-                hit = _first_affirmed(section, group, sentences, rules, rule, over)
+                hit = _first_affirmed(section, group, sentences, rules, rule, frozenset(skip))
                 if hit is None:
                     break
                 quotes.append(hit)
@@ -481,13 +486,42 @@ def _form_questions(sentences: list[Sentence]) -> frozenset[int]:
     return frozenset(out)
 
 
+# What looks fine can still be dangerous hours later (swallowed pills, a blow to the
+# head): for these only a professional's word closes the story.
+_DELAYED = frozenset(
+    {
+        "overdose",
+        "chemical_swallowed",
+        "pill_box_emptied",
+        "head_injury",
+        "head_injury_cluster",
+        "head_injury_more",
+    }
+)
+
+
+def _over_for(rule: Rule, n: int, story: tuple[frozenset[int], frozenset[int]]) -> bool:
+    """Is sentence `n` part of a story that ended well, as far as `rule` goes?"""
+    if rule.prefer_urgent:
+        return False  # self-harm: when unsure, urgent
+    fine, cleared = story
+    return n in cleared or (n in fine and rule.id not in _DELAYED)
+
+
+_STILL = re.compile(r"\b(still|toujours|encore|yet)\b")
+
+
 def _told_as_over(sentences: list[Sentence]) -> frozenset[int]:
     """Sentences whose next one says it is over ("It passed in 15 minutes and I've been
     fine since"), and that do not themselves say it is happening now."""
     return frozenset(
         n
         for n in range(len(sentences) - 1)
-        if resolved_after(sentences[n + 1].folded) and not happening_now(sentences[n].folded)
+        if resolved_after(sentences[n + 1].folded)
+        and not happening_now(sentences[n].folded)
+        # "It stopped ten minutes ago but he still can't be woken": not over
+        and not happening_now(sentences[n + 1].folded)
+        and not _STILL.search(sentences[n + 1].folded)
     )
 
 
@@ -656,7 +690,15 @@ def triage(
         matched.append(rule.id)
         reasons.append(f"Urgent: mentions '{words}' ({rule.label})")
         priority = Priority.URGENT
-    for level, what in _measurements(folded):
+    # readings told in a story that ended well ("his meter said 2.8 ... he was fine") are history
+    fine, cleared = resolved_story([s.folded for s in body_sentences])
+    measured = folded
+    if fine or cleared:
+        measured = "\n".join(
+            [fold(subject or "")]
+            + [s.folded for n, s in enumerate(body_sentences) if n not in fine | cleared]
+        )
+    for level, what in _measurements(measured):
         matched.append("measurement")
         if level is Priority.URGENT:
             reasons.append(f"Urgent: {what}")

@@ -60,6 +60,7 @@ _TERMINATE = re.compile(
 _CONTRAST = re.compile(r"\b(but|however|although|though|yet|mais|cependant|pourtant|sauf que)\b")
 _POST_NEG = re.compile(
     r"^\W{0,3}(and )?((it|they|the rash|the spots) (fades?|faded|blanch\w*|went white|goes white)|"
+    r"[^.]{0,60}\) (are|were|sont|etaient) (all |tous |toutes )?(no|non)\b|"
     r"[^.]{0,35}(they'?re|they are|it'?s|it is|was|were|came back|are) (all )?negative|"
     r"(is |has |have |had |was |be )?(now )?(gone|resolved|better|stopped|went away|"
     r"cleared|settled|disappeared|fine now|all better|"
@@ -81,6 +82,7 @@ _WHEN_PAST = (
     r"last (monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend)|"
     r"(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|la fin de semaine) (passee?|derniere?)|"
     r"in (my|his|her|their|our) (teens|twenties|thirties|forties|fifties|sixties|seventies|eighties|\d0s)|"
+    r"in the (19|20)?\d0'?s|dans les annees (19|20)?\d0|"
     r"in "
     + _MONTHS
     + r"|in the (summer|spring|fall|autumn|winter)|this past (summer|spring|fall|autumn|winter)|"
@@ -154,12 +156,14 @@ _HISTORY_TIME = re.compile(
     # "I had a concussion at 12 playing hockey, knocked out for a few seconds"
     r"\b(had|got|broke|needed) (a|an|my|his|her) \w+ at (age )?\d{1,2}\b(?! ?(:|h\b|\d|pm|am|o'?clock|tonight|today))|"
     r"il y a (\w+ )?" + _PERIOD_FR + r"|(le|la|l') ?(\w+ )?" + _PERIOD_FR + r" (passee?|derniere?)|"
-    r"l'?an (dernier|passe)|l'?annee (derniere|passee)|when (i|he|she) was|quand (j'|il |elle )?(etais|etait|avais|avait))\b"
+    r"l'?an (dernier|passe)|l'?annee (derniere|passee)|when (i|he|she) was|quand (j'|il |elle )?(etais|etait|avais|avait)|"
+    r"(^|[,;] ?)a \d{1,2} ans\b)\b"
 )
 # Hypotheticals: within the clause, across "and".
 _HYPOTHETICAL = re.compile(
     r"\b(if (i|he|she|we|they|my|someone|somebody|a|the|you|your|our|her|his|it) |"
     r"in case|what if|what (should|do|would) (i|we|you|they|the \w+|he|she) do if|what to do if|"
+    r"for example|for instance|par exemple|(it|this|that|they) (can|could|may|might) (make|cause|give)|"
     r"what would happen if|qu'?est-ce qui (arriverait|se passerait) si|watch (out )?for|look out for|"
     r"keep an eye out for|red flags|signes? d'alarme|"
     r"what happens if|how (do|would|can|will|should) (we|i|you|they) (know|tell|recogni[sz]e)|"
@@ -170,8 +174,11 @@ _HYPOTHETICAL = re.compile(
 # A question about when to worry: "At what temperature should we worry for a newborn?"
 _WORRY_QUESTION = re.compile(
     r"\b((should|do|would|must) (we|i|you) (worry|be worried|be concerned|start worrying)|"
-    r"(when|at what \w+|how high|how long|how many) .{0,40}(worry|call|go to)|a partir de (quand|quel\w*)|"
+    r"(when|at what \w+|how high|how long|how many) .{0,40}(worry|call|go to)|a partir de (quand|quel\w*|combien)|"
     r"faut-il (s'inquieter|aller|appeler)|(doit|dois|devrait|devrais) (on|je)( m'| s')? ?inquieter)\b"
+)
+_HABITUAL = re.compile(
+    r"\b(i|he|she|we|they) (usually |always |often |sometimes |still )?gets? (a bit |a little |very |really |so |more )?$"
 )
 _EN_TRAIN = re.compile(r"\b(pas|plus|jamais) en train (de|d')")
 _JUST_HAPPENED = re.compile(
@@ -200,6 +207,10 @@ _SENTENCE_CONTEXT = re.compile(
     r"\b((form|questionnaire|application|checklist|report|fiche|formulaire|rapport|assurance)\w* .{0,60}"
     r"(asks?|lists?|questions?|wants to know|demande|pose)|ask(s|ed)? (if|whether|about|yes|how|what|when)|"
     r"questions? (on|about)|the question|yes/no|oui/non|demande si|demande (oui|pour)|"
+    r"demande (a partir de|combien|quand|comment)|(asks?|asked|wants? to know) (how long|when|how many|at what)|"
+    # fiction, anywhere before in the sentence: "Watching a medical show last night, a woman's heart attack..."
+    r"(writing|reading|watched|watching|ecris|lis|lu|regarde|vu) (a|an|un|une|le|la) (\w+ )?"
+    r"(novel|book|story|roman|livre|serie|show|movie|film|episode|drama)|"
     r"(la|une) question (sur|a propos)|"
     r"symptom list|list of symptoms|(it|which|that|they) (lists|asks)|"
     r"(pamphlet|leaflet|brochure|handout|sheet|article|video) (about|on|sur)|"
@@ -300,6 +311,9 @@ _NOT_RECUR = re.compile(
     r"maintenant (il|elle|je|j'|on) (va|vais|vont|suis|est) (tres )?(bien|correct)|"
     # recovered, not back: "my speech went funny for 10 minutes and came back"
     r"(speech|vision|sight|feeling|strength|movement|colou?r|voice|hearing|words) ([\w,]+ ){0,8}(came|come|comes) back|"
+    # results and feelings that came back, not symptoms: "everything came back and the scans were okay"
+    r"(came|come|comes) back (normal|clear|negative|fine|ok|okay|good)|everything came back|"
+    r"for [\w ]{1,20}(minutes|mins|seconds|hours) (and|then) (came|come) back|"
     r"(hi|hello|hey|bonjour|allo|salut) again|again this year|encore cette annee|once again|thanks again|"
     r"merci encore|encore merci|(in recovery|sober|clean|doing (well|great|good|fine)) now|tout est revenu|"
     r"(est|sont) revenue?s? (a la )?normale?)\b"
@@ -344,7 +358,9 @@ _LIST_INTRO = re.compile(
     # "the concussion form says 'if headache worsens, vomiting...'"
     r"\b(sections?|parties|partie|une section|questions?) (on|about|sur|concernant)\b|"
     r"\b(ont|a|avez|they) (ecrit|written|wrote) (dessus|on it|sur le formulaire)?\s*['\"«]|"
-    r"\b(form|formulaire|sheet|leaflet|pamphlet|handout|feuillet|fiche|brochure|poster|affiche) "
+    r"\b(demande|demandent|asks?|asked) (si|if|whether)\b|(know|learn|recogni[sz]e|reviewed) the (warning )?signs|"
+    r"\b(notes|records|dossier|report|rapport|renseignements) (cliniques? |medical |medicaux )?(concernant|about|regarding|sur|on) (son|sa|ses|his|her|their)\b|"
+    r"\b(form|formulaire|sheet|leaflet|pamphlet|handout|feuillet|fiche|brochure|poster|affiche|policy|policies|politique|rules|regles|guidelines) "
     r"(\w+ ){0,2}(says|said|dit|disait|states|reads|lists|mentions|mentionne)\b"
 )
 # "...and what do we do if it happens?": the whole sentence is about a case that may come
@@ -366,6 +382,7 @@ _RESOLVED_AFTER = re.compile(
     r"\b(harmless|non-?toxic|(said|says|told (me|us)) (it|that|this)('s| is| was) "
     r"(fine|ok|okay|nothing|not (dangerous|serious)|a (tiny|small|safe) amount)|"
     r"^\W*(it|that|this|the \w+|everything) (all )?(passed|went away|stopped|resolved|settled|cleared)|"
+    r"^\W*(ce n'?en est pas|c'?en est pas|it'?s not that|it isn'?t|it wasn'?t)\b|"
     r"back to normal|(redevenue?|revenue?) (a la )?normale?|(ca|cela|il|elle) a arrete|"
     r"(surgery|operation|l'operation|la chirurgie) (went|s'est) (well|fine|bien)|healing (fine|well)|"
     r"(ca )?guerit bien|tout va bien|"
@@ -486,8 +503,10 @@ def affirmed(sentence: str, start: int, end: int, idioms: Idioms | None = None) 
         return False  # "how much bleeding, ...?": a question about a threshold
     if _OPEN_IF.search(clause) and not _NOT_HYPOTHETICAL.search(clause[-30:]):
         return False  # "...or if baby isn't moving": the mention is the condition
-    if _found("hypo", clause, present) and (
-        _HOW_WOULD_I_KNOW.search(clause) or _HYPOTHETICAL.search(_NOT_HYPOTHETICAL.sub(" ", clause))
+    # the mention's own words close a condition that ends right before it ("if a seizure")
+    upto = clause + sentence[start:end]
+    if _found("hypo", upto, present) and (
+        _HOW_WOULD_I_KNOW.search(upto) or _HYPOTHETICAL.search(_NOT_HYPOTHETICAL.sub(" ", upto))
     ):
         # unless what follows the condition says it is happening now ("...if his results
         # came in. Right now he just fell": a run-on message without full stops)
@@ -511,6 +530,8 @@ def affirmed(sentence: str, start: int, end: int, idioms: Idioms | None = None) 
         return False  # the match runs from a form's heading into its list
     if _now(sentence, present):
         return True
+    if _HABITUAL.search(before):
+        return False  # "I get short of breath walking to the mailbox": how it always is
     if _found("context", before[cut:], present) or _found(
         "history", _SINCE.sub(" ", whole[contrast:]), present
     ):
@@ -633,7 +654,8 @@ def history_inside(words: str) -> bool:
 
 def resolved_after(next_sentence: str) -> bool:
     """Does this sentence say that what the one before told is over?"""
-    return _RESOLVED_AFTER.search(next_sentence) is not None
+    # (a sentence keeps the space after the full stop before it; "^" means its first word)
+    return _RESOLVED_AFTER.search(next_sentence.strip()) is not None
 
 
 def happening_now(sentence: str) -> bool:
@@ -642,3 +664,68 @@ def happening_now(sentence: str) -> bool:
 
 def _comma(text: str) -> int:
     return max(text.rfind(sep) + len(sep) if text.rfind(sep) >= 0 else 0 for sep in _CLAUSE_BREAKS)
+
+
+# -- a story that is over ------------------------------------------------------------
+# "On Saturday my father got shaky and sweaty, his meter said 2.8. I gave him juice
+# and 20 minutes later he was fine. No lows since." A message that tells a past event
+# and says later that it ended well: the event's sentences are history, unless any
+# sentence says something is happening now or again.
+_STORY_PAST = re.compile(
+    r"\b(yesterday|last night|the other day|over the weekend|this past weekend|on the weekend|"
+    r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)|(\d+|a|one|two|three|few|couple of) "
+    r"(days?|weeks?|months?|years?) ago|last (week|month|year|\w+day)|"
+    + _WHEN_PAST
+    + r"|hier|avant-hier|l'autre jour|(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)|"
+    r"(la|cette) (fin de )?semaine (passee|derniere)|en fin de semaine|il y a (\w+ )?(jours?|semaines?|mois|ans?))\b"
+)
+# It ended well, in the writer's words.
+_STORY_FINE = re.compile(
+    r"\b((he|she|i|we|they|it|dad|mom)('s|'re|'m| was| were| is| are| am| has been| have been|'ve been| been) "
+    r"(totally |completely |perfectly |back to |all |doing )?(fine|ok|okay|well|normal|better|good|great|"
+    r"himself|herself|myself|healed)|completely (herself|himself|fine|recovered)|"
+    r"no (more )?(lows|seizures|episodes|symptoms|problems|pain|bleeding|reactions?) since|"
+    r"healed (up )?(nicely|well|fine)|(almost|all|completely) gone|back to normal|"
+    r"(il|elle|je|j') ?(va|vais|allait|allais) (tres |super |tout a fait |ben |bien )?bien|"
+    r"tout est (rentre dans l'ordre|correct|beau|normal|revenu)|comme d'habitude|"
+    r"(a|ai|avait) plus de (fievre|symptomes|douleur)|(est|etait) correcte?)"
+    r"( now| maintenant| depuis| since| with \w+)?\b"
+)
+# How someone was before it began, not how it ended: "she was fine yesterday",
+# "hier elle était correcte".
+_BASELINE = re.compile(
+    r"\b((was|were|etait|etaient|allait) (totally |completely |perfectly |tout a fait )?(fine|ok|okay|normal|well|good|"
+    r"correcte?|bien|normale?|comme d'habitude) (yesterday|hier|before|avant|until|jusqu'a|last night|la veille|"
+    r"the day before|this morning|ce matin|a matin|at (breakfast|lunch|supper|dinner))|"
+    r"(yesterday|hier|before|avant|last night|la veille|this morning|ce matin|a matin)[, ]+(he|she|il|elle|i|je|j') "
+    r"(was|were|etait|allait|etais|allais) (totally |completely |perfectly |tout a fait )?(fine|ok|okay|normal|well|good|correcte?|bien|normale?))\b"
+)
+# Someone qualified cleared it: "the ER said it was a febrile seizure", "scans were okay",
+# "le Centre antipoison a dit qu'il y avait pas de danger".
+_STORY_CLEARED = re.compile(
+    r"\b((er|emerg\w*|doctors?|dr|nurses?|paramedics|hospital|they|poison control|urgence|medecins?|"
+    r"ambulanciers|centre antipoison|ils|neurologue|cardiologue) ([\w']+ ){0,3}(said|told (me|us|him|her|them)|"
+    r"ont dit|a dit|m'a dit|nous a dit)|"
+    r"(scans?|tests?|ecgs?|ct|x-?rays?|bloodwork|electro|results?) (were|was|came back|all) (ok|okay|normal|clear|fine)|"
+    r"pas de danger|(c'etait|c'est) pas grave|no tests needed)\b"
+)
+
+
+def resolved_story(sentences: list[str]) -> tuple[frozenset[int], frozenset[int]]:
+    """Sentences of a past event that a later sentence says ended well: (by the
+    writer's word, by a professional's). Nothing when any sentence of the message,
+    from the event on, says it is happening now or again."""
+    sentences = [_BASELINE.sub(" ", s) for s in sentences]
+    fine = [n for n, s in enumerate(sentences) if _STORY_FINE.search(s)]
+    cleared = [n for n, s in enumerate(sentences) if _STORY_CLEARED.search(s)]
+    last = max(fine + cleared, default=-1)
+    if last < 0:
+        return frozenset(), frozenset()
+    start = next((n for n in range(last + 1) if _STORY_PAST.search(sentences[n])), None)
+    if start is None:
+        return frozenset(), frozenset()
+    if any(happening_now(_STORY_FINE.sub(" ", s)) for s in sentences[start:]):
+        return frozenset(), frozenset()
+    story = frozenset(range(start, last + 1))
+    ends = max(fine, default=-1) >= start, max(cleared, default=-1) >= start
+    return (story if ends[0] else frozenset()), (story if ends[1] else frozenset())
