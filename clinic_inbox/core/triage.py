@@ -423,8 +423,9 @@ def _affirmed_in(
 def _find(section: Section, sentences: list[Sentence], rules: Rules) -> dict[str, tuple[Rule, str]]:
     """Affirmed matches, one per rule, each with the patient's own words."""
     found: dict[str, tuple[Rule, str]] = {}
-    over = _told_as_over(sentences) | _form_questions(sentences)
-    story = resolved_story([s.folded for s in sentences])
+    folded = tuple(s.folded for s in sentences)
+    over = _told_as_over(sentences) | _form_questions(folded)
+    story = resolved_story(folded)
     for n, s in enumerate(sentences):
         if n in over:
             continue
@@ -465,16 +466,17 @@ _LIST_OPENER = re.compile(
 _CLOSING_QUOTE = re.compile(r"\?\s*['\"»]")
 
 
-def _form_questions(sentences: list[Sentence]) -> frozenset[int]:
+@lru_cache(maxsize=1024)
+def _form_questions(sentences: tuple[str, ...]) -> frozenset[int]:
     """Sentences that go on with a form's list of questions opened in an earlier one
     (the list's first item is read in the opening sentence itself)."""
     out: set[int] = set()
     for n, s in enumerate(sentences):
-        text = s.folded.strip()
+        text = s.strip()
         if not (text.endswith("?") or text.endswith(":")) or not _LIST_OPENER.search(text):
             continue
         for m in range(n + 1, min(n + 8, len(sentences))):
-            item = sentences[m].folded.strip()
+            item = sentences[m].strip()
             if happening_now(item):
                 break
             if item.endswith("?"):
@@ -691,7 +693,7 @@ def triage(
         reasons.append(f"Urgent: mentions '{words}' ({rule.label})")
         priority = Priority.URGENT
     # readings told in a story that ended well ("his meter said 2.8 ... he was fine") are history
-    fine, cleared = resolved_story([s.folded for s in body_sentences])
+    fine, cleared = resolved_story(tuple(s.folded for s in body_sentences))
     measured = folded
     if fine or cleared:
         measured = "\n".join(

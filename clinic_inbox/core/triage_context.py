@@ -711,11 +711,14 @@ _STORY_CLEARED = re.compile(
 )
 
 
-def resolved_story(sentences: list[str]) -> tuple[frozenset[int], frozenset[int]]:
+@lru_cache(maxsize=1024)
+def resolved_story(sentences: tuple[str, ...]) -> tuple[frozenset[int], frozenset[int]]:
     """Sentences of a past event that a later sentence says ended well: (by the
     writer's word, by a professional's). Nothing when any sentence of the message,
     from the event on, says it is happening now or again."""
-    sentences = [_BASELINE.sub(" ", s) for s in sentences]
+    if not any(_STORY_PAST.search(s) for s in sentences):
+        return frozenset(), frozenset()  # no past event told: the common case, one scan
+    sentences = tuple(_BASELINE.sub(" ", s) for s in sentences)
     fine = [n for n, s in enumerate(sentences) if _STORY_FINE.search(s)]
     cleared = [n for n, s in enumerate(sentences) if _STORY_CLEARED.search(s)]
     last = max(fine + cleared, default=-1)
