@@ -247,9 +247,9 @@ def create_new_clinic(
     clinic = None
     try:
         clinic, code = create_clinic(home, ask_passphrase, custody)
-        target = home / CLINIC_FILE
-        target.write_text(details.to_toml(), "utf-8")
-        target.chmod(0o600)
+        from clinic_inbox.core.clinic_file import write_atomically
+
+        write_atomically(home, details.to_toml())
         clinic.config = load_config(home)
         services.create_first_admin(clinic, admin.username, admin.display_name, admin.password)
     except BaseException:
