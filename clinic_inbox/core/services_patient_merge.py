@@ -16,6 +16,12 @@ from clinic_inbox.core.store import patient_merge_queries as mq
 from clinic_inbox.core.store import queries as q
 
 ONLY_ADMINS = "Only an administrator can merge patients' records."
+_WORDS = {
+    "conversations": ("conversation", "conversations"),
+    "addresses": ("email address", "email addresses"),
+    "consents": ("agreement", "agreements"),
+    "proxies": ("proxy", "proxies"),
+}
 
 
 @dataclass(frozen=True)
@@ -33,7 +39,10 @@ class MergePreview:
                 f"{p.chart_number or 'none'}, patient no. {p.id})"
             )
 
-        held = ", ".join(f"{n} {k}" for k, n in self.moves.items() if n) or "nothing else"
+        held = (
+            ", ".join(f"{n} {_WORDS[k][n != 1]}" for k, n in self.moves.items() if n)
+            or "nothing else"
+        )
         return (
             f"Merge {who(self.duplicate)}\ninto {who(self.keep)}?\n\n"
             f"Moves to {self.keep.display_name}: {held}. The record of "

@@ -225,7 +225,12 @@ def test_duplicate_patients_are_merged_by_an_administrator(tmp_path):
             )  # fmt: skip
         preview = merge.preview_merge(clinic, admin, keep.id, dup.id)
         words = preview.describe()
-        assert "Marie Tremblay" in words and "C-100" in words and "1 conversations" in words
+        assert (
+            "Marie Tremblay" in words
+            and "C-100" in words
+            and "1 conversation," in words
+            and "1 email address" in words
+        )
         assert f"no. {dup.id}" in words and "cannot be undone" in words
         # not the front desk
         session = services.login(clinic, "desk", "pebble harbor saffron kite")
