@@ -59,17 +59,20 @@ def save_clinic_details(clinic: Clinic, session: Session, details: ClinicDetails
     old_text = (
         (home / "clinic.toml").read_text("utf-8") if (home / "clinic.toml").exists() else None
     )
-    with clinic.store.transaction():
-        config = write_atomically(home, merged_text(own_settings(home), details))
-        try:
+    written = False
+    try:
+        with clinic.store.transaction():
+            config = write_atomically(home, merged_text(own_settings(home), details))
+            written = True
             _audit(clinic, session, "settings.clinic", detail={"changed": changed})
-        except BaseException:
-            # the entry failed: the file goes back to what it was, as the store does
+    except BaseException:
+        # no audit entry (or no commit): the file goes back to what it was, as the store does
+        if written:
             if old_text is None:
                 (home / "clinic.toml").unlink(missing_ok=True)
             else:
                 write_atomically(home, old_text)
-            raise
+        raise
     clinic.config = config
     return changed
 

@@ -251,3 +251,25 @@ def test_duplicate_patients_are_merged_by_an_administrator(tmp_path):
             merge.merge_patients(clinic, admin, keep.id, other.id)
         with pytest.raises(ValueError, match="two different"):
             merge.merge_patients(clinic, admin, keep.id, keep.id)
+
+
+def test_when_the_audit_entry_cannot_be_written_the_file_goes_back(tmp_path, monkeypatch):
+    from clinic_inbox.core import services as svc
+
+    clinic, admin, _ = new_clinic(tmp_path / "c")
+    with clinic:
+        own = clinic.home / "clinic.toml"
+        text = own.read_text()
+        real = svc._audit
+
+        def refuse_settings_entry(c, s, action, **kw):
+            if action == "settings.clinic":
+                raise OSError(28, "No space left on device")
+            return real(c, s, action, **kw)
+
+        monkeypatch.setattr(settings, "_audit", refuse_settings_entry)
+        with pytest.raises(OSError):
+            settings.save_clinic_details(
+                clinic, admin, ClinicDetails("New Name", "204-555-0100", "America/Winnipeg")
+            )
+        assert own.read_text() == text and clinic.config.name == "Test Street Clinic"
