@@ -144,7 +144,11 @@ class FhirAccount:
                 "use https://."
             )
         if not self.practitioners and not self.organization:
-            raise AccountError("Name at least one --practitioner or the --organization.")
+            raise AccountError(
+                "Say whose messages the portal holds: at least one practitioner id, or the "
+                "clinic's organisation id (on the command line: --practitioner or "
+                "--organization)."
+            )
 
     @property
     def recipients(self) -> list[str]:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QStyledItemDelegate,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -140,9 +141,21 @@ class PortalPage(QWizardPage):
         try:
             self.account().validate()
         except ValueError as exc:
-            self.result.setText(str(exc).replace("--practitioner", "practitioner"))
+            self.result.setText(str(exc))
             return False
         return True
+
+
+class _PasswordCell(QStyledItemDelegate):
+    """The temporary password column: typed and shown as dots, never in clear."""
+
+    def createEditor(self, parent, option, index):  # noqa: ANN001, ANN201, N802 - Qt's
+        editor = QLineEdit(parent)
+        editor.setEchoMode(QLineEdit.EchoMode.Password)
+        return editor
+
+    def displayText(self, value, locale) -> str:  # noqa: ANN001, N802 - Qt's name
+        return "●" * 10 if value else ""  # not even its length shown
 
 
 class StaffPage(QWizardPage):
@@ -169,6 +182,8 @@ class StaffPage(QWizardPage):
                 box.addItem(label, role)
             self.table.setCellWidget(r, 2, box)
             self.roles.append(box)
+        self.password_cells = _PasswordCell(self.table)
+        self.table.setItemDelegateForColumn(3, self.password_cells)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setColumnWidth(0, 130)
         self.table.setColumnWidth(1, 200)

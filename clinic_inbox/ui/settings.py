@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QLabel,
     QLineEdit,
+    QMainWindow,
     QPushButton,
     QTabWidget,
     QTimeEdit,
@@ -144,8 +145,8 @@ class ClinicTab(QWidget):
         from clinic_inbox.core.config import load_config
 
         self.clinic.config = load_config(self.clinic.home)
-        window = self.window().parent()
-        if window is not None and hasattr(window, "setWindowTitle"):
+        window = self.window().parentWidget()  # the main window names the clinic
+        if isinstance(window, QMainWindow):
             window.setWindowTitle(f"Clinic Inbox — {self.clinic.config.name}")
         if changed:
             names = ", ".join(c.replace("_", " ") for c in changed)

@@ -80,7 +80,7 @@ def test_first_run_with_portal_staff_and_patients(qtbot, tmp_path, portal, secre
     p.base_url.setText(portal.base_url)
     p.token.setText(TOKEN)
     w.next()
-    assert w.currentPage() is p and "practitioner" in p.result.text()  # whose messages?
+    assert w.currentPage() is p and "whose messages" in p.result.text()
     p.practitioners.setText("pr-1")
     # a wrong token, then a closed port: each in plain words
     p.token.setText("an old token")

@@ -197,3 +197,55 @@ def test_two_records_of_one_patient_are_merged_after_a_confirmation(qtbot, tmp_p
         assert "one record" in tab.result.text()
         merged = q.get_patient(clinic.store, keep.id)
         assert set(merged.emails) == {"m@x.example", "marie@y.example"}
+
+
+def test_a_portal_account_is_tested_with_a_new_token_and_kept(qtbot, tmp_path, secret_service):
+    import os
+
+    from support.fhir import FhirServer, FhirUnavailable
+
+    from clinic_inbox.core.accounts import FhirAccount
+
+    try:
+        portal = FhirServer(token="the right token").start()
+    except FhirUnavailable as exc:
+        if os.environ.get("CLINIC_INBOX_ALLOW_SKIP") == "1":
+            pytest.skip(str(exc))
+        pytest.fail(str(exc))
+    home = tmp_path / "clinic"
+    try:
+        clinic, _ = create_new_clinic(
+            home,
+            ClinicDetails("Elm Street", "204-555-0199", "America/Winnipeg"),
+            FirstAdmin("boss", "Pat Boss", ADMIN_PW),
+            lambda p, c: "",
+            KeyCustody(home, backend=secret_service.backend()),
+        )
+        with clinic:
+            admin = services.login(clinic, "boss", ADMIN_PW)
+            services.add_fhir_account(
+                clinic, admin, FhirAccount("Portal", portal.base_url, ["pr-1"]), "an old token"
+            )
+            dlg = _dialog(qtbot, clinic, admin)
+            tab = dlg.accounts_tab
+            tab.table.setCurrentCell(0, 0)
+            assert tab.editors.currentWidget() is tab.fhir
+            assert tab.fhir.practitioners.text() == "pr-1"
+            tab.run_test()
+            qtbot.waitUntil(lambda: tab.test.isEnabled(), timeout=30_000)
+            assert "refused the access token" in tab.result.text()
+            tab.fhir.token.setText("the right token")
+            tab.run_test()
+            qtbot.waitUntil(lambda: tab.test.isEnabled(), timeout=30_000)
+            assert tab.result.text().startswith("Works:"), tab.result.text()
+            tab.fhir.practitioners.setText("")
+            tab.submit()
+            assert "whose messages" in tab.result.text()
+            tab.fhir.practitioners.setText("pr-1, pr-2")
+            tab.submit()
+            assert "Portal was saved" in tab.result.text()
+            assert clinic.credentials.get("Portal") == "the right token"
+            (acct,) = services.list_accounts(clinic, admin)
+            assert acct[3]["practitioners"] == ["pr-1", "pr-2"]
+    finally:
+        portal.close()
