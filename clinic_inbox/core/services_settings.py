@@ -171,6 +171,28 @@ def update_account_action(
     return Outcome(update_account(clinic, session, account_id, account, secret), Changes())
 
 
+def add_account(
+    clinic: Clinic, session: Session, account: ImapAccount | FhirAccount, secret: str | None
+) -> KeptAccount:
+    """A new mail or portal account from Settings (the services that `account add-imap`
+    and `add-fhir` use: access, keyring and audit entry there)."""
+    from clinic_inbox.core import services
+
+    if isinstance(account, ImapAccount):
+        if not secret:
+            raise AccountError("Enter the mailbox's password.")
+        account_id = services.add_imap_account(clinic, session, account, secret)
+    else:
+        account_id = services.add_fhir_account(clinic, session, account, secret or None)
+    return _load(clinic, account_id)
+
+
+def add_account_action(
+    clinic: Clinic, session: Session, account: ImapAccount | FhirAccount, secret: str | None
+) -> Outcome:
+    return Outcome(add_account(clinic, session, account, secret), Changes())
+
+
 def remove_account(clinic: Clinic, session: Session, account_id: int) -> str:
     """Stop using an account. Its messages stay (they are the clinic's record); an
     account nothing came through leaves no trace but the audit entry. Refused while

@@ -161,6 +161,10 @@ class AccountsTab(QWidget):
         )
         self.editors.addWidget(self.imap)
         self.editors.addWidget(self.fhir)
+        self.add_email = QPushButton("New email account")
+        self.add_portal = QPushButton("New portal account")
+        self.add_email.clicked.connect(lambda: self.start_new("imap"))
+        self.add_portal.clicked.connect(lambda: self.start_new("fhir"))
         self.test = QPushButton("Test connection")
         self.save = QPushButton("Save changes")
         self.remove = QPushButton("Remove account…")
@@ -171,6 +175,8 @@ class AccountsTab(QWidget):
         for b in (self.test, self.save, self.remove):
             buttons.addWidget(b)
         buttons.addStretch(1)
+        buttons.addWidget(self.add_email)
+        buttons.addWidget(self.add_portal)
         self.result = QLabel("")
         self.result.setWordWrap(True)
         self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -186,6 +192,7 @@ class AccountsTab(QWidget):
             lay.addWidget(note)
         self.ids: list[int] = []
         self.kept: settings.KeptAccount | None = None
+        self.new_kind: str | None = None  # "imap"/"fhir" while a new account is typed
         self.remove_box: QMessageBox | None = None  # tests reach the question here
         self.worker = Worker()
         self.worker.finished.connect(self._tested)
@@ -217,8 +224,25 @@ class AccountsTab(QWidget):
         self._enable()
 
     def _enable(self) -> None:
-        for b in (self.test, self.save, self.remove):
-            b.setEnabled(self.kept is not None)
+        editing = self.kept is not None or self.new_kind is not None
+        self.test.setEnabled(editing)
+        self.save.setEnabled(editing)
+        self.remove.setEnabled(self.kept is not None)
+
+    def start_new(self, kind: str) -> None:
+        """An empty form with sensible defaults; Save adds the account."""
+        self.table.clearSelection()
+        self.kept, self.new_kind = None, kind
+        if kind == "imap":
+            self.imap.fill(ImapAccount("Clinic email", "", 993, ""))
+            self.imap.password.setPlaceholderText("the mailbox's password")
+            self.editors.setCurrentWidget(self.imap)
+        else:
+            self.fhir.fill(FhirAccount("Patient portal", ""))
+            self.fhir.token.setPlaceholderText("the access token the portal gave the clinic")
+            self.editors.setCurrentWidget(self.fhir)
+        self.result.setText("A new account: fill it in, test it, then Save changes.")
+        self._enable()
 
     def show_selected(self) -> None:
         row = self.table.currentRow()
@@ -229,6 +253,9 @@ class AccountsTab(QWidget):
         except Exception as exc:  # noqa: BLE001 - said, never a traceback
             self.result.setText(plain_error(exc))
             return
+        self.new_kind = None
+        self.imap.password.setPlaceholderText(KEEP)
+        self.fhir.token.setPlaceholderText(KEEP)
         editor = self.imap if self.kept.kind == "imap" else self.fhir
         editor.fill(self.kept.account)  # type: ignore[arg-type]
         self.editors.setCurrentWidget(editor)
@@ -236,7 +263,8 @@ class AccountsTab(QWidget):
         self._enable()
 
     def editor(self) -> ImapEditor | FhirEditor:
-        return self.imap if self.kept is not None and self.kept.kind == "imap" else self.fhir
+        kind = self.kept.kind if self.kept is not None else self.new_kind
+        return self.imap if kind == "imap" else self.fhir
 
     def typed_secret(self) -> str | None:
         edit = self.imap.password if self.editor() is self.imap else self.fhir.token
@@ -247,7 +275,7 @@ class AccountsTab(QWidget):
         """A real sign-in with what the form says, on a worker thread."""
         from clinic_inbox.sources import connection_check as check
 
-        if self.kept is None:
+        if self.kept is None and self.new_kind is None:
             return
         try:
             account = self.editor().account()
@@ -255,15 +283,12 @@ class AccountsTab(QWidget):
         except ValueError as exc:
             self.result.setText(str(exc))
             return
-        typed, creds, kept_name = (
-            self.typed_secret(),
-            self.clinic.credentials,
-            self.kept.account.name,
-        )
+        typed, creds = self.typed_secret(), self.clinic.credentials
+        kept_name = self.kept.account.name if self.kept is not None else None
 
         def probe() -> list[tuple[bool, str]]:
             secret = typed
-            if secret is None:
+            if secret is None and kept_name is not None:
                 try:
                     secret = creds.get(kept_name) if creds is not None else None
                 except Exception as exc:  # noqa: BLE001 - the keyring's own plain words
@@ -280,7 +305,7 @@ class AccountsTab(QWidget):
         self.thread = self.worker.run(probe)
 
     def _tested(self, answers: Any, error: BaseException | None) -> None:
-        self.test.setEnabled(self.kept is not None)
+        self._enable()
         if error is not None:
             self.result.setText(f"The test could not run: {plain_error(error)}")
             return
@@ -290,12 +315,24 @@ class AccountsTab(QWidget):
 
     # -- save and remove -----------------------------------------------------------------
     def submit(self) -> None:
-        if self.kept is None:
+        if self.kept is None and self.new_kind is None:
             return
         try:
             account = self.editor().account()
         except ValueError as exc:
             self.result.setText(str(exc))
+            return
+        if self.kept is None:
+            self.save.setEnabled(False)
+            self.runner.submit(
+                settings.add_account_action,
+                self.session,
+                account,
+                self.typed_secret(),
+                done=lambda kept: self._saved(kept, f"{kept.account.name} was added."),
+                failed=self._failed,
+                owner=self,
+            )
             return
         account_id = self.kept.id
         self.save.setEnabled(False)

@@ -151,6 +151,29 @@ def test_an_account_is_edited_tested_and_removed(
         assert services.list_accounts(clinic, admin) == []
         assert tab.table.rowCount() == 0 and "was removed" in tab.result.text()
 
+        # and added again from Settings, tested first
+        tab.add_email.click()
+        assert tab.editors.currentWidget() is ed and not tab.remove.isEnabled()
+        assert ed.port.value() == 993 and ed.name.text() == "Clinic email"
+        ed.address.setText("inbox@elm.example")
+        ed.host.setText(dovecot.host)
+        ed.port.setValue(dovecot.port)
+        ed.security.setCurrentIndex(ed.security.findData("none"))
+        ed.smtp_host.setText(smtp.host)
+        ed.smtp_port.setValue(smtp.port)
+        ed.smtp_security.setCurrentIndex(ed.smtp_security.findData("none"))
+        tab.submit()
+        assert "password" in tab.result.text() and tab.table.rowCount() == 0
+        ed.password.setText("mailbox secret 42")
+        tab.run_test()
+        qtbot.waitUntil(lambda: tab.test.isEnabled(), timeout=30_000)
+        assert tab.result.text().count("Works:") == 2, tab.result.text()
+        tab.submit()
+        assert "Clinic email was added" in tab.result.text()
+        assert [r[1] for r in services.list_accounts(clinic, admin)] == ["Clinic email"]
+        assert clinic.credentials.get("Clinic email") == "mailbox secret 42"
+        assert tab.remove.isEnabled()  # the new account is now the one shown
+
 
 def test_two_records_of_one_patient_are_merged_after_a_confirmation(qtbot, tmp_path, shots):
     clinic, admin, _doc = new_clinic(tmp_path / "c")
