@@ -2,7 +2,9 @@
 the real loopback FHIR server (wrong token and closed port in plain words, the right
 token works), colleagues with temporary passwords (weak ones and a user name given
 twice refused), and a patient CSV previewed with every bad line named and nothing
-imported until all are right; then the clinic is created with all of it."""
+imported until all are right; then the clinic is created with all of it, the first
+portal sync arrives on its board, and the portal's record of a patient the EMR file
+brought too is merged into the EMR's (her next message goes to the one record)."""
 
 from __future__ import annotations
 
@@ -11,12 +13,16 @@ import os
 import pytest
 from support.dovecot import free_port
 
-from clinic_inbox.core import services, staff_keys
+from clinic_inbox.core import services, staff_keys, views
 from clinic_inbox.core.keys import KeyCustody
-from clinic_inbox.core.model import Role
+from clinic_inbox.core.model import Role, Status
+from clinic_inbox.core.services_patient_merge import merge_patients
 from clinic_inbox.core.signin import PasswordChangeRequired
 from clinic_inbox.core.store import queries as q
+from clinic_inbox.sources import sync
+from clinic_inbox.ui.actions import InlineRunner
 from clinic_inbox.ui.first_run import FirstRunWizard
+from clinic_inbox.ui.main_window import MainWindow
 
 ADMIN_PW = "granite willow echo lantern"
 TOKEN = "portal-token-7f3a"
@@ -81,7 +87,10 @@ def test_first_run_with_portal_staff_and_patients(qtbot, tmp_path, portal, secre
     p.token.setText(TOKEN)
     w.next()
     assert w.currentPage() is p and "whose messages" in p.result.text()
-    p.practitioners.setText("pr-1")
+    prac = portal.create(
+        {"resourceType": "Practitioner", "name": [{"family": "Patel", "given": ["Anjali"]}]}
+    )["id"]
+    p.practitioners.setText(prac)
     # a wrong token, then a closed port: each in plain words
     p.token.setText("an old token")
     p.run_test()
@@ -148,7 +157,7 @@ def test_first_run_with_portal_staff_and_patients(qtbot, tmp_path, portal, secre
     )
     with clinic:
         (acct,) = services.list_accounts(clinic, admin)
-        assert acct[1:3] == ("Patient portal", "fhir") and acct[3]["practitioners"] == ["pr-1"]
+        assert acct[1:3] == ("Patient portal", "fhir") and acct[3]["practitioners"] == [prac]
         assert clinic.credentials.get("Patient portal") == TOKEN
         roles = {s.username: s.role for s in services.list_staff(clinic, admin)}
         assert roles == {"boss": Role.ADMIN, "nurse.chen": Role.NURSE, "desk": Role.RECEPTIONIST}
@@ -156,6 +165,55 @@ def test_first_run_with_portal_staff_and_patients(qtbot, tmp_path, portal, secre
         # a temporary password: the colleague must choose their own at first sign-in
         with pytest.raises(PasswordChangeRequired):
             services.login(clinic, "nurse.chen", "copper meadow violin drum")
+
+        # the first sync arrives, and the board opens on it
+        patient = portal.create(
+            {"resourceType": "Patient", "name": [{"family": "Roy", "given": ["Marie"]}],
+             "birthDate": "1941-06-02"}
+        )["id"]  # fmt: skip
+        portal.create(
+            {
+                "resourceType": "Communication",
+                "status": "completed",
+                "subject": {"reference": f"Patient/{patient}"},
+                "sender": {"reference": f"Patient/{patient}"},
+                "recipient": [{"reference": f"Practitioner/{prac}"}],
+                "sent": "2026-11-20T10:00:00Z",
+                "payload": [{"contentString": "Could you renew my metformin?"}],
+            }
+        )
+        report = sync.run_once(clinic, send=False)
+        assert report.stored == 1 and not report.accounts[0].error, report.lines()
+        win = MainWindow(clinic, admin, InlineRunner(clinic))
+        qtbot.addWidget(win)
+        win.show()
+        win.views.setCurrentRow(list(views.View).index(views.View.ALL))
+        assert "Elm Street Family Practice" in win.windowTitle()
+        cards = win.board.columns[Status.NEW].model.rows
+        assert [c.row.patient for c in cards] == ["Marie Roy"]
+        # the portal's Marie Roy is a record of her own beside the EMR's: the duplicate
+        # an administrator merges (Settings > Duplicate patients)
+        emr, own = sorted(q.search_patients(clinic.store, "Roy"), key=lambda p: p.id)
+        assert (emr.chart_number, emr.portal_id, own.portal_id) == ("EMR-5", None, patient)
+        merge_patients(clinic, admin, emr.id, own.id)
+        assert q.patient_count(clinic.store) == 3
+        assert q.get_patient(clinic.store, emr.id).portal_id == patient
+        # her next portal message goes to the one record left
+        portal.create(
+            {
+                "resourceType": "Communication",
+                "status": "completed",
+                "subject": {"reference": f"Patient/{patient}"},
+                "sender": {"reference": f"Patient/{patient}"},
+                "recipient": [{"reference": f"Practitioner/{prac}"}],
+                "sent": "2026-11-21T10:00:00Z",
+                "payload": [{"contentString": "Also, my blood pressure cuff broke."}],
+            }
+        )
+        assert sync.run_once(clinic, send=False).stored == 1
+        assert q.patient_count(clinic.store) == 3
+        threads = {r.patient_id for r in q.list_threads(clinic.store)}
+        assert threads == {emr.id}
 
 
 def test_patients_left_out_and_a_file_that_is_not_text(qtbot, tmp_path):
