@@ -1498,6 +1498,9 @@ def build_parser() -> argparse.ArgumentParser:
     from clinic_inbox.cli_patients import register as register_patients
 
     register_patients(add, pat, record_id)
+    from clinic_inbox.cli_settings import register as register_settings
+
+    register_settings(add, account, pat, record_id)
     sp = add("link", cmd_link, "file an unmatched conversation under a patient")
     sp.add_argument("thread_id", type=record_id)
     sp.add_argument("--patient", type=record_id, required=True, metavar="PATIENT_ID")
