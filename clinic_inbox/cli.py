@@ -759,7 +759,19 @@ def cmd_sync(args: argparse.Namespace) -> int:
         )
     for line in report.lines() or ["No mail accounts are set up yet."]:
         print(line)
-    return EXIT_FAIL if any(a.error and not a.offline for a in report.accounts) else EXIT_OK
+    return sync_exit_code(report)
+
+
+# `sync --once` exit codes (README, "Everyday commands"); 75 is sysexits' EX_TEMPFAIL
+EXIT_SYNC_OFFLINE = 75
+
+
+def sync_exit_code(report: Any) -> int:
+    """1: an account needs a person (wrong password, certificate, refused); 75: none
+    does, but an account could not be reached (try later; replies wait); 0: all synced."""
+    if any(a.error and not a.offline for a in report.accounts):
+        return EXIT_FAIL
+    return EXIT_SYNC_OFFLINE if any(a.offline for a in report.accounts) else EXIT_OK
 
 
 def cmd_reply(args: argparse.Namespace) -> int:
@@ -1455,6 +1467,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true")
 
     sp = add("sync", cmd_sync, "pull new messages from every account and send queued replies")
+    sp.epilog = (
+        "exit status: 0 every account synced; 1 an account needs a person (wrong password, "
+        "untrusted certificate, refused); 75 an account could not be reached (try again later)"
+    )
     sp.add_argument("--once", action="store_true", help="run one pass and exit")
     sp.add_argument("--no-send", action="store_true", help="only pull, keep replies queued")
 
@@ -1482,6 +1498,9 @@ def build_parser() -> argparse.ArgumentParser:
     from clinic_inbox.cli_patients import register as register_patients
 
     register_patients(add, pat, record_id)
+    from clinic_inbox.cli_settings import register as register_settings
+
+    register_settings(add, account, pat, record_id)
     sp = add("link", cmd_link, "file an unmatched conversation under a patient")
     sp.add_argument("thread_id", type=record_id)
     sp.add_argument("--patient", type=record_id, required=True, metavar="PATIENT_ID")

@@ -98,7 +98,8 @@ def add_imap_account(store: Store, account: ImapAccount) -> int:
 def imap_accounts(store: Store) -> list[ImapAccount]:
     out = []
     for aid, config in store.execute(
-        "SELECT id, config FROM accounts WHERE kind = 'imap' ORDER BY id"
+        "SELECT id, config FROM accounts WHERE kind = 'imap' AND "
+        "json_extract(config, '$.removed_at') IS NULL ORDER BY id"
     ):
         data = json.loads(config)
         known = {f for f in ImapAccount.__dataclass_fields__ if f != "id"}
@@ -109,7 +110,10 @@ def imap_accounts(store: Store) -> list[ImapAccount]:
 def all_accounts(store: Store) -> list[tuple[int, str, str, dict]]:
     return [
         (r[0], r[1], r[2], json.loads(r[3]))
-        for r in store.execute("SELECT id, name, kind, config FROM accounts ORDER BY id")
+        for r in store.execute(
+            "SELECT id, name, kind, config FROM accounts "
+            "WHERE json_extract(config, '$.removed_at') IS NULL ORDER BY id"
+        )
     ]
 
 
@@ -140,7 +144,11 @@ class FhirAccount:
                 "use https://."
             )
         if not self.practitioners and not self.organization:
-            raise AccountError("Name at least one --practitioner or the --organization.")
+            raise AccountError(
+                "Say whose messages the portal holds: at least one practitioner id, or the "
+                "clinic's organisation id (on the command line: --practitioner or "
+                "--organization)."
+            )
 
     @property
     def recipients(self) -> list[str]:
@@ -170,7 +178,8 @@ def fhir_accounts(store: Store) -> list[FhirAccount]:
     out = []
     known = {f for f in FhirAccount.__dataclass_fields__ if f != "id"}
     for aid, config in store.execute(
-        "SELECT id, config FROM accounts WHERE kind = 'fhir' ORDER BY id"
+        "SELECT id, config FROM accounts WHERE kind = 'fhir' AND "
+        "json_extract(config, '$.removed_at') IS NULL ORDER BY id"
     ):
         data = json.loads(config)
         out.append(FhirAccount(**{k: v for k, v in data.items() if k in known}, id=aid))

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from clinic_inbox.core.config import DAYS, ClinicConfig
 from clinic_inbox.core.keys import SERVICE, KeyCustody, PassphraseProvider
 from clinic_inbox.core.language import check_languages
+from clinic_inbox.core.model import Role
 from clinic_inbox.core.passwords import weakness
 
 if TYPE_CHECKING:
@@ -247,9 +248,9 @@ def create_new_clinic(
     clinic = None
     try:
         clinic, code = create_clinic(home, ask_passphrase, custody)
-        target = home / CLINIC_FILE
-        target.write_text(details.to_toml(), "utf-8")
-        target.chmod(0o600)
+        from clinic_inbox.core.clinic_file import write_atomically
+
+        write_atomically(home, details.to_toml())
         clinic.config = load_config(home)
         services.create_first_admin(clinic, admin.username, admin.display_name, admin.password)
     except BaseException:
@@ -283,10 +284,91 @@ def _undo(home: Path, clinic: Clinic | None, backend: Any | None, made_home: boo
 
 
 @dataclass
+class FirstStaff:
+    """A colleague added by the first run, with a temporary password they replace at
+    their first sign-in."""
+
+    username: str
+    display_name: str
+    role: Role
+    password: str
+
+    def problems(self, clinic_name: str) -> list[str]:
+        who = self.username or "a staff member"
+        out = []
+        if not _USERNAME.match(self.username):
+            out.append(f"{who}: a user name is 2 to 32 lower-case letters, digits, dots or dashes.")
+        if not self.display_name.strip():
+            out.append(f"{who}: enter their full name (colleagues see it on assignments).")
+        why = weakness(
+            self.password,
+            username=self.username,
+            display_name=self.display_name,
+            clinic_name=clinic_name,
+        )
+        if why:
+            out.append(f"{who}'s temporary password: {why}")
+        return out
+
+
+def staff_problems(staff: list[FirstStaff], admin_username: str, clinic_name: str) -> list[str]:
+    """Every colleague's problems, and user names given twice."""
+    out: list[str] = []
+    seen = {admin_username.lower()}
+    for person in staff:
+        out += person.problems(clinic_name)
+        if person.username.lower() in seen:
+            out.append(f"The user name {person.username} is given twice.")
+        seen.add(person.username.lower())
+    return out
+
+
+def csv_preview(text: str) -> tuple[list[tuple[int, Any]], list[tuple[int, str]]]:
+    """A patient CSV before there is a store: each line read, every bad line named
+    (including a chart number or address given on two lines)."""
+    from clinic_inbox.core.services_patients import read_patient_csv
+
+    rows, problems = read_patient_csv(text)
+    charts: dict[str, int] = {}
+    emails: dict[str, int] = {}
+    for n, d in rows:
+        if d.chart_number:
+            if d.chart_number in charts:
+                problems.append(
+                    (n, f"chart number {d.chart_number} is also on line {charts[d.chart_number]}")
+                )
+            charts.setdefault(d.chart_number, n)
+        for e in d.emails:
+            if e in emails:
+                problems.append((n, f"{e} is also on line {emails[e]}"))
+            emails.setdefault(e, n)
+    if not rows and not problems:
+        problems.append((1, "the file holds no patients"))
+    return rows, sorted(problems)
+
+
+def _said(exc: Exception) -> str:
+    """A refusal's own plain words; anything else named without its internals (which
+    could quote a secret or a patient's details)."""
+    from clinic_inbox.core.access import AccessDenied
+    from clinic_inbox.core.keys import KeyCustodyError
+    from clinic_inbox.core.signin import AuthError
+
+    if isinstance(exc, ValueError | AccessDenied | AuthError | KeyCustodyError):
+        return str(exc)
+    return (
+        f"an unexpected problem ({type(exc).__name__}). It can be done again under "
+        "Administration; call IT support if it happens again."
+    )
+
+
+@dataclass
 class FirstRunResult:
     recovery_code: str
     custody: str  # how the key is kept, in words
     account_note: str = ""  # what happened to the email account, if one was given
+    # what happened to the portal, the staff and the patients, one line each
+    notes: list[str] = field(default_factory=list)
 
 
 def run_first_setup(
@@ -297,20 +379,55 @@ def run_first_setup(
     account: object | None = None,
     account_password: str = "",
     custody: KeyCustody | None = None,
+    *,
+    portal: object | None = None,
+    portal_token: str = "",
+    staff: list[FirstStaff] | None = None,
+    patients_csv: str | None = None,
 ) -> FirstRunResult:
     """The app's first run, on a worker: the clinic and its administrator (all or
-    nothing), then the email account if one was given. A refused account does not undo
-    the clinic: it is said in words and can be added again in Settings."""
+    nothing), then what was given of the email account, the portal, the staff and the
+    patients. Each of those that is refused does not undo the clinic: it is said in
+    words and can be done again in Settings (patients: all of the file or none)."""
     from clinic_inbox.core import services
+    from clinic_inbox.core.services_patients import import_patients
 
     clinic, code = create_new_clinic(home, details, admin, ask_passphrase, custody)
-    note = ""
+    note, notes = "", []
     with clinic:
+        session = services.login(clinic, admin.username, admin.password)
         if account is not None:
             try:
-                session = services.login(clinic, admin.username, admin.password)
                 services.add_imap_account(clinic, session, account, account_password)  # type: ignore[arg-type]
                 note = f"The email account {account.name} was added."  # type: ignore[attr-defined]
             except Exception as exc:  # noqa: BLE001 - shown to the person, clinic kept
-                note = f"The email account was not added: {exc}"
-        return FirstRunResult(code, clinic.custody.describe(), note)
+                note = f"The email account was not added: {_said(exc)}"
+        if portal is not None:
+            try:
+                services.add_fhir_account(clinic, session, portal, portal_token or None)  # type: ignore[arg-type]
+                notes.append(f"The portal {portal.name} was added.")  # type: ignore[attr-defined]
+            except Exception as exc:  # noqa: BLE001 - shown to the person, clinic kept
+                notes.append(f"The portal was not added: {_said(exc)}")
+        added = []
+        for person in staff or []:
+            try:
+                services.add_staff(
+                    clinic, session, person.username, person.display_name, person.role,
+                    person.password,
+                )  # fmt: skip
+                # set by the administrator: a temporary password, replaced at first sign-in
+                services.reset_password(clinic, session, person.username, person.password)
+                added.append(person.username)
+            except Exception as exc:  # noqa: BLE001 - shown to the person, clinic kept
+                notes.append(f"{person.username} was not added: {_said(exc)}")
+        if added:
+            notes.append(
+                f"Staff added: {', '.join(added)}. Each chooses their own password at their "
+                "first sign-in."
+            )
+        if patients_csv is not None:
+            try:
+                notes.append(import_patients(clinic, session, patients_csv).describe())
+            except Exception as exc:  # noqa: BLE001 - shown to the person, clinic kept
+                notes.append(f"No patients were imported: {_said(exc)}")
+        return FirstRunResult(code, clinic.custody.describe(), note, notes)

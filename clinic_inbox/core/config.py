@@ -135,6 +135,15 @@ def load_config(home: Path | None = None) -> ClinicConfig:
     return _parse(data)
 
 
+def load_config_file(own: Path) -> ClinicConfig:
+    """The policy a clinic.toml at `own` would give, over the shipped defaults: used to
+    check a new file before it replaces the clinic's (raises on anything unreadable)."""
+    with open(resource_path("clinic.toml"), "rb") as fh:
+        data = tomllib.load(fh)
+    _layer(data, own)
+    return _parse(data)
+
+
 def demo_config() -> ClinicConfig:
     """The demo clinic's policy (its invented name, phone, time zone and holidays)."""
     with open(resource_path("clinic.toml"), "rb") as fh:

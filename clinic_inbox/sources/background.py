@@ -99,6 +99,8 @@ class SyncLoop:
                 self._start_idle_watchers(clinic)
             while not self._stop.is_set():
                 self.status.running = True
+                # the clinic's policy as Settings last saved it (the window reloads it)
+                clinic.config = self._parent.config
                 try:
                     if self._wake.is_set():  # "retry now" or new mail: queued replies go too
                         with clinic.store.transaction():

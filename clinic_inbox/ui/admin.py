@@ -198,6 +198,7 @@ class AdminDialog(QDialog):
         self.account_result = QLabel("")
         self.account_result.setWordWrap(True)
         lay.addWidget(self.account_result)
+        lay.addWidget(QLabel("Add, change and remove accounts under Settings (in the toolbar)."))
         if self.clinic.credentials is not None and not self.clinic.credentials.available:
             lay.addWidget(QLabel(self.clinic.credentials.why_unavailable()))
         self.account_worker = Worker()

@@ -335,6 +335,7 @@ class CardDelegate(QStyledItemDelegate):
         overdue = clock.startswith("overdue") and t.status is not Status.DONE
         p.setFont(small)
         p.setPen(QColor("#c62828") if overdue else muted)
+        clock_below = False
         if t.status is not Status.DONE:
             # the clock gets what the level label leaves, elided, never overlapping it
             used = 28 + QFontMetrics(bold).horizontalAdvance(palette.label(key))
@@ -342,14 +343,15 @@ class CardDelegate(QStyledItemDelegate):
             clock = "paused" if t.status is Status.WAITING and room < 110 else clock
             if room < 110:  # narrow cards: "late 3 d" / "due 4 h"
                 clock = clock.replace("overdue by ", "late ").replace("due in ", "due ")
-            if QFontMetrics(small).horizontalAdvance(clock) > room:
-                # narrower still: the amount alone, red when late (the tooltip says it all)
-                clock = clock.replace("late ", "").replace("due ", "")
-            p.drawText(
-                QRect(x + used, y - 1, room, 18),
-                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                QFontMetrics(small).elidedText(clock, Qt.TextElideMode.ElideRight, room),
-            )
+            # narrower still: the clock leads line 3 instead, words kept ("late" is never
+            # left to colour alone)
+            clock_below = QFontMetrics(small).horizontalAdvance(clock) > room
+            if not clock_below:
+                p.drawText(
+                    QRect(x + used, y - 1, room, 18),
+                    Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                    clock,
+                )
         # line 2: patient (or unknown sender)
         y += 20
         p.setFont(bold)
@@ -366,10 +368,17 @@ class CardDelegate(QStyledItemDelegate):
         p.setFont(small)
         p.setPen(muted)
         meta = "  ·  ".join(card_facts(b))
+        lead = 0
+        if clock_below:
+            p.setPen(QColor("#c62828") if overdue else muted)
+            said = QFontMetrics(small).elidedText(clock + "  ·  ", Qt.TextElideMode.ElideRight, w)
+            p.drawText(QRect(x, y, w, 16), Qt.AlignmentFlag.AlignVCenter, said)
+            lead = QFontMetrics(small).horizontalAdvance(said)
+            p.setPen(muted)
         p.drawText(
-            QRect(x, y, w, 16),
+            QRect(x + lead, y, max(w - lead, 0), 16),
             Qt.AlignmentFlag.AlignVCenter,
-            QFontMetrics(small).elidedText(meta, Qt.TextElideMode.ElideRight, w),
+            QFontMetrics(small).elidedText(meta, Qt.TextElideMode.ElideRight, max(w - lead, 0)),
         )
         # line 4: what the viewer may see of the content
         y += 17
@@ -389,10 +398,11 @@ class CardDelegate(QStyledItemDelegate):
         y += 19
         p.setFont(small)
         p.setPen(muted)
+        assignee = f"Assigned to {t.assigned_to}" if t.assigned_to else "Not assigned"
         p.drawText(
             QRect(x, y, w, 16),
             Qt.AlignmentFlag.AlignVCenter,
-            f"Assigned to {t.assigned_to}" if t.assigned_to else "Not assigned",
+            QFontMetrics(small).elidedText(assignee, Qt.TextElideMode.ElideRight, w),
         )
         p.restore()
 

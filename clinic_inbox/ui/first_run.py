@@ -507,12 +507,20 @@ class FirstRunWizard(QWizard):
         self.hours_page = HoursPage()
         self.admin_page = AdminPage(not has_keyring, why)
         self.email_page = EmailPage(has_keyring, why)
+        from clinic_inbox.ui.first_run_more import PatientsPage, PortalPage, StaffPage
+
+        self.portal_page = PortalPage(has_keyring, why)
+        self.staff_page = StaffPage()
+        self.patients_page = PatientsPage()
         self.done_page = DonePage()
         for page in (
             self.clinic_page,
             self.hours_page,
             self.admin_page,
             self.email_page,
+            self.portal_page,
+            self.staff_page,
+            self.patients_page,
             self.done_page,
         ):
             self.addPage(page)
@@ -550,9 +558,22 @@ class FirstRunWizard(QWizard):
         account = email.account() if email.given() else None
         account_password = email.password.text()
         home, custody = self.home, self.custody
+        portal = self.portal_page.account() if self.portal_page.given() else None
+        token, staff = self.portal_page.token.text(), self.staff_page.staff()
+        patients = self.patients_page.text
         self.thread = self.worker.run(
             lambda: run_first_setup(
-                home, details, admin, lambda p, c: passphrase, account, account_password, custody
+                home,
+                details,
+                admin,
+                lambda p, c: passphrase,
+                account,
+                account_password,
+                custody,
+                portal=portal,
+                portal_token=token,
+                staff=staff,
+                patients_csv=patients,
             )
         )
 
@@ -577,7 +598,7 @@ class FirstRunWizard(QWizard):
             "key is ever lost, this recovery code restores access. Save it as a PDF and "
             "print it, then lock it away (not on this computer)."
         )
-        page.note.setText(result.account_note)
+        page.note.setText("\n".join(x for x in [result.account_note, *result.notes] if x))
         page.code.setText(result.recovery_code)
         page.save.setVisible(True)
         page.done = True

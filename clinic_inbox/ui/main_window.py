@@ -212,6 +212,9 @@ class MainWindow(QMainWindow):
             self.admin_action = QAction("Administration", self)
             self.admin_action.triggered.connect(self.open_admin)
             bar.addAction(self.admin_action)
+            self.settings_action = QAction("Settings", self)  # ui/settings.py
+            self.settings_action.triggered.connect(self.open_settings)
+            bar.addAction(self.settings_action)
         self.lock_action.triggered.connect(self.lock)
         self.logout_action.triggered.connect(self.logout_requested)
 
@@ -599,6 +602,11 @@ class MainWindow(QMainWindow):
         from clinic_inbox.ui.admin import AdminDialog
 
         AdminDialog(self.clinic, self.session, self, runner=self.runner).exec()
+
+    def open_settings(self) -> None:
+        from clinic_inbox.ui.settings import SettingsDialog
+
+        SettingsDialog(self.clinic, self.session, self, runner=self.runner).exec()
 
     # -- sync status -----------------------------------------------------------------
     def _update_sync_text(self, status: object | None = None) -> None:

@@ -248,12 +248,14 @@ class ThreadPanel(QWidget):
         row2 = QHBoxLayout()
         row2.addWidget(QLabel("Priority:"))
         row2.addWidget(self.priority, 1)
-        row2.addWidget(self.sensitive)
         row2.addWidget(self.template, 1)
-        buttons = QHBoxLayout()
+        # wraps onto a second row in a narrow pane instead of cutting the buttons' words
+        from clinic_inbox.ui.flow_layout import FlowLayout
+
+        buttons = FlowLayout()
         buttons.addWidget(self.send)
         buttons.addWidget(self.note)
-        buttons.addStretch(1)
+        buttons.addWidget(self.sensitive)
         buttons.addWidget(self.move)
         buttons.addWidget(self.link)
         buttons.addWidget(self.unlink)

@@ -1,0 +1,59 @@
+"""`clinic-inbox account remove` and `patient merge`: what Settings does, from a
+terminal, through the same services (administrators; audited)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def cmd_account_remove(args: argparse.Namespace) -> int:
+    from clinic_inbox.cli import _open, _session
+    from clinic_inbox.core import services
+    from clinic_inbox.core import services_settings as settings
+    from clinic_inbox.core.services import NotFound
+
+    with _open(args) as clinic:
+        session = _session(args, clinic)
+        found = [r[0] for r in services.list_accounts(clinic, session) if r[1] == args.name]
+        if not found:
+            raise NotFound(f"There is no account named {args.name!r} (see: account list).")
+        print(settings.remove_account(clinic, session, found[0]))
+    return 0
+
+
+def cmd_patient_merge(args: argparse.Namespace) -> int:
+    """Without --yes, only says what would happen (and changes nothing)."""
+    from clinic_inbox.cli import _open, _session
+    from clinic_inbox.core import services_patient_merge as merge
+
+    with _open(args) as clinic:
+        session = _session(args, clinic)
+        preview = merge.preview_merge(clinic, session, args.keep, args.duplicate)
+        print(preview.describe())
+        if not args.yes:
+            print("Nothing was merged. Run again with --yes to merge.")
+            return 1
+        merged = merge.merge_patients(clinic, session, args.keep, args.duplicate)
+    print(f"Merged: {merged.display_name} now has one record (no. {merged.id}).")
+    return 0
+
+
+def register(add: Any, account: Any, pat: Any, record_id: Any) -> None:
+    """The commands, added to `clinic-inbox`'s parser (cli.build_parser)."""
+    sp = add(
+        "remove",
+        cmd_account_remove,
+        "stop using an account (its messages stay; administrators)",
+        account,
+    )
+    sp.add_argument("name", help="the account's name, as `account list` shows it")
+    sp = add(
+        "merge",
+        cmd_patient_merge,
+        "merge a duplicate patient record into another (administrators)",
+        pat,
+    )
+    sp.add_argument("keep", type=record_id, help="the patient number of the record kept")
+    sp.add_argument("duplicate", type=record_id, help="the patient number merged into it")
+    sp.add_argument("--yes", action="store_true", help="merge (without it: only say what moves)")
