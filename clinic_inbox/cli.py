@@ -763,12 +763,12 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_reply(args: argparse.Namespace) -> int:
-    from clinic_inbox.core import services
+    from clinic_inbox.core import services_reply
 
     body = _read_text(args.body_file, "reply") if args.body_file != "-" else sys.stdin.read()
     with _open(args) as clinic:
         session = _session(args, clinic)
-        item = services.queue_reply(
+        item = services_reply.queue_reply(
             clinic, session, args.thread_id, body, consent_reason=args.consent_reason
         )
     print(f"Reply queued (outbox item {item}); it is sent at the next sync.")

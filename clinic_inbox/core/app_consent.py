@@ -83,7 +83,11 @@ def queue_reply(
     clinic: Clinic, session: Session, thread_id: int, body: str, consent_reason: str | None
 ) -> Outcome:
     """A reply sent after staff gave the reason it may go by email (recorded)."""
-    item = services.queue_reply(clinic, session, thread_id, body, consent_reason=consent_reason)
+    from clinic_inbox.core import services_reply
+
+    item = services_reply.queue_reply(
+        clinic, session, thread_id, body, consent_reason=consent_reason
+    )
     return Outcome(item, Changes.of(thread_id, outbox=True))
 
 
