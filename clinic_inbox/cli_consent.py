@@ -47,6 +47,7 @@ def cmd_consent_show(args: argparse.Namespace) -> int:
                         "name": p.name,
                         "relationship": p.relationship,
                         "address": p.address,
+                        "portal_id": p.portal_id,
                         "scope": sorted(p.scope),
                         "from": p.starts_on,
                         "to": p.ends_on,
@@ -140,6 +141,7 @@ def cmd_proxy_add(args: argparse.Namespace) -> int:
             evidence=args.evidence,
             starts_on=args.start,
             ends_on=args.end,
+            portal_id=args.portal_id,
         )
     print(f"Proxy {pid} recorded for patient {args.patient_id}.")
     return EXIT_OK
@@ -194,5 +196,8 @@ def register(sub: Any, add: Callable[..., argparse.ArgumentParser], record_id: A
     sp.add_argument("--evidence", required=True, help="what authorises them, where it is filed")
     sp.add_argument("--start", help="first day (default: today)")
     sp.add_argument("--end", help="last day (default: none)")
+    sp.add_argument(
+        "--portal-id", help="their own patient-portal account (the portal's RelatedPerson id)"
+    )
     sp = add("revoke", cmd_proxy_revoke, "withdraw an authorisation", prx)
     sp.add_argument("proxy_id", type=record_id)
