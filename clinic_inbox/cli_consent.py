@@ -158,6 +158,33 @@ def cmd_proxy_revoke(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_proxy_copy(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from clinic_inbox.cli import _open, _session, ask_password
+    from clinic_inbox.core import services_proxy_copy as spc
+    from clinic_inbox.core.private_files import private_dir
+
+    out = private_dir(Path(args.out).resolve())
+    with _open(args) as clinic:
+        session = _session(args, clinic)
+        done = spc.copy_for_proxy(
+            clinic,
+            session,
+            args.proxy_id,
+            out_dir=out,
+            password=ask_password(session.staff.username),
+        )
+    for tid, path in done.written:
+        print(f"Conversation {tid}: {path}")
+    for tid, why in done.withheld:
+        print(f"Conversation {tid} withheld: {why}")
+    print(
+        f"{len(done.written)} conversation(s) copied for the proxy, {len(done.withheld)} withheld."
+    )
+    return EXIT_OK
+
+
 def register(sub: Any, add: Callable[..., argparse.ArgumentParser], record_id: Any) -> None:
     """The `consent` and `proxy` command groups, added to cli.build_parser."""
     from clinic_inbox.core import consent, proxies
@@ -201,3 +228,8 @@ def register(sub: Any, add: Callable[..., argparse.ArgumentParser], record_id: A
     )
     sp = add("revoke", cmd_proxy_revoke, "withdraw an authorisation", prx)
     sp.add_argument("proxy_id", type=record_id)
+    sp = add(
+        "copy", cmd_proxy_copy, "a copy of the conversations a proxy is authorised to see", prx
+    )
+    sp.add_argument("proxy_id", type=record_id)
+    sp.add_argument("--out", required=True, help="the folder for the PDF files")
