@@ -159,9 +159,20 @@ def write_backup(
                 companion[label] = json.loads((clinic.home / name).read_text("utf-8"))
         write_private(keys_file(dest), json.dumps(companion, indent=2).encode("utf-8"))
     os.replace(tmp, dest)
+    _carry_tombstones(clinic, dest.parent)
     return BackupInfo(
         dest, dest.stat().st_size, info.schema_version, info.messages, passphrase is not None
     )
+
+
+def _carry_tombstones(clinic: Clinic, folder: Path) -> None:
+    """The purge tombstones go wherever backups go: an older backup kept in the same
+    (off-site) folder is then purged again when it is restored anywhere."""
+    from clinic_inbox.core import purge_ledger
+
+    known = purge_ledger.read_all([clinic.home / purge_ledger.LEDGER_FILE], clinic.audit_key)
+    if known:
+        purge_ledger.add([folder], clinic.audit_key, known)
 
 
 def _open(path: Path, key: bytes | None, passphrase: str | None) -> sqlcipher3.Connection:

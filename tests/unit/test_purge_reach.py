@@ -177,3 +177,37 @@ def test_a_tombstone_for_a_reused_number_leaves_the_new_conversation(tmp_path):
     )
     assert q.get_thread(clinic.store, kept).message_count == 1
     clinic.close()
+
+
+def test_an_off_site_folder_gets_the_tombstones_with_its_next_backup(tmp_path):
+    clinic, admin, gone, kept, marks = _setup(tmp_path)
+    usb = tmp_path / "usb"
+    backup.write_backup(clinic, usb / "monday.db")  # taken before the purge
+    _purge(clinic, admin)
+    assert not (usb / purge_ledger.LEDGER_FILE).exists()
+    backup.write_backup(clinic, usb / "friday.db")  # the next copy carries the tombstones
+    key = clinic.secrets.db_key
+    clinic.close()
+    target = tmp_path / "elsewhere"
+    backup.restore_backup(usb / "monday.db", target, ask, custody=KeyCustody(target, detect=False))
+    assert not holds(target / STORE_FILE, key, marks["gone"].encode())
+    assert holds(target / STORE_FILE, key, marks["kept"].encode())
+
+
+def test_a_store_file_copied_back_from_before_the_purge_is_purged_when_opened(tmp_path):
+    import shutil
+
+    clinic, admin, gone, kept, marks = _setup(tmp_path)
+    clinic.store.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    shutil.copy(clinic.home / STORE_FILE, tmp_path / "old-store.db")
+    _purge(clinic, admin)
+    home, key = clinic.home, clinic.secrets.db_key
+    clinic.close()
+    for suffix in ("-wal", "-shm"):
+        (home / f"{STORE_FILE}{suffix}").unlink(missing_ok=True)
+    shutil.copy(tmp_path / "old-store.db", home / STORE_FILE)
+    assert holds(home / STORE_FILE, key, marks["gone"].encode())
+    with open_clinic(home, ask, KeyCustody(home, detect=False)) as again:
+        assert q.get_thread(again.store, gone).message_count == 0
+        assert [e.thread_id for e in audit.entries(again.store) if e.action.endswith("reapplied")]
+    assert not holds(home / STORE_FILE, key, marks["gone"].encode())
