@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from clinic_inbox.core import access, audit, purge_ledger
+from clinic_inbox.core import access, audit, purge_ledger, shared_purges
 from clinic_inbox.core import services as sv
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Role
@@ -125,6 +125,7 @@ def purge(clinic: Clinic, session: Session | None, now: datetime | None = None) 
                 )
             if report.threads:
                 rq.compact_search_index(store)
+                shared_purges.remember(store, report.threads)  # for the other workstations
         if report.threads:
             store.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
     finally:
