@@ -1,13 +1,14 @@
 """The shared server's schema step for published purges (see purge_op.py): a new
 change kind, the table of purged conversations, and `publish_purge`. Kept apart, with
-no imports, so that schema.py can register it without an import cycle."""
+no imports, so that schema.py can register it without an import cycle. Written to run
+again harmlessly (IF NOT EXISTS, OR REPLACE): an upgrade may meet part of it."""
 
 DDL = """
-ALTER TABLE change_log DROP CONSTRAINT change_log_kind_check;
+ALTER TABLE change_log DROP CONSTRAINT IF EXISTS change_log_kind_check;
 ALTER TABLE change_log ADD CONSTRAINT change_log_kind_check
     CHECK (kind IN ('conversation', 'message', 'field', 'note', 'purge'));
 
-CREATE TABLE conversation_purge (
+CREATE TABLE IF NOT EXISTS conversation_purge (
     conv      uuid PRIMARY KEY REFERENCES conversation(id),
     purged_at text NOT NULL,
     mac       text NOT NULL,
@@ -16,7 +17,7 @@ CREATE TABLE conversation_purge (
 
 -- The conversation's messages and notes leave the server; its snapshot becomes the
 -- purged one (sealed by the workstation). Once per conversation: a replay is a no-op.
-CREATE FUNCTION publish_purge(
+CREATE OR REPLACE FUNCTION publish_purge(
     p_conv uuid, p_ws uuid, p_purged_at text, p_mac text, p_snapshot bytea
 ) RETURNS boolean
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = @SCHEMA@, pg_temp AS $$
