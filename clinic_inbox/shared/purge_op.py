@@ -90,9 +90,12 @@ def apply(
         clinic.audit_key,
         [purge_ledger.Tombstone(thread_id, created or "", purged_at)],
     )
-    store.execute("PRAGMA secure_delete = ON")
-    n = rq.purge_thread(store, thread_id)
-    rq.compact_search_index(store)
+    store.execute("PRAGMA secure_delete = ON")  # freed pages are overwritten as they are freed
+    try:
+        n = rq.purge_thread(store, thread_id)
+        rq.compact_search_index(store)
+    finally:
+        store.execute("PRAGMA secure_delete = OFF")
     audit.append(
         store,
         clinic.audit_key,
