@@ -37,8 +37,8 @@ class Tombstone:
         return hmac.new(key, msg, hashlib.sha256).hexdigest()
 
 
-def read(path: Path, key: bytes) -> tuple[list[Tombstone], int]:
-    """The ledger's genuine entries, and how many were not (wrong MAC, malformed)."""
+def _entries(path: Path) -> tuple[list[tuple[Tombstone, str]], int]:
+    """(tombstone, its MAC) as written, unchecked, and how many were malformed."""
     if not path.is_file():
         return [], 0
     try:
@@ -50,21 +50,38 @@ def read(path: Path, key: bytes) -> tuple[list[Tombstone], int]:
     for e in raw if isinstance(raw, list) else []:
         try:
             t = Tombstone(int(e["thread"]), str(e["created_at"]), str(e["purged_at"]))
+            found.append((t, str(e.get("mac", ""))))
         except (KeyError, TypeError, ValueError):
             bad += 1
+    return found, bad
+
+
+def read(path: Path, key: bytes, only: set[int] | None = None) -> tuple[list[Tombstone], int]:
+    """The ledger's genuine entries (of conversations in `only`, if given: checking a
+    MAC costs more than the rest, and most tombstones are long applied), and how many
+    were not genuine (wrong MAC, malformed)."""
+    entries, bad = _entries(path)
+    found = []
+    for t, mac in entries:
+        if only is not None and t.thread_id not in only:
             continue
-        if hmac.compare_digest(t.mac(key), str(e.get("mac", ""))):
+        if hmac.compare_digest(t.mac(key), mac):
             found.append(t)
         else:
             bad += 1
     return found, bad
 
 
-def read_all(paths: list[Path], key: bytes) -> list[Tombstone]:
-    """Every genuine entry of the ledgers found at `paths`, once each."""
+def thread_ids(paths: list[Path]) -> set[int]:
+    """The conversations the ledgers name (unchecked: to choose which to check)."""
+    return {t.thread_id for p in paths for t, _ in _entries(p)[0]}
+
+
+def read_all(paths: list[Path], key: bytes, only: set[int] | None = None) -> list[Tombstone]:
+    """Every genuine entry of the ledgers found at `paths` (in `only`), once each."""
     seen: dict[tuple[int, str], Tombstone] = {}
     for p in paths:
-        for t in read(p, key)[0]:
+        for t in read(p, key, only)[0]:
             seen.setdefault((t.thread_id, t.created_at), t)
     return sorted(seen.values(), key=lambda t: (t.purged_at, t.thread_id))
 

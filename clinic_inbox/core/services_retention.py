@@ -145,11 +145,14 @@ def reapply_purges(store: Store, audit_key: bytes, ledgers: list[Path]) -> list[
     """Purge again, in `store`, every conversation a genuine tombstone names (a backup
     taken before the purge still holds them): the same secure deletion, one audit
     entry each ("system"). Returns the conversations purged now."""
-    tombstones = purge_ledger.read_all(ledgers, audit_key)
+    named = purge_ledger.thread_ids(ledgers)
+    here = rq.unpurged_among(store, sorted(named)) if named else {}
+    # only the conversations still here are checked (a MAC each): most are long purged
+    tombstones = purge_ledger.read_all(ledgers, audit_key, only=set(here)) if here else []
     todo = [
-        (t, p)
+        (t, here[t.thread_id][1])
         for t in tombstones
-        if (p := rq.unpurged_matching(store, t.thread_id, t.created_at)) is not None
+        if t.thread_id in here and here[t.thread_id][0] == t.created_at
     ]
     if not todo:
         return []

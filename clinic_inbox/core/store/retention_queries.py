@@ -75,3 +75,18 @@ def unpurged_matching(store: Store, thread_id: int, created: str) -> int | None:
         (thread_id, created),
     ).fetchone()
     return r[0] if r else None
+
+
+def unpurged_among(store: Store, thread_ids: list[int]) -> dict[int, tuple[str, int]]:
+    """Of these conversations, those still here and not purged: id -> (created at,
+    patient or -1). One query, however many (JSON1's json_each)."""
+    import json
+
+    return {
+        int(r[0]): (r[1], int(r[2]))
+        for r in store.execute(
+            "SELECT id, created_at, coalesce(patient_id, -1) FROM threads "
+            "WHERE purged_at IS NULL AND id IN (SELECT value FROM json_each(?))",
+            (json.dumps(thread_ids),),
+        )
+    }
