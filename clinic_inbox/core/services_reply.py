@@ -102,6 +102,8 @@ class ReplyPreview:
 def preview_reply(clinic: Clinic, session: Session, thread_id: int, body: str) -> ReplyPreview:
     """The reply as the patient will read it, without sending or keeping anything."""
     row, d = sv._acting(clinic, session, thread_id)
+    if not d.reply:
+        raise AccessDenied(d.why_not or "You may not reply in this conversation.")
     language = reply_language(clinic, row)
     text = footer.with_footer(body, clinic.config, language, clinic.home)
     signed = f"{text.rstrip()}\n\n{sv._signature(clinic, session, d)}\n"

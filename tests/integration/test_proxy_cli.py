@@ -57,3 +57,29 @@ def test_a_proxys_own_portal_account_is_recorded_and_checked(home):
     assert [p["portal_id"] for p in shown["proxies"]] == [None, "rp-77"]
     [added] = [e for e in audit_rows(home, "patient.proxy.add") if e.detail.get("portal")]
     assert added.patient_id == ROSA and "rp-77" not in json.dumps(added.detail)
+
+
+def test_reply_preview_shows_the_footer_and_sends_nothing(home):
+    from support.insider import open_demo
+
+    from clinic_inbox.core.store import outbox_queries as oq
+    from clinic_inbox.core.store import queries as q
+
+    with open_demo(home) as clinic:
+        tid = next(
+            t.id
+            for t in q.list_threads(clinic.store)
+            if t.patient_id == ROSA and t.source.value == "email"
+        )
+        before = oq.counts(clinic.store)
+    done = run_cli(
+        home, "reply", str(tid), "--body-file", "-", "--preview", user="dr.patel",
+        stdin="Your results are normal.",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("By email, in en:")
+    assert "Your results are normal." in done.stdout
+    assert "Do not use e-mail for emergencies: call 911" in done.stdout
+    assert "(preview only: nothing was sent)" in done.stdout
+    with open_demo(home) as clinic:
+        assert oq.counts(clinic.store) == before
