@@ -101,6 +101,7 @@ def add_proxy(
     scope: frozenset[str],
     evidence: str,
     ends_on: str | None,
+    portal_id: str | None = None,
 ) -> Outcome:
     pid = sc.add_proxy(
         clinic,
@@ -112,6 +113,7 @@ def add_proxy(
         scope=scope,
         evidence=evidence,
         ends_on=ends_on,
+        portal_id=portal_id,
     )
     return Outcome(pid, Changes())
 
