@@ -775,12 +775,17 @@ def sync_exit_code(report: Any) -> int:
 
 
 def cmd_reply(args: argparse.Namespace) -> int:
-    from clinic_inbox.core import services
+    from clinic_inbox.core import services_reply
 
     body = _read_text(args.body_file, "reply") if args.body_file != "-" else sys.stdin.read()
     with _open(args) as clinic:
         session = _session(args, clinic)
-        item = services.queue_reply(
+        if args.preview:  # exactly what the patient reads: the reply, the footer, the signature
+            shown = services_reply.preview_reply(clinic, session, args.thread_id, body)
+            print(f"By {shown.channel or '?'}, in {shown.language}:\n\n{shown.text}")
+            print("(preview only: nothing was sent)")
+            return EXIT_OK
+        item = services_reply.queue_reply(
             clinic, session, args.thread_id, body, consent_reason=args.consent_reason
         )
     print(f"Reply queued (outbox item {item}); it is sent at the next sync.")
@@ -1481,6 +1486,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--consent-reason",
         help="why it may go by email although the patient has not agreed (recorded)",
     )
+    sp.add_argument("--preview", action="store_true", help="show what would be sent; send nothing")
 
     pat = sub.add_parser("patient", help="the patient registry").add_subparsers(
         dest="patient_cmd", required=True

@@ -62,6 +62,8 @@ def _request(args: argparse.Namespace, tz: Any) -> Any:
         language=args.language,
         channel=args.channel,
         send_at=_when(args.at, tz),
+        consent_reason=args.consent_reason,
+        to_proxy=args.to_proxy,
     )
 
 
@@ -83,10 +85,16 @@ def cmd_compose_send(args: argparse.Namespace) -> int:
                     else ""
                 )
                 print(f"To: {p.patient_name} <{p.to}> by {p.channel}{when}")
+                if p.consent_note:
+                    print(p.consent_note)
                 print(f"Subject: {p.subject}\n\n{p.body}")
             print("(preview only: nothing was sent)")
             return EXIT_OK
-        if len(set(args.patient)) > 1:
+        skipped = []
+        if args.skip_unreachable:
+            result = sc.bulk_send_skipping(clinic, session, args.patient, req)
+            started, skipped = result.started, result.skipped
+        elif len(set(args.patient)) > 1:
             started = sc.bulk_reminder(clinic, session, args.patient, req)
         else:
             started = [sc.start_message(clinic, session, args.patient[0], req)]
@@ -100,6 +108,8 @@ def cmd_compose_send(args: argparse.Namespace) -> int:
         print(
             f"Message queued for patient {s.patient_id} (conversation {s.thread_id}, outbox item {s.outbox_id}); it is sent{later}."
         )
+    for k in skipped:
+        print(f"Not sent to patient {k.patient_id}: {k.why}")
     return EXIT_OK
 
 
@@ -222,6 +232,22 @@ def register(add: Callable[..., argparse.ArgumentParser], sub: Any, record_id: C
     )
     sp.add_argument("--follow-up-by", metavar="DATE", help="back to New if no answer by then")
     sp.add_argument("--preview", action="store_true", help="show what would be sent; send nothing")
+    sp.add_argument(
+        "--consent-reason",
+        metavar="WHY",
+        help="why it may go by a channel the patient has not agreed to (recorded)",
+    )
+    sp.add_argument(
+        "--to-proxy",
+        type=record_id,
+        metavar="PROXY_ID",
+        help="to the patient's authorised proxy (within their scope and dates)",
+    )
+    sp.add_argument(
+        "--skip-unreachable",
+        action="store_true",
+        help="send to everyone who can get it; name who was skipped and why",
+    )
     sp = add(
         "templates", cmd_compose_templates, "list the message templates and education links", comp
     )

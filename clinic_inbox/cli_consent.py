@@ -47,6 +47,7 @@ def cmd_consent_show(args: argparse.Namespace) -> int:
                         "name": p.name,
                         "relationship": p.relationship,
                         "address": p.address,
+                        "portal_id": p.portal_id,
                         "scope": sorted(p.scope),
                         "from": p.starts_on,
                         "to": p.ends_on,
@@ -140,6 +141,7 @@ def cmd_proxy_add(args: argparse.Namespace) -> int:
             evidence=args.evidence,
             starts_on=args.start,
             ends_on=args.end,
+            portal_id=args.portal_id,
         )
     print(f"Proxy {pid} recorded for patient {args.patient_id}.")
     return EXIT_OK
@@ -153,6 +155,33 @@ def cmd_proxy_revoke(args: argparse.Namespace) -> int:
         session = _session(args, clinic)
         sc.revoke_proxy(clinic, session, args.proxy_id)
     print(f"Proxy {args.proxy_id} withdrawn: replies no longer go to them.")
+    return EXIT_OK
+
+
+def cmd_proxy_copy(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from clinic_inbox.cli import _open, _session, ask_password
+    from clinic_inbox.core import services_proxy_copy as spc
+    from clinic_inbox.core.private_files import private_dir
+
+    out = private_dir(Path(args.out).resolve())
+    with _open(args) as clinic:
+        session = _session(args, clinic)
+        done = spc.copy_for_proxy(
+            clinic,
+            session,
+            args.proxy_id,
+            out_dir=out,
+            password=ask_password(session.staff.username),
+        )
+    for tid, path in done.written:
+        print(f"Conversation {tid}: {path}")
+    for tid, why in done.withheld:
+        print(f"Conversation {tid} withheld: {why}")
+    print(
+        f"{len(done.written)} conversation(s) copied for the proxy, {len(done.withheld)} withheld."
+    )
     return EXIT_OK
 
 
@@ -194,5 +223,13 @@ def register(sub: Any, add: Callable[..., argparse.ArgumentParser], record_id: A
     sp.add_argument("--evidence", required=True, help="what authorises them, where it is filed")
     sp.add_argument("--start", help="first day (default: today)")
     sp.add_argument("--end", help="last day (default: none)")
+    sp.add_argument(
+        "--portal-id", help="their own patient-portal account (the portal's RelatedPerson id)"
+    )
     sp = add("revoke", cmd_proxy_revoke, "withdraw an authorisation", prx)
     sp.add_argument("proxy_id", type=record_id)
+    sp = add(
+        "copy", cmd_proxy_copy, "a copy of the conversations a proxy is authorised to see", prx
+    )
+    sp.add_argument("proxy_id", type=record_id)
+    sp.add_argument("--out", required=True, help="the folder for the PDF files")

@@ -215,6 +215,8 @@ def _portal_patient_id(store: Store, msg: Incoming, result: Ingested) -> str | N
     if patient is not None and patient.portal_id:
         return patient.portal_id
     sender = msg.sender_address.removeprefix("portal:")
+    if "/" in sender:  # a relative's own account (RelatedPerson/…), not a patient id
+        return None
     return sender if msg.sender_address.startswith("portal:") and sender != "unknown" else None
 
 

@@ -137,7 +137,9 @@ def add_note(clinic: Clinic, session: Session, thread_id: int, text: str) -> Out
 
 
 def queue_reply(clinic: Clinic, session: Session, thread_id: int, body: str) -> Outcome:
-    item = services.queue_reply(clinic, session, thread_id, body)
+    from clinic_inbox.core import services_reply  # consent per channel, footer, refusal audited
+
+    item = services_reply.queue_reply(clinic, session, thread_id, body)
     return Outcome(item, Changes.of(thread_id, outbox=True))
 
 

@@ -83,7 +83,11 @@ def queue_reply(
     clinic: Clinic, session: Session, thread_id: int, body: str, consent_reason: str | None
 ) -> Outcome:
     """A reply sent after staff gave the reason it may go by email (recorded)."""
-    item = services.queue_reply(clinic, session, thread_id, body, consent_reason=consent_reason)
+    from clinic_inbox.core import services_reply
+
+    item = services_reply.queue_reply(
+        clinic, session, thread_id, body, consent_reason=consent_reason
+    )
     return Outcome(item, Changes.of(thread_id, outbox=True))
 
 
@@ -97,6 +101,7 @@ def add_proxy(
     scope: frozenset[str],
     evidence: str,
     ends_on: str | None,
+    portal_id: str | None = None,
 ) -> Outcome:
     pid = sc.add_proxy(
         clinic,
@@ -108,6 +113,7 @@ def add_proxy(
         scope=scope,
         evidence=evidence,
         ends_on=ends_on,
+        portal_id=portal_id,
     )
     return Outcome(pid, Changes())
 

@@ -39,6 +39,7 @@ from clinic_inbox.core.keys import (
 from clinic_inbox.core.keyslots import SLOTS_FILE
 from clinic_inbox.core.private_files import private_dir
 from clinic_inbox.core.store import StoreError, StoreExistsError
+from clinic_inbox.core.store.connection import Store
 
 MIN_BACKUP_PASSPHRASE = 12
 KEYS_SUFFIX = ".keys.json"
@@ -158,9 +159,20 @@ def write_backup(
                 companion[label] = json.loads((clinic.home / name).read_text("utf-8"))
         write_private(keys_file(dest), json.dumps(companion, indent=2).encode("utf-8"))
     os.replace(tmp, dest)
+    _carry_tombstones(clinic, dest.parent)
     return BackupInfo(
         dest, dest.stat().st_size, info.schema_version, info.messages, passphrase is not None
     )
+
+
+def _carry_tombstones(clinic: Clinic, folder: Path) -> None:
+    """The purge tombstones go wherever backups go: an older backup kept in the same
+    (off-site) folder is then purged again when it is restored anywhere."""
+    from clinic_inbox.core import purge_ledger
+
+    known = purge_ledger.read_all([clinic.home / purge_ledger.LEDGER_FILE], clinic.audit_key)
+    if known:
+        purge_ledger.add([folder], clinic.audit_key, known)
 
 
 def _open(path: Path, key: bytes | None, passphrase: str | None) -> sqlcipher3.Connection:
@@ -276,7 +288,7 @@ def restore_backup(
         finally:
             source.close()
         placed.append(home / STORE_FILE)
-        _finish(home / STORE_FILE, found, new_id, authorize, custody)
+        _finish(home / STORE_FILE, found, new_id, authorize, custody, ledgers=[backup.parent])
     except BaseException:
         for p in placed + [home / f"{STORE_FILE}-wal", home / f"{STORE_FILE}-shm"]:
             p.unlink(missing_ok=True)
@@ -290,10 +302,13 @@ def _finish(
     new_store_id: str | None,
     authorize: Callable[[Clinic], None] | None = None,
     custody: KeyCustody | None = None,
+    ledgers: list[Path] | None = None,
 ) -> None:
     """Check the restored store and record the restore in its audit trail: a new epoch
     naming what this folder's counter had witnessed before (the history it replaces),
-    so that `audit verify` tells this restore from a copied-back store."""
+    so that `audit verify` tells this restore from a copied-back store. Conversations
+    purged since the backup was taken (tombstones in the data folder or beside the
+    backup) are purged again before anyone opens it."""
     from clinic_inbox.core.audit_anchor import store_head
     from clinic_inbox.core.audit_witness import LocalWitness
     from clinic_inbox.core.config import load_config
@@ -337,6 +352,7 @@ def _finish(
                     },
                 },
             )
+        _reapply_purges(store, found.audit_key, home, ledgers or [])
         witness = LocalWitness(new_store_id or before_id, home, found.audit_key, backend)
         witness.advance(store)
         problems = store.integrity_check()
@@ -347,3 +363,14 @@ def _finish(
             authorize(
                 Clinic(home, store, found, load_config(home), custody.record(), witness=witness)
             )
+
+
+def _reapply_purges(store: Store, audit_key: bytes, home: Path, folders: list[Path]) -> None:
+    from clinic_inbox.core import purge_ledger
+    from clinic_inbox.core.services_retention import reapply_purges
+
+    files = [f / purge_ledger.LEDGER_FILE for f in [home, *folders]]
+    reapply_purges(store, audit_key, files)
+    known = purge_ledger.read_all(files, audit_key)
+    if known:  # the restored clinic keeps the tombstones for its own later restores
+        purge_ledger.add([home], audit_key, known)

@@ -27,6 +27,8 @@ HOW = {
     "verbal": "verbal, recorded by staff",
     "emr-import": "imported from the EMR",
 }
+CHANNEL_WORDS = {"email": "email messages", "portal": "patient portal messages"}
+CHANNEL_BY = {"email": "by email", "portal": "through the patient portal"}
 ENDINGS = {"opted-out": "the patient opted out", "clinic-ended": "ended by the clinic"}
 
 
@@ -110,19 +112,32 @@ def check_reply(
     state = state_of(agreement, today)
     if allows(agreement, channel, today):
         return None
+    words = CHANNEL_WORDS.get(channel, channel)
+    other = "use the portal if they agreed to it" if channel == "email" else "send a letter"
     if state in (State.OPTED_OUT, State.ENDED):
         raise ConsentNeeded(
             f"{patient_name} {'opted out of' if state is State.OPTED_OUT else 'no longer has'} "
-            f"{channel} messages: nothing can be sent by {channel}. Phone them, or use the "
-            f"portal if they agreed to it."
+            f"{words}: nothing can be sent {CHANNEL_BY.get(channel, channel)}. Phone them, "
+            f"or {other}."
         )
     if reason and reason.strip():
         return reason.strip()
     raise ConsentNeeded(
-        f"{patient_name} has not agreed to {channel} messages. Phone them or use the portal, "
-        f"or give the reason this reply may go by {channel} (for example: "
-        f'"verbal consent today, by phone"): it is recorded.'
+        f"{patient_name} has not agreed to {words}. Phone them"
+        + (" or use the portal" if channel == "email" else "")
+        + f", or give the reason this message may go {CHANNEL_BY.get(channel, channel)} (for "
+        'example: "verbal consent today, by phone"): it is recorded.'
     )
+
+
+def refusal_code(agreement: Agreement | None, channel: str, today: date) -> str:
+    """Why a message by `channel` was refused, without naming anyone (for the audit)."""
+    state = state_of(agreement, today)
+    if state is State.OPTED_OUT:
+        return f"{channel}: the patient opted out"
+    if state is State.ENDED:
+        return f"{channel}: ended by the clinic"
+    return f"{channel}: no agreement and no reason given"
 
 
 # -- the clinic's terms ------------------------------------------------------------------

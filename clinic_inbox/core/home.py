@@ -265,6 +265,11 @@ def open_clinic(
     )
     try:
         clinic.open_lock = open_lock.hold_shared(home)
+        if kw.get("upgrade", True) and (home / "purged.json").exists():
+            # a store copied back from before a retention purge: purged again first
+            from clinic_inbox.core.services_retention import reapply_purges
+
+            reapply_purges(store, found.audit_key, [home / "purged.json"])
     except BaseException:
         clinic.close()
         raise

@@ -79,6 +79,7 @@ class Proxy:
     ends_on: str | None
     evidence: str
     revoked_at: str | None = None
+    portal_id: str | None = None  # their own portal account (a FHIR RelatedPerson), if any
 
     def describe(self) -> str:
         until = f" until {self.ends_on}" if self.ends_on else ""

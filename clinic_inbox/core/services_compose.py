@@ -9,14 +9,25 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from clinic_inbox.core import access, accounts, compose, outgoing, outgoing_fhir
+from clinic_inbox.core import (
+    access,
+    accounts,
+    compose,
+    consent,
+    footer,
+    outgoing,
+    outgoing_fhir,
+    proxies,
+)
 from clinic_inbox.core import services as sv
 from clinic_inbox.core.access import AccessDenied, Decision, ThreadFacts
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Category, Direction, Patient, Priority, Source, Status
+from clinic_inbox.core.proxies import Proxy
 from clinic_inbox.core.signin import Session
 from clinic_inbox.core.store import access_queries as aq
 from clinic_inbox.core.store import compose_queries as cq
+from clinic_inbox.core.store import consent_queries as consq
 from clinic_inbox.core.store import outbox_queries as oq
 from clinic_inbox.core.store import queries as q
 
@@ -37,6 +48,10 @@ class Request:
     language: str | None = None
     channel: str | None = None  # "email" or "portal"; None: what the patient has
     send_at: datetime | None = None
+    # why it may go by a channel the patient has not agreed to (recorded); [consent]
+    consent_reason: str | None = None
+    # an authorised proxy to write to instead of the patient (their own address)
+    to_proxy: int | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +64,8 @@ class Preview:
     body: str  # exactly what the patient will read, signature included
     category: Category
     send_at: datetime | None
+    # a channel the patient has not agreed to, with the reason staff gave, or a proxy
+    consent_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,11 +81,73 @@ class _Route:
     kind: str
     account: accounts.ImapAccount | accounts.FhirAccount
     to: str
+    consent_reason: str | None = None  # staff's reason, when the agreement does not cover it
+    proxy: Proxy | None = None
 
 
-def _route(clinic: Clinic, patient: Patient, wanted: str | None) -> _Route:
+def _route(
+    clinic: Clinic,
+    patient: Patient,
+    wanted: str | None,
+    *,
+    reason: str | None = None,
+    proxy_id: int | None = None,
+    category: Category = Category.OTHER,
+) -> _Route:
     """Portal when the patient has one and the clinic has a portal, else their registered
-    email address; never an address typed for the occasion."""
+    email address; never an address typed for the occasion. With `[consent] required`,
+    only a channel the patient agreed to, unless staff give a reason (recorded); never
+    by any channel to a patient who opted out or whom the clinic stopped writing to."""
+    route = _plain_route(clinic, patient, wanted)
+    if proxy_id is not None:
+        return _proxy_route(clinic, patient, proxy_id, category, route)
+    if not clinic.config.consent_required:
+        return route
+    from clinic_inbox.core.services_consent import _today
+
+    today = _today(clinic)
+    agreement = consq.current_agreement(clinic.store, patient.id)
+    if consent.allows(agreement, route.kind, today):
+        return route
+    if wanted is None and route.kind == "portal" and consent.allows(agreement, "email", today):
+        # the portal is the default, but the patient agreed to email only
+        try:
+            return _plain_route(clinic, patient, "email")
+        except compose.ComposeError:
+            pass
+    given = consent.check_reply(patient.display_name, agreement, route.kind, today, reason)
+    return _Route(route.kind, route.account, route.to, consent_reason=given)
+
+
+def _proxy_route(
+    clinic: Clinic, patient: Patient, proxy_id: int, category: Category, route: _Route | None
+) -> _Route:
+    """To an authorised proxy's own address: only within their scope and dates (and the
+    clinic's age rules), never when the patient's electronic messages ended."""
+    from clinic_inbox.core.services_consent import _today
+
+    proxy = consq.get_proxy(clinic.store, proxy_id)
+    if proxy is None or proxy.patient_id != patient.id:
+        raise compose.ComposeError(f"{patient.display_name} has no proxy number {proxy_id}.")
+    today = _today(clinic)
+    state = consent.state_of(consq.current_agreement(clinic.store, patient.id), today)
+    if clinic.config.consent_required and state in (consent.State.OPTED_OUT, consent.State.ENDED):
+        raise consent.ConsentNeeded(
+            f"{patient.display_name}'s electronic messages have ended: nothing is sent by "
+            f"email about them, to them or to {proxy.name}. Phone them."
+        )
+    v = proxies.verdict(proxy, patient.birth_date, category, False, today, clinic.config.minors)
+    if not v.allowed:
+        raise consent.ConsentNeeded(f"Not to {proxy.name}: {v.why}")
+    senders = [a for a in accounts.imap_accounts(clinic.store) if a.sender_address]
+    if not senders and route is not None and route.kind == "email":
+        senders = [route.account]  # the demo clinic's sender
+    if not senders:
+        raise compose.ComposeError("No mail account is set up for sending. Ask an administrator.")
+    return _Route("email", senders[0], proxy.address, proxy=proxy)
+
+
+def _plain_route(clinic: Clinic, patient: Patient, wanted: str | None) -> _Route:
     store = clinic.store
     portals: list = accounts.fhir_accounts(store)
     senders: list = [a for a in accounts.imap_accounts(store) if a.sender_address]
@@ -150,8 +229,16 @@ def _prepare(
             f"You may not write to patients about “{draft.category.label}”: "
             "that is for the patient's physician or their delegates."
         )
-    route = _route(clinic, patient, req.channel)
+    route = _route(
+        clinic,
+        patient,
+        req.channel,
+        reason=req.consent_reason,
+        proxy_id=req.to_proxy,
+        category=draft.category,
+    )
     signed = f"{draft.body.rstrip()}\n\n{sv._signature(clinic, session, d)}\n"
+    signed = footer.with_footer(signed, clinic.config, language, clinic.home)
     return patient, d, route, draft, signed, _check_send_at(req.send_at, sv._now())
 
 
@@ -167,7 +254,17 @@ def preview_message(clinic: Clinic, session: Session, patient_id: int, req: Requ
         body=signed,
         category=draft.category,
         send_at=at,
+        consent_note=_consent_note(route),
     )
+
+
+def _consent_note(route: _Route) -> str | None:
+    if route.proxy is not None:
+        return f"To {route.proxy.describe()}, who is authorised to receive it."
+    if route.consent_reason:
+        by = consent.CHANNEL_BY.get(route.kind, route.kind)
+        return f"Not covered by the patient's agreement: goes {by} because: {route.consent_reason}"
+    return None
 
 
 def _queue_one(
@@ -256,6 +353,8 @@ def _queue_one(
             "send_after": at.isoformat(timespec="seconds") if at else None,
             "on_behalf_of": d.delegate_of,
             "batch": batch,
+            **({"consent_reason": route.consent_reason} if route.consent_reason else {}),
+            **({"to_proxy": route.proxy.id} if route.proxy else {}),
         },
     )
     return Started(thread_id, out_pk, item, patient.id)
@@ -303,32 +402,93 @@ def start_message(clinic: Clinic, session: Session, patient_id: int, req: Reques
         return _queue_one(clinic, session, patient_id, req)
 
 
-def _check_or_refuse(clinic: Clinic, session: Session, ids: list[int], req: Request) -> None:
-    """Everything that would stop the send, found before anything is written. A refusal
-    by the access policy is audited in its own transaction (it must not roll back)."""
-    problems, refused, why = [], [], []
+@dataclass(frozen=True)
+class Skipped:
+    patient_id: int
+    why: str  # in plain words, naming the patient
+
+
+def _problems(
+    clinic: Clinic, session: Session, ids: list[int], req: Request
+) -> tuple[list[tuple[int, str]], list[Skipped], list[tuple[int, str]]]:
+    """Everything that would stop the send, per patient, before anything is written:
+    (refused by the access policy, cannot be reached, refused by the agreement with
+    the audit's unnamed reason)."""
+    from clinic_inbox.core.services_consent import _today
+
+    refused, unreachable, consent_refused = [], [], []
     for pid in ids:
         try:
             _prepare(clinic, session, pid, req)
+        except consent.ConsentNeeded as exc:
+            unreachable.append(Skipped(pid, str(exc)))
+            agreement = consq.current_agreement(clinic.store, pid)
+            code = (
+                f"proxy {req.to_proxy}: outside the authorisation or the agreement"
+                if req.to_proxy is not None
+                else consent.refusal_code(agreement, req.channel or "any channel", _today(clinic))
+            )
+            consent_refused.append((pid, code))
         except AccessDenied as exc:
-            refused.append(pid)
-            why.append(str(exc))  # the policy's words: no patient names in the audit
-            problems.append(str(exc))
+            refused.append((pid, str(exc)))  # the policy's words: no patient names
         except (compose.ComposeError, sv.NotFound) as exc:
-            problems.append(str(exc))
+            unreachable.append(Skipped(pid, str(exc)))
+    return refused, unreachable, consent_refused
+
+
+def _audit_refusals(
+    clinic: Clinic,
+    session: Session,
+    refused: list[tuple[int, str]],
+    consent_refused: list[tuple[int, str]],
+    lead: str,
+) -> None:
+    """Refusals are audited in their own transaction (they must not roll back)."""
+    if not refused and not consent_refused:
+        return
+    with clinic.store.transaction():
+        if refused:
+            sv._audit(
+                clinic,
+                session,
+                "message.start.refused",
+                patient_id=refused[0][0] if len(refused) == 1 else None,
+                reason=lead + " ".join(dict.fromkeys(w for _, w in refused)),
+                detail={"patients": [p for p, _ in refused]},
+            )
+        for pid, code in consent_refused:
+            sv._audit(
+                clinic,
+                session,
+                "message.start.refused",
+                patient_id=pid,
+                reason=code,
+                detail={"patients": [pid], "consent": True},
+            )
+
+
+def _check_or_refuse(clinic: Clinic, session: Session, ids: list[int], req: Request) -> None:
+    """All or nothing: any patient who cannot get the message stops the whole send,
+    and the error names each one and why."""
+    refused, unreachable, consent_refused = _problems(clinic, session, ids, req)
     lead = "Nothing was sent. " if len(ids) > 1 else ""
-    text = lead + " ".join(dict.fromkeys(problems))
+    _audit_refusals(clinic, session, refused, consent_refused, lead)
     if refused:
-        sv._refuse(
-            clinic,
-            session,
-            "message.start.refused",
-            lead + " ".join(dict.fromkeys(why)),
-            patient_id=refused[0] if len(refused) == 1 else None,
-            detail={"patients": refused},
-        )
-    if problems:
-        raise compose.ComposeError(text)
+        raise AccessDenied(lead + " ".join(dict.fromkeys(w for _, w in refused)))
+    if len(ids) == 1 and consent_refused:
+        # one patient: the same refusal staff get on a reply (the app asks for a reason)
+        raise consent.ConsentNeeded(unreachable[0].why)
+    if unreachable:
+        raise compose.ComposeError(lead + " ".join(dict.fromkeys(u.why for u in unreachable)))
+
+
+def _check_bulk(clinic: Clinic, session: Session, patient_ids: list[int]) -> list[int]:
+    ids = list(dict.fromkeys(patient_ids))
+    if not ids:
+        raise compose.ComposeError("Choose at least one patient.")
+    if len(ids) > MAX_BULK:
+        raise compose.ComposeError(f"At most {MAX_BULK} patients at a time.")
+    return ids
 
 
 def bulk_reminder(
@@ -337,15 +497,53 @@ def bulk_reminder(
     """One individual message per patient (never one message to many: no patient sees
     another's address). All or nothing: if one patient cannot be written to, nothing is
     queued and the message says who."""
-    ids = list(dict.fromkeys(patient_ids))
-    if not ids:
-        raise compose.ComposeError("Choose at least one patient.")
-    if len(ids) > MAX_BULK:
-        raise compose.ComposeError(f"At most {MAX_BULK} patients at a time.")
+    ids = _check_bulk(clinic, session, patient_ids)
     _check_or_refuse(clinic, session, ids, req)
     batch = f"b{int(sv._now().timestamp())}-{session.staff.id}"
     with clinic.store.transaction():
         return [_queue_one(clinic, session, pid, req, batch=batch) for pid in ids]
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    started: list[Started]
+    skipped: list[Skipped]  # who got nothing, and why
+
+    def summary(self) -> str:
+        head = f"{len(self.started)} message{'s' if len(self.started) != 1 else ''} queued."
+        if not self.skipped:
+            return head
+        return "\n".join(
+            [f"{head} Not sent to {len(self.skipped)}:"] + [f"- {s.why}" for s in self.skipped]
+        )
+
+
+def bulk_send_skipping(
+    clinic: Clinic, session: Session, patient_ids: list[int], req: Request
+) -> BulkResult:
+    """A bulk reminder to everyone who can get it: a patient who cannot (no agreement
+    to any channel the clinic has, opted out, no address) is skipped and named with
+    the reason. Nothing is half sent: the messages are queued in one transaction or
+    none is. A refusal by the access policy still stops everything."""
+    ids = _check_bulk(clinic, session, patient_ids)
+    refused, unreachable, consent_refused = _problems(clinic, session, ids, req)
+    _audit_refusals(clinic, session, refused, consent_refused, "Nothing was sent. ")
+    if refused:
+        raise AccessDenied("Nothing was sent. " + " ".join(dict.fromkeys(w for _, w in refused)))
+    skipped = {u.patient_id for u in unreachable}
+    batch = f"b{int(sv._now().timestamp())}-{session.staff.id}"
+    with clinic.store.transaction():
+        started = [
+            _queue_one(clinic, session, pid, req, batch=batch) for pid in ids if pid not in skipped
+        ]
+        if unreachable:
+            sv._audit(
+                clinic,
+                session,
+                "message.start.skipped",
+                detail={"batch": batch, "patients": sorted(skipped)},
+            )
+    return BulkResult(started, unreachable)
 
 
 def cancel_scheduled(clinic: Clinic, session: Session, outbox_id: int) -> None:
@@ -417,7 +615,18 @@ def continue_thread(
     if patient is None:
         raise ValueError("This conversation has no patient to write to.")
     first = cq.first_outbound(store, row.id)
-    route = _route(clinic, patient, first[1] if first else None)
+    route = _plain_route(clinic, patient, first[1] if first else None)
+    if clinic.config.consent_required:
+        # an opted-out patient gets nothing, whatever the reason; a missing agreement
+        # (reason needed) is checked by services_reply.queue_reply, which staff use
+        from clinic_inbox.core.services_consent import _today
+
+        agreement = consq.current_agreement(store, patient.id)
+        if consent.state_of(agreement, _today(clinic)) in (
+            consent.State.OPTED_OUT,
+            consent.State.ENDED,
+        ):
+            consent.check_reply(patient.display_name, agreement, route.kind, _today(clinic), None)
     subject = row.subject if row.subject.lower().startswith("re:") else f"Re: {row.subject}"
     signed = f"{body.rstrip()}\n\n{sv._signature(clinic, session, d)}\n"
     if route.kind == "email":

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from clinic_inbox.core import access, consent, proxies
+from clinic_inbox.core import access, consent, portal_proxy, proxies
 from clinic_inbox.core.access import AccessDenied
 from clinic_inbox.core.consent import Agreement, ConsentNeeded, State
 from clinic_inbox.core.home import Clinic
@@ -21,7 +21,6 @@ from clinic_inbox.core.signin import Session
 from clinic_inbox.core.store import access_queries as aq
 from clinic_inbox.core.store import consent_queries as cq
 from clinic_inbox.core.store import queries as q
-from clinic_inbox.core.store import sync_queries as sq
 
 __all__ = ["ConsentNeeded"]
 
@@ -261,14 +260,27 @@ def add_proxy(
     evidence: str,
     starts_on: str | None = None,
     ends_on: str | None = None,
+    portal_id: str | None = None,
 ) -> int:
-    """Record someone the patient (or the law, for a child) authorised to write for them."""
+    """Record someone the patient (or the law, for a child) authorised to write for them
+    (with their own portal account, when they write through the portal)."""
     patient = _patient(clinic, patient_id)
     _require_care_team(clinic, session, patient, "patient.proxy.add")
     address = address.strip().lower()
     start = starts_on or _today(clinic).isoformat()
     if not name.strip():
         raise ValueError("Give the proxy's name.")
+    portal_id = (portal_id or "").strip() or None
+    if portal_id is not None:
+        if not all(c.isalnum() or c in "-." for c in portal_id) or len(portal_id) > 64:
+            raise ValueError(
+                "The portal account is the id the portal gives the person (letters, digits, "
+                "dashes), not a name or an address."
+            )
+        if portal_id == patient.portal_id:
+            raise ValueError(
+                "That portal account is the patient's own. A proxy writes from their own account."
+            )
     proxies.check_new(relationship, scope, address, start, ends_on, evidence, patient.emails)
     age = proxies.age_on(patient.birth_date, _today(clinic))
     if relationship in proxies.PARENTAL and age is not None:
@@ -291,6 +303,7 @@ def add_proxy(
             ends_on,
             evidence.strip(),
             session.staff.id,
+            portal_id,
         )
         _audit(
             clinic,
@@ -303,6 +316,7 @@ def add_proxy(
                 "scope": sorted(scope),
                 "from": start,
                 "to": ends_on,
+                "portal": portal_id is not None,
             },
         )
     return pid
@@ -329,7 +343,8 @@ def revoke_proxy(clinic: Clinic, session: Session, proxy_id: int) -> None:
 def proxy_writing(
     clinic: Clinic, thread_id: int, patient_id: int | None
 ) -> tuple[Proxy, proxies.Verdict] | None:
-    """Is the latest email in this conversation from a proxy of its patient? Only a
+    """Is the latest message in this conversation (email, or a portal message from a
+    caregiver's own portal account) from a proxy of its patient? Only a
     sender who is not unverified counts (a forged From: of the proxy's address is
     nobody's proxy). Returns the proxy and whether the conversation is within their
     authorisation today."""
@@ -338,10 +353,15 @@ def proxy_writing(
     patient = q.get_patient(clinic.store, patient_id)
     if patient is None:
         return None
-    for address, check in sq.inbound_sender_history(clinic.store, thread_id):  # newest first
-        if address.lower() in patient.emails:
-            return None  # the patient wrote last
-        found = cq.proxies_with_address(clinic.store, patient_id, address)
+    for channel, address, check in cq.inbound_writers(clinic.store, thread_id):  # newest first
+        related = portal_proxy.related_of(address)
+        if address.lower() in patient.emails or (channel == "portal" and related is None):
+            return None  # the patient wrote last (from their address, or their portal)
+        found = (
+            cq.proxies_with_portal_id(clinic.store, patient_id, related)
+            if related is not None
+            else cq.proxies_with_address(clinic.store, patient_id, address)
+        )
         if not found or check == UNVERIFIED:
             return None
         row = q.get_thread(clinic.store, thread_id)

@@ -10,13 +10,15 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from clinic_inbox.core import access, audit
+from clinic_inbox.core import access, audit, purge_ledger, shared_purges
 from clinic_inbox.core import services as sv
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Role
 from clinic_inbox.core.signin import Session
 from clinic_inbox.core.store import retention_queries as rq
+from clinic_inbox.core.store.connection import Store
 
 
 def keep_days(clinic: Clinic) -> int | None:
@@ -88,7 +90,21 @@ def purge(clinic: Clinic, session: Session | None, now: datetime | None = None) 
     store.execute("PRAGMA secure_delete = ON")  # freed pages are overwritten, not left
     try:
         with store.transaction():
-            for thread_id, patient_id, filed_at, document in rq.purgeable(store, limit):
+            due = rq.purgeable(store, limit)
+            # the tombstones first (outside the store, so that restoring an older backup
+            # purges again): a crash before the commit leaves a tombstone for a
+            # conversation that was due anyway, never a purge without one
+            if due:
+                stamp = datetime.now(UTC).isoformat(timespec="seconds")
+                purge_ledger.add(
+                    ledger_folders(clinic),
+                    clinic.audit_key,
+                    [
+                        purge_ledger.Tombstone(t, rq.created_at(store, t) or "", stamp)
+                        for t, *_ in due
+                    ],
+                )
+            for thread_id, patient_id, filed_at, document in due:
                 n = rq.purge_thread(store, thread_id)
                 report.threads.append(thread_id)
                 report.messages += n
@@ -109,8 +125,54 @@ def purge(clinic: Clinic, session: Session | None, now: datetime | None = None) 
                 )
             if report.threads:
                 rq.compact_search_index(store)
+                shared_purges.remember(store, report.threads)  # for the other workstations
         if report.threads:
             store.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
     finally:
         store.execute("PRAGMA secure_delete = OFF")
     return report
+
+
+# -- purges reach the copies ------------------------------------------------------------
+def ledger_folders(clinic: Clinic) -> list[Path]:
+    """Where the tombstones are kept: the data folder and the backup folder."""
+    from clinic_inbox.core.backup_schedule import backup_folder
+
+    return [clinic.home, backup_folder(clinic.home, clinic.config)]
+
+
+def reapply_purges(store: Store, audit_key: bytes, ledgers: list[Path]) -> list[int]:
+    """Purge again, in `store`, every conversation a genuine tombstone names (a backup
+    taken before the purge still holds them): the same secure deletion, one audit
+    entry each ("system"). Returns the conversations purged now."""
+    named = purge_ledger.thread_ids(ledgers)
+    here = rq.unpurged_among(store, sorted(named)) if named else {}
+    # only the conversations still here are checked (a MAC each): most are long purged
+    tombstones = purge_ledger.read_all(ledgers, audit_key, only=set(here)) if here else []
+    todo = [
+        (t, here[t.thread_id][1])
+        for t in tombstones
+        if t.thread_id in here and here[t.thread_id][0] == t.created_at
+    ]
+    if not todo:
+        return []
+    store.execute("PRAGMA secure_delete = ON")
+    try:
+        with store.transaction():
+            for t, patient in todo:
+                n = rq.purge_thread(store, t.thread_id)
+                audit.append(
+                    store,
+                    audit_key,
+                    None,
+                    "system",
+                    "retention.purge.reapplied",
+                    patient_id=None if patient == -1 else patient,
+                    thread_id=t.thread_id,
+                    detail={"messages": n, "purged_at": t.purged_at},
+                )
+            rq.compact_search_index(store)
+        store.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    finally:
+        store.execute("PRAGMA secure_delete = OFF")
+    return [t.thread_id for t, _ in todo]

@@ -16,6 +16,7 @@ from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Category, Priority, Status
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import shared_queries as shq
+from clinic_inbox.shared import purge_op
 from clinic_inbox.shared.replica import StaffMap, apply_field, place_message, server_error
 from clinic_inbox.shared.seal import TamperedError, check_field, open_sealed
 from clinic_inbox.shared.server import Link
@@ -130,6 +131,8 @@ def pull(clinic: Clinic, link: Link, limit: int = PULL_BATCH) -> PullResult:
                 found = opened["messages"].get(ref)
                 if found:
                     place_message(store, thread_id, found[1], found[2])
+            elif kind == purge_op.KIND:  # purged elsewhere: this copy is purged too
+                purge_op.apply(clinic, link.keys, thread_id, conv, ref, link.label)
             elif kind == "note":
                 found = opened["notes"].get(ref)
                 if found and shq.note_by_uuid(store, ref) is None:

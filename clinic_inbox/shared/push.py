@@ -12,6 +12,7 @@ import psycopg
 
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.store import shared_queries as shq
+from clinic_inbox.shared import purge_op
 from clinic_inbox.shared.replica import StaffMap, apply_field, server_error
 from clinic_inbox.shared.seal import check_field, field_mac, seal
 from clinic_inbox.shared.server import Link
@@ -28,6 +29,7 @@ def push(clinic: Clinic, link: Link) -> PushResult:
     store, keys = clinic.store, link.keys
     staff = StaffMap(clinic, keys)
     result = PushResult()
+    purge_op.publish_purges(clinic, link)  # retention purges made here reach the others
     for op in shq.pending_ops(store):
         conv = shq.thread_uuid(store, op.thread_id)
         by = staff.ref_of.get(op.actor_id, "system") if op.actor_id else "system"

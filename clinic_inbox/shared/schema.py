@@ -18,7 +18,7 @@ number only.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2  # 2: the ingest lease, automatic-reply claims
+SCHEMA_VERSION = 3  # 2: the ingest lease, automatic-reply claims; 3: purges (purge_schema)
 CHANGES_CHANNEL = "clinic_changes"
 PRESENCE_CHANNEL = "clinic_presence"
 
@@ -470,7 +470,9 @@ GRANT EXECUTE ON FUNCTION take_ingest_lease(text, uuid, integer),
 """
 
 # What `server upgrade` adds to reach each version: (DDL, grants).
-UPGRADES = {2: (DDL_2, GRANTS_2)}
+from clinic_inbox.shared import purge_schema  # noqa: E402 - a step of its own module
+
+UPGRADES = {2: (DDL_2, GRANTS_2), 3: (purge_schema.DDL, purge_schema.GRANTS)}
 
 
 def upgrade_scripts(version: int, role: str, schema: str = "public") -> list[str]:
@@ -483,8 +485,11 @@ def upgrade_scripts(version: int, role: str, schema: str = "public") -> list[str
 
 def ddl(schema: str = "public") -> list[str]:
     """The DDL as one script (psycopg runs a multi-statement string without parameters)."""
-    return [DDL.replace("@SCHEMA@", schema), DDL_2.replace("@SCHEMA@", schema)]
+    return [DDL.replace("@SCHEMA@", schema), DDL_2.replace("@SCHEMA@", schema)] + [
+        purge_schema.DDL.replace("@SCHEMA@", schema)
+    ]
 
 
 def grants(role: str, schema: str = "public") -> str:
-    return (GRANTS + GRANTS_2).replace("@SCHEMA@", schema).replace("@ROLE@", role)
+    grants_all = GRANTS + GRANTS_2 + purge_schema.GRANTS
+    return grants_all.replace("@SCHEMA@", schema).replace("@ROLE@", role)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from clinic_inbox.core import acknowledge
+from clinic_inbox.core import acknowledge, portal_proxy
 from clinic_inbox.core.accounts import FhirAccount
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.ingest import Incoming, Ingested, ingest, update_portal_message
@@ -365,9 +365,23 @@ def to_incoming(
         if i.get("system") == "urn:ietf:rfc:5322" and i.get("value")
     ]
     sender_display = (res.get("sender") or {}).get("display")
+    sender = f"portal:{portal_patient}" if portal_patient else "portal:unknown"
+    problems = list(payload.problems)
+    related = _ref_id(res.get("sender"), portal_proxy.RELATED)
+    if related:  # a caregiver's own account: filed to the patient only as their proxy
+        found = portal_proxy.writer(
+            clinic.store,
+            clinic.config,
+            related,
+            patient_id,
+            datetime.now(UTC).astimezone(clinic.config.tz).date(),  # in force now, as for email
+        )
+        patient_id, sender = found.patient_id, portal_proxy.sender_address(related)
+        sender_display = found.sender_name or sender_display
+        problems += [found.review_reason] if found.review_reason else []
     return Incoming(
         **base,
-        sender_address=f"portal:{portal_patient}" if portal_patient else "portal:unknown",
+        sender_address=sender,
         sender_name=" ".join(mime.clean_text(sender_display).split())[:200]
         if sender_display
         else None,
@@ -381,8 +395,8 @@ def to_incoming(
         sender_category=category,
         sender_priority_raw=sender_priority,
         sender_category_raw=",".join(c for c in cats if c) or None,
-        needs_review=bool(payload.problems),
-        review_reason=" ".join(payload.problems) or None,
+        needs_review=bool(problems),
+        review_reason=" ".join(problems) or None,
         auto_submitted=True,  # portal messages are acknowledged by the portal itself
     )
 

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QGroupBox,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -52,6 +53,9 @@ class ComposeDialog(QDialog):
         self.clinic, self.session = clinic, session
         self.runner: Runner = runner if runner is not None else InlineRunner(clinic, self)
         self.started: list[sc.Started] = []
+        # why it may go by a channel the patient has not agreed to (asked, then recorded)
+        self.consent_reason: str | None = None
+        self._reason_for: tuple[int, ...] = ()
         form = load_form("compose.ui", self)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 8, 8, 8)
@@ -220,6 +224,10 @@ class ComposeDialog(QDialog):
             language=self.language.currentData(),
             channel=self.channel.currentData(),
             send_at=send_at,
+            # a reason given for one patient is not carried to another
+            consent_reason=self.consent_reason
+            if self._reason_for == tuple(self.chosen_patients())
+            else None,
         )
 
     def follow_up_date(self) -> date | None:
@@ -246,6 +254,8 @@ class ComposeDialog(QDialog):
             else "at the next sync"
         )
         head = f"To {p.patient_name}, by {how}, {when}."
+        if p.consent_note:
+            head += f"\n{p.consent_note}"
         if count > 1:
             head += (
                 f"\n{count} patients each receive their own message like this one, "
@@ -271,5 +281,15 @@ class ComposeDialog(QDialog):
         self.accept()
 
     def _failed(self, exc: BaseException) -> None:
+        from clinic_inbox.core.consent import ConsentNeeded
+
         self.send_button.setEnabled(False)
         self.error.setText(plain_error(exc))
+        if isinstance(exc, ConsentNeeded) and "has not agreed" in str(exc):
+            # one patient without an agreement to this channel: staff may say why it
+            # may go anyway (recorded with the message), then preview again
+            reason, ok = QInputDialog.getText(self, "No agreement on record", str(exc))
+            if ok and reason.strip():
+                self.consent_reason = reason.strip()
+                self._reason_for = tuple(self.chosen_patients())
+                self.preview()

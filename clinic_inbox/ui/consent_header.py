@@ -184,6 +184,7 @@ class ConsentHeader(QWidget):
             app_consent.add_proxy, self.session, self.key[0], dlg.name.text(),
             dlg.relationship.currentData(), dlg.address.text(), dlg.scope(),
             dlg.evidence.text(), dlg.until.text().strip() or None,
+            dlg.portal.text().strip() or None,
             done=done, failed=failed, owner=self,
         )  # fmt: skip
 
@@ -227,6 +228,8 @@ class ProxyDialog(QDialog):
         )
         self.until = QLineEdit()
         self.until.setPlaceholderText("YYYY-MM-DD, or empty")
+        self.portal = QLineEdit()
+        self.portal.setPlaceholderText("the id the portal gives their own account, or empty")
         scopes = QHBoxLayout()
         for box in self.scopes.values():
             scopes.addWidget(box)
@@ -237,6 +240,7 @@ class ProxyDialog(QDialog):
         form.addRow("May write about:", scopes)
         form.addRow("Evidence:", self.evidence)
         form.addRow("Until:", self.until)
+        form.addRow("Portal account:", self.portal)
         lay.addLayout(form)
         self.record = QPushButton("Record authorisation")
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)

@@ -105,22 +105,36 @@ def test_the_front_desk_sends_reminders_to_several_but_never_results(demo):
     )
     assert refused.returncode != 0 and "physician" in refused.stderr
     assert "Traceback" not in refused.stderr
+    reminder = ("--template", "reminder", "--field", "what=your flu shot")
+    reminder += ("--field", "when=Friday at 10:00")
+    desk = (demo, "--user", "reception.moreau", "compose", "send")
+    # patient 2 never agreed, patient 3 opted out (the demo): nothing half sent, both named
+    refused = run(*desk, "--patient", "2", "--patient", "3", "--patient", "4", *reminder)
+    assert refused.returncode != 0 and refused.stderr.count("Nothing was sent") == 1
+    assert "has not agreed to" in refused.stderr and "opted out of" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    skipping = run(
+        *desk, "--patient", "2", "--patient", "3", "--patient", "4", *reminder, "--skip-unreachable"
+    )
+    assert skipping.returncode == 0, skipping.stderr
+    assert skipping.stdout.count("Message queued for patient 4") == 1
+    assert "Not sent to patient 2:" in skipping.stdout and "has not agreed" in skipping.stdout
+    assert "Not sent to patient 3:" in skipping.stdout and "opted out" in skipping.stdout
+    # patient 2 by email with the reason staff give (recorded); still never patient 3
+    reason = ("--consent-reason", "agreed by phone today")
+    shown = run(*desk, "--patient", "2", *reminder, "--channel", "email", *reason, "--preview")
+    assert shown.returncode == 0, shown.stderr
+    assert "Not covered by the patient's agreement" in shown.stdout
+    assert "Do not use e-mail for emergencies" in shown.stdout
+    never = run(*desk, "--patient", "3", *reminder, *reason)
+    assert never.returncode != 0 and "opted out" in never.stderr
     sent = run(
-        demo,
-        "--user",
-        "reception.moreau",
-        "compose",
-        "send",
+        *desk,
         "--patient",
-        "2",
+        "4",
         "--patient",
-        "3",
-        "--template",
-        "reminder",
-        "--field",
-        "what=your flu shot",
-        "--field",
-        "when=Friday at 10:00",
+        "5",
+        *reminder,
         "--follow-up-by",
         (date.today() + timedelta(days=7)).isoformat(),
     )

@@ -47,7 +47,10 @@ def test_a_schema_1_server_is_upgraded_in_place_and_its_workstations_may_use_it(
         )
         link = srv.open_link(clinic, custody)  # the app works with it again
         link.conn.close()
-        assert srv.upgrade_server(clinic, login(clinic, "admin"), empty_db) == (2, 2)
+        assert srv.upgrade_server(clinic, login(clinic, "admin"), empty_db) == (
+            SCHEMA_VERSION,
+            SCHEMA_VERSION,
+        )
         entries = clinic.store.execute(
             "SELECT count(*) FROM audit WHERE action = 'server.upgrade'"
         ).fetchone()[0]

@@ -86,9 +86,21 @@ def test_a_physician_finds_a_patient_previews_in_french_and_sends(qtbot, clinic,
     )
 
 
+def _agreed_patient_of(clinic, username):
+    """A patient of this physician with a portal account and an agreement in force."""
+    staff = next(s for s in q.list_staff(clinic.store) if s.username == username)
+    pid = clinic.store.one(
+        "SELECT p.id FROM patients p JOIN consents c ON c.patient_id = p.id "
+        "WHERE p.responsible_physician_id = ? AND p.portal_id IS NOT NULL "
+        "AND c.ended_on IS NULL AND c.channels LIKE '%email%' ORDER BY p.id LIMIT 1",
+        (staff.id,),
+    )
+    return q.get_patient(clinic.store, pid)
+
+
 def test_the_front_desk_is_told_no_for_results_and_sends_one_reminder_each(qtbot, clinic):
     dlg = _dialog(qtbot, clinic, "reception.moreau")
-    a, b = _patient_of(clinic, "dr.patel"), _patient_of(clinic, "dr.okafor")
+    a, b = _agreed_patient_of(clinic, "dr.patel"), _agreed_patient_of(clinic, "dr.okafor")
     dlg.add_patient(a.id, a.family_name)
     dlg.add_patient(b.id, b.family_name)
     _choose_template(dlg, "results_normal")
@@ -270,3 +282,38 @@ def test_file_everything_shown_in_done_not_filed(qtbot, clinic, tmp_path):
     win.refresh()
     after = win.views.item(list(views.View).index(views.View.UNFILED)).text()
     assert after != before
+
+
+def test_no_agreement_asks_for_a_reason_then_shows_it_and_the_footer(qtbot, clinic, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    asked = []
+    monkeypatch.setattr(
+        QInputDialog,
+        "getText",
+        lambda parent, title, text: (asked.append(text), ("verbal consent by phone", True))[1],
+    )
+    dlg = _dialog(qtbot, clinic, "reception.moreau")
+    pid = clinic.store.one(
+        "SELECT id FROM patients WHERE id NOT IN (SELECT patient_id FROM consents) "
+        "AND responsible_physician_id IS NOT NULL ORDER BY id LIMIT 1"
+    )
+    assert pid is not None  # the demo's patient who never agreed
+    patient = q.get_patient(clinic.store, pid)
+    dlg.add_patient(patient.id, patient.family_name)
+    _choose_template(dlg, "reminder")
+    dlg._field_edits["what"].setText("your flu shot")
+    dlg._field_edits["when"].setText("Friday at 10:00")
+    dlg.channel.setCurrentIndex(dlg.channel.findData("email"))
+    dlg.preview()
+    assert asked and "has not agreed to email messages" in asked[0]
+    shown = dlg.preview_view.toPlainText()
+    assert "Not covered by the patient's agreement" in shown and "verbal consent" in shown
+    assert "Do not use e-mail for emergencies" in shown  # the standard footer
+    dlg.send()
+    [started] = dlg.started
+    entry = clinic.store.one(
+        "SELECT detail FROM audit WHERE action = 'message.start' AND thread_id = ?",
+        (started.thread_id,),
+    )
+    assert "verbal consent by phone" in entry

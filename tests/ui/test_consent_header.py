@@ -130,12 +130,14 @@ def test_proxies_added_and_withdrawn_from_the_header(qtbot, demo_clinic):
         dlg.address.setText("luis.delgado@gmail.example")
         dlg.scopes["refills"].setChecked(True)
         dlg.evidence.setText("Power of attorney for personal care, copy in the chart")
+        dlg.portal.setText("rp-luis-1")  # his own portal account
         dlg.record.click()
 
     QTimer.singleShot(0, add)
     header._proxies()
     names = {p.name: p for p in cq.patient_proxies(demo_clinic.store, ROSA)}
     assert names["Luis Delgado"].scope == {"refills"}
+    assert names["Luis Delgado"].portal_id == "rp-luis-1"
     assert "Luis Delgado (power of attorney" in header.others.text()
 
     def withdraw() -> None:

@@ -141,6 +141,7 @@ def _cases(home, backup, clinical: int, admin_thread: int, patient: int) -> dict
             refused,
         ),  # fmt: skip
         "proxy revoke": (["1"], None, refused),
+        "proxy copy": (["1", "--out", str(home.parent / "proxy-copy")], None, refused),
         "unlink": ([str(clinical)], None, refused),
         "patient add": (
             ["--family", "Newman", "--given", "Ada", "--born", "1990-05-04"],

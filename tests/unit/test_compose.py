@@ -161,7 +161,10 @@ def test_a_physician_starts_a_results_message_by_email_to_the_registered_address
     preview = sc.preview_message(clinic, doc, luc, RESULTS)
     assert preview.channel == "email" and preview.to == "luc@patients.example"
     assert "Hello Luc" in preview.body
-    assert preview.body.rstrip().endswith(f"Dr Anjali Patel\n{clinic.config.name}")
+    # signed, then the clinic's standard footer (who reads, how fast, emergencies, stop)
+    signed, _, foot = preview.body.partition(f"Dr Anjali Patel\n{clinic.config.name}\n\n--\n")
+    assert signed and "Do not use e-mail for emergencies: call 911" in foot
+    assert "To stop receiving" in foot and clinic.config.phone in foot
     assert oq.counts(clinic.store) == {}  # a preview keeps nothing
     started = sc.start_message(clinic, doc, luc, RESULTS)
     item = oq.get(clinic.store, started.outbox_id)

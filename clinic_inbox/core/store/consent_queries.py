@@ -89,12 +89,12 @@ def patient_by_chart(store: Store, chart_number: str) -> int | None:
 # -- proxies -------------------------------------------------------------------------
 _PROXY = (
     "SELECT id, patient_id, name, relationship, address, scope, starts_on, ends_on, "
-    "evidence, revoked_at FROM proxies"
+    "evidence, revoked_at, portal_id FROM proxies"
 )
 
 
 def _proxy(r: Any) -> Proxy:
-    return Proxy(r[0], r[1], r[2], r[3], r[4], frozenset(r[5].split(",")), *r[6:10])
+    return Proxy(r[0], r[1], r[2], r[3], r[4], frozenset(r[5].split(",")), *r[6:11])
 
 
 def add_proxy(
@@ -108,10 +108,12 @@ def add_proxy(
     ends_on: str | None,
     evidence: str,
     recorded_by: int,
+    portal_id: str | None = None,
 ) -> int:
     cur = store.execute(
         "INSERT INTO proxies (patient_id, name, relationship, address, scope, starts_on, "
-        "ends_on, evidence, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "ends_on, evidence, recorded_by, recorded_at, portal_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             patient_id,
             name,
@@ -123,6 +125,7 @@ def add_proxy(
             evidence,
             recorded_by,
             utcnow(),
+            portal_id,
         ),
     )
     return int(cur.lastrowid)
@@ -150,6 +153,16 @@ def proxies_with_address(store: Store, patient_id: int, address: str) -> list[Pr
     ]
 
 
+def proxies_with_portal_id(store: Store, patient_id: int, portal_id: str) -> list[Proxy]:
+    """The patient's proxies whose own portal account (RelatedPerson) this is."""
+    return [
+        _proxy(r)
+        for r in store.execute(
+            _PROXY + " WHERE patient_id = ? AND portal_id = ? ORDER BY id", (patient_id, portal_id)
+        )
+    ]
+
+
 def revoke_proxy(store: Store, proxy_id: int, by: int) -> None:
     store.execute(
         "UPDATE proxies SET revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked_at IS NULL",
@@ -172,13 +185,26 @@ def patients_with_active_proxy(store: Store, address: str, day: date) -> list[in
 
 def proxy_messages(store: Store, thread_id: int, patient_id: int) -> dict[int, int]:
     """Message id -> proxy id, for the messages of this conversation that a proxy of its
-    patient wrote from their recorded address (senders not proven are left out)."""
+    patient wrote from their recorded address or their own portal account (senders not
+    proven are left out)."""
     return {
         int(r[0]): int(r[1])
         for r in store.execute(
             "SELECT m.id, min(p.id) FROM messages m JOIN proxies p ON p.patient_id = ? "
-            "AND p.address = lower(m.sender) WHERE m.thread_id = ? AND m.direction = 'in' "
+            "AND (p.address = lower(m.sender) OR 'portal:RelatedPerson/' || p.portal_id = m.sender) "
+            "WHERE m.thread_id = ? AND m.direction = 'in' "
             "AND coalesce(m.sender_check, '') != 'unverified' GROUP BY m.id",
             (patient_id, thread_id),
         )
     }
+
+
+def inbound_writers(store: Store, thread_id: int) -> list[tuple[str, str, str | None]]:
+    """(channel, sender, sender check) of the conversation's email and portal messages,
+    newest first: who wrote, for telling the patient from a proxy."""
+    return store.execute(
+        "SELECT source, sender, sender_check FROM messages WHERE thread_id = ? "
+        "AND direction = 'in' AND source IN ('email', 'portal') AND sender != '' "
+        "ORDER BY received_at DESC, id DESC",
+        (thread_id,),
+    ).fetchall()

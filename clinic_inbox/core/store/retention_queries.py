@@ -59,3 +59,34 @@ def set_hold(store: Store, thread_id: int, reason: str | None) -> None:
 
 def held(store: Store, thread_id: int) -> bool:
     return bool(store.one("SELECT legal_hold FROM threads WHERE id = ?", (thread_id,)))
+
+
+def created_at(store: Store, thread_id: int) -> str | None:
+    r = store.execute("SELECT created_at FROM threads WHERE id = ?", (thread_id,)).fetchone()
+    return r[0] if r else None
+
+
+def unpurged_matching(store: Store, thread_id: int, created: str) -> int | None:
+    """The patient of this conversation if it is still here, the same conversation
+    (created then) and not purged yet; None otherwise. (-1: no patient.)"""
+    r = store.execute(
+        "SELECT coalesce(patient_id, -1) FROM threads "
+        "WHERE id = ? AND created_at = ? AND purged_at IS NULL",
+        (thread_id, created),
+    ).fetchone()
+    return r[0] if r else None
+
+
+def unpurged_among(store: Store, thread_ids: list[int]) -> dict[int, tuple[str, int]]:
+    """Of these conversations, those still here and not purged: id -> (created at,
+    patient or -1). One query, however many (JSON1's json_each)."""
+    import json
+
+    return {
+        int(r[0]): (r[1], int(r[2]))
+        for r in store.execute(
+            "SELECT id, created_at, coalesce(patient_id, -1) FROM threads "
+            "WHERE purged_at IS NULL AND id IN (SELECT value FROM json_each(?))",
+            (json.dumps(thread_ids),),
+        )
+    }

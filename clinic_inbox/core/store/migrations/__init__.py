@@ -37,6 +37,7 @@ def _load() -> list[Migration]:
         m0011_sign_in_guard,
         m0012_consent_and_proxies,
         m0013_clinic_writes,
+        m0014_proxy_portal,
     )
 
     steps = [
@@ -53,6 +54,7 @@ def _load() -> list[Migration]:
         m0011_sign_in_guard,
         m0012_consent_and_proxies,
         m0013_clinic_writes,
+        m0014_proxy_portal,
     ]
     return [Migration(m.VERSION, m.__name__.rsplit(".", 1)[-1], m.upgrade) for m in steps]
 
