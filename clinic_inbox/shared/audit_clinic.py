@@ -42,7 +42,7 @@ from clinic_inbox.shared.audit_schema import GENESIS
 from clinic_inbox.shared.audit_ship import (
     ServerAnchorSink,
     ShippedRow,
-    patient_ref,
+    patient_refs,
     row_mac,
     sealed_place,
     ship,
@@ -461,8 +461,8 @@ def clinic_entries(
         parts = asq.patient_identity_parts(clinic.store, patient_id)
         if parts is None:
             raise SharedQueueError(f"There is no patient number {patient_id} on this computer.")
-        where.append("e.patient = %s")
-        params.append(patient_ref(keys, parts))
+        where.append("e.patient = ANY(%s)")
+        params.append(patient_refs(keys, parts))
     if since:
         where.append("e.at >= %s")
         params.append(since)
@@ -485,7 +485,8 @@ def clinic_entries(
     for pid in asq.all_patient_ids(clinic.store) if rows else []:
         parts = asq.patient_identity_parts(clinic.store, pid)
         if parts is not None:
-            local_patient.setdefault(patient_ref(keys, parts), pid)
+            for ref in patient_refs(keys, parts):
+                local_patient.setdefault(ref, pid)
     threads = asq.threads_by_uuid(clinic.store)
     out = []
     for chain, epoch, seq, at, action, pref, conv, sealed, ws_name in rows:

@@ -60,9 +60,16 @@ def ship_key(keys: ClinicKeys) -> bytes:
 
 
 def patient_ref(keys: ClinicKeys, parts: dict[str, Any]) -> str:
-    """A patient as every workstation names them on the server, keyed. Patients are not
-    shared yet, so this is made from what identifies them in each store: the chart
-    number, else the portal id, else name and birth date."""
+    """A patient as every workstation names them on the server, keyed: their shared
+    patient id once the patient is on the server; before that (and in entries shipped
+    before patients were shared) what identifies them in each store: the chart number,
+    else the portal id, else name and birth date."""
+    if parts.get("uuid"):
+        return identity(keys, "patient-shared", str(parts["uuid"]))
+    return local_patient_ref(keys, parts)
+
+
+def local_patient_ref(keys: ClinicKeys, parts: dict[str, Any]) -> str:
     if parts.get("chart_number"):
         return identity(keys, "patient-chart", str(parts["chart_number"]).strip())
     if parts.get("portal_id"):
@@ -72,6 +79,12 @@ def patient_ref(keys: ClinicKeys, parts: dict[str, Any]) -> str:
         for k in ("family_name", "given_name", "birth_date")
     )
     return identity(keys, "patient-name", who)
+
+
+def patient_refs(keys: ClinicKeys, parts: dict[str, Any]) -> list[str]:
+    """Every name this patient may have in the shipped trail (see patient_ref)."""
+    refs = [patient_ref(keys, parts), local_patient_ref(keys, parts)]
+    return list(dict.fromkeys(refs))
 
 
 def sealed_place(chain: str, epoch: int, seq: int) -> str:

@@ -13,6 +13,7 @@ from clinic_inbox.core.changes import Changes, Outcome
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Priority, Status
 from clinic_inbox.core.store import queries as q
+from clinic_inbox.core.store import shared_patient_queries as spq
 from clinic_inbox.core.store import shared_queries as shq
 from clinic_inbox.shared import SharedQueueError
 
@@ -48,6 +49,17 @@ def apply_anyway(clinic: Clinic, session: services.Session, op_id: str, reason: 
     elif c.field == "assignee":
         row = q.staff_login_row(clinic.store, c.mine) if c.mine else None
         services.assign(clinic, session, c.thread_id, row[0].id if row else None)
+    elif c.field == "patient":
+        # filed again under the person's patient: the same access check as any link
+        if c.mine:
+            pid = spq.patient_by_uuid(clinic.store, c.mine)
+            if pid is None:
+                raise SharedQueueError("That patient is not on this computer any more.")
+            services.link_patient(clinic, session, c.thread_id, pid)
+        else:
+            from clinic_inbox.core.services_patients import unlink_patient
+
+            unlink_patient(clinic, session, c.thread_id, forget_sender=False)
     else:
         raise SharedQueueError(f"A {c.field} change cannot be applied again.")
     dismiss(clinic, session, op_id)
@@ -89,6 +101,7 @@ FIELD_WORDS = {
     "assignee": "Assigned to",
     "priority": "Priority",
     "sensitive": "Sensitive",
+    "patient": "Patient",
 }
 
 
@@ -99,6 +112,13 @@ def _words(clinic: Clinic, f: str, value: str) -> str:
         return Priority(value).label if value else "?"
     if f == "sensitive":
         return "Marked sensitive" if value == "true" else "Not sensitive"
+    if f == "patient":
+        pid = spq.patient_by_uuid(clinic.store, value) if value else None
+        p = q.get_patient(clinic.store, pid) if pid is not None else None
+        if p is None:
+            return "No patient" if not value else "a patient not known on this computer"
+        born = f", born {p.birth_date}" if p.birth_date else ""
+        return f"{p.family_name}, {p.given_name}{born}"
     if f == "assignee":
         row = q.staff_login_row(clinic.store, value) if value and value != "?" else None
         if row is not None:

@@ -25,7 +25,13 @@ from clinic_inbox.core import presence_relay, send_claims
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.keys import KeyCustody
 from clinic_inbox.core.store import shared_queries as shq
-from clinic_inbox.shared import SharedQueueError, clinic_keys, ingest_lease, presence
+from clinic_inbox.shared import (
+    SharedQueueError,
+    checkpoints,
+    clinic_keys,
+    ingest_lease,
+    presence,
+)
 from clinic_inbox.shared.audit_ship import SHIP_EVERY, AuditNotOnServer
 from clinic_inbox.shared.audit_ship import ship as ship_audit
 from clinic_inbox.shared.reply_claims import ServerClaims
@@ -97,6 +103,7 @@ class LiveSync:
         self.connected = threading.Event()
         self._workstation: str | None = None
         self._claims: ServerClaims | None = None
+        self._saved_points: dict[str, checkpoints.Point] = {}  # written under this holding
 
     @property
     def holds_lease(self) -> bool:
@@ -237,7 +244,7 @@ class LiveSync:
             listener.execute(f"LISTEN {CHANGES_CHANNEL}")
             listener.execute(f"LISTEN {PRESENCE_CHANNEL}")
             self.connected.set()
-            self._lease(link)
+            self._lease(link, clinic)
             self._sync(clinic, link)
             self._presence(clinic, link, force=True)
             self._in_step = True
@@ -268,7 +275,7 @@ class LiveSync:
                     self._nudged.clear()
                     woke = True
                 if time.monotonic() - last_lease >= lease_every:
-                    self._lease(link)
+                    self._lease(link, clinic)
                     last_lease = time.monotonic()
                     woke = woke or self._fence is not None  # a new holder publishes at once
                 if woke or time.monotonic() - last >= self._interval:
@@ -293,9 +300,16 @@ class LiveSync:
         if held != (fence is not None):
             self._on_lease(fence is not None)
 
-    def _lease(self, link: Link) -> None:
-        if self._ingest:
-            self._set_fence(ingest_lease.take(link, seconds=self._lease_seconds))
+    def _lease(self, link: Link, clinic: Clinic) -> None:
+        if not self._ingest:
+            return
+        fence = ingest_lease.take(link, seconds=self._lease_seconds)
+        if fence is not None and fence != self._fence:
+            # a new holding: continue where the last holder's publications stopped (before
+            # this workstation's mail sync may fetch) instead of reading the mailbox again
+            checkpoints.adopt(clinic, link)
+            self._saved_points = {}
+        self._set_fence(fence)
 
     def _publish(self, clinic: Clinic, link: Link) -> None:
         """The holder puts what it ingested on the server, each conversation under its
@@ -309,6 +323,11 @@ class LiveSync:
                 self._set_fence(None)
             else:
                 self._on_published([conv])
+        if self._fence is not None and not self._stop.is_set():
+            try:  # how far the published mail reaches, for the next holder
+                checkpoints.save(clinic, link, self._fence, self._saved_points)
+            except ingest_lease.LeaseLost:
+                self._set_fence(None)
 
     def _presence(self, clinic: Clinic, link: Link, force: bool) -> None:
         with self._presence_lock:

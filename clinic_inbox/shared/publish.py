@@ -12,9 +12,12 @@ import psycopg
 
 from clinic_inbox.core import audit
 from clinic_inbox.core.home import Clinic
+from clinic_inbox.core.store import shared_patient_queries as spq
 from clinic_inbox.core.store import shared_queries as shq
 from clinic_inbox.shared import SharedQueueError, ingest_lease
 from clinic_inbox.shared.ingest_lease import Fence
+from clinic_inbox.shared.patient_links import apply_link
+from clinic_inbox.shared.patients import fetch_patients, place_patient
 from clinic_inbox.shared.replica import (
     StaffMap,
     apply_field,
@@ -46,7 +49,7 @@ def publish_conversation(
         # the mail sync never wait for the network
         try:
             found = _server_conversation_of(link, keys, messages)
-            fields = _server_fields(link, found) if found is not None else []
+            fields = _server_fields(link, found) if found is not None else ([], {})
         except psycopg.OperationalError as exc:
             raise server_error(link, exc) from None
         made = found or str(uuid.uuid4())
@@ -60,6 +63,7 @@ def publish_conversation(
     assert conv is not None
     with store.transaction():  # one consistent reading of what is published
         messages = shq.thread_messages(store, thread_id)
+        authors = spq.message_authors(store, thread_id)
         snapshot = shq.thread_snapshot(store, thread_id)
         state = shq.thread_state(store, thread_id)
     if snapshot is None or state is None:
@@ -82,6 +86,8 @@ def publish_conversation(
                 ident = m["shared_identity"] or message_identity(keys, link.workstation_id, m)
                 mid = str(uuid.uuid4())
                 payload = {k: v for k, v in m.items() if k not in ("id", "shared_identity")}
+                # who wrote a reply, as every workstation knows them (its clock stops there)
+                payload["author"] = staff.ref_of.get(authors.get(m["id"]))
                 link.conn.execute(
                     "SELECT publish_message(%s, %s, %s, %s, %s, %s)",
                     (
@@ -95,8 +101,12 @@ def publish_conversation(
                 )
                 identities.append((m["id"], ident))
             fields = link.conn.execute(
-                "SELECT field, v FROM conversation_field WHERE conv = %s", (conv,)
+                "SELECT field, v FROM conversation_field WHERE conv = %s AND field <> 'patient'",
+                (conv,),
             ).fetchall()
+            number = link.conn.execute(
+                "SELECT number FROM conversation WHERE id = %s", (conv,)
+            ).fetchone()[0]
     except psycopg.OperationalError as exc:
         raise server_error(link, exc) from None
     except ingest_lease.LeaseLost:
@@ -109,6 +119,7 @@ def publish_conversation(
             shq.set_message_identity(store, mid_local, ident)
         for f, v in fields:
             shq.set_field_version(store, thread_id, f, v)
+        spq.set_shared_number(store, thread_id, int(number))
         audit.append(
             store,
             clinic.audit_key,
@@ -139,21 +150,30 @@ def _server_conversation_of(
     return row[0] if row else None
 
 
-def _server_fields(link: Link, conv: str) -> list[tuple]:
+def _server_fields(link: Link, conv: str) -> tuple[list[tuple], dict]:
     with link.conn.transaction():
         rows = link.conn.execute(
             "SELECT field, v, value, op::text, mac FROM conversation_field WHERE conv = %s",
             (conv,),
         ).fetchall()
-    for f, _v, value, op, mac in rows:  # checked before anything of it is applied
-        check_field(link.keys, conv, f, value, op, mac, link.label)
-    return rows
+        for f, _v, value, op, mac in rows:  # checked before anything of it is applied
+            check_field(link.keys, conv, f, value, op, mac, link.label)
+        named = {value for f, _v, value, _op, _mac in rows if f == "patient" and value}
+        patients = fetch_patients(link, named)
+    return rows, patients
 
 
 def _take_server_fields(
-    clinic: Clinic, thread_id: int, conv: str, rows: list[tuple], staff: StaffMap
+    clinic: Clinic, thread_id: int, conv: str, found: tuple, staff: StaffMap
 ) -> None:
+    rows, patients = found
+    for pid, rec in patients.items():
+        place_patient(clinic, staff, pid, rec)
     for f, v, value, _op, _mac in rows:
+        if f == "patient":
+            if apply_link(clinic, thread_id, value):
+                shq.set_field_version(clinic.store, thread_id, f, v)
+            continue
         if f != "assignee" or not value or staff.local(value) is not None:
             apply_field(clinic, thread_id, f, value, staff)
         shq.set_field_version(clinic.store, thread_id, f, v)

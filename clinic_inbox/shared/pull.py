@@ -15,9 +15,18 @@ from clinic_inbox.core import audit
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Category, Priority, Status
 from clinic_inbox.core.store import queries as q
+from clinic_inbox.core.store import shared_patient_queries as spq
 from clinic_inbox.core.store import shared_queries as shq
 from clinic_inbox.shared import purge_op
-from clinic_inbox.shared.replica import StaffMap, apply_field, place_message, server_error
+from clinic_inbox.shared.patient_links import apply_link
+from clinic_inbox.shared.patients import fetch_patients, place_patient
+from clinic_inbox.shared.replica import (
+    StaffMap,
+    answered,
+    apply_field,
+    place_message,
+    server_error,
+)
 from clinic_inbox.shared.seal import TamperedError, check_field, open_sealed
 from clinic_inbox.shared.server import Link
 
@@ -49,12 +58,21 @@ def _fetch(link: Link, cursor: int, limit: int) -> tuple[list[tuple], dict[str, 
             (cursor, limit),
         ).fetchall()
         convs = sorted({c[2] for c in changes})
-        data: dict[str, Any] = {"conv": {}, "fields": {}, "messages": {}, "notes": {}}
+        data: dict[str, Any] = {
+            "conv": {},
+            "fields": {},
+            "messages": {},
+            "notes": {},
+            "numbers": {},
+            "patients": {},
+        }
         if changes:
-            for cid, snap in conn.execute(
-                "SELECT id::text, snapshot FROM conversation WHERE id = ANY(%s::uuid[])", (convs,)
+            for cid, snap, number in conn.execute(
+                "SELECT id::text, snapshot, number FROM conversation WHERE id = ANY(%s::uuid[])",
+                (convs,),
             ):
                 data["conv"][cid] = bytes(snap)
+                data["numbers"][cid] = int(number)
             for cid, f, v, value, op, mac in conn.execute(
                 "SELECT conv::text, field, v, value, op::text, mac FROM conversation_field "
                 "WHERE conv = ANY(%s::uuid[])",
@@ -77,6 +95,10 @@ def _fetch(link: Link, cursor: int, limit: int) -> tuple[list[tuple], dict[str, 
                 (nids,),
             ):
                 data["notes"][nid] = (cid, author, at, bytes(body))
+            # patients registered, and those the conversations' links name
+            wanted_patients = {c[3] for c in changes if c[1] == "patient"}
+            wanted_patients |= {v for (_c, f), (_v, v) in data["fields"].items() if f == "patient"}
+            data["patients"] = fetch_patients(link, {p for p in wanted_patients if p})
     return changes, data
 
 
@@ -115,22 +137,34 @@ def pull(clinic: Clinic, link: Link, limit: int = PULL_BATCH) -> PullResult:
     opened = _unseal(link, data)
     staff = StaffMap(clinic, link.keys)
     with store.transaction():
+        for pid, rec in data["patients"].items():  # before the links that name them
+            place_patient(clinic, staff, pid, rec)
         for seq, kind, conv, ref in changes:
             thread_id = shq.thread_by_uuid(store, conv)
+            if kind == "patient":
+                result.applied.append(Applied(seq, kind, conv, ref, None))
+                result.cursor = seq
+                continue
+            if thread_id is not None and conv in data["numbers"]:
+                spq.set_shared_number(store, thread_id, data["numbers"][conv])
             if kind == "conversation":
                 if thread_id is None:
                     thread_id = _materialise(clinic, conv, data, opened, staff, result)
                 else:
                     for f in ("status", "assignee", "priority", "sensitive"):
                         _pull_field(clinic, thread_id, f, data["fields"].get((conv, f)), staff)
+                    _pull_link(clinic, thread_id, data["fields"].get((conv, "patient")))
             elif thread_id is None:
                 pass  # its conversation arrives with a later "conversation" change
+            elif kind == "field" and ref == "patient":
+                _pull_link(clinic, thread_id, data["fields"].get((conv, ref)))
             elif kind == "field":
                 _pull_field(clinic, thread_id, ref, data["fields"].get((conv, ref)), staff)
             elif kind == "message":
                 found = opened["messages"].get(ref)
                 if found:
                     place_message(store, thread_id, found[1], found[2])
+                    answered(store, thread_id, found[1], found[2], staff)
             elif kind == purge_op.KIND:  # purged elsewhere: this copy is purged too
                 purge_op.apply(clinic, link.keys, thread_id, conv, ref, link.label)
             elif kind == "note":
@@ -172,6 +206,19 @@ def _pull_field(
     shq.set_field_version(store, thread_id, f, v)
 
 
+def _pull_link(clinic: Clinic, thread_id: int, current: tuple[int, str] | None) -> None:
+    if current is None:
+        return
+    v, value = current
+    store = clinic.store
+    if spq.link_pending(store, thread_id):
+        return  # this computer's own link is on its way; its receipt settles it
+    if v <= shq.field_version(store, thread_id, "patient"):
+        return
+    if apply_link(clinic, thread_id, value):
+        shq.set_field_version(store, thread_id, "patient", v)
+
+
 def _materialise(
     clinic: Clinic,
     conv: str,
@@ -200,6 +247,8 @@ def _materialise(
             shq.set_field_version(store, adopted, f, v)
         for ident, payload in members:
             place_message(store, adopted, ident, payload)
+            answered(store, adopted, ident, payload, staff)
+        _joined(clinic, adopted, conv, data)
         return adopted
     thread_id = q.create_thread(
         store,
@@ -219,7 +268,16 @@ def _materialise(
         shq.set_field_version(store, thread_id, f, v)
     for ident, payload in members:
         place_message(store, thread_id, ident, payload)
+        answered(store, thread_id, ident, payload, staff)
+    _joined(clinic, thread_id, conv, data)
     return thread_id
+
+
+def _joined(clinic: Clinic, thread_id: int, conv: str, data: dict[str, Any]) -> None:
+    """A conversation new here: the server's number and patient link."""
+    if conv in data["numbers"]:
+        spq.set_shared_number(clinic.store, thread_id, data["numbers"][conv])
+    _pull_link(clinic, thread_id, data["fields"].get((conv, "patient")))
 
 
 def _adoptable(store: Any, conv: str, members: list[tuple[str, dict[str, Any]]]) -> int | None:

@@ -12,7 +12,7 @@ import psycopg
 
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.store import shared_queries as shq
-from clinic_inbox.shared import purge_op
+from clinic_inbox.shared import patient_links, purge_op
 from clinic_inbox.shared.replica import StaffMap, apply_field, server_error
 from clinic_inbox.shared.seal import check_field, field_mac, seal
 from clinic_inbox.shared.server import Link
@@ -107,4 +107,9 @@ def push(clinic: Clinic, link: Link) -> PushResult:
                 if op.field != "assignee" or not server_value or staff.local(server_value):
                     apply_field(clinic, op.thread_id, op.field, server_value, staff)
                 shq.set_field_version(store, op.thread_id, op.field, server_v)
+    # patient links: found by comparing with the server's (see patient_links)
+    patient_links.queue_changes(clinic, link)
+    links = patient_links.push(clinic, link)
+    result.applied += links.applied
+    result.conflicts += links.conflicts
     return result

@@ -9,6 +9,7 @@ from typing import Any
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Category, Direction, Priority, Source, Status
 from clinic_inbox.core.store import queries as q
+from clinic_inbox.core.store import shared_patient_queries as spq
 from clinic_inbox.core.store import shared_queries as shq
 from clinic_inbox.shared import SharedQueueError
 from clinic_inbox.shared.seal import ClinicKeys, identity
@@ -120,6 +121,20 @@ def place_message(store: Any, thread_id: int, ident: str, payload: dict[str, Any
             shq.set_message_identity(store, local[0], ident)
             return
     insert_message(store, thread_id, ident, payload)
+
+
+def answered(
+    store: Any, thread_id: int, ident: str, payload: dict[str, Any], staff: StaffMap
+) -> None:
+    """A reply by staff pulled from another workstation: its author is known here too,
+    and the response clock stops here as it did there (an automatic receipt has no
+    author and stops nothing)."""
+    if payload.get("direction") != "out" or not payload.get("author"):
+        return
+    mid = shq.message_by_identity(store, ident)
+    if mid is not None:
+        spq.set_message_author(store, mid, staff.local(payload["author"]))
+    spq.stop_clock_if_answered(store, thread_id, payload["received_at"])
 
 
 def insert_message(store: Any, thread_id: int, ident: str, p: dict[str, Any]) -> None:

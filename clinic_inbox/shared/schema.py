@@ -18,7 +18,9 @@ number only.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3  # 2: the ingest lease, automatic-reply claims; 3: purges (purge_schema)
+# 2: the ingest lease, automatic-reply claims; 3: purges (purge_schema); 4: patients,
+# patient links, fetch checkpoints
+SCHEMA_VERSION = 4
 CHANGES_CHANNEL = "clinic_changes"
 PRESENCE_CHANNEL = "clinic_presence"
 
@@ -469,10 +471,200 @@ GRANT EXECUTE ON FUNCTION take_ingest_lease(text, uuid, integer),
     claim_auto_reply(text, uuid) TO @ROLE@;
 """
 
+# Schema 4: patients shared (sealed; found again by keyed HMACs of what identifies them),
+# a conversation's patient link as a fifth compare-and-set field, and where the ingest
+# lease holder's fetching stopped. Written so that running it twice changes nothing.
+DDL_4 = """
+CREATE TABLE IF NOT EXISTS patient (
+    id         uuid PRIMARY KEY,
+    payload    bytea NOT NULL,  -- sealed: names, birth date, chart number, addresses
+    created_ws uuid NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- Keyed HMACs of a chart number, a portal id, or a name with a birth date: the same
+-- patient registered on two workstations is one patient on the server.
+CREATE TABLE IF NOT EXISTS patient_key (
+    key     text PRIMARY KEY,
+    patient uuid NOT NULL REFERENCES patient(id)
+);
+
+-- A change-log row of kind 'patient' names the patient in `conv` and `ref`.
+ALTER TABLE change_log DROP CONSTRAINT IF EXISTS change_log_kind_check;
+ALTER TABLE change_log ADD CONSTRAINT change_log_kind_check
+    CHECK (kind IN ('conversation', 'message', 'field', 'note', 'purge', 'patient'));
+ALTER TABLE conversation_field DROP CONSTRAINT IF EXISTS conversation_field_field_check;
+ALTER TABLE conversation_field ADD CONSTRAINT conversation_field_field_check
+    CHECK (field IN ('status', 'assignee', 'priority', 'sensitive', 'patient'));
+
+-- Returns the server's patient: an existing one when any key matches (the first of
+-- p_keys that does, strongest first), else this new one. One registration at a time,
+-- so two workstations registering one patient at once end with one patient.
+CREATE OR REPLACE FUNCTION publish_patient(p_id uuid, p_ws uuid, p_keys text[], p_payload bytea)
+RETURNS uuid
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = @SCHEMA@, pg_temp AS $$
+DECLARE
+    found_id uuid;
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtextextended('clinic-inbox patient registration', 0));
+    SELECT k.patient INTO found_id
+    FROM unnest(p_keys) WITH ORDINALITY AS u (key, i) JOIN patient_key k ON k.key = u.key
+    ORDER BY u.i LIMIT 1;
+    IF found_id IS NOT NULL THEN
+        RETURN found_id;
+    END IF;
+    INSERT INTO patient (id, payload, created_ws) VALUES (p_id, p_payload, p_ws)
+    ON CONFLICT (id) DO NOTHING;
+    IF NOT FOUND THEN
+        RETURN p_id;  -- a replay
+    END IF;
+    INSERT INTO patient_key (key, patient) SELECT DISTINCT unnest(p_keys), p_id
+    ON CONFLICT (key) DO NOTHING;
+    PERFORM next_change('patient', p_id, p_id::text, p_ws);
+    RETURN p_id;
+END $$;
+
+-- apply_op of schema 1, with the patient link: compare-and-set, first to the server
+-- wins (a conflict is shown to its author: a wrong patient is not merged). A
+-- conversation published before links were shared has no patient row yet: its
+-- version is 0 and its value empty; the first link inserts it.
+CREATE OR REPLACE FUNCTION apply_op(
+    p_op uuid, p_ws uuid, p_conv uuid, p_field text, p_base_v integer, p_value text,
+    p_by text, p_note_at timestamptz DEFAULT NULL, p_note_body bytea DEFAULT NULL,
+    p_mac text DEFAULT NULL
+) RETURNS SETOF op_receipt
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = @SCHEMA@, pg_temp AS $$
+DECLARE
+    cur conversation_field%ROWTYPE;
+    r op_receipt%ROWTYPE;
+    wins boolean;
+    s bigint;
+BEGIN
+    -- Two pushes of one operation at once: the second waits here, then sees the receipt.
+    PERFORM pg_advisory_xact_lock(hashtextextended(p_op::text, 0));
+    SELECT * INTO r FROM op_receipt WHERE op_id = p_op;
+    IF FOUND THEN
+        RETURN NEXT r;
+        RETURN;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM conversation WHERE id = p_conv) THEN
+        RAISE EXCEPTION 'unknown conversation %', p_conv USING ERRCODE = 'P0002';
+    END IF;
+    IF p_field = 'note' THEN
+        s := NULL;
+        INSERT INTO note (id, conv, author, created_at, body)
+        VALUES (p_value::uuid, p_conv, p_by, p_note_at, p_note_body)
+        ON CONFLICT (id) DO NOTHING;
+        IF FOUND THEN
+            s := next_change('note', p_conv, p_value, p_ws);
+        END IF;
+        INSERT INTO op_receipt (op_id, ws, conv, field, value, outcome, seq)
+        VALUES (p_op, p_ws, p_conv, p_field, p_value, 'applied', s) RETURNING * INTO r;
+        RETURN NEXT r;
+        RETURN;
+    END IF;
+    IF p_field NOT IN ('status', 'assignee', 'priority', 'sensitive', 'patient') THEN
+        RAISE EXCEPTION 'unknown field %', p_field USING ERRCODE = '22023';
+    END IF;
+    IF p_mac IS NULL THEN
+        RAISE EXCEPTION 'a field value needs its MAC' USING ERRCODE = '22023';
+    END IF;
+    IF p_field = 'patient' THEN
+        IF p_value <> '' AND NOT EXISTS (SELECT 1 FROM patient WHERE id::text = p_value) THEN
+            RAISE EXCEPTION 'unknown patient %', p_value USING ERRCODE = 'P0002';
+        END IF;
+        -- the row may not exist yet: two first links wait for each other here
+        PERFORM pg_advisory_xact_lock(hashtextextended(p_conv::text || '|patient', 0));
+    END IF;
+    SELECT * INTO cur FROM conversation_field WHERE conv = p_conv AND field = p_field FOR UPDATE;
+    IF NOT FOUND THEN
+        cur.v := 0;
+        cur.value := '';
+    END IF;
+    IF cur.value = p_value THEN
+        wins := true;
+        s := NULL;
+    ELSE
+        wins := cur.v = p_base_v
+             OR (p_field = 'priority' AND priority_rank(p_value) < priority_rank(cur.value))
+             OR (p_field = 'sensitive' AND p_value = 'true');
+        IF wins AND cur.v = 0 THEN
+            INSERT INTO conversation_field (conv, field, v, value, changed_ws, changed_by, op, mac)
+            VALUES (p_conv, p_field, 1, p_value, p_ws, p_by, p_op, p_mac)
+            RETURNING * INTO cur;
+            s := next_change('field', p_conv, p_field, p_ws);
+        ELSIF wins THEN
+            UPDATE conversation_field
+            SET v = v + 1, value = p_value, changed_ws = p_ws, changed_by = p_by,
+                changed_at = clock_timestamp(), op = p_op, mac = p_mac
+            WHERE conv = p_conv AND field = p_field
+            RETURNING * INTO cur;
+            s := next_change('field', p_conv, p_field, p_ws);
+        END IF;
+    END IF;
+    INSERT INTO op_receipt (op_id, ws, conv, field, value, outcome, seq,
+                            server_v, server_value, server_ws, server_by, server_at,
+                            server_op, server_mac)
+    VALUES (p_op, p_ws, p_conv, p_field, p_value,
+            CASE WHEN wins THEN 'applied' ELSE 'conflict' END, s,
+            cur.v, cur.value, cur.changed_ws, cur.changed_by, cur.changed_at, cur.op, cur.mac)
+    RETURNING * INTO r;
+    RETURN NEXT r;
+END $$;
+
+-- Where fetching stopped, per source (`source`: keyed HMAC of account and mailbox;
+-- `place`: the same, sealed, for the next holder to read): only what the holder has
+-- published, written under its holding of the lease, so a new holder continues there
+-- instead of reading the mailbox again. UIDs and times only: no patient data.
+CREATE TABLE IF NOT EXISTS source_checkpoint (
+    source      text PRIMARY KEY,
+    place       bytea NOT NULL,
+    uidvalidity bigint,
+    last_uid    bigint,
+    cursor      text,
+    ws          uuid NOT NULL,
+    epoch       bigint NOT NULL,
+    updated_at  timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+
+CREATE OR REPLACE FUNCTION save_checkpoint(
+    p_account text, p_ws uuid, p_epoch bigint, p_source text, p_place bytea,
+    p_uidvalidity bigint, p_last_uid bigint, p_cursor text
+) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = @SCHEMA@, pg_temp AS $$
+BEGIN
+    PERFORM hold_ingest_lease(p_account, p_ws, p_epoch);  -- fenced, like a publication
+    INSERT INTO source_checkpoint AS c (source, place, uidvalidity, last_uid, cursor, ws, epoch)
+    VALUES (p_source, p_place, p_uidvalidity, p_last_uid, p_cursor, p_ws, p_epoch)
+    ON CONFLICT (source) DO UPDATE SET
+        -- never backwards within one mailbox generation
+        last_uid = CASE WHEN c.uidvalidity IS NOT DISTINCT FROM excluded.uidvalidity
+                        THEN greatest(c.last_uid, excluded.last_uid) ELSE excluded.last_uid END,
+        uidvalidity = excluded.uidvalidity,
+        cursor = CASE WHEN c.cursor IS NULL OR excluded.cursor > c.cursor
+                      THEN excluded.cursor ELSE c.cursor END,
+        place = excluded.place, ws = excluded.ws, epoch = excluded.epoch,
+        updated_at = clock_timestamp();
+END $$;
+"""
+
+GRANTS_4 = """
+REVOKE ALL ON patient, patient_key, source_checkpoint FROM PUBLIC;
+REVOKE ALL ON FUNCTION publish_patient(uuid, uuid, text[], bytea),
+    save_checkpoint(text, uuid, bigint, text, bytea, bigint, bigint, text) FROM PUBLIC;
+GRANT SELECT ON patient, patient_key, source_checkpoint TO @ROLE@;
+GRANT EXECUTE ON FUNCTION publish_patient(uuid, uuid, text[], bytea),
+    save_checkpoint(text, uuid, bigint, text, bytea, bigint, bigint, text) TO @ROLE@;
+"""
+
 # What `server upgrade` adds to reach each version: (DDL, grants).
 from clinic_inbox.shared import purge_schema  # noqa: E402 - a step of its own module
 
-UPGRADES = {2: (DDL_2, GRANTS_2), 3: (purge_schema.DDL, purge_schema.GRANTS)}
+UPGRADES = {
+    2: (DDL_2, GRANTS_2),
+    3: (purge_schema.DDL, purge_schema.GRANTS),
+    4: (DDL_4, GRANTS_4),
+}
 
 
 def upgrade_scripts(version: int, role: str, schema: str = "public") -> list[str]:
@@ -485,11 +677,9 @@ def upgrade_scripts(version: int, role: str, schema: str = "public") -> list[str
 
 def ddl(schema: str = "public") -> list[str]:
     """The DDL as one script (psycopg runs a multi-statement string without parameters)."""
-    return [DDL.replace("@SCHEMA@", schema), DDL_2.replace("@SCHEMA@", schema)] + [
-        purge_schema.DDL.replace("@SCHEMA@", schema)
-    ]
+    return [d.replace("@SCHEMA@", schema) for d in (DDL, DDL_2, purge_schema.DDL, DDL_4)]
 
 
 def grants(role: str, schema: str = "public") -> str:
-    grants_all = GRANTS + GRANTS_2 + purge_schema.GRANTS
+    grants_all = GRANTS + GRANTS_2 + purge_schema.GRANTS + GRANTS_4
     return grants_all.replace("@SCHEMA@", schema).replace("@ROLE@", role)

@@ -45,13 +45,13 @@ def macs_upto(store: Store, last: int) -> dict[int, str]:
 
 def patient_identity_parts(store: Store, patient_id: int) -> dict[str, Any] | None:
     row = store.execute(
-        "SELECT chart_number, portal_id, family_name, given_name, birth_date FROM patients "
-        "WHERE id = ?",
+        "SELECT chart_number, portal_id, family_name, given_name, birth_date, uuid "
+        "FROM patients WHERE id = ?",
         (patient_id,),
     ).fetchone()
     if row is None:
         return None
-    keys = ("chart_number", "portal_id", "family_name", "given_name", "birth_date")
+    keys = ("chart_number", "portal_id", "family_name", "given_name", "birth_date", "uuid")
     return dict(zip(keys, row, strict=True))
 
 

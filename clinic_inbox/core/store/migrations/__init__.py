@@ -38,6 +38,7 @@ def _load() -> list[Migration]:
         m0012_consent_and_proxies,
         m0013_clinic_writes,
         m0014_proxy_portal,
+        m0015_shared_patients,
     )
 
     steps = [
@@ -55,6 +56,7 @@ def _load() -> list[Migration]:
         m0012_consent_and_proxies,
         m0013_clinic_writes,
         m0014_proxy_portal,
+        m0015_shared_patients,
     ]
     return [Migration(m.VERSION, m.__name__.rsplit(".", 1)[-1], m.upgrade) for m in steps]
 

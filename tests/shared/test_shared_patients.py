@@ -1,0 +1,263 @@
+"""Patients, patient links, conversation numbers, the response clock and the fetch
+checkpoint, shared through a real PostgreSQL between workstations with real SQLCipher
+stores and keyrings."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from workstations import login, new_workstation, receive
+
+from clinic_inbox.core import services
+from clinic_inbox.core.keys import KeyCustody
+from clinic_inbox.core.services_patients import PatientDetails, add_patient
+from clinic_inbox.core.store import queries as q
+from clinic_inbox.core.store import shared_patient_queries as spq
+from clinic_inbox.core.store import shared_queries as shq
+from clinic_inbox.shared import checkpoints, conflicts, ingest_lease, sync
+from clinic_inbox.shared import server as srv
+from clinic_inbox.shared.seal import TamperedError
+
+ZOE = PatientDetails("Quennell", "Zoë", "1990-01-01", "QZ-1", ("zoe.quennell0@example.org",))
+OTTO = PatientDetails("Brannigan", "Otto", "1961-07-14", "OB-7")
+
+
+@pytest.fixture()
+def keyring(secret_service):
+    return secret_service.backend()
+
+
+def _custody(clinic, keyring):
+    return KeyCustody(clinic.home, backend=keyring)
+
+
+def _link(clinic, keyring):
+    return srv.open_link(clinic, _custody(clinic, keyring))
+
+
+def _three(tmp_path, keyring, dsn):
+    a, b, c = (new_workstation(tmp_path / n, keyring) for n in "abc")
+    init = srv.init_server(a, login(a, "admin"), dsn, _custody(a, keyring))
+    for ws in (b, c):
+        srv.connect_workstation(
+            ws, login(ws, "admin"), dsn, init.clinic_code, _custody(ws, keyring)
+        )
+    return a, b, c
+
+
+def _server(dsn, sql):
+    """One value read from the server by its owner (not through a workstation's link,
+    whose transactions this would hold open)."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        return conn.execute(sql).fetchone()[0]
+
+
+def _patient_of_doctor(ws, d: PatientDetails) -> int:
+    doc = q.staff_login_row(ws.store, "dr.patel")[0].id
+    with ws.store.transaction():
+        return q.add_patient(
+            ws.store, d.family_name, d.given_name, d.birth_date, d.chart_number, None, doc
+        )
+
+
+def _patient_of(ws, thread_id):
+    row = q.get_thread(ws.store, thread_id)
+    return q.get_patient(ws.store, row.patient_id) if row.patient_id else None
+
+
+def test_a_patient_link_reaches_the_others_sealed_and_under_one_patient(
+    tmp_path, keyring, postgres, empty_db
+):
+    a, b, c = _three(tmp_path, keyring, empty_db)
+    la, lb, lc = (_link(ws, keyring) for ws in (a, b, c))
+    t1, t2 = receive(a, 2)
+    convs = [sync.publish_conversation(a, la, t, None) for t in (t1, t2)]
+    for ws, link in ((b, lb), (c, lc)):
+        sync.pull(ws, link)
+    # the same patient registered on a and on c independently (same chart number)
+    zoe_a = add_patient(a, login(a, "admin"), ZOE)
+    zoe_c = add_patient(c, login(c, "admin"), ZOE)
+    services.link_patient(a, login(a, "reception.moreau"), t1, zoe_a.id)
+    t2_c = shq.thread_by_uuid(c.store, convs[1])
+    services.link_patient(c, login(c, "reception.moreau"), t2_c, zoe_c.id)
+    assert sync.push(a, la).applied == 1
+    assert sync.push(c, lc).applied == 1
+    assert (
+        _server(empty_db, "SELECT count(*) FROM patient") == 1
+    )  # c's registration found a's patient by its keyed chart number
+    assert spq.patient_uuid(a.store, zoe_a.id) == spq.patient_uuid(c.store, zoe_c.id)
+    for ws, link in ((a, la), (b, lb), (c, lc)):
+        sync.pull(ws, link)
+        got = [_patient_of(ws, shq.thread_by_uuid(ws.store, conv)) for conv in convs]
+        assert [(p.family_name, p.given_name, p.chart_number) for p in got] == [
+            ("Quennell", "Zoë", "QZ-1")
+        ] * 2
+        assert got[0].id == got[1].id  # one patient here too
+        # (an address learned later, by a link on one workstation, stays there for now)
+        assert "zoe.quennell0@example.org" in got[0].emails
+    assert len(q.search_patients(b.store, "Quennell")) == 1
+    # nothing readable on the server: not the name, chart number or address
+    dump = postgres.pg_dump(psycopg.conninfo.conninfo_to_dict(empty_db)["dbname"])
+    for text in ("Quennell", "Zoë", "QZ-1", "zoe.quennell0", "1990-01-01"):
+        assert text.encode() not in dump, text
+    # a patient record changed on the server is refused, and nothing of the pull applied
+    (t3,) = receive(a, 1, tag="x")
+    conv3 = sync.publish_conversation(a, la, t3, None)
+    services.link_patient(a, login(a, "reception.moreau"), t3, zoe_a.id)
+    sync.push(a, la)
+    with psycopg.connect(empty_db, autocommit=True) as conn:
+        conn.execute("UPDATE patient SET payload = overlay(payload placing '\\x00' from 20)")
+    cursor = shq.cursor(b.store)
+    with pytest.raises(TamperedError, match="patient"):
+        sync.pull(b, lb)
+    assert shq.cursor(b.store) == cursor and shq.thread_by_uuid(b.store, conv3) is None
+
+
+def test_two_links_at_once_the_first_wins_and_the_other_sees_it(tmp_path, keyring, empty_db):
+    a, b, _c = _three(tmp_path, keyring, empty_db)
+    la, lb = _link(a, keyring), _link(b, keyring)
+    (t,) = receive(a, 1)
+    conv = sync.publish_conversation(a, la, t, None)
+    sync.pull(b, lb)
+    tb = shq.thread_by_uuid(b.store, conv)
+    # both Dr Patel's patients (so she may read and refile the conversation under either)
+    zoe = _patient_of_doctor(a, ZOE)
+    otto = _patient_of_doctor(b, OTTO)
+    services.link_patient(a, login(a, "dr.patel"), t, zoe)
+    services.link_patient(b, login(b, "dr.patel"), tb, otto)
+    assert sync.push(a, la).applied == 1
+    pushed = sync.push(b, lb)
+    assert (pushed.applied, pushed.conflicts) == (0, 1)
+    # b is filed as the server has it (Zoë, pulled with the receipt), and b's doctor sees why
+    assert _patient_of(b, tb).family_name == "Quennell"
+    doc_b = login(b, "dr.patel")
+    (card,) = conflicts.open_conflicts(b, doc_b)
+    assert card.field == "patient"
+    words = conflicts.shown(b, doc_b).value[0]
+    assert (words.what, words.yours, words.theirs) == (
+        "Patient",
+        "Brannigan, Otto, born 1961-07-14",
+        "Quennell, Zoë, born 1990-01-01",
+    )
+    assert words.who == "Dr Anjali Patel"
+    # applied anyway: through the same link service, then to the server and to a
+    conflicts.apply_anyway(b, doc_b, card.op_id)
+    assert sync.push(b, lb).applied == 1
+    sync.pull(a, la)
+    assert _patient_of(a, t).family_name == "Brannigan"
+    assert conflicts.open_conflicts(b, doc_b) == []
+
+
+def test_conversation_numbers_are_the_same_everywhere(tmp_path, keyring, empty_db):
+    a, b, c = _three(tmp_path, keyring, empty_db)
+    la, lb, lc = (_link(ws, keyring) for ws in (a, b, c))
+    receive(c, 3, tag="c")  # c's own local numbers run ahead of a's
+    mine = receive(a, 4)
+    convs = [sync.publish_conversation(a, la, t, None) for t in mine]
+    sync.pull(b, lb)
+    sync.pull(c, lc)
+    numbers = [
+        _server(empty_db, f"SELECT number FROM conversation WHERE id = '{cv}'") for cv in convs
+    ]
+    for ws in (a, b, c):
+        threads = [shq.thread_by_uuid(ws.store, cv) for cv in convs]
+        assert [spq.shared_number(ws.store, t) for t in threads] == numbers
+        assert [spq.thread_by_number(ws.store, n) for n in numbers] == threads
+    assert [shq.thread_by_uuid(c.store, cv) for cv in convs] != mine  # local ids differ
+
+
+def test_a_reply_from_one_workstation_stops_the_clock_on_the_others(tmp_path, keyring, empty_db):
+    from datetime import UTC, datetime
+
+    from clinic_inbox.core import ingest
+    from clinic_inbox.core.accounts import FhirAccount
+    from clinic_inbox.core.model import Source
+    from clinic_inbox.core.triage import load_rules
+
+    a, b, _c = _three(tmp_path, keyring, empty_db)
+    la, lb = _link(a, keyring), _link(b, keyring)
+    acct = services.add_fhir_account(
+        a,
+        login(a, "admin"),
+        FhirAccount(name="Portal", base_url="http://127.0.0.1:9/fhir", practitioners=["p"]),
+        None,
+    )
+    doc = login(a, "dr.patel")
+    with a.store.transaction():
+        pid = q.add_patient(a.store, "Quennell", "Zoë", "1990-01-01", "QZ-1", "pat-9", doc.staff.id)
+        got = ingest.ingest(
+            a.store,
+            a.config,
+            load_rules(a.home),
+            ingest.Incoming(
+                source=Source.PORTAL,
+                account_id=acct,
+                received_at=datetime.now(UTC),
+                sender_address="portal:pat-9",
+                subject="Sick note",
+                body_text="Could I have a sick note for last week, please?",
+                message_id="<Communication/comm-9@portal>",
+                fhir_resource_id="comm-9",
+                fhir_version="1",
+                patient_id=pid,
+            ),
+        )
+    t = got.thread_id
+    conv = sync.publish_conversation(a, la, t, None)
+    sync.push(a, la)  # the link made at ingest goes with it
+    sync.pull(b, lb)
+    tb = shq.thread_by_uuid(b.store, conv)
+    assert _patient_of(b, tb).portal_id == "pat-9"
+    assert q.get_thread(b.store, tb).due_at is not None  # the clock runs on b
+    services.queue_reply(a, doc, t, "Yes, it is ready at the front desk.")
+    assert q.get_thread(a.store, t).due_at is None
+    assert shq.replies_to_publish(a.store) == [t]
+    sync.publish_conversation(a, la, t, None)  # as LiveSync does for a reply written here
+    sync.push(a, la)
+    sync.pull(b, lb)
+    assert q.get_thread(b.store, tb).due_at is None  # answered: stopped on b as well
+    authors = [v for v in spq.message_authors(b.store, tb).values() if v]
+    assert authors == [q.staff_login_row(b.store, "dr.patel")[0].id]
+
+
+def test_a_new_lease_holder_continues_from_the_server_checkpoint(tmp_path, keyring, empty_db):
+    from clinic_inbox.core.store import sync_queries as sq
+
+    a, b, _c = _three(tmp_path, keyring, empty_db)
+    la, lb = _link(a, keyring), _link(b, keyring)
+    threads = receive(a, 5)  # UIDs 1..5 of the "Inbox" account
+    with a.store.transaction():
+        acct = q.ensure_account(a.store, "Inbox", "imap", {})
+        sq.set_checkpoint(a.store, acct, "imap:INBOX", uidvalidity=1, last_uid=5)
+    fence = ingest_lease.take(la, seconds=30)
+    for t in threads[:3]:
+        sync.publish_conversation(a, la, t, None, fence)
+    last: dict = {}
+    assert checkpoints.save(a, la, fence, last) == 1
+    assert checkpoints.save(a, la, fence, last) == 0  # nothing moved
+    # only what is published counts: UIDs 4 and 5 wait, so the checkpoint says 3
+    with b.store.transaction():
+        acct_b = q.ensure_account(b.store, "Inbox", "imap", {})
+    assert checkpoints.adopt(b, lb) == 1
+    assert sq.get_checkpoint(b.store, acct_b, "imap:INBOX").last_uid == 3
+    for t in threads[3:]:
+        sync.publish_conversation(a, la, t, None, fence)
+    assert checkpoints.save(a, la, fence, last) == 1
+    assert checkpoints.adopt(b, lb) == 1
+    assert sq.get_checkpoint(b.store, acct_b, "imap:INBOX").last_uid == 5
+    # the plain columns are not what a workstation takes: only the sealed values
+    with psycopg.connect(empty_db, autocommit=True) as conn:
+        conn.execute("UPDATE source_checkpoint SET last_uid = 999")
+    assert checkpoints.adopt(b, lb) == 0
+    assert sq.get_checkpoint(b.store, acct_b, "imap:INBOX").last_uid == 5
+    with psycopg.connect(empty_db, autocommit=True) as conn:
+        conn.execute("UPDATE source_checkpoint SET place = overlay(place placing '\\x00' from 20)")
+    with pytest.raises(TamperedError):
+        checkpoints.adopt(b, lb)
+    # a holding that is over writes nothing
+    ingest_lease.release(la, fence)
+    assert ingest_lease.take(lb, seconds=30) is not None
+    with a.store.transaction():
+        sq.set_checkpoint(a.store, acct, "imap:INBOX", uidvalidity=1, last_uid=9)
+    with pytest.raises(ingest_lease.LeaseLost):
+        checkpoints.save(a, la, fence, last)
