@@ -1,5 +1,6 @@
 """`server upgrade`: a server prepared by the app's schema 1 gets the ingest lease and
-the automatic-reply claims, with their rights for the clinic's workstations only.
+the automatic-reply claims, one of schema 3 the shared patients and fetch checkpoints,
+with their rights for the clinic's workstations only.
 
 The schema-1 server is recreated from a new one by removing what schema 2 added
 (`schema.DDL_2`: two tables and their functions) and setting its version back, which
@@ -72,5 +73,29 @@ def test_a_schema_1_server_is_upgraded_in_place_and_its_workstations_may_use_it(
             ):
                 with pytest.raises(psycopg.errors.InsufficientPrivilege):
                     conn.execute(call)
+        # a schema-3 server gets the shared patients and the fetch checkpoints
+        with psycopg.connect(empty_db, autocommit=True) as conn:
+            conn.execute(
+                "DROP FUNCTION publish_patient, save_checkpoint; "
+                "DROP TABLE patient_key, patient, source_checkpoint; "
+                "UPDATE server_info SET schema_version = 3"
+            )
+        assert srv.upgrade_server(clinic, login(clinic, "admin"), empty_db) == (3, 4)
+        with psycopg.connect(empty_db, autocommit=True) as conn:
+            conn.execute(f"SET ROLE {role}")
+            got = conn.execute(
+                "SELECT publish_patient(gen_random_uuid(), %s, ARRAY['k1'], '\\x01')", (ws,)
+            ).fetchone()[0]
+            assert conn.execute("SELECT count(*) FROM patient").fetchone()[0] == 1
+            assert (
+                conn.execute(
+                    "SELECT publish_patient(gen_random_uuid(), %s, ARRAY['k1'], '\\x02')", (ws,)
+                ).fetchone()[0]
+                == got
+            )  # the same patient: found by its key
+            conn.execute("RESET ROLE")
+            conn.execute("SET ROLE outsider")
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute("SELECT count(*) FROM patient")
     finally:
         clinic.close()
