@@ -11,6 +11,27 @@ ALLOW_SKIP = os.environ.get("CLINIC_INBOX_ALLOW_SKIP") == "1"
 _names = itertools.count(1)
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _cheap_password_stretching():
+    """Staff passwords and key slots are stretched with Argon2 at a small fraction of the
+    product's cost in these tests (module by module, restored after): they set up
+    three or more workstations with five people each, and the stretching was 40% of
+    that set-up. Nothing here tests the cost itself (tests/security does, at full
+    cost); a hash or slot made here keeps its own parameters, so a workstation
+    process started by a test opens it as any other."""
+    from argon2 import PasswordHasher
+
+    from clinic_inbox.core import keyslots, passwords
+
+    saved = keyslots.COST, passwords._hasher
+    keyslots.COST = {"time_cost": 1, "memory_cost": 8 * 1024, "parallelism": 1}
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
+    try:
+        yield
+    finally:
+        keyslots.COST, passwords._hasher = saved
+
+
 @pytest.fixture(scope="session")
 def postgres():
     from support.postgres import PostgresServer, PostgresUnavailable
