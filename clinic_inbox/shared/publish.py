@@ -12,6 +12,7 @@ import psycopg
 
 from clinic_inbox.core import audit
 from clinic_inbox.core.home import Clinic
+from clinic_inbox.core.store import reply_hold_queries as hq
 from clinic_inbox.core.store import shared_patient_queries as spq
 from clinic_inbox.core.store import shared_queries as shq
 from clinic_inbox.shared import SharedQueueError, ingest_lease
@@ -100,6 +101,14 @@ def publish_conversation(
                     ),
                 )
                 identities.append((m["id"], ident))
+            # where each stands in the change log (which of two replies came first)
+            seqs = dict(
+                link.conn.execute(
+                    "SELECT m.identity, c.seq FROM message m JOIN change_log c "
+                    "ON c.kind = 'message' AND c.ref = m.id::text WHERE m.identity = ANY(%s)",
+                    ([ident for _mid, ident in identities],),
+                ).fetchall()
+            )
             fields = link.conn.execute(
                 "SELECT field, v FROM conversation_field WHERE conv = %s AND field <> 'patient'",
                 (conv,),
@@ -117,6 +126,8 @@ def publish_conversation(
     with store.transaction():
         for mid_local, ident in identities:
             shq.set_message_identity(store, mid_local, ident)
+            if ident in seqs:
+                hq.set_server_seq(store, mid_local, seqs[ident])
         for f, v in fields:
             shq.set_field_version(store, thread_id, f, v)
         spq.set_shared_number(store, thread_id, int(number))

@@ -164,7 +164,7 @@ def pull(clinic: Clinic, link: Link, limit: int = PULL_BATCH) -> PullResult:
                 found = opened["messages"].get(ref)
                 if found:
                     place_message(store, thread_id, found[1], found[2])
-                    answered(store, thread_id, found[1], found[2], staff)
+                    answered(store, thread_id, found[1], found[2], staff, seq)
             elif kind == purge_op.KIND:  # purged elsewhere: this copy is purged too
                 purge_op.apply(clinic, link.keys, thread_id, conv, ref, link.label)
             elif kind == "note":

@@ -12,6 +12,7 @@ from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import shared_patient_queries as spq
 from clinic_inbox.core.store import shared_queries as shq
 from clinic_inbox.shared import SharedQueueError
+from clinic_inbox.shared.reply_hold import hold_on_answer
 from clinic_inbox.shared.seal import ClinicKeys, identity
 from clinic_inbox.shared.server import Link
 
@@ -124,17 +125,25 @@ def place_message(store: Any, thread_id: int, ident: str, payload: dict[str, Any
 
 
 def answered(
-    store: Any, thread_id: int, ident: str, payload: dict[str, Any], staff: StaffMap
+    store: Any,
+    thread_id: int,
+    ident: str,
+    payload: dict[str, Any],
+    staff: StaffMap,
+    seq: int | None = None,
 ) -> None:
     """A reply by staff pulled from another workstation: its author is known here too,
-    and the response clock stops here as it did there (an automatic receipt has no
-    author and stops nothing)."""
+    the response clock stops here as it did there (an automatic receipt has no author
+    and stops nothing), and a reply written here meanwhile is held (shared.reply_hold)."""
     if payload.get("direction") != "out" or not payload.get("author"):
         return
     mid = shq.message_by_identity(store, ident)
+    author = staff.local(payload["author"])
     if mid is not None:
-        spq.set_message_author(store, mid, staff.local(payload["author"]))
+        spq.set_message_author(store, mid, author)
     spq.stop_clock_if_answered(store, thread_id, payload["received_at"])
+    person = q.get_staff(store, author) if author is not None else None
+    hold_on_answer(store, thread_id, mid, payload, person.display_name if person else None, seq)
 
 
 def insert_message(store: Any, thread_id: int, ident: str, p: dict[str, Any]) -> None:

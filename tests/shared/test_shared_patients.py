@@ -166,7 +166,8 @@ def test_conversation_numbers_are_the_same_everywhere(tmp_path, keyring, empty_d
     assert [shq.thread_by_uuid(c.store, cv) for cv in convs] != mine  # local ids differ
 
 
-def test_a_reply_from_one_workstation_stops_the_clock_on_the_others(tmp_path, keyring, empty_db):
+def _portal_conversation(a, la, b, lb):
+    """A portal message from Zoë (Dr Patel's patient) on a, published, pulled by b."""
     from datetime import UTC, datetime
 
     from clinic_inbox.core import ingest
@@ -174,13 +175,15 @@ def test_a_reply_from_one_workstation_stops_the_clock_on_the_others(tmp_path, ke
     from clinic_inbox.core.model import Source
     from clinic_inbox.core.triage import load_rules
 
-    a, b, _c = _three(tmp_path, keyring, empty_db)
-    la, lb = _link(a, keyring), _link(b, keyring)
-    acct = services.add_fhir_account(
-        a,
-        login(a, "admin"),
-        FhirAccount(name="Portal", base_url="http://127.0.0.1:9/fhir", practitioners=["p"]),
-        None,
+    # the same portal account on both (a reply goes out by the account of that name)
+    acct, _ = (
+        services.add_fhir_account(
+            ws,
+            login(ws, "admin"),
+            FhirAccount(name="Portal", base_url="http://127.0.0.1:9/fhir", practitioners=["p"]),
+            None,
+        )
+        for ws in (a, b)
     )
     doc = login(a, "dr.patel")
     with a.store.transaction():
@@ -202,14 +205,19 @@ def test_a_reply_from_one_workstation_stops_the_clock_on_the_others(tmp_path, ke
                 patient_id=pid,
             ),
         )
-    t = got.thread_id
-    conv = sync.publish_conversation(a, la, t, None)
+    conv = sync.publish_conversation(a, la, got.thread_id, None)
     sync.push(a, la)  # the link made at ingest goes with it
     sync.pull(b, lb)
-    tb = shq.thread_by_uuid(b.store, conv)
+    return got.thread_id, shq.thread_by_uuid(b.store, conv)
+
+
+def test_a_reply_from_one_workstation_stops_the_clock_on_the_others(tmp_path, keyring, empty_db):
+    a, b, _c = _three(tmp_path, keyring, empty_db)
+    la, lb = _link(a, keyring), _link(b, keyring)
+    t, tb = _portal_conversation(a, la, b, lb)
     assert _patient_of(b, tb).portal_id == "pat-9"
     assert q.get_thread(b.store, tb).due_at is not None  # the clock runs on b
-    services.queue_reply(a, doc, t, "Yes, it is ready at the front desk.")
+    services.queue_reply(a, login(a, "dr.patel"), t, "Yes, it is ready at the front desk.")
     assert q.get_thread(a.store, t).due_at is None
     assert shq.replies_to_publish(a.store) == [t]
     sync.publish_conversation(a, la, t, None)  # as LiveSync does for a reply written here
@@ -218,6 +226,42 @@ def test_a_reply_from_one_workstation_stops_the_clock_on_the_others(tmp_path, ke
     assert q.get_thread(b.store, tb).due_at is None  # answered: stopped on b as well
     authors = [v for v in spq.message_authors(b.store, tb).values() if v]
     assert authors == [q.staff_login_row(b.store, "dr.patel")[0].id]
+
+
+def test_a_reply_written_while_another_workstation_answered_is_held(tmp_path, keyring, empty_db):
+    from clinic_inbox.core.access import AccessDenied
+    from clinic_inbox.core.store import outbox_queries as oq
+    from clinic_inbox.shared import reply_hold
+
+    a, b, _c = _three(tmp_path, keyring, empty_db)
+    la, lb = _link(a, keyring), _link(b, keyring)
+    t, tb = _portal_conversation(a, la, b, lb)
+    doc_b = login(b, "dr.patel")
+    # b writes a reply (it waits in b's outbox: b is offline from the portal just now)
+    mine = services.queue_reply(b, doc_b, tb, "Your sick note is at the front desk.")
+    assert [i.id for i in oq.due(b.store, "portal")] == [mine]
+    # meanwhile a answers the same patient, and its reply reaches b
+    services.queue_reply(a, login(a, "dr.patel"), t, "Yes, it is ready at the front desk.")
+    sync.publish_conversation(a, la, t, None)
+    sync.pull(b, lb)
+    assert oq.due(b.store, "portal") == []  # held: the sender does not take it
+    (held,) = reply_hold.held_replies(b, doc_b)
+    assert held.outbox_id == mine
+    assert "Dr Anjali Patel answered this patient" in held.why
+    assert "send yours anyway or cancel it" in held.why
+    # b's own reply, published and pulled back, holds nothing of b's
+    sync.publish_conversation(b, lb, tb, None)
+    sync.pull(a, la)
+    assert [i.state for i in oq.in_state(a.store, "pending", "portal")] == ["pending"]
+    assert oq.due(a.store, "portal") != []
+    # only the author sends it anyway, and that is on the record
+    with pytest.raises(AccessDenied):
+        reply_hold.send_anyway(b, login(b, "nurse.chen"), mine)
+    reply_hold.send_anyway(b, doc_b, mine)
+    assert [i.id for i in oq.due(b.store, "portal")] == [mine]
+    actions = [r[0] for r in b.store.execute("SELECT action FROM audit ORDER BY id")]
+    assert actions[-1] == "reply.send_anyway"
+    assert "reply.send_anyway.refused" in actions
 
 
 def test_a_new_lease_holder_continues_from_the_server_checkpoint(tmp_path, keyring, empty_db):

@@ -8,6 +8,8 @@ clinic-wide conversation number.
 - `threads.shared_patient`: the patient link (patient uuid, or '' for none) as the
   server last had it here; NULL before the first exchange. A local link that differs
   from it is a change to send.
+- `messages.shared_seq`: where the message stands in the server's change log (which of
+  two replies to one patient reached the server first).
 - `shared_link_ops`: a patient-link change waiting for the server, at most one per
   conversation, with its operation id kept so a retry after a crash is the same one.
 """
@@ -23,6 +25,7 @@ ALTER TABLE threads ADD COLUMN shared_number INTEGER;
 CREATE UNIQUE INDEX threads_shared_number ON threads (shared_number)
     WHERE shared_number IS NOT NULL;
 ALTER TABLE threads ADD COLUMN shared_patient TEXT;
+ALTER TABLE messages ADD COLUMN shared_seq INTEGER;
 
 CREATE TABLE shared_link_ops (
     thread_id  INTEGER PRIMARY KEY REFERENCES threads(id),

@@ -1,0 +1,93 @@
+"""A reply is held, not sent, when someone else answered the same patient meanwhile.
+
+Two people may answer one patient from two workstations: one of them offline, or both
+within the seconds before the other's reply arrives. When another workstation's reply
+reaches this one (pulled), every reply written here in that conversation and not yet
+sent is held: the patient gets no second answer its author had not seen. The author
+(only they) sends it anyway, audited, or cancels it as any reply waiting in the outbox.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from clinic_inbox.core import access
+from clinic_inbox.core.home import Clinic
+from clinic_inbox.core.services import NotFound, Session, _acting, _audit, _refuse
+from clinic_inbox.core.store import reply_hold_queries as hq
+from clinic_inbox.core.store.connection import Store
+
+
+def _when(at: str) -> str:
+    try:
+        return datetime.fromisoformat(at).strftime("%d %b %H:%M UTC")
+    except ValueError:
+        return at
+
+
+def hold_on_answer(
+    store: Store,
+    thread_id: int,
+    answer_id: int | None,
+    payload: dict[str, Any],
+    by: str | None,
+    seq: int | None,
+) -> int:
+    """Another workstation's reply arrived here (inside the pull's transaction): hold
+    the replies waiting here in that conversation that reached the server after it
+    (`seq`, its place in the change log; None when not known) or not at all yet: the
+    first answer on the server goes, the later one waits for its author. Returns how
+    many were held."""
+    if answer_id is not None and hq.written_here(store, answer_id):
+        return 0  # this workstation's own reply, come back from the server
+    who = by or payload.get("sender_name") or "Someone"
+    why = (
+        f"Held, not sent: {who} answered this patient at {_when(payload['received_at'])} "
+        "on another workstation after this reply was written. Read their answer, then "
+        "send yours anyway or cancel it."
+    )
+    held = 0
+    for w in hq.waiting_replies(store, thread_id):
+        if answer_id is not None and w.message_id == answer_id:
+            continue
+        if w.server_seq is not None and (seq is None or w.server_seq < seq):
+            continue  # this one was on the server first: the other workstation holds theirs
+        held += hq.hold(store, w.outbox_id, why)
+    return held
+
+
+def held_replies(clinic: Clinic, session: Session) -> list[hq.WaitingReply]:
+    """This person's held replies (the outbox screen shows why on each)."""
+    return hq.held_replies(clinic.store, session.staff.id)
+
+
+def send_anyway(clinic: Clinic, session: Session, outbox_id: int) -> None:
+    """The author has read the other answer and sends theirs all the same. Only the
+    author, and only while they may still reply in that conversation."""
+    store = clinic.store
+    with store.transaction():
+        found = [w for w in hq.held_replies(store) if w.outbox_id == outbox_id]
+        if not found:
+            raise NotFound("There is no held reply with that number.")
+        w = found[0]
+        if w.author_id != session.staff.id:
+            refused = "Only the person who wrote a held reply can send it anyway."
+        else:
+            refused = None
+    if refused:
+        _refuse(clinic, session, "reply.send_anyway.refused", refused, thread_id=w.thread_id)
+    with store.transaction():
+        row, d = _acting(clinic, session, w.thread_id)
+        access.require(d.reply, d.why_not or "You may not reply in this conversation.")
+        if not hq.release(store, outbox_id):
+            raise NotFound("That reply is no longer held.")
+        _audit(
+            clinic,
+            session,
+            "reply.send_anyway",
+            patient_id=row.patient_id,
+            thread_id=w.thread_id,
+            message_id=w.message_id,
+            detail={"outbox_id": outbox_id},
+        )
