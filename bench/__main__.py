@@ -275,7 +275,7 @@ def main() -> int:
     ap.add_argument(
         "--skip",
         default="",
-        help="comma list: ingest,encryption,search,board,gui,portal,triage",
+        help="comma list: ingest,encryption,search,board,gui,portal,triage,shared",
     )
     args = ap.parse_args()
     # every store, maildir and notmuch database of the run lives here and goes at the end
@@ -420,6 +420,12 @@ def run(args: argparse.Namespace) -> int:
         from bench import triage_bench
 
         rows["triage"] = triage_bench.triage_cost()
+
+    if "shared" not in skip:
+        stage("shared queue: a change on one workstation process shown on another")
+        from bench import shared_bench
+
+        rows["shared"] = shared_bench.propagation(20 if args.quick else 50)
 
     (ROOT / "bench" / "results.json").write_text(json.dumps(rows, indent=2, default=str))
     print_table(rows, tools_missing)
@@ -575,6 +581,13 @@ def print_table(rows: dict, tools_missing: str | None) -> None:
         out(
             "  the same in CPU time (not inflated by load)",
             f"{t['cpu_p50_ms']:.2f} / {t['cpu_p95_ms']:.2f} ms",
+        )
+    if "shared" in rows:
+        r = rows["shared"]
+        out(
+            f"shared queue change A -> B, p50 / p95 ({r['changes']} changes)",
+            f"{r['p50_ms']:.0f} / {r['p95_ms']:.0f} ms",
+            f"p95 < 2000 ms: {_verdict(r['p95_ms'] < 2000)}",
         )
     print()
 
