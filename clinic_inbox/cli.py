@@ -395,6 +395,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     from clinic_inbox.core import services
     from clinic_inbox.core.senders import sender_warnings
+    from clinic_inbox.core.store.shared_patient_queries import shared_number
 
     with _open(args) as clinic:
         session = _session(args, clinic)
@@ -420,6 +421,8 @@ def cmd_show(args: argparse.Namespace) -> int:
             "sensitive": t.sensitive,
             "warnings": sender_warnings(t.messages),
             "messages": [],
+            # the number every workstation of a clinic with a shared server shows
+            "clinic_number": shared_number(clinic.store, t.id),
         }
         for m in t.messages:
             item = {
@@ -454,7 +457,10 @@ def cmd_show(args: argparse.Namespace) -> int:
             _print_json(data)
         else:
             who = data["patient"]["name"] if data["patient"] else "Unknown sender"
-            print(f"#{t.id}  {t.subject}\nPatient: {who}   {t.priority.label} · {t.status.label}")
+            shared = f" (clinic number {data['clinic_number']})" if data["clinic_number"] else ""
+            print(
+                f"#{t.id}{shared}  {t.subject}\nPatient: {who}   {t.priority.label} · {t.status.label}"
+            )
             for warning in data["warnings"]:
                 print(f"!! {warning}")
             print()

@@ -4,9 +4,15 @@ stores and keyrings."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import psycopg
 import pytest
-from workstations import login, new_workstation, receive
+from workstations import STAFF_PASSWORD, login, new_workstation, receive
 
 from clinic_inbox.core import services
 from clinic_inbox.core.keys import KeyCustody
@@ -148,7 +154,8 @@ def test_two_links_at_once_the_first_wins_and_the_other_sees_it(tmp_path, keyrin
     assert conflicts.open_conflicts(b, doc_b) == []
 
 
-def test_conversation_numbers_are_the_same_everywhere(tmp_path, keyring, empty_db):
+def test_conversation_numbers_are_the_same_everywhere(tmp_path, keyring, secret_service, empty_db):
+    keyring_env = secret_service.env
     a, b, c = _three(tmp_path, keyring, empty_db)
     la, lb, lc = (_link(ws, keyring) for ws in (a, b, c))
     receive(c, 3, tag="c")  # c's own local numbers run ahead of a's
@@ -164,6 +171,27 @@ def test_conversation_numbers_are_the_same_everywhere(tmp_path, keyring, empty_d
         assert [spq.shared_number(ws.store, t) for t in threads] == numbers
         assert [spq.thread_by_number(ws.store, n) for n in numbers] == threads
     assert [shq.thread_by_uuid(c.store, cv) for cv in convs] != mine  # local ids differ
+    # `show` names it by that number too (and keeps the local one)
+    on_c = shq.thread_by_uuid(c.store, convs[0])
+    c.close()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DBUS", "CLINIC_INBOX"))}
+    env.update(
+        {
+            **keyring_env,
+            "CLINIC_INBOX_HOME": str(c.home),
+            "CLINIC_INBOX_PASSWORD": STAFF_PASSWORD,
+            "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        }
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "clinic_inbox", "--user", "dr.patel", "show", str(on_c), "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["clinic_number"] == numbers[0]
 
 
 def _portal_conversation(a, la, b, lb):
