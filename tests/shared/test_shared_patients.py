@@ -333,3 +333,36 @@ def test_a_new_lease_holder_continues_from_the_server_checkpoint(tmp_path, keyri
         sq.set_checkpoint(a.store, acct, "imap:INBOX", uidvalidity=1, last_uid=9)
     with pytest.raises(ingest_lease.LeaseLost):
         checkpoints.save(a, la, fence, last)
+
+
+def test_the_clinic_trail_names_a_shared_patient_by_one_id_everywhere(tmp_path, keyring, empty_db):
+    """Zoë is registered on a with a chart number and on b without one: the keyed
+    chart number alone would split her trail in two; the shared patient id joins it."""
+    from clinic_inbox.shared.audit_clinic import clinic_entries
+    from clinic_inbox.shared.audit_ship import ship
+
+    a, b, _c = _three(tmp_path, keyring, empty_db)
+    la, lb = _link(a, keyring), _link(b, keyring)
+    t1, t2 = receive(a, 2)
+    convs = [sync.publish_conversation(a, la, t, None) for t in (t1, t2)]
+    sync.pull(b, lb)
+    zoe_a = add_patient(a, login(a, "admin"), ZOE)
+    services.link_patient(a, login(a, "reception.moreau"), t1, zoe_a.id)
+    sync.push(a, la)
+    sync.pull(b, lb)
+    zoe_b = _patient_of(b, shq.thread_by_uuid(b.store, convs[0])).id
+    with b.store.transaction():  # b's copy of her record has no chart number
+        b.store.execute("UPDATE patients SET chart_number = NULL WHERE id = ?", (zoe_b,))
+    t2_b = shq.thread_by_uuid(b.store, convs[1])
+    services.link_patient(b, login(b, "reception.moreau"), t2_b, zoe_b)
+    sync.push(b, lb)
+    for ws, link in ((a, la), (b, lb)):
+        ship(ws, link, _custody(ws, keyring))
+    for ws, link, pid in ((a, la, zoe_a.id), (b, lb, zoe_b)):
+        links = [
+            (e.workstation, e.conversation)
+            for e in clinic_entries(ws, link, patient_id=pid)
+            if e.action == "thread.link_patient"
+        ]
+        assert sorted(c for _w, c in links) == sorted(convs), links
+        assert len({w for w, _c in links}) == 2  # one made on each workstation
