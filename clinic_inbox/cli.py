@@ -355,7 +355,7 @@ def _message_json(m: Any, tz: Any) -> dict[str, Any]:
 def cmd_list(args: argparse.Namespace) -> int:
     from clinic_inbox.core import services
     from clinic_inbox.core.model import Category, Priority, Source, Status
-    from clinic_inbox.core.store.queries import MessageFilter
+    from clinic_inbox.core.services import MessageFilter
 
     with _open(args) as clinic:
         session = _session(args, clinic)
@@ -1181,7 +1181,6 @@ def _reanchor(home: Path, user: str) -> None:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from clinic_inbox.core import accounts, services
-    from clinic_inbox.core.store import export_queries as eq
 
     formats = tuple(
         f.strip() for part in (args.format or ["pdf"]) for f in part.split(",") if f.strip()
@@ -1197,7 +1196,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         if args.thread_id is not None:
             threads = [args.thread_id]
         elif args.finished_since:
-            threads = eq.finished_threads_since(clinic.store, args.finished_since)
+            threads = services.finished_since(clinic, session, args.finished_since)
         else:
             raise CliError("Name a conversation, or --finished-since DATE for a batch.")
         portal = None
@@ -1267,16 +1266,11 @@ def cmd_confirm_sender(args: argparse.Namespace) -> int:
 
 def cmd_patient_physician(args: argparse.Namespace) -> int:
     from clinic_inbox.core import services
-    from clinic_inbox.core.store import queries as q
 
     with _open(args) as clinic:
         session = _session(args, clinic)
-        row = q.staff_login_row(clinic.store, args.physician) if args.physician else None
-        if args.physician and row is None:
-            raise CliError(f"There is no staff member {args.physician!r}.")
-        services.set_responsible_physician(
-            clinic, session, args.patient_id, row[0].id if row else None
-        )
+        doc = services.staff_id_named(clinic, session, args.physician) if args.physician else None
+        services.set_responsible_physician(clinic, session, args.patient_id, doc)
     print(f"Patient {args.patient_id}: responsible physician is now {args.physician or 'nobody'}.")
     return EXIT_OK
 
@@ -1623,8 +1617,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from clinic_inbox.core.hardening import no_crash_dumps
     from clinic_inbox.core.home import StoreDamagedError
     from clinic_inbox.core.keys import KeyCustodyError
-    from clinic_inbox.core.services import AuthError, NotFound
-    from clinic_inbox.core.store import StoreError
+    from clinic_inbox.core.services import AuthError, NotFound, StoreError
     from clinic_inbox.shared import SharedQueueError
 
     no_crash_dumps()  # a crash must not write patient data into a core file

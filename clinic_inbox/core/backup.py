@@ -38,7 +38,7 @@ from clinic_inbox.core.keys import (
 )
 from clinic_inbox.core.keyslots import SLOTS_FILE
 from clinic_inbox.core.private_files import private_dir
-from clinic_inbox.core.store import StoreError, StoreExistsError
+from clinic_inbox.core.store import StoreError, StoreExistsError, cipher
 from clinic_inbox.core.store.connection import Store
 
 MIN_BACKUP_PASSPHRASE = 12
@@ -60,43 +60,6 @@ class BackupInfo:
 
 def keys_file(backup: Path) -> Path:
     return Path(f"{backup}{KEYS_SUFFIX}")
-
-
-def _sql_string(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _key_sql(key: bytes | None, passphrase: str | None) -> str:
-    if passphrase is not None:
-        return _sql_string(passphrase)
-    assert key is not None
-    return f"\"x'{key.hex()}'\""
-
-
-def _export(
-    conn: sqlcipher3.Connection,
-    target: Path,
-    key_sql: str,
-    version: int,
-    meta: dict[str, str | None] | None = None,
-) -> None:
-    old_umask = os.umask(0o077)  # the new file is owner-only from its first byte
-    try:
-        conn.execute(f"ATTACH DATABASE ? AS target KEY {key_sql}", (str(target),))
-        try:
-            conn.execute("SELECT sqlcipher_export('target')").fetchall()
-            conn.execute(f"PRAGMA target.user_version = {int(version)}")
-            for k, v in (meta or {}).items():
-                if v is None:
-                    conn.execute("DELETE FROM target.meta WHERE key = ?", (k,))
-                else:
-                    conn.execute(
-                        "INSERT OR REPLACE INTO target.meta (key, value) VALUES (?, ?)", (k, v)
-                    )
-        finally:
-            conn.execute("DETACH DATABASE target")
-    finally:
-        os.umask(old_umask)
 
 
 def write_backup(
@@ -130,10 +93,10 @@ def write_backup(
         # A passphrase backup stands alone: it carries the audit key, inside its
         # encryption, so that the restored audit trail still verifies.
         extra = {"backup_audit_key": clinic.secrets.audit_key.hex()} if passphrase else None
-        _export(
+        cipher.export_copy(
             store.conn,
             tmp,
-            _key_sql(clinic.secrets.db_key, passphrase),
+            cipher.key_sql(clinic.secrets.db_key, passphrase),
             store.schema_version(),
             extra,
         )
@@ -176,11 +139,7 @@ def _carry_tombstones(clinic: Clinic, folder: Path) -> None:
 
 
 def _open(path: Path, key: bytes | None, passphrase: str | None) -> sqlcipher3.Connection:
-    conn = sqlcipher3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
-    conn.execute("PRAGMA cipher_log_level = NONE").fetchall()
-    conn.execute(f"PRAGMA key = {_key_sql(key, passphrase)}")
-    conn.execute("PRAGMA temp_store = MEMORY")
-    return conn
+    return cipher.connect(path, key, "ro", passphrase=passphrase)
 
 
 def verify_backup(path: Path, *, key: bytes | None, passphrase: str | None = None) -> BackupInfo:
@@ -197,7 +156,7 @@ def verify_backup(path: Path, *, key: bytes | None, passphrase: str | None = Non
                 "This backup cannot be opened with that key or passphrase, or it is damaged."
             ) from None
         try:
-            problems = [r[0] for r in conn.execute("PRAGMA cipher_integrity_check")]
+            problems = cipher.page_problems(conn)
             check = [r[0] for r in conn.execute("PRAGMA quick_check")]
         except sqlcipher3.DatabaseError as exc:
             problems, check = [str(exc)], []
@@ -278,10 +237,10 @@ def restore_backup(
             source = _open(backup, found.db_key, None)
             new_id = None
         try:
-            _export(
+            cipher.export_copy(
                 source,
                 home / STORE_FILE,
-                _key_sql(found.db_key, None),
+                cipher.key_sql(found.db_key, None),
                 info.schema_version,
                 {"backup_audit_key": None},
             )

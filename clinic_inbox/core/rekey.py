@@ -22,10 +22,9 @@ from pathlib import Path
 import sqlcipher3
 
 from clinic_inbox.core import audit
-from clinic_inbox.core.backup import _export, _key_sql, _open
 from clinic_inbox.core.home import STORE_FILE, open_clinic, store_path
 from clinic_inbox.core.keys import KeyCustody, PassphraseProvider, Secrets, new_recovery_code
-from clinic_inbox.core.store import StoreError
+from clinic_inbox.core.store import StoreError, cipher
 
 PARTIAL = f"{STORE_FILE}.rekey"
 
@@ -56,7 +55,7 @@ def change_key(
             audit.append(clinic.store, clinic.audit_key, actor_id, actor, "key.change")
         version = clinic.store.schema_version()
         messages = clinic.store.execute("SELECT count(*) FROM messages").fetchone()[0]
-        _export(clinic.store.conn, partial, _key_sql(new.db_key, None), version)
+        cipher.export_copy(clinic.store.conn, partial, cipher.key_sql(new.db_key), version)
         _verify(partial, new.db_key, messages)
         custody.stage_next(new, code, ask_passphrase)
     # the store is closed and its WAL folded in; a WAL left now belongs to the old file
@@ -84,7 +83,7 @@ def settle_interrupted_change(
 
 def _opens(path: Path, key: bytes) -> bool:
     try:
-        conn = _open(path, key, None)
+        conn = cipher.connect(path, key, "ro")
     except sqlcipher3.Error:
         return False
     try:
@@ -97,9 +96,9 @@ def _opens(path: Path, key: bytes) -> bool:
 
 
 def _verify(path: Path, key: bytes, messages: int) -> None:
-    conn = _open(path, key, None)
+    conn = cipher.connect(path, key, "ro")
     try:
-        problems = conn.execute("PRAGMA cipher_integrity_check").fetchall()
+        problems = cipher.page_problems(conn)
         got = conn.execute("SELECT count(*) FROM messages").fetchone()[0]
     finally:
         conn.close()

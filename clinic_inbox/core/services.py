@@ -21,6 +21,7 @@ from clinic_inbox.core.services_accounts import (
 )
 from clinic_inbox.core.services_chart import (
     export_thread,
+    finished_since,
 )
 from clinic_inbox.core.services_common import (
     BREAK_GLASS_MINUTES,
@@ -49,6 +50,7 @@ from clinic_inbox.core.services_presence import (
 from clinic_inbox.core.services_reading import (
     _NEUTRAL_REASON,
     BoardThread,
+    MessageFilter,
     _audit_search,
     _decide,
     _Decider,
@@ -112,6 +114,7 @@ from clinic_inbox.core.services_workflow import (
     set_priority,
     set_responsible_physician,
     set_status,
+    staff_id_named,
     thread_notes,
 )
 from clinic_inbox.core.signin import (
@@ -121,6 +124,7 @@ from clinic_inbox.core.signin import (
     Session,
     SessionEnded,
 )
+from clinic_inbox.core.store import StoreError
 
 _PARTS = (
     "clinic_inbox.core.services_common",
@@ -138,6 +142,10 @@ _PARTS = (
 
 __all__ = [
     "AccessDenied",
+    "StoreError",
+    "MessageFilter",
+    "finished_since",
+    "staff_id_named",
     "AccountLocked",
     "AuthError",
     "PasswordChangeRequired",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from clinic_inbox.core import access, filing
 from clinic_inbox.core.home import Clinic
-from clinic_inbox.core.services_common import _audit
+from clinic_inbox.core.services_common import _audit, _fresh
 from clinic_inbox.core.services_senders import _require_confirmed_sender
 from clinic_inbox.core.services_staff_sessions import reauthenticate
 from clinic_inbox.core.services_workflow import _acting
@@ -97,3 +97,10 @@ def export_thread(
         doc.content_sha256(),
         bundle,
     )
+
+
+def finished_since(clinic: Clinic, session: Session, since: str) -> list[int]:
+    """The conversations finished since a date (ISO), for filing them as a batch; each
+    is then checked and audited on its own by export_thread. Only numbers here."""
+    _fresh(clinic, session)  # a disabled account or a reset password stops here
+    return eq.finished_threads_since(clinic.store, since)

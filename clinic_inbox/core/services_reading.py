@@ -16,6 +16,7 @@ from clinic_inbox.core.services_common import NotFound, _audit, _fresh, _now
 from clinic_inbox.core.signin import Session
 from clinic_inbox.core.store import access_queries as aq
 from clinic_inbox.core.store import queries as q
+from clinic_inbox.core.store.queries import MessageFilter
 
 
 # -- access decisions ------------------------------------------------------------
@@ -85,14 +86,14 @@ class _Decider:
 
 
 def list_messages(
-    clinic: Clinic, session: Session, flt: q.MessageFilter | None = None
+    clinic: Clinic, session: Session, flt: MessageFilter | None = None
 ) -> list[MessageSummary]:
     """Headers for everyone who may see them; subject and snippet only with body access.
 
     A search matches the contents only of messages the viewer may read; in the others
     only the patient's name (which their header shows) counts. Searches are audited."""
     decide = _Decider(clinic, _fresh(clinic, session))
-    flt = flt or q.MessageFilter()
+    flt = flt or MessageFilter()
     search = (flt.search or "").strip() or None
     by_name = q.messages_matching_names(clinic.store, search) if search else set()
     out: list[MessageSummary] = []

@@ -346,3 +346,12 @@ def set_responsible_physician(
             patient_id=patient_id,
             detail={"from": patient.responsible_physician_id, "to": physician_id},
         )
+
+
+def staff_id_named(clinic: Clinic, session: Session, username: str) -> int:
+    """The staff member with that user name (to name a responsible physician by it)."""
+    _fresh(clinic, session)
+    row = q.staff_login_row(clinic.store, username)
+    if row is None:
+        raise NotFound(f"There is no staff member {username!r}.")
+    return row[0].id

@@ -67,6 +67,16 @@ def test_the_ui_reads_and_writes_only_through_core_functions_never_the_store():
     assert offenders == []
 
 
+def test_the_cli_commands_go_through_the_services_never_the_store():
+    """Every `clinic-inbox` command asks the services (which check access and audit)."""
+    offenders = [
+        name
+        for name in _imports(PKG / "cli.py")
+        if name == "clinic_inbox.core.store" or name.startswith("clinic_inbox.core.store.")
+    ]
+    assert offenders == []
+
+
 def test_the_layer_test_would_see_a_store_import(tmp_path):
     """The check above must be able to fail: both import forms are caught."""
     sample = tmp_path / "x.py"
@@ -79,3 +89,31 @@ def test_the_layer_test_would_see_a_store_import(tmp_path):
         "clinic_inbox.core.store",  # from the second
         "clinic_inbox.core.store.queries",
     ]
+
+
+CIPHER_WORDS = ("PRAGMA key", "sqlcipher_export", "cipher_integrity_check", "sqlcipher3.connect")
+
+
+def _code_mentions(path: Path) -> list[str]:
+    """The SQLCipher operations a module's code (not its comments or docstrings) names."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            found += [w for w in CIPHER_WORDS if w in node.value and "\n" not in node.value]
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            dotted = f"{node.value.id}.{node.attr}"
+            found += [w for w in CIPHER_WORDS if w == dotted]
+    return found
+
+
+def test_sqlcipher_is_spoken_to_in_one_module_only():
+    """Keys, encrypted copies and page checks: core/store/cipher.py, used by the store's
+    connection, backups and the key change (no second way to give a key)."""
+    offenders = [
+        f"{path.relative_to(PKG)}: {word}"
+        for path in sorted(PKG.rglob("*.py"))
+        if path != PKG / "core" / "store" / "cipher.py"
+        for word in _code_mentions(path)
+    ]
+    assert offenders == []
+    assert _code_mentions(PKG / "core" / "store" / "cipher.py"), "the check sees the words"

@@ -18,11 +18,12 @@ from typing import Any
 
 import sqlcipher3
 
+from clinic_inbox.core.store import cipher
 from clinic_inbox.core.store.migrations import MIGRATIONS, migrate
 
 SCHEMA_VERSION = max(m.version for m in MIGRATIONS)
 SQLITE_HEADER = b"SQLite format 3\x00"
-KEY_BYTES = 32
+KEY_BYTES = cipher.KEY_BYTES
 # 64 MiB page cache: encrypted FTS queries are ~7x faster than with the default 2 MiB.
 CACHE_KIB = 65536
 
@@ -45,12 +46,6 @@ class UnencryptedStoreError(StoreError):
 
 class StoreUnreadableError(StoreError):
     """SQLCipher could not read the file: a wrong key or a damaged file."""
-
-
-def _key_pragma(key: bytes) -> str:
-    if len(key) != KEY_BYTES:
-        raise ValueError("the store key must be 32 bytes")
-    return f"PRAGMA key = \"x'{key.hex()}'\""
 
 
 class Store:
@@ -148,7 +143,7 @@ class Store:
         problems: list[str] = []
         try:
             if self.encrypted:
-                problems += [r[0] for r in self._conn.execute("PRAGMA cipher_integrity_check")]
+                problems += cipher.page_problems(self._conn)
             rows = [r[0] for r in self._conn.execute("PRAGMA quick_check")]
         except sqlcipher3.DatabaseError as exc:
             return [*problems, f"the file is damaged ({exc})"]
@@ -180,14 +175,8 @@ def _configure(conn: sqlcipher3.Connection) -> None:
 
 
 def _connect(path: Path, key: bytes | None, mode: str) -> sqlcipher3.Connection:
-    conn = sqlcipher3.connect(
-        f"file:{path}?mode={mode}", uri=True, isolation_level=None, check_same_thread=False
-    )
-    # SQLCipher would print decryption failures on stderr; we report them ourselves.
-    conn.execute("PRAGMA cipher_log_level = NONE").fetchall()
-    if key is not None:
-        conn.execute(_key_pragma(key))
-    return conn
+    # the writer and the sync clone their own connection, but one may be closed elsewhere
+    return cipher.connect(path, key, mode, any_thread=True)
 
 
 def pages_are_sound(path: Path, key: bytes) -> bool:
@@ -198,8 +187,7 @@ def pages_are_sound(path: Path, key: bytes) -> bool:
     except sqlcipher3.Error:
         return False
     try:
-        conn.execute("PRAGMA temp_store = MEMORY")
-        return not conn.execute("PRAGMA cipher_integrity_check").fetchall()
+        return not cipher.page_problems(conn)
     except sqlcipher3.Error:  # any failure to read a page means damage
         return False
     finally:
