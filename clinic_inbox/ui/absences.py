@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_inbox.core import app_compose, services
+from clinic_inbox.core import app_compose, app_loads, services
 from clinic_inbox.core.home import Clinic
-from clinic_inbox.core.model import Role
+from clinic_inbox.core.model import Role, Staff
 from clinic_inbox.ui.actions import InlineRunner, Runner, plain_error
 
 COLUMNS = ["Physician", "From", "To", "Covered by"]
@@ -44,10 +44,6 @@ class AbsencesDialog(QDialog):
         self.runner: Runner = runner if runner is not None else InlineRunner(clinic, self)
         self.setWindowTitle("Absences and cover")
         self.resize(760, 560)
-        me = session.staff
-        physicians = [
-            s for s in services.list_staff(clinic, session) if s.role is Role.PHYSICIAN and s.active
-        ]
         self.warning = QLabel("")
         self.warning.setWordWrap(True)
         self.warning.setStyleSheet("color:#c62828;font-weight:bold")
@@ -65,9 +61,6 @@ class AbsencesDialog(QDialog):
         form = QFormLayout(box)
         self.physician = QComboBox()
         self.physician.setAccessibleName("Physician")
-        for s in physicians:
-            if me.role is Role.ADMIN or s.id == me.id:
-                self.physician.addItem(s.display_name, s.username)
         # dates and times are the clinic's, wherever this computer's clock is set
         self.tz = clinic.config.tz
         here = datetime.now(self.tz).replace(tzinfo=None, second=0, microsecond=0)
@@ -80,8 +73,6 @@ class AbsencesDialog(QDialog):
         self.cover = QComboBox()
         self.cover.setAccessibleName("Covered by")
         self.cover.addItem("Nobody (the board will warn)", None)
-        for s in physicians:
-            self.cover.addItem(s.display_name, s.username)
         form.addRow("Physician", self.physician)
         form.addRow("Away from", self.start)
         form.addRow("Back on", self.end)
@@ -99,12 +90,29 @@ class AbsencesDialog(QDialog):
         self.error = QLabel("")
         self.error.setWordWrap(True)
         self.error.setAccessibleName("Problem")
-        box.setEnabled(self.physician.count() > 0)
+        self.box = box
+        box.setEnabled(False)  # until the physicians are read
 
         lay = QVBoxLayout(self)
         for w in (self.warning, self.table, self.cancel_button, box, self.error):
             lay.addWidget(w)
+        self.runner.submit(
+            app_loads.staff,
+            session,
+            done=self._fill_physicians,
+            failed=lambda exc: self.error.setText(plain_error(exc)),
+            owner=self,
+        )
         self.reload()
+
+    def _fill_physicians(self, staff: list[Staff]) -> None:
+        me = self.session.staff
+        physicians = [s for s in staff if s.role is Role.PHYSICIAN and s.active]
+        for s in physicians:
+            if me.role is Role.ADMIN or s.id == me.id:
+                self.physician.addItem(s.display_name, s.username)
+            self.cover.addItem(s.display_name, s.username)
+        self.box.setEnabled(self.physician.count() > 0)
 
     def _local(self, iso: str) -> str:
         return (

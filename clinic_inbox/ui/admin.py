@@ -20,11 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_inbox.core import access, app_actions, services
+from clinic_inbox.core import access, app_actions, app_loads, services
 from clinic_inbox.core.home import Clinic
-from clinic_inbox.core.model import Role
+from clinic_inbox.core.model import Role, Staff
 from clinic_inbox.shared import audit_app
 from clinic_inbox.ui.actions import InlineRunner, Runner, plain_error
+
+GLASS_COLUMNS = ["#", "Who", "Conversation", "Patient", "Reason", "From", "Until", "Reviewed"]
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> QTableWidget:
@@ -102,7 +104,16 @@ class AdminDialog(QDialog):
         self.refresh_staff()
 
     def refresh_staff(self) -> None:
-        staff = services.list_staff(self.clinic, self.session)
+        """The staff list, read on the runner; the table fills when it answers."""
+        self.runner.submit(
+            app_loads.staff,
+            self.session,
+            done=self._show_staff,
+            failed=lambda exc: self.message.setText(plain_error(exc)),
+            owner=self,
+        )
+
+    def _show_staff(self, staff: list[Staff]) -> None:
         fresh = _table(
             ["User", "Name", "Role", "Active"],
             [
@@ -207,7 +218,16 @@ class AdminDialog(QDialog):
         self.refresh_accounts()
 
     def refresh_accounts(self) -> None:
-        rows = services.list_accounts(self.clinic, self.session)
+        """The accounts, read on the runner; the table fills when it answers."""
+        self.runner.submit(
+            app_loads.accounts,
+            self.session,
+            done=self._show_accounts,
+            failed=lambda exc: self.account_result.setText(plain_error(exc)),
+            owner=self,
+        )
+
+    def _show_accounts(self, rows: list[tuple[int, str, str, dict]]) -> None:
         fresh = _table(
             ["Name", "Kind", "Server"],
             [
@@ -334,11 +354,25 @@ class AdminDialog(QDialog):
 
     # -- break-glass -------------------------------------------------------------------
     def _glass_tab(self) -> None:
+        self.glass_table = _table(GLASS_COLUMNS, [])
+        self.tabs.addTab(self.glass_table, "Break-glass review")
+        self.runner.submit(
+            app_loads.break_glass_review,
+            self.session,
+            done=self._show_glass,
+            failed=lambda exc: self.message.setText(plain_error(exc)),
+            owner=self,
+        )
+
+    def _show_glass(self, review: list[tuple]) -> None:
         rows = [
             [str(r[0]), r[1], str(r[2]), r[3] or "Unknown", r[4], r[5], r[6], r[7] or "not yet"]
-            for r in services.break_glass_review(self.clinic, self.session)
+            for r in review
         ]
-        self.glass_table = _table(
-            ["#", "Who", "Conversation", "Patient", "Reason", "From", "Until", "Reviewed"], rows
-        )
-        self.tabs.addTab(self.glass_table, f"Break-glass review ({len(rows)})")
+        t = self.glass_table
+        t.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                t.setItem(r, c, QTableWidgetItem(value))
+        t.resizeColumnsToContents()
+        self.tabs.setTabText(self.tabs.indexOf(t), f"Break-glass review ({len(rows)})")

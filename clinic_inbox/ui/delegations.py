@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_inbox.core import app_actions, services
+from clinic_inbox.core import app_actions, app_loads, services
 from clinic_inbox.core.home import Clinic
-from clinic_inbox.core.model import Category, Role
+from clinic_inbox.core.model import Category, Role, Staff
 from clinic_inbox.ui.actions import InlineRunner, Runner, plain_error
 
 COLUMNS = ["Physician", "To", "What", "Sensitive", "Reply", "File", "Until", "State"]
@@ -57,8 +57,6 @@ class DelegationsDialog(QDialog):
         self.runner: Runner = runner if runner is not None else InlineRunner(clinic, self)
         self.setWindowTitle("Delegations")
         self.resize(900, 620)
-        staff = services.list_staff(clinic, session)
-        me = session.staff
 
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -73,14 +71,8 @@ class DelegationsDialog(QDialog):
         form = QFormLayout(form_box)
         self.physician = QComboBox()
         self.physician.setAccessibleName("Physician")
-        for s in staff:
-            if s.role is Role.PHYSICIAN and s.active and (me.role is Role.ADMIN or s.id == me.id):
-                self.physician.addItem(s.display_name, s.username)
         self.delegate = QComboBox()
         self.delegate.setAccessibleName("Delegate to")
-        for s in staff:
-            if s.active and s.role is not Role.ADMIN:
-                self.delegate.addItem(f"{s.display_name} ({s.role.value})", s.username)
         self.categories = QListWidget()
         self.categories.setAccessibleName("Categories")
         self.categories.setMaximumHeight(150)
@@ -117,7 +109,8 @@ class DelegationsDialog(QDialog):
         until_row.addStretch(1)
         form.addRow("Until (end of day):", until_row)
         form.addRow("", grant)
-        form_box.setEnabled(self.physician.count() > 0)
+        self.form_box = form_box
+        form_box.setEnabled(False)  # until the staff list has been read
 
         self.info = QLabel("")
         self.info.setWordWrap(True)
@@ -130,14 +123,21 @@ class DelegationsDialog(QDialog):
         self.refresh()
 
     def refresh(self) -> None:
+        """Read the staff and the delegations on the runner; the table fills when they come."""
+        self.runner.submit(
+            app_loads.delegations,
+            self.session,
+            done=self._show,
+            failed=lambda exc: self.info.setText(plain_error(exc)),
+            owner=self,
+        )
+
+    def _show(self, load: app_loads.DelegationsLoad) -> None:
+        self._fill_people(load.staff)
         now = datetime.now(UTC)
-        rows = services.list_delegations(self.clinic, self.session)
+        rows = load.rows
         # the physician must see a delegation an administrator set up in their name
-        by_admin = {
-            v.grant.id
-            for v in services.delegation_views(self.clinic, self.session)
-            if v.by_administrator
-        }
+        by_admin = load.by_administrator
         self.table.setRowCount(len(rows))
         self._ids = []
         for r, (doc, to, g) in enumerate(rows):
@@ -162,6 +162,30 @@ class DelegationsDialog(QDialog):
             for c, v in enumerate(values):
                 self.table.setItem(r, c, QTableWidgetItem(v))
             self._ids.append(g.id)
+
+    def _fill_people(self, staff: list[Staff]) -> None:
+        me = self.session.staff
+        for combo in (self.physician, self.delegate):
+            chosen = combo.currentData()
+            combo.clear()
+            if combo is self.physician:
+                people = [
+                    (s.display_name, s.username)
+                    for s in staff
+                    if s.role is Role.PHYSICIAN
+                    and s.active
+                    and (me.role is Role.ADMIN or s.id == me.id)
+                ]
+            else:
+                people = [
+                    (f"{s.display_name} ({s.role.value})", s.username)
+                    for s in staff
+                    if s.active and s.role is not Role.ADMIN
+                ]
+            for words, username in people:
+                combo.addItem(words, username)
+            combo.setCurrentIndex(max(combo.findData(chosen), 0))
+        self.form_box.setEnabled(self.physician.count() > 0)
 
     def _grant(self) -> None:
         cats = None

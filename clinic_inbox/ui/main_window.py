@@ -25,11 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_inbox.core import app_actions, app_compose, app_reads, services, views
+from clinic_inbox.core import app_actions, app_loads, app_reads, services, views
 from clinic_inbox.core.access import AccessDenied
 from clinic_inbox.core.changes import Changes
 from clinic_inbox.core.home import Clinic
-from clinic_inbox.core.model import Category, Priority, Role, Source, Status
+from clinic_inbox.core.model import Category, Priority, Role, Source, Staff, Status
 from clinic_inbox.ui.actions import ActionRunner, Runner, plain_error
 from clinic_inbox.ui.board import BoardWidget, TeamList
 from clinic_inbox.ui.offline_banner import OfflineBanner
@@ -81,6 +81,8 @@ class MainWindow(QMainWindow):
         self._coalesce.setSingleShot(True)
         self._coalesce.setInterval(COALESCE_MS)
         self._coalesce.timeout.connect(self._apply_incoming)
+        self._loading = self._load_again = False  # a full read of the board on the runner
+        self._changed_while_loading: set[int] = set()
         self.view = views.View.MINE if session.staff.role is Role.PHYSICIAN else views.View.ALL
         self.setWindowTitle(f"Clinic Inbox — {clinic.config.name}")
         self.resize(1440, 880)
@@ -316,36 +318,65 @@ class MainWindow(QMainWindow):
 
     # -- data ----------------------------------------------------------------------
     def refresh(self) -> None:
-        """Read the whole board again (F5, a search, after the lock, an access change)."""
+        """Read the whole board again (F5, a search, after the lock, an access change).
+
+        The read runs on the runner, never here: a large board (or one behind a sync's
+        writes) would freeze the window. One read at a time; asked again meanwhile, it
+        runs once more when the first answers."""
         if self.locked:
+            return
+        if self._loading:
+            self._load_again = True
             return
         flt = app_reads.ThreadFilter(
             search=self.search.text().strip() or None, done_limit=DONE_ON_BOARD
         )
-        if flt.search:
-            # a search is a person's act (it may be audited): on the writer, like the others
-            self.runner.submit(
-                app_actions.search_board,
-                self.session,
-                flt,
-                done=self._loaded,
-                failed=self._not_loaded,
-                owner=self,
-            )
-            return
-        try:
-            threads = services.board(self.clinic, self.session, flt)
-            self._uncovered = app_compose.uncovered_warning(self.clinic, self.session)
-        except AccessDenied as exc:
-            self._signed_out(exc)
-            return
+        self._loading, self._load_again = True, False
+        self._changed_while_loading = set()
+        # a search is a person's act (it may be audited): the writer's, like the others
+        read = app_actions.search_board if flt.search else app_loads.board
+        self.runner.submit(
+            read,
+            self.session,
+            flt,
+            done=self._board_read,
+            failed=self._not_loaded,
+            owner=self,
+        )
+
+    @property
+    def loading(self) -> bool:
+        """A full read of the board is under way (the cards shown may be the old ones)."""
+        return self._loading
+
+    def _board_read(self, answer: object) -> None:
+        self._loading = False
+        if isinstance(answer, app_loads.BoardLoad):
+            self._uncovered = answer.uncovered
+            threads = answer.threads
+        else:
+            threads = answer  # type: ignore[assignment]  # a search: the cards found
         self._loaded(threads)
+        # cards changed after the read began may be newer here than in the answer
+        again, self._changed_while_loading = self._changed_while_loading, set()
+        if self._load_again:
+            self.refresh()
+        elif again:
+            self.apply_changes(Changes.of_threads(again), panel=False)
+
+    def _searching(self) -> bool:
+        return bool(self.search.text().strip())
 
     def _not_loaded(self, exc: BaseException) -> None:
+        self._loading = False
         if isinstance(exc, AccessDenied):
             self._signed_out(exc)
-        else:
-            QMessageBox.warning(self, "Not searched", plain_error(exc))
+            return
+        QMessageBox.warning(
+            self, "Not searched" if self._searching() else "Board not read", plain_error(exc)
+        )
+        if self._load_again:
+            self.refresh()
 
     def _loaded(self, threads: list[services.BoardThread]) -> None:
         if self.locked:
@@ -398,6 +429,8 @@ class MainWindow(QMainWindow):
             self.refresh()  # every card's access may differ
         elif changes.threads:
             ids = changes.threads
+            if self._loading:  # the board being read may be older than these changes
+                self._changed_while_loading.update(ids)
             if self.search.text().strip():
                 # search results: the cards found follow their changes; new matches come
                 # with the next search (running it again would record a search each time)
@@ -454,7 +487,11 @@ class MainWindow(QMainWindow):
         self._update_status_text()
 
     def _reload_team(self) -> None:
-        team = app_reads.team(self.clinic)
+        """Staff added, disabled or renamed: the team list and the physician filter, read
+        on the runner."""
+        self.runner.submit(app_loads.team, done=self._show_team, owner=self)
+
+    def _show_team(self, team: list[Staff]) -> None:
         self.team.set_staff(team)
         chosen = self.physician.currentData()
         self.physician.blockSignals(True)

@@ -42,6 +42,7 @@ def _window(qtbot, clinic, user="dr.patel", runner=None, password="demo"):
     win.resize(1600, 940)
     win.show()
     qtbot.waitExposed(win)
+    qtbot.waitUntil(lambda: not win.loading, timeout=30_000)  # the board is read on the runner
     return win
 
 
@@ -413,3 +414,71 @@ def test_an_action_is_repainted_at_once_even_while_a_burst_is_being_applied(qtbo
     assert col.rows[col.position(card.id)].row.assigned_to == win.session.staff.display_name
     assert card.id not in win._backlog
     qtbot.waitUntil(lambda: not win._backlog, timeout=10_000)
+
+
+def _slow_job(seconds: float):  # noqa: ANN202
+    """An action that keeps the writer busy (as a large export or a busy disk would)."""
+    from clinic_inbox.core.changes import Outcome
+
+    def slow(clinic) -> Outcome:  # noqa: ANN001
+        time.sleep(seconds)
+        return Outcome()
+
+    return slow
+
+
+def test_a_full_reload_runs_on_the_runner_and_the_window_keeps_answering(qtbot, demo_clinic):
+    runner = ActionRunner(demo_clinic)
+    try:
+        win = _window(qtbot, demo_clinic, runner=runner)
+        win.views.setCurrentRow(list(views.View).index(views.View.ALL))
+        shown = {b.row.id for b in _cards(win)}
+        assert shown
+        runner.submit(_slow_job(1.0))  # the writer is busy for a second
+        ticks = Ticks()
+        ticks.start()
+        started = time.monotonic()
+        win.refresh()  # F5: returns while the writer is still busy, the old cards stay
+        assert win.loading and {b.row.id for b in _cards(win)} == shown
+        win.refresh()  # pressed again while reading: one more read, not two
+        qtbot.waitUntil(lambda: not win.loading, timeout=30_000)
+        took = time.monotonic() - started
+        ticks.stop()
+        assert took >= 1.0, "the read waited behind the busy writer"
+        # the event loop went on meanwhile (a read here would be one stall as long as it);
+        # not a rate: on a loaded machine the GUI thread may wait for a core
+        assert ticks.count >= 10 and ticks.longest < took * 1000 / 2, (ticks.longest, took)
+        assert {b.row.id for b in _cards(win)} == shown
+    finally:
+        runner.stop()
+
+
+def test_a_card_changed_while_the_board_is_read_keeps_its_change(qtbot, demo_clinic):
+    """The board's read may be older than a change applied meanwhile: that card is
+    read again when the board arrives, so the change is not painted over."""
+    import threading
+
+    from clinic_inbox.core.changes import Changes, Outcome
+
+    runner = ActionRunner(demo_clinic)
+    try:
+        win = _window(qtbot, demo_clinic, "reception.moreau", runner=runner)
+        win.views.setCurrentRow(list(views.View).index(views.View.ALL))
+        card = next(b.row for b in _cards(win) if b.decision.act and b.row.assigned_to_id is None)
+        win.refresh()
+        # the writer reads the board, then starts the next job: the read is done, and its
+        # answer waits in the event queue (this thread runs no event loop meanwhile)
+        read_done = threading.Event()
+        runner.submit(lambda clinic: (read_done.set(), Outcome())[1])
+        assert read_done.wait(30)
+        me = win.session.staff
+        services.assign(demo_clinic, win.session, card.id, me.id)  # e.g. from another screen
+        win.apply_changes(Changes.of(card.id))
+        assert win.loading
+        qtbot.waitUntil(lambda: not win.loading, timeout=30_000)
+        _settle(qtbot)
+        col = win.board.columns[card.status].model
+        assert col.rows[col.position(card.id)].row.assigned_to == me.display_name
+    finally:
+        runner.stop()
+
