@@ -17,11 +17,12 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox
 from clinic_inbox.core import services
 from clinic_inbox.core.access import AccessDenied
 from clinic_inbox.core.app_reads import NewerSchemaError, StoreError
+from clinic_inbox.core.changes import Outcome
 from clinic_inbox.core.home import Clinic, PageCheck, StoreDamagedError, open_clinic
 from clinic_inbox.core.keys import KeyCustody, KeyCustodyError
 
 if TYPE_CHECKING:
-    from clinic_inbox.ui.actions import ActionRunner
+    from clinic_inbox.ui.actions import ActionRunner, Job
 
 
 # Background threads (the sync, the writer) share the interpreter with the window: ask
@@ -374,9 +375,34 @@ def _session_window(
     if live is not None:
         live.stop()
     loop.stop()
+    wait_for(runner.submit(sign_out, session))
+    return switch["yes"]
+
+
+def sign_out(clinic: Clinic, session: services.Session) -> Outcome:
+    """On the writer: the sign-out's audit entry (behind any sync write still running),
+    then the audit head sent off this computer (a mail server, maybe slow or away)."""
     services.logout(clinic, session)
     _anchor_audit(clinic)
-    return switch["yes"]
+    return Outcome()
+
+
+def wait_for(job: Job) -> None:
+    """Let the event loop run (a window may still be repainting) until the job answers;
+    a sign-out that failed is said in plain words, never dropped."""
+    from PySide6.QtCore import QEventLoop
+
+    if not job.finished:
+        loop, poll = QEventLoop(), QTimer()
+        poll.setInterval(20)  # the answer arrives by queued signal, within this loop
+        poll.timeout.connect(lambda: job.finished and loop.quit())
+        poll.start()
+        loop.exec()
+        poll.stop()
+    if job.error is not None:
+        from clinic_inbox.ui.actions import plain_error
+
+        QMessageBox.warning(None, "Sign-out not recorded", plain_error(job.error))
 
 
 def _anchor_audit(clinic: Clinic) -> None:

@@ -482,3 +482,25 @@ def test_a_card_changed_while_the_board_is_read_keeps_its_change(qtbot, demo_cli
     finally:
         runner.stop()
 
+
+def test_signing_out_runs_on_the_writer_while_the_event_loop_goes_on(qtbot, demo_clinic):
+    from clinic_inbox.ui.app import sign_out, wait_for
+
+    session = services.login(demo_clinic, "dr.patel", "demo")
+    runner = ActionRunner(demo_clinic)
+    try:
+        runner.submit(_slow_job(0.5))  # a write still running when the person signs out
+        ticks = Ticks()
+        ticks.start()
+        started = time.monotonic()
+        job = runner.submit(sign_out, session)
+        wait_for(job)
+        took = time.monotonic() - started
+        ticks.stop()
+        assert job.ok and took >= 0.5
+        assert ticks.count >= 5 and ticks.longest < took * 1000 / 2, (ticks.longest, took)
+        last = [e for e in audit.entries(demo_clinic.store) if e.actor == "dr.patel"][-1]
+        assert last.action == "logout"
+    finally:
+        runner.stop()
+
