@@ -205,4 +205,8 @@ class ThreadDetail:
     body_visible: bool = True
     can_reply: bool = False
     filed_at: str | None = None
+    # what this person may do here, from core.access (the screen's buttons follow it)
+    can_act: bool = False  # assign, status, priority, sensitive, notes, link
+    can_file: bool = False  # file to the chart
+    can_break_glass: bool = False  # the body is hidden, and break-glass would open it
     filed_document_id: str | None = None

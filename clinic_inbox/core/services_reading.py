@@ -239,6 +239,9 @@ def show_thread(
         can_reply=d.reply,
         filed_at=row.filed_at,
         filed_document_id=row.filed_document_id,
+        can_act=d.act,
+        can_file=d.body and d.file,
+        can_break_glass=not d.body and access.can_break_glass(staff),
     )
 
 

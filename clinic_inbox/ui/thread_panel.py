@@ -398,17 +398,16 @@ class ThreadPanel(QWidget):
         self.priority.setCurrentIndex(list(Priority).index(t.priority))
         self.sensitive.setText("Lift sensitive flag" if t.sensitive else "Mark sensitive")
         self.consent_header.follow(t.patient.id if t.patient else None, t.id)
-        acting = self.session.staff.role.value != "admin"
+        # the buttons follow the access decision that came with the conversation
+        acting = t.can_act
         for w in (self.assign, self.status, self.priority, self.sensitive):
             w.setEnabled(acting)
         self.template.setEnabled(t.can_reply)
         self.reply.setEnabled(t.can_reply or t.body_visible)
         self.send.setEnabled(t.can_reply)
         self.note.setEnabled(t.body_visible and acting)
-        self.export.setEnabled(t.body_visible and acting)
-        self.glass.setVisible(
-            not t.body_visible and self.session.staff.role.value in ("physician", "nurse")
-        )
+        self.export.setEnabled(t.can_file)
+        self.glass.setVisible(t.can_break_glass)
         self.link.setVisible(t.patient is None and acting)
         self.unlink.setVisible(t.patient is not None and acting and t.body_visible)
         self.confirm.setVisible(acting and any(m.sender_check == "unverified" for m in t.messages))
