@@ -1,9 +1,9 @@
 """The app's actions, each the one service call it wraps plus what it changed.
 
-A thin layer for now: `services` functions return their own values (the CLI and the
-tests rely on them), and this module says, per action, which conversations, counts
-or lists the app must refresh. When `services.py` is split along its sections, each
-writing service can return its `Changes` itself and this module shrinks to nothing.
+A thin layer: `services` functions return their own values (the CLI and the tests
+rely on them), and this module says, per action, which conversations, counts or
+lists the app must refresh, and what slow part may run after the answer is shown
+(`Outcome.later`: filing on done). What screens only read is in `app_loads`.
 
 Everything here runs on the app's one writer thread, on that thread's own store
 connection (see `ui/actions.py`); nothing here imports Qt.
@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from clinic_inbox.core import app_reads, services
@@ -114,8 +115,19 @@ def assign(clinic: Clinic, session: Session, thread_id: int, staff_id: int | Non
 
 
 def set_status(clinic: Clinic, session: Session, thread_id: int, status: Status) -> Outcome:
-    services.set_status(clinic, session, thread_id, status)
-    return Outcome(None, Changes.of(thread_id))
+    services.set_status(clinic, session, thread_id, status, file_on_done=False)
+    # the card moves now; filing on done (rendering the chart copy) runs as the next job
+    later = partial(file_on_done, session=session, thread_id=thread_id)
+    return Outcome(None, Changes.of(thread_id), later if status is Status.DONE else None)
+
+
+def file_on_done(clinic: Clinic, session: Session, thread_id: int) -> Outcome:
+    """File a conversation just marked done, when the clinic files on done (its failures
+    are recorded for the "Done, not filed" view, never undoing "done")."""
+    from clinic_inbox.core import autofile
+
+    filed = autofile.after_done(clinic, thread_id, session.staff.id)
+    return Outcome(filed, Changes.of(thread_id) if filed is not None else NOTHING)
 
 
 def set_priority(

@@ -8,7 +8,7 @@ No Qt here: the CLI, the sync and the shared queue report the same value.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 
@@ -59,3 +59,6 @@ class Outcome:
 
     value: object = None
     changes: Changes = NOTHING
+    # slow work that need not hold up the answer (filing on done renders PDF, FHIR and
+    # HL7): the app runs it as a job of its own once the answer is on screen
+    later: Callable[..., Outcome] | None = None

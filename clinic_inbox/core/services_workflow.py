@@ -49,7 +49,11 @@ def assign(clinic: Clinic, session: Session, thread_id: int, staff_id: int | Non
         )
 
 
-def set_status(clinic: Clinic, session: Session, thread_id: int, status: Status) -> None:
+def set_status(
+    clinic: Clinic, session: Session, thread_id: int, status: Status, *, file_on_done: bool = True
+) -> None:
+    """The new status. Done also files to the chart when the clinic asks for it, unless
+    the caller files it itself afterwards (the app: after the card is repainted)."""
     with clinic.store.transaction():
         row, _ = _acting(clinic, session, thread_id)
         _change_status(clinic, row, status)
@@ -62,7 +66,7 @@ def set_status(clinic: Clinic, session: Session, thread_id: int, status: Status)
             thread_id=thread_id,
             detail={"from": row.status.value, "to": status.value},
         )
-    if status is Status.DONE:  # the clinic may file every finished exchange at once
+    if status is Status.DONE and file_on_done:  # the clinic may file every finished exchange
         from clinic_inbox.core import autofile
 
         autofile.after_done(clinic, thread_id, session.staff.id)

@@ -114,6 +114,9 @@ class Runner(QObject):
                 self.session_ended.emit(error)
         elif alive and job.done is not None:
             job.done(job.value)
+        if error is None and outcome is not None and outcome.later is not None:
+            # after the answer is painted; a failure there is said where the action's was
+            self.submit(outcome.later, failed=job.failed, owner=job.owner)
 
 
 class InlineRunner(Runner):

@@ -504,3 +504,58 @@ def test_signing_out_runs_on_the_writer_while_the_event_loop_goes_on(qtbot, demo
     finally:
         runner.stop()
 
+
+def test_marking_done_repaints_the_card_before_the_chart_copy_is_made(
+    qtbot, demo_clinic, tmp_path, monkeypatch
+):
+    """Filing on done renders PDF files: the card moves first, the filing runs after as
+    a job of its own. The rendering is the real one, made 1 s slower (a long exchange)."""
+    from clinic_inbox.core import filing
+    from clinic_inbox.core.store import sync_queries as sq
+
+    real = filing.render_and_write
+
+    def slow_render(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        time.sleep(1.0)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(filing, "render_and_write", slow_render)
+    toml = demo_clinic.home / "clinic.toml"
+    before = toml.read_text() if toml.exists() else None
+    chart = tmp_path / "chart"
+    chart.mkdir()
+    toml.write_text(
+        (before or "") + f'\n[filing]\non_done = true\nformats = ["pdf"]\ndestination = "{chart}"\n'
+    )
+    runner = ActionRunner(demo_clinic)
+    try:
+        win = _window(qtbot, demo_clinic, "dr.patel", runner=runner)
+        card = next(
+            b.row
+            for b in _cards(win)
+            if b.decision.via == "own"
+            and b.row.status is Status.NEW
+            and b.row.patient_id is not None
+            and not sq.thread_sender_unverified(demo_clinic.store, b.row.id)
+        )
+        started = time.monotonic()
+        win._dropped(card.id, Status.DONE)
+        done_col = win.board.columns[Status.DONE].model
+        qtbot.waitUntil(lambda: done_col.position(card.id) is not None, timeout=30_000)
+        moved = time.monotonic() - started
+        assert not list(chart.iterdir()), "the card moved before the chart copy was made"
+        # the files are written first, then recorded as filed: wait for the record
+        qtbot.waitUntil(
+            lambda: bool(q.get_thread(demo_clinic.store, card.id).filed_document_id),
+            timeout=30_000,
+        )
+        filed = time.monotonic() - started
+        assert [p.suffix for p in chart.iterdir()] == [".pdf"]
+        assert filed >= 1.0 and moved < filed
+        print(f"\ncard moved to Done in {moved * 1000:.0f} ms; filed in {filed * 1000:.0f} ms")
+    finally:
+        runner.stop()
+        if before is None:
+            toml.unlink(missing_ok=True)
+        else:
+            toml.write_text(before)
