@@ -257,6 +257,7 @@ def gui_during_sync(home: Path, n: int, keys: ScaleKeys, actions: int = 40) -> d
         raise RuntimeError(out.stderr[-2000:])
     d = json.loads(out.stdout.strip().splitlines()[-1])
     d["sync_messages"] = n
+    d["load_average"] = os.getloadavg()  # other work on the machine inflates every figure
     return d
 
 
@@ -567,6 +568,12 @@ def print_table(rows: dict, tools_missing: str | None) -> None:
                 f"{r['action_p50_ms']:.0f} / {r['action_p95_ms']:.0f} ms",
                 f"p95 < 100 ms: {_verdict(r['action_p95_ms'] < 100)} "
                 f"({r['repainted']} of {r['actions']} repainted)",
+            )
+        out("  load average after the responsiveness run (1 min)", f"{g['load_average'][0]:.1f}")
+        if "reload_ms" in g["quiet"]:
+            out(
+                "F5: whole board read again, longest stall meanwhile (no sync)",
+                f"{g['quiet']['reload_ms']:.0f} ms, {g['quiet']['reload_longest_stall_ms']:.0f} ms",
             )
     if "portal" in rows:
         p = rows["portal"]

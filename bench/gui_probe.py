@@ -28,6 +28,33 @@ def _pct(xs: list[float], p: float) -> float:
     return xs[min(len(xs) - 1, int(len(xs) * p))] if xs else 0.0
 
 
+def reload(app, win) -> dict:  # noqa: ANN001
+    """F5 on the whole board: how long until it is read again and painted, and the event
+    loop's longest stall meanwhile (the read runs on the runner, the paint here)."""
+    from PySide6.QtCore import QElapsedTimer, QTimer
+
+    gaps: list[float] = []
+    clock, ticker = QElapsedTimer(), QTimer()
+    ticker.setInterval(TICK_MS)
+    ticker.timeout.connect(lambda: gaps.append(clock.restart()))
+    took = []
+    for _ in range(3):
+        started = time.perf_counter()
+        clock.start()
+        ticker.start()
+        win.refresh()
+        while win.loading:
+            app.processEvents()
+            time.sleep(0.0005)
+        app.processEvents()
+        ticker.stop()
+        took.append((time.perf_counter() - started) * 1000)
+    return {
+        "reload_ms": sorted(took)[1],
+        "reload_longest_stall_ms": max(gaps, default=0.0),
+    }
+
+
 def main(home: str, host: str, port: str, user: str, password: str, actions: str) -> int:
     from PySide6.QtCore import QElapsedTimer, QTimer
 
@@ -67,6 +94,9 @@ def main(home: str, host: str, port: str, user: str, password: str, actions: str
     win.resize(1600, 940)
     win.show()
     win.views.setCurrentRow(list(views.View).index(views.View.ALL))
+    while win.loading:  # the board is read on the runner; wait for it to be painted
+        app.processEvents()
+        time.sleep(0.001)
     app.processEvents()
 
     # when each card was last painted: the moment an action's result is on screen
@@ -177,6 +207,7 @@ def main(home: str, host: str, port: str, user: str, password: str, actions: str
     quiet = phase(60)
     quiet["longest_apply_ms"] = max(applying, default=0.0)
     applying.clear()
+    quiet.update(reload(app, win))
     reports: list = []
     bridge = SyncBridge()
     bridge.report.connect(win.on_sync_report)
