@@ -20,6 +20,7 @@ from clinic_inbox.core.app_reads import NewerSchemaError, StoreError
 from clinic_inbox.core.changes import Outcome
 from clinic_inbox.core.home import Clinic, PageCheck, StoreDamagedError, open_clinic
 from clinic_inbox.core.keys import KeyCustody, KeyCustodyError
+from clinic_inbox.ui.off_gui import run_off_gui
 
 if TYPE_CHECKING:
     from clinic_inbox.ui.actions import ActionRunner, Job
@@ -132,7 +133,9 @@ def main(
         return _main_signing_in_first(app, home, screenshot, user, view)
     for _attempt in range(2):  # the second after a damaged store was replaced by its backup
         try:
-            clinic = open_clinic(home, qt_passphrase)
+            # the key, migrations and the first checks on a worker; a passphrase is
+            # still asked here, on the GUI thread
+            clinic = run_off_gui(lambda ask: open_clinic(home, ask), qt_passphrase)
         except StoreDamagedError as exc:
             problem = str(exc)
         except (KeyCustodyError, StoreError, NewerSchemaError) as exc:
@@ -276,7 +279,9 @@ def offer_latest_backup(home: Path, problem: str) -> bool:
         user.strip(), password, backup_name=latest.name, replaced_damaged=True
     )
     try:
-        info, aside = replace_damaged_store(home, latest, qt_passphrase, authorize=check)
+        info, aside = run_off_gui(  # a copy of the whole store: never on the GUI thread
+            lambda ask: replace_damaged_store(home, latest, ask, authorize=check), qt_passphrase
+        )
     except (KeyCustodyError, StoreError, services.AuthError, AccessDenied) as exc:
         QMessageBox.critical(None, "The backup could not be put back", str(exc))
         return False

@@ -559,3 +559,51 @@ def test_marking_done_repaints_the_card_before_the_chart_copy_is_made(
             toml.unlink(missing_ok=True)
         else:
             toml.write_text(before)
+
+
+def test_opening_the_clinic_runs_on_a_worker_and_asks_the_passphrase_here(qtbot, tmp_path):
+    """The app's start: the key (scrypt over the passphrase), migrations and checks on
+    a worker, the passphrase asked on the GUI thread, the event loop going on."""
+    import threading
+
+    from clinic_inbox.core.home import create_clinic, open_clinic
+    from clinic_inbox.core.keys import KeyCustody
+    from clinic_inbox.ui.off_gui import run_off_gui
+
+    home = tmp_path / "clinic"
+    passphrase = "a long clinic passphrase 42"
+    clinic, _ = create_clinic(home, lambda p, c: passphrase, KeyCustody(home, detect=False))
+    clinic.close()
+    asked_on = []
+
+    def ask(prompt: str, confirm: bool) -> str:
+        asked_on.append(threading.current_thread() is threading.main_thread())
+        return passphrase
+
+    ticks = Ticks()
+    ticks.start()
+    started = time.monotonic()
+    opened = run_off_gui(
+        lambda asker: open_clinic(home, asker, KeyCustody(home, detect=False)), ask
+    )
+    took = time.monotonic() - started
+    ticks.stop()
+    try:
+        assert asked_on == [True], "asked once, on the GUI thread"
+        assert opened.store.integrity_check() == []
+        assert ticks.count >= 5 and ticks.longest < took * 1000 / 2, (ticks.longest, took)
+        print(f"\nopened in {took * 1000:.0f} ms; longest stall {ticks.longest} ms")
+    finally:
+        opened.close()
+    # a wrong passphrase: the error reaches this thread as it would have in line
+    from clinic_inbox.core.keys import KeyCustodyError
+
+    try:
+        run_off_gui(
+            lambda asker: open_clinic(home, asker, KeyCustody(home, detect=False)),
+            lambda p, c: "not the passphrase at all",
+        )
+    except KeyCustodyError as exc:
+        assert str(exc)
+    else:
+        raise AssertionError("a wrong passphrase opened the clinic")
