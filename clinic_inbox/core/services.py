@@ -64,7 +64,7 @@ from clinic_inbox.core.services_reading import (
     neutral_reason,
     show_thread,
 )
-from clinic_inbox.core.services_replies import (
+from clinic_inbox.core.services_reply_queue import (
     MOVE_KINDS,
     _queue_outgoing,
     _queue_portal_reply,
@@ -133,7 +133,7 @@ _PARTS = (
     "clinic_inbox.core.services_workflow",
     "clinic_inbox.core.services_delegation",
     "clinic_inbox.core.services_accounts",
-    "clinic_inbox.core.services_replies",
+    "clinic_inbox.core.services_reply_queue",
     "clinic_inbox.core.services_chart",
     "clinic_inbox.core.services_senders",
     "clinic_inbox.core.services_presence",
