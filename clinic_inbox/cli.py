@@ -395,7 +395,6 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     from clinic_inbox.core import services
     from clinic_inbox.core.senders import sender_warnings
-    from clinic_inbox.core.store.shared_patient_queries import shared_number
 
     with _open(args) as clinic:
         session = _session(args, clinic)
@@ -422,7 +421,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             "warnings": sender_warnings(t.messages),
             "messages": [],
             # the number every workstation of a clinic with a shared server shows
-            "clinic_number": shared_number(clinic.store, t.id),
+            "clinic_number": services.clinic_number(clinic, session, t.id),
         }
         for m in t.messages:
             item = {

@@ -266,3 +266,13 @@ def attachment_data(clinic: Clinic, session: Session, attachment_id: int) -> tup
             detail={"attachment_id": attachment_id},
         )
     return filename, ctype, data
+
+
+def clinic_number(clinic: Clinic, session: Session, thread_id: int) -> int | None:
+    """The conversation's clinic-wide number (with a shared server, every workstation
+    shows the same one), for those who may see the conversation at all."""
+    from clinic_inbox.core.store.shared_patient_queries import shared_number
+
+    d = decision_for(clinic, session, thread_id)
+    access.require(d.header, d.why_not or "You may not open this conversation.")
+    return shared_number(clinic.store, thread_id)
