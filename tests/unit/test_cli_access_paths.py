@@ -110,6 +110,7 @@ def _cases(home, backup, clinical: int, admin_thread: int, patient: int) -> dict
             refused,
         ),
         "account list": ([], None, refused),
+        "account remove": (["clinic-mail"], None, refused),
         "sync": (["--once", "--no-send"], None, "ok"),
         "reply": ([str(clinical), "--body-file", reply], None, refused),
         "patient physician": ([str(patient), "--physician", "dr.okafor"], None, refused),
@@ -149,6 +150,7 @@ def _cases(home, backup, clinical: int, admin_thread: int, patient: int) -> dict
             "patient.create",
         ),  # fmt: skip
         "patient edit": ([str(patient), "--chart", "NEW-1"], None, "patient.edit"),
+        "patient merge": ([str(patient), str(patient), "--yes"], None, refused),
         "patient show": ([str(patient)], None, "patient.view"),
         "patient import": ([str(home.parent / "patients.csv")], None, "patient.import"),
         "confirm-sender": ([str(clinical), "--how", "Phoned the patient at home."], None, refused),
