@@ -94,3 +94,41 @@ def test_workers_check_senders_as_the_writer_would():
     assert verdicts == ["verified", "unverified"] * 4
     assert [m.sender_check for m in parallel] == verdicts
     assert [m.sender_check_detail for m in parallel] == [m.sender_check_detail for m in inline]
+
+
+def test_workers_triage_with_the_clinics_own_rules_or_the_shipped_ones(tmp_path):
+    """Workers load the rules themselves (the fork server has the shipped ones ready):
+    a clinic with its own rules file is triaged by it, one without by the shipped rules,
+    and rules built otherwise travel whole."""
+    from dataclasses import replace
+
+    from clinic_inbox.core.model import Priority
+    from clinic_inbox.sources.parse_pool import RulesRef
+
+    when = datetime(2026, 11, 20, tzinfo=UTC)
+    raws = [
+        raw.replace(b"Subject: ", b"Subject: a dog bit my hand, ", 1) if i % 3 == 0 else raw
+        for i, raw in enumerate(corpus(24, seed=9))
+    ]
+    batch = [Fetched(i + 1, r, len(r), when) for i, r in enumerate(raws)]
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "triage_rules.toml").write_text(
+        '[[red_flag]]\nid = "custom"\nlabel = "dog bite"\npatterns = ["dog bit"]\n'
+    )
+    shipped = load_rules()
+    assert RulesRef(load_rules(plain)).resolve() is shipped  # no file: the shipped rules
+    assert RulesRef(load_rules(own)).resolve() is load_rules(own)
+    other = replace(shipped, context=lambda *a: True)  # built otherwise: sent whole
+    assert RulesRef(other).rules is other
+    for folder in (plain, own):
+        rules = load_rules(folder)
+        with ParsePool(expected=10_000, rules=rules, workers=2) as pool:
+            assert pool.parallel
+            got = pool.submit(ACCOUNT, 7, batch, mime.DEFAULT_LIMITS).result()
+        for m in got:
+            assert m.triaged == triage(m.subject, m.body_text, rules)
+        urgent = [m.triaged.priority is Priority.URGENT for m in got]
+        assert any(urgent) == (folder is own)
