@@ -61,7 +61,7 @@ def bare_fetch(server: DovecotServer) -> float:
 
 
 def clinic_sync(
-    server: DovecotServer, n: int, user: str = USER, batch_size: int = 200
+    server: DovecotServer, n: int, user: str = USER, batch_size: int | None = None
 ) -> tuple[float, object]:
     home = Path(tempfile.mkdtemp(prefix="bench-clinic-"))
     clinic, _ = create_clinic(

@@ -3,10 +3,14 @@ holds the whole corpus in memory; the sync process does not).
 
     python -m bench.ingest_probe HOST PORT USER N [BATCH]
 
+BATCH: a fixed batch size; without it, the app's own growing batches.
+
 Prints one JSON line: seconds, messages, CPU seconds of the sync process and of its parse
 workers, the sync process's peak RSS (ru_maxrss) and the workers' largest RSS sampled
 every 0.2 s (a spawned child's ru_maxrss starts from its parent's, so it says nothing of
-its own). `CLINIC_INBOX_MIME=stdlib` in the environment gives the stdlib-only parse path.
+its own). Workers forked by the fork server are its children, not this process's: the
+server is stopped (and so reaped) before the CPU is read, so theirs and its own count.
+`CLINIC_INBOX_MIME=stdlib` in the environment gives the stdlib-only parse path.
 """
 
 from __future__ import annotations
@@ -48,18 +52,27 @@ class _Sampler(threading.Thread):
             self.peak = max([self.peak, *_children_rss_mb()])
 
 
+def _stop_fork_server() -> None:
+    from multiprocessing import forkserver
+
+    server = forkserver._forkserver  # noqa: SLF001 - the bench reaps it to count its CPU
+    if server._forkserver_pid is not None:  # noqa: SLF001
+        server._stop()  # noqa: SLF001
+
+
 def main() -> int:
     from bench.__main__ import clinic_sync
     from clinic_inbox.sources import mime_lean
 
     host, port, user, n = sys.argv[1:5]
-    batch = int(sys.argv[5]) if len(sys.argv) > 5 else 200  # the app's own default is 50
+    batch = int(sys.argv[5]) if len(sys.argv) > 5 else None
     server = SimpleNamespace(host=host, port=int(port))  # all clinic_sync needs of it
     sampler = _Sampler()
     sampler.start()
     elapsed, clinic = clinic_sync(server, int(n), user=user, batch_size=batch)  # type: ignore[arg-type]
     sampler.done.set()
     clinic.store.close()
+    _stop_fork_server()
     me = resource.getrusage(resource.RUSAGE_SELF)
     workers = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(
