@@ -179,15 +179,27 @@ def _store_batch(
     if incoming is None:  # CPU, outside the write lock
         checker = checker or checker_for(clinic)
         incoming = [to_incoming(account, f, uidvalidity, limits, checker) for f in batch]
+    account_id = int(account.id or 0)
     with store.transaction():
+        # one query each for the whole batch; only the messages they name need the
+        # per-message look-ups (nothing stored in this batch makes another one match)
+        stored = sq.email_identities_stored(
+            store, account_id, account.mailbox, uidvalidity, [m.imap_uid or 0 for m in incoming]
+        )
+        pulled = sq.pulled_copies_waiting(store, [m.message_id for m in incoming if m.message_id])
+        moved = sq.rematch_hashes(
+            store,
+            account_id,
+            account.mailbox,
+            uidvalidity,
+            [m.content_hash for m in incoming if m.content_hash],
+        )
         for msg in incoming:
             assert msg.imap_uid is not None
-            if sq.email_identity_exists(
-                store, msg.account_id, account.mailbox, uidvalidity, msg.imap_uid
-            ):
+            if msg.imap_uid in stored:
                 report.skipped += 1
                 continue
-            if sq.adopt_pulled_copy(
+            if (msg.message_id, msg.content_hash) in pulled and sq.adopt_pulled_copy(
                 store,
                 msg.account_id,
                 account.mailbox,
@@ -198,7 +210,7 @@ def _store_batch(
             ):
                 report.skipped += 1  # received from the clinic's shared server already
                 continue
-            if msg.content_hash:
+            if msg.content_hash in moved:
                 old = sq.find_rematch_candidate(
                     store,
                     msg.account_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,6 +126,72 @@ def adopt_pulled_copy(
         (account_id, mailbox, uidvalidity, uid, found),
     )
     return True
+
+
+# -- the same questions for a whole fetched batch: one query each instead of one per
+# message. Each answers a superset of what the per-message query could then find, so
+# a message left out needs no per-message query (the sync asks those for the rest).
+_IN_CHUNK = 500
+
+
+def _chunks(values: list) -> Iterator[list]:
+    for i in range(0, len(values), _IN_CHUNK):
+        yield values[i : i + _IN_CHUNK]
+
+
+def email_identities_stored(
+    store: Store, account_id: int, mailbox: str, uidvalidity: int, uids: list[int]
+) -> set[int]:
+    """Which of these UIDs (under this UIDVALIDITY) are stored already."""
+    found: set[int] = set()
+    for part in _chunks(uids):
+        marks = ", ".join("?" for _ in part)
+        found.update(
+            r[0]
+            for r in store.execute(
+                "SELECT imap_uid FROM messages WHERE account_id = ? AND imap_mailbox = ? "
+                f"AND imap_uidvalidity = ? AND imap_uid IN ({marks})",
+                (account_id, mailbox, uidvalidity, *part),
+            )
+        )
+    return found
+
+
+def pulled_copies_waiting(store: Store, message_ids: list[str]) -> set[tuple[str, str]]:
+    """(Message-ID, content hash) of copies received from the shared server that have no
+    mailbox identity yet, among these Message-IDs (see adopt_pulled_copy)."""
+    found: set[tuple[str, str]] = set()
+    for part in _chunks(message_ids):
+        marks = ", ".join("?" for _ in part)
+        found.update(
+            (r[0], r[1])
+            for r in store.execute(
+                f"SELECT message_id_header, content_hash FROM messages WHERE message_id_header "
+                f"IN ({marks}) AND direction = 'in' AND imap_uid IS NULL "
+                "AND shared_identity IS NOT NULL",
+                part,
+            )
+        )
+    return found
+
+
+def rematch_hashes(
+    store: Store, account_id: int, mailbox: str, current_uidvalidity: int, hashes: list[str]
+) -> set[str]:
+    """Content hashes, among these, of stored copies under another UIDVALIDITY (see
+    find_rematch_candidate)."""
+    found: set[str] = set()
+    for part in _chunks(hashes):
+        marks = ", ".join("?" for _ in part)
+        found.update(
+            r[0]
+            for r in store.execute(
+                "SELECT content_hash FROM messages WHERE account_id = ? AND imap_mailbox = ? "
+                f"AND imap_uidvalidity != ? AND content_hash IN ({marks})",
+                (account_id, mailbox, current_uidvalidity, *part),
+            )
+        )
+    return found
 
 
 def move_email_identity(store: Store, message_pk: int, uidvalidity: int, uid: int) -> None:
