@@ -19,6 +19,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -61,8 +62,14 @@ def bare_fetch(server: DovecotServer) -> float:
 
 
 def clinic_sync(
-    server: DovecotServer, n: int, user: str = USER, batch_size: int | None = None
+    server: DovecotServer,
+    n: int,
+    user: str = USER,
+    batch_size: int | None = None,
+    on_start: Callable[[], None] | None = None,
 ) -> tuple[float, object]:
+    """One first sync of `n` messages into a new clinic; `on_start` is called just before
+    the sync itself (after the clinic and its keys are made)."""
     home = Path(tempfile.mkdtemp(prefix="bench-clinic-"))
     clinic, _ = create_clinic(
         home, lambda p, c: "bench passphrase 123", KeyCustody(home, detect=False)
@@ -86,6 +93,8 @@ def clinic_sync(
 
     account = acc.imap_accounts(clinic.store)[0]
     rules = load_rules()
+    if on_start is not None:
+        on_start()
     t = time.perf_counter()
     report = email_sync.sync_account(clinic, rules, account, PASSWORD, batch_size=batch_size)
     elapsed = time.perf_counter() - t
