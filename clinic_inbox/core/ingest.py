@@ -155,7 +155,11 @@ def _raise(a: Priority, b: Priority) -> Priority:
     return a if a.rank <= b.rank else b
 
 
-def ingest(store: Store, cfg: ClinicConfig, rules: Rules, msg: Incoming) -> Ingested:
+def ingest(
+    store: Store, cfg: ClinicConfig, rules: Rules, msg: Incoming, *, index: bool = True
+) -> Ingested:
+    """`index` False: the caller adds the message to the search index later in the same
+    transaction (queries.index_messages: one statement for a sync's whole batch)."""
     if not store.in_transaction:
         raise RuntimeError("ingest runs inside the caller's transaction")
     received = msg.received_at.astimezone(UTC)
@@ -242,6 +246,7 @@ def ingest(store: Store, cfg: ClinicConfig, rules: Rules, msg: Incoming) -> Inge
             claims_thread_id=place.claims_thread_id,
             attachments=msg.attachments,
         ),
+        index=index,
     )
     unverified = msg.sender_check == senders.UNVERIFIED
     if unverified or place.claims_thread_id or place.held:

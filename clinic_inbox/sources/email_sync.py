@@ -194,6 +194,7 @@ def _store_batch(
             uidvalidity,
             [m.content_hash for m in incoming if m.content_hash],
         )
+        unindexed: list[int] = []
         for msg in incoming:
             assert msg.imap_uid is not None
             if msg.imap_uid in stored:
@@ -225,7 +226,8 @@ def _store_batch(
                     continue
             try:
                 with store.savepoint():
-                    result = ingest(store, clinic.config, rules, msg)
+                    result = ingest(store, clinic.config, rules, msg, index=False)
+                    unindexed.append(result.message_id)
                     if acknowledge.maybe_acknowledge(
                         store, clinic.config, msg, result, from_address=account.sender_address
                     ):
@@ -233,7 +235,8 @@ def _store_batch(
             except Exception as exc:  # noqa: BLE001 - one bad message never stops a sync
                 log.warning("could not file uid %s: %s", msg.imap_uid, type(exc).__name__)
                 with store.savepoint():
-                    aside = ingest(store, clinic.config, rules, _set_aside(msg))
+                    aside = ingest(store, clinic.config, rules, _set_aside(msg), index=False)
+                unindexed.append(aside.message_id)
                 report.touched.add(aside.thread_id)
                 report.review += 1
                 continue
@@ -248,6 +251,7 @@ def _store_batch(
                 report.new_threads.append(result.thread_id)
             if result.priority.value == "urgent":
                 report.urgent.append(result.thread_id)
+        q.index_messages(store, unindexed)  # searchable in the same commit as stored
         sq.set_checkpoint(
             store,
             int(account.id or 0),

@@ -371,7 +371,9 @@ _MESSAGE_FIELDS = [
 ]
 
 
-def insert_message(store: Store, m: NewMessage) -> int:
+def insert_message(store: Store, m: NewMessage, index: bool = True) -> int:
+    """`index` False: the caller indexes it later in the same transaction
+    (index_messages, one statement for a whole sync batch)."""
     import hashlib
 
     values = []
@@ -401,7 +403,8 @@ def insert_message(store: Store, m: NewMessage) -> int:
                 a.data,
             ),
         )
-    index_message(store, mid)
+    if index:
+        index_message(store, mid)
     store.execute(
         "UPDATE threads SET last_message_at = max(last_message_at, ?) WHERE id = ?",
         (m.received_at, m.thread_id),
@@ -418,6 +421,21 @@ def index_message(store: Store, message_id: int) -> None:
         "FROM messages m LEFT JOIN patients p ON p.id = m.patient_id WHERE m.id = ?",
         (message_id,),
     )
+
+
+def index_messages(store: Store, message_ids: list[int]) -> None:
+    """index_message for many messages, a few statements for all of them."""
+    for i in range(0, len(message_ids), 500):
+        part = message_ids[i : i + 500]
+        marks = ", ".join("?" for _ in part)
+        store.execute(f"DELETE FROM message_search WHERE rowid IN ({marks})", part)
+        store.execute(
+            "INSERT INTO message_search (rowid, subject, body, patient_name) "
+            "SELECT m.id, m.subject, m.body_text, "
+            "coalesce(p.given_name || ' ' || p.family_name, '') "
+            f"FROM messages m LEFT JOIN patients p ON p.id = m.patient_id WHERE m.id IN ({marks})",
+            part,
+        )
 
 
 def message_count(store: Store) -> int:
