@@ -135,7 +135,9 @@ def to_incoming(
             "downloaded. Open it in the clinic's webmail.",
         )
     # a truncated download lacks the body its DKIM signature covers: not verifiable
-    verdict = check_sender(f.raw, parsed.sender_address, checker or _DEFAULT_CHECKER)
+    verdict = check_sender(
+        f.raw, parsed.sender_address, checker or _DEFAULT_CHECKER, parsed.auth_results
+    )
     if f.truncated and verdict.result == UNVERIFIED:
         verdict = SenderCheck(UNVERIFIED, TOO_LARGE)
     return Incoming(

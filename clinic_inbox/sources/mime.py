@@ -78,6 +78,11 @@ class ParsedEmail:
     auto_submitted: bool = False
     problems: list[str] = field(default_factory=list)
     content_hash: str = ""
+    # The Authentication-Results values as the sender check reads them, when the lean
+    # reader read the header (its lines are the feedparser's): the check then need not
+    # parse the header again. None: the check reads them itself. Not part of equality:
+    # the stdlib path leaves it None, and the message read is the same.
+    auth_results: list[str] | None = field(default=None, compare=False)
 
 
 # -- text that reaches the screen -----------------------------------------------------
@@ -466,7 +471,12 @@ def parse_email(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> ParsedEmail:
     (the two give the same result where both read: tests/unit/test_mime_lean.py)."""
     _check_size(raw, limits)
     read = mime_lean.read(raw) if mime_lean.ENABLED else None
-    return _finish(raw, read or _read_stdlib(raw), limits)
+    parsed = _finish(raw, read or _read_stdlib(raw), limits)
+    if read is not None:  # compat32's own reading (raw values), as the sender check's
+        parsed.auth_results = [
+            str(v) for v in Message.get_all(read.msg, "Authentication-Results", [])
+        ]
+    return parsed
 
 
 def parse_email_stdlib(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> ParsedEmail:

@@ -171,21 +171,33 @@ _AR_METHOD = re.compile(r"(?i)\s*([a-z0-9-]+)(?:/[0-9]+)?\s*=\s*([a-z]+)")
 _HEADER_FROM = re.compile(r"(?i)header\.from\s*=\s*\"?([^\s;\"]+)")
 
 
-def _trusted_dmarc(raw: bytes, authserv_id: str, domain: str) -> str | None:
+def _whole_header_in_block(raw: bytes, limit: int = 256 * 1024) -> bool:
+    """Does _header_block hold the whole header (not cut at `limit`)?"""
+    return len(raw) <= limit or any(raw.find(e, 0, limit) >= 0 for e in (b"\r\n\r\n", b"\n\n"))
+
+
+def _trusted_dmarc(
+    raw: bytes, authserv_id: str, domain: str, given: list[str] | None = None
+) -> str | None:
     """'pass' / 'fail' / ... from the topmost Authentication-Results header of the
     trusted server; None when there is none. Only the topmost counts: the trusted
     server adds its own above the message, so any lower one with its name came from
-    elsewhere (and it is expected to strip those, RFC 8601 s. 5)."""
+    elsewhere (and it is expected to strip those, RFC 8601 s. 5). `given`: the values
+    as the parser read them (mime.ParsedEmail.auth_results), used when the header is
+    whole within the block this would read."""
     if not authserv_id:
         return None
-    try:
-        headers = (
-            BytesHeaderParser(policy=compat32)
-            .parsebytes(_header_block(raw))
-            .get_all("Authentication-Results", [])
-        )
-    except Exception:  # noqa: BLE001
-        return None
+    if given is not None and _whole_header_in_block(raw):
+        headers: list = given
+    else:
+        try:
+            headers = (
+                BytesHeaderParser(policy=compat32)
+                .parsebytes(_header_block(raw))
+                .get_all("Authentication-Results", [])
+            )
+        except Exception:  # noqa: BLE001
+            return None
     for value in headers:
         text = " ".join(str(value).split())
         server = text.split(";", 1)[0].strip().split()[0:1]
@@ -203,15 +215,22 @@ def _trusted_dmarc(raw: bytes, authserv_id: str, domain: str) -> str | None:
     return None
 
 
-def check_sender(raw: bytes, sender_address: str, checker: SenderChecker) -> SenderCheck:
-    """Never raises: whatever cannot be checked is 'not verified'."""
+def check_sender(
+    raw: bytes,
+    sender_address: str,
+    checker: SenderChecker,
+    auth_results: list[str] | None = None,
+) -> SenderCheck:
+    """Never raises: whatever cannot be checked is 'not verified'. `auth_results`: the
+    Authentication-Results values the parse read already (saves reading the header
+    twice); None: read here."""
     domain = from_domain(sender_address)
     if not domain:
         return SenderCheck(UNVERIFIED, "The sender's address could not be read.")
     try:
         # the trusted server's word first: reading a header is cheaper than DKIM (about
         # a millisecond a signature here, most of it dkimpy's pure-Python RSA)
-        dmarc = _trusted_dmarc(raw, checker.trusted_authserv_id, domain)
+        dmarc = _trusted_dmarc(raw, checker.trusted_authserv_id, domain, auth_results)
         if dmarc == "pass":
             return SenderCheck(
                 VERIFIED, f"The clinic's mail server ({checker.trusted_authserv_id}) checked it."
