@@ -13,10 +13,32 @@ import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 APT_HINT = "Install the Debian packages: apt-get install --no-install-recommends gnome-keyring dbus"
+
+# The private bus's configuration: a session bus WITHOUT service activation. With
+# Debian's session.conf, a client that asks for the Secret Service before our daemon
+# has claimed its name (a slow start on a loaded machine) makes dbus-daemon start a
+# second gnome-keyring by itself (`--start`, no password, no unlocked collection);
+# that one keeps the name, tries to ask for a password on a display there is none of,
+# and every call fails with "Prompt dismissed" until the deadline. Without activation
+# an early call fails with ServiceUnknown and is simply asked again.
+BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir=/tmp</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"""
 
 
 class SecretServiceUnavailable(RuntimeError):
@@ -31,7 +53,9 @@ class SecretService:
         self._keyring: subprocess.Popen | None = None
         self._saved: dict[str, str | None] = {}
 
-    def start(self) -> SecretService:
+    def start(self, before_daemon: Callable[[], None] | None = None) -> SecretService:
+        """Start the bus, then the keyring daemon. `before_daemon` runs in between, with
+        this process pointed at the bus (a test asks for the service too early there)."""
         for tool in ("dbus-daemon", "gnome-keyring-daemon"):
             if shutil.which(tool) is None:
                 raise SecretServiceUnavailable(f"{tool} is not installed. {APT_HINT}")
@@ -39,6 +63,8 @@ class SecretService:
         for d in (home, runtime, data):
             d.mkdir(mode=0o700)
         bus = runtime / "bus"
+        config = self.dir / "bus.conf"
+        config.write_text(BUS_CONFIG, "utf-8")
         base = {
             "HOME": str(home),
             "XDG_RUNTIME_DIR": str(runtime),
@@ -47,39 +73,45 @@ class SecretService:
             "XDG_CACHE_HOME": str(home / ".cache"),
         }
         env = {**os.environ, **base}
-        self._dbus = subprocess.Popen(
-            [
-                "dbus-daemon",
-                "--session",
-                "--nofork",
-                "--nopidfile",
-                f"--address=unix:path={bus}",
-                "--print-address=1",
-            ],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        # the daemons' chatter goes to files: a pipe nobody reads would block them once full
+        with open(self.dir / "dbus.log", "wb") as log:
+            self._dbus = subprocess.Popen(
+                [
+                    "dbus-daemon",
+                    f"--config-file={config}",
+                    "--nofork",
+                    "--nopidfile",
+                    f"--address=unix:path={bus}",
+                    "--print-address=1",
+                ],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+            )
         assert self._dbus.stdout is not None
         address = self._dbus.stdout.readline().strip()
         if not address:
             raise SecretServiceUnavailable(
-                f"dbus-daemon did not start: {self._dbus.stderr.read() if self._dbus.stderr else ''}"
+                f"dbus-daemon did not start: {(self.dir / 'dbus.log').read_text(errors='replace')}"
             )
         env["DBUS_SESSION_BUS_ADDRESS"] = address
-        self._keyring = subprocess.Popen(
-            ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        self.env = {**base, "DBUS_SESSION_BUS_ADDRESS": address}
+        if before_daemon is not None:
+            with self.activated():
+                before_daemon()
+        with open(self.dir / "keyring.log", "wb") as log:
+            self._keyring = subprocess.Popen(
+                ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=log,
+                stderr=log,
+                text=True,
+            )
         assert self._keyring.stdin is not None
         self._keyring.stdin.write("test keyring password")
         self._keyring.stdin.close()
-        self.env = {**base, "DBUS_SESSION_BUS_ADDRESS": address}
         self._wait_until_usable()
         return self
 
@@ -96,8 +128,11 @@ class SecretService:
                 except Exception as exc:  # noqa: BLE001 - retried until the deadline
                     last = exc
                 time.sleep(0.2)
+        said = (self.dir / "keyring.log").read_text(errors="replace")[-600:]
         self.stop()
-        raise SecretServiceUnavailable(f"gnome-keyring did not become usable: {last!r}. {APT_HINT}")
+        raise SecretServiceUnavailable(
+            f"gnome-keyring did not become usable: {last!r} (it said: {said!r}). {APT_HINT}"
+        )
 
     def activated(self) -> _Activated:
         """Point this process's environment at the private session while in use."""

@@ -1,0 +1,30 @@
+"""The tests' private keyring starts reliably on a loaded machine (tests/support)."""
+
+from __future__ import annotations
+
+from support.secret_service import SecretService
+
+
+def test_a_caller_before_the_daemon_does_not_start_a_keyring_of_its_own():
+    """A client that asks before our gnome-keyring owns its bus name (a slow start under
+    load, or two suites at once) used to make the bus start a second, locked daemon by
+    D-Bus activation; every later call then failed with 'Prompt dismissed'."""
+    early: list[Exception] = []
+
+    def ask_too_early() -> None:
+        from keyring.backends.SecretService import Keyring
+
+        try:
+            Keyring().set_password("clinic-inbox-test", "early", "x")
+        except Exception as exc:  # noqa: BLE001 - the failure is what is looked at
+            early.append(exc)
+
+    service = SecretService().start(before_daemon=ask_too_early)
+    try:
+        assert len(early) == 1, "nothing should answer before the daemon runs"
+        assert "Prompt dismissed" not in str(early[0])
+        backend = service.backend()
+        backend.set_password("clinic-inbox-test", "later", "kept")
+        assert backend.get_password("clinic-inbox-test", "later") == "kept"
+    finally:
+        service.stop()
