@@ -22,8 +22,19 @@ if "ci-state-" not in os.environ.get("XDG_STATE_HOME", ""):
     atexit.register(shutil.rmtree, os.environ["XDG_STATE_HOME"], True)
 
 import pytest  # noqa: E402
+from support import fast_kdf  # noqa: E402
 
 ALLOW_SKIP = os.environ.get("CLINIC_INBOX_ALLOW_SKIP") == "1"
+# Cheap key stretching in this process only (why, and what still checks the real costs:
+# support/fast_kdf.py); before any test has hashed anything.
+REAL_KDF = fast_kdf.install()
+
+
+@pytest.fixture()
+def real_kdf_costs():
+    """The product's own stretching costs for one test."""
+    with fast_kdf.costs(REAL_KDF):
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from clinic_inbox.core.keys import (
 PASS = "correct horse battery staple"
 
 
-def test_passphrase_fallback_wraps_with_scrypt_and_aes_gcm(tmp_path):
+def test_passphrase_fallback_wraps_with_scrypt_and_aes_gcm(tmp_path, real_kdf_costs):
     custody = KeyCustody(tmp_path, detect=False)
     found, code = custody.create(lambda p, c: PASS)
     blob = json.loads((tmp_path / keys.WRAPPED_KEY_FILE).read_text())
