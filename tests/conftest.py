@@ -25,9 +25,20 @@ import pytest  # noqa: E402
 from support import fast_kdf  # noqa: E402
 
 ALLOW_SKIP = os.environ.get("CLINIC_INBOX_ALLOW_SKIP") == "1"
-# Cheap key stretching in this process only (why, and what still checks the real costs:
-# support/fast_kdf.py); before any test has hashed anything.
+# Cheap key stretching in this process and in the ones it starts, before any test has
+# hashed anything (why, and what still checks the real costs: support/fast_kdf.py).
 REAL_KDF = fast_kdf.install()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Byte-compile the app once: the tests start `python -m clinic_inbox` hundreds of
+    times, and where PYTHONDONTWRITEBYTECODE is set (as on these machines) each of them
+    compiled every module it imported again (a fifth of a short command's CPU)."""
+    if hasattr(session.config, "workerinput"):
+        return  # the controlling process did it
+    import compileall
+
+    compileall.compile_dir(TESTS.parent / "clinic_inbox", quiet=2)
 
 
 @pytest.fixture()

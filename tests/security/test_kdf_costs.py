@@ -1,8 +1,8 @@
 """The product stretches passwords and passphrases at its real costs.
 
-The test process lowers these costs for speed (support/fast_kdf.py); this file is where
-the real ones are checked: in a process the tests did not touch, and in the files a real
-`clinic-inbox init` writes."""
+The tests' processes lower these costs for speed (support/fast_kdf.py); this file is
+where the real ones are checked: in a process started without the tests' child_site/,
+and in the files a real `clinic-inbox init` writes."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+from support import fast_kdf
 from support.clinic_details import INIT_DETAILS
 from support.insider_cli import ADMIN, PASSPHRASE, run
 
@@ -35,7 +37,9 @@ print(json.dumps({
 
 
 def test_the_products_own_costs_are_the_documented_ones():
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLINIC_INBOX")}
+    env = fast_kdf.without_child_site(
+        {k: v for k, v in os.environ.items() if not k.startswith("CLINIC_INBOX")}
+    )
     done = subprocess.run(
         [sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, timeout=120
     )
@@ -46,8 +50,27 @@ def test_the_products_own_costs_are_the_documented_ones():
     assert got["passphrase"] == SCRYPT and got["recovery"] == RECOVERY
 
 
-def test_a_real_init_writes_full_cost_hashes_and_wrapped_keys(tmp_path):
+@pytest.mark.skipif(os.environ.get(fast_kdf.REAL_ENV) == "1", reason="real costs asked for")
+def test_the_tests_children_stretch_cheaply():
+    """The other side: a process the tests start gets the lowered costs (else every
+    command a test runs pays 0.5 s of scrypt and Argon2 again)."""
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout)
+    assert got["hasher"]["time_cost"] == fast_kdf.PASSWORD_COST["time_cost"]
+    assert got["passphrase"] == fast_kdf.SCRYPT_COST and got["slot"] == fast_kdf.SLOT_COST
+
+
+def test_a_real_init_writes_full_cost_hashes_and_wrapped_keys(tmp_path, monkeypatch):
     home = tmp_path / "c"
+    # the `clinic-inbox` started below must not load the tests' child_site/
+    stripped = fast_kdf.without_child_site(dict(os.environ)).get("PYTHONPATH")
+    if stripped is None:
+        monkeypatch.delenv("PYTHONPATH", raising=False)
+    else:
+        monkeypatch.setenv("PYTHONPATH", stripped)
     done = run(home, "init", "--admin", ADMIN, *INIT_DETAILS)
     assert done.returncode == 0, done.stderr
     for name, cost in ((WRAPPED_KEY_FILE, SCRYPT), (RECOVERY_FILE, RECOVERY)):

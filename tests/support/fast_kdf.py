@@ -1,18 +1,21 @@
-"""Cheap key stretching for the test process, and only there.
+"""Cheap key stretching in the tests' processes, and only there.
 
 The product stretches every staff password (Argon2id, 64 MiB, 3 passes), every key
-slot (the same) and a passphrase-wrapped key (scrypt, 128 MiB): 0.3-0.5 s each on the
-CI machine, paid again at every clinic a test makes, every sign-in and every open.
+slot (the same) and a passphrase-wrapped key (scrypt, 128 MiB): 0.3-0.5 s of CPU each
+on the CI machine, paid again at every clinic a test makes, every sign-in and every
+`clinic-inbox` command a test runs (a third of such a command's CPU went to scrypt).
 The tests check what is done with the stretched keys, not how hard the stretching is,
-so the root conftest lowers these costs in the pytest process before any test runs.
+so the tests lower these costs:
 
-- The product's defaults are not touched: a `clinic-inbox` process the tests start uses
-  the real costs whenever it stretches (it still opens the tests' clinics quickly, since
-  each hash and wrapped key carries its own parameters).
-- tests/security/test_kdf_costs.py checks the real parameters, in a process of their
-  own and in what a real `clinic-inbox` writes; the fixture `real_kdf_costs` gives a
-  test the real costs back.
-- CLINIC_INBOX_TEST_REAL_KDF=1 runs the whole suite at the real costs.
+- in the pytest process: the root conftest calls install() before any test runs;
+- in every Python process the tests start: the root conftest puts child_site/ on
+  PYTHONPATH, whose sitecustomize.py lowers the same costs when clinic_inbox's modules
+  are imported (a child started with an environment of its own keeps the real costs).
+
+The product's code and defaults are not touched. tests/security/test_kdf_costs.py checks
+the real parameters (in a process started without child_site/, and in the files a real
+`clinic-inbox init` writes); the fixture `real_kdf_costs` gives one test the real costs
+back; CLINIC_INBOX_TEST_REAL_KDF=1 runs the whole suite at the real costs.
 """
 
 from __future__ import annotations
@@ -20,14 +23,33 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 REAL_ENV = "CLINIC_INBOX_TEST_REAL_KDF"
+CHILD_SITE = Path(__file__).resolve().parent / "child_site"
+MODULES = ("clinic_inbox.core.keys", "clinic_inbox.core.keyslots", "clinic_inbox.core.passwords")
 # Argon2id's and scrypt's smallest sensible settings: still the same algorithms, formats
 # and code paths, about a millisecond each.
 PASSWORD_COST = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 SLOT_COST = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 SCRYPT_COST = {"n": 2**10, "r": 8, "p": 1}
+
+
+def lower(module: ModuleType) -> None:
+    """Lower the costs one of MODULES holds (called right after it is imported)."""
+    name = module.__name__
+    if name == "clinic_inbox.core.keys":
+        module.PASSPHRASE_KDF = dict(SCRYPT_COST)
+        module.RECOVERY_KDF = dict(SCRYPT_COST)
+    elif name == "clinic_inbox.core.keyslots":
+        module.COST = dict(SLOT_COST)
+    elif name == "clinic_inbox.core.passwords":
+        from argon2 import PasswordHasher
+
+        module._hasher = PasswordHasher(**PASSWORD_COST)
+        module.dummy_hash.cache_clear()  # made under the hasher in force
 
 
 def _modules() -> tuple[Any, Any, Any]:
@@ -52,26 +74,30 @@ def _apply(state: dict[str, Any]) -> None:
     keys.RECOVERY_KDF = state["recovery"]
     keyslots.COST = state["slot"]
     passwords._hasher = state["hasher"]
-    passwords.dummy_hash.cache_clear()  # made under the hasher in force
+    passwords.dummy_hash.cache_clear()
 
 
 def install() -> dict[str, Any] | None:
-    """Lower the costs in this process; returns the real ones (None when the suite was
-    asked to run at the real costs)."""
+    """Lower the costs in this process and in the Python processes it starts; returns
+    the real ones (None when the suite was asked to run at the real costs)."""
     if os.environ.get(REAL_ENV) == "1":
         return None
-    from argon2 import PasswordHasher
-
     real = current()
-    _apply(
-        {
-            "passphrase": dict(SCRYPT_COST),
-            "recovery": dict(SCRYPT_COST),
-            "slot": dict(SLOT_COST),
-            "hasher": PasswordHasher(**PASSWORD_COST),
-        }
-    )
+    for module in _modules():
+        lower(module)
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if str(CHILD_SITE) not in paths:
+        os.environ["PYTHONPATH"] = os.pathsep.join([str(CHILD_SITE), *paths])
     return real
+
+
+def without_child_site(env: dict[str, str]) -> dict[str, str]:
+    """An environment for a child that must see the product's real costs."""
+    paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and p != str(CHILD_SITE)]
+    out = {k: v for k, v in env.items() if k != "PYTHONPATH"}
+    if paths:
+        out["PYTHONPATH"] = os.pathsep.join(paths)
+    return out
 
 
 @contextmanager

@@ -4,10 +4,13 @@ in a real process, and the store opened afterwards to see what really happened
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -42,9 +45,29 @@ def run_cli(
     )
 
 
+_template: Path | None = None
+
+
+def _demo_template() -> Path:
+    """The demo clinic as `clinic-inbox demo --no-gui` makes it, once per test process."""
+    global _template
+    if _template is None:
+        where = Path(tempfile.mkdtemp(prefix="ci-demo-template-"))
+        atexit.register(shutil.rmtree, where, True)
+        done = run_cli(where / "clinic", "demo", "--no-gui")
+        assert done.returncode == 0, done.stderr
+        _template = where / "clinic"
+    return _template
+
+
 def make_demo(home: Path) -> Path:
-    done = run_cli(home, "demo", "--no-gui")
-    assert done.returncode == 0, done.stderr
+    """A demo clinic of this test's own in `home`: a copy of the one made once per
+    process (making one took 2-5 s of Argon2, scrypt and 1,000 messages every time).
+    A copy in another folder is a clinic of its own from there on: the audit counter is
+    kept per folder (core/audit_anchor.place_of), as for a backup restored elsewhere."""
+    if home.exists() and any(home.iterdir()):
+        raise FileExistsError(f"{home} is not empty")
+    shutil.copytree(_demo_template(), home, symlinks=True, dirs_exist_ok=True)
     return home
 
 
