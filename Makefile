@@ -11,9 +11,13 @@ run: $(STAMP)
 	./packaging/system-deps.sh run
 	$(VENV)/bin/clinic-inbox demo
 
+# Test files run side by side, one worker per core (at most 4): each worker has its own
+# servers, keyring and temporary folders. PYTEST_WORKERS=0 runs them in one process.
+PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 4 ] && n=4; echo $$n)
+
 test: $(STAMP)
 	./packaging/system-deps.sh test
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	./packaging/system-deps.sh test

@@ -41,6 +41,33 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     compileall.compile_dir(TESTS.parent / "clinic_inbox", quiet=2)
 
 
+_ci_lines: list[str] = []
+
+
+@pytest.fixture()
+def ci_log(request: pytest.FixtureRequest):
+    """Lines that belong in CI's log, pass or fail (a harness's counts). Printed at the
+    end of the run by the process that reports it: with pytest-xdist a worker's own
+    output is not shown, so the line travels with the test's report."""
+
+    def say(line: str) -> None:
+        request.node.user_properties.append(("ci_log", line))
+
+    return say
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call":
+        _ci_lines.extend(v for k, v in report.user_properties if k == "ci_log")
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001
+    if _ci_lines:
+        terminalreporter.section("for CI's log")
+        for line in _ci_lines:
+            terminalreporter.write_line(line)
+
+
 @pytest.fixture()
 def real_kdf_costs():
     """The product's own stretching costs for one test."""
