@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import sys
 from pathlib import Path
@@ -54,6 +56,27 @@ def ci_log(request: pytest.FixtureRequest):
         request.node.user_properties.append(("ci_log", line))
 
     return say
+
+
+@pytest.fixture()
+def capsys(capsys, request: pytest.FixtureRequest):  # noqa: ANN001, ANN201
+    """pytest's capsys; in a pytest-xdist worker, what a test prints inside
+    `capsys.disabled()` (the triage figures, the harnesses' counts) is also kept for
+    CI's log: a worker's own output reaches no terminal."""
+    if not hasattr(request.config, "workerinput"):
+        return capsys
+    plain = capsys.disabled
+
+    @contextlib.contextmanager
+    def disabled():  # noqa: ANN202
+        said = io.StringIO()
+        with plain(), contextlib.redirect_stdout(said):
+            yield
+        if said.getvalue().strip():
+            request.node.user_properties.append(("ci_log", said.getvalue().strip("\n")))
+
+    capsys.disabled = disabled
+    return capsys
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
