@@ -38,8 +38,16 @@ def smtp_server():
     yield from _serve(lambda: SmtpServer().start(), RuntimeError)
 
 
-@pytest.fixture()
-def fhir_server():
+@pytest.fixture(scope="module")
+def _fhir_process():
     from support.fhir import FhirServer, FhirUnavailable
 
     yield from _serve(lambda: FhirServer().start(), FhirUnavailable)
+
+
+@pytest.fixture()
+def fhir_server(_fhir_process):
+    """The FHIR server, empty at the start of each test (one process per file, reset
+    in between; a test that stopped it for an outage finds it started again)."""
+    _fhir_process.reset()
+    return _fhir_process

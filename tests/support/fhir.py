@@ -136,6 +136,19 @@ class FhirServer:
             timeout=10,
         )
 
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def reset(self) -> None:
+        """Back to an empty server, as if just started: no resources, no faults armed,
+        no dump for the next start (one process serves a file's tests: starting Node
+        and indexing the FHIR definitions took 2-7 s a test)."""
+        if not self.running:
+            self.start()
+        self.dump.unlink(missing_ok=True)
+        httpx.post(f"http://127.0.0.1:{self.port}/__test__/reset", timeout=10).raise_for_status()
+
     def fail_next(self, count: int, status: int = 500) -> None:
         self._test("fail", count=count, status=status)
 

@@ -102,7 +102,7 @@ async function handle(req, res, raw) {
     const what = u.pathname.slice(10);
     if (what === 'fail') { faults.fail = Number(query.count || 1); faults.status = Number(query.status || 500); }
     else if (what === 'delay') { faults.delay = Number(query.ms || 1000); faults.delayCount = Number(query.count || 1); }
-    else if (what === 'reset') { repo.clear(); known.length = 0; }
+    else if (what === 'reset') { repo.clear(); known.length = 0; Object.assign(faults, { fail: 0, status: 500, delay: 0, delayCount: 0 }); }
     else if (what === 'raw') { const r = await repo.withSeeding(() => repo.createResource(body)); remember(r); return send(res, 201, r); }
     return send(res, 200, { ok: true });
   }
