@@ -37,9 +37,21 @@ SLOT_COST = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 SCRYPT_COST = {"n": 2**10, "r": 8, "p": 1}
 
 
+# what each module holds, by attribute: its real value is kept on the module as
+# `_ci_real` before it is lowered (a pytest-xdist worker is itself a child of the
+# controlling process: its modules were lowered by child_site/ before conftest ran)
+_ATTRS = {
+    "clinic_inbox.core.keys": ("PASSPHRASE_KDF", "RECOVERY_KDF"),
+    "clinic_inbox.core.keyslots": ("COST",),
+    "clinic_inbox.core.passwords": ("_hasher",),
+}
+
+
 def lower(module: ModuleType) -> None:
     """Lower the costs one of MODULES holds (called right after it is imported)."""
     name = module.__name__
+    if not hasattr(module, "_ci_real"):
+        module._ci_real = {a: getattr(module, a) for a in _ATTRS[name]}
     if name == "clinic_inbox.core.keys":
         module.PASSPHRASE_KDF = dict(SCRYPT_COST)
         module.RECOVERY_KDF = dict(SCRYPT_COST)
@@ -82,9 +94,15 @@ def install() -> dict[str, Any] | None:
     the real ones (None when the suite was asked to run at the real costs)."""
     if os.environ.get(REAL_ENV) == "1":
         return None
-    real = current()
     for module in _modules():
         lower(module)
+    keys, keyslots, passwords = _modules()
+    real = {
+        "passphrase": dict(keys._ci_real["PASSPHRASE_KDF"]),
+        "recovery": dict(keys._ci_real["RECOVERY_KDF"]),
+        "slot": dict(keyslots._ci_real["COST"]),
+        "hasher": passwords._ci_real["_hasher"],
+    }
     paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     if str(CHILD_SITE) not in paths:
         os.environ["PYTHONPATH"] = os.pathsep.join([str(CHILD_SITE), *paths])
