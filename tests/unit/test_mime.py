@@ -130,7 +130,7 @@ def _cpython_messages() -> list[Path]:
 def test_cpython_email_test_messages():
     read = aside = 0
     for path in _cpython_messages():
-        started = time.monotonic()
+        started = time.process_time()  # CPU, not wall time: a loaded machine is not a blow-up
         try:
             p = mime.parse_email(path.read_bytes())
             assert "\r" not in p.subject and "\n" not in p.subject
@@ -138,7 +138,7 @@ def test_cpython_email_test_messages():
         except mime.UnparseableEmail as exc:
             assert str(exc)
             aside += 1
-        assert time.monotonic() - started < 5, path.name
+        assert time.process_time() - started < 5, path.name
     print(f"\nCPython email corpus: {read} read, {aside} set aside")
     assert read >= 40
 
@@ -150,14 +150,14 @@ def test_hostile_corpus(tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "tempdir", str(private_tmp))  # any temp file would land here
     monkeypatch.setenv("TMPDIR", str(private_tmp))
     for name, raw in hostile_messages(include_huge=True):
-        started = time.monotonic()
+        started = time.process_time()  # CPU, not wall time: a loaded machine is not a blow-up
         try:
             p = mime.parse_email(raw)
         except mime.UnparseableEmail as exc:
             assert str(exc), name
             continue
-        elapsed = time.monotonic() - started
-        assert elapsed < 5, f"{name} took {elapsed:.1f}s"
+        elapsed = time.process_time() - started
+        assert elapsed < 5, f"{name} took {elapsed:.1f}s of CPU"
         html = (p.body_html or "").lower()
         for bad in (
             "<script",
