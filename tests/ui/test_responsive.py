@@ -114,8 +114,10 @@ def test_the_sign_in_slow_down_does_not_block_the_event_loop(qtbot, demo_clinic)
         assert took >= 1.0, "the slow-down really ran"
         assert "not right" in dlg.error.text() and dlg.session is None
         # the GUI thread went on the whole time: ticks every ~10 ms, never a long stall
-        assert ticks.longest < 250, ticks.longest
-        assert ticks.count >= took * 1000 / 10 * 0.4, (ticks.count, took)
+        # (relative to the wait, as the tests below: a blocked GUI thread stalls for all of
+        # it; a loaded machine, or two test workers on two cores, stretches every tick)
+        assert ticks.longest < took * 1000 / 2, (ticks.longest, took)
+        assert ticks.count >= took * 1000 / 10 * 0.2, (ticks.count, took)
         failed = [e for e in audit.entries(demo_clinic.store) if e.action == "login.failed"]
         assert failed, "the refusal is audited as before"
     finally:
