@@ -481,6 +481,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         # administrators (services.store_health).
         health = services.store_health(clinic, _session(args, clinic))
         waiting = _slots_waiting(clinic)
+        from clinic_inbox.core.account_secrets import describe as accounts_said
+
+        account_secrets_line = accounts_said(clinic)
     latest = latest_backup(home)
     problems = health.problems
     print(f"Data folder:     {home}")
@@ -494,6 +497,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
             "came: until they do (or an administrator runs `key seal`), the keyring still "
             "holds the store key"
         )
+    print(f"Account secrets: {account_secrets_line}")
     print(f"Schema version:  {health.schema_version}")
     print(f"Integrity check: {'ok' if not problems else 'FAILED: ' + '; '.join(problems[:5])}")
     from clinic_inbox.core.clinic_setup import identity_problems
@@ -653,7 +657,7 @@ def cmd_account_add_imap(args: argparse.Namespace) -> int:
         session = _session(args, clinic)
         services.add_imap_account(clinic, session, account, password)
     print(f"Added the mail account {account.name!r} ({account.username} at {account.host}).")
-    print("Its password is kept in the system keyring, not in the store.")
+    print("Its password is sealed in the encrypted store, never in the keyring.")
     if account.loopback_note:
         print(account.loopback_note)
     return EXIT_OK
@@ -684,7 +688,7 @@ def cmd_account_add_fhir(args: argparse.Namespace) -> int:
         services.add_fhir_account(clinic, session, account, token)
     print(f"Added the patient portal {account.name!r} at {account.base_url}.")
     if token:
-        print("Its access token is kept in the system keyring, not in the store.")
+        print("Its access token is sealed in the encrypted store, never in the keyring.")
     return EXIT_OK
 
 

@@ -1,14 +1,24 @@
-"""Account passwords and tokens: kept in the OS keyring, never in the store or a file."""
+"""Account passwords and tokens: sealed inside the encrypted store (core.account_secrets).
+
+They exist only while a staff member has the store unlocked; nothing of them is in the
+keyring (any process of the desktop user could read it there) or in a file. Sync
+workers and the CLI read them through the open clinic (`clinic.credentials`).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from clinic_inbox.core.keys import SERVICE, KeyCustodyError
+from clinic_inbox.core import account_secrets
+from clinic_inbox.core.keys import KeyCustodyError
+from clinic_inbox.core.store import account_secret_queries as asq
+
+if TYPE_CHECKING:
+    from clinic_inbox.core.home import Clinic
 
 
 class NoKeyringForCredentials(KeyCustodyError):
-    pass
+    """Kept for callers written when the secrets needed a keyring; no longer raised."""
 
 
 class KeyringStoppedError(KeyCustodyError):
@@ -16,9 +26,12 @@ class KeyringStoppedError(KeyCustodyError):
 
 
 class Credentials:
-    def __init__(self, backend: Any | None, store_id: str, why_not: str = "") -> None:
+    """The open clinic's account secrets. `backend` is the keyring the clinic's key
+    custody uses (key slots need it), only read here to move older entries in."""
+
+    def __init__(self, clinic: Clinic, backend: Any | None, why_not: str = "") -> None:
+        self._clinic = clinic
         self._backend = backend
-        self._store_id = store_id
         self._why_not = why_not
 
     @property
@@ -27,48 +40,33 @@ class Credentials:
 
     @property
     def available(self) -> bool:
-        return self._backend is not None
+        return True  # the store keeps them: no keyring needed
 
     def why_unavailable(self) -> str:
-        return (
-            "Account passwords are only kept in the computer's secure keyring, and "
-            f"{self._why_not or 'no secure keyring is available'}. Sign in to a desktop "
-            "session with a keyring (GNOME Keyring, KWallet, macOS Keychain or Windows "
-            "Credential Locker) to add or use mail and portal accounts."
-        )
-
-    def _require(self) -> Any:
-        if self._backend is None:
-            raise NoKeyringForCredentials(self.why_unavailable())
-        return self._backend
-
-    def _name(self, account: str) -> str:
-        return f"{self._store_id}:account:{account}"
+        return ""
 
     def set(self, account: str, secret: str) -> None:
-        self._require().set_password(SERVICE, self._name(account), secret)
+        """Joins the caller's transaction (the service writes its audit entry there)."""
+        clinic = self._clinic
+        with clinic.store.transaction():
+            account_secrets.put(clinic.store, clinic.audit_key, account, secret)
 
     def get(self, account: str) -> str:
-        try:
-            secret = self._require().get_password(SERVICE, self._name(account))
-        except KeyCustodyError:
-            raise
-        except Exception:  # noqa: BLE001 - D-Bus, locked collection, daemon gone...
-            raise KeyringStoppedError(
-                f"The computer's keyring stopped answering, so the password for {account!r} "
-                "cannot be read. Messages already here stay available and replies wait in "
-                "the outbox. Sign out of the computer and back in to restart the keyring; "
-                "sync resumes by itself."
-            ) from None
+        clinic = self._clinic
+        secret = account_secrets.get(clinic.store, clinic.audit_key, account)
+        if secret is None and self._backend is not None:
+            # an entry an older version left in the keyring after the open-time move
+            # could not reach it (the keyring was not answering then)
+            if account_secrets.move_from_keyring(clinic, self._backend, only=account):
+                secret = account_secrets.get(clinic.store, clinic.audit_key, account)
         if secret is None:
             raise KeyCustodyError(
-                f"The password for the account {account!r} is missing from the keyring. "
-                "Add the account again with its password."
+                f"The password for the account {account!r} is missing. Add the account "
+                "again with its password (Settings, or `clinic-inbox account`)."
             )
         return secret
 
     def delete(self, account: str) -> None:
-        try:
-            self._require().delete_password(SERVICE, self._name(account))
-        except Exception:  # noqa: BLE001 - absent is fine
-            pass
+        clinic = self._clinic
+        with clinic.store.transaction():
+            asq.delete(clinic.store, account)

@@ -16,7 +16,7 @@ from typing import Any
 
 import platformdirs
 
-from clinic_inbox.core import open_lock
+from clinic_inbox.core import account_secrets, open_lock
 from clinic_inbox.core.audit_witness import LocalWitness
 from clinic_inbox.core.config import ClinicConfig, load_config
 from clinic_inbox.core.credentials import Credentials
@@ -86,6 +86,8 @@ class Clinic:
     def __post_init__(self) -> None:
         if self.witness is not None:
             self.store.after_audit_commit = self.witness.after_commit
+        if self.credentials is None:  # account secrets live in this clinic's store
+            self.credentials = Credentials(self, None)
 
     @property
     def audit_key(self) -> bytes:
@@ -97,15 +99,19 @@ class Clinic:
         from clinic_inbox.core.store import open_store
 
         store = open_store(self.store.path, self.secrets.db_key, upgrade=False)
-        return Clinic(
+        twin = Clinic(
             self.home,
             store,
             self.secrets,
             self.config,
             self.custody,
-            self.credentials,
+            None,
             self.witness,  # one counter per clinic, whichever connection writes
         )
+        # the same secrets, read through the twin's own connection
+        backend = self.credentials.backend if self.credentials is not None else None
+        twin.credentials = Credentials(twin, backend)
+        return twin
 
     def close(self) -> None:
         hooks, self.closing = self.closing, []
@@ -166,10 +172,8 @@ def create_clinic(
     with store.transaction():
         q.set_meta(store, "store_id", rec.store_id)
         q.set_meta(store, "created_at", rec.created_at)
-    creds = Credentials(custody.backend, rec.store_id, custody.why_no_keyring)
-    clinic = Clinic(
-        home, store, found, load_config(home), rec, creds, _witness(rec, found, custody)
-    )
+    clinic = Clinic(home, store, found, load_config(home), rec, None, _witness(rec, found, custody))
+    clinic.credentials = Credentials(clinic, custody.backend, custody.why_no_keyring)
     clinic.open_lock = open_lock.hold_shared(home)
     return clinic, code
 
@@ -259,10 +263,8 @@ def open_clinic(
             f"The store in {home} belongs to another installation than its key record. "
             + RECOVER_HINT
         )
-    creds = Credentials(custody.backend, rec.store_id, custody.why_no_keyring)
-    clinic = Clinic(
-        home, store, found, load_config(home), rec, creds, _witness(rec, found, custody)
-    )
+    clinic = Clinic(home, store, found, load_config(home), rec, None, _witness(rec, found, custody))
+    clinic.credentials = Credentials(clinic, custody.backend, custody.why_no_keyring)
     try:
         clinic.open_lock = open_lock.hold_shared(home)
         if kw.get("upgrade", True) and (home / "purged.json").exists():
@@ -270,6 +272,9 @@ def open_clinic(
             from clinic_inbox.core.services_retention import reapply_purges
 
             reapply_purges(store, found.audit_key, [home / "purged.json"])
+        if kw.get("upgrade", True):
+            # account passwords an older version kept in the keyring come into the store
+            account_secrets.move_from_keyring(clinic, custody.backend)
     except BaseException:
         clinic.close()
         raise

@@ -100,7 +100,7 @@ def configured_sinks(clinic: Clinic) -> tuple[list[AnchorSink], str | None]:
         return [], "no mail account is set up, so no anchor is kept off this computer"
     account = found[0]
     if clinic.credentials is None:
-        return [], "no keyring holds the mail account's password"
+        return [], "the mail account's password is not available"
     try:
         password = clinic.credentials.get(account.name)
     except KeyCustodyError as exc:

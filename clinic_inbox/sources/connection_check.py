@@ -82,20 +82,19 @@ def check_fhir(account: FhirAccount, token: str | None) -> str:
 
 
 def check_stored(clinic: Clinic, name: str) -> list[tuple[bool, str]]:
-    """Test an account already kept, with its secret from the keyring. On a worker:
-    it opens its own connection to the store."""
+    """Test an account already kept, with its secret sealed in the store. On a
+    worker: it opens its own connection to the store."""
     from clinic_inbox.core.accounts import fhir_accounts, imap_accounts
 
     worker = clinic.clone()
     try:
         imap = next((a for a in imap_accounts(worker.store) if a.name == name), None)
         fhir = next((a for a in fhir_accounts(worker.store) if a.name == name), None)
+        secret = worker.credentials.get(name) if worker.credentials else None
+    except Exception as exc:  # noqa: BLE001 - the store's own plain message
+        return [(False, str(exc))]
     finally:
         worker.store.close()
-    try:
-        secret = clinic.credentials.get(name) if clinic.credentials else None
-    except Exception as exc:  # noqa: BLE001 - the keyring's own plain message
-        return [(False, str(exc))]
     if imap is not None:
         return check_account(imap, secret or "")
     if fhir is not None:

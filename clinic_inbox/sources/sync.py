@@ -150,14 +150,10 @@ def run_once(
 
 def _optional_secret(clinic: Clinic, name: str) -> str | None:
     """A portal may run without a token (a test server, a trusted network)."""
-    from clinic_inbox.core.credentials import NoKeyringForCredentials
-
     if clinic.credentials is None:
         return None
     try:
         return clinic.credentials.get(name)
-    except NoKeyringForCredentials:
-        return None
     except KeyCustodyError as exc:
         if "missing" in str(exc):
             return None

@@ -332,7 +332,9 @@ class EmailPage(QWizardPage):
             )
         )
         self.keyring_note.setWordWrap(True)
-        self.keyring_note.setVisible(not has_keyring)
+        # account passwords are sealed in the store now (core.account_secrets): kept
+        # with or without a keyring, so the old warning no longer applies
+        self.keyring_note.setVisible(False)
         self.address = QLineEdit()
         self.address.setPlaceholderText("inbox@yourclinic.ca")
         self.host = QLineEdit()

@@ -39,6 +39,7 @@ def _load() -> list[Migration]:
         m0013_clinic_writes,
         m0014_proxy_portal,
         m0015_shared_patients,
+        m0016_account_secrets,
     )
 
     steps = [
@@ -57,6 +58,7 @@ def _load() -> list[Migration]:
         m0013_clinic_writes,
         m0014_proxy_portal,
         m0015_shared_patients,
+        m0016_account_secrets,
     ]
     return [Migration(m.VERSION, m.__name__.rsplit(".", 1)[-1], m.upgrade) for m in steps]
 

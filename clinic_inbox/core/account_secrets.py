@@ -1,0 +1,156 @@
+"""Mail and portal passwords sealed inside the encrypted store (issue 16).
+
+An account's password (IMAP/SMTP) or token (FHIR portal) is a row of the store,
+AES-256-GCM under a key derived (HKDF-SHA256) from the store's audit key. The store
+is SQLCipher already; the second layer keeps the secret out of every copy made of
+the rows (a debugging dump, a table export) and binds each secret to its account's
+name, so rows cannot be swapped.
+
+The audit key, not the database key, is the root: it is released with the database
+key by a staff member's key slot (so the secret exists only while someone has
+unlocked the store), and it survives `key change` and a restore, both of which give
+the store a new database key. Nothing of it is ever in the keyring.
+
+Older clinics kept these secrets in the OS keyring (`<store id>:account:<name>`),
+readable by any process of the desktop user. `move_from_keyring` takes each one into
+the store (one audited transaction), then deletes it from the keyring; a crash in
+between leaves a keyring copy that the next open deletes without moving it again.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from clinic_inbox.core.keys import SERVICE, KeyCustodyError
+from clinic_inbox.core.store import account_secret_queries as asq
+from clinic_inbox.core.store import queries as q
+
+if TYPE_CHECKING:
+    from clinic_inbox.core.home import Clinic
+    from clinic_inbox.core.store import Store
+
+_INFO = b"clinic-inbox account secrets v1"
+# set once a pass found nothing left in the keyring: later opens skip the look-ups
+CHECKED_META = "account_secrets_keyring_checked"
+
+
+class AccountSecretDamaged(KeyCustodyError):
+    pass
+
+
+def _key(audit_key: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(audit_key)
+
+
+def _aad(account_name: str) -> bytes:
+    return b"account-secret|" + account_name.encode("utf-8")
+
+
+def seal(audit_key: bytes, account_name: str, secret: str) -> bytes:
+    nonce = os.urandom(12)
+    return nonce + AESGCM(_key(audit_key)).encrypt(
+        nonce, secret.encode("utf-8"), _aad(account_name)
+    )
+
+
+def unseal(audit_key: bytes, account_name: str, sealed: bytes) -> str:
+    try:
+        plain = AESGCM(_key(audit_key)).decrypt(sealed[:12], sealed[12:], _aad(account_name))
+    except (InvalidTag, ValueError):
+        raise AccountSecretDamaged(
+            f"The saved password for the account {account_name!r} cannot be read with this "
+            "clinic's key (it was changed or belongs to another clinic). Add the account's "
+            "password again in Settings."
+        ) from None
+    return plain.decode("utf-8")
+
+
+def legacy_entry(store_id: str, account_name: str) -> str:
+    """Where versions before this module kept the secret in the keyring."""
+    return f"{store_id}:account:{account_name}"
+
+
+def put(store: Store, audit_key: bytes, account_name: str, secret: str) -> None:
+    asq.put(store, account_name, seal(audit_key, account_name, secret))
+
+
+def get(store: Store, audit_key: bytes, account_name: str) -> str | None:
+    sealed = asq.get(store, account_name)
+    return None if sealed is None else unseal(audit_key, account_name, sealed)
+
+
+def _read_legacy(backend: Any, store_id: str, name: str) -> str | None:
+    try:
+        return backend.get_password(SERVICE, legacy_entry(store_id, name))
+    except Exception:  # noqa: BLE001 - the keyring is not answering: try at the next open
+        return None
+
+
+def _forget_legacy(backend: Any, store_id: str, name: str) -> bool:
+    try:
+        backend.delete_password(SERVICE, legacy_entry(store_id, name))
+        return True
+    except Exception:  # noqa: BLE001 - absent (the usual case) or not answering
+        return False
+
+
+def move_from_keyring(clinic: Clinic, backend: Any | None, *, only: str | None = None) -> int:
+    """Take the account secrets an older version left in the keyring into the store.
+    Returns how many were moved. The store is written (with one audit entry per
+    account) and committed before anything is deleted from the keyring."""
+    store, store_id = clinic.store, clinic.custody.store_id
+    if backend is None:
+        return 0
+    if only is None and q.get_meta(store, CHECKED_META) == "1":
+        return 0
+    names = [only] if only is not None else asq.account_names(store)
+    found: dict[str, str] = {}
+    for name in names:
+        secret = _read_legacy(backend, store_id, name)
+        if secret is not None:
+            found[name] = secret
+    from clinic_inbox.core import audit
+
+    moved = []
+    with store.transaction():
+        for name, secret in found.items():
+            if asq.get(store, name) is not None:
+                continue  # already moved (a crash before the keyring copy was deleted)
+            asq.put(store, name, seal(clinic.audit_key, name, secret), moved=True)
+            account_id = store.one("SELECT id FROM accounts WHERE name = ?", (name,))
+            audit.append(
+                store,
+                clinic.audit_key,
+                None,
+                "system",
+                "account.secret_moved",
+                detail={"account_id": account_id, "from": "keyring", "to": "store"},
+            )
+            moved.append(name)
+    left = [name for name in found if not _forget_legacy(backend, store_id, name)]
+    if only is None and not left:
+        with store.transaction():
+            q.set_meta(store, CHECKED_META, "1")
+    return len(moved)
+
+
+def describe(clinic: Clinic) -> str:
+    """For `doctor`: where the account passwords are, in words."""
+    store = clinic.store
+    kept, moved = len(asq.names(store)), asq.moved_count(store)
+    accounts = len(asq.account_names(store))
+    text = f"{kept} of {accounts} accounts' passwords sealed in the store, none in the keyring"
+    if moved:
+        text += f" ({moved} moved in from the keyring)"
+    if q.get_meta(store, CHECKED_META) != "1" and clinic.custody.method == "keyring":
+        text = (
+            f"{kept} of {accounts} accounts' passwords sealed in the store; the keyring could "
+            "not be checked for older copies yet (they are moved in at the next sign-in)"
+        )
+    return text
