@@ -398,9 +398,10 @@ def unlock(clinic, admin: Staff, username: str) -> bool:  # noqa: ANN001
         # attempts made while the store was closed go into the trail before they are lifted
         from clinic_inbox.core.staff_keys import audit_closed_attempts
 
-        gate = signin_gate.read(clinic.home, clinic.custody.store_id, name)
+        keyring = clinic.credentials.backend if clinic.credentials is not None else None
+        gate = signin_gate.read(clinic.home, clinic.custody.store_id, name, keyring)
         audit_closed_attempts(clinic, username, gate.events)
-        signin_gate.clear(clinic.home, clinic.custody.store_id, name)
+        signin_gate.clear(clinic.home, clinic.custody.store_id, name, keyring)
         row = q.staff_login_row(clinic.store, username.strip())
         _audit(
             clinic,

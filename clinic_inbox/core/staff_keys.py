@@ -36,7 +36,7 @@ from clinic_inbox.core.keys import (
     Secrets,
     describe_backend,
 )
-from clinic_inbox.core.keyslots import KeySlots, SlotSecretMissing, WrongSlotPassword
+from clinic_inbox.core.keyslots import KeySlots, SlotSecretMissing, WrongSlotPassword, cost_for
 from clinic_inbox.core.store import queries as q
 
 
@@ -59,9 +59,12 @@ def keep_slot(clinic: Clinic, username: str, password: str, *, why: str) -> None
     slots = _slots(clinic)
     if slots is None:
         return
-    slots.put(username, password, clinic.secrets)
     row = q.staff_login_row(clinic.store, username.strip())
-    _audit(clinic, "key.slot", {"staff_id": row[0].id if row else None, "why": why})
+    context = [username, row[0].display_name if row else "", clinic.config.name or ""]
+    cost = cost_for(password, context, demo=clinic.custody.demo)
+    slots.put(username, password, clinic.secrets, cost)
+    detail = {"staff_id": row[0].id if row else None, "why": why}
+    _audit(clinic, "key.slot", detail | {"argon2id_mib": cost["memory_cost"] // 1024})
     seal_if_complete(clinic, slots)
 
 
@@ -151,6 +154,32 @@ def audit_closed_attempts(clinic: Clinic, username: str, events: list[list[str]]
             )
 
 
+GATE_SEEN_META = "gate_seq_seen"
+
+
+def note_gate_counter(clinic: Clinic, backend: object) -> None:
+    """The sign-in gate's counter only moves forward; if it went back since the store last
+    saw it, both copies of the lockout count were deleted or rolled back (or the store came
+    from another computer): audited, so guesses bought that way do not go unseen."""
+    epoch, found = signin_gate.high_water(clinic.home, clinic.custody.store_id, backend)
+    with clinic.store.transaction():
+        seen_epoch, _, seen = (q.get_meta(clinic.store, GATE_SEEN_META) or "").partition(":")
+        if seen and (seen_epoch != epoch or found < int(seen)):
+            audit.append(
+                clinic.store,
+                clinic.audit_key,
+                None,
+                "system",
+                "login.gate_rolled_back",
+                detail={
+                    "counter_seen": int(seen),
+                    "counter_found": found,
+                    "started_again": seen_epoch != epoch,
+                },
+            )
+        q.set_meta(clinic.store, GATE_SEEN_META, f"{epoch}:{found}")
+
+
 def _unwrap(
     home: Path, custody: KeyCustody, username: str, password: str, sleep: Callable[[float], None]
 ) -> tuple[Secrets, list[list[str]]]:
@@ -165,23 +194,24 @@ def _unwrap(
         )
     slots = KeySlots(home, rec.store_id, custody.backend)
     name = signin.name_key(username)
+    gate = custody.backend  # the gate keeps its second copy in the keyring
     with signin.serialised(home, rec.store_id, name):
         now = datetime.now(UTC)
-        before, locked = signin_gate.charge(home, rec.store_id, name, now)
+        before, locked = signin_gate.charge(home, rec.store_id, name, now, gate)
         if locked is not None:
             raise signin.AccountLocked(signin.locked_message(home, locked))
         sleep(passwords.failure_delay(before))
         try:
             found = slots.open(username, password)
         except WrongSlotPassword:
-            until = signin_gate.failed(home, rec.store_id, name, now)
+            until = signin_gate.failed(home, rec.store_id, name, now, gate)
             if until is not None:
                 raise signin.AccountLocked(signin.locked_message(home, until)) from None
             raise signin.AuthError(signin.WRONG) from None
         except SlotSecretMissing:
-            signin_gate.succeeded(home, rec.store_id, name)  # not a guess: no charge
+            signin_gate.succeeded(home, rec.store_id, name, gate)  # not a guess: no charge
             raise
-        return found, signin_gate.succeeded(home, rec.store_id, name)
+        return found, signin_gate.succeeded(home, rec.store_id, name, gate)
 
 
 def release(
@@ -228,6 +258,8 @@ def open_signed_in(
     clinic = open_clinic(home, ask_passphrase, custody, check=check, found=found)
     try:
         audit_closed_attempts(clinic, username, events)
+        if slot_user:
+            note_gate_counter(clinic, custody.backend)
         # the store's own check: disabled accounts, forced changes, the session's audit
         session = signin.sign_in(
             clinic,
