@@ -583,21 +583,15 @@ def cmd_key_seal(args: argparse.Namespace) -> int:
 
 
 def cmd_key_change(args: argparse.Namespace) -> int:
-    from clinic_inbox.core.model import Role
     from clinic_inbox.core.rekey import change_key
+    from clinic_inbox.core.services_keys import prepare_key_change
 
     home = _home(args)
     with _open(args) as clinic:
-        session = _session(args, clinic)
-        if session.staff.role is not Role.ADMIN:
-            raise CliError("Only an administrator may change the clinic's key.")
-        if clinic.custody.sealed:
-            raise CliError(
-                "Changing the key is not available yet for a clinic whose key is released "
-                "by staff passwords (key slots): nothing was changed."
-            )
-        actor_id, actor = session.staff.id, session.staff.username
-    code = change_key(home, ask_passphrase, actor_id=actor_id, actor=actor)
+        ticket = prepare_key_change(clinic, _session(args, clinic))
+    code = change_key(
+        home, ask_passphrase, actor_id=ticket.actor_id, actor=ticket.actor, found=ticket.found
+    )
     print(
         "The store is now encrypted with a new key; the old key and recovery code no longer open it."
     )

@@ -248,6 +248,7 @@ def open_clinic(
         from clinic_inbox.core.rekey import settle_interrupted_change
 
         found = settle_interrupted_change(home, custody, found, ask_passphrase)
+        rec = custody.record()  # finished or forgotten: the record changed
     try:
         store = open_store(path, found.db_key, **kw)
     except StoreUnreadableError:

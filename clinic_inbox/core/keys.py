@@ -274,6 +274,8 @@ class KeyCustody:
         self._backend = backend
         self._why_not = ""
         self._last_passphrase = ""
+        # a sealed clinic's staged key, found in the signed-in person's slot (core.staff_keys)
+        self._offered_next: Secrets | None = None
         if backend is None and detect:
             self._backend, self._why_not = detect_secure_backend()
 
@@ -474,17 +476,25 @@ class KeyCustody:
                 pass
 
     # -- changing the key (see core.rekey) -----------------------------------
+    def _slots(self, rec: CustodyRecord):  # noqa: ANN202 - core.keyslots.KeySlots
+        from clinic_inbox.core.keyslots import KeySlots  # it builds on this module
+
+        if self._backend is None:
+            self._load_from_keyring(rec)  # raises the plain "keyring unavailable" error
+        return KeySlots(self.home, rec.store_id, self._backend)
+
+    def offer_next(self, found: Secrets) -> None:
+        """A sealed clinic's staged key, as a staff member's slot released it."""
+        self._offered_next = found
+
     def stage_next(self, new: Secrets, code: str, ask_passphrase: PassphraseProvider) -> None:
         """Keep the new key beside the current one, before the store is re-encrypted,
         so whichever file survives a crash has its key."""
         rec = self.record()
         if rec.sealed:
-            # every slot wraps the current key and only its owner's password rewraps it
-            raise KeyCustodyError(
-                "The clinic's key cannot be changed yet while it is released by staff "
-                "passwords (key slots): nothing was changed. Ask your IT support."
-            )
-        if rec.method == "keyring":
+            # sealed to every staff slot's public key, in one write of the slots file
+            self._slots(rec).stage_all(new)
+        elif rec.method == "keyring":
             if self._backend is None:
                 self._load_from_keyring(rec)  # raises the plain "keyring unavailable" error
             self._backend.set_password(SERVICE, f"{rec.store_id}:db-next", new.db_key.hex())
@@ -503,6 +513,11 @@ class KeyCustody:
         rec = self.record()
         if rec.pending_key_check is None:
             return None
+        if rec.sealed:
+            found = self._offered_next
+            if found is None:
+                return None
+            return found if hmac.compare_digest(found.key_check(), rec.pending_key_check) else None
         current = self.load(ask_passphrase)
         if rec.method == "keyring":
             db_hex = self._backend.get_password(SERVICE, f"{rec.store_id}:db-next")
@@ -522,7 +537,9 @@ class KeyCustody:
     def promote_next(self, new: Secrets) -> None:
         """The re-encrypted file is in place: the new key becomes the key."""
         rec = self.record()
-        if rec.method == "keyring":
+        if rec.sealed:
+            self._slots(rec).promote_all()  # keeps the old keys until the record is written
+        elif rec.method == "keyring":
             self._backend.set_password(SERVICE, f"{rec.store_id}:db", new.db_key.hex())
         else:
             os.replace(self.home / NEXT_WRAPPED_KEY_FILE, self.home / WRAPPED_KEY_FILE)
@@ -544,6 +561,10 @@ class KeyCustody:
     def _forget_next(self, rec: CustodyRecord) -> None:
         for name in (NEXT_WRAPPED_KEY_FILE, NEXT_RECOVERY_FILE):
             (self.home / name).unlink(missing_ok=True)
+        self._offered_next = None
+        if rec.sealed and self._backend is not None:
+            self._slots(rec).tidy()
+            return
         if rec.method == "keyring" and self._backend is not None:
             try:
                 self._backend.delete_password(SERVICE, f"{rec.store_id}:db-next")

@@ -8,6 +8,12 @@ member's password (Argon2id, raw) AND a random secret kept in the keyring. So
 the keyring alone (any process of the desktop user) opens nothing, and a stolen
 keyslots file alone cannot even be guessed at offline without the keyring secret.
 The file sits beside the store, owner-only, and holds no key in the clear.
+
+Since version 2 of a slot the password's key unwraps the slot's X25519 private key,
+and the store's keys are sealed to the matching public key: changing the store's key
+(core.rekey) seals the new keys to every slot at once, in one write of the file,
+without anyone's password. Version 1 slots (the keys wrapped directly) still open and
+are rewritten at their owner's next sign-in (core.staff_keys).
 """
 
 from __future__ import annotations
@@ -23,7 +29,10 @@ from typing import Any
 
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from clinic_inbox.core.keys import SERVICE, KeyCustodyError, Secrets, write_private
 
@@ -151,40 +160,129 @@ class KeySlots:
     def _aad(self, username: str) -> bytes:
         return f"{self.store_id}|{_name(username)}".encode()
 
+    # -- envelopes: the store's keys sealed to a slot's public key --------------------
+    def _envelope(self, username: str, pub: bytes, found: Secrets) -> dict[str, str]:
+        eph = X25519PrivateKey.generate()
+        eph_pub = _raw_public(eph)
+        key = _envelope_key(eph.exchange(X25519PublicKey.from_public_bytes(pub)), eph_pub, pub)
+        nonce = os.urandom(12)
+        ct = AESGCM(key).encrypt(nonce, found.pack(), self._aad(username) + b"|envelope")
+        return {"eph": _b64(eph_pub), "nonce": _b64(nonce), "ct": _b64(ct)}
+
+    def _open_envelope(
+        self, username: str, private: X25519PrivateKey, env: dict[str, str]
+    ) -> Secrets | None:
+        eph_pub = _unb64(env["eph"])
+        shared = private.exchange(X25519PublicKey.from_public_bytes(eph_pub))
+        key = _envelope_key(shared, eph_pub, _raw_public(private))
+        try:
+            blob = AESGCM(key).decrypt(
+                _unb64(env["nonce"]), _unb64(env["ct"]), self._aad(username) + b"|envelope"
+            )
+        except InvalidTag:
+            return None
+        return Secrets.unpack(blob)
+
     # -- changes (the caller has an unlocked session: it holds `found`) ---------------
     def put(
         self, username: str, password: str, found: Secrets, cost: dict[str, int] | None = None
     ) -> None:
-        """Add a slot, or rewrap it under a new password."""
+        """Add a slot, or rewrap it under a new password.
+
+        Version 2: the password (with the keyring secret) wraps the slot's own X25519
+        private key; the store's keys are sealed to its public key. A key change can
+        then seal the new keys to every slot at once without anyone's password."""
         cost = cost or COST
         secret = self._secret(create=True)
         data = self._load()
         data["secret_check"] = self._secret_check(secret)
+        private = X25519PrivateKey.generate()
+        raw = private.private_bytes(
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
+        )
         salt, nonce = os.urandom(16), os.urandom(12)
         ct = AESGCM(self._kek(username, password, salt, cost)).encrypt(
-            nonce, found.pack(), self._aad(username)
+            nonce, raw, self._aad(username)
         )
+        pub = _raw_public(private)
         data["slots"][_name(username)] = {
+            "version": 2,
             "kdf": "argon2id",
             **cost,
             "salt": _b64(salt),
             "nonce": _b64(nonce),
             "ct": _b64(ct),
+            "pub": _b64(pub),
+            "keys": self._envelope(username, pub, found),
         }
+        self._save(data)
+
+    def _save(self, data: dict[str, Any]) -> None:
         write_private(self.path, json.dumps(data, indent=1).encode("utf-8"))
 
     def remove(self, username: str) -> bool:
         data = self._load()
         gone = data["slots"].pop(_name(username), None) is not None
         if gone:
-            write_private(self.path, json.dumps(data, indent=1).encode("utf-8"))
+            self._save(data)
         return gone
 
     def names(self) -> list[str]:
         return sorted(self._load()["slots"])
 
+    def without_public_key(self) -> list[str]:
+        """Slots written before version 2: a key change must wait for their owners."""
+        return sorted(n for n, slot in self._load()["slots"].items() if "pub" not in slot)
+
+    # -- a key change (core.rekey): every slot in one write of the file ---------------
+    def stage_all(self, new: Secrets) -> None:
+        """Seal the new keys beside the current ones in every slot (one atomic write)."""
+        data = self._load()
+        old = sorted(n for n, slot in data["slots"].items() if "pub" not in slot)
+        if old:
+            raise SlotError(
+                "The key cannot change yet: these people have not signed in since key slots "
+                f"were improved: {', '.join(old)}. Ask them to sign in once (or reset their "
+                "passwords), then try again. Nothing was changed."
+            )
+        for name, slot in data["slots"].items():
+            slot["keys_next"] = self._envelope(name, _unb64(slot["pub"]), new)
+        self._save(data)
+
+    def promote_all(self) -> None:
+        """The re-encrypted store is in place: the staged keys become every slot's keys.
+        The old ones stay as `keys_prev` until the key record says the change is done, so
+        a kill in between still finds the key that record names."""
+        data = self._load()
+        changed = False
+        for slot in data["slots"].values():
+            if "keys_next" in slot:
+                slot["keys_prev"] = slot["keys"]
+                slot["keys"] = slot.pop("keys_next")
+                changed = True
+        if changed:
+            self._save(data)
+
+    def tidy(self) -> None:
+        """Forget staged and previous keys (a change discarded or finished)."""
+        data = self._load()
+        changed = False
+        for slot in data["slots"].values():
+            for extra in ("keys_next", "keys_prev"):
+                changed |= slot.pop(extra, None) is not None
+        if changed:
+            self._save(data)
+
     # -- opening ------------------------------------------------------------------------
     def open(self, username: str, password: str) -> Secrets:
+        return self.open_all(username, password)[0]
+
+    def open_all(self, username: str, password: str) -> list[Secrets]:
+        """What this person's slot holds: the current keys first, then any staged or
+        previous keys of a key change under way (core.staff_keys picks the one the key
+        record names)."""
         slot = self._load()["slots"].get(_name(username))
         if slot is None:
             # same answer, same cost as a wrong password: names are not probed here either
@@ -198,4 +296,35 @@ class KeySlots:
             )
         except InvalidTag:
             raise WrongSlotPassword("The user name or password is not right.") from None
-        return Secrets.unpack(blob)
+        if "pub" not in slot:  # version 1: the keys themselves
+            return [Secrets.unpack(blob)]
+        private = X25519PrivateKey.from_private_bytes(blob)
+        found = []
+        for which in ("keys", "keys_next", "keys_prev"):
+            if which in slot:
+                opened = self._open_envelope(username, private, slot[which])
+                if opened is not None:
+                    found.append(opened)
+        if not found:
+            raise SlotError(
+                "Your key slot is damaged, so your password cannot open the store. Ask an "
+                "administrator to reset your password, or use the recovery code."
+            )
+        return found
+
+    def is_current(self, username: str) -> bool:
+        """False for a version 1 slot (rewritten at its owner's next sign-in)."""
+        slot = self._load()["slots"].get(_name(username))
+        return slot is not None and "pub" in slot
+
+
+def _raw_public(private: X25519PrivateKey) -> bytes:
+    return private.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
+
+
+def _envelope_key(shared: bytes, eph_pub: bytes, pub: bytes) -> bytes:
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=LABEL + b" envelope" + eph_pub + pub
+    ).derive(shared)

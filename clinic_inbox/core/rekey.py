@@ -40,14 +40,17 @@ def change_key(
     *,
     actor_id: int | None = None,
     actor: str = "system",
+    found: Secrets | None = None,
 ) -> str:
     """Re-encrypt the store under a new key; returns the new recovery code (the old
     one no longer opens the store). The app must be closed: this needs the only
-    connection."""
+    connection. `found`: the keys a signed-in administrator's slot released, for a
+    clinic whose key only staff passwords release (every slot then takes the new key
+    in one write of the slots file, core.keyslots)."""
     home = Path(home)
     custody = custody or KeyCustody(home)
     partial = home / PARTIAL
-    with open_clinic(home, ask_passphrase, custody, check=True) as clinic:
+    with open_clinic(home, ask_passphrase, custody, check=True, found=found) as clinic:
         new = Secrets(secrets.token_bytes(32), clinic.secrets.audit_key)
         code = new_recovery_code()
         partial.unlink(missing_ok=True)

@@ -22,6 +22,7 @@ A clinic without a secure keyring keeps its passphrase-wrapped key (core.keys).
 
 from __future__ import annotations
 
+import hmac
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -31,6 +32,7 @@ from clinic_inbox.core import audit, passwords, signin, signin_gate
 from clinic_inbox.core.home import Clinic, open_clinic
 from clinic_inbox.core.keys import (
     CustodyChangedError,
+    CustodyRecord,
     KeyCustody,
     PassphraseProvider,
     Secrets,
@@ -86,6 +88,11 @@ def after_sign_in(clinic: Clinic, username: str, password: str, *, changed: bool
         keep_slot(clinic, username, password, why="password changed at sign-in")
     elif not slots.has(username):
         keep_slot(clinic, username, password, why="first sign-in since key slots")
+    elif not slots.is_current(username):
+        # a version 1 slot: rewritten so that a key change can reach it (core.keyslots)
+        keep_slot(clinic, username, password, why="key slot upgraded")
+    if clinic.custody.pending_key_check is None:
+        slots.tidy()  # what a finished or abandoned key change may have left
 
 
 def without_slot(clinic: Clinic) -> list[str]:
@@ -202,7 +209,7 @@ def _unwrap(
             raise signin.AccountLocked(signin.locked_message(home, locked))
         sleep(passwords.failure_delay(before))
         try:
-            found = slots.open(username, password)
+            held = slots.open_all(username, password)
         except WrongSlotPassword:
             until = signin_gate.failed(home, rec.store_id, name, now, gate)
             if until is not None:
@@ -211,7 +218,18 @@ def _unwrap(
         except SlotSecretMissing:
             signin_gate.succeeded(home, rec.store_id, name, gate)  # not a guess: no charge
             raise
-        return found, signin_gate.succeeded(home, rec.store_id, name, gate)
+        return _pick(custody, rec, held), signin_gate.succeeded(home, rec.store_id, name, gate)
+
+
+def _pick(custody: KeyCustody, rec: CustodyRecord, held: list[Secrets]) -> Secrets:
+    """Of the keys a slot holds (more than one only around a key change, core.rekey), the
+    one the key record names; a staged one is offered for finishing the change."""
+    if rec.pending_key_check is not None:
+        staged = [s for s in held if hmac.compare_digest(s.key_check(), rec.pending_key_check)]
+        if staged:
+            custody.offer_next(staged[0])
+    named = [s for s in held if hmac.compare_digest(s.key_check(), rec.key_check)]
+    return named[0] if named else held[0]
 
 
 def release(
