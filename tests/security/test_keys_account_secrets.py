@@ -328,3 +328,30 @@ def test_a_move_killed_before_the_keyring_was_cleaned_moves_nothing_twice(
     assert _moves(home, secret_service) == 2  # the next open cleans up, moves nothing again
     assert backend.get_password(SERVICE, f"{store_id}:account:Clinic email") is None
     assert backend.get_password(SERVICE, f"{store_id}:account:Portal") is None
+
+
+def test_a_restored_backup_keeps_its_account_passwords(tmp_path, secret_service, dovecot):
+    """They travel inside the store (the keyring's copies never did); the restore gives
+    the store a new database key and keeps the audit key they are sealed under."""
+    home, other = tmp_path / "c", tmp_path / "restored"
+    made = cli(secret_service, home, "init", "--admin", ADMIN, *INIT_DETAILS, password=ADMIN_PW)
+    assert made.returncode == 0, made.stderr
+    added = cli(
+        secret_service, home, "account", "add-imap", "--name", "Clinic email",
+        "--host", dovecot.host, "--port", str(dovecot.port), "--username", MAILBOX,
+        "--security", "none", "--smtp-security", "none", "--password-stdin",
+        user=ADMIN, password=ADMIN_PW, stdin=MAIL_PW + "\n",
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    out = tmp_path / "b.cib"
+    backup = cli(secret_service, home, "backup", "--out", str(out), user=ADMIN, password=ADMIN_PW)
+    assert backup.returncode == 0, backup.stderr
+    back = cli(
+        secret_service, home, "--home", str(other), "restore", str(out),
+        user=ADMIN, password=ADMIN_PW,
+    )  # fmt: skip
+    assert back.returncode == 0, back.stderr
+    dovecot.append_many(MAILBOX, [_mail("After the restore")])
+    synced = cli(secret_service, other, "sync", "--once", user=ADMIN, password=ADMIN_PW)
+    assert synced.returncode == 0, synced.stdout + synced.stderr
+    assert "Clinic email: 1 new messages" in synced.stdout, synced.stdout

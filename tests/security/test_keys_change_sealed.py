@@ -21,9 +21,10 @@ from pathlib import Path
 import sqlcipher3
 from support.clinic_details import INIT_DETAILS
 
+from clinic_inbox.core import audit
 from clinic_inbox.core.keys import KeyCustody
 from clinic_inbox.core.keyslots import COST, SLOTS_FILE, KeySlots
-from clinic_inbox.core.staff_keys import release
+from clinic_inbox.core.staff_keys import open_signed_in, release
 
 REPO = Path(__file__).resolve().parents[2]
 ADMIN, ADMIN_PW = "boss", "granite willow echo lantern"
@@ -99,6 +100,11 @@ def test_a_sealed_clinic_changes_its_key_and_every_slot_follows(tmp_path, secret
     refused = cli(secret_service, home, "key", "change", user=DESK, password=DESK_PW)
     assert refused.returncode == 1 and "Only an administrator" in refused.stderr
     assert _opens(home, old.db_key)
+    clinic, _s = open_signed_in(
+        home, ADMIN, ADMIN_PW, custody=KeyCustody(home, secret_service.backend())
+    )
+    with clinic:
+        assert "key.change_refused" in [e.action for e in audit.entries(clinic.store)]
     changed = cli(secret_service, home, "key", "change", user=ADMIN, password=ADMIN_PW)
     assert changed.returncode == 0, changed.stderr
     assert "RECOVERY CODE" in changed.stdout
@@ -114,8 +120,8 @@ def test_a_sealed_clinic_changes_its_key_and_every_slot_follows(tmp_path, secret
     said = cli(secret_service, home, "doctor", user=ADMIN, password=ADMIN_PW)
     assert said.returncode == 0, said.stdout + said.stderr
     assert "1 of 1 accounts' passwords sealed" in said.stdout  # the audit key stayed
-    audit = cli(secret_service, home, "audit", "verify", user=ADMIN, password=ADMIN_PW)
-    assert audit.returncode == 0, audit.stdout + audit.stderr
+    verified = cli(secret_service, home, "audit", "verify", user=ADMIN, password=ADMIN_PW)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
 def _as_version_1(home: Path, secret_service, name: str, password: str) -> None:
@@ -203,7 +209,6 @@ def test_every_moment_of_a_sealed_change_leaves_a_clinic_that_opens(tmp_path, se
     from clinic_inbox.core import rekey
     from clinic_inbox.core.home import store_path
     from clinic_inbox.core.keys import Secrets, new_recovery_code
-    from clinic_inbox.core.staff_keys import open_signed_in
 
     home = tmp_path / "c"
     _sealed_clinic(secret_service, home)
