@@ -37,7 +37,7 @@ def prepare_key_change(clinic: Clinic, session: Session) -> KeyChange:
                 clinic.audit_key,
                 staff.id,
                 staff.username,
-                "key.change_refused",
+                "key.change.refused",
                 detail={"why": "not an administrator"},
             )
         access.require(False, "Only an administrator may change the clinic's key.")

@@ -104,7 +104,7 @@ def test_a_sealed_clinic_changes_its_key_and_every_slot_follows(tmp_path, secret
         home, ADMIN, ADMIN_PW, custody=KeyCustody(home, secret_service.backend())
     )
     with clinic:
-        assert "key.change_refused" in [e.action for e in audit.entries(clinic.store)]
+        assert "key.change.refused" in [e.action for e in audit.entries(clinic.store)]
     changed = cli(secret_service, home, "key", "change", user=ADMIN, password=ADMIN_PW)
     assert changed.returncode == 0, changed.stderr
     assert "RECOVERY CODE" in changed.stdout
