@@ -140,6 +140,11 @@ def move_from_keyring(clinic: Clinic, backend: Any | None, *, only: str | None =
     return len(moved)
 
 
+def checked(clinic: Clinic) -> bool:
+    """True once a pass found nothing left in the keyring (no look-up needed again)."""
+    return q.get_meta(clinic.store, CHECKED_META) == "1"
+
+
 def describe(clinic: Clinic) -> str:
     """For `doctor`: where the account passwords are, in words."""
     store = clinic.store

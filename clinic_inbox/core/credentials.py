@@ -54,7 +54,7 @@ class Credentials:
     def get(self, account: str) -> str:
         clinic = self._clinic
         secret = account_secrets.get(clinic.store, clinic.audit_key, account)
-        if secret is None and self._backend is not None:
+        if secret is None and self._backend is not None and not account_secrets.checked(clinic):
             # an entry an older version left in the keyring after the open-time move
             # could not reach it (the keyring was not answering then)
             if account_secrets.move_from_keyring(clinic, self._backend, only=account):

@@ -292,8 +292,8 @@ def test_an_older_clinics_keyring_entries_move_in_once_and_sync_still_works(
     assert "(2 moved in from the keyring)" in said.stdout
     # exactly once: two moves audited, and opening again moves nothing more
     assert _moves(home, secret_service) == 2
-    # a copy an old version writes back into the keyring later is not taken over the
-    # store's own (the store's is the one in use); a deliberate re-check is needed
+    # a copy an older version writes into the keyring afterwards is not taken over the
+    # store's own: the store's is the one in use
     backend.set_password(SERVICE, f"{store_id}:account:Clinic email", "stale")
     assert _moves(home, secret_service) == 2
     from clinic_inbox.sources.connection_check import check_stored
