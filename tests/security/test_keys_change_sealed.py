@@ -161,23 +161,42 @@ def test_an_old_slot_holds_the_change_back_until_its_owner_signs_in(tmp_path, se
     assert again.returncode == 0, again.stderr
 
 
-def test_key_change_on_a_sealed_clinic_survives_sigkill(tmp_path, secret_service):
-    home = tmp_path / "demo"
+def test_key_change_on_a_sealed_clinic_survives_sigkill(tmp_path):
+    # A keyring of its own: after processes were killed in the middle of talking to it,
+    # gnome-keyring once answered the next test "locked" (seen once, not understood).
+    from support.secret_service import SecretService
+
+    service = SecretService().start()
+    try:
+        _killed_at_each_step(tmp_path / "demo", service)
+    finally:
+        service.stop()
+
+
+def _killed_at_each_step(home: Path, secret_service) -> None:
     made = cli(secret_service, home, "demo", "--no-gui")
     assert made.returncode == 0, made.stderr
     assert json.loads((home / "custody.json").read_text())["sealed"] is True
     listed = cli(secret_service, home, "list", "--json", user="admin", password="demo")
     assert listed.returncode == 0, listed.stderr
     n = len(json.loads(listed.stdout))
-    # one whole change first: how long it takes on this machine now sets when to kill
-    started = time.monotonic()
-    whole = cli(secret_service, home, "key", "change", user="admin", password="demo")
-    assert whole.returncode == 0, whole.stderr
-    took = time.monotonic() - started
+    db = home / "clinic.db"
+
+    # Killed when the change reaches a step (the copy begun, the new key staged in every
+    # slot, the new file in place), plus a random instant: under a changing load a
+    # fixed delay either killed every time or never.
+    def copying() -> bool:
+        return (home / "clinic.db.rekey").exists()
+
+    def staged() -> bool:
+        return json.loads((home / "custody.json").read_text()).get("pending_key_check") is not None
+
     rnd = random.Random(16)
     kills = finished = changed = 0
-    for _ in range(8):
+    for i in range(9):
         before = json.loads((home / "custody.json").read_text())["key_check"]
+        inode = db.stat().st_ino
+        reached = (copying, staged, lambda was=inode: db.stat().st_ino != was)[i % 3]
         child = subprocess.Popen(
             [sys.executable, "-m", "clinic_inbox", "--user", "admin", "key", "change"],
             env=_env(secret_service, home, "demo"),
@@ -185,7 +204,9 @@ def test_key_change_on_a_sealed_clinic_survives_sigkill(tmp_path, secret_service
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        time.sleep(rnd.uniform(0.4, 1.2) * took)  # from the sign-in to past the last step
+        while child.poll() is None and not reached():
+            time.sleep(0.002)
+        time.sleep(rnd.uniform(0, 0.03))
         if child.poll() is None:
             child.send_signal(signal.SIGKILL)
             kills += 1
@@ -203,11 +224,8 @@ def test_key_change_on_a_sealed_clinic_survives_sigkill(tmp_path, secret_service
     done = cli(secret_service, home, "key", "change", user="admin", password="demo")
     assert done.returncode == 0 and "RECOVERY CODE" in done.stdout, done.stderr
     # "changed": the new key was in place when the process died (or it finished)
-    print(
-        f"sealed key change ({took:.1f} s whole): {kills} kills, {finished} finished, "
-        f"{changed} changed the key"
-    )
-    assert kills >= 3
+    print(f"sealed key change: {kills} kills, {finished} finished, {changed} changed the key")
+    assert kills >= 5 and changed >= 2
 
 
 def test_every_moment_of_a_sealed_change_leaves_a_clinic_that_opens(tmp_path, secret_service):
