@@ -259,7 +259,9 @@ def test_every_moment_of_a_sealed_change_leaves_a_clinic_that_opens(tmp_path, se
         partial = home / rekey.PARTIAL
         with rekey.open_clinic(home, _no_passphrase, c, found=before) as clinic:
             version = clinic.store.schema_version()
-            rekey._export(clinic.store.conn, partial, rekey._key_sql(new.db_key, None), version)
+            rekey.cipher.export_copy(
+                clinic.store.conn, partial, rekey.cipher.key_sql(new.db_key), version
+            )
             c.stage_next(new, new_recovery_code(), _no_passphrase)
         if stop != "staged":
             rekey._drop_wal(home)
