@@ -24,7 +24,19 @@ from clinic_inbox.core.triage import Rules, load_rules, triage
 from clinic_inbox.core.triage_eval import Labelled, load_set
 
 SETS = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "triage"
-PARTS = ("dev", "dev_b", "dev_c", "dev_d", "dev_e", "dev_f", "dev_g", "dev_h", "dev_i", "dev_j", "heldout")
+PARTS = (
+    "dev",
+    "dev_b",
+    "dev_c",
+    "dev_d",
+    "dev_e",
+    "dev_f",
+    "dev_g",
+    "dev_h",
+    "dev_i",
+    "dev_j",
+    "heldout",
+)
 
 
 def labelled_messages() -> list[Labelled]:
@@ -39,6 +51,8 @@ def clear_sentence_caches() -> None:
     triage_context.affirmed.cache_clear()
     triage_context._present.cache_clear()
     triage_context.engaged.cache_clear()
+    triage_context.resolved_story.cache_clear()
+    triage_mod._form_questions.cache_clear()
 
 
 def clear_word_caches() -> None:

@@ -563,7 +563,9 @@ def test_marking_done_repaints_the_card_before_the_chart_copy_is_made(
             toml.write_text(before)
 
 
-def test_opening_the_clinic_runs_on_a_worker_and_asks_the_passphrase_here(qtbot, tmp_path):
+def test_opening_the_clinic_runs_on_a_worker_and_asks_the_passphrase_here(
+    qtbot, tmp_path, real_kdf_costs
+):
     """The app's start: the key (scrypt over the passphrase), migrations and checks on
     a worker, the passphrase asked on the GUI thread, the event loop going on."""
     import threading
