@@ -165,6 +165,7 @@ def test_a_physician_starts_a_results_message_by_email_to_the_registered_address
     signed, _, foot = preview.body.partition(f"Dr Anjali Patel\n{clinic.config.name}\n\n--\n")
     assert signed and "Do not use e-mail for emergencies: call 911" in foot
     assert "To stop receiving" in foot and clinic.config.phone in foot
+    assert "E-mail is not fully private" in foot  # the privacy risks of e-mail, said plainly
     assert oq.counts(clinic.store) == {}  # a preview keeps nothing
     started = sc.start_message(clinic, doc, luc, RESULTS)
     item = oq.get(clinic.store, started.outbox_id)
