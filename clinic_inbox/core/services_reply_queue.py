@@ -3,7 +3,7 @@ consent and the sender's verification; moving a conversation to a call or a visi
 
 from __future__ import annotations
 
-from clinic_inbox.core import access, accounts, outgoing
+from clinic_inbox.core import access, accounts, footer, outgoing
 from clinic_inbox.core.access import Decision
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.language import detect_language
@@ -129,11 +129,12 @@ def move_to_call_or_visit(
             # a standard letter asking to call or book carries no clinical advice: it
             # may go to a patient without an email agreement (recorded), never to one
             # who opted out
+            # with the clinic's standard footer, as every staff reply (issue 17)
             queue_reply(
                 clinic,
                 session,
                 thread_id,
-                body.strip(),
+                footer.with_footer(body.strip(), clinic.config, lang, clinic.home),
                 consent_reason=f"standard letter ({template})",
             )
             row = q.get_thread(clinic.store, thread_id) or row  # the reply stopped the clock

@@ -430,6 +430,8 @@ def test_no_clinical_advice_by_email_to_a_sender_the_clinic_does_not_know(clinic
     services.move_to_call_or_visit(clinic, s["dr.patel"], clinical.thread_id, "visit", "")
     [e] = [e for e in entries(clinic, "reply.queue") if e.thread_id == clinical.thread_id]
     assert e.detail["consent_reason"] == "standard letter (please_book)"
+    letter = message_from_bytes(oq.get(clinic.store, e.detail["outbox_id"]).payload, policy=default)
+    assert "Do not use e-mail for emergencies" in letter.get_body().get_content()  # the footer
     # an administrative question is answered
     admin, _ = writes(clinic, "newcomer@example.net", "Booking", "Are you taking new patients?")
     assert q.get_thread(clinic.store, admin.thread_id).category.administrative
