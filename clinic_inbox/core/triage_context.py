@@ -554,7 +554,7 @@ def _own_negations(window: list[str]) -> list[str]:
             # "pas de fièvre", "pas eu de douleur": it introduces what follows
             if not any(
                 n in {"de", "du", "des", "d'"} or n.startswith("d'") for n in window[i + 1 : i + 3]
-            ) and window[i + 1 : i + 3] != ["en", "train"]:  # "pas en train de penser à"
+            ):
                 continue
         out.append(w)
     return out
@@ -601,10 +601,10 @@ def engaged(sentence: str, start: int) -> bool:
     contagious?") as an emergency; the patient's own description of what is
     happening is read by the other patterns."""
     present = _present(sentence)
-    # the words that put it on someone stand near the name, not anywhere in a long
-    # sentence ("the vaccine against meningitis, is it given at school?" asks nothing now)
     if _RECORDED.match(sentence, _name_end(sentence, start)):
         return False  # "had an anaphylaxis listed to penicillin": a chart entry
+    # the words that put it on someone stand near the name, not anywhere in a long
+    # sentence ("the vaccine against meningitis, is it given at school?" asks nothing now)
     near = sentence[max(0, start - _NEAR_BEFORE) : start + _NEAR_AFTER]
     if _now(near, present) or _found("acute", near, present):
         return True

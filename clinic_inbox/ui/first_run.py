@@ -76,6 +76,20 @@ class Worker(QObject):
         return thread
 
 
+def start_connection_test(page: Any, account: Any, probe: Callable[[], Any]) -> None:
+    """Test connection, for a page with `result`, `test` and `worker`: the account's own
+    fields are checked first, then `probe` runs on the worker (it holds plain values,
+    never a widget); the answer comes back to the page's `_tested`."""
+    try:
+        account.validate()
+    except ValueError as exc:
+        page.result.setText(str(exc))
+        return
+    page.test.setEnabled(False)
+    page.result.setText("Testing… (this can take up to 15 seconds)")
+    page.thread = page.worker.run(probe)
+
+
 def _problem_label() -> QLabel:
     label = QLabel("")
     label.setWordWrap(True)
@@ -419,15 +433,7 @@ class EmailPage(QWizardPage):
         from clinic_inbox.sources.connection_check import check_account
 
         account, password = self.account(), self.password.text()
-        try:
-            account.validate()
-        except ValueError as exc:
-            self.result.setText(str(exc))
-            return
-        self.test.setEnabled(False)
-        self.result.setText("Testing… (this can take up to 15 seconds)")
-        # the worker gets plain values, never a widget
-        self.thread = self.worker.run(lambda: check_account(account, password))
+        start_connection_test(self, account, lambda: check_account(account, password))
 
     def _tested(self, answers: Any, error: BaseException | None) -> None:
         self.test.setEnabled(True)

@@ -114,16 +114,10 @@ class PortalPage(QWizardPage):
 
     def run_test(self) -> None:
         from clinic_inbox.sources.connection_check import check_fhir
+        from clinic_inbox.ui.first_run import start_connection_test
 
         account, token = self.account(), self.token.text() or None
-        try:
-            account.validate()
-        except ValueError as exc:
-            self.result.setText(str(exc))
-            return
-        self.test.setEnabled(False)
-        self.result.setText("Testing… (this can take up to 15 seconds)")
-        self.thread = self.worker.run(lambda: check_fhir(account, token))
+        start_connection_test(self, account, lambda: check_fhir(account, token))
 
     def _tested(self, said: Any, error: BaseException | None) -> None:
         from clinic_inbox.ui.actions import plain_error

@@ -29,7 +29,7 @@ from clinic_inbox.core import services_settings as settings
 from clinic_inbox.core.accounts import FhirAccount, ImapAccount
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.ui.actions import Runner, plain_error
-from clinic_inbox.ui.first_run import Worker
+from clinic_inbox.ui.first_run import Worker, start_connection_test
 
 SECURITY = [("Secure (TLS)", "tls"), ("STARTTLS", "starttls"), ("None (test servers only)", "none")]
 KEEP = "leave empty to keep the one kept"
@@ -279,7 +279,6 @@ class AccountsTab(QWidget):
             return
         try:
             account = self.editor().account()
-            account.validate()
         except ValueError as exc:
             self.result.setText(str(exc))
             return
@@ -300,9 +299,7 @@ class AccountsTab(QWidget):
             except check.SourceError as exc:
                 return [(False, str(exc))]
 
-        self.test.setEnabled(False)
-        self.result.setText("Testing… (this can take up to 15 seconds)")
-        self.thread = self.worker.run(probe)
+        start_connection_test(self, account, probe)
 
     def _tested(self, answers: Any, error: BaseException | None) -> None:
         self._enable()
