@@ -142,7 +142,7 @@ _CONTEXT = re.compile(
     r"l'?annee (derniere|passee)|(le|la|l') ?(\w+ )?" + _PERIOD_FR + r" (passee?|derniere?)|"
     r"(en|de) (19|20)\d\d|quand (j'|il |elle |on )?(etais|etait|avais|avait)|dans mon enfance|"
     r"(mon|ma|son|sa|notre|un|une) (\w+ )?" + _OTHERS_FR + r" (de \w+ )?(\w+ )?(est mort|est morte|"
-    r"est decedee?|decede) (d'|de))\b"
+    r"est decedee?|decede) (d'|de))(?:\b|(?<=\s))"
 )
 # A time in the past said earlier in the sentence: "Last month I had ..., I used my EpiPen".
 _HISTORY_TIME = re.compile(
@@ -250,7 +250,10 @@ _SENTENCE_CONTEXT = re.compile(
     r"difference between|what'?s (a|an|the) |what is (a|an|the) |explain|kept (saying|mentioning)|"
     r"talked about|read (online|about)|difference entre|c'?est quoi|expliquer|parlai\w* d'?|"
     r"(a|the|first aid|training|cpr) course|training|workshop|volunteer\w*|firefighter|paramedic|"
-    r"we respond to|cours (de|sur)|formation|benevole|pompier|ambulancier|on repond)\b"
+    r"we respond to|cours (de|sur)|formation|benevole|pompier|ambulancier|on repond|"
+    # a care plan's instruction: "donner l'adrénaline si enflure de la gorge"
+    r"(give|administer|donner|donnez|administrer) (the |an? |l'|le |la )?(adrenaline|epinephrine|epi-?pen|"
+    r"auto-?inject\w*|glucagon|naloxone|narcan) (if|si|when|quand|lorsque|en cas))(?:\b|(?<=\s))"
 )
 # History told after the mention: "I had a seizure as a child", "... two years ago".
 _POST_CONTEXT = re.compile(
@@ -286,7 +289,9 @@ _POST_CONTEXT = re.compile(
     r"il y a (\w+ )?" + _PERIOD_FR + r"|l'?an (dernier|passe)|l'?annee (derniere|passee)|"
     r"(le|la|l') ?(\w+ )?" + _PERIOD_FR + r" (passee?|derniere?)|en (19|20)\d\d|"
     r"quand (j'|il |elle )?(etais|etait|avais|avait)|a \d{1,2} ans|"
-    r"(est|c'?est) dans mon dossier|dans le temps)\b"
+    r"(est|c'?est) dans mon dossier|dans le temps|(a|ai|ont) maintenant \d{1,2} ans|(is|he'?s|she'?s) now \d{1,2}( years old)?|"
+    # someone it took: "ma mère a fait 2 AVC, le deuxième l'a emportée"
+    r"l'a emportee?|les a emporte(e|s|es)?|(killed|took) (him|her) (in|at|from)|which killed (him|her))\b"
 )
 _RECURRENCE = re.compile(
     r"\b(again|is back|came back|come back|returned|started again|now|right now|rn|today|tonight|"
@@ -315,7 +320,12 @@ _NOT_RECUR = re.compile(
     r"(came|come|comes) back (normal|clear|negative|fine|ok|okay|good)|everything came back|"
     r"for [\w ]{1,20}(minutes|mins|seconds|hours) (and|then) (came|come) back|"
     r"(hi|hello|hey|bonjour|allo|salut) again|again this year|encore cette annee|once again|thanks again|"
-    r"merci encore|encore merci|(in recovery|sober|clean|doing (well|great|good|fine)) now|tout est revenu|"
+    r"merci encore|encore merci|"
+    # home again, a child now older, a lasting aftermath: not "now" or "again"
+    r"(revenue?s?|rentree?s?|de retour) (a la maison|chez (elle|lui|nous|moi|eux))|(came|come|coming|got|is|was) back home|"
+    r"(a|ai|as|avons|ont|has|is|he'?s|she'?s) now \d{1,2}( years old)?|(a|ai|as|ont) maintenant \d{1,2} (ans|mois)|"
+    r"(marche|marchait|walks?|walking|uses?|utilise) (encore|still|toujours) (avec |with )?(a |une )?(cane|walker|canne|marchette|wheelchair|fauteuil)|"
+    r"(still|encore|toujours) (walks?|uses?|marche|utilise) (with |avec )?(a |une )?(cane|walker|canne|marchette|wheelchair|fauteuil)|(in recovery|sober|clean|doing (well|great|good|fine)) now|tout est revenu|"
     r"(est|sont) revenue?s? (a la )?normale?)\b"
 )
 # A question about things in general ("Is sepsis contagious?", "Do antidepressants
@@ -358,7 +368,7 @@ _LIST_INTRO = re.compile(
     # "the concussion form says 'if headache worsens, vomiting...'"
     r"\b(sections?|parties|partie|une section|questions?) (on|about|sur|concernant)\b|"
     r"\b(ont|a|avez|they) (ecrit|written|wrote) (dessus|on it|sur le formulaire)?\s*['\"«]|"
-    r"\b(demande|demandent|asks?|asked) (si|if|whether)\b|(know|learn|recogni[sz]e|reviewed) the (warning )?signs|"
+    r"\b(demande|demandent|asks?|asked) (si|s'ils?|if|whether)\b|(know|learn|recogni[sz]e|reviewed) the (warning )?signs|"
     r"\b(notes|records|dossier|report|rapport|renseignements) (cliniques? |medical |medicaux )?(concernant|about|regarding|sur|on) (son|sa|ses|his|her|their)\b|"
     r"\b(form|formulaire|sheet|leaflet|pamphlet|handout|feuillet|fiche|brochure|poster|affiche|policy|policies|politique|rules|regles|guidelines) "
     r"(\w+ ){0,2}(says|said|dit|disait|states|reads|lists|mentions|mentionne)\b"
