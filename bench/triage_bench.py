@@ -35,6 +35,7 @@ PARTS = (
     "dev_h",
     "dev_i",
     "dev_j",
+    "dev_k",
     "heldout",
 )
 

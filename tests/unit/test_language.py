@@ -237,6 +237,7 @@ def test_clinic_languages_are_checked_with_plain_words():
         "dev_h",
         "dev_i",
         "dev_j",
+        "dev_k",
         "heldout",
     ],
 )

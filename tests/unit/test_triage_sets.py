@@ -40,6 +40,7 @@ DEV_PARTS = (
     "dev_h.jsonl",
     "dev_i.jsonl",
     "dev_j.jsonl",
+    "dev_k.jsonl",
 )
 DEV = [item for name in DEV_PARTS for item in load_set(SETS / name)]
 HELD_OUT = load_set(SETS / "heldout.jsonl")
