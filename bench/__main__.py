@@ -430,6 +430,9 @@ def run(args: argparse.Namespace) -> int:
         from bench import triage_bench
 
         rows["triage"] = triage_bench.triage_cost()
+        from bench import language_bench
+
+        rows["language"] = language_bench.detect_cost()
 
     if "shared" not in skip:
         stage("shared queue: a change on one workstation process shown on another")
@@ -597,6 +600,12 @@ def print_table(rows: dict, tools_missing: str | None) -> None:
         out(
             "  the same in CPU time (not inflated by load)",
             f"{t['cpu_p50_ms']:.2f} / {t['cpu_p95_ms']:.2f} ms",
+        )
+    if "language" in rows:
+        out(
+            "  of which: language detection, ~500 characters (CPU)",
+            f"{rows['language']['cpu_ms']:.3f} ms",
+            f"< 0.2 ms: {_verdict(rows['language']['cpu_ms'] < 0.2)}",
         )
     if "shared" in rows:
         r = rows["shared"]

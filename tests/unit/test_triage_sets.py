@@ -1,14 +1,14 @@
 """Triage on the labelled sets of issue 15 (tests/fixtures/triage/).
 
-Eleven authors, none of whom saw the rules. dev.jsonl (author A) was written to tune
-against; dev_b to dev_j (authors B-J) were the held-out parts of rounds 1-9, each
+Twelve authors, none of whom saw the rules. dev.jsonl (author A) was written to tune
+against; dev_b to dev_k (authors B-K) were the held-out parts of rounds 1-10, each
 scored once (emergencies / look-alikes urgent: 93.8% / 11.6%, 96.1% / 10.6%,
 97.0% / 7.6%, 97.6% / 11.1%, 99.2% / 9.5%, 100% / 9.0%, 98.8% / 6.0%, 99.2% / 8.6%,
-98.9% / 11.2%) and then, their misses known, moved to development; heldout.jsonl
-(author K) is round 10's held-out part (99.2% / 3.7%), only ever scored here. Every
-part is reported in the test log; the held-out assertions are floors at the figures
-first measured (a regression guard), the targets are asserted on the development
-parts (README).
+98.9% / 11.2%, 99.2% / 3.7%) and then, their misses known, moved to development;
+heldout.jsonl (author L) is round 11's held-out part (99.6% / 5.7%), only ever scored
+here. Every part is reported in the test log; the held-out assertions are floors at
+the figures first measured (a regression guard), the targets are asserted on the
+development parts (README).
 """
 
 from __future__ import annotations
@@ -86,10 +86,10 @@ def test_held_out_part_is_scored_and_reported(capsys):
         print("\n" + report("the held-out part (never tuned against)", HELD_OUT, RULES))
         print("  targets: 100% of emergencies urgent, at most 5% of look-alikes urgent")
     both = scores["both (the app)"]
-    # floors at the figures first measured on this part (author K: 246/248 = 99.2% /
-    # 11/298 = 3.7%, 2026-12-01): a regression guard, not the targets
-    assert both.recall >= 0.991
-    assert both.false_red_share <= 0.037
+    # floors at the figures first measured on this part (author L: 279/280 = 99.6% /
+    # 19/332 = 5.7%, 2026-12-01): a regression guard, not the targets
+    assert both.recall >= 0.996
+    assert both.false_red_share <= 0.058
     # the two nets together catch more than either alone: the reason for shipping both
     assert both.caught > scores["rules alone"].caught
     assert both.caught > scores["wording model alone"].caught
