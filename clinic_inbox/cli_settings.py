@@ -1,5 +1,5 @@
-"""`clinic-inbox account remove` and `patient merge`: what Settings does, from a
-terminal, through the same services (administrators; audited)."""
+"""`clinic-inbox account remove`, `patient duplicates` and `patient merge`: what
+Settings does, from a terminal, through the same services (administrators; audited)."""
 
 from __future__ import annotations
 
@@ -39,6 +39,33 @@ def cmd_patient_merge(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_patient_duplicates(args: argparse.Namespace) -> int:
+    """Lists; never merges (that is `patient merge`, after a person has looked)."""
+    import json
+
+    from clinic_inbox.cli import _open, _session
+    from clinic_inbox.core.services_patient_duplicates import possible_duplicates
+
+    with _open(args) as clinic:
+        found = possible_duplicates(clinic, _session(args, clinic))
+    if args.json:
+        rows = [
+            {"keep": d.keep.id, "duplicate": d.duplicate.id, "reasons": list(d.reasons)}
+            for d in found
+        ]
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not found:
+        print("No possible duplicate records.")
+        return 0
+    for d in found:
+        print(f"Possible duplicate: {d.describe()}")
+        print(f"  keep?      {d.keep.line()}")
+        print(f"  duplicate? {d.duplicate.line()}")
+        print(f"  to merge:  clinic-inbox patient merge {d.keep.id} {d.duplicate.id}")
+    return 0
+
+
 def register(add: Any, account: Any, pat: Any, record_id: Any) -> None:
     """The commands, added to `clinic-inbox`'s parser (cli.build_parser)."""
     sp = add(
@@ -57,3 +84,10 @@ def register(add: Any, account: Any, pat: Any, record_id: Any) -> None:
     sp.add_argument("keep", type=record_id, help="the patient number of the record kept")
     sp.add_argument("duplicate", type=record_id, help="the patient number merged into it")
     sp.add_argument("--yes", action="store_true", help="merge (without it: only say what moves)")
+    sp = add(
+        "duplicates",
+        cmd_patient_duplicates,
+        "list records that may be one patient twice (administrators; never merges)",
+        pat,
+    )
+    sp.add_argument("--json", action="store_true")

@@ -1,5 +1,8 @@
-"""Settings > Duplicate patients: find the two records of one person, choose which is
-kept, and merge after a confirmation that names both (Cancel is the default)."""
+"""Settings > Duplicate patients: the records that may be one person twice (same name
+and date of birth, or names differing only by accents, capitals or hyphens) listed as
+"possible duplicate" with the merge one click away; or find the two records by hand.
+Either way, choose which is kept and merge after a confirmation that names both
+(Cancel is the default). Nothing is ever merged without that confirmation."""
 
 from __future__ import annotations
 
@@ -20,6 +23,8 @@ from clinic_inbox.core import services
 from clinic_inbox.core import services_patient_merge as merge
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Patient
+from clinic_inbox.core.patient_duplicates import PatientIdentity, PossibleDuplicate
+from clinic_inbox.core.services_patient_duplicates import possible_duplicates
 from clinic_inbox.core.services_patients import search_patients
 from clinic_inbox.ui.actions import Runner, plain_error
 
@@ -29,6 +34,11 @@ def _line(p: Patient) -> str:
         f"{p.family_name}, {p.given_name} — born {p.birth_date or 'unknown'} — chart "
         f"{p.chart_number or 'none'} — no. {p.id}"
     )
+
+
+def _patient(p: PatientIdentity) -> Patient:
+    # what the merge needs of a listed record (its id and the words the labels show)
+    return Patient(p.id, p.family_name, p.given_name, p.birth_date, p.chart_number, p.portal_id)
 
 
 class MergeTab(QWidget):
@@ -41,6 +51,25 @@ class MergeTab(QWidget):
             "addresses, agreements and proxies move to the record you keep."
         )
         intro.setWordWrap(True)
+        self.suspects_title = QLabel("Possible duplicates")
+        self.suspects = QListWidget()
+        self.suspects.setAccessibleName("Possible duplicate records")
+        self.suspects.setWordWrap(True)
+        self.suspects.setAlternatingRowColors(True)  # where one pair ends
+        self.suspects.itemDoubleClicked.connect(lambda _i: self.merge_suspect())
+        self.merge_suspect_button = QPushButton("Merge these two…")
+        self.merge_suspect_button.clicked.connect(self.merge_suspect)
+        self.swap_button = QPushButton("Keep the other one")
+        self.swap_button.setToolTip("Keep the second record and merge the first into it")
+        self.swap_button.clicked.connect(lambda: self.merge_suspect(swap=True))
+        look = QPushButton("Look again")
+        look.clicked.connect(self.load_suspects)
+        suspect_row = QHBoxLayout()
+        suspect_row.addWidget(self.merge_suspect_button)
+        suspect_row.addWidget(self.swap_button)
+        suspect_row.addStretch(1)
+        suspect_row.addWidget(look)
+        by_hand = QLabel("Or find the two records yourself:")
         self.query = QLineEdit()
         self.query.setPlaceholderText("Name, chart number or date of birth (YYYY-MM-DD)")
         self.query.setAccessibleName("Find a patient")
@@ -70,6 +99,10 @@ class MergeTab(QWidget):
         self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         lay = QVBoxLayout(self)
         lay.addWidget(intro)
+        lay.addWidget(self.suspects_title)
+        lay.addWidget(self.suspects, 1)
+        lay.addLayout(suspect_row)
+        lay.addWidget(by_hand)
         lay.addLayout(row)
         lay.addWidget(self.results, 1)
         lay.addLayout(picks)
@@ -79,6 +112,45 @@ class MergeTab(QWidget):
         lay.addWidget(self.result)
         self.chosen: dict[str, Patient] = {}
         self.confirm_box: QMessageBox | None = None  # tests reach the question here
+        self.load_suspects()
+
+    def load_suspects(self) -> None:
+        """The possible duplicates as the store holds them now (a sync or an import
+        may have made new ones since the tab was opened)."""
+        try:
+            found = possible_duplicates(self.clinic, self.session)
+        except Exception as exc:  # noqa: BLE001 - said in words
+            self.result.setText(plain_error(exc))
+            return
+        self.suspects.clear()
+        for d in found:
+            item = QListWidgetItem(
+                f"Possible duplicate: {d.describe()}\n   {d.keep.line()}\n   {d.duplicate.line()}"
+            )
+            item.setData(Qt.ItemDataRole.UserRole, d)
+            self.suspects.addItem(item)
+        if found:
+            self.suspects.setCurrentRow(0)
+            self.suspects_title.setText(
+                f"Possible duplicates ({len(found)}): check each with the patient's file; "
+                "nothing is merged until you confirm"
+            )
+        else:
+            self.suspects_title.setText("Possible duplicates: none found")
+        for b in (self.merge_suspect_button, self.swap_button):
+            b.setEnabled(bool(found))
+
+    def merge_suspect(self, swap: bool = False) -> None:
+        """The chosen pair goes to the same confirmation as a pair found by hand."""
+        item = self.suspects.currentItem()
+        if item is None:
+            self.result.setText("Choose a possible duplicate in the list first.")
+            return
+        d: PossibleDuplicate = item.data(Qt.ItemDataRole.UserRole)
+        keep, dup = (d.duplicate, d.keep) if swap else (d.keep, d.duplicate)
+        self.chosen = {"keep": _patient(keep), "duplicate": _patient(dup)}
+        self._show_chosen()
+        self.ask_merge()
 
     def find(self) -> None:
         text = self.query.text().strip()
@@ -102,6 +174,9 @@ class MergeTab(QWidget):
             self.result.setText("Choose a patient in the list first.")
             return
         self.chosen[which] = item.data(Qt.ItemDataRole.UserRole)
+        self._show_chosen()
+
+    def _show_chosen(self) -> None:
         for key, label, title in (
             ("keep", self.keep_label, "Record kept"),
             ("duplicate", self.dup_label, "Duplicate"),
@@ -151,6 +226,7 @@ class MergeTab(QWidget):
         self.result.setText(
             f"Merged: {patient.display_name} now has one record (no. {patient.id})."
         )
+        self.load_suspects()
 
     def _failed(self, exc: BaseException) -> None:
         self.merge_button.setEnabled(len(self.chosen) == 2)

@@ -272,3 +272,52 @@ def test_a_portal_account_is_tested_with_a_new_token_and_kept(qtbot, tmp_path, s
             assert acct[3]["practitioners"] == ["pr-1", "pr-2"]
     finally:
         portal.close()
+
+
+def test_possible_duplicates_are_listed_and_merged_only_after_a_confirmation(
+    qtbot, tmp_path, shots
+):
+    from clinic_inbox.core.services_patients import import_patients
+
+    clinic, admin, _doc = new_clinic(tmp_path / "c")
+    with clinic:
+        import_patients(
+            clinic, admin,
+            "family_name,given_name,birth_date,chart_number\n"
+            "Côté-Tremblay,Hélène,1950-03-02,EMR-100\nRoy,Marie,1941-06-02,EMR-300\n",
+        )  # fmt: skip
+        with clinic.store.transaction():  # as a portal sync registers them
+            q.add_patient(clinic.store, "cote tremblay", "HELENE", "1950-03-02", None, "pt-1")
+            q.add_patient(clinic.store, "Roy", "Marie", "1941-06-02", "OLD-17", "pt-2")
+        dlg = _dialog(qtbot, clinic, admin)
+        dlg.tabs.setCurrentWidget(dlg.merge_tab)
+        tab = dlg.merge_tab
+        assert tab.suspects.count() == 2
+        first = tab.suspects.item(0).text()
+        assert first.startswith("Possible duplicate:") and "accents" in first
+        assert "chart EMR-100" in first and "portal account" in first
+        assert "(2)" in tab.suspects_title.text()
+        dlg.resize(1000, 620)
+        qtbot.wait(20)
+        dlg.grab().save(str(shots / "settings-duplicates.png"))
+        seen = {}
+
+        def look_and_cancel() -> None:
+            box = tab.confirm_box
+            seen["text"], seen["default"] = box.text(), box.defaultButton().text()
+            box.defaultButton().click()
+
+        QTimer.singleShot(0, look_and_cancel)
+        tab.merge_suspect()
+        assert seen["default"] == "Cancel" and "EMR-100" in seen["text"]
+        assert "Nothing was merged" in tab.result.text()
+        assert q.patient_count(clinic.store) == 4 and tab.suspects.count() == 2
+        # "keep the other one": the portal's record kept, the EMR's merged into it
+        tab.suspects.setCurrentRow(0)
+        QTimer.singleShot(0, lambda: tab.confirm_box.property("merge_button").click())
+        tab.merge_suspect(swap=True)
+        assert "one record" in tab.result.text(), tab.result.text()
+        assert q.patient_count(clinic.store) == 3
+        (kept,) = [p for p in q.search_patients(clinic.store, "1950-03-02")]
+        assert (kept.portal_id, kept.chart_number) == ("pt-1", "EMR-100")
+        assert tab.suspects.count() == 1 and "(1)" in tab.suspects_title.text()
