@@ -200,6 +200,9 @@ class ThreadPanel(QWidget):
         self.consent_header.written_for.connect(self._proxies_known)
         self.assign = QComboBox()
         self.assign.setAccessibleName("Assign to")
+        # its names change with each conversation: never narrower than the longest
+        # ("Nobody (team pool)" lost its last character at 1366 wide)
+        self.assign.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.status = QComboBox()
         self.status.setAccessibleName("Status")
         for s in Status:
@@ -393,6 +396,7 @@ class ThreadPanel(QWidget):
             self.assign.addItem(s.display_name, s.id)
             if s.display_name == t.assigned_to:
                 self.assign.setCurrentIndex(self.assign.count() - 1)
+        self.assign.setMinimumWidth(self.assign.sizeHint().width())  # no name cut
         self.assign.blockSignals(False)
         self.status.setCurrentIndex(list(Status).index(t.status))
         self.priority.setCurrentIndex(list(Priority).index(t.priority))

@@ -5,7 +5,13 @@ entry or card squeezed below the room its words need."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QAbstractButton, QToolButton
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QComboBox,
+    QStyle,
+    QStyleOptionComboBox,
+    QToolButton,
+)
 
 from clinic_inbox.core import services, views
 from clinic_inbox.core.model import Status
@@ -21,6 +27,25 @@ def _squeezed(root) -> list[str]:
             continue
         if b.width() + 1 < b.sizeHint().width():
             out.append(f"{b.text()!r} {b.width()} < {b.sizeHint().width()}")
+    return out
+
+
+def _cut_choices(root) -> list[str]:
+    """Visible drop-downs whose box is narrower than one of their choices' words (the
+    chosen one, or one that can be chosen: "Nobody (team pool" at 1366 wide)."""
+    out = []
+    for c in root.findChildren(QComboBox):
+        if not c.isVisibleTo(root) or c.isEditable():
+            continue
+        opt = QStyleOptionComboBox()
+        c.initStyleOption(opt)
+        field = c.style().subControlRect(
+            QStyle.ComplexControl.CC_ComboBox, opt, QStyle.SubControl.SC_ComboBoxEditField, c
+        )
+        for i in range(c.count()):
+            need = c.fontMetrics().horizontalAdvance(c.itemText(i))
+            if field.width() < need:
+                out.append(f"{c.accessibleName()}: {c.itemText(i)!r} {field.width()} < {need}")
     return out
 
 
@@ -51,3 +76,4 @@ def test_the_window_fits_and_nothing_is_clipped(qtbot, demo_clinic, shots, size,
     ]  # fmt: skip
     assert not hidden, "the toolbar overflows"
     assert _squeezed(win) == []
+    assert _cut_choices(win) == []
