@@ -75,10 +75,15 @@ def run_scheduled_backup(clinic: Clinic, now: datetime | None = None) -> BackupI
     folder = backup_folder(clinic.home, clinic.config)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     info = write_backup(clinic, folder / f"{PREFIX}{now:{STAMP}}.db")
-    for old in scheduled_backups(folder)[: -clinic.config.backup_keep]:
+    prune(folder, clinic.config.backup_keep)
+    return info
+
+
+def prune(folder: Path, keep: int) -> None:
+    """Only the newest `keep` automatic backups stay (with their key companions)."""
+    for old in scheduled_backups(folder)[:-keep]:
         old.unlink(missing_ok=True)
         keys_file(old).unlink(missing_ok=True)
-    return info
 
 
 _STORE_FILES = (STORE_FILE, f"{STORE_FILE}-wal", f"{STORE_FILE}-shm")

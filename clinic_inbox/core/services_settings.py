@@ -55,6 +55,18 @@ def save_clinic_details(clinic: Clinic, session: Session, details: ClinicDetails
     changed = changed_fields(before, details)
     if not changed:
         return []
+    write_policy(
+        clinic, session, merged_text(own_settings(clinic.home), details), "settings.clinic", changed
+    )
+    return changed
+
+
+def write_policy(
+    clinic: Clinic, session: Session, text: str, action: str, changed: list[str]
+) -> None:
+    """clinic.toml replaced by `text` and its audit entry (the names of the settings
+    changed) committed together: if either fails, the file goes back to what it was, as
+    the store does. In use at once (clinic.config), without a restart."""
     home = clinic.home
     old_text = (
         (home / "clinic.toml").read_text("utf-8") if (home / "clinic.toml").exists() else None
@@ -62,11 +74,10 @@ def save_clinic_details(clinic: Clinic, session: Session, details: ClinicDetails
     written = False
     try:
         with clinic.store.transaction():
-            config = write_atomically(home, merged_text(own_settings(home), details))
+            config = write_atomically(home, text)
             written = True
-            _audit(clinic, session, "settings.clinic", detail={"changed": changed})
+            _audit(clinic, session, action, detail={"changed": changed})
     except BaseException:
-        # no audit entry (or no commit): the file goes back to what it was, as the store does
         if written:
             if old_text is None:
                 (home / "clinic.toml").unlink(missing_ok=True)
@@ -74,7 +85,6 @@ def save_clinic_details(clinic: Clinic, session: Session, details: ClinicDetails
                 write_atomically(home, old_text)
         raise
     clinic.config = config
-    return changed
 
 
 def save_clinic_details_action(clinic: Clinic, session: Session, details: ClinicDetails) -> Outcome:

@@ -9,6 +9,7 @@ import threading
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from clinic_inbox.core.backup_schedule import run_scheduled_backup
+from clinic_inbox.core.backup_settings import record_result
 from clinic_inbox.core.home import Clinic
 
 CHECK_EVERY_MS = 15 * 60_000  # a backup is written only when the clinic's interval has passed
@@ -42,8 +43,10 @@ class BackupScheduler(QObject):
             with self.clinic.clone() as clinic:
                 info = run_scheduled_backup(clinic)
             if info is not None:
+                record_result(self.clinic.home, True, f"made ({info.messages:,} messages)")
                 self.finished.emit(f"Automatic backup made ({info.messages:,} messages).")
         except Exception as exc:  # noqa: BLE001 - any failure is reported, never raised
+            record_result(self.clinic.home, False, f"did not work: {exc}")
             self.finished.emit(
                 f"The automatic backup did not work ({exc}). Your messages are safe; "
                 "it will be tried again."

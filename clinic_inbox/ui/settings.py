@@ -173,6 +173,7 @@ class SettingsDialog(QDialog):
             access.can_manage_settings(session.staff), "Only an administrator can open Settings."
         )
         from clinic_inbox.ui.settings_accounts import AccountsTab
+        from clinic_inbox.ui.settings_backups import BackupsTab
         from clinic_inbox.ui.settings_merge import MergeTab
 
         self.clinic, self.session = clinic, session
@@ -185,6 +186,8 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self.clinic_tab, "The clinic")
         self.tabs.addTab(self.accounts_tab, "Email and portal accounts")
         self.tabs.addTab(self.merge_tab, "Duplicate patients")
+        self.backups_tab = BackupsTab(clinic, session, self.runner)
+        self.tabs.addTab(self.backups_tab, "Backups")
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         lay = QVBoxLayout(self)

@@ -1,0 +1,55 @@
+"""Settings > Backups (a Designer form) driven as an administrator would: a folder that
+cannot be used is named, the new settings saved and used at once, "Back up now" makes a
+backup in that folder, and the tab says when the last one was made and how it went."""
+
+from __future__ import annotations
+
+from support.clinics import new_clinic
+
+from clinic_inbox.core.backup_schedule import scheduled_backups
+from clinic_inbox.ui.actions import InlineRunner
+from clinic_inbox.ui.settings import SettingsDialog
+
+
+def test_backups_are_set_made_now_and_the_last_result_shown(qtbot, tmp_path, shots):
+    clinic, admin, _doc = new_clinic(tmp_path / "c")
+    with clinic:
+        dlg = SettingsDialog(clinic, admin, runner=InlineRunner(clinic))
+        qtbot.addWidget(dlg)
+        dlg.show()
+        dlg.tabs.setCurrentWidget(dlg.backups_tab)
+        tab = dlg.backups_tab
+        assert tab.every.value() == 24 and tab.keep.value() == 7 and tab.folder.text() == ""
+        assert "No automatic backup has been made yet" in tab.last.text()
+        assert str(clinic.home / "backups") in tab.last.text()
+        tab.folder.setText("backups-on-usb")
+        tab.submit()
+        assert "full path" in tab.problem.text() and tab.save.isEnabled()
+        usb = tmp_path / "usb"
+        tab.folder.setText(str(usb))
+        tab.every.setValue(12)
+        tab.keep.setValue(3)
+        tab.submit()
+        assert tab.problem.text() == "", tab.problem.text()
+        assert "Saved (folder, every hours, keep)" in tab.said.text()
+        cfg = clinic.config  # the window's own clinic (the scheduler's) uses it at once
+        assert (cfg.backup_folder, cfg.backup_every_hours, cfg.backup_keep) == (str(usb), 12, 3)
+        tab.back_up_now()
+        assert tab.now.isEnabled()
+        assert tab.said.text().startswith("Backup made:"), tab.problem.text()
+        (made,) = scheduled_backups(usb)
+        assert made.name in tab.last.text() and "Last attempt:" in tab.last.text()
+        dlg.resize(1000, 620)
+        qtbot.wait(20)
+        dlg.grab().save(str(shots / "settings-backups.png"))
+        # a failure is said in words, and the tab keeps it
+        made.unlink()
+        made.with_name(made.name + ".keys").unlink(missing_ok=True)
+        for p in usb.iterdir():
+            p.unlink()
+        usb.rmdir()
+        usb.write_text("the drive was unplugged")
+        tab.back_up_now()
+        assert tab.problem.text() and "Traceback" not in tab.problem.text()
+        assert "The last attempt FAILED" in tab.last.text()
+        assert tab.now.isEnabled()
