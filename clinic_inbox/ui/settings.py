@@ -175,6 +175,7 @@ class SettingsDialog(QDialog):
         from clinic_inbox.ui.settings_accounts import AccountsTab
         from clinic_inbox.ui.settings_backups import BackupsTab
         from clinic_inbox.ui.settings_merge import MergeTab
+        from clinic_inbox.ui.settings_triage_words import UrgentWordsTab
 
         self.clinic, self.session = clinic, session
         self.runner: Runner = runner if runner is not None else InlineRunner(clinic, self)
@@ -188,6 +189,8 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self.merge_tab, "Duplicate patients")
         self.backups_tab = BackupsTab(clinic, session, self.runner)
         self.tabs.addTab(self.backups_tab, "Backups")
+        self.words_tab = UrgentWordsTab(clinic, session, self.runner)
+        self.tabs.addTab(self.words_tab, "Urgent words")
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         lay = QVBoxLayout(self)

@@ -1,4 +1,4 @@
-"""Settings > Backups (a Designer form) driven as an administrator would: a folder that
+"""Settings > Backups (a Designer form) and Urgent words driven as an administrator would: a folder that
 cannot be used is named, the new settings saved and used at once, "Back up now" makes a
 backup in that folder, and the tab says when the last one was made and how it went."""
 
@@ -53,3 +53,30 @@ def test_backups_are_set_made_now_and_the_last_result_shown(qtbot, tmp_path, sho
         assert tab.problem.text() and "Traceback" not in tab.problem.text()
         assert "The last attempt FAILED" in tab.last.text()
         assert tab.now.isEnabled()
+
+
+def test_the_clinics_urgent_words_are_saved_and_read_at_once(qtbot, tmp_path, shots):
+    from clinic_inbox.core.model import Priority
+    from clinic_inbox.core.triage import load_rules, triage
+
+    clinic, admin, _doc = new_clinic(tmp_path / "c")
+    with clinic:
+        dlg = SettingsDialog(clinic, admin, runner=InlineRunner(clinic))
+        qtbot.addWidget(dlg)
+        dlg.show()
+        dlg.tabs.setCurrentWidget(dlg.words_tab)
+        tab = dlg.words_tab
+        assert tab.lists["en"].toPlainText() == ""
+        tab.lists["en"].setPlainText("pump alarm\nok\n")
+        tab.submit()
+        assert "“ok”" in tab.problem.text() and tab.save.isEnabled()
+        tab.lists["en"].setPlainText("Pump  alarm\npump alarm\nsensor error\n")
+        tab.lists["fr"].setPlainText("pompe sonne")
+        tab.submit()
+        assert tab.problem.text() == "" and "Saved" in tab.said.text()
+        assert tab.lists["en"].toPlainText() == "Pump alarm\nsensor error"  # as kept
+        msg = "The pump alarm keeps beeping since yesterday, can someone look at the settings?"
+        assert triage("Q", msg, load_rules(clinic.home)).priority is Priority.URGENT
+        dlg.resize(1000, 620)
+        qtbot.wait(20)
+        dlg.grab().save(str(shots / "settings-urgent-words.png"))
