@@ -175,6 +175,7 @@ class SettingsDialog(QDialog):
         from clinic_inbox.ui.settings_accounts import AccountsTab
         from clinic_inbox.ui.settings_backups import BackupsTab
         from clinic_inbox.ui.settings_merge import MergeTab
+        from clinic_inbox.ui.settings_templates import TemplatesTab
         from clinic_inbox.ui.settings_triage_words import UrgentWordsTab
 
         self.clinic, self.session = clinic, session
@@ -191,6 +192,8 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self.backups_tab, "Backups")
         self.words_tab = UrgentWordsTab(clinic, session, self.runner)
         self.tabs.addTab(self.words_tab, "Urgent words")
+        self.templates_tab = TemplatesTab(clinic, session, self.runner)
+        self.tabs.addTab(self.templates_tab, "Reply templates")
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         lay = QVBoxLayout(self)

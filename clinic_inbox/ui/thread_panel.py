@@ -29,11 +29,12 @@ from clinic_inbox.ui.actions import InlineRunner, Runner, plain_error
 from clinic_inbox.ui.consent_header import ConsentHeader
 
 ATTACHMENT_WINDOW = "attachment-window"
+# (label, name): only if the clinic's own templates file cannot be read
 TEMPLATES = [
-    ("refill_sent", "Prescription sent"),
-    ("results_normal", "Results normal"),
-    ("appointment_booked", "Appointment booked"),
-    ("please_call", "Please call the clinic"),
+    ("Prescription sent", "refill_sent"),
+    ("Results normal", "results_normal"),
+    ("Appointment booked", "appointment_booked"),
+    ("Please call the clinic", "please_call"),
 ]
 
 
@@ -209,9 +210,7 @@ class ThreadPanel(QWidget):
             self.status.addItem(s.label, s)
         self.template = QComboBox()
         self.template.setAccessibleName("Reply template")
-        self.template.addItem("Template…", None)
-        for name, label in TEMPLATES:
-            self.template.addItem(label, name)
+        self._fill_templates()
         self.priority = QComboBox()
         self.priority.setAccessibleName("Priority")
         for p in Priority:
@@ -398,6 +397,7 @@ class ThreadPanel(QWidget):
                 self.assign.setCurrentIndex(self.assign.count() - 1)
         self.assign.setMinimumWidth(self.assign.sizeHint().width())  # no name cut
         self.assign.blockSignals(False)
+        self._fill_templates()  # as Settings last saved them
         self.status.setCurrentIndex(list(Status).index(t.status))
         self.priority.setCurrentIndex(list(Priority).index(t.priority))
         self.sensitive.setText("Lift sensitive flag" if t.sensitive else "Mark sensitive")
@@ -664,19 +664,42 @@ class ThreadPanel(QWidget):
                 app_actions.mark_sensitive, not detail.sensitive, "marked in the conversation view"
             )
 
+    def _fill_templates(self) -> None:
+        from clinic_inbox.core import reply_templates
+
+        try:
+            found = [(t.label, t.name) for t in reply_templates.catalogue(self.clinic.home)]
+        except reply_templates.TemplateError:
+            found = list(TEMPLATES)  # an unreadable clinic file: the shipped ones still work
+        self.template.blockSignals(True)
+        self.template.clear()
+        self.template.addItem("Template…", None)
+        for label, name in found:
+            self.template.addItem(label, name)
+        self.template.blockSignals(False)
+
     def _template(self) -> None:
-        from clinic_inbox.core import outgoing
+        from clinic_inbox.core import outgoing, reply_templates
+        from clinic_inbox.core.language import detect_language
 
         name = self.template.currentData()
         detail = self._detail
+        self.template.setCurrentIndex(0)
         if not name or detail is None:
             return
+        # in the language of the patient's latest words the viewer may read
+        said = next((m.body for m in reversed(detail.messages) if m.body), "") or ""
+        lang = detect_language(said, self.clinic.config.languages)
         fields = outgoing.standard_fields(
-            self.clinic.config, detail.patient.given_name if detail.patient else ""
+            self.clinic.config, detail.patient.given_name if detail.patient else "", lang
         )
-        _, body = outgoing.render_template(name, fields)
-        self.reply.setPlainText(body.strip())
-        self.template.setCurrentIndex(0)
+        try:
+            body = reply_templates.render(self.clinic.home, name, fields, lang)
+        except reply_templates.TemplateError as exc:
+            self.info.setText(str(exc))
+            return
+        # at the cursor: what was already typed stays
+        self.reply.textCursor().insertText(body.strip())
 
     def presence_text(self) -> str:
         if self.thread_id is None:
