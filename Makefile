@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean package
 
 run: $(STAMP)
 	./packaging/system-deps.sh run
@@ -23,6 +23,16 @@ bench: $(STAMP)
 	./packaging/system-deps.sh test
 	QT_QPA_PLATFORM=offscreen $(PY) -m bench $(BENCH_ARGS)
 
+# A one-folder app for Linux in dist/clinic-inbox (PyInstaller; packaging/clinic-inbox.spec),
+# then its smoke test: --version, --help, the demo clinic and a screenshot, from outside
+# the checkout. Takes minutes; not part of `make test`.
+package: $(STAMP)
+	./packaging/system-deps.sh package
+	$(PY) -m pip install -q -e ".[package]"
+	$(VENV)/bin/pyinstaller --noconfirm --log-level WARN --distpath dist \
+		--workpath build/pyinstaller packaging/clinic-inbox.spec
+	$(PY) packaging/smoke_bundle.py dist/clinic-inbox
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check clinic_inbox tests
 	$(VENV)/bin/ruff format --check clinic_inbox tests
@@ -35,4 +45,4 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

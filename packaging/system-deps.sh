@@ -5,6 +5,8 @@
 #                        Service, Dovecot IMAP, Node.js for the FHIR test server, PDF tools,
 #                        PostgreSQL for the shared queue, desktop-file and AppStream
 #                        validators)
+#   system-deps.sh package  what `make package` needs: the Qt libraries the bundle
+#                        carries with it (X11 included, so it runs on a desktop)
 # As root it installs what is missing; otherwise it names it and stops.
 set -eu
 
@@ -17,7 +19,8 @@ PACKAGING_TOOLS="desktop-file-utils appstream"
 case "${1:-test}" in
   run)  WANT="$QT_OFFSCREEN $QT_DESKTOP" ;;
   test) WANT="$QT_OFFSCREEN $TEST_SERVERS $PACKAGING_TOOLS" ;;
-  *) echo "usage: $0 run|test" >&2; exit 2 ;;
+  package) WANT="$QT_OFFSCREEN $QT_DESKTOP" ;;
+  *) echo "usage: $0 run|test|package" >&2; exit 2 ;;
 esac
 
 if ! command -v dpkg >/dev/null 2>&1; then
