@@ -8,7 +8,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -71,35 +70,24 @@ class AdminDialog(QDialog):
 
     # -- staff -----------------------------------------------------------------------
     def _staff_tab(self) -> None:
-        page = QWidget()
-        lay = QVBoxLayout(page)
-        self.staff_table = QTableWidget()
-        lay.addWidget(self.staff_table)
-        form = QFormLayout()
-        self.new_user, self.new_name, self.new_password = QLineEdit(), QLineEdit(), QLineEdit()
-        self.new_password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.new_role = QComboBox()
+        """From forms/admin_staff.ui: the list, the fields and what to do with them."""
+        from clinic_inbox.ui.login import load_form
+
+        page = load_form("admin_staff.ui")
+        self.staff_table: QTableWidget = page.findChild(QTableWidget, "staff_table")
+        self.new_user: QLineEdit = page.findChild(QLineEdit, "new_user")
+        self.new_name: QLineEdit = page.findChild(QLineEdit, "new_name")
+        self.new_password: QLineEdit = page.findChild(QLineEdit, "new_password")
+        self.new_role: QComboBox = page.findChild(QComboBox, "new_role")
         for r in Role:
             self.new_role.addItem(r.value, r)
-        form.addRow("User name", self.new_user)
-        form.addRow("Full name", self.new_name)
-        form.addRow("Role", self.new_role)
-        form.addRow("First password", self.new_password)
-        lay.addLayout(form)
-        row = QHBoxLayout()
-        add, disable = QPushButton("Add staff member"), QPushButton("Disable selected")
-        reset = QPushButton("Set the selected person's password")
-        role = QPushButton("Give the selected person this role")
-        role.clicked.connect(self.role_selected)
-        add.clicked.connect(self.add_staff)
-        disable.clicked.connect(self.disable_selected)
-        reset.clicked.connect(self.reset_selected)
-        row.addWidget(add)
-        row.addWidget(disable)
-        row.addWidget(reset)
-        row.addWidget(role)
-        row.addStretch(1)
-        lay.addLayout(row)
+        for name, slot in (
+            ("add", self.add_staff),
+            ("disable", self.disable_selected),
+            ("reset", self.reset_selected),
+            ("role", self.role_selected),
+        ):
+            page.findChild(QPushButton, name).clicked.connect(slot)
         self.tabs.addTab(page, "Staff")
         self.refresh_staff()
 

@@ -10,7 +10,6 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -30,45 +29,39 @@ from clinic_inbox.core.accounts import FhirAccount, ImapAccount
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.ui.actions import Runner, plain_error
 from clinic_inbox.ui.first_run import Worker, start_connection_test
+from clinic_inbox.ui.login import load_form
 
 SECURITY = [("Secure (TLS)", "tls"), ("STARTTLS", "starttls"), ("None (test servers only)", "none")]
 KEEP = "leave empty to keep the one kept"
 
 
-def _security_box() -> QComboBox:
-    box = QComboBox()
-    for label, value in SECURITY:
-        box.addItem(label, value)
-    return box
-
-
-def _port() -> QSpinBox:
-    spin = QSpinBox()
-    spin.setRange(1, 65535)
-    return spin
+def _form(owner: QWidget, name: str) -> QWidget:
+    """A Designer form filling `owner` edge to edge."""
+    form = load_form(name, owner)
+    lay = QVBoxLayout(owner)
+    lay.setContentsMargins(0, 0, 0, 0)
+    lay.addWidget(form)
+    return form
 
 
 class ImapEditor(QWidget):
+    """The email account's fields, from forms/account_imap.ui."""
+
     def __init__(self) -> None:
         super().__init__()
-        self.name, self.address, self.host = QLineEdit(), QLineEdit(), QLineEdit()
-        self.port, self.smtp_port = _port(), _port()
-        self.security, self.smtp_security = _security_box(), _security_box()
-        self.smtp_host = QLineEdit()
-        self.smtp_host.setPlaceholderText("empty: same as the incoming server")
-        self.password = QLineEdit()
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setPlaceholderText(KEEP)
-        form = QFormLayout(self)
-        form.addRow("Name:", self.name)
-        form.addRow("Email address (user name):", self.address)
-        form.addRow("New password:", self.password)
-        form.addRow("Incoming (IMAP) server:", self.host)
-        form.addRow("Port:", self.port)
-        form.addRow("Security:", self.security)
-        form.addRow("Sending (SMTP) server:", self.smtp_host)
-        form.addRow("Port:", self.smtp_port)
-        form.addRow("Security:", self.smtp_security)
+        form = _form(self, "account_imap.ui")
+        self.name: QLineEdit = form.findChild(QLineEdit, "name")
+        self.address: QLineEdit = form.findChild(QLineEdit, "address")
+        self.host: QLineEdit = form.findChild(QLineEdit, "host")
+        self.smtp_host: QLineEdit = form.findChild(QLineEdit, "smtp_host")
+        self.password: QLineEdit = form.findChild(QLineEdit, "password")
+        self.port: QSpinBox = form.findChild(QSpinBox, "port")
+        self.smtp_port: QSpinBox = form.findChild(QSpinBox, "smtp_port")
+        self.security: QComboBox = form.findChild(QComboBox, "security")
+        self.smtp_security: QComboBox = form.findChild(QComboBox, "smtp_security")
+        for box in (self.security, self.smtp_security):
+            for label, value in SECURITY:
+                box.addItem(label, value)
         self.kept: ImapAccount | None = None
 
     def fill(self, a: ImapAccount) -> None:
@@ -106,21 +99,16 @@ class ImapEditor(QWidget):
 
 
 class FhirEditor(QWidget):
+    """The portal account's fields, from forms/account_fhir.ui."""
+
     def __init__(self) -> None:
         super().__init__()
-        self.name, self.base_url = QLineEdit(), QLineEdit()
-        self.base_url.setPlaceholderText("https://portal.example.org/fhir/R4")
-        self.practitioners, self.organization = QLineEdit(), QLineEdit()
-        self.practitioners.setPlaceholderText("Practitioner ids, separated by commas")
-        self.token = QLineEdit()
-        self.token.setEchoMode(QLineEdit.EchoMode.Password)
-        self.token.setPlaceholderText(KEEP)
-        form = QFormLayout(self)
-        form.addRow("Name:", self.name)
-        form.addRow("Portal address:", self.base_url)
-        form.addRow("New token:", self.token)
-        form.addRow("Messages to practitioners:", self.practitioners)
-        form.addRow("Or to the organisation:", self.organization)
+        form = _form(self, "account_fhir.ui")
+        self.name: QLineEdit = form.findChild(QLineEdit, "name")
+        self.base_url: QLineEdit = form.findChild(QLineEdit, "base_url")
+        self.token: QLineEdit = form.findChild(QLineEdit, "token")
+        self.practitioners: QLineEdit = form.findChild(QLineEdit, "practitioners")
+        self.organization: QLineEdit = form.findChild(QLineEdit, "organization")
         self.kept: FhirAccount | None = None
 
     def fill(self, a: FhirAccount) -> None:
