@@ -66,6 +66,16 @@ def cmd_patient_duplicates(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_patient_distinct(args: argparse.Namespace) -> int:
+    from clinic_inbox.cli import _open, _session
+    from clinic_inbox.core.services_patient_duplicates import not_the_same_person
+
+    with _open(args) as clinic:
+        not_the_same_person(clinic, _session(args, clinic), args.first, args.second)
+    print(f"Patients {args.first} and {args.second} are two people: no longer listed.")
+    return 0
+
+
 def register(add: Any, account: Any, pat: Any, record_id: Any) -> None:
     """The commands, added to `clinic-inbox`'s parser (cli.build_parser)."""
     sp = add(
@@ -91,3 +101,11 @@ def register(add: Any, account: Any, pat: Any, record_id: Any) -> None:
         pat,
     )
     sp.add_argument("--json", action="store_true")
+    sp = add(
+        "distinct",
+        cmd_patient_distinct,
+        "two records found to be two people: no longer listed as duplicates (administrators)",
+        pat,
+    )
+    sp.add_argument("first", type=record_id, help="a patient number")
+    sp.add_argument("second", type=record_id, help="the other patient number")

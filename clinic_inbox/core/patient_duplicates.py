@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -96,9 +96,12 @@ def _reasons(a: PatientIdentity, b: PatientIdentity) -> tuple[str, ...] | None:
     return tuple(out)
 
 
-def find_possible_duplicates(people: Iterable[PatientIdentity]) -> list[PossibleDuplicate]:
+def find_possible_duplicates(
+    people: Iterable[PatientIdentity], distinct: Collection[tuple[int, int]] = ()
+) -> list[PossibleDuplicate]:
     """Every pair of records with the same name (as folded by `name_key`) and no
-    conflicting date of birth, surest first (both dates given), then by name."""
+    conflicting date of birth, surest first (both dates given), then by name; not the
+    pairs a person found to be two people (`distinct`: lower id first)."""
     groups: dict[str, list[PatientIdentity]] = defaultdict(list)
     for p in people:
         key = name_key(p.family_name, p.given_name)
@@ -108,6 +111,8 @@ def find_possible_duplicates(people: Iterable[PatientIdentity]) -> list[Possible
     found = []
     for members in groups.values():
         for a, b in combinations(sorted(members, key=lambda p: p.id), 2):
+            if (a.id, b.id) in distinct:
+                continue
             reasons = _reasons(a, b)
             if reasons is not None:
                 keep, dup = _suggested_keep(a, b)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_inbox.core import services
+from clinic_inbox.core import services_patient_duplicates as services_dup
 from clinic_inbox.core import services_patient_merge as merge
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Patient
@@ -62,11 +63,15 @@ class MergeTab(QWidget):
         self.swap_button = QPushButton("Keep the other one")
         self.swap_button.setToolTip("Keep the second record and merge the first into it")
         self.swap_button.clicked.connect(lambda: self.merge_suspect(swap=True))
+        self.distinct_button = QPushButton("Not the same person…")
+        self.distinct_button.setToolTip("Two people: stop listing these two records")
+        self.distinct_button.clicked.connect(self.ask_distinct)
         look = QPushButton("Look again")
         look.clicked.connect(self.load_suspects)
         suspect_row = QHBoxLayout()
         suspect_row.addWidget(self.merge_suspect_button)
         suspect_row.addWidget(self.swap_button)
+        suspect_row.addWidget(self.distinct_button)
         suspect_row.addStretch(1)
         suspect_row.addWidget(look)
         by_hand = QLabel("Or find the two records yourself:")
@@ -137,8 +142,47 @@ class MergeTab(QWidget):
             )
         else:
             self.suspects_title.setText("Possible duplicates: none found")
-        for b in (self.merge_suspect_button, self.swap_button):
+        for b in (self.merge_suspect_button, self.swap_button, self.distinct_button):
             b.setEnabled(bool(found))
+
+    def ask_distinct(self) -> None:
+        """Two people after all: asked first (Cancel is the default), then not listed."""
+        item = self.suspects.currentItem()
+        if item is None:
+            self.result.setText("Choose a possible duplicate in the list first.")
+            return
+        d: PossibleDuplicate = item.data(Qt.ItemDataRole.UserRole)
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Two different people?")
+        box.setText(
+            f"{d.keep.line()}\n{d.duplicate.line()}\n\nYou checked, and these are two "
+            "different people? They will no longer be listed as a possible duplicate."
+        )
+        yes = box.addButton("Two people", QMessageBox.ButtonRole.AcceptRole)
+        cancel = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(cancel)
+        box.setProperty("distinct_button", yes)
+        self.confirm_box = box
+        box.exec()
+        if box.clickedButton() is not yes:
+            return
+        self.runner.submit(
+            services_dup.not_the_same_person_action,
+            self.session,
+            d.keep.id,
+            d.duplicate.id,
+            done=lambda _v: self._distinct_done(d),
+            failed=lambda exc: self._failed(exc),
+            owner=self,
+        )
+
+    def _distinct_done(self, d: PossibleDuplicate) -> None:
+        self.result.setText(
+            f"No longer listed: {d.keep.display_name} (no. {d.keep.id}) and "
+            f"{d.duplicate.display_name} (no. {d.duplicate.id}) are two people."
+        )
+        self.load_suspects()
 
     def merge_suspect(self, swap: bool = False) -> None:
         """The chosen pair goes to the same confirmation as a pair found by hand."""

@@ -123,10 +123,23 @@ def test_a_portal_sync_making_a_second_record_is_listed_never_merged(
         possible_duplicates(clinic, doc)
     assert [e.action for e in audit.entries(clinic.store)][-1] == "patient.duplicates.refused"
 
+    # Marie Roy's two records are two people after all (checked with the clinic's files)
+    from clinic_inbox.core.services_patient_duplicates import not_the_same_person
+
+    with pytest.raises(AccessDenied):
+        not_the_same_person(clinic, doc, chart.keep.id, chart.duplicate.id)
+    not_the_same_person(clinic, admin, chart.duplicate.id, chart.keep.id)
+    not_the_same_person(clinic, admin, chart.keep.id, chart.duplicate.id)  # once is enough
+    (marked,) = [
+        e for e in audit.entries(clinic.store) if e.action == "patient.duplicates.distinct"
+    ]
+    assert marked.detail == {"other": chart.keep.id} and marked.actor == "admin"
+    assert [d.keep.chart_number for d in possible_duplicates(clinic, admin)] == ["EMR-100"]
+
     # the suggested merge keeps the EMR's record and takes the portal link across
     kept = merge.merge_patients(clinic, admin, accents.keep.id, accents.duplicate.id)
     assert kept.chart_number == "EMR-100" and kept.portal_id == helene["id"]
-    assert [d.keep.chart_number for d in possible_duplicates(clinic, admin)] == ["EMR-300"]
+    assert possible_duplicates(clinic, admin) == []
     # the next sync files Hélène's new message under the one record, and makes none
     fhir_server.create(_comm(prac, helene["id"], "And my blood test results?"))
     assert sync.run_once(clinic, send=False).stored == 1
@@ -157,6 +170,10 @@ def test_an_import_after_a_sync_and_the_command_line(tmp_path):
                       user="dr.patel", password="kettle orbit maple frost", env=env)  # fmt: skip
     assert refused.returncode == 1 and "Only an administrator" in refused.stderr
     assert "Traceback" not in refused.stderr
+    distinct = run_cli(home, "patient", "distinct", str(row["keep"]), str(row["keep"]),
+                       user="admin", password=ADMIN_PASSWORD, env=env)  # fmt: skip
+    assert distinct.returncode != 0 and "two different" in distinct.stderr
+    assert "Traceback" not in distinct.stderr
     merged = run_cli(home, "patient", "merge", str(row["keep"]), str(row["duplicate"]), "--yes",
                      user="admin", password=ADMIN_PASSWORD, env=env)  # fmt: skip
     assert merged.returncode == 0, merged.stderr

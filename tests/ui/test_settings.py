@@ -321,3 +321,12 @@ def test_possible_duplicates_are_listed_and_merged_only_after_a_confirmation(
         (kept,) = [p for p in q.search_patients(clinic.store, "1950-03-02")]
         assert (kept.portal_id, kept.chart_number) == ("pt-1", "EMR-100")
         assert tab.suspects.count() == 1 and "(1)" in tab.suspects_title.text()
+        # the Roy pair are two people: asked first (Cancel the default), then not listed
+        QTimer.singleShot(0, lambda: tab.confirm_box.defaultButton().click())
+        tab.ask_distinct()
+        assert tab.suspects.count() == 1
+        QTimer.singleShot(0, lambda: tab.confirm_box.property("distinct_button").click())
+        tab.ask_distinct()
+        assert tab.suspects.count() == 0 and "none found" in tab.suspects_title.text()
+        assert "two people" in tab.result.text()
+        assert q.patient_count(clinic.store) == 3  # nothing merged or deleted

@@ -152,6 +152,7 @@ def _cases(home, backup, clinical: int, admin_thread: int, patient: int) -> dict
         "patient edit": ([str(patient), "--chart", "NEW-1"], None, "patient.edit"),
         "patient merge": ([str(patient), str(patient), "--yes"], None, refused),
         "patient duplicates": ([], None, refused),
+        "patient distinct": ([str(patient), str(patient)], None, refused),
         "patient show": ([str(patient)], None, "patient.view"),
         "patient import": ([str(home.parent / "patients.csv")], None, "patient.import"),
         "confirm-sender": ([str(clinical), "--how", "Phoned the patient at home."], None, refused),

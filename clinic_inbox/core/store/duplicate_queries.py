@@ -19,3 +19,21 @@ def patient_identities(
             "FROM patients ORDER BY id"
         )
     ]
+
+
+def distinct_pairs(store: Store) -> set[tuple[int, int]]:
+    """Pairs an administrator found to be two people (lower id first)."""
+    return {
+        (int(a), int(b)) for a, b in store.execute("SELECT low_id, high_id FROM distinct_patients")
+    }
+
+
+def mark_distinct(store: Store, a: int, b: int, staff_id: int | None, at: str) -> bool:
+    """Record that two records are two people; False when it was already recorded."""
+    low, high = sorted((a, b))
+    cur = store.execute(
+        "INSERT OR IGNORE INTO distinct_patients (low_id, high_id, decided_by, decided_at) "
+        "VALUES (?, ?, ?, ?)",
+        (low, high, staff_id, at),
+    )
+    return cur.rowcount == 1

@@ -40,6 +40,7 @@ def _load() -> list[Migration]:
         m0014_proxy_portal,
         m0015_shared_patients,
         m0016_account_secrets,
+        m0017_distinct_patients,
     )
 
     steps = [
@@ -59,6 +60,7 @@ def _load() -> list[Migration]:
         m0014_proxy_portal,
         m0015_shared_patients,
         m0016_account_secrets,
+        m0017_distinct_patients,
     ]
     return [Migration(m.VERSION, m.__name__.rsplit(".", 1)[-1], m.upgrade) for m in steps]
 

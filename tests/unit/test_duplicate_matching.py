@@ -55,3 +55,13 @@ def test_a_record_alone_or_two_birth_dates_apart_is_no_duplicate():
         )
         == []
     )
+
+
+def test_pairs_found_to_be_two_people_are_left_out():
+    people = [
+        P(1, "Roy", "Marie", "1941-06-02", "A", None),
+        P(2, "Roy", "Marie", "1941-06-02", "B", None),
+        P(3, "Roy", "Marie", None, None, "pt"),
+    ]
+    pairs = [(d.keep.id, d.duplicate.id) for d in find_possible_duplicates(people, {(1, 2)})]
+    assert pairs == [(1, 3), (2, 3)]
