@@ -79,6 +79,8 @@ def test_the_wheel_in_a_fresh_environment_runs_the_demo_outside_the_checkout(tmp
         "clinic_inbox/resources/reply_templates/fr/safety.txt",
         "clinic_inbox/resources/icons/clinic-inbox.svg",
         "clinic_inbox/forms/login.ui",
+        "clinic_inbox/forms/settings_backups.ui",
+        "clinic_inbox/forms/admin_staff.ui",
     ):
         assert needed in names
     # nothing of the checkout may leak in (PYTHONPATH points at it while testing)
