@@ -15,6 +15,7 @@ import re
 import tempfile
 import tomllib
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,7 @@ class ReplyTemplate:
     shipped: bool = False
 
 
+@cache  # shipped files do not change while the app runs; the conversation asks often
 def _shipped_body(name: str, language: str) -> str:
     path = resource_path("reply_templates", language, f"{name}.txt")
     if language == "en" or not path.is_file():
