@@ -349,48 +349,44 @@ class EmailPage(QWizardPage):
         # account passwords are sealed in the store now (core.account_secrets): kept
         # with or without a keyring, so the old warning no longer applies
         self.keyring_note.setVisible(False)
-        self.address = QLineEdit()
+        # the same Designer form as Settings' email account, without its name row
+        from clinic_inbox.ui.login import load_form
+
+        fields = load_form("account_imap.ui")
+        form: QFormLayout = fields.layout()
+        form.setRowVisible(fields.findChild(QLineEdit, "name"), False)
+        self.address: QLineEdit = fields.findChild(QLineEdit, "address")
+        self.host: QLineEdit = fields.findChild(QLineEdit, "host")
+        self.smtp_host: QLineEdit = fields.findChild(QLineEdit, "smtp_host")
+        self.password: QLineEdit = fields.findChild(QLineEdit, "password")
+        self.port: QSpinBox = fields.findChild(QSpinBox, "port")
+        self.smtp_port: QSpinBox = fields.findChild(QSpinBox, "smtp_port")
+        self.security: QComboBox = fields.findChild(QComboBox, "security")
+        self.smtp_security: QComboBox = fields.findChild(QComboBox, "smtp_security")
+        fields.findChild(QLabel, "addressLabel").setText("Email &address:")
+        fields.findChild(QLabel, "passwordLabel").setText("Pass&word:")
         self.address.setPlaceholderText("inbox@yourclinic.ca")
-        self.host = QLineEdit()
         self.host.setPlaceholderText("imap.yourclinic.ca")
-        self.port = QSpinBox()
-        self.port.setRange(1, 65535)
-        self.port.setValue(993)
-        self.security = QComboBox()
-        for label, value in (
-            ("Secure (TLS)", "tls"),
-            ("STARTTLS", "starttls"),
-            ("None (test servers only)", "none"),
-        ):
-            self.security.addItem(label, value)
-        self.smtp_host = QLineEdit()
         self.smtp_host.setPlaceholderText("smtp.yourclinic.ca (empty: same as above)")
-        self.smtp_port = QSpinBox()
-        self.smtp_port.setRange(1, 65535)
+        self.password.setPlaceholderText("")
+        for box in (self.security, self.smtp_security):
+            for label, value in (
+                ("Secure (TLS)", "tls"),
+                ("STARTTLS", "starttls"),
+                ("None (test servers only)", "none"),
+            ):
+                box.addItem(label, value)
+        self.port.setValue(993)
         self.smtp_port.setValue(465)
-        self.smtp_security = QComboBox()
-        for i in range(self.security.count()):
-            self.smtp_security.addItem(self.security.itemText(i), self.security.itemData(i))
         self.security.currentIndexChanged.connect(self._default_port)
         self.smtp_security.currentIndexChanged.connect(self._default_smtp_port)
-        self.password = QLineEdit()
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.test = QPushButton("Test connection")
         self.result = QLabel("")
         self.result.setWordWrap(True)
         self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        form = QFormLayout()
-        form.addRow("Email address:", self.address)
-        form.addRow("Password:", self.password)
-        form.addRow("Incoming (IMAP) server:", self.host)
-        form.addRow("Port:", self.port)
-        form.addRow("Security:", self.security)
-        form.addRow("Sending (SMTP) server:", self.smtp_host)
-        form.addRow("Port:", self.smtp_port)
-        form.addRow("Security:", self.smtp_security)
         lay = QVBoxLayout(self)
         lay.addWidget(self.keyring_note)
-        lay.addLayout(form)
+        lay.addWidget(fields)
         row = QHBoxLayout()
         row.addWidget(self.test)
         row.addStretch(1)
