@@ -54,3 +54,16 @@ def test_the_screens_are_built_from_their_forms(qtbot, tmp_path):
             staff.new_role.count() == len(Role)
             and staff.staff_table.parent().objectName() == "StaffForm"
         )
+
+
+def test_the_first_runs_mailbox_page_shares_the_email_account_form(qtbot):
+    from clinic_inbox.ui.first_run import EmailPage
+
+    page = EmailPage()
+    qtbot.addWidget(page)
+    page.show()
+    assert page.address.parent().objectName() == "ImapAccountForm"
+    assert not page.findChild(QWidget, "name").isVisibleTo(page)  # no name row here
+    assert (page.port.value(), page.smtp_port.value()) == (993, 465)
+    page.security.setCurrentIndex(page.security.findData("starttls"))
+    assert page.port.value() == 143
