@@ -26,6 +26,7 @@ RULES_FILE = "triage_rules.toml"
 LANGUAGES = {"en": "English", "fr": "French"}
 MAX_WORDS = 200
 _ID = "clinic_urgent_{}"
+_EDGE = "".join(chr(c) for c in range(0x20, 0x7F) if not chr(c).isalnum()) + "«»“”‘’…–—"
 _HEADER = (
     "# This clinic's own triage rules, on top of the shipped ones (resources/triage_rules.toml).\n"
     "# The clinic_urgent_* rules are written by Administration > Settings > Urgent words.\n"
@@ -64,7 +65,8 @@ def cleaned(words: dict[str, list[str]]) -> tuple[dict[str, list[str]], list[str
     for lang, name in LANGUAGES.items():
         seen: dict[str, str] = {}
         for raw in words.get(lang, []):
-            word = " ".join(raw.split())
+            # whole words only: what starts or ends it must be a letter or a digit
+            word = " ".join(raw.split()).strip(_EDGE)
             if not word:
                 continue
             if len(word) < 3 or len(word) > 60 or not any(c.isalpha() for c in word):

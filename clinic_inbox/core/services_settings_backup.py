@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from clinic_inbox.core.access import AccessDenied
 from clinic_inbox.core.backup import BackupInfo
 from clinic_inbox.core.backup_schedule import (
     PREFIX,
@@ -80,8 +81,6 @@ def back_up_now(clinic: Clinic, session: Session) -> BackupInfo:
     try:
         info = backup_store(clinic, session, folder / f"{PREFIX}{now:{STAMP}}.db")
     except Exception as exc:
-        from clinic_inbox.core.access import AccessDenied
-
         if not isinstance(exc, AccessDenied):
             record_result(clinic.home, False, f"did not work: {exc}", now)
         raise

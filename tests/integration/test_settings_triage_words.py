@@ -37,7 +37,7 @@ def test_urgent_words_are_kept_per_language_and_used_at_once(tmp_path):
 
         changed = words.save_urgent_words(
             clinic, admin,
-            {"en": ["  pump   alarm ", "Pump ALARM", ""], "fr": ["pompe sonne"]},
+            {"en": ["  pump   alarm ", "“Pump ALARM!”", ""], "fr": ["pompe sonne"]},
         )  # fmt: skip
         assert changed == ["urgent_words_en", "urgent_words_fr"]
         assert words.urgent_words(clinic, admin) == {
