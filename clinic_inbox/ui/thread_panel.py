@@ -395,7 +395,9 @@ class ThreadPanel(QWidget):
             self.assign.addItem(s.display_name, s.id)
             if s.display_name == t.assigned_to:
                 self.assign.setCurrentIndex(self.assign.count() - 1)
-        self.assign.setMinimumWidth(self.assign.sizeHint().width())  # no name cut
+        # no name cut; a very long one may be, rather than push the window past a laptop
+        self.assign.setMinimumWidth(min(self.assign.sizeHint().width(), 280))
+        self.assign.setToolTip(self.assign.currentText())
         self.assign.blockSignals(False)
         self._fill_templates()  # as Settings last saved them
         self.status.setCurrentIndex(list(Status).index(t.status))
