@@ -19,7 +19,8 @@ PACKAGING_TOOLS="desktop-file-utils appstream"
 case "${1:-test}" in
   run)  WANT="$QT_OFFSCREEN $QT_DESKTOP" ;;
   test) WANT="$QT_OFFSCREEN $TEST_SERVERS $PACKAGING_TOOLS" ;;
-  package) WANT="$QT_OFFSCREEN $QT_DESKTOP" ;;
+  # xvfb and xauth: the smoke test opens the bundled app on a virtual X11 display
+  package) WANT="$QT_OFFSCREEN $QT_DESKTOP xvfb xauth" ;;
   *) echo "usage: $0 run|test|package" >&2; exit 2 ;;
 esac
 
