@@ -25,7 +25,6 @@ from clinic_inbox.core import services_patient_merge as merge
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Patient
 from clinic_inbox.core.patient_duplicates import PatientIdentity, PossibleDuplicate
-from clinic_inbox.core.services_patient_duplicates import possible_duplicates
 from clinic_inbox.core.services_patients import search_patients
 from clinic_inbox.ui.actions import Runner, plain_error
 
@@ -121,12 +120,17 @@ class MergeTab(QWidget):
 
     def load_suspects(self) -> None:
         """The possible duplicates as the store holds them now (a sync or an import
-        may have made new ones since the tab was opened)."""
-        try:
-            found = possible_duplicates(self.clinic, self.session)
-        except Exception as exc:  # noqa: BLE001 - said in words
-            self.result.setText(plain_error(exc))
-            return
+        may have made new ones since the tab was opened), looked for on the runner."""
+        self.suspects_title.setText("Possible duplicates: looking…")
+        self.runner.submit(
+            services_dup.possible_duplicates_action,
+            self.session,
+            done=self._show_suspects,
+            failed=lambda exc: self.result.setText(plain_error(exc)),
+            owner=self,
+        )
+
+    def _show_suspects(self, found: list[PossibleDuplicate]) -> None:
         self.suspects.clear()
         for d in found:
             item = QListWidgetItem(
