@@ -4,6 +4,8 @@ backup in that folder, and the tab says when the last one was made and how it we
 
 from __future__ import annotations
 
+import time
+
 from support.clinics import new_clinic
 
 from clinic_inbox.core.backup_schedule import scheduled_backups
@@ -34,10 +36,25 @@ def test_backups_are_set_made_now_and_the_last_result_shown(qtbot, tmp_path, sho
         assert "Saved (folder, every hours, keep)" in tab.said.text()
         cfg = clinic.config  # the window's own clinic (the scheduler's) uses it at once
         assert (cfg.backup_folder, cfg.backup_every_hours, cfg.backup_keep) == (str(usb), 12, 3)
+        # the app's own scheduler (a worker thread) uses the new folder, and says how it went
+        from clinic_inbox.ui.backup_worker import BackupScheduler
+
+        told = []
+        scheduler = BackupScheduler(clinic)
+        scheduler.finished.connect(told.append)
+        scheduler.check_now().join(120)
+        qtbot.waitUntil(lambda: bool(told), timeout=10_000)
+        assert told[0].startswith("Automatic backup made"), told
+        (automatic,) = scheduled_backups(usb)
+        tab.refresh()
+        assert "Last attempt:" in tab.last.text() and automatic.name in tab.last.text()
+        time.sleep(1.1)  # backups are named by the second
         tab.back_up_now()
         assert tab.now.isEnabled()
         assert tab.said.text().startswith("Backup made:"), tab.problem.text()
-        (made,) = scheduled_backups(usb)
+        made = scheduled_backups(usb)[-1]
+        automatic.unlink()
+        automatic.with_name(automatic.name + ".keys").unlink(missing_ok=True)
         assert made.name in tab.last.text() and "Last attempt:" in tab.last.text()
         dlg.resize(1000, 620)
         qtbot.wait(20)
