@@ -78,3 +78,45 @@ def test_urgent_words_are_kept_per_language_and_used_at_once(tmp_path):
         assert [e.action for e in audit.entries(clinic.store)][-1] == (
             "settings.triage_words.refused"
         )
+
+
+def _mail(n: int, body: str) -> bytes:
+    from datetime import UTC, datetime
+    from email.message import EmailMessage
+    from email.utils import format_datetime
+
+    msg = EmailMessage()
+    msg["From"] = "Sam Rivers <sam.rivers@example.net>"
+    msg["To"] = "inbox@clinic.example"
+    msg["Subject"] = "My pump"
+    msg["Date"] = format_datetime(datetime.now(UTC))
+    msg["Message-ID"] = f"<pump-{n}@example.net>"
+    msg.set_content(body)
+    return msg.as_bytes()
+
+
+def test_a_message_synced_after_the_change_is_urgent(tmp_path, dovecot):
+    """Through a real Dovecot and the real sync: the words saved in Settings are read by
+    the next sync pass, with no restart."""
+    from clinic_inbox.core.accounts import ImapAccount
+    from clinic_inbox.core.store import queries as q
+    from clinic_inbox.sources import sync
+
+    dovecot.add_user("inbox@clinic.example", "mailbox-password")
+    clinic, admin, _doc = new_clinic(tmp_path / "c")
+    with clinic:
+        services.add_imap_account(
+            clinic, admin,
+            ImapAccount(name="Clinic email", host=dovecot.host, port=dovecot.port,
+                        username="inbox@clinic.example", security="none"),
+            "mailbox-password",
+        )  # fmt: skip
+        dovecot.append_many("inbox@clinic.example", [_mail(1, MSG)])
+        assert sync.run_once(clinic, send=False).stored == 1
+        words.save_urgent_words(clinic, admin, {"en": ["pump alarm"], "fr": []})
+        dovecot.append_many("inbox@clinic.example", [_mail(2, "Sorry, again: " + MSG)])
+        assert sync.run_once(clinic, send=False).stored == 1
+        inbound = [m for m in q.list_messages(clinic.store) if m.direction.value == "in"]
+        first, second = sorted(inbound, key=lambda m: m.id)
+        assert first.priority is Priority.ROUTINE  # read before the words were saved
+        assert second.priority is Priority.URGENT
