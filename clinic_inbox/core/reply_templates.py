@@ -181,6 +181,17 @@ def file_text(home: Path, template: ReplyTemplate) -> str:
     )
 
 
+def file_text_without(home: Path, name: str) -> str:
+    """The clinic's templates file without its entry for `name`: a template of the
+    clinic's own is gone, a shipped one has its shipped wording back."""
+    own = _own(home)
+    own.pop(name, None)
+    return (
+        "# This clinic's reply templates (Administration > Settings > Reply templates).\n"
+        + tomli_w.dumps({"template": list(own.values())})
+    )
+
+
 def write_file(home: Path, text: str) -> None:
     """Replace the clinic's templates file whole or not at all, owner-only."""
     home = Path(home)

@@ -1,5 +1,6 @@
 """Settings > Reply templates (administrators): the templates staff answer with,
-listed, edited and added, in each language. Audited by the template's name and which
+listed, edited, added and removed (a shipped one: its wording put back), in each
+language. Audited by the template's name and which
 parts changed, never the text; the conversation's Template… list reads them each time
 a conversation opens, so a change is used without a restart."""
 
@@ -13,6 +14,7 @@ from clinic_inbox.core.reply_templates import (
     catalogue,
     changed_parts,
     file_text,
+    file_text_without,
     new_name,
     problems,
     write_file,
@@ -45,12 +47,31 @@ def save_reply_template(clinic: Clinic, session: Session, template: ReplyTemplat
     changed = changed_parts(before, template)
     if not changed:
         return template
+    _write(clinic, session, file_text(clinic.home, template), name, changed)
+    return next(t for t in catalogue(clinic.home) if t.name == name)
+
+
+def remove_reply_template(clinic: Clinic, session: Session, name: str) -> str:
+    """A template of the clinic's own removed, or a shipped one given its shipped
+    wording back. Returns which ("removed" or "reset"); audited by name."""
+    _admin(clinic, session, "settings.reply_template")
+    found = next((t for t in catalogue(clinic.home) if t.name == name), None)
+    if found is None:
+        raise TemplateError(["That template no longer exists; it may have been removed."])
+    what = "reset" if found.shipped else "removed"
+    _write(clinic, session, file_text_without(clinic.home, name), name, [what])
+    return what
+
+
+def _write(clinic: Clinic, session: Session, text: str, name: str, changed: list[str]) -> None:
+    """The templates file and its audit entry together: if the entry does not commit,
+    the file goes back to what it was."""
     path = clinic.home / "reply_templates.toml"
     old_text = path.read_text("utf-8") if path.exists() else None
     written = False
     try:
         with clinic.store.transaction():
-            write_file(clinic.home, file_text(clinic.home, template))
+            write_file(clinic.home, text)
             written = True
             _audit(
                 clinic,
@@ -59,13 +80,16 @@ def save_reply_template(clinic: Clinic, session: Session, template: ReplyTemplat
                 detail={"template": name, "changed": changed},
             )
     except BaseException:
-        if written:  # the audit entry did not commit: the file goes back
+        if written:
             if old_text is None:
                 path.unlink(missing_ok=True)
             else:
                 write_file(clinic.home, old_text)
         raise
-    return next(t for t in catalogue(clinic.home) if t.name == name)
+
+
+def remove_reply_template_action(clinic: Clinic, session: Session, name: str) -> Outcome:
+    return Outcome(remove_reply_template(clinic, session, name))
 
 
 def save_reply_template_action(

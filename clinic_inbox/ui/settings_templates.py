@@ -1,4 +1,4 @@
-"""Settings > Reply templates: the templates staff answer with, edited or added, with
+"""Settings > Reply templates: the templates staff answer with, edited, added or removed, with
 their text in each language side by side. Saved on the app's writer; the next
 conversation opened offers them (no restart)."""
 
@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -59,6 +60,9 @@ class TemplatesTab(QWidget):
         fields.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.save = QPushButton("Save template")
         self.save.clicked.connect(self.submit)
+        self.remove = QPushButton("Remove…")
+        self.remove.clicked.connect(self.ask_remove)
+        self.remove_box: QMessageBox | None = None  # tests reach the question here
         self.problem = QLabel("")
         self.problem.setStyleSheet("color: #b00020;")
         self.problem.setWordWrap(True)
@@ -69,6 +73,7 @@ class TemplatesTab(QWidget):
         right.addWidget(fields)
         row = QHBoxLayout()
         row.addWidget(self.save)
+        row.addWidget(self.remove)
         row.addStretch(1)
         right.addLayout(row)
         right.addWidget(self.problem)
@@ -102,10 +107,52 @@ class TemplatesTab(QWidget):
         for lang, edit in self.texts.items():
             edit.setPlainText(t.texts.get(lang, "") if t else "")
         self.problem.setText("")
+        self.remove.setEnabled(t is not None)
+        shipped = t is not None and t.shipped
+        self.remove.setText("Back to the shipped wording…" if shipped else "Remove…")
+
+    def ask_remove(self) -> None:
+        t = self.editing
+        if t is None:
+            return
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        if t.shipped:
+            box.setWindowTitle("Put the shipped wording back?")
+            box.setText(f"“{t.label}” gets Clinic Inbox's own wording back, in every language.")
+            go = box.addButton("Put it back", QMessageBox.ButtonRole.AcceptRole)
+        else:
+            box.setWindowTitle("Remove this template?")
+            box.setText(f"“{t.label}” will no longer be offered. Replies already sent keep it.")
+            go = box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole)
+        cancel = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(cancel)
+        box.setProperty("go_button", go)
+        self.remove_box = box
+        box.exec()
+        if box.clickedButton() is not go:
+            return
+        self.runner.submit(
+            templates.remove_reply_template_action,
+            self.session,
+            t.name,
+            done=lambda what: self._removed(t, what),
+            failed=self._failed,
+            owner=self,
+        )
+
+    def _removed(self, t: ReplyTemplate, what: str) -> None:
+        self.load(select=t.name)
+        self.said.setText(
+            f"“{t.label}” has its shipped wording back."
+            if what == "reset"
+            else f"“{t.label}” was removed."
+        )
 
     def new_template(self) -> None:
         self.list.clearSelection()
         self.editing = None
+        self.remove.setEnabled(False)
         self.label.setText("")
         for edit in self.texts.values():
             edit.setPlainText("")

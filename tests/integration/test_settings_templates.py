@@ -1,6 +1,7 @@
 """Settings > Reply templates on a real store: the shipped templates listed in both
 languages, one rewritten and one added (the clinic's file keeps only what differs),
-mistakes named (an unknown {field}, a repeated name, no text), administrators only,
+mistakes named (an unknown {field}, a repeated name, no text), removed (a shipped one
+given its wording back), administrators only,
 audited by the template's name and what changed, never the text."""
 
 from __future__ import annotations
@@ -73,6 +74,15 @@ def test_templates_are_listed_edited_and_added_per_language(tmp_path):
             {"template": "clinic_flu_shot_clinic", "changed": ["new"]},
         ]
         assert "Saturdays" not in str([e.detail for e in entries])
+
+        # removed: the clinic's own goes; a shipped one gets its shipped wording back
+        assert st.remove_reply_template(clinic, admin, "refill_sent") == "reset"
+        assert st.reply_templates(clinic, admin)[0].texts["en"] == refill.texts["en"]
+        assert st.remove_reply_template(clinic, admin, added.name) == "removed"
+        assert [t.name for t in st.reply_templates(clinic, admin)][-1] == "please_call"
+        with pytest.raises(TemplateError, match="no longer exists"):
+            st.remove_reply_template(clinic, admin, added.name)
+        assert [e.detail["changed"] for e in _entries(clinic)][-2:] == [["reset"], ["removed"]]
 
         doc = services.login(clinic, "dr.patel", "kettle orbit maple frost")
         with pytest.raises(AccessDenied):

@@ -5,6 +5,7 @@ she had already typed."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import QTimer
 from support.insider import make_demo, open_demo
 
 from clinic_inbox.core import services
@@ -36,6 +37,10 @@ def test_a_template_added_in_settings_is_offered_and_inserted_at_the_cursor(qtbo
         assert tab.problem.text() == "", tab.problem.text()
         assert "was saved" in tab.said.text() and tab.list.count() == 5
         assert tab.list.currentItem().text() == "Flu shot clinic  (the clinic's)"
+        assert tab.remove.text() == "Remove…"
+        tab.list.setCurrentRow(0)
+        assert tab.remove.text() == "Back to the shipped wording…"
+        tab.list.setCurrentRow(4)
         dlg.resize(1000, 620)
         qtbot.wait(20)
         dlg.grab().save(str(shots / "settings-templates.png"))
@@ -60,3 +65,14 @@ def test_a_template_added_in_settings_is_offered_and_inserted_at_the_cursor(qtbo
         text = panel.reply.toPlainText()
         assert text.startswith("Dear patient,\n\nThank you. Flu shots are on Saturdays"), text
         assert clinic.config.phone in text and panel.template.currentIndex() == 0
+
+        # removed in Settings (asked first, Cancel the default): no longer offered
+        tab.list.setCurrentRow(4)
+        QTimer.singleShot(0, lambda: tab.remove_box.defaultButton().click())
+        tab.ask_remove()
+        assert tab.list.count() == 5
+        QTimer.singleShot(0, lambda: tab.remove_box.property("go_button").click())
+        tab.ask_remove()
+        assert tab.list.count() == 4 and "was removed" in tab.said.text()
+        win.open_thread(own[1].row.id)
+        assert panel.template.findData("clinic_flu_shot_clinic") == -1
