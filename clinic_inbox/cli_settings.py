@@ -68,10 +68,18 @@ def cmd_patient_duplicates(args: argparse.Namespace) -> int:
 
 def cmd_patient_distinct(args: argparse.Namespace) -> int:
     from clinic_inbox.cli import _open, _session
-    from clinic_inbox.core.services_patient_duplicates import not_the_same_person
+    from clinic_inbox.core.services_patient_duplicates import (
+        not_the_same_person,
+        take_back_distinct,
+    )
 
     with _open(args) as clinic:
-        not_the_same_person(clinic, _session(args, clinic), args.first, args.second)
+        session = _session(args, clinic)
+        if args.undo:
+            take_back_distinct(clinic, session, args.first, args.second)
+            print(f"Taken back: patients {args.first} and {args.second} may be listed again.")
+            return 0
+        not_the_same_person(clinic, session, args.first, args.second)
     print(f"Patients {args.first} and {args.second} are two people: no longer listed.")
     return 0
 
@@ -109,3 +117,4 @@ def register(add: Any, account: Any, pat: Any, record_id: Any) -> None:
     )
     sp.add_argument("first", type=record_id, help="a patient number")
     sp.add_argument("second", type=record_id, help="the other patient number")
+    sp.add_argument("--undo", action="store_true", help="take that decision back")

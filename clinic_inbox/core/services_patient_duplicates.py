@@ -57,3 +57,38 @@ def not_the_same_person(clinic: Clinic, session: Session, a: int, b: int) -> Non
 
 def not_the_same_person_action(clinic: Clinic, session: Session, a: int, b: int) -> Outcome:
     return Outcome(not_the_same_person(clinic, session, a, b))
+
+
+def marked_distinct(
+    clinic: Clinic, session: Session
+) -> list[tuple[PatientIdentity, PatientIdentity]]:
+    """The pairs marked as two people, to look at again (administrators; audited by
+    count, like the list of possible duplicates)."""
+    if not access.can_manage_settings(_fresh(clinic, session)):
+        _refuse(clinic, session, "patient.duplicates.refused", ONLY_ADMINS)
+    people = {row[0]: PatientIdentity(*row) for row in dq.patient_identities(clinic.store)}
+    pairs = [
+        (people[a], people[b])
+        for a, b in sorted(dq.distinct_pairs(clinic.store))
+        if a in people and b in people
+    ]
+    with clinic.store.transaction():
+        _audit(clinic, session, "patient.duplicates.distinct_list", detail={"found": len(pairs)})
+    return pairs
+
+
+def take_back_distinct(clinic: Clinic, session: Session, a: int, b: int) -> None:
+    """A "two people" decision taken back: the pair is listed again if it still looks
+    like one person. Audited."""
+    if not access.can_manage_settings(_fresh(clinic, session)):
+        _refuse(clinic, session, "patient.duplicates.refused", ONLY_ADMINS)
+    with clinic.store.transaction():
+        if not dq.unmark_distinct(clinic.store, a, b):
+            raise NotFound(f"Patients {a} and {b} were not marked as two people.")
+        _audit(
+            clinic, session, "patient.duplicates.distinct_undone", patient_id=a, detail={"other": b}
+        )
+
+
+def take_back_distinct_action(clinic: Clinic, session: Session, a: int, b: int) -> Outcome:
+    return Outcome(take_back_distinct(clinic, session, a, b))

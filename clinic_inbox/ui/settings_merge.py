@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -65,6 +67,10 @@ class MergeTab(QWidget):
         self.distinct_button = QPushButton("Not the same person…")
         self.distinct_button.setToolTip("Two people: stop listing these two records")
         self.distinct_button.clicked.connect(self.ask_distinct)
+        self.marked_button = QPushButton("Marked as two people…")
+        self.marked_button.setToolTip("The pairs marked as two people, to take a decision back")
+        self.marked_button.clicked.connect(self.show_marked)
+        self.marked_dialog: MarkedDialog | None = None  # tests reach it here
         look = QPushButton("Look again")
         look.clicked.connect(self.load_suspects)
         suspect_row = QHBoxLayout()
@@ -72,6 +78,7 @@ class MergeTab(QWidget):
         suspect_row.addWidget(self.swap_button)
         suspect_row.addWidget(self.distinct_button)
         suspect_row.addStretch(1)
+        suspect_row.addWidget(self.marked_button)
         suspect_row.addWidget(look)
         by_hand = QLabel("Or find the two records yourself:")
         self.query = QLineEdit()
@@ -148,6 +155,16 @@ class MergeTab(QWidget):
             self.suspects_title.setText("Possible duplicates: none found")
         for b in (self.merge_suspect_button, self.swap_button, self.distinct_button):
             b.setEnabled(bool(found))
+
+    def show_marked(self) -> None:
+        try:
+            pairs = services_dup.marked_distinct(self.clinic, self.session)
+        except Exception as exc:  # noqa: BLE001 - said in words
+            self.result.setText(plain_error(exc))
+            return
+        self.marked_dialog = MarkedDialog(self, pairs)
+        self.marked_dialog.exec()
+        self.load_suspects()  # a decision taken back lists its pair again
 
     def ask_distinct(self) -> None:
         """Two people after all: asked first (Cancel is the default), then not listed."""
@@ -279,3 +296,52 @@ class MergeTab(QWidget):
     def _failed(self, exc: BaseException) -> None:
         self.merge_button.setEnabled(len(self.chosen) == 2)
         self.result.setText(plain_error(exc))
+
+
+class MarkedDialog(QDialog):
+    """The pairs marked as two people; a wrong decision is taken back here."""
+
+    def __init__(self, tab: MergeTab, pairs: list[tuple[PatientIdentity, PatientIdentity]]) -> None:
+        super().__init__(tab)
+        self.tab = tab
+        self.setWindowTitle("Marked as two people — Clinic Inbox")
+        self.list = QListWidget()
+        self.list.setAccessibleName("Pairs marked as two people")
+        self.list.setAlternatingRowColors(True)
+        for a, b in pairs:
+            item = QListWidgetItem(f"{a.line()}\n{b.line()}")
+            item.setData(Qt.ItemDataRole.UserRole, (a.id, b.id))
+            self.list.addItem(item)
+        self.take_back = QPushButton("Take back: they may be one person")
+        self.take_back.clicked.connect(self.undo)
+        self.take_back.setEnabled(bool(pairs))
+        self.said = QLabel("" if pairs else "No pair is marked as two people.")
+        self.said.setWordWrap(True)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.list, 1)
+        lay.addWidget(self.take_back, 0, Qt.AlignmentFlag.AlignLeft)
+        lay.addWidget(self.said)
+        lay.addWidget(close)
+        self.resize(760, 360)
+
+    def undo(self) -> None:
+        item = self.list.currentItem()
+        if item is None:
+            self.said.setText("Choose a pair in the list first.")
+            return
+        a, b = item.data(Qt.ItemDataRole.UserRole)
+        self.tab.runner.submit(
+            services_dup.take_back_distinct_action,
+            self.tab.session,
+            a,
+            b,
+            done=lambda _v: self._taken_back(item),
+            failed=lambda exc: self.said.setText(plain_error(exc)),
+            owner=self,
+        )
+
+    def _taken_back(self, item: QListWidgetItem) -> None:
+        self.list.takeItem(self.list.row(item))
+        self.said.setText("Taken back: the pair is listed again if it still looks like one person.")

@@ -140,6 +140,19 @@ def test_a_portal_sync_making_a_second_record_is_listed_never_merged(
     kept = merge.merge_patients(clinic, admin, accents.keep.id, accents.duplicate.id)
     assert kept.chart_number == "EMR-100" and kept.portal_id == helene["id"]
     assert possible_duplicates(clinic, admin) == []
+    # the Roy decision taken back: listed again; taking back twice is said in words
+    from clinic_inbox.core.services_patient_duplicates import marked_distinct, take_back_distinct
+
+    ((a, b),) = marked_distinct(clinic, admin)
+    assert {a.chart_number, b.chart_number} == {"EMR-300", "OLD-17"}
+    take_back_distinct(clinic, admin, b.id, a.id)
+    assert [d.keep.chart_number for d in possible_duplicates(clinic, admin)] == ["EMR-300"]
+    with pytest.raises(services.NotFound, match="not marked"):
+        take_back_distinct(clinic, admin, a.id, b.id)
+    (undone,) = [
+        e for e in audit.entries(clinic.store) if e.action == "patient.duplicates.distinct_undone"
+    ]
+    assert undone.actor == "admin" and undone.detail == {"other": a.id}
     # the next sync files Hélène's new message under the one record, and makes none
     fhir_server.create(_comm(prac, helene["id"], "And my blood test results?"))
     assert sync.run_once(clinic, send=False).stored == 1
@@ -174,6 +187,16 @@ def test_an_import_after_a_sync_and_the_command_line(tmp_path):
                        user="admin", password=ADMIN_PASSWORD, env=env)  # fmt: skip
     assert distinct.returncode != 0 and "two different" in distinct.stderr
     assert "Traceback" not in distinct.stderr
+    pair = [str(row["keep"]), str(row["duplicate"])]
+    two = run_cli(
+        home, "patient", "distinct", *pair, user="admin", password=ADMIN_PASSWORD, env=env
+    )
+    assert two.returncode == 0 and "two people" in two.stdout, two.stderr
+    gone = run_cli(home, "patient", "duplicates", user="admin", password=ADMIN_PASSWORD, env=env)
+    assert "No possible duplicate records." in gone.stdout
+    back = run_cli(home, "patient", "distinct", *pair, "--undo",
+                   user="admin", password=ADMIN_PASSWORD, env=env)  # fmt: skip
+    assert back.returncode == 0 and "Taken back" in back.stdout, back.stderr
     merged = run_cli(home, "patient", "merge", str(row["keep"]), str(row["duplicate"]), "--yes",
                      user="admin", password=ADMIN_PASSWORD, env=env)  # fmt: skip
     assert merged.returncode == 0, merged.stderr

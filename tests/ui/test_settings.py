@@ -330,3 +330,16 @@ def test_possible_duplicates_are_listed_and_merged_only_after_a_confirmation(
         assert tab.suspects.count() == 0 and "none found" in tab.suspects_title.text()
         assert "two people" in tab.result.text()
         assert q.patient_count(clinic.store) == 3  # nothing merged or deleted
+        # a wrong decision is taken back: the pair is listed again
+
+        def take_back() -> None:
+            dlg2 = tab.marked_dialog
+            assert dlg2.list.count() == 1 and "EMR-300" in dlg2.list.item(0).text()
+            dlg2.list.setCurrentRow(0)
+            dlg2.undo()
+            assert dlg2.list.count() == 0 and "Taken back" in dlg2.said.text()
+            dlg2.reject()
+
+        QTimer.singleShot(0, take_back)
+        tab.show_marked()
+        assert tab.suspects.count() == 1 and "EMR-300" in tab.suspects.item(0).text()

@@ -37,3 +37,12 @@ def mark_distinct(store: Store, a: int, b: int, staff_id: int | None, at: str) -
         (low, high, staff_id, at),
     )
     return cur.rowcount == 1
+
+
+def unmark_distinct(store: Store, a: int, b: int) -> bool:
+    """Take back a "two people" decision; False when there was none."""
+    low, high = sorted((a, b))
+    cur = store.execute(
+        "DELETE FROM distinct_patients WHERE low_id = ? AND high_id = ?", (low, high)
+    )
+    return cur.rowcount == 1
