@@ -87,7 +87,3 @@ def back_up_now(clinic: Clinic, session: Session) -> BackupInfo:
     prune(folder, clinic.config.backup_keep)
     record_result(clinic.home, True, f"made ({info.messages:,} messages)", now)
     return info
-
-
-def back_up_now_action(clinic: Clinic, session: Session) -> Outcome:
-    return Outcome(back_up_now(clinic, session))

@@ -1,9 +1,11 @@
 """Settings > Backups, from forms/settings_backups.ui: the folder, how often, how many
-kept, "Back up now" on the app's writer (the window stays usable), and how the last
+kept, "Back up now" on a thread of its own (the window stays usable), and how the last
 backup went, in the clinic's time. Saved settings are used by the next automatic
 backup without a restart."""
 
 from __future__ import annotations
+
+import threading
 
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -21,6 +23,7 @@ from clinic_inbox.core.backup import BackupInfo
 from clinic_inbox.core.backup_settings import BackupSettings
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.ui.actions import Runner, plain_error
+from clinic_inbox.ui.first_run import Worker
 from clinic_inbox.ui.login import load_form
 from clinic_inbox.ui.settings import error_words
 
@@ -47,6 +50,9 @@ class BackupsTab(QWidget):
         self.now.clicked.connect(self.back_up_now)
         self.choose.clicked.connect(self.pick_folder)
         self.folder.textEdited.connect(lambda _t: self.problem.setText(""))
+        self.worker = Worker()
+        self.worker.finished.connect(self._now_done)
+        self.thread: threading.Thread | None = None
         self.refresh(fill=True)
 
     def refresh(self, fill: bool = False) -> None:
@@ -113,16 +119,24 @@ class BackupsTab(QWidget):
         self.refresh()
 
     def back_up_now(self) -> None:
+        """On a thread of its own with its own connection, as the scheduled backups:
+        the app's writer stays free for everyone's actions while a large store copies."""
         self.said.setText("Backing up… you can go on working.")
         self.problem.setText("")
         self.now.setEnabled(False)
-        self.runner.submit(
-            backups.back_up_now_action,
-            self.session,
-            done=self._backed_up,
-            failed=self._failed,
-            owner=self,
-        )
+        clinic, session = self.clinic, self.session
+
+        def job() -> BackupInfo:
+            with clinic.clone() as twin:
+                return backups.back_up_now(twin, session)
+
+        self.thread = self.worker.run(job)
+
+    def _now_done(self, value: object, error: BaseException | None) -> None:
+        if error is not None:
+            self._failed(error)
+        else:
+            self._backed_up(value)  # type: ignore[arg-type]
 
     def _backed_up(self, info: BackupInfo) -> None:
         self.now.setEnabled(True)

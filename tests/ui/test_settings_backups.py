@@ -50,7 +50,8 @@ def test_backups_are_set_made_now_and_the_last_result_shown(qtbot, tmp_path, sho
         assert "Last attempt:" in tab.last.text() and automatic.name in tab.last.text()
         time.sleep(1.1)  # backups are named by the second
         tab.back_up_now()
-        assert tab.now.isEnabled()
+        assert not tab.now.isEnabled() and "you can go on working" in tab.said.text()
+        qtbot.waitUntil(tab.now.isEnabled, timeout=120_000)
         assert tab.said.text().startswith("Backup made:"), tab.problem.text()
         made = scheduled_backups(usb)[-1]
         automatic.unlink()
@@ -67,6 +68,7 @@ def test_backups_are_set_made_now_and_the_last_result_shown(qtbot, tmp_path, sho
         usb.rmdir()
         usb.write_text("the drive was unplugged")
         tab.back_up_now()
+        qtbot.waitUntil(tab.now.isEnabled, timeout=120_000)
         assert tab.problem.text() and "Traceback" not in tab.problem.text()
         assert "The last attempt FAILED" in tab.last.text()
         assert tab.now.isEnabled()
