@@ -1,12 +1,12 @@
 """Triage on the labelled sets of issue 15 (tests/fixtures/triage/).
 
-Twelve authors, none of whom saw the rules. dev.jsonl (author A) was written to tune
-against; dev_b to dev_k (authors B-K) were the held-out parts of rounds 1-10, each
+Thirteen authors, none of whom saw the rules. dev.jsonl (author A) was written to tune
+against; dev_b to dev_l (authors B-L) were the held-out parts of rounds 1-11, each
 scored once (emergencies / look-alikes urgent: 93.8% / 11.6%, 96.1% / 10.6%,
 97.0% / 7.6%, 97.6% / 11.1%, 99.2% / 9.5%, 100% / 9.0%, 98.8% / 6.0%, 99.2% / 8.6%,
-98.9% / 11.2%, 99.2% / 3.7%) and then, their misses known, moved to development;
-heldout.jsonl (author L) is round 11's held-out part (99.6% / 5.7%), only ever scored
-here. Every part is reported in the test log; the held-out assertions are floors at
+98.9% / 11.2%, 99.2% / 3.7%, 99.6% / 5.7%) and then, their misses known, moved to
+development; heldout.jsonl (author M) is round 12's held-out part (98.7% / 4.1%),
+only ever scored here. Every part is reported in the test log; the held-out assertions are floors at
 the figures first measured (a regression guard), the targets are asserted on the
 development parts (README).
 """
@@ -41,6 +41,7 @@ DEV_PARTS = (
     "dev_i.jsonl",
     "dev_j.jsonl",
     "dev_k.jsonl",
+    "dev_l.jsonl",
 )
 DEV = [item for name in DEV_PARTS for item in load_set(SETS / name)]
 HELD_OUT = load_set(SETS / "heldout.jsonl")
@@ -86,10 +87,10 @@ def test_held_out_part_is_scored_and_reported(capsys):
         print("\n" + report("the held-out part (never tuned against)", HELD_OUT, RULES))
         print("  targets: 100% of emergencies urgent, at most 5% of look-alikes urgent")
     both = scores["both (the app)"]
-    # floors at the figures first measured on this part (author L: 279/280 = 99.6% /
-    # 19/332 = 5.7%, 2026-12-01): a regression guard, not the targets
-    assert both.recall >= 0.996
-    assert both.false_red_share <= 0.058
+    # floors at the figures first measured on this part (author M: 308/312 = 98.7% /
+    # 14/339 = 4.1%, 2026-12-01): a regression guard, not the targets
+    assert both.recall >= 0.987
+    assert both.false_red_share <= 0.042
     # the two nets together catch more than either alone: the reason for shipping both
     assert both.caught > scores["rules alone"].caught
     assert both.caught > scores["wording model alone"].caught
