@@ -36,6 +36,7 @@ PARTS = (
     "dev_i",
     "dev_j",
     "dev_k",
+    "dev_l",
     "heldout",
 )
 

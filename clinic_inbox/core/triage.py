@@ -22,6 +22,7 @@ from pathlib import Path
 
 from clinic_inbox.core.model import Category, Priority
 from clinic_inbox.core.resources import resource_path
+from clinic_inbox.core.triage_category_model import CategoryModel, load_category_model
 from clinic_inbox.core.triage_context import (
     affirmed,
     engaged,
@@ -153,6 +154,7 @@ class Rules:
     idioms: IdiomSet | None = None
     speller: Speller | None = None
     model_path: Path | None = None  # the wording model (loaded once per process)
+    category_model_path: Path | None = None  # what an everyday message is about
     # how a mention's context is judged (sentence, start, end, idioms) -> affirmed;
     # None: triage_context.affirmed. A hook to measure another judge (bench/).
     context: Callable[[str, int, int, IdiomSet | None], bool] | None = None
@@ -166,6 +168,9 @@ class Rules:
 
     def model(self) -> WordingModel | None:
         return load_model(self.model_path)
+
+    def category_model(self) -> CategoryModel | None:
+        return load_category_model(self.category_model_path)
 
 
 @dataclass
@@ -336,6 +341,9 @@ def _build(data: dict) -> Rules:
         speller=Speller(vocabulary),
         model_path=Path(resource_path("triage_model.json"))
         if data.get("use_wording_model", True)
+        else None,
+        category_model_path=Path(resource_path("triage_category_model.json"))
+        if data.get("use_category_model", True)
         else None,
     )
 
@@ -669,6 +677,16 @@ def _category(rules: Rules, subject: str, body: str) -> Category:
     return Category(best)
 
 
+def _category_of(rules: Rules, subject: str, text: str) -> Category:
+    """The model's category when it is sure, else the keyword count's."""
+    keywords = _category(rules, fold(subject or ""), fold(text))
+    model = rules.category_model()
+    if model is None:
+        return keywords
+    found, p = model.predict(f"{model_subject(subject)}\n{text}")
+    return Category(found) if found and p >= model.threshold else keywords
+
+
 def triage(
     subject: str,
     body: str,
@@ -723,7 +741,7 @@ def triage(
             matched.append(rule.id)
             reasons.append(f"Same day: mentions '{words}' ({rule.label})")
             priority = Priority.SAME_DAY
-    category = sender_category or _category(rules, fold(subject or ""), fold(text))
+    category = sender_category or _category_of(rules, subject, text)
     if priority is None:
         priority = Priority.ADMIN if category.administrative else Priority.ROUTINE
     # The sender's own priority may be raised by triage, never lowered.

@@ -62,6 +62,9 @@ _POST_NEG = re.compile(
     r"^\W{0,3}(and )?((it|they|the rash|the spots) (fades?|faded|blanch\w*|went white|goes white)|"
     r"[^.]{0,60}\) (are|were|sont|etaient) (all |tous |toutes )?(no|non)\b|"
     r"[^.]{0,35}(they'?re|they are|it'?s|it is|was|were|came back|are) (all )?negative|"
+    # an explained cause: "numb on one side from the dentist's freezing"
+    r"(from|because of|due to|de|a cause de) (the |my |la |le |l')?(dentist\w*|dental|freezing|novocaine|"
+    r"anesthe\w*|anaesthe\w*|dentiste|insensibilisation)|"
     r"(is |has |have |had |was |be )?(now )?(gone|resolved|better|stopped|went away|"
     r"cleared|settled|disappeared|fine now|all better|"
     r"est parti|est partie|a disparu|est passe|c'?est passe|est reglee?|va mieux|est fini))\b"
@@ -83,8 +86,10 @@ _WHEN_PAST = (
     r"(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|la fin de semaine) (passee?|derniere?)|"
     r"in (my|his|her|their|our) (teens|twenties|thirties|forties|fifties|sixties|seventies|eighties|\d0s)|"
     r"in the (19|20)?\d0'?s|dans les annees (19|20)?\d0|"
-    r"in "
+    r"(in|on) "
     + _MONTHS
+    + r"( \d{1,2}(st|nd|rd|th)?)?|le \d{1,2}(er)? "
+    + _MONTHS_FR
     + r"|in the (summer|spring|fall|autumn|winter)|this past (summer|spring|fall|autumn|winter)|"
     r"(en|au mois de) " + _MONTHS_FR + r"|(cet|l') ?(ete|hiver|automne) (passe|dernier)|"
     r"(au|le) printemps (passe|dernier)"
@@ -139,6 +144,11 @@ _CONTEXT = re.compile(
     r" (had|bled|got|was|went|lost|nearly|almost)|a (kid|boy|girl|child|baby) (on|in|at|from) (my|his|her|our) |"
     # French
     r"antecedents? de|historique de|il y a (\w+ )?" + _PERIOD_FR + r"|l'?an (dernier|passe)|"
+    # a slow disease's doing: "had glaucoma and lost the sight in one eye"
+    r"(glaucoma|glaucome|macular degeneration|degenerescence maculaire|retinopathy|retinopathie) (and|et|then|puis)"
+    r"(?! (suddenly|soudain\w*|tout d'un coup|d'un coup|all of a sudden))|"
+    r"(ca|cela) fait (\w+ )?" + _PERIOD_FR + r" (que|qu') ?(j'ai|il a|elle a|on a) (ete|eu|fait)|"
+    r"it'?s been (\w+ )?" + _PERIOD + r" since (i|he|she|we) (was|were|had)|"
     r"l'?annee (derniere|passee)|(le|la|l') ?(\w+ )?" + _PERIOD_FR + r" (passee?|derniere?)|"
     r"(en|de) (19|20)\d\d|quand (j'|il |elle |on )?(etais|etait|avais|avait)|dans mon enfance|"
     r"(mon|ma|son|sa|notre|un|une) (\w+ )?" + _OTHERS_FR + r" (de \w+ )?(\w+ )?(est mort|est morte|"
@@ -221,7 +231,15 @@ _SENTENCE_CONTEXT = re.compile(
     r"(saw|read|heard) (on|in) (facebook|the news|internet|online|tiktok|instagram)|"
     r"cpr|recertif\w*|lifeguard|sauveteur|secourisme|(on )?pratique|we (teach|train|practi[cs]e)|"
     r"i teach|j'enseigne|formateur|formatrice|instructor|mannequins?|manikins?|"
-    r"(j'ai )?lu (que|qu')|read (that|somewhere)|(peut|peuvent|can|may) (etre|be) (un |a )?(signe|sign)|"
+    r"(j'ai )?lu (\w+ \w+ )?(que|qu')|read (that|somewhere)|(peut|peuvent|can|could|may|might) (etre|be) (le |la |un |une |a |an |the )?(signe|sign|syndrome|symptome|symptom)|"
+    # the news and the web: "a story in the paper about a man who got sepsis"
+    r"(story|article|report|reportage|nouvelle|post|video) (in|on|dans|sur) (the |a |la |le |un )?(paper|news|newspaper|journal|nouvelles|tele|tv|radio|facebook|google|youtube|reddit|internet|web)|"
+    r"(in|on) the (paper|news|newspaper|radio)|dans (le|les) (journal|journaux)|aux nouvelles|"
+    r"(vu|lu|entendu|cherche) (sur|dans) (google|youtube|reddit|le web|un site|un forum|les reseaux)|"
+    r"(read|saw|googled|searched) (on|in) (google|youtube|reddit|a forum|a website)|"
+    # a form's box and a document to confirm: "une case « risque suicidaire »", "to confirm her anaphylaxis"
+    r"(il y a|there'?s|there is|has|avec) (une|a|la|the) (case|checkbox|check ?box|box|section|rubrique)|"
+    r"(to|pour|de) (confirm|confirmer|attest|certify|certifier|document|documenter) (that )?(her|his|their|my|son|sa|ses|mon|ma|the|le|la|l')|"
     r"demande (s'il|s'ils|combien|quand|comment|quoi)|(the|le) (word|term|mot|terme)|"
     r"in (his|her|my) (old )?(notes|file|chart)|dans (son|mon|sa) dossier|"
     r"different from|differente? de|(says|said|told me) (that )?(a|an)\b|(dit|disait) (que |qu')(un|une)\b|"
@@ -275,6 +293,13 @@ _POST_CONTEXT = re.compile(
     + r"|went away|resolved|when (i|he|she) was|in (university|college)|as a teen(ager)?|"
     r"at (age )?\d{1,2}\b(?! ?(min|minute|hour|h\b|pm|am|:|weeks?|wks?|months?|days?|mois|semaines|jours))|"
     r"(is|are|was|were) (now )?(completely|totally|fully|all) (gone|cleared|resolved|better|healed)|"
+    # a date: "mon infarctus date de 2021"; a slow disease's doing: "from glaucoma"
+    r"(date|datent|remonte|remontent) (de |a |au |en )?(19|20)\d\d|dates? (from|back to) (19|20)\d\d|"
+    r"(from|due to|because of|a cause du|du au|de) (glaucoma|glaucome|macular degeneration|cataracts?|"
+    r"degenerescence maculaire|diabetic retinopathy|retinopathie)|"
+    # the dentist's freezing: "numb on one side from the dentist's freezing"
+    r"(from|because of|due to|since|de|a cause de|depuis) (the |my |la |le |l')?(dentist\w*|dental|freezing|"
+    r"anesthe\w*|anaesthe\w*|novocaine|gelure du dentiste|dentiste|insensibilisation)|"
     r"de "
     + _MONTHS_FR
     + r"\b|(in|among|chez) (les )?(young people|youth|teens|teenagers|children|kids|"
@@ -307,7 +332,7 @@ _RECURRENCE = re.compile(
 _NOT_RECUR = re.compile(
     r"\b((i'?m|i am|he'?s|he is|she'?s|she is|they'?re|they are|it'?s|it is|is|are|all|"
     r"doing|feels?|feeling|been) (\w+ )?(fine|ok|okay|good|well|better|great|normal|healthy|"
-    r"stable|steady|controlled|under control|normally|home|back home|discharged|"
+    r"stable|steady|controlled|under control|normally|home|back home|discharged|careful|cautious|vigilant|prudente?|"
     r"\d+( years old)?) now|now that|by now|for now|"
     # "...last month and now my son is anxious about it": now is about the worry
     r"(and|but|so) now (\w+ ){0,3}(is|are|am|'s|'m|feels?|seems?|gets?) (\w+ )?(anxious|worried|scared|"
@@ -321,6 +346,8 @@ _NOT_RECUR = re.compile(
     r"for [\w ]{1,20}(minutes|mins|seconds|hours) (and|then) (came|come) back|"
     r"(hi|hello|hey|bonjour|allo|salut) again|again this year|encore cette annee|once again|thanks again|"
     r"merci encore|encore merci|"
+    # "if he falls again": a case that may come, not something happening again
+    r"(if|si|when|quand|next time|la prochaine fois) (\w+ ){1,3}(again|encore|de nouveau)|"
     # home again, a child now older, a lasting aftermath: not "now" or "again"
     r"(revenue?s?|rentree?s?|de retour) (a la maison|chez (elle|lui|nous|moi|eux))|(came|come|coming|got|is|was) back home|"
     r"(a|ai|as|avons|ont|has|is|he'?s|she'?s) now \d{1,2}( years old)?|(a|ai|as|ont) maintenant \d{1,2} (ans|mois)|"
@@ -698,7 +725,9 @@ _STORY_FINE = re.compile(
     r"healed (up )?(nicely|well|fine)|(almost|all|completely) gone|back to normal|"
     r"(il|elle|je|j') ?(va|vais|allait|allais) (tres |super |tout a fait |ben |bien )?bien|"
     r"tout est (rentre dans l'ordre|correct|beau|normal|revenu)|comme d'habitude|"
-    r"(a|ai|avait) plus de (fievre|symptomes|douleur)|(est|etait) correcte?)"
+    r"(a|ai|avait) plus de (fievre|symptomes|douleur)|(est|etait) correcte?|"
+    r"(je|il|elle|j') ?(respire|respirait|dors|mange|marche) (tres |ben |bien |super )?(bien|normalement|mieux)|"
+    r"(i'?m|i am|he'?s|she'?s|he is|she is) breathing (fine|well|normally|ok|okay|better))"
     r"( now| maintenant| depuis| since| with \w+)?\b"
 )
 # How someone was before it began, not how it ended: "she was fine yesterday",
@@ -717,7 +746,8 @@ _STORY_CLEARED = re.compile(
     r"ambulanciers|centre antipoison|ils|neurologue|cardiologue) ([\w']+ ){0,3}(said|told (me|us|him|her|them)|"
     r"ont dit|a dit|m'a dit|nous a dit)|"
     r"(scans?|tests?|ecgs?|ct|x-?rays?|bloodwork|electro|results?) (were|was|came back|all) (ok|okay|normal|clear|fine)|"
-    r"pas de danger|(c'etait|c'est) pas grave|no tests needed)\b"
+    r"pas de danger|(c'etait|c'est) pas grave|no tests needed|discharged|not toxic|non-?toxic|"
+    r"sent (us|her|him|me|them) home|(nous|l'|les|m') ?(a|ont) (renvoye|retourne)e?s? a la maison|negatifs?|negatives?)\b"
 )
 
 

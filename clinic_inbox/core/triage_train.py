@@ -1,6 +1,7 @@
 """Train the triage wording model on the development part of the labelled set.
 
     python -m clinic_inbox.core.triage_train [DEV.jsonl ...] [--out resources/triage_model.json]
+        [--categories-out resources/triage_category_model.json] [--category-figures]
 
 Only the development parts are read (dev.jsonl; dev_b.jsonl and dev_c.jsonl: the
 first and second rounds' held-out parts, each scored once and then used for
@@ -39,6 +40,7 @@ DEFAULT_SETS = tuple(
         "dev_i",
         "dev_j",
         "dev_k",
+        "dev_l",
     )
 )
 MAX_FALSE_RED = 0.01  # of look-alikes, out of fold: the rules already spend most of the 5%
@@ -141,10 +143,114 @@ def train(paths: Path | list[Path] | tuple[Path, ...]) -> tuple[WordingModel, di
     return _as_model(vec, clf, threshold, trained_on), stats
 
 
+# The category model: C and the threshold were chosen from out-of-fold accuracy on
+# the development parts (2026-12-01, twelve parts): everyday messages 94.5% right
+# (keyword counts alone: 79.6%), every non-urgent message 85.4% (71.5%).
+CATEGORY_C = 8.0
+CATEGORY_THRESHOLD = 0.3
+CATEGORY_MIN_WEIGHT = 0.05  # smaller weights change nothing a person would see
+
+
+def _category_items(paths: list[Path]) -> list[Labelled]:
+    from clinic_inbox.core.model import Category
+
+    known = {c.value for c in Category}
+    labelled = [i for p in paths for i in load_set(p) if i.category in known]
+    demo = [
+        Labelled(i.id, i.lang, i.subject, i.text, False, "everyday", cat)
+        for i in everyday_examples()
+        if (cat := i.id.split("-")[1]) in known
+    ]
+    return labelled + demo
+
+
+def _fit_categories(items: list[Labelled]):
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import normalize
+
+    vec = DictVectorizer()
+    x = normalize(vec.fit_transform([dict.fromkeys(features(_text(i))[0], 1) for i in items]))
+    clf = LogisticRegression(C=CATEGORY_C, max_iter=3000, class_weight="balanced")
+    clf.fit(x, [i.category for i in items])
+    return vec, clf
+
+
+def _as_category_model(vec, clf, trained_on: str):
+    from clinic_inbox.core.triage_category_model import CategoryModel
+
+    weights: dict[str, tuple[tuple[int, float], ...]] = {}
+    for col, name in enumerate(vec.get_feature_names_out()):
+        pairs = tuple(
+            (j, float(clf.coef_[j, col]))
+            for j in range(len(clf.classes_))
+            if abs(clf.coef_[j, col]) >= CATEGORY_MIN_WEIGHT
+        )
+        if pairs:
+            weights[str(name)] = pairs
+    return CategoryModel(
+        tuple(str(c) for c in clf.classes_),
+        tuple(float(b) for b in clf.intercept_),
+        weights,
+        CATEGORY_THRESHOLD,
+        trained_on,
+    )
+
+
+def train_categories(paths: Path | list[Path] | tuple[Path, ...]):
+    paths = [paths] if isinstance(paths, Path) else list(paths)
+    items = _category_items(paths)
+    vec, clf = _fit_categories(items)
+    trained_on = f"{' + '.join(p.name for p in paths)} + demo everyday messages ({len(items)})"
+    return _as_category_model(vec, clf, trained_on)
+
+
+def category_figures(paths: list[Path]) -> dict[str, float]:
+    """Out-of-fold accuracy of the model with the keyword fallback, and of the keywords
+    alone (folds keep a scenario's phrasings together)."""
+    from sklearn.model_selection import GroupKFold
+
+    from clinic_inbox.core.triage import _category, load_rules
+    from clinic_inbox.core.triage_text import fold
+
+    rules = load_rules()
+    items = [i for i in _category_items(paths) if not i.id.startswith("demo-")]
+    groups = [i.scenario or i.id for i in items]
+    got = [""] * len(items)
+    for train, test in GroupKFold(n_splits=FOLDS).split(items, groups=groups):
+        vec, clf = _fit_categories([items[k] for k in train])
+        model = _as_category_model(vec, clf, "fold")
+        for k in test:
+            found, p = model.predict(_text(items[k]))
+            got[k] = found if p >= model.threshold else ""
+    out = {}
+    for name, keep in (
+        ("everyday", lambda i: i.kind == "everyday"),
+        ("non-urgent", lambda i: not i.urgent),
+    ):
+        sel = [k for k, i in enumerate(items) if keep(i)]
+        kw = [
+            _category(rules, fold(items[k].subject), fold(strip_quoted(items[k].text))).value
+            for k in sel
+        ]
+        both = [got[k] or kw[n] for n, k in enumerate(sel)]
+        out[f"{name} (model + keywords)"] = sum(
+            b == items[k].category for b, k in zip(both, sel, strict=True)
+        ) / len(sel)
+        out[f"{name} (keywords)"] = sum(
+            c == items[k].category for c, k in zip(kw, sel, strict=True)
+        ) / len(sel)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("sets", nargs="*", type=Path, default=list(DEFAULT_SETS))
     ap.add_argument("--out", type=Path, default=resource_path("triage_model.json"))
+    ap.add_argument(
+        "--categories-out", type=Path, default=resource_path("triage_category_model.json")
+    )
+    ap.add_argument("--category-figures", action="store_true", help="out-of-fold accuracy (slow)")
     args = ap.parse_args(argv)
     if any("heldout" in path.name for path in args.sets):
         print("The held-out part is only ever scored, never trained on.", file=sys.stderr)
@@ -155,6 +261,12 @@ def main(argv: list[str] | None = None) -> int:
         f"wrote {args.out} ({len(model.weights)} weights); threshold {stats['threshold']:.3f}; "
         f"out of fold: emergencies {stats['oof_recall']:.1%}, look-alikes {stats['oof_false_red']:.1%}"
     )
+    categories = train_categories(args.sets)
+    args.categories_out.write_text(categories.to_json() + "\n", encoding="utf-8")
+    print(f"wrote {args.categories_out} ({len(categories.weights)} features)")
+    if args.category_figures:
+        for name, share in category_figures(list(args.sets)).items():
+            print(f"  categories out of fold, {name}: {share:.1%}")
     return 0
 
 

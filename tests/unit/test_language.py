@@ -204,6 +204,7 @@ def test_clinic_languages_are_checked_with_plain_words():
         "dev_i",
         "dev_j",
         "dev_k",
+        "dev_l",
         "heldout",
     ],
 )

@@ -1,12 +1,12 @@
 """Triage on the labelled sets of issue 15 (tests/fixtures/triage/).
 
-Twelve authors, none of whom saw the rules. dev.jsonl (author A) was written to tune
-against; dev_b to dev_k (authors B-K) were the held-out parts of rounds 1-10, each
+Thirteen authors, none of whom saw the rules. dev.jsonl (author A) was written to tune
+against; dev_b to dev_l (authors B-L) were the held-out parts of rounds 1-11, each
 scored once (emergencies / look-alikes urgent: 93.8% / 11.6%, 96.1% / 10.6%,
 97.0% / 7.6%, 97.6% / 11.1%, 99.2% / 9.5%, 100% / 9.0%, 98.8% / 6.0%, 99.2% / 8.6%,
-98.9% / 11.2%, 99.2% / 3.7%) and then, their misses known, moved to development;
-heldout.jsonl (author L) is round 11's held-out part (99.6% / 5.7%), only ever scored
-here. Every part is reported in the test log; the held-out assertions are floors at
+98.9% / 11.2%, 99.2% / 3.7%, 99.6% / 5.7%) and then, their misses known, moved to
+development; heldout.jsonl (author M) is round 12's held-out part (98.7% / 4.1%),
+only ever scored here. Every part is reported in the test log; the held-out assertions are floors at
 the figures first measured (a regression guard), the targets are asserted on the
 development parts (README).
 """
@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from support.triage_variants import variants
 
-from clinic_inbox.core.model import Priority
+from clinic_inbox.core.model import Category, Priority
 from clinic_inbox.core.triage import load_rules, triage
 from clinic_inbox.core.triage_eval import evaluate, load_set, report
 from clinic_inbox.core.triage_model import WordingModel
@@ -41,6 +41,7 @@ DEV_PARTS = (
     "dev_i.jsonl",
     "dev_j.jsonl",
     "dev_k.jsonl",
+    "dev_l.jsonl",
 )
 DEV = [item for name in DEV_PARTS for item in load_set(SETS / name)]
 HELD_OUT = load_set(SETS / "heldout.jsonl")
@@ -86,10 +87,10 @@ def test_held_out_part_is_scored_and_reported(capsys):
         print("\n" + report("the held-out part (never tuned against)", HELD_OUT, RULES))
         print("  targets: 100% of emergencies urgent, at most 5% of look-alikes urgent")
     both = scores["both (the app)"]
-    # floors at the figures first measured on this part (author L: 279/280 = 99.6% /
-    # 19/332 = 5.7%, 2026-12-01): a regression guard, not the targets
-    assert both.recall >= 0.996
-    assert both.false_red_share <= 0.058
+    # floors at the figures first measured on this part (author M: 308/312 = 98.7% /
+    # 14/339 = 4.1%, 2026-12-01): a regression guard, not the targets
+    assert both.recall >= 0.987
+    assert both.false_red_share <= 0.042
     # the two nets together catch more than either alone: the reason for shipping both
     assert both.caught > scores["rules alone"].caught
     assert both.caught > scores["wording model alone"].caught
@@ -141,3 +142,68 @@ def test_the_model_file_is_plain_data():
     data = json.loads(resource_path("triage_model.json").read_text(encoding="utf-8"))
     assert data["format"] == "clinic-inbox-triage-model/1"
     assert all(isinstance(v, float | int) for v in data["weights"].values())
+
+
+def test_held_out_categories_are_scored_against_the_keyword_count(capsys):
+    """What an everyday message is about, on text no model or keyword saw: the model
+    (with the keyword count when it is unsure) against the keyword count alone."""
+    import dataclasses
+
+    everyday = [i for i in HELD_OUT if i.kind == "everyday" and i.category]
+    keywords_only = dataclasses.replace(RULES, category_model_path=None)
+    app = sum(triage(i.subject, i.text, RULES).category == i.category for i in everyday)
+    kw = sum(triage(i.subject, i.text, keywords_only).category == i.category for i in everyday)
+    with capsys.disabled():
+        print(
+            f"\nheld-out everyday categories: model + keywords {app}/{len(everyday)}, "
+            f"keywords alone {kw}/{len(everyday)}"
+        )
+    # floor at the first scoring (author M: 76/80, keywords alone 65/80)
+    assert app >= 76 and app > kw
+
+
+def test_an_unsure_or_missing_category_model_leaves_the_keyword_count():
+    import dataclasses
+
+    keywords_only = dataclasses.replace(RULES, category_model_path=None)
+    short = "Refill please"  # too few words for the model: the keyword decides
+    assert triage("", short, RULES).category == triage("", short, keywords_only).category
+    assert triage("", short, RULES).category == "refill"
+    model = RULES.category_model()
+    assert model is not None and model.predict("Thanks!") == ("", 0.0)
+    # what the model reads that a keyword count does not: the insurer's receipt is billing
+    text = (
+        "Hi, my insurance company needs an itemized receipt for the sick note fee I paid "
+        "in October, with the clinic's stamp. Could you send it to me by email?"
+    )
+    found, p = model.predict(text)
+    assert found == "billing" and p >= model.threshold
+    assert triage("", text, RULES).category == "billing"
+
+
+def test_the_shipped_category_model_is_what_the_development_part_trains():
+    pytest.importorskip("sklearn")
+    from clinic_inbox.core.resources import resource_path
+    from clinic_inbox.core.triage_category_model import CategoryModel
+    from clinic_inbox.core.triage_train import train_categories
+
+    model = train_categories([SETS / name for name in DEV_PARTS])
+    shipped = CategoryModel.load(resource_path("triage_category_model.json"))
+    assert model.classes == shipped.classes and model.threshold == shipped.threshold
+    assert model.weights.keys() == shipped.weights.keys()
+    worst = max(
+        abs(a[1] - b[1])
+        for f in shipped.weights
+        for a, b in zip(model.weights[f], shipped.weights[f], strict=True)
+    )
+    assert worst < 1e-3
+    assert "heldout" not in shipped.trained_on
+
+
+def test_the_category_model_file_is_plain_data():
+    from clinic_inbox.core.resources import resource_path
+
+    data = json.loads(resource_path("triage_category_model.json").read_text(encoding="utf-8"))
+    assert data["format"] == "clinic-inbox-category-model/1"
+    assert sorted(data["classes"]) == sorted(c.value for c in Category)
+    assert all(isinstance(v, float | int) for pairs in data["weights"].values() for v in pairs)

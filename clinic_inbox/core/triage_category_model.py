@@ -1,0 +1,95 @@
+"""What an everyday message is about (refill, appointment, forms...), read by a model.
+
+Keyword counts put 80% of the development parts' everyday messages in the right
+category; patients' own words ("the pharmacy faxed you", "can I come in earlier",
+"my insurance wants a note") are read better by a multinomial logistic regression
+over the same features as the wording model (words, word pairs, pieces of words),
+trained on the development parts (`python -m clinic_inbox.core.triage_train`) and
+shipped as plain JSON in `resources/triage_category_model.json`. When the model is
+unsure (its best category below `threshold`) the keyword count decides.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from clinic_inbox.core.triage_model import MIN_WORDS, features
+
+FORMAT = "clinic-inbox-category-model/1"
+
+
+@dataclass(frozen=True)
+class CategoryModel:
+    classes: tuple[str, ...]
+    intercepts: tuple[float, ...]
+    # feature -> ((class index, weight), ...): only the weights that count
+    weights: dict[str, tuple[tuple[int, float], ...]]
+    threshold: float
+    trained_on: str = ""
+
+    @classmethod
+    def load(cls, path: Path) -> CategoryModel:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+        if data.get("format") != FORMAT:
+            raise ValueError(f"{path} is not a Clinic Inbox category model.")
+        weights = {
+            str(f): tuple((int(pairs[i]), float(pairs[i + 1])) for i in range(0, len(pairs), 2))
+            for f, pairs in data["weights"].items()
+        }
+        return cls(
+            tuple(data["classes"]),
+            tuple(float(b) for b in data["intercepts"]),
+            weights,
+            float(data["threshold"]),
+            str(data.get("trained_on", "")),
+        )
+
+    def to_json(self) -> str:
+        flat = {
+            f: [x for j, w in pairs for x in (j, round(w, 4))]
+            for f, pairs in sorted(self.weights.items())
+        }
+        return json.dumps(
+            {
+                "format": FORMAT,
+                "trained_on": self.trained_on,
+                "classes": list(self.classes),
+                "intercepts": [round(b, 6) for b in self.intercepts],
+                "threshold": round(self.threshold, 4),
+                "weights": flat,
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+
+    def predict(self, text: str) -> tuple[str, float]:
+        """(the likeliest category, its probability); ("", 0.0) for too few words."""
+        feats, origin = features(text)
+        if len(origin) < MIN_WORDS // 2:
+            return "", 0.0  # "Thanks!": nothing to read
+        norm = 1.0 / math.sqrt(len(feats))
+        z = list(self.intercepts)
+        w = self.weights
+        for f in feats:
+            for j, weight in w.get(f, ()):
+                z[j] += norm * weight
+        top = max(z)
+        exp = [math.exp(v - top) for v in z]
+        best = max(range(len(z)), key=z.__getitem__)
+        return self.classes[best], exp[best] / sum(exp)
+
+
+_LOADED: dict[Path, CategoryModel | None] = {}
+
+
+def load_category_model(path: Path | None) -> CategoryModel | None:
+    """The model at `path`, loaded once per process; None when there is none."""
+    if path is None:
+        return None
+    if path not in _LOADED:
+        _LOADED[path] = CategoryModel.load(path) if path.exists() else None
+    return _LOADED[path]
