@@ -783,9 +783,9 @@ def cmd_reply(args: argparse.Namespace) -> int:
     body = _read_text(args.body_file, "reply") if args.body_file != "-" else sys.stdin.read()
     with _open(args) as clinic:
         session = _session(args, clinic)
-        if args.preview:  # exactly what the patient reads: the reply, the footer, the signature
+        if args.preview:  # exactly what the patient reads: the reply, signature, footer
             shown = services_reply.preview_reply(clinic, session, args.thread_id, body)
-            print(f"By {shown.channel or '?'}, in {shown.language}:\n\n{shown.text}")
+            print(f"{shown.heading()}\n\n{shown.text}")
             print("(preview only: nothing was sent)")
             return EXIT_OK
         item = services_reply.queue_reply(

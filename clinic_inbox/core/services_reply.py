@@ -143,6 +143,23 @@ class ReplyPreview:
     text: str  # what the patient reads: the reply, the signature, the footer
     to_proxy: str | None = None  # "Carmen Delgado (caregiver)" when a proxy gets it
 
+    def heading(self) -> str:
+        """One line above the text: by which channel, to whom, in which language."""
+        if self.channel is None:
+            return (
+                "This conversation has no email address or portal account to answer: "
+                "nothing can be sent from here. Call the patient."
+            )
+        how = "the patient portal" if self.channel == "portal" else "email"
+        who = (
+            f"to {self.to_proxy}, who wrote for the patient" if self.to_proxy else "to the patient"
+        )
+        lang = LANGUAGE_NAMES.get(self.language, self.language)
+        return f"By {how}, {who}, in {lang}:"
+
+
+LANGUAGE_NAMES = {"en": "English", "fr": "French"}
+
 
 def preview_reply(clinic: Clinic, session: Session, thread_id: int, body: str) -> ReplyPreview:
     """The reply exactly as it will go out, without sending or keeping anything."""
