@@ -271,6 +271,62 @@ def preview_message(clinic: Clinic, session: Session, patient_id: int, req: Requ
     )
 
 
+@dataclass(frozen=True)
+class Recipient:
+    """One patient of a bulk send, as the preview lists them: their letter and how it
+    goes, or why they cannot receive it (in words naming them)."""
+
+    patient_id: int
+    patient_name: str
+    preview: Preview | None
+    why_not: str | None = None
+
+    @property
+    def can_receive(self) -> bool:
+        return self.preview is not None
+
+    def line(self) -> str:
+        p = self.preview
+        if p is None:
+            return f"{self.patient_name}: cannot receive it. {self.why_not}"
+        how = "the patient portal" if p.channel == "portal" else f"email to {p.to}"
+        note = f". {p.consent_note}" if p.consent_note else ""
+        return f"{self.patient_name}: by {how}{note}"
+
+
+def preview_each(
+    clinic: Clinic, session: Session, patient_ids: list[int], req: Request
+) -> list[Recipient]:
+    """Every patient of a bulk send, each with their own letter and channel, or why
+    they cannot receive it; nothing is kept or sent. A problem with the message itself
+    (a field left empty, a time passed) or a refusal by the access policy stops the
+    whole preview, as it stops the send."""
+    ids = _check_bulk(clinic, session, patient_ids)
+    language = req.language or clinic.config.languages[0]
+    compose.render(
+        req.template,
+        language,
+        outgoing.standard_fields(clinic.config, "-", language),
+        req.fields or {},
+        subject=req.subject,
+        body=req.body,
+        category=req.category,
+        education=req.education,
+    )
+    _check_send_at(req.send_at, sv._now())
+    out = []
+    for pid in ids:
+        patient = q.get_patient(clinic.store, pid)
+        name = f"{patient.given_name} {patient.family_name}" if patient else f"Patient {pid}"
+        try:
+            out.append(Recipient(pid, name, preview_message(clinic, session, pid, req)))
+        except consent.ConsentNeeded as exc:  # before AccessDenied: it is one
+            out.append(Recipient(pid, name, None, str(exc)))
+        except (compose.ComposeError, sv.NotFound) as exc:
+            out.append(Recipient(pid, name, None, str(exc)))
+    return out
+
+
 def _consent_note(route: _Route) -> str | None:
     if route.proxy is not None:
         return f"To {route.proxy.describe()}, who is authorised to receive it."
