@@ -1151,6 +1151,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
         backup_passphrase=_backup_passphrase(args, False),
         recovery_code=code,
         authorize=check,
+        purged_file=Path(args.purged) if args.purged else None,
+        only_copy=args.only_copy,
     )
     print(f"Restored {info.messages} messages into {home} (backup verified before and after).")
     if new_code:
@@ -1548,6 +1550,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--recovery-code-stdin",
         action="store_true",
         help="on another computer: unlock with the recovery code read from stdin",
+    )
+    sp.add_argument(
+        "--purged",
+        metavar="FILE",
+        help="the clinic's current purged.json (from its data folder): removals since the backup",
+    )
+    sp.add_argument(
+        "--only-copy",
+        action="store_true",
+        help="administrators: this backup is the only copy left; restore it without a "
+        "newer purged.json (recorded in the audit trail)",
     )
 
     add("doctor", cmd_doctor, "check the store, its key custody and integrity")
