@@ -786,6 +786,8 @@ def cmd_reply(args: argparse.Namespace) -> int:
         if args.preview:  # exactly what the patient reads: the reply, signature, footer
             shown = services_reply.preview_reply(clinic, session, args.thread_id, body)
             print(f"{shown.heading()}\n\n{shown.text}")
+            if shown.warning:
+                print(f"Before it can go: {shown.warning}")
             print("(preview only: nothing was sent)")
             return EXIT_OK
         item = services_reply.queue_reply(

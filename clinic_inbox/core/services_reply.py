@@ -142,6 +142,8 @@ class ReplyPreview:
     language: str
     text: str  # what the patient reads: the reply, the signature, the footer
     to_proxy: str | None = None  # "Carmen Delgado (caregiver)" when a proxy gets it
+    # what Queue reply would meet: no agreement (it will ask why), or a refusal
+    warning: str | None = None
 
     def heading(self) -> str:
         """One line above the text: by which channel, to whom, in which language."""
@@ -170,13 +172,19 @@ def preview_reply(clinic: Clinic, session: Session, thread_id: int, body: str) -
         _signature(clinic, session, d),
         footer.render(clinic.config, language, clinic.home),
     )
+    channel = reply_channel(clinic, thread_id, row.patient_id)
+    try:  # the check sending will make, without a reason given (nothing is audited)
+        _consent_detail(clinic, session, row, channel, None)
+        warning = None
+    except AccessDenied as exc:
+        warning = str(exc)
     proxy = reply_proxy(clinic, row)
     who = (
         f"{proxy.name} ({proxies.RELATIONSHIPS.get(proxy.relationship, proxy.relationship)})"
         if proxy
         else None
     )
-    return ReplyPreview(reply_channel(clinic, thread_id, row.patient_id), language, text, who)
+    return ReplyPreview(channel, language, text, who, warning)
 
 
 def check_reply(

@@ -67,6 +67,7 @@ def test_the_panel_previews_the_reply_to_a_proxy_and_queues_what_it_showed(
     assert heading == (
         "By email, to Carmen Delgado (caregiver), who wrote for the patient, in English:"
     )
+    assert not dlg.warning.isVisible()  # Rosa agreed to email: nothing stands in the way
     text = dlg.text.toPlainText()
     assert text.startswith(
         "Dear Carmen,\n\nThis message is about Rosa Delgado.\n\nHer blood work from last week"
@@ -100,3 +101,18 @@ def test_who_may_not_reply_cannot_preview(qtbot, demo_clinic):
     tid = _moms_results(demo_clinic, services.login(demo_clinic, "dr.patel", "demo"))
     win.open_thread(tid)
     assert not win.panel.preview_reply.isEnabled()
+
+
+def test_the_preview_warns_when_the_patient_has_no_agreement(qtbot, demo_clinic):
+    win, _ = _window(qtbot, demo_clinic, "dr.okafor")
+    no_agreement = 2  # the demo's patient who never agreed (demo_consent.py)
+    tid = next(
+        t.id for t in q.list_threads(demo_clinic.store, q.ThreadFilter(patient_id=no_agreement))
+    )
+    win.open_thread(tid)
+    win.panel.reply.setPlainText("Please call us about your results.")
+    win.panel.preview_reply.click()
+    dlg = win.panel.reply_preview
+    assert dlg.warning.isVisible() and "has not agreed to email" in dlg.warning.text()
+    assert dlg.text.toPlainText().startswith("Please call us about your results.")
+    dlg.reject()

@@ -226,3 +226,31 @@ def test_addressed_to_proxy_in_french_and_applied_twice():
     # staff greeted Carmen themselves: kept, the patient named under it
     own = proxies.addressed_to_proxy("Hi Carmen,\nAll is well.", "Carmen D", "Rosa D", "Rosa", "en")
     assert own == "Hi Carmen,\n\nThis message is about Rosa D.\n\nAll is well."
+
+
+def test_the_preview_says_what_sending_would_meet_and_audits_nothing(clinic, doc):
+    pid, _ = _rosa(clinic, doc)
+    rosa = q.get_patient(clinic.store, pid)
+    tid = _from(clinic, pid, rosa.emails[0], "Are my results in?")
+    assert sr.preview_reply(clinic, doc, tid, "Normal.").warning is None
+    scons.end_consent(clinic, doc, pid, how="opted-out")
+    before = _refusals(clinic, pid)
+    shown = sr.preview_reply(clinic, doc, tid, "Normal.")
+    assert "opted out" in shown.warning and "Normal." in shown.text
+    assert _refusals(clinic, pid) == before  # a preview is not a refused reply
+    with clinic.store.transaction():
+        other = q.add_patient(
+            clinic.store, "Roy", "Ana", "1980-01-01", "EV-none", None, doc.staff.id, ("ana@x.org",)
+        )
+    none = _from(clinic, other, "ana@x.org", "Are my results in?")
+    assert "has not agreed to email" in sr.preview_reply(clinic, doc, none, "Normal.").warning
+
+
+def _refusals(clinic, pid) -> int:
+    from clinic_inbox.core import audit
+
+    return sum(
+        1
+        for e in audit.entries(clinic.store)
+        if e.action == "reply.refused" and e.patient_id == pid
+    )
