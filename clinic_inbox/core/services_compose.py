@@ -251,7 +251,9 @@ def _prepare(
         category=draft.category,
     )
     signed = f"{draft.body.rstrip()}\n\n{sv._signature(clinic, session, d)}\n"
-    signed = footer.with_footer(signed, clinic.config, language, clinic.home)
+    signed = footer.with_footer(
+        signed, clinic.config, language, clinic.home, to_proxy=route.proxy is not None
+    )
     return patient, d, route, draft, signed, _check_send_at(req.send_at, sv._now())
 
 

@@ -79,6 +79,12 @@ def _words(clinic: Clinic, row: q.ThreadRow, body: str, language: str) -> str:
     )
 
 
+def _footer(clinic: Clinic, row: q.ThreadRow, language: str) -> str:
+    """The clinic's footer, in the proxy's wording when the reply goes to a proxy."""
+    to_proxy = reply_proxy(clinic, row) is not None
+    return footer.render(clinic.config, language, clinic.home, to_proxy=to_proxy)
+
+
 def _consent_detail(
     clinic: Clinic, session: Session, row: q.ThreadRow, channel: str | None, reason: str | None
 ) -> dict:
@@ -170,7 +176,7 @@ def preview_reply(clinic: Clinic, session: Session, thread_id: int, body: str) -
     text = signed_text(
         _words(clinic, row, body, language),
         _signature(clinic, session, d),
-        footer.render(clinic.config, language, clinic.home),
+        _footer(clinic, row, language),
     )
     channel = reply_channel(clinic, thread_id, row.patient_id)
     try:  # the check sending will make, without a reason given (nothing is audited)
@@ -220,7 +226,7 @@ def queue_checked(
             thread_id,
             _words(clinic, row, body, language),
             consent_reason=consent_reason,
-            footer_text=footer.render(clinic.config, language, clinic.home),
+            footer_text=_footer(clinic, row, language),
         )
         if detail and (channel != "email" or clinic_started):
             # the queued email reply records it itself; the rest here

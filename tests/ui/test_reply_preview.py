@@ -72,7 +72,8 @@ def test_the_panel_previews_the_reply_to_a_proxy_and_queues_what_it_showed(
     assert text.startswith(
         "Dear Carmen,\n\nThis message is about Rosa Delgado.\n\nHer blood work from last week"
     )
-    foot = footer.render(demo_clinic.config, "en", demo_clinic.home).strip()
+    foot = footer.render(demo_clinic.config, "en", demo_clinic.home, to_proxy=True).strip()
+    assert "the patient's medical record" in foot and "authorised you" in foot
     assert text.rstrip().endswith(foot)
     assert text.index("Dr Anjali Patel") < text.index(foot)  # the footer under the signature
     # a preview keeps and sends nothing

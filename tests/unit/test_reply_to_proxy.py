@@ -136,6 +136,7 @@ def test_a_reply_through_services_carries_the_footer_under_the_signature(clinic,
     assert text.index("normal.") < text.index("Dr Anjali Patel") < text.index(foot[:40])
     assert text.rstrip().endswith(foot.rstrip())
     assert "Dear" not in text  # a reply to the patient is left as staff wrote it
+    assert "your medical record" in text and "authorised you" not in text
 
 
 def test_services_queue_reply_refuses_an_opted_out_patient_and_audits_it(clinic, doc):
@@ -170,6 +171,9 @@ def test_a_reply_to_a_proxys_message_greets_the_proxy_and_names_the_patient(clin
     )
     assert text.strip() == preview.text.strip()
     assert text.index("Dr Anjali Patel") < text.index("About messages")
+    # the footer speaks to the proxy: the patient's record, why they receive it
+    assert text.rstrip().endswith(footer.render(clinic.config, "en", to_proxy=True).rstrip())
+    assert "the patient's medical record" in text and "your medical record" not in text
 
 
 def test_a_greeting_to_the_patient_becomes_one_to_the_proxy(clinic, doc):
@@ -212,6 +216,7 @@ def test_a_message_the_clinic_starts_to_a_proxy_greets_the_proxy(clinic, doc):
     started = scomp.start_message(clinic, doc, pid, req)
     to, text = _sent(clinic, started.outbox_id)
     assert to == CARMEN and text.strip() == preview.body.strip()
+    assert "authorised you to write to us for them" in text
     # to the patient herself: her own name, no 'about' line
     own = scomp.preview_message(clinic, doc, pid, RESULTS)
     assert own.body.startswith("Hello Rosa,") and "This message is about" not in own.body
@@ -253,4 +258,20 @@ def _refusals(clinic, pid) -> int:
         1
         for e in audit.entries(clinic.store)
         if e.action == "reply.refused" and e.patient_id == pid
+    )
+
+
+def test_a_clinics_own_footer_is_kept_for_proxies_unless_it_wrote_a_proxy_one(tmp_path, clinic):
+    own = tmp_path / "footer"
+    own.mkdir()
+    (own / "en.txt").write_text("--\nOur own words, {clinic_name}.", "utf-8")
+    assert footer.render(clinic.config, "en", tmp_path, to_proxy=True).endswith(
+        "Our own words, Test Street Clinic."
+    )
+    (own / "en-proxy.txt").write_text("--\nFor caregivers, {clinic_name}.", "utf-8")
+    assert footer.render(clinic.config, "en", tmp_path, to_proxy=True).endswith(
+        "caregivers, Test Street Clinic."
+    )
+    assert footer.render(clinic.config, "en", tmp_path).endswith(
+        "Our own words, Test Street Clinic."
     )
