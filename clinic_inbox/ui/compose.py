@@ -303,7 +303,7 @@ class ComposeDialog(QDialog):
         if r.preview is None:
             self.preview_view.setPlainText(f"{r.patient_name} cannot receive it.\n\n{r.why_not}")
             return
-        self._show_letter(r.preview, len(self._recipients))
+        self._show_letter(r.preview, sum(x.can_receive for x in self._recipients))
 
     def _show_letter(self, p: sc.Preview, count: int) -> None:
         how = "the patient portal" if p.channel == "portal" else f"email to {p.to}"
