@@ -23,6 +23,7 @@ from clinic_inbox.core.model import Category, Direction, Priority, Source, Statu
 from clinic_inbox.core.store import queries as q
 
 DOC_PW = "kettle orbit maple frost"
+OFFSITE = "an offsite passphrase of our own"
 
 
 def ask(prompt: str, confirm: bool) -> str:
@@ -66,6 +67,7 @@ def purging(tmp_path):
     )  # fmt: skip
     usb = tmp_path / "usb"
     backup.write_backup(clinic, usb / "monday.db")  # the copy that goes off site
+    backup.write_backup(clinic, usb / "monday.cib", passphrase=OFFSITE)  # one standing alone
     assert ret.purge(clinic, admin, datetime.now(UTC) + timedelta(days=400)).threads == [gone]
     # the off-site folder never gets a newer backup: its list is as of Monday
     assert purge_ledger.read_all([usb / purge_ledger.LEDGER_FILE], clinic.audit_key) == []
@@ -166,3 +168,25 @@ def test_a_clinic_that_does_not_purge_restores_as_before(tmp_path):
         tmp_path / "usb" / "b.db", target, ask, custody=KeyCustody(target, detect=False)
     )
     assert (target / STORE_FILE).exists()
+
+
+def test_a_passphrase_backup_off_site_is_held_to_the_same_rule(purging):
+    tmp, home, monday, key, marks, _ = purging
+    offsite = monday.with_name("monday.cib")
+    target = tmp / "elsewhere"
+    with pytest.raises(backup.PurgesUnknown):
+        backup.restore_backup(
+            offsite,
+            target,
+            ask,
+            backup_passphrase=OFFSITE,
+            custody=KeyCustody(target, detect=False),
+        )
+    assert not (target / STORE_FILE).exists()
+    backup.restore_backup(
+        offsite, target, ask, backup_passphrase=OFFSITE, custody=KeyCustody(target, detect=False),
+        purged_file=home / purge_ledger.LEDGER_FILE,
+    )  # fmt: skip
+    with open_clinic(target, ask, KeyCustody(target, detect=False)) as restored:
+        assert q.list_messages(restored.store, q.MessageFilter(search=marks["gone"])) == []
+        assert len(q.list_messages(restored.store, q.MessageFilter(search=marks["kept"]))) == 1
