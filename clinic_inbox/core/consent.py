@@ -174,6 +174,10 @@ def _number(version: str) -> int:
     return int(version[1:]) if re.fullmatch(r"v\d+", version) else 0
 
 
+def version_number(version: str) -> int:
+    return _number(version)
+
+
 def current_terms(home: Path | None = None) -> str | None:
     """The newest version of the clinic's terms: what a new agreement is to."""
     versions = terms_versions(home)

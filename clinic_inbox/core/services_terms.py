@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from clinic_inbox.core import access, consent
@@ -28,6 +28,12 @@ class TermsView:
     languages: tuple[str, ...]  # the clinic's, in its order
     texts: dict[str, str]  # the current version's text per language ("" if none yet)
     next_version: str
+    # patients whose agreement in force is to each version (counts, no names)
+    agreed: dict[str, int] = field(default_factory=dict)
+
+    def older_agreements(self) -> int:
+        """Patients who agreed to a version older than the current one."""
+        return sum(n for v, n in self.agreed.items() if v != self.current)
 
 
 def _admin(clinic: Clinic, session: Session, action: str) -> None:
@@ -42,8 +48,17 @@ def terms_view(clinic: Clinic, session: Session) -> TermsView:
     current = consent.current_terms(home)
     langs = tuple(clinic.config.languages)
     texts = {lang: consent.terms_text(current, lang, home) if current else "" for lang in langs}
+    from clinic_inbox.core.services_consent import _today
+    from clinic_inbox.core.store import consent_queries as cq
+
+    agreed = cq.agreements_per_terms(clinic.store, _today(clinic).isoformat())
     return TermsView(
-        tuple(consent.terms_versions(home)), current, langs, texts, consent.next_terms_version(home)
+        tuple(consent.terms_versions(home)),
+        current,
+        langs,
+        texts,
+        consent.next_terms_version(home),
+        agreed,
     )
 
 

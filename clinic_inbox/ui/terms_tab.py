@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_inbox.core import app_terms
+from clinic_inbox.core import app_terms, consent
 from clinic_inbox.core.consent import LANGUAGE_NAMES
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.services_terms import TermsView
@@ -58,6 +58,12 @@ class TermsTab(QWidget):
             if view.current
             else "The clinic has no terms yet."
         )
+        if view.agreed:
+            by_number = sorted(view.agreed.items(), key=lambda vn: consent.version_number(vn[0]))
+            per = ", ".join(f"{n} to version {v[1:]}" for v, n in by_number)
+            now += f" Agreements in force: {per}"
+            older = view.older_agreements()
+            now += f" ({older} to an older version)." if older else "."
         self.current.setText(
             f"{now} Edit the text below and publish it as version {view.next_version[1:]}: "
             "agreements already recorded keep the version the patient read, and their "

@@ -53,6 +53,7 @@ def test_the_administrator_publishes_new_terms_and_older_agreements_say_so(qtbot
     assert consent.terms_versions(clinic.home) == ["v1", "v2"]
     assert consent.terms_text("v2", "en", clinic.home).strip() == new_en.strip()
     assert "In force: version 2" in tab.current.text()
+    assert "to an older version)" in tab.current.text()  # the demo's agreements are to v1
     assert tab.publish.text() == "Publish as version 3"
     assert [
         e.detail["version"] for e in audit.entries(clinic.store) if e.action == "terms.publish"

@@ -42,10 +42,14 @@ def _entries(clinic, action):
     return [e for e in audit.entries(clinic.store) if e.action == action]
 
 
+_charts = iter(range(1, 1000))
+
+
 def _patient(clinic, doc, terms: str) -> int:
+    chart = f"C-{next(_charts)}"
     with clinic.store.transaction():
         pid = q.add_patient(
-            clinic.store, "Lee", "Ana", "1970-01-01", f"C-{terms}", None, doc.staff.id, ("a@x.org",)
+            clinic.store, "Lee", "Ana", "1970-01-01", chart, None, doc.staff.id, (f"{chart}@x.org",)
         )
     scons.record_consent(
         clinic, doc, pid, channels=frozenset({"email"}), terms_version=terms, how="signed-form"
@@ -82,6 +86,10 @@ def test_older_agreements_are_shown_with_the_current_version(clinic):
     assert "Agreed to version 1 (current 2)" in words
     new = _patient(clinic, doc, "v2")  # a new agreement to the new terms
     assert "current" not in scons.patient_consent(clinic, doc, new).words
+    gone = _patient(clinic, doc, "v1")
+    scons.end_consent(clinic, doc, gone, how="opted-out")  # not in force: not counted
+    view = services_terms.terms_view(clinic, clinic.admin)
+    assert view.agreed == {"v1": 1, "v2": 1} and view.older_agreements() == 1
     assert consent.describe(None, date.today(), "v2").startswith("No agree")
 
 
