@@ -1,7 +1,8 @@
 """The conversation panel's reply preview (offscreen, on the demo clinic): the exact
 text that will go out (a proxy greeted, the patient named, the signature, the footer
 under it), by which channel and to whom; nothing is queued until 'Queue this reply',
-and then the queued text is the previewed text. Saves docs/screenshots/reply-preview.png."""
+and then the queued text is the previewed text. Its own demo clinic: it links and
+answers conversations other tests expect untouched. Saves docs/screenshots/reply-preview.png."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import json
 from email import message_from_bytes
 from email.policy import default
 
+import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from clinic_inbox.core import footer, services
@@ -20,6 +22,17 @@ from clinic_inbox.ui.actions import InlineRunner
 from clinic_inbox.ui.main_window import MainWindow
 
 ROSA = 4
+
+
+@pytest.fixture(scope="module")
+def demo_clinic(tmp_path_factory):
+    from clinic_inbox import demo
+    from clinic_inbox.core.keys import KeyCustody
+
+    home = tmp_path_factory.mktemp("reply-preview-demo")
+    clinic, _, _ = demo.create_demo_clinic(home, KeyCustody(home, detect=False))
+    yield clinic
+    clinic.close()
 
 
 def _window(qtbot, clinic, user):
