@@ -783,9 +783,11 @@ def cmd_reply(args: argparse.Namespace) -> int:
     body = _read_text(args.body_file, "reply") if args.body_file != "-" else sys.stdin.read()
     with _open(args) as clinic:
         session = _session(args, clinic)
-        if args.preview:  # exactly what the patient reads: the reply, the footer, the signature
+        if args.preview:  # exactly what the patient reads: the reply, signature, footer
             shown = services_reply.preview_reply(clinic, session, args.thread_id, body)
-            print(f"By {shown.channel or '?'}, in {shown.language}:\n\n{shown.text}")
+            print(f"{shown.heading()}\n\n{shown.text}")
+            if shown.warning:
+                print(f"Before it can go: {shown.warning}")
             print("(preview only: nothing was sent)")
             return EXIT_OK
         item = services_reply.queue_reply(
@@ -1151,6 +1153,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
         backup_passphrase=_backup_passphrase(args, False),
         recovery_code=code,
         authorize=check,
+        purged_file=Path(args.purged) if args.purged else None,
+        only_copy=args.only_copy,
     )
     print(f"Restored {info.messages} messages into {home} (backup verified before and after).")
     if new_code:
@@ -1548,6 +1552,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--recovery-code-stdin",
         action="store_true",
         help="on another computer: unlock with the recovery code read from stdin",
+    )
+    sp.add_argument(
+        "--purged",
+        metavar="FILE",
+        help="the clinic's current purged.json (from its data folder): removals since the backup",
+    )
+    sp.add_argument(
+        "--only-copy",
+        action="store_true",
+        help="administrators: this backup is the only copy left; restore it without a "
+        "newer purged.json (recorded in the audit trail)",
     )
 
     add("doctor", cmd_doctor, "check the store, its key custody and integrity")

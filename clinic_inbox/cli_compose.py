@@ -77,8 +77,18 @@ def cmd_compose_send(args: argparse.Namespace) -> int:
         session = cli._session(args, clinic)
         req = _request(args, clinic.config.tz)
         if args.preview:
-            for pid in dict.fromkeys(args.patient):
-                p = sc.preview_message(clinic, session, pid, req)
+            ids = list(dict.fromkeys(args.patient))
+            # several patients: every one, with their own letter or why they cannot get it
+            each = (
+                sc.preview_each(clinic, session, ids, req)
+                if len(ids) > 1
+                else [sc.Recipient(ids[0], "", sc.preview_message(clinic, session, ids[0], req))]
+            )
+            for r in each:
+                p = r.preview
+                if p is None:
+                    print(f"Not to {r.patient_name} (patient {r.patient_id}): {r.why_not}\n")
+                    continue
                 when = (
                     f" at {p.send_at.astimezone(clinic.config.tz):%Y-%m-%d %H:%M}"
                     if p.send_at
@@ -88,6 +98,12 @@ def cmd_compose_send(args: argparse.Namespace) -> int:
                 if p.consent_note:
                     print(p.consent_note)
                 print(f"Subject: {p.subject}\n\n{p.body}")
+            cannot = [r for r in each if not r.can_receive]
+            if cannot:
+                print(
+                    f"{len(cannot)} of {len(each)} patients cannot receive it: the send stops "
+                    "unless they are left out (or --skip-unreachable)."
+                )
             print("(preview only: nothing was sent)")
             return EXIT_OK
         skipped = []

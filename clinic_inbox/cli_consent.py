@@ -124,6 +124,26 @@ def cmd_consent_terms(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_consent_terms_publish(args: argparse.Namespace) -> int:
+    from clinic_inbox.cli import CliError, _open, _read_text, _session
+    from clinic_inbox.core import services_terms
+
+    texts = {}
+    for item in args.text:
+        lang, _, path = item.partition("=")
+        if not lang.strip() or not path:
+            raise CliError("Give each text as LANG=FILE, e.g. --text en=terms-en.txt.")
+        texts[lang.strip()] = _read_text(path, "terms file")
+    with _open(args) as clinic:
+        session = _session(args, clinic)
+        version = services_terms.publish_terms(clinic, session, texts)
+    print(
+        f"Version {version[1:]} of the clinic's terms published ({', '.join(sorted(texts))}). "
+        "Agreements already recorded keep the version the patient read."
+    )
+    return EXIT_OK
+
+
 def cmd_proxy_add(args: argparse.Namespace) -> int:
     from clinic_inbox.cli import _open, _session
     from clinic_inbox.core import services_consent as sc
@@ -210,6 +230,19 @@ def register(sub: Any, add: Callable[..., argparse.ArgumentParser], record_id: A
     sp = add("terms", cmd_consent_terms, "the clinic's terms, by version", con)
     sp.add_argument("version", nargs="?")
     sp.add_argument("--lang", default="en")
+    sp = add(
+        "terms-publish",
+        cmd_consent_terms_publish,
+        "publish the next version of the clinic's terms (administrators)",
+        con,
+    )
+    sp.add_argument(
+        "--text",
+        action="append",
+        required=True,
+        metavar="LANG=FILE",
+        help="the new text in one language; one for each language the clinic writes in",
+    )
 
     prx = sub.add_parser("proxy", help="people authorised to write for a patient").add_subparsers(
         dest="proxy_cmd", required=True

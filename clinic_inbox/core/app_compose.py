@@ -12,10 +12,13 @@ from clinic_inbox.core.signin import Session
 
 
 def preview(clinic: Clinic, session: Session, patient_ids: list[int], req: sc.Request) -> Outcome:
-    """The first patient's message in full, and how many will get one like it."""
+    """One patient: their message in full, and 1. Several: every patient, each with
+    their own message and channel or why they cannot receive it (a list)."""
     if not patient_ids:
         raise ValueError("Choose a patient first.")
-    return Outcome((sc.preview_message(clinic, session, patient_ids[0], req), len(patient_ids)))
+    if len(patient_ids) > 1:
+        return Outcome(sc.preview_each(clinic, session, patient_ids, req))
+    return Outcome((sc.preview_message(clinic, session, patient_ids[0], req), 1))
 
 
 def send(

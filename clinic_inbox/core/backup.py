@@ -49,6 +49,10 @@ class BackupError(StoreError):
     pass
 
 
+class PurgesUnknown(BackupError):
+    """A backup of a clinic that purges, restored without a purge list newer than it."""
+
+
 @dataclass(frozen=True)
 class BackupInfo:
     path: Path
@@ -92,7 +96,13 @@ def write_backup(
     try:
         # A passphrase backup stands alone: it carries the audit key, inside its
         # encryption, so that the restored audit trail still verifies.
-        extra = {"backup_audit_key": clinic.secrets.audit_key.hex()} if passphrase else None
+        extra: dict[str, str | None] = {
+            "backup_audit_key": clinic.secrets.audit_key.hex() if passphrase else None,
+            # when it was made, and whether the clinic purges: a restore of it then needs
+            # the purges made since (core/purge_ledger.py)
+            "backup_made_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "backup_purges": "1" if _clinic_purges(clinic) else None,
+        }
         cipher.export_copy(
             store.conn,
             tmp,
@@ -122,20 +132,33 @@ def write_backup(
                 companion[label] = json.loads((clinic.home / name).read_text("utf-8"))
         write_private(keys_file(dest), json.dumps(companion, indent=2).encode("utf-8"))
     os.replace(tmp, dest)
-    _carry_tombstones(clinic, dest.parent)
+    _carry_tombstones(clinic, dest.parent, extra["backup_purges"] is not None)
     return BackupInfo(
         dest, dest.stat().st_size, info.schema_version, info.messages, passphrase is not None
     )
 
 
-def _carry_tombstones(clinic: Clinic, folder: Path) -> None:
+def _clinic_purges(clinic: Clinic) -> bool:
+    """Does this clinic purge (a retention period set, or a purge already made)?"""
+    from clinic_inbox.core import purge_ledger
+    from clinic_inbox.core.services_retention import keep_days
+
+    try:
+        purging = keep_days(clinic) is not None
+    except ValueError:
+        purging = True  # a retention setting it cannot read: assume it purges
+    return purging or (clinic.home / purge_ledger.LEDGER_FILE).exists()
+
+
+def _carry_tombstones(clinic: Clinic, folder: Path, purges: bool) -> None:
     """The purge tombstones go wherever backups go: an older backup kept in the same
-    (off-site) folder is then purged again when it is restored anywhere."""
+    (off-site) folder is then purged again when it is restored anywhere. The data
+    folder's live ledger is stamped again too: it knows every purge up to now."""
     from clinic_inbox.core import purge_ledger
 
     known = purge_ledger.read_all([clinic.home / purge_ledger.LEDGER_FILE], clinic.audit_key)
-    if known:
-        purge_ledger.add([folder], clinic.audit_key, known)
+    if known or purges:
+        purge_ledger.add([clinic.home, folder], clinic.audit_key, known)
 
 
 def _open(path: Path, key: bytes | None, passphrase: str | None) -> sqlcipher3.Connection:
@@ -178,11 +201,16 @@ def restore_backup(
     recovery_code: str | None = None,
     custody: KeyCustody | None = None,
     authorize: Callable[[Clinic], None] | None = None,
+    purged_file: Path | None = None,
+    only_copy: bool = False,
 ) -> tuple[BackupInfo, str | None]:
     """Restore into an empty data folder. Returns the info and, when the restored
     store got a fresh key (passphrase backups), the new recovery code to show once.
     `authorize` runs on the restored clinic before it is kept (the administrator's
-    sign-in and the audit entry: services.restore_sign_in); if it raises, nothing is kept."""
+    sign-in and the audit entry: services.restore_sign_in); if it raises, nothing is kept.
+    A backup of a clinic that purges needs its live purge list written after it
+    (`purged_file`, or one in `home`), or `only_copy`: the administrator's word that this
+    backup is the only copy left (audited); else PurgesUnknown and nothing is kept."""
     home = Path(home)
     backup = Path(backup).resolve()
     if clinic_exists(home):
@@ -247,7 +275,16 @@ def restore_backup(
         finally:
             source.close()
         placed.append(home / STORE_FILE)
-        _finish(home / STORE_FILE, found, new_id, authorize, custody, ledgers=[backup.parent])
+        _finish(
+            home / STORE_FILE,
+            found,
+            new_id,
+            authorize,
+            custody,
+            ledgers=[backup.parent],
+            purged_files=[Path(purged_file)] if purged_file else [],
+            only_copy=only_copy,
+        )
     except BaseException:
         for p in placed + [home / f"{STORE_FILE}-wal", home / f"{STORE_FILE}-shm"]:
             p.unlink(missing_ok=True)
@@ -262,6 +299,8 @@ def _finish(
     authorize: Callable[[Clinic], None] | None = None,
     custody: KeyCustody | None = None,
     ledgers: list[Path] | None = None,
+    purged_files: list[Path] | None = None,
+    only_copy: bool = False,
 ) -> None:
     """Check the restored store and record the restore in its audit trail: a new epoch
     naming what this folder's counter had witnessed before (the history it replaces),
@@ -311,7 +350,7 @@ def _finish(
                     },
                 },
             )
-        _reapply_purges(store, found.audit_key, home, ledgers or [])
+        _reapply_purges(store, found.audit_key, home, ledgers or [], purged_files or [], only_copy)
         witness = LocalWitness(new_store_id or before_id, home, found.audit_key, backend)
         witness.advance(store)
         problems = store.integrity_check()
@@ -324,12 +363,66 @@ def _finish(
             )
 
 
-def _reapply_purges(store: Store, audit_key: bytes, home: Path, folders: list[Path]) -> None:
+def _reapply_purges(
+    store: Store,
+    audit_key: bytes,
+    home: Path,
+    folders: list[Path],
+    purged_files: list[Path],
+    only_copy: bool,
+) -> None:
     from clinic_inbox.core import purge_ledger
     from clinic_inbox.core.services_retention import reapply_purges
 
-    files = [f / purge_ledger.LEDGER_FILE for f in [home, *folders]]
+    files = [f / purge_ledger.LEDGER_FILE for f in [home, *folders]] + purged_files
+    as_of = _purges_known_since_backup(store, audit_key, files, only_copy)
     reapply_purges(store, audit_key, files)
     known = purge_ledger.read_all(files, audit_key)
-    if known:  # the restored clinic keeps the tombstones for its own later restores
-        purge_ledger.add([home], audit_key, known)
+    if known or as_of:
+        # the restored clinic keeps the tombstones for its own later restores, stamped
+        # with what was known, not with now: a failed restore must not leave a list
+        # that a second attempt would take for the current one
+        purge_ledger.add([home], audit_key, known, as_of=as_of)
+
+
+def _purges_known_since_backup(
+    store: Store, audit_key: bytes, files: list[Path], only_copy: bool
+) -> str | None:
+    """For a backup of a clinic that purges: the time up to which a live purge list
+    written after the backup knows every purge; else, with the administrator's word
+    that this is the only copy left, the backup's own time (audited); else refuse."""
+    from clinic_inbox.core import purge_ledger
+    from clinic_inbox.core.store import queries as q
+
+    made = q.get_meta(store, "backup_made_at")
+    if not made or q.get_meta(store, "backup_purges") != "1":
+        return None
+    made_at = datetime.fromisoformat(made)
+    known = purge_ledger.live_as_of(files, audit_key)
+    if known is not None and known >= made_at:
+        return known.isoformat(timespec="seconds")
+    if not only_copy:
+        raise PurgesUnknown(
+            f"This backup was made on {made_at:%Y-%m-%d at %H:%M} UTC by a clinic that "
+            "removes old conversations (retention). Any removed after that date would come "
+            "back with it, and no list of removals (purged.json) newer than the backup "
+            "was found. Bring the clinic's current purged.json (from its data folder) and "
+            "restore again with it; or, if this backup is the only copy of the clinic "
+            "left, an administrator can confirm that and restore it as it is (recorded in "
+            "the audit trail). Nothing was restored."
+        )
+    with store.transaction():
+        audit.append(
+            store,
+            audit_key,
+            None,
+            "system",
+            "restore.only_copy",
+            reason="no list of removals newer than the backup: an administrator confirmed "
+            "this backup is the only copy left",
+            detail={
+                "backup_made_at": made,
+                "live_list_as_of": known.isoformat(timespec="seconds") if known else None,
+            },
+        )
+    return made

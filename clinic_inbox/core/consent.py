@@ -69,8 +69,9 @@ def allows(agreement: Agreement | None, channel: str, today: date) -> bool:
     return state_of(agreement, today) is State.AGREED and channel in agreement.channels  # type: ignore[union-attr]
 
 
-def describe(agreement: Agreement | None, today: date) -> str:
-    """One line for the patient header and the CLI, in plain words."""
+def describe(agreement: Agreement | None, today: date, current_terms: str | None = None) -> str:
+    """One line for the patient header and the CLI, in plain words; an agreement to
+    terms older than `current_terms` says so ("agreed to version 1 (current 2)")."""
     state = state_of(agreement, today)
     if agreement is None or state is State.NONE:
         return "No agreement to email or portal messages on record."
@@ -79,10 +80,16 @@ def describe(agreement: Agreement | None, today: date) -> str:
     if state is State.ENDED:
         why = f" ({agreement.end_reason})" if agreement.end_reason else ""
         return f"Electronic messages ended by the clinic on {agreement.ended_on}{why}."
-    return (
+    line = (
         f"Agreed to {' and '.join(sorted(agreement.channels))} on {agreement.agreed_on} "
         f"(terms {agreement.terms_version}, {HOW.get(agreement.how, agreement.how)})."
     )
+    if current_terms and _number(agreement.terms_version) < _number(current_terms):
+        line += (
+            f" Agreed to version {_number(agreement.terms_version)} "
+            f"(current {_number(current_terms)}): offer them the new terms."
+        )
+    return line
 
 
 # -- what the app does with it ---------------------------------------------------------
@@ -160,6 +167,58 @@ def terms_versions(home: Path | None = None) -> list[str]:
                 if m:
                     found.add(m.group(1))
     return sorted(found, key=lambda v: int(v[1:]))
+
+
+def _number(version: str) -> int:
+    """v3 -> 3 (a version the app did not name this way counts as 0)."""
+    return int(version[1:]) if re.fullmatch(r"v\d+", version) else 0
+
+
+def version_number(version: str) -> int:
+    return _number(version)
+
+
+def current_terms(home: Path | None = None) -> str | None:
+    """The newest version of the clinic's terms: what a new agreement is to."""
+    versions = terms_versions(home)
+    return versions[-1] if versions else None
+
+
+def next_terms_version(home: Path | None = None) -> str:
+    return f"v{max((_number(v) for v in terms_versions(home)), default=0) + 1}"
+
+
+MAX_TERMS_CHARS = 20_000
+LANGUAGE_NAMES = {"en": "English", "fr": "French"}
+
+
+def check_new_terms(texts: dict[str, str], languages: list[str], home: Path | None) -> dict:
+    """A new version's texts, one per language the clinic writes in, checked: none
+    missing or empty, none too long, and not the current version again. ValueError
+    lists every problem in words for the administrator."""
+    problems, clean = [], {}
+    for lang in languages:
+        name = LANGUAGE_NAMES.get(lang, lang)
+        text = (texts.get(lang) or "").strip()
+        if not text:
+            problems.append(f"Write the terms in {name}: the clinic writes to patients in it.")
+        elif len(text) > MAX_TERMS_CHARS:
+            problems.append(f"The {name} terms are longer than {MAX_TERMS_CHARS} characters.")
+        else:
+            clean[lang] = text + "\n"
+    unknown = sorted(set(texts) - set(languages))
+    if unknown:
+        problems.append(
+            "The clinic does not write to patients in " + ", ".join(unknown) + " (Settings)."
+        )
+    current = current_terms(home)
+    if not problems and current is not None:
+        same = all(terms_text(current, lang, home).strip() == clean[lang].strip() for lang in clean)
+        if same:
+            problems.append(f"Nothing changed: this is version {_number(current)} as it is.")
+    if problems:
+        raise ValueError("\n".join(problems))
+    return clean
 
 
 def terms_text(version: str, language: str = "en", home: Path | None = None) -> str:

@@ -3,7 +3,10 @@
 The guidelines (issue 17) ask every message to say who reads messages, how fast the
 clinic answers, not to use e-mail for emergencies (and whom to call), and how to stop.
 The words are templates a clinic can edit: a `footer` folder in its data folder
-(`en.txt`, `fr.txt`) wins over the shipped `resources/footer`. Pure: no store.
+(`en.txt`, `fr.txt`) wins over the shipped `resources/footer`. A message that goes to a
+proxy (a caregiver writing for the patient) takes the `-proxy` wording (`en-proxy.txt`:
+"the patient's medical record", why they receive it), unless the clinic wrote its own
+footer without a proxy wording: then its own. Pure: no store.
 """
 
 from __future__ import annotations
@@ -45,20 +48,25 @@ def response_time(cfg: ClinicConfig, language: str) -> str:
     return f"{n} {unit[0] if n == 1 else unit[1]}"
 
 
-def template_path(language: str, home: Path | None = None) -> Path:
-    """The clinic's own footer in `language`, else the shipped one, else English."""
+def template_path(language: str, home: Path | None = None, *, to_proxy: bool = False) -> Path:
+    """The clinic's own footer in `language`, else the shipped one, else English; to a
+    proxy, the proxy wording of the same folder first."""
+    names = ("-proxy.txt", ".txt") if to_proxy else (".txt",)
     for lang in (language, "en"):
         for folder in ([home / "footer"] if home else []) + [resource_path("footer")]:
-            found = folder / f"{lang}.txt"
-            if found.is_file():
-                return found
+            for name in names:
+                found = folder / f"{lang}{name}"
+                if found.is_file():
+                    return found
     raise FooterError("The standard footer template is missing (resources/footer/en.txt).")
 
 
-def render(cfg: ClinicConfig, language: str, home: Path | None = None) -> str:
+def render(
+    cfg: ClinicConfig, language: str, home: Path | None = None, *, to_proxy: bool = False
+) -> str:
     """The footer in `language` (English where the clinic has none), filled from
     clinic.toml. A template naming an unknown field is refused, not sent half-filled."""
-    path = template_path(language, home)
+    path = template_path(language, home, to_proxy=to_proxy)
     text = path.read_text("utf-8").strip()
     if len(text) > MAX_CHARS:
         raise FooterError(
@@ -83,10 +91,17 @@ def render(cfg: ClinicConfig, language: str, home: Path | None = None) -> str:
     return "".join(lit + (values[f] if f else "") for lit, f, _, _ in parsed)
 
 
-def with_footer(text: str, cfg: ClinicConfig, language: str, home: Path | None = None) -> str:
+def with_footer(
+    text: str,
+    cfg: ClinicConfig,
+    language: str,
+    home: Path | None = None,
+    *,
+    to_proxy: bool = False,
+) -> str:
     """`text` followed by the footer, once: a text that already ends with it (a
     reply written again after a refusal) does not get a second one."""
-    foot = render(cfg, language, home)
+    foot = render(cfg, language, home, to_proxy=to_proxy)
     body = text.rstrip()
     if body.endswith(foot):
         return body + "\n"

@@ -169,3 +169,51 @@ def check_new(
             date.fromisoformat(d)
     if ends_on is not None and ends_on < starts_on:
         raise ValueError("The authorisation cannot end before it starts.")
+
+
+# -- writing to a proxy --------------------------------------------------------------
+# A message that goes to a proxy greets the proxy, not the patient, and says whom it is
+# about: the reader must never wonder whose results they are reading.
+_GREETING = {"en": "Dear {name},", "fr": "Bonjour {name},"}
+_ABOUT = {"en": "This message is about {patient}.", "fr": "Ce message concerne {patient}."}
+_GREETING_WORDS = frozenset(
+    {"dear", "hello", "hi", "good", "bonjour", "bonsoir", "cher", "chère", "madame", "monsieur"}
+)
+
+
+def first_name(full_name: str) -> str:
+    parts = full_name.split()
+    return parts[0] if parts else full_name
+
+
+def _is_greeting(line: str) -> bool:
+    words = line.strip().split()
+    return (
+        bool(words)
+        and len(line) <= 80
+        and line.rstrip().endswith(",")
+        and words[0].lower().strip(",") in _GREETING_WORDS
+    )
+
+
+def addressed_to_proxy(
+    body: str, proxy_name: str, patient_name: str, patient_first: str, language: str
+) -> str:
+    """`body` as a proxy reads it: greeting the proxy by their first name (a greeting
+    written to the patient's first name is replaced) and, under it, whom it is about.
+    Applying it twice changes nothing (a reply written again after a refusal)."""
+    lang = language if language in _GREETING else "en"
+    greeting = _GREETING[lang].format(name=first_name(proxy_name))
+    about = _ABOUT[lang].format(patient=patient_name)
+    text = body.strip()
+    first, _, rest = text.partition("\n")
+    if _is_greeting(first):
+        named_patient = patient_first and patient_first.lower() in first.lower()
+        if named_patient and first_name(proxy_name).lower() not in first.lower():
+            first = greeting
+        rest = rest.strip()
+    else:
+        first, rest = greeting, text
+    if rest.startswith(about):
+        return f"{first}\n\n{rest}"
+    return f"{first}\n\n{about}\n\n{rest}" if rest else f"{first}\n\n{about}"

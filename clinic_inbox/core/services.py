@@ -65,13 +65,13 @@ from clinic_inbox.core.services_reading import (
     neutral_reason,
     show_thread,
 )
+from clinic_inbox.core.services_reply import queue_reply  # the only way a reply is queued
 from clinic_inbox.core.services_reply_queue import (
     MOVE_KINDS,
     _queue_outgoing,
     _queue_portal_reply,
     _signature,
     move_to_call_or_visit,
-    queue_reply,
 )
 from clinic_inbox.core.services_senders import (
     SENDER_NOT_VERIFIED,
@@ -135,6 +135,7 @@ _PARTS = (
     "clinic_inbox.core.services_delegation",
     "clinic_inbox.core.services_accounts",
     "clinic_inbox.core.services_reply_queue",
+    "clinic_inbox.core.services_reply",
     "clinic_inbox.core.services_chart",
     "clinic_inbox.core.services_senders",
     "clinic_inbox.core.services_presence",

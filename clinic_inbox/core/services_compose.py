@@ -24,6 +24,7 @@ from clinic_inbox.core.access import AccessDenied, Decision, ThreadFacts
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Category, Direction, Patient, Priority, Source, Status
 from clinic_inbox.core.proxies import Proxy
+from clinic_inbox.core.services_reply_queue import signed_text
 from clinic_inbox.core.signin import Session
 from clinic_inbox.core.store import access_queries as aq
 from clinic_inbox.core.store import compose_queries as cq
@@ -209,8 +210,12 @@ def _prepare(
     if patient is None:
         raise sv.NotFound(f"There is no patient number {patient_id}.")
     language = req.language or clinic.config.languages[0]
+    # to a proxy: the letter greets the proxy, and says whom it is about (below)
+    proxy = consq.get_proxy(clinic.store, req.to_proxy) if req.to_proxy is not None else None
+    proxy = proxy if proxy is not None and proxy.patient_id == patient.id else None
+    greet = proxies.first_name(proxy.name) if proxy else patient.given_name
     standard = outgoing.standard_fields(
-        clinic.config, outgoing.name_or_greeting(patient.given_name, language), language
+        clinic.config, outgoing.name_or_greeting(greet, language), language
     )
     draft = compose.render(
         req.template,
@@ -222,6 +227,14 @@ def _prepare(
         category=req.category,
         education=req.education,
     )
+    if proxy is not None:
+        draft = compose.Draft(
+            subject=draft.subject,
+            body=proxies.addressed_to_proxy(
+                draft.body, proxy.name, patient.display_name, patient.given_name, language
+            ),
+            category=draft.category,
+        )
     sv._check_text(draft.body, "message")
     d = _decision(clinic, session, patient, draft.category)
     if not d.reply:
@@ -238,7 +251,9 @@ def _prepare(
         category=draft.category,
     )
     signed = f"{draft.body.rstrip()}\n\n{sv._signature(clinic, session, d)}\n"
-    signed = footer.with_footer(signed, clinic.config, language, clinic.home)
+    signed = footer.with_footer(
+        signed, clinic.config, language, clinic.home, to_proxy=route.proxy is not None
+    )
     return patient, d, route, draft, signed, _check_send_at(req.send_at, sv._now())
 
 
@@ -256,6 +271,62 @@ def preview_message(clinic: Clinic, session: Session, patient_id: int, req: Requ
         send_at=at,
         consent_note=_consent_note(route),
     )
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One patient of a bulk send, as the preview lists them: their letter and how it
+    goes, or why they cannot receive it (in words naming them)."""
+
+    patient_id: int
+    patient_name: str
+    preview: Preview | None
+    why_not: str | None = None
+
+    @property
+    def can_receive(self) -> bool:
+        return self.preview is not None
+
+    def line(self) -> str:
+        p = self.preview
+        if p is None:
+            return f"{self.patient_name}: cannot receive it. {self.why_not}"
+        how = "the patient portal" if p.channel == "portal" else f"email to {p.to}"
+        note = f". {p.consent_note}" if p.consent_note else ""
+        return f"{self.patient_name}: by {how}{note}"
+
+
+def preview_each(
+    clinic: Clinic, session: Session, patient_ids: list[int], req: Request
+) -> list[Recipient]:
+    """Every patient of a bulk send, each with their own letter and channel, or why
+    they cannot receive it; nothing is kept or sent. A problem with the message itself
+    (a field left empty, a time passed) or a refusal by the access policy stops the
+    whole preview, as it stops the send."""
+    ids = _check_bulk(clinic, session, patient_ids)
+    language = req.language or clinic.config.languages[0]
+    compose.render(
+        req.template,
+        language,
+        outgoing.standard_fields(clinic.config, "-", language),
+        req.fields or {},
+        subject=req.subject,
+        body=req.body,
+        category=req.category,
+        education=req.education,
+    )
+    _check_send_at(req.send_at, sv._now())
+    out = []
+    for pid in ids:
+        patient = q.get_patient(clinic.store, pid)
+        name = f"{patient.given_name} {patient.family_name}" if patient else f"Patient {pid}"
+        try:
+            out.append(Recipient(pid, name, preview_message(clinic, session, pid, req)))
+        except consent.ConsentNeeded as exc:  # before AccessDenied: it is one
+            out.append(Recipient(pid, name, None, str(exc)))
+        except (compose.ComposeError, sv.NotFound) as exc:
+            out.append(Recipient(pid, name, None, str(exc)))
+    return out
 
 
 def _consent_note(route: _Route) -> str | None:
@@ -605,10 +676,16 @@ def set_follow_up(clinic: Clinic, session: Session, thread_id: int, by: date | N
 
 # -- writing again before the patient has answered ------------------------------------
 def continue_thread(
-    clinic: Clinic, session: Session, row: q.ThreadRow, d: Decision, body: str
+    clinic: Clinic,
+    session: Session,
+    row: q.ThreadRow,
+    d: Decision,
+    body: str,
+    *,
+    footer_text: str = "",
 ) -> int:
     """A reply in a conversation the clinic began and the patient has not answered yet
-    (services.queue_reply calls this, inside its transaction and access check): to the
+    (the reply's queueing calls this, inside its transaction and access check): to the
     patient's own address or portal, as the first message went."""
     store = clinic.store
     patient = q.get_patient(store, row.patient_id) if row.patient_id else None
@@ -628,7 +705,7 @@ def continue_thread(
         ):
             consent.check_reply(patient.display_name, agreement, route.kind, _today(clinic), None)
     subject = row.subject if row.subject.lower().startswith("re:") else f"Re: {row.subject}"
-    signed = f"{body.rstrip()}\n\n{sv._signature(clinic, session, d)}\n"
+    signed = signed_text(body, sv._signature(clinic, session, d), footer_text)
     if route.kind == "email":
         account = route.account
         message_id = outgoing.new_message_id(outgoing.domain_of(account.sender_address))

@@ -78,7 +78,7 @@ def patient_consent(clinic: Clinic, session: Session, patient_id: int) -> Consen
         patient,
         agreement,
         consent.state_of(agreement, today),
-        consent.describe(agreement, today),
+        consent.describe(agreement, today, consent.current_terms(clinic.home)),
         tuple(shown),
         tuple(cq.agreement_history(clinic.store, patient_id)),
         proxies.age_on(patient.birth_date, today),

@@ -1,23 +1,30 @@
-"""A staff reply as staff send it: the patient's agreement checked for the channel the
-reply will take (email or the patient portal), a refusal audited, and the clinic's
-standard footer added in the conversation's language.
+"""A staff reply, the only way one is written: the patient's agreement checked for the
+channel the reply will take (email or the patient portal), a refusal audited, a reply
+to a proxy greeting the proxy and naming the patient, and the clinic's standard footer
+under the signature, in the conversation's language.
 
-core/services.queue_reply builds and queues the message (and checks email consent
-again inside its transaction); this module is what the app and the CLI call, so that a
-refused reply leaves an audit entry (a refusal raised inside that transaction would be
-rolled back with it) and every reply carries the footer.
+`services.queue_reply` is `queue_reply` here. The code that builds and queues the
+message (services_reply_queue._queue_reply_unchecked) is private to this module: no
+caller reaches the outbox without the footer and the consent check.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from clinic_inbox.core import consent, footer
-from clinic_inbox.core import services as sv
-from clinic_inbox.core.access import AccessDenied
+from clinic_inbox.core import access, consent, footer, proxies
+from clinic_inbox.core.access import AccessDenied, Decision
 from clinic_inbox.core.consent import ConsentNeeded
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.language import detect_language
+from clinic_inbox.core.proxies import Proxy
+from clinic_inbox.core.services_common import _audit
+from clinic_inbox.core.services_reply_queue import (
+    _queue_reply_unchecked,
+    _signature,
+    signed_text,
+)
+from clinic_inbox.core.services_workflow import _acting
 from clinic_inbox.core.signin import Session
 from clinic_inbox.core.store import compose_queries as compq
 from clinic_inbox.core.store import consent_queries as cq
@@ -26,9 +33,9 @@ from clinic_inbox.core.store import sync_queries as sq
 
 
 def reply_channel(clinic: Clinic, thread_id: int, patient_id: int | None) -> str | None:
-    """The channel a reply in this conversation takes, as services.queue_reply chooses
-    it: the channel of the patient's latest message, or of the clinic's first message
-    when the clinic wrote first and the patient has not answered."""
+    """The channel a reply in this conversation takes: the channel of the patient's
+    latest message, or of the clinic's first message when the clinic wrote first and
+    the patient has not answered."""
     last = sq.last_inbound(clinic.store, thread_id)
     if last is None:
         first = compq.first_outbound(clinic.store, thread_id) if patient_id else None
@@ -39,6 +46,43 @@ def reply_channel(clinic: Clinic, thread_id: int, patient_id: int | None) -> str
 def reply_language(clinic: Clinic, row: q.ThreadRow) -> str:
     """The conversation's language: that of the patient's latest words."""
     return detect_language(row.snippet or "", clinic.config.languages)
+
+
+def reply_proxy(clinic: Clinic, row: q.ThreadRow) -> Proxy | None:
+    """The proxy a reply here goes to: the one who wrote last, within their
+    authorisation today (outside it, the reply goes to the patient)."""
+    from clinic_inbox.core import services_consent as scons
+
+    found = scons.proxy_writing(clinic, row.id, row.patient_id)
+    return found[0] if found is not None and found[1].allowed else None
+
+
+def greeting_name(clinic: Clinic, row: q.ThreadRow) -> str:
+    """Whom a standard letter in this conversation greets: the proxy who wrote, else
+    the patient ('' when the conversation has no patient)."""
+    proxy = reply_proxy(clinic, row)
+    if proxy is not None:
+        return proxies.first_name(proxy.name)
+    patient = q.get_patient(clinic.store, row.patient_id) if row.patient_id else None
+    return patient.given_name if patient else ""
+
+
+def _words(clinic: Clinic, row: q.ThreadRow, body: str, language: str) -> str:
+    """The staff's words as the reader gets them: to a proxy, greeting the proxy and
+    naming the patient."""
+    proxy = reply_proxy(clinic, row)
+    patient = q.get_patient(clinic.store, row.patient_id) if row.patient_id else None
+    if proxy is None or patient is None:
+        return body
+    return proxies.addressed_to_proxy(
+        body, proxy.name, patient.display_name, patient.given_name, language
+    )
+
+
+def _footer(clinic: Clinic, row: q.ThreadRow, language: str) -> str:
+    """The clinic's footer, in the proxy's wording when the reply goes to a proxy."""
+    to_proxy = reply_proxy(clinic, row) is not None
+    return footer.render(clinic.config, language, clinic.home, to_proxy=to_proxy)
 
 
 def _consent_detail(
@@ -81,7 +125,7 @@ def _refused(
     if not isinstance(exc, ConsentNeeded):
         why = f"{channel}: the proxy who wrote is outside their authorisation"
     with clinic.store.transaction():
-        sv._audit(
+        _audit(
             clinic,
             session,
             "reply.refused",
@@ -92,47 +136,101 @@ def _refused(
         )
 
 
+def _may_reply(clinic: Clinic, session: Session, thread_id: int) -> tuple[q.ThreadRow, Decision]:
+    row, d = _acting(clinic, session, thread_id)
+    access.require(d.reply, d.why_not or "You may not reply in this conversation.")
+    return row, d
+
+
 @dataclass(frozen=True)
 class ReplyPreview:
     channel: str | None
     language: str
-    text: str  # what the patient reads: the reply, the footer, the signature
+    text: str  # what the patient reads: the reply, the signature, the footer
+    to_proxy: str | None = None  # "Carmen Delgado (caregiver)" when a proxy gets it
+    # what Queue reply would meet: no agreement (it will ask why), or a refusal
+    warning: str | None = None
+
+    def heading(self) -> str:
+        """One line above the text: by which channel, to whom, in which language."""
+        if self.channel is None:
+            return (
+                "This conversation has no email address or portal account to answer: "
+                "nothing can be sent from here. Call the patient."
+            )
+        how = "the patient portal" if self.channel == "portal" else "email"
+        who = (
+            f"to {self.to_proxy}, who wrote for the patient" if self.to_proxy else "to the patient"
+        )
+        lang = LANGUAGE_NAMES.get(self.language, self.language)
+        return f"By {how}, {who}, in {lang}:"
+
+
+LANGUAGE_NAMES = {"en": "English", "fr": "French"}
 
 
 def preview_reply(clinic: Clinic, session: Session, thread_id: int, body: str) -> ReplyPreview:
-    """The reply as the patient will read it, without sending or keeping anything."""
-    row, d = sv._acting(clinic, session, thread_id)
-    if not d.reply:
-        raise AccessDenied(d.why_not or "You may not reply in this conversation.")
+    """The reply exactly as it will go out, without sending or keeping anything."""
+    row, d = _may_reply(clinic, session, thread_id)
     language = reply_language(clinic, row)
-    text = footer.with_footer(body, clinic.config, language, clinic.home)
-    signed = f"{text.rstrip()}\n\n{sv._signature(clinic, session, d)}\n"
-    return ReplyPreview(reply_channel(clinic, thread_id, row.patient_id), language, signed)
+    text = signed_text(
+        _words(clinic, row, body, language),
+        _signature(clinic, session, d),
+        _footer(clinic, row, language),
+    )
+    channel = reply_channel(clinic, thread_id, row.patient_id)
+    try:  # the check sending will make, without a reason given (nothing is audited)
+        _consent_detail(clinic, session, row, channel, None)
+        warning = None
+    except AccessDenied as exc:
+        warning = str(exc)
+    proxy = reply_proxy(clinic, row)
+    who = (
+        f"{proxy.name} ({proxies.RELATIONSHIPS.get(proxy.relationship, proxy.relationship)})"
+        if proxy
+        else None
+    )
+    return ReplyPreview(channel, language, text, who, warning)
 
 
-def queue_reply(
-    clinic: Clinic, session: Session, thread_id: int, body: str, consent_reason: str | None = None
-) -> int:
-    """Reply to the patient (services.queue_reply), after checking their agreement for
-    the channel the reply takes; a refusal is audited and raised in plain words."""
-    if not body.strip():
-        raise ValueError("The reply is empty.")
-    row, d = sv._acting(clinic, session, thread_id)
-    if not d.reply:
-        raise AccessDenied(d.why_not or "You may not reply in this conversation.")
+def check_reply(
+    clinic: Clinic, session: Session, thread_id: int, consent_reason: str | None = None
+) -> None:
+    """May this reply go? Access and the patient's agreement for the channel it takes;
+    a refusal is audited in a transaction of its own (a refusal raised inside the
+    writing transaction would be rolled back with it) and raised in plain words."""
+    row, _ = _may_reply(clinic, session, thread_id)
     channel = reply_channel(clinic, thread_id, row.patient_id)
     try:
-        detail = _consent_detail(clinic, session, row, channel, consent_reason)
+        _consent_detail(clinic, session, row, channel, consent_reason)
     except AccessDenied as exc:
         _refused(clinic, session, row, channel, exc)
         raise
-    text = footer.with_footer(body, clinic.config, reply_language(clinic, row), clinic.home)
-    clinic_started = sq.last_inbound(clinic.store, thread_id) is None
+
+
+def queue_checked(
+    clinic: Clinic, session: Session, thread_id: int, body: str, consent_reason: str | None = None
+) -> int:
+    """Queue the reply in the caller's transaction (or one of its own), checking the
+    agreement again where the reply is written. Callers run check_reply first so that
+    a refusal leaves its audit entry."""
     with clinic.store.transaction():
-        item = sv.queue_reply(clinic, session, thread_id, text, consent_reason=consent_reason)
+        row, _ = _may_reply(clinic, session, thread_id)
+        channel = reply_channel(clinic, thread_id, row.patient_id)
+        detail = _consent_detail(clinic, session, row, channel, consent_reason)
+        language = reply_language(clinic, row)
+        clinic_started = sq.last_inbound(clinic.store, thread_id) is None
+        item = _queue_reply_unchecked(
+            clinic,
+            session,
+            thread_id,
+            _words(clinic, row, body, language),
+            consent_reason=consent_reason,
+            footer_text=_footer(clinic, row, language),
+        )
         if detail and (channel != "email" or clinic_started):
-            # services.queue_reply records it for a reply to an email; the rest here
-            sv._audit(
+            # the queued email reply records it itself; the rest here
+            _audit(
                 clinic,
                 session,
                 "reply.consent",
@@ -141,3 +239,15 @@ def queue_reply(
                 detail={"outbox_id": item, "channel": channel, **detail},
             )
     return item
+
+
+def queue_reply(
+    clinic: Clinic, session: Session, thread_id: int, body: str, consent_reason: str | None = None
+) -> int:
+    """Reply to the patient (or the proxy who wrote for them): the agreement checked
+    for the channel the reply takes, a refusal audited and raised in plain words, the
+    footer under the signature. It waits in the outbox until the network takes it."""
+    if not body.strip():
+        raise ValueError("The reply is empty.")
+    check_reply(clinic, session, thread_id, consent_reason)
+    return queue_checked(clinic, session, thread_id, body, consent_reason)

@@ -3,7 +3,7 @@ consent and the sender's verification; moving a conversation to a call or a visi
 
 from __future__ import annotations
 
-from clinic_inbox.core import access, accounts, footer, outgoing
+from clinic_inbox.core import access, accounts, outgoing
 from clinic_inbox.core.access import Decision
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.language import detect_language
@@ -19,11 +19,19 @@ from clinic_inbox.core.store import sync_queries as sq
 
 
 # -- replies -------------------------------------------------------------------
-def queue_reply(
-    clinic: Clinic, session: Session, thread_id: int, body: str, consent_reason: str | None = None
+def _queue_reply_unchecked(
+    clinic: Clinic,
+    session: Session,
+    thread_id: int,
+    body: str,
+    consent_reason: str | None = None,
+    *,
+    footer_text: str = "",
 ) -> int:
-    """Write a reply to the patient; it waits in the outbox until the network takes it.
-    By email only with the patient's agreement, or a reason staff give (recorded)."""
+    """Build and queue a reply; it waits in the outbox until the network takes it.
+    Private: only services_reply.queue_reply calls it, after the portal consent check
+    and with the clinic's footer (`footer_text`, placed under the signature). The email
+    agreement is checked again here, inside the transaction that writes."""
     if not body.strip():
         raise ValueError("The reply is empty.")
     _check_text(body, "reply")
@@ -35,9 +43,11 @@ def queue_reply(
         if last is None and row.patient_id is not None:  # the clinic wrote first
             from clinic_inbox.core import services_compose
 
-            return services_compose.continue_thread(clinic, session, row, d, body)
+            return services_compose.continue_thread(
+                clinic, session, row, d, body, footer_text=footer_text
+            )
         if last is not None and last.source == "portal":
-            return _queue_portal_reply(clinic, session, row, d, last, body)
+            return _queue_portal_reply(clinic, session, row, d, last, body, footer_text)
         if last is None or last.source != "email" or not last.sender:
             raise ValueError("This conversation has no patient email address to reply to.")
         account = next(
@@ -59,7 +69,7 @@ def queue_reply(
         )
         # the patient's registered address, never simply whoever wrote last
         to_address = to_proxy or reply_address(store, thread_id, row.patient_id)
-        signed = f"{body.rstrip()}\n\n{_signature(clinic, session, d)}\n"
+        signed = signed_text(body, _signature(clinic, session, d), footer_text)
         raw = outgoing.build_email(
             from_address=account.sender_address,
             from_name=f"{me} ({clinic.config.name})",
@@ -111,31 +121,27 @@ def move_to_call_or_visit(
         raise ValueError("Choose a phone call or a visit.")
     what, template = MOVE_KINDS[kind]
     _check_text(reason, "reason")
+    from clinic_inbox.core import services_reply
+
+    # a standard letter asking to call or book carries no clinical advice: it may go to
+    # a patient without an email agreement (recorded), never to one who opted out; it
+    # goes the way every reply goes (services_reply: the footer, a proxy greeted)
+    letter_reason = f"standard letter ({template})"
+    if tell_patient:
+        services_reply.check_reply(clinic, session, thread_id, letter_reason)
     with clinic.store.transaction():
         row, d = _acting(clinic, session, thread_id)
         note = f"Moved to {what}" + (f": {reason.strip()}" if reason.strip() else ".")
         q.add_note(clinic.store, thread_id, session.staff.id, note)
         if tell_patient:
-            patient = q.get_patient(clinic.store, row.patient_id) if row.patient_id else None
             # in the language of the patient's latest words (the thread's snippet)
             lang = detect_language(row.snippet or "", clinic.config.languages)
+            greet = services_reply.greeting_name(clinic, row)
             _, body = outgoing.render_template(
-                template,
-                outgoing.standard_fields(
-                    clinic.config, patient.given_name if patient else "", lang
-                ),
-                lang,
+                template, outgoing.standard_fields(clinic.config, greet, lang), lang
             )
-            # a standard letter asking to call or book carries no clinical advice: it
-            # may go to a patient without an email agreement (recorded), never to one
-            # who opted out
-            # with the clinic's standard footer, as every staff reply (issue 17)
-            queue_reply(
-                clinic,
-                session,
-                thread_id,
-                footer.with_footer(body.strip(), clinic.config, lang, clinic.home),
-                consent_reason=f"standard letter ({template})",
+            services_reply.queue_checked(
+                clinic, session, thread_id, body.strip(), consent_reason=letter_reason
             )
             row = q.get_thread(clinic.store, thread_id) or row  # the reply stopped the clock
         moved = Status.WAITING if tell_patient else Status.IN_PROGRESS
@@ -227,6 +233,12 @@ def _queue_outgoing(
     return item
 
 
+def signed_text(body: str, signature: str, footer_text: str = "") -> str:
+    """What the patient reads: the words, the signature, then the clinic's footer."""
+    text = f"{body.rstrip()}\n\n{signature}\n"
+    return f"{text}\n{footer_text.strip()}\n" if footer_text.strip() else text
+
+
 def _signature(clinic: Clinic, session: Session, d: Decision) -> str:
     me = session.staff.display_name
     if d.delegate_of:
@@ -235,7 +247,13 @@ def _signature(clinic: Clinic, session: Session, d: Decision) -> str:
 
 
 def _queue_portal_reply(
-    clinic: Clinic, session: Session, row: q.ThreadRow, d: Decision, last: sq.LastInbound, body: str
+    clinic: Clinic,
+    session: Session,
+    row: q.ThreadRow,
+    d: Decision,
+    last: sq.LastInbound,
+    body: str,
+    footer_text: str = "",
 ) -> int:
     """A portal reply: a Communication answering the patient's message, sent once."""
     from clinic_inbox.core import outgoing_fhir
@@ -251,7 +269,7 @@ def _queue_portal_reply(
     practitioner = account.staff_practitioners.get(session.staff.username)
     if practitioner is None and d.delegate_of is None and account.practitioners:
         practitioner = account.practitioners[0] if session.staff.role is Role.PHYSICIAN else None
-    signed = f"{body.rstrip()}\n\n{_signature(clinic, session, d)}\n"
+    signed = signed_text(body, _signature(clinic, session, d), footer_text)
     display = session.staff.display_name + (
         f" on behalf of {d.delegate_of}" if d.delegate_of else ""
     )

@@ -67,6 +67,10 @@ class AdminDialog(QDialog):
         self._audit_tab()
         self._glass_tab()
         self._accounts_tab()
+        from clinic_inbox.ui.terms_tab import TermsTab
+
+        self.terms_tab = TermsTab(clinic, session, self.runner, self)
+        self.tabs.addTab(self.terms_tab, "Terms of messages")
 
     # -- staff -----------------------------------------------------------------------
     def _staff_tab(self) -> None:

@@ -2,8 +2,9 @@
 
 Choose one patient or several (each gets a message of their own), a template or
 your own words, reading from the clinic's library, now or later, and a follow-up
-date. The preview shows exactly what the first patient receives, and by which
-channel, before anything is sent."""
+date. The preview shows exactly what the patient receives, and by which channel,
+before anything is sent; for several patients it lists every one (channel, or why they
+cannot receive it) and shows the letter of the one selected."""
 
 from __future__ import annotations
 
@@ -81,6 +82,17 @@ class ComposeDialog(QDialog):
         self.error: QLabel = f(QLabel, "errorLabel")
         self.buttons: QDialogButtonBox = f(QDialogButtonBox, "buttonBox")
         self._field_edits: dict[str, QLineEdit] = {}
+        # a bulk send's preview: every patient, their channel, whether they can receive
+        # it; the letter shown is the selected one's (not in the .ui form: built here)
+        self.recipients = QListWidget()
+        self.recipients.setAccessibleName("Who receives it")
+        self.recipients.setMaximumHeight(120)
+        self.recipients.setWordWrap(True)  # a reason is a sentence: shown whole
+        self.recipients.setVisible(False)
+        self.recipients.currentRowChanged.connect(self._show_recipient)
+        self._recipients: list[sc.Recipient] = []
+        right = form.findChild(QVBoxLayout, "right")  # the preview's column of the form
+        right.insertWidget(right.indexOf(self.preview_view), self.recipients)
         self._fill_choices()
         self.preview_button = QPushButton("&Preview")
         self.send_button = QPushButton("&Send")
@@ -159,6 +171,8 @@ class ComposeDialog(QDialog):
     def _stale(self, *_: object) -> None:
         """Anything changed: the preview no longer shows what would be sent."""
         self.send_button.setEnabled(False)
+        if hasattr(self, "recipients"):  # built after the signals are connected
+            self.recipients.setVisible(False)
 
     # -- patients --------------------------------------------------------------------
     def find(self) -> None:
@@ -245,8 +259,53 @@ class ComposeDialog(QDialog):
             owner=self,
         )
 
-    def _previewed(self, result: tuple[sc.Preview, int]) -> None:
+    def _previewed(self, result: tuple[sc.Preview, int] | list[sc.Recipient]) -> None:
+        if isinstance(result, list):
+            self._previewed_each(result)
+            return
+        self._recipients = []
+        self.recipients.clear()
+        self.recipients.setVisible(False)
         p, count = result
+        self._show_letter(p, count)
+        self.send_button.setEnabled(True)
+
+    def _previewed_each(self, recipients: list[sc.Recipient]) -> None:
+        """A bulk send: everyone listed; Send only when every one of them can receive it
+        (the send is all or nothing)."""
+        self._recipients = recipients
+        self.recipients.blockSignals(True)
+        self.recipients.clear()
+        for r in recipients:
+            item = QListWidgetItem(("✓ " if r.can_receive else "✗ ") + r.line())
+            item.setData(Qt.ItemDataRole.UserRole, r.patient_id)
+            item.setToolTip(r.line())
+            if not r.can_receive:
+                item.setForeground(Qt.GlobalColor.darkRed)
+            self.recipients.addItem(item)
+        self.recipients.blockSignals(False)
+        self.recipients.setVisible(True)
+        cannot = [r for r in recipients if not r.can_receive]
+        first = next((i for i, r in enumerate(recipients) if r.can_receive), 0)
+        self.recipients.setCurrentRow(first)
+        self._show_recipient(first)
+        if cannot:
+            self.error.setText(
+                f"{len(cannot)} of {len(recipients)} patients cannot receive it (✗): "
+                "take them off the list to send."
+            )
+        self.send_button.setEnabled(not cannot)
+
+    def _show_recipient(self, row: int) -> None:
+        if not 0 <= row < len(self._recipients):
+            return
+        r = self._recipients[row]
+        if r.preview is None:
+            self.preview_view.setPlainText(f"{r.patient_name} cannot receive it.\n\n{r.why_not}")
+            return
+        self._show_letter(r.preview, sum(x.can_receive for x in self._recipients))
+
+    def _show_letter(self, p: sc.Preview, count: int) -> None:
         how = "the patient portal" if p.channel == "portal" else f"email to {p.to}"
         when = (
             f"at {p.send_at.astimezone(self.clinic.config.tz).strftime('%Y-%m-%d %H:%M')}"
@@ -262,7 +321,6 @@ class ComposeDialog(QDialog):
                 "with their own name; no one sees another's address."
             )
         self.preview_view.setPlainText(f"{head}\n\nSubject: {p.subject}\n\n{p.body}")
-        self.send_button.setEnabled(True)
 
     def send(self) -> None:
         self.runner.submit(
@@ -284,6 +342,7 @@ class ComposeDialog(QDialog):
         from clinic_inbox.core.consent import ConsentNeeded
 
         self.send_button.setEnabled(False)
+        self.recipients.setVisible(False)
         self.error.setText(plain_error(exc))
         if isinstance(exc, ConsentNeeded) and "has not agreed" in str(exc):
             # one patient without an agreement to this channel: staff may say why it

@@ -221,6 +221,11 @@ class ThreadPanel(QWidget):
         self.reply.setAccessibleName("Reply or note")
         self.reply.setMaximumHeight(110)
         self.send = QPushButton("Queue reply")
+        self.preview_reply = QPushButton("Preview reply…")
+        self.preview_reply.setToolTip(
+            "Exactly what the patient will read: your words, your signature and the "
+            "clinic's footer, in the conversation's language"
+        )
         self.note = QPushButton("Add internal note")
         self.glass = QPushButton("Open with break-glass…")
         self.glass.setToolTip(
@@ -256,6 +261,7 @@ class ThreadPanel(QWidget):
 
         buttons = FlowLayout()
         buttons.addWidget(self.send)
+        buttons.addWidget(self.preview_reply)
         buttons.addWidget(self.note)
         buttons.addWidget(self.sensitive)
         buttons.addWidget(self.move)
@@ -274,6 +280,7 @@ class ThreadPanel(QWidget):
         lay.addLayout(buttons)
         lay.addWidget(self.info)
         self.send.clicked.connect(self._send)
+        self.preview_reply.clicked.connect(self._preview_reply)
         self.note.clicked.connect(self._note)
         self.export.clicked.connect(self._export)
         self.link.clicked.connect(self._link_patient)
@@ -308,6 +315,7 @@ class ThreadPanel(QWidget):
             self.status,
             self.reply,
             self.send,
+            self.preview_reply,
             self.note,
             self.export,
             self.priority,
@@ -411,6 +419,7 @@ class ThreadPanel(QWidget):
         self.template.setEnabled(t.can_reply)
         self.reply.setEnabled(t.can_reply or t.body_visible)
         self.send.setEnabled(t.can_reply)
+        self.preview_reply.setEnabled(t.can_reply)
         self.note.setEnabled(t.body_visible and acting)
         self.export.setEnabled(t.can_file)
         self.glass.setVisible(t.can_break_glass)
@@ -491,6 +500,18 @@ class ThreadPanel(QWidget):
                 app_actions.queue_reply, self.session, self.thread_id, body,
                 done=sent, failed=refused, owner=self,
             )  # fmt: skip
+
+    def _preview_reply(self) -> None:
+        """The reply as it will go out; 'Queue this reply' there queues it as Queue reply."""
+        from clinic_inbox.core import app_reply
+        from clinic_inbox.ui.reply_preview import ReplyPreviewDialog
+
+        def shown(preview: object) -> None:
+            self.reply_preview = ReplyPreviewDialog(preview, self)  # tests reach it here
+            self.reply_preview.accepted.connect(self._send)
+            self.reply_preview.open()
+
+        self._guard(app_reply.preview_reply, self.reply.toPlainText(), done=shown)
 
     def _note(self) -> None:
         self._guard(

@@ -113,6 +113,11 @@ def test_the_front_desk_sends_reminders_to_several_but_never_results(demo):
     assert refused.returncode != 0 and refused.stderr.count("Nothing was sent") == 1
     assert "has not agreed to" in refused.stderr and "opted out of" in refused.stderr
     assert "Traceback" not in refused.stderr
+    # the preview lists every one of them: a letter each, or why not
+    every = run(*desk, "--patient", "2", "--patient", "3", "--patient", "4", *reminder, "--preview")
+    assert every.returncode == 0, every.stderr
+    assert "(patient 2): " in every.stdout and "(patient 3): " in every.stdout
+    assert every.stdout.count("To: ") == 1 and "2 of 3 patients cannot receive it" in every.stdout
     skipping = run(
         *desk, "--patient", "2", "--patient", "3", "--patient", "4", *reminder, "--skip-unreachable"
     )

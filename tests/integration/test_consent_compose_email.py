@@ -108,7 +108,9 @@ def test_started_messages_and_replies_follow_the_agreement_through_smtp(
     assert set(got) == {"luc@example.org", "carmen@example.net"}
     for text in got.values():
         assert "Do not use e-mail for emergencies: call 112" in text
-        assert "To stop receiving e-mail" in text
+        assert "To stop receiving" in text  # Carmen's says how she stops them too
+    assert "the patient's medical record" in got["carmen@example.net"]
+    assert got["carmen@example.net"].startswith("Hello Carmen,")
 
     # Ana writes in French; the reply is refused without a reason (audited), then sent
     dovecot.append_many(

@@ -77,7 +77,8 @@ def test_reply_preview_shows_the_footer_and_sends_nothing(home):
         stdin="Your results are normal.",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("By email, in en:")
+    heading = done.stdout.splitlines()[0]
+    assert heading.startswith("By email, to ") and heading.endswith(", in English:")
     assert "Your results are normal." in done.stdout
     assert "Do not use e-mail for emergencies: call 911" in done.stdout
     assert "(preview only: nothing was sent)" in done.stdout

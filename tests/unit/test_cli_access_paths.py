@@ -124,6 +124,11 @@ def _cases(home, backup, clinical: int, admin_thread: int, patient: int) -> dict
         ),
         "consent end": ([str(patient), "--how", "opted-out"], None, refused),
         "consent import": ([reply], None, refused),
+        "consent terms-publish": (
+            ["--text", f"en={reply}", "--text", f"fr={reply}"],
+            None,
+            refused,
+        ),
         "proxy add": (
             [
                 str(patient),

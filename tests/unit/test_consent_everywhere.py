@@ -323,8 +323,8 @@ def test_portal_reply_needs_the_portal_agreement_refusal_audited(clinic, s):
     assert given.detail["consent_reason"] == "agreed by phone" and given.detail["outbox_id"] == item
     to, text = payload_text(clinic, item)
     assert to.startswith("Patient/") and "Do not use e-mail for emergencies" in text
-    # the reply, the footer, then the signature
-    assert text.index("normal.") < text.index("About messages") < text.index("Dr Anjali Patel")
+    # the reply, the signature, then the footer under it
+    assert text.index("normal.") < text.index("Dr Anjali Patel") < text.index("About messages")
 
 
 def test_portal_reply_to_an_opted_out_patient_is_refused(clinic, s):

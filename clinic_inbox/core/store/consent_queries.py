@@ -208,3 +208,17 @@ def inbound_writers(store: Store, thread_id: int) -> list[tuple[str, str, str | 
         "ORDER BY received_at DESC, id DESC",
         (thread_id,),
     ).fetchall()
+
+
+def agreements_per_terms(store: Store, today: str) -> dict[str, int]:
+    """How many patients' newest agreement is in force today, per version of the terms
+    (counts only: for the administrator's terms screen)."""
+    rows = store.execute(
+        "SELECT c.terms_version, count(*) FROM consents c WHERE c.id = ("
+        " SELECT c2.id FROM consents c2 WHERE c2.patient_id = c.patient_id"
+        " ORDER BY c2.agreed_on DESC, c2.id DESC LIMIT 1)"
+        " AND c.agreed_on <= ? AND (c.ended_on IS NULL OR c.ended_on > ?)"
+        " GROUP BY c.terms_version",
+        (today, today),
+    ).fetchall()
+    return {v: n for v, n in rows}
