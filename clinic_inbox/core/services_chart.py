@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from clinic_inbox.core import access, filing
+from clinic_inbox.core.changes import Changes, note
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.services_common import _audit, _fresh
 from clinic_inbox.core.services_senders import _require_confirmed_sender
@@ -71,6 +72,7 @@ def export_thread(
                 filed_at=doc.exported_at.isoformat(timespec="seconds"),
                 filed_document_id=doc.document_id,
             )
+            note(clinic.store, Changes.of(thread_id))  # its card says "filed"
             _audit(
                 clinic,
                 session,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 
 from PySide6.QtCore import QUrl
@@ -183,7 +184,7 @@ class ThreadPanel(QWidget):
         self.clinic, self.session = clinic, session
         self.runner: Runner = runner if runner is not None else InlineRunner(clinic, self)
         # the panel hears its own actions' changes (the window forwards the sync's)
-        self.runner.changed.connect(self.on_changes)
+        self.runner.changed.connect(self._own_changes)
         self.thread_id: int | None = None
         self._wanted: int | None = None  # the conversation last asked for
         self._detail: ThreadDetail | None = None
@@ -354,8 +355,13 @@ class ThreadPanel(QWidget):
 
     def detach(self) -> None:
         """Its window closed: stop listening to the shared runner and show nothing."""
-        self.runner.changed.disconnect(self.on_changes)
+        self.runner.changed.disconnect(self._own_changes)
         self.clear()
+
+    def _own_changes(self, changes: Changes) -> None:
+        # this person's own "viewing" or "replying" is for the others: the line here
+        # lists only them, so it needs no second read of the conversation
+        self.on_changes(dataclasses.replace(changes, presence=frozenset()))
 
     def on_changes(self, changes: Changes) -> None:
         if self.thread_id is not None and (
