@@ -67,3 +67,13 @@ def test_run_returns_the_answer_and_the_changes():
         return x * 2
 
     assert run(service, 4) == (8, Changes.of(4))
+
+
+def test_the_shared_queue_s_pull_reports_the_same_type():
+    from clinic_inbox.shared.pull import Applied, PullResult
+
+    pulled = PullResult(
+        [Applied(1, "status", "c-1", "", 7), Applied(2, "note", "c-2", "", None)], cursor=2
+    )
+    assert pulled.changes == Changes.of(7)
+    assert PullResult().changes == NOTHING
