@@ -70,7 +70,8 @@ class MainWindow(QMainWindow):
         self._changes_slot: object = self._local_changes  # kept to disconnect the same one
         self.runner.changed.connect(self._changes_slot)
         self.runner.session_ended.connect(self._signed_out)  # "Your session ended"
-        self.demo = app_reads.is_demo(clinic)  # replies are never sent there
+        self.demo = False  # the demo clinic (replies never sent): read on the runner below
+        self._queued = 0  # replies waiting to be sent, as last read on the runner
         self.locked = False
         self._cards: dict[int, services.BoardThread] = {}  # what the board knows, by id
         self._counts: dict[views.View, int] = dict.fromkeys(views.View, 0)
@@ -98,10 +99,6 @@ class MainWindow(QMainWindow):
         self.views.currentRowChanged.connect(self._view_changed)
         self.physician = QComboBox()
         self.physician.addItem("All physicians", None)
-        team = app_reads.team(clinic)
-        for s in team:
-            if s.role is Role.PHYSICIAN:
-                self.physician.addItem(s.display_name, s.id)
         self.category = QComboBox()
         self.category.addItem("All categories", None)
         for c in Category:
@@ -131,7 +128,7 @@ class MainWindow(QMainWindow):
         for w in (self.physician, self.category, self.priority, self.source):
             ll.addWidget(w)
         ll.addWidget(QLabel("<b>Team</b> — drop a card to assign"))
-        self.team = TeamList(team)
+        self.team = TeamList([])  # filled with the physician filter when read on the runner
         self.team.setMaximumHeight(190)
         self.team.assign_dropped.connect(self._assign_dropped)
         ll.addWidget(self.team)
@@ -238,6 +235,8 @@ class MainWindow(QMainWindow):
         self.idle.start()
         QApplication.instance().installEventFilter(self)
         self.views.setCurrentRow(list(views.View).index(self.view))
+        # the team, the demo flag and the outbox count, then the board: read on the runner
+        self.runner.submit(app_loads.window_facts, done=self._facts_read, owner=self)
         self.refresh()
 
     # -- keyboard ------------------------------------------------------------------
@@ -447,7 +446,7 @@ class MainWindow(QMainWindow):
                 if not waiting:
                     self._drain()
         if changes.outbox:
-            self._update_sync_text()
+            self._read_waiting()
         if panel:
             self.panel.on_changes(changes)
 
@@ -464,11 +463,27 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self._drain)
 
     def _update_cards(self, thread_ids: list[int]) -> None:
-        try:
-            fresh = services.board_threads(self.clinic, self.session, thread_ids)
-        except AccessDenied as exc:
+        """Read these cards again on the runner; they are repainted when the answer comes."""
+        self.runner.submit(
+            app_loads.cards,
+            self.session,
+            thread_ids,
+            done=self._cards_read,
+            failed=self._cards_not_read,
+            owner=self,
+        )
+
+    def _cards_not_read(self, exc: BaseException) -> None:
+        if isinstance(exc, AccessDenied):
             self._signed_out(exc)
-            return
+        else:  # the cards shown stay as they were; F5 reads the board again
+            self.statusBar().showMessage(
+                "Some conversations changed but could not be shown just now: press F5.", 30_000
+            )
+
+    def _cards_read(self, fresh: dict[int, services.BoardThread | None]) -> None:
+        if self.locked:
+            return  # unlocking reads everything again
         me, f = self.session.staff, self._filters()
         shown: dict[int, services.BoardThread | None] = {}
         for tid, new in fresh.items():
@@ -485,6 +500,20 @@ class MainWindow(QMainWindow):
         self._show_counts()
         self.board.update_cards(shown)
         self._update_status_text()
+
+    def _facts_read(self, facts: app_loads.WindowFacts) -> None:
+        self.demo, self._queued = facts.demo, facts.replies_waiting
+        self._show_team(facts.team)
+        self._update_sync_text()
+
+    def _read_waiting(self) -> None:
+        """The outbox changed: its count is read on the runner, then shown."""
+
+        def show(queued: int) -> None:
+            self._queued = queued
+            self._update_sync_text()
+
+        self.runner.submit(app_loads.replies_waiting, done=show, owner=self)
 
     def _reload_team(self) -> None:
         """Staff added, disabled or renamed: the team list and the physician filter, read
@@ -650,7 +679,7 @@ class MainWindow(QMainWindow):
         if status is None:
             status = getattr(self, "_last_status", None)
         self._last_status = status
-        queued = app_reads.replies_waiting(self.clinic)
+        queued = self._queued  # read on the runner (_read_waiting), never here
         offline = dict(getattr(status, "offline", None) or {})  # account -> plain reason
         offline.update(self.other_offline)  # e.g. the clinic's shared server
         parts = []
