@@ -191,12 +191,19 @@ def export_thread(
     password: str,
     include_notes: bool = False,
     *,
+    network: services.ChartNetwork | None = None,
     sleep: Callable[[float], None] | None = None,
 ) -> Outcome:
-    """File to the chart: the password check, PDF, FHIR and HL7 rendering all run here."""
+    """File to the chart: the password check, PDF, FHIR and HL7 rendering all run here;
+    with `network`, then the emails to the Filed folder, as the CLI does (a
+    `services.ChartFiling`; without, the `FiledDocument` alone)."""
     kw = {"sleep": sleep} if sleep else {}
+    if network is None:
+        fn: Callable[..., object] = services.export_thread
+    else:
+        fn, kw = services.file_to_chart, {**kw, "network": network}
     return _acted(
-        services.export_thread,
+        fn,
         clinic,
         session,
         thread_id,

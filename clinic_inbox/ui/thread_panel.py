@@ -571,14 +571,18 @@ class ThreadPanel(QWidget):
         the panel's info line says how it went."""
         from pathlib import Path
 
+        from clinic_inbox.sources.chart_network import LIVE
+
         if self.thread_id is None:
             self._say("Open a conversation first.")
             return
 
-        def filed(doc: object) -> None:
-            self._say(
-                f"Filed to the chart as {doc.document_id} (version {doc.version}) in {folder}."  # type: ignore[attr-defined]
-            )
+        def filed(done: services.ChartFiling) -> None:
+            doc = done.filed
+            said = [f"Filed to the chart as {doc.document_id} (version {doc.version}) in {folder}."]
+            for line in done.lines():  # the Filed folder; what did not happen, and why
+                said.append(line[0].upper() + line[1:] + ("" if line.endswith(".") else "."))
+            self._say(" ".join(said))
 
         def refused(exc: BaseException) -> None:
             words = plain_error(exc)
@@ -592,6 +596,7 @@ class ThreadPanel(QWidget):
             Path(folder),
             password,
             include_notes,
+            network=LIVE,  # then the emails to the Filed folder, if the clinic asks for it
             done=filed,
             failed=refused,
             owner=self,
