@@ -363,3 +363,53 @@ def test_presence_names_the_conversation_opened_and_the_one_left(demo):
     assert moved == Changes(presence=frozenset({a.id, b.id}))
     _, gone = _check(demo, demo.doc, services.logout, demo.clinic, demo.doc)
     assert gone == Changes(presence=frozenset({b.id}))
+
+
+# -- absences and batch filing ---------------------------------------------------------------------
+def test_an_absence_and_its_forwarding_name_the_access_and_the_cards_handed_over(demo):
+    from clinic_inbox.core import services_cover
+
+    now = datetime.now(UTC)
+    _, away = _check(
+        demo,
+        demo.doc,
+        services_cover.mark_away,
+        demo.clinic,
+        demo.doc,
+        physician="dr.patel",
+        starts_at=now - timedelta(minutes=1),
+        ends_at=now + timedelta(days=2),
+        cover="dr.okafor",
+    )
+    assert away.access
+    moved, handed = _check(demo, demo.doc, services_cover.forward_queues, demo.clinic)
+    assert moved and handed == Changes.of_threads(moved)
+
+
+def test_batch_filing_names_each_card_filed(demo, tmp_path):
+    from clinic_inbox.core import services_filing
+
+    done = [
+        b.row.id
+        for b in services.board(demo.clinic, demo.doc, q.ThreadFilter())
+        if b.row.status is Status.DONE
+        and b.row.filed_at is None
+        and b.row.patient_id is not None
+        and not b.row.sender_unverified
+        and b.decision.file
+    ][:3]
+    assert done, "the demo has finished conversations not filed yet"
+    (tmp_path / "chart").mkdir()
+    result, ch = _check(
+        demo,
+        demo.doc,
+        services_filing.file_batch,
+        demo.clinic,
+        demo.doc,
+        done,
+        formats=("fhir",),
+        out_dir=tmp_path / "chart",
+        password="demo",
+        **NO_WAIT,
+    )
+    assert ch == Changes.of_threads(t for t, _ in result.filed) and result.filed
