@@ -87,14 +87,15 @@ def _check(d: Demo, viewer: services.Session, fn, *args, **kwargs) -> tuple[obje
     value, reported = run(fn, *args, **kwargs)
     found = _differs(before, _snapshot(d, viewer))
     assert found, "the action was meant to change something"
-    if found.access:  # every card may differ: the board is read again whole
+    if found.access:  # who may read what changed: every card may differ
         assert reported.access and reported.whole_board
+    if reported.whole_board:  # the board is read again whole: no card can stay stale
         found = Changes(
             threads=reported.threads,
             presence=found.presence,
             outbox=found.outbox,
             staff=found.staff,
-            access=True,
+            access=reported.access,
         )
     assert reported == found
     return value, reported
@@ -413,3 +414,37 @@ def test_batch_filing_names_each_card_filed(demo, tmp_path):
         **NO_WAIT,
     )
     assert ch == Changes.of_threads(t for t, _ in result.filed) and result.filed
+
+
+def test_merging_two_records_of_one_patient_reaches_every_card(demo):
+    from clinic_inbox.core import services_patient_merge as pm
+
+    keep = q.get_patient(demo.clinic.store, _thread(demo, demo.doc).patient_id)
+    twin = sp.add_patient(
+        demo.clinic, demo.admin, sp.PatientDetails(keep.family_name, keep.given_name)
+    )
+    t = _thread(demo, demo.doc, linked=False)
+    services.link_patient(demo.clinic, demo.doc, t.id, twin.id)
+    _, ch = _check(demo, demo.doc, pm.merge_patients, demo.clinic, demo.admin, keep.id, twin.id)
+    assert ch.access and ch.whole_board  # the conversation moved to the record kept
+
+
+def test_a_purge_names_the_conversations_it_removed(demo, tmp_path):
+    from clinic_inbox.core import services_retention
+
+    t = _thread(demo, demo.doc, sender_unverified=False)
+    (tmp_path / "chart").mkdir()
+    services.export_thread(
+        demo.clinic,
+        demo.doc,
+        t.id,
+        formats=("fhir",),
+        out_dir=tmp_path / "chart",
+        password="demo",
+        **NO_WAIT,
+    )
+    with open(demo.clinic.home / "clinic.toml", "a") as fh:
+        fh.write("\n[retention]\nkeep_days_after_filing = 30\n")
+    later = datetime.now(UTC) + timedelta(days=400)
+    report, ch = _check(demo, demo.doc, services_retention.purge, demo.clinic, demo.admin, later)
+    assert t.id in report.threads and ch == Changes.of_threads(report.threads)
