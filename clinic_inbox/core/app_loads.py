@@ -102,3 +102,8 @@ def window_facts(clinic: Clinic) -> Outcome:
             app_reads.team(clinic), app_reads.is_demo(clinic), app_reads.replies_waiting(clinic)
         )
     )
+
+
+def demo_users(clinic: Clinic) -> Outcome:
+    """The demo's user names for its sign-in screen; none for a real clinic."""
+    return Outcome(app_reads.demo_usernames(clinic))

@@ -121,3 +121,25 @@ def test_a_changed_card_and_the_outbox_count_are_read_off_the_gui_thread(
     # the card was read again and put on the board when the answer came back
     assert win._cards[tid] is not old and win._cards[tid].row.id == tid
     win.close()
+
+
+def test_the_sign_in_screen_reads_the_demo_users_off_the_gui_thread(
+    qtbot, demo_clinic, runner, monkeypatch
+):
+    from clinic_inbox.ui.login import LoginDialog
+
+    calls: list[str] = []
+    _slowed(monkeypatch, app_reads, "demo_usernames", calls)
+    ticks = Ticks().start()
+    started = time.monotonic()
+    dlg = LoginDialog(demo_clinic, runner=runner)
+    built = (time.monotonic() - started) * 1000
+    qtbot.addWidget(dlg)
+    dlg.show()
+    waited = _wait_idle(qtbot, runner)
+    ticks.stop()
+    assert calls == ["demo_usernames"]
+    assert built < BOUND_MS, f"the sign-in screen took {built:.0f} ms to build"
+    assert ticks.longest < BOUND_MS, ticks.longest
+    assert waited >= DELAY * 0.9
+    assert dlg.demo_note.isVisibleTo(dlg) and "dr.patel" in dlg.demo_note.text()
