@@ -4,6 +4,7 @@ the open conversation on the right, sync status at the bottom."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -70,6 +71,12 @@ class MainWindow(QMainWindow):
         self._changes_slot: object = self._local_changes  # kept to disconnect the same one
         self.runner.changed.connect(self._changes_slot)
         self.runner.session_ended.connect(self._signed_out)  # "Your session ended"
+        # the reads that follow a change (cards, counts) on a connection of their own, so
+        # a repaint never waits behind the next actions queued for the writer (tests'
+        # inline runner reads inline)
+        self.reader: Runner = (
+            ActionRunner(clinic, self) if isinstance(self.runner, ActionRunner) else self.runner
+        )
         self.demo = False  # the demo clinic (replies never sent): read on the runner below
         self._queued = 0  # replies waiting to be sent, as last read on the runner
         self.locked = False
@@ -78,6 +85,7 @@ class MainWindow(QMainWindow):
         self._incoming: Changes | None = None  # sync changes waiting for the timer
         self.other_offline: dict[str, str] = {}  # sources beside the mail sync's, away
         self._backlog: dict[int, None] = {}  # changed cards not yet applied, in order
+        self._draining = False  # a batch of the backlog is being read on the runner
         self._coalesce = QTimer(self)
         self._coalesce.setSingleShot(True)
         self._coalesce.setInterval(COALESCE_MS)
@@ -236,7 +244,7 @@ class MainWindow(QMainWindow):
         QApplication.instance().installEventFilter(self)
         self.views.setCurrentRow(list(views.View).index(self.view))
         # the team, the demo flag and the outbox count, then the board: read on the runner
-        self.runner.submit(app_loads.window_facts, done=self._facts_read, owner=self)
+        self.reader.submit(app_loads.window_facts, done=self._facts_read, owner=self)
         self.refresh()
 
     # -- keyboard ------------------------------------------------------------------
@@ -441,9 +449,8 @@ class MainWindow(QMainWindow):
                 if ids:
                     self._update_cards(sorted(ids))
             else:
-                waiting = bool(self._backlog)
                 self._backlog.update(dict.fromkeys(sorted(ids)))
-                if not waiting:
+                if not self._draining:
                     self._drain()
         if changes.outbox:
             self._read_waiting()
@@ -451,26 +458,34 @@ class MainWindow(QMainWindow):
             self.panel.on_changes(changes)
 
     def _drain(self) -> None:
-        """Apply the next batch of changed cards; the rest after the event loop's turn."""
+        """Read the next batch of changed cards; the one after it once this one is painted,
+        so a person's action waits behind one batch at most, never the whole burst."""
         if self.locked or not self._backlog:
             self._backlog.clear()
+            self._draining = False
             return
         batch = list(self._backlog)[:CARDS_AT_ONCE]
         for tid in batch:
             del self._backlog[tid]
-        self._update_cards(batch)
-        if self._backlog:
-            QTimer.singleShot(0, self._drain)
+        self._draining = True
+        self._update_cards(batch, then=self._drain)
 
-    def _update_cards(self, thread_ids: list[int]) -> None:
-        """Read these cards again on the runner; they are repainted when the answer comes."""
-        self.runner.submit(
-            app_loads.cards,
-            self.session,
-            thread_ids,
-            done=self._cards_read,
-            failed=self._cards_not_read,
-            owner=self,
+    def _update_cards(self, thread_ids: list[int], then: Callable[[], None] | None = None) -> None:
+        """Read these cards again on the runner; they are repainted when the answer comes
+        (then `then` runs, on a later turn of the event loop)."""
+
+        def read(fresh: dict[int, services.BoardThread | None]) -> None:
+            self._cards_read(fresh)
+            if then is not None:
+                QTimer.singleShot(0, then)
+
+        def not_read(exc: BaseException) -> None:
+            self._cards_not_read(exc)
+            if then is not None:
+                QTimer.singleShot(0, then)
+
+        self.reader.submit(
+            app_loads.cards, self.session, thread_ids, done=read, failed=not_read, owner=self
         )
 
     def _cards_not_read(self, exc: BaseException) -> None:
@@ -513,7 +528,7 @@ class MainWindow(QMainWindow):
             self._queued = queued
             self._update_sync_text()
 
-        self.runner.submit(app_loads.replies_waiting, done=show, owner=self)
+        self.reader.submit(app_loads.replies_waiting, done=show, owner=self)
 
     def _reload_team(self) -> None:
         """Staff added, disabled or renamed: the team list and the physician filter, read
@@ -792,6 +807,8 @@ class MainWindow(QMainWindow):
             self._changes_slot = None
             self.panel.detach()
         self._coalesce.stop()
+        if self.reader is not self.runner:
+            self.reader.stop()
         if self._own_runner:
             self.runner.stop()
         super().closeEvent(event)

@@ -17,7 +17,7 @@ from PySide6.QtCore import QElapsedTimer, QTimer
 
 from clinic_inbox.core import app_reads, services
 from clinic_inbox.core.changes import Changes
-from clinic_inbox.ui.actions import ActionRunner
+from clinic_inbox.ui.actions import ActionRunner, InlineRunner
 from clinic_inbox.ui.main_window import MainWindow
 
 DELAY = 1.0
@@ -64,9 +64,9 @@ def runner(demo_clinic):
     r.stop()
 
 
-def _wait_idle(qtbot, runner: ActionRunner) -> float:  # noqa: ANN001
+def _wait_idle(qtbot, *runners: ActionRunner) -> float:  # noqa: ANN001
     started = time.monotonic()
-    qtbot.waitUntil(lambda: runner.idle, timeout=30_000)
+    qtbot.waitUntil(lambda: all(r.idle for r in runners), timeout=30_000)
     return time.monotonic() - started
 
 
@@ -74,19 +74,28 @@ def test_the_window_opens_without_reading_the_team_demo_flag_or_outbox_here(
     qtbot, demo_clinic, runner, monkeypatch
 ):
     session = services.login(demo_clinic, "dr.patel", "demo")
+    # Qt's one-time costs (fonts, styles, the first paint of a board) are not store reads:
+    # paid here, before the measure
+    warm = MainWindow(demo_clinic, session, InlineRunner(demo_clinic))
+    qtbot.addWidget(warm)
+    warm.show()
+    qtbot.waitExposed(warm)
+    warm.close()
     calls: list[str] = []
     for name in ("team", "is_demo", "replies_waiting"):
         _slowed(monkeypatch, app_reads, name, calls)
-    ticks = Ticks().start()
     started = time.monotonic()
     win = MainWindow(demo_clinic, session, runner)
     built = (time.monotonic() - started) * 1000
     qtbot.addWidget(win)
     win.show()
-    waited = _wait_idle(qtbot, runner)
+    qtbot.waitExposed(win)  # showing and painting a window is Qt's work, not a read
+    ticks = Ticks().start()
+    waited = _wait_idle(qtbot, runner, win.reader)
     ticks.stop()
     assert set(calls) == {"is_demo", "replies_waiting", "team"}, "the slow reads ran"
-    assert waited + built / 1000 >= 3 * DELAY * 0.9, "and the test waited for them"
+    assert time.monotonic() - started >= 3 * DELAY * 0.9, "and the test waited for them"
+    assert waited >= DELAY, "the ticks ran while the reads were still going on"
     assert built < BOUND_MS, f"the window took {built:.0f} ms to build: it read on the GUI thread"
     assert ticks.longest < BOUND_MS, ticks.longest
     # what they read is shown once it comes back
@@ -102,7 +111,7 @@ def test_a_changed_card_and_the_outbox_count_are_read_off_the_gui_thread(
     win = MainWindow(demo_clinic, session, runner)
     qtbot.addWidget(win)
     win.show()
-    _wait_idle(qtbot, runner)
+    _wait_idle(qtbot, runner, win.reader)
     tid = next(iter(win._cards))
     old = win._cards[tid]
     calls: list[str] = []
@@ -112,7 +121,7 @@ def test_a_changed_card_and_the_outbox_count_are_read_off_the_gui_thread(
     started = time.monotonic()
     win.apply_changes(Changes.of(tid, outbox=True))
     asked = (time.monotonic() - started) * 1000
-    waited = _wait_idle(qtbot, runner)
+    waited = _wait_idle(qtbot, runner, win.reader)
     ticks.stop()
     assert set(calls) == {"board_threads", "replies_waiting"}
     assert asked < BOUND_MS, f"apply_changes held the GUI thread {asked:.0f} ms"
@@ -143,3 +152,27 @@ def test_the_sign_in_screen_reads_the_demo_users_off_the_gui_thread(
     assert ticks.longest < BOUND_MS, ticks.longest
     assert waited >= DELAY * 0.9
     assert dlg.demo_note.isVisibleTo(dlg) and "dr.patel" in dlg.demo_note.text()
+
+
+def test_a_changed_card_is_read_without_waiting_behind_the_writer(qtbot, demo_clinic, runner):
+    from clinic_inbox.core.changes import Outcome
+
+    session = services.login(demo_clinic, "reception.moreau", "demo")
+    win = MainWindow(demo_clinic, session, runner)
+    qtbot.addWidget(win)
+    win.show()
+    _wait_idle(qtbot, runner, win.reader)
+    tid = next(iter(win._cards))
+    old = win._cards[tid]
+
+    def slow_write(clinic) -> Outcome:  # noqa: ANN001 - a write behind the sync's, say
+        time.sleep(3 * DELAY)
+        return Outcome()
+
+    busy = runner.submit(slow_write)
+    started = time.monotonic()
+    win.apply_changes(Changes.of(tid))
+    qtbot.waitUntil(lambda: win._cards[tid] is not old, timeout=int(2 * DELAY * 1000))
+    assert time.monotonic() - started < 2 * DELAY and not busy.finished
+    _wait_idle(qtbot, runner)
+    win.close()
