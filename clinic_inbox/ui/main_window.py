@@ -4,7 +4,7 @@ the open conversation on the right, sync status at the bottom."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -86,6 +86,8 @@ class MainWindow(QMainWindow):
         self.other_offline: dict[str, str] = {}  # sources beside the mail sync's, away
         self._backlog: dict[int, None] = {}  # changed cards not yet applied, in order
         self._draining = False  # a batch of the backlog is being read on the runner
+        self._reading: dict[int, int] = {}  # cards being read again: how many reads pending
+        self._select_after: int | None = None  # a card to select once its read is painted
         self._coalesce = QTimer(self)
         self._coalesce.setSingleShot(True)
         self._coalesce.setInterval(COALESCE_MS)
@@ -474,12 +476,16 @@ class MainWindow(QMainWindow):
         """Read these cards again on the runner; they are repainted when the answer comes
         (then `then` runs, on a later turn of the event loop)."""
 
+        for tid in thread_ids:
+            self._reading[tid] = self._reading.get(tid, 0) + 1
+
         def read(fresh: dict[int, services.BoardThread | None]) -> None:
             self._cards_read(fresh)
             if then is not None:
                 QTimer.singleShot(0, then)
 
         def not_read(exc: BaseException) -> None:
+            self._read_done(thread_ids)
             self._cards_not_read(exc)
             if then is not None:
                 QTimer.singleShot(0, then)
@@ -496,7 +502,20 @@ class MainWindow(QMainWindow):
                 "Some conversations changed but could not be shown just now: press F5.", 30_000
             )
 
+    def _read_done(self, thread_ids: Iterable[int]) -> None:
+        for tid in thread_ids:
+            left = self._reading.pop(tid, 1) - 1
+            if left > 0:
+                self._reading[tid] = left
+
+    def _select_when_read(self, thread_id: int) -> None:
+        """An action's card, selected where it is now and again where its fresh read puts
+        it (a status change moves it to another column, read after the answer)."""
+        self.board.select(thread_id)
+        self._select_after = thread_id if thread_id in self._reading else None
+
     def _cards_read(self, fresh: dict[int, services.BoardThread | None]) -> None:
+        self._read_done(fresh)
         if self.locked:
             return  # unlocking reads everything again
         me, f = self.session.staff, self._filters()
@@ -515,6 +534,9 @@ class MainWindow(QMainWindow):
         self._show_counts()
         self.board.update_cards(shown)
         self._update_status_text()
+        if self._select_after in fresh and self._select_after not in self._reading:
+            self.board.select(self._select_after)
+            self._select_after = None
 
     def _facts_read(self, facts: app_loads.WindowFacts) -> None:
         self.demo, self._queued = facts.demo, facts.replies_waiting
@@ -608,7 +630,7 @@ class MainWindow(QMainWindow):
             self.session,
             thread_id,
             status,
-            done=lambda _: self.board.select(thread_id),
+            done=lambda _: self._select_when_read(thread_id),
             failed=self._warn("Not moved"),
             owner=self,
         )
@@ -619,7 +641,7 @@ class MainWindow(QMainWindow):
             self.session,
             thread_id,
             staff_id,
-            done=lambda _: self.board.select(thread_id),
+            done=lambda _: self._select_when_read(thread_id),
             failed=self._warn("Not assigned"),
             owner=self,
         )

@@ -18,6 +18,7 @@ from PySide6.QtCore import QElapsedTimer, QTimer
 from clinic_inbox.core import app_reads, services
 from clinic_inbox.core.changes import Changes
 from clinic_inbox.ui.actions import ActionRunner, InlineRunner
+from clinic_inbox.ui.board import ThreadRole
 from clinic_inbox.ui.main_window import MainWindow
 
 DELAY = 1.0
@@ -175,4 +176,26 @@ def test_a_changed_card_is_read_without_waiting_behind_the_writer(qtbot, demo_cl
     qtbot.waitUntil(lambda: win._cards[tid] is not old, timeout=int(2 * DELAY * 1000))
     assert time.monotonic() - started < 2 * DELAY and not busy.finished
     _wait_idle(qtbot, runner)
+    win.close()
+
+
+def test_a_card_moved_by_an_action_is_selected_where_its_fresh_read_puts_it(
+    qtbot, demo_clinic, runner
+):
+    from clinic_inbox.core.model import Status
+
+    session = services.login(demo_clinic, "reception.moreau", "demo")
+    win = MainWindow(demo_clinic, session, runner)
+    qtbot.addWidget(win)
+    win.show()
+    _wait_idle(qtbot, runner, win.reader)
+    col = win.board.columns[Status.NEW]
+    tid = next(b.row.id for b in col.model.rows if b.decision.act)
+    win._dropped(tid, Status.IN_PROGRESS)  # as a drop on the next column
+    _wait_idle(qtbot, runner, win.reader)
+    moved = win.board.columns[Status.IN_PROGRESS]
+    qtbot.waitUntil(lambda: moved.view.currentIndex().data(ThreadRole) == tid, timeout=5_000)
+    assert moved.view.hasFocus() or moved.view.currentIndex().isValid()
+    win._dropped(tid, Status.NEW)  # and back, for the other tests on this clinic
+    _wait_idle(qtbot, runner, win.reader)
     win.close()
