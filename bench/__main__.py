@@ -74,7 +74,7 @@ def clinic_sync(
     clinic, _ = create_clinic(
         home, lambda p, c: "bench passphrase 123", KeyCustody(home, detect=False)
     )
-    clinic.credentials = Credentials(MemoryKeyring(), "bench")
+    clinic.credentials = Credentials(clinic, MemoryKeyring())
     services.create_first_admin(clinic, "admin", "Admin", "quartz lantern meadow violin")
     admin = services.login(clinic, "admin", "quartz lantern meadow violin")
     account = ImapAccount(

@@ -73,7 +73,7 @@ def main(home: str, host: str, port: str, user: str, password: str, actions: str
     app = application()
     custody = KeyCustody(Path(home), detect=os.environ.get("BENCH_KEYRING") == "1")
     clinic = open_bench_clinic(Path(home), os.environ["BENCH_PASSPHRASE"], custody)
-    clinic.credentials = Credentials(MemoryKeyring(), "bench")  # cloned by the sync loop
+    clinic.credentials = Credentials(clinic, MemoryKeyring())  # cloned by the sync loop
     admin = services.login(clinic, "admin", "demo")
     services.add_imap_account(
         clinic,

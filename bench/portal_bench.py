@@ -122,7 +122,7 @@ def _one_sync(server: FhirServer, prac: str, n: int) -> float:
     clinic = None
     try:
         clinic, _ = create_clinic(home, lambda p, c: PASSPHRASE, KeyCustody(home, detect=False))
-        clinic.credentials = Credentials(MemoryKeyring(), "bench")
+        clinic.credentials = Credentials(clinic, MemoryKeyring())
         services.create_first_admin(clinic, "admin", "Admin", "quartz lantern meadow violin")
         admin = services.login(clinic, "admin", "quartz lantern meadow violin")
         account = FhirAccount(name="Portal", base_url=server.base_url, practitioners=[prac])

@@ -1181,7 +1181,7 @@ def _reanchor(home: Path, user: str) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from clinic_inbox.core import accounts, services
+    from clinic_inbox.core import services
 
     formats = tuple(
         f.strip() for part in (args.format or ["pdf"]) for f in part.split(",") if f.strip()
@@ -1200,15 +1200,12 @@ def cmd_export(args: argparse.Namespace) -> int:
             threads = services.finished_since(clinic, session, args.finished_since)
         else:
             raise CliError("Name a conversation, or --finished-since DATE for a batch.")
-        portal = None
-        if args.to_fhir:
-            portal = next(
-                (a for a in accounts.fhir_accounts(clinic.store) if a.name == args.to_fhir), None
-            )
-            if portal is None:
-                raise CliError(f"There is no portal account named {args.to_fhir!r}.")
+        portal = services.chart_portal(clinic, session, args.to_fhir) if args.to_fhir else None
+        from clinic_inbox.sources.chart_network import LIVE
+
+        unsent = False
         for tid in threads:
-            filed = services.export_thread(
+            done = services.file_to_chart(
                 clinic,
                 session,
                 tid,
@@ -1216,31 +1213,21 @@ def cmd_export(args: argparse.Namespace) -> int:
                 out_dir=out,
                 password=password,
                 include_notes=args.include_notes,
+                portal=portal,
+                network=LIVE,
             )
+            filed = done.filed
             names = ", ".join(p.name for p in filed.paths)
             extra = f" (replaces {filed.replaces})" if filed.replaces else ""
             print(
                 f"Conversation {tid}: filed as {filed.document_id} v{filed.version}{extra}: {names}"
             )
-            from clinic_inbox.sources.filed_folder import move_filed
-
-            moved, problems = move_filed(clinic, tid)
-            if moved:
-                print(f"  {moved} emails moved to the Filed folder on the mail server")
-            for problem in problems:
-                print(f"  {problem}")
-            if portal is not None and filed.bundle is not None:
-                from clinic_inbox.sources.fhir_client import FhirClient
-                from clinic_inbox.sources.sync import _optional_secret
-
-                with FhirClient(
-                    portal.base_url, _optional_secret(clinic, portal.name), portal.ca_file
-                ) as fc:
-                    fc.transaction(filed.bundle)
-                print(f"  sent to {portal.name} as a FHIR transaction")
+            for line in done.lines():
+                print(f"  {line}")
+            unsent = unsent or (portal is not None and done.sent_to is None)
         if not threads:
             print("No finished conversations since that date.")
-    return EXIT_OK
+    return EXIT_FAIL if unsent else EXIT_OK
 
 
 def cmd_link(args: argparse.Namespace) -> int:

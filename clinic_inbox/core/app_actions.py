@@ -1,8 +1,9 @@
 """The app's actions, each the one service call it wraps plus what it changed.
 
 A thin layer: `services` functions return their own values (the CLI and the tests
-rely on them), and this module says, per action, which conversations, counts or
-lists the app must refresh, and what slow part may run after the answer is shown
+rely on them) and report what they changed beside them (`changes.note`, committed
+writes only); each action here runs its service under `changes.run` and hands both
+to the app, with the slow part that may run after the answer is shown
 (`Outcome.later`: filing on done). What screens only read is in `app_loads`.
 
 Everything here runs on the app's one writer thread, on that thread's own store
@@ -19,11 +20,16 @@ from pathlib import Path
 
 from clinic_inbox.core import app_reads, services
 from clinic_inbox.core.app_reads import ThreadFilter
-from clinic_inbox.core.changes import NOTHING, Changes, Outcome
+from clinic_inbox.core.changes import Outcome, run
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Category, Priority, Role, Staff, Status, ThreadDetail
 
 Session = services.Session
+
+
+def _acted(fn: Callable[..., object], *args: object, **kwargs: object) -> Outcome:
+    """The service's own answer and what it reported changing."""
+    return Outcome(*run(fn, *args, **kwargs))
 
 
 # -- sign-in (Argon2 and the slow-down after wrong passwords: never on the GUI thread) --
@@ -75,8 +81,9 @@ def open_thread(
     with `shown`, the panel refreshes what is already open: no second view entry
     unless something new is now on screen (nor for inline images already loaded)."""
     detail = services.show_thread(clinic, session, thread_id, shown=shown)
+    presence = Outcome()
     if shown is None:
-        services.mark_presence(clinic, session, thread_id, "viewing")
+        presence = _acted(services.mark_presence, clinic, session, thread_id, "viewing")
     notes = services.thread_notes(clinic, session, thread_id) if detail.body_visible else []
     images = {}
     for m in detail.messages if detail.body_visible else ():
@@ -93,7 +100,8 @@ def open_thread(
         s for s in services.list_staff(clinic, session) if s.active and s.role is not Role.ADMIN
     ]
     others = services.others_on_thread(clinic, session, thread_id)
-    return Outcome(ThreadView(detail, notes, others, staff, images))
+    # what changed is the "viewing" lines (the others', and this person's last one)
+    return Outcome(ThreadView(detail, notes, others, staff, images), presence.changes)
 
 
 def attachment(clinic: Clinic, session: Session, attachment_id: int) -> Outcome:
@@ -102,23 +110,20 @@ def attachment(clinic: Clinic, session: Session, attachment_id: int) -> Outcome:
 
 
 def mark_replying(clinic: Clinic, session: Session, thread_id: int) -> Outcome:
-    services.mark_presence(clinic, session, thread_id, "replying")
-    # what others see; this person's own screen does not change (the shared queue will
-    # carry it to the others as Changes(presence=...))
-    return Outcome(None, NOTHING)
+    # what others see (the shared queue carries it to them as Changes(presence=...))
+    return _acted(services.mark_presence, clinic, session, thread_id, "replying")
 
 
 # -- the conversation's workflow -------------------------------------------------------
 def assign(clinic: Clinic, session: Session, thread_id: int, staff_id: int | None) -> Outcome:
-    services.assign(clinic, session, thread_id, staff_id)
-    return Outcome(None, Changes.of(thread_id))
+    return _acted(services.assign, clinic, session, thread_id, staff_id)
 
 
 def set_status(clinic: Clinic, session: Session, thread_id: int, status: Status) -> Outcome:
-    services.set_status(clinic, session, thread_id, status, file_on_done=False)
+    done = _acted(services.set_status, clinic, session, thread_id, status, file_on_done=False)
     # the card moves now; filing on done (rendering the chart copy) runs as the next job
     later = partial(file_on_done, session=session, thread_id=thread_id)
-    return Outcome(None, Changes.of(thread_id), later if status is Status.DONE else None)
+    return Outcome(None, done.changes, later if status is Status.DONE else None)
 
 
 def file_on_done(clinic: Clinic, session: Session, thread_id: int) -> Outcome:
@@ -126,33 +131,29 @@ def file_on_done(clinic: Clinic, session: Session, thread_id: int) -> Outcome:
     are recorded for the "Done, not filed" view, never undoing "done")."""
     from clinic_inbox.core import autofile
 
-    filed = autofile.after_done(clinic, thread_id, session.staff.id)
-    return Outcome(filed, Changes.of(thread_id) if filed is not None else NOTHING)
+    return _acted(autofile.after_done, clinic, thread_id, session.staff.id)
 
 
 def set_priority(
     clinic: Clinic, session: Session, thread_id: int, priority: Priority, reason: str
 ) -> Outcome:
-    services.set_priority(clinic, session, thread_id, priority, reason)
-    return Outcome(None, Changes.of(thread_id))
+    return _acted(services.set_priority, clinic, session, thread_id, priority, reason)
 
 
 def mark_sensitive(
     clinic: Clinic, session: Session, thread_id: int, sensitive: bool, reason: str = ""
 ) -> Outcome:
-    services.mark_sensitive(clinic, session, thread_id, sensitive, reason)
-    return Outcome(None, Changes.of(thread_id))
+    return _acted(services.mark_sensitive, clinic, session, thread_id, sensitive, reason)
 
 
 def add_note(clinic: Clinic, session: Session, thread_id: int, text: str) -> Outcome:
-    return Outcome(services.add_note(clinic, session, thread_id, text), Changes.of(thread_id))
+    return _acted(services.add_note, clinic, session, thread_id, text)
 
 
 def queue_reply(clinic: Clinic, session: Session, thread_id: int, body: str) -> Outcome:
     from clinic_inbox.core import services_reply  # consent per channel, footer, refusal audited
 
-    item = services_reply.queue_reply(clinic, session, thread_id, body)
-    return Outcome(item, Changes.of(thread_id, outbox=True))
+    return _acted(services_reply.queue_reply, clinic, session, thread_id, body)
 
 
 def move_to_call_or_visit(
@@ -163,15 +164,19 @@ def move_to_call_or_visit(
     reason: str,
     tell_patient: bool,
 ) -> Outcome:
-    services.move_to_call_or_visit(
-        clinic, session, thread_id, kind, reason, tell_patient=tell_patient
+    return _acted(
+        services.move_to_call_or_visit,
+        clinic,
+        session,
+        thread_id,
+        kind,
+        reason,
+        tell_patient=tell_patient,
     )
-    return Outcome(None, Changes.of(thread_id, outbox=tell_patient))
 
 
 def link_patient(clinic: Clinic, session: Session, thread_id: int, patient_id: int) -> Outcome:
-    services.link_patient(clinic, session, thread_id, patient_id)
-    return Outcome(None, Changes.of(thread_id))
+    return _acted(services.link_patient, clinic, session, thread_id, patient_id)
 
 
 def find_patients(clinic: Clinic, session: Session, text: str) -> Outcome:
@@ -186,11 +191,19 @@ def export_thread(
     password: str,
     include_notes: bool = False,
     *,
+    network: services.ChartNetwork | None = None,
     sleep: Callable[[float], None] | None = None,
 ) -> Outcome:
-    """File to the chart: the password check, PDF, FHIR and HL7 rendering all run here."""
+    """File to the chart: the password check, PDF, FHIR and HL7 rendering all run here;
+    with `network`, then the emails to the Filed folder, as the CLI does (a
+    `services.ChartFiling`; without, the `FiledDocument` alone)."""
     kw = {"sleep": sleep} if sleep else {}
-    filed = services.export_thread(
+    if network is None:
+        fn: Callable[..., object] = services.export_thread
+    else:
+        fn, kw = services.file_to_chart, {**kw, "network": network}
+    return _acted(
+        fn,
         clinic,
         session,
         thread_id,
@@ -200,15 +213,13 @@ def export_thread(
         include_notes=include_notes,
         **kw,
     )
-    return Outcome(filed, Changes.of(thread_id))
 
 
 def break_glass(
     clinic: Clinic, session: Session, thread_id: int, reason: str, password: str
 ) -> Outcome:
-    until = services.break_glass(clinic, session, thread_id, reason, password)
     # only this card's access changes (the board re-decides it when it is read again)
-    return Outcome(until, Changes.of(thread_id))
+    return _acted(services.break_glass, clinic, session, thread_id, reason, password)
 
 
 # -- delegations and staff ----------------------------------------------------------------
@@ -223,7 +234,8 @@ def grant_delegation(
     can_file: bool,
     ends_at: datetime | None,
 ) -> Outcome:
-    did = services.grant_delegation(
+    return _acted(
+        services.grant_delegation,
         clinic,
         session,
         physician=physician,
@@ -234,12 +246,10 @@ def grant_delegation(
         can_file=can_file,
         ends_at=ends_at,
     )
-    return Outcome(did, Changes(access=True))
 
 
 def revoke_delegation(clinic: Clinic, session: Session, delegation_id: int) -> Outcome:
-    services.revoke_delegation(clinic, session, delegation_id)
-    return Outcome(None, Changes(access=True))
+    return _acted(services.revoke_delegation, clinic, session, delegation_id)
 
 
 def add_staff(
@@ -250,19 +260,15 @@ def add_staff(
     role: Role,
     password: str,
 ) -> Outcome:
-    staff = services.add_staff(clinic, session, username, display_name, role, password)
-    return Outcome(staff, Changes(staff=True))
+    return _acted(services.add_staff, clinic, session, username, display_name, role, password)
 
 
 def set_staff_active(clinic: Clinic, session: Session, username: str, active: bool) -> Outcome:
-    return Outcome(
-        services.set_staff_active(clinic, session, username, active), Changes(staff=True)
-    )
+    return _acted(services.set_staff_active, clinic, session, username, active)
 
 
 def reset_password(clinic: Clinic, session: Session, username: str, password: str) -> Outcome:
-    services.reset_password(clinic, session, username, password)
-    return Outcome(None, NOTHING)
+    return _acted(services.reset_password, clinic, session, username, password)
 
 
 def verify_audit(clinic: Clinic, session: Session) -> Outcome:
@@ -287,5 +293,4 @@ def search_board(clinic: Clinic, session: Session, flt: ThreadFilter) -> Outcome
 
 def confirm_sender(clinic: Clinic, session: Session, thread_id: int, how: str) -> Outcome:
     """A person confirms who sent the conversation's unverified email (audited)."""
-    services.confirm_sender(clinic, session, thread_id, how)
-    return Outcome(None, Changes.of(thread_id))
+    return _acted(services.confirm_sender, clinic, session, thread_id, how)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from clinic_inbox.core import services_compose as sc
-from clinic_inbox.core.changes import Changes, Outcome
+from clinic_inbox.core.changes import Changes, Outcome, run
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.signin import Session
 
@@ -54,14 +54,13 @@ def mark_away(clinic: Clinic, session: Session, **kw: object) -> Outcome:
     from clinic_inbox.core import services_cover
 
     # the cover's delegation changes who may read what: the board is read again
-    return Outcome(services_cover.mark_away(clinic, session, **kw), Changes(access=True))  # type: ignore[arg-type]
+    return Outcome(*run(services_cover.mark_away, clinic, session, **kw))
 
 
 def cancel_absence(clinic: Clinic, session: Session, absence_id: int) -> Outcome:
     from clinic_inbox.core import services_cover
 
-    services_cover.cancel_absence(clinic, session, absence_id)
-    return Outcome(None, Changes(access=True))
+    return Outcome(*run(services_cover.cancel_absence, clinic, session, absence_id))
 
 
 def uncovered_warning(clinic: Clinic, session: Session) -> str:
@@ -112,7 +111,14 @@ def file_batch(
 
     from clinic_inbox.core import services_filing
 
-    done = services_filing.file_batch(
-        clinic, session, thread_ids, formats=formats, out_dir=Path(out_dir), password=password
+    return Outcome(
+        *run(
+            services_filing.file_batch,
+            clinic,
+            session,
+            thread_ids,
+            formats=formats,
+            out_dir=Path(out_dir),
+            password=password,
+        )
     )
-    return Outcome(done, Changes.of(*(t for t, _ in done.filed)))

@@ -75,3 +75,35 @@ def accounts(clinic: Clinic, session: Session) -> Outcome:
 def break_glass_review(clinic: Clinic, session: Session) -> Outcome:
     """Every break-glass use, for the administrator's review."""
     return Outcome(services.break_glass_review(clinic, session))
+
+
+def cards(clinic: Clinic, session: Session, thread_ids: list[int]) -> Outcome:
+    """A few cards read again after a change (None for one this person may no longer
+    see): up to a batch per turn, on the worker, so a sync's burst never holds the window."""
+    return Outcome(services.board_threads(clinic, session, thread_ids))
+
+
+def replies_waiting(clinic: Clinic) -> Outcome:
+    """How many replies wait in the outbox (the line under the board)."""
+    return Outcome(app_reads.replies_waiting(clinic))
+
+
+@dataclass(frozen=True)
+class WindowFacts:
+    team: list[Staff]  # the team list and the physician filter
+    demo: bool  # the demo clinic: replies are never sent there
+    replies_waiting: int
+
+
+def window_facts(clinic: Clinic) -> Outcome:
+    """What the main window shows beside the board, read once when it opens."""
+    return Outcome(
+        WindowFacts(
+            app_reads.team(clinic), app_reads.is_demo(clinic), app_reads.replies_waiting(clinic)
+        )
+    )
+
+
+def demo_users(clinic: Clinic) -> Outcome:
+    """The demo's user names for its sign-in screen; none for a real clinic."""
+    return Outcome(app_reads.demo_usernames(clinic))

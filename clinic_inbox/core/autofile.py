@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from clinic_inbox.core import audit, filing
+from clinic_inbox.core.changes import Changes, note
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.store import export_queries as eq
 from clinic_inbox.core.store import queries as q
@@ -138,6 +139,7 @@ def write_filing(
                 destination=str(destination),
             )
             q.update_thread(clinic.store, row.id, filed_at=stamp, filed_document_id=doc.document_id)
+            note(clinic.store, Changes.of(row.id))  # its card says "filed"
             audit.append(
                 clinic.store,
                 clinic.audit_key,

@@ -4,12 +4,20 @@ The app's board, the open conversation and the counters listen for one `Changes`
 value instead of reloading everything after every click. Bursts (a sync storing
 hundreds of messages, later the shared queue's remote changes) are merged with `|`.
 No Qt here: the CLI, the sync and the shared queue report the same value.
+
+Every writing service says what it changed with `note(store, changes)` beside its
+write; the value counts once the store's transaction commits (a rolled-back write
+changed nothing). A caller that wants it runs the service under `recording()` (or
+`run`), so the services keep their own return values for the CLI and the tests.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
 
 
 @dataclass(frozen=True)
@@ -62,3 +70,54 @@ class Outcome:
     # slow work that need not hold up the answer (filing on done renders PDF, FHIR and
     # HL7): the app runs it as a job of its own once the answer is on screen
     later: Callable[..., Outcome] | None = None
+
+
+class _Committing(Protocol):
+    def after_commit(self, fn: Callable[[], None]) -> None: ...
+
+
+class Recorder:
+    """What the services run under one `recording()` changed, merged."""
+
+    def __init__(self) -> None:
+        self.changes: Changes = NOTHING
+
+    def add(self, changes: Changes) -> None:
+        self.changes = self.changes | changes
+
+
+# per thread (each thread starts with its own context): the app's writer, the sync and
+# the CLI never hear each other's changes
+_recorder: ContextVar[Recorder | None] = ContextVar("clinic_inbox_changes", default=None)
+
+
+def note(store: _Committing, changes: Changes) -> None:
+    """A writing service's report of what it changed, heard by the caller's recording
+    when the store's transaction commits (at once outside a transaction)."""
+    rec = _recorder.get()
+    if rec is not None and changes:
+        store.after_commit(lambda: rec.add(changes))
+
+
+@contextmanager
+def recording() -> Iterator[Recorder]:
+    """Collect what the services run inside changed; an enclosing recording hears it too."""
+    outer = _recorder.get()
+    rec = Recorder()
+    token = _recorder.set(rec)
+    try:
+        yield rec
+    finally:
+        _recorder.reset(token)
+        if outer is not None:
+            outer.add(rec.changes)
+
+
+T = TypeVar("T")
+
+
+def run(fn: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T, Changes]:
+    """`fn(*args, **kwargs)`'s own answer and what it changed."""
+    with recording() as rec:
+        value = fn(*args, **kwargs)
+    return value, rec.changes

@@ -20,7 +20,12 @@ from clinic_inbox.core.services_accounts import (
     list_accounts,
 )
 from clinic_inbox.core.services_chart import (
+    ChartFiling,
+    ChartNetwork,
+    after_filing,
+    chart_portal,
     export_thread,
+    file_to_chart,
     finished_since,
 )
 from clinic_inbox.core.services_common import (
@@ -216,6 +221,11 @@ __all__ = [
     "_signature",
     "_queue_portal_reply",
     "export_thread",
+    "ChartFiling",
+    "ChartNetwork",
+    "after_filing",
+    "chart_portal",
+    "file_to_chart",
     "SENDER_NOT_VERIFIED",
     "_require_confirmed_sender",
     "confirm_sender",

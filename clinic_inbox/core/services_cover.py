@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 from clinic_inbox.core import access, audit
 from clinic_inbox.core import services as sv
+from clinic_inbox.core.changes import Changes, note
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Role
 from clinic_inbox.core.signin import Session
@@ -87,6 +88,8 @@ def mark_away(
             delegation_id=delegation,
             created_by=me.id,
         )
+        # the cover's delegation, and the board's "away without cover" line: read it again
+        note(clinic.store, Changes(access=True))
         sv._audit(
             clinic,
             session,
@@ -122,6 +125,7 @@ def cancel_absence(clinic: Clinic, session: Session, absence_id: int) -> None:
         cv.cancel_absence(clinic.store, absence_id)
         if a.delegation_id is not None:
             sv.revoke_delegation(clinic, session, a.delegation_id)
+        note(clinic.store, Changes(access=True))
         sv._audit(clinic, session, "cover.cancel", detail={"absence_id": absence_id})
 
 
@@ -157,6 +161,7 @@ def forward_queues(clinic: Clinic, now: datetime | None = None) -> list[int]:
                     detail={"from": assignee, "to": a.cover_id, "absence_id": a.id},
                 )
                 moved.append(thread_id)
+        note(clinic.store, Changes.of_threads(moved))
     return moved
 
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from clinic_inbox.core import access
 from clinic_inbox.core.access import Grant
+from clinic_inbox.core.changes import Changes, note
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Category, Role
 from clinic_inbox.core.services_common import (
@@ -71,6 +72,7 @@ def grant_delegation(
             ends_at=end,
             created_by=me.id,
         )
+        note(clinic.store, Changes(access=True))  # who may read what: every card
         # An administrator may set a delegation up for a physician (away, ill), but it
         # opens that physician's patients to someone else: flagged, and shown to the
         # physician in their own list of delegations.
@@ -154,6 +156,7 @@ def revoke_delegation(clinic: Clinic, session: Session, delegation_id: int) -> N
             access.can_delegate_for(me, doc), "Only the physician or an administrator can revoke."
         )
         aq.revoke_delegation(clinic.store, delegation_id)
+        note(clinic.store, Changes(access=True))  # who may read what: every card
         _audit(clinic, session, "delegation.revoke", detail={"delegation_id": delegation_id})
 
 
@@ -181,6 +184,7 @@ def break_glass(
             raise NotFound(f"There is no conversation number {thread_id}.")
         row = q.get_thread(clinic.store, thread_id)
         bg = aq.open_break_glass(clinic.store, staff.id, thread_id, reason.strip(), now, until)
+        note(clinic.store, Changes.of(thread_id))  # this card opens to this person
         _audit(
             clinic,
             session,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from clinic_inbox.core import access
-from clinic_inbox.core.changes import Changes, Outcome
+from clinic_inbox.core.changes import Changes, Outcome, note, run
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Patient
 from clinic_inbox.core.services import NotFound, Session, _audit, _fresh, _refuse
@@ -97,6 +97,8 @@ def merge_patients(clinic: Clinic, session: Session, keep_id: int, duplicate_id:
     with clinic.store.transaction():
         preview = _check(clinic, keep_id, duplicate_id)
         mq.merge_into(clinic.store, keep_id, duplicate_id)
+        # cards name the patient, and access follows the patient's physician: every card
+        note(clinic.store, Changes(access=True))
         _audit(
             clinic,
             session,
@@ -112,5 +114,4 @@ def merge_patients(clinic: Clinic, session: Session, keep_id: int, duplicate_id:
 def merge_patients_action(
     clinic: Clinic, session: Session, keep_id: int, duplicate_id: int
 ) -> Outcome:
-    # cards name the patient and access follows the patient's physician: the whole board
-    return Outcome(merge_patients(clinic, session, keep_id, duplicate_id), Changes(access=True))
+    return Outcome(*run(merge_patients, clinic, session, keep_id, duplicate_id))

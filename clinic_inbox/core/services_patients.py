@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from clinic_inbox.core import access
+from clinic_inbox.core.changes import Changes, note
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Patient
 from clinic_inbox.core.services import NotFound, Session, _audit, _decide, _fresh, _now, _refuse
@@ -158,6 +159,9 @@ def edit_patient(
             )
             if old != new
         ]
+        if {"family_name", "given_name"} & set(changed):  # the name their cards show
+            filed = q.list_threads(clinic.store, q.ThreadFilter(patient_id=patient_id))
+            note(clinic.store, Changes.of_threads(t.id for t in filed))
         # which fields changed, not their values: the trail is not a second chart
         _audit(clinic, session, "patient.edit", patient_id=patient_id, detail={"changed": changed})
         patient = q.get_patient(clinic.store, patient_id)
@@ -214,6 +218,7 @@ def unlink_patient(
         patient = q.get_patient(clinic.store, row.patient_id)
         forget = [a for a in forget if patient is not None and a in patient.emails]
         pq.unlink_thread(clinic.store, thread_id, row.patient_id, forget)
+        note(clinic.store, Changes.of(thread_id))
         _audit(
             clinic,
             session,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from clinic_inbox.core import presence_relay
+from clinic_inbox.core.changes import Changes, note
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.services_common import _now
 from clinic_inbox.core.signin import Session
@@ -19,8 +20,10 @@ def mark_presence(clinic: Clinic, session: Session, thread_id: int, activity: st
     if activity not in ("viewing", "replying"):
         raise ValueError("activity is viewing or replying")
     with clinic.store.transaction():
-        q.clear_presence(clinic.store, session.staff.id)
+        left = q.clear_presence(clinic.store, session.staff.id)
         q.set_presence(clinic.store, thread_id, session.staff.id, activity)
+        # the "who else has it open" line of the one opened and of any this person left
+        note(clinic.store, Changes(presence=frozenset([thread_id, *left])))
     # the other workstations hear it through the shared server, when there is one
     presence_relay.announce(clinic.store.path, session.staff.id, thread_id, activity)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from clinic_inbox.core import access, accounts, outgoing
 from clinic_inbox.core.access import Decision
+from clinic_inbox.core.changes import Changes, note
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.language import detect_language
 from clinic_inbox.core.model import Direction, Role, Source, Status
@@ -131,8 +132,9 @@ def move_to_call_or_visit(
         services_reply.check_reply(clinic, session, thread_id, letter_reason)
     with clinic.store.transaction():
         row, d = _acting(clinic, session, thread_id)
-        note = f"Moved to {what}" + (f": {reason.strip()}" if reason.strip() else ".")
-        q.add_note(clinic.store, thread_id, session.staff.id, note)
+        words = f"Moved to {what}" + (f": {reason.strip()}" if reason.strip() else ".")
+        q.add_note(clinic.store, thread_id, session.staff.id, words)
+        note(clinic.store, Changes.of(thread_id))
         if tell_patient:
             # in the language of the patient's latest words (the thread's snippet)
             lang = detect_language(row.snippet or "", clinic.config.languages)
@@ -221,6 +223,8 @@ def _queue_outgoing(
     )
     if row.status is Status.NEW:
         queue_shared(store, row.id, "status", Status.IN_PROGRESS.value, session.staff.id)
+    # the reply shows in the conversation, the card's clock stops, one more waits to go
+    note(store, Changes.of(row.id, outbox=True))
     _audit(
         clinic,
         session,

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from clinic_inbox.core import access, audit, purge_ledger, shared_purges
 from clinic_inbox.core import services as sv
+from clinic_inbox.core.changes import Changes, note
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Role
 from clinic_inbox.core.signin import Session
@@ -124,6 +125,7 @@ def purge(clinic: Clinic, session: Session | None, now: datetime | None = None) 
                     },
                 )
             if report.threads:
+                note(store, Changes.of_threads(report.threads))  # their cards go
                 rq.compact_search_index(store)
                 shared_purges.remember(store, report.threads)  # for the other workstations
         if report.threads:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from clinic_inbox.core import access
 from clinic_inbox.core.access import AccessDenied
+from clinic_inbox.core.changes import Changes, note
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.services_common import _audit
 from clinic_inbox.core.services_workflow import _acting
@@ -38,6 +39,7 @@ def confirm_sender(clinic: Clinic, session: Session, thread_id: int, how: str) -
         if not sq.thread_sender_unverified(clinic.store, thread_id):
             raise ValueError("Every sender in this conversation is already verified.")
         confirmed = sq.confirm_thread_senders(clinic.store, thread_id)
+        note(clinic.store, Changes.of(thread_id))
         _audit(
             clinic,
             session,

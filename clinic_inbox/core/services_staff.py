@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from clinic_inbox.core import access
-from clinic_inbox.core.changes import Changes, Outcome
+from clinic_inbox.core.changes import Changes, Outcome, note, run
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Role, Staff
 from clinic_inbox.core.services import NotFound, Session, _audit, _fresh, _refuse
@@ -36,6 +36,8 @@ def set_role(clinic: Clinic, session: Session, username: str, role: Role) -> Sta
                 "physician first (clinic-inbox patient physician), then change the role."
             )
         stq.set_role(clinic.store, staff.id, role)
+        # the team list, and who may read what: every card
+        note(clinic.store, Changes(staff=True, access=True))
         _audit(
             clinic,
             session,
@@ -47,4 +49,4 @@ def set_role(clinic: Clinic, session: Session, username: str, role: Role) -> Sta
 
 def set_role_action(clinic: Clinic, session: Session, username: str, role: Role) -> Outcome:
     """For the app's writer: the change and what to refresh (who may read what)."""
-    return Outcome(set_role(clinic, session, username, role), Changes(staff=True, access=True))
+    return Outcome(*run(set_role, clinic, session, username, role))

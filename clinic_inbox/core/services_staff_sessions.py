@@ -10,6 +10,7 @@ from collections.abc import Callable
 from clinic_inbox.core import access, passwords, presence_relay, signin
 from clinic_inbox.core import staff_keys as key_slots  # follow passwords (issue 16 item 7)
 from clinic_inbox.core.access import AccessDenied
+from clinic_inbox.core.changes import Changes, note
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Role, Staff
 from clinic_inbox.core.services_common import NotFound, _audit, _fresh
@@ -59,6 +60,7 @@ def add_staff(
         sid = q.add_staff(
             clinic.store, username, display_name, role, passwords.hash_password(password)
         )
+        note(clinic.store, Changes(staff=True))  # the team list and the filters
         _audit(clinic, session, "staff.create", detail={"staff_id": sid, "role": role.value})
         key_slots.keep_slot(clinic, username, password, why="staff added")
         staff = q.get_staff(clinic.store, sid)
@@ -78,6 +80,8 @@ def set_staff_active(clinic: Clinic, session: Session, username: str, active: bo
         if staff.id == session.staff.id and not active:
             raise ValueError("You cannot disable your own account.")
         q.set_staff_active(clinic.store, staff.id, active)
+        if staff.active != active:
+            note(clinic.store, Changes(staff=True))  # the team list and the filters
         _audit(
             clinic,
             session,
@@ -164,6 +168,7 @@ def reauthenticate(
 
 def logout(clinic: Clinic, session: Session) -> None:
     with clinic.store.transaction():
-        q.clear_presence(clinic.store, session.staff.id)
+        left = q.clear_presence(clinic.store, session.staff.id)
+        note(clinic.store, Changes(presence=frozenset(left)))
         _audit(clinic, session, "logout", detail={"session": session.id})
     presence_relay.announce(clinic.store.path, session.staff.id, None, None)

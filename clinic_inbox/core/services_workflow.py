@@ -9,6 +9,7 @@ from datetime import datetime
 
 from clinic_inbox.core import access, clock
 from clinic_inbox.core.access import AccessDenied, Decision
+from clinic_inbox.core.changes import Changes, note
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Patient, Priority, Role, Status
 from clinic_inbox.core.services_common import NotFound, _audit, _check_text, _fresh, _now, _refuse
@@ -38,6 +39,8 @@ def assign(clinic: Clinic, session: Session, thread_id: int, staff_id: int | Non
             if target is None or not target.active:
                 raise ValueError("That staff member does not exist or is disabled.")
         q.update_thread(clinic.store, thread_id, assigned_to=staff_id)
+        if row.assigned_to_id != staff_id:
+            note(clinic.store, Changes.of(thread_id))
         queue_shared(clinic.store, thread_id, "assignee", str(staff_id or ""), session.staff.id)
         _audit(
             clinic,
@@ -57,6 +60,8 @@ def set_status(
     with clinic.store.transaction():
         row, _ = _acting(clinic, session, thread_id)
         _change_status(clinic, row, status)
+        if row.status is not status:
+            note(clinic.store, Changes.of(thread_id))
         queue_shared(clinic.store, thread_id, "status", status.value, session.staff.id)
         _audit(
             clinic,
@@ -103,6 +108,8 @@ def set_priority(
     with clinic.store.transaction():
         row, _ = _acting(clinic, session, thread_id)
         q.update_thread(clinic.store, thread_id, priority=priority)
+        if row.priority is not priority:
+            note(clinic.store, Changes.of(thread_id))
         queue_shared(clinic.store, thread_id, "priority", priority.value, session.staff.id)
         _audit(
             clinic,
@@ -125,6 +132,8 @@ def mark_sensitive(
             sensitive or d.body, "Only those allowed to read it can lift the sensitive flag."
         )
         q.update_thread(clinic.store, thread_id, sensitive=sensitive)
+        if row.sensitive != sensitive:
+            note(clinic.store, Changes.of(thread_id))
         queue_shared(
             clinic.store, thread_id, "sensitive", "true" if sensitive else "false", session.staff.id
         )
@@ -147,6 +156,7 @@ def add_note(clinic: Clinic, session: Session, thread_id: int, text: str) -> int
         row, d = _acting(clinic, session, thread_id)
         access.require(d.body, "Notes are for those who can read the conversation.")
         note_id = q.add_note(clinic.store, thread_id, session.staff.id, text.strip())
+        note(clinic.store, Changes.of(thread_id))
         queue_shared(clinic.store, thread_id, "note", str(note_id), session.staff.id)
         _audit(
             clinic,
@@ -279,6 +289,7 @@ def link_patient(
         q.link_thread_to_patient(
             clinic.store, thread_id, patient_id, remember=take, previous=row.patient_id
         )
+        note(clinic.store, Changes.of(thread_id))
         if row.patient_id is not None:
             # the previous patient's own trail shows that the conversation left it
             _audit(
@@ -330,7 +341,8 @@ def set_responsible_physician(
         # open one to the person making the change (a nurse delegated by Dr X giving
         # Dr X a patient whose messages she could not read).
         now = _now()
-        for t in q.list_threads(clinic.store, q.ThreadFilter(patient_id=patient_id)):
+        moving = q.list_threads(clinic.store, q.ThreadFilter(patient_id=patient_id))
+        for t in moving:
             facts = aq.thread_facts(clinic.store, t.id)
             assert facts is not None
             moved = dataclasses.replace(facts, physician_id=physician_id)
@@ -343,6 +355,9 @@ def set_responsible_physician(
                     "read now: ask the physician or an administrator to make it."
                 )
         aq.set_responsible_physician(clinic.store, patient_id, physician_id)
+        if patient.responsible_physician_id != physician_id:
+            # who may read the patient's conversations: each card's decision may differ
+            note(clinic.store, Changes.of_threads(t.id for t in moving))
         _audit(
             clinic,
             session,

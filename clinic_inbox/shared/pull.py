@@ -12,6 +12,7 @@ from typing import Any
 import psycopg
 
 from clinic_inbox.core import audit
+from clinic_inbox.core.changes import Changes
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Category, Priority, Status
 from clinic_inbox.core.store import queries as q
@@ -47,6 +48,11 @@ class PullResult:
     applied: list[Applied] = field(default_factory=list)
     cursor: int = 0
     skipped: list[str] = field(default_factory=list)
+
+    @property
+    def changes(self) -> Changes:
+        """What the pull changed here, as local actions and the mail sync report it."""
+        return Changes.of_threads(a.thread_id for a in self.applied if a.thread_id is not None)
 
 
 def _fetch(link: Link, cursor: int, limit: int) -> tuple[list[tuple], dict[str, Any]]:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from clinic_inbox.core import acknowledge, portal_proxy
+from clinic_inbox.core import acknowledge, portal_patients, portal_proxy
 from clinic_inbox.core.accounts import FhirAccount
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.ingest import Incoming, Ingested, ingest, update_portal_message
@@ -237,8 +237,7 @@ def resolve_patient(
     """The patient with this portal id; fetched and registered (or linked) when new."""
     if portal_id in cache:
         return cache[portal_id]
-    store = clinic.store
-    found = sq.patient_by_portal_id(store, portal_id)
+    found = portal_patients.known(clinic.store, portal_id)
     if found is None:
         try:
             patient = client.read(f"Patient/{portal_id}")
@@ -251,12 +250,10 @@ def resolve_patient(
     return found
 
 
-def register_patient(clinic: Clinic, portal_id: str, patient: dict[str, Any]) -> int:
-    store = clinic.store
+def portal_patient(portal_id: str, patient: dict[str, Any]) -> portal_patients.PortalPatient:
+    """What a FHIR Patient says about who it is (the matching rule is in core)."""
     names = patient.get("name") or [{}]
     name = next((n for n in names if n.get("use") == "official"), names[0])
-    family = name.get("family") or "(unknown)"
-    given = " ".join(name.get("given") or []) or "(unknown)"
     emails = tuple(
         t["value"].strip().lower()
         for t in patient.get("telecom", [])
@@ -270,32 +267,18 @@ def register_patient(clinic: Clinic, portal_id: str, patient: dict[str, Any]) ->
         ),
         None,
     )
-    with store.transaction():
-        existing = store.one("SELECT id FROM patients WHERE portal_id = ?", (portal_id,))
-        if existing:
-            return int(existing)
-        # The portal id is the strongest identity: link it to the patient we already know.
-        match = (
-            store.one(
-                "SELECT id FROM patients WHERE chart_number = ? AND portal_id IS NULL", (chart,)
-            )
-            if chart
-            else None
-        )
-        if match is None:
-            for address in emails:
-                ids = q.find_patients_by_email(store, address)
-                if len(ids) == 1:
-                    match = ids[0]
-                    break
-        if match is not None:
-            store.execute("UPDATE patients SET portal_id = ? WHERE id = ?", (portal_id, match))
-            return int(match)
-        if chart and store.one("SELECT 1 FROM patients WHERE chart_number = ?", (chart,)):
-            chart = None
-        return q.add_patient(
-            store, family, given, patient.get("birthDate"), chart, portal_id, None, emails
-        )
+    return portal_patients.PortalPatient(
+        portal_id,
+        name.get("family") or "(unknown)",
+        " ".join(name.get("given") or []) or "(unknown)",
+        patient.get("birthDate"),
+        chart,
+        emails,
+    )
+
+
+def register_patient(clinic: Clinic, portal_id: str, patient: dict[str, Any]) -> int:
+    return portal_patients.match_or_register(clinic.store, portal_patient(portal_id, patient))
 
 
 # -- one resource -> Incoming ------------------------------------------------------------

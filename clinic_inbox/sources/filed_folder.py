@@ -6,17 +6,14 @@ from __future__ import annotations
 
 from clinic_inbox.core import accounts as acc
 from clinic_inbox.core.home import Clinic
+from clinic_inbox.core.store import export_queries as eq
 from clinic_inbox.sources.errors import SourceError
 from clinic_inbox.sources.imap import ImapConnection
 
 
 def move_filed(clinic: Clinic, thread_id: int) -> tuple[int, list[str]]:
     """(messages moved, plain problems). Never raises for a network problem."""
-    rows = clinic.store.execute(
-        "SELECT account_id, imap_mailbox, imap_uidvalidity, imap_uid FROM messages "
-        "WHERE thread_id = ? AND source = 'email' AND direction = 'in' AND imap_uid IS NOT NULL",
-        (thread_id,),
-    ).fetchall()
+    rows = eq.filed_email_locations(clinic.store, thread_id)
     moved, problems = 0, []
     for account in acc.imap_accounts(clinic.store):
         if not account.filed_folder:

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_inbox.core import app_actions, app_reads, services, staff_keys
+from clinic_inbox.core import app_actions, app_loads, services, staff_keys
 from clinic_inbox.core.app_reads import StoreError
 from clinic_inbox.core.config import load_config
 from clinic_inbox.core.home import Clinic, StoreDamagedError
@@ -60,7 +60,9 @@ class LoginDialog(QDialog):
         self._sleep = sleep
         self.runner: Runner = runner if runner is not None else ActionRunner(clinic, self)
         self._own_runner = runner is None
-        self._build(clinic.config.name, app_reads.demo_usernames(clinic))
+        self._build(clinic.config.name, [])
+        # the demo's user names: a store read, on the runner like every other
+        self.runner.submit(app_loads.demo_users, done=self._show_demo_users, owner=self)
 
     def _build(self, clinic_name: str, demo_users: list[str]) -> None:
         form = load_form("login.ui", self)
@@ -86,6 +88,10 @@ class LoginDialog(QDialog):
         buttons.accepted.connect(self.try_login)
         buttons.rejected.connect(self.reject)
         self.demo_note.setVisible(False)
+        self._show_demo_users(demo_users)
+        self.username.setFocus()
+
+    def _show_demo_users(self, demo_users: list[str]) -> None:
         if demo_users:
             users = ", ".join(demo_users)
             self.demo_note.setText(
@@ -94,7 +100,6 @@ class LoginDialog(QDialog):
             )
             self.demo_note.setTextFormat(Qt.TextFormat.RichText)
             self.demo_note.setVisible(True)
-        self.username.setFocus()
 
     @property
     def checking(self) -> bool:

@@ -4,6 +4,7 @@ the open conversation on the right, sync status at the bottom."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -70,13 +71,23 @@ class MainWindow(QMainWindow):
         self._changes_slot: object = self._local_changes  # kept to disconnect the same one
         self.runner.changed.connect(self._changes_slot)
         self.runner.session_ended.connect(self._signed_out)  # "Your session ended"
-        self.demo = app_reads.is_demo(clinic)  # replies are never sent there
+        # the reads that follow a change (cards, counts) on a connection of their own, so
+        # a repaint never waits behind the next actions queued for the writer (tests'
+        # inline runner reads inline)
+        self.reader: Runner = (
+            ActionRunner(clinic, self) if isinstance(self.runner, ActionRunner) else self.runner
+        )
+        self.demo = False  # the demo clinic (replies never sent): read on the runner below
+        self._queued = 0  # replies waiting to be sent, as last read on the runner
         self.locked = False
         self._cards: dict[int, services.BoardThread] = {}  # what the board knows, by id
         self._counts: dict[views.View, int] = dict.fromkeys(views.View, 0)
         self._incoming: Changes | None = None  # sync changes waiting for the timer
         self.other_offline: dict[str, str] = {}  # sources beside the mail sync's, away
         self._backlog: dict[int, None] = {}  # changed cards not yet applied, in order
+        self._draining = False  # a batch of the backlog is being read on the runner
+        self._reading: dict[int, int] = {}  # cards being read again: how many reads pending
+        self._select_after: int | None = None  # a card to select once its read is painted
         self._coalesce = QTimer(self)
         self._coalesce.setSingleShot(True)
         self._coalesce.setInterval(COALESCE_MS)
@@ -98,10 +109,6 @@ class MainWindow(QMainWindow):
         self.views.currentRowChanged.connect(self._view_changed)
         self.physician = QComboBox()
         self.physician.addItem("All physicians", None)
-        team = app_reads.team(clinic)
-        for s in team:
-            if s.role is Role.PHYSICIAN:
-                self.physician.addItem(s.display_name, s.id)
         self.category = QComboBox()
         self.category.addItem("All categories", None)
         for c in Category:
@@ -131,7 +138,7 @@ class MainWindow(QMainWindow):
         for w in (self.physician, self.category, self.priority, self.source):
             ll.addWidget(w)
         ll.addWidget(QLabel("<b>Team</b> — drop a card to assign"))
-        self.team = TeamList(team)
+        self.team = TeamList([])  # filled with the physician filter when read on the runner
         self.team.setMaximumHeight(190)
         self.team.assign_dropped.connect(self._assign_dropped)
         ll.addWidget(self.team)
@@ -238,6 +245,8 @@ class MainWindow(QMainWindow):
         self.idle.start()
         QApplication.instance().installEventFilter(self)
         self.views.setCurrentRow(list(views.View).index(self.view))
+        # the team, the demo flag and the outbox count, then the board: read on the runner
+        self.reader.submit(app_loads.window_facts, done=self._facts_read, owner=self)
         self.refresh()
 
     # -- keyboard ------------------------------------------------------------------
@@ -442,33 +451,73 @@ class MainWindow(QMainWindow):
                 if ids:
                     self._update_cards(sorted(ids))
             else:
-                waiting = bool(self._backlog)
                 self._backlog.update(dict.fromkeys(sorted(ids)))
-                if not waiting:
+                if not self._draining:
                     self._drain()
         if changes.outbox:
-            self._update_sync_text()
+            self._read_waiting()
         if panel:
             self.panel.on_changes(changes)
 
     def _drain(self) -> None:
-        """Apply the next batch of changed cards; the rest after the event loop's turn."""
+        """Read the next batch of changed cards; the one after it once this one is painted,
+        so a person's action waits behind one batch at most, never the whole burst."""
         if self.locked or not self._backlog:
             self._backlog.clear()
+            self._draining = False
             return
         batch = list(self._backlog)[:CARDS_AT_ONCE]
         for tid in batch:
             del self._backlog[tid]
-        self._update_cards(batch)
-        if self._backlog:
-            QTimer.singleShot(0, self._drain)
+        self._draining = True
+        self._update_cards(batch, then=self._drain)
 
-    def _update_cards(self, thread_ids: list[int]) -> None:
-        try:
-            fresh = services.board_threads(self.clinic, self.session, thread_ids)
-        except AccessDenied as exc:
+    def _update_cards(self, thread_ids: list[int], then: Callable[[], None] | None = None) -> None:
+        """Read these cards again on the runner; they are repainted when the answer comes
+        (then `then` runs, on a later turn of the event loop)."""
+
+        for tid in thread_ids:
+            self._reading[tid] = self._reading.get(tid, 0) + 1
+
+        def read(fresh: dict[int, services.BoardThread | None]) -> None:
+            self._cards_read(fresh)
+            if then is not None:
+                QTimer.singleShot(0, then)
+
+        def not_read(exc: BaseException) -> None:
+            self._read_done(thread_ids)
+            self._cards_not_read(exc)
+            if then is not None:
+                QTimer.singleShot(0, then)
+
+        self.reader.submit(
+            app_loads.cards, self.session, thread_ids, done=read, failed=not_read, owner=self
+        )
+
+    def _cards_not_read(self, exc: BaseException) -> None:
+        if isinstance(exc, AccessDenied):
             self._signed_out(exc)
-            return
+        else:  # the cards shown stay as they were; F5 reads the board again
+            self.statusBar().showMessage(
+                "Some conversations changed but could not be shown just now: press F5.", 30_000
+            )
+
+    def _read_done(self, thread_ids: Iterable[int]) -> None:
+        for tid in thread_ids:
+            left = self._reading.pop(tid, 1) - 1
+            if left > 0:
+                self._reading[tid] = left
+
+    def _select_when_read(self, thread_id: int) -> None:
+        """An action's card, selected where it is now and again where its fresh read puts
+        it (a status change moves it to another column, read after the answer)."""
+        self.board.select(thread_id)
+        self._select_after = thread_id if thread_id in self._reading else None
+
+    def _cards_read(self, fresh: dict[int, services.BoardThread | None]) -> None:
+        self._read_done(fresh)
+        if self.locked:
+            return  # unlocking reads everything again
         me, f = self.session.staff, self._filters()
         shown: dict[int, services.BoardThread | None] = {}
         for tid, new in fresh.items():
@@ -485,6 +534,23 @@ class MainWindow(QMainWindow):
         self._show_counts()
         self.board.update_cards(shown)
         self._update_status_text()
+        if self._select_after in fresh and self._select_after not in self._reading:
+            self.board.select(self._select_after)
+            self._select_after = None
+
+    def _facts_read(self, facts: app_loads.WindowFacts) -> None:
+        self.demo, self._queued = facts.demo, facts.replies_waiting
+        self._show_team(facts.team)
+        self._update_sync_text()
+
+    def _read_waiting(self) -> None:
+        """The outbox changed: its count is read on the runner, then shown."""
+
+        def show(queued: int) -> None:
+            self._queued = queued
+            self._update_sync_text()
+
+        self.reader.submit(app_loads.replies_waiting, done=show, owner=self)
 
     def _reload_team(self) -> None:
         """Staff added, disabled or renamed: the team list and the physician filter, read
@@ -564,7 +630,7 @@ class MainWindow(QMainWindow):
             self.session,
             thread_id,
             status,
-            done=lambda _: self.board.select(thread_id),
+            done=lambda _: self._select_when_read(thread_id),
             failed=self._warn("Not moved"),
             owner=self,
         )
@@ -575,7 +641,7 @@ class MainWindow(QMainWindow):
             self.session,
             thread_id,
             staff_id,
-            done=lambda _: self.board.select(thread_id),
+            done=lambda _: self._select_when_read(thread_id),
             failed=self._warn("Not assigned"),
             owner=self,
         )
@@ -650,7 +716,7 @@ class MainWindow(QMainWindow):
         if status is None:
             status = getattr(self, "_last_status", None)
         self._last_status = status
-        queued = app_reads.replies_waiting(self.clinic)
+        queued = self._queued  # read on the runner (_read_waiting), never here
         offline = dict(getattr(status, "offline", None) or {})  # account -> plain reason
         offline.update(self.other_offline)  # e.g. the clinic's shared server
         parts = []
@@ -763,6 +829,8 @@ class MainWindow(QMainWindow):
             self._changes_slot = None
             self.panel.detach()
         self._coalesce.stop()
+        if self.reader is not self.runner:
+            self.reader.stop()
         if self._own_runner:
             self.runner.stop()
         super().closeEvent(event)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 
 from PySide6.QtCore import QUrl
@@ -183,7 +184,7 @@ class ThreadPanel(QWidget):
         self.clinic, self.session = clinic, session
         self.runner: Runner = runner if runner is not None else InlineRunner(clinic, self)
         # the panel hears its own actions' changes (the window forwards the sync's)
-        self.runner.changed.connect(self.on_changes)
+        self.runner.changed.connect(self._own_changes)
         self.thread_id: int | None = None
         self._wanted: int | None = None  # the conversation last asked for
         self._detail: ThreadDetail | None = None
@@ -362,8 +363,13 @@ class ThreadPanel(QWidget):
 
     def detach(self) -> None:
         """Its window closed: stop listening to the shared runner and show nothing."""
-        self.runner.changed.disconnect(self.on_changes)
+        self.runner.changed.disconnect(self._own_changes)
         self.clear()
+
+    def _own_changes(self, changes: Changes) -> None:
+        # this person's own "viewing" or "replying" is for the others: the line here
+        # lists only them, so it needs no second read of the conversation
+        self.on_changes(dataclasses.replace(changes, presence=frozenset()))
 
     def on_changes(self, changes: Changes) -> None:
         if self.thread_id is not None and (
@@ -586,14 +592,18 @@ class ThreadPanel(QWidget):
         the panel's info line says how it went."""
         from pathlib import Path
 
+        from clinic_inbox.sources.chart_network import LIVE
+
         if self.thread_id is None:
             self._say("Open a conversation first.")
             return
 
-        def filed(doc: object) -> None:
-            self._say(
-                f"Filed to the chart as {doc.document_id} (version {doc.version}) in {folder}."  # type: ignore[attr-defined]
-            )
+        def filed(done: services.ChartFiling) -> None:
+            doc = done.filed
+            said = [f"Filed to the chart as {doc.document_id} (version {doc.version}) in {folder}."]
+            for line in done.lines():  # the Filed folder; what did not happen, and why
+                said.append(line[0].upper() + line[1:] + ("" if line.endswith(".") else "."))
+            self._say(" ".join(said))
 
         def refused(exc: BaseException) -> None:
             words = plain_error(exc)
@@ -607,6 +617,7 @@ class ThreadPanel(QWidget):
             Path(folder),
             password,
             include_notes,
+            network=LIVE,  # then the emails to the Filed folder, if the clinic asks for it
             done=filed,
             failed=refused,
             owner=self,

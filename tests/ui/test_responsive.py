@@ -367,7 +367,7 @@ def test_a_large_burst_is_applied_in_batches_between_turns_of_the_event_loop(qtb
     assert len(ids) > 2 * CARDS_AT_ONCE
     batches = []
     real = win._update_cards
-    win._update_cards = lambda batch: (batches.append(len(batch)), real(batch))  # type: ignore[method-assign]
+    win._update_cards = lambda batch, **kw: (batches.append(len(batch)), real(batch, **kw))  # type: ignore[method-assign]
     before = {b.row.id: b for b in _cards(win)}
     win.apply_changes(Changes.of_threads(ids))  # as a sync that touched every conversation
     assert batches == [CARDS_AT_ONCE], "one batch now, the rest after the event loop's turn"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -117,3 +118,39 @@ def test_sqlcipher_is_spoken_to_in_one_module_only():
     ]
     assert offenders == []
     assert _code_mentions(PKG / "core" / "store" / "cipher.py"), "the check sees the words"
+
+
+_SQL = re.compile(
+    r"^\s*(SELECT\b.*\bFROM\b|INSERT\s+INTO\b|UPDATE\s+\w+\s+SET\b|DELETE\s+FROM\b)", re.S
+)
+
+
+def _sql_in(path: Path, root: Path = PKG) -> list[str]:
+    """SQL text and store calls in a module's code (`.execute(`, `.one(` on anything)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and _SQL.match(node.value)
+        ):
+            found.append(f"{path.relative_to(root)}:{node.lineno}: SQL")
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("execute", "executemany")
+        ):
+            found.append(f"{path.relative_to(root)}:{node.lineno}: .{node.func.attr}(")
+    return found
+
+
+def test_the_network_adapters_and_the_ui_write_no_sql(tmp_path):
+    """Their reads and writes are store queries in core/store (the portal's patient
+    matching and the Filed-folder lookup were the last ones, issue 19)."""
+    offenders = [
+        hit for sub in ("sources", "ui") for path in _modules(sub) for hit in _sql_in(path)
+    ]
+    assert offenders == []
+    sample = tmp_path / "x.py"  # and the check sees SQL when it is there
+    sample.write_text('store.execute("SELECT id FROM patients WHERE portal_id = ?", (x,))\n')
+    assert len(_sql_in(sample, tmp_path)) == 2

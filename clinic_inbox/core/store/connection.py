@@ -65,6 +65,7 @@ class Store:
         # outside the store, core.audit_witness); set by whoever opened the store.
         self.after_audit_commit: Callable[[Store], None] | None = None
         self._audit_appended = False
+        self._on_commit: list[Callable[[], None]] = []
 
     # -- plumbing -------------------------------------------------------------
     @property
@@ -99,15 +100,28 @@ class Store:
             except BaseException:
                 self._depth = 0
                 self._audit_appended = False
+                self._on_commit.clear()  # a write rolled back changed nothing
                 self._conn.execute("ROLLBACK")
                 raise
             else:
                 self._depth = 0
+                done, self._on_commit = self._on_commit, []
                 self._conn.execute("COMMIT")
+                for fn in done:
+                    fn()
                 if self._audit_appended:
                     self._audit_appended = False
                     if self.after_audit_commit is not None:
                         self.after_audit_commit(self)
+
+    def after_commit(self, fn: Callable[[], None]) -> None:
+        """Run `fn` once the open transaction commits (never if it rolls back); at
+        once outside a transaction (what was written is already committed)."""
+        with self._lock:
+            if self._depth:
+                self._on_commit.append(fn)
+                return
+        fn()
 
     def note_audit_append(self) -> None:
         """The open transaction appended audit entries (see after_audit_commit)."""

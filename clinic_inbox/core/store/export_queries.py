@@ -62,3 +62,17 @@ def finished_threads_since(store: Store, since: str) -> list[int]:
             "SELECT id FROM threads WHERE status = 'done' AND updated_at >= ? ORDER BY id", (since,)
         )
     ]
+
+
+def filed_email_locations(store: Store, thread_id: int) -> list[tuple[int, str, int, int]]:
+    """(account, mailbox, UIDVALIDITY, UID) of a conversation's emails on the mail server,
+    to move them to the account's Filed folder once the conversation is filed."""
+    return [
+        (int(a), str(m), int(v), int(u))
+        for a, m, v, u in store.execute(
+            "SELECT account_id, imap_mailbox, imap_uidvalidity, imap_uid FROM messages "
+            "WHERE thread_id = ? AND source = 'email' AND direction = 'in' "
+            "AND imap_uid IS NOT NULL",
+            (thread_id,),
+        ).fetchall()
+    ]

@@ -76,3 +76,15 @@ def unlink_thread(store: Store, thread_id: int, patient_id: int, forget: list[st
         )
     for mid in ids:
         index_message(store, mid)
+
+
+def unportaled_by_chart(store: Store, chart_number: str) -> int | None:
+    """The patient with this chart number who has no portal account linked yet."""
+    found = store.one(
+        "SELECT id FROM patients WHERE chart_number = ? AND portal_id IS NULL", (chart_number,)
+    )
+    return None if found is None else int(found)
+
+
+def set_portal_id(store: Store, patient_id: int, portal_id: str) -> None:
+    store.execute("UPDATE patients SET portal_id = ? WHERE id = ?", (portal_id, patient_id))

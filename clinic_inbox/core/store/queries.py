@@ -902,13 +902,18 @@ def set_presence(store: Store, thread_id: int, staff_id: int, activity: str) -> 
     )
 
 
-def clear_presence(store: Store, staff_id: int, thread_id: int | None = None) -> None:
+def clear_presence(store: Store, staff_id: int, thread_id: int | None = None) -> list[int]:
+    """The conversations this person was shown on (their "viewing" line goes)."""
     if thread_id is None:
-        store.execute("DELETE FROM presence WHERE staff_id = ?", (staff_id,))
-    else:
-        store.execute(
-            "DELETE FROM presence WHERE staff_id = ? AND thread_id = ?", (staff_id, thread_id)
+        cur = store.execute(
+            "DELETE FROM presence WHERE staff_id = ? RETURNING thread_id", (staff_id,)
         )
+    else:
+        cur = store.execute(
+            "DELETE FROM presence WHERE staff_id = ? AND thread_id = ? RETURNING thread_id",
+            (staff_id, thread_id),
+        )
+    return [r[0] for r in cur.fetchall()]
 
 
 def presence(store: Store, thread_id: int, since: str) -> list[tuple[int, str, str]]:
