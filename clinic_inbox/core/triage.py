@@ -677,14 +677,23 @@ def _category(rules: Rules, subject: str, body: str) -> Category:
     return Category(best)
 
 
+# A subject is the writer's own summary ("Booking", "Refill"): the model overrules
+# the keywords it names only when it is this sure.
+SUBJECT_OVERRULE = 0.9
+
+
 def _category_of(rules: Rules, subject: str, text: str) -> Category:
     """The model's category when it is sure, else the keyword count's."""
-    keywords = _category(rules, fold(subject or ""), fold(text))
+    folded_subject = fold(subject or "")
+    keywords = _category(rules, folded_subject, fold(text))
     model = rules.category_model()
     if model is None:
         return keywords
     found, p = model.predict(f"{model_subject(subject)}\n{text}")
-    return Category(found) if found and p >= model.threshold else keywords
+    section = rules.category_section
+    named = section is not None and any(True for _ in section.scan(folded_subject))
+    needed = SUBJECT_OVERRULE if named and found != keywords else model.threshold
+    return Category(found) if found and p >= needed else keywords
 
 
 def triage(

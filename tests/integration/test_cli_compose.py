@@ -177,7 +177,10 @@ def test_follow_up_by_a_date_on_a_conversation(demo):
 
 
 def test_time_entered_and_the_billing_report(demo, tmp_path):
-    today = date.today().isoformat()
+    # the entry is dated in the clinic's time zone, which may be a day behind UTC:
+    # the report asks for the days around today
+    since = (date.today() - timedelta(days=1)).isoformat()
+    until = (date.today() + timedelta(days=1)).isoformat()
     ok = run(
         demo,
         "--user",
@@ -199,9 +202,9 @@ def test_time_entered_and_the_billing_report(demo, tmp_path):
             "billing",
             "report",
             "--from",
-            today,
+            since,
             "--to",
-            today,
+            until,
             "--json",
         ).stdout
     )
@@ -214,9 +217,9 @@ def test_time_entered_and_the_billing_report(demo, tmp_path):
         "billing",
         "report",
         "--from",
-        today,
+        since,
         "--to",
-        today,
+        until,
         "--csv",
         str(out),
     )

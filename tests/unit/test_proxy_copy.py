@@ -5,7 +5,7 @@ store, real PDF files, access and audit."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from support.clinics import new_clinic
@@ -22,8 +22,11 @@ PW = "kettle orbit maple frost"
 
 
 def _born(years_ago: int) -> str:
+    # ten days past the birthday: the clinic's today (its own time zone) may still be
+    # yesterday in UTC, and an age must not change at midnight somewhere else
     today = date.today()
-    return today.replace(year=today.year - years_ago, day=1 if today.day > 28 else today.day)
+    born = today.replace(year=today.year - years_ago, day=1 if today.day > 28 else today.day)
+    return born - timedelta(days=10)
 
 
 @pytest.fixture()
