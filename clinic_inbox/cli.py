@@ -330,10 +330,15 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _message_json(m: Any, tz: Any) -> dict[str, Any]:
+def _message_json(m: Any, tz: Any, shared: bool = False) -> dict[str, Any]:
+    from clinic_inbox.core import numbers
+
     return {
         "id": m.id,
         "thread_id": m.thread_id,
+        # the conversation's number as people see it (the clinic's, with a shared server)
+        "number": numbers.shown(m.thread_id, m.thread_number, shared),
+        "clinic_number": m.thread_number if shared else None,
         "source": m.source.value,
         "direction": m.direction.value,
         "patient": m.patient,
@@ -369,15 +374,16 @@ def cmd_list(args: argparse.Namespace) -> int:
         )
         rows = services.list_messages(clinic, session, flt)
         tz = clinic.config.tz
+        shared = services.numbers_shared(clinic)
         if args.json:
-            _print_json([_message_json(m, tz) for m in rows])
+            _print_json([_message_json(m, tz, shared) for m in rows])
         else:
             print(
                 _table(
                     [
                         [
                             str(m.id),
-                            str(m.thread_id),
+                            services.number_label(m.thread_id, m.thread_number, shared),
                             m.priority.label,
                             m.patient or "Unknown sender",
                             m.category.label,
@@ -386,7 +392,7 @@ def cmd_list(args: argparse.Namespace) -> int:
                         ]
                         for m in rows
                     ],
-                    ["id", "thread", "priority", "patient", "category", "status", "subject"],
+                    ["id", "conversation", "priority", "patient", "category", "status", "subject"],
                 )
             )
     return EXIT_OK
@@ -422,6 +428,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             "messages": [],
             # the number every workstation of a clinic with a shared server shows
             "clinic_number": services.clinic_number(clinic, session, t.id),
+            "number": t.number,
         }
         for m in t.messages:
             item = {
@@ -456,9 +463,8 @@ def cmd_show(args: argparse.Namespace) -> int:
             _print_json(data)
         else:
             who = data["patient"]["name"] if data["patient"] else "Unknown sender"
-            shared = f" (clinic number {data['clinic_number']})" if data["clinic_number"] else ""
             print(
-                f"#{t.id}{shared}  {t.subject}\nPatient: {who}   {t.priority.label} · {t.status.label}"
+                f"{t.number}  {t.subject}\nPatient: {who}   {t.priority.label} · {t.status.label}"
             )
             for warning in data["warnings"]:
                 print(f"!! {warning}")

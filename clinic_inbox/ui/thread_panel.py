@@ -69,7 +69,8 @@ def render_thread(
     )
     parts = [
         f"<div style='border-left:6px solid {colour};padding-left:8px'>"
-        f"<div style='font-size:large'>{html.escape(t.subject)}</div>"
+        f"<div style='font-size:large'>{html.escape(t.number + '  ' if t.number else '')}"
+        f"{html.escape(t.subject)}</div>"
         f"<div>{who}</div>"
         f"<div><span style='color:{colour};font-weight:bold'>{palette.label(key)}</span> · "
         f"{t.category.label} · {t.status.label}"

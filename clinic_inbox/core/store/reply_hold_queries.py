@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from clinic_inbox.core.store.connection import Store
-from clinic_inbox.core.store.queries import utcnow
+from clinic_inbox.core.store.queries import HELD_SEND_AFTER, utcnow
 
-HELD = "9999-12-31T00:00:00+00:00"
+HELD = HELD_SEND_AFTER  # the board's query marks held replies by the same value
 
 
 @dataclass(frozen=True)

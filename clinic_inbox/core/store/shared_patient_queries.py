@@ -174,6 +174,10 @@ def thread_by_number(store: Store, number: int) -> int | None:
     return store.one("SELECT id FROM threads WHERE shared_number = ?", (int(number),))
 
 
+def thread_by_local_number(store: Store, number: int) -> int | None:
+    return store.one("SELECT id FROM threads WHERE id = ?", (int(number),))
+
+
 def threads_without_number(store: Store) -> list[tuple[int, str]]:
     return store.execute(
         "SELECT id, uuid FROM threads WHERE uuid IS NOT NULL AND shared_number IS NULL"
