@@ -71,6 +71,7 @@ def _fetch(link: Link, cursor: int, limit: int) -> tuple[list[tuple], dict[str, 
             "notes": {},
             "numbers": {},
             "patients": {},
+            "from_ws": {},  # message id -> the name of the workstation that published it
         }
         if changes:
             for cid, snap, number in conn.execute(
@@ -94,6 +95,14 @@ def _fetch(link: Link, cursor: int, limit: int) -> tuple[list[tuple], dict[str, 
                 (mids, wanted),
             ):
                 data["messages"][mid] = (cid, ident, bytes(payload))
+            # which workstation each came from (a held reply names it; no PHI in a name)
+            data["from_ws"] = dict(
+                conn.execute(
+                    "SELECT c.ref, w.name FROM change_log c JOIN workstation w ON w.id = c.ws "
+                    "WHERE c.kind = 'message' AND (c.ref = ANY(%s) OR c.conv = ANY(%s::uuid[]))",
+                    (mids, wanted),
+                ).fetchall()
+            )
             nids = [c[3] for c in changes if c[1] == "note"]
             for nid, cid, author, at, body in conn.execute(
                 "SELECT id::text, conv::text, author, created_at, body FROM note "
@@ -170,7 +179,9 @@ def pull(clinic: Clinic, link: Link, limit: int = PULL_BATCH) -> PullResult:
                 found = opened["messages"].get(ref)
                 if found:
                     place_message(store, thread_id, found[1], found[2])
-                    answered(store, thread_id, found[1], found[2], staff, seq)
+                    answered(
+                        store, thread_id, found[1], found[2], staff, seq, data["from_ws"].get(ref)
+                    )
             elif kind == purge_op.KIND:  # purged elsewhere: this copy is purged too
                 purge_op.apply(clinic, link.keys, thread_id, conv, ref, link.label)
             elif kind == "note":
@@ -242,6 +253,11 @@ def _materialise(
     }
     store = clinic.store
     members = [(ident, p) for cid, ident, p in opened["messages"].values() if cid == conv]
+    came_from = {
+        ident: data["from_ws"].get(mid)
+        for mid, (cid, ident, _p) in opened["messages"].items()
+        if cid == conv
+    }
     adopted = _adoptable(store, conv, members)
     if adopted is not None:
         # This workstation ingested the same mail itself: its conversation becomes the
@@ -253,7 +269,7 @@ def _materialise(
             shq.set_field_version(store, adopted, f, v)
         for ident, payload in members:
             place_message(store, adopted, ident, payload)
-            answered(store, adopted, ident, payload, staff)
+            answered(store, adopted, ident, payload, staff, where=came_from.get(ident))
         _joined(clinic, adopted, conv, data)
         return adopted
     thread_id = q.create_thread(
@@ -274,7 +290,7 @@ def _materialise(
         shq.set_field_version(store, thread_id, f, v)
     for ident, payload in members:
         place_message(store, thread_id, ident, payload)
-        answered(store, thread_id, ident, payload, staff)
+        answered(store, thread_id, ident, payload, staff, where=came_from.get(ident))
     _joined(clinic, thread_id, conv, data)
     return thread_id
 

@@ -131,6 +131,7 @@ def answered(
     payload: dict[str, Any],
     staff: StaffMap,
     seq: int | None = None,
+    where: str | None = None,
 ) -> None:
     """A reply by staff pulled from another workstation: its author is known here too,
     the response clock stops here as it did there (an automatic receipt has no author
@@ -143,7 +144,8 @@ def answered(
         spq.set_message_author(store, mid, author)
     spq.stop_clock_if_answered(store, thread_id, payload["received_at"])
     person = q.get_staff(store, author) if author is not None else None
-    hold_on_answer(store, thread_id, mid, payload, person.display_name if person else None, seq)
+    who = person.display_name if person else None
+    hold_on_answer(store, thread_id, mid, payload, who, seq, where)
 
 
 def insert_message(store: Any, thread_id: int, ident: str, p: dict[str, Any]) -> None:

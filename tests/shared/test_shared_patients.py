@@ -275,8 +275,8 @@ def test_a_reply_written_while_another_workstation_answered_is_held(tmp_path, ke
     assert oq.due(b.store, "portal") == []  # held: the sender does not take it
     (held,) = reply_hold.held_replies(b, doc_b)
     assert held.outbox_id == mine
-    assert "Dr Anjali Patel answered this patient" in held.why
-    assert "send yours anyway or cancel it" in held.why
+    assert "Dr Anjali Patel answered this patient first, from another workstation" in held.why
+    assert "sends this one anyway or discards it" in held.why
     # b's own reply, published and pulled back, holds nothing of b's
     sync.publish_conversation(b, lb, tb, None)
     sync.pull(a, la)
