@@ -18,7 +18,7 @@ from clinic_inbox.core.model import Category, Priority, Status
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import shared_patient_queries as spq
 from clinic_inbox.core.store import shared_queries as shq
-from clinic_inbox.shared import purge_op
+from clinic_inbox.shared import patient_edits, purge_op
 from clinic_inbox.shared.patient_links import apply_link
 from clinic_inbox.shared.patients import fetch_patients, place_patient
 from clinic_inbox.shared.replica import (
@@ -114,6 +114,11 @@ def _fetch(link: Link, cursor: int, limit: int) -> tuple[list[tuple], dict[str, 
             wanted_patients = {c[3] for c in changes if c[1] == "patient"}
             wanted_patients |= {v for (_c, f), (_v, v) in data["fields"].items() if f == "patient"}
             data["patients"] = fetch_patients(link, {p for p in wanted_patients if p})
+            # edited fields of patients: those changed, and those of the patients placed
+            edited = {c[2] for c in changes if c[1] == "patient_field"}
+            data["patient_fields"] = patient_edits.fetch_fields(
+                link, edited | set(data["patients"])
+            )
     return changes, data
 
 
@@ -152,11 +157,17 @@ def pull(clinic: Clinic, link: Link, limit: int = PULL_BATCH) -> PullResult:
     opened = _unseal(link, data)
     staff = StaffMap(clinic, link.keys)
     with store.transaction():
+        fields = data.get("patient_fields", {})
         for pid, rec in data["patients"].items():  # before the links that name them
             place_patient(clinic, staff, pid, rec)
+            for (who, f), got in fields.items():  # with the edits made since
+                if who == pid:
+                    patient_edits.apply_pulled(clinic, staff, pid, f, got)
         for seq, kind, conv, ref in changes:
             thread_id = shq.thread_by_uuid(store, conv)
-            if kind == "patient":
+            if kind == "patient_field":  # conv: the patient, ref: the field
+                patient_edits.apply_pulled(clinic, staff, conv, ref, fields.get((conv, ref)))
+            if kind in ("patient", "patient_field"):
                 result.applied.append(Applied(seq, kind, conv, ref, None))
                 result.cursor = seq
                 continue
