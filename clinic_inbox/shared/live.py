@@ -104,6 +104,8 @@ class LiveSync:
         self._workstation: str | None = None
         self._claims: ServerClaims | None = None
         self._saved_points: dict[str, checkpoints.Point] = {}  # written under this holding
+        # held the lease when the server was last heard: fetches on through an outage
+        self._last_holder = False
 
     @property
     def holds_lease(self) -> bool:
@@ -112,13 +114,20 @@ class LiveSync:
 
     def may_fetch(self) -> bool:
         """Whether this workstation's mail sync fetches now: while it holds the ingest
-        lease, and also once the server has been out of reach for longer than a lease,
-        so that urgent mail still gets its safety reply during an outage (its receipts
-        wait for the server; what it stored joins the clinic's conversations later)."""
+        lease; during an outage at once if it held the lease when the server went away
+        (the clinic's mail keeps coming in on the same workstation), and on any
+        workstation once the server has been out of reach for longer than a lease, so
+        that urgent mail still gets its safety reply (receipts wait for the server; what
+        is stored joins the clinic's conversations later, by message identity, with what
+        people did on it: shared.provisional)."""
         if self._fence is not None:
             return True
         if self._in_step:
             return False
+        if self._last_holder:
+            # the server went away while this workstation fetched: it goes on at once
+            # (provisionally; what it stores is matched to the server's by identity later)
+            return True
         down = self._down_since
         if down is None:
             self._down_since = down = time.monotonic()
@@ -297,6 +306,8 @@ class LiveSync:
 
     def _set_fence(self, fence: ingest_lease.Fence | None) -> None:
         held, self._fence = self._fence is not None, fence
+        if fence is not None:
+            self._last_holder = True
         if held != (fence is not None):
             self._on_lease(fence is not None)
 
@@ -304,6 +315,8 @@ class LiveSync:
         if not self._ingest:
             return
         fence = ingest_lease.take(link, seconds=self._lease_seconds)
+        if fence is None:
+            self._last_holder = False  # the server answered: another holds it now
         if fence is not None and fence != self._fence:
             # a new holding: continue where the last holder's publications stopped (before
             # this workstation's mail sync may fetch) instead of reading the mailbox again
@@ -321,6 +334,7 @@ class LiveSync:
                 conv = publish_conversation(clinic, link, thread_id, None, self._fence)
             except ingest_lease.LeaseLost:
                 self._set_fence(None)
+                self._last_holder = False
             else:
                 self._on_published([conv])
         if self._fence is not None and not self._stop.is_set():
@@ -328,6 +342,7 @@ class LiveSync:
                 checkpoints.save(clinic, link, self._fence, self._saved_points)
             except ingest_lease.LeaseLost:
                 self._set_fence(None)
+                self._last_holder = False
 
     def _presence(self, clinic: Clinic, link: Link, force: bool) -> None:
         with self._presence_lock:

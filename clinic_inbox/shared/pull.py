@@ -18,7 +18,7 @@ from clinic_inbox.core.model import Category, Priority, Status
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import shared_patient_queries as spq
 from clinic_inbox.core.store import shared_queries as shq
-from clinic_inbox.shared import patient_edits, purge_op
+from clinic_inbox.shared import patient_edits, provisional, purge_op
 from clinic_inbox.shared.patient_links import apply_link
 from clinic_inbox.shared.patients import fetch_patients, place_patient
 from clinic_inbox.shared.replica import (
@@ -272,12 +272,15 @@ def _materialise(
     adopted = _adoptable(store, conv, members)
     if adopted is not None:
         # This workstation ingested the same mail itself: its conversation becomes the
-        # clinic's one, with the server's values (the server had it first).
+        # clinic's one, with the server's values (the server had it first); what people
+        # did on it here follows as their changes (shared.provisional)
+        before = provisional.before_adoption(store, adopted)
         shq.set_thread_uuid(store, adopted, conv)
         for f, (v, value) in fields.items():
             if f != "assignee" or not value or staff.local(value) is not None:
                 apply_field(clinic, adopted, f, value, staff)
             shq.set_field_version(store, adopted, f, v)
+        provisional.carry_over(store, adopted, before)
         for ident, payload in members:
             place_message(store, adopted, ident, payload)
             answered(store, adopted, ident, payload, staff, where=came_from.get(ident))

@@ -367,3 +367,32 @@ def threads_to_publish(store: Store) -> list[int]:
             "SELECT DISTINCT thread_id FROM messages WHERE shared_identity IS NULL ORDER BY thread_id"
         )
     ]
+
+
+# -- conversations fetched while the server was away --------------------------------------
+def people_actions(store: Store, thread_id: int, actions: tuple[str, ...]) -> dict[str, int]:
+    """action -> the person who last took it in this conversation here (automatic
+    changes, with no person, are not counted)."""
+    marks = ", ".join("?" for _ in actions)
+    return {
+        r[0]: r[1]
+        for r in store.execute(
+            f"SELECT action, actor_id FROM audit WHERE id IN (SELECT max(id) FROM audit "
+            f"WHERE thread_id = ? AND actor_id IS NOT NULL AND action IN ({marks}) "
+            f"GROUP BY action)",
+            (thread_id, *actions),
+        )
+    }
+
+
+def unshared_notes(store: Store, thread_id: int) -> list[tuple[int, int]]:
+    """Notes written here that never went to the server, with no operation on its way."""
+    return [
+        (r[0], r[1])
+        for r in store.execute(
+            "SELECT n.id, n.author_id FROM thread_notes n WHERE n.thread_id = ? "
+            "AND n.uuid IS NULL AND NOT EXISTS (SELECT 1 FROM pending_ops o "
+            "WHERE o.field = 'note' AND o.value = CAST(n.id AS TEXT)) ORDER BY n.id",
+            (thread_id,),
+        )
+    ]

@@ -1,0 +1,131 @@
+"""Mail fetched while the clinic's server was away, and what people did with it.
+
+Two workstations of one clinic on a real PostgreSQL, each with its own SQLCipher store
+and keyring. While B cannot reach the server it fetches the same mail as A (the same
+Message-IDs) and people work on it there: an assignment, a note, a status. When B is
+back, A's copy of that mail is already the clinic's: B's conversations join it by
+message identity (no conversation or message twice), and what was done on B follows
+through the ordinary rules: an assignment nobody else changed applies everywhere, the
+note is added everywhere, a status someone changed on the server meanwhile becomes a
+conflict card for its author. The workstation that held the ingest lease when the
+server went away fetches on at once; another waits for the long-outage delay.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from workstations import login, new_workstation, receive
+
+from clinic_inbox.core import services
+from clinic_inbox.core.keys import KeyCustody
+from clinic_inbox.core.model import Status
+from clinic_inbox.core.store import queries as q
+from clinic_inbox.core.store import shared_queries as shq
+from clinic_inbox.shared import conflicts, sync
+from clinic_inbox.shared import server as srv
+
+
+def _pair(tmp_path, dsn, keyring_factory):  # noqa: ANN001, ANN202
+    rings = [keyring_factory(), keyring_factory()]
+    homes = [tmp_path / "ws-a", tmp_path / "ws-b"]
+    a, b = (new_workstation(h, r.backend()) for h, r in zip(homes, rings, strict=True))
+    ca, cb = (KeyCustody(h, backend=r.backend()) for h, r in zip(homes, rings, strict=True))
+    init = srv.init_server(a, login(a, "admin"), dsn, ca)
+    srv.connect_workstation(b, login(b, "admin"), dsn, init.clinic_code, cb)
+    return a, b, ca, cb
+
+
+def test_mail_fetched_during_an_outage_joins_the_clinics_with_what_was_done_on_it(
+    tmp_path, empty_db, keyring_factory
+):
+    a, b, ca, cb = _pair(tmp_path, empty_db, keyring_factory)
+    la, lb = srv.open_link(a, ca), srv.open_link(b, cb)
+    try:
+        # the same two e-mails fetched on both: A (the holder) and B (cut off)
+        on_a = receive(a, 2)
+        on_b = receive(b, 2)
+        convs = [sync.publish_conversation(a, la, t, None) for t in on_a]  # A's first
+        # on B, offline: Dr Patel assigns the first to the nurse and notes something;
+        # she puts the second on "Waiting on patient"
+        patel_b = login(b, "dr.patel")
+        nurse_b = q.staff_login_row(b.store, "nurse.chen")[0].id
+        services.assign(b, patel_b, on_b[0], nurse_b)
+        services.add_note(b, patel_b, on_b[0], "Asked the pharmacy to hold the refill")
+        services.set_status(b, patel_b, on_b[1], Status.WAITING)
+        assert shq.pending_count(b.store) == 0  # provisional: nothing queued for a server
+        # meanwhile on A, Dr Patel closes the second one on the server
+        services.set_status(a, login(a, "dr.patel"), on_a[1], Status.DONE)
+        sync.push(a, la)
+
+        # B is back: A's conversations are adopted by message identity
+        sync.pull(b, lb)
+        assert [shq.thread_by_uuid(b.store, cv) for cv in convs] == on_b
+        assert b.store.one("SELECT count(*) FROM threads") == 2
+        assert b.store.one("SELECT count(*) FROM messages") == 2
+        # the server's values first, then B's people's changes through the rules
+        pushed = sync.push(b, lb)
+        assert (pushed.applied, pushed.conflicts) == (2, 1)  # assignee and note; status
+        sync.pull(a, la)
+        first_a = q.get_thread(a.store, on_a[0])
+        assert first_a.assigned_to == "Nurse Mei Chen"  # nobody else had changed it
+        notes = [r[2] for r in q.thread_notes(a.store, on_a[0])]
+        assert notes == ["Asked the pharmacy to hold the refill"]
+        assert q.get_thread(a.store, on_a[1]).status is Status.DONE  # first to the server
+        assert q.get_thread(b.store, on_b[1]).status is Status.DONE
+        (card,) = conflicts.shown(b, login(b, "dr.patel")).value
+        assert (card.what, card.yours, card.theirs) == ("Status", "Waiting on patient", "Done")
+        assert card.thread_id == on_b[1]
+        # nothing is carried twice
+        assert sync.push(b, lb).applied == 0
+        sync.pull(a, la)
+        assert len(q.thread_notes(a.store, on_a[0])) == 1
+    finally:
+        la.conn.close()
+        lb.conn.close()
+        a.close()
+        b.close()
+
+
+@pytest.fixture()
+def own_postgres():
+    from support.postgres import PostgresServer
+
+    server = PostgresServer().start()
+    yield server
+    server.close()
+
+
+def test_the_last_holder_fetches_on_at_once_when_the_server_goes_away(
+    tmp_path, own_postgres, keyring_factory
+):
+    from clinic_inbox.shared.live import LiveSync
+
+    dsn = own_postgres.create_database("outage")
+    a, b, ca, cb = _pair(tmp_path, dsn, keyring_factory)
+    live_a = LiveSync(a, custody=ca, app="ws-a", ingest=True, lease_seconds=3).start()
+    live_b = None
+    try:
+        deadline = time.monotonic() + 15
+        while not live_a.holds_lease:
+            assert time.monotonic() < deadline, "A did not take the lease"
+            time.sleep(0.1)
+        live_b = LiveSync(b, custody=cb, app="ws-b", ingest=True, offline_grace=600).start()
+        assert live_b.connected.wait(30)
+        time.sleep(0.5)
+        assert live_a.may_fetch() and not live_b.may_fetch()
+        own_postgres.stop("immediate")  # the server crashes
+        deadline = time.monotonic() + 20
+        while live_a.connected.is_set() or live_b.connected.is_set():
+            assert time.monotonic() < deadline, "the outage was not noticed"
+            time.sleep(0.1)
+        assert not live_a.holds_lease
+        assert live_a.may_fetch()  # the last holder fetches on, provisionally
+        assert not live_b.may_fetch()  # the other only after the long-outage delay
+    finally:
+        live_a.stop()
+        if live_b is not None:
+            live_b.stop()
+        a.close()
+        b.close()
