@@ -74,8 +74,15 @@ def _open(args: argparse.Namespace, check: bool = False):  # noqa: ANN202 - Clin
     from clinic_inbox.core.home import open_clinic
 
     if getattr(args, "user", None):
-        return _open_signed_in(args, check)
-    return open_clinic(_home(args), ask_passphrase, check=check)
+        clinic = _open_signed_in(args, check)
+    else:
+        clinic = open_clinic(_home(args), ask_passphrase, check=check)
+    try:
+        _conversation_as_seen(args, clinic)
+    except BaseException:
+        clinic.close()
+        raise
+    return clinic
 
 
 def _open_signed_in(args: argparse.Namespace, check: bool):  # noqa: ANN202 - Clinic
@@ -191,6 +198,28 @@ def record_id(text: str) -> int:
     if not 0 < value <= _MAX_ID:
         raise argparse.ArgumentTypeError(f"there is no record number {text}")
     return value
+
+
+class ConversationNumber(int):
+    """A conversation's number as people see it ("7" or "#7"): the clinic's number when
+    a shared server is configured, resolved to the local id once the store is open."""
+
+
+def conversation_number(text: str) -> ConversationNumber:
+    return ConversationNumber(record_id(text.strip().removeprefix("#")))
+
+
+def _conversation_as_seen(args: argparse.Namespace, clinic: Any) -> None:
+    """With a shared server, the number typed is the one every workstation shows."""
+    from clinic_inbox.core import numbers
+
+    n = getattr(args, "thread_id", None)
+    if not isinstance(n, ConversationNumber) or not numbers.shared(clinic.store):
+        return  # alone: the local number, as always
+    found = numbers.find(clinic.store, int(n), True)
+    if found is None:
+        raise CliError(f"There is no conversation #{int(n)} in this clinic.")
+    args.thread_id = found
 
 
 def _read_text(path: str, what: str) -> str:
@@ -1411,7 +1440,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true")
 
     sp = add("break-glass", cmd_break_glass, "open a conversation you may not read, for a reason")
-    sp.add_argument("thread_id", type=record_id)
+    sp.add_argument("thread_id", type=conversation_number)
     sp.add_argument("--reason", required=True)
 
     sp = add("list", cmd_list, "list messages")
@@ -1424,7 +1453,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--limit", type=record_id, help="at most this many messages")
 
     sp = add("show", cmd_show, "show one conversation")
-    sp.add_argument("thread_id", type=record_id)
+    sp.add_argument("thread_id", type=conversation_number)
     sp.add_argument("--json", action="store_true")
 
     account = sub.add_parser("account", help="mail and portal accounts").add_subparsers(
@@ -1474,7 +1503,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--no-send", action="store_true", help="only pull, keep replies queued")
 
     sp = add("reply", cmd_reply, "queue a reply to a conversation")
-    sp.add_argument("thread_id", type=record_id)
+    sp.add_argument("thread_id", type=conversation_number)
     sp.add_argument("--body-file", required=True, help="text file with the reply, or - for stdin")
     sp.add_argument(
         "--consent-reason",
@@ -1502,7 +1531,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_settings(add, account, pat, record_id)
     sp = add("link", cmd_link, "file an unmatched conversation under a patient")
-    sp.add_argument("thread_id", type=record_id)
+    sp.add_argument("thread_id", type=conversation_number)
     sp.add_argument("--patient", type=record_id, required=True, metavar="PATIENT_ID")
     sp.add_argument(
         "--sender-is",
@@ -1513,11 +1542,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     sp = add("confirm-sender", cmd_confirm_sender, "confirm who sent an unverified email")
-    sp.add_argument("thread_id", type=int)
+    sp.add_argument("thread_id", type=conversation_number)
     sp.add_argument("--how", required=True, help="how you confirmed it (kept in the record)")
 
     sp = add("export", cmd_export, "file a conversation to the medical record")
-    sp.add_argument("thread_id", type=record_id, nargs="?")
+    sp.add_argument("thread_id", type=conversation_number, nargs="?")
     sp.add_argument("--format", action="append", help="pdf, fhir, hl7v2 (repeat or comma-separate)")
     sp.add_argument("--out", required=True, metavar="DIR")
     sp.add_argument("--to-fhir", metavar="ACCOUNT", help="also send the FHIR Bundle to this portal")

@@ -46,11 +46,18 @@ def typed_number(text: str | None) -> int | None:
 
 
 def find(store: Store, number: int, is_shared: bool | None = None) -> int | None:
-    """The local id of the conversation people call `number`: the clinic's number with
-    a shared server (never a local id that happens to be equal: that would open another
-    patient's conversation), the local id without."""
+    """The local id of the conversation people call `number`. With a shared server: the
+    clinic's number, else a conversation the server has not numbered yet, shown as
+    "#12 (this computer)"; never the local id of a conversation that has a clinic
+    number (that would open another patient's conversation). Without: the local id."""
     if is_shared is None:
         is_shared = shared(store)
-    if is_shared:
-        return spq.thread_by_number(store, number)
-    return spq.thread_by_local_number(store, number)
+    if not is_shared:
+        return spq.thread_by_local_number(store, number)
+    found = spq.thread_by_number(store, number)
+    if found is not None:
+        return found
+    local = spq.thread_by_local_number(store, number)
+    if local is not None and spq.shared_number(store, local) is None:
+        return local
+    return None

@@ -100,6 +100,10 @@ def test_with_a_server_the_clinic_number_is_shown_and_found_never_the_local_one(
     assert services.board(clinic, me, q.ThreadFilter(search="40"))[0].row.id == t1
     # a number nobody has on the server finds nothing by number
     assert numbers.find(clinic.store, 41) is None
+    # t3, not numbered yet, is found by the number it shows ("#<t3> (this computer)")...
+    assert numbers.find(clinic.store, t3) == t3
+    # ...but t2's local id finds nothing: t2 is known by its clinic number only
+    assert t2 not in (40, t1) and numbers.find(clinic.store, t2) is None
     clinic.close()
 
 
