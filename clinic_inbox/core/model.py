@@ -212,3 +212,4 @@ class ThreadDetail:
     can_break_glass: bool = False  # the body is hidden, and break-glass would open it
     filed_document_id: str | None = None
     number: str = ""  # the number people see and read out ("#7"), from core.numbers
+    held_reply: bool = False  # a reply written here waits for its author's word (shared queue)

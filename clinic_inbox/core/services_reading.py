@@ -280,6 +280,7 @@ def show_thread(
         can_file=d.body and d.file,
         can_break_glass=not d.body and access.can_break_glass(staff),
         number=numbers.label(row.id, row.shared_number, numbers.shared(clinic.store)),
+        held_reply=row.has_held_reply,
     )
 
 

@@ -67,13 +67,14 @@ class HeldReplyBanner(QWidget):
         answer = QMessageBox.question(self, "Discard your reply?", text)
         return answer == QMessageBox.StandardButton.Yes
 
-    def follow(self, thread_id: int | None) -> None:
-        """Show the held replies of the open conversation (read again at each refresh:
-        a reply is held by a pull, while the conversation is open)."""
+    def follow(self, thread_id: int | None, held: bool = True) -> None:
+        """Show the held replies of the open conversation (asked again at each refresh
+        that says it has one, or while some are shown: a pull holds a reply while the
+        conversation is open). Nothing is asked of a conversation with none."""
         if thread_id != self.thread_id:
             self.notice.setVisible(False)
         self.thread_id = thread_id
-        if thread_id is None:
+        if thread_id is None or not (held or self.rows):
             self._show([])
             return
         self.runner.submit(

@@ -424,7 +424,7 @@ class ThreadPanel(QWidget):
         self.priority.setCurrentIndex(list(Priority).index(t.priority))
         self.sensitive.setText("Lift sensitive flag" if t.sensitive else "Mark sensitive")
         self.consent_header.follow(t.patient.id if t.patient else None, t.id)
-        self.held.follow(t.id)
+        self.held.follow(t.id, t.held_reply)
         # the buttons follow the access decision that came with the conversation
         acting = t.can_act
         for w in (self.assign, self.status, self.priority, self.sensitive):
