@@ -11,7 +11,9 @@ did here is carried over through the ordinary rules instead of being lost:
   when nobody changed that field there since; otherwise the conflict rules decide (a
   priority raise and the sensitive flag merge toward safety, the rest is a conflict
   card for its author);
-- notes written here go to the server (notes only add: never a conflict).
+- notes written here go to the server (notes only add: never a conflict);
+- a patient link made here stays, and goes to the server as the person's link made
+  before the server's (a different patient there is a conflict card, as any link).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from clinic_inbox.core.store import shared_patient_queries as spq
 from clinic_inbox.core.store import shared_queries as shq
 from clinic_inbox.core.store.connection import Store
 
@@ -29,12 +32,22 @@ ACTIONS = {
     "thread.sensitive": "sensitive",
 }
 FIRST_PUBLISHED = 1  # the version of each field when a conversation reaches the server
+LOCAL = "local:"  # a link operation naming a patient by this computer's number
+
+
+LINK_ACTIONS = ("thread.link_patient", "thread.unlink_patient")
 
 
 @dataclass(frozen=True)
 class Provisional:
     values: dict[str, str]  # field -> value here, as the pending queue spells it
     actors: dict[str, int]  # field -> the person who last set it here
+    # a person filed it under a patient here (or took it off one): that link is kept
+    # and goes to the server as theirs (patient_links: a different one there is a
+    # conflict card, never a silent change of patient)
+    linked_here: bool = False
+    patient_id: int | None = None  # the patient it is filed under here
+    linker: int | None = None
 
 
 def _values(state: shq.SharedState) -> dict[str, str]:
@@ -51,8 +64,15 @@ def before_adoption(store: Store, thread_id: int) -> Provisional | None:
     state = shq.thread_state(store, thread_id)
     if state is None:
         return None
-    acted = shq.people_actions(store, thread_id, tuple(ACTIONS))
-    return Provisional(_values(state), {ACTIONS[a]: actor for a, actor in acted.items()})
+    acted = shq.people_actions(store, thread_id, (*ACTIONS, *LINK_ACTIONS))
+    linkers = [actor for a, actor in acted.items() if a in LINK_ACTIONS]
+    return Provisional(
+        _values(state),
+        {ACTIONS[a]: actor for a, actor in acted.items() if a in ACTIONS},
+        linked_here=bool(linkers),
+        patient_id=spq.thread_patient(store, thread_id),
+        linker=linkers[0] if linkers else None,
+    )
 
 
 def carry_over(store: Store, thread_id: int, before: Provisional | None) -> int:
@@ -70,6 +90,12 @@ def carry_over(store: Store, thread_id: int, before: Provisional | None) -> int:
         if mine == now[field] or shq.has_pending(store, thread_id, field):
             continue
         shq.enqueue_op(store, str(uuid.uuid4()), thread_id, field, FIRST_PUBLISHED, mine, actor)
+        queued += 1
+    if before.linked_here and not spq.link_pending(store, thread_id):
+        # made before the server's link was seen (version 0); the patient is named by
+        # its local number until the pusher registers them (patient_links.push)
+        value = f"{LOCAL}{before.patient_id}" if before.patient_id is not None else ""
+        spq.add_link_op(store, thread_id, str(uuid.uuid4()), 0, value, before.linker)
         queued += 1
     return queued + queue_unshared_notes(store, thread_id)
 

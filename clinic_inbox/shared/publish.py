@@ -186,6 +186,8 @@ def _take_server_fields(
     before = provisional.before_adoption(clinic.store, thread_id)
     for f, v, value, _op, _mac in rows:
         if f == "patient":
+            if before is not None and before.linked_here:
+                continue  # the link made here goes to the server as the person's (below)
             if apply_link(clinic, thread_id, value):
                 shq.set_field_version(clinic.store, thread_id, f, v)
             continue

@@ -284,7 +284,7 @@ def _materialise(
         for ident, payload in members:
             place_message(store, adopted, ident, payload)
             answered(store, adopted, ident, payload, staff, where=came_from.get(ident))
-        _joined(clinic, adopted, conv, data)
+        _joined(clinic, adopted, conv, data)  # a link made here waits as an operation
         return adopted
     thread_id = q.create_thread(
         store,

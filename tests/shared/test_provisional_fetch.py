@@ -6,8 +6,9 @@ Message-IDs) and people work on it there: an assignment, a note, a status. When 
 back, A's copy of that mail is already the clinic's: B's conversations join it by
 message identity (no conversation or message twice), and what was done on B follows
 through the ordinary rules: an assignment nobody else changed applies everywhere, the
-note is added everywhere, a status someone changed on the server meanwhile becomes a
-conflict card for its author. The workstation that held the ingest lease when the
+note is added everywhere, a status someone changed on the server meanwhile, and a
+patient link to another patient than the server's, become conflict cards for their
+author. The workstation that held the ingest lease when the
 server went away fetches on at once; another waits for the long-outage delay.
 """
 
@@ -25,6 +26,12 @@ from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import shared_queries as shq
 from clinic_inbox.shared import conflicts, sync
 from clinic_inbox.shared import server as srv
+
+
+def _patient(ws, family, given, born, chart):  # noqa: ANN001, ANN202
+    doc = q.staff_login_row(ws.store, "dr.patel")[0].id
+    with ws.store.transaction():
+        return q.add_patient(ws.store, family, given, born, chart, None, doc)
 
 
 def _pair(tmp_path, dsn, keyring_factory):  # noqa: ANN001, ANN202
@@ -54,9 +61,14 @@ def test_mail_fetched_during_an_outage_joins_the_clinics_with_what_was_done_on_i
         services.assign(b, patel_b, on_b[0], nurse_b)
         services.add_note(b, patel_b, on_b[0], "Asked the pharmacy to hold the refill")
         services.set_status(b, patel_b, on_b[1], Status.WAITING)
+        # and files the second under Zoë, while A files it under Otto: two patients
+        zoe = _patient(b, "Quennell", "Zoë", "1990-01-01", "QZ-1")
+        services.link_patient(b, patel_b, on_b[1], zoe)
         assert shq.pending_count(b.store) == 0  # provisional: nothing queued for a server
-        # meanwhile on A, Dr Patel closes the second one on the server
-        services.set_status(a, login(a, "dr.patel"), on_a[1], Status.DONE)
+        # meanwhile on A, Dr Patel closes the second one on the server and files it
+        patel_a = login(a, "dr.patel")
+        services.set_status(a, patel_a, on_a[1], Status.DONE)
+        services.link_patient(a, patel_a, on_a[1], _patient(a, "Brannigan", "Otto", None, "OB-7"))
         sync.push(a, la)
 
         # B is back: A's conversations are adopted by message identity
@@ -65,8 +77,10 @@ def test_mail_fetched_during_an_outage_joins_the_clinics_with_what_was_done_on_i
         assert b.store.one("SELECT count(*) FROM threads") == 2
         assert b.store.one("SELECT count(*) FROM messages") == 2
         # the server's values first, then B's people's changes through the rules
+        assert q.get_thread(b.store, on_b[1]).patient_id == zoe  # kept until it is settled
         pushed = sync.push(b, lb)
-        assert (pushed.applied, pushed.conflicts) == (2, 1)  # assignee and note; status
+        # assignee and note apply; the status and the patient link lost to A's
+        assert (pushed.applied, pushed.conflicts) == (2, 2)
         sync.pull(a, la)
         first_a = q.get_thread(a.store, on_a[0])
         assert first_a.assigned_to == "Nurse Mei Chen"  # nobody else had changed it
@@ -74,9 +88,15 @@ def test_mail_fetched_during_an_outage_joins_the_clinics_with_what_was_done_on_i
         assert notes == ["Asked the pharmacy to hold the refill"]
         assert q.get_thread(a.store, on_a[1]).status is Status.DONE  # first to the server
         assert q.get_thread(b.store, on_b[1]).status is Status.DONE
-        (card,) = conflicts.shown(b, login(b, "dr.patel")).value
-        assert (card.what, card.yours, card.theirs) == ("Status", "Waiting on patient", "Done")
-        assert card.thread_id == on_b[1]
+        cards = {c.what: c for c in conflicts.shown(b, login(b, "dr.patel")).value}
+        assert (cards["Status"].yours, cards["Status"].theirs) == ("Waiting on patient", "Done")
+        assert cards["Status"].thread_id == on_b[1]
+        # never a silent change of patient: B's link is a card, the conversation filed as
+        # the server has it
+        assert cards["Patient"].yours.startswith("Quennell, Zoë")
+        assert cards["Patient"].theirs.startswith("Brannigan, Otto")
+        otto_b = q.get_patient(b.store, q.get_thread(b.store, on_b[1]).patient_id)
+        assert otto_b.family_name == "Brannigan"
         # nothing is carried twice
         assert sync.push(b, lb).applied == 0
         sync.pull(a, la)

@@ -153,6 +153,10 @@ def link_ops(store: Store) -> list[LinkOp]:
     ]
 
 
+def set_link_op_value(store: Store, op_id: str, value: str) -> None:
+    store.execute("UPDATE shared_link_ops SET value = ? WHERE op_id = ?", (value, op_id))
+
+
 def drop_link_op(store: Store, op_id: str) -> None:
     store.execute("DELETE FROM shared_link_ops WHERE op_id = ?", (op_id,))
 
