@@ -123,6 +123,8 @@ class HeldView:
 def _reason(why: str | None) -> str:
     """The "who answered first, from where, when" part of a held reply's why."""
     text = (why or "").removeprefix(HELD_LEAD).removesuffix(HELD_TAIL)
+    # held before the app said where from (the wording of that version)
+    text = text.removesuffix(". Read their answer, then send yours anyway or cancel it.")
     return text or "someone else answered this patient first"
 
 
