@@ -92,6 +92,8 @@ def queue_changes(clinic: Clinic, link: Link) -> int:
     store = clinic.store
     staff = StaffMap(clinic, link.keys)
     queued = 0
+    if not epq.anything_since_last_pass(store):
+        return 0  # the usual pass: no write lock taken
     with store.transaction():
         touched, top = epq.touched_since_last_pass(store)
         for patient_id, _uuid in touched:

@@ -17,12 +17,20 @@ EDIT_ACTIONS = ("patient.edit", "patient.physician", "thread.link_patient", "pat
 
 
 # -- which patients to compare ---------------------------------------------------------
+def anything_since_last_pass(store: Store) -> bool:
+    """Whether the audit moved on since the last pass (read without a write lock)."""
+    last = int(get_meta(store, META_AUDIT_SEEN) or 0)
+    return int(store.one("SELECT coalesce(max(id), 0) FROM audit") or 0) > last
+
+
 def touched_since_last_pass(store: Store) -> tuple[list[tuple[int, str]], int]:
     """Shared patients named by an audit entry since the last pass (an edit, a physician
     change, an address learned by linking...), and the audit position reached. Reading
     the audit since a mark keeps each pass small at any number of patients."""
     last = int(get_meta(store, META_AUDIT_SEEN) or 0)
     top = store.one("SELECT coalesce(max(id), 0) FROM audit") or 0
+    if top <= last:
+        return [], last  # nothing written since: no pass to record either
     rows = store.execute(
         "SELECT DISTINCT p.id, p.uuid FROM audit a JOIN patients p ON p.id = a.patient_id "
         "WHERE a.id > ? AND a.id <= ? AND p.uuid IS NOT NULL ORDER BY p.id",
