@@ -18,6 +18,8 @@ import select
 import threading
 import time
 from collections.abc import Callable
+from email import message_from_bytes
+from email.policy import default as default_policy
 
 import psycopg
 
@@ -25,6 +27,7 @@ from clinic_inbox.core import presence_relay, send_claims
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.keys import KeyCustody
 from clinic_inbox.core.store import shared_queries as shq
+from clinic_inbox.core.store.queries import utcnow
 from clinic_inbox.shared import (
     SharedQueueError,
     checkpoints,
@@ -106,6 +109,7 @@ class LiveSync:
         self._saved_points: dict[str, checkpoints.Point] = {}  # written under this holding
         # held the lease when the server was last heard: fetches on through an outage
         self._last_holder = False
+        self._away_since: str | None = None  # when the server went away (UTC, ISO)
 
     @property
     def holds_lease(self) -> bool:
@@ -232,6 +236,8 @@ class LiveSync:
                     self._in_step = False
                     if self._down_since is None:
                         self._down_since = time.monotonic()
+                    if self._away_since is None:  # wall clock, as the outbox records sends
+                        self._away_since = utcnow()
                     self._on_error(
                         str(exc)
                         if isinstance(exc, SharedQueueError)
@@ -254,6 +260,10 @@ class LiveSync:
             listener.execute(f"LISTEN {PRESENCE_CHANNEL}")
             self.connected.set()
             self._lease(link, clinic)
+            if self._down_since is not None:  # back after an outage: the receipts that
+                with clinic.store.transaction():  # waited for the server go at the next send
+                    shq.receipts_due_now(clinic.store)
+                self._claim_sent_while_away(clinic)
             self._sync(clinic, link)
             self._presence(clinic, link, force=True)
             self._in_step = True
@@ -303,6 +313,18 @@ class LiveSync:
             self._set_fence(None)
             listener.close()
             link.conn.close()
+
+    def _claim_sent_while_away(self, clinic: Clinic) -> None:
+        """Safety replies that went while the server could not be asked are claimed now,
+        so that a workstation fetching the same mail after the outage sends no second
+        copy (one that already did sent the same Message-ID: mail programs show one)."""
+        if self._claims is None or self._away_since is None:
+            return
+        for purpose, payload in shq.automatic_sent_since(clinic.store, self._away_since):
+            incoming = message_from_bytes(payload, policy=default_policy)["In-Reply-To"]
+            if incoming:
+                self._claims.claim(str(incoming), purpose)
+        self._away_since = None
 
     def _set_fence(self, fence: ingest_lease.Fence | None) -> None:
         held, self._fence = self._fence is not None, fence
@@ -388,7 +410,7 @@ class LiveSync:
             return  # the audit trail follows every few seconds, not on every change
         self._audit_at = now
         try:  # its trouble must not stop the queue
-            ship_audit(clinic, link)
+            ship_audit(clinic, link, self._custody)  # the keyring this sync was given
         except AuditNotOnServer:
             pass  # an older server: the trail stays here (audit verify --clinic says so)
         except SharedQueueError as exc:

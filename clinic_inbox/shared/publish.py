@@ -125,6 +125,8 @@ def publish_conversation(
         raise
     with store.transaction():
         for mid_local, ident in identities:
+            if shq.message_by_identity(store, ident) not in (None, mid_local):
+                continue  # the same message came from the server meanwhile: kept once
             shq.set_message_identity(store, mid_local, ident)
             if ident in seqs:
                 hq.set_server_seq(store, mid_local, seqs[ident])

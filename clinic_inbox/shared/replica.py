@@ -121,6 +121,11 @@ def place_message(store: Any, thread_id: int, ident: str, payload: dict[str, Any
         if local is not None:
             shq.set_message_identity(store, local[0], ident)
             return
+    else:  # an automatic reply both made (e.g. one fetching through a server outage)
+        mine = shq.local_outbound_copy(store, payload.get("message_id_header"))
+        if mine is not None:
+            shq.set_message_identity(store, mine, ident)
+            return
     insert_message(store, thread_id, ident, payload)
 
 

@@ -9,7 +9,9 @@ through the ordinary rules: an assignment nobody else changed applies everywhere
 note is added everywhere, a status someone changed on the server meanwhile, and a
 patient link to another patient than the server's, become conflict cards for their
 author. The workstation that held the ingest lease when the
-server went away fetches on at once; another waits for the long-outage delay.
+server went away fetches on at once; another waits for the long-outage delay. Through
+a crash of the server with real mail (Dovecot, aiosmtpd): the holder fetches, the
+safety reply goes at once, the receipt waits and goes once when the server is back.
 """
 
 from __future__ import annotations
@@ -17,6 +19,14 @@ from __future__ import annotations
 import time
 
 import pytest
+from test_auto_reply_once import (  # noqa: F401 - fixtures
+    MAILBOX,
+    PASSWORD,
+    _add_mailbox,
+    _mail,
+    dovecot,
+    smtp_server,
+)
 from workstations import login, new_workstation, receive
 
 from clinic_inbox.core import services
@@ -143,6 +153,83 @@ def test_the_last_holder_fetches_on_at_once_when_the_server_goes_away(
         assert not live_a.holds_lease
         assert live_a.may_fetch()  # the last holder fetches on, provisionally
         assert not live_b.may_fetch()  # the other only after the long-outage delay
+    finally:
+        live_a.stop()
+        if live_b is not None:
+            live_b.stop()
+        a.close()
+        b.close()
+
+
+def _until(check, what: str, seconds: float = 20) -> None:  # noqa: ANN001
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.1)
+
+
+def test_through_a_server_crash_the_holder_fetches_safety_goes_receipts_wait_then_once(
+    tmp_path,
+    own_postgres,
+    keyring_factory,
+    dovecot,  # noqa: F811
+    smtp_server,  # noqa: F811
+):
+    from clinic_inbox.shared.live import LiveSync
+    from clinic_inbox.sources import sync as mail_sync
+
+    dovecot.add_user(MAILBOX, PASSWORD)
+    dsn = own_postgres.create_database("outage_mail")
+    a, b, ca, cb = _pair(tmp_path, dsn, keyring_factory)
+    for ws in (a, b):
+        _add_mailbox(ws, dovecot, smtp_server)
+    live_a = LiveSync(a, custody=ca, app="ws-a", ingest=True, lease_seconds=3).start()
+    live_b = None
+    try:
+        _until(lambda: live_a.holds_lease, "A did not take the lease")
+        live_b = LiveSync(b, custody=cb, app="ws-b", ingest=True, offline_grace=600).start()
+        assert live_b.connected.wait(30)
+        own_postgres.stop(mode="immediate")  # the server crashes
+        _until(lambda: not (live_a.connected.is_set() or live_b.connected.is_set()), "no outage")
+        dovecot.append_many(
+            MAILBOX,
+            [
+                _mail(1, "Could I renew my ramipril prescription please?"),
+                _mail(2, "I have crushing chest pain and I cannot breathe"),
+            ],
+        )
+        # the last holder fetches on (provisionally); the other does not
+        on_a = mail_sync.run_once(a, fetch=live_a.may_fetch())
+        on_b = mail_sync.run_once(b, fetch=live_b.may_fetch())
+        assert (on_a.stored, on_b.stored) == (2, 0)
+        sent = smtp_server.messages()
+        assert [m["To"] for m in sent] == ["patient2@patients.example"]  # the safety reply
+        assert sent[0]["Subject"].startswith("Important")
+        assert on_a.outbox.waiting == 1  # the receipt waits for the server's claim
+
+        own_postgres.start()  # the server is back
+        _until(lambda: live_a.connected.is_set() and live_b.connected.is_set(), "no reconnect")
+        # both mail syncs go on as in the app (the lease may go either way on reconnect)
+        reports = []
+        deadline = time.monotonic() + 40
+        while not all(len(shq.shared_threads(ws.store)) == 2 for ws in (a, b)):
+            assert time.monotonic() < deadline, "the outage's mail did not join the clinic's"
+            for ws, live in ((a, live_a), (b, live_b)):
+                reports.append(mail_sync.run_once(ws, fetch=live.may_fetch()))
+                live.nudge()
+            time.sleep(0.5)
+        for ws, live in ((a, live_a), (b, live_b)):  # one more send each
+            reports.append(mail_sync.run_once(ws, fetch=live.may_fetch()))
+        for ws in (a, b):  # each message once on each workstation
+            assert ws.store.one("SELECT count(*) FROM messages WHERE direction = 'in'") == 2
+            assert ws.store.one("SELECT count(*) FROM threads") == 2
+        sent = smtp_server.messages()
+        receipts = [m for m in sent if m["Subject"].startswith("Your message to")]
+        safety = [m for m in sent if m["Subject"].startswith("Important")]
+        assert [m["To"] for m in receipts] == ["patient1@patients.example"]  # once
+        # the safety reply went during the outage, and was claimed on the server when it
+        # came back: the workstation that fetched the same mail afterwards sent none
+        assert [m["To"] for m in safety] == ["patient2@patients.example"]
     finally:
         live_a.stop()
         if live_b is not None:
