@@ -13,6 +13,7 @@ names the people there.
 
 from __future__ import annotations
 
+import logging
 import os
 import select
 import threading
@@ -51,6 +52,7 @@ from clinic_inbox.shared.sync import (
 )
 
 Listener = Callable[[list[Applied]], None]
+log = logging.getLogger(__name__)
 
 
 class LiveSync:
@@ -242,6 +244,19 @@ class LiveSync:
                         str(exc)
                         if isinstance(exc, SharedQueueError)
                         else "The shared server connection was lost; retrying."
+                    )
+                    self._stop.wait(backoff)
+                    backoff = min(backoff * 2, self._interval)
+                except Exception as exc:  # noqa: BLE001 - the live sync must not die silently
+                    # an unexpected fault (a local store error, a bug): said in plain words
+                    # and retried like a lost connection, never a stopped sync nobody sees
+                    self.connected.clear()
+                    self._in_step = False
+                    log.error("shared sync: %s; retrying", type(exc).__name__)  # no contents
+                    self._on_error(
+                        "The shared queue met an unexpected problem on this computer "
+                        f"({type(exc).__name__}); it tries again. Tell IT support if this "
+                        "message stays."
                     )
                     self._stop.wait(backoff)
                     backoff = min(backoff * 2, self._interval)

@@ -236,3 +236,37 @@ def test_through_a_server_crash_the_holder_fetches_safety_goes_receipts_wait_the
             live_b.stop()
         a.close()
         b.close()
+
+
+def test_an_unexpected_fault_in_the_live_sync_is_said_and_retried(
+    tmp_path, empty_db, keyring_factory, monkeypatch
+):
+    """A fault the live sync did not foresee (here injected once into its push) used to
+    end its thread silently: the workstation stopped sharing with nobody told."""
+    from clinic_inbox.shared import live as live_mod
+    from clinic_inbox.shared.live import LiveSync
+
+    a, b, ca, cb = _pair(tmp_path, empty_db, keyring_factory)
+    real, calls = live_mod.push, []
+
+    def fails_once(clinic, link):  # noqa: ANN001, ANN202
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("injected")
+        return real(clinic, link)
+
+    monkeypatch.setattr(live_mod, "push", fails_once)
+    errors: list[str] = []
+    live_b = LiveSync(b, custody=cb, app="ws-b", on_error=errors.append).start()
+    la = srv.open_link(a, ca)
+    try:
+        (t,) = receive(a, 1)
+        sync.publish_conversation(a, la, t, None)
+        _until(lambda: len(shq.shared_threads(b.store)) == 1, "B's live sync did not go on", 30)
+        assert len(calls) >= 2
+        assert any("unexpected problem" in e and "RuntimeError" in e for e in errors), errors
+    finally:
+        live_b.stop()
+        la.conn.close()
+        a.close()
+        b.close()
