@@ -74,8 +74,15 @@ def _open(args: argparse.Namespace, check: bool = False):  # noqa: ANN202 - Clin
     from clinic_inbox.core.home import open_clinic
 
     if getattr(args, "user", None):
-        return _open_signed_in(args, check)
-    return open_clinic(_home(args), ask_passphrase, check=check)
+        clinic = _open_signed_in(args, check)
+    else:
+        clinic = open_clinic(_home(args), ask_passphrase, check=check)
+    try:
+        _conversation_as_seen(args, clinic)
+    except BaseException:
+        clinic.close()
+        raise
+    return clinic
 
 
 def _open_signed_in(args: argparse.Namespace, check: bool):  # noqa: ANN202 - Clinic
@@ -191,6 +198,28 @@ def record_id(text: str) -> int:
     if not 0 < value <= _MAX_ID:
         raise argparse.ArgumentTypeError(f"there is no record number {text}")
     return value
+
+
+class ConversationNumber(int):
+    """A conversation's number as people see it ("7" or "#7"): the clinic's number when
+    a shared server is configured, resolved to the local id once the store is open."""
+
+
+def conversation_number(text: str) -> ConversationNumber:
+    return ConversationNumber(record_id(text.strip().removeprefix("#")))
+
+
+def _conversation_as_seen(args: argparse.Namespace, clinic: Any) -> None:
+    """With a shared server, the number typed is the one every workstation shows."""
+    from clinic_inbox.core import numbers
+
+    n = getattr(args, "thread_id", None)
+    if not isinstance(n, ConversationNumber) or not numbers.shared(clinic.store):
+        return  # alone: the local number, as always
+    found = numbers.find(clinic.store, int(n), True)
+    if found is None:
+        raise CliError(f"There is no conversation #{int(n)} in this clinic.")
+    args.thread_id = found
 
 
 def _read_text(path: str, what: str) -> str:
@@ -330,10 +359,15 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _message_json(m: Any, tz: Any) -> dict[str, Any]:
+def _message_json(m: Any, tz: Any, shared: bool = False) -> dict[str, Any]:
+    from clinic_inbox.core import numbers
+
     return {
         "id": m.id,
         "thread_id": m.thread_id,
+        # the conversation's number as people see it (the clinic's, with a shared server)
+        "number": numbers.shown(m.thread_id, m.thread_number, shared),
+        "clinic_number": m.thread_number if shared else None,
         "source": m.source.value,
         "direction": m.direction.value,
         "patient": m.patient,
@@ -369,15 +403,16 @@ def cmd_list(args: argparse.Namespace) -> int:
         )
         rows = services.list_messages(clinic, session, flt)
         tz = clinic.config.tz
+        shared = services.numbers_shared(clinic)
         if args.json:
-            _print_json([_message_json(m, tz) for m in rows])
+            _print_json([_message_json(m, tz, shared) for m in rows])
         else:
             print(
                 _table(
                     [
                         [
                             str(m.id),
-                            str(m.thread_id),
+                            services.number_label(m.thread_id, m.thread_number, shared),
                             m.priority.label,
                             m.patient or "Unknown sender",
                             m.category.label,
@@ -386,7 +421,7 @@ def cmd_list(args: argparse.Namespace) -> int:
                         ]
                         for m in rows
                     ],
-                    ["id", "thread", "priority", "patient", "category", "status", "subject"],
+                    ["id", "conversation", "priority", "patient", "category", "status", "subject"],
                 )
             )
     return EXIT_OK
@@ -422,6 +457,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             "messages": [],
             # the number every workstation of a clinic with a shared server shows
             "clinic_number": services.clinic_number(clinic, session, t.id),
+            "number": t.number,
         }
         for m in t.messages:
             item = {
@@ -456,9 +492,8 @@ def cmd_show(args: argparse.Namespace) -> int:
             _print_json(data)
         else:
             who = data["patient"]["name"] if data["patient"] else "Unknown sender"
-            shared = f" (clinic number {data['clinic_number']})" if data["clinic_number"] else ""
             print(
-                f"#{t.id}{shared}  {t.subject}\nPatient: {who}   {t.priority.label} · {t.status.label}"
+                f"{t.number}  {t.subject}\nPatient: {who}   {t.priority.label} · {t.status.label}"
             )
             for warning in data["warnings"]:
                 print(f"!! {warning}")
@@ -1405,7 +1440,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true")
 
     sp = add("break-glass", cmd_break_glass, "open a conversation you may not read, for a reason")
-    sp.add_argument("thread_id", type=record_id)
+    sp.add_argument("thread_id", type=conversation_number)
     sp.add_argument("--reason", required=True)
 
     sp = add("list", cmd_list, "list messages")
@@ -1418,7 +1453,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--limit", type=record_id, help="at most this many messages")
 
     sp = add("show", cmd_show, "show one conversation")
-    sp.add_argument("thread_id", type=record_id)
+    sp.add_argument("thread_id", type=conversation_number)
     sp.add_argument("--json", action="store_true")
 
     account = sub.add_parser("account", help="mail and portal accounts").add_subparsers(
@@ -1468,7 +1503,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--no-send", action="store_true", help="only pull, keep replies queued")
 
     sp = add("reply", cmd_reply, "queue a reply to a conversation")
-    sp.add_argument("thread_id", type=record_id)
+    sp.add_argument("thread_id", type=conversation_number)
     sp.add_argument("--body-file", required=True, help="text file with the reply, or - for stdin")
     sp.add_argument(
         "--consent-reason",
@@ -1496,7 +1531,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_settings(add, account, pat, record_id)
     sp = add("link", cmd_link, "file an unmatched conversation under a patient")
-    sp.add_argument("thread_id", type=record_id)
+    sp.add_argument("thread_id", type=conversation_number)
     sp.add_argument("--patient", type=record_id, required=True, metavar="PATIENT_ID")
     sp.add_argument(
         "--sender-is",
@@ -1507,11 +1542,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     sp = add("confirm-sender", cmd_confirm_sender, "confirm who sent an unverified email")
-    sp.add_argument("thread_id", type=int)
+    sp.add_argument("thread_id", type=conversation_number)
     sp.add_argument("--how", required=True, help="how you confirmed it (kept in the record)")
 
     sp = add("export", cmd_export, "file a conversation to the medical record")
-    sp.add_argument("thread_id", type=record_id, nargs="?")
+    sp.add_argument("thread_id", type=conversation_number, nargs="?")
     sp.add_argument("--format", action="append", help="pdf, fhir, hl7v2 (repeat or comma-separate)")
     sp.add_argument("--out", required=True, metavar="DIR")
     sp.add_argument("--to-fhir", metavar="ACCOUNT", help="also send the FHIR Bundle to this portal")

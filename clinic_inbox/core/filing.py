@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from clinic_inbox.core import numbers
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.store import export_queries as eq
 from clinic_inbox.core.store import queries as q
@@ -143,6 +144,7 @@ def build_document(
         replaces_document_id=replaces,
         messages=tuple(messages),
         notes=notes,
+        number=numbers.label(row.id, row.shared_number, numbers.shared(store)),
     )
 
 

@@ -151,6 +151,7 @@ class MessageSummary:
     thread_category: Category | None = None
     thread_sensitive: bool = False
     thread_held: bool = False  # held for a person: counts as a patient's for access
+    thread_number: int | None = None  # the conversation's clinic-wide number, if it has one
 
 
 @dataclass(frozen=True)
@@ -210,3 +211,5 @@ class ThreadDetail:
     can_file: bool = False  # file to the chart
     can_break_glass: bool = False  # the body is hidden, and break-glass would open it
     filed_document_id: str | None = None
+    number: str = ""  # the number people see and read out ("#7"), from core.numbers
+    held_reply: bool = False  # a reply written here waits for its author's word (shared queue)

@@ -68,6 +68,8 @@ from clinic_inbox.core.services_reading import (
     list_threads,
     masked_subject,
     neutral_reason,
+    number_label,
+    numbers_shared,
     show_thread,
 )
 from clinic_inbox.core.services_reply import queue_reply  # the only way a reply is queued
@@ -153,6 +155,8 @@ __all__ = [
     "MessageFilter",
     "finished_since",
     "clinic_number",
+    "number_label",
+    "numbers_shared",
     "staff_id_named",
     "AccountLocked",
     "AuthError",

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from clinic_inbox.core import access
+from clinic_inbox.core import access, numbers
 from clinic_inbox.core.access import AccessDenied, Decision, ThreadFacts
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Category, MessageSummary, Priority, Staff, ThreadDetail
@@ -97,6 +97,28 @@ def list_messages(
     search = (flt.search or "").strip() or None
     by_name = q.messages_matching_names(clinic.store, search) if search else set()
     out: list[MessageSummary] = []
+    # "#7" or "7": the messages of the conversation people call 7 come first
+    by_number = _numbered(clinic, search)
+    if by_number is not None and flt.offset == 0:
+        number_flt = dataclasses.replace(flt, search=None, thread_id=by_number, offset=0)
+        for m in q.list_messages(clinic.store, number_flt):
+            facts = ThreadFacts(
+                m.thread_category or m.category,
+                m.thread_sensitive,
+                m.physician_id,
+                m.patient_id is not None or m.thread_held,
+            )
+            d = decide(m.thread_id, facts)
+            if d.header:
+                by_name.add(m.id)  # its number is on every header they see
+                out.append(
+                    m
+                    if d.body
+                    else dataclasses.replace(
+                        m, subject=masked_subject(facts.category), snippet=None
+                    )
+                )
+    numbered = {m.id for m in out}
     offset, size = flt.offset, flt.limit
     while True:
         batch = q.list_messages(clinic.store, dataclasses.replace(flt, offset=offset, limit=size))
@@ -108,7 +130,7 @@ def list_messages(
                 m.patient_id is not None or m.thread_held,
             )
             d = decide(m.thread_id, facts)
-            if not d.header:
+            if not d.header or m.id in numbered:
                 continue
             if search and not d.body and m.id not in by_name:
                 continue  # it matched only in words this person may not read
@@ -132,14 +154,28 @@ def list_messages(
 class BoardThread:
     row: q.ThreadRow
     decision: Decision
+    number: str = ""  # as people read it: the clinic's number with a shared server
+
+
+def _numbered(clinic: Clinic, search: str | None) -> int | None:
+    """The conversation a search names by its number ("#7", "7"), if there is one."""
+    n = numbers.typed_number(search)
+    return None if n is None else numbers.find(clinic.store, n)
 
 
 def board(clinic: Clinic, session: Session, flt: q.ThreadFilter | None = None) -> list[BoardThread]:
-    """Conversations this person may see, each with what they may do with it."""
+    """Conversations this person may see, each with what they may do with it. A search
+    for a number alone ("#7", "7") finds the conversation of that number first."""
     decide = _Decider(clinic, _fresh(clinic, session))
     search = ((flt.search if flt else None) or "").strip() or None
     rows = q.list_threads(clinic.store, flt)
     by_name = q.threads_matching_names(clinic.store, search) if search else set()
+    by_number = _numbered(clinic, search)
+    if by_number is not None:
+        found = q.get_thread(clinic.store, by_number)
+        rows = ([found] if found else []) + [t for t in rows if t.id != by_number]
+        by_name.add(by_number)  # the number is on every card they may see
+    is_shared = numbers.shared(clinic.store)
     out = []
     for t in rows:
         known = t.patient_id is not None or t.held_for_review
@@ -151,7 +187,7 @@ def board(clinic: Clinic, session: Session, flt: q.ThreadFilter | None = None) -
             continue  # matched only in contents this person may not read
         if not d.body:
             t = dataclasses.replace(t, subject=masked_subject(t.category), snippet=None)
-        out.append(BoardThread(t, d))
+        out.append(BoardThread(t, d, numbers.label(t.id, t.shared_number, is_shared)))
     if search:
         _audit_search(clinic, session, "board", search, len(out))
     return out
@@ -163,6 +199,7 @@ def board_threads(
     """The named conversations as `board` shows them, to refresh a few cards after a
     change; None for one that is gone or that this person may no longer see."""
     decide = _Decider(clinic, _fresh(clinic, session))
+    is_shared = numbers.shared(clinic.store)
     out: dict[int, BoardThread | None] = {}
     for tid in thread_ids:
         t = q.get_thread(clinic.store, tid)
@@ -174,7 +211,7 @@ def board_threads(
         if d.header:
             if not d.body:
                 t = dataclasses.replace(t, subject=masked_subject(t.category), snippet=None)
-            out[tid] = BoardThread(t, d)
+            out[tid] = BoardThread(t, d, numbers.label(t.id, t.shared_number, is_shared))
     return out
 
 
@@ -242,6 +279,8 @@ def show_thread(
         can_act=d.act,
         can_file=d.body and d.file,
         can_break_glass=not d.body and access.can_break_glass(staff),
+        number=numbers.label(row.id, row.shared_number, numbers.shared(clinic.store)),
+        held_reply=row.has_held_reply,
     )
 
 
@@ -276,3 +315,11 @@ def clinic_number(clinic: Clinic, session: Session, thread_id: int) -> int | Non
     d = decision_for(clinic, session, thread_id)
     access.require(d.header, d.why_not or "You may not open this conversation.")
     return shared_number(clinic.store, thread_id)
+
+
+def numbers_shared(clinic: Clinic) -> bool:
+    """Whether conversations carry the clinic's numbers here (a shared server)."""
+    return numbers.shared(clinic.store)
+
+
+number_label = numbers.label  # "#7": what the list and the cards print

@@ -197,22 +197,22 @@ def cmd_server_conflicts(args: argparse.Namespace) -> int:
     with _open(args) as clinic:
         session = _session(args, clinic)
         if args.apply or args.dismiss:
-            if args.apply:
-                conflicts.apply_anyway(clinic, session, args.apply)
-            else:
-                conflicts.dismiss(clinic, session, args.dismiss)
+            conflicts.settle(clinic, session, args.apply or args.dismiss, bool(args.apply))
             print("Done. `clinic-inbox server sync` sends it." if args.apply else "Done.")
             return 0
-        rows = conflicts.open_conflicts(clinic, session)
+        rows = conflicts.shown(clinic, session).value
     data = [
         {
             "id": c.op_id,
-            "thread_id": c.thread_id,
-            "field": c.field,
-            "yours": c.mine,
+            "thread_id": c.thread_id or None,
+            "number": c.number or None,
+            "patient_id": c.patient_id,
+            "what": c.what,
+            "of": c.conversation,
+            "yours": c.yours,
             "kept": c.theirs,
-            "by": c.their_by,
-            "at": c.their_at,
+            "by": c.who,
+            "at": c.when,
         }
         for c in rows
     ]
@@ -224,18 +224,62 @@ def cmd_server_conflicts(args: argparse.Namespace) -> int:
                 [
                     [
                         d["id"],
-                        str(d["thread_id"]),
-                        d["field"],
+                        d["number"] or ("patient record" if d["patient_id"] else ""),
+                        d["what"],
                         d["yours"],
                         d["kept"],
-                        d["by"] or "?",
+                        d["by"],
                         d["at"] or "",
                     ]
                     for d in data
                 ],
-                ["id", "thread", "field", "your change", "kept", "by", "at"],
+                ["id", "conversation", "what", "your change", "kept", "by", "at"],
             )
         )
+    return 0
+
+
+def cmd_server_held(args: argparse.Namespace) -> int:
+    """Replies of yours held because someone else answered the patient first."""
+    from clinic_inbox.cli import _open, _print_json, _session
+    from clinic_inbox.core import services
+    from clinic_inbox.shared import reply_hold
+
+    with _open(args) as clinic:
+        session = _session(args, clinic)
+        if args.send or args.discard:
+            if args.send:
+                reply_hold.send_anyway(clinic, session, args.send)
+                print("Your reply is no longer held: it goes to the patient at the next send.")
+            else:
+                reply_hold.discard_held(clinic, session, args.discard)
+                print("Your reply was discarded: it will not be sent.")
+            return 0
+        data = []
+        for w in reply_hold.held_replies(clinic, session):
+            (shown,) = [
+                h
+                for h in reply_hold.held_here(clinic, session, w.thread_id)
+                if h.outbox_id == w.outbox_id
+            ]
+            cards = services.board_threads(clinic, session, [w.thread_id])
+            card = cards.get(w.thread_id)
+            data.append(
+                {
+                    "id": w.outbox_id,
+                    "number": card.number if card else None,
+                    "thread_id": w.thread_id,
+                    "why": shown.words,
+                }
+            )
+    if args.json:
+        _print_json(data)
+    elif not data:
+        print("No reply of yours is held.")
+    else:
+        for d in data:
+            print(f"{d['id']}  conversation {d['number'] or d['thread_id']}: {d['why']}")
+        print("Send one anyway with --send ID, or discard it with --discard ID.")
     return 0
 
 
@@ -382,3 +426,7 @@ def register(sub: Any, add: Any) -> None:
     sp.add_argument("--json", action="store_true")
     sp.add_argument("--apply", metavar="ID", help="apply your change anyway")
     sp.add_argument("--dismiss", metavar="ID", help="keep what the server has")
+    sp = add("held", cmd_server_held, "your replies held: someone else answered first", server)
+    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--send", type=int, metavar="ID", help="send it anyway (recorded)")
+    sp.add_argument("--discard", type=int, metavar="ID", help="never send it (recorded)")

@@ -15,7 +15,7 @@ from clinic_inbox.core.model import Priority, Status
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import shared_patient_queries as spq
 from clinic_inbox.core.store import shared_queries as shq
-from clinic_inbox.shared import SharedQueueError
+from clinic_inbox.shared import SharedQueueError, patient_conflicts
 
 
 def open_conflicts(clinic: Clinic, session: services.Session) -> list[shq.Conflict]:
@@ -94,6 +94,8 @@ class Shown:
     theirs: str
     who: str  # who made the change that was kept
     when: str | None
+    number: str = ""  # the conversation's number as people see it ("#7")
+    patient_id: int | None = None  # an edit of this patient's record, not a conversation
 
 
 FIELD_WORDS = {
@@ -149,14 +151,19 @@ def shown(clinic: Clinic, session: services.Session) -> Outcome:
                 _words(clinic, c.field, c.theirs),
                 _person(clinic, c.their_by),
                 c.their_at,
+                card.number if card is not None else "",
             )
         )
+    out += patient_conflicts.shown(clinic, session)
     return Outcome(out)
 
 
 def settle(clinic: Clinic, session: services.Session, op_id: str, mine: bool) -> Outcome:
     """The person's choice on one conflict: theirs stays (`mine` False) or theirs is
     replaced by the person's own change, made again (`mine` True)."""
+    if patient_conflicts.is_one(clinic, op_id):
+        patient_conflicts.settle(clinic, session, op_id, mine)
+        return Outcome(None, Changes(staff=False))
     found = [c for c in shq.conflicts(clinic.store) if c.op_id == op_id]
     if mine:
         apply_anyway(clinic, session, op_id)

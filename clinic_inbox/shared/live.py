@@ -13,11 +13,14 @@ names the people there.
 
 from __future__ import annotations
 
+import logging
 import os
 import select
 import threading
 import time
 from collections.abc import Callable
+from email import message_from_bytes
+from email.policy import default as default_policy
 
 import psycopg
 
@@ -25,6 +28,7 @@ from clinic_inbox.core import presence_relay, send_claims
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.keys import KeyCustody
 from clinic_inbox.core.store import shared_queries as shq
+from clinic_inbox.core.store.queries import utcnow
 from clinic_inbox.shared import (
     SharedQueueError,
     checkpoints,
@@ -48,6 +52,7 @@ from clinic_inbox.shared.sync import (
 )
 
 Listener = Callable[[list[Applied]], None]
+log = logging.getLogger(__name__)
 
 
 class LiveSync:
@@ -104,6 +109,9 @@ class LiveSync:
         self._workstation: str | None = None
         self._claims: ServerClaims | None = None
         self._saved_points: dict[str, checkpoints.Point] = {}  # written under this holding
+        # held the lease when the server was last heard: fetches on through an outage
+        self._last_holder = False
+        self._away_since: str | None = None  # when the server went away (UTC, ISO)
 
     @property
     def holds_lease(self) -> bool:
@@ -112,13 +120,20 @@ class LiveSync:
 
     def may_fetch(self) -> bool:
         """Whether this workstation's mail sync fetches now: while it holds the ingest
-        lease, and also once the server has been out of reach for longer than a lease,
-        so that urgent mail still gets its safety reply during an outage (its receipts
-        wait for the server; what it stored joins the clinic's conversations later)."""
+        lease; during an outage at once if it held the lease when the server went away
+        (the clinic's mail keeps coming in on the same workstation), and on any
+        workstation once the server has been out of reach for longer than a lease, so
+        that urgent mail still gets its safety reply (receipts wait for the server; what
+        is stored joins the clinic's conversations later, by message identity, with what
+        people did on it: shared.provisional)."""
         if self._fence is not None:
             return True
         if self._in_step:
             return False
+        if self._last_holder:
+            # the server went away while this workstation fetched: it goes on at once
+            # (provisionally; what it stores is matched to the server's by identity later)
+            return True
         down = self._down_since
         if down is None:
             self._down_since = down = time.monotonic()
@@ -223,10 +238,25 @@ class LiveSync:
                     self._in_step = False
                     if self._down_since is None:
                         self._down_since = time.monotonic()
+                    if self._away_since is None:  # wall clock, as the outbox records sends
+                        self._away_since = utcnow()
                     self._on_error(
                         str(exc)
                         if isinstance(exc, SharedQueueError)
                         else "The shared server connection was lost; retrying."
+                    )
+                    self._stop.wait(backoff)
+                    backoff = min(backoff * 2, self._interval)
+                except Exception as exc:  # noqa: BLE001 - the live sync must not die silently
+                    # an unexpected fault (a local store error, a bug): said in plain words
+                    # and retried like a lost connection, never a stopped sync nobody sees
+                    self.connected.clear()
+                    self._in_step = False
+                    log.error("shared sync: %s; retrying", type(exc).__name__)  # no contents
+                    self._on_error(
+                        "The shared queue met an unexpected problem on this computer "
+                        f"({type(exc).__name__}); it tries again. Tell IT support if this "
+                        "message stays."
                     )
                     self._stop.wait(backoff)
                     backoff = min(backoff * 2, self._interval)
@@ -245,6 +275,10 @@ class LiveSync:
             listener.execute(f"LISTEN {PRESENCE_CHANNEL}")
             self.connected.set()
             self._lease(link, clinic)
+            if self._down_since is not None:  # back after an outage: the receipts that
+                with clinic.store.transaction():  # waited for the server go at the next send
+                    shq.receipts_due_now(clinic.store)
+                self._claim_sent_while_away(clinic)
             self._sync(clinic, link)
             self._presence(clinic, link, force=True)
             self._in_step = True
@@ -295,8 +329,22 @@ class LiveSync:
             listener.close()
             link.conn.close()
 
+    def _claim_sent_while_away(self, clinic: Clinic) -> None:
+        """Safety replies that went while the server could not be asked are claimed now,
+        so that a workstation fetching the same mail after the outage sends no second
+        copy (one that already did sent the same Message-ID: mail programs show one)."""
+        if self._claims is None or self._away_since is None:
+            return
+        for purpose, payload in shq.automatic_sent_since(clinic.store, self._away_since):
+            incoming = message_from_bytes(payload, policy=default_policy)["In-Reply-To"]
+            if incoming:
+                self._claims.claim(str(incoming), purpose)
+        self._away_since = None
+
     def _set_fence(self, fence: ingest_lease.Fence | None) -> None:
         held, self._fence = self._fence is not None, fence
+        if fence is not None:
+            self._last_holder = True
         if held != (fence is not None):
             self._on_lease(fence is not None)
 
@@ -304,6 +352,8 @@ class LiveSync:
         if not self._ingest:
             return
         fence = ingest_lease.take(link, seconds=self._lease_seconds)
+        if fence is None:
+            self._last_holder = False  # the server answered: another holds it now
         if fence is not None and fence != self._fence:
             # a new holding: continue where the last holder's publications stopped (before
             # this workstation's mail sync may fetch) instead of reading the mailbox again
@@ -321,6 +371,7 @@ class LiveSync:
                 conv = publish_conversation(clinic, link, thread_id, None, self._fence)
             except ingest_lease.LeaseLost:
                 self._set_fence(None)
+                self._last_holder = False
             else:
                 self._on_published([conv])
         if self._fence is not None and not self._stop.is_set():
@@ -328,6 +379,7 @@ class LiveSync:
                 checkpoints.save(clinic, link, self._fence, self._saved_points)
             except ingest_lease.LeaseLost:
                 self._set_fence(None)
+                self._last_holder = False
 
     def _presence(self, clinic: Clinic, link: Link, force: bool) -> None:
         with self._presence_lock:
@@ -373,7 +425,7 @@ class LiveSync:
             return  # the audit trail follows every few seconds, not on every change
         self._audit_at = now
         try:  # its trouble must not stop the queue
-            ship_audit(clinic, link)
+            ship_audit(clinic, link, self._custody)  # the keyring this sync was given
         except AuditNotOnServer:
             pass  # an older server: the trail stays here (audit verify --clinic says so)
         except SharedQueueError as exc:

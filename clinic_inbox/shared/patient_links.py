@@ -13,7 +13,7 @@ its author a conflict card, and the conversation is filed as the server has it
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import psycopg
 
@@ -72,6 +72,11 @@ def push(clinic: Clinic, link: Link) -> LinkPush:
         conv = shq.thread_uuid(store, op.thread_id)
         if conv is None:
             continue
+        if op.value.startswith("local:"):  # carried over from before the server (provisional)
+            target = publish_patient(clinic, link, int(op.value.removeprefix("local:")))
+            with store.transaction():
+                spq.set_link_op_value(store, op.op_id, target)
+            op = replace(op, value=target)
         by = staff.ref_of.get(op.actor_id, "system") if op.actor_id else "system"
         mac = field_mac(keys, conv, FIELD, op.value, op.op_id)
         try:

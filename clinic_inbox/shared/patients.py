@@ -19,7 +19,7 @@ import psycopg
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import shared_patient_queries as spq
-from clinic_inbox.shared import SharedQueueError
+from clinic_inbox.shared import SharedQueueError, patient_edits
 from clinic_inbox.shared.replica import StaffMap, server_error
 from clinic_inbox.shared.seal import ClinicKeys, identity, open_sealed, seal
 from clinic_inbox.shared.server import Link
@@ -70,6 +70,7 @@ def publish_patient(clinic: Clinic, link: Link, patient_id: int) -> str:
         other = spq.patient_by_uuid(store, got)
         if other is None:
             spq.set_patient_uuid(store, patient_id, got)
+            patient_edits.remember(store, staff, patient_id)  # later edits compare with it
         # else: two patients here are one on the server (registered twice on this
         # computer): this one stays unshared; its links name the server's patient
     return got
@@ -104,6 +105,7 @@ def place_patient(clinic: Clinic, staff: StaffMap, pid: str, rec: dict[str, Any]
     if local is not None and spq.patient_uuid(store, local) is None:
         spq.set_patient_uuid(store, local, pid)
         spq.add_patient_emails(store, local, list(rec.get("emails") or []))
+        patient_edits.remember(store, staff, local)
         return local
     physician = staff.local(rec.get("physician") or "") if rec.get("physician") else None
     made = q.add_patient(
@@ -118,4 +120,5 @@ def place_patient(clinic: Clinic, staff: StaffMap, pid: str, rec: dict[str, Any]
         tuple(rec.get("emails") or ()),
     )
     spq.set_patient_uuid(store, made, pid)
+    patient_edits.remember(store, staff, made)
     return made

@@ -15,7 +15,7 @@ from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.store import reply_hold_queries as hq
 from clinic_inbox.core.store import shared_patient_queries as spq
 from clinic_inbox.core.store import shared_queries as shq
-from clinic_inbox.shared import SharedQueueError, ingest_lease
+from clinic_inbox.shared import SharedQueueError, ingest_lease, provisional
 from clinic_inbox.shared.ingest_lease import Fence
 from clinic_inbox.shared.patient_links import apply_link
 from clinic_inbox.shared.patients import fetch_patients, place_patient
@@ -125,12 +125,17 @@ def publish_conversation(
         raise
     with store.transaction():
         for mid_local, ident in identities:
+            if shq.message_by_identity(store, ident) not in (None, mid_local):
+                continue  # the same message came from the server meanwhile: kept once
             shq.set_message_identity(store, mid_local, ident)
             if ident in seqs:
                 hq.set_server_seq(store, mid_local, seqs[ident])
         for f, v in fields:
             shq.set_field_version(store, thread_id, f, v)
         spq.set_shared_number(store, thread_id, int(number))
+        # notes written before it was on the server (offline, or while it was only
+        # here) follow it: notes only add
+        provisional.queue_unshared_notes(store, thread_id)
         audit.append(
             store,
             clinic.audit_key,
@@ -180,11 +185,16 @@ def _take_server_fields(
     rows, patients = found
     for pid, rec in patients.items():
         place_patient(clinic, staff, pid, rec)
+    before = provisional.before_adoption(clinic.store, thread_id)
     for f, v, value, _op, _mac in rows:
         if f == "patient":
+            if before is not None and before.linked_here:
+                continue  # the link made here goes to the server as the person's (below)
             if apply_link(clinic, thread_id, value):
                 shq.set_field_version(clinic.store, thread_id, f, v)
             continue
         if f != "assignee" or not value or staff.local(value) is not None:
             apply_field(clinic, thread_id, f, value, staff)
         shq.set_field_version(clinic.store, thread_id, f, v)
+    # what people did on it here, before it met the server's, follows as their changes
+    provisional.carry_over(clinic.store, thread_id, before)

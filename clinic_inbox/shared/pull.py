@@ -18,7 +18,7 @@ from clinic_inbox.core.model import Category, Priority, Status
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import shared_patient_queries as spq
 from clinic_inbox.core.store import shared_queries as shq
-from clinic_inbox.shared import purge_op
+from clinic_inbox.shared import patient_edits, provisional, purge_op
 from clinic_inbox.shared.patient_links import apply_link
 from clinic_inbox.shared.patients import fetch_patients, place_patient
 from clinic_inbox.shared.replica import (
@@ -71,6 +71,7 @@ def _fetch(link: Link, cursor: int, limit: int) -> tuple[list[tuple], dict[str, 
             "notes": {},
             "numbers": {},
             "patients": {},
+            "from_ws": {},  # message id -> the name of the workstation that published it
         }
         if changes:
             for cid, snap, number in conn.execute(
@@ -94,6 +95,14 @@ def _fetch(link: Link, cursor: int, limit: int) -> tuple[list[tuple], dict[str, 
                 (mids, wanted),
             ):
                 data["messages"][mid] = (cid, ident, bytes(payload))
+            # which workstation each came from (a held reply names it; no PHI in a name)
+            data["from_ws"] = dict(
+                conn.execute(
+                    "SELECT c.ref, w.name FROM change_log c JOIN workstation w ON w.id = c.ws "
+                    "WHERE c.kind = 'message' AND (c.ref = ANY(%s) OR c.conv = ANY(%s::uuid[]))",
+                    (mids, wanted),
+                ).fetchall()
+            )
             nids = [c[3] for c in changes if c[1] == "note"]
             for nid, cid, author, at, body in conn.execute(
                 "SELECT id::text, conv::text, author, created_at, body FROM note "
@@ -105,6 +114,11 @@ def _fetch(link: Link, cursor: int, limit: int) -> tuple[list[tuple], dict[str, 
             wanted_patients = {c[3] for c in changes if c[1] == "patient"}
             wanted_patients |= {v for (_c, f), (_v, v) in data["fields"].items() if f == "patient"}
             data["patients"] = fetch_patients(link, {p for p in wanted_patients if p})
+            # edited fields of patients: those changed, and those of the patients placed
+            edited = {c[2] for c in changes if c[1] == "patient_field"}
+            data["patient_fields"] = patient_edits.fetch_fields(
+                link, edited | set(data["patients"])
+            )
     return changes, data
 
 
@@ -143,11 +157,17 @@ def pull(clinic: Clinic, link: Link, limit: int = PULL_BATCH) -> PullResult:
     opened = _unseal(link, data)
     staff = StaffMap(clinic, link.keys)
     with store.transaction():
+        fields = data.get("patient_fields", {})
         for pid, rec in data["patients"].items():  # before the links that name them
             place_patient(clinic, staff, pid, rec)
+            for (who, f), got in fields.items():  # with the edits made since
+                if who == pid:
+                    patient_edits.apply_pulled(clinic, staff, pid, f, got)
         for seq, kind, conv, ref in changes:
             thread_id = shq.thread_by_uuid(store, conv)
-            if kind == "patient":
+            if kind == "patient_field":  # conv: the patient, ref: the field
+                patient_edits.apply_pulled(clinic, staff, conv, ref, fields.get((conv, ref)))
+            if kind in ("patient", "patient_field"):
                 result.applied.append(Applied(seq, kind, conv, ref, None))
                 result.cursor = seq
                 continue
@@ -170,7 +190,9 @@ def pull(clinic: Clinic, link: Link, limit: int = PULL_BATCH) -> PullResult:
                 found = opened["messages"].get(ref)
                 if found:
                     place_message(store, thread_id, found[1], found[2])
-                    answered(store, thread_id, found[1], found[2], staff, seq)
+                    answered(
+                        store, thread_id, found[1], found[2], staff, seq, data["from_ws"].get(ref)
+                    )
             elif kind == purge_op.KIND:  # purged elsewhere: this copy is purged too
                 purge_op.apply(clinic, link.keys, thread_id, conv, ref, link.label)
             elif kind == "note":
@@ -242,19 +264,27 @@ def _materialise(
     }
     store = clinic.store
     members = [(ident, p) for cid, ident, p in opened["messages"].values() if cid == conv]
+    came_from = {
+        ident: data["from_ws"].get(mid)
+        for mid, (cid, ident, _p) in opened["messages"].items()
+        if cid == conv
+    }
     adopted = _adoptable(store, conv, members)
     if adopted is not None:
         # This workstation ingested the same mail itself: its conversation becomes the
-        # clinic's one, with the server's values (the server had it first).
+        # clinic's one, with the server's values (the server had it first); what people
+        # did on it here follows as their changes (shared.provisional)
+        before = provisional.before_adoption(store, adopted)
         shq.set_thread_uuid(store, adopted, conv)
         for f, (v, value) in fields.items():
             if f != "assignee" or not value or staff.local(value) is not None:
                 apply_field(clinic, adopted, f, value, staff)
             shq.set_field_version(store, adopted, f, v)
+        provisional.carry_over(store, adopted, before)
         for ident, payload in members:
             place_message(store, adopted, ident, payload)
-            answered(store, adopted, ident, payload, staff)
-        _joined(clinic, adopted, conv, data)
+            answered(store, adopted, ident, payload, staff, where=came_from.get(ident))
+        _joined(clinic, adopted, conv, data)  # a link made here waits as an operation
         return adopted
     thread_id = q.create_thread(
         store,
@@ -274,7 +304,7 @@ def _materialise(
         shq.set_field_version(store, thread_id, f, v)
     for ident, payload in members:
         place_message(store, thread_id, ident, payload)
-        answered(store, thread_id, ident, payload, staff)
+        answered(store, thread_id, ident, payload, staff, where=came_from.get(ident))
     _joined(clinic, thread_id, conv, data)
     return thread_id
 

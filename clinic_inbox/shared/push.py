@@ -12,7 +12,7 @@ import psycopg
 
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.store import shared_queries as shq
-from clinic_inbox.shared import patient_links, purge_op
+from clinic_inbox.shared import patient_edits, patient_links, purge_op
 from clinic_inbox.shared.replica import StaffMap, apply_field, server_error
 from clinic_inbox.shared.seal import check_field, field_mac, seal
 from clinic_inbox.shared.server import Link
@@ -112,4 +112,9 @@ def push(clinic: Clinic, link: Link) -> PushResult:
     links = patient_links.push(clinic, link)
     result.applied += links.applied
     result.conflicts += links.conflicts
+    # edits of patients' records: found the same way (see patient_edits)
+    patient_edits.queue_changes(clinic, link)
+    edits = patient_edits.push(clinic, link)
+    result.applied += edits.applied + edits.merged
+    result.conflicts += edits.conflicts
     return result

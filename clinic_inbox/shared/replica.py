@@ -121,6 +121,11 @@ def place_message(store: Any, thread_id: int, ident: str, payload: dict[str, Any
         if local is not None:
             shq.set_message_identity(store, local[0], ident)
             return
+    else:  # an automatic reply both made (e.g. one fetching through a server outage)
+        mine = shq.local_outbound_copy(store, payload.get("message_id_header"))
+        if mine is not None:
+            shq.set_message_identity(store, mine, ident)
+            return
     insert_message(store, thread_id, ident, payload)
 
 
@@ -131,6 +136,7 @@ def answered(
     payload: dict[str, Any],
     staff: StaffMap,
     seq: int | None = None,
+    where: str | None = None,
 ) -> None:
     """A reply by staff pulled from another workstation: its author is known here too,
     the response clock stops here as it did there (an automatic receipt has no author
@@ -143,7 +149,8 @@ def answered(
         spq.set_message_author(store, mid, author)
     spq.stop_clock_if_answered(store, thread_id, payload["received_at"])
     person = q.get_staff(store, author) if author is not None else None
-    hold_on_answer(store, thread_id, mid, payload, person.display_name if person else None, seq)
+    who = person.display_name if person else None
+    hold_on_answer(store, thread_id, mid, payload, who, seq, where)
 
 
 def insert_message(store: Any, thread_id: int, ident: str, p: dict[str, Any]) -> None:

@@ -127,6 +127,7 @@ class ColumnModel(QAbstractListModel):
             key = palette.level_key(t.priority, t.needs_review, t.patient_id is None)
             parts = [
                 palette.label(key),
+                f"conversation {b.number}" if b.number else "",
                 t.patient or "Unknown sender",
                 ", ".join(card_facts(b)),
                 t.subject,
@@ -187,6 +188,8 @@ def card_facts(b: BoardThread) -> list[str]:
     bits = [t.category.label]
     if t.not_delivered:
         bits.append("Not delivered: call the patient")
+    if t.has_held_reply:
+        bits.append("Reply held: its author decides")
     if t.follow_up_due:
         bits.append("Follow-up due")
     if t.sensitive:
@@ -399,6 +402,8 @@ class CardDelegate(QStyledItemDelegate):
         p.setFont(small)
         p.setPen(muted)
         assignee = f"Assigned to {t.assigned_to}" if t.assigned_to else "Not assigned"
+        if b.number:  # the number people read out (the clinic's, with a shared server)
+            assignee = f"{b.number}  ·  {assignee}"
         p.drawText(
             QRect(x, y, w, 16),
             Qt.AlignmentFlag.AlignVCenter,

@@ -9,6 +9,7 @@ made again, checked and audited like any change). Nothing is decided silently.
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
@@ -49,7 +50,11 @@ class ConflictCard(QFrame):
         self.setObjectName("conflictCard")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAccessibleName(f"Conflict on {c.what.lower()}")
-        title = QLabel(f"<b>{c.what}</b> of “{c.conversation}” (conversation {c.thread_id})")
+        if c.patient_id is not None:  # an edit of a patient's record
+            named = html.escape(c.conversation)
+        else:
+            named = f"“{html.escape(c.conversation)}” (conversation {c.number or c.thread_id})"
+        title = QLabel(f"<b>{html.escape(c.what)}</b> of {named}")
         title.setTextFormat(Qt.TextFormat.RichText)
         title.setWordWrap(True)
         grid = QGridLayout()

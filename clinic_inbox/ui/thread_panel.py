@@ -69,7 +69,8 @@ def render_thread(
     )
     parts = [
         f"<div style='border-left:6px solid {colour};padding-left:8px'>"
-        f"<div style='font-size:large'>{html.escape(t.subject)}</div>"
+        f"<div style='font-size:large'>{html.escape(t.number + '  ' if t.number else '')}"
+        f"{html.escape(t.subject)}</div>"
         f"<div>{who}</div>"
         f"<div><span style='color:{colour};font-weight:bold'>{palette.label(key)}</span> · "
         f"{t.category.label} · {t.status.label}"
@@ -200,6 +201,9 @@ class ThreadPanel(QWidget):
         self._written_for: dict[int, str] = {}
         self._notes: list[tuple] = []
         self.consent_header.written_for.connect(self._proxies_known)
+        from clinic_inbox.ui.held_reply import HeldReplyBanner
+
+        self.held = HeldReplyBanner(session, self.runner, self)  # "Your reply is held"
         self.assign = QComboBox()
         self.assign.setAccessibleName("Assign to")
         # its names change with each conversation: never narrower than the longest
@@ -274,6 +278,7 @@ class ThreadPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.consent_header)
+        lay.addWidget(self.held)
         lay.addWidget(self.view, 1)
         lay.addLayout(row)
         lay.addLayout(row2)
@@ -330,6 +335,7 @@ class ThreadPanel(QWidget):
         self.unlink.setVisible(False)
         self.confirm.setVisible(False)
         self.consent_header.follow(None, None)
+        self.held.follow(None)
         self._written_for = {}
         self.info.setText("")
 
@@ -418,6 +424,7 @@ class ThreadPanel(QWidget):
         self.priority.setCurrentIndex(list(Priority).index(t.priority))
         self.sensitive.setText("Lift sensitive flag" if t.sensitive else "Mark sensitive")
         self.consent_header.follow(t.patient.id if t.patient else None, t.id)
+        self.held.follow(t.id, t.held_reply)
         # the buttons follow the access decision that came with the conversation
         acting = t.can_act
         for w in (self.assign, self.status, self.priority, self.sensitive):

@@ -1,6 +1,6 @@
 """`server upgrade`: a server prepared by the app's schema 1 gets the ingest lease and
 the automatic-reply claims, one of schema 3 the shared patients and fetch checkpoints,
-with their rights for the clinic's workstations only.
+one of schema 4 the patient edits field by field, with their rights for the clinic's workstations only.
 
 The schema-1 server is recreated from a new one by removing what schema 2 added
 (`schema.DDL_2`: two tables and their functions) and setting its version back, which
@@ -73,14 +73,16 @@ def test_a_schema_1_server_is_upgraded_in_place_and_its_workstations_may_use_it(
             ):
                 with pytest.raises(psycopg.errors.InsufficientPrivilege):
                     conn.execute(call)
-        # a schema-3 server gets the shared patients and the fetch checkpoints
+        # a schema-3 server gets the shared patients and the fetch checkpoints (and the
+        # patient edits of schema 5)
         with psycopg.connect(empty_db, autocommit=True) as conn:
             conn.execute(
+                "DROP FUNCTION apply_patient_op; DROP TABLE patient_field, patient_op_receipt; "
                 "DROP FUNCTION publish_patient, save_checkpoint; "
                 "DROP TABLE patient_key, patient, source_checkpoint; "
                 "UPDATE server_info SET schema_version = 3"
             )
-        assert srv.upgrade_server(clinic, login(clinic, "admin"), empty_db) == (3, 4)
+        assert srv.upgrade_server(clinic, login(clinic, "admin"), empty_db) == (3, 5)
         with psycopg.connect(empty_db, autocommit=True) as conn:
             conn.execute(f"SET ROLE {role}")
             got = conn.execute(
@@ -97,5 +99,22 @@ def test_a_schema_1_server_is_upgraded_in_place_and_its_workstations_may_use_it(
             conn.execute("SET ROLE outsider")
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute("SELECT count(*) FROM patient")
+        # a schema-4 server gets the patient edits, field by field
+        with psycopg.connect(empty_db, autocommit=True) as conn:
+            conn.execute(
+                "DROP FUNCTION apply_patient_op; DROP TABLE patient_field, patient_op_receipt; "
+                "UPDATE server_info SET schema_version = 4"
+            )
+        assert srv.upgrade_server(clinic, login(clinic, "admin"), empty_db) == (4, 5)
+        with psycopg.connect(empty_db, autocommit=True) as conn:
+            conn.execute(f"SET ROLE {role}")
+            op = "SELECT outcome FROM apply_patient_op(gen_random_uuid(), %s, %s, 'given_name', "
+            first = conn.execute(op + "0, '\\x01', 'x')", (ws, got)).fetchone()[0]
+            second = conn.execute(op + "0, '\\x02', 'y')", (ws, got)).fetchone()[0]
+            assert (first, second) == ("applied", "conflict")  # compare-and-set
+            conn.execute("RESET ROLE")
+            conn.execute("SET ROLE outsider")
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute("SELECT count(*) FROM patient_field")
     finally:
         clinic.close()

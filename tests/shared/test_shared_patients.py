@@ -171,7 +171,7 @@ def test_conversation_numbers_are_the_same_everywhere(tmp_path, keyring, secret_
         assert [spq.shared_number(ws.store, t) for t in threads] == numbers
         assert [spq.thread_by_number(ws.store, n) for n in numbers] == threads
     assert [shq.thread_by_uuid(c.store, cv) for cv in convs] != mine  # local ids differ
-    # `show` names it by that number too (and keeps the local one)
+    # `show` finds it by that number (typed as people see it) and names it by it too
     on_c = shq.thread_by_uuid(c.store, convs[0])
     c.close()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DBUS", "CLINIC_INBOX"))}
@@ -184,14 +184,19 @@ def test_conversation_numbers_are_the_same_everywhere(tmp_path, keyring, secret_
         }
     )
     done = subprocess.run(
-        [sys.executable, "-m", "clinic_inbox", "--user", "dr.patel", "show", str(on_c), "--json"],
+        [
+            *(sys.executable, "-m", "clinic_inbox", "--user", "dr.patel"),
+            *("show", f"#{numbers[0]}", "--json"),
+        ],
         env=env,
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["clinic_number"] == numbers[0]
+    shown = json.loads(done.stdout)
+    assert shown["clinic_number"] == numbers[0] and shown["number"] == f"#{numbers[0]}"
+    assert shown["id"] == on_c != numbers[0]  # its local id here is another number
 
 
 def _portal_conversation(a, la, b, lb):
@@ -275,8 +280,8 @@ def test_a_reply_written_while_another_workstation_answered_is_held(tmp_path, ke
     assert oq.due(b.store, "portal") == []  # held: the sender does not take it
     (held,) = reply_hold.held_replies(b, doc_b)
     assert held.outbox_id == mine
-    assert "Dr Anjali Patel answered this patient" in held.why
-    assert "send yours anyway or cancel it" in held.why
+    assert "Dr Anjali Patel answered this patient first, from another workstation" in held.why
+    assert "sends this one anyway or discards it" in held.why
     # b's own reply, published and pulled back, holds nothing of b's
     sync.publish_conversation(b, lb, tb, None)
     sync.pull(a, la)

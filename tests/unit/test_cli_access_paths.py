@@ -185,6 +185,7 @@ def _cases(home, backup, clinical: int, admin_thread: int, patient: int) -> dict
         "server sync": ([], None, "ok"),
         "server status": ([], None, "ok"),
         "server conflicts": ([], None, "ok"),
+        "server held": (["--json"], None, "ok:[]"),
         "server join": (["--dsn", "host=127.0.0.1 port=9 dbname=x user=y"], None, refused),
         "server pending": ([], None, refused),
         "server approve": (["AAAA-BBBB-CCCC-DDDD"], None, refused),

@@ -66,6 +66,7 @@ class ChartDocument:
     replaces_document_id: str | None
     messages: tuple[ChartMessage, ...]
     notes: tuple[ChartNote, ...] = ()
+    number: str = ""  # the conversation's number as staff read it ("#7"), for the header
 
     def content_sha256(self) -> str:
         """A hash of what was said (not of when it was exported), printed on every page."""

@@ -89,7 +89,8 @@ def render_pdf(doc: ChartDocument) -> bytes:
     pdf.multi_cell(w, 5, "   ·   ".join(ids), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(1)
     pdf.set_font(f, "B", 10)
-    pdf.multi_cell(w, 5, f"Conversation: {doc.title}", new_x="LMARGIN", new_y="NEXT")
+    named = f"Conversation {doc.number}: " if doc.number else "Conversation: "
+    pdf.multi_cell(w, 5, named + doc.title, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(f, "", 9)
     pdf.multi_cell(
         w,

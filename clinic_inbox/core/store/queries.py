@@ -465,7 +465,7 @@ SELECT m.id, m.thread_id, m.source, m.direction, m.patient_id,
        s.display_name, m.sensitive OR t.sensitive, m.needs_review,
        (SELECT count(*) FROM attachments a WHERE a.message_id = m.id),
        coalesce(p.responsible_physician_id, sp.responsible_physician_id), t.category,
-       t.sensitive, substr(m.body_text, 1, 240), t.held_for_review
+       t.sensitive, substr(m.body_text, 1, 240), t.held_for_review, t.shared_number
 FROM messages m
 JOIN threads t ON t.id = m.thread_id
 LEFT JOIN patients p ON p.id = m.patient_id
@@ -588,6 +588,7 @@ def _summary(r: Any) -> MessageSummary:
         thread_sensitive=bool(r[19]),
         snippet=r[20],
         thread_held=bool(r[21]),
+        thread_number=r[22],
     )
 
 
@@ -619,6 +620,8 @@ class ThreadRow:
     held_for_review: bool = False  # shared address or unverified sender: a patient's, for access
     follow_up_due: bool = False  # back in New: the patient did not answer by the date
     not_delivered: bool = False  # a message of ours did not reach the patient
+    shared_number: int | None = None  # its clinic-wide number, with a shared server
+    has_held_reply: bool = False  # a reply written here waits for its author's word
 
 
 _THREAD_SQL = """
@@ -635,12 +638,17 @@ SELECT t.id, t.subject, t.patient_id,
        t.sender_unverified, t.claims_thread_id, t.suggested_patient_id, t.held_for_review,
        t.follow_up_due_at IS NOT NULL AND t.status = 'new'
            AND (t.snippet_at IS NULL OR t.snippet_at < t.follow_up_due_at),
-       EXISTS (SELECT 1 FROM messages m WHERE m.thread_id = t.id AND m.delivery = 'not_delivered')
+       EXISTS (SELECT 1 FROM messages m WHERE m.thread_id = t.id AND m.delivery = 'not_delivered'),
+       t.shared_number,
+       EXISTS (SELECT 1 FROM outbox o WHERE o.thread_id = t.id AND o.state = 'pending'
+               AND o.send_after = '9999-12-31T00:00:00+00:00')
 FROM threads t
 LEFT JOIN patients p ON p.id = t.patient_id
 LEFT JOIN patients sp ON sp.id = t.suggested_patient_id
 LEFT JOIN staff s ON s.id = t.assigned_to
 """
+# a held reply's send_after (reply_hold_queries.HELD): no sender ever reaches it
+HELD_SEND_AFTER = "9999-12-31T00:00:00+00:00"
 
 _PRIORITY_ORDER = (
     "CASE t.priority WHEN 'urgent' THEN 0 WHEN 'same_day' THEN 1 WHEN 'routine' THEN 2 ELSE 3 END"
@@ -761,6 +769,8 @@ def _thread_row(r: Any) -> ThreadRow:
         held_for_review=bool(r[23]),
         follow_up_due=bool(r[24]),
         not_delivered=bool(r[25]),
+        shared_number=r[26],
+        has_held_reply=bool(r[27]),
     )
 
 

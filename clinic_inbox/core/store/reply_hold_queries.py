@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from clinic_inbox.core.store.connection import Store
-from clinic_inbox.core.store.queries import utcnow
+from clinic_inbox.core.store.queries import HELD_SEND_AFTER, utcnow
 
-HELD = "9999-12-31T00:00:00+00:00"
+HELD = HELD_SEND_AFTER  # the board's query marks held replies by the same value
 
 
 @dataclass(frozen=True)
@@ -78,3 +78,47 @@ def release(store: Store, outbox_id: int) -> bool:
 
 def set_server_seq(store: Store, message_id: int, seq: int) -> None:
     store.execute("UPDATE messages SET shared_seq = ? WHERE id = ?", (int(seq), message_id))
+
+
+@dataclass(frozen=True)
+class HeldRow:
+    outbox_id: int
+    message_id: int
+    author_id: int
+    author: str | None  # their display name
+    why: str | None
+    written_at: str
+
+
+def held_in_thread(store: Store, thread_id: int) -> list[HeldRow]:
+    """The held replies of one conversation, oldest first, with their authors' names."""
+    return [
+        HeldRow(*r)
+        for r in store.execute(
+            "SELECT o.id, o.message_id, m.author_staff_id, s.display_name, o.last_error, "
+            "o.created_at FROM outbox o JOIN messages m ON m.id = o.message_id "
+            "LEFT JOIN staff s ON s.id = m.author_staff_id "
+            "WHERE o.thread_id = ? AND o.state = 'pending' AND o.send_after = ? "
+            "AND m.author_staff_id IS NOT NULL ORDER BY o.id",
+            (thread_id, HELD),
+        )
+    ]
+
+
+def discard(store: Store, outbox_id: int) -> bool:
+    """A held reply its author decided not to send: cancelled, only while still held
+    (never one released and perhaps leaving already)."""
+    now = utcnow()
+    cur = store.execute(
+        "UPDATE outbox SET state = 'cancelled', updated_at = ? "
+        "WHERE id = ? AND state = 'pending' AND send_after = ?",
+        (now, outbox_id, HELD),
+    )
+    if cur.rowcount != 1:
+        return False
+    store.execute(
+        "UPDATE messages SET delivery = 'cancelled', delivery_at = ? "
+        "WHERE id = (SELECT message_id FROM outbox WHERE id = ?)",
+        (now, outbox_id),
+    )
+    return True

@@ -153,6 +153,10 @@ def link_ops(store: Store) -> list[LinkOp]:
     ]
 
 
+def set_link_op_value(store: Store, op_id: str, value: str) -> None:
+    store.execute("UPDATE shared_link_ops SET value = ? WHERE op_id = ?", (value, op_id))
+
+
 def drop_link_op(store: Store, op_id: str) -> None:
     store.execute("DELETE FROM shared_link_ops WHERE op_id = ?", (op_id,))
 
@@ -172,6 +176,10 @@ def shared_number(store: Store, thread_id: int) -> int | None:
 
 def thread_by_number(store: Store, number: int) -> int | None:
     return store.one("SELECT id FROM threads WHERE shared_number = ?", (int(number),))
+
+
+def thread_by_local_number(store: Store, number: int) -> int | None:
+    return store.one("SELECT id FROM threads WHERE id = ?", (int(number),))
 
 
 def threads_without_number(store: Store) -> list[tuple[int, str]]:

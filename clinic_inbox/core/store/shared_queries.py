@@ -324,6 +324,19 @@ def mark_conflict_seen(store: Store, op_id: str) -> None:
     store.execute("UPDATE shared_conflicts SET seen = 1 WHERE op_id = ?", (op_id,))
 
 
+def local_outbound_copy(store: Store, message_id_header: str | None) -> int | None:
+    """The same automatic reply made here too, not yet matched to the server's (its
+    Message-ID is derived from the clinic and the incoming message, the same on every
+    workstation; a person's reply has a Message-ID of its own)."""
+    if not message_id_header:
+        return None
+    return store.one(
+        "SELECT id FROM messages WHERE message_id_header = ? AND direction = 'out' "
+        "AND shared_identity IS NULL ORDER BY id LIMIT 1",
+        (message_id_header,),
+    )
+
+
 def local_copy(
     store: Store, message_id_header: str | None, fhir_resource_id: str | None
 ) -> tuple[int, int] | None:
@@ -365,5 +378,57 @@ def threads_to_publish(store: Store) -> list[int]:
         r[0]
         for r in store.execute(
             "SELECT DISTINCT thread_id FROM messages WHERE shared_identity IS NULL ORDER BY thread_id"
+        )
+    ]
+
+
+# -- conversations fetched while the server was away --------------------------------------
+def people_actions(store: Store, thread_id: int, actions: tuple[str, ...]) -> dict[str, int]:
+    """action -> the person who last took it in this conversation here (automatic
+    changes, with no person, are not counted)."""
+    marks = ", ".join("?" for _ in actions)
+    return {
+        r[0]: r[1]
+        for r in store.execute(
+            f"SELECT action, actor_id FROM audit WHERE id IN (SELECT max(id) FROM audit "
+            f"WHERE thread_id = ? AND actor_id IS NOT NULL AND action IN ({marks}) "
+            f"GROUP BY action)",
+            (thread_id, *actions),
+        )
+    }
+
+
+def unshared_notes(store: Store, thread_id: int) -> list[tuple[int, int]]:
+    """Notes written here that never went to the server, with no operation on its way."""
+    return [
+        (r[0], r[1])
+        for r in store.execute(
+            "SELECT n.id, n.author_id FROM thread_notes n WHERE n.thread_id = ? "
+            "AND n.uuid IS NULL AND NOT EXISTS (SELECT 1 FROM pending_ops o "
+            "WHERE o.field = 'note' AND o.value = CAST(n.id AS TEXT)) ORDER BY n.id",
+            (thread_id,),
+        )
+    ]
+
+
+def receipts_due_now(store: Store) -> int:
+    """Receipts waiting (for the server's claim, while it was away) become due at once:
+    the server is back. Returns how many."""
+    cur = store.execute(
+        "UPDATE outbox SET next_attempt_at = ?, updated_at = ? WHERE state = 'pending' "
+        "AND purpose = 'ack' AND next_attempt_at > ?",
+        (utcnow(), utcnow(), utcnow()),
+    )
+    return cur.rowcount
+
+
+def automatic_sent_since(store: Store, since: str) -> list[tuple[str, bytes]]:
+    """(purpose, payload) of the receipts and safety replies sent since `since`."""
+    return [
+        (r[0], bytes(r[1]))
+        for r in store.execute(
+            "SELECT purpose, payload FROM outbox WHERE purpose IN ('ack', 'safety') "
+            "AND state = 'sent' AND sent_at >= ? ORDER BY id",
+            (since,),
         )
     ]

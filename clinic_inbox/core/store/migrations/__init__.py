@@ -41,6 +41,7 @@ def _load() -> list[Migration]:
         m0015_shared_patients,
         m0016_account_secrets,
         m0017_distinct_patients,
+        m0018_shared_patient_edits,
     )
 
     steps = [
@@ -61,6 +62,7 @@ def _load() -> list[Migration]:
         m0015_shared_patients,
         m0016_account_secrets,
         m0017_distinct_patients,
+        m0018_shared_patient_edits,
     ]
     return [Migration(m.VERSION, m.__name__.rsplit(".", 1)[-1], m.upgrade) for m in steps]
 

@@ -1,0 +1,128 @@
+"""Conflict cards for edits of a patient's record (patient_edits.py): another
+workstation changed the same field first. Its author sees both values and keeps theirs,
+or makes their own edit again through the same patient services (access check, audit
+entry), which then goes to the server on top of the value they have seen."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from clinic_inbox.core import access, audit, services
+from clinic_inbox.core.home import Clinic
+from clinic_inbox.core.store import queries as q
+from clinic_inbox.core.store import shared_patient_edit_queries as epq
+from clinic_inbox.shared import SharedQueueError
+
+if TYPE_CHECKING:
+    from clinic_inbox.shared.conflicts import Shown
+
+FIELD_WORDS = {
+    "family_name": "Family name",
+    "given_name": "Given name",
+    "birth_date": "Date of birth",
+    "chart_number": "Chart number",
+    "physician": "Responsible physician",
+    "emails": "Email addresses",
+}
+
+
+def _mine(clinic: Clinic, session: services.Session) -> list[epq.PatientConflict]:
+    """This person's open patient conflicts (one with no author: for those who may
+    change patients' records)."""
+    may_edit = access.can_edit_patients(session.staff)
+    return [
+        c
+        for c in epq.open_conflicts(clinic.store)
+        if c.actor_id == session.staff.id or (c.actor_id is None and may_edit)
+    ]
+
+
+def _physician_words(clinic: Clinic, username: str) -> str:
+    if not username:
+        return "No physician"
+    row = q.staff_login_row(clinic.store, username)
+    return row[0].display_name if row else "a physician not known on this computer"
+
+
+def words(clinic: Clinic, field: str, value_json: str) -> str:
+    value = json.loads(value_json)
+    if field == "physician":
+        return _physician_words(clinic, value)
+    if field == "emails":
+        return ", ".join(value) if value else "No address"
+    return str(value) if value else "None"
+
+
+def shown(clinic: Clinic, session: services.Session) -> list[Shown]:
+    from clinic_inbox.shared.conflicts import Shown, _person
+
+    out = []
+    for c in _mine(clinic, session):
+        p = q.get_patient(clinic.store, c.patient_id)
+        name = f"{p.family_name}, {p.given_name}" if p else "a patient"
+        out.append(
+            Shown(
+                c.op_id,
+                0,
+                f"the record of {name}",
+                FIELD_WORDS.get(c.field, c.field),
+                words(clinic, c.field, c.mine),
+                words(clinic, c.field, c.theirs),
+                _person(clinic, c.their_by),
+                c.their_at,
+                patient_id=c.patient_id,
+            )
+        )
+    return out
+
+
+def is_one(clinic: Clinic, op_id: str) -> bool:
+    return any(c.op_id == op_id for c in epq.open_conflicts(clinic.store))
+
+
+def settle(clinic: Clinic, session: services.Session, op_id: str, mine: bool) -> None:
+    found = [c for c in _mine(clinic, session) if c.op_id == op_id]
+    if not found:
+        raise SharedQueueError("There is no open conflict with that number.")
+    c = found[0]
+    if mine:
+        _edit_again(clinic, session, c)
+    with clinic.store.transaction():
+        epq.mark_conflict_seen(clinic.store, op_id)
+        audit.append(
+            clinic.store,
+            clinic.audit_key,
+            session.staff.id,
+            session.staff.username,
+            "shared.conflict_applied_mine" if mine else "shared.conflict_kept_theirs",
+            patient_id=c.patient_id,
+            detail={"conflict": op_id, "field": c.field},
+        )
+
+
+def _edit_again(clinic: Clinic, session: services.Session, c: epq.PatientConflict) -> None:
+    """The person's own value, made again through the patient services."""
+    from clinic_inbox.core.services_patients import PatientDetails, edit_patient
+
+    value = json.loads(c.mine)
+    if c.field == "physician":  # kept by user name in the conflict (see patient_edits)
+        row = q.staff_login_row(clinic.store, value) if value else None
+        if value and row is None:
+            raise SharedQueueError("That physician is not on this computer any more.")
+        services.set_responsible_physician(
+            clinic, session, c.patient_id, row[0].id if row else None
+        )
+        return
+    p = q.get_patient(clinic.store, c.patient_id)
+    if p is None:
+        raise SharedQueueError("That patient is not on this computer any more.")
+    details = {
+        "family_name": p.family_name,
+        "given_name": p.given_name,
+        "birth_date": p.birth_date,
+        "chart_number": p.chart_number,
+        "emails": tuple(p.emails),
+    }
+    details[c.field] = tuple(value) if c.field == "emails" else value
+    edit_patient(clinic, session, c.patient_id, PatientDetails(**details))  # type: ignore[arg-type]
