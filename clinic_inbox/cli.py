@@ -484,6 +484,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         from clinic_inbox.core.account_secrets import describe as accounts_said
 
         account_secrets_line = accounts_said(clinic)
+        from clinic_inbox.core.workstation_secrets import describe as shared_keys_said
+
+        shared_keys_line = shared_keys_said(clinic)
     latest = latest_backup(home)
     problems = health.problems
     print(f"Data folder:     {home}")
@@ -498,6 +501,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
             "holds the store key"
         )
     print(f"Account secrets: {account_secrets_line}")
+    print(f"Shared-queue keys: {shared_keys_line}")
     print(f"Schema version:  {health.schema_version}")
     print(f"Integrity check: {'ok' if not problems else 'FAILED: ' + '; '.join(problems[:5])}")
     from clinic_inbox.core.clinic_setup import identity_problems
