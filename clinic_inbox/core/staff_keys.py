@@ -163,28 +163,57 @@ def audit_closed_attempts(clinic: Clinic, username: str, events: list[list[str]]
 
 GATE_SEEN_META = "gate_seq_seen"
 
+ROLLED_BACK_WORDS = (
+    "The count of failed sign-ins kept on this computer went back, or was deleted, since "
+    "the store last saw it (both its copies: the file beside the store and the keyring's). "
+    "Someone may have done this to try more passwords than the lockout allows; look at "
+    "the failed sign-ins around this time."
+)
+ELSEWHERE_WORDS = (
+    "The store is now used in another place (another computer, another folder, or a "
+    "restored backup), so the count of failed sign-ins starts again here. This is expected "
+    "after a restore or a move; if nobody restored or moved the clinic's data, tell the "
+    "privacy officer."
+)
+
+
+def _place(clinic: Clinic) -> str:
+    """Which computer, folder and key record the store is used with, as a short digest:
+    a counter that starts again in a new place is a restore or a move, not a rollback."""
+    import hashlib
+    import socket
+
+    where = f"{socket.gethostname()}\0{clinic.home.resolve()}\0{clinic.custody.store_id}"
+    return hashlib.sha256(where.encode("utf-8")).hexdigest()[:16]
+
 
 def note_gate_counter(clinic: Clinic, backend: object) -> None:
     """The sign-in gate's counter only moves forward; if it went back since the store last
-    saw it, both copies of the lockout count were deleted or rolled back (or the store came
-    from another computer): audited, so guesses bought that way do not go unseen."""
+    saw it, both copies of the lockout count were deleted or rolled back: audited, so
+    guesses bought that way do not go unseen. A store now used in another place (restored
+    on another computer, or into another folder) starts a new count there: audited in
+    gentler words, as the expected consequence of a restore or a move."""
     epoch, found = signin_gate.high_water(clinic.home, clinic.custody.store_id, backend)
+    place = _place(clinic)
     with clinic.store.transaction():
-        seen_epoch, _, seen = (q.get_meta(clinic.store, GATE_SEEN_META) or "").partition(":")
+        seen_epoch, _, rest = (q.get_meta(clinic.store, GATE_SEEN_META) or "").partition(":")
+        seen, _, seen_place = rest.partition(":")
         if seen and (seen_epoch != epoch or found < int(seen)):
+            moved = bool(seen_place) and seen_place != place
             audit.append(
                 clinic.store,
                 clinic.audit_key,
                 None,
                 "system",
-                "login.gate_rolled_back",
+                "login.gate_started_elsewhere" if moved else "login.gate_rolled_back",
                 detail={
+                    "what": ELSEWHERE_WORDS if moved else ROLLED_BACK_WORDS,
                     "counter_seen": int(seen),
                     "counter_found": found,
                     "started_again": seen_epoch != epoch,
                 },
             )
-        q.set_meta(clinic.store, GATE_SEEN_META, f"{epoch}:{found}")
+        q.set_meta(clinic.store, GATE_SEEN_META, f"{epoch}:{found}:{place}")
 
 
 def _unwrap(
