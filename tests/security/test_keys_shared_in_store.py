@@ -290,3 +290,32 @@ def test_a_sealed_secret_is_bound_to_its_name_and_its_clinic():
         workstation_secrets.unseal(audit_key, "audit-sign", sealed)  # moved to another name
     with pytest.raises(workstation_secrets.WorkstationSecretDamaged):
         workstation_secrets.unseal(bytes(32), "shared", sealed)  # another clinic's key
+
+
+def test_a_clinic_without_a_keyring_can_work_with_a_shared_server(tmp_path, postgres):
+    """Refused before (the keys needed a keyring); kept in the store now."""
+    from clinic_inbox.shared import audit_ship, clinic_keys, sync
+    from clinic_inbox.shared import server as srv
+
+    home = tmp_path / "no-keyring"
+    passphrase = "a long clinic passphrase"
+    custody = KeyCustody(home, backend=None, detect=False)
+    clinic, _code = create_clinic(home, lambda _p, _c: passphrase, custody)
+    dsn = f"{_dsn(postgres, 'no_keyring')} password={postgres.password}"
+    with clinic:
+        assert clinic.custody.method == "passphrase"
+        services.create_first_admin(clinic, ADMIN, "The Boss", ADMIN_PW)
+        admin = services.login(clinic, ADMIN, ADMIN_PW, sleep=lambda _s: None)
+        done = srv.init_server(clinic, admin, dsn, custody)
+        assert clinic_keys.load(clinic).keys.clinic_id == done.clinic_id
+    # opened again with the passphrase: the keys come from the store
+    again = open_clinic(home, lambda _p, _c: passphrase, KeyCustody(home, None, detect=False))
+    with again:
+        link = srv.open_link(again)
+        try:
+            sync.pull(again, link)
+            assert audit_ship.ship(again, link).on_server > 0
+        finally:
+            link.conn.close()
+        said = workstation_secrets.describe(again)
+        assert said.startswith("sealed in the store: this computer's audit signing key")
