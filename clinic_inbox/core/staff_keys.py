@@ -17,7 +17,11 @@ transaction as the store's change; a disabled account's slot is removed.
 
 Background work (sync in the app's worker thread, CLI `sync`) reuses the keys the
 signed-in session holds (`Clinic.clone`); nothing reads them from the keyring again.
-A clinic without a secure keyring keeps its passphrase-wrapped key (core.keys).
+A clinic without a secure keyring keeps its passphrase-wrapped key (core.keys) until
+an administrator turns on staff key slots (`key seal`, `enable_staff_slots`): then each
+sign-in writes that person's slot as above (keyed by the password alone: there is no
+keyring half), and once every active staff member has one the key file goes and the
+shared passphrase opens nothing. The demo keeps its published passphrase.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from clinic_inbox.core import audit, passwords, signin, signin_gate
+from clinic_inbox.core import audit, keyslots, passwords, signin, signin_gate
 from clinic_inbox.core.home import Clinic, open_clinic
 from clinic_inbox.core.keys import (
     CustodyChangedError,
@@ -44,10 +48,20 @@ from clinic_inbox.core.store import queries as q
 
 def _slots(clinic: Clinic) -> KeySlots | None:
     """The clinic's slots, or None where it keeps a passphrase-wrapped key instead."""
+    rec = clinic.custody
+    if rec.method == "passphrase" and (rec.staff_slots or rec.sealed) and not rec.demo:
+        return KeySlots(clinic.home, rec.store_id, None)
     backend = clinic.credentials.backend if clinic.credentials is not None else None
-    if clinic.custody.method != "keyring" or backend is None:
+    if rec.method != "keyring" or backend is None:
         return None
-    return KeySlots(clinic.home, clinic.custody.store_id, backend)
+    return KeySlots(clinic.home, rec.store_id, backend)
+
+
+def _slot_cost(clinic: Clinic, password: str, context: list[str]) -> dict[str, int]:
+    if clinic.custody.method == "passphrase":
+        # no keyring half: whoever copies the slots file may guess at it offline
+        return keyslots.HARD_COST
+    return cost_for(password, context, demo=clinic.custody.demo)
 
 
 def _audit(clinic: Clinic, action: str, detail: dict) -> None:
@@ -63,7 +77,7 @@ def keep_slot(clinic: Clinic, username: str, password: str, *, why: str) -> None
         return
     row = q.staff_login_row(clinic.store, username.strip())
     context = [username, row[0].display_name if row else "", clinic.config.name or ""]
-    cost = cost_for(password, context, demo=clinic.custody.demo)
+    cost = _slot_cost(clinic, password, context)
     slots.put(username, password, clinic.secrets, cost)
     detail = {"staff_id": row[0].id if row else None, "why": why}
     _audit(clinic, "key.slot", detail | {"argon2id_mib": cost["memory_cost"] // 1024})
@@ -111,11 +125,27 @@ def seal_if_complete(clinic: Clinic, slots: KeySlots | None = None) -> bool:
     active = q.list_staff(clinic.store, False)
     if not active or any(not slots.has(s.username) for s in active):
         return False
-    custody = KeyCustody(clinic.home, clinic.credentials.backend, detect=False)
+    custody = KeyCustody(clinic.home, _backend(clinic), detect=False)
     custody.seal()
     clinic.custody = custody.record()
     _audit(clinic, "key.sealed", {"slots": len(active)})
     return True
+
+
+def _backend(clinic: Clinic) -> object | None:
+    return clinic.credentials.backend if clinic.credentials is not None else None
+
+
+def enable_staff_slots(clinic: Clinic, username: str, password: str) -> list[str]:
+    """A clinic without a keyring moves to staff key slots: the administrator's slot now,
+    everyone else's at their next sign-in (with the passphrase, one last time); sealed
+    as soon as every active staff member has one. Returns who has none yet."""
+    custody = KeyCustody(clinic.home, None, detect=False)
+    custody.enable_staff_slots()
+    clinic.custody = custody.record()
+    _audit(clinic, "key.staff_slots_enabled", {})
+    keep_slot(clinic, username, password, why="staff key slots turned on")
+    return without_slot(clinic)
 
 
 def seal_now(clinic: Clinic) -> list[str]:
@@ -124,12 +154,12 @@ def seal_now(clinic: Clinic) -> list[str]:
     slots = _slots(clinic)
     if slots is None:
         raise CustodyChangedError(
-            "This clinic keeps its key with a passphrase (no secure keyring), so it has no "
-            "staff key slots to seal."
+            "This clinic keeps its key with a passphrase (no secure keyring) and has not "
+            "turned on staff key slots yet: `key seal` by an administrator does that."
         )
     missing = without_slot(clinic)
     if not clinic.custody.sealed:
-        custody = KeyCustody(clinic.home, clinic.credentials.backend, detect=False)
+        custody = KeyCustody(clinic.home, _backend(clinic), detect=False)
         custody.seal()
         clinic.custody = custody.record()
         _audit(clinic, "key.sealed", {"slots": len(slots.names()), "without_slot": len(missing)})
@@ -221,16 +251,17 @@ def _unwrap(
 ) -> tuple[Secrets, list[list[str]]]:
     """The password against its slot, counted and slowed down like any sign-in."""
     rec = custody.record()
-    if custody.backend is None:
+    if rec.method == "keyring" and custody.backend is None:
         raise CustodyChangedError(
             f"This clinic's key is released through {describe_backend(rec.backend)}, but "
             f"{custody.why_no_keyring or 'no secure keyring is available'} now. Log in to the "
             "desktop session that unlocks the keyring and try again, or use the recovery "
             "code (`clinic-inbox key recover`)."
         )
-    slots = KeySlots(home, rec.store_id, custody.backend)
+    backend = custody.backend if rec.method == "keyring" else None
+    slots = KeySlots(home, rec.store_id, backend)
     name = signin.name_key(username)
-    gate = custody.backend  # the gate keeps its second copy in the keyring
+    gate = backend  # the gate keeps its second copy in the keyring, where there is one
     with signin.serialised(home, rec.store_id, name):
         now = datetime.now(UTC)
         before, locked = signin_gate.charge(home, rec.store_id, name, now, gate)
@@ -300,13 +331,15 @@ def open_signed_in(
         slot_user = rec.sealed or slots.has(username)
     elif rec is not None and rec.method == "keyring" and rec.sealed:
         slot_user = True  # raises the plain "keyring unavailable" below
+    elif rec is not None and rec.method == "passphrase" and (rec.staff_slots or rec.sealed):
+        slot_user = rec.sealed or KeySlots(home, rec.store_id, None).has(username)
     if slot_user:
         found, events = _unwrap(home, custody, username, password, sleep)
     clinic = open_clinic(home, ask_passphrase, custody, check=check, found=found)
     try:
         audit_closed_attempts(clinic, username, events)
         if slot_user:
-            note_gate_counter(clinic, custody.backend)
+            note_gate_counter(clinic, custody.backend if rec.method == "keyring" else None)
         # the store's own check: disabled accounts, forced changes, the session's audit
         session = signin.sign_in(
             clinic,
