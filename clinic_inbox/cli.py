@@ -1182,6 +1182,11 @@ def cmd_restore(args: argparse.Namespace) -> int:
     print(f"Restored {info.messages} messages into {home} (backup verified before and after).")
     if new_code:
         _print_recovery(new_code)
+    if getattr(check, "waiting", None):
+        print(
+            "The restored clinic's new key opens only by staff passwords; these people need "
+            f"a password reset (`user reset NAME`) before they can sign in: {', '.join(check.waiting)}"
+        )
     _reanchor(home, args.user)
     return EXIT_OK
 

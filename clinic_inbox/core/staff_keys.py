@@ -166,6 +166,28 @@ def seal_now(clinic: Clinic) -> list[str]:
     return missing
 
 
+def seal_restored(
+    home: Path, custody: KeyCustody, ask: PassphraseProvider, username: str, password: str
+) -> list[str]:
+    """A passphrase backup restored under a fresh key (core.backup): the restoring
+    administrator gets a slot and the clinic is sealed at once, so the new key is never
+    left raw in the keyring or behind one shared passphrase. Colleagues have no slot for
+    the new key: they need a password reset (which writes it). Returns their names."""
+    rec = custody.record()
+    if rec.demo:
+        return []
+    if rec.method == "passphrase":
+        custody.enable_staff_slots()
+    found = custody.load(ask)
+    clinic = open_clinic(home, ask, custody, found=found)
+    with clinic:
+        slots = _slots(clinic)
+        if slots is None:  # the keyring went away meanwhile: it stays as restored
+            return []
+        keep_slot(clinic, username, password, why="restored from a passphrase backup")
+        return seal_now(clinic)
+
+
 # -- opening -------------------------------------------------------------------------
 def _never(prompt: str, confirm: bool) -> str:
     raise CustodyChangedError("A passphrase was asked for a clinic whose key is in the keyring.")

@@ -74,6 +74,13 @@ def test_a_store_restored_on_another_computer_is_not_called_a_rollback(
 
     back = cli(other_computers_keyring, elsewhere, "restore", str(out), "--passphrase")
     assert back.returncode == 0, back.stdout + back.stderr
+    # under its fresh key the restored clinic is sealed at once: the new computer's
+    # keyring holds no store key, only the key slots' secret
+    rec = KeyCustody(elsewhere, detect=False).record()
+    assert rec.method == "keyring" and rec.sealed
+    kept = other_computers_keyring.backend()
+    assert kept.get_password("clinic-inbox", f"{rec.store_id}:db") is None
+    assert kept.get_password("clinic-inbox", f"{rec.store_id}:slot-secret")
     opened = cli(other_computers_keyring, elsewhere, "doctor")
     assert opened.returncode == 0, opened.stderr
     said = _gate_entries(elsewhere, other_computers_keyring)

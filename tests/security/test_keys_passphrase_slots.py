@@ -151,3 +151,45 @@ def test_recovery_key_change_and_a_restored_backup_keep_working(clinic_home, tmp
     opened = cli(other, "doctor", user=ADMIN, password=ADMIN_PW)
     assert opened.returncode == 0, opened.stderr
     assert "staff key slots" in opened.stdout
+
+
+def test_a_passphrase_backup_is_restored_as_a_sealed_clinic(clinic_home, tmp_path):
+    """A fresh key on the new computer: released to the restoring administrator's slot
+    at once, never left behind one shared passphrase; colleagues need a reset."""
+    home, _code = clinic_home
+    out = tmp_path / "offsite.cib"
+    offsite = {"CLINIC_INBOX_BACKUP_PASSPHRASE": "an offsite passphrase of my own"}
+    saved = cli(
+        home, "backup", "--out", str(out), "--passphrase", user=ADMIN, password=ADMIN_PW,
+        passphrase=PASSPHRASE, env=offsite,
+    )  # fmt: skip
+    assert saved.returncode == 0, saved.stderr
+    other = tmp_path / "new-computer"
+    restored = cli(
+        other, "restore", str(out), "--passphrase", user=ADMIN, password=ADMIN_PW,
+        passphrase="a new passphrase for this computer", env=offsite,
+    )  # fmt: skip
+    assert restored.returncode == 0, restored.stdout + restored.stderr
+    assert f"need a password reset (`user reset NAME`) before they can sign in: {NURSE}" in (
+        restored.stdout
+    )
+    code = restored.stdout.split("RECOVERY CODE", 1)[1].splitlines()[1].strip()
+    rec = _record(other)
+    assert rec["method"] == "passphrase" and rec["sealed"] and rec["staff_slots"]
+    assert not (other / "key.wrapped").exists()
+    assert sorted(json.loads((other / SLOTS_FILE).read_text())["slots"]) == [ADMIN]
+    assert cli(other, "list", user=ADMIN, password=ADMIN_PW).returncode == 0
+    nurse = cli(other, "list", user=NURSE, password=NURSE_PW, passphrase=PASSPHRASE)
+    assert nurse.returncode == 1 and "not right" in nurse.stderr
+    reset = cli(
+        other, "user", "reset", NURSE, user=ADMIN, password=ADMIN_PW,
+        env={"CLINIC_INBOX_NEW_PASSWORD": "violet tundra harbor 42"},
+    )  # fmt: skip
+    assert reset.returncode == 0, reset.stderr
+    assert sorted(json.loads((other / SLOTS_FILE).read_text())["slots"]) == [ADMIN, NURSE]
+    # the new recovery code works on the restored clinic
+    (other / SLOTS_FILE).unlink()
+    back = cli(
+        other, "key", "recover", "--code-stdin", user=ADMIN, password=ADMIN_PW, stdin=code + "\n"
+    )
+    assert back.returncode == 0, back.stdout + back.stderr
