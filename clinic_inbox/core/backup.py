@@ -289,7 +289,7 @@ def restore_backup(
         if new_id is not None and seal is not None:
             # a fresh key: released to the restoring administrator's slot at once, not
             # left raw in the keyring or behind a shared passphrase (core.staff_keys)
-            seal(home, custody, ask_passphrase)
+            seal(home, custody, found)
     except BaseException:
         for p in placed + [home / f"{STORE_FILE}-wal", home / f"{STORE_FILE}-shm"]:
             p.unlink(missing_ok=True)

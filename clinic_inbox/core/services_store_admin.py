@@ -75,9 +75,9 @@ def restore_sign_in(
     check.release = lambda home, custody: key_slots.release(home, custody, username, password)  # type: ignore[attr-defined]
 
     # a passphrase backup restored under a fresh key is sealed to this person's slot
-    def seal_restored(home: Path, custody: Any, ask: Any) -> None:
+    def seal_restored(home: Path, custody: Any, found: Any) -> None:
         # who then needs a password reset, for the caller to say
-        check.waiting = key_slots.seal_restored(home, custody, ask, username, password)  # type: ignore[attr-defined]
+        check.waiting = key_slots.seal_restored(home, custody, found, username, password)  # type: ignore[attr-defined]
 
     check.seal_restored = seal_restored  # type: ignore[attr-defined]
     check.waiting = []  # type: ignore[attr-defined]

@@ -167,7 +167,7 @@ def seal_now(clinic: Clinic) -> list[str]:
 
 
 def seal_restored(
-    home: Path, custody: KeyCustody, ask: PassphraseProvider, username: str, password: str
+    home: Path, custody: KeyCustody, found: Secrets, username: str, password: str
 ) -> list[str]:
     """A passphrase backup restored under a fresh key (core.backup): the restoring
     administrator gets a slot and the clinic is sealed at once, so the new key is never
@@ -178,8 +178,7 @@ def seal_restored(
         return []
     if rec.method == "passphrase":
         custody.enable_staff_slots()
-    found = custody.load(ask)
-    clinic = open_clinic(home, ask, custody, found=found)
+    clinic = open_clinic(home, _never, custody, found=found)
     with clinic:
         slots = _slots(clinic)
         if slots is None:  # the keyring went away meanwhile: it stays as restored
