@@ -2,7 +2,9 @@
 
 - Preferred: the OS keyring (Secret Service, macOS Keychain, Windows Credential
   Locker), service name `clinic-inbox`.
-- Otherwise: a key file wrapped by a passphrase (scrypt + AES-GCM).
+- Otherwise: a key file wrapped by a passphrase (scrypt + AES-GCM), until an
+  administrator turns on staff key slots (`staff_slots`, core.staff_keys), which then
+  replace it.
 - Always: a recovery file wrapped by a one-time recovery code shown at creation.
 - Never: a plain-text keyring backend, or a key written to disk unwrapped.
 
