@@ -519,6 +519,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         from clinic_inbox.core.account_secrets import describe as accounts_said
 
         account_secrets_line = accounts_said(clinic)
+        from clinic_inbox.core.workstation_secrets import describe as shared_keys_said
+
+        shared_keys_line = shared_keys_said(clinic)
     latest = latest_backup(home)
     problems = health.problems
     print(f"Data folder:     {home}")
@@ -529,10 +532,15 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     if waiting is not None:
         print(
             f"Key slots:       {waiting} active staff have not signed in since key slots "
-            "came: until they do (or an administrator runs `key seal`), the keyring still "
-            "holds the store key"
+            "came: until they do (or an administrator runs `key seal`), "
+            + (
+                "the keyring still holds the store key"
+                if clinic.custody.method == "keyring"
+                else "the clinic's passphrase still opens the store"
+            )
         )
     print(f"Account secrets: {account_secrets_line}")
+    print(f"Shared-queue keys: {shared_keys_line}")
     print(f"Schema version:  {health.schema_version}")
     print(f"Integrity check: {'ok' if not problems else 'FAILED: ' + '; '.join(problems[:5])}")
     from clinic_inbox.core.clinic_setup import identity_problems
@@ -550,7 +558,8 @@ def _slots_waiting(clinic: Any) -> int | None:
     """An older clinic moving to key slots: how many active staff still have none."""
     from clinic_inbox.core import staff_keys
 
-    if clinic.custody.method != "keyring" or clinic.custody.sealed:
+    rec = clinic.custody
+    if rec.sealed or (rec.method != "keyring" and not rec.staff_slots):
         return None
     return len(staff_keys.without_slot(clinic))
 
@@ -607,6 +616,20 @@ def cmd_key_seal(args: argparse.Namespace) -> int:
             access.can_manage_staff(session.staff),
             "Only an administrator may take the clinic's key out of the keyring.",
         )
+        rec = clinic.custody
+        if rec.method == "passphrase" and not (rec.staff_slots or rec.sealed):
+            # no keyring: turn on staff key slots; colleagues get theirs as they sign in
+            waiting = staff_keys.enable_staff_slots(
+                clinic, session.staff.username, ask_password(session.staff.username)
+            )
+            print(f"Key custody: {clinic.custody.describe()}")
+            if waiting:
+                print(
+                    "Staff key slots are on. These people sign in once more with the clinic's "
+                    f"passphrase, then the passphrase stops opening the store: {', '.join(waiting)}"
+                    " (`key seal` again does it now; they then need a password reset)."
+                )
+            return EXIT_OK
         missing = staff_keys.seal_now(clinic)
         print(f"Key custody: {clinic.custody.describe()}")
     if missing:
@@ -1194,6 +1217,11 @@ def cmd_restore(args: argparse.Namespace) -> int:
     print(f"Restored {info.messages} messages into {home} (backup verified before and after).")
     if new_code:
         _print_recovery(new_code)
+    if getattr(check, "waiting", None):
+        print(
+            "The restored clinic's new key opens only by staff passwords; these people need "
+            f"a password reset (`user reset NAME`) before they can sign in: {', '.join(check.waiting)}"
+        )
     _reanchor(home, args.user)
     return EXIT_OK
 

@@ -85,11 +85,15 @@ def get(store: Store, audit_key: bytes, account_name: str) -> str | None:
     return None if sealed is None else unseal(audit_key, account_name, sealed)
 
 
+class _NotAnswering(Exception):
+    pass
+
+
 def _read_legacy(backend: Any, store_id: str, name: str) -> str | None:
     try:
         return backend.get_password(SERVICE, legacy_entry(store_id, name))
     except Exception:  # noqa: BLE001 - the keyring is not answering: try at the next open
-        return None
+        raise _NotAnswering from None
 
 
 def _forget_legacy(backend: Any, store_id: str, name: str) -> bool:
@@ -111,8 +115,13 @@ def move_from_keyring(clinic: Clinic, backend: Any | None, *, only: str | None =
         return 0
     names = [only] if only is not None else asq.account_names(store)
     found: dict[str, str] = {}
+    unanswered = False
     for name in names:
-        secret = _read_legacy(backend, store_id, name)
+        try:
+            secret = _read_legacy(backend, store_id, name)
+        except _NotAnswering:
+            unanswered = True  # not "nothing there": look again at the next open
+            continue
         if secret is not None:
             found[name] = secret
     from clinic_inbox.core import audit
@@ -134,7 +143,7 @@ def move_from_keyring(clinic: Clinic, backend: Any | None, *, only: str | None =
             )
             moved.append(name)
     left = [name for name in found if not _forget_legacy(backend, store_id, name)]
-    if only is None and not left:
+    if only is None and not left and not unanswered:
         with store.transaction():
             q.set_meta(store, CHECKED_META, "1")
     return len(moved)

@@ -285,6 +285,11 @@ def restore_backup(
             purged_files=[Path(purged_file)] if purged_file else [],
             only_copy=only_copy,
         )
+        seal = getattr(authorize, "seal_restored", None)
+        if new_id is not None and seal is not None:
+            # a fresh key: released to the restoring administrator's slot at once, not
+            # left raw in the keyring or behind a shared passphrase (core.staff_keys)
+            seal(home, custody, found)
     except BaseException:
         for p in placed + [home / f"{STORE_FILE}-wal", home / f"{STORE_FILE}-shm"]:
             p.unlink(missing_ok=True)

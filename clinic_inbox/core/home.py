@@ -16,7 +16,7 @@ from typing import Any
 
 import platformdirs
 
-from clinic_inbox.core import account_secrets, open_lock
+from clinic_inbox.core import account_secrets, open_lock, workstation_secrets
 from clinic_inbox.core.audit_witness import LocalWitness
 from clinic_inbox.core.config import ClinicConfig, load_config
 from clinic_inbox.core.credentials import Credentials
@@ -276,6 +276,8 @@ def open_clinic(
         if kw.get("upgrade", True):
             # account passwords an older version kept in the keyring come into the store
             account_secrets.move_from_keyring(clinic, custody.backend)
+            # and so do the shared queue's keys (core.workstation_secrets)
+            workstation_secrets.move_from_keyring(clinic, custody.backend)
     except BaseException:
         clinic.close()
         raise

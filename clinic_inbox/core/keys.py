@@ -2,7 +2,9 @@
 
 - Preferred: the OS keyring (Secret Service, macOS Keychain, Windows Credential
   Locker), service name `clinic-inbox`.
-- Otherwise: a key file wrapped by a passphrase (scrypt + AES-GCM).
+- Otherwise: a key file wrapped by a passphrase (scrypt + AES-GCM), until an
+  administrator turns on staff key slots (`staff_slots`, core.staff_keys), which then
+  replace it.
 - Always: a recovery file wrapped by a one-time recovery code shown at creation.
 - Never: a plain-text keyring backend, or a key written to disk unwrapped.
 
@@ -239,9 +241,12 @@ class CustodyRecord:
     # the "next" slots until the re-encrypted file has replaced the old one.
     pending_key_check: str | None = None
     # True once every active staff member has a key slot (core.staff_keys) and the raw
-    # keys have left the keyring: from then on only a password or the recovery code
-    # opens the store.
+    # keys have left the keyring (or, without a keyring, the passphrase-wrapped key file
+    # is gone): from then on only a password or the recovery code opens the store.
     sealed: bool = False
+    # A clinic without a keyring whose administrator turned on staff key slots (`key
+    # seal`): each person's sign-in writes their slot until every one has one.
+    staff_slots: bool = False
 
     def to_json(self) -> bytes:
         return json.dumps({"version": 1, **self.__dict__}, indent=2).encode("utf-8")
@@ -253,6 +258,16 @@ class CustodyRecord:
         return cls(**d)
 
     def describe(self) -> str:
+        if self.method == "passphrase" and self.sealed:
+            return (
+                "staff key slots: the store key is released by staff passwords (no keyring on "
+                "this computer, so each slot is protected by its owner's password alone)"
+            )
+        if self.method == "passphrase" and self.staff_slots:
+            return (
+                "key file protected by a passphrase, moving to staff key slots (the "
+                "passphrase stops opening the store once every active staff member has one)"
+            )
         if self.method == "keyring" and self.sealed:
             return (
                 f"OS keyring: {describe_backend(self.backend)}, holding only the key slots' "
@@ -370,7 +385,7 @@ class KeyCustody:
     # -- loading ------------------------------------------------------------
     def load(self, ask_passphrase: PassphraseProvider) -> Secrets:
         rec = self.record()
-        if rec.method == "keyring" and rec.sealed:
+        if rec.sealed:
             raise SignInNeededError(SIGN_IN_NEEDED)
         if rec.method == "keyring":
             found = self._load_from_keyring(rec)
@@ -458,17 +473,39 @@ class KeyCustody:
         write_private(self.custody_path, rec.to_json())
         return found
 
-    def seal(self) -> None:
-        """Every active staff member has a key slot: the raw keys leave the keyring. The
-        record says "sealed" before the entries go, so a crash in between leaves a clinic
-        that opens by password, never one that opens by nothing."""
+    def enable_staff_slots(self) -> None:
+        """A clinic without a keyring moves to staff key slots (core.staff_keys)."""
         rec = self.record()
-        if rec.method != "keyring" or self._backend is None:
-            raise KeyCustodyError("Only a clinic whose key is in the keyring can be sealed.")
+        if rec.method != "passphrase" or rec.demo:
+            raise KeyCustodyError(
+                "Only a clinic whose key is protected by a passphrase moves to staff key slots "
+                "this way (the demo keeps its published passphrase)."
+            )
+        if not rec.staff_slots:
+            rec.staff_slots = True
+            rec.changed_at = datetime.now(UTC).isoformat(timespec="seconds")
+            write_private(self.custody_path, rec.to_json())
+
+    def seal(self) -> None:
+        """Every active staff member has a key slot: the raw keys leave the keyring (or,
+        without a keyring, the passphrase-wrapped key file goes). The record says
+        "sealed" before they go, so a crash in between leaves a clinic that opens by
+        password, never one that opens by nothing."""
+        rec = self.record()
+        by_passphrase = rec.method == "passphrase" and rec.staff_slots
+        if not by_passphrase and (rec.method != "keyring" or self._backend is None):
+            raise KeyCustodyError(
+                "Only a clinic whose key is in the keyring, or one moving to staff key "
+                "slots, can be sealed."
+            )
         if not rec.sealed:
             rec.sealed = True
             rec.changed_at = datetime.now(UTC).isoformat(timespec="seconds")
             write_private(self.custody_path, rec.to_json())
+        if by_passphrase:
+            for name in (WRAPPED_KEY_FILE, NEXT_WRAPPED_KEY_FILE):
+                (self.home / name).unlink(missing_ok=True)
+            return
         for entry in ("db", "audit"):
             try:
                 self._backend.delete_password(SERVICE, f"{rec.store_id}:{entry}")
@@ -479,6 +516,8 @@ class KeyCustody:
     def _slots(self, rec: CustodyRecord):  # noqa: ANN202 - core.keyslots.KeySlots
         from clinic_inbox.core.keyslots import KeySlots  # it builds on this module
 
+        if rec.method == "passphrase":
+            return KeySlots(self.home, rec.store_id, None)  # no keyring half
         if self._backend is None:
             self._load_from_keyring(rec)  # raises the plain "keyring unavailable" error
         return KeySlots(self.home, rec.store_id, self._backend)
@@ -504,6 +543,8 @@ class KeyCustody:
             del current
             blob = wrap(new.pack(), passphrase, rec.store_id.encode(), PASSPHRASE_KDF)
             write_private(self.home / NEXT_WRAPPED_KEY_FILE, json.dumps(blob).encode())
+            if rec.staff_slots:  # moving to slots: those written so far follow the key
+                self._slots(rec).stage_all(new)
         blob = wrap(new.pack(), normalise_recovery_code(code), rec.store_id.encode(), RECOVERY_KDF)
         write_private(self.home / NEXT_RECOVERY_FILE, json.dumps(blob).encode())
         rec.pending_key_check = new.key_check()
@@ -543,6 +584,8 @@ class KeyCustody:
             self._backend.set_password(SERVICE, f"{rec.store_id}:db", new.db_key.hex())
         else:
             os.replace(self.home / NEXT_WRAPPED_KEY_FILE, self.home / WRAPPED_KEY_FILE)
+            if rec.staff_slots:
+                self._slots(rec).promote_all()
         if (self.home / NEXT_RECOVERY_FILE).exists():
             os.replace(self.home / NEXT_RECOVERY_FILE, self.home / RECOVERY_FILE)
         rec.key_check, rec.pending_key_check = new.key_check(), None
@@ -562,7 +605,9 @@ class KeyCustody:
         for name in (NEXT_WRAPPED_KEY_FILE, NEXT_RECOVERY_FILE):
             (self.home / name).unlink(missing_ok=True)
         self._offered_next = None
-        if rec.sealed and self._backend is not None:
+        if (rec.sealed or rec.staff_slots) and (
+            self._backend is not None or rec.method == "passphrase"
+        ):
             self._slots(rec).tidy()
             return
         if rec.method == "keyring" and self._backend is not None:

@@ -83,10 +83,15 @@ def _name(username: str) -> str:
     return username.strip().lower()
 
 
+# A clinic without a keyring has no second half: its slots are keyed by the password
+# alone (Argon2id at HARD_COST), so the slots file can be guessed at offline, as the
+# passphrase-wrapped key file it replaces could.
+NO_KEYRING_SECRET = bytes(32)
+
+
 class KeySlots:
-    def __init__(self, home: Path, store_id: str, backend: Any) -> None:
-        if backend is None:
-            raise SlotError("Key slots need the computer's secure keyring for their secret.")
+    def __init__(self, home: Path, store_id: str, backend: Any | None) -> None:
+        """`backend` None: a clinic without a keyring (core.keys, `staff_slots`)."""
         self.home, self.store_id, self._backend = Path(home), store_id, backend
 
     @property
@@ -98,6 +103,8 @@ class KeySlots:
         return f"{self.store_id}:slot-secret"
 
     def _secret(self, create: bool = False) -> bytes:
+        if self._backend is None:
+            return NO_KEYRING_SECRET
         found = self._backend.get_password(SERVICE, self._secret_name)
         if found:
             return bytes.fromhex(found)
@@ -132,6 +139,8 @@ class KeySlots:
     def secret_matches(self) -> bool:
         """False when the keyring lost (or replaced) the secret the slots were made under."""
         data = self._load()
+        if self._backend is None:
+            return True  # nothing kept apart that could be lost
         found = self._backend.get_password(SERVICE, self._secret_name)
         if not found:
             return False

@@ -1,5 +1,5 @@
-"""Mail and portal accounts: adding them (the password or token goes to the keyring)
-and listing them for the administrator."""
+"""Mail and portal accounts: adding them (the password or token is sealed in the
+store, core.account_secrets) and listing them for the administrator."""
 
 from __future__ import annotations
 
@@ -10,17 +10,24 @@ from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.services_common import _audit, _fresh
 from clinic_inbox.core.signin import Session
 
+# Account secrets live in the store (no keyring needed); only a clinic opened without
+# its key custody has nowhere to keep them.
+NOT_OPEN = (
+    "The account's {what} could not be kept because the clinic's store is not fully "
+    "open. Nothing was saved. Close Clinic Inbox, sign in again and add the account."
+)
+
 
 # -- accounts ------------------------------------------------------------------
 def add_imap_account(clinic: Clinic, session: Session, account: ImapAccount, password: str) -> int:
-    """Settings into the store, the password into the keyring, one audit entry."""
+    """Settings and the sealed password into the store, one audit entry."""
     access.require(
         access.can_manage_settings(_fresh(clinic, session)),
         "Only an administrator can add mail accounts.",
     )
     account.validate()
     if clinic.credentials is None:
-        raise AccessDenied("No keyring is available for account passwords.")
+        raise AccessDenied(NOT_OPEN.format(what="password"))
     with clinic.store.transaction():
         account_id = accounts.add_imap_account(clinic.store, account)
         clinic.credentials.set(account.name, password)
@@ -40,7 +47,7 @@ def add_fhir_account(
         account_id = accounts.add_fhir_account(clinic.store, account)
         if token:
             if clinic.credentials is None:
-                raise AccessDenied("No keyring is available for the portal token.")
+                raise AccessDenied(NOT_OPEN.format(what="access token"))
             clinic.credentials.set(account.name, token)
         _audit(clinic, session, "account.create", detail={"account_id": account_id, "kind": "fhir"})
     return account_id

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from clinic_inbox.core import access, audit
 from clinic_inbox.core import staff_keys as key_slots  # follow passwords (issue 16 item 7)
@@ -72,6 +73,14 @@ def restore_sign_in(
 
     # a clinic whose key is released to staff opens through this person's key slot
     check.release = lambda home, custody: key_slots.release(home, custody, username, password)  # type: ignore[attr-defined]
+
+    # a passphrase backup restored under a fresh key is sealed to this person's slot
+    def seal_restored(home: Path, custody: Any, found: Any) -> None:
+        # who then needs a password reset, for the caller to say
+        check.waiting = key_slots.seal_restored(home, custody, found, username, password)  # type: ignore[attr-defined]
+
+    check.seal_restored = seal_restored  # type: ignore[attr-defined]
+    check.waiting = []  # type: ignore[attr-defined]
     return check
 
 

@@ -17,7 +17,11 @@ transaction as the store's change; a disabled account's slot is removed.
 
 Background work (sync in the app's worker thread, CLI `sync`) reuses the keys the
 signed-in session holds (`Clinic.clone`); nothing reads them from the keyring again.
-A clinic without a secure keyring keeps its passphrase-wrapped key (core.keys).
+A clinic without a secure keyring keeps its passphrase-wrapped key (core.keys) until
+an administrator turns on staff key slots (`key seal`, `enable_staff_slots`): then each
+sign-in writes that person's slot as above (keyed by the password alone: there is no
+keyring half), and once every active staff member has one the key file goes and the
+shared passphrase opens nothing. The demo keeps its published passphrase.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from clinic_inbox.core import audit, passwords, signin, signin_gate
+from clinic_inbox.core import audit, keyslots, passwords, signin, signin_gate
 from clinic_inbox.core.home import Clinic, open_clinic
 from clinic_inbox.core.keys import (
     CustodyChangedError,
@@ -44,10 +48,20 @@ from clinic_inbox.core.store import queries as q
 
 def _slots(clinic: Clinic) -> KeySlots | None:
     """The clinic's slots, or None where it keeps a passphrase-wrapped key instead."""
+    rec = clinic.custody
+    if rec.method == "passphrase" and (rec.staff_slots or rec.sealed) and not rec.demo:
+        return KeySlots(clinic.home, rec.store_id, None)
     backend = clinic.credentials.backend if clinic.credentials is not None else None
-    if clinic.custody.method != "keyring" or backend is None:
+    if rec.method != "keyring" or backend is None:
         return None
-    return KeySlots(clinic.home, clinic.custody.store_id, backend)
+    return KeySlots(clinic.home, rec.store_id, backend)
+
+
+def _slot_cost(clinic: Clinic, password: str, context: list[str]) -> dict[str, int]:
+    if clinic.custody.method == "passphrase":
+        # no keyring half: whoever copies the slots file may guess at it offline
+        return keyslots.HARD_COST
+    return cost_for(password, context, demo=clinic.custody.demo)
 
 
 def _audit(clinic: Clinic, action: str, detail: dict) -> None:
@@ -63,7 +77,7 @@ def keep_slot(clinic: Clinic, username: str, password: str, *, why: str) -> None
         return
     row = q.staff_login_row(clinic.store, username.strip())
     context = [username, row[0].display_name if row else "", clinic.config.name or ""]
-    cost = cost_for(password, context, demo=clinic.custody.demo)
+    cost = _slot_cost(clinic, password, context)
     slots.put(username, password, clinic.secrets, cost)
     detail = {"staff_id": row[0].id if row else None, "why": why}
     _audit(clinic, "key.slot", detail | {"argon2id_mib": cost["memory_cost"] // 1024})
@@ -111,11 +125,27 @@ def seal_if_complete(clinic: Clinic, slots: KeySlots | None = None) -> bool:
     active = q.list_staff(clinic.store, False)
     if not active or any(not slots.has(s.username) for s in active):
         return False
-    custody = KeyCustody(clinic.home, clinic.credentials.backend, detect=False)
+    custody = KeyCustody(clinic.home, _backend(clinic), detect=False)
     custody.seal()
     clinic.custody = custody.record()
     _audit(clinic, "key.sealed", {"slots": len(active)})
     return True
+
+
+def _backend(clinic: Clinic) -> object | None:
+    return clinic.credentials.backend if clinic.credentials is not None else None
+
+
+def enable_staff_slots(clinic: Clinic, username: str, password: str) -> list[str]:
+    """A clinic without a keyring moves to staff key slots: the administrator's slot now,
+    everyone else's at their next sign-in (with the passphrase, one last time); sealed
+    as soon as every active staff member has one. Returns who has none yet."""
+    custody = KeyCustody(clinic.home, None, detect=False)
+    custody.enable_staff_slots()
+    clinic.custody = custody.record()
+    _audit(clinic, "key.staff_slots_enabled", {})
+    keep_slot(clinic, username, password, why="staff key slots turned on")
+    return without_slot(clinic)
 
 
 def seal_now(clinic: Clinic) -> list[str]:
@@ -124,16 +154,37 @@ def seal_now(clinic: Clinic) -> list[str]:
     slots = _slots(clinic)
     if slots is None:
         raise CustodyChangedError(
-            "This clinic keeps its key with a passphrase (no secure keyring), so it has no "
-            "staff key slots to seal."
+            "This clinic keeps its key with a passphrase (no secure keyring) and has not "
+            "turned on staff key slots yet: `key seal` by an administrator does that."
         )
     missing = without_slot(clinic)
     if not clinic.custody.sealed:
-        custody = KeyCustody(clinic.home, clinic.credentials.backend, detect=False)
+        custody = KeyCustody(clinic.home, _backend(clinic), detect=False)
         custody.seal()
         clinic.custody = custody.record()
         _audit(clinic, "key.sealed", {"slots": len(slots.names()), "without_slot": len(missing)})
     return missing
+
+
+def seal_restored(
+    home: Path, custody: KeyCustody, found: Secrets, username: str, password: str
+) -> list[str]:
+    """A passphrase backup restored under a fresh key (core.backup): the restoring
+    administrator gets a slot and the clinic is sealed at once, so the new key is never
+    left raw in the keyring or behind one shared passphrase. Colleagues have no slot for
+    the new key: they need a password reset (which writes it). Returns their names."""
+    rec = custody.record()
+    if rec.demo:
+        return []
+    if rec.method == "passphrase":
+        custody.enable_staff_slots()
+    clinic = open_clinic(home, _never, custody, found=found)
+    with clinic:
+        slots = _slots(clinic)
+        if slots is None:  # the keyring went away meanwhile: it stays as restored
+            return []
+        keep_slot(clinic, username, password, why="restored from a passphrase backup")
+        return seal_now(clinic)
 
 
 # -- opening -------------------------------------------------------------------------
@@ -163,28 +214,57 @@ def audit_closed_attempts(clinic: Clinic, username: str, events: list[list[str]]
 
 GATE_SEEN_META = "gate_seq_seen"
 
+ROLLED_BACK_WORDS = (
+    "The count of failed sign-ins kept on this computer went back, or was deleted, since "
+    "the store last saw it (both its copies: the file beside the store and the keyring's). "
+    "Someone may have done this to try more passwords than the lockout allows; look at "
+    "the failed sign-ins around this time."
+)
+ELSEWHERE_WORDS = (
+    "The store is now used in another place (another computer, another folder, or a "
+    "restored backup), so the count of failed sign-ins starts again here. This is expected "
+    "after a restore or a move; if nobody restored or moved the clinic's data, tell the "
+    "privacy officer."
+)
+
+
+def _place(clinic: Clinic) -> str:
+    """Which computer, folder and key record the store is used with, as a short digest:
+    a counter that starts again in a new place is a restore or a move, not a rollback."""
+    import hashlib
+    import socket
+
+    where = f"{socket.gethostname()}\0{clinic.home.resolve()}\0{clinic.custody.store_id}"
+    return hashlib.sha256(where.encode("utf-8")).hexdigest()[:16]
+
 
 def note_gate_counter(clinic: Clinic, backend: object) -> None:
     """The sign-in gate's counter only moves forward; if it went back since the store last
-    saw it, both copies of the lockout count were deleted or rolled back (or the store came
-    from another computer): audited, so guesses bought that way do not go unseen."""
+    saw it, both copies of the lockout count were deleted or rolled back: audited, so
+    guesses bought that way do not go unseen. A store now used in another place (restored
+    on another computer, or into another folder) starts a new count there: audited in
+    gentler words, as the expected consequence of a restore or a move."""
     epoch, found = signin_gate.high_water(clinic.home, clinic.custody.store_id, backend)
+    place = _place(clinic)
     with clinic.store.transaction():
-        seen_epoch, _, seen = (q.get_meta(clinic.store, GATE_SEEN_META) or "").partition(":")
+        seen_epoch, _, rest = (q.get_meta(clinic.store, GATE_SEEN_META) or "").partition(":")
+        seen, _, seen_place = rest.partition(":")
         if seen and (seen_epoch != epoch or found < int(seen)):
+            moved = bool(seen_place) and seen_place != place
             audit.append(
                 clinic.store,
                 clinic.audit_key,
                 None,
                 "system",
-                "login.gate_rolled_back",
+                "login.gate_started_elsewhere" if moved else "login.gate_rolled_back",
                 detail={
+                    "what": ELSEWHERE_WORDS if moved else ROLLED_BACK_WORDS,
                     "counter_seen": int(seen),
                     "counter_found": found,
                     "started_again": seen_epoch != epoch,
                 },
             )
-        q.set_meta(clinic.store, GATE_SEEN_META, f"{epoch}:{found}")
+        q.set_meta(clinic.store, GATE_SEEN_META, f"{epoch}:{found}:{place}")
 
 
 def _unwrap(
@@ -192,16 +272,17 @@ def _unwrap(
 ) -> tuple[Secrets, list[list[str]]]:
     """The password against its slot, counted and slowed down like any sign-in."""
     rec = custody.record()
-    if custody.backend is None:
+    if rec.method == "keyring" and custody.backend is None:
         raise CustodyChangedError(
             f"This clinic's key is released through {describe_backend(rec.backend)}, but "
             f"{custody.why_no_keyring or 'no secure keyring is available'} now. Log in to the "
             "desktop session that unlocks the keyring and try again, or use the recovery "
             "code (`clinic-inbox key recover`)."
         )
-    slots = KeySlots(home, rec.store_id, custody.backend)
+    backend = custody.backend if rec.method == "keyring" else None
+    slots = KeySlots(home, rec.store_id, backend)
     name = signin.name_key(username)
-    gate = custody.backend  # the gate keeps its second copy in the keyring
+    gate = backend  # the gate keeps its second copy in the keyring, where there is one
     with signin.serialised(home, rec.store_id, name):
         now = datetime.now(UTC)
         before, locked = signin_gate.charge(home, rec.store_id, name, now, gate)
@@ -271,13 +352,15 @@ def open_signed_in(
         slot_user = rec.sealed or slots.has(username)
     elif rec is not None and rec.method == "keyring" and rec.sealed:
         slot_user = True  # raises the plain "keyring unavailable" below
+    elif rec is not None and rec.method == "passphrase" and (rec.staff_slots or rec.sealed):
+        slot_user = rec.sealed or KeySlots(home, rec.store_id, None).has(username)
     if slot_user:
         found, events = _unwrap(home, custody, username, password, sleep)
     clinic = open_clinic(home, ask_passphrase, custody, check=check, found=found)
     try:
         audit_closed_attempts(clinic, username, events)
         if slot_user:
-            note_gate_counter(clinic, custody.backend)
+            note_gate_counter(clinic, custody.backend if rec.method == "keyring" else None)
         # the store's own check: disabled accounts, forced changes, the session's audit
         session = signin.sign_in(
             clinic,

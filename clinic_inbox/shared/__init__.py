@@ -3,7 +3,8 @@
 - `schema`: the server's tables and its one apply function, versioned.
 - `seal`: patient data sealed (AES-256-GCM) and identities keyed (HMAC) on the
   workstation, before anything reaches the server; MACs over plain workflow values.
-- `clinic_keys`: the clinic's keys and the server's address, in this workstation's keyring.
+- `clinic_keys`: the clinic's keys and the server's address, sealed in this workstation's
+  store (core.workstation_secrets), never in the keyring.
 - `server`: `server init` and `server connect`, and the checks (this clinic's server,
   this schema version, these keys) made before anything local changes.
 - `enrol`: a new workstation joins by a fingerprint an administrator approves.

@@ -193,10 +193,10 @@ def workstation_name(clinic: Clinic) -> str:
     return f"{socket.gethostname()[:60]} ({clinic.home.name[:30]})"
 
 
-def register_signer(link: Link, custody: KeyCustody, name: str) -> None:
+def register_signer(link: Link, clinic: Clinic, name: str) -> None:
     """Register this workstation's public signing key (once; the same key again is a
     no-op). A different key already registered is refused in plain words."""
-    key = signing_key(custody)
+    key = signing_key(clinic)
     with link.conn.transaction():
         same = link.conn.execute(
             "SELECT audit_register_signer(%s, %s, %s)",
@@ -210,13 +210,13 @@ def register_signer(link: Link, custody: KeyCustody, name: str) -> None:
         )
 
 
-def register_at_enrolment(clinic: Clinic, custody: KeyCustody, dsn: str, ws_id: str) -> None:
+def register_at_enrolment(clinic: Clinic, custody: KeyCustody | None, dsn: str, ws_id: str) -> None:
     """Called when this computer joins a server: its signing key is registered at once.
     If that fails (an older server, a keyring hiccup), the first shipment registers it."""
     from clinic_inbox.shared.server import connect
 
     try:
-        key = signing_key(custody)
+        key = signing_key(clinic)
         with connect(dsn) as conn:
             if installed(conn):
                 conn.execute(
@@ -229,7 +229,7 @@ def register_at_enrolment(clinic: Clinic, custody: KeyCustody, dsn: str, ws_id: 
 
 
 # Per process: the signing key and the servers it is known to be registered on (the
-# keyring is slow to ask on every shipment).
+# store need not be asked on every shipment).
 _keys: dict[str, Any] = {}
 _registered: set[tuple[str, str]] = set()
 _anchored_at: dict[str, float] = {}
@@ -239,9 +239,9 @@ def _registered_key(link: Link, custody: KeyCustody, clinic: Clinic):  # noqa: A
     store_id = custody.record().store_id
     key = _keys.get(store_id)
     if key is None:
-        key = _keys[store_id] = signing_key(custody)
+        key = _keys[store_id] = signing_key(clinic)
     if (link.label, link.workstation_id) not in _registered:
-        register_signer(link, custody, workstation_name(clinic))
+        register_signer(link, clinic, workstation_name(clinic))
         _registered.add((link.label, link.workstation_id))
     return key
 

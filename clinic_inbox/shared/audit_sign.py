@@ -2,15 +2,17 @@
 
 Every workstation of a clinic holds the clinic's HMAC key, so a MAC alone cannot
 tell one workstation's history from a forgery by another. The heads a workstation
-pushes with its audit entries are therefore signed with a key only it holds (kept
-in its keyring beside the clinic keys); the public half is registered on the server
-once, at enrolment, and never replaced.
+pushes with its audit entries are therefore signed with a key only it holds (sealed
+in its own store beside the clinic keys, core.workstation_secrets: never in the
+keyring, where any process of the desktop user could read it); the public half is
+registered on the server once, at enrolment, and never replaced.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -19,34 +21,36 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
-from clinic_inbox.core.keys import SERVICE, KeyCustody
-from clinic_inbox.shared import SharedQueueError, clinic_keys
+from clinic_inbox.core import workstation_secrets
+from clinic_inbox.core.store import workstation_secret_queries as wsq
+from clinic_inbox.shared import SharedQueueError
+
+if TYPE_CHECKING:
+    from clinic_inbox.core.home import Clinic
 
 LABEL = "clinic-inbox audit head v1"
 
 
-def _entry(custody: KeyCustody) -> str:
-    return f"{custody.record().store_id}:audit-sign"
-
-
-def signing_key(custody: KeyCustody) -> Ed25519PrivateKey:
+def signing_key(clinic: Clinic) -> Ed25519PrivateKey:
     """This workstation's signing key, made on first use."""
-    backend = clinic_keys.require_backend(custody)
+    name = workstation_secrets.AUDIT_SIGNING
     try:
-        kept = backend.get_password(SERVICE, _entry(custody))
-    except Exception:  # noqa: BLE001 - the keyring daemon is gone
-        raise SharedQueueError(
-            "This computer's keyring did not answer, so its audit signing key cannot be "
-            "read. The audit trail waits here and is sent later."
-        ) from None
+        kept = workstation_secrets.get(clinic, name)
+    except workstation_secrets.WorkstationSecretDamaged as exc:
+        raise SharedQueueError(str(exc)) from None
     if kept:
         return Ed25519PrivateKey.from_private_bytes(bytes.fromhex(kept))
     key = Ed25519PrivateKey.generate()
     raw = key.private_bytes(
         serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
     )
-    backend.set_password(SERVICE, _entry(custody), raw.hex())
-    return key
+    store = clinic.store
+    with store.transaction():
+        if wsq.get(store, name) is None:  # another thread may have made it meanwhile
+            workstation_secrets.put(store, clinic.audit_key, name, raw.hex())
+    return Ed25519PrivateKey.from_private_bytes(
+        bytes.fromhex(workstation_secrets.get(clinic, name) or raw.hex())
+    )
 
 
 def public_bytes(key: Ed25519PrivateKey) -> bytes:

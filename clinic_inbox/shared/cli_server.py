@@ -2,7 +2,7 @@
 
 The server's password never goes on the command line (other users can read it in
 the process list): it comes from CLINIC_INBOX_SERVER_PASSWORD or a prompt, and is
-kept in the keyring with the clinic's keys.
+kept sealed in the store with the clinic's keys (core.workstation_secrets).
 """
 
 from __future__ import annotations

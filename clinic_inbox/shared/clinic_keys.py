@@ -1,24 +1,29 @@
-"""The clinic's keys and the server's address, kept in this workstation's keyring.
+"""The clinic's keys and the server's address, kept sealed in this workstation's store.
 
-The same secure keyring backend and service name that keep the store key
-(`core.keys.KeyCustody`), one more entry beside them: `<store id>:shared`. The
-connection string may carry the workstation's server password, so it lives here
-too, never in a file. A workstation whose key custody is a passphrase file (no
-secure keyring) cannot join a shared server in this version.
+One value of the store (core.workstation_secrets, `shared`): the clinic keys and the
+connection string, which carries this workstation's own server password. Sealed under
+the store's audit key, so they exist only while a staff member has the clinic open
+(older versions kept them in the OS keyring in clear; they move in at the next open).
+The shared-queue jobs run only while the clinic is open and read them from it. A
+workstation whose key custody is a passphrase (no secure keyring) keeps them the same way.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from clinic_inbox.core.keys import SERVICE, KeyCustody, describe_backend
+from clinic_inbox.core import workstation_secrets
 from clinic_inbox.shared import SharedQueueError
 from clinic_inbox.shared.seal import ClinicKeys
 
+if TYPE_CHECKING:
+    from clinic_inbox.core.home import Clinic
+
 
 class NoKeyringForServer(SharedQueueError):
-    pass
+    """Kept for callers written when these keys needed a keyring; no longer raised."""
 
 
 @dataclass(frozen=True)
@@ -27,21 +32,8 @@ class ServerLink:
     keys: ClinicKeys
 
 
-def _entry(custody: KeyCustody) -> str:
-    return f"{custody.record().store_id}:shared"
-
-
-def require_backend(custody: KeyCustody):  # noqa: ANN202 - a keyring backend
-    if custody.backend is None:
-        raise NoKeyringForServer(
-            "A shared server needs this computer's secure keyring to keep the clinic's keys, "
-            f"and {custody.why_no_keyring or 'no secure keyring is available'}. Sign in to a "
-            "desktop session with a keyring and try again. Nothing was changed."
-        )
-    return custody.backend
-
-
-def save(custody: KeyCustody, link: ServerLink) -> None:
+def save(clinic: Clinic, link: ServerLink) -> None:
+    """Joins the caller's transaction, if any."""
     value = json.dumps(
         {
             "clinic_id": link.keys.clinic_id,
@@ -50,20 +42,15 @@ def save(custody: KeyCustody, link: ServerLink) -> None:
             "dsn": link.dsn,
         }
     )
-    require_backend(custody).set_password(SERVICE, _entry(custody), value)
+    workstation_secrets.put(clinic.store, clinic.audit_key, workstation_secrets.SHARED_LINK, value)
 
 
-def load(custody: KeyCustody) -> ServerLink | None:
+def load(clinic: Clinic) -> ServerLink | None:
     """The link, or None when this workstation has not joined a server."""
-    backend = require_backend(custody)
     try:
-        value = backend.get_password(SERVICE, _entry(custody))
-    except Exception:  # noqa: BLE001 - the keyring daemon or its bus is gone
-        raise NoKeyringForServer(
-            f"{describe_backend(custody.record().backend)} did not answer, so the shared "
-            "server's keys cannot be read. This computer keeps working on its own copy; "
-            "sign out and back in to restart the keyring."
-        ) from None
+        value = workstation_secrets.get(clinic, workstation_secrets.SHARED_LINK)
+    except workstation_secrets.WorkstationSecretDamaged as exc:
+        raise SharedQueueError(str(exc)) from None
     if not value:
         return None
     try:
@@ -72,14 +59,11 @@ def load(custody: KeyCustody) -> ServerLink | None:
         keys = ClinicKeys(keys.clinic_id, keys.seal_key, keys.hmac_key, int(d["key_id"]))
         return ServerLink(d["dsn"], keys)
     except (ValueError, KeyError, TypeError):
-        raise NoKeyringForServer(
-            "The keyring entry for the shared server is damaged. Connect again with "
-            "`clinic-inbox server connect` and the clinic code."
+        raise SharedQueueError(
+            "This computer's copy of the shared server's keys is damaged. Connect again "
+            "with `clinic-inbox server connect` and the clinic code."
         ) from None
 
 
-def forget(custody: KeyCustody) -> None:
-    try:
-        require_backend(custody).delete_password(SERVICE, _entry(custody))
-    except Exception:  # noqa: BLE001 - absent already
-        pass
+def forget(clinic: Clinic) -> None:
+    workstation_secrets.delete(clinic.store, workstation_secrets.SHARED_LINK)

@@ -1,7 +1,7 @@
 """Enrolling a new workstation: a fingerprint compared by a person, keys sealed to it.
 
 1. The newcomer (`server join --dsn …`) makes an X25519 key pair (the private half
-   stays in its keyring), asks the server to join, and shows a short fingerprint of
+   stays sealed in its store, core.workstation_secrets), asks the server to join, and shows a short fingerprint of
    its public key.
 2. An administrator on an enrolled workstation lists the requests (`server pending`),
    compares the fingerprint with the one on the newcomer's screen, and approves it
@@ -9,7 +9,8 @@
    random password) and seals the clinic keys and that login to the newcomer's public
    key: X25519 with a one-time key, HKDF-SHA256, AES-256-GCM bound to its id.
 3. The newcomer (`server join --finish`) opens the answer, checks the keys against
-   the server's clinic check, and keeps them in its keyring.
+   the server's clinic check, and keeps them sealed in its store (never in the
+   keyring, where any process of the desktop user could read them).
 
 The server only ever holds public keys and sealed answers. A changed public key
 shows a different fingerprint; a changed answer fails to open.
@@ -34,9 +35,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from clinic_inbox.core import access, audit
+from clinic_inbox.core import access, audit, workstation_secrets
 from clinic_inbox.core.home import Clinic
-from clinic_inbox.core.keys import SERVICE, KeyCustody
+from clinic_inbox.core.keys import KeyCustody
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import shared_queries as shq
 from clinic_inbox.shared import SharedQueueError, clinic_keys
@@ -63,10 +64,6 @@ def _kek(shared: bytes, ws_id: str) -> bytes:
     return HKDF(SHA256(), 32, salt=None, info=INFO + ws_id.encode()).derive(shared)
 
 
-def _pending_entry(custody: KeyCustody) -> str:
-    return f"{custody.record().store_id}:shared-join"
-
-
 @dataclass(frozen=True)
 class JoinRequest:
     workstation_id: str
@@ -77,10 +74,9 @@ class JoinRequest:
 def request(
     clinic: Clinic, session: Any, dsn: str, name: str, custody: KeyCustody | None = None
 ) -> JoinRequest:
-    """Step 1, on the newcomer."""
+    """Step 1, on the newcomer. (`custody` is no longer needed: the join key is kept in
+    the open store.)"""
     _require_admin(clinic, session)
-    custody = custody or KeyCustody(clinic.home)
-    backend = clinic_keys.require_backend(custody)
     label = server_label(dsn)
     if shq.linked_clinic(clinic.store) is not None:
         raise SharedQueueError(
@@ -98,9 +94,10 @@ def request(
     private = key.private_bytes(
         serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
     )
-    backend.set_password(
-        SERVICE,
-        _pending_entry(custody),
+    workstation_secrets.put(
+        clinic.store,
+        clinic.audit_key,
+        workstation_secrets.JOIN_REQUEST,
         json.dumps({"ws": ws_id, "key": private.hex(), "dsn": dsn}),
     )
     return JoinRequest(ws_id, fpr, label)
@@ -194,9 +191,10 @@ def _seal_answer(pub: bytes, ws_id: str, keys: ClinicKeys, login: str, password:
 def finish(clinic: Clinic, session: Any, custody: KeyCustody | None = None) -> str | None:
     """Step 3, on the newcomer: returns its workstation id, or None while not yet approved."""
     _require_admin(clinic, session)
-    custody = custody or KeyCustody(clinic.home)
-    backend = clinic_keys.require_backend(custody)
-    kept = backend.get_password(SERVICE, _pending_entry(custody))
+    try:
+        kept = workstation_secrets.get(clinic, workstation_secrets.JOIN_REQUEST)
+    except workstation_secrets.WorkstationSecretDamaged as exc:
+        raise SharedQueueError(str(exc)) from None
     if not kept:
         raise SharedQueueError("This computer has not asked to join a shared server.")
     mine = json.loads(kept)
@@ -239,12 +237,13 @@ def finish(clinic: Clinic, session: Any, custody: KeyCustody | None = None) -> s
     own_dsn = psycopg.conninfo.make_conninfo(**parts)
     with connect(own_dsn):  # the new login works before anything is kept
         pass
-    clinic_keys.save(custody, ServerLink(own_dsn, keys))
+    clinic_keys.save(clinic, ServerLink(own_dsn, keys))
     from clinic_inbox.shared.audit_ship import register_at_enrolment
 
     register_at_enrolment(clinic, custody, own_dsn, ws_id)
     with clinic.store.transaction():
         shq.link(clinic.store, keys.clinic_id, ws_id, label)
+        workstation_secrets.delete(clinic.store, workstation_secrets.JOIN_REQUEST)
         audit.append(
             clinic.store,
             clinic.audit_key,
@@ -253,10 +252,6 @@ def finish(clinic: Clinic, session: Any, custody: KeyCustody | None = None) -> s
             "server.join",
             detail={"server": label, "clinic_id": keys.clinic_id, "workstation": ws_id},
         )
-    try:
-        backend.delete_password(SERVICE, _pending_entry(custody))
-    except Exception:  # noqa: BLE001 - already gone
-        pass
     return ws_id
 
 

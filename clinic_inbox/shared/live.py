@@ -147,7 +147,7 @@ class LiveSync:
     def start(self) -> LiveSync:
         presence_relay.register(self._source.store.path, self)
         try:  # receipts and safety replies are claimed on the server before they go
-            found = clinic_keys.load(self._custody or KeyCustody(self._source.home))
+            found = clinic_keys.load(self._source)
         except SharedQueueError:
             found = None  # the outbox then waits for the server (core.send_claims)
         if found is not None and (ws := shq.workstation_id(self._source.store)):

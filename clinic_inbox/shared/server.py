@@ -159,15 +159,14 @@ def init_server(
 ) -> InitResult:
     """Prepare an empty database as this clinic's shared server, from the first workstation.
 
-    Creates the schema, the workstation role and the clinic's keys (kept in this
-    computer's keyring). Returns the clinic code, shown once: other workstations
+    Creates the schema, the workstation role and the clinic's keys (sealed in this
+    computer's store). Returns the clinic code, shown once: other workstations
     connect with it, and it restores the keys if this computer is lost.
     """
     _require_admin(clinic, session)
     custody = custody or KeyCustody(clinic.home)
     label = server_label(dsn)
     _refuse_if_linked(clinic, label)
-    clinic_keys.require_backend(custody)  # no secure keyring: refuse before touching the server
     keys = ClinicKeys.generate(str(uuid.uuid4()))
     code = new_recovery_code()
     blob = wrap(keys.pack(), normalise_recovery_code(code), keys.clinic_id.encode(), RECOVERY_KDF)
@@ -283,7 +282,6 @@ def connect_workstation(
     custody = custody or KeyCustody(clinic.home)
     label = server_label(dsn)
     _refuse_if_linked(clinic, label)
-    clinic_keys.require_backend(custody)
     with connect(dsn) as conn:
         info = read_info(conn)
         if info is None:
@@ -331,7 +329,7 @@ def _keep_link(
     label: str,
     action: str,
 ) -> None:
-    clinic_keys.save(custody, link)
+    clinic_keys.save(clinic, link)
     from clinic_inbox.shared.audit_ship import register_at_enrolment
 
     register_at_enrolment(clinic, custody, link.dsn, ws_id)
@@ -359,18 +357,18 @@ class Link:
 
 
 def open_link(clinic: Clinic, custody: KeyCustody | None = None, app: str = APP_NAME) -> Link:
-    """Connect and check that the server is this clinic's, at this schema version."""
-    custody = custody or KeyCustody(clinic.home)
+    """Connect and check that the server is this clinic's, at this schema version.
+    (`custody` is no longer needed: the keys are in the open store.)"""
     clinic_id = shq.linked_clinic(clinic.store)
     ws_id = shq.workstation_id(clinic.store)
     if clinic_id is None or ws_id is None:
         raise SharedQueueError(
             "This computer does not work with a shared server (single-workstation mode)."
         )
-    found = clinic_keys.load(custody)
+    found = clinic_keys.load(clinic)
     if found is None:
         raise SharedQueueError(
-            "The shared server's keys are missing from this computer's keyring. Connect again "
+            "The shared server's keys are missing from this computer's store. Connect again "
             "with `clinic-inbox server connect` and the clinic code."
         )
     label = server_label(found.dsn)

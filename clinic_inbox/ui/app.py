@@ -167,7 +167,8 @@ def _released_at_sign_in(home: Path) -> bool:
     slots, core.staff_keys); one with a passphrase-wrapped key opens first, as before."""
     custody = KeyCustody(home, detect=False)
     try:
-        return custody.exists() and custody.record().method == "keyring"
+        rec = custody.record() if custody.exists() else None
+        return rec is not None and (rec.method == "keyring" or rec.sealed)
     except KeyCustodyError:
         return False  # the usual path says what is wrong with the record
 

@@ -180,11 +180,9 @@ def test_the_mail_sync_fetches_on_the_holder_and_anywhere_once_the_server_is_lon
         live_a.stop()
         live_b.stop()
     # B's server is out of reach (here: its address now leads nowhere)
-    found = clinic_keys.load(custody[1])
+    found = clinic_keys.load(b)
     assert found is not None
-    clinic_keys.save(
-        custody[1], clinic_keys.ServerLink("host=127.0.0.1 port=9 dbname=x user=y", found.keys)
-    )
+    clinic_keys.save(b, clinic_keys.ServerLink("host=127.0.0.1 port=9 dbname=x user=y", found.keys))
     cut = LiveSync(b, custody=custody[1], app="ws-b", ingest=True, offline_grace=1.5).start()
     try:
         assert not cut.may_fetch()  # a short absence: the holder may still be fetching

@@ -144,14 +144,14 @@ def test_another_clinics_server_or_another_schema_is_refused_untouched(
     other_db = postgres.create_database("other_clinic")
     o = _ws(tmp_path, "o", keyring)
     srv.init_server(o, login(o, "admin"), other_db, _custody(o, keyring))
-    # a's keyring entry pointed at the other clinic's server: refused by name
+    # a's kept link pointed at the other clinic's server: refused by name
     from clinic_inbox.shared import clinic_keys
 
-    found = clinic_keys.load(_custody(a, keyring))
-    clinic_keys.save(_custody(a, keyring), clinic_keys.ServerLink(other_db, found.keys))
+    found = clinic_keys.load(a)
+    clinic_keys.save(a, clinic_keys.ServerLink(other_db, found.keys))
     with pytest.raises(SharedQueueError, match="belongs to another clinic"):
         srv.open_link(a, _custody(a, keyring))
-    clinic_keys.save(_custody(a, keyring), found)
+    clinic_keys.save(a, found)
     with psycopg.connect(empty_db, autocommit=True) as conn:
         conn.execute("UPDATE server_info SET schema_version = %s", (SCHEMA_VERSION + 1,))
     with pytest.raises(SharedQueueError, match="newer Clinic Inbox"):
