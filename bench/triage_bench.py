@@ -2,7 +2,7 @@
 
 A message the clinic receives is new: its sentences were never scanned or judged
 before. The per-sentence caches (`triage._scan`, `_candidates`, `_idiom_matches`,
-`triage_context.affirmed` and `_present`) are therefore emptied before each
+`triage_context.affirmed` and `_present`, `triage_gate._present`) are therefore emptied before each
 message, or a repeated sentence would be timed at the cost of a dictionary
 look-up. The per-word caches (lemmas, known words, spelling fixes) are left to
 fill as they do in a running app: the first message pays for its words, later
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bench.common import p50_p95
 from clinic_inbox.core import triage as triage_mod
-from clinic_inbox.core import triage_context, triage_text
+from clinic_inbox.core import triage_context, triage_gate, triage_model, triage_text
 from clinic_inbox.core.triage import Rules, load_rules, triage
 from clinic_inbox.core.triage_eval import Labelled, load_set
 
@@ -55,6 +55,7 @@ def clear_sentence_caches() -> None:
     triage_context.engaged.cache_clear()
     triage_context.resolved_story.cache_clear()
     triage_mod._form_questions.cache_clear()
+    triage_gate._present.cache_clear()
 
 
 def clear_word_caches() -> None:
@@ -62,6 +63,8 @@ def clear_word_caches() -> None:
     a new speller, with its own empty cache)."""
     triage_text.lemma.cache_clear()
     triage_text.is_known.cache_clear()
+    triage_text.word_view.cache_clear()
+    triage_model._pieces.cache_clear()
 
 
 def warm_up(rules: Rules) -> None:

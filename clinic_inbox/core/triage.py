@@ -33,7 +33,7 @@ from clinic_inbox.core.triage_context import (
     resolved_after,
     resolved_story,
 )
-from clinic_inbox.core.triage_gate import Gated, LiteralIndex
+from clinic_inbox.core.triage_gate import Gated, GateTable, Vocabulary, lower_ascii
 from clinic_inbox.core.triage_model import WordingModel, load_model
 from clinic_inbox.core.triage_text import (
     Sentence,
@@ -75,26 +75,15 @@ class Section:
     (triage_gate), then only the patterns that could match are run."""
 
     rules: tuple[Rule, ...]
-    index: LiteralIndex
-    by_literal: dict[str, tuple[Gated, ...]]  # which patterns need this word
-    ungated: frozenset[Gated]  # patterns tried on every sentence
-    owner: dict[Gated, tuple[int, Rule]]  # the simple rule a pattern belongs to
+    gates: GateTable  # which patterns could match a sentence
+    # the simple rule a pattern belongs to: (rule's place, pattern's place in it, rule)
+    owner: dict[Gated, tuple[int, int, Rule]]
 
     @classmethod
-    def of(cls, rules: tuple[Rule, ...]) -> Section:
+    def of(cls, rules: tuple[Rule, ...], vocabulary: Vocabulary | None = None) -> Section:
         every = [g for r in rules for g in (*r.patterns, *(x for grp in r.requires for x in grp))]
-        by_literal: dict[str, list[Gated]] = {}
-        for g in every:
-            for lit in g.gate or ():
-                by_literal.setdefault(lit, []).append(g)
-        owner = {g: (i, r) for i, r in enumerate(rules) for g in r.patterns}
-        return cls(
-            rules,
-            LiteralIndex(by_literal),
-            {k: tuple(v) for k, v in by_literal.items()},
-            frozenset(g for g in every if not g.gate),
-            owner,
-        )
+        owner = {g: (i, j, r) for i, r in enumerate(rules) for j, g in enumerate(r.patterns)}
+        return cls(rules, GateTable(every, vocabulary), owner)
 
     def scan(self, view: str) -> tuple[tuple[Rule, re.Match[str]], ...]:
         """Every match of every simple (non-cluster) rule, in rule order."""
@@ -104,16 +93,19 @@ class Section:
         live = _candidates(self, view)
         if live.isdisjoint(group):
             return ()
-        return tuple(m for g in group if g in live for m in g.regex.finditer(view))
+        fast = lower_ascii(view)
+        return tuple(
+            m for g in group if g in live for m in (g.fast if fast else g.regex).finditer(view)
+        )
 
 
 class IdiomSet:
     """The idioms, gated like the rules; `finditer` gives every idiom's matches in a
     text, found once per text however many mentions are judged in it."""
 
-    def __init__(self, patterns: tuple[Gated, ...]) -> None:
+    def __init__(self, patterns: tuple[Gated, ...], vocabulary: Vocabulary | None = None) -> None:
         self.patterns = patterns
-        self.index = LiteralIndex(lit for g in patterns for lit in (g.gate or ()))
+        self.gates = GateTable(patterns, vocabulary)
 
     def finditer(self, text: str) -> tuple[re.Match[str], ...]:
         return _idiom_matches(self, text)
@@ -121,27 +113,35 @@ class IdiomSet:
 
 @lru_cache(maxsize=4096)
 def _idiom_matches(idioms: IdiomSet, text: str) -> tuple[re.Match[str], ...]:
-    present = idioms.index.present(text)
-    return tuple(m for g in idioms.patterns if g.may_match(present) for m in g.regex.finditer(text))
+    live = idioms.gates.candidates(text)
+    fast = lower_ascii(text)
+    return tuple(
+        m
+        for g in idioms.patterns
+        if g in live
+        for m in (g.fast if fast else g.regex).finditer(text)
+    )
 
 
 @lru_cache(maxsize=8192)
 def _scan(section: Section, view: str) -> tuple[tuple[Rule, re.Match[str]], ...]:
     found = []
+    fast = lower_ascii(view)
     for g in _candidates(section, view):
         own = section.owner.get(g)
         if own is not None:
-            found.extend((own[0], m.start(), own[1], m) for m in g.regex.finditer(view))
-    found.sort(key=lambda x: (x[0], x[1]))
-    return tuple((rule, m) for _i, _s, rule, m in found)
+            i, j, rule = own
+            rx = g.fast if fast else g.regex
+            found.extend((i, m.start(), j, rule, m) for m in rx.finditer(view))
+    # two patterns of a rule matching at the same place: the one written first is quoted
+    # (the candidates are a set, whose order changes from one process to the next)
+    found.sort(key=lambda x: x[:3])
+    return tuple((rule, m) for _i, _s, _j, rule, m in found)
 
 
 @lru_cache(maxsize=8192)
 def _candidates(section: Section, view: str) -> frozenset[Gated]:
-    live = set(section.ungated)
-    for lit in section.index.present(view):
-        live.update(section.by_literal[lit])
-    return frozenset(live)
+    return section.gates.candidates(view)
 
 
 @dataclass(frozen=True)
@@ -283,6 +283,8 @@ def _rebuild(origin: Path | None) -> Rules:
 
 def _build(data: dict) -> Rules:
     vocabulary: set[str] = set()
+    # the words every gate needs, found once per sentence for all the sections
+    gate_words = Vocabulary()
 
     def rules(section: str) -> Section:
         out = []
@@ -312,13 +314,13 @@ def _build(data: dict) -> Rules:
                     label,
                     _compile(rid, pats + names),
                     _gated(rid, pats) + named if pats else named,
-                    names=frozenset(g.regex for g in named),
+                    names=frozenset(x for g in named for x in (g.regex, g.fast)),
                     prefer_urgent=bool(r.get("prefer_urgent", False)),
                     banter_aside=bool(r.get("banter_aside", False)),
                 )
             )
             vocabulary.update(_words_of_patterns(pats + names))
-        return Section.of(tuple(out))
+        return Section.of(tuple(out), gate_words)
 
     cats = []
     for i, r in enumerate(data.get("category", [])):
@@ -330,13 +332,15 @@ def _build(data: dict) -> Rules:
         cats.append((cat, _compile(rid, r.get("patterns", []))))
     red, same_day = rules("red_flag"), rules("same_day")
     idiom_patterns = [p for r in data.get("idiom", []) for p in r.get("patterns", [])]
-    idioms = IdiomSet(_gated("idiom", idiom_patterns)) if idiom_patterns else None
+    idioms = IdiomSet(_gated("idiom", idiom_patterns), gate_words) if idiom_patterns else None
+    sensitive, category = rules("sensitive"), rules("category")
+    gate_words.index  # noqa: B018 - compiled now, once every section has added its words
     return Rules(
         red,
         same_day,
         tuple(cats),
-        rules("sensitive"),
-        rules("category"),
+        sensitive,
+        category,
         idioms=idioms,
         speller=Speller(vocabulary),
         model_path=Path(resource_path("triage_model.json"))
@@ -446,11 +450,14 @@ def _find(section: Section, sentences: list[Sentence], rules: Rules) -> dict[str
                 ):
                     continue
                 found[rule.id] = (rule, _quote(s, view, m.start(), m.end()))
-    live = [_candidates(section, v) for s in sentences for v in (s.folded, s.lemmas)]
+    # every pattern that could match somewhere in the message
+    live = frozenset().union(
+        *(_candidates(section, v) for s in sentences for v in (s.folded, s.lemmas))
+    )
     for rule in section.rules:
         if rule.requires and rule.id not in found:
             # every group needs one of its words somewhere before any pattern is run
-            if not all(any(not c.isdisjoint(group) for c in live) for group in rule.requires):
+            if not all(not live.isdisjoint(group) for group in rule.requires):
                 continue
             quotes = []
             skip = over | {n for n in range(len(sentences)) if _over_for(rule, n, story)}
@@ -682,10 +689,17 @@ def _category(rules: Rules, subject: str, body: str) -> Category:
 SUBJECT_OVERRULE = 0.9
 
 
-def _category_of(rules: Rules, subject: str, text: str) -> Category:
-    """The model's category when it is sure, else the keyword count's."""
-    folded_subject = fold(subject or "")
-    keywords = _category(rules, folded_subject, fold(text))
+def _category_of(
+    rules: Rules,
+    subject: str,
+    text: str,
+    folded_subject: str | None = None,
+    folded_text: str | None = None,
+) -> Category:
+    """The model's category when it is sure, else the keyword count's (`folded_*`:
+    `fold()` of the subject and text, when the caller has them already)."""
+    folded_subject = fold(subject or "") if folded_subject is None else folded_subject
+    keywords = _category(rules, folded_subject, fold(text) if folded_text is None else folded_text)
     model = rules.category_model()
     if model is None:
         return keywords
@@ -705,13 +719,16 @@ def triage(
 ) -> TriageResult:
     # what a person writes in a message is read; a megabyte of pasted text is not
     text = strip_quoted((body or "")[:READ_CHARS])
-    lang = guess_language(words_of(f"{subject or ''} {text}"))
+    subject = subject or ""
+    lang = guess_language(words_of(f"{subject} {text}"))
+    # folded once for all that reads them below
+    folded_subject, folded_text = fold(subject), fold(text)
     # A reply's subject names the old topic ("Re: chest pain"): it is not read for red flags.
     subject_sentences = (
-        [] if _REPLY.match(subject or "") else prepare(subject or "", rules.speller, lang)
+        [] if _REPLY.match(subject) else prepare(subject, rules.speller, lang, folded_subject)
     )
-    body_sentences = prepare(text, rules.speller, lang)
-    folded = f"{fold(subject or '')}\n{fold(text)}"
+    body_sentences = prepare(text, rules.speller, lang, folded_text)
+    folded = f"{folded_subject}\n{folded_text}"
     reasons: list[str] = []
     matched: list[str] = []
     priority: Priority | None = None
@@ -724,7 +741,7 @@ def triage(
     measured = folded
     if fine or cleared:
         measured = "\n".join(
-            [fold(subject or "")]
+            [folded_subject]
             + [s.folded for n, s in enumerate(body_sentences) if n not in fine | cleared]
         )
     for level, what in _measurements(measured):
@@ -750,7 +767,7 @@ def triage(
             matched.append(rule.id)
             reasons.append(f"Same day: mentions '{words}' ({rule.label})")
             priority = Priority.SAME_DAY
-    category = sender_category or _category_of(rules, subject, text)
+    category = sender_category or _category_of(rules, subject, text, folded_subject, folded_text)
     if priority is None:
         priority = Priority.ADMIN if category.administrative else Priority.ROUTINE
     # The sender's own priority may be raised by triage, never lowered.
@@ -759,7 +776,7 @@ def triage(
         reasons.insert(0, f"{priority.label}: marked {priority.label.lower()} by the sender")
     hit_ids = {
         rule.id
-        for s in prepare(subject or "", None, lang) + body_sentences
+        for s in prepare(subject, None, lang, folded_subject) + body_sentences
         for view in (s.folded, s.lemmas)
         for rule, _m in rules.sensitive.scan(view)
     }

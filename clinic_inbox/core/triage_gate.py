@@ -6,17 +6,31 @@ match must contain ("chest", or one of "breathe|breath|respirer"): those are rea
 from the pattern itself (`required_literals`), all of them are found in one scan
 with a trie-shaped regex (`LiteralIndex`), and only the patterns whose words are
 present are run. A pattern whose words cannot be worked out is always run.
+
+Nearly every sentence triage reads is folded to lower-case ASCII. For such a text a
+pattern has a cheaper twin (`Gated.fast`): the same pattern without IGNORECASE
+(there is no upper-case letter for it to match), gated more finely (`ascii_gate`:
+two-letter words and digits count too, so "od" or "\\d{1,2} weeks" no longer make a
+pattern run on every sentence). Any other text is read as before.
 """
 
 from __future__ import annotations
 
 import re
 import re._parser as sre_parse  # the standard library's own regex parser
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 _c = sre_parse  # constants live on the parser module's namespace
 MIN_LITERAL = 3  # shorter words are everywhere and gate nothing
+# On lower-case ASCII text a short word still rules out most sentences ("od"), and so
+# does a digit ("\\d" matches only 0-9 there).
+MIN_LITERAL_ASCII = 2
+_DIGITS = frozenset("0123456789")
+# The letters IGNORECASE lets match a lower-case ASCII letter other than themselves:
+# A-Z, and U+0130 "İ", U+0131 "ı", U+017F "ſ", U+212A "K" (Kelvin).
+_FOLDS_TO_ASCII = frozenset(range(ord("A"), ord("Z") + 1)) | {0x130, 0x131, 0x17F, 0x212A}
 
 
 @dataclass(frozen=True, eq=False)
@@ -25,33 +39,107 @@ class Gated:
 
     regex: re.Pattern[str]
     gate: frozenset[str] | None
+    # for lower-case ASCII text: the same matches, found faster (see the module's doc)
+    fast: re.Pattern[str]
+    ascii_gate: frozenset[str] | None
 
     @classmethod
     def of(cls, regex: re.Pattern[str]) -> Gated:
-        return cls(regex, required_literals(regex.pattern))
+        gate = required_literals(regex.pattern)
+        fast = _case_free(regex)
+        if fast is None:  # IGNORECASE could matter: read every text as written
+            return cls(regex, gate, regex, gate)
+        if gate is not None:
+            return cls(regex, gate, fast, gate)
+        return cls(regex, gate, fast, required_literals(fast.pattern, MIN_LITERAL_ASCII, True))
 
     def may_match(self, present: frozenset[str] | set[str]) -> bool:
         """False only when none of the words a match needs is in the text."""
         return self.gate is None or not self.gate.isdisjoint(present)
 
+    def pattern_for(self, text: str) -> re.Pattern[str]:
+        """The pattern to run on `text`: the fast twin when `text` allows it."""
+        return self.fast if lower_ascii(text) else self.regex
 
-def required_literals(pattern: str) -> frozenset[str] | None:
-    """Strings of which at least one occurs in every match of `pattern`, or None."""
+
+def lower_ascii(text: str) -> bool:
+    """Lower-case ASCII: what a folded sentence nearly always is."""
+    return text.isascii() and text.islower()
+
+
+def _case_free(regex: re.Pattern[str]) -> re.Pattern[str] | None:
+    """`regex` without IGNORECASE, when that finds exactly the same matches in any
+    lower-case ASCII text (no literal that IGNORECASE lets match another letter there);
+    None otherwise."""
+    if not regex.flags & re.IGNORECASE:
+        return regex
+    try:
+        parsed = sre_parse.parse(regex.pattern, regex.flags)
+    except re.error:
+        return None
+    if not _case_free_items(list(parsed)):
+        return None
+    return re.compile(regex.pattern, regex.flags & ~re.IGNORECASE)
+
+
+def _case_free_items(items: list) -> bool:
+    for op, arg in items:
+        name = str(op)
+        if name in ("LITERAL", "NOT_LITERAL"):
+            if arg in _FOLDS_TO_ASCII:
+                return False
+        elif name == "IN":
+            for sub_op, sub_arg in arg:
+                sub = str(sub_op)
+                if sub == "LITERAL" and sub_arg in _FOLDS_TO_ASCII:
+                    return False
+                if sub == "RANGE" and any(sub_arg[0] <= c <= sub_arg[1] for c in _FOLDS_TO_ASCII):
+                    return False
+                if sub not in ("LITERAL", "RANGE", "CATEGORY", "NEGATE"):
+                    return False  # a form not checked here: keep IGNORECASE
+        elif name == "SUBPATTERN":
+            if arg[1] or arg[2]:  # inline flags: keep it as written
+                return False
+            if not _case_free_items(list(arg[-1])):
+                return False
+        elif name == "BRANCH":
+            if not all(_case_free_items(list(b)) for b in arg[1]):
+                return False
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            if not _case_free_items(list(arg[2])):
+                return False
+        elif name in ("ASSERT", "ASSERT_NOT"):
+            if not _case_free_items(list(arg[1])):
+                return False
+        elif name == "ATOMIC_GROUP":
+            if not _case_free_items(list(arg)):
+                return False
+        elif name not in ("AT", "ANY", "GROUPREF", "CATEGORY"):
+            return False  # a form not checked here: keep IGNORECASE
+    return True
+
+
+def required_literals(
+    pattern: str, shortest: int = MIN_LITERAL, digits: bool = False
+) -> frozenset[str] | None:
+    """Strings of which at least one occurs in every match of `pattern`, or None.
+    Literals are `shortest` characters or more; with `digits`, a digit class counts
+    as the ten (or fewer) digits it allows (true of ASCII text only)."""
     try:
         parsed = sre_parse.parse(pattern)
     except re.error:
         return None
-    found = _seq(list(parsed))
+    found = _seq(list(parsed), shortest, digits)
     return frozenset(found) if found else None
 
 
-def _seq(items: list) -> set[str] | None:
+def _seq(items: list, shortest: int = MIN_LITERAL, digits: bool = False) -> set[str] | None:
     """The best any-of set for a sequence: the longest literal run, or a group's set."""
     candidates: list[set[str]] = []
     run: list[str] = []
 
     def flush() -> None:
-        if len(run) >= MIN_LITERAL:
+        if len(run) >= shortest:
             candidates.append({"".join(run)})
         run.clear()
 
@@ -62,19 +150,23 @@ def _seq(items: list) -> set[str] | None:
             continue
         flush()
         if name == "SUBPATTERN":
-            sub = _seq(list(arg[-1]))
+            sub = _seq(list(arg[-1]), shortest, digits)
             if sub:
                 candidates.append(sub)
         elif name == "BRANCH":
-            sub = _branch(arg[1])
+            sub = _branch(arg[1], shortest, digits)
             if sub:
                 candidates.append(sub)
         elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
             low, _high, body = arg
             if low >= 1:
-                sub = _seq(list(body))
+                sub = _seq(list(body), shortest, digits)
                 if sub:
                     candidates.append(sub)
+        elif name == "IN" and digits:
+            sub = _digit_class(arg)
+            if sub:
+                candidates.append(sub)
     flush()
     if not candidates:
         return None
@@ -82,10 +174,28 @@ def _seq(items: list) -> set[str] | None:
     return max(candidates, key=lambda s: (min(len(x) for x in s), -len(s)))
 
 
-def _branch(branches: Iterable) -> set[str] | None:
+def _digit_class(members: list) -> set[str] | None:
+    """The digits a class such as \\d, [0-9] or [2-6] allows; None if it allows more."""
+    out: set[str] = set()
+    for op, arg in members:
+        name = str(op)
+        if name == "CATEGORY" and str(arg) == "CATEGORY_DIGIT":
+            out |= _DIGITS
+        elif name == "RANGE" and ord("0") <= arg[0] <= arg[1] <= ord("9"):
+            out |= {chr(c) for c in range(arg[0], arg[1] + 1)}
+        elif name == "LITERAL" and chr(arg) in _DIGITS:
+            out.add(chr(arg))
+        else:
+            return None
+    return out or None
+
+
+def _branch(
+    branches: Iterable, shortest: int = MIN_LITERAL, digits: bool = False
+) -> set[str] | None:
     out: set[str] = set()
     for b in branches:
-        sub = _seq(list(b))
+        sub = _seq(list(b), shortest, digits)
         if not sub:
             return None  # one way through without a known word: no gate
         out |= sub
@@ -106,15 +216,17 @@ class LiteralIndex:
         self._rx = re.compile("(?=(" + _trie_regex(trie) + "))") if self.literals else None
         # every literal that is a prefix of a longer one is present wherever the longer is
         self._prefixes = {
-            lit: frozenset(p for p in self.literals if lit.startswith(p)) for lit in self.literals
+            lit: frozenset(lit[:n] for n in range(1, len(lit) + 1) if lit[:n] in self.literals)
+            for lit in self.literals
         }
 
     def present(self, text: str) -> set[str]:
         if self._rx is None:
             return set()
         out: set[str] = set()
-        for m in self._rx.finditer(text):
-            out |= self._prefixes[m.group(1)]
+        # the longest literal at each place, each distinct one expanded once
+        for lit in set(self._rx.findall(text)):
+            out |= self._prefixes[lit]
         return out
 
 
@@ -124,3 +236,69 @@ def _trie_regex(node: dict) -> str:
         return ""
     body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
     return f"(?:{body})?" if "" in node else body
+
+
+class _Table:
+    """Patterns by the words they need, under one kind of gate."""
+
+    def __init__(
+        self, patterns: tuple[Gated, ...], gate_of: Callable[[Gated], frozenset[str] | None]
+    ) -> None:
+        by_literal: dict[str, list[Gated]] = {}
+        for g in patterns:
+            for lit in gate_of(g) or ():
+                by_literal.setdefault(lit, []).append(g)
+        self.literals = frozenset(by_literal)
+        self.by_literal = {k: tuple(v) for k, v in by_literal.items()}
+        self.ungated = frozenset(g for g in patterns if not gate_of(g))  # tried on every text
+
+    def candidates(self, present: frozenset[str]) -> frozenset[Gated]:
+        live = set(self.ungated)
+        for lit in present & self.literals:
+            live.update(self.by_literal[lit])
+        return frozenset(live)
+
+
+class Vocabulary:
+    """Every word the gates of one set of rules need, found in a text in one scan
+    (however many tables of patterns then read the result)."""
+
+    def __init__(self) -> None:
+        self._literals: set[str] = set()
+        self._index: LiteralIndex | None = None
+
+    def add(self, literals: Iterable[str]) -> None:
+        if self._index is not None:
+            raise RuntimeError("the vocabulary is complete: no word can be added")
+        self._literals.update(literals)
+
+    def present(self, text: str) -> frozenset[str]:
+        """The vocabulary's words in `text`."""
+        return _present(self, text)
+
+    @property
+    def index(self) -> LiteralIndex:
+        if self._index is None:  # compiled once, after the last table added its words
+            self._index = LiteralIndex(self._literals)
+        return self._index
+
+
+@lru_cache(maxsize=8192)
+def _present(vocabulary: Vocabulary, text: str) -> frozenset[str]:
+    return frozenset(vocabulary.index.present(text))
+
+
+class GateTable:
+    """Which of many patterns could match a text: those whose words are in it (for
+    lower-case ASCII text, by the finer `ascii_gate`)."""
+
+    def __init__(self, patterns: Iterable[Gated], vocabulary: Vocabulary | None = None) -> None:
+        every = tuple(dict.fromkeys(patterns))
+        self._any = _Table(every, lambda g: g.gate)
+        self._plain = _Table(every, lambda g: g.ascii_gate)
+        self.vocabulary = vocabulary or Vocabulary()
+        self.vocabulary.add(self._any.literals | self._plain.literals)
+
+    def candidates(self, text: str) -> frozenset[Gated]:
+        table = self._plain if lower_ascii(text) else self._any
+        return table.candidates(self.vocabulary.present(text))

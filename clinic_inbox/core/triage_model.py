@@ -16,6 +16,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from clinic_inbox.core.triage_text import fold, guess_language, lemma
@@ -54,6 +55,11 @@ _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 def features(text: str) -> tuple[list[str], list[tuple[str, str]]]:
     """Binary features of a text, and for each word-level feature the word it came from
     (for the explanation)."""
+    found, origin = _features(text)
+    return sorted(found), origin
+
+
+def _features(text: str) -> tuple[set[str], list[tuple[str, str]]]:
     folded = fold(text)
     words: list[str] = []
     denied: list[bool] = []
@@ -84,10 +90,16 @@ def features(text: str) -> tuple[list[str], list[tuple[str, str]]]:
                 out.add(f)
                 origin.append((f, f"{words[i - 1]} {w}"))
         if len(w) >= CHAR_N and not denied[i]:
-            padded = f"<{w}>"
-            for j in range(len(padded) - CHAR_N + 1):
-                out.add("c:" + padded[j : j + CHAR_N])
-    return sorted(out), origin
+            out.update(_pieces(w))
+    return out, origin
+
+
+@lru_cache(maxsize=100_000)
+def _pieces(word: str) -> tuple[str, ...]:
+    """The four-letter pieces of a word, marked at both ends (kept per word: a passage
+    of a long message reads the same words again)."""
+    padded = f"<{word}>"
+    return tuple("c:" + padded[j : j + CHAR_N] for j in range(len(padded) - CHAR_N + 1))
 
 
 @dataclass(frozen=True)
@@ -129,31 +141,41 @@ class WordingModel:
     def score(self, text: str, explain: int = 3) -> tuple[float, list[str]]:
         """(probability that the text is an emergency, the patient's words that weighed
         most): the whole text, or the passage of it that reads most like one."""
-        best = self._score(text, explain)
+        best = self._probability(text)
         for passage in passages(text):
-            found = self._score(passage, explain)
+            found = self._probability(passage)
             if found[0] > best[0]:
                 best = found
-        return best
+        p, origin = best
+        # only the passage that counts is explained
+        return (p, self._explain(origin, explain)) if p else (0.0, [])
 
-    def _score(self, text: str, explain: int) -> tuple[float, list[str]]:
-        feats, origin = features(text)
+    def _probability(self, text: str) -> tuple[float, list[tuple[str, str]]]:
+        """The probability for `text`, and its word-level features' words (none, and
+        0.0, for a text too short to judge)."""
+        feats, origin = _features(text)
         if len(origin) < MIN_WORDS:
             return 0.0, []
         norm = 1.0 / math.sqrt(len(feats))
         w = self.weights
-        z = self.intercept + norm * sum(w.get(f, 0.0) for f in feats)
-        p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
-        top = sorted(((w.get(f, 0.0), word) for f, word in origin), reverse=True)
+        # the weights of the features the model knows, added in the features' order:
+        # the same sum, to the last bit, as adding 0.0 for every unknown one
+        z = self.intercept + norm * sum(map(w.__getitem__, sorted(w.keys() & feats)))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))), origin
+
+    def _explain(self, origin: list[tuple[str, str]], explain: int) -> list[str]:
+        w = self.weights
+        # only words that weigh towards an emergency can explain it
+        top = sorted(((w[f], word) for f, word in origin if w.get(f, 0.0) > 0), reverse=True)
         words: list[str] = []
-        for weight, word in top:
-            if weight <= 0 or len(words) >= explain:
+        for _weight, word in top:
+            if len(words) >= explain:
                 break
             if all(w in _NOT_AN_EXPLANATION or "'" in w for w in word.split()):
                 continue
             if not any(word in other or other in word for other in words):
                 words.append(word)
-        return p, words
+        return words
 
 
 def passages(text: str) -> list[str]:

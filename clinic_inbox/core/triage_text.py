@@ -217,8 +217,8 @@ _EN_HINTS = frozenset(
 def guess_language(words: list[str]) -> str:
     """'fr' or 'en' from function words: enough to pick the dictionary a word is looked
     up in first (the clinic's language detector decides which language to answer in)."""
-    fr = sum(w in _FR_HINTS for w in words)
-    en = sum(w in _EN_HINTS for w in words)
+    fr = sum(map(_FR_HINTS.__contains__, words))
+    en = sum(map(_EN_HINTS.__contains__, words))
     return "fr" if fr > en else "en"
 
 
@@ -287,13 +287,33 @@ class Speller:
         return out
 
 
+@lru_cache(maxsize=200_000)
+def word_view(word: str, written: str, lang: str, speller: Speller | None) -> str:
+    """A word of the lemma view: `word` folded, `written` as the patient wrote it (lower
+    case, accents kept: the dictionaries know "évanoui"). Kept per word, as lemmas are."""
+    lem = SHORTHAND.get(word)
+    if lem is not None:
+        return lem
+    lem = lemma(written, lang)
+    if speller is not None and lem == word:
+        if word.endswith("in") and word + "g" in speller.vocabulary:
+            fixed = word + "g"  # "seizin", "bleedin": the g people drop
+        else:
+            fixed = speller.correct(word, lang)
+        lem = lemma(fixed, lang) if fixed != word else lem
+    return lem
+
+
 def _deletes(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
-def prepare(text: str, speller: Speller | None = None, lang: str | None = None) -> list[Sentence]:
-    """The sentences of `text` (already unquoted) in folded and lemma views."""
-    folded = fold(text)
+def prepare(
+    text: str, speller: Speller | None = None, lang: str | None = None, folded: str | None = None
+) -> list[Sentence]:
+    """The sentences of `text` (already unquoted) in folded and lemma views (`folded`:
+    `fold(text)`, when the caller has it already)."""
+    folded = fold(text) if folded is None else folded
     if lang is None:
         lang = guess_language(_WORD.findall(folded))
     out: list[Sentence] = []
@@ -302,26 +322,22 @@ def prepare(text: str, speller: Speller | None = None, lang: str | None = None) 
         spans: list[tuple[int, int, int, int]] = []
         pos = 0
         original = text[start : start + len(piece)]
+        # lower-cased once for the sentence, unless a letter's lower case is longer ("İ")
+        lowered = original.lower()
+        same_length = len(lowered) == len(original)
         for m in _WORD.finditer(piece):
-            word = m.group(0)
-            lem = SHORTHAND.get(word)
-            if lem is None:
-                lem = lemma(original[m.start() : m.end()].lower(), lang)
-                if speller is not None and lem == word:
-                    if word.endswith("in") and word + "g" in speller.vocabulary:
-                        fixed = word + "g"  # "seizin", "bleedin": the g people drop
-                    else:
-                        fixed = speller.correct(word, lang)
-                    lem = lemma(fixed, lang) if fixed != word else lem
+            a, b = m.span()
+            written = lowered[a:b] if same_length else original[a:b].lower()
+            lem = word_view(m.group(0), written, lang, speller)
             if pos:
                 parts.append(" ")
                 pos += 1
-            spans.append((pos, pos + len(lem), m.start(), m.end()))
+            spans.append((pos, pos + len(lem), a, b))
             parts.append(lem)
             pos += len(lem)
             # keep a clause break visible to the context rules
-            tail = piece[m.end() : m.end() + 2]
-            if tail[:1] in {",", ":"} or tail.startswith(" -"):
+            after = piece[b : b + 1]
+            if after == "," or after == ":" or (after == " " and piece[b + 1 : b + 2] == "-"):
                 parts.append(" ,")
                 pos += 2
         out.append(Sentence(start, original, piece, "".join(parts), tuple(spans)))
@@ -329,4 +345,9 @@ def prepare(text: str, speller: Speller | None = None, lang: str | None = None) 
 
 
 def words_of(text: str) -> list[str]:
-    return [m.group(0) for m in _WORD.finditer(fold(text))]
+    return words_in(fold(text))
+
+
+def words_in(folded: str) -> list[str]:
+    """The words of a text already folded."""
+    return _WORD.findall(folded)

@@ -1,0 +1,118 @@
+"""The gate before triage's regexes: it may only skip a pattern that cannot match.
+
+A lower-case ASCII sentence (nearly every folded one) is read with each pattern's
+case-free twin and a finer gate (two-letter words, digits); these tests hold that
+path to exactly the matches of the pattern as written, on every labelled message.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from clinic_inbox.core.triage import load_rules
+from clinic_inbox.core.triage_eval import load_set
+from clinic_inbox.core.triage_gate import (
+    Gated,
+    GateTable,
+    LiteralIndex,
+    lower_ascii,
+    required_literals,
+)
+from clinic_inbox.core.triage_text import fold, prepare
+
+SETS = Path(__file__).resolve().parents[1] / "fixtures" / "triage"
+
+
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+def test_short_words_and_digits_gate_lower_case_ascii_only():
+    od = Gated.of(_rx(r"\b(?:overdos\w*|\bod'?d\b|\bod on\b)"))
+    assert od.gate is None  # no word of three letters or more in every match
+    assert od.ascii_gate == {"overdos", "od", "od on"}
+    weeks = Gated.of(_rx(r"\b(?:\d{1,2} ?(weeks|wks)\b|pregnant)"))
+    assert weeks.gate is None and weeks.ascii_gate is not None
+    for text, holds in (("12 weeks", True), ("3wks", True), ("pregnant", True), ("a cold", False)):
+        assert any(lit in text for lit in weeks.ascii_gate) is holds
+    digits = Gated.of(_rx(r"\b(?:\d{2,3} ?(/|over|sur) ?\d{2,3})"))
+    assert digits.ascii_gate == set("0123456789")
+    assert required_literals(r"[2-6]x", 2, digits=True) == set("23456")
+    # "any character but a digit" says nothing about which are there
+    assert required_literals(r"[^\d]+", 2, digits=True) is None
+
+
+def test_a_pattern_where_case_could_matter_keeps_its_ignorecase_and_its_gate():
+    for pattern in (r"\bBP\b", r"\b[A-Z]{2} gauge", r"(?i:x)yz", r"\bk\u0131ll"):
+        g = Gated.of(_rx(pattern))
+        assert g.fast is g.regex
+        assert g.ascii_gate == g.gate
+    free = Gated.of(_rx(r"\bchest pain"))
+    assert free.fast is not free.regex and not free.fast.flags & re.IGNORECASE
+
+
+def test_text_that_is_not_lower_case_ascii_is_read_as_written():
+    g = Gated.of(_rx(r"\bkill myself"))
+    # IGNORECASE lets "i" match a dotless "ı": that text takes the pattern as written
+    assert not lower_ascii("i want to kıll myself")
+    assert g.pattern_for("i want to kıll myself").search("i want to kıll myself")
+    assert g.pattern_for("kill myself") is g.fast
+    table = GateTable([Gated.of(_rx(r"\b(?:od'?d\b)"))])
+    assert table.candidates("he odd on pills")  # "od" is there
+    assert not table.candidates("he took pills")
+    # not lower-case ASCII: no gate known (three letters or more), the pattern is tried
+    assert table.candidates("HE ODD ON PILLS")
+
+
+def test_the_literal_index_finds_every_literal_anywhere():
+    index = LiteralIndex(["chest", "chest pain", "pain", "ain", "od", "7"])
+    assert index.present("crushing chest pains since 7") == {
+        "chest",
+        "chest pain",
+        "pain",
+        "ain",
+        "7",
+    }
+    assert index.present("good blood") == {"od"}
+    assert index.present("") == set()
+
+
+@pytest.fixture(scope="module")
+def views() -> list[str]:
+    rules = load_rules()
+    out: list[str] = []
+    for path in sorted(SETS.glob("*.jsonl")):
+        for item in load_set(path)[::25]:  # every part, a few seconds of matching
+            out.append(fold(item.text))
+            for s in prepare(item.text, rules.speller):
+                out += [s.folded, s.lemmas]
+    return out
+
+
+def test_every_shipped_pattern_finds_the_same_matches_on_the_fast_path(views):
+    """The case-free twin and the finer gate against the pattern as written, on the
+    labelled messages' sentences and whole texts."""
+    rules = load_rules()
+    sections = (rules.red, rules.same_day, rules.sensitive, rules.category_section)
+    patterns = {
+        g
+        for section in sections
+        for r in section.rules
+        for g in (*r.patterns, *(x for grp in r.requires for x in grp))
+    }
+    assert len(patterns) > 500
+    index = LiteralIndex({lit for g in patterns for lit in (g.ascii_gate or ())})
+    fast_views = [v for v in views if lower_ascii(v)]
+    assert len(fast_views) > 0.9 * len(views)
+    for view in fast_views:
+        present = index.present(view)
+        assert present == {lit for lit in index.literals if lit in view}
+        for g in patterns:
+            slow = [m.span() for m in g.regex.finditer(view)]
+            if g.ascii_gate is not None and g.ascii_gate.isdisjoint(present):
+                assert slow == [], (g.regex.pattern, view)
+            else:
+                assert [m.span() for m in g.fast.finditer(view)] == slow, g.regex.pattern
