@@ -14,9 +14,11 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
-from clinic_inbox.core.triage_model import MIN_WORDS, features
+from clinic_inbox.core.triage_model import MIN_WORDS, _features
 
 FORMAT = "clinic-inbox-category-model/1"
 
@@ -68,19 +70,53 @@ class CategoryModel:
 
     def predict(self, text: str) -> tuple[str, float]:
         """(the likeliest category, its probability); ("", 0.0) for too few words."""
-        feats, origin = features(text)
+        feats, origin = _features(text)  # as the wording model read them, if it did
         if len(origin) < MIN_WORDS // 2:
             return "", 0.0  # "Thanks!": nothing to read
         norm = 1.0 / math.sqrt(len(feats))
-        z = list(self.intercepts)
-        w = self.weights
-        for f in feats:
-            for j, weight in w.get(f, ()):
-                z[j] += norm * weight
+        z = self._scores(norm, sorted(self.weights.keys() & feats))
         top = max(z)
         exp = [math.exp(v - top) for v in z]
         best = max(range(len(z)), key=z.__getitem__)
         return self.classes[best], exp[best] / sum(exp)
+
+    def _scores(self, norm: float, known: list[str]) -> list[float]:
+        """Each class's intercept plus norm x weight of each known feature, added one at
+        a time in the features' order: by NumPy's running sum down a features x classes
+        table (a class a feature does not weigh adds 0.0, which changes no sum), or
+        one by one in Python for a model whose table cannot be built."""
+        table = self._table
+        if table is None:
+            z = list(self.intercepts)
+            for f in known:
+                for j, weight in self.weights[f]:
+                    z[j] += norm * weight
+            return z
+        import numpy as np
+
+        rows, weights = table
+        terms = weights[[rows[f] for f in known]] * norm
+        start = np.array(self.intercepts, dtype=np.float64)[None, :]
+        # add.accumulate adds row after row: the same roundings as the loop above
+        return np.add.accumulate(np.vstack([start, terms]), axis=0)[-1].tolist()
+
+    @cached_property
+    def _table(self) -> tuple[dict[str, int], Any] | None:
+        """Feature -> row, and the features x classes weights; None when NumPy is
+        missing or a feature weighs a class twice (the table would keep one)."""
+        try:
+            import numpy as np
+        except ImportError:  # pragma: no cover - NumPy comes with the language detector
+            return None
+        rows = {f: i for i, f in enumerate(self.weights)}
+        table = np.zeros((len(rows), len(self.classes)), dtype=np.float64)
+        for f, i in rows.items():
+            pairs = self.weights[f]
+            if len({j for j, _w in pairs}) != len(pairs):
+                return None
+            for j, weight in pairs:
+                table[i, j] = weight
+        return rows, table
 
 
 _LOADED: dict[Path, CategoryModel | None] = {}

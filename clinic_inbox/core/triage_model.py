@@ -56,10 +56,13 @@ def features(text: str) -> tuple[list[str], list[tuple[str, str]]]:
     """Binary features of a text, and for each word-level feature the word it came from
     (for the explanation)."""
     found, origin = _features(text)
-    return sorted(found), origin
+    return sorted(found), list(origin)
 
 
-def _features(text: str) -> tuple[set[str], list[tuple[str, str]]]:
+@lru_cache(maxsize=64)
+def _features(text: str) -> tuple[frozenset[str], tuple[tuple[str, str], ...]]:
+    """The features as a set, and their words; kept for the message being read (the
+    wording model and the category model read the same text)."""
     folded = fold(text)
     words: list[str] = []
     denied: list[bool] = []
@@ -91,7 +94,7 @@ def _features(text: str) -> tuple[set[str], list[tuple[str, str]]]:
                 origin.append((f, f"{words[i - 1]} {w}"))
         if len(w) >= CHAR_N and not denied[i]:
             out.update(_pieces(w))
-    return out, origin
+    return frozenset(out), tuple(origin)
 
 
 @lru_cache(maxsize=100_000)
@@ -150,12 +153,12 @@ class WordingModel:
         # only the passage that counts is explained
         return (p, self._explain(origin, explain)) if p else (0.0, [])
 
-    def _probability(self, text: str) -> tuple[float, list[tuple[str, str]]]:
+    def _probability(self, text: str) -> tuple[float, tuple[tuple[str, str], ...]]:
         """The probability for `text`, and its word-level features' words (none, and
         0.0, for a text too short to judge)."""
         feats, origin = _features(text)
         if len(origin) < MIN_WORDS:
-            return 0.0, []
+            return 0.0, ()
         norm = 1.0 / math.sqrt(len(feats))
         w = self.weights
         # the weights of the features the model knows, added in the features' order:
@@ -163,7 +166,7 @@ class WordingModel:
         z = self.intercept + norm * sum(map(w.__getitem__, sorted(w.keys() & feats)))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))), origin
 
-    def _explain(self, origin: list[tuple[str, str]], explain: int) -> list[str]:
+    def _explain(self, origin: tuple[tuple[str, str], ...], explain: int) -> list[str]:
         w = self.weights
         # only words that weigh towards an emergency can explain it
         top = sorted(((w[f], word) for f, word in origin if w.get(f, 0.0) > 0), reverse=True)

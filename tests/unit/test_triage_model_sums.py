@@ -1,0 +1,46 @@
+"""The wording and category models' sums, taken faster, are the same floats to the last bit."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from clinic_inbox.core.triage import load_rules, model_subject
+from clinic_inbox.core.triage_eval import load_set
+from clinic_inbox.core.triage_model import _features, features
+
+SETS = Path(__file__).resolve().parents[1] / "fixtures" / "triage"
+
+
+def _texts() -> list[str]:
+    return [
+        f"{model_subject(item.subject)}\n{item.text}"
+        for path in sorted(SETS.glob("*.jsonl"))
+        for item in load_set(path)[::10]
+    ]
+
+
+def test_the_category_models_table_adds_exactly_what_the_loop_adds():
+    model = load_rules().category_model()
+    assert model is not None and model._table is not None
+    texts = _texts()
+    assert len(texts) > 500
+    for text in texts:
+        feats, _origin = features(text)
+        norm = 1.0 / math.sqrt(len(feats))
+        # the loop as it was written: every feature in order, each class it weighs
+        z = list(model.intercepts)
+        for f in feats:
+            for j, weight in model.weights.get(f, ()):
+                z[j] += norm * weight
+        assert model._scores(norm, sorted(model.weights.keys() & set(feats))) == z
+
+
+def test_the_wording_models_sum_skips_only_additions_of_nothing():
+    model = load_rules().model()
+    assert model is not None
+    w = model.weights
+    for text in _texts():
+        found, _origin = _features(text)
+        every = sum(w.get(f, 0.0) for f in sorted(found))
+        assert sum(map(w.__getitem__, sorted(w.keys() & found))) == every
