@@ -74,41 +74,46 @@ class CategoryModel:
         if len(origin) < MIN_WORDS // 2:
             return "", 0.0  # "Thanks!": nothing to read
         norm = 1.0 / math.sqrt(len(feats))
-        z = self._scores(norm, sorted(self.weights.keys() & feats))
+        z = self._scores(norm, feats)
         top = max(z)
         exp = [math.exp(v - top) for v in z]
         best = max(range(len(z)), key=z.__getitem__)
         return self.classes[best], exp[best] / sum(exp)
 
-    def _scores(self, norm: float, known: list[str]) -> list[float]:
-        """Each class's intercept plus norm x weight of each known feature, added one at
-        a time in the features' order: by NumPy's running sum down a features x classes
-        table (a class a feature does not weigh adds 0.0, which changes no sum), or
-        one by one in Python for a model whose table cannot be built."""
+    def _scores(self, norm: float, feats: frozenset[str] | set[str]) -> list[float]:
+        """Each class's intercept plus norm x weight of each feature the model knows,
+        added one at a time in the features' sorted order: by NumPy's running sum down
+        a features x classes table (a class a feature does not weigh adds 0.0, which
+        changes no sum), or one by one in Python for a model whose table cannot be built."""
         table = self._table
         if table is None:
             z = list(self.intercepts)
-            for f in known:
+            for f in sorted(self.weights.keys() & feats):
                 for j, weight in self.weights[f]:
                     z[j] += norm * weight
             return z
         import numpy as np
 
-        rows, weights = table
-        terms = weights[[rows[f] for f in known]] * norm
-        start = np.array(self.intercepts, dtype=np.float64)[None, :]
+        rows, weights, start = table
+        # the table's rows are in the features' sorted order
+        known = sorted(map(rows.__getitem__, rows.keys() & feats))
+        sums = np.empty((len(known) + 1, len(self.intercepts)), dtype=np.float64)
+        sums[0] = start
+        np.multiply(weights[known], norm, out=sums[1:])
         # add.accumulate adds row after row: the same roundings as the loop above
-        return np.add.accumulate(np.vstack([start, terms]), axis=0)[-1].tolist()
+        np.add.accumulate(sums, axis=0, out=sums)
+        return sums[-1].tolist()
 
     @cached_property
-    def _table(self) -> tuple[dict[str, int], Any] | None:
-        """Feature -> row, and the features x classes weights; None when NumPy is
-        missing or a feature weighs a class twice (the table would keep one)."""
+    def _table(self) -> tuple[dict[str, int], Any, Any] | None:
+        """Feature -> row (in sorted order), the features x classes weights and the
+        intercepts; None when NumPy is missing or a feature weighs a class twice (the
+        table would keep one)."""
         try:
             import numpy as np
         except ImportError:  # pragma: no cover - NumPy comes with the language detector
             return None
-        rows = {f: i for i, f in enumerate(self.weights)}
+        rows = {f: i for i, f in enumerate(sorted(self.weights))}
         table = np.zeros((len(rows), len(self.classes)), dtype=np.float64)
         for f, i in rows.items():
             pairs = self.weights[f]
@@ -116,7 +121,7 @@ class CategoryModel:
                 return None
             for j, weight in pairs:
                 table[i, j] = weight
-        return rows, table
+        return rows, table, np.array(self.intercepts, dtype=np.float64)
 
 
 _LOADED: dict[Path, CategoryModel | None] = {}
