@@ -699,13 +699,16 @@ def _category_of(
     """The model's category when it is sure, else the keyword count's (`folded_*`:
     `fold()` of the subject and text, when the caller has them already)."""
     folded_subject = fold(subject or "") if folded_subject is None else folded_subject
-    keywords = _category(rules, folded_subject, fold(text) if folded_text is None else folded_text)
     model = rules.category_model()
+    if model is not None:
+        found, p = model.predict(f"{model_subject(subject)}\n{text}")
+        section = rules.category_section
+        named = section is not None and any(True for _ in section.scan(folded_subject))
+        if found and not named and p >= model.threshold:
+            return Category(found)  # sure, and no keyword of the subject to weigh against
+    keywords = _category(rules, folded_subject, fold(text) if folded_text is None else folded_text)
     if model is None:
         return keywords
-    found, p = model.predict(f"{model_subject(subject)}\n{text}")
-    section = rules.category_section
-    named = section is not None and any(True for _ in section.scan(folded_subject))
     needed = SUBJECT_OVERRULE if named and found != keywords else model.threshold
     return Category(found) if found and p >= needed else keywords
 
