@@ -702,6 +702,8 @@ def _category_of(
     model = rules.category_model()
     if model is not None:
         found, p = model.predict(f"{model_subject(subject)}\n{text}")
+        if found and p >= SUBJECT_OVERRULE:
+            return Category(found)  # sure enough to overrule even the subject's own words
         section = rules.category_section
         named = section is not None and any(True for _ in section.scan(folded_subject))
         if found and not named and p >= model.threshold:
