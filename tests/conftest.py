@@ -108,8 +108,7 @@ def real_kdf_costs():
 
 
 @pytest.fixture(scope="session")
-def secret_service():
-    """A real gnome-keyring Secret Service on a private D-Bus session."""
+def _secret_service_session():
     from support.secret_service import SecretService, SecretServiceUnavailable
 
     try:
@@ -120,3 +119,11 @@ def secret_service():
         pytest.fail(str(exc))
     yield service
     service.stop()
+
+
+@pytest.fixture()
+def secret_service(_secret_service_session):
+    """A real gnome-keyring Secret Service on a private D-Bus session (one per test
+    process; started again, with its items, if the daemon ended: see ensure_running)."""
+    _secret_service_session.ensure_running()
+    return _secret_service_session

@@ -28,3 +28,15 @@ def test_a_caller_before_the_daemon_does_not_start_a_keyring_of_its_own():
         assert backend.get_password("clinic-inbox-test", "later") == "kept"
     finally:
         service.stop()
+
+
+def test_a_keyring_daemon_that_ended_is_started_again_with_its_items():
+    service = SecretService().start()
+    try:
+        service.backend().set_password("clinic-inbox-test", "kept", "still here")
+        service._keyring.kill()  # noqa: SLF001 - the daemon ending is what is tried
+        service._keyring.wait(5)  # noqa: SLF001
+        service.ensure_running()
+        assert service.backend().get_password("clinic-inbox-test", "kept") == "still here"
+    finally:
+        service.stop()
