@@ -42,6 +42,7 @@ DEV_PARTS = (
     "dev_j.jsonl",
     "dev_k.jsonl",
     "dev_l.jsonl",
+    "dev_m.jsonl",
 )
 DEV = [item for name in DEV_PARTS for item in load_set(SETS / name)]
 HELD_OUT = load_set(SETS / "heldout.jsonl")
