@@ -38,6 +38,7 @@ PARTS = (
     "dev_j",
     "dev_k",
     "dev_l",
+    "dev_m",
     "heldout",
 )
 

@@ -406,7 +406,7 @@ def _affirmed_in(
         return False
     if (
         " " in inner.strip()
-        and len(inner) > 30
+        and len(inner) > 20
         and history_inside(inner)
         and not happening_now(s.folded)
     ):

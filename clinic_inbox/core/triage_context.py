@@ -147,6 +147,7 @@ _CONTEXT = re.compile(
     # a slow disease's doing: "had glaucoma and lost the sight in one eye"
     r"(glaucoma|glaucome|macular degeneration|degenerescence maculaire|retinopathy|retinopathie) (and|et|then|puis)"
     r"(?! (suddenly|soudain\w*|tout d'un coup|d'un coup|all of a sudden))|"
+    r"went in (with|for) |(after|following) \w+'s |"
     r"(ca|cela) fait (\w+ )?" + _PERIOD_FR + r" (que|qu') ?(j'ai|il a|elle a|on a) (ete|eu|fait)|"
     r"it'?s been (\w+ )?" + _PERIOD + r" since (i|he|she|we) (was|were|had)|"
     r"l'?annee (derniere|passee)|(le|la|l') ?(\w+ )?" + _PERIOD_FR + r" (passee?|derniere?)|"
@@ -281,9 +282,11 @@ _POST_CONTEXT = re.compile(
     + _WHEN_PAST
     + r"|"
     r"(?<!from )(?<!to )(?<!through )(?<!until )(on )?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
-    r"(?! (morning|night|evening|afternoon|to|through|until))|"
+    # (not the day of an appointment to come: "cancel my thursday appointment")
+    r"(?! (morning|night|evening|afternoon|to|through|until|appoint\w*|appt\w*|visit|meeting|shift))|"
     # not a pill box's compartments: "du lundi au jeudi", "from Monday to Thursday"
-    r"(?<!du )(?<!au )(?<!a )(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)( passe| dernier)?|"
+    r"(?<!du )(?<!au )(?<!a )(?<!rendez-vous de )(?<!rendez-vous )(?<!rdv de )(?<!rdv )"
+    r"(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)( passe| dernier)?|"
     r"before(?=\s*[(,.;)]|\s*$)|"
     r"in high school|au secondaire|recovered|s'en est remise?|from (19|20)\d\d|"
     r"(took|brought) (him|her|them|me) to (the )?(er|emerg\w*|hospital)|(ct|scan|x-?ray|ecg) (was|came back) (clear|normal)|"
@@ -302,7 +305,7 @@ _POST_CONTEXT = re.compile(
     r"anesthe\w*|anaesthe\w*|novocaine|gelure du dentiste|dentiste|insensibilisation)|"
     r"de "
     + _MONTHS_FR
-    + r"\b|(in|among|chez) (les )?(young people|youth|teens|teenagers|children|kids|"
+    + r"\b|de l'(ete|hiver|automne)|du printemps|(in|among|chez) (les )?(young people|youth|teens|teenagers|children|kids|"
     r"adolescents|jeunes|ados|enfants|young adults)|"
     # "got into the pods but the pack was still sealed"
     r"but (the )?(pack|package|bottle|container|lid|cap|box|pods?|pills?|tub) (was|were|is|are) (still )?"
@@ -335,8 +338,9 @@ _NOT_RECUR = re.compile(
     r"stable|steady|controlled|under control|normally|home|back home|discharged|careful|cautious|vigilant|prudente?|"
     r"\d+( years old)?) now|now that|by now|for now|"
     # "...last month and now my son is anxious about it": now is about the worry
-    r"(and|but|so) now (\w+ ){0,3}(is|are|am|'s|'m|feels?|seems?|gets?) (\w+ )?(anxious|worried|scared|"
-    r"nervous|afraid|stressed|asking|wondering|curious|upset|fine|ok|okay|better)|"
+    # ("and now I'm paranoid": "I'm" is one word with its apostrophe)
+    r"(and|but|so) now (\w+ ){0,3}(\w+'(s|m|re) |(is|are|am|feels?|seems?|gets?) )(\w+ )?(anxious|worried|scared|"
+    r"nervous|afraid|stressed|asking|wondering|curious|upset|fine|ok|okay|better|paranoid|freaked out|inquiete?|stressee?)|"
     r"(va|vont|allait|se porte) (tres |tout a fait )?bien maintenant|"
     r"maintenant (il|elle|je|j'|on) (va|vais|vont|suis|est) (tres )?(bien|correct)|"
     # recovered, not back: "my speech went funny for 10 minutes and came back"
@@ -348,6 +352,9 @@ _NOT_RECUR = re.compile(
     r"merci encore|encore merci|"
     # "if he falls again": a case that may come, not something happening again
     r"(if|si|when|quand|next time|la prochaine fois) (\w+ ){1,3}(again|encore|de nouveau)|"
+    r"(on|taking) (\w+ )?(meds|medication|medicine|pills|treatment|anticonvulsants?) now|"
+    r"(est|sont) (revenue?s?|rentree?s?) (a la maison|chez nous|et (boit|mange|dort|va|joue))|"
+    r"(revenue?s?|rentree?s?|sortie?s?|de retour) (de|du) (la |l')?(readaptation|hopital|rehab|urgence|centre)|"
     # home again, a child now older, a lasting aftermath: not "now" or "again"
     r"(revenue?s?|rentree?s?|de retour) (a la maison|chez (elle|lui|nous|moi|eux))|(came|come|coming|got|is|was) back home|"
     r"(a|ai|as|avons|ont|has|is|he'?s|she'?s) now \d{1,2}( years old)?|(a|ai|as|ont) maintenant \d{1,2} (ans|mois)|"
@@ -390,7 +397,9 @@ _NAME_LEAD = re.compile(
 )
 # A form's list after a colon: "un questionnaire : douleur thoracique, essoufflement".
 _LIST_INTRO = re.compile(
-    r"\b(questionnaire|formulaire|form|checklist|liste|list|symptoms|symptomes|question( \d+)?|"
+    # ("different question:", "autre question:" introduce the writer's own news)
+    r"\b(questionnaire|formulaire|form|checklist|liste|list|symptoms|symptomes|policy|politique|protocol|protocole|guidelines|"
+    r"(?<!different )(?<!other )(?<!another )(?<!quick )(?<!new )(?<!second )(?<!autre )(?<!petite )(?<!nouvelle )question( \d+)?|"
     r"left blank|checked|ticked|cochee?s?|laisse en blanc|signs|signes|asks?|ecrit|dessus|says|demande)[^.:]{0,60}:|"
     # "the concussion form says 'if headache worsens, vomiting...'"
     r"\b(sections?|parties|partie|une section|questions?) (on|about|sur|concernant)\b|"
@@ -447,12 +456,12 @@ _CHRONIC = re.compile(
 _OTHER_PAST_LEAD = re.compile(
     r"(\b(my|his|her|our|a|both (of )?my|un|une|mon|ma|mes|le|la) (\w+'s )?"
     r"((older|younger|little|big|best|late|ex|grande?|petite?) )?(sister|brother|friend|cousin|aunt|uncle|"
-    r"neighbou?r|coworker|colleague|boss|classmate|teammate|roommate|sister-in-law|brother-in-law|best friend|"
+    r"neighbou?r|co-?worker|colleague|boss|classmate|teammate|roommate|sister-in-law|brother-in-law|best friend|"
     r"grand-?(pere|mere|parents|pa|ma|mother|father)s?|grandmothers?|grandfathers?|grandparents|"
     r"soeur|frere|amie?|cousine?|tante|oncle|voisine?|collegue)s?|"
     r"\b(my|our|a) (neighbou?r|friend|coworker|colleague|cousin|boss)'s \w+|"
     r"\b(le|la|les) (fils|fille|enfant|frere|soeur|mari|femme) (de|d') (mon|ma|notre|\w+) ?\w*)"
-    r"( \(\d+\))?( (had|have had|has had|got|was|went|nearly|almost|a eu|a fait|avait|ont fait|ont eu|"
+    r"( \(\d+\))?( (had|have had|has had|got|was|went|nearly|almost|said (that )?(she|he|they)|told me (that )?(she|he|they)|a eu|a fait|avait|ont fait|ont eu|"
     r"s'est|se sont)( (des|une?|a))?)?\s*$"
 )
 _SINCE = re.compile(r"\b(since|ever since|depuis)\b[^,]{0,40}")
@@ -714,7 +723,8 @@ _STORY_PAST = re.compile(
     r"(days?|weeks?|months?|years?) ago|last (week|month|year|\w+day)|"
     + _WHEN_PAST
     + r"|hier|avant-hier|l'autre jour|(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)|"
-    r"(la|cette) (fin de )?semaine (passee|derniere)|en fin de semaine|il y a (\w+ )?(jours?|semaines?|mois|ans?))\b"
+    r"(la|cette) (fin de )?semaine (passee|derniere)|en fin de semaine|il y a (\w+ )?(jours?|semaines?|mois|ans?)|"
+    r"hospitalisee?s? (\d+|quelques|deux|trois|quatre) jours|(was|were) (in (the )?hospital|admitted|hospitali[sz]ed) for (\d+|a few|two|three|four) days)\b"
 )
 # It ended well, in the writer's words.
 _STORY_FINE = re.compile(
@@ -727,6 +737,7 @@ _STORY_FINE = re.compile(
     r"tout est (rentre dans l'ordre|correct|beau|normal|revenu)|comme d'habitude|"
     r"(a|ai|avait) plus de (fievre|symptomes|douleur)|(est|etait) correcte?|"
     r"(je|il|elle|j') ?(respire|respirait|dors|mange|marche) (tres |ben |bien |super )?(bien|normalement|mieux)|"
+    r"(ca|cela) va (tres |super |ben |vraiment )?bien|"
     r"(i'?m|i am|he'?s|she'?s|he is|she is) breathing (fine|well|normally|ok|okay|better))"
     r"( now| maintenant| depuis| since| with \w+)?\b"
 )

@@ -205,6 +205,7 @@ def test_clinic_languages_are_checked_with_plain_words():
         "dev_j",
         "dev_k",
         "dev_l",
+        "dev_m",
         "heldout",
     ],
 )
