@@ -107,7 +107,10 @@ def real_kdf_costs():
         yield
 
 
-@pytest.fixture(scope="session")
+# One keyring per test module, not per process: in full runs the daemon shared by a
+# whole process ended twice mid-suite (in tests/security/test_keys_staff.py's restore,
+# never when the file ran alone); a module's own keyring holds only its own items.
+@pytest.fixture(scope="module")
 def _secret_service_session():
     from support.secret_service import SecretService, SecretServiceUnavailable
 
@@ -124,6 +127,6 @@ def _secret_service_session():
 @pytest.fixture()
 def secret_service(_secret_service_session):
     """A real gnome-keyring Secret Service on a private D-Bus session (one per test
-    process; started again, with its items, if the daemon ended: see ensure_running)."""
+    module; started again, with its items, if the daemon ended: see ensure_running)."""
     _secret_service_session.ensure_running()
     return _secret_service_session
