@@ -146,7 +146,9 @@ def update_account(
         if secret is not None or renamed:
             if creds is None or not creds.available:
                 raise AccountError(
-                    creds.why_unavailable() if creds else "No keyring is available here."
+                    creds.why_unavailable()
+                    if creds
+                    else "Account passwords cannot be kept right now: sign in again and try once more."
                 )
         old_secret = None
         if renamed and secret is None:
