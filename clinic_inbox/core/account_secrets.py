@@ -19,14 +19,11 @@ between leaves a keyring copy that the next open deletes without moving it again
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from clinic_inbox.core import sealed_values
 from clinic_inbox.core.keys import SERVICE, KeyCustodyError
 from clinic_inbox.core.store import account_secret_queries as asq
 from clinic_inbox.core.store import queries as q
@@ -44,31 +41,23 @@ class AccountSecretDamaged(KeyCustodyError):
     pass
 
 
-def _key(audit_key: bytes) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(audit_key)
-
-
 def _aad(account_name: str) -> bytes:
     return b"account-secret|" + account_name.encode("utf-8")
 
 
 def seal(audit_key: bytes, account_name: str, secret: str) -> bytes:
-    nonce = os.urandom(12)
-    return nonce + AESGCM(_key(audit_key)).encrypt(
-        nonce, secret.encode("utf-8"), _aad(account_name)
-    )
+    return sealed_values.seal(audit_key, _INFO, _aad(account_name), secret)
 
 
 def unseal(audit_key: bytes, account_name: str, sealed: bytes) -> str:
     try:
-        plain = AESGCM(_key(audit_key)).decrypt(sealed[:12], sealed[12:], _aad(account_name))
+        return sealed_values.unseal(audit_key, _INFO, _aad(account_name), sealed)
     except (InvalidTag, ValueError):
         raise AccountSecretDamaged(
             f"The saved password for the account {account_name!r} cannot be read with this "
             "clinic's key (it was changed or belongs to another clinic). Add the account's "
             "password again in Settings."
         ) from None
-    return plain.decode("utf-8")
 
 
 def legacy_entry(store_id: str, account_name: str) -> str:

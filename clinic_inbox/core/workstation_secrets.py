@@ -19,14 +19,11 @@ copy without moving it again).
 from __future__ import annotations
 
 import base64
-import os
 from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from clinic_inbox.core import sealed_values
 from clinic_inbox.core.keys import SERVICE, KeyCustodyError
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import workstation_secret_queries as wsq
@@ -53,31 +50,26 @@ class WorkstationSecretDamaged(KeyCustodyError):
     pass
 
 
-def _key(audit_key: bytes) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(audit_key)
-
-
 def _aad(name: str) -> bytes:
     return b"workstation-secret|" + name.encode("utf-8")
 
 
 def seal(audit_key: bytes, name: str, value: str) -> str:
-    nonce = os.urandom(12)
-    ct = AESGCM(_key(audit_key)).encrypt(nonce, value.encode("utf-8"), _aad(name))
-    return base64.b64encode(nonce + ct).decode("ascii")
+    """Base64 text: the store keeps these in its text `meta` values."""
+    raw = sealed_values.seal(audit_key, _INFO, _aad(name), value)
+    return base64.b64encode(raw).decode("ascii")
 
 
 def unseal(audit_key: bytes, name: str, sealed: str) -> str:
     try:
         raw = base64.b64decode(sealed.encode("ascii"), validate=True)
-        plain = AESGCM(_key(audit_key)).decrypt(raw[:12], raw[12:], _aad(name))
+        return sealed_values.unseal(audit_key, _INFO, _aad(name), raw)
     except (InvalidTag, ValueError):
         raise WorkstationSecretDamaged(
             f"The store's copy of {NAMES.get(name, name)} cannot be read with this clinic's "
             "key (it was changed, or it belongs to another clinic). Connect this computer to "
             "the shared server again (`clinic-inbox server connect` with the clinic code)."
         ) from None
-    return plain.decode("utf-8")
 
 
 def put(store: Store, audit_key: bytes, name: str, value: str) -> None:
