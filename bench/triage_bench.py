@@ -22,25 +22,15 @@ from bench.common import p50_p95
 from clinic_inbox.core import triage as triage_mod
 from clinic_inbox.core import triage_context, triage_gate, triage_model, triage_text
 from clinic_inbox.core.triage import Rules, load_rules, triage
-from clinic_inbox.core.triage_eval import Labelled, load_set
+from clinic_inbox.core.triage_eval import (
+    DEVELOPMENT_PARTS,
+    HELD_OUT_PART,
+    Labelled,
+    load_set,
+)
 
 SETS = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "triage"
-PARTS = (
-    "dev",
-    "dev_b",
-    "dev_c",
-    "dev_d",
-    "dev_e",
-    "dev_f",
-    "dev_g",
-    "dev_h",
-    "dev_i",
-    "dev_j",
-    "dev_k",
-    "dev_l",
-    "dev_m",
-    "heldout",
-)
+PARTS = (*DEVELOPMENT_PARTS, HELD_OUT_PART)
 
 
 def labelled_messages() -> list[Labelled]:

@@ -18,6 +18,15 @@ from clinic_inbox.core.model import Category, Priority
 from clinic_inbox.core.triage import Rules, model_subject, triage
 from clinic_inbox.core.triage_text import strip_quoted
 
+# The labelled parts in tests/fixtures/triage/ (names without ".jsonl"): each round's
+# held-out part becomes development once it has been scored, and a new author's part
+# takes its place as "heldout". The trainer, the tests and the bench read this list.
+DEVELOPMENT_PARTS = (
+    "dev", "dev_b", "dev_c", "dev_d", "dev_e", "dev_f", "dev_g",
+    "dev_h", "dev_i", "dev_j", "dev_k", "dev_l", "dev_m",
+)  # fmt: skip
+HELD_OUT_PART = "heldout"
+
 
 @dataclass(frozen=True)
 class Labelled:

@@ -21,29 +21,12 @@ from pathlib import Path
 
 from clinic_inbox.core.resources import resource_path
 from clinic_inbox.core.triage import model_subject
-from clinic_inbox.core.triage_eval import Labelled, load_set
+from clinic_inbox.core.triage_eval import DEVELOPMENT_PARTS, Labelled, load_set
 from clinic_inbox.core.triage_model import WordingModel, features
 from clinic_inbox.core.triage_text import strip_quoted
 
 _SETS = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "triage"
-DEFAULT_SETS = tuple(
-    _SETS / f"{name}.jsonl"
-    for name in (
-        "dev",
-        "dev_b",
-        "dev_c",
-        "dev_d",
-        "dev_e",
-        "dev_f",
-        "dev_g",
-        "dev_h",
-        "dev_i",
-        "dev_j",
-        "dev_k",
-        "dev_l",
-        "dev_m",
-    )
-)
+DEFAULT_SETS = tuple(_SETS / f"{name}.jsonl" for name in DEVELOPMENT_PARTS)
 MAX_FALSE_RED = 0.01  # of look-alikes, out of fold: the rules already spend most of the 5%
 C = 4.0  # inverse regularisation, chosen by out-of-fold recall on the development set
 FOLDS = 5

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from clinic_inbox.core.language import check_languages, detect_language, message_language
+from clinic_inbox.core.triage_eval import DEVELOPMENT_PARTS, HELD_OUT_PART
 from clinic_inbox.core.triage_text import strip_quoted
 
 FRENCH = [
@@ -190,25 +191,7 @@ def test_clinic_languages_are_checked_with_plain_words():
         check_languages("en")
 
 
-@pytest.mark.parametrize(
-    "part",
-    [
-        "dev",
-        "dev_b",
-        "dev_c",
-        "dev_d",
-        "dev_e",
-        "dev_f",
-        "dev_g",
-        "dev_h",
-        "dev_i",
-        "dev_j",
-        "dev_k",
-        "dev_l",
-        "dev_m",
-        "heldout",
-    ],
-)
+@pytest.mark.parametrize("part", [*DEVELOPMENT_PARTS, HELD_OUT_PART])
 def test_the_labelled_patient_messages_are_told_apart_in_either_order(part):
     """Issue 15's labelled sets, written by hand by others (a third in Canadian French,
     with typos, text-speak, quoted replies): the language each was written in."""

@@ -23,29 +23,21 @@ from support.triage_variants import variants
 
 from clinic_inbox.core.model import Category, Priority
 from clinic_inbox.core.triage import load_rules, triage
-from clinic_inbox.core.triage_eval import evaluate, load_set, report
+from clinic_inbox.core.triage_eval import (
+    DEVELOPMENT_PARTS,
+    HELD_OUT_PART,
+    evaluate,
+    load_set,
+    report,
+)
 from clinic_inbox.core.triage_model import WordingModel
 from clinic_inbox.core.triage_text import fold
 
 SETS = Path(__file__).resolve().parents[1] / "fixtures" / "triage"
 RULES = load_rules()
-DEV_PARTS = (
-    "dev.jsonl",
-    "dev_b.jsonl",
-    "dev_c.jsonl",
-    "dev_d.jsonl",
-    "dev_e.jsonl",
-    "dev_f.jsonl",
-    "dev_g.jsonl",
-    "dev_h.jsonl",
-    "dev_i.jsonl",
-    "dev_j.jsonl",
-    "dev_k.jsonl",
-    "dev_l.jsonl",
-    "dev_m.jsonl",
-)
+DEV_PARTS = tuple(f"{name}.jsonl" for name in DEVELOPMENT_PARTS)
 DEV = [item for name in DEV_PARTS for item in load_set(SETS / name)]
-HELD_OUT = load_set(SETS / "heldout.jsonl")
+HELD_OUT = load_set(SETS / f"{HELD_OUT_PART}.jsonl")
 CLASSES = {
     "suicide_self_harm", "overdose_poisoning", "cardiac_chest_pain", "stroke", "breathing",
     "anaphylaxis", "severe_bleeding", "glycaemic", "sepsis_meningitis", "infant_fever",
