@@ -554,6 +554,13 @@ def _mentioned(section: Section, sentences: list[Sentence]) -> set[str]:
     return out
 
 
+# A subject that names a question's topic ("Newborn fever question"): the body says
+# what is happening, the subject only what the question is about.
+_TOPIC_SUBJECT = re.compile(
+    r"\b(question|questions|info|information|advice|conseils?|renseignements?|inquiry)\b"
+)
+
+
 def _find_in_message(
     section: Section, subject: list[Sentence], body: list[Sentence], rules: Rules
 ) -> list[tuple[Rule, str]]:
@@ -562,7 +569,7 @@ def _find_in_message(
     happening; when the body mentions it only as history or a question, so is the
     subject's mention."""
     found = _find(section, body, rules)
-    if subject:
+    if subject and not (body and _TOPIC_SUBJECT.search(" ".join(s.folded for s in subject))):
         extra = {k: v for k, v in _find(section, subject, rules).items() if k not in found}
         if extra:
             body_mentions = _mentioned(section, body)

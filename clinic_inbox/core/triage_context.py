@@ -69,8 +69,10 @@ _POST_NEG = re.compile(
     r"cleared|settled|disappeared|fine now|all better|"
     r"est parti|est partie|a disparu|est passe|c'?est passe|est reglee?|va mieux|est fini))\b"
 )
-_PERIOD = r"(years?|months?|weeks?|winters?|summers?|springs?|falls?|autumns?|seasons?)"
-_PERIOD_FR = r"(ans?|annees?|mois|semaines?|hivers?|etes?|automnes?|printemps)"
+_PERIOD = (
+    r"(years?|months?|weeks?|winters?|summers?|springs?|falls?|autumns?|seasons?|terms?|semesters?)"
+)
+_PERIOD_FR = r"(ans?|annees?|mois|semaines?|hivers?|etes?|automnes?|printemps|sessions?|semestres?)"
 _MONTHS = (
     r"(january|february|march|april|june|july|august|september|october|november|december|"
     r"jan|feb|sept|oct|nov|dec)"
@@ -141,7 +143,8 @@ _CONTEXT = re.compile(
     r"(after|apres|following) (my|his|her|their|ma|mon|sa|son) |"
     r"(my|his|her|our|a) (\w+'s )?((older|younger|little|big|best|late|ex|oldest|youngest) )?(sister|brother|friend|cousin|aunt|uncle|neighbou?r|coworker|colleague|boss|"
     r"classmate|teammate|roommate|sister-in-law|brother-in-law|friend's \w+|neighbou?r's \w+)"
-    r" (had|bled|got|was|went|lost|nearly|almost)|a (kid|boy|girl|child|baby) (on|in|at|from) (my|his|her|our) |"
+    r" (had|bled|got|was|went|lost|nearly|almost)|a (kid|boy|girl|child|baby|student|teacher|player|man|woman|guy|lady|worker|resident|parent) "
+    r"(on|in|at|from) (my|his|her|our) |"
     # French
     r"antecedents? de|historique de|il y a (\w+ )?" + _PERIOD_FR + r"|l'?an (dernier|passe)|"
     # a slow disease's doing: "had glaucoma and lost the sight in one eye"
@@ -201,6 +204,15 @@ _JUST_HAPPENED = re.compile(
 _AGE_AFTER = re.compile(
     r"\W{0,3}(bebe|enfant|petite?|ado|etant (bebe|enfant|petite?|jeune)|as an? (baby|kid|child|teen|toddler))\b"
 )
+# Counted events are a history: "ma mère a fait deux AVC", "he have stroke two times".
+_COUNT_BEFORE = re.compile(
+    r"\b(a fait|a eu|ai fait|ai eu|avait fait|avait eu|ont fait|has had|have had|had had|he have|she have|"
+    r"had) (deux|trois|quatre|cinq|plusieurs|two|three|four|five|several|multiple|[2-5]) ?$"
+)
+_TIMES_AFTER = re.compile(
+    r"\W{0,3}((two|three|four|five|several|many|multiple|[2-5]) times|(deux|trois|quatre|cinq|plusieurs) fois)\b"
+)
+_WHICH = re.compile(r"\b(what|which|quelle?s?)\s*$")
 _HOW_MUCH = re.compile(r"\b(how (much|many|bad|high|long)|combien( de)?)\s*$")
 _OPEN_IF = re.compile(r"\b(if|si|s')\s*$")
 # "How would I know if he was having a stroke?": a hypothetical, whatever "know if" says.
@@ -243,7 +255,13 @@ _SENTENCE_CONTEXT = re.compile(
     r"(to|pour|de) (confirm|confirmer|attest|certify|certifier|document|documenter) (that )?(her|his|their|my|son|sa|ses|mon|ma|the|le|la|l')|"
     r"demande (s'il|s'ils|combien|quand|comment|quoi)|(the|le) (word|term|mot|terme)|"
     r"in (his|her|my) (old )?(notes|file|chart)|dans (son|mon|sa) dossier|"
-    r"different from|differente? de|(says|said|told me) (that )?(a|an)\b|(dit|disait) (que |qu')(un|une)\b|"
+    r"different from|differente? de|(?<!\bhe )(?<!\bshe )(?<!\bthey )(says|said|told me) (that )?(a|an)\b|(dit|disait|disent|disaient) (que |qu')(un|une)\b|"
+    # an article's claim, a form's list after "they ask", what a reading means
+    r"(dans|in) (un|une|an|a|the|le|la) (article|reportage|video|post|publication|brochure|depliant|pamphlet|leaflet)|"
+    r"(ils|elles|they) (demandent|ask|want to know|veulent savoir)\b|signes? (de|d'|du|des) |symptomes? (de|d'|du|des) |"
+    r"what does (it|that|this) mean|(qu'?est-ce que|que) (ca|cela) (veut dire|signifie)|(ca|cela) veut dire quoi|"
+    r"(nutritionniste|dietetiste|infirmiere|pharmacien\w*|professeure?|prof|enseignante?|medecin|docteure?|dre?) "
+    r"(parle|parlait|m'a parle|nous a parle) (de |d')|"
     r"(have|has) (you|your \w+) (had|been)|(symptoms|signs) (such as|like|including)|"
     r"symptomes (comme|tels que)|describe (the )?(symptoms|signs)|"
     r"(peut|peuvent|may|can|could|might) (augmenter|increase|cause|causer|raise|trigger|provoquer)|"
@@ -333,7 +351,8 @@ _RECURRENCE = re.compile(
 )
 # "she's fine now", "I'm 34 now", "now that...": "now" that does not say it is happening.
 _NOT_RECUR = re.compile(
-    r"\b((i'?m|i am|he'?s|he is|she'?s|she is|they'?re|they are|it'?s|it is|is|are|all|"
+    r"\b((back )?home now|discharged now|now (ok|okay|fine|good|better|well|stable|home|recovered)\b|"
+    r"maintenant (ok|correcte?|stable|a la maison)|(i'?m|i am|he'?s|he is|she'?s|she is|they'?re|they are|it'?s|it is|is|are|all|"
     r"doing|feels?|feeling|been) (\w+ )?(fine|ok|okay|good|well|better|great|normal|healthy|"
     r"stable|steady|controlled|under control|normally|home|back home|discharged|careful|cautious|vigilant|prudente?|"
     r"\d+( years old)?) now|now that|by now|for now|"
@@ -466,7 +485,7 @@ _OTHER_PAST_LEAD = re.compile(
 )
 _SINCE = re.compile(r"\b(since|ever since|depuis)\b[^,]{0,40}")
 _CLAUSE_BREAKS = (",", " - ", ":")
-SENTENCE_REACH = 120  # characters before a mention that a list or question covers
+SENTENCE_REACH = 150  # characters before a mention that a list or question covers
 
 
 class Idioms(Protocol):
@@ -545,6 +564,8 @@ def affirmed(sentence: str, start: int, end: int, idioms: Idioms | None = None) 
         return False  # "when should we worry about a fever?", not "she just chewed a pod, should I worry?"
     if _AGE_AFTER.match(sentence, end):
         return False  # "j'ai eu une méningite bébé"
+    if sentence.rstrip().endswith("?") and _WHICH.search(before):
+        return False  # "what temperature counts, and how do I take it on a newborn?"
     if sentence.rstrip().endswith("?") and _HOW_MUCH.search(whole[-20:]):
         return False  # "how much bleeding, ...?": a question about a threshold
     if _OPEN_IF.search(clause) and not _NOT_HYPOTHETICAL.search(clause[-30:]):
@@ -576,6 +597,8 @@ def affirmed(sentence: str, start: int, end: int, idioms: Idioms | None = None) 
         return False  # the match runs from a form's heading into its list
     if _now(sentence, present):
         return True
+    if _COUNT_BEFORE.search(before) or _TIMES_AFTER.match(sentence, end):
+        return False
     if _HABITUAL.search(before):
         return False  # "I get short of breath walking to the mailbox": how it always is
     if _found("context", before[cut:], present) or _found(
@@ -632,6 +655,13 @@ _RECORDED = re.compile(
     r"(chart|file|record|profile|allergy list)|inscrite? (au|dans le) dossier|notee? (au|dans le) dossier)\b"
 )
 _NAME_WORD = re.compile(r"[\w'-]+")
+# The name used as an adjective: "our stroke and heart attack slides", "a stroke unit"
+_ATTRIBUTIVE = re.compile(
+    r"\s*((and|or|et|ou|&|/) [\w' -]{1,25}? )?(slides?|presentations?|course|training|posters?|modules?|"
+    r"awareness|prevention|unit|ward|team|program\w*|month|walk|fundraiser|research|study|protocols?|"
+    r"guidelines?|pamphlets?|brochures?|class(es)?|workshops?|kits?|survivors?|support group|foundation|"
+    r"society|association|diapositives|campagne|fondation)\b"
+)
 
 
 def _name_end(sentence: str, start: int) -> int:
@@ -649,6 +679,8 @@ def engaged(sentence: str, start: int) -> bool:
     present = _present(sentence)
     if _RECORDED.match(sentence, _name_end(sentence, start)):
         return False  # "had an anaphylaxis listed to penicillin": a chart entry
+    if _ATTRIBUTIVE.match(sentence, _name_end(sentence, start)):
+        return False
     # the words that put it on someone stand near the name, not anywhere in a long
     # sentence ("the vaccine against meningitis, is it given at school?" asks nothing now)
     near = sentence[max(0, start - _NEAR_BEFORE) : start + _NEAR_AFTER]
