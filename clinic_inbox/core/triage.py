@@ -478,6 +478,10 @@ _LIST_OPENER = re.compile(
     r"(questionnaire|formulaire|form|checklist|liste|list|questions?)[^.:]{0,60}:|"
     r"\b(asks?|asked|demande|demandent|says|ecrit|written)\s*['\"«]"
 )
+_WATCH_LIST = re.compile(
+    r"\b(red flags|warning signs|watch (out )?for|look out for|signes? d'alarme|quoi surveiller|"
+    r"a surveiller|what to (watch|look) for)\b"
+)
 _CLOSING_QUOTE = re.compile(r"\?\s*['\"»]")
 
 
@@ -488,13 +492,18 @@ def _form_questions(sentences: tuple[str, ...]) -> frozenset[int]:
     out: set[int] = set()
     for n, s in enumerate(sentences):
         text = s.strip()
-        if not (text.endswith("?") or text.endswith(":")) or not _LIST_OPENER.search(text):
+        # "The nurse said to watch for red flags but I forgot what they were.
+        # Confusion? Fever coming back?": short guesses at a list, not news
+        guesses = _WATCH_LIST.search(text) is not None
+        if not guesses and (
+            not (text.endswith("?") or text.endswith(":")) or not _LIST_OPENER.search(text)
+        ):
             continue
         for m in range(n + 1, min(n + 8, len(sentences))):
             item = sentences[m].strip()
             if happening_now(item):
                 break
-            if item.endswith("?"):
+            if item.endswith("?") and (not guesses or len(item.split()) <= 5):
                 out.add(m)
                 continue
             if _CLOSING_QUOTE.search(item):

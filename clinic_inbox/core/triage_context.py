@@ -72,7 +72,9 @@ _POST_NEG = re.compile(
 _PERIOD = (
     r"(years?|months?|weeks?|winters?|summers?|springs?|falls?|autumns?|seasons?|terms?|semesters?)"
 )
-_PERIOD_FR = r"(ans?|annees?|mois|semaines?|hivers?|etes?|automnes?|printemps|sessions?|semestres?)"
+_PERIOD_FR = (
+    r"(ans?|annees?|mois|semaines?|hivers?|etes?|automnes?|printemps|sessions?|semestres?|saisons?)"
+)
 _MONTHS = (
     r"(january|february|march|april|june|july|august|september|october|november|december|"
     r"jan|feb|sept|oct|nov|dec)"
@@ -258,7 +260,15 @@ _SENTENCE_CONTEXT = re.compile(
     r"different from|differente? de|(?<!\bhe )(?<!\bshe )(?<!\bthey )(says|said|told me) (that )?(a|an)\b|(dit|disait|disent|disaient) (que |qu')(un|une)\b|"
     # an article's claim, a form's list after "they ask", what a reading means
     r"(dans|in) (un|une|an|a|the|le|la) (article|reportage|video|post|publication|brochure|depliant|pamphlet|leaflet)|"
-    r"(ils|elles|they) (demandent|ask|want to know|veulent savoir)\b|signes? (de|d'|du|des) |symptomes? (de|d'|du|des) |"
+    r"(ils|elles|they) (demandent|ask|want to know|veulent savoir|veulent (le|la|les|un|une)|want (the|a|my|her|his))\b|"
+    r"(veut|veulent|voulait|voulaient) savoir (si|s'|combien|quand)|wants? to know (if|whether)|"
+    r"(would|does|could|should) (\w+ )?count as|(compte|compterait|compteraient|considere|considerait) comme|"
+    r"(messages|cases|calls|situations|emergencies|urgences|appels|conditions) (like|such as|comme|tels? que)|"
+    r"(our|my|the|an?) (assignment|homework|school project|essay)|for (health |science |a |my |the )?class|for school|"
+    r"pour (l'ecole|un cours|mon cours|le cours)|un travail (sur|scolaire)|write about|ecrire (sur|un texte)|"
+    r"(tell|explain to|explain) (me|us) (what|why|how)|why (it|does|do|would|is|are|can|could) |"
+    r"on m'a dit (que|qu')|(i was|we were) told that|someone told me that|j'ai entendu (dire )?(que|qu')|"
+    r"rapport (mensuel|hebdomadaire|trimestriel|de suivi)|(monthly|weekly|quarterly|progress) report|signes? (de|d'|du|des) |symptomes? (de|d'|du|des) |"
     r"what does (it|that|this) mean|(qu'?est-ce que|que) (ca|cela) (veut dire|signifie)|(ca|cela) veut dire quoi|"
     r"(nutritionniste|dietetiste|infirmiere|pharmacien\w*|professeure?|prof|enseignante?|medecin|docteure?|dre?) "
     r"(parle|parlait|m'a parle|nous a parle) (de |d')|"
@@ -337,6 +347,10 @@ _POST_CONTEXT = re.compile(
     r"quand (j'|il |elle )?(etais|etait|avais|avait)|a \d{1,2} ans|"
     r"(est|c'?est) dans mon dossier|dans le temps|(a|ai|ont) maintenant \d{1,2} ans|(is|he'?s|she'?s) now \d{1,2}( years old)?|"
     # someone it took: "ma mère a fait 2 AVC, le deuxième l'a emportée"
+    r"(c'est|c'etait|tout est|ca a) (completement |toute |tout |vite )?(parti|passe|disparu|fini)|"
+    r"(traitee?|soignee?|vue?) (a|par) (l'|les )?(urgence|hopital|ambulanciers)|treated (at|in) (the )?(er|emerg\w*|hospital)|"
+    r"came (out|up) (right away|straight away|quickly|immediately|on (its|the) (own|first))|"
+    r"(ont|a) (diminue|baisse)|(have|has) (decreased|gone down|dropped|been reduced)|(decreased|down|dropped) from \d+|"
     r"l'a emportee?|les a emporte(e|s|es)?|(killed|took) (him|her) (in|at|from)|which killed (him|her))\b"
 )
 _RECURRENCE = re.compile(
@@ -371,8 +385,9 @@ _NOT_RECUR = re.compile(
     r"merci encore|encore merci|"
     # "if he falls again": a case that may come, not something happening again
     r"(if|si|when|quand|next time|la prochaine fois) (\w+ ){1,3}(again|encore|de nouveau)|"
+    r"(watch|look out|keep an eye( out)?|check on (her|him|them)|surveiller) (\w+ ){0,2}(for )?(tonight|today|ce soir|aujourd'?hui)|"
     r"(on|taking) (\w+ )?(meds|medication|medicine|pills|treatment|anticonvulsants?) now|"
-    r"(est|sont) (revenue?s?|rentree?s?) (a la maison|chez nous|et (boit|mange|dort|va|joue))|"
+    r"(est|sont) (revenue?s?|rentree?s?) (a la maison|chez nous|et (boit|mange|dort|va|joue)|le soir meme|le lendemain|la meme journee|apres)|"
     r"(revenue?s?|rentree?s?|sortie?s?|de retour) (de|du) (la |l')?(readaptation|hopital|rehab|urgence|centre)|"
     # home again, a child now older, a lasting aftermath: not "now" or "again"
     r"(revenue?s?|rentree?s?|de retour) (a la maison|chez (elle|lui|nous|moi|eux))|(came|come|coming|got|is|was) back home|"
@@ -478,10 +493,10 @@ _OTHER_PAST_LEAD = re.compile(
     r"neighbou?r|co-?worker|colleague|boss|classmate|teammate|roommate|sister-in-law|brother-in-law|best friend|"
     r"grand-?(pere|mere|parents|pa|ma|mother|father)s?|grandmothers?|grandfathers?|grandparents|"
     r"soeur|frere|amie?|cousine?|tante|oncle|voisine?|collegue)s?|"
-    r"\b(my|our|a) (neighbou?r|friend|coworker|colleague|cousin|boss)'s \w+|"
+    r"\b(my|our|a) (neighbou?r|friend|coworker|colleague|cousin|boss|sister|brother|aunt|uncle|sister-in-law|brother-in-law)'s \w+|"
     r"\b(le|la|les) (fils|fille|enfant|frere|soeur|mari|femme) (de|d') (mon|ma|notre|\w+) ?\w*)"
     r"( \(\d+\))?( (had|have had|has had|got|was|went|nearly|almost|said (that )?(she|he|they)|told me (that )?(she|he|they)|a eu|a fait|avait|ont fait|ont eu|"
-    r"s'est|se sont)( (des|une?|a))?)?\s*$"
+    r"s'est|se sont)( (des|une?|a))?( [\w-]+)?)?\s*$"
 )
 _SINCE = re.compile(r"\b(since|ever since|depuis)\b[^,]{0,40}")
 _CLAUSE_BREAKS = (",", " - ", ":")
@@ -655,6 +670,9 @@ _RECORDED = re.compile(
     r"(chart|file|record|profile|allergy list)|inscrite? (au|dans le) dossier|notee? (au|dans le) dossier)\b"
 )
 _NAME_WORD = re.compile(r"[\w'-]+")
+_OTHERS_POSSESSIVE = re.compile(
+    r"\b(teammate|classmate|friend|neighbou?r|coworker|co-worker|colleague|boss|student|player|roommate)'s ([\w-]+ )?$"
+)
 # The name used as an adjective: "our stroke and heart attack slides", "a stroke unit"
 _ATTRIBUTIVE = re.compile(
     r"\s*((and|or|et|ou|&|/) [\w' -]{1,25}? )?(slides?|presentations?|course|training|posters?|modules?|"
@@ -688,6 +706,8 @@ def engaged(sentence: str, start: int) -> bool:
         return True
     if _found("generic_subject", sentence[:start], present):
         return False
+    if _OTHERS_POSSESSIVE.search(sentence[max(0, start - 40) : start]):
+        return False  # "teammate's cardiac arrest": someone else's, told as a topic
     return _NAME_LEAD.search(sentence[max(0, start - 40) : start]) is not None
 
 
@@ -750,13 +770,14 @@ def _comma(text: str) -> int:
 # and says later that it ended well: the event's sentences are history, unless any
 # sentence says something is happening now or again.
 _STORY_PAST = re.compile(
-    r"\b(yesterday|last night|the other day|over the weekend|this past weekend|on the weekend|"
+    r"\b(yesterday|last night|the other day|over the weekend|at (lunch|breakfast|supper|dinner)|this past weekend|on the weekend|"
     r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)|(\d+|a|one|two|three|few|couple of) "
     r"(days?|weeks?|months?|years?) ago|last (week|month|year|\w+day)|"
     + _WHEN_PAST
     + r"|hier|avant-hier|l'autre jour|(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)|"
     r"(la|cette) (fin de )?semaine (passee|derniere)|en fin de semaine|il y a (\w+ )?(jours?|semaines?|mois|ans?)|"
-    r"hospitalisee?s? (\d+|quelques|deux|trois|quatre) jours|(was|were) (in (the )?hospital|admitted|hospitali[sz]ed) for (\d+|a few|two|three|four) days)\b"
+    r"hospitalisee?s? (\d+|quelques|deux|trois|quatre) jours|"
+    r"(a eu|a passe|had|got) (son|sa|ses|his|her|the|a) (scan|scanner|ct|irm|mri|radio\w*|x-?rays?|tests?|examens?)|(was|were) (in (the )?hospital|admitted|hospitali[sz]ed) for (\d+|a few|two|three|four) days)\b"
 )
 # It ended well, in the writer's words.
 _STORY_FINE = re.compile(
@@ -770,7 +791,8 @@ _STORY_FINE = re.compile(
     r"(a|ai|avait) plus de (fievre|symptomes|douleur)|(est|etait) correcte?|"
     r"(je|il|elle|j') ?(respire|respirait|dors|mange|marche) (tres |ben |bien |super )?(bien|normalement|mieux)|"
     r"(ca|cela) va (tres |super |ben |vraiment )?bien|"
-    r"(i'?m|i am|he'?s|she'?s|he is|she is) breathing (fine|well|normally|ok|okay|better))"
+    r"(i'?m|i am|he'?s|she'?s|he is|she is) breathing (fine|well|normally|ok|okay|better)|"
+    r"breathing (totally |completely |perfectly )?(normal|normally|fine)|(il|elle|je) va (beaucoup |bien |ben )?mieux)"
     r"( now| maintenant| depuis| since| with \w+)?\b"
 )
 # How someone was before it began, not how it ended: "she was fine yesterday",
@@ -789,7 +811,9 @@ _STORY_CLEARED = re.compile(
     r"ambulanciers|centre antipoison|ils|neurologue|cardiologue) ([\w']+ ){0,3}(said|told (me|us|him|her|them)|"
     r"ont dit|a dit|m'a dit|nous a dit)|"
     r"(scans?|tests?|ecgs?|ct|x-?rays?|bloodwork|electro|results?) (were|was|came back|all) (ok|okay|normal|clear|fine)|"
-    r"pas de danger|(c'etait|c'est) pas grave|no tests needed|discharged|not toxic|non-?toxic|"
+    r"pas de danger|(c'etait|c'est) pas grave|tout (etait|est) (beau|correct|normal|ok|negatif)|"
+    r"sans saignement|no bleed\w*|pas de saignement|"
+    r"(scan|scanner|ct|tests?|radio\w*|resultats?)( \w+){0,3} (etait|etaient|sont|est|was|were) (beaux?|corrects?|normale?s?|normaux|ok|negatifs?|clear|fine)|no tests needed|discharged|not toxic|non-?toxic|"
     r"sent (us|her|him|me|them) home|(nous|l'|les|m') ?(a|ont) (renvoye|retourne)e?s? a la maison|negatifs?|negatives?)\b"
 )
 
