@@ -183,7 +183,7 @@ _HYPOTHETICAL = re.compile(
     r"what would happen if|qu'?est-ce qui (arriverait|se passerait) si|watch (out )?for|look out for|"
     r"keep an eye out for|red flags|signes? d'alarme|"
     r"what happens if|how (do|would|can|will|should) (we|i|you|they) (know|tell|recogni[sz]e)|"
-    r"si (jamais|je|j'|il|elle|on|mon|ma|mes|notre|nos|vous|le|la|les|un|une|quelqu'un)|au cas ou|que faire si|quoi faire si|"
+    r"si (jamais|je|j'|il|elle|on|mon|ma|mes|notre|nos|vous|le|la|les|un|une|quelqu'un|ca|cela)|au cas ou|que faire si|quoi faire si|"
     r"en cas (de|d')|if \w+ (is|isn't|was|wasn't|has|hasn't|gets|starts|stops|doesn't|does|can't|ever) |"
     r"comment (on )?(le |la )?(reconnai\w*|savoir))\b"
 )
@@ -215,6 +215,11 @@ _TIMES_AFTER = re.compile(
     r"\W{0,3}((two|three|four|five|several|many|multiple|[2-5]) times|(deux|trois|quatre|cinq|plusieurs) fois)\b"
 )
 _WHICH = re.compile(r"\b(what|which|quelle?s?)\s*$")
+_HISTORY_RIGHT_AFTER = re.compile(
+    r"\W{0,3}(in (19|20)\d\d|en (19|20)\d\d|last (year|month|summer|winter|spring|fall|term|season)|"
+    r"(\w+ ){0,2}(years?|months?) ago|in the past|dans le passe|as an? (child|kid|teen|baby)|"
+    r"il y a (\w+ ){0,2}(ans|mois)|l'an (dernier|passe)|l'annee (derniere|passee))\b"
+)
 _HOW_MUCH = re.compile(r"\b(how (much|many|bad|high|long)|combien( de)?)\s*$")
 _OPEN_IF = re.compile(r"\b(if|si|s')\s*$")
 # "How would I know if he was having a stroke?": a hypothetical, whatever "know if" says.
@@ -288,7 +293,8 @@ _SENTENCE_CONTEXT = re.compile(
     r"(saw|seen|watched|read|heard|listened to) (a|an|the|this|that) ([\w-]+ ){0,2}"
     r"(tiktok|video|post|article|podcast|story|documentary|show|reel|thread)|"
     r"(form|questionnaire|formulaire) has (boxes|fields|questions)|boxes (for|to tick)|cases a cocher|"
-    r"what (temperature|number|reading|level) (is|counts)|"
+    r"what (temperature|number|reading|level) (is|counts|would|should|does)|"
+    r"(is|was) (that|it|this) the same (thing )?as|same thing as|pareil que|la meme chose que|"
     r"liste (de|des) symptomes|"
     r"should (we|i|you) (worry|be worried|be concerned)|(when|at what \w+|how high) .{0,30}"
     r"(should|do|would|to) (we|i|you)? ?(worry|be worried|be concerned)|a partir de quand|"
@@ -348,6 +354,8 @@ _POST_CONTEXT = re.compile(
     r"(est|c'?est) dans mon dossier|dans le temps|(a|ai|ont) maintenant \d{1,2} ans|(is|he'?s|she'?s) now \d{1,2}( years old)?|"
     # someone it took: "ma mère a fait 2 AVC, le deuxième l'a emportée"
     r"(c'est|c'etait|tout est|ca a) (completement |toute |tout |vite )?(parti|passe|disparu|fini)|"
+    r"(ils|on) (l'|les|m')ont (traite|soigne)e?s?|(est|etait) (ben |bien |tout )?correcte?( asteure| maintenant)?|"
+    r"(on a|j'ai|il a|elle a|nous avons) ete a l'(hopital|urgence)|in the past|dans le passe|"
     r"(traitee?|soignee?|vue?) (a|par) (l'|les )?(urgence|hopital|ambulanciers)|treated (at|in) (the )?(er|emerg\w*|hospital)|"
     r"came (out|up) (right away|straight away|quickly|immediately|on (its|the) (own|first))|"
     r"(ont|a) (diminue|baisse)|(have|has) (decreased|gone down|dropped|been reduced)|(decreased|down|dropped) from \d+|"
@@ -384,7 +392,7 @@ _NOT_RECUR = re.compile(
     r"(hi|hello|hey|bonjour|allo|salut) again|again this year|encore cette annee|once again|thanks again|"
     r"merci encore|encore merci|"
     # "if he falls again": a case that may come, not something happening again
-    r"(if|si|when|quand|next time|la prochaine fois) (\w+ ){1,3}(again|encore|de nouveau)|"
+    r"(if|si|when|quand|next time|la prochaine fois) (\w+ ){1,8}(again|encore|de nouveau)|"
     r"(watch|look out|keep an eye( out)?|check on (her|him|them)|surveiller) (\w+ ){0,2}(for )?(tonight|today|ce soir|aujourd'?hui)|"
     r"(on|taking) (\w+ )?(meds|medication|medicine|pills|treatment|anticonvulsants?) now|"
     r"(est|sont) (revenue?s?|rentree?s?) (a la maison|chez nous|et (boit|mange|dort|va|joue)|le soir meme|le lendemain|la meme journee|apres)|"
@@ -610,6 +618,8 @@ def affirmed(sentence: str, start: int, end: int, idioms: Idioms | None = None) 
         lo + m.end() > start for m in _LIST_INTRO.finditer(sentence[lo:end])
     ):
         return False  # the match runs from a form's heading into its list
+    if _HISTORY_RIGHT_AFTER.match(sentence, end):
+        return False  # "had a stroke in 2022 and now needs help": its date, then today
     if _now(sentence, present):
         return True
     if _COUNT_BEFORE.search(before) or _TIMES_AFTER.match(sentence, end):
@@ -675,10 +685,10 @@ _OTHERS_POSSESSIVE = re.compile(
 )
 # The name used as an adjective: "our stroke and heart attack slides", "a stroke unit"
 _ATTRIBUTIVE = re.compile(
-    r"\s*((and|or|et|ou|&|/) [\w' -]{1,25}? )?(slides?|presentations?|course|training|posters?|modules?|"
+    r"\s*([\w-]+ )?((and|or|et|ou|&|/) [\w' -]{1,25}? )?(slides?|presentations?|course|training|posters?|modules?|"
     r"awareness|prevention|unit|ward|team|program\w*|month|walk|fundraiser|research|study|protocols?|"
     r"guidelines?|pamphlets?|brochures?|class(es)?|workshops?|kits?|survivors?|support group|foundation|"
-    r"society|association|diapositives|campagne|fondation)\b"
+    r"society|association|diapositives|campagne|fondation|calls|runs|scenarios|simulations?|drills?)\b"
 )
 
 
@@ -793,7 +803,7 @@ _STORY_FINE = re.compile(
     r"(ca|cela) va (tres |super |ben |vraiment )?bien|"
     r"(i'?m|i am|he'?s|she'?s|he is|she is) breathing (fine|well|normally|ok|okay|better)|"
     r"breathing (totally |completely |perfectly )?(normal|normally|fine)|(il|elle|je) va (beaucoup |bien |ben )?mieux)"
-    r"( now| maintenant| depuis| since| with \w+)?\b"
+    r"( now| maintenant| depuis| since| with \w+| aujourd'hui| today| ce matin| this morning)?\b"
 )
 # How someone was before it began, not how it ended: "she was fine yesterday",
 # "hier elle était correcte".
@@ -809,7 +819,7 @@ _BASELINE = re.compile(
 _STORY_CLEARED = re.compile(
     r"\b((er|emerg\w*|doctors?|dr|nurses?|paramedics|hospital|they|poison control|urgence|medecins?|"
     r"ambulanciers|centre antipoison|ils|neurologue|cardiologue) ([\w']+ ){0,3}(said|told (me|us|him|her|them)|"
-    r"ont dit|a dit|m'a dit|nous a dit)|"
+    r"ont dit|a dit|m'a dit|nous a dit|dit que|disent que)|"
     r"(scans?|tests?|ecgs?|ct|x-?rays?|bloodwork|electro|results?) (were|was|came back|all) (ok|okay|normal|clear|fine)|"
     r"pas de danger|(c'etait|c'est) pas grave|tout (etait|est) (beau|correct|normal|ok|negatif)|"
     r"sans saignement|no bleed\w*|pas de saignement|"
