@@ -1,12 +1,12 @@
 """Triage on the labelled sets of issue 15 (tests/fixtures/triage/).
 
-Sixteen authors, none of whom saw the rules. dev.jsonl (author A) was written to tune
-against; dev_b to dev_o (authors B-O) were the held-out parts of rounds 1-14, each
+Seventeen authors, none of whom saw the rules. dev.jsonl (author A) was written to tune
+against; dev_b to dev_p (authors B-P) were the held-out parts of rounds 1-15, each
 scored once (emergencies / look-alikes urgent: 93.8% / 11.6%, 96.1% / 10.6%,
 97.0% / 7.6%, 97.6% / 11.1%, 99.2% / 9.5%, 100% / 9.0%, 98.8% / 6.0%, 99.2% / 8.6%,
-98.9% / 11.2%, 99.2% / 3.7%, 99.6% / 5.7%, 98.7% / 4.1%, 98.5% / 4.8%, 99.0% / 6.1%)
-and then, their misses known, moved to development; heldout.jsonl (author P) is round
-15's held-out part (99.3% / 6.3%), only ever scored here. Every part is reported in the test log; the held-out assertions are floors at
+98.9% / 11.2%, 99.2% / 3.7%, 99.6% / 5.7%, 98.7% / 4.1%, 98.5% / 4.8%, 99.0% / 6.1%,
+99.3% / 6.3%) and then, their misses known, moved to development; heldout.jsonl (author
+Q) is round 16's held-out part (98.9% / 5.2%), only ever scored here. Every part is reported in the test log; the held-out assertions are floors at
 the figures first measured (a regression guard), the targets are asserted on the
 development parts (README).
 """
@@ -80,10 +80,10 @@ def test_held_out_part_is_scored_and_reported(capsys):
         print("\n" + report("the held-out part (never tuned against)", HELD_OUT, RULES))
         print("  targets: 100% of emergencies urgent, at most 5% of look-alikes urgent")
     both = scores["both (the app)"]
-    # floors at the figures first measured on this part (author P: 286/288 = 99.3% /
-    # 21/334 = 6.3%, 2026-12-02): a regression guard, not the targets
-    assert both.recall >= 0.993
-    assert both.false_red_share <= 0.063
+    # floors at the figures first measured on this part (author Q: 277/280 = 98.9% /
+    # 17/326 = 5.2%, 2026-12-02): a regression guard, not the targets
+    assert both.recall >= 0.989
+    assert both.false_red_share <= 0.053
     # the two nets together catch more than either alone: the reason for shipping both
     assert both.caught > scores["rules alone"].caught
     assert both.caught > scores["wording model alone"].caught
@@ -151,8 +151,8 @@ def test_held_out_categories_are_scored_against_the_keyword_count(capsys):
             f"\nheld-out everyday categories: model + keywords {app}/{len(everyday)}, "
             f"keywords alone {kw}/{len(everyday)}"
         )
-    # floor at the first scoring (author P: 52/58, keywords alone 45/58)
-    assert app >= 52 and app > kw
+    # floor at the first scoring (author Q: 57/64, keywords alone 46/64)
+    assert app >= 57 and app > kw
 
 
 def test_an_unsure_or_missing_category_model_leaves_the_keyword_count():
