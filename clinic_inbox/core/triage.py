@@ -25,6 +25,7 @@ from clinic_inbox.core.resources import resource_path
 from clinic_inbox.core.triage_category_model import CategoryModel, load_category_model
 from clinic_inbox.core.triage_context import (
     affirmed,
+    counted,
     engaged,
     generic_question,
     generic_subject,
@@ -411,6 +412,9 @@ def _affirmed_in(
         and not happening_now(s.folded)
     ):
         return False
+    chunks = inner.split(",")[1:]
+    if len(chunks) >= 2 and all(_TAIL_NEGATION.search(c) for c in chunks):
+        return False  # "amoxicilline hier, pas de plaques, pas d'enflure, pas de difficulté"
     cut = max(inner.rfind(","), inner.rfind(";"))
     if cut > 0 and _TAIL_NEGATION.search(inner[cut + 1 :]):
         if not rx.match(inner[:cut]):
@@ -428,6 +432,8 @@ def _affirmed_in(
         if naming and not rule.prefer_urgent and not engaged(s.folded, start):
             return False
         if naming and generic_subject(s.folded, start):
+            return False
+        if naming and counted(s.folded, start, end):
             return False
     return (rules.context or affirmed)(view, start, end, rules.idioms)
 

@@ -130,6 +130,8 @@ _CONTEXT = re.compile(
     r"(took|brought|drove) (him|her|them|my \w+) to (the )?(er|emerg\w*|hospital|urgent care)( \w+)? for|"
     r"suite a (mon|ma|son|sa|une?)|following (my|his|her) |"
     r"in (university|college|high school|school)|"
+    r"hospitalisee?s? (au|en|pour|apres|pendant|l'|le|la)|(ete|was|been) hospitali[sz]ed|"
+    r"au printemps|a l'automne|cet (ete|hiver|automne)|(l'ete|l'hiver|l'automne) (passe|dernier)|"
     # someone else who died of it; "my son had a seizure at school" is today's news
     r"(my|his|her|our|their|a) (\w+'s )?" + _OTHERS + r"('s)? (died|passed away|passed) (of|from)|"
     r"family history|runs in (my|the) family|"
@@ -216,12 +218,18 @@ _TIMES_AFTER = re.compile(
 )
 _WHICH = re.compile(r"\b(what|which|quelle?s?)\s*$")
 _HISTORY_RIGHT_AFTER = re.compile(
-    r"\W{0,3}(in (19|20)\d\d|en (19|20)\d\d|last (year|month|summer|winter|spring|fall|term|season)|"
+    r"\W{0,3}(in (may|"
+    + _MONTHS
+    + r")|en "
+    + _MONTHS_FR
+    + r"|in (19|20)\d\d|en (19|20)\d\d|last (year|month|summer|winter|spring|fall|term|season)|"
     r"(\w+ ){0,2}(years?|months?) ago|in the past|dans le passe|as an? (child|kid|teen|baby)|"
     r"il y a (\w+ ){0,2}(ans|mois)|l'an (dernier|passe)|l'annee (derniere|passee))\b"
 )
 _HOW_MUCH = re.compile(r"\b(how (much|many|bad|high|long)|combien( de)?)\s*$")
-_OPEN_IF = re.compile(r"\b(if|si|s')\s*$")
+_OPEN_IF = re.compile(
+    r"\b(if|si|s'|(?<!comme )s'(il|ils|elle|elles)|(?<!as )if (he|she|they|it|i|we|you))\s*$"
+)
 # "How would I know if he was having a stroke?": a hypothetical, whatever "know if" says.
 _HOW_WOULD_I_KNOW = re.compile(
     r"\bhow (do|would|can|will|should|could) (we|i|you|they) (know|tell|recogni[sz]e)\b"
@@ -273,6 +281,13 @@ _SENTENCE_CONTEXT = re.compile(
     r"pour (l'ecole|un cours|mon cours|le cours)|un travail (sur|scolaire)|write about|ecrire (sur|un texte)|"
     r"(tell|explain to|explain) (me|us) (what|why|how)|why (it|does|do|would|is|are|can|could) |"
     r"on m'a dit (que|qu')|(i was|we were) told that|someone told me that|j'ai entendu (dire )?(que|qu')|"
+    r"(il y a|there'?s|there is|avec) (une|a) question|(une|a|la|the) question\s*[\"'«:]|"
+    r"how (is|are) (it|they|that|this) different|c'est quoi la difference|en quoi (c'est|est-ce) different|"
+    r"why can'?t (i|we|you)|pourquoi (je|on|j') ?(peux|peut|peu|dois|doit) (pas|plus|pu)|"
+    r"(affiche|poster|publicite|pub|campagne) ([\w']+ ){0,6}(pour|sur|about|on|for) |"
+    r"what (is|are|'s)\s*$|c'est quoi (le |la |l'|un |une )?\s*$|"
+    r"(garderie|ecole|school|daycare|cpe|clsc|pharmacie|pharmacy|employer|employeur|camp|club) ([\w']+ ){0,4}"
+    r"(note|lettre|letter|avis|memo|notice|flyer|feuillet) (sur|about|on|concernant|regarding) |"
     r"rapport (mensuel|hebdomadaire|trimestriel|de suivi)|(monthly|weekly|quarterly|progress) report|signes? (de|d'|du|des) |symptomes? (de|d'|du|des) |"
     r"what does (it|that|this) mean|(qu'?est-ce que|que) (ca|cela) (veut dire|signifie)|(ca|cela) veut dire quoi|"
     r"(nutritionniste|dietetiste|infirmiere|pharmacien\w*|professeure?|prof|enseignante?|medecin|docteure?|dre?) "
@@ -393,6 +408,7 @@ _NOT_RECUR = re.compile(
     r"merci encore|encore merci|"
     # "if he falls again": a case that may come, not something happening again
     r"(if|si|when|quand|next time|la prochaine fois) (\w+ ){1,8}(again|encore|de nouveau)|"
+    r"(last \w+|\w+ ago|in (19|20)\d\d|l'an (dernier|passe)|il y a \w+ \w+) (and|et) (now|since|maintenant|depuis)|"
     r"(watch|look out|keep an eye( out)?|check on (her|him|them)|surveiller) (\w+ ){0,2}(for )?(tonight|today|ce soir|aujourd'?hui)|"
     r"(on|taking) (\w+ )?(meds|medication|medicine|pills|treatment|anticonvulsants?) now|"
     r"(est|sont) (revenue?s?|rentree?s?) (a la maison|chez nous|et (boit|mange|dort|va|joue)|le soir meme|le lendemain|la meme journee|apres)|"
@@ -440,7 +456,7 @@ _NAME_LEAD = re.compile(
 # A form's list after a colon: "un questionnaire : douleur thoracique, essoufflement".
 _LIST_INTRO = re.compile(
     # ("different question:", "autre question:" introduce the writer's own news)
-    r"\b(questionnaire|formulaire|form|checklist|liste|list|symptoms|symptomes|policy|politique|protocol|protocole|guidelines|"
+    r"\b(questionnaire|formulaire|form|checklist|liste|list|grille|symptoms|symptomes|policy|politique|protocol|protocole|guidelines|"
     r"(?<!different )(?<!other )(?<!another )(?<!quick )(?<!new )(?<!second )(?<!autre )(?<!petite )(?<!nouvelle )question( \d+)?|"
     r"left blank|checked|ticked|cochee?s?|laisse en blanc|signs|signes|asks?|ecrit|dessus|says|demande)[^.:]{0,60}:|"
     # "the concussion form says 'if headache worsens, vomiting...'"
@@ -622,8 +638,6 @@ def affirmed(sentence: str, start: int, end: int, idioms: Idioms | None = None) 
         return False  # "had a stroke in 2022 and now needs help": its date, then today
     if _now(sentence, present):
         return True
-    if _COUNT_BEFORE.search(before) or _TIMES_AFTER.match(sentence, end):
-        return False
     if _HABITUAL.search(before):
         return False  # "I get short of breath walking to the mailbox": how it always is
     if _found("context", before[cut:], present) or _found(
@@ -662,6 +676,18 @@ def _now(sentence: str, present: frozenset[str]) -> bool:
         sentence = _NOT_RECUR.sub(" ", sentence)
         return _RECURRENCE.search(sentence) is not None
     return True
+
+
+def counted(sentence: str, start: int, end: int) -> bool:
+    """A condition's name counted as past events ("ma mère a fait deux AVC", "he have
+    stroke two times"): a history, unless the sentence says it is happening now.
+    Only for names: a symptom counted is today's ("vomi du sang deux fois")."""
+    if not (
+        _COUNT_BEFORE.search(sentence[max(0, start - 40) : start])
+        or _TIMES_AFTER.match(sentence, end)
+    ):
+        return False
+    return not _now(sentence, _present(sentence))
 
 
 def generic_question(sentence: str) -> bool:
@@ -780,7 +806,7 @@ def _comma(text: str) -> int:
 # and says later that it ended well: the event's sentences are history, unless any
 # sentence says something is happening now or again.
 _STORY_PAST = re.compile(
-    r"\b(yesterday|last night|the other day|over the weekend|at (lunch|breakfast|supper|dinner)|this past weekend|on the weekend|"
+    r"\b(yesterday|last night|the other day|over the weekend|at (lunch|breakfast|supper|dinner)|quand \w+ a (fait|eu)|this past weekend|on the weekend|"
     r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)|(\d+|a|one|two|three|few|couple of) "
     r"(days?|weeks?|months?|years?) ago|last (week|month|year|\w+day)|"
     + _WHEN_PAST
