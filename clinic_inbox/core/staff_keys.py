@@ -29,10 +29,18 @@ from __future__ import annotations
 import hmac
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from clinic_inbox.core import audit, keyslots, passwords, signin, signin_gate
+from clinic_inbox.core import (
+    audit,
+    keyslots,
+    passwords,
+    signin,
+    signin_gate,
+    workstation_identity,
+)
 from clinic_inbox.core.home import Clinic, open_clinic
 from clinic_inbox.core.keys import (
     CustodyChangedError,
@@ -361,6 +369,8 @@ def open_signed_in(
         audit_closed_attempts(clinic, username, events)
         if slot_user:
             note_gate_counter(clinic, custody.backend if rec.method == "keyring" else None)
+        # a copy opened in a new place stops speaking for the shared server's workstation
+        workstation_identity.check_place(clinic)
         # the store's own check: disabled accounts, forced changes, the session's audit
         session = signin.sign_in(
             clinic,
@@ -369,6 +379,9 @@ def open_signed_in(
             new_password=new_password,
             sleep=(lambda _s: None) if slot_user else sleep,
         )
+        rejoin = workstation_identity.retired_notice(clinic.store)
+        if rejoin is not None:
+            session = replace(session, notices=(*session.notices, rejoin))
     except BaseException:
         clinic.close()
         raise
