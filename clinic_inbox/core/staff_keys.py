@@ -72,9 +72,11 @@ def _slot_cost(clinic: Clinic, password: str, context: list[str]) -> dict[str, i
     return cost_for(password, context, demo=clinic.custody.demo)
 
 
-def _audit(clinic: Clinic, action: str, detail: dict) -> None:
+def _audit(
+    clinic: Clinic, action: str, detail: dict, actor: tuple[int | None, str] = (None, "system")
+) -> None:
     with clinic.store.transaction():
-        audit.append(clinic.store, clinic.audit_key, None, "system", action, detail=detail)
+        audit.append(clinic.store, clinic.audit_key, actor[0], actor[1], action, detail=detail)
 
 
 # -- upkeep (called by services and core.signin, with the store open) ---------------
@@ -144,14 +146,21 @@ def _backend(clinic: Clinic) -> object | None:
     return clinic.credentials.backend if clinic.credentials is not None else None
 
 
-def enable_staff_slots(clinic: Clinic, username: str, password: str) -> list[str]:
+def enable_staff_slots(
+    clinic: Clinic,
+    username: str,
+    password: str,
+    *,
+    actor: tuple[int | None, str] = (None, "system"),
+) -> list[str]:
     """A clinic without a keyring moves to staff key slots: the administrator's slot now,
     everyone else's at their next sign-in (with the passphrase, one last time); sealed
-    as soon as every active staff member has one. Returns who has none yet."""
+    as soon as every active staff member has one. Returns who has none yet. `actor` is
+    the administrator who asked (the app's action names them; the CLI's `key seal`)."""
     custody = KeyCustody(clinic.home, None, detect=False)
     custody.enable_staff_slots()
     clinic.custody = custody.record()
-    _audit(clinic, "key.staff_slots_enabled", {})
+    _audit(clinic, "key.staff_slots_enabled", {}, actor)
     keep_slot(clinic, username, password, why="staff key slots turned on")
     return without_slot(clinic)
 
