@@ -59,12 +59,16 @@ def turn_on_staff_slots(clinic: Clinic, session: Session, password: str) -> KeyP
     if not access.can_manage_staff(staff):
         _refuse(clinic, session, "key.staff_slots_refused", REFUSED)
     clinic.custody = KeyCustody(clinic.home, None, detect=False).record()
-    if not _view(clinic).can_turn_on:
-        access.require(
-            False,
-            "This computer's store is already released by each person's own password, or "
-            "its key is kept by the system keyring. Nothing was changed.",
-        )
+    access.require(
+        not clinic.custody.demo,
+        "The demo clinic keeps its published passphrase (anyone may open it: it holds no "
+        "real patient). Nothing was changed.",
+    )
+    access.require(
+        _view(clinic).can_turn_on,
+        "This computer's store is already released by each person's own password, or its "
+        "key is kept by the system keyring. Nothing was changed.",
+    )
     # a mistyped password would become the administrator's slot: it must be theirs
     signin.reauthenticate(clinic, staff, password, purpose="staff key slots", session_id=session.id)
     staff_keys.enable_staff_slots(

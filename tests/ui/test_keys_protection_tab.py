@@ -126,3 +126,16 @@ def test_only_an_administrator_may_and_the_refusal_is_audited(clinic):
         services.turn_on_staff_slots(clinic, nurse, STAFF_PW)
     assert _audited(clinic, "key.staff_slots_refused") == ["nurse.chen"]
     assert not _record(clinic).get("staff_slots")
+
+
+def test_the_demo_keeps_its_published_passphrase(tmp_path):
+    from clinic_inbox import demo
+
+    home = tmp_path / "demo"
+    clinic, _, _ = demo.create_demo_clinic(home, KeyCustody(home, detect=False))
+    with clinic:
+        admin = services.login(clinic, "admin", "demo")
+        assert not services.key_protection(clinic, admin).can_turn_on
+        with pytest.raises(AccessDenied, match="keeps its published passphrase"):
+            services.turn_on_staff_slots(clinic, admin, "demo")
+        assert not _record(clinic).get("staff_slots")
