@@ -58,13 +58,14 @@ _HOW = {
 
 
 def _machine() -> str:
-    """This computer: its name and, where the system keeps one, its machine id (two
-    computers may well share a name, e.g. two bought and set up alike)."""
+    """This computer: its machine id where the system keeps one (it stays when the
+    computer is renamed, or gets another name from the network); else its name and
+    network card."""
     try:
         machine_id = Path("/etc/machine-id").read_text("ascii").strip()
     except (OSError, ValueError):
-        machine_id = f"node-{uuid.getnode():012x}"
-    return f"{socket.gethostname()}\0{machine_id}"
+        machine_id = ""
+    return machine_id or f"{socket.gethostname()}\0{uuid.getnode():012x}"
 
 
 def place(home: Path, store_id: str) -> str:

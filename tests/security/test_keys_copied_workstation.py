@@ -283,3 +283,31 @@ def test_restored_in_its_own_place_it_stays_the_same_workstation(
     assert "is now used on another computer or in another data folder" in refused.stderr
     assert look_inside(aside, secret_service.backend())["secrets"] == []
     assert "Sent 0 changes" in ok(cli(secret_service, original, "server", "sync"))
+
+
+def test_the_same_folder_on_another_computer_is_another_place(tmp_path, monkeypatch):
+    """A data folder carried to another computer at the same path (a USB disk mounted
+    alike): the machine id tells them apart. A renamed computer is still itself."""
+    from clinic_inbox.core import services, workstation_secrets
+    from clinic_inbox.core.home import create_clinic
+
+    home = tmp_path / "clinic"
+    clinic, _ = create_clinic(
+        home, lambda *_: "a passphrase for this test", KeyCustody(home, None, detect=False)
+    )
+    with clinic:
+        services.create_first_admin(clinic, ADMIN, "The Boss", ADMIN_PW)
+        with clinic.store.transaction():
+            shq.link(clinic.store, "clinic-1", "ws-1", "server.lan:5432/clinic")
+            workstation_secrets.put(clinic.store, clinic.audit_key, "audit-sign", "00" * 32)
+        workstation_identity.remember_place(clinic)
+        monkeypatch.setattr("socket.gethostname", lambda: "front-desk-renamed")
+        if Path("/etc/machine-id").exists():
+            assert not workstation_identity.check_place(clinic)  # renamed: the same computer
+        monkeypatch.setattr(workstation_identity, "_machine", lambda: "another computer")
+        assert workstation_identity.check_place(clinic)
+        assert shq.workstation_id(clinic.store) is None and wsq.names(clinic.store) == []
+        assert "is now used on another computer" in workstation_identity.retired_notice(
+            clinic.store
+        )
+        assert not workstation_identity.check_place(clinic)  # once: nothing left to give up
