@@ -125,8 +125,15 @@ def describe(clinic: Clinic) -> str:
     store = clinic.store
     kept = [NAMES.get(n, n) for n in wsq.names(store)]
     unchecked = q.get_meta(store, CHECKED_META) != "1" and clinic.custody.method == "keyring"
+    from clinic_inbox.core.workstation_identity import retired_notice
+
     if kept:
         text = "sealed in the store: " + ", ".join(kept)
+    elif retired_notice(store) is not None:
+        text = (
+            "none in the store (given up: this copy of the clinic came from a backup or "
+            "another computer or folder; an administrator joins it to the clinic again)"
+        )
     else:
         text = "none in the store (this computer does not work with a shared server)"
     moved = wsq.moved(store)

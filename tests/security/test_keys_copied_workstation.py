@@ -172,6 +172,8 @@ def test_a_restored_backup_cannot_sync_as_the_original_and_joins_again(
     assert "no longer exchanges changes with the clinic's shared server" in refused.stderr
     assert "`clinic-inbox server join`" in refused.stderr
 
+    said = ok(cli(secret_service, copy, "doctor"))
+    assert "Shared-queue keys: none in the store (given up: this copy of the clinic" in said
     inside = look_inside(copy, secret_service.backend())
     assert inside["secrets"] == []  # the server login and the signing key are gone
     assert inside["linked"] is None and inside["workstation"] is None
