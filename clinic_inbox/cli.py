@@ -608,7 +608,7 @@ def _recover_key_slots(args: argparse.Namespace, home: Path, code: str) -> int:
 
 def cmd_key_seal(args: argparse.Namespace) -> int:
     """Finish moving an older clinic's key to staff passwords now (administrators)."""
-    from clinic_inbox.core import access, staff_keys
+    from clinic_inbox.core import access, services, staff_keys
 
     with _open(args) as clinic:
         session = _session(args, clinic)
@@ -619,9 +619,9 @@ def cmd_key_seal(args: argparse.Namespace) -> int:
         rec = clinic.custody
         if rec.method == "passphrase" and not (rec.staff_slots or rec.sealed):
             # no keyring: turn on staff key slots; colleagues get theirs as they sign in
-            waiting = staff_keys.enable_staff_slots(
-                clinic, session.staff.username, ask_password(session.staff.username)
-            )
+            waiting = services.turn_on_staff_slots(
+                clinic, session, ask_password(session.staff.username)
+            ).waiting
             print(f"Key custody: {clinic.custody.describe()}")
             if waiting:
                 print(

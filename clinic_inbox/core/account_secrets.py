@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidTag
 
-from clinic_inbox.core import sealed_values
-from clinic_inbox.core.keys import SERVICE, KeyCustodyError
+from clinic_inbox.core import keyring_move, sealed_values
+from clinic_inbox.core.keys import KeyCustodyError
 from clinic_inbox.core.store import account_secret_queries as asq
 from clinic_inbox.core.store import queries as q
 
@@ -74,68 +74,29 @@ def get(store: Store, audit_key: bytes, account_name: str) -> str | None:
     return None if sealed is None else unseal(audit_key, account_name, sealed)
 
 
-class _NotAnswering(Exception):
-    pass
-
-
-def _read_legacy(backend: Any, store_id: str, name: str) -> str | None:
-    try:
-        return backend.get_password(SERVICE, legacy_entry(store_id, name))
-    except Exception:  # noqa: BLE001 - the keyring is not answering: try at the next open
-        raise _NotAnswering from None
-
-
-def _forget_legacy(backend: Any, store_id: str, name: str) -> bool:
-    try:
-        backend.delete_password(SERVICE, legacy_entry(store_id, name))
-        return True
-    except Exception:  # noqa: BLE001 - absent (the usual case) or not answering
-        return False
+def _legacy(clinic: Clinic) -> keyring_move.LegacySecrets:
+    return keyring_move.LegacySecrets(
+        entry=legacy_entry,
+        checked_meta=CHECKED_META,
+        in_store=lambda store, name: asq.get(store, name) is not None,
+        keep=lambda store, name, secret: asq.put(
+            store, name, seal(clinic.audit_key, name, secret), moved=True
+        ),
+        action="account.secret_moved",
+        detail=lambda store, name: {
+            "account_id": store.one("SELECT id FROM accounts WHERE name = ?", (name,))
+        },
+    )
 
 
 def move_from_keyring(clinic: Clinic, backend: Any | None, *, only: str | None = None) -> int:
-    """Take the account secrets an older version left in the keyring into the store.
-    Returns how many were moved. The store is written (with one audit entry per
-    account) and committed before anything is deleted from the keyring."""
-    store, store_id = clinic.store, clinic.custody.store_id
+    """Take the account secrets an older version left in the keyring into the store
+    (core.keyring_move: committed, one audit entry per account, before the keyring copy
+    is deleted). Returns how many were moved."""
     if backend is None:
         return 0
-    if only is None and q.get_meta(store, CHECKED_META) == "1":
-        return 0
-    names = [only] if only is not None else asq.account_names(store)
-    found: dict[str, str] = {}
-    unanswered = False
-    for name in names:
-        try:
-            secret = _read_legacy(backend, store_id, name)
-        except _NotAnswering:
-            unanswered = True  # not "nothing there": look again at the next open
-            continue
-        if secret is not None:
-            found[name] = secret
-    from clinic_inbox.core import audit
-
-    moved = []
-    with store.transaction():
-        for name, secret in found.items():
-            if asq.get(store, name) is not None:
-                continue  # already moved (a crash before the keyring copy was deleted)
-            asq.put(store, name, seal(clinic.audit_key, name, secret), moved=True)
-            account_id = store.one("SELECT id FROM accounts WHERE name = ?", (name,))
-            audit.append(
-                store,
-                clinic.audit_key,
-                None,
-                "system",
-                "account.secret_moved",
-                detail={"account_id": account_id, "from": "keyring", "to": "store"},
-            )
-            moved.append(name)
-    left = [name for name in found if not _forget_legacy(backend, store_id, name)]
-    if only is None and not left and not unanswered:
-        with store.transaction():
-            q.set_meta(store, CHECKED_META, "1")
-    return len(moved)
+    names = [only] if only is not None else asq.account_names(clinic.store)
+    return keyring_move.move(clinic, backend, _legacy(clinic), names, one=only is not None)
 
 
 def checked(clinic: Clinic) -> bool:

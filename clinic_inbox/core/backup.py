@@ -25,7 +25,7 @@ from pathlib import Path
 
 import sqlcipher3
 
-from clinic_inbox.core import audit
+from clinic_inbox.core import audit, workstation_identity
 from clinic_inbox.core.home import STORE_FILE, Clinic, clinic_exists
 from clinic_inbox.core.keys import (
     CUSTODY_FILE,
@@ -355,6 +355,8 @@ def _finish(
                     },
                 },
             )
+        # a restored copy must not go on as the shared server's workstation it came from
+        workstation_identity.after_restore(store, found.audit_key, home, new_store_id or before_id)
         _reapply_purges(store, found.audit_key, home, ledgers or [], purged_files or [], only_copy)
         witness = LocalWitness(new_store_id or before_id, home, found.audit_key, backend)
         witness.advance(store)

@@ -47,6 +47,7 @@ from clinic_inbox.core.services_delegation import (
     list_delegations,
     revoke_delegation,
 )
+from clinic_inbox.core.services_key_slots import key_protection, turn_on_staff_slots  # noqa: F401
 from clinic_inbox.core.services_presence import (
     PRESENCE_WINDOW,
     mark_presence,

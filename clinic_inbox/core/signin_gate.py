@@ -71,10 +71,6 @@ def _digest(store_id: str, name: str) -> str:
     return hashlib.sha256(f"{store_id}\0{name}".encode()).hexdigest()[:32]
 
 
-def _path(home: Path, store_id: str, name: str) -> Path:
-    return Path(home) / FOLDER / f"gate-{_digest(store_id, name)}.json"
-
-
 def _entry(store_id: str) -> str:
     return f"{store_id}:signin-gate"
 
@@ -182,9 +178,12 @@ def _clinic_lock(home: Path, store_id: str) -> Iterator[None]:
 
 # -- reading and writing ------------------------------------------------------------
 def read(home: Path, store_id: str, name: str, backend: Any | None = None) -> Gate:
+    return _read_digest(home, store_id, _digest(store_id, name), backend)
+
+
+def _read_digest(home: Path, store_id: str, digest: str, backend: Any | None) -> Gate:
     key = _mac_key(backend, store_id)
-    digest = _digest(store_id, name)
-    in_file = _gate_from(_read_file(_path(home, store_id, name), digest, key))
+    in_file = _gate_from(_read_file(Path(home) / FOLDER / f"gate-{digest}.json", digest, key))
     kept = _gate_from(_load_kept(backend, store_id)["names"].get(digest))
     found = [g for g in (in_file, kept) if g is not None]
     if not found:
@@ -212,8 +211,12 @@ def high_water(home: Path, store_id: str, backend: Any | None = None) -> tuple[s
 
 
 def _write(home: Path, store_id: str, name: str, gate: Gate, backend: Any | None) -> None:
+    _write_digest(home, store_id, _digest(store_id, name), gate, backend)
+
+
+def _write_digest(home: Path, store_id: str, digest: str, gate: Gate, backend: Any | None) -> None:
     key = _mac_key(backend, store_id)
-    digest = _digest(store_id, name)
+    path = Path(home) / FOLDER / f"gate-{digest}.json"
     with _clinic_lock(home, store_id):
         kept = _load_kept(backend, store_id)
         epoch, seq = high_water(home, store_id, backend)
@@ -221,7 +224,7 @@ def _write(home: Path, store_id: str, name: str, gate: Gate, backend: Any | None
         gate.seq = seq + 1
         gate.events = gate.events[-MAX_EVENTS:]
         record = {"failures": gate.failures, "locked_until": gate.locked_until, "seq": gate.seq}
-        _write_file(_path(home, store_id, name), digest, key, record | {"events": gate.events})
+        _write_file(path, digest, key, record | {"events": gate.events})
         counter = {"epoch": epoch, "seq": gate.seq}
         _write_file(Path(home) / FOLDER / SEQ_FILE, store_id, key, counter)
         kept.update(counter)
@@ -280,3 +283,65 @@ def clear(home: Path, store_id: str, name: str, backend: Any | None = None) -> N
     """An administrator unlocked the name (core.signin.unlock), or it signed in. A cleared
     record is written, not a file removed: it must be newer than any copy put back."""
     _write(home, store_id, name, Gate(), backend)
+
+
+# -- the store's copy ---------------------------------------------------------------
+# A clinic without a keyring has no second copy and no key to authenticate the files:
+# deleting them would reset every count. The store keeps a copy of every name's count
+# each time someone opens it (core.staff_keys.keep_gate_copy); the next open puts back
+# any count the files lost. It cannot see what happens between two opens (said in the
+# README), but guesses bought by deleting the files do not outlive the next sign-in.
+def name_digest(store_id: str, name: str) -> str:
+    return _digest(store_id, name)
+
+
+def snapshot(home: Path, store_id: str, backend: Any | None = None) -> dict[str, Any]:
+    """The clinic counter and every name with failures or a lock, as the gate holds them."""
+    epoch, seq = high_water(home, store_id, backend)
+    found = {
+        p.name[len("gate-") : -len(".json")] for p in (Path(home) / FOLDER).glob("gate-*.json")
+    }
+    found.discard(SEQ_FILE[len("gate-") : -len(".json")])
+    found |= set(_load_kept(backend, store_id)["names"])
+    names = {}
+    for digest in sorted(found):
+        gate = _read_digest(home, store_id, digest, backend)
+        if gate.failures or gate.locked_until:
+            names[digest] = {
+                "failures": gate.failures,
+                "locked_until": gate.locked_until,
+                "seq": gate.seq,
+            }
+    return {"epoch": epoch, "seq": seq, "names": names}
+
+
+def put_back(
+    home: Path,
+    store_id: str,
+    copy: dict[str, Any],
+    backend: Any | None = None,
+    *,
+    skip: str | None = None,
+) -> list[str]:
+    """Each name whose count the gate holds now is lower than the store's copy (its file
+    deleted, or an older one copied back) gets the higher count again. Within one run of
+    the clinic counter a newer record wins (a count cleared by a sign-in stays cleared);
+    once the counter itself was wiped, the higher count wins. `skip` is the name that has
+    just proved its password (its count is rightly cleared). Returns the digests put back."""
+    epoch_now, _ = high_water(home, store_id, backend)
+    restored = []
+    for digest, rec in sorted(dict(copy.get("names") or {}).items()):
+        kept = _gate_from(rec)
+        if kept is None or digest == skip:
+            continue
+        now = _read_digest(home, store_id, digest, backend)
+        same_run = bool(epoch_now) and epoch_now == copy.get("epoch")
+        if same_run and now.seq >= kept.seq:
+            continue
+        lock = max(now.locked_until or "", kept.locked_until or "") or None
+        if now.failures >= kept.failures and (now.locked_until or None) == lock:
+            continue
+        merged = Gate(max(now.failures, kept.failures), lock, now.events)
+        _write_digest(home, store_id, digest, merged, backend)
+        restored.append(digest)
+    return restored

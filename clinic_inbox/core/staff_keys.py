@@ -29,10 +29,18 @@ from __future__ import annotations
 import hmac
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from clinic_inbox.core import audit, keyslots, passwords, signin, signin_gate
+from clinic_inbox.core import (
+    audit,
+    keyslots,
+    passwords,
+    signin,
+    signin_gate,
+    workstation_identity,
+)
 from clinic_inbox.core.home import Clinic, open_clinic
 from clinic_inbox.core.keys import (
     CustodyChangedError,
@@ -64,9 +72,11 @@ def _slot_cost(clinic: Clinic, password: str, context: list[str]) -> dict[str, i
     return cost_for(password, context, demo=clinic.custody.demo)
 
 
-def _audit(clinic: Clinic, action: str, detail: dict) -> None:
+def _audit(
+    clinic: Clinic, action: str, detail: dict, actor: tuple[int | None, str] = (None, "system")
+) -> None:
     with clinic.store.transaction():
-        audit.append(clinic.store, clinic.audit_key, None, "system", action, detail=detail)
+        audit.append(clinic.store, clinic.audit_key, actor[0], actor[1], action, detail=detail)
 
 
 # -- upkeep (called by services and core.signin, with the store open) ---------------
@@ -136,14 +146,21 @@ def _backend(clinic: Clinic) -> object | None:
     return clinic.credentials.backend if clinic.credentials is not None else None
 
 
-def enable_staff_slots(clinic: Clinic, username: str, password: str) -> list[str]:
+def enable_staff_slots(
+    clinic: Clinic,
+    username: str,
+    password: str,
+    *,
+    actor: tuple[int | None, str] = (None, "system"),
+) -> list[str]:
     """A clinic without a keyring moves to staff key slots: the administrator's slot now,
     everyone else's at their next sign-in (with the passphrase, one last time); sealed
-    as soon as every active staff member has one. Returns who has none yet."""
+    as soon as every active staff member has one. Returns who has none yet. `actor` is
+    the administrator who asked (the app's action names them; the CLI's `key seal`)."""
     custody = KeyCustody(clinic.home, None, detect=False)
     custody.enable_staff_slots()
     clinic.custody = custody.record()
-    _audit(clinic, "key.staff_slots_enabled", {})
+    _audit(clinic, "key.staff_slots_enabled", {}, actor)
     keep_slot(clinic, username, password, why="staff key slots turned on")
     return without_slot(clinic)
 
@@ -267,6 +284,52 @@ def note_gate_counter(clinic: Clinic, backend: object) -> None:
         q.set_meta(clinic.store, GATE_SEEN_META, f"{epoch}:{found}:{place}")
 
 
+PUT_BACK_WORDS = (
+    "The count of failed sign-ins kept in the files beside the store was lower than the "
+    "copy inside the store for: {who}. The files were deleted or replaced by older ones. "
+    "The higher count was put back, so the lockout still holds. Someone may have done "
+    "this to try more passwords than the lockout allows; look at the failed sign-ins "
+    "around this time."
+)
+
+
+def keep_gate_copy(clinic: Clinic, backend: object | None, username: str) -> None:
+    """The store's copy of the gate's counts (core.signin_gate): counts the files lost
+    since the last open are put back (audited, in plain words), then the copy is renewed.
+    The person signing in has just proved their password: their count stays cleared."""
+    from clinic_inbox.core.store import gate_copy_queries as gcq
+
+    home, store_id = clinic.home, clinic.custody.store_id
+    copy = gcq.get(clinic.store)
+    skip = signin_gate.name_digest(store_id, signin.name_key(username))
+    restored = signin_gate.put_back(home, store_id, copy, backend, skip=skip) if copy else []
+    with clinic.store.transaction():
+        if restored:
+            known = {
+                signin_gate.name_digest(store_id, signin.name_key(s.username)): s
+                for s in q.list_staff(clinic.store, True)
+            }
+            named = [known[d] for d in restored if d in known]
+            who = [s.username for s in named] + (
+                [f"{len(restored) - len(named)} name(s) that are not staff"]
+                if len(named) < len(restored)
+                else []
+            )
+            audit.append(
+                clinic.store,
+                clinic.audit_key,
+                None,
+                "system",
+                "login.gate_put_back",
+                detail={
+                    "what": PUT_BACK_WORDS.format(who=", ".join(who)),
+                    "staff_ids": [s.id for s in named],
+                    "names_put_back": len(restored),
+                },
+            )
+        gcq.put(clinic.store, signin_gate.snapshot(home, store_id, backend))
+
+
 def _unwrap(
     home: Path, custody: KeyCustody, username: str, password: str, sleep: Callable[[float], None]
 ) -> tuple[Secrets, list[list[str]]]:
@@ -360,7 +423,11 @@ def open_signed_in(
     try:
         audit_closed_attempts(clinic, username, events)
         if slot_user:
-            note_gate_counter(clinic, custody.backend if rec.method == "keyring" else None)
+            gate = custody.backend if rec.method == "keyring" else None
+            note_gate_counter(clinic, gate)
+            keep_gate_copy(clinic, gate, username)
+        # a copy opened in a new place stops speaking for the shared server's workstation
+        workstation_identity.check_place(clinic)
         # the store's own check: disabled accounts, forced changes, the session's audit
         session = signin.sign_in(
             clinic,
@@ -369,6 +436,9 @@ def open_signed_in(
             new_password=new_password,
             sleep=(lambda _s: None) if slot_user else sleep,
         )
+        rejoin = workstation_identity.retired_notice(clinic.store)
+        if rejoin is not None:
+            session = replace(session, notices=(*session.notices, rejoin))
     except BaseException:
         clinic.close()
         raise

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidTag
 
-from clinic_inbox.core import sealed_values
-from clinic_inbox.core.keys import SERVICE, KeyCustodyError
+from clinic_inbox.core import keyring_move, sealed_values
+from clinic_inbox.core.keys import KeyCustodyError
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import workstation_secret_queries as wsq
 
@@ -99,73 +99,25 @@ def legacy_entry(store_id: str, name: str) -> str:
     return f"{store_id}:{name}"
 
 
-class _NotAnswering(Exception):
-    pass
-
-
-def _read_legacy(backend: Any, store_id: str, name: str) -> str | None:
-    try:
-        return backend.get_password(SERVICE, legacy_entry(store_id, name))
-    except Exception:  # noqa: BLE001 - the keyring is not answering: try again later
-        raise _NotAnswering from None
-
-
-def _forget_legacy(backend: Any, store_id: str, name: str) -> bool:
-    try:
-        backend.delete_password(SERVICE, legacy_entry(store_id, name))
-        return True
-    except Exception:  # noqa: BLE001 - not answering (or absent meanwhile)
-        return _lacks(backend, store_id, name)
-
-
-def _lacks(backend: Any, store_id: str, name: str) -> bool:
-    try:
-        return backend.get_password(SERVICE, legacy_entry(store_id, name)) is None
-    except Exception:  # noqa: BLE001
-        return False
+def _legacy(clinic: Clinic) -> keyring_move.LegacySecrets:
+    return keyring_move.LegacySecrets(
+        entry=legacy_entry,
+        checked_meta=CHECKED_META,
+        in_store=lambda store, name: wsq.get(store, name) is not None,
+        keep=lambda store, name, value: wsq.put(
+            store, name, seal(clinic.audit_key, name, value), moved=True
+        ),
+        action="workstation.secret_moved",
+        detail=lambda _store, name: {"secret": name},
+    )
 
 
 def move_from_keyring(clinic: Clinic, backend: Any | None, *, only: str | None = None) -> int:
-    """Take the secrets an older version left in the keyring into the store. Returns how
-    many were moved. The store is written (one audit entry per secret) and committed
-    before anything is deleted from the keyring."""
-    store, store_id = clinic.store, clinic.custody.store_id
-    if backend is None:
-        return 0
-    if only is None and q.get_meta(store, CHECKED_META) == "1":
-        return 0
-    found: dict[str, str] = {}
-    unanswered = False
-    for name in [only] if only is not None else list(NAMES):
-        try:
-            value = _read_legacy(backend, store_id, name)
-        except _NotAnswering:
-            unanswered = True
-            continue
-        if value:
-            found[name] = value
-    from clinic_inbox.core import audit
-
-    moved = []
-    with store.transaction():
-        for name, value in found.items():
-            if wsq.get(store, name) is not None:
-                continue  # moved already (a kill before the keyring copy was deleted)
-            wsq.put(store, name, seal(clinic.audit_key, name, value), moved=True)
-            audit.append(
-                store,
-                clinic.audit_key,
-                None,
-                "system",
-                "workstation.secret_moved",
-                detail={"secret": name, "from": "keyring", "to": "store"},
-            )
-            moved.append(name)
-    left = [name for name in found if not _forget_legacy(backend, store_id, name)]
-    if only is None and not left and not unanswered:
-        with store.transaction():
-            q.set_meta(store, CHECKED_META, "1")
-    return len(moved)
+    """Take the secrets an older version left in the keyring into the store
+    (core.keyring_move: committed, one audit entry per secret, before the keyring copy
+    is deleted). Returns how many were moved."""
+    names = [only] if only is not None else list(NAMES)
+    return keyring_move.move(clinic, backend, _legacy(clinic), names, one=only is not None)
 
 
 def describe(clinic: Clinic) -> str:
@@ -173,8 +125,15 @@ def describe(clinic: Clinic) -> str:
     store = clinic.store
     kept = [NAMES.get(n, n) for n in wsq.names(store)]
     unchecked = q.get_meta(store, CHECKED_META) != "1" and clinic.custody.method == "keyring"
+    from clinic_inbox.core.workstation_identity import retired_notice
+
     if kept:
         text = "sealed in the store: " + ", ".join(kept)
+    elif retired_notice(store) is not None:
+        text = (
+            "none in the store (given up: this copy of the clinic came from a backup or "
+            "another computer or folder; an administrator joins it to the clinic again)"
+        )
     else:
         text = "none in the store (this computer does not work with a shared server)"
     moved = wsq.moved(store)

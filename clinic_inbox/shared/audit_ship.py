@@ -236,10 +236,12 @@ _anchored_at: dict[str, float] = {}
 
 
 def _registered_key(link: Link, custody: KeyCustody, clinic: Clinic):  # noqa: ANN202
-    store_id = custody.record().store_id
-    key = _keys.get(store_id)
+    # per workstation identity too: a restored copy of this store joins again as another
+    # workstation with a signing key of its own (core.workstation_identity)
+    held = f"{custody.record().store_id}:{link.workstation_id}"
+    key = _keys.get(held)
     if key is None:
-        key = _keys[store_id] = signing_key(clinic)
+        key = _keys[held] = signing_key(clinic)
     if (link.label, link.workstation_id) not in _registered:
         register_signer(link, clinic, workstation_name(clinic))
         _registered.add((link.label, link.workstation_id))

@@ -125,6 +125,7 @@ def cmd_server_publish(args: argparse.Namespace) -> int:
 def cmd_server_sync(args: argparse.Namespace) -> int:
     from clinic_inbox.cli import _open, _session
     from clinic_inbox.core.store import shared_queries as shq
+    from clinic_inbox.core.workstation_identity import retired_notice
     from clinic_inbox.shared.live import LiveSync
     from clinic_inbox.shared.server import open_link
     from clinic_inbox.shared.sync import PULL_BATCH, pull, push
@@ -132,6 +133,9 @@ def cmd_server_sync(args: argparse.Namespace) -> int:
     with _open(args) as clinic:
         _session(args, clinic)  # a signed-in member of staff, as for mail sync
         if shq.linked_clinic(clinic.store) is None:
+            rejoin = retired_notice(clinic.store)  # a copy: it must join again first
+            if rejoin is not None:
+                raise SharedQueueError(rejoin)
             print("This computer works alone (no shared server): nothing to send or receive.")
             return 0
         if not args.follow:

@@ -35,7 +35,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from clinic_inbox.core import access, audit, workstation_secrets
+from clinic_inbox.core import access, audit, workstation_identity, workstation_secrets
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.keys import KeyCustody
 from clinic_inbox.core.store import queries as q
@@ -243,6 +243,7 @@ def finish(clinic: Clinic, session: Any, custody: KeyCustody | None = None) -> s
     register_at_enrolment(clinic, custody, own_dsn, ws_id)
     with clinic.store.transaction():
         shq.link(clinic.store, keys.clinic_id, ws_id, label)
+        workstation_identity.remember_place(clinic)
         workstation_secrets.delete(clinic.store, workstation_secrets.JOIN_REQUEST)
         audit.append(
             clinic.store,

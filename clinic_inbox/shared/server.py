@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from clinic_inbox.core import access, audit
+from clinic_inbox.core import access, audit, workstation_identity
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.keys import (
     RECOVERY_KDF,
@@ -335,6 +335,7 @@ def _keep_link(
     register_at_enrolment(clinic, custody, link.dsn, ws_id)
     with clinic.store.transaction():
         shq.link(clinic.store, link.keys.clinic_id, ws_id, label)
+        workstation_identity.remember_place(clinic)
         audit.append(
             clinic.store,
             clinic.audit_key,
@@ -359,11 +360,13 @@ class Link:
 def open_link(clinic: Clinic, custody: KeyCustody | None = None, app: str = APP_NAME) -> Link:
     """Connect and check that the server is this clinic's, at this schema version.
     (`custody` is no longer needed: the keys are in the open store.)"""
+    workstation_identity.check_place(clinic)  # a copy never connects as its original
     clinic_id = shq.linked_clinic(clinic.store)
     ws_id = shq.workstation_id(clinic.store)
     if clinic_id is None or ws_id is None:
         raise SharedQueueError(
-            "This computer does not work with a shared server (single-workstation mode)."
+            workstation_identity.retired_notice(clinic.store)
+            or "This computer does not work with a shared server (single-workstation mode)."
         )
     found = clinic_keys.load(clinic)
     if found is None:

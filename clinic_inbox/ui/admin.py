@@ -71,6 +71,10 @@ class AdminDialog(QDialog):
 
         self.terms_tab = TermsTab(clinic, session, self.runner, self)
         self.tabs.addTab(self.terms_tab, "Terms of messages")
+        from clinic_inbox.ui.admin_keys import KeyProtectionTab
+
+        self.keys_tab = KeyProtectionTab(clinic, session, self.runner, self)
+        self.tabs.addTab(self.keys_tab, "Store protection")
 
     # -- staff -----------------------------------------------------------------------
     def _staff_tab(self) -> None:

@@ -127,7 +127,7 @@ class LoginDialog(QDialog):
         self.error.setText("")
         self.session = session
         for notice in session.notices:
-            QMessageBox.information(self, "Your password", notice)
+            QMessageBox.information(self, "Please note", notice)
         self.accept()
 
     def _refused(self, exc: BaseException) -> None:
