@@ -25,6 +25,7 @@ from cryptography.exceptions import InvalidTag
 
 from clinic_inbox.core import sealed_values
 from clinic_inbox.core.keys import SERVICE, KeyCustodyError
+from clinic_inbox.core.store import account_queries as acq
 from clinic_inbox.core.store import account_secret_queries as asq
 from clinic_inbox.core.store import queries as q
 
@@ -121,7 +122,7 @@ def move_from_keyring(clinic: Clinic, backend: Any | None, *, only: str | None =
             if asq.get(store, name) is not None:
                 continue  # already moved (a crash before the keyring copy was deleted)
             asq.put(store, name, seal(clinic.audit_key, name, secret), moved=True)
-            account_id = store.one("SELECT id FROM accounts WHERE name = ?", (name,))
+            account_id = acq.id_by_name(store, name)
             audit.append(
                 store,
                 clinic.audit_key,
