@@ -37,13 +37,17 @@ class RunReport:
     @property
     def changes(self) -> Changes:
         """What the pass changed, as the app's actions report it: the conversations new
-        messages joined, and the outbox when anything was queued or sent."""
+        messages joined, those messages, and the outbox when anything was queued or sent."""
         threads = frozenset(t for a in self.accounts for t in a.touched) | frozenset(
             self.moved_threads
         )
         o = self.outbox
         queued = any(a.acknowledged for a in self.accounts)
-        return Changes(threads=threads, outbox=bool(queued or o.sent or o.reconciled or o.failed))
+        return Changes(
+            threads=threads,
+            messages=frozenset(m for a in self.accounts for m in a.messages),
+            outbox=bool(queued or o.sent or o.reconciled or o.failed),
+        )
 
     @property
     def offline(self) -> list[str]:
