@@ -15,10 +15,12 @@ from clinic_inbox.core import audit, followup, services_cover
 from clinic_inbox.core.changes import Changes
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.keys import KeyCustodyError
+from clinic_inbox.core.services_filed_moves import NEXT_SYNC, FiledMove, retry_waiting
 from clinic_inbox.core.store import outbox_queries as oq
 from clinic_inbox.core.triage import Rules, load_rules
 from clinic_inbox.sources import email_sync, fhir_portal, outbox, portal_delivery, portal_outbox
 from clinic_inbox.sources.email_sync import Progress, SyncReport
+from clinic_inbox.sources.filed_folder import move_filed
 from clinic_inbox.sources.outbox import OutboxReport
 
 
@@ -29,6 +31,8 @@ class RunReport:
     anchor_problems: list[str] = field(default_factory=list)
     # came back to New (follow-up date) or went to the cover of an absent physician
     moved_threads: list[int] = field(default_factory=list)
+    # Filed-folder moves left from filing (the server was away then), made now or not
+    filed_moves: list[FiledMove] = field(default_factory=list)
 
     @property
     def stored(self) -> int:
@@ -76,6 +80,13 @@ class RunReport:
                 f"Outbox: {o.sent} sent, {o.waiting} waiting for the network, {o.failed} failed"
                 + (f", {o.reconciled} confirmed after an interruption" if o.reconciled else "")
             )
+        moved = sum(m.moved for m in self.filed_moves)
+        if moved:
+            what = (
+                "email of a filed conversation" if moved == 1 else "emails of filed conversations"
+            )
+            out.append(f"{moved} {what} moved to the Filed folder")
+        out += [p for m in self.filed_moves for p in m.problems if p != NEXT_SYNC]
         return out + self.anchor_problems
 
 
@@ -129,6 +140,8 @@ def run_once(
             if flush is portal_outbox.flush_account:  # read, or not delivered?
                 report.moved_threads += portal_delivery.check(clinic, account, secret)
     report.outbox.waiting = oq.counts(clinic.store).get("pending", 0)
+    if fetch and not report.offline:  # a mail server away: its moves wait for the next pass
+        report.filed_moves = retry_waiting(clinic, move_filed)
     # after the pull, so that an answer that just arrived counts as one
     report.moved_threads += followup.bring_back(clinic)
     report.moved_threads += services_cover.forward_queues(clinic)  # an absent physician's

@@ -95,6 +95,12 @@ class Runner(QObject):
     def _start(self, job: Job) -> None:
         raise NotImplementedError
 
+    @property
+    def network(self) -> Runner:
+        """Where an action that waits on a server runs (the Filed-folder move): apart
+        from the writer, so the next assign or reply never queues behind a slow server."""
+        raise NotImplementedError
+
     def _deliver(self, job: Job, outcome: Outcome | None, error: BaseException | None) -> None:
         """On the GUI thread: the views hear what changed first (so the caller's answer
         can select a card where it now is), then the caller's `done` or `failed`."""
@@ -138,6 +144,10 @@ class InlineRunner(Runner):
     def idle(self) -> bool:
         return True
 
+    @property
+    def network(self) -> Runner:
+        return self  # tests: at once, like everything else
+
     def stop(self) -> None:
         pass
 
@@ -147,20 +157,35 @@ class ActionRunner(Runner):
 
     _answer = Signal(object, object, object)  # job, Outcome | None, error | None
 
-    def __init__(self, clinic: Clinic, parent: QObject | None = None) -> None:
+    def __init__(
+        self, clinic: Clinic, parent: QObject | None = None, *, name: str = "writer"
+    ) -> None:
         super().__init__(parent)
         self._parent_clinic = clinic
         self._jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
         self._pending = 0
+        self._network: ActionRunner | None = None
         # emitted on the writer, received here on the GUI thread (a queued connection)
         self._answer.connect(self._arrived)
-        self._thread = threading.Thread(target=self._work, name="clinic-inbox-writer", daemon=True)
+        self._thread = threading.Thread(target=self._work, name=f"clinic-inbox-{name}", daemon=True)
         self._thread.start()
 
     @property
     def idle(self) -> bool:
         """Nothing queued, running or waiting to be delivered."""
-        return self._pending == 0
+        return self._pending == 0 and (self._network is None or self._network.idle)
+
+    @property
+    def network(self) -> Runner:
+        """A second worker with its own connection, started when first asked for. What
+        runs there reads, talks to a server and records a line or two; the actions'
+        writes stay on this runner."""
+        if self._network is None:
+            self._network = ActionRunner(self._parent_clinic, self, name="network")
+            # what it changes reaches the views as the writer's changes do
+            self._network.changed.connect(self.changed)
+            self._network.session_ended.connect(self.session_ended)
+        return self._network
 
     def _start(self, job: Job) -> None:
         self._pending += 1
@@ -190,6 +215,8 @@ class ActionRunner(Runner):
 
     def stop(self, timeout: float = 30.0) -> None:
         """Finish what was asked, then close the writer's connection."""
+        if self._network is not None:
+            self._network.stop(min(timeout, 5.0))  # a move left unmade waits in the store
         if self._thread.is_alive():
             self._jobs.put(None)
             self._thread.join(timeout)
