@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -75,8 +76,13 @@ class MainWindow(QMainWindow):
         # a repaint never waits behind the next actions queued for the writer (tests'
         # inline runner reads inline)
         self.reader: Runner = (
-            ActionRunner(clinic, self) if isinstance(self.runner, ActionRunner) else self.runner
+            ActionRunner(clinic, self, name="reader")
+            if isinstance(self.runner, ActionRunner)
+            else self.runner
         )
+        # an action's own cards come back with its answer (ui/actions.py: one hop)
+        self.runner.read_after = lambda c, ids: app_loads.cards(c, self.session, sorted(ids)).value
+        self._fresh_at: dict[int, int] = {}  # cards painted from an answer, how many times
         self.demo = False  # the demo clinic (replies never sent): read on the runner below
         self._queued = 0  # replies waiting to be sent, as last read on the runner
         self.locked = False
@@ -425,6 +431,10 @@ class MainWindow(QMainWindow):
             self.apply_changes(changes)
 
     def _local_changes(self, changes: Changes) -> None:
+        fresh = self.runner.fresh  # the cards read with the answer, if it brought them
+        if fresh and not self.locked and not (self._loading or self._searching()):
+            self._cards_read_with_answer(fresh)
+            changes = replace(changes, threads=changes.threads - set(fresh))
         self.apply_changes(changes, panel=False)  # the panel hears the runner itself
 
     def apply_changes(self, changes: Changes, *, panel: bool = True) -> None:
@@ -478,9 +488,16 @@ class MainWindow(QMainWindow):
 
         for tid in thread_ids:
             self._reading[tid] = self._reading.get(tid, 0) + 1
+        marks = {tid: self._fresh_at.get(tid, 0) for tid in thread_ids}
 
         def read(fresh: dict[int, services.BoardThread | None]) -> None:
-            self._cards_read(fresh)
+            # a card an action's answer painted while this read ran: which of the two is
+            # newer is not known, so it is read once more (rare: the same card, same moment)
+            again = [t for t in fresh if self._fresh_at.get(t, 0) != marks.get(t, 0)]
+            self._read_done(again)
+            self._cards_read({t: b for t, b in fresh.items() if t not in again})
+            if again:
+                self._update_cards(again)
             if then is not None:
                 QTimer.singleShot(0, then)
 
@@ -493,6 +510,13 @@ class MainWindow(QMainWindow):
         self.reader.submit(
             app_loads.cards, self.session, thread_ids, done=read, failed=not_read, owner=self
         )
+
+    def _cards_read_with_answer(self, fresh: dict[int, services.BoardThread | None]) -> None:
+        """An action's own cards, read on the writer with its answer: painted now."""
+        for tid in fresh:
+            self._fresh_at[tid] = self._fresh_at.get(tid, 0) + 1
+            self._reading[tid] = self._reading.get(tid, 0) + 1  # _cards_read counts it done
+        self._cards_read(fresh)
 
     def _cards_not_read(self, exc: BaseException) -> None:
         if isinstance(exc, AccessDenied):
