@@ -222,8 +222,10 @@ def main(home: str, host: str, port: str, user: str, password: str, actions: str
         applying.append((time.perf_counter() - t) * 1000)
 
     win.apply_changes = timed_apply  # type: ignore[method-assign]
+    # the window's own slot (it paints the cards an answer brings, then calls the timed
+    # apply_changes above for the rest); connecting apply_changes itself skipped that path
     win.runner.changed.disconnect()
-    win.runner.changed.connect(win.apply_changes)
+    win.runner.changed.connect(win._local_changes)
     quiet = phase(60)
     quiet["longest_apply_ms"] = max(applying, default=0.0)
     applying.clear()

@@ -514,6 +514,7 @@ class MainWindow(QMainWindow):
     def _cards_read_with_answer(self, fresh: dict[int, services.BoardThread | None]) -> None:
         """An action's own cards, read on the writer with its answer: painted now."""
         for tid in fresh:
+            self._backlog.pop(tid, None)  # a burst waiting to be read need not read it
             self._fresh_at[tid] = self._fresh_at.get(tid, 0) + 1
             self._reading[tid] = self._reading.get(tid, 0) + 1  # _cards_read counts it done
         self._cards_read(fresh)
