@@ -59,6 +59,15 @@ def ask_after_filing(clinic: Clinic, thread_id: int) -> bool:
     return True
 
 
+def kept_for_next_sync(clinic: Clinic, thread_id: int, problems: list[str]) -> list[str]:
+    """A move made with the filing (the CLI's `file` command) that did not happen:
+    asked for, with its problem, so the next sync makes it; the words say so."""
+    with clinic.store.transaction():
+        fq.ask(clinic.store, thread_id, _now().isoformat(timespec="seconds"))
+        fq.not_made(clinic.store, thread_id, " ".join(problems))
+    return [*problems, NEXT_SYNC]
+
+
 def _try(clinic: Clinic, thread_id: int, move: Mover) -> FiledMove:
     moved, problems = move(clinic, thread_id)
     with clinic.store.transaction():

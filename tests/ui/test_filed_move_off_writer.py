@@ -200,3 +200,29 @@ def test_a_person_who_may_not_file_cannot_make_the_move(filed):
     with pytest.raises(AccessDenied):
         sfm.move_now(c.clinic, session, c.thread_id, filed_folder.move_filed)
     assert fq.is_waiting(c.clinic.store, c.thread_id) and desk.id
+
+
+def test_the_command_line_s_filing_keeps_a_move_it_could_not_make_for_the_sync(filed, dovecot):
+    """`clinic-inbox file` moves at once (no window to keep free); a refused connection
+    is said, and the next sync makes the move as it does for the app's."""
+    from clinic_inbox.sources.chart_network import LIVE
+
+    c = filed
+    c.point_mail_at(_closed_port())
+    done = services.file_to_chart(
+        c.clinic,
+        c.doc,
+        c.thread_id,
+        formats=("pdf",),
+        out_dir=c.out,
+        password=DOC_PW,
+        network=LIVE,
+        **NO_WAIT,
+    )
+    assert done.emails_moved == 0 and done.problems[-1] == sfm.NEXT_SYNC
+    assert done.problems[0].startswith("Clinic email: the emails stay in INBOX (")
+    assert fq.is_waiting(c.clinic.store, c.thread_id)
+    c.point_mail_at(dovecot.port)
+    report = sync.run_once(c.clinic, send=False)
+    assert [(m.thread_id, m.moved) for m in report.filed_moves] == [(c.thread_id, 1)]
+    assert dovecot.message_count(USER, "Filed") == 1
