@@ -81,7 +81,7 @@ class MainWindow(QMainWindow):
             else self.runner
         )
         # an action's own cards come back with its answer (ui/actions.py: one hop)
-        self.runner.read_after = lambda c, ids: app_loads.cards(c, self.session, sorted(ids)).value
+        self.runner.read_after = self._read_after  # the runner outlives this window
         self._fresh_at: dict[int, int] = {}  # cards painted from an answer, how many times
         self.demo = False  # the demo clinic (replies never sent): read on the runner below
         self._queued = 0  # replies waiting to be sent, as last read on the runner
@@ -431,8 +431,9 @@ class MainWindow(QMainWindow):
             self.apply_changes(changes)
 
     def _local_changes(self, changes: Changes) -> None:
-        fresh = self.runner.fresh  # the cards read with the answer, if it brought them
-        if fresh and not self.locked and not (self._loading or self._searching()):
+        # the cards read with the answer, if it brought them for this person's board
+        mine, fresh = self.runner.fresh or (None, None)
+        if mine == self.session.id and fresh and not self.locked and not self._busy():
             self._cards_read_with_answer(fresh)
             changes = replace(changes, threads=changes.threads - set(fresh))
         self.apply_changes(changes, panel=False)  # the panel hears the runner itself
@@ -510,6 +511,14 @@ class MainWindow(QMainWindow):
         self.reader.submit(
             app_loads.cards, self.session, thread_ids, done=read, failed=not_read, owner=self
         )
+
+    def _read_after(self, clinic: Clinic, ids: frozenset[int]) -> tuple[str, dict]:
+        """On the writer, right after an action: its cards, as this person sees them."""
+        return self.session.id, app_loads.cards(clinic, self.session, sorted(ids)).value
+
+    def _busy(self) -> bool:
+        """The whole board is being read, or a search shown: cards follow the usual way."""
+        return self._loading or self._searching()
 
     def _cards_read_with_answer(self, fresh: dict[int, services.BoardThread | None]) -> None:
         """An action's own cards, read on the writer with its answer: painted now."""
@@ -854,6 +863,8 @@ class MainWindow(QMainWindow):
             self._changes_slot = None
             self.panel.detach()
         self._coalesce.stop()
+        if self.runner.read_after == self._read_after:
+            self.runner.read_after = None  # the next session's window sets its own
         if self.reader is not self.runner:
             self.reader.stop()
         if self._own_runner:

@@ -262,3 +262,29 @@ def test_a_read_of_the_same_card_under_way_meanwhile_is_made_again(
     win._assign_dropped(card.id, card.assigned_to_id)
     _wait_idle(qtbot, runner, win.reader)
     win.close()
+
+
+def test_cards_read_for_one_person_are_never_painted_on_another_s_board(qtbot, demo_clinic, runner):
+    """The runner outlives a session's window: the next person's window reads its own
+    cards, and an answer carrying cards read for someone else is not used for them."""
+    from clinic_inbox.core.changes import Outcome
+    from clinic_inbox.ui.actions import Job
+
+    first = MainWindow(demo_clinic, services.login(demo_clinic, "reception.moreau", "demo"), runner)
+    qtbot.addWidget(first)
+    assert runner.read_after == first._read_after
+    first.close()
+    assert runner.read_after is None
+    session = services.login(demo_clinic, "dr.patel", "demo")
+    win = MainWindow(demo_clinic, session, runner)
+    qtbot.addWidget(win)
+    win.show()
+    _wait_idle(qtbot, runner, win.reader)
+    assert runner.read_after == win._read_after
+    tid = next(iter(win._cards))
+    # an answer whose cards were read for another session (None: "may no longer see it")
+    job = Job("elsewhere", lambda clinic: Outcome(), (), {})
+    runner._deliver(job, Outcome(None, Changes.of(tid)), None, ("another session", {tid: None}))
+    _wait_idle(qtbot, runner, win.reader)
+    assert tid in win._cards, "the card stays: it was read again for this person"
+    win.close()
