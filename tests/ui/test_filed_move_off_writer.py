@@ -163,11 +163,29 @@ def test_a_silent_mail_server_holds_up_no_action_and_the_sync_makes_the_move(
     assert sync.run_once(c.clinic, send=False).filed_moves == []  # made once, not again
 
 
-def test_filing_with_the_server_up_moves_at_once_and_a_refused_connection_waits(filed, dovecot):
+def test_filing_with_the_server_up_moves_at_once_and_a_refused_connection_waits(
+    qtbot, filed, dovecot
+):
+    import threading
+
     c = filed
     first = app_filing.file_thread(c.clinic, c.doc, c.thread_id, c.out, DOC_PW)
     assert first.value.move_waits and first.changes.threads == {c.thread_id}
-    moved = app_filing.move_filed(c.clinic, c.doc, c.thread_id, move=filed_folder.move_filed).value
+    # on the app's network worker: its own connection, and the mailbox password with it
+    where, got = [], []
+
+    def move(clinic, thread_id):  # noqa: ANN001, ANN202
+        where.append(threading.current_thread().name)
+        return filed_folder.move_filed(clinic, thread_id)
+
+    runner = ActionRunner(c.clinic)
+    try:
+        runner.network.submit(app_filing.move_filed, c.doc, c.thread_id, move=move, done=got.append)
+        qtbot.waitUntil(lambda: bool(got), timeout=30_000)
+    finally:
+        runner.stop()
+    assert where == ["clinic-inbox-network"]
+    moved = got[0]
     assert moved.lines() == ["1 email moved to the Filed folder on the mail server"]
     assert dovecot.message_count(USER, "Filed") == 1
     assert not fq.is_waiting(c.clinic.store, c.thread_id)
