@@ -581,6 +581,12 @@ def print_table(rows: dict, tools_missing: str | None) -> None:
                 f"p95 < 100 ms: {_verdict(r['action_p95_ms'] < 100)} "
                 f"({r['repainted']} of {r['actions']} repainted)",
             )
+            if "answer_p95_ms" in r:  # where that time goes
+                out(
+                    f"  of which click to the writer's answer / answer to paint ({words})",
+                    f"{r['answer_p50_ms']:.0f} / {r['answer_p95_ms']:.0f} ms, "
+                    f"{r['answer_to_paint_p50_ms']:.0f} / {r['answer_to_paint_p95_ms']:.0f} ms",
+                )
         out("  load average after the responsiveness run (1 min)", f"{g['load_average'][0]:.1f}")
         if "reload_ms" in g["quiet"]:
             out(

@@ -132,6 +132,19 @@ def main(home: str, host: str, port: str, user: str, password: str, actions: str
         ticker.timeout.connect(tick)
         waiting: dict[int, float] = {}
         n = {"done": 0}
+        # where the time goes: click to the writer's answer here, then answer to paint
+        answer_ms: list[float] = []
+        paint_ms: list[float] = []
+        answered_at: dict[int, float] = {}
+
+        def heard(changes) -> None:  # noqa: ANN001 - the runner's answer reached the window
+            now = time.perf_counter()
+            for tid in changes.threads:
+                if tid in waiting and tid not in answered_at:
+                    answered_at[tid] = now
+                    answer_ms.append((now - waiting[tid]) * 1000)
+
+        win.runner.changed.connect(heard)
         last = [time.perf_counter()]
 
         def act() -> None:
@@ -158,6 +171,8 @@ def main(home: str, host: str, port: str, user: str, password: str, actions: str
             for tid, at in list(waiting.items()):
                 if painted.get(tid, 0) > at:
                     latencies.append((painted[tid] - at) * 1000)
+                    if tid in answered_at:
+                        paint_ms.append((painted[tid] - answered_at.pop(tid)) * 1000)
                     del waiting[tid]
 
         actor = QTimer()
@@ -181,6 +196,7 @@ def main(home: str, host: str, port: str, user: str, password: str, actions: str
             time.sleep(0.0005)
         for t in (ticker, actor, watcher):
             t.stop()
+        win.runner.changed.disconnect(heard)
         return {
             "seconds": time.perf_counter() - started,
             "stalls_over_40ms": sorted(big, reverse=True)[:8],  # (ms, seconds into the phase)
@@ -190,6 +206,10 @@ def main(home: str, host: str, port: str, user: str, password: str, actions: str
             "repainted": len(latencies),
             "action_p50_ms": _pct(latencies, 0.5),
             "action_p95_ms": _pct(latencies, 0.95),
+            "answer_p50_ms": _pct(answer_ms, 0.5),
+            "answer_p95_ms": _pct(answer_ms, 0.95),
+            "answer_to_paint_p50_ms": _pct(paint_ms, 0.5),
+            "answer_to_paint_p95_ms": _pct(paint_ms, 0.95),
         }
 
     # how long the window spends applying each batch of changes (a sync's burst above all)
@@ -202,8 +222,10 @@ def main(home: str, host: str, port: str, user: str, password: str, actions: str
         applying.append((time.perf_counter() - t) * 1000)
 
     win.apply_changes = timed_apply  # type: ignore[method-assign]
+    # the window's own slot (it paints the cards an answer brings, then calls the timed
+    # apply_changes above for the rest); connecting apply_changes itself skipped that path
     win.runner.changed.disconnect()
-    win.runner.changed.connect(win.apply_changes)
+    win.runner.changed.connect(win._local_changes)
     quiet = phase(60)
     quiet["longest_apply_ms"] = max(applying, default=0.0)
     applying.clear()

@@ -25,6 +25,7 @@ from cryptography.exceptions import InvalidTag
 
 from clinic_inbox.core import keyring_move, sealed_values
 from clinic_inbox.core.keys import KeyCustodyError
+from clinic_inbox.core.store import account_queries as acq
 from clinic_inbox.core.store import account_secret_queries as asq
 from clinic_inbox.core.store import queries as q
 
@@ -83,9 +84,7 @@ def _legacy(clinic: Clinic) -> keyring_move.LegacySecrets:
             store, name, seal(clinic.audit_key, name, secret), moved=True
         ),
         action="account.secret_moved",
-        detail=lambda store, name: {
-            "account_id": store.one("SELECT id FROM accounts WHERE name = ?", (name,))
-        },
+        detail=lambda store, name: {"account_id": acq.id_by_name(store, name)},
     )
 
 

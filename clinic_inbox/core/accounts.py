@@ -6,6 +6,7 @@ import ipaddress
 import json
 from dataclasses import asdict, dataclass, field
 
+from clinic_inbox.core.store import account_queries as acq
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store.connection import Store
 
@@ -86,21 +87,14 @@ class ImapAccount:
 
 def add_imap_account(store: Store, account: ImapAccount) -> int:
     account.validate()
-    if store.one("SELECT 1 FROM accounts WHERE name = ?", (account.name,)):
+    if acq.name_exists(store, account.name):
         raise AccountError(f"There is already an account named {account.name!r}.")
-    cur = store.execute(
-        "INSERT INTO accounts (name, kind, config, created_at) VALUES (?, 'imap', ?, ?)",
-        (account.name, account.config_json(), q.utcnow()),
-    )
-    return int(cur.lastrowid)
+    return acq.add_account(store, account.name, "imap", account.config_json(), q.utcnow())
 
 
 def imap_accounts(store: Store) -> list[ImapAccount]:
     out = []
-    for aid, config in store.execute(
-        "SELECT id, config FROM accounts WHERE kind = 'imap' AND "
-        "json_extract(config, '$.removed_at') IS NULL ORDER BY id"
-    ):
+    for aid, config in acq.current_configs(store, "imap"):
         data = json.loads(config)
         known = {f for f in ImapAccount.__dataclass_fields__ if f != "id"}
         out.append(ImapAccount(**{k: v for k, v in data.items() if k in known}, id=aid))
@@ -109,11 +103,8 @@ def imap_accounts(store: Store) -> list[ImapAccount]:
 
 def all_accounts(store: Store) -> list[tuple[int, str, str, dict]]:
     return [
-        (r[0], r[1], r[2], json.loads(r[3]))
-        for r in store.execute(
-            "SELECT id, name, kind, config FROM accounts "
-            "WHERE json_extract(config, '$.removed_at') IS NULL ORDER BY id"
-        )
+        (aid, name, kind, json.loads(config))
+        for aid, name, kind, config in acq.current_accounts(store)
     ]
 
 
@@ -165,22 +156,15 @@ class FhirAccount:
 
 def add_fhir_account(store: Store, account: FhirAccount) -> int:
     account.validate()
-    if store.one("SELECT 1 FROM accounts WHERE name = ?", (account.name,)):
+    if acq.name_exists(store, account.name):
         raise AccountError(f"There is already an account named {account.name!r}.")
-    cur = store.execute(
-        "INSERT INTO accounts (name, kind, config, created_at) VALUES (?, 'fhir', ?, ?)",
-        (account.name, account.config_json(), q.utcnow()),
-    )
-    return int(cur.lastrowid)
+    return acq.add_account(store, account.name, "fhir", account.config_json(), q.utcnow())
 
 
 def fhir_accounts(store: Store) -> list[FhirAccount]:
     out = []
     known = {f for f in FhirAccount.__dataclass_fields__ if f != "id"}
-    for aid, config in store.execute(
-        "SELECT id, config FROM accounts WHERE kind = 'fhir' AND "
-        "json_extract(config, '$.removed_at') IS NULL ORDER BY id"
-    ):
+    for aid, config in acq.current_configs(store, "fhir"):
         data = json.loads(config)
         out.append(FhirAccount(**{k: v for k, v in data.items() if k in known}, id=aid))
     return out
@@ -193,9 +177,7 @@ DEMO_FROM = "inbox@riverside-health.example"
 def demo_email_sender(store: Store, account_id: int | None) -> ImapAccount | None:
     """The demo's email account, so a reply can be written and queued like a real one.
     Nothing is ever sent: no sync runs for it, and the status bar says replies wait."""
-    row = store.execute(
-        "SELECT name, config FROM accounts WHERE id = ? AND kind = 'demo'", (account_id,)
-    ).fetchone()
+    row = acq.demo_account(store, account_id)
     if row is None:
         return None
     config = json.loads(row[1] or "{}")
@@ -211,9 +193,7 @@ def demo_email_sender(store: Store, account_id: int | None) -> ImapAccount | Non
 
 
 def demo_portal(store: Store, account_id: int | None) -> FhirAccount | None:
-    row = store.execute(
-        "SELECT name FROM accounts WHERE id = ? AND kind = 'demo'", (account_id,)
-    ).fetchone()
+    row = acq.demo_account(store, account_id)
     if row is None:
         return None
     return FhirAccount(name=row[0], base_url="https://portal.demo.invalid/fhir/R4", id=account_id)

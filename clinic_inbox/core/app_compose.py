@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from clinic_inbox.core import services_compose as sc
-from clinic_inbox.core.changes import Changes, Outcome, run
+from clinic_inbox.core.changes import Outcome, run
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.signin import Session
 
@@ -30,6 +30,16 @@ def send(
 ) -> Outcome:
     if not patient_ids:
         raise ValueError("Choose a patient first.")
+    return Outcome(*run(_send, clinic, session, patient_ids, req, follow_up_by))
+
+
+def _send(
+    clinic: Clinic,
+    session: Session,
+    patient_ids: list[int],
+    req: sc.Request,
+    follow_up_by: date | None,
+) -> list[sc.Started]:
     if len(patient_ids) > 1:
         started = sc.bulk_reminder(clinic, session, patient_ids, req)
     else:
@@ -37,7 +47,7 @@ def send(
     if follow_up_by is not None:
         for s in started:
             sc.set_follow_up(clinic, session, s.thread_id, follow_up_by)
-    return Outcome(started, Changes.of(*(s.thread_id for s in started), outbox=True))
+    return started
 
 
 # -- absences (core/services_cover.py) ------------------------------------------------

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from clinic_inbox.core import services
 from clinic_inbox.core import services_consent as sc
-from clinic_inbox.core.changes import Changes, Outcome
+from clinic_inbox.core.changes import Outcome, run
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.store import consent_queries as cq
 
@@ -59,24 +59,29 @@ def record_consent(
     terms_version: str,
     how: str,
 ) -> Outcome:
-    sc.record_consent(
-        clinic, session, patient_id, channels=channels, terms_version=terms_version, how=how
+    return Outcome(
+        *run(
+            sc.record_consent,
+            clinic,
+            session,
+            patient_id,
+            channels=channels,
+            terms_version=terms_version,
+            how=how,
+        )
     )
-    return Outcome(None, Changes())
 
 
 def end_consent(
     clinic: Clinic, session: Session, patient_id: int, how: str, reason: str | None
 ) -> Outcome:
-    sc.end_consent(clinic, session, patient_id, how=how, reason=reason)
-    return Outcome(None, Changes())
+    return Outcome(*run(sc.end_consent, clinic, session, patient_id, how=how, reason=reason))
 
 
 def link_as(
     clinic: Clinic, session: Session, thread_id: int, patient_id: int, sender_is: str
 ) -> Outcome:
-    sc.link_as(clinic, session, thread_id, patient_id, sender_is)
-    return Outcome(None, Changes.of(thread_id))
+    return Outcome(*run(sc.link_as, clinic, session, thread_id, patient_id, sender_is))
 
 
 def queue_reply(
@@ -85,10 +90,16 @@ def queue_reply(
     """A reply sent after staff gave the reason it may go by email (recorded)."""
     from clinic_inbox.core import services_reply
 
-    item = services_reply.queue_reply(
-        clinic, session, thread_id, body, consent_reason=consent_reason
+    return Outcome(
+        *run(
+            services_reply.queue_reply,
+            clinic,
+            session,
+            thread_id,
+            body,
+            consent_reason=consent_reason,
+        )
     )
-    return Outcome(item, Changes.of(thread_id, outbox=True))
 
 
 def add_proxy(
@@ -103,21 +114,22 @@ def add_proxy(
     ends_on: str | None,
     portal_id: str | None = None,
 ) -> Outcome:
-    pid = sc.add_proxy(
-        clinic,
-        session,
-        patient_id,
-        name=name,
-        relationship=relationship,
-        address=address,
-        scope=scope,
-        evidence=evidence,
-        ends_on=ends_on,
-        portal_id=portal_id,
+    return Outcome(
+        *run(
+            sc.add_proxy,
+            clinic,
+            session,
+            patient_id,
+            name=name,
+            relationship=relationship,
+            address=address,
+            scope=scope,
+            evidence=evidence,
+            ends_on=ends_on,
+            portal_id=portal_id,
+        )
     )
-    return Outcome(pid, Changes())
 
 
 def revoke_proxy(clinic: Clinic, session: Session, proxy_id: int) -> Outcome:
-    sc.revoke_proxy(clinic, session, proxy_id)
-    return Outcome(None, Changes())
+    return Outcome(*run(sc.revoke_proxy, clinic, session, proxy_id))

@@ -17,6 +17,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from clinic_inbox.core.store import audit_queries as aq
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store.connection import Store
 
@@ -66,9 +67,9 @@ def append(
     """Append one entry. Must run inside the caller's transaction."""
     if not store.in_transaction:
         raise RuntimeError("audit entries are written in the same transaction as the action")
-    last = store.execute("SELECT id, mac FROM audit ORDER BY id DESC LIMIT 1").fetchone()
-    prev = last[1] if last else GENESIS
-    new_id = (last[0] + 1) if last else 1
+    last_id, last_mac = aq.head(store)
+    prev = last_mac or GENESIS
+    new_id = last_id + 1
     at = q.utcnow()
     detail_json = json.dumps(detail or {}, sort_keys=True, separators=(",", ":"))
     content = (
@@ -84,12 +85,8 @@ def append(
         detail_json,
     )
     mac = _mac(audit_key, prev, content)
-    store.execute(
-        "INSERT INTO audit (id, at, actor_id, actor, action, patient_id, thread_id, message_id, "
-        "reason, detail, prev_mac, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (*content, prev, mac),
-    )
-    count = int(store.one("SELECT count(*) FROM audit"))
+    aq.insert_entry(store, content, prev, mac)
+    count = aq.count(store)
     q.set_meta(store, HEAD_KEY, json.dumps([count, mac, _head_mac(audit_key, count, mac)]))
     store.note_audit_append()  # the counter outside the store follows after the commit
     return new_id
@@ -113,10 +110,7 @@ def verify(store: Store, audit_key: bytes) -> VerifyResult:
     prev = GENESIS
     expected_id = 1
     checked = 0
-    for row in store.execute(
-        "SELECT id, at, actor_id, actor, action, patient_id, thread_id, message_id, reason, "
-        "detail, prev_mac, mac FROM audit ORDER BY id"
-    ):
+    for row in aq.chain(store):
         content, prev_mac, mac = tuple(row[:10]), row[10], row[11]
         if row[0] != expected_id:
             return VerifyResult(False, checked, row[0], f"entry {expected_id} is missing")
@@ -143,23 +137,7 @@ def verify(store: Store, audit_key: bytes) -> VerifyResult:
 def entries(
     store: Store, patient_id: int | None = None, since: str | None = None, until: str | None = None
 ) -> list[AuditEntry]:
-    where, params = [], []
-    if patient_id is not None:
-        where.append("patient_id = ?")
-        params.append(patient_id)
-    if since:
-        where.append("at >= ?")
-        params.append(since)
-    if until:
-        where.append("at < ?")
-        params.append(until)
-    sql = (
-        "SELECT id, at, actor_id, actor, action, patient_id, thread_id, message_id, reason, "
-        "detail FROM audit"
-    )
-    if where:
-        sql += " WHERE " + " AND ".join(where)
     return [
         AuditEntry(*r[:9], detail=json.loads(r[9] or "{}"))
-        for r in store.execute(sql + " ORDER BY id", params)
+        for r in aq.entry_rows(store, patient_id, since, until)
     ]

@@ -39,6 +39,7 @@ from clinic_inbox.core.keys import (
 from clinic_inbox.core.keyslots import SLOTS_FILE
 from clinic_inbox.core.private_files import private_dir
 from clinic_inbox.core.store import StoreError, StoreExistsError, cipher
+from clinic_inbox.core.store import file_checks as fc
 from clinic_inbox.core.store.connection import Store
 
 MIN_BACKUP_PASSPHRASE = 12
@@ -172,21 +173,18 @@ def verify_backup(path: Path, *, key: bytes | None, passphrase: str | None = Non
         raise BackupError(f"There is no backup file at {path}.")
     conn = _open(path, key, passphrase)
     try:
-        try:
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        except sqlcipher3.DatabaseError:
+        if not fc.readable(conn):
             raise BackupError(
                 "This backup cannot be opened with that key or passphrase, or it is damaged."
-            ) from None
+            )
         try:
-            problems = cipher.page_problems(conn)
-            check = [r[0] for r in conn.execute("PRAGMA quick_check")]
+            problems = cipher.page_problems(conn) + fc.structure_problems(conn)
         except sqlcipher3.DatabaseError as exc:
-            problems, check = [str(exc)], []
-        if problems or check != ["ok"]:
+            problems = [str(exc)]
+        if problems:
             raise BackupError("This backup is damaged and cannot be restored.")
-        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-        messages = int(conn.execute("SELECT count(*) FROM messages").fetchone()[0])
+        version = fc.schema_version(conn)
+        messages = fc.message_count(conn)
     finally:
         conn.close()
     return BackupInfo(path, path.stat().st_size, version, messages, passphrase is not None)
@@ -225,11 +223,11 @@ def restore_backup(
         if backup_passphrase is not None:
             info = verify_backup(backup, key=None, passphrase=backup_passphrase)
             source = _open(backup, None, backup_passphrase)
-            row = source.execute("SELECT value FROM meta WHERE key = 'backup_audit_key'").fetchone()
+            kept = fc.meta_value(source, "backup_audit_key")
             source.close()
             custody = custody or KeyCustody(home)
             found, code = custody.create(
-                ask_passphrase, keep_audit_key=bytes.fromhex(row[0]) if row else None
+                ask_passphrase, keep_audit_key=bytes.fromhex(kept) if kept else None
             )
             placed += [home / CUSTODY_FILE, home / WRAPPED_KEY_FILE, home / RECOVERY_FILE]
             source = _open(backup, None, backup_passphrase)

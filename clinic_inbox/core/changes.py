@@ -24,6 +24,10 @@ from typing import Any, Protocol, TypeVar
 class Changes:
     # conversations whose card or contents changed (status, assignee, new message, note...)
     threads: frozenset[int] = field(default_factory=frozenset)
+    # messages added to a conversation (new mail, a reply or message written, a pulled
+    # one): their conversations are in `threads` too; an open conversation can show the
+    # new lines without reading the whole of it again
+    messages: frozenset[int] = field(default_factory=frozenset)
     # conversations whose "who else has it open" line changed
     presence: frozenset[int] = field(default_factory=frozenset)
     outbox: bool = False  # the number of replies waiting to be sent may have changed
@@ -33,8 +37,14 @@ class Changes:
     access: bool = False
 
     @classmethod
-    def of(cls, *thread_ids: int | None, outbox: bool = False) -> Changes:
-        return cls(threads=frozenset(t for t in thread_ids if t is not None), outbox=outbox)
+    def of(
+        cls, *thread_ids: int | None, outbox: bool = False, messages: Iterable[int] = ()
+    ) -> Changes:
+        return cls(
+            threads=frozenset(t for t in thread_ids if t is not None),
+            messages=frozenset(messages),
+            outbox=outbox,
+        )
 
     @classmethod
     def of_threads(cls, thread_ids: Iterable[int], *, outbox: bool = False) -> Changes:
@@ -43,6 +53,7 @@ class Changes:
     def __or__(self, other: Changes) -> Changes:
         return Changes(
             threads=self.threads | other.threads,
+            messages=self.messages | other.messages,
             presence=self.presence | other.presence,
             outbox=self.outbox or other.outbox,
             staff=self.staff or other.staff,
@@ -50,7 +61,14 @@ class Changes:
         )
 
     def __bool__(self) -> bool:
-        return bool(self.threads or self.presence or self.outbox or self.staff or self.access)
+        return bool(
+            self.threads
+            or self.messages
+            or self.presence
+            or self.outbox
+            or self.staff
+            or self.access
+        )
 
     @property
     def whole_board(self) -> bool:

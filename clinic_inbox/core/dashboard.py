@@ -11,6 +11,7 @@ from clinic_inbox.core import clock
 from clinic_inbox.core.config import ClinicConfig
 from clinic_inbox.core.store import billing_queries as bq
 from clinic_inbox.core.store import compose_queries as cq
+from clinic_inbox.core.store import dashboard_queries as dq
 from clinic_inbox.core.store.connection import Store
 
 
@@ -47,21 +48,14 @@ def build(
     tz = cfg.tz
     start = (now - timedelta(days=days - 1)).astimezone(tz).date()
     counts = {start + timedelta(days=i): 0 for i in range(days)}
-    for (received,) in store.execute(
-        "SELECT received_at FROM messages WHERE direction = 'in' AND received_at >= ?",
-        ((now - timedelta(days=days + 1)).isoformat(timespec="seconds"),),
-    ):
+    since = (now - timedelta(days=days + 1)).isoformat(timespec="seconds")
+    for received in dq.inbound_received_since(store, since):
         d = datetime.fromisoformat(received).astimezone(tz).date()
         if d in counts:
             counts[d] += 1
     out = Dashboard(per_day=sorted(counts.items()))
     stamp = now.isoformat(timespec="seconds")
-    out.open, out.overdue, out.urgent_open = store.execute(
-        "SELECT count(*), sum(due_at < ? AND status != 'waiting_on_patient'), sum(priority = 'urgent') "
-        "FROM threads WHERE status != 'done'",
-        (stamp,),
-    ).fetchone()
-    out.overdue, out.urgent_open = int(out.overdue or 0), int(out.urgent_open or 0)
+    out.open, out.overdue, out.urgent_open = dq.open_overdue_urgent(store, stamp)
     out.not_delivered = len(cq.not_delivered_open(store))
     out.follow_up_due = len(cq.follow_up_due_threads(store))
     out.scheduled = len(cq.scheduled(store, stamp))
@@ -71,23 +65,11 @@ def build(
     month = (now - timedelta(days=30)).isoformat(timespec="seconds")
     out.busiest_patients = cq.busiest_patients(store, month)
     target = cfg.turnaround_hours
-    for sid, name in store.execute(
-        "SELECT id, display_name FROM staff WHERE role = 'physician' AND active = 1 ORDER BY display_name"
-    ):
-        open_, overdue = store.execute(
-            "SELECT count(*), sum(t.due_at < ? AND t.status != 'waiting_on_patient') FROM threads t "
-            "JOIN patients p ON p.id = t.patient_id WHERE p.responsible_physician_id = ? AND t.status != 'done'",
-            (stamp, sid),
-        ).fetchone()
+    for sid, name in dq.active_physicians(store):
+        open_, overdue = dq.physician_open_overdue(store, sid, stamp)
         # response time: first inbound message of a thread to the first reply after it
         waits = []
-        for first_in, first_out in store.execute(
-            "SELECT min(CASE WHEN m.direction = 'in' THEN m.received_at END), "
-            "min(CASE WHEN m.direction = 'out' AND m.author_staff_id IS NOT NULL THEN m.received_at END) "
-            "FROM messages m JOIN threads t ON t.id = m.thread_id JOIN patients p ON p.id = t.patient_id "
-            "WHERE p.responsible_physician_id = ? GROUP BY t.id",
-            (sid,),
-        ):
+        for first_in, first_out in dq.first_message_and_reply(store, sid):
             if first_in and first_out and first_out > first_in:
                 # in working hours, like the published turnaround it is compared with
                 worked = clock.working_seconds_between(
@@ -97,8 +79,8 @@ def build(
         out.physicians.append(
             PhysicianFigures(
                 name,
-                int(open_ or 0),
-                int(overdue or 0),
+                open_,
+                overdue,
                 statistics.median(waits) if waits else None,
                 target.get(_routine(), 16.0),
                 len(waits),

@@ -25,6 +25,7 @@ from clinic_inbox.core import audit
 from clinic_inbox.core.home import STORE_FILE, open_clinic, store_path
 from clinic_inbox.core.keys import KeyCustody, PassphraseProvider, Secrets, new_recovery_code
 from clinic_inbox.core.store import StoreError, cipher
+from clinic_inbox.core.store import file_checks as fc
 
 PARTIAL = f"{STORE_FILE}.rekey"
 
@@ -57,7 +58,7 @@ def change_key(
         with clinic.store.transaction():
             audit.append(clinic.store, clinic.audit_key, actor_id, actor, "key.change")
         version = clinic.store.schema_version()
-        messages = clinic.store.execute("SELECT count(*) FROM messages").fetchone()[0]
+        messages = fc.message_count(clinic.store.conn)
         cipher.export_copy(clinic.store.conn, partial, cipher.key_sql(new.db_key), version)
         _verify(partial, new.db_key, messages)
         custody.stage_next(new, code, ask_passphrase)
@@ -90,10 +91,7 @@ def _opens(path: Path, key: bytes) -> bool:
     except sqlcipher3.Error:
         return False
     try:
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        return True
-    except sqlcipher3.DatabaseError:
-        return False
+        return fc.readable(conn)
     finally:
         conn.close()
 
@@ -102,7 +100,7 @@ def _verify(path: Path, key: bytes, messages: int) -> None:
     conn = cipher.connect(path, key, "ro")
     try:
         problems = cipher.page_problems(conn)
-        got = conn.execute("SELECT count(*) FROM messages").fetchone()[0]
+        got = fc.message_count(conn)
     finally:
         conn.close()
     if problems or got != messages:

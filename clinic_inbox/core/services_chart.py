@@ -161,6 +161,10 @@ def after_filing(
     row, d = _acting(clinic, session, filed.thread_id)
     access.require(d.body and d.file, d.why_not or "You may not file this conversation.")
     moved, problems = network.move_filed(clinic, filed.thread_id)
+    if problems:
+        from clinic_inbox.core.services_filed_moves import kept_for_next_sync
+
+        problems = kept_for_next_sync(clinic, filed.thread_id, problems)
     sent_to = None
     if portal is not None and filed.bundle is not None:
         problem = network.send_bundle(clinic, portal, filed.bundle)

@@ -21,6 +21,7 @@ from clinic_inbox.core import (
 )
 from clinic_inbox.core import services as sv
 from clinic_inbox.core.access import AccessDenied, Decision, ThreadFacts
+from clinic_inbox.core.changes import Changes, note
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Category, Direction, Patient, Priority, Source, Status
 from clinic_inbox.core.proxies import Proxy
@@ -409,6 +410,7 @@ def _queue_one(
     )
     if at is not None:
         cq.set_send_after(store, item, at.isoformat(timespec="seconds"))
+    note(store, Changes.of(thread_id, outbox=True, messages=[out_pk]))  # a new card
     sv._audit(
         clinic,
         session,
@@ -633,6 +635,7 @@ def cancel_scheduled(clinic: Clinic, session: Session, outbox_id: int) -> None:
             access.require(d.reply, "Only its author or someone who may answer can cancel it.")
         if not cq.cancel(store, outbox_id):
             raise ValueError("The message has started to leave; it can no longer be cancelled.")
+        note(store, Changes.of(item.thread_id, outbox=True))  # its line says cancelled
         sv._audit(
             clinic,
             session,
@@ -664,6 +667,7 @@ def set_follow_up(clinic: Clinic, session: Session, thread_id: int, by: date | N
     with clinic.store.transaction():
         row, _ = sv._acting(clinic, session, thread_id)
         cq.set_follow_up(clinic.store, thread_id, by.isoformat() if by else None)
+        note(clinic.store, Changes.of(thread_id))
         sv._audit(
             clinic,
             session,

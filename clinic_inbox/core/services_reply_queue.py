@@ -224,7 +224,7 @@ def _queue_outgoing(
     if row.status is Status.NEW:
         queue_shared(store, row.id, "status", Status.IN_PROGRESS.value, session.staff.id)
     # the reply shows in the conversation, the card's clock stops, one more waits to go
-    note(store, Changes.of(row.id, outbox=True))
+    note(store, Changes.of(row.id, outbox=True, messages=[out_pk]))
     _audit(
         clinic,
         session,

@@ -88,8 +88,7 @@ def purge(clinic: Clinic, session: Session | None, now: datetime | None = None) 
         return report
     limit = ((now or datetime.now(UTC)) - timedelta(days=days)).isoformat(timespec="seconds")
     store = clinic.store
-    store.execute("PRAGMA secure_delete = ON")  # freed pages are overwritten, not left
-    try:
+    with rq.secure_deletion(store):  # freed pages are overwritten, not left
         with store.transaction():
             due = rq.purgeable(store, limit)
             # the tombstones first (outside the store, so that restoring an older backup
@@ -129,9 +128,7 @@ def purge(clinic: Clinic, session: Session | None, now: datetime | None = None) 
                 rq.compact_search_index(store)
                 shared_purges.remember(store, report.threads)  # for the other workstations
         if report.threads:
-            store.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-    finally:
-        store.execute("PRAGMA secure_delete = OFF")
+            rq.fold_wal(store)
     return report
 
 
@@ -158,8 +155,7 @@ def reapply_purges(store: Store, audit_key: bytes, ledgers: list[Path]) -> list[
     ]
     if not todo:
         return []
-    store.execute("PRAGMA secure_delete = ON")
-    try:
+    with rq.secure_deletion(store):
         with store.transaction():
             for t, patient in todo:
                 n = rq.purge_thread(store, t.thread_id)
@@ -174,7 +170,5 @@ def reapply_purges(store: Store, audit_key: bytes, ledgers: list[Path]) -> list[
                     detail={"messages": n, "purged_at": t.purged_at},
                 )
             rq.compact_search_index(store)
-        store.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-    finally:
-        store.execute("PRAGMA secure_delete = OFF")
+        rq.fold_wal(store)
     return [t.thread_id for t, _ in todo]

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from clinic_inbox.core import access
 from clinic_inbox.core.accounts import AccountError, FhirAccount, ImapAccount
-from clinic_inbox.core.changes import Changes, Outcome
+from clinic_inbox.core.changes import Changes, Outcome, note, run
 from clinic_inbox.core.clinic_file import (
     changed_fields,
     details_from,
@@ -58,6 +58,8 @@ def save_clinic_details(clinic: Clinic, session: Session, details: ClinicDetails
     write_policy(
         clinic, session, merged_text(own_settings(clinic.home), details), "settings.clinic", changed
     )
+    # due times and labels follow the hours: every card is read again (after the commit)
+    note(clinic.store, Changes(access=True))
     return changed
 
 
@@ -90,8 +92,7 @@ def write_policy(
 def save_clinic_details_action(clinic: Clinic, session: Session, details: ClinicDetails) -> Outcome:
     """For the app's writer. Clocks and letters use clinic.config: the whole board is
     read again (its due times and labels follow the hours)."""
-    changed = save_clinic_details(clinic, session, details)
-    return Outcome(changed, Changes(access=bool(changed)))
+    return Outcome(*run(save_clinic_details, clinic, session, details))
 
 
 # -- accounts ----------------------------------------------------------------------
@@ -180,7 +181,7 @@ def update_account_action(
     account: ImapAccount | FhirAccount,
     secret: str | None = None,
 ) -> Outcome:
-    return Outcome(update_account(clinic, session, account_id, account, secret), Changes())
+    return Outcome(*run(update_account, clinic, session, account_id, account, secret))
 
 
 def add_account(
@@ -202,7 +203,7 @@ def add_account(
 def add_account_action(
     clinic: Clinic, session: Session, account: ImapAccount | FhirAccount, secret: str | None
 ) -> Outcome:
-    return Outcome(add_account(clinic, session, account, secret), Changes())
+    return Outcome(*run(add_account, clinic, session, account, secret))
 
 
 def remove_account(clinic: Clinic, session: Session, account_id: int) -> str:
@@ -251,4 +252,4 @@ def remove_account(clinic: Clinic, session: Session, account_id: int) -> str:
 
 
 def remove_account_action(clinic: Clinic, session: Session, account_id: int) -> Outcome:
-    return Outcome(remove_account(clinic, session, account_id), Changes())
+    return Outcome(*run(remove_account, clinic, session, account_id))

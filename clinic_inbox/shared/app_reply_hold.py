@@ -3,7 +3,7 @@ wraps, and what it changed, for the conversation panel's "Your reply is held". N
 
 from __future__ import annotations
 
-from clinic_inbox.core.changes import Changes, Outcome
+from clinic_inbox.core.changes import Outcome, run
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.services import Session
 from clinic_inbox.core.store import reply_hold_queries as hq
@@ -20,10 +20,9 @@ def send_anyway(clinic: Clinic, session: Session, outbox_id: int) -> Outcome:
     thread_id = next(
         (w.thread_id for w in hq.held_replies(clinic.store) if w.outbox_id == outbox_id), None
     )
-    reply_hold.send_anyway(clinic, session, outbox_id)
-    return Outcome(thread_id, Changes.of(thread_id, outbox=True))
+    _, changes = run(reply_hold.send_anyway, clinic, session, outbox_id)
+    return Outcome(thread_id, changes)
 
 
 def discard(clinic: Clinic, session: Session, outbox_id: int) -> Outcome:
-    thread_id = reply_hold.discard_held(clinic, session, outbox_id)
-    return Outcome(thread_id, Changes.of(thread_id, outbox=True))
+    return Outcome(*run(reply_hold.discard_held, clinic, session, outbox_id))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from clinic_inbox.core import audit, services
-from clinic_inbox.core.changes import Changes, Outcome
+from clinic_inbox.core.changes import Outcome, run
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Priority, Status
 from clinic_inbox.core.store import queries as q
@@ -161,12 +161,8 @@ def shown(clinic: Clinic, session: services.Session) -> Outcome:
 def settle(clinic: Clinic, session: services.Session, op_id: str, mine: bool) -> Outcome:
     """The person's choice on one conflict: theirs stays (`mine` False) or theirs is
     replaced by the person's own change, made again (`mine` True)."""
+    # what changed is what the services making the change again report (theirs kept:
+    # nothing on the board changes)
     if patient_conflicts.is_one(clinic, op_id):
-        patient_conflicts.settle(clinic, session, op_id, mine)
-        return Outcome(None, Changes(staff=False))
-    found = [c for c in shq.conflicts(clinic.store) if c.op_id == op_id]
-    if mine:
-        apply_anyway(clinic, session, op_id)
-    else:
-        dismiss(clinic, session, op_id)
-    return Outcome(None, Changes.of(found[0].thread_id if found else None))
+        return Outcome(*run(patient_conflicts.settle, clinic, session, op_id, mine))
+    return Outcome(*run(apply_anyway if mine else dismiss, clinic, session, op_id))

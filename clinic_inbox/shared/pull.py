@@ -41,6 +41,15 @@ class Applied:
     conversation: str
     ref: str
     thread_id: int | None
+    messages: tuple[int, ...] = ()  # the messages it added here
+
+
+def changes_of(applied: list[Applied]) -> Changes:
+    """What a pull changed here, as local actions and the mail sync report it."""
+    return Changes(
+        threads=frozenset(a.thread_id for a in applied if a.thread_id is not None),
+        messages=frozenset(m for a in applied for m in a.messages),
+    )
 
 
 @dataclass
@@ -52,7 +61,7 @@ class PullResult:
     @property
     def changes(self) -> Changes:
         """What the pull changed here, as local actions and the mail sync report it."""
-        return Changes.of_threads(a.thread_id for a in self.applied if a.thread_id is not None)
+        return changes_of(self.applied)
 
 
 def _fetch(link: Link, cursor: int, limit: int) -> tuple[list[tuple], dict[str, Any]]:
@@ -165,6 +174,7 @@ def pull(clinic: Clinic, link: Link, limit: int = PULL_BATCH) -> PullResult:
                     patient_edits.apply_pulled(clinic, staff, pid, f, got)
         for seq, kind, conv, ref in changes:
             thread_id = shq.thread_by_uuid(store, conv)
+            placed: list[int] = []
             if kind == "patient_field":  # conv: the patient, ref: the field
                 patient_edits.apply_pulled(clinic, staff, conv, ref, fields.get((conv, ref)))
             if kind in ("patient", "patient_field"):
@@ -175,7 +185,7 @@ def pull(clinic: Clinic, link: Link, limit: int = PULL_BATCH) -> PullResult:
                 spq.set_shared_number(store, thread_id, data["numbers"][conv])
             if kind == "conversation":
                 if thread_id is None:
-                    thread_id = _materialise(clinic, conv, data, opened, staff, result)
+                    thread_id = _materialise(clinic, conv, data, opened, staff, placed)
                 else:
                     for f in ("status", "assignee", "priority", "sensitive"):
                         _pull_field(clinic, thread_id, f, data["fields"].get((conv, f)), staff)
@@ -189,7 +199,7 @@ def pull(clinic: Clinic, link: Link, limit: int = PULL_BATCH) -> PullResult:
             elif kind == "message":
                 found = opened["messages"].get(ref)
                 if found:
-                    place_message(store, thread_id, found[1], found[2])
+                    placed += filter(None, [place_message(store, thread_id, found[1], found[2])])
                     answered(
                         store, thread_id, found[1], found[2], staff, seq, data["from_ws"].get(ref)
                     )
@@ -204,7 +214,7 @@ def pull(clinic: Clinic, link: Link, limit: int = PULL_BATCH) -> PullResult:
                     else:
                         created = found[2].isoformat(timespec="seconds")
                         shq.insert_note(store, thread_id, author, found[3], created, ref)
-            result.applied.append(Applied(seq, kind, conv, ref, thread_id))
+            result.applied.append(Applied(seq, kind, conv, ref, thread_id, tuple(placed)))
             result.cursor = seq
         shq.set_cursor(store, result.cursor)
         audit.append(
@@ -253,8 +263,9 @@ def _materialise(
     data: dict[str, Any],
     opened: dict[str, Any],
     staff: StaffMap,
-    result: PullResult,
+    placed: list[int],
 ) -> int | None:
+    """A conversation new here, made from the server's; its messages' ids go in `placed`."""
     snap = opened["conv"].get(conv)
     if snap is None:
         return None
@@ -282,7 +293,7 @@ def _materialise(
             shq.set_field_version(store, adopted, f, v)
         provisional.carry_over(store, adopted, before)
         for ident, payload in members:
-            place_message(store, adopted, ident, payload)
+            placed += filter(None, [place_message(store, adopted, ident, payload)])
             answered(store, adopted, ident, payload, staff, where=came_from.get(ident))
         _joined(clinic, adopted, conv, data)  # a link made here waits as an operation
         return adopted
@@ -303,7 +314,7 @@ def _materialise(
     for f, (v, _) in fields.items():
         shq.set_field_version(store, thread_id, f, v)
     for ident, payload in members:
-        place_message(store, thread_id, ident, payload)
+        placed += filter(None, [place_message(store, thread_id, ident, payload)])
         answered(store, thread_id, ident, payload, staff, where=came_from.get(ident))
     _joined(clinic, thread_id, conv, data)
     return thread_id

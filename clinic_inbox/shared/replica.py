@@ -110,23 +110,24 @@ def apply_field(clinic: Clinic, thread_id: int, f: str, value: str, staff: Staff
         q.update_thread(clinic.store, thread_id, **{_COLUMN[f]: local})
 
 
-def place_message(store: Any, thread_id: int, ident: str, payload: dict[str, Any]) -> None:
-    """A pulled message: kept once, whether it is new here or was ingested here too."""
+def place_message(store: Any, thread_id: int, ident: str, payload: dict[str, Any]) -> int | None:
+    """A pulled message: kept once, whether it is new here or was ingested here too.
+    Returns its id when it is new here (None: this workstation had it already)."""
     if shq.message_by_identity(store, ident) is not None:
-        return
+        return None
     if payload.get("direction") == "in":
         local = shq.local_copy(
             store, payload.get("message_id_header"), payload.get("fhir_resource_id")
         )
         if local is not None:
             shq.set_message_identity(store, local[0], ident)
-            return
+            return None
     else:  # an automatic reply both made (e.g. one fetching through a server outage)
         mine = shq.local_outbound_copy(store, payload.get("message_id_header"))
         if mine is not None:
             shq.set_message_identity(store, mine, ident)
-            return
-    insert_message(store, thread_id, ident, payload)
+            return None
+    return insert_message(store, thread_id, ident, payload)
 
 
 def answered(
@@ -153,7 +154,7 @@ def answered(
     hold_on_answer(store, thread_id, mid, payload, who, seq, where)
 
 
-def insert_message(store: Any, thread_id: int, ident: str, p: dict[str, Any]) -> None:
+def insert_message(store: Any, thread_id: int, ident: str, p: dict[str, Any]) -> int:
     mid = q.insert_message(
         store,
         q.NewMessage(
@@ -184,3 +185,4 @@ def insert_message(store: Any, thread_id: int, ident: str, p: dict[str, Any]) ->
         ),
     )
     shq.set_message_identity(store, mid, ident)
+    return int(mid)

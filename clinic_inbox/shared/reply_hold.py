@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from clinic_inbox.core import access
+from clinic_inbox.core.changes import Changes, note
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.services import (
     NotFound,
@@ -99,6 +100,7 @@ def send_anyway(clinic: Clinic, session: Session, outbox_id: int) -> None:
         access.require(d.reply, d.why_not or "You may not reply in this conversation.")
         if not hq.release(store, outbox_id):
             raise NotFound("That reply is no longer held.")
+        note(store, Changes.of(w.thread_id, outbox=True))  # it waits to go now
         _audit(
             clinic,
             session,
@@ -171,6 +173,7 @@ def discard_held(clinic: Clinic, session: Session, outbox_id: int) -> int:
         row = q.get_thread(store, w.thread_id)
         if not hq.discard(store, outbox_id):
             raise NotFound("That reply is no longer held (it was sent or discarded already).")
+        note(store, Changes.of(w.thread_id, outbox=True))  # its line says cancelled
         _audit(
             clinic,
             session,

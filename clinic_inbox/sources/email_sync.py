@@ -57,6 +57,7 @@ class SyncReport:
     urgent: list[int] = field(default_factory=list)  # thread ids of new urgent messages
     new_threads: list[int] = field(default_factory=list)
     touched: set[int] = field(default_factory=set)  # every conversation a message joined
+    messages: set[int] = field(default_factory=set)  # every message stored (not receipts)
     error: str | None = None
     offline: bool = False
     uidvalidity_changed: bool = False
@@ -240,10 +241,12 @@ def _store_batch(
                     aside = ingest(store, clinic.config, rules, _set_aside(msg), index=False)
                 unindexed.append(aside.message_id)
                 report.touched.add(aside.thread_id)
+                report.messages.add(aside.message_id)
                 report.review += 1
                 continue
             report.stored += 1
             report.touched.add(result.thread_id)
+            report.messages.add(result.message_id)
             if msg.auto_submitted:  # a bounce names the reply that did not reach the patient
                 bounced = _bounce(clinic, batch, msg)
                 if bounced is not None:

@@ -478,6 +478,7 @@ def _store_page(
             report.acknowledged += _safety_reply(clinic, account, msg, result)
             report.stored += 1
             report.touched.add(result.thread_id)
+            report.messages.add(result.message_id)
             report.review += int(msg.needs_review)
             if result.new_thread:
                 report.new_threads.append(result.thread_id)

@@ -8,7 +8,12 @@ from clinic_inbox.core import accounts as acc
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.store import export_queries as eq
 from clinic_inbox.sources.errors import SourceError
+from clinic_inbox.sources.imap import TIMEOUT as IMAP_TIMEOUT
 from clinic_inbox.sources.imap import ImapConnection
+
+# how long the move waits for a silent server (it runs apart from every other action;
+# read at each call, so a test can shorten it)
+TIMEOUT = IMAP_TIMEOUT
 
 
 def move_filed(clinic: Clinic, thread_id: int) -> tuple[int, list[str]]:
@@ -23,7 +28,7 @@ def move_filed(clinic: Clinic, thread_id: int) -> tuple[int, list[str]]:
             continue
         try:
             password = clinic.credentials.get(account.name) if clinic.credentials else ""
-            with ImapConnection(account, password) as conn:
+            with ImapConnection(account, password, timeout=TIMEOUT) as conn:
                 state = conn.select(account.mailbox)
                 uids = [int(r[3]) for r in mine if r[2] == state.uidvalidity]
                 conn.move(uids, account.filed_folder)

@@ -15,10 +15,12 @@ from clinic_inbox.core import audit, followup, services_cover
 from clinic_inbox.core.changes import Changes
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.keys import KeyCustodyError
+from clinic_inbox.core.services_filed_moves import NEXT_SYNC, FiledMove, retry_waiting
 from clinic_inbox.core.store import outbox_queries as oq
 from clinic_inbox.core.triage import Rules, load_rules
 from clinic_inbox.sources import email_sync, fhir_portal, outbox, portal_delivery, portal_outbox
 from clinic_inbox.sources.email_sync import Progress, SyncReport
+from clinic_inbox.sources.filed_folder import move_filed
 from clinic_inbox.sources.outbox import OutboxReport
 
 
@@ -29,6 +31,8 @@ class RunReport:
     anchor_problems: list[str] = field(default_factory=list)
     # came back to New (follow-up date) or went to the cover of an absent physician
     moved_threads: list[int] = field(default_factory=list)
+    # Filed-folder moves left from filing (the server was away then), made now or not
+    filed_moves: list[FiledMove] = field(default_factory=list)
 
     @property
     def stored(self) -> int:
@@ -37,13 +41,17 @@ class RunReport:
     @property
     def changes(self) -> Changes:
         """What the pass changed, as the app's actions report it: the conversations new
-        messages joined, and the outbox when anything was queued or sent."""
+        messages joined, those messages, and the outbox when anything was queued or sent."""
         threads = frozenset(t for a in self.accounts for t in a.touched) | frozenset(
             self.moved_threads
         )
         o = self.outbox
         queued = any(a.acknowledged for a in self.accounts)
-        return Changes(threads=threads, outbox=bool(queued or o.sent or o.reconciled or o.failed))
+        return Changes(
+            threads=threads,
+            messages=frozenset(m for a in self.accounts for m in a.messages),
+            outbox=bool(queued or o.sent or o.reconciled or o.failed),
+        )
 
     @property
     def offline(self) -> list[str]:
@@ -72,6 +80,13 @@ class RunReport:
                 f"Outbox: {o.sent} sent, {o.waiting} waiting for the network, {o.failed} failed"
                 + (f", {o.reconciled} confirmed after an interruption" if o.reconciled else "")
             )
+        moved = sum(m.moved for m in self.filed_moves)
+        if moved:
+            what = (
+                "email of a filed conversation" if moved == 1 else "emails of filed conversations"
+            )
+            out.append(f"{moved} {what} moved to the Filed folder")
+        out += [p for m in self.filed_moves for p in m.problems if p != NEXT_SYNC]
         return out + self.anchor_problems
 
 
@@ -125,6 +140,8 @@ def run_once(
             if flush is portal_outbox.flush_account:  # read, or not delivered?
                 report.moved_threads += portal_delivery.check(clinic, account, secret)
     report.outbox.waiting = oq.counts(clinic.store).get("pending", 0)
+    if fetch and not report.offline:  # a mail server away: its moves wait for the next pass
+        report.filed_moves = retry_waiting(clinic, move_filed)
     # after the pull, so that an answer that just arrived counts as one
     report.moved_threads += followup.bring_back(clinic)
     report.moved_threads += services_cover.forward_queues(clinic)  # an absent physician's

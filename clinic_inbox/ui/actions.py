@@ -52,6 +52,9 @@ def plain_error(exc: BaseException) -> str:
 
 Done = Callable[[Any], None]
 Failed = Callable[[BaseException], None]
+# what the window wants read right after an action, on the action's own connection
+ReadAfter = Callable[[Clinic, frozenset[int]], Any]
+READ_AFTER_AT_MOST = 8  # a person's action names one card or a few; a batch is read apart
 
 
 @dataclass
@@ -78,6 +81,24 @@ class Runner(QObject):
     changed = Signal(object)  # Changes, after every action that changed something
     # an administrator disabled the person or reset their password meanwhile
     session_ended = Signal(object)
+    # Set by the window: the cards an action named, read by the worker right after the
+    # action and delivered with its answer (in `fresh` while `changed` is emitted), so a
+    # repaint is one hop between threads instead of two (answer here, then a read).
+    read_after: ReadAfter | None = None
+    fresh: Any = None
+
+    def _read_after(self, clinic: Clinic, outcome: Outcome | None) -> Any:
+        """On the worker, after an action: `read_after` of the few cards it changed."""
+        ch, read = getattr(outcome, "changes", None), self.read_after
+        if read is None or not ch or not ch.threads or ch.whole_board:
+            return None
+        if len(ch.threads) > READ_AFTER_AT_MOST:
+            return None
+        try:
+            return read(clinic, ch.threads)
+        except Exception as exc:  # noqa: BLE001 - the window then reads them itself
+            log.info("cards not read after the action: %s", type(exc).__name__)
+            return None
 
     def submit(
         self,
@@ -95,14 +116,30 @@ class Runner(QObject):
     def _start(self, job: Job) -> None:
         raise NotImplementedError
 
-    def _deliver(self, job: Job, outcome: Outcome | None, error: BaseException | None) -> None:
+    @property
+    def network(self) -> Runner:
+        """Where an action that waits on a server runs (the Filed-folder move): apart
+        from the writer, so the next assign or reply never queues behind a slow server."""
+        raise NotImplementedError
+
+    def _deliver(
+        self,
+        job: Job,
+        outcome: Outcome | None,
+        error: BaseException | None,
+        fresh: Any = None,
+    ) -> None:
         """On the GUI thread: the views hear what changed first (so the caller's answer
         can select a card where it now is), then the caller's `done` or `failed`."""
         job.finished, job.error = True, error
         job.value = outcome.value if outcome is not None else None
         changes = outcome.changes if outcome is not None else None
         if changes:
-            self.changed.emit(changes)
+            self.fresh = fresh
+            try:
+                self.changed.emit(changes)
+            finally:
+                self.fresh = None
         alive = job.owner is None or shiboken6.isValid(job.owner)
         if error is not None:
             # names only: an exception's words may quote patient data
@@ -132,11 +169,15 @@ class InlineRunner(Runner):
         except Exception as exc:  # noqa: BLE001 - every failure reaches the person
             self._deliver(job, None, exc)
         else:
-            self._deliver(job, outcome, None)
+            self._deliver(job, outcome, None, self._read_after(self.clinic, outcome))
 
     @property
     def idle(self) -> bool:
         return True
+
+    @property
+    def network(self) -> Runner:
+        return self  # tests: at once, like everything else
 
     def stop(self) -> None:
         pass
@@ -145,51 +186,70 @@ class InlineRunner(Runner):
 class ActionRunner(Runner):
     """One writer thread, one store connection, actions in the order they were asked."""
 
-    _answer = Signal(object, object, object)  # job, Outcome | None, error | None
+    _answer = Signal(object, object, object, object)  # job, Outcome, error, fresh cards
 
-    def __init__(self, clinic: Clinic, parent: QObject | None = None) -> None:
+    def __init__(
+        self, clinic: Clinic, parent: QObject | None = None, *, name: str = "writer"
+    ) -> None:
         super().__init__(parent)
         self._parent_clinic = clinic
         self._jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
         self._pending = 0
+        self._network: ActionRunner | None = None
         # emitted on the writer, received here on the GUI thread (a queued connection)
         self._answer.connect(self._arrived)
-        self._thread = threading.Thread(target=self._work, name="clinic-inbox-writer", daemon=True)
+        self._thread = threading.Thread(target=self._work, name=f"clinic-inbox-{name}", daemon=True)
         self._thread.start()
 
     @property
     def idle(self) -> bool:
         """Nothing queued, running or waiting to be delivered."""
-        return self._pending == 0
+        return self._pending == 0 and (self._network is None or self._network.idle)
+
+    @property
+    def network(self) -> Runner:
+        """A second worker with its own connection, started when first asked for. What
+        runs there reads, talks to a server and records a line or two; the actions'
+        writes stay on this runner."""
+        if self._network is None:
+            self._network = ActionRunner(self._parent_clinic, self, name="network")
+            # what it changes reaches the views as the writer's changes do
+            self._network.changed.connect(self.changed)
+            self._network.session_ended.connect(self.session_ended)
+        return self._network
 
     def _start(self, job: Job) -> None:
         self._pending += 1
         self._jobs.put(job)
 
-    def _arrived(self, job: Job, outcome: Outcome | None, error: BaseException | None) -> None:
+    def _arrived(
+        self, job: Job, outcome: Outcome | None, error: BaseException | None, fresh: Any
+    ) -> None:
         self._pending -= 1
-        self._deliver(job, outcome, error)
+        self._deliver(job, outcome, error, fresh)
 
     def _work(self) -> None:
         try:
             clinic = self._parent_clinic.clone()  # its own connection: the GUI's stays free
         except Exception as exc:  # noqa: BLE001 - then every action says so
             while (job := self._jobs.get()) is not None:
-                self._answer.emit(job, None, exc)
+                self._answer.emit(job, None, exc, None)
             return
         try:
             while (job := self._jobs.get()) is not None:
                 try:
                     outcome = job.fn(clinic, *job.args, **job.kwargs)
                 except Exception as exc:  # noqa: BLE001 - every failure reaches the person
-                    self._answer.emit(job, None, exc)
+                    self._answer.emit(job, None, exc, None)
                 else:
-                    self._answer.emit(job, outcome, None)
+                    self._answer.emit(job, outcome, None, self._read_after(clinic, outcome))
         finally:
             clinic.close()
 
     def stop(self, timeout: float = 30.0) -> None:
         """Finish what was asked, then close the writer's connection."""
+        if self._network is not None:
+            self._network.stop(min(timeout, 5.0))  # a move left unmade waits in the store
         if self._thread.is_alive():
             self._jobs.put(None)
             self._thread.join(timeout)

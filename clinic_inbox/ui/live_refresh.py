@@ -18,16 +18,10 @@ from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.keys import KeyCustody
 from clinic_inbox.shared import conflicts
 from clinic_inbox.shared.live import LiveSync
-from clinic_inbox.shared.pull import Applied
+from clinic_inbox.shared.pull import Applied, changes_of
 from clinic_inbox.shared.push import PushResult
 from clinic_inbox.ui.conflicts_dialog import ConflictsDialog
 from clinic_inbox.ui.main_window import MainWindow
-
-
-def changes_of(applied: list[Applied]) -> Changes:
-    """What a pull changed, as the board understands it."""
-    return Changes.of_threads(a.thread_id for a in applied if a.thread_id is not None)
-
 
 SERVER = "Shared server"  # as the offline banner names it
 

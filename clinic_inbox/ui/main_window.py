@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -75,8 +76,13 @@ class MainWindow(QMainWindow):
         # a repaint never waits behind the next actions queued for the writer (tests'
         # inline runner reads inline)
         self.reader: Runner = (
-            ActionRunner(clinic, self) if isinstance(self.runner, ActionRunner) else self.runner
+            ActionRunner(clinic, self, name="reader")
+            if isinstance(self.runner, ActionRunner)
+            else self.runner
         )
+        # an action's own cards come back with its answer (ui/actions.py: one hop)
+        self.runner.read_after = self._read_after  # the runner outlives this window
+        self._fresh_at: dict[int, int] = {}  # cards painted from an answer, how many times
         self.demo = False  # the demo clinic (replies never sent): read on the runner below
         self._queued = 0  # replies waiting to be sent, as last read on the runner
         self.locked = False
@@ -425,6 +431,11 @@ class MainWindow(QMainWindow):
             self.apply_changes(changes)
 
     def _local_changes(self, changes: Changes) -> None:
+        # the cards read with the answer, if it brought them for this person's board
+        mine, fresh = self.runner.fresh or (None, None)
+        if mine == self.session.id and fresh and not self.locked and not self._busy():
+            self._cards_read_with_answer(fresh)
+            changes = replace(changes, threads=changes.threads - set(fresh))
         self.apply_changes(changes, panel=False)  # the panel hears the runner itself
 
     def apply_changes(self, changes: Changes, *, panel: bool = True) -> None:
@@ -478,9 +489,16 @@ class MainWindow(QMainWindow):
 
         for tid in thread_ids:
             self._reading[tid] = self._reading.get(tid, 0) + 1
+        marks = {tid: self._fresh_at.get(tid, 0) for tid in thread_ids}
 
         def read(fresh: dict[int, services.BoardThread | None]) -> None:
-            self._cards_read(fresh)
+            # a card an action's answer painted while this read ran: which of the two is
+            # newer is not known, so it is read once more (rare: the same card, same moment)
+            again = [t for t in fresh if self._fresh_at.get(t, 0) != marks.get(t, 0)]
+            self._read_done(again)
+            self._cards_read({t: b for t, b in fresh.items() if t not in again})
+            if again:
+                self._update_cards(again)
             if then is not None:
                 QTimer.singleShot(0, then)
 
@@ -493,6 +511,22 @@ class MainWindow(QMainWindow):
         self.reader.submit(
             app_loads.cards, self.session, thread_ids, done=read, failed=not_read, owner=self
         )
+
+    def _read_after(self, clinic: Clinic, ids: frozenset[int]) -> tuple[str, dict]:
+        """On the writer, right after an action: its cards, as this person sees them."""
+        return self.session.id, app_loads.cards(clinic, self.session, sorted(ids)).value
+
+    def _busy(self) -> bool:
+        """The whole board is being read, or a search shown: cards follow the usual way."""
+        return self._loading or self._searching()
+
+    def _cards_read_with_answer(self, fresh: dict[int, services.BoardThread | None]) -> None:
+        """An action's own cards, read on the writer with its answer: painted now."""
+        for tid in fresh:
+            self._backlog.pop(tid, None)  # a burst waiting to be read need not read it
+            self._fresh_at[tid] = self._fresh_at.get(tid, 0) + 1
+            self._reading[tid] = self._reading.get(tid, 0) + 1  # _cards_read counts it done
+        self._cards_read(fresh)
 
     def _cards_not_read(self, exc: BaseException) -> None:
         if isinstance(exc, AccessDenied):
@@ -829,6 +863,8 @@ class MainWindow(QMainWindow):
             self._changes_slot = None
             self.panel.detach()
         self._coalesce.stop()
+        if self.runner.read_after == self._read_after:
+            self.runner.read_after = None  # the next session's window sets its own
         if self.reader is not self.runner:
             self.reader.stop()
         if self._own_runner:

@@ -596,21 +596,42 @@ class ThreadPanel(QWidget):
 
     def export_to(self, folder: str, password: str, include_notes: bool = False) -> None:
         """File the open conversation (password check, PDF, FHIR and HL7 on the writer);
-        the panel's info line says how it went."""
+        then its emails go to the Filed folder on the network worker, if the clinic asks
+        for it, so a slow mail server holds up no other action. The panel's info line
+        says how each went."""
         from pathlib import Path
 
-        from clinic_inbox.sources.chart_network import LIVE
+        from clinic_inbox.core import app_filing
+        from clinic_inbox.sources.filed_folder import move_filed
 
         if self.thread_id is None:
             self._say("Open a conversation first.")
             return
 
-        def filed(done: services.ChartFiling) -> None:
-            doc = done.filed
-            said = [f"Filed to the chart as {doc.document_id} (version {doc.version}) in {folder}."]
-            for line in done.lines():  # the Filed folder; what did not happen, and why
-                said.append(line[0].upper() + line[1:] + ("" if line.endswith(".") else "."))
-            self._say(" ".join(said))
+        def said(head: str, lines: list[str]) -> str:
+            return " ".join(
+                [head]
+                + [ln[0].upper() + ln[1:] + ("" if ln.endswith(".") else ".") for ln in lines]
+            )
+
+        def filed(done: app_filing.Filed) -> None:
+            doc = done.document
+            head = f"Filed to the chart as {doc.document_id} (version {doc.version}) in {folder}."
+            if not done.move_waits:
+                self._say(head)
+                return
+            self._say(f"{head} Moving its emails to the Filed folder on the mail server…")
+            self.runner.network.submit(
+                app_filing.move_filed,
+                self.session,
+                doc.thread_id,
+                move=move_filed,
+                done=lambda m: self._say(said(head, m.lines())),
+                failed=lambda exc: self._say(
+                    f"{head} Its emails stay where they are for now: {plain_error(exc)}"
+                ),
+                owner=self,
+            )
 
         def refused(exc: BaseException) -> None:
             words = plain_error(exc)
@@ -618,13 +639,12 @@ class ThreadPanel(QWidget):
 
         self._say("Filing to the chart…")
         self.runner.submit(
-            app_actions.export_thread,
+            app_filing.file_thread,
             self.session,
             self.thread_id,
             Path(folder),
             password,
             include_notes,
-            network=LIVE,  # then the emails to the Filed folder, if the clinic asks for it
             done=filed,
             failed=refused,
             owner=self,

@@ -199,3 +199,92 @@ def test_a_card_moved_by_an_action_is_selected_where_its_fresh_read_puts_it(
     win._dropped(tid, Status.NEW)  # and back, for the other tests on this clinic
     _wait_idle(qtbot, runner, win.reader)
     win.close()
+
+
+def _by_thread(monkeypatch, slow_on: str | None = None) -> list[str]:  # noqa: ANN001
+    """Which threads read cards (`services.board_threads`); slowed by DELAY on one."""
+    import threading
+
+    real, seen = services.board_threads, []
+
+    def watched(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        name = threading.current_thread().name
+        seen.append(name)
+        if name == slow_on:
+            time.sleep(DELAY)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "board_threads", watched)
+    return seen
+
+
+def test_an_action_s_own_card_comes_back_with_its_answer_in_one_hop(
+    qtbot, demo_clinic, runner, monkeypatch
+):
+    """The writer reads the card it changed right after the action and hands it over
+    with the answer: painted at once, no second trip to the reader (issue 19)."""
+    session = services.login(demo_clinic, "reception.moreau", "demo")
+    win = MainWindow(demo_clinic, session, runner)
+    qtbot.addWidget(win)
+    win.show()
+    _wait_idle(qtbot, runner, win.reader)
+    card = next(b.row for b in win._cards.values() if b.decision.act)
+    me = session.staff.id
+    seen = _by_thread(monkeypatch)
+    win._assign_dropped(card.id, None if card.assigned_to_id == me else me)
+    _wait_idle(qtbot, runner, win.reader)
+    assert win._cards[card.id].row.assigned_to_id != card.assigned_to_id
+    assert seen == ["clinic-inbox-writer"], seen
+    win._assign_dropped(card.id, card.assigned_to_id)  # as it was, for the other tests
+    _wait_idle(qtbot, runner, win.reader)
+    win.close()
+
+
+def test_a_read_of_the_same_card_under_way_meanwhile_is_made_again(
+    qtbot, demo_clinic, runner, monkeypatch
+):
+    """A reader's read that ran while the action's answer painted the same card may be
+    older or newer than it: the card is read once more, so the newest stays."""
+    session = services.login(demo_clinic, "reception.moreau", "demo")
+    win = MainWindow(demo_clinic, session, runner)
+    qtbot.addWidget(win)
+    win.show()
+    _wait_idle(qtbot, runner, win.reader)
+    card = next(b.row for b in win._cards.values() if b.decision.act)
+    me = session.staff.id
+    seen = _by_thread(monkeypatch, slow_on=win.reader._thread.name)
+    win.apply_changes(Changes.of(card.id))  # a sync's change: the reader reads, slowly
+    win._assign_dropped(card.id, None if card.assigned_to_id == me else me)
+    _wait_idle(qtbot, runner, win.reader)
+    assert seen.count("clinic-inbox-writer") == 1
+    assert seen.count(win.reader._thread.name) == 2, seen  # the read, and once more
+    assert win._cards[card.id].row.assigned_to_id != card.assigned_to_id
+    win._assign_dropped(card.id, card.assigned_to_id)
+    _wait_idle(qtbot, runner, win.reader)
+    win.close()
+
+
+def test_cards_read_for_one_person_are_never_painted_on_another_s_board(qtbot, demo_clinic, runner):
+    """The runner outlives a session's window: the next person's window reads its own
+    cards, and an answer carrying cards read for someone else is not used for them."""
+    from clinic_inbox.core.changes import Outcome
+    from clinic_inbox.ui.actions import Job
+
+    first = MainWindow(demo_clinic, services.login(demo_clinic, "reception.moreau", "demo"), runner)
+    qtbot.addWidget(first)
+    assert runner.read_after == first._read_after
+    first.close()
+    assert runner.read_after is None
+    session = services.login(demo_clinic, "dr.patel", "demo")
+    win = MainWindow(demo_clinic, session, runner)
+    qtbot.addWidget(win)
+    win.show()
+    _wait_idle(qtbot, runner, win.reader)
+    assert runner.read_after == win._read_after
+    tid = next(iter(win._cards))
+    # an answer whose cards were read for another session (None: "may no longer see it")
+    job = Job("elsewhere", lambda clinic: Outcome(), (), {})
+    runner._deliver(job, Outcome(None, Changes.of(tid)), None, ("another session", {tid: None}))
+    _wait_idle(qtbot, runner, win.reader)
+    assert tid in win._cards, "the card stays: it was read again for this person"
+    win.close()

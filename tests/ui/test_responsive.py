@@ -319,6 +319,11 @@ def test_an_action_during_a_running_sync_completes_without_waiting_for_it(
             )
         }
         assert reports[0].changes.threads == joined and len(joined) > 100
+        added = {
+            r[0]
+            for r in clinic.store.execute("SELECT id FROM messages WHERE id > ?", (last_before,))
+        }
+        assert reports[0].changes.messages == added and len(added) == 2500  # and each message
         # the sync's own burst then reaches the board in one go
         qtbot.waitUntil(lambda: len(_cards(win)) >= 2500, timeout=10_000)
     finally:

@@ -77,3 +77,13 @@ def test_the_shared_queue_s_pull_reports_the_same_type():
     )
     assert pulled.changes == Changes.of(7)
     assert PullResult().changes == NOTHING
+    with_lines = PullResult([Applied(3, "message", "c-1", "m-1", 7, (41,))], cursor=3)
+    assert with_lines.changes == Changes.of(7, messages=[41])
+
+
+def test_messages_added_are_merged_and_count_as_a_change():
+    a = Changes.of(1, messages=[10])
+    b = Changes.of(2, messages=[11, 12])
+    assert (a | b).messages == {10, 11, 12} and (a | b).threads == {1, 2}
+    assert Changes(messages=frozenset({5})) and not Changes.of(messages=[])
+    assert not Changes.of(3, messages=[4]).whole_board

@@ -62,3 +62,52 @@ def retire_account(store: Store, account_id: int, new_name: str, config_json: st
     longer synced, listed or used; its name is freed for a new account."""
     store.execute("DELETE FROM sync_state WHERE account_id = ?", (account_id,))
     update_account(store, account_id, new_name, config_json)
+
+
+# -- accounts added and listed (core.accounts holds their settings and checks) ---------
+def name_exists(store: Store, name: str) -> bool:
+    """Any account of that name, removed ones too (their rows still name messages)."""
+    return store.one("SELECT 1 FROM accounts WHERE name = ?", (name,)) is not None
+
+
+def id_by_name(store: Store, name: str) -> int | None:
+    return store.one("SELECT id FROM accounts WHERE name = ?", (name,))
+
+
+def add_account(store: Store, name: str, kind: str, config_json: str, created_at: str) -> int:
+    cur = store.execute(
+        "INSERT INTO accounts (name, kind, config, created_at) VALUES (?, ?, ?, ?)",
+        (name, kind, config_json, created_at),
+    )
+    return int(cur.lastrowid)
+
+
+def current_configs(store: Store, kind: str) -> list[tuple[int, str]]:
+    """(id, config JSON) of the accounts of a kind not removed, oldest first."""
+    return [
+        (int(r[0]), r[1])
+        for r in store.execute(
+            "SELECT id, config FROM accounts WHERE kind = ? AND "
+            "json_extract(config, '$.removed_at') IS NULL ORDER BY id",
+            (kind,),
+        )
+    ]
+
+
+def current_accounts(store: Store) -> list[tuple[int, str, str, str]]:
+    """(id, name, kind, config JSON) of every account not removed, oldest first."""
+    return [
+        (int(r[0]), r[1], r[2], r[3])
+        for r in store.execute(
+            "SELECT id, name, kind, config FROM accounts "
+            "WHERE json_extract(config, '$.removed_at') IS NULL ORDER BY id"
+        )
+    ]
+
+
+def demo_account(store: Store, account_id: int | None) -> tuple[str, str | None] | None:
+    """(name, config JSON) of the demo clinic's invented account of that id."""
+    row = store.execute(
+        "SELECT name, config FROM accounts WHERE id = ? AND kind = 'demo'", (account_id,)
+    ).fetchone()
+    return (row[0], row[1]) if row else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from clinic_inbox.core.store.connection import Store
@@ -42,3 +43,46 @@ def restores(store: Store) -> list[tuple[int, str, dict[str, Any]]]:
             "SELECT id, at, detail FROM audit WHERE action = ? ORDER BY id", (RESTORE_ACTION,)
         )
     ]
+
+
+# -- the chain's entries (core.audit holds the MACs) ------------------------------------
+ENTRY_COLUMNS = "id, at, actor_id, actor, action, patient_id, thread_id, message_id, reason, detail"
+
+
+def insert_entry(store: Store, content: tuple[Any, ...], prev_mac: str, mac: str) -> None:
+    """One entry: its ten content columns in ENTRY_COLUMNS order, then its links."""
+    store.execute(
+        f"INSERT INTO audit ({ENTRY_COLUMNS}, prev_mac, mac) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (*content, prev_mac, mac),
+    )
+
+
+def count(store: Store) -> int:
+    return int(store.one("SELECT count(*) FROM audit"))
+
+
+def chain(store: Store) -> Iterator[tuple[Any, ...]]:
+    """Every entry in order: the ten content columns, then prev_mac and mac."""
+    yield from store.execute(f"SELECT {ENTRY_COLUMNS}, prev_mac, mac FROM audit ORDER BY id")
+
+
+def entry_rows(
+    store: Store, patient_id: int | None = None, since: str | None = None, until: str | None = None
+) -> list[tuple[Any, ...]]:
+    """The content columns of the entries about a patient and/or in a time range."""
+    where: list[str] = []
+    params: list[Any] = []
+    if patient_id is not None:
+        where.append("patient_id = ?")
+        params.append(patient_id)
+    if since:
+        where.append("at >= ?")
+        params.append(since)
+    if until:
+        where.append("at < ?")
+        params.append(until)
+    sql = f"SELECT {ENTRY_COLUMNS} FROM audit"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    return [tuple(r) for r in store.execute(sql + " ORDER BY id", params)]

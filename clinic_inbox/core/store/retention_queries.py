@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from clinic_inbox.core.store.connection import Store
 from clinic_inbox.core.store.queries import utcnow
 
@@ -90,3 +93,20 @@ def unpurged_among(store: Store, thread_ids: list[int]) -> dict[int, tuple[str, 
             (json.dumps(thread_ids),),
         )
     }
+
+
+@contextmanager
+def secure_deletion(store: Store) -> Iterator[None]:
+    """Pages freed inside are overwritten with zeros, not left holding what was purged
+    (outside a transaction: SQLite takes the setting per connection)."""
+    store.execute("PRAGMA secure_delete = ON")
+    try:
+        yield
+    finally:
+        store.execute("PRAGMA secure_delete = OFF")
+
+
+def fold_wal(store: Store) -> None:
+    """Copy the write-ahead log into the file and empty it, so purged pages do not stay
+    in the log either."""
+    store.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()

@@ -42,6 +42,7 @@ def _load() -> list[Migration]:
         m0016_account_secrets,
         m0017_distinct_patients,
         m0018_shared_patient_edits,
+        m0019_filed_moves,
     )
 
     steps = [
@@ -63,6 +64,7 @@ def _load() -> list[Migration]:
         m0016_account_secrets,
         m0017_distinct_patients,
         m0018_shared_patient_edits,
+        m0019_filed_moves,
     ]
     return [Migration(m.VERSION, m.__name__.rsplit(".", 1)[-1], m.upgrade) for m in steps]
 
