@@ -222,7 +222,7 @@ _HISTORY_RIGHT_AFTER = re.compile(
     + _MONTHS
     + r")|en "
     + _MONTHS_FR
-    + r"|in (19|20)\d\d|en (19|20)\d\d|last (year|month|summer|winter|spring|fall|term|season)|"
+    + r"|(le |la |l')(mois|semaine|annee|ete|hiver|automne|printemps|fin de semaine) (passee?|derniere?)|in (19|20)\d\d|en (19|20)\d\d|last (year|month|summer|winter|spring|fall|term|season)|"
     r"(\w+ ){0,2}(years?|months?) ago|in the past|dans le passe|as an? (child|kid|teen|baby)|"
     r"il y a (\w+ ){0,2}(ans|mois)|l'an (dernier|passe)|l'annee (derniere|passee))\b"
 )
@@ -282,6 +282,9 @@ _SENTENCE_CONTEXT = re.compile(
     r"(tell|explain to|explain) (me|us) (what|why|how)|why (it|does|do|would|is|are|can|could) |"
     r"on m'a dit (que|qu')|(i was|we were) told that|someone told me that|j'ai entendu (dire )?(que|qu')|"
     r"(il y a|there'?s|there is|avec) (une|a) question|(une|a|la|the) question\s*[\"'«:]|"
+    r"(evaluation|assessment|screening|depistage) (du |de |of )?(the )?(risque|risk)|"
+    r"(joking|jokes|joke|joked|blague\w*|niaise\w*) (about|sur|avec) |"
+    r"(teacher|coach|prof|professeure?|enseignante?|nurse|infirmiere|instructor) (said|says|told (us|me|him|her|them)|a dit|dit) (that |que |qu')?|"
     r"how (is|are) (it|they|that|this) different|c'est quoi la difference|en quoi (c'est|est-ce) different|"
     r"why can'?t (i|we|you)|pourquoi (je|on|j') ?(peux|peut|peu|dois|doit) (pas|plus|pu)|"
     r"(affiche|poster|publicite|pub|campagne) ([\w']+ ){0,6}(pour|sur|about|on|for) |"
@@ -369,6 +372,7 @@ _POST_CONTEXT = re.compile(
     r"(est|c'?est) dans mon dossier|dans le temps|(a|ai|ont) maintenant \d{1,2} ans|(is|he'?s|she'?s) now \d{1,2}( years old)?|"
     # someone it took: "ma mère a fait 2 AVC, le deuxième l'a emportée"
     r"(c'est|c'etait|tout est|ca a) (completement |toute |tout |vite )?(parti|passe|disparu|fini)|"
+    r"(ils|on) (l'|les|m')ont (traite|soigne|opere)e?s?|(paramedics|ambulance|they) took (me|him|her) in|(i|he|she) was out by|"
     r"(ils|on) (l'|les|m')ont (traite|soigne)e?s?|(est|etait) (ben |bien |tout )?correcte?( asteure| maintenant)?|"
     r"(on a|j'ai|il a|elle a|nous avons) ete a l'(hopital|urgence)|in the past|dans le passe|"
     r"(traitee?|soignee?|vue?) (a|par) (l'|les )?(urgence|hopital|ambulanciers)|treated (at|in) (the )?(er|emerg\w*|hospital)|"
@@ -456,7 +460,7 @@ _NAME_LEAD = re.compile(
 # A form's list after a colon: "un questionnaire : douleur thoracique, essoufflement".
 _LIST_INTRO = re.compile(
     # ("different question:", "autre question:" introduce the writer's own news)
-    r"\b(questionnaire|formulaire|form|checklist|liste|list|grille|symptoms|symptomes|policy|politique|protocol|protocole|guidelines|"
+    r"\b(questionnaire|formulaire|form|checklist|liste|list|grille|par-?q|symptoms|symptomes|policy|politique|protocol|protocole|guidelines|"
     r"(?<!different )(?<!other )(?<!another )(?<!quick )(?<!new )(?<!second )(?<!autre )(?<!petite )(?<!nouvelle )question( \d+)?|"
     r"left blank|checked|ticked|cochee?s?|laisse en blanc|signs|signes|asks?|ecrit|dessus|says|demande)[^.:]{0,60}:|"
     # "the concussion form says 'if headache worsens, vomiting...'"
