@@ -129,7 +129,7 @@ _CONTEXT = re.compile(
     r"(alle|allee|alles|allees|ete) (a|au|aux) (l')?([\w'-]+ ){0,7}(pour|parce)|"
     r"(took|brought|drove) (him|her|them|my \w+) to (the )?(er|emerg\w*|hospital|urgent care)( \w+)? for|"
     r"suite a (mon|ma|son|sa|une?)|following (my|his|her) |"
-    r"in (university|college|high school|school)|"
+    r"in (university|college|high school|school)|(tse |tu sais )?la fois (que|ou)|the time (that|when) (i|he|she|we)|"
     r"hospitalisee?s? (au|en|pour|apres|pendant|l'|le|la)|(ete|was|been) hospitali[sz]ed|"
     r"au printemps|a l'automne|cet (ete|hiver|automne)|(l'ete|l'hiver|l'automne) (passe|dernier)|"
     # someone else who died of it; "my son had a seizure at school" is today's news
@@ -283,6 +283,9 @@ _SENTENCE_CONTEXT = re.compile(
     r"on m'a dit (que|qu')|(i was|we were) told that|someone told me that|j'ai entendu (dire )?(que|qu')|"
     r"(il y a|there'?s|there is|avec) (une|a) question|(une|a|la|the) question\s*[\"'«:]|"
     r"(evaluation|assessment|screening|depistage) (du |de |of )?(the )?(risque|risk)|"
+    r"(incident|accident) report|rapport d'(incident|accident)|asking (about|if|whether)|"
+    r"standing orders?|ordonnances? collectives?|(protocol|protocole) (for|pour)|"
+    r"(il y a|y a|y'a|there are|it has) des (cases|boxes|questions)|(cases|boxes) (pour|for) |"
     r"(joking|jokes|joke|joked|blague\w*|niaise\w*) (about|sur|avec) |"
     r"(teacher|coach|prof|professeure?|enseignante?|nurse|infirmiere|instructor) (said|says|told (us|me|him|her|them)|a dit|dit) (that |que |qu')?|"
     r"how (is|are) (it|they|that|this) different|c'est quoi la difference|en quoi (c'est|est-ce) different|"
@@ -810,7 +813,7 @@ def _comma(text: str) -> int:
 # and says later that it ended well: the event's sentences are history, unless any
 # sentence says something is happening now or again.
 _STORY_PAST = re.compile(
-    r"\b(yesterday|last night|the other day|over the weekend|at (lunch|breakfast|supper|dinner)|quand \w+ a (fait|eu)|this past weekend|on the weekend|"
+    r"\b(yesterday|last night|the other day|over the weekend|la fois (que|ou)|au mois d'?\w+|at (lunch|breakfast|supper|dinner)|quand \w+ a (fait|eu)|this past weekend|on the weekend|"
     r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)|(\d+|a|one|two|three|few|couple of) "
     r"(days?|weeks?|months?|years?) ago|last (week|month|year|\w+day)|"
     + _WHEN_PAST
@@ -830,7 +833,7 @@ _STORY_FINE = re.compile(
     r"tout est (rentre dans l'ordre|correct|beau|normal|revenu)|comme d'habitude|"
     r"(a|ai|avait) plus de (fievre|symptomes|douleur)|(est|etait) correcte?|"
     r"(je|il|elle|j') ?(respire|respirait|dors|mange|marche) (tres |ben |bien |super )?(bien|normalement|mieux)|"
-    r"(ca|cela) va (tres |super |ben |vraiment )?bien|"
+    r"(ca|cela) va (tres |super |ben |vraiment )?(bien|ben)|"
     r"(i'?m|i am|he'?s|she'?s|he is|she is) breathing (fine|well|normally|ok|okay|better)|"
     r"breathing (totally |completely |perfectly )?(normal|normally|fine)|(il|elle|je) va (beaucoup |bien |ben )?mieux)"
     r"( now| maintenant| depuis| since| with \w+| aujourd'hui| today| ce matin| this morning)?\b"
