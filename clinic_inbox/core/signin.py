@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from clinic_inbox.core import audit, passwords, signin_gate
+from clinic_inbox.core import audit, offline_signin, passwords, signin_gate
 from clinic_inbox.core.access import AccessDenied
 from clinic_inbox.core.model import Staff
+from clinic_inbox.core.shared_staff_ops import record_staff
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import signin_queries as sq
 
@@ -261,6 +262,15 @@ def sign_in(
                     problem = AccountLocked(_locked_message(clinic, until))
                 else:
                     problem = AuthError(DISABLED if ok else WRONG)
+            elif (offline := offline_signin.refusal(clinic, staff)) is not None:
+                sq.clear(store, name)  # the password was right: not a failed attempt
+                _audit(
+                    clinic,
+                    staff,
+                    "login.refused",
+                    detail={"reason": "offline too long", "staff_id": staff.id},
+                )
+                problem = AuthError(offline)
             else:
                 sq.clear(store, name)
                 q.record_login_success(store, staff.id, rehash)
@@ -297,6 +307,7 @@ def sign_in(
                                 "staff.password_change",
                                 detail={"staff_id": staff.id, "at_sign_in": reason},
                             )
+                            record_staff(store, "staff.password", staff.id, staff.id)
                             changed = True
                             if state.must_change:
                                 notices = (
