@@ -10,7 +10,7 @@ operation, so a workstation opening it sees any change made on the server.
 
 `staff_member` and `delegation` hold the current state the rules are checked against:
   - only an active administrator's operations are applied (a delegation also by its own
-    physician); the very first, on an empty server, is an administrator adding
+    physician, a password also by its owner); the very first, on an empty server, is an administrator adding
     themselves (the first workstation publishing its staff);
   - a role change, an enable and a password change are compare-and-set on their own
     version: first to the server wins, the other gets a conflict receipt;
@@ -74,6 +74,8 @@ DECLARE
     cur staff_member%ROWTYPE;
     d delegation%ROWTYPE;
     author staff_member%ROWTYPE;
+    is_admin boolean;
+    is_active boolean;
     outcome text := 'applied';
     newv integer;
     s bigint := NULL;
@@ -87,14 +89,20 @@ BEGIN
     -- one access operation at a time: "who is an administrator" holds for the whole op
     PERFORM pg_advisory_xact_lock(hashtextextended('clinic access', 0));
     SELECT * INTO author FROM staff_member WHERE id = p_by;
+    -- an unknown author is a row of NULLs: spelled out, so that NULL never passes a check
+    is_active := coalesce(author.active, false);
+    is_admin := is_active AND coalesce(author.role = 'admin', false);
     IF p_kind LIKE 'staff.%' THEN
         SELECT * INTO cur FROM staff_member WHERE id = p_target FOR UPDATE;
-        IF NOT (author.role = 'admin' AND author.active) THEN
-            -- the first operation of all: the first administrator publishes themselves
-            IF NOT (p_kind = 'staff.add' AND p_by = p_target AND p_role = 'admin'
-                    AND NOT EXISTS (SELECT 1 FROM staff_member)) THEN
-                outcome := 'refused';
-            END IF;
+        IF is_admin THEN
+            NULL;
+        ELSIF p_kind = 'staff.add' AND p_by = p_target AND p_role = 'admin'
+              AND NOT EXISTS (SELECT 1 FROM staff_member) THEN
+            NULL;  -- the first operation of all: the first administrator adds themselves
+        ELSIF p_kind = 'staff.password' AND p_by = p_target AND is_active THEN
+            NULL;  -- one's own password
+        ELSE
+            outcome := 'refused';
         END IF;
         IF outcome = 'applied' THEN
             IF p_kind = 'staff.add' THEN
@@ -141,9 +149,8 @@ BEGIN
             END IF;
         END IF;
     ELSIF p_kind = 'delegation.add' THEN
-        IF NOT ((author.role = 'admin' AND author.active)
-                OR (p_by = p_terms->>'physician' AND author.role = 'physician'
-                    AND author.active)) THEN
+        IF NOT (is_admin OR (is_active AND p_by = coalesce(p_terms->>'physician', '')
+                             AND coalesce(author.role = 'physician', false))) THEN
             outcome := 'refused';
         ELSIF NOT EXISTS (SELECT 1 FROM staff_member WHERE id = p_terms->>'physician')
               OR NOT EXISTS (SELECT 1 FROM staff_member WHERE id = p_terms->>'delegate') THEN
@@ -158,8 +165,7 @@ BEGIN
         SELECT * INTO d FROM delegation WHERE id = p_target::uuid FOR UPDATE;
         IF d.id IS NULL THEN
             outcome := 'conflict';
-        ELSIF NOT ((author.role = 'admin' AND author.active)
-                   OR (p_by = d.physician AND author.active)) THEN
+        ELSIF NOT (is_admin OR (is_active AND p_by = d.physician)) THEN
             outcome := 'refused';
         ELSIF d.revoked_at IS NULL THEN  -- monotone: once revoked, revoked
             UPDATE delegation SET revoked_at = clock_timestamp(), revoked_by = p_by
