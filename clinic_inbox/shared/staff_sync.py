@@ -411,7 +411,9 @@ def _may(refs: _Refs, p: Pulled, clinic: Clinic) -> bool:
 
 def apply_pulled(clinic: Clinic, keys: ClinicKeys, pulled: list[Pulled]) -> list[Pulled]:
     """The others' staff and delegation changes, in server order, inside the pull's
-    transaction and before its other changes. Returns those applied here."""
+    transaction and before its other changes. Returns those that changed what people
+    here see (a name, a role, an account on or off, a delegation): a person adopted as
+    they were, or a change already made here, asks for no new reading of the board."""
     store = clinic.store
     refs = _Refs(clinic, keys)
     done = []
@@ -429,7 +431,7 @@ def apply_pulled(clinic: Clinic, keys: ClinicKeys, pulled: list[Pulled]) -> list
                 detail={"kind": p.kind, "op": p.op_id, "why": "author not an administrator"},
             )
             continue
-        staff_id = _apply_one(clinic, refs, p)
+        staff_id, changed = _apply_one(clinic, refs, p)
         audit.append(
             store,
             clinic.audit_key,
@@ -439,20 +441,21 @@ def apply_pulled(clinic: Clinic, keys: ClinicKeys, pulled: list[Pulled]) -> list
             detail={"op": p.op_id} | ({"staff_id": staff_id} if staff_id is not None else {}),
         )
         refs.reload()
-        done.append(p)
+        if changed:
+            done.append(p)
     return done
 
 
-def _apply_one(clinic: Clinic, refs: _Refs, p: Pulled) -> int | None:
+def _apply_one(clinic: Clinic, refs: _Refs, p: Pulled) -> tuple[int | None, bool]:
+    """The staff member it concerns here, and whether anything people see changed."""
     store, body = clinic.store, p.body
     if p.kind.startswith("delegation."):
-        _apply_delegation(clinic, refs, p)
-        return None
+        return None, _apply_delegation(clinic, refs, p)
     here = refs.by_ref.get(p.target)
     if p.kind == "staff.add":
         return _adopt(clinic, here, p)
     if here is None:
-        return None  # never added here: its add comes first in server order
+        return None, False  # never added here: its add comes first in server order
     sid = here.id
     pending = ssq.staff_op_pending(store, sid, SAME_FIELD.get(p.kind, ()))
     have = ssq.versions(store, sid) or ssq.Versions(0, 0, 0)
@@ -461,8 +464,10 @@ def _apply_one(clinic: Clinic, refs: _Refs, p: Pulled) -> int | None:
         ssq.set_active(store, sid, False)
         signin.end_sessions(store, sid)
         key_slots.drop_slot(clinic, here.username)
+        ssq.set_version(store, sid, column, p.v)
+        return sid, here.active
     elif pending or p.v <= getattr(have, column):
-        return sid  # our own change of it is on its way: its receipt settles it
+        return sid, False  # our own change of it is on its way: its receipt settles it
     elif p.kind == "staff.role":
         ssq.set_role(store, sid, body["role"])
     elif p.kind == "staff.enable":
@@ -472,10 +477,10 @@ def _apply_one(clinic: Clinic, refs: _Refs, p: Pulled) -> int | None:
         if p.by != p.target:  # reset by an administrator: open sessions end, as here
             signin.end_sessions(store, sid)
     ssq.set_version(store, sid, column, p.v)
-    return sid
+    return sid, True
 
 
-def _adopt(clinic: Clinic, here: ssq.StaffRow | None, p: Pulled) -> int:
+def _adopt(clinic: Clinic, here: ssq.StaffRow | None, p: Pulled) -> tuple[int, bool]:
     """A staff member of the clinic: added here, or the one of that user name taken on."""
     store, body = clinic.store, p.body
     if here is not None and (here.role != body["role"] or not here.active):
@@ -503,23 +508,22 @@ def _adopt(clinic: Clinic, here: ssq.StaffRow | None, p: Pulled) -> int:
     )
     for column in ("role_v", "active_v", "secret_v"):
         ssq.set_version(store, sid, column, 1)
-    return sid
+    seen_as = (body["display_name"], body["role"], True)
+    return sid, here is None or (here.display_name, here.role, here.active) != seen_as
 
 
-def _apply_delegation(clinic: Clinic, refs: _Refs, p: Pulled) -> None:
+def _apply_delegation(clinic: Clinic, refs: _Refs, p: Pulled) -> bool:
     store = clinic.store
     did = ssq.delegation_by_uuid(store, p.target)
     if p.kind == "delegation.revoke":
-        if did is not None:
-            ssq.revoke(store, did)
-        return
+        return did is not None and ssq.revoke(store, did)
     if did is not None:
-        return
+        return False
     t = p.body["terms"]
-    doc, dlg, author = refs.by_ref.get(t["physician"]), refs.by_ref.get(t["delegate"]), None
+    doc, dlg = refs.by_ref.get(t["physician"]), refs.by_ref.get(t["delegate"])
     author = refs.by_ref.get(p.by)
     if doc is None or dlg is None or author is None:
-        return  # a person not known here (cannot be: they are added first in server order)
+        return False  # someone not known here (cannot be: people are added first)
     did = ssq.insert_delegation(
         store,
         {
@@ -537,6 +541,7 @@ def _apply_delegation(clinic: Clinic, refs: _Refs, p: Pulled) -> None:
         },
     )
     ssq.set_delegation_uuid(store, did, p.target)
+    return True
 
 
 # -- contact with the server (offline sign-ins are capped: core.offline_signin) ----------
