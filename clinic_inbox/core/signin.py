@@ -52,7 +52,7 @@ class SessionEnded(AccessDenied):
 
 
 SESSION_ENDED_DISABLED = (
-    "Your session ended: sign in again. An administrator has disabled this account; "
+    "Your session ended: sign in again. Your account was turned off by an administrator; "
     "ask an administrator if you need it."
 )
 SESSION_ENDED_RESET = (
