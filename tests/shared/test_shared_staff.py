@@ -342,3 +342,63 @@ def test_nothing_is_applied_twice_when_a_pull_meets_its_own_operations(pair):
     actions = [r[0] for r in a.store.execute("SELECT action FROM audit WHERE rowid > ?", (before,))]
     assert not any(x.startswith("shared.staff") for x in actions)
     assert staff_sync.KIND == "access"
+
+
+def _last_contact(ws, hours_ago: float) -> None:  # noqa: ANN001
+    from datetime import UTC, datetime, timedelta
+
+    at = datetime.now(UTC) - timedelta(hours=hours_ago)
+    with ws.store.transaction():
+        ssq.set_last_sync(ws.store, at.isoformat(timespec="seconds"))
+
+
+def test_a_workstation_out_of_touch_too_long_signs_in_administrators_only(pair):
+    a, b, la, lb = pair
+    assert ssq.last_sync(b.store) is not None  # the pull noted the server's answer
+    _last_contact(b, 11.5)  # within the clinic's 12 hours: everyone signs in
+    services.login(b, "nurse.chen", STAFF_PASSWORD)
+    _last_contact(b, 12.5)  # the clock is not moved: the last contact is
+    with pytest.raises(AuthError) as refused:
+        services.login(b, "nurse.chen", STAFF_PASSWORD)
+    said = str(refused.value)
+    assert "only an administrator can sign in here" in said and "12 hours" in said
+    assert "turned off on another computer" in said
+    services.login(b, "admin", "quartz lantern meadow violin")  # administrators still may
+    # the refusal is audited, and a right password refused here is not a failed attempt
+    detail = b.store.execute(
+        "SELECT detail FROM audit WHERE action = 'login.refused' ORDER BY rowid DESC LIMIT 1"
+    ).fetchone()[0]
+    assert "offline too long" in detail
+    for _ in range(6):
+        with pytest.raises(AuthError, match="only an administrator"):
+            services.login(b, "nurse.chen", STAFF_PASSWORD)
+    # back in touch with the server: everyone again
+    sync.pull(b, lb)
+    services.login(b, "nurse.chen", STAFF_PASSWORD)
+
+
+def test_the_clinic_sets_how_long_a_workstation_may_be_out_of_touch(pair):
+    a, b, la, lb = pair
+    (b.home / "clinic.toml").write_text("[shared]\noffline_sign_in_hours = 2\n")
+    from clinic_inbox.core.config import load_config
+
+    b.config = load_config(b.home)
+    _last_contact(b, 3)
+    with pytest.raises(AuthError, match=r"\(2 hours\)"):
+        services.login(b, "dr.patel", STAFF_PASSWORD)
+    # a workstation that works alone (no server) is never capped
+    _last_contact(a, 100)
+    with a.store.transaction():
+        a.store.execute("DELETE FROM meta WHERE key = 'shared_clinic_id'")
+    services.login(a, "dr.patel", STAFF_PASSWORD)
+
+
+def test_a_person_changing_their_own_password_changes_it_everywhere(pair):
+    a, b, la, lb = pair
+    chen = login(a, "nurse.chen")
+    services.reset_password(a, chen, "nurse.chen", NEW_PW)
+    pushed, _ = _round(a, la, b, lb)
+    assert pushed.staff == 1  # not an administrator's, but her own: accepted
+    services.login(b, "nurse.chen", NEW_PW)
+    with pytest.raises(AuthError):
+        services.login(b, "nurse.chen", STAFF_PASSWORD)
