@@ -484,15 +484,15 @@ def _adopt(clinic: Clinic, here: ssq.StaffRow | None, p: Pulled) -> tuple[int, b
     """A staff member of the clinic: added here, or the one of that user name taken on."""
     store, body = clinic.store, p.body
     if here is not None and (here.role != body["role"] or not here.active):
-        mine = f"{here.username}: {here.role}" + ("" if here.active else ", account off")
+        mine = here.role + ("" if here.active else " (account off)")
         ssq.add_conflict(
             store,
             ssq.AccessConflict(
                 p.op_id,
                 "staff.adopt",
                 here.id,
-                mine + " on this computer",
-                f"{body['role']}, account on: the clinic's {here.username} now applies here",
+                mine,
+                f"{body['role']} (the clinic's, now on this computer too)",
                 None,
             ),
         )

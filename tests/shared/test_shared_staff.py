@@ -402,3 +402,25 @@ def test_a_person_changing_their_own_password_changes_it_everywhere(pair):
     services.login(b, "nurse.chen", NEW_PW)
     with pytest.raises(AuthError):
         services.login(b, "nurse.chen", STAFF_PASSWORD)
+
+
+def test_the_loser_of_a_role_change_settles_its_card_on_the_conflict_screen(pair):
+    from clinic_inbox.shared import conflicts
+
+    a, b, la, lb = pair
+    set_role(a, login(a, "admin"), "reception.moreau", Role.NURSE)
+    set_role(b, login(b, "admin"), "reception.moreau", Role.PHYSICIAN)
+    sync.push(a, la)
+    sync.push(b, lb)
+    admin_b = login(b, "admin")
+    (card,) = conflicts.shown(b, admin_b).value
+    assert card.what == "Role" and card.yours == "physician" and "nurse" in card.theirs
+    assert "Claire Moreau" in card.conversation
+    assert conflicts.shown(b, login(b, "dr.patel")).value == []  # the author's card only
+    # "apply mine anyway": the change made again, on top of the value now seen
+    conflicts.settle(b, admin_b, card.op_id, True)
+    assert conflicts.shown(b, admin_b).value == []
+    _round(b, lb, a, la)
+    assert _staff(a, "reception.moreau").role is Role.PHYSICIAN
+    actions = [r[0] for r in b.store.execute("SELECT action FROM audit")]
+    assert "shared.conflict_applied_mine" in actions

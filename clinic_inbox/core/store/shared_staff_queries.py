@@ -306,3 +306,7 @@ def set_last_sync(store: Store, at: str) -> None:
 
 def as_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def mark_conflict_seen(store: Store, op_id: str) -> None:
+    store.execute("UPDATE shared_access_conflicts SET seen = 1 WHERE op_id = ?", (op_id,))
