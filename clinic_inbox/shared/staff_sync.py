@@ -233,8 +233,11 @@ def _send(
     store = clinic.store
     wire = _wire(clinic, refs, op)
     if wire is None:
-        with store.transaction():
-            ssq.drop_op(store, op.op_id)
+        gone = op.delegation_id is None or ssq.delegation_terms(store, op.delegation_id) is None
+        if gone:  # what it names was removed here: nothing to send
+            with store.transaction():
+                ssq.drop_op(store, op.op_id)
+        # else a delegation between people not on the server yet: it waits for them
         return
     sealed = _seal_op(link.keys, op.op_id, wire.body)
     with link.conn.transaction():

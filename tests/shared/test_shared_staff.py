@@ -313,10 +313,15 @@ def test_a_local_user_with_another_role_gets_a_card_when_joining(
     init = srv.init_server(a, login(a, "admin"), empty_db, ca)
     srv.connect_workstation(b, login(b, "admin"), empty_db, init.clinic_code, cb)
     la, lb = srv.open_link(a, ca), srv.open_link(b, cb)
+    # Dr Roy lets Chen read his patients' conversations, before B ever synced
+    services.grant_delegation(
+        b, services.login(b, "dr.roy", NEW_PW), physician="dr.roy", delegate="nurse.chen"
+    )
     try:
         sync.push(a, la)
-        pushed = sync.push(b, lb)  # B publishes only Dr Roy; the others wait for the pull
-        assert pushed.staff == 1
+        pushed = sync.push(b, lb)  # only Dr Roy is new: the others wait for the pull
+        # B publishes Dr Roy, then his delegation (Chen is the clinic's on the server)
+        assert pushed.staff == 2 and ssq.ops(b.store) == []
         sync.pull(b, lb)
         assert _staff(b, "reception.moreau").role is Role.RECEPTIONIST
         (card,) = [c for _i, c, _at in ssq.conflicts(b.store)]
@@ -324,6 +329,10 @@ def test_a_local_user_with_another_role_gets_a_card_when_joining(
         sync.pull(a, la)
         assert _staff(a, "dr.roy").role is Role.PHYSICIAN
         services.login(a, "dr.roy", NEW_PW)
+        (got,) = [(d, g) for d, g in aq.delegations(a.store)]
+        assert (
+            got[0] == _staff(a, "nurse.chen").id and got[1].physician_id == _staff(a, "dr.roy").id
+        )
     finally:
         la.conn.close()
         lb.conn.close()
