@@ -5,15 +5,44 @@ computer is turned off here only once this workstation hears from the server. Af
 longer than the clinic allows without contact (`[shared] offline_sign_in_hours`,
 12 h by default), only administrators may sign in here. A workstation that has never
 synced yet (just joined) is not capped: its first sync follows the join at once.
+
+Before refusing, the server is asked once (`check`): a workstation that was only
+switched off overnight reaches it, applies what waits there (accounts turned off
+first) and signs the person in. Core has no network: `clinic_inbox.shared` registers
+how to reach the server (`on_capped`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from clinic_inbox.core.model import Role, Staff
 from clinic_inbox.core.store import shared_queries as shq
 from clinic_inbox.core.store import shared_staff_queries as ssq
+
+Contact = Callable[[Any], bool]  # the clinic -> True once the server answered and was pulled
+_contact: Contact | None = None
+
+
+def on_capped(contact: Contact) -> None:
+    """How to reach the server before refusing a sign-in (set by clinic_inbox.shared)."""
+    global _contact
+    _contact = contact
+
+
+def check(clinic, staff: Staff) -> tuple[str | None, bool]:  # noqa: ANN001
+    """(why this person may not sign in here now, or None; whether the server was
+    reached and pulled just now, so the caller reads the person's account again)."""
+    why = refusal(clinic, staff)
+    if why is None or _contact is None:
+        return why, False
+    try:
+        reached = _contact(clinic)
+    except Exception:  # noqa: BLE001 - still out of touch: the refusal stands, said plainly
+        reached = False
+    return (refusal(clinic, staff) if reached else why), reached
 
 
 def refusal(clinic, staff: Staff, now: datetime | None = None) -> str | None:  # noqa: ANN001

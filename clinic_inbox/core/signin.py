@@ -245,6 +245,16 @@ def sign_in(
         sleep(passwords.failure_delay(before))
         ok, rehash = passwords.check_password(row[1] if row else passwords.dummy_hash(), password)
         ok = ok and row is not None
+        offline = None  # out of touch with the clinic's server too long (core.offline_signin)
+        if ok and staff is not None and staff.active:
+            offline, pulled = offline_signin.check(clinic, staff)
+            if pulled:  # the server's changes are in: the account as it is now
+                row = q.staff_login_row(store, username.strip())
+                staff = row[0] if row else None
+                ok, rehash = passwords.check_password(
+                    row[1] if row else passwords.dummy_hash(), password
+                )
+                ok = ok and row is not None
         problem: Exception | None = None
         session: Session | None = None
         changed = False
@@ -262,7 +272,7 @@ def sign_in(
                     problem = AccountLocked(_locked_message(clinic, until))
                 else:
                     problem = AuthError(DISABLED if ok else WRONG)
-            elif (offline := offline_signin.refusal(clinic, staff)) is not None:
+            elif offline is not None:
                 sq.clear(store, name)  # the password was right: not a failed attempt
                 _audit(
                     clinic,

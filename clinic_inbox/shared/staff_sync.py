@@ -32,6 +32,7 @@ from clinic_inbox.core import audit, signin
 from clinic_inbox.core import staff_keys as key_slots
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.store import shared_staff_queries as ssq
+from clinic_inbox.shared import SharedQueueError
 from clinic_inbox.shared.replica import server_error, staff_ref
 from clinic_inbox.shared.seal import ClinicKeys, TamperedError, open_sealed, seal
 from clinic_inbox.shared.server import Link
@@ -561,3 +562,22 @@ def heard_from_server(store: Any, *, always: bool = False) -> None:
         return
     with store.transaction():
         ssq.set_last_sync(store, now.isoformat(timespec="seconds"))
+
+
+def contact_now(clinic: Clinic) -> bool:
+    """Reach the server and pull once (accounts turned off and revocations first); False
+    when it cannot be reached. For a sign-in refused for being out of touch too long."""
+    from clinic_inbox.shared.pull import pull
+    from clinic_inbox.shared.server import open_link
+
+    try:
+        link = open_link(clinic)
+    except (SharedQueueError, psycopg.Error):
+        return False
+    try:
+        pull(clinic, link)
+    except (SharedQueueError, psycopg.Error):
+        return False
+    finally:
+        link.conn.close()
+    return True

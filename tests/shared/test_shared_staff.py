@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
@@ -354,16 +355,35 @@ def test_nothing_is_applied_twice_when_a_pull_meets_its_own_operations(pair):
 
 
 def _last_contact(ws, hours_ago: float) -> None:  # noqa: ANN001
-    from datetime import UTC, datetime, timedelta
-
     at = datetime.now(UTC) - timedelta(hours=hours_ago)
     with ws.store.transaction():
         ssq.set_last_sync(ws.store, at.isoformat(timespec="seconds"))
 
 
+def _server_unreachable(ws) -> str:  # noqa: ANN001
+    """Point the workstation at a port nobody listens on (the server switched off, a
+    cable pulled); returns the real address, to put back."""
+    import re
+    import socket
+
+    from clinic_inbox.shared import clinic_keys
+
+    found = clinic_keys.load(ws)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        free = s.getsockname()[1]
+    away = re.sub(r"port=\d+", f"port={free}", found.dsn)
+    assert away != found.dsn
+    clinic_keys.save(ws, clinic_keys.ServerLink(away, found.keys))
+    return found.dsn
+
+
 def test_a_workstation_out_of_touch_too_long_signs_in_administrators_only(pair):
+    from clinic_inbox.shared import clinic_keys
+
     a, b, la, lb = pair
     assert ssq.last_sync(b.store) is not None  # the pull noted the server's answer
+    real = _server_unreachable(b)
     _last_contact(b, 11.5)  # within the clinic's 12 hours: everyone signs in
     services.login(b, "nurse.chen", STAFF_PASSWORD)
     _last_contact(b, 12.5)  # the clock is not moved: the last contact is
@@ -381,9 +401,18 @@ def test_a_workstation_out_of_touch_too_long_signs_in_administrators_only(pair):
     for _ in range(6):
         with pytest.raises(AuthError, match="only an administrator"):
             services.login(b, "nurse.chen", STAFF_PASSWORD)
-    # back in touch with the server: everyone again
-    sync.pull(b, lb)
-    services.login(b, "nurse.chen", STAFF_PASSWORD)
+    # the server is back (switched off overnight, say): the sign-in asks it first, applies
+    # what waits there (an account turned off meanwhile, first) and signs in the others
+    services.set_staff_active(a, login(a, "admin"), "nurse.chen", False)
+    sync.push(a, la)
+    clinic_keys.save(b, clinic_keys.ServerLink(real, lb.keys))
+    with pytest.raises(AuthError, match="This account is disabled"):
+        services.login(b, "nurse.chen", STAFF_PASSWORD)
+    assert not _staff(b, "nurse.chen").active
+    _last_contact(b, 13)
+    services.login(b, "reception.moreau", STAFF_PASSWORD)  # reached the server: signed in
+    a_minute_ago = datetime.now(UTC) - timedelta(minutes=1)
+    assert ssq.last_sync(b.store) > a_minute_ago.isoformat(timespec="seconds")
 
 
 def test_the_clinic_sets_how_long_a_workstation_may_be_out_of_touch(pair):
@@ -392,6 +421,7 @@ def test_the_clinic_sets_how_long_a_workstation_may_be_out_of_touch(pair):
     from clinic_inbox.core.config import load_config
 
     b.config = load_config(b.home)
+    _server_unreachable(b)
     _last_contact(b, 3)
     with pytest.raises(AuthError, match=r"\(2 hours\)"):
         services.login(b, "dr.patel", STAFF_PASSWORD)
