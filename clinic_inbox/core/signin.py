@@ -52,8 +52,8 @@ class SessionEnded(AccessDenied):
 
 
 SESSION_ENDED_DISABLED = (
-    "Your session ended: sign in again. Your account was turned off by an administrator; "
-    "ask an administrator if you need it."
+    "Your session ended. Your account was turned off by an administrator: it stays "
+    "disabled until an administrator turns it on again."
 )
 SESSION_ENDED_RESET = (
     "Your session ended: sign in again. An administrator reset your password; sign in "
