@@ -177,12 +177,13 @@ def _publish_unshared(clinic: Clinic, link: Link, refs: _Refs, result: AccessPus
         admins = [s for s in waiting if s.role == "admin" and s.active][:1]
     if not admins:
         return  # nobody here may publish them; they stay on this computer only
-    for s in waiting:  # administrators first (staff_rows' order)
-        op = ssq.AccessOp(str(uuid.uuid4()), "staff.add", s.id, None, None, admins[0].id)
-        _send(clinic, link, refs, op, result, queued=False)
-        if not s.active:
-            off = ssq.AccessOp(str(uuid.uuid4()), "staff.disable", s.id, None, None, admins[0].id)
-            _send(clinic, link, refs, off, result, queued=False)
+    by = admins[0].id
+    with store.transaction():  # queued, so that a crash mid-way retries the same ones
+        for s in waiting:  # administrators first (staff_rows' order)
+            ssq.add_op(store, ssq.AccessOp(str(uuid.uuid4()), "staff.add", s.id, None, None, by))
+            if not s.active:
+                off = ssq.AccessOp(str(uuid.uuid4()), "staff.disable", s.id, None, None, by)
+                ssq.add_op(store, off)
 
 
 def _publish_delegations(clinic: Clinic, link: Link, refs: _Refs, result: AccessPush) -> None:
@@ -194,20 +195,14 @@ def _publish_delegations(clinic: Clinic, link: Link, refs: _Refs, result: Access
         t = ssq.delegation_terms(store, did)
         if t is None or not {t["physician_id"], t["delegate_id"]} <= shared:
             continue  # its people are not on the server yet
-        with store.transaction():
-            ssq.set_delegation_uuid(store, did, str(uuid.uuid4()))
         by = t["created_by"]
-        _send(
-            clinic,
-            link,
-            refs,
-            ssq.AccessOp(str(uuid.uuid4()), "delegation.add", None, did, None, by),
-            result,
-            queued=False,
-        )
-        if t["revoked_at"]:
-            op = ssq.AccessOp(str(uuid.uuid4()), "delegation.revoke", None, did, None, by)
-            _send(clinic, link, refs, op, result, queued=False)
+        with store.transaction():  # its id and its operations together
+            ssq.set_delegation_uuid(store, did, str(uuid.uuid4()))
+            add = ssq.AccessOp(str(uuid.uuid4()), "delegation.add", None, did, None, by)
+            ssq.add_op(store, add)
+            if t["revoked_at"]:
+                off = ssq.AccessOp(str(uuid.uuid4()), "delegation.revoke", None, did, None, by)
+                ssq.add_op(store, off)
 
 
 def push(clinic: Clinic, link: Link) -> AccessPush:
@@ -215,8 +210,13 @@ def push(clinic: Clinic, link: Link) -> AccessPush:
     result = AccessPush()
     try:
         _publish_unshared(clinic, link, refs, result)
-        _publish_delegations(clinic, link, refs, result)
-        for op in ssq.ops(clinic.store):
+        waiting = ssq.ops(clinic.store)
+        # people first (an administrator's own add before those they add), then the rest
+        # in the order they were made
+        for op in [o for o in waiting if o.kind == "staff.add"]:
+            _send(clinic, link, refs, op, result)
+        _publish_delegations(clinic, link, refs, result)  # their people are on it now
+        for op in [o for o in ssq.ops(clinic.store) if o.kind != "staff.add"]:
             _send(clinic, link, refs, op, result)
     except psycopg.OperationalError as exc:
         raise server_error(link, exc) from None
@@ -229,9 +229,12 @@ def _send(
     refs: _Refs,
     op: ssq.AccessOp,
     result: AccessPush,
-    queued: bool = True,
 ) -> None:
     store = clinic.store
+    now = ssq.op(store, op.op_id)  # its base as it is now (an earlier receipt moves it)
+    if now is None:
+        return
+    op = now
     wire = _wire(clinic, refs, op)
     if wire is None:
         gone = op.delegation_id is None or ssq.delegation_terms(store, op.delegation_id) is None
@@ -259,8 +262,7 @@ def _send(
         ).fetchone()
     secret = _server_secret(link, wire.target) if op.kind == "staff.password" else None
     with store.transaction():
-        if queued:
-            ssq.drop_op(store, op.op_id)
+        ssq.drop_op(store, op.op_id)
         ssq.mark_seen(store, op.op_id)  # the pull meets it again: it is applied here
         if outcome == "applied":
             result.applied += 1

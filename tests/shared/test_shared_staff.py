@@ -463,3 +463,18 @@ def test_the_loser_of_a_role_change_settles_its_card_on_the_conflict_screen(pair
     assert _staff(a, "reception.moreau").role is Role.PHYSICIAN
     actions = [r[0] for r in b.store.execute("SELECT action FROM audit")]
     assert "shared.conflict_applied_mine" in actions
+
+
+def test_changes_made_one_after_the_other_here_follow_each_other_on_the_server(pair):
+    a, b, la, lb = pair
+    # off, on, off again and two roles, all before one push: each made on the one before
+    admin = login(a, "admin")
+    services.set_staff_active(a, admin, "nurse.chen", False)
+    services.set_staff_active(a, admin, "nurse.chen", True)
+    services.set_staff_active(a, admin, "nurse.chen", False)
+    set_role(a, admin, "reception.moreau", Role.NURSE)
+    set_role(a, admin, "reception.moreau", Role.PHYSICIAN)
+    pushed, _ = _round(a, la, b, lb)
+    assert (pushed.staff, pushed.staff_conflicts) == (5, 0)
+    assert not _staff(b, "nurse.chen").active
+    assert _staff(b, "reception.moreau").role is Role.PHYSICIAN

@@ -242,6 +242,11 @@ def rebase(store: Store, staff_id: int, kinds: tuple[str, ...], old: int, new: i
     )
 
 
+def op(store: Store, op_id: str) -> AccessOp | None:
+    """One waiting change as it is now (its base may have moved since it was read)."""
+    return next((o for o in ops(store) if o.op_id == op_id), None)
+
+
 def drop_op(store: Store, op_id: str) -> None:
     store.execute("DELETE FROM shared_access_ops WHERE op_id = ?", (op_id,))
 
