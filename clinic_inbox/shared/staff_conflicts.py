@@ -55,8 +55,9 @@ def shown(clinic: Clinic, session: services.Session) -> list:  # noqa: ANN201 - 
                 WHAT.get(c.kind, c.kind),
                 c.mine,
                 c.theirs,
-                "Another administrator" if c.kind != "staff.adopt" else "The clinic",
-                None,
+                c.their_by
+                or ("The clinic" if c.kind == "staff.adopt" else "Another administrator"),
+                c.their_at,
             )
         )
     return out

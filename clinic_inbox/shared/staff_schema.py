@@ -30,7 +30,9 @@ CREATE TABLE IF NOT EXISTS staff_member (
     role_v   integer NOT NULL,
     active   boolean NOT NULL,
     active_v integer NOT NULL,
-    secret_v integer NOT NULL
+    secret_v integer NOT NULL,
+    changed_by text,  -- who made its last change, and when (named on the loser's card)
+    changed_at timestamptz
 );
 
 CREATE TABLE IF NOT EXISTS delegation (
@@ -60,6 +62,8 @@ CREATE TABLE IF NOT EXISTS access_op (
     v          integer,        -- the field's version after it (or the server's, on a conflict)
     server_role   text,        -- on a conflict or refusal: what stands on the server
     server_active boolean,
+    server_by     text,
+    server_at     timestamptz,
     at         timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 CREATE INDEX IF NOT EXISTS access_op_target ON access_op (target, seq);
@@ -180,11 +184,15 @@ BEGIN
     END IF;
     IF outcome = 'applied' THEN
         s := next_change('access', p_op, p_op::text, p_ws);
+        IF p_kind LIKE 'staff.%' THEN
+            UPDATE staff_member SET changed_by = p_by, changed_at = clock_timestamp()
+            WHERE id = p_target RETURNING * INTO cur;
+        END IF;
     END IF;
     INSERT INTO access_op (op_id, ws, kind, target, base_v, role, terms, by_ref, sealed,
-                           outcome, seq, v, server_role, server_active)
+                           outcome, seq, v, server_role, server_active, server_by, server_at)
     VALUES (p_op, p_ws, p_kind, p_target, p_base_v, p_role, p_terms, p_by, p_sealed,
-            outcome, s, newv, cur.role, cur.active)
+            outcome, s, newv, cur.role, cur.active, cur.changed_by, cur.changed_at)
     RETURNING * INTO r;
     RETURN NEXT r;
 END $$;

@@ -245,8 +245,9 @@ def _send(
         return
     sealed = _seal_op(link.keys, op.op_id, wire.body)
     with link.conn.transaction():
-        outcome, v, server_role, server_active = link.conn.execute(
-            "SELECT outcome, v, server_role, server_active FROM apply_access_op("
+        outcome, v, server_role, server_active, server_by, server_at = link.conn.execute(
+            "SELECT outcome, v, server_role, server_active, server_by, server_at "
+            "FROM apply_access_op("
             "%s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s)",
             (
                 op.op_id,
@@ -279,7 +280,14 @@ def _send(
             result.refused += 1
         else:
             result.conflicts += 1
-        _not_taken(clinic, op, wire, outcome, v, server_role, server_active, secret)
+        who = refs.by_ref.get(server_by or "")
+        kept = _Kept(
+            server_role,
+            server_active,
+            who.display_name if who else None,
+            server_at.isoformat(timespec="seconds") if server_at else None,
+        )
+        _not_taken(clinic, op, wire, outcome, v, kept, secret)
     refs.reload()
 
 
@@ -308,26 +316,36 @@ WORDS = {
 }
 
 
+@dataclass(frozen=True)
+class _Kept:
+    """The staff member as the server has them, after a change of ours it did not take."""
+
+    role: str | None
+    active: bool | None
+    by: str | None  # who made its last change (display name), if known here
+    at: str | None
+
+
 def _not_taken(
     clinic: Clinic,
     op: ssq.AccessOp,
     wire: _Wire,
     outcome: str,
     v: int | None,
-    server_role: str | None,
-    server_active: bool | None,
+    kept: _Kept,
     secret: dict[str, Any] | None,
 ) -> None:
     """A change the server did not apply: the clinic's value stands here too, and the
     person who made it gets a card saying what was kept (inside the caller's transaction)."""
     store = clinic.store
+    server_role, server_active = kept.role, kept.active
     mine = wire.role or WORDS[op.kind]
     if outcome == "refused":
         theirs = "not applied: its author was not an administrator of the clinic at that moment"
     elif op.kind == "staff.add":
         theirs = f"already on the clinic's staff as {server_role}"
     elif op.kind == "staff.role":
-        theirs = f"{server_role} (another administrator changed it first)"
+        theirs = f"{server_role}"
     elif op.kind == "staff.enable":
         theirs = "account on" if server_active else "account off (turned off on another computer)"
     elif op.kind == "staff.password":
@@ -344,8 +362,19 @@ def _not_taken(
             ssq.set_version(store, op.staff_id, "secret_v", secret["v"])
     if op.kind == "delegation.add" and op.delegation_id is not None:
         ssq.revoke(store, op.delegation_id)  # not the clinic's: not in force here either
+    named = outcome == "conflict" and op.kind in VERSION_OF  # someone else's change won
     ssq.add_conflict(
-        store, ssq.AccessConflict(op.op_id, op.kind, op.staff_id, mine, theirs, op.actor_id)
+        store,
+        ssq.AccessConflict(
+            op.op_id,
+            op.kind,
+            op.staff_id,
+            mine,
+            theirs,
+            op.actor_id,
+            kept.by if named else None,
+            kept.at if named else None,
+        ),
     )
     audit.append(
         store,

@@ -453,7 +453,8 @@ def test_the_loser_of_a_role_change_settles_its_card_on_the_conflict_screen(pair
     sync.push(b, lb)
     admin_b = login(b, "admin")
     (card,) = conflicts.shown(b, admin_b).value
-    assert card.what == "Role" and card.yours == "physician" and "nurse" in card.theirs
+    assert card.what == "Role" and card.yours == "physician" and card.theirs == "nurse"
+    assert card.who == "Admin" and card.when  # A's administrator (the clinic's "admin")
     assert "Claire Moreau" in card.conversation
     assert conflicts.shown(b, login(b, "dr.patel")).value == []  # the author's card only
     # "apply mine anyway": the change made again, on top of the value now seen

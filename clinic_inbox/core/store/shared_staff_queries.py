@@ -279,23 +279,35 @@ class AccessConflict:
     mine: str
     theirs: str
     actor_id: int | None
+    their_by: str | None = None  # the display name of who made the change kept
+    their_at: str | None = None
 
 
 def add_conflict(store: Store, c: AccessConflict) -> None:
     store.execute(
         "INSERT OR IGNORE INTO shared_access_conflicts (op_id, kind, staff_id, mine, theirs, "
-        "actor_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (c.op_id, c.kind, c.staff_id, c.mine, c.theirs, c.actor_id, utcnow()),
+        "their_by, their_at, actor_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            c.op_id,
+            c.kind,
+            c.staff_id,
+            c.mine,
+            c.theirs,
+            c.their_by,
+            c.their_at,
+            c.actor_id,
+            utcnow(),
+        ),
     )
 
 
 def conflicts(store: Store) -> list[tuple[int, AccessConflict, str]]:
     """(card id, conflict, when) for the cards not yet seen."""
     return [
-        (int(r[0]), AccessConflict(r[1], r[2], r[3], r[4], r[5], r[6]), r[7])
+        (int(r[0]), AccessConflict(r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8]), r[9])
         for r in store.execute(
-            "SELECT id, op_id, kind, staff_id, mine, theirs, actor_id, created_at "
-            "FROM shared_access_conflicts WHERE seen = 0 ORDER BY id"
+            "SELECT id, op_id, kind, staff_id, mine, theirs, actor_id, their_by, their_at, "
+            "created_at FROM shared_access_conflicts WHERE seen = 0 ORDER BY id"
         )
     ]
 

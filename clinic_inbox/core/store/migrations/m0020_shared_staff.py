@@ -52,6 +52,8 @@ CREATE TABLE shared_access_conflicts (
     staff_id   INTEGER REFERENCES staff(id),
     mine       TEXT NOT NULL,
     theirs     TEXT NOT NULL,
+    their_by   TEXT,
+    their_at   TEXT,
     actor_id   INTEGER REFERENCES staff(id),
     created_at TEXT NOT NULL,
     seen       INTEGER NOT NULL DEFAULT 0
