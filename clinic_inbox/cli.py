@@ -219,7 +219,7 @@ def _conversation_as_seen(args: argparse.Namespace, clinic: Any) -> None:
     found = numbers.find(clinic.store, int(n), True)
     if found is None:
         raise CliError(f"There is no conversation #{int(n)} in this clinic.")
-    args.thread_id = found
+    args.thread_id, args.thread_number = found, int(n)  # the number people said, for replies
 
 
 def _read_text(path: str, what: str) -> str:

@@ -30,7 +30,8 @@ def cmd_time_enter(args: argparse.Namespace) -> int:
             at = datetime.fromisoformat(args.at)
             at = at if at.tzinfo else at.replace(tzinfo=clinic.config.tz)
         entry = sb.enter_minutes(clinic, session, args.thread_id, args.minutes, args.reason, at)
-    print(f"Recorded {args.minutes:g} minutes on conversation {args.thread_id} (entry {entry}).")
+    said = getattr(args, "thread_number", args.thread_id)  # as people see it
+    print(f"Recorded {args.minutes:g} minutes on conversation {said} (entry {entry}).")
     return EXIT_OK
 
 
@@ -100,8 +101,10 @@ def register(add: Callable[..., argparse.ArgumentParser], sub: Any, record_id: C
     tm = sub.add_parser("time", help="time spent on conversations (e-visits)").add_subparsers(
         dest="time_cmd", required=True
     )
+    from clinic_inbox.cli import conversation_number  # the clinic's number, with a server
+
     sp = add("enter", cmd_time_enter, "record minutes worked on a conversation", tm)
-    sp.add_argument("thread_id", type=record_id)
+    sp.add_argument("thread_id", type=conversation_number)
     sp.add_argument("--minutes", type=float, required=True)
     sp.add_argument("--reason", required=True, help="what the time was (kept in the record)")
     sp.add_argument("--at", help="when (clinic time unless a zone is given; default now)")
@@ -128,7 +131,8 @@ def cmd_retention_hold(args: argparse.Namespace) -> int:
     cli = _cli()
     with cli._open(args) as clinic:
         ret.set_legal_hold(clinic, cli._session(args, clinic), args.thread_id, args.reason)
-    print(f"Conversation {args.thread_id} is held: it is never purged until released.")
+    said = getattr(args, "thread_number", args.thread_id)
+    print(f"Conversation {said} is held: it is never purged until released.")
     return EXIT_OK
 
 
@@ -138,7 +142,9 @@ def cmd_retention_release(args: argparse.Namespace) -> int:
     cli = _cli()
     with cli._open(args) as clinic:
         ret.set_legal_hold(clinic, cli._session(args, clinic), args.thread_id, None)
-    print(f"Conversation {args.thread_id} is released from its hold.")
+    print(
+        f"Conversation {getattr(args, 'thread_number', args.thread_id)} is released from its hold."
+    )
     return EXIT_OK
 
 
@@ -164,9 +170,11 @@ def register_retention(
     ret = sub.add_parser("retention", help="keeping the inbox copy after filing").add_subparsers(
         dest="retention_cmd", required=True
     )
+    from clinic_inbox.cli import conversation_number  # the clinic's number, with a server
+
     sp = add("hold", cmd_retention_hold, "keep a conversation whatever the retention period", ret)
-    sp.add_argument("thread_id", type=record_id)
+    sp.add_argument("thread_id", type=conversation_number)
     sp.add_argument("--reason", required=True)
     sp = add("release", cmd_retention_release, "lift a hold", ret)
-    sp.add_argument("thread_id", type=record_id)
+    sp.add_argument("thread_id", type=conversation_number)
     add("purge", cmd_retention_purge, "remove filed conversations past the retention period", ret)

@@ -218,7 +218,8 @@ def cmd_follow_up(args: argparse.Namespace) -> int:
     with cli._open(args) as clinic:
         sc.set_follow_up(clinic, cli._session(args, clinic), args.thread_id, by)
     print(
-        f"Follow-up {'set for ' + by.isoformat() if by else 'removed'} on conversation {args.thread_id}."
+        f"Follow-up {'set for ' + by.isoformat() if by else 'removed'} on conversation "
+        f"{getattr(args, 'thread_number', args.thread_id)}."
     )
     return EXIT_OK
 
@@ -273,7 +274,9 @@ def register(add: Callable[..., argparse.ArgumentParser], sub: Any, record_id: C
     sp = add("cancel", cmd_compose_cancel, "cancel a message waiting for a later time", comp)
     sp.add_argument("outbox_id", type=record_id)
 
+    from clinic_inbox.cli import conversation_number  # the clinic's number, with a server
+
     sp = add("follow-up", cmd_follow_up, "follow up a conversation by a date")
-    sp.add_argument("thread_id", type=record_id)
+    sp.add_argument("thread_id", type=conversation_number)
     sp.add_argument("--by", metavar="DATE")
     sp.add_argument("--clear", action="store_true")

@@ -138,8 +138,10 @@ def register(add: Any, pat: Any, record_id: Any) -> None:
     sp.add_argument("--dry-run", action="store_true", help="check every line, write nothing")
     sp = add("show", cmd_patient_show, "a patient's details (audited)", pat)
     sp.add_argument("patient_id", type=record_id)
+    from clinic_inbox.cli import conversation_number  # the clinic's number, with a server
+
     sp = add("unlink", cmd_unlink, "take a conversation off the chart it was wrongly filed under")
-    sp.add_argument("thread_id", type=record_id)
+    sp.add_argument("thread_id", type=conversation_number)
     sp.add_argument(
         "--keep-address",
         action="store_true",

@@ -46,6 +46,9 @@ class ClinicConfig:
     # what the safety reply tells a patient to call (Canadian defaults, confirmed at set-up)
     emergency_number: str = "911"
     crisis_line: str = "9-8-8"
+    # [shared]: a workstation that has not reached the clinic's server for longer than this
+    # signs in administrators only (an account turned off elsewhere may still be on here)
+    offline_sign_in_hours: float = 12.0
 
     def missing_identity(self) -> list[str]:
         """What a clinic has not entered about itself yet, in plain words: automatic
@@ -110,6 +113,9 @@ def _parse(data: dict) -> ClinicConfig:
         require_verified_sender=bool(data.get("mail", {}).get("require_verified_sender", True)),
         minors=MinorRules.from_toml(data),
         consent_required=bool(data.get("consent", {}).get("required", False)),
+        offline_sign_in_hours=max(
+            float(data.get("shared", {}).get("offline_sign_in_hours", 12)), 0.0
+        ),
         **numbers,
     )
 

@@ -22,6 +22,7 @@ from clinic_inbox.core.services_common import (
     _now,
 )
 from clinic_inbox.core.services_staff_sessions import reauthenticate
+from clinic_inbox.core.shared_staff_ops import record_delegation
 from clinic_inbox.core.signin import Session
 from clinic_inbox.core.store import access_queries as aq
 from clinic_inbox.core.store import queries as q
@@ -73,6 +74,7 @@ def grant_delegation(
             created_by=me.id,
         )
         note(clinic.store, Changes(access=True))  # who may read what: every card
+        record_delegation(clinic.store, "delegation.add", did, me.id)  # to the others
         # An administrator may set a delegation up for a physician (away, ill), but it
         # opens that physician's patients to someone else: flagged, and shown to the
         # physician in their own list of delegations.
@@ -155,7 +157,8 @@ def revoke_delegation(clinic: Clinic, session: Session, delegation_id: int) -> N
         access.require(
             access.can_delegate_for(me, doc), "Only the physician or an administrator can revoke."
         )
-        aq.revoke_delegation(clinic.store, delegation_id)
+        if aq.revoke_delegation(clinic.store, delegation_id) is not None:
+            record_delegation(clinic.store, "delegation.revoke", delegation_id, me.id)
         note(clinic.store, Changes(access=True))  # who may read what: every card
         _audit(clinic, session, "delegation.revoke", detail={"delegation_id": delegation_id})
 

@@ -10,6 +10,7 @@ from clinic_inbox.core.changes import Changes, Outcome, note, run
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Role, Staff
 from clinic_inbox.core.services import NotFound, Session, _audit, _fresh, _refuse
+from clinic_inbox.core.shared_staff_ops import record_staff
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import staff_queries as stq
 
@@ -36,6 +37,7 @@ def set_role(clinic: Clinic, session: Session, username: str, role: Role) -> Sta
                 "physician first (clinic-inbox patient physician), then change the role."
             )
         stq.set_role(clinic.store, staff.id, role)
+        record_staff(clinic.store, "staff.role", staff.id, me.id, role.value)  # to the others
         # the team list, and who may read what: every card
         note(clinic.store, Changes(staff=True, access=True))
         _audit(

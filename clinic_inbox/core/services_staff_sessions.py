@@ -14,6 +14,7 @@ from clinic_inbox.core.changes import Changes, note
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Role, Staff
 from clinic_inbox.core.services_common import NotFound, _audit, _fresh
+from clinic_inbox.core.shared_staff_ops import record_staff
 from clinic_inbox.core.signin import Session
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import signin_queries
@@ -62,6 +63,7 @@ def add_staff(
         )
         note(clinic.store, Changes(staff=True))  # the team list and the filters
         _audit(clinic, session, "staff.create", detail={"staff_id": sid, "role": role.value})
+        record_staff(clinic.store, "staff.add", sid, session.staff.id)  # to the others
         key_slots.keep_slot(clinic, username, password, why="staff added")
         staff = q.get_staff(clinic.store, sid)
     assert staff is not None
@@ -82,6 +84,8 @@ def set_staff_active(clinic: Clinic, session: Session, username: str, active: bo
         q.set_staff_active(clinic.store, staff.id, active)
         if staff.active != active:
             note(clinic.store, Changes(staff=True))  # the team list and the filters
+            kind = "staff.enable" if active else "staff.disable"
+            record_staff(clinic.store, kind, staff.id, session.staff.id)  # to the others
         _audit(
             clinic,
             session,
@@ -120,6 +124,7 @@ def reset_password(clinic: Clinic, session: Session, username: str, new_password
             "staff.password_change" if is_self else "staff.password_reset",
             detail={"staff_id": row[0].id, "must_change": not is_self},
         )
+        record_staff(clinic.store, "staff.password", row[0].id, me.id)  # to the others
         key_slots.keep_slot(
             clinic, row[0].username, new_password, why="own change" if is_self else "reset"
         )

@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from clinic_inbox.core import audit, passwords, signin_gate
+from clinic_inbox.core import audit, offline_signin, passwords, signin_gate
 from clinic_inbox.core.access import AccessDenied
 from clinic_inbox.core.model import Staff
+from clinic_inbox.core.shared_staff_ops import record_staff
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import signin_queries as sq
 
@@ -51,8 +52,8 @@ class SessionEnded(AccessDenied):
 
 
 SESSION_ENDED_DISABLED = (
-    "Your session ended: sign in again. An administrator has disabled this account; "
-    "ask an administrator if you need it."
+    "Your session ended. Your account was turned off by an administrator: it stays "
+    "disabled until an administrator turns it on again."
 )
 SESSION_ENDED_RESET = (
     "Your session ended: sign in again. An administrator reset your password; sign in "
@@ -244,6 +245,16 @@ def sign_in(
         sleep(passwords.failure_delay(before))
         ok, rehash = passwords.check_password(row[1] if row else passwords.dummy_hash(), password)
         ok = ok and row is not None
+        offline = None  # out of touch with the clinic's server too long (core.offline_signin)
+        if ok and staff is not None and staff.active:
+            offline, pulled = offline_signin.check(clinic, staff)
+            if pulled:  # the server's changes are in: the account as it is now
+                row = q.staff_login_row(store, username.strip())
+                staff = row[0] if row else None
+                ok, rehash = passwords.check_password(
+                    row[1] if row else passwords.dummy_hash(), password
+                )
+                ok = ok and row is not None
         problem: Exception | None = None
         session: Session | None = None
         changed = False
@@ -261,6 +272,15 @@ def sign_in(
                     problem = AccountLocked(_locked_message(clinic, until))
                 else:
                     problem = AuthError(DISABLED if ok else WRONG)
+            elif offline is not None:
+                sq.clear(store, name)  # the password was right: not a failed attempt
+                _audit(
+                    clinic,
+                    staff,
+                    "login.refused",
+                    detail={"reason": "offline too long", "staff_id": staff.id},
+                )
+                problem = AuthError(offline)
             else:
                 sq.clear(store, name)
                 q.record_login_success(store, staff.id, rehash)
@@ -297,6 +317,7 @@ def sign_in(
                                 "staff.password_change",
                                 detail={"staff_id": staff.id, "at_sign_in": reason},
                             )
+                            record_staff(store, "staff.password", staff.id, staff.id)
                             changed = True
                             if state.must_change:
                                 notices = (

@@ -18,3 +18,20 @@
 
 class SharedQueueError(Exception):
     """A shared-server problem in words for the person at the desk; nothing local changed."""
+
+
+def _contact_before_refusing(clinic) -> bool:  # noqa: ANN001 - core.home.Clinic
+    """A sign-in on a workstation out of touch too long: one pull from the server first
+    (core.offline_signin has no network of its own)."""
+    from clinic_inbox.shared.staff_sync import contact_now
+
+    return contact_now(clinic)
+
+
+def _register() -> None:
+    from clinic_inbox.core import offline_signin
+
+    offline_signin.on_capped(_contact_before_refusing)
+
+
+_register()

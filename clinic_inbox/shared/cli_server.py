@@ -228,7 +228,9 @@ def cmd_server_conflicts(args: argparse.Namespace) -> int:
                 [
                     [
                         d["id"],
-                        d["number"] or ("patient record" if d["patient_id"] else ""),
+                        d["number"]
+                        or ("patient record" if d["patient_id"] else "")
+                        or ("" if d["thread_id"] else "staff"),  # an account, a delegation
                         d["what"],
                         d["yours"],
                         d["kept"],

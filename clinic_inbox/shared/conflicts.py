@@ -15,7 +15,7 @@ from clinic_inbox.core.model import Priority, Status
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import shared_patient_queries as spq
 from clinic_inbox.core.store import shared_queries as shq
-from clinic_inbox.shared import SharedQueueError, patient_conflicts
+from clinic_inbox.shared import SharedQueueError, patient_conflicts, staff_conflicts
 
 
 def open_conflicts(clinic: Clinic, session: services.Session) -> list[shq.Conflict]:
@@ -155,6 +155,7 @@ def shown(clinic: Clinic, session: services.Session) -> Outcome:
             )
         )
     out += patient_conflicts.shown(clinic, session)
+    out += staff_conflicts.shown(clinic, session)
     return Outcome(out)
 
 
@@ -165,4 +166,6 @@ def settle(clinic: Clinic, session: services.Session, op_id: str, mine: bool) ->
     # nothing on the board changes)
     if patient_conflicts.is_one(clinic, op_id):
         return Outcome(*run(patient_conflicts.settle, clinic, session, op_id, mine))
+    if staff_conflicts.is_one(clinic, op_id):
+        return Outcome(*run(staff_conflicts.settle, clinic, session, op_id, mine))
     return Outcome(*run(apply_anyway if mine else dismiss, clinic, session, op_id))

@@ -412,13 +412,14 @@ class LiveSync:
             for thread_id in shq.replies_to_publish(clinic.store):
                 self._on_published([publish_conversation(clinic, link, thread_id, None)])
         pushed = push(clinic, link)
-        if pushed.applied or pushed.conflicts:
+        if pushed.applied or pushed.conflicts or pushed.staff_conflicts:
             self._on_pushed(pushed)
         while True:
             result = pull(clinic, link)
-            if result.applied:
-                self._on_applied(result.applied)
-            if len(result.applied) < PULL_BATCH:
+            got = result.applied + result.access  # staff and delegation changes too
+            if got:
+                self._on_applied(got)
+            if len(result.applied) + result.access_rows < PULL_BATCH:
                 break
         now = time.monotonic()
         if now - getattr(self, "_audit_at", 0.0) < SHIP_EVERY:

@@ -18,7 +18,7 @@ from clinic_inbox.core.model import Category, Priority, Status
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import shared_patient_queries as spq
 from clinic_inbox.core.store import shared_queries as shq
-from clinic_inbox.shared import patient_edits, provisional, purge_op
+from clinic_inbox.shared import patient_edits, provisional, purge_op, staff_sync
 from clinic_inbox.shared.patient_links import apply_link
 from clinic_inbox.shared.patients import fetch_patients, place_patient
 from clinic_inbox.shared.replica import (
@@ -45,23 +45,32 @@ class Applied:
 
 
 def changes_of(applied: list[Applied]) -> Changes:
-    """What a pull changed here, as local actions and the mail sync report it."""
-    return Changes(
+    """What a pull changed here, as local actions and the mail sync report it. A staff or
+    delegation change reaches every card (who may read what) and the team list, and
+    ends a turned-off person's session at the board's next read."""
+    changes = Changes(
         threads=frozenset(a.thread_id for a in applied if a.thread_id is not None),
         messages=frozenset(m for a in applied for m in a.messages),
     )
+    if any(a.kind == staff_sync.KIND for a in applied):
+        return changes | Changes(staff=True, access=True)
+    return changes
 
 
 @dataclass
 class PullResult:
     applied: list[Applied] = field(default_factory=list)
     cursor: int = 0
+    # staff and delegation changes applied here (before the others), and how many
+    # change-log rows of theirs this pull read (its own come back, too)
+    access: list[Applied] = field(default_factory=list)
+    access_rows: int = 0
     skipped: list[str] = field(default_factory=list)
 
     @property
     def changes(self) -> Changes:
         """What the pull changed here, as local actions and the mail sync report it."""
-        return changes_of(self.applied)
+        return changes_of(self.applied + self.access)
 
 
 def _fetch(link: Link, cursor: int, limit: int) -> tuple[list[tuple], dict[str, Any]]:
@@ -128,6 +137,8 @@ def _fetch(link: Link, cursor: int, limit: int) -> tuple[list[tuple], dict[str, 
             data["patient_fields"] = patient_edits.fetch_fields(
                 link, edited | set(data["patients"])
             )
+            # staff and delegation changes: all of them, applied before everything else
+            data["access"] = staff_sync.fetch(link, cursor)
     return changes, data
 
 
@@ -162,10 +173,15 @@ def pull(clinic: Clinic, link: Link, limit: int = PULL_BATCH) -> PullResult:
         raise server_error(link, exc) from None
     result = PullResult(cursor=cursor)
     if not changes:
+        staff_sync.heard_from_server(store)
         return result
     opened = _unseal(link, data)
-    staff = StaffMap(clinic, link.keys)
     with store.transaction():
+        staff_sync.heard_from_server(store, always=True)
+        # revocations and disabled accounts first, then the rest with the staff as now
+        done = staff_sync.apply_pulled(clinic, link.keys, data.get("access", []))
+        result.access = [Applied(p.seq, staff_sync.KIND, p.op_id, p.op_id, None) for p in done]
+        staff = StaffMap(clinic, link.keys)
         fields = data.get("patient_fields", {})
         for pid, rec in data["patients"].items():  # before the links that name them
             place_patient(clinic, staff, pid, rec)
@@ -173,6 +189,10 @@ def pull(clinic: Clinic, link: Link, limit: int = PULL_BATCH) -> PullResult:
                 if who == pid:
                     patient_edits.apply_pulled(clinic, staff, pid, f, got)
         for seq, kind, conv, ref in changes:
+            if kind == staff_sync.KIND:  # applied above
+                result.access_rows += 1
+                result.cursor = seq
+                continue
             thread_id = shq.thread_by_uuid(store, conv)
             placed: list[int] = []
             if kind == "patient_field":  # conv: the patient, ref: the field

@@ -12,7 +12,7 @@ import psycopg
 
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.store import shared_queries as shq
-from clinic_inbox.shared import patient_edits, patient_links, purge_op
+from clinic_inbox.shared import patient_edits, patient_links, purge_op, staff_sync
 from clinic_inbox.shared.replica import StaffMap, apply_field, server_error
 from clinic_inbox.shared.seal import check_field, field_mac, seal
 from clinic_inbox.shared.server import Link
@@ -23,12 +23,17 @@ class PushResult:
     applied: int = 0
     conflicts: int = 0
     waiting: int = 0  # for a conversation the server does not know yet
+    staff: int = 0  # staff and delegation changes applied (staff_sync)
+    staff_conflicts: int = 0  # ...and not applied (a card for their author)
 
 
 def push(clinic: Clinic, link: Link) -> PushResult:
     store, keys = clinic.store, link.keys
     staff = StaffMap(clinic, keys)
     result = PushResult()
+    # staff and delegations first: a turned-off account or a revocation goes out at once
+    access = staff_sync.push(clinic, link)
+    result.staff, result.staff_conflicts = access.applied, access.conflicts + access.refused
     purge_op.publish_purges(clinic, link)  # retention purges made here reach the others
     for op in shq.pending_ops(store):
         conv = shq.thread_uuid(store, op.thread_id)

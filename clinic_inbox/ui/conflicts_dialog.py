@@ -50,7 +50,7 @@ class ConflictCard(QFrame):
         self.setObjectName("conflictCard")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAccessibleName(f"Conflict on {c.what.lower()}")
-        if c.patient_id is not None:  # an edit of a patient's record
+        if c.patient_id is not None or not c.thread_id:  # a patient's record, an account
             named = html.escape(c.conversation)
         else:
             named = f"“{html.escape(c.conversation)}” (conversation {c.number or c.thread_id})"

@@ -24,6 +24,7 @@ from clinic_inbox.core.app_reads import StoreError
 from clinic_inbox.core.config import load_config
 from clinic_inbox.core.home import Clinic, StoreDamagedError
 from clinic_inbox.core.keys import KeyCustodyError
+from clinic_inbox.shared import SharedQueueError  # noqa: F401 - registers the server contact of capped sign-ins
 from clinic_inbox.ui.actions import ActionRunner, Runner, plain_error
 
 FORMS = Path(__file__).resolve().parents[2] / "forms"

@@ -1,6 +1,7 @@
 """`server upgrade`: a server prepared by the app's schema 1 gets the ingest lease and
 the automatic-reply claims, one of schema 3 the shared patients and fetch checkpoints,
-one of schema 4 the patient edits field by field, with their rights for the clinic's workstations only.
+one of schema 4 the patient edits field by field, one of schema 5 staff and delegations
+as operations, with their rights for the clinic's workstations only.
 
 The schema-1 server is recreated from a new one by removing what schema 2 added
 (`schema.DDL_2`: two tables and their functions) and setting its version back, which
@@ -82,7 +83,7 @@ def test_a_schema_1_server_is_upgraded_in_place_and_its_workstations_may_use_it(
                 "DROP TABLE patient_key, patient, source_checkpoint; "
                 "UPDATE server_info SET schema_version = 3"
             )
-        assert srv.upgrade_server(clinic, login(clinic, "admin"), empty_db) == (3, 5)
+        assert srv.upgrade_server(clinic, login(clinic, "admin"), empty_db) == (3, SCHEMA_VERSION)
         with psycopg.connect(empty_db, autocommit=True) as conn:
             conn.execute(f"SET ROLE {role}")
             got = conn.execute(
@@ -105,7 +106,7 @@ def test_a_schema_1_server_is_upgraded_in_place_and_its_workstations_may_use_it(
                 "DROP FUNCTION apply_patient_op; DROP TABLE patient_field, patient_op_receipt; "
                 "UPDATE server_info SET schema_version = 4"
             )
-        assert srv.upgrade_server(clinic, login(clinic, "admin"), empty_db) == (4, 5)
+        assert srv.upgrade_server(clinic, login(clinic, "admin"), empty_db) == (4, SCHEMA_VERSION)
         with psycopg.connect(empty_db, autocommit=True) as conn:
             conn.execute(f"SET ROLE {role}")
             op = "SELECT outcome FROM apply_patient_op(gen_random_uuid(), %s, %s, 'given_name', "
@@ -116,5 +117,23 @@ def test_a_schema_1_server_is_upgraded_in_place_and_its_workstations_may_use_it(
             conn.execute("SET ROLE outsider")
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute("SELECT count(*) FROM patient_field")
+        # a schema-5 server gets staff and delegations as operations
+        with psycopg.connect(empty_db, autocommit=True) as conn:
+            conn.execute(
+                "DROP FUNCTION apply_access_op; DROP TABLE access_op, delegation, staff_member; "
+                "UPDATE server_info SET schema_version = 5"
+            )
+        assert srv.upgrade_server(clinic, login(clinic, "admin"), empty_db) == (5, SCHEMA_VERSION)
+        with psycopg.connect(empty_db, autocommit=True) as conn:
+            conn.execute(f"SET ROLE {role}")
+            op = "SELECT outcome FROM apply_access_op(gen_random_uuid(), %s, 'staff.add', "
+            first = conn.execute(op + "'r1', 0, 'admin', NULL, 'r1', '\\x01')", (ws,)).fetchone()
+            other = conn.execute(op + "'r2', 0, 'admin', NULL, 'r2', '\\x01')", (ws,)).fetchone()
+            # the first administrator adds themselves; nobody else may without one
+            assert (first[0], other[0]) == ("applied", "refused")
+            conn.execute("RESET ROLE")
+            conn.execute("SET ROLE outsider")
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute("SELECT count(*) FROM staff_member")
     finally:
         clinic.close()

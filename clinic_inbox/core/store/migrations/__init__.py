@@ -43,6 +43,7 @@ def _load() -> list[Migration]:
         m0017_distinct_patients,
         m0018_shared_patient_edits,
         m0019_filed_moves,
+        m0020_shared_staff,
     )
 
     steps = [
@@ -65,6 +66,7 @@ def _load() -> list[Migration]:
         m0017_distinct_patients,
         m0018_shared_patient_edits,
         m0019_filed_moves,
+        m0020_shared_staff,
     ]
     return [Migration(m.VERSION, m.__name__.rsplit(".", 1)[-1], m.upgrade) for m in steps]
 

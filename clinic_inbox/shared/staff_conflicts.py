@@ -1,0 +1,103 @@
+"""Cards for staff and delegation changes the clinic's server did not take (another
+administrator's reached it first, or the author was no longer an administrator), and
+for a person whose role here differed from the clinic's when this workstation joined.
+Shown on the same conflict screen as conversations and patients' records; applying
+one's own anyway is the change made again through the staff services (same access
+check, audit entry and queue)."""
+
+from __future__ import annotations
+
+from clinic_inbox.core import access, audit, services
+from clinic_inbox.core.home import Clinic
+from clinic_inbox.core.model import Role
+from clinic_inbox.core.store import shared_staff_queries as ssq
+from clinic_inbox.shared import SharedQueueError
+
+WHAT = {
+    "staff.add": "New staff member",
+    "staff.role": "Role",
+    "staff.disable": "Account off",
+    "staff.enable": "Account on",
+    "staff.password": "Password",
+    "staff.adopt": "Role on this computer",
+    "delegation.add": "Delegation",
+    "delegation.revoke": "Delegation revoked",
+}
+
+
+def _mine(clinic: Clinic, session: services.Session) -> list[ssq.AccessConflict]:
+    """The person's own cards; those of nobody (a role taken on when joining) are the
+    administrators'."""
+    me = session.staff
+    return [
+        c
+        for _id, c, _at in ssq.conflicts(clinic.store)
+        if c.actor_id == me.id or (c.actor_id is None and access.can_manage_staff(me))
+    ]
+
+
+def is_one(clinic: Clinic, op_id: str) -> bool:
+    return any(c.op_id == op_id for _id, c, _at in ssq.conflicts(clinic.store))
+
+
+def shown(clinic: Clinic, session: services.Session) -> list:  # noqa: ANN201 - list[Shown]
+    from clinic_inbox.shared.conflicts import Shown
+
+    out = []
+    for c in _mine(clinic, session):
+        s = ssq.staff_row(clinic.store, c.staff_id) if c.staff_id is not None else None
+        about = f"the account of {s.display_name} ({s.username})" if s else "a delegation"
+        out.append(
+            Shown(
+                c.op_id,
+                0,
+                about,
+                WHAT.get(c.kind, c.kind),
+                c.mine,
+                c.theirs,
+                c.their_by
+                or ("The clinic" if c.kind == "staff.adopt" else "Another administrator"),
+                c.their_at,
+            )
+        )
+    return out
+
+
+def settle(clinic: Clinic, session: services.Session, op_id: str, mine: bool) -> None:
+    found = [c for c in _mine(clinic, session) if c.op_id == op_id]
+    if not found:
+        raise SharedQueueError("There is no open conflict with that number.")
+    c = found[0]
+    if mine:
+        _again(clinic, session, c)
+    with clinic.store.transaction():
+        ssq.mark_conflict_seen(clinic.store, op_id)
+        audit.append(
+            clinic.store,
+            clinic.audit_key,
+            session.staff.id,
+            session.staff.username,
+            "shared.conflict_applied_mine" if mine else "shared.conflict_kept_theirs",
+            detail={"conflict": op_id, "kind": c.kind, "staff_id": c.staff_id},
+        )
+
+
+def _again(clinic: Clinic, session: services.Session, c: ssq.AccessConflict) -> None:
+    from clinic_inbox.core.services_staff import set_role
+
+    s = ssq.staff_row(clinic.store, c.staff_id) if c.staff_id is not None else None
+    if s is None:
+        raise SharedQueueError(
+            "This change cannot be made again from here: make it again in Staff or Delegations."
+        )
+    if c.kind == "staff.role":
+        set_role(clinic, session, s.username, Role(c.mine))
+    elif c.kind == "staff.adopt":  # "nurse", or "nurse (account off)"
+        set_role(clinic, session, s.username, Role(c.mine.split(" ")[0]))
+    elif c.kind == "staff.enable":
+        services.set_staff_active(clinic, session, s.username, True)
+    else:
+        raise SharedQueueError(
+            "This change cannot be made again from here: make it again in Staff (a new "
+            "password is typed again, it is never kept)."
+        )
