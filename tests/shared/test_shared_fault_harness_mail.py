@@ -26,7 +26,7 @@ def test_mail_fetched_answered_and_replied_once_through_kills_and_restarts(capsy
     with capsys.disabled():  # the counts belong in CI's log, pass or fail
         print("\n" + res.line())
         if res.proof is not None:
-            print("after damage: " + res.proof.line())
+            print("after damage: " + res.proof.line(queue=False))
     assert sum(res.faults.values()) == ROUNDS
     if ROUNDS >= len(FAULTS):
         assert set(res.faults) == set(FAULTS)  # every kind of fault struck
