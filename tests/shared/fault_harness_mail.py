@@ -84,6 +84,7 @@ class MailResult:
     faults: collections.Counter = field(default_factory=collections.Counter)
     starts: int = 0
     emails: int = 0  # delivered to Dovecot
+    follow_ups: int = 0  # of which a patient writing again in their conversation
     portal: int = 0  # created on the FHIR server
     urgent: int = 0
     stored: dict[str, tuple[int, int]] = field(default_factory=dict)  # ws -> (email, portal)
@@ -95,6 +96,8 @@ class MailResult:
     safety: int = 0  # of which safety replies to urgent messages (both channels)
     auto_problems: list[str] = field(default_factory=list)
     same_id_copies: int = 0  # a second copy with the same Message-ID (the 250 window)
+    # each such copy: what it was and which workstations sent it themselves
+    copies: list[str] = field(default_factory=list)
     replies: int = 0  # staff replies written
     replies_sent: int = 0
     replies_held: int = 0  # held for their authors: someone else answered first
@@ -128,12 +131,13 @@ class MailResult:
         return (
             f"mail fault harness: {self.rounds} rounds, {self.seconds:.0f} s, faults: {faults} "
             f"({self.starts} workstation starts); {self.emails} e-mails and {self.portal} "
-            f"portal messages delivered ({self.urgent} urgent), stored e-mail+portal {stored}, "
+            f"portal messages delivered ({self.follow_ups} e-mails writing again, {self.urgent} urgent), stored e-mail+portal {stored}, "
             f"problems: {self.mail_problems or 'none'}; {self.unshared} conversations not "
             f"shared; replicas {'identical' if self.replicas_identical else 'DIFFERENT'}; "
             f"automatic replies: {self.receipts} by e-mail, {self.portal_auto} on the portal, "
             f"{self.safety} of them safety replies, {self.same_id_copies} second copies with "
-            f"the same Message-ID, problems: {self.auto_problems or 'none'}; staff replies: "
+            f"the same Message-ID {self.copies or ''}, problems: {self.auto_problems or 'none'}; "
+            f"staff replies: "
             f"{self.replies} written, {self.replies_sent} sent once, {self.replies_held} held "
             f"for their authors, problems: {self.reply_problems or 'none'}; settled in "
             f"{self.settled_seconds:.0f} s {self.settle_problems or ''}; replicas differ in: "
@@ -168,14 +172,19 @@ class MailFleet(base.Fleet):
         )
 
 
-def _email(i: int, urgent: bool) -> tuple[str, bytes]:
+def _email(i: int, urgent: bool, first: tuple[int, str] | None = None) -> tuple[str, bytes]:
+    """E-mail number i; with `first` (its number and Message-ID), the same patient
+    writing again in that conversation."""
+    k = first[0] if first else i
     msg = EmailMessage()
-    msg["From"] = f"Zoë Quennell {i} <zoe.quennell{i}@patients.example>"
+    msg["From"] = f"Zoë Quennell {k} <zoe.quennell{k}@patients.example>"
     msg["To"] = MAILBOX
-    msg["Subject"] = f"Question {i} about my thyroxine"
+    msg["Subject"] = f"{'Re: ' if first else ''}Question {k} about my thyroxine"
     msg["Date"] = format_datetime(datetime.now(UTC))
     msg_id = f"<harness-{i}-{time.time_ns()}@patients.example>"
     msg["Message-ID"] = msg_id
+    if first:
+        msg["In-Reply-To"] = msg["References"] = first[1]
     body = URGENT if urgent else "Could I renew my levothyroxine prescription please?"
     msg.set_content(f"{body} (question {i})")
     return msg_id, bytes(msg)
@@ -254,6 +263,8 @@ class Feeder:
             rnd,
         )
         self.emails: dict[str, bool] = {}  # Message-ID -> urgent
+        self.first_of: dict[str, str] = {}  # a follow-up's Message-ID -> its conversation's first
+        self._firsts: list[tuple[int, str]] = []
         self.portal: dict[str, bool] = {}  # Communication id -> urgent
         self._mail_backlog: list[tuple[str, bytes, bool]] = []
         self._portal_backlog: list[tuple[dict, bool]] = []
@@ -262,7 +273,13 @@ class Feeder:
     def new_email(self) -> None:
         self._n += 1
         urgent = self.rnd.random() < 1 / 3
-        msg_id, raw = _email(self._n, urgent)
+        # one in five: a patient writing again (it reopens a finished conversation)
+        first = self.rnd.choice(self._firsts) if self._firsts and self.rnd.random() < 0.2 else None
+        msg_id, raw = _email(self._n, urgent, first)
+        if first:
+            self.first_of[msg_id] = first[1]
+        else:
+            self._firsts.append((self._n, msg_id))
         self._mail_backlog.append((msg_id, raw, urgent))
 
     def new_portal(self) -> None:
@@ -342,6 +359,7 @@ def _settle(homes: dict[str, Path], res: MailResult, expected: int, timeout: flo
 
 def _check_mail(res: MailResult, homes, backend, feeder: Feeder, smtp, fhir) -> None:  # noqa: ANN001, C901
     digests = {}
+    tried: dict[str, list[str]] = collections.defaultdict(list)  # Message-ID -> ws that sent
     written: dict[str, tuple[str, int, str, str | None]] = {}  # tag -> (ws, id, state, hold)
     emails, portal = set(feeder.emails), set(feeder.portal)
     for n, h in homes.items():
@@ -387,6 +405,8 @@ def _check_mail(res: MailResult, homes, backend, feeder: Feeder, smtp, fhir) -> 
                 )
                 out[conv] = {"in": msgs, "replies": replies}
             digests[n] = json.dumps(out, sort_keys=True)
+            for (key,) in s.execute("SELECT idempotency_key FROM outbox WHERE attempts > 0"):
+                tried[key].append(n)
             for key, state, send_after, body in s.execute(
                 "SELECT o.idempotency_key, o.state, o.send_after, m.body_text FROM outbox o "
                 "JOIN messages m ON m.id = o.message_id WHERE o.purpose = 'reply' "
@@ -420,16 +440,37 @@ def _check_mail(res: MailResult, homes, backend, feeder: Feeder, smtp, fhir) -> 
             if "RPLY-" in text:
                 reply_copies[text[text.index("RPLY-") :].split()[0]].add(mid)
     res.same_id_copies = sum(v - 1 for v in by_id.values() if v > 1)
+    kind_of = {mid: "receipt or safety reply" for ids in auto_for.values() for mid in ids}
+    kind_of |= {mid: "staff reply" for ids in reply_copies.values() for mid in ids}
+    res.copies = [
+        f"{kind_of.get(mid, 'other')} x{v} sent by {sorted(tried.get(mid, [])) or '?'}"
+        for mid, v in by_id.items()
+        if v > 1
+    ]
     res.receipts = sum(len(v) for v in auto_for.values())
     unknown = set(auto_for) - emails
     if unknown:
         res.auto_problems.append(f"{len(unknown)} automatic replies to no delivered e-mail")
-    for mid, urgent in feeder.emails.items():
-        got = len(auto_for.get(mid, ()))
-        if got != 1:
-            res.auto_problems.append(f"an {'urgent ' if urgent else ''}e-mail got {got} replies")
-        if urgent and (safe := len(safety_for.get(mid, ()))) != 1:
-            res.auto_problems.append(f"an urgent e-mail got {safe} safety replies")
+    # per conversation (a first e-mail and the patient's follow-ups), the product's rule:
+    # a receipt for a new conversation that is not urgent, one safety reply a day when a
+    # message is urgent; exactly those, each once
+    convs: dict[str, list[str]] = collections.defaultdict(list)
+    for mid in feeder.emails:
+        convs[feeder.first_of.get(mid, mid)].append(mid)
+    for first, members in convs.items():
+        auto = set().union(*(auto_for.get(m, set()) for m in members))
+        safe = set().union(*(safety_for.get(m, set()) for m in members))
+        owed = (
+            0 if feeder.emails[first] else 1,
+            1 if any(feeder.emails[m] for m in members) else 0,
+        )
+        if (len(auto - safe), len(safe)) != owed:
+            res.auto_problems.append(
+                f"a conversation of {len(members)} e-mails got {len(auto - safe)} receipts "
+                f"and {len(safe)} safety replies (owed {owed[0]} and {owed[1]})"
+            )
+        if len(auto_for.get(first, ())) != 1:
+            res.auto_problems.append(f"an e-mail got {len(auto_for.get(first, ()))} replies")
     res.safety = sum(len(v) for v in safety_for.values())
     everything = fhir.search("Communication", {"_count": "200"})
     portal_auto: dict[str, set[str]] = collections.defaultdict(set)
@@ -630,6 +671,7 @@ def run(
             time.sleep(0.2)
         res.seconds = time.monotonic() - t0
         res.emails, res.portal = len(feeder.emails), len(feeder.portal)
+        res.follow_ups = len(feeder.first_of)
         res.urgent = sum(feeder.emails.values()) + sum(feeder.portal.values())
         _settle(homes, res, res.emails + res.portal, settle_timeout)
         res.starts = fleet.starts
@@ -643,6 +685,16 @@ def run(
             res.queue.audit_problems.append(f"settling failed: {exc}")
         base._check(res.queue, homes, keyring.backend(), pg, dsn)
         _check_mail(res, homes, keyring.backend(), feeder, smtp, fhir)
+        kills = res.faults["kill"] + res.faults["kill-holder"]
+        # SMTP's one window: a workstation killed between the server's "250" and its
+        # commit sends that message again, itself, with the same Message-ID; any other
+        # second copy (two workstations, or more copies than kills) is a fault
+        if res.same_id_copies > kills or any(
+            "x2 sent by ['" not in c or "', '" in c for c in res.copies
+        ):
+            res.auto_problems.append(
+                f"{res.same_id_copies} second copies with {kills} kills: {res.copies}"
+            )
         if not res.queue.replicas_identical:
             res.differences = _differences(homes, keyring.backend())
         _scan_logs(res, work)
@@ -664,7 +716,10 @@ def run(
                 server.stop() if hasattr(server, "backend") else server.close()
             except Exception:  # noqa: BLE001
                 pass
-        shutil.rmtree(work, ignore_errors=True)
+        if os.environ.get("CLINIC_INBOX_HARNESS_KEEP") == "1":  # to look into a failure
+            log(f"  kept: {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
     return res
 
 

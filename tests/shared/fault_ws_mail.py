@@ -63,6 +63,17 @@ def _state(clinic, live: LiveSync) -> dict[str, object]:  # noqa: ANN001
             "AND coalesce(send_after, '') != ?",
             (hq.HELD,),
         ),
+        # what still waits (kind, purpose, state, attempts, seconds to its next try, why:
+        # the outbox's plain words, no patient text)
+        "due_items": [
+            list(r)
+            for r in s.execute(
+                "SELECT kind, purpose, state, attempts, CAST(round((julianday(next_attempt_at) "
+                "- julianday('now')) * 86400) AS INTEGER), substr(last_error, 1, 160) FROM outbox "
+                "WHERE state IN ('pending', 'sending', 'failed') AND coalesce(send_after, '') != ?",
+                (hq.HELD,),
+            )
+        ],
         "holds_lease": live.holds_lease,
         "connected": live.connected.is_set(),
         "t": time.time(),
