@@ -349,6 +349,22 @@ def local_outbound_copy(store: Store, message_id_header: str | None) -> int | No
     )
 
 
+def outbound_by_resource(
+    store: Store, fhir_resource_id: str | None
+) -> tuple[int, str | None] | None:
+    """(message id, its clinic-wide identity) of a message sent here through the portal
+    as that Communication: the same automatic reply may reach the server under two
+    identities (published before and after its sending named the Communication)."""
+    if not fhir_resource_id:
+        return None
+    row = store.execute(
+        "SELECT id, shared_identity FROM messages WHERE fhir_resource_id = ? "
+        "AND direction = 'out' ORDER BY id LIMIT 1",
+        (fhir_resource_id,),
+    ).fetchone()
+    return (row[0], row[1]) if row else None
+
+
 def local_copy(
     store: Store, message_id_header: str | None, fhir_resource_id: str | None
 ) -> tuple[int, int] | None:
