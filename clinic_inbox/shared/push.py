@@ -92,9 +92,11 @@ def push(clinic: Clinic, link: Link) -> PushResult:
                 # a new message reopened it here while someone set its status elsewhere:
                 # the patient wrote after that, so the rule applies again to the server's
                 # status (a finished conversation must not hide a new message); no card,
-                # there is no author to show it to
+                # there is no author to show it to. A person's change made here after
+                # the reopen is still queued: theirs goes instead (the harness found the
+                # reopen sent again after it, the server and this copy then differing)
                 again = reopened(Status(server_value))
-                if again is not None:
+                if again is not None and not shq.has_pending(store, op.thread_id, "status"):
                     shq.enqueue_op(
                         store,
                         str(uuid.uuid4()),
@@ -104,6 +106,9 @@ def push(clinic: Clinic, link: Link) -> PushResult:
                         again.value,
                         None,
                     )
+                    # this copy shows what goes, as for any queued change
+                    apply_field(clinic, op.thread_id, "status", again.value, staff)
+                    shq.set_field_version(store, op.thread_id, "status", server_v)
                     result.waiting += 1
             else:
                 result.conflicts += 1

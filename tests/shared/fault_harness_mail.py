@@ -65,7 +65,6 @@ from clinic_inbox.core.accounts import FhirAccount, ImapAccount  # noqa: E402
 from clinic_inbox.core.keys import KeyCustody  # noqa: E402
 from clinic_inbox.core.store import reply_hold_queries as hq  # noqa: E402
 from clinic_inbox.core.store import shared_queries as shq  # noqa: E402
-from clinic_inbox.shared import SharedQueueError  # noqa: E402
 from clinic_inbox.shared import server as srv  # noqa: E402
 
 NAMES = base.NAMES
@@ -520,12 +519,25 @@ def _check_mail(res: MailResult, homes, backend, feeder: Feeder, smtp, fhir) -> 
 
 def _differences(homes, backend) -> list[str]:  # noqa: ANN001
     """Which conversation differs between the replicas, and in what (status and assignee
-    named, notes counted: no patient text in the report)."""
-    states = {}
+    named, notes counted: no patient text in the report), with what each workstation
+    did on it last (audit action names and actors) and its field's version there."""
+    states, trails = {}, {}
     for n, h in homes.items():
         clinic = reopen(h, backend)
         try:
             states[n] = base._digest(clinic)[1]
+            for tid, conv in shq.shared_threads(clinic.store):
+                trail = clinic.store.execute(
+                    "SELECT action, actor FROM audit WHERE thread_id = ? AND action LIKE "
+                    "'thread.%' OR (thread_id = ? AND action LIKE 'shared.%') ORDER BY id",
+                    (tid, tid),
+                ).fetchall()
+                versions = dict(
+                    clinic.store.execute(
+                        "SELECT field, v FROM shared_field_versions WHERE thread_id = ?", (tid,)
+                    ).fetchall()
+                )
+                trails[(n, conv)] = (trail[-8:], versions)
         finally:
             clinic.close()
     out = []
@@ -537,6 +549,8 @@ def _differences(homes, backend) -> list[str]:  # noqa: ANN001
             }
             if len(set(map(str, values.values()))) > 1:
                 out.append(f"{conv[:8]} {f} {values}")
+                for n in homes:
+                    out.append(f"  {n}: {trails.get((n, conv))}")
     return out
 
 
@@ -681,8 +695,8 @@ def run(
             log(f"  did not stop when asked (killed): {stuck}")
         try:
             base._settle(homes, keyring.backend())
-        except SharedQueueError as exc:
-            res.queue.audit_problems.append(f"settling failed: {exc}")
+        except Exception as exc:  # noqa: BLE001 - a fault found: reported with the counts
+            res.settle_problems.append(f"settling failed: {type(exc).__name__}: {exc}")
         base._check(res.queue, homes, keyring.backend(), pg, dsn)
         _check_mail(res, homes, keyring.backend(), feeder, smtp, fhir)
         kills = res.faults["kill"] + res.faults["kill-holder"]

@@ -108,7 +108,22 @@ def test_a_patient_writing_again_reopens_the_conversation_everywhere(
         assert q.get_thread(a.store, t).status is Status.NEW
         assert q.get_thread(b.store, tb).status is Status.NEW
         assert shq.conflicts(a.store) == []  # no card for nobody
-        assert b.store.one("SELECT count(*) FROM messages WHERE thread_id = ?", (tb,)) == 3
+
+        # a person on A changes the status after the reopen, before A reaches the server,
+        # while B closes it first: the person's change is what A sends after the reopen
+        # lost (not the reopen again), and both copies end as the server has it
+        assert _mail(a, 4, "One more thing", reply_to="<reopen-3@example.org>") == t
+        services.set_status(b, login(b, "dr.patel"), tb, Status.DONE)
+        sync.push(b, lb)
+        services.set_status(a, login(a, "dr.patel"), t, Status.WAITING)
+        sync.publish_conversation(a, la, t, None)
+        for _ in range(3):
+            sync.push(a, la)
+            sync.pull(a, la)
+        sync.pull(b, lb)
+        assert shq.pending_count(a.store) == 0
+        assert q.get_thread(a.store, t).status is q.get_thread(b.store, tb).status
+        assert b.store.one("SELECT count(*) FROM messages WHERE thread_id = ?", (tb,)) == 4
     finally:
         la.conn.close()
         lb.conn.close()
