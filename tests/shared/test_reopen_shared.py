@@ -129,3 +129,34 @@ def test_a_patient_writing_again_reopens_the_conversation_everywhere(
         lb.conn.close()
         a.close()
         b.close()
+
+
+def test_publishing_does_not_hide_a_change_not_pulled_yet(tmp_path, empty_db, keyring_factory):
+    """Publishing new mail of a known conversation took the server's field versions
+    without their values: a status changed elsewhere and not pulled yet was then
+    skipped by the pull as already seen, and this copy kept the old one for good."""
+    rings = [keyring_factory(), keyring_factory()]
+    homes = [tmp_path / "ws-a", tmp_path / "ws-b"]
+    a, b = (new_workstation(h, r.backend()) for h, r in zip(homes, rings, strict=True))
+    ca, cb = (KeyCustody(h, backend=r.backend()) for h, r in zip(homes, rings, strict=True))
+    init = srv.init_server(a, login(a, "admin"), empty_db, ca)
+    srv.connect_workstation(b, login(b, "admin"), empty_db, init.clinic_code, cb)
+    la, lb = srv.open_link(a, ca), srv.open_link(b, cb)
+    try:
+        t = _mail(a, 1, "Could I renew my levothyroxine please?")
+        conv = sync.publish_conversation(a, la, t, None)
+        sync.pull(b, lb)
+        tb = shq.thread_by_uuid(b.store, conv)
+        services.set_status(b, login(b, "dr.patel"), tb, Status.IN_PROGRESS)
+        sync.push(b, lb)
+        # A has not pulled that yet; the patient writes again and A publishes it
+        assert _mail(a, 2, "And my ramipril too", reply_to="<reopen-1@example.org>") == t
+        sync.publish_conversation(a, la, t, None)
+        sync.pull(a, la)
+        assert q.get_thread(a.store, t).status is Status.IN_PROGRESS  # not left "New"
+        assert q.get_thread(b.store, tb).status is Status.IN_PROGRESS
+    finally:
+        la.conn.close()
+        lb.conn.close()
+        a.close()
+        b.close()
