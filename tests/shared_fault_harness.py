@@ -14,8 +14,8 @@ intact, on the server exactly once and in order, and the whole clinic trail veri
 (links, signed heads, anchor chain); SQLCipher's integrity checks on every store; no
 patient text in the server's files, a pg_dump or its log. It prints its counts.
 
-Not covered here (yet): mail and portal ingest under the fenced lease, acknowledgements
-and replies (Dovecot, SMTP and FHIR restarts), which belong to the ingest lease work.
+Mail and portal ingest under the fenced lease, acknowledgements and replies, with
+Dovecot and FHIR restarts: tests/shared/fault_harness_mail.py (built on this one).
 
 Standalone:  python tests/shared_fault_harness.py --seconds 300 --kills 20 --crashes 4
 In the suite: tests/shared/test_shared_fault_harness.py runs it at CI size.

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from clinic_inbox.core import clock, senders, threading
 from clinic_inbox.core.config import ClinicConfig
 from clinic_inbox.core.model import Category, Direction, Priority, Source, Status
+from clinic_inbox.core.shared_ops import record as record_shared
 from clinic_inbox.core.store import consent_queries as cq
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import sync_queries as sq
@@ -155,6 +156,36 @@ def _raise(a: Priority, b: Priority) -> Priority:
     return a if a.rank <= b.rank else b
 
 
+def reopened(status: Status) -> Status | None:
+    """The status a conversation takes when its patient writes again (None: unchanged)."""
+    if status is Status.DONE:
+        return Status.NEW
+    if status is Status.WAITING:
+        return Status.IN_PROGRESS
+    return None
+
+
+def _share_reopen(
+    store: Store,
+    thread_id: int,
+    status: str,
+    priority: str,
+    sensitive: bool,
+    changes: dict[str, object],
+) -> None:
+    """On a shared queue, what a new message changed (reopened, raised, made sensitive)
+    goes to the server as the system's change: otherwise only the fetching workstation
+    saw it and the others kept the conversation "Done" (found by the mail fault harness).
+    A raise and the flag merge toward safety; a reopen that meets a status set meanwhile
+    on another workstation is applied again to that one (shared.push)."""
+    if "status" in changes and changes["status"] != Status(status):
+        record_shared(store, thread_id, "status", Status(changes["status"]).value, None)
+    if changes["priority"] != Priority(priority):
+        record_shared(store, thread_id, "priority", Priority(changes["priority"]).value, None)
+    if changes["sensitive"] and not sensitive:
+        record_shared(store, thread_id, "sensitive", "true", None)
+
+
 def ingest(
     store: Store, cfg: ClinicConfig, rules: Rules, msg: Incoming, *, index: bool = True
 ) -> Ingested:
@@ -200,14 +231,15 @@ def ingest(
             "sensitive": bool(t_sensitive or result.sensitive),
         }
         status = Status(t_status)
-        if status in (Status.DONE, Status.WAITING):
+        if (again := reopened(status)) is not None:
             # The patient wrote again: the conversation needs attention, with a fresh clock.
-            changes["status"] = Status.NEW if status is Status.DONE else Status.IN_PROGRESS
+            changes["status"] = again
             changes["due_at"] = due
             changes["clock_paused_remaining"] = None
         elif t_due is None or due < t_due:
             changes["due_at"] = due
         q.update_thread(store, thread_id, **changes)
+        _share_reopen(store, thread_id, t_status, t_priority, bool(t_sensitive), changes)
     message_pk = q.insert_message(
         store,
         q.NewMessage(

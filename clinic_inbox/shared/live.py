@@ -109,8 +109,11 @@ class LiveSync:
         self._workstation: str | None = None
         self._claims: ServerClaims | None = None
         self._saved_points: dict[str, checkpoints.Point] = {}  # written under this holding
-        # held the lease when the server was last heard: fetches on through an outage
-        self._last_holder = False
+        # held the lease when the server was last heard: fetches on through an outage.
+        # Kept in the store too, so that an app restarted while the server is away
+        # still knows it (else nobody fetches until the long-outage delay has passed)
+        self._remembered = ingest and shq.was_last_holder(clinic.store)
+        self._last_holder = self._remembered
         self._away_since: str | None = None  # when the server went away (UTC, ISO)
 
     @property
@@ -130,9 +133,11 @@ class LiveSync:
             return True
         if self._in_step:
             return False
-        if self._last_holder:
-            # the server went away while this workstation fetched: it goes on at once
-            # (provisionally; what it stores is matched to the server's by identity later)
+        if self._last_holder and self._away_since is not None:
+            # the server went away while this workstation fetched (or it was the holder
+            # before a restart, and the server has not answered since): it goes on at
+            # once (provisionally; what it stores is matched to the server's by identity
+            # later). Before the first answer or failure, the server is asked first.
             return True
         down = self._down_since
         if down is None:
@@ -324,7 +329,10 @@ class LiveSync:
                 try:  # a clean stop hands over at once instead of at the expiry
                     ingest_lease.release(link, self._fence)
                 except psycopg.Error:
-                    pass  # it expires on its own
+                    pass  # it expires on its own (and this one fetches on, if the server
+                    # stays away, after a restart too)
+                else:
+                    self._remember(clinic, False)
             self._set_fence(None)
             listener.close()
             link.conn.close()
@@ -348,12 +356,21 @@ class LiveSync:
         if held != (fence is not None):
             self._on_lease(fence is not None)
 
+    def _remember(self, clinic: Clinic, held: bool) -> None:
+        """Whether this workstation is the last lease holder, in memory and in the store."""
+        self._last_holder = held
+        if held != self._remembered:
+            shq.remember_last_holder(clinic.store, held)
+            self._remembered = held
+
     def _lease(self, link: Link, clinic: Clinic) -> None:
         if not self._ingest:
             return
         fence = ingest_lease.take(link, seconds=self._lease_seconds)
         if fence is None:
-            self._last_holder = False  # the server answered: another holds it now
+            self._remember(clinic, False)  # the server answered: another holds it now
+        else:
+            self._remember(clinic, True)
         if fence is not None and fence != self._fence:
             # a new holding: continue where the last holder's publications stopped (before
             # this workstation's mail sync may fetch) instead of reading the mailbox again
@@ -371,7 +388,7 @@ class LiveSync:
                 conv = publish_conversation(clinic, link, thread_id, None, self._fence)
             except ingest_lease.LeaseLost:
                 self._set_fence(None)
-                self._last_holder = False
+                self._remember(clinic, False)
             else:
                 self._on_published([conv])
         if self._fence is not None and not self._stop.is_set():
@@ -379,7 +396,7 @@ class LiveSync:
                 checkpoints.save(clinic, link, self._fence, self._saved_points)
             except ingest_lease.LeaseLost:
                 self._set_fence(None)
-                self._last_holder = False
+                self._remember(clinic, False)
 
     def _presence(self, clinic: Clinic, link: Link, force: bool) -> None:
         with self._presence_lock:

@@ -110,7 +110,8 @@ def publish_conversation(
                 ).fetchall()
             )
             fields = link.conn.execute(
-                "SELECT field, v FROM conversation_field WHERE conv = %s AND field <> 'patient'",
+                "SELECT field, v, value FROM conversation_field "
+                "WHERE conv = %s AND field <> 'patient'",
                 (conv,),
             ).fetchall()
             number = link.conn.execute(
@@ -130,8 +131,12 @@ def publish_conversation(
             shq.set_message_identity(store, mid_local, ident)
             if ident in seqs:
                 hq.set_server_seq(store, mid_local, seqs[ident])
-        for f, v in fields:
-            shq.set_field_version(store, thread_id, f, v)
+        for f, v, value in fields:
+            # only where this copy holds the server's value: a change made elsewhere and
+            # not pulled yet would otherwise be skipped by the pull as already seen, and
+            # this copy keep the old value for good (found by the mail fault harness)
+            if values.get(f) == value:
+                shq.set_field_version(store, thread_id, f, v)
         spq.set_shared_number(store, thread_id, int(number))
         # notes written before it was on the server (offline, or while it was only
         # here) follow it: notes only add

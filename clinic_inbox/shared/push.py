@@ -11,6 +11,8 @@ from dataclasses import dataclass, replace
 import psycopg
 
 from clinic_inbox.core.home import Clinic
+from clinic_inbox.core.ingest import reopened
+from clinic_inbox.core.model import Status
 from clinic_inbox.core.store import shared_queries as shq
 from clinic_inbox.shared import patient_edits, patient_links, purge_op, staff_sync
 from clinic_inbox.shared.replica import StaffMap, apply_field, server_error
@@ -91,6 +93,28 @@ def push(clinic: Clinic, link: Link) -> PushResult:
             if outcome == "applied":
                 result.applied += 1
                 shq.rebase_pending(store, op.thread_id, op.field, op.base_v, server_v)
+            elif op.field == "status" and op.actor_id is None:
+                # a new message reopened it here while someone set its status elsewhere:
+                # the patient wrote after that, so the rule applies again to the server's
+                # status (a finished conversation must not hide a new message); no card,
+                # there is no author to show it to. A person's change made here after
+                # the reopen is still queued: theirs goes instead (the harness found the
+                # reopen sent again after it, the server and this copy then differing)
+                again = reopened(Status(server_value))
+                if again is not None and not shq.has_pending(store, op.thread_id, "status"):
+                    shq.enqueue_op(
+                        store,
+                        str(uuid.uuid4()),
+                        op.thread_id,
+                        "status",
+                        server_v,
+                        again.value,
+                        None,
+                    )
+                    # this copy shows what goes, as for any queued change
+                    apply_field(clinic, op.thread_id, "status", again.value, staff)
+                    shq.set_field_version(store, op.thread_id, "status", server_v)
+                    result.waiting += 1
             else:
                 result.conflicts += 1
                 theirs = server_value

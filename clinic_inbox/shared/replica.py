@@ -127,6 +127,14 @@ def place_message(store: Any, thread_id: int, ident: str, payload: dict[str, Any
         if mine is not None:
             shq.set_message_identity(store, mine, ident)
             return None
+        # the same portal Communication here already, under the other identity (a
+        # second row for it failed the store's UNIQUE rule, and the pull with it, for
+        # ever: found by the mail fault harness)
+        held = shq.outbound_by_resource(store, payload.get("fhir_resource_id"))
+        if held is not None:
+            if held[1] is None:
+                shq.set_message_identity(store, held[0], ident)
+            return None
     return insert_message(store, thread_id, ident, payload)
 
 

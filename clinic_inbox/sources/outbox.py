@@ -161,6 +161,31 @@ def _ours_to_send(clinic: Clinic, item: oq.OutboxItem, report: OutboxReport) -> 
     return True
 
 
+def _in_sent_already(
+    clinic: Clinic,
+    account: ImapAccount,
+    item: oq.OutboxItem,
+    box: ImapConnection | None,
+    report: OutboxReport,
+) -> bool:
+    """A receipt or safety reply whose copy is in the Sent folder already went out from
+    another workstation of the clinic: one that fetched the same mail while the shared
+    server was away sends safety replies unclaimed, and a workstation that fetches the
+    same mail after it may claim first (found by the mail fault harness: the patient got
+    the safety reply twice). The Message-ID is the same on every workstation."""
+    if item.purpose not in send_claims.AUTOMATIC or box is None:
+        return False
+    try:
+        found = box.has_message_id(account.sent_folder, item.idempotency_key)
+    except SourceError:
+        return False  # no answer from the Sent folder: the claim decided already
+    if found:
+        with clinic.store.transaction():
+            oq.mark_sent(clinic.store, item.id, copied=True)
+        report.elsewhere += 1
+    return found
+
+
 def _send_all(
     clinic: Clinic,
     account: ImapAccount,
@@ -173,6 +198,8 @@ def _send_all(
     store = clinic.store
     for item in due:
         if not _ours_to_send(clinic, item, report):
+            continue
+        if _in_sent_already(clinic, account, item, sent_box, report):
             continue
         with store.transaction():
             oq.mark_sending(store, item.id)

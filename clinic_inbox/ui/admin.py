@@ -352,13 +352,25 @@ class AdminDialog(QDialog):
     def _glass_tab(self) -> None:
         self.glass_table = _table(GLASS_COLUMNS, [])
         self.tabs.addTab(self.glass_table, "Break-glass review")
+        shared = audit_app.is_shared(self.clinic)  # then every workstation's openings
         self.runner.submit(
-            app_loads.break_glass_review,
+            audit_app.clinic_break_glass if shared else app_loads.break_glass_review,
             self.session,
             done=self._show_glass,
-            failed=lambda exc: self.message.setText(plain_error(exc)),
+            failed=lambda exc: self._glass_failed(exc, shared),
             owner=self,
         )
+
+    def _glass_failed(self, exc: BaseException, shared: bool) -> None:
+        self.message.setText(plain_error(exc))
+        if shared:  # the server cannot be asked: this computer's openings meanwhile
+            self.runner.submit(
+                app_loads.break_glass_review,
+                self.session,
+                done=self._show_glass,
+                failed=lambda e: self.message.setText(plain_error(e)),
+                owner=self,
+            )
 
     def _show_glass(self, review: list[tuple]) -> None:
         rows = [

@@ -50,3 +50,38 @@ def test_who_viewed_covers_every_workstation(qtbot, three, secret_service):
         assert local == {"this computer"}
     last = a.store.execute("SELECT action, detail FROM audit ORDER BY id DESC LIMIT 5").fetchall()
     assert any(act == "audit.view" and '"clinic":true' in d for act, d in last), last
+
+
+def test_the_break_glass_review_tab_covers_every_workstation(qtbot, three, secret_service):
+    """The review tab used to list this computer's openings only."""
+    from test_audit_clinic import REASON
+
+    from clinic_inbox.core import services
+    from clinic_inbox.ui.actions import InlineRunner
+    from clinic_inbox.ui.admin import AdminDialog
+
+    a, b = three.ws["a"], three.ws["b"]
+    services.break_glass(
+        b, login(b, "nurse.chen"), three.thread["b"], REASON, "kettle orbit maple frost"
+    )
+    services.break_glass(
+        a, login(a, "nurse.chen"), three.thread["a"], REASON, "kettle orbit maple frost"
+    )
+    three.ship_all()
+    with secret_service.activated():
+        dlg = AdminDialog(a, login(a, "admin"), runner=InlineRunner(a))
+        qtbot.addWidget(dlg)
+        t = dlg.glass_table
+        rows = [[t.item(r, c).text() for c in range(8)] for r in range(t.rowCount())]
+    assert len(rows) == 2, rows  # B's opening and A's own
+    assert {r[1] for r in rows} == {"nurse.chen"}
+    assert {r[2] for r in rows} == {str(three.thread["a"])}  # by A's own number
+    assert {r[4] for r in rows} == {REASON}
+    here = [r for r in rows if "this computer" in r[0]]
+    there = [r for r in rows if "this computer" not in r[0]]
+    assert len(here) == len(there) == 1
+    assert here[0][7] == "not yet"  # reviewed here when it is
+    assert there[0][7].startswith("on ")  # its review is recorded on its workstation
+    assert here[0][3] == there[0][3] != "Unknown"  # the patient, as A knows them
+    last = a.store.execute("SELECT action, detail FROM audit ORDER BY id DESC LIMIT 3").fetchall()
+    assert any(act == "break_glass.review" and '"clinic":true' in d for act, d in last), last

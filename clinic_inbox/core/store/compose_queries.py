@@ -236,14 +236,26 @@ def mark_read(store: Store, message_id: int, at: str) -> bool:
     return cur.rowcount == 1
 
 
-def record_portal_copy(store: Store, message_id: int, resource_id: str) -> None:
+def record_portal_copy(store: Store, message_id: int, resource_id: str) -> bool:
     """The portal's id for a message we sent through it: the patient's answer names it
-    (inResponseTo), and threads like an email reply naming our Message-ID."""
+    (inResponseTo), and threads like an email reply naming our Message-ID. False when
+    another message here holds that Communication already: the same automatic reply,
+    created by another workstation of the clinic (the conditional create answered with
+    theirs) and pulled here first; it is kept once (found by the mail fault harness:
+    the UNIQUE failure left the reply "sending" for ever)."""
+    taken = store.one(
+        "SELECT 1 FROM messages WHERE fhir_resource_id = ? AND id != ? AND account_id IS "
+        "(SELECT account_id FROM messages WHERE id = ?)",
+        (resource_id, message_id, message_id),
+    )
+    if taken:
+        return False
     store.execute(
         "UPDATE messages SET fhir_resource_id = ?, message_id_header = ? "
         "WHERE id = ? AND direction = 'out'",
         (resource_id, f"<Communication/{resource_id}@portal>", message_id),
     )
+    return True
 
 
 def busiest_patients(store: Store, since: str, limit: int = 5) -> list[tuple[str, int]]:

@@ -167,11 +167,25 @@ def counts(store: Store) -> dict[str, int]:
 
 
 def acknowledged_since(store: Store, thread_id: int, since: str, purposes: tuple[str, ...]) -> bool:
+    """Whether this conversation got an automatic reply of one of `purposes` since then:
+    queued here, or (on a shared queue) sent by another workstation, whose copy arrived
+    as a message of the conversation, known by its derived Message-ID
+    (`send_claims.automatic_message_id`)."""
     marks = ", ".join("?" for _ in purposes)
-    return (
+    if (
         store.one(
             f"SELECT 1 FROM outbox WHERE thread_id = ? AND purpose IN ({marks}) AND created_at >= ?",
             (thread_id, *purposes, since),
+        )
+        is not None
+    ):
+        return True
+    likes = " OR ".join("message_id_header LIKE ?" for _ in purposes)
+    return (
+        store.one(
+            f"SELECT 1 FROM messages WHERE thread_id = ? AND direction = 'out' "
+            f"AND received_at >= ? AND ({likes})",
+            (thread_id, since, *(f"<auto-{p}-%" for p in purposes)),
         )
         is not None
     )

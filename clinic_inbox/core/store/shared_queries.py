@@ -13,6 +13,9 @@ META_CLINIC = "shared_clinic_id"
 META_WS = "shared_workstation_id"
 META_SERVER = "shared_server"
 META_CURSOR = "shared_cursor"
+# this workstation held the ingest lease when the server was last heard (kept across an
+# app restart: the last holder fetches on through a server outage)
+META_LAST_HOLDER = "shared_last_ingest_holder"
 
 
 # -- the link to a server (no secret here: the keys and the DSN are in the keyring) ----
@@ -42,6 +45,15 @@ def cursor(store: Store) -> int:
 
 def set_cursor(store: Store, seq: int) -> None:
     set_meta(store, META_CURSOR, str(int(seq)))
+
+
+def was_last_holder(store: Store) -> bool:
+    return get_meta(store, META_LAST_HOLDER) == "1"
+
+
+def remember_last_holder(store: Store, held: bool) -> None:
+    with store.transaction():
+        set_meta(store, META_LAST_HOLDER, "1" if held else "0")
 
 
 # -- clinic-wide ids -------------------------------------------------------------------
@@ -335,6 +347,22 @@ def local_outbound_copy(store: Store, message_id_header: str | None) -> int | No
         "AND shared_identity IS NULL ORDER BY id LIMIT 1",
         (message_id_header,),
     )
+
+
+def outbound_by_resource(
+    store: Store, fhir_resource_id: str | None
+) -> tuple[int, str | None] | None:
+    """(message id, its clinic-wide identity) of a message sent here through the portal
+    as that Communication: the same automatic reply may reach the server under two
+    identities (published before and after its sending named the Communication)."""
+    if not fhir_resource_id:
+        return None
+    row = store.execute(
+        "SELECT id, shared_identity FROM messages WHERE fhir_resource_id = ? "
+        "AND direction = 'out' ORDER BY id LIMIT 1",
+        (fhir_resource_id,),
+    ).fetchone()
+    return (row[0], row[1]) if row else None
 
 
 def local_copy(

@@ -1,0 +1,150 @@
+"""One workstation of the mail fault harness (fault_harness_mail.py), as its own process.
+
+    python fault_ws_mail.py HOME TAG SEED
+
+Opens the clinic in HOME, keeps it in step with the server (`LiveSync`, competing for
+the ingest lease) and, as the app's background sync does, runs the mail and portal
+sync every second or so: it fetches while `may_fetch()` says so (the lease holder, or
+the last one through a server outage) and sends what waits in the outbox (receipts,
+safety replies, replies). Meanwhile it plays staff on the shared conversations: views,
+assignments, status changes, notes and e-mail replies, each a real service call. Every
+note and reply carries a unique tag (`TAG-SEED-n`) so the harness can count them.
+
+HOME/QUIET: no more staff actions, only syncing (the harness lets the clinic settle);
+each pass then writes HOME/state.json (counts only, never patient text). HOME/STOP:
+the process ends. Errors are printed by type and plain message only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sys
+import time
+import traceback
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from workstations import ADMIN_PASSWORD, STAFF_PASSWORD  # noqa: E402
+
+from clinic_inbox.core import services  # noqa: E402
+from clinic_inbox.core.access import AccessDenied  # noqa: E402
+from clinic_inbox.core.model import Status  # noqa: E402
+from clinic_inbox.core.staff_keys import open_signed_in  # noqa: E402
+from clinic_inbox.core.store import queries as q  # noqa: E402
+from clinic_inbox.core.store import reply_hold_queries as hq  # noqa: E402
+from clinic_inbox.core.store import shared_queries as shq  # noqa: E402
+from clinic_inbox.shared.live import LiveSync  # noqa: E402
+from clinic_inbox.sources import sync as mail_sync  # noqa: E402
+
+NOTE_WORDS = "Called Zoë Quennell about her levothyroxine"  # never on the server in plain
+REPLY_WORDS = "Dear Zoë Quennell, your levothyroxine renewal is ready"
+REPLY_TAG = "RPLY"
+
+
+def _no_passphrase(prompt: str, confirm: bool) -> str:
+    raise SystemExit("this workstation's key should be in its keyring")
+
+
+def _state(clinic, live: LiveSync) -> dict[str, object]:  # noqa: ANN001
+    """What the harness waits on while the clinic settles: counts, no contents."""
+    s = clinic.store
+    return {
+        "inbound": s.one("SELECT count(*) FROM messages WHERE direction = 'in'"),
+        "threads": s.one("SELECT count(*) FROM threads"),
+        "shared": len(shq.shared_threads(s)),
+        "pending_ops": shq.pending_count(s),
+        "to_publish": len(shq.threads_to_publish(s)),
+        "outbox_due": s.one(
+            "SELECT count(*) FROM outbox WHERE state IN ('pending', 'sending', 'failed') "
+            "AND coalesce(send_after, '') != ?",
+            (hq.HELD,),
+        ),
+        # what still waits (kind, purpose, state, attempts, seconds to its next try, why:
+        # the outbox's plain words, no patient text)
+        "due_items": [
+            list(r)
+            for r in s.execute(
+                "SELECT kind, purpose, state, attempts, CAST(round((julianday(next_attempt_at) "
+                "- julianday('now')) * 86400) AS INTEGER), substr(last_error, 1, 160) FROM outbox "
+                "WHERE state IN ('pending', 'sending', 'failed') AND coalesce(send_after, '') != ?",
+                (hq.HELD,),
+            )
+        ],
+        "holds_lease": live.holds_lease,
+        "connected": live.connected.is_set(),
+        "t": time.time(),
+    }
+
+
+def main(home: str, tag: str, seed: int) -> int:
+    clinic, _admin = open_signed_in(
+        Path(home), "admin", ADMIN_PASSWORD, ask_passphrase=_no_passphrase
+    )
+    lease = int(os.environ.get("CLINIC_INBOX_HARNESS_LEASE", "3"))
+    live = LiveSync(
+        clinic,
+        interval=2.0,
+        app=f"clinic-inbox-{tag}",
+        ingest=True,
+        lease_seconds=lease,
+        offline_grace=float(os.environ.get("CLINIC_INBOX_HARNESS_GRACE", str(lease * 3))),
+        on_error=lambda msg: print(f"{time.time():.1f} live: {msg}", flush=True),
+        on_lease=lambda held: print(f"{time.time():.1f} lease held: {held}", flush=True),
+    ).start()
+    rng = random.Random(seed)
+    doc = services.login(clinic, "dr.patel", STAFF_PASSWORD)
+    nurse_id = q.staff_login_row(clinic.store, "nurse.chen")[0].id
+    stop, quiet = Path(home) / "STOP", Path(home) / "QUIET"
+    n = 0
+    next_sync = 0.0
+    while not stop.exists():
+        if time.monotonic() >= next_sync:
+            try:
+                report = mail_sync.run_once(clinic, fetch=live.may_fetch())
+                if report.stored:
+                    print(f"{time.time():.1f} stored {report.stored}", flush=True)
+            except Exception:  # noqa: BLE001 - said in the log (the harness scans it for PHI)
+                print(traceback.format_exc(), flush=True)
+            live.nudge()
+            next_sync = time.monotonic() + rng.uniform(0.5, 1.2)
+            if quiet.exists():
+                tmp = Path(home) / "state.tmp"
+                tmp.write_text(json.dumps(_state(clinic, live)))
+                tmp.replace(Path(home) / "state.json")
+        if quiet.exists():
+            time.sleep(0.2)
+            continue
+        threads = [t for t, _ in shq.shared_threads(clinic.store)]
+        if not threads:
+            time.sleep(0.2)
+            continue
+        t = rng.choice(threads)
+        kind = rng.choice(("view", "view", "assign", "status", "note", "reply"))
+        try:
+            if kind == "view":
+                services.show_thread(clinic, doc, t)
+            elif kind == "assign":
+                services.assign(clinic, doc, t, rng.choice((nurse_id, doc.staff.id, None)))
+            elif kind == "status":
+                services.set_status(clinic, doc, t, rng.choice(list(Status)))
+            elif kind == "note":
+                n += 1
+                services.add_note(clinic, doc, t, f"{NOTE_WORDS} {tag}-{seed}-{n}")
+            elif q.get_thread(clinic.store, t).source.value == "email":
+                n += 1
+                services.queue_reply(clinic, doc, t, f"{REPLY_WORDS}. {REPLY_TAG}-{tag}-{seed}-{n}")
+        except (AccessDenied, ValueError):
+            pass
+        live.nudge()
+        time.sleep(rng.uniform(0.1, 0.4))
+    live.stop()
+    clinic.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1], sys.argv[2], int(sys.argv[3])))

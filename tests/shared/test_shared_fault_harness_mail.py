@@ -1,0 +1,52 @@
+"""The shared-queue fault harness with mail at CI size (tests/shared/fault_harness_mail.py):
+three workstation processes fetch, acknowledge and reply while new mail keeps coming
+and, one per round, a workstation (or the lease holder) is killed, PostgreSQL, Dovecot
+or the FHIR server is restarted, or a link is cut or stalled; then every invariant, and
+proof that the mail checks catch damage."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from fault_harness_mail import FAULTS, run  # noqa: E402
+
+ROUNDS = int(os.environ.get("CLINIC_INBOX_MAIL_HARNESS_ROUNDS", str(len(FAULTS))))
+ROUND_SECONDS = float(os.environ.get("CLINIC_INBOX_MAIL_HARNESS_ROUND_SECONDS", "5"))
+
+
+@pytest.mark.slow
+def test_mail_fetched_answered_and_replied_once_through_kills_and_restarts(capsys):
+    res = run(rounds=ROUNDS, round_seconds=ROUND_SECONDS)
+    with capsys.disabled():  # the counts belong in CI's log, pass or fail
+        print("\n" + res.line())
+        if res.proof is not None:
+            print("after damage: " + res.proof.line(queue=False))
+    assert sum(res.faults.values()) == ROUNDS
+    if ROUNDS >= len(FAULTS):
+        assert set(res.faults) == set(FAULTS)  # every kind of fault struck
+    # the clinic really worked: mail of both kinds, urgent ones, replies and notes
+    assert res.emails > 10 and res.portal > 2 and res.urgent > 2
+    assert res.replies > 3 and res.queue.notes > 3
+    assert res.settle_problems == []
+    assert res.mail_problems == [] and res.unshared == 0
+    assert res.replicas_identical and res.queue.replicas_identical, res.differences
+    assert res.auto_problems == []
+    assert res.receipts >= res.emails - res.follow_ups  # a reply to each first e-mail
+    assert res.reply_problems == []
+    assert res.replies == res.replies_sent + res.replies_held
+    assert res.queue.pending_left == 0
+    assert res.queue.note_problems == [] and res.queue.notes == res.queue.notes_on_server
+    assert res.queue.audit_problems == []
+    assert res.queue.integrity == []
+    assert res.queue.phi_found == [] and res.log_phi == []
+    # the same mail checks after one unfetched e-mail and one receipt sent twice
+    assert res.proof is not None
+    assert any("1 missing" in p for p in res.proof.mail_problems), res.proof.mail_problems
+    assert any("got 2 replies" in p for p in res.proof.auto_problems), res.proof.auto_problems
+    assert any("got 0 replies" in p for p in res.proof.auto_problems), res.proof.auto_problems
