@@ -129,7 +129,7 @@ _CONTEXT = re.compile(
     r"(alle|allee|alles|allees|ete) (a|au|aux) (l')?([\w'-]+ ){0,7}(pour|parce)|"
     r"(took|brought|drove) (him|her|them|my \w+) to (the )?(er|emerg\w*|hospital|urgent care)( \w+)? for|"
     r"suite a (mon|ma|son|sa|une?)|following (my|his|her) |"
-    r"in (university|college|high school|school)|(tse |tu sais )?la fois (que|ou)|the time (that|when) (i|he|she|we)|"
+    r"in (university|college|high school|school)|used to (have|get)|avait l'habitude (de|d')|(tse |tu sais )?la fois (que|ou)|the time (that|when) (i|he|she|we)|"
     r"hospitalisee?s? (au|en|pour|apres|pendant|l'|le|la)|(ete|was|been) hospitali[sz]ed|"
     r"au printemps|a l'automne|cet (ete|hiver|automne)|(l'ete|l'hiver|l'automne) (passe|dernier)|"
     # someone else who died of it; "my son had a seizure at school" is today's news
@@ -284,6 +284,9 @@ _SENTENCE_CONTEXT = re.compile(
     r"(il y a|there'?s|there is|avec) (une|a) question|(une|a|la|the) question\s*[\"'«:]|"
     r"(evaluation|assessment|screening|depistage) (du |de |of )?(the )?(risque|risk)|"
     r"(incident|accident) report|rapport d'(incident|accident)|asking (about|if|whether)|"
+    r"(dans|sur) la liste|(in|on) the list|(ils|elles|they) (parlent|talk|mention)\w* (de |d'|about )|"
+    r"plan d'(urgence|action)|emergency plan|action plan|(les |the )?(signes|signs|symptomes|symptoms) \(|"
+    r"(and|that|which|it) causes? |(could|can|would|will|might) (i|he|she|we|you|they) (have|get|develop|go into)( a| an)?\s*$|"
     r"standing orders?|ordonnances? collectives?|(protocol|protocole) (for|pour)|"
     r"(il y a|y a|y'a|there are|it has) des (cases|boxes|questions)|(cases|boxes) (pour|for) |"
     r"(joking|jokes|joke|joked|blague\w*|niaise\w*) (about|sur|avec) |"
@@ -375,7 +378,7 @@ _POST_CONTEXT = re.compile(
     r"(est|c'?est) dans mon dossier|dans le temps|(a|ai|ont) maintenant \d{1,2} ans|(is|he'?s|she'?s) now \d{1,2}( years old)?|"
     # someone it took: "ma mère a fait 2 AVC, le deuxième l'a emportée"
     r"(c'est|c'etait|tout est|ca a) (completement |toute |tout |vite )?(parti|passe|disparu|fini)|"
-    r"(ils|on) (l'|les|m')ont (traite|soigne|opere)e?s?|(paramedics|ambulance|they) took (me|him|her) in|(i|he|she) was out by|"
+    r"(ils|on) (l'|les|m')ont (traite|soigne|opere)e?s?|(il|elle) en (avait|a) pas (avale|bu|mange)|(didn'?t|did not) (swallow|drink|eat) any|(paramedics|ambulance|they) took (me|him|her) in|(i|he|she) was out by|"
     r"(ils|on) (l'|les|m')ont (traite|soigne)e?s?|(est|etait) (ben |bien |tout )?correcte?( asteure| maintenant)?|"
     r"(on a|j'ai|il a|elle a|nous avons) ete a l'(hopital|urgence)|in the past|dans le passe|"
     r"(traitee?|soignee?|vue?) (a|par) (l'|les )?(urgence|hopital|ambulanciers)|treated (at|in) (the )?(er|emerg\w*|hospital)|"
@@ -813,7 +816,7 @@ def _comma(text: str) -> int:
 # and says later that it ended well: the event's sentences are history, unless any
 # sentence says something is happening now or again.
 _STORY_PAST = re.compile(
-    r"\b(yesterday|last night|the other day|over the weekend|la fois (que|ou)|au mois d'?\w+|at (lunch|breakfast|supper|dinner)|quand \w+ a (fait|eu)|this past weekend|on the weekend|"
+    r"\b(yesterday|last night|the other day|over the weekend|on est alle\w*|we went|we took (him|her)|la fois (que|ou)|au mois d'?\w+|at (lunch|breakfast|supper|dinner)|quand \w+ a (fait|eu)|this past weekend|on the weekend|"
     r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)|(\d+|a|one|two|three|few|couple of) "
     r"(days?|weeks?|months?|years?) ago|last (week|month|year|\w+day)|"
     + _WHEN_PAST
@@ -835,7 +838,7 @@ _STORY_FINE = re.compile(
     r"(je|il|elle|j') ?(respire|respirait|dors|mange|marche) (tres |ben |bien |super )?(bien|normalement|mieux)|"
     r"(ca|cela) va (tres |super |ben |vraiment )?(bien|ben)|"
     r"(i'?m|i am|he'?s|she'?s|he is|she is) breathing (fine|well|normally|ok|okay|better)|"
-    r"breathing (totally |completely |perfectly )?(normal|normally|fine)|(il|elle|je) va (beaucoup |bien |ben )?mieux)"
+    r"breathing (totally |completely |perfectly )?(normal|normally|fine)|(running around|playing|acting|eating) (totally |completely |perfectly )?(normal|normally|fine|like (himself|herself|usual))|(il|elle|je) va (beaucoup |bien |ben )?mieux)"
     r"( now| maintenant| depuis| since| with \w+| aujourd'hui| today| ce matin| this morning)?\b"
 )
 # How someone was before it began, not how it ended: "she was fine yesterday",
@@ -854,6 +857,8 @@ _STORY_CLEARED = re.compile(
     r"ambulanciers|centre antipoison|ils|neurologue|cardiologue) ([\w']+ ){0,3}(said|told (me|us|him|her|them)|"
     r"ont dit|a dit|m'a dit|nous a dit|dit que|disent que)|"
     r"(scans?|tests?|ecgs?|ct|x-?rays?|bloodwork|electro|results?) (were|was|came back|all) (ok|okay|normal|clear|fine)|"
+    r"(they|ils) (said|ont dit) (the amount|it|que (c'?etait|la quantite)) ?(was|is|etait)? ?(safe|fine|ok|okay|harmless|sans danger|correct)|"
+    r"(amount|dose|quantite) (was|is|etait|est) (safe|fine|ok|sans danger)|"
     r"pas de danger|(c'etait|c'est) pas grave|tout (etait|est) (beau|correct|normal|ok|negatif)|"
     r"sans saignement|no bleed\w*|pas de saignement|"
     r"(scan|scanner|ct|tests?|radio\w*|resultats?)( \w+){0,3} (etait|etaient|sont|est|was|were) (beaux?|corrects?|normale?s?|normaux|ok|negatifs?|clear|fine)|no tests needed|discharged|not toxic|non-?toxic|"
