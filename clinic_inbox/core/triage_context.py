@@ -104,7 +104,7 @@ _OTHERS = (
     r"partner|roommate|classmate|teammate|guy|girl|kid)"
 )
 _OTHERS_FR = (
-    r"(pere|mere|papa|maman|frere|soeur|grand-?(pere|mere)|oncle|tante|cousine?|amie?|"
+    r"(pere|mere|papa|maman|frere|soeur|belle-soeur|beau-frere|grand-?(pere|mere)|oncle|tante|cousine?|amie?|"
     r"voisine?|collegue|patron|fils|fille|neveu|niece|mari|femme|conjointe?|gars|chum|blonde)"
 )
 # History and other people's past: within the clause.
@@ -129,7 +129,9 @@ _CONTEXT = re.compile(
     r"(alle|allee|alles|allees|ete) (a|au|aux) (l')?([\w'-]+ ){0,7}(pour|parce)|"
     r"(took|brought|drove) (him|her|them|my \w+) to (the )?(er|emerg\w*|hospital|urgent care)( \w+)? for|"
     r"suite a (mon|ma|son|sa|une?)|following (my|his|her) |"
-    r"in (university|college|high school|school)|used to (have|get)|avait l'habitude (de|d')|(tse |tu sais )?la fois (que|ou)|the time (that|when) (i|he|she|we)|"
+    r"in (university|college|high school|school)|used to (have|get)|"
+    r"(a|pendant|lors de) ma (premiere|derniere|precedente) grossesse|(during|in) my (first|last|previous) pregnancy|une fois,? (j'ai|il a|elle a)|"
+    r"(dit|disait|m'a dit) que (son|sa|leur) (\w+ ){0,2}(a fait|a eu|avait)|(the |l')(er|emerg\w*|hospital|urgence|hopital|paramedics|ambulanciers) (\w+ )?$|avait l'habitude (de|d')|(tse |tu sais )?la fois (que|ou)|the time (that|when) (i|he|she|we)|"
     r"hospitalisee?s? (au|en|pour|apres|pendant|l'|le|la)|(ete|was|been) hospitali[sz]ed|"
     r"au printemps|a l'automne|cet (ete|hiver|automne)|(l'ete|l'hiver|l'automne) (passe|dernier)|"
     # someone else who died of it; "my son had a seizure at school" is today's news
@@ -290,7 +292,8 @@ _SENTENCE_CONTEXT = re.compile(
     r"standing orders?|ordonnances? collectives?|(protocol|protocole) (for|pour)|"
     r"(il y a|y a|y'a|there are|it has) des (cases|boxes|questions)|(cases|boxes) (pour|for) |"
     r"(joking|jokes|joke|joked|blague\w*|niaise\w*) (about|sur|avec) |"
-    r"(teacher|coach|prof|professeure?|enseignante?|nurse|infirmiere|instructor) (said|says|told (us|me|him|her|them)|a dit|dit) (that |que |qu')?|"
+    r"(teacher|coach|prof|professeure?|enseignante?|nurse|infirmiere|instructor|class|course|cours) (said|says|told (us|me|him|her|them)|a dit|dit) (that |que |qu')?|"
+    r"a quel age|at what age|(it has|has|with) boxes (like|for)|boxes like|(more|less) likely to|plus (a risque|de chances?) (de|d')|"
     r"how (is|are) (it|they|that|this) different|c'est quoi la difference|en quoi (c'est|est-ce) different|"
     r"why can'?t (i|we|you)|pourquoi (je|on|j') ?(peux|peut|peu|dois|doit) (pas|plus|pu)|"
     r"(affiche|poster|publicite|pub|campagne) ([\w']+ ){0,6}(pour|sur|about|on|for) |"
@@ -299,8 +302,8 @@ _SENTENCE_CONTEXT = re.compile(
     r"(note|lettre|letter|avis|memo|notice|flyer|feuillet) (sur|about|on|concernant|regarding) |"
     r"rapport (mensuel|hebdomadaire|trimestriel|de suivi)|(monthly|weekly|quarterly|progress) report|signes? (de|d'|du|des) |symptomes? (de|d'|du|des) |"
     r"what does (it|that|this) mean|(qu'?est-ce que|que) (ca|cela) (veut dire|signifie)|(ca|cela) veut dire quoi|"
-    r"(nutritionniste|dietetiste|infirmiere|pharmacien\w*|professeure?|prof|enseignante?|medecin|docteure?|dre?) "
-    r"(parle|parlait|m'a parle|nous a parle) (de |d')|"
+    r"(nutritionniste|dietetiste|infirmiere|pharmacien\w*|professeure?|prof|enseignante?|medecin|docteure?|dre?|"
+    r"endocrinologue|specialiste|gyneco\w*|sage-femme|pediatre) (parle|parlait|a parle|m'a parle|nous a parle) (de |d(?=')|\s*$)|"
     r"(have|has) (you|your \w+) (had|been)|(symptoms|signs) (such as|like|including)|"
     r"symptomes (comme|tels que)|describe (the )?(symptoms|signs)|"
     r"(peut|peuvent|may|can|could|might) (augmenter|increase|cause|causer|raise|trigger|provoquer)|"
@@ -379,6 +382,7 @@ _POST_CONTEXT = re.compile(
     # someone it took: "ma mère a fait 2 AVC, le deuxième l'a emportée"
     r"(c'est|c'etait|tout est|ca a) (completement |toute |tout |vite )?(parti|passe|disparu|fini)|"
     r"(ils|on) (l'|les|m')ont (traite|soigne|opere)e?s?|(il|elle) en (avait|a) pas (avale|bu|mange)|(didn'?t|did not) (swallow|drink|eat) any|(paramedics|ambulance|they) took (me|him|her) in|(i|he|she) was out by|"
+    r"clot buster|\btpa\b|thrombolys\w*|already walking|"
     r"(ils|on) (l'|les|m')ont (traite|soigne)e?s?|(est|etait) (ben |bien |tout )?correcte?( asteure| maintenant)?|"
     r"(on a|j'ai|il a|elle a|nous avons) ete a l'(hopital|urgence)|in the past|dans le passe|"
     r"(traitee?|soignee?|vue?) (a|par) (l'|les )?(urgence|hopital|ambulanciers)|treated (at|in) (the )?(er|emerg\w*|hospital)|"
@@ -816,7 +820,7 @@ def _comma(text: str) -> int:
 # and says later that it ended well: the event's sentences are history, unless any
 # sentence says something is happening now or again.
 _STORY_PAST = re.compile(
-    r"\b(yesterday|last night|the other day|over the weekend|on est alle\w*|we went|we took (him|her)|la fois (que|ou)|au mois d'?\w+|at (lunch|breakfast|supper|dinner)|quand \w+ a (fait|eu)|this past weekend|on the weekend|"
+    r"\b(yesterday|last night|the other day|over the weekend|after (delivery|the birth|birth|my c-section)|apres l'accouchement|on est alle\w*|we went|we took (him|her)|la fois (que|ou)|au mois d'?\w+|at (lunch|breakfast|supper|dinner)|quand \w+ a (fait|eu)|this past weekend|on the weekend|"
     r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)|(\d+|a|one|two|three|few|couple of) "
     r"(days?|weeks?|months?|years?) ago|last (week|month|year|\w+day)|"
     + _WHEN_PAST
@@ -838,7 +842,7 @@ _STORY_FINE = re.compile(
     r"(je|il|elle|j') ?(respire|respirait|dors|mange|marche) (tres |ben |bien |super )?(bien|normalement|mieux)|"
     r"(ca|cela) va (tres |super |ben |vraiment )?(bien|ben)|"
     r"(i'?m|i am|he'?s|she'?s|he is|she is) breathing (fine|well|normally|ok|okay|better)|"
-    r"breathing (totally |completely |perfectly )?(normal|normally|fine)|(running around|playing|acting|eating) (totally |completely |perfectly )?(normal|normally|fine|like (himself|herself|usual))|(il|elle|je) va (beaucoup |bien |ben )?mieux)"
+    r"breathing (totally |completely |perfectly )?(normal|normally|fine)|feeling (stronger|better)|(i'?m|je suis) (home|a la maison) now|(running around|playing|acting|eating) (totally |completely |perfectly )?(normal|normally|fine|like (himself|herself|usual))|(il|elle|je) va (beaucoup |bien |ben )?mieux)"
     r"( now| maintenant| depuis| since| with \w+| aujourd'hui| today| ce matin| this morning)?\b"
 )
 # How someone was before it began, not how it ended: "she was fine yesterday",
