@@ -535,6 +535,9 @@ _OTHER_PAST_LEAD = re.compile(
     r"\b(le|la|les) (fils|fille|enfant|frere|soeur|mari|femme) (de|d') (mon|ma|notre|\w+) ?\w*)"
     r"( \(\d+\))?( (had|have had|has had|got|was|went|nearly|almost|said (that )?(she|he|they)|told me (that )?(she|he|they)|a eu|a fait|avait|ont fait|ont eu|"
     r"s'est|se sont)( (des|une?|a))?( [\w-]+)?)?\s*$"
+    # (a bare "my friend" before what is happening to him is a caregiver's report:
+    # "my friend not waking up")
+    r"(?<!\bfriend )(?<!\bami )(?<!\bamie )(?<!\broommate )(?<!\bcoloc )"
 )
 _SINCE = re.compile(r"\b(since|ever since|depuis)\b[^,]{0,40}")
 _CLAUSE_BREAKS = (",", " - ", ":")
@@ -664,6 +667,10 @@ def affirmed(sentence: str, start: int, end: int, idioms: Idioms | None = None) 
 
 
 _FR_AFTER_VERB = frozenset({"pas", "plus", "pu", "jamais"})
+_FR_LINK_WORDS = frozenset(
+    {"a", "me", "m'", "se", "s'", "te", "le", "la", "les", "l'", "en", "y", "de", "du", "des", "faire",
+     "penser", "vouloir", "avoir", "eu", "un", "une"}
+)  # fmt: skip
 
 
 def _own_negations(window: list[str]) -> list[str]:
@@ -674,9 +681,20 @@ def _own_negations(window: list[str]) -> list[str]:
     for i, w in enumerate(window):
         if w in _FR_AFTER_VERB and i < len(window) - 2:
             # "pas de fièvre", "pas eu de douleur": it introduces what follows
-            if not any(
-                n in {"de", "du", "des", "d'"} or n.startswith("d'") for n in window[i + 1 : i + 3]
-            ):
+            de = next(
+                (
+                    j
+                    for j in range(i + 1, min(i + 3, len(window)))
+                    if window[j] in {"de", "du", "des", "d'"} or window[j].startswith("d'")
+                ),
+                None,
+            )
+            # ...but not a mention several words on ("pas de rendez-vous la corde est"),
+            # while "pas de penser à me suicider" still is: only content words count
+            between = (
+                [x for x in window[de + 1 :] if x not in _FR_LINK_WORDS] if de is not None else []
+            )
+            if de is None or len(between) > 1:
                 continue
         out.append(w)
     return out

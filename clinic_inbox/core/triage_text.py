@@ -29,7 +29,8 @@ MAX_WORD = 40  # longer "words" (hostile input, base64) are kept as written, nev
 
 # -- quoted replies ---------------------------------------------------------------
 _QUOTE_HEADER = re.compile(
-    r"^\s*(on .{0,200}wrote\s*:|le .{0,200}a [ée]crit\s*:|-{2,} ?(original message|message d'origine)"
+    # (the colon may be lost: a phone's dictation, a copy that dropped punctuation)
+    r"^\s*(on .{0,200}wrote\s*:?|le .{0,200}a [ée]crit\s*:?|-{2,} ?(original message|message d'origine)"
     r" ?-{2,}|(from|de|envoy[ée]) ?: .+|sent from my \w+.{0,40}$)$",
     re.I,
 )
