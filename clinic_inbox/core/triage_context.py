@@ -383,7 +383,7 @@ _POST_CONTEXT = re.compile(
     r"(c'est|c'etait|tout est|ca a) (completement |toute |tout |vite )?(parti|passe|disparu|fini)|"
     r"(ils|on) (l'|les|m')ont (traite|soigne|opere)e?s?|(il|elle) en (avait|a) pas (avale|bu|mange)|(didn'?t|did not) (swallow|drink|eat) any|(paramedics|ambulance|they) took (me|him|her) in|(i|he|she) was out by|"
     r"clot buster|\btpa\b|thrombolys\w*|already walking|"
-    r"(ils|on) (l'|les|m')ont (traite|soigne)e?s?|(est|etait) (ben |bien |tout )?correcte?( asteure| maintenant)?|"
+    r"(est|etait) (ben |bien |tout )?correcte?( asteure| maintenant)?|"
     r"(on a|j'ai|il a|elle a|nous avons) ete a l'(hopital|urgence)|in the past|dans le passe|"
     r"(traitee?|soignee?|vue?) (a|par) (l'|les )?(urgence|hopital|ambulanciers)|treated (at|in) (the )?(er|emerg\w*|hospital)|"
     r"came (out|up) (right away|straight away|quickly|immediately|on (its|the) (own|first))|"
