@@ -15,7 +15,9 @@ development parts (README).
 from __future__ import annotations
 
 import json
+import os
 import re
+import zlib
 from collections import Counter
 from pathlib import Path
 
@@ -92,7 +94,20 @@ def test_held_out_part_is_scored_and_reported(capsys):
     assert both.caught >= scores["wording model alone"].caught
 
 
-@pytest.mark.parametrize("item", [i for i in DEV if i.urgent], ids=lambda i: i.id)
+def _variant_sample() -> list:
+    """The development emergencies whose automatic variants the suite checks.
+
+    Every one with TRIAGE_ALL_VARIANTS=1 (what a triage round runs before it commits);
+    otherwise a fixed half chosen by a stable digest of the id, so `make test` stays
+    well under its time budget as the sets grow, and a failure is never down to chance.
+    """
+    urgent = [i for i in DEV if i.urgent]
+    if os.environ.get("TRIAGE_ALL_VARIANTS") == "1":
+        return urgent
+    return [i for i in urgent if zlib.crc32(i.id.encode()) % 2 == 0]
+
+
+@pytest.mark.parametrize("item", _variant_sample(), ids=lambda i: i.id)
 def test_emergencies_stay_urgent_under_automatic_variants(item):
     seed = int(re.sub(r"\D", "", item.id) or 0)
     for name, text in variants(item.text, item.lang, seed).items():
