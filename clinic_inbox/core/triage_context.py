@@ -144,7 +144,7 @@ _CONTEXT = re.compile(
     r"(novel|book|story|roman|livre|serie|show|movie|film|episode)|"
     # a leaflet's warning: "came with a warning about suicidal thoughts"
     r"(warning|warnings|mise en garde|avertissement)s? (about|on|of|sur|concernant|au sujet)|"
-    r"(depliant|feuillet|notice|leaflet|insert|pamphlet) ([\w'-]+ ){0,5}(parle|talks|mentions?|says|dit)|"
+    r"(depliant|feuillet|notice|leaflet|insert|pamphlet|app|appli|application|website|site|booklet|guide) ([\w'-]+ ){0,5}(parle|talks?|mentions?|says?|dit)|"
     # "after my seizure in September", "après ma convulsion"
     r"(after|apres|following) (my|his|her|their|ma|mon|sa|son) |"
     r"(my|his|her|our|a) (\w+'s )?((older|younger|little|big|best|late|ex|oldest|youngest) )?(sister|brother|friend|cousin|aunt|uncle|neighbou?r|coworker|colleague|boss|"
@@ -200,6 +200,10 @@ _WORRY_QUESTION = re.compile(
 _HABITUAL = re.compile(
     r"\b(i|he|she|we|they) (usually |always |often |sometimes |still )?gets? (a bit |a little |very |really |so |more )?$"
 )
+_NO_MORE_BEFORE = re.compile(r"(^|\s)(plus|pu|pus|pas) (d'|de )?$")
+_SINCE_AFTER = re.compile(
+    r"\W{0,3}([\w'-]+ ){0,2}depuis (des|deux|trois|quatre|quelques|plusieurs|\d+|un|une|longtemps|le|la|l')\b"
+)
 _EN_TRAIN = re.compile(r"\b(pas|plus|jamais) en train (de|d')")
 _JUST_HAPPENED = re.compile(
     r"\b(just|juste|vient d'|vient de|viens de) (\w+ed|ate|bit|drank|took|swallowed|fell|hit|broke|"
@@ -226,7 +230,7 @@ _HISTORY_RIGHT_AFTER = re.compile(
     + _MONTHS_FR
     + r"|(le |la |l')(mois|semaine|annee|ete|hiver|automne|printemps|fin de semaine) (passee?|derniere?)|in (19|20)\d\d|en (19|20)\d\d|last (year|month|summer|winter|spring|fall|term|season)|"
     r"(\w+ ){0,2}(years?|months?) ago|in the past|dans le passe|as an? (child|kid|teen|baby)|"
-    r"il y a (\w+ ){0,2}(ans|mois)|l'an (dernier|passe)|l'annee (derniere|passee))\b"
+    r"il y a (\w+ ){0,2}(ans|mois)|il y a (bien |tres |trop )?longtemps|l'an (dernier|passe)|l'annee (derniere|passee))\b"
 )
 _HOW_MUCH = re.compile(r"\b(how (much|many|bad|high|long)|combien( de)?)\s*$")
 _OPEN_IF = re.compile(
@@ -283,7 +287,7 @@ _SENTENCE_CONTEXT = re.compile(
     r"pour (l'ecole|un cours|mon cours|le cours)|un travail (sur|scolaire)|write about|ecrire (sur|un texte)|"
     r"(tell|explain to|explain) (me|us) (what|why|how)|why (it|does|do|would|is|are|can|could) |"
     r"on m'a dit (que|qu')|(i was|we were) told that|someone told me that|j'ai entendu (dire )?(que|qu')|"
-    r"(il y a|there'?s|there is|avec) (une|a) question|(une|a|la|the) question\s*[\"'«:]|"
+    r"(il y a|there'?s|there is|avec) (une|a) question|(une|a|la|the) ((last|first|next|derniere|premiere|\d+(st|nd|rd|th|e)) )?question\s*,?\s*[\"'«:]|"
     r"(evaluation|assessment|screening|depistage) (du |de |of )?(the )?(risque|risk)|"
     r"(incident|accident) report|rapport d'(incident|accident)|asking (about|if|whether)|"
     r"(dans|sur) la liste|(in|on) the list|(ils|elles|they) (parlent|talk|mention)\w* (de |d'|about )|"
@@ -404,7 +408,7 @@ _RECURRENCE = re.compile(
 _NOT_RECUR = re.compile(
     r"\b((back )?home now|discharged now|now (ok|okay|fine|good|better|well|stable|home|recovered)\b|"
     r"maintenant (ok|correcte?|stable|a la maison)|(i'?m|i am|he'?s|he is|she'?s|she is|they'?re|they are|it'?s|it is|is|are|all|"
-    r"doing|feels?|feeling|been) (\w+ )?(fine|ok|okay|good|well|better|great|normal|healthy|"
+    r"doing|feels?|feeling|been|breathing|eating|sleeping|walking|talking) (\w+ )?(fine|ok|okay|good|well|better|great|normal|healthy|"
     r"stable|steady|controlled|under control|normally|home|back home|discharged|careful|cautious|vigilant|prudente?|"
     r"\d+( years old)?) now|now that|by now|for now|"
     # "...last month and now my son is anxious about it": now is about the worry
@@ -605,6 +609,8 @@ def affirmed(sentence: str, start: int, end: int, idioms: Idioms | None = None) 
         return False
     if _found("post_neg", sentence[end : end + 50], present):
         return False
+    if _NO_MORE_BEFORE.search(before) and _SINCE_AFTER.match(sentence, end):
+        return False  # "plus d'idées noires depuis des mois": none of it for months
     whole = sentence[:start]
     contrast = 0
     if _found("contrast", whole, present):
@@ -856,7 +862,7 @@ _STORY_FINE = re.compile(
     r"healed (up )?(nicely|well|fine)|(almost|all|completely) gone|back to normal|"
     r"(il|elle|je|j') ?(va|vais|allait|allais) (tres |super |tout a fait |ben |bien )?bien|"
     r"tout est (rentre dans l'ordre|correct|beau|normal|revenu)|comme d'habitude|"
-    r"(a|ai|avait) plus de (fievre|symptomes|douleur)|(est|etait) correcte?|"
+    r"(a|ai|avait) plus de (fievre|symptomes|douleur)|(est|etait) (revenue? )?correcte?|came (right )?(around|to)|"
     r"(je|il|elle|j') ?(respire|respirait|dors|mange|marche) (tres |ben |bien |super )?(bien|normalement|mieux)|"
     r"(ca|cela) va (tres |super |ben |vraiment )?(bien|ben)|"
     r"(i'?m|i am|he'?s|she'?s|he is|she is) breathing (fine|well|normally|ok|okay|better)|"
@@ -884,7 +890,7 @@ _STORY_CLEARED = re.compile(
     r"pas de danger|(c'etait|c'est) pas grave|tout (etait|est) (beau|correct|normal|ok|negatif)|"
     r"sans saignement|no bleed\w*|pas de saignement|"
     r"(scan|scanner|ct|tests?|radio\w*|resultats?)( \w+){0,3} (etait|etaient|sont|est|was|were) (beaux?|corrects?|normale?s?|normaux|ok|negatifs?|clear|fine)|no tests needed|discharged|not toxic|non-?toxic|"
-    r"sent (us|her|him|me|them) home|(nous|l'|les|m') ?(a|ont) (renvoye|retourne)e?s? a la maison|negatifs?|negatives?)\b"
+    r"sent (us|her|him|me|them) home|(they|paramedics|ambulance) (didn'?t|did not) (take|bring) (him|her|me|them) (in|to)|(ils|ambulanciers) (l'|les|m') ?ont (pas|pas eu besoin de l') ?(amenee?s?|emmenee?s?|transportee?s?)|(nous|l'|les|m') ?(a|ont) (renvoye|retourne)e?s? a la maison|negatifs?|negatives?)\b"
 )
 
 
