@@ -125,7 +125,9 @@ _CONTEXT = re.compile(
     r"(a|ai|as|avait|avais|avons) deja (fait|eu)|"
     # treated already: "went to emerg Saturday for", "on est allés à Sainte-Justine parce que"
     r"(went|been|gone|was|were|ended up) (to|in|at) (the )?(er|emerg\w*|hospital|urgent care|walk-?in|icu) ([\w-]+ ){0,2}(for|with|because)|"
-    r"(fait operer|ete operee?|operated on|had surgery|surgery) (pour|for)|had (my|his|her) \w+ (out|removed)|"
+    r"(fait operer|ete operee?|operated on|had surgery|surgery) (pour|for)|(chirurgie|operation)( d'urgence)? (pour|for)|(had|got) (an? )?(emergency )?(surgery|operation) (for|on)|"
+    # a mother's pregnancy with the writer: "my mom had eclampsia with me and had seizures"
+    r"with me (and|,)|pregnant with me|enceinte de moi|c'est quoi trop (de|d')|(what'?s|what is) too much|had (my|his|her) \w+ (out|removed)|"
     r"(alle|allee|alles|allees|ete) (a|au|aux) (l')?([\w'-]+ ){0,7}(pour|parce)|"
     r"(took|brought|drove) (him|her|them|my \w+) to (the )?(er|emerg\w*|hospital|urgent care)( \w+)? for|"
     r"suite a (mon|ma|son|sa|une?)|following (my|his|her) |"
@@ -244,7 +246,10 @@ _HOW_WOULD_I_KNOW = re.compile(
 _NOT_HYPOTHETICAL = re.compile(
     r"\b((if|whether) (i|we) (should|need to|have to)|(know|wonder\w*|sure|think|unsure|ask\w*|see|check) (if|whether)|"
     r"(tell|let) (me|him|her|us|them) (know )?(if|whether)|"
-    r"si (je|on) (dois|devrais)|(sais|sait|demande|savoir|voir|demander|verifier) (pas )?si)\b"
+    r"si (je|on) (dois|devrais)|(sais|sait|demande|savoir|voir|demander|verifier) (pas )?si|"
+    # a wish to be gone, not a condition: "ce serait plus simple pour tout le monde si je disparaissais"
+    r"(pour (tout le monde|tous|eux|ma famille|les autres)|for (everyone|everybody|them|my family)) (si|if) (je|j'|i)|"
+    r"(plus (simple|facile)|mieux|easier|better) (si|if) (je|j'|i))\b"
 )
 # Forms, education and work: anywhere earlier in the sentence (lists run across commas).
 _SENTENCE_CONTEXT = re.compile(
@@ -293,7 +298,11 @@ _SENTENCE_CONTEXT = re.compile(
     r"(dans|sur) la liste|(in|on) the list|(ils|elles|they) (parlent|talk|mention)\w* (de |d'|about )|"
     r"plan d'(urgence|action)|emergency plan|action plan|(les |the )?(signes|signs|symptomes|symptoms) \(|"
     r"(and|that|which|it) causes? |(could|can|would|will|might) (i|he|she|we|you|they) (have|get|develop|go into)( a| an)?\s*$|"
-    r"standing orders?|ordonnances? collectives?|(protocol|protocole) (for|pour)|"
+    r"standing orders?|ordonnances? collectives?|(protocol|protocole) (for|pour|de|d'|du)|(concussion|commotion) protocol|"
+    # a list or a policy's words: "la liste de questions parle de", "their policy sheet, which says"
+    r"(liste|list|sheet|fiche|policy|politique|guidelines?|regles?|reglement)s?,? ([\w'-]+,? ){0,4}(parle|parlent|talks?|mentions?|says?|states?|lists?|dit|disent)\b|"
+    # a threshold asked about: "c'est quoi trop de saignement?", "how long is bleeding supposed to last?"
+    r"c'est quoi trop|(what'?s|what is) too much|(combien|how much) ([\w'-]+ ){0,4}(trop|too much)|how long (is|are|does|do|should|will) |"
     r"(il y a|y a|y'a|there are|it has) des (cases|boxes|questions)|(cases|boxes) (pour|for) |"
     r"(joking|jokes|joke|joked|blague\w*|niaise\w*) (about|sur|avec) |"
     r"(teacher|coach|prof|professeure?|enseignante?|nurse|infirmiere|instructor|class|course|cours) (said|says|told (us|me|him|her|them)|a dit|dit) (that |que |qu')?|"
@@ -344,6 +353,7 @@ _POST_CONTEXT = re.compile(
     r"\b((\w+ )?"
     + _PERIOD
     + r" ago|as an? (child|kid|teen|baby|toddler|infant|newborn)|in (19|20)\d\d|"
+    r"so (i|we) (think|worry|wonder|stress|obsess)\w* about (it|that|this|them)|"
     + _WHEN_PAST
     + r"|"
     r"(?<!from )(?<!to )(?<!through )(?<!until )(on )?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
