@@ -62,6 +62,7 @@ _POST_NEG = re.compile(
     r"^\W{0,3}(and )?((it|they|the rash|the spots) (fades?|faded|blanch\w*|went white|goes white)|"
     r"[^.]{0,60}\) (are|were|sont|etaient) (all |tous |toutes )?(no|non)\b|"
     r"[^.]{0,35}(they'?re|they are|it'?s|it is|was|were|came back|are) (all )?negative|"
+    r"[^.]{0,30}[,:] ?(all )?(negative|negatifs?|negatives?)\b|"
     # an explained cause: "numb on one side from the dentist's freezing"
     r"(from|because of|due to|de|a cause de) (the |my |la |le |l')?(dentist\w*|dental|freezing|novocaine|"
     r"anesthe\w*|anaesthe\w*|dentiste|insensibilisation)|"
@@ -127,7 +128,7 @@ _CONTEXT = re.compile(
     r"(went|been|gone|was|were|ended up) (to|in|at) (the )?(er|emerg\w*|hospital|urgent care|walk-?in|icu) ([\w-]+ ){0,2}(for|with|because)|"
     r"(fait operer|ete operee?|operated on|had surgery|surgery) (pour|for)|(chirurgie|operation)( d'urgence)? (pour|for)|(had|got) (an? )?(emergency )?(surgery|operation) (for|on)|"
     # a mother's pregnancy with the writer: "my mom had eclampsia with me and had seizures"
-    r"with me (and|,)|pregnant with me|enceinte de moi|c'est quoi trop (de|d')|(what'?s|what is) too much|had (my|his|her) \w+ (out|removed)|"
+    r"with me (and|,)|pregnant with me|enceinte de moi|c'est quoi trop (de|d')|(what'?s|what is) too much|(concussion|commotion) (protocol|policy|training|course|form)|protocole (de|sur la) commotion|had (my|his|her) \w+ (out|removed)|"
     r"(alle|allee|alles|allees|ete) (a|au|aux) (l')?([\w'-]+ ){0,7}(pour|parce)|"
     r"(took|brought|drove) (him|her|them|my \w+) to (the )?(er|emerg\w*|hospital|urgent care)( \w+)? for|"
     r"suite a (mon|ma|son|sa|une?)|following (my|his|her) |"
@@ -151,7 +152,7 @@ _CONTEXT = re.compile(
     r"(after|apres|following) (my|his|her|their|ma|mon|sa|son) |"
     r"(my|his|her|our|a) (\w+'s )?((older|younger|little|big|best|late|ex|oldest|youngest) )?(sister|brother|friend|cousin|aunt|uncle|neighbou?r|coworker|colleague|boss|"
     r"classmate|teammate|roommate|sister-in-law|brother-in-law|friend's \w+|neighbou?r's \w+)"
-    r" (had|bled|got|was|went|lost|nearly|almost)|a (kid|boy|girl|child|baby|student|teacher|player|man|woman|guy|lady|worker|resident|parent) "
+    r"( \([^)]{0,20}\)| (in|from|at|back in|out in) [\w-]+( [\w-]+)?)? (had|bled|got|was|went|lost|nearly|almost)|a (kid|boy|girl|child|baby|student|teacher|player|man|woman|guy|lady|worker|resident|parent) "
     r"(on|in|at|from) (my|his|her|our) |"
     # French
     r"antecedents? de|historique de|il y a (\w+ )?" + _PERIOD_FR + r"|l'?an (dernier|passe)|"
@@ -304,6 +305,8 @@ _SENTENCE_CONTEXT = re.compile(
     # a threshold asked about: "c'est quoi trop de saignement?", "how long is bleeding supposed to last?"
     r"c'est quoi trop|(what'?s|what is) too much|(combien|how much) ([\w'-]+ ){0,4}(trop|too much)|how long (is|are|does|do|should|will) |"
     r"(il y a|y a|y'a|there are|it has) des (cases|boxes|questions)|(cases|boxes) (pour|for) |"
+    r"(there are|it has|with) (\w+ )?(boxes|checkboxes|questions|sections) (about|for|on|like|asking)|"
+    r"est-ce (que )?(c'est|c'est-tu) vrai (que|qu')|is it true (that )?|why did (they|you|the \w+|he|she) |"
     r"(joking|jokes|joke|joked|blague\w*|niaise\w*) (about|sur|avec) |"
     r"(teacher|coach|prof|professeure?|enseignante?|nurse|infirmiere|instructor|class|course|cours) (said|says|told (us|me|him|her|them)|a dit|dit) (that |que |qu')?|"
     r"a quel age|at what age|(it has|has|with) boxes (like|for)|boxes like|(more|less) likely to|plus (a risque|de chances?) (de|d')|"
@@ -354,6 +357,7 @@ _POST_CONTEXT = re.compile(
     + _PERIOD
     + r" ago|as an? (child|kid|teen|baby|toddler|infant|newborn)|in (19|20)\d\d|"
     r"so (i|we) (think|worry|wonder|stress|obsess)\w* about (it|that|this|them)|"
+    r"(on m'a|ils m'ont|ils lui ont|on lui a|they) (fait|mis|gave|put in) (\d+|des|quelques|\w+) (points|stitches|sutures)|got (\d+|a few|some) stitches|"
     + _WHEN_PAST
     + r"|"
     r"(?<!from )(?<!to )(?<!through )(?<!until )(on )?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
@@ -521,7 +525,9 @@ _RESOLVED_AFTER = re.compile(
     r"(i'?ve|he'?s|she'?s|we'?ve|they'?ve|i have|he has|she has) been (totally |completely |perfectly )?"
     r"(fine|good|ok|okay|well|great|normal) (ever )?since|"
     r"(ca|cela|c') ?(a|est) passe|tout est (rentre dans l'ordre|negatif|correct|beau)|"
-    r"(il|elle) va (tres |tout a fait )?bien)\b"
+    r"(il|elle) va (tres |tout a fait )?bien|"
+    # a form's question answered on its own line: "Douleur thoracique à l'effort? Non."
+    r"^\W*(non|no|nope|negative|negatif)(?=\W*$))\b"
 )
 # "If she gets a fever afterwards, what temperature...": a sentence that opens
 # with a condition is about that condition throughout.
