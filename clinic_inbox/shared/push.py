@@ -19,6 +19,9 @@ from clinic_inbox.shared.replica import StaffMap, apply_field, server_error
 from clinic_inbox.shared.seal import check_field, field_mac, seal
 from clinic_inbox.shared.server import Link
 
+# who the card of a Done (or Waiting) refused over newer patient words names
+NEW_MESSAGE = "(a new message from the patient)"
+
 
 @dataclass
 class PushResult:
@@ -63,7 +66,8 @@ def push(clinic: Clinic, link: Link) -> PushResult:
             with link.conn.transaction():
                 receipt = link.conn.execute(
                     "SELECT outcome, server_v, server_value, server_by, server_at, "
-                    "server_op::text, server_mac FROM apply_op(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    "server_op::text, server_mac, reason "
+                    "FROM apply_op(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                     (
                         op.op_id,
                         link.workstation_id,
@@ -75,6 +79,7 @@ def push(clinic: Clinic, link: Link) -> PushResult:
                         note_at,
                         note_body,
                         mac,
+                        op.seen if op.field == "status" else None,
                     ),
                 ).fetchone()
         except psycopg.errors.NoDataFound:  # P0002: conversation not published yet
@@ -82,7 +87,7 @@ def push(clinic: Clinic, link: Link) -> PushResult:
             continue
         except psycopg.OperationalError as exc:
             raise server_error(link, exc) from None
-        outcome, server_v, server_value, server_by, server_at, server_op, server_mac = receipt
+        outcome, server_v, server_value, server_by, server_at, server_op, server_mac, why = receipt
         if op.field != "note":
             check_field(keys, conv, op.field, server_value, server_op, server_mac, link.label)
         with store.transaction():
@@ -115,6 +120,11 @@ def push(clinic: Clinic, link: Link) -> PushResult:
                     apply_field(clinic, op.thread_id, "status", again.value, staff)
                     shq.set_field_version(store, op.thread_id, "status", server_v)
                     result.waiting += 1
+            elif op.actor_id is None:
+                # an automatic change (a follow-up coming due, a handover to cover, a
+                # raise by new mail) that a person's change reached the server before:
+                # theirs stands, and there is nobody to show a card to
+                pass
             else:
                 result.conflicts += 1
                 theirs = server_value
@@ -127,7 +137,8 @@ def push(clinic: Clinic, link: Link) -> PushResult:
                     store,
                     mine,
                     theirs,
-                    staff.name(server_by),
+                    # the patient wrote after what its author saw: the card says so
+                    NEW_MESSAGE if why == "message" else staff.name(server_by),
                     server_at.isoformat(timespec="seconds") if server_at else None,
                 )
             if not shq.has_pending(store, op.thread_id, op.field):

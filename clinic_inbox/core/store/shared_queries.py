@@ -227,6 +227,7 @@ class PendingOp:
     value: str
     actor_id: int | None
     created_at: str
+    seen: int | None = None  # status: the patient messages its author had (m0021)
 
 
 def enqueue_op(
@@ -237,18 +238,30 @@ def enqueue_op(
     base_v: int,
     value: str,
     actor_id: int | None,
+    seen: int | None = None,
 ) -> None:
     store.execute(
-        "INSERT INTO pending_ops (op_id, thread_id, field, base_v, value, actor_id, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (op_id, thread_id, field, base_v, value, actor_id, utcnow()),
+        "INSERT INTO pending_ops (op_id, thread_id, field, base_v, value, actor_id, created_at, "
+        "seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (op_id, thread_id, field, base_v, value, actor_id, utcnow(), seen),
+    )
+
+
+def patient_message_count(store: Store, thread_id: int) -> int:
+    """The patient's messages in a conversation here (inbound: never a staff reply or an
+    automatic one), as the server counts them for the reopen rule."""
+    return int(
+        store.one(
+            "SELECT count(*) FROM messages WHERE thread_id = ? AND direction = 'in'",
+            (thread_id,),
+        )
     )
 
 
 def pending_ops(store: Store, limit: int = 200) -> list[PendingOp]:
     rows = store.execute(
-        "SELECT op_id, thread_id, field, base_v, value, actor_id, created_at FROM pending_ops "
-        "ORDER BY id LIMIT ?",
+        "SELECT op_id, thread_id, field, base_v, value, actor_id, created_at, seen "
+        "FROM pending_ops ORDER BY id LIMIT ?",
         (limit,),
     )
     return [PendingOp(*r) for r in rows]
