@@ -65,6 +65,7 @@ def publish_conversation(
     assert conv is not None
     with store.transaction():  # one consistent reading of what is published
         messages = shq.thread_messages(store, thread_id)
+        first_ids = shq.first_message_ids(store, thread_id)
         authors = spq.message_authors(store, thread_id)
         snapshot = shq.thread_snapshot(store, thread_id)
         state = shq.thread_state(store, thread_id)
@@ -85,9 +86,15 @@ def publish_conversation(
                 (conv, link.workstation_id, by, sealed, list(values.values()), ops, macs),
             ).fetchone()[0]
             for m in messages:
-                ident = m["shared_identity"] or message_identity(keys, link.workstation_id, m)
+                # a reply is named by the Message-ID it was made with, before and after
+                # its sending (the portal renames it): one identity, one copy everywhere
+                first = first_ids.get(m["id"])
+                named = {**m, "message_id_header": first} if first else m
+                ident = m["shared_identity"] or message_identity(keys, link.workstation_id, named)
                 mid = str(uuid.uuid4())
                 payload = {k: v for k, v in m.items() if k not in ("id", "shared_identity")}
+                if first:  # another workstation's own unpublished copy is found by it
+                    payload["first_message_id"] = first
                 # who wrote a reply, as every workstation knows them (its clock stops there)
                 payload["author"] = staff.ref_of.get(authors.get(m["id"]))
                 sealed_m = seal(keys, "message", mid, "payload", 1, json.dumps(payload).encode())

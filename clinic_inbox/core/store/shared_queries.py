@@ -352,14 +352,31 @@ def mark_conflict_seen(store: Store, op_id: str) -> None:
 def local_outbound_copy(store: Store, message_id_header: str | None) -> int | None:
     """The same automatic reply made here too, not yet matched to the server's (its
     Message-ID is derived from the clinic and the incoming message, the same on every
-    workstation; a person's reply has a Message-ID of its own)."""
+    workstation; a person's reply has a Message-ID of its own). Found by the Message-ID
+    it was made with, too: a portal reply is renamed after the Communication once sent."""
     if not message_id_header:
         return None
     return store.one(
-        "SELECT id FROM messages WHERE message_id_header = ? AND direction = 'out' "
-        "AND shared_identity IS NULL ORDER BY id LIMIT 1",
-        (message_id_header,),
+        "SELECT m.id FROM messages m WHERE m.direction = 'out' AND m.shared_identity IS NULL "
+        "AND (m.message_id_header = ? OR EXISTS (SELECT 1 FROM outbox o "
+        "WHERE o.message_id = m.id AND o.idempotency_key = ?)) ORDER BY m.id LIMIT 1",
+        (message_id_header, message_id_header),
     )
+
+
+def first_message_ids(store: Store, thread_id: int) -> dict[int, str]:
+    """The Message-ID each reply of a conversation was made with (its outbox key), by
+    message: a portal reply's is replaced by the Communication's once sent, and the
+    clinic-wide identity must not change with it (two identities, two copies)."""
+    return {
+        int(r[0]): str(r[1])
+        for r in store.execute(
+            "SELECT o.message_id, o.idempotency_key FROM outbox o "
+            "JOIN messages m ON m.id = o.message_id "
+            "WHERE m.thread_id = ? AND m.direction = 'out'",
+            (thread_id,),
+        )
+    }
 
 
 def outbound_by_resource(
