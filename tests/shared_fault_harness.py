@@ -44,6 +44,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE / "shared"))
 
+from fault_common import strike  # noqa: E402
 from support.link_cutter import LinkCutter  # noqa: E402
 from support.postgres import PostgresServer  # noqa: E402
 from support.secret_service import SecretService, SecretServiceUnavailable  # noqa: E402
@@ -335,26 +336,18 @@ def run(
         t0 = time.monotonic()
         for at, (kind, who) in zip(times, events, strict=True):
             time.sleep(max(0.0, t0 + at - time.monotonic()))
+            heal = strike(kind, who, fleet=fleet, pg=pg, relays=relays)
             if kind == "kill":
-                fleet.kill(who)
                 res.kills += 1
                 time.sleep(rnd.uniform(0.2, 2.0))
-                fleet.start(who)
             elif kind == "crash":
-                pg.stop("immediate")
                 res.server_crashes += 1
                 time.sleep(rnd.uniform(1.0, 4.0))
-                pg.start()
-            elif kind == "cut":
-                relays[who].cut()
-                res.cuts += 1
-                time.sleep(rnd.uniform(2.0, 5.0))
-                relays[who].heal()
             else:
-                relays[who].stall()
-                res.stalls += 1
+                res.cuts += kind == "cut"
+                res.stalls += kind == "stall"
                 time.sleep(rnd.uniform(2.0, 5.0))
-                relays[who].heal()
+            heal()
             log(f"  {time.monotonic() - t0:6.1f} s  {kind} {who or ''}")
         time.sleep(max(0.0, t0 + seconds - time.monotonic()))
         res.seconds = time.monotonic() - t0

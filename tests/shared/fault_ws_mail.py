@@ -28,25 +28,22 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from workstations import ADMIN_PASSWORD, STAFF_PASSWORD  # noqa: E402
+from fault_common import NOTE_WORDS, Staff, open_workstation  # noqa: E402
 
 from clinic_inbox.core import services  # noqa: E402
 from clinic_inbox.core.access import AccessDenied  # noqa: E402
 from clinic_inbox.core.model import Status  # noqa: E402
-from clinic_inbox.core.staff_keys import open_signed_in  # noqa: E402
 from clinic_inbox.core.store import queries as q  # noqa: E402
 from clinic_inbox.core.store import reply_hold_queries as hq  # noqa: E402
 from clinic_inbox.core.store import shared_queries as shq  # noqa: E402
 from clinic_inbox.shared.live import LiveSync  # noqa: E402
 from clinic_inbox.sources import sync as mail_sync  # noqa: E402
 
-NOTE_WORDS = "Called Zoë Quennell about her levothyroxine"  # never on the server in plain
 REPLY_WORDS = "Dear Zoë Quennell, your levothyroxine renewal is ready"
 REPLY_TAG = "RPLY"
-
-
-def _no_passphrase(prompt: str, confirm: bool) -> str:
-    raise SystemExit("this workstation's key should be in its keyring")
+# staff actions, as often as each other ("away", Dr Patel away with cover, is rarer)
+KINDS = ("view", "view", "assign", "status", "note", "reply", "follow_up", "file")
+AWAY_CHANCE = 0.01
 
 
 def _state(clinic, live: LiveSync) -> dict[str, object]:  # noqa: ANN001
@@ -80,10 +77,48 @@ def _state(clinic, live: LiveSync) -> dict[str, object]:  # noqa: ANN001
     }
 
 
+def _orders(clinic, staff: Staff, home: Path) -> None:  # noqa: ANN001
+    """What the harness asks of this workstation's staff, at a moment of its choosing
+    (HOME/orders/N, one a file): "done ID" (the left part of a first e-mail's
+    Message-ID), Dr Patel closes the conversation of
+    that first message while the patient writes in it again (a Done racing a new
+    message, whichever reaches the server first); or a staff action on an open shared
+    conversation ("follow_up", "file", "away"). What happened goes to HOME/orders.log
+    (words, no patient data)."""
+    folder = home / "orders"
+    for order in sorted(folder.glob("*.txt")) if folder.exists() else []:
+        try:
+            words = order.read_text().split(maxsplit=1)
+            order.unlink()
+        except OSError:
+            continue
+        kind, outcome = words[0], "unknown here"
+        if kind == "done":
+            t = clinic.store.one(  # named by its Message-ID's left part (no address)
+                "SELECT thread_id FROM messages WHERE message_id_header = ? AND direction = 'in'",
+                (f"<{words[1]}@patients.example>",),
+            )
+            if t is not None and shq.thread_uuid(clinic.store, t) is not None:
+                try:
+                    services.set_status(clinic, staff.doc, t, Status.DONE)
+                    outcome = "made"
+                except (AccessDenied, ValueError) as exc:
+                    outcome = type(exc).__name__
+        else:
+            open_ones = [
+                t
+                for t, _ in shq.shared_threads(clinic.store)
+                if q.get_thread(clinic.store, t).status in (Status.NEW, Status.IN_PROGRESS)
+            ]
+            if open_ones:
+                staff.act(staff.rng.choice(open_ones), kind)
+                outcome = "made"
+        with open(home / "orders.log", "a") as log:
+            log.write(f"{kind} {outcome}\n")
+
+
 def main(home: str, tag: str, seed: int) -> int:
-    clinic, _admin = open_signed_in(
-        Path(home), "admin", ADMIN_PASSWORD, ask_passphrase=_no_passphrase
-    )
+    clinic = open_workstation(home)
     lease = int(os.environ.get("CLINIC_INBOX_HARNESS_LEASE", "3"))
     live = LiveSync(
         clinic,
@@ -96,14 +131,15 @@ def main(home: str, tag: str, seed: int) -> int:
         on_lease=lambda held: print(f"{time.time():.1f} lease held: {held}", flush=True),
     ).start()
     rng = random.Random(seed)
-    doc = services.login(clinic, "dr.patel", STAFF_PASSWORD)
-    nurse_id = q.staff_login_row(clinic.store, "nurse.chen")[0].id
+    staff = Staff.sign_in(clinic, rng)
     stop, quiet = Path(home) / "STOP", Path(home) / "QUIET"
     n = 0
     next_sync = 0.0
     while not stop.exists():
         if time.monotonic() >= next_sync:
             try:
+                # follow-ups coming due and handovers to cover run here too (after the
+                # fetch), queued for the server as the system's changes
                 report = mail_sync.run_once(clinic, fetch=live.may_fetch())
                 if report.stored:
                     print(f"{time.time():.1f} stored {report.stored}", flush=True)
@@ -118,27 +154,25 @@ def main(home: str, tag: str, seed: int) -> int:
         if quiet.exists():
             time.sleep(0.2)
             continue
+        _orders(clinic, staff, Path(home))
         threads = [t for t, _ in shq.shared_threads(clinic.store)]
         if not threads:
             time.sleep(0.2)
             continue
+        (Path(home) / "READY").touch()  # the harness's rounds begin when all three are
         t = rng.choice(threads)
-        kind = rng.choice(("view", "view", "assign", "status", "note", "reply"))
-        try:
-            if kind == "view":
-                services.show_thread(clinic, doc, t)
-            elif kind == "assign":
-                services.assign(clinic, doc, t, rng.choice((nurse_id, doc.staff.id, None)))
-            elif kind == "status":
-                services.set_status(clinic, doc, t, rng.choice(list(Status)))
-            elif kind == "note":
-                n += 1
-                services.add_note(clinic, doc, t, f"{NOTE_WORDS} {tag}-{seed}-{n}")
-            elif q.get_thread(clinic.store, t).source.value == "email":
-                n += 1
-                services.queue_reply(clinic, doc, t, f"{REPLY_WORDS}. {REPLY_TAG}-{tag}-{seed}-{n}")
-        except (AccessDenied, ValueError):
-            pass
+        kind = "away" if rng.random() < AWAY_CHANCE else rng.choice(KINDS)
+        if kind in ("note", "reply"):
+            n += 1
+        if kind != "reply":
+            staff.act(t, kind, f"{NOTE_WORDS} {tag}-{seed}-{n}")
+        elif q.get_thread(clinic.store, t).source.value == "email":
+            try:
+                services.queue_reply(
+                    clinic, staff.doc, t, f"{REPLY_WORDS}. {REPLY_TAG}-{tag}-{seed}-{n}"
+                )
+            except (AccessDenied, ValueError):
+                pass
         live.nudge()
         time.sleep(rng.uniform(0.1, 0.4))
     live.stop()

@@ -12,16 +12,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from workstations import STAFF_PASSWORD, login, new_workstation, receive
+from workstations import STAFF_PASSWORD, Joined, login, receive
 
 from clinic_inbox.core import followup, services
 from clinic_inbox.core import services_compose as sc
 from clinic_inbox.core import services_cover as cover
-from clinic_inbox.core.keys import KeyCustody
 from clinic_inbox.core.model import Role, Status
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import shared_queries as shq
-from clinic_inbox.shared import server as srv
 from clinic_inbox.shared import sync
 
 
@@ -49,10 +47,7 @@ def _receipts(dsn: str, conv: str, field: str) -> list[str]:
 def test_follow_ups_and_cover_handovers_reach_every_workstation_once(
     tmp_path, empty_db, keyring_factory
 ):
-    rings = [keyring_factory(), keyring_factory()]
-    homes = [tmp_path / "ws-a", tmp_path / "ws-b"]
-    a, b = (new_workstation(h, r.backend()) for h, r in zip(homes, rings, strict=True))
-    for clinic in (a, b):  # the covering physician, on both (staff as a clinic has them)
+    def covering_physician(clinic) -> None:  # noqa: ANN001 - on both, as staff are shared
         services.add_staff(
             clinic,
             login(clinic, "admin"),
@@ -61,10 +56,10 @@ def test_follow_ups_and_cover_handovers_reach_every_workstation_once(
             Role.PHYSICIAN,
             STAFF_PASSWORD,
         )
-    ca, cb = (KeyCustody(h, backend=r.backend()) for h, r in zip(homes, rings, strict=True))
-    init = srv.init_server(a, login(a, "admin"), empty_db, ca)
-    srv.connect_workstation(b, login(b, "admin"), empty_db, init.clinic_code, cb)
-    la, lb = srv.open_link(a, ca), srv.open_link(b, cb)
+
+    joined = Joined(tmp_path, empty_db, keyring_factory, 2, covering_physician)
+    a, b = joined.clinics
+    la, lb = joined.links
     try:
         t1, t2, t3 = receive(a, 3)
         with a.store.transaction():  # Dr Patel's patient (the cover takes hers)
@@ -100,8 +95,8 @@ def test_follow_ups_and_cover_handovers_reach_every_workstation_once(
         sync.push(a, la)
         pushed = sync.push(b, lb)
         assert (pushed.applied, pushed.conflicts) == (1, 0)  # the same value: no conflict
-        for clinic, link in ((a, la), (b, lb)):
-            sync.pull(clinic, link)
+        for ws, link in ((a, la), (b, lb)):
+            sync.pull(ws, link)
         v, value, by_whom = _server_field(empty_db, convs[0], "status")
         assert (v, value, by_whom) == (v_before + 1, "new", "system")  # one change
         assert _receipts(empty_db, convs[0], "status")[-2:] == ["applied", "applied"]
@@ -126,9 +121,9 @@ def test_follow_ups_and_cover_handovers_reach_every_workstation_once(
         sync.push(a, la)
         sync.pull(b, lb)
         now = datetime.now(UTC)
-        for clinic, session in ((a, patel_a), (b, patel_b)):
+        for ws, session in ((a, patel_a), (b, patel_b)):
             cover.mark_away(
-                clinic,
+                ws,
                 session,
                 physician="dr.patel",
                 starts_at=now - timedelta(minutes=1),
@@ -146,8 +141,8 @@ def test_follow_ups_and_cover_handovers_reach_every_workstation_once(
         sync.push(a, la)
         pushed = sync.push(b, lb)
         assert pushed.conflicts == 0
-        for clinic, link in ((a, la), (b, lb)):
-            sync.pull(clinic, link)
+        for ws, link in ((a, la), (b, lb)):
+            sync.pull(ws, link)
         assert q.get_thread(a.store, t2).assigned_to_id == okafor_a
         assert q.get_thread(b.store, b2).assigned_to_id == okafor_b
         assert _server_field(empty_db, convs[1], "assignee")[2] == "system"
@@ -161,7 +156,4 @@ def test_follow_ups_and_cover_handovers_reach_every_workstation_once(
         assert shq.pending_count(a.store) == shq.pending_count(b.store) == 0
         assert cover.forward_queues(a) == cover.forward_queues(b) == []  # once
     finally:
-        la.conn.close()
-        lb.conn.close()
-        a.close()
-        b.close()
+        joined.close()

@@ -17,15 +17,13 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from workstations import login, new_workstation, receive
+from workstations import Joined, receive
 
-from clinic_inbox.core.keys import KeyCustody
 from clinic_inbox.core.model import Direction, Source
 from clinic_inbox.core.store import compose_queries as cq
 from clinic_inbox.core.store import outbox_queries as oq
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import shared_queries as shq
-from clinic_inbox.shared import server as srv
 from clinic_inbox.shared import sync
 
 DERIVED = "<auto-safety-{}0123456789abcdef0123456789abcde@clinic.example>"
@@ -85,13 +83,9 @@ def _on_server(dsn: str, conv: str) -> int:
 
 
 def test_a_workstations_own_portal_reply_is_shown_once(tmp_path, empty_db, keyring_factory):
-    rings = [keyring_factory(), keyring_factory()]
-    homes = [tmp_path / "ws-a", tmp_path / "ws-b"]
-    a, b = (new_workstation(h, r.backend()) for h, r in zip(homes, rings, strict=True))
-    ca, cb = (KeyCustody(h, backend=r.backend()) for h, r in zip(homes, rings, strict=True))
-    init = srv.init_server(a, login(a, "admin"), empty_db, ca)
-    srv.connect_workstation(b, login(b, "admin"), empty_db, init.clinic_code, cb)
-    la, lb = srv.open_link(a, ca), srv.open_link(b, cb)
+    joined = Joined(tmp_path, empty_db, keyring_factory, 2)
+    a, b = joined.clinics
+    la, lb = joined.links
     try:
         t1, t2 = receive(a, 2)
         c1, c2 = (sync.publish_conversation(a, la, t, None) for t in (t1, t2))
@@ -121,12 +115,9 @@ def test_a_workstations_own_portal_reply_is_shown_once(tmp_path, empty_db, keyri
             a.store.execute("UPDATE messages SET shared_identity = NULL WHERE id = ?", (mine,))
         assert _sent(a, mine, item, "comm-42")
         sync.publish_conversation(a, la, t2, None)
-        for clinic, link in ((a, la), (b, lb)):
-            sync.pull(clinic, link)
+        for ws, link in ((a, la), (b, lb)):
+            sync.pull(ws, link)
         assert _on_server(empty_db, c2) == 2  # one identity for the reply
         assert _copies(a, t2) == _copies(b, b2) == 1
     finally:
-        la.conn.close()
-        lb.conn.close()
-        a.close()
-        b.close()
+        joined.close()

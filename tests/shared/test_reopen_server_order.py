@@ -12,46 +12,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from workstations import login, new_workstation
+from workstations import Joined, login, writes_again
 
 from clinic_inbox.core import services
-from clinic_inbox.core.config import load_config
-from clinic_inbox.core.ingest import Incoming, ingest
-from clinic_inbox.core.keys import KeyCustody
 from clinic_inbox.core.model import Direction, Source, Status
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import shared_queries as shq
-from clinic_inbox.core.triage import load_rules
 from clinic_inbox.shared import conflicts, sync
-from clinic_inbox.shared import server as srv
 
 
 def _mail(clinic, n: int, body: str) -> int:  # noqa: ANN001
-    first = n == 1
-    with clinic.store.transaction():
-        acct = q.ensure_account(clinic.store, "Inbox", "imap", {})
-    with clinic.store.transaction():
-        got = ingest(
-            clinic.store,
-            load_config(clinic.home),
-            load_rules(clinic.home),
-            Incoming(
-                source=Source.EMAIL,
-                account_id=acct,
-                received_at=datetime.now(UTC),
-                sender_address="zoe.quennell@example.org",
-                sender_name="Zoë Quennell",
-                subject="my thyroxine" if first else "Re: my thyroxine",
-                body_text=body,
-                message_id=f"<order-{n}@example.org>",
-                in_reply_to=None if first else "<order-1@example.org>",
-                references=[] if first else ["<order-1@example.org>"],
-                imap_mailbox="INBOX",
-                imap_uidvalidity=1,
-                imap_uid=n,
-            ),
-        )
-    return got.thread_id
+    first = "<order-1@example.org>"
+    return writes_again(clinic, n, body, f"<order-{n}@example.org>", None if n == 1 else first)
 
 
 def _outbound(clinic, thread_id: int, n: int, author: int | None) -> None:  # noqa: ANN001
@@ -81,14 +53,9 @@ def _status(clinic, thread_id: int) -> Status:  # noqa: ANN001
 def test_a_patient_message_after_a_done_reopens_it_in_server_order(
     tmp_path, empty_db, keyring_factory
 ):
-    rings = [keyring_factory() for _ in range(3)]
-    homes = [tmp_path / f"ws-{x}" for x in "abc"]
-    a, b, c = (new_workstation(h, r.backend()) for h, r in zip(homes, rings, strict=True))
-    ca, cb, cc = (KeyCustody(h, backend=r.backend()) for h, r in zip(homes, rings, strict=True))
-    init = srv.init_server(a, login(a, "admin"), empty_db, ca)
-    srv.connect_workstation(b, login(b, "admin"), empty_db, init.clinic_code, cb)
-    srv.connect_workstation(c, login(c, "admin"), empty_db, init.clinic_code, cc)
-    la, lb, lc = srv.open_link(a, ca), srv.open_link(b, cb), srv.open_link(c, cc)
+    joined = Joined(tmp_path, empty_db, keyring_factory, 3)
+    a, b, c = joined.clinics
+    la, lb, lc = joined.links
     try:
         t = _mail(a, 1, "Could I renew my levothyroxine please?")  # A fetches
         conv = sync.publish_conversation(a, la, t, None)
@@ -102,25 +69,23 @@ def test_a_patient_message_after_a_done_reopens_it_in_server_order(
         assert _mail(a, 2, "Sorry, also my ramipril") == t
         assert _status(a, t) is Status.NEW  # A's copy never saw the Done
         sync.publish_conversation(a, la, t, None)
-        for clinic, link in ((a, la), (b, lb), (c, lc)):
-            sync.push(clinic, link)
-            sync.pull(clinic, link)
-        for clinic, tid in ((a, t), (b, tb), (c, tc)):
-            row = q.get_thread(clinic.store, tid)
+        for ws, link in ((a, la), (b, lb), (c, lc)):
+            sync.push(ws, link)
+            sync.pull(ws, link)
+        for ws, tid in ((a, t), (b, tb), (c, tc)):
+            row = q.get_thread(ws.store, tid)
             assert row.status is Status.NEW  # open again, everywhere (it stayed Done)
-            assert q.clock_paused_remaining(clinic.store, tid) is None  # its clock runs
+            assert q.clock_paused_remaining(ws.store, tid) is None  # its clock runs
             assert row.due_at
-            assert (
-                clinic.store.one("SELECT count(*) FROM messages WHERE thread_id = ?", (tid,)) == 2
-            )
+            assert ws.store.one("SELECT count(*) FROM messages WHERE thread_id = ?", (tid,)) == 2
         assert shq.conflicts(b.store) == []  # Dr Patel's Done was first: no card
 
         # 2. a message that truly came before the Done does not reopen it: B has it
         services.set_status(b, login(b, "dr.patel"), tb, Status.DONE)
         sync.push(b, lb)
-        for clinic, link in ((a, la), (c, lc)):
+        for ws, link in ((a, la), (c, lc)):
             sync.publish_conversation(a, la, t, None)  # republished: nothing new
-            sync.pull(clinic, link)
+            sync.pull(ws, link)
         assert _status(a, t) is _status(c, tc) is _status(b, tb) is Status.DONE
 
         # 3. Waiting on the patient, and the patient answers: In progress again
@@ -128,8 +93,8 @@ def test_a_patient_message_after_a_done_reopens_it_in_server_order(
         sync.push(b, lb)
         assert _mail(a, 3, "Here is the pharmacy's fax number") == t
         sync.publish_conversation(a, la, t, None)
-        for clinic, link in ((a, la), (b, lb), (c, lc)):
-            sync.pull(clinic, link)
+        for ws, link in ((a, la), (b, lb), (c, lc)):
+            sync.pull(ws, link)
         assert _status(a, t) is _status(b, tb) is _status(c, tc) is Status.IN_PROGRESS
         assert shq.pending_count(a.store) == 0
 
@@ -140,8 +105,8 @@ def test_a_patient_message_after_a_done_reopens_it_in_server_order(
         _outbound(a, t, 1, login(a, "nurse.chen").staff.id)
         _outbound(a, t, 2, None)
         sync.publish_conversation(a, la, t, None)
-        for clinic, link in ((a, la), (b, lb), (c, lc)):
-            sync.pull(clinic, link)
+        for ws, link in ((a, la), (b, lb), (c, lc)):
+            sync.pull(ws, link)
         assert _status(a, t) is _status(b, tb) is _status(c, tc) is Status.DONE
         assert c.store.one("SELECT count(*) FROM messages WHERE thread_id = ?", (tc,)) == 5
 
@@ -155,8 +120,8 @@ def test_a_patient_message_after_a_done_reopens_it_in_server_order(
         sync.publish_conversation(a, la, t, None)
         pushed = sync.push(c, lc)  # C is back
         assert (pushed.applied, pushed.conflicts) == (0, 1)
-        for clinic, link in ((a, la), (b, lb), (c, lc)):
-            sync.pull(clinic, link)
+        for ws, link in ((a, la), (b, lb), (c, lc)):
+            sync.pull(ws, link)
         assert _status(a, t) is _status(b, tb) is _status(c, tc) is Status.IN_PROGRESS
         card = conflicts.shown(c, login(c, "dr.patel")).value[0]
         assert card.who == "A new message from the patient came in"
@@ -167,11 +132,8 @@ def test_a_patient_message_after_a_done_reopens_it_in_server_order(
         sync.pull(c, lc)
         services.set_status(c, login(c, "dr.patel"), tc, Status.DONE)
         assert sync.push(c, lc).applied == 1
-        for clinic, link in ((a, la), (b, lb)):
-            sync.pull(clinic, link)
+        for ws, link in ((a, la), (b, lb)):
+            sync.pull(ws, link)
         assert _status(a, t) is _status(b, tb) is _status(c, tc) is Status.DONE
     finally:
-        for link in (la, lb, lc):
-            link.conn.close()
-        for clinic in (a, b, c):
-            clinic.close()
+        joined.close()

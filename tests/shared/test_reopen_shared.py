@@ -10,47 +10,19 @@ the rule again (the patient wrote after it). Two workstations on a real PostgreS
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from workstations import login, new_workstation
+from workstations import login, new_workstation, writes_again
 
 from clinic_inbox.core import services
-from clinic_inbox.core.config import load_config
-from clinic_inbox.core.ingest import Incoming, ingest
 from clinic_inbox.core.keys import KeyCustody
-from clinic_inbox.core.model import Priority, Source, Status
+from clinic_inbox.core.model import Priority, Status
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import shared_queries as shq
-from clinic_inbox.core.triage import load_rules
 from clinic_inbox.shared import server as srv
 from clinic_inbox.shared import sync
 
 
 def _mail(clinic, n: int, body: str, reply_to: str | None = None) -> int:  # noqa: ANN001
-    with clinic.store.transaction():
-        acct = q.ensure_account(clinic.store, "Inbox", "imap", {})
-    with clinic.store.transaction():
-        got = ingest(
-            clinic.store,
-            load_config(clinic.home),
-            load_rules(clinic.home),
-            Incoming(
-                source=Source.EMAIL,
-                account_id=acct,
-                received_at=datetime.now(UTC),
-                sender_address="zoe.quennell@example.org",
-                sender_name="Zoë Quennell",
-                subject="Re: my thyroxine" if reply_to else "my thyroxine",
-                body_text=body,
-                message_id=f"<reopen-{n}@example.org>",
-                in_reply_to=reply_to,
-                references=[reply_to] if reply_to else [],
-                imap_mailbox="INBOX",
-                imap_uidvalidity=1,
-                imap_uid=n,
-            ),
-        )
-    return got.thread_id
+    return writes_again(clinic, n, body, f"<reopen-{n}@example.org>", reply_to)
 
 
 def test_a_patient_writing_again_reopens_the_conversation_everywhere(
