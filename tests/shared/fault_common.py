@@ -23,15 +23,12 @@ from clinic_inbox.core import services_compose as compose
 from clinic_inbox.core import services_cover as cover
 from clinic_inbox.core.access import AccessDenied
 from clinic_inbox.core.home import Clinic
-from clinic_inbox.core.model import Status
+from clinic_inbox.core.model import Role, Status
 from clinic_inbox.core.services_common import NotFound
 from clinic_inbox.core.staff_keys import open_signed_in
 from clinic_inbox.core.store import queries as q
 
 NOTE_WORDS = "Called Zoë Quennell about her levothyroxine"  # never on the server in plain
-# the patient every workstation registers (the same on the server): Dr Patel's, so that
-# her absence hands the conversations filed under it to her cover
-PATIENT = ("Quennell", "Zoë", "1961-04-02", "CH-88412")
 COVER = ("dr.okafor", "Dr Chinedu Okafor")
 AWAY_SECONDS = 20  # an absence marked by the harness's staff: short, it ends in the run
 
@@ -67,8 +64,8 @@ class Staff:
     def act(self, t: int, kind: str, note: str | None = None) -> None:
         """One action on conversation t: "view", "assign", "status", "note" (with its
         text), "follow_up" (waiting on the patient until today: it comes due at the next
-        sync), "file" (under the shared patient) or "away" (Dr Patel away for a few
-        seconds, Dr Okafor covering)."""
+        sync), "physician" (the conversation's patient becomes Dr Patel's) or "away" (Dr
+        Patel away for a few seconds, Dr Okafor covering)."""
         c, doc = self.clinic, self.doc
         try:
             if kind == "view":
@@ -82,11 +79,14 @@ class Staff:
             elif kind == "follow_up":
                 services.set_status(c, doc, t, Status.WAITING)
                 compose.set_follow_up(c, doc, t, datetime.now(c.config.tz).date())
-            elif kind == "file":
+            elif kind == "physician":
+                # the administrator makes a portal patient Dr Patel's (a shared patient
+                # edit): her absences then hand that patient's conversations to the cover
                 row = q.get_thread(c.store, t)
-                pid = shared_patient(c)
-                if row is not None and row.patient_id is None and pid is not None:
-                    services.link_patient(c, doc, t, pid, remember_sender=False)
+                if row is not None and row.patient_id is not None:
+                    admin = services.login(c, "admin", ADMIN_PASSWORD)
+                    patel = q.staff_login_row(c.store, "dr.patel")[0].id
+                    services.set_responsible_physician(c, admin, row.patient_id, patel)
             elif kind == "away":
                 now = datetime.now(UTC)
                 cover.mark_away(
@@ -103,19 +103,10 @@ class Staff:
             pass
 
 
-def shared_patient(clinic: Clinic) -> int | None:
-    return clinic.store.one("SELECT id FROM patients WHERE chart_number = ?", (PATIENT[3],))
-
-
 def prepare_staff(clinic: Clinic, admin: services.Session) -> None:
-    """Before the run, on every workstation: the covering physician and Dr Patel's
-    patient (registered once on the server however many workstations file under it)."""
-    from clinic_inbox.core.model import Role
-
+    """Before the run, on every workstation: the covering physician (as a clinic's
+    staff are the same everywhere)."""
     services.add_staff(clinic, admin, *COVER, Role.PHYSICIAN, STAFF_PASSWORD)
-    patel = q.staff_login_row(clinic.store, "dr.patel")[0].id
-    with clinic.store.transaction():
-        q.add_patient(clinic.store, *PATIENT, responsible_physician_id=patel)
 
 
 def strike(

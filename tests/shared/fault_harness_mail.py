@@ -7,8 +7,12 @@ after round, one fault strikes: a workstation (any, or the current lease holder)
 with SIGKILL and started again, PostgreSQL crashed (`-m immediate`) and restarted,
 Dovecot or the FHIR server stopped and started, a workstation's link cut or stalled.
 The workstations fetch (the lease holder, or the last one through an outage), send
-receipts and safety replies, and their staff view, assign, change status, write notes
-and reply.
+receipts and safety replies, and their staff view, assign, change status, write notes,
+reply, set follow-ups and make portal patients Dr Patel's. Each round the harness
+also orders a Done racing the patient's new message (one workstation closes a
+conversation as the patient writes in it again), a follow-up due today, a portal
+patient made Dr Patel's, and
+once Dr Patel away with Dr Okafor covering.
 
 Then every fault healed, the clinic settles (no more staff actions, syncing only) and
 the harness checks, and prints as counts: every delivered e-mail and portal message
@@ -18,7 +22,10 @@ message given at most one automatic reply (receipt or safety reply; a second cop
 with the same Message-ID, SMTP's "250"-to-commit window, counted) and each one that
 needs one given exactly one, a safety reply for each urgent one; every staff reply
 sent exactly once (or held for its author because someone else answered first, and
-then not sent); no change left queued; the audit trails and SQLCipher's checks intact;
+then not sent); no conversation closed (Done, Waiting) on the server over a patient
+message its closer had not seen; follow-ups coming due and handovers to cover shared
+(the replicas identical) with no conflict card for an automatic change; no reply shown
+twice in a replica; no change left queued; the audit trails and SQLCipher's checks intact;
 no patient text in the server's files, its log, or any workstation's log.
 
 Standalone:  python -m tests.shared.fault_harness_mail --rounds 40
@@ -368,11 +375,11 @@ def _stage_race(feeder: Feeder, homes: dict[str, Path], rnd: random.Random) -> i
 
 def _stage_automatic(r: int, homes: dict[str, Path], rnd: random.Random) -> None:
     """The automatic steps of a sync, given work: each round a follow-up due today on
-    one workstation (the next sync brings it back), a conversation filed under Dr
-    Patel's patient on another; in the second round, Dr Patel away with cover on one
+    one workstation (the next sync brings it back), a conversation's patient made Dr
+    Patel's on another; in the second round, Dr Patel away with cover on one
     (its syncs hand her open conversations to Dr Okafor for a while)."""
     _order(homes[rnd.choice(NAMES)], "follow_up")
-    _order(homes[rnd.choice(NAMES)], "file")
+    _order(homes[rnd.choice(NAMES)], "physician")
     if r == 1:
         _order(homes[rnd.choice(NAMES)], "away")
 

@@ -6,13 +6,17 @@ Opens the clinic in HOME, keeps it in step with the server (`LiveSync`, competin
 the ingest lease) and, as the app's background sync does, runs the mail and portal
 sync every second or so: it fetches while `may_fetch()` says so (the lease holder, or
 the last one through a server outage) and sends what waits in the outbox (receipts,
-safety replies, replies). Meanwhile it plays staff on the shared conversations: views,
-assignments, status changes, notes and e-mail replies, each a real service call. Every
-note and reply carries a unique tag (`TAG-SEED-n`) so the harness can count them.
+safety replies, replies); each sync also brings back follow-ups that came due and hands
+an absent physician's conversations to the cover. Meanwhile it plays staff on the
+shared conversations (fault_common.Staff): views, assignments, status changes, notes,
+e-mail replies, follow-ups, making a patient Dr Patel's, now and then Dr Patel away with
+cover, each a real service call, and does what the harness orders (HOME/orders: a Done
+racing the patient's new message, a follow-up, a patient made Dr Patel's, an absence). Every note and
+reply carries a unique tag (`TAG-SEED-n`) so the harness can count them.
 
 HOME/QUIET: no more staff actions, only syncing (the harness lets the clinic settle);
-each pass then writes HOME/state.json (counts only, never patient text). HOME/STOP:
-the process ends. Errors are printed by type and plain message only.
+each pass then writes HOME/state.json (counts only, never patient text). HOME/READY:
+written once it has shared conversations to work on. HOME/STOP: the process ends. Errors are printed by type and plain message only.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ from clinic_inbox.sources import sync as mail_sync  # noqa: E402
 REPLY_WORDS = "Dear Zoë Quennell, your levothyroxine renewal is ready"
 REPLY_TAG = "RPLY"
 # staff actions, as often as each other ("away", Dr Patel away with cover, is rarer)
-KINDS = ("view", "view", "assign", "status", "note", "reply", "follow_up", "file")
+KINDS = ("view", "view", "assign", "status", "note", "reply", "follow_up", "physician")
 AWAY_CHANCE = 0.01
 
 
@@ -83,7 +87,7 @@ def _orders(clinic, staff: Staff, home: Path) -> None:  # noqa: ANN001
     Message-ID), Dr Patel closes the conversation of
     that first message while the patient writes in it again (a Done racing a new
     message, whichever reaches the server first); or a staff action on an open shared
-    conversation ("follow_up", "file", "away"). What happened goes to HOME/orders.log
+    conversation ("follow_up", "physician", "away"). What happened goes to HOME/orders.log
     (words, no patient data)."""
     folder = home / "orders"
     for order in sorted(folder.glob("*.txt")) if folder.exists() else []:
@@ -105,10 +109,12 @@ def _orders(clinic, staff: Staff, home: Path) -> None:  # noqa: ANN001
                 except (AccessDenied, ValueError) as exc:
                     outcome = type(exc).__name__
         else:
+            rows = [q.get_thread(clinic.store, t) for t, _ in shq.shared_threads(clinic.store)]
             open_ones = [
-                t
-                for t, _ in shq.shared_threads(clinic.store)
-                if q.get_thread(clinic.store, t).status in (Status.NEW, Status.IN_PROGRESS)
+                r.id
+                for r in rows
+                if r.status in (Status.NEW, Status.IN_PROGRESS)
+                and (kind != "physician" or r.patient_id is not None)
             ]
             if open_ones:
                 staff.act(staff.rng.choice(open_ones), kind)
