@@ -132,7 +132,8 @@ def _words(clinic: Clinic, f: str, value: str) -> str:
 
 def _person(clinic: Clinic, username: str | None) -> str:
     if username == NEW_MESSAGE:
-        return "A new message from the patient came in"
+        # read in the card as "What the patient's new message did (kept)": it reopened it
+        return "the patient's new message"
     row = q.staff_login_row(clinic.store, username) if username else None
     return row[0].display_name if row else "Someone on another workstation"
 

@@ -19,6 +19,10 @@ from clinic_inbox.shared.replica import StaffMap, apply_field, server_error
 from clinic_inbox.shared.seal import check_field, field_mac, seal
 from clinic_inbox.shared.server import Link
 
+_RECEIPT = (
+    "SELECT outcome, server_v, server_value, server_by, server_at, server_op::text, "
+    "server_mac, reason FROM "
+)
 # who the card of a Done (or Waiting) refused over newer patient words names
 NEW_MESSAGE = "(a new message from the patient)"
 
@@ -62,26 +66,26 @@ def push(clinic: Clinic, link: Link) -> PushResult:
             value, note_at = note_uuid, row[3]
             sealed_note = {"author": by, "body": row[2]}  # the author, too, cannot be changed
             note_body = seal(keys, "note", note_uuid, "body", 1, json.dumps(sealed_note).encode())
+        if op.field == "status":  # with what its author had seen of the patient's words
+            sql = _RECEIPT + "apply_status_op(%s, %s, %s, %s, %s, %s, %s, %s)"
+            args = (op.op_id, link.workstation_id, conv, op.base_v, value, by, mac, op.seen)
+        else:
+            sql = _RECEIPT + "apply_op(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            args = (
+                op.op_id,
+                link.workstation_id,
+                conv,
+                op.field,
+                op.base_v,
+                value,
+                by,
+                note_at,
+                note_body,
+                mac,
+            )
         try:
             with link.conn.transaction():
-                receipt = link.conn.execute(
-                    "SELECT outcome, server_v, server_value, server_by, server_at, "
-                    "server_op::text, server_mac, reason "
-                    "FROM apply_op(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                    (
-                        op.op_id,
-                        link.workstation_id,
-                        conv,
-                        op.field,
-                        op.base_v,
-                        value,
-                        by,
-                        note_at,
-                        note_body,
-                        mac,
-                        op.seen if op.field == "status" else None,
-                    ),
-                ).fetchone()
+                receipt = link.conn.execute(sql, args).fetchone()
         except psycopg.errors.NoDataFound:  # P0002: conversation not published yet
             result.waiting += 1
             continue

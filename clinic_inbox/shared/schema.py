@@ -452,8 +452,8 @@ GRANT SELECT ON workstation TO @ROLE@;
 GRANT EXECUTE ON FUNCTION request_join(uuid, text, bytea, text) TO PUBLIC;
 GRANT USAGE ON SCHEMA @SCHEMA@ TO PUBLIC;
 GRANT EXECUTE ON FUNCTION join_answer(uuid) TO PUBLIC;
--- apply_op: granted by reopen_schema, which replaces it (run at init before these)
 GRANT EXECUTE ON FUNCTION
+    apply_op(uuid, uuid, uuid, text, integer, text, text, timestamptz, bytea, text),
     publish_conversation(uuid, uuid, text, bytea, text[], uuid[], text[]),
     publish_message(uuid, uuid, uuid, text, timestamptz, bytea),
     set_presence(uuid, text, uuid, text, integer),

@@ -124,7 +124,7 @@ def test_a_patient_message_after_a_done_reopens_it_in_server_order(
             sync.pull(ws, link)
         assert _status(a, t) is _status(b, tb) is _status(c, tc) is Status.IN_PROGRESS
         card = conflicts.shown(c, login(c, "dr.patel")).value[0]
-        assert card.who == "A new message from the patient came in"
+        assert card.who == "the patient's new message"  # "What ... did (kept)"
         assert (card.yours, card.theirs) == (Status.DONE.label, Status.IN_PROGRESS.label)
 
         # 6. the same offline Done, but made after C had pulled the new message: it
