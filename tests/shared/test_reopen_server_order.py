@@ -123,6 +123,11 @@ def test_a_patient_message_after_a_done_reopens_it_in_server_order(
         for ws, link in ((a, la), (b, lb), (c, lc)):
             sync.pull(ws, link)
         assert _status(a, t) is _status(b, tb) is _status(c, tc) is Status.IN_PROGRESS
+        for ws, tid in ((a, t), (b, tb), (c, tc)):
+            # the nurse's reply had stopped the clock; the patient's words start it again
+            # on every workstation, as on the one that fetched them
+            assert q.get_thread(ws.store, tid).due_at is not None, ws.home.name
+            assert q.clock_paused_remaining(ws.store, tid) is None
         card = conflicts.shown(c, login(c, "dr.patel")).value[0]
         assert card.who == "the patient's new message"  # "What ... did (kept)"
         assert (card.yours, card.theirs) == (Status.DONE.label, Status.IN_PROGRESS.label)

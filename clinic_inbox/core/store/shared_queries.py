@@ -490,3 +490,15 @@ def automatic_sent_since(store: Store, since: str) -> list[tuple[str, bytes]]:
             (since,),
         )
     ]
+
+
+def start_clock(store: Store, thread_id: int, due_at: str) -> None:
+    """A patient's message pulled from another workstation: the response clock runs
+    from it, as the fetching workstation's ingest set it (stopped by a reply, or later
+    than this message asks for). A paused clock (waiting on the patient) is left to
+    the status change that follows."""
+    store.execute(
+        "UPDATE threads SET due_at = ? WHERE id = ? AND clock_paused_remaining IS NULL "
+        "AND (due_at IS NULL OR due_at > ?)",
+        (due_at, thread_id, due_at),
+    )
