@@ -143,6 +143,13 @@ class Fleet:
             p.send_signal(signal.SIGKILL)
         p.wait()
 
+    def kill_left(self) -> None:
+        """Tearing down: any still running (a failure on the way) is killed."""
+        for p in self.procs.values():
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+
     def stop_all(self, timeout: float = 60) -> list[str]:
         """Ask each to stop (it finishes its live sync); kill those that do not."""
         for h in self.homes.values():
@@ -161,8 +168,10 @@ class Fleet:
         return stuck
 
 
-def _prepare(work: Path, pg: PostgresServer, keyring: SecretService, relays, conversations: int):  # noqa: ANN001, ANN202
-    dsn = pg.create_database("shared_fault")
+def join(work: Path, pg: PostgresServer, keyring: SecretService, relays):  # noqa: ANN001, ANN201
+    """The three workstations, each joined to a new clinic server through its own relay
+    (a prepares it). Returns (dsn, homes, open clinics, their key custody)."""
+    dsn = pg.create_database("shared_fault")  # the name _check dumps
     backend = keyring.backend()
     homes = {n: work / f"ws-{n}" for n in NAMES}
 
@@ -174,6 +183,11 @@ def _prepare(work: Path, pg: PostgresServer, keyring: SecretService, relays, con
     init = srv.init_server(ws["a"], login(ws["a"], "admin"), via("a"), custody["a"])
     for n in NAMES[1:]:
         srv.connect_workstation(ws[n], login(ws[n], "admin"), via(n), init.clinic_code, custody[n])
+    return dsn, homes, ws, custody
+
+
+def _prepare(work: Path, pg: PostgresServer, keyring: SecretService, relays, conversations: int):  # noqa: ANN001, ANN202
+    dsn, homes, ws, custody = join(work, pg, keyring, relays)
     threads = receive(ws["a"], conversations)
     link = srv.open_link(ws["a"], custody["a"])
     for t in threads:
@@ -364,10 +378,7 @@ def run(
             res.proof = _prove(homes, keyring.backend(), pg, dsn)
     finally:
         if fleet is not None:
-            for p in fleet.procs.values():
-                if p.poll() is None:
-                    p.kill()
-                    p.wait()
+            fleet.kill_left()
         for r in relays.values():
             r.close()
         keyring.stop()

@@ -66,14 +66,12 @@ from support.fhir import FhirServer  # noqa: E402
 from support.link_cutter import LinkCutter  # noqa: E402
 from support.postgres import PostgresServer  # noqa: E402
 from support.smtp_server import SmtpServer  # noqa: E402
-from workstations import login, new_workstation, reopen  # noqa: E402
+from workstations import login, reopen  # noqa: E402
 
 from clinic_inbox.core import services  # noqa: E402
 from clinic_inbox.core.accounts import FhirAccount, ImapAccount  # noqa: E402
-from clinic_inbox.core.keys import KeyCustody  # noqa: E402
 from clinic_inbox.core.store import reply_hold_queries as hq  # noqa: E402
 from clinic_inbox.core.store import shared_queries as shq  # noqa: E402
-from clinic_inbox.shared import server as srv  # noqa: E402
 
 NAMES = base.NAMES
 MAILBOX, MAIL_PASSWORD = "inbox@clinic.example", "harness-mail-pw"
@@ -231,18 +229,7 @@ def _communication(i: int, patient: str, prac: str, urgent: bool) -> dict:
 
 
 def _prepare(work: Path, pg: PostgresServer, keyring, relays, dovecot, smtp, fhir, prac):  # noqa: ANN001, ANN202
-    dsn = pg.create_database("shared_fault")  # the name base._check dumps
-    backend = keyring.backend()
-    homes = {n: work / f"ws-{n}" for n in NAMES}
-
-    def via(n: str) -> str:
-        return dsn.replace(f"port={pg.port}", f"port={relays[n].port}")
-
-    ws = {n: new_workstation(h, backend) for n, h in homes.items()}
-    custody = {n: KeyCustody(w.home, backend=backend) for n, w in ws.items()}
-    init = srv.init_server(ws["a"], login(ws["a"], "admin"), via("a"), custody["a"])
-    for n in NAMES[1:]:
-        srv.connect_workstation(ws[n], login(ws[n], "admin"), via(n), init.clinic_code, custody[n])
+    dsn, homes, ws, _custody = base.join(work, pg, keyring, relays)
     ids = {}
     for n, w in ws.items():
         admin = login(w, "admin")
@@ -849,10 +836,7 @@ def run(
         res.check_seconds = time.monotonic() - checks_from
     finally:
         if fleet is not None:
-            for p in fleet.procs.values():
-                if p.poll() is None:
-                    p.kill()
-                    p.wait()
+            fleet.kill_left()
         for server in reversed(started):
             try:  # tearing down: one that fails must not keep the others running
                 server.stop() if hasattr(server, "backend") else server.close()
