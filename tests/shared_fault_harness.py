@@ -44,6 +44,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE / "shared"))
 
+from fault_common import strike  # noqa: E402
 from support.link_cutter import LinkCutter  # noqa: E402
 from support.postgres import PostgresServer  # noqa: E402
 from support.secret_service import SecretService, SecretServiceUnavailable  # noqa: E402
@@ -142,6 +143,13 @@ class Fleet:
             p.send_signal(signal.SIGKILL)
         p.wait()
 
+    def kill_left(self) -> None:
+        """Tearing down: any still running (a failure on the way) is killed."""
+        for p in self.procs.values():
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+
     def stop_all(self, timeout: float = 60) -> list[str]:
         """Ask each to stop (it finishes its live sync); kill those that do not."""
         for h in self.homes.values():
@@ -160,8 +168,10 @@ class Fleet:
         return stuck
 
 
-def _prepare(work: Path, pg: PostgresServer, keyring: SecretService, relays, conversations: int):  # noqa: ANN001, ANN202
-    dsn = pg.create_database("shared_fault")
+def join(work: Path, pg: PostgresServer, keyring: SecretService, relays):  # noqa: ANN001, ANN201
+    """The three workstations, each joined to a new clinic server through its own relay
+    (a prepares it). Returns (dsn, homes, open clinics, their key custody)."""
+    dsn = pg.create_database("shared_fault")  # the name _check dumps
     backend = keyring.backend()
     homes = {n: work / f"ws-{n}" for n in NAMES}
 
@@ -173,6 +183,11 @@ def _prepare(work: Path, pg: PostgresServer, keyring: SecretService, relays, con
     init = srv.init_server(ws["a"], login(ws["a"], "admin"), via("a"), custody["a"])
     for n in NAMES[1:]:
         srv.connect_workstation(ws[n], login(ws[n], "admin"), via(n), init.clinic_code, custody[n])
+    return dsn, homes, ws, custody
+
+
+def _prepare(work: Path, pg: PostgresServer, keyring: SecretService, relays, conversations: int):  # noqa: ANN001, ANN202
+    dsn, homes, ws, custody = join(work, pg, keyring, relays)
     threads = receive(ws["a"], conversations)
     link = srv.open_link(ws["a"], custody["a"])
     for t in threads:
@@ -335,26 +350,18 @@ def run(
         t0 = time.monotonic()
         for at, (kind, who) in zip(times, events, strict=True):
             time.sleep(max(0.0, t0 + at - time.monotonic()))
+            heal = strike(kind, who, fleet=fleet, pg=pg, relays=relays)
             if kind == "kill":
-                fleet.kill(who)
                 res.kills += 1
                 time.sleep(rnd.uniform(0.2, 2.0))
-                fleet.start(who)
             elif kind == "crash":
-                pg.stop("immediate")
                 res.server_crashes += 1
                 time.sleep(rnd.uniform(1.0, 4.0))
-                pg.start()
-            elif kind == "cut":
-                relays[who].cut()
-                res.cuts += 1
-                time.sleep(rnd.uniform(2.0, 5.0))
-                relays[who].heal()
             else:
-                relays[who].stall()
-                res.stalls += 1
+                res.cuts += kind == "cut"
+                res.stalls += kind == "stall"
                 time.sleep(rnd.uniform(2.0, 5.0))
-                relays[who].heal()
+            heal()
             log(f"  {time.monotonic() - t0:6.1f} s  {kind} {who or ''}")
         time.sleep(max(0.0, t0 + seconds - time.monotonic()))
         res.seconds = time.monotonic() - t0
@@ -371,10 +378,7 @@ def run(
             res.proof = _prove(homes, keyring.backend(), pg, dsn)
     finally:
         if fleet is not None:
-            for p in fleet.procs.values():
-                if p.poll() is None:
-                    p.kill()
-                    p.wait()
+            fleet.kill_left()
         for r in relays.values():
             r.close()
         keyring.stop()

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 
 from clinic_inbox.core import audit
 from clinic_inbox.core.home import Clinic
+from clinic_inbox.core.model import Status
+from clinic_inbox.core.shared_ops import record as record_shared
 from clinic_inbox.core.store import compose_queries as cq
 
 LABEL = "Follow-up due"
@@ -26,6 +28,10 @@ def bring_back(clinic: Clinic, now: datetime | None = None) -> list[int]:
                 action = "thread.follow_up_answered"
             else:
                 cq.mark_follow_up_due(clinic.store, f.thread_id)
+                if f.status != Status.NEW.value:
+                    # the system's change, for every workstation of a shared queue (the
+                    # others kept "Waiting"); the same change made twice is no conflict
+                    record_shared(clinic.store, f.thread_id, "status", Status.NEW.value, None)
                 back.append(f.thread_id)
                 action = "thread.follow_up_due"
             audit.append(

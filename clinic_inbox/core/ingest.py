@@ -176,10 +176,8 @@ def _share_reopen(
     """On a shared queue, what a new message changed (reopened, raised, made sensitive)
     goes to the server as the system's change: otherwise only the fetching workstation
     saw it and the others kept the conversation "Done" (found by the mail fault harness).
-    A raise and the flag merge toward safety; a reopen that meets a status set meanwhile
-    on another workstation is applied again to that one (shared.push)."""
-    if "status" in changes and changes["status"] != Status(status):
-        record_shared(store, thread_id, "status", Status(changes["status"]).value, None)
+    A raise and the flag merge toward safety. The reopen is the server's, in its order
+    (shared.reopen_schema): this copy's status may be older than the server's."""
     if changes["priority"] != Priority(priority):
         record_shared(store, thread_id, "priority", Priority(changes["priority"]).value, None)
     if changes["sensitive"] and not sensitive:

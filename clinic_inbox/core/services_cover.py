@@ -18,6 +18,7 @@ from clinic_inbox.core import services as sv
 from clinic_inbox.core.changes import Changes, note
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Role
+from clinic_inbox.core.shared_ops import record as record_shared
 from clinic_inbox.core.signin import Session
 from clinic_inbox.core.store import cover_queries as cv
 from clinic_inbox.core.store import queries as q
@@ -149,6 +150,8 @@ def forward_queues(clinic: Clinic, now: datetime | None = None) -> list[int]:
                 clinic.store, a.physician_id
             ):
                 q.update_thread(clinic.store, thread_id, assigned_to=a.cover_id)
+                # for every workstation of a shared queue, as the system's change
+                record_shared(clinic.store, thread_id, "assignee", str(a.cover_id), None)
                 audit.append(
                     clinic.store,
                     clinic.audit_key,

@@ -25,4 +25,6 @@ def record(store: Store, thread_id: int, field: str, value: str, actor_id: int |
     if shq.linked_clinic(store) is None or shq.thread_uuid(store, thread_id) is None:
         return
     base = 0 if field == "note" else shq.field_version(store, thread_id, field)
-    shq.enqueue_op(store, str(uuid.uuid4()), thread_id, field, base, value, actor_id)
+    # what the patient had written by then: a Done must not close over newer words
+    seen = shq.patient_message_count(store, thread_id) if field == "status" else None
+    shq.enqueue_op(store, str(uuid.uuid4()), thread_id, field, base, value, actor_id, seen)

@@ -16,6 +16,7 @@ from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import shared_patient_queries as spq
 from clinic_inbox.core.store import shared_queries as shq
 from clinic_inbox.shared import SharedQueueError, patient_conflicts, staff_conflicts
+from clinic_inbox.shared.push import NEW_MESSAGE
 
 
 def open_conflicts(clinic: Clinic, session: services.Session) -> list[shq.Conflict]:
@@ -130,6 +131,9 @@ def _words(clinic: Clinic, f: str, value: str) -> str:
 
 
 def _person(clinic: Clinic, username: str | None) -> str:
+    if username == NEW_MESSAGE:
+        # read in the card as "What the patient's new message did (kept)": it reopened it
+        return "the patient's new message"
     row = q.staff_login_row(clinic.store, username) if username else None
     return row[0].display_name if row else "Someone on another workstation"
 

@@ -89,7 +89,10 @@ def carry_over(store: Store, thread_id: int, before: Provisional | None) -> int:
         mine = before.values[field]
         if mine == now[field] or shq.has_pending(store, thread_id, field):
             continue
-        shq.enqueue_op(store, str(uuid.uuid4()), thread_id, field, FIRST_PUBLISHED, mine, actor)
+        seen = shq.patient_message_count(store, thread_id) if field == "status" else None
+        shq.enqueue_op(
+            store, str(uuid.uuid4()), thread_id, field, FIRST_PUBLISHED, mine, actor, seen
+        )
         queued += 1
     if before.linked_here and not spq.link_pending(store, thread_id):
         # made before the server's link was seen (version 0); the patient is named by

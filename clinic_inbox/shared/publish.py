@@ -12,6 +12,7 @@ import psycopg
 
 from clinic_inbox.core import audit
 from clinic_inbox.core.home import Clinic
+from clinic_inbox.core.model import Status
 from clinic_inbox.core.store import reply_hold_queries as hq
 from clinic_inbox.core.store import shared_patient_queries as spq
 from clinic_inbox.core.store import shared_queries as shq
@@ -64,6 +65,7 @@ def publish_conversation(
     assert conv is not None
     with store.transaction():  # one consistent reading of what is published
         messages = shq.thread_messages(store, thread_id)
+        first_ids = shq.first_message_ids(store, thread_id)
         authors = spq.message_authors(store, thread_id)
         snapshot = shq.thread_snapshot(store, thread_id)
         state = shq.thread_state(store, thread_id)
@@ -79,27 +81,32 @@ def publish_conversation(
         with link.conn.transaction():
             if fence is not None:
                 ingest_lease.check(link, fence)
-            link.conn.execute(
+            created = link.conn.execute(
                 "SELECT publish_conversation(%s, %s, %s, %s, %s, %s::uuid[], %s)",
                 (conv, link.workstation_id, by, sealed, list(values.values()), ops, macs),
-            )
+            ).fetchone()[0]
             for m in messages:
-                ident = m["shared_identity"] or message_identity(keys, link.workstation_id, m)
+                # a reply is named by the Message-ID it was made with, before and after
+                # its sending (the portal renames it): one identity, one copy everywhere
+                first = first_ids.get(m["id"])
+                named = {**m, "message_id_header": first} if first else m
+                ident = m["shared_identity"] or message_identity(keys, link.workstation_id, named)
                 mid = str(uuid.uuid4())
                 payload = {k: v for k, v in m.items() if k not in ("id", "shared_identity")}
+                if first:  # another workstation's own unpublished copy is found by it
+                    payload["first_message_id"] = first
                 # who wrote a reply, as every workstation knows them (its clock stops there)
                 payload["author"] = staff.ref_of.get(authors.get(m["id"]))
-                link.conn.execute(
-                    "SELECT publish_message(%s, %s, %s, %s, %s, %s)",
-                    (
-                        mid,
-                        conv,
-                        link.workstation_id,
-                        ident,
-                        m["received_at"],
-                        seal(keys, "message", mid, "payload", 1, json.dumps(payload).encode()),
-                    ),
-                )
+                sealed_m = seal(keys, "message", mid, "payload", 1, json.dumps(payload).encode())
+                args = (mid, conv, link.workstation_id, ident, m["received_at"], sealed_m)
+                if m["direction"] == "in":
+                    # the patient's words: the server reopens what they came after
+                    link.conn.execute(
+                        "SELECT publish_patient_message(%s, %s, %s, %s, %s, %s, %s::uuid[], %s)",
+                        (*args, *reopen_ops(keys, conv, created)),
+                    )
+                else:
+                    link.conn.execute("SELECT publish_message(%s, %s, %s, %s, %s, %s)", args)
                 identities.append((m["id"], ident))
             # where each stands in the change log (which of two replies came first)
             seqs = dict(
@@ -151,6 +158,20 @@ def publish_conversation(
             detail={"conversation": conv, "messages": len(identities)},
         )
     return conv
+
+
+def reopen_ops(
+    keys: ClinicKeys, conv: str, created: bool
+) -> tuple[list[str] | None, list[str] | None]:
+    """The operations and MACs of the two statuses a patient message may reopen a
+    conversation to (New from Done, In progress from Waiting), for the server to pick
+    from: it holds no key. None in the conversation's own first publication, whose
+    status was set with its messages in it."""
+    if created:
+        return None, None
+    ops = [str(uuid.uuid4()), str(uuid.uuid4())]
+    values = (Status.NEW.value, Status.IN_PROGRESS.value)
+    return ops, [field_mac(keys, conv, "status", v, o) for v, o in zip(values, ops, strict=True)]
 
 
 def _server_conversation_of(

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import psycopg
 
-from clinic_inbox.core import audit
+from clinic_inbox.core import audit, clock
 from clinic_inbox.core.changes import Changes
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Category, Priority, Status
@@ -219,7 +220,10 @@ def pull(clinic: Clinic, link: Link, limit: int = PULL_BATCH) -> PullResult:
             elif kind == "message":
                 found = opened["messages"].get(ref)
                 if found:
-                    placed += filter(None, [place_message(store, thread_id, found[1], found[2])])
+                    new = place_message(store, thread_id, found[1], found[2])
+                    placed += filter(None, [new])
+                    if new is not None and found[2].get("direction") == "in":
+                        _patient_clock(clinic, thread_id, found[2])
                     answered(
                         store, thread_id, found[1], found[2], staff, seq, data["from_ws"].get(ref)
                     )
@@ -338,6 +342,14 @@ def _materialise(
         answered(store, thread_id, ident, payload, staff, where=came_from.get(ident))
     _joined(clinic, thread_id, conv, data)
     return thread_id
+
+
+def _patient_clock(clinic: Clinic, thread_id: int, payload: dict[str, Any]) -> None:
+    """The single workstation's rule for a patient's new message: its clock runs (a
+    reply had stopped it; a reopen starts it again), due by the message's priority."""
+    received = datetime.fromisoformat(payload["received_at"])
+    due = clock.due_at(clinic.config, received, Priority(payload["priority"]))
+    shq.start_clock(clinic.store, thread_id, due.isoformat(timespec="seconds"))
 
 
 def _joined(clinic: Clinic, thread_id: int, conv: str, data: dict[str, Any]) -> None:

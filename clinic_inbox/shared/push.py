@@ -19,6 +19,13 @@ from clinic_inbox.shared.replica import StaffMap, apply_field, server_error
 from clinic_inbox.shared.seal import check_field, field_mac, seal
 from clinic_inbox.shared.server import Link
 
+_RECEIPT = (
+    "SELECT outcome, server_v, server_value, server_by, server_at, server_op::text, "
+    "server_mac, reason FROM "
+)
+# who the card of a Done (or Waiting) refused over newer patient words names
+NEW_MESSAGE = "(a new message from the patient)"
+
 
 @dataclass
 class PushResult:
@@ -59,30 +66,32 @@ def push(clinic: Clinic, link: Link) -> PushResult:
             value, note_at = note_uuid, row[3]
             sealed_note = {"author": by, "body": row[2]}  # the author, too, cannot be changed
             note_body = seal(keys, "note", note_uuid, "body", 1, json.dumps(sealed_note).encode())
+        if op.field == "status":  # with what its author had seen of the patient's words
+            sql = _RECEIPT + "apply_status_op(%s, %s, %s, %s, %s, %s, %s, %s)"
+            args = (op.op_id, link.workstation_id, conv, op.base_v, value, by, mac, op.seen)
+        else:
+            sql = _RECEIPT + "apply_op(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            args = (
+                op.op_id,
+                link.workstation_id,
+                conv,
+                op.field,
+                op.base_v,
+                value,
+                by,
+                note_at,
+                note_body,
+                mac,
+            )
         try:
             with link.conn.transaction():
-                receipt = link.conn.execute(
-                    "SELECT outcome, server_v, server_value, server_by, server_at, "
-                    "server_op::text, server_mac FROM apply_op(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                    (
-                        op.op_id,
-                        link.workstation_id,
-                        conv,
-                        op.field,
-                        op.base_v,
-                        value,
-                        by,
-                        note_at,
-                        note_body,
-                        mac,
-                    ),
-                ).fetchone()
+                receipt = link.conn.execute(sql, args).fetchone()
         except psycopg.errors.NoDataFound:  # P0002: conversation not published yet
             result.waiting += 1
             continue
         except psycopg.OperationalError as exc:
             raise server_error(link, exc) from None
-        outcome, server_v, server_value, server_by, server_at, server_op, server_mac = receipt
+        outcome, server_v, server_value, server_by, server_at, server_op, server_mac, why = receipt
         if op.field != "note":
             check_field(keys, conv, op.field, server_value, server_op, server_mac, link.label)
         with store.transaction():
@@ -115,6 +124,11 @@ def push(clinic: Clinic, link: Link) -> PushResult:
                     apply_field(clinic, op.thread_id, "status", again.value, staff)
                     shq.set_field_version(store, op.thread_id, "status", server_v)
                     result.waiting += 1
+            elif op.actor_id is None:
+                # an automatic change (a follow-up coming due, a handover to cover, a
+                # raise by new mail) that a person's change reached the server before:
+                # theirs stands, and there is nobody to show a card to
+                pass
             else:
                 result.conflicts += 1
                 theirs = server_value
@@ -127,7 +141,8 @@ def push(clinic: Clinic, link: Link) -> PushResult:
                     store,
                     mine,
                     theirs,
-                    staff.name(server_by),
+                    # the patient wrote after what its author saw: the card says so
+                    NEW_MESSAGE if why == "message" else staff.name(server_by),
                     server_at.isoformat(timespec="seconds") if server_at else None,
                 )
             if not shq.has_pending(store, op.thread_id, op.field):

@@ -123,7 +123,9 @@ def place_message(store: Any, thread_id: int, ident: str, payload: dict[str, Any
             shq.set_message_identity(store, local[0], ident)
             return None
     else:  # an automatic reply both made (e.g. one fetching through a server outage)
-        mine = shq.local_outbound_copy(store, payload.get("message_id_header"))
+        mine = shq.local_outbound_copy(
+            store, payload.get("first_message_id") or payload.get("message_id_header")
+        )
         if mine is not None:
             shq.set_message_identity(store, mine, ident)
             return None

@@ -7,8 +7,12 @@ after round, one fault strikes: a workstation (any, or the current lease holder)
 with SIGKILL and started again, PostgreSQL crashed (`-m immediate`) and restarted,
 Dovecot or the FHIR server stopped and started, a workstation's link cut or stalled.
 The workstations fetch (the lease holder, or the last one through an outage), send
-receipts and safety replies, and their staff view, assign, change status, write notes
-and reply.
+receipts and safety replies, and their staff view, assign, change status, write notes,
+reply, set follow-ups and make portal patients Dr Patel's. Each round the harness
+also orders a Done racing the patient's new message (one workstation closes a
+conversation as the patient writes in it again), a follow-up due today, a portal
+patient made Dr Patel's, and
+once Dr Patel away with Dr Okafor covering.
 
 Then every fault healed, the clinic settles (no more staff actions, syncing only) and
 the harness checks, and prints as counts: every delivered e-mail and portal message
@@ -18,7 +22,10 @@ message given at most one automatic reply (receipt or safety reply; a second cop
 with the same Message-ID, SMTP's "250"-to-commit window, counted) and each one that
 needs one given exactly one, a safety reply for each urgent one; every staff reply
 sent exactly once (or held for its author because someone else answered first, and
-then not sent); no change left queued; the audit trails and SQLCipher's checks intact;
+then not sent); no conversation closed (Done, Waiting) on the server over a patient
+message its closer had not seen; follow-ups coming due and handovers to cover shared
+(the replicas identical) with no conflict card for an automatic change; no reply shown
+twice in a replica; no change left queued; the audit trails and SQLCipher's checks intact;
 no patient text in the server's files, its log, or any workstation's log.
 
 Standalone:  python -m tests.shared.fault_harness_mail --rounds 40
@@ -53,19 +60,18 @@ for p in (str(REPO), str(HERE.parent), str(HERE)):
         sys.path.insert(0, p)
 
 import shared_fault_harness as base  # noqa: E402
+from fault_common import prepare_staff, strike  # noqa: E402
 from support.dovecot import DovecotServer  # noqa: E402
 from support.fhir import FhirServer  # noqa: E402
 from support.link_cutter import LinkCutter  # noqa: E402
 from support.postgres import PostgresServer  # noqa: E402
 from support.smtp_server import SmtpServer  # noqa: E402
-from workstations import login, new_workstation, reopen  # noqa: E402
+from workstations import login, reopen  # noqa: E402
 
 from clinic_inbox.core import services  # noqa: E402
 from clinic_inbox.core.accounts import FhirAccount, ImapAccount  # noqa: E402
-from clinic_inbox.core.keys import KeyCustody  # noqa: E402
 from clinic_inbox.core.store import reply_hold_queries as hq  # noqa: E402
 from clinic_inbox.core.store import shared_queries as shq  # noqa: E402
-from clinic_inbox.shared import server as srv  # noqa: E402
 
 NAMES = base.NAMES
 MAILBOX, MAIL_PASSWORD = "inbox@clinic.example", "harness-mail-pw"
@@ -74,6 +80,7 @@ URGENT = "I have crushing chest pain and I cannot breathe"
 SECRETS = [*base.SECRETS, b"patients.example", b"crushing chest pain", b"Portal question"]
 FAULTS = ("kill", "kill-holder", "postgres", "dovecot", "fhir", "cut", "stall")
 LEASE = 3  # seconds: short, so that a killed holder is replaced within a round
+WARM_UP = 45  # seconds at most before the first round (every workstation has work)
 
 
 @dataclass
@@ -101,6 +108,17 @@ class MailResult:
     replies_sent: int = 0
     replies_held: int = 0  # held for their authors: someone else answered first
     reply_problems: list[str] = field(default_factory=list)
+    # a Done racing the patient's new message: staged, made (the workstation had the
+    # conversation), refused by the server (the patient wrote after what its author saw)
+    races: int = 0
+    races_done: int = 0
+    done_refused: int = 0
+    closed_over_patient: list[str] = field(default_factory=list)  # closed, a message unseen
+    follow_ups_due: int = 0  # follow-ups that came due (on any workstation)
+    absences: int = 0  # Dr Patel marked away with cover
+    handovers: int = 0  # conversations handed to the cover by a sync
+    system_cards: int = 0  # conflict cards for an automatic change: there must be none
+    shown_twice: list[str] = field(default_factory=list)  # a reply twice in one replica
     differences: list[str] = field(default_factory=list)  # what differs between replicas
     settled_seconds: float = 0
     setup_seconds: float = 0
@@ -121,6 +139,9 @@ class MailResult:
             and not self.reply_problems
             and not self.settle_problems
             and not self.log_phi
+            and not self.closed_over_patient
+            and self.system_cards == 0
+            and not self.shown_twice
             and q.ok
         )
 
@@ -138,7 +159,13 @@ class MailResult:
             f"the same Message-ID {self.copies or ''}, problems: {self.auto_problems or 'none'}; "
             f"staff replies: "
             f"{self.replies} written, {self.replies_sent} sent once, {self.replies_held} held "
-            f"for their authors, problems: {self.reply_problems or 'none'}; settled in "
+            f"for their authors, problems: {self.reply_problems or 'none'}; Done racing a "
+            f"new message: {self.races} staged, {self.races_done} made, {self.done_refused} "
+            f"refused over newer words, closed over a patient's message: "
+            f"{self.closed_over_patient or 'none'}; {self.follow_ups_due} follow-ups came due, "
+            f"{self.absences} absences with cover, {self.handovers} handovers, "
+            f"{self.system_cards} cards for automatic changes; replies shown twice: "
+            f"{self.shown_twice or 'none'}; settled in "
             f"{self.settled_seconds:.0f} s {self.settle_problems or ''}; replicas differ in: "
             f"{self.differences or 'nothing'}; patient text in "
             f"logs: {self.log_phi or 'none'}; set-up {self.setup_seconds:.0f} s, checks "
@@ -202,18 +229,7 @@ def _communication(i: int, patient: str, prac: str, urgent: bool) -> dict:
 
 
 def _prepare(work: Path, pg: PostgresServer, keyring, relays, dovecot, smtp, fhir, prac):  # noqa: ANN001, ANN202
-    dsn = pg.create_database("shared_fault")  # the name base._check dumps
-    backend = keyring.backend()
-    homes = {n: work / f"ws-{n}" for n in NAMES}
-
-    def via(n: str) -> str:
-        return dsn.replace(f"port={pg.port}", f"port={relays[n].port}")
-
-    ws = {n: new_workstation(h, backend) for n, h in homes.items()}
-    custody = {n: KeyCustody(w.home, backend=backend) for n, w in ws.items()}
-    init = srv.init_server(ws["a"], login(ws["a"], "admin"), via("a"), custody["a"])
-    for n in NAMES[1:]:
-        srv.connect_workstation(ws[n], login(ws[n], "admin"), via(n), init.clinic_code, custody[n])
+    dsn, homes, ws, _custody = base.join(work, pg, keyring, relays)
     ids = {}
     for n, w in ws.items():
         admin = login(w, "admin")
@@ -244,6 +260,7 @@ def _prepare(work: Path, pg: PostgresServer, keyring, relays, dovecot, smtp, fhi
             ),
             None,
         )
+        prepare_staff(w, admin)
         ids[shq.workstation_id(w.store)] = n
         w.close()
     return dsn, homes, ids
@@ -269,11 +286,12 @@ class Feeder:
         self._portal_backlog: list[tuple[dict, bool]] = []
         self._n = 0
 
-    def new_email(self) -> None:
+    def new_email(self, first: tuple[int, str] | None = None) -> None:
         self._n += 1
         urgent = self.rnd.random() < 1 / 3
         # one in five: a patient writing again (it reopens a finished conversation)
-        first = self.rnd.choice(self._firsts) if self._firsts and self.rnd.random() < 0.2 else None
+        if first is None and self._firsts and self.rnd.random() < 0.2:
+            first = self.rnd.choice(self._firsts)
         msg_id, raw = _email(self._n, urgent, first)
         if first:
             self.first_of[msg_id] = first[1]
@@ -307,9 +325,99 @@ class Feeder:
                 else:
                     self.portal[made["id"]] = urgent
 
+    def delivered_first(self) -> tuple[int, str] | None:
+        """A conversation's first e-mail already in the mailbox (fetched by now, likely)."""
+        known = [f for f in self._firsts[:-2] if f[1] in self.emails]
+        return self.rnd.choice(known) if known else None
+
     @property
     def waiting(self) -> int:
         return len(self._mail_backlog) + len(self._portal_backlog)
+
+
+_orders = iter(range(1, 1 << 30))
+
+
+def _order(home: Path, words: str) -> None:
+    """One order to a workstation's staff (fault_ws_mail's HOME/orders)."""
+    folder = home / "orders"
+    folder.mkdir(exist_ok=True)
+    tmp = folder / "next.tmp"
+    tmp.write_text(words)
+    tmp.replace(folder / f"{next(_orders):08d}.txt")
+
+
+def _stage_race(feeder: Feeder, homes: dict[str, Path], rnd: random.Random) -> int:
+    """A Done racing the patient's new message: one workstation's Dr Patel closes a
+    conversation while the patient writes in it again. Whichever reaches the server
+    first, the patient's words must leave it open."""
+    first = feeder.delivered_first()
+    if first is None:
+        return 0
+    # named by its Message-ID's left part: no patient's address in a workstation's folder
+    _order(homes[rnd.choice(NAMES)], f"done {first[1].strip('<>').split('@')[0]}")
+    feeder.new_email(first)
+    return 1
+
+
+def _stage_automatic(r: int, homes: dict[str, Path], rnd: random.Random) -> None:
+    """The automatic steps of a sync, given work: each round a follow-up due today on
+    one workstation (the next sync brings it back), a conversation's patient made Dr
+    Patel's on another; in the second round, Dr Patel away with cover on one
+    (its syncs hand her open conversations to Dr Okafor for a while)."""
+    _order(homes[rnd.choice(NAMES)], "follow_up")
+    _order(homes[rnd.choice(NAMES)], "physician")
+    if r == 1:
+        _order(homes[rnd.choice(NAMES)], "away")
+
+
+def _check_automatic(res: MailResult, homes, backend, dsn: str) -> None:  # noqa: ANN001
+    """The reopen rule in the server's order, and the automatic steps as shared changes:
+    no conversation closed (Done, Waiting) on the server over a patient message its
+    closer had not seen; follow-ups, absences and handovers counted; no conflict card
+    for an automatic change on any workstation; no reply shown twice in a replica."""
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute(
+            "SELECT f.conv::text, f.value, coalesce(f.seen, 0), "
+            "(SELECT count(*) FROM message m WHERE m.conv = f.conv AND m.from_patient) "
+            "FROM conversation_field f WHERE f.field = 'status' "
+            "AND f.value IN ('done', 'waiting_on_patient')"
+        ).fetchall()
+        res.done_refused = conn.execute(
+            "SELECT count(*) FROM op_receipt WHERE reason = 'message'"
+        ).fetchone()[0]
+    res.closed_over_patient = [
+        f"{conv[:8]} {value} with {n - seen} patient messages unseen"
+        for conv, value, seen, n in rows
+        if n > seen
+    ]
+    for n, h in homes.items():
+        try:
+            orders = (h / "orders.log").read_text().splitlines()
+        except OSError:
+            orders = []
+        res.races_done += orders.count("done made")
+        clinic = reopen(h, backend)
+        try:
+            s = clinic.store
+            res.follow_ups_due += s.one(
+                "SELECT count(*) FROM audit WHERE action = 'thread.follow_up_due'"
+            )
+            res.absences += s.one("SELECT count(*) FROM audit WHERE action = 'cover.absence'")
+            res.handovers += s.one(
+                "SELECT count(*) FROM audit WHERE action = 'thread.assign' AND actor = 'system'"
+            )
+            res.system_cards += s.one(
+                "SELECT count(*) FROM shared_conflicts WHERE actor_id IS NULL"
+            )
+            twice = s.one(
+                "SELECT count(*) FROM (SELECT 1 FROM messages WHERE direction = 'out' "
+                "GROUP BY thread_id, in_reply_to, body_text HAVING count(*) > 1)"
+            )
+            if twice:
+                res.shown_twice.append(f"{n}: {twice}")
+        finally:
+            clinic.close()
 
 
 def _holder(pg: PostgresServer, dsn: str, ids: dict[str, str]) -> str | None:
@@ -627,6 +735,16 @@ def run(
         fleet = MailFleet(homes, keyring.env, rnd)
         for n in NAMES:
             fleet.start(n)
+        # mail arrives; the rounds begin once every workstation's staff has conversations
+        # to work on (a loaded machine takes a while to start three and fetch)
+        ready_by = time.monotonic() + WARM_UP
+        while time.monotonic() < ready_by and not all(
+            (h / "READY").exists() for h in homes.values()
+        ):
+            if rnd.random() < 0.35:
+                feeder.new_email()
+            feeder.deliver()
+            time.sleep(0.25)
         # every kind of fault once before any twice, in a random order
         plan: list[str] = []
         while len(plan) < rounds:
@@ -637,39 +755,35 @@ def run(
         res.setup_seconds = t0 - begun
         for r, kind in enumerate(plan[:rounds]):
             end = t0 + (r + 1) * round_seconds
-            strike = time.monotonic() + rnd.uniform(0.5, round_seconds / 3)
+            strike_at = time.monotonic() + rnd.uniform(0.5, round_seconds / 3)
+            race_at: float | None = time.monotonic() + rnd.uniform(0.5, round_seconds - 0.5)
             heal: float | None = None
             undo = None
-            while time.monotonic() < end or heal is not None:
+            # a round that began late (a loaded machine) still strikes and stages its race
+            while time.monotonic() < end or heal is not None or strike_at or race_at:
                 now = time.monotonic()
                 if rnd.random() < 0.35:
                     feeder.new_email()
                 if rnd.random() < 0.12:
                     feeder.new_portal()
+                if race_at is not None and now >= race_at:
+                    race_at = None
+                    res.races += _stage_race(feeder, homes, rnd)
+                    _stage_automatic(r, homes, rnd)
                 feeder.deliver()
-                if strike is not None and now >= strike:
-                    strike = None
+                if strike_at is not None and now >= strike_at:
+                    strike_at = None
                     who = rnd.choice(NAMES)
                     if kind == "kill-holder":
                         who = _holder(pg, dsn, ids) or who
-                    if kind in ("kill", "kill-holder"):
-                        fleet.kill(who)
-                        undo = lambda who=who: fleet.start(who)  # noqa: E731
-                    elif kind == "postgres":
-                        pg.stop("immediate")
-                        undo = pg.start
-                    elif kind == "dovecot":
-                        dovecot.stop()
-                        undo = dovecot.start
-                    elif kind == "fhir":
-                        fhir.stop()
-                        undo = fhir.start
-                    elif kind == "cut":
-                        relays[who].cut()
-                        undo = relays[who].heal
-                    else:
-                        relays[who].stall()
-                        undo = relays[who].heal
+                    undo = strike(
+                        kind,
+                        who,
+                        fleet=fleet,
+                        pg=pg,
+                        relays=relays,
+                        servers={"dovecot": dovecot, "fhir": fhir},
+                    )
                     res.faults[kind] += 1
                     heal = now + (rnd.uniform(0.2, 2.0) if "kill" in kind else rnd.uniform(1.5, 4))
                     log(
@@ -699,6 +813,7 @@ def run(
             res.settle_problems.append(f"settling failed: {type(exc).__name__}: {exc}")
         base._check(res.queue, homes, keyring.backend(), pg, dsn)
         _check_mail(res, homes, keyring.backend(), feeder, smtp, fhir)
+        _check_automatic(res, homes, keyring.backend(), dsn)
         kills = res.faults["kill"] + res.faults["kill-holder"]
         # SMTP's one window: a workstation killed between the server's "250" and its
         # commit sends that message again, itself, with the same Message-ID; any other
@@ -721,10 +836,7 @@ def run(
         res.check_seconds = time.monotonic() - checks_from
     finally:
         if fleet is not None:
-            for p in fleet.procs.values():
-                if p.poll() is None:
-                    p.kill()
-                    p.wait()
+            fleet.kill_left()
         for server in reversed(started):
             try:  # tearing down: one that fails must not keep the others running
                 server.stop() if hasattr(server, "backend") else server.close()

@@ -20,32 +20,17 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from workstations import ADMIN_PASSWORD, STAFF_PASSWORD  # noqa: E402
+from fault_common import NOTE_WORDS, Staff, open_workstation  # noqa: E402
 
-from clinic_inbox.core import services  # noqa: E402
-from clinic_inbox.core.access import AccessDenied  # noqa: E402
-from clinic_inbox.core.model import Status  # noqa: E402
-from clinic_inbox.core.staff_keys import open_signed_in  # noqa: E402
-from clinic_inbox.core.store import queries as q  # noqa: E402
 from clinic_inbox.core.store import shared_queries as shq  # noqa: E402
 from clinic_inbox.shared.live import LiveSync  # noqa: E402
 
-NOTE_WORDS = "Called Zoë Quennell about her levothyroxine"  # must never reach the server in plain
-
-
-def _no_passphrase(prompt: str, confirm: bool) -> str:
-    raise SystemExit("this workstation's key should be in its keyring")
-
 
 def main(home: str, tag: str, seed: int) -> int:
-    # the store key is released by a staff password (core.staff_keys), not the keyring
-    clinic, _admin = open_signed_in(
-        Path(home), "admin", ADMIN_PASSWORD, ask_passphrase=_no_passphrase
-    )
+    clinic = open_workstation(home)
     live = LiveSync(clinic, interval=2.0, app=f"clinic-inbox-{tag}").start()
     rng = random.Random(seed)
-    doc = services.login(clinic, "dr.patel", STAFF_PASSWORD)
-    nurse_id = q.staff_login_row(clinic.store, "nurse.chen")[0].id
+    staff = Staff.sign_in(clinic, rng)
     stop = Path(home) / "STOP"
     start_n = int(clinic.store.one("SELECT count(*) FROM thread_notes") or 0)
     n = 0
@@ -56,18 +41,9 @@ def main(home: str, tag: str, seed: int) -> int:
             continue
         t = rng.choice(threads)
         kind = rng.choice(("view", "view", "assign", "status", "note"))
-        try:
-            if kind == "view":
-                services.show_thread(clinic, doc, t)
-            elif kind == "assign":
-                services.assign(clinic, doc, t, rng.choice((nurse_id, doc.staff.id, None)))
-            elif kind == "status":
-                services.set_status(clinic, doc, t, rng.choice(list(Status)))
-            else:
-                n += 1
-                services.add_note(clinic, doc, t, f"{NOTE_WORDS} {tag}-{seed}-{start_n}-{n}")
-        except (AccessDenied, ValueError):
-            pass
+        if kind == "note":
+            n += 1
+        staff.act(t, kind, f"{NOTE_WORDS} {tag}-{seed}-{start_n}-{n}")
         live.nudge()
         time.sleep(rng.uniform(0.05, 0.3))
     live.stop()

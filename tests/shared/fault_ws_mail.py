@@ -6,13 +6,17 @@ Opens the clinic in HOME, keeps it in step with the server (`LiveSync`, competin
 the ingest lease) and, as the app's background sync does, runs the mail and portal
 sync every second or so: it fetches while `may_fetch()` says so (the lease holder, or
 the last one through a server outage) and sends what waits in the outbox (receipts,
-safety replies, replies). Meanwhile it plays staff on the shared conversations: views,
-assignments, status changes, notes and e-mail replies, each a real service call. Every
-note and reply carries a unique tag (`TAG-SEED-n`) so the harness can count them.
+safety replies, replies); each sync also brings back follow-ups that came due and hands
+an absent physician's conversations to the cover. Meanwhile it plays staff on the
+shared conversations (fault_common.Staff): views, assignments, status changes, notes,
+e-mail replies, follow-ups, making a patient Dr Patel's, now and then Dr Patel away with
+cover, each a real service call, and does what the harness orders (HOME/orders: a Done
+racing the patient's new message, a follow-up, a patient made Dr Patel's, an absence). Every note and
+reply carries a unique tag (`TAG-SEED-n`) so the harness can count them.
 
 HOME/QUIET: no more staff actions, only syncing (the harness lets the clinic settle);
-each pass then writes HOME/state.json (counts only, never patient text). HOME/STOP:
-the process ends. Errors are printed by type and plain message only.
+each pass then writes HOME/state.json (counts only, never patient text). HOME/READY:
+written once it has shared conversations to work on. HOME/STOP: the process ends. Errors are printed by type and plain message only.
 """
 
 from __future__ import annotations
@@ -28,25 +32,22 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from workstations import ADMIN_PASSWORD, STAFF_PASSWORD  # noqa: E402
+from fault_common import NOTE_WORDS, Staff, open_workstation  # noqa: E402
 
 from clinic_inbox.core import services  # noqa: E402
 from clinic_inbox.core.access import AccessDenied  # noqa: E402
 from clinic_inbox.core.model import Status  # noqa: E402
-from clinic_inbox.core.staff_keys import open_signed_in  # noqa: E402
 from clinic_inbox.core.store import queries as q  # noqa: E402
 from clinic_inbox.core.store import reply_hold_queries as hq  # noqa: E402
 from clinic_inbox.core.store import shared_queries as shq  # noqa: E402
 from clinic_inbox.shared.live import LiveSync  # noqa: E402
 from clinic_inbox.sources import sync as mail_sync  # noqa: E402
 
-NOTE_WORDS = "Called Zoë Quennell about her levothyroxine"  # never on the server in plain
 REPLY_WORDS = "Dear Zoë Quennell, your levothyroxine renewal is ready"
 REPLY_TAG = "RPLY"
-
-
-def _no_passphrase(prompt: str, confirm: bool) -> str:
-    raise SystemExit("this workstation's key should be in its keyring")
+# staff actions, as often as each other ("away", Dr Patel away with cover, is rarer)
+KINDS = ("view", "view", "assign", "status", "note", "reply", "follow_up", "physician")
+AWAY_CHANCE = 0.01
 
 
 def _state(clinic, live: LiveSync) -> dict[str, object]:  # noqa: ANN001
@@ -80,10 +81,50 @@ def _state(clinic, live: LiveSync) -> dict[str, object]:  # noqa: ANN001
     }
 
 
+def _orders(clinic, staff: Staff, home: Path) -> None:  # noqa: ANN001
+    """What the harness asks of this workstation's staff, at a moment of its choosing
+    (HOME/orders/N, one a file): "done ID" (the left part of a first e-mail's
+    Message-ID), Dr Patel closes the conversation of
+    that first message while the patient writes in it again (a Done racing a new
+    message, whichever reaches the server first); or a staff action on an open shared
+    conversation ("follow_up", "physician", "away"). What happened goes to HOME/orders.log
+    (words, no patient data)."""
+    folder = home / "orders"
+    for order in sorted(folder.glob("*.txt")) if folder.exists() else []:
+        try:
+            words = order.read_text().split(maxsplit=1)
+            order.unlink()
+        except OSError:
+            continue
+        kind, outcome = words[0], "unknown here"
+        if kind == "done":
+            t = clinic.store.one(  # named by its Message-ID's left part (no address)
+                "SELECT thread_id FROM messages WHERE message_id_header = ? AND direction = 'in'",
+                (f"<{words[1]}@patients.example>",),
+            )
+            if t is not None and shq.thread_uuid(clinic.store, t) is not None:
+                try:
+                    services.set_status(clinic, staff.doc, t, Status.DONE)
+                    outcome = "made"
+                except (AccessDenied, ValueError) as exc:
+                    outcome = type(exc).__name__
+        else:
+            rows = [q.get_thread(clinic.store, t) for t, _ in shq.shared_threads(clinic.store)]
+            open_ones = [
+                r.id
+                for r in rows
+                if r.status in (Status.NEW, Status.IN_PROGRESS)
+                and (kind != "physician" or r.patient_id is not None)
+            ]
+            if open_ones:
+                staff.act(staff.rng.choice(open_ones), kind)
+                outcome = "made"
+        with open(home / "orders.log", "a") as log:
+            log.write(f"{kind} {outcome}\n")
+
+
 def main(home: str, tag: str, seed: int) -> int:
-    clinic, _admin = open_signed_in(
-        Path(home), "admin", ADMIN_PASSWORD, ask_passphrase=_no_passphrase
-    )
+    clinic = open_workstation(home)
     lease = int(os.environ.get("CLINIC_INBOX_HARNESS_LEASE", "3"))
     live = LiveSync(
         clinic,
@@ -96,14 +137,15 @@ def main(home: str, tag: str, seed: int) -> int:
         on_lease=lambda held: print(f"{time.time():.1f} lease held: {held}", flush=True),
     ).start()
     rng = random.Random(seed)
-    doc = services.login(clinic, "dr.patel", STAFF_PASSWORD)
-    nurse_id = q.staff_login_row(clinic.store, "nurse.chen")[0].id
+    staff = Staff.sign_in(clinic, rng)
     stop, quiet = Path(home) / "STOP", Path(home) / "QUIET"
     n = 0
     next_sync = 0.0
     while not stop.exists():
         if time.monotonic() >= next_sync:
             try:
+                # follow-ups coming due and handovers to cover run here too (after the
+                # fetch), queued for the server as the system's changes
                 report = mail_sync.run_once(clinic, fetch=live.may_fetch())
                 if report.stored:
                     print(f"{time.time():.1f} stored {report.stored}", flush=True)
@@ -118,27 +160,25 @@ def main(home: str, tag: str, seed: int) -> int:
         if quiet.exists():
             time.sleep(0.2)
             continue
+        _orders(clinic, staff, Path(home))
         threads = [t for t, _ in shq.shared_threads(clinic.store)]
         if not threads:
             time.sleep(0.2)
             continue
+        (Path(home) / "READY").touch()  # the harness's rounds begin when all three are
         t = rng.choice(threads)
-        kind = rng.choice(("view", "view", "assign", "status", "note", "reply"))
-        try:
-            if kind == "view":
-                services.show_thread(clinic, doc, t)
-            elif kind == "assign":
-                services.assign(clinic, doc, t, rng.choice((nurse_id, doc.staff.id, None)))
-            elif kind == "status":
-                services.set_status(clinic, doc, t, rng.choice(list(Status)))
-            elif kind == "note":
-                n += 1
-                services.add_note(clinic, doc, t, f"{NOTE_WORDS} {tag}-{seed}-{n}")
-            elif q.get_thread(clinic.store, t).source.value == "email":
-                n += 1
-                services.queue_reply(clinic, doc, t, f"{REPLY_WORDS}. {REPLY_TAG}-{tag}-{seed}-{n}")
-        except (AccessDenied, ValueError):
-            pass
+        kind = "away" if rng.random() < AWAY_CHANCE else rng.choice(KINDS)
+        if kind in ("note", "reply"):
+            n += 1
+        if kind != "reply":
+            staff.act(t, kind, f"{NOTE_WORDS} {tag}-{seed}-{n}")
+        elif q.get_thread(clinic.store, t).source.value == "email":
+            try:
+                services.queue_reply(
+                    clinic, staff.doc, t, f"{REPLY_WORDS}. {REPLY_TAG}-{tag}-{seed}-{n}"
+                )
+            except (AccessDenied, ValueError):
+                pass
         live.nudge()
         time.sleep(rng.uniform(0.1, 0.4))
     live.stop()

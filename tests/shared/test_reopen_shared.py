@@ -3,54 +3,26 @@
 Found by the mail fault harness (replicas differed in a conversation's status): the
 ingest rule "a new message reopens a finished conversation" (and raises its priority,
 sets its sensitive flag) changed only the fetching workstation's copy. The others
-received the message and kept "Done"; the server too. Now the fetching workstation
-queues the change as the system's; a status set meanwhile elsewhere meets the rule again
-(the patient wrote after it). Two workstations on a real PostgreSQL.
+received the message and kept "Done"; the server too. Now the server applies the rule as
+the message reaches it (test_reopen_server_order); a status set meanwhile elsewhere meets
+the rule again (the patient wrote after it). Two workstations on a real PostgreSQL.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from workstations import login, new_workstation
+from workstations import login, new_workstation, writes_again
 
 from clinic_inbox.core import services
-from clinic_inbox.core.config import load_config
-from clinic_inbox.core.ingest import Incoming, ingest
 from clinic_inbox.core.keys import KeyCustody
-from clinic_inbox.core.model import Priority, Source, Status
+from clinic_inbox.core.model import Priority, Status
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import shared_queries as shq
-from clinic_inbox.core.triage import load_rules
 from clinic_inbox.shared import server as srv
 from clinic_inbox.shared import sync
 
 
 def _mail(clinic, n: int, body: str, reply_to: str | None = None) -> int:  # noqa: ANN001
-    with clinic.store.transaction():
-        acct = q.ensure_account(clinic.store, "Inbox", "imap", {})
-    with clinic.store.transaction():
-        got = ingest(
-            clinic.store,
-            load_config(clinic.home),
-            load_rules(clinic.home),
-            Incoming(
-                source=Source.EMAIL,
-                account_id=acct,
-                received_at=datetime.now(UTC),
-                sender_address="zoe.quennell@example.org",
-                sender_name="Zoë Quennell",
-                subject="Re: my thyroxine" if reply_to else "my thyroxine",
-                body_text=body,
-                message_id=f"<reopen-{n}@example.org>",
-                in_reply_to=reply_to,
-                references=[reply_to] if reply_to else [],
-                imap_mailbox="INBOX",
-                imap_uidvalidity=1,
-                imap_uid=n,
-            ),
-        )
-    return got.thread_id
+    return writes_again(clinic, n, body, f"<reopen-{n}@example.org>", reply_to)
 
 
 def test_a_patient_writing_again_reopens_the_conversation_everywhere(
@@ -99,10 +71,9 @@ def test_a_patient_writing_again_reopens_the_conversation_everywhere(
         assert q.get_thread(a.store, t).status is Status.IN_PROGRESS  # here, for now
         services.set_status(b, login(b, "dr.patel"), tb, Status.DONE)
         sync.push(b, lb)
-        sync.publish_conversation(a, la, t, None)
+        sync.publish_conversation(a, la, t, None)  # the server reopens it (its order)
         pushed = sync.push(a, la)
-        assert (pushed.applied, pushed.conflicts, pushed.waiting) == (0, 0, 1)
-        assert sync.push(a, la).applied == 1  # reopened from "Done": New
+        assert (pushed.conflicts, pushed.waiting) == (0, 0)
         sync.pull(a, la)
         sync.pull(b, lb)
         assert q.get_thread(a.store, t).status is Status.NEW

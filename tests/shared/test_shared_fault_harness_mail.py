@@ -1,8 +1,9 @@
 """The shared-queue fault harness with mail at CI size (tests/shared/fault_harness_mail.py):
 three workstation processes fetch, acknowledge and reply while new mail keeps coming
 and, one per round, a workstation (or the lease holder) is killed, PostgreSQL, Dovecot
-or the FHIR server is restarted, or a link is cut or stalled; then every invariant, and
-proof that the mail checks catch damage."""
+or the FHIR server is restarted, or a link is cut or stalled, and a Done races a
+patient's new message; then every invariant, and proof that the mail checks catch
+damage."""
 
 from __future__ import annotations
 
@@ -45,6 +46,14 @@ def test_mail_fetched_answered_and_replied_once_through_kills_and_restarts(capsy
     assert res.queue.audit_problems == []
     assert res.queue.integrity == []
     assert res.queue.phi_found == [] and res.log_phi == []
+    # a Done racing the patient's new message, every round: never closed over the
+    # patient's words; follow-ups coming due and handovers to cover, shared as the
+    # system's changes (replicas identical above), with no card for nobody
+    assert res.races >= ROUNDS - 2 and res.races_done > 0
+    assert res.closed_over_patient == []
+    assert res.follow_ups_due > 0
+    assert res.system_cards == 0
+    assert res.shown_twice == []
     # the same mail checks after one unfetched e-mail and one receipt sent twice
     assert res.proof is not None
     assert any("1 missing" in p for p in res.proof.mail_problems), res.proof.mail_problems

@@ -19,6 +19,7 @@ from clinic_inbox.core.model import Role, Source
 from clinic_inbox.core.staff_keys import release
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.triage import load_rules
+from clinic_inbox.shared import server as srv
 
 ADMIN_PASSWORD = "quartz lantern meadow violin"
 STAFF = [
@@ -85,3 +86,61 @@ def receive(clinic: Clinic, n: int, tag: str = "") -> list[int]:
             )
             threads.append(got.thread_id)
     return threads
+
+
+def writes_again(clinic: Clinic, uid: int, body: str, msgid: str, reply_to: str | None) -> int:
+    """One e-mail from Zoë Quennell, fetched here (IMAP uid `uid`): a new conversation,
+    or with `reply_to` her writing again in the one that Message-ID began. Returns the
+    conversation."""
+    with clinic.store.transaction():
+        acct = q.ensure_account(clinic.store, "Inbox", "imap", {})
+    with clinic.store.transaction():
+        got = ingest(
+            clinic.store,
+            load_config(clinic.home),
+            load_rules(clinic.home),
+            Incoming(
+                source=Source.EMAIL,
+                account_id=acct,
+                received_at=datetime.now(UTC),
+                sender_address="zoe.quennell@example.org",
+                sender_name="Zoë Quennell",
+                subject="Re: my thyroxine" if reply_to else "my thyroxine",
+                body_text=body,
+                message_id=msgid,
+                in_reply_to=reply_to,
+                references=[reply_to] if reply_to else [],
+                imap_mailbox="INBOX",
+                imap_uidvalidity=1,
+                imap_uid=uid,
+            ),
+        )
+    return got.thread_id
+
+
+class Joined:
+    """Workstations joined to one clinic server (the first prepared it), each with its
+    own keyring and an open link; `close()` ends them all. `before_joining` runs on
+    each new workstation first (staff a test needs everywhere)."""
+
+    def __init__(
+        self, tmp_path: Path, dsn: str, keyring_factory: Any, n: int, before_joining: Any = None
+    ) -> None:
+        rings = [keyring_factory() for _ in range(n)]
+        homes = [tmp_path / f"ws-{chr(ord('a') + i)}" for i in range(n)]
+        self.clinics = [new_workstation(h, r.backend()) for h, r in zip(homes, rings, strict=True)]
+        if before_joining is not None:
+            for c in self.clinics:
+                before_joining(c)
+        custody = [KeyCustody(h, backend=r.backend()) for h, r in zip(homes, rings, strict=True)]
+        first = self.clinics[0]
+        init = srv.init_server(first, login(first, "admin"), dsn, custody[0])
+        for c, k in zip(self.clinics[1:], custody[1:], strict=True):
+            srv.connect_workstation(c, login(c, "admin"), dsn, init.clinic_code, k)
+        self.links = [srv.open_link(c, k) for c, k in zip(self.clinics, custody, strict=True)]
+
+    def close(self) -> None:
+        for link in self.links:
+            link.conn.close()
+        for c in self.clinics:
+            c.close()

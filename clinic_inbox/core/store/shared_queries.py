@@ -227,6 +227,7 @@ class PendingOp:
     value: str
     actor_id: int | None
     created_at: str
+    seen: int | None = None  # status: the patient messages its author had (m0021)
 
 
 def enqueue_op(
@@ -237,18 +238,30 @@ def enqueue_op(
     base_v: int,
     value: str,
     actor_id: int | None,
+    seen: int | None = None,
 ) -> None:
     store.execute(
-        "INSERT INTO pending_ops (op_id, thread_id, field, base_v, value, actor_id, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (op_id, thread_id, field, base_v, value, actor_id, utcnow()),
+        "INSERT INTO pending_ops (op_id, thread_id, field, base_v, value, actor_id, created_at, "
+        "seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (op_id, thread_id, field, base_v, value, actor_id, utcnow(), seen),
+    )
+
+
+def patient_message_count(store: Store, thread_id: int) -> int:
+    """The patient's messages in a conversation here (inbound: never a staff reply or an
+    automatic one), as the server counts them for the reopen rule."""
+    return int(
+        store.one(
+            "SELECT count(*) FROM messages WHERE thread_id = ? AND direction = 'in'",
+            (thread_id,),
+        )
     )
 
 
 def pending_ops(store: Store, limit: int = 200) -> list[PendingOp]:
     rows = store.execute(
-        "SELECT op_id, thread_id, field, base_v, value, actor_id, created_at FROM pending_ops "
-        "ORDER BY id LIMIT ?",
+        "SELECT op_id, thread_id, field, base_v, value, actor_id, created_at, seen "
+        "FROM pending_ops ORDER BY id LIMIT ?",
         (limit,),
     )
     return [PendingOp(*r) for r in rows]
@@ -339,14 +352,31 @@ def mark_conflict_seen(store: Store, op_id: str) -> None:
 def local_outbound_copy(store: Store, message_id_header: str | None) -> int | None:
     """The same automatic reply made here too, not yet matched to the server's (its
     Message-ID is derived from the clinic and the incoming message, the same on every
-    workstation; a person's reply has a Message-ID of its own)."""
+    workstation; a person's reply has a Message-ID of its own). Found by the Message-ID
+    it was made with, too: a portal reply is renamed after the Communication once sent."""
     if not message_id_header:
         return None
     return store.one(
-        "SELECT id FROM messages WHERE message_id_header = ? AND direction = 'out' "
-        "AND shared_identity IS NULL ORDER BY id LIMIT 1",
-        (message_id_header,),
+        "SELECT m.id FROM messages m WHERE m.direction = 'out' AND m.shared_identity IS NULL "
+        "AND (m.message_id_header = ? OR EXISTS (SELECT 1 FROM outbox o "
+        "WHERE o.message_id = m.id AND o.idempotency_key = ?)) ORDER BY m.id LIMIT 1",
+        (message_id_header, message_id_header),
     )
+
+
+def first_message_ids(store: Store, thread_id: int) -> dict[int, str]:
+    """The Message-ID each reply of a conversation was made with (its outbox key), by
+    message: a portal reply's is replaced by the Communication's once sent, and the
+    clinic-wide identity must not change with it (two identities, two copies)."""
+    return {
+        int(r[0]): str(r[1])
+        for r in store.execute(
+            "SELECT o.message_id, o.idempotency_key FROM outbox o "
+            "JOIN messages m ON m.id = o.message_id "
+            "WHERE m.thread_id = ? AND m.direction = 'out'",
+            (thread_id,),
+        )
+    }
 
 
 def outbound_by_resource(
@@ -460,3 +490,15 @@ def automatic_sent_since(store: Store, since: str) -> list[tuple[str, bytes]]:
             (since,),
         )
     ]
+
+
+def start_clock(store: Store, thread_id: int, due_at: str) -> None:
+    """A patient's message pulled from another workstation: the response clock runs
+    from it, as the fetching workstation's ingest set it (stopped by a reply, or later
+    than this message asks for). A paused clock (waiting on the patient) is left to
+    the status change that follows."""
+    store.execute(
+        "UPDATE threads SET due_at = ? WHERE id = ? AND clock_paused_remaining IS NULL "
+        "AND (due_at IS NULL OR due_at > ?)",
+        (due_at, thread_id, due_at),
+    )
