@@ -143,6 +143,9 @@ def _wire(clinic: Clinic, refs: _Refs, op: ssq.AccessOp) -> _Wire | None:
         body |= {"hash": row.password_hash, "must_change": row.must_change}
     if op.kind == "staff.add":
         body |= {"username": row.username, "display_name": row.display_name}
+    slot = ssq.slot_key(store, op.op_id) if op.kind in ("staff.add", "staff.password") else None
+    if slot is not None:  # the new password's slot key, for the others' key slots
+        body["slot"] = slot
     return _Wire(target, base, role, None, by, body)
 
 
@@ -302,7 +305,12 @@ def _server_secret(link: Link, target: str) -> dict[str, Any] | None:
     if row is None:
         return None
     body = _open_op(link, row[0], bytes(row[1]))
-    return {"hash": body["hash"], "must_change": body["must_change"], "v": int(row[2] or 1)}
+    return {
+        "hash": body["hash"],
+        "must_change": body["must_change"],
+        "v": int(row[2] or 1),
+        "slot": body.get("slot"),
+    }
 
 
 WORDS = {
@@ -360,6 +368,9 @@ def _not_taken(
         if secret is not None:
             ssq.set_secret(store, op.staff_id, secret["hash"], secret["must_change"], None)
             ssq.set_version(store, op.staff_id, "secret_v", secret["v"])
+            row = ssq.staff_row(store, op.staff_id)
+            if row is not None:  # the password that stands opens their slot here too
+                _slot_here(clinic, row.username, secret, "password set first on another computer")
     if op.kind == "delegation.add" and op.delegation_id is not None:
         ssq.revoke(store, op.delegation_id)  # not the clinic's: not in force here either
     named = outcome == "conflict" and op.kind in VERSION_OF  # someone else's change won
@@ -452,6 +463,8 @@ def apply_pulled(clinic: Clinic, keys: ClinicKeys, pulled: list[Pulled]) -> list
     store = clinic.store
     refs = _Refs(clinic, keys)
     done = []
+    if pulled:
+        key_slots.mark_shared(clinic)  # a name without a slot may be one not pulled yet
     for p in pulled:
         if ssq.seen(store, p.op_id):
             continue
@@ -511,6 +524,7 @@ def _apply_one(clinic: Clinic, refs: _Refs, p: Pulled) -> tuple[int | None, bool
         ssq.set_secret(store, sid, body["hash"], body["must_change"], ssq.utcnow())
         if p.by != p.target:  # reset by an administrator: open sessions end, as here
             signin.end_sessions(store, sid)
+        _slot_here(clinic, here.username, body, "password set on another computer")
     ssq.set_version(store, sid, column, p.v)
     return sid, True
 
@@ -543,8 +557,17 @@ def _adopt(clinic: Clinic, here: ssq.StaffRow | None, p: Pulled) -> tuple[int, b
     )
     for column in ("role_v", "active_v", "secret_v"):
         ssq.set_version(store, sid, column, 1)
+    _slot_here(clinic, body["username"] if here is None else here.username, body, "added")
     seen_as = (body["display_name"], body["role"], True)
     return sid, here is None or (here.display_name, here.role, here.active) != seen_as
+
+
+def _slot_here(clinic: Clinic, username: str, body: dict[str, Any], why: str) -> None:
+    """The person's key slot on this computer, from the key their new password made where
+    it was typed (README, key slots): they can sign in here at the app's start. Older
+    workstations sent none: the person then needs a colleague's session here first."""
+    if body.get("slot") is not None:
+        key_slots.slot_from_travelling(clinic, username, body["slot"], why=why)
 
 
 def _apply_delegation(clinic: Clinic, refs: _Refs, p: Pulled) -> bool:

@@ -249,6 +249,20 @@ def op(store: Store, op_id: str) -> AccessOp | None:
 
 def drop_op(store: Store, op_id: str) -> None:
     store.execute("DELETE FROM shared_access_ops WHERE op_id = ?", (op_id,))
+    store.execute("DELETE FROM shared_access_slot_keys WHERE op_id = ?", (op_id,))
+
+
+def put_slot_key(store: Store, op_id: str, wire: dict[str, Any]) -> None:
+    """A new password's slot key, kept (in the encrypted store) until its operation goes."""
+    store.execute(
+        "INSERT OR REPLACE INTO shared_access_slot_keys (op_id, wire) VALUES (?, ?)",
+        (op_id, json.dumps(wire)),
+    )
+
+
+def slot_key(store: Store, op_id: str) -> dict[str, Any] | None:
+    wire = store.one("SELECT wire FROM shared_access_slot_keys WHERE op_id = ?", (op_id,))
+    return json.loads(wire) if wire else None
 
 
 def staff_op_pending(store: Store, staff_id: int, kinds: tuple[str, ...]) -> bool:

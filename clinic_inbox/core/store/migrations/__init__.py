@@ -44,6 +44,7 @@ def _load() -> list[Migration]:
         m0018_shared_patient_edits,
         m0019_filed_moves,
         m0020_shared_staff,
+        m0021_travelling_slot_keys,
     )
 
     steps = [
@@ -67,6 +68,7 @@ def _load() -> list[Migration]:
         m0018_shared_patient_edits,
         m0019_filed_moves,
         m0020_shared_staff,
+        m0021_travelling_slot_keys,
     ]
     return [Migration(m.VERSION, m.__name__.rsplit(".", 1)[-1], m.upgrade) for m in steps]
 

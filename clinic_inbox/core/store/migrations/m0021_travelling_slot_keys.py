@@ -1,0 +1,22 @@
+"""Schema 21: a new password's slot key, waiting beside its staff operation.
+
+`shared_access_slot_keys`: when a person is added or given a new password on a
+workstation joined to a clinic server, the key their password makes for a key slot
+(core.keyslots.TravellingKey) is kept here, inside the encrypted store, until the
+operation reaches the server sealed with the clinic keys; it goes with the operation.
+"""
+
+from clinic_inbox.core.store.migrations._script import run_script
+
+VERSION = 21
+
+SCHEMA = """
+CREATE TABLE shared_access_slot_keys (
+    op_id TEXT PRIMARY KEY,
+    wire  TEXT NOT NULL
+);
+"""
+
+
+def upgrade(store) -> None:  # noqa: ANN001
+    run_script(store, SCHEMA)
