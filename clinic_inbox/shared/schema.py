@@ -20,8 +20,9 @@ from __future__ import annotations
 
 # 2: the ingest lease, automatic-reply claims; 3: purges (purge_schema); 4: patients,
 # patient links, fetch checkpoints; 5: patient edits field by field (patient_edit_schema);
-# 6: staff and delegations as operations (staff_schema)
-SCHEMA_VERSION = 6
+# 6: staff and delegations as operations (staff_schema); 7: display names and delegation
+# scopes edited (staff_edit_schema)
+SCHEMA_VERSION = 7
 CHANGES_CHANNEL = "clinic_changes"
 PRESENCE_CHANNEL = "clinic_presence"
 
@@ -660,7 +661,12 @@ GRANT EXECUTE ON FUNCTION publish_patient(uuid, uuid, text[], bytea),
 
 # What `server upgrade` adds to reach each version: (DDL, grants).
 # steps of their own modules
-from clinic_inbox.shared import patient_edit_schema, purge_schema, staff_schema  # noqa: E402
+from clinic_inbox.shared import (  # noqa: E402
+    patient_edit_schema,
+    purge_schema,
+    staff_edit_schema,
+    staff_schema,
+)
 
 UPGRADES = {
     2: (DDL_2, GRANTS_2),
@@ -668,6 +674,7 @@ UPGRADES = {
     4: (DDL_4, GRANTS_4),
     5: (patient_edit_schema.DDL, patient_edit_schema.GRANTS),
     6: (staff_schema.DDL, staff_schema.GRANTS),
+    7: (staff_edit_schema.DDL, staff_edit_schema.GRANTS),
 }
 
 
@@ -681,7 +688,15 @@ def upgrade_scripts(version: int, role: str, schema: str = "public") -> list[str
 
 def ddl(schema: str = "public") -> list[str]:
     """The DDL as one script (psycopg runs a multi-statement string without parameters)."""
-    steps = (DDL, DDL_2, purge_schema.DDL, DDL_4, patient_edit_schema.DDL, staff_schema.DDL)
+    steps = (
+        DDL,
+        DDL_2,
+        purge_schema.DDL,
+        DDL_4,
+        patient_edit_schema.DDL,
+        staff_schema.DDL,
+        staff_edit_schema.DDL,
+    )
     return [d.replace("@SCHEMA@", schema) for d in steps]
 
 
@@ -693,5 +708,6 @@ def grants(role: str, schema: str = "public") -> str:
         + GRANTS_4
         + patient_edit_schema.GRANTS
         + staff_schema.GRANTS
+        + staff_edit_schema.GRANTS
     )
     return grants_all.replace("@SCHEMA@", schema).replace("@ROLE@", role)

@@ -22,6 +22,8 @@ WHAT = {
     "staff.adopt": "Role on this computer",
     "delegation.add": "Delegation",
     "delegation.revoke": "Delegation revoked",
+    "staff.name": "Display name",
+    "delegation.edit": "Delegation's scope",
 }
 
 
@@ -90,6 +92,8 @@ def _again(clinic: Clinic, session: services.Session, c: ssq.AccessConflict) -> 
         set_role(clinic, session, s.username, Role(c.mine.split(" ")[0]))
     elif c.kind == "staff.enable":
         services.set_staff_active(clinic, session, s.username, True)
+    elif c.kind == "staff.name":
+        services.set_display_name(clinic, session, s.username, c.mine)
     else:
         raise SharedQueueError(
             "This change cannot be made again from here: make it again in Staff (a new "

@@ -1,0 +1,38 @@
+"""Administration > Staff: "Give the selected person this full name" renames them,
+through the service (administrators only, audited)."""
+
+from __future__ import annotations
+
+from clinic_inbox.core import services
+from clinic_inbox.core.model import Role
+from clinic_inbox.core.store import queries as q
+from clinic_inbox.ui.actions import InlineRunner
+
+
+def test_the_staff_tab_renames_the_selected_person(qtbot, demo_clinic):
+    from clinic_inbox.ui.admin import AdminDialog
+
+    admin = services.login(demo_clinic, "admin", "demo")
+    if q.staff_login_row(demo_clinic.store, "locum.ruiz") is None:
+        services.add_staff(
+            demo_clinic,
+            admin,
+            "locum.ruiz",
+            "Dr Ana Ruiz",
+            Role.PHYSICIAN,
+            "copper lagoon atlas fern",
+        )
+    dlg = AdminDialog(demo_clinic, admin, runner=InlineRunner(demo_clinic))
+    qtbot.addWidget(dlg)
+    users = [dlg.staff_table.item(r, 0).text() for r in range(dlg.staff_table.rowCount())]
+    dlg.staff_table.setCurrentCell(users.index("locum.ruiz"), 0)
+    dlg.new_name.setText("  Dr Ana Ruiz-Ortega ")
+    dlg.rename_selected()
+    assert "now shown as Dr Ana Ruiz-Ortega" in dlg.message.text()
+    assert (
+        q.staff_login_row(demo_clinic.store, "locum.ruiz")[0].display_name == "Dr Ana Ruiz-Ortega"
+    )
+    row = users.index("locum.ruiz")
+    assert dlg.staff_table.item(row, 1).text() == "Dr Ana Ruiz-Ortega"  # the list read again
+    actions = [r[0] for r in demo_clinic.store.execute("SELECT action FROM audit")]
+    assert "staff.name" in actions
