@@ -307,22 +307,27 @@ def _send(
     refs.reload()
 
 
-def _server_name(link: Link, target: str) -> dict[str, Any] | None:
-    """The display name as the server has it now (sealed in the last operation that set it)."""
+def _last_set(link: Link, target: str, kind: str) -> tuple[dict[str, Any], int, str] | None:
+    """The sealed body, version and kind of the last applied operation that set a staff
+    member's field (`kind`, or their add, which set them all first)."""
     row = link.conn.execute(
         "SELECT op_id::text, sealed, v, kind FROM access_op WHERE target = %s "
-        "AND outcome = 'applied' AND kind IN ('staff.add', 'staff.name') "
-        "ORDER BY seq DESC LIMIT 1",
-        (target,),
+        "AND outcome = 'applied' AND kind IN ('staff.add', %s) ORDER BY seq DESC LIMIT 1",
+        (target, kind),
     ).fetchone()
     link.conn.commit()
     if row is None:
         return None
-    body = _open_op(link, row[0], bytes(row[1]))
-    return {
-        "display_name": body["display_name"],
-        "v": int(row[2] or 0) if row[3] != "staff.add" else 0,
-    }
+    return _open_op(link, row[0], bytes(row[1])), int(row[2] or 0), row[3]
+
+
+def _server_name(link: Link, target: str) -> dict[str, Any] | None:
+    """The display name as the server has it now."""
+    found = _last_set(link, target, "staff.name")
+    if found is None:
+        return None
+    body, v, kind = found
+    return {"display_name": body["display_name"], "v": 0 if kind == "staff.add" else v}
 
 
 def _server_terms(link: Link, target: str) -> dict[str, Any] | None:
@@ -338,20 +343,15 @@ def _server_terms(link: Link, target: str) -> dict[str, Any] | None:
 
 
 def _server_secret(link: Link, target: str) -> dict[str, Any] | None:
-    """The password as the server has it now (sealed in the last operation that set it)."""
-    row = link.conn.execute(
-        "SELECT op_id::text, sealed, v FROM access_op WHERE target = %s AND outcome = 'applied' "
-        "AND kind IN ('staff.add', 'staff.password') ORDER BY seq DESC LIMIT 1",
-        (target,),
-    ).fetchone()
-    link.conn.commit()
-    if row is None:
+    """The password as the server has it now."""
+    found = _last_set(link, target, "staff.password")
+    if found is None:
         return None
-    body = _open_op(link, row[0], bytes(row[1]))
+    body, v, _kind = found
     return {
         "hash": body["hash"],
         "must_change": body["must_change"],
-        "v": int(row[2] or 1),
+        "v": v or 1,
         "slot": body.get("slot"),
     }
 
