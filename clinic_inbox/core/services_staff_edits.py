@@ -116,3 +116,29 @@ def edit_delegation(
                 "ends_at": end,
             },
         )
+
+
+def edit_delegation_action(
+    clinic: Clinic,
+    session: Session,
+    delegation_id: int,
+    categories: list[Category] | None,
+    include_sensitive: bool,
+    can_reply: bool,
+    can_file: bool,
+    ends_at: datetime | None,
+) -> Outcome:
+    """For the app's writer: the edit and what to refresh (who may read what)."""
+    return Outcome(
+        *run(
+            edit_delegation,
+            clinic,
+            session,
+            delegation_id,
+            categories=categories,
+            include_sensitive=include_sensitive,
+            can_reply=can_reply,
+            can_file=can_file,
+            ends_at=ends_at,
+        )
+    )

@@ -184,3 +184,25 @@ def test_a_person_changing_their_own_password_on_a_uses_it_at_bs_start(clinic):
         assert session.staff.username == "nurse.chen"
     with pytest.raises(AuthError):
         c.start_b("nurse.chen", STAFF_PASSWORD)
+
+
+def test_the_password_chosen_at_bs_start_opens_a_at_its_start(clinic):
+    c = clinic
+    services.reset_password(c.a, login(c.a, "admin"), "nurse.chen", OTHER_PW)
+    sync.push(c.a, c.la)
+    _pull_on_b_as(c, "admin", ADMIN_PASSWORD)
+    b, _ = c.start_b("nurse.chen", OTHER_PW, new_password=NEW_PW)  # her own, chosen on B
+    b.close()
+    b, _ = c.start_b("admin", ADMIN_PASSWORD)
+    with b:
+        lb = srv.open_link(b, c.custody(1))
+        try:
+            assert sync.push(b, lb).staff == 1  # her change, with its slot key
+        finally:
+            lb.conn.close()
+    sync.pull(c.a, c.la)  # A, open, pulls it
+    c.la.conn.close()
+    c.a.close()
+    c.a, session = open_signed_in(c.homes[0], "nurse.chen", NEW_PW, custody=c.custody(0))
+    c.la = srv.open_link(c.a, c.custody(0))
+    assert session.staff.username == "nurse.chen" and not session.notices
