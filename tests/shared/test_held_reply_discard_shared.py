@@ -42,7 +42,7 @@ def _held_reply_of_b(tmp_path, ring, dsn):  # noqa: ANN001, ANN202
     sync.publish_conversation(b, lb, tb, None)  # B's reply reaches the server, held or not
     sync.pull(a, la)
     sync.pull(c, lc)
-    ident, _ = hq.identity_of(b.store, held.message_id)
+    ident = b.store.one("SELECT shared_identity FROM messages WHERE id = ?", (held.message_id,))
     assert ident is not None
     on_a, on_c = (shq.message_by_identity(ws.store, ident) for ws in (a, c))
     assert on_a is not None and on_c is not None
