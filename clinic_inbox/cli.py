@@ -1466,6 +1466,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("delegation_id", type=record_id)
     sp = add("list", cmd_delegate_list, "list delegations", dlg)
     sp.add_argument("--json", action="store_true")
+    from clinic_inbox.cli_staff_edits import register as register_staff_edits
+
+    register_staff_edits(add, user, dlg)
 
     sp = add("break-glass", cmd_break_glass, "open a conversation you may not read, for a reason")
     sp.add_argument("thread_id", type=conversation_number)

@@ -92,11 +92,21 @@ def add_imap_account(store: Store, account: ImapAccount) -> int:
     return acq.add_account(store, account.name, "imap", account.config_json(), q.utcnow())
 
 
+# without these there is no server to connect to (and no dataclass to build)
+IMAP_REQUIRED = ("name", "host", "port", "username")
+
+
 def imap_accounts(store: Store) -> list[ImapAccount]:
+    """The mail accounts that can be connected to. An account row whose settings were
+    never filled in (a bare row: messages filed under an account name, its settings
+    never typed or not received on this workstation) is left out, not an error: the
+    messages filed under it stay where they are."""
     out = []
+    known = {f for f in ImapAccount.__dataclass_fields__ if f != "id"}
     for aid, config in acq.current_configs(store, "imap"):
-        data = json.loads(config)
-        known = {f for f in ImapAccount.__dataclass_fields__ if f != "id"}
+        data = json.loads(config or "{}")
+        if not isinstance(data, dict) or any(data.get(k) in (None, "") for k in IMAP_REQUIRED):
+            continue
         out.append(ImapAccount(**{k: v for k, v in data.items() if k in known}, id=aid))
     return out
 

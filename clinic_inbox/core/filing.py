@@ -7,6 +7,7 @@ new version that names the one it replaces.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -19,6 +20,8 @@ from clinic_inbox.core import numbers
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.store import export_queries as eq
 from clinic_inbox.core.store import queries as q
+from clinic_inbox.core.store import shared_queries as shq
+from clinic_inbox.core.store.connection import Store
 
 FORMATS = ("pdf", "fhir", "hl7v2")
 _EMBED = ("image/png", "image/jpeg", "image/gif", "application/pdf")
@@ -120,6 +123,7 @@ def build_document(
         else ()
     )
     now = datetime.now(UTC).replace(microsecond=0)
+    key, document_id = _document_names(store, row, version)
     return ChartDocument(
         clinic_name=clinic.config.name,
         clinic_id=_slug(clinic.config.name),
@@ -140,12 +144,29 @@ def build_document(
         exported_by=exported_by,
         exported_at=now,
         version=version,
-        document_id=f"CI-{thread_id}-{version}-{uuid.uuid4().hex[:8]}",
+        document_id=document_id,
         replaces_document_id=replaces,
         messages=tuple(messages),
         notes=notes,
         number=numbers.label(row.id, row.shared_number, numbers.shared(store)),
+        conversation_key=key,
     )
+
+
+def _document_names(store: Store, row: q.ThreadRow, version: int) -> tuple[str | None, str]:
+    """The conversation's name in document identifiers and the document's id.
+
+    Alone: the local id and a random suffix, as always. With a shared server and a
+    conversation the server has numbered: its clinic number, and an id every
+    workstation filing this version of it makes alike (a digest of the clinic, the
+    number and the version), so the chart's conditional create keeps one copy. A
+    conversation not numbered yet (written offline) keeps the local form."""
+    if numbers.shared(store) and row.shared_number is not None:
+        clinic = shq.linked_clinic(store) or ""
+        n = int(row.shared_number)
+        digest = hashlib.sha256(f"{clinic}|{n}|{version}".encode()).hexdigest()[:8]
+        return f"C{n}", f"CI-C{n}-{version}-{digest}"
+    return None, f"CI-{row.id}-{version}-{uuid.uuid4().hex[:8]}"
 
 
 def _write_atomic(folder: Path, name: str, data: bytes) -> Path:

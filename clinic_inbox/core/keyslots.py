@@ -24,6 +24,7 @@ import hmac
 import json
 import os
 import secrets
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -147,6 +148,17 @@ class KeySlots:
         want = data.get("secret_check")
         return want is None or hmac.compare_digest(want, self._secret_check(bytes.fromhex(found)))
 
+    def mark_shared(self) -> None:
+        """This clinic's staff come from a shared server: a name without a slot here may be
+        a colleague this computer has not heard of yet (said so at sign-in)."""
+        data = self._load()
+        if not data.get("shared"):
+            data["shared"] = True
+            self._save(data)
+
+    def is_shared(self) -> bool:
+        return bool(self._load().get("shared"))
+
     def has(self, username: str) -> bool:
         return _name(username) in self._load()["slots"]
 
@@ -158,9 +170,9 @@ class KeySlots:
         write_private(self.path, json.dumps(data, indent=1).encode("utf-8"))
 
     def _kek(self, username: str, password: str, salt: bytes, cost: dict[str, int]) -> bytes:
-        stretched = hash_secret_raw(
-            password.encode("utf-8"), salt, hash_len=32, type=Type.ID, **cost
-        )
+        return self._kek_from(username, stretch(password, salt, cost))
+
+    def _kek_from(self, username: str, stretched: bytes) -> bytes:
         # the keyring secret makes the slot key: the password alone is not enough
         return hmac.new(
             self._secret(), LABEL + _name(username).encode() + stretched, hashlib.sha256
@@ -202,6 +214,25 @@ class KeySlots:
         private key; the store's keys are sealed to its public key. A key change can
         then seal the new keys to every slot at once without anyone's password."""
         cost = cost or COST
+        salt = os.urandom(16)
+        self._write(username, stretch(password, salt, cost), salt, cost, found, travelled=False)
+
+    def put_travelled(self, username: str, key: TravellingKey, found: Secrets) -> None:
+        """A slot from the key another workstation derived from this person's new password
+        (core.staff_keys): the same slot their password opens, made without the password.
+        Marked, so that their first sign-in here replaces it with one of its own."""
+        self._write(username, key.stretched, key.salt, key.cost, found, travelled=True)
+
+    def _write(
+        self,
+        username: str,
+        stretched: bytes,
+        salt: bytes,
+        cost: dict[str, int],
+        found: Secrets,
+        *,
+        travelled: bool,
+    ) -> None:
         secret = self._secret(create=True)
         data = self._load()
         data["secret_check"] = self._secret_check(secret)
@@ -211,21 +242,22 @@ class KeySlots:
             serialization.PrivateFormat.Raw,
             serialization.NoEncryption(),
         )
-        salt, nonce = os.urandom(16), os.urandom(12)
-        ct = AESGCM(self._kek(username, password, salt, cost)).encrypt(
-            nonce, raw, self._aad(username)
-        )
+        nonce = os.urandom(12)
+        ct = AESGCM(self._kek_from(username, stretched)).encrypt(nonce, raw, self._aad(username))
         pub = _raw_public(private)
-        data["slots"][_name(username)] = {
+        slot: dict[str, Any] = {
             "version": 2,
             "kdf": "argon2id",
-            **cost,
+            **{k: int(cost[k]) for k in COST},
             "salt": _b64(salt),
             "nonce": _b64(nonce),
             "ct": _b64(ct),
             "pub": _b64(pub),
             "keys": self._envelope(username, pub, found),
         }
+        if travelled:
+            slot["travelled"] = True
+        data["slots"][_name(username)] = slot
         self._save(data)
 
     def _save(self, data: dict[str, Any]) -> None:
@@ -321,10 +353,46 @@ class KeySlots:
             )
         return found
 
+    def is_travelled(self, username: str) -> bool:
+        """True for a slot made from a travelling key (replaced at the first sign-in here)."""
+        slot = self._load()["slots"].get(_name(username))
+        return slot is not None and bool(slot.get("travelled"))
+
     def is_current(self, username: str) -> bool:
         """False for a version 1 slot (rewritten at its owner's next sign-in)."""
         slot = self._load()["slots"].get(_name(username))
         return slot is not None and "pub" in slot
+
+
+def stretch(password: str, salt: bytes, cost: dict[str, int]) -> bytes:
+    """The password's half of a slot key (Argon2id, raw; its own salt, so it is unrelated
+    to the sign-in hash, which is a verifier with another salt)."""
+    picked = {k: int(cost[k]) for k in COST}
+    return hash_secret_raw(password.encode("utf-8"), salt, hash_len=32, type=Type.ID, **picked)
+
+
+@dataclass(frozen=True)
+class TravellingKey:
+    """A new password's slot key, derived where the password was typed and sent, sealed
+    with the clinic keys, to the clinic's other workstations: each makes this person's
+    slot from it (their keyring half added there) and forgets it."""
+
+    salt: bytes
+    stretched: bytes = field(repr=False)
+    cost: dict[str, int]
+
+    @classmethod
+    def derive(cls, password: str, cost: dict[str, int]) -> TravellingKey:
+        salt = os.urandom(16)
+        return cls(salt, stretch(password, salt, cost), {k: int(cost[k]) for k in COST})
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"salt": _b64(self.salt), "key": _b64(self.stretched), "cost": self.cost}
+
+    @classmethod
+    def from_wire(cls, wire: dict[str, Any]) -> TravellingKey:
+        cost = {k: int(wire["cost"][k]) for k in COST}
+        return cls(_unb64(wire["salt"]), _unb64(wire["key"]), cost)
 
 
 def _raw_public(private: X25519PrivateKey) -> bytes:

@@ -86,6 +86,7 @@ from clinic_inbox.core.services_senders import (
     _require_confirmed_sender,
     confirm_sender,
 )
+from clinic_inbox.core.services_staff_edits import edit_delegation, set_display_name  # noqa: F401
 from clinic_inbox.core.services_staff_sessions import (
     _check_new_password,
     add_staff,

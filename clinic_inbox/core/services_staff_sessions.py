@@ -63,7 +63,7 @@ def add_staff(
         )
         note(clinic.store, Changes(staff=True))  # the team list and the filters
         _audit(clinic, session, "staff.create", detail={"staff_id": sid, "role": role.value})
-        record_staff(clinic.store, "staff.add", sid, session.staff.id)  # to the others
+        record_staff(clinic.store, "staff.add", sid, session.staff.id, password=password)
         key_slots.keep_slot(clinic, username, password, why="staff added")
         staff = q.get_staff(clinic.store, sid)
     assert staff is not None
@@ -124,7 +124,9 @@ def reset_password(clinic: Clinic, session: Session, username: str, new_password
             "staff.password_change" if is_self else "staff.password_reset",
             detail={"staff_id": row[0].id, "must_change": not is_self},
         )
-        record_staff(clinic.store, "staff.password", row[0].id, me.id)  # to the others
+        record_staff(  # to the others, with the key for their slot there
+            clinic.store, "staff.password", row[0].id, me.id, password=new_password
+        )
         key_slots.keep_slot(
             clinic, row[0].username, new_password, why="own change" if is_self else "reset"
         )

@@ -317,7 +317,9 @@ def sign_in(
                                 "staff.password_change",
                                 detail={"staff_id": staff.id, "at_sign_in": reason},
                             )
-                            record_staff(store, "staff.password", staff.id, staff.id)
+                            record_staff(
+                                store, "staff.password", staff.id, staff.id, password=new_password
+                            )
                             changed = True
                             if state.must_change:
                                 notices = (

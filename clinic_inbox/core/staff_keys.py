@@ -94,6 +94,29 @@ def keep_slot(clinic: Clinic, username: str, password: str, *, why: str) -> None
     seal_if_complete(clinic, slots)
 
 
+def slot_from_travelling(clinic: Clinic, username: str, wire: dict, *, why: str) -> bool:
+    """A person added or given a new password on another workstation: their slot here,
+    made from the key that workstation derived from the password (core.keyslots), so
+    they can sign in at this computer's start. The key is not kept. False where this
+    clinic has no slots."""
+    slots = _slots(clinic)
+    if slots is None:
+        return False
+    slots.put_travelled(username, keyslots.TravellingKey.from_wire(wire), clinic.secrets)
+    row = q.staff_login_row(clinic.store, username.strip())
+    detail = {"staff_id": row[0].id if row else None, "why": why, "from_another_computer": True}
+    _audit(clinic, "key.slot", detail | {"argon2id_mib": int(wire["cost"]["memory_cost"]) // 1024})
+    seal_if_complete(clinic, slots)
+    return True
+
+
+def mark_shared(clinic: Clinic) -> None:
+    """Staff come from the clinic's server here (see `NOT_RECEIVED`)."""
+    slots = _slots(clinic)
+    if slots is not None:
+        slots.mark_shared()
+
+
 def drop_slot(clinic: Clinic, username: str) -> None:
     """A disabled account's password opens nothing any more."""
     slots = _slots(clinic)
@@ -115,6 +138,9 @@ def after_sign_in(clinic: Clinic, username: str, password: str, *, changed: bool
     elif not slots.is_current(username):
         # a version 1 slot: rewritten so that a key change can reach it (core.keyslots)
         keep_slot(clinic, username, password, why="key slot upgraded")
+    elif slots.is_travelled(username):
+        # made from a key another workstation sent: now their own, with a fresh salt
+        keep_slot(clinic, username, password, why="first sign-in here")
     if clinic.custody.pending_key_check is None:
         slots.tidy()  # what a finished or abandoned key change may have left
 
@@ -330,6 +356,17 @@ def keep_gate_copy(clinic: Clinic, backend: object | None, username: str) -> Non
         gcq.put(clinic.store, signin_gate.snapshot(home, store_id, backend))
 
 
+# A clinic with a shared server: a name without a slot here is most likely a colleague
+# added (or given a new password) while this computer stayed locked, so it never pulled
+# the key for their slot. The names in the slots file are readable by the desktop
+# account anyway: saying so tells an onlooker nothing new.
+NOT_RECEIVED = (
+    "This computer has not yet received your account. Ask a colleague to sign in here "
+    "once, then try again. (If you have signed in on this computer before, check the "
+    "spelling of your user name.)"
+)
+
+
 def _unwrap(
     home: Path, custody: KeyCustody, username: str, password: str, sleep: Callable[[float], None]
 ) -> tuple[Secrets, list[list[str]]]:
@@ -358,6 +395,8 @@ def _unwrap(
             until = signin_gate.failed(home, rec.store_id, name, now, gate)
             if until is not None:
                 raise signin.AccountLocked(signin.locked_message(home, until)) from None
+            if not slots.has(username) and slots.is_shared():
+                raise signin.AuthError(NOT_RECEIVED) from None
             raise signin.AuthError(signin.WRONG) from None
         except SlotSecretMissing:
             signin_gate.succeeded(home, rec.store_id, name, gate)  # not a guess: no charge

@@ -8,11 +8,11 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from clinic_inbox.core import access, audit, services
+from clinic_inbox.core import access, services
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import shared_patient_edit_queries as epq
-from clinic_inbox.shared import SharedQueueError
+from clinic_inbox.shared import SharedQueueError, conflict_settle
 
 if TYPE_CHECKING:
     from clinic_inbox.shared.conflicts import Shown
@@ -82,23 +82,17 @@ def is_one(clinic: Clinic, op_id: str) -> bool:
 
 
 def settle(clinic: Clinic, session: services.Session, op_id: str, mine: bool) -> None:
-    found = [c for c in _mine(clinic, session) if c.op_id == op_id]
-    if not found:
-        raise SharedQueueError("There is no open conflict with that number.")
-    c = found[0]
-    if mine:
-        _edit_again(clinic, session, c)
-    with clinic.store.transaction():
-        epq.mark_conflict_seen(clinic.store, op_id)
-        audit.append(
-            clinic.store,
-            clinic.audit_key,
-            session.staff.id,
-            session.staff.username,
-            "shared.conflict_applied_mine" if mine else "shared.conflict_kept_theirs",
-            patient_id=c.patient_id,
-            detail={"conflict": op_id, "field": c.field},
-        )
+    conflict_settle.settle(
+        clinic,
+        session,
+        op_id,
+        mine,
+        cards=_mine(clinic, session),
+        again=_edit_again,
+        mark_seen=epq.mark_conflict_seen,
+        detail=lambda c: {"field": c.field},
+        patient_id=lambda c: c.patient_id,
+    )
 
 
 def _edit_again(clinic: Clinic, session: services.Session, c: epq.PatientConflict) -> None:

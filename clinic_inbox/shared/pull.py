@@ -19,7 +19,7 @@ from clinic_inbox.core.model import Category, Priority, Status
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import shared_patient_queries as spq
 from clinic_inbox.core.store import shared_queries as shq
-from clinic_inbox.shared import patient_edits, provisional, purge_op, staff_sync
+from clinic_inbox.shared import discard_op, patient_edits, provisional, purge_op, staff_sync
 from clinic_inbox.shared.patient_links import apply_link
 from clinic_inbox.shared.patients import fetch_patients, place_patient
 from clinic_inbox.shared.replica import (
@@ -229,6 +229,8 @@ def pull(clinic: Clinic, link: Link, limit: int = PULL_BATCH) -> PullResult:
                     )
             elif kind == purge_op.KIND:  # purged elsewhere: this copy is purged too
                 purge_op.apply(clinic, link.keys, thread_id, conv, ref, link.label)
+            elif kind == discard_op.KIND:  # a held reply discarded elsewhere: not sent
+                discard_op.apply(clinic, link.keys, thread_id, conv, ref, link.label)
             elif kind == "note":
                 found = opened["notes"].get(ref)
                 if found and shq.note_by_uuid(store, ref) is None:

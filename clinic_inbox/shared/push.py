@@ -14,7 +14,7 @@ from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.ingest import reopened
 from clinic_inbox.core.model import Status
 from clinic_inbox.core.store import shared_queries as shq
-from clinic_inbox.shared import patient_edits, patient_links, purge_op, staff_sync
+from clinic_inbox.shared import discard_op, patient_edits, patient_links, purge_op, staff_sync
 from clinic_inbox.shared.replica import StaffMap, apply_field, server_error
 from clinic_inbox.shared.seal import check_field, field_mac, seal
 from clinic_inbox.shared.server import Link
@@ -44,6 +44,7 @@ def push(clinic: Clinic, link: Link) -> PushResult:
     access = staff_sync.push(clinic, link)
     result.staff, result.staff_conflicts = access.applied, access.conflicts + access.refused
     purge_op.publish_purges(clinic, link)  # retention purges made here reach the others
+    discard_op.publish_discards(clinic, link)  # held replies discarded here, too
     for op in shq.pending_ops(store):
         conv = shq.thread_uuid(store, op.thread_id)
         by = staff.ref_of.get(op.actor_id, "system") if op.actor_id else "system"

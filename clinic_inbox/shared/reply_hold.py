@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from clinic_inbox.core import access
+from clinic_inbox.core import access, shared_discards
 from clinic_inbox.core.changes import Changes, note
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.services import (
@@ -173,6 +173,7 @@ def discard_held(clinic: Clinic, session: Session, outbox_id: int) -> int:
         row = q.get_thread(store, w.thread_id)
         if not hq.discard(store, outbox_id):
             raise NotFound("That reply is no longer held (it was sent or discarded already).")
+        shared_discards.remember(store, w.message_id)  # the others show it as not sent too
         note(store, Changes.of(w.thread_id, outbox=True))  # its line says cancelled
         _audit(
             clinic,

@@ -21,8 +21,9 @@ from __future__ import annotations
 # 2: the ingest lease, automatic-reply claims; 3: purges (purge_schema); 4: patients,
 # patient links, fetch checkpoints; 5: patient edits field by field (patient_edit_schema);
 # 6: staff and delegations as operations (staff_schema); 7: a patient's message reopens
-# in server order (reopen_schema)
-SCHEMA_VERSION = 7
+# in server order (reopen_schema); 8: display names and delegation scopes edited
+# (staff_edit_schema); 9: held replies discarded (discard_schema)
+SCHEMA_VERSION = 9
 CHANGES_CHANNEL = "clinic_changes"
 PRESENCE_CHANNEL = "clinic_presence"
 
@@ -662,9 +663,11 @@ GRANT EXECUTE ON FUNCTION publish_patient(uuid, uuid, text[], bytea),
 # What `server upgrade` adds to reach each version: (DDL, grants).
 # steps of their own modules
 from clinic_inbox.shared import (  # noqa: E402
+    discard_schema,
     patient_edit_schema,
     purge_schema,
     reopen_schema,
+    staff_edit_schema,
     staff_schema,
 )
 
@@ -675,6 +678,8 @@ UPGRADES = {
     5: (patient_edit_schema.DDL, patient_edit_schema.GRANTS),
     6: (staff_schema.DDL, staff_schema.GRANTS),
     7: (reopen_schema.DDL, reopen_schema.GRANTS),
+    8: (staff_edit_schema.DDL, staff_edit_schema.GRANTS),
+    9: (discard_schema.DDL, discard_schema.GRANTS),
 }
 
 
@@ -696,6 +701,8 @@ def ddl(schema: str = "public") -> list[str]:
         patient_edit_schema.DDL,
         staff_schema.DDL,
         reopen_schema.DDL,
+        staff_edit_schema.DDL,
+        discard_schema.DDL,
     )
     return [d.replace("@SCHEMA@", schema) for d in steps]
 
@@ -709,5 +716,7 @@ def grants(role: str, schema: str = "public") -> str:
         + patient_edit_schema.GRANTS
         + staff_schema.GRANTS
         + reopen_schema.GRANTS
+        + staff_edit_schema.GRANTS
+        + discard_schema.GRANTS
     )
     return grants_all.replace("@SCHEMA@", schema).replace("@ROLE@", role)

@@ -7,11 +7,11 @@ check, audit entry and queue)."""
 
 from __future__ import annotations
 
-from clinic_inbox.core import access, audit, services
+from clinic_inbox.core import access, services
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Role
 from clinic_inbox.core.store import shared_staff_queries as ssq
-from clinic_inbox.shared import SharedQueueError
+from clinic_inbox.shared import SharedQueueError, conflict_settle
 
 WHAT = {
     "staff.add": "New staff member",
@@ -22,6 +22,8 @@ WHAT = {
     "staff.adopt": "Role on this computer",
     "delegation.add": "Delegation",
     "delegation.revoke": "Delegation revoked",
+    "staff.name": "Display name",
+    "delegation.edit": "Delegation's scope",
 }
 
 
@@ -64,22 +66,16 @@ def shown(clinic: Clinic, session: services.Session) -> list:  # noqa: ANN201 - 
 
 
 def settle(clinic: Clinic, session: services.Session, op_id: str, mine: bool) -> None:
-    found = [c for c in _mine(clinic, session) if c.op_id == op_id]
-    if not found:
-        raise SharedQueueError("There is no open conflict with that number.")
-    c = found[0]
-    if mine:
-        _again(clinic, session, c)
-    with clinic.store.transaction():
-        ssq.mark_conflict_seen(clinic.store, op_id)
-        audit.append(
-            clinic.store,
-            clinic.audit_key,
-            session.staff.id,
-            session.staff.username,
-            "shared.conflict_applied_mine" if mine else "shared.conflict_kept_theirs",
-            detail={"conflict": op_id, "kind": c.kind, "staff_id": c.staff_id},
-        )
+    conflict_settle.settle(
+        clinic,
+        session,
+        op_id,
+        mine,
+        cards=_mine(clinic, session),
+        again=_again,
+        mark_seen=ssq.mark_conflict_seen,
+        detail=lambda c: {"kind": c.kind, "staff_id": c.staff_id},
+    )
 
 
 def _again(clinic: Clinic, session: services.Session, c: ssq.AccessConflict) -> None:
@@ -96,6 +92,8 @@ def _again(clinic: Clinic, session: services.Session, c: ssq.AccessConflict) -> 
         set_role(clinic, session, s.username, Role(c.mine.split(" ")[0]))
     elif c.kind == "staff.enable":
         services.set_staff_active(clinic, session, s.username, True)
+    elif c.kind == "staff.name":
+        services.set_display_name(clinic, session, s.username, c.mine)
     else:
         raise SharedQueueError(
             "This change cannot be made again from here: make it again in Staff (a new "

@@ -44,12 +44,16 @@ VERSION_OF = {
     "staff.disable": "active_v",
     "staff.enable": "active_v",
     "staff.password": "secret_v",
+    "staff.name": "name_v",
 }
+# kinds the server takes through apply_access_edit (staff_edit_schema.py)
+EDIT_KINDS = ("staff.name", "delegation.edit")
 # changes of ours still on their way: a pulled one of the same field waits for their receipt
 SAME_FIELD = {
     "staff.role": ("staff.role",),
     "staff.enable": ("staff.enable", "staff.disable"),
     "staff.password": ("staff.password",),
+    "staff.name": ("staff.name",),
 }
 
 
@@ -59,6 +63,7 @@ _FIELD_KINDS = {
     "staff.disable": ("staff.disable", "staff.enable"),
     "staff.enable": ("staff.disable", "staff.enable"),
     "staff.password": ("staff.password",),
+    "staff.name": ("staff.name",),
 }
 
 
@@ -130,7 +135,8 @@ def _wire(clinic: Clinic, refs: _Refs, op: ssq.AccessOp) -> _Wire | None:
         if uuid is None or terms is None:
             return None
         plain = {"kind": op.kind, "target": uuid, "role": None, "terms": terms, "by": by}
-        return _Wire(uuid, 0, None, terms, by, plain)
+        base = op.base_v if op.kind == "delegation.edit" else 0
+        return _Wire(uuid, base, None, terms, by, plain)
     row = ssq.staff_row(store, op.staff_id) if op.staff_id is not None else None
     if row is None:
         return None
@@ -143,6 +149,11 @@ def _wire(clinic: Clinic, refs: _Refs, op: ssq.AccessOp) -> _Wire | None:
         body |= {"hash": row.password_hash, "must_change": row.must_change}
     if op.kind == "staff.add":
         body |= {"username": row.username, "display_name": row.display_name}
+    if op.kind == "staff.name":
+        body["display_name"] = row.display_name
+    slot = ssq.slot_key(store, op.op_id) if op.kind in ("staff.add", "staff.password") else None
+    if slot is not None:  # the new password's slot key, for the others' key slots
+        body["slot"] = slot
     return _Wire(target, base, role, None, by, body)
 
 
@@ -244,24 +255,25 @@ def _send(
         # else a delegation between people not on the server yet: it waits for them
         return
     sealed = _seal_op(link.keys, op.op_id, wire.body)
+    terms = json.dumps(wire.terms) if wire.terms is not None else None
     with link.conn.transaction():
+        if op.kind in EDIT_KINDS:
+            call = "apply_access_edit(%s, %s, %s, %s, %s, %s::jsonb, %s, %s)"
+            args: tuple = (op.op_id, link.workstation_id, op.kind, wire.target, wire.base_v)
+            args += (terms, wire.by, sealed)
+        else:
+            call = "apply_access_op(%s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s)"
+            args = (op.op_id, link.workstation_id, op.kind, wire.target, wire.base_v)
+            args += (wire.role, terms, wire.by, sealed)
         outcome, v, server_role, server_active, server_by, server_at = link.conn.execute(
-            "SELECT outcome, v, server_role, server_active, server_by, server_at "
-            "FROM apply_access_op("
-            "%s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s)",
-            (
-                op.op_id,
-                link.workstation_id,
-                op.kind,
-                wire.target,
-                wire.base_v,
-                wire.role,
-                json.dumps(wire.terms) if wire.terms is not None else None,
-                wire.by,
-                sealed,
-            ),
+            "SELECT outcome, v, server_role, server_active, server_by, server_at FROM " + call,
+            args,
         ).fetchone()
     secret = _server_secret(link, wire.target) if op.kind == "staff.password" else None
+    if op.kind == "staff.name" and outcome != "applied":
+        secret = _server_name(link, wire.target)
+    elif op.kind == "delegation.edit" and outcome != "applied":
+        secret = _server_terms(link, wire.target)
     with store.transaction():
         ssq.drop_op(store, op.op_id)
         ssq.mark_seen(store, op.op_id)  # the pull meets it again: it is applied here
@@ -275,6 +287,10 @@ def _send(
                 ssq.set_version(store, op.staff_id, VERSION_OF[op.kind], v)
                 if v - 1 == wire.base_v:  # nobody else's change came between
                     ssq.rebase(store, op.staff_id, _FIELD_KINDS[op.kind], wire.base_v, v)
+            elif op.kind == "delegation.edit" and op.delegation_id is not None:
+                ssq.set_terms_version(store, op.delegation_id, v)
+                if v - 1 == wire.base_v:
+                    ssq.rebase_delegation(store, op.delegation_id, wire.base_v, v)
             return
         if outcome == "refused":
             result.refused += 1
@@ -291,18 +307,53 @@ def _send(
     refs.reload()
 
 
-def _server_secret(link: Link, target: str) -> dict[str, Any] | None:
-    """The password as the server has it now (sealed in the last operation that set it)."""
+def _last_set(link: Link, target: str, kind: str) -> tuple[dict[str, Any], int, str] | None:
+    """The sealed body, version and kind of the last applied operation that set a staff
+    member's field (`kind`, or their add, which set them all first)."""
     row = link.conn.execute(
-        "SELECT op_id::text, sealed, v FROM access_op WHERE target = %s AND outcome = 'applied' "
-        "AND kind IN ('staff.add', 'staff.password') ORDER BY seq DESC LIMIT 1",
+        "SELECT op_id::text, sealed, v, kind FROM access_op WHERE target = %s "
+        "AND outcome = 'applied' AND kind IN ('staff.add', %s) ORDER BY seq DESC LIMIT 1",
+        (target, kind),
+    ).fetchone()
+    link.conn.commit()
+    if row is None:
+        return None
+    return _open_op(link, row[0], bytes(row[1])), int(row[2] or 0), row[3]
+
+
+def _server_name(link: Link, target: str) -> dict[str, Any] | None:
+    """The display name as the server has it now."""
+    found = _last_set(link, target, "staff.name")
+    if found is None:
+        return None
+    body, v, kind = found
+    return {"display_name": body["display_name"], "v": 0 if kind == "staff.add" else v}
+
+
+def _server_terms(link: Link, target: str) -> dict[str, Any] | None:
+    """A delegation's scope as the server has it now, and whether it was revoked."""
+    row = link.conn.execute(
+        "SELECT terms, revoked_at IS NOT NULL, terms_v FROM delegation WHERE id = %s::uuid",
         (target,),
     ).fetchone()
     link.conn.commit()
     if row is None:
         return None
-    body = _open_op(link, row[0], bytes(row[1]))
-    return {"hash": body["hash"], "must_change": body["must_change"], "v": int(row[2] or 1)}
+    return {"terms": row[0], "revoked": bool(row[1]), "v": int(row[2])}
+
+
+def _server_secret(link: Link, target: str) -> dict[str, Any] | None:
+    """The password as the server has it now."""
+    found = _last_set(link, target, "staff.password")
+    if found is None:
+        return None
+    body, v, _kind = found
+    return {
+        "hash": body["hash"],
+        "must_change": body["must_change"],
+        "v": v or 1,
+        "slot": body.get("slot"),
+    }
 
 
 WORDS = {
@@ -313,6 +364,8 @@ WORDS = {
     "staff.password": "the password",
     "delegation.add": "the delegation",
     "delegation.revoke": "revoking the delegation",
+    "staff.name": "the name",
+    "delegation.edit": "the delegation's scope",
 }
 
 
@@ -339,7 +392,7 @@ def _not_taken(
     person who made it gets a card saying what was kept (inside the caller's transaction)."""
     store = clinic.store
     server_role, server_active = kept.role, kept.active
-    mine = wire.role or WORDS[op.kind]
+    mine = wire.body["display_name"] if op.kind == "staff.name" else wire.role or WORDS[op.kind]
     if outcome == "refused":
         theirs = "not applied: its author was not an administrator of the clinic at that moment"
     elif op.kind == "staff.add":
@@ -350,6 +403,14 @@ def _not_taken(
         theirs = "account on" if server_active else "account off (turned off on another computer)"
     elif op.kind == "staff.password":
         theirs = "another password, set first on another computer"
+    elif op.kind == "staff.name" and secret is not None:
+        theirs = f"{secret['display_name']} (set first on another computer)"
+    elif op.kind == "delegation.edit" and secret is not None:
+        theirs = (
+            "revoked on another computer"
+            if secret["revoked"]
+            else "another scope, set first on another computer"
+        )
     else:
         theirs = "not on the clinic's server"
     if op.staff_id is not None and server_role is not None:
@@ -357,12 +418,20 @@ def _not_taken(
         ssq.set_active(store, op.staff_id, bool(server_active))
         if op.kind in VERSION_OF and v is not None:
             ssq.set_version(store, op.staff_id, VERSION_OF[op.kind], v)
-        if secret is not None:
+        if secret is not None and op.kind == "staff.name":
+            ssq.set_display_name(store, op.staff_id, secret["display_name"])
+        elif secret is not None:
             ssq.set_secret(store, op.staff_id, secret["hash"], secret["must_change"], None)
             ssq.set_version(store, op.staff_id, "secret_v", secret["v"])
+            row = ssq.staff_row(store, op.staff_id)
+            if row is not None:  # the password that stands opens their slot here too
+                _slot_here(clinic, row.username, secret, "password set first on another computer")
     if op.kind == "delegation.add" and op.delegation_id is not None:
         ssq.revoke(store, op.delegation_id)  # not the clinic's: not in force here either
-    named = outcome == "conflict" and op.kind in VERSION_OF  # someone else's change won
+    if op.kind == "delegation.edit" and op.delegation_id is not None and secret is not None:
+        _take_terms(clinic, op.delegation_id, secret)  # the clinic's scope stands here too
+    # someone else's change won
+    named = outcome == "conflict" and (op.kind in VERSION_OF or op.kind == "delegation.edit")
     ssq.add_conflict(
         store,
         ssq.AccessConflict(
@@ -437,7 +506,7 @@ def _may(refs: _Refs, p: Pulled, clinic: Clinic) -> bool:
         return p.by == p.target  # their own password
     if p.kind == "delegation.add":
         return author.role == "physician" and p.body["terms"]["physician"] == p.by
-    if p.kind == "delegation.revoke":
+    if p.kind in ("delegation.revoke", "delegation.edit"):
         did = ssq.delegation_by_uuid(clinic.store, p.target)
         t = ssq.delegation_terms(clinic.store, did) if did is not None else None
         return t is not None and t["physician_id"] == author.id
@@ -452,6 +521,8 @@ def apply_pulled(clinic: Clinic, keys: ClinicKeys, pulled: list[Pulled]) -> list
     store = clinic.store
     refs = _Refs(clinic, keys)
     done = []
+    if pulled:
+        key_slots.mark_shared(clinic)  # a name without a slot may be one not pulled yet
     for p in pulled:
         if ssq.seen(store, p.op_id):
             continue
@@ -501,16 +572,21 @@ def _apply_one(clinic: Clinic, refs: _Refs, p: Pulled) -> tuple[int | None, bool
         key_slots.drop_slot(clinic, here.username)
         ssq.set_version(store, sid, column, p.v)
         return sid, here.active
-    elif pending or p.v <= getattr(have, column):
+    elif pending or p.v <= (
+        ssq.name_version(store, sid) if column == "name_v" else getattr(have, column)
+    ):
         return sid, False  # our own change of it is on its way: its receipt settles it
     elif p.kind == "staff.role":
         ssq.set_role(store, sid, body["role"])
     elif p.kind == "staff.enable":
         ssq.set_active(store, sid, True)
+    elif p.kind == "staff.name":
+        ssq.set_display_name(store, sid, body["display_name"])
     elif p.kind == "staff.password":
         ssq.set_secret(store, sid, body["hash"], body["must_change"], ssq.utcnow())
         if p.by != p.target:  # reset by an administrator: open sessions end, as here
             signin.end_sessions(store, sid)
+        _slot_here(clinic, here.username, body, "password set on another computer")
     ssq.set_version(store, sid, column, p.v)
     return sid, True
 
@@ -543,8 +619,39 @@ def _adopt(clinic: Clinic, here: ssq.StaffRow | None, p: Pulled) -> tuple[int, b
     )
     for column in ("role_v", "active_v", "secret_v"):
         ssq.set_version(store, sid, column, 1)
+    _slot_here(clinic, body["username"] if here is None else here.username, body, "added")
     seen_as = (body["display_name"], body["role"], True)
     return sid, here is None or (here.display_name, here.role, here.active) != seen_as
+
+
+def _slot_here(clinic: Clinic, username: str, body: dict[str, Any], why: str) -> None:
+    """The person's key slot on this computer, from the key their new password made where
+    it was typed (README, key slots): they can sign in here at the app's start. Older
+    workstations sent none: the person then needs a colleague's session here first."""
+    if body.get("slot") is not None:
+        key_slots.slot_from_travelling(clinic, username, body["slot"], why=why)
+
+
+def _take_terms(clinic: Clinic, delegation_id: int, server: dict[str, Any]) -> None:
+    """A delegation as the server has it, after an edit of ours it did not take."""
+    store = clinic.store
+    if server["revoked"]:
+        ssq.revoke(store, delegation_id)
+        return
+    t = ssq.delegation_terms(store, delegation_id)
+    if t is not None:
+        keep = ("categories", "include_sensitive", "can_view", "can_reply", "can_file")
+        ssq.set_terms(
+            store,
+            delegation_id,
+            t
+            | {k: server["terms"][k] for k in keep}
+            | {
+                "starts_at": server["terms"]["starts_at"],
+                "ends_at": server["terms"]["ends_at"],
+            },
+        )
+    ssq.set_terms_version(store, delegation_id, server["v"])
 
 
 def _apply_delegation(clinic: Clinic, refs: _Refs, p: Pulled) -> bool:
@@ -552,6 +659,17 @@ def _apply_delegation(clinic: Clinic, refs: _Refs, p: Pulled) -> bool:
     did = ssq.delegation_by_uuid(store, p.target)
     if p.kind == "delegation.revoke":
         return did is not None and ssq.revoke(store, did)
+    if p.kind == "delegation.edit":
+        if did is None or ssq.delegation_edit_pending(store, did):
+            return False  # unknown here, or our own edit is on its way: its receipt settles it
+        if p.v <= ssq.terms_version(store, did):
+            return False
+        t = ssq.delegation_terms(store, did)
+        if t is None or t["revoked_at"]:
+            return False  # revoked here: revoked wins
+        ssq.set_terms(store, did, t | p.body["terms"])
+        ssq.set_terms_version(store, did, p.v)
+        return True
     if did is not None:
         return False
     t = p.body["terms"]

@@ -94,6 +94,7 @@ class AdminDialog(QDialog):
             ("disable", self.disable_selected),
             ("reset", self.reset_selected),
             ("role", self.role_selected),
+            ("rename", self.rename_selected),
         ):
             page.findChild(QPushButton, name).clicked.connect(slot)
         self.tabs.addTab(page, "Staff")
@@ -172,6 +173,16 @@ class AdminDialog(QDialog):
             return
         name, role = self.staff_table.item(row, 0).text(), Role(self.new_role.currentData())
         self._run(set_role_action, name, role, said=f"{name} is now {role.value}.")
+
+    def rename_selected(self) -> None:
+        """The 'Full name' field becomes the name colleagues see for the selected person."""
+        from clinic_inbox.core.services_staff_edits import set_display_name_action
+
+        row = self.staff_table.currentRow()
+        if row < 0:
+            return
+        name, shown = self.staff_table.item(row, 0).text(), self.new_name.text().strip()
+        self._run(set_display_name_action, name, shown, said=f"{name} is now shown as {shown}.")
 
     def reset_selected(self) -> None:
         """The 'First password' field becomes the selected person's new password."""

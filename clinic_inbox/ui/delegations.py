@@ -66,6 +66,9 @@ class DelegationsDialog(QDialog):
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.revoke = QPushButton("Revoke the selected delegation")
         self.revoke.clicked.connect(self._revoke)
+        # the form's categories, flags and end date become the selected one's (audited)
+        self.change = QPushButton("Give the selected delegation the choices below")
+        self.change.clicked.connect(self._change)
 
         form_box = QGroupBox("Delegate part of an inbox")
         form = QFormLayout(form_box)
@@ -118,6 +121,7 @@ class DelegationsDialog(QDialog):
         lay.addWidget(QLabel("<b>Delegations</b> — every change is in the audit trail"))
         lay.addWidget(self.table, 1)
         lay.addWidget(self.revoke)
+        lay.addWidget(self.change)
         lay.addWidget(form_box)
         lay.addWidget(self.info)
         self.refresh()
@@ -187,7 +191,8 @@ class DelegationsDialog(QDialog):
             combo.setCurrentIndex(max(combo.findData(chosen), 0))
         self.form_box.setEnabled(self.physician.count() > 0)
 
-    def _grant(self) -> None:
+    def _terms(self) -> tuple[list[Category] | None, datetime | None] | None:
+        """The form's categories and end (None, said in the dialog, when none is ticked)."""
         cats = None
         if not self.everything.isChecked():
             cats = [
@@ -197,11 +202,48 @@ class DelegationsDialog(QDialog):
             ]
             if not cats:
                 self.info.setText('Tick at least one category, or "Every category".')
-                return
+                return None
         ends = None
         if not self.no_end.isChecked():
             day = self.until.date().toPython()
             ends = datetime.combine(day, time(23, 59), tzinfo=self.clinic.config.tz)
+        return cats, ends
+
+    def _change(self) -> None:
+        from clinic_inbox.core.services_staff_edits import edit_delegation_action
+
+        row = self.table.currentRow()
+        if row < 0 or row >= len(self._ids):
+            self.info.setText("Select a delegation first.")
+            return
+        terms = self._terms()
+        if terms is None:
+            return
+        cats, ends = terms
+
+        def changed(_: object) -> None:
+            self.info.setText("Changed.")
+            self.refresh()
+
+        self.runner.submit(
+            edit_delegation_action,
+            self.session,
+            self._ids[row],
+            cats,
+            self.sensitive.isChecked(),
+            self.reply.isChecked(),
+            self.file.isChecked(),
+            ends,
+            done=changed,
+            failed=lambda exc: QMessageBox.warning(self, "Not changed", plain_error(exc)),
+            owner=self,
+        )
+
+    def _grant(self) -> None:
+        terms = self._terms()
+        if terms is None:
+            return
+        cats, ends = terms
         to = self.delegate.currentText()
 
         def granted(_: object) -> None:

@@ -120,6 +120,8 @@ def test_a_schema_1_server_is_upgraded_in_place_and_its_workstations_may_use_it(
         # a schema-5 server gets staff and delegations as operations
         with psycopg.connect(empty_db, autocommit=True) as conn:
             conn.execute(
+                "DROP FUNCTION discard_message; DROP TABLE message_discard; "
+                "DROP FUNCTION apply_access_edit; "
                 "DROP FUNCTION apply_access_op; DROP TABLE access_op, delegation, staff_member; "
                 "UPDATE server_info SET schema_version = 5"
             )
@@ -131,6 +133,12 @@ def test_a_schema_1_server_is_upgraded_in_place_and_its_workstations_may_use_it(
             other = conn.execute(op + "'r2', 0, 'admin', NULL, 'r2', '\\x01')", (ws,)).fetchone()
             # the first administrator adds themselves; nobody else may without one
             assert (first[0], other[0]) == ("applied", "refused")
+            # steps 8 and 9: edits of names and scopes, held replies discarded
+            named = "SELECT outcome FROM apply_access_edit(gen_random_uuid(), %s, 'staff.name', "
+            renamed = conn.execute(named + "'r1', 0, NULL, 'r1', '\x01')", (ws,)).fetchone()
+            assert renamed[0] == "applied"
+            said = conn.execute("SELECT discard_message(%s, 'nothing', 'x')", (ws,)).fetchone()
+            assert said[0] == "unknown"
             conn.execute("RESET ROLE")
             conn.execute("SET ROLE outsider")
             with pytest.raises(psycopg.errors.InsufficientPrivilege):

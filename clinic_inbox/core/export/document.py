@@ -67,15 +67,33 @@ class ChartDocument:
     messages: tuple[ChartMessage, ...]
     notes: tuple[ChartNote, ...] = ()
     number: str = ""  # the conversation's number as staff read it ("#7"), for the header
+    # With a shared server, the conversation's clinic-wide name ("C40", its clinic number),
+    # so that every workstation filing it writes the same identifiers; None alone (the
+    # local id, as always).
+    conversation_key: str | None = None
+
+    @property
+    def conversation_ref(self) -> str:
+        """The conversation in document identifiers."""
+        return self.conversation_key or str(self.thread_id)
+
+    def message_ref(self, m: ChartMessage) -> str:
+        """A message in document identifiers: alone its local id, as always; with a
+        shared server what every workstation knows it by (its Message-ID or portal id,
+        else its conversation and time)."""
+        if self.conversation_key is None:
+            return str(m.id)
+        found = m.message_id_header or m.fhir_resource_id
+        return found or f"{self.conversation_key}@{m.sent_at.isoformat()}"
 
     def content_sha256(self) -> str:
         """A hash of what was said (not of when it was exported), printed on every page."""
         content = {
-            "thread": self.thread_id,
+            "thread": self.thread_id if self.conversation_key is None else self.conversation_key,
             "patient": [self.patient_name, self.birth_date, self.chart_number, self.portal_id],
             "messages": [
                 [
-                    m.id,
+                    m.id if self.conversation_key is None else self.message_ref(m),
                     m.direction,
                     m.sender,
                     m.recipients,

@@ -50,7 +50,7 @@ def render_bundle(doc: ChartDocument, pdf_bytes: bytes) -> dict[str, Any]:
         # LOINC 34109-9 "Note": a clinical note; the patient's messages are filed as one.
         "masterIdentifier": {"system": DOC_SYSTEM, "value": doc.document_id},
         "identifier": [
-            {"system": f"{DOC_SYSTEM}:thread", "value": f"{doc.clinic_id}-{doc.thread_id}"}
+            {"system": f"{DOC_SYSTEM}:thread", "value": f"{doc.clinic_id}-{doc.conversation_ref}"}
         ],
         "status": "current",
         "docStatus": "final",
@@ -104,21 +104,22 @@ def render_bundle(doc: ChartDocument, pdf_bytes: bytes) -> dict[str, Any]:
             "request": {
                 "method": "POST",
                 "url": "DocumentReference",
-                "ifNoneExist": f"identifier={DOC_SYSTEM}:thread|{doc.clinic_id}-{doc.thread_id}-v{doc.version}",
+                "ifNoneExist": f"identifier={DOC_SYSTEM}:thread|{doc.clinic_id}-{doc.conversation_ref}-v{doc.version}",
             },
         }
     ]
-    docref["identifier"][0]["value"] = f"{doc.clinic_id}-{doc.thread_id}-v{doc.version}"
+    docref["identifier"][0]["value"] = f"{doc.clinic_id}-{doc.conversation_ref}-v{doc.version}"
     urls: dict[int, str] = {}
     for m in doc.messages:
-        url = (
-            f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{doc.clinic_id}/{doc.thread_id}/{m.id}')}"
-        )
+        url = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{doc.clinic_id}/{doc.conversation_ref}/{doc.message_ref(m)}')}"
         urls[m.id] = url
         ident = (
             {"system": MSGID_SYSTEM, "value": m.message_id_header}
             if m.message_id_header
-            else {"system": PORTAL_SYSTEM, "value": m.fhir_resource_id or f"{doc.clinic_id}-{m.id}"}
+            else {
+                "system": PORTAL_SYSTEM,
+                "value": m.fhir_resource_id or f"{doc.clinic_id}-{doc.message_ref(m)}",
+            }
         )
         staff = {"display": m.sender}
         comm: dict[str, Any] = {

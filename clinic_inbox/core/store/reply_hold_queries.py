@@ -122,3 +122,28 @@ def discard(store: Store, outbox_id: int) -> bool:
         (now, outbox_id),
     )
     return True
+
+
+def identity_of(store: Store, message_id: int) -> tuple[str | None, int | None]:
+    """(its clinic-wide identity, its conversation) of a message; (None, None) if gone."""
+    row = store.execute(
+        "SELECT shared_identity, thread_id FROM messages WHERE id = ?", (message_id,)
+    ).fetchone()
+    return (row[0], int(row[1])) if row else (None, None)
+
+
+def mark_discarded(store: Store, message_id: int) -> bool:
+    """A reply its author discarded on another workstation: not sent, here too (and any
+    copy of it waiting in this outbox cancelled). True if it was not marked so yet."""
+    now = utcnow()
+    cur = store.execute(
+        "UPDATE messages SET delivery = 'cancelled', delivery_at = ? "
+        "WHERE id = ? AND delivery IS NOT 'cancelled'",
+        (now, message_id),
+    )
+    store.execute(
+        "UPDATE outbox SET state = 'cancelled', updated_at = ? "
+        "WHERE message_id = ? AND state = 'pending'",
+        (now, message_id),
+    )
+    return cur.rowcount == 1

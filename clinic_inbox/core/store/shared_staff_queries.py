@@ -105,7 +105,7 @@ def shared_staff_ids(store: Store) -> set[int]:
 
 def set_version(store: Store, staff_id: int, column: str, v: int) -> None:
     """Record the server's version of one of a staff member's fields (never backwards)."""
-    if column not in ("role_v", "active_v", "secret_v"):
+    if column not in ("role_v", "active_v", "secret_v", "name_v"):
         raise ValueError(column)
     store.execute(
         "INSERT INTO shared_staff (staff_id) VALUES (?) ON CONFLICT (staff_id) DO NOTHING",
@@ -116,7 +116,51 @@ def set_version(store: Store, staff_id: int, column: str, v: int) -> None:
     )
 
 
+def name_version(store: Store, staff_id: int) -> int:
+    return int(store.one("SELECT name_v FROM shared_staff WHERE staff_id = ?", (staff_id,)) or 0)
+
+
+def set_display_name(store: Store, staff_id: int, display_name: str) -> None:
+    store.execute("UPDATE staff SET display_name = ? WHERE id = ?", (display_name, staff_id))
+
+
 # -- delegations ---------------------------------------------------------------------
+def terms_version(store: Store, delegation_id: int) -> int:
+    return int(
+        store.one(
+            "SELECT terms_v FROM shared_delegations WHERE delegation_id = ?", (delegation_id,)
+        )
+        or 0
+    )
+
+
+def set_terms_version(store: Store, delegation_id: int, v: int) -> None:
+    """The server's version of a delegation's terms (never backwards)."""
+    store.execute(
+        "UPDATE shared_delegations SET terms_v = max(terms_v, ?) WHERE delegation_id = ?",
+        (v, delegation_id),
+    )
+
+
+def set_terms(store: Store, delegation_id: int, terms: dict[str, Any]) -> None:
+    """A delegation's scope as edited (categories "*" for all, or a JSON list)."""
+    cats = terms["categories"]
+    store.execute(
+        "UPDATE delegations SET categories = ?, include_sensitive = ?, can_view = ?, "
+        "can_reply = ?, can_file = ?, starts_at = ?, ends_at = ? WHERE id = ?",
+        (
+            cats if isinstance(cats, str) else json.dumps(cats),
+            int(bool(terms["include_sensitive"])),
+            int(bool(terms["can_view"])),
+            int(bool(terms["can_reply"])),
+            int(bool(terms["can_file"])),
+            terms["starts_at"],
+            terms["ends_at"],
+            delegation_id,
+        ),
+    )
+
+
 def delegation_uuid(store: Store, delegation_id: int) -> str | None:
     return store.one(
         "SELECT uuid FROM shared_delegations WHERE delegation_id = ?", (delegation_id,)
@@ -249,6 +293,40 @@ def op(store: Store, op_id: str) -> AccessOp | None:
 
 def drop_op(store: Store, op_id: str) -> None:
     store.execute("DELETE FROM shared_access_ops WHERE op_id = ?", (op_id,))
+    store.execute("DELETE FROM shared_access_slot_keys WHERE op_id = ?", (op_id,))
+
+
+def put_slot_key(store: Store, op_id: str, wire: dict[str, Any]) -> None:
+    """A new password's slot key, kept (in the encrypted store) until its operation goes."""
+    store.execute(
+        "INSERT OR REPLACE INTO shared_access_slot_keys (op_id, wire) VALUES (?, ?)",
+        (op_id, json.dumps(wire)),
+    )
+
+
+def slot_key(store: Store, op_id: str) -> dict[str, Any] | None:
+    wire = store.one("SELECT wire FROM shared_access_slot_keys WHERE op_id = ?", (op_id,))
+    return json.loads(wire) if wire else None
+
+
+def delegation_edit_pending(store: Store, delegation_id: int) -> bool:
+    return (
+        store.one(
+            "SELECT 1 FROM shared_access_ops WHERE delegation_id = ? "
+            "AND kind = 'delegation.edit' LIMIT 1",
+            (delegation_id,),
+        )
+        is not None
+    )
+
+
+def rebase_delegation(store: Store, delegation_id: int, old: int, new: int) -> None:
+    """Edits queued after one of ours the server applied on their base follow it."""
+    store.execute(
+        "UPDATE shared_access_ops SET base_v = ? WHERE delegation_id = ? AND base_v = ? "
+        "AND kind = 'delegation.edit'",
+        (new, delegation_id, old),
+    )
 
 
 def staff_op_pending(store: Store, staff_id: int, kinds: tuple[str, ...]) -> bool:

@@ -45,6 +45,7 @@ def _load() -> list[Migration]:
         m0019_filed_moves,
         m0020_shared_staff,
         m0021_pending_seen,
+        m0022_travelling_slot_keys,
     )
 
     steps = [
@@ -69,6 +70,7 @@ def _load() -> list[Migration]:
         m0019_filed_moves,
         m0020_shared_staff,
         m0021_pending_seen,
+        m0022_travelling_slot_keys,
     ]
     return [Migration(m.VERSION, m.__name__.rsplit(".", 1)[-1], m.upgrade) for m in steps]
 
