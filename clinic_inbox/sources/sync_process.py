@@ -82,7 +82,8 @@ class SyncProcess:
         ctx = multiprocessing.get_context("spawn")  # a clean process: the app has threads
         mine, theirs = ctx.Pipe(duplex=True)
         # not a daemon: the child starts its own parse workers; it dies with the app
-        # all the same (die_with_parent) and watches the pipe for the app going away
+        # all the same (die_with_parent: with the thread starting it, the sync loop's,
+        # which ends it anyway) and stops when the pipe says the app went away
         proc = ctx.Process(
             target=child_main,
             args=(theirs, os.getpid()),
