@@ -104,17 +104,20 @@ class SyncProcess:
                 witness_folder=witness.folder if witness is not None else None,
             )
         )
-        if not mine.poll(START_TIMEOUT):
-            proc.kill()
-            raise SyncProcessError("the sync process did not start")
         try:
-            ready = mine.recv()
-        except (EOFError, OSError) as exc:
+            if not mine.poll(START_TIMEOUT):
+                raise SyncProcessError("the sync process did not start")
+            try:
+                ready = mine.recv()
+            except (EOFError, OSError) as exc:
+                raise SyncProcessError("the sync process ended as it started") from exc
+            if ready != ("ready",):
+                raise SyncProcessError(f"the sync process could not open the store ({ready[1]})")
+        except SyncProcessError:
+            proc.kill()
             proc.join(1)
-            raise SyncProcessError("the sync process ended as it started") from exc
-        if ready != ("ready",):
-            proc.join(1)
-            raise SyncProcessError(f"the sync process could not open the store ({ready[1]})")
+            mine.close()
+            raise
         self._proc, self._conn = proc, mine
         return mine
 
