@@ -248,6 +248,10 @@ def main(home: str, host: str, port: str, user: str, password: str, actions: str
         # BENCH_SYNC=thread: the pass on the loop's thread, as before, for comparison
         own_process=SYNC_IN != "thread",
     )
+    if os.environ.get("BENCH_SYNC_NICE"):  # try the sync process at another priority
+        from clinic_inbox.sources import sync_process
+
+        sync_process.PROCESS_NICE = int(os.environ["BENCH_SYNC_NICE"])
     sync_started = time.perf_counter()
     loop.start()
     # through the sync and one second after its report (its burst reaches the board)

@@ -33,6 +33,9 @@ from clinic_inbox.core.keys import CustodyRecord
 from clinic_inbox.sources.email_sync import Progress
 from clinic_inbox.sources.sync import RunReport
 
+# The pass gives way to the window on a busy computer, as its parse workers do (they
+# add their own 10 on top); 0 leaves it at the app's priority.
+PROCESS_NICE = 0
 STOP_GRACE = 10.0  # seconds a stopped pass has to finish its batch before it is killed
 START_TIMEOUT = 60.0  # a child that cannot open the store in this long is given up
 
@@ -86,7 +89,7 @@ class SyncProcess:
         # which ends it anyway) and stops when the pipe says the app went away
         proc = ctx.Process(
             target=child_main,
-            args=(theirs, os.getpid()),
+            args=(theirs, os.getpid(), PROCESS_NICE),
             name="clinic-inbox-sync-process",
             daemon=False,
         )
@@ -185,12 +188,17 @@ class SyncProcess:
 
 
 # -- the child ---------------------------------------------------------------------------
-def child_main(conn: Connection, app_pid: int) -> None:
+def child_main(conn: Connection, app_pid: int, nice: int = 0) -> None:
     """The sync process: open the clinic from what the pipe brings, then run passes
     until told to quit or the app goes away."""
     from clinic_inbox.core.hardening import worker_start
 
     worker_start(app_pid)  # no core dumps, and it ends when the app does
+    if nice:
+        try:
+            os.nice(nice)
+        except (AttributeError, OSError):
+            pass  # not on this platform: the pass runs at the app's priority
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the app decides when a pass stops
     try:
         opening: _Opening = conn.recv()
