@@ -12,6 +12,7 @@ the app, or with BENCH_SYNC=thread on the sync loop's thread in this process.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -132,6 +133,19 @@ def main(home: str, host: str, port: str, user: str, password: str, actions: str
                 big.append((gap, round(time.perf_counter() - started, 3)))
 
         ticker.timeout.connect(tick)
+        # the interpreter's cyclic garbage collections meanwhile (they stop every thread)
+        collections: list[tuple[float, int, float]] = []  # (ms, generation, when)
+        gc_began: list[float] = []
+
+        def on_gc(phase_name: str, info: dict) -> None:
+            if phase_name == "start":
+                gc_began[:] = [time.perf_counter()]
+            elif gc_began:
+                now = time.perf_counter()
+                took = (now - gc_began[0]) * 1000
+                collections.append((round(took, 1), info["generation"], round(now - started, 3)))
+
+        gc.callbacks.append(on_gc)
         waiting: dict[int, float] = {}
         n = {"done": 0}
         # where the time goes: click to the writer's answer here, then answer to paint
@@ -199,12 +213,15 @@ def main(home: str, host: str, port: str, user: str, password: str, actions: str
             time.sleep(0.0005)
         for t in (ticker, actor, watcher):
             t.stop()
+        gc.callbacks.remove(on_gc)
         win.runner.changed.disconnect(heard)
         return {
             "seconds": time.perf_counter() - started,
             "process_cpu_s": time.process_time() - cpu_started,
             "stalls_over_40ms": sorted(big, reverse=True)[:8],  # (ms, seconds into the phase)
             "longest_stall_ms": max(gaps, default=0.0),
+            "gc_pauses_over_20ms": sorted(c for c in collections if c[0] > 20)[-8:],
+            "gc_total_ms": round(sum(c[0] for c in collections), 1),
             "p99_gap_ms": _pct(gaps, 0.99),
             "actions": n["done"],
             "repainted": len(latencies),
