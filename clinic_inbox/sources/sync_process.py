@@ -91,12 +91,13 @@ class SyncProcess:
         # which ends it anyway) and stops when the pipe says the app went away
         proc = ctx.Process(
             target=child_main,
-            args=(theirs, os.getpid(), PROCESS_NICE),
+            args=(theirs, os.getpid()),
             name="clinic-inbox-sync-process",
             daemon=False,
         )
         proc.start()
         theirs.close()
+        _give_way(proc.pid)
         c = self._clinic
         witness = c.witness
         mine.send(
@@ -190,17 +191,25 @@ class SyncProcess:
 
 
 # -- the child ---------------------------------------------------------------------------
-def child_main(conn: Connection, app_pid: int, nice: int = 0) -> None:
+def _give_way(pid: int) -> None:
+    """Lower the child's priority from here, at once: set by the child itself, it came
+    after the imports of its first second (the app's main module, the whole sync),
+    which then stalled the window as much as the pass on a thread did."""
+    if not PROCESS_NICE or not hasattr(os, "setpriority"):
+        return
+    try:
+        mine = os.getpriority(os.PRIO_PROCESS, 0)
+        os.setpriority(os.PRIO_PROCESS, pid, min(mine + PROCESS_NICE, 19))
+    except OSError:
+        pass  # not allowed here: the pass runs at the app's priority
+
+
+def child_main(conn: Connection, app_pid: int) -> None:
     """The sync process: open the clinic from what the pipe brings, then run passes
     until told to quit or the app goes away."""
     from clinic_inbox.core.hardening import worker_start
 
     worker_start(app_pid)  # no core dumps, and it ends when the app does
-    if nice:
-        try:
-            os.nice(nice)
-        except (AttributeError, OSError):
-            pass  # not on this platform: the pass runs at the app's priority
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the app decides when a pass stops
     try:
         opening: _Opening = conn.recv()
