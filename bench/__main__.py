@@ -162,9 +162,12 @@ class ScaleKeys:
     """Where the scale clinic's key is kept: a real gnome-keyring on a private D-Bus, as a
     clinic workstation keeps it, or (without gnome-keyring) the passphrase-wrapped file."""
 
-    def __init__(self) -> None:
+    def __init__(self, keyring: bool = True) -> None:
         from support.secret_service import SecretService, SecretServiceUnavailable
 
+        self.service = None
+        if not keyring:  # a store kept between runs: its key cannot live in a keyring
+            return  # that ends with the run
         try:
             self.service: object | None = SecretService().start()
         except SecretServiceUnavailable as exc:
@@ -201,6 +204,27 @@ def scale_clinic(messages: int, keys: ScaleKeys) -> Path:
     clinic.close()
     print(f"  scale clinic: {summary.messages:,} messages in {summary.threads:,} conversations")
     return home
+
+
+def cached_scale_clinic(messages: int, keys: ScaleKeys, cache: Path) -> Path:
+    """The scale clinic built once into `cache` and a fresh copy of it for this run (the
+    gui stage adds a mail account and syncs into it). 100,000 messages take long to
+    build; the copy takes seconds."""
+    import shutil
+
+    kept = cache / f"scale-{messages}"
+    if not (kept / "READY").exists():
+        cache.mkdir(parents=True, exist_ok=True, mode=0o700)
+        shutil.rmtree(kept, ignore_errors=True)  # a build that did not finish
+        built = scale_clinic(messages, keys)
+        shutil.copytree(built, kept)
+        (kept / "READY").write_text(f"{messages}\n")
+        shutil.rmtree(built, ignore_errors=True)
+    else:
+        print(f"  reusing the scale clinic kept in {kept}")
+    copy = Path(tempfile.mkdtemp(prefix="bench-scale-")) / "clinic"
+    shutil.copytree(kept, copy, ignore=shutil.ignore_patterns("READY"))
+    return copy
 
 
 def open_scale(home: Path, keys: ScaleKeys):  # noqa: ANN201
@@ -245,6 +269,7 @@ def gui_during_sync(home: Path, n: int, keys: ScaleKeys, actions: int = 40) -> d
     try:
         server.add_user(USER, PASSWORD)
         server.deliver_many(USER, corpus(n, seed=23), arrived=datetime.now(UTC) - timedelta(days=2))
+        before = os.getloadavg()
         env = dict(
             os.environ,
             BENCH_PASSPHRASE=SCALE_PASSPHRASE,
@@ -266,6 +291,7 @@ def gui_during_sync(home: Path, n: int, keys: ScaleKeys, actions: int = 40) -> d
         raise RuntimeError(out.stderr[-2000:])
     d = json.loads(out.stdout.strip().splitlines()[-1])
     d["sync_messages"] = n
+    d["load_average_before"] = before
     d["load_average"] = os.getloadavg()  # other work on the machine inflates every figure
     return d
 
@@ -282,6 +308,26 @@ def main() -> int:
     ap.add_argument("--portal", type=int, default=10_000, help="portal Communications")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="small sizes, one run: a smoke test")
+    ap.add_argument(
+        "--gui-full",
+        action="store_true",
+        help="only the responsiveness stage at the issue's size: 10,000 emails syncing into "
+        "a 100,000-message store, the store built once and kept (see --scale-cache)",
+    )
+    ap.add_argument(
+        "--scale-cache",
+        type=Path,
+        default=None,
+        help="keep the scale clinic here and reuse it (key passphrase-wrapped, not in a "
+        "keyring); default with --gui-full: ~/.cache/clinic-inbox-bench",
+    )
+    ap.add_argument(
+        "--sync-in",
+        choices=("process", "thread"),
+        default="process",
+        help="where the gui stage's sync pass runs: its own process (as the app) or the "
+        "sync loop's thread (as before issue 19's leftovers), for comparison",
+    )
     ap.add_argument(
         "--skip",
         default="",
@@ -306,6 +352,12 @@ def run(args: argparse.Namespace) -> int:
     if args.quick:
         args.n, args.scale, args.portal, args.repeat = 1000, 10_000, 500, 1
     skip = {x.strip() for x in args.skip.split(",") if x.strip()}
+    if args.gui_full:
+        args.n, args.scale, args.repeat = 10_000, 100_000, 1
+        skip = {"ingest", "encryption", "search", "board", "portal", "triage", "shared"}
+        if args.scale_cache is None:
+            args.scale_cache = Path.home() / ".cache" / "clinic-inbox-bench"
+    os.environ["BENCH_SYNC"] = args.sync_in
     rows: dict = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "repeat": args.repeat,
@@ -396,11 +448,15 @@ def run(args: argparse.Namespace) -> int:
         del raw
 
     home = None
-    keys = ScaleKeys() if {"search", "board", "gui"} - skip else None
+    wanted = {"search", "board", "gui"} - skip
+    keys = ScaleKeys(keyring=args.scale_cache is None) if wanted else None
     try:
         if keys is not None:
             stage(f"a clinic of {args.scale:,} messages for search and the board")
-            home = scale_clinic(args.scale, keys)
+            if args.scale_cache is not None:
+                home = cached_scale_clinic(args.scale, keys, args.scale_cache)
+            else:
+                home = scale_clinic(args.scale, keys)
         if "search" not in skip and home is not None and keys is not None:
             stage("search: 50 queries, ours against notmuch over the same messages")
             from bench import search_bench
@@ -587,7 +643,14 @@ def print_table(rows: dict, tools_missing: str | None) -> None:
                     f"{r['answer_p50_ms']:.0f} / {r['answer_p95_ms']:.0f} ms, "
                     f"{r['answer_to_paint_p50_ms']:.0f} / {r['answer_to_paint_p95_ms']:.0f} ms",
                 )
-        out("  load average after the responsiveness run (1 min)", f"{g['load_average'][0]:.1f}")
+        out(
+            "  load average before / after the responsiveness run (1 min)",
+            f"{g.get('load_average_before', [float('nan')])[0]:.1f} / {g['load_average'][0]:.1f}",
+        )
+        out(
+            "  the sync pass ran in",
+            "its own process" if g.get("sync_in", "process") == "process" else "a thread",
+        )
         if "reload_ms" in g["quiet"]:
             out(
                 "F5: whole board read again, longest stall meanwhile (no sync)",

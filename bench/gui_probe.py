@@ -6,11 +6,13 @@ without a sync, then while the app's own sync loop pulls a mailbox from Dovecot.
 
 Prints one JSON line: the event loop's longest stall and 99th percentile of the gaps
 between ticks, and each action's time from the click to its card repainted (p50/p95),
-without and with the sync running.
+without and with the sync running. The sync pass runs in a process of its own, as in
+the app, or with BENCH_SYNC=thread on the sync loop's thread in this process.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -20,6 +22,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 TICK_MS = 5
+SYNC_IN = os.environ.get("BENCH_SYNC", "process")  # where the sync pass runs
 ACTION_EVERY_MS = 100
 
 
@@ -130,6 +133,19 @@ def main(home: str, host: str, port: str, user: str, password: str, actions: str
                 big.append((gap, round(time.perf_counter() - started, 3)))
 
         ticker.timeout.connect(tick)
+        # the interpreter's cyclic garbage collections meanwhile (they stop every thread)
+        collections: list[tuple[float, int, float]] = []  # (ms, generation, when)
+        gc_began: list[float] = []
+
+        def on_gc(phase_name: str, info: dict) -> None:
+            if phase_name == "start":
+                gc_began[:] = [time.perf_counter()]
+            elif gc_began:
+                now = time.perf_counter()
+                took = (now - gc_began[0]) * 1000
+                collections.append((round(took, 1), info["generation"], round(now - started, 3)))
+
+        gc.callbacks.append(on_gc)
         waiting: dict[int, float] = {}
         n = {"done": 0}
         # where the time goes: click to the writer's answer here, then answer to paint
@@ -182,6 +198,7 @@ def main(home: str, host: str, port: str, user: str, password: str, actions: str
         watcher.setInterval(1)
         watcher.timeout.connect(check)
         started = time.perf_counter()
+        cpu_started = time.process_time()  # this process's CPU: the GIL's other users
         clock.start()
         for t in (ticker, actor, watcher):
             t.start()
@@ -196,11 +213,15 @@ def main(home: str, host: str, port: str, user: str, password: str, actions: str
             time.sleep(0.0005)
         for t in (ticker, actor, watcher):
             t.stop()
+        gc.callbacks.remove(on_gc)
         win.runner.changed.disconnect(heard)
         return {
             "seconds": time.perf_counter() - started,
+            "process_cpu_s": time.process_time() - cpu_started,
             "stalls_over_40ms": sorted(big, reverse=True)[:8],  # (ms, seconds into the phase)
             "longest_stall_ms": max(gaps, default=0.0),
+            "gc_pauses_over_20ms": sorted(c for c in collections if c[0] > 20)[-8:],
+            "gc_total_ms": round(sum(c[0] for c in collections), 1),
             "p99_gap_ms": _pct(gaps, 0.99),
             "actions": n["done"],
             "repainted": len(latencies),
@@ -241,7 +262,13 @@ def main(home: str, host: str, port: str, user: str, password: str, actions: str
         on_report=lambda r, s: bridge.report.emit(r, s),
         actor_id=me,
         actor="reception.moreau",
+        # BENCH_SYNC=thread: the pass on the loop's thread, as before, for comparison
+        own_process=SYNC_IN != "thread",
     )
+    if os.environ.get("BENCH_SYNC_NICE"):  # try the sync process at another priority
+        from clinic_inbox.sources import sync_process
+
+        sync_process.PROCESS_NICE = int(os.environ["BENCH_SYNC_NICE"])
     sync_started = time.perf_counter()
     loop.start()
     # through the sync and one second after its report (its burst reaches the board)
@@ -251,7 +278,11 @@ def main(home: str, host: str, port: str, user: str, password: str, actions: str
     loop.stop()
     runner.stop()
     stored = reports[0][0].stored if reports else 0
-    print(json.dumps({"quiet": quiet, "syncing": syncing, "synced_messages": stored}))
+    print(
+        json.dumps(
+            {"quiet": quiet, "syncing": syncing, "synced_messages": stored, "sync_in": SYNC_IN}
+        )
+    )
     return 0
 
 

@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 
 from clinic_inbox.core import consent_ack, outgoing, outgoing_fhir, send_claims
 from clinic_inbox.core.accounts import FhirAccount
+from clinic_inbox.core.changes import Changes, note
 from clinic_inbox.core.config import ClinicConfig
 from clinic_inbox.core.cover_words import cover_sentence
 from clinic_inbox.core.ingest import Incoming, Ingested
@@ -198,7 +199,7 @@ def _queue_automatic(
             in_reply_to=msg.message_id,
         ),
     )
-    return oq.enqueue(
+    queued = oq.enqueue(
         store,
         kind=kind,
         purpose=purpose,
@@ -208,6 +209,9 @@ def _queue_automatic(
         message_id=out_pk,
         account_id=msg.account_id,
     )
+    # the receipt or safety reply is a line of its conversation, like any message stored
+    note(store, Changes.of(result.thread_id, outbox=True, messages=[out_pk]))
+    return queued
 
 
 def _portal_patient_id(store: Store, msg: Incoming, result: Ingested) -> str | None:

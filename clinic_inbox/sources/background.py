@@ -7,6 +7,9 @@
   up to 10 min) unless someone clicks "retry now".
 - Results go to a callback; the UI turns them into signals. Nothing here
   touches a widget.
+- Each pass runs in a process of its own (sources.sync_process) unless
+  `own_process=False`: on the loop's thread, its Python work competed with the
+  window for the interpreter lock and stalled the event loop.
 """
 
 from __future__ import annotations
@@ -24,10 +27,12 @@ from clinic_inbox.core.store import outbox_queries as oq
 from clinic_inbox.sources.errors import SourceError
 from clinic_inbox.sources.imap import ImapConnection
 from clinic_inbox.sources.sync import RunReport, run_once
+from clinic_inbox.sources.sync_process import SyncProcess
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 600.0
+STOPPED = "The last sync stopped unexpectedly; will try again."
 
 
 @dataclass
@@ -56,8 +61,10 @@ class SyncLoop:
         actor: str = "system",
         idle: bool = True,
         may_fetch: Callable[[], bool] | None = None,
+        own_process: bool = True,
     ) -> None:
         self._parent = clinic
+        self._own_process = own_process
         # With a shared server, only the workstation holding the ingest lease fetches;
         # the others only send what waits (and receive the mail from the server).
         self._may_fetch = may_fetch
@@ -71,6 +78,7 @@ class SyncLoop:
         self._watchers: list[threading.Thread] = []
         self._idle = idle
         self.status = LoopStatus()
+        self.process: SyncProcess | None = None  # the pass's process, once started
 
     def start(self) -> None:
         if self._thread is not None:
@@ -94,6 +102,8 @@ class SyncLoop:
     # -- the loop ---------------------------------------------------------------
     def _run(self) -> None:
         clinic = self._parent.clone()  # its own connection: the GUI's stays free
+        passes = SyncProcess(clinic) if self._own_process else None
+        self.process = passes
         try:
             if self._idle:
                 self._start_idle_watchers(clinic)
@@ -106,7 +116,7 @@ class SyncLoop:
                         with clinic.store.transaction():
                             oq.retry_now(clinic.store)
                     self._wake.clear()
-                    report = run_once(
+                    report = (passes.run if passes is not None else run_once)(
                         clinic,
                         actor_id=self.actor_id,
                         actor=self.actor,
@@ -114,13 +124,11 @@ class SyncLoop:
                         stop=self._stop,
                         fetch=self._may_fetch() if self._may_fetch is not None else True,
                     )
+                    failed = False
                 except Exception as exc:  # noqa: BLE001 - the loop must survive anything
                     log.error("sync pass failed: %s", type(exc).__name__)
-                    report = RunReport()
-                    self.status.offline = {
-                        "sync": "The last sync stopped unexpectedly; will try again."
-                    }
-                self._update_status(clinic, report)
+                    report, failed = RunReport(), True
+                self._update_status(clinic, report, failed)
                 if self.on_report:
                     self.on_report(report, self.status)
                 wait = self.interval
@@ -129,12 +137,16 @@ class SyncLoop:
                 self.status.next_try_in = wait
                 self._wake.wait(wait)
         finally:
+            if passes is not None:
+                passes.close()
             clinic.close()
 
-    def _update_status(self, clinic: Clinic, report: RunReport) -> None:
+    def _update_status(self, clinic: Clinic, report: RunReport, failed: bool = False) -> None:
         self.status.running = False
         self.status.last_sync_at = datetime.now(UTC)
         self.status.offline = {a.account: a.error or "" for a in report.accounts if a.offline}
+        if failed:  # said to the person (it was set, then overwritten here, before)
+            self.status.offline["sync"] = STOPPED
         self.status.failures_in_a_row = (
             self.status.failures_in_a_row + 1 if self.status.offline else 0
         )

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from clinic_inbox.core import accounts as acc
 from clinic_inbox.core import audit, followup, services_cover
-from clinic_inbox.core.changes import Changes
+from clinic_inbox.core.changes import NOTHING, Changes, recording
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.keys import KeyCustodyError
 from clinic_inbox.core.services_filed_moves import NEXT_SYNC, FiledMove, retry_waiting
@@ -33,6 +33,9 @@ class RunReport:
     moved_threads: list[int] = field(default_factory=list)
     # Filed-folder moves left from filing (the server was away then), made now or not
     filed_moves: list[FiledMove] = field(default_factory=list)
+    # what the pass's writes reported beside (core.changes.note): receipts and safety
+    # replies queued, conversations moved
+    noted: Changes = NOTHING
 
     @property
     def stored(self) -> int:
@@ -47,7 +50,7 @@ class RunReport:
         )
         o = self.outbox
         queued = any(a.acknowledged for a in self.accounts)
-        return Changes(
+        return self.noted | Changes(
             threads=threads,
             messages=frozenset(m for a in self.accounts for m in a.messages),
             outbox=bool(queued or o.sent or o.reconciled or o.failed),
@@ -104,6 +107,22 @@ def run_once(
     """One pass over every source: fetch new messages (unless `fetch` is False: another
     workstation of the clinic fetches, this one receives them from the shared server),
     then send what waits."""
+    with recording() as rec:
+        report = _pass(clinic, actor_id, actor, rules, progress, stop, send, fetch)
+    report.noted = rec.changes
+    return report
+
+
+def _pass(
+    clinic: Clinic,
+    actor_id: int | None,
+    actor: str,
+    rules: Rules | None,
+    progress: Progress | None,
+    stop: threading.Event | None,
+    send: bool,
+    fetch: bool,
+) -> RunReport:
     rules = rules or load_rules(clinic.home)
     report = RunReport()
     # Each source: (account, how to read its secret, how to pull, how to send).

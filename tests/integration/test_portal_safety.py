@@ -89,6 +89,9 @@ def test_urgent_portal_messages_get_one_safety_reply_each_in_their_language(port
     first = sync.run_once(portal)
     assert not first.accounts[0].error, first.accounts[0].error
     assert first.outbox.sent == 2
+    # the two safety replies are lines of their conversations: named in the pass's changes
+    out = {r[0] for r in portal.store.execute("SELECT id FROM messages WHERE direction = 'out'")}
+    assert len(out) == 2 and out <= first.changes.messages
     urgent = q.list_messages(
         portal.store, q.MessageFilter(search="crushing", direction=Direction.INBOUND)
     )

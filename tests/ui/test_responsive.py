@@ -5,6 +5,7 @@ own connection, a real Dovecot and the app's own sync loop for the sync test."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -290,6 +291,8 @@ def test_an_action_during_a_running_sync_completes_without_waiting_for_it(
     try:
         loop.start()
         qtbot.waitUntil(lambda: bool(progress) and progress[-1] > 0, timeout=60_000)
+        # the pass runs in a process of its own, as in the app (sources.sync_process)
+        assert loop.process is not None and loop.process.pid not in (None, os.getpid())
         ticks.start()
         started = time.monotonic()
         win._assign_dropped(card.id, desk.id)

@@ -155,9 +155,11 @@ class Store:
         if not self._depth:
             raise RuntimeError("a savepoint needs an open transaction")
         self._conn.execute("SAVEPOINT unit")
+        noted = len(self._on_commit)
         try:
             yield self
         except BaseException:
+            del self._on_commit[noted:]  # what the unit reported was rolled back with it
             self._conn.execute("ROLLBACK TO unit")
             self._conn.execute("RELEASE unit")
             raise
