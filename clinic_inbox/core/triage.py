@@ -35,7 +35,7 @@ from clinic_inbox.core.triage_context import (
     resolved_story,
 )
 from clinic_inbox.core.triage_gate import Gated, GateTable, Vocabulary, lower_ascii
-from clinic_inbox.core.triage_model import WordingModel, load_model
+from clinic_inbox.core.triage_model import FeatureTable, WordingModel, load_model
 from clinic_inbox.core.triage_text import (
     Sentence,
     Speller,
@@ -199,6 +199,18 @@ class Rules:
 
     def category_model(self) -> CategoryModel | None:
         return load_category_model(self.category_model_path)
+
+    def feature_table(self) -> FeatureTable | None:
+        """Both models' features in one table (built once per process and pair)."""
+        key = (self.model_path, self.category_model_path)
+        if key not in _TABLES:
+            wording, category = self.model(), self.category_model()
+            both = wording is not None or category is not None
+            _TABLES[key] = FeatureTable(wording, category) if both else None
+        return _TABLES[key]
+
+
+_TABLES: dict[tuple[Path | None, Path | None], FeatureTable | None] = {}
 
 
 @dataclass
@@ -763,7 +775,7 @@ def _category_of(
     folded_subject = fold(subject or "") if folded_subject is None else folded_subject
     model = rules.category_model()
     if model is not None:
-        found, p = model.predict(f"{model_subject(subject)}\n{text}")
+        found, p = model.predict(f"{model_subject(subject)}\n{text}", rules.feature_table())
         if found and p >= SUBJECT_OVERRULE:
             return Category(found)  # sure enough to overrule even the subject's own words
         section = rules.category_section
@@ -821,7 +833,7 @@ def triage(
             priority = priority or Priority.SAME_DAY
     model = rules.model()
     if priority is not Priority.URGENT and model is not None:
-        score, words = model.score(f"{model_subject(subject)}\n{text}")
+        score, words = model.score(f"{model_subject(subject)}\n{text}", table=rules.feature_table())
         if score >= model.threshold:
             matched.append("classifier")
             quoted = "', '".join(words) if words else "the wording"
