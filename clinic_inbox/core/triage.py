@@ -35,7 +35,7 @@ from clinic_inbox.core.triage_context import (
     resolved_story,
 )
 from clinic_inbox.core.triage_gate import Gated, GateTable, Vocabulary, lower_ascii
-from clinic_inbox.core.triage_model import WordingModel, load_model
+from clinic_inbox.core.triage_model import FeatureTable, WordingModel, load_model
 from clinic_inbox.core.triage_text import (
     Sentence,
     Speller,
@@ -79,12 +79,39 @@ class Section:
     gates: GateTable  # which patterns could match a sentence
     # the simple rule a pattern belongs to: (rule's place, pattern's place in it, rule)
     owner: dict[Gated, tuple[int, int, Rule]]
+    # the cluster rules a pattern is one of the words of: (cluster's place, group's place)
+    in_clusters: dict[Gated, tuple[tuple[int, int], ...]] = field(default_factory=dict)
+    clusters: tuple[Rule, ...] = ()  # the rules with `requires`, in rule order
 
     @classmethod
     def of(cls, rules: tuple[Rule, ...], vocabulary: Vocabulary | None = None) -> Section:
         every = [g for r in rules for g in (*r.patterns, *(x for grp in r.requires for x in grp))]
         owner = {g: (i, j, r) for i, r in enumerate(rules) for j, g in enumerate(r.patterns)}
-        return cls(rules, GateTable(every, vocabulary), owner)
+        clusters = tuple(r for r in rules if r.requires)
+        in_clusters: dict[Gated, list[tuple[int, int]]] = {}
+        for c, rule in enumerate(clusters):
+            for k, group in enumerate(rule.requires):
+                for g in group:
+                    in_clusters.setdefault(g, []).append((c, k))
+        return cls(
+            rules,
+            GateTable(every, vocabulary),
+            owner,
+            {g: tuple(v) for g, v in in_clusters.items()},
+            clusters,
+        )
+
+    def live_clusters(self, live: frozenset[Gated]) -> list[Rule]:
+        """The cluster rules every group of which has a pattern in `live`, in rule order."""
+        groups: dict[int, set[int]] = {}
+        for g in live:
+            for c, k in self.in_clusters.get(g, ()):
+                groups.setdefault(c, set()).add(k)
+        return [
+            self.clusters[c]
+            for c in sorted(groups)
+            if len(groups[c]) == len(self.clusters[c].requires)
+        ]
 
     def scan(self, view: str) -> tuple[tuple[Rule, re.Match[str]], ...]:
         """Every match of every simple (non-cluster) rule, in rule order."""
@@ -173,6 +200,18 @@ class Rules:
     def category_model(self) -> CategoryModel | None:
         return load_category_model(self.category_model_path)
 
+    def feature_table(self) -> FeatureTable | None:
+        """Both models' features in one table (built once per process and pair)."""
+        key = (self.model_path, self.category_model_path)
+        if key not in _TABLES:
+            wording, category = self.model(), self.category_model()
+            both = wording is not None or category is not None
+            _TABLES[key] = FeatureTable(wording, category) if both else None
+        return _TABLES[key]
+
+
+_TABLES: dict[tuple[Path | None, Path | None], FeatureTable | None] = {}
+
 
 @dataclass
 class TriageResult:
@@ -216,9 +255,11 @@ def _compile(rule_id: str, patterns: list[str]) -> re.Pattern[str]:
         ) from None
 
 
-def _gated(rule_id: str, patterns: list[str]) -> tuple[Gated, ...]:
+def _gated(
+    rule_id: str, patterns: list[str], gate: Callable[[re.Pattern[str]], Gated] = Gated.of
+) -> tuple[Gated, ...]:
     _compile(rule_id, patterns)  # one clear error for the whole rule
-    return tuple(Gated.of(re.compile(r"\b(?:" + _expand(p) + ")", re.IGNORECASE)) for p in patterns)
+    return tuple(gate(re.compile(r"\b(?:" + _expand(p) + ")", re.IGNORECASE)) for p in patterns)
 
 
 def _merge(default: list[dict], own: list[dict]) -> list[dict]:
@@ -282,7 +323,14 @@ def _rebuild(origin: Path | None) -> Rules:
     return load_rules(origin)
 
 
-def _build(data: dict) -> Rules:
+def build_rules(data: dict, gated: bool = True) -> Rules:
+    """Rules from the content of a rules file (its sections as lists of tables), not
+    merged with the shipped ones. `gated=False`: every pattern is run on every sentence,
+    as written (no gate, no case-free twin): the reference the gate must agree with."""
+    return _build(data, Gated.of if gated else Gated.ungated)
+
+
+def _build(data: dict, gate: Callable[[re.Pattern[str]], Gated] = Gated.of) -> Rules:
     vocabulary: set[str] = set()
     # the words every gate needs, found once per sentence for all the sections
     gate_words = Vocabulary()
@@ -301,20 +349,20 @@ def _build(data: dict) -> Rules:
                         rid,
                         label,
                         _compile(rid, groups[0]),
-                        requires=tuple(_gated(rid, g) for g in groups),
+                        requires=tuple(_gated(rid, g, gate) for g in groups),
                     )
                 )
                 for g in groups:
                     vocabulary.update(_words_of_patterns(g))
                 continue
             pats, names = r.get("patterns", []), r.get("names", [])
-            named = _gated(rid, names) if names else ()
+            named = _gated(rid, names, gate) if names else ()
             out.append(
                 Rule(
                     rid,
                     label,
                     _compile(rid, pats + names),
-                    _gated(rid, pats) + named if pats else named,
+                    _gated(rid, pats, gate) + named if pats else named,
                     names=frozenset(x for g in named for x in (g.regex, g.fast)),
                     prefer_urgent=bool(r.get("prefer_urgent", False)),
                     banter_aside=bool(r.get("banter_aside", False)),
@@ -333,7 +381,7 @@ def _build(data: dict) -> Rules:
         cats.append((cat, _compile(rid, r.get("patterns", []))))
     red, same_day = rules("red_flag"), rules("same_day")
     idiom_patterns = [p for r in data.get("idiom", []) for p in r.get("patterns", [])]
-    idioms = IdiomSet(_gated("idiom", idiom_patterns), gate_words) if idiom_patterns else None
+    idioms = IdiomSet(_gated("idiom", idiom_patterns, gate), gate_words) if idiom_patterns else None
     sensitive, category = rules("sensitive"), rules("category")
     gate_words.index  # noqa: B018 - compiled now, once every section has added its words
     return Rules(
@@ -441,30 +489,34 @@ def _affirmed_in(
 def _find(section: Section, sentences: list[Sentence], rules: Rules) -> dict[str, tuple[Rule, str]]:
     """Affirmed matches, one per rule, each with the patient's own words."""
     found: dict[str, tuple[Rule, str]] = {}
+    scans = [(s, view, section.scan(view)) for s in sentences for view in (s.folded, s.lemmas)]
+    # cluster rules: every group needs one of its words somewhere before any pattern is run
+    clusters = (
+        section.live_clusters(
+            frozenset().union(*(_candidates(section, view) for _s, view, _m in scans))
+        )
+        if section.clusters
+        else []
+    )
+    if not clusters and not any(hits for _s, _v, hits in scans):
+        return found  # no rule's words: nothing to judge (the common case)
     folded = tuple(s.folded for s in sentences)
     over = _told_as_over(sentences) | _form_questions(folded)
     story = resolved_story(folded)
-    for n, s in enumerate(sentences):
+    for i, (s, view, hits) in enumerate(scans):
+        n = i // 2
         if n in over:
             continue
-        for view in (s.folded, s.lemmas):
-            for rule, m in section.scan(view):
-                if rule.id in found or _over_for(rule, n, story):
-                    continue
-                if not _affirmed_in(
-                    s, view, m.start(), m.end(), rules, rule.regex, rule, m.re in rule.names
-                ):
-                    continue
-                found[rule.id] = (rule, _quote(s, view, m.start(), m.end()))
-    # every pattern that could match somewhere in the message
-    live = frozenset().union(
-        *(_candidates(section, v) for s in sentences for v in (s.folded, s.lemmas))
-    )
-    for rule in section.rules:
-        if rule.requires and rule.id not in found:
-            # every group needs one of its words somewhere before any pattern is run
-            if not all(not live.isdisjoint(group) for group in rule.requires):
+        for rule, m in hits:
+            if rule.id in found or _over_for(rule, n, story):
                 continue
+            if not _affirmed_in(
+                s, view, m.start(), m.end(), rules, rule.regex, rule, m.re in rule.names
+            ):
+                continue
+            found[rule.id] = (rule, _quote(s, view, m.start(), m.end()))
+    for rule in clusters:
+        if rule.id not in found:
             quotes = []
             skip = over | {n for n in range(len(sentences)) if _over_for(rule, n, story)}
             for group in rule.requires:
@@ -723,7 +775,7 @@ def _category_of(
     folded_subject = fold(subject or "") if folded_subject is None else folded_subject
     model = rules.category_model()
     if model is not None:
-        found, p = model.predict(f"{model_subject(subject)}\n{text}")
+        found, p = model.predict(f"{model_subject(subject)}\n{text}", rules.feature_table())
         if found and p >= SUBJECT_OVERRULE:
             return Category(found)  # sure enough to overrule even the subject's own words
         section = rules.category_section
@@ -781,7 +833,7 @@ def triage(
             priority = priority or Priority.SAME_DAY
     model = rules.model()
     if priority is not Priority.URGENT and model is not None:
-        score, words = model.score(f"{model_subject(subject)}\n{text}")
+        score, words = model.score(f"{model_subject(subject)}\n{text}", table=rules.feature_table())
         if score >= model.threshold:
             matched.append("classifier")
             quoted = "', '".join(words) if words else "the wording"

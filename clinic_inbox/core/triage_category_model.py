@@ -18,7 +18,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from clinic_inbox.core.triage_model import MIN_WORDS, _features
+from clinic_inbox.core.triage_model import (
+    MIN_WORDS,
+    FeatureTable,
+    _features,
+    known_features,
+)
 
 FORMAT = "clinic-inbox-category-model/1"
 
@@ -68,13 +73,18 @@ class CategoryModel:
             separators=(",", ":"),
         )
 
-    def predict(self, text: str) -> tuple[str, float]:
-        """(the likeliest category, its probability); ("", 0.0) for too few words."""
+    def predict(self, text: str, table: FeatureTable | None = None) -> tuple[str, float]:
+        """(the likeliest category, its probability); ("", 0.0) for too few words.
+        `table`: a FeatureTable built with this model, to look the features up in (the
+        same result, found faster)."""
         feats, origin = _features(text)  # as the wording model read them, if it did
         if len(origin) < MIN_WORDS // 2:
             return "", 0.0  # "Thanks!": nothing to read
         norm = 1.0 / math.sqrt(len(feats))
-        z = self._scores(norm, feats)
+        if table is not None and table.category is self and self._table is not None:
+            z = self._sum_rows(norm, known_features(table, text)[1])
+        else:
+            z = self._scores(norm, feats)
         top = max(z)
         exp = [math.exp(v - top) for v in z]
         best = max(range(len(z)), key=z.__getitem__)
@@ -92,17 +102,28 @@ class CategoryModel:
                 for j, weight in self.weights[f]:
                     z[j] += norm * weight
             return z
+        rows = table[0]
+        # the table's rows are in the features' sorted order
+        return self._sum_rows(norm, sorted(map(rows.__getitem__, rows.keys() & feats)))
+
+    def _sum_rows(self, norm: float, known: list[int]) -> list[float]:
+        """The sums down the table's `known` rows (in sorted order), as `_scores`."""
         import numpy as np
 
-        rows, weights, start = table
-        # the table's rows are in the features' sorted order
-        known = sorted(map(rows.__getitem__, rows.keys() & feats))
+        table = self._table
+        assert table is not None
+        _rows, weights, start = table
         sums = np.empty((len(known) + 1, len(self.intercepts)), dtype=np.float64)
         sums[0] = start
         np.multiply(weights[known], norm, out=sums[1:])
         # add.accumulate adds row after row: the same roundings as the loop above
         np.add.accumulate(sums, axis=0, out=sums)
         return sums[-1].tolist()
+
+    def feature_rows(self) -> dict[str, int]:
+        """Feature -> its row in the summing table (none when there is no table)."""
+        table = self._table
+        return table[0] if table is not None else {}
 
     @cached_property
     def _table(self) -> tuple[dict[str, int], Any, Any] | None:

@@ -22,6 +22,22 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+try:  # a compiled Aho-Corasick automaton finds the gates' words (LiteralIndex)
+    import ahocorasick
+except ImportError:  # pragma: no cover - the regex below finds the same words, slower
+    ahocorasick = None
+
+try:  # how IGNORECASE compares letters: the regex engine's own tables
+    from _sre import unicode_tolower
+    from re._casefix import _EXTRA_CASES
+except ImportError:  # pragma: no cover - another Python: compare lower case only
+    _EXTRA_CASES = {}
+
+    def unicode_tolower(cp: int) -> int:
+        low = chr(cp).lower()
+        return ord(low) if len(low) == 1 else cp
+
+
 _c = sre_parse  # constants live on the parser module's namespace
 MIN_LITERAL = 3  # shorter words are everywhere and gate nothing
 # On lower-case ASCII text a short word still rules out most sentences ("od"), and so
@@ -31,6 +47,34 @@ _DIGITS = frozenset("0123456789")
 # The letters IGNORECASE lets match a lower-case ASCII letter other than themselves:
 # A-Z, and U+0130 "İ", U+0131 "ı", U+017F "ſ", U+212A "K" (Kelvin).
 _FOLDS_TO_ASCII = frozenset(range(ord("A"), ord("Z") + 1)) | {0x130, 0x131, 0x17F, 0x212A}
+
+
+class _CaseClasses(dict):
+    """Code point -> the one code point standing for every letter IGNORECASE takes
+    for it ("K", "k" and the Kelvin sign; "i", "I", "İ" and the dotless "ı"), filled
+    as letters are met (str.translate asks for each)."""
+
+    def __missing__(self, cp: int) -> int:
+        low = unicode_tolower(cp)
+        same = min((low, *_EXTRA_CASES.get(low, ())))
+        self[cp] = same
+        return same
+
+
+_CASE_CLASSES = _CaseClasses()
+
+
+def gate_fold(text: str) -> str:
+    """`text` with every letter replaced by the one standing for its IGNORECASE class,
+    letter for letter: a literal a pattern needs occurs in a text, as IGNORECASE reads
+    it, exactly when its gate_fold occurs in the text's gate_fold."""
+    if text.isascii():
+        return text.lower()
+    return text.translate(_CASE_CLASSES)
+
+
+def _folded(literals: frozenset[str] | None) -> frozenset[str] | None:
+    return None if literals is None else frozenset(map(gate_fold, literals))
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,13 +89,22 @@ class Gated:
 
     @classmethod
     def of(cls, regex: re.Pattern[str]) -> Gated:
-        gate = required_literals(regex.pattern)
+        # the words as IGNORECASE reads them ("CANT" is there in "cant"); for a pattern
+        # without IGNORECASE the gate is only looser
+        gate = _folded(required_literals(regex.pattern))
         fast = _case_free(regex)
         if fast is None:  # IGNORECASE could matter: read every text as written
             return cls(regex, gate, regex, gate)
         if gate is not None:
             return cls(regex, gate, fast, gate)
-        return cls(regex, gate, fast, required_literals(fast.pattern, MIN_LITERAL_ASCII, True))
+        return cls(
+            regex, gate, fast, _folded(required_literals(fast.pattern, MIN_LITERAL_ASCII, True))
+        )
+
+    @classmethod
+    def ungated(cls, regex: re.Pattern[str]) -> Gated:
+        """The pattern with no gate: run on every text, as written."""
+        return cls(regex, None, regex, None)
 
     def may_match(self, present: frozenset[str] | set[str]) -> bool:
         """False only when none of the words a match needs is in the text."""
@@ -203,10 +256,25 @@ def _branch(
 
 
 class LiteralIndex:
-    """Finds, in one pass, which of many literal strings occur in a text."""
+    """Finds, in one pass, which of many literal strings occur in a text, as IGNORECASE
+    reads it: literals and text are compared by `gate_fold` (a lower-case ASCII text,
+    nearly every folded sentence, is its own gate_fold). Literals are given folded.
+
+    An Aho-Corasick automaton (pyahocorasick, compiled) reports every occurrence of
+    every literal, overlapping ones included, in one walk over the text; without it, a
+    trie-shaped regex is tried at every place (about five times slower)."""
 
     def __init__(self, literals: Iterable[str]) -> None:
-        self.literals = frozenset(literals)
+        self.literals = frozenset(map(gate_fold, literals))
+        # (an empty literal is never reported, as the regex below never reports it)
+        words = sorted(self.literals - {""})
+        self._automaton = None
+        if words and ahocorasick is not None:
+            automaton = ahocorasick.Automaton(ahocorasick.STORE_ANY)
+            for lit in words:
+                automaton.add_word(lit, lit)
+            automaton.make_automaton()
+            self._automaton = automaton
         trie: dict = {}
         for lit in self.literals:
             node = trie
@@ -221,6 +289,20 @@ class LiteralIndex:
         }
 
     def present(self, text: str) -> set[str]:
+        if not lower_ascii(text):
+            text = gate_fold(text)
+        if self._automaton is not None:
+            out: set[str] = set()
+            add = out.add
+            for _end, lit in self._automaton.iter(text):
+                add(lit)
+            return out
+        return self.present_by_regex(text)
+
+    def present_by_regex(self, text: str) -> set[str]:
+        """The same without the automaton (when pyahocorasick is missing)."""
+        if not lower_ascii(text):
+            text = gate_fold(text)
         if self._rx is None:
             return set()
         out: set[str] = set()

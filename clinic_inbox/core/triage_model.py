@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from clinic_inbox.core.triage_text import fold, guess_language, lemma
 
@@ -105,6 +106,43 @@ def _pieces(word: str) -> tuple[str, ...]:
     return tuple("c:" + padded[j : j + CHAR_N] for j in range(len(padded) - CHAR_N + 1))
 
 
+class FeatureTable:
+    """The features the wording model and the category model know, in one dictionary:
+    feature -> its place in their sorted order. A text's features are looked up once
+    for both models (each look-up in a table of ~150,000 features costs a memory read)
+    and put in sorted order by their places (integers) instead of by their text: each
+    model then adds exactly the weights it added before, in the same order."""
+
+    def __init__(self, wording: WordingModel | None, category: Any) -> None:
+        self.wording = wording
+        self.category = category  # a CategoryModel (triage_category_model), or None
+        weights = wording.weights if wording is not None else {}
+        rows: dict[str, int] = category.feature_rows() if category is not None else {}
+        every = sorted(weights.keys() | rows.keys())
+        self._place = {f: n for n, f in enumerate(every)}
+        # by place: the wording weight and the category row, None where a model lacks it
+        self._weight = [weights.get(f) for f in every]
+        self._row = [rows.get(f) for f in every]
+
+    def known(self, feats: frozenset[str]) -> tuple[list[float], list[int]]:
+        """The wording weights and the category rows of the features of `feats` the
+        models know, each in the features' sorted order."""
+        places = [n for n in map(self._place.get, feats) if n is not None]
+        places.sort()
+        weight, row = self._weight, self._row
+        return (
+            [w for w in map(weight.__getitem__, places) if w is not None],
+            [r for r in map(row.__getitem__, places) if r is not None],
+        )
+
+
+@lru_cache(maxsize=64)
+def known_features(table: FeatureTable, text: str) -> tuple[list[float], list[int]]:
+    """`table.known` for a text's features; kept for the message being read (both
+    models read the same text)."""
+    return table.known(_features(text)[0])
+
+
 @dataclass(frozen=True)
 class WordingModel:
     weights: dict[str, float]
@@ -141,29 +179,39 @@ class WordingModel:
     def probability(self, text: str) -> float:
         return self.score(text)[0]
 
-    def score(self, text: str, explain: int = 3) -> tuple[float, list[str]]:
+    def score(
+        self, text: str, explain: int = 3, table: FeatureTable | None = None
+    ) -> tuple[float, list[str]]:
         """(probability that the text is an emergency, the patient's words that weighed
-        most): the whole text, or the passage of it that reads most like one."""
-        best = self._probability(text)
+        most): the whole text, or the passage of it that reads most like one. `table`:
+        a FeatureTable built with this model, to look the features up in (the same
+        result, found faster)."""
+        best = self._probability(text, table)
         for passage in passages(text):
-            found = self._probability(passage)
+            found = self._probability(passage, table)
             if found[0] > best[0]:
                 best = found
         p, origin = best
         # only the passage that counts is explained
         return (p, self._explain(origin, explain)) if p else (0.0, [])
 
-    def _probability(self, text: str) -> tuple[float, tuple[tuple[str, str], ...]]:
+    def _probability(
+        self, text: str, table: FeatureTable | None = None
+    ) -> tuple[float, tuple[tuple[str, str], ...]]:
         """The probability for `text`, and its word-level features' words (none, and
         0.0, for a text too short to judge)."""
         feats, origin = _features(text)
         if len(origin) < MIN_WORDS:
             return 0.0, ()
         norm = 1.0 / math.sqrt(len(feats))
-        w = self.weights
         # the weights of the features the model knows, added in the features' order:
         # the same sum, to the last bit, as adding 0.0 for every unknown one
-        z = self.intercept + norm * sum(map(w.__getitem__, sorted(w.keys() & feats)))
+        if table is not None and table.wording is self:
+            total = sum(known_features(table, text)[0])
+        else:
+            w = self.weights
+            total = sum(map(w.__getitem__, sorted(w.keys() & feats)))
+        z = self.intercept + norm * total
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))), origin
 
     def _explain(self, origin: tuple[tuple[str, str], ...], explain: int) -> list[str]:

@@ -86,6 +86,14 @@ def fold(text: str) -> str:
 # A sentence ends at . ! ? ; or a line break; "..." and "!!" stay one break.
 _SENTENCE_END = re.compile(r"[.!?;]+(?=\s|$)|\n+")
 _WORD = re.compile(r"[a-z0-9\u00c0-\u024f]+(?:'[a-z]+)?", re.I)
+# The same words in a lower-case ASCII text (nearly every folded sentence), found
+# without IGNORECASE's per-letter case checks: there, no letter is upper case and
+# none of \u00c0-\u024f or their case partners ("ı", "ſ" for "i", "s") occurs.
+_WORD_LOWER_ASCII = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+def _words_rx(folded: str) -> re.Pattern[str]:
+    return _WORD_LOWER_ASCII if folded.isascii() and folded.islower() else _WORD
 
 
 @dataclass(frozen=True)
@@ -316,7 +324,7 @@ def prepare(
     `fold(text)`, when the caller has it already)."""
     folded = fold(text) if folded is None else folded
     if lang is None:
-        lang = guess_language(_WORD.findall(folded))
+        lang = guess_language(_words_rx(folded).findall(folded))
     out: list[Sentence] = []
     for start, piece in split_sentences(folded):
         parts: list[str] = []
@@ -326,7 +334,7 @@ def prepare(
         # lower-cased once for the sentence, unless a letter's lower case is longer ("İ")
         lowered = original.lower()
         same_length = len(lowered) == len(original)
-        for m in _WORD.finditer(piece):
+        for m in _words_rx(piece).finditer(piece):
             a, b = m.span()
             written = lowered[a:b] if same_length else original[a:b].lower()
             lem = word_view(m.group(0), written, lang, speller)
@@ -351,4 +359,4 @@ def words_of(text: str) -> list[str]:
 
 def words_in(folded: str) -> list[str]:
     """The words of a text already folded."""
-    return _WORD.findall(folded)
+    return _words_rx(folded).findall(folded)

@@ -116,3 +116,53 @@ def test_every_shipped_pattern_finds_the_same_matches_on_the_fast_path(views):
                 assert slow == [], (g.regex.pattern, view)
             else:
                 assert [m.span() for m in g.fast.finditer(view)] == slow, g.regex.pattern
+
+
+def test_the_automaton_and_the_regex_find_the_same_literals(views):
+    rules = load_rules()
+    index = rules.red.gates.vocabulary.index
+    assert index._automaton is not None  # pyahocorasick is installed with the app
+    odd = ["İ CAN'T BREATHE", "kıll myself", "ſevere \u212aeeps", "😂 chest", "a\x00b", ""]
+    for view in views + odd:
+        assert index.present(view) == index.present_by_regex(view), view
+
+
+def test_literals_are_found_as_ignorecase_reads_them():
+    """A pattern's words are found in a text wherever the pattern could match them:
+    'kill' in 'kıll' (dotless i), 'CANT' in 'cant', 'severe' in 'ſevere' (long s)."""
+    index = LiteralIndex(["kill", "CANT", "severe", "keeps", "od"])
+    assert index.present("i want to kıll myself") == {"kill"}
+    assert index.present("i cant") == {"cant"}
+    assert index.present("ſevere pain, \u212aeeps going") == {"severe", "keeps"}
+    assert index.present("gOOD") == {"od"}
+    for pattern, text in (
+        (r"\bCANT\b", "i cant breathe"),
+        (r"\bkill myself", "i want to kıll myself"),
+        (r"\bsevere (pain|bleeding)", "ſevere pain"),
+    ):
+        g = Gated.of(_rx(pattern))
+        assert g.regex.search(text)
+        assert GateTable([g]).candidates(text) == {g}, pattern
+
+
+def test_gate_fold_keeps_the_length_and_matches_ignorecase_letter_for_letter():
+    from clinic_inbox.core.triage_gate import gate_fold
+
+    for a in map(chr, range(0x20, 0x2200)):
+        fa = gate_fold(a)
+        assert len(fa) == 1
+        for b in ("i", "k", "s", "a", "\u00e9", "\u03c3", "\u00b5"):
+            same = re.fullmatch(re.escape(b), a, re.IGNORECASE) is not None
+            assert same == (fa == gate_fold(b)), (a, b)
+
+
+def test_words_of_a_lower_case_ascii_text_are_found_the_same_without_ignorecase():
+    from clinic_inbox.core.triage_text import _WORD, _WORD_LOWER_ASCII
+
+    chars = [chr(c) for c in range(128) if not chr(c).isupper()]
+    for a in chars:
+        for b in chars:
+            for text in (a + b, f"{a}'{b}", f"x'{a}{b}", f"{a}{b}'s"):
+                if text.isascii() and text.islower():
+                    spans = [m.span() for m in _WORD.finditer(text)]
+                    assert [m.span() for m in _WORD_LOWER_ASCII.finditer(text)] == spans
