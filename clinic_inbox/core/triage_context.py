@@ -40,7 +40,7 @@ _NEG_TRIGGER = re.compile(
 )
 # Words with a negation inside that do not negate what follows.
 _PSEUDO = re.compile(
-    r"\b(no (improvement|better|change|relief|idea|choice|one(?! (is|was|got|has been) )|matter)|"
+    r"\b(no (improvement|better|change|relief|idea|choice|one(?! (is|was|got|has been) )|matter|wait)|"
     r"nobody(?! (is|was|got|has been) )|"
     r"not (better|improving|going away|stopping|only|just|sure|stop|helping|getting better|working)|"
     r"(won'?t|will not|doesn'?t|does not|do not|don'?t|can'?t|cannot|isn'?t|is not) "
@@ -128,7 +128,8 @@ _CONTEXT = re.compile(
     r"(went|been|gone|was|were|ended up) (to|in|at) (the )?(er|emerg\w*|hospital|urgent care|walk-?in|icu) ([\w-]+ ){0,2}(for|with|because)|"
     r"(fait operer|ete operee?|operated on|had surgery|surgery) (pour|for)|(chirurgie|operation)( d'urgence)? (pour|for)|(had|got) (an? )?(emergency )?(surgery|operation) (for|on)|"
     # a mother's pregnancy with the writer: "my mom had eclampsia with me and had seizures"
-    r"with me (and|,)|pregnant with me|enceinte de moi|c'est quoi trop (de|d')|(what'?s|what is) too much|(concussion|commotion) (protocol|policy|training|course|form)|protocole (de|sur la) commotion|had (my|his|her) \w+ (out|removed)|"
+    r"with me (and|,)|pregnant with me|enceinte de moi|"
+    r"(neighbou?r|friend|sister|brother|mother|father|mom|mum|dad|cousin|coworker|colleague|aunt|uncle|boss)( \w+)? (said|says|told me) (that )?(she|he|they) (had|has had|got)|c'est quoi trop (de|d')|(what'?s|what is) too much|(concussion|commotion) (protocol|policy|training|course|form)|protocole (de|sur la) commotion|had (my|his|her) \w+ (out|removed)|"
     r"(alle|allee|alles|allees|ete) (a|au|aux) (l')?([\w'-]+ ){0,7}(pour|parce)|"
     r"(took|brought|drove) (him|her|them|my \w+) to (the )?(er|emerg\w*|hospital|urgent care)( \w+)? for|"
     r"suite a (mon|ma|son|sa|une?)|following (my|his|her) |"
@@ -357,6 +358,9 @@ _POST_CONTEXT = re.compile(
     + _PERIOD
     + r" ago|as an? (child|kid|teen|baby|toddler|infant|newborn)|in (19|20)\d\d|"
     r"so (i|we) (think|worry|wonder|stress|obsess)\w* about (it|that|this|them)|"
+    r"it stopped (with|after|on its own|by itself|eventually)|(hasn'?t|has not|didn'?t|did not) (started|come back|bled|begun) again|"
+    r"s'est arrete\w* (avec|apres|tout seul|toute seule|de lui-meme)|(a|ont) pas recommence|"
+    r"(il|elle) a \d{1,2} ans maintenant|(he|she)('s| is) (now )?\d{1,2} years old|"
     r"(on m'a|ils m'ont|ils lui ont|on lui a|they) (fait|mis|gave|put in) (\d+|des|quelques|\w+) (points|stitches|sutures)|got (\d+|a few|some) stitches|"
     + _WHEN_PAST
     + r"|"
@@ -421,7 +425,8 @@ _RECURRENCE = re.compile(
 # "she's fine now", "I'm 34 now", "now that...": "now" that does not say it is happening.
 _NOT_RECUR = re.compile(
     r"\b((back )?home now|discharged now|now (ok|okay|fine|good|better|well|stable|home|recovered)\b|"
-    r"maintenant (ok|correcte?|stable|a la maison)|(i'?m|i am|he'?s|he is|she'?s|she is|they'?re|they are|it'?s|it is|is|are|all|"
+    r"maintenant (ok|correcte?|stable|a la maison)|a \d{1,2} ans maintenant|maintenant (il|elle) a \d{1,2} ans|"
+    r"(hasn'?t|has not|didn'?t|did not|haven'?t) (started|come back|bled|begun|happened) again|(a|ont) pas recommence|(i'?m|i am|he'?s|he is|she'?s|she is|they'?re|they are|it'?s|it is|is|are|all|"
     r"doing|feels?|feeling|been|breathing|eating|sleeping|walking|talking) (\w+ )?(fine|ok|okay|good|well|better|great|normal|healthy|"
     r"stable|steady|controlled|under control|normally|home|back home|discharged|careful|cautious|vigilant|prudente?|"
     r"\d+( years old)?) now|now that|by now|for now|"
@@ -878,7 +883,7 @@ _STORY_FINE = re.compile(
     r"healed (up )?(nicely|well|fine)|(almost|all|completely) gone|back to normal|"
     r"(il|elle|je|j') ?(va|vais|allait|allais) (tres |super |tout a fait |ben |bien )?bien|"
     r"tout est (rentre dans l'ordre|correct|beau|normal|revenu)|comme d'habitude|"
-    r"(a|ai|avait) plus de (fievre|symptomes|douleur)|(est|etait) (revenue? )?correcte?|came (right )?(around|to)|"
+    r"(a|ai|avait) plus de (fievre|symptomes|douleur)|(il|elle|j') ?(a|ai) tout recupere|(fully|completely) recovered|recupere (completement|au complet)|(est|etait) (revenue? )?correcte?|came (right )?(around|to)|"
     r"(je|il|elle|j') ?(respire|respirait|dors|mange|marche) (tres |ben |bien |super )?(bien|normalement|mieux)|"
     r"(ca|cela) va (tres |super |ben |vraiment )?(bien|ben)|"
     r"(i'?m|i am|he'?s|she'?s|he is|she is) breathing (fine|well|normally|ok|okay|better)|"
