@@ -1,14 +1,14 @@
 """Triage on the labelled sets of issue 15 (tests/fixtures/triage/).
 
-Twenty-five authors, none of whom saw the rules. dev.jsonl (author A) was written to tune
-against; dev_b to dev_x (authors B-X) were the held-out parts of rounds 1-23, each
+Twenty-six authors, none of whom saw the rules. dev.jsonl (author A) was written to tune
+against; dev_b to dev_y (authors B-Y) were the held-out parts of rounds 1-24, each
 scored once (emergencies / look-alikes urgent: 93.8% / 11.6%, 96.1% / 10.6%,
 97.0% / 7.6%, 97.6% / 11.1%, 99.2% / 9.5%, 100% / 9.0%, 98.8% / 6.0%, 99.2% / 8.6%,
 98.9% / 11.2%, 99.2% / 3.7%, 99.6% / 5.7%, 98.7% / 4.1%, 98.5% / 4.8%, 99.0% / 6.1%,
 99.3% / 6.3%, 98.9% / 5.2%, 99.7% / 4.5%, 99.6% / 2.7%, 98.2% / 4.2%, 98.1% / 8.0%,
-99.2% / 2.7%, 98.9% / 4.9% (X), 99.6% / 4.4% (W)) and then, their misses known, moved to
-development; heldout.jsonl (author Y) is round 24's held-out part (100% / 2.8%), only ever
-scored here. Every part is reported in the test log; the held-out assertions are floors at
+99.2% / 2.7%, 98.9% / 4.9% (X), 99.6% / 4.4% (W), 100% / 2.8% (Y)) and then, their misses
+known, moved to development; heldout.jsonl (author Z) is round 25's held-out part
+(100% / 4.5%), only ever scored here. Every part is reported in the test log; the held-out assertions are floors at
 the figures first measured (a regression guard), the targets are asserted on the
 development parts (README).
 """
@@ -84,12 +84,12 @@ def test_held_out_part_is_scored_and_reported(capsys):
         print("\n" + report("the held-out part (never tuned against)", HELD_OUT, RULES))
         print("  targets: 100% of emergencies urgent, at most 5% of look-alikes urgent")
     both = scores["both (the app)"]
-    # floors at the figures first measured on this part (author Y: 304/304 = 100% /
-    # 9/323 = 2.8%, 2026-12-02): a regression guard, not the targets
+    # floors at the figures first measured on this part (author Z: 288/288 = 100% /
+    # 16/356 = 4.5%, 2026-12-02): a regression guard, not the targets
     assert both.recall >= 1.0
-    assert both.false_red_share <= 0.028
+    assert both.false_red_share <= 0.045
     # the two nets together catch at least what either does alone, and more than the rules
-    # (on parts I-R and T-Y both together caught more than the model alone; on part S the
+    # (on parts I-R and T-Z both together caught more than the model alone; on part S the
     # model alone caught the same 247 of 248: the rules added no emergency there)
     assert both.caught > scores["rules alone"].caught
     assert both.caught >= scores["wording model alone"].caught
@@ -170,8 +170,8 @@ def test_held_out_categories_are_scored_against_the_keyword_count(capsys):
             f"\nheld-out everyday categories: model + keywords {app}/{len(everyday)}, "
             f"keywords alone {kw}/{len(everyday)}"
         )
-    # floor at the first scoring (author Y: 67/74, keywords alone 56/74)
-    assert app >= 67 and app > kw
+    # floor at the first scoring (author Z: 68/72, keywords alone 56/72)
+    assert app >= 68 and app > kw
 
 
 def test_an_unsure_or_missing_category_model_leaves_the_keyword_count():
