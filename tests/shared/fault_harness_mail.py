@@ -525,6 +525,13 @@ def _check_mail(res: MailResult, homes, backend, feeder: Feeder, smtp, fhir) -> 
         finally:
             clinic.close()
     res.replicas_identical = len(set(digests.values())) == 1 and bool(digests)
+    if not res.replicas_identical:
+        # name what differs (message ids and reply tags only: no patient text)
+        parsed = {n: json.loads(d) for n, d in digests.items()}
+        for conv in sorted(set().union(*(p.keys() for p in parsed.values()))):
+            seen = {n: p.get(conv) for n, p in parsed.items()}
+            if len({json.dumps(v, sort_keys=True) for v in seen.values()}) > 1:
+                res.differences.append(f"mail {conv[:8]}: {seen}")
 
     # -- what reached the patients: the SMTP server's spool and the portal ----------------
     by_id: collections.Counter = collections.Counter()
@@ -825,7 +832,7 @@ def run(
                 f"{res.same_id_copies} second copies with {kills} kills: {res.copies}"
             )
         if not res.queue.replicas_identical:
-            res.differences = _differences(homes, keyring.backend())
+            res.differences += _differences(homes, keyring.backend())
         _scan_logs(res, work)
         q = res.queue  # the queue's line names the faults too
         q.seconds, q.starts = res.seconds, res.starts
