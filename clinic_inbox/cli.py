@@ -897,19 +897,32 @@ def _when(text: str | None, tz: Any) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=tz)
 
 
+def _categories(text: str | None) -> list | None:
+    """`--categories refill,results` as categories; none given means all."""
+    from clinic_inbox.core.model import Category
+
+    return None if not text else [Category(c) for c in text.split(",")]
+
+
+def add_scope_arguments(sp: argparse.ArgumentParser) -> None:
+    """What a delegation covers, the same options for granting and changing one."""
+    sp.add_argument("--categories", help="comma-separated categories (default: all)")
+    sp.add_argument("--sensitive", action="store_true", help="include sensitive messages")
+    sp.add_argument("--reply", action="store_true", help="may reply on the physician's behalf")
+    sp.add_argument("--file", action="store_true", help="may file to the chart")
+
+
 def cmd_delegate_grant(args: argparse.Namespace) -> int:
     from clinic_inbox.core import services
-    from clinic_inbox.core.model import Category
 
     with _open(args) as clinic:
         session = _session(args, clinic)
-        cats = None if not args.categories else [Category(c) for c in args.categories.split(",")]
         did = services.grant_delegation(
             clinic,
             session,
             physician=args.physician,
             delegate=args.delegate,
-            categories=cats,
+            categories=_categories(args.categories),
             include_sensitive=args.sensitive,
             can_reply=args.reply,
             can_file=args.file,
@@ -1456,10 +1469,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("grant", cmd_delegate_grant, "delegate part of a physician's inbox", dlg)
     sp.add_argument("--physician", required=True)
     sp.add_argument("--to", dest="delegate", required=True, metavar="STAFF")
-    sp.add_argument("--categories", help="comma-separated categories (default: all)")
-    sp.add_argument("--sensitive", action="store_true", help="include sensitive messages")
-    sp.add_argument("--reply", action="store_true", help="may reply on the physician's behalf")
-    sp.add_argument("--file", action="store_true", help="may file to the chart")
+    add_scope_arguments(sp)
     sp.add_argument("--start", help="ISO date-time (default: now)")
     sp.add_argument("--end", help="ISO date-time (default: until revoked)")
     sp = add("revoke", cmd_delegate_revoke, "revoke a delegation", dlg)

@@ -5,7 +5,15 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from clinic_inbox.cli import EXIT_OK, _open, _session, _when, record_id
+from clinic_inbox.cli import (
+    EXIT_OK,
+    _categories,
+    _open,
+    _session,
+    _when,
+    add_scope_arguments,
+    record_id,
+)
 
 
 def cmd_user_rename(args: argparse.Namespace) -> int:
@@ -20,16 +28,14 @@ def cmd_user_rename(args: argparse.Namespace) -> int:
 
 def cmd_delegate_change(args: argparse.Namespace) -> int:
     from clinic_inbox.core import services
-    from clinic_inbox.core.model import Category
 
     with _open(args) as clinic:
         session = _session(args, clinic)
-        cats = None if not args.categories else [Category(c) for c in args.categories.split(",")]
         services.edit_delegation(
             clinic,
             session,
             args.delegation_id,
-            categories=cats,
+            categories=_categories(args.categories),
             include_sensitive=args.sensitive,
             can_reply=args.reply,
             can_file=args.file,
@@ -50,8 +56,5 @@ def register(add: Any, user: Any, dlg: Any) -> None:
         dlg,
     )
     sp.add_argument("delegation_id", type=record_id)
-    sp.add_argument("--categories", help="comma-separated categories (default: all)")
-    sp.add_argument("--sensitive", action="store_true", help="include sensitive messages")
-    sp.add_argument("--reply", action="store_true", help="may reply on the physician's behalf")
-    sp.add_argument("--file", action="store_true", help="may file to the chart")
+    add_scope_arguments(sp)
     sp.add_argument("--end", help="ISO date-time (default: until revoked)")

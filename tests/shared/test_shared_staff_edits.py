@@ -17,36 +17,26 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from workstations import ADMIN_PASSWORD, STAFF_PASSWORD, login, new_workstation
+from workstations import ADMIN_PASSWORD, STAFF_PASSWORD, Joined, login, new_workstation
 
 from clinic_inbox.core import services
 from clinic_inbox.core.access import AccessDenied
-from clinic_inbox.core.keys import KeyCustody
 from clinic_inbox.core.model import Category
 from clinic_inbox.core.store import access_queries as aq
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.shared import conflicts, sync
-from clinic_inbox.shared import server as srv
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture()
 def pair(tmp_path, empty_db, keyring_factory):
-    rings = [keyring_factory(), keyring_factory()]
-    homes = [tmp_path / "ws-a", tmp_path / "ws-b"]
-    a, b = (new_workstation(h, r.backend()) for h, r in zip(homes, rings, strict=True))
-    ca, cb = (KeyCustody(h, backend=r.backend()) for h, r in zip(homes, rings, strict=True))
-    init = srv.init_server(a, login(a, "admin"), empty_db, ca)
-    srv.connect_workstation(b, login(b, "admin"), empty_db, init.clinic_code, cb)
-    la, lb = srv.open_link(a, ca), srv.open_link(b, cb)
+    joined = Joined(tmp_path, empty_db, keyring_factory, 2)
+    (a, b), (la, lb) = joined.clinics, joined.links
     sync.push(a, la)
     sync.pull(b, lb)
     yield a, b, la, lb
-    for link in (la, lb):
-        link.conn.close()
-    a.close()
-    b.close()
+    joined.close()
 
 
 def _name(ws, username):  # noqa: ANN001, ANN202
