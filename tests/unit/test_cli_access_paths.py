@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -57,14 +58,25 @@ def clinic_home(tmp_path_factory):
             t for t in rows if t.patient_id and t.category.administrative and not t.sensitive
         )
         patient = q.get_patient(clinic.store, clinical.patient_id)
+        physician = clinic.store.one(
+            "SELECT username FROM staff WHERE id = ?", (patient.responsible_physician_id,)
+        )
     (home.parent / "reply.txt").write_text("Thank you, we will call you.", "utf-8")
     (home.parent / "patients.csv").write_text(
         "family_name,given_name,birth_date\nImported,Iris,1970-01-02\n", "utf-8"
     )
-    return home, out, clinical.id, admin.id, patient.id
+    # a proxy for the patient of the clinical conversation: the demo's own proxy is for a
+    # patient whose conversations depend on the hour the demo is made (some hours none,
+    # and a copy of nothing was then not refused)
+    done = run_cli(home, "proxy", "add", str(patient.id), "--name", "Paula Proxy",
+                   "--relationship", "caregiver", "--address", "paula@example.org",
+                   "--scope", "everything", "--evidence", "signed form", user=physician)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    proxy = int(re.search(r"Proxy (\d+) recorded", done.stdout).group(1))
+    return home, out, clinical.id, admin.id, patient.id, proxy
 
 
-def _cases(home, backup, clinical: int, admin_thread: int, patient: int) -> dict:
+def _cases(home, backup, clinical: int, admin_thread: int, patient: int, proxy: int = 1) -> dict:
     reply = str(home.parent / "reply.txt")
     empty = str(home.parent / "empty-home")
     refused = "refused"
@@ -149,7 +161,7 @@ def _cases(home, backup, clinical: int, admin_thread: int, patient: int) -> dict
             refused,
         ),  # fmt: skip
         "proxy revoke": (["1"], None, refused),
-        "proxy copy": (["1", "--out", str(home.parent / "proxy-copy")], None, refused),
+        "proxy copy": ([str(proxy), "--out", str(home.parent / "proxy-copy")], None, refused),
         "unlink": ([str(clinical)], None, refused),
         "patient add": (
             ["--family", "Newman", "--given", "Ada", "--born", "1990-05-04"],
@@ -224,8 +236,8 @@ def test_every_command_is_classified():
 
 
 def test_each_command_needs_a_sign_in_and_goes_through_the_policy(clinic_home):
-    home, backup, clinical, admin_thread, patient = clinic_home
-    cases = _cases(home, backup, clinical, admin_thread, patient)
+    home, backup, clinical, admin_thread, patient, proxy = clinic_home
+    cases = _cases(home, backup, clinical, admin_thread, patient, proxy)
     reader = open_demo(home)  # one reader: each query sees what the commands committed
 
     def audit_rows(_home: Path) -> list:
