@@ -284,6 +284,7 @@ def generate(
     categories = [c.value for c in Category]
     threads_out: list[DemoThread] = []
     clinic_addr = "inbox@riverside-health.example"
+    mother_has_one = False
     for n in range(n_threads):
         # when: more in recent days; patients write from 7 in the morning to 10 at night
         age_days = min(int(rnd.expovariate(1 / mean_age)), spread - 1)
@@ -312,6 +313,15 @@ def generate(
             t = rnd.choice(tpl[cat.value])
             kind = "normal"
         patient = None if unknown else patients[rnd.randrange(len(patients))]
+        if (
+            not mother_has_one
+            and kind == "normal"
+            and cat in (Category.RESULTS, Category.APPOINTMENT)
+            and len(patients) > MOTHER
+        ):
+            # Rosa Delgado's proxy (demo_consent) needs a conversation of hers in its
+            # scope at every hour: the random draws alone gave her none at some hours
+            patient, mother_has_one = patients[MOTHER], True
         # what a conversation is about stays the same from message to reply
         ctx = {
             "given": patient.given if patient else "Sam",
