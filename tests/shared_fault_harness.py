@@ -115,14 +115,16 @@ class Result:
 class Fleet:
     """The three workstation processes, started again after each kill."""
 
-    def __init__(self, homes: dict[str, Path], env: dict[str, str], rnd: random.Random) -> None:
-        self.homes, self.env, self.rnd = homes, env, rnd
+    def __init__(self, homes: dict[str, Path], keyring: SecretService, rnd: random.Random) -> None:
+        self.homes, self.keyring, self.rnd = homes, keyring, rnd
+        self.env = keyring.env
         self.procs: dict[str, subprocess.Popen] = {}
         self.starts = 0
         self.logs = {n: open(h.parent / f"{n}.log", "ab") for n, h in homes.items()}  # noqa: SIM115
 
     def start(self, n: str) -> None:
         self.starts += 1
+        self.keyring.ensure_running()  # a test daemon, not the product: see ensure_running
         self.procs[n] = subprocess.Popen(
             [
                 sys.executable,
@@ -336,7 +338,7 @@ def run(
     fleet = None
     try:
         dsn, homes = _prepare(work, pg, keyring, relays, conversations)
-        fleet = Fleet(homes, keyring.env, rnd)
+        fleet = Fleet(homes, keyring, rnd)
         for n in NAMES:
             fleet.start(n)
         events = (

@@ -40,3 +40,16 @@ def test_a_keyring_daemon_that_ended_is_started_again_with_its_items():
         assert service.backend().get_password("clinic-inbox-test", "kept") == "still here"
     finally:
         service.stop()
+
+
+def test_asking_for_the_backend_starts_an_ended_daemon_first():
+    """The shared fault harness asked for a backend after its daemon had ended (CI, stop
+    27) and failed with "neither running nor activatable"."""
+    service = SecretService().start()
+    try:
+        service.backend().set_password("clinic-inbox-test", "kept", "still here")
+        service._keyring.kill()  # noqa: SLF001 - the daemon ending is what is tried
+        service._keyring.wait(5)  # noqa: SLF001
+        assert service.backend().get_password("clinic-inbox-test", "kept") == "still here"
+    finally:
+        service.stop()

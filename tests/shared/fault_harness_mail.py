@@ -178,6 +178,7 @@ class MailFleet(base.Fleet):
 
     def start(self, n: str) -> None:
         self.starts += 1
+        self.keyring.ensure_running()  # a test daemon, not the product: see ensure_running
         self.procs[n] = subprocess.Popen(
             [
                 sys.executable,
@@ -739,7 +740,7 @@ def run(
         started.extend(relays.values())
         dsn, homes, ids = _prepare(work, pg, keyring, relays, dovecot, smtp, fhir, prac)
         feeder = Feeder(dovecot, fhir, pats, prac, rnd)
-        fleet = MailFleet(homes, keyring.env, rnd)
+        fleet = MailFleet(homes, keyring, rnd)
         for n in NAMES:
             fleet.start(n)
         # mail arrives; the rounds begin once every workstation's staff has conversations

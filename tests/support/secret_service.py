@@ -119,7 +119,8 @@ class SecretService:
     def ensure_running(self) -> None:
         """Start the keyring daemon again if it has ended. Seen twice in full runs, never
         alone (the daemon ends mid-suite, cause not found: a recycled process id killed
-        by a test is one suspect); its keyring files stay in XDG_DATA_HOME, so a new
+        by a test is one suspect; once more in CI inside the shared fault harness, whose
+        own daemon served three workstations being SIGKILLed mid-call); its keyring files stay in XDG_DATA_HOME, so a new
         daemon unlocked with the same password serves the same items."""
         if self._keyring is None or self._keyring.poll() is None:
             return
@@ -168,8 +169,11 @@ class SecretService:
         return _Activated(self)
 
     def backend(self) -> Any:
-        """A SecretService keyring backend bound to the private bus."""
+        """A SecretService keyring backend bound to the private bus (the daemon started
+        again first if it has ended: see ensure_running)."""
         from keyring.backends.SecretService import Keyring
+
+        self.ensure_running()
 
         saved = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
         os.environ["DBUS_SESSION_BUS_ADDRESS"] = self.env["DBUS_SESSION_BUS_ADDRESS"]
