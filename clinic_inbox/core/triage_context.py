@@ -63,6 +63,10 @@ _POST_NEG = re.compile(
     r"[^.]{0,60}\) (are|were|sont|etaient) (all |tous |toutes )?(no|non)\b|"
     r"[^.]{0,35}(they'?re|they are|it'?s|it is|was|were|came back|are) (all )?negative|"
     r"[^.]{0,30}[,:] ?(all )?(negative|negatifs?|negatives?)\b|"
+    # a cause found, a usual level: "the chest pain was from my gallbladder", "sat 89 % (sa base)"
+    r"\W{0,3}was (from|due to|caused by) (my|his|her|the|a|an) |"
+    r"[^.]{0,40}\b(sa base|son niveau habituel|baseline|(her|his|my) usual|(sa|son) (base )?habituel\w*)|"
+    r"[^.]{0,30}\b(then|and) stopped\b(?! breathing)|"
     # an explained cause: "numb on one side from the dentist's freezing"
     r"(from|because of|due to|de|a cause de) (the |my |la |le |l')?(dentist\w*|dental|freezing|novocaine|"
     r"anesthe\w*|anaesthe\w*|dentiste|insensibilisation)|"
@@ -234,7 +238,8 @@ _HISTORY_RIGHT_AFTER = re.compile(
     + _MONTHS_FR
     + r"|(le |la |l')(mois|semaine|annee|ete|hiver|automne|printemps|fin de semaine) (passee?|derniere?)|in (19|20)\d\d|en (19|20)\d\d|last (year|month|summer|winter|spring|fall|term|season)|"
     r"(\w+ ){0,2}(years?|months?) ago|in the past|dans le passe|as an? (child|kid|teen|baby)|"
-    r"il y a (\w+ ){0,2}(ans|mois)|il y a (bien |tres |trop )?longtemps|l'an (dernier|passe)|l'annee (derniere|passee))\b"
+    r"il y a (\w+ ){0,2}(ans|mois)|il y a (bien |tres |trop )?longtemps|"
+    r"dans (la|leur|sa) (vingtaine|trentaine|quarantaine|cinquantaine|soixantaine|septantaine|soixante-dizaine)|in (their|her|his) (\d0s|twenties|thirties|forties|fifties|sixties|seventies)|l'an (dernier|passe)|l'annee (derniere|passee))\b"
 )
 _HOW_MUCH = re.compile(r"\b(how (much|many|bad|high|long)|combien( de)?)\s*$")
 _OPEN_IF = re.compile(
@@ -300,6 +305,8 @@ _SENTENCE_CONTEXT = re.compile(
     r"(dans|sur) la liste|(in|on) the list|(ils|elles|they) (parlent|talk|mention)\w* (de |d'|about )|"
     r"plan d'(urgence|action)|emergency plan|action plan|(les |the )?(signes|signs|symptomes|symptoms) \(|"
     r"(and|that|which|it) causes? |(could|can|would|will|might) (i|he|she|we|you|they) (have|get|develop|go into)( a| an)?\s*$|"
+    r"(refresher|training|formation) (on|sur|about)|how to (give|use|administer)|comment (donner|administrer|utiliser)|"
+    r"(green|yellow|red|vert|jaune|rouge)( zone)? ?[-:]|zone (verte|jaune|rouge)|(rouge|red),? c'est|when to go to (the )?(emergency|er)|"
     r"standing orders?|ordonnances? collectives?|(protocol|protocole) (for|pour|de|d'|du)|(concussion|commotion) protocol|"
     # a list or a policy's words: "la liste de questions parle de", "their policy sheet, which says"
     r"(liste|list|sheet|fiche|policy|politique|guidelines?|regles?|reglement)s?,? ([\w'-]+,? ){0,4}(parle|parlent|talks?|mentions?|says?|states?|lists?|dit|disent)\b|"
@@ -358,7 +365,7 @@ _POST_CONTEXT = re.compile(
     + _PERIOD
     + r" ago|as an? (child|kid|teen|baby|toddler|infant|newborn)|in (19|20)\d\d|"
     r"so (i|we) (think|worry|wonder|stress|obsess)\w* about (it|that|this|them)|"
-    r"it stopped (with|after|on its own|by itself|eventually)|(hasn'?t|has not|didn'?t|did not) (started|come back|bled|begun) again|"
+    r"it stopped (with|after|on its own|by itself|eventually)|(they|ils) (packed|cauterized|cauterised|stitched|glued) it|(hasn'?t|has not|didn'?t|did not) (started|come back|bled|begun) again|"
     r"s'est arrete\w* (avec|apres|tout seul|toute seule|de lui-meme)|(a|ont) pas recommence|"
     r"(il|elle) a \d{1,2} ans maintenant|(he|she)('s| is) (now )?\d{1,2} years old|"
     r"(on m'a|ils m'ont|ils lui ont|on lui a|they) (fait|mis|gave|put in) (\d+|des|quelques|\w+) (points|stitches|sutures)|got (\d+|a few|some) stitches|"
@@ -527,7 +534,7 @@ _RESOLVED_AFTER = re.compile(
     r"back to normal|(redevenue?|revenue?) (a la )?normale?|(ca|cela|il|elle) a arrete|"
     r"(surgery|operation|l'operation|la chirurgie) (went|s'est) (well|fine|bien)|healing (fine|well)|"
     r"(ca )?guerit bien|tout va bien|"
-    r"(i'?ve|he'?s|she'?s|we'?ve|they'?ve|i have|he has|she has) been (totally |completely |perfectly )?"
+    r"(i'?ve|he'?s|she'?s|we'?ve|they'?ve|it'?s|i have|he has|she has|it has) been (totally |completely |perfectly )?"
     r"(fine|good|ok|okay|well|great|normal) (ever )?since|"
     r"(ca|cela|c') ?(a|est) passe|tout est (rentre dans l'ordre|negatif|correct|beau)|"
     r"(il|elle) va (tres |tout a fait )?bien|"
