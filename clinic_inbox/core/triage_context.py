@@ -295,8 +295,9 @@ _SENTENCE_CONTEXT = re.compile(
     r"(veut|veulent|voulait|voulaient) savoir (si|s'|combien|quand)|wants? to know (if|whether)|"
     r"(would|does|could|should) (\w+ )?count as|(compte|compterait|compteraient|considere|considerait) comme|"
     r"(messages|cases|calls|situations|emergencies|urgences|appels|conditions) (like|such as|comme|tels? que)|"
-    r"(our|my|the|an?) (assignment|homework|school project|essay)|for (health |science |a |my |the )?class|for school|"
-    r"pour (l'ecole|un cours|mon cours|le cours)|un travail (sur|scolaire)|write about|ecrire (sur|un texte)|"
+    r"(our|my|the|an?) (assignment|homework|school project|essay)|(?<!note )(?<!letter )for (health |science |a |my |the )?class|(?<!note )for school|"
+    # (a note for my class is a request, not a school topic: "un billet pour mon cours")
+    r"(?<!billet )(?<!papier )(?<!lettre )pour (l'ecole|un cours|mon cours|le cours)|un travail (sur|scolaire)|write about|ecrire (sur|un texte)|"
     r"(tell|explain to|explain) (me|us) (what|why|how)|why (it|does|do|would|is|are|can|could) |"
     r"on m'a dit (que|qu')|(i was|we were) told that|someone told me that|j'ai entendu (dire )?(que|qu')|"
     r"(il y a|there'?s|there is|avec) (une|a) question|(une|a|la|the) ((last|first|next|derniere|premiere|\d+(st|nd|rd|th|e)) )?question\s*,?\s*[\"'«:]|"
@@ -354,7 +355,9 @@ _SENTENCE_CONTEXT = re.compile(
     r"difference between|what'?s (a|an|the) |what is (a|an|the) |explain|kept (saying|mentioning)|"
     r"talked about|read (online|about)|difference entre|c'?est quoi|expliquer|parlai\w* d'?|"
     r"(a|the|first aid|training|cpr) course|training|workshop|volunteer\w*|firefighter|paramedic|"
-    r"we respond to|cours (de|sur)|formation|benevole|pompier|ambulancier|on repond|"
+    # (a course in first aid or nursing, not "mon cours de stats" that a student needs a note for)
+    r"we respond to|cours sur|cours de (?!(stats?|statistiques|maths?|mathematiques|francais|anglais|"
+    r"chimie|physique|philo\w*|histoire|economie|compta\w*|danse|conduite|programmation|droit|gestion)\b)|formation|benevole|pompier|ambulancier|on repond|"
     # a care plan's instruction: "donner l'adrénaline si enflure de la gorge"
     r"(give|administer|donner|donnez|administrer) (the |an? |l'|le |la )?(adrenaline|epinephrine|epi-?pen|"
     r"auto-?inject\w*|glucagon|naloxone|narcan) (if|si|when|quand|lorsque|en cas))(?:\b|(?<=\s))"
@@ -523,7 +526,10 @@ _GENERIC_SUBJECT = re.compile(
     # a vaccine against it, what to take during one: nobody has it
     r"(vaccin\w*|vaccine|shot|immuni[sz]ation|booster) (contre|against|for|pour) (la |le |les |l')?|"
     r"(take|taking|use|using|give|giving|chew|chewing) (\w+ ){0,2}(during|in case of|in the event of) (a|an)|"
-    r"(certains|certaines|beaucoup d'|plusieurs) ?(enfants|bebes|gens|personnes|patients|adultes))\b"
+    r"(certains|certaines|beaucoup d'|plusieurs) ?(enfants|bebes|gens|personnes|patients|adultes)|"
+    # "can someone my age have a stroke?", "une personne de mon âge peut faire un AVC?"
+    r"(someone|anyone|people|a person|a guy|a girl|quelqu'un|une personne|les gens|un jeune|une jeune) "
+    r"(of |de |a )?(my|mon|ton|your|votre) age)\b"
 )
 # The next sentence says it is over: "It passed in about 15 minutes and I've been fine since."
 _RESOLVED_AFTER = re.compile(
