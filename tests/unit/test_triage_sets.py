@@ -84,12 +84,12 @@ def test_held_out_part_is_scored_and_reported(capsys):
         print("\n" + report("the held-out part (never tuned against)", HELD_OUT, RULES))
         print("  targets: 100% of emergencies urgent, at most 5% of look-alikes urgent")
     both = scores["both (the app)"]
-    # floors at the figures first measured on this part (author AA: 270/272 = 99.3% /
-    # 4/318 = 1.3%, 2026-12-02): a regression guard, not the targets
-    assert both.caught >= 270
-    assert both.false_red_share <= 4 / 318
+    # floors at the figures first measured on this part (author AB: 319/320 = 99.7% /
+    # 13/366 = 3.6%, 2026-12-02): a regression guard, not the targets
+    assert both.caught >= 319
+    assert both.false_red_share <= 13 / 366
     # the two nets together catch at least what either does alone, and more than the rules
-    # (on parts I-R and T-AA both together caught more than the model alone; on part S the
+    # (on parts I-R and T-AB both together caught more than the model alone; on part S the
     # model alone caught the same 247 of 248: the rules added no emergency there)
     assert both.caught > scores["rules alone"].caught
     assert both.caught >= scores["wording model alone"].caught
@@ -170,8 +170,8 @@ def test_held_out_categories_are_scored_against_the_keyword_count(capsys):
             f"\nheld-out everyday categories: model + keywords {app}/{len(everyday)}, "
             f"keywords alone {kw}/{len(everyday)}"
         )
-    # floor at the first scoring (author AA: 69/72, keywords alone 58/72)
-    assert app >= 69 and app > kw
+    # floor at the first scoring (author AB: 62/64, keywords alone 52/64)
+    assert app >= 62 and app > kw
 
 
 def test_an_unsure_or_missing_category_model_leaves_the_keyword_count():
