@@ -6,6 +6,10 @@ the store's audit key, so they exist only while a staff member has the clinic op
 (older versions kept them in the OS keyring in clear; they move in at the next open).
 The shared-queue jobs run only while the clinic is open and read them from it. A
 workstation whose key custody is a passphrase (no secure keyring) keeps them the same way.
+
+Every seal key version is kept (`older`), so rows sealed before a rotation stay
+readable, and so is this workstation's X25519 key (`wrap_key`) to which new versions
+are wrapped for it (key_rotation.py).
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ class NoKeyringForServer(SharedQueueError):
 class ServerLink:
     dsn: str = field(repr=False)  # may hold a password
     keys: ClinicKeys
+    # this workstation's X25519 private key (raw) for receiving new seal key versions
+    wrap_key: bytes | None = field(default=None, repr=False)
 
 
 def save(clinic: Clinic, link: ServerLink) -> None:
@@ -40,6 +46,8 @@ def save(clinic: Clinic, link: ServerLink) -> None:
             "key_id": link.keys.key_id,
             "keys": link.keys.pack().hex(),
             "dsn": link.dsn,
+            "older": {str(i): k.hex() for i, k in link.keys.older},
+            "wrap_key": link.wrap_key.hex() if link.wrap_key else None,
         }
     )
     workstation_secrets.put(clinic.store, clinic.audit_key, workstation_secrets.SHARED_LINK, value)
@@ -57,7 +65,10 @@ def load(clinic: Clinic) -> ServerLink | None:
         d = json.loads(value)
         keys = ClinicKeys.unpack(d["clinic_id"], bytes.fromhex(d["keys"]))
         keys = ClinicKeys(keys.clinic_id, keys.seal_key, keys.hmac_key, int(d["key_id"]))
-        return ServerLink(d["dsn"], keys)
+        for i, k in (d.get("older") or {}).items():
+            keys = keys.with_version(int(i), bytes.fromhex(k))
+        wrap_key = bytes.fromhex(d["wrap_key"]) if d.get("wrap_key") else None
+        return ServerLink(d["dsn"], keys, wrap_key)
     except (ValueError, KeyError, TypeError):
         raise SharedQueueError(
             "This computer's copy of the shared server's keys is damaged. Connect again "

@@ -40,7 +40,7 @@ from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.keys import KeyCustody
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import shared_queries as shq
-from clinic_inbox.shared import SharedQueueError, clinic_keys
+from clinic_inbox.shared import SharedQueueError, clinic_keys, key_rotation
 from clinic_inbox.shared.clinic_keys import ServerLink
 from clinic_inbox.shared.seal import ClinicKeys
 from clinic_inbox.shared.server import Link, connect, read_info, server_label
@@ -123,6 +123,7 @@ def pending(link: Link) -> list[Pending]:
 def approve(clinic: Clinic, session: Any, link: Link, fpr: str) -> Pending:
     """Step 2, on an enrolled workstation, by an administrator who compared `fpr`."""
     _require_admin(clinic, session)
+    key_rotation.keep_current(clinic, link)  # the newcomer gets every version there is
     wanted = fpr.strip().upper()
     with link.conn.transaction():
         rows = link.conn.execute(
@@ -172,6 +173,7 @@ def _seal_answer(pub: bytes, ws_id: str, keys: ClinicKeys, login: str, password:
             "clinic_id": keys.clinic_id,
             "key_id": keys.key_id,
             "keys": keys.pack().hex(),
+            "older": {str(i): k.hex() for i, k in keys.older},
             "login": login,
             "password": password,
         }
@@ -228,6 +230,8 @@ def finish(clinic: Clinic, session: Any, custody: KeyCustody | None = None) -> s
         ) from None
     keys = ClinicKeys.unpack(body["clinic_id"], bytes.fromhex(body["keys"]))
     keys = ClinicKeys(keys.clinic_id, keys.seal_key, keys.hmac_key, int(body["key_id"]))
+    for i, k in (body.get("older") or {}).items():
+        keys = keys.with_version(int(i), bytes.fromhex(k))
     if keys.clinic_id != info.clinic_id or keys.check_value() != info.clinic_check:
         raise SharedQueueError(
             f"The clinic keys received from {label} do not match its clinic. Nothing was changed."
@@ -235,9 +239,12 @@ def finish(clinic: Clinic, session: Any, custody: KeyCustody | None = None) -> s
     parts = psycopg.conninfo.conninfo_to_dict(dsn)
     parts.update(user=body["login"], password=body["password"])
     own_dsn = psycopg.conninfo.make_conninfo(**parts)
-    with connect(own_dsn):  # the new login works before anything is kept
-        pass
-    clinic_keys.save(clinic, ServerLink(own_dsn, keys))
+    # its join key stays: later seal key versions are sealed to it, as the keys were now
+    private = bytes.fromhex(mine["key"])
+    with connect(own_dsn) as conn:  # the new login works before anything is kept
+        key_rotation.register(conn, keys, ws_id, private)  # receives later versions
+        conn.commit()
+    clinic_keys.save(clinic, ServerLink(own_dsn, keys, private))
     from clinic_inbox.shared.audit_ship import register_at_enrolment
 
     register_at_enrolment(clinic, custody, own_dsn, ws_id)
@@ -264,23 +271,56 @@ def _require_admin(clinic: Clinic, session: Any) -> None:
     )
 
 
-def revoke(clinic: Clinic, session: Any, link: Link, ws_id: str) -> None:
-    """The workstation's login stops working at once (its open connections are closed).
-    What it already holds stays with it, and the clinic keys are not rotated yet: see
-    the README."""
+def revoke(clinic: Clinic, session: Any, link: Link, ws_id: str) -> int | None:
+    """The workstation's login stops working at once (its open connections are closed)
+    and, in the same server transaction, the clinic gets a new seal key version sealed
+    to every other workstation and the clinic code (key_rotation.py): what is written
+    from now on is closed to the revoked one. What it already holds stays with it.
+    A workstation revoked before versions existed is rotated for by revoking it again.
+    Returns the new version's id, or None when that revocation had its rotation."""
     _require_admin(clinic, session)
+    key_rotation.keep_current(clinic, link)  # seal the newest version this clinic has
+    key_id = holders = None
     with link.conn.transaction():
         done = link.conn.execute(
             "SELECT revoke_workstation(%s, %s)", (ws_id, session.staff.username)
         ).fetchone()[0]
-    if not done:
-        raise SharedQueueError(f"There is no enrolled workstation {ws_id} on {link.label}.")
+        state = link.conn.execute(
+            "SELECT state, (SELECT count(*) FROM seal_key_version WHERE revoked_ws = w.id) "
+            "FROM workstation w WHERE id = %s",
+            (ws_id,),
+        ).fetchone()
+        if not done and (state is None or state[0] != "revoked"):
+            raise SharedQueueError(f"There is no enrolled workstation {ws_id} on {link.label}.")
+        if state[1] == 0:
+            try:
+                key_id, holders = key_rotation.rotate(clinic, link, ws_id, session.staff.username)
+            except psycopg.Error as exc:
+                if exc.sqlstate != "CI002":
+                    raise
+                raise SharedQueueError(
+                    f"Another administrator renewed the clinic's key on {link.label} at the "
+                    "same moment. Nothing was changed; revoke again."
+                ) from None
     with clinic.store.transaction():
-        audit.append(
-            clinic.store,
-            clinic.audit_key,
-            session.staff.id,
-            session.staff.username,
-            "server.revoke_workstation",
-            detail={"workstation": ws_id},
-        )
+        if done:
+            audit.append(
+                clinic.store,
+                clinic.audit_key,
+                session.staff.id,
+                session.staff.username,
+                "server.revoke_workstation",
+                detail={"workstation": ws_id},
+            )
+        if key_id is not None:
+            audit.append(
+                clinic.store,
+                clinic.audit_key,
+                session.staff.id,
+                session.staff.username,
+                "server.seal_key_rotated",
+                detail={"key_id": key_id, "revoked": ws_id, "sealed_for": holders},
+            )
+    if key_id is not None:  # this computer takes it as the others do (again after a kill)
+        key_rotation.keep_current(clinic, link)
+    return key_id

@@ -19,7 +19,14 @@ from clinic_inbox.core.model import Category, Priority, Status
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import shared_patient_queries as spq
 from clinic_inbox.core.store import shared_queries as shq
-from clinic_inbox.shared import discard_op, patient_edits, provisional, purge_op, staff_sync
+from clinic_inbox.shared import (
+    discard_op,
+    key_rotation,
+    patient_edits,
+    provisional,
+    purge_op,
+    staff_sync,
+)
 from clinic_inbox.shared.patient_links import apply_link
 from clinic_inbox.shared.patients import fetch_patients, place_patient
 from clinic_inbox.shared.replica import (
@@ -169,6 +176,8 @@ def pull(clinic: Clinic, link: Link, limit: int = PULL_BATCH) -> PullResult:
     store = clinic.store
     cursor = shq.cursor(store)
     try:
+        # a seal key version made since (a revocation) first: rows sealed under it follow
+        key_rotation.keep_current(clinic, link)
         changes, data = _fetch(link, cursor, limit)
     except psycopg.OperationalError as exc:
         raise server_error(link, exc) from None

@@ -22,8 +22,9 @@ from __future__ import annotations
 # patient links, fetch checkpoints; 5: patient edits field by field (patient_edit_schema);
 # 6: staff and delegations as operations (staff_schema); 7: a patient's message reopens
 # in server order (reopen_schema); 8: display names and delegation scopes edited
-# (staff_edit_schema); 9: held replies discarded (discard_schema)
-SCHEMA_VERSION = 9
+# (staff_edit_schema); 9: held replies discarded (discard_schema); 10: seal key versions
+# after a revocation (key_rotation_schema)
+SCHEMA_VERSION = 10
 CHANGES_CHANNEL = "clinic_changes"
 PRESENCE_CHANNEL = "clinic_presence"
 
@@ -664,6 +665,7 @@ GRANT EXECUTE ON FUNCTION publish_patient(uuid, uuid, text[], bytea),
 # steps of their own modules
 from clinic_inbox.shared import (  # noqa: E402
     discard_schema,
+    key_rotation_schema,
     patient_edit_schema,
     purge_schema,
     reopen_schema,
@@ -680,6 +682,7 @@ UPGRADES = {
     7: (reopen_schema.DDL, reopen_schema.GRANTS),
     8: (staff_edit_schema.DDL, staff_edit_schema.GRANTS),
     9: (discard_schema.DDL, discard_schema.GRANTS),
+    10: (key_rotation_schema.DDL, key_rotation_schema.GRANTS),
 }
 
 
@@ -703,6 +706,7 @@ def ddl(schema: str = "public") -> list[str]:
         reopen_schema.DDL,
         staff_edit_schema.DDL,
         discard_schema.DDL,
+        key_rotation_schema.DDL,
     )
     return [d.replace("@SCHEMA@", schema) for d in steps]
 
@@ -718,5 +722,6 @@ def grants(role: str, schema: str = "public") -> str:
         + reopen_schema.GRANTS
         + staff_edit_schema.GRANTS
         + discard_schema.GRANTS
+        + key_rotation_schema.GRANTS
     )
     return grants_all.replace("@SCHEMA@", schema).replace("@ROLE@", role)

@@ -8,6 +8,11 @@ version: opening it there fails and nothing is applied.
 Identities the server must compare (a message's Message-ID, a staff member's user
 name) are keyed HMAC-SHA256 under the clinic's HMAC key, never plain hashes: e-mail
 addresses and user names are guessable, a keyed HMAC is not.
+
+The seal key has versions (its id is the second byte of every sealed value): revoking
+a workstation makes a new one (`key_rotation.py`), new values are sealed under the
+newest, and a value is opened with the version it names, so older rows stay readable.
+The HMAC key has one version: identities are compared across all rows, old and new.
 """
 
 from __future__ import annotations
@@ -26,10 +31,17 @@ from clinic_inbox.shared import SharedQueueError
 FORMAT = 1  # first byte of every sealed value
 NONCE = 12
 CHECK_LABEL = b"clinic-inbox shared clinic check v1"
+VERSION_LABEL = b"clinic-inbox seal key version v1"
+MAX_KEY_ID = 255  # one byte in every sealed value
 
 
 class TamperedError(SharedQueueError):
     """A server value failed authentication: changed, moved or not this clinic's."""
+
+
+class UnknownKeyError(TamperedError):
+    """A server value sealed under a seal key version this workstation does not hold
+    (a newer one it has not received yet, or, for a revoked workstation, never will)."""
 
 
 @dataclass(frozen=True)
@@ -39,15 +51,45 @@ class ClinicKeys:
     seal_key: bytes = field(repr=False)
     hmac_key: bytes = field(repr=False)
     key_id: int = 1
+    # the seal key's earlier versions, (id, key), oldest first: kept to open old rows
+    older: tuple[tuple[int, bytes], ...] = field(default=(), repr=False)
 
     @classmethod
     def generate(cls, clinic_id: str) -> ClinicKeys:
         return cls(clinic_id, secrets.token_bytes(32), secrets.token_bytes(32))
 
+    def versions(self) -> dict[int, bytes]:
+        """Every seal key version held, by id."""
+        return {**dict(self.older), self.key_id: self.seal_key}
+
+    def seal_key_for(self, key_id: int) -> bytes | None:
+        return self.versions().get(key_id)
+
+    def with_version(self, key_id: int, seal_key: bytes) -> ClinicKeys:
+        """These keys and one more version; the newest version seals from now on."""
+        if not 1 <= key_id <= MAX_KEY_ID or len(seal_key) != 32:
+            raise ValueError("bad seal key version")
+        held = self.versions()
+        held[key_id] = seal_key
+        newest = max(held)
+        older = tuple(sorted((i, k) for i, k in held.items() if i != newest))
+        return ClinicKeys(self.clinic_id, held[newest], self.hmac_key, newest, older)
+
     def check_value(self) -> str:
         """Stored on the server at init: tells a workstation at once whether its keys
-        are this server's clinic's, and reveals nothing of the keys."""
-        return hmac.new(self.hmac_key, CHECK_LABEL + self.seal_key, hashlib.sha256).hexdigest()
+        are this server's clinic's, and reveals nothing of the keys. Made from the
+        first seal key version, so it holds after rotations."""
+        first = self.versions()[min(self.versions())]
+        return hmac.new(self.hmac_key, CHECK_LABEL + first, hashlib.sha256).hexdigest()
+
+    def version_check(self, key_id: int) -> str:
+        """Stored on the server beside each new seal key version: a workstation that
+        receives a version checks it is the clinic's (a wrap anyone could make to its
+        public key is not enough). Reveals nothing of the key."""
+        key = self.seal_key_for(key_id)
+        if key is None:
+            raise ValueError("no such seal key version")
+        return version_check(self.hmac_key, key_id, key)
 
     def pack(self) -> bytes:
         return self.seal_key + self.hmac_key
@@ -57,6 +99,11 @@ class ClinicKeys:
         if len(blob) != 64:
             raise ValueError("bad clinic key material")
         return cls(clinic_id, blob[:32], blob[32:])
+
+
+def version_check(hmac_key: bytes, key_id: int, seal_key: bytes) -> str:
+    msg = VERSION_LABEL + bytes([key_id]) + seal_key
+    return hmac.new(hmac_key, msg, hashlib.sha256).hexdigest()
 
 
 def _aad(keys: ClinicKeys, table: str, row: str, field_name: str, version: int) -> bytes:
@@ -92,13 +139,19 @@ def open_sealed(
         "nothing on this computer changed. Tell your IT support."
     )
     blob = bytes(blob)
-    if len(blob) < 2 + NONCE + 16 or blob[0] != FORMAT or blob[1] != keys.key_id:
+    if len(blob) < 2 + NONCE + 16 or blob[0] != FORMAT:
         raise refused
+    key = keys.seal_key_for(blob[1])  # the version it was sealed under
+    if key is None:
+        raise UnknownKeyError(
+            f"A record on {server} ({table} {row}) is sealed with a clinic key this "
+            "computer does not hold (a newer key made when a workstation was revoked, not "
+            "yet received here). It was not applied and nothing on this computer changed; "
+            "it is read once the key arrives. If this stays, tell your IT support."
+        )
     head, nonce, ct = blob[:2], blob[2 : 2 + NONCE], blob[2 + NONCE :]
     try:
-        return AESGCM(keys.seal_key).decrypt(
-            nonce, ct, head + _aad(keys, table, row, field_name, version)
-        )
+        return AESGCM(key).decrypt(nonce, ct, head + _aad(keys, table, row, field_name, version))
     except InvalidTag:
         raise refused from None
 

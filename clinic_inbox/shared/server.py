@@ -27,7 +27,7 @@ from clinic_inbox.core.keys import (
     wrap,
 )
 from clinic_inbox.core.store import shared_queries as shq
-from clinic_inbox.shared import SharedQueueError, audit_schema, clinic_keys
+from clinic_inbox.shared import SharedQueueError, audit_schema, clinic_keys, key_rotation
 from clinic_inbox.shared.clinic_keys import ServerLink
 from clinic_inbox.shared.schema import (
     SCHEMA_VERSION,
@@ -170,6 +170,9 @@ def init_server(
     keys = ClinicKeys.generate(str(uuid.uuid4()))
     code = new_recovery_code()
     blob = wrap(keys.pack(), normalise_recovery_code(code), keys.clinic_id.encode(), RECOVERY_KDF)
+    # the code's own key pair: later seal key versions are sealed to it (key_rotation.py)
+    recovery = key_rotation.new_private()
+    own = key_rotation.new_private()  # this workstation's, for the same
     ws_id = str(uuid.uuid4())
     with connect(dsn) as conn:
         info = read_info(conn)
@@ -207,6 +210,12 @@ def init_server(
                 "INSERT INTO key_wrap (kind, target, blob) VALUES ('clinic-code', 'clinic', %s)",
                 (json.dumps(blob),),
             )
+            conn.execute(
+                "INSERT INTO key_wrap (kind, target, blob) VALUES ('recovery-key', 'clinic', %s)",
+                (key_rotation.recovery_blob(recovery, code, keys.clinic_id),),
+            )
+            key_rotation.register(conn, keys, key_rotation.RECOVERY, recovery)
+            key_rotation.register(conn, keys, ws_id, own)
         except psycopg.errors.InsufficientPrivilege:
             user = conn.info.user
             raise SharedQueueError(
@@ -215,7 +224,7 @@ def init_server(
                 "roles). Nothing was changed."
             ) from None
         conn.commit()
-    _keep_link(clinic, session, custody, ServerLink(dsn, keys), ws_id, label, "server.init")
+    _keep_link(clinic, session, custody, ServerLink(dsn, keys, own), ws_id, label, "server.init")
     return InitResult(keys.clinic_id, ws_id, code, label)
 
 
@@ -295,6 +304,18 @@ def connect_workstation(
         row = conn.execute(
             "SELECT blob FROM key_wrap WHERE kind = 'clinic-code' AND target = 'clinic'"
         ).fetchone()
+        keys = _unlock(info, row, code, label)
+        keys = key_rotation.restore_versions(conn, keys, code, label)  # every later version
+        ws_id = str(uuid.uuid4())
+        own = key_rotation.new_private()
+        key_rotation.register(conn, keys, ws_id, own)  # receives later versions
+        conn.commit()
+    _keep_link(clinic, session, custody, ServerLink(dsn, keys, own), ws_id, label, "server.connect")
+    return ws_id
+
+
+def _unlock(info: ServerInfo, row: Any, code: str, label: str) -> ClinicKeys:
+    """The clinic's first keys from the clinic code."""
     if row is None:
         raise SharedQueueError(
             f"The server {label} holds no clinic key to unlock. Nothing changed."
@@ -315,9 +336,7 @@ def connect_workstation(
         raise SharedQueueError(
             f"The clinic key on {label} does not match the server's clinic. Nothing was changed."
         )
-    ws_id = str(uuid.uuid4())
-    _keep_link(clinic, session, custody, ServerLink(dsn, keys), ws_id, label, "server.connect")
-    return ws_id
+    return keys
 
 
 def _keep_link(

@@ -1,0 +1,373 @@
+"""A new seal key version when a workstation is revoked (server schema step 10).
+
+A revoked workstation loses its login, but it still holds the clinic's seal key: with
+a copy of the server's data (a backup, a dump) it could read what is written later.
+So revoking one also makes a new seal key version on the administrator's workstation
+and, in the revoking server transaction, seals it to every other holder's X25519
+public key (as approval seals the keys to a newcomer: a one-time X25519 key, HKDF-SHA256,
+AES-256-GCM bound to the clinic, the holder and the version). Its keyed check value
+goes beside it, so a holder refuses a key that is not the clinic's.
+
+Holders are the workstations (each registers its own public key, with a MAC under the
+clinic's HMAC key: the server cannot add one of its own) and the clinic code (its
+private key is kept on the server sealed under the code, so the code restores every
+version without any workstation knowing the code).
+
+At every pull a workstation (`keep_current`) registers itself if it has not, takes the
+versions sealed to it (its own too: a kill between the revocation and the local copy
+loses nothing), keeps them beside the old ones in its store, seals new values under the
+newest, and seals the versions it holds to any holder that registered later. The HMAC
+key is not rotated (see the README).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from typing import Any
+
+import psycopg
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from clinic_inbox.core import audit
+from clinic_inbox.core.home import Clinic
+from clinic_inbox.core.keys import (
+    RECOVERY_KDF,
+    WrongPassphraseError,
+    normalise_recovery_code,
+    unwrap,
+    wrap,
+)
+from clinic_inbox.shared import SharedQueueError, clinic_keys
+from clinic_inbox.shared.clinic_keys import ServerLink
+from clinic_inbox.shared.seal import MAX_KEY_ID, ClinicKeys, TamperedError, version_check
+
+WRAP_INFO = b"clinic-inbox seal key wrap v1"
+HOLDER_LABEL = b"clinic-inbox seal key holder v1"
+RECOVERY = "recovery"  # the clinic code's holder name
+
+
+def new_private() -> bytes:
+    return X25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+
+
+def public_of(private: bytes) -> bytes:
+    return (
+        X25519PrivateKey.from_private_bytes(private)
+        .public_key()
+        .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    )
+
+
+def holder_mac(keys: ClinicKeys, holder: str, public_key: bytes) -> str:
+    msg = HOLDER_LABEL + f"|{keys.clinic_id}|{holder}|".encode() + public_key
+    return hmac.new(keys.hmac_key, msg, hashlib.sha256).hexdigest()
+
+
+def _kek(shared: bytes, holder: str) -> bytes:
+    return HKDF(SHA256(), 32, salt=None, info=WRAP_INFO + holder.encode()).derive(shared)
+
+
+def _ad(clinic_id: str, holder: str, key_id: int) -> bytes:
+    return f"{clinic_id}|{holder}|{key_id}".encode()
+
+
+def wrap_version(public_key: bytes, holder: str, keys: ClinicKeys, key_id: int) -> str:
+    """Seal key version `key_id` sealed to one holder's public key."""
+    seal_key = keys.seal_key_for(key_id)
+    if seal_key is None:
+        raise ValueError("no such seal key version")
+    one_time = X25519PrivateKey.generate()
+    kek = _kek(one_time.exchange(X25519PublicKey.from_public_bytes(public_key)), holder)
+    nonce = os.urandom(12)
+    ct = AESGCM(kek).encrypt(nonce, seal_key, _ad(keys.clinic_id, holder, key_id))
+    epk = one_time.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
+    return json.dumps({"v": 1, "epk": epk.hex(), "nonce": nonce.hex(), "ct": ct.hex()})
+
+
+def unwrap_version(
+    private: bytes, holder: str, keys: ClinicKeys, key_id: int, blob: str, check: str, label: str
+) -> bytes:
+    """The version's key, or TamperedError when the wrap or the key is not genuine."""
+    try:
+        d = json.loads(blob)
+        mine = X25519PrivateKey.from_private_bytes(private)
+        kek = _kek(
+            mine.exchange(X25519PublicKey.from_public_bytes(bytes.fromhex(d["epk"]))), holder
+        )
+        key = AESGCM(kek).decrypt(
+            bytes.fromhex(d["nonce"]), bytes.fromhex(d["ct"]), _ad(keys.clinic_id, holder, key_id)
+        )
+    except (InvalidTag, ValueError, KeyError, TypeError):
+        key = b""
+    if len(key) != 32 or not hmac.compare_digest(version_check(keys.hmac_key, key_id, key), check):
+        raise TamperedError(
+            f"The clinic's new key {key_id} on {label} failed its integrity check (changed on "
+            "the server, or not this clinic's). It was not taken and nothing on this computer "
+            "changed. Tell your IT support."
+        )
+    return key
+
+
+def register(conn: psycopg.Connection, keys: ClinicKeys, holder: str, private: bytes) -> None:
+    """This workstation (or the clinic code) as a receiver of new versions. Joins the
+    caller's transaction."""
+    pub = public_of(private)
+    conn.execute(
+        "SELECT register_seal_holder(%s, %s, %s)", (holder, pub, holder_mac(keys, holder, pub))
+    )
+
+
+def _holders(conn: psycopg.Connection) -> list[tuple[str, bytes, str]]:
+    """Holders that may receive keys: not a revoked workstation, nor registered by the
+    login of one."""
+    rows = conn.execute(
+        "SELECT h.holder, h.public_key, h.mac FROM seal_key_holder h "
+        "WHERE h.holder = %s OR NOT EXISTS (SELECT 1 FROM workstation w WHERE w.state = "
+        "'revoked' AND (w.id::text = h.holder OR w.login = h.login)) ORDER BY h.holder",
+        (RECOVERY,),
+    ).fetchall()
+    return [(r[0], bytes(r[1]), r[2]) for r in rows]
+
+
+def _genuine(keys: ClinicKeys, holder: str, pub: bytes, mac: str) -> bool:
+    return hmac.compare_digest(holder_mac(keys, holder, pub), mac or "")
+
+
+def _own_private(clinic: Clinic) -> bytes:
+    """This workstation's key for receiving versions; one joined before versions existed
+    gets one now, kept in its store before the server hears of it."""
+    found = clinic_keys.load(clinic)
+    if found is None:
+        raise SharedQueueError("This computer does not work with a shared server.")
+    if found.wrap_key is not None:
+        return found.wrap_key
+    private = new_private()
+    clinic_keys.save(clinic, ServerLink(found.dsn, found.keys, private))
+    return private
+
+
+def keep_current(clinic: Clinic, link: Any) -> list[int]:
+    """Run at each pull: register, receive new versions (returned), wrap for latecomers.
+    `link` is an open server.Link; its keys are replaced by the newer ones."""
+    conn, ws = link.conn, link.workstation_id
+    with conn.transaction():
+        mine = conn.execute(
+            "SELECT public_key FROM seal_key_holder WHERE holder = %s", (ws,)
+        ).fetchone()
+        versions = conn.execute(
+            "SELECT v.key_id, v.key_check, w.blob FROM seal_key_version v "
+            "LEFT JOIN seal_key_wrap w ON w.key_id = v.key_id AND w.holder = %s "
+            "ORDER BY v.key_id",
+            (ws,),
+        ).fetchall()
+    held = link.keys.versions()
+    waiting = [v for v in versions if v[0] not in held and v[2] is not None]
+    received: list[int] = []
+    if mine is None or waiting:
+        found = clinic_keys.load(clinic)
+        if found is None:
+            return []
+        private = _own_private(clinic)
+        if mine is None or bytes(mine[0]) != public_of(private):
+            try:
+                with conn.transaction():
+                    register(conn, link.keys, ws, private)
+            except psycopg.errors.InsufficientPrivilege:
+                raise SharedQueueError(
+                    f"This workstation was revoked on {link.label}: it receives no new clinic "
+                    "keys. Nothing on this computer changed."
+                ) from None
+        keys = link.keys
+        for key_id, check, blob in waiting:
+            key = unwrap_version(private, ws, keys, key_id, blob, check, link.label)
+            keys = keys.with_version(key_id, key)
+            received.append(key_id)
+        if received:
+            with clinic.store.transaction():
+                clinic_keys.save(clinic, ServerLink(found.dsn, keys, private))
+                audit.append(
+                    clinic.store,
+                    clinic.audit_key,
+                    None,
+                    "system",
+                    "server.seal_key_received",
+                    detail={"key_ids": received, "sealing_with": keys.key_id},
+                )
+            link.keys = keys
+    if versions:
+        complete_wraps(clinic, link)
+    return received
+
+
+def complete_wraps(clinic: Clinic, link: Any) -> int:
+    """Seal the versions this workstation holds to every holder still without them (one
+    that registered after the rotation, or the clinic code on a server that had none).
+    Idempotent: what is there already stays. Returns how many were added."""
+    conn, keys = link.conn, link.keys
+    with conn.transaction():
+        have = {
+            (r[0], r[1])
+            for r in conn.execute("SELECT key_id, holder FROM seal_key_wrap").fetchall()
+        }
+        ids = [r[0] for r in conn.execute("SELECT key_id FROM seal_key_version").fetchall()]
+        holders = _holders(conn)
+    added = 0
+    for key_id in ids:
+        if keys.seal_key_for(key_id) is None:
+            continue
+        todo = [
+            (h, pub)
+            for h, pub, mac in holders
+            if (key_id, h) not in have and _genuine(keys, h, pub, mac)
+        ]
+        if not todo:
+            continue
+        with conn.transaction():
+            n = conn.execute(
+                "SELECT add_seal_key_wraps(%s, %s, %s)",
+                (
+                    key_id,
+                    [h for h, _ in todo],
+                    [wrap_version(pub, h, keys, key_id) for h, pub in todo],
+                ),
+            ).fetchone()[0]
+        if n:
+            added += n
+            with clinic.store.transaction():
+                audit.append(
+                    clinic.store,
+                    clinic.audit_key,
+                    None,
+                    "system",
+                    "server.seal_key_wrapped",
+                    detail={"key_id": key_id, "holders": n},
+                )
+    return added
+
+
+def rotate(clinic: Clinic, link: Any, revoked: str, by: str) -> tuple[int, int]:
+    """Inside the revoking server transaction, after `revoke_workstation`: a new version
+    sealed to every remaining holder. Returns (its id, how many holders got it). The
+    caller's store picks it up from the server (`keep_current`), as every other does."""
+    conn = link.conn
+    newest = conn.execute("SELECT coalesce(max(key_id), 1) FROM seal_key_version").fetchone()[0]
+    if link.keys.seal_key_for(newest) is None:
+        raise SharedQueueError(
+            f"This computer has not yet received the clinic's newest key from {link.label}; "
+            "let it synchronise, then revoke again. Nothing was changed."
+        )
+    key_id = newest + 1
+    if key_id > MAX_KEY_ID:
+        raise SharedQueueError(
+            "The clinic's key has been renewed as often as this version allows. Nothing was "
+            "changed; tell your IT support."
+        )
+    keys = link.keys.with_version(key_id, secrets.token_bytes(32))
+    # the revoked workstation, and any holder its login registered, are left out here
+    # (revoke_workstation ran first in this transaction) and deleted by rotate_seal_key
+    holders = [(h, pub) for h, pub, mac in _holders(conn) if _genuine(keys, h, pub, mac)]
+    mine = link.workstation_id
+    if mine not in {h for h, _ in holders}:  # registered in this transaction: never locked out
+        private = _own_private(clinic)
+        register(conn, keys, mine, private)
+        holders.append((mine, public_of(private)))
+    n = conn.execute(
+        "SELECT rotate_seal_key(%s, %s, %s, %s, %s, %s, %s)",
+        (
+            revoked,
+            mine,
+            by,
+            key_id,
+            keys.version_check(key_id),
+            [h for h, _ in holders],
+            [wrap_version(pub, h, keys, key_id) for h, pub in holders],
+        ),
+    ).fetchone()[0]
+    return key_id, n
+
+
+def recovery_blob(private: bytes, code: str, clinic_id: str) -> str:
+    """The clinic code's private key, sealed under the code (as the clinic keys are)."""
+    return json.dumps(
+        wrap(private, normalise_recovery_code(code), _recovery_ad(clinic_id), RECOVERY_KDF)
+    )
+
+
+def _recovery_ad(clinic_id: str) -> bytes:
+    return f"{clinic_id}|recovery-key".encode()
+
+
+def restore_versions(
+    conn: psycopg.Connection, keys: ClinicKeys, code: str, label: str
+) -> ClinicKeys:
+    """With the clinic code: every version sealed to the code, beside the first."""
+    row = conn.execute(
+        "SELECT blob FROM key_wrap WHERE kind = 'recovery-key' AND target = 'clinic'"
+    ).fetchone()
+    if row is None:
+        return keys  # a server prepared before versions, whose code was never added
+    try:
+        private = unwrap(
+            json.loads(row[0]), normalise_recovery_code(code), _recovery_ad(keys.clinic_id)
+        )
+    except (WrongPassphraseError, ValueError, KeyError, TypeError):
+        raise SharedQueueError(
+            f"The clinic code's key on {label} is damaged or was changed. Nothing was changed here."
+        ) from None
+    rows = conn.execute(
+        "SELECT v.key_id, v.key_check, w.blob FROM seal_key_version v "
+        "JOIN seal_key_wrap w ON w.key_id = v.key_id AND w.holder = %s ORDER BY v.key_id",
+        (RECOVERY,),
+    ).fetchall()
+    for key_id, check, blob in rows:
+        keys = keys.with_version(
+            key_id, unwrap_version(private, RECOVERY, keys, key_id, blob, check, label)
+        )
+    return keys
+
+
+def enable_recovery(link: Any, code: str) -> bool:
+    """For a server prepared before versions: seal a key for the clinic code, so that
+    the code restores every later version too. Needs the code (checked first). Returns
+    False when the code already had one."""
+    row = link.conn.execute(
+        "SELECT blob FROM key_wrap WHERE kind = 'clinic-code' AND target = 'clinic'"
+    ).fetchone()
+    link.conn.rollback()
+    try:
+        packed = unwrap(
+            json.loads(row[0]), normalise_recovery_code(code), link.keys.clinic_id.encode()
+        )
+    except (WrongPassphraseError, ValueError, KeyError, TypeError):
+        raise SharedQueueError(
+            f"That clinic code does not unlock the shared server {link.label}. Nothing was changed."
+        ) from None
+    if packed[32:] != link.keys.hmac_key:
+        raise SharedQueueError(
+            f"That clinic code belongs to another clinic than {link.label}. Nothing was changed."
+        )
+    private = new_private()
+    pub = public_of(private)
+    with link.conn.transaction():
+        done = link.conn.execute(
+            "SELECT set_recovery_key(%s, %s, %s)",
+            (
+                recovery_blob(private, code, link.keys.clinic_id),
+                pub,
+                holder_mac(link.keys, RECOVERY, pub),
+            ),
+        ).fetchone()[0]
+    return bool(done)

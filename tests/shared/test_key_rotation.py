@@ -1,0 +1,290 @@
+"""Revoking a workstation renews the clinic's seal key (server schema step 10): what is
+written afterwards is closed to the revoked workstation's keys, every other workstation
+(and one joined later, and the clinic code) gets the new version and still reads the
+old rows. Real PostgreSQL, real gnome-keyring, workstations enrolled with their own
+logins."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from workstations import login, new_workstation, receive, reopen
+
+from clinic_inbox.core import services
+from clinic_inbox.core.keys import KeyCustody
+from clinic_inbox.core.store import queries as q
+from clinic_inbox.core.store import shared_queries as shq
+from clinic_inbox.shared import SharedQueueError, clinic_keys, enrol, key_rotation, sync
+from clinic_inbox.shared import pull as pull_mod
+from clinic_inbox.shared import server as srv
+from clinic_inbox.shared.seal import TamperedError, UnknownKeyError, open_sealed
+
+
+def _enrol(admin, admin_link, home, kr, dsn, name):
+    n = new_workstation(home, kr)
+    cn = KeyCustody(n.home, backend=kr)
+    asked = enrol.request(n, login(n, "admin"), dsn, name, cn)
+    enrol.approve(admin, login(admin, "admin"), admin_link, asked.fingerprint)
+    assert enrol.finish(n, login(n, "admin"), cn) == asked.workstation_id
+    return n, srv.open_link(n, cn), asked.workstation_id
+
+
+def _clinic(tmp_path, kr, dsn):
+    """A prepared the server; B and C enrolled, each with its own login."""
+    a = new_workstation(tmp_path / "a", kr)
+    init = srv.init_server(a, login(a, "admin"), dsn, KeyCustody(a.home, backend=kr))
+    la = srv.open_link(a, KeyCustody(a.home, backend=kr))
+    b, lb, _ = _enrol(a, la, tmp_path / "b", kr, dsn, "Front desk")
+    c, lc, c_id = _enrol(a, la, tmp_path / "c", kr, dsn, "Office 3")
+    return init, (a, la), (b, lb), (c, lc, c_id)
+
+
+def _sealed_rows(dsn):
+    """Every sealed conversation, message and note on the server: (table, id, field, blob)."""
+    with psycopg.connect(dsn) as conn:
+        rows = [
+            ("conversation", str(i), "snapshot", bytes(b))
+            for i, b in conn.execute("SELECT id, snapshot FROM conversation")
+        ]
+        rows += [
+            ("message", str(i), "payload", bytes(b))
+            for i, b in conn.execute("SELECT id, payload FROM message")
+        ]
+        rows += [
+            ("note", str(i), "body", bytes(b)) for i, b in conn.execute("SELECT id, body FROM note")
+        ]
+    return rows
+
+
+def _actions(clinic):
+    return [r[0] for r in clinic.store.execute("SELECT action FROM audit")]
+
+
+def test_revoking_renews_the_key_and_the_revoked_keys_open_nothing_new(
+    tmp_path, secret_service, empty_db, postgres
+):
+    kr = secret_service.backend()
+    _init, (a, la), (b, lb), (c, lc, c_id) = _clinic(tmp_path, kr, empty_db)
+    (t1,) = receive(a, 1)
+    old_conv = sync.publish_conversation(a, la, t1, None)
+    services.add_note(a, login(a, "dr.patel"), t1, "Zoë's thyroid results are normal")
+    sync.push(a, la)
+    for ws, link in ((b, lb), (c, lc)):
+        sync.pull(ws, link)
+    # what C holds before it is revoked: its keys as kept in its own store
+    c_keys = clinic_keys.load(c).keys
+    assert c_keys.versions().keys() == {1}
+    old_rows = _sealed_rows(empty_db)
+
+    assert enrol.revoke(a, login(a, "admin"), la, c_id) == 2
+    assert la.keys.key_id == 2 and la.keys.versions().keys() == {1, 2}
+    assert clinic_keys.load(a).keys.key_id == 2  # kept in A's store, beside version 1
+    assert {"server.revoke_workstation", "server.seal_key_rotated"} <= set(_actions(a))
+    with pytest.raises(SharedQueueError, match="no longer accepts this workstation's login"):
+        srv.open_link(c, KeyCustody(c.home, backend=kr))
+
+    # A and B write after the revocation: new conversations and notes, sealed under 2
+    (t2,) = receive(a, 1, tag="after")
+    new_conv = sync.publish_conversation(a, la, t2, None)
+    services.add_note(a, login(a, "dr.patel"), t1, "Dose raised to 100 micrograms for Zoë")
+    sync.push(a, la)
+    sync.pull(b, lb)
+    assert lb.keys.key_id == 2 and clinic_keys.load(b).keys.versions().keys() == {1, 2}
+    assert "server.seal_key_received" in _actions(b)
+    tb2 = shq.thread_by_uuid(b.store, new_conv)
+    assert q.get_thread(b.store, tb2).subject == "Renewal of thyroxine tablets after0"
+    tb1 = shq.thread_by_uuid(b.store, old_conv)
+    notes_b = [n[2] for n in q.thread_notes(b.store, tb1)]
+    assert notes_b == ["Zoë's thyroid results are normal", "Dose raised to 100 micrograms for Zoë"]
+    services.add_note(b, login(b, "nurse.chen"), tb1, "Zoë booked for a blood test")
+    sync.push(b, lb)
+    sync.pull(a, la)
+    assert [n[2] for n in q.thread_notes(a.store, t1)][-1] == "Zoë booked for a blood test"
+
+    new_rows = [r for r in _sealed_rows(empty_db) if r not in old_rows]
+    assert len(new_rows) == 4  # t2's conversation and message, two notes
+    for table, rid, fld, blob in new_rows:
+        assert blob[1] == 2
+        with pytest.raises(UnknownKeyError):
+            open_sealed(c_keys, table, rid, fld, 1, blob)
+        # relabelled as version 1 it fails its check: C's key cannot open it either
+        with pytest.raises(TamperedError):
+            open_sealed(c_keys, table, rid, fld, 1, blob[:1] + b"\x01" + blob[2:])
+        open_sealed(lb.keys, table, rid, fld, 1, blob)  # B reads it
+    for table, rid, fld, blob in old_rows:  # the old rows stay readable with the old key
+        assert blob[1] == 1
+        open_sealed(la.keys, table, rid, fld, 1, blob)
+        open_sealed(lb.keys, table, rid, fld, 1, blob)
+
+    # C with a server login it should not have (a stolen one) still applies nothing new
+    c_link = srv.Link(psycopg.connect(empty_db), c_keys, c_id, "db", empty_db)
+    threads_before = c.store.execute("SELECT count(*) FROM threads").fetchone()[0]
+    cursor = shq.cursor(c.store)
+    with pytest.raises(SharedQueueError):
+        sync.pull(c, c_link)
+    c_link.conn.rollback()
+    # a program of its own that skips the refusal and unseals what it fetched: no key
+    changes, data = pull_mod._fetch(c_link, cursor, 500)
+    c_link.conn.rollback()
+    assert changes
+    with pytest.raises(UnknownKeyError):
+        pull_mod._unseal(c_link, data)
+    assert shq.cursor(c.store) == cursor
+    assert c.store.execute("SELECT count(*) FROM threads").fetchone()[0] == threads_before
+    assert clinic_keys.load(c).keys.versions().keys() == {1}
+    c_link.conn.close()
+
+    # the server holds the versions sealed only: no key in plain (nor in hex) in a dump
+    dump = postgres.pg_dump(psycopg.conninfo.conninfo_to_dict(empty_db)["dbname"])
+    for key in (*la.keys.versions().values(), la.keys.hmac_key):
+        assert key not in dump and key.hex().encode() not in dump
+    for text in ("Zoë", "Dose raised", "thyroxine"):
+        assert text.encode() not in dump
+
+
+def test_a_workstation_joined_after_the_rotation_and_the_clinic_code_get_every_version(
+    tmp_path, secret_service, empty_db
+):
+    kr = secret_service.backend()
+    init, (a, la), (b, lb), (_c, _lc, c_id) = _clinic(tmp_path, kr, empty_db)
+    (t1,) = receive(a, 1)
+    old_conv = sync.publish_conversation(a, la, t1, None)
+    enrol.revoke(a, login(a, "admin"), la, c_id)
+    (t2,) = receive(a, 1, tag="after")
+    new_conv = sync.publish_conversation(a, la, t2, None)
+    sync.pull(b, lb)  # B takes version 2, then approves a newcomer
+    d, ld, _ = _enrol(b, lb, tmp_path / "d", kr, empty_db, "Nurse room")
+    assert clinic_keys.load(d).keys.versions().keys() == {1, 2}
+    assert ld.keys.key_id == 2
+    # every workstation lost: a new one with the clinic code reads old and new rows
+    e = new_workstation(tmp_path / "e", kr)
+    srv.connect_workstation(
+        e, login(e, "admin"), empty_db, init.clinic_code, KeyCustody(e.home, backend=kr)
+    )
+    assert clinic_keys.load(e).keys.versions() == la.keys.versions()
+    le = srv.open_link(e, KeyCustody(e.home, backend=kr))
+    for ws, link in ((d, ld), (e, le)):
+        sync.pull(ws, link)
+        for conv in (old_conv, new_conv):
+            assert shq.thread_by_uuid(ws.store, conv) is not None
+    # a second revocation: version 3, which the code restores too
+    _f, _lf, f_id = _enrol(a, la, tmp_path / "f", kr, empty_db, "Spare")
+    assert enrol.revoke(a, login(a, "admin"), la, f_id) == 3
+    g = new_workstation(tmp_path / "g", kr)
+    srv.connect_workstation(
+        g, login(g, "admin"), empty_db, init.clinic_code, KeyCustody(g.home, backend=kr)
+    )
+    assert clinic_keys.load(g).keys.versions().keys() == {1, 2, 3}
+    assert clinic_keys.load(g).keys.key_id == 3
+
+
+def test_a_kill_between_the_revocation_and_taking_the_key_loses_nothing(
+    tmp_path, secret_service, empty_db
+):
+    """The revocation, the new version and its wraps are one server transaction; the
+    administrator's own copy comes from its wrap on the server, as everyone's does.
+    Killed after the server's commit and before keeping it, A works on with version 1
+    (accepted), and takes version 2 at its next pull."""
+    kr = secret_service.backend()
+    _init, (a, la), (b, lb), (_c, _lc, c_id) = _clinic(tmp_path, kr, empty_db)
+    (t1,) = receive(a, 1)
+    conv = sync.publish_conversation(a, la, t1, None)
+    sync.pull(b, lb)
+    # what enrol.revoke does on the server, committed; then "killed" before the rest
+    with la.conn.transaction():
+        la.conn.execute("SELECT revoke_workstation(%s, 'admin')", (c_id,))
+        key_rotation.rotate(a, la, c_id, "admin")
+    la.conn.close()
+    a.close()
+    a = reopen(tmp_path / "a", kr)
+    assert clinic_keys.load(a).keys.versions().keys() == {1}
+    services.add_note(a, login(a, "dr.patel"), t1, "Written by A before it took the new key")
+    la = srv.open_link(a, KeyCustody(a.home, backend=kr))
+    sync.push(a, la)  # sealed under 1: still accepted
+    sync.pull(b, lb)  # B reads it, and takes version 2
+    tb = shq.thread_by_uuid(b.store, conv)
+    assert [n[2] for n in q.thread_notes(b.store, tb)] == [
+        "Written by A before it took the new key"
+    ]
+    services.add_note(b, login(b, "nurse.chen"), tb, "Written by B under the new key")
+    sync.push(b, lb)
+    sync.pull(a, la)  # A's next pull completes the rotation here
+    assert la.keys.key_id == 2 and clinic_keys.load(a).keys.versions().keys() == {1, 2}
+    assert [n[2] for n in q.thread_notes(a.store, t1)][-1] == "Written by B under the new key"
+    # revoking again does not rotate again: that revocation has its version
+    assert enrol.revoke(a, login(a, "admin"), la, c_id) is None
+    a.close()
+
+
+def test_a_holder_registered_late_is_sealed_the_key_at_the_next_pull(
+    tmp_path, secret_service, empty_db
+):
+    """B has not registered when C is revoked (as a workstation joined before versions
+    existed): its pull stops at the first row under the new key, nothing applied; it
+    registers; A's next pull seals version 2 to it; B's next pull applies everything."""
+    kr = secret_service.backend()
+    _init, (a, la), (b, lb), (_c, _lc, c_id) = _clinic(tmp_path, kr, empty_db)
+    with psycopg.connect(empty_db) as conn:  # B as if it joined before step 10
+        conn.execute("DELETE FROM seal_key_holder WHERE holder = %s", (lb.workstation_id,))
+    link = clinic_keys.load(b)
+    clinic_keys.save(b, clinic_keys.ServerLink(link.dsn, link.keys, None))
+    enrol.revoke(a, login(a, "admin"), la, c_id)
+    (t2,) = receive(a, 1, tag="after")
+    conv = sync.publish_conversation(a, la, t2, None)
+    cursor = shq.cursor(b.store)
+    with pytest.raises(UnknownKeyError, match="does not hold"):
+        sync.pull(b, lb)
+    assert shq.cursor(b.store) == cursor and shq.thread_by_uuid(b.store, conv) is None
+    sync.pull(a, la)  # the idempotent second step, on any holder of version 2
+    assert "server.seal_key_wrapped" in _actions(a)
+    sync.pull(b, lb)
+    assert lb.keys.key_id == 2 and shq.thread_by_uuid(b.store, conv) is not None
+
+
+def test_a_wrap_changed_on_the_server_is_refused(tmp_path, secret_service, empty_db):
+    kr = secret_service.backend()
+    _init, (a, la), (b, lb), (_c, _lc, c_id) = _clinic(tmp_path, kr, empty_db)
+    enrol.revoke(a, login(a, "admin"), la, c_id)
+    # someone with server access seals a key of their own to B's public key
+    with psycopg.connect(empty_db) as conn:
+        pub = bytes(
+            conn.execute(
+                "SELECT public_key FROM seal_key_holder WHERE holder = %s", (lb.workstation_id,)
+            ).fetchone()[0]
+        )
+        forged = key_rotation.ClinicKeys(la.keys.clinic_id, b"\x07" * 32, b"\x00" * 32, 2)
+        conn.execute(
+            "UPDATE seal_key_wrap SET blob = %s WHERE holder = %s",
+            (key_rotation.wrap_version(pub, lb.workstation_id, forged, 2), lb.workstation_id),
+        )
+    with pytest.raises(TamperedError, match="new key 2"):
+        sync.pull(b, lb)
+    assert clinic_keys.load(b).keys.versions().keys() == {1}
+    taken = "SELECT count(*) FROM audit WHERE action = 'server.seal_key_received'"
+    assert b.store.execute(taken).fetchone()[0] == 0
+
+
+def test_a_server_prepared_before_versions_gets_the_code_added(tmp_path, secret_service, empty_db):
+    """A clinic whose server had no key for the clinic code: an administrator adds one
+    with the code; the versions made before are sealed to it at the next pull."""
+    kr = secret_service.backend()
+    init, (a, la), _b, (_c, _lc, c_id) = _clinic(tmp_path, kr, empty_db)
+    with psycopg.connect(empty_db) as conn:
+        conn.execute("DELETE FROM key_wrap WHERE kind = 'recovery-key'")
+        conn.execute("DELETE FROM seal_key_holder WHERE holder = 'recovery'")
+    enrol.revoke(a, login(a, "admin"), la, c_id)
+    e = new_workstation(tmp_path / "e", kr)
+    srv.connect_workstation(
+        e, login(e, "admin"), empty_db, init.clinic_code, KeyCustody(e.home, backend=kr)
+    )
+    assert clinic_keys.load(e).keys.versions().keys() == {1}  # the code knew only the first
+    with pytest.raises(SharedQueueError, match="does not unlock"):
+        key_rotation.enable_recovery(la, "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH")
+    assert key_rotation.enable_recovery(la, init.clinic_code) is True
+    assert key_rotation.enable_recovery(la, init.clinic_code) is False  # set once
+    sync.pull(a, la)
+    g = new_workstation(tmp_path / "g", kr)
+    srv.connect_workstation(
+        g, login(g, "admin"), empty_db, init.clinic_code, KeyCustody(g.home, backend=kr)
+    )
+    assert clinic_keys.load(g).keys.versions().keys() == {1, 2}
