@@ -159,9 +159,10 @@ def _own_private(clinic: Clinic) -> bytes:
     return private
 
 
-def keep_current(clinic: Clinic, link: Any) -> list[int]:
-    """Run at each pull: register, receive new versions (returned), wrap for latecomers.
-    `link` is an open server.Link; its keys are replaced by the newer ones."""
+def keep_current(clinic: Clinic, link: Any, *, complete: bool = True) -> list[int]:
+    """Run at each pull (and push): register, receive new versions (returned), and with
+    `complete` wrap for latecomers. `link` is an open server.Link; its keys are replaced
+    by the newer ones."""
     conn, ws = link.conn, link.workstation_id
     with conn.transaction():
         mine = conn.execute(
@@ -207,7 +208,7 @@ def keep_current(clinic: Clinic, link: Any) -> list[int]:
                     detail={"key_ids": received, "sealing_with": keys.key_id},
                 )
             link.keys = keys
-    if versions:
+    if versions and complete:
         complete_wraps(clinic, link)
     return received
 
@@ -218,30 +219,30 @@ def complete_wraps(clinic: Clinic, link: Any) -> int:
     Idempotent: what is there already stays. Returns how many were added."""
     conn, keys = link.conn, link.keys
     with conn.transaction():
-        have = {
-            (r[0], r[1])
-            for r in conn.execute("SELECT key_id, holder FROM seal_key_wrap").fetchall()
-        }
-        ids = [r[0] for r in conn.execute("SELECT key_id FROM seal_key_version").fetchall()]
-        holders = _holders(conn)
+        missing = conn.execute(
+            "SELECT v.key_id, h.holder, h.public_key, h.mac "
+            "FROM seal_key_version v CROSS JOIN seal_key_holder h "
+            "WHERE NOT EXISTS (SELECT 1 FROM seal_key_wrap w "
+            "                  WHERE w.key_id = v.key_id AND w.holder = h.holder) "
+            "AND (h.holder = %s OR NOT EXISTS (SELECT 1 FROM workstation x WHERE x.state = "
+            "     'revoked' AND (x.id::text = h.holder OR x.login = h.login))) "
+            "ORDER BY v.key_id, h.holder",
+            (RECOVERY,),
+        ).fetchall()
+    todo: dict[int, list[tuple[str, bytes]]] = {}
+    for key_id, h, pub, mac in missing:
+        pub = bytes(pub)
+        if keys.seal_key_for(key_id) is not None and _genuine(keys, h, pub, mac):
+            todo.setdefault(key_id, []).append((h, pub))
     added = 0
-    for key_id in ids:
-        if keys.seal_key_for(key_id) is None:
-            continue
-        todo = [
-            (h, pub)
-            for h, pub, mac in holders
-            if (key_id, h) not in have and _genuine(keys, h, pub, mac)
-        ]
-        if not todo:
-            continue
+    for key_id, holders in todo.items():
         with conn.transaction():
             n = conn.execute(
                 "SELECT add_seal_key_wraps(%s, %s, %s)",
                 (
                     key_id,
-                    [h for h, _ in todo],
-                    [wrap_version(pub, h, keys, key_id) for h, pub in todo],
+                    [h for h, _ in holders],
+                    [wrap_version(pub, h, keys, key_id) for h, pub in holders],
                 ),
             ).fetchone()[0]
         if n:

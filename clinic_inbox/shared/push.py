@@ -14,7 +14,14 @@ from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.ingest import reopened
 from clinic_inbox.core.model import Status
 from clinic_inbox.core.store import shared_queries as shq
-from clinic_inbox.shared import discard_op, patient_edits, patient_links, purge_op, staff_sync
+from clinic_inbox.shared import (
+    discard_op,
+    key_rotation,
+    patient_edits,
+    patient_links,
+    purge_op,
+    staff_sync,
+)
 from clinic_inbox.shared.replica import StaffMap, apply_field, server_error
 from clinic_inbox.shared.seal import check_field, field_mac, seal
 from clinic_inbox.shared.server import Link
@@ -37,6 +44,10 @@ class PushResult:
 
 
 def push(clinic: Clinic, link: Link) -> PushResult:
+    try:  # a seal key version made since (a revocation) seals what goes now
+        key_rotation.keep_current(clinic, link, complete=False)
+    except psycopg.OperationalError as exc:
+        raise server_error(link, exc) from None
     store, keys = clinic.store, link.keys
     staff = StaffMap(clinic, keys)
     result = PushResult()

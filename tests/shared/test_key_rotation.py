@@ -183,8 +183,8 @@ def test_a_kill_between_the_revocation_and_taking_the_key_loses_nothing(
 ):
     """The revocation, the new version and its wraps are one server transaction; the
     administrator's own copy comes from its wrap on the server, as everyone's does.
-    Killed after the server's commit and before keeping it, A works on with version 1
-    (accepted), and takes version 2 at its next pull."""
+    Killed after the server's commit and before keeping it, A reopens with version 1
+    only and takes version 2 at its next exchange with the server."""
     kr = secret_service.backend()
     _init, (a, la), (b, lb), (_c, _lc, c_id) = _clinic(tmp_path, kr, empty_db)
     (t1,) = receive(a, 1)
@@ -198,19 +198,20 @@ def test_a_kill_between_the_revocation_and_taking_the_key_loses_nothing(
     a.close()
     a = reopen(tmp_path / "a", kr)
     assert clinic_keys.load(a).keys.versions().keys() == {1}
-    services.add_note(a, login(a, "dr.patel"), t1, "Written by A before it took the new key")
+    services.add_note(a, login(a, "dr.patel"), t1, "Written by A after it was restarted")
     la = srv.open_link(a, KeyCustody(a.home, backend=kr))
-    sync.push(a, la)  # sealed under 1: still accepted
-    sync.pull(b, lb)  # B reads it, and takes version 2
+    sync.push(a, la)  # takes version 2 first, and seals the note under it
+    assert la.keys.key_id == 2 and clinic_keys.load(a).keys.versions().keys() == {1, 2}
+    assert "server.seal_key_received" in _actions(a)
+    sync.pull(b, lb)
     tb = shq.thread_by_uuid(b.store, conv)
-    assert [n[2] for n in q.thread_notes(b.store, tb)] == [
-        "Written by A before it took the new key"
-    ]
+    assert [n[2] for n in q.thread_notes(b.store, tb)] == ["Written by A after it was restarted"]
     services.add_note(b, login(b, "nurse.chen"), tb, "Written by B under the new key")
     sync.push(b, lb)
-    sync.pull(a, la)  # A's next pull completes the rotation here
-    assert la.keys.key_id == 2 and clinic_keys.load(a).keys.versions().keys() == {1, 2}
+    sync.pull(a, la)
     assert [n[2] for n in q.thread_notes(a.store, t1)][-1] == "Written by B under the new key"
+    with psycopg.connect(empty_db) as conn:
+        assert {bytes(r[0])[1] for r in conn.execute("SELECT body FROM note")} == {2}
     # revoking again does not rotate again: that revocation has its version
     assert enrol.revoke(a, login(a, "admin"), la, c_id) is None
     a.close()
@@ -224,6 +225,9 @@ def test_a_holder_registered_late_is_sealed_the_key_at_the_next_pull(
     registers; A's next pull seals version 2 to it; B's next pull applies everything."""
     kr = secret_service.backend()
     _init, (a, la), (b, lb), (_c, _lc, c_id) = _clinic(tmp_path, kr, empty_db)
+    (t1,) = receive(a, 1)
+    old_conv = sync.publish_conversation(a, la, t1, None)
+    sync.pull(b, lb)
     with psycopg.connect(empty_db) as conn:  # B as if it joined before step 10
         conn.execute("DELETE FROM seal_key_holder WHERE holder = %s", (lb.workstation_id,))
     link = clinic_keys.load(b)
@@ -231,11 +235,17 @@ def test_a_holder_registered_late_is_sealed_the_key_at_the_next_pull(
     enrol.revoke(a, login(a, "admin"), la, c_id)
     (t2,) = receive(a, 1, tag="after")
     conv = sync.publish_conversation(a, la, t2, None)
+    # B writes meanwhile under version 1, the only one it has: accepted, A reads it
+    tb1 = shq.thread_by_uuid(b.store, old_conv)
+    services.add_note(b, login(b, "nurse.chen"), tb1, "Written by B under the old key")
+    sync.push(b, lb)
+    assert lb.keys.key_id == 1
     cursor = shq.cursor(b.store)
     with pytest.raises(UnknownKeyError, match="does not hold"):
         sync.pull(b, lb)
     assert shq.cursor(b.store) == cursor and shq.thread_by_uuid(b.store, conv) is None
     sync.pull(a, la)  # the idempotent second step, on any holder of version 2
+    assert [n[2] for n in q.thread_notes(a.store, t1)] == ["Written by B under the old key"]
     assert "server.seal_key_wrapped" in _actions(a)
     sync.pull(b, lb)
     assert lb.keys.key_id == 2 and shq.thread_by_uuid(b.store, conv) is not None
