@@ -365,8 +365,34 @@ def cmd_server_approve(args: argparse.Namespace) -> int:
 def cmd_server_revoke(args: argparse.Namespace) -> int:
     from clinic_inbox.shared import enrol
 
-    _with_link(args, lambda c, s, link: enrol.revoke(c, s, link, args.workstation))
+    key_id = _with_link(args, lambda c, s, link: enrol.revoke(c, s, link, args.workstation))
     print(f"Workstation {args.workstation} can no longer sign in to the shared server.")
+    if key_id is not None:
+        print(
+            f"The clinic's key was renewed (version {key_id}): what is written from now on "
+            "cannot be read with the keys that workstation holds. The other workstations "
+            "take the new key at their next synchronisation."
+        )
+    return 0
+
+
+def cmd_server_code_key(args: argparse.Namespace) -> int:
+    """For a server prepared before keys were renewed on revocation."""
+    from clinic_inbox.cli import CliError
+    from clinic_inbox.shared import key_rotation
+
+    if args.code_stdin:
+        code = sys.stdin.readline().strip()
+    elif sys.stdin is not None and sys.stdin.isatty():
+        code = getpass.getpass("Clinic code: ")
+    else:
+        raise CliError("No clinic code: use --code-stdin or run in a terminal.")
+    done = _with_link(args, lambda c, s, link: key_rotation.enable_recovery(c, s, link, code))
+    print(
+        "The clinic code now restores every renewed key too."
+        if done
+        else "The clinic code already restores every renewed key; nothing was changed."
+    )
     return 0
 
 
@@ -424,6 +450,13 @@ def register(sub: Any, add: Any) -> None:
     sp.add_argument("fingerprint")
     sp = add("revoke", cmd_server_revoke, "stop a workstation's access to the server", server)
     sp.add_argument("workstation", metavar="WORKSTATION_ID")
+    sp = add(
+        "code-key",
+        cmd_server_code_key,
+        "let the clinic code restore renewed keys too (servers prepared before 10)",
+        server,
+    )
+    sp.add_argument("--code-stdin", action="store_true", help="read the clinic code from stdin")
     sp = add("status", cmd_server_status, "the shared server and what waits", server)
     sp.add_argument("--json", action="store_true")
     sp = add(

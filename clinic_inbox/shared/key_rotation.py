@@ -340,10 +340,14 @@ def restore_versions(
     return keys
 
 
-def enable_recovery(link: Any, code: str) -> bool:
+def enable_recovery(clinic: Clinic, session: Any, link: Any, code: str) -> bool:
     """For a server prepared before versions: seal a key for the clinic code, so that
-    the code restores every later version too. Needs the code (checked first). Returns
-    False when the code already had one."""
+    the code restores every later version too (the versions made before are sealed to
+    it at the next pull). Needs the code (checked first). Returns False when the code
+    already had one."""
+    from clinic_inbox.shared.enrol import _require_admin
+
+    _require_admin(clinic, session)
     row = link.conn.execute(
         "SELECT blob FROM key_wrap WHERE kind = 'clinic-code' AND target = 'clinic'"
     ).fetchone()
@@ -371,4 +375,14 @@ def enable_recovery(link: Any, code: str) -> bool:
                 holder_mac(link.keys, RECOVERY, pub),
             ),
         ).fetchone()[0]
+    if done:
+        with clinic.store.transaction():
+            audit.append(
+                clinic.store,
+                clinic.audit_key,
+                session.staff.id,
+                session.staff.username,
+                "server.clinic_code_key_added",
+                detail={"server": link.label},
+            )
     return bool(done)

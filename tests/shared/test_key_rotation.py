@@ -6,9 +6,14 @@ logins."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import psycopg
 import pytest
-from workstations import login, new_workstation, receive, reopen
+from workstations import ADMIN_PASSWORD, login, new_workstation, receive, reopen
 
 from clinic_inbox.core import services
 from clinic_inbox.core.keys import KeyCustody
@@ -18,6 +23,8 @@ from clinic_inbox.shared import SharedQueueError, clinic_keys, enrol, key_rotati
 from clinic_inbox.shared import pull as pull_mod
 from clinic_inbox.shared import server as srv
 from clinic_inbox.shared.seal import TamperedError, UnknownKeyError, open_sealed
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _enrol(admin, admin_link, home, kr, dsn, name):
@@ -289,12 +296,69 @@ def test_a_server_prepared_before_versions_gets_the_code_added(tmp_path, secret_
     )
     assert clinic_keys.load(e).keys.versions().keys() == {1}  # the code knew only the first
     with pytest.raises(SharedQueueError, match="does not unlock"):
-        key_rotation.enable_recovery(la, "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH")
-    assert key_rotation.enable_recovery(la, init.clinic_code) is True
-    assert key_rotation.enable_recovery(la, init.clinic_code) is False  # set once
+        key_rotation.enable_recovery(
+            a, login(a, "admin"), la, "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH"
+        )
+    assert key_rotation.enable_recovery(a, login(a, "admin"), la, init.clinic_code) is True
+    assert (
+        key_rotation.enable_recovery(a, login(a, "admin"), la, init.clinic_code) is False
+    )  # set once
     sync.pull(a, la)
     g = new_workstation(tmp_path / "g", kr)
     srv.connect_workstation(
         g, login(g, "admin"), empty_db, init.clinic_code, KeyCustody(g.home, backend=kr)
     )
     assert clinic_keys.load(g).keys.versions().keys() == {1, 2}
+
+
+def _cli(home, keyring, *args, stdin=None):  # noqa: ANN001, ANN202
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DBUS", "CLINIC_INBOX"))}
+    env.update(keyring.env)
+    env.update({"CLINIC_INBOX_HOME": str(home), "CLINIC_INBOX_PASSWORD": ADMIN_PASSWORD})
+    env["PYTHONPATH"] = str(REPO)
+    return subprocess.run(
+        [sys.executable, "-m", "clinic_inbox", "--user", "admin", *args],
+        env=env,
+        cwd=REPO,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_server_revoke_and_code_key_on_the_command_line(tmp_path, secret_service, empty_db):
+    kr = secret_service.backend()
+    init, (a, la), (b, lb), (c, lc, c_id) = _clinic(tmp_path, kr, empty_db)
+    with psycopg.connect(empty_db) as conn:  # a server prepared before versions
+        conn.execute("DELETE FROM key_wrap WHERE kind = 'recovery-key'")
+        conn.execute("DELETE FROM seal_key_holder WHERE holder = 'recovery'")
+    for link in (la, lb, lc):
+        link.conn.close()
+    for ws in (a, b, c):
+        ws.close()
+    done = _cli(tmp_path / "a", secret_service, "server", "code-key", "--code-stdin", stdin="X\n")
+    assert done.returncode == 1 and "does not unlock" in done.stderr
+    done = _cli(
+        tmp_path / "a",
+        secret_service,
+        "server",
+        "code-key",
+        "--code-stdin",
+        stdin=init.clinic_code + "\n",
+    )
+    assert done.returncode == 0 and "now restores every renewed key" in done.stdout
+    done = _cli(tmp_path / "a", secret_service, "server", "revoke", c_id)
+    assert done.returncode == 0, done.stderr
+    assert "renewed (version 2)" in done.stdout
+    a = reopen(tmp_path / "a", kr)
+    assert clinic_keys.load(a).keys.key_id == 2
+    actions = _actions(a)
+    assert "server.clinic_code_key_added" in actions and "server.seal_key_rotated" in actions
+    a.close()
+    e = new_workstation(tmp_path / "e", kr)
+    srv.connect_workstation(
+        e, login(e, "admin"), empty_db, init.clinic_code, KeyCustody(e.home, backend=kr)
+    )
+    assert clinic_keys.load(e).keys.versions().keys() == {1, 2}
+    e.close()
