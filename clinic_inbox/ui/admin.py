@@ -75,6 +75,11 @@ class AdminDialog(QDialog):
 
         self.keys_tab = KeyProtectionTab(clinic, session, self.runner, self)
         self.tabs.addTab(self.keys_tab, "Store protection")
+        if audit_app.is_shared(clinic):  # enrolling and revoking (renews the clinic's key)
+            from clinic_inbox.ui.admin_workstations import WorkstationsTab
+
+            self.workstations_tab = WorkstationsTab(clinic, session, self.runner, self)
+            self.tabs.addTab(self.workstations_tab, "Workstations")
 
     # -- staff -----------------------------------------------------------------------
     def _staff_tab(self) -> None:
