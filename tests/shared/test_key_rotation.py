@@ -7,8 +7,10 @@ logins."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import psycopg
@@ -362,3 +364,70 @@ def test_server_revoke_and_code_key_on_the_command_line(tmp_path, secret_service
     )
     assert clinic_keys.load(e).keys.versions().keys() == {1, 2}
     e.close()
+
+
+def test_server_revoke_killed_after_the_servers_commit_loses_nothing(
+    tmp_path, secret_service, empty_db
+):
+    """`server revoke` as a real process, SIGKILLed after the server committed the
+    revocation and the new version and before its store kept anything: the test holds
+    a lock the server transaction needs (so the process is caught inside it), then this
+    computer's store write lock, lets the server commit, and kills the process."""
+    kr = secret_service.backend()
+    _init, (a, la), (b, lb), (_c, lc, c_id) = _clinic(tmp_path, kr, empty_db)
+    (t1,) = receive(a, 1)
+    conv = sync.publish_conversation(a, la, t1, None)
+    sync.pull(b, lb)
+    for link in (la, lc):
+        link.conn.close()
+    a.close()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DBUS", "CLINIC_INBOX"))}
+    env.update(secret_service.env)
+    env.update({"CLINIC_INBOX_HOME": str(tmp_path / "a"), "CLINIC_INBOX_PASSWORD": ADMIN_PASSWORD})
+    env["PYTHONPATH"] = str(REPO)
+    gate = psycopg.connect(empty_db)
+    gate.execute("LOCK TABLE seal_key_version IN EXCLUSIVE MODE")  # reads pass, writes wait
+    child = subprocess.Popen(
+        [sys.executable, "-m", "clinic_inbox", "--user", "admin", "server", "revoke", c_id],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        with psycopg.connect(empty_db, autocommit=True) as watch:
+            deadline = time.monotonic() + 120
+            while not watch.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'clinic-inbox' "
+                "AND wait_event_type = 'Lock'"
+            ).fetchone()[0]:
+                assert child.poll() is None, child.communicate()
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            a = reopen(tmp_path / "a", kr)
+            with a.store.transaction():  # its store waits now: the process stops there
+                gate.commit()  # the server transaction goes through
+                while not watch.execute("SELECT count(*) FROM seal_key_version").fetchone()[0]:
+                    assert child.poll() is None, child.communicate()
+                    time.sleep(0.02)
+                child.send_signal(signal.SIGKILL)
+                child.wait(30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+        gate.close()
+    assert child.returncode == -signal.SIGKILL
+    assert clinic_keys.load(a).keys.versions().keys() == {1}  # killed before keeping it
+    with psycopg.connect(empty_db) as conn:
+        state = conn.execute("SELECT state FROM workstation WHERE id = %s", (c_id,)).fetchone()
+        assert state[0] == "revoked"
+    la = srv.open_link(a, KeyCustody(a.home, backend=kr))
+    services.add_note(a, login(a, "dr.patel"), t1, "Written by A after the kill")
+    sync.push(a, la)  # takes version 2 from its own sealed copy first
+    assert clinic_keys.load(a).keys.versions().keys() == {1, 2}
+    sync.pull(b, lb)
+    tb = shq.thread_by_uuid(b.store, conv)
+    assert [n[2] for n in q.thread_notes(b.store, tb)] == ["Written by A after the kill"]
+    assert lb.keys.key_id == 2
+    la.conn.close()
+    a.close()
