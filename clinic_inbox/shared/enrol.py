@@ -10,7 +10,9 @@
    key: X25519 with a one-time key, HKDF-SHA256, AES-256-GCM bound to its id.
 3. The newcomer (`server join --finish`) opens the answer, checks the keys against
    the server's clinic check, and keeps them sealed in its store (never in the
-   keyring, where any process of the desktop user could read them).
+   keyring, where any process of the desktop user could read them). Its X25519 key
+   stays there too: a seal key version made when a workstation is revoked is sealed
+   to it the same way (key_rotation.py).
 
 The server only ever holds public keys and sealed answers. A changed public key
 shows a different fingerprint; a changed answer fails to open.
