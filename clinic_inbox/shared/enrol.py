@@ -278,8 +278,9 @@ def revoke(clinic: Clinic, session: Any, link: Link, ws_id: str) -> int | None:
     and, in the same server transaction, the clinic gets a new seal key version sealed
     to every other workstation and the clinic code (key_rotation.py): what is written
     from now on is closed to the revoked one. What it already holds stays with it.
-    A workstation revoked before versions existed is rotated for by revoking it again.
-    Returns the new version's id, or None when that revocation had its rotation."""
+    A workstation revoked before versions existed is rotated for by revoking it again;
+    a request refused before approval renews nothing (it never had the keys).
+    Returns the new version's id, or None when nothing was renewed."""
     _require_admin(clinic, session)
     key_rotation.keep_current(clinic, link)  # seal the newest version this clinic has
     key_id = holders = None
@@ -288,13 +289,15 @@ def revoke(clinic: Clinic, session: Any, link: Link, ws_id: str) -> int | None:
             "SELECT revoke_workstation(%s, %s)", (ws_id, session.staff.username)
         ).fetchone()[0]
         state = link.conn.execute(
-            "SELECT state, (SELECT count(*) FROM seal_key_version WHERE revoked_ws = w.id) "
+            "SELECT state, login IS NOT NULL, "
+            "(SELECT count(*) FROM seal_key_version WHERE revoked_ws = w.id) "
             "FROM workstation w WHERE id = %s",
             (ws_id,),
         ).fetchone()
         if not done and (state is None or state[0] != "revoked"):
             raise SharedQueueError(f"There is no enrolled workstation {ws_id} on {link.label}.")
-        if state[1] == 0:
+        # a request refused before approval never had the keys: nothing to renew
+        if state[1] and state[2] == 0:
             try:
                 key_id, holders = key_rotation.rotate(clinic, link, ws_id, session.staff.username)
             except psycopg.Error as exc:

@@ -224,6 +224,12 @@ def test_a_kill_between_the_revocation_and_taking_the_key_loses_nothing(
         assert {bytes(r[0])[1] for r in conn.execute("SELECT body FROM note")} == {2}
     # revoking again does not rotate again: that revocation has its version
     assert enrol.revoke(a, login(a, "admin"), la, c_id) is None
+    # refusing a request never approved renews nothing: it never had the keys
+    n = new_workstation(tmp_path / "n", kr)
+    asked = enrol.request(n, login(n, "admin"), empty_db, "Unknown", KeyCustody(n.home, backend=kr))
+    assert enrol.revoke(a, login(a, "admin"), la, asked.workstation_id) is None
+    assert la.keys.key_id == 2
+    n.close()
     a.close()
 
 
