@@ -130,14 +130,24 @@ def register(conn: psycopg.Connection, keys: ClinicKeys, holder: str, private: b
     )
 
 
+# Holders that may receive keys (`h`: seal_key_holder): the clinic code's; an approved
+# workstation's, registered by its own login; or one not enrolled by approval (it
+# joined with the clinic code) registered by a login no enrolled workstation has.
+# So a revoked workstation's, and any its login registered, are left out, and one
+# workstation's login cannot add holders in other names.
+ELIGIBLE = (
+    "(h.holder = 'recovery' "
+    " OR EXISTS (SELECT 1 FROM workstation w WHERE w.id::text = h.holder "
+    "            AND w.state = 'approved' AND w.login = h.login) "
+    " OR (NOT EXISTS (SELECT 1 FROM workstation w WHERE w.id::text = h.holder) "
+    "     AND NOT EXISTS (SELECT 1 FROM workstation w WHERE w.login = h.login)))"
+)
+
+
 def _holders(conn: psycopg.Connection) -> list[tuple[str, bytes, str]]:
-    """Holders that may receive keys: not a revoked workstation, nor registered by the
-    login of one."""
     rows = conn.execute(
-        "SELECT h.holder, h.public_key, h.mac FROM seal_key_holder h "
-        "WHERE h.holder = %s OR NOT EXISTS (SELECT 1 FROM workstation w WHERE w.state = "
-        "'revoked' AND (w.id::text = h.holder OR w.login = h.login)) ORDER BY h.holder",
-        (RECOVERY,),
+        f"SELECT h.holder, h.public_key, h.mac FROM seal_key_holder h WHERE {ELIGIBLE} "
+        "ORDER BY h.holder"
     ).fetchall()
     return [(r[0], bytes(r[1]), r[2]) for r in rows]
 
@@ -224,10 +234,7 @@ def complete_wraps(clinic: Clinic, link: Any) -> int:
             "FROM seal_key_version v CROSS JOIN seal_key_holder h "
             "WHERE NOT EXISTS (SELECT 1 FROM seal_key_wrap w "
             "                  WHERE w.key_id = v.key_id AND w.holder = h.holder) "
-            "AND (h.holder = %s OR NOT EXISTS (SELECT 1 FROM workstation x WHERE x.state = "
-            "     'revoked' AND (x.id::text = h.holder OR x.login = h.login))) "
-            "ORDER BY v.key_id, h.holder",
-            (RECOVERY,),
+            f"AND {ELIGIBLE} ORDER BY v.key_id, h.holder"
         ).fetchall()
     todo: dict[int, list[tuple[str, bytes]]] = {}
     for key_id, h, pub, mac in missing:

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import psycopg
@@ -269,8 +270,17 @@ def test_a_holder_registered_late_is_sealed_the_key_at_the_next_pull(
 
 def test_a_wrap_changed_on_the_server_is_refused(tmp_path, secret_service, empty_db):
     kr = secret_service.backend()
-    _init, (a, la), (b, lb), (_c, _lc, c_id) = _clinic(tmp_path, kr, empty_db)
+    _init, (a, la), (b, lb), (_c, lc, c_id) = _clinic(tmp_path, kr, empty_db)
+    # C's login, before it is revoked, and B's login add holders in names not theirs
+    # (valid MACs: both hold the clinic's keys): neither is sealed the new version
+    for link in (lc, lb):
+        ghost = str(uuid.uuid4())
+        with link.conn.transaction():
+            key_rotation.register(link.conn, link.keys, ghost, key_rotation.new_private())
     enrol.revoke(a, login(a, "admin"), la, c_id)
+    with psycopg.connect(empty_db) as conn:
+        sealed_to = {r[0] for r in conn.execute("SELECT holder FROM seal_key_wrap")}
+    assert sealed_to == {la.workstation_id, lb.workstation_id, "recovery"}
     # someone with server access seals a key of their own to B's public key
     with psycopg.connect(empty_db) as conn:
         pub = bytes(
