@@ -46,6 +46,7 @@ from clinic_inbox.core.keys import (
     unwrap,
     wrap,
 )
+from clinic_inbox.core.store import audit_queries as aq
 from clinic_inbox.shared import SharedQueueError, clinic_keys
 from clinic_inbox.shared.clinic_keys import ServerLink
 from clinic_inbox.shared.seal import MAX_KEY_ID, ClinicKeys, TamperedError, version_check
@@ -53,6 +54,7 @@ from clinic_inbox.shared.seal import MAX_KEY_ID, ClinicKeys, TamperedError, vers
 WRAP_INFO = b"clinic-inbox seal key wrap v1"
 HOLDER_LABEL = b"clinic-inbox seal key holder v1"
 RECOVERY = "recovery"  # the clinic code's holder name
+ROTATED = "server.seal_key_rotated"  # the audit entry of a renewal
 
 
 def new_private() -> bytes:
@@ -179,13 +181,19 @@ def keep_current(clinic: Clinic, link: Any, *, complete: bool = True) -> list[in
             "SELECT public_key FROM seal_key_holder WHERE holder = %s", (ws,)
         ).fetchone()
         versions = conn.execute(
-            "SELECT v.key_id, v.key_check, w.blob FROM seal_key_version v "
+            "SELECT v.key_id, v.key_check, w.blob, v.created_ws::text, v.created_by, "
+            "v.revoked_ws::text FROM seal_key_version v "
             "LEFT JOIN seal_key_wrap w ON w.key_id = v.key_id AND w.holder = %s "
             "ORDER BY v.key_id",
             (ws,),
         ).fetchall()
     held = link.keys.versions()
     waiting = [v for v in versions if v[0] not in held and v[2] is not None]
+    # made here and not kept (killed after the server's commit): said in the audit trail
+    made_here = [{"key_id": v[0], "by": v[4], "revoked": v[5]} for v in waiting if v[3] == ws]
+    if made_here:
+        kept = {d.get("key_id") for d in aq.details_of(clinic.store, ROTATED)}
+        made_here = [m for m in made_here if m["key_id"] not in kept]
     received: list[int] = []
     if mine is None or waiting:
         found = clinic_keys.load(clinic)
@@ -202,7 +210,7 @@ def keep_current(clinic: Clinic, link: Any, *, complete: bool = True) -> list[in
                     "keys. Nothing on this computer changed."
                 ) from None
         keys = link.keys
-        for key_id, check, blob in waiting:
+        for key_id, check, blob, *_ in waiting:
             key = unwrap_version(private, ws, keys, key_id, blob, check, link.label)
             keys = keys.with_version(key_id, key)
             received.append(key_id)
@@ -217,6 +225,15 @@ def keep_current(clinic: Clinic, link: Any, *, complete: bool = True) -> list[in
                     "server.seal_key_received",
                     detail={"key_ids": received, "sealing_with": keys.key_id},
                 )
+                for made in made_here:  # its revocation's own entries were lost
+                    audit.append(
+                        clinic.store,
+                        clinic.audit_key,
+                        None,
+                        "system",
+                        ROTATED,
+                        detail={**made, "recorded_late": True},
+                    )
             link.keys = keys
     if versions and complete:
         complete_wraps(clinic, link)

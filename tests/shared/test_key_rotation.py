@@ -90,6 +90,7 @@ def test_revoking_renews_the_key_and_the_revoked_keys_open_nothing_new(
     assert la.keys.key_id == 2 and la.keys.versions().keys() == {1, 2}
     assert clinic_keys.load(a).keys.key_id == 2  # kept in A's store, beside version 1
     assert {"server.revoke_workstation", "server.seal_key_rotated"} <= set(_actions(a))
+    assert _actions(a).count("server.seal_key_rotated") == 1  # not again when A takes it
     with pytest.raises(SharedQueueError, match="no longer accepts this workstation's login"):
         srv.open_link(c, KeyCustody(c.home, backend=kr))
 
@@ -435,6 +436,7 @@ def test_server_revoke_killed_after_the_servers_commit_loses_nothing(
         gate.close()
     assert child.returncode == -signal.SIGKILL
     assert clinic_keys.load(a).keys.versions().keys() == {1}  # killed before keeping it
+    assert "server.seal_key_rotated" not in _actions(a)
     with psycopg.connect(empty_db) as conn:
         state = conn.execute("SELECT state FROM workstation WHERE id = %s", (c_id,)).fetchone()
         assert state[0] == "revoked"
@@ -442,6 +444,10 @@ def test_server_revoke_killed_after_the_servers_commit_loses_nothing(
     services.add_note(a, login(a, "dr.patel"), t1, "Written by A after the kill")
     sync.push(a, la)  # takes version 2 from its own sealed copy first
     assert clinic_keys.load(a).keys.versions().keys() == {1, 2}
+    late = a.store.execute(
+        "SELECT detail FROM audit WHERE action = 'server.seal_key_rotated'"
+    ).fetchall()
+    assert len(late) == 1 and '"recorded_late":true' in late[0][0].replace(" ", "")
     sync.pull(b, lb)
     tb = shq.thread_by_uuid(b.store, conv)
     assert [n[2] for n in q.thread_notes(b.store, tb)] == ["Written by A after the kill"]

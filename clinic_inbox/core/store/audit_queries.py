@@ -45,6 +45,14 @@ def restores(store: Store) -> list[tuple[int, str, dict[str, Any]]]:
     ]
 
 
+def details_of(store: Store, action: str) -> list[dict[str, Any]]:
+    """The details of every entry of one action, oldest first."""
+    return [
+        json.loads(r[0] or "{}")
+        for r in store.execute("SELECT detail FROM audit WHERE action = ? ORDER BY id", (action,))
+    ]
+
+
 # -- the chain's entries (core.audit holds the MACs) ------------------------------------
 ENTRY_COLUMNS = "id, at, actor_id, actor, action, patient_id, thread_id, message_id, reason, detail"
 
