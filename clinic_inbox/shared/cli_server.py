@@ -182,6 +182,11 @@ def cmd_server_status(args: argparse.Namespace) -> int:
             "waiting_to_send": shq.pending_count(s),
             "conflicts": len(shq.conflicts(s)),
         }
+        if info["server"] is not None:  # the clinic key version this computer seals with
+            from clinic_inbox.shared import clinic_keys
+
+            found = clinic_keys.load(clinic)
+            info["clinic_key_version"] = found.keys.key_id if found else None
     if args.json:
         _print_json(info)
     elif info["server"] is None:
@@ -189,7 +194,8 @@ def cmd_server_status(args: argparse.Namespace) -> int:
     else:
         print(
             f"Shared server {info['server']}: {info['waiting_to_send']} changes waiting to be "
-            f"sent, {info['conflicts']} not applied because someone else was first."
+            f"sent, {info['conflicts']} not applied because someone else was first. "
+            f"Clinic key version {info.get('clinic_key_version')}."
         )
     return 0
 

@@ -371,6 +371,8 @@ def test_server_revoke_and_code_key_on_the_command_line(tmp_path, secret_service
     done = _cli(tmp_path / "a", secret_service, "server", "revoke", c_id)
     assert done.returncode == 0, done.stderr
     assert "renewed (version 2)" in done.stdout
+    done = _cli(tmp_path / "a", secret_service, "server", "status", "--json")
+    assert '"clinic_key_version": 2' in done.stdout, done.stdout + done.stderr
     a = reopen(tmp_path / "a", kr)
     assert clinic_keys.load(a).keys.key_id == 2
     actions = _actions(a)
