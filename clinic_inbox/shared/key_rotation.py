@@ -209,6 +209,8 @@ def keep_current(clinic: Clinic, link: Any, *, complete: bool = True) -> list[in
                     f"This workstation was revoked on {link.label}: it receives no new clinic "
                     "keys. Nothing on this computer changed."
                 ) from None
+            if mine is not None:  # its key changed: what was sealed to the old one is gone
+                waiting = []  # and sealed again by the next holder that synchronises
         keys = link.keys
         for key_id, check, blob, *_ in waiting:
             key = unwrap_version(private, ws, keys, key_id, blob, check, link.label)
