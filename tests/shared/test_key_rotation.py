@@ -456,3 +456,34 @@ def test_server_revoke_killed_after_the_servers_commit_loses_nothing(
     assert lb.keys.key_id == 2
     la.conn.close()
     a.close()
+
+
+def test_a_workstation_running_live_takes_the_new_key_and_reads_on(
+    tmp_path, secret_service, empty_db
+):
+    """B's live sync is running when A revokes C: woken by the renewal, B takes version 2
+    and shows what A writes under it within seconds, without a restart."""
+    from clinic_inbox.shared.live import LiveSync
+
+    kr = secret_service.backend()
+    _init, (a, la), (b, lb), (_c, _lc, c_id) = _clinic(tmp_path, kr, empty_db)
+    lb.conn.close()
+    live_b = LiveSync(b, custody=KeyCustody(b.home, backend=kr), app="ws-b").start()
+    try:
+        assert live_b.connected.wait(30)
+        enrol.revoke(a, login(a, "admin"), la, c_id)
+        deadline = time.monotonic() + 10
+        while clinic_keys.load(b).keys.key_id != 2:
+            assert time.monotonic() < deadline, "B did not take the new key"
+            time.sleep(0.05)
+        (t2,) = receive(a, 1, tag="live")
+        started = time.monotonic()
+        conv = sync.publish_conversation(a, la, t2, None)
+        while shq.thread_by_uuid(b.store, conv) is None:
+            assert time.monotonic() - started < 10, "B did not show A's new conversation"
+            time.sleep(0.05)
+        with psycopg.connect(empty_db) as conn:
+            blob = conn.execute("SELECT snapshot FROM conversation WHERE id = %s", (conv,))
+            assert bytes(blob.fetchone()[0])[1] == 2
+    finally:
+        live_b.stop()
