@@ -45,7 +45,13 @@ from clinic_inbox.core.store import shared_queries as shq
 from clinic_inbox.shared import SharedQueueError, clinic_keys, key_rotation
 from clinic_inbox.shared.clinic_keys import ServerLink
 from clinic_inbox.shared.seal import ClinicKeys
-from clinic_inbox.shared.server import Link, connect, read_info, server_label
+from clinic_inbox.shared.server import (
+    Link,
+    _version_problem,
+    connect,
+    read_info,
+    server_label,
+)
 
 INFO = b"clinic-inbox workstation enrolment v1"
 
@@ -209,6 +215,9 @@ def finish(clinic: Clinic, session: Any, custody: KeyCustody | None = None) -> s
         row = conn.execute("SELECT state, blob FROM join_answer(%s)", (ws_id,)).fetchone()
     if info is None or row is None or row[0] is None:
         raise SharedQueueError(f"The server {label} has no join request from this computer.")
+    problem = _version_problem(info, label)
+    if problem:  # the keys it would receive need this app's schema (key versions)
+        raise SharedQueueError(problem)
     state, blob = row
     if state == "revoked":
         raise SharedQueueError(f"The request to join {label} was refused.")
