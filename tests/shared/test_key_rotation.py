@@ -487,3 +487,50 @@ def test_a_workstation_running_live_takes_the_new_key_and_reads_on(
             assert bytes(blob.fetchone()[0])[1] == 2
     finally:
         live_b.stop()
+
+
+def test_a_schema_9_server_upgraded_then_a_revocation_renews_the_key(
+    tmp_path, secret_service, empty_db
+):
+    """A clinic from before key versions: its server is upgraded to schema 10 by
+    `server upgrade`, its workstations have no receiving key yet. A revocation renews
+    the key all the same: the revoking computer registers in the revoking transaction,
+    the others at their next exchange, sealed the version by the next holder."""
+    kr = secret_service.backend()
+    init, (a, la), (b, lb), (_c, _lc, c_id) = _clinic(tmp_path, kr, empty_db)
+    (t1,) = receive(a, 1)
+    old_conv = sync.publish_conversation(a, la, t1, None)
+    sync.pull(b, lb)
+    with psycopg.connect(empty_db) as conn:  # as schema 9 left it
+        conn.execute(
+            "DROP FUNCTION set_recovery_key, add_seal_key_wraps, rotate_seal_key, "
+            "register_seal_holder; DROP TABLE seal_key_wrap, seal_key_holder, "
+            "seal_key_version; DELETE FROM key_wrap WHERE kind = 'recovery-key'; "
+            "UPDATE server_info SET schema_version = 9"
+        )
+    for ws in (a, b):  # and the workstations as they were: no receiving key kept
+        kept = clinic_keys.load(ws)
+        clinic_keys.save(ws, clinic_keys.ServerLink(kept.dsn, kept.keys, None))
+    la.conn.close()
+    with pytest.raises(SharedQueueError, match="older schema"):
+        srv.open_link(b, KeyCustody(b.home, backend=kr))
+    assert srv.upgrade_server(a, login(a, "admin"), empty_db) == (9, 10)
+    la = srv.open_link(a, KeyCustody(a.home, backend=kr))
+    assert enrol.revoke(a, login(a, "admin"), la, c_id) == 2
+    assert la.keys.key_id == 2
+    (t2,) = receive(a, 1, tag="after")
+    new_conv = sync.publish_conversation(a, la, t2, None)
+    with pytest.raises(UnknownKeyError):
+        sync.pull(b, lb)  # registers; nothing sealed to it yet, nothing applied
+    sync.pull(a, la)
+    sync.pull(b, lb)
+    assert lb.keys.versions().keys() == {1, 2}
+    for conv in (old_conv, new_conv):
+        assert shq.thread_by_uuid(b.store, conv) is not None
+    assert key_rotation.enable_recovery(a, login(a, "admin"), la, init.clinic_code)
+    sync.pull(a, la)  # seals version 2 to the clinic code's new key
+    g = new_workstation(tmp_path / "g", kr)
+    srv.connect_workstation(
+        g, login(g, "admin"), empty_db, init.clinic_code, KeyCustody(g.home, backend=kr)
+    )
+    assert clinic_keys.load(g).keys.versions().keys() == {1, 2}
