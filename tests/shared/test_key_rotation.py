@@ -534,3 +534,43 @@ def test_a_schema_9_server_upgraded_then_a_revocation_renews_the_key(
         g, login(g, "admin"), empty_db, init.clinic_code, KeyCustody(g.home, backend=kr)
     )
     assert clinic_keys.load(g).keys.versions().keys() == {1, 2}
+
+
+def test_two_revocations_at_once_never_make_one_version_twice(tmp_path, secret_service, empty_db):
+    """A's revocation holds its transaction open while B revokes another workstation:
+    B waits, then is told to try again with nothing changed (its revocation undone
+    with it); again, it makes version 3."""
+    import threading
+
+    kr = secret_service.backend()
+    _init, (a, la), (b, lb), (_c, _lc, c_id) = _clinic(tmp_path, kr, empty_db)
+    _d, _ld, d_id = _enrol(a, la, tmp_path / "d", kr, empty_db, "Spare")
+    outcome: list[object] = []
+    with la.conn.transaction():
+        la.conn.execute("SELECT revoke_workstation(%s, 'admin')", (c_id,))
+        key_rotation.rotate(a, la, c_id, "admin")
+
+        def b_revokes() -> None:
+            try:
+                outcome.append(enrol.revoke(b, login(b, "admin"), lb, d_id))
+            except SharedQueueError as exc:
+                outcome.append(exc)
+
+        other = threading.Thread(target=b_revokes)
+        other.start()
+        with psycopg.connect(empty_db, autocommit=True) as watch:
+            deadline = time.monotonic() + 30
+            while not watch.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            ).fetchone()[0]:
+                assert time.monotonic() < deadline and other.is_alive()
+                time.sleep(0.02)
+    other.join(30)
+    (said,) = outcome
+    assert isinstance(said, SharedQueueError) and "at the same moment" in str(said)
+    with psycopg.connect(empty_db) as conn:
+        states = dict(conn.execute("SELECT id::text, state FROM workstation").fetchall())
+        assert states[d_id] == "approved"  # B's revocation was undone with its renewal
+        assert [r[0] for r in conn.execute("SELECT key_id FROM seal_key_version")] == [2]
+    assert enrol.revoke(b, login(b, "admin"), lb, d_id) == 3
+    assert lb.keys.versions().keys() == {1, 2, 3}
