@@ -74,6 +74,7 @@ BEGIN
         RAISE EXCEPTION 'holder registered by another login' USING ERRCODE = '42501';
     END IF;
     DELETE FROM seal_key_wrap WHERE holder = p_holder;  -- sealed to the key it replaced
+    PERFORM pg_notify('clinic_changes', '0');  -- wakes a holder to seal it the versions
     RETURN true;
 END $$;
 

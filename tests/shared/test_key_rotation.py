@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -540,8 +541,6 @@ def test_two_revocations_at_once_never_make_one_version_twice(tmp_path, secret_s
     """A's revocation holds its transaction open while B revokes another workstation:
     B waits, then is told to try again with nothing changed (its revocation undone
     with it); again, it makes version 3."""
-    import threading
-
     kr = secret_service.backend()
     _init, (a, la), (b, lb), (_c, _lc, c_id) = _clinic(tmp_path, kr, empty_db)
     _d, _ld, d_id = _enrol(a, la, tmp_path / "d", kr, empty_db, "Spare")
@@ -574,3 +573,45 @@ def test_two_revocations_at_once_never_make_one_version_twice(tmp_path, secret_s
         assert [r[0] for r in conn.execute("SELECT key_id FROM seal_key_version")] == [2]
     assert enrol.revoke(b, login(b, "admin"), lb, d_id) == 3
     assert lb.keys.versions().keys() == {1, 2, 3}
+
+
+def test_a_late_holder_is_sealed_the_key_by_a_live_workstation_at_once(
+    tmp_path, secret_service, empty_db
+):
+    """B registers only after the revocation; A's live sync, woken by the registration,
+    seals version 2 to it within seconds (not at its next timed sync)."""
+    from clinic_inbox.shared.live import LiveSync
+
+    kr = secret_service.backend()
+    _init, (a, la), (b, lb), (_c, _lc, c_id) = _clinic(tmp_path, kr, empty_db)
+    with psycopg.connect(empty_db) as conn:
+        conn.execute("DELETE FROM seal_key_holder WHERE holder = %s", (lb.workstation_id,))
+    kept = clinic_keys.load(b)
+    clinic_keys.save(b, clinic_keys.ServerLink(kept.dsn, kept.keys, None))
+    enrol.revoke(a, login(a, "admin"), la, c_id)
+    (t2,) = receive(a, 1, tag="after")
+    conv = sync.publish_conversation(a, la, t2, None)
+    la.conn.close()
+    synced = threading.Event()  # A's first sync is over: only a wake-up makes another
+    live_a = LiveSync(
+        a,
+        custody=KeyCustody(a.home, backend=kr),
+        app="ws-a",
+        interval=60,
+        on_connected=synced.set,
+    ).start()
+    try:
+        assert synced.wait(30)
+        with pytest.raises(UnknownKeyError):
+            sync.pull(b, lb)  # registers; A is woken
+        started = time.monotonic()
+        with psycopg.connect(empty_db, autocommit=True) as conn:
+            while not conn.execute(
+                "SELECT count(*) FROM seal_key_wrap WHERE holder = %s", (lb.workstation_id,)
+            ).fetchone()[0]:
+                assert time.monotonic() - started < 10, "A did not seal the key to B"
+                time.sleep(0.05)
+        sync.pull(b, lb)
+        assert lb.keys.key_id == 2 and shq.thread_by_uuid(b.store, conv) is not None
+    finally:
+        live_a.stop()
