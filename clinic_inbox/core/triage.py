@@ -463,11 +463,15 @@ def _affirmed_in(
     chunks = inner.split(",")[1:]
     if len(chunks) >= 2 and all(_TAIL_NEGATION.search(c) for c in chunks):
         return False  # "amoxicilline hier, pas de plaques, pas d'enflure, pas de difficulté"
+    # peel denied items off the end one by one ("..., no bleeding, no headaches, no
+    # swelling"): what is left must still be a match by itself
     cut = max(inner.rfind(","), inner.rfind(";"))
-    if cut > 0 and _TAIL_NEGATION.search(inner[cut + 1 :]):
+    while cut > 0 and _TAIL_NEGATION.search(inner[cut + 1 :]):
         if not rx.match(inner[:cut]):
             return False
+        inner = inner[:cut]
         end = start + cut
+        cut = max(inner.rfind(","), inner.rfind(";"))
     if view is s.lemmas:
         # context and idioms are written in the patient's words: judge the same words there
         start, end = s.surface(start, end)

@@ -34,6 +34,8 @@ _NEG_TRIGGER = re.compile(
     r"\b(no|not|never|denies|denied|deny|without|free of|negative for|none|nor|"
     r"(do|does|did|have|has|had|is|was|are|were|be)(n'?t| not)|no longer|absence of|"
     r"rule out|ruled out|(no one|nobody) (is|was|got|has been)|"
+    # "nothing like the worst headache ever", "rien comme une crise"
+    r"nothing like|nothing close to|rien comme|rien a voir avec|"
     # French: "pas de", "jamais", "aucun", "sans", "ni", "nie", "plus de" after ne
     r"pas|jamais|aucune?|sans|ni|nie|nier|absence de|n'?a plus|n'?ai plus|n'?est plus|"
     r"rien d'?)\b"
@@ -109,7 +111,7 @@ _OTHERS = (
     r"partner|roommate|classmate|teammate|guy|girl|kid)"
 )
 _OTHERS_FR = (
-    r"(pere|mere|papa|maman|frere|soeur|belle-soeur|beau-frere|grand-?(pere|mere)|oncle|tante|cousine?|amie?|"
+    r"(pere|mere|papa|maman|frere|s(?:oe|œ)ur|belle-s(?:oe|œ)ur|beau-frere|grand-?(pere|mere)|oncle|tante|cousine?|amie?|"
     r"voisine?|collegue|patron|fils|fille|neveu|niece|mari|femme|conjointe?|gars|chum|blonde)"
 )
 # History and other people's past: within the clause.
@@ -303,6 +305,8 @@ _SENTENCE_CONTEXT = re.compile(
     r"(il y a|there'?s|there is|avec) (une|a) question|(une|a|la|the) ((last|first|next|derniere|premiere|\d+(st|nd|rd|th|e)) )?question\s*,?\s*[\"'«:]|"
     r"(evaluation|assessment|screening|depistage) (du |de |of )?(the )?(risque|risk)|"
     r"(incident|accident) report|rapport d'(incident|accident)|asking (about|if|whether)|"
+    # a questionnaire's questions quoted: "the respirator questionnaire (the one with "do you get...")"
+    r"(questionnaire|form|formulaire|checklist|survey|sondage)s? \(?[\"'«]?(the one |celui |celle )?(with|that asks|that has|that lists|qui demande|qui liste|avec) |"
     r"(dans|sur) la liste|(in|on) the list|(ils|elles|they) (parlent|talk|mention)\w* (de |d'|about )|"
     r"plan d'(urgence|action)|emergency plan|action plan|(les |the )?(signes|signs|symptomes|symptoms) \(|"
     r"(and|that|which|it) causes? |(could|can|would|will|might) (i|he|she|we|you|they) (have|get|develop|go into)( a| an)?\s*$|"
@@ -527,6 +531,8 @@ _GENERIC_SUBJECT = re.compile(
     r"(vaccin\w*|vaccine|shot|immuni[sz]ation|booster) (contre|against|for|pour) (la |le |les |l')?|"
     r"(take|taking|use|using|give|giving|chew|chewing) (\w+ ){0,2}(during|in case of|in the event of) (a|an)|"
     r"(certains|certaines|beaucoup d'|plusieurs) ?(enfants|bebes|gens|personnes|patients|adultes)|"
+    # "there have been overdoses at other camps": news of others, nobody here
+    r"(there (have|has|had) been|il y a eu)( (a few|some|several|many|lots of|a lot of|plusieurs|des|quelques))?(?=\s*$)|"
     # "can someone my age have a stroke?", "une personne de mon âge peut faire un AVC?"
     r"(someone|anyone|people|a person|a guy|a girl|quelqu'un|une personne|les gens|un jeune|une jeune) "
     r"(of |de |a )?(my|mon|ton|your|votre) age)\b"
@@ -568,9 +574,9 @@ _OTHER_PAST_LEAD = re.compile(
     r"((older|younger|little|big|best|late|ex|grande?|petite?) )?(sister|brother|friend|cousin|aunt|uncle|"
     r"neighbou?r|co-?worker|colleague|boss|classmate|teammate|roommate|sister-in-law|brother-in-law|best friend|"
     r"grand-?(pere|mere|parents|pa|ma|mother|father)s?|grandmothers?|grandfathers?|grandparents|"
-    r"soeur|frere|amie?|cousine?|tante|oncle|voisine?|collegue)s?|"
+    r"s(?:oe|œ)ur|frere|amie?|cousine?|tante|oncle|voisine?|collegue)s?|"
     r"\b(my|our|a) (neighbou?r|friend|coworker|colleague|cousin|boss|sister|brother|aunt|uncle|sister-in-law|brother-in-law)'s \w+|"
-    r"\b(le|la|les) (fils|fille|enfant|frere|soeur|mari|femme) (de|d') (mon|ma|notre|\w+) ?\w*)"
+    r"\b(le|la|les) (fils|fille|enfant|frere|s(?:oe|œ)ur|mari|femme) (de|d') (mon|ma|notre|\w+) ?\w*)"
     r"( \(\d+\))?( (had|have had|has had|got|was|went|nearly|almost|said (that )?(she|he|they)|told me (that )?(she|he|they)|a eu|a fait|avait|ont fait|ont eu|"
     r"s'est|se sont)( (des|une?|a))?( [\w-]+)?)?\s*$"
     # (a bare "my friend" before what is happening to him is a caregiver's report:
@@ -778,6 +784,7 @@ _RECORDED = re.compile(
     r"(chart|file|record|profile|allergy list)|inscrite? (au|dans le) dossier|notee? (au|dans le) dossier)\b"
 )
 _NAME_WORD = re.compile(r"[\w'-]+")
+_SINCE_MY = re.compile(r"\b(since|depuis|after|apres) (mon|ma|son|sa|my|his|her|their|leur) $")
 _OTHERS_POSSESSIVE = re.compile(
     r"\b(teammate|classmate|friend|neighbou?r|coworker|co-worker|colleague|boss|student|player|roommate)'s ([\w-]+ )?$"
 )
@@ -786,7 +793,9 @@ _ATTRIBUTIVE = re.compile(
     r"\s*([\w-]+ )?((and|or|et|ou|&|/) [\w' -]{1,25}? )?(slides?|presentations?|course|training|posters?|modules?|"
     r"awareness|prevention|unit|ward|team|program\w*|month|walk|fundraiser|research|study|protocols?|"
     r"guidelines?|pamphlets?|brochures?|class(es)?|workshops?|kits?|survivors?|support group|foundation|"
-    r"society|association|diapositives|campagne|fondation|calls|runs|scenarios|simulations?|drills?)\b"
+    r"society|association|diapositives|campagne|fondation|calls|runs|scenarios|simulations?|drills?|"
+    # "a questionnaire about my overdose history", "ses antécédents"
+    r"history|histories|risk|screening|kits?|antecedents?)\b"
 )
 
 
@@ -812,6 +821,8 @@ def engaged(sentence: str, start: int) -> bool:
     near = sentence[max(0, start - _NEAR_BEFORE) : start + _NEAR_AFTER]
     if _now(near, present) or _found("acute", near, present):
         return True
+    if _SINCE_MY.search(sentence[max(0, start - 40) : start]):
+        return False  # "ça fait 3 mois depuis mon infarctus", "since his stroke": the past
     if _found("generic_subject", sentence[:start], present):
         return False
     if _OTHERS_POSSESSIVE.search(sentence[max(0, start - 40) : start]):

@@ -84,12 +84,12 @@ def test_held_out_part_is_scored_and_reported(capsys):
         print("\n" + report("the held-out part (never tuned against)", HELD_OUT, RULES))
         print("  targets: 100% of emergencies urgent, at most 5% of look-alikes urgent")
     both = scores["both (the app)"]
-    # floors at the figures first measured on this part (author AB: 319/320 = 99.7% /
-    # 13/366 = 3.6%, 2026-12-02): a regression guard, not the targets
-    assert both.caught >= 319
-    assert both.false_red_share <= 13 / 366
+    # floors at the figures first measured on this part (author AC: 399/400 = 99.8% /
+    # 12/404 = 3.0%, 2026-12-02): a regression guard, not the targets
+    assert both.caught >= 399
+    assert both.false_red_share <= 12 / 404
     # the two nets together catch at least what either does alone, and more than the rules
-    # (on parts I-R and T-AB both together caught more than the model alone; on part S the
+    # (on parts I-R and T-AC both together caught more than the model alone; on part S the
     # model alone caught the same 247 of 248: the rules added no emergency there)
     assert both.caught > scores["rules alone"].caught
     assert both.caught >= scores["wording model alone"].caught
@@ -170,8 +170,8 @@ def test_held_out_categories_are_scored_against_the_keyword_count(capsys):
             f"\nheld-out everyday categories: model + keywords {app}/{len(everyday)}, "
             f"keywords alone {kw}/{len(everyday)}"
         )
-    # floor at the first scoring (author AB: 62/64, keywords alone 52/64)
-    assert app >= 62 and app > kw
+    # floor at the first scoring (author AC: 61/65, keywords alone 52/65)
+    assert app >= 61 and app > kw
 
 
 def test_an_unsure_or_missing_category_model_leaves_the_keyword_count():
