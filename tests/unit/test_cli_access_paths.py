@@ -204,6 +204,7 @@ def _cases(home, backup, clinical: int, admin_thread: int, patient: int, proxy: 
         "server pending": ([], None, refused),
         "server approve": (["AAAA-BBBB-CCCC-DDDD"], None, refused),
         "server revoke": (["00000000-0000-0000-0000-000000000000"], None, refused),
+        "server code-key": (["--code-stdin"], "AAAA\n", refused),
         # the clinic writes first, covers, bills and files (branch clinic-writes)
         "compose send": (
             [f"--patient={patient}", "--template=results_normal", "--field=test=lipids"],
