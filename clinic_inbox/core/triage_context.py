@@ -50,6 +50,8 @@ _PSEUDO = re.compile(
     r"(do|does|did)(n'?t| not) (know|think|care|want to|mean|help|work|stop|go away|matter)|"
     r"(i|je) (sais|sai|c) pas|sais pas|sait pas|pas (mieux|seulement|juste|sur|certaine?)|"
     r"(arrete|passe|part|s'arrete|diminue|aide) pas|personne|n'importe|pas capable|"
+    # a symptom, not a denial: "il a pas d'énergie, il pend comme une poupée de chiffon"
+    r"pas (d'energie|d'appetit|de force|de jus)|no (energy|appetite|strength)|"
     r"pas arreter|sans arret|sans cesse|sans raison|ne peu[xt] pas|peu[xt] pas|arrive pas|"
     r"pas able|pu capable|plus capable|plus (respirer|bouger|parler|voir|marcher))\b"
 )
@@ -191,13 +193,14 @@ _HISTORY_TIME = re.compile(
 )
 # Hypotheticals: within the clause, across "and".
 _HYPOTHETICAL = re.compile(
-    r"\b(if (i|he|she|we|they|my|someone|somebody|a|the|you|your|our|her|his|it) |"
+    # ("as if someone pulled a blind", "comme si quelqu'un avait tiré une toile": a simile)
+    r"\b((?<!as )if (i|he|she|we|they|my|someone|somebody|a|the|you|your|our|her|his|it) |"
     r"in case|what if|what (should|do|would) (i|we|you|they|the \w+|he|she) do if|what to do if|"
     r"for example|for instance|par exemple|(it|this|that|they) (can|could|may|might) (make|cause|give)|"
     r"what would happen if|qu'?est-ce qui (arriverait|se passerait) si|watch (out )?for|look out for|"
     r"keep an eye out for|red flags|signes? d'alarme|"
     r"what happens if|how (do|would|can|will|should) (we|i|you|they) (know|tell|recogni[sz]e)|"
-    r"si (jamais|je|j'|il|elle|on|mon|ma|mes|notre|nos|vous|le|la|les|un|une|quelqu'un|ca|cela)|au cas ou|que faire si|quoi faire si|"
+    r"(?<!comme )si (jamais|je|j'|il|elle|on|mon|ma|mes|notre|nos|vous|le|la|les|un|une|quelqu'un|ca|cela)|au cas ou|que faire si|quoi faire si|"
     r"en cas (de|d')|if \w+ (is|isn't|was|wasn't|has|hasn't|gets|starts|stops|doesn't|does|can't|ever) |"
     r"comment (on )?(le |la )?(reconnai\w*|savoir))\b"
 )
@@ -241,7 +244,10 @@ _HISTORY_RIGHT_AFTER = re.compile(
     + r"|(le |la |l')(mois|semaine|annee|ete|hiver|automne|printemps|fin de semaine) (passee?|derniere?)|in (19|20)\d\d|en (19|20)\d\d|last (year|month|summer|winter|spring|fall|term|season)|"
     r"(\w+ ){0,2}(years?|months?) ago|in the past|dans le passe|as an? (child|kid|teen|baby)|"
     r"il y a (\w+ ){0,2}(ans|mois)|il y a (bien |tres |trop )?longtemps|"
-    r"dans (la|leur|sa) (vingtaine|trentaine|quarantaine|cinquantaine|soixantaine|septantaine|soixante-dizaine)|in (their|her|his) (\d0s|twenties|thirties|forties|fifties|sixties|seventies)|l'an (dernier|passe)|l'annee (derniere|passee))\b"
+    r"dans (la|leur|sa) (vingtaine|trentaine|quarantaine|cinquantaine|soixantaine|septantaine|soixante-dizaine)|in (their|her|his) (\d0s|twenties|thirties|forties|fifties|sixties|seventies)|l'an (dernier|passe)|l'annee (derniere|passee)|"
+    # "une acidocétose au printemps", "Dad's stroke was in 2024"
+    r"(au|a l'|cet |ce |l')(printemps|ete|automne|hiver) (passe|dernier)?|"
+    r"(was|happened|occurred|etait|a eu lieu) (in|en|back in|last|l'an|il y a) )\b"
 )
 _HOW_MUCH = re.compile(r"\b(how (much|many|bad|high|long)|combien( de)?)\s*$")
 _OPEN_IF = re.compile(
@@ -382,7 +388,8 @@ _POST_CONTEXT = re.compile(
     # (not the day of an appointment to come: "cancel my thursday appointment")
     r"(?! (morning|night|evening|afternoon|to|through|until|appoint\w*|appt\w*|visit|meeting|shift))|"
     # not a pill box's compartments: "du lundi au jeudi", "from Monday to Thursday"
-    r"(?<!du )(?<!au )(?<!a )(?<!rendez-vous de )(?<!rendez-vous )(?<!rdv de )(?<!rdv )"
+    # (nor a slot asked for: "déplacer mon examen à un mardi matin")
+    r"(?<!du )(?<!au )(?<!a )(?<!un )(?<!rendez-vous de )(?<!rendez-vous )(?<!rdv de )(?<!rdv )"
     r"(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)( passe| dernier)?|"
     r"before(?=\s*[(,.;)]|\s*$)|"
     r"in high school|au secondaire|recovered|s'en est remise?|from (19|20)\d\d|"
@@ -818,11 +825,11 @@ def engaged(sentence: str, start: int) -> bool:
         return False
     # the words that put it on someone stand near the name, not anywhere in a long
     # sentence ("the vaccine against meningitis, is it given at school?" asks nothing now)
+    if _SINCE_MY.search(sentence[max(0, start - 40) : start]):
+        return False  # "ça fait 3 mois depuis mon infarctus", "since his stroke": the past
     near = sentence[max(0, start - _NEAR_BEFORE) : start + _NEAR_AFTER]
     if _now(near, present) or _found("acute", near, present):
         return True
-    if _SINCE_MY.search(sentence[max(0, start - 40) : start]):
-        return False  # "ça fait 3 mois depuis mon infarctus", "since his stroke": the past
     if _found("generic_subject", sentence[:start], present):
         return False
     if _OTHERS_POSSESSIVE.search(sentence[max(0, start - 40) : start]):

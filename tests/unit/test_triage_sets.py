@@ -62,10 +62,12 @@ def test_the_sets_are_built_to_generalise():
         assert min(phrasings.values()) >= 8
     # split by author: no message in two parts (a few classic presentations,
     # e.g. a curtain over one eye, were written by several, each in their own words)
-    shared = {i.text for i in DEV} & {i.text for i in HELD_OUT}
+    # (a short message's words may all be in its subject, its body "?" or "see subject":
+    # a message is its subject and its body together)
+    shared = {(i.subject, i.text) for i in DEV} & {(i.subject, i.text) for i in HELD_OUT}
     # two authors may write the same short everyday line ("are my blood test results in?")
-    assert all(len(t) < 120 for t in shared) and len(shared) <= 2
-    assert not shared & {i.text for i in DEV + HELD_OUT if i.urgent}
+    assert all(len(s + t) < 120 for s, t in shared) and len(shared) <= 2
+    assert not shared & {(i.subject, i.text) for i in DEV + HELD_OUT if i.urgent}
     assert not {i.id for i in DEV} & {i.id for i in HELD_OUT}
 
 
@@ -84,12 +86,12 @@ def test_held_out_part_is_scored_and_reported(capsys):
         print("\n" + report("the held-out part (never tuned against)", HELD_OUT, RULES))
         print("  targets: 100% of emergencies urgent, at most 5% of look-alikes urgent")
     both = scores["both (the app)"]
-    # floors at the figures first measured on this part (author AC: 399/400 = 99.8% /
-    # 12/404 = 3.0%, 2026-12-02): a regression guard, not the targets
-    assert both.caught >= 399
-    assert both.false_red_share <= 12 / 404
+    # floors at the figures first measured on this part (author SB, short messages:
+    # 212/216 = 98.1% / 18/365 = 4.9%, 2026-12-02): a regression guard, not the targets
+    assert both.caught >= 212
+    assert both.false_red_share <= 18 / 365
     # the two nets together catch at least what either does alone, and more than the rules
-    # (on parts I-R and T-AC both together caught more than the model alone; on part S the
+    # (on parts I-R, T-AC and SB both together caught more than the model alone; on part S the
     # model alone caught the same 247 of 248: the rules added no emergency there)
     assert both.caught > scores["rules alone"].caught
     assert both.caught >= scores["wording model alone"].caught
@@ -170,7 +172,7 @@ def test_held_out_categories_are_scored_against_the_keyword_count(capsys):
             f"\nheld-out everyday categories: model + keywords {app}/{len(everyday)}, "
             f"keywords alone {kw}/{len(everyday)}"
         )
-    # floor at the first scoring (author AC: 61/65, keywords alone 52/65)
+    # floor at the first scoring (author SB: 61/64, keywords alone 59/64)
     assert app >= 61 and app > kw
 
 
