@@ -185,7 +185,21 @@ def required_literals(
     except re.error:
         return None
     found = _seq(list(parsed), shortest, digits)
-    return frozenset(found) if found else None
+    return _shortest_only(found) if found else None
+
+
+def _shortest_only(found: set[str]) -> frozenset[str]:
+    """`found` without the strings that hold another of its strings (" weeks" beside
+    "weeks"): wherever they occur the shorter one does, so the gate says the same with
+    fewer words to look for."""
+    lengths = sorted({len(x) for x in found})
+    return frozenset(
+        x
+        for x in found
+        if not any(
+            x[i : i + n] in found for n in lengths if n < len(x) for i in range(len(x) - n + 1)
+        )
+    )
 
 
 def _seq(items: list, shortest: int = MIN_LITERAL, digits: bool = False) -> set[str] | None:
@@ -371,18 +385,26 @@ class LiteralIndex:
                 automaton.add_word(lit, lit)
             automaton.make_automaton()
             self._automaton = automaton
-        trie: dict = {}
-        for lit in self.literals:
-            node = trie
-            for ch in lit:
-                node = node.setdefault(ch, {})
-            node[""] = True
-        self._rx = re.compile("(?=(" + _trie_regex(trie) + "))") if self.literals else None
-        # every literal that is a prefix of a longer one is present wherever the longer is
-        self._prefixes = {
-            lit: frozenset(lit[:n] for n in range(1, len(lit) + 1) if lit[:n] in self.literals)
-            for lit in self.literals
-        }
+        self._regex: tuple[re.Pattern[str] | None, dict[str, frozenset[str]]] | None = None
+
+    def _by_regex(self) -> tuple[re.Pattern[str] | None, dict[str, frozenset[str]]]:
+        """The trie-shaped regex and each literal's prefixes among the literals, compiled
+        when first needed (with the automaton, never: it takes longer than the automaton)."""
+        if self._regex is None:
+            trie: dict = {}
+            for lit in self.literals:
+                node = trie
+                for ch in lit:
+                    node = node.setdefault(ch, {})
+                node[""] = True
+            rx = re.compile("(?=(" + _trie_regex(trie) + "))") if self.literals else None
+            # every literal that is a prefix of a longer one is present wherever the longer is
+            prefixes = {
+                lit: frozenset(lit[:n] for n in range(1, len(lit) + 1) if lit[:n] in self.literals)
+                for lit in self.literals
+            }
+            self._regex = (rx, prefixes)
+        return self._regex
 
     def present(self, text: str) -> set[str]:
         if not lower_ascii(text):
@@ -399,12 +421,13 @@ class LiteralIndex:
         """The same without the automaton (when pyahocorasick is missing)."""
         if not lower_ascii(text):
             text = gate_fold(text)
-        if self._rx is None:
+        rx, prefixes = self._by_regex()
+        if rx is None:
             return set()
         out: set[str] = set()
         # the longest literal at each place, each distinct one expanded once
-        for lit in set(self._rx.findall(text)):
-            out |= self._prefixes[lit]
+        for lit in set(rx.findall(text)):
+            out |= prefixes[lit]
         return out
 
 

@@ -34,7 +34,8 @@ def test_short_words_and_digits_gate_lower_case_ascii_only():
     od = Gated.of(_rx(r"\b(?:overdos\w*|\bod\b|\bod on\b)"))
     # no word of three letters or more in every match: the gate takes shorter ones
     assert required_literals(od.regex.pattern) is None
-    assert od.gate == od.ascii_gate == {"overdos", "od", "od on"}
+    # ("od on" holds "od": wherever it is, so is "od", and the gate needs only that)
+    assert od.gate == od.ascii_gate == {"overdos", "od"}
     weeks = Gated.of(_rx(r"\b(?:\d{1,2} ?(weeks|wks)\b|pregnant)"))
     assert weeks.gate is not None and weeks.ascii_gate is not None
     for text, holds in (("12 weeks", True), ("3wks", True), ("pregnant", True), ("a cold", False)):
@@ -43,7 +44,7 @@ def test_short_words_and_digits_gate_lower_case_ascii_only():
     assert tens.gate is None  # "\d" reads any script's digits
     assert tens.ascii_gate == set("0123456789")  # in ASCII text, only these ten
     cm = Gated.of(_rx(r"\b(?:\d{2} ?(cm|mm)\b)"))
-    assert cm.gate == cm.ascii_gate == {"cm", "mm", " cm", " mm"}
+    assert cm.gate == cm.ascii_gate == {"cm", "mm"}
     assert required_literals(r"[2-6]", 2, digits=True) == set("23456")
     assert required_literals(r"[2-6]x", 2, digits=True) == {"2x", "3x", "4x", "5x", "6x"}
     # "any character but a digit" says nothing about which are there
@@ -62,7 +63,7 @@ def test_the_gate_reads_whole_words_through_groups_options_and_assertions():
     assert required_literals(r"\bod'?d\b") == {"odd", "od'd"}
     assert required_literals(r"(?<!\bhe )(says|said) that") == {"says that", "said that"}
     # a group with a way through that is not exact: how its ways start
-    assert required_literals(r"has (you|your \w+) ") == {"has you", "has your "}
+    assert required_literals(r"has (you|your \w+) ") == {"has you"}
     assert required_literals(r"(en|in) re(adaptation|hab\w*)") == {
         "en readaptation",
         "in readaptation",
@@ -71,7 +72,7 @@ def test_the_gate_reads_whole_words_through_groups_options_and_assertions():
     }
     # a one-letter way through: no gate worth three letters, a loose one of one
     assert required_literals(r"\bq(uestion)? ?\d") is None
-    assert Gated.of(re.compile(r"\bq(uestion)? ?\d")).gate == {"q", "q ", "question", "question "}
+    assert Gated.of(re.compile(r"\bq(uestion)? ?\d")).gate == {"q"}
 
 
 def test_a_pattern_where_case_could_matter_keeps_its_ignorecase_and_its_gate():
