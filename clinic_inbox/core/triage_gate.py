@@ -95,7 +95,7 @@ class Gated:
         fast = _case_free(regex)
         # shorter words than a gate is worth, but better than running on every text
         # (one branch of a long alternation, "q ?\\d", left all the rest ungated)
-        loose = gate if gate is not None else _folded(required_literals(regex.pattern, 1))
+        loose = gate if gate is not None else _loose(regex.pattern)
         if fast is None:  # IGNORECASE could matter: read every text as written
             return cls(regex, loose, regex, loose)
         if gate is not None:
@@ -115,6 +115,19 @@ class Gated:
     def pattern_for(self, text: str) -> re.Pattern[str]:
         """The pattern to run on `text`: the fast twin when `text` allows it."""
         return self.fast if lower_ascii(text) else self.regex
+
+
+# One letter gates only when it is rare in English and French ("q ?\\d"); "i" or "a"
+# is in nearly every sentence, and finding each one costs more than it saves.
+_RARE_LETTERS = frozenset("qxz")
+
+
+def _loose(pattern: str) -> frozenset[str] | None:
+    """A gate of words shorter than MIN_LITERAL, for a pattern that has none longer."""
+    found = _folded(required_literals(pattern, 1))
+    if found is None or any(len(x) == 1 and x not in _RARE_LETTERS for x in found):
+        return None
+    return found
 
 
 def lower_ascii(text: str) -> bool:

@@ -73,6 +73,8 @@ def test_the_gate_reads_whole_words_through_groups_options_and_assertions():
     # a one-letter way through: no gate worth three letters, a loose one of one
     assert required_literals(r"\bq(uestion)? ?\d") is None
     assert Gated.of(re.compile(r"\bq(uestion)? ?\d")).gate == {"q"}
+    # ...but not of a letter in nearly every sentence: finding each "i" costs more
+    assert Gated.of(re.compile(r"\b(i|j)\b")).gate is None
 
 
 def test_a_pattern_where_case_could_matter_keeps_its_ignorecase_and_its_gate():
