@@ -272,8 +272,9 @@ def _seq(items: list, shortest: int = MIN_LITERAL, digits: bool = False) -> set[
     flush()
     if not candidates:
         return None
-    # the set whose shortest member is longest gates best
-    return max(candidates, key=lambda s: (min(len(x) for x in s), -len(s)))
+    # the set whose shortest member is longest gates best (spaces not counted: " sur "
+    # is a common word, not five letters)
+    return max(candidates, key=lambda s: (min(len(x.replace(" ", "")) for x in s), -len(s)))
 
 
 # Zero-width: they match a place, not a character.
