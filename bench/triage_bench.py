@@ -3,7 +3,7 @@
 A message the clinic receives is new: its sentences were never scanned or judged
 before. The per-sentence caches (`triage._scan`, `_candidates`, `_idiom_matches`,
 `triage_context.affirmed` and `_present`, `triage_gate._present`,
-`triage_model._features` and `known_features`) are therefore emptied before each
+`triage_model._features`, `_read` and `known_features`) are therefore emptied before each
 message, or a repeated sentence would be timed at the cost of a dictionary
 look-up. The per-word caches (lemmas, known words, spelling fixes) are left to
 fill as they do in a running app: the first message pays for its words, later
@@ -49,6 +49,7 @@ def clear_sentence_caches() -> None:
     triage_mod._form_questions.cache_clear()
     triage_gate._present.cache_clear()
     triage_model._features.cache_clear()
+    triage_model._read.cache_clear()
     triage_model.known_features.cache_clear()
 
 
@@ -59,6 +60,9 @@ def clear_word_caches() -> None:
     triage_text.is_known.cache_clear()
     triage_text.word_view.cache_clear()
     triage_model._pieces.cache_clear()
+    for table in triage_mod._TABLES.values():
+        if table is not None:
+            table._by_word.clear()  # the places of each word's pieces
 
 
 def warm_up(rules: Rules) -> None:

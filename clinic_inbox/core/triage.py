@@ -674,6 +674,7 @@ def _quote(s: Sentence, view: str, start: int, end: int) -> str:
     return words[:80]
 
 
+_DIGIT = re.compile(r"\d")  # any digit the readings' patterns read (any script's)
 _BP = re.compile(r"\b(\d{2,3}) ?(?:/|over|sur) ?(\d{2,3})\b")
 _BP_CONTEXT = re.compile(
     r"\b(bp|blood pressure|pressure|reading|readings|mmhg|systolic|tension|pression|\bta\b)\b|over|sur"
@@ -820,7 +821,10 @@ def triage(
         reasons.append(f"Urgent: mentions '{words}' ({rule.label})")
         priority = Priority.URGENT
     # readings told in a story that ended well ("his meter said 2.8 ... he was fine") are history
-    fine, cleared = resolved_story(tuple(s.folded for s in body_sentences))
+    # (every reading has a digit: without one there is nothing to set aside)
+    fine = cleared = frozenset()
+    if _DIGIT.search(folded):
+        fine, cleared = resolved_story(tuple(s.folded for s in body_sentences))
     measured = folded
     if fine or cleared:
         measured = "\n".join(

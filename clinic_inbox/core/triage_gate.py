@@ -93,13 +93,15 @@ class Gated:
         # without IGNORECASE the gate is only looser
         gate = _folded(required_literals(regex.pattern))
         fast = _case_free(regex)
+        # shorter words than a gate is worth, but better than running on every text
+        # (one branch of a long alternation, "q ?\\d", left all the rest ungated)
+        loose = gate if gate is not None else _loose(regex.pattern)
         if fast is None:  # IGNORECASE could matter: read every text as written
-            return cls(regex, gate, regex, gate)
+            return cls(regex, loose, regex, loose)
         if gate is not None:
             return cls(regex, gate, fast, gate)
-        return cls(
-            regex, gate, fast, _folded(required_literals(fast.pattern, MIN_LITERAL_ASCII, True))
-        )
+        ascii_gate = _folded(required_literals(fast.pattern, MIN_LITERAL_ASCII, True))
+        return cls(regex, loose, fast, loose if ascii_gate is None else ascii_gate)
 
     @classmethod
     def ungated(cls, regex: re.Pattern[str]) -> Gated:
@@ -113,6 +115,19 @@ class Gated:
     def pattern_for(self, text: str) -> re.Pattern[str]:
         """The pattern to run on `text`: the fast twin when `text` allows it."""
         return self.fast if lower_ascii(text) else self.regex
+
+
+# One letter gates only when it is rare in English and French ("q ?\\d"); "i" or "a"
+# is in nearly every sentence, and finding each one costs more than it saves.
+_RARE_LETTERS = frozenset("qxz")
+
+
+def _loose(pattern: str) -> frozenset[str] | None:
+    """A gate of words shorter than MIN_LITERAL, for a pattern that has none longer."""
+    found = _folded(required_literals(pattern, 1))
+    if found is None or any(len(x) == 1 and x not in _RARE_LETTERS for x in found):
+        return None
+    return found
 
 
 def lower_ascii(text: str) -> bool:
@@ -183,24 +198,58 @@ def required_literals(
     except re.error:
         return None
     found = _seq(list(parsed), shortest, digits)
-    return frozenset(found) if found else None
+    return _shortest_only(found) if found else None
+
+
+def _shortest_only(found: set[str]) -> frozenset[str]:
+    """`found` without the strings that hold another of its strings (" weeks" beside
+    "weeks"): wherever they occur the shorter one does, so the gate says the same with
+    fewer words to look for."""
+    lengths = sorted({len(x) for x in found})
+    return frozenset(
+        x
+        for x in found
+        if not any(
+            x[i : i + n] in found for n in lengths if n < len(x) for i in range(len(x) - n + 1)
+        )
+    )
 
 
 def _seq(items: list, shortest: int = MIN_LITERAL, digits: bool = False) -> set[str] | None:
-    """The best any-of set for a sequence: the longest literal run, or a group's set."""
+    """The best any-of set for a sequence: the longest run of what it matches exactly,
+    or a group's set.
+
+    A run goes on through a small group with only exact ways through ("di(t|sait)"
+    as the regex parser factors "dit|disait": "dit" or "disait", not the two letters
+    "di"), an optional piece ("od'?d": "odd" or "od'd") and zero-width assertions
+    (\\b, lookarounds: they take no character, so the letters either side of them
+    are next to each other in every match)."""
     candidates: list[set[str]] = []
-    run: list[str] = []
+    run: set[str] = {""}  # the strings the sequence read so far ends with, exactly
 
     def flush() -> None:
-        if len(run) >= shortest:
-            candidates.append({"".join(run)})
-        run.clear()
+        nonlocal run
+        # (with `digits`, a digit counts whatever its length: one of ten, not of 26)
+        if all(len(x) >= shortest or (digits and _DIGITS.intersection(x)) for x in run):
+            candidates.append(run)
+        run = {""}
 
     for op, arg in items:
         name = str(op)
         if name == "LITERAL":
-            run.append(chr(arg))
+            ch = chr(arg)
+            run = {x + ch for x in run}
             continue
+        if name in _ZERO_WIDTH:
+            continue
+        exact = _exact([(op, arg)], digits)
+        if exact is not None and len(run) * len(exact) <= MAX_EXACT:
+            run = {x + y for x in run for y in exact}
+            continue
+        # the run ends here, with how this piece starts ("has (you|your \\w+)": "has you")
+        lead = _lead([(op, arg)], digits)
+        if len(run) * len(lead) <= MAX_EXACT:
+            run = {x + y for x in run for y in lead}
         flush()
         if name == "SUBPATTERN":
             sub = _seq(list(arg[-1]), shortest, digits)
@@ -223,8 +272,83 @@ def _seq(items: list, shortest: int = MIN_LITERAL, digits: bool = False) -> set[
     flush()
     if not candidates:
         return None
-    # the set whose shortest member is longest gates best
-    return max(candidates, key=lambda s: (min(len(x) for x in s), -len(s)))
+    # the set whose shortest member is longest gates best (spaces not counted: " sur "
+    # is a common word, not five letters)
+    return max(candidates, key=lambda s: (min(len(x.replace(" ", "")) for x in s), -len(s)))
+
+
+# Zero-width: they match a place, not a character.
+_ZERO_WIDTH = frozenset({"AT", "ASSERT", "ASSERT_NOT"})
+MAX_EXACT = 64  # strings a run may stand for; more gate no better, and cost more
+
+
+def _lead(items: list, digits: bool = False) -> set[str]:
+    """Strings one of which every match of `items` starts with ({""}: nothing known)."""
+    out: set[str] = {""}
+    for op, arg in items:
+        exact = _exact([(op, arg)], digits)
+        if exact is not None and len(out) * len(exact) <= MAX_EXACT:
+            out = {x + y for x in out for y in exact}
+            continue
+        name = str(op)
+        if name == "SUBPATTERN":
+            part = _lead(list(arg[-1]), digits)
+        elif name == "BRANCH":
+            part = set().union(*(_lead(list(b), digits) for b in arg[1]))
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and arg[0] >= 1:
+            part = _lead(list(arg[2]), digits)
+        else:
+            part = {""}
+        if len(out) * len(part) <= MAX_EXACT:
+            out = {x + y for x in out for y in part}
+        return out
+    return out
+
+
+def _exact(items: list, digits: bool = False) -> set[str] | None:
+    """Every string `items` can match, when there are few (at most MAX_EXACT); else None.
+    With `digits`, a digit class is its digits (true of ASCII text only)."""
+    out: set[str] = {""}
+    for op, arg in items:
+        name = str(op)
+        if name == "LITERAL":
+            ch = chr(arg)
+            out = {x + ch for x in out}
+            continue
+        if name in _ZERO_WIDTH:
+            continue
+        if name == "SUBPATTERN":
+            part = _exact(list(arg[-1]), digits)
+        elif name == "BRANCH":
+            part = set()
+            for b in arg[1]:
+                sub = _exact(list(b), digits)
+                if sub is None:
+                    return None
+                part |= sub
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and arg[:2] in (
+            (0, 1),
+            (1, 1),
+        ):
+            part = _exact(list(arg[2]), digits)
+            if part is not None and arg[0] == 0:
+                part = part | {""}
+        elif name == "IN":
+            part = _letters(arg) or (_digit_class(arg) if digits else None)
+        else:
+            return None
+        if part is None or len(out) * len(part) > MAX_EXACT:
+            return None
+        out = {x + y for x in out for y in part}
+    return out
+
+
+def _letters(members: list) -> set[str] | None:
+    """The characters a class of single characters allows ("[e']", as the parser writes
+    "(e|')"); None for anything else (ranges, negations, categories)."""
+    if not all(str(op) == "LITERAL" for op, _arg in members):
+        return None
+    return {chr(arg) for _op, arg in members} or None
 
 
 def _digit_class(members: list) -> set[str] | None:
@@ -275,18 +399,26 @@ class LiteralIndex:
                 automaton.add_word(lit, lit)
             automaton.make_automaton()
             self._automaton = automaton
-        trie: dict = {}
-        for lit in self.literals:
-            node = trie
-            for ch in lit:
-                node = node.setdefault(ch, {})
-            node[""] = True
-        self._rx = re.compile("(?=(" + _trie_regex(trie) + "))") if self.literals else None
-        # every literal that is a prefix of a longer one is present wherever the longer is
-        self._prefixes = {
-            lit: frozenset(lit[:n] for n in range(1, len(lit) + 1) if lit[:n] in self.literals)
-            for lit in self.literals
-        }
+        self._regex: tuple[re.Pattern[str] | None, dict[str, frozenset[str]]] | None = None
+
+    def _by_regex(self) -> tuple[re.Pattern[str] | None, dict[str, frozenset[str]]]:
+        """The trie-shaped regex and each literal's prefixes among the literals, compiled
+        when first needed (with the automaton, never: it takes longer than the automaton)."""
+        if self._regex is None:
+            trie: dict = {}
+            for lit in self.literals:
+                node = trie
+                for ch in lit:
+                    node = node.setdefault(ch, {})
+                node[""] = True
+            rx = re.compile("(?=(" + _trie_regex(trie) + "))") if self.literals else None
+            # every literal that is a prefix of a longer one is present wherever the longer is
+            prefixes = {
+                lit: frozenset(lit[:n] for n in range(1, len(lit) + 1) if lit[:n] in self.literals)
+                for lit in self.literals
+            }
+            self._regex = (rx, prefixes)
+        return self._regex
 
     def present(self, text: str) -> set[str]:
         if not lower_ascii(text):
@@ -303,12 +435,13 @@ class LiteralIndex:
         """The same without the automaton (when pyahocorasick is missing)."""
         if not lower_ascii(text):
             text = gate_fold(text)
-        if self._rx is None:
+        rx, prefixes = self._by_regex()
+        if rx is None:
             return set()
         out: set[str] = set()
         # the longest literal at each place, each distinct one expanded once
-        for lit in set(self._rx.findall(text)):
-            out |= self._prefixes[lit]
+        for lit in set(rx.findall(text)):
+            out |= prefixes[lit]
         return out
 
 

@@ -31,18 +31,50 @@ def _rx(pattern: str) -> re.Pattern[str]:
 
 
 def test_short_words_and_digits_gate_lower_case_ascii_only():
-    od = Gated.of(_rx(r"\b(?:overdos\w*|\bod'?d\b|\bod on\b)"))
-    assert od.gate is None  # no word of three letters or more in every match
-    assert od.ascii_gate == {"overdos", "od", "od on"}
+    od = Gated.of(_rx(r"\b(?:overdos\w*|\bod\b|\bod on\b)"))
+    # no word of three letters or more in every match: the gate takes shorter ones
+    assert required_literals(od.regex.pattern) is None
+    # ("od on" holds "od": wherever it is, so is "od", and the gate needs only that)
+    assert od.gate == od.ascii_gate == {"overdos", "od"}
     weeks = Gated.of(_rx(r"\b(?:\d{1,2} ?(weeks|wks)\b|pregnant)"))
-    assert weeks.gate is None and weeks.ascii_gate is not None
+    assert weeks.gate is not None and weeks.ascii_gate is not None
     for text, holds in (("12 weeks", True), ("3wks", True), ("pregnant", True), ("a cold", False)):
         assert any(lit in text for lit in weeks.ascii_gate) is holds
-    digits = Gated.of(_rx(r"\b(?:\d{2,3} ?(/|over|sur) ?\d{2,3})"))
-    assert digits.ascii_gate == set("0123456789")
-    assert required_literals(r"[2-6]x", 2, digits=True) == set("23456")
+    tens = Gated.of(_rx(r"\b(?:\d{2,3})\b"))
+    assert tens.gate is None  # "\d" reads any script's digits
+    assert tens.ascii_gate == set("0123456789")  # in ASCII text, only these ten
+    cm = Gated.of(_rx(r"\b(?:\d{2} ?(cm|mm)\b)"))
+    assert cm.gate == cm.ascii_gate == {"cm", "mm"}
+    assert required_literals(r"[2-6]", 2, digits=True) == set("23456")
+    assert required_literals(r"[2-6]x", 2, digits=True) == {"2x", "3x", "4x", "5x", "6x"}
     # "any character but a digit" says nothing about which are there
     assert required_literals(r"[^\d]+", 2, digits=True) is None
+
+
+def test_the_gate_reads_whole_words_through_groups_options_and_assertions():
+    """The regex parser factors "dit|disait" into "di(t|sait)": the gate still needs the
+    whole word, and so on through an optional letter, a \\b or a lookbehind."""
+    assert required_literals(r"\b(dit|disait) (que|qu')") == {
+        "dit que",
+        "disait que",
+        "dit qu'",
+        "disait qu'",
+    }
+    assert required_literals(r"\bod'?d\b") == {"odd", "od'd"}
+    assert required_literals(r"(?<!\bhe )(says|said) that") == {"says that", "said that"}
+    # a group with a way through that is not exact: how its ways start
+    assert required_literals(r"has (you|your \w+) ") == {"has you"}
+    assert required_literals(r"(en|in) re(adaptation|hab\w*)") == {
+        "en readaptation",
+        "in readaptation",
+        "en rehab",
+        "in rehab",
+    }
+    # a one-letter way through: no gate worth three letters, a loose one of one
+    assert required_literals(r"\bq(uestion)? ?\d") is None
+    assert Gated.of(re.compile(r"\bq(uestion)? ?\d")).gate == {"q"}
+    # ...but not of a letter in nearly every sentence: finding each "i" costs more
+    assert Gated.of(re.compile(r"\b(i|j)\b")).gate is None
 
 
 def test_a_pattern_where_case_could_matter_keeps_its_ignorecase_and_its_gate():

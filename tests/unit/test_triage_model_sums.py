@@ -63,6 +63,9 @@ def test_one_look_up_for_both_models_gives_the_same_floats():
         norm = 1.0 / math.sqrt(len(feats))
         rows = known_features(table, text)[1]
         assert category._sum_rows(norm, rows) == category._scores(norm, feats)
+        # a word's pieces looked up once per word: the same weights and rows, in order
+        assert table.known_in(text) == table.known(feats)
+        assert table.known_in(text) == table.known(feats)  # the second time from the words kept
     # a table built for other models is not used by these
     other = FeatureTable(None, None)
     assert wording.score("my chest hurts and I can't breathe at all since an hour", table=other)
