@@ -41,13 +41,13 @@ _MARKERS: dict[str, frozenset[str]] = {
         """
         bonjour bonsoir salut slt merci svp stp tkt jsuis chui chu jpeux jveux jvoudrais
         jpense jme jsais jai cest pkoi pcq pck kesse kossé rdv dla dmain auj ajd ouais
-        pantoute tsé
+        pantoute tsé bebe bébé sem résultats resultats
         """.split()
     ),
     "en": frozenset(
         """
         hi hello hey thanks thank thx ty pls plz please yes yeah yep nope im ive dont
-        cant wont didnt isnt u ur appt asap lol omg tmrw
+        cant wont didnt isnt u ur appt asap lol omg tmrw results
         """.split()
     ),
 }
