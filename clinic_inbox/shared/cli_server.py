@@ -77,16 +77,22 @@ def cmd_server_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_server_connect(args: argparse.Namespace) -> int:
-    from clinic_inbox.cli import CliError, _open, _session
-    from clinic_inbox.shared.server import connect_workstation, server_label
+def _clinic_code(args: argparse.Namespace) -> str:
+    """The clinic code, from stdin with --code-stdin or typed without echo."""
+    from clinic_inbox.cli import CliError
 
     if args.code_stdin:
-        code = sys.stdin.readline().strip()
-    elif sys.stdin is not None and sys.stdin.isatty():
-        code = getpass.getpass("Clinic code: ")
-    else:
-        raise CliError("No clinic code: use --code-stdin or run in a terminal.")
+        return sys.stdin.readline().strip()
+    if sys.stdin is not None and sys.stdin.isatty():
+        return getpass.getpass("Clinic code: ")
+    raise CliError("No clinic code: use --code-stdin or run in a terminal.")
+
+
+def cmd_server_connect(args: argparse.Namespace) -> int:
+    from clinic_inbox.cli import _open, _session
+    from clinic_inbox.shared.server import connect_workstation, server_label
+
+    code = _clinic_code(args)
     with _open(args) as clinic:
         session = _session(args, clinic)
         dsn = _dsn(args)
@@ -384,15 +390,9 @@ def cmd_server_revoke(args: argparse.Namespace) -> int:
 
 def cmd_server_code_key(args: argparse.Namespace) -> int:
     """For a server prepared before keys were renewed on revocation."""
-    from clinic_inbox.cli import CliError
     from clinic_inbox.shared import key_rotation
 
-    if args.code_stdin:
-        code = sys.stdin.readline().strip()
-    elif sys.stdin is not None and sys.stdin.isatty():
-        code = getpass.getpass("Clinic code: ")
-    else:
-        raise CliError("No clinic code: use --code-stdin or run in a terminal.")
+    code = _clinic_code(args)
     done = _with_link(args, lambda c, s, link: key_rotation.enable_recovery(c, s, link, code))
     print(
         "The clinic code now restores every renewed key too."

@@ -37,7 +37,6 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from clinic_inbox.core import audit
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.keys import (
     RECOVERY_KDF,
@@ -46,6 +45,7 @@ from clinic_inbox.core.keys import (
     unwrap,
     wrap,
 )
+from clinic_inbox.core.services_common import _audit
 from clinic_inbox.core.store import audit_queries as aq
 from clinic_inbox.shared import SharedQueueError, clinic_keys
 from clinic_inbox.shared.clinic_keys import ServerLink
@@ -219,23 +219,14 @@ def keep_current(clinic: Clinic, link: Any, *, complete: bool = True) -> list[in
         if received:
             with clinic.store.transaction():
                 clinic_keys.save(clinic, ServerLink(found.dsn, keys, private))
-                audit.append(
-                    clinic.store,
-                    clinic.audit_key,
+                _audit(
+                    clinic,
                     None,
-                    "system",
                     "server.seal_key_received",
                     detail={"key_ids": received, "sealing_with": keys.key_id},
                 )
                 for made in made_here:  # its revocation's own entries were lost
-                    audit.append(
-                        clinic.store,
-                        clinic.audit_key,
-                        None,
-                        "system",
-                        ROTATED,
-                        detail={**made, "recorded_late": True},
-                    )
+                    _audit(clinic, None, ROTATED, detail={**made, "recorded_late": True})
             link.keys = keys
     if versions and complete:
         complete_wraps(clinic, link)
@@ -274,13 +265,8 @@ def complete_wraps(clinic: Clinic, link: Any) -> int:
         if n:
             added += n
             with clinic.store.transaction():
-                audit.append(
-                    clinic.store,
-                    clinic.audit_key,
-                    None,
-                    "system",
-                    "server.seal_key_wrapped",
-                    detail={"key_id": key_id, "holders": n},
+                _audit(
+                    clinic, None, "server.seal_key_wrapped", detail={"key_id": key_id, "holders": n}
                 )
     return added
 
@@ -403,12 +389,5 @@ def enable_recovery(clinic: Clinic, session: Any, link: Any, code: str) -> bool:
         ).fetchone()[0]
     if done:
         with clinic.store.transaction():
-            audit.append(
-                clinic.store,
-                clinic.audit_key,
-                session.staff.id,
-                session.staff.username,
-                "server.clinic_code_key_added",
-                detail={"server": link.label},
-            )
+            _audit(clinic, session, "server.clinic_code_key_added", detail={"server": link.label})
     return bool(done)
