@@ -17,7 +17,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from workstations import ADMIN_PASSWORD, login, new_workstation, receive, reopen
+from workstations import ADMIN_PASSWORD, admin_cli, login, new_workstation, receive, reopen
 
 from clinic_inbox.core import services
 from clinic_inbox.core.keys import KeyCustody
@@ -332,22 +332,6 @@ def test_a_server_prepared_before_versions_gets_the_code_added(tmp_path, secret_
     assert clinic_keys.load(g).keys.versions().keys() == {1, 2}
 
 
-def _cli(home, keyring, *args, stdin=None):  # noqa: ANN001, ANN202
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DBUS", "CLINIC_INBOX"))}
-    env.update(keyring.env)
-    env.update({"CLINIC_INBOX_HOME": str(home), "CLINIC_INBOX_PASSWORD": ADMIN_PASSWORD})
-    env["PYTHONPATH"] = str(REPO)
-    return subprocess.run(
-        [sys.executable, "-m", "clinic_inbox", "--user", "admin", *args],
-        env=env,
-        cwd=REPO,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
 def test_server_revoke_and_code_key_on_the_command_line(tmp_path, secret_service, empty_db):
     kr = secret_service.backend()
     init, (a, la), (b, lb), (c, lc, c_id) = _clinic(tmp_path, kr, empty_db)
@@ -358,9 +342,11 @@ def test_server_revoke_and_code_key_on_the_command_line(tmp_path, secret_service
         link.conn.close()
     for ws in (a, b, c):
         ws.close()
-    done = _cli(tmp_path / "a", secret_service, "server", "code-key", "--code-stdin", stdin="X\n")
+    done = admin_cli(
+        tmp_path / "a", secret_service, "server", "code-key", "--code-stdin", stdin="X\n"
+    )
     assert done.returncode == 1 and "does not unlock" in done.stderr
-    done = _cli(
+    done = admin_cli(
         tmp_path / "a",
         secret_service,
         "server",
@@ -369,10 +355,10 @@ def test_server_revoke_and_code_key_on_the_command_line(tmp_path, secret_service
         stdin=init.clinic_code + "\n",
     )
     assert done.returncode == 0 and "now restores every renewed key" in done.stdout
-    done = _cli(tmp_path / "a", secret_service, "server", "revoke", c_id)
+    done = admin_cli(tmp_path / "a", secret_service, "server", "revoke", c_id)
     assert done.returncode == 0, done.stderr
     assert "renewed (version 2)" in done.stdout
-    done = _cli(tmp_path / "a", secret_service, "server", "status", "--json")
+    done = admin_cli(tmp_path / "a", secret_service, "server", "status", "--json")
     assert '"clinic_key_version": 2' in done.stdout, done.stdout + done.stderr
     a = reopen(tmp_path / "a", kr)
     assert clinic_keys.load(a).keys.key_id == 2

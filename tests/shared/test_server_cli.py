@@ -4,36 +4,16 @@ leave the local store as it was."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import psycopg
 import pytest
-from workstations import ADMIN_PASSWORD, new_workstation, receive
+from workstations import admin_cli as run
+from workstations import new_workstation, receive
 
 from clinic_inbox.shared.schema import workstation_role
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def run(home: Path, keyring, *args: str, stdin: str | None = None, server_pw: str | None = None):  # noqa: ANN001, ANN201
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DBUS", "CLINIC_INBOX"))}
-    env.update(keyring.env)
-    env.update({"CLINIC_INBOX_HOME": str(home), "CLINIC_INBOX_PASSWORD": ADMIN_PASSWORD})
-    env["PYTHONPATH"] = str(REPO)
-    if server_pw is not None:
-        env["CLINIC_INBOX_SERVER_PASSWORD"] = server_pw
-    return subprocess.run(
-        [sys.executable, "-m", "clinic_inbox", "--user", "admin", *args],
-        env=env,
-        cwd=REPO,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def _dsn(postgres, db: str) -> str:

@@ -6,6 +6,9 @@ are shared; here each is created locally.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,7 @@ from clinic_inbox.core.triage import load_rules
 from clinic_inbox.shared import server as srv
 
 ADMIN_PASSWORD = "quartz lantern meadow violin"
+REPO = Path(__file__).resolve().parents[2]
 STAFF = [
     ("dr.patel", "Dr Anjali Patel", Role.PHYSICIAN),
     ("nurse.chen", "Nurse Mei Chen", Role.NURSE),
@@ -144,3 +148,25 @@ class Joined:
             link.conn.close()
         for c in self.clinics:
             c.close()
+
+
+def admin_cli(
+    home: Path, keyring: Any, *args: str, stdin: str | None = None, server_pw: str | None = None
+) -> subprocess.CompletedProcess:
+    """`clinic-inbox --user admin ARGS` as its own process on the workstation at `home`,
+    with its keyring's session and nothing of this process's clinic settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DBUS", "CLINIC_INBOX"))}
+    env.update(keyring.env)
+    env.update({"CLINIC_INBOX_HOME": str(home), "CLINIC_INBOX_PASSWORD": ADMIN_PASSWORD})
+    env["PYTHONPATH"] = str(REPO)
+    if server_pw is not None:
+        env["CLINIC_INBOX_SERVER_PASSWORD"] = server_pw
+    return subprocess.run(
+        [sys.executable, "-m", "clinic_inbox", "--user", "admin", *args],
+        env=env,
+        cwd=REPO,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
