@@ -5,6 +5,7 @@ real gnome-keyring, offscreen Qt)."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from test_key_rotation import _clinic
 from workstations import login, new_workstation
@@ -14,6 +15,7 @@ from clinic_inbox.shared import clinic_keys, enrol, sync
 from clinic_inbox.shared import server as srv
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def _rows(tab):
@@ -61,6 +63,10 @@ def test_approve_and_revoke_from_the_administration(qtbot, tmp_path, secret_serv
         assert "renewed (version 2)" in tab.message.text(), tab.message.text()
         assert {r[4]: r for r in _rows(tab)}[c_id][2] == "revoked"
         assert "version 2" in tab.key_note.text()
+        dlg.tabs.setCurrentWidget(tab)
+        dlg.resize(1000, 560)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        assert dlg.grab().save(str(SHOTS / "admin-workstations.png"))
     assert clinic_keys.load(b).keys.key_id == 2
     # D, approved before the renewal, finishes after it: sealed version 2 at B's next pull
     assert enrol.finish(d, login(d, "admin"), KeyCustody(d.home, backend=kr))
