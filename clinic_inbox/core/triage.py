@@ -234,10 +234,17 @@ _CONTRACTIONS = [
 ]
 
 
+# French words written with the ligature (cœur, sœur, œil, œdème, fœtal, bœuf, œuf):
+# a rule says "oe" and also reads "œ", which folding cannot turn into two letters
+# without moving every offset that maps a match back to the patient's words. Only
+# where French puts the ligature: before "u", at a word's start, and in "foet".
+_LIGATURE = re.compile(r"(?<![a-z])oe|(?<=\\b)oe|oe(?=u)|(?<=f)oe(?=t)")
+
+
 def _expand(pattern: str) -> str:
     for plain, rx in _CONTRACTIONS:
         pattern = pattern.replace(plain, rx)
-    return pattern
+    return _LIGATURE.sub("(?:oe|œ)", pattern.replace("(?:oe|œ)", "oe"))
 
 
 def _source(rule_id: str, patterns: list[str]) -> str:

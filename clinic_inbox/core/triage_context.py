@@ -78,9 +78,7 @@ _POST_NEG = re.compile(
     r"cleared|settled|disappeared|fine now|all better|"
     r"est parti|est partie|a disparu|est passe|c'?est passe|est reglee?|va mieux|est fini))\b"
 )
-_PERIOD = (
-    r"(years?|months?|weeks?|winters?|summers?|springs?|falls?|autumns?|seasons?|terms?|semesters?)"
-)
+_PERIOD = r"(years?|months?|weeks?|wks?|yrs?|winters?|summers?|springs?|falls?|autumns?|seasons?|terms?|semesters?)"
 _PERIOD_FR = (
     r"(ans?|annees?|mois|semaines?|hivers?|etes?|automnes?|printemps|sessions?|semestres?|saisons?)"
 )
@@ -405,7 +403,7 @@ _POST_CONTEXT = re.compile(
     r"(from|due to|because of|a cause du|du au|de) (glaucoma|glaucome|macular degeneration|cataracts?|"
     r"degenerescence maculaire|diabetic retinopathy|retinopathie)|"
     # the dentist's freezing: "numb on one side from the dentist's freezing"
-    r"(from|because of|due to|since|de|a cause de|depuis) (the |my |la |le |l')?(dentist\w*|dental|freezing|"
+    r"(from|because of|due to|since|after|de|a cause de|depuis|apres) (the |my |la |le |l')?(dentist\w*|dental|freezing|"
     r"anesthe\w*|anaesthe\w*|novocaine|gelure du dentiste|dentiste|insensibilisation)|"
     r"de "
     + _MONTHS_FR
@@ -415,6 +413,14 @@ _POST_CONTEXT = re.compile(
     r"but (the )?(pack|package|bottle|container|lid|cap|box|pods?|pills?|tub) (was|were|is|are) (still )?"
     r"(sealed|closed|shut|intact|unopened|full|all there)|none (of them )?(was |were )?(opened|open|missing|gone)|"
     r"nothing in (his|her|their) mouth|"
+    # a harmless cause said with it: slept on the arm, sat cross-legged, bit the lip, a
+    # cold sore, no dentures, the tests at the ER normal, the attack passed
+    r"(slept|sleeping|sleep|dormi|dormais|dormir) (on (it|my \w+|his \w+|her \w+)|dessus|croche|wrong|funny)|"
+    r"(sit|sat|sitting|assise?|assis) (\w+ )?(cross[- ]?legged|en indien|too long|trop longtemps)|cross[- ]?legged|en indien|"
+    r"where (i|he|she) bit|bit (it|my lip|his lip|her lip)|(me suis |s'est )?mordu|feu sauvage|cold sore|bouton de fievre|"
+    r"(sans|without) (son|sa|ses|mon|ma|mes|his|her|my) (dentier|dentiers|prothese|dentures|false teeth)|"
+    r"(all )?(the )?(tests?|results?|bloodwork|ecg|ekg|prises de sang) (were |was |are |came back |tout )?(normal|clear|negative|fine|normaux|negatifs?)|"
+    r"(est|s'est) (passee?|terminee?)|"
     # mottled only when cold, gone once dressed: the skin of a healthy baby
     r"quand (il|elle) a (froid|chaud)|when (he|she|it)('s| is| gets) (cold|chilly)|"
     r"(is|was) in my (file|chart)|it'?s in my (file|chart)|"
@@ -451,6 +457,8 @@ _NOT_RECUR = re.compile(
     r"doing|feels?|feeling|been|breathing|eating|sleeping|walking|talking) (\w+ )?(fine|ok|okay|good|well|better|great|normal|healthy|"
     r"stable|steady|controlled|under control|normally|home|back home|discharged|careful|cautious|vigilant|prudente?|"
     r"\d+( years old)?) now|now that|by now|for now|"
+    # an age: "had a fever seizure at 2, now 7"
+    r"now \d{1,2}( years old| yo| y/o| ans)?\b(?! ?(min|minutes?|hours?|hrs?|h\b|am|pm|:|mg|degrees|°|/))|"
     # "...last month and now my son is anxious about it": now is about the worry
     # ("and now I'm paranoid": "I'm" is one word with its apostrophe)
     r"(and|but|so) now (\w+ ){0,3}(\w+'(s|m|re) |(is|are|am|feels?|seems?|gets?) )(\w+ )?(anxious|worried|scared|"
@@ -558,7 +566,9 @@ _RESOLVED_AFTER = re.compile(
     r"(ca|cela|c') ?(a|est) passe|tout est (rentre dans l'ordre|negatif|correct|beau)|"
     r"(il|elle) va (tres |tout a fait )?bien|"
     # a form's question answered on its own line: "Douleur thoracique à l'effort? Non."
-    r"^\W*(non|no|nope|negative|negatif)(?=\W*$))\b"
+    r"^\W*(non|no|nope|negative|negatif)(?=\W*$)|"
+    # how it has always been, said after an emoji: "ma bouche croche 😅 toujours été de même"
+    r"^\W*((a |j'ai |il a |elle a )?toujours ete (de meme|comme ca|pareil)|same as always|always been (like (this|that)|this way)))\b"
 )
 # "If she gets a fever afterwards, what temperature...": a sentence that opens
 # with a condition is about that condition throughout.
@@ -572,8 +582,12 @@ _POLITE_IF = re.compile(
 )
 # Long-standing: "engourdie la nuit depuis un mois", "for two years".
 _CHRONIC = re.compile(
-    r"\b(for|since|depuis) (a|one|two|three|four|several|a few|quelques|un|deux|trois|\d+) "
-    r"(months?|years?|mois|ans|annees)\b"
+    r"\b((for|since|depuis) (a|one|two|three|four|several|a few|quelques|un|deux|trois|\d+) "
+    r"(months?|years?|mois|ans|annees)|"
+    # how it has always been: "droopy eyelid same as always", "toujours été de même"
+    r"for years|depuis (des annees|toujours|la naissance|sa naissance|ma naissance)|since birth|"
+    r"(same|like|as) (as )?always|comme (toujours|d'habitude)|always been (like (this|that)|this way|that way)|"
+    r"(a |j'ai |il a |elle a )?toujours ete (de meme|comme ca|pareil|comme cela))\b"
 )
 # "My sister bled in her first pregnancy": someone else's past, said just before.
 _OTHER_PAST_LEAD = re.compile(

@@ -70,6 +70,26 @@ def test_sensitive_topics():
         assert not triage("", text, RULES).sensitive, text
 
 
+def test_a_rule_written_with_oe_reads_the_ligature(tmp_path):
+    # a rule's author writes "oe"; patients type "cœur", "sœur", "œil" (the fold keeps the
+    # text's length, so it cannot turn one letter into two: the rule reads both instead)
+    (tmp_path / "triage_rules.toml").write_text(
+        '[[red_flag]]\nid = "custom_oe"\nlabel = "test"\npatterns = ["soeur (a|est) un oeil de boeuf"]\n',
+        encoding="utf-8",
+    )
+    own = load_rules(tmp_path)
+    for text in (
+        "ma sœur a un œil de bœuf",
+        "ma soeur a un oeil de boeuf",
+        "ma SŒUR a un Œil de bœuf",
+    ):
+        assert triage("", text, own).priority is Priority.URGENT, text
+    # and the words that keep "oe" as two letters in English are read as before
+    assert triage("", "my toes and shoes", own).priority is not Priority.URGENT
+    result = triage("", "j'ai le cœur qui serre fort depuis 30 minutes, je sue", RULES)
+    assert result.priority is Priority.URGENT and "cœur" in result.reasons[0]
+
+
 def test_a_clinics_own_rules_extend_and_replace(tmp_path):
     (tmp_path / "triage_rules.toml").write_text(
         '[[red_flag]]\nid = "custom"\nlabel = "dog bite"\npatterns = ["dog bit"]\n'

@@ -47,8 +47,12 @@ CLASSES = {
     "anaphylaxis", "severe_bleeding", "glycaemic", "sepsis_meningitis", "infant_fever",
     "pregnancy", "severe_abdominal_pain", "head_injury", "seizure", "testicular_pain",
     "thunderclap_headache", "sudden_confusion", "severe_dehydration", "vision_loss",
-    "cauda_equina", "abuse_danger_at_home", "threat_to_others", "collapse_unresponsive",
+    "cauda_equina", "abuse_danger_at_home", "threat_to_others",
 }  # fmt: skip
+# the 22 classes, and one more of the author's choosing: a collapse in the parts
+# up to round 29; from round 30 "other_emergency" (a button battery swallowed, a bone
+# through the skin, carbon monoxide at home)
+EXTRA_CLASSES = {"collapse_unresponsive", "other_emergency"}
 
 
 def test_the_sets_are_built_to_generalise():
@@ -57,7 +61,8 @@ def test_the_sets_are_built_to_generalise():
     assert len(both) >= 600 and len(urgent) >= 250
     assert sum(i.lang == "fr" for i in both) / len(both) >= 0.20
     for part in (*(load_set(SETS / name) for name in DEV_PARTS), HELD_OUT):
-        assert {i.kind for i in part if i.urgent} == CLASSES  # every class in each part
+        kinds = {i.kind for i in part if i.urgent}
+        assert CLASSES <= kinds <= CLASSES | EXTRA_CLASSES  # every class in each part
         phrasings = Counter(i.scenario for i in part if i.urgent)
         assert min(phrasings.values()) >= 8
     # split by author: no message in two parts (a few classic presentations,
