@@ -42,7 +42,7 @@ _NEG_TRIGGER = re.compile(
 )
 # Words with a negation inside that do not negate what follows.
 _PSEUDO = re.compile(
-    r"\b(no (improvement|better|change|relief|idea|choice|one(?! (is|was|got|has been) )|matter|wait)|"
+    r"\b(no (improvement|better|change|relief|help|effect|difference|idea|choice|one(?! (is|was|got|has been) )|matter|wait)|"
     r"nobody(?! (is|was|got|has been) )|"
     r"not (better|improving|going away|stopping|only|just|sure|stop|helping|getting better|working)|"
     r"(won'?t|will not|doesn'?t|does not|do not|don'?t|can'?t|cannot|isn'?t|is not) "
@@ -245,7 +245,9 @@ _HISTORY_RIGHT_AFTER = re.compile(
     r"dans (la|leur|sa) (vingtaine|trentaine|quarantaine|cinquantaine|soixantaine|septantaine|soixante-dizaine)|in (their|her|his) (\d0s|twenties|thirties|forties|fifties|sixties|seventies)|l'an (dernier|passe)|l'annee (derniere|passee)|"
     # "une acidocétose au printemps", "Dad's stroke was in 2024"
     r"(au|a l'|cet |ce |l')(printemps|ete|automne|hiver) (passe|dernier)?|"
-    r"(was|happened|occurred|etait|a eu lieu) (in|en|back in|last|l'an|il y a) )\b"
+    r"(was|happened|occurred|etait|a eu lieu) (in|en|back in|last|l'an|il y a) |"
+    # "ma mère a fait une crise cardiaque jeune", "dad had a stroke young"
+    r"(jeune|young|dans sa jeunesse|in (his|her) youth)(?=\W|$))\b"
 )
 _HOW_MUCH = re.compile(r"\b(how (much|many|bad|high|long)|combien( de)?)\s*$")
 _OPEN_IF = re.compile(
@@ -267,7 +269,7 @@ _NOT_HYPOTHETICAL = re.compile(
 # Forms, education and work: anywhere earlier in the sentence (lists run across commas).
 _SENTENCE_CONTEXT = re.compile(
     r"\b((form|questionnaire|application|checklist|report|fiche|formulaire|rapport|assurance)\w* .{0,60}"
-    r"(asks?|lists?|questions?|wants to know|demande|pose)|ask(s|ed)? (if|whether|about|yes|how|what|when)|"
+    r"(asks?|lists?|questions?|wants to know|demande|pose|sections?)|ask(s|ed)? (if|whether|about|yes|how|what|when)|"
     r"questions? (on|about)|the question|yes/no|oui/non|demande si|demande (oui|pour)|"
     r"demande (a partir de|combien|quand|comment)|(asks?|asked|wants? to know) (how long|when|how many|at what)|"
     # fiction, anywhere before in the sentence: "Watching a medical show last night, a woman's heart attack..."
@@ -415,7 +417,10 @@ _POST_CONTEXT = re.compile(
     r"nothing in (his|her|their) mouth|"
     # a harmless cause said with it: slept on the arm, sat cross-legged, bit the lip, a
     # cold sore, no dentures, the tests at the ER normal, the attack passed
-    r"(slept|sleeping|sleep|dormi|dormais|dormir) (on (it|my \w+|his \w+|her \w+)|dessus|croche|wrong|funny)|"
+    r"(slept|sleeping|sleep|dormi|dormais|dormir|dors|dort) (on (it|my \w+|his \w+|her \w+)|dessus|croche|wrong|funny)|"
+    r"(puffer|pompe|inhaler|inhalateur|ventolin|salbutamol) (\w+ )?(settles|regle|fixes|helps|aide|calme|works|marche)|winter asthma|exercise asthma|asthme (d'hiver|a l'effort)|"
+    r"(a |ca a |c'est |s'est )?arretee? (avec|apres) (un|une|le|la|des|mon|ma) (plaster|diachylon|pansement|band-?aid|bandage|compresse|glace)|"
+    r"all good\b(?!\?)|(clean|sober|sobre) (for |depuis )?(\d+|two|three|four|five|deux|trois|quatre|cinq) (years?|months?|ans|mois)|"
     r"(sit|sat|sitting|assise?|assis) (\w+ )?(cross[- ]?legged|en indien|too long|trop longtemps)|cross[- ]?legged|en indien|"
     r"where (i|he|she) bit|bit (it|my lip|his lip|her lip)|(me suis |s'est )?mordu|feu sauvage|cold sore|bouton de fievre|"
     r"(sans|without) (son|sa|ses|mon|ma|mes|his|her|my) (dentier|dentiers|prothese|dentures|false teeth)|"
