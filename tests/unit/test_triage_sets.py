@@ -1,11 +1,11 @@
 """Triage on the labelled sets of issue 15 (tests/fixtures/triage/).
 
 Thirty-four authors, none of whom saw the rules. dev.jsonl (author A) was written to tune
-against; dev_b to dev_ac and dev_sb were the held-out parts of rounds 1-29, each scored
-once (the README's table has every round's figures) and then, their misses known, moved
-to development; dev_sa and dev_se were written as development parts from the start.
-heldout.jsonl (author SD, short messages) is round 30's held-out part (95.5% / 4.8%),
-only ever scored here. Every part is reported in the test log; the held-out assertions
+against; dev_b to dev_ac, dev_sb and dev_sd were the held-out parts of rounds 1-30, each
+scored once (the README's table has every round's figures) and then, their misses known,
+moved to development; dev_sa and dev_se were written as development parts from the start.
+heldout.jsonl (author NA, newcomers) is round 31's held-out part (99.6% / 7.1%), only
+ever scored here. Every part is reported in the test log; the held-out assertions
 are floors at the figures first measured (a regression guard), the targets are asserted
 on the development parts (README).
 """
@@ -88,12 +88,12 @@ def test_held_out_part_is_scored_and_reported(capsys):
         print("\n" + report("the held-out part (never tuned against)", HELD_OUT, RULES))
         print("  targets: 100% of emergencies urgent, at most 5% of look-alikes urgent")
     both = scores["both (the app)"]
-    # floors at the figures first measured on this part (author SD, short messages:
-    # 214/224 = 95.5% / 17/352 = 4.8%, 2026-12-02): a regression guard, not the targets
-    assert both.caught >= 214
-    assert both.false_red_share <= 17 / 352
+    # floors at the figures first measured on this part (author NA, newcomers: 239/240 =
+    # 99.6% / 23/326 = 7.1%, 2026-12-02): a regression guard, not the targets
+    assert both.caught >= 239
+    assert both.false_red_share <= 23 / 326
     # the two nets together catch at least what either does alone, and more than the rules
-    # (on parts I-R, T-AC, SB and SD both together caught more than the model alone; on part S the
+    # (on parts I-R, T-AC, SB, SD and NA both together caught more than the model alone; on part S the
     # model alone caught the same 247 of 248: the rules added no emergency there)
     assert both.caught > scores["rules alone"].caught
     assert both.caught >= scores["wording model alone"].caught
@@ -174,8 +174,8 @@ def test_held_out_categories_are_scored_against_the_keyword_count(capsys):
             f"\nheld-out everyday categories: model + keywords {app}/{len(everyday)}, "
             f"keywords alone {kw}/{len(everyday)}"
         )
-    # floor at the first scoring (author SD: 62/64, keywords alone 56/64)
-    assert app >= 62 and app > kw
+    # floor at the first scoring (author NA: 63/64, keywords alone 56/64)
+    assert app >= 63 and app > kw
 
 
 def test_an_unsure_or_missing_category_model_leaves_the_keyword_count():
