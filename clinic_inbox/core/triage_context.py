@@ -269,7 +269,7 @@ _NOT_HYPOTHETICAL = re.compile(
 # Forms, education and work: anywhere earlier in the sentence (lists run across commas).
 _SENTENCE_CONTEXT = re.compile(
     r"\b((form|questionnaire|application|checklist|report|fiche|formulaire|rapport|assurance)\w* .{0,60}"
-    r"(asks?|lists?|questions?|wants to know|demande|pose|sections?)|ask(s|ed)? (if|whether|about|yes|how|what|when)|"
+    r"(asks?|lists?|questions?|wants to know|demande|pose|sections?)|(questionnaire|form|formulaire)s? (about|sur|on|asking about) |ask(s|ed)? (if|whether|about|yes|how|what|when)|"
     r"questions? (on|about)|the question|yes/no|oui/non|demande si|demande (oui|pour)|"
     r"demande (a partir de|combien|quand|comment)|(asks?|asked|wants? to know) (how long|when|how many|at what)|"
     # fiction, anywhere before in the sentence: "Watching a medical show last night, a woman's heart attack..."
@@ -420,7 +420,11 @@ _POST_CONTEXT = re.compile(
     r"(slept|sleeping|sleep|dormi|dormais|dormir|dors|dort) (on (it|my \w+|his \w+|her \w+)|dessus|croche|wrong|funny)|"
     r"(puffer|pompe|inhaler|inhalateur|ventolin|salbutamol) (\w+ )?(settles|regle|fixes|helps|aide|calme|works|marche)|winter asthma|exercise asthma|asthme (d'hiver|a l'effort)|"
     r"(a |ca a |c'est |s'est )?arretee? (avec|apres) (un|une|le|la|des|mon|ma) (plaster|diachylon|pansement|band-?aid|bandage|compresse|glace)|"
-    r"all good\b(?!\?)|(clean|sober|sobre) (for |depuis )?(\d+|two|three|four|five|deux|trois|quatre|cinq) (years?|months?|ans|mois)|"
+    r"all good\b(?!\?)|(is|feels|'s) (perfectly |completely |totally )?(fine|good|well) now|(is )?home now|"
+    r"maintenant (il|elle|ca|je) (va|est|suis) (tres |tout a fait |completement )?(bien|mieux|guerie?|correcte?)|"
+    r"(he|she|they)('s| is| are) (in|at) (the )?(hospital|icu)|(il|elle) est (a l'hopital|aux soins intensifs)|"
+    r"(they|ils) (put|placed|mis|pose) (in )?(a |un )?(stent|tuteur)|normale? again|(redevenue?|revenue?) normale?|"
+    r"(clean|sober|sobre) (for |depuis )?(\d+|two|three|four|five|deux|trois|quatre|cinq) (years?|months?|ans|mois)|"
     r"(sit|sat|sitting|assise?|assis) (\w+ )?(cross[- ]?legged|en indien|too long|trop longtemps)|cross[- ]?legged|en indien|"
     r"where (i|he|she) bit|bit (it|my lip|his lip|her lip)|(me suis |s'est )?mordu|feu sauvage|cold sore|bouton de fievre|"
     r"(sans|without) (son|sa|ses|mon|ma|mes|his|her|my) (dentier|dentiers|prothese|dentures|false teeth)|"
@@ -457,7 +461,8 @@ _RECURRENCE = re.compile(
 # "she's fine now", "I'm 34 now", "now that...": "now" that does not say it is happening.
 _NOT_RECUR = re.compile(
     r"\b((back )?home now|discharged now|now (ok|okay|fine|good|better|well|stable|home|recovered)\b|"
-    r"maintenant (ok|correcte?|stable|a la maison)|a \d{1,2} ans maintenant|maintenant (il|elle) a \d{1,2} ans|"
+    r"maintenant (ok|correcte?|stable|a la maison)|maintenant (il|elle) est (guerie?|retablie?)|maintenant (ca|il|elle) va (mieux|bien)|"
+    r"now (he|she)('s| is) (recovered|cured|healed)|a \d{1,2} ans maintenant|maintenant (il|elle) a \d{1,2} ans|"
     r"(hasn'?t|has not|didn'?t|did not|haven'?t) (started|come back|bled|begun|happened) again|(a|ont) pas recommence|(i'?m|i am|he'?s|he is|she'?s|she is|they'?re|they are|it'?s|it is|is|are|all|"
     r"doing|feels?|feeling|been|breathing|eating|sleeping|walking|talking) (\w+ )?(fine|ok|okay|good|well|better|great|normal|healthy|"
     r"stable|steady|controlled|under control|normally|home|back home|discharged|careful|cautious|vigilant|prudente?|"
@@ -591,7 +596,7 @@ _CHRONIC = re.compile(
     r"(months?|years?|mois|ans|annees)|"
     # how it has always been: "droopy eyelid same as always", "toujours été de même"
     r"for years|depuis (des annees|toujours|la naissance|sa naissance|ma naissance)|since birth|"
-    r"(same|like|as) (as )?always|comme (toujours|d'habitude)|always been (like (this|that)|this way|that way)|"
+    r"all (his|her|my|their) li(fe|ves)|toute (sa|ma|leur) vie|(same|like|as) (as )?always|comme (toujours|d'habitude)|always been (like (this|that)|this way|that way)|"
     r"(a |j'ai |il a |elle a )?toujours ete (de meme|comme ca|pareil|comme cela))\b"
 )
 # "My sister bled in her first pregnancy": someone else's past, said just before.

@@ -85,9 +85,10 @@ def fold(text: str) -> str:
 # -- sentences and words ------------------------------------------------------------
 # A sentence ends at . ! ? ; or a line break; "..." and "!!" stay one break; "e.g."
 # and "i.e." do not end one (a form's "(e.g. hospitalized, unconscious)" is one list).
-# An emoji before a space ends one too: "mon pere tombé répond pu 😭 Aussi, ..."
+# An emoji before a space ends one too: "mon pere tombé répond pu 😭 Aussi, ..." (with
+# the variation selector and joiner phones add: "38.3 🌡️ not eating")
 _SENTENCE_END = re.compile(
-    r"(?<!\be\.g)(?<!\bi\.e)[.!?;]+(?=\s|$)|[\u2600-\u27bf\U0001f300-\U0001faff]+(?=\s)|\n+"
+    r"(?<!\be\.g)(?<!\bi\.e)[.!?;]+(?=\s|$)|[\u2600-\u27bf\U0001f300-\U0001faff][\u2600-\u27bf\U0001f300-\U0001faff\ufe0f\u200d]*(?=\s)|\n+"
 )
 _WORD = re.compile(r"[a-z0-9\u00c0-\u024f]+(?:'[a-z]+)?", re.I)
 # The same words in a lower-case ASCII text (nearly every folded sentence), found
