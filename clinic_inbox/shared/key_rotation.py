@@ -27,6 +27,8 @@ import hmac
 import json
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -55,6 +57,9 @@ WRAP_INFO = b"clinic-inbox seal key wrap v1"
 HOLDER_LABEL = b"clinic-inbox seal key holder v1"
 RECOVERY = "recovery"  # the clinic code's holder name
 ROTATED = "server.seal_key_rotated"  # the audit entry of a renewal
+REFUSED = "server.sealed_write_refused"  # the server refused what this computer sealed
+RETIRED = "CI003"  # SQLSTATE: a value sealed under a retired version (schema step 11)
+KEY_KEPT = "CI004"  # SQLSTATE: a registered receiving key is never replaced
 
 
 def new_private() -> bytes:
@@ -132,24 +137,16 @@ def register(conn: psycopg.Connection, keys: ClinicKeys, holder: str, private: b
     )
 
 
-# Holders that may receive keys (`h`: seal_key_holder): the clinic code's; an approved
-# workstation's, registered by its own login; or one not enrolled by approval (it
-# joined with the clinic code) registered by a login no enrolled workstation has.
-# So a revoked workstation's, and any its login registered, are left out, and one
-# workstation's login cannot add holders in other names.
-ELIGIBLE = (
-    "(h.holder = 'recovery' "
-    " OR EXISTS (SELECT 1 FROM workstation w WHERE w.id::text = h.holder "
-    "            AND w.state = 'approved' AND w.login = h.login) "
-    " OR (NOT EXISTS (SELECT 1 FROM workstation w WHERE w.id::text = h.holder) "
-    "     AND NOT EXISTS (SELECT 1 FROM workstation w WHERE w.login = h.login)))"
-)
+# Holders that may receive keys: the server's view `seal_key_eligible` (schema step 11)
+# keeps the clinic code's; an approved workstation's, registered by its own login; or
+# one not enrolled by approval (it joined with the clinic code) registered by a login no
+# enrolled workstation has. So a revoked workstation's, and any its login registered,
+# are left out, and one workstation's login cannot add holders in other names.
 
 
 def _holders(conn: psycopg.Connection) -> list[tuple[str, bytes, str]]:
     rows = conn.execute(
-        f"SELECT h.holder, h.public_key, h.mac FROM seal_key_holder h WHERE {ELIGIBLE} "
-        "ORDER BY h.holder"
+        "SELECT h.holder, h.public_key, h.mac FROM seal_key_eligible h ORDER BY h.holder"
     ).fetchall()
     return [(r[0], bytes(r[1]), r[2]) for r in rows]
 
@@ -200,7 +197,16 @@ def keep_current(clinic: Clinic, link: Any, *, complete: bool = True) -> list[in
         if found is None:
             return []
         private = _own_private(clinic)
-        if mine is None or bytes(mine[0]) != public_of(private):
+        if mine is not None and bytes(mine[0]) != public_of(private):
+            # the server keeps the first key registered for this workstation (schema
+            # step 11): what is sealed to it is not for this computer's key
+            raise SharedQueueError(
+                f"The key this computer receives the clinic's renewed keys with is not the "
+                f"one registered for it on {link.label}, and a registered key is never "
+                "replaced. Nothing on this computer changed. An administrator must revoke "
+                "this workstation and enrol it again."
+            )
+        if mine is None:
             try:
                 with conn.transaction():
                     register(conn, link.keys, ws, private)
@@ -209,8 +215,6 @@ def keep_current(clinic: Clinic, link: Any, *, complete: bool = True) -> list[in
                     f"This workstation was revoked on {link.label}: it receives no new clinic "
                     "keys. Nothing on this computer changed."
                 ) from None
-            if mine is not None:  # its key changed: what was sealed to the old one is gone
-                waiting = []  # and sealed again by the next holder that synchronises
         keys = link.keys
         for key_id, check, blob, *_ in waiting:
             key = unwrap_version(private, ws, keys, key_id, blob, check, link.label)
@@ -233,6 +237,37 @@ def keep_current(clinic: Clinic, link: Any, *, complete: bool = True) -> list[in
     return received
 
 
+@contextmanager
+def refusal_said(clinic: Clinic, link: Any) -> Iterator[None]:
+    """Around sending sealed values: the server's refusal of a retired seal key
+    (a renewal this computer has not received yet) becomes a plain message and an
+    audit entry; what was refused stays queued here, to be sealed again when sent."""
+    try:
+        yield
+    except psycopg.Error as exc:
+        if exc.sqlstate != RETIRED:
+            raise
+        if not link.conn.closed:
+            link.conn.rollback()  # a savepoint's refusal leaves its outer transaction
+        _note_refusal(clinic, link)
+        raise SharedQueueError(
+            f"The shared server {link.label} refused this computer's changes: they were "
+            "sealed with a clinic key that was retired when a workstation was revoked, and "
+            "this computer has not received the new key yet. Nothing was lost and nothing "
+            "on this computer changed: the changes wait here and go out, sealed with the "
+            "new key, once it arrives. If this message stays, tell your IT support."
+        ) from None
+
+
+def _note_refusal(clinic: Clinic, link: Any) -> None:
+    """One audit entry per key version refused (a retrying sync does not repeat it)."""
+    said = aq.details_of(clinic.store, REFUSED)
+    if any(d.get("key_id") == link.keys.key_id and d.get("server") == link.label for d in said):
+        return
+    with clinic.store.transaction():
+        _audit(clinic, None, REFUSED, detail={"server": link.label, "key_id": link.keys.key_id})
+
+
 def complete_wraps(clinic: Clinic, link: Any) -> int:
     """Seal the versions this workstation holds to every holder still without them (one
     that registered after the rotation, or the clinic code on a server that had none).
@@ -241,10 +276,10 @@ def complete_wraps(clinic: Clinic, link: Any) -> int:
     with conn.transaction():
         missing = conn.execute(
             "SELECT v.key_id, h.holder, h.public_key, h.mac "
-            "FROM seal_key_version v CROSS JOIN seal_key_holder h "
+            "FROM seal_key_version v CROSS JOIN seal_key_eligible h "
             "WHERE NOT EXISTS (SELECT 1 FROM seal_key_wrap w "
             "                  WHERE w.key_id = v.key_id AND w.holder = h.holder) "
-            f"AND {ELIGIBLE} ORDER BY v.key_id, h.holder"
+            "ORDER BY v.key_id, h.holder"
         ).fetchall()
     todo: dict[int, list[tuple[str, bytes]]] = {}
     for key_id, h, pub, mac in missing:

@@ -479,7 +479,7 @@ def test_a_workstation_running_live_takes_the_new_key_and_reads_on(
 def test_a_schema_9_server_upgraded_then_a_revocation_renews_the_key(
     tmp_path, secret_service, empty_db
 ):
-    """A clinic from before key versions: its server is upgraded to schema 10 by
+    """A clinic from before key versions: its server is upgraded to schema 11 by
     `server upgrade`, its workstations have no receiving key yet. A revocation renews
     the key all the same: the revoking computer registers in the revoking transaction,
     the others at their next exchange, sealed the version by the next holder."""
@@ -490,6 +490,8 @@ def test_a_schema_9_server_upgraded_then_a_revocation_renews_the_key(
     sync.pull(b, lb)
     with psycopg.connect(empty_db) as conn:  # as schema 9 left it
         conn.execute(
+            "DROP FUNCTION refuse_retired_seal CASCADE; DROP VIEW seal_key_eligible; "
+            "DROP FUNCTION seal_key_floor, seal_key_everywhere, seal_key_grace; "
             "DROP FUNCTION set_recovery_key, add_seal_key_wraps, rotate_seal_key, "
             "register_seal_holder; DROP TABLE seal_key_wrap, seal_key_holder, "
             "seal_key_version; DELETE FROM key_wrap WHERE kind = 'recovery-key'; "
@@ -501,7 +503,7 @@ def test_a_schema_9_server_upgraded_then_a_revocation_renews_the_key(
     la.conn.close()
     with pytest.raises(SharedQueueError, match="older schema"):
         srv.open_link(b, KeyCustody(b.home, backend=kr))
-    assert srv.upgrade_server(a, login(a, "admin"), empty_db) == (9, 10)
+    assert srv.upgrade_server(a, login(a, "admin"), empty_db) == (9, 11)
     la = srv.open_link(a, KeyCustody(a.home, backend=kr))
     assert enrol.revoke(a, login(a, "admin"), la, c_id) == 2
     assert la.keys.key_id == 2
