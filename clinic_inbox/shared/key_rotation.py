@@ -230,6 +230,17 @@ def keep_current(clinic: Clinic, link: Any, *, complete: bool = True) -> list[in
                     detail={"key_ids": received, "sealing_with": keys.key_id},
                 )
                 for made in made_here:  # its revocation's own entries were lost
+                    # (enrol.revoke writes both in one local transaction, after the server's)
+                    _audit(
+                        clinic,
+                        None,
+                        "server.revoke_workstation",
+                        detail={
+                            "workstation": made["revoked"],
+                            "by": made["by"],
+                            "recorded_late": True,
+                        },
+                    )
                     _audit(clinic, None, ROTATED, detail={**made, "recorded_late": True})
             link.keys = keys
     if versions and complete:

@@ -6,6 +6,7 @@ logins."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -426,6 +427,7 @@ def test_server_revoke_killed_after_the_servers_commit_loses_nothing(
     assert child.returncode == -signal.SIGKILL
     assert clinic_keys.load(a).keys.versions().keys() == {1}  # killed before keeping it
     assert "server.seal_key_rotated" not in _actions(a)
+    assert "server.revoke_workstation" not in _actions(a)
     with psycopg.connect(empty_db) as conn:
         state = conn.execute("SELECT state FROM workstation WHERE id = %s", (c_id,)).fetchone()
         assert state[0] == "revoked"
@@ -437,6 +439,14 @@ def test_server_revoke_killed_after_the_servers_commit_loses_nothing(
         "SELECT detail FROM audit WHERE action = 'server.seal_key_rotated'"
     ).fetchall()
     assert len(late) == 1 and '"recorded_late":true' in late[0][0].replace(" ", "")
+    revoked = a.store.execute(
+        "SELECT detail FROM audit WHERE action = 'server.revoke_workstation'"
+    ).fetchall()  # the revocation's own entry, lost with the kill, written late too
+    assert len(revoked) == 1 and json.loads(revoked[0][0]) == {
+        "workstation": c_id,
+        "by": "admin",
+        "recorded_late": True,
+    }
     sync.pull(b, lb)
     tb = shq.thread_by_uuid(b.store, conv)
     assert [n[2] for n in q.thread_notes(b.store, tb)] == ["Written by A after the kill"]
