@@ -28,6 +28,10 @@ it wrote as genuine. Now:
   workstation's stolen login, could put its own key there and be sealed the next
   versions. A workstation that really needs another key is revoked and enrolled
   again (an administrator's action, audited on both sides).
+- `sign_seal_holder`: the registered key signed with the workstation's Ed25519 key
+  from enrolment; a key registered in a workstation's name by someone else (its
+  stolen login, before it registered its own) is not signed by it, and the
+  workstations that seal new versions leave it out.
 
 Kept apart, with no imports; runs again harmlessly.
 """
@@ -56,6 +60,8 @@ _TRIGGERS = "\n".join(
 DDL = (
     """
 ALTER TABLE seal_key_version ADD COLUMN IF NOT EXISTS enforced_at timestamptz;
+-- the holder's key signed with its workstation's Ed25519 key (see sign_seal_holder)
+ALTER TABLE seal_key_holder ADD COLUMN IF NOT EXISTS signature bytea;
 
 -- Who may be sealed new versions (the rule of step 10, now in one place): the clinic
 -- code's key; an approved workstation's, registered by its own login; or one not
@@ -181,6 +187,23 @@ BEGIN
         p_holder USING ERRCODE = 'CI004',
         DETAIL = format('asked by login %s', session_user);
 END $$;
+
+-- A workstation signs the key it registered with its own Ed25519 key (the one
+-- registered at enrolment for its audit trail, `audit_signer`). The server cannot
+-- check an Ed25519 signature; the workstations that seal new versions do, and seal
+-- nothing to a key whose signature is not its workstation's. Set by the login that
+-- registered the key; signed again by its workstation if changed.
+CREATE OR REPLACE FUNCTION sign_seal_holder(p_holder text, p_signature bytea)
+RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = @SCHEMA@, pg_temp AS $$
+BEGIN
+    IF length(p_signature) <> 64 THEN
+        RAISE EXCEPTION 'bad signature' USING ERRCODE = '22023';
+    END IF;
+    UPDATE seal_key_holder SET signature = p_signature
+    WHERE holder = p_holder AND holder <> 'recovery' AND login = session_user;
+    RETURN FOUND;
+END $$;
 """
 )
 
@@ -189,7 +212,8 @@ REVOKE ALL ON seal_key_eligible FROM PUBLIC;
 REVOKE ALL ON FUNCTION seal_key_grace(), seal_key_everywhere(integer), seal_key_floor(),
     refuse_retired_seal() FROM PUBLIC;
 GRANT SELECT ON seal_key_eligible TO @ROLE@;
-GRANT EXECUTE ON FUNCTION seal_key_floor() TO @ROLE@;
+REVOKE ALL ON FUNCTION sign_seal_holder(text, bytea) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION seal_key_floor(), sign_seal_holder(text, bytea) TO @ROLE@;
 """
 
 # The audit step may be installed after this one (`server init` adds it last, an older

@@ -299,8 +299,9 @@ def test_a_schema_10_server_upgraded_refuses_what_it_took_before(
     with psycopg.connect(empty_db) as conn:  # as step 10 left it
         conn.execute(
             "DROP FUNCTION refuse_retired_seal CASCADE; DROP VIEW seal_key_eligible; "
-            "DROP FUNCTION seal_key_floor, seal_key_everywhere, seal_key_grace; "
-            "ALTER TABLE seal_key_version DROP COLUMN enforced_at; "
+            "DROP FUNCTION seal_key_floor, seal_key_everywhere, seal_key_grace, "
+            "sign_seal_holder; ALTER TABLE seal_key_version DROP COLUMN enforced_at; "
+            "ALTER TABLE seal_key_holder DROP COLUMN signature; "
             "UPDATE server_info SET schema_version = 10"
         )
         conn.execute(STEP_10_DDL.replace("@SCHEMA@", "public"))
@@ -339,4 +340,56 @@ def test_a_schema_10_server_upgraded_refuses_what_it_took_before(
     assert [n[2] for n in q.thread_notes(b.store, tb)][-1] == "Written after the upgrade"
     with psycopg.connect(empty_db) as conn:
         blob = conn.execute("SELECT body FROM note ORDER BY created_at DESC LIMIT 1").fetchone()
+        signed = dict(conn.execute("SELECT holder, signature IS NOT NULL FROM seal_key_holder"))
     assert bytes(blob[0])[1] == 2
+    # the keys registered at step 10 were signed by their workstations at their next
+    # exchange (A at its push, B at its pull): the next renewal reaches both
+    assert signed[la.workstation_id] and signed[lb.workstation_id]
+    _d, _ld, d_id = _enrol(a, la, tmp_path / "d", kr, empty_db, "Spare")
+    assert enrol.revoke(a, login(a, "admin"), la, d_id) == 3
+    sync.pull(b, lb)
+    assert lb.keys.key_id == 3
+
+
+def test_a_key_registered_in_a_workstations_name_by_its_stolen_login_is_sealed_nothing(
+    tmp_path, secret_service, empty_db
+):
+    """B joined before key versions and never registered a receiving key. The revoked
+    computer, with B's stolen login, registers its own key in B's name first (a valid
+    MAC: it has the HMAC key) and signs it with a signing key of its own. The next
+    renewal is not sealed to it (not signed with B's key from enrolment), and B is told
+    at its next exchange that the key in its name is not its own."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    kr = secret_service.backend()
+    _init, (a, la), (b, lb), (c, _lc, c_id) = _clinic(tmp_path, kr, empty_db)
+    c_keys = clinic_keys.load(c).keys
+    stolen = clinic_keys.load(b).dsn
+    b_ws = lb.workstation_id
+    with psycopg.connect(empty_db) as conn:  # B as if it joined before step 10
+        conn.execute("DELETE FROM seal_key_holder WHERE holder = %s", (b_ws,))
+    kept = clinic_keys.load(b)
+    clinic_keys.save(b, clinic_keys.ServerLink(kept.dsn, kept.keys, None))
+    enrol.revoke(a, login(a, "admin"), la, c_id)
+    c_private = key_rotation.new_private()
+    c_signer = Ed25519PrivateKey.generate()
+    with psycopg.connect(stolen) as conn:
+        key_rotation.register(conn, c_keys, b_ws, c_private, c_signer)
+        conn.commit()
+    with psycopg.connect(empty_db) as conn:  # in B's name, MAC and signature present
+        row = conn.execute(
+            "SELECT public_key, signature FROM seal_key_holder WHERE holder = %s", (b_ws,)
+        ).fetchone()
+    assert bytes(row[0]) == key_rotation.public_of(c_private) and row[1] is not None
+    # another login cannot sign B's key, either
+    with psycopg.connect(clinic_keys.load(a).dsn) as conn:
+        assert not conn.execute("SELECT sign_seal_holder(%s, %s)", (b_ws, b"\0" * 64)).fetchone()[0]
+    sync.pull(a, la)  # A completes the wraps of version 2: not to this key
+    _d, _ld, d_id = _enrol(a, la, tmp_path / "d", kr, empty_db, "Spare")
+    assert enrol.revoke(a, login(a, "admin"), la, d_id) == 3
+    with psycopg.connect(empty_db) as conn:
+        sealed_to = {r[0] for r in conn.execute("SELECT holder FROM seal_key_wrap")}
+    assert b_ws not in sealed_to and la.workstation_id in sealed_to
+    with pytest.raises(SharedQueueError, match="not the one registered for it"):
+        sync.pull(b, lb)
+    assert lb.keys.versions().keys() == {1}
