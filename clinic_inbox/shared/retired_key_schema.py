@@ -114,6 +114,23 @@ BEGIN
     RETURN floor_id;
 END $$;
 
+-- The floor is worked out, and kept, whenever it may move: when wraps are added (a
+-- renewal, a latecomer sealed it) and when a workstation is revoked. Marked only at a
+-- write that is undone, it would fall back once a workstation enrolled later.
+CREATE OR REPLACE FUNCTION seal_key_floor_moves() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = @SCHEMA@, pg_temp AS $$
+BEGIN
+    PERFORM seal_key_floor();
+    RETURN NULL;
+END $$;
+
+DROP TRIGGER IF EXISTS seal_key_wrap_floor ON seal_key_wrap;
+CREATE TRIGGER seal_key_wrap_floor AFTER INSERT ON seal_key_wrap
+    FOR EACH STATEMENT EXECUTE FUNCTION seal_key_floor_moves();
+DROP TRIGGER IF EXISTS workstation_floor ON workstation;
+CREATE TRIGGER workstation_floor AFTER UPDATE ON workstation
+    FOR EACH STATEMENT EXECUTE FUNCTION seal_key_floor_moves();
+
 -- A trigger on a sealed column (its name the trigger's argument): a new value sealed
 -- under a version below the floor is refused, with the login in the server's log.
 CREATE OR REPLACE FUNCTION refuse_retired_seal() RETURNS trigger
@@ -210,7 +227,7 @@ END $$;
 GRANTS = """
 REVOKE ALL ON seal_key_eligible FROM PUBLIC;
 REVOKE ALL ON FUNCTION seal_key_grace(), seal_key_everywhere(integer), seal_key_floor(),
-    refuse_retired_seal() FROM PUBLIC;
+    seal_key_floor_moves(), refuse_retired_seal() FROM PUBLIC;
 GRANT SELECT ON seal_key_eligible TO @ROLE@;
 REVOKE ALL ON FUNCTION sign_seal_holder(text, bytea) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION seal_key_floor(), sign_seal_holder(text, bytea) TO @ROLE@;

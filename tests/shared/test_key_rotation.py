@@ -500,7 +500,8 @@ def test_a_schema_9_server_upgraded_then_a_revocation_renews_the_key(
     sync.pull(b, lb)
     with psycopg.connect(empty_db) as conn:  # as schema 9 left it
         conn.execute(
-            "DROP FUNCTION refuse_retired_seal CASCADE; DROP VIEW seal_key_eligible; "
+            "DROP FUNCTION refuse_retired_seal, seal_key_floor_moves CASCADE; "
+            "DROP VIEW seal_key_eligible; "
             "DROP FUNCTION seal_key_floor, seal_key_everywhere, seal_key_grace, "
             "sign_seal_holder; "
             "DROP FUNCTION set_recovery_key, add_seal_key_wraps, rotate_seal_key, "

@@ -123,12 +123,15 @@ def test_the_revoked_keys_write_nothing_through_a_stolen_login(
     with psycopg.connect(stolen) as conn:
         assert set(_write_as(conn, c_keys, lb.workstation_id, conv, keep=False).values()) == {""}
     assert enrol.revoke(a, login(a, "admin"), la, c_id) == 2
-    # every remaining holder (A, B, the clinic code) was sealed version 2 at once: no grace
-    assert _floor(empty_db) == 2
+    # every remaining holder (A, B, the clinic code) was sealed version 2 at once: no
+    # grace. A workstation enrolled right after (not sealed version 2 until a holder
+    # synchronises) does not reopen version 1: the floor was kept with the renewal.
+    _enrol(a, la, tmp_path / "d", kr, empty_db, "Nurse room")
     before = {t: _count(empty_db, t) for t in ("note", "conversation", "message", "patient")}
     with psycopg.connect(stolen) as conn:
         said = _write_as(conn, c_keys, lb.workstation_id, conv)
     assert said == {w: key_rotation.RETIRED for w in said}, said
+    assert _floor(empty_db) == 2
     assert {t: _count(empty_db, t) for t in before} == before  # nothing of it stayed
     # the server's log names the refusal and the login that tried
     b_login = psycopg.conninfo.conninfo_to_dict(stolen)["user"]
@@ -298,7 +301,8 @@ def test_a_schema_10_server_upgraded_refuses_what_it_took_before(
     enrol.revoke(a, login(a, "admin"), la, c_id)
     with psycopg.connect(empty_db) as conn:  # as step 10 left it
         conn.execute(
-            "DROP FUNCTION refuse_retired_seal CASCADE; DROP VIEW seal_key_eligible; "
+            "DROP FUNCTION refuse_retired_seal, seal_key_floor_moves CASCADE; "
+            "DROP VIEW seal_key_eligible; "
             "DROP FUNCTION seal_key_floor, seal_key_everywhere, seal_key_grace, "
             "sign_seal_holder; ALTER TABLE seal_key_version DROP COLUMN enforced_at; "
             "ALTER TABLE seal_key_holder DROP COLUMN signature; "
