@@ -7,7 +7,8 @@ could write through any login that still works, and every workstation would read
 it wrote as genuine. Now:
 
 - `seal_key_floor()`: the oldest version a new sealed value may name. A version
-  becomes the floor (`enforced_at`, set once and kept) as soon as every remaining
+  becomes the floor (`enforced_at`, set once and kept, by the transaction that adds
+  the last wrap or revokes the last workstation without one) as soon as every remaining
   holder has it sealed to them: every approved workstation, and every other eligible
   holder (`seal_key_eligible`, the rule step 10 kept in key_rotation.py); at the
   latest after `seal_key_grace()`, 10 minutes after it was made. The grace is only
