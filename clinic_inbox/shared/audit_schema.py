@@ -232,4 +232,8 @@ def install(conn: psycopg.Connection, role: str, schema: str) -> bool:
         return False
     conn.execute(DDL.replace("@SCHEMA@", schema))
     conn.execute(GRANTS.replace("@ROLE@", role))
+    # audit entries sealed under a retired key are refused too (server schema step 11)
+    from clinic_inbox.shared.retired_key_schema import AUDIT_TRIGGER
+
+    conn.execute(AUDIT_TRIGGER)
     return True

@@ -37,7 +37,7 @@ from clinic_inbox.core.keys import KeyCustody
 from clinic_inbox.core.store import audit_queries as aq
 from clinic_inbox.core.store import audit_ship_queries as asq
 from clinic_inbox.core.store.queries import utcnow
-from clinic_inbox.shared import SharedQueueError
+from clinic_inbox.shared import SharedQueueError, key_rotation
 from clinic_inbox.shared.audit_schema import GENESIS, installed
 from clinic_inbox.shared.audit_sign import SignedHead, public_bytes, signing_key
 from clinic_inbox.shared.replica import message_identity, server_error, staff_ref
@@ -259,6 +259,11 @@ def ship(clinic: Clinic, link: Link, custody: KeyCustody | None = None) -> ShipR
     """Send every local audit entry the server does not have yet, in order, each batch
     with a signed head. Safe to repeat and to run after a crash: the server's last
     entry of this chain says where to go on."""
+    with key_rotation.refusal_said(clinic, link):  # sealed under a retired key: said
+        return _ship(clinic, link, custody)
+
+
+def _ship(clinic: Clinic, link: Link, custody: KeyCustody | None) -> ShipResult:
     custody = custody or KeyCustody(clinic.home)
     store, keys, ws = clinic.store, link.keys, link.workstation_id
     epoch = aq.epoch(store)

@@ -43,6 +43,7 @@ from clinic_inbox.core.keys import KeyCustody
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import shared_queries as shq
 from clinic_inbox.shared import SharedQueueError, clinic_keys, key_rotation
+from clinic_inbox.shared.audit_sign import signing_key
 from clinic_inbox.shared.clinic_keys import ServerLink
 from clinic_inbox.shared.seal import ClinicKeys
 from clinic_inbox.shared.server import (
@@ -253,7 +254,8 @@ def finish(clinic: Clinic, session: Any, custody: KeyCustody | None = None) -> s
     # its join key stays: later seal key versions are sealed to it, as the keys were now
     private = bytes.fromhex(mine["key"])
     with connect(own_dsn) as conn:  # the new login works before anything is kept
-        key_rotation.register(conn, keys, ws_id, private)  # receives later versions
+        # receives later versions; its key signed with its own signing key
+        key_rotation.register(conn, keys, ws_id, private, signing_key(clinic))
         conn.commit()
     clinic_keys.save(clinic, ServerLink(own_dsn, keys, private))
     from clinic_inbox.shared.audit_ship import register_at_enrolment

@@ -27,11 +27,17 @@ import hmac
 import json
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
-from cryptography.exceptions import InvalidTag
+from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.hashes import SHA256
@@ -48,13 +54,18 @@ from clinic_inbox.core.keys import (
 from clinic_inbox.core.services_common import _audit
 from clinic_inbox.core.store import audit_queries as aq
 from clinic_inbox.shared import SharedQueueError, clinic_keys
+from clinic_inbox.shared.audit_sign import signing_key
 from clinic_inbox.shared.clinic_keys import ServerLink
 from clinic_inbox.shared.seal import MAX_KEY_ID, ClinicKeys, TamperedError, version_check
 
 WRAP_INFO = b"clinic-inbox seal key wrap v1"
 HOLDER_LABEL = b"clinic-inbox seal key holder v1"
+SIGNED_LABEL = b"clinic-inbox seal key holder signed v1"
 RECOVERY = "recovery"  # the clinic code's holder name
 ROTATED = "server.seal_key_rotated"  # the audit entry of a renewal
+REFUSED = "server.sealed_write_refused"  # the server refused what this computer sealed
+RETIRED = "CI003"  # SQLSTATE: a value sealed under a retired version (schema step 11)
+KEY_KEPT = "CI004"  # SQLSTATE: a registered receiving key is never replaced
 
 
 def new_private() -> bytes:
@@ -123,39 +134,89 @@ def unwrap_version(
     return key
 
 
-def register(conn: psycopg.Connection, keys: ClinicKeys, holder: str, private: bytes) -> None:
-    """This workstation (or the clinic code) as a receiver of new versions. Joins the
-    caller's transaction."""
+def register(
+    conn: psycopg.Connection,
+    keys: ClinicKeys,
+    holder: str,
+    private: bytes,
+    signer: Ed25519PrivateKey | None = None,
+) -> None:
+    """This workstation (or the clinic code) as a receiver of new versions, its key
+    signed with the workstation's own signing key (`signer`; none for the clinic
+    code). Joins the caller's transaction."""
     pub = public_of(private)
     conn.execute(
         "SELECT register_seal_holder(%s, %s, %s)", (holder, pub, holder_mac(keys, holder, pub))
     )
+    if signer is not None:
+        sign(conn, keys, holder, pub, signer)
 
 
-# Holders that may receive keys (`h`: seal_key_holder): the clinic code's; an approved
-# workstation's, registered by its own login; or one not enrolled by approval (it
-# joined with the clinic code) registered by a login no enrolled workstation has.
-# So a revoked workstation's, and any its login registered, are left out, and one
-# workstation's login cannot add holders in other names.
-ELIGIBLE = (
-    "(h.holder = 'recovery' "
-    " OR EXISTS (SELECT 1 FROM workstation w WHERE w.id::text = h.holder "
-    "            AND w.state = 'approved' AND w.login = h.login) "
-    " OR (NOT EXISTS (SELECT 1 FROM workstation w WHERE w.id::text = h.holder) "
-    "     AND NOT EXISTS (SELECT 1 FROM workstation w WHERE w.login = h.login)))"
-)
+def holder_message(keys: ClinicKeys, holder: str, public_key: bytes) -> bytes:
+    return SIGNED_LABEL + f"|{keys.clinic_id}|{holder}|".encode() + public_key
 
 
-def _holders(conn: psycopg.Connection) -> list[tuple[str, bytes, str]]:
+def sign(
+    conn: psycopg.Connection, keys: ClinicKeys, holder: str, pub: bytes, signer: Ed25519PrivateKey
+) -> None:
+    """The registered key, signed with the workstation's Ed25519 key (the one registered
+    for its audit trail at enrolment): a key someone else registered in its name, with a
+    login of its that they stole, carries no such signature and is sealed nothing."""
+    conn.execute(
+        "SELECT sign_seal_holder(%s, %s)", (holder, signer.sign(holder_message(keys, holder, pub)))
+    )
+
+
+# Holders that may receive keys: the server's view `seal_key_eligible` (schema step 11)
+# keeps the clinic code's; an approved workstation's, registered by its own login; or
+# one not enrolled by approval (it joined with the clinic code) registered by a login no
+# enrolled workstation has. So a revoked workstation's, and any its login registered,
+# are left out, and one workstation's login cannot add holders in other names. Of
+# those, `_holders` keeps the keys vouched for by the clinic's MAC and, for a
+# workstation with a signing key on the server, signed with it.
+
+
+def _holders(conn: psycopg.Connection, keys: ClinicKeys) -> list[tuple[str, bytes]]:
     rows = conn.execute(
-        f"SELECT h.holder, h.public_key, h.mac FROM seal_key_holder h WHERE {ELIGIBLE} "
+        "SELECT h.holder, h.public_key, h.mac, h.signature FROM seal_key_eligible h "
         "ORDER BY h.holder"
     ).fetchall()
-    return [(r[0], bytes(r[1]), r[2]) for r in rows]
+    signers = _signers(conn)
+    return [
+        (h, bytes(pub))
+        for h, pub, mac, sig in rows
+        if _genuine(keys, h, bytes(pub), mac) and _bound(keys, h, bytes(pub), sig, signers)
+    ]
+
+
+def _signers(conn: psycopg.Connection) -> dict[str, bytes]:
+    """Each workstation's Ed25519 key from the clinic-wide audit (none on a server
+    without it)."""
+    if not conn.execute("SELECT to_regclass('audit_signer') IS NOT NULL").fetchone()[0]:
+        return {}
+    rows = conn.execute("SELECT ws::text, public_key FROM audit_signer").fetchall()
+    return {ws: bytes(k) for ws, k in rows}
 
 
 def _genuine(keys: ClinicKeys, holder: str, pub: bytes, mac: str) -> bool:
     return hmac.compare_digest(holder_mac(keys, holder, pub), mac or "")
+
+
+def _bound(
+    keys: ClinicKeys, holder: str, pub: bytes, sig: bytes | None, signers: dict[str, bytes]
+) -> bool:
+    """The clinic code's key, one of a workstation with no signing key on the server
+    (an older server, or one joined before it had one: the MAC alone), or one signed
+    with its workstation's signing key."""
+    if holder == RECOVERY or holder not in signers:
+        return True
+    try:
+        Ed25519PublicKey.from_public_bytes(signers[holder]).verify(
+            bytes(sig or b""), holder_message(keys, holder, pub)
+        )
+    except (InvalidSignature, ValueError):
+        return False
+    return True
 
 
 def _own_private(clinic: Clinic) -> bytes:
@@ -178,7 +239,7 @@ def keep_current(clinic: Clinic, link: Any, *, complete: bool = True) -> list[in
     conn, ws = link.conn, link.workstation_id
     with conn.transaction():
         mine = conn.execute(
-            "SELECT public_key FROM seal_key_holder WHERE holder = %s", (ws,)
+            "SELECT public_key, signature FROM seal_key_holder WHERE holder = %s", (ws,)
         ).fetchone()
         versions = conn.execute(
             "SELECT v.key_id, v.key_check, w.blob, v.created_ws::text, v.created_by, "
@@ -195,22 +256,35 @@ def keep_current(clinic: Clinic, link: Any, *, complete: bool = True) -> list[in
         kept = {d.get("key_id") for d in aq.details_of(clinic.store, ROTATED)}
         made_here = [m for m in made_here if m["key_id"] not in kept]
     received: list[int] = []
-    if mine is None or waiting:
+    if mine is None or waiting or not _signed_by_me(clinic, link, mine):
         found = clinic_keys.load(clinic)
         if found is None:
             return []
         private = _own_private(clinic)
-        if mine is None or bytes(mine[0]) != public_of(private):
+        if mine is not None and bytes(mine[0]) != public_of(private):
+            # the server keeps the first key registered for this workstation (schema
+            # step 11): what is sealed to it is not for this computer's key
+            raise SharedQueueError(
+                f"The key this computer receives the clinic's renewed keys with is not the "
+                f"one registered for it on {link.label}, and a registered key is never "
+                "replaced. Nothing on this computer changed. An administrator must revoke "
+                "this workstation and enrol it again."
+            )
+        if mine is None:
             try:
                 with conn.transaction():
-                    register(conn, link.keys, ws, private)
+                    register(conn, link.keys, ws, private, signing_key(clinic))
             except psycopg.errors.InsufficientPrivilege:
                 raise SharedQueueError(
                     f"This workstation was revoked on {link.label}: it receives no new clinic "
                     "keys. Nothing on this computer changed."
                 ) from None
-            if mine is not None:  # its key changed: what was sealed to the old one is gone
-                waiting = []  # and sealed again by the next holder that synchronises
+        elif not _signed_by_me(clinic, link, mine):
+            # registered before keys were signed (schema 10), or its signature changed on
+            # the server: signed (again) with this computer's key, so it is sealed what
+            # comes (only its own key: one registered in its name by another is refused above)
+            with conn.transaction():
+                sign(conn, link.keys, ws, bytes(mine[0]), signing_key(clinic))
         keys = link.keys
         for key_id, check, blob, *_ in waiting:
             key = unwrap_version(private, ws, keys, key_id, blob, check, link.label)
@@ -226,11 +300,64 @@ def keep_current(clinic: Clinic, link: Any, *, complete: bool = True) -> list[in
                     detail={"key_ids": received, "sealing_with": keys.key_id},
                 )
                 for made in made_here:  # its revocation's own entries were lost
+                    # (enrol.revoke writes both in one local transaction, after the server's)
+                    _audit(
+                        clinic,
+                        None,
+                        "server.revoke_workstation",
+                        detail={
+                            "workstation": made["revoked"],
+                            "by": made["by"],
+                            "recorded_late": True,
+                        },
+                    )
                     _audit(clinic, None, ROTATED, detail={**made, "recorded_late": True})
             link.keys = keys
     if versions and complete:
         complete_wraps(clinic, link)
     return received
+
+
+def _signed_by_me(clinic: Clinic, link: Any, mine: Any) -> bool:
+    """Whether the server's row for this workstation (key, signature) is signed with its
+    own signing key. Ed25519 signatures are deterministic: compared, not verified."""
+    if mine is None or mine[1] is None:
+        return False
+    expected = signing_key(clinic).sign(
+        holder_message(link.keys, link.workstation_id, bytes(mine[0]))
+    )
+    return hmac.compare_digest(bytes(mine[1]), expected)
+
+
+@contextmanager
+def refusal_said(clinic: Clinic, link: Any) -> Iterator[None]:
+    """Around sending sealed values: the server's refusal of a retired seal key
+    (a renewal this computer has not received yet) becomes a plain message and an
+    audit entry; what was refused stays queued here, to be sealed again when sent."""
+    try:
+        yield
+    except psycopg.Error as exc:
+        if exc.sqlstate != RETIRED:
+            raise
+        if not link.conn.closed:
+            link.conn.rollback()  # a savepoint's refusal leaves its outer transaction
+        _note_refusal(clinic, link)
+        raise SharedQueueError(
+            f"The shared server {link.label} refused this computer's changes: they were "
+            "sealed with a clinic key that was retired when a workstation was revoked, and "
+            "this computer has not received the new key yet. Nothing was lost and nothing "
+            "on this computer changed: the changes wait here and go out, sealed with the "
+            "new key, once it arrives. If this message stays, tell your IT support."
+        ) from None
+
+
+def _note_refusal(clinic: Clinic, link: Any) -> None:
+    """One audit entry per key version refused (a retrying sync does not repeat it)."""
+    said = aq.details_of(clinic.store, REFUSED)
+    if any(d.get("key_id") == link.keys.key_id and d.get("server") == link.label for d in said):
+        return
+    with clinic.store.transaction():
+        _audit(clinic, None, REFUSED, detail={"server": link.label, "key_id": link.keys.key_id})
 
 
 def complete_wraps(clinic: Clinic, link: Any) -> int:
@@ -239,18 +366,16 @@ def complete_wraps(clinic: Clinic, link: Any) -> int:
     Idempotent: what is there already stays. Returns how many were added."""
     conn, keys = link.conn, link.keys
     with conn.transaction():
-        missing = conn.execute(
-            "SELECT v.key_id, h.holder, h.public_key, h.mac "
-            "FROM seal_key_version v CROSS JOIN seal_key_holder h "
-            "WHERE NOT EXISTS (SELECT 1 FROM seal_key_wrap w "
-            "                  WHERE w.key_id = v.key_id AND w.holder = h.holder) "
-            f"AND {ELIGIBLE} ORDER BY v.key_id, h.holder"
-        ).fetchall()
+        holders = _holders(conn, keys)
+        versions = [r[0] for r in conn.execute("SELECT key_id FROM seal_key_version")]
+        wrapped = set(conn.execute("SELECT key_id, holder FROM seal_key_wrap").fetchall())
     todo: dict[int, list[tuple[str, bytes]]] = {}
-    for key_id, h, pub, mac in missing:
-        pub = bytes(pub)
-        if keys.seal_key_for(key_id) is not None and _genuine(keys, h, pub, mac):
-            todo.setdefault(key_id, []).append((h, pub))
+    for key_id in sorted(versions):
+        if keys.seal_key_for(key_id) is None:
+            continue
+        for h, pub in holders:
+            if (key_id, h) not in wrapped:
+                todo.setdefault(key_id, []).append((h, pub))
     added = 0
     for key_id, holders in todo.items():
         with conn.transaction():
@@ -291,11 +416,11 @@ def rotate(clinic: Clinic, link: Any, revoked: str, by: str) -> tuple[int, int]:
     keys = link.keys.with_version(key_id, secrets.token_bytes(32))
     # the revoked workstation, and any holder its login registered, are left out here
     # (revoke_workstation ran first in this transaction) and deleted by rotate_seal_key
-    holders = [(h, pub) for h, pub, mac in _holders(conn) if _genuine(keys, h, pub, mac)]
+    holders = _holders(conn, keys)
     mine = link.workstation_id
     if mine not in {h for h, _ in holders}:  # registered in this transaction: never locked out
         private = _own_private(clinic)
-        register(conn, keys, mine, private)
+        register(conn, keys, mine, private, signing_key(clinic))
         holders.append((mine, public_of(private)))
     n = conn.execute(
         "SELECT rotate_seal_key(%s, %s, %s, %s, %s, %s, %s)",

@@ -34,6 +34,7 @@ from clinic_inbox.shared import (
     checkpoints,
     clinic_keys,
     ingest_lease,
+    key_rotation,
     presence,
 )
 from clinic_inbox.shared.audit_ship import SHIP_EVERY, AuditNotOnServer
@@ -393,7 +394,8 @@ class LiveSync:
                 self._on_published([conv])
         if self._fence is not None and not self._stop.is_set():
             try:  # how far the published mail reaches, for the next holder
-                checkpoints.save(clinic, link, self._fence, self._saved_points)
+                with key_rotation.refusal_said(clinic, link):  # sealed, as the mail is
+                    checkpoints.save(clinic, link, self._fence, self._saved_points)
             except ingest_lease.LeaseLost:
                 self._set_fence(None)
                 self._remember(clinic, False)

@@ -16,7 +16,7 @@ from clinic_inbox.core.model import Status
 from clinic_inbox.core.store import reply_hold_queries as hq
 from clinic_inbox.core.store import shared_patient_queries as spq
 from clinic_inbox.core.store import shared_queries as shq
-from clinic_inbox.shared import SharedQueueError, ingest_lease, provisional
+from clinic_inbox.shared import SharedQueueError, ingest_lease, key_rotation, provisional
 from clinic_inbox.shared.ingest_lease import Fence
 from clinic_inbox.shared.patient_links import apply_link
 from clinic_inbox.shared.patients import fetch_patients, place_patient
@@ -41,6 +41,17 @@ def publish_conversation(
     """Put one local conversation (and its messages) on the server; returns its clinic-wide
     id. With `fence`, only while that holding of the ingest lease lasts (else LeaseLost,
     and nothing of it reaches the server)."""
+    try:  # sealed under the newest version there is (a revocation renews it)
+        key_rotation.keep_current(clinic, link, complete=False)
+    except psycopg.OperationalError as exc:
+        raise server_error(link, exc) from None
+    with key_rotation.refusal_said(clinic, link):
+        return _publish(clinic, link, thread_id, actor_id, fence)
+
+
+def _publish(
+    clinic: Clinic, link: Link, thread_id: int, actor_id: int | None, fence: Fence | None
+) -> str:
     store, keys = clinic.store, link.keys
     staff = StaffMap(clinic, keys)
     conv = shq.thread_uuid(store, thread_id)

@@ -48,6 +48,15 @@ def push(clinic: Clinic, link: Link) -> PushResult:
         key_rotation.keep_current(clinic, link, complete=False)
     except psycopg.OperationalError as exc:
         raise server_error(link, exc) from None
+    # Everything queued is sealed here, at sending, under the newest version held: a
+    # change made offline before a renewal goes out under the new key. One sealed under
+    # a retired version (the renewal not received yet) is refused by the server and
+    # stays queued.
+    with key_rotation.refusal_said(clinic, link):
+        return _push(clinic, link)
+
+
+def _push(clinic: Clinic, link: Link) -> PushResult:
     store, keys = clinic.store, link.keys
     staff = StaffMap(clinic, keys)
     result = PushResult()

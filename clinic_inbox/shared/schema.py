@@ -23,8 +23,9 @@ from __future__ import annotations
 # 6: staff and delegations as operations (staff_schema); 7: a patient's message reopens
 # in server order (reopen_schema); 8: display names and delegation scopes edited
 # (staff_edit_schema); 9: held replies discarded (discard_schema); 10: seal key versions
-# after a revocation (key_rotation_schema)
-SCHEMA_VERSION = 10
+# after a revocation (key_rotation_schema); 11: a retired seal key seals nothing new, a
+# registered receiving key is never replaced (retired_key_schema)
+SCHEMA_VERSION = 11
 CHANGES_CHANNEL = "clinic_changes"
 PRESENCE_CHANNEL = "clinic_presence"
 
@@ -669,6 +670,7 @@ from clinic_inbox.shared import (  # noqa: E402
     patient_edit_schema,
     purge_schema,
     reopen_schema,
+    retired_key_schema,
     staff_edit_schema,
     staff_schema,
 )
@@ -683,6 +685,7 @@ UPGRADES = {
     8: (staff_edit_schema.DDL, staff_edit_schema.GRANTS),
     9: (discard_schema.DDL, discard_schema.GRANTS),
     10: (key_rotation_schema.DDL, key_rotation_schema.GRANTS),
+    11: (retired_key_schema.DDL, retired_key_schema.GRANTS),
 }
 
 
@@ -707,6 +710,7 @@ def ddl(schema: str = "public") -> list[str]:
         staff_edit_schema.DDL,
         discard_schema.DDL,
         key_rotation_schema.DDL,
+        retired_key_schema.DDL,
     )
     return [d.replace("@SCHEMA@", schema) for d in steps]
 
@@ -723,5 +727,6 @@ def grants(role: str, schema: str = "public") -> str:
         + staff_edit_schema.GRANTS
         + discard_schema.GRANTS
         + key_rotation_schema.GRANTS
+        + retired_key_schema.GRANTS
     )
     return grants_all.replace("@SCHEMA@", schema).replace("@ROLE@", role)

@@ -28,6 +28,7 @@ from clinic_inbox.core.keys import (
 )
 from clinic_inbox.core.store import shared_queries as shq
 from clinic_inbox.shared import SharedQueueError, audit_schema, clinic_keys, key_rotation
+from clinic_inbox.shared.audit_sign import signing_key
 from clinic_inbox.shared.clinic_keys import ServerLink
 from clinic_inbox.shared.schema import (
     SCHEMA_VERSION,
@@ -215,7 +216,7 @@ def init_server(
                 (key_rotation.recovery_blob(recovery, code, keys.clinic_id),),
             )
             key_rotation.register(conn, keys, key_rotation.RECOVERY, recovery)
-            key_rotation.register(conn, keys, ws_id, own)
+            key_rotation.register(conn, keys, ws_id, own, signing_key(clinic))
         except psycopg.errors.InsufficientPrivilege:
             user = conn.info.user
             raise SharedQueueError(
@@ -308,7 +309,7 @@ def connect_workstation(
         keys = key_rotation.restore_versions(conn, keys, code, label)  # every later version
         ws_id = str(uuid.uuid4())
         own = key_rotation.new_private()
-        key_rotation.register(conn, keys, ws_id, own)  # receives later versions
+        key_rotation.register(conn, keys, ws_id, own, signing_key(clinic))  # later versions
         conn.commit()
     _keep_link(clinic, session, custody, ServerLink(dsn, keys, own), ws_id, label, "server.connect")
     return ws_id

@@ -6,6 +6,7 @@ logins."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -426,6 +427,7 @@ def test_server_revoke_killed_after_the_servers_commit_loses_nothing(
     assert child.returncode == -signal.SIGKILL
     assert clinic_keys.load(a).keys.versions().keys() == {1}  # killed before keeping it
     assert "server.seal_key_rotated" not in _actions(a)
+    assert "server.revoke_workstation" not in _actions(a)
     with psycopg.connect(empty_db) as conn:
         state = conn.execute("SELECT state FROM workstation WHERE id = %s", (c_id,)).fetchone()
         assert state[0] == "revoked"
@@ -437,6 +439,14 @@ def test_server_revoke_killed_after_the_servers_commit_loses_nothing(
         "SELECT detail FROM audit WHERE action = 'server.seal_key_rotated'"
     ).fetchall()
     assert len(late) == 1 and '"recorded_late":true' in late[0][0].replace(" ", "")
+    revoked = a.store.execute(
+        "SELECT detail FROM audit WHERE action = 'server.revoke_workstation'"
+    ).fetchall()  # the revocation's own entry, lost with the kill, written late too
+    assert len(revoked) == 1 and json.loads(revoked[0][0]) == {
+        "workstation": c_id,
+        "by": "admin",
+        "recorded_late": True,
+    }
     sync.pull(b, lb)
     tb = shq.thread_by_uuid(b.store, conv)
     assert [n[2] for n in q.thread_notes(b.store, tb)] == ["Written by A after the kill"]
@@ -479,7 +489,7 @@ def test_a_workstation_running_live_takes_the_new_key_and_reads_on(
 def test_a_schema_9_server_upgraded_then_a_revocation_renews_the_key(
     tmp_path, secret_service, empty_db
 ):
-    """A clinic from before key versions: its server is upgraded to schema 10 by
+    """A clinic from before key versions: its server is upgraded to schema 11 by
     `server upgrade`, its workstations have no receiving key yet. A revocation renews
     the key all the same: the revoking computer registers in the revoking transaction,
     the others at their next exchange, sealed the version by the next holder."""
@@ -490,6 +500,10 @@ def test_a_schema_9_server_upgraded_then_a_revocation_renews_the_key(
     sync.pull(b, lb)
     with psycopg.connect(empty_db) as conn:  # as schema 9 left it
         conn.execute(
+            "DROP FUNCTION refuse_retired_seal, seal_key_floor_moves CASCADE; "
+            "DROP VIEW seal_key_eligible; "
+            "DROP FUNCTION seal_key_floor, seal_key_everywhere, seal_key_grace, "
+            "sign_seal_holder; "
             "DROP FUNCTION set_recovery_key, add_seal_key_wraps, rotate_seal_key, "
             "register_seal_holder; DROP TABLE seal_key_wrap, seal_key_holder, "
             "seal_key_version; DELETE FROM key_wrap WHERE kind = 'recovery-key'; "
@@ -501,7 +515,7 @@ def test_a_schema_9_server_upgraded_then_a_revocation_renews_the_key(
     la.conn.close()
     with pytest.raises(SharedQueueError, match="older schema"):
         srv.open_link(b, KeyCustody(b.home, backend=kr))
-    assert srv.upgrade_server(a, login(a, "admin"), empty_db) == (9, 10)
+    assert srv.upgrade_server(a, login(a, "admin"), empty_db) == (9, 11)
     la = srv.open_link(a, KeyCustody(a.home, backend=kr))
     assert enrol.revoke(a, login(a, "admin"), la, c_id) == 2
     assert la.keys.key_id == 2
