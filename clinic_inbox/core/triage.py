@@ -27,6 +27,7 @@ from clinic_inbox.core.triage_context import (
     affirmed,
     counted,
     engaged,
+    feared,
     generic_question,
     generic_subject,
     happening_now,
@@ -485,6 +486,8 @@ def _affirmed_in(
         view = s.folded
     if rule is not None and rule.banter_aside and _BANTER.search(s.original):
         return False
+    if rule is not None and not rule.prefer_urgent and feared(view, start):
+        return False  # "I'm scared it's appendicitis": the fear, not the facts
     if rule is not None and (naming or not rule.prefer_urgent):
         if generic_question(s.folded):
             return False

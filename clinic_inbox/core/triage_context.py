@@ -420,7 +420,8 @@ _POST_CONTEXT = re.compile(
     r"(slept|sleeping|sleep|dormi|dormais|dormir|dors|dort) (on (it|my \w+|his \w+|her \w+)|dessus|croche|wrong|funny)|"
     r"(puffer|pompe|inhaler|inhalateur|ventolin|salbutamol) (\w+ )?(settles|regle|fixes|helps|aide|calme|works|marche)|winter asthma|exercise asthma|asthme (d'hiver|a l'effort)|"
     r"(a |ca a |c'est |s'est )?arretee? (avec|apres) (un|une|le|la|des|mon|ma) (plaster|diachylon|pansement|band-?aid|bandage|compresse|glace)|"
-    r"all good\b(?!\?)|(is|feels|'s) (perfectly |completely |totally )?(fine|good|well) now|(is )?home now|"
+    r"all good\b(?!\?)|(an? )?(early |warning )?(signs?|symptoms?) (in|for|among) (women|men|kids|children|adults|seniors|femmes|hommes)|"
+    r"(is|feels|'s) (perfectly |completely |totally )?(fine|good|well) now|(is )?home now|"
     r"maintenant (il|elle|ca|je) (va|est|suis) (tres |tout a fait |completement )?(bien|mieux|guerie?|correcte?)|"
     r"(he|she|they)('s| is| are) (in|at) (the )?(hospital|icu)|(il|elle) est (a l'hopital|aux soins intensifs)|"
     r"(they|ils) (put|placed|mis|pose) (in )?(a |un )?(stent|tuteur)|normale? again|(redevenue?|revenue?) normale?|"
@@ -833,6 +834,34 @@ _ATTRIBUTIVE = re.compile(
 def _name_end(sentence: str, start: int) -> int:
     m = _NAME_WORD.match(sentence, start)
     return m.end() if m else start
+
+
+# What the writer fears or read about, named right before the words: "I'm scared it's
+# appendicitis", "j'ai peur que ce soit un AVC", "j'ai lu sur le syndrome de la queue de
+# cheval", "thought it was a bleed in my eye". The fear is not the facts: what is
+# happening is told by the other words of the message, which are read as usual.
+# ("I'm scared I'm having a heart attack" is not here: that is someone in it now.)
+_FEARED = re.compile(
+    r"\b((scared|afraid|worried|terrified|frightened|paranoid|freaking out|freaked out|panick\w*|"
+    r"fear\w*|stress\w*|anxious) (that )?(it'?s|it is|it was|it might be|it could be|it may be|"
+    r"this is|this might be|of|of (having|getting)|about|i'?d|i might|i'?ll|i was going to|"
+    r"(i'?ll|i will|i might|i'?d|i could|i'?m going to) (have|get|be having))|"
+    r"(i )?(read|reading|googled|looked up|saw online)( about| that| online| up)?|"
+    r"(dr\.? )?google (says|said)|(the )?internet (says|said)|"
+    r"(thought|thinking|think|thinks) (it was|it's|it might be|it could be|of|about)|"
+    r"(signs?|symptoms?|risk|chances?) of|"
+    r"(peur|crainte|inquiete?|stresse?e?|panique\w*|angoisse\w*) (que ce soit|que ca soit|que c'est|que c'etait|"
+    r"que ce serait|d'avoir|de faire|d'une?|de l'|de la|du|des|de|d')|"
+    r"(j'ai )?lu (sur|a propos de|que|sur internet)?|en lisant (sur)?|vu sur (internet|google|tiktok)|"
+    r"(pense|pensais|pensait|pense tout de suite|tout de suite pense) (a|que c'etait|que c'est)?|"
+    r"comme (j'ai lu|sur internet)|(signes?|symptomes?|risques?) (d'|de|du|des))"
+    r"( (a|an|the|my|un|une|le|la|les|l'|des|du|de|d'|mon|ma|syndrome de la|syndrome du))*\s*$"
+)
+
+
+def feared(sentence: str, start: int) -> bool:
+    """Are the words at `start` what the writer fears or read about, not what is happening?"""
+    return _FEARED.search(sentence[max(0, start - 70) : start]) is not None
 
 
 @lru_cache(maxsize=4096)

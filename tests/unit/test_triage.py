@@ -90,6 +90,24 @@ def test_a_rule_written_with_oe_reads_the_ligature(tmp_path):
     assert result.priority is Priority.URGENT and "cœur" in result.reasons[0]
 
 
+def test_a_feared_condition_is_not_the_facts():
+    # the anxious writer names what they fear or read about; what is happening is
+    # told by the rest, read as usual
+    for text in (
+        "my 10 yo has tummy ache since lunch, im scared its appendicitis, no fever, eating fine",
+        "J'ai peur de l'appendicite, j'ai des crampes depuis hier, pas de fièvre, je mange",
+        "I'm scared I'll have a stroke, my BP was 144/92 at the pharmacy, no headache",
+        "J'ai peur de faire un AVC, ma pression était 142/91, aucun mal de tête",
+    ):
+        assert triage("", text, RULES).priority is not Priority.URGENT, text
+    for text in (
+        "I'm scared I'm having a heart attack, crushing chest pain for 20 minutes",
+        "j'ai peur de faire un AVC, mon bras est faible et je parle croche depuis 10 min",
+        "I'm scared I'll kill myself tonight",  # self-harm: when unsure, urgent
+    ):
+        assert triage("", text, RULES).priority is Priority.URGENT, text
+
+
 def test_a_clinics_own_rules_extend_and_replace(tmp_path):
     (tmp_path / "triage_rules.toml").write_text(
         '[[red_flag]]\nid = "custom"\nlabel = "dog bite"\npatterns = ["dog bit"]\n'
