@@ -64,6 +64,8 @@ _TERMINATE = re.compile(
 _CONTRAST = re.compile(r"\b(but|however|although|though|yet|mais|cependant|pourtant|sauf que)\b")
 _POST_NEG = re.compile(
     r"^\W{0,3}(and )?((it|they|the rash|the spots) (fades?|faded|blanch\w*|went white|goes white)|"
+    # a checklist answered: "Douleur à la poitrine : non /", "black stool - no;", "Item 9 (...): 0"
+    r"[^.:;/\n]{0,40}?\)?\s*[:=-]\s*(non|no|none|nope|aucune?|0|n|negative|negatif|pas du tout|not at all)\b(?![ \t]*(idea|clue|better|change|relief|help|improvement|end|je\b|j'|i\b|it\b|\w+ing))|"
     r"[^.]{0,60}\) (are|were|sont|etaient) (all |tous |toutes )?(no|non)\b|"
     r"[^.]{0,35}(they'?re|they are|it'?s|it is|was|were|came back|are) (all )?negative|"
     r"[^.]{0,30}[,:] ?(all )?(negative|negatifs?|negatives?)\b|"
@@ -240,7 +242,7 @@ _HISTORY_RIGHT_AFTER = re.compile(
     + r")|en "
     + _MONTHS_FR
     + r"|(le |la |l')(mois|semaine|annee|ete|hiver|automne|printemps|fin de semaine) (passee?|derniere?)|in (19|20)\d\d|en (19|20)\d\d|last (year|month|summer|winter|spring|fall|term|season)|"
-    r"(\w+ ){0,2}(years?|months?) ago|in the past|dans le passe|as an? (child|kid|teen|baby)|"
+    r"(\w+ ){0,2}(years?|months?) ago|in the past(?! (\d+|few|couple( of)?|two|three|24|48) (hours?|hrs?|minutes?|mins?|days?))|dans le passe|as an? (child|kid|teen|baby)|"
     r"il y a (\w+ ){0,2}(ans|mois)|il y a (bien |tres |trop )?longtemps|"
     r"dans (la|leur|sa) (vingtaine|trentaine|quarantaine|cinquantaine|soixantaine|septantaine|soixante-dizaine)|in (their|her|his) (\d0s|twenties|thirties|forties|fifties|sixties|seventies)|l'an (dernier|passe)|l'annee (derniere|passee)|"
     # "une acidocétose au printemps", "Dad's stroke was in 2024"
@@ -443,7 +445,7 @@ _POST_CONTEXT = re.compile(
     r"(ils|on) (l'|les|m')ont (traite|soigne|opere)e?s?|(il|elle) en (avait|a) pas (avale|bu|mange)|(didn'?t|did not) (swallow|drink|eat) any|(paramedics|ambulance|they) took (me|him|her) in|(i|he|she) was out by|"
     r"clot buster|\btpa\b|thrombolys\w*|already walking|"
     r"(est|etait) (ben |bien |tout )?correcte?( asteure| maintenant)?|"
-    r"(on a|j'ai|il a|elle a|nous avons) ete a l'(hopital|urgence)|in the past|dans le passe|"
+    r"(on a|j'ai|il a|elle a|nous avons) ete a l'(hopital|urgence)|in the past(?! (\d+|few|couple( of)?|two|three|24|48) (hours?|hrs?|minutes?|mins?|days?))|dans le passe|"
     r"(traitee?|soignee?|vue?) (a|par) (l'|les )?(urgence|hopital|ambulanciers)|treated (at|in) (the )?(er|emerg\w*|hospital)|"
     r"came (out|up) (right away|straight away|quickly|immediately|on (its|the) (own|first))|"
     r"(ont|a) (diminue|baisse)|(have|has) (decreased|gone down|dropped|been reduced)|(decreased|down|dropped) from \d+|"
@@ -533,7 +535,9 @@ _NAME_LEAD = re.compile(
 # A form's list after a colon: "un questionnaire : douleur thoracique, essoufflement".
 _LIST_INTRO = re.compile(
     # ("different question:", "autre question:" introduce the writer's own news)
-    r"\b(questionnaire|formulaire|form|checklist|liste|list|grille|par-?q|symptoms|symptomes|policy|politique|protocol|protocole|guidelines|"
+    # (a portal form's own field, "Symptoms: fever 39.8, stiff neck", is the patient's news:
+    # "symptoms" introduces a list only after other words, "the symptoms they list:")
+    r"\b(questionnaire|formulaire|form|checklist|liste|list|grille|par-?q|(?<=\w )(?:symptoms|symptomes)|policy|politique|protocol|protocole|guidelines|"
     r"(?<!different )(?<!other )(?<!another )(?<!quick )(?<!new )(?<!second )(?<!autre )(?<!petite )(?<!nouvelle )question( \d+)?|"
     r"left blank|checked|ticked|cochee?s?|laisse en blanc|signs|signes|asks?|ecrit|dessus|says|demande)[^.:]{0,60}:|"
     # "the concussion form says 'if headache worsens, vomiting...'"

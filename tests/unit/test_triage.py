@@ -108,6 +108,25 @@ def test_a_feared_condition_is_not_the_facts():
         assert triage("", text, RULES).priority is Priority.URGENT, text
 
 
+def test_a_portal_forms_fields_are_the_patients_own_words():
+    # "Symptoms:" is the patient's field in a portal form, not a form's list to ask about
+    form = (
+        "Reason: Test results\nSymptoms: fever 39.8, headache, stiff neck, light hurts, "
+        "purple spots on legs that don't fade\nStarted: this morning\nMedications: Advil\n"
+        "Question for the doctor: what do we do"
+    )
+    assert triage("Test results", form, RULES).priority is Priority.URGENT
+    # and a checklist's red flags answered "no" are denied, in either language
+    for text in (
+        "Motif : Toux\nSymptômes : Fièvre : non / Douleur à la poitrine : non / "
+        "Essoufflement : non / Toux : oui\nDepuis : 6 jours",
+        "Reason: Stomach\nSymptoms: mild nausea\nRed flags: vomiting blood - no; "
+        "black stool - no; fainting - no\nStarted: 2 days",
+    ):
+        assert triage("", text, RULES).priority is not Priority.URGENT, text
+    assert triage("", "Chest pain: yes, crushing, 20 min", RULES).priority is Priority.URGENT
+
+
 def test_a_clinics_own_rules_extend_and_replace(tmp_path):
     (tmp_path / "triage_rules.toml").write_text(
         '[[red_flag]]\nid = "custom"\nlabel = "dog bite"\npatterns = ["dog bit"]\n'
