@@ -40,7 +40,7 @@ from clinic_inbox.core.keys import KeyCustody  # noqa: E402
 from clinic_inbox.core.store import create_store  # noqa: E402
 from clinic_inbox.core.store import queries as q  # noqa: E402
 from clinic_inbox.core.triage import load_rules  # noqa: E402
-from clinic_inbox.sources import email_sync, mime  # noqa: E402
+from clinic_inbox.sources import email_sync, mime, parse_pool  # noqa: E402
 
 USER, PASSWORD = "inbox@clinic.example", "bench-password"
 SCALE_PASSPHRASE = "bench passphrase 123"
@@ -92,6 +92,8 @@ def clinic_sync(
     from clinic_inbox.core import accounts as acc
 
     account = acc.imap_accounts(clinic.store)[0]
+    if email_sync.first_sync_waiting(clinic.store, [account]):
+        parse_pool.prestart()  # as the app's pass does (sources/sync.py) before its rules load
     rules = load_rules()
     if on_start is not None:
         on_start()

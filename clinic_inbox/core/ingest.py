@@ -277,6 +277,7 @@ def ingest(
             attachments=msg.attachments,
         ),
         index=index,
+        thread_is_new=new_thread,  # created above at this message's time
     )
     unverified = msg.sender_check == senders.UNVERIFIED
     if unverified or place.claims_thread_id or place.held:

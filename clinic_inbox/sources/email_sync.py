@@ -25,6 +25,7 @@ from clinic_inbox.core.ingest import Incoming, ingest
 from clinic_inbox.core.model import Source
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import sync_queries as sq
+from clinic_inbox.core.store.connection import Store
 from clinic_inbox.core.triage import Rules
 from clinic_inbox.sources import mime
 from clinic_inbox.sources.errors import SourceError
@@ -65,6 +66,12 @@ class SyncReport:
 
 def scope(mailbox: str) -> str:
     return f"imap:{mailbox}"
+
+
+def first_sync_waiting(store: Store, accounts: list[ImapAccount]) -> bool:
+    """An account never synced yet: its first sync brings all its mail, which the parse
+    workers will read (the caller may start them early: parse_pool.prestart)."""
+    return any(sq.get_checkpoint(store, int(a.id or 0), scope(a.mailbox)) is None for a in accounts)
 
 
 UNREADABLE = "The message could not be read, so its sender could not be checked."

@@ -91,15 +91,54 @@ def _is_plain(name: str, value: str) -> bool:
     return _PLAIN.fullmatch(value) is not None
 
 
+_ABSENT = object()  # a header the part does not have
+_NOT_KEPT = object()  # a value read through the registry each time (not kept)
+
+
 class LeanPart(Message):
     """A compat32 Message whose header reads give what `policy.default` gives: the same
-    text for plain values, the registry's header object for anything else."""
+    text for plain values, the registry's header object for anything else.
+
+    The walk reads the same few headers and parameters of a part several times (its
+    type, charset, file name, disposition: ~18 header reads and ~4 parameter parses a
+    message). A part's header never changes once read (nothing here sets one), so the
+    plain values and the parsed parameters are kept on the part after their first read."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._values: dict[str, object] = {}  # name in lower case -> plain value or marker
+        self._params: dict[str, object] = {}  # header in lower case -> its parameters
 
     def get(self, name: str, failobj: object = None) -> object:  # type: ignore[override]
+        key = name.lower()
+        kept = self._values.get(key)
+        if kept is None:
+            value = super().get(name, _ABSENT)
+            if value is _ABSENT:
+                kept = _ABSENT
+            elif isinstance(value, str) and _is_plain(key, value):
+                kept = value
+            else:
+                kept = _NOT_KEPT
+            self._values[key] = kept
+        if kept is _ABSENT:
+            return failobj
+        if kept is not _NOT_KEPT:
+            return kept
         value = super().get(name, failobj)
-        if not isinstance(value, str) or _is_plain(name.lower(), value):
+        if not isinstance(value, str) or _is_plain(key, value):
             return value
         return READING.header_fetch_parse(name, value)
+
+    def _get_params_preserve(self, failobj: object, header: str) -> object:
+        """Message's own parse of a header's parameters, once per header; a copy of the
+        list each time (get_params may hand it to its caller)."""
+        key = header.lower()
+        params = self._params.get(key)
+        if params is None:
+            params = super()._get_params_preserve(_ABSENT, header)  # type: ignore[misc]
+            self._params[key] = params
+        return failobj if params is _ABSENT else list(params)  # type: ignore[call-overload]
 
     def get_all(self, name: str, failobj: object = None) -> object:  # type: ignore[override]
         values = super().get_all(name, failobj)

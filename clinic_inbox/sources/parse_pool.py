@@ -101,6 +101,18 @@ def _context() -> tuple[multiprocessing.context.BaseContext, object]:
     return multiprocessing.get_context("spawn"), _start_worker
 
 
+def prestart() -> None:
+    """Start the fork server now and return at once: its warm-up (~2.7 s of CPU: the
+    imports, the rules, the models) then runs beside the caller's own start (its rules,
+    the mail server's login) instead of after it, when the first batch waits for it.
+    Nothing is started where workers are spawned (no fork server)."""
+    ctx, _ = _context()
+    if ctx.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
+
+
 class RulesRef:
     """The clinic's rules as a worker should load them. A clinic without its own rules
     file has the shipped rules, which the fork server has compiled already; sending

@@ -18,7 +18,14 @@ from clinic_inbox.core.keys import KeyCustodyError
 from clinic_inbox.core.services_filed_moves import NEXT_SYNC, FiledMove, retry_waiting
 from clinic_inbox.core.store import outbox_queries as oq
 from clinic_inbox.core.triage import Rules, load_rules
-from clinic_inbox.sources import email_sync, fhir_portal, outbox, portal_delivery, portal_outbox
+from clinic_inbox.sources import (
+    email_sync,
+    fhir_portal,
+    outbox,
+    parse_pool,
+    portal_delivery,
+    portal_outbox,
+)
 from clinic_inbox.sources.email_sync import Progress, SyncReport
 from clinic_inbox.sources.filed_folder import move_filed
 from clinic_inbox.sources.outbox import OutboxReport
@@ -123,6 +130,8 @@ def _pass(
     send: bool,
     fetch: bool,
 ) -> RunReport:
+    if fetch and email_sync.first_sync_waiting(clinic.store, acc.imap_accounts(clinic.store)):
+        parse_pool.prestart()  # the parse workers' fork server warms up while the rules load
     rules = rules or load_rules(clinic.home)
     report = RunReport()
     # Each source: (account, how to read its secret, how to pull, how to send).

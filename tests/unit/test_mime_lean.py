@@ -163,6 +163,20 @@ EVERYDAY = [
             b"--zz--\r\n",
         ),
     ),
+    (
+        # each header's parameters are its own: the file name is the disposition's, the
+        # charset the type's (the lean reader keeps each part's parameters once read)
+        "csv-named-twice",
+        _mail(
+            "From: a@b.example\nSubject: log\nContent-Type: multipart/mixed; boundary=zz\n",
+            b"--zz\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"
+            b"Content-Disposition: inline\r\nContent-Transfer-Encoding: quoted-printable\r\n"
+            b"\r\nCaf=E9\r\n--zz\r\n"
+            b'Content-Type: text/csv; charset=utf-8; name="type-name.csv"\r\n'
+            b'Content-Disposition: attachment; filename="disposition-name.csv"; size=9\r\n'
+            b"\r\na,b\r\n1,2\r\n--zz--\r\n",
+        ),
+    ),
     ("8bit-no-charset", _mail("From: a@b.example\nSubject: x\n", "é non déclaré\r\n".encode())),
     ("lone-cr", b"From: a@b.example\rSubject: x\r\rbody\r"),
     ("mbox-from", b"From someone Tue Dec  1 00:00:00 2026\nFrom: a@b.example\n\nbody\n"),
@@ -174,7 +188,10 @@ EVERYDAY = [
 def test_everyday_variants_read_the_same():
     _check(EVERYDAY)
     read = {n for n, raw in EVERYDAY if mime_lean.read(raw) is not None}
-    assert {"thunderbird-flowed", "outlook-qp-latin1", "photo-and-pdf", "auto-reply"} <= read
+    assert {
+        *("thunderbird-flowed", "outlook-qp-latin1", "photo-and-pdf", "auto-reply"),
+        "csv-named-twice",
+    } <= read
     assert (
         not {
             "unknown-charset",
@@ -193,6 +210,9 @@ def test_lean_attachments_and_text_are_the_real_ones():
     assert [a.content_type for a in p.attachments] == ["image/png", "application/pdf"]
     assert p.attachments[0].inline and p.attachments[1].filename == "lab.pdf"
     assert "hi" in p.body_text and 'src="cid:p1@x"' in (p.body_html or "")
+    named = mime.parse_email(dict(EVERYDAY)["csv-named-twice"])
+    assert [a.filename for a in named.attachments] == ["disposition-name.csv"]
+    assert named.body_text == "Café"
 
 
 # -- the claim the lean reader rests on: a plain value reads the same raw as parsed ----------

@@ -132,3 +132,60 @@ def test_workers_triage_with_the_clinics_own_rules_or_the_shipped_ones(tmp_path)
             assert m.triaged == triage(m.subject, m.body_text, rules)
         urgent = [m.triaged.priority is Priority.URGENT for m in got]
         assert any(urgent) == (folder is own)
+
+
+def test_prestart_starts_the_fork_server_the_workers_come_from():
+    """prestart() starts the workers' fork server at once (it warms up meanwhile, beside
+    the caller's own start); the workers of a pool made later are forked by that server."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import os\n"
+        "from multiprocessing import forkserver\n"
+        "from clinic_inbox.sources import parse_pool\n"
+        "parse_pool.prestart()\n"
+        "server = forkserver._forkserver._forkserver_pid\n"
+        "with parse_pool.ParsePool(10_000, workers=2) as pool:\n"
+        "    parent = pool._pool.submit(os.getppid).result()\n"
+        "print(server is not None and server == parent)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "True"
+
+
+def test_a_first_sync_is_one_without_a_checkpoint(tmp_path):
+    """The pass starts the workers early only for an account never synced (its first
+    sync brings all its mail); a checkpoint in any mailbox of another account or scope
+    does not count."""
+    from clinic_inbox.core.store import create_store
+    from clinic_inbox.core.store import queries as q
+    from clinic_inbox.core.store import sync_queries as sq
+    from clinic_inbox.sources.email_sync import first_sync_waiting, scope
+
+    store = create_store(tmp_path / "s.db", os.urandom(32))
+    with store.transaction():
+        a = q.ensure_account(store, "a", "imap")
+        b = q.ensure_account(store, "b", "imap")
+    one = ImapAccount(name="a", host="h", port=1, username="u", id=a)
+    two = ImapAccount(name="b", host="h", port=1, username="u", id=b)
+    assert first_sync_waiting(store, [one, two])
+    with store.transaction():
+        sq.set_checkpoint(store, a, scope(one.mailbox), uidvalidity=1, last_uid=5)
+        sq.set_checkpoint(store, b, "imap:Archive", uidvalidity=1, last_uid=5)
+    assert not first_sync_waiting(store, [one])
+    assert first_sync_waiting(store, [one, two])
+    with store.transaction():
+        sq.set_checkpoint(store, b, scope(two.mailbox), uidvalidity=1, last_uid=0)
+    assert not first_sync_waiting(store, [one, two])
+    assert not first_sync_waiting(store, [])

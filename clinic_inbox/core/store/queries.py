@@ -6,7 +6,9 @@ callers (the service layer) decide transactions, access and audit.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import operator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -371,22 +373,33 @@ _MESSAGE_FIELDS = [
 ]
 
 
-def insert_message(store: Store, m: NewMessage, index: bool = True) -> int:
-    """`index` False: the caller indexes it later in the same transaction
-    (index_messages, one statement for a whole sync batch)."""
-    import hashlib
+_INSERT_MESSAGE = (
+    f"INSERT INTO messages ({', '.join(_MESSAGE_FIELDS)}, created_at) "
+    f"VALUES ({', '.join('?' for _ in _MESSAGE_FIELDS)}, ?)"
+)
+_MESSAGE_VALUES = operator.attrgetter(*_MESSAGE_FIELDS)
+_AS_IS = frozenset((str, int, float, bytes, type(None)))  # none of them has a .value
 
-    values = []
-    for name in _MESSAGE_FIELDS:
-        v = getattr(m, name)
-        if isinstance(v, bool):
-            v = int(v)
-        elif hasattr(v, "value"):
-            v = v.value
-        values.append(v)
-    cols = ", ".join(_MESSAGE_FIELDS) + ", created_at"
-    marks = ", ".join("?" for _ in _MESSAGE_FIELDS) + ", ?"
-    cur = store.execute(f"INSERT INTO messages ({cols}) VALUES ({marks})", (*values, utcnow()))
+
+def _column_value(v: Any) -> Any:
+    """bool as 0/1, an enum as its value, the rest as it is."""
+    kind = v.__class__
+    if kind is bool:
+        return int(v)
+    if kind in _AS_IS or not hasattr(v, "value"):
+        return v
+    return v.value
+
+
+def insert_message(
+    store: Store, m: NewMessage, index: bool = True, *, thread_is_new: bool = False
+) -> int:
+    """`index` False: the caller indexes it later in the same transaction
+    (index_messages, one statement for a whole sync batch). `thread_is_new`: the thread
+    was just created with this message's time as its last message's (create_thread), so
+    there is no later time to keep: one UPDATE a message less in a first sync."""
+    values = [*map(_column_value, _MESSAGE_VALUES(m)), utcnow()]
+    cur = store.execute(_INSERT_MESSAGE, values)
     mid = int(cur.lastrowid)
     for a in m.attachments:
         store.execute(
@@ -405,10 +418,11 @@ def insert_message(store: Store, m: NewMessage, index: bool = True) -> int:
         )
     if index:
         index_message(store, mid)
-    store.execute(
-        "UPDATE threads SET last_message_at = max(last_message_at, ?) WHERE id = ?",
-        (m.received_at, m.thread_id),
-    )
+    if not thread_is_new:
+        store.execute(
+            "UPDATE threads SET last_message_at = max(last_message_at, ?) WHERE id = ?",
+            (m.received_at, m.thread_id),
+        )
     return mid
 
 
