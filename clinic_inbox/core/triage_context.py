@@ -189,7 +189,10 @@ _HISTORY_TIME = re.compile(
     r"\b(had|got|broke|needed) (a|an|my|his|her) \w+ at (age )?\d{1,2}\b(?! ?(:|h\b|\d|pm|am|o'?clock|tonight|today))|"
     r"il y a (\w+ )?" + _PERIOD_FR + r"|(le|la|l') ?(\w+ )?" + _PERIOD_FR + r" (passee?|derniere?)|"
     r"l'?an (dernier|passe)|l'?annee (derniere|passee)|when (i|he|she) was|quand (j'|il |elle )?(etais|etait|avais|avait)|"
-    r"(^|[,;] ?)a \d{1,2} ans\b)\b"
+    r"(^|[,;] ?)a \d{1,2} ans\b|"
+    # seen already by a specialist: "le neurologue m'a vu, c'était un AVC mineur"
+    r"(le |la |mon |ma )?(neurologue|cardiologue|specialiste|urgentologue|neurologist|cardiologist|specialist) "
+    r"(m'a|l'a|lui a|nous a|has|had|saw|a) ?(vue?|examinee?|seen|checked|me|him|her|us))\b"
 )
 # Hypotheticals: within the clause, across "and".
 _HYPOTHETICAL = re.compile(
@@ -279,6 +282,8 @@ _SENTENCE_CONTEXT = re.compile(
     r"(novel|book|story|roman|livre|serie|show|movie|film|episode|drama)|"
     r"(la|une) question (sur|a propos)|"
     r"symptom list|list of symptoms|(it|which|that|they) (lists|asks)|"
+    # a talk or a course on the subject: "un conférencier pour parler de la violence conjugale"
+    r"(conferenc\w*|presentations?|ateliers?|formations?|workshops?|trainings?|seminars?|seminaires?|webinaires?|webinars?) .{0,40}(de|sur|about|on|regarding) |"
     r"(pamphlet|leaflet|brochure|handout|sheet|article|video) (about|on|sur)|"
     r"what (kind|sort|type|signs|symptoms)|quel(le)?s? (genre|type|sorte|signes|symptomes)|a partir de quel(le)?|"
     r"(should|do|need to) (we|i) know about|what to know about|learn about|"
@@ -464,6 +469,7 @@ _RECURRENCE = re.compile(
 # "she's fine now", "I'm 34 now", "now that...": "now" that does not say it is happening.
 _NOT_RECUR = re.compile(
     r"\b((back )?home now|discharged now|now (ok|okay|fine|good|better|well|stable|home|recovered)\b|"
+    r"tout est (correct|beau|ok|bien|normal) maintenant|maintenant tout est (correct|beau|ok|bien|normal)|everything'?s? (fine|ok|okay|good|normal) now|"
     r"maintenant (ok|correcte?|stable|a la maison)|maintenant (il|elle) est (guerie?|retablie?)|maintenant (ca|il|elle) va (mieux|bien)|"
     r"now (he|she)('s| is) (recovered|cured|healed)|a \d{1,2} ans maintenant|maintenant (il|elle) a \d{1,2} ans|"
     r"(hasn'?t|has not|didn'?t|did not|haven'?t) (started|come back|bled|begun|happened) again|(a|ont) pas recommence|(i'?m|i am|he'?s|he is|she'?s|she is|they'?re|they are|it'?s|it is|is|are|all|"
