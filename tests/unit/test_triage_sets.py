@@ -1,11 +1,12 @@
 """Triage on the labelled sets of issue 15 (tests/fixtures/triage/).
 
-Thirty-seven authors, none of whom saw the rules. dev.jsonl (author A) was written to tune
-against; dev_b to dev_ac, dev_sb, dev_sd, dev_na, dev_wa and dev_pf were the held-out
-parts of rounds 1-33, each scored once (the README's table has every round's figures)
-and then, their misses known, moved to development; dev_sa and dev_se were written as
-development parts from the start. heldout.jsonl (author PG, a Monday morning's inbox)
-is round 34's held-out part (100% / 1.9%), only ever scored here. Every part is reported in the test log; the held-out assertions
+Thirty-eight authors, none of whom saw the rules. dev.jsonl (author A) was written to tune
+against; dev_b to dev_ac, dev_sb, dev_sd, dev_na, dev_wa, dev_pf and dev_pg were the
+held-out parts of rounds 1-34, each scored once (the README's table has every round's
+figures) and then, their misses known, moved to development; dev_sa and dev_se were
+written as development parts from the start. heldout.jsonl (author QA, a big city's
+clinic written to from phones) is round 35's held-out part (99.1% / 3.9%), only ever
+scored here. Every part is reported in the test log; the held-out assertions
 are floors at the figures first measured (a regression guard), the targets are asserted
 on the development parts (README).
 """
@@ -88,12 +89,12 @@ def test_held_out_part_is_scored_and_reported(capsys):
         print("\n" + report("the held-out part (never tuned against)", HELD_OUT, RULES))
         print("  targets: 100% of emergencies urgent, at most 5% of look-alikes urgent")
     both = scores["both (the app)"]
-    # floors at the figures first measured on this part (author PG, a Monday morning's
-    # inbox: 224/224 = 100% / 6/311 = 1.9%, 2026-12-02): a regression guard, not the targets
-    assert both.caught >= 224
-    assert both.false_red_share <= 6 / 311
+    # floors at the figures first measured on this part (author QA, a big city's phones:
+    # 222/224 = 99.1% / 12/308 = 3.9%, 2026-12-02): a regression guard, not the targets
+    assert both.caught >= 222
+    assert both.false_red_share <= 12 / 308
     # the two nets together catch at least what either does alone, and more than the rules
-    # (on parts I-R, T-AC, SB, SD, NA, WA, PF and PG both together caught more than the model alone; on part S the
+    # (on parts I-R, T-AC, SB, SD, NA, WA, PF, PG and QA both together caught more than the model alone; on part S the
     # model alone caught the same 247 of 248: the rules added no emergency there)
     assert both.caught > scores["rules alone"].caught
     assert both.caught >= scores["wording model alone"].caught
@@ -174,8 +175,8 @@ def test_held_out_categories_are_scored_against_the_keyword_count(capsys):
             f"\nheld-out everyday categories: model + keywords {app}/{len(everyday)}, "
             f"keywords alone {kw}/{len(everyday)}"
         )
-    # floor at the first scoring (author PG: 63/64, keywords alone 60/64)
-    assert app >= 63 and app > kw
+    # floor at the first scoring (author QA: 57/64, keywords alone 55/64)
+    assert app >= 57 and app > kw
 
 
 def test_an_unsure_or_missing_category_model_leaves_the_keyword_count():
