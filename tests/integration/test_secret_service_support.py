@@ -53,3 +53,36 @@ def test_asking_for_the_backend_starts_an_ended_daemon_first():
         assert service.backend().get_password("clinic-inbox-test", "kept") == "still here"
     finally:
         service.stop()
+
+
+def test_a_backend_made_before_the_daemon_ended_and_a_process_started_after_still_work():
+    """Full runs at stop 28 lost the daemon between two calls of one test: a backend made
+    earlier said 'org.freedesktop.secrets was not provided', and a CLI process started
+    with the session's environment found no keyring."""
+    import os
+    import subprocess
+    import sys
+
+    service = SecretService().start()
+    try:
+        early = service.backend()
+        early.set_password("clinic-inbox-test", "kept", "still here")
+        service._keyring.kill()  # noqa: SLF001 - the daemon ending is what is tried
+        service._keyring.wait(5)  # noqa: SLF001
+        assert early.get_password("clinic-inbox-test", "kept") == "still here"
+        service._keyring.kill()  # noqa: SLF001
+        service._keyring.wait(5)  # noqa: SLF001
+        probe = (
+            "from keyring.backends.SecretService import Keyring;"
+            "print(Keyring().get_password('clinic-inbox-test', 'kept'))"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", probe],
+            env={**os.environ, **service.env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.stdout.strip() == "still here", done.stderr
+    finally:
+        service.stop()

@@ -49,7 +49,7 @@ class SecretServiceUnavailable(RuntimeError):
 class SecretService:
     def __init__(self) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="ci-keyring-"))
-        self.env: dict[str, str] = {}
+        self._env: dict[str, str] = {}
         self._dbus: subprocess.Popen | None = None
         self._keyring: subprocess.Popen | None = None
         self._saved: dict[str, str | None] = {}
@@ -97,7 +97,7 @@ class SecretService:
                 f"dbus-daemon did not start: {(self.dir / 'dbus.log').read_text(errors='replace')}"
             )
         env["DBUS_SESSION_BUS_ADDRESS"] = address
-        self.env = {**base, "DBUS_SESSION_BUS_ADDRESS": address}
+        self._env = {**base, "DBUS_SESSION_BUS_ADDRESS": address}
         if before_daemon is not None:
             with self.activated():
                 before_daemon()
@@ -116,6 +116,9 @@ class SecretService:
         self._wait_until_usable()
         return self
 
+    def running(self) -> bool:
+        return self._keyring is not None and self._keyring.poll() is None
+
     def ensure_running(self) -> None:
         """Start the keyring daemon again if it has ended. Seen twice in full runs, never
         alone (the daemon ends mid-suite, cause not found: a recycled process id killed
@@ -130,7 +133,7 @@ class SecretService:
             f"starting it again. It said: {said!r}",
             file=sys.stderr,
         )
-        env = {**os.environ, **self.env}
+        env = {**os.environ, **self._env}
         with open(self.dir / "keyring.log", "ab") as log:
             self._keyring = subprocess.Popen(
                 ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
@@ -164,6 +167,14 @@ class SecretService:
             f"gnome-keyring did not become usable: {last!r} (it said: {said!r}). {APT_HINT}"
         )
 
+    @property
+    def env(self) -> dict[str, str]:
+        """The private session's environment, for a process the test starts (the daemon
+        started again first if it has ended: a workstation process started now must find
+        it, see ensure_running)."""
+        self.ensure_running()
+        return self._env
+
     def activated(self) -> _Activated:
         """Point this process's environment at the private session while in use."""
         return _Activated(self)
@@ -176,10 +187,10 @@ class SecretService:
         self.ensure_running()
 
         saved = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
-        os.environ["DBUS_SESSION_BUS_ADDRESS"] = self.env["DBUS_SESSION_BUS_ADDRESS"]
+        os.environ["DBUS_SESSION_BUS_ADDRESS"] = self._env["DBUS_SESSION_BUS_ADDRESS"]
         try:
             Keyring.priority  # noqa: B018 - raises when no Secret Service answers
-            return _BoundKeyring(Keyring(), self.env["DBUS_SESSION_BUS_ADDRESS"])
+            return _BoundKeyring(Keyring(), self._env["DBUS_SESSION_BUS_ADDRESS"], self)
         finally:
             if saved is None:
                 os.environ.pop("DBUS_SESSION_BUS_ADDRESS", None)
@@ -203,7 +214,7 @@ class _Activated:
         self.saved: dict[str, str | None] = {}
 
     def __enter__(self) -> SecretService:
-        for k, v in self.service.env.items():
+        for k, v in self.service._env.items():  # noqa: SLF001 - no daemon check here
             self.saved[k] = os.environ.get(k)
             os.environ[k] = v
         return self.service
@@ -220,9 +231,10 @@ class _BoundKeyring:
     """The real SecretService backend, with the private bus address set around each call
     (secretstorage reads DBUS_SESSION_BUS_ADDRESS when it connects)."""
 
-    def __init__(self, inner: Any, address: str) -> None:
+    def __init__(self, inner: Any, address: str, service: SecretService | None = None) -> None:
         self._inner = inner
         self._address = address
+        self._service = service
         # The custody record names the backend's class: report the real one.
         self.__class__ = type(
             "Keyring", (_BoundKeyring,), {"__module__": "keyring.backends.SecretService"}
@@ -232,7 +244,16 @@ class _BoundKeyring:
         saved = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
         os.environ["DBUS_SESSION_BUS_ADDRESS"] = self._address
         try:
-            return getattr(self._inner, name)(*args)
+            try:
+                return getattr(self._inner, name)(*args)
+            except Exception:
+                # the daemon ended since this backend was made (see ensure_running): the
+                # call is made once more on a daemon started again with the same items
+                if self._service is None or self._service.running():
+                    raise
+                self._service.ensure_running()
+                os.environ["DBUS_SESSION_BUS_ADDRESS"] = self._address
+                return getattr(self._inner, name)(*args)
         finally:
             if saved is None:
                 os.environ.pop("DBUS_SESSION_BUS_ADDRESS", None)
