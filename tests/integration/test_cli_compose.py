@@ -176,7 +176,19 @@ def test_follow_up_by_a_date_on_a_conversation(demo):
     assert bad.returncode != 0 and "2026-12-15" in bad.stderr
 
 
+def patels_readable_conversation(home: Path) -> str:
+    """A conversation Dr Patel may read: the demo is built around today's date, so which
+    physician conversation 1 belongs to changes from day to day."""
+    listed = run(home, "--user", "dr.patel", "list", "--json", "--limit", "500")
+    assert listed.returncode == 0, listed.stderr
+    for row in json.loads(listed.stdout):
+        if row["assigned_to"] == "Dr Anjali Patel" and not row["sensitive"]:
+            return str(row["thread_id"])
+    raise AssertionError("the demo gave Dr Patel no conversation")
+
+
 def test_time_entered_and_the_billing_report(demo, tmp_path):
+    conversation = patels_readable_conversation(demo)
     # the entry is dated in the clinic's time zone, which may be a day behind UTC:
     # the report asks for the days around today
     since = (date.today() - timedelta(days=1)).isoformat()
@@ -187,7 +199,7 @@ def test_time_entered_and_the_billing_report(demo, tmp_path):
         "dr.patel",
         "time",
         "enter",
-        "1",
+        conversation,
         "--minutes",
         "12",
         "--reason",
@@ -231,7 +243,7 @@ def test_time_entered_and_the_billing_report(demo, tmp_path):
         "reception.moreau",
         "time",
         "enter",
-        "1",
+        conversation,
         "--minutes",
         "5",
         "--reason",
