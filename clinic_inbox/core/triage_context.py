@@ -383,7 +383,11 @@ _SENTENCE_CONTEXT = re.compile(
 _POST_CONTEXT = re.compile(
     r"\b((\w+ )?"
     + _PERIOD
-    + r" ago|as an? (child|kid|teen|baby|toddler|infant|newborn)|in (19|20)\d\d|"
+    + r" ago|(\w+ )?"
+    + _PERIOD
+    + r" back\b(?! (to|into|in|home|up|on|out|from))|(\d+|a|one|two|three|five|ten) "
+    + _PERIOD
+    + r" (clean|sober)|passees?\b(?! (pas|plus|pu|jamais))|as an? (child|kid|teen|baby|toddler|infant|newborn)|in (19|20)\d\d|"
     r"so (i|we) (think|worry|wonder|stress|obsess)\w* about (it|that|this|them)|"
     r"it stopped (with|after|on its own|by itself|eventually)|(they|ils) (packed|cauterized|cauterised|stitched|glued) it|(hasn'?t|has not|didn'?t|did not) (started|come back|bled|begun) again|"
     r"s'est arrete\w* (avec|apres|tout seul|toute seule|de lui-meme)|(a|ont) pas recommence|"
@@ -549,6 +553,8 @@ _LIST_INTRO = re.compile(
     # "the concussion form says 'if headache worsens, vomiting...'"
     r"\b(sections?|parties|partie|une section|questions?) (on|about|sur|concernant)\b|"
     r"\b(ont|a|avez|they) (ecrit|written|wrote) (dessus|on it|sur le formulaire)?\s*['\"«]|"
+    # a form's questions quoted: "the passport medical asks 'loss of consciousness, head injury'"
+    r"\b(medical|physical|exam|examen|form|formulaire|questionnaire) (asks?|lists?|demande)\s*['\"«‘“]|"
     r"\b(demande|demandent|asks?|asked) (si|s'ils?|if|whether)\b|(know|learn|recogni[sz]e|reviewed) the (warning )?signs|"
     r"\b(notes|records|dossier|report|rapport|renseignements) (cliniques? |medical |medicaux )?(concernant|about|regarding|sur|on) (son|sa|ses|his|her|their)\b|"
     r"\b(form|formulaire|sheet|leaflet|pamphlet|handout|feuillet|fiche|brochure|poster|affiche|policy|policies|politique|rules|regles|guidelines) "

@@ -187,6 +187,10 @@ SHORTHAND = {
     "gf": "girlfriend",
     "preg": "pregnant",
     "abt": "about",
+    # misspellings too short or too close to a known word for the speller
+    "pian": "pain",
+    "suger": "sugar",
+    "breth": "breath",
     "smth": "something",
     # French (Quebec and text-speak)
     "pus": "plus",

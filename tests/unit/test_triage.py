@@ -108,6 +108,23 @@ def test_a_feared_condition_is_not_the_facts():
         assert triage("", text, RULES).priority is Priority.URGENT, text
 
 
+def test_history_told_as_years_back_clean_or_past_and_a_forms_quoted_questions():
+    # "a few years back", "3 years clean", "violence conjugale passée": over; a form's
+    # questions quoted after "the medical asks": not the writer's news
+    for text in (
+        "I overdosed a few years back and I'm in recovery now. Need my suboxone renewed.",
+        "Suivi de Mme B. pour violence conjugale passée, elle est relogée. Pour votre dossier.",
+        "The passport medical asks 'loss of consciousness, head injury, convulsions'. None for me.",
+    ):
+        assert triage("", text, RULES).priority is not Priority.URGENT, text
+    for text in (
+        # "back" of a place or a return is not a time gone by
+        "I overdosed on my pills, my husband just brought me back home, I can barely stay awake",
+        "she hit her head on the ice and the medical form can wait, she has vomited 3 times",
+    ):
+        assert triage("", text, RULES).priority is Priority.URGENT, text
+
+
 def test_a_portal_forms_fields_are_the_patients_own_words():
     # "Symptoms:" is the patient's field in a portal form, not a form's list to ask about
     form = (
