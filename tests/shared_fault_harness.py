@@ -7,7 +7,8 @@ black hole: nothing passes until it heals). Staff actions keep coming throughout
 views, assignments, status changes and notes, all audited.
 
 Afterwards, every link healed and each workstation settled (push, pull, audit
-shipment), it checks: no queued change left anywhere; every note stored exactly once
+shipment, round after round until every replica has pulled up to the server's latest
+change), it checks: no queued change left anywhere; every note stored exactly once
 on the server and in every replica; the three replicas identical (a canonical digest
 of each shared conversation: status, assignee, notes); every workstation's audit chain
 intact, on the server exactly once and in order, and the whole clinic trail verifying
@@ -200,23 +201,67 @@ def _prepare(work: Path, pg: PostgresServer, keyring: SecretService, relays, con
     return dsn, homes
 
 
-def _settle(homes: dict[str, Path], backend) -> None:  # noqa: ANN001
-    """Each workstation, in turn and three times over: push, pull everything, ship the
-    audit trail."""
-    for _ in range(3):
-        for h in homes.values():
+SETTLE_TIMEOUT = 90  # seconds for the stopped workstations to settle (a loaded machine)
+
+
+def latest_change(dsn: str) -> int:
+    """The server's latest change number: where every replica's pull cursor must be."""
+    with psycopg.connect(dsn, connect_timeout=5) as conn:
+        return int(conn.execute("SELECT coalesce(max(seq), 0) FROM change_log").fetchone()[0])
+
+
+def _pull_all(clinic, link) -> None:  # noqa: ANN001
+    """Pull until the cursor stops moving (a batch's count of applied changes is no
+    measure: staff and delegation rows advance the cursor without being counted)."""
+    while True:
+        before = shq.cursor(clinic.store)
+        if sync.pull(clinic, link).cursor == before:
+            return
+
+
+def _settle(
+    homes: dict[str, Path], backend, dsn: str, timeout: float = SETTLE_TIMEOUT
+) -> list[str]:  # noqa: ANN001
+    """With the workstation processes stopped: each workstation, in turn, pushes what it
+    still has queued, pulls up to the server's latest change and ships its audit trail,
+    round after round, until a whole round put nothing new on the server and every
+    replica has pulled up to the server's latest change with nothing left queued. Only
+    then may the replicas be compared: one that has not yet pulled the others' last
+    changes differs for no fault of the queue (the mail harness once said "replicas
+    DIFFERENT" under load, after a fixed three rounds). Settling changes nothing a
+    replica holds apart from what it pulls: a real difference is still one. Returns
+    what is still behind after `timeout` (empty: settled)."""
+    started = time.monotonic()
+    rounds = 0
+    while True:
+        before = latest_change(dsn)
+        held: dict[str, tuple[int, int]] = {}  # ws -> (its cursor, changes still queued)
+        for n, h in homes.items():
             clinic = reopen(h, backend)
             try:
                 link = srv.open_link(clinic, KeyCustody(h, backend=backend))
                 try:
                     sync.push(clinic, link)
-                    while len(sync.pull(clinic, link).applied) >= sync.PULL_BATCH:
-                        pass
+                    _pull_all(clinic, link)
                     ship(clinic, link, KeyCustody(h, backend=backend))
                 finally:
                     link.conn.close()
+                held[n] = (shq.cursor(clinic.store), shq.pending_count(clinic.store))
             finally:
                 clinic.close()
+        rounds += 1
+        latest = latest_change(dsn)
+        if latest == before and all(held[n] == (latest, 0) for n in held):
+            return []
+        if time.monotonic() - started > timeout:
+            behind = ", ".join(
+                f"{n} pulled to #{cur} with {queued} changes queued"
+                for n, (cur, queued) in held.items()
+            )
+            return [
+                f"the replicas did not settle in {timeout:.0f} s ({rounds} rounds of push, "
+                f"pull and audit shipment): the server's latest change is #{latest}; {behind}"
+            ]
 
 
 def _digest(clinic) -> tuple[str, dict]:  # noqa: ANN001
@@ -372,7 +417,7 @@ def run(
         if stuck:
             log(f"  did not stop when asked (killed): {stuck}")
         try:
-            _settle(homes, keyring.backend())
+            res.audit_problems += _settle(homes, keyring.backend(), dsn)
         except SharedQueueError as exc:
             res.audit_problems.append(f"settling failed: {exc}")
         _check(res, homes, keyring.backend(), pg, dsn)

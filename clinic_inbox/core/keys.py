@@ -21,6 +21,7 @@ import hmac
 import json
 import os
 import secrets
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -140,8 +141,19 @@ def describe_backend(name: str | None) -> str:
     return SECURE_BACKENDS.get(name, name.rsplit(".", 2)[-2] + " keyring")
 
 
-def detect_secure_backend() -> tuple[Any | None, str]:
-    """The OS keyring if it is a secure one, else (None, why not)."""
+# How long the app keeps asking for a keyring it expects before saying it is not there.
+# A Secret Service (gnome-keyring over D-Bus) may not answer the first probe while the
+# desktop session is still starting, or when the computer is busy (seen: one of three
+# workstation processes started at once under load was told "no secure keyring" though
+# the keyring answered a second later). A few more probes with small, growing waits,
+# about 2 s in all, ride that out; a keyring that answers at once is found by the first
+# probe and costs nothing more.
+KEYRING_PATIENCE = 2.0
+KEYRING_RETRY_WAITS = (0.2, 0.4, 0.6, 0.8)
+
+
+def _probe_secure_backend() -> tuple[Any | None, str]:
+    """One probe: the OS keyring if it is a secure one, else (None, why not)."""
     import keyring
     import keyring.backend
     import keyring.core
@@ -162,6 +174,23 @@ def detect_secure_backend() -> tuple[Any | None, str]:
     if any("Plaintext" in backend_name(c) or "file" in backend_name(c) for c in candidates):
         return None, "the only password store on this computer keeps secrets in plain text"
     return None, "this computer has no secure password store (system keyring)"
+
+
+def detect_secure_backend(patience: float = 0.0) -> tuple[Any | None, str]:
+    """The OS keyring if it is a secure one, else (None, why not). With `patience`
+    (seconds), a keyring that did not answer is asked again, a few times with small
+    waits, until one answers or the time is spent. Only a secure backend is ever
+    returned: an insecure one found meanwhile is no answer."""
+    deadline = time.monotonic() + patience
+    backend, why = _probe_secure_backend()
+    waits = iter(KEYRING_RETRY_WAITS)
+    while backend is None:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        time.sleep(min(next(waits, KEYRING_RETRY_WAITS[-1]), left))
+        backend, why = _probe_secure_backend()
+    return backend, why
 
 
 # -- wrapping ------------------------------------------------------------------
@@ -292,11 +321,23 @@ class KeyCustody:
         # a sealed clinic's staged key, found in the signed-in person's slot (core.staff_keys)
         self._offered_next: Secrets | None = None
         if backend is None and detect:
-            self._backend, self._why_not = detect_secure_backend()
+            # a clinic whose key is in a keyring gives a slow one (a desktop session still
+            # starting, a busy computer) its chance before it says the keyring is not
+            # there; one without (passphrase, or not set up yet) never waits
+            patience = KEYRING_PATIENCE if self._expects_keyring() else 0.0
+            self._backend, self._why_not = detect_secure_backend(patience)
 
     @property
     def custody_path(self) -> Path:
         return self.home / CUSTODY_FILE
+
+    def _expects_keyring(self) -> bool:
+        """The clinic's record says its key (or its staff slots' keyring half) is kept in
+        a keyring."""
+        try:
+            return self.record().method == "keyring"
+        except KeyCustodyError:
+            return False  # no record yet, or unreadable: said when it is used
 
     @property
     def secure_backend_available(self) -> bool:

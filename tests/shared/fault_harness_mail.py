@@ -14,7 +14,9 @@ conversation as the patient writes in it again), a follow-up due today, a portal
 patient made Dr Patel's, and
 once Dr Patel away with Dr Okafor covering.
 
-Then every fault healed, the clinic settles (no more staff actions, syncing only) and
+Then every fault healed, the clinic settles (no more staff actions, syncing only, until
+every workstation has pulled up to the server's latest change; then, the processes
+stopped, push, pull and audit shipment in turn until a whole round changes nothing) and
 the harness checks, and prints as counts: every delivered e-mail and portal message
 stored exactly once on every workstation, every conversation shared; the replicas
 identical (status, assignee, notes and messages of each conversation); each inbound
@@ -26,7 +28,9 @@ then not sent); no conversation closed (Done, Waiting) on the server over a pati
 message its closer had not seen; follow-ups coming due and handovers to cover shared
 (the replicas identical) with no conflict card for an automatic change; no reply shown
 twice in a replica; no change left queued; the audit trails and SQLCipher's checks intact;
-no patient text in the server's files, its log, or any workstation's log.
+no patient text in the server's files, its log, or any workstation's log. The checks are
+then shown to fail: one more e-mail nobody fetched, a receipt sent twice, and one replica
+changed behind the queue's back (still DIFFERENT after settling, there and only there).
 
 Standalone:  python -m tests.shared.fault_harness_mail --rounds 40
 In the suite: tests/shared/test_shared_fault_harness_mail.py runs it at CI size.
@@ -60,7 +64,7 @@ for p in (str(REPO), str(HERE.parent), str(HERE)):
         sys.path.insert(0, p)
 
 import shared_fault_harness as base  # noqa: E402
-from fault_common import prepare_staff, strike  # noqa: E402
+from fault_common import NOTE_WORDS, prepare_staff, strike  # noqa: E402
 from support.dovecot import DovecotServer  # noqa: E402
 from support.fhir import FhirServer  # noqa: E402
 from support.link_cutter import LinkCutter  # noqa: E402
@@ -69,9 +73,13 @@ from support.smtp_server import SmtpServer  # noqa: E402
 from workstations import login, reopen  # noqa: E402
 
 from clinic_inbox.core import services  # noqa: E402
+from clinic_inbox.core.access import AccessDenied  # noqa: E402
 from clinic_inbox.core.accounts import FhirAccount, ImapAccount  # noqa: E402
+from clinic_inbox.core.keys import KeyCustody  # noqa: E402
 from clinic_inbox.core.store import reply_hold_queries as hq  # noqa: E402
 from clinic_inbox.core.store import shared_queries as shq  # noqa: E402
+from clinic_inbox.shared import server as srv  # noqa: E402
+from clinic_inbox.shared import sync  # noqa: E402
 
 NAMES = base.NAMES
 MAILBOX, MAIL_PASSWORD = "inbox@clinic.example", "harness-mail-pw"
@@ -120,6 +128,11 @@ class MailResult:
     system_cards: int = 0  # conflict cards for an automatic change: there must be none
     shown_twice: list[str] = field(default_factory=list)  # a reply twice in one replica
     differences: list[str] = field(default_factory=list)  # what differs between replicas
+    differ_in: set[str] = field(default_factory=set)  # the conversations (id's first 8)
+    # the proof's own: conversations damaged in one replica, and the one whose last
+    # change the others had not pulled when settling began
+    damaged: set[str] = field(default_factory=set)
+    pulled_late: str | None = None
     settled_seconds: float = 0
     setup_seconds: float = 0
     check_seconds: float = 0
@@ -432,16 +445,24 @@ def _holder(pg: PostgresServer, dsn: str, ids: dict[str, str]) -> str | None:
     return ids.get(str(row[0])) if row else None
 
 
-def _settle(homes: dict[str, Path], res: MailResult, expected: int, timeout: float) -> None:
+def _settle(
+    homes: dict[str, Path], res: MailResult, expected: int, timeout: float, dsn: str
+) -> None:
     """No more staff actions: wait until every workstation holds every delivered message,
-    shares every conversation, and has nothing left to push or send (held replies stay)."""
+    shares every conversation, has nothing left to push or send (held replies stay), and
+    has pulled up to the server's latest change (the others' last changes too)."""
     for h in homes.values():
         (h / "QUIET").touch()
     started = time.monotonic()
     steady = 0
     last: dict[str, dict] = {}
+    latest: int | None = None
     while time.monotonic() - started < timeout:
         time.sleep(1.0)
+        try:  # read before the states: a cursor can only be behind it, never ahead
+            latest = base.latest_change(dsn)
+        except psycopg.Error:
+            latest = None
         states = {}
         for n, h in homes.items():
             try:
@@ -449,12 +470,13 @@ def _settle(homes: dict[str, Path], res: MailResult, expected: int, timeout: flo
             except (OSError, ValueError):
                 states[n] = {}
         last = states
-        done = all(
+        done = latest is not None and all(
             s.get("inbound") == expected
             and s.get("shared") == s.get("threads")
             and s.get("pending_ops") == 0
             and s.get("to_publish") == 0
             and s.get("outbox_due") == 0
+            and s.get("cursor") == latest
             for s in states.values()
         )
         steady = steady + 1 if done else 0
@@ -462,7 +484,11 @@ def _settle(homes: dict[str, Path], res: MailResult, expected: int, timeout: flo
             res.settled_seconds = time.monotonic() - started
             return
     res.settled_seconds = time.monotonic() - started
-    res.settle_problems.append(f"not settled after {timeout:.0f} s: {last}")
+    cursors = ", ".join(f"{n} at #{s.get('cursor')}" for n, s in last.items())
+    res.settle_problems.append(
+        f"not settled after {timeout:.0f} s (the server's latest change #{latest}; pulled: "
+        f"{cursors}): {last}"
+    )
 
 
 def _check_mail(res: MailResult, homes, backend, feeder: Feeder, smtp, fhir) -> None:  # noqa: ANN001, C901
@@ -533,6 +559,7 @@ def _check_mail(res: MailResult, homes, backend, feeder: Feeder, smtp, fhir) -> 
             seen = {n: p.get(conv) for n, p in parsed.items()}
             if len({json.dumps(v, sort_keys=True) for v in seen.values()}) > 1:
                 res.differences.append(f"mail {conv[:8]}: {seen}")
+                res.differ_in.add(conv[:8])
 
     # -- what reached the patients: the SMTP server's spool and the portal ----------------
     by_id: collections.Counter = collections.Counter()
@@ -670,11 +697,82 @@ def _differences(homes, backend) -> list[str]:  # noqa: ANN001
     return out
 
 
-def _prove(res: MailResult, homes, backend, feeder: Feeder, smtp, fhir, dovecot) -> MailResult:  # noqa: ANN001
+def _damage_one_replica(homes, backend) -> tuple[list[str], set[str]]:  # noqa: ANN001
+    """Behind the queue's back, in the last workstation's store: one conversation's status
+    changed, and one reply another workstation wrote made unrecognisable. Nothing is
+    queued or sent: only a comparison of the replicas can see it. Says what it did, and
+    in which conversations (their ids' first 8 characters)."""
+    n = NAMES[-1]
+    done, convs = [], set()
+    clinic = reopen(homes[n], backend)
+    try:
+        s = clinic.store
+        tid, conv = shq.shared_threads(s)[0]
+        status = s.one("SELECT status FROM threads WHERE id = ?", (tid,))
+        other = "done" if status != "done" else "in_progress"
+        with s.transaction():
+            s.execute("UPDATE threads SET status = ? WHERE id = ?", (other, tid))
+        done.append(f"{n}: {conv[:8]} status {status} -> {other}")
+        convs.add(conv[:8])
+        for mid, in_thread, body in s.execute(
+            "SELECT id, thread_id, body_text FROM messages WHERE direction = 'out' AND "
+            "body_text LIKE '%RPLY-%' AND thread_id != ?",
+            (tid,),
+        ).fetchall():
+            if body[body.index("RPLY-") :].split("-")[1] != n:  # written elsewhere
+                with s.transaction():
+                    s.execute(
+                        "UPDATE messages SET body_text = replace(body_text, 'RPLY-', 'RPLZ-') "
+                        "WHERE id = ?",
+                        (mid,),
+                    )
+                conv = shq.thread_uuid(s, in_thread)
+                done.append(f"{n}: {conv[:8]} a reply's tag changed")
+                convs.add(conv[:8])
+                break
+    finally:
+        clinic.close()
+    return done, convs
+
+
+def _one_more_change(homes, backend, avoid: set[str]) -> str | None:  # noqa: ANN001
+    """A note written on the first workstation and pushed, in a conversation other than
+    `avoid`: the others have not pulled it when settling begins, so the replicas are
+    identical there only if settling waits for every one to pull up to the server's
+    latest change. Returns the conversation (first 8), None if no note could be made."""
+    n = NAMES[0]
+    clinic = reopen(homes[n], backend)
+    try:
+        doc = login(clinic, "dr.patel")
+        for tid, conv in shq.shared_threads(clinic.store):
+            if conv[:8] in avoid:
+                continue
+            try:
+                services.add_note(clinic, doc, tid, f"{NOTE_WORDS} settle-proof")
+            except (AccessDenied, ValueError):
+                continue
+            link = srv.open_link(clinic, KeyCustody(homes[n], backend=backend))
+            try:
+                sync.push(clinic, link)
+            finally:
+                link.conn.close()
+            return conv[:8]
+    finally:
+        clinic.close()
+    return None
+
+
+def _prove(
+    res: MailResult, homes, backend, feeder: Feeder, smtp, fhir, dovecot, pg, dsn
+) -> MailResult:  # noqa: ANN001
     """The mail checks can fail: with every workstation stopped, one more e-mail arrives
     (nobody fetches it: it is missing everywhere, and unanswered), and one receipt
     reaches its patient a second time under another Message-ID (as two workstations
-    that both sent it would). The same checks must report both."""
+    that both sent it would). The same checks must report both. And settling waits for
+    the laggards and hides no real difference: with one replica changed behind the
+    queue's back (a status, a reply's tag) and a note pushed by another that the rest
+    have not pulled, after settling the replicas differ in the damaged conversations,
+    and only there."""
     extra_id, raw = _email(10_000, urgent=False)
     dovecot.append_many(MAILBOX, [raw])
     receipt = next(m for m in smtp.messages() if m["Auto-Submitted"] == "auto-replied")
@@ -682,9 +780,31 @@ def _prove(res: MailResult, homes, backend, feeder: Feeder, smtp, fhir, dovecot)
     (smtp.spool / "999999.eml").write_bytes(bytes(receipt))
     feeder.emails[extra_id] = False
     proof = MailResult()
+    proof.differences, proof.damaged = _damage_one_replica(homes, backend)
+    proof.pulled_late = _one_more_change(homes, backend, proof.damaged)
+    proof.settle_problems += base._settle(homes, backend, dsn)
+    base._check(proof.queue, homes, backend, pg, dsn)
     _check_mail(proof, homes, backend, feeder, smtp, fhir)
+    proof.differ_in |= _queue_differences(homes, backend)
     del feeder.emails[extra_id]
     return proof
+
+
+def _queue_differences(homes, backend) -> set[str]:  # noqa: ANN001
+    """The conversations (first 8) whose status, assignee or notes differ between replicas."""
+    states = {}
+    for n, h in homes.items():
+        clinic = reopen(h, backend)
+        try:
+            states[n] = base._digest(clinic)[1]
+        finally:
+            clinic.close()
+    convs = set().union(*(s.keys() for s in states.values()))
+    return {
+        c[:8]
+        for c in convs
+        if len({json.dumps(s.get(c), sort_keys=True) for s in states.values()}) > 1
+    }
 
 
 def _scan_logs(res: MailResult, work: Path) -> None:
@@ -809,14 +929,14 @@ def run(
         res.emails, res.portal = len(feeder.emails), len(feeder.portal)
         res.follow_ups = len(feeder.first_of)
         res.urgent = sum(feeder.emails.values()) + sum(feeder.portal.values())
-        _settle(homes, res, res.emails + res.portal, settle_timeout)
+        _settle(homes, res, res.emails + res.portal, settle_timeout, dsn)
         res.starts = fleet.starts
         checks_from = time.monotonic()
         stuck = fleet.stop_all()
         if stuck:
             log(f"  did not stop when asked (killed): {stuck}")
-        try:
-            base._settle(homes, keyring.backend())
+        try:  # every replica pulled up to the server's latest change, then compared
+            res.settle_problems += base._settle(homes, keyring.backend(), dsn)
         except Exception as exc:  # noqa: BLE001 - a fault found: reported with the counts
             res.settle_problems.append(f"settling failed: {type(exc).__name__}: {exc}")
         base._check(res.queue, homes, keyring.backend(), pg, dsn)
@@ -840,7 +960,7 @@ def run(
         q.kills = res.faults["kill"] + res.faults["kill-holder"]
         q.server_crashes, q.cuts, q.stalls = (res.faults[k] for k in ("postgres", "cut", "stall"))
         if prove:
-            res.proof = _prove(res, homes, keyring.backend(), feeder, smtp, fhir, dovecot)
+            res.proof = _prove(res, homes, keyring.backend(), feeder, smtp, fhir, dovecot, pg, dsn)
         res.check_seconds = time.monotonic() - checks_from
     finally:
         if fleet is not None:
@@ -868,9 +988,16 @@ def main() -> int:
     print(res.line(), f"({time.monotonic() - t:.0f} s in all)")
     if res.proof is not None:
         print(
-            "after one unfetched e-mail and one receipt sent twice: " + res.proof.line(queue=False)
+            "after one unfetched e-mail, one receipt sent twice and one replica changed "
+            "behind the queue's back: " + res.proof.line()
         )
-    proven = res.proof is not None and res.proof.mail_problems and res.proof.auto_problems
+    proven = (
+        res.proof is not None
+        and res.proof.mail_problems
+        and res.proof.auto_problems
+        and not res.proof.replicas_identical
+        and not res.proof.queue.replicas_identical
+    )
     return 0 if res.ok and proven else 1
 
 

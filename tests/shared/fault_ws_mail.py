@@ -59,6 +59,9 @@ def _state(clinic, live: LiveSync) -> dict[str, object]:  # noqa: ANN001
         "shared": len(shq.shared_threads(s)),
         "pending_ops": shq.pending_count(s),
         "to_publish": len(shq.threads_to_publish(s)),
+        # the last change of the others' (and its own) it has pulled: the harness waits
+        # until every workstation's is the server's latest
+        "cursor": shq.cursor(s),
         "outbox_due": s.one(
             "SELECT count(*) FROM outbox WHERE state IN ('pending', 'sending', 'failed') "
             "AND coalesce(send_after, '') != ?",

@@ -133,6 +133,19 @@ class SecretService:
             f"starting it again. It said: {said!r}",
             file=sys.stderr,
         )
+        self.start_daemon()
+
+    def stop_daemon(self) -> None:
+        """End the keyring daemon only: the bus stays, and so do the items (a test of a
+        keyring that is not there yet, or comes late: `start_daemon`)."""
+        if self._keyring is not None and self._keyring.poll() is None:
+            self._keyring.terminate()
+            self._keyring.wait(5)
+
+    def start_daemon(self) -> None:
+        """Start the keyring daemon again on the same bus, with the same items, and wait
+        until it serves them."""
+        assert self._keyring is not None and self._keyring.poll() is not None
         env = {**os.environ, **self._env}
         with open(self.dir / "keyring.log", "ab") as log:
             self._keyring = subprocess.Popen(
