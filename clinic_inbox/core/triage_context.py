@@ -240,7 +240,7 @@ _TIMES_AFTER = re.compile(
 )
 _WHICH = re.compile(r"\b(what|which|quelle?s?)\s*$")
 _HISTORY_RIGHT_AFTER = re.compile(
-    r"\W{0,3}(in (may|"
+    r"s?\W{0,3}(in (may|"
     + _MONTHS
     + r")|en "
     + _MONTHS_FR
@@ -283,6 +283,9 @@ _SENTENCE_CONTEXT = re.compile(
     r"(la|une) question (sur|a propos)|"
     r"symptom list|list of symptoms|(it|which|that|they) (lists|asks)|"
     # a talk or a course on the subject: "un conférencier pour parler de la violence conjugale"
+    # a transfer already made: "we medevaced Mr. R. yesterday with chest pain, he's stable"
+    r"medevac\w*|airlifted|flown out|(transfere|transferee|evacuee?) (en |par )?(avion|helicoptere)|"
+    r"(on a|we|nous avons|j'ai|i) (transfere|transferred|sent|envoye) (m\.?|mr\.?|mrs\.?|ms\.?|mme\.?|the patient|le patient|la patiente|your patient|votre patient\w*) |"
     r"(conferenc\w*|presentations?|ateliers?|formations?|workshops?|trainings?|seminars?|seminaires?|webinaires?|webinars?) .{0,40}(de|sur|about|on|regarding) |"
     r"(pamphlet|leaflet|brochure|handout|sheet|article|video) (about|on|sur)|"
     r"what (kind|sort|type|signs|symptoms)|quel(le)?s? (genre|type|sorte|signes|symptomes)|a partir de quel(le)?|"
@@ -387,7 +390,7 @@ _POST_CONTEXT = re.compile(
     + _PERIOD
     + r" back\b(?! (to|into|in|home|up|on|out|from))|(\d+|a|one|two|three|five|ten) "
     + _PERIOD
-    + r" (clean|sober)|passees?\b(?! (pas|plus|pu|jamais))|as an? (child|kid|teen|baby|toddler|infant|newborn)|in (19|20)\d\d|"
+    + r" (clean|sober)|in (the |my |our |his |her )?(\w+ )?family\b|dans (la|ma|notre|sa) famille|passees?\b(?! (pas|plus|pu|jamais))|as an? (child|kid|teen|baby|toddler|infant|newborn)|in (19|20)\d\d|"
     r"so (i|we) (think|worry|wonder|stress|obsess)\w* about (it|that|this|them)|"
     r"it stopped (with|after|on its own|by itself|eventually)|(they|ils) (packed|cauterized|cauterised|stitched|glued) it|(hasn'?t|has not|didn'?t|did not) (started|come back|bled|begun) again|"
     r"s'est arrete\w* (avec|apres|tout seul|toute seule|de lui-meme)|(a|ont) pas recommence|"
@@ -562,8 +565,8 @@ _LIST_INTRO = re.compile(
 )
 # "...and what do we do if it happens?": the whole sentence is about a case that may come
 _IF_IT_HAPPENS = re.compile(
-    r"\b(if (it|that|this|one) (ever )?(happens|happened|occurs|comes)|in case (it|that|this) (happens|occurs)|"
-    r"si (jamais )?(ca|cela) (arrive|se produit|se presente))\b"
+    r"\b(if (it|that|this|one|something|anything) (ever )?(happens|happened|occurs|comes|goes wrong)|in case (it|that|this) (happens|occurs)|"
+    r"si (jamais )?(ca|cela|quelque chose|qqch) (arrive|se produit|se presente|se passe))\b"
 )
 # "Some children have seizures with a fever": no one in particular
 _GENERIC_SUBJECT = re.compile(
@@ -575,6 +578,10 @@ _GENERIC_SUBJECT = re.compile(
     r"(certains|certaines|beaucoup d'|plusieurs) ?(enfants|bebes|gens|personnes|patients|adultes)|"
     # "there have been overdoses at other camps": news of others, nobody here
     r"(there (have|has|had) been|il y a eu)( (a few|some|several|many|lots of|a lot of|plusieurs|des|quelques))?(?=\s*$)|"
+    # an animal's: "our dog had a seizure", "notre chien a fait une convulsion"
+    r"(our|my|the|his|her|their|notre|mon|ma|le|la|son|sa|leur) (old |young |vieux |vieille |jeune )?"
+    r"(dog|cat|puppy|kitten|horse|mare|cow|calf|heifer|pet|chien|chienne|chat|chatte|chiot|cheval|jument|vache|veau|taure)s? "
+    r"(\w+ ){0,3}(had|has|having|is having|got|a fait|fait|a eu|fais)( a| an| une| un| des| another| encore)?(?=\s*$)|"
     # "can someone my age have a stroke?", "une personne de mon âge peut faire un AVC?"
     r"(someone|anyone|people|a person|a guy|a girl|quelqu'un|une personne|les gens|un jeune|une jeune) "
     r"(of |de |a )?(my|mon|ton|your|votre) age)\b"
@@ -972,6 +979,7 @@ _STORY_PAST = re.compile(
     + r"|hier|avant-hier|l'autre jour|(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)|"
     r"(la|cette) (fin de )?semaine (passee|derniere)|en fin de semaine|il y a (\w+ )?(jours?|semaines?|mois|ans?)|"
     r"hospitalisee?s? (\d+|quelques|deux|trois|quatre) jours|"
+    r"l'ambulance (l'|les|m') ?a (amenee?|emmenee?|transportee?)|the ambulance took (him|her|me)|"
     r"(a eu|a passe|had|got) (son|sa|ses|his|her|the|a) (scan|scanner|ct|irm|mri|radio\w*|x-?rays?|tests?|examens?)|(was|were) (in (the )?hospital|admitted|hospitali[sz]ed) for (\d+|a few|two|three|four) days)\b"
 )
 # It ended well, in the writer's words.
@@ -1011,7 +1019,8 @@ _STORY_CLEARED = re.compile(
     r"pas de danger|(c'etait|c'est) pas grave|tout (etait|est) (beau|correct|normal|ok|negatif)|"
     r"sans saignement|no bleed\w*|pas de saignement|"
     r"(scan|scanner|ct|tests?|radio\w*|resultats?)( \w+){0,3} (etait|etaient|sont|est|was|were) (beaux?|corrects?|normale?s?|normaux|ok|negatifs?|clear|fine)|no tests needed|discharged|not toxic|non-?toxic|"
-    r"sent (us|her|him|me|them) home|(they|paramedics|ambulance) (didn'?t|did not) (take|bring) (him|her|me|them) (in|to)|(ils|ambulanciers) (l'|les|m') ?ont (pas|pas eu besoin de l') ?(amenee?s?|emmenee?s?|transportee?s?)|(nous|l'|les|m') ?(a|ont) (renvoye|retourne)e?s? a la maison|negatifs?|negatives?)\b"
+    r"sent (us|her|him|me|them) home|(il|elle) est (revenue?|de retour) (a la maison|chez (lui|elle|nous))|"
+    r"(back|came) home from (the )?hospital|(sortie?|released) (de l'hopital|from (the )?hospital)|(they|paramedics|ambulance) (didn'?t|did not) (take|bring) (him|her|me|them) (in|to)|(ils|ambulanciers) (l'|les|m') ?ont (pas|pas eu besoin de l') ?(amenee?s?|emmenee?s?|transportee?s?)|(nous|l'|les|m') ?(a|ont) (renvoye|retourne)e?s? a la maison|negatifs?|negatives?)\b"
 )
 
 

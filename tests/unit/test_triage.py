@@ -125,6 +125,25 @@ def test_history_told_as_years_back_clean_or_past_and_a_forms_quoted_questions()
         assert triage("", text, RULES).priority is Priority.URGENT, text
 
 
+def test_an_animals_illness_a_transfer_already_made_and_a_familys_past():
+    # a pet's seizure seen by the vet; a nursing station's note that a patient was flown
+    # out (a title's point, "Mr.", does not end the sentence); relatives "in their 60s"
+    for text in (
+        "Hi, our dog had a seizure on the porch last night, vet's seen him today and he's fine.",
+        "Bonjour, notre chien a fait une convulsion sur la galerie hier soir, il va bien.",
+        "We medevaced Mr. Redsky yesterday with chest pain, he's in Thunder Bay now and stable.",
+        "On a transféré M. Bastien en avion hier pour une douleur thoracique, il est stable.",
+        "my mom and her sister both had strokes in their 60s, is there anything I should do now",
+        "I'm 20 weeks and live far away. When should I head in if something happens, like bleeding?",
+    ):
+        assert triage("", text, RULES).priority is not Priority.URGENT, text
+    for text in (
+        "our dog knocked me over and now I have crushing chest pain and can't breathe",
+        "Mr. Redsky has chest pain right now, sweating, pain down his left arm",
+    ):
+        assert triage("", text, RULES).priority is Priority.URGENT, text
+
+
 def test_a_portal_forms_fields_are_the_patients_own_words():
     # "Symptoms:" is the patient's field in a portal form, not a form's list to ask about
     form = (
