@@ -1,0 +1,293 @@
+"""After a revocation renews the clinic's seal key, a workflow value (status, assignee,
+priority, sensitive flag; a discarded reply, a purge) MACed under the old version is
+refused by the server (schema step 12) and by the workstations that pull it. Each
+attack is made as the revoked computer would: with the keys it kept and another
+workstation's login that still works (a stolen password). Real PostgreSQL, real
+gnome-keyring, workstations enrolled with their own logins."""
+
+from __future__ import annotations
+
+import uuid
+
+import psycopg
+import pytest
+from test_key_rotation import _actions, _clinic, _enrol
+from workstations import login, receive
+
+from clinic_inbox.core import services
+from clinic_inbox.core.keys import KeyCustody
+from clinic_inbox.core.model import Priority, Status
+from clinic_inbox.core.store import queries as q
+from clinic_inbox.core.store import shared_queries as shq
+from clinic_inbox.shared import clinic_keys, enrol, key_rotation, sync
+from clinic_inbox.shared import server as srv
+from clinic_inbox.shared.replica import staff_ref
+from clinic_inbox.shared.retired_key_schema import DDL as STEP_11_DDL
+from clinic_inbox.shared.seal import (
+    ClinicKeys,
+    TamperedError,
+    _legacy_field_mac,
+    field_mac,
+    seal,
+)
+from clinic_inbox.shared.workflow_mac_schema import MAC_COLUMNS
+
+REFUSED = key_rotation.REFUSED
+FIELDS = ("status", "assignee", "priority", "sensitive")
+
+
+def _other(field: str, current: str, keys: ClinicKeys) -> str:
+    """A value for `field` other than the server's, as the attacker would set."""
+    return {
+        "status": "done" if current != "done" else "new",
+        "assignee": staff_ref(keys, "reception.moreau"),
+        "priority": "admin" if current != "admin" else "routine",
+        "sensitive": "true" if current != "true" else "false",
+    }[field]
+
+
+def _workflow_as(
+    conn: psycopg.Connection,
+    keys: ClinicKeys,
+    ws: str,
+    conv: str,
+    *,
+    snapshot_keys: ClinicKeys | None = None,
+    keep: bool = True,
+) -> dict[str, str]:
+    """What a program of the revoked computer's own would send with `keys` through
+    `conn`: each workflow field changed, a reply marked discarded, and (its snapshot
+    sealed with `snapshot_keys`, to see the MAC's guard alone) the conversation purged.
+    Returns, for each, the SQLSTATE of the refusal ('' when it was taken). Without
+    `keep`, what was taken is rolled back after."""
+    current = {
+        f: (v, value)
+        for f, v, value in conn.execute(
+            "SELECT field, v, value FROM conversation_field WHERE conv = %s", (conv,)
+        )
+    }
+    calls: dict[str, tuple[str, tuple]] = {}
+    for f in FIELDS:
+        v, value = current[f]
+        new, op = _other(f, value, keys), str(uuid.uuid4())
+        calls[f] = (
+            "SELECT outcome FROM apply_op(%s, %s, %s, %s, %s, %s, 'system', NULL, NULL, %s)",
+            (op, ws, conv, f, v, new, field_mac(keys, conv, f, new, op)),
+        )
+    ident = conn.execute("SELECT identity FROM message WHERE conv = %s", (conv,)).fetchone()[0]
+    calls["discard"] = (
+        "SELECT discard_message(%s, %s, %s)",
+        (ws, ident, field_mac(keys, conv, "discard", ident, ident)),
+    )
+    purged_at = "2026-01-01T00:00:00+00:00"
+    snap = seal(snapshot_keys or keys, "conversation", conv, "snapshot", 1, b'{"purged": true}')
+    calls["purge"] = (
+        "SELECT publish_purge(%s, %s, %s, %s, %s)",
+        (conv, ws, purged_at, field_mac(keys, conv, "purge", purged_at, conv), snap),
+    )
+    said = {}
+    with conn.transaction(force_rollback=not keep):
+        for what, (sql, args) in calls.items():
+            try:
+                with conn.transaction():
+                    got = conn.execute(sql, args).fetchone()[0]
+                assert got in ("applied", "done", True), (what, got)
+                said[what] = ""
+            except psycopg.Error as exc:
+                said[what] = exc.sqlstate or "?"
+    return said
+
+
+def _server_fields(dsn: str, conv: str) -> dict[str, tuple[int, str, str]]:
+    with psycopg.connect(dsn) as conn:
+        return {
+            f: (v, value, mac)
+            for f, v, value, mac in conn.execute(
+                "SELECT field, v, value, mac FROM conversation_field WHERE conv = %s", (conv,)
+            )
+        }
+
+
+def _counts(dsn: str) -> tuple[int, int, int]:
+    with psycopg.connect(dsn) as conn:
+        return tuple(
+            conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("conversation_purge", "message_discard", "op_receipt")
+        )
+
+
+def test_the_revoked_keys_change_no_workflow_value_through_a_stolen_login(
+    tmp_path, secret_service, empty_db, postgres
+):
+    kr = secret_service.backend()
+    _init, (a, la), (b, lb), (c, _lc, c_id) = _clinic(tmp_path, kr, empty_db)
+    (t1,) = receive(a, 1)
+    conv = sync.publish_conversation(a, la, t1, None)
+    sync.pull(b, lb)
+    c_keys = clinic_keys.load(c).keys  # what C keeps
+    stolen = clinic_keys.load(b).dsn  # B's login and password, copied off B
+    # before the revocation the same writes are taken: the test can fail
+    with psycopg.connect(stolen) as conn:
+        said = _workflow_as(conn, c_keys, lb.workstation_id, conv, keep=False)
+    assert said == {w: "" for w in said}, said
+    assert enrol.revoke(a, login(a, "admin"), la, c_id) == 2
+    before, counts = _server_fields(empty_db, conv), _counts(empty_db)
+    with psycopg.connect(stolen) as conn:
+        # the purge's snapshot sealed under the new version (as the revoked computer
+        # could not): the MAC alone is refused
+        said = _workflow_as(conn, c_keys, lb.workstation_id, conv, snapshot_keys=la.keys)
+    assert said == {w: key_rotation.RETIRED for w in said}, said
+    assert _server_fields(empty_db, conv) == before and _counts(empty_db) == counts
+    b_login = psycopg.conninfo.conninfo_to_dict(stolen)["user"]
+    log = postgres.log.read_text(errors="replace")
+    assert "a workflow value MACed under retired seal key 1 was refused" in log
+    assert f"conversation_field.mac from login {b_login}" in log
+    with psycopg.connect(empty_db) as conn:  # every column that takes such a MAC is guarded
+        guarded = {
+            r[0]
+            for r in conn.execute(
+                "SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname LIKE '%_mac_current'"
+            )
+        }
+    assert guarded == {t for t, _ in MAC_COLUMNS}
+    # the workstations that hold version 2 change the conversation on
+    tb = shq.thread_by_uuid(b.store, conv)
+    services.set_status(b, login(b, "nurse.chen"), tb, Status.WAITING)
+    sync.push(b, lb)
+    assert _server_fields(empty_db, conv)["status"][2].startswith("k2:")
+    sync.pull(a, la)
+    assert q.get_thread(a.store, t1).status == Status.WAITING
+    assert REFUSED not in _actions(a) + _actions(b)
+
+
+def test_a_workstation_refuses_a_workflow_value_its_server_took_under_a_retired_key(
+    tmp_path, secret_service, empty_db
+):
+    """A server that takes them anyway (its triggers turned off, as its owner's login
+    could): the workstations pulling refuse the revoked computer's status change,
+    apply nothing of that pull, and still read the values written under version 1
+    (and under the HMAC key, as before schema 12) before the revocation."""
+    kr = secret_service.backend()
+    _init, (a, la), (b, lb), (c, _lc, c_id) = _clinic(tmp_path, kr, empty_db)
+    t1, t2 = receive(a, 2)
+    conv = sync.publish_conversation(a, la, t1, None)
+    conv2 = sync.publish_conversation(a, la, t2, None)
+    services.set_priority(a, login(a, "dr.patel"), t1, Priority.URGENT, "chest pain")
+    sync.push(a, la)
+    with psycopg.connect(empty_db) as conn:
+        # one value as a server before schema 12 holds it: its MAC under the HMAC key
+        op, value = conn.execute(
+            "SELECT op::text, value FROM conversation_field WHERE conv = %s AND field = 'status'",
+            (conv2,),
+        ).fetchone()
+        conn.execute(
+            "UPDATE conversation_field SET mac = %s WHERE conv = %s AND field = 'status'",
+            (_legacy_field_mac(la.keys, conv2, "status", value, op), conv2),
+        )
+    c_keys = clinic_keys.load(c).keys
+    stolen = clinic_keys.load(b).dsn
+    assert enrol.revoke(a, login(a, "admin"), la, c_id) == 2
+    # a workstation enrolled after the revocation reads the rows written before it
+    d, ld, _ = _enrol(a, la, tmp_path / "d", kr, empty_db, "Nurse room")
+    sync.pull(d, ld)
+    td = shq.thread_by_uuid(d.store, conv)
+    assert q.get_thread(d.store, td).priority == Priority.URGENT
+    assert q.get_thread(d.store, shq.thread_by_uuid(d.store, conv2)).status == Status.NEW
+    sync.pull(b, lb)
+    tb = shq.thread_by_uuid(b.store, conv)
+    with psycopg.connect(empty_db) as conn:  # the owner turns the guard off
+        conn.execute(
+            "ALTER TABLE conversation_field DISABLE TRIGGER conversation_field_mac_current"
+        )
+    with psycopg.connect(stolen) as conn:
+        v = conn.execute(
+            "SELECT v FROM conversation_field WHERE conv = %s AND field = 'status'", (conv,)
+        ).fetchone()[0]
+        op = str(uuid.uuid4())
+        conn.execute(
+            "SELECT apply_op(%s, %s, %s, 'status', %s, 'done', 'system', NULL, NULL, %s)",
+            (op, lb.workstation_id, conv, v, field_mac(c_keys, conv, "status", "done", op)),
+        )
+    for ws, link, tid in ((b, lb, tb), (d, ld, td)):
+        cursor = shq.cursor(ws.store)
+        with pytest.raises(TamperedError, match="retired when a workstation was revoked"):
+            sync.pull(ws, link)
+        assert shq.cursor(ws.store) == cursor
+        assert q.get_thread(ws.store, tid).status == Status.NEW
+
+
+def test_a_workflow_change_made_offline_before_the_renewal_goes_out_under_the_new_key(
+    tmp_path, secret_service, empty_db
+):
+    """B is cut off while C is revoked; the status, assignee, priority and sensitive
+    flag it changed meanwhile were queued with no MAC: sent after it comes back, they
+    are MACed under version 2 and taken."""
+    kr = secret_service.backend()
+    _init, (a, la), (b, lb), (_c, _lc, c_id) = _clinic(tmp_path, kr, empty_db)
+    (t1,) = receive(a, 1)
+    conv = sync.publish_conversation(a, la, t1, None)
+    sync.pull(b, lb)
+    assert {m[:3] for _v, _val, m in _server_fields(empty_db, conv).values()} == {"k1:"}
+    lb.conn.close()  # B offline from here
+    tb = shq.thread_by_uuid(b.store, conv)
+    nurse = login(b, "nurse.chen")
+    services.set_status(b, nurse, tb, Status.IN_PROGRESS)
+    services.assign(b, nurse, tb, nurse.staff.id)
+    services.set_priority(b, nurse, tb, Priority.URGENT, "sounds worse on the phone")
+    services.mark_sensitive(b, nurse, tb, True, "mental health")
+    assert {op.field for op in shq.pending_ops(b.store)} == set(FIELDS)
+    assert enrol.revoke(a, login(a, "admin"), la, c_id) == 2
+    lb = srv.open_link(b, KeyCustody(b.home, backend=kr))  # back
+    assert lb.keys.key_id == 1
+    got = sync.push(b, lb)
+    assert shq.pending_ops(b.store) == [] and lb.keys.key_id == 2
+    assert got.applied == 4 and got.conflicts == 0
+    fields = _server_fields(empty_db, conv)
+    assert {f: m[:3] for f, (_v, _val, m) in fields.items() if f in FIELDS} == {
+        f: "k2:" for f in FIELDS
+    }
+    sync.pull(a, la)
+    ta = q.get_thread(a.store, t1)
+    assert (ta.status, ta.priority, ta.sensitive) == (Status.IN_PROGRESS, Priority.URGENT, True)
+    assert ta.assigned_to_id == login(a, "nurse.chen").staff.id
+    assert REFUSED not in _actions(b)
+
+
+def test_a_schema_11_server_upgraded_refuses_the_workflow_writes_it_took_before(
+    tmp_path, secret_service, empty_db
+):
+    """The same writes on a server left at step 11 are taken after the revocation (the
+    gap this step closes); after `server upgrade` to 12 they are refused."""
+    kr = secret_service.backend()
+    _init, (a, la), (b, lb), (c, _lc, c_id) = _clinic(tmp_path, kr, empty_db)
+    (t1,) = receive(a, 1)
+    conv = sync.publish_conversation(a, la, t1, None)
+    c_keys = clinic_keys.load(c).keys
+    stolen = clinic_keys.load(b).dsn
+    enrol.revoke(a, login(a, "admin"), la, c_id)
+    with psycopg.connect(empty_db) as conn:  # as step 11 left it
+        conn.execute(
+            "DROP FUNCTION refuse_retired_mac, workflow_mac_version CASCADE; "
+            "UPDATE server_info SET schema_version = 11"
+        )
+        conn.execute(STEP_11_DDL.replace("@SCHEMA@", "public"))
+    la.conn.close()
+    with psycopg.connect(stolen) as conn:
+        said = _workflow_as(
+            conn, c_keys, lb.workstation_id, conv, snapshot_keys=la.keys, keep=False
+        )
+    assert said == {w: "" for w in said}, said
+    assert srv.upgrade_server(a, login(a, "admin"), empty_db) == (11, 12)
+    before = _server_fields(empty_db, conv)
+    with psycopg.connect(stolen) as conn:
+        said = _workflow_as(conn, c_keys, lb.workstation_id, conv, snapshot_keys=la.keys)
+    assert said == {w: key_rotation.RETIRED for w in said}, said
+    assert _server_fields(empty_db, conv) == before
+    # the workstations work on at schema 12
+    la = srv.open_link(a, KeyCustody(a.home, backend=kr))
+    services.set_status(a, login(a, "dr.patel"), t1, Status.DONE, file_on_done=False)
+    sync.push(a, la)
+    sync.pull(b, lb)
+    tb = shq.thread_by_uuid(b.store, conv)
+    assert q.get_thread(b.store, tb).status == Status.DONE
+    assert _server_fields(empty_db, conv)["status"][2].startswith("k2:")
