@@ -17,7 +17,8 @@ At every pull a workstation (`keep_current`) registers itself if it has not, tak
 versions sealed to it (its own too: a kill between the revocation and the local copy
 loses nothing), keeps them beside the old ones in its store, seals new values under the
 newest, and seals the versions it holds to any holder that registered later. The HMAC
-key is not rotated (see the README).
+key is not rotated (see the README); workflow values' MACs follow the seal key versions
+(`seal.field_mac`, schema 12), and when each version was retired is kept on the link.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ import hmac
 import os
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -36,6 +36,9 @@ NONCE = 12
 CHECK_LABEL = b"clinic-inbox shared clinic check v1"
 VERSION_LABEL = b"clinic-inbox seal key version v1"
 MAC_KEY_LABEL = b"clinic-inbox workflow mac key v1|"
+# how long after a version's retirement a workstation still reads a workflow value MACed
+# under it (the server refuses it from the retirement on: see check_not_retired)
+RETIRED_READ_MARGIN = timedelta(minutes=5)
 MAX_KEY_ID = 255  # one byte in every sealed value
 
 
@@ -256,9 +259,13 @@ def check_not_retired(
     """A workflow value written after its MAC's key version was retired (`retired`:
     version -> when the server stopped accepting it, `retired_versions`) is refused as
     the server refuses it: a server that took it anyway (one its owner's login changed)
-    does not make the workstations apply it. Values written before stay readable."""
+    does not make the workstations apply it. Values written before stay readable, and
+    so do those written within RETIRED_READ_MARGIN after: the server stamps the floor's
+    move before the revoking transaction commits, and a workstation without the new
+    version may write in between (taken by the server, rightly); refused here, such a
+    value would stop every workstation's pull until the field is written again."""
     since = retired.get(mac_version(mac))
-    if since is not None and (written_at is None or written_at >= since):
+    if since is not None and (written_at is None or written_at >= since + RETIRED_READ_MARGIN):
         raise TamperedError(
             f"A record on {server} ({what}) was written with a clinic key that was retired "
             "when a workstation was revoked, after it was retired: it may come from the "

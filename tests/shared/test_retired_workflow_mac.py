@@ -160,13 +160,15 @@ def test_the_revoked_keys_change_no_workflow_value_through_a_stolen_login(
     assert REFUSED not in _actions(a) + _actions(b)
 
 
+@pytest.mark.parametrize("what", ["status", "discard"])
 def test_a_workstation_refuses_a_workflow_value_its_server_took_under_a_retired_key(
-    tmp_path, secret_service, empty_db
+    tmp_path, secret_service, empty_db, what
 ):
-    """A server that takes them anyway (its triggers turned off, as its owner's login
-    could): the workstations pulling refuse the revoked computer's status change,
-    apply nothing of that pull, and still read the values written under version 1
-    (and under the HMAC key, as before schema 12) before the revocation."""
+    """A server that takes them anyway (its guards turned off, as its owner's login
+    could): the workstations pulling refuse the revoked computer's status change (or
+    discarded reply) written after the retirement, apply nothing of that pull, and
+    still read the values written under version 1 (and under the HMAC key, as before
+    schema 12) before the revocation."""
     kr = secret_service.backend()
     _init, (a, la), (b, lb), (c, _lc, c_id) = _clinic(tmp_path, kr, empty_db)
     t1, t2 = receive(a, 2)
@@ -195,18 +197,35 @@ def test_a_workstation_refuses_a_workflow_value_its_server_took_under_a_retired_
     assert q.get_thread(d.store, shq.thread_by_uuid(d.store, conv2)).status == Status.NEW
     sync.pull(b, lb)
     tb = shq.thread_by_uuid(b.store, conv)
-    with psycopg.connect(empty_db) as conn:  # the owner turns the guard off
-        conn.execute(
-            "ALTER TABLE conversation_field DISABLE TRIGGER conversation_field_mac_current"
-        )
+    with psycopg.connect(empty_db) as conn:  # the owner turns the guards off
+        for table, _col in MAC_COLUMNS:
+            conn.execute(f"ALTER TABLE {table} DISABLE TRIGGER {table}_mac_current")
     with psycopg.connect(stolen) as conn:
-        v = conn.execute(
-            "SELECT v FROM conversation_field WHERE conv = %s AND field = 'status'", (conv,)
-        ).fetchone()[0]
-        op = str(uuid.uuid4())
+        if what == "status":
+            v = conn.execute(
+                "SELECT v FROM conversation_field WHERE conv = %s AND field = 'status'", (conv,)
+            ).fetchone()[0]
+            op = str(uuid.uuid4())
+            mac = field_mac(c_keys, conv, "status", "done", op)
+            conn.execute(
+                "SELECT apply_op(%s, %s, %s, 'status', %s, 'done', 'system', NULL, NULL, %s)",
+                (op, lb.workstation_id, conv, v, mac),
+            )
+        else:
+            ident = conn.execute("SELECT identity FROM message WHERE conv = %s", (conv,))
+            ident = ident.fetchone()[0]
+            mac = field_mac(c_keys, conv, "discard", ident, ident)
+            conn.execute("SELECT discard_message(%s, %s, %s)", (lb.workstation_id, ident, mac))
+    with psycopg.connect(empty_db) as conn:
+        # as if written 10 minutes after the revocation (see seal.RETIRED_READ_MARGIN)
         conn.execute(
-            "SELECT apply_op(%s, %s, %s, 'status', %s, 'done', 'system', NULL, NULL, %s)",
-            (op, lb.workstation_id, conv, v, field_mac(c_keys, conv, "status", "done", op)),
+            "UPDATE conversation_field SET changed_at = changed_at + interval '10 minutes' "
+            "WHERE mac = %s",
+            (mac,),
+        )
+        conn.execute(
+            "UPDATE change_log SET at = at + interval '10 minutes' WHERE ref LIKE %s",
+            ("%" + mac,),
         )
     for ws, link, tid in ((b, lb, tb), (d, ld, td)):
         cursor = shq.cursor(ws.store)
@@ -214,6 +233,7 @@ def test_a_workstation_refuses_a_workflow_value_its_server_took_under_a_retired_
             sync.pull(ws, link)
         assert shq.cursor(ws.store) == cursor
         assert q.get_thread(ws.store, tid).status == Status.NEW
+        assert "reply.discard_held.shared" not in _actions(ws)
 
 
 def test_a_workflow_change_made_offline_before_the_renewal_goes_out_under_the_new_key(
