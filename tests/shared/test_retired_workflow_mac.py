@@ -8,6 +8,7 @@ gnome-keyring, workstations enrolled with their own logins."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
@@ -24,10 +25,16 @@ from clinic_inbox.shared import server as srv
 from clinic_inbox.shared.replica import staff_ref
 from clinic_inbox.shared.retired_key_schema import DDL as STEP_11_DDL
 from clinic_inbox.shared.seal import (
+    RETIRED_READ_MARGIN,
     ClinicKeys,
     TamperedError,
+    UnknownKeyError,
     _legacy_field_mac,
+    check_field,
+    check_not_retired,
     field_mac,
+    mac_version,
+    retired_versions,
     seal,
 )
 from clinic_inbox.shared.workflow_mac_schema import MAC_COLUMNS
@@ -311,3 +318,34 @@ def test_a_schema_11_server_upgraded_refuses_the_workflow_writes_it_took_before(
     tb = shq.thread_by_uuid(b.store, conv)
     assert q.get_thread(b.store, tb).status == Status.DONE
     assert _server_fields(empty_db, conv)["status"][2].startswith("k2:")
+
+
+def test_when_each_version_was_retired_and_what_a_workstation_still_reads():
+    """Without a server: the retirement times read from the floor's marks, the MAC's
+    version (one without a prefix counts as 1), and the reader's margin."""
+    t2 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+    t3 = t2 + timedelta(days=1)
+    # version 2 became the floor at t2 (retiring 1), version 3 at t3 (retiring 2)
+    assert retired_versions([(2, t2), (3, t3)]) == {1: t2, 2: t3}
+    assert retired_versions([(2, t2), (3, None)]) == {1: t2}  # 3 not reached everyone yet
+    assert retired_versions([(2, None), (3, t3)]) == {1: t3, 2: t3}  # floor jumped to 3
+    assert retired_versions([]) == {}
+    keys = ClinicKeys.generate(str(uuid.uuid4())).with_version(2, b"\1" * 32)
+    conv, op = str(uuid.uuid4()), str(uuid.uuid4())
+    new = field_mac(keys, conv, "status", "done", op)
+    assert new.startswith("k2:") and mac_version(new) == 2
+    legacy = _legacy_field_mac(keys, conv, "status", "done", op)
+    assert mac_version(legacy) == 1 and mac_version("k²:00") == 1
+    for mac in (new, legacy):
+        check_field(keys, conv, "status", "done", op, mac)
+    with pytest.raises(TamperedError):
+        check_field(keys, conv, "status", "new", op, new)
+    with pytest.raises(UnknownKeyError):
+        check_field(keys, conv, "status", "done", op, "k3:" + new[3:])
+    retired = {1: t2}
+    check_not_retired(retired, legacy, t2 - timedelta(seconds=1), "x")
+    check_not_retired(retired, legacy, t2 + RETIRED_READ_MARGIN - timedelta(seconds=1), "x")
+    check_not_retired(retired, new, t2 + timedelta(days=9), "x")
+    for late in (t2 + RETIRED_READ_MARGIN, None):
+        with pytest.raises(TamperedError, match="retired"):
+            check_not_retired(retired, legacy, late, "x")
