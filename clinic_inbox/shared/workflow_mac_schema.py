@@ -26,7 +26,8 @@ pulls it, like a made-up sealed value.
 Kept apart, with no imports; runs again harmlessly.
 """
 
-# (table, column) of every MAC of a plain value a workstation writes to the server
+# (table, column) of every MAC of a plain value a workstation writes to the server (the
+# trigger reads the column as `mac`)
 MAC_COLUMNS = (
     ("conversation_field", "mac"),
     ("conversation_purge", "mac"),
@@ -37,7 +38,7 @@ _TRIGGERS = "\n".join(
     f"""    IF to_regclass('{table}') IS NOT NULL THEN
         DROP TRIGGER IF EXISTS {table}_mac_current ON {table};
         CREATE TRIGGER {table}_mac_current BEFORE INSERT OR UPDATE OF {column} ON {table}
-            FOR EACH ROW EXECUTE FUNCTION refuse_retired_mac('{column}');
+            FOR EACH ROW EXECUTE FUNCTION refuse_retired_mac();
     END IF;"""
     for table, column in MAC_COLUMNS
 )
@@ -49,22 +50,18 @@ LANGUAGE sql IMMUTABLE AS $$
     SELECT coalesce(substring(p_mac FROM '^k([0-9]{1,3}):')::integer, 1)
 $$;
 
+-- Every guarded column is named `mac`: read as NEW.mac, with no dynamic SQL (this
+-- runs at every workflow write).
 CREATE OR REPLACE FUNCTION refuse_retired_mac() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = @SCHEMA@, pg_temp AS $$
 DECLARE
-    mac text;
-    was text;
     k integer;
     f integer;
 BEGIN
-    EXECUTE format('SELECT ($1).%I', TG_ARGV[0]) USING NEW INTO mac;
-    IF TG_OP = 'UPDATE' THEN
-        EXECUTE format('SELECT ($1).%I', TG_ARGV[0]) USING OLD INTO was;
-        IF mac IS NOT DISTINCT FROM was THEN
-            RETURN NEW;  -- a MAC already there is not judged again
-        END IF;
+    IF TG_OP = 'UPDATE' AND NEW.mac IS NOT DISTINCT FROM OLD.mac THEN
+        RETURN NEW;  -- a MAC already there is not judged again
     END IF;
-    k := workflow_mac_version(mac);
+    k := workflow_mac_version(NEW.mac);
     IF k >= (SELECT coalesce(max(key_id), 1) FROM seal_key_version) THEN
         RETURN NEW;  -- the newest: the usual case
     END IF;
@@ -72,8 +69,8 @@ BEGIN
     IF k < f THEN
         RAISE EXCEPTION 'a workflow value MACed under retired seal key % was refused', k
             USING ERRCODE = 'CI003',
-                  DETAIL = format('%s.%s from login %s; the oldest key accepted is %s',
-                                  TG_TABLE_NAME, TG_ARGV[0], session_user, f);
+                  DETAIL = format('%s.mac from login %s; the oldest key accepted is %s',
+                                  TG_TABLE_NAME, session_user, f);
     END IF;
     RETURN NEW;
 END $$;
