@@ -20,7 +20,7 @@ from clinic_inbox.core.keys import KeyCustody
 from clinic_inbox.core.model import Priority, Status
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import shared_queries as shq
-from clinic_inbox.shared import clinic_keys, enrol, key_rotation, sync
+from clinic_inbox.shared import SharedQueueError, clinic_keys, enrol, key_rotation, sync
 from clinic_inbox.shared import server as srv
 from clinic_inbox.shared.replica import staff_ref
 from clinic_inbox.shared.retired_key_schema import DDL as STEP_11_DDL
@@ -349,3 +349,41 @@ def test_when_each_version_was_retired_and_what_a_workstation_still_reads():
     for late in (t2 + RETIRED_READ_MARGIN, None):
         with pytest.raises(TamperedError, match="retired"):
             check_not_retired(retired, legacy, late, "x")
+
+
+def test_a_workstation_without_the_new_key_is_told_and_keeps_its_workflow_change(
+    tmp_path, secret_service, empty_db
+):
+    """B joined before key versions (no receiving key registered): past the grace its
+    status change, MACed under version 1, is refused in plain words, stays queued and
+    is audited once; sealed version 2, B sends it MACed under that."""
+    kr = secret_service.backend()
+    _init, (a, la), (b, lb), (_c, _lc, c_id) = _clinic(tmp_path, kr, empty_db)
+    (t1,) = receive(a, 1)
+    conv = sync.publish_conversation(a, la, t1, None)
+    sync.pull(b, lb)
+    with psycopg.connect(empty_db) as conn:  # B as if it joined before step 10
+        conn.execute("DELETE FROM seal_key_holder WHERE holder = %s", (lb.workstation_id,))
+    kept = clinic_keys.load(b)
+    clinic_keys.save(b, clinic_keys.ServerLink(kept.dsn, kept.keys, None))
+    enrol.revoke(a, login(a, "admin"), la, c_id)
+    with psycopg.connect(empty_db) as conn:  # its grace is over
+        conn.execute("UPDATE seal_key_version SET created_at = now() - interval '11 minutes'")
+    tb = shq.thread_by_uuid(b.store, conv)
+    services.set_status(b, login(b, "nurse.chen"), tb, Status.IN_PROGRESS)
+    queued = shq.pending_ops(b.store)
+    before = _server_fields(empty_db, conv)
+    for _ in range(2):  # a retrying sync: said each time, audited once
+        with pytest.raises(SharedQueueError, match="retired when a workstation was revoked"):
+            sync.push(b, lb)
+    assert shq.pending_ops(b.store) == queued and lb.keys.key_id == 1
+    assert q.get_thread(b.store, tb).status == Status.IN_PROGRESS  # as the person set it
+    assert _server_fields(empty_db, conv) == before
+    assert _actions(b).count(REFUSED) == 1
+    sync.pull(a, la)  # A seals version 2 to B (registered by its push)
+    sync.push(b, lb)
+    assert lb.keys.key_id == 2 and shq.pending_ops(b.store) == []
+    value, mac = _server_fields(empty_db, conv)["status"][1:]
+    assert value == "in_progress" and mac.startswith("k2:")
+    sync.pull(a, la)
+    assert q.get_thread(a.store, t1).status == Status.IN_PROGRESS
