@@ -22,6 +22,7 @@ from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import shared_queries as shq
 from clinic_inbox.shared import SharedQueueError, clinic_keys, enrol, key_rotation, sync
 from clinic_inbox.shared import server as srv
+from clinic_inbox.shared.patients import publish_patient
 from clinic_inbox.shared.replica import staff_ref
 from clinic_inbox.shared.retired_key_schema import DDL as STEP_11_DDL
 from clinic_inbox.shared.seal import (
@@ -63,7 +64,8 @@ def _workflow_as(
     keep: bool = True,
 ) -> dict[str, str]:
     """What a program of the revoked computer's own would send with `keys` through
-    `conn`: each workflow field changed, a reply marked discarded, and (its snapshot
+    `conn`: each workflow field changed, the conversation linked to the server's
+    patient (when there is one), a reply marked discarded, and (its snapshot
     sealed with `snapshot_keys`, to see the MAC's guard alone) the conversation purged.
     Returns, for each, the SQLSTATE of the refusal ('' when it was taken). Without
     `keep`, what was taken is rolled back after."""
@@ -80,6 +82,14 @@ def _workflow_as(
         calls[f] = (
             "SELECT outcome FROM apply_op(%s, %s, %s, %s, %s, %s, 'system', NULL, NULL, %s)",
             (op, ws, conv, f, v, new, field_mac(keys, conv, f, new, op)),
+        )
+    patient = conn.execute("SELECT id::text FROM patient LIMIT 1").fetchone()
+    if patient is not None:  # the conversation linked to another patient (none linked yet)
+        v = current.get("patient", (0, ""))[0]
+        op = str(uuid.uuid4())
+        calls["patient"] = (
+            "SELECT outcome FROM apply_op(%s, %s, %s, 'patient', %s, %s, 'system', NULL, NULL, %s)",
+            (op, ws, conv, v, patient[0], field_mac(keys, conv, "patient", patient[0], op)),
         )
     ident = conn.execute("SELECT identity FROM message WHERE conv = %s", (conv,)).fetchone()[0]
     calls["discard"] = (
@@ -103,6 +113,13 @@ def _workflow_as(
             except psycopg.Error as exc:
                 said[what] = exc.sqlstate or "?"
     return said
+
+
+def _a_patient(clinic, link) -> str:
+    """A patient registered on the server (the one the attack links to)."""
+    with clinic.store.transaction():
+        pid = q.add_patient(clinic.store, "Lefebvre", "Zoë", "1961-04-02", "C-1042")
+    return publish_patient(clinic, link, pid)
 
 
 def _server_fields(dsn: str, conv: str) -> dict[str, tuple[int, str, str]]:
@@ -130,12 +147,14 @@ def test_the_revoked_keys_change_no_workflow_value_through_a_stolen_login(
     _init, (a, la), (b, lb), (c, _lc, c_id) = _clinic(tmp_path, kr, empty_db)
     (t1,) = receive(a, 1)
     conv = sync.publish_conversation(a, la, t1, None)
+    _a_patient(a, la)
     sync.pull(b, lb)
     c_keys = clinic_keys.load(c).keys  # what C keeps
     stolen = clinic_keys.load(b).dsn  # B's login and password, copied off B
     # before the revocation the same writes are taken: the test can fail
     with psycopg.connect(stolen) as conn:
         said = _workflow_as(conn, c_keys, lb.workstation_id, conv, keep=False)
+    assert set(said) == {*FIELDS, "patient", "discard", "purge"}
     assert said == {w: "" for w in said}, said
     assert enrol.revoke(a, login(a, "admin"), la, c_id) == 2
     before, counts = _server_fields(empty_db, conv), _counts(empty_db)
@@ -289,6 +308,7 @@ def test_a_schema_11_server_upgraded_refuses_the_workflow_writes_it_took_before(
     _init, (a, la), (b, lb), (c, _lc, c_id) = _clinic(tmp_path, kr, empty_db)
     (t1,) = receive(a, 1)
     conv = sync.publish_conversation(a, la, t1, None)
+    _a_patient(a, la)
     c_keys = clinic_keys.load(c).keys
     stolen = clinic_keys.load(b).dsn
     enrol.revoke(a, login(a, "admin"), la, c_id)
