@@ -17,7 +17,8 @@ At every pull a workstation (`keep_current`) registers itself if it has not, tak
 versions sealed to it (its own too: a kill between the revocation and the local copy
 loses nothing), keeps them beside the old ones in its store, seals new values under the
 newest, and seals the versions it holds to any holder that registered later. The HMAC
-key is not rotated (see the README).
+key is not rotated (see the README); workflow values' MACs follow the seal key versions
+(`seal.field_mac`, schema 12), and when each version was retired is kept on the link.
 """
 
 from __future__ import annotations
@@ -56,7 +57,13 @@ from clinic_inbox.core.store import audit_queries as aq
 from clinic_inbox.shared import SharedQueueError, clinic_keys
 from clinic_inbox.shared.audit_sign import signing_key
 from clinic_inbox.shared.clinic_keys import ServerLink
-from clinic_inbox.shared.seal import MAX_KEY_ID, ClinicKeys, TamperedError, version_check
+from clinic_inbox.shared.seal import (
+    MAX_KEY_ID,
+    ClinicKeys,
+    TamperedError,
+    retired_versions,
+    version_check,
+)
 
 WRAP_INFO = b"clinic-inbox seal key wrap v1"
 HOLDER_LABEL = b"clinic-inbox seal key holder v1"
@@ -243,11 +250,13 @@ def keep_current(clinic: Clinic, link: Any, *, complete: bool = True) -> list[in
         ).fetchone()
         versions = conn.execute(
             "SELECT v.key_id, v.key_check, w.blob, v.created_ws::text, v.created_by, "
-            "v.revoked_ws::text FROM seal_key_version v "
+            "v.revoked_ws::text, v.enforced_at FROM seal_key_version v "
             "LEFT JOIN seal_key_wrap w ON w.key_id = v.key_id AND w.holder = %s "
             "ORDER BY v.key_id",
             (ws,),
         ).fetchall()
+    # which versions the server stopped accepting, and since when (schema 11, 12)
+    link.retired = retired_versions([(v[0], v[6]) for v in versions])
     held = link.keys.versions()
     waiting = [v for v in versions if v[0] not in held and v[2] is not None]
     # made here and not kept (killed after the server's commit): said in the audit trail

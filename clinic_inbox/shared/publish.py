@@ -27,7 +27,13 @@ from clinic_inbox.shared.replica import (
     server_error,
     state_values,
 )
-from clinic_inbox.shared.seal import ClinicKeys, check_field, field_mac, seal
+from clinic_inbox.shared.seal import (
+    ClinicKeys,
+    check_field,
+    check_not_retired,
+    field_mac,
+    seal,
+)
 from clinic_inbox.shared.server import Link
 
 
@@ -206,11 +212,14 @@ def _server_conversation_of(
 def _server_fields(link: Link, conv: str) -> tuple[list[tuple], dict]:
     with link.conn.transaction():
         rows = link.conn.execute(
-            "SELECT field, v, value, op::text, mac FROM conversation_field WHERE conv = %s",
+            "SELECT field, v, value, op::text, mac, changed_at FROM conversation_field "
+            "WHERE conv = %s",
             (conv,),
         ).fetchall()
-        for f, _v, value, op, mac in rows:  # checked before anything of it is applied
+        for f, _v, value, op, mac, at in rows:  # checked before anything of it is applied
             check_field(link.keys, conv, f, value, op, mac, link.label)
+            check_not_retired(link.retired, mac, at, f"conversation {conv}, {f}", link.label)
+        rows = [r[:5] for r in rows]
         named = {value for f, _v, value, _op, _mac in rows if f == "patient" and value}
         patients = fetch_patients(link, named)
     return rows, patients

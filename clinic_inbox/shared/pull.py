@@ -36,7 +36,7 @@ from clinic_inbox.shared.replica import (
     place_message,
     server_error,
 )
-from clinic_inbox.shared.seal import TamperedError, check_field, open_sealed
+from clinic_inbox.shared.seal import TamperedError, check_field, check_not_retired, open_sealed
 from clinic_inbox.shared.server import Link
 
 PULL_BATCH = 500
@@ -106,13 +106,28 @@ def _fetch(link: Link, cursor: int, limit: int) -> tuple[list[tuple], dict[str, 
             ):
                 data["conv"][cid] = bytes(snap)
                 data["numbers"][cid] = int(number)
-            for cid, f, v, value, op, mac in conn.execute(
-                "SELECT conv::text, field, v, value, op::text, mac FROM conversation_field "
-                "WHERE conv = ANY(%s::uuid[])",
+            for cid, f, v, value, op, mac, at in conn.execute(
+                "SELECT conv::text, field, v, value, op::text, mac, changed_at "
+                "FROM conversation_field WHERE conv = ANY(%s::uuid[])",
                 (convs,),
             ):
                 check_field(link.keys, cid, f, value, op, mac, link.label)
+                check_not_retired(link.retired, mac, at, f"conversation {cid}, {f}", link.label)
                 data["fields"][(cid, f)] = (v, value)
+            # a purge or a discard MACed under a retired key after it was retired
+            marked = [c for c in changes if c[1] in (purge_op.KIND, discard_op.KIND)]
+            if marked and link.retired:
+                at_of = dict(
+                    conn.execute(
+                        "SELECT seq, at FROM change_log WHERE seq = ANY(%s)",
+                        ([c[0] for c in marked],),
+                    ).fetchall()
+                )
+                for seq, kind, cid, ref in marked:
+                    mac = ref.rpartition("|")[2]
+                    check_not_retired(
+                        link.retired, mac, at_of.get(seq), f"conversation {cid}, {kind}", link.label
+                    )
             mids = [c[3] for c in changes if c[1] == "message"]
             wanted = [c[2] for c in changes if c[1] == "conversation"]
             for mid, cid, ident, payload in conn.execute(

@@ -24,8 +24,9 @@ from __future__ import annotations
 # in server order (reopen_schema); 8: display names and delegation scopes edited
 # (staff_edit_schema); 9: held replies discarded (discard_schema); 10: seal key versions
 # after a revocation (key_rotation_schema); 11: a retired seal key seals nothing new, a
-# registered receiving key is never replaced (retired_key_schema)
-SCHEMA_VERSION = 11
+# registered receiving key is never replaced (retired_key_schema); 12: a workflow value
+# MACed under a retired key is refused (workflow_mac_schema)
+SCHEMA_VERSION = 12
 CHANGES_CHANNEL = "clinic_changes"
 PRESENCE_CHANNEL = "clinic_presence"
 
@@ -673,6 +674,7 @@ from clinic_inbox.shared import (  # noqa: E402
     retired_key_schema,
     staff_edit_schema,
     staff_schema,
+    workflow_mac_schema,
 )
 
 UPGRADES = {
@@ -686,6 +688,7 @@ UPGRADES = {
     9: (discard_schema.DDL, discard_schema.GRANTS),
     10: (key_rotation_schema.DDL, key_rotation_schema.GRANTS),
     11: (retired_key_schema.DDL, retired_key_schema.GRANTS),
+    12: (workflow_mac_schema.DDL, workflow_mac_schema.GRANTS),
 }
 
 
@@ -711,6 +714,7 @@ def ddl(schema: str = "public") -> list[str]:
         discard_schema.DDL,
         key_rotation_schema.DDL,
         retired_key_schema.DDL,
+        workflow_mac_schema.DDL,
     )
     return [d.replace("@SCHEMA@", schema) for d in steps]
 
@@ -728,5 +732,6 @@ def grants(role: str, schema: str = "public") -> str:
         + discard_schema.GRANTS
         + key_rotation_schema.GRANTS
         + retired_key_schema.GRANTS
+        + workflow_mac_schema.GRANTS
     )
     return grants_all.replace("@SCHEMA@", schema).replace("@ROLE@", role)

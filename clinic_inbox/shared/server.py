@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -375,6 +376,10 @@ class Link:
     workstation_id: str
     label: str
     dsn: str = field(repr=False)
+    # when each seal key version was retired (`seal.retired_versions`), read at each
+    # exchange (`key_rotation.keep_current`): a workflow value MACed under one after
+    # that is not applied
+    retired: dict[int, datetime] = field(default_factory=dict, repr=False)
 
 
 def open_link(clinic: Clinic, custody: KeyCustody | None = None, app: str = APP_NAME) -> Link:
