@@ -118,7 +118,8 @@ _OTHERS_FR = (
 )
 # History and other people's past: within the clause.
 _CONTEXT = re.compile(
-    r"\b(history of|hx of|previous|prior|"
+    r"\b(history of|hx of|previous|prior|(died|passed away|passed) (of|from|after)|"
+    r"(est |etait )?(mort|morte|decedee?) (d'|de |des suites d')|avai(s|t|ent) (fait|eu)|had had|"
     + _PERIOD
     + r" ago|last "
     + _PERIOD
@@ -240,7 +241,7 @@ _TIMES_AFTER = re.compile(
 )
 _WHICH = re.compile(r"\b(what|which|quelle?s?)\s*$")
 _HISTORY_RIGHT_AFTER = re.compile(
-    r"s?\W{0,3}(in (may|"
+    r"s?\W{0,3}(before (the age of |age )?\d{2}\b|avant (l'age de )?\d{2} ans|in (may|"
     + _MONTHS
     + r")|en "
     + _MONTHS_FR
@@ -283,6 +284,12 @@ _SENTENCE_CONTEXT = re.compile(
     r"(la|une) question (sur|a propos)|"
     r"symptom list|list of symptoms|(it|which|that|they) (lists|asks)|"
     # a talk or a course on the subject: "un conférencier pour parler de la violence conjugale"
+    # a care plan's instruction: "ce que le personnel doit faire s'il fait une convulsion"
+    r"(doit|doivent|devrait|devraient|should|must) (faire|do) (s'il|s'ils|si|quand|lorsqu'?|if|when)|"
+    r"what (to|we should|staff should|they should) do (if|when)|plans? de soins|care plan|"
+    # a hospital's discharge summary: "résumé de congé : admis le 3 pour traumatisme crânien"
+    r"(resume|sommaire|feuille|note|rapport) de (conge|depart|sortie)|discharge (summary|note|papers|letter)|"
+    r"admise? (le \d+ )?pour|admitted (on \w+ )?(with|for)|"
     # a transfer already made: "we medevaced Mr. R. yesterday with chest pain, he's stable"
     r"medevac\w*|airlifted|flown out|(transfere|transferee|evacuee?) (en |par )?(avion|helicoptere)|"
     r"(on a|we|nous avons|j'ai|i) (transfere|transferred|sent|envoye) (m\.?|mr\.?|mrs\.?|ms\.?|mme\.?|the patient|le patient|la patiente|your patient|votre patient\w*) |"
@@ -475,9 +482,13 @@ _RECURRENCE = re.compile(
 )
 # "she's fine now", "I'm 34 now", "now that...": "now" that does not say it is happening.
 _NOT_RECUR = re.compile(
-    r"\b((back )?home now|discharged now|now (ok|okay|fine|good|better|well|stable|home|recovered)\b|"
+    r"\b((back )?home now|discharged now|"
+    # a result, not a return: "cholesterol came back high", "est revenu élevé"
+    r"(came|come|comes|coming) back (high|low|normal|elevated|positive|negative|ok|okay|fine|clear|borderline)|"
+    r"(est|sont|etait) (revenue?s?) (eleve|elevee?s?|bas|basse|normale?s?|normaux|positifs?|positives?|negatifs?|negatives?|correcte?s?|limite)|now (ok|okay|fine|good|better|well|stable|home|recovered)\b|"
     r"tout est (correct|beau|ok|bien|normal) maintenant|maintenant tout est (correct|beau|ok|bien|normal)|everything'?s? (fine|ok|okay|good|normal) now|"
-    r"maintenant (ok|correcte?|stable|a la maison)|maintenant (il|elle) est (guerie?|retablie?)|maintenant (ca|il|elle) va (mieux|bien)|"
+    r"maintenant (ok|correcte?|stable|a la maison|hospitalisee?|a l'hopital|admise?)|now (in (the )?hospital|admitted)|"
+    r"(?<=\()(maintenant|now) \d{1,2}( ans| years old| yo)?(?=\))|maintenant (il|elle) est (guerie?|retablie?)|maintenant (ca|il|elle) va (mieux|bien)|"
     r"now (he|she)('s| is) (recovered|cured|healed)|a \d{1,2} ans maintenant|maintenant (il|elle) a \d{1,2} ans|"
     r"(hasn'?t|has not|didn'?t|did not|haven'?t) (started|come back|bled|begun|happened) again|(a|ont) pas recommence|(i'?m|i am|he'?s|he is|she'?s|she is|they'?re|they are|it'?s|it is|is|are|all|"
     r"doing|feels?|feeling|been|breathing|eating|sleeping|walking|talking) (\w+ )?(fine|ok|okay|good|well|better|great|normal|healthy|"
@@ -560,7 +571,9 @@ _LIST_INTRO = re.compile(
     r"\b(medical|physical|exam|examen|form|formulaire|questionnaire) (asks?|lists?|demande)\s*['\"«‘“]|"
     r"\b(demande|demandent|asks?|asked) (si|s'ils?|if|whether)\b|(know|learn|recogni[sz]e|reviewed) the (warning )?signs|"
     r"\b(notes|records|dossier|report|rapport|renseignements) (cliniques? |medical |medicaux )?(concernant|about|regarding|sur|on) (son|sa|ses|his|her|their)\b|"
-    r"\b(form|formulaire|sheet|leaflet|pamphlet|handout|feuillet|fiche|brochure|poster|affiche|policy|policies|politique|rules|regles|guidelines) "
+    r"\b(a signaler|to report|to watch for|a surveiller|to call (for|about))[^.:]{0,30}:|"
+    r"\b(form|formulaire|sheet|leaflet|pamphlet|handout|feuillet|fiche|brochure|poster|affiche|policy|policies|politique|rules|regles|guidelines|"
+    r"protocole|protocol|page|section|plan de soins|care plan) "
     r"(\w+ ){0,2}(says|said|dit|disait|states|reads|lists|mentions|mentionne)\b"
 )
 # "...and what do we do if it happens?": the whole sentence is about a case that may come
@@ -578,6 +591,9 @@ _GENERIC_SUBJECT = re.compile(
     r"(certains|certaines|beaucoup d'|plusieurs) ?(enfants|bebes|gens|personnes|patients|adultes)|"
     # "there have been overdoses at other camps": news of others, nobody here
     r"(there (have|has|had) been|il y a eu)( (a few|some|several|many|lots of|a lot of|plusieurs|des|quelques))?(?=\s*$)|"
+    # anyone's: "what to do when someone has a seizure", "si quelqu'un fait une convulsion"
+    r"(when|if|quand|si|lorsque) (someone|somebody|a person|anyone|quelqu'un|une personne) "
+    r"(has|is having|having|gets|fait|a|have)( a| an| une| un)?(?=\s*$)|"
     # an animal's: "our dog had a seizure", "notre chien a fait une convulsion"
     r"(our|my|the|his|her|their|notre|mon|ma|le|la|son|sa|leur) (old |young |vieux |vieille |jeune )?"
     r"(dog|cat|puppy|kitten|horse|mare|cow|calf|heifer|pet|chien|chienne|chat|chatte|chiot|cheval|jument|vache|veau|taure)s? "
@@ -591,6 +607,9 @@ _RESOLVED_AFTER = re.compile(
     r"\b(harmless|non-?toxic|(said|says|told (me|us)) (it|that|this)('s| is| was) "
     r"(fine|ok|okay|nothing|not (dangerous|serious)|a (tiny|small|safe) amount)|"
     r"^\W*(it|that|this|the \w+|everything) (all )?(passed|went away|stopped|resolved|settled|cleared)|"
+    # "Nothing since.", "Aucune réaction depuis."
+    r"^\W*(nothing|none|no (more |other )?(reactions?|episodes?|seizures?|problems?|attacks?)) since\b|"
+    r"^\W*(rien|aucune? (autre )?(reaction|crise|episode|probleme)) depuis\b|"
     r"^\W*(ce n'?en est pas|c'?en est pas|it'?s not that|it isn'?t|it wasn'?t)\b|"
     r"back to normal|(redevenue?|revenue?) (a la )?normale?|(ca|cela|il|elle) a arrete|"
     r"(surgery|operation|l'operation|la chirurgie) (went|s'est) (well|fine|bien)|healing (fine|well)|"
@@ -984,7 +1003,8 @@ _STORY_PAST = re.compile(
 )
 # It ended well, in the writer's words.
 _STORY_FINE = re.compile(
-    r"\b((he|she|i|we|they|it|dad|mom)('s|'re|'m| was| were| is| are| am| has been| have been|'ve been| been) "
+    r"\b(and (is|are|was) (now )?(totally |completely |perfectly |doing )?(fine|ok|okay|well|good|better) now|"
+    r"(he|she|i|we|they|it|dad|mom)('s|'re|'m| was| were| is| are| am| has been| have been|'ve been| been) "
     r"(totally |completely |perfectly |back to |all |doing )?(fine|ok|okay|well|normal|better|good|great|"
     r"himself|herself|myself|healed)|completely (herself|himself|fine|recovered)|"
     r"no (more )?(lows|seizures|episodes|symptoms|problems|pain|bleeding|reactions?) since|"
@@ -1019,6 +1039,8 @@ _STORY_CLEARED = re.compile(
     r"pas de danger|(c'etait|c'est) pas grave|tout (etait|est) (beau|correct|normal|ok|negatif)|"
     r"sans saignement|no bleed\w*|pas de saignement|"
     r"(scan|scanner|ct|tests?|radio\w*|resultats?)( \w+){0,3} (etait|etaient|sont|est|was|were) (beaux?|corrects?|normale?s?|normaux|ok|negatifs?|clear|fine)|no tests needed|discharged|not toxic|non-?toxic|"
+    r"(watched|observed|monitored|kept) (for )?(\d+|a few|several|six|four|five) (hours|hrs)|(gardee?|surveillee?) (\d+|quelques|six|quatre) heures|"
+    r"(soignee?|traitee?|treated) (a|at) l?'?(hopital|urgence|the hospital|the er|emerg)|(est|is|was|etait) (maintenant |now )?(\w+ et |\w+ and )?stable\b|"
     r"sent (us|her|him|me|them) home|(il|elle) est (revenue?|de retour) (a la maison|chez (lui|elle|nous))|"
     r"(back|came) home from (the )?hospital|(sortie?|released) (de l'hopital|from (the )?hospital)|(they|paramedics|ambulance) (didn'?t|did not) (take|bring) (him|her|me|them) (in|to)|(ils|ambulanciers) (l'|les|m') ?ont (pas|pas eu besoin de l') ?(amenee?s?|emmenee?s?|transportee?s?)|(nous|l'|les|m') ?(a|ont) (renvoye|retourne)e?s? a la maison|negatifs?|negatives?)\b"
 )

@@ -191,6 +191,7 @@ SHORTHAND = {
     "abt": "about",
     # misspellings too short or too close to a known word for the speller
     "pian": "pain",
+    "kms": "kill myself",  # text-speak, as in "gonna kms tonite"
     "suger": "sugar",
     "breth": "breath",
     "smth": "something",

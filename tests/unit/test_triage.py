@@ -144,6 +144,25 @@ def test_an_animals_illness_a_transfer_already_made_and_a_familys_past():
         assert triage("", text, RULES).priority is Priority.URGENT, text
 
 
+def test_a_relatives_death_a_result_that_came_back_and_a_care_plans_instruction():
+    for text in (
+        # a result "came back", not an illness: the grandfather's death is family history
+        "my dad's cholesterol came back high and his dad died of a heart attack at 58.",
+        "le cholestérol de mon père est revenu élevé et son père est mort d'une crise de cœur.",
+        "My husband's father and uncle both had heart attacks before 55. Should he be checked?",
+        "ma fille (maintenant 20 ans) avait fait une tentative de suicide à 17 ans.",
+        "pour le plan de soins, ce que le personnel doit faire s'il fait une convulsion de 5 min",
+        "Résumé de congé : admis le 3 pour traumatisme crânien, scan de contrôle stable.",
+    ):
+        assert triage("", text, RULES).priority is not Priority.URGENT, text
+    for text in (
+        "his results came back high and now he has crushing chest pain and is sweating",
+        "my dad died of a heart attack and now I have crushing chest pain down my left arm",
+        "elle fait une convulsion depuis 5 minutes, elle ne répond pas",
+    ):
+        assert triage("", text, RULES).priority is Priority.URGENT, text
+
+
 def test_a_portal_forms_fields_are_the_patients_own_words():
     # "Symptoms:" is the patient's field in a portal form, not a form's list to ask about
     form = (
