@@ -101,6 +101,11 @@ def _context() -> tuple[multiprocessing.context.BaseContext, object]:
     return multiprocessing.get_context("spawn"), _start_worker
 
 
+def parallel_for(expected: int, workers: int | None = None) -> bool:
+    """Whether a pool for `expected` messages parses in worker processes."""
+    return expected >= PARALLEL_FROM and (workers or os.cpu_count() or 1) > 1
+
+
 def prestart() -> None:
     """Start the fork server now and return at once: its warm-up (~2.7 s of CPU: the
     imports, the rules, the models) then runs beside the caller's own start (its rules,
@@ -180,7 +185,7 @@ class ParsePool:
         self.workers = workers or os.cpu_count() or 1
         self._pool: ProcessPoolExecutor | None = None
         self.rules: RulesRef | None = None  # triage in the workers too
-        if expected >= PARALLEL_FROM and self.workers > 1:
+        if parallel_for(expected, self.workers):
             self.rules = RulesRef(rules) if rules is not None else None
             ctx, start = _context()
             self._pool = ProcessPoolExecutor(

@@ -162,30 +162,3 @@ def test_prestart_starts_the_fork_server_the_workers_come_from():
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "True"
-
-
-def test_a_first_sync_is_one_without_a_checkpoint(tmp_path):
-    """The pass starts the workers early only for an account never synced (its first
-    sync brings all its mail); a checkpoint in any mailbox of another account or scope
-    does not count."""
-    from clinic_inbox.core.store import create_store
-    from clinic_inbox.core.store import queries as q
-    from clinic_inbox.core.store import sync_queries as sq
-    from clinic_inbox.sources.email_sync import first_sync_waiting, scope
-
-    store = create_store(tmp_path / "s.db", os.urandom(32))
-    with store.transaction():
-        a = q.ensure_account(store, "a", "imap")
-        b = q.ensure_account(store, "b", "imap")
-    one = ImapAccount(name="a", host="h", port=1, username="u", id=a)
-    two = ImapAccount(name="b", host="h", port=1, username="u", id=b)
-    assert first_sync_waiting(store, [one, two])
-    with store.transaction():
-        sq.set_checkpoint(store, a, scope(one.mailbox), uidvalidity=1, last_uid=5)
-        sq.set_checkpoint(store, b, "imap:Archive", uidvalidity=1, last_uid=5)
-    assert not first_sync_waiting(store, [one])
-    assert first_sync_waiting(store, [one, two])
-    with store.transaction():
-        sq.set_checkpoint(store, b, scope(two.mailbox), uidvalidity=1, last_uid=0)
-    assert not first_sync_waiting(store, [one, two])
-    assert not first_sync_waiting(store, [])
