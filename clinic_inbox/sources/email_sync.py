@@ -32,7 +32,7 @@ from clinic_inbox.sources.imap import Fetched, ImapConnection
 from clinic_inbox.sources.parse_pool import ParsePool
 from clinic_inbox.sources.prefetch import read_ahead
 from clinic_inbox.sources.sender_check import UNVERIFIED, SenderCheck, SenderChecker, check_sender
-from clinic_inbox.sources.sync_rules import RulesLater, rules_now
+from clinic_inbox.sources.sync_rules import RulesLater
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +170,7 @@ def to_incoming(
 
 def _store_batch(
     clinic: Clinic,
-    rules: Rules,
+    rules: Rules | RulesLater,
     account: ImapAccount,
     uidvalidity: int,
     batch: list[Fetched],
@@ -345,8 +345,8 @@ def sync_account(
 ) -> SyncReport:
     """`batch_size` None: batches grow with the sync (next_batch_size); each batch is
     stored in one transaction with its checkpoint, whatever its size. `rules` not yet
-    compiled (RulesLater) are compiled once the mailbox is listed, after the parse
-    workers' fork server is started if this sync will use them."""
+    compiled (RulesLater) are compiled here only when a message is triaged here: in a
+    large sync the parse workers triage (sync_rules.py)."""
     report = SyncReport(account.name)
     checker = checker or checker_for(clinic)  # one DNS cache for the whole run
     store = clinic.store
@@ -376,10 +376,10 @@ def sync_account(
             uids = conn.uids_after(last_uid)
             total = len(uids)
             if parse_pool.parallel_for(total):
-                # known before any message is fetched: the fork server warms up (~2.7 s
-                # of CPU) while the rules compile here; a small sync never starts it
+                # known before any message is fetched: the fork server (~2.7 s of CPU,
+                # the shipped rules compiled there) warms up while the first batch
+                # comes; a small sync never starts it
                 parse_pool.prestart()
-            rules = rules_now(rules)
             if progress:
                 progress(account.name, 0, total)
             # A pipeline: up to IN_FLIGHT batches are parsed (on other cores when there

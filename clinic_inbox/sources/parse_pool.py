@@ -31,6 +31,7 @@ from clinic_inbox.core.triage import Rules, load_rules, triage
 from clinic_inbox.sources import mime
 from clinic_inbox.sources.imap import Fetched
 from clinic_inbox.sources.sender_check import SenderChecker
+from clinic_inbox.sources.sync_rules import RulesLater, rules_now
 
 PARALLEL_FROM = 400  # messages waiting before workers are worth starting
 # Workers give way to the app's own process (the window, the writer): on a busy
@@ -122,9 +123,15 @@ class RulesRef:
     """The clinic's rules as a worker should load them. A clinic without its own rules
     file has the shipped rules, which the fork server has compiled already; sending
     `Rules` itself would have each worker compile them again under the clinic's path
-    (load_rules keys its cache by path). Rules not from load_rules travel whole."""
+    (load_rules keys its cache by path). Rules not from load_rules travel whole; rules
+    not compiled yet (RulesLater) stay so in the app's process."""
 
-    def __init__(self, rules: Rules) -> None:
+    def __init__(self, rules: Rules | RulesLater) -> None:
+        if isinstance(rules, RulesLater) and not rules.compiled:
+            # what load_rules(folder) gives, named by its folder: not compiled here
+            self.rules, self.origin = None, rules.folder
+            return
+        rules = rules_now(rules)
         own = rules.origin
         loaded = own is not False and load_rules(own) is rules  # type: ignore[arg-type]
         self.rules = None if loaded else rules
@@ -177,7 +184,7 @@ class ParsePool:
     def __init__(
         self,
         expected: int,
-        rules: Rules | None = None,
+        rules: Rules | RulesLater | None = None,
         workers: int | None = None,
         checker: SenderChecker | None = None,
     ) -> None:

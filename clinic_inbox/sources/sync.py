@@ -130,8 +130,8 @@ def _pass(
     send: bool,
     fetch: bool,
 ) -> RunReport:
-    # compiled when first needed: an email sync first decides whether its parse workers
-    # start (their fork server then warms up while the rules compile; sync_rules.py)
+    # compiled when first needed here: a large email sync triages in its parse workers,
+    # a pass with no new mail triages nothing (sync_rules.py)
     later: Rules | RulesLater = rules or RulesLater(clinic.home)
     report = RunReport()
     # Each source: (account, how to read its secret, how to pull, how to send).
@@ -159,7 +159,7 @@ def _pass(
             report.accounts.append(SyncReport(account.name, error=str(exc)))
             continue
         if fetch:
-            # an email sync compiles the rules itself (email_sync.sync_account)
+            # an email sync compiles them only if it triages here (email_sync.sync_account)
             given = later if pull is email_sync.sync_account else rules_now(later)
             r = pull(clinic, given, account, secret, progress=progress, stop=stop)
         else:

@@ -1,34 +1,37 @@
-"""The triage rules a sync pass uses, compiled only when it first needs them.
+"""The triage rules a sync pass uses, compiled only when a message needs them here.
 
-Compiling the clinic's rules costs about 1.3 s of CPU. A first sync with many messages
-also starts the parse workers' fork server (~2.7 s of CPU, ~200 MB), best started
-before the rules compile so that both warm up side by side on two cores. Whether the
-workers will be used is known only once the mailbox has been listed, so the pass hands
-its sync the rules still uncompiled, and the sync decides (email_sync.sync_account).
+Compiling the clinic's rules costs about 1.5 s of CPU and tens of MB. A large sync
+triages in its parse workers, which are forked from a server that has compiled the
+shipped rules already (or compile the clinic's own file themselves: parse_pool.RulesRef),
+so the sync process itself need not compile them at all; a small sync, or a pass with
+no new mail, compiles them at its first message or never. Whether the workers will be
+used is known once the mailbox has been listed (email_sync.sync_account).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from clinic_inbox.core.triage import Rules, load_rules
 
 
 class RulesLater:
-    """A clinic's rules (`folder`: its data folder, or None for the shipped rules),
-    loaded by load_rules the first time `get()` is called."""
+    """What load_rules(`folder`) gives (`folder`: the clinic's data folder, or None for
+    the shipped rules), compiled the first time it is called for."""
 
-    def __init__(self, folder: Path | None, load: Callable[[Path | None], Rules] = load_rules):
+    def __init__(self, folder: Path | None) -> None:
         self.folder = folder
-        self._load = load
         self._rules: Rules | None = None
 
-    def get(self) -> Rules:
+    @property
+    def compiled(self) -> bool:
+        return self._rules is not None
+
+    def __call__(self) -> Rules:
         if self._rules is None:
-            self._rules = self._load(self.folder)
+            self._rules = load_rules(self.folder)
         return self._rules
 
 
 def rules_now(rules: Rules | RulesLater) -> Rules:
-    return rules.get() if isinstance(rules, RulesLater) else rules
+    return rules() if isinstance(rules, RulesLater) else rules

@@ -104,6 +104,7 @@ def test_workers_triage_with_the_clinics_own_rules_or_the_shipped_ones(tmp_path)
 
     from clinic_inbox.core.model import Priority
     from clinic_inbox.sources.parse_pool import RulesRef
+    from clinic_inbox.sources.sync_rules import RulesLater
 
     when = datetime(2026, 11, 20, tzinfo=UTC)
     raws = [
@@ -123,15 +124,22 @@ def test_workers_triage_with_the_clinics_own_rules_or_the_shipped_ones(tmp_path)
     assert RulesRef(load_rules(own)).resolve() is load_rules(own)
     other = replace(shipped, context=lambda *a: True)  # built otherwise: sent whole
     assert RulesRef(other).rules is other
+    # not compiled yet (a sync pass's rules): named by their folder, left uncompiled here
+    for folder, resolved in ((plain, shipped), (own, load_rules(own))):
+        later = RulesLater(folder)
+        ref = RulesRef(later)
+        assert ref.rules is None and ref.resolve() is resolved
+        assert not later.compiled
     for folder in (plain, own):
         rules = load_rules(folder)
-        with ParsePool(expected=10_000, rules=rules, workers=2) as pool:
-            assert pool.parallel
-            got = pool.submit(ACCOUNT, 7, batch, mime.DEFAULT_LIMITS).result()
-        for m in got:
-            assert m.triaged == triage(m.subject, m.body_text, rules)
-        urgent = [m.triaged.priority is Priority.URGENT for m in got]
-        assert any(urgent) == (folder is own)
+        for given in (rules, RulesLater(folder)):
+            with ParsePool(expected=10_000, rules=given, workers=2) as pool:
+                assert pool.parallel
+                got = pool.submit(ACCOUNT, 7, batch, mime.DEFAULT_LIMITS).result()
+            for m in got:
+                assert m.triaged == triage(m.subject, m.body_text, rules)
+            urgent = [m.triaged.priority is Priority.URGENT for m in got]
+            assert any(urgent) == (folder is own)
 
 
 def test_prestart_starts_the_fork_server_the_workers_come_from():
