@@ -133,11 +133,11 @@ def test_a_large_first_sync_starts_it_before_fetching_and_leaves_triage_to_it(
 ):
     clinic, env = cli_clinic
     (clinic.home / "triage_rules.toml").write_text(
-        '[[red_flag]]\nid = "custom"\nlabel = "dog bite"\npatterns = ["dog bit"]\n'
+        '[[red_flag]]\nid = "custom"\nlabel = "blue lantern"\npatterns = ["blue lantern"]\n'
     )
     n = PARALLEL_FROM + 20
     raws = [
-        raw.replace(b"Subject: ", b"Subject: a dog bit my hand, ", 1) if i % 50 == 7 else raw
+        raw.replace(b"Subject: ", b"Subject: I saw the blue lantern, ", 1) if i % 50 == 7 else raw
         for i, raw in enumerate(corpus(n, seed=32))
     ]
     dovecot.append_many(USER, raws)
