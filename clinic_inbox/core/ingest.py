@@ -7,6 +7,7 @@ sync checkpoint advances together with the message.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -185,17 +186,28 @@ def _share_reopen(
 
 
 def ingest(
-    store: Store, cfg: ClinicConfig, rules: Rules, msg: Incoming, *, index: bool = True
+    store: Store,
+    cfg: ClinicConfig,
+    rules: Rules | Callable[[], Rules],
+    msg: Incoming,
+    *,
+    index: bool = True,
 ) -> Ingested:
     """`index` False: the caller adds the message to the search index later in the same
-    transaction (queries.index_messages: one statement for a sync's whole batch)."""
+    transaction (queries.index_messages: one statement for a sync's whole batch).
+    `rules` may be a call that compiles them: made only when `msg` is not triaged yet
+    (a sync whose workers triage never compiles them itself)."""
     if not store.in_transaction:
         raise RuntimeError("ingest runs inside the caller's transaction")
     received = msg.received_at.astimezone(UTC)
     place = _place(store, cfg, msg, received)
     patient_id = place.patient_id
     result = msg.triaged or triage(
-        msg.subject, msg.body_text, rules, msg.sender_priority, msg.sender_category
+        msg.subject,
+        msg.body_text,
+        rules() if callable(rules) else rules,
+        msg.sender_priority,
+        msg.sender_category,
     )
     priority, category = result.priority, result.category
     if msg.needs_review and priority is not Priority.URGENT:

@@ -25,14 +25,14 @@ from clinic_inbox.core.ingest import Incoming, ingest
 from clinic_inbox.core.model import Source
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import sync_queries as sq
-from clinic_inbox.core.store.connection import Store
 from clinic_inbox.core.triage import Rules
-from clinic_inbox.sources import mime
+from clinic_inbox.sources import mime, parse_pool
 from clinic_inbox.sources.errors import SourceError
 from clinic_inbox.sources.imap import Fetched, ImapConnection
 from clinic_inbox.sources.parse_pool import ParsePool
 from clinic_inbox.sources.prefetch import read_ahead
 from clinic_inbox.sources.sender_check import UNVERIFIED, SenderCheck, SenderChecker, check_sender
+from clinic_inbox.sources.sync_rules import RulesLater
 
 log = logging.getLogger(__name__)
 
@@ -66,12 +66,6 @@ class SyncReport:
 
 def scope(mailbox: str) -> str:
     return f"imap:{mailbox}"
-
-
-def first_sync_waiting(store: Store, accounts: list[ImapAccount]) -> bool:
-    """An account never synced yet: its first sync brings all its mail, which the parse
-    workers will read (the caller may start them early: parse_pool.prestart)."""
-    return any(sq.get_checkpoint(store, int(a.id or 0), scope(a.mailbox)) is None for a in accounts)
 
 
 UNREADABLE = "The message could not be read, so its sender could not be checked."
@@ -176,7 +170,7 @@ def to_incoming(
 
 def _store_batch(
     clinic: Clinic,
-    rules: Rules,
+    rules: Rules | RulesLater,
     account: ImapAccount,
     uidvalidity: int,
     batch: list[Fetched],
@@ -339,7 +333,7 @@ def _fetch_batches(
 
 def sync_account(
     clinic: Clinic,
-    rules: Rules,
+    rules: Rules | RulesLater,
     account: ImapAccount,
     password: str,
     *,
@@ -350,7 +344,9 @@ def sync_account(
     checker: SenderChecker | None = None,
 ) -> SyncReport:
     """`batch_size` None: batches grow with the sync (next_batch_size); each batch is
-    stored in one transaction with its checkpoint, whatever its size."""
+    stored in one transaction with its checkpoint, whatever its size. `rules` not yet
+    compiled (RulesLater) are compiled here only when a message is triaged here: in a
+    large sync the parse workers triage (sync_rules.py)."""
     report = SyncReport(account.name)
     checker = checker or checker_for(clinic)  # one DNS cache for the whole run
     store = clinic.store
@@ -379,6 +375,11 @@ def sync_account(
                 last_uid = 0
             uids = conn.uids_after(last_uid)
             total = len(uids)
+            if parse_pool.parallel_for(total):
+                # known before any message is fetched: the fork server (~2.7 s of CPU,
+                # the shipped rules compiled there) warms up while the first batch
+                # comes; a small sync never starts it
+                parse_pool.prestart()
             if progress:
                 progress(account.name, 0, total)
             # A pipeline: up to IN_FLIGHT batches are parsed (on other cores when there

@@ -31,6 +31,7 @@ from clinic_inbox.core.triage import Rules, load_rules, triage
 from clinic_inbox.sources import mime
 from clinic_inbox.sources.imap import Fetched
 from clinic_inbox.sources.sender_check import SenderChecker
+from clinic_inbox.sources.sync_rules import RulesLater, rules_now
 
 PARALLEL_FROM = 400  # messages waiting before workers are worth starting
 # Workers give way to the app's own process (the window, the writer): on a busy
@@ -101,6 +102,11 @@ def _context() -> tuple[multiprocessing.context.BaseContext, object]:
     return multiprocessing.get_context("spawn"), _start_worker
 
 
+def parallel_for(expected: int, workers: int | None = None) -> bool:
+    """Whether a pool for `expected` messages parses in worker processes."""
+    return expected >= PARALLEL_FROM and (workers or os.cpu_count() or 1) > 1
+
+
 def prestart() -> None:
     """Start the fork server now and return at once: its warm-up (~2.7 s of CPU: the
     imports, the rules, the models) then runs beside the caller's own start (its rules,
@@ -117,9 +123,15 @@ class RulesRef:
     """The clinic's rules as a worker should load them. A clinic without its own rules
     file has the shipped rules, which the fork server has compiled already; sending
     `Rules` itself would have each worker compile them again under the clinic's path
-    (load_rules keys its cache by path). Rules not from load_rules travel whole."""
+    (load_rules keys its cache by path). Rules not from load_rules travel whole; rules
+    not compiled yet (RulesLater) stay so in the app's process."""
 
-    def __init__(self, rules: Rules) -> None:
+    def __init__(self, rules: Rules | RulesLater) -> None:
+        if isinstance(rules, RulesLater) and not rules.compiled:
+            # what load_rules(folder) gives, named by its folder: not compiled here
+            self.rules, self.origin = None, rules.folder
+            return
+        rules = rules_now(rules)
         own = rules.origin
         loaded = own is not False and load_rules(own) is rules  # type: ignore[arg-type]
         self.rules = None if loaded else rules
@@ -172,7 +184,7 @@ class ParsePool:
     def __init__(
         self,
         expected: int,
-        rules: Rules | None = None,
+        rules: Rules | RulesLater | None = None,
         workers: int | None = None,
         checker: SenderChecker | None = None,
     ) -> None:
@@ -180,7 +192,7 @@ class ParsePool:
         self.workers = workers or os.cpu_count() or 1
         self._pool: ProcessPoolExecutor | None = None
         self.rules: RulesRef | None = None  # triage in the workers too
-        if expected >= PARALLEL_FROM and self.workers > 1:
+        if parallel_for(expected, self.workers):
             self.rules = RulesRef(rules) if rules is not None else None
             ctx, start = _context()
             self._pool = ProcessPoolExecutor(

@@ -17,18 +17,18 @@ from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.keys import KeyCustodyError
 from clinic_inbox.core.services_filed_moves import NEXT_SYNC, FiledMove, retry_waiting
 from clinic_inbox.core.store import outbox_queries as oq
-from clinic_inbox.core.triage import Rules, load_rules
+from clinic_inbox.core.triage import Rules
 from clinic_inbox.sources import (
     email_sync,
     fhir_portal,
     outbox,
-    parse_pool,
     portal_delivery,
     portal_outbox,
 )
 from clinic_inbox.sources.email_sync import Progress, SyncReport
 from clinic_inbox.sources.filed_folder import move_filed
 from clinic_inbox.sources.outbox import OutboxReport
+from clinic_inbox.sources.sync_rules import RulesLater, rules_now
 
 
 @dataclass
@@ -130,9 +130,9 @@ def _pass(
     send: bool,
     fetch: bool,
 ) -> RunReport:
-    if fetch and email_sync.first_sync_waiting(clinic.store, acc.imap_accounts(clinic.store)):
-        parse_pool.prestart()  # the parse workers' fork server warms up while the rules load
-    rules = rules or load_rules(clinic.home)
+    # compiled when first needed here: a large email sync triages in its parse workers,
+    # a pass with no new mail triages nothing (sync_rules.py)
+    later: Rules | RulesLater = rules or RulesLater(clinic.home)
     report = RunReport()
     # Each source: (account, how to read its secret, how to pull, how to send).
     sources = [
@@ -159,7 +159,9 @@ def _pass(
             report.accounts.append(SyncReport(account.name, error=str(exc)))
             continue
         if fetch:
-            r = pull(clinic, rules, account, secret, progress=progress, stop=stop)
+            # an email sync compiles them only if it triages here (email_sync.sync_account)
+            given = later if pull is email_sync.sync_account else rules_now(later)
+            r = pull(clinic, given, account, secret, progress=progress, stop=stop)
         else:
             r = SyncReport(account.name)
         report.accounts.append(r)

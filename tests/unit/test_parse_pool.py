@@ -104,6 +104,7 @@ def test_workers_triage_with_the_clinics_own_rules_or_the_shipped_ones(tmp_path)
 
     from clinic_inbox.core.model import Priority
     from clinic_inbox.sources.parse_pool import RulesRef
+    from clinic_inbox.sources.sync_rules import RulesLater
 
     when = datetime(2026, 11, 20, tzinfo=UTC)
     raws = [
@@ -123,15 +124,22 @@ def test_workers_triage_with_the_clinics_own_rules_or_the_shipped_ones(tmp_path)
     assert RulesRef(load_rules(own)).resolve() is load_rules(own)
     other = replace(shipped, context=lambda *a: True)  # built otherwise: sent whole
     assert RulesRef(other).rules is other
+    # not compiled yet (a sync pass's rules): named by their folder, left uncompiled here
+    for folder, resolved in ((plain, shipped), (own, load_rules(own))):
+        later = RulesLater(folder)
+        ref = RulesRef(later)
+        assert ref.rules is None and ref.resolve() is resolved
+        assert not later.compiled
     for folder in (plain, own):
         rules = load_rules(folder)
-        with ParsePool(expected=10_000, rules=rules, workers=2) as pool:
-            assert pool.parallel
-            got = pool.submit(ACCOUNT, 7, batch, mime.DEFAULT_LIMITS).result()
-        for m in got:
-            assert m.triaged == triage(m.subject, m.body_text, rules)
-        urgent = [m.triaged.priority is Priority.URGENT for m in got]
-        assert any(urgent) == (folder is own)
+        for given in (rules, RulesLater(folder)):
+            with ParsePool(expected=10_000, rules=given, workers=2) as pool:
+                assert pool.parallel
+                got = pool.submit(ACCOUNT, 7, batch, mime.DEFAULT_LIMITS).result()
+            for m in got:
+                assert m.triaged == triage(m.subject, m.body_text, rules)
+            urgent = [m.triaged.priority is Priority.URGENT for m in got]
+            assert any(urgent) == (folder is own)
 
 
 def test_prestart_starts_the_fork_server_the_workers_come_from():
@@ -162,30 +170,3 @@ def test_prestart_starts_the_fork_server_the_workers_come_from():
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "True"
-
-
-def test_a_first_sync_is_one_without_a_checkpoint(tmp_path):
-    """The pass starts the workers early only for an account never synced (its first
-    sync brings all its mail); a checkpoint in any mailbox of another account or scope
-    does not count."""
-    from clinic_inbox.core.store import create_store
-    from clinic_inbox.core.store import queries as q
-    from clinic_inbox.core.store import sync_queries as sq
-    from clinic_inbox.sources.email_sync import first_sync_waiting, scope
-
-    store = create_store(tmp_path / "s.db", os.urandom(32))
-    with store.transaction():
-        a = q.ensure_account(store, "a", "imap")
-        b = q.ensure_account(store, "b", "imap")
-    one = ImapAccount(name="a", host="h", port=1, username="u", id=a)
-    two = ImapAccount(name="b", host="h", port=1, username="u", id=b)
-    assert first_sync_waiting(store, [one, two])
-    with store.transaction():
-        sq.set_checkpoint(store, a, scope(one.mailbox), uidvalidity=1, last_uid=5)
-        sq.set_checkpoint(store, b, "imap:Archive", uidvalidity=1, last_uid=5)
-    assert not first_sync_waiting(store, [one])
-    assert first_sync_waiting(store, [one, two])
-    with store.transaction():
-        sq.set_checkpoint(store, b, scope(two.mailbox), uidvalidity=1, last_uid=0)
-    assert not first_sync_waiting(store, [one, two])
-    assert not first_sync_waiting(store, [])
