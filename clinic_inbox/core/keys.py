@@ -131,7 +131,7 @@ class Secrets:
 
 # -- keyring backends ----------------------------------------------------------
 def backend_name(backend: Any) -> str:
-    cls = type(backend)
+    cls = type(getattr(backend, "steady_inner", backend))
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
@@ -169,11 +169,57 @@ def _probe_secure_backend() -> tuple[Any | None, str]:
     candidates = list(getattr(backend, "backends", [backend]))
     for candidate in candidates:
         if backend_name(candidate) in SECURE_BACKENDS:
-            return candidate, ""
+            return SteadyKeyring(candidate), ""
     # plain words: the person reading this is a receptionist, not a programmer
     if any("Plaintext" in backend_name(c) or "file" in backend_name(c) for c in candidates):
         return None, "the only password store on this computer keeps secrets in plain text"
     return None, "this computer has no secure password store (system keyring)"
+
+
+# A Secret Service that drops a call: gnome-keyring 42 can abort when a client goes away
+# in the middle of a call (seen here as "Message recipient disconnected from message bus
+# without replying"); a desktop's session bus starts it again at the next call.
+_DROPPED = ("disconnected from message bus without replying", "NoReply", "was not provided by")
+
+
+def _dropped(exc: BaseException | None) -> bool:
+    while exc is not None:
+        if any(d in str(exc) for d in _DROPPED):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+class SteadyKeyring:
+    """The secure keyring, asked again (a few times, about 2 s in all) when its service
+    dropped the call, instead of telling the person at the desk that their clinic's key
+    could not be read. Any other error is raised at once."""
+
+    def __init__(self, inner: Any) -> None:
+        self.steady_inner = inner
+
+    def _call(self, name: str, *args: Any) -> Any:
+        waits = iter(KEYRING_RETRY_WAITS)
+        while True:
+            try:
+                return getattr(self.steady_inner, name)(*args)
+            except Exception as exc:
+                wait = next(waits, None)
+                if wait is None or not _dropped(exc):
+                    raise
+                time.sleep(wait)
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self._call("get_password", service, username)
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self._call("set_password", service, username, password)
+
+    def delete_password(self, service: str, username: str) -> None:
+        self._call("delete_password", service, username)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.steady_inner, name)
 
 
 def detect_secure_backend(patience: float = 0.0) -> tuple[Any | None, str]:

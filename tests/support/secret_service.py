@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -53,6 +54,12 @@ class SecretService:
         self._dbus: subprocess.Popen | None = None
         self._keyring: subprocess.Popen | None = None
         self._saved: dict[str, str | None] = {}
+        # a session bus starts gnome-keyring again at the next call after it ended; this
+        # private bus cannot (no activation), so a watcher does it, unless a test
+        # stopped the daemon on purpose (stop_daemon)
+        self._lock = threading.RLock()
+        self._held_down = False
+        self._closing = threading.Event()
 
     def start(self, before_daemon: Callable[[], None] | None = None) -> SecretService:
         """Start the bus, then the keyring daemon. `before_daemon` runs in between, with
@@ -114,7 +121,18 @@ class SecretService:
         self._keyring.stdin.write("test keyring password")
         self._keyring.stdin.close()
         self._wait_until_usable()
+        threading.Thread(target=self._watch, name="keyring-watch", daemon=True).start()
         return self
+
+    def _watch(self) -> None:
+        while not self._closing.wait(0.25):
+            with self._lock:
+                if self._held_down or self.running() or self._closing.is_set():
+                    continue
+                try:
+                    self.ensure_running()
+                except Exception as exc:  # noqa: BLE001 - said, and tried again
+                    print(f"\n[secret_service] could not restart: {exc}", file=sys.stderr)
 
     def running(self) -> bool:
         return self._keyring is not None and self._keyring.poll() is None
@@ -125,8 +143,12 @@ class SecretService:
         by a test is one suspect; once more in CI inside the shared fault harness, whose
         own daemon served three workstations being SIGKILLed mid-call); its keyring files stay in XDG_DATA_HOME, so a new
         daemon unlocked with the same password serves the same items."""
-        if self._keyring is None or self._keyring.poll() is None:
-            return
+        with self._lock:
+            if self._keyring is None or self._keyring.poll() is None:
+                return
+            self._restart_said()
+
+    def _restart_said(self) -> None:
         said = (self.dir / "keyring.log").read_text(errors="replace")[-400:]
         print(
             f"\n[secret_service] gnome-keyring ended (exit {self._keyring.returncode}); "
@@ -138,13 +160,20 @@ class SecretService:
     def stop_daemon(self) -> None:
         """End the keyring daemon only: the bus stays, and so do the items (a test of a
         keyring that is not there yet, or comes late: `start_daemon`)."""
-        if self._keyring is not None and self._keyring.poll() is None:
-            self._keyring.terminate()
-            self._keyring.wait(5)
+        with self._lock:
+            self._held_down = True
+            if self._keyring is not None and self._keyring.poll() is None:
+                self._keyring.terminate()
+                self._keyring.wait(5)
 
     def start_daemon(self) -> None:
         """Start the keyring daemon again on the same bus, with the same items, and wait
         until it serves them."""
+        with self._lock:
+            self._held_down = False
+            self._start_daemon()
+
+    def _start_daemon(self) -> None:
         assert self._keyring is not None and self._keyring.poll() is not None
         env = {**os.environ, **self._env}
         with open(self.dir / "keyring.log", "ab") as log:
@@ -211,6 +240,9 @@ class SecretService:
                 os.environ["DBUS_SESSION_BUS_ADDRESS"] = saved
 
     def stop(self) -> None:
+        self._closing.set()
+        with self._lock:
+            self._held_down = True
         for proc in (self._keyring, self._dbus):
             if proc is not None and proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
@@ -257,14 +289,15 @@ class _BoundKeyring:
         saved = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
         os.environ["DBUS_SESSION_BUS_ADDRESS"] = self._address
         try:
+            daemon = self._service._keyring if self._service is not None else None  # noqa: SLF001
             try:
                 return getattr(self._inner, name)(*args)
             except Exception:
-                # the daemon ended since this backend was made (see ensure_running): the
+                # the daemon ended since this backend was made, or while it answered
+                # (gnome-keyring can abort mid-call and is reaped a moment later): the
                 # call is made once more on a daemon started again with the same items
-                if self._service is None or self._service.running():
+                if self._service is None or not self._replaced(daemon):
                     raise
-                self._service.ensure_running()
                 os.environ["DBUS_SESSION_BUS_ADDRESS"] = self._address
                 return getattr(self._inner, name)(*args)
         finally:
@@ -272,6 +305,22 @@ class _BoundKeyring:
                 os.environ.pop("DBUS_SESSION_BUS_ADDRESS", None)
             else:
                 os.environ["DBUS_SESSION_BUS_ADDRESS"] = saved
+
+    def _replaced(self, daemon: Any, patience: float = 5.0) -> bool:
+        """Has the daemon that was serving (`daemon`) ended, and is one serving again?
+        Waits a moment: an aborting daemon is seen ended only once it is reaped."""
+        service = self._service
+        assert service is not None
+        deadline = time.monotonic() + patience
+        while time.monotonic() < deadline:
+            with service._lock:  # noqa: SLF001
+                if service._keyring is not daemon and service.running():  # noqa: SLF001
+                    return True
+                if not service.running() and not service._held_down:  # noqa: SLF001
+                    service.ensure_running()
+                    return True
+            time.sleep(0.1)
+        return False
 
     def set_password(self, service: str, username: str, password: str) -> None:
         self._call("set_password", service, username, password)
