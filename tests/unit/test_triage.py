@@ -90,77 +90,85 @@ def test_a_rule_written_with_oe_reads_the_ligature(tmp_path):
     assert result.priority is Priority.URGENT and "cœur" in result.reasons[0]
 
 
+def assert_read_as(not_urgent: tuple[str, ...], urgent: tuple[str, ...]) -> None:
+    """Each text of `not_urgent` is not urgent, each of `urgent` is (rules and model)."""
+    for text in not_urgent:
+        assert triage("", text, RULES).priority is not Priority.URGENT, text
+    for text in urgent:
+        assert triage("", text, RULES).priority is Priority.URGENT, text
+
+
 def test_a_feared_condition_is_not_the_facts():
     # the anxious writer names what they fear or read about; what is happening is
     # told by the rest, read as usual
-    for text in (
-        "my 10 yo has tummy ache since lunch, im scared its appendicitis, no fever, eating fine",
-        "J'ai peur de l'appendicite, j'ai des crampes depuis hier, pas de fièvre, je mange",
-        "I'm scared I'll have a stroke, my BP was 144/92 at the pharmacy, no headache",
-        "J'ai peur de faire un AVC, ma pression était 142/91, aucun mal de tête",
-    ):
-        assert triage("", text, RULES).priority is not Priority.URGENT, text
-    for text in (
-        "I'm scared I'm having a heart attack, crushing chest pain for 20 minutes",
-        "j'ai peur de faire un AVC, mon bras est faible et je parle croche depuis 10 min",
-        "I'm scared I'll kill myself tonight",  # self-harm: when unsure, urgent
-    ):
-        assert triage("", text, RULES).priority is Priority.URGENT, text
+    assert_read_as(
+        not_urgent=(
+            "my 10 yo has tummy ache since lunch, im scared its appendicitis, no fever, eating fine",
+            "J'ai peur de l'appendicite, j'ai des crampes depuis hier, pas de fièvre, je mange",
+            "I'm scared I'll have a stroke, my BP was 144/92 at the pharmacy, no headache",
+            "J'ai peur de faire un AVC, ma pression était 142/91, aucun mal de tête",
+        ),
+        urgent=(
+            "I'm scared I'm having a heart attack, crushing chest pain for 20 minutes",
+            "j'ai peur de faire un AVC, mon bras est faible et je parle croche depuis 10 min",
+            "I'm scared I'll kill myself tonight",  # self-harm: when unsure, urgent
+        ),
+    )
 
 
 def test_history_told_as_years_back_clean_or_past_and_a_forms_quoted_questions():
     # "a few years back", "3 years clean", "violence conjugale passée": over; a form's
     # questions quoted after "the medical asks": not the writer's news
-    for text in (
-        "I overdosed a few years back and I'm in recovery now. Need my suboxone renewed.",
-        "Suivi de Mme B. pour violence conjugale passée, elle est relogée. Pour votre dossier.",
-        "The passport medical asks 'loss of consciousness, head injury, convulsions'. None for me.",
-    ):
-        assert triage("", text, RULES).priority is not Priority.URGENT, text
-    for text in (
-        # "back" of a place or a return is not a time gone by
-        "I overdosed on my pills, my husband just brought me back home, I can barely stay awake",
-        "she hit her head on the ice and the medical form can wait, she has vomited 3 times",
-    ):
-        assert triage("", text, RULES).priority is Priority.URGENT, text
+    assert_read_as(
+        not_urgent=(
+            "I overdosed a few years back and I'm in recovery now. Need my suboxone renewed.",
+            "Suivi de Mme B. pour violence conjugale passée, elle est relogée. Pour votre dossier.",
+            "The passport medical asks 'loss of consciousness, head injury, convulsions'. None for me.",
+        ),
+        urgent=(
+            # "back" of a place or a return is not a time gone by
+            "I overdosed on my pills, my husband just brought me back home, I can barely stay awake",
+            "she hit her head on the ice and the medical form can wait, she has vomited 3 times",
+        ),
+    )
 
 
 def test_an_animals_illness_a_transfer_already_made_and_a_familys_past():
     # a pet's seizure seen by the vet; a nursing station's note that a patient was flown
     # out (a title's point, "Mr.", does not end the sentence); relatives "in their 60s"
-    for text in (
-        "Hi, our dog had a seizure on the porch last night, vet's seen him today and he's fine.",
-        "Bonjour, notre chien a fait une convulsion sur la galerie hier soir, il va bien.",
-        "We medevaced Mr. Redsky yesterday with chest pain, he's in Thunder Bay now and stable.",
-        "On a transféré M. Bastien en avion hier pour une douleur thoracique, il est stable.",
-        "my mom and her sister both had strokes in their 60s, is there anything I should do now",
-        "I'm 20 weeks and live far away. When should I head in if something happens, like bleeding?",
-    ):
-        assert triage("", text, RULES).priority is not Priority.URGENT, text
-    for text in (
-        "our dog knocked me over and now I have crushing chest pain and can't breathe",
-        "Mr. Redsky has chest pain right now, sweating, pain down his left arm",
-    ):
-        assert triage("", text, RULES).priority is Priority.URGENT, text
+    assert_read_as(
+        not_urgent=(
+            "Hi, our dog had a seizure on the porch last night, vet's seen him today and he's fine.",
+            "Bonjour, notre chien a fait une convulsion sur la galerie hier soir, il va bien.",
+            "We medevaced Mr. Redsky yesterday with chest pain, he's in Thunder Bay now and stable.",
+            "On a transféré M. Bastien en avion hier pour une douleur thoracique, il est stable.",
+            "my mom and her sister both had strokes in their 60s, is there anything I should do now",
+            "I'm 20 weeks and live far away. When should I head in if something happens, like bleeding?",
+        ),
+        urgent=(
+            "our dog knocked me over and now I have crushing chest pain and can't breathe",
+            "Mr. Redsky has chest pain right now, sweating, pain down his left arm",
+        ),
+    )
 
 
 def test_a_relatives_death_a_result_that_came_back_and_a_care_plans_instruction():
-    for text in (
-        # a result "came back", not an illness: the grandfather's death is family history
-        "my dad's cholesterol came back high and his dad died of a heart attack at 58.",
-        "le cholestérol de mon père est revenu élevé et son père est mort d'une crise de cœur.",
-        "My husband's father and uncle both had heart attacks before 55. Should he be checked?",
-        "ma fille (maintenant 20 ans) avait fait une tentative de suicide à 17 ans.",
-        "pour le plan de soins, ce que le personnel doit faire s'il fait une convulsion de 5 min",
-        "Résumé de congé : admis le 3 pour traumatisme crânien, scan de contrôle stable.",
-    ):
-        assert triage("", text, RULES).priority is not Priority.URGENT, text
-    for text in (
-        "his results came back high and now he has crushing chest pain and is sweating",
-        "my dad died of a heart attack and now I have crushing chest pain down my left arm",
-        "elle fait une convulsion depuis 5 minutes, elle ne répond pas",
-    ):
-        assert triage("", text, RULES).priority is Priority.URGENT, text
+    assert_read_as(
+        not_urgent=(
+            # a result "came back", not an illness: the grandfather's death is family history
+            "my dad's cholesterol came back high and his dad died of a heart attack at 58.",
+            "le cholestérol de mon père est revenu élevé et son père est mort d'une crise de cœur.",
+            "My husband's father and uncle both had heart attacks before 55. Should he be checked?",
+            "ma fille (maintenant 20 ans) avait fait une tentative de suicide à 17 ans.",
+            "pour le plan de soins, ce que le personnel doit faire s'il fait une convulsion de 5 min",
+            "Résumé de congé : admis le 3 pour traumatisme crânien, scan de contrôle stable.",
+        ),
+        urgent=(
+            "his results came back high and now he has crushing chest pain and is sweating",
+            "my dad died of a heart attack and now I have crushing chest pain down my left arm",
+            "elle fait une convulsion depuis 5 minutes, elle ne répond pas",
+        ),
+    )
 
 
 def test_a_portal_forms_fields_are_the_patients_own_words():
