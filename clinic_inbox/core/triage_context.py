@@ -764,6 +764,9 @@ def affirmed(sentence: str, start: int, end: int, idioms: Idioms | None = None) 
     # a form's list or a question reaches this far back; further is another matter
     # (without punctuation a whole message is one "sentence")
     reach = whole[max(contrast, start - SENTENCE_REACH) :]
+    # ...but not past a new clause with its own subject: "I read that pills can kill, I
+    # took 40 of my pills"
+    reach = reach[max((m.end() for m in _NEW_SUBJECT.finditer(reach)), default=0) :]
     if _found("sentence", reach, present) or _found("list_intro", reach, present):
         return False
     lo = max(0, start - 80)
@@ -901,9 +904,20 @@ _FEARED = re.compile(
 )
 
 
+# a new clause in the writer's own voice ends what a fear or a reading covers: "I read
+# that pills can kill, I took 40 of my pills" tells what happened after the comma (not
+# "on m'a dit que", "il paraît que": hearsay that goes on)
+_NEW_SUBJECT = re.compile(
+    r"[,;]\s+(and |et |then |puis |pis |so |alors |but |mais )?"
+    r"(i|i'?ve|i'?m|i'?d|je|j'|j'ai)\b"
+)
+
+
 def feared(sentence: str, start: int) -> bool:
     """Are the words at `start` what the writer fears or read about, not what is happening?"""
-    return _FEARED.search(sentence[max(0, start - 70) : start]) is not None
+    before = sentence[max(0, start - 70) : start]
+    cut = max((m.end() for m in _NEW_SUBJECT.finditer(before)), default=0)
+    return _FEARED.search(before[cut:]) is not None
 
 
 @lru_cache(maxsize=4096)

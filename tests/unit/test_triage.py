@@ -112,6 +112,8 @@ def test_a_feared_condition_is_not_the_facts():
             "I'm scared I'm having a heart attack, crushing chest pain for 20 minutes",
             "j'ai peur de faire un AVC, mon bras est faible et je parle croche depuis 10 min",
             "I'm scared I'll kill myself tonight",  # self-harm: when unsure, urgent
+            # what was read ends where the writer's own clause begins
+            "I read that pills can kill, I took 40 of my pills",
         ),
     )
 
