@@ -283,7 +283,6 @@ _SENTENCE_CONTEXT = re.compile(
     r"(novel|book|story|roman|livre|serie|show|movie|film|episode|drama)|"
     r"(la|une) question (sur|a propos)|"
     r"symptom list|list of symptoms|(it|which|that|they) (lists|asks)|"
-    # a talk or a course on the subject: "un conférencier pour parler de la violence conjugale"
     # a care plan's instruction: "ce que le personnel doit faire s'il fait une convulsion"
     r"(doit|doivent|devrait|devraient|should|must) (faire|do) (s'il|s'ils|si|quand|lorsqu'?|if|when)|"
     r"what (to|we should|staff should|they should) do (if|when)|plans? de soins|care plan|"
@@ -293,6 +292,7 @@ _SENTENCE_CONTEXT = re.compile(
     # a transfer already made: "we medevaced Mr. R. yesterday with chest pain, he's stable"
     r"medevac\w*|airlifted|flown out|(transfere|transferee|evacuee?) (en |par )?(avion|helicoptere)|"
     r"(on a|we|nous avons|j'ai|i) (transfere|transferred|sent|envoye) (m\.?|mr\.?|mrs\.?|ms\.?|mme\.?|the patient|le patient|la patiente|your patient|votre patient\w*) |"
+    # a talk or a course on the subject: "un conférencier pour parler de la violence conjugale"
     r"(conferenc\w*|presentations?|ateliers?|formations?|workshops?|trainings?|seminars?|seminaires?|webinaires?|webinars?) .{0,40}(de|sur|about|on|regarding) |"
     r"(pamphlet|leaflet|brochure|handout|sheet|article|video) (about|on|sur)|"
     r"what (kind|sort|type|signs|symptoms)|quel(le)?s? (genre|type|sorte|signes|symptomes)|a partir de quel(le)?|"
@@ -763,12 +763,11 @@ def affirmed(sentence: str, start: int, end: int, idioms: Idioms | None = None) 
         return False
     # a form's list or a question reaches this far back; further is another matter
     # (without punctuation a whole message is one "sentence")
-    reach = whole[max(contrast, start - SENTENCE_REACH) :]
-    # ...but not past a new clause with its own subject: "I read that pills can kill, I
-    # took 40 of my pills"
-    reach = reach[max((m.end() for m in _NEW_SUBJECT.finditer(reach)), default=0) :]
-    if _found("sentence", reach, present) or _found("list_intro", reach, present):
-        return False
+    # ...but not past a new clause in the writer's own voice (`own_clause`)
+    if _G["sentence"].may_match(present) or _G["list_intro"].may_match(present):
+        reach = own_clause(whole[max(contrast, start - SENTENCE_REACH) :])
+        if _found("sentence", reach, present) or _found("list_intro", reach, present):
+            return False
     lo = max(0, start - 80)
     if _G["list_intro"].may_match(present) and any(
         lo + m.end() > start for m in _LIST_INTRO.finditer(sentence[lo:end])
@@ -913,11 +912,15 @@ _NEW_SUBJECT = re.compile(
 )
 
 
+def own_clause(before: str) -> str:
+    """What of `before` (the words before a mention) follows the last new clause in the
+    writer's own voice: what a fear, a reading or a form covers ends there."""
+    return before[max((m.end() for m in _NEW_SUBJECT.finditer(before)), default=0) :]
+
+
 def feared(sentence: str, start: int) -> bool:
     """Are the words at `start` what the writer fears or read about, not what is happening?"""
-    before = sentence[max(0, start - 70) : start]
-    cut = max((m.end() for m in _NEW_SUBJECT.finditer(before)), default=0)
-    return _FEARED.search(before[cut:]) is not None
+    return _FEARED.search(own_clause(sentence[max(0, start - 70) : start])) is not None
 
 
 @lru_cache(maxsize=4096)

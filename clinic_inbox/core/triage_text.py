@@ -189,12 +189,12 @@ SHORTHAND = {
     "gf": "girlfriend",
     "preg": "pregnant",
     "abt": "about",
+    "smth": "something",
+    "kms": "kill myself",  # "gonna kms tonite"
     # misspellings too short or too close to a known word for the speller
     "pian": "pain",
-    "kms": "kill myself",  # text-speak, as in "gonna kms tonite"
     "suger": "sugar",
     "breth": "breath",
-    "smth": "something",
     # French (Quebec and text-speak)
     "pus": "plus",
     "chu": "je suis",
