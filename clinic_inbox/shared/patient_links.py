@@ -24,7 +24,7 @@ from clinic_inbox.core.store import shared_patient_queries as spq
 from clinic_inbox.core.store import shared_queries as shq
 from clinic_inbox.shared.patients import fetch_patients, place_patient, publish_patient
 from clinic_inbox.shared.replica import StaffMap, server_error
-from clinic_inbox.shared.seal import check_field, check_not_retired, field_mac
+from clinic_inbox.shared.seal import field_mac
 from clinic_inbox.shared.server import Link
 
 FIELD = "patient"
@@ -93,9 +93,7 @@ def push(clinic: Clinic, link: Link) -> LinkPush:
             raise server_error(link, exc) from None
         outcome, server_v, server_value, server_by, server_at, server_op, server_mac = receipt
         if server_v:
-            check_field(keys, conv, FIELD, server_value, server_op, server_mac, link.label)
-            what = f"conversation {conv}, {FIELD}"
-            check_not_retired(link.retired, server_mac, server_at, what, link.label)
+            link.check_workflow(conv, FIELD, server_value, server_op, server_mac, server_at)
         named: dict = {}
         if (
             outcome != "applied"

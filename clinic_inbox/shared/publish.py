@@ -29,8 +29,6 @@ from clinic_inbox.shared.replica import (
 )
 from clinic_inbox.shared.seal import (
     ClinicKeys,
-    check_field,
-    check_not_retired,
     field_mac,
     seal,
 )
@@ -217,8 +215,7 @@ def _server_fields(link: Link, conv: str) -> tuple[list[tuple], dict]:
             (conv,),
         ).fetchall()
         for f, _v, value, op, mac, at in rows:  # checked before anything of it is applied
-            check_field(link.keys, conv, f, value, op, mac, link.label)
-            check_not_retired(link.retired, mac, at, f"conversation {conv}, {f}", link.label)
+            link.check_workflow(conv, f, value, op, mac, at)
         rows = [r[:5] for r in rows]
         named = {value for f, _v, value, _op, _mac in rows if f == "patient" and value}
         patients = fetch_patients(link, named)

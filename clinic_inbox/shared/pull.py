@@ -36,7 +36,7 @@ from clinic_inbox.shared.replica import (
     place_message,
     server_error,
 )
-from clinic_inbox.shared.seal import TamperedError, check_field, check_not_retired, open_sealed
+from clinic_inbox.shared.seal import TamperedError, check_not_retired, open_sealed
 from clinic_inbox.shared.server import Link
 
 PULL_BATCH = 500
@@ -111,8 +111,7 @@ def _fetch(link: Link, cursor: int, limit: int) -> tuple[list[tuple], dict[str, 
                 "FROM conversation_field WHERE conv = ANY(%s::uuid[])",
                 (convs,),
             ):
-                check_field(link.keys, cid, f, value, op, mac, link.label)
-                check_not_retired(link.retired, mac, at, f"conversation {cid}, {f}", link.label)
+                link.check_workflow(cid, f, value, op, mac, at)
                 data["fields"][(cid, f)] = (v, value)
             # a purge or a discard MACed under a retired key after it was retired
             marked = [c for c in changes if c[1] in (purge_op.KIND, discard_op.KIND)]

@@ -23,7 +23,7 @@ from clinic_inbox.shared import (
     staff_sync,
 )
 from clinic_inbox.shared.replica import StaffMap, apply_field, server_error
-from clinic_inbox.shared.seal import check_field, check_not_retired, field_mac, seal
+from clinic_inbox.shared.seal import field_mac, seal
 from clinic_inbox.shared.server import Link
 
 _RECEIPT = (
@@ -114,9 +114,7 @@ def _push(clinic: Clinic, link: Link) -> PushResult:
             raise server_error(link, exc) from None
         outcome, server_v, server_value, server_by, server_at, server_op, server_mac, why = receipt
         if op.field != "note":
-            check_field(keys, conv, op.field, server_value, server_op, server_mac, link.label)
-            what = f"conversation {conv}, {op.field}"
-            check_not_retired(link.retired, server_mac, server_at, what, link.label)
+            link.check_workflow(conv, op.field, server_value, server_op, server_mac, server_at)
         with store.transaction():
             shq.drop_op(store, op.op_id)
             if op.field == "note":

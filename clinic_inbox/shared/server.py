@@ -38,7 +38,7 @@ from clinic_inbox.shared.schema import (
     upgrade_scripts,
     workstation_role,
 )
-from clinic_inbox.shared.seal import ClinicKeys
+from clinic_inbox.shared.seal import ClinicKeys, check_field, check_not_retired
 
 APP_NAME = "clinic-inbox"
 CONNECT_TIMEOUT = 5
@@ -380,6 +380,15 @@ class Link:
     # exchange (`key_rotation.keep_current`): a workflow value MACed under one after
     # that is not applied
     retired: dict[int, datetime] = field(default_factory=dict, repr=False)
+
+    def check_workflow(
+        self, conv: str, field_name: str, value: str, op_id: str, mac: str, written_at: Any
+    ) -> None:
+        """A workflow value read from the server: its MAC is genuine (`seal.check_field`)
+        and was not made under a key retired before it was written (`check_not_retired`)."""
+        check_field(self.keys, conv, field_name, value, op_id, mac, self.label)
+        what = f"conversation {conv}, {field_name}"
+        check_not_retired(self.retired, mac, written_at, what, self.label)
 
 
 def open_link(clinic: Clinic, custody: KeyCustody | None = None, app: str = APP_NAME) -> Link:
