@@ -84,6 +84,11 @@ def carry_over(store: Store, thread_id: int, before: Provisional | None) -> int:
     if state is None:
         return 0
     now = _values(state)
+    for field in ACTIONS.values():
+        # queued here while a publication that the server then refused had given the
+        # conversation an id (version 0, the conversation unknown there): a change
+        # made before the server's, like the ones carried over below
+        shq.rebase_pending(store, thread_id, field, 0, FIRST_PUBLISHED)
     queued = 0
     for field, actor in before.actors.items():
         mine = before.values[field]

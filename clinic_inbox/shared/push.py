@@ -67,6 +67,13 @@ def _push(clinic: Clinic, link: Link) -> PushResult:
     discard_op.publish_discards(clinic, link)  # held replies discarded here, too
     for op in shq.pending_ops(store):
         conv = shq.thread_uuid(store, op.thread_id)
+        if conv is None:
+            # queued while a publication had given the conversation its id, which the
+            # server then refused (the lease was lost: publish forgets the id); the
+            # change waits here until the conversation reaches the server (the mail
+            # harness found push failing on it, and so every later push)
+            result.waiting += 1
+            continue
         by = staff.ref_of.get(op.actor_id, "system") if op.actor_id else "system"
         value, note_at, note_body, mac = op.value, None, None, None
         if op.field == "assignee":

@@ -19,11 +19,13 @@ import pytest
 from test_three_workstations import Workstation
 from workstations import login, new_workstation, receive
 
+from clinic_inbox.core import services
 from clinic_inbox.core.keys import KeyCustody
+from clinic_inbox.core.model import Status
 from clinic_inbox.core.store import shared_queries as shq
 from clinic_inbox.shared import ingest_lease
 from clinic_inbox.shared import server as srv
-from clinic_inbox.shared.sync import publish_conversation, pull
+from clinic_inbox.shared.sync import publish_conversation, pull, push
 
 BATCH = 60
 LEASE = 3  # seconds, so the test waits little for the expiry
@@ -95,6 +97,57 @@ def test_the_lease_is_held_by_one_and_fences_a_holder_whose_time_ran_out(
         ingest_lease.release(link_b, taken)  # a clean stop hands over at once
         again = ingest_lease.take(link_a)
         assert again is not None and again.epoch == taken.epoch + 1
+    finally:
+        link_a.conn.close()
+        link_b.conn.close()
+        a.close()
+        b.close()
+
+
+def test_a_change_made_while_a_refused_publication_held_the_id_waits_and_then_goes(
+    tmp_path, empty_db, keyring_factory
+):
+    """A person changes a conversation while the holder's publication of it is on its
+    way: the id is kept here, so the change is queued under it; the server refuses the
+    publication (the lease was lost) and the id is forgotten. The change waits (push
+    does not fail on it, nor on what is queued after it) and reaches the server once
+    the conversation is there."""
+    (a, b), custody = _join_two(tmp_path, empty_db, [keyring_factory(), keyring_factory()])
+    ta, tb = receive(a, 2, "a"), receive(b, 2, "a")
+    link_a, link_b = srv.open_link(a, custody[0]), srv.open_link(b, custody[1])
+    try:
+        first = ingest_lease.take(link_a, seconds=1)
+        assert first is not None
+        shared = publish_conversation(a, link_a, ta[0], None, first)
+        time.sleep(1.3)
+        taken = ingest_lease.take(link_b, seconds=30)
+        assert taken is not None
+        with a.store.transaction():  # the publication's id, kept before the server answers
+            shq.set_thread_uuid(a.store, ta[1], "0f0e0d0c-0000-4000-8000-000000000002")
+        doc = login(a, "dr.patel")
+        services.set_status(a, doc, ta[1], Status.IN_PROGRESS)
+        services.set_status(a, doc, ta[0], Status.WAITING)  # queued after it
+        with a.store.transaction():  # the server refused it: publish forgets the id
+            shq.forget_thread_uuid(a.store, ta[1], "0f0e0d0c-0000-4000-8000-000000000002")
+
+        pushed = push(a, link_a)
+        assert (pushed.applied, pushed.waiting) == (1, 1)  # the other change went
+        with psycopg.connect(empty_db) as conn:
+            assert conn.execute(
+                "SELECT value FROM conversation_field WHERE conv = %s AND field = 'status'",
+                (shared,),
+            ).fetchone() == (Status.WAITING.value,)
+
+        second = publish_conversation(b, link_b, tb[1], None, taken)
+        pull(a, link_a)  # A's copy joins the clinic's conversation
+        assert shq.thread_uuid(a.store, ta[1]) == second
+        pushed = push(a, link_a)
+        assert pushed.waiting == 0 and shq.pending_count(a.store) == 0
+        with psycopg.connect(empty_db) as conn:
+            assert conn.execute(
+                "SELECT value FROM conversation_field WHERE conv = %s AND field = 'status'",
+                (second,),
+            ).fetchone() == (Status.IN_PROGRESS.value,)
     finally:
         link_a.conn.close()
         link_b.conn.close()
