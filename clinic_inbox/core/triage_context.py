@@ -143,6 +143,10 @@ _CONTEXT = re.compile(
     r"(took|brought|drove) (him|her|them|my \w+) to (the )?(er|emerg\w*|hospital|urgent care)( \w+)? for|"
     r"suite a (mon|ma|son|sa|une?)|following (my|his|her) |"
     r"in (university|college|high school|school)|used to (have|get)|"
+    # a school year gone by: "en secondaire 3", "au primaire", "in grade 9"
+    r"en (secondaire|sec) [1-5]\b|au (primaire|secondaire)\b|in (grade|gr\.?) \d{1,2}\b|"
+    r"(une?|la|le) (\w+ )?(fille|gars|amie?|eleve|joueu(r|se)|personne) (de|dans) (ma|mon|notre) "
+    r"(classe|ecole|equipe|residence|groupe) (a eu|a fait|avait)|"
     r"(a|pendant|lors de) ma (premiere|derniere|precedente) grossesse|(during|in) my (first|last|previous) pregnancy|une fois,? (j'ai|il a|elle a)|"
     r"(dit|disait|m'a dit) que (son|sa|leur) (\w+ ){0,2}(a fait|a eu|avait)|(the |l')(er|emerg\w*|hospital|urgence|hopital|paramedics|ambulanciers) (\w+ )?$|avait l'habitude (de|d')|(tse |tu sais )?la fois (que|ou)|the time (that|when) (i|he|she|we)|"
     r"hospitalisee?s? (au|en|pour|apres|pendant|l'|le|la)|(ete|was|been) hospitali[sz]ed|"
@@ -1016,6 +1020,7 @@ _STORY_PAST = re.compile(
     r"(la|cette) (fin de )?semaine (passee|derniere)|en fin de semaine|il y a (\w+ )?(jours?|semaines?|mois|ans?)|"
     r"hospitalisee?s? (\d+|quelques|deux|trois|quatre) jours|"
     r"l'ambulance (l'|les|m') ?a (amenee?|emmenee?|transportee?)|the ambulance took (him|her|me)|"
+    r"(l'ambulance|les ambulanciers|les paramedics) (est|sont) (venue?s?|arrivee?s?)|(the )?(ambulance|paramedics) (came|arrived)|"
     r"(a eu|a passe|had|got) (son|sa|ses|his|her|the|a) (scan|scanner|ct|irm|mri|radio\w*|x-?rays?|tests?|examens?)|(was|were) (in (the )?hospital|admitted|hospitali[sz]ed) for (\d+|a few|two|three|four) days)\b"
 )
 # It ended well, in the writer's words.
@@ -1063,6 +1068,15 @@ _STORY_CLEARED = re.compile(
 )
 
 
+# What the writer asks for after the story, "now" meaning from here on ("je voudrais 2
+# EpiPen maintenant", "could I get a refill now"): not the event happening again.
+_REQUEST_NOW = re.compile(
+    r"\s*(je voudrais|j'aimerais|je veux|pourrais-je|est-ce que je (peux|pourrais)|i'?d like|i would like|"
+    r"could i (get|have)|can i (get|have)|may i (get|have)|i need (a|an|my|the|some|\d)) "
+    r"(?!.*\b(help|aide|ambulance|911|urgence|er)\b)"
+)
+
+
 @lru_cache(maxsize=1024)
 def resolved_story(sentences: tuple[str, ...]) -> tuple[frozenset[int], frozenset[int]]:
     """Sentences of a past event that a later sentence says ended well: (by the
@@ -1079,7 +1093,10 @@ def resolved_story(sentences: tuple[str, ...]) -> tuple[frozenset[int], frozense
     start = next((n for n in range(last + 1) if _STORY_PAST.search(sentences[n])), None)
     if start is None:
         return frozenset(), frozenset()
-    if any(happening_now(_STORY_FINE.sub(" ", s)) for s in sentences[start:]):
+    if any(
+        happening_now(_STORY_FINE.sub(" ", s)) and not _REQUEST_NOW.match(s)
+        for s in sentences[start:]
+    ):
         return frozenset(), frozenset()
     story = frozenset(range(start, last + 1))
     ends = max(fine, default=-1) >= start, max(cleared, default=-1) >= start

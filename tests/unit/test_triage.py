@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fixtures.triage_labelled import EMERGENCIES, NOT_URGENT
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -190,6 +192,54 @@ def test_a_portal_forms_fields_are_the_patients_own_words():
     ):
         assert triage("", text, RULES).priority is not Priority.URGENT, text
     assert triage("", "Chest pain: yes, crushing, 20 min", RULES).priority is Priority.URGENT
+
+
+def test_a_faint_at_a_needle_a_local_sting_a_word_inside_a_word_and_a_story_ended():
+    # round 39 (part TY): what is not an emergency, by both nets
+    assert_read_as(
+        not_urgent=(
+            "I'm taking my lifeguard course. How do I recognize anaphylaxis vs a panic attack?",
+            "I fainted at the blood drive this morning, was out for a few seconds, had juice "
+            "and feel normal now. should I tell you?",
+            "jai deja perdu connaissance pendant une prise de sang. je peux etre couchée?",
+            "piqué par une guêpe sur la main, c'est enflé pis ça pique autour, rien d'autre",
+            "Took a ball to the groin at soccer, hurt for a minute, no swelling, everything "
+            "looks normal now.",
+            "une fille de ma classe a eu un choc anaphylactique en secondaire 3, depuis j'ai "
+            "peur des allergies",
+            "L'ambulance est venue, ils m'ont donné l'épinéphrine, je suis sortie de "
+            "l'hôpital. Je voudrais 2 EpiPen maintenant.",
+        ),
+        urgent=(
+            # the same words, and the emergency after them
+            "piqué par une guêpe sur la main, c'est enflé pis là ma gorge serre",
+            "he passed out after his vaccine and we can't wake him up",
+        ),
+    )
+    # what the round's new rules catch without the wording model
+    rules_alone = replace(RULES, model_path=None)
+    for text in (
+        "ngl tmrw im bringing my dads rifle 2 school n theyre all gonna pay 4 what they did",
+        "je pense que quelqu'un a mis quelque chose dans mon verre, je suis au bar toute "
+        "étourdie, je tiens à peine debout pis le gars veut me ramener chez lui",
+        "mon ami diabetique type 1 apres le gym en sueur tres mele repond presque plus pas "
+        "capable davaler le jus",
+        "c bon jai ecrit mes lettres pr ma famille, jai les pilules de ma mere, ce soir qd tt "
+        "le monde dort je les prends toutes",
+        "allo ma puce a 6 sem pis elle fait 38,6 rectal depuis 1h, boit moins",
+        "took a big hit 2 the head @ rugby 3hrs ago, puked 4x, my m8 says 1 pupil is bigger",
+        "ma coloc sest renverse de leau bouillante sur le bras et la poitrine la peau se "
+        "decolle cest blanc par endroits",
+        "jai pris le mifegymiso avant hier et depuis 3 heure je remplis une serviette maxi a "
+        "chaque heure",
+        "my left eye went dark 40 min ago, like a blind pulled down over it",
+    ):
+        assert triage("", text, rules_alone).priority is Priority.URGENT, text
+    for text in (
+        "j'ai écrit mes lettres de motivation ce soir pour mes stages",
+        "Je suis enceinte de 6 semaines et j'ai 38,2 de fièvre depuis hier",
+    ):
+        assert triage("", text, rules_alone).priority is not Priority.URGENT, text
 
 
 def test_a_clinics_own_rules_extend_and_replace(tmp_path):
