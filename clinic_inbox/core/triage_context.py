@@ -143,6 +143,11 @@ _CONTEXT = re.compile(
     r"(took|brought|drove) (him|her|them|my \w+) to (the )?(er|emerg\w*|hospital|urgent care)( \w+)? for|"
     r"suite a (mon|ma|son|sa|une?)|following (my|his|her) |"
     r"in (university|college|high school|school)|used to (have|get)|"
+    # "a coworker of mine had a stroke", "my mother and aunt both had blood clots"
+    r"(a|an|one) (\w+ )?(friend|coworker|colleague|neighbou?r|cousin|classmate|roommate|teammate) of (mine|ours|my \w+) (had|was|got|went|nearly|almost)|"
+    r"(my|our|his|her) (mother|mom|mum|father|dad|sister|brother|aunt|uncle|grand(mother|father|ma|pa)|cousin)s? "
+    r"(and|&) (my |our |his |her )?\w+ (both |all )?(had|have|got)\b|"
+    r"hospitalisation (de|du|d')|"
     # a school year gone by: "en secondaire 3", "au primaire", "in grade 9"
     r"en (secondaire|sec) [1-5]\b|au (primaire|secondaire)\b|in (grade|gr\.?) \d{1,2}\b|"
     r"(une?|la|le) (\w+ )?(fille|gars|amie?|eleve|joueu(r|se)|personne) (de|dans) (ma|mon|notre) "
@@ -169,7 +174,7 @@ _CONTEXT = re.compile(
     r"( \([^)]{0,20}\)| (in|from|at|back in|out in) [\w-]+( [\w-]+)?)? (had|bled|got|was|went|lost|nearly|almost)|a (kid|boy|girl|child|baby|student|teacher|player|man|woman|guy|lady|worker|resident|parent) "
     r"(on|in|at|from) (my|his|her|our) |"
     # French
-    r"antecedents? de|historique de|il y a (\w+ )?" + _PERIOD_FR + r"|l'?an (dernier|passe)|"
+    r"antecedents? de|historique de|il y a (\w+ )?" + _PERIOD_FR + r"|l'? ?an (dernier|passe)|"
     # a slow disease's doing: "had glaucoma and lost the sight in one eye"
     r"(glaucoma|glaucome|macular degeneration|degenerescence maculaire|retinopathy|retinopathie) (and|et|then|puis)"
     r"(?! (suddenly|soudain\w*|tout d'un coup|d'un coup|all of a sudden))|"
@@ -193,7 +198,7 @@ _HISTORY_TIME = re.compile(
     # "I had a concussion at 12 playing hockey, knocked out for a few seconds"
     r"\b(had|got|broke|needed) (a|an|my|his|her) \w+ at (age )?\d{1,2}\b(?! ?(:|h\b|\d|pm|am|o'?clock|tonight|today))|"
     r"il y a (\w+ )?" + _PERIOD_FR + r"|(le|la|l') ?(\w+ )?" + _PERIOD_FR + r" (passee?|derniere?)|"
-    r"l'?an (dernier|passe)|l'?annee (derniere|passee)|when (i|he|she) was|quand (j'|il |elle )?(etais|etait|avais|avait)|"
+    r"l'? ?an (dernier|passe)|l'?annee (derniere|passee)|when (i|he|she) was|quand (j'|il |elle )?(etais|etait|avais|avait)|"
     r"(^|[,;] ?)a \d{1,2} ans\b|"
     # seen already by a specialist: "le neurologue m'a vu, c'était un AVC mineur"
     r"(le |la |mon |ma )?(neurologue|cardiologue|specialiste|urgentologue|neurologist|cardiologist|specialist) "
@@ -278,7 +283,9 @@ _NOT_HYPOTHETICAL = re.compile(
 )
 # Forms, education and work: anywhere earlier in the sentence (lists run across commas).
 _SENTENCE_CONTEXT = re.compile(
-    r"\b((form|questionnaire|application|checklist|report|fiche|formulaire|rapport|assurance)\w* .{0,60}"
+    r"\b(((prenatal|antenatal|childbirth|birthing|first aid|cpr|lifeguard|babysitting) (class|classes|course)|"
+    r"cours (prenatals?|prenataux|de secourisme|de premiers soins|de gardiens?)) "
+    r"(\w+ )?(mentioned|talked about|covered|taught|said|parlait|a parle|parle|a mentionne|mentionne)|(form|questionnaire|application|checklist|report|fiche|formulaire|rapport|assurance)\w* .{0,60}"
     r"(asks?|lists?|questions?|wants to know|demande|pose|sections?)|(questionnaire|form|formulaire)s? (about|sur|on|asking about) |ask(s|ed)? (if|whether|about|yes|how|what|when)|"
     r"questions? (on|about)|the question|yes/no|oui/non|demande si|demande (oui|pour)|"
     r"demande (a partir de|combien|quand|comment)|(asks?|asked|wants? to know) (how long|when|how many|at what)|"
@@ -459,7 +466,7 @@ _POST_CONTEXT = re.compile(
     # mottled only when cold, gone once dressed: the skin of a healthy baby
     r"quand (il|elle) a (froid|chaud)|when (he|she|it)('s| is| gets) (cold|chilly)|"
     r"(is|was) in my (file|chart)|it'?s in my (file|chart)|"
-    r"il y a (\w+ )?" + _PERIOD_FR + r"|l'?an (dernier|passe)|l'?annee (derniere|passee)|"
+    r"il y a (\w+ )?" + _PERIOD_FR + r"|l'? ?an (dernier|passe)|l'?annee (derniere|passee)|"
     r"(le|la|l') ?(\w+ )?" + _PERIOD_FR + r" (passee?|derniere?)|en (19|20)\d\d|"
     r"quand (j'|il |elle )?(etais|etait|avais|avait)|a \d{1,2} ans|"
     r"(est|c'?est) dans mon dossier|dans le temps|(a|ai|ont) maintenant \d{1,2} ans|(is|he'?s|she'?s) now \d{1,2}( years old)?|"
@@ -1021,6 +1028,7 @@ _STORY_PAST = re.compile(
     r"hospitalisee?s? (\d+|quelques|deux|trois|quatre) jours|"
     r"l'ambulance (l'|les|m') ?a (amenee?|emmenee?|transportee?)|the ambulance took (him|her|me)|"
     r"(l'ambulance|les ambulanciers|les paramedics) (est|sont) (venue?s?|arrivee?s?)|(the )?(ambulance|paramedics) (came|arrived)|"
+    r"(we|i|she|he) called 911|(on a|j'ai|il a|elle a) appele (le )?911|(they|paramedics) took (him|her|them|me) in|"
     r"(a eu|a passe|had|got) (son|sa|ses|his|her|the|a) (scan|scanner|ct|irm|mri|radio\w*|x-?rays?|tests?|examens?)|(was|were) (in (the )?hospital|admitted|hospitali[sz]ed) for (\d+|a few|two|three|four) days)\b"
 )
 # It ended well, in the writer's words.

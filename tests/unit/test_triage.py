@@ -242,6 +242,50 @@ def test_a_faint_at_a_needle_a_local_sting_a_word_inside_a_word_and_a_story_ende
         assert triage("", text, rules_alone).priority is not Priority.URGENT, text
 
 
+def test_weeks_and_light_bleeding_a_word_inside_a_word_and_a_babys_ordinary_days():
+    # round 40 (part PN): pregnancy and the weeks after birth name weeks and bleeding in
+    # the same breath; only heavy or new bleeding is an emergency
+    rules_alone = replace(RULES, model_path=None)
+    for text in (
+        "I'm 3 weeks postpartum, bleeding is light and brownish now, no clots, no dizziness.",
+        "Je saigne un peu du nez quand je me mouche, ça arrête en 2 minutes. 23 semaines.",
+        "Je suis à 4 semaines post-partum, les saignements sont presque finis, pas de caillots",
+        "crème pour les hémorroïdes, 3 semaines post partum, un peu de sang sur le papier",
+        "Je suis à 30 semaines et j'ai senti bouger le bébé pour la première fois",
+        "Enceinte de 28 semaines, les mouvements du bébé sont super forts le soir",
+        "Est-ce que je peux entrer avec la poussette dans la salle d'attente?",
+        "Enceinte de 34 semaines, mon ventre durcit quelques fois, sans douleur",
+        "Mon bébé de 6 mois se réveille plus la nuit. 37,3 de température. Les dents?",
+        "My hands go numb and tingly at night, mostly thumb and first fingers, I'm 33 weeks.",
+        "He had a febrile seizure at 14 months, none since, he's 3 now. Do I list it?",
+        "A coworker of mine had a stroke 3 weeks after her baby was born, she's recovering.",
+        "My mother and aunt both had blood clots in their lungs after having babies. I'm due "
+        "in 10 weeks.",
+        "Our prenatal class mentioned postpartum hemorrhage. How many pads an hour is too much?",
+        "we called 911 right away and they took him in, it was a febrile seizure and he's "
+        "back to himself now",
+        "Our 3-week-old sounds snorty when she breathes. No fever, not working hard to breathe.",
+    ):
+        assert triage("", text, rules_alone).priority is not Priority.URGENT, text
+    for text in (
+        "I'm 3 weeks postpartum and the bleeding suddenly got heavy, soaking a pad an hour",
+        "enceinte de 34 semaines, j'ai pas senti bouger le bébé depuis hier soir",
+        "enceinte de 36 semaines, presque plus de mouvements depuis ce matin",
+        "mon bébé fait 39,5 de fièvre et se réveille plus, il est tout mou",
+        "Mon conjoint a secouer le bebe ce soir et il ma pousser dans les marche",
+        "Dad's out cold on the floor, he's doing these big snorty breaths, looks grey",
+        "No sleep 3 days, tonight she says our 2-week-old isn't ours and there's something "
+        "evil in him she needs to get out, voices are telling her",
+        "37wks, no kicks since ~9pm last nite, its 10am",
+        "her words started coming out funny, one side of her mouth is hanging down",
+        "Mon bébé de 5 mois a déboulé de la table à langer, il a un gros motton mou sur le "
+        "côté de la tête, il a renvoyé trois fois",
+        "ma fille a 7 semaines elle a 38 virgule 3 dans le rectum ce soir",
+        "24 weeks pregnant with type 1 and my sugar was 2 point 3, shaking and sweating",
+    ):
+        assert triage("", text, rules_alone).priority is Priority.URGENT, text
+
+
 def test_a_clinics_own_rules_extend_and_replace(tmp_path):
     (tmp_path / "triage_rules.toml").write_text(
         '[[red_flag]]\nid = "custom"\nlabel = "dog bite"\npatterns = ["dog bit"]\n'
