@@ -254,9 +254,16 @@ def _source(rule_id: str, patterns: list[str]) -> str:
     return "(?:" + "|".join(_expand(p) for p in patterns) + ")"
 
 
-def _compile(rule_id: str, patterns: list[str]) -> re.Pattern[str]:
+# `whole_words = true` on a rule: each pattern ends where a word ends, or with an ending
+# that only inflects it ("seizures", "enflée", "frapper", "ended"), so "mou" does not read
+# "mouth", "char" not "chart", "die" not "dietitian", "la pousse" not "la poussette"
+# (a rule without it may end in a stem)
+_WORD_END = r"(?!(?!(?:s|e|es|ed|d|ing|ee|ees|er)\b)\w)"
+
+
+def _compile(rule_id: str, patterns: list[str], end: str = "") -> re.Pattern[str]:
     try:
-        return re.compile(r"\b" + _source(rule_id, patterns), re.IGNORECASE)
+        return re.compile(r"\b" + _source(rule_id, patterns) + end, re.IGNORECASE)
     except re.error as exc:
         raise RulesError(
             f"Triage rule {rule_id!r} has a pattern that is not valid: {exc}."
@@ -264,10 +271,15 @@ def _compile(rule_id: str, patterns: list[str]) -> re.Pattern[str]:
 
 
 def _gated(
-    rule_id: str, patterns: list[str], gate: Callable[[re.Pattern[str]], Gated] = Gated.of
+    rule_id: str,
+    patterns: list[str],
+    gate: Callable[[re.Pattern[str]], Gated] = Gated.of,
+    end: str = "",
 ) -> tuple[Gated, ...]:
     _compile(rule_id, patterns)  # one clear error for the whole rule
-    return tuple(gate(re.compile(r"\b(?:" + _expand(p) + ")", re.IGNORECASE)) for p in patterns)
+    return tuple(
+        gate(re.compile(r"\b(?:" + _expand(p) + ")" + end, re.IGNORECASE)) for p in patterns
+    )
 
 
 def _merge(default: list[dict], own: list[dict]) -> list[dict]:
@@ -313,9 +325,20 @@ def _stamp(path: Path | None) -> tuple[int, int] | None:
     return (st.st_mtime_ns, st.st_size) if st else None
 
 
+def _word_ends(data: dict) -> dict:
+    """A rules file's `red_flag_whole_words = true` makes each of its red flags end at a
+    word's end unless the rule says `whole_words = false`. Applied to the shipped file
+    before a clinic's own rules are merged in: those keep the plain reading (a stem
+    such as "dog bit" still reads "dog bites") unless they ask for whole words."""
+    if not data.get("red_flag_whole_words", False):
+        return data
+    red = [{"whole_words": True, **r} for r in data.get("red_flag", [])]
+    return {**data, "red_flag": red}
+
+
 def _load(path: Path | None) -> Rules:
     with open(resource_path("triage_rules.toml"), "rb") as fh:
-        data = tomllib.load(fh)
+        data = _word_ends(tomllib.load(fh))
     if path is not None and path.exists():
         try:
             with open(path, "rb") as fh:
@@ -335,7 +358,7 @@ def build_rules(data: dict, gated: bool = True) -> Rules:
     """Rules from the content of a rules file (its sections as lists of tables), not
     merged with the shipped ones. `gated=False`: every pattern is run on every sentence,
     as written (no gate, no case-free twin): the reference the gate must agree with."""
-    return _build(data, Gated.of if gated else Gated.ungated)
+    return _build(_word_ends(data), Gated.of if gated else Gated.ungated)
 
 
 def _build(data: dict, gate: Callable[[re.Pattern[str]], Gated] = Gated.of) -> Rules:
@@ -349,6 +372,7 @@ def _build(data: dict, gate: Callable[[re.Pattern[str]], Gated] = Gated.of) -> R
             rid = r.get("id") or f"{section}#{i + 1}"
             label = r.get("label", rid.replace("_", " "))
             groups = r.get("requires")
+            end = _WORD_END if r.get("whole_words", False) else ""
             if groups is not None:
                 if not isinstance(groups, list) or len(groups) < 2:
                     raise RulesError(f"Triage rule {rid!r}: 'requires' needs two or more lists.")
@@ -356,21 +380,21 @@ def _build(data: dict, gate: Callable[[re.Pattern[str]], Gated] = Gated.of) -> R
                     Rule(
                         rid,
                         label,
-                        _compile(rid, groups[0]),
-                        requires=tuple(_gated(rid, g, gate) for g in groups),
+                        _compile(rid, groups[0], end),
+                        requires=tuple(_gated(rid, g, gate, end) for g in groups),
                     )
                 )
                 for g in groups:
                     vocabulary.update(_words_of_patterns(g))
                 continue
             pats, names = r.get("patterns", []), r.get("names", [])
-            named = _gated(rid, names, gate) if names else ()
+            named = _gated(rid, names, gate, end) if names else ()
             out.append(
                 Rule(
                     rid,
                     label,
-                    _compile(rid, pats + names),
-                    _gated(rid, pats, gate) + named if pats else named,
+                    _compile(rid, pats + names, end),
+                    _gated(rid, pats, gate, end) + named if pats else named,
                     names=frozenset(x for g in named for x in (g.regex, g.fast)),
                     prefer_urgent=bool(r.get("prefer_urgent", False)),
                     banter_aside=bool(r.get("banter_aside", False)),

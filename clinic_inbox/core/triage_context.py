@@ -283,7 +283,7 @@ _NOT_HYPOTHETICAL = re.compile(
 )
 # Forms, education and work: anywhere earlier in the sentence (lists run across commas).
 _SENTENCE_CONTEXT = re.compile(
-    r"\b(((prenatal|antenatal|childbirth|birthing|first aid|cpr|lifeguard|babysitting) (class|classes|course)|"
+    r"\b((said|says|told us|teach|teaches|taught|ont dit|disent|dit|nous a dit) (to )?(call|appeler|composer|faire le) (911|9-1-1)|((prenatal|antenatal|childbirth|birthing|first aid|cpr|lifeguard|babysitting) (class|classes|course)|"
     r"cours (prenatals?|prenataux|de secourisme|de premiers soins|de gardiens?)) "
     r"(\w+ )?(mentioned|talked about|covered|taught|said|parlait|a parle|parle|a mentionne|mentionne)|(form|questionnaire|application|checklist|report|fiche|formulaire|rapport|assurance)\w* .{0,60}"
     r"(asks?|lists?|questions?|wants to know|demande|pose|sections?)|(questionnaire|form|formulaire)s? (about|sur|on|asking about) |ask(s|ed)? (if|whether|about|yes|how|what|when)|"
@@ -1040,6 +1040,7 @@ _STORY_FINE = re.compile(
     r"no (more )?(lows|seizures|episodes|symptoms|problems|pain|bleeding|reactions?) since|"
     r"healed (up )?(nicely|well|fine)|(almost|all|completely) gone|back to normal|"
     r"(il|elle|je|j') ?(va|vais|allait|allais) (tres |super |tout a fait |ben |bien )?bien|"
+    r"(il|elle|je) (recupere|se remet|se retablit|prend du mieux) (bien|tranquillement|vite)|(is|he'?s|she'?s) recovering (well|nicely)|"
     r"tout est (rentre dans l'ordre|correct|beau|normal|revenu)|comme d'habitude|"
     r"(a|ai|avait) plus de (fievre|symptomes|douleur)|(il|elle|j') ?(a|ai) tout recupere|(fully|completely) recovered|recupere (completement|au complet)|(est|etait) (revenue? )?correcte?|came (right )?(around|to)|"
     r"(je|il|elle|j') ?(respire|respirait|dors|mange|marche) (tres |ben |bien |super )?(bien|normalement|mieux)|"
@@ -1068,6 +1069,8 @@ _STORY_CLEARED = re.compile(
     r"(amount|dose|quantite) (was|is|etait|est) (safe|fine|ok|sans danger)|"
     r"pas de danger|(c'etait|c'est) pas grave|tout (etait|est) (beau|correct|normal|ok|negatif)|"
     r"sans saignement|no bleed\w*|pas de saignement|"
+    r"turned out (to be|it was) (a |an |just |only |nothing)|(c'etait|it was) (juste |just |only |seulement )(un|une|a|an) (muscle|claquage|pulled|strain|tendon|muscle froisse)|"
+    r"(a eu|got|received|had) (le|son|sa|the|his|her) (traitement|treatment|clot buster) (a temps|in time)|"
     r"(scan|scanner|ct|tests?|radio\w*|resultats?)( \w+){0,3} (etait|etaient|sont|est|was|were) (beaux?|corrects?|normale?s?|normaux|ok|negatifs?|clear|fine)|no tests needed|discharged|not toxic|non-?toxic|"
     r"(watched|observed|monitored|kept) (for )?(\d+|a few|several|six|four|five) (hours|hrs)|(gardee?|surveillee?) (\d+|quelques|six|quatre) heures|"
     r"(soignee?|traitee?|treated) (a|at) l?'?(hopital|urgence|the hospital|the er|emerg)|(est|is|was|etait) (maintenant |now )?(\w+ et |\w+ and )?stable\b|"

@@ -286,6 +286,48 @@ def test_weeks_and_light_bleeding_a_word_inside_a_word_and_a_babys_ordinary_days
         assert triage("", text, rules_alone).priority is Priority.URGENT, text
 
 
+def test_a_red_flags_words_end_where_a_word_ends_and_a_job_sites_words():
+    # round 41 (part OC): every shipped red flag ends at a word's end or an inflection
+    # (red_flag_whole_words); the trades' own words
+    rules_alone = replace(RULES, model_path=None)
+    for text in (
+        "J'ai des crampes dans les mollets la nuit après les journées chaudes sur le toit.",
+        "Outside of my right elbow hurts when I grip the nail gun, been about a month.",
+        "J'étouffe dans cette job-là, c'est une image là, je respire très bien.",
+        "They did all the tests and it turned out to be a pulled muscle from the lifting. "
+        "I went to emerg Tuesday for the chest pain.",
+        "I'm taking the first aid course for work next week. They said call 911 for chest "
+        "pain and give aspirin.",
+        "J'ai appelé le 911 comme vous avez dit. C'était un AVC, il a eu le traitement à "
+        "temps pis il récupère bien à l'hôpital.",
+    ):
+        assert triage("", text, rules_alone).priority is not Priority.URGENT, text
+    for text in (
+        # inflections still read: plural, feminine, an infinitive written for a participle
+        "he's been having seizures for 10 minutes and won't wake",
+        "Mon conjoint ma frapper ce soir pis y ma menacer avec un couteau",
+        "rifle in the truck, gonna wait 4 him in the lot after his shift 2nite n make him pay",
+        "me and my co driver slept in the truck with the engine running, both with bad "
+        "headaches, dizzy, throwing up",
+        "il y a 15 minutes jai reçu du dégraisseur à la soude caustique dans loeil droit",
+        "il a les bras pis les jambes qui sautent tout seuls depuis 6 minutes, ça s'arrête pas",
+        "enceinte 31 sem. jsaigne bcp, serviette pleine en 20 min",
+    ):
+        assert triage("", text, rules_alone).priority is Priority.URGENT, text
+
+
+def test_a_clinics_own_rule_keeps_its_stem_unless_it_asks_for_whole_words(tmp_path):
+    own = tmp_path / "triage_rules.toml"
+    rule = '[[red_flag]]\nid = "custom"\nlabel = "pushed"\npatterns = ["il la pousse"]\n'
+    own.write_text(rule)
+    stem = replace(load_rules(tmp_path), model_path=None)
+    assert "custom" in triage("", "il la poussette dans le parc", stem).matched_rules
+    own.write_text(rule.replace("patterns", "whole_words = true\npatterns"))
+    whole = replace(load_rules(tmp_path), model_path=None)
+    assert "custom" in triage("", "il la pousse dans l'escalier", whole).matched_rules
+    assert "custom" not in triage("", "il la poussette dans le parc", whole).matched_rules
+
+
 def test_a_clinics_own_rules_extend_and_replace(tmp_path):
     (tmp_path / "triage_rules.toml").write_text(
         '[[red_flag]]\nid = "custom"\nlabel = "dog bite"\npatterns = ["dog bit"]\n'
