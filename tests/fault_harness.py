@@ -196,7 +196,21 @@ def run(
 
         def chaos(rounds: int, send: bool) -> None:
             for _ in range(rounds):
-                fault = rnd.choice(["none", "none", "dovecot", "fhir", "drop"])
+                # each kind of outage at least once, whatever the size and the seed
+                missing = [
+                    kind
+                    for kind, seen in (
+                        ("dovecot", res.dovecot_outages),
+                        ("fhir", res.fhir_outages),
+                        ("drop", res.drops),
+                    )
+                    if seen == 0
+                ]
+                fault = (
+                    missing[0]
+                    if missing
+                    else rnd.choice(["none", "none", "dovecot", "fhir", "drop"])
+                )
                 proc = _child(env, send)
                 time.sleep(rnd.uniform(0.2, 2.0))
                 if fault == "dovecot":

@@ -150,8 +150,12 @@ def category_accuracy(items: Iterable[Labelled], rules: Rules) -> tuple[int, int
     return right, total
 
 
-def report(name: str, items: list[Labelled], rules: Rules) -> str:
-    scores = evaluate(items, rules)
+def report(
+    name: str, items: list[Labelled], rules: Rules, scores: dict[str, Score] | None = None
+) -> str:
+    """The printed figures; `scores` when the caller has them already (evaluating a whole
+    part again costs as much as the first time)."""
+    scores = scores if scores is not None else evaluate(items, rules)
     right, total = category_accuracy(items, rules)
     lines = [f"triage on {name} ({len(items)} messages):"]
     lines += ["  " + s.line() for s in scores.values()]

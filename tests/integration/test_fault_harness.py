@@ -8,9 +8,9 @@ import os
 import pytest
 from fault_harness import run
 
-MESSAGES = int(os.environ.get("CLINIC_INBOX_HARNESS_MESSAGES", "2000"))
-PORTAL = int(os.environ.get("CLINIC_INBOX_HARNESS_PORTAL", "500"))
-KILLS = int(os.environ.get("CLINIC_INBOX_HARNESS_KILLS", "20"))
+MESSAGES = int(os.environ.get("CLINIC_INBOX_HARNESS_MESSAGES", "1200"))
+PORTAL = int(os.environ.get("CLINIC_INBOX_HARNESS_PORTAL", "300"))
+KILLS = int(os.environ.get("CLINIC_INBOX_HARNESS_KILLS", "12"))
 
 
 @pytest.mark.slow
@@ -28,4 +28,4 @@ def test_everything_exactly_once_through_kills_and_outages(ci_log):
     assert res.portal_replies == 10 + res.portal_urgent and res.sent_email >= MESSAGES + 10
     assert res.pending == 0
     assert res.audit_ok and res.integrity == []
-    assert res.kills > 0
+    assert res.kills > 0 and res.dovecot_outages > 0 and res.fhir_outages > 0 and res.drops > 0
