@@ -34,6 +34,7 @@ from clinic_inbox.core.triage_context import (
     history_inside,
     resolved_after,
     resolved_story,
+    says_now,
 )
 from clinic_inbox.core.triage_gate import Gated, GateTable, Vocabulary, lower_ascii
 from clinic_inbox.core.triage_model import FeatureTable, WordingModel, load_model
@@ -642,7 +643,7 @@ def _told_as_over(sentences: list[Sentence]) -> frozenset[int]:
         if resolved_after(sentences[n + 1].folded)
         and not happening_now(sentences[n].folded)
         # "It stopped ten minutes ago but he still can't be woken": not over
-        and not happening_now(sentences[n + 1].folded)
+        and not says_now(sentences[n + 1].folded)
         and not _STILL.search(sentences[n + 1].folded)
     )
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import date
 from functools import lru_cache
 from typing import Protocol
 
@@ -66,6 +67,9 @@ _POST_NEG = re.compile(
     r"^\W{0,3}(and )?((it|they|the rash|the spots) (fades?|faded|blanch\w*|went white|goes white)|"
     # a checklist answered: "Douleur à la poitrine : non /", "black stool - no;", "Item 9 (...): 0"
     r"[^.:;/\n]{0,40}?\)?\s*[:=-]\s*(non|no|none|nope|aucune?|0|n|negative|negatif|pas du tout|not at all)\b(?![ \t]*(idea|clue|better|change|relief|help|improvement|end|je\b|j'|i\b|it\b|\w+ing))|"
+    # the same answer without a colon, in short written sign-language grammar: "Fever no.",
+    # "Fièvre non." ("fever no better" is not an answer: the sentence must end there)
+    r"\s(no|non|none|nope|aucune?)(?=\s*([.;!,]|$))|"
     r"[^.]{0,60}\) (are|were|sont|etaient) (all |tous |toutes )?(no|non)\b|"
     r"[^.]{0,35}(they'?re|they are|it'?s|it is|was|were|came back|are) (all )?negative|"
     r"[^.]{0,30}[,:] ?(all )?(negative|negatifs?|negatives?)\b|"
@@ -73,6 +77,8 @@ _POST_NEG = re.compile(
     r"\W{0,3}was (from|due to|caused by) (my|his|her|the|a|an) |"
     r"[^.]{0,40}\b(sa base|son niveau habituel|baseline|(her|his|my) usual|(sa|son) (base )?habituel\w*)|"
     r"[^.]{0,30}\b(then|and) stopped\b(?! breathing)|"
+    # "one of his usual seizures, 2 minutes, stopped by itself"
+    r"[^.]{0,40}\b(stopped (by|on) (itself|its own)|s'est arretee? (toute? seule?|d'elle-meme|de lui-meme))|"
     # an explained cause: "numb on one side from the dentist's freezing"
     r"(from|because of|due to|de|a cause de) (the |my |la |le |l')?(dentist\w*|dental|freezing|novocaine|"
     r"anesthe\w*|anaesthe\w*|dentiste|insensibilisation)|"
@@ -186,6 +192,8 @@ _CONTEXT = re.compile(
     r"(mon|ma|son|sa|notre|un|une) (\w+ )?" + _OTHERS_FR + r" (de \w+ )?(\w+ )?(est mort|est morte|"
     r"est decedee?|decede) (d'|de))(?:\b|(?<=\s))"
 )
+# The years before this one, written out (a message about this year's event may name it).
+_PAST_YEARS = "(" + "|".join(str(y) for y in range(1930, date.today().year)) + ")"
 # A time in the past said earlier in the sentence: "Last month I had ..., I used my EpiPen".
 _HISTORY_TIME = re.compile(
     r"\b(as an? (baby|child|kid|toddler|infant|teen|teenager|newborn)|"
@@ -197,6 +205,10 @@ _HISTORY_TIME = re.compile(
     + r"|in (19|20)\d\d|(en|de) (19|20)\d\d|"
     # "I had a concussion at 12 playing hockey, knocked out for a few seconds"
     r"\b(had|got|broke|needed) (a|an|my|his|her) \w+ at (age )?\d{1,2}\b(?! ?(:|h\b|\d|pm|am|o'?clock|tonight|today))|"
+    # a year on its own, set off by commas, before this year: "Avant, 2019, bébé perdu, ..."
+    r"(^|[,;(] ?|\b(before|avant),? )"
+    + _PAST_YEARS
+    + r"\b(?! ?[-/:h\d]| ?(mg|ml|mcg|g|units?|iu|ui|\$))|"
     r"il y a (\w+ )?" + _PERIOD_FR + r"|(le|la|l') ?(\w+ )?" + _PERIOD_FR + r" (passee?|derniere?)|"
     r"l'? ?an (dernier|passe)|l'?annee (derniere|passee)|when (i|he|she) was|quand (j'|il |elle )?(etais|etait|avais|avait)|"
     r"(^|[,;] ?)a \d{1,2} ans\b|"
@@ -236,6 +248,14 @@ _JUST_HAPPENED = re.compile(
     r"got|threw|passed|found|woke|ran|swallow|avale|mange|bu|pris|tombe|tombee|frappe|trouve|"
     # the same in dictionary form (patients write "just chew", "just eat")
     r"chew|eat|bite|drink|take|fall|get|throw|pass|find|wake|run|lick)\b"
+)
+# "Mon fils a eu une méningite à 6 mois", "she had meningitis at 2 years old": the age it
+# happened at, said right after a "had" (not "bébé fièvre à 2 mois", a baby's age today)
+_AT_AGE_AFTER = re.compile(
+    r"\W{0,3}(a|at|vers|around) (l'age de |age )?\d{1,2} (mois|ans|months?|years?)( old)?\b"
+)
+_HAD_BEFORE = re.compile(
+    r"\b(a eu|ai eu|avait eu|avait fait|a fait|ai fait|had|got)( (une?|des|la|le|a|an))?\s*$"
 )
 _AGE_AFTER = re.compile(
     r"\W{0,3}(bebe|enfant|petite?|ado|etant (bebe|enfant|petite?|jeune)|as an? (baby|kid|child|teen|toddler))\b"
@@ -294,6 +314,11 @@ _SENTENCE_CONTEXT = re.compile(
     r"(novel|book|story|roman|livre|serie|show|movie|film|episode|drama)|"
     r"(la|une) question (sur|a propos)|"
     r"symptom list|list of symptoms|(it|which|that|they) (lists|asks)|"
+    # teaching material and care papers: "a picture poster of stroke signs (face drooping, ...)",
+    # "signer le protocole d'anaphylaxie de Théo"
+    r"(posters?|pamphlets?|handouts?|brochures?|leaflets?|affiches?|depliants?|feuillets?|pictogrammes?) "
+    r"(of|on|about|with|for|showing|sur|des|de|du|avec|pour|qui montre\w*) |"
+    r"(protocole|protocol|plan d'action|plan d'urgence|action plan|emergency plan)s?(?= (d'|de |du |for |pour |on )| ?$)|"
     # a care plan's instruction: "ce que le personnel doit faire s'il fait une convulsion"
     r"(doit|doivent|devrait|devraient|should|must) (faire|do) (s'il|s'ils|si|quand|lorsqu'?|if|when)|"
     r"what (to|we should|staff should|they should) do (if|when)|plans? de soins|care plan|"
@@ -618,6 +643,8 @@ _RESOLVED_AFTER = re.compile(
     r"\b(harmless|non-?toxic|(said|says|told (me|us)) (it|that|this)('s| is| was) "
     r"(fine|ok|okay|nothing|not (dangerous|serious)|a (tiny|small|safe) amount)|"
     r"^\W*(it|that|this|the \w+|everything) (all )?(passed|went away|stopped|resolved|settled|cleared)|"
+    # written sign-language grammar: "Today finish, no pain.", "Maintenant fini."
+    r"^\W*((today|now|maintenant|aujourd'hui|ce matin|this morning),? )?(finish|finished|fini|finie|termine)\b|"
     # "Nothing since.", "Aucune réaction depuis."
     r"^\W*(nothing|none|no (more |other )?(reactions?|episodes?|seizures?|problems?|attacks?)) since\b|"
     r"^\W*(rien|aucune? (autre )?(reaction|crise|episode|probleme)) depuis\b|"
@@ -751,6 +778,8 @@ def affirmed(sentence: str, start: int, end: int, idioms: Idioms | None = None) 
         return False  # "when should we worry about a fever?", not "she just chewed a pod, should I worry?"
     if _AGE_AFTER.match(sentence, end):
         return False  # "j'ai eu une méningite bébé"
+    if _AT_AGE_AFTER.match(sentence, end) and _HAD_BEFORE.search(before):
+        return False  # "il a eu une méningite à 6 mois"
     if sentence.rstrip().endswith("?") and _WHICH.search(before):
         return False  # "what temperature counts, and how do I take it on a newborn?"
     if sentence.rstrip().endswith("?") and _HOW_MUCH.search(whole[-20:]):
@@ -1009,6 +1038,17 @@ def happening_now(sentence: str) -> bool:
     return _now(sentence, _present(sentence))
 
 
+# "Today finish, no pain.": "today" there dates the end, not the symptom
+_FINISHED_TODAY = re.compile(
+    r"^\W*(today|now|maintenant|aujourd'hui|ce matin|this morning),? (finish|finished|fini|finie|termine)\b"
+)
+
+
+def says_now(next_sentence: str) -> bool:
+    """Does a sentence that may say "it is over" also say something is happening now?"""
+    return happening_now(_FINISHED_TODAY.sub(" ", next_sentence.strip()))
+
+
 def _comma(text: str) -> int:
     return max(text.rfind(sep) + len(sep) if text.rfind(sep) >= 0 else 0 for sep in _CLAUSE_BREAKS)
 
@@ -1039,6 +1079,9 @@ _STORY_FINE = re.compile(
     r"himself|herself|myself|healed)|completely (herself|himself|fine|recovered)|"
     r"no (more )?(lows|seizures|episodes|symptoms|problems|pain|bleeding|reactions?) since|"
     r"healed (up )?(nicely|well|fine)|(almost|all|completely) gone|back to normal|"
+    # "Fine today.", "He's back now.", "Correcte aujourd'hui."
+    r"(?<![\w'] )(all )?(fine|ok|okay|good|well|correcte?|bien) (today|now|since|aujourd'hui|maintenant|depuis)(?=\W*$)|"
+    r"(he|she|they)('s|'re| is| are) (back|home)( home)? now|"
     r"(il|elle|je|j') ?(va|vais|allait|allais) (tres |super |tout a fait |ben |bien )?bien|"
     r"(il|elle|je) (recupere|se remet|se retablit|prend du mieux) (bien|tranquillement|vite)|(is|he'?s|she'?s) recovering (well|nicely)|"
     r"tout est (rentre dans l'ordre|correct|beau|normal|revenu)|comme d'habitude|"

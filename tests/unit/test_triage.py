@@ -286,6 +286,44 @@ def test_weeks_and_light_bleeding_a_word_inside_a_word_and_a_babys_ordinary_days
         assert triage("", text, rules_alone).priority is Priority.URGENT, text
 
 
+def test_short_written_sign_language_grammar_and_stories_told_over():
+    # round 42 (part DS): a denial after the word ("Fever no."), "finish" for over, a year
+    # set off by commas, the age something happened at, posters and care protocols
+    rules_alone = replace(RULES, model_path=None)
+    for text in (
+        "Me Deaf. Yesterday chest pain little after lift sofa. Today finish, no pain.",
+        "Deaf. Cough 10 days, small. Fever no. Sleep ok.",
+        "Moi Sourd. Mal de gorge 5 jours. Fièvre non. Manger correct.",
+        "Avant, 2017, saignement beaucoup, hôpital. Maintenant enceinte 10 semaines, tout correct.",
+        "Mon fils a eu une méningite à 8 mois, il a maintenant 6 ans. Formulaire pour l'école?",
+        "We'd like a poster of stroke signs (face drooping, arm weakness, speech trouble) for "
+        "the day program.",
+        "La garderie veut que le médecin signe le protocole d'anaphylaxie de Zoé (EpiPen, 911).",
+        "I can't feel my feet well, I have diabetes. Small blister on my heel.",
+        "My roommate had a seizure last night and went by ambulance. He's back now.",
+        "Her usual seizure this morning, 1 minute, stopped by itself, she is eating now.",
+        "Last night my BP went 190/105 with a headache, I emptied my bag and it came down "
+        "to 110/70. Fine today.",
+        "Je me tue à travailler ce mois-ci, j'aurais besoin d'un billet pour un congé.",
+    ):
+        assert triage("", text, rules_alone).priority is not Priority.URGENT, text
+    for text in (
+        # the same markers do not hide what is happening now
+        "Fever no better, baby 5 weeks old, 38.4 tonight",
+        "bébé 6 semaines, fièvre 38,5 ce soir",
+        "His seizure stopped by itself after 8 minutes but now he won't wake up.",
+        "Protocole d'anaphylaxie suivi, EpiPen donné, mais sa gorge enfle et elle respire mal",
+        "took 14 of my baclofen an hour ago, now so sleepy and slurring",
+        "pris une vingtaine de mes pilules pour dormir, je suis endormie dur",
+        "kevin. couteau sous le lit. 2soir je le pique",
+        "Night staff pushed me and pulled my hair. She works again tonight. I am scared.",
+        "moi sourd. femme visage côté gauche tombe 30 min. bras gauche pas lever",
+        "pu capable. ce soir je me tue, j'ai les somnifères",
+        "smacked head on the rail getting out of the chair, on apixaban, puked twice",
+    ):
+        assert triage("", text, rules_alone).priority is Priority.URGENT, text
+
+
 def test_a_red_flags_words_end_where_a_word_ends_and_a_job_sites_words():
     # round 41 (part OC): every shipped red flag ends at a word's end or an inflection
     # (red_flag_whole_words); the trades' own words
