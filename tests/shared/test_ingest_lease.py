@@ -155,6 +155,44 @@ def test_a_change_made_while_a_refused_publication_held_the_id_waits_and_then_go
         b.close()
 
 
+def test_a_reopen_the_server_did_not_make_gives_way_to_the_servers_status(
+    tmp_path, empty_db, keyring_factory
+):
+    """A publication whose message was on the server already (the holder was killed
+    after the server took it): whoever closed the conversation had seen that message, so
+    the server does not reopen it. This copy had reopened it when the message arrived,
+    at the version of the Done it had pulled; after publishing it shows the server's
+    Done, as every other copy does (a pull would never bring that version again)."""
+    (a, b), custody = _join_two(tmp_path, empty_db, [keyring_factory(), keyring_factory()])
+    ta = receive(a, 1, "r")
+    link_a, link_b = srv.open_link(a, custody[0]), srv.open_link(b, custody[1])
+    try:
+        shared = publish_conversation(a, link_a, ta[0], None)
+        pull(b, link_b)
+        tb = shq.thread_by_uuid(b.store, shared)
+        services.set_status(b, login(b, "dr.patel"), tb, Status.DONE)
+        assert push(b, link_b).applied == 1
+        pull(a, link_a)
+        assert shq.thread_state(a.store, ta[0]).status == Status.DONE.value
+        version = shq.field_version(a.store, ta[0], "status")
+        with a.store.transaction():  # what ingest does when the patient's message comes
+            a.store.execute("UPDATE threads SET status = ? WHERE id = ?", (Status.NEW.value, ta[0]))
+        publish_conversation(a, link_a, ta[0], None)
+        assert shq.thread_state(a.store, ta[0]).status == Status.DONE.value
+        assert shq.field_version(a.store, ta[0], "status") == version
+        assert shq.pending_count(a.store) == 0
+        # a person's change queued here is theirs to send, never overwritten
+        services.set_status(a, login(a, "dr.patel"), ta[0], Status.WAITING)
+        publish_conversation(a, link_a, ta[0], None)
+        assert shq.thread_state(a.store, ta[0]).status == Status.WAITING.value
+        assert push(a, link_a).applied == 1
+    finally:
+        link_a.conn.close()
+        link_b.conn.close()
+        a.close()
+        b.close()
+
+
 def test_the_holder_killed_mid_batch_another_takes_over_nothing_lost_or_doubled(
     tmp_path, empty_db, keyring_factory
 ):
