@@ -77,6 +77,8 @@ _POST_NEG = re.compile(
     r"\W{0,3}was (from|due to|caused by) (my|his|her|the|a|an) |"
     r"[^.]{0,40}\b(sa base|son niveau habituel|baseline|(her|his|my) usual|(sa|son) (base )?habituel\w*)|"
     r"[^.]{0,30}\b(then|and) stopped\b(?! breathing)|"
+    # said to be normal: "les lèvres pis la langue sont normales", "lips and tongue look fine"
+    r"[^.,;]{0,30}\b(are|is|sont|est|look|looks|semblent?|restent?) (tout a fait |totally |completely )?(normal|normales?|normaux|fine|correcte?s?)\b|"
     # "one of his usual seizures, 2 minutes, stopped by itself"
     r"[^.]{0,40}\b(stopped (by|on) (itself|its own)|s'est arretee? (toute? seule?|d'elle-meme|de lui-meme))|"
     # an explained cause: "numb on one side from the dentist's freezing"
@@ -281,6 +283,8 @@ _HISTORY_RIGHT_AFTER = re.compile(
     # "une acidocétose au printemps", "Dad's stroke was in 2024"
     r"(au|a l'|cet |ce |l')(printemps|ete|automne|hiver) (passe|dernier)?|"
     r"(was|happened|occurred|etait|a eu lieu) (in|en|back in|last|l'an|il y a) |"
+    # "une crise d'épilepsie au party du mois passé", "at the wedding last month"
+    r"(au|a la|a l'|at the|at a|at our) [\w'-]+ (du|de la|de l'|last|the) ?(mois|semaine|annee|ete|hiver|fin de semaine|week|month|year|weekend|summer|winter)( passee?| derniere?| before)?|"
     # "ma mère a fait une crise cardiaque jeune", "dad had a stroke young"
     r"(jeune|young|dans sa jeunesse|in (his|her) youth)(?=\W|$))\b"
 )
@@ -314,6 +318,9 @@ _SENTENCE_CONTEXT = re.compile(
     r"(novel|book|story|roman|livre|serie|show|movie|film|episode|drama)|"
     r"(la|une) question (sur|a propos)|"
     r"symptom list|list of symptoms|(it|which|that|they) (lists|asks)|"
+    # what a form asks to write down: "il faut mettre mes diagnostics : ..."
+    r"(mettre|inscrire|indiquer|lister|ecrire|list|put down|write down|fill in) (tous |toutes |all )?(mes|les|ses|my|the|his|her) "
+    r"(diagnostics?|diagnoses|diagnosis|conditions|antecedents|problemes de sante|maladies|health problems)|"
     # teaching material and care papers: "a picture poster of stroke signs (face drooping, ...)",
     # "signer le protocole d'anaphylaxie de Théo"
     r"(posters?|pamphlets?|handouts?|brochures?|leaflets?|affiches?|depliants?|feuillets?|pictogrammes?) "
@@ -677,6 +684,8 @@ _CHRONIC = re.compile(
     r"(months?|years?|mois|ans|annees)|"
     # how it has always been: "droopy eyelid same as always", "toujours été de même"
     r"for years|depuis (des annees|toujours|la naissance|sa naissance|ma naissance)|since birth|"
+    # now and then, with what sets it off: "le cœur serré des fois quand j'y pense"
+    r"(des fois|parfois|de temps en temps|sometimes|once in a while|now and then)( \w+){0,2} (quand|lorsque|when)|"
     r"all (his|her|my|their) li(fe|ves)|toute (sa|ma|leur) vie|(same|like|as) (as )?always|comme (toujours|d'habitude)|always been (like (this|that)|this way|that way)|"
     r"(a |j'ai |il a |elle a )?toujours ete (de meme|comme ca|pareil|comme cela))\b"
 )
@@ -1122,6 +1131,14 @@ _STORY_CLEARED = re.compile(
 )
 
 
+# All is well now, said first: "Tout est correct maintenant.", "All good now, thanks."
+_FINE_NOW = re.compile(
+    r"^\W*(tout est (correct|beau|ok|correcte|rentre dans l'ordre)|all (good|fine|ok|okay|better)|"
+    r"everything('s| is) (fine|ok|okay|good)|i'?m (fine|ok|okay|good|all right)|je vais bien|ca va bien)"
+    r"( now| maintenant| asteure| astheure)\b"
+)
+
+
 # What the writer asks for after the story, "now" meaning from here on ("je voudrais 2
 # EpiPen maintenant", "could I get a refill now"): not the event happening again.
 _REQUEST_NOW = re.compile(
@@ -1145,6 +1162,15 @@ def resolved_story(sentences: tuple[str, ...]) -> tuple[frozenset[int], frozense
     if last < 0:
         return frozenset(), frozenset()
     start = next((n for n in range(last + 1) if _STORY_PAST.search(sentences[n])), None)
+    if start is None and fine == [0] and _FINE_NOW.search(sentences[0]):
+        # it opens by saying all is well now, then tells what happened: "Tout est correct
+        # maintenant. Mon amie m'a donné mon EpiPen pis l'ambulance m'a amenée"
+        start = next(
+            (n for n in range(1, len(sentences)) if _STORY_PAST.search(sentences[n])), None
+        )
+        last = len(sentences) - 1
+        # what it said first holds for the story after it
+        fine, cleared = fine + [last], cleared + ([last] if 0 in cleared else [])
     if start is None:
         return frozenset(), frozenset()
     if any(

@@ -324,6 +324,37 @@ def test_short_written_sign_language_grammar_and_stories_told_over():
         assert triage("", text, rules_alone).priority is Priority.URGENT, text
 
 
+def test_all_well_said_first_forms_lists_and_the_words_of_harm_reduction():
+    # round 43 (part IH, an inner-city health centre with harm reduction)
+    rules_alone = replace(RULES, model_path=None)
+    for text in (
+        "Tout est correct maintenant. Mon chum m'a donné mon EpiPen pis l'ambulance m'a "
+        "amenée, j'ai couché là. Je voudrais une nouvelle prescription.",
+        "J'ai le cœur serré des fois quand je pense à mon loyer. Je voudrais parler à quelqu'un.",
+        "Ma blonde a fait une crise d'épilepsie au party du mois passé, elle a vu un "
+        "neurologue. Quoi faire si ça recommence?",
+        "Je remplis ma demande pour l'aide sociale. Il faut mettre mes diagnostics : "
+        "dépression, hépatite C, tentatives de suicide.",
+        "Nouveau savon à lessive, des plaques rouges qui piquent sur le dos. Les lèvres pis "
+        "la langue sont normales.",
+        "J'étouffe dans ce refuge-là, on est 40 dans le dortoir. Une lettre pour le logement?",
+    ):
+        assert triage("", text, rules_alone).priority is not Priority.URGENT, text
+    for text in (
+        # what all is well now does not cover: it is happening again
+        "All good now. Yesterday my husband had chest pain and the ambulance came. Now he "
+        "has chest pain again and can't breathe.",
+        "drank my done and my buddys carry then 2 bars, breathing real slow n shallow",
+        "tent went up, whole left forearm burned, skin peeling off in sheets",
+        "j'ai fait un fix dans le poignet, ma main est blanche pis froide",
+        "cracked over the head with a pipe, lights went out, been sick 3 times",
+        "une toile noire qui a descendu sur mon œil gauche, je vois pu rien",
+        "33 weeks, tried juice and lying on my side, he's just not doing anything",
+        "pas fait pipi depuis hier matin pis je vomis toute l'eau que je bois",
+    ):
+        assert triage("", text, rules_alone).priority is Priority.URGENT, text
+
+
 def test_a_red_flags_words_end_where_a_word_ends_and_a_job_sites_words():
     # round 41 (part OC): every shipped red flag ends at a word's end or an inflection
     # (red_flag_whole_words); the trades' own words
