@@ -127,7 +127,7 @@ _OTHERS_FR = (
 # History and other people's past: within the clause.
 _CONTEXT = re.compile(
     r"\b(history of|hx of|previous|prior|(died|passed away|passed) (of|from|after)|"
-    r"(est |etait )?(mort|morte|decedee?) (d'|de |des suites d')|avai(s|t|ent) (fait|eu)|had had|"
+    r"(est |etait )?(mort|morte|decedee?) (d'|de |des suites d')|avai(s|t|ent) (fait|eu|pris)|had had|"
     + _PERIOD
     + r" ago|last "
     + _PERIOD
@@ -276,7 +276,7 @@ _HISTORY_RIGHT_AFTER = re.compile(
     + _MONTHS
     + r")|en "
     + _MONTHS_FR
-    + r"|(le |la |l')(mois|semaine|annee|ete|hiver|automne|printemps|fin de semaine) (passee?|derniere?)|in (19|20)\d\d|en (19|20)\d\d|last (year|month|summer|winter|spring|fall|term|season)|"
+    + r"|(le |la |l')(mois|semaine|annee|ete|hiver|automne|printemps|fin de semaine) (passee?|derniere?)|in (19|20)\d\d|en (19|20)\d\d|(de|of|from) (19|20)\d\d\b(?! ?(mg|ml|\$|h))|last (year|month|summer|winter|spring|fall|term|season)|"
     r"(\w+ ){0,2}(years?|months?) ago|in the past(?! (\d+|few|couple( of)?|two|three|24|48) (hours?|hrs?|minutes?|mins?|days?))|dans le passe|as an? (child|kid|teen|baby)|"
     r"il y a (\w+ ){0,2}(ans|mois)|il y a (bien |tres |trop )?longtemps|"
     r"dans (la|leur|sa) (vingtaine|trentaine|quarantaine|cinquantaine|soixantaine|septantaine|soixante-dizaine)|in (their|her|his) (\d0s|twenties|thirties|forties|fifties|sixties|seventies)|l'an (dernier|passe)|l'annee (derniere|passee)|"
@@ -317,6 +317,8 @@ _SENTENCE_CONTEXT = re.compile(
     r"(writing|reading|watched|watching|ecris|lis|lu|regarde|vu) (a|an|un|une|le|la) (\w+ )?"
     r"(novel|book|story|roman|livre|serie|show|movie|film|episode|drama)|"
     r"(la|une) question (sur|a propos)|"
+    # the news: "j'ai entendu à la radio que", "j'ai lu dans La Presse que"
+    r"(entendu|lu|vu|heard|read|saw) (a|sur|dans|on|in) (la |le |l'|the |a )?(radio|tele|television|journal|journaux|nouvelles|news|newspaper|paper|presse|devoir|soleil|globe|star|gazette|citizen|magazine|revue)|"
     r"symptom list|list of symptoms|(it|which|that|they) (lists|asks)|"
     # what a form asks to write down: "il faut mettre mes diagnostics : ..."
     r"(mettre|inscrire|indiquer|lister|ecrire|list|put down|write down|fill in) (tous |toutes |all )?(mes|les|ses|my|the|his|her) "
@@ -518,7 +520,7 @@ _RECURRENCE = re.compile(
     r"this morning|this afternoon|this evening|currently|at the moment|just now|"
     r"since (this|last night|yesterday|an hour|lunch|noon|dinner|breakfast|\d+ ?(min|minutes|hours?|hrs?|h)\b)|"
     r"(\d+|an|a|one|two|few|couple of) (hours?|hrs?|minutes?|mins?) ago|"
-    r"encore|de nouveau|revenu|revenue|maintenant|aujourd'?hui|ce soir|ce matin|"
+    r"encore|de nouveau|revenu|revenue|maintenant|aujourd'?hui|ce soir(?!-la)|ce matin(?!-la)|"
     r"en ce moment|la (il|elle)|tantot|(vient|viens|venons|viennent) de|"
     r"(depuis )?a matin|a soir|"
     r"depuis (ce|hier|une heure|\d+ ?(min|minutes|heures?|h)\b|tantot|le diner|le souper|le dejeuner|midi))\b"
@@ -1069,7 +1071,7 @@ def _comma(text: str) -> int:
 # sentence says something is happening now or again.
 _STORY_PAST = re.compile(
     r"\b(yesterday|last night|the other day|over the weekend|after (delivery|the birth|birth|my c-section)|apres l'accouchement|on est alle\w*|we went|we took (him|her)|la fois (que|ou)|au mois d'?\w+|at (lunch|breakfast|supper|dinner)|quand \w+ a (fait|eu)|this past weekend|on the weekend|"
-    r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)|(\d+|a|one|two|three|few|couple of) "
+    r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)|ce soir-la|cette nuit-la|ce jour-la|that (night|evening|day)|(\d+|a|one|two|three|few|couple of) "
     r"(days?|weeks?|months?|years?) ago|last (week|month|year|\w+day)|"
     + _WHEN_PAST
     + r"|hier|avant-hier|l'autre jour|(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)|"
@@ -1119,7 +1121,7 @@ _STORY_CLEARED = re.compile(
     r"(scans?|tests?|ecgs?|ct|x-?rays?|bloodwork|electro|results?) (were|was|came back|all) (ok|okay|normal|clear|fine)|"
     r"(they|ils) (said|ont dit) (the amount|it|que (c'?etait|la quantite)) ?(was|is|etait)? ?(safe|fine|ok|okay|harmless|sans danger|correct)|"
     r"(amount|dose|quantite) (was|is|etait|est) (safe|fine|ok|sans danger)|"
-    r"pas de danger|(c'etait|c'est) pas grave|tout (etait|est) (beau|correct|normal|ok|negatif)|"
+    r"pas de danger|(c'etait|c'est) pas grave|(n'etai(en)?t|n'est|ne sont|n'etaient) pas dangereu\w*|(wasn'?t|weren'?t|was not|were not|not) (dangerous|harmful)|tout (etait|est) (beau|correct|normal|ok|negatif)|"
     r"sans saignement|no bleed\w*|pas de saignement|"
     r"turned out (to be|it was) (a |an |just |only |nothing)|(c'etait|it was) (juste |just |only |seulement )(un|une|a|an) (muscle|claquage|pulled|strain|tendon|muscle froisse)|"
     r"(a eu|got|received|had) (le|son|sa|the|his|her) (traitement|treatment|clot buster) (a temps|in time)|"

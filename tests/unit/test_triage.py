@@ -355,6 +355,31 @@ def test_all_well_said_first_forms_lists_and_the_words_of_harm_reduction():
         assert triage("", text, rules_alone).priority is Priority.URGENT, text
 
 
+def test_older_writers_news_items_and_a_week_of_pills_at_once():
+    # round 44 (part OA, older adults in their own words)
+    rules_alone = replace(RULES, model_path=None)
+    for text in (
+        "Avec ma crise cardiaque de 2012 et mon pontage, est-ce que je prends le vaccin haute dose?",
+        "Ma fille voudrait faire installer des barres dans la salle de bain. Pouvez-vous faire la demande au CLSC?",
+        "Le Centre antipoison m'a rappelée ce soir-là : les pilules prises deux fois n'étaient pas dangereuses. Tout est correct.",
+        "J'ai entendu à la radio qu'une infection peut tourner en septicémie chez les personnes âgées. Comment on reconnaît ça?",
+        "J'ai lu dans La Presse que les femmes n'ont pas toujours mal à la poitrine pendant une crise cardiaque. Quels sont les signes?",
+    ):
+        assert triage("", text, rules_alone).priority is not Priority.URGENT, text
+    for text in (
+        "I took the whole week of my blister pack at once by mistake this morning, digoxin and metoprolol, now dizzy",
+        "j'ai avalé d'un coup les 7 cases de ma dispensette ce matin",
+        "Depuis qu'elle est partie je suis pu capable. J'ai mis de côté ses morphines pis mes pilules pour dormir.",
+        "Gilles a tremblé partout 3 minutes, mordu la langue, pas réveillé depuis, il ronfle",
+        "a piece of steak stuck in my gullet since supper, can't swallow even my spit",
+        "my right leg went cold and pale as a candle an hour ago and it hurts",
+        "Le voisin a empoisonné mon chien. Mon calibre 12 est chargé, ce soir je vais régler son cas.",
+        # "ce soir-là" is a night in a story; "ce soir" is still tonight
+        "Le Centre antipoison m'a dit ce soir que c'était dangereux, j'ai des palpitations",
+    ):
+        assert triage("", text, rules_alone).priority is Priority.URGENT, text
+
+
 def test_a_red_flags_words_end_where_a_word_ends_and_a_job_sites_words():
     # round 41 (part OC): every shipped red flag ends at a word's end or an inflection
     # (red_flag_whole_words); the trades' own words
