@@ -278,11 +278,12 @@ _HISTORY_RIGHT_AFTER = re.compile(
     + _MONTHS_FR
     + r"|(le |la |l')(mois|semaine|annee|ete|hiver|automne|printemps|fin de semaine) (passee?|derniere?)|in (19|20)\d\d|en (19|20)\d\d|(de|of|from) (19|20)\d\d\b(?! ?(mg|ml|\$|h))|last (year|month|summer|winter|spring|fall|term|season)|"
     r"(\w+ ){0,2}(years?|months?) ago|in the past(?! (\d+|few|couple( of)?|two|three|24|48) (hours?|hrs?|minutes?|mins?|days?))|dans le passe|as an? (child|kid|teen|baby)|"
-    r"il y a (\w+ ){0,2}(ans|mois)|il y a (bien |tres |trop )?longtemps|"
+    r"il y a (\w+ ){0,2}(ans|annees|mois)|il y a (bien |tres |trop )?longtemps|"
     r"dans (la|leur|sa) (vingtaine|trentaine|quarantaine|cinquantaine|soixantaine|septantaine|soixante-dizaine)|in (their|her|his) (\d0s|twenties|thirties|forties|fifties|sixties|seventies)|l'an (dernier|passe)|l'annee (derniere|passee)|"
     # "une acidocétose au printemps", "Dad's stroke was in 2024"
     r"(au|a l'|cet |ce |l')(printemps|ete|automne|hiver) (passe|dernier)?|"
     r"(was|happened|occurred|etait|a eu lieu) (in|en|back in|last|l'an|il y a) |"
+    r"(a|at|au) (mon |ma |my |notre |our |the |son |sa )?(souper|party|diner|dinner|reveillon|fete|brunch) (de |du |for |on )?(noel|christmas|thanksgiving|l'action de grace|jour de l'an|new year'?s?( eve)?|paques|easter)|"
     # "une crise d'épilepsie au party du mois passé", "at the wedding last month"
     r"(au|a la|a l'|at the|at a|at our) [\w'-]+ (du|de la|de l'|last|the) ?(mois|semaine|annee|ete|hiver|fin de semaine|week|month|year|weekend|summer|winter)( passee?| derniere?| before)?|"
     # "ma mère a fait une crise cardiaque jeune", "dad had a stroke young"
@@ -309,7 +310,7 @@ _NOT_HYPOTHETICAL = re.compile(
 _SENTENCE_CONTEXT = re.compile(
     r"\b((said|says|told us|teach|teaches|taught|ont dit|disent|dit|nous a dit) (to )?(call|appeler|composer|faire le) (911|9-1-1)|((prenatal|antenatal|childbirth|birthing|first aid|cpr|lifeguard|babysitting) (class|classes|course)|"
     r"cours (prenatals?|prenataux|de secourisme|de premiers soins|de gardiens?)) "
-    r"(\w+ )?(mentioned|talked about|covered|taught|said|parlait|a parle|parle|a mentionne|mentionne)|(form|questionnaire|application|checklist|report|fiche|formulaire|rapport|assurance)\w* .{0,60}"
+    r"(\w+ )?(mentioned|talked about|covered|taught|said|parlait|a parle|parle|a mentionne|mentionne)|(form|questionnaire|application|checklist|report|fiche|formulaire|rapport|assurance|letter|template|lettre|modele)\w* .{0,60}"
     r"(asks?|lists?|questions?|wants to know|demande|pose|sections?)|(questionnaire|form|formulaire)s? (about|sur|on|asking about) |ask(s|ed)? (if|whether|about|yes|how|what|when)|"
     r"questions? (on|about)|the question|yes/no|oui/non|demande si|demande (oui|pour)|"
     r"demande (a partir de|combien|quand|comment)|(asks?|asked|wants? to know) (how long|when|how many|at what)|"
@@ -528,6 +529,8 @@ _RECURRENCE = re.compile(
 # "she's fine now", "I'm 34 now", "now that...": "now" that does not say it is happening.
 _NOT_RECUR = re.compile(
     r"\b((back )?home now|discharged now|"
+    # someone taking up contact again, not the event again
+    r"(recommence\w*|started|start) (a |to )?(m'ecrire|m'appeler|me texter|ecrire|appeler|texting|writing|calling|text|write|call|message)\w*|"
     # a result, not a return: "cholesterol came back high", "est revenu élevé"
     r"(came|come|comes|coming) back (high|low|normal|elevated|positive|negative|ok|okay|fine|clear|borderline)|"
     r"(est|sont|etait) (revenue?s?) (eleve|elevee?s?|bas|basse|normale?s?|normaux|positifs?|positives?|negatifs?|negatives?|correcte?s?|limite)|now (ok|okay|fine|good|better|well|stable|home|recovered)\b|"
@@ -697,7 +700,7 @@ _OTHER_PAST_LEAD = re.compile(
     r"((older|younger|little|big|best|late|ex|grande?|petite?) )?(sister|brother|friend|cousin|aunt|uncle|"
     r"neighbou?r|co-?worker|colleague|boss|classmate|teammate|roommate|sister-in-law|brother-in-law|best friend|"
     r"grand-?(pere|mere|parents|pa|ma|mother|father)s?|grandmothers?|grandfathers?|grandparents|"
-    r"s(?:oe|œ)ur|frere|amie?|cousine?|tante|oncle|voisine?|collegue)s?|"
+    r"s(?:oe|œ)ur|frere|amie?|cousine?|tante|oncle|voisine?|collegue)s?( (de|of) (ma|mon|my|our|notre) [\w-]+( [\w-]+)?)?|"
     r"\b(my|our|a) (neighbou?r|friend|coworker|colleague|cousin|boss|sister|brother|aunt|uncle|sister-in-law|brother-in-law)'s \w+|"
     r"\b(le|la|les) (fils|fille|enfant|frere|s(?:oe|œ)ur|mari|femme) (de|d') (mon|ma|notre|\w+) ?\w*)"
     r"( \(\d+\))?( (had|have had|has had|got|was|went|nearly|almost|said (that )?(she|he|they)|told me (that )?(she|he|they)|a eu|a fait|avait|ont fait|ont eu|"
@@ -1071,7 +1074,9 @@ def _comma(text: str) -> int:
 # sentence says something is happening now or again.
 _STORY_PAST = re.compile(
     r"\b(yesterday|last night|the other day|over the weekend|after (delivery|the birth|birth|my c-section)|apres l'accouchement|on est alle\w*|we went|we took (him|her)|la fois (que|ou)|au mois d'?\w+|at (lunch|breakfast|supper|dinner)|quand \w+ a (fait|eu)|this past weekend|on the weekend|"
-    r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)|ce soir-la|cette nuit-la|ce jour-la|that (night|evening|day)|(\d+|a|one|two|three|few|couple of) "
+    r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
+    r"(l'urgence|the er|emerg|l'hopital|the hospital) (m'a|m'ont|gave me|has given me) (donne|gave|given|traite\w*|soigne\w*)|"
+    r"(i|we) went to (the )?(er|emerg\w*|hospital|walk-in)|(je suis|on est|nous sommes) alle\w* a l'(urgence|hopital)|ce soir-la|cette nuit-la|ce jour-la|that (night|evening|day)|(\d+|a|one|two|three|few|couple of) "
     r"(days?|weeks?|months?|years?) ago|last (week|month|year|\w+day)|"
     + _WHEN_PAST
     + r"|hier|avant-hier|l'autre jour|(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)|"
@@ -1100,7 +1105,9 @@ _STORY_FINE = re.compile(
     r"(je|il|elle|j') ?(respire|respirait|dors|mange|marche) (tres |ben |bien |super )?(bien|normalement|mieux)|"
     r"(ca|cela) va (tres |super |ben |vraiment )?(bien|ben)|"
     r"(i'?m|i am|he'?s|she'?s|he is|she is) breathing (fine|well|normally|ok|okay|better)|"
-    r"breathing (totally |completely |perfectly )?(normal|normally|fine)|feeling (stronger|better)|(i'?m|je suis) (home|a la maison) now|(running around|playing|acting|eating) (totally |completely |perfectly )?(normal|normally|fine|like (himself|herself|usual))|(il|elle|je) va (beaucoup |bien |ben )?mieux)"
+    r"breathing (totally |completely |perfectly )?(normal|normally|fine)|feeling (stronger|better|okay|ok|fine|good|well|normal)|"
+    # treated and on the mend: "elle est en réadaptation maintenant", "I'm out now"
+    r"(est|is|are|sont) (en readaptation|in rehab\w*|en convalescence)|(i'?m|i am|he'?s|she'?s|he is|she is) (out|discharged|back home)\b|(je suis|il est|elle est) sorti\w* de l'hopital|(i'?m|je suis) (home|a la maison) now|(running around|playing|acting|eating) (totally |completely |perfectly )?(normal|normally|fine|like (himself|herself|usual))|(il|elle|je) va (beaucoup |bien |ben )?mieux)"
     r"( now| maintenant| depuis| since| with \w+| aujourd'hui| today| ce matin| this morning)?\b"
 )
 # How someone was before it began, not how it ended: "she was fine yesterday",
@@ -1119,6 +1126,7 @@ _STORY_CLEARED = re.compile(
     r"ambulanciers|centre antipoison|ils|neurologue|cardiologue) ([\w']+ ){0,3}(said|told (me|us|him|her|them)|"
     r"ont dit|a dit|m'a dit|nous a dit|dit que|disent que)|"
     r"(scans?|tests?|ecgs?|ct|x-?rays?|bloodwork|electro|results?) (were|was|came back|all) (ok|okay|normal|clear|fine)|"
+    r"everything (was |is |came back |looked )?(normal|fine|ok|okay|clear)|"
     r"(they|ils) (said|ont dit) (the amount|it|que (c'?etait|la quantite)) ?(was|is|etait)? ?(safe|fine|ok|okay|harmless|sans danger|correct)|"
     r"(amount|dose|quantite) (was|is|etait|est) (safe|fine|ok|sans danger)|"
     r"pas de danger|(c'etait|c'est) pas grave|(n'etai(en)?t|n'est|ne sont|n'etaient) pas dangereu\w*|(wasn'?t|weren'?t|was not|were not|not) (dangerous|harmful)|tout (etait|est) (beau|correct|normal|ok|negatif)|"

@@ -380,6 +380,34 @@ def test_older_writers_news_items_and_a_week_of_pills_at_once():
         assert triage("", text, rules_alone).priority is Priority.URGENT, text
 
 
+def test_stories_already_treated_and_the_words_of_gender_affirming_care():
+    # round 45 (part LG, a clinic serving many 2SLGBTQIA+ patients)
+    rules_alone = replace(RULES, model_path=None)
+    for text in (
+        "Finalement la réaction était due aux noix dans le pesto, l'urgence m'a donné de l'épinéphrine et je vais bien. Une ordonnance pour un EpiPen?",
+        "On Tuesday I had chest tightness and went to the ER. They did an ECG and blood work, everything normal, a panic attack. I'm feeling okay now.",
+        "Une amie de ma famille choisie a fait une crise d'anaphylaxie à mon souper de Noël, les ambulanciers sont venus. Devrais-je avoir un EpiPen?",
+        "J'ai appelé le 911 comme vous disiez. Ma blonde a été traitée pour son AVC et elle est en réadaptation maintenant, elle récupère bien.",
+        "Update: I went to the ER, they said it was DKA and I was admitted for two days. I'm out now and my new pump works.",
+        "Mon ex a fait une tentative de suicide il y a quelques années, et là il a recommencé à m'écrire. Ça me remue, une référence en psychothérapie?",
+        "The surgeon's readiness letter template asks you to confirm whether I have a history of suicide attempts, self-harm, or psychiatric admissions. None of those apply to me.",
+    ):
+        assert triage("", text, rules_alone).priority is not Priority.URGENT, text
+    for text in (
+        "took 2 viagra at a party, erection since midnight, 7 hours, really painful and turning purple",
+        "4 days post-op phallo, past 2 hrs it went dark purple almost black at the tip and cold",
+        "8 days after my vaginoplasty, fever 39.8, shaking chills, heart racing, can barely stand",
+        "drank my roommate's G by accident, dizzy, threw up, can't stay awake",
+        "locked in the bathroom, my bf hit me, he's banging on the door saying he'll kill me",
+        "got bottled outside a bar last nite, KO'd, puked 4x, so sleepy",
+        "ya 30 min mon bras g est devenu lourd, face cote g tombe dans le miroir",
+        "jpp. jai tt mes pilules pr dormir sur la table, ce soir c'est fini",
+        "My friend had anaphylaxis at my Christmas dinner tonight, her throat is closing and she can't breathe",
+        "Il a recommencé à parler de se tuer ce soir, il a une corde",
+    ):
+        assert triage("", text, rules_alone).priority is Priority.URGENT, text
+
+
 def test_a_red_flags_words_end_where_a_word_ends_and_a_job_sites_words():
     # round 41 (part OC): every shipped red flag ends at a word's end or an inflection
     # (red_flag_whole_words); the trades' own words
