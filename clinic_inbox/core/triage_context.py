@@ -77,6 +77,8 @@ _POST_NEG = re.compile(
     r"\W{0,3}was (from|due to|caused by) (my|his|her|the|a|an) |"
     r"[^.]{0,40}\b(sa base|son niveau habituel|baseline|(her|his|my) usual|(sa|son) (base )?habituel\w*)|"
     r"[^.]{0,30}\b(then|and) stopped\b(?! breathing)|"
+    # said not to be: "mes lèvres et ma langue ne sont pas enflées", "lips are not swollen"
+    r"[^.,;]{0,30}\b(ne )?(sont|est|are|is|were|was)( pas| not) (enfle\w*|swollen|gonfle\w*|puffy|affecte\w*|touche\w*)|"
     # said to be normal: "les lèvres pis la langue sont normales", "lips and tongue look fine"
     r"[^.,;]{0,30}\b(are|is|sont|est|look|looks|semblent?|restent?) (tout a fait |totally |completely )?(normal|normales?|normaux|fine|correcte?s?)\b|"
     # "one of his usual seizures, 2 minutes, stopped by itself"
@@ -238,7 +240,7 @@ _WORRY_QUESTION = re.compile(
     r"faut-il (s'inquieter|aller|appeler)|(doit|dois|devrait|devrais) (on|je)( m'| s')? ?inquieter)\b"
 )
 _HABITUAL = re.compile(
-    r"\b(i|he|she|we|they) (usually |always |often |sometimes |still )?gets? (a bit |a little |very |really |so |more )?$"
+    r"\b(i|he|she|we|they|and) (usually |always |often |sometimes |still )?gets? (a bit |a little |very |really |so |more )?$"
 )
 _NO_MORE_BEFORE = re.compile(r"(^|\s)(plus|pu|pus|pas) (d'|de )?$")
 _SINCE_AFTER = re.compile(
@@ -528,7 +530,7 @@ _RECURRENCE = re.compile(
 )
 # "she's fine now", "I'm 34 now", "now that...": "now" that does not say it is happening.
 _NOT_RECUR = re.compile(
-    r"\b((back )?home now|discharged now|"
+    r"\b((back )?home now|discharged now|(fine|ok|okay|good|well|better) now|"
     # someone taking up contact again, not the event again
     r"(recommence\w*|started|start) (a |to )?(m'ecrire|m'appeler|me texter|ecrire|appeler|texting|writing|calling|text|write|call|message)\w*|"
     # a result, not a return: "cholesterol came back high", "est revenu élevé"
@@ -1107,7 +1109,7 @@ _STORY_FINE = re.compile(
     r"(i'?m|i am|he'?s|she'?s|he is|she is) breathing (fine|well|normally|ok|okay|better)|"
     r"breathing (totally |completely |perfectly )?(normal|normally|fine)|feeling (stronger|better|okay|ok|fine|good|well|normal)|"
     # treated and on the mend: "elle est en réadaptation maintenant", "I'm out now"
-    r"(est|is|are|sont) (en readaptation|in rehab\w*|en convalescence)|(i'?m|i am|he'?s|she'?s|he is|she is) (out|discharged|back home)\b|(je suis|il est|elle est) sorti\w* de l'hopital|(i'?m|je suis) (home|a la maison) now|(running around|playing|acting|eating) (totally |completely |perfectly )?(normal|normally|fine|like (himself|herself|usual))|(il|elle|je) va (beaucoup |bien |ben )?mieux)"
+    r"(est|is|are|sont) (en readaptation|in rehab\w*|en convalescence)|(i'?m|i am|he'?s|she'?s|he is|she is) (out|discharged|back home|home)\b|(je suis|il est|elle est) sorti\w* de l'hopital|(i'?m|je suis) (home|a la maison) now|(running around|playing|acting|eating) (totally |completely |perfectly )?(normal|normally|fine|like (himself|herself|usual))|(il|elle|je) va (beaucoup |bien |ben )?mieux)"
     r"( now| maintenant| depuis| since| with \w+| aujourd'hui| today| ce matin| this morning)?\b"
 )
 # How someone was before it began, not how it ended: "she was fine yesterday",

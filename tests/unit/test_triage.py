@@ -408,6 +408,33 @@ def test_stories_already_treated_and_the_words_of_gender_affirming_care():
         assert triage("", text, rules_alone).priority is Priority.URGENT, text
 
 
+def test_a_shock_at_the_bill_a_flare_and_the_emergencies_of_chronic_illness():
+    # round 46 (part CI, patients living with serious chronic illness)
+    rules_alone = replace(RULES, model_path=None)
+    for text in (
+        "J'ai fait une crise cardiaque en voyant la facture pour le formulaire, 75 $! Est-ce le bon montant?",
+        "Parking permit renewal: I'm on home oxygen for COPD and get short of breath walking 20 metres. The form needs your signature.",
+        "Depuis que je suis sous prednisone pour ma poussée, je dors mal. Je peux la prendre plus tôt?",
+        "Des plaques qui piquent depuis le nouveau savon à lessive. Mes lèvres et ma langue ne sont pas enflées.",
+        "Just an update: I went to emerg that night, they gave me epinephrine and switched my antibiotic. I'm home and fine now.",
+    ):
+        assert triage("", text, rules_alone).priority is not Priority.URGENT, text
+    for text in (
+        "J'ai chargé ma carabine et ce soir je vais chez eux le tirer.",
+        "jai 2 mois de pilules pr dormir de coté, jvais tte les prendre ce soir",
+        "standing to attention down below since 3 am, more than five hours, it really hurts now",
+        "Je me suis donné un coup sur le coco contre la porte, avec mes pilules pour éclaircir le sang, j'ai vomi",
+        "Neuf jours depuis mon dernier traitement de chimio, je suis brûlante et je claque des dents",
+        "She stuck two fresh fentanyl patches on without peeling off the old one and now I can't wake her properly",
+        "mon petit fils de 2 ans a pris 3 de mes dilaudid, il est tout endormi",
+        "sudden explosive HA back of head, worst ever, maxed in secs",
+        "back much worse this week and I couldn't feel myself wiping today",
+        # a flare is a noun after "ma"; "il m'a poussée" is still a push
+        "Il ma poussée dans l'escalier ce soir, j'ai peur qu'il recommence",
+    ):
+        assert triage("", text, rules_alone).priority is Priority.URGENT, text
+
+
 def test_a_red_flags_words_end_where_a_word_ends_and_a_job_sites_words():
     # round 41 (part OC): every shipped red flag ends at a word's end or an inflection
     # (red_flag_whole_words); the trades' own words
