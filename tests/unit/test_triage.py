@@ -286,153 +286,157 @@ def test_weeks_and_light_bleeding_a_word_inside_a_word_and_a_babys_ordinary_days
         assert triage("", text, rules_alone).priority is Priority.URGENT, text
 
 
+def _read_by_the_rules_alone(not_urgent: tuple[str, ...], urgent: tuple[str, ...]) -> None:
+    """A round's examples, read without the wording model: each one as labelled."""
+    rules_alone = replace(RULES, model_path=None)
+    for text in not_urgent:
+        assert triage("", text, rules_alone).priority is not Priority.URGENT, text
+    for text in urgent:
+        assert triage("", text, rules_alone).priority is Priority.URGENT, text
+
+
 def test_short_written_sign_language_grammar_and_stories_told_over():
     # round 42 (part DS): a denial after the word ("Fever no."), "finish" for over, a year
     # set off by commas, the age something happened at, posters and care protocols
-    rules_alone = replace(RULES, model_path=None)
-    for text in (
-        "Me Deaf. Yesterday chest pain little after lift sofa. Today finish, no pain.",
-        "Deaf. Cough 10 days, small. Fever no. Sleep ok.",
-        "Moi Sourd. Mal de gorge 5 jours. Fièvre non. Manger correct.",
-        "Avant, 2017, saignement beaucoup, hôpital. Maintenant enceinte 10 semaines, tout correct.",
-        "Mon fils a eu une méningite à 8 mois, il a maintenant 6 ans. Formulaire pour l'école?",
-        "We'd like a poster of stroke signs (face drooping, arm weakness, speech trouble) for "
-        "the day program.",
-        "La garderie veut que le médecin signe le protocole d'anaphylaxie de Zoé (EpiPen, 911).",
-        "I can't feel my feet well, I have diabetes. Small blister on my heel.",
-        "My roommate had a seizure last night and went by ambulance. He's back now.",
-        "Her usual seizure this morning, 1 minute, stopped by itself, she is eating now.",
-        "Last night my BP went 190/105 with a headache, I emptied my bag and it came down "
-        "to 110/70. Fine today.",
-        "Je me tue à travailler ce mois-ci, j'aurais besoin d'un billet pour un congé.",
-    ):
-        assert triage("", text, rules_alone).priority is not Priority.URGENT, text
-    for text in (
-        # the same markers do not hide what is happening now
-        "Fever no better, baby 5 weeks old, 38.4 tonight",
-        "bébé 6 semaines, fièvre 38,5 ce soir",
-        "His seizure stopped by itself after 8 minutes but now he won't wake up.",
-        "Protocole d'anaphylaxie suivi, EpiPen donné, mais sa gorge enfle et elle respire mal",
-        "took 14 of my baclofen an hour ago, now so sleepy and slurring",
-        "pris une vingtaine de mes pilules pour dormir, je suis endormie dur",
-        "kevin. couteau sous le lit. 2soir je le pique",
-        "Night staff pushed me and pulled my hair. She works again tonight. I am scared.",
-        "moi sourd. femme visage côté gauche tombe 30 min. bras gauche pas lever",
-        "pu capable. ce soir je me tue, j'ai les somnifères",
-        "smacked head on the rail getting out of the chair, on apixaban, puked twice",
-    ):
-        assert triage("", text, rules_alone).priority is Priority.URGENT, text
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Me Deaf. Yesterday chest pain little after lift sofa. Today finish, no pain.",
+            "Deaf. Cough 10 days, small. Fever no. Sleep ok.",
+            "Moi Sourd. Mal de gorge 5 jours. Fièvre non. Manger correct.",
+            "Avant, 2017, saignement beaucoup, hôpital. Maintenant enceinte 10 semaines, tout correct.",
+            "Mon fils a eu une méningite à 8 mois, il a maintenant 6 ans. Formulaire pour l'école?",
+            "We'd like a poster of stroke signs (face drooping, arm weakness, speech trouble) for "
+            "the day program.",
+            "La garderie veut que le médecin signe le protocole d'anaphylaxie de Zoé (EpiPen, 911).",
+            "I can't feel my feet well, I have diabetes. Small blister on my heel.",
+            "My roommate had a seizure last night and went by ambulance. He's back now.",
+            "Her usual seizure this morning, 1 minute, stopped by itself, she is eating now.",
+            "Last night my BP went 190/105 with a headache, I emptied my bag and it came down "
+            "to 110/70. Fine today.",
+            "Je me tue à travailler ce mois-ci, j'aurais besoin d'un billet pour un congé.",
+        ),
+        urgent=(
+            # the same markers do not hide what is happening now
+            "Fever no better, baby 5 weeks old, 38.4 tonight",
+            "bébé 6 semaines, fièvre 38,5 ce soir",
+            "His seizure stopped by itself after 8 minutes but now he won't wake up.",
+            "Protocole d'anaphylaxie suivi, EpiPen donné, mais sa gorge enfle et elle respire mal",
+            "took 14 of my baclofen an hour ago, now so sleepy and slurring",
+            "pris une vingtaine de mes pilules pour dormir, je suis endormie dur",
+            "kevin. couteau sous le lit. 2soir je le pique",
+            "Night staff pushed me and pulled my hair. She works again tonight. I am scared.",
+            "moi sourd. femme visage côté gauche tombe 30 min. bras gauche pas lever",
+            "pu capable. ce soir je me tue, j'ai les somnifères",
+            "smacked head on the rail getting out of the chair, on apixaban, puked twice",
+        ),
+    )
 
 
 def test_all_well_said_first_forms_lists_and_the_words_of_harm_reduction():
     # round 43 (part IH, an inner-city health centre with harm reduction)
-    rules_alone = replace(RULES, model_path=None)
-    for text in (
-        "Tout est correct maintenant. Mon chum m'a donné mon EpiPen pis l'ambulance m'a "
-        "amenée, j'ai couché là. Je voudrais une nouvelle prescription.",
-        "J'ai le cœur serré des fois quand je pense à mon loyer. Je voudrais parler à quelqu'un.",
-        "Ma blonde a fait une crise d'épilepsie au party du mois passé, elle a vu un "
-        "neurologue. Quoi faire si ça recommence?",
-        "Je remplis ma demande pour l'aide sociale. Il faut mettre mes diagnostics : "
-        "dépression, hépatite C, tentatives de suicide.",
-        "Nouveau savon à lessive, des plaques rouges qui piquent sur le dos. Les lèvres pis "
-        "la langue sont normales.",
-        "J'étouffe dans ce refuge-là, on est 40 dans le dortoir. Une lettre pour le logement?",
-    ):
-        assert triage("", text, rules_alone).priority is not Priority.URGENT, text
-    for text in (
-        # what all is well now does not cover: it is happening again
-        "All good now. Yesterday my husband had chest pain and the ambulance came. Now he "
-        "has chest pain again and can't breathe.",
-        "drank my done and my buddys carry then 2 bars, breathing real slow n shallow",
-        "tent went up, whole left forearm burned, skin peeling off in sheets",
-        "j'ai fait un fix dans le poignet, ma main est blanche pis froide",
-        "cracked over the head with a pipe, lights went out, been sick 3 times",
-        "une toile noire qui a descendu sur mon œil gauche, je vois pu rien",
-        "33 weeks, tried juice and lying on my side, he's just not doing anything",
-        "pas fait pipi depuis hier matin pis je vomis toute l'eau que je bois",
-    ):
-        assert triage("", text, rules_alone).priority is Priority.URGENT, text
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Tout est correct maintenant. Mon chum m'a donné mon EpiPen pis l'ambulance m'a "
+            "amenée, j'ai couché là. Je voudrais une nouvelle prescription.",
+            "J'ai le cœur serré des fois quand je pense à mon loyer. Je voudrais parler à quelqu'un.",
+            "Ma blonde a fait une crise d'épilepsie au party du mois passé, elle a vu un "
+            "neurologue. Quoi faire si ça recommence?",
+            "Je remplis ma demande pour l'aide sociale. Il faut mettre mes diagnostics : "
+            "dépression, hépatite C, tentatives de suicide.",
+            "Nouveau savon à lessive, des plaques rouges qui piquent sur le dos. Les lèvres pis "
+            "la langue sont normales.",
+            "J'étouffe dans ce refuge-là, on est 40 dans le dortoir. Une lettre pour le logement?",
+        ),
+        urgent=(
+            # what all is well now does not cover: it is happening again
+            "All good now. Yesterday my husband had chest pain and the ambulance came. Now he "
+            "has chest pain again and can't breathe.",
+            "drank my done and my buddys carry then 2 bars, breathing real slow n shallow",
+            "tent went up, whole left forearm burned, skin peeling off in sheets",
+            "j'ai fait un fix dans le poignet, ma main est blanche pis froide",
+            "cracked over the head with a pipe, lights went out, been sick 3 times",
+            "une toile noire qui a descendu sur mon œil gauche, je vois pu rien",
+            "33 weeks, tried juice and lying on my side, he's just not doing anything",
+            "pas fait pipi depuis hier matin pis je vomis toute l'eau que je bois",
+        ),
+    )
 
 
 def test_older_writers_news_items_and_a_week_of_pills_at_once():
     # round 44 (part OA, older adults in their own words)
-    rules_alone = replace(RULES, model_path=None)
-    for text in (
-        "Avec ma crise cardiaque de 2012 et mon pontage, est-ce que je prends le vaccin haute dose?",
-        "Ma fille voudrait faire installer des barres dans la salle de bain. Pouvez-vous faire la demande au CLSC?",
-        "Le Centre antipoison m'a rappelée ce soir-là : les pilules prises deux fois n'étaient pas dangereuses. Tout est correct.",
-        "J'ai entendu à la radio qu'une infection peut tourner en septicémie chez les personnes âgées. Comment on reconnaît ça?",
-        "J'ai lu dans La Presse que les femmes n'ont pas toujours mal à la poitrine pendant une crise cardiaque. Quels sont les signes?",
-    ):
-        assert triage("", text, rules_alone).priority is not Priority.URGENT, text
-    for text in (
-        "I took the whole week of my blister pack at once by mistake this morning, digoxin and metoprolol, now dizzy",
-        "j'ai avalé d'un coup les 7 cases de ma dispensette ce matin",
-        "Depuis qu'elle est partie je suis pu capable. J'ai mis de côté ses morphines pis mes pilules pour dormir.",
-        "Gilles a tremblé partout 3 minutes, mordu la langue, pas réveillé depuis, il ronfle",
-        "a piece of steak stuck in my gullet since supper, can't swallow even my spit",
-        "my right leg went cold and pale as a candle an hour ago and it hurts",
-        "Le voisin a empoisonné mon chien. Mon calibre 12 est chargé, ce soir je vais régler son cas.",
-        # "ce soir-là" is a night in a story; "ce soir" is still tonight
-        "Le Centre antipoison m'a dit ce soir que c'était dangereux, j'ai des palpitations",
-    ):
-        assert triage("", text, rules_alone).priority is Priority.URGENT, text
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Avec ma crise cardiaque de 2012 et mon pontage, est-ce que je prends le vaccin haute dose?",
+            "Ma fille voudrait faire installer des barres dans la salle de bain. Pouvez-vous faire la demande au CLSC?",
+            "Le Centre antipoison m'a rappelée ce soir-là : les pilules prises deux fois n'étaient pas dangereuses. Tout est correct.",
+            "J'ai entendu à la radio qu'une infection peut tourner en septicémie chez les personnes âgées. Comment on reconnaît ça?",
+            "J'ai lu dans La Presse que les femmes n'ont pas toujours mal à la poitrine pendant une crise cardiaque. Quels sont les signes?",
+        ),
+        urgent=(
+            "I took the whole week of my blister pack at once by mistake this morning, digoxin and metoprolol, now dizzy",
+            "j'ai avalé d'un coup les 7 cases de ma dispensette ce matin",
+            "Depuis qu'elle est partie je suis pu capable. J'ai mis de côté ses morphines pis mes pilules pour dormir.",
+            "Gilles a tremblé partout 3 minutes, mordu la langue, pas réveillé depuis, il ronfle",
+            "a piece of steak stuck in my gullet since supper, can't swallow even my spit",
+            "my right leg went cold and pale as a candle an hour ago and it hurts",
+            "Le voisin a empoisonné mon chien. Mon calibre 12 est chargé, ce soir je vais régler son cas.",
+            # "ce soir-là" is a night in a story; "ce soir" is still tonight
+            "Le Centre antipoison m'a dit ce soir que c'était dangereux, j'ai des palpitations",
+        ),
+    )
 
 
 def test_stories_already_treated_and_the_words_of_gender_affirming_care():
     # round 45 (part LG, a clinic serving many 2SLGBTQIA+ patients)
-    rules_alone = replace(RULES, model_path=None)
-    for text in (
-        "Finalement la réaction était due aux noix dans le pesto, l'urgence m'a donné de l'épinéphrine et je vais bien. Une ordonnance pour un EpiPen?",
-        "On Tuesday I had chest tightness and went to the ER. They did an ECG and blood work, everything normal, a panic attack. I'm feeling okay now.",
-        "Une amie de ma famille choisie a fait une crise d'anaphylaxie à mon souper de Noël, les ambulanciers sont venus. Devrais-je avoir un EpiPen?",
-        "J'ai appelé le 911 comme vous disiez. Ma blonde a été traitée pour son AVC et elle est en réadaptation maintenant, elle récupère bien.",
-        "Update: I went to the ER, they said it was DKA and I was admitted for two days. I'm out now and my new pump works.",
-        "Mon ex a fait une tentative de suicide il y a quelques années, et là il a recommencé à m'écrire. Ça me remue, une référence en psychothérapie?",
-        "The surgeon's readiness letter template asks you to confirm whether I have a history of suicide attempts, self-harm, or psychiatric admissions. None of those apply to me.",
-    ):
-        assert triage("", text, rules_alone).priority is not Priority.URGENT, text
-    for text in (
-        "took 2 viagra at a party, erection since midnight, 7 hours, really painful and turning purple",
-        "4 days post-op phallo, past 2 hrs it went dark purple almost black at the tip and cold",
-        "8 days after my vaginoplasty, fever 39.8, shaking chills, heart racing, can barely stand",
-        "drank my roommate's G by accident, dizzy, threw up, can't stay awake",
-        "locked in the bathroom, my bf hit me, he's banging on the door saying he'll kill me",
-        "got bottled outside a bar last nite, KO'd, puked 4x, so sleepy",
-        "ya 30 min mon bras g est devenu lourd, face cote g tombe dans le miroir",
-        "jpp. jai tt mes pilules pr dormir sur la table, ce soir c'est fini",
-        "My friend had anaphylaxis at my Christmas dinner tonight, her throat is closing and she can't breathe",
-        "Il a recommencé à parler de se tuer ce soir, il a une corde",
-    ):
-        assert triage("", text, rules_alone).priority is Priority.URGENT, text
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Finalement la réaction était due aux noix dans le pesto, l'urgence m'a donné de l'épinéphrine et je vais bien. Une ordonnance pour un EpiPen?",
+            "On Tuesday I had chest tightness and went to the ER. They did an ECG and blood work, everything normal, a panic attack. I'm feeling okay now.",
+            "Une amie de ma famille choisie a fait une crise d'anaphylaxie à mon souper de Noël, les ambulanciers sont venus. Devrais-je avoir un EpiPen?",
+            "J'ai appelé le 911 comme vous disiez. Ma blonde a été traitée pour son AVC et elle est en réadaptation maintenant, elle récupère bien.",
+            "Update: I went to the ER, they said it was DKA and I was admitted for two days. I'm out now and my new pump works.",
+            "Mon ex a fait une tentative de suicide il y a quelques années, et là il a recommencé à m'écrire. Ça me remue, une référence en psychothérapie?",
+            "The surgeon's readiness letter template asks you to confirm whether I have a history of suicide attempts, self-harm, or psychiatric admissions. None of those apply to me.",
+        ),
+        urgent=(
+            "took 2 viagra at a party, erection since midnight, 7 hours, really painful and turning purple",
+            "4 days post-op phallo, past 2 hrs it went dark purple almost black at the tip and cold",
+            "8 days after my vaginoplasty, fever 39.8, shaking chills, heart racing, can barely stand",
+            "drank my roommate's G by accident, dizzy, threw up, can't stay awake",
+            "locked in the bathroom, my bf hit me, he's banging on the door saying he'll kill me",
+            "got bottled outside a bar last nite, KO'd, puked 4x, so sleepy",
+            "ya 30 min mon bras g est devenu lourd, face cote g tombe dans le miroir",
+            "jpp. jai tt mes pilules pr dormir sur la table, ce soir c'est fini",
+            "My friend had anaphylaxis at my Christmas dinner tonight, her throat is closing and she can't breathe",
+            "Il a recommencé à parler de se tuer ce soir, il a une corde",
+        ),
+    )
 
 
 def test_a_shock_at_the_bill_a_flare_and_the_emergencies_of_chronic_illness():
     # round 46 (part CI, patients living with serious chronic illness)
-    rules_alone = replace(RULES, model_path=None)
-    for text in (
-        "J'ai fait une crise cardiaque en voyant la facture pour le formulaire, 75 $! Est-ce le bon montant?",
-        "Parking permit renewal: I'm on home oxygen for COPD and get short of breath walking 20 metres. The form needs your signature.",
-        "Depuis que je suis sous prednisone pour ma poussée, je dors mal. Je peux la prendre plus tôt?",
-        "Des plaques qui piquent depuis le nouveau savon à lessive. Mes lèvres et ma langue ne sont pas enflées.",
-        "Just an update: I went to emerg that night, they gave me epinephrine and switched my antibiotic. I'm home and fine now.",
-    ):
-        assert triage("", text, rules_alone).priority is not Priority.URGENT, text
-    for text in (
-        "J'ai chargé ma carabine et ce soir je vais chez eux le tirer.",
-        "jai 2 mois de pilules pr dormir de coté, jvais tte les prendre ce soir",
-        "standing to attention down below since 3 am, more than five hours, it really hurts now",
-        "Je me suis donné un coup sur le coco contre la porte, avec mes pilules pour éclaircir le sang, j'ai vomi",
-        "Neuf jours depuis mon dernier traitement de chimio, je suis brûlante et je claque des dents",
-        "She stuck two fresh fentanyl patches on without peeling off the old one and now I can't wake her properly",
-        "mon petit fils de 2 ans a pris 3 de mes dilaudid, il est tout endormi",
-        "sudden explosive HA back of head, worst ever, maxed in secs",
-        "back much worse this week and I couldn't feel myself wiping today",
-        # a flare is a noun after "ma"; "il m'a poussée" is still a push
-        "Il ma poussée dans l'escalier ce soir, j'ai peur qu'il recommence",
-    ):
-        assert triage("", text, rules_alone).priority is Priority.URGENT, text
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "J'ai fait une crise cardiaque en voyant la facture pour le formulaire, 75 $! Est-ce le bon montant?",
+            "Parking permit renewal: I'm on home oxygen for COPD and get short of breath walking 20 metres. The form needs your signature.",
+            "Depuis que je suis sous prednisone pour ma poussée, je dors mal. Je peux la prendre plus tôt?",
+            "Des plaques qui piquent depuis le nouveau savon à lessive. Mes lèvres et ma langue ne sont pas enflées.",
+            "Just an update: I went to emerg that night, they gave me epinephrine and switched my antibiotic. I'm home and fine now.",
+        ),
+        urgent=(
+            "J'ai chargé ma carabine et ce soir je vais chez eux le tirer.",
+            "jai 2 mois de pilules pr dormir de coté, jvais tte les prendre ce soir",
+            "standing to attention down below since 3 am, more than five hours, it really hurts now",
+            "Je me suis donné un coup sur le coco contre la porte, avec mes pilules pour éclaircir le sang, j'ai vomi",
+            "Neuf jours depuis mon dernier traitement de chimio, je suis brûlante et je claque des dents",
+            "She stuck two fresh fentanyl patches on without peeling off the old one and now I can't wake her properly",
+            "mon petit fils de 2 ans a pris 3 de mes dilaudid, il est tout endormi",
+            "sudden explosive HA back of head, worst ever, maxed in secs",
+            "back much worse this week and I couldn't feel myself wiping today",
+            # a flare is a noun after "ma"; "il m'a poussée" is still a push
+            "Il ma poussée dans l'escalier ce soir, j'ai peur qu'il recommence",
+        ),
+    )
 
 
 def test_a_red_flags_words_end_where_a_word_ends_and_a_job_sites_words():
