@@ -32,6 +32,7 @@ from clinic_inbox.core.triage_context import (
     generic_subject,
     happening_now,
     history_inside,
+    lasting,
     resolved_after,
     resolved_story,
     says_now,
@@ -513,6 +514,8 @@ def _affirmed_in(
         return False
     if rule is not None and not rule.prefer_urgent and feared(view, start):
         return False  # "I'm scared it's appendicitis": the fear, not the facts
+    if rule is not None and not rule.prefer_urgent and lasting(view, start):
+        return False  # "ça fait quelques semaines que je me réveille avec la main engourdie"
     if rule is not None and (naming or not rule.prefer_urgent):
         if generic_question(s.folded):
             return False

@@ -278,7 +278,7 @@ _HISTORY_RIGHT_AFTER = re.compile(
     + _MONTHS
     + r")|en "
     + _MONTHS_FR
-    + r"|(le |la |l')(mois|semaine|annee|ete|hiver|automne|printemps|fin de semaine) (passee?|derniere?)|in (19|20)\d\d|en (19|20)\d\d|(de|of|from) (19|20)\d\d\b(?! ?(mg|ml|\$|h))|last (year|month|summer|winter|spring|fall|term|season)|"
+    + r"|(le |la |l')(mois|semaine|annee|ete|hiver|automne|printemps|fin de semaine) (passee?|derniere?)|(back )?in (19|20)\d\d|en (19|20)\d\d|(de|of|from) (19|20)\d\d\b(?! ?(mg|ml|\$|h))|last (year|month|summer|winter|spring|fall|term|season)|"
     r"(\w+ ){0,2}(years?|months?) ago|in the past(?! (\d+|few|couple( of)?|two|three|24|48) (hours?|hrs?|minutes?|mins?|days?))|dans le passe|as an? (child|kid|teen|baby)|"
     r"il y a (\w+ ){0,2}(ans|annees|mois)|il y a (bien |tres |trop )?longtemps|"
     r"dans (la|leur|sa) (vingtaine|trentaine|quarantaine|cinquantaine|soixantaine|septantaine|soixante-dizaine)|in (their|her|his) (\d0s|twenties|thirties|forties|fifties|sixties|seventies)|l'an (dernier|passe)|l'annee (derniere|passee)|"
@@ -519,7 +519,7 @@ _POST_CONTEXT = re.compile(
     r"l'a emportee?|les a emporte(e|s|es)?|(killed|took) (him|her) (in|at|from)|which killed (him|her))\b"
 )
 _RECURRENCE = re.compile(
-    r"\b(again|is back|came back|come back|returned|started again|now|right now|rn|today|tonight|"
+    r"\b(again|is back|came back|come back|returned|started again|now|right now|rn|today|tonight|tonite|2nite|2day|"
     r"this morning|this afternoon|this evening|currently|at the moment|just now|"
     r"since (this|last night|yesterday|an hour|lunch|noon|dinner|breakfast|\d+ ?(min|minutes|hours?|hrs?|h)\b)|"
     r"(\d+|an|a|one|two|few|couple of) (hours?|hrs?|minutes?|mins?) ago|"
@@ -538,6 +538,10 @@ _NOT_RECUR = re.compile(
     r"(est|sont|etait) (revenue?s?) (eleve|elevee?s?|bas|basse|normale?s?|normaux|positifs?|positives?|negatifs?|negatives?|correcte?s?|limite)|now (ok|okay|fine|good|better|well|stable|home|recovered)\b|"
     r"tout est (correct|beau|ok|bien|normal) maintenant|maintenant tout est (correct|beau|ok|bien|normal)|everything'?s? (fine|ok|okay|good|normal) now|"
     r"maintenant (ok|correcte?|stable|a la maison|hospitalisee?|a l'hopital|admise?)|now (in (the )?hospital|admitted)|"
+    # the danger put away since: "Pills are locked up now!", "les pilules sont sous clé maintenant"
+    r"(locked|put|stored) (up|away) now|now (locked|stored|put) (up|away)|(sous cle|barrees?|rangee?s?|cachee?s?) maintenant|maintenant (sous cle|barrees?|rangee?s?)|"
+    # back at school today: the event is over ("il est retourné à l'école aujourd'hui")
+    r"(retourne\w*|back|rentre\w*|went|gone) (a l'ecole|a la garderie|au travail|a la job|au cpe|to school|to work|to daycare|at school|at work)( (aujourd'hui|today|ce matin|this morning|hier|yesterday))?|"
     r"(?<=\()(maintenant|now) \d{1,2}( ans| years old| yo)?(?=\))|maintenant (il|elle) est (guerie?|retablie?)|maintenant (ca|il|elle) va (mieux|bien)|"
     r"now (he|she)('s| is) (recovered|cured|healed)|a \d{1,2} ans maintenant|maintenant (il|elle) a \d{1,2} ans|"
     r"(hasn'?t|has not|didn'?t|did not|haven'?t) (started|come back|bled|begun|happened) again|(a|ont) pas recommence|(i'?m|i am|he'?s|he is|she'?s|she is|they'?re|they are|it'?s|it is|is|are|all|"
@@ -696,6 +700,12 @@ _CHRONIC = re.compile(
     r"all (his|her|my|their) li(fe|ves)|toute (sa|ma|leur) vie|(same|like|as) (as )?always|comme (toujours|d'habitude)|always been (like (this|that)|this way|that way)|"
     r"(a |j'ai |il a |elle a )?toujours ete (de meme|comme ca|pareil|comme cela))\b"
 )
+# a lasting condition or a document named after it, not an event: "because of my seizure
+# disorder", "a signature for her peanut anaphylaxis and EpiPen plan"
+_KIND_OR_PLAN_AFTER = re.compile(
+    r"\s?(disorder|trouble convulsif|((and|et) [\w-]+ )?(action |emergency |care |safety |treatment |d'urgence )?"
+    r"(plan|protocol|protocole))\b"
+)
 # "My sister bled in her first pregnancy": someone else's past, said just before.
 _OTHER_PAST_LEAD = re.compile(
     r"(\b(my|his|her|our|a|both (of )?my|un|une|mon|ma|mes|le|la) (\w+'s )?"
@@ -841,6 +851,8 @@ def affirmed(sentence: str, start: int, end: int, idioms: Idioms | None = None) 
         return False
     if _CHRONIC.search(sentence[end : end + 70]) or _OTHER_PAST_LEAD.search(before):
         return False
+    if _KIND_OR_PLAN_AFTER.match(sentence, end):
+        return False  # "my seizure disorder", "her peanut anaphylaxis and EpiPen plan"
     return not _found("post", _SINCE.sub(" ", sentence[end : end + 70]), present)
 
 
@@ -849,6 +861,12 @@ _FR_LINK_WORDS = frozenset(
     {"a", "me", "m'", "se", "s'", "te", "le", "la", "les", "l'", "en", "y", "de", "du", "des", "faire",
      "penser", "vouloir", "avoir", "eu", "un", "une"}
 )  # fmt: skip
+
+
+# "sans"/"aucun"/"without" deny the noun after them; a subject after that starts a new
+# clause they do not reach (run-on messages without punctuation)
+_NOUN_NEGATIONS = frozenset({"sans", "aucun", "aucune", "without"})
+_SUBJECTS = frozenset({"elle", "il", "je", "j'", "on", "ils", "elles", "she", "he", "i", "they"})
 
 
 def _own_negations(window: list[str]) -> list[str]:
@@ -874,6 +892,8 @@ def _own_negations(window: list[str]) -> list[str]:
             )
             if de is None or len(between) > 1:
                 continue
+        if w in _NOUN_NEGATIONS and _SUBJECTS & set(window[i + 2 :]):
+            continue  # "des phrases sans aucun sens elle sait pas où elle est": a new clause
         out.append(w)
     return out
 
@@ -1038,6 +1058,22 @@ def generic_subject(sentence: str, start: int) -> bool:
     return _GENERIC_SUBJECT.search(sentence[max(0, start - 60) : start]) is not None
 
 
+# weeks of it, said first: "ça fait quelques semaines que je me réveille avec la main
+# engourdie", "it's been a few weeks that my fingers go numb at night"
+_WEEKS_LEAD = re.compile(
+    r"\b(ca fait|cela fait|sa fait|it'?s been|for the (past|last)) (quelques|plusieurs|deux|trois|quatre|"
+    r"\d+|a few|several|two|three|four|many) (semaines|mois|ans|annees|weeks|months|years)( que| now|,)"
+)
+
+
+def lasting(sentence: str, start: int) -> bool:
+    """Does the sentence open by saying the mention has gone on for weeks or more, with
+    nothing saying it is new or worse today? (Not for self-harm: weeks of it is urgent.)"""
+    return _WEEKS_LEAD.search(sentence[:start]) is not None and not _now(
+        sentence, _present(sentence)
+    )
+
+
 def history_inside(words: str) -> bool:
     """A match that spans its own history: "a reaction to penicillin as a baby, my face swelled"."""
     present = _present(words)
@@ -1077,6 +1113,8 @@ def _comma(text: str) -> int:
 _STORY_PAST = re.compile(
     r"\b(yesterday|last night|the other day|over the weekend|after (delivery|the birth|birth|my c-section)|apres l'accouchement|on est alle\w*|we went|we took (him|her)|la fois (que|ou)|au mois d'?\w+|at (lunch|breakfast|supper|dinner)|quand \w+ a (fait|eu)|this past weekend|on the weekend|"
     r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
+    # a past perfect and an update's opening: "she'd swallowed two of my pills", "to close the loop"
+    r"(she|he|i|we|they|you)'d (swallowed|taken|eaten|drunk|drank|got into|gotten into)|(just )?to close the loop|"
     r"(l'urgence|the er|emerg|l'hopital|the hospital) (m'a|m'ont|gave me|has given me) (donne|gave|given|traite\w*|soigne\w*)|"
     r"(i|we) went to (the )?(er|emerg\w*|hospital|walk-in)|(je suis|on est|nous sommes) alle\w* a l'(urgence|hopital)|ce soir-la|cette nuit-la|ce jour-la|that (night|evening|day)|(\d+|a|one|two|three|few|couple of) "
     r"(days?|weeks?|months?|years?) ago|last (week|month|year|\w+day)|"
@@ -1138,7 +1176,10 @@ _STORY_CLEARED = re.compile(
     r"(scan|scanner|ct|tests?|radio\w*|resultats?)( \w+){0,3} (etait|etaient|sont|est|was|were) (beaux?|corrects?|normale?s?|normaux|ok|negatifs?|clear|fine)|no tests needed|discharged|not toxic|non-?toxic|"
     r"(watched|observed|monitored|kept) (for )?(\d+|a few|several|six|four|five) (hours|hrs)|(gardee?|surveillee?) (\d+|quelques|six|quatre) heures|"
     r"(soignee?|traitee?|treated) (a|at) l?'?(hopital|urgence|the hospital|the er|emerg)|(est|is|was|etait) (maintenant |now )?(\w+ et |\w+ and )?stable\b|"
-    r"sent (us|her|him|me|them) home|(il|elle) est (revenue?|de retour) (a la maison|chez (lui|elle|nous))|"
+    r"sent (us|her|him|me|them) home|(was |were |got |been )?sent home(?! (from|early from) (work|school|daycare|class|the office|my shift))|"
+    # "they checked her levels and she was fine", "ils ont vérifié pis tout était beau"
+    r"(they|ils|the doctors?|the er|the nurses?|on l'a|on m'a) (checked|tested|monitored|examined|ont (verifie|teste|examine)|verifie|teste|examine)( [\w']+){0,3},? (and|et|pis) (she|he|it|il|elle|they|everything|tout|i|je|j')( \w+)? (was|were|etait|etaient|est|allait) (fine|ok|okay|normal|correcte?|beaux?|bien)|"
+    r"(il|elle) est (revenue?|de retour) (a la maison|chez (lui|elle|nous))|"
     r"(back|came) home from (the )?hospital|(sortie?|released) (de l'hopital|from (the )?hospital)|(they|paramedics|ambulance) (didn'?t|did not) (take|bring) (him|her|me|them) (in|to)|(ils|ambulanciers) (l'|les|m') ?ont (pas|pas eu besoin de l') ?(amenee?s?|emmenee?s?|transportee?s?)|(nous|l'|les|m') ?(a|ont) (renvoye|retourne)e?s? a la maison|negatifs?|negatives?)\b"
 )
 

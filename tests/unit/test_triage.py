@@ -439,6 +439,38 @@ def test_a_shock_at_the_bill_a_flare_and_the_emergencies_of_chronic_illness():
     )
 
 
+def test_a_household_alarm_a_tight_cast_a_gun_out_and_stories_that_ended():
+    # round 47 (part MV, serving members, veterans and military families)
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Mon mari va faire une crise de cœur quand il va voir la facture, 80 $ pour un formulaire!",
+            "La sertraline me coupe la libido, est-ce qu'on peut essayer autre chose?",
+            "The driver's medical form is because of my seizure disorder. Last seizure 6 years ago.",
+            "The school needs your signature on her peanut anaphylaxis and EpiPen plan.",
+            "As you know I had an overdose back in 2015, clean for years now. My naloxone kit expired.",
+            "Ça fait quelques semaines que je me réveille avec trois doigts de la main droite engourdis.",
+            "Finalement on a appelé le 911 et ils lui ont donné de l'adrénaline dans l'ambulance. "
+            "Il va très bien, il est retourné à l'école aujourd'hui.",
+            "To close the loop: she'd swallowed three of my iron pills, they checked her levels and "
+            "she was fine. Sent home the next morning. Pills are locked up now!",
+        ),
+        urgent=(
+            "The CO alarm by the furnace went off this morning and we all woke up dizzy with headaches and throwing up",
+            "plâtre posé hier, la douleur augmente sans arrêt ce soir, mes orteils sont mauves et froids",
+            "The rifle is out of the safe and loaded, I left a letter for each of the kids. Tonight is the night.",
+            "la 308 est sortie, chargée, lettres écrites pr chaque enfant, c fini pour moi",
+            "The shotgun's in the truck and tonight I'm paying him a visit he won't come back from",
+            "The kids and I are locked in the bathroom and he's pounding on the door",
+            "I swallowed one of my husband's strong back pills by mistake and my eyes keep closing",
+            "I can only get out two or three words at a time, my breathing is awful even sitting",
+            "My wife says my lips have gone a greyish blue and the gadget on my finger reads 83",
+            "It keeps coming out in spurts, two bath towels are soaked through",
+            "last week he choked me and tonite he said hell kill me if i leave",
+            "ma mère était correcte hier depuis ce matin elle dit des phrases sans aucun sens elle sait pas où elle est",
+        ),
+    )
+
+
 def test_a_red_flags_words_end_where_a_word_ends_and_a_job_sites_words():
     # round 41 (part OC): every shipped red flag ends at a word's end or an inflection
     # (red_flag_whole_words); the trades' own words
