@@ -59,8 +59,33 @@ def _publish(
     store, keys = clinic.store, link.keys
     staff = StaffMap(clinic, keys)
     conv = shq.thread_uuid(store, thread_id)
-    fresh = conv is None  # an id made here now, unknown to the server until it commits
     messages = shq.thread_messages(store, thread_id)
+    try:  # where the server files this conversation's mail, if it has any of it
+        placed, known = _server_placement(link, keys, messages, conv)
+    except psycopg.OperationalError as exc:
+        raise server_error(link, exc) from None
+    if (
+        conv is not None
+        and not known
+        and any(c != conv for _i, c in placed.values())
+        and not shq.published_any(store, thread_id)
+    ):
+        # an id kept here by a publication the server never committed (the holder was
+        # killed, or the server went away, before its commit), while another holder
+        # published the same mail in a conversation of its own: that one is the clinic's.
+        # Published under the kept id, the server would take the conversation and not
+        # the mail it has already, and this copy would keep the mail apart for good (the
+        # mail fault harness found one replica with an e-mail the others had elsewhere)
+        with store.transaction():
+            shq.forget_thread_uuid(store, thread_id, conv)
+        conv = shq.thread_uuid(store, thread_id)  # set meanwhile by a pull: it stays
+    if _move_to_held_conversations(store, thread_id, conv, placed):
+        messages = shq.thread_messages(store, thread_id)
+        if not messages:  # all of it is in the server's conversations here now
+            return next(iter(placed.values()))[1]
+        if conv is None:  # what is left is published on its own
+            return _publish(clinic, link, thread_id, actor_id, fence)
+    fresh = conv is None  # an id made here now, unknown to the server until it commits
     if conv is None:
         # asked of the server before taking the local write lock: the app's writer and
         # the mail sync never wait for the network
@@ -123,6 +148,15 @@ def _publish(
                 else:
                     link.conn.execute("SELECT publish_message(%s, %s, %s, %s, %s, %s)", args)
                 identities.append((m["id"], ident))
+            # mail the server holds in another conversation (published there first):
+            # it is not this conversation's, and moves there (below, or when pulled)
+            elsewhere = dict(
+                link.conn.execute(
+                    "SELECT identity, conv::text FROM message WHERE identity = ANY(%s) "
+                    "AND conv <> %s",
+                    ([ident for _mid, ident in identities], conv),
+                ).fetchall()
+            )
             # where each stands in the change log (which of two replies came first)
             seqs = dict(
                 link.conn.execute(
@@ -150,6 +184,13 @@ def _publish(
         for mid_local, ident in identities:
             if shq.message_by_identity(store, ident) not in (None, mid_local):
                 continue  # the same message came from the server meanwhile: kept once
+            if ident in elsewhere:
+                held = shq.thread_by_uuid(store, elsewhere[ident])
+                if held is None or held == thread_id:
+                    continue  # it waits unpublished: the pull of that one moves it
+                shq.set_message_identity(store, mid_local, ident)
+                shq.move_message(store, mid_local, held)
+                continue
             shq.set_message_identity(store, mid_local, ident)
             if ident in seqs:
                 hq.set_server_seq(store, mid_local, seqs[ident])
@@ -202,6 +243,54 @@ def reopen_ops(
     ops = [str(uuid.uuid4()), str(uuid.uuid4())]
     values = (Status.NEW.value, Status.IN_PROGRESS.value)
     return ops, [field_mac(keys, conv, "status", v, o) for v, o in zip(values, ops, strict=True)]
+
+
+def _server_placement(
+    link: Link, keys: ClinicKeys, messages: list[dict[str, Any]], conv: str | None
+) -> tuple[dict[int, tuple[str, str]], bool]:
+    """(local message id -> (its identity, the server's conversation of it), for the
+    patient's messages the server has; whether the server knows `conv`)."""
+    idents = {
+        m["shared_identity"] or message_identity(keys, link.workstation_id, m): m["id"]
+        for m in messages
+        if m["direction"] == "in"
+    }
+    with link.conn.transaction():
+        rows = (
+            link.conn.execute(
+                "SELECT identity, conv::text FROM message WHERE identity = ANY(%s)",
+                (list(idents),),
+            ).fetchall()
+            if idents
+            else []
+        )
+        known = conv is not None and bool(
+            link.conn.execute("SELECT 1 FROM conversation WHERE id = %s", (conv,)).fetchone()
+        )
+    return {idents[ident]: (ident, c) for ident, c in rows}, known
+
+
+def _move_to_held_conversations(
+    store: Any, thread_id: int, conv: str | None, placed: dict[int, tuple[str, str]]
+) -> bool:
+    """The patient's messages the server files in another conversation that is here
+    already move into it (with what hangs off them), marked as on the server. Returns
+    whether any moved."""
+    moved = False
+    with store.transaction():
+        for mid, (ident, where) in placed.items():
+            if where == conv:
+                continue
+            held = shq.thread_by_uuid(store, where)
+            if held is None or held == thread_id:
+                continue  # not here yet: its pull moves it (replica.place_message)
+            if shq.thread_of_message(store, mid) != thread_id:
+                continue  # moved meanwhile
+            if shq.message_by_identity(store, ident) in (None, mid):
+                shq.set_message_identity(store, mid, ident)
+            shq.move_message(store, mid, held)
+            moved = True
+    return moved
 
 
 def _server_conversation_of(

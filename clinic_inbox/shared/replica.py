@@ -112,8 +112,13 @@ def apply_field(clinic: Clinic, thread_id: int, f: str, value: str, staff: Staff
 
 def place_message(store: Any, thread_id: int, ident: str, payload: dict[str, Any]) -> int | None:
     """A pulled message: kept once, whether it is new here or was ingested here too.
-    Returns its id when it is new here (None: this workstation had it already)."""
-    if shq.message_by_identity(store, ident) is not None:
+    Returns its id when it is new here (None: this workstation had it already). A copy
+    here filed in another conversation moves into the server's one, with what hangs off
+    it (shq.move_message): every workstation files each message where the server does
+    (a holder killed before it published, or one that threaded a patient's new message
+    before the conversation it continues had reached it, had filed it elsewhere)."""
+    if (known := shq.message_by_identity(store, ident)) is not None:
+        shq.move_message(store, known, thread_id)
         return None
     if payload.get("direction") == "in":
         local = shq.local_copy(
@@ -121,6 +126,7 @@ def place_message(store: Any, thread_id: int, ident: str, payload: dict[str, Any
         )
         if local is not None:
             shq.set_message_identity(store, local[0], ident)
+            shq.move_message(store, local[0], thread_id)
             return None
     else:  # an automatic reply both made (e.g. one fetching through a server outage)
         mine = shq.local_outbound_copy(
@@ -128,6 +134,7 @@ def place_message(store: Any, thread_id: int, ident: str, payload: dict[str, Any
         )
         if mine is not None:
             shq.set_message_identity(store, mine, ident)
+            shq.move_message(store, mine, thread_id)
             return None
         # the same portal Communication here already, under the other identity (a
         # second row for it failed the store's UNIQUE rule, and the pull with it, for

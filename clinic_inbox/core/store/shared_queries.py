@@ -75,6 +75,45 @@ def forget_thread_uuid(store: Store, thread_id: int, uuid: str) -> None:
     store.execute("UPDATE threads SET uuid = NULL WHERE id = ? AND uuid = ?", (thread_id, uuid))
 
 
+def thread_of_message(store: Store, message_id: int) -> int | None:
+    return store.one("SELECT thread_id FROM messages WHERE id = ?", (message_id,))
+
+
+def move_message(store: Store, message_id: int, thread_id: int) -> list[int]:
+    """Move a message into the conversation the server files it in (a copy here had put
+    it in another one), with what hangs off it: the replies to it that the server does
+    not have yet (an automatic receipt, a reply written here) and their outbox items.
+    Returns the ids of the messages moved (none when it is there already)."""
+    row = store.execute(
+        "SELECT thread_id, message_id_header FROM messages WHERE id = ?", (message_id,)
+    ).fetchone()
+    if row is None or row[0] == thread_id:
+        return []
+    old, header = row
+    ids = [message_id]
+    if header:
+        ids += [
+            r[0]
+            for r in store.execute(
+                "SELECT id FROM messages WHERE thread_id = ? AND direction = 'out' "
+                "AND in_reply_to = ? AND shared_identity IS NULL",
+                (old, header),
+            )
+        ]
+    marks = ", ".join("?" for _ in ids)
+    store.execute(f"UPDATE messages SET thread_id = ? WHERE id IN ({marks})", (thread_id, *ids))
+    store.execute(
+        f"UPDATE outbox SET thread_id = ? WHERE message_id IN ({marks})", (thread_id, *ids)
+    )
+    store.execute(
+        "UPDATE threads SET last_message_at = max(last_message_at, coalesce("
+        "(SELECT max(received_at) FROM messages WHERE thread_id = ?), last_message_at)) "
+        "WHERE id = ?",
+        (thread_id, thread_id),
+    )
+    return ids
+
+
 def published_any(store: Store, thread_id: int) -> bool:
     """Whether any message of the conversation was accepted by the server (its identity
     is recorded only after the server's commit)."""
