@@ -231,7 +231,11 @@ _HYPOTHETICAL = re.compile(
     r"what happens if|how (do|would|can|will|should) (we|i|you|they) (know|tell|recogni[sz]e)|"
     r"(?<!comme )si (jamais|je|j'|il|elle|on|mon|ma|mes|notre|nos|vous|le|la|les|un|une|quelqu'un|ca|cela)|au cas ou|que faire si|quoi faire si|"
     r"en cas (de|d')|if \w+ (is|isn't|was|wasn't|has|hasn't|gets|starts|stops|doesn't|does|can't|ever) |"
-    r"comment (on )?(le |la )?(reconnai\w*|savoir))\b"
+    r"comment (on )?(le |la )?(reconnai\w*|savoir)|"
+    # a kind of person, in the conditional: "pour un élève qui exprimerait des idées noires",
+    # "for a student who might talk about ending it"
+    r"(un|une) (eleve|jeune|patiente?|cliente?|enfant|ado|adolescente?|personne|etudiante?) qui \w+(rait|raient)|"
+    r"an? (student|patient|client|kid|child|teen|teenager|person|camper|athlete) who (might|may|would|could) )\b"
 )
 # A question about when to worry: "At what temperature should we worry for a newborn?"
 _WORRY_QUESTION = re.compile(
@@ -538,6 +542,8 @@ _NOT_RECUR = re.compile(
     r"(est|sont|etait) (revenue?s?) (eleve|elevee?s?|bas|basse|normale?s?|normaux|positifs?|positives?|negatifs?|negatives?|correcte?s?|limite)|now (ok|okay|fine|good|better|well|stable|home|recovered)\b|"
     r"tout est (correct|beau|ok|bien|normal) maintenant|maintenant tout est (correct|beau|ok|bien|normal)|everything'?s? (fine|ok|okay|good|normal) now|"
     r"maintenant (ok|correcte?|stable|a la maison|hospitalisee?|a l'hopital|admise?)|now (in (the )?hospital|admitted)|"
+    # "il va bien aujourd'hui": fine today, the event over
+    r"(il|elle|je|ca|tout|he|she) (va|vont|allait|is|'s) (tres |super |ben |very )?(bien|mieux|well|fine|ok|okay)( \w+)? (aujourd'hui|maintenant|now|today)|"
     # the danger put away since: "Pills are locked up now!", "les pilules sont sous clé maintenant"
     r"(locked|put|stored) (up|away) now|now (locked|stored|put) (up|away)|(sous cle|barrees?|rangee?s?|cachee?s?) maintenant|maintenant (sous cle|barrees?|rangee?s?)|"
     # back at school today: the event is over ("il est retourné à l'école aujourd'hui")

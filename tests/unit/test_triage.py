@@ -471,6 +471,33 @@ def test_a_household_alarm_a_tight_cast_a_gun_out_and_stories_that_ended():
     )
 
 
+def test_a_scald_never_called_a_burn_edibles_and_a_curtain_over_the_eye():
+    # round 48 (part SK, school-age children, teenagers and their families)
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "L'an dernier un élève de l'école s'est effondré au gym, ils ont utilisé le "
+            "défibrillateur et il va bien aujourd'hui. Faut-il un ECG pour mon fils?",
+            "Pour un élève qui exprimerait des idées noires, quel est le meilleur moyen de le "
+            "référer à votre clinique?",
+            "My back is screaming after moving the couch, but that's just me being out of shape.",
+        ),
+        urgent=(
+            "Mon gars de 3 ans a renversé la bouilloire, grosses cloques et la peau part sur "
+            "presque tout le torse",
+            "my toddler ate my brother's THC gummies an hour ago and now he's so sleepy he won't wake up properly",
+            "Ma fille de 5 ans a mangé les bonbons « spéciaux » de son oncle, elle est toute molle",
+            "Mon père est parti ailleurs dans sa tête depuis le dîner, il me regarde comme un étranger",
+            "Depuis midi, tout d'un coup, elle ne me reconnaît plus",
+            "he got smoked into the boards, was out cold a minute and has puked twice since",
+            "On dirait qu'un rideau descend devant mon œil gauche depuis une heure",
+            "My brother's knife is packed in my school bag and tomorrow they're going to pay",
+            "j'ai caché une vingtaine de pilules, ce soir quand mes parents dorment je les prends toutes",
+            "le sang sort en jets, j'ai trempé trois linges en dix minutes",
+            "My youngest got into his sister's ADHD pills, his heart is racing",
+        ),
+    )
+
+
 def test_a_red_flags_words_end_where_a_word_ends_and_a_job_sites_words():
     # round 41 (part OC): every shipped red flag ends at a word's end or an inflection
     # (red_flag_whole_words); the trades' own words
