@@ -36,6 +36,7 @@ from clinic_inbox.core.triage_context import (
     resolved_after,
     resolved_story,
     says_now,
+    small_or_treated,
 )
 from clinic_inbox.core.triage_gate import Gated, GateTable, Vocabulary, lower_ascii
 from clinic_inbox.core.triage_model import FeatureTable, WordingModel, load_model
@@ -514,6 +515,8 @@ def _affirmed_in(
         return False
     if rule is not None and not rule.prefer_urgent and feared(view, start):
         return False  # "I'm scared it's appendicitis": the fear, not the facts
+    if rule is not None and not rule.prefer_urgent and small_or_treated(view, start, end):
+        return False  # "enflé grand comme une pièce", "opéré pour l'appendicite le soir même"
     if rule is not None and not rule.prefer_urgent and lasting(view, start):
         return False  # "ça fait quelques semaines que je me réveille avec la main engourdie"
     if rule is not None and (naming or not rule.prefer_urgent):

@@ -352,7 +352,8 @@ _SENTENCE_CONTEXT = re.compile(
     r"(higher|greater|increased|bigger) (chance|risk|likelihood|odds)|"
     r"(vu|lu|entendu) (sur|dans) (facebook|internet|tiktok|instagram|un article|la tele|les nouvelles)|"
     r"(saw|read|heard) (on|in) (facebook|the news|internet|online|tiktok|instagram)|"
-    r"cpr|recertif\w*|lifeguard|sauveteur|secourisme|(on )?pratique|we (teach|train|practi[cs]e)|"
+    # ("on pratique", a first-aid drill; not "à la pratique de hockey", a team's practice)
+    r"cpr|recertif\w*|lifeguard|sauveteur|secourisme|on pratique|(pratique|pratiquer|pratiquons) (de |des |la |le |les |sur )?(premiers soins|rcr|secourisme|reanimation|mannequins?|manoeuvres?)|we (teach|train|practi[cs]e)|"
     r"i teach|j'enseigne|formateur|formatrice|instructor|mannequins?|manikins?|"
     r"(j'ai )?lu (\w+ \w+ )?(que|qu')|read (that|somewhere)|(peut|peuvent|can|could|may|might) (etre|be) (le |la |un |une |a |an |the )?(signe|sign|syndrome|symptome|symptom)|"
     # the news and the web: "a story in the paper about a man who got sepsis"
@@ -1072,6 +1073,24 @@ _WEEKS_LEAD = re.compile(
 )
 
 
+# small and local, by its size: "enflé grand comme une pièce de 2 piasses", "the size of a loonie"
+_SMALL_AFTER = re.compile(
+    r"\s?(grand|gros|grosse|large|big|the size of|size of|la grandeur d')( comme| as)? (une?|a|an) "
+    r"(piece|loonie|toonie|quarter|dime|nickel|coin|trente sous|vingt-cinq sous|pois|pea|grain de riz|bouton)\b"
+)
+# treated already: "on m'a opéré pour l'appendicite le soir même"
+_TREATED_BEFORE = re.compile(
+    r"\b(opere|operee|operated on|had surgery|removed|enleve|enlevee)( \w+){0,2} (pour|for|de|d') ?(l'|la |le |une? |an? |my |mon |ma |his |her )?$"
+)
+
+
+def small_or_treated(sentence: str, start: int, end: int) -> bool:
+    """The mention is a small local one by its size, or one already operated on."""
+    return bool(_SMALL_AFTER.match(sentence, end)) or bool(
+        _TREATED_BEFORE.search(sentence[max(0, start - 50) : start])
+    )
+
+
 def lasting(sentence: str, start: int) -> bool:
     """Does the sentence open by saying the mention has gone on for weeks or more, with
     nothing saying it is new or worse today? (Not for self-harm: weeks of it is urgent.)"""
@@ -1161,7 +1180,9 @@ _STORY_FINE = re.compile(
 _BASELINE = re.compile(
     r"\b((was|were|etait|etaient|allait) (totally |completely |perfectly |tout a fait )?(fine|ok|okay|normal|well|good|"
     r"correcte?|bien|normale?|comme d'habitude) (yesterday|hier|before|avant|until|jusqu'a|last night|la veille|"
-    r"the day before|this morning|ce matin|a matin|at (breakfast|lunch|supper|dinner))|"
+    r"the day before|this morning|ce matin|a matin|at (breakfast|lunch|supper|dinner)|"
+    # "he was completely normal when we woke up": how it was before, not how it ended
+    r"when (we|he|she|i|they) (woke up|got up|went to bed|left|had breakfast)|quand (on|il|elle|je|j') (s'est|se sont|me suis|s'est) (leve|levee|leves|reveille|reveillee|couche|couchee)s?|au (reveil|lever|dejeuner))|"
     r"(yesterday|hier|before|avant|last night|la veille|this morning|ce matin|a matin)[, ]+(he|she|il|elle|i|je|j') "
     r"(was|were|etait|allait|etais|allais) (totally |completely |perfectly |tout a fait )?(fine|ok|okay|normal|well|good|correcte?|bien|normale?))\b"
 )

@@ -498,6 +498,34 @@ def test_a_scald_never_called_a_burn_edibles_and_a_curtain_over_the_eye():
     )
 
 
+def test_a_jump_decided_a_calibre_in_the_truck_and_a_sting_the_size_of_a_coin():
+    # round 49 (part MT, a mountain and lake resort town)
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Mon grand-père a perdu la vue d'un œil d'un coup quand il avait 70 ans. Est-ce héréditaire?",
+            "On m'a opéré pour l'appendicite le soir même, tout s'est bien passé. J'ai besoin d'un papier.",
+            "Mes doubles shifts au lodge me tuent, je voudrais une prise de sang pour le fer.",
+            "Une guêpe m'a piqué hier, c'est rouge, ça pique pis c'est enflé grand comme une pièce de 2 piasses.",
+        ),
+        urgent=(
+            "pratique de hockey, douleur intense d'un coup au testicule gauche, vomi une fois",
+            "About forty minutes ago at breakfast he suddenly dropped his coffee, his hand wouldn't grip. "
+            "The right side of his face is drooping and his speech is slurred. He was completely normal "
+            "when we woke up.",
+            "ce soir après mon shift je vais au belvédère et je saute, c'est décidé, les lettres sont écrites",
+            "Après ce soir vous n'aurez plus besoin de garder mon dossier ouvert. J'ai laissé deux "
+            "enveloppes sur mon lit, une pour ma mère, une pour mon frère.",
+            "jmonte au garage avec ma carabine pis jle tire",
+            "Demain je vais régler ça pour de bon avec ma 30-06, elle est prête dans le truck",
+            "Our little guy (3) ate a bag of THC gummys and now he's floppy and we can barely wake him",
+            "Noah ate 6 or 7 of the cannabis gummies a friend left about an hour ago and now he's very "
+            "sleepy and floppy. We can barely wake him up.",
+            "Ça fait trois jours que tout ressort par en haut et par en bas. Même une gorgée d'eau "
+            "revient. Je ne suis pas allé faire pipi depuis hier matin.",
+        ),
+    )
+
+
 def test_a_red_flags_words_end_where_a_word_ends_and_a_job_sites_words():
     # round 41 (part OC): every shipped red flag ends at a word's end or an inflection
     # (red_flag_whole_words); the trades' own words
