@@ -72,6 +72,10 @@ class Rule:
     prefer_urgent: bool = False
     # threats: a joking marker in the sentence ("🙄", "lol") sets the mention aside
     banter_aside: bool = False
+    # a cluster's groups that state a standing fact (a medicine taken: "he's on clozapine
+    # and his last CBC was two weeks ago"): found anywhere, their sentence's tense or
+    # question aside; the other groups are judged in context as usual
+    background: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, eq=False)
@@ -328,6 +332,19 @@ def _stamp(path: Path | None) -> tuple[int, int] | None:
     return (st.st_mtime_ns, st.st_size) if st else None
 
 
+def _background(rule_id: str, given: object, groups: int) -> frozenset[int]:
+    if not isinstance(given, list) or not all(
+        isinstance(i, int) and 0 <= i < groups for i in given
+    ):
+        raise RulesError(
+            f"Triage rule {rule_id!r}: 'background' lists the numbers of its groups "
+            f"(0 to {groups - 1})."
+        )
+    if len(set(given)) >= groups:
+        raise RulesError(f"Triage rule {rule_id!r}: at least one group must be judged in context.")
+    return frozenset(given)
+
+
 def _word_ends(data: dict) -> dict:
     """A rules file's `red_flag_whole_words = true` makes each of its red flags end at a
     word's end unless the rule says `whole_words = false`. Applied to the shipped file
@@ -385,6 +402,7 @@ def _build(data: dict, gate: Callable[[re.Pattern[str]], Gated] = Gated.of) -> R
                         label,
                         _compile(rid, groups[0], end),
                         requires=tuple(_gated(rid, g, gate, end) for g in groups),
+                        background=_background(rid, r.get("background", []), len(groups)),
                     )
                 )
                 for g in groups:
@@ -564,8 +582,12 @@ def _find(section: Section, sentences: list[Sentence], rules: Rules) -> dict[str
         if rule.id not in found:
             quotes = []
             skip = over | {n for n in range(len(sentences)) if _over_for(rule, n, story)}
-            for group in rule.requires:
-                hit = _first_affirmed(section, group, sentences, rules, rule, frozenset(skip))
+            for gi, group in enumerate(rule.requires):
+                hit = (
+                    _first_present(section, group, sentences)
+                    if gi in rule.background
+                    else _first_affirmed(section, group, sentences, rules, rule, frozenset(skip))
+                )
                 if hit is None:
                     break
                 quotes.append(hit)
@@ -687,6 +709,17 @@ def _find_in_message(
             body_mentions = _mentioned(section, body)
             found.update({k: v for k, v in extra.items() if k not in body_mentions})
     return [found[r.id] for r in section.rules if r.id in found]
+
+
+def _first_present(
+    section: Section, group: tuple[Gated, ...], sentences: list[Sentence]
+) -> str | None:
+    """A background group's first mention, wherever it is said (Rule.background)."""
+    for s in sentences:
+        for view in (s.folded, s.lemmas):
+            for m in section.group_matches(group, view):
+                return _quote(s, view, m.start(), m.end())
+    return None
 
 
 def _first_affirmed(

@@ -64,7 +64,7 @@ _TERMINATE = re.compile(
 # Only a real contrast ends a list or a question.
 _CONTRAST = re.compile(r"\b(but|however|although|though|yet|mais|cependant|pourtant|sauf que)\b")
 _POST_NEG = re.compile(
-    r"^\W{0,3}(and )?((it|they|the rash|the spots) (fades?|faded|blanch\w*|went white|goes white)|"
+    r"^\W{0,3}(and )?((sont|est) (parties|partis|partie|disparue?s?|finies?)\b|(have|has) (gone away|disappeared)\b|(went|go) away\b|are (all )?gone now\b|(it|they|the rash|the spots) (fades?|faded|blanch\w*|went white|goes white)|"
     # a checklist answered: "Douleur à la poitrine : non /", "black stool - no;", "Item 9 (...): 0"
     r"[^.:;/\n]{0,40}?\)?\s*[:=-]\s*(non|no|none|nope|aucune?|0|n|negative|negatif|pas du tout|not at all)\b(?![ \t]*(idea|clue|better|change|relief|help|improvement|end|je\b|j'|i\b|it\b|\w+ing))|"
     # the same answer without a colon, in short written sign-language grammar: "Fever no.",
@@ -366,7 +366,7 @@ _SENTENCE_CONTEXT = re.compile(
     r"(to|pour|de) (confirm|confirmer|attest|certify|certifier|document|documenter) (that )?(her|his|their|my|son|sa|ses|mon|ma|the|le|la|l')|"
     r"demande (s'il|s'ils|combien|quand|comment|quoi)|(the|le) (word|term|mot|terme)|"
     r"in (his|her|my) (old )?(notes|file|chart)|dans (son|mon|sa) dossier|"
-    r"different from|differente? de|(?<!\bhe )(?<!\bshe )(?<!\bthey )(says|said|told me) (that )?(a|an)\b|(dit|disait|disent|disaient) (que |qu')(un|une)\b|"
+    r"different from|differente? de|(?<!\bhe )(?<!\bshe )(?<!\bthey )(says|said|told me) (that )?(a|an)\b|(?<!\bil )(?<!\belle )(?<!\bils )(?<!\belles )(dit|disait|disent|disaient) (que |qu')(un|une)\b|"
     # an article's claim, a form's list after "they ask", what a reading means
     r"(dans|in) (un|une|an|a|the|le|la) (article|reportage|video|post|publication|brochure|depliant|pamphlet|leaflet)|"
     r"(ils|elles|they) (demandent|ask|want to know|veulent savoir|veulent (le|la|les|un|une)|want (the|a|my|her|his))\b|"
@@ -1140,6 +1140,9 @@ _STORY_PAST = re.compile(
     r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
     # a past perfect and an update's opening: "she'd swallowed two of my pills", "to close the loop"
     r"(she|he|i|we|they|you)'d (swallowed|taken|eaten|drunk|drank|got into|gotten into)|(just )?to close the loop|"
+    # "after emerg gave me epinephrine", "ils m'ont donné de l'épinéphrine"
+    r"(emerg|the er|the hospital|l'urgence|the paramedics|ambulance) (gave|has given|have given) (me|him|her|us) (epi\w*|adrenaline|steroids?|a shot|an injection)|"
+    r"(ils|ambulanciers|on) (m'ont|m'a|lui ont|lui a) (donne|administre) (de l'|la |le |des |une )?(epinephrine|adrenaline|cortisone|injection)|"
     r"(l'urgence|the er|emerg|l'hopital|the hospital) (m'a|m'ont|gave me|has given me) (donne|gave|given|traite\w*|soigne\w*)|"
     r"(i|we) went to (the )?(er|emerg\w*|hospital|walk-in)|(je suis|on est|nous sommes) alle\w* a l'(urgence|hopital)|ce soir-la|cette nuit-la|ce jour-la|that (night|evening|day)|(\d+|a|one|two|three|few|couple of) "
     r"(days?|weeks?|months?|years?) ago|last (week|month|year|\w+day)|"
@@ -1154,7 +1157,10 @@ _STORY_PAST = re.compile(
 )
 # It ended well, in the writer's words.
 _STORY_FINE = re.compile(
-    r"\b(and (is|are|was) (now )?(totally |completely |perfectly |doing )?(fine|ok|okay|well|good|better) now|"
+    # the swelling gone after the ER's treatment: "l'enflure est partie. Je n'ai plus rien."
+    r"\b((l'enflure|la rougeur|les plaques|l'urticaire|the swelling|swelling|the rash|the hives|hives)( \w+)? "
+    r"(est partie|sont parties|went down|is gone|are gone|has gone down|disparu\w*|a degonfle)|je n'ai plus rien|"
+    r"and (is|are|was) (now )?(totally |completely |perfectly |doing )?(fine|ok|okay|well|good|better) now|"
     r"(he|she|i|we|they|it|dad|mom)('s|'re|'m| was| were| is| are| am| has been| have been|'ve been| been) "
     r"(totally |completely |perfectly |back to |all |doing )?(fine|ok|okay|well|normal|better|good|great|"
     r"himself|herself|myself|healed)|completely (herself|himself|fine|recovered)|"

@@ -526,6 +526,39 @@ def test_a_jump_decided_a_calibre_in_the_truck_and_a_sting_the_size_of_a_coin():
     )
 
 
+def test_a_fever_on_clozapine_lithium_toxicity_and_stories_the_er_ended():
+    # round 50 (part PS, shared care with a community mental-health team)
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Un collègue a fait une overdose en novembre, il s'en est sorti. Ça m'a brassé et je dors mal.",
+            "J'ai appelé le 811 et je suis allé à l'urgence, ils ont ajusté mes médicaments, les idées "
+            "noires sont parties.",
+            "Just following up - the swelling went down after emerg gave me epinephrine and steroids.",
+            "Je suis allé à l'urgence, ils m'ont donné de l'épinéphrine et de la cortisone, l'enflure est "
+            "partie. Je n'ai plus rien.",
+            # (these two guard this round's own new words against a calm level and a workout)
+            "My lithium level came back 0.8. I haven't had any tremor, diarrhea or confusion.",
+            "bras gauche mou après 100 push-ups lol",
+        ),
+        urgent=(
+            "He's on clozapine and his last CBC was two weeks ago. Since this morning a fever of 39.4.",
+            "I'm burning up, 39.6, and I'm on the pill that needs the regular blood checks.",
+            "Elle prend du lithium, gastro depuis trois jours, ce soir elle est incapable de marcher droit",
+            "Depuis sa piqûre il est barré partout, je suis pas capable de lui plier les bras, il est brûlant",
+            "The voices told me. I have my hammer by the door and when he gets home I'm making him stop for good.",
+            "Ce soir je vais au pont, c'est décidé, les lettres à mes gars sont écrites",
+            "been saving my zopi + quetiapine for a month, im takin all of em 2nite",
+            "Mon père ne m'a pas reconnue, il parlait à quelqu'un dans le coin. Hier soir il était parfaitement normal.",
+            "Je suis rendue à 33 semaines, ça coule rouge en bas, ma serviette est déjà pleine",
+            "a pain under my ribs that bores right through to my back, worst I've ever felt",
+            "I haven't been doing my shots properly, I've been leaving most of them out. Sick to my "
+            "stomach over and over, panting",
+            "Mon mari a vu des éclairs, puis il dit qu'un rideau noir est descendu devant son œil gauche",
+            "Tout d'un coup mon bras droit est devenu mou comme de la guenille",
+        ),
+    )
+
+
 def test_a_red_flags_words_end_where_a_word_ends_and_a_job_sites_words():
     # round 41 (part OC): every shipped red flag ends at a word's end or an inflection
     # (red_flag_whole_words); the trades' own words
@@ -622,3 +655,28 @@ def test_hostile_sizes_are_triaged_in_bounded_time():
         triage("subject", body, RULES)
         # generous bound: a pathological input must not take minutes (it once did)
         assert time.process_time() - t0 < 5
+
+
+def test_a_clusters_background_group_counts_in_any_tense_and_is_checked(tmp_path):
+    rules_file = tmp_path / "triage_rules.toml"
+    rules_file.write_text(
+        '[[red_flag]]\nid = "fact_and_now"\nlabel = "fever on a medicine"\n'
+        'background = [0]\nrequires = [["clozapine"], ["fever"]]\n'
+    )
+    own = replace(load_rules(tmp_path), model_path=None)
+    # the medicine named in a sentence about the past still counts; the fever is judged
+    said = "His last clozapine blood test was two weeks ago. He has a fever since this morning."
+    assert "fact_and_now" in triage("", said, own).matched_rules
+    denied = "His last clozapine blood test was two weeks ago. He has no fever."
+    assert "fact_and_now" not in triage("", denied, own).matched_rules
+    for bad in ("[2]", "[0, 1]", '["0"]'):
+        rules_file.write_text(
+            '[[red_flag]]\nid = "bad_background"\nlabel = "x"\n'
+            f'background = {bad}\nrequires = [["a"], ["b"]]\n'
+        )
+        try:
+            load_rules(tmp_path)
+        except RulesError as exc:
+            assert "bad_background" in str(exc)
+        else:
+            raise AssertionError(f"background = {bad} must be refused")
