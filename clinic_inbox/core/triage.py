@@ -531,12 +531,18 @@ def _affirmed_in(
         view = s.folded
     if rule is not None and rule.banter_aside and _BANTER.search(s.original):
         return False
-    if rule is not None and not rule.prefer_urgent and feared(view, start):
-        return False  # "I'm scared it's appendicitis": the fear, not the facts
-    if rule is not None and not rule.prefer_urgent and small_or_treated(view, start, end):
-        return False  # "enflé grand comme une pièce", "opéré pour l'appendicite le soir même"
-    if rule is not None and not rule.prefer_urgent and lasting(view, start):
-        return False  # "ça fait quelques semaines que je me réveille avec la main engourdie"
+    if (
+        rule is not None
+        and not rule.prefer_urgent
+        and (
+            feared(view, start)  # "I'm scared it's appendicitis": the fear, not the facts
+            # "enflé grand comme une pièce", "opéré pour l'appendicite le soir même"
+            or small_or_treated(view, start, end)
+            # "ça fait quelques semaines que je me réveille avec la main engourdie"
+            or lasting(view, start)
+        )
+    ):
+        return False
     if rule is not None and (naming or not rule.prefer_urgent):
         if generic_question(s.folded):
             return False
@@ -583,10 +589,9 @@ def _find(section: Section, sentences: list[Sentence], rules: Rules) -> dict[str
             quotes = []
             skip = over | {n for n in range(len(sentences)) if _over_for(rule, n, story)}
             for gi, group in enumerate(rule.requires):
-                hit = (
-                    _first_present(section, group, sentences)
-                    if gi in rule.background
-                    else _first_affirmed(section, group, sentences, rules, rule, frozenset(skip))
+                judged = gi not in rule.background
+                hit = _first_affirmed(
+                    section, group, sentences, rules, rule, frozenset(skip), judged=judged
                 )
                 if hit is None:
                     break
@@ -711,17 +716,6 @@ def _find_in_message(
     return [found[r.id] for r in section.rules if r.id in found]
 
 
-def _first_present(
-    section: Section, group: tuple[Gated, ...], sentences: list[Sentence]
-) -> str | None:
-    """A background group's first mention, wherever it is said (Rule.background)."""
-    for s in sentences:
-        for view in (s.folded, s.lemmas):
-            for m in section.group_matches(group, view):
-                return _quote(s, view, m.start(), m.end())
-    return None
-
-
 def _first_affirmed(
     section: Section,
     group: tuple[Gated, ...],
@@ -729,13 +723,16 @@ def _first_affirmed(
     rules: Rules,
     rule: Rule | None = None,
     over: frozenset[int] = frozenset(),
+    judged: bool = True,
 ) -> str | None:
+    """A group's first mention that its context affirms; unjudged (a background group,
+    Rule.background), its first mention wherever it is said."""
     for n, s in enumerate(sentences):
-        if n in over:
+        if judged and n in over:
             continue
         for view in (s.folded, s.lemmas):
             for m in section.group_matches(group, view):
-                if _affirmed_in(s, view, m.start(), m.end(), rules, m.re, rule):
+                if not judged or _affirmed_in(s, view, m.start(), m.end(), rules, m.re, rule):
                     return _quote(s, view, m.start(), m.end())
     return None
 
