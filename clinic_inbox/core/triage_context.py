@@ -853,7 +853,7 @@ def affirmed(sentence: str, start: int, end: int, idioms: Idioms | None = None) 
     if _HABITUAL.search(before):
         return False  # "I get short of breath walking to the mailbox": how it always is
     if _found("context", before[cut:], present) or _found(
-        "history", _SINCE.sub(" ", whole[contrast:]), present
+        "history", _SINCE.sub(" ", _history_reach(whole[contrast:])), present
     ):
         return False
     if _CHRONIC.search(sentence[end : end + 70]) or _OTHER_PAST_LEAD.search(before):
@@ -874,6 +874,19 @@ _FR_LINK_WORDS = frozenset(
 # clause they do not reach (run-on messages without punctuation)
 _NOUN_NEGATIONS = frozenset({"sans", "aucun", "aucune", "without"})
 _SUBJECTS = frozenset({"elle", "il", "je", "j'", "on", "ils", "elles", "she", "he", "i", "they"})
+
+
+def _history_reach(whole: str) -> str:
+    """How far back a time in the past covers a mention: a whole sentence, but in a
+    message typed without any punctuation (one run-on "sentence") only the last words;
+    "back from mexico last week ... throwing up all night ... meter says hi" is today."""
+    if len(whole) <= _RUN_ON_REACH or _PUNCTUATION.search(whole):
+        return whole
+    return whole[-_RUN_ON_REACH:]
+
+
+_RUN_ON_REACH = 110
+_PUNCTUATION = re.compile(r"[.,;:!?]")
 
 
 def _own_negations(window: list[str]) -> list[str]:
@@ -1152,7 +1165,7 @@ _STORY_PAST = re.compile(
     r"hospitalisee?s? (\d+|quelques|deux|trois|quatre) jours|"
     r"l'ambulance (l'|les|m') ?a (amenee?|emmenee?|transportee?)|the ambulance took (him|her|me)|"
     r"(l'ambulance|les ambulanciers|les paramedics) (est|sont) (venue?s?|arrivee?s?)|(the )?(ambulance|paramedics) (came|arrived)|"
-    r"(we|i|she|he) called 911|(on a|j'ai|il a|elle a) appele (le )?911|(they|paramedics) took (him|her|them|me) in|"
+    r"(we|i|she|he|and|then) called 911|(was|were) seen (at|in|by) (the )?(er|emerg\w*|hospital|children'?s|walk-in|urgent care)|(on a|j'ai|il a|elle a) appele (le )?911|(they|paramedics) took (him|her|them|me) in|"
     r"(a eu|a passe|had|got) (son|sa|ses|his|her|the|a) (scan|scanner|ct|irm|mri|radio\w*|x-?rays?|tests?|examens?)|(was|were) (in (the )?hospital|admitted|hospitali[sz]ed) for (\d+|a few|two|three|four) days)\b"
 )
 # It ended well, in the writer's words.
@@ -1178,7 +1191,7 @@ _STORY_FINE = re.compile(
     r"(i'?m|i am|he'?s|she'?s|he is|she is) breathing (fine|well|normally|ok|okay|better)|"
     r"breathing (totally |completely |perfectly )?(normal|normally|fine)|feeling (stronger|better|okay|ok|fine|good|well|normal)|"
     # treated and on the mend: "elle est en réadaptation maintenant", "I'm out now"
-    r"(est|is|are|sont) (en readaptation|in rehab\w*|en convalescence)|(i'?m|i am|he'?s|she'?s|he is|she is) (out|discharged|back home|home)\b|(je suis|il est|elle est) sorti\w* de l'hopital|(i'?m|je suis) (home|a la maison) now|(running around|playing|acting|eating) (totally |completely |perfectly )?(normal|normally|fine|like (himself|herself|usual))|(il|elle|je) va (beaucoup |bien |ben )?mieux)"
+    r"(est|is|are|sont) (en readaptation|in rehab\w*|en convalescence)|(?<!thinks )(?<!believes )(?<!thought )(i'?m|i am|he'?s|she'?s|he is|she is) (out|discharged|back home|home)\b|(je suis|il est|elle est) sorti\w* de l'hopital|(i'?m|je suis) (home|a la maison) now|(running around|playing|acting|eating) (totally |completely |perfectly )?(normal|normally|fine|like (himself|herself|usual))|(il|elle|je) va (beaucoup |bien |ben )?mieux)"
     r"( now| maintenant| depuis| since| with \w+| aujourd'hui| today| ce matin| this morning)?\b"
 )
 # How someone was before it began, not how it ended: "she was fine yesterday",

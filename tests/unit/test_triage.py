@@ -559,6 +559,45 @@ def test_a_fever_on_clozapine_lithium_toxicity_and_stories_the_er_ended():
     )
 
 
+def test_an_unnamed_hunting_weapon_a_run_on_message_and_words_inside_other_words():
+    # round 51 (part TR, travellers and airport workers)
+    _read_by_the_rules_alone(
+        not_urgent=(
+            # "bandeau" is not "bander"; a car on the drive home is not a car left running
+            "Mal de tête à la fin de mes quarts de 12 heures, comme un bandeau serré, ça part avec du Tylenol.",
+            "My daughter threw up once in the car on the way home, carsick I think. She's playing now.",
+            # "and called 911", "was seen at the Children's": a story the writer says ended well
+            "We used the EpiPen and called 911, he was seen at the Children's and is completely fine "
+            "now. Could we get two new pens?",
+        ),
+        urgent=(
+            "ate a granola bar with nuts, my throat feels like it's closing and my lips are puffing up",
+            "I sliced my hand on a box cutter and it's gushing through the second towel even though "
+            "I'm pressing on it",
+            "Tonight I'm going to make it so I don't have to wake up. The pills are lined up.",
+            "Ce soir je compte prendre tout ce qui me reste d'un coup.",
+            "Demain matin je vais lui rendre une petite visite avec ce que j'utilise à la chasse, il va comprendre.",
+            "Il m'a dit qu'il va aller à l'usine avec sa carabine pour son patron demain matin.",
+            "Mon boss m'a mis dehors. Demain j'y vais avec mon fusil au changement de quart.",
+            "glissé sur la glace tête sur le ciment, vomi deux fois depuis, je prends du xarelto",
+            "Dad was fine at lunch but for the last two hours he's just not with us, he calls me by "
+            "my mom's name.",
+            "Sudden pain in the back of my head at the gym, full blast in a second, worst ever.",
+            "type 2 back from cuba last week stomach flu so i quit my insulin cause im not eating "
+            "now the meter says hi and im breathing fast",
+            "Mon petit de 3 ans a pogné le sac de sa grand-mère, j'ai trouvé le pot ouvert par terre "
+            "et il en manque quatre",
+            "Sa langue est collée, tout ce qu'il boit ressort, pas fait pipi depuis hier.",
+            "parked by the bridge, been thinking about jumping",
+            "Mon lecteur pour le sucre affiche 29, je renvoie tout et je souffle fort.",
+        ),
+    )
+    # "uti" is a word of its own, not the start of "j'utilise"
+    assert (
+        "uti" not in triage("", "J'utilise la nouvelle crème pour mes mains.", RULES).matched_rules
+    )
+
+
 def test_a_red_flags_words_end_where_a_word_ends_and_a_job_sites_words():
     # round 41 (part OC): every shipped red flag ends at a word's end or an inflection
     # (red_flag_whole_words); the trades' own words
