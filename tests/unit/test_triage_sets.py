@@ -1,12 +1,12 @@
 """Triage on the labelled sets of issue 15 (tests/fixtures/triage/).
 
-Sixty-two authors, none of whom saw the rules. dev.jsonl (author A) was written to tune
+Sixty-four authors, none of whom saw the rules. dev.jsonl (author A) was written to tune
 against; dev_b to dev_ac, dev_sb, dev_sd, dev_na, dev_wa, dev_pf, dev_pg, dev_qa, dev_ru,
-dev_cg, dev_ty, dev_pn, dev_oc, dev_ds, dev_ih, dev_oa, dev_lg, dev_ci, dev_mv, dev_sk, dev_mt and dev_ps were the held-out parts of rounds 1-49, each scored
+dev_cg, dev_ty, dev_pn, dev_oc, dev_ds, dev_ih, dev_oa, dev_lg, dev_ci, dev_mv, dev_sk, dev_mt, dev_ps and dev_tr were the held-out parts of rounds 1-50, each scored
 once (the README's table has every round's figures) and then, their misses known, moved to
 development; dev_sa and dev_se were written as development parts from the start.
-heldout.jsonl (authors TR, one per language: travellers and airport workers) is round 50's
-held-out part (99.6% / 2.3%), only ever scored here. Every part is reported in the test log; the held-out assertions
+heldout.jsonl (authors AG, one per language: farming families and agricultural workers) is
+round 51's held-out part (100% / 1.0%), only ever scored here. Every part is reported in the test log; the held-out assertions
 are floors at the figures first measured (a regression guard), the targets are asserted
 on the development parts (README).
 """
@@ -86,12 +86,11 @@ def test_held_out_part_is_scored_and_reported(capsys):
         print("\n" + report("the held-out part (never tuned against)", HELD_OUT, RULES, scores))
         print("  targets: 100% of emergencies urgent, at most 5% of look-alikes urgent")
     both = scores["both (the app)"]
-    # floors at the figures first measured on this part (authors TR, travellers and
-    # airport workers, one author per language: 223/224 = 99.6% / 7/304 = 2.3%,
-    # 2026-12-03; the miss is a threat whose weapon is never named, "ce que j'utilise à la
-    # chasse au chevreuil"): a regression guard, not the targets
-    assert both.caught >= 223
-    assert both.false_red_share <= 7 / 304
+    # floors at the figures first measured on this part (authors AG, farming families and
+    # agricultural workers, one author per language: 224/224 = 100% / 3/304 = 1.0%,
+    # 2026-12-03): a regression guard, not the targets
+    assert both.caught >= 224
+    assert both.false_red_share <= 3 / 304
     # the two nets together catch at least what either does alone, and more than the rules
     # (on parts I-R, T-AC, SB, SD, NA, WA, PF, PG and QA both together caught more than the model alone; on part S the
     # model alone caught the same 247 of 248: the rules added no emergency there)
@@ -153,8 +152,8 @@ def test_held_out_categories_are_scored_against_the_keyword_count(capsys):
             f"\nheld-out everyday categories: model + keywords {app}/{len(everyday)}, "
             f"keywords alone {kw}/{len(everyday)}"
         )
-    # floor at the first scoring (authors TR: 61/64, keywords alone 46/64)
-    assert app >= 61 and app > kw
+    # floor at the first scoring (authors AG: 63/64, keywords alone 53/64)
+    assert app >= 63 and app > kw
 
 
 def test_an_unsure_or_missing_category_model_leaves_the_keyword_count():
