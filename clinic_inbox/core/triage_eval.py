@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from clinic_inbox.core.model import Category, Priority
-from clinic_inbox.core.triage import Rules, model_subject, triage
+from clinic_inbox.core.triage import Rules, TriageResult, model_subject, triage
 from clinic_inbox.core.triage_text import strip_quoted
 
 # The labelled parts in tests/fixtures/triage/ (names without ".jsonl"): each round's
@@ -116,20 +116,38 @@ def _rules_only(rules: Rules) -> Rules:
     return replace(rules, model_path=None)
 
 
-def evaluate(items: Iterable[Labelled], rules: Rules) -> dict[str, Score]:
-    """Scores for: rules, model, both (the app), and each language under 'both'."""
-    plain = _rules_only(rules)
+def triage_all(items: Iterable[Labelled], rules: Rules) -> list[TriageResult]:
+    """The app's triage of each item, in order: one pass that the scores, the categories
+    and the tests of the cards' wording can all read."""
+    return [triage(item.subject, item.text, rules) for item in items]
+
+
+def evaluate(
+    items: Iterable[Labelled], rules: Rules, results: list[TriageResult] | None = None
+) -> dict[str, Score]:
+    """Scores for: rules, model, both (the app), and each language under 'both'.
+
+    One triage per item (`results`, when the caller has them already): the app asks the
+    wording model only when the rules have not made a message urgent, and says so
+    ("classifier" among the matched rules) when the model's word made it urgent; so the
+    rules alone said urgent exactly when the app did without the model, and the model
+    has to be asked apart only where the rules had already decided
+    (tests/unit/test_triage_sets.py checks this against separate passes)."""
+    items = list(items)
+    results = results if results is not None else triage_all(items, rules)
     model = rules.model()
     scores = {k: Score(k) for k in ("rules alone", "wording model alone", "both (the app)")}
     per_lang: dict[str, Score] = {}
-    for item in items:
-        by_rules = triage(item.subject, item.text, plain).priority is Priority.URGENT
-        by_model = (
-            model is not None
+    for item, result in zip(items, results, strict=True):
+        both = result.priority is Priority.URGENT
+        by_classifier = "classifier" in result.matched_rules
+        by_rules = both and not by_classifier
+        by_model = by_classifier or (
+            by_rules
+            and model is not None
             and model.probability(f"{model_subject(item.subject)}\n{strip_quoted(item.text)}")
             >= model.threshold
         )
-        both = triage(item.subject, item.text, rules).priority is Priority.URGENT
         scores["rules alone"].add(item, by_rules)
         scores["wording model alone"].add(item, by_model)
         scores["both (the app)"].add(item, both)
@@ -138,25 +156,36 @@ def evaluate(items: Iterable[Labelled], rules: Rules) -> dict[str, Score]:
     return {**scores, **{f"lang:{k}": v for k, v in sorted(per_lang.items())}}
 
 
-def category_accuracy(items: Iterable[Labelled], rules: Rules) -> tuple[int, int]:
+def category_accuracy(
+    items: Iterable[Labelled], rules: Rules, results: list[TriageResult] | None = None
+) -> tuple[int, int]:
     """Right / labelled, over everyday (non-urgent) messages with a category."""
     right = total = 0
-    for item in items:
+    items = list(items)
+    for n, item in enumerate(items):
         if item.urgent or not item.category or item.kind != "everyday":
             continue
         total += 1
-        got = triage(item.subject, item.text, rules).category
+        if results is not None:
+            got = results[n].category
+        else:
+            got = triage(item.subject, item.text, rules).category
         right += got is Category(item.category)
     return right, total
 
 
 def report(
-    name: str, items: list[Labelled], rules: Rules, scores: dict[str, Score] | None = None
+    name: str,
+    items: list[Labelled],
+    rules: Rules,
+    scores: dict[str, Score] | None = None,
+    results: list[TriageResult] | None = None,
 ) -> str:
-    """The printed figures; `scores` when the caller has them already (evaluating a whole
-    part again costs as much as the first time)."""
-    scores = scores if scores is not None else evaluate(items, rules)
-    right, total = category_accuracy(items, rules)
+    """The printed figures; `scores` and `results` when the caller has them already
+    (triaging a whole part again costs as much as the first time)."""
+    results = results if results is not None else triage_all(items, rules)
+    scores = scores if scores is not None else evaluate(items, rules, results)
+    right, total = category_accuracy(items, rules, results)
     lines = [f"triage on {name} ({len(items)} messages):"]
     lines += ["  " + s.line() for s in scores.values()]
     if total:

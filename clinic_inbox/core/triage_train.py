@@ -37,39 +37,59 @@ def _text(item: Labelled) -> str:
     return f"{model_subject(item.subject)}\n{strip_quoted(item.text)}"
 
 
-def _fit(items: list[Labelled]):  # -> (DictVectorizer, LogisticRegression)
-    from sklearn.feature_extraction import DictVectorizer
-    from sklearn.linear_model import LogisticRegression
+def _vectorise(items: list[Labelled]):  # -> (feature names, csr_matrix)
+    """Each message's features, read once, as unit-length rows over one sorted
+    vocabulary: what scikit-learn's DictVectorizer makes of them, built directly (it
+    checks the type of every value, a fifth of a training's time)."""
+    from scipy.sparse import csr_matrix
     from sklearn.preprocessing import normalize
 
-    vec = DictVectorizer()
-    x = normalize(vec.fit_transform([dict.fromkeys(features(_text(i))[0], 1) for i in items]))
-    y = [int(i.urgent) for i in items]
+    rows = [features(_text(i))[0] for i in items]  # each sorted, without repeats
+    names = sorted({f for row in rows for f in row})
+    column = {name: n for n, name in enumerate(names)}
+    indptr, indices = [0], []
+    for row in rows:
+        indices += [column[f] for f in row]
+        indptr.append(len(indices))
+    x = csr_matrix(
+        ([1.0] * len(indices), indices, indptr), shape=(len(rows), len(names)), dtype=float
+    )
+    return names, normalize(x)
+
+
+def _fit_rows(x, y: list[int]):  # -> LogisticRegression
+    from sklearn.linear_model import LogisticRegression
+
     clf = LogisticRegression(
         C=C, class_weight="balanced", max_iter=2000, solver="liblinear", random_state=0
     )
     clf.fit(x, y)
-    return vec, clf
+    return clf
 
 
-def _as_model(vec, clf, threshold: float, trained_on: str) -> WordingModel:
+def _as_model(names: list[str], clf, threshold: float, trained_on: str) -> WordingModel:
     weights = {
-        name: float(w)
-        for name, w in zip(vec.get_feature_names_out(), clf.coef_[0], strict=True)
-        if abs(w) >= MIN_WEIGHT
+        name: float(w) for name, w in zip(names, clf.coef_[0], strict=True) if abs(w) >= MIN_WEIGHT
     }
     return WordingModel(weights, float(clf.intercept_[0]), threshold, trained_on)
 
 
-def out_of_fold(items: list[Labelled]) -> list[float]:
-    """Each message scored by a model that never saw its scenario."""
+def out_of_fold(items: list[Labelled], vectorised=None) -> list[float]:  # noqa: ANN001
+    """Each message scored by a model that never saw its scenario (`vectorised`: the
+    items' `_vectorise`, when the caller has it)."""
     from sklearn.model_selection import GroupKFold
 
     groups = [i.scenario or i.id for i in items]
     scores = [0.0] * len(items)
+    # the features are read and the vocabulary built once for all folds: a word that no
+    # training message of a fold has is a column of zeros there, which the regularised
+    # fit leaves at weight 0 (dropped from the fold's model): the same model as a fold
+    # vectorised on its own, in a fifth of the time
+    names, x = vectorised if vectorised is not None else _vectorise(items)
+    y = [int(i.urgent) for i in items]
     for train, test in GroupKFold(n_splits=FOLDS).split(items, groups=groups):
-        vec, clf = _fit([items[k] for k in train])
-        model = _as_model(vec, clf, 0.5, "fold")
+        clf = _fit_rows(x[train], [y[k] for k in train])
+        model = _as_model(names, clf, 0.5, "fold")
         for k in test:
             scores[k] = model.probability(_text(items[k]))
     return scores
@@ -108,7 +128,8 @@ def train(paths: Path | list[Path] | tuple[Path, ...]) -> tuple[WordingModel, di
     paths = [paths] if isinstance(paths, Path) else list(paths)
     labelled = [item for path in paths for item in load_set(path)]
     items = labelled + everyday_examples()
-    scores = out_of_fold(items)[: len(labelled)]
+    names, x = _vectorise(items)
+    scores = out_of_fold(items, (names, x))[: len(labelled)]
     # the threshold and the figures come from the labelled set alone
     threshold = choose_threshold(labelled, scores)
     caught = sum(s >= threshold for i, s in zip(labelled, scores, strict=True) if i.urgent)
@@ -119,12 +140,12 @@ def train(paths: Path | list[Path] | tuple[Path, ...]) -> tuple[WordingModel, di
         "oof_recall": caught / n_urgent,
         "oof_false_red": flagged / (len(labelled) - n_urgent),
     }
-    vec, clf = _fit(items)
+    clf = _fit_rows(x, [int(i.urgent) for i in items])
     trained_on = (
         f"{' + '.join(p.name for p in paths)} ({len(labelled)})"
         f" + demo everyday messages ({len(items) - len(labelled)})"
     )
-    return _as_model(vec, clf, threshold, trained_on), stats
+    return _as_model(names, clf, threshold, trained_on), stats
 
 
 # The category model: C and the threshold were chosen from out-of-fold accuracy on
@@ -149,22 +170,19 @@ def _category_items(paths: list[Path]) -> list[Labelled]:
 
 
 def _fit_categories(items: list[Labelled]):
-    from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
-    from sklearn.preprocessing import normalize
 
-    vec = DictVectorizer()
-    x = normalize(vec.fit_transform([dict.fromkeys(features(_text(i))[0], 1) for i in items]))
+    names, x = _vectorise(items)
     clf = LogisticRegression(C=CATEGORY_C, max_iter=3000, class_weight="balanced")
     clf.fit(x, [i.category for i in items])
-    return vec, clf
+    return names, clf
 
 
-def _as_category_model(vec, clf, trained_on: str):
+def _as_category_model(names: list[str], clf, trained_on: str):
     from clinic_inbox.core.triage_category_model import CategoryModel
 
     weights: dict[str, tuple[tuple[int, float], ...]] = {}
-    for col, name in enumerate(vec.get_feature_names_out()):
+    for col, name in enumerate(names):
         pairs = tuple(
             (j, float(clf.coef_[j, col]))
             for j in range(len(clf.classes_))
@@ -184,9 +202,9 @@ def _as_category_model(vec, clf, trained_on: str):
 def train_categories(paths: Path | list[Path] | tuple[Path, ...]):
     paths = [paths] if isinstance(paths, Path) else list(paths)
     items = _category_items(paths)
-    vec, clf = _fit_categories(items)
+    names, clf = _fit_categories(items)
     trained_on = f"{' + '.join(p.name for p in paths)} + demo everyday messages ({len(items)})"
-    return _as_category_model(vec, clf, trained_on)
+    return _as_category_model(names, clf, trained_on)
 
 
 def category_figures(paths: list[Path]) -> dict[str, float]:
@@ -202,8 +220,8 @@ def category_figures(paths: list[Path]) -> dict[str, float]:
     groups = [i.scenario or i.id for i in items]
     got = [""] * len(items)
     for train, test in GroupKFold(n_splits=FOLDS).split(items, groups=groups):
-        vec, clf = _fit_categories([items[k] for k in train])
-        model = _as_category_model(vec, clf, "fold")
+        names, clf = _fit_categories([items[k] for k in train])
+        model = _as_category_model(names, clf, "fold")
         for k in test:
             found, p = model.predict(_text(items[k]))
             got[k] = found if p >= model.threshold else ""

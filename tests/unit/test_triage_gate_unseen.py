@@ -116,7 +116,7 @@ def _decide(rules, messages: list[tuple[str, str]]) -> list[tuple]:  # noqa: ANN
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_rules_never_seen_decide_the_same_with_and_without_the_gate(seed: int) -> None:
-    messages = _messages(step=12)
+    messages = _messages(step=24)
     data = _rule_set(seed, _words(messages))
     gated, plain = build_rules(data), build_rules(data, gated=False)
     # the two really differ in how they read: most patterns are gated in one, none in the other
