@@ -856,13 +856,18 @@ def affirmed(sentence: str, start: int, end: int, idioms: Idioms | None = None) 
         "history", _SINCE.sub(" ", _history_reach(whole[contrast:])), present
     ):
         return False
-    if _CHRONIC.search(sentence[end : end + 70]) or _OTHER_PAST_LEAD.search(before):
+    if (
+        _CHRONIC.search(sentence[end : end + 70])
+        # "j'ai jamais eu mal de même de toute ma vie": never before, not all along
+        and not _NEVER.search(sentence[max(0, start - 20) : end])
+    ) or _OTHER_PAST_LEAD.search(before):
         return False
     if _KIND_OR_PLAN_AFTER.match(sentence, end):
         return False  # "my seizure disorder", "her peanut anaphylaxis and EpiPen plan"
     return not _found("post", _SINCE.sub(" ", sentence[end : end + 70]), present)
 
 
+_NEVER = re.compile(r"\b(jamais|never)\b")
 _FR_AFTER_VERB = frozenset({"pas", "plus", "pu", "jamais"})
 _FR_LINK_WORDS = frozenset(
     {"a", "me", "m'", "se", "s'", "te", "le", "la", "les", "l'", "en", "y", "de", "du", "des", "faire",
@@ -1166,6 +1171,7 @@ _STORY_PAST = re.compile(
     r"l'ambulance (l'|les|m') ?a (amenee?|emmenee?|transportee?)|the ambulance took (him|her|me)|"
     r"(l'ambulance|les ambulanciers|les paramedics) (est|sont) (venue?s?|arrivee?s?)|(the )?(ambulance|paramedics) (came|arrived)|"
     r"(we|i|she|he|and|then) called 911|(was|were) seen (at|in|by) (the )?(er|emerg\w*|hospital|children'?s|walk-in|urgent care)|(on a|j'ai|il a|elle a) appele (le )?911|(they|paramedics) took (him|her|them|me) in|"
+    r"(fait|eu|mis|pose) des points (a l'hopital|a l'urgence|au sans rendez-vous|a la clinique)|(got|had|needed) stitches (at|in) (the )?(er|emerg\w*|hospital|walk-in|clinic)|"
     r"(a eu|a passe|had|got) (son|sa|ses|his|her|the|a) (scan|scanner|ct|irm|mri|radio\w*|x-?rays?|tests?|examens?)|(was|were) (in (the )?hospital|admitted|hospitali[sz]ed) for (\d+|a few|two|three|four) days)\b"
 )
 # It ended well, in the writer's words.
@@ -1174,7 +1180,7 @@ _STORY_FINE = re.compile(
     r"\b((l'enflure|la rougeur|les plaques|l'urticaire|the swelling|swelling|the rash|the hives|hives)( \w+)? "
     r"(est partie|sont parties|went down|is gone|are gone|has gone down|disparu\w*|a degonfle)|je n'ai plus rien|"
     r"and (is|are|was) (now )?(totally |completely |perfectly |doing )?(fine|ok|okay|well|good|better) now|"
-    r"(he|she|i|we|they|it|dad|mom)('s|'re|'m| was| were| is| are| am| has been| have been|'ve been| been) "
+    r"(he|she|i|we|they|it|dad|mom)('s|'re|'m| was| were| is| are| am| has been| have been|'ve been|'s been| been) "
     r"(totally |completely |perfectly |back to |all |doing )?(fine|ok|okay|well|normal|better|good|great|"
     r"himself|herself|myself|healed)|completely (herself|himself|fine|recovered)|"
     r"no (more )?(lows|seizures|episodes|symptoms|problems|pain|bleeding|reactions?) since|"
@@ -1189,7 +1195,7 @@ _STORY_FINE = re.compile(
     r"(je|il|elle|j') ?(respire|respirait|dors|mange|marche) (tres |ben |bien |super )?(bien|normalement|mieux)|"
     r"(ca|cela) va (tres |super |ben |vraiment )?(bien|ben)|"
     r"(i'?m|i am|he'?s|she'?s|he is|she is) breathing (fine|well|normally|ok|okay|better)|"
-    r"breathing (totally |completely |perfectly )?(normal|normally|fine)|feeling (stronger|better|okay|ok|fine|good|well|normal)|"
+    r"breathing (totally |completely |perfectly )?(normal|normally|fine)|(feeling|i felt) (stronger|better|okay|ok|fine|good|well|normal)|(la plaie|la coupure|la blessure|the cut|the wound|the gash)( \w+)? (est|is) (belle|beau|propre|clean|healing|healed|guerie?|fermee?|healing (well|nicely))|"
     # treated and on the mend: "elle est en réadaptation maintenant", "I'm out now"
     r"(est|is|are|sont) (en readaptation|in rehab\w*|en convalescence)|(?<!thinks )(?<!believes )(?<!thought )(i'?m|i am|he'?s|she'?s|he is|she is) (out|discharged|back home|home)\b|(je suis|il est|elle est) sorti\w* de l'hopital|(i'?m|je suis) (home|a la maison) now|(running around|playing|acting|eating) (totally |completely |perfectly )?(normal|normally|fine|like (himself|herself|usual))|(il|elle|je) va (beaucoup |bien |ben )?mieux)"
     r"( now| maintenant| depuis| since| with \w+| aujourd'hui| today| ce matin| this morning)?\b"

@@ -598,6 +598,36 @@ def test_an_unnamed_hunting_weapon_a_run_on_message_and_words_inside_other_words
     )
 
 
+def test_farm_poisonings_a_pointed_rifle_and_a_pain_never_felt_in_a_lifetime():
+    # round 52 (part AG, farming families and agricultural workers)
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Ma fille s'est coupée samedi, ça saignait beaucoup mais on a fait des points à "
+            "l'urgence. La plaie est belle maintenant.",
+            "Les foins sont en train de me tuer, pouvez-vous déplacer mon rendez-vous?",
+        ),
+        urgent=(
+            "Mon mari ouvre pas les yeux même quand je le secoue, il est couché dans la grange.",
+            "He's drunk and pointed his shotgun at me and the kids, we're hiding in the shed.",
+            "Une guêpe m'a piqué, ma bouche est toute grosse pis ma voix sonne bizarre.",
+            "C'est comme si quelqu'un était assis sur ma poitrine, ça tire jusque dans mon bras gauche.",
+            "En forçant, comme un coup de masse derrière la tête. J'ai jamais eu mal de même de "
+            "toute ma vie.",
+            "Ma pompe à insuline a lâché hier, je rends tout depuis à matin.",
+            "she has a fever and spots on her legs that stay when I press a glass on them",
+            "Depuis midi ma mère est pu elle-même d'un coup.",
+            "J'ai arrosé les pommiers avec de l'insecticide, là je bave pis mes muscles sautent.",
+            "tombé du toit de la grange, os qui sort en bas du genou",
+            "Je suis dans mon huitième mois, y'a du rouge qui coule avec des gros morceaux.",
+            "Mal au dos depuis lundi, pis là je sens pas le papier quand je m'essuie.",
+            "Anything he drinks comes right back up, no pee since yesterday, everything went "
+            "black when he stood.",
+            "Four generations on this farm. Tonight I'm done. The gun's ready in the shop.",
+            "My belly's tight as a drum and I'm bent over, the pain low on the right.",
+        ),
+    )
+
+
 def test_a_red_flags_words_end_where_a_word_ends_and_a_job_sites_words():
     # round 41 (part OC): every shipped red flag ends at a word's end or an inflection
     # (red_flag_whole_words); the trades' own words
