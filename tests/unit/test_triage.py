@@ -628,6 +628,32 @@ def test_farm_poisonings_a_pointed_rifle_and_a_pain_never_felt_in_a_lifetime():
     )
 
 
+def test_a_pill_organiser_drugs_from_the_ward_and_words_that_only_look_urgent():
+    # round 53 (part SH, health-care workers and their families)
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Je suis à bout de souffle avec les examens, pouvez-vous déplacer mon rendez-vous?",
+            "Mon poids ce matin est 81,5 kg, j'ai perdu 2 kg depuis le mois passé.",
+            "Still a tickly cough 4 weeks after the flu, no fever, breathing fine. Can I book a visit?",
+            "A callus on the ball of my foot hurts after long shifts, could you look at it?",
+        ),
+        urgent=(
+            "Found our son (3) with grandma's pill organizer open, two days of her pills gone, "
+            "he's very sleepy now.",
+            "She told me she took insulin and syringes from the unit and will use them tonight.",
+            "I've brought home what I need from work and I'm not going to be here after tonight.",
+            "Mon gars de 2 ans, le pot était ouvert à terre pis il en manque quatre.",
+            "Des peanuts dans le gâteau, ma langue est en train de gonfler pis ma voix change.",
+            "hurt my back lifting, now can't feel the TP when i wipe",
+            "gastro x2j, vomi tout même l'eau, 0 urine depuis hier matin",
+            "I'm 8 months along and I fill a pad in 15 minutes with bright red blood.",
+            "A dark curtain has been creeping up over the bottom half of my left eye.",
+            "Ma mère a fait une convulsion, là elle en fait une deuxième.",
+            "My leg went cold and white below the knee and we can't find a pulse in the foot.",
+        ),
+    )
+
+
 def test_a_red_flags_words_end_where_a_word_ends_and_a_job_sites_words():
     # round 41 (part OC): every shipped red flag ends at a word's end or an inflection
     # (red_flag_whole_words); the trades' own words
