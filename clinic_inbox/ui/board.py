@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_inbox.core.app_reads import ThreadRow
-from clinic_inbox.core.model import Role, Staff, Status
+from clinic_inbox.core.model import Priority, Role, Staff, Status
 from clinic_inbox.core.services import BoardThread
 from clinic_inbox.core.views import due_text
 from clinic_inbox.ui import palette
@@ -52,7 +52,11 @@ FRAME_MARGIN = 2
 
 
 class ColumnModel(QAbstractListModel):
-    """The cards of one status column. The row cache is the list handed in by the board."""
+    """The cards of one status column. The row cache is the list handed in by the board.
+
+    Beside the rows it keeps what the window asks after every change, so that no answer
+    walks the whole column (tens of thousands of cards on a large clinic's board): each
+    card by id, the number of urgent cards and the due times in order."""
 
     dropped = Signal(int, object)  # thread id, Status
 
@@ -61,29 +65,65 @@ class ColumnModel(QAbstractListModel):
         self.status = status
         self.rows: list[BoardThread] = []
         self._keys: list[tuple] = []  # sort_key of each row, kept beside it
-        self._ids: set[int] = set()
+        self._by_id: dict[int, BoardThread] = {}  # the card at each id, as in rows
+        self.urgent = 0  # cards of urgent priority
+        self._due: list[datetime] = []  # the cards' due times, in order
 
     def set_rows(self, rows: list[BoardThread]) -> None:
+        """`rows` in sort_key order (BoardWidget.set_threads sorts them)."""
         self.beginResetModel()
         self.rows = rows
         self._keys = [sort_key(b) for b in rows]
-        self._ids = {b.row.id for b in rows}
+        self._by_id = {b.row.id: b for b in rows}
+        self.urgent = sum(1 for b in rows if b.row.priority is Priority.URGENT)
+        self._due = sorted(d for b in rows if (d := _due(b)) is not None)
         self.endResetModel()
 
     def position(self, thread_id: int) -> int | None:
-        if thread_id not in self._ids:
+        """The card's row, found by its sort key (the rows are kept in that order)."""
+        b = self._by_id.get(thread_id)
+        if b is None:
             return None
-        return next((i for i, b in enumerate(self.rows) if b.row.id == thread_id), None)
+        key = sort_key(b)
+        i = bisect.bisect_left(self._keys, key)
+        while i < len(self.rows) and self._keys[i] == key:
+            if self.rows[i].row.id == thread_id:
+                return i
+            i += 1
+        # not where its key says (never expected): the slow way
+        return next((i for i, r in enumerate(self.rows) if r.row.id == thread_id), None)
+
+    def overdue(self, now: datetime) -> int:
+        """Cards whose due time is before `now`."""
+        return bisect.bisect_left(self._due, now)
+
+    def _count(self, b: BoardThread, step: int) -> None:
+        if b.row.priority is Priority.URGENT:
+            self.urgent += step
+        due = _due(b)
+        if due is None:
+            return
+        if step > 0:
+            bisect.insort(self._due, due)
+        else:
+            i = bisect.bisect_left(self._due, due)
+            if i < len(self._due) and self._due[i] == due:
+                del self._due[i]
 
     def replace_row(self, i: int, b: BoardThread) -> None:
         """The card changed in place: only its own rectangle is repainted."""
+        self._count(self.rows[i], -1)
+        self._count(b, +1)
         self.rows[i] = b
         self._keys[i] = sort_key(b)
+        self._by_id[b.row.id] = b
         self.dataChanged.emit(self.index(i), self.index(i))
 
     def remove_row(self, i: int) -> None:
         self.beginRemoveRows(QModelIndex(), i, i)
-        self._ids.discard(self.rows[i].row.id)
+        old = self.rows[i]
+        self._by_id.pop(old.row.id, None)
+        self._count(old, -1)
         del self.rows[i]
         del self._keys[i]
         self.endRemoveRows()
@@ -94,7 +134,8 @@ class ColumnModel(QAbstractListModel):
         self.beginInsertRows(QModelIndex(), i, i)
         self.rows.insert(i, b)
         self._keys.insert(i, key)
-        self._ids.add(b.row.id)
+        self._by_id[b.row.id] = b
+        self._count(b, +1)
         self.endInsertRows()
         return i
 
@@ -484,6 +525,16 @@ def sort_key(b: BoardThread) -> tuple:
     return (t.priority.rank, due, _neg(t.last_message_at))
 
 
+def _due(b: BoardThread) -> datetime | None:
+    """When the card's response is due (None: no clock)."""
+    if not b.row.due_at:
+        return None
+    try:
+        return datetime.fromisoformat(b.row.due_at)
+    except ValueError:
+        return None
+
+
 def _neg(iso: str) -> float:
     try:
         return -datetime.fromisoformat(iso).timestamp()
@@ -562,11 +613,11 @@ class BoardWidget(QWidget):
 
     def select(self, thread_id: int) -> bool:
         for col in self.columns.values():
-            for i, b in enumerate(col.model.rows):
-                if b.row.id == thread_id:
-                    col.view.setFocus()
-                    col.view.setCurrentIndex(col.model.index(i))
-                    return True
+            i = col.model.position(thread_id)
+            if i is not None:
+                col.view.setFocus()
+                col.view.setCurrentIndex(col.model.index(i))
+                return True
         return False
 
     def move_selection(self, step: int) -> int | None:

@@ -624,24 +624,19 @@ class MainWindow(QMainWindow):
         self._update_status_text()
 
     def _update_status_text(self) -> None:
-        shown = [b for col in self.board.columns.values() for b in col.model.rows]
-        urgent = sum(
-            1
-            for b in shown
-            if b.row.priority is Priority.URGENT and b.row.status is not Status.DONE
-        )
-        now = datetime.now(UTC)  # once: this runs after every batch of changed cards
+        # counted by the columns as cards come and go: this runs after every batch of
+        # changed cards and every action, and the board may hold tens of thousands
+        cols = self.board.columns
+        shown = sum(len(c.model.rows) for c in cols.values())
+        urgent = sum(c.model.urgent for s, c in cols.items() if s is not Status.DONE)
+        now = datetime.now(UTC)
         overdue = sum(
-            1
-            for b in shown
-            if b.row.due_at
-            and b.row.status not in (Status.DONE, Status.WAITING)
-            and datetime.fromisoformat(b.row.due_at) < now
+            c.model.overdue(now) for s, c in cols.items() if s not in (Status.DONE, Status.WAITING)
         )
         warn = getattr(self, "_uncovered", "")
         self.status_text.setText(
             (f"⚠ {warn} — " if warn else "")
-            + f"{len(shown):,} conversations shown · {urgent} urgent open · {overdue} overdue"
+            + f"{shown:,} conversations shown · {urgent} urgent open · {overdue} overdue"
         )
         self._update_sync_text()
 
@@ -765,7 +760,9 @@ class MainWindow(QMainWindow):
         last = getattr(status, "last_sync_at", None)
         parts.append(f"Last sync {last.astimezone(tz):%H:%M}" if last else "Not synced yet")
         self.sync_text.setText("  ·  ".join(parts))
-        self.sync_text.setStyleSheet("color: #c62828; font-weight: bold;" if offline else "")
+        style = "color: #c62828; font-weight: bold;" if offline else ""
+        if self.sync_text.styleSheet() != style:  # setting it again polishes it again
+            self.sync_text.setStyleSheet(style)
         # a clock time, not a countdown that would be stale a minute later
         wait = float(getattr(status, "next_try_in", 0.0) or 0.0)
         next_at = f"{datetime.now(tz) + timedelta(seconds=wait):%H:%M}" if wait >= 1 else None
