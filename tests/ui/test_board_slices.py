@@ -124,3 +124,23 @@ def test_status_counts_follow_actions_without_walking_the_board(qtbot, demo_clin
     _board_is_consistent(win)
     win._dropped(card.id, card.status)
     _board_is_consistent(win)
+
+
+def test_a_view_cannot_take_a_card_off_a_column_only_the_board_can(qtbot, demo_clinic):
+    """After a drag with the move action a view asks the model to remove what it
+    dragged; the card stays until the store's answer moves it (as before the row count
+    moved to the C++ side)."""
+    win = _window(qtbot, demo_clinic)
+    model = win.board.columns[Status.NEW].model
+    before = list(model.rows)
+    assert before
+    assert model.removeRows(0, 1) is False
+    assert model.insertRows(0, 1) is False
+    assert model.rows == before and model.rowCount() == len(before)
+    first = before[0]
+    model.remove_row(0)  # the board's own way
+    assert model.rowCount() == len(before) - 1 and first not in model.rows
+    assert model.position(first.row.id) is None
+    model.insert_sorted(first)
+    assert model.rows == before and model.position(first.row.id) == 0
+    _board_is_consistent(win)
