@@ -36,6 +36,7 @@ from clinic_inbox.shared import (
     ingest_lease,
     key_rotation,
     presence,
+    refusals,
 )
 from clinic_inbox.shared.audit_ship import SHIP_EVERY, AuditNotOnServer
 from clinic_inbox.shared.audit_ship import ship as ship_audit
@@ -249,6 +250,10 @@ class LiveSync:
                     self._on_error(
                         str(exc)
                         if isinstance(exc, SharedQueueError)
+                        # a check on the server said no to something sent as a whole:
+                        # said as such, not as a lost connection (refusals)
+                        else refusals.sentence(exc, shq.server_label(clinic.store) or "")
+                        if refusals.is_refusal(exc)
                         else "The shared server connection was lost; retrying."
                     )
                     self._stop.wait(backoff)
@@ -431,7 +436,7 @@ class LiveSync:
             for thread_id in shq.replies_to_publish(clinic.store):
                 self._on_published([publish_conversation(clinic, link, thread_id, None)])
         pushed = push(clinic, link)
-        if pushed.applied or pushed.conflicts or pushed.staff_conflicts:
+        if pushed.applied or pushed.conflicts or pushed.staff_conflicts or pushed.refused:
             self._on_pushed(pushed)
         while True:
             result = pull(clinic, link)
