@@ -152,7 +152,8 @@ def test_a_conversation_emptied_by_a_pull_is_folded_into_the_servers(
     joined, conv, x = _set_up(tmp_path, empty_db, keyring_factory)
     try:
         a = joined.clinics[0]
-        pull(a, joined.links[0])  # the second e-mail moves into the server's conversation
+        got = pull(a, joined.links[0])  # the second e-mail moves into the server's one
+        assert got.folded == [x] and x in got.changes.threads  # the board drops its card
         _check(joined, conv, x, empty_db)
     finally:
         joined.close()
