@@ -60,6 +60,7 @@ def _publish(
     staff = StaffMap(clinic, keys)
     conv = shq.thread_uuid(store, thread_id)
     messages = shq.thread_messages(store, thread_id)
+    asked = conv
     try:  # where the server files this conversation's mail, if it has any of it
         placed, known = _server_placement(link, keys, messages, conv)
     except psycopg.OperationalError as exc:
@@ -79,6 +80,8 @@ def _publish(
         with store.transaction():
             shq.forget_thread_uuid(store, thread_id, conv)
         conv = shq.thread_uuid(store, thread_id)  # set meanwhile by a pull: it stays
+    # an id set meanwhile by a pull is the server's (not asked about: taken as known)
+    known = known or conv != asked
     if _move_to_held_conversations(clinic, staff, thread_id, conv, known, placed):
         messages = shq.thread_messages(store, thread_id)
         if not messages:  # all of it is in the server's conversations here now (folded)
