@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench clean package
+.PHONY: run test lint bench clean package screenshots
 
 run: $(STAMP)
 	./packaging/system-deps.sh run
@@ -18,6 +18,16 @@ PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 4 ] && n=
 test: $(STAMP)
 	./packaging/system-deps.sh test
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+# The README's screenshots (docs/screenshots), made again by the GUI tests that take them.
+# A plain test run writes its screenshots to build/screenshots and leaves these alone.
+SCREENSHOT_TESTS ?= tests/ui tests/shared/test_conflict_screen.py \
+	tests/shared/test_held_reply_screen.py tests/shared/test_key_rotation_ui.py
+
+screenshots: $(STAMP)
+	./packaging/system-deps.sh test
+	CLINIC_INBOX_SCREENSHOTS=docs QT_QPA_PLATFORM=offscreen $(PY) -m pytest \
+		-n $(PYTEST_WORKERS) --dist loadfile $(SCREENSHOT_TESTS) $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	./packaging/system-deps.sh test

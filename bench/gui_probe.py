@@ -24,6 +24,95 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 TICK_MS = 5
 SYNC_IN = os.environ.get("BENCH_SYNC", "process")  # where the sync pass runs
 ACTION_EVERY_MS = 100
+# BENCH_STALL_TRACE=1: a watchdog thread samples the GUI thread's stack whenever the loop
+# has not ticked for this long (where the longest stalls come from; in the JSON)
+STALL_TRACE_MS = float(os.environ.get("BENCH_STALL_TRACE", "0") or 0) and 25.0
+
+
+class StallTrace:
+    """Samples the GUI thread's Python stack (and the other threads' innermost frames)
+    every few ms while the event loop has not ticked for STALL_TRACE_MS."""
+
+    def __init__(self) -> None:
+        import threading
+        from collections import deque
+
+        from PySide6.QtCore import QCoreApplication, QObject
+
+        self.main = threading.get_ident()
+        self.last = time.perf_counter()
+        self.samples: list[dict] = []
+        # the events the loop delivered last (an app-wide filter sees each one begin)
+        self.events: deque = deque(maxlen=6)
+        events = self.events
+
+        class Seen(QObject):
+            def eventFilter(self, obj, ev) -> bool:  # noqa: ANN001, N802
+                events.append((time.perf_counter(), ev.type().name, type(obj).__name__))
+                return False
+
+        self._filter = Seen()
+        QCoreApplication.instance().installEventFilter(self._filter)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="stall-trace")
+
+    def tick(self) -> None:
+        self.last = time.perf_counter()
+
+    def start(self) -> StallTrace:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        from PySide6.QtCore import QCoreApplication
+
+        QCoreApplication.instance().removeEventFilter(self._filter)
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        import traceback
+
+        while not self._stop.wait(0.003):
+            late = (time.perf_counter() - self.last) * 1000
+            if late < STALL_TRACE_MS:
+                continue
+            frames = sys._current_frames()  # noqa: SLF001
+            main = frames.get(self.main)
+            stack = (
+                [
+                    f"{f.filename.rsplit('/', 2)[-1]}:{f.lineno} {f.name}"
+                    for f in traceback.extract_stack(main)[-14:]
+                ]
+                if main is not None
+                else []
+            )
+            others = {
+                str(tid): (
+                    lambda fr: (
+                        f"{fr.f_code.co_filename.rsplit('/', 1)[-1]}:{fr.f_lineno} {fr.f_code.co_name}"
+                    )
+                )(fr)
+                for tid, fr in frames.items()
+                if tid not in (self.main, threading_ident())
+            }
+            now = time.perf_counter()
+            seen = [(round((now - t) * 1000, 1), n, o) for t, n, o in list(self.events)]
+            self.samples.append(
+                {
+                    "events": seen,
+                    "late_ms": round(late, 1),
+                    "at": round(self.last, 3),
+                    "main": stack,
+                    "others": others,
+                }
+            )
+
+
+def threading_ident() -> int:
+    import threading
+
+    return threading.get_ident()
 
 
 def _pct(xs: list[float], p: float) -> float:
@@ -126,7 +215,11 @@ def main(home: str, host: str, port: str, user: str, password: str, actions: str
         ticker.setInterval(TICK_MS)
         big: list[tuple[int, float]] = []  # the longest gaps and when they ended
 
+        trace = StallTrace().start() if STALL_TRACE_MS else None
+
         def tick() -> None:
+            if trace is not None:
+                trace.tick()
             gap = clock.restart()
             gaps.append(gap)
             if gap > 40:
@@ -215,7 +308,18 @@ def main(home: str, host: str, port: str, user: str, password: str, actions: str
             t.stop()
         gc.callbacks.remove(on_gc)
         win.runner.changed.disconnect(heard)
+        stacks: dict[float, dict] = {}  # by the tick the stall followed
+        if trace is not None:
+            trace.stop()
+            for smp in trace.samples:
+                st = stacks.setdefault(
+                    smp["at"],
+                    {"late_ms": 0.0, "at_s": round(smp["at"] - started, 3), "samples": []},
+                )
+                st["late_ms"] = max(st["late_ms"], smp["late_ms"])
+                st["samples"].append({k: smp[k] for k in ("late_ms", "main", "others", "events")})
         return {
+            "stall_stacks": sorted(stacks.values(), key=lambda d: -d["late_ms"])[:12],
             "seconds": time.perf_counter() - started,
             "process_cpu_s": time.process_time() - cpu_started,
             "stalls_over_40ms": sorted(big, reverse=True)[:8],  # (ms, seconds into the phase)

@@ -156,9 +156,15 @@ def cmd_server_sync(args: argparse.Namespace) -> int:
                         break
             finally:
                 link.conn.close()
+            refused = (
+                f", {pushed.refused} refused by the server (`clinic-inbox server conflicts` "
+                "says why)"
+                if pushed.refused
+                else ""
+            )
             print(
                 f"Sent {pushed.applied} changes ({pushed.conflicts} not applied: someone else "
-                f"was first), received {pulled}."
+                f"was first{refused}), received {pulled}."
             )
             return 0
         live = LiveSync(
@@ -229,6 +235,7 @@ def cmd_server_conflicts(args: argparse.Namespace) -> int:
             "kept": c.theirs,
             "by": c.who,
             "at": c.when,
+            "refused": c.refused or None,  # why the clinic's server refused it
         }
         for c in rows
     ]
@@ -246,7 +253,7 @@ def cmd_server_conflicts(args: argparse.Namespace) -> int:
                         d["what"],
                         d["yours"],
                         d["kept"],
-                        d["by"],
+                        f"{d['by']}: {d['refused']}" if d["refused"] else d["by"],
                         d["at"] or "",
                     ]
                     for d in data

@@ -8,23 +8,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from clinic_inbox.core import audit, services
+from clinic_inbox.core import access, audit, services
 from clinic_inbox.core.changes import Outcome, run
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Priority, Status
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import shared_patient_queries as spq
 from clinic_inbox.core.store import shared_queries as shq
-from clinic_inbox.shared import SharedQueueError, patient_conflicts, staff_conflicts
+from clinic_inbox.shared import SharedQueueError, patient_conflicts, refusals, staff_conflicts
 from clinic_inbox.shared.push import NEW_MESSAGE
 
 
 def open_conflicts(clinic: Clinic, session: services.Session) -> list[shq.Conflict]:
-    """This person's conflicts not yet settled."""
+    """This person's conflicts not yet settled; the changes the server refused are the
+    administrators' to see too (a turned-off account never signs in to see its own)."""
+    admin = access.can_manage_staff(session.staff)
     return [
         c
         for c in shq.conflicts(clinic.store)
-        if not c.seen and (c.actor_id is None or c.actor_id == session.staff.id)
+        if not c.seen
+        and (
+            c.actor_id is None
+            or c.actor_id == session.staff.id
+            or (admin and refusals.code_of(c.their_by) is not None)
+        )
     ]
 
 
@@ -97,6 +104,9 @@ class Shown:
     when: str | None
     number: str = ""  # the conversation's number as people see it ("#7")
     patient_id: int | None = None  # an edit of this patient's record, not a conversation
+    # refused by a check on the clinic's server (not beaten by another change): why,
+    # in plain words ("the account of Mei Chen is turned off on the clinic's server")
+    refused: str = ""
 
 
 FIELD_WORDS = {
@@ -105,10 +115,13 @@ FIELD_WORDS = {
     "priority": "Priority",
     "sensitive": "Sensitive",
     "patient": "Patient",
+    "note": "Note",
 }
 
 
 def _words(clinic: Clinic, f: str, value: str) -> str:
+    if f == "note":
+        return "Your note" if value else "No note"
     if f == "status":
         return Status(value).label if value else "?"
     if f == "priority":
@@ -131,6 +144,8 @@ def _words(clinic: Clinic, f: str, value: str) -> str:
 
 
 def _person(clinic: Clinic, username: str | None) -> str:
+    if refusals.code_of(username) is not None:
+        return "the clinic's server"
     if username == NEW_MESSAGE:
         # read in the card as "What the patient's new message did (kept)": it reopened it
         return "the patient's new message"
@@ -145,6 +160,8 @@ def shown(clinic: Clinic, session: services.Session) -> Outcome:
     out = []
     for c in rows:
         card = cards.get(c.thread_id)
+        code = refusals.code_of(c.their_by)
+        author = q.get_staff(clinic.store, c.actor_id) if c.actor_id is not None else None
         out.append(
             Shown(
                 c.op_id,
@@ -156,6 +173,9 @@ def shown(clinic: Clinic, session: services.Session) -> Outcome:
                 _person(clinic, c.their_by),
                 c.their_at,
                 card.number if card is not None else "",
+                refused=refusals.words(code, author.display_name if author else "this user")
+                if code is not None
+                else "",
             )
         )
     out += patient_conflicts.shown(clinic, session)

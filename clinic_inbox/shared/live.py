@@ -36,6 +36,7 @@ from clinic_inbox.shared import (
     ingest_lease,
     key_rotation,
     presence,
+    refusals,
 )
 from clinic_inbox.shared.audit_ship import SHIP_EVERY, AuditNotOnServer
 from clinic_inbox.shared.audit_ship import ship as ship_audit
@@ -53,6 +54,7 @@ from clinic_inbox.shared.sync import (
 )
 
 Listener = Callable[[list[Applied]], None]
+FOLDED = "folded"  # an Applied for a conversation of this workstation folded into another
 log = logging.getLogger(__name__)
 
 
@@ -249,6 +251,10 @@ class LiveSync:
                     self._on_error(
                         str(exc)
                         if isinstance(exc, SharedQueueError)
+                        # a check on the server said no to something sent as a whole:
+                        # said as such, not as a lost connection (refusals)
+                        else refusals.sentence(exc, shq.server_label(clinic.store) or "")
+                        if refusals.is_refusal(exc)
                         else "The shared server connection was lost; retrying."
                     )
                     self._stop.wait(backoff)
@@ -379,6 +385,13 @@ class LiveSync:
             self._saved_points = {}
         self._set_fence(fence)
 
+    def _gone(self, clinic: Clinic, conv: str, thread_ids: list[int]) -> None:
+        """Conversations a publication folded into the server's one (shared.fold): the
+        board drops their cards."""
+        gone = [t for t in thread_ids if shq.thread_state(clinic.store, t) is None]
+        if gone:
+            self._on_applied([Applied(0, FOLDED, conv, str(t), t) for t in gone])
+
     def _publish(self, clinic: Clinic, link: Link) -> None:
         """The holder puts what it ingested on the server, each conversation under its
         holding of the lease; the first refusal ends the holding."""
@@ -392,6 +405,7 @@ class LiveSync:
                 self._remember(clinic, False)
             else:
                 self._on_published([conv])
+                self._gone(clinic, conv, [thread_id])
         if self._fence is not None and not self._stop.is_set():
             try:  # how far the published mail reaches, for the next holder
                 with key_rotation.refusal_said(clinic, link):  # sealed, as the mail is
@@ -429,13 +443,16 @@ class LiveSync:
             self._publish(clinic, link)
         else:
             for thread_id in shq.replies_to_publish(clinic.store):
-                self._on_published([publish_conversation(clinic, link, thread_id, None)])
+                conv = publish_conversation(clinic, link, thread_id, None)
+                self._on_published([conv])
+                self._gone(clinic, conv, [thread_id])
         pushed = push(clinic, link)
-        if pushed.applied or pushed.conflicts or pushed.staff_conflicts:
+        if pushed.applied or pushed.conflicts or pushed.staff_conflicts or pushed.refused:
             self._on_pushed(pushed)
         while True:
             result = pull(clinic, link)
             got = result.applied + result.access  # staff and delegation changes too
+            got += [Applied(result.cursor, FOLDED, "", str(t), t) for t in result.folded]
             if got:
                 self._on_applied(got)
             if len(result.applied) + result.access_rows < PULL_BATCH:

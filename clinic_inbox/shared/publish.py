@@ -16,7 +16,7 @@ from clinic_inbox.core.model import Status
 from clinic_inbox.core.store import reply_hold_queries as hq
 from clinic_inbox.core.store import shared_patient_queries as spq
 from clinic_inbox.core.store import shared_queries as shq
-from clinic_inbox.shared import SharedQueueError, ingest_lease, key_rotation, provisional
+from clinic_inbox.shared import SharedQueueError, fold, ingest_lease, key_rotation, provisional
 from clinic_inbox.shared.ingest_lease import Fence
 from clinic_inbox.shared.patient_links import apply_link
 from clinic_inbox.shared.patients import fetch_patients, place_patient
@@ -60,6 +60,7 @@ def _publish(
     staff = StaffMap(clinic, keys)
     conv = shq.thread_uuid(store, thread_id)
     messages = shq.thread_messages(store, thread_id)
+    asked = conv
     try:  # where the server files this conversation's mail, if it has any of it
         placed, known = _server_placement(link, keys, messages, conv)
     except psycopg.OperationalError as exc:
@@ -79,9 +80,11 @@ def _publish(
         with store.transaction():
             shq.forget_thread_uuid(store, thread_id, conv)
         conv = shq.thread_uuid(store, thread_id)  # set meanwhile by a pull: it stays
-    if _move_to_held_conversations(store, thread_id, conv, placed):
+    # an id set meanwhile by a pull is the server's (not asked about: taken as known)
+    known = known or conv != asked
+    if _move_to_held_conversations(clinic, staff, thread_id, conv, known, placed):
         messages = shq.thread_messages(store, thread_id)
-        if not messages:  # all of it is in the server's conversations here now
+        if not messages:  # all of it is in the server's conversations here now (folded)
             return next(iter(placed.values()))[1]
         if conv is None:  # what is left is published on its own
             return _publish(clinic, link, thread_id, actor_id, fence)
@@ -157,6 +160,10 @@ def _publish(
                     ([ident for _mid, ident in identities], conv),
                 ).fetchall()
             )
+            if created and all(ident in elsewhere for _mid, ident in identities):
+                # all of it was published elsewhere since it was asked (above): made
+                # now, this one would be an empty card on every workstation
+                raise _AllElsewhere
             # where each stands in the change log (which of two replies came first)
             seqs = dict(
                 link.conn.execute(
@@ -175,6 +182,10 @@ def _publish(
             ).fetchone()[0]
     except psycopg.OperationalError as exc:
         raise server_error(link, exc) from None
+    except _AllElsewhere:  # rolled back: the server never had it; it joins theirs
+        with store.transaction():
+            shq.forget_thread_uuid(store, thread_id, conv)
+        return _publish(clinic, link, thread_id, actor_id, fence)
     except ingest_lease.LeaseLost:
         if fresh:
             with store.transaction():
@@ -231,6 +242,10 @@ def _publish(
     return conv
 
 
+class _AllElsewhere(Exception):
+    """A new conversation whose every message the server holds in others: not made."""
+
+
 def reopen_ops(
     keys: ClinicKeys, conv: str, created: bool
 ) -> tuple[list[str] | None, list[str] | None]:
@@ -271,12 +286,20 @@ def _server_placement(
 
 
 def _move_to_held_conversations(
-    store: Any, thread_id: int, conv: str | None, placed: dict[int, tuple[str, str]]
+    clinic: Clinic,
+    staff: StaffMap,
+    thread_id: int,
+    conv: str | None,
+    known: bool,
+    placed: dict[int, tuple[str, str]],
 ) -> bool:
     """The patient's messages the server files in another conversation that is here
-    already move into it (with what hangs off them), marked as on the server. Returns
-    whether any moved."""
+    already move into it (with what hangs off them), marked as on the server. A
+    conversation left with no message that the server never had is folded into the
+    last one (shared.fold). Returns whether any moved."""
+    store = clinic.store
     moved = False
+    into = None
     with store.transaction():
         for mid, (ident, where) in placed.items():
             if where == conv:
@@ -289,7 +312,9 @@ def _move_to_held_conversations(
             if shq.message_by_identity(store, ident) in (None, mid):
                 shq.set_message_identity(store, mid, ident)
             shq.move_message(store, mid, held)
-            moved = True
+            moved, into = True, held
+        if into is not None and (conv is None or not known):
+            fold.fold_emptied(clinic, thread_id, into, staff)
     return moved
 
 

@@ -21,6 +21,7 @@ from clinic_inbox.core.store import shared_patient_queries as spq
 from clinic_inbox.core.store import shared_queries as shq
 from clinic_inbox.shared import (
     discard_op,
+    fold,
     key_rotation,
     patient_edits,
     provisional,
@@ -74,11 +75,14 @@ class PullResult:
     access: list[Applied] = field(default_factory=list)
     access_rows: int = 0
     skipped: list[str] = field(default_factory=list)
+    # conversations of this workstation folded into the server's (shared.fold): their
+    # cards go from the board
+    folded: list[int] = field(default_factory=list)
 
     @property
     def changes(self) -> Changes:
         """What the pull changed here, as local actions and the mail sync report it."""
-        return changes_of(self.applied + self.access)
+        return changes_of(self.applied + self.access) | Changes.of_threads(self.folded)
 
 
 def _fetch(link: Link, cursor: int, limit: int) -> tuple[list[tuple], dict[str, Any]]:
@@ -207,6 +211,7 @@ def pull(clinic: Clinic, link: Link, limit: int = PULL_BATCH) -> PullResult:
         result.access = [Applied(p.seq, staff_sync.KIND, p.op_id, p.op_id, None) for p in done]
         staff = StaffMap(clinic, link.keys)
         fields = data.get("patient_fields", {})
+        emptied: list[tuple[int, int]] = []  # conversations here a move left empty
         for pid, rec in data["patients"].items():  # before the links that name them
             place_patient(clinic, staff, pid, rec)
             for (who, f), got in fields.items():  # with the edits made since
@@ -229,7 +234,7 @@ def pull(clinic: Clinic, link: Link, limit: int = PULL_BATCH) -> PullResult:
                 spq.set_shared_number(store, thread_id, data["numbers"][conv])
             if kind == "conversation":
                 if thread_id is None:
-                    thread_id = _materialise(clinic, conv, data, opened, staff, placed)
+                    thread_id = _materialise(clinic, conv, data, opened, staff, placed, emptied)
                 else:
                     for f in ("status", "assignee", "priority", "sensitive"):
                         _pull_field(clinic, thread_id, f, data["fields"].get((conv, f)), staff)
@@ -243,7 +248,7 @@ def pull(clinic: Clinic, link: Link, limit: int = PULL_BATCH) -> PullResult:
             elif kind == "message":
                 found = opened["messages"].get(ref)
                 if found:
-                    new = place_message(store, thread_id, found[1], found[2])
+                    new = place_message(store, thread_id, found[1], found[2], emptied)
                     placed += filter(None, [new])
                     if new is not None and found[2].get("direction") == "in":
                         _patient_clock(clinic, thread_id, found[2])
@@ -265,6 +270,12 @@ def pull(clinic: Clinic, link: Link, limit: int = PULL_BATCH) -> PullResult:
                         shq.insert_note(store, thread_id, author, found[3], created, ref)
             result.applied.append(Applied(seq, kind, conv, ref, thread_id, tuple(placed)))
             result.cursor = seq
+        for src, into in emptied:
+            # made here and never on the server (no clinic-wide id): folded into the
+            # server's conversation its messages went to. One with an id the server has
+            # gets its messages from the server's own (a later change brings them)
+            if shq.thread_uuid(store, src) is None and fold.fold_emptied(clinic, src, into, staff):
+                result.folded.append(src)
         shq.set_cursor(store, result.cursor)
         audit.append(
             store,
@@ -313,6 +324,7 @@ def _materialise(
     opened: dict[str, Any],
     staff: StaffMap,
     placed: list[int],
+    emptied: list[tuple[int, int]] | None = None,
 ) -> int | None:
     """A conversation new here, made from the server's; its messages' ids go in `placed`."""
     snap = opened["conv"].get(conv)
@@ -342,7 +354,7 @@ def _materialise(
             shq.set_field_version(store, adopted, f, v)
         provisional.carry_over(store, adopted, before)
         for ident, payload in members:
-            placed += filter(None, [place_message(store, adopted, ident, payload)])
+            placed += filter(None, [place_message(store, adopted, ident, payload, emptied)])
             answered(store, adopted, ident, payload, staff, where=came_from.get(ident))
         _joined(clinic, adopted, conv, data)  # a link made here waits as an operation
         return adopted
@@ -363,7 +375,7 @@ def _materialise(
     for f, (v, _) in fields.items():
         shq.set_field_version(store, thread_id, f, v)
     for ident, payload in members:
-        placed += filter(None, [place_message(store, thread_id, ident, payload)])
+        placed += filter(None, [place_message(store, thread_id, ident, payload, emptied)])
         answered(store, thread_id, ident, payload, staff, where=came_from.get(ident))
     _joined(clinic, thread_id, conv, data)
     return thread_id

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 
 import psycopg
 
+from clinic_inbox.core import audit
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.ingest import reopened
 from clinic_inbox.core.model import Status
@@ -20,6 +21,7 @@ from clinic_inbox.shared import (
     patient_edits,
     patient_links,
     purge_op,
+    refusals,
     staff_sync,
 )
 from clinic_inbox.shared.replica import StaffMap, apply_field, server_error
@@ -41,6 +43,7 @@ class PushResult:
     waiting: int = 0  # for a conversation the server does not know yet
     staff: int = 0  # staff and delegation changes applied (staff_sync)
     staff_conflicts: int = 0  # ...and not applied (a card for their author)
+    refused: int = 0  # refused by a check on the server (a card for their author)
 
 
 def push(clinic: Clinic, link: Link) -> PushResult:
@@ -119,6 +122,14 @@ def _push(clinic: Clinic, link: Link) -> PushResult:
             continue
         except psycopg.OperationalError as exc:
             raise server_error(link, exc) from None
+        except psycopg.Error as exc:
+            if not refusals.is_refusal(exc):
+                raise
+            # a check on the server said no (a turned-off account, a revoked delegation,
+            # a permission taken away): its author is told, and the rest goes on
+            _refused(clinic, link, staff, op, conv, exc)
+            result.refused += 1
+            continue
         outcome, server_v, server_value, server_by, server_at, server_op, server_mac, why = receipt
         if op.field != "note":
             link.check_workflow(conv, op.field, server_value, server_op, server_mac, server_at)
@@ -190,3 +201,57 @@ def _push(clinic: Clinic, link: Link) -> PushResult:
     result.applied += edits.applied + edits.merged
     result.conflicts += edits.conflicts
     return result
+
+
+def _refused(
+    clinic: Clinic, link: Link, staff: StaffMap, op: shq.PendingOp, conv: str, exc: psycopg.Error
+) -> None:
+    """A change the server refused: off the queue, a card for its author (and the
+    administrators) saying what and why in plain words, an audit entry, and this copy
+    showing what the clinic's queue has (as after a conflict). Only a reason code is
+    kept of the server's message."""
+    store = clinic.store
+    code = refusals.reason(exc)
+    current = None
+    if op.field != "note":
+        try:  # what stands on the server instead
+            with link.conn.transaction():
+                current = link.conn.execute(
+                    "SELECT v, value, op::text, mac, changed_at FROM conversation_field "
+                    "WHERE conv = %s AND field = %s",
+                    (conv, op.field),
+                ).fetchone()
+        except psycopg.OperationalError as e:
+            raise server_error(link, e) from None
+        if current is not None:
+            link.check_workflow(conv, op.field, current[1], current[2], current[3], current[4])
+    with store.transaction():
+        shq.drop_op(store, op.op_id)
+        mine, theirs = op, current[1] if current is not None else ""
+        if op.field == "assignee":  # shown by user name, not a local number
+            mine = replace(op, value=staff.name_of.get(int(op.value or 0), ""))
+            theirs = staff.name(theirs) or ("" if not theirs else "?")
+        elif op.field == "note":
+            mine = replace(op, value="note")
+        at = current[4].isoformat(timespec="seconds") if current is not None else None
+        shq.add_conflict(store, mine, theirs, refusals.marker(code), at)
+        audit.append(
+            store,
+            clinic.audit_key,
+            None,
+            "system",
+            "shared.refused",
+            thread_id=op.thread_id,
+            detail={
+                "field": op.field,
+                "by": op.actor_id,
+                "reason": code,
+                "sqlstate": exc.sqlstate,
+                "server": link.label,
+            },
+        )
+        if current is not None and not shq.has_pending(store, op.thread_id, op.field):
+            value = current[1]
+            if op.field != "assignee" or not value or staff.local(value):
+                apply_field(clinic, op.thread_id, op.field, value, staff)
+            shq.set_field_version(store, op.thread_id, op.field, current[0])

@@ -110,15 +110,23 @@ def apply_field(clinic: Clinic, thread_id: int, f: str, value: str, staff: Staff
         q.update_thread(clinic.store, thread_id, **{_COLUMN[f]: local})
 
 
-def place_message(store: Any, thread_id: int, ident: str, payload: dict[str, Any]) -> int | None:
+def place_message(
+    store: Any,
+    thread_id: int,
+    ident: str,
+    payload: dict[str, Any],
+    emptied: list[tuple[int, int]] | None = None,
+) -> int | None:
     """A pulled message: kept once, whether it is new here or was ingested here too.
     Returns its id when it is new here (None: this workstation had it already). A copy
     here filed in another conversation moves into the server's one, with what hangs off
     it (shq.move_message): every workstation files each message where the server does
     (a holder killed before it published, or one that threaded a patient's new message
-    before the conversation it continues had reached it, had filed it elsewhere)."""
+    before the conversation it continues had reached it, had filed it elsewhere). The
+    conversation a move took its last message from goes in `emptied`, as (it, where its
+    messages went), for the caller to fold (shared.fold)."""
     if (known := shq.message_by_identity(store, ident)) is not None:
-        shq.move_message(store, known, thread_id)
+        _move(store, known, thread_id, emptied)
         return None
     if payload.get("direction") == "in":
         local = shq.local_copy(
@@ -126,7 +134,7 @@ def place_message(store: Any, thread_id: int, ident: str, payload: dict[str, Any
         )
         if local is not None:
             shq.set_message_identity(store, local[0], ident)
-            shq.move_message(store, local[0], thread_id)
+            _move(store, local[0], thread_id, emptied)
             return None
     else:  # an automatic reply both made (e.g. one fetching through a server outage)
         mine = shq.local_outbound_copy(
@@ -134,7 +142,7 @@ def place_message(store: Any, thread_id: int, ident: str, payload: dict[str, Any
         )
         if mine is not None:
             shq.set_message_identity(store, mine, ident)
-            shq.move_message(store, mine, thread_id)
+            _move(store, mine, thread_id, emptied)
             return None
         # the same portal Communication here already, under the other identity (a
         # second row for it failed the store's UNIQUE rule, and the pull with it, for
@@ -145,6 +153,15 @@ def place_message(store: Any, thread_id: int, ident: str, payload: dict[str, Any
                 shq.set_message_identity(store, held[0], ident)
             return None
     return insert_message(store, thread_id, ident, payload)
+
+
+def _move(
+    store: Any, message_id: int, thread_id: int, emptied: list[tuple[int, int]] | None
+) -> None:
+    src = shq.thread_of_message(store, message_id)
+    if shq.move_message(store, message_id, thread_id) and src is not None:
+        if emptied is not None and shq.message_count(store, src) == 0:
+            emptied.append((src, thread_id))
 
 
 def answered(

@@ -58,8 +58,12 @@ class ConflictCard(QFrame):
         title.setTextFormat(Qt.TextFormat.RichText)
         title.setWordWrap(True)
         grid = QGridLayout()
-        grid.addWidget(QLabel("What you did (not applied)"), 0, 0)
-        grid.addWidget(QLabel(f"What {c.who} did{_when(c.when)} (kept)"), 0, 1)
+        if c.refused:  # a check on the server said no: nobody else was first
+            grid.addWidget(QLabel("What was done here (refused)"), 0, 0)
+            grid.addWidget(QLabel("What the clinic's queue shows (kept)"), 0, 1)
+        else:
+            grid.addWidget(QLabel("What you did (not applied)"), 0, 0)
+            grid.addWidget(QLabel(f"What {c.who} did{_when(c.when)} (kept)"), 0, 1)
         mine, theirs = QLabel(c.yours), QLabel(c.theirs)
         for label in (mine, theirs):
             label.setObjectName("conflictValue")
@@ -67,7 +71,11 @@ class ConflictCard(QFrame):
         grid.addWidget(mine, 1, 0)
         grid.addWidget(theirs, 1, 1)
         now = QLabel(
-            f"{c.who}'s change reached the clinic's server first, so every workstation "
+            f"The clinic's server refused this change: {c.refused}. It was not applied, "
+            f"and every workstation shows “{c.theirs}”. Ask your administrator if this "
+            "seems wrong."
+            if c.refused
+            else f"{c.who}'s change reached the clinic's server first, so every workstation "
             f"shows “{c.theirs}” now."
         )
         now.setWordWrap(True)
@@ -104,7 +112,8 @@ class ConflictsDialog(QDialog):
         intro = QLabel(
             "While you worked, someone on another workstation changed the same thing and "
             "reached the clinic's server first. Their change was kept. For each one, keep "
-            "theirs or apply yours anyway."
+            "theirs or apply yours anyway. A change the clinic's server refused (an "
+            "account turned off, a delegation revoked) says why."
         )
         intro.setWordWrap(True)
         self.info = QLabel("")

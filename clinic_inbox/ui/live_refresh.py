@@ -106,7 +106,7 @@ class LiveRefresh(QObject):
             self.arrived.emit(changes)
 
     def _pushed(self, result: PushResult) -> None:
-        if result.conflicts or result.staff_conflicts:
+        if result.conflicts or result.staff_conflicts or result.refused:
             self.conflicted.emit()  # the board shows the kept values; the button says so
         if result.staff_conflicts:  # a role or account set back to the clinic's here
             self.arrived.emit(Changes(staff=True, access=True))

@@ -45,9 +45,11 @@ IDLE_MINUTES = float(os.environ.get("CLINIC_INBOX_IDLE_MINUTES", "5"))
 DONE_ON_BOARD = 300
 # A sync's changes are gathered this long and applied as one (a burst is one repaint).
 COALESCE_MS = 150
-# A burst of changed conversations is applied this many at a time, one batch per turn
-# of the event loop, so the window keeps answering while a large sync lands.
+# A burst of changed conversations is read this many at a time (on the reader thread),
+# and each batch read is applied CARDS_PER_TURN cards per turn of the event loop, so the
+# window keeps answering while a large sync lands (10,000 new cards at the size).
 CARDS_AT_ONCE = 100
+CARDS_PER_TURN = 25
 
 
 class SyncBridge(QObject):
@@ -492,15 +494,26 @@ class MainWindow(QMainWindow):
         marks = {tid: self._fresh_at.get(tid, 0) for tid in thread_ids}
 
         def read(fresh: dict[int, services.BoardThread | None]) -> None:
-            # a card an action's answer painted while this read ran: which of the two is
-            # newer is not known, so it is read once more (rare: the same card, same moment)
-            again = [t for t in fresh if self._fresh_at.get(t, 0) != marks.get(t, 0)]
-            self._read_done(again)
-            self._cards_read({t: b for t, b in fresh.items() if t not in again})
-            if again:
-                self._update_cards(again)
-            if then is not None:
-                QTimer.singleShot(0, then)
+            items = list(fresh.items())
+
+            def apply(start: int) -> None:
+                # CARDS_PER_TURN of them, the next ones on a later turn of the event loop
+                # (painted in between): a batch of a hundred new cards held the loop for
+                # tens of ms at once on a busy computer
+                part = dict(items[start : start + CARDS_PER_TURN])
+                # a card an action's answer painted since this read began: which of the
+                # two is newer is not known, so it is read once more (rare)
+                again = [t for t in part if self._fresh_at.get(t, 0) != marks.get(t, 0)]
+                self._read_done(again)
+                self._cards_read({t: b for t, b in part.items() if t not in again})
+                if again:
+                    self._update_cards(again)
+                if start + CARDS_PER_TURN < len(items):
+                    QTimer.singleShot(0, self, lambda: apply(start + CARDS_PER_TURN))
+                elif then is not None:
+                    QTimer.singleShot(0, self, then)
+
+            apply(0)
 
         def not_read(exc: BaseException) -> None:
             self._read_done(thread_ids)
@@ -624,24 +637,19 @@ class MainWindow(QMainWindow):
         self._update_status_text()
 
     def _update_status_text(self) -> None:
-        shown = [b for col in self.board.columns.values() for b in col.model.rows]
-        urgent = sum(
-            1
-            for b in shown
-            if b.row.priority is Priority.URGENT and b.row.status is not Status.DONE
-        )
-        now = datetime.now(UTC)  # once: this runs after every batch of changed cards
+        # counted by the columns as cards come and go: this runs after every batch of
+        # changed cards and every action, and the board may hold tens of thousands
+        cols = self.board.columns
+        shown = sum(len(c.model.rows) for c in cols.values())
+        urgent = sum(c.model.urgent for s, c in cols.items() if s is not Status.DONE)
+        now = datetime.now(UTC)
         overdue = sum(
-            1
-            for b in shown
-            if b.row.due_at
-            and b.row.status not in (Status.DONE, Status.WAITING)
-            and datetime.fromisoformat(b.row.due_at) < now
+            c.model.overdue(now) for s, c in cols.items() if s not in (Status.DONE, Status.WAITING)
         )
         warn = getattr(self, "_uncovered", "")
         self.status_text.setText(
             (f"⚠ {warn} — " if warn else "")
-            + f"{len(shown):,} conversations shown · {urgent} urgent open · {overdue} overdue"
+            + f"{shown:,} conversations shown · {urgent} urgent open · {overdue} overdue"
         )
         self._update_sync_text()
 
@@ -765,7 +773,9 @@ class MainWindow(QMainWindow):
         last = getattr(status, "last_sync_at", None)
         parts.append(f"Last sync {last.astimezone(tz):%H:%M}" if last else "Not synced yet")
         self.sync_text.setText("  ·  ".join(parts))
-        self.sync_text.setStyleSheet("color: #c62828; font-weight: bold;" if offline else "")
+        style = "color: #c62828; font-weight: bold;" if offline else ""
+        if self.sync_text.styleSheet() != style:  # setting it again polishes it again
+            self.sync_text.setStyleSheet(style)
         # a clock time, not a countdown that would be stale a minute later
         wait = float(getattr(status, "next_try_in", 0.0) or 0.0)
         next_at = f"{datetime.now(tz) + timedelta(seconds=wait):%H:%M}" if wait >= 1 else None

@@ -1,5 +1,7 @@
 """Growing batches keep the checkpoint exact: a sync killed at any moment has stored
-exactly the messages up to its checkpoint, and the checkpoint sits on a batch's end.
+exactly the messages up to its checkpoint. A batch is stored in short transactions
+(STORE_SLICE_S each, so the app's own writes get the lock between them), each with a
+checkpoint that covers exactly what it stored: the checkpoint may sit inside a batch.
 
 Real Dovecot, real CLI process, real SIGKILL (as test_email_sync.py)."""
 
@@ -21,6 +23,7 @@ from clinic_inbox.core.accounts import ImapAccount
 from clinic_inbox.core.home import create_clinic
 from clinic_inbox.core.keys import KeyCustody
 from clinic_inbox.core.store import sync_queries as sq
+from clinic_inbox.sources import email_sync
 from clinic_inbox.sources.email_sync import (
     BATCH_BYTES,
     FIRST_BATCH,
@@ -29,6 +32,7 @@ from clinic_inbox.sources.email_sync import (
     scope,
 )
 from clinic_inbox.sources.imap import Fetched
+from clinic_inbox.sources.sync_rules import RulesLater
 
 USER, PASSWORD = "inbox@clinic.example", "mailbox-password"
 STAFF_PASSWORD = "quartz lantern meadow violin"
@@ -101,17 +105,6 @@ def _wait_for_progress(clinic, proc: subprocess.Popen, before: int) -> None:
         time.sleep(0.05)
 
 
-def _batch_ends(base: int, n: int) -> set[int]:
-    """Where the checkpoint may be after a run that started at `base`: its batches of a
-    fresh mailbox (uids 1..n) are 50, 100, 200, 400, 400, ... long."""
-    ends, size, at = {base}, FIRST_BATCH, base
-    while at < n:
-        at = min(n, at + size)
-        ends.add(at)
-        size = min(size * 2, MAX_BATCH)
-    return ends
-
-
 def test_killed_mid_growing_batches_the_checkpoint_names_exactly_what_is_stored(
     cli_clinic, dovecot
 ):
@@ -123,7 +116,7 @@ def test_killed_mid_growing_batches_the_checkpoint_names_exactly_what_is_stored(
     seen, kills, last = [], 0, 0
     for _ in range(5):
         proc = _sync(env)
-        ends = _batch_ends(last, n)
+        before = last
         _wait_for_progress(clinic, proc, last)
         time.sleep(rnd.uniform(0.0, 1.5))
         if proc.poll() is None:
@@ -135,7 +128,7 @@ def test_killed_mid_growing_batches_the_checkpoint_names_exactly_what_is_stored(
         assert sorted(_stored(clinic)) == list(range(1, last + 1)), (
             "checkpoint and messages disagree"
         )
-        assert last in ends, f"checkpoint {last} is not the end of a growing batch"
+        assert last >= before, "the checkpoint went back"
         seen.append(last)
     proc = _sync(env)
     assert proc.wait(timeout=300) == 0, proc.stderr.read().decode()
@@ -147,3 +140,64 @@ def test_killed_mid_growing_batches_the_checkpoint_names_exactly_what_is_stored(
     assert clinic.store.integrity_check() == []
     assert kills > 0
     print(f"\n{kills} kills; checkpoints after each run: {seen}")
+
+
+def _account(clinic):
+    return accounts.imap_accounts(clinic.store)[0]
+
+
+def test_a_batch_is_stored_in_slices_each_with_its_checkpoint(cli_clinic, dovecot, monkeypatch):
+    """Slices of one message (STORE_SLICE_S 0): every transaction commits one message
+    and a checkpoint that covers exactly the messages stored so far."""
+    clinic, _ = cli_clinic
+    n = 30
+    dovecot.append_many(USER, corpus(n, seed=31))
+    monkeypatch.setattr(email_sync, "STORE_SLICE_S", 0.0)
+    monkeypatch.setattr(email_sync, "SLICE_PAUSE_S", 0.0)
+    checkpoints: list[tuple[int, list[int]]] = []
+    set_checkpoint = sq.set_checkpoint
+
+    def recorded(store, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+        # inside the slice's transaction: what it stored is visible on its connection
+        checkpoints.append((kwargs["last_uid"], sorted(_stored(clinic))))
+        return set_checkpoint(store, *args, **kwargs)
+
+    monkeypatch.setattr(sq, "set_checkpoint", recorded)
+    report = email_sync.sync_account(clinic, RulesLater(None), _account(clinic), PASSWORD)
+    assert report.stored == n
+    assert len(checkpoints) == n  # one transaction per message: the batches were sliced
+    for last, stored in checkpoints:
+        assert stored == list(range(1, last + 1))
+    assert [last for last, _ in checkpoints] == list(range(1, n + 1))
+
+
+def test_a_slice_that_fails_rolls_back_alone_and_the_next_sync_stores_the_rest_once(
+    cli_clinic, dovecot, monkeypatch
+):
+    clinic, _ = cli_clinic
+    n = 30
+    dovecot.append_many(USER, corpus(n, seed=32))
+    monkeypatch.setattr(email_sync, "STORE_SLICE_S", 0.0)
+    monkeypatch.setattr(email_sync, "SLICE_PAUSE_S", 0.0)
+    store_one = email_sync._store_one
+    calls = {"n": 0}
+
+    class Crash(BaseException):
+        """As a kill mid-transaction: nothing of the slice may remain."""
+
+    def crashing(*args, **kwargs):  # noqa: ANN002, ANN003
+        calls["n"] += 1
+        if calls["n"] == 13:
+            raise Crash
+        return store_one(*args, **kwargs)
+
+    monkeypatch.setattr(email_sync, "_store_one", crashing)
+    with pytest.raises(Crash):
+        email_sync.sync_account(clinic, RulesLater(None), _account(clinic), PASSWORD)
+    cp = sq.get_checkpoint(clinic.store, int(_account(clinic).id or 0), scope("INBOX"))
+    assert cp is not None and cp.last_uid == 12
+    assert sorted(_stored(clinic)) == list(range(1, 13))
+    monkeypatch.setattr(email_sync, "_store_one", store_one)
+    report = email_sync.sync_account(clinic, RulesLater(None), _account(clinic), PASSWORD)
+    assert report.stored == n - 12
+    assert sorted(_stored(clinic)) == list(range(1, n + 1))

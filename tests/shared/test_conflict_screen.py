@@ -4,16 +4,16 @@ A (the app, offscreen) sets a conversation to "Waiting on patient" while its liv
 sync is not running; meanwhile Dr Patel sets it to "Done" on B, which reaches the
 server first. When A connects, its change is refused by the server, the window says
 "1 change not applied", and the screen shows what each did. Applying A's anyway
-reaches B; a screenshot of the screen goes to docs/screenshots/conflict.png.
+reaches B; a screenshot of the screen goes to conflict.png (support.screenshots).
 """
 
 from __future__ import annotations
 
 import os
 import time
-from pathlib import Path
 
 import pytest
+from support.screenshots import shots_dir
 from test_live_board import OKAFOR_PASSWORD, two_workstations  # noqa: F401 - a fixture
 from workstations import login
 
@@ -25,8 +25,6 @@ from clinic_inbox.shared.live import LiveSync
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 pytest.importorskip("pytestqt")
-
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def test_a_change_beaten_to_the_server_is_shown_with_both_sides_and_a_choice(
@@ -79,10 +77,9 @@ def test_a_change_beaten_to_the_server_is_shown_with_both_sides_and_a_choice(
         assert "Renewal of thyroxine tablets" in words
         assert card.mine.text() == "Apply mine anyway: “Waiting on patient”"
         assert card.keep.text() == "Keep “Done”"
-        SHOTS.mkdir(parents=True, exist_ok=True)
         dlg.resize(760, 330)
         qtbot.wait(50)
-        assert dlg.grab().save(str(SHOTS / "conflict.png"))
+        assert dlg.grab().save(str(shots_dir() / "conflict.png"))
 
         # Dr Okafor applies hers anyway: the card goes, B shows "Waiting on patient"
         card.mine.click()

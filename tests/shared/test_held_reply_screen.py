@@ -14,9 +14,9 @@ server at the next send; discarded, it never does; both are in the audit trail.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
+from support.screenshots import shots_dir
 from test_auto_reply_once import (  # noqa: F401 - fixtures
     MAILBOX,
     PASSWORD,
@@ -41,7 +41,6 @@ from clinic_inbox.sources import sync
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 pytest.importorskip("pytestqt")
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 OKAFOR_PASSWORD = "harbour cobalt thistle ember"
 MINE = ["Your results are normal, Mr Brannigan.", "Your X-ray is booked for Tuesday."]
 HIS = ["Your results came back normal.", "The X-ray clinic will call you."]
@@ -160,8 +159,7 @@ def test_a_held_reply_is_shown_to_its_author_sent_anyway_for_real_or_discarded(
         )
         assert row.words.text().endswith("Read their answer, then send yours anyway or discard it.")
         assert row.send.isVisible() and row.discard.isVisible()
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        assert win.panel.grab().save(str(SHOTS / "held-reply.png"))
+        assert win.panel.grab().save(str(shots_dir() / "held-reply.png"))
 
         # "Send mine anyway": no longer held, and the next send takes it to the patient
         row.send.click()

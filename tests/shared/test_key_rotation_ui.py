@@ -5,8 +5,8 @@ real gnome-keyring, offscreen Qt)."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
+from support.screenshots import shots_dir
 from test_key_rotation import _clinic
 from workstations import login, new_workstation
 
@@ -15,7 +15,6 @@ from clinic_inbox.shared import clinic_keys, enrol, sync
 from clinic_inbox.shared import server as srv
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def _rows(tab):
@@ -65,8 +64,7 @@ def test_approve_and_revoke_from_the_administration(qtbot, tmp_path, secret_serv
         assert "version 2" in tab.key_note.text()
         dlg.tabs.setCurrentWidget(tab)
         dlg.resize(1000, 560)
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        assert dlg.grab().save(str(SHOTS / "admin-workstations.png"))
+        assert dlg.grab().save(str(shots_dir() / "admin-workstations.png"))
     assert clinic_keys.load(b).keys.key_id == 2
     # D, approved before the renewal, finishes after it: sealed version 2 at B's next pull
     assert enrol.finish(d, login(d, "admin"), KeyCustody(d.home, backend=kr))

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from support.screenshots import shots_dir
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 ANCHOR = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 
 
@@ -27,8 +27,8 @@ def demo_clinic(tmp_path_factory):
 
 @pytest.fixture()
 def shots() -> Path:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    return SHOTS
+    """build/screenshots; docs/screenshots (the README's) only under `make screenshots`."""
+    return shots_dir()
 
 
 @pytest.fixture()

@@ -3,10 +3,25 @@ through the service (administrators only, audited)."""
 
 from __future__ import annotations
 
+import pytest
+
 from clinic_inbox.core import services
 from clinic_inbox.core.model import Role
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.ui.actions import InlineRunner
+
+
+@pytest.fixture(scope="module")
+def demo_clinic(tmp_path_factory):
+    """A demo clinic of this file's own: the rename adds a physician, which the other GUI
+    tests (the dashboard counts physicians) must not see when they share a worker."""
+    from clinic_inbox import demo
+    from clinic_inbox.core.keys import KeyCustody
+
+    home = tmp_path_factory.mktemp("rename-demo")
+    clinic, _, _ = demo.create_demo_clinic(home, KeyCustody(home, detect=False))
+    yield clinic
+    clinic.close()
 
 
 def test_the_staff_tab_renames_the_selected_person(qtbot, demo_clinic):

@@ -1,7 +1,7 @@
 """The compose dialog's preview of a bulk send, offscreen: every patient is listed with
 the channel their message takes or why they cannot receive it; the letter shown is the
 selected patient's own; Send waits until everyone listed can receive it (the send is
-all or nothing). Its own demo clinic. Saves docs/screenshots/compose-bulk-preview.png."""
+all or nothing). Its own demo clinic. Saves (support.screenshots) compose-bulk-preview.png."""
 
 from __future__ import annotations
 

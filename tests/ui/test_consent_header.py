@@ -1,6 +1,6 @@
 """The patient header's agreement line, the agreement dialog, "who wrote it?" when
 linking, and the question before an email reply to a patient without an agreement
-(offscreen, on the demo clinic). Saves docs/screenshots/consent-header.png."""
+(offscreen, on the demo clinic). Saves (support.screenshots) consent-header.png."""
 
 from __future__ import annotations
 

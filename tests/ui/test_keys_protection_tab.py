@@ -2,7 +2,7 @@
 person's own password from the app (Administration > Store protection), not only with
 `clinic-inbox key seal`. Real SQLCipher, the product's own Argon2id cost for these
 slots, the app's own writer thread (ActionRunner), the dialog offscreen. Saves
-docs/screenshots/store-protection.png."""
+store-protection.png (support.screenshots)."""
 
 from __future__ import annotations
 

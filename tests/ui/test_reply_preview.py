@@ -2,7 +2,7 @@
 text that will go out (a proxy greeted, the patient named, the signature, the footer
 under it), by which channel and to whom; nothing is queued until 'Queue this reply',
 and then the queued text is the previewed text. Its own demo clinic: it links and
-answers conversations other tests expect untouched. Saves docs/screenshots/reply-preview.png."""
+answers conversations other tests expect untouched. Saves (support.screenshots) reply-preview.png."""
 
 from __future__ import annotations
 

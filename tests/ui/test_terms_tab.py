@@ -1,7 +1,7 @@
 """Administration's "Terms of messages" tab, offscreen on a demo clinic of its own:
 the administrator edits the terms in English and French and publishes version 2; a
 patient who agreed to version 1 is then shown "agreed to version 1 (current 2)" in the
-conversation's header. Saves docs/screenshots/terms-tab.png."""
+conversation's header. Saves (support.screenshots) terms-tab.png."""
 
 from __future__ import annotations
 

@@ -69,13 +69,18 @@ def patients_of_physician(store: Store, staff_id: int) -> list[int]:
 
 
 def thread_uuids(store: Store, thread_ids: set[int]) -> dict[int, str]:
+    """Local conversation -> clinic-wide id; a conversation folded into another one
+    (core.store.fold_queries) is named by the one it was folded into."""
     if not thread_ids:
         return {}
     marks = ",".join("?" * len(thread_ids))
     return dict(
         store.execute(
-            f"SELECT id, uuid FROM threads WHERE uuid IS NOT NULL AND id IN ({marks})",
-            tuple(thread_ids),
+            f"SELECT i.id, t.uuid FROM (SELECT id, id AS via FROM threads WHERE id IN ({marks}) "
+            f"UNION ALL SELECT thread_id, into_id FROM folded_threads "
+            f"WHERE thread_id IN ({marks})) i JOIN threads t ON t.id = i.via "
+            "WHERE t.uuid IS NOT NULL",
+            (*thread_ids, *thread_ids),
         )
     )
 

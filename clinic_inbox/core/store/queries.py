@@ -235,10 +235,13 @@ class NewThread:
 
 
 def create_thread(store: Store, t: NewThread) -> int:
+    # never the number of a conversation folded into another (its audit entries name it)
     cur = store.execute(
-        "INSERT INTO threads (patient_id, subject, category, priority, status, assigned_to, "
-        "sensitive, created_at, updated_at, last_message_at, due_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO threads (id, patient_id, subject, category, priority, status, "
+        "assigned_to, sensitive, created_at, updated_at, last_message_at, due_at) "
+        "VALUES (max(coalesce((SELECT max(id) FROM threads), 0), "
+        "coalesce((SELECT max(thread_id) FROM folded_threads), 0)) + 1, "
+        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             t.patient_id,
             t.subject,

@@ -114,6 +114,10 @@ def move_message(store: Store, message_id: int, thread_id: int) -> list[int]:
     return ids
 
 
+def message_count(store: Store, thread_id: int) -> int:
+    return int(store.one("SELECT count(*) FROM messages WHERE thread_id = ?", (thread_id,)))
+
+
 def published_any(store: Store, thread_id: int) -> bool:
     """Whether any message of the conversation was accepted by the server (its identity
     is recorded only after the server's commit)."""

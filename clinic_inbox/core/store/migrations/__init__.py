@@ -46,6 +46,7 @@ def _load() -> list[Migration]:
         m0020_shared_staff,
         m0021_pending_seen,
         m0022_travelling_slot_keys,
+        m0023_folded_threads,
     )
 
     steps = [
@@ -71,6 +72,7 @@ def _load() -> list[Migration]:
         m0020_shared_staff,
         m0021_pending_seen,
         m0022_travelling_slot_keys,
+        m0023_folded_threads,
     ]
     return [Migration(m.VERSION, m.__name__.rsplit(".", 1)[-1], m.upgrade) for m in steps]
 
