@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 
 import psycopg
+from support.thread_references import THREAD_REFERENCES
 from workstations import Joined, login, writes_again
 
 from clinic_inbox.core import audit, services
@@ -27,24 +28,6 @@ from clinic_inbox.shared.sync import publish_conversation, pull, push
 FIRST = "<again-1@example.org>"
 SECOND = "<again-2@example.org>"
 NOTE = "Called her back, left a voicemail about the pharmacy."
-
-# every column of the local store that names a conversation (audit aside: append-only)
-REFERENCES = (
-    ("messages", "thread_id"),
-    ("messages", "claims_thread_id"),
-    ("threads", "claims_thread_id"),
-    ("thread_notes", "thread_id"),
-    ("break_glass", "thread_id"),
-    ("presence", "thread_id"),
-    ("exports", "thread_id"),
-    ("shared_field_versions", "thread_id"),
-    ("pending_ops", "thread_id"),
-    ("shared_conflicts", "thread_id"),
-    ("outbox", "thread_id"),
-    ("time_entries", "thread_id"),
-    ("shared_link_ops", "thread_id"),
-    ("filed_moves", "thread_id"),
-)
 
 
 def _empty_cards(clinic) -> int:  # noqa: ANN001
@@ -59,7 +42,7 @@ def _empty_cards(clinic) -> int:  # noqa: ANN001
 def _refers_to(clinic, thread_id: int) -> list[str]:  # noqa: ANN001
     found = [
         f"{t}.{c}"
-        for t, c in REFERENCES
+        for t, c in THREAD_REFERENCES
         if clinic.store.one(f"SELECT count(*) FROM {t} WHERE {c} = ?", (thread_id,))
     ]
     if clinic.store.one("SELECT count(*) FROM threads WHERE id = ?", (thread_id,)):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from support.clinics import new_clinic
+from support.thread_references import THREAD_REFERENCES
 
 from clinic_inbox.core.model import Category, Direction, Priority, Source
 from clinic_inbox.core.store import fold_queries as fq
@@ -119,23 +120,7 @@ def test_everything_moves_and_nothing_refers_to_it(folded):
     clinic, src, into, held = folded
     store = clinic.store
     assert held == {"notes": 1, "break_glass": 1, "time_entries": 1, "exports": 1}
-    for table, column in (
-        ("messages", "thread_id"),
-        ("messages", "claims_thread_id"),
-        ("threads", "claims_thread_id"),
-        ("threads", "id"),
-        ("thread_notes", "thread_id"),
-        ("break_glass", "thread_id"),
-        ("presence", "thread_id"),
-        ("exports", "thread_id"),
-        ("shared_field_versions", "thread_id"),
-        ("pending_ops", "thread_id"),
-        ("shared_conflicts", "thread_id"),
-        ("outbox", "thread_id"),
-        ("time_entries", "thread_id"),
-        ("shared_link_ops", "thread_id"),
-        ("filed_moves", "thread_id"),
-    ):
+    for table, column in (*THREAD_REFERENCES, ("threads", "id")):
         assert store.one(f"SELECT count(*) FROM {table} WHERE {column} = ?", (src,)) == 0, table
     assert [n[2] for n in q.thread_notes(store, into)] == ["called back"]
     assert store.one("SELECT field FROM pending_ops WHERE thread_id = ?", (into,)) == "note"
