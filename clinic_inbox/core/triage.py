@@ -712,8 +712,46 @@ def _find_in_message(
         extra = {k: v for k, v in _find(section, subject, rules).items() if k not in found}
         if extra:
             body_mentions = _mentioned(section, body)
-            found.update({k: v for k, v in extra.items() if k not in body_mentions})
+            found.update(
+                {
+                    k: v
+                    for k, v in extra.items()
+                    if k not in body_mentions and not _body_denies(v[1], body)
+                }
+            )
     return [found[r.id] for r in section.rules if r.id in found]
+
+
+_NO_BEFORE = (
+    r"(?:aucune?|pas de|pas d'|pu de|plus de|no|not any|without|sans|never had any) (?:\w+ )?"
+)
+
+
+def _body_denies(words: str, body: list[Sentence]) -> bool:
+    """Does the body deny, every time it says it, a word of the subject's match? Subject
+    "Saignement de femme enceinte", body "Dans quels cas un saignement devient urgent? Je
+    n'ai aucun saignement": the subject names a question's topic."""
+    text = " ".join(s.folded for s in body)
+    for word in fold(words).split():
+        if len(word) < 5 or not word.isalpha():
+            continue
+        said = len(re.findall(rf"\b{word}\b", text))
+        denied = len(re.findall(rf"\b{_NO_BEFORE}{word}\b", text))
+        if denied and denied == said - _asked(word, text):
+            return True
+    return False
+
+
+def _asked(word: str, text: str) -> int:
+    """Mentions of `word` inside a question about when it matters ("dans quels cas un
+    saignement devient urgent?", "when is bleeding an emergency?")."""
+    return len(
+        re.findall(
+            rf"\b(?:dans quels? cas|a partir de quand|when (?:is|does|should)|in what cases?)"
+            rf"(?: \w+){{0,3}} {word}\b[^.!?\n]*\?",
+            text,
+        )
+    )
 
 
 def _first_affirmed(

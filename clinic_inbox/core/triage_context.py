@@ -263,7 +263,9 @@ _AT_AGE_AFTER = re.compile(
     r"\W{0,3}(a|at|vers|around) (l'age de |age )?\d{1,2} (mois|ans|months?|years?)( old)?\b"
 )
 _HAD_BEFORE = re.compile(
-    r"\b(a eu|ai eu|avait eu|avait fait|a fait|ai fait|had|got)( (une?|des|la|le|a|an))?\s*$"
+    r"\b(a eu|ai eu|avait eu|avait fait|a fait|ai fait|had|got|attempted)( (une?|des|la|le|a|an))?"
+    # "j'ai fait une tentative de suicide à 19 ans"
+    r"( tentatives? de| tentatives? d'| (suicide )?attempt at)?\s*$"
 )
 _AGE_AFTER = re.compile(
     r"\W{0,3}(bebe|enfant|petite?|ado|etant (bebe|enfant|petite?|jeune)|as an? (baby|kid|child|teen|toddler))\b"
@@ -424,12 +426,12 @@ _SENTENCE_CONTEXT = re.compile(
     r"sent (me|him|her|us) home|counts as (a )?(fever|high|low)|"
     r"(saw|seen|watched|read|heard|listened to) (a|an|the|this|that) ([\w-]+ ){0,2}"
     r"(tiktok|video|post|article|podcast|story|documentary|show|reel|thread)|"
-    r"(form|questionnaire|formulaire) has (boxes|fields|questions)|boxes (for|to tick)|cases a cocher|"
+    r"(form|questionnaire|formulaire|checklist|sheet) has (\w+ )?(boxes|checkboxes|check boxes|tick boxes|fields|questions)|boxes (for|to tick)|cases a cocher|"
     r"what (temperature|number|reading|level) (is|counts|would|should|does)|"
     r"(is|was) (that|it|this) the same (thing )?as|same thing as|pareil que|la meme chose que|"
     r"liste (de|des) symptomes|"
     r"should (we|i|you) (worry|be worried|be concerned)|(when|at what \w+|how high) .{0,30}"
-    r"(should|do|would|to) (we|i|you)? ?(worry|be worried|be concerned)|a partir de quand|"
+    r"(should|do|would|to) (we|i|you)? ?(worry|be worried|be concerned)|a partir de quand|dans quels? cas|in (what|which) cases?|"
     r"quand (est-ce qu'?)?(on|je) (doit|dois|devrai|devrais|devrait) (s'|m')?inquieter|"
     r"watch (out )?for|warning signs|signs? of|symptoms? of|signes? d|symptomes? d|"
     r"difference between|what'?s (a|an|the) |what is (a|an|the) |explain|kept (saying|mentioning)|"
@@ -857,10 +859,13 @@ def affirmed(sentence: str, start: int, end: int, idioms: Idioms | None = None) 
     ):
         return False
     if (
-        _CHRONIC.search(sentence[end : end + 70])
-        # "j'ai jamais eu mal de même de toute ma vie": never before, not all along
-        and not _NEVER.search(sentence[max(0, start - 20) : end])
-    ) or _OTHER_PAST_LEAD.search(before):
+        (
+            _CHRONIC.search(sentence[end : end + 70])
+            # "j'ai jamais eu mal de même de toute ma vie": never before, not all along
+            and not _NEVER.search(sentence[max(0, start - 20) : end])
+        )
+        or _OTHER_PAST_LEAD.search(before)
+    ):
         return False
     if _KIND_OR_PLAN_AFTER.match(sentence, end):
         return False  # "my seizure disorder", "her peanut anaphylaxis and EpiPen plan"
@@ -1162,7 +1167,7 @@ _STORY_PAST = re.compile(
     r"(emerg|the er|the hospital|l'urgence|the paramedics|ambulance) (gave|has given|have given) (me|him|her|us) (epi\w*|adrenaline|steroids?|a shot|an injection)|"
     r"(ils|ambulanciers|on) (m'ont|m'a|lui ont|lui a) (donne|administre) (de l'|la |le |des |une )?(epinephrine|adrenaline|cortisone|injection)|"
     r"(l'urgence|the er|emerg|l'hopital|the hospital) (m'a|m'ont|gave me|has given me) (donne|gave|given|traite\w*|soigne\w*)|"
-    r"(i|we) went to (the )?(er|emerg\w*|hospital|walk-in)|(je suis|on est|nous sommes) alle\w* a l'(urgence|hopital)|ce soir-la|cette nuit-la|ce jour-la|that (night|evening|day)|(\d+|a|one|two|three|few|couple of) "
+    r"(j'ai fait|j'ai eu|i made|i had) (une|a|an) (tentative|suicide attempt|attempt|overdose|surdose)( [\w']+){0,3} (a|at|when i was|quand j'avais) \d{1,2}( ans| years old)?\b|(i|we) went (straight |right |directly )?to (the )?(er|emerg\w*|hospital|walk-in)|(they|the doctors?|the nurses?) (gave|had given) (me|him|her|us) (epi\w*|adrenaline|steroids)|(je suis|on est|nous sommes) alle\w* a l'(urgence|hopital)|ce soir-la|cette nuit-la|ce jour-la|that (night|evening|day)|(\d+|a|one|two|three|few|couple of) "
     r"(days?|weeks?|months?|years?) ago|last (week|month|year|\w+day)|"
     + _WHEN_PAST
     + r"|hier|avant-hier|l'autre jour|(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)|"
@@ -1197,7 +1202,7 @@ _STORY_FINE = re.compile(
     r"(i'?m|i am|he'?s|she'?s|he is|she is) breathing (fine|well|normally|ok|okay|better)|"
     r"breathing (totally |completely |perfectly )?(normal|normally|fine)|(feeling|i felt) (stronger|better|okay|ok|fine|good|well|normal)|(la plaie|la coupure|la blessure|the cut|the wound|the gash)( \w+)? (est|is) (belle|beau|propre|clean|healing|healed|guerie?|fermee?|healing (well|nicely))|"
     # treated and on the mend: "elle est en réadaptation maintenant", "I'm out now"
-    r"(est|is|are|sont) (en readaptation|in rehab\w*|en convalescence)|(?<!thinks )(?<!believes )(?<!thought )(i'?m|i am|he'?s|she'?s|he is|she is) (out|discharged|back home|home)\b|(je suis|il est|elle est) sorti\w* de l'hopital|(i'?m|je suis) (home|a la maison) now|(running around|playing|acting|eating) (totally |completely |perfectly )?(normal|normally|fine|like (himself|herself|usual))|(il|elle|je) va (beaucoup |bien |ben )?mieux)"
+    r"(est|is|are|sont) (en readaptation|in rehab\w*|en convalescence)|(?<!thinks )(?<!believes )(?<!thought )(i'?m|i am|he'?s|she'?s|he is|she is) (out|discharged|back home|home)\b|(je suis|il est|elle est) sorti\w* de l'hopital|(i'?m|je suis) (home|a la maison) now|(running around|playing|acting|eating) (totally |completely |perfectly )?(normal|normally|fine|like (himself|herself|usual))|(he'?s|she'?s|he is|she is|they'?re|they are) (playing|eating|drinking|running around|laughing)( and (playing|eating|drinking|running around|laughing))? (today|now|again|fine|normally|like (himself|herself|usual))|(il|elle|je) va (beaucoup |bien |ben )?mieux)"
     r"( now| maintenant| depuis| since| with \w+| aujourd'hui| today| ce matin| this morning)?\b"
 )
 # How someone was before it began, not how it ended: "she was fine yesterday",

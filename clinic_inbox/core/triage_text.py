@@ -346,10 +346,12 @@ def prepare(
         # lower-cased once for the sentence, unless a letter's lower case is longer ("İ")
         lowered = original.lower()
         same_length = len(lowered) == len(original)
-        for m in _words_rx(piece).finditer(piece):
+        matches = list(_words_rx(piece).finditer(piece))
+        names = _name_like(original, matches) if same_length and speller is not None else ()
+        for n, m in enumerate(matches):
             a, b = m.span()
             written = lowered[a:b] if same_length else original[a:b].lower()
-            lem = word_view(m.group(0), written, lang, speller)
+            lem = word_view(m.group(0), written, lang, None if n in names else speller)
             if pos:
                 parts.append(" ")
                 pos += 1
@@ -363,6 +365,23 @@ def prepare(
                 pos += 2
         out.append(Sentence(start, original, piece, "".join(parts), tuple(spans)))
     return out
+
+
+def _name_like(original: str, matches: list[re.Match[str]]) -> frozenset[int]:
+    """Positions of words written like a name (capital first, then lower case, not first in
+    the sentence), in a sentence that is not written in capitals or title case. The
+    speller leaves them alone: "Chloé" is not "choke", "Mélanie" is not "mélangée"."""
+    titled = [
+        n
+        for n, m in enumerate(matches)
+        if n and original[m.start()].isupper() and original[m.start() + 1 : m.end()].islower()
+    ]
+    if not titled:
+        return frozenset()
+    capitalised = sum(1 for m in matches if original[m.start()].isupper())
+    if capitalised * 2 > len(matches):  # "Severe Chest Pian", "I CANT BREATH"
+        return frozenset()
+    return frozenset(titled)
 
 
 def words_of(text: str) -> list[str]:

@@ -654,6 +654,51 @@ def test_a_pill_organiser_drugs_from_the_ward_and_words_that_only_look_urgent():
     )
 
 
+def test_names_left_alone_and_a_fishing_towns_words():
+    # round 54 (part AC, Acadian and other francophone communities outside Québec)
+    _read_by_the_rules_alone(
+        not_urgent=(
+            # a name is not a misspelling: "Mélanie" is not "mélangée", "Chloé" not "choke"
+            "Ma fille Mélanie est partie au camp ce matin, pouvez-vous renouveler sa pompe?",
+            "Last night Chloé (2) had a fever seizure, the ambulance took her and they sent her "
+            "home. She's playing and eating today.",
+            "Update: I went straight to the ER and they gave me epinephrine. I'm home now and fine.",
+            "J'ai fait une tentative de suicide à 17 ans, je vais très bien aujourd'hui, c'est "
+            "pour mon dossier.",
+            "The pilot medical form has checkboxes for seizures, fainting and chest pain. I have "
+            "none of those.",
+            "Stung by a wasp on the ankle, it's swollen there, lips not swollen, breathing fine.",
+        ),
+        urgent=(
+            "jambe G blanche + froide dep 2h, sens pu le pied",
+            "Ate chowder with shrimp in it, my mouth's gone all thick and puffy and I'm whistling "
+            "when I breathe.",
+            "He came off the ladder and landed on the back of his head, he was out for about a minute.",
+            "g des pilules de cachées depuis 1 mois jles prends a soir",
+            "He had me by the throat and now he's yelling that I won't see the morning.",
+            "Mal dans le dos depuis lundi, quand je m'essuie je sens plus rien en dessous.",
+            "Our boy got into his grandpa's pill box, at least 3 pills gone, he can barely stay awake.",
+            "C'est comme une ancre posée sur mon estomac, ça me pogne jusque dans les dents.",
+            "I'm 84 and nothing stays down, I haven't had to pee since yesterday morning.",
+        ),
+    )
+    # a subject naming a question's topic, the body denying it: not urgent
+    rules_alone = replace(RULES, model_path=None)
+    asked = triage(
+        "Saignement enceinte",
+        "Je suis enceinte de 12 semaines. Dans quels cas un saignement est-il urgent? Je n'ai "
+        "aucun saignement.",
+        rules_alone,
+    )
+    assert asked.priority is not Priority.URGENT
+    happening = triage(
+        "Saignement enceinte",
+        "Je suis enceinte de 12 semaines. Pas de douleur mais je saigne beaucoup depuis une heure.",
+        rules_alone,
+    )
+    assert happening.priority is Priority.URGENT
+
+
 def test_a_red_flags_words_end_where_a_word_ends_and_a_job_sites_words():
     # round 41 (part OC): every shipped red flag ends at a word's end or an inflection
     # (red_flag_whole_words); the trades' own words
