@@ -716,42 +716,44 @@ def _find_in_message(
                 {
                     k: v
                     for k, v in extra.items()
-                    if k not in body_mentions and not _body_denies(v[1], body)
+                    if k not in body_mentions and not _body_denies(v[1], body, subject)
                 }
             )
     return [found[r.id] for r in section.rules if r.id in found]
 
 
-_NO_BEFORE = (
-    r"(?:aucune?|pas de|pas d'|pu de|plus de|no|not any|without|sans|never had any) (?:\w+ )?"
+_NO_BEFORE = re.compile(
+    r"\b(?:aucune?|pas de|pas d'|pu de|plus de|no|not any|without|sans|never had any) (?:\w+ )?$"
+)
+# a question asked ahead of time: "si jamais elle fait de la fièvre dans les prochaines
+# semaines, à partir de quelle température...?", "dans quels cas un saignement devient urgent?"
+_AHEAD = re.compile(
+    r"\b(si jamais|if ever|what if|au cas ou|in case|d'avance|in advance|ahead of time|"
+    r"a l'avenir|in the future|dans quels? cas|in (what|which) cases?|a partir de quand|"
+    r"when (is|does|should)|prochaine?s? (semaines|mois)|next (few )?(weeks|months))\b"
 )
 
 
-def _body_denies(words: str, body: list[Sentence]) -> bool:
-    """Does the body deny, every time it says it, a word of the subject's match? Subject
-    "Saignement de femme enceinte", body "Dans quels cas un saignement devient urgent? Je
-    n'ai aucun saignement": the subject names a question's topic."""
-    text = " ".join(s.folded for s in body)
+def _body_denies(words: str, body: list[Sentence], subject: list[Sentence]) -> bool:
+    """Does the body, every time it says a word of the subject's match, deny it or ask
+    about it ahead of time? Subject "Saignement de femme enceinte", body "Dans quels cas un
+    saignement devient urgent? Je n'ai aucun saignement": the subject names a question's
+    topic. Asking alone is enough only when the subject itself is a question."""
+    subject_asks = any(s.folded.rstrip().endswith("?") for s in subject)
     for word in fold(words).split():
         if len(word) < 5 or not word.isalpha():
             continue
-        said = len(re.findall(rf"\b{word}\b", text))
-        denied = len(re.findall(rf"\b{_NO_BEFORE}{word}\b", text))
-        if denied and denied == said - _asked(word, text):
+        said = denied = asked = 0
+        for s in body:
+            for m in re.finditer(rf"\b{word}\b", s.folded):
+                said += 1
+                if _NO_BEFORE.search(s.folded[: m.start()]):
+                    denied += 1
+                elif s.folded.rstrip().endswith("?") and _AHEAD.search(s.folded):
+                    asked += 1
+        if said and denied + asked == said and (denied or subject_asks):
             return True
     return False
-
-
-def _asked(word: str, text: str) -> int:
-    """Mentions of `word` inside a question about when it matters ("dans quels cas un
-    saignement devient urgent?", "when is bleeding an emergency?")."""
-    return len(
-        re.findall(
-            rf"\b(?:dans quels? cas|a partir de quand|when (?:is|does|should)|in what cases?)"
-            rf"(?: \w+){{0,3}} {word}\b[^.!?\n]*\?",
-            text,
-        )
-    )
 
 
 def _first_affirmed(

@@ -551,6 +551,8 @@ _NOT_RECUR = re.compile(
     r"(locked|put|stored) (up|away) now|now (locked|stored|put) (up|away)|(sous cle|barrees?|rangee?s?|cachee?s?) maintenant|maintenant (sous cle|barrees?|rangee?s?)|"
     # back at school today: the event is over ("il est retourné à l'école aujourd'hui")
     r"(retourne\w*|back|rentre\w*|went|gone) (a l'ecole|a la garderie|au travail|a la job|au cpe|to school|to work|to daycare|at school|at work)( (aujourd'hui|today|ce matin|this morning|hier|yesterday))?|"
+    # "(he's back driving now)": back at it, the event over
+    r"back (driving|working|at work|on the job|on (his|her|my) feet|on the road|on shift|to normal|to himself|to herself) now|"
     r"(?<=\()(maintenant|now) \d{1,2}( ans| years old| yo)?(?=\))|maintenant (il|elle) est (guerie?|retablie?)|maintenant (ca|il|elle) va (mieux|bien)|"
     r"now (he|she)('s| is) (recovered|cured|healed)|a \d{1,2} ans maintenant|maintenant (il|elle) a \d{1,2} ans|"
     r"(hasn'?t|has not|didn'?t|did not|haven'?t) (started|come back|bled|begun|happened) again|(a|ont) pas recommence|(i'?m|i am|he'?s|he is|she'?s|she is|they'?re|they are|it'?s|it is|is|are|all|"
@@ -1188,7 +1190,8 @@ _STORY_FINE = re.compile(
     r"(he|she|i|we|they|it|dad|mom)('s|'re|'m| was| were| is| are| am| has been| have been|'ve been|'s been| been) "
     r"(totally |completely |perfectly |back to |all |doing )?(fine|ok|okay|well|normal|better|good|great|"
     r"himself|herself|myself|healed)|completely (herself|himself|fine|recovered)|"
-    r"no (more )?(lows|seizures|episodes|symptoms|problems|pain|bleeding|reactions?) since|"
+    r"no (more )?(lows|seizures|episodes|symptoms|problems|pain|bleeding|reactions?|fever) since|(pas|plus) de fievre depuis|"
+    r"(il|elle) (joue|mange|boit|court)( et (joue|mange|boit|court))? (normalement|bien|comme d'habitude|comme avant)|"
     r"healed (up )?(nicely|well|fine)|(almost|all|completely) gone|back to normal|"
     # "Fine today.", "He's back now.", "Correcte aujourd'hui."
     r"(?<![\w'] )(all )?(fine|ok|okay|good|well|correcte?|bien) (today|now|since|aujourd'hui|maintenant|depuis)(?=\W*$)|"

@@ -300,9 +300,11 @@ class Speller:
                     candidates.add(d)
             candidates.discard(word)
             # one edit apart, same first letter (people rarely mistype the first letter)
-            best = sorted(c for c in candidates if c[0] == word[0] and abs(len(c) - len(word)) <= 1)
-            if best:
-                out = best[0]
+            near = [c for c in candidates if c[0] == word[0] and abs(len(c) - len(word)) <= 1]
+            if near:
+                # a word of the message's language first: "testicul" in French is
+                # "testicule", not "testicle"
+                out = min(near, key=lambda c: (not is_known(c, lang), c))
         if len(self._cache) < 100_000:
             self._cache[key] = out
         return out

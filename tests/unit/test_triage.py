@@ -699,6 +699,58 @@ def test_names_left_alone_and_a_fishing_towns_words():
     assert happening.priority is Priority.URGENT
 
 
+def test_a_cold_leg_in_plain_words_a_threat_in_text_speak_and_questions_asked_ahead():
+    # round 55 (part GO, Gatineau–Ottawa, public servants and voice dictation)
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "J'étouffe dans le trafic tous les matins sur le pont, est-ce que mon rendez-vous "
+            "peut être en vidéo?",
+            # a febrile seizure the ER saw, the child playing today (French), and back to
+            # herself with no fever since (English)
+            "Mon fils a fait une convulsion avec la fièvre samedi. L'urgence nous a dit que "
+            "c'était une convulsion fébrile. Il joue et mange normalement aujourd'hui.",
+            "A coworker collapsed at the depot last winter (he's back driving now). Should I "
+            "get my heart checked?",
+        ),
+        urgent=(
+            "About an hour ago my left leg from the knee down got very painful. It's cold to "
+            "the touch and the toes are going blue. I can't feel a pulse on my foot.",
+            "The glass opened my arm, it's pumping out with every heartbeat and the towel is red "
+            "right through.",
+            "Generator running in the attached garage since last night, our heads are in a vice "
+            "and my son keeps drifting off.",
+            "mon chum y m'a pogné par le cou, jsuis barrée dans la sdb",
+            "y dit kil va me tuer si j'appelle la police, il a un couteau",
+            # "testicul" in French is "testicule", not the English "testicle"
+            "douleur super forte au testicul gauche depuis 5h, c'est enflé",
+            # warts that "partent pas" are not spots; spots that do not fade under a glass,
+            # misspelled, still are
+            "fievre 40, cou raid, des taches qui s'efface pas sous le vere",
+        ),
+    )
+    rules_alone = replace(RULES, model_path=None)
+    assert (
+        triage(
+            "", "J'ai une verrue qui part pas avec le produit de la pharmacie.", rules_alone
+        ).priority
+        is not Priority.URGENT
+    )
+    # a subject that asks, a body that asks ahead of time: a question, not a fever now
+    ahead = triage(
+        "Fièvre chez un nouveau-né?",
+        "Mon bébé a 4 semaines et va très bien. Si jamais il fait de la fièvre dans les "
+        "prochaines semaines, à partir de quelle température faut-il aller à l'urgence?",
+        rules_alone,
+    )
+    assert ahead.priority is not Priority.URGENT
+    now = triage(
+        "Fièvre chez un nouveau-né?",
+        "Mon bébé a 4 semaines, il fait 38,6 de fièvre depuis ce matin et boit mal, on fait quoi?",
+        rules_alone,
+    )
+    assert now.priority is Priority.URGENT
+
+
 def test_a_red_flags_words_end_where_a_word_ends_and_a_job_sites_words():
     # round 41 (part OC): every shipped red flag ends at a word's end or an inflection
     # (red_flag_whole_words); the trades' own words
