@@ -716,7 +716,7 @@ def _find_in_message(
                 {
                     k: v
                     for k, v in extra.items()
-                    if k not in body_mentions and not _body_denies(v[1], body, subject)
+                    if k not in body_mentions and not _body_denies(v[1], body, subject, rules)
                 }
             )
     return [found[r.id] for r in section.rules if r.id in found]
@@ -734,24 +734,29 @@ _AHEAD = re.compile(
 )
 
 
-def _body_denies(words: str, body: list[Sentence], subject: list[Sentence]) -> bool:
-    """Does the body, every time it says a word of the subject's match, deny it or ask
-    about it ahead of time? Subject "Saignement de femme enceinte", body "Dans quels cas un
-    saignement devient urgent? Je n'ai aucun saignement": the subject names a question's
-    topic. Asking alone is enough only when the subject itself is a question."""
+def _body_denies(words: str, body: list[Sentence], subject: list[Sentence], rules: Rules) -> bool:
+    """Does the body, every time it says a word of the subject's match, deny it, ask
+    about it ahead of time, or tell it as something the context rules do not read as
+    happening? Subject "Saignement de femme enceinte", body "Dans quels cas un saignement
+    devient urgent? Je n'ai aucun saignement"; subject "main engourdie", body "sa main
+    droite s'engourdit la nuit" (the wrist's nerve): the subject names the topic. Asking
+    alone is enough only when the subject itself is a question."""
     subject_asks = any(s.folded.rstrip().endswith("?") for s in subject)
     for word in fold(words).split():
         if len(word) < 5 or not word.isalpha():
             continue
-        said = denied = asked = 0
+        said = denied = asked = told = 0
+        stem = re.compile(rf"\b{word[:6]}\w*")
         for s in body:
-            for m in re.finditer(rf"\b{word}\b", s.folded):
+            for m in stem.finditer(s.folded):
                 said += 1
                 if _NO_BEFORE.search(s.folded[: m.start()]):
                     denied += 1
                 elif s.folded.rstrip().endswith("?") and _AHEAD.search(s.folded):
                     asked += 1
-        if said and denied + asked == said and (denied or subject_asks):
+                elif not affirmed(s.folded, m.start(), m.end(), rules.idioms):
+                    told += 1
+        if said and denied + asked + told == said and (denied or told or subject_asks):
             return True
     return False
 

@@ -262,6 +262,16 @@ _JUST_HAPPENED = re.compile(
 _AT_AGE_AFTER = re.compile(
     r"\W{0,3}(a|at|vers|around) (l'age de |age )?\d{1,2} (mois|ans|months?|years?)( old)?\b"
 )
+# A grandparent's event told with the age it happened at, a few words on: "mon grand-père
+# a perdu la vue d'un œil d'un coup vers 70 ans", "my grandma had a stroke at 68".
+_ELDER_BEFORE = re.compile(
+    r"\b(grand-?(pere|mere|papa|maman|pa|ma)|grand(father|mother|pa|ma|dad|mom)|grannie|granny|"
+    r"kokum|mushum|nukum|aieule?|arriere-grand-\w+|great-grand\w+)('s)? (a |avait |had |has )?\s*$"
+)
+_AGE_LATER = re.compile(
+    r"[^.?!;]{0,30}\b(vers|autour de|a l'age de|at age|at the age of|around age|"
+    r"when (he|she) was|quand (il|elle) avait) \d{2}( ans| years( old)?)?\b"
+)
 _HAD_BEFORE = re.compile(
     r"\b(a eu|ai eu|avait eu|avait fait|a fait|ai fait|had|got|attempted)( (une?|des|la|le|a|an))?"
     # "j'ai fait une tentative de suicide à 19 ans"
@@ -452,7 +462,9 @@ _POST_CONTEXT = re.compile(
     + _PERIOD
     + r" back\b(?! (to|into|in|home|up|on|out|from))|(\d+|a|one|two|three|five|ten) "
     + _PERIOD
-    + r" (clean|sober)|in (the |my |our |his |her )?(\w+ )?family\b|dans (la|ma|notre|sa) famille|passees?\b(?! (pas|plus|pu|jamais))|as an? (child|kid|teen|baby|toddler|infant|newborn)|in (19|20)\d\d|"
+    + r" (clean|sober)|in (the |my |our |his |her )?(\w+ )?family\b|dans (la|ma|notre|sa) famille|passees?\b(?! (pas|plus|pu|jamais))|as an? (child|kid|teen(ager)?|baby|toddler|infant|newborn)|in (19|20)\d\d|"
+    # the news: "a meningitis case in the news"
+    r"(in|on) the (news|paper|radio)|aux nouvelles|dans (le|les) journal|"
     r"so (i|we) (think|worry|wonder|stress|obsess)\w* about (it|that|this|them)|"
     r"it stopped (with|after|on its own|by itself|eventually)|(they|ils) (packed|cauterized|cauterised|stitched|glued) it|(hasn'?t|has not|didn'?t|did not) (started|come back|bled|begun) again|"
     r"s'est arrete\w* (avec|apres|tout seul|toute seule|de lui-meme)|(a|ont) pas recommence|"
@@ -512,7 +524,12 @@ _POST_CONTEXT = re.compile(
     r"(is|was) in my (file|chart)|it'?s in my (file|chart)|"
     r"il y a (\w+ )?" + _PERIOD_FR + r"|l'? ?an (dernier|passe)|l'?annee (derniere|passee)|"
     r"(le|la|l') ?(\w+ )?" + _PERIOD_FR + r" (passee?|derniere?)|en (19|20)\d\d|"
-    r"quand (j'|il |elle )?(etais|etait|avais|avait)|a \d{1,2} ans|"
+    r"quand (j'|il |elle )?(etais|etait|avais|avait)|"
+    # "à 19 ans", the age it happened at; not "il a 80 ans", the age someone is (a noun
+    # before it is left to mean "at": "mon grand-père à 50 ans et mon oncle à 52")
+    r"(?<!\bil )(?<!\belle )(?<!\bqui )(?<!\bj'ai )a \d{1,2} ans|"
+    # "y a 5 ans", "ya 2 ans": years ago (not weeks: "test positif y'a deux semaines" goes on)
+    r"(il y a|y a|ya|y'a) (\d+|une?|deux|trois|quatre|cinq|six|dix|quelques|plusieurs) (ans|annees)\b|"
     r"(est|c'?est) dans mon dossier|dans le temps|(a|ai|ont) maintenant \d{1,2} ans|(is|he'?s|she'?s) now \d{1,2}( years old)?|"
     # someone it took: "ma mère a fait 2 AVC, le deuxième l'a emportée"
     r"(c'est|c'etait|tout est|ca a) (completement |toute |tout |vite )?(parti|passe|disparu|fini)|"
@@ -530,6 +547,7 @@ _RECURRENCE = re.compile(
     r"this morning|this afternoon|this evening|currently|at the moment|just now|"
     r"since (this|last night|yesterday|an hour|lunch|noon|dinner|breakfast|\d+ ?(min|minutes|hours?|hrs?|h)\b)|"
     r"(\d+|an|a|one|two|few|couple of) (hours?|hrs?|minutes?|mins?) ago|"
+    r"(il y a|ya|y'a) (\d+|une|deux|trois|quelques|dix|vingt|trente) (heures?|h|minutes?|mins?)|"
     r"encore|de nouveau|revenu|revenue|maintenant|aujourd'?hui|ce soir(?!-la)|ce matin(?!-la)|"
     r"en ce moment|la (il|elle)|tantot|(vient|viens|venons|viennent) de|"
     r"(depuis )?a matin|a soir|"
@@ -558,7 +576,7 @@ _NOT_RECUR = re.compile(
     r"(hasn'?t|has not|didn'?t|did not|haven'?t) (started|come back|bled|begun|happened) again|(a|ont) pas recommence|(i'?m|i am|he'?s|he is|she'?s|she is|they'?re|they are|it'?s|it is|is|are|all|"
     r"doing|feels?|feeling|been|breathing|eating|sleeping|walking|talking) (\w+ )?(fine|ok|okay|good|well|better|great|normal|healthy|"
     r"stable|steady|controlled|under control|normally|home|back home|discharged|careful|cautious|vigilant|prudente?|"
-    r"\d+( years old)?) now|now that|by now|for now|"
+    r"\d+( years old)?) now|now that|by now|for now|for (\w+ ){0,2}(years|months|ages|a (long )?while) now|"
     # an age: "had a fever seizure at 2, now 7"
     r"now \d{1,2}( years old| yo| y/o| ans)?\b(?! ?(min|minutes?|hours?|hrs?|h\b|am|pm|:|mg|degrees|°|/))|"
     # "...last month and now my son is anxious about it": now is about the worry
@@ -579,10 +597,10 @@ _NOT_RECUR = re.compile(
     r"(last \w+|\w+ ago|in (19|20)\d\d|l'an (dernier|passe)|il y a \w+ \w+) (and|et) (now|since|maintenant|depuis)|"
     r"(watch|look out|keep an eye( out)?|check on (her|him|them)|surveiller) (\w+ ){0,2}(for )?(tonight|today|ce soir|aujourd'?hui)|"
     r"(on|taking) (\w+ )?(meds|medication|medicine|pills|treatment|anticonvulsants?) now|"
-    r"(est|sont) (revenue?s?|rentree?s?) (a la maison|chez nous|et (boit|mange|dort|va|joue)|le soir meme|le lendemain|la meme journee|apres)|"
+    r"(est|sont) (revenue?s?|rentree?s?) ((a la maison|chez nous)( (ce matin|a matin|aujourd'hui|hier soir))?|et (boit|mange|dort|va|joue)|le soir meme|le lendemain|la meme journee|apres)|"
     r"(revenue?s?|rentree?s?|sortie?s?|de retour) (de|du) (la |l')?(readaptation|hopital|rehab|urgence|centre)|"
     # home again, a child now older, a lasting aftermath: not "now" or "again"
-    r"(revenue?s?|rentree?s?|de retour) (a la maison|chez (elle|lui|nous|moi|eux))|(came|come|coming|got|is|was) back home|"
+    r"(revenue?s?|rentree?s?|de retour) (a la maison|chez (elle|lui|nous|moi|eux))( (ce matin|a matin|aujourd'hui|hier soir))?|(came|come|coming|got|is|was) back home( (this morning|today|last night))?|"
     r"(a|ai|as|avons|ont|has|is|he'?s|she'?s) now \d{1,2}( years old)?|(a|ai|as|ont) maintenant \d{1,2} (ans|mois)|"
     r"(marche|marchait|walks?|walking|uses?|utilise) (encore|still|toujours) (avec |with )?(a |une )?(cane|walker|canne|marchette|wheelchair|fauteuil)|"
     r"(still|encore|toujours) (walks?|uses?|marche|utilise) (with |avec )?(a |une )?(cane|walker|canne|marchette|wheelchair|fauteuil)|(in recovery|sober|clean|doing (well|great|good|fine)) now|tout est revenu|"
@@ -817,6 +835,12 @@ def affirmed(sentence: str, start: int, end: int, idioms: Idioms | None = None) 
         return False  # "j'ai eu une méningite bébé"
     if _AT_AGE_AFTER.match(sentence, end) and _HAD_BEFORE.search(before):
         return False  # "il a eu une méningite à 6 mois"
+    if (
+        _ELDER_BEFORE.search(before)
+        and _AGE_LATER.match(sentence, end)
+        and not _now(sentence, present)
+    ):
+        return False  # "mon grand-père a perdu la vue d'un œil d'un coup vers 70 ans"
     if sentence.rstrip().endswith("?") and _WHICH.search(before):
         return False  # "what temperature counts, and how do I take it on a newborn?"
     if sentence.rstrip().endswith("?") and _HOW_MUCH.search(whole[-20:]):
@@ -1169,6 +1193,8 @@ _STORY_PAST = re.compile(
     r"(emerg|the er|the hospital|l'urgence|the paramedics|ambulance) (gave|has given|have given) (me|him|her|us) (epi\w*|adrenaline|steroids?|a shot|an injection)|"
     r"(ils|ambulanciers|on) (m'ont|m'a|lui ont|lui a) (donne|administre) (de l'|la |le |des |une )?(epinephrine|adrenaline|cortisone|injection)|"
     r"(l'urgence|the er|emerg|l'hopital|the hospital) (m'a|m'ont|gave me|has given me) (donne|gave|given|traite\w*|soigne\w*)|"
+    r"(avait|avaient|j'avais) (saigne|eu|fait|perdu)|(de|en|au mois de|in|last) (janvier|fevrier|mars|avril|juin|juillet|aout|septembre|octobre|novembre|decembre|january|february|march|april|june|july|august|september|october|november|december)|"
+    r"(le dispensaire|l'infirmiere|l'hopital|l'urgence|the nursing station|the nurse) (m'a|lui a|nous a|leur a|gave (me|him|her|us)) (donne|administre|epi\w*|adrenaline)|"
     r"(j'ai fait|j'ai eu|i made|i had) (une|a|an) (tentative|suicide attempt|attempt|overdose|surdose)( [\w']+){0,3} (a|at|when i was|quand j'avais) \d{1,2}( ans| years old)?\b|(i|we) went (straight |right |directly )?to (the )?(er|emerg\w*|hospital|walk-in)|(they|the doctors?|the nurses?) (gave|had given) (me|him|her|us) (epi\w*|adrenaline|steroids)|(je suis|on est|nous sommes) alle\w* a l'(urgence|hopital)|ce soir-la|cette nuit-la|ce jour-la|that (night|evening|day)|(\d+|a|one|two|three|few|couple of) "
     r"(days?|weeks?|months?|years?) ago|last (week|month|year|\w+day)|"
     + _WHEN_PAST
@@ -1190,7 +1216,9 @@ _STORY_FINE = re.compile(
     r"(he|she|i|we|they|it|dad|mom)('s|'re|'m| was| were| is| are| am| has been| have been|'ve been|'s been| been) "
     r"(totally |completely |perfectly |back to |all |doing )?(fine|ok|okay|well|normal|better|good|great|"
     r"himself|herself|myself|healed)|completely (herself|himself|fine|recovered)|"
-    r"no (more )?(lows|seizures|episodes|symptoms|problems|pain|bleeding|reactions?|fever) since|(pas|plus) de fievre depuis|"
+    r"no (more )?(lows|seizures|episodes|symptoms|problems|pain|bleeding|reactions?|fever) since|no more since|none since|(pas|plus) d'autres? depuis|"
+    r"(tout est|tout s'est|c'est|ca s'est) (parti|passe|disparu)|(c'est |est )?(completement |tout )?guerie?\b|(je suis|il est|elle est) retournee? au travail|"
+    r"in \d+ (minutes|mins) (i|he|she) was ([\d.,]+ )?(and )?(fine|ok|okay|better|good)|(pas|plus) de fievre depuis|"
     r"(il|elle) (joue|mange|boit|court)( et (joue|mange|boit|court))? (normalement|bien|comme d'habitude|comme avant)|"
     r"healed (up )?(nicely|well|fine)|(almost|all|completely) gone|back to normal|"
     # "Fine today.", "He's back now.", "Correcte aujourd'hui."
@@ -1235,7 +1263,8 @@ _STORY_CLEARED = re.compile(
     r"(a eu|got|received|had) (le|son|sa|the|his|her) (traitement|treatment|clot buster) (a temps|in time)|"
     r"(scan|scanner|ct|tests?|radio\w*|resultats?)( \w+){0,3} (etait|etaient|sont|est|was|were) (beaux?|corrects?|normale?s?|normaux|ok|negatifs?|clear|fine)|no tests needed|discharged|not toxic|non-?toxic|"
     r"(watched|observed|monitored|kept) (for )?(\d+|a few|several|six|four|five) (hours|hrs)|(gardee?|surveillee?) (\d+|quelques|six|quatre) heures|"
-    r"(soignee?|traitee?|treated) (a|at) l?'?(hopital|urgence|the hospital|the er|emerg)|(est|is|was|etait) (maintenant |now )?(\w+ et |\w+ and )?stable\b|"
+    r"(soignee?|traitee?|treated) (a|at) l?'?(hopital|urgence|the hospital|the er|emerg)|(le dispensaire|the nursing station|l'infirmiere|the nurse) (m'a|l'a|nous a|m'ont|les a) (traitee?s?|soignee?s?)|(the nursing station|the nurse) treated (me|him|her|us)|"
+    r"(electro|ecg|ekg|prises de sang|bloodwork|blood tests?|tests?)([, ]+[\w']+){0,4},? (tout )?(normal|normaux|normales?|clear|fine)|tout (etait |est )?normal\b|(est|is|was|etait) (maintenant |now )?(\w+ et |\w+ and )?stable\b|"
     r"sent (us|her|him|me|them) home|(was |were |got |been )?sent home(?! (from|early from) (work|school|daycare|class|the office|my shift))|"
     # "they checked her levels and she was fine", "ils ont vérifié pis tout était beau"
     r"(they|ils|the doctors?|the er|the nurses?|on l'a|on m'a) (checked|tested|monitored|examined|ont (verifie|teste|examine)|verifie|teste|examine)( [\w']+){0,3},? (and|et|pis) (she|he|it|il|elle|they|everything|tout|i|je|j')( \w+)? (was|were|etait|etaient|est|allait) (fine|ok|okay|normal|correcte?|beaux?|bien)|"

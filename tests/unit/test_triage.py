@@ -751,6 +751,49 @@ def test_a_cold_leg_in_plain_words_a_threat_in_text_speak_and_questions_asked_ah
     assert now.priority is Priority.URGENT
 
 
+def test_a_scald_a_wish_for_it_to_end_and_stories_told_for_the_record():
+    # round 56 (part NC, remote northern communities and work camps)
+    _read_by_the_rules_alone(
+        not_urgent=(
+            # a grandparent's event with the age it happened at
+            "Mon grand-père a perdu la vue d'un œil d'un coup vers 70 ans. Est-ce héréditaire?",
+            "I had DKA twice as a teenager, but my sugars have been great for years now. Can I "
+            "get a pump?",
+            "I about had a heart attack when the pharmacy said my refill was cancelled.",
+            "Le dispensaire lui a donné l'épinéphrine, il est revenu à la maison ce matin et il va "
+            "très bien.",
+            "There was a meningitis case in the news up north. What signs should parents watch for?",
+            "Samedi j'ai perdu connaissance au gym, à l'urgence électro, prises de sang, tout normal.",
+        ),
+        urgent=(
+            # "il a 80 ans" is how old he is, not when it happened; "il y a 20 minutes" is now
+            "Mon grand-père a perdu la vue d'un œil tout d'un coup il y a 20 minutes, il a 80 ans.",
+            "Je veux juste que tout ça finisse. La carabine est sur mon lit, j'ai écrit des lettres "
+            "pour ma mère.",
+            "Ma fille de 2 ans s'est renversé de l'eau bouillante sur le ventre, il y a des grosses "
+            "cloques.",
+            "i found him and im going to his place to shoot him tonight",
+            "She hasn't gone to the bathroom to pee since yesterday morning and even water comes "
+            "right back up.",
+        ),
+    )
+    rules_alone = replace(RULES, model_path=None)
+    # the subject names it, the body tells it as the wrist's nightly numbness
+    nightly = triage(
+        "Main engourdie",
+        "Ma main droite s'engourdit la nuit depuis des mois, surtout le pouce. Elle la secoue "
+        "et ça revient.",
+        rules_alone,
+    )
+    assert nightly.priority is not Priority.URGENT
+    sudden = triage(
+        "Main engourdie",
+        "Depuis 20 minutes ma main droite est engourdie et ma bouche tombe d'un côté.",
+        rules_alone,
+    )
+    assert sudden.priority is Priority.URGENT
+
+
 def test_a_red_flags_words_end_where_a_word_ends_and_a_job_sites_words():
     # round 41 (part OC): every shipped red flag ends at a word's end or an inflection
     # (red_flag_whole_words); the trades' own words
