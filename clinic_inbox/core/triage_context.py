@@ -357,7 +357,7 @@ _SENTENCE_CONTEXT = re.compile(
     r"medevac\w*|airlifted|flown out|(transfere|transferee|evacuee?) (en |par )?(avion|helicoptere)|"
     r"(on a|we|nous avons|j'ai|i) (transfere|transferred|sent|envoye) (m\.?|mr\.?|mrs\.?|ms\.?|mme\.?|the patient|le patient|la patiente|your patient|votre patient\w*) |"
     # a talk or a course on the subject: "un conférencier pour parler de la violence conjugale"
-    r"(conferenc\w*|presentations?|ateliers?|formations?|workshops?|trainings?|seminars?|seminaires?|webinaires?|webinars?) .{0,40}(de|sur|about|on|regarding) |"
+    r"(conferenc\w*|presentations?|ateliers?|formations?|workshops?|(?<!\bin )(?<!\bat )(?<!\bduring )trainings?|seminars?|seminaires?|webinaires?|webinars?) .{0,40}(de|sur|about|on|regarding) |"
     r"(pamphlet|leaflet|brochure|handout|sheet|article|video) (about|on|sur)|"
     r"what (kind|sort|type|signs|symptoms)|quel(le)?s? (genre|type|sorte|signes|symptomes)|a partir de quel(le)?|"
     r"(should|do|need to) (we|i) know about|what to know about|learn about|"
@@ -409,7 +409,9 @@ _SENTENCE_CONTEXT = re.compile(
     r"(there are|it has|with) (\w+ )?(boxes|checkboxes|questions|sections) (about|for|on|like|asking)|"
     r"est-ce (que )?(c'est|c'est-tu) vrai (que|qu')|is it true (that )?|why did (they|you|the \w+|he|she) |"
     r"(joking|jokes|joke|joked|blague\w*|niaise\w*) (about|sur|avec) |"
-    r"(teacher|coach|prof|professeure?|enseignante?|nurse|infirmiere|instructor|class|course|cours) (said|says|told (us|me|him|her|them)|a dit|dit) (that |que |qu')?|"
+    # (a lesson, not a witness: "mon coach dit que j'ai perdu connaissance")
+    r"(teacher|coach|prof|professeure?|enseignante?|nurse|infirmiere|instructor|class|course|cours) (said|says|told (us|me|him|her|them)|a dit|dit) (that |que |qu')?+"
+    r"(?!(j'|jai |je |i |i'|il |elle |he |she |you |tu |t'|my |mon |ma |mes )\w)|"
     r"a quel age|at what age|(it has|has|with) boxes (like|for)|boxes like|(more|less) likely to|plus (a risque|de chances?) (de|d')|"
     r"how (is|are) (it|they|that|this) different|c'est quoi la difference|en quoi (c'est|est-ce) different|"
     r"why can'?t (i|we|you)|pourquoi (je|on|j') ?(peux|peut|peu|dois|doit) (pas|plus|pu)|"
@@ -430,7 +432,7 @@ _SENTENCE_CONTEXT = re.compile(
     r"sheet|handout|information|info) "
     r".{0,40}(says|said|mentions|warns|dit|mentionne)|"
     r"read (a|an|the|this|that) ([\w-]+ ){0,2}(post|article|story|thread|blog|leaflet|pamphlet|book)|"
-    r"(question|q) ?\d{1,2}|(have|has) (you|your \w+|the \w+) ever (had|been|experienced)|"
+    r"(question|q) ?\d{1,2}(?![\d-]| ?h\b| ?hrs?\b|h)|(have|has) (you|your \w+|the \w+) ever (had|been|experienced)|"
     r"(avez-vous|as-tu|a-t-il|a-t-elle) (deja|jamais)|"
     r"all (good|fine|better|ok|okay) now|(was|were) (observed|monitored|kept) for|discharged|"
     r"sent (me|him|her|us) home|counts as (a )?(fever|high|low)|"
@@ -446,7 +448,8 @@ _SENTENCE_CONTEXT = re.compile(
     r"watch (out )?for|warning signs|signs? of|symptoms? of|signes? d|symptomes? d|"
     r"difference between|what'?s (a|an|the) |what is (a|an|the) |explain|kept (saying|mentioning)|"
     r"talked about|read (online|about)|difference entre|c'?est quoi|expliquer|parlai\w* d'?|"
-    r"(a|the|first aid|training|cpr) course|training|workshop|volunteer\w*|firefighter|paramedic|"
+    # (an athlete's "in training" or "at training" is practice, not a course)
+    r"(a|the|first aid|training|cpr) course|(?<!\bin )(?<!\bat )(?<!\bduring )(?<!\bafter )(?<!\bfrom )training|workshop|volunteer\w*|firefighter|paramedic|"
     # (a course in first aid or nursing, not "mon cours de stats" that a student needs a note for)
     r"we respond to|cours sur|cours de (?!(stats?|statistiques|maths?|mathematiques|francais|anglais|"
     r"chimie|physique|philo\w*|histoire|economie|compta\w*|danse|conduite|programmation|droit|gestion)\b)|formation|benevole|pompier|ambulancier|on repond|"
@@ -465,6 +468,9 @@ _POST_CONTEXT = re.compile(
     + r" (clean|sober)|in (the |my |our |his |her )?(\w+ )?family\b|dans (la|ma|notre|sa) famille|passees?\b(?! (pas|plus|pu|jamais))|as an? (child|kid|teen(ager)?|baby|toddler|infant|newborn)|in (19|20)\d\d|"
     # the news: "a meningitis case in the news"
     r"(in|on) the (news|paper|radio)|aux nouvelles|dans (le|les) journal|"
+    # stage fright: "my chest feels tight before I go on"
+    r"before (i|we) go on( stage)?\b|before (a|every|each) (show|performance|gig|presentation|exam|audition)|"
+    r"avant (de monter sur (la )?scene|chaque (show|spectacle)|un (show|spectacle|examen)|les (shows|spectacles))|"
     r"so (i|we) (think|worry|wonder|stress|obsess)\w* about (it|that|this|them)|"
     r"it stopped (with|after|on its own|by itself|eventually)|(they|ils) (packed|cauterized|cauterised|stitched|glued) it|(hasn'?t|has not|didn'?t|did not) (started|come back|bled|begun) again|"
     r"s'est arrete\w* (avec|apres|tout seul|toute seule|de lui-meme)|(a|ont) pas recommence|"
@@ -1218,7 +1224,8 @@ _STORY_FINE = re.compile(
     r"himself|herself|myself|healed)|completely (herself|himself|fine|recovered)|"
     r"no (more )?(lows|seizures|episodes|symptoms|problems|pain|bleeding|reactions?|fever) since|no more since|none since|(pas|plus) d'autres? depuis|"
     r"(tout est|tout s'est|c'est|ca s'est) (parti|passe|disparu)|(c'est |est )?(completement |tout )?guerie?\b|(je suis|il est|elle est) retournee? au travail|"
-    r"in \d+ (minutes|mins) (i|he|she) was ([\d.,]+ )?(and )?(fine|ok|okay|better|good)|(pas|plus) de fievre depuis|"
+    r"in \d+ (minutes|mins) (i|he|she) was ([\d.,]+ )?(and )?(fine|ok|okay|better|good)|"
+    r"(was|were) (at )?[\d.,]+ and back to (himself|herself|myself|normal)|(he'?s|she'?s|i'?m|he is|she is|i am) at [\d.,]+ and (fine|ok|okay|good|normal)|(pas|plus) de fievre depuis|"
     r"(il|elle) (joue|mange|boit|court)( et (joue|mange|boit|court))? (normalement|bien|comme d'habitude|comme avant)|"
     r"healed (up )?(nicely|well|fine)|(almost|all|completely) gone|back to normal|"
     # "Fine today.", "He's back now.", "Correcte aujourd'hui."
@@ -1273,6 +1280,11 @@ _STORY_CLEARED = re.compile(
 )
 
 
+_ONLY_A_TIME = re.compile(
+    r"^\W*(this morning|today|tonight|now|ce matin|a matin|aujourd'hui|ce soir|maintenant)?\W*$"
+)
+
+
 # All is well now, said first: "Tout est correct maintenant.", "All good now, thanks."
 _FINE_NOW = re.compile(
     r"^\W*(tout est (correct|beau|ok|correcte|rentre dans l'ordre)|all (good|fine|ok|okay|better)|"
@@ -1316,7 +1328,10 @@ def resolved_story(sentences: tuple[str, ...]) -> tuple[frozenset[int], frozense
     if start is None:
         return frozenset(), frozenset()
     if any(
-        happening_now(_STORY_FINE.sub(" ", s)) and not _REQUEST_NOW.match(s)
+        happening_now(rest := _STORY_FINE.sub(" ", s))
+        and not _REQUEST_NOW.match(s)
+        # "This morning he's at 7.2 and fine.": the time dates how well he is
+        and not (rest != s and _ONLY_A_TIME.match(rest))
         for s in sentences[start:]
     ):
         return frozenset(), frozenset()

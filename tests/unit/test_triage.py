@@ -794,6 +794,50 @@ def test_a_scald_a_wish_for_it_to_end_and_stories_told_for_the_record():
     assert sudden.priority is Priority.URGENT
 
 
+def test_acetaminophen_too_often_a_leg_hard_as_wood_and_a_coach_who_saw_it():
+    # round 57 (part AR, the performing arts in Montréal)
+    _read_by_the_rules_alone(
+        not_urgent=(
+            # stage fright, before going on: how it always is, not now
+            "I get stage fright and my chest feels tight before I go on. How do I tell a panic "
+            "attack from a heart attack?",
+            # a wrist that "doesn't wake me up" is not someone who cannot be woken
+            "My wrist aches after training, full range, no swelling, it doesn't wake me up at night.",
+            # paracetamol at a normal interval, and a flu
+            "I took 2 Tylenol every 6 hours for my fever and I threw up once with this flu.",
+        ),
+        urgent=(
+            # "q2-3h" is a dosing interval, not question 2 of a form
+            "toothache so been taking 2 tylenol ES q2-3h x 4 days (~16/day) + nyquil, now "
+            "nauseous and pain under R ribs",
+            "J'ai pris deux Tylenol extra-fort aux deux-trois heures, environ 24 comprimés en 30 "
+            "heures, là j'ai mal au cœur et mal sous les côtes à droite.",
+            # "in training" is a practice, not a course
+            "fell off the pole in training and hit my shin, now the lower leg is swollen and hard "
+            "like wood and the pain keeps getting worse",
+            "chu ds mon truck derrière le théâtre ac ma carabine. qd il sort après le show jle tue",
+            "ma ptite a 6 sem, 38,6 rectal ce soir, boit moins",
+            "My back's been bad since a lift, now my bum and the whole area down there feel asleep "
+            "and hardly anything comes out when I pee.",
+            "Le petit tube de ma pompe s'est décroché hier, mon lecteur donne même plus de chiffre "
+            "et je vomis.",
+            "Like someone cracked me on the back of the skull with a bat at warm-up, I've been sick "
+            "twice and can't turn my neck.",
+            # a coach who saw it is a witness, not a lesson
+            "je suis tombée du mât chinois sur la tête à lentraînement mon coach dit que jai perdu "
+            "connaissance quelques secondes depuis jai vomi trois fois",
+        ),
+    )
+    rules_alone = replace(RULES, model_path=None)
+    story = triage(
+        "",
+        "Dad had a low of 2.9 yesterday, we gave him juice and 15 minutes later he was at 6.0 "
+        "and back to himself. This morning he's at 7.1 and fine.",
+        rules_alone,
+    )
+    assert story.priority is not Priority.URGENT
+
+
 def test_a_red_flags_words_end_where_a_word_ends_and_a_job_sites_words():
     # round 41 (part OC): every shipped red flag ends at a word's end or an inflection
     # (red_flag_whole_words); the trades' own words
