@@ -37,6 +37,8 @@ _NEG_TRIGGER = re.compile(
     r"rule out|ruled out|(no one|nobody) (is|was|got|has been)|"
     # "nothing like the worst headache ever", "rien comme une crise"
     r"nothing like|nothing close to|rien comme|rien a voir avec|"
+    # "nothing on my face or lips", "rien sur le visage"
+    r"nothing (on|in|around|near) (my|his|her|the)|rien (sur|dans|autour) (le|la|les|mon|ma|mes|son|sa|ses)|"
     # French: "pas de", "jamais", "aucun", "sans", "ni", "nie", "plus de" after ne
     r"pas|jamais|aucune?|sans|ni|nie|nier|absence de|n'?a plus|n'?ai plus|n'?est plus|"
     r"rien d'?)\b"
@@ -1251,8 +1253,8 @@ _BASELINE = re.compile(
     r"the day before|this morning|ce matin|a matin|at (breakfast|lunch|supper|dinner)|"
     # "he was completely normal when we woke up": how it was before, not how it ended
     r"when (we|he|she|i|they) (woke up|got up|went to bed|left|had breakfast)|quand (on|il|elle|je|j') (s'est|se sont|me suis|s'est) (leve|levee|leves|reveille|reveillee|couche|couchee)s?|au (reveil|lever|dejeuner))|"
-    r"(yesterday|hier|before|avant|last night|la veille|this morning|ce matin|a matin)[, ]+(he|she|il|elle|i|je|j') "
-    r"(was|were|etait|allait|etais|allais) (totally |completely |perfectly |tout a fait )?(fine|ok|okay|normal|well|good|correcte?|bien|normale?))\b"
+    r"(yesterday|hier|before|avant|last night|la veille|this morning|ce matin|a matin|hier soir|hier au soir|yesterday evening)[, ]+(he|she|il|elle|i|je|j') "
+    r"(was|were|etait|allait|etais|allais) (totally |completely |perfectly |tout a fait |tres |super |ben )?(fine|ok|okay|normal|well|good|correcte?|bien|normale?))\b"
 )
 # Someone qualified cleared it: "the ER said it was a febrile seizure", "scans were okay",
 # "le Centre antipoison a dit qu'il y avait pas de danger".

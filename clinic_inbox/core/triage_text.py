@@ -371,17 +371,21 @@ def prepare(
 
 def _name_like(original: str, matches: list[re.Match[str]]) -> frozenset[int]:
     """Positions of words written like a name (capital first, then lower case, not first in
-    the sentence), in a sentence that is not written in capitals or title case. The
+    the sentence unless alone in it), in a sentence that is not written in capitals or title case. The
     speller leaves them alone: "Chloé" is not "choke", "Mélanie" is not "mélangée"."""
     titled = [
         n
         for n, m in enumerate(matches)
-        if n and original[m.start()].isupper() and original[m.start() + 1 : m.end()].islower()
+        # a word alone on its line is a signature ("Mélanie"), the first word of a
+        # sentence may be anything
+        if (n or len(matches) == 1)
+        and original[m.start()].isupper()
+        and original[m.start() + 1 : m.end()].islower()
     ]
     if not titled:
         return frozenset()
     capitalised = sum(1 for m in matches if original[m.start()].isupper())
-    if capitalised * 2 > len(matches):  # "Severe Chest Pian", "I CANT BREATH"
+    if len(matches) > 1 and capitalised * 2 > len(matches):  # "Severe Chest Pian", "I CANT BREATH"
         return frozenset()
     return frozenset(titled)
 

@@ -838,6 +838,37 @@ def test_acetaminophen_too_often_a_leg_hard_as_wood_and_a_coach_who_saw_it():
     assert story.priority is not Priority.URGENT
 
 
+def test_a_threat_thought_out_caffeine_by_the_dozen_and_six_words_read_rightly():
+    # round 58 (part TK, people who work in technology)
+    _read_by_the_rules_alone(
+        not_urgent=(
+            # "râpe" is a scrape, a laptop's "AVC" a crash, an ear's "nothing coming out" no
+            # discharge, "nothing on my lips" a negation, a foot asleep from how one sits,
+            # mosquito bites that swelled where they are
+            "Petite chute de vélo, j'ai juste une belle râpe au genou, nettoyée au savon.",
+            "Mon laptop a fait un AVC en plein milieu de mon envoi, avez-vous reçu mon formulaire?",
+            "Back from a flight with a cold, my ear feels blocked. No pain, nothing coming out.",
+            "Hives on my back since we changed detergent. Nothing on my face or lips.",
+            "When I sit cross-legged my right foot goes numb and tingly, it goes away when I stand.",
+            "J'ai trois piqûres de maringouins sur le mollet qui ont enflé, ça me fait ça chaque été.",
+        ),
+        urgent=(
+            "I can't stop thinking about hurting my old boss. I took my dad's rifle from the "
+            "cottage on the weekend and I'm going to his place tonight.",
+            "Probably fifteen caffeine pills plus energy drinks, my watch says 172 and I've thrown "
+            "up twice.",
+            "Hier soir elle allait très bien, mais depuis son réveil elle est toute mêlée, elle "
+            "sait pas quelle année on est.",
+            "Ma fille a accroché la bouilloire qui venait de bouillir, sa poitrine a des grosses "
+            "bulles pleines d'eau.",
+            "Le coin droit de ma bouche est descendu et mon bras droit m'obéit plus.",
+            "34 sem, mal de tête, lumières qui scintillent, TA 164/110",
+            "Our toddler's diaper has been bone dry since yesterday and he's like a rag doll.",
+            "Allô, des pinottes dans la barre, j'ai des lèvres de canard pis la langue est enflée.",
+        ),
+    )
+
+
 def test_a_red_flags_words_end_where_a_word_ends_and_a_job_sites_words():
     # round 41 (part OC): every shipped red flag ends at a word's end or an inflection
     # (red_flag_whole_words); the trades' own words
