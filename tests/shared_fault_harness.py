@@ -46,6 +46,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE / "shared"))
 
 from fault_common import strike  # noqa: E402
+from support.fast_kdf import child_pythonpath  # noqa: E402
 from support.link_cutter import LinkCutter  # noqa: E402
 from support.postgres import PostgresServer  # noqa: E402
 from support.secret_service import SecretService, SecretServiceUnavailable  # noqa: E402
@@ -134,7 +135,7 @@ class Fleet:
                 n,
                 str(self.rnd.randrange(1 << 30)),
             ],
-            env={**os.environ, **self.env, "PYTHONPATH": str(REPO)},
+            env={**os.environ, **self.env, "PYTHONPATH": child_pythonpath(REPO)},
             stdin=subprocess.DEVNULL,
             stdout=self.logs[n],
             stderr=self.logs[n],

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.fast_kdf import child_pythonpath
 from support.mailgen import corpus
 
 from clinic_inbox.core import services
@@ -101,7 +102,7 @@ def cli_clinic(tmp_path, dovecot, secret_service):
 def _first_sync(env: dict[str, str], noted: Path) -> dict:
     out = subprocess.run(
         [sys.executable, "-c", WRAPPER, str(noted)],
-        env={**os.environ, **env, "PYTHONPATH": str(REPO)},
+        env={**os.environ, **env, "PYTHONPATH": child_pythonpath(REPO)},
         capture_output=True,
         text=True,
         cwd=REPO,

@@ -98,7 +98,8 @@ def test_a_pass_in_its_own_process_stores_everything_and_reports_it_typed(mail_c
 
 
 def test_a_killed_sync_process_loses_nothing_and_stores_nothing_twice(mail_clinic, dovecot):
-    dovecot.deliver_many(USER, corpus(1500, seed=4), arrived=OLD)
+    n = 600  # parsed by the workers (PARALLEL_FROM); the kill lands after the first batch
+    dovecot.deliver_many(USER, corpus(n, seed=4), arrived=OLD)
     passes = SyncProcess(mail_clinic)
     killed = threading.Event()
 
@@ -113,19 +114,22 @@ def test_a_killed_sync_process_loses_nothing_and_stores_nothing_twice(mail_clini
             passes.run(mail_clinic, progress=kill_midway)
         assert killed.is_set()
         part = len(_inbound(mail_clinic))
-        assert 0 < part < 1500, part  # the kill came mid-pass
+        assert 0 < part < n, part  # the kill came mid-pass
         report = passes.run(mail_clinic)  # a fresh child takes up where the batch ended
-        assert report.stored == 1500 - part
+        assert report.stored == n - part
     finally:
         passes.close()
     rows = _inbound(mail_clinic)
-    assert len(rows) == 1500 and all(n == 1 for _, n in rows)
+    assert len(rows) == n and all(count == 1 for _, count in rows)
     ok = mail_clinic.store.execute("PRAGMA cipher_integrity_check").fetchall()
     assert ok == []
 
 
 def test_stopping_the_loop_stops_the_pass_in_its_process(mail_clinic, dovecot):
-    dovecot.deliver_many(USER, corpus(3000, seed=8), arrived=OLD)
+    # asked to stop once its second batch is fetched, the pass stores what it fetched
+    # and ends: batches grow 50, 100, 200, 400, 400, so it is hundreds of messages short
+    n = 1200
+    dovecot.deliver_many(USER, corpus(n, seed=8), arrived=OLD)
     progress: list[int] = []
     reports = []
     loop = SyncLoop(
@@ -147,17 +151,18 @@ def test_stopping_the_loop_stops_the_pass_in_its_process(mail_clinic, dovecot):
     with pytest.raises(ProcessLookupError):
         os.kill(child, 0)  # ended, not left behind
     stored = len(_inbound(mail_clinic))
-    assert 0 < stored < 3000
+    assert 0 < stored < n
     # what it stored is whole: the next pass (on a thread this time) stores the rest once
-    assert sync.run_once(mail_clinic, send=False).stored == 3000 - stored
+    assert sync.run_once(mail_clinic, send=False).stored == n - stored
     rows = _inbound(mail_clinic)
-    assert len(rows) == 3000 and all(n == 1 for _, n in rows)
+    assert len(rows) == n and all(count == 1 for _, count in rows)
 
 
 def test_a_sync_process_killed_under_the_loop_is_said_in_plain_words(mail_clinic, dovecot):
     """The child killed mid-pass (out of memory, say): the app's loop reports that the
     sync stopped and will try again, in words, and the next pass stores the rest once."""
-    dovecot.deliver_many(USER, corpus(1500, seed=12), arrived=OLD)
+    n = 600  # parsed by the workers (PARALLEL_FROM); killed after the first batch
+    dovecot.deliver_many(USER, corpus(n, seed=12), arrived=OLD)
     reports: list[tuple] = []
     progress: list[int] = []
     loop = SyncLoop(
@@ -179,16 +184,16 @@ def test_a_sync_process_killed_under_the_loop_is_said_in_plain_words(mail_clinic
         assert report.stored == 0 and not report.changes
         assert offline == {"sync": "The last sync stopped unexpectedly; will try again."}
         part = len(_inbound(mail_clinic))
-        assert 0 < part < 1500
+        assert 0 < part < n
         loop.retry_now()
         while len(reports) < 2 and time.monotonic() < deadline:
             time.sleep(0.02)
         report, offline = reports[1]
-        assert offline == {} and report.stored == 1500 - part
+        assert offline == {} and report.stored == n - part
     finally:
         loop.stop()
     rows = _inbound(mail_clinic)
-    assert len(rows) == 1500 and all(n == 1 for _, n in rows)
+    assert len(rows) == n and all(count == 1 for _, count in rows)
 
 
 def test_a_child_that_cannot_open_the_store_says_so_without_the_key(mail_clinic):

@@ -23,6 +23,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from support.clinic_details import INIT_DETAILS
+from support.fast_kdf import child_pythonpath
 
 from clinic_inbox.core import workstation_identity
 from clinic_inbox.core.config import load_config
@@ -60,7 +61,7 @@ def cli(keyring, home: Path, *args: str, server_pw: str | None = None, stdin: st
     env.update(keyring.env)
     env.pop("PYTHON_KEYRING_BACKEND", None)
     env.update({"CLINIC_INBOX_HOME": str(home), "CLINIC_INBOX_PASSWORD": ADMIN_PW})
-    env["PYTHONPATH"] = str(REPO)
+    env["PYTHONPATH"] = child_pythonpath(REPO)
     if server_pw is not None:
         env["CLINIC_INBOX_SERVER_PASSWORD"] = server_pw
     who = [] if args[0] == "init" else ["--user", ADMIN]

@@ -66,6 +66,7 @@ for p in (str(REPO), str(HERE.parent), str(HERE)):
 import shared_fault_harness as base  # noqa: E402
 from fault_common import NOTE_WORDS, prepare_staff, strike  # noqa: E402
 from support.dovecot import DovecotServer  # noqa: E402
+from support.fast_kdf import child_pythonpath  # noqa: E402
 from support.fhir import FhirServer  # noqa: E402
 from support.link_cutter import LinkCutter  # noqa: E402
 from support.postgres import PostgresServer  # noqa: E402
@@ -203,7 +204,7 @@ class MailFleet(base.Fleet):
             env={
                 **os.environ,
                 **self.env,
-                "PYTHONPATH": str(REPO),
+                "PYTHONPATH": child_pythonpath(REPO),
                 "CLINIC_INBOX_HARNESS_LEASE": str(LEASE),
             },
             stdin=subprocess.DEVNULL,

@@ -17,6 +17,7 @@ import threading
 from pathlib import Path
 
 import psycopg
+from support.fast_kdf import child_pythonpath
 from workstations import ADMIN_PASSWORD, STAFF_PASSWORD, login, new_workstation, receive
 
 from clinic_inbox.core import services
@@ -34,7 +35,7 @@ def run(home: Path, keyring, user: str, *args: str) -> subprocess.CompletedProce
     env.update(keyring.env)
     password = ADMIN_PASSWORD if user == "admin" else STAFF_PASSWORD
     env.update({"CLINIC_INBOX_HOME": str(home), "CLINIC_INBOX_PASSWORD": password})
-    env["PYTHONPATH"] = str(REPO)
+    env["PYTHONPATH"] = child_pythonpath(REPO)
     return subprocess.run(
         [sys.executable, "-m", "clinic_inbox", "--user", user, *args],
         env=env,

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from support.fast_kdf import child_pythonpath
 from workstations import STAFF_PASSWORD, login, new_workstation, receive
 
 from clinic_inbox.core import views
@@ -91,7 +92,7 @@ def _list(ws_home: Path, keyring_env: dict[str, str], *more: str) -> str:
             **keyring_env,
             "CLINIC_INBOX_HOME": str(ws_home),
             "CLINIC_INBOX_PASSWORD": STAFF_PASSWORD,
-            "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+            "PYTHONPATH": child_pythonpath(Path(__file__).resolve().parents[2]),
         }
     )
     done = subprocess.run(

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import psycopg
+from support.fast_kdf import child_pythonpath
 from workstations import ADMIN_PASSWORD, STAFF_PASSWORD, login, new_workstation, receive
 
 from clinic_inbox.core.keys import KeyCustody
@@ -31,7 +32,7 @@ def _run(home: Path, ring, user: str, *args: str) -> subprocess.CompletedProcess
             **ring.env,
             "CLINIC_INBOX_HOME": str(home),
             "CLINIC_INBOX_PASSWORD": ADMIN_PASSWORD if user == "admin" else STAFF_PASSWORD,
-            "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+            "PYTHONPATH": child_pythonpath(Path(__file__).resolve().parents[2]),
         }
     )
     return subprocess.run(

@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from support.fast_kdf import child_pythonpath
 from test_shared_patients import (  # noqa: F401 - `keyring` is a fixture
     _link,
     _portal_conversation,
@@ -37,7 +38,7 @@ def _cli(home: Path, env_keyring: dict, user: str, *args: str) -> subprocess.Com
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DBUS", "CLINIC_INBOX"))}
     env.update(env_keyring)
     env.update({"CLINIC_INBOX_HOME": str(home), "CLINIC_INBOX_PASSWORD": STAFF_PASSWORD})
-    env["PYTHONPATH"] = str(REPO)
+    env["PYTHONPATH"] = child_pythonpath(REPO)
     return subprocess.run(
         [sys.executable, "-m", "clinic_inbox", "--user", user, "server", *args],
         env=env,

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from support.fast_kdf import child_pythonpath
 from workstations import ADMIN_PASSWORD, admin_cli, login, new_workstation, receive, reopen
 
 from clinic_inbox.core import services
@@ -392,7 +393,7 @@ def test_server_revoke_killed_after_the_servers_commit_loses_nothing(
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DBUS", "CLINIC_INBOX"))}
     env.update(secret_service.env)
     env.update({"CLINIC_INBOX_HOME": str(tmp_path / "a"), "CLINIC_INBOX_PASSWORD": ADMIN_PASSWORD})
-    env["PYTHONPATH"] = str(REPO)
+    env["PYTHONPATH"] = child_pythonpath(REPO)
     gate = psycopg.connect(empty_db)
     gate.execute("LOCK TABLE seal_key_version IN EXCLUSIVE MODE")  # reads pass, writes wait
     child = subprocess.Popen(

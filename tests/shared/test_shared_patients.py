@@ -12,6 +12,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from support.fast_kdf import child_pythonpath
 from workstations import STAFF_PASSWORD, login, new_workstation, receive
 
 from clinic_inbox.core import services
@@ -184,7 +185,7 @@ def test_conversation_numbers_are_the_same_everywhere(tmp_path, keyring, secret_
             **keyring_env,
             "CLINIC_INBOX_HOME": str(c.home),
             "CLINIC_INBOX_PASSWORD": STAFF_PASSWORD,
-            "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+            "PYTHONPATH": child_pythonpath(Path(__file__).resolve().parents[2]),
         }
     )
     done = subprocess.run(

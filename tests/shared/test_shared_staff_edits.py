@@ -17,6 +17,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from support.fast_kdf import child_pythonpath
 from workstations import ADMIN_PASSWORD, STAFF_PASSWORD, Joined, login, new_workstation
 
 from clinic_inbox.core import services
@@ -158,7 +159,7 @@ def test_the_commands_rename_and_change_a_delegation(tmp_path, keyring_factory):
         env.update(ring.env)
         env.pop("PYTHON_KEYRING_BACKEND", None)
         env.update({"CLINIC_INBOX_HOME": str(home), "CLINIC_INBOX_PASSWORD": password})
-        env["PYTHONPATH"] = str(REPO)
+        env["PYTHONPATH"] = child_pythonpath(REPO)
         done = subprocess.run(
             [sys.executable, "-m", "clinic_inbox", "--user", user, *args],
             env=env, cwd=REPO, capture_output=True, text=True, timeout=300,

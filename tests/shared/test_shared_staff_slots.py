@@ -18,6 +18,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from support.fast_kdf import child_pythonpath
 from workstations import ADMIN_PASSWORD, STAFF_PASSWORD, login, new_workstation
 
 from clinic_inbox.core import services, staff_keys
@@ -65,7 +66,7 @@ class Clinic2:
         env.update(self.rings[1].env)
         env.pop("PYTHON_KEYRING_BACKEND", None)
         env.update({"CLINIC_INBOX_HOME": str(self.homes[1]), "CLINIC_INBOX_PASSWORD": password})
-        env["PYTHONPATH"] = str(REPO)
+        env["PYTHONPATH"] = child_pythonpath(REPO)
         return subprocess.run(
             [sys.executable, "-m", "clinic_inbox", "--user", username, *args],
             env=env,

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from support.fast_kdf import child_pythonpath
 from workstations import login, new_workstation, receive
 
 from clinic_inbox.core.keys import KeyCustody
@@ -56,7 +57,7 @@ class Workstation:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
+            env={**os.environ, **env, "PYTHONPATH": child_pythonpath(ROOT)},
         )
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()

@@ -155,10 +155,13 @@ def admin_cli(
 ) -> subprocess.CompletedProcess:
     """`clinic-inbox --user admin ARGS` as its own process on the workstation at `home`,
     with its keyring's session and nothing of this process's clinic settings."""
+    # here, not at the top: workstation processes import this module without tests/
+    from support.fast_kdf import child_pythonpath
+
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DBUS", "CLINIC_INBOX"))}
     env.update(keyring.env)
     env.update({"CLINIC_INBOX_HOME": str(home), "CLINIC_INBOX_PASSWORD": ADMIN_PASSWORD})
-    env["PYTHONPATH"] = str(REPO)
+    env["PYTHONPATH"] = child_pythonpath(REPO)
     if server_pw is not None:
         env["CLINIC_INBOX_SERVER_PASSWORD"] = server_pw
     return subprocess.run(

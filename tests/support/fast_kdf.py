@@ -10,7 +10,8 @@ so the tests lower these costs:
 - in the pytest process: the root conftest calls install() before any test runs;
 - in every Python process the tests start: the root conftest puts child_site/ on
   PYTHONPATH, whose sitecustomize.py lowers the same costs when clinic_inbox's modules
-  are imported (a child started with an environment of its own keeps the real costs).
+  are imported (a child started with an environment of its own keeps the real costs;
+  one that needs a PYTHONPATH of its own takes child_pythonpath()).
 
 The product's code and defaults are not touched. tests/security/test_kdf_costs.py checks
 the real parameters (in a process started without child_site/, and in the files a real
@@ -107,6 +108,16 @@ def install() -> dict[str, Any] | None:
     if str(CHILD_SITE) not in paths:
         os.environ["PYTHONPATH"] = os.pathsep.join([str(CHILD_SITE), *paths])
     return real
+
+
+def child_pythonpath(*first: str | os.PathLike[str]) -> str:
+    """PYTHONPATH for a child that must import from `first` (the checkout, say): those,
+    then this process's own, which holds child_site/ when the costs are lowered here
+    (a child given PYTHONPATH=<checkout> alone stretched every password at the real
+    costs). A harness run on its own, outside pytest, passes on the real costs."""
+    paths = [str(p) for p in first]
+    paths += [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p not in paths]
+    return os.pathsep.join(paths)
 
 
 def without_child_site(env: dict[str, str]) -> dict[str, str]:
