@@ -30,7 +30,6 @@ from clinic_inbox.core.passwords import hash_password
 from clinic_inbox.core.resources import resource_path
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.triage import load_rules, triage
-from clinic_inbox.sources.sync_rules import own_rules
 
 DEMO_PASSWORD = "demo"
 DEFAULT_SEED = 2026
@@ -482,7 +481,7 @@ def generate(
 def populate(clinic: Clinic, data: DemoData | None = None) -> DemoSummary:
     data = data or generate()
     store = clinic.store
-    rules = load_rules(own_rules(clinic.home))  # the shipped ones, compiled once a process
+    rules = load_rules(clinic.home)  # without a file of its own: the shipped ones, once a process
     cfg = clinic.config
     pw_hash = hash_password(DEMO_PASSWORD)  # one Argon2id hash, shared: it is the demo
     n_messages = 0

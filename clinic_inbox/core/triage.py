@@ -317,6 +317,10 @@ def load_rules(path: Path | None = None) -> Rules:
         own = Path(path)
         if own.is_dir():
             own = own / "triage_rules.toml"
+        if not own.exists():
+            # a clinic without a rules file has exactly the shipped rules: kept once per
+            # process under None, not compiled again for every clinic folder (~2 s each)
+            own = None
     key = (own, *(_stamp(f) for f in (resource_path("triage_rules.toml"), own)))
     rules = _LOADED.get(key)
     if rules is None:

@@ -29,19 +29,8 @@ class RulesLater:
 
     def __call__(self) -> Rules:
         if self._rules is None:
-            self._rules = load_rules(own_rules(self.folder))
+            self._rules = load_rules(self.folder)
         return self._rules
-
-
-def own_rules(folder: Path | None) -> Path | None:
-    """`folder` if it holds rules of the clinic's own, else None: a clinic without a
-    rules file has exactly the shipped rules, and load_rules keeps them once per process
-    under None, where under each clinic's folder it compiled them again for every folder
-    (a process that syncs several clinics: the tests, ~2 s of CPU each)."""
-    if folder is None:
-        return None
-    own = folder / "triage_rules.toml" if folder.is_dir() else folder
-    return folder if own.exists() else None
 
 
 def rules_now(rules: Rules | RulesLater) -> Rules:
