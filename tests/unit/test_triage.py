@@ -286,13 +286,21 @@ def test_weeks_and_light_bleeding_a_word_inside_a_word_and_a_babys_ordinary_days
         assert triage("", text, rules_alone).priority is Priority.URGENT, text
 
 
-def _read_by_the_rules_alone(not_urgent: tuple[str, ...], urgent: tuple[str, ...]) -> None:
+Example = str | tuple[str, str]  # a message's text, or its subject and text
+
+
+def _read_by_the_rules_alone(not_urgent: tuple[Example, ...], urgent: tuple[Example, ...]) -> None:
     """A round's examples, read without the wording model: each one as labelled."""
     rules_alone = replace(RULES, model_path=None)
-    for text in not_urgent:
-        assert triage("", text, rules_alone).priority is not Priority.URGENT, text
-    for text in urgent:
-        assert triage("", text, rules_alone).priority is Priority.URGENT, text
+
+    def priority(example: Example) -> Priority:
+        subject, text = example if isinstance(example, tuple) else ("", example)
+        return triage(subject, text, rules_alone).priority
+
+    for example in not_urgent:
+        assert priority(example) is not Priority.URGENT, example
+    for example in urgent:
+        assert priority(example) is Priority.URGENT, example
 
 
 def test_short_written_sign_language_grammar_and_stories_told_over():
@@ -683,20 +691,22 @@ def test_names_left_alone_and_a_fishing_towns_words():
         ),
     )
     # a subject naming a question's topic, the body denying it: not urgent
-    rules_alone = replace(RULES, model_path=None)
-    asked = triage(
-        "Saignement enceinte",
-        "Je suis enceinte de 12 semaines. Dans quels cas un saignement est-il urgent? Je n'ai "
-        "aucun saignement.",
-        rules_alone,
+    _read_by_the_rules_alone(
+        not_urgent=(
+            (
+                "Saignement enceinte",
+                "Je suis enceinte de 12 semaines. Dans quels cas un saignement est-il urgent? "
+                "Je n'ai aucun saignement.",
+            ),
+        ),
+        urgent=(
+            (
+                "Saignement enceinte",
+                "Je suis enceinte de 12 semaines. Pas de douleur mais je saigne beaucoup depuis "
+                "une heure.",
+            ),
+        ),
     )
-    assert asked.priority is not Priority.URGENT
-    happening = triage(
-        "Saignement enceinte",
-        "Je suis enceinte de 12 semaines. Pas de douleur mais je saigne beaucoup depuis une heure.",
-        rules_alone,
-    )
-    assert happening.priority is Priority.URGENT
 
 
 def test_a_cold_leg_in_plain_words_a_threat_in_text_speak_and_questions_asked_ahead():
@@ -728,27 +738,24 @@ def test_a_cold_leg_in_plain_words_a_threat_in_text_speak_and_questions_asked_ah
             "fievre 40, cou raid, des taches qui s'efface pas sous le vere",
         ),
     )
-    rules_alone = replace(RULES, model_path=None)
-    assert (
-        triage(
-            "", "J'ai une verrue qui part pas avec le produit de la pharmacie.", rules_alone
-        ).priority
-        is not Priority.URGENT
-    )
     # a subject that asks, a body that asks ahead of time: a question, not a fever now
-    ahead = triage(
-        "Fièvre chez un nouveau-né?",
-        "Mon bébé a 4 semaines et va très bien. Si jamais il fait de la fièvre dans les "
-        "prochaines semaines, à partir de quelle température faut-il aller à l'urgence?",
-        rules_alone,
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "J'ai une verrue qui part pas avec le produit de la pharmacie.",
+            (
+                "Fièvre chez un nouveau-né?",
+                "Mon bébé a 4 semaines et va très bien. Si jamais il fait de la fièvre dans les "
+                "prochaines semaines, à partir de quelle température faut-il aller à l'urgence?",
+            ),
+        ),
+        urgent=(
+            (
+                "Fièvre chez un nouveau-né?",
+                "Mon bébé a 4 semaines, il fait 38,6 de fièvre depuis ce matin et boit mal, on "
+                "fait quoi?",
+            ),
+        ),
     )
-    assert ahead.priority is not Priority.URGENT
-    now = triage(
-        "Fièvre chez un nouveau-né?",
-        "Mon bébé a 4 semaines, il fait 38,6 de fièvre depuis ce matin et boit mal, on fait quoi?",
-        rules_alone,
-    )
-    assert now.priority is Priority.URGENT
 
 
 def test_a_scald_a_wish_for_it_to_end_and_stories_told_for_the_record():
@@ -777,21 +784,22 @@ def test_a_scald_a_wish_for_it_to_end_and_stories_told_for_the_record():
             "right back up.",
         ),
     )
-    rules_alone = replace(RULES, model_path=None)
     # the subject names it, the body tells it as the wrist's nightly numbness
-    nightly = triage(
-        "Main engourdie",
-        "Ma main droite s'engourdit la nuit depuis des mois, surtout le pouce. Elle la secoue "
-        "et ça revient.",
-        rules_alone,
+    _read_by_the_rules_alone(
+        not_urgent=(
+            (
+                "Main engourdie",
+                "Ma main droite s'engourdit la nuit depuis des mois, surtout le pouce. Elle la "
+                "secoue et ça revient.",
+            ),
+        ),
+        urgent=(
+            (
+                "Main engourdie",
+                "Depuis 20 minutes ma main droite est engourdie et ma bouche tombe d'un côté.",
+            ),
+        ),
     )
-    assert nightly.priority is not Priority.URGENT
-    sudden = triage(
-        "Main engourdie",
-        "Depuis 20 minutes ma main droite est engourdie et ma bouche tombe d'un côté.",
-        rules_alone,
-    )
-    assert sudden.priority is Priority.URGENT
 
 
 def test_acetaminophen_too_often_a_leg_hard_as_wood_and_a_coach_who_saw_it():
@@ -805,6 +813,9 @@ def test_acetaminophen_too_often_a_leg_hard_as_wood_and_a_coach_who_saw_it():
             "My wrist aches after training, full range, no swelling, it doesn't wake me up at night.",
             # paracetamol at a normal interval, and a flu
             "I took 2 Tylenol every 6 hours for my fever and I threw up once with this flu.",
+            # a low treated, "this morning" dating how well he is now
+            "Dad had a low of 2.9 yesterday, we gave him juice and 15 minutes later he was at 6.0 "
+            "and back to himself. This morning he's at 7.1 and fine.",
         ),
         urgent=(
             # "q2-3h" is a dosing interval, not question 2 of a form
@@ -828,14 +839,6 @@ def test_acetaminophen_too_often_a_leg_hard_as_wood_and_a_coach_who_saw_it():
             "connaissance quelques secondes depuis jai vomi trois fois",
         ),
     )
-    rules_alone = replace(RULES, model_path=None)
-    story = triage(
-        "",
-        "Dad had a low of 2.9 yesterday, we gave him juice and 15 minutes later he was at 6.0 "
-        "and back to himself. This morning he's at 7.1 and fine.",
-        rules_alone,
-    )
-    assert story.priority is not Priority.URGENT
 
 
 def test_a_threat_thought_out_caffeine_by_the_dozen_and_six_words_read_rightly():
