@@ -349,7 +349,12 @@ def prepare(
         lowered = original.lower()
         same_length = len(lowered) == len(original)
         matches = list(_words_rx(piece).finditer(piece))
-        names = _name_like(original, matches) if same_length and speller is not None else ()
+        # (a sentence without a capital has no name to look for: the common case)
+        names = (
+            _name_like(original, matches)
+            if same_length and speller is not None and lowered != original
+            else ()
+        )
         for n, m in enumerate(matches):
             a, b = m.span()
             written = lowered[a:b] if same_length else original[a:b].lower()
