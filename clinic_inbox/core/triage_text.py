@@ -376,8 +376,8 @@ def prepare(
 
 def _name_like(original: str, matches: list[re.Match[str]]) -> frozenset[int]:
     """Positions of words written like a name (capital first, then lower case, not first in
-    the sentence unless alone in it), in a sentence that is not written in capitals or title case. The
-    speller leaves them alone: "Chloé" is not "choke", "Mélanie" is not "mélangée"."""
+    the sentence unless alone in it), in a sentence not written in capitals or title case.
+    The speller leaves them alone: "Chloé" is not "choke", "Mélanie" is not "mélangée"."""
     titled = [
         n
         for n, m in enumerate(matches)
