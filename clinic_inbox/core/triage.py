@@ -17,7 +17,7 @@ import sys
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from clinic_inbox.core.model import Category, Priority
@@ -90,6 +90,11 @@ class Section:
     # the cluster rules a pattern is one of the words of: (cluster's place, group's place)
     in_clusters: dict[Gated, tuple[tuple[int, int], ...]] = field(default_factory=dict)
     clusters: tuple[Rule, ...] = ()  # the rules with `requires`, in rule order
+    # the same as numbers: a pattern's groups (one number per cluster's group), each
+    # group's cluster, each cluster's groups
+    group_ids: dict[Gated, frozenset[int]] = field(default_factory=dict)
+    cluster_of: tuple[int, ...] = ()
+    groups_of: tuple[frozenset[int], ...] = ()
 
     @classmethod
     def of(cls, rules: tuple[Rule, ...], vocabulary: Vocabulary | None = None) -> Section:
@@ -97,28 +102,47 @@ class Section:
         owner = {g: (i, j, r) for i, r in enumerate(rules) for j, g in enumerate(r.patterns)}
         clusters = tuple(r for r in rules if r.requires)
         in_clusters: dict[Gated, list[tuple[int, int]]] = {}
+        group_ids: dict[Gated, set[int]] = {}
+        cluster_of: list[int] = []
+        groups_of: list[frozenset[int]] = []
         for c, rule in enumerate(clusters):
+            first = len(cluster_of)
             for k, group in enumerate(rule.requires):
                 for g in group:
                     in_clusters.setdefault(g, []).append((c, k))
+                    group_ids.setdefault(g, set()).add(first + k)
+                cluster_of.append(c)
+            groups_of.append(frozenset(range(first, len(cluster_of))))
         return cls(
             rules,
             GateTable(every, vocabulary),
             owner,
             {g: tuple(v) for g, v in in_clusters.items()},
             clusters,
+            {g: frozenset(v) for g, v in group_ids.items()},
+            tuple(cluster_of),
+            tuple(groups_of),
         )
+
+    @cached_property
+    def places(self) -> dict[str, tuple[int, ...]]:
+        """Each rule id's places in the section (an id may be used twice)."""
+        out: dict[str, list[int]] = {}
+        for n, r in enumerate(self.rules):
+            out.setdefault(r.id, []).append(n)
+        return {k: tuple(v) for k, v in out.items()}
 
     def live_clusters(self, live: frozenset[Gated]) -> list[Rule]:
         """The cluster rules every group of which has a pattern in `live`, in rule order."""
-        groups: dict[int, set[int]] = {}
-        for g in live:
-            for c, k in self.in_clusters.get(g, ()):
-                groups.setdefault(c, set()).add(k)
+        ids = self.group_ids
+        found = frozenset().union(*[ids[g] for g in live if g in ids])
+        if not found:
+            return []
+        cluster_of, groups_of = self.cluster_of, self.groups_of
         return [
             self.clusters[c]
-            for c in sorted(groups)
-            if len(groups[c]) == len(self.clusters[c].requires)
+            for c in sorted({cluster_of[n] for n in found})
+            if groups_of[c] <= found
         ]
 
     def scan(self, view: str) -> tuple[tuple[Rule, re.Match[str]], ...]:
@@ -723,7 +747,8 @@ def _find_in_message(
                     if k not in body_mentions and not _body_denies(v[1], body, subject, rules)
                 }
             )
-    return [found[r.id] for r in section.rules if r.id in found]
+    places = section.places
+    return [found[k] for _n, k in sorted((n, k) for k in found for n in places[k])]
 
 
 _NO_BEFORE = re.compile(

@@ -29,7 +29,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Protocol
 
-from clinic_inbox.core.triage_gate import Gated, LiteralIndex
+from clinic_inbox.core.triage_gate import GatedAny, LiteralIndex
 
 _NEG_TRIGGER = re.compile(
     r"\b(no|not|never|denies|denied|deny|without|free of|negative for|none|nor|"
@@ -770,7 +770,7 @@ class Idioms(Protocol):
 
 
 _G = {
-    name: Gated.of(rx)
+    name: GatedAny(rx)
     for name, rx in {
         "neg": _NEG_TRIGGER,
         "post_neg": _POST_NEG,
@@ -791,14 +791,12 @@ _G = {
         "terminate": _TERMINATE,
     }.items()
 }
-_INDEX = LiteralIndex(lit for g in _G.values() if g.gate for lit in g.gate)
 
 
 def _found(name: str, text: str, present: frozenset[str]) -> bool:
     """Context expression `name` in `text`, run only when a word it needs is in the
     sentence (one scan of the sentence finds those words for every expression)."""
-    g = _G[name]
-    return g.may_match(present) and g.regex.search(text) is not None
+    return _G[name].search(text, present)
 
 
 @lru_cache(maxsize=4096)
@@ -1287,6 +1285,15 @@ _ONLY_A_TIME = re.compile(
 )
 
 
+# a story told and how it ended, found as the context expressions are (`_found`)
+_G.update(
+    story_past=GatedAny(_STORY_PAST),
+    story_fine=GatedAny(_STORY_FINE),
+    story_cleared=GatedAny(_STORY_CLEARED),
+)
+_INDEX = LiteralIndex(lit for g in _G.values() for lit in g.literals)
+
+
 # All is well now, said first: "Tout est correct maintenant.", "All good now, thanks."
 _FINE_NOW = re.compile(
     r"^\W*(tout est (correct|beau|ok|correcte|rentre dans l'ordre)|all (good|fine|ok|okay|better)|"
@@ -1309,11 +1316,11 @@ def resolved_story(sentences: tuple[str, ...]) -> tuple[frozenset[int], frozense
     """Sentences of a past event that a later sentence says ended well: (by the
     writer's word, by a professional's). Nothing when any sentence of the message,
     from the event on, says it is happening now or again."""
-    if not any(_STORY_PAST.search(s) for s in sentences):
+    if not any(_found("story_past", s, _present(s)) for s in sentences):
         return frozenset(), frozenset()  # no past event told: the common case, one scan
     sentences = tuple(_BASELINE.sub(" ", s) for s in sentences)
-    fine = [n for n, s in enumerate(sentences) if _STORY_FINE.search(s)]
-    cleared = [n for n, s in enumerate(sentences) if _STORY_CLEARED.search(s)]
+    fine = [n for n, s in enumerate(sentences) if _found("story_fine", s, _present(s))]
+    cleared = [n for n, s in enumerate(sentences) if _found("story_cleared", s, _present(s))]
     last = max(fine + cleared, default=-1)
     if last < 0:
         return frozenset(), frozenset()

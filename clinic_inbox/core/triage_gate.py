@@ -21,6 +21,8 @@ import re._parser as sre_parse  # the standard library's own regex parser
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
+from operator import itemgetter
 
 try:  # a compiled Aho-Corasick automaton finds the gates' words (LiteralIndex)
     import ahocorasick
@@ -379,6 +381,9 @@ def _branch(
     return out
 
 
+_second = itemgetter(1)
+
+
 class LiteralIndex:
     """Finds, in one pass, which of many literal strings occur in a text, as IGNORECASE
     reads it: literals and text are compared by `gate_fold` (a lower-case ASCII text,
@@ -424,11 +429,8 @@ class LiteralIndex:
         if not lower_ascii(text):
             text = gate_fold(text)
         if self._automaton is not None:
-            out: set[str] = set()
-            add = out.add
-            for _end, lit in self._automaton.iter(text):
-                add(lit)
-            return out
+            # (end, literal) for every occurrence, the literals kept at C speed
+            return set(map(_second, self._automaton.iter(text)))
         return self.present_by_regex(text)
 
     def present_by_regex(self, text: str) -> set[str]:
@@ -468,10 +470,7 @@ class _Table:
         self.ungated = frozenset(g for g in patterns if not gate_of(g))  # tried on every text
 
     def candidates(self, present: frozenset[str]) -> frozenset[Gated]:
-        live = set(self.ungated)
-        for lit in present & self.literals:
-            live.update(self.by_literal[lit])
-        return frozenset(live)
+        return self.ungated.union(*map(self.by_literal.__getitem__, present & self.literals))
 
 
 class Vocabulary:
@@ -517,3 +516,111 @@ class GateTable:
     def candidates(self, text: str) -> frozenset[Gated]:
         table = self._plain if lower_ascii(text) else self._any
         return table.candidates(self.vocabulary.present(text))
+
+
+def _top_bars(pattern: str) -> list[tuple[int, int, list[int]]]:
+    """The groups of `pattern` (start, end, bar positions inside at their own level) and,
+    as (-1, len, bars), the bars at the top level. Escapes and [classes] are skipped."""
+    out: list[tuple[int, int, list[int]]] = []
+    stack: list[tuple[int, list[int]]] = [(-1, [])]
+    i, n = 0, len(pattern)
+    while i < n:
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            i += 1
+            if i < n and pattern[i] == "^":
+                i += 1
+            if i < n and pattern[i] == "]":
+                i += 1
+            while i < n and pattern[i] != "]":
+                i += 2 if pattern[i] == "\\" else 1
+        elif ch == "(":
+            stack.append((i, []))
+        elif ch == ")":
+            start, bars = stack.pop()
+            if len(stack) == 1:  # a group at the top level
+                out.append((start, i, bars))
+        elif ch == "|":
+            stack[-1][1].append(i)
+        i += 1
+    out.append((-1, n, stack[0][1]))
+    return out
+
+
+def alternatives(pattern: str) -> list[str] | None:
+    """`pattern` as its ways through, each a pattern of its own, when it is one
+    alternation: at its top level ("a|b|c") or in one plain group at its top level
+    that no quantifier follows ("\\b(a|b|c)\\b" gives "\\b(?:a)\\b", ...). A text has a
+    match of `pattern` where, and only where, it has a match of one of them; None
+    when the pattern is not such an alternation, or refers to its own groups."""
+    if "(?P" in pattern or re.search(r"\\\d", pattern):
+        return None  # named groups and back-references: a split could change them
+    groups = _top_bars(pattern)
+    top = groups[-1]
+    if top[2]:
+        cuts = [-1, *top[2], len(pattern)]
+        return [pattern[a + 1 : b] for a, b in pairwise(cuts)]
+    best: tuple[int, int, list[int]] | None = None
+    for start, end, bars in groups[:-1]:
+        plain = pattern.startswith("(?:", start) or pattern[start + 1 : start + 2] != "?"
+        quantified = pattern[end + 1 : end + 2] in ("?", "*", "+", "{")
+        if bars and plain and not quantified and (best is None or len(bars) > len(best[2])):
+            best = (start, end, bars)
+    if best is None:
+        return None
+    start, end, bars = best
+    head = start + (3 if pattern.startswith("(?:", start) else 1)
+    cuts = [head - 1, *bars, end]
+    prefix, suffix = pattern[:start], pattern[end + 1 :]
+    return [f"{prefix}(?:{pattern[a + 1 : b]}){suffix}" for a, b in pairwise(cuts)]
+
+
+class GatedAny:
+    """A pattern asked only whether it matches a text, read as its ways through
+    (`alternatives`), each gated on its own words: a long alternation with one way
+    through that has no known word no longer runs whole on every text, and only the
+    ways whose words are present run."""
+
+    def __init__(self, regex: re.Pattern[str]) -> None:
+        self.regex = regex
+        sources = alternatives(regex.pattern) or [regex.pattern]
+        flags = regex.flags & ~re.UNICODE
+        try:
+            parts = [Gated.of(re.compile(s, flags)) for s in sources]
+        except re.error:  # a way through that cannot stand alone: read it whole
+            parts = [Gated.of(regex)]
+        by_literal: dict[str, list[re.Pattern[str]]] = {}
+        for p in parts:
+            for lit in p.gate or ():
+                by_literal.setdefault(lit, []).append(p.regex)
+        self._by_literal = {k: tuple(v) for k, v in by_literal.items()}
+        self._ungated = frozenset(p.regex for p in parts if not p.gate)
+        # every word any way through needs (what a sentence's scan must look for)
+        self.literals: frozenset[str] = frozenset(by_literal)
+        self.gate: frozenset[str] | None = None if self._ungated else self.literals
+        self._for_words: dict[frozenset[str], tuple[re.Pattern[str], ...]] = {}
+
+    def may_match(self, present: frozenset[str] | set[str]) -> bool:
+        """False only when no way through has its words in the text."""
+        return self.gate is None or not self.gate.isdisjoint(present)
+
+    def search(self, text: str, present: frozenset[str]) -> bool:
+        """Does `text` hold a match? (`present`: words known to be in a text that holds
+        `text`, as the gates read them.)"""
+        live = self._for_words.get(present)
+        if live is None:
+            live = self._live(present)
+        for rx in live:
+            if rx.search(text) is not None:
+                return True
+        return False
+
+    def _live(self, present: frozenset[str]) -> tuple[re.Pattern[str], ...]:
+        live = self._ungated.union(*map(self._by_literal.__getitem__, self.literals & present))
+        if len(self._for_words) > 4096:  # one entry a sentence: a bound for long runs
+            self._for_words.clear()
+        out = self._for_words[present] = tuple(live)
+        return out

@@ -12,12 +12,15 @@ from pathlib import Path
 
 import pytest
 
+from clinic_inbox.core import triage_context
 from clinic_inbox.core.triage import load_rules
 from clinic_inbox.core.triage_eval import load_set
 from clinic_inbox.core.triage_gate import (
     Gated,
+    GatedAny,
     GateTable,
     LiteralIndex,
+    alternatives,
     lower_ascii,
     required_literals,
 )
@@ -198,3 +201,47 @@ def test_words_of_a_lower_case_ascii_text_are_found_the_same_without_ignorecase(
                 if text.isascii() and text.islower():
                     spans = [m.span() for m in _WORD.finditer(text)]
                     assert [m.span() for m in _WORD_LOWER_ASCII.finditer(text)] == spans
+
+
+def test_a_pattern_splits_into_its_ways_through_only_where_that_keeps_its_matches():
+    assert alternatives(r"ab|c(d|e)|f") == ["ab", "c(d|e)", "f"]
+    # one group holding the alternation, edges kept on each way through
+    assert alternatives(r"\b(chest|poitrine) pain\b") == [
+        r"\b(?:chest) pain\b",
+        r"\b(?:poitrine) pain\b",
+    ]
+    assert alternatives(r"x(?:a|b)[|(]y") == ["x(?:a)[|(]y", "x(?:b)[|(]y"]
+    # the group with the most ways is split; the other stays whole in each
+    assert alternatives(r"(a|b) (c|d|e)") == ["(a|b) (?:c)", "(a|b) (?:d)", "(a|b) (?:e)"]
+    assert alternatives(r"no alternation \|") is None
+    assert alternatives(r"(a|b)+c") is None  # a quantified group repeats its choice
+    assert alternatives(r"(?!a|b)c") is None  # a look-ahead's "or" is not the pattern's
+    assert alternatives(r"(a|b) \1") is None  # a back-reference needs its group
+    assert alternatives(r"(?P<w>a|b)") is None
+
+
+def test_a_split_pattern_answers_as_the_whole_one(views):
+    """Every context expression read as its gated ways through says exactly what the
+    whole expression says, on the labelled messages' sentences and on slices of them
+    (the context rules ask about the words before and after a mention)."""
+    index = triage_context._INDEX
+    exprs = triage_context._G
+    assert (
+        len(exprs) > 15
+        and sum(len(alternatives(g.regex.pattern) or ()) for g in exprs.values()) > 500
+    )
+    for view in views:
+        present = frozenset(index.present(view))
+        for text in (view, view[: len(view) // 2], view[-60:]):
+            for name, g in exprs.items():
+                assert g.search(text, present) == (g.regex.search(text) is not None), (name, text)
+                if not g.may_match(present):
+                    assert g.regex.search(text) is None
+
+
+def test_a_split_pattern_with_an_ungated_way_runs_that_way_on_every_text():
+    g = GatedAny(re.compile(r"\b(ambulance|\d{3}/\d{2,3})\b"))
+    assert g.gate is None and "ambulance" in g.literals
+    assert g.search("bp 190/120 now", frozenset())
+    assert not g.search("bp fine", frozenset())
+    assert g.search("call an ambulance", frozenset({"ambulance"}))
