@@ -512,6 +512,11 @@ _BANTER = re.compile(
     re.IGNORECASE,
 )
 _INSIDE_CONTRAST = re.compile(r"\b(but|however|although|mais|cependant|pourtant)\b")
+# a match that ends on a fever its own words deny: no fever is never a sign
+_FEVER_DENIED_AT_END = re.compile(
+    r"\b(pas de|pas d'|pa de|sans|aucune|no|without|not any|never had any|hasn'?t had any|n'a jamais eu de) "
+    r"(fievre|fever|temperature|temp)$"
+)
 _TAIL_NEGATION = re.compile(
     r"^\W*(no|not|never|without|none|nor|pas|jamais|aucune?|sans|ni|rien)\b(?! (one|longer|only|stopping|better))"
 )
@@ -541,6 +546,8 @@ def _affirmed_in(
         and not happening_now(s.folded)
     ):
         return False
+    if _FEVER_DENIED_AT_END.search(inner):
+        return False  # "mon bébé a six semaines et il n'a pas de fièvre"
     chunks = inner.split(",")[1:]
     if len(chunks) >= 2 and all(_TAIL_NEGATION.search(c) for c in chunks):
         return False  # "amoxicilline hier, pas de plaques, pas d'enflure, pas de difficulté"

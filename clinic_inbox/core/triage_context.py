@@ -1128,9 +1128,10 @@ _WEEKS_LEAD = re.compile(
 )
 
 
-# small and local, by its size: "enflé grand comme une pièce de 2 piasses", "the size of a loonie"
+# small and local, by its size: "enflé grand comme une pièce de 2 piasses", "the size of a loonie",
+# "rouge et enflée comme une pièce de deux dollars"
 _SMALL_AFTER = re.compile(
-    r"\s?(grand|gros|grosse|large|big|the size of|size of|la grandeur d')( comme| as)? (une?|a|an) "
+    r"\s?((grand|gros|grosse|large|big|the size of|size of|la grandeur d')( comme| as)?|comme|like) (une?|a|an) "
     r"(piece|loonie|toonie|quarter|dime|nickel|coin|trente sous|vingt-cinq sous|pois|pea|grain de riz|bouton)\b"
 )
 # treated already: "on m'a opéré pour l'appendicite le soir même"
@@ -1225,6 +1226,7 @@ _STORY_FINE = re.compile(
     r"no (more )?(lows|seizures|episodes|symptoms|problems|pain|bleeding|reactions?|fever) since|no more since|none since|(pas|plus) d'autres? depuis|"
     r"(tout est|tout s'est|c'est|ca s'est) (parti|passe|disparu)|(c'est |est )?(completement |tout )?guerie?\b|(je suis|il est|elle est) retournee? au travail|"
     r"in \d+ (minutes|mins) (i|he|she) was ([\d.,]+ )?(and )?(fine|ok|okay|better|good)|"
+    r"en (\d+|cinq|dix|quinze|vingt) (minutes|min) (j'etais|j'allais|il etait|elle etait|il allait|elle allait) (correcte?|bien|ok|mieux)|"
     r"(was|were) (at )?[\d.,]+ and back to (himself|herself|myself|normal)|(he'?s|she'?s|i'?m|he is|she is|i am) at [\d.,]+ and (fine|ok|okay|good|normal)|(pas|plus) de fievre depuis|"
     r"(il|elle) (joue|mange|boit|court)( et (joue|mange|boit|court))? (normalement|bien|comme d'habitude|comme avant)|"
     r"healed (up )?(nicely|well|fine)|(almost|all|completely) gone|back to normal|"

@@ -872,6 +872,43 @@ def test_a_threat_thought_out_caffeine_by_the_dozen_and_six_words_read_rightly()
     )
 
 
+def test_fits_that_start_again_pills_gathered_and_a_fever_denied():
+    # round 59 (part AF, African and Caribbean Canadian families)
+    _read_by_the_rules_alone(
+        not_urgent=(
+            # a fever its own words deny, a bite the size of a coin, paperwork that
+            # smothers, a push to buy a cuff, exam nerves, a low fixed with juice
+            "Ma fille a trois semaines et elle n'a pas de fièvre, 36,8 ce matin, elle boit bien.",
+            "Une piqûre de guêpe sur la main, rouge et enflée comme une pièce de un dollar.",
+            "J'étouffe sous les factures ce mois-ci, est-ce que je peux payer en deux fois?",
+            "Ma voisine est en réadaptation après son AVC. Ça m'a poussée à acheter un tensiomètre.",
+            "J'ai le coeur qui serre quand je pense aux examens, mais je dors et je mange.",
+            "Jeudi j'ai fait une hypoglycémie au marché, je tremblais, on m'a donné un jus et en "
+            "cinq minutes j'étais correcte.",
+        ),
+        urgent=(
+            "Ma femme est tombée, son corps s'est mis à sauter, elle n'est pas revenue à elle et "
+            "maintenant ça recommence.",
+            "ma mère tombée, tremble tt le corps, arrêté qq min ms se réveille pa, ça recommence",
+            "jai rassemblé toutes mes pilules pour ce soir et jai écrit une lettre pour chacun",
+            "A glass broke in my hand, blood shooting out each time my heart beats.",
+            "I'm carrying my baby, 29 weeks, blood just flowing down and I changed my pad twice.",
+            "my left side of my face is hanging and my words are not coming out right",
+            "dpuis hier vomi et diarrhée, pa uriné dpuis ce matin, failli tomber tantôt",
+            "My father woke up and he's not with us, calling me by my late uncle's name, last "
+            "night he was talking normally.",
+            "found my uncle on the bathroom floor, not answering me, snoring loudly",
+            "My erection won't go down since 3 in the night, I have sickle cell.",
+            "J'ai mangé quelque chose de la mer à la fête, ma bouche devient grosse et l'air "
+            "passe mal.",
+            "chest v heavy x20 mins goin down L arm n jaw",
+            "La petite machine montre plus de chiffre, pu de piqûres depuis deux jours, mon "
+            "souffle va vite.",
+            "L'air ne rentre plus, j'ai tiré sur ma pompe bleue dix fois.",
+        ),
+    )
+
+
 def test_a_red_flags_words_end_where_a_word_ends_and_a_job_sites_words():
     # round 41 (part OC): every shipped red flag ends at a word's end or an inflection
     # (red_flag_whole_words); the trades' own words
