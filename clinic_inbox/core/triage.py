@@ -191,8 +191,8 @@ def _scan(section: Section, view: str) -> tuple[tuple[Rule, re.Match[str]], ...]
         own = section.owner.get(g)
         if own is not None:
             i, j, rule = own
-            rx = g.fast if fast else g.regex
-            found.extend((i, m.start(), j, rule, m) for m in rx.finditer(view))
+            for m in (g.fast if fast else g.regex).finditer(view):
+                found.append((i, m.start(), j, rule, m))
     # two patterns of a rule matching at the same place: the one written first is quoted
     # (the candidates are a set, whose order changes from one process to the next)
     found.sort(key=lambda x: x[:3])

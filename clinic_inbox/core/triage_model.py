@@ -17,6 +17,7 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -79,8 +80,7 @@ def _read(
     words: list[str] = []
     denied: list[bool] = []
     reach = 0
-    for m in _TOKEN.finditer(folded):
-        tok = m.group(0)
+    for tok in _TOKEN.findall(folded):
         if tok in _CLAUSE_END:
             reach = 0
             if not tok.isalpha():
@@ -93,22 +93,29 @@ def _read(
     lang = guess_language(words)
     lemmas = [("n:" if d else "") + lemma(w, lang) for w, d in zip(words, denied, strict=True)]
     out: set[str] = set()
+    add = out.add
     origin: list[tuple[str, str]] = []
     pieced: dict[str, None] = {}
+    before = ""
     for i, (w, lem) in enumerate(zip(words, lemmas, strict=True)):
         f = "w:" + lem
         if f not in out:
-            out.add(f)
+            add(f)
             origin.append((f, w))
         if i:
             f = f"b:{lemmas[i - 1]} {lem}"
             if f not in out:
-                out.add(f)
-                origin.append((f, f"{words[i - 1]} {w}"))
-        if len(w) >= CHAR_N and not denied[i]:
+                add(f)
+                origin.append((f, f"{before} {w}"))
+        # (a word met again adds the same pieces: once is enough)
+        if w not in pieced and len(w) >= CHAR_N and not denied[i]:
             out.update(_pieces(w))
             pieced[w] = None
+        before = w
     return frozenset(out), tuple(origin), tuple(pieced)
+
+
+_first = itemgetter(0)
 
 
 @lru_cache(maxsize=100_000)
@@ -133,9 +140,12 @@ class FeatureTable:
         rows: dict[str, int] = category.feature_rows() if category is not None else {}
         every = sorted(weights.keys() | rows.keys())
         self._place = {f: n for n, f in enumerate(every)}
-        # by place: the wording weight and the category row, None where a model lacks it
-        self._weight = [weights.get(f) for f in every]
-        self._row = [rows.get(f) for f in every]
+        import numpy as np  # (numpy comes with the category model)
+
+        # by place: the wording weight and the category row; NaN and -1 where a model
+        # lacks the feature (a trained weight is never NaN, a row never negative)
+        self._weight = np.array([weights.get(f, math.nan) for f in every], dtype=np.float64)
+        self._row = np.array([rows.get(f, -1) for f in every], dtype=np.int64)
         # word -> the places of its known four-letter pieces (see known_in)
         self._by_word: dict[str, tuple[int, ...]] = {}
 
@@ -143,34 +153,37 @@ class FeatureTable:
         """`known(_features(text)[0])`, found with fewer look-ups in the big table: a
         word's pieces (two thirds of a message's features) are looked up once per word
         and kept, and the word-level features come from the explanation's list."""
-        feats, origin, pieced = _read(text)
+        _feats, origin, pieced = _read(text)
         get = self._place.get
-        places = {n for n in map(get, (f for f, _w in origin)) if n is not None}
+        places = set(map(get, map(_first, origin)))
+        places.discard(None)
         by_word = self._by_word
-        for w in pieced:
-            known = by_word.get(w)
-            if known is None:
-                known = tuple(n for n in map(get, _pieces(w)) if n is not None)
-                if len(by_word) < MAX_WORDS_KEPT:
-                    by_word[w] = known
-            places.update(known)
-        order = sorted(places)
-        weight, row = self._weight, self._row
-        return (
-            [w for w in map(weight.__getitem__, order) if w is not None],
-            [r for r in map(row.__getitem__, order) if r is not None],
-        )
+        kept = list(map(by_word.get, pieced))
+        if None in kept:  # words not met before: their pieces looked up once
+            for n, w in enumerate(pieced):
+                if kept[n] is None:
+                    known = kept[n] = tuple(m for m in map(get, _pieces(w)) if m is not None)
+                    if len(by_word) < MAX_WORDS_KEPT:
+                        by_word[w] = known
+        places.update(*kept)
+        return self._in_order(places)
 
     def known(self, feats: frozenset[str]) -> tuple[list[float], list[int]]:
         """The wording weights and the category rows of the features of `feats` the
         models know, each in the features' sorted order."""
-        places = [n for n in map(self._place.get, feats) if n is not None]
-        places.sort()
-        weight, row = self._weight, self._row
-        return (
-            [w for w in map(weight.__getitem__, places) if w is not None],
-            [r for r in map(row.__getitem__, places) if r is not None],
-        )
+        places = set(map(self._place.get, feats))
+        places.discard(None)
+        return self._in_order(places)
+
+    def _in_order(self, places: set[int]) -> tuple[list[float], list[int]]:
+        """Both models' entries at `places`, in the places' order, each without the
+        places its model lacks (taken by array, the same floats as one by one)."""
+        import numpy as np
+
+        order = np.fromiter(places, dtype=np.int64, count=len(places))
+        order.sort()
+        weight, row = self._weight[order], self._row[order]
+        return weight[~np.isnan(weight)].tolist(), row[row >= 0].tolist()
 
 
 @lru_cache(maxsize=64)

@@ -88,8 +88,9 @@ def fold(text: str) -> str:
 # An emoji before a space ends one too: "mon pere tombé répond pu 😭 Aussi, ..." (with
 # the variation selector and joiner phones add: "38.3 🌡️ not eating")
 _SENTENCE_END = re.compile(
-    # (not the point of a title: "we medevaced Mr. Redsky", "on a transféré M. Bastien")
-    r"(?<!\be\.g)(?<!\bi\.e)(?<!\bmr)(?<!\bmrs)(?<!\bms)(?<!\bdr)(?<!\bm)(?<!\bmme)(?<!\bmlle)"
+    # (not the point of a title: "we medevaced Mr. Redsky", "on a transféré M. Bastien";
+    # the look-ahead first: the look-behinds run only where a point is, not at every letter)
+    r"(?=[.!?;])(?<!\be\.g)(?<!\bi\.e)(?<!\bmr)(?<!\bmrs)(?<!\bms)(?<!\bdr)(?<!\bm)(?<!\bmme)(?<!\bmlle)"
     r"(?<!\bdre)(?<!\bst)(?<!\bste)[.!?;]+(?=\s|$)|[\u2600-\u27bf\U0001f300-\U0001faff][\u2600-\u27bf\U0001f300-\U0001faff\ufe0f\u200d]*(?=\s)|\n+"
 )
 _WORD = re.compile(r"[a-z0-9\u00c0-\u024f]+(?:'[a-z]+)?", re.I)
