@@ -314,13 +314,17 @@ def _gated(
 
 
 def _merge(default: list[dict], own: list[dict]) -> list[dict]:
-    by_id = {r.get("id"): r for r in default}
-    order = [r.get("id") for r in default]
-    for r in own:
-        if r.get("id") not in by_id:
-            order.append(r.get("id"))
-        by_id[r.get("id")] = r
-    return [by_id[i] for i in order]
+    """The shipped rules with a clinic's: a clinic's rule replaces the shipped one of
+    the same id, in its place; the others come after. (A rule without an id is its own:
+    it never replaces another.)"""
+    by_id: dict[object, dict] = {r.get("id") or ("shipped", n): r for n, r in enumerate(default)}
+    order = list(by_id)
+    for n, r in enumerate(own):
+        key = r.get("id") or ("own", n)
+        if key not in by_id:
+            order.append(key)
+        by_id[key] = r
+    return [by_id[k] for k in order]
 
 
 SECTIONS = ("red_flag", "same_day", "idiom", "category", "sensitive")
@@ -416,8 +420,16 @@ def _build(data: dict, gate: Callable[[re.Pattern[str]], Gated] = Gated.of) -> R
 
     def rules(section: str) -> Section:
         out = []
+        seen: set[str] = set()
         for i, r in enumerate(data.get(section, [])):
             rid = r.get("id") or f"{section}#{i + 1}"
+            # two rules under one id: a clinic's file that names it would replace both
+            # with its own, and one of them would quietly be lost
+            if rid in seen:
+                raise RulesError(
+                    f"Triage rule {rid!r} is defined twice: give each rule its own id."
+                )
+            seen.add(rid)
             label = r.get("label", rid.replace("_", " "))
             groups = r.get("requires")
             end = _WORD_END if r.get("whole_words", False) else ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import replace
 
 from fixtures.triage_labelled import EMERGENCIES, NOT_URGENT
@@ -9,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clinic_inbox.core.model import Category, Priority
-from clinic_inbox.core.triage import RulesError, load_rules, triage
+from clinic_inbox.core.triage import RulesError, build_rules, load_rules, triage
 
 RULES = load_rules()
 
@@ -968,6 +969,48 @@ def test_a_clinics_own_rules_extend_and_replace(tmp_path):
         assert "bad" in str(exc)
     else:
         raise AssertionError("a broken pattern must be refused")
+
+
+def test_a_clinics_rules_file_loses_none_of_the_shipped_rules(tmp_path):
+    """Every shipped rule has its own id: a clinic's file merged in by id once lost the
+    first of two shipped red flags that shared one (pre-eclampsia, carbon monoxide, a
+    spouse locked in), and a clinic's rules without ids all but one."""
+    shipped = load_rules()
+    for section in (shipped.red, shipped.same_day, shipped.sensitive):
+        ids = [r.id for r in section.rules]
+        assert len(ids) == len(set(ids))
+    (tmp_path / "triage_rules.toml").write_text(
+        '[[red_flag]]\nid = "custom"\nlabel = "dog bite"\npatterns = ["dog bit"]\n'
+        '[[red_flag]]\nlabel = "goose bite"\npatterns = ["goose bit"]\n'
+        '[[red_flag]]\nlabel = "swan bite"\npatterns = ["swan bit"]\n'
+    )
+    own = load_rules(tmp_path)
+
+    def kept(rules):
+        return [
+            (
+                r.id,
+                r.label,
+                [g.regex.pattern for g in r.patterns],
+                [[g.regex.pattern for g in group] for group in r.requires],
+            )
+            for r in rules.red.rules
+        ]
+
+    assert kept(own)[: len(shipped.red.rules)] == kept(shipped)
+    assert len(own.red.rules) == len(shipped.red.rules) + 3
+    for text in ("a goose bit my hand", "a swan bit my hand"):
+        assert triage("", text, own).priority is Priority.URGENT
+    # one file defining an id twice is refused, naming it
+    (tmp_path / "triage_rules.toml").write_text(
+        '[[same_day]]\nid = "twice"\npatterns = ["a"]\n[[same_day]]\nid = "twice"\npatterns = ["b"]\n'
+    )
+    try:
+        build_rules(tomllib.loads((tmp_path / "triage_rules.toml").read_text()))
+    except RulesError as exc:
+        assert "twice" in str(exc) and "defined twice" in str(exc)
+    else:
+        raise AssertionError("an id used twice must be refused")
 
 
 @settings(max_examples=200, deadline=None)
