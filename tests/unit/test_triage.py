@@ -910,6 +910,36 @@ def test_fits_that_start_again_pills_gathered_and_a_fever_denied():
     )
 
 
+def test_a_deep_burn_a_knife_on_the_stone_and_a_faint_already_checked():
+    # round 60 (part LA, Latin American and Portuguese-speaking families)
+    _read_by_the_rules_alone(
+        not_urgent=(
+            # a faint checked and over ("I feel good today"), an attack treated ("ça va
+            # beaucoup mieux, je respire normal"), a first-aid course named in the subject,
+            # heartburn told as it feels, heavy legs at the end of a day standing
+            "Yesterday I fainted at the bus stop, the ER checked my heart and blood, all normal. "
+            "I feel good today.",
+            "Je suis allée à l'urgence samedi, c'était une crise d'asthme. On m'a donné de la "
+            "cortisone et ça va beaucoup mieux, je respire normal.",
+            ("Choking - first aid course", "Do you have a poster about babies for our daycare?"),
+            "After spicy food I get a burning in the chest going up to the throat, Tums fix it.",
+            "Debout toute la journée au comptoir, le soir j'ai les jambes lourdes avec des varices.",
+        ),
+        urgent=(
+            "La friteuse s'est renversée sur ma main, la peau est toute blanche et je la sens pas.",
+            "He keeps passing the knife on the stone and says the neighbour will not see tomorrow.",
+            "Le coin de ma bouche à droite pend et mon côté droit m'écoute plus.",
+            "Je me suis coupé, le sang sort comme d'un boyau d'arrosage, par petits coups.",
+            "Enceinte de 34 semaines, la pression est 168 sur 112 et je vois des petites étoiles "
+            "qui clignotent.",
+            "He put his hands on me, also around my throat, and said this time he will finish "
+            "with me.",
+            "The air doesn't want to go in, I took the blue pump many times.",
+            "Mum hasn't gone to pass water since yesterday, sick both ways, and her legs gave out.",
+        ),
+    )
+
+
 def test_a_red_flags_words_end_where_a_word_ends_and_a_job_sites_words():
     # round 41 (part OC): every shipped red flag ends at a word's end or an inflection
     # (red_flag_whole_words); the trades' own words
