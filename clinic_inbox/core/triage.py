@@ -72,6 +72,9 @@ class Rule:
     prefer_urgent: bool = False
     # threats: a joking marker in the sentence ("🙄", "lol") sets the mention aside
     banter_aside: bool = False
+    # threats: the person named is the one at risk, not the one it happened to ("he says
+    # my brother will not see tomorrow"), so "someone else's past" does not set it aside
+    about_others: bool = False
     # a cluster's groups that state a standing fact (a medicine taken: "he's on clozapine
     # and his last CBC was two weeks ago"): found anywhere, their sentence's tense or
     # question aside; the other groups are judged in context as usual
@@ -443,6 +446,7 @@ def _build(data: dict, gate: Callable[[re.Pattern[str]], Gated] = Gated.of) -> R
                         _compile(rid, groups[0], end),
                         requires=tuple(_gated(rid, g, gate, end) for g in groups),
                         background=_background(rid, r.get("background", []), len(groups)),
+                        about_others=bool(r.get("about_others", False)),
                     )
                 )
                 for g in groups:
@@ -459,6 +463,7 @@ def _build(data: dict, gate: Callable[[re.Pattern[str]], Gated] = Gated.of) -> R
                     names=frozenset(x for g in named for x in (g.regex, g.fast)),
                     prefer_urgent=bool(r.get("prefer_urgent", False)),
                     banter_aside=bool(r.get("banter_aside", False)),
+                    about_others=bool(r.get("about_others", False)),
                 )
             )
             vocabulary.update(_words_of_patterns(pats + names))
@@ -599,7 +604,9 @@ def _affirmed_in(
             return False
         if naming and counted(s.folded, start, end):
             return False
-    return (rules.context or affirmed)(view, start, end, rules.idioms)
+    if rules.context is not None:
+        return rules.context(view, start, end, rules.idioms)
+    return affirmed(view, start, end, rules.idioms, rule is not None and rule.about_others)
 
 
 def _find(section: Section, sentences: list[Sentence], rules: Rules) -> dict[str, tuple[Rule, str]]:

@@ -807,8 +807,11 @@ def _present(sentence: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=4096)
-def affirmed(sentence: str, start: int, end: int, idioms: Idioms | None = None) -> bool:
-    """Is the mention at [start, end) of `sentence` an affirmed, current one?"""
+def affirmed(
+    sentence: str, start: int, end: int, idioms: Idioms | None = None, about_others: bool = False
+) -> bool:
+    """Is the mention at [start, end) of `sentence` an affirmed, current one? (`about_others`:
+    a threat, where the person named before it is the one at risk.)"""
     if idioms is not None:
         for m in idioms.finditer(sentence):
             if m.start() < end and start < m.end():
@@ -898,7 +901,7 @@ def affirmed(sentence: str, start: int, end: int, idioms: Idioms | None = None) 
             # "j'ai jamais eu mal de même de toute ma vie": never before, not all along
             and not _NEVER.search(sentence[max(0, start - 20) : end])
         )
-        or _OTHER_PAST_LEAD.search(before)
+        or (not about_others and _OTHER_PAST_LEAD.search(before))
     ):
         return False
     if _KIND_OR_PLAN_AFTER.match(sentence, end):

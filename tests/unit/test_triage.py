@@ -928,6 +928,8 @@ def test_a_deep_burn_a_knife_on_the_stone_and_a_faint_already_checked():
         urgent=(
             "La friteuse s'est renversée sur ma main, la peau est toute blanche et je la sens pas.",
             "He keeps passing the knife on the stone and says the neighbour will not see tomorrow.",
+            # the person a threat names is the one at risk, not someone else's past
+            "He keeps passing the knife on the stone and says my brother will not see tomorrow.",
             "Le coin de ma bouche à droite pend et mon côté droit m'écoute plus.",
             "Je me suis coupé, le sang sort comme d'un boyau d'arrosage, par petits coups.",
             "Enceinte de 34 semaines, la pression est 168 sur 112 et je vois des petites étoiles "
