@@ -90,10 +90,8 @@ class Section:
     gates: GateTable  # which patterns could match a sentence
     # the simple rule a pattern belongs to: (rule's place, pattern's place in it, rule)
     owner: dict[Gated, tuple[int, int, Rule]]
-    # the cluster rules a pattern is one of the words of: (cluster's place, group's place)
-    in_clusters: dict[Gated, tuple[tuple[int, int], ...]] = field(default_factory=dict)
     clusters: tuple[Rule, ...] = ()  # the rules with `requires`, in rule order
-    # the same as numbers: a pattern's groups (one number per cluster's group), each
+    # the clusters' groups as numbers (one per cluster's group): a pattern's groups, each
     # group's cluster, each cluster's groups
     group_ids: dict[Gated, frozenset[int]] = field(default_factory=dict)
     cluster_of: tuple[int, ...] = ()
@@ -104,7 +102,6 @@ class Section:
         every = [g for r in rules for g in (*r.patterns, *(x for grp in r.requires for x in grp))]
         owner = {g: (i, j, r) for i, r in enumerate(rules) for j, g in enumerate(r.patterns)}
         clusters = tuple(r for r in rules if r.requires)
-        in_clusters: dict[Gated, list[tuple[int, int]]] = {}
         group_ids: dict[Gated, set[int]] = {}
         cluster_of: list[int] = []
         groups_of: list[frozenset[int]] = []
@@ -112,7 +109,6 @@ class Section:
             first = len(cluster_of)
             for k, group in enumerate(rule.requires):
                 for g in group:
-                    in_clusters.setdefault(g, []).append((c, k))
                     group_ids.setdefault(g, set()).add(first + k)
                 cluster_of.append(c)
             groups_of.append(frozenset(range(first, len(cluster_of))))
@@ -120,7 +116,6 @@ class Section:
             rules,
             GateTable(every, vocabulary),
             owner,
-            {g: tuple(v) for g, v in in_clusters.items()},
             clusters,
             {g: frozenset(v) for g, v in group_ids.items()},
             tuple(cluster_of),
@@ -128,12 +123,9 @@ class Section:
         )
 
     @cached_property
-    def places(self) -> dict[str, tuple[int, ...]]:
-        """Each rule id's places in the section (an id may be used twice)."""
-        out: dict[str, list[int]] = {}
-        for n, r in enumerate(self.rules):
-            out.setdefault(r.id, []).append(n)
-        return {k: tuple(v) for k, v in out.items()}
+    def place(self) -> dict[str, int]:
+        """Each rule id's place in the section (ids are unique: `_build` refuses a twice)."""
+        return {r.id: n for n, r in enumerate(self.rules)}
 
     def live_clusters(self, live: frozenset[Gated]) -> list[Rule]:
         """The cluster rules every group of which has a pattern in `live`, in rule order."""
@@ -773,8 +765,7 @@ def _find_in_message(
                     if k not in body_mentions and not _body_denies(v[1], body, subject, rules)
                 }
             )
-    places = section.places
-    return [found[k] for _n, k in sorted((n, k) for k in found for n in places[k])]
+    return [found[k] for k in sorted(found, key=section.place.__getitem__)]
 
 
 _NO_BEFORE = re.compile(

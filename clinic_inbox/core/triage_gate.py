@@ -580,9 +580,9 @@ def alternatives(pattern: str) -> list[str] | None:
 
 class GatedAny:
     """A pattern asked only whether it matches a text, read as its ways through
-    (`alternatives`), each gated on its own words: a long alternation with one way
-    through that has no known word no longer runs whole on every text, and only the
-    ways whose words are present run."""
+    (`alternatives`), each gated on its own words: a long alternation gated as a whole
+    ran whole whenever any one of its many words was present; now only the ways whose
+    own words are present run (a way with no word to gate on runs on every text)."""
 
     def __init__(self, regex: re.Pattern[str]) -> None:
         self.regex = regex
