@@ -232,6 +232,10 @@ _HYPOTHETICAL = re.compile(
     r"keep an eye out for|red flags|signes? d'alarme|"
     r"what happens if|how (do|would|can|will|should) (we|i|you|they) (know|tell|recogni[sz]e)|"
     r"(?<!comme )si (jamais|je|j'|il|elle|on|mon|ma|mes|notre|nos|vous|le|la|les|un|une|quelqu'un|ca|cela)|au cas ou|que faire si|quoi faire si|"
+    # what the writer does not want read into it: "je ne veux pas que vous pensiez que
+    # quelqu'un m'a frappée", "I don't want you to think someone hit me"
+    r"(veux|voudrais|voulais) pas que (vous|tu|le docteur|la docteure|les gens|personne) (pensiez|penses|pense|croyiez|crois|croie|imaginiez)|"
+    r"(don'?t|do not|didn'?t) want (you|anyone|people|the doctor|you guys) to (think|assume|believe)|"
     r"en cas (de|d')|if \w+ (is|isn't|was|wasn't|has|hasn't|gets|starts|stops|doesn't|does|can't|ever) |"
     r"comment (on )?(le |la )?(reconnai\w*|savoir)|"
     # a kind of person, in the conditional: "pour un élève qui exprimerait des idées noires",
@@ -263,6 +267,8 @@ _JUST_HAPPENED = re.compile(
 # happened at, said right after a "had" (not "bébé fièvre à 2 mois", a baby's age today)
 _AT_AGE_AFTER = re.compile(
     r"\W{0,3}(a|at|vers|around) (l'age de |age )?\d{1,2} (mois|ans|months?|years?)( old)?\b"
+    # a newborn's: "il a fait de la fièvre à 2 semaines de vie"
+    r"|\W{0,3}(a|at) \d{1,2} (semaines?|jours?|weeks?|days?) (de vie|of life|old)\b"
 )
 # A grandparent's event told with the age it happened at, a few words on: "mon grand-père
 # a perdu la vue d'un œil d'un coup vers 70 ans", "my grandma had a stroke at 68".
@@ -275,7 +281,7 @@ _AGE_LATER = re.compile(
     r"when (he|she) was|quand (il|elle) avait) \d{2}( ans| years( old)?)?\b"
 )
 _HAD_BEFORE = re.compile(
-    r"\b(a eu|ai eu|avait eu|avait fait|a fait|ai fait|had|got|attempted)( (une?|des|la|le|a|an))?"
+    r"\b(a eu|ai eu|avait eu|avait fait|a fait|ai fait|had|got|attempted)( (une?|des|la|le|a|an|de la|du))?"
     # "j'ai fait une tentative de suicide à 19 ans"
     r"( tentatives? de| tentatives? d'| (suicide )?attempt at)?\s*$"
 )
@@ -611,7 +617,7 @@ _NOT_RECUR = re.compile(
     r"(revenue?s?|rentree?s?|sortie?s?|de retour) (de|du) (la |l')?(readaptation|hopital|rehab|urgence|centre)|"
     # home again, a child now older, a lasting aftermath: not "now" or "again"
     r"(revenue?s?|rentree?s?|de retour) (a la maison|chez (elle|lui|nous|moi|eux))( (ce matin|a matin|aujourd'hui|hier soir))?|(came|come|coming|got|is|was) back home( (this morning|today|last night))?|"
-    r"(a|ai|as|avons|ont|has|is|he'?s|she'?s) now \d{1,2}( years old)?|(a|ai|as|ont) maintenant \d{1,2} (ans|mois)|"
+    r"(a|ai|as|avons|ont|has|is|he'?s|she'?s) now \d{1,2}( years old)?|(a|ai|as|ont) maintenant \d{1,2} (ans|mois)|maintenant (il|elle|j') ?(a|ai) \d{1,2} (ans|mois)|"
     r"(marche|marchait|walks?|walking|uses?|utilise) (encore|still|toujours) (avec |with )?(a |une )?(cane|walker|canne|marchette|wheelchair|fauteuil)|"
     r"(still|encore|toujours) (walks?|uses?|marche|utilise) (with |avec )?(a |une )?(cane|walker|canne|marchette|wheelchair|fauteuil)|(in recovery|sober|clean|doing (well|great|good|fine)) now|tout est revenu|"
     r"(est|sont) revenue?s? (a la )?normale?)\b"
@@ -900,6 +906,8 @@ def affirmed(
             _CHRONIC.search(sentence[end : end + 70])
             # "j'ai jamais eu mal de même de toute ma vie": never before, not all along
             and not _NEVER.search(sentence[max(0, start - 20) : end])
+            # "g gardé mes pilules pr dormir depuis 1 mois": how long the gathering took
+            and not _GATHERED.search(sentence, start, end)
         )
         or (not about_others and _OTHER_PAST_LEAD.search(before))
     ):
@@ -910,6 +918,10 @@ def affirmed(
 
 
 _NEVER = re.compile(r"\b(jamais|never)\b")
+_GATHERED = re.compile(
+    r"\b(garde|cache|accumule|ramasse|mis de cote|mets de cote|saved|saving|stashed|stashing|"
+    r"hoarded|hoarding|collected|collecting|kept|keeping)\b"
+)
 _FR_AFTER_VERB = frozenset({"pas", "plus", "pu", "jamais"})
 _FR_LINK_WORDS = frozenset(
     {"a", "me", "m'", "se", "s'", "te", "le", "la", "les", "l'", "en", "y", "de", "du", "des", "faire",
@@ -1314,7 +1326,8 @@ _FINE_NOW = re.compile(
 # EpiPen maintenant", "could I get a refill now"): not the event happening again.
 _REQUEST_NOW = re.compile(
     r"\s*(je voudrais|j'aimerais|je veux|pourrais-je|est-ce que je (peux|pourrais)|i'?d like|i would like|"
-    r"could i (get|have)|can i (get|have)|may i (get|have)|i need (a|an|my|the|some|\d)) "
+    r"could i (get|have)|can i (get|have)|may i (get|have)|i need (a|an|my|the|some|\d)|"
+    r"j'ai besoin (de|du|des|d'(?!aide)\w+)) "
     r"(?!.*\b(help|aide|ambulance|911|urgence|er)\b)"
 )
 

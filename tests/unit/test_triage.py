@@ -942,6 +942,42 @@ def test_a_deep_burn_a_knife_on_the_stone_and_a_faint_already_checked():
     )
 
 
+def test_a_named_baby_pills_put_aside_for_weeks_and_a_snorers_pauses():
+    # round 61 (part EA, East and Southeast Asian Canadian families)
+    _read_by_the_rules_alone(
+        not_urgent=(
+            # a snorer's pauses that end by themselves, a pregnancy whose troubles are all
+            # denied, an allergy treated and settled ("tout est rentré dans l'ordre"), a
+            # newborn's fever long treated ("maintenant il a 3 mois"), a bruise the writer
+            # says nobody made
+            "Ma femme ronfle fort, des fois elle arrête de respirer quelques secondes et "
+            "reprend. Pouvez-vous nous envoyer pour un test du sommeil?",
+            "I'm 31 weeks pregnant and all is well: no bleeding, no cramps, baby kicks a lot.",
+            "Suite à ma réaction de samedi, j'ai pris l'EpiPen et l'ambulance m'a amenée à "
+            "l'hôpital, tout est rentré dans l'ordre. J'ai besoin d'un nouvel EpiPen.",
+            "Ma fille a fait de la fièvre à 3 semaines de vie, elle a été hospitalisée 4 jours. "
+            "Maintenant elle a 3 mois, elle boit bien. Je voudrais un rendez-vous.",
+            "J'ai des bleus sur le bras après le bénévolat au comptoir alimentaire, je ne veux "
+            "pas que vous pensiez que quelqu'un m'a frappée.",
+        ),
+        urgent=(
+            # a baby named by a parent, a fever by the thermometer or the touch
+            "Ici la maman de Linh, 6 semaines, elle a 38,4 ce soir et elle tète pas.",
+            "papa de minh 4 sem, fièvre, dort tout le temps",
+            # pills put aside for weeks are a plan, not a long-standing thing
+            "J'ai gardé mes pilules pour dormir depuis deux mois, les lettres sont écrites.",
+            "Depuis des semaines je mets de côté mes comprimés, et maintenant ça fait assez.",
+            "heavy pressure mid chest x30min going 2 L arm + jaw, sweaty",
+            "Mon ventre est comme une planche depuis midi, je reste en boule sans bouger.",
+            "The blood jumps out every time my heart beats and the towel is soaked.",
+            "Hot oil went all over my leg, the skin is white and I don't feel nothing there.",
+            "My little one got into the pills, 6 of them are gone and now she is droopy like "
+            "a rag doll.",
+            "Il a sa carabine de chasse dans le char, il dit que son boss va payer pour de bon.",
+        ),
+    )
+
+
 def test_a_red_flags_words_end_where_a_word_ends_and_a_job_sites_words():
     # round 41 (part OC): every shipped red flag ends at a word's end or an inflection
     # (red_flag_whole_words); the trades' own words
