@@ -1,12 +1,15 @@
 """A change the clinic's server refuses is said on the workstation, in plain words.
 
-A check on the server (here a trigger a clinic's server adds: no workflow change by an
-account that is turned off) may reject one of a workstation's queued changes. Before,
-the push failed as a whole with the server's error, only PostgreSQL's log said why,
-the app said the connection was lost, and every later change waited behind it for
-good. Now the refused change leaves the queue, the others go on, and its author (and
-the administrators, since a turned-off account never signs in again) get a card on the
-conflict screen saying what was refused and why.
+A check on the server may reject one of a workstation's queued changes: since schema
+13 (turned_off_schema) the server itself refuses every workflow change by a staff
+account it holds turned off, whatever the workstation that sends it had heard. Before,
+a push of Nurse Chen's status change from a workstation that had not heard that her
+account was turned off was applied everywhere; and a refused change made the push fail
+as a whole with the server's error, only PostgreSQL's log said why, the app said the
+connection was lost, and every later change waited behind it for good. Now the refused
+change leaves the queue, the others go on, and its author (and the administrators,
+since a turned-off account never signs in again) get a card on the conflict screen
+saying what was refused and why.
 """
 
 from __future__ import annotations
@@ -14,30 +17,18 @@ from __future__ import annotations
 import json
 
 import psycopg
-from workstations import Joined, login, receive
+from workstations import Joined, login, receive, writes_again
 
 from clinic_inbox.core import services
 from clinic_inbox.core.model import Status
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import shared_queries as shq
 from clinic_inbox.shared import conflicts
+from clinic_inbox.shared import server as srv
+from clinic_inbox.shared.schema import SCHEMA_VERSION
 from clinic_inbox.shared.sync import publish_conversation, pull, push
 
 NOTE = "Pharmacy called back: the renewal is ready."
-
-# a row-level check on the server, as a clinic's server (or a later schema) may have one
-REFUSE_TURNED_OFF = """
-CREATE FUNCTION refuse_turned_off() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF EXISTS (SELECT 1 FROM staff_member WHERE id = NEW.changed_by AND NOT active) THEN
-        RAISE EXCEPTION 'staff account % is disabled', NEW.changed_by
-            USING ERRCODE = '42501';
-    END IF;
-    RETURN NEW;
-END $$;
-CREATE TRIGGER refuse_turned_off BEFORE UPDATE ON conversation_field
-    FOR EACH ROW EXECUTE FUNCTION refuse_turned_off();
-"""
 
 
 def test_a_refused_change_gets_a_card_in_plain_words_and_the_queue_goes_on(
@@ -53,8 +44,6 @@ def test_a_refused_change_gets_a_card_in_plain_words_and_the_queue_goes_on(
         pull(b, lb)
         tb = shq.thread_by_uuid(b.store, conv)
         assert tb is not None
-        with psycopg.connect(empty_db, autocommit=True) as conn:
-            conn.execute(REFUSE_TURNED_OFF)
 
         # at B, before it hears that her account was turned off, Nurse Chen takes it;
         # then the receptionist writes a note
@@ -108,5 +97,116 @@ def test_a_refused_change_gets_a_card_in_plain_words_and_the_queue_goes_on(
         assert "What was done here (refused)" in words
         assert "The clinic's server refused this change: the account of Nurse Mei Chen" in words
         assert "every workstation shows “New”" in words
+    finally:
+        joined.close()
+
+
+# -- schema 13: the server itself refuses a turned-off account's changes -------------------
+def _refusals(ws) -> list[dict]:  # noqa: ANN001
+    return [
+        json.loads(r[0])
+        for r in ws.store.execute(
+            "SELECT detail FROM audit WHERE action = 'shared.refused' ORDER BY id"
+        )
+    ]
+
+
+def _server(dsn: str, sql: str, args: tuple = ()) -> list[tuple]:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        return conn.execute(sql, args).fetchall()
+
+
+def _turn(ws, link, username: str, on: bool) -> None:  # noqa: ANN001
+    """An administrator at `ws` turns the account on or off, and the server hears it."""
+    services.set_staff_active(ws, login(ws, "admin"), username, on)
+    push(ws, link)
+
+
+def test_a_publication_goes_through_and_the_same_account_turned_on_again_may_act(
+    tmp_path, empty_db, keyring_factory
+):
+    """Mail fetched at B while Dr Patel, turned off at A, is signed in there is published
+    (ingest never stops over who was signed in), and the patient writing again in a
+    conversation she closed while she was on reopens it on the server; her own change is
+    refused. Turned on again, she makes it again from her card and it goes through."""
+    joined = Joined(tmp_path, empty_db, keyring_factory, 2)
+    a, b = joined.clinics
+    la, lb = joined.links
+    try:
+        push(a, la)
+        t = writes_again(a, 1, "Could I renew my levothyroxine?", "<off-1@example.org>", None)
+        closed = publish_conversation(a, la, t, None)
+        services.set_status(a, login(a, "dr.patel"), t, Status.DONE, file_on_done=False)
+        push(a, la)
+        pull(b, lb)
+        _turn(a, la, "dr.patel", False)
+
+        patel = login(b, "dr.patel")  # B has not heard
+        (fetched,) = receive(b, 1, "b")
+        conv = publish_conversation(b, lb, fetched, patel.staff.id)
+        assert _server(empty_db, "SELECT count(*) FROM conversation WHERE id = %s", (conv,)) == [
+            (1,)
+        ]
+        services.set_status(b, patel, fetched, Status.IN_PROGRESS)
+        assert push(b, lb).refused == 1  # her change, not her publication
+
+        # the patient writes again in the conversation she closed: the server reopens it
+        again = "Still no tablets, and I feel faint"
+        assert writes_again(a, 2, again, "<off-2@example.org>", "<off-1@example.org>") == t
+        publish_conversation(a, la, t, None)
+        assert push(a, la).refused == 0
+        status = _server(
+            empty_db,
+            "SELECT value, changed_by FROM conversation_field WHERE conv = %s AND field = 'status'",
+            (closed,),
+        )
+        assert status == [(Status.NEW.value, "system")]
+
+        # turned on again, she may act again: her refused change, made again
+        _turn(a, la, "dr.patel", True)
+        pull(b, lb)
+        patel = login(b, "dr.patel")
+        (card,) = conflicts.shown(b, patel).value
+        assert card.refused.startswith("the account of Dr Anjali Patel is turned off")
+        conflicts.settle(b, patel, card.op_id, True)
+        pushed = push(b, lb)
+        assert (pushed.applied, pushed.refused) == (1, 0)
+        pull(a, la)
+        ta = shq.thread_by_uuid(a.store, conv)
+        assert shq.thread_state(a.store, ta).status == Status.IN_PROGRESS.value
+    finally:
+        joined.close()
+
+
+def test_a_schema_12_server_upgraded_refuses_what_it_took_before(
+    tmp_path, empty_db, keyring_factory
+):
+    """On a server left at schema 12 a turned-off account's change from a workstation
+    that had not heard is applied (the gap step 13 closes); after `server upgrade` the
+    same change is refused."""
+    joined = Joined(tmp_path, empty_db, keyring_factory, 2)
+    a, b = joined.clinics
+    la, lb = joined.links
+    try:
+        push(a, la)
+        conv = publish_conversation(a, la, receive(a, 1, "r")[0], None)
+        pull(b, lb)
+        tb = shq.thread_by_uuid(b.store, conv)
+        _turn(a, la, "nurse.chen", False)
+        with psycopg.connect(empty_db, autocommit=True) as conn:  # as step 12 left it
+            conn.execute(
+                "DROP FUNCTION IF EXISTS refuse_turned_off_author CASCADE; "
+                "UPDATE server_info SET schema_version = 12"
+            )
+        chen = login(b, "nurse.chen")
+        services.set_status(b, chen, tb, Status.IN_PROGRESS)
+        assert push(b, lb).applied == 1  # taken
+
+        assert srv.upgrade_server(a, login(a, "admin"), empty_db) == (12, SCHEMA_VERSION)
+        services.set_status(b, chen, tb, Status.WAITING)
+        pushed = push(b, lb)
+        assert (pushed.applied, pushed.refused) == (0, 1)
+        assert shq.thread_state(b.store, tb).status == Status.IN_PROGRESS.value  # the server's
+        assert [d["reason"] for d in _refusals(b)] == ["disabled"]
     finally:
         joined.close()
