@@ -17,14 +17,19 @@ from __future__ import annotations
 import json
 
 import psycopg
+import pytest
 from workstations import Joined, login, receive, writes_again
 
 from clinic_inbox.core import services
-from clinic_inbox.core.model import Status
+from clinic_inbox.core.model import Priority, Status
+from clinic_inbox.core.services_patients import PatientDetails, edit_patient
 from clinic_inbox.core.store import queries as q
+from clinic_inbox.core.store import shared_patient_edit_queries as epq
+from clinic_inbox.core.store import shared_patient_queries as spq
 from clinic_inbox.core.store import shared_queries as shq
-from clinic_inbox.shared import conflicts
+from clinic_inbox.shared import SharedQueueError, conflicts
 from clinic_inbox.shared import server as srv
+from clinic_inbox.shared.patients import publish_patient
 from clinic_inbox.shared.schema import SCHEMA_VERSION
 from clinic_inbox.shared.sync import publish_conversation, pull, push
 
@@ -102,6 +107,32 @@ def test_a_refused_change_gets_a_card_in_plain_words_and_the_queue_goes_on(
 
 
 # -- schema 13: the server itself refuses a turned-off account's changes -------------------
+ZOE = PatientDetails("Quennell", "Zoë", "1990-01-01", "QZ-1")
+OTTO = PatientDetails("Brannigan", "Otto", "1961-07-14", "OB-7")
+
+
+def _patient(ws, link, d: PatientDetails) -> str:  # noqa: ANN001
+    """A patient of Dr Patel's, registered on `ws` and on the server; the server's id."""
+    doc = q.staff_login_row(ws.store, "dr.patel")[0].id
+    with ws.store.transaction():
+        pid = q.add_patient(
+            ws.store, d.family_name, d.given_name, d.birth_date, d.chart_number, None, doc
+        )
+    return publish_patient(ws, link, pid)
+
+
+def _edited(ws, session, pid: int, **changes: str) -> None:  # noqa: ANN001
+    p = q.get_patient(ws.store, pid)
+    now = {
+        "family_name": p.family_name,
+        "given_name": p.given_name,
+        "birth_date": p.birth_date,
+        "chart_number": p.chart_number,
+        "emails": tuple(p.emails),
+    }
+    edit_patient(ws, session, pid, PatientDetails(**(now | changes)))
+
+
 def _refusals(ws) -> list[dict]:  # noqa: ANN001
     return [
         json.loads(r[0])
@@ -120,6 +151,117 @@ def _turn(ws, link, username: str, on: bool) -> None:  # noqa: ANN001
     """An administrator at `ws` turns the account on or off, and the server hears it."""
     services.set_staff_active(ws, login(ws, "admin"), username, on)
     push(ws, link)
+
+
+def test_every_change_of_a_turned_off_account_is_refused_and_the_queue_goes_on(
+    qtbot, tmp_path, empty_db, keyring_factory
+):
+    """Dr Patel's account is turned off at A. B has not heard: there she assigns a
+    conversation to herself, raises its priority, writes a note, files it under her
+    patient Zoë and corrects Zoë's birth date. The server refuses each (before schema 13
+    it applied them all, and a refused link or edit made every later push fail); the
+    receptionist's note and edit, queued with them, go through."""
+    joined = Joined(tmp_path, empty_db, keyring_factory, 2)
+    a, b = joined.clinics
+    la, lb = joined.links
+    try:
+        push(a, la)  # the clinic's staff on the server
+        conv = publish_conversation(a, la, receive(a, 1, "r")[0], None)
+        zoe, otto = _patient(a, la, ZOE), _patient(a, la, OTTO)
+        pull(b, lb)
+        tb = shq.thread_by_uuid(b.store, conv)
+        zoe_b, otto_b = (spq.patient_by_uuid(b.store, p) for p in (zoe, otto))
+        assert tb is not None and zoe_b is not None and otto_b is not None
+        before = shq.thread_state(b.store, tb)
+        _turn(a, la, "dr.patel", False)
+
+        patel, moreau = login(b, "dr.patel"), login(b, "reception.moreau")
+        services.assign(b, patel, tb, patel.staff.id)
+        services.set_priority(b, patel, tb, Priority.URGENT, "she sounded worse")
+        services.add_note(b, patel, tb, NOTE)
+        services.add_note(b, moreau, tb, "Called her back at 10:40.")
+        services.link_patient(b, patel, tb, zoe_b, remember_sender=False)
+        _edited(b, patel, zoe_b, birth_date="1990-01-10")
+        _edited(b, moreau, otto_b, chart_number="OB-8")
+
+        pushed = push(b, lb)
+        assert (pushed.refused, pushed.applied, pushed.conflicts) == (5, 2, 0)
+        assert shq.pending_count(b.store) == 0
+        assert spq.link_ops(b.store) == [] and epq.ops(b.store) == []
+        assert push(b, lb).refused == 0  # nothing refused stays behind
+
+        # the server kept what it had: no assignee, the priority, no link, her birth date
+        fields = dict(
+            _server(
+                empty_db,
+                "SELECT field, value FROM conversation_field WHERE conv = %s",
+                (conv,),
+            )
+        )
+        assert (fields["assignee"], fields["priority"]) == ("", before.priority)
+        assert fields.get("patient", "") == ""
+        notes = _server(empty_db, "SELECT count(*) FROM note WHERE conv = %s", (conv,))
+        assert notes == [(1,)]  # Moreau's
+        pull(a, la)
+        assert q.get_patient(a.store, spq.patient_by_uuid(a.store, otto)).chart_number == "OB-8"
+        assert q.get_patient(a.store, spq.patient_by_uuid(a.store, zoe)).birth_date == "1990-01-01"
+        # ...and so does this copy
+        here = q.get_thread(b.store, tb)
+        assert (here.assigned_to_id, here.patient_id) == (None, None)
+        assert shq.thread_state(b.store, tb).priority == before.priority
+        assert q.get_patient(b.store, zoe_b).birth_date == "1990-01-01"
+
+        # the administrator at B sees a card for each, saying why
+        cards = conflicts.shown(b, login(b, "admin")).value
+        assert sorted(c.what for c in cards) == [
+            "Assigned to",
+            "Date of birth",
+            "Note",
+            "Patient",
+            "Priority",
+        ]
+        off = "the account of Dr Anjali Patel is turned off on the clinic's server"
+        assert {c.refused for c in cards} == {off}
+        assert {c.who for c in cards} == {"the clinic's server"}
+        by_what = {c.what: c for c in cards}
+        assert (by_what["Patient"].yours, by_what["Patient"].theirs) == (
+            "Quennell, Zoë, born 1990-01-01",
+            "No patient",
+        )
+        born = by_what["Date of birth"]
+        assert (born.yours, born.theirs) == ("1990-01-10", "1990-01-01")
+        assert born.conversation == "the record of Quennell, Zoë"
+        assert conflicts.shown(b, moreau).value == []  # not hers
+        # an administrator keeps what the server has; it is not theirs to make again
+        with pytest.raises(SharedQueueError, match="Only the person"):
+            conflicts.settle(b, login(b, "admin"), born.op_id, True)
+
+        # the audit says what was refused and why, and nothing of the server's message
+        said = _refusals(b)
+        assert sorted(d["field"] for d in said) == [
+            "assignee",
+            "birth_date",
+            "note",
+            "patient",
+            "priority",
+        ]
+        assert {(d["reason"], d["sqlstate"]) for d in said} == {("disabled", "42501")}
+        assert all(set(d) == {"field", "by", "reason", "sqlstate", "server"} for d in said)
+
+        # the conflict screen says it of a patient's record as of a conversation
+        from PySide6.QtWidgets import QLabel
+
+        from clinic_inbox.ui.conflicts_dialog import ConflictCard
+
+        widget = ConflictCard(born)
+        qtbot.addWidget(widget)
+        words = " ".join(label.text() for label in widget.findChildren(QLabel))
+        assert "Date of birth</b> of the record of Quennell, Zoë" in words
+        assert "What was done here (refused)" in words
+        assert f"The clinic's server refused this change: {off}" in words
+        assert "every workstation shows “1990-01-01”" in words
+    finally:
+        joined.close()
 
 
 def test_a_publication_goes_through_and_the_same_account_turned_on_again_may_act(
