@@ -153,6 +153,16 @@ def _person(clinic: Clinic, username: str | None) -> str:
     return row[0].display_name if row else "Someone on another workstation"
 
 
+def _refused(clinic: Clinic, their_by: str | None, actor_id: int | None) -> str:
+    """Why the clinic's server refused a change, in words naming its author; "" for a
+    change another one beat."""
+    code = refusals.code_of(their_by)
+    if code is None:
+        return ""
+    author = q.get_staff(clinic.store, actor_id) if actor_id is not None else None
+    return refusals.words(code, author.display_name if author else "this user")
+
+
 def shown(clinic: Clinic, session: services.Session) -> Outcome:
     """This person's open conflicts, in words, for the conflict screen."""
     rows = open_conflicts(clinic, session)
@@ -160,8 +170,6 @@ def shown(clinic: Clinic, session: services.Session) -> Outcome:
     out = []
     for c in rows:
         card = cards.get(c.thread_id)
-        code = refusals.code_of(c.their_by)
-        author = q.get_staff(clinic.store, c.actor_id) if c.actor_id is not None else None
         out.append(
             Shown(
                 c.op_id,
@@ -173,9 +181,7 @@ def shown(clinic: Clinic, session: services.Session) -> Outcome:
                 _person(clinic, c.their_by),
                 c.their_at,
                 card.number if card is not None else "",
-                refused=refusals.words(code, author.display_name if author else "this user")
-                if code is not None
-                else "",
+                refused=_refused(clinic, c.their_by, c.actor_id),
             )
         )
     out += patient_conflicts.shown(clinic, session)

@@ -1,7 +1,9 @@
 """Conflict cards for edits of a patient's record (patient_edits.py): another
 workstation changed the same field first. Its author sees both values and keeps theirs,
 or makes their own edit again through the same patient services (access check, audit
-entry), which then goes to the server on top of the value they have seen."""
+entry), which then goes to the server on top of the value they have seen. An edit the
+clinic's server refused (its author's account turned off there) is shown with why, to
+its author and to the administrators (a turned-off account never signs in to see it)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from clinic_inbox.core import access, services
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import shared_patient_edit_queries as epq
-from clinic_inbox.shared import SharedQueueError, conflict_settle
+from clinic_inbox.shared import SharedQueueError, conflict_settle, refusals
 
 if TYPE_CHECKING:
     from clinic_inbox.shared.conflicts import Shown
@@ -29,12 +31,15 @@ FIELD_WORDS = {
 
 def _mine(clinic: Clinic, session: services.Session) -> list[epq.PatientConflict]:
     """This person's open patient conflicts (one with no author: for those who may
-    change patients' records)."""
+    change patients' records; one the server refused: for the administrators too)."""
     may_edit = access.can_edit_patients(session.staff)
+    admin = access.can_manage_staff(session.staff)
     return [
         c
         for c in epq.open_conflicts(clinic.store)
-        if c.actor_id == session.staff.id or (c.actor_id is None and may_edit)
+        if c.actor_id == session.staff.id
+        or (c.actor_id is None and may_edit)
+        or (admin and refusals.code_of(c.their_by) is not None)
     ]
 
 
@@ -55,7 +60,7 @@ def words(clinic: Clinic, field: str, value_json: str) -> str:
 
 
 def shown(clinic: Clinic, session: services.Session) -> list[Shown]:
-    from clinic_inbox.shared.conflicts import Shown, _person
+    from clinic_inbox.shared.conflicts import Shown, _person, _refused
 
     out = []
     for c in _mine(clinic, session):
@@ -72,6 +77,7 @@ def shown(clinic: Clinic, session: services.Session) -> list[Shown]:
                 _person(clinic, c.their_by),
                 c.their_at,
                 patient_id=c.patient_id,
+                refused=_refused(clinic, c.their_by, c.actor_id),
             )
         )
     return out
@@ -82,6 +88,11 @@ def is_one(clinic: Clinic, op_id: str) -> bool:
 
 
 def settle(clinic: Clinic, session: services.Session, op_id: str, mine: bool) -> None:
+    found = [c for c in epq.open_conflicts(clinic.store) if c.op_id == op_id]
+    if mine and found and found[0].actor_id not in (None, session.staff.id):
+        # an administrator sees someone else's refused edit: to keep what the server
+        # has, not to make it again as their own (as for a conversation's card)
+        raise SharedQueueError("Only the person whose change was not applied can apply it anyway.")
     conflict_settle.settle(
         clinic,
         session,

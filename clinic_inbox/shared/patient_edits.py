@@ -9,7 +9,10 @@ access checks and audit entries. Each changed field goes to the server's
 `apply_patient_op` as one operation, its value sealed (bound to the patient, the field
 and the operation): first to the server wins. The loser's record takes the server's
 value and its author gets a conflict card (conflicts.py), except addresses only added,
-which merge: no address a patient wrote from is lost.
+which merge: no address a patient wrote from is lost. An edit the server refuses (its
+author's account turned off there: refusals.py) leaves the queue too, the record here
+takes the server's value, and its author and the administrators get a card that
+says why.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.store import shared_patient_edit_queries as epq
 from clinic_inbox.core.store import shared_patient_queries as spq
 from clinic_inbox.core.store.connection import Store
+from clinic_inbox.shared import refusals
 from clinic_inbox.shared.replica import StaffMap, server_error
 from clinic_inbox.shared.seal import ClinicKeys, open_sealed, seal
 from clinic_inbox.shared.server import Link
@@ -39,6 +43,7 @@ class EditPush:
     applied: int = 0
     conflicts: int = 0
     merged: int = 0  # addresses added on both sides, kept together
+    refused: int = 0  # refused by a check on the server (a card for their author)
 
 
 def wire_record(store: Store, staff: StaffMap, patient_id: int) -> dict[str, str] | None:
@@ -139,6 +144,14 @@ def push(clinic: Clinic, link: Link) -> EditPush:
             continue
         except psycopg.OperationalError as exc:
             raise server_error(link, exc) from None
+        except psycopg.Error as exc:
+            if not refusals.is_refusal(exc):
+                raise
+            # a check on the server said no (a turned-off account): its author is told,
+            # and the rest goes on (before, every later push failed on it for good)
+            _refused(clinic, link, staff, op, patient, exc)
+            result.refused += 1
+            continue
         outcome, server_v, blob, server_op, server_by, server_at = receipt
         theirs = open_value(link, patient, op.field, server_op, bytes(blob)) if blob else None
         with store.transaction():
@@ -165,9 +178,7 @@ def push(clinic: Clinic, link: Link) -> EditPush:
                     result.merged += 1
                     continue
             result.conflicts += 1
-            mine, kept = op.value, theirs
-            if op.field == "physician":  # on the card by user name, not by reference
-                mine, kept = (epq.as_json(staff.name(json.loads(x)) or "") for x in (mine, kept))
+            mine, kept = _card_values(staff, op.field, op.value, theirs)
             epq.add_conflict(
                 store,
                 epq.PatientConflict(
@@ -193,6 +204,91 @@ def push(clinic: Clinic, link: Link) -> EditPush:
                 detail={"field": op.field, "op": op.op_id},
             )
     return result
+
+
+def _card_values(staff: StaffMap, field: str, mine: str, kept: str) -> tuple[str, str]:
+    """Both values as a card shows them: a physician by user name, not by reference."""
+    if field != "physician":
+        return mine, kept
+    return _physician_name(staff, mine), _physician_name(staff, kept)
+
+
+def _physician_name(staff: StaffMap, value_json: str) -> str:
+    return epq.as_json(staff.name(json.loads(value_json)) or "")
+
+
+def _server_value(
+    link: Link, store: Store, op: epq.EditOp, patient: str
+) -> tuple[int, str | None, str | None]:
+    """(version, value, when) of one field as the server has it now; with no edit of
+    it there, the value it was published with (as last seen here)."""
+    try:
+        with link.conn.transaction():
+            row = link.conn.execute(
+                "SELECT v, value, op::text, changed_at FROM patient_field "
+                "WHERE patient = %s AND field = %s",
+                (patient, op.field),
+            ).fetchone()
+    except psycopg.OperationalError as exc:
+        raise server_error(link, exc) from None
+    if row is not None:
+        v, blob, server_op, at = row
+        value = open_value(link, patient, op.field, server_op, bytes(blob))
+        return int(v), value, at.isoformat(timespec="seconds") if at else None
+    base = epq.seen_fields(store, op.patient_id).get(op.field)
+    return 0, base.value if base is not None else None, None
+
+
+def _refused(
+    clinic: Clinic,
+    link: Link,
+    staff: StaffMap,
+    op: epq.EditOp,
+    patient: str,
+    exc: psycopg.Error,
+) -> None:
+    """An edit the server refused: off the queue, the record here as the server has it,
+    a card for its author (and the administrators) saying why in plain words, and an
+    audit entry with a reason code only (nothing of the server's message)."""
+    store = clinic.store
+    code = refusals.reason(exc)
+    server_v, theirs, at = _server_value(link, store, op, patient)
+    with store.transaction():
+        epq.drop_op(store, op.op_id)
+        if theirs is not None:
+            epq.set_seen(store, op.patient_id, op.field, server_v, theirs)
+            _write(store, staff, op.patient_id, op.field, theirs)
+        mine, kept = _card_values(
+            staff, op.field, op.value, theirs if theirs is not None else op.value
+        )
+        epq.add_conflict(
+            store,
+            epq.PatientConflict(
+                op.op_id,
+                op.patient_id,
+                op.field,
+                mine,
+                kept,
+                refusals.marker(code),
+                at,
+                op.actor_id,
+            ),
+        )
+        audit.append(
+            store,
+            clinic.audit_key,
+            None,
+            "system",
+            "shared.refused",
+            patient_id=op.patient_id,
+            detail={
+                "field": op.field,
+                "by": op.actor_id,
+                "reason": code,
+                "sqlstate": exc.sqlstate,
+                "server": link.label,
+            },
+        )
 
 
 # -- the pull's side ---------------------------------------------------------------------

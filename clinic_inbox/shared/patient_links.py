@@ -7,21 +7,26 @@ link (`threads.shared_patient`); a link that differs from it is queued as one
 operation (its id kept, so a retry is the same operation) after the patient has
 been registered on the server. First to the server wins: a link that lost shows
 its author a conflict card, and the conversation is filed as the server has it
-(a wrong patient is never merged silently).
+(a wrong patient is never merged silently). A link the server refuses (its author's
+account turned off there: refusals.py) leaves the queue the same way, with a card
+that says why, for its author and the administrators.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
+from typing import Any
 
 import psycopg
 
+from clinic_inbox.core import audit
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.store import patient_queries as pq
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import shared_patient_queries as spq
 from clinic_inbox.core.store import shared_queries as shq
+from clinic_inbox.shared import refusals
 from clinic_inbox.shared.patients import fetch_patients, place_patient, publish_patient
 from clinic_inbox.shared.replica import StaffMap, server_error
 from clinic_inbox.shared.seal import field_mac
@@ -34,6 +39,7 @@ FIELD = "patient"
 class LinkPush:
     applied: int = 0
     conflicts: int = 0
+    refused: int = 0  # refused by a check on the server (a card for their author)
 
 
 def queue_changes(clinic: Clinic, link: Link) -> int:
@@ -91,20 +97,18 @@ def push(clinic: Clinic, link: Link) -> LinkPush:
             continue
         except psycopg.OperationalError as exc:
             raise server_error(link, exc) from None
+        except psycopg.Error as exc:
+            if not refusals.is_refusal(exc):
+                raise
+            # a check on the server said no (a turned-off account): its author is told,
+            # and the rest goes on (before, every later push failed on it for good)
+            _refused(clinic, link, staff, op, conv, exc)
+            result.refused += 1
+            continue
         outcome, server_v, server_value, server_by, server_at, server_op, server_mac = receipt
         if server_v:
             link.check_workflow(conv, FIELD, server_value, server_op, server_mac, server_at)
-        named: dict = {}
-        if (
-            outcome != "applied"
-            and server_value
-            and spq.patient_by_uuid(store, server_value) is None
-        ):
-            try:  # the patient that won is filed here before the link to it
-                with link.conn.transaction():
-                    named = fetch_patients(link, {server_value})
-            except psycopg.OperationalError as exc:
-                raise server_error(link, exc) from None
+        named = _patients_to_file(clinic, link, server_value) if outcome != "applied" else {}
         with store.transaction():
             for pid, rec in named.items():
                 place_patient(clinic, staff, pid, rec)
@@ -117,7 +121,7 @@ def push(clinic: Clinic, link: Link) -> LinkPush:
             result.conflicts += 1
             shq.add_conflict(
                 store,
-                shq.PendingOp(op.op_id, op.thread_id, FIELD, op.base_v, op.value, op.actor_id, ""),
+                _as_pending(op),
                 server_value,
                 staff.name(server_by),
                 server_at.isoformat(timespec="seconds") if server_at else None,
@@ -125,6 +129,81 @@ def push(clinic: Clinic, link: Link) -> LinkPush:
             # first to the server wins: filed here as the server has it
             apply_link(clinic, op.thread_id, server_value)
     return result
+
+
+def _as_pending(op: spq.LinkOp) -> shq.PendingOp:
+    """A link operation as the conflict cards keep it."""
+    return shq.PendingOp(op.op_id, op.thread_id, FIELD, op.base_v, op.value, op.actor_id, "")
+
+
+def _patients_to_file(clinic: Clinic, link: Link, value: str) -> dict[str, dict[str, Any]]:
+    """The server's patient of a link that was not applied, when it is not filed here
+    yet: fetched, so the conversation can be filed under it before the link to it."""
+    if not value or spq.patient_by_uuid(clinic.store, value) is not None:
+        return {}
+    try:
+        with link.conn.transaction():
+            return fetch_patients(link, {value})
+    except psycopg.OperationalError as exc:
+        raise server_error(link, exc) from None
+
+
+def _refused(
+    clinic: Clinic,
+    link: Link,
+    staff: StaffMap,
+    op: spq.LinkOp,
+    conv: str,
+    exc: psycopg.Error,
+) -> None:
+    """A link the server refused: off the queue, a card for its author (and the
+    administrators) saying why in plain words, an audit entry with a reason code only
+    (nothing of the server's message), and the conversation filed as the server has it
+    (as after a conflict)."""
+    store = clinic.store
+    code = refusals.reason(exc)
+    try:  # what stands on the server instead (no row: never linked there)
+        with link.conn.transaction():
+            current = link.conn.execute(
+                "SELECT v, value, op::text, mac, changed_at FROM conversation_field "
+                "WHERE conv = %s AND field = %s",
+                (conv, FIELD),
+            ).fetchone()
+    except psycopg.OperationalError as e:
+        raise server_error(link, e) from None
+    server_v, value, at = 0, "", None
+    if current is not None:
+        link.check_workflow(conv, FIELD, current[1], current[2], current[3], current[4])
+        server_v, value, at = current[0], current[1], current[4]
+    named = _patients_to_file(clinic, link, value)
+    with store.transaction():
+        for pid, rec in named.items():
+            place_patient(clinic, staff, pid, rec)
+        spq.drop_link_op(store, op.op_id)
+        shq.set_field_version(store, op.thread_id, FIELD, server_v)
+        shq.add_conflict(
+            store,
+            _as_pending(op),
+            value,
+            refusals.marker(code),
+            at.isoformat(timespec="seconds") if at else None,
+        )
+        audit.append(
+            store,
+            clinic.audit_key,
+            None,
+            "system",
+            "shared.refused",
+            thread_id=op.thread_id,
+            detail={
+                "field": FIELD,
+                "by": op.actor_id,
+                "reason": code,
+                "sqlstate": exc.sqlstate,
+                "server": link.label,
+            },
+        )
+        apply_link(clinic, op.thread_id, value)
 
 
 def apply_link(clinic: Clinic, thread_id: int, value: str) -> bool:

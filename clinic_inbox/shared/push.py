@@ -195,11 +195,13 @@ def _push(clinic: Clinic, link: Link) -> PushResult:
     links = patient_links.push(clinic, link)
     result.applied += links.applied
     result.conflicts += links.conflicts
+    result.refused += links.refused
     # edits of patients' records: found the same way (see patient_edits)
     patient_edits.queue_changes(clinic, link)
     edits = patient_edits.push(clinic, link)
     result.applied += edits.applied + edits.merged
     result.conflicts += edits.conflicts
+    result.refused += edits.refused
     return result
 
 

@@ -25,8 +25,10 @@ from __future__ import annotations
 # (staff_edit_schema); 9: held replies discarded (discard_schema); 10: seal key versions
 # after a revocation (key_rotation_schema); 11: a retired seal key seals nothing new, a
 # registered receiving key is never replaced (retired_key_schema); 12: a workflow value
-# MACed under a retired key is refused (workflow_mac_schema)
-SCHEMA_VERSION = 12
+# MACed under a retired key is refused (workflow_mac_schema); 13: a change (conversation
+# field, note, patient link, edit of a patient's record) by a turned-off account is
+# refused (turned_off_schema)
+SCHEMA_VERSION = 13
 CHANGES_CHANNEL = "clinic_changes"
 PRESENCE_CHANNEL = "clinic_presence"
 
@@ -674,6 +676,7 @@ from clinic_inbox.shared import (  # noqa: E402
     retired_key_schema,
     staff_edit_schema,
     staff_schema,
+    turned_off_schema,
     workflow_mac_schema,
 )
 
@@ -689,6 +692,7 @@ UPGRADES = {
     10: (key_rotation_schema.DDL, key_rotation_schema.GRANTS),
     11: (retired_key_schema.DDL, retired_key_schema.GRANTS),
     12: (workflow_mac_schema.DDL, workflow_mac_schema.GRANTS),
+    13: (turned_off_schema.DDL, turned_off_schema.GRANTS),
 }
 
 
@@ -715,6 +719,7 @@ def ddl(schema: str = "public") -> list[str]:
         key_rotation_schema.DDL,
         retired_key_schema.DDL,
         workflow_mac_schema.DDL,
+        turned_off_schema.DDL,
     )
     return [d.replace("@SCHEMA@", schema) for d in steps]
 
@@ -733,5 +738,6 @@ def grants(role: str, schema: str = "public") -> str:
         + key_rotation_schema.GRANTS
         + retired_key_schema.GRANTS
         + workflow_mac_schema.GRANTS
+        + turned_off_schema.GRANTS
     )
     return grants_all.replace("@SCHEMA@", schema).replace("@ROLE@", role)

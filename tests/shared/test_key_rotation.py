@@ -501,6 +501,7 @@ def test_a_schema_9_server_upgraded_then_a_revocation_renews_the_key(
     sync.pull(b, lb)
     with psycopg.connect(empty_db) as conn:  # as schema 9 left it
         conn.execute(
+            "DROP FUNCTION refuse_turned_off_author CASCADE; "
             "DROP FUNCTION refuse_retired_mac, workflow_mac_version CASCADE; "
             "DROP FUNCTION refuse_retired_seal, seal_key_floor_moves CASCADE; "
             "DROP VIEW seal_key_eligible; "
@@ -517,7 +518,7 @@ def test_a_schema_9_server_upgraded_then_a_revocation_renews_the_key(
     la.conn.close()
     with pytest.raises(SharedQueueError, match="older schema"):
         srv.open_link(b, KeyCustody(b.home, backend=kr))
-    assert srv.upgrade_server(a, login(a, "admin"), empty_db) == (9, 12)
+    assert srv.upgrade_server(a, login(a, "admin"), empty_db) == (9, 13)
     la = srv.open_link(a, KeyCustody(a.home, backend=kr))
     assert enrol.revoke(a, login(a, "admin"), la, c_id) == 2
     assert la.keys.key_id == 2

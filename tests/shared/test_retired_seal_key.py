@@ -301,6 +301,7 @@ def test_a_schema_10_server_upgraded_refuses_what_it_took_before(
     enrol.revoke(a, login(a, "admin"), la, c_id)
     with psycopg.connect(empty_db) as conn:  # as step 10 left it
         conn.execute(
+            "DROP FUNCTION refuse_turned_off_author CASCADE; "
             "DROP FUNCTION refuse_retired_mac, workflow_mac_version CASCADE; "
             "DROP FUNCTION refuse_retired_seal, seal_key_floor_moves CASCADE; "
             "DROP VIEW seal_key_eligible; "
@@ -325,7 +326,7 @@ def test_a_schema_10_server_upgraded_refuses_what_it_took_before(
             (ghost, other, key_rotation.holder_mac(c_keys, ghost, other)),
         )
         conn.commit()
-    assert srv.upgrade_server(a, login(a, "admin"), empty_db) == (10, 12)
+    assert srv.upgrade_server(a, login(a, "admin"), empty_db) == (10, 13)
     assert _floor(empty_db) == 2
     with psycopg.connect(stolen) as conn:
         said = _write_as(conn, c_keys, lb.workstation_id, conv)

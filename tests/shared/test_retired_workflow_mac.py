@@ -314,6 +314,7 @@ def test_a_schema_11_server_upgraded_refuses_the_workflow_writes_it_took_before(
     enrol.revoke(a, login(a, "admin"), la, c_id)
     with psycopg.connect(empty_db) as conn:  # as step 11 left it
         conn.execute(
+            "DROP FUNCTION refuse_turned_off_author CASCADE; "
             "DROP FUNCTION refuse_retired_mac, workflow_mac_version CASCADE; "
             "UPDATE server_info SET schema_version = 11"
         )
@@ -324,7 +325,7 @@ def test_a_schema_11_server_upgraded_refuses_the_workflow_writes_it_took_before(
             conn, c_keys, lb.workstation_id, conv, snapshot_keys=la.keys, keep=False
         )
     assert said == {w: "" for w in said}, said
-    assert srv.upgrade_server(a, login(a, "admin"), empty_db) == (11, 12)
+    assert srv.upgrade_server(a, login(a, "admin"), empty_db) == (11, 13)
     before = _server_fields(empty_db, conv)
     with psycopg.connect(stolen) as conn:
         said = _workflow_as(conn, c_keys, lb.workstation_id, conv, snapshot_keys=la.keys)
