@@ -159,6 +159,9 @@ _CONTEXT = re.compile(
     r"(a|an|one) (\w+ )?(friend|coworker|colleague|neighbou?r|cousin|classmate|roommate|teammate) of (mine|ours|my \w+) (had|was|got|went|nearly|almost)|"
     r"(my|our|his|her) (mother|mom|mum|father|dad|sister|brother|aunt|uncle|grand(mother|father|ma|pa)|cousin)s? "
     r"(and|&) (my |our |his |her )?\w+ (both |all )?(had|have|got)\b|"
+    # "ma mère et sa sœur ont toutes les deux fait des AVC"
+    r"(ma|mon|notre|sa|son) (mere|pere|soeur|frere|tante|oncle|grand-mere|grand-pere|cousine?) "
+    r"(et|pis) (sa|son|ma|mon|notre|leur) [\w-]+ (ont )?((toutes|tous) les deux |aussi )?(ont )?(fait|eu)\b|"
     r"hospitalisation (de|du|d')|"
     # a school year gone by: "en secondaire 3", "au primaire", "in grade 9"
     r"en (secondaire|sec) [1-5]\b|au (primaire|secondaire)\b|in (grade|gr\.?) \d{1,2}\b|"
@@ -269,6 +272,7 @@ _AT_AGE_AFTER = re.compile(
     r"\W{0,3}(a|at|vers|around) (l'age de |age )?\d{1,2} (mois|ans|months?|years?)( old)?\b"
     # a newborn's: "il a fait de la fièvre à 2 semaines de vie"
     r"|\W{0,3}(a|at) \d{1,2} (semaines?|jours?|weeks?|days?) (de vie|of life|old)\b"
+    r"|\W{0,3}at \d{1,2} (weeks?|days?)( of age)? (and|,) (was|went|got|were|had)\b"
 )
 # A grandparent's event told with the age it happened at, a few words on: "mon grand-père
 # a perdu la vue d'un œil d'un coup vers 70 ans", "my grandma had a stroke at 68".
@@ -298,7 +302,7 @@ _TIMES_AFTER = re.compile(
 )
 _WHICH = re.compile(r"\b(what|which|quelle?s?)\s*$")
 _HISTORY_RIGHT_AFTER = re.compile(
-    r"s?\W{0,3}(before (the age of |age )?\d{2}\b|avant (l'age de )?\d{2} ans|in (may|"
+    r"s?\W{0,3}((a|au|aux|in|at) [\w'-]+ )?(before (the age of |age )?\d{2}\b|avant (l'age de )?\d{2} ans|in (may|"
     + _MONTHS
     + r")|en "
     + _MONTHS_FR
@@ -617,7 +621,7 @@ _NOT_RECUR = re.compile(
     r"(revenue?s?|rentree?s?|sortie?s?|de retour) (de|du) (la |l')?(readaptation|hopital|rehab|urgence|centre)|"
     # home again, a child now older, a lasting aftermath: not "now" or "again"
     r"(revenue?s?|rentree?s?|de retour) (a la maison|chez (elle|lui|nous|moi|eux))( (ce matin|a matin|aujourd'hui|hier soir))?|(came|come|coming|got|is|was) back home( (this morning|today|last night))?|"
-    r"(a|ai|as|avons|ont|has|is|he'?s|she'?s) now \d{1,2}( years old)?|(a|ai|as|ont) maintenant \d{1,2} (ans|mois)|maintenant (il|elle|j') ?(a|ai) \d{1,2} (ans|mois)|"
+    r"(a|ai|as|avons|ont|has|is|he'?s|she'?s) now \d{1,2}( years old)?|(a|ai|as|ont) maintenant \d{1,2} (ans|mois)|maintenant (il|elle|j') ?(a|ai) \d{1,2} (ans|mois)|maintenant (il|elle|je) (n'a|n'ai|a|ai) (plus|pu) (de |d')|"
     r"(marche|marchait|walks?|walking|uses?|utilise) (encore|still|toujours) (avec |with )?(a |une )?(cane|walker|canne|marchette|wheelchair|fauteuil)|"
     r"(still|encore|toujours) (walks?|uses?|marche|utilise) (with |avec )?(a |une )?(cane|walker|canne|marchette|wheelchair|fauteuil)|(in recovery|sober|clean|doing (well|great|good|fine)) now|tout est revenu|"
     r"(est|sont) revenue?s? (a la )?normale?)\b"
@@ -1226,6 +1230,8 @@ _STORY_PAST = re.compile(
     r"(la|cette) (fin de )?semaine (passee|derniere)|en fin de semaine|il y a (\w+ )?(jours?|semaines?|mois|ans?)|"
     r"hospitalisee?s? (\d+|quelques|deux|trois|quatre) jours|"
     r"l'ambulance (l'|les|m') ?a (amenee?|emmenee?|transportee?)|the ambulance took (him|her|me)|"
+    r"(mon mari|ma femme|mon chum|ma blonde|mon fils|ma fille|mon pere|ma mere|mon frere|ma soeur) (m'a|l'a|nous a) (amenee?|emmenee?|conduite?) a l'(urgence|hopital)|"
+    r"(the )?(paramedics|ambulance) took (him|her|them|me) to|(ils|they) (m'ont|l'ont|kept me|kept him|kept her) (gardee?|for) \d+ (heures|hours)|"
     r"(l'ambulance|les ambulanciers|les paramedics) (est|sont) (venue?s?|arrivee?s?)|(the )?(ambulance|paramedics) (came|arrived)|"
     r"(we|i|she|he|and|then) called 911|(was|were) seen (at|in|by) (the )?(er|emerg\w*|hospital|children'?s|walk-in|urgent care)|(on a|j'ai|il a|elle a) appele (le )?911|(they|paramedics) took (him|her|them|me) in|"
     r"(fait|eu|mis|pose) des points (a l'hopital|a l'urgence|au sans rendez-vous|a la clinique)|(got|had|needed) stitches (at|in) (the )?(er|emerg\w*|hospital|walk-in|clinic)|"
@@ -1253,7 +1259,9 @@ _STORY_FINE = re.compile(
     r"(il|elle|je|j') ?(va|vais|allait|allais) (tres |super |tout a fait |ben |bien )?bien|"
     r"(il|elle|je) (recupere|se remet|se retablit|prend du mieux) (bien|tranquillement|vite)|(is|he'?s|she'?s) recovering (well|nicely)|"
     r"tout est (rentre dans l'ordre|correct|beau|normal|revenu)|comme d'habitude|"
-    r"(a|ai|avait) plus de (fievre|symptomes|douleur)|(il|elle|j') ?(a|ai) tout recupere|(fully|completely) recovered|recupere (completement|au complet)|(est|etait) (revenue? )?correcte?|came (right )?(around|to)|"
+    r"(tout s'est|ca s'est) (bien|tres bien|super bien) passe|(is|he'?s|she'?s) stable( and (being )?discharged)?|being discharged|"
+    r"((ce matin|this morning|aujourd'hui|today) )?((elle|il|je) (est|suis) )?redevenue? (elle|lui|moi)-meme|back to (herself|himself|myself)|"
+    r"((maintenant|depuis) )?((il|elle|je|j') ?)?(n')?(a|ai|avait) plus de (fievre|symptomes|douleur)|(il|elle|j') ?(a|ai) tout recupere|(fully|completely) recovered|recupere (completement|au complet)|(est|etait) (revenue? )?correcte?|came (right )?(around|to)|"
     r"(je|il|elle|j') ?(respire|respirait|dors|mange|marche) (tres |ben |bien |super )?(bien|normalement|normal|mieux)|"
     r"(ca|cela) va (beaucoup|bien|ben|tellement) mieux|(i|je) (feel|me sens) (good|fine|ok|okay|well|better|bien|mieux)( today| now| aujourd'hui| maintenant)|"
     r"(ca|cela) va (tres |super |ben |vraiment )?(bien|ben)|"

@@ -978,6 +978,44 @@ def test_a_named_baby_pills_put_aside_for_weeks_and_a_snorers_pauses():
     )
 
 
+def test_a_barbecue_in_the_basement_a_bridge_tonight_and_stories_told_as_over():
+    # round 62 (part PE, South Asian Canadian families)
+    _read_by_the_rules_alone(
+        not_urgent=(
+            # mild, with the reason said: a lip bitten while frozen, heartburn after meals,
+            # a numb thumb at the wheel, a rash from a new washing powder
+            "My upper lip is swollen because I bit it after the dentist froze it.",
+            "I get a burning in my chest after meals with chili, antacids settle it.",
+            "Mon pouce et mon index deviennent engourdis quand je conduis longtemps.",
+            "I switched to a new laundry detergent and my arms itch, no swelling of the lips.",
+            # told as history or over: two relatives, a place before the date, a newborn's
+            # fever long ago, a relative's drive to the ER, a patient stable and sent home
+            "Mon père et son frère ont tous les deux fait des AVC vers 70 ans. Dois-je "
+            "prendre de l'aspirine?",
+            "Ma tante a fait un AVC à Chennai en février, elle marche avec une canne.",
+            "Our daughter had a fever at 4 weeks and was admitted for two days. She is "
+            "6 months now, can we book her shots?",
+            "J'ai pris l'EpiPen et ma fille m'a amenée à l'urgence, tout s'est bien passé. "
+            "Je vais bien maintenant.",
+            "Last night the paramedics took him to the hospital, it was a seizure from a low "
+            "sugar. He is stable and being discharged today.",
+            "Vendredi notre fille a fait une convulsion avec la fièvre, on a appelé le 911. "
+            "Maintenant elle n'a plus de fièvre et elle est comme d'habitude.",
+        ),
+        urgent=(
+            "On a fait marcher le barbecue au charbon dans le sous-sol cette nuit, ce matin on "
+            "a tous mal à la tête.",
+            "Ventolin 8 times, no benefit, I can only say a few words.",
+            "Dad had a sip from the wrong bottle, the drain opener, his throat is on fire.",
+            "Elle saigne du nez depuis une heure, deux serviettes pleines, elle prend Eliquis.",
+            "c'est fini ce soir, jvais au pont quand tout le monde dort",
+            "Her diaper has been dry since breakfast and she is floppy, no tears.",
+            "Je suis tombé, il y a quelque chose de blanc qui sort de la peau de mon tibia.",
+            "My brother took the axe and says he will finish the neighbour tonight.",
+        ),
+    )
+
+
 def test_a_red_flags_words_end_where_a_word_ends_and_a_job_sites_words():
     # round 41 (part OC): every shipped red flag ends at a word's end or an inflection
     # (red_flag_whole_words); the trades' own words
