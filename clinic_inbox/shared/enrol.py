@@ -42,9 +42,10 @@ from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.keys import KeyCustody
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import shared_queries as shq
-from clinic_inbox.shared import SharedQueueError, clinic_keys, key_rotation
+from clinic_inbox.shared import SharedQueueError, clinic_keys, key_rotation, refusals
 from clinic_inbox.shared.audit_sign import signing_key
 from clinic_inbox.shared.clinic_keys import ServerLink
+from clinic_inbox.shared.replica import staff_ref
 from clinic_inbox.shared.seal import ClinicKeys
 from clinic_inbox.shared.server import (
     Link,
@@ -134,6 +135,36 @@ def approve(clinic: Clinic, session: Any, link: Link, fpr: str) -> Pending:
     _require_admin(clinic, session)
     key_rotation.keep_current(clinic, link)  # the newcomer gets every version there is
     wanted = fpr.strip().upper()
+    try:
+        found = _approve_on_server(session, link, wanted)
+    except psycopg.Error as exc:
+        if not _decider_refused(exc):
+            raise
+        _audit_refused(
+            clinic, session, link, "server.approve_refused", exc, {"fingerprint": wanted}
+        )
+        raise SharedQueueError(
+            f"The clinic's server {link.label} refused: the account of "
+            f"{session.staff.display_name} is not an active administrator there. Nothing "
+            "was changed: the new computer received no keys. Ask an administrator whose "
+            "account is on to approve it."
+        ) from None
+    ws_id, name, found_fpr, at, login = found
+    with clinic.store.transaction():
+        audit.append(
+            clinic.store,
+            clinic.audit_key,
+            session.staff.id,
+            session.staff.username,
+            "server.approve_workstation",
+            detail={"workstation": ws_id, "fingerprint": found_fpr, "login": login},
+        )
+    return Pending(ws_id, name, found_fpr, at.isoformat(timespec="seconds"))
+
+
+def _approve_on_server(session: Any, link: Link, wanted: str) -> tuple[Any, ...]:
+    """One server transaction: the server checks who approves (schema 13) before it
+    makes the login or keeps the sealed keys; a refusal rolls it all back."""
     with link.conn.transaction():
         rows = link.conn.execute(
             "SELECT id::text, name, fingerprint, requested_at, public_key FROM workstation "
@@ -154,24 +185,52 @@ def approve(clinic: Clinic, session: Any, link: Link, fpr: str) -> Pending:
         login = f"ci_ws_{uuid.UUID(ws_id).hex[:16]}"
         password = secrets.token_urlsafe(32)
         answer = _seal_answer(bytes(pub), ws_id, link.keys, login, password)
+        # who decided, as the server knows staff: a keyed reference, not the user name
         done = link.conn.execute(
             "SELECT approve_workstation(%s, %s, %s, %s, %s, %s)",
-            (ws_id, found_fpr, login, password, answer, session.staff.username),
+            (ws_id, found_fpr, login, password, answer, _by(session, link)),
         ).fetchone()[0]
         if not done:
             raise SharedQueueError(
                 f"The request on {link.label} was decided meanwhile. Nothing was changed."
             )
+    return ws_id, name, found_fpr, at, login
+
+
+def _by(session: Any, link: Link) -> str:
+    return staff_ref(link.keys, session.staff.username)
+
+
+def _decider_refused(exc: psycopg.Error) -> bool:
+    """The server refused who decides on a workstation (turned_off_schema.DECIDERS), not
+    a missing right of this computer's login (the same SQLSTATE)."""
+    primary = getattr(getattr(exc, "diag", None), "message_primary", None) or ""
+    return refusals.is_refusal(exc) and primary.startswith("staff account ")
+
+
+def _audit_refused(
+    clinic: Clinic,
+    session: Any,
+    link: Link,
+    action: str,
+    exc: psycopg.Error,
+    detail: dict[str, str],
+) -> None:
+    """Only a reason code of the server's message is kept (refusals.py)."""
     with clinic.store.transaction():
         audit.append(
             clinic.store,
             clinic.audit_key,
             session.staff.id,
             session.staff.username,
-            "server.approve_workstation",
-            detail={"workstation": ws_id, "fingerprint": found_fpr, "login": login},
+            action,
+            detail={
+                **detail,
+                "reason": refusals.reason(exc),
+                "sqlstate": exc.sqlstate or "",
+                "server": link.label,
+            },
         )
-    return Pending(ws_id, name, found_fpr, at.isoformat(timespec="seconds"))
 
 
 def _seal_answer(pub: bytes, ws_id: str, keys: ClinicKeys, login: str, password: str) -> str:
@@ -291,33 +350,23 @@ def revoke(clinic: Clinic, session: Any, link: Link, ws_id: str) -> int | None:
     from now on is closed to the revoked one. What it already holds stays with it.
     A workstation revoked before versions existed is rotated for by revoking it again;
     a request refused before approval renews nothing (it never had the keys).
-    Returns the new version's id, or None when nothing was renewed."""
+    Returns the new version's id, or None when nothing was renewed.
+    The server refuses it (schema 13) when it holds this account turned off or not an
+    administrator: nothing is revoked or renewed then."""
     _require_admin(clinic, session)
     key_rotation.keep_current(clinic, link)  # seal the newest version this clinic has
-    key_id = holders = None
-    with link.conn.transaction():
-        done = link.conn.execute(
-            "SELECT revoke_workstation(%s, %s)", (ws_id, session.staff.username)
-        ).fetchone()[0]
-        state = link.conn.execute(
-            "SELECT state, login IS NOT NULL, "
-            "(SELECT count(*) FROM seal_key_version WHERE revoked_ws = w.id) "
-            "FROM workstation w WHERE id = %s",
-            (ws_id,),
-        ).fetchone()
-        if not done and (state is None or state[0] != "revoked"):
-            raise SharedQueueError(f"There is no enrolled workstation {ws_id} on {link.label}.")
-        # a request refused before approval never had the keys: nothing to renew
-        if state[1] and state[2] == 0:
-            try:
-                key_id, holders = key_rotation.rotate(clinic, link, ws_id, session.staff.username)
-            except psycopg.Error as exc:
-                if exc.sqlstate != "CI002":
-                    raise
-                raise SharedQueueError(
-                    f"Another administrator renewed the clinic's key on {link.label} at the "
-                    "same moment. Nothing was changed; revoke again."
-                ) from None
+    try:
+        done, key_id, holders = _revoke_on_server(clinic, session, link, ws_id)
+    except psycopg.Error as exc:
+        if not _decider_refused(exc):
+            raise
+        _audit_refused(clinic, session, link, "server.revoke_refused", exc, {"workstation": ws_id})
+        raise SharedQueueError(
+            f"The clinic's server {link.label} refused: the account of "
+            f"{session.staff.display_name} is not an active administrator there. Nothing "
+            "was changed: the workstation was not revoked and the clinic's key was not "
+            "renewed. Ask an administrator whose account is on to revoke it."
+        ) from None
     with clinic.store.transaction():
         if done:
             audit.append(
@@ -340,3 +389,34 @@ def revoke(clinic: Clinic, session: Any, link: Link, ws_id: str) -> int | None:
     if key_id is not None:  # this computer takes it as the others do (again after a kill)
         key_rotation.keep_current(clinic, link)
     return key_id
+
+
+def _revoke_on_server(
+    clinic: Clinic, session: Any, link: Link, ws_id: str
+) -> tuple[bool, int | None, Any]:
+    """One server transaction: the revocation (checked first), then the key's renewal."""
+    key_id = holders = None
+    with link.conn.transaction():
+        done = link.conn.execute(
+            "SELECT revoke_workstation(%s, %s)", (ws_id, _by(session, link))
+        ).fetchone()[0]
+        state = link.conn.execute(
+            "SELECT state, login IS NOT NULL, "
+            "(SELECT count(*) FROM seal_key_version WHERE revoked_ws = w.id) "
+            "FROM workstation w WHERE id = %s",
+            (ws_id,),
+        ).fetchone()
+        if not done and (state is None or state[0] != "revoked"):
+            raise SharedQueueError(f"There is no enrolled workstation {ws_id} on {link.label}.")
+        # a request refused before approval never had the keys: nothing to renew
+        if state[1] and state[2] == 0:
+            try:
+                key_id, holders = key_rotation.rotate(clinic, link, ws_id, session.staff.username)
+            except psycopg.Error as exc:
+                if exc.sqlstate != "CI002":
+                    raise
+                raise SharedQueueError(
+                    f"Another administrator renewed the clinic's key on {link.label} at the "
+                    "same moment. Nothing was changed; revoke again."
+                ) from None
+    return done, key_id, holders

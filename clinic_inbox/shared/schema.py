@@ -27,7 +27,8 @@ from __future__ import annotations
 # registered receiving key is never replaced (retired_key_schema); 12: a workflow value
 # MACed under a retired key is refused (workflow_mac_schema); 13: a change (conversation
 # field, note, patient link, edit of a patient's record) by a turned-off account is
-# refused (turned_off_schema)
+# refused, and a workstation is approved only by an active administrator
+# (turned_off_schema)
 SCHEMA_VERSION = 13
 CHANGES_CHANNEL = "clinic_changes"
 PRESENCE_CHANNEL = "clinic_presence"
@@ -405,7 +406,8 @@ GRANTS = """
 -- functions with the rights of the login that prepared the server, so that an
 -- administrator may approve from any enrolled workstation (whose own login may not
 -- create roles). Workstations already hold the clinic's keys: they are trusted to
--- hand them on, after the fingerprint check a person makes.
+-- hand them on, after the fingerprint check a person makes. (Since step 13 both are
+-- replaced by turned_off_schema.DECIDERS: the server checks who decides.)
 CREATE FUNCTION approve_workstation(
     p_ws uuid, p_fingerprint text, p_login text, p_password text, p_blob text, p_by text
 ) RETURNS boolean

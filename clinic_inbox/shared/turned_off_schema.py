@@ -26,6 +26,22 @@ What is not refused:
 
 A refused change leaves no receipt: the transaction is rolled back as a whole.
 
+Deciding on a workstation (DECIDERS, run after schema.GRANTS, which first made these
+functions): up to step 12 `approve_workstation` and `revoke_workstation` checked
+nothing about who decided, and kept their user name in plain. An administrator whose
+account was turned off or demoted on another workstation could still approve a new
+computer, which is handed the clinic's keys, from a workstation that had not heard. Now
+- an approval is refused (42501) unless its author is a staff member the server holds
+  active and an administrator, by keyed reference; except on a server whose staff have
+  not been published yet (no `staff_member` at all: the setup flow, where the first
+  workstation enrols the next before anyone pushed; apply_access_op likewise lets the
+  very first operation on an empty server through);
+- a revocation is refused when its author is a staff member the server knows and holds
+  turned off or not an administrator, but not when the server does not know the author
+  (see `refuse_workstation_decider`);
+- `decided_by` holds the author's keyed reference (staff_member.id), as every other
+  author column does; rows decided before keep the user name they had.
+
 Kept apart, with no imports; runs again harmlessly.
 """
 
@@ -89,6 +105,98 @@ END $$;
     + "\n"
 )
 
-GRANTS = """
+# Replaced, not created: schema.GRANTS made them (so on a new server too these run after
+# it). The same signatures, so the workstation role's EXECUTE right stays.
+DECIDERS = """
+-- Who may decide on a workstation. A revocation (p_approval false) is not refused for an
+-- author the server does not know: revoking a lost or stolen computer must never wait on
+-- a staff list, and an author the server does not know is someone not published yet (an
+-- administrator added on the revoking workstation since its last exchange); the
+-- workstation checked that they are an administrator there. An author the server knows
+-- and holds turned off or not an administrator is the clinic's own decision, which every
+-- workstation will hear: that one is refused (another administrator revokes), so that an
+-- account taken away cannot cut the clinic's computers off from a workstation that had
+-- not heard. An approval hands over the clinic's keys: only an administrator the server
+-- knows and holds active may approve.
+CREATE OR REPLACE FUNCTION refuse_workstation_decider(p_by text, p_approval boolean)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = @SCHEMA@, pg_temp AS $$
+DECLARE
+    author staff_member%ROWTYPE;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM staff_member) THEN
+        RETURN;  -- the clinic's staff are not on the server yet (its setup)
+    END IF;
+    -- held until commit: an account turned off meanwhile waits for this decision, or
+    -- (committed first) is read here
+    SELECT * INTO author FROM staff_member WHERE id = p_by FOR SHARE;
+    IF NOT FOUND THEN
+        IF p_approval THEN
+            RAISE EXCEPTION 'staff account % is not an administrator the server knows', p_by
+                USING ERRCODE = '42501';
+        END IF;
+        RETURN;
+    END IF;
+    IF NOT author.active THEN
+        RAISE EXCEPTION 'staff account % is turned off', p_by USING ERRCODE = '42501';
+    END IF;
+    IF author.role <> 'admin' THEN
+        RAISE EXCEPTION 'staff account % is not an administrator', p_by USING ERRCODE = '42501';
+    END IF;
+END $$;
+
+CREATE OR REPLACE FUNCTION approve_workstation(
+    p_ws uuid, p_fingerprint text, p_login text, p_password text, p_blob text, p_by text
+) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = @SCHEMA@, pg_temp AS $$
+BEGIN
+    PERFORM refuse_workstation_decider(p_by, true);
+    PERFORM 1 FROM workstation
+    WHERE id = p_ws AND state = 'pending' AND fingerprint = p_fingerprint FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    IF p_login !~ '^ci_ws_[0-9a-f]{16}$' THEN
+        RAISE EXCEPTION 'bad login name' USING ERRCODE = '22023';
+    END IF;
+    EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L IN ROLE %I', p_login, p_password, '@ROLE@');
+    INSERT INTO key_wrap (kind, target, blob) VALUES ('workstation', p_ws::text, p_blob);
+    UPDATE workstation SET state = 'approved', login = p_login, decided_at = now(),
+        decided_by = p_by WHERE id = p_ws;
+    RETURN true;
+END $$;
+
+-- checked first: a revocation refused renews no key either (the workstation's
+-- rotate_seal_key runs after it, in the same transaction)
+CREATE OR REPLACE FUNCTION revoke_workstation(p_ws uuid, p_by text) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = @SCHEMA@, pg_temp AS $$
+DECLARE l text;
+BEGIN
+    PERFORM refuse_workstation_decider(p_by, false);
+    SELECT login INTO l FROM workstation WHERE id = p_ws AND state <> 'revoked' FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    IF l IS NOT NULL THEN
+        EXECUTE format('ALTER ROLE %I NOLOGIN', l);
+        BEGIN  -- close its open connections (needs the right to signal them)
+            PERFORM pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = l;
+        EXCEPTION WHEN insufficient_privilege THEN
+            NULL;
+        END;
+    END IF;
+    UPDATE workstation SET state = 'revoked', decided_at = now(), decided_by = p_by
+    WHERE id = p_ws;
+    DELETE FROM key_wrap WHERE kind = 'workstation' AND target = p_ws::text;
+    RETURN true;
+END $$;
+
+REVOKE ALL ON FUNCTION refuse_workstation_decider(text, boolean) FROM PUBLIC;
+"""
+
+GRANTS = (
+    """
 REVOKE ALL ON FUNCTION refuse_turned_off_author() FROM PUBLIC;
 """
+    + DECIDERS
+)

@@ -4,13 +4,17 @@ thread, like core.app_actions, each with its own connection to the server."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from clinic_inbox.core.changes import Outcome
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.shared import enrol
+from clinic_inbox.shared.replica import StaffMap
 from clinic_inbox.shared.server import open_link
+
+_REF = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -38,18 +42,30 @@ def workstations(clinic: Clinic, session: Any) -> Outcome:
             ).fetchone()[0]
     finally:
         link.conn.close()
+    staff = StaffMap(clinic, link.keys)
     out = [
         WorkstationRow(
             r[0],
             r[1],
             r[2],
             r[3],
-            f"{r[4]:%Y-%m-%d %H:%M} by {r[5]}" if r[4] else "",
+            f"{r[4]:%Y-%m-%d %H:%M} by {decided_by(staff, r[5])}" if r[4] else "",
             r[0] == link.workstation_id,
         )
         for r in rows
     ]
     return Outcome((out, version))
+
+
+def decided_by(staff: StaffMap, by: str | None) -> str:
+    """Who decided, by user name: the server holds their keyed reference since schema 13
+    (a user name before)."""
+    name = staff.name(by)
+    if name:
+        return name
+    if not by or _REF.fullmatch(by):
+        return "an account not on this computer"
+    return by  # decided before schema 13: the user name itself
 
 
 def revoke(clinic: Clinic, session: Any, workstation_id: str) -> Outcome:
