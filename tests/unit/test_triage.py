@@ -1016,6 +1016,32 @@ def test_a_barbecue_in_the_basement_a_bridge_tonight_and_stories_told_as_over():
     )
 
 
+def test_a_crowbar_and_a_head_to_break_meat_stuck_and_a_dark_curtain():
+    # round 63 (part MA, Arab, North African and Middle Eastern Canadian families): the two
+    # emergencies both nets missed on the held-out set were a threat with a crowbar
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Mon patron ne m'a pas payé, je vais aller le voir demain avec mon comptable.",
+            "I need a new crowbar for the renovation, my back hurts from the old one.",
+        ),
+        urgent=(
+            "Je l'attends devant chez lui avec la barre de fer, quand il sort je lui casse "
+            "la tête.",
+            "jsuis devant chez lui ac le pied de biche, jlui casse la tête qd il sort",
+            "I'm outside his place with a tire iron, I'm going to smash his head when he "
+            "comes out.",
+            "A piece of chicken got stuck an hour ago, I can't swallow even my saliva.",
+            "It was like a black curtain falling over my left eye, now I see only light.",
+            "Grandpa slid off his chair at lunch and he is not with us, he doesn't answer at all.",
+            "Papa est à 2,4 au glucomètre, il tremble et il transpire.",
+            "The Ventolin 10 times and I can only say a few words.",
+            "ce soir jvais sauter du pont, voulais juste ke qqn sache",
+            "Since she woke up she's talking to people who aren't there.",
+            "mon bébé a 6 semaines, il a 38 et demi ce soir",
+        ),
+    )
+
+
 def test_a_red_flags_words_end_where_a_word_ends_and_a_job_sites_words():
     # round 41 (part OC): every shipped red flag ends at a word's end or an inflection
     # (red_flag_whole_words); the trades' own words
