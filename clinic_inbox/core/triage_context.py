@@ -621,7 +621,7 @@ _NOT_RECUR = re.compile(
     r"(revenue?s?|rentree?s?|sortie?s?|de retour) (de|du) (la |l')?(readaptation|hopital|rehab|urgence|centre)|"
     # home again, a child now older, a lasting aftermath: not "now" or "again"
     r"(revenue?s?|rentree?s?|de retour) (a la maison|chez (elle|lui|nous|moi|eux))( (ce matin|a matin|aujourd'hui|hier soir))?|(came|come|coming|got|is|was) back home( (this morning|today|last night))?|"
-    r"(a|ai|as|avons|ont|has|is|he'?s|she'?s) now \d{1,2}( years old)?|(a|ai|as|ont) maintenant \d{1,2} (ans|mois)|maintenant (il|elle|j') ?(a|ai) \d{1,2} (ans|mois)|maintenant (il|elle|je) (n'a|n'ai|a|ai) (plus|pu) (de |d')|"
+    r"(a|ai|as|avons|ont|has|is|he'?s|she'?s) now \d{1,2}( years old)?|(a|ai|as|ont) maintenant \d{1,2} (ans|mois)|maintenant (il|elle|j') ?(a|ai) \d{1,2} (ans|mois)|maintenant (il|elle|je) (n'a|n'ai|a|ai) (plus|pu) (de |d')(fievre|douleur|symptomes?|nausees?|diarrhee|vomissements?)\b|"
     r"(marche|marchait|walks?|walking|uses?|utilise) (encore|still|toujours) (avec |with )?(a |une )?(cane|walker|canne|marchette|wheelchair|fauteuil)|"
     r"(still|encore|toujours) (walks?|uses?|marche|utilise) (with |avec )?(a |une )?(cane|walker|canne|marchette|wheelchair|fauteuil)|(in recovery|sober|clean|doing (well|great|good|fine)) now|tout est revenu|"
     r"(est|sont) revenue?s? (a la )?normale?)\b"
