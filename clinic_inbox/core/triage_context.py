@@ -235,10 +235,13 @@ _HYPOTHETICAL = re.compile(
     r"keep an eye out for|red flags|signes? d'alarme|"
     r"what happens if|how (do|would|can|will|should) (we|i|you|they) (know|tell|recogni[sz]e)|"
     r"(?<!comme )si (jamais|je|j'|il|elle|on|mon|ma|mes|notre|nos|vous|le|la|les|un|une|quelqu'un|ca|cela)|au cas ou|que faire si|quoi faire si|"
-    # what the writer does not want read into it: "je ne veux pas que vous pensiez que
-    # quelqu'un m'a frappée", "I don't want you to think someone hit me"
-    r"(veux|voudrais|voulais) pas que (vous|tu|le docteur|la docteure|les gens|personne) (pensiez|penses|pense|croyiez|crois|croie|imaginiez)|"
-    r"(don'?t|do not|didn'?t) want (you|anyone|people|the doctor|you guys) to (think|assume|believe)|"
+    # someone's hand that the writer denies: "je ne veux pas que vous pensiez que
+    # quelqu'un m'a frappée", "I don't want you to think someone hit me" (only that: "I
+    # don't want you to think I'm exaggerating, I have crushing chest pain" is today's)
+    r"(veux|voudrais|voulais) pas que (vous|tu|le docteur|la docteure|les gens|personne) (pensiez|penses|pense|croyiez|crois|croie|imaginiez) "
+    r"(que |qu')?(quelqu'un|on|mon mari|mon chum|mon conjoint|ma femme|ma blonde|il|elle) (m'a|m'ait|l'a|l'ait|nous a) |"
+    r"(don'?t|do not|didn'?t) want (you|anyone|people|the doctor|you guys) to (think|assume|believe) "
+    r"(that )?(someone|somebody|anyone|my (husband|wife|partner|boyfriend|girlfriend)|he|she) (hit|hurt|beat|did this to|grabbed) |"
     r"en cas (de|d')|if \w+ (is|isn't|was|wasn't|has|hasn't|gets|starts|stops|doesn't|does|can't|ever) |"
     r"comment (on )?(le |la )?(reconnai\w*|savoir)|"
     # a kind of person, in the conditional: "pour un élève qui exprimerait des idées noires",

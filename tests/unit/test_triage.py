@@ -961,6 +961,11 @@ def test_a_named_baby_pills_put_aside_for_weeks_and_a_snorers_pauses():
             "pas que vous pensiez que quelqu'un m'a frappée.",
         ),
         urgent=(
+            # only someone's hand is denied so: a preamble that plays it down is not a denial
+            "I don't want you to think I'm exaggerating, I have crushing chest pain going down "
+            "my left arm for an hour.",
+            "je veux pas que vous pensiez que jexagere jai une douleur dans la poitrine qui "
+            "descend dans le bras gauche depuis une heure",
             # a baby named by a parent, a fever by the thermometer or the touch
             "Ici la maman de Linh, 6 semaines, elle a 38,4 ce soir et elle tète pas.",
             "papa de minh 4 sem, fièvre, dort tout le temps",
