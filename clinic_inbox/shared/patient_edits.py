@@ -274,20 +274,8 @@ def _refused(
                 op.actor_id,
             ),
         )
-        audit.append(
-            store,
-            clinic.audit_key,
-            None,
-            "system",
-            "shared.refused",
-            patient_id=op.patient_id,
-            detail={
-                "field": op.field,
-                "by": op.actor_id,
-                "reason": code,
-                "sqlstate": exc.sqlstate,
-                "server": link.label,
-            },
+        refusals.audit_refused(
+            clinic, link.label, exc, code, op.field, op.actor_id, patient_id=op.patient_id
         )
 
 

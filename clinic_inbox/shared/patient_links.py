@@ -20,7 +20,6 @@ from typing import Any
 
 import psycopg
 
-from clinic_inbox.core import audit
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.store import patient_queries as pq
 from clinic_inbox.core.store import queries as q
@@ -188,20 +187,8 @@ def _refused(
             refusals.marker(code),
             at.isoformat(timespec="seconds") if at else None,
         )
-        audit.append(
-            store,
-            clinic.audit_key,
-            None,
-            "system",
-            "shared.refused",
-            thread_id=op.thread_id,
-            detail={
-                "field": FIELD,
-                "by": op.actor_id,
-                "reason": code,
-                "sqlstate": exc.sqlstate,
-                "server": link.label,
-            },
+        refusals.audit_refused(
+            clinic, link.label, exc, code, FIELD, op.actor_id, thread_id=op.thread_id
         )
         apply_link(clinic, op.thread_id, value)
 

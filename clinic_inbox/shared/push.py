@@ -10,7 +10,6 @@ from dataclasses import dataclass, replace
 
 import psycopg
 
-from clinic_inbox.core import audit
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.ingest import reopened
 from clinic_inbox.core.model import Status
@@ -237,20 +236,8 @@ def _refused(
             mine = replace(op, value="note")
         at = current[4].isoformat(timespec="seconds") if current is not None else None
         shq.add_conflict(store, mine, theirs, refusals.marker(code), at)
-        audit.append(
-            store,
-            clinic.audit_key,
-            None,
-            "system",
-            "shared.refused",
-            thread_id=op.thread_id,
-            detail={
-                "field": op.field,
-                "by": op.actor_id,
-                "reason": code,
-                "sqlstate": exc.sqlstate,
-                "server": link.label,
-            },
+        refusals.audit_refused(
+            clinic, link.label, exc, code, op.field, op.actor_id, thread_id=op.thread_id
         )
         if current is not None and not shq.has_pending(store, op.thread_id, op.field):
             value = current[1]

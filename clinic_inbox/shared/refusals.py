@@ -13,7 +13,11 @@ reason code (no patient data is ever in it: the server holds none unsealed).
 
 from __future__ import annotations
 
+from typing import Any
+
 import psycopg
+
+from clinic_inbox.core import audit
 
 # who the card of a refused change names (in place of the person whose change was kept)
 REFUSED = "(refused by the clinic's server) "
@@ -91,4 +95,33 @@ def sentence(exc: BaseException, server: str) -> str:
         f"The shared server {server} refused a change from this computer: {why}. The "
         "change was not applied; nothing else on this computer changed. Tell your "
         "administrator if this seems wrong."
+    )
+
+
+def audit_refused(
+    clinic: Any,  # core.home.Clinic
+    server: str,
+    exc: psycopg.Error,
+    code: str,
+    field: str,
+    actor_id: int | None,
+    **where: int,
+) -> None:
+    """The audit entry of a change the server refused (inside the caller's transaction):
+    what, whose, a reason code and the SQLSTATE, never the server's message. `where`
+    names the conversation (thread_id) or the patient (patient_id)."""
+    audit.append(
+        clinic.store,
+        clinic.audit_key,
+        None,
+        "system",
+        "shared.refused",
+        **where,
+        detail={
+            "field": field,
+            "by": actor_id,
+            "reason": code,
+            "sqlstate": exc.sqlstate,
+            "server": server,
+        },
     )
