@@ -305,11 +305,14 @@ _TIMES_AFTER = re.compile(
 )
 _WHICH = re.compile(r"\b(what|which|quelle?s?)\s*$")
 _HISTORY_RIGHT_AFTER = re.compile(
-    r"s?\W{0,3}((a|au|aux|in|at) [\w'-]+ )?(before (the age of |age )?\d{2}\b|avant (l'age de )?\d{2} ans|in (may|"
+    r"s?\W{0,3}((a|au|aux|en|in|at) [\w'-]+ ){0,2}(before (the age of |age )?\d{2}\b|avant (l'age de )?\d{2} ans|in (may|"
     + _MONTHS
     + r")|en "
     + _MONTHS_FR
-    + r"|(le |la |l')(mois|semaine|annee|ete|hiver|automne|printemps|fin de semaine) (passee?|derniere?)|(back )?in (19|20)\d\d|en (19|20)\d\d|(de|of|from) (19|20)\d\d\b(?! ?(mg|ml|\$|h))|last (year|month|summer|winter|spring|fall|term|season)|"
+    + r"|(le |la |l')(mois|semaine|annee|ete|hiver|automne|printemps|fin de semaine) (passee?|derniere?)|(back )?in (19|20)\d\d|en (19|20)\d\d|(de|of|from) (19|20)\d\d\b(?! ?(mg|ml|\$|h))|last (year|month|summer|winter|spring|fall|term|season|easter|christmas|passover|thanksgiving|ramadan|eid)|"
+    r"(a |au )?(paques|noel|l'action de grace|ramadan) (dernier|derniere|passe)|"
+    # an operation for it: "in March I had appendicitis operation at St. Mary's, all healed now"
+    r"(operation|surgery|chirurgie) (in|en|last|at|a|au|il y a|done|faite)\b|"
     r"(\w+ ){0,2}(years?|months?) ago|in the past(?! (\d+|few|couple( of)?|two|three|24|48) (hours?|hrs?|minutes?|mins?|days?))|dans le passe|as an? (child|kid|teen|baby)|"
     r"il y a (\w+ ){0,2}(ans|annees|mois)|il y a (bien |tres |trop )?longtemps|"
     r"dans (la|leur|sa) (vingtaine|trentaine|quarantaine|cinquantaine|soixantaine|septantaine|soixante-dizaine)|in (their|her|his) (\d0s|twenties|thirties|forties|fifties|sixties|seventies)|l'an (dernier|passe)|l'annee (derniere|passee)|"
@@ -359,7 +362,9 @@ _SENTENCE_CONTEXT = re.compile(
     r"(diagnostics?|diagnoses|diagnosis|conditions|antecedents|problemes de sante|maladies|health problems)|"
     # teaching material and care papers: "a picture poster of stroke signs (face drooping, ...)",
     # "signer le protocole d'anaphylaxie de Théo"
-    r"(posters?|pamphlets?|handouts?|brochures?|leaflets?|affiches?|depliants?|feuillets?|pictogrammes?) "
+    # ("le lecteur affiche des lettres": the verb, a screen showing something)
+    r"(posters?|pamphlets?|handouts?|brochures?|leaflets?|"
+    r"(?<!\bil )(?<!\belle )(?<!\bca )(?<!lecteur )(?<!appareil )(?<!ecran )(?<!machine )(?<!glucometre )affiches?|depliants?|feuillets?|pictogrammes?) "
     r"(of|on|about|with|for|showing|sur|des|de|du|avec|pour|qui montre\w*) |"
     r"(protocole|protocol|plan d'action|plan d'urgence|action plan|emergency plan)s?(?= (d'|de |du |for |pour |on )| ?$)|"
     # a care plan's instruction: "ce que le personnel doit faire s'il fait une convulsion"
@@ -372,7 +377,7 @@ _SENTENCE_CONTEXT = re.compile(
     r"medevac\w*|airlifted|flown out|(transfere|transferee|evacuee?) (en |par )?(avion|helicoptere)|"
     r"(on a|we|nous avons|j'ai|i) (transfere|transferred|sent|envoye) (m\.?|mr\.?|mrs\.?|ms\.?|mme\.?|the patient|le patient|la patiente|your patient|votre patient\w*) |"
     # a talk or a course on the subject: "un conférencier pour parler de la violence conjugale"
-    r"(conferenc\w*|presentations?|ateliers?|formations?|workshops?|(?<!\bin )(?<!\bat )(?<!\bduring )trainings?|seminars?|seminaires?|webinaires?|webinars?) .{0,40}(de|sur|about|on|regarding) |"
+    r"(conferenc\w*|presentations?|ateliers?|formations?|modules?|workshops?|(?<!\bin )(?<!\bat )(?<!\bduring )trainings?|seminars?|seminaires?|webinaires?|webinars?) .{0,40}(de|sur|about|on|regarding) |"
     r"(pamphlet|leaflet|brochure|handout|sheet|article|video) (about|on|sur)|"
     r"what (kind|sort|type|signs|symptoms)|quel(le)?s? (genre|type|sorte|signes|symptomes)|a partir de quel(le)?|"
     r"(should|do|need to) (we|i) know about|what to know about|learn about|"
@@ -409,7 +414,7 @@ _SENTENCE_CONTEXT = re.compile(
     r"(evaluation|assessment|screening|depistage) (du |de |of )?(the )?(risque|risk)|"
     r"(incident|accident) report|rapport d'(incident|accident)|asking (about|if|whether)|"
     # a questionnaire's questions quoted: "the respirator questionnaire (the one with "do you get...")"
-    r"(questionnaire|form|formulaire|checklist|survey|sondage)s? \(?[\"'«]?(the one |celui |celle )?(with|that asks|that has|that lists|qui demande|qui liste|avec) |"
+    r"(questionnaire|form|formulaire|checklist|survey|sondage|fiche( sante| medicale)?)s? \(?[\"'«]?(the one |celui |celle )?(with|that asks|that has|that lists|qui demande|qui liste|avec) |"
     r"(dans|sur) la liste|(in|on) the list|(ils|elles|they) (parlent|talk|mention)\w* (de |d'|about )|"
     r"plan d'(urgence|action)|emergency plan|action plan|(les |the )?(signes|signs|symptomes|symptoms) \(|"
     r"(and|that|which|it) causes? |(could|can|would|will|might) (i|he|she|we|you|they) (have|get|develop|go into)( a| an)?\s*$|"
@@ -667,7 +672,9 @@ _LIST_INTRO = re.compile(
     # ("different question:", "autre question:" introduce the writer's own news)
     # (a portal form's own field, "Symptoms: fever 39.8, stiff neck", is the patient's news:
     # "symptoms" introduces a list only after other words, "the symptoms they list:")
-    r"\b(questionnaire|formulaire|form|checklist|liste|list|grille|par-?q|(?<=\w )(?:symptoms|symptomes)|policy|politique|protocol|protocole|guidelines|"
+    # ("autre chose que le formulaire :", "besides the form:" turn to the writer's own news)
+    r"\b(?<!chose que le )(?<!chose que la )(?<!besides the )(?<!other than the )(?<!apart from the )"
+    r"(questionnaire|formulaire|form|checklist|liste|list|grille|par-?q|(?<=\w )(?:symptoms|symptomes)|policy|politique|protocol|protocole|guidelines|"
     r"(?<!different )(?<!other )(?<!another )(?<!quick )(?<!new )(?<!second )(?<!autre )(?<!petite )(?<!nouvelle )question( \d+)?|"
     r"left blank|checked|ticked|cochee?s?|laisse en blanc|signs|signes|asks?|ecrit|dessus|says|demande)[^.:]{0,60}:|"
     # "the concussion form says 'if headache worsens, vomiting...'"
@@ -1227,7 +1234,7 @@ _STORY_PAST = re.compile(
     r"(avait|avaient|j'avais) (saigne|eu|fait|perdu)|(de|en|au mois de|in|last) (janvier|fevrier|mars|avril|juin|juillet|aout|septembre|octobre|novembre|decembre|january|february|march|april|june|july|august|september|october|november|december)|"
     r"(le dispensaire|l'infirmiere|l'hopital|l'urgence|the nursing station|the nurse) (m'a|lui a|nous a|leur a|gave (me|him|her|us)) (donne|administre|epi\w*|adrenaline)|"
     r"(j'ai fait|j'ai eu|i made|i had) (une|a|an) (tentative|suicide attempt|attempt|overdose|surdose)( [\w']+){0,3} (a|at|when i was|quand j'avais) \d{1,2}( ans| years old)?\b|(i|we) went (straight |right |directly )?to (the )?(er|emerg\w*|hospital|walk-in)|(they|the doctors?|the nurses?) (gave|had given) (me|him|her|us) (epi\w*|adrenaline|steroids)|(je suis|on est|nous sommes) alle\w* a l'(urgence|hopital)|ce soir-la|cette nuit-la|ce jour-la|that (night|evening|day)|(\d+|a|one|two|three|few|couple of) "
-    r"(days?|weeks?|months?|years?) ago|last (week|month|year|\w+day)|"
+    r"(days?|weeks?|months?|years?) ago|last (week|month|year|\w+day|easter|christmas|passover|thanksgiving)|"
     + _WHEN_PAST
     + r"|hier|avant-hier|l'autre jour|(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)|"
     r"(la|cette) (fin de )?semaine (passee|derniere)|en fin de semaine|il y a (\w+ )?(jours?|semaines?|mois|ans?)|"

@@ -1047,6 +1047,46 @@ def test_a_crowbar_and_a_head_to_break_meat_stuck_and_a_dark_curtain():
     )
 
 
+def test_mushrooms_from_the_woods_blood_through_the_towels_and_a_hunting_gun():
+    # round 64 (part EU, Eastern European Canadian families): what the rules alone missed
+    # there (the wording model caught all of it), and look-alikes they marked urgent
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "My grandmother had a seizure at the church last Christmas, she's fine now.",
+            "Ma tante a fait un empoisonnement aux champignons en Pologne il y a longtemps.",
+            "I had the appendicitis operation in June and I'm healed, I need a work note.",
+            "Avec les travaux chez nous j'ai la tête qui explose, haha. Un rendez-vous svp?",
+            "We're painting the whole place, I can't breathe in this chaos lol, can I move "
+            "my appointment?",
+            "Je prépare une formation pour les préposées, un module sur la confusion soudaine "
+            "chez les aînés.",
+            "L'école demande une fiche santé avec « convulsions, idées suicidaires », il n'a "
+            "rien de ça.",
+            "Les champignons du marché étaient très bons hier soir, merci pour la recette.",
+        ),
+        urgent=(
+            "On a mangé hier soir des champignons ramassés en forêt, depuis ce matin on "
+            "vomit tous les deux.",
+            "we picked mushrooms in the woods saturday, since this morning diarrhea and "
+            "puking nonstop",
+            "Je presse avec une serviette mais le sang passe à travers, c'est la troisième.",
+            "Mon lecteur affiche des lettres au lieu d'un chiffre et je vomis tout.",
+            "Comme si on avait baissé un store sur mon oeil gauche, je ne vois que le bas.",
+            "Something burst in my head while lifting a box, the pain is unbearable.",
+            "Dad hasn't passed water since yesterday, nothing stays down, not even a sip of water.",
+            "My rifle is in the car. He will pay tonight, and not with money.",
+            "Mon fusil est chargé sur la table, ce serait plus simple pour tout le monde si je "
+            "n'étais plus là.",
+            "Ma langue a gonflé depuis la nouvelle pilule et quelque chose me serre dans la gorge.",
+            "J'ai avalé un morceau de brochette trop vite et il est resté pris, même l'eau "
+            "revient, je crache.",
+            "Autre chose que le formulaire : un morceau de poulet est coincé, même pas ma "
+            "salive ne passe.",
+            "enceinte 6 sem, douleur terrible bas du ventre à D, un peu de sang, mal à l'épaule",
+        ),
+    )
+
+
 def test_a_red_flags_words_end_where_a_word_ends_and_a_job_sites_words():
     # round 41 (part OC): every shipped red flag ends at a word's end or an inflection
     # (red_flag_whole_words); the trades' own words
