@@ -12,6 +12,7 @@ connection (see `ui/actions.py`); nothing here imports Qt.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -68,6 +69,10 @@ class ThreadView:
     others: list[tuple[str, str]]  # (name, "viewing" | "replying")
     staff: list[Staff]  # people a conversation can be assigned to
     images: dict[str, bytes]  # inline images (cid -> bytes) the messages show
+    # the conversation asked for, when it had been joined with this one (shared queue),
+    # and that said in words
+    joined_from: int | None = None
+    joined_note: str = ""
 
 
 def open_thread(
@@ -79,8 +84,17 @@ def open_thread(
 ) -> Outcome:
     """A person opens a conversation (an audited view, and "viewing" for the others);
     with `shown`, the panel refreshes what is already open: no second view entry
-    unless something new is now on screen (nor for inline images already loaded)."""
-    detail = services.show_thread(clinic, session, thread_id, shown=shown)
+    unless something new is now on screen (nor for inline images already loaded).
+    A conversation joined with another one opens that one, as a new view (its own
+    access decision and audit entry), saying which it was asked for."""
+    try:
+        detail = services.show_thread(clinic, session, thread_id, shown=shown)
+    except services.Joined as joined:
+        opened = open_thread(clinic, session, joined.into)
+        # (one line under the panel's buttons: the whole story is the exception's text)
+        note = f"Conversation {joined.label} was joined with this one."
+        view = dataclasses.replace(opened.value, joined_from=thread_id, joined_note=note)
+        return Outcome(view, opened.changes)
     presence = Outcome()
     if shown is None:
         presence = _acted(services.mark_presence, clinic, session, thread_id, "viewing")

@@ -31,6 +31,7 @@ from clinic_inbox.core.services_chart import (
 from clinic_inbox.core.services_common import (
     BREAK_GLASS_MINUTES,
     MAX_TEXT_CHARS,
+    Joined,
     NotFound,
     _audit,
     _check_text,
@@ -167,6 +168,7 @@ __all__ = [
     "SessionEnded",
     "BREAK_GLASS_MINUTES",
     "NotFound",
+    "Joined",
     "_now",
     "_audit",
     "_refuse",

@@ -19,6 +19,20 @@ class NotFound(Exception):
     pass
 
 
+class Joined(NotFound):
+    """The conversation was joined with (folded into) another one: the shared queue found
+    its messages filed in a conversation the clinic's server already had."""
+
+    def __init__(self, thread_id: int, into: int, label: str = "", into_label: str = "") -> None:
+        self.label = label or f"#{thread_id}"
+        super().__init__(
+            f"Conversation {self.label} was joined with conversation "
+            f"{into_label or f'#{into}'}: its messages had also come in on another workstation."
+        )
+        self.thread_id = thread_id
+        self.into = into
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 

@@ -12,9 +12,10 @@ from clinic_inbox.core import access, numbers
 from clinic_inbox.core.access import AccessDenied, Decision, ThreadFacts
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Category, MessageSummary, Priority, Staff, ThreadDetail
-from clinic_inbox.core.services_common import NotFound, _audit, _fresh, _now
+from clinic_inbox.core.services_common import Joined, NotFound, _audit, _fresh, _now
 from clinic_inbox.core.signin import Session
 from clinic_inbox.core.store import access_queries as aq
+from clinic_inbox.core.store import fold_queries as fq
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store.queries import MessageFilter
 
@@ -230,6 +231,16 @@ def show_thread(
         row = q.get_thread(clinic.store, thread_id)
         facts = aq.thread_facts(clinic.store, thread_id)
         if row is None or facts is None:
+            into = fq.folded_into(clinic.store, {thread_id}).get(thread_id)
+            if into is not None:  # the caller may open that one (its own access decision)
+                is_shared = numbers.shared(clinic.store)
+                kept = q.get_thread(clinic.store, into)
+                raise Joined(
+                    thread_id,
+                    into,
+                    numbers.label(thread_id, None, is_shared),  # never numbered by the server
+                    numbers.label(into, kept.shared_number if kept else None, is_shared),
+                )
             raise NotFound(f"There is no conversation number {thread_id}.")
         d = _decide(clinic, staff, facts, thread_id, _now())
         if not d.header:

@@ -390,15 +390,25 @@ class ThreadPanel(QWidget):
         self.info.setText(plain_error(exc))
 
     def _opened(self, view: app_actions.ThreadView) -> None:
+        joined = view.joined_from is not None and view.joined_from == self._wanted
+        if joined:
+            # the conversation on screen (or asked for) was joined with this one by the
+            # shared queue: follow it, and say so
+            self._wanted = view.detail.id
         if view.detail.id != self._wanted:
             return  # another conversation was asked for since (or the screen locked)
         if view.detail.id != self.thread_id:
             self._notice = ""
+        if joined:
+            self._notice = view.joined_note
         self._images = {}
         self._refreshed(view)
         self.visit_timer.opened(view.detail.id, view.detail.body_visible)
 
     def _refreshed(self, view: app_actions.ThreadView) -> None:
+        if view.joined_from is not None and view.joined_from == self._wanted:
+            self._opened(view)  # a refresh found it joined with another: opened anew
+            return
         if view.detail.id != self._wanted:
             return
         t = view.detail
