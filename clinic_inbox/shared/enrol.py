@@ -411,7 +411,8 @@ def _revoke_on_server(
         # a request refused before approval never had the keys: nothing to renew
         if state[1] and state[2] == 0:
             try:
-                key_id, holders = key_rotation.rotate(clinic, link, ws_id, session.staff.username)
+                # who renewed it, as the server holds every author: keyed, not the user name
+                key_id, holders = key_rotation.rotate(clinic, link, ws_id, _by(session, link))
             except psycopg.Error as exc:
                 if exc.sqlstate != "CI002":
                     raise

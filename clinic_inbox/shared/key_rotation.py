@@ -308,6 +308,14 @@ def keep_current(clinic: Clinic, link: Any, *, complete: bool = True) -> list[in
                     "server.seal_key_received",
                     detail={"key_ids": received, "sealing_with": keys.key_id},
                 )
+                if made_here:  # (imported here: replica imports the server link)
+                    from clinic_inbox.shared.replica import StaffMap
+
+                    staff = StaffMap(clinic, keys)
+                    # the server holds who renewed it keyed; a version renewed before that
+                    # holds the user name itself
+                    for made in made_here:
+                        made["by"] = staff.name(made["by"]) or made["by"]
                 for made in made_here:  # its revocation's own entries were lost
                     # (enrol.revoke writes both in one local transaction, after the server's)
                     _audit(

@@ -20,7 +20,7 @@ CREATE TABLE IF NOT EXISTS seal_key_version (
     key_check  text NOT NULL,
     revoked_ws uuid,
     created_ws uuid NOT NULL,
-    created_by text NOT NULL,
+    created_by text NOT NULL,  -- the administrator's keyed reference (a user name before)
     created_at timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 

@@ -432,6 +432,11 @@ def test_server_revoke_killed_after_the_servers_commit_loses_nothing(
     with psycopg.connect(empty_db) as conn:
         state = conn.execute("SELECT state FROM workstation WHERE id = %s", (c_id,)).fetchone()
         assert state[0] == "revoked"
+        # who renewed the key, as the server holds every author: keyed, never the user name
+        (by,) = conn.execute(
+            "SELECT created_by FROM seal_key_version WHERE revoked_ws = %s", (c_id,)
+        ).fetchone()
+        assert by != "admin" and len(by) == 64 and int(by, 16) >= 0
     la = srv.open_link(a, KeyCustody(a.home, backend=kr))
     services.add_note(a, login(a, "dr.patel"), t1, "Written by A after the kill")
     sync.push(a, la)  # takes version 2 from its own sealed copy first
