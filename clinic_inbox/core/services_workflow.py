@@ -18,6 +18,7 @@ from clinic_inbox.core.shared_ops import record as queue_shared
 from clinic_inbox.core.signin import Session
 from clinic_inbox.core.store import access_queries as aq
 from clinic_inbox.core.store import queries as q
+from clinic_inbox.core.store import shared_queries as shq
 
 
 # -- workflow ------------------------------------------------------------------
@@ -145,6 +146,28 @@ def mark_sensitive(
             thread_id=thread_id,
             reason=reason or None,
             detail={"sensitive": sensitive},
+        )
+
+
+def send_note_again(clinic: Clinic, session: Session, thread_id: int, note_id: int) -> None:
+    """A note of this person's that the clinic's server refused (their account was turned
+    off there), sent again as it was written: the same words and time, one note."""
+    with clinic.store.transaction():
+        row, d = _acting(clinic, session, thread_id)
+        access.require(d.body, "Notes are for those who can read the conversation.")
+        found = shq.note_row(clinic.store, note_id)
+        if found is None or found[0] != thread_id:
+            raise NotFound("That note is no longer on this computer.")
+        if found[1] != session.staff.id:
+            raise AccessDenied("Only the person who wrote a note can send it again.")
+        queue_shared(clinic.store, thread_id, "note", str(note_id), session.staff.id)
+        _audit(
+            clinic,
+            session,
+            "thread.note_sent_again",
+            patient_id=row.patient_id,
+            thread_id=thread_id,
+            detail={"note_id": note_id},
         )
 
 

@@ -57,6 +57,11 @@ def apply_anyway(clinic: Clinic, session: services.Session, op_id: str, reason: 
     elif c.field == "assignee":
         row = q.staff_login_row(clinic.store, c.mine) if c.mine else None
         services.assign(clinic, session, c.thread_id, row[0].id if row else None)
+    elif c.field == "note":
+        # a refused note (a note is never beaten by another): the same note sent again
+        if not c.mine.isdigit():  # refused before its id was kept
+            raise SharedQueueError("That note cannot be sent again: write it again.")
+        services.send_note_again(clinic, session, c.thread_id, int(c.mine))
     elif c.field == "patient":
         # filed again under the person's patient: the same access check as any link
         if c.mine:
@@ -107,6 +112,9 @@ class Shown:
     # refused by a check on the clinic's server (not beaten by another change): why,
     # in plain words ("the account of Mei Chen is turned off on the clinic's server")
     refused: str = ""
+    # whether this person may make their change again from the card: an administrator
+    # sees others' refused changes to know of them, not to make them as their own
+    can_apply: bool = True
 
 
 FIELD_WORDS = {
@@ -182,6 +190,8 @@ def shown(clinic: Clinic, session: services.Session) -> Outcome:
                 c.their_at,
                 card.number if card is not None else "",
                 refused=_refused(clinic, c.their_by, c.actor_id),
+                can_apply=c.actor_id in (None, session.staff.id)
+                and (c.field != "note" or c.mine.isdigit()),
             )
         )
     out += patient_conflicts.shown(clinic, session)

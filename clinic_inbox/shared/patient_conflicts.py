@@ -78,6 +78,7 @@ def shown(clinic: Clinic, session: services.Session) -> list[Shown]:
                 c.their_at,
                 patient_id=c.patient_id,
                 refused=_refused(clinic, c.their_by, c.actor_id),
+                can_apply=c.actor_id in (None, session.staff.id),
             )
         )
     return out

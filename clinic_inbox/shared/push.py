@@ -232,8 +232,7 @@ def _refused(
         if op.field == "assignee":  # shown by user name, not a local number
             mine = replace(op, value=staff.name_of.get(int(op.value or 0), ""))
             theirs = staff.name(theirs) or ("" if not theirs else "?")
-        elif op.field == "note":
-            mine = replace(op, value="note")
+        # (a note's local id stays: its author may send it again once allowed)
         at = current[4].isoformat(timespec="seconds") if current is not None else None
         shq.add_conflict(store, mine, theirs, refusals.marker(code), at)
         refusals.audit_refused(

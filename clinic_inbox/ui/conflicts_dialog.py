@@ -87,6 +87,9 @@ class ConflictCard(QFrame):
         buttons.addStretch(1)
         buttons.addWidget(self.keep)
         buttons.addWidget(self.mine)
+        # someone else's refused change, shown to an administrator: to know of, not to
+        # make again as their own
+        self.mine.setVisible(c.can_apply)
         box = QVBoxLayout(self)
         box.addWidget(title)
         box.addLayout(grid)

@@ -260,6 +260,34 @@ def test_every_change_of_a_turned_off_account_is_refused_and_the_queue_goes_on(
         assert "What was done here (refused)" in words
         assert f"The clinic's server refused this change: {off}" in words
         assert "every workstation shows “1990-01-01”" in words
+        # ...and the administrator is not offered to make them again as their own
+        assert {c.can_apply for c in cards} == {False}
+        note_card = ConflictCard(by_what["Note"])
+        qtbot.addWidget(note_card)
+        assert widget.mine.isHidden() and note_card.mine.isHidden()
+
+        # turned on again, Dr Patel sends her refused note again from its card: the same
+        # note reaches the server and the other workstation, once
+        _turn(a, la, "dr.patel", True)
+        pull(b, lb)
+        patel = login(b, "dr.patel")
+        hers = {c.what: c for c in conflicts.shown(b, patel).value}
+        assert hers["Note"].can_apply and hers["Note"].yours == "Your note"
+        note_card = ConflictCard(hers["Note"])
+        qtbot.addWidget(note_card)
+        assert not note_card.mine.isHidden()
+        conflicts.settle(b, patel, hers["Note"].op_id, True)
+        assert push(b, lb).applied == 1
+        assert _server(empty_db, "SELECT count(*) FROM note WHERE conv = %s", (conv,)) == [(2,)]
+        assert push(b, lb).applied == 0  # once
+        pull(a, la)
+        ta = shq.thread_by_uuid(a.store, conv)
+        assert sorted(n[2] for n in q.thread_notes(a.store, ta)) == sorted(
+            [NOTE, "Called her back at 10:40."]
+        )
+        # settled: its card is gone
+        with pytest.raises(SharedQueueError, match="no open conflict"):
+            conflicts.settle(b, patel, hers["Note"].op_id, True)
     finally:
         joined.close()
 
