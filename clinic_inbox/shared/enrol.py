@@ -42,7 +42,7 @@ from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.keys import KeyCustody
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import shared_queries as shq
-from clinic_inbox.shared import SharedQueueError, clinic_keys, key_rotation, refusals
+from clinic_inbox.shared import SharedQueueError, clinic_keys, key_rotation, refusals, staff_sync
 from clinic_inbox.shared.audit_sign import signing_key
 from clinic_inbox.shared.clinic_keys import ServerLink
 from clinic_inbox.shared.replica import staff_ref
@@ -134,6 +134,9 @@ def approve(clinic: Clinic, session: Any, link: Link, fpr: str) -> Pending:
     """Step 2, on an enrolled workstation, by an administrator who compared `fpr`."""
     _require_admin(clinic, session)
     key_rotation.keep_current(clinic, link)  # the newcomer gets every version there is
+    # the clinic's staff as this workstation has them first: an administrator added here
+    # since the last exchange is one the server knows when it checks who approves
+    staff_sync.push(clinic, link)
     wanted = fpr.strip().upper()
     try:
         found = _approve_on_server(session, link, wanted)

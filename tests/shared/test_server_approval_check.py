@@ -125,6 +125,30 @@ def test_a_turned_off_administrators_approval_is_refused_and_the_newcomer_gets_n
         joined.close()
 
 
+def test_an_administrator_added_here_approves_before_any_exchange(
+    tmp_path, empty_db, keyring_factory
+):
+    """Roy is made an administrator at A and approves a new computer there at once: the
+    approval sends the clinic's staff first, so the server knows who approves (it refused
+    him as unknown, until A's next exchange)."""
+    joined = Joined(tmp_path, empty_db, keyring_factory, 2)
+    a, _b = joined.clinics
+    la, _lb = joined.links
+    try:
+        push(a, la)
+        _with_roy(a)  # not pushed
+        n, cn, asked = _newcomer(tmp_path, "new", keyring_factory, empty_db)
+        enrol.approve(a, login(a, "admin.roy"), la, asked.fingerprint)
+        assert enrol.finish(n, login(n, "admin"), cn) == asked.workstation_id
+        ((by,),) = _server(
+            empty_db, "SELECT decided_by FROM workstation WHERE id = %s", (asked.workstation_id,)
+        )
+        assert by == staff_ref(la.keys, "admin.roy")
+        assert _refused(a, "server.approve_refused") == []
+    finally:
+        joined.close()
+
+
 def test_a_demoted_administrators_approval_and_revocation_are_refused(
     tmp_path, empty_db, keyring_factory
 ):
