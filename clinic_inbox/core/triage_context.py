@@ -33,7 +33,8 @@ from clinic_inbox.core.triage_gate import GatedAny, LiteralIndex
 
 _NEG_TRIGGER = re.compile(
     r"\b(no|not|never|denies|denied|deny|without|free of|negative for|none|nor|"
-    r"(do|does|did|have|has|had|is|was|are|were|be)(n'?t| not)|no longer|absence of|"
+    # ("be not", never "bent": "shin bent and bone poking thru skin")
+    r"(do|does|did|have|has|had|is|was|are|were)(n'?t| not)|be not|no longer|absence of|"
     r"rule out|ruled out|(no one|nobody) (is|was|got|has been)|"
     # "nothing like the worst headache ever", "rien comme une crise"
     r"nothing like|nothing close to|rien comme|rien a voir avec|"
@@ -183,7 +184,11 @@ _CONTEXT = re.compile(
     r"(warning|warnings|mise en garde|avertissement)s? (about|on|of|sur|concernant|au sujet)|"
     r"(depliant|feuillet|notice|leaflet|insert|pamphlet|app|appli|application|website|site|booklet|guide) ([\w'-]+ ){0,5}(parle|talks?|mentions?|says?|dit)|"
     # "after my seizure in September", "après ma convulsion"
-    r"(after|apres|following) (my|his|her|their|ma|mon|sa|son) |"
+    # (not a shift, a workout or a meal: "after my workout I have crushing chest pain")
+    r"(after|apres|following) (my|his|her|their|ma|mon|sa|son) "
+    r"(?!(shift|work|workout|run|jog|game|match|practice|training|session|class|walk|hike|ride|"
+    r"swim|meal|dinner|supper|lunch|breakfast|coffee|shower|nap|quart|travail|entrainement|"
+    r"course|partie|diner|souper|dejeuner|marche|cours|job|service)s?\b)|"
     r"(my|his|her|our|a) (\w+'s )?((older|younger|little|big|best|late|ex|oldest|youngest) )?(sister|brother|friend|cousin|aunt|uncle|neighbou?r|coworker|colleague|boss|"
     r"classmate|teammate|roommate|sister-in-law|brother-in-law|friend's \w+|neighbou?r's \w+)"
     r"( \([^)]{0,20}\)| (in|from|at|back in|out in) [\w-]+( [\w-]+)?)? (had|bled|got|was|went|lost|nearly|almost)|a (kid|boy|girl|child|baby|student|teacher|player|man|woman|guy|lady|worker|resident|parent) "

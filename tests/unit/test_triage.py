@@ -1087,6 +1087,39 @@ def test_mushrooms_from_the_woods_blood_through_the_towels_and_a_hunting_gun():
     )
 
 
+def test_a_cleaner_drunk_by_mistake_knives_for_the_chef_and_a_bent_shin():
+    # round 65 (part RS, restaurant, bar, hotel and food-service workers): what the rules
+    # alone missed there (the wording model caught all of it), and a plan read into
+    # medicines taken as prescribed
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Since the stent I feel fine and I'm taking all the new pills, can I book a follow-up?",
+            "I've been taking all my meds like the pharmacist said.",
+            "The fence post is bent and the gate won't close, sorry I'm late for my visit.",
+            "Do you give the 2-month vaccines on Saturdays? She has no fever, she feeds well.",
+        ),
+        urgent=(
+            "I drank from a water bottle that had drain cleaner in it, my mouth burns and I "
+            "keep drooling.",
+            "Mon fils a bu une gorgée de dégraissant, il bave et il a vomi.",
+            "J'ai mes couteaux, je vais attendre le gérant dans le stationnement pour le planter.",
+            "The shotgun is loaded in the truck and after my shift I'll use it on myself.",
+            "Il m'a serré la gorge avec ses mains et il dit qu'il va me tuer ce soir.",
+            "One side of his face is drooping and the arm won't go up.",
+            "My head went BANG while lifting crates, zero to the worst pain ever.",
+            "Something is sitting on my chest like a bag of cement, going into my jaw.",
+            "I threw up blood, a cupful, and now black tar-like stool and I'm dizzy.",
+            "wrist bent wrong way and bone poking thru skin",
+            "Pour ses vaccins de 2 mois on a rendez-vous jeudi, mais ce soir il fait 38,4 et "
+            "il boit beaucoup moins.",
+            "I'm taking all my pills tonight.",
+            # "after my ..." told a past event only of an event, not a shift or a workout
+            "After my workout I have crushing chest pain going down my left arm.",
+            "Après mon quart j'ai une douleur écrasante dans la poitrine qui va dans le bras.",
+        ),
+    )
+
+
 def test_a_red_flags_words_end_where_a_word_ends_and_a_job_sites_words():
     # round 41 (part OC): every shipped red flag ends at a word's end or an inflection
     # (red_flag_whole_words); the trades' own words
