@@ -6,42 +6,14 @@ own access decision and audit entry; it never shows "there is no conversation"."
 from __future__ import annotations
 
 import pytest
-from support.clinics import new_clinic
+from support.clinics import email_thread, new_clinic
 
 from clinic_inbox.core import app_actions, services
 from clinic_inbox.core.changes import Changes
-from clinic_inbox.core.model import Category, Direction, Priority, Source
 from clinic_inbox.core.store import fold_queries as fq
-from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import shared_queries as shq
 from clinic_inbox.ui.actions import InlineRunner
 from clinic_inbox.ui.main_window import MainWindow
-
-
-def _email(store, subject: str) -> int:  # noqa: ANN001
-    tid = q.create_thread(
-        store,
-        q.NewThread(
-            subject=subject,
-            category=Category.RESULTS,
-            priority=Priority.ROUTINE,
-            created_at=q.utcnow(),
-        ),
-    )
-    q.insert_message(
-        store,
-        q.NewMessage(
-            thread_id=tid,
-            source=Source.EMAIL,
-            direction=Direction.INBOUND,
-            received_at=q.utcnow(),
-            sender="p@patients.example",
-            body_text=f"{subject}: are my results in?",
-            category=Category.RESULTS,
-            message_id_header=f"<{subject}@patients.example>",
-        ),
-    )
-    return tid
 
 
 def _join(store, src: int, into: int) -> None:  # noqa: ANN001
@@ -56,7 +28,8 @@ def _join(store, src: int, into: int) -> None:  # noqa: ANN001
 def two(tmp_path):
     clinic, _admin, doc = new_clinic(tmp_path / "c")
     with clinic.store.transaction():
-        into, src = _email(clinic.store, "kept"), _email(clinic.store, "here")
+        into = email_thread(clinic.store, "kept", "kept: are my results in?")
+        src = email_thread(clinic.store, "here", "here: are my results in?")
     session = services.login(clinic, doc.username, "kettle orbit maple frost")
     yield clinic, session, src, into
     clinic.close()

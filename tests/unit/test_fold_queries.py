@@ -5,40 +5,13 @@ its audit entries stay, and its number is never given to a new conversation."""
 from __future__ import annotations
 
 import pytest
-from support.clinics import new_clinic
+from support.clinics import email_thread, new_clinic
 from support.thread_references import THREAD_REFERENCES
 
-from clinic_inbox.core.model import Category, Direction, Priority, Source
 from clinic_inbox.core.store import fold_queries as fq
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import shared_queries as shq
 from clinic_inbox.core.store.audit_ship_queries import thread_uuids
-
-
-def _thread(store, subject: str) -> int:  # noqa: ANN001
-    tid = q.create_thread(
-        store,
-        q.NewThread(
-            subject=subject,
-            category=Category.RESULTS,
-            priority=Priority.ROUTINE,
-            created_at=q.utcnow(),
-        ),
-    )
-    q.insert_message(
-        store,
-        q.NewMessage(
-            thread_id=tid,
-            source=Source.EMAIL,
-            direction=Direction.INBOUND,
-            received_at=q.utcnow(),
-            sender="p@patients.example",
-            body_text="?",
-            category=Category.RESULTS,
-            message_id_header=f"<{subject}@patients.example>",
-        ),
-    )
-    return tid
 
 
 @pytest.fixture()
@@ -46,7 +19,7 @@ def folded(tmp_path):
     clinic, _admin, patel = new_clinic(tmp_path / "c")
     store, now = clinic.store, q.utcnow()
     with store.transaction():
-        into, src = _thread(store, "kept"), _thread(store, "emptied")
+        into, src = email_thread(store, "kept"), email_thread(store, "emptied")
         store.execute("UPDATE threads SET uuid = 'conv-kept' WHERE id = ?", (into,))
         (mid,) = [m["id"] for m in shq.thread_messages(store, src)]
         store.execute(
@@ -142,12 +115,12 @@ def test_everything_moves_and_nothing_refers_to_it(folded):
 def test_its_number_is_never_given_again(folded):
     clinic, src, _into, _held = folded
     with clinic.store.transaction():
-        assert _thread(clinic.store, "later") > src
+        assert email_thread(clinic.store, "later") > src
 
 
 def test_a_conversation_with_a_message_is_not_folded(folded):
     clinic, _src, into, _held = folded
     with clinic.store.transaction():
-        other = _thread(clinic.store, "other")
+        other = email_thread(clinic.store, "other")
         with pytest.raises(ValueError):
             fq.fold(clinic.store, other, into)
