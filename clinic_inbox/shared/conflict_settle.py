@@ -19,6 +19,29 @@ class _Card(Protocol):
     def op_id(self) -> str: ...
 
 
+class _Made(Protocol):
+    """A card of a change made on this workstation (a conversation's or a patient's)."""
+
+    @property
+    def actor_id(self) -> int | None: ...
+    @property
+    def field(self) -> str: ...
+    @property
+    def mine(self) -> str: ...
+
+
+def why_not_again(card: _Made, staff_id: int) -> str:
+    """Why this person may not make the card's change again ("" when they may): the card
+    shows its button by it, and making the change again refuses by it."""
+    if card.actor_id is not None and card.actor_id != staff_id:
+        # an administrator sees someone else's refused change: to keep what the server
+        # has, not to make it again as their own
+        return "Only the person whose change was not applied can apply it anyway."
+    if card.field == "note" and not card.mine.isdigit():  # refused before its id was kept
+        return "That note cannot be sent again: write it again."
+    return ""
+
+
 C = TypeVar("C", bound=_Card)
 
 

@@ -15,7 +15,13 @@ from clinic_inbox.core.model import Priority, Status
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import shared_patient_queries as spq
 from clinic_inbox.core.store import shared_queries as shq
-from clinic_inbox.shared import SharedQueueError, patient_conflicts, refusals, staff_conflicts
+from clinic_inbox.shared import (
+    SharedQueueError,
+    conflict_settle,
+    patient_conflicts,
+    refusals,
+    staff_conflicts,
+)
 from clinic_inbox.shared.push import NEW_MESSAGE
 
 
@@ -40,8 +46,9 @@ def apply_anyway(clinic: Clinic, session: services.Session, op_id: str, reason: 
     if not found or found[0].seen:
         raise SharedQueueError("There is no open conflict with that number.")
     c = found[0]
-    if c.actor_id is not None and c.actor_id != session.staff.id:
-        raise SharedQueueError("Only the person whose change was not applied can apply it anyway.")
+    refused = conflict_settle.why_not_again(c, session.staff.id)
+    if refused:
+        raise SharedQueueError(refused)
     if c.field == "status":
         services.set_status(clinic, session, c.thread_id, Status(c.mine))
     elif c.field == "priority":
@@ -59,8 +66,6 @@ def apply_anyway(clinic: Clinic, session: services.Session, op_id: str, reason: 
         services.assign(clinic, session, c.thread_id, row[0].id if row else None)
     elif c.field == "note":
         # a refused note (a note is never beaten by another): the same note sent again
-        if not c.mine.isdigit():  # refused before its id was kept
-            raise SharedQueueError("That note cannot be sent again: write it again.")
         services.send_note_again(clinic, session, c.thread_id, int(c.mine))
     elif c.field == "patient":
         # filed again under the person's patient: the same access check as any link
@@ -190,8 +195,7 @@ def shown(clinic: Clinic, session: services.Session) -> Outcome:
                 c.their_at,
                 card.number if card is not None else "",
                 refused=_refused(clinic, c.their_by, c.actor_id),
-                can_apply=c.actor_id in (None, session.staff.id)
-                and (c.field != "note" or c.mine.isdigit()),
+                can_apply=not conflict_settle.why_not_again(c, session.staff.id),
             )
         )
     out += patient_conflicts.shown(clinic, session)

@@ -312,11 +312,10 @@ def keep_current(clinic: Clinic, link: Any, *, complete: bool = True) -> list[in
                     from clinic_inbox.shared.replica import StaffMap
 
                     staff = StaffMap(clinic, keys)
+                for made in made_here:  # its revocation's own entries were lost
                     # the server holds who renewed it keyed; a version renewed before that
                     # holds the user name itself
-                    for made in made_here:
-                        made["by"] = staff.name(made["by"]) or made["by"]
-                for made in made_here:  # its revocation's own entries were lost
+                    made["by"] = staff.name(made["by"]) or made["by"]
                     # (enrol.revoke writes both in one local transaction, after the server's)
                     _audit(
                         clinic,

@@ -78,7 +78,7 @@ def shown(clinic: Clinic, session: services.Session) -> list[Shown]:
                 c.their_at,
                 patient_id=c.patient_id,
                 refused=_refused(clinic, c.their_by, c.actor_id),
-                can_apply=c.actor_id in (None, session.staff.id),
+                can_apply=not conflict_settle.why_not_again(c, session.staff.id),
             )
         )
     return out
@@ -90,10 +90,9 @@ def is_one(clinic: Clinic, op_id: str) -> bool:
 
 def settle(clinic: Clinic, session: services.Session, op_id: str, mine: bool) -> None:
     found = [c for c in epq.open_conflicts(clinic.store) if c.op_id == op_id]
-    if mine and found and found[0].actor_id not in (None, session.staff.id):
-        # an administrator sees someone else's refused edit: to keep what the server
-        # has, not to make it again as their own (as for a conversation's card)
-        raise SharedQueueError("Only the person whose change was not applied can apply it anyway.")
+    refused = conflict_settle.why_not_again(found[0], session.staff.id) if found else ""
+    if mine and refused:
+        raise SharedQueueError(refused)
     conflict_settle.settle(
         clinic,
         session,
