@@ -64,6 +64,34 @@ def test_opening_a_joined_conversation_opens_the_one_it_was_joined_with(two):
     assert _views(clinic, into) == before + 1
 
 
+def test_a_join_opens_nothing_the_person_may_not_read(tmp_path):
+    """A receptionist opening a conversation joined with a sensitive one gets that
+    conversation's own decision: its header at most, never its words."""
+    from clinic_inbox.core.model import Role
+
+    clinic, admin, doc = new_clinic(tmp_path / "c")
+    try:
+        with clinic.store.transaction():
+            into = email_thread(clinic.store, "kept", "my HIV results?")
+            src = email_thread(clinic.store, "here", "here: are my results in?")
+        patel = services.login(clinic, doc.username, "kettle orbit maple frost")
+        services.mark_sensitive(clinic, patel, into, True, "HIV test")
+        services.add_staff(clinic, admin, "reception.moreau", "Élise Moreau", Role.RECEPTIONIST,
+                           "plover quilt marble anchor")  # fmt: skip
+        desk = services.login(clinic, "reception.moreau", "plover quilt marble anchor")
+        assert app_actions.open_thread(clinic, desk, src).value.detail.body_visible
+        _join(clinic.store, src, into)
+        try:
+            view = app_actions.open_thread(clinic, desk, src).value
+        except services.AccessDenied:
+            return  # not even its header: nothing shown
+        assert view.detail.id == into and not view.detail.body_visible
+        assert all(m.body is None for m in view.detail.messages)
+        assert "HIV" not in view.detail.subject
+    finally:
+        clinic.close()
+
+
 def test_a_number_never_joined_is_still_not_found(two):
     clinic, session, _src, into = two
     with pytest.raises(services.NotFound) as caught:
