@@ -1064,7 +1064,10 @@ _FEARED = re.compile(
     r"fear\w*|stress\w*|anxious) (that )?(it'?s|it is|it was|it might be|it could be|it may be|"
     r"this is|this might be|of|of (having|getting)|about|i'?d|i might|i'?ll|i was going to|"
     r"(i'?ll|i will|i might|i'?d|i could|i'?m going to) (have|get|be having))|"
-    r"(i )?(read|reading|googled|looked up|saw online)( about| that| online| up)?|"
+    # a device's "read 38.4" ("the thermometer in the bum read 38.4") is a reading
+    r"(i )?(?<!\bit )(?<!thermometer )(?<!meter )(?<!monitor )(?<!scale )(?<!watch )(?<!cuff )"
+    r"(?<!strip )(?<!screen )(?<!machine )(?<!bum )(?<!ear )(?<!armpit )(?<!forehead )"
+    r"(read|reading|googled|looked up|saw online)( about| that| online| up)?|"
     r"(dr\.? )?google (says|said)|(the )?internet (says|said)|"
     r"(thought|thinking|think|thinks) (it was|it's|it might be|it could be|of|about)|"
     r"(signs?|symptoms?|risk|chances?) of|"
@@ -1230,6 +1233,9 @@ def _comma(text: str) -> int:
 _STORY_PAST = re.compile(
     r"\b(yesterday|last night|the other day|over the weekend|after (delivery|the birth|birth|my c-section)|apres l'accouchement|on est alle\w*|we went|we took (him|her)|la fois (que|ou)|au mois d'?\w+|at (lunch|breakfast|supper|dinner)|quand \w+ a (fait|eu)|this past weekend|on the weekend|"
     r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
+    # treated in time, then told as mending: "a été traité à temps ... il récupère bien"
+    r"(a|ont|avait) ete (traite|soigne|pris en charge|opere|hospitalise)e?s? (a temps|rapidement|tout de suite|vite)|"
+    r"(was|were|got) treated (in time|right away|quickly|fast)|"
     # a past perfect and an update's opening: "she'd swallowed two of my pills", "to close the loop"
     r"(she|he|i|we|they|you)'d (swallowed|taken|eaten|drunk|drank|got into|gotten into)|(just )?to close the loop|"
     # "after emerg gave me epinephrine", "ils m'ont donné de l'épinéphrine"
@@ -1272,7 +1278,7 @@ _STORY_FINE = re.compile(
     r"(?<![\w'] )(all )?(fine|ok|okay|good|well|correcte?|bien) (today|now|since|aujourd'hui|maintenant|depuis)(?=\W*$)|"
     r"(he|she|they)('s|'re| is| are) (back|home)( home)? now|"
     r"(il|elle|je|j') ?(va|vais|allait|allais) (tres |super |tout a fait |ben |bien )?bien|"
-    r"(il|elle|je) (recupere|se remet|se retablit|prend du mieux) (bien|tranquillement|vite)|(is|he'?s|she'?s) recovering (well|nicely)|"
+    r"(il|elle|je|et) (recupere|se remet|se retablit|prend du mieux) (bien|tranquillement|vite)|(is|he'?s|she'?s) recovering (well|nicely)|"
     r"tout est (rentre dans l'ordre|correct|beau|normal|revenu)|comme d'habitude|"
     r"(tout s'est|ca s'est) (bien|tres bien|super bien) passe|(is|he'?s|she'?s) stable( and (being )?discharged)?|being discharged|"
     r"((ce matin|this morning|aujourd'hui|today) )?((elle|il|je) (est|suis) )?redevenue? (elle|lui|moi)-meme|back to (herself|himself|myself)|"
@@ -1283,7 +1289,7 @@ _STORY_FINE = re.compile(
     r"(i'?m|i am|he'?s|she'?s|he is|she is) breathing (fine|well|normally|ok|okay|better)|"
     r"breathing (totally |completely |perfectly )?(normal|normally|fine)|(feeling|i felt) (stronger|better|okay|ok|fine|good|well|normal)|(la plaie|la coupure|la blessure|the cut|the wound|the gash)( \w+)? (est|is) (belle|beau|propre|clean|healing|healed|guerie?|fermee?|healing (well|nicely))|"
     # treated and on the mend: "elle est en réadaptation maintenant", "I'm out now"
-    r"(est|is|are|sont) (en readaptation|in rehab\w*|en convalescence)|(?<!thinks )(?<!believes )(?<!thought )(i'?m|i am|he'?s|she'?s|he is|she is) (out|discharged|back home|home)\b|(je suis|il est|elle est) sorti\w* de l'hopital|(i'?m|je suis) (home|a la maison) now|(running around|playing|acting|eating) (totally |completely |perfectly )?(normal|normally|fine|like (himself|herself|usual))|(he'?s|she'?s|he is|she is|they'?re|they are) (playing|eating|drinking|running around|laughing)( and (playing|eating|drinking|running around|laughing))? (today|now|again|fine|normally|like (himself|herself|usual))|(il|elle|je) va (beaucoup |bien |ben )?mieux)"
+    r"(est|is|are|sont) (maintenant |now )?(en readaptation|in rehab\w*|en convalescence)|(?<!thinks )(?<!believes )(?<!thought )(i'?m|i am|he'?s|she'?s|he is|she is) (out|discharged|back home|home)\b|(je suis|il est|elle est) sorti\w* de l'hopital|(i'?m|je suis) (home|a la maison) now|(running around|playing|acting|eating) (totally |completely |perfectly )?(normal|normally|fine|like (himself|herself|usual))|(he'?s|she'?s|he is|she is|they'?re|they are) (playing|eating|drinking|running around|laughing)( and (playing|eating|drinking|running around|laughing))? (today|now|again|fine|normally|like (himself|herself|usual))|(il|elle|je) va (beaucoup |bien |ben )?mieux)"
     r"( now| maintenant| depuis| since| with \w+| aujourd'hui| today| ce matin| this morning)?\b"
 )
 # How someone was before it began, not how it ended: "she was fine yesterday",

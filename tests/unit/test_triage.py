@@ -1120,6 +1120,51 @@ def test_a_cleaner_drunk_by_mistake_knives_for_the_chef_and_a_bent_shin():
     )
 
 
+def test_a_bat_in_the_lot_a_shin_hard_as_wood_and_a_thermometer_that_read():
+    # round 66 (part SP, sport and exercise): what the rules alone missed there (the
+    # wording model caught all of it), and six false reds: a device's "read 38.4" was
+    # taken for something read about, "pendant 20 minutes" for a face hanging, a
+    # hospital "40 minutes" away for a fever of 40, a runner's "keep running" for
+    # waters leaking
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "J'ai eu des fourmis dans le visage pendant 10 minutes après ma boisson "
+            "d'avant-gym, pas d'enflure, je respire bien.",
+            "La nuit, deux doigts de la main gauche engourdis, ça revient quand je la secoue.",
+            "Mon père oublie des noms, ça s'est installé lentement depuis deux ans, rien de "
+            "soudain.",
+            "We'll be camping with our 5 week old, the hospital is 40 minutes away. What if "
+            "she gets a fever?",
+            "I'm 20 weeks pregnant and all is well. Can I keep running at an easy pace?",
+            "Mon oncle a eu un AVC et a été traité à temps. Il est maintenant en "
+            "réadaptation et récupère bien.",
+        ),
+        urgent=(
+            "He says he'll wait for the ref in the rink parking lot with a hockey stick and "
+            "make sure he never refs again.",
+            "Je vais l'attendre avec mon bâton de baseball, il coachera pu jamais.",
+            "Took a kick to the shin Sunday, now the calf is swollen and hard as a board, "
+            "pain much worse and my toes are pale and cold.",
+            "Coup de genou sur la cuisse hier, la jambe enfle, dure comme du bois, bien pire "
+            "ce matin et le pied picote.",
+            "thermometer in her armpit read 38.6, she's 6 wks",
+            "baby theo 4 wks, temp 38.3, not feeding",
+            "My husband's face slid down on one side and his arm won't stay up.",
+            "Sa face a comme glissé d'un bord pis son bras veut pu rester en l'air.",
+            "I scooped a heaping spoon of the pure caffeine powder, heart pounding, threw up "
+            "twice.",
+            "Pris une dizaine de pilules pour rester réveillé, mon cœur part en peur.",
+            "Coupé par un patin, ça pisse rouge à travers, trois serviettes trempées.",
+            "Elle a couru son demi-marathon, elle sait pas quel jour on est pis elle me "
+            "redemande la même chose depuis une heure.",
+            "Mon grand-père est tombé au sauna, je l'appelle, je le secoue, rien.",
+            "Pump tubing came loose overnight, meter won't show a number, I keep throwing up.",
+            "Weight cut all week, now everything's coming out both ends and I haven't peed "
+            "since yesterday.",
+        ),
+    )
+
+
 def test_a_red_flags_words_end_where_a_word_ends_and_a_job_sites_words():
     # round 41 (part OC): every shipped red flag ends at a word's end or an inflection
     # (red_flag_whole_words); the trades' own words
