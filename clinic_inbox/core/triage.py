@@ -438,6 +438,8 @@ def _build(data: dict, gate: Callable[[re.Pattern[str]], Gated] = Gated.of) -> R
                         _compile(rid, groups[0], end),
                         requires=tuple(_gated(rid, g, gate, end) for g in groups),
                         background=_background(rid, r.get("background", []), len(groups)),
+                        prefer_urgent=bool(r.get("prefer_urgent", False)),
+                        banter_aside=bool(r.get("banter_aside", False)),
                         about_others=bool(r.get("about_others", False)),
                     )
                 )
@@ -527,7 +529,10 @@ _FEVER_DENIED_AT_END = re.compile(
     r"(fievre|fever|temperature|temp)$"
 )
 _TAIL_NEGATION = re.compile(
-    r"^\W*(no|not|never|without|none|nor|pas|jamais|aucune?|sans|ni|rien)\b(?! (one|longer|only|stopping|better))"
+    r"^\W*(no|not|never|without|none|nor|pas|jamais|aucune?|sans|ni|rien)\b(?! (one|longer|only|stopping|better))|"
+    # "small cut, doesn't look deep": the look denied (not "doesn't stop", which is the danger)
+    r"^\W*((doesn'?t|does not|didn'?t|did not) (look|seem|appear)|(isn'?t|is not|wasn'?t|was not) "
+    r"(that |very |too |really )?(deep|bad|big|serious)|(semble|a l'air) pas)\b"
 )
 
 

@@ -372,6 +372,11 @@ _SENTENCE_CONTEXT = re.compile(
     r"(?<!\bil )(?<!\belle )(?<!\bca )(?<!lecteur )(?<!appareil )(?<!ecran )(?<!machine )(?<!glucometre )affiches?|depliants?|feuillets?|pictogrammes?) "
     r"(of|on|about|with|for|showing|sur|des|de|du|avec|pour|qui montre\w*) |"
     r"(protocole|protocol|plan d'action|plan d'urgence|action plan|emergency plan)s?(?= (d'|de |du |for |pour |on )| ?$)|"
+    # a workplace's plan written or revised: "we're updating our plan for ammonia leaks and for
+    # people collapsing on the floor"
+    r"(updating|update|updated|reviewing|review|revising|writing|drafting|mettre a jour|mettons a jour|revoir|revoyons|rediger|redigeons) "
+    r"(our|the|a|notre|le|un|nos|les) ([\w-]+ ){0,2}(plans?|procedures?|protocols?|protocoles?|policies|politiques?) "
+    r"(for|pour|on|about|sur|en cas de)\b|"
     # a care plan's instruction: "ce que le personnel doit faire s'il fait une convulsion"
     r"(doit|doivent|devrait|devraient|should|must) (faire|do) (s'il|s'ils|si|quand|lorsqu'?|if|when)|"
     r"what (to|we should|staff should|they should) do (if|when)|plans? de soins|care plan|"
@@ -499,6 +504,9 @@ _POST_CONTEXT = re.compile(
     r"before (i|we) go on( stage)?\b|before (a|every|each) (show|performance|gig|presentation|exam|audition)|"
     r"avant (de monter sur (la )?scene|chaque (show|spectacle)|un (show|spectacle|examen)|les (shows|spectacles))|"
     r"so (i|we) (think|worry|wonder|stress|obsess)\w* about (it|that|this|them)|"
+    # pain only when pressed or turned: the chest wall, not the heart ("juste quand j'appuie dessus")
+    r"(juste|seulement|only|just) (quand|lorsque|when|if) (j'appuie|j'y touche|je pese|je touche|i press|i push|i touch|"
+    r"je me tourne|je tourne|i turn|i twist|je me penche)|"
     r"it stopped (with|after|on its own|by itself|eventually)|(they|ils) (packed|cauterized|cauterised|stitched|glued) it|(hasn'?t|has not|didn'?t|did not) (started|come back|bled|begun) again|"
     r"s'est arrete\w* (avec|apres|tout seul|toute seule|de lui-meme)|(a|ont) pas recommence|"
     r"(il|elle) a \d{1,2} ans maintenant|(he|she)('s| is) (now )?\d{1,2} years old|"
@@ -637,7 +645,9 @@ _NOT_RECUR = re.compile(
     r"(a|ai|as|avons|ont|has|is|he'?s|she'?s) now \d{1,2}( years old)?|(a|ai|as|ont) maintenant \d{1,2} (ans|mois)|maintenant (il|elle|j') ?(a|ai) \d{1,2} (ans|mois)|maintenant (il|elle|je) (n'a|n'ai|a|ai) (plus|pu) (de |d')(fievre|douleur|symptomes?|nausees?|diarrhee|vomissements?)\b|"
     r"(marche|marchait|walks?|walking|uses?|utilise) (encore|still|toujours) (avec |with )?(a |une )?(cane|walker|canne|marchette|wheelchair|fauteuil)|"
     r"(still|encore|toujours) (walks?|uses?|marche|utilise) (with |avec )?(a |une )?(cane|walker|canne|marchette|wheelchair|fauteuil)|(in recovery|sober|clean|doing (well|great|good|fine)) now|tout est revenu|"
-    r"(est|sont) revenue?s? (a la )?normale?)\b"
+    r"(est|sont) revenue?s? (a la )?normale?|"
+    # a condition someone has, not an event now: "and my mom has it too now"
+    r"(has|have|got) it (too |as well |also )?now|l'a (aussi |maintenant aussi |elle aussi |lui aussi )?maintenant)\b"
 )
 # A question about things in general ("Is sepsis contagious?", "Do antidepressants
 # raise suicidal thoughts in teenagers?"): no one in particular, nothing now.
@@ -732,6 +742,12 @@ _RESOLVED_AFTER = re.compile(
     r"^\W*(rien|aucune? (autre )?(reaction|crise|episode|probleme)) depuis\b|"
     r"^\W*(ce n'?en est pas|c'?en est pas|it'?s not that|it isn'?t|it wasn'?t)\b|"
     r"back to normal|(redevenue?|revenue?) (a la )?normale?|(ca|cela|il|elle) a arrete|"
+    # over the same day, or only while the cause lasts: "the bleeding stopped that day",
+    # "(it) goes away once I'm in the wheelhouse", "ça part dès que je me réchauffe"
+    r"stopped (that|the same|later that) (day|night|evening|afternoon)|"
+    r"(showed|said) (the baby|everything|all) (was|is|looked) (fine|ok|okay|normal|good)|"
+    r"^\W*(it |that |this )?(goes|go) away (once|when|after|as soon as|if)\b|"
+    r"^\W*(ca |cela )?(part|passe|s'en va) (des que|quand|apres que?|aussitot que)\b|"
     r"(surgery|operation|l'operation|la chirurgie) (went|s'est) (well|fine|bien)|healing (fine|well)|"
     r"(ca )?guerit bien|tout va bien|"
     r"(i'?ve|he'?s|she'?s|we'?ve|they'?ve|it'?s|i have|he has|she has|it has) been (totally |completely |perfectly )?"
@@ -1097,7 +1113,15 @@ def own_clause(before: str) -> str:
 
 def feared(sentence: str, start: int) -> bool:
     """Are the words at `start` what the writer fears or read about, not what is happening?"""
-    return _FEARED.search(own_clause(sentence[max(0, start - 70) : start])) is not None
+    m = _FEARED.search(own_clause(sentence[max(0, start - 70) : start]))
+    if m is None:
+        return False
+    # "je pense 15 chaque jour", "I think 20 of them": a count guessed, not a fear
+    return not (_BARE_THINK.search(m.group(0)) and _NUMBER_AT.match(sentence, start))
+
+
+_BARE_THINK = re.compile(r"\b(pense|pensais|pensait|think|thought)\s*$")
+_NUMBER_AT = re.compile(r"\d")
 
 
 @lru_cache(maxsize=4096)

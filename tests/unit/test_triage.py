@@ -1165,6 +1165,71 @@ def test_a_bat_in_the_lot_a_shin_hard_as_wood_and_a_thermometer_that_read():
     )
 
 
+def test_a_fire_set_tonight_a_count_guessed_and_a_rope_rule_that_was_never_urgent_first():
+    # round 67 (part FI, fishing and coastal families): what the rules alone missed there
+    # (the wording model caught all of it). A rule of several groups marked prefer_urgent
+    # was loaded without it (only single-pattern rules kept it), so "je pense le faire ce
+    # soir" was read as a fear; "je pense 15 par jour" too. And six false reds: a chest that
+    # hurts only when pressed, "about made my head explode", a workplace's plan for
+    # collapses, a relative who "has it too now", bleeding that stopped the same day, a
+    # cut that "doesn't look deep"
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "J'ai un point dans la poitrine depuis lundi, seulement quand je me tourne pour "
+            "lever les boîtes.",
+            "The warehouse radio all shift nearly made my head explode. Can I renew my "
+            "allergy spray?",
+            "I'm the safety rep at the depot and we're reviewing our procedures for a driver "
+            "who collapses on the dock. Do you give training?",
+            "My uncle had diabetes and went blind in one eye, and my aunt has it too now. "
+            "Should I be tested?",
+            "At 10 weeks I had some bleeding and went in. The scan said the baby was fine and "
+            "the bleeding stopped the same day. Can you send the report?",
+            "Nicked my finger on the box cutter, small cut, doesn't look deep. Is my tetanus "
+            "up to date?",
+        ),
+        urgent=(
+            "J'ai mis une corde dans le garage. Je pense le faire cette nuit.",
+            "La corde est prête au sous-sol. Cette nuit, quand tout le monde dort, je vais "
+            "le faire.",
+            "He's drunk in his car outside his ex's place with a jerry can, says he'll burn "
+            "her house down tonight.",
+            "Je vais mettre le feu chez lui cette nuit, j'ai l'essence dans le char.",
+            "J'ai ce qu'il faut dans le coffre pour une belle flambée, ce soir il va me le payer.",
+            "Took about 14 regular Tylenol a day since Friday for my back, now nauseous and "
+            "sore under my right ribs.",
+            "J'avale des pilules blanches pour la douleur, je pense 14 chaque jour depuis "
+            "quatre jours, j'ai vomi ce matin.",
+            "Cut my hand on a pallet nail, there's a red streak running up to my elbow, 39.4 "
+            "and shaking.",
+            "Ligne rouge qui remonte le bras depuis la coupure, 39,2, je grelotte.",
+            "Hurt my back lifting a case Monday. Since this morning I can't feel anything "
+            "when I wipe.",
+            "Mes pompes, je les prends aux 15 minutes, ça donne rien, je dis deux mots pis "
+            "je suis à bout.",
+            "L'air rentre pas, ma pompe bleue fait rien, mes lèvres sont grises.",
+        ),
+    )
+
+
+def test_a_rule_of_several_groups_keeps_its_prefer_urgent_and_banter_aside():
+    # the loader kept these two flags only for rules of one list of patterns; nineteen
+    # shipped self-harm rules of several groups had prefer_urgent = true and ran without it
+    def rules(prefer: bool) -> object:
+        rule = {"id": "means_and_time", "requires": [["corde"], ["le faire ce soir"]]}
+        if prefer:
+            rule |= {"prefer_urgent": True, "banter_aside": True}
+        return replace(build_rules({"red_flag": [rule]}), model_path=None)
+
+    loaded = rules(True).red.rules[0]
+    assert loaded.prefer_urgent and loaded.banter_aside and loaded.requires
+    text = "J'ai une corde dans le garage. Je pense le faire ce soir."
+    # "je pense" before a fact is read as a fear ("je pense à une appendicite") unless the
+    # rule prefers urgent, as self-harm does
+    assert triage("", text, rules(True)).priority is Priority.URGENT
+    assert triage("", text, rules(False)).priority is not Priority.URGENT
+
+
 def test_a_red_flags_words_end_where_a_word_ends_and_a_job_sites_words():
     # round 41 (part OC): every shipped red flag ends at a word's end or an inflection
     # (red_flag_whole_words); the trades' own words
