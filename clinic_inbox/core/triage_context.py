@@ -67,7 +67,7 @@ _TERMINATE = re.compile(
 # Only a real contrast ends a list or a question.
 _CONTRAST = re.compile(r"\b(but|however|although|though|yet|mais|cependant|pourtant|sauf que)\b")
 _POST_NEG = re.compile(
-    r"^\W{0,3}(and )?((sont|est) (parties|partis|partie|disparue?s?|finies?)\b|(have|has) (gone away|disappeared)\b|(went|go) away\b|are (all )?gone now\b|(it|they|the rash|the spots) (fades?|faded|blanch\w*|went white|goes white)|"
+    r"^\W{0,3}(and )?(-?free\b(?! (of|from|sample|clinic|shot|trial))|(sont|est) (parties|partis|partie|disparue?s?|finies?)\b|(have|has) (gone away|disappeared)\b|(went|go) away\b|are (all )?gone now\b|(it|they|the rash|the spots) (fades?|faded|blanch\w*|went white|goes white)|"
     # a checklist answered: "Douleur à la poitrine : non /", "black stool - no;", "Item 9 (...): 0"
     r"[^.:;/\n]{0,40}?\)?\s*[:=-]\s*(non|no|none|nope|aucune?|0|n|negative|negatif|pas du tout|not at all)\b(?![ \t]*(idea|clue|better|change|relief|help|improvement|end|je\b|j'|i\b|it\b|\w+ing))|"
     # the same answer without a colon, in short written sign-language grammar: "Fever no.",
@@ -111,7 +111,7 @@ _WHEN_PAST = (
     r"last (monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend)|"
     r"(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|la fin de semaine) (passee?|derniere?)|"
     r"in (my|his|her|their|our) (teens|twenties|thirties|forties|fifties|sixties|seventies|eighties|\d0s)|"
-    r"in the (19|20)?\d0'?s|dans les annees (19|20)?\d0|"
+    r"(?<!we're )(?<!we are )(?<!it's )(?<!it is )in the (19|20)?\d0'?s|(?<!on est )(?<!on etait )dans les annees (19|20)?\d0|"
     r"(in|on) "
     + _MONTHS
     + r"( \d{1,2}(st|nd|rd|th)?)?|le \d{1,2}(er)? "
@@ -143,7 +143,7 @@ _CONTEXT = re.compile(
     r"(was|were|been|got) (seen|treated|checked|assessed|admitted|hospitali[sz]ed) (at|in|by) (the )?"
     r"(er|emerg\w*|hospital|ambulance|paramedics)|(vu|vue|traitee?|soignee?|hospitalisee?) "
     r"(a|par) (l'|les )?(urgence|hopital|ambulanciers)|"
-    r"in (19|20)\d\d|when (i|he|she|we|they|(my|his|her|our) (\w+ ){0,2}\w+) (was|were)|"
+    r"(?<!we're )(?<!we are )(?<!it's )(?<!it is )in (19|20)\d\d|when (i|he|she|we|they|(my|his|her|our) (\w+ ){0,2}\w+) (was|were)|"
     r"as an? (child|kid|teen(ager)?|baby|toddler|infant|newborn)|back in|"
     r"(a|ai|as|avait|avais|avons) deja (fait|eu)|"
     # treated already: "went to emerg Saturday for", "on est allés à Sainte-Justine parce que"
@@ -202,7 +202,7 @@ _CONTEXT = re.compile(
     r"(ca|cela) fait (\w+ )?" + _PERIOD_FR + r" (que|qu') ?(j'ai|il a|elle a|on a) (ete|eu|fait)|"
     r"it'?s been (\w+ )?" + _PERIOD + r" since (i|he|she|we) (was|were|had)|"
     r"l'?annee (derniere|passee)|(le|la|l') ?(\w+ )?" + _PERIOD_FR + r" (passee?|derniere?)|"
-    r"(en|de) (19|20)\d\d|quand (j'|il |elle |on )?(etais|etait|avais|avait)|dans mon enfance|"
+    r"(?<!on est )(?<!on etait )(en|de) (19|20)\d\d|quand (j'|il |elle |on )?(etais|etait|avais|avait)|dans mon enfance|"
     r"(mon|ma|son|sa|notre|un|une) (\w+ )?" + _OTHERS_FR + r" (de \w+ )?(\w+ )?(est mort|est morte|"
     r"est decedee?|decede) (d'|de))(?:\b|(?<=\s))"
 )
@@ -216,7 +216,9 @@ _HISTORY_TIME = re.compile(
     + _PERIOD
     + r"|"
     + _WHEN_PAST
-    + r"|in (19|20)\d\d|(en|de) (19|20)\d\d|"
+    + r"|(?<!we're )(?<!we are )(?<!it's )(?<!it is )in (19|20)\d\d|(?<!on est )(?<!on etait )(en|de) (19|20)\d\d|"
+    # out of hospital already: "mon fils est sorti de l'hôpital hier, c'était une acidocétose"
+    r"(est|suis|etait|sont) sortie?s? de l'(hopital|urgence)|(discharged|released|home) from (the )?(hospital|er|emerg\w*)|"
     # "I had a concussion at 12 playing hockey, knocked out for a few seconds"
     r"\b(had|got|broke|needed) (a|an|my|his|her) \w+ at (age )?\d{1,2}\b(?! ?(:|h\b|\d|pm|am|o'?clock|tonight|today))|"
     # a year on its own, set off by commas, before this year: "Avant, 2019, bébé perdu, ..."
@@ -314,7 +316,7 @@ _HISTORY_RIGHT_AFTER = re.compile(
     + _MONTHS
     + r")|en "
     + _MONTHS_FR
-    + r"|(le |la |l')(mois|semaine|annee|ete|hiver|automne|printemps|fin de semaine) (passee?|derniere?)|(back )?in (19|20)\d\d|en (19|20)\d\d|(de|of|from) (19|20)\d\d\b(?! ?(mg|ml|\$|h))|last (year|month|summer|winter|spring|fall|term|season|easter|christmas|passover|thanksgiving|ramadan|eid)|"
+    + r"|(le |la |l')(mois|semaine|annee|ete|hiver|automne|printemps|fin de semaine) (passee?|derniere?)|(back )?(?<!we're )(?<!we are )(?<!it's )(?<!it is )in (19|20)\d\d|(?<!on est )(?<!on etait )en (19|20)\d\d|(de|of|from) (19|20)\d\d\b(?! ?(mg|ml|\$|h))|last (year|month|summer|winter|spring|fall|term|season|easter|christmas|passover|thanksgiving|ramadan|eid)|"
     r"(a |au )?(paques|noel|l'action de grace|ramadan) (dernier|derniere|passe)|"
     # an operation for it: "in March I had appendicitis operation at St. Mary's, all healed now"
     r"(operation|surgery|chirurgie) (in|en|last|at|a|au|il y a|done|faite)\b|"
@@ -495,7 +497,7 @@ _POST_CONTEXT = re.compile(
     + _PERIOD
     + r" back\b(?! (to|into|in|home|up|on|out|from))|(\d+|a|one|two|three|five|ten) "
     + _PERIOD
-    + r" (clean|sober)|in (the |my |our |his |her )?(\w+ )?family\b|dans (la|ma|notre|sa) famille|passees?\b(?! (pas|plus|pu|jamais))|as an? (child|kid|teen(ager)?|baby|toddler|infant|newborn)|in (19|20)\d\d|"
+    + r" (clean|sober)|in (the |my |our |his |her )?(\w+ )?family\b|dans (la|ma|notre|sa) famille|passees?\b(?! (pas|plus|pu|jamais))|as an? (child|kid|teen(ager)?|baby|toddler|infant|newborn)|(?<!we're )(?<!we are )(?<!it's )(?<!it is )in (19|20)\d\d|"
     # the news: "a meningitis case in the news"
     r"(in|on) the (news|paper|radio)|aux nouvelles|dans (le|les) journal|"
     # a course named right after it, as a subject does: "Choking - first aid course"
@@ -507,6 +509,8 @@ _POST_CONTEXT = re.compile(
     # pain only when pressed or turned: the chest wall, not the heart ("juste quand j'appuie dessus")
     r"(juste|seulement|only|just) (quand|lorsque|when|if) (j'appuie|j'y touche|je pese|je touche|i press|i push|i touch|"
     r"je me tourne|je tourne|i turn|i twist|je me penche)|"
+    # a cold's chest: "un peu de serrement dans la poitrine quand je tousse"
+    r"(quand|lorsque|when) (je tousse|i cough)\b|"
     r"it stopped (with|after|on its own|by itself|eventually)|(they|ils) (packed|cauterized|cauterised|stitched|glued) it|(hasn'?t|has not|didn'?t|did not) (started|come back|bled|begun) again|"
     r"s'est arrete\w* (avec|apres|tout seul|toute seule|de lui-meme)|(a|ont) pas recommence|"
     r"(il|elle) a \d{1,2} ans maintenant|(he|she)('s| is) (now )?\d{1,2} years old|"
@@ -564,7 +568,9 @@ _POST_CONTEXT = re.compile(
     r"quand (il|elle) a (froid|chaud)|when (he|she|it)('s| is| gets) (cold|chilly)|"
     r"(is|was) in my (file|chart)|it'?s in my (file|chart)|"
     r"il y a (\w+ )?" + _PERIOD_FR + r"|l'? ?an (dernier|passe)|l'?annee (derniere|passee)|"
-    r"(le|la|l') ?(\w+ )?" + _PERIOD_FR + r" (passee?|derniere?)|en (19|20)\d\d|"
+    r"(le|la|l') ?(\w+ )?"
+    + _PERIOD_FR
+    + r" (passee?|derniere?)|(?<!on est )(?<!on etait )en (19|20)\d\d|"
     r"quand (j'|il |elle )?(etais|etait|avais|avait)|"
     # "à 19 ans", the age it happened at; not "il a 80 ans", the age someone is (a noun
     # before it is left to mean "at": "mon grand-père à 50 ans et mon oncle à 52")
@@ -635,7 +641,7 @@ _NOT_RECUR = re.compile(
     r"merci encore|encore merci|"
     # "if he falls again": a case that may come, not something happening again
     r"(if|si|when|quand|next time|la prochaine fois) (\w+ ){1,8}(again|encore|de nouveau)|"
-    r"(last \w+|\w+ ago|in (19|20)\d\d|l'an (dernier|passe)|il y a \w+ \w+) (and|et) (now|since|maintenant|depuis)|"
+    r"(last \w+|\w+ ago|(?<!we're )(?<!we are )(?<!it's )(?<!it is )in (19|20)\d\d|l'an (dernier|passe)|il y a \w+ \w+) (and|et) (now|since|maintenant|depuis)|"
     r"(watch|look out|keep an eye( out)?|check on (her|him|them)|surveiller) (\w+ ){0,2}(for )?(tonight|today|ce soir|aujourd'?hui)|"
     r"(on|taking) (\w+ )?(meds|medication|medicine|pills|treatment|anticonvulsants?) now|"
     r"(est|sont) (revenue?s?|rentree?s?) ((a la maison|chez nous)( (ce matin|a matin|aujourd'hui|hier soir))?|et (boit|mange|dort|va|joue)|le soir meme|le lendemain|la meme journee|apres)|"
@@ -647,7 +653,11 @@ _NOT_RECUR = re.compile(
     r"(still|encore|toujours) (walks?|uses?|marche|utilise) (with |avec )?(a |une )?(cane|walker|canne|marchette|wheelchair|fauteuil)|(in recovery|sober|clean|doing (well|great|good|fine)) now|tout est revenu|"
     r"(est|sont) revenue?s? (a la )?normale?|"
     # a condition someone has, not an event now: "and my mom has it too now"
-    r"(has|have|got) it (too |as well |also )?now|l'a (aussi |maintenant aussi |elle aussi |lui aussi )?maintenant)\b"
+    r"(has|have|got) it (too |as well |also )?now|"
+    # a baby's age: "she's 10 weeks now and fever-free since Saturday"
+    r"(is|he'?s|she'?s|a) \d{1,2} (weeks|wks|semaines|months|mois)( old)? (now|maintenant)|"
+    # "he's in a treatment program now and doing well"
+    r"(in|at) (a |an |the )?(treatment|rehab|recovery|detox)( program| programme| centre| center| facility)? now|now and doing (well|fine|good|great|better)|l'a (aussi |maintenant aussi |elle aussi |lui aussi )?maintenant)\b"
 )
 # A question about things in general ("Is sepsis contagious?", "Do antidepressants
 # raise suicidal thoughts in teenagers?"): no one in particular, nothing now.
@@ -692,6 +702,8 @@ _LIST_INTRO = re.compile(
     r"(questionnaire|formulaire|form|checklist|liste|list|grille|par-?q|(?<=\w )(?:symptoms|symptomes)|policy|politique|protocol|protocole|guidelines|"
     r"(?<!different )(?<!other )(?<!another )(?<!quick )(?<!new )(?<!second )(?<!autre )(?<!petite )(?<!nouvelle )question( \d+)?|"
     r"left blank|checked|ticked|cochee?s?|laisse en blanc|signs|signes|asks?|ecrit|dessus|says|demande)[^.:]{0,60}:|"
+    # "the WSIB form has checkboxes for head injury, loss of consciousness, chest pain"
+    r"\b(check ?boxes|tick ?boxes|boxes to (check|tick)|cases a cocher) (for|pour|de)\b|"
     # "the concussion form says 'if headache worsens, vomiting...'"
     r"\b(sections?|parties|partie|une section|questions?) (on|about|sur|concernant)\b|"
     r"\b(ont|a|avez|they) (ecrit|written|wrote) (dessus|on it|sur le formulaire)?\s*['\"«]|"
@@ -752,7 +764,8 @@ _RESOLVED_AFTER = re.compile(
     r"(ca )?guerit bien|tout va bien|"
     r"(i'?ve|he'?s|she'?s|we'?ve|they'?ve|it'?s|i have|he has|she has|it has) been (totally |completely |perfectly )?"
     r"(fine|good|ok|okay|well|great|normal) (ever )?since|"
-    r"(ca|cela|c') ?(a|est) passe|tout est (rentre dans l'ordre|negatif|correct|beau)|"
+    # (not the place: "tout est correct dans l'appart, c'est éteint" after a fire, said by someone burnt)
+    r"(ca|cela|c') ?(a|est) passe|tout est (rentre dans l'ordre|negatif|correct|beau)(?! dans (l'appart\w*|la maison|le logement|la cuisine|le garage|le bloc))|"
     r"(il|elle) va (tres |tout a fait )?bien|"
     # a form's question answered on its own line: "Douleur thoracique à l'effort? Non."
     r"^\W*(non|no|nope|negative|negatif)(?=\W*$)|"

@@ -1212,6 +1212,51 @@ def test_a_fire_set_tonight_a_count_guessed_and_a_rope_rule_that_was_never_urgen
     )
 
 
+def test_a_car_aimed_at_a_pillar_pinpoint_pupils_and_a_year_that_is_the_confusion():
+    # round 68 (part WH, warehouse, delivery and gig workers): what the rules alone missed
+    # there (the wording model caught all of it): a vehicle driven into a pillar on purpose,
+    # eleven euphemisms, and "elle pense qu'on est en 1985" read as a story from 1985. And
+    # eleven false reds, among them a "scanner gun", "fever-free", a cough's chest, a form's
+    # checkboxes, "makes my head explode", a son "sorti de l'hôpital hier"
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "My wrist is sore from squeezing the scanner gun all shift. Could I get a brace?",
+            "She had a fever last week, she's 8 weeks now and fever-free since Monday.",
+            "Un peu de serrement dans la poitrine quand je tousse avec mon rhume, pas de fièvre.",
+            "The insurance form has checkboxes for chest pain, seizures and head injury. None "
+            "apply. Can you sign it?",
+            "Traffic on the 15 makes my head explode every morning. Can I move my appointment?",
+            "Ma fille est sortie de l'hôpital hier, c'était une acidocétose. Elle va bien, il "
+            "lui faut des bandelettes.",
+            "I'm all confused with my new pill schedule since I went on nights. Morning or "
+            "evening for the blood pressure one?",
+            "My cousin overdosed two years ago, she's in a recovery program now and doing "
+            "well. Where can I get a naloxone kit?",
+        ),
+        urgent=(
+            "Lost my job and my truck payments are behind. Tonight I'm going to drive into "
+            "the bridge abutment on the 20, I've decided.",
+            "Ce soir je fonce dans le mur du viaduc avec le char, j'ai choisi l'endroit.",
+            "Mon père pense qu'on est en 1979, il me reconnaît pas, hier il allait bien.",
+            "The pain started by my belly button and now it's low on the right, every bump in "
+            "the road is a knife, 38.4 and I threw up.",
+            "Ma batterie a pris feu dans le garage, j'ai perdu mes sourcils et je crache noir.",
+            "Woke up with my left ball pulled up higher than the other, hurts like hell, threw up.",
+            "Je suis enceinte de 6 semaines, ça tire en bas à gauche et j'ai mal à l'épaule, "
+            "j'ai vu tout noir.",
+            "He took pain pills off a guy from work, now his pupils are tiny and he's "
+            "breathing so slowly.",
+            "Three towels gone through already and it's pumping from the cut on my leg.",
+            "My dad's rifle is out of the case and he says he'll settle it for good with the "
+            "neighbour tonight.",
+            "Quelque chose de pesant au milieu depuis une heure, ça descend dans le bras "
+            "gauche, je sue.",
+            "Ça serre dans le fond de la gorge depuis la nouvelle pilule, mes lèvres sont enflées.",
+            "Puffer every few minutes, I can't get a sentence out and my lips are a weird colour.",
+        ),
+    )
+
+
 def test_a_rule_of_several_groups_keeps_its_prefer_urgent_and_banter_aside():
     # the loader kept these two flags only for rules of one list of patterns; nineteen
     # shipped self-harm rules of several groups had prefer_urgent = true and ran without it
