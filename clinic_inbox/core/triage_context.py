@@ -511,6 +511,10 @@ _POST_CONTEXT = re.compile(
     r"je me tourne|je tourne|i turn|i twist|je me penche)|"
     # a cold's chest: "un peu de serrement dans la poitrine quand je tousse"
     r"(quand|lorsque|when) (je tousse|i cough)\b|"
+    # out of emergency the same evening: "ils m'ont donné de l'épinéphrine et je suis sorti de
+    # l'urgence le soir même"
+    r"(je suis|il est|elle est|on est|we were|i was|he was|she was) (sortie?s?|released|discharged|home) "
+    r"(de l'|from (the )?)(urgence|hopital|hospital|er|emerg\w*)|"
     r"it stopped (with|after|on its own|by itself|eventually)|(they|ils) (packed|cauterized|cauterised|stitched|glued) it|(hasn'?t|has not|didn'?t|did not) (started|come back|bled|begun) again|"
     r"s'est arrete\w* (avec|apres|tout seul|toute seule|de lui-meme)|(a|ont) pas recommence|"
     r"(il|elle) a \d{1,2} ans maintenant|(he|she)('s| is) (now )?\d{1,2} years old|"

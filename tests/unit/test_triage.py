@@ -1257,6 +1257,38 @@ def test_a_car_aimed_at_a_pillar_pinpoint_pupils_and_a_year_that_is_the_confusio
     )
 
 
+def test_oil_shot_into_a_finger_a_freight_train_and_a_loaded_12_behind_the_seat():
+    # round 69 (part SY, shipyard, port, rail and steel): what the rules alone missed there
+    # (the wording model caught all of it): every phrasing of hydraulic oil injected into a
+    # fingertip, a train, a truck left idling in the snow, "ma 12 est chargée"; and false
+    # reds: sleep "tout mélangé", epinephrine given and "sorti de l'urgence le soir même"
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Depuis que je fais les nuits, mon horaire de sommeil est tout mélangé. Un papier "
+            "pour le syndicat?",
+            "J'ai fait une réaction, ils m'ont donné de l'épinéphrine et je suis sorti de "
+            "l'urgence le soir même. Tout va bien.",
+        ),
+        urgent=(
+            "A grease gun went off and shot grease into my palm an hour ago, tiny hole but "
+            "the hand is swelling and going numb.",
+            "Une giclée d'huile hydraulique dans le bout du pouce, le pouce est blanc et enflé.",
+            "C'est décidé, après mon quart je me couche sur la voie ferrée derrière l'usine.",
+            "Tonight I'm going to step in front of the 11 o'clock train, my mind is made up.",
+            "We slept in the cab with the engine idling, snow all around, we both have "
+            "headaches and she's hard to wake.",
+            "Mon fusil de chasse est dans le truck, chargé. Demain je tire dans l'autobus des "
+            "scabs.",
+            "Threw up a bowl of dark red twice and my stools are black like tar, I nearly fainted.",
+            "The rifle's out and it's ready. After tonight I won't be anybody's problem.",
+            "Squeezing right across the front like somebody parked on me, my left arm aches.",
+            "Ça ressort par en haut et par en bas, pipi, rien depuis hier, noir devant les yeux.",
+            "Back hurt since Friday, and now everything down below feels asleep and my legs "
+            "are like jelly.",
+        ),
+    )
+
+
 def test_a_rule_of_several_groups_keeps_its_prefer_urgent_and_banter_aside():
     # the loader kept these two flags only for rules of one list of patterns; nineteen
     # shipped self-harm rules of several groups had prefer_urgent = true and ran without it
