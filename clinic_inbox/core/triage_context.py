@@ -510,7 +510,8 @@ _POST_CONTEXT = re.compile(
     r"(juste|seulement|only|just) (quand|lorsque|when|if) (j'appuie|j'y touche|je pese|je touche|i press|i push|i touch|"
     r"je me tourne|je tourne|i turn|i twist|je me penche)|"
     # a cold's chest: "un peu de serrement dans la poitrine quand je tousse"
-    r"(quand|lorsque|when) (je tousse|i cough)\b|"
+    # (not blood brought up: "du sang quand je tousse" stays a finding)
+    r"(quand|lorsque|when) (je tousse|i cough)\b(?![^.]{0,40}\b(sang|blood|rouge|red)\b)|"
     # out of emergency the same evening: "ils m'ont donné de l'épinéphrine et je suis sorti de
     # l'urgence le soir même"
     r"(je suis|il est|elle est|on est|we were|i was|he was|she was) (sortie?s?|released|discharged|home) "

@@ -1253,6 +1253,8 @@ def test_a_car_aimed_at_a_pillar_pinpoint_pupils_and_a_year_that_is_the_confusio
             "gauche, je sue.",
             "Ça serre dans le fond de la gorge depuis la nouvelle pilule, mes lèvres sont enflées.",
             "Puffer every few minutes, I can't get a sentence out and my lips are a weird colour.",
+            # a cough's chest is set aside, blood brought up by the cough is not
+            "J'ai du sang rouge quand je tousse, ça arrête pas, je suis étourdi.",
         ),
     )
 
