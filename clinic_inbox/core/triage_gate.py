@@ -20,7 +20,7 @@ import re
 import re._parser as sre_parse  # the standard library's own regex parser
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from itertools import pairwise
 from operator import itemgetter
 
@@ -143,13 +143,20 @@ def _case_free(regex: re.Pattern[str]) -> re.Pattern[str] | None:
     None otherwise."""
     if not regex.flags & re.IGNORECASE:
         return regex
+    return _case_free_twin(regex.pattern, regex.flags)
+
+
+# (kept per pattern, as required_literals: a clinic's own rules file is compiled with
+# every shipped pattern again)
+@cache
+def _case_free_twin(pattern: str, flags: int) -> re.Pattern[str] | None:
     try:
-        parsed = sre_parse.parse(regex.pattern, regex.flags)
+        parsed = sre_parse.parse(pattern, flags)
     except re.error:
         return None
     if not _case_free_items(list(parsed)):
         return None
-    return re.compile(regex.pattern, regex.flags & ~re.IGNORECASE)
+    return re.compile(pattern, flags & ~re.IGNORECASE)
 
 
 def _case_free_items(items: list) -> bool:
@@ -189,6 +196,10 @@ def _case_free_items(items: list) -> bool:
     return True
 
 
+# Kept per pattern for the process (a pure function of its arguments; one entry per
+# pattern compiled here): a clinic's own rules file is compiled merged with the shipped
+# rules, and every shipped pattern was read again.
+@cache
 def required_literals(
     pattern: str, shortest: int = MIN_LITERAL, digits: bool = False
 ) -> frozenset[str] | None:
