@@ -13,6 +13,13 @@ if str(TESTS) not in sys.path:
     sys.path.insert(0, str(TESTS))
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The models' trainings (tests/unit/test_triage_models_trained.py) run on OpenBLAS's
+# threads, one per core; the weights they must reproduce depend on how those split the
+# work, so their number stays. But an idle OpenBLAS thread spun for 2^28 cycles before
+# it slept, taking CPU from the other test worker: the two trainings used 141 s of CPU
+# for 93 s of time. 2^4 cycles: an idle thread sleeps at once; 86 s of CPU, the same
+# coefficients to the bit. Read when numpy loads, which is after this.
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 # The audit counter lives in the platform's state folder: tests (and the processes
 # they start) keep theirs in a folder of their own, not the developer's.
 if "ci-state-" not in os.environ.get("XDG_STATE_HOME", ""):
