@@ -17,7 +17,7 @@ import sys
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from functools import cache, cached_property, lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from clinic_inbox.core.model import Category, Priority
@@ -38,7 +38,13 @@ from clinic_inbox.core.triage_context import (
     says_now,
     small_or_treated,
 )
-from clinic_inbox.core.triage_gate import Gated, GateTable, Vocabulary, lower_ascii
+from clinic_inbox.core.triage_gate import (
+    PATTERN_CACHE_SIZE,
+    Gated,
+    GateTable,
+    Vocabulary,
+    lower_ascii,
+)
 from clinic_inbox.core.triage_model import FeatureTable, WordingModel, load_model
 from clinic_inbox.core.triage_text import (
     Sentence,
@@ -287,7 +293,7 @@ def _source(rule_id: str, patterns: list[str]) -> str:
 _WORD_END = r"(?!(?!(?:s|e|es|ed|d|ing|ee|ees|er)\b)\w)"
 
 
-@cache
+@lru_cache(maxsize=PATTERN_CACHE_SIZE)
 def _regex(pattern: str) -> re.Pattern[str]:
     """`re.compile(pattern, re.IGNORECASE)`, kept for the process (the standard library
     keeps 512; the shipped rules compile ~2,500): a clinic's own rules file is compiled

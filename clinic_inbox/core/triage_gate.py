@@ -20,7 +20,7 @@ import re
 import re._parser as sre_parse  # the standard library's own regex parser
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 from itertools import pairwise
 from operator import itemgetter
 
@@ -45,6 +45,10 @@ MIN_LITERAL = 3  # shorter words are everywhere and gate nothing
 # On lower-case ASCII text a short word still rules out most sentences ("od"), and so
 # does a digit ("\\d" matches only 0-9 there).
 MIN_LITERAL_ASCII = 2
+# Per-pattern caches hold one entry per pattern compiled in the process: the shipped
+# rules need ~2,900, a clinic's own file a few more. Bounded so that a long-running app
+# whose administrator edits the rules many times does not keep every old pattern.
+PATTERN_CACHE_SIZE = 8192
 _DIGITS = frozenset("0123456789")
 # The letters IGNORECASE lets match a lower-case ASCII letter other than themselves:
 # A-Z, and U+0130 "İ", U+0131 "ı", U+017F "ſ", U+212A "K" (Kelvin).
@@ -148,7 +152,7 @@ def _case_free(regex: re.Pattern[str]) -> re.Pattern[str] | None:
 
 # (kept per pattern, as required_literals: a clinic's own rules file is compiled with
 # every shipped pattern again)
-@cache
+@lru_cache(maxsize=PATTERN_CACHE_SIZE)
 def _case_free_twin(pattern: str, flags: int) -> re.Pattern[str] | None:
     try:
         parsed = sre_parse.parse(pattern, flags)
@@ -199,7 +203,7 @@ def _case_free_items(items: list) -> bool:
 # Kept per pattern for the process (a pure function of its arguments; one entry per
 # pattern compiled here): a clinic's own rules file is compiled merged with the shipped
 # rules, and every shipped pattern was read again.
-@cache
+@lru_cache(maxsize=PATTERN_CACHE_SIZE)
 def required_literals(
     pattern: str, shortest: int = MIN_LITERAL, digits: bool = False
 ) -> frozenset[str] | None:
