@@ -141,7 +141,13 @@ _CONTEXT = re.compile(
     + r"|"
     # treated already: "was seen at the ER for", "vu à l'urgence pour"
     r"(was|were|been|got) (seen|treated|checked|assessed|admitted|hospitali[sz]ed) (at|in|by) (the )?"
-    r"(er|emerg\w*|hospital|ambulance|paramedics)|(vu|vue|traitee?|soignee?|hospitalisee?) "
+    r"(er|emerg\w*|hospital|ambulance|paramedics)|"
+    # a dentist's work as the cause, told first: "deux heures après mon plombage, j'ai encore la
+    # lèvre engourdie"
+    r"(apres|after|since|depuis|from|de) (mon|ma|le|la|the|my|his|her|son|sa) (plombage|filling|root canal|"
+    r"traitement de canal|extraction|dentiste|dentist\w*|dental (work|appointment|freezing))|"
+    # a stay told after it: "our daughter was admitted at 6 weeks old for a fever"
+    r"(was|were) (admitted|hospitali[sz]ed) (at|when|for|with|as)\b|(vu|vue|traitee?|soignee?|hospitalisee?) "
     r"(a|par) (l'|les )?(urgence|hopital|ambulanciers)|"
     r"(?<!we're )(?<!we are )(?<!it's )(?<!it is )in (19|20)\d\d|when (i|he|she|we|they|(my|his|her|our) (\w+ ){0,2}\w+) (was|were)|"
     r"as an? (child|kid|teen(ager)?|baby|toddler|infant|newborn)|back in|"
@@ -623,6 +629,8 @@ _NOT_RECUR = re.compile(
     r"(retourne\w*|back|rentre\w*|went|gone) (a l'ecole|a la garderie|au travail|a la job|au cpe|to school|to work|to daycare|at school|at work)( (aujourd'hui|today|ce matin|this morning|hier|yesterday))?|"
     # "(he's back driving now)": back at it, the event over
     r"back (driving|working|at work|on the job|on (his|her|my) feet|on the road|on shift|to normal|to himself|to herself) now|"
+    # back at work, not the event back: "il a été opéré et il est revenu travailler"
+    r"(est|suis|sont|etait|a ete) (revenue?s?|retournee?s?) (travailler|au travail|a la job|a l'ouvrage|a l'ecole|a la maison|chez (lui|elle|nous|moi))( (aujourd'hui|today|ce matin|this morning|hier|yesterday|hier soir))?|"
     r"(?<=\()(maintenant|now) \d{1,2}( ans| years old| yo)?(?=\))|maintenant (il|elle) est (guerie?|retablie?)|maintenant (ca|il|elle) va (mieux|bien)|"
     r"now (he|she)('s| is) (recovered|cured|healed)|a \d{1,2} ans maintenant|maintenant (il|elle) a \d{1,2} ans|"
     r"(hasn'?t|has not|didn'?t|did not|haven'?t) (started|come back|bled|begun|happened) again|(a|ont) pas recommence|(i'?m|i am|he'?s|he is|she'?s|she is|they'?re|they are|it'?s|it is|is|are|all|"

@@ -1291,6 +1291,50 @@ def test_oil_shot_into_a_finger_a_freight_train_and_a_loaded_12_behind_the_seat(
     )
 
 
+def test_a_vets_euthanasia_solution_a_kick_to_the_head_and_an_orchards_insecticide():
+    # round 70 (part ET, the Eastern Townships' farms, animals and border): what the rules
+    # alone missed there (the wording model caught all of it): a vet's euthanasia solution
+    # taken home to inject, an insecticide's flooding signs, a horse's kick to the head, a
+    # mouth "qui part d'un bord", a loaded .303 for a neighbour; and false reds: a lip numb
+    # after a filling, a muffled sound, a snorer's pauses, warm compresses, a colleague back
+    # at work, a past admission, "drowning in calves"
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Deux heures après mon plombage, j'ai encore la lèvre engourdie du côté droit. "
+            "Je parle normalement. Est-ce normal?",
+            "Depuis le concert j'ai le son un peu étouffé dans l'oreille gauche, pas de douleur.",
+            "Mon mari dit que je ronfle et que j'arrête de respirer quelques secondes la "
+            "nuit. Un test du sommeil?",
+            "Mon bébé de 4 semaines tète bien; moi j'ai le sein sensible, je mets des "
+            "compresses chaudes. Pas de fièvre.",
+            "Il y a deux ans mon beau-frère a perdu la vue d'un œil d'un coup, il a été opéré "
+            "et il est revenu travailler. Moi je n'ai rien, un examen?",
+            "Our son was admitted at 5 weeks old for a fever; every test was negative and "
+            "he's thriving. A follow-up visit?",
+            "I'm drowning in lambs this week so I need to move Friday's visit.",
+            "Mon physio m'a parlé de la queue de cheval. Quels signes devraient m'inquiéter?",
+        ),
+        urgent=(
+            "I took the euthanasia solution home from the practice and I'm going to use it "
+            "on myself tonight.",
+            "J'ai rapporté le pentobarbital de la clinique, je vais me l'injecter ce soir.",
+            "Spraying the orchard with the bug killer this morning and now my pupils are "
+            "pinpoint and the spit keeps pouring out.",
+            "Il a arrosé les pommiers avec l'insecticide sans masque, ses bras sautent tout "
+            "seuls et il bave.",
+            "The horse kicked him in the side of the head, he was out for a minute and he's "
+            "thrown up twice since.",
+            "Une ruade en pleine tête ce matin, j'ai vomi trois fois et je vois double.",
+            "Ma mère a la bouche qui part d'un bord pis son bras est lourd comme une roche.",
+            "My husband's rifle is loaded in the truck and he says he's going over there to "
+            "settle it for good.",
+            "He went rigid and his whole body was shaking, he never came back to himself and "
+            "now it's happening again.",
+            "Y'a un morceau blanc qui dépasse de la peau de mon tibia après ma chute.",
+        ),
+    )
+
+
 def test_a_rule_of_several_groups_keeps_its_prefer_urgent_and_banter_aside():
     # the loader kept these two flags only for rules of one list of patterns; nineteen
     # shipped self-harm rules of several groups had prefer_urgent = true and ran without it
