@@ -45,6 +45,14 @@ _NOT_AN_EXPLANATION = frozenset(
     ou je j'ai tu il elle on nous vous me te se mon ma mes son sa ses ce cette que qui dans
     sur pour par avec est suis ai a au aux en y ca mais si tres bien aussi pis puis""".split()
 )
+# Nor are a negation, a greeting or a word of time on their own ("'pas', 'sans',
+# 'depuis'" told a receptionist nothing): they weigh only with the word they go with, as
+# in "respire pas" or "can't breathe", which stay.
+_NOT_AN_EXPLANATION |= _NEGATION | frozenset(
+    """ne n' plus pu since depuis ago comme toute toutes tout tous hi hello hey dear bonjour
+    salut allo merci thanks thank dr docteur doc madame monsieur please svp stp hier
+    yesterday today aujourd'hui ce cet h""".split()
+)
 MAX_WORDS = 400  # a long message is scored on its first 400 words (emergencies come early)
 MIN_WORDS = 8  # fewer words are too little evidence: "Thanks!" is not an emergency
 # A long message is also read a few sentences at a time: an emergency buried in a
@@ -272,7 +280,10 @@ class WordingModel:
         for _weight, word in top:
             if len(words) >= explain:
                 break
-            if all(w in _NOT_AN_EXPLANATION or "'" in w for w in word.split()):
+            if all(
+                w in _NOT_AN_EXPLANATION or "'" in w or len(w) < 2 or w.isdigit()
+                for w in word.split()
+            ):
                 continue
             if not any(word in other or other in word for other in words):
                 words.append(word)
