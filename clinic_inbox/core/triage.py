@@ -762,6 +762,15 @@ def _mentioned(section: Section, sentences: list[Sentence]) -> set[str]:
 _TOPIC_SUBJECT = re.compile(
     r"\b(question|questions|info|information|advice|conseils?|renseignements?|inquiry)\b"
 )
+# ...and so does one whose body asks how to recognise it ("Crise d'asthme grave" above "À quoi
+# je peux reconnaître une crise grave où il faut aller à l'urgence?")
+_SIGNS_QUESTION = re.compile(
+    r"\b(a quoi (je peux |on peut |peut-on |je |on )?(la |le |les |l')?(reconnaitre|savoir|voir)|"
+    r"comment (je peux |on peut |peut-on )?(reconnaitre|savoir si|differencier|faire la difference)|"
+    r"quels sont les (signes|symptomes)|what are the (warning )?(signs|symptoms)|"
+    r"how (do|can|would|will|should) (i|we|you) (tell|recogni[sz]e|know|spot)|"
+    r"(signs|signes) (to watch for|to look for|a surveiller))\b"
+)
 
 
 def _find_in_message(
@@ -772,7 +781,13 @@ def _find_in_message(
     happening; when the body mentions it only as history or a question, so is the
     subject's mention."""
     found = _find(section, body, rules)
-    if subject and not (body and _TOPIC_SUBJECT.search(" ".join(s.folded for s in subject))):
+    if subject and not (
+        body
+        and (
+            _TOPIC_SUBJECT.search(" ".join(s.folded for s in subject))
+            or _SIGNS_QUESTION.search(" ".join(s.folded for s in body))
+        )
+    ):
         extra = {k: v for k, v in _find(section, subject, rules).items() if k not in found}
         if extra:
             body_mentions = _mentioned(section, body)

@@ -1335,6 +1335,48 @@ def test_a_vets_euthanasia_solution_a_kick_to_the_head_and_an_orchards_insectici
     )
 
 
+def test_a_plough_driven_at_a_foreman_deep_frostbite_and_lying_down_in_the_snow():
+    # round 71 (part PW, the people who keep Montréal and Laval running): what the rules alone
+    # missed there (the wording model caught all of it): a machine driven over a person, deep
+    # frostbite, lying down in the snow, several days of a blister pack at once, all of one's
+    # insulin pens, a throat squeezed "jusqu'à ce que je voie noir"; and false reds: a body
+    # asking how to recognise what its subject names, what one has heard about, "du temps", a
+    # father who walks less, a child's small sips
+    _read_by_the_rules_alone(
+        not_urgent=(
+            ("Méningite", "Bonjour, quels sont les signes à surveiller chez un enfant de 4 ans?"),
+            "J'ai entendu parler de taches qui partent pas sous un verre. C'est quoi au juste?",
+            "La gastro est finie mais ça prend du temps à revenir, les selles sont encore molles.",
+            "Mon grand-père de 85 ans sort moins à cause de la glace, il bouge moins. Une "
+            "physio à domicile?",
+            "Ma fille boit son Pedialyte par petites gorgées depuis ce matin et fait pipi, "
+            "pas de fièvre.",
+        ),
+        urgent=(
+            "Ce soir quand il sort du garage je vais lui passer dessus avec la souffleuse, "
+            "personne va rien voir.",
+            "I'm going to run him over with the loader tonight in the yard, nobody will see "
+            "it in the snow.",
+            "Three hours outside at minus 28 waiting for the tow, my toes are white and hard "
+            "like wax and now there are blisters full of blood.",
+            "Ce soir je bois la bouteille et je vais me coucher dans la neige derrière le "
+            "garage, je me relèverai pas.",
+            "Ma mère a pris les pilules de quatre jours de son pilulier d'un coup ce matin, "
+            "elle est toute molle.",
+            "He texted that he will inject all of his insulin tonight, he doesn't want to be "
+            "here anymore.",
+            "Hier il m'a serré le cou jusqu'à ce que je voie noir et il a dit qu'il va finir "
+            "ce qu'il a commencé.",
+            "My arm just quit on me at my desk and my face looks crooked in the mirror.",
+            "I threw up twice and it was red, like the bottom of the coffee pot, and my poop "
+            "is black like tar.",
+            "Enceinte de 32 semaines, depuis hier elle bouge presque plus.",
+            # (once read only as a pregnancy's "elle bouge pas")
+            "Mon oncle est à terre dans le garage, il bouge pas pis il réagit à rien.",
+        ),
+    )
+
+
 def test_a_rule_of_several_groups_keeps_its_prefer_urgent_and_banter_aside():
     # the loader kept these two flags only for rules of one list of patterns; nineteen
     # shipped self-harm rules of several groups had prefer_urgent = true and ran without it
