@@ -359,7 +359,7 @@ _NOT_HYPOTHETICAL = re.compile(
 _SENTENCE_CONTEXT = re.compile(
     # what one has heard or read about: "j'ai entendu parler de taches qui partent pas quand on
     # pèse avec un verre", "I read about a rash that doesn't fade"
-    r"\b((j'ai |on a |i'?ve |we'?ve |i |we )?(entendu parler (de|d'|du|des)|heard (about|of)|lu (sur|que|qu')|read (about|that))|(said|says|told us|teach|teaches|taught|ont dit|disent|dit|nous a dit) (to )?(call|appeler|composer|faire le) (911|9-1-1)|((prenatal|antenatal|childbirth|birthing|first aid|cpr|lifeguard|babysitting) (class|classes|course)|"
+    r"\b((entendu parler (de|d'|du|des)|heard (about|of)|lu (sur|que|qu')|read (about|that))|(said|says|told us|teach|teaches|taught|ont dit|disent|dit|nous a dit) (to )?(call|appeler|composer|faire le) (911|9-1-1)|((prenatal|antenatal|childbirth|birthing|first aid|cpr|lifeguard|babysitting) (class|classes|course)|"
     r"cours (prenatals?|prenataux|de secourisme|de premiers soins|de gardiens?)) "
     r"(\w+ )?(mentioned|talked about|covered|taught|said|parlait|a parle|parle|a mentionne|mentionne)|(form|questionnaire|application|checklist|report|fiche|formulaire|rapport|assurance|letter|template|lettre|modele)\w* .{0,60}"
     r"(asks?|lists?|questions?|wants to know|demande|pose|sections?)|(questionnaire|form|formulaire)s? (about|sur|on|asking about) |ask(s|ed)? (if|whether|about|yes|how|what|when)|"

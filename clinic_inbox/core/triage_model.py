@@ -44,14 +44,17 @@ _NOT_AN_EXPLANATION = frozenset(
     still really much more any all am about after before here le la les de des du un une et
     ou je j'ai tu il elle on nous vous me te se mon ma mes son sa ses ce cette que qui dans
     sur pour par avec est suis ai a au aux en y ca mais si tres bien aussi pis puis""".split()
-)
-# Nor are a negation, a greeting or a word of time on their own ("'pas', 'sans',
-# 'depuis'" told a receptionist nothing): they weigh only with the word they go with, as
-# in "respire pas" or "can't breathe", which stay.
-_NOT_AN_EXPLANATION |= _NEGATION | frozenset(
-    """ne n' plus pu since depuis ago comme toute toutes tout tous hi hello hey dear bonjour
-    salut allo merci thanks thank dr docteur doc madame monsieur please svp stp hier
-    yesterday today aujourd'hui ce cet h""".split()
+) | (
+    # nor are a negation, a greeting or a word of time on their own ("'pas', 'sans',
+    # 'depuis'" told a receptionist nothing): they weigh only with the word they go with,
+    # as in "respire pas" or "can't breathe", which stay (words with an apostrophe are
+    # left out below, and so are single letters and bare numbers)
+    _NEGATION
+    | frozenset(
+        """ne plus pu since depuis ago comme toute toutes tout tous hi hello hey dear bonjour
+        salut allo merci thanks thank dr docteur doc madame monsieur please svp stp hier
+        yesterday today cet""".split()
+    )
 )
 MAX_WORDS = 400  # a long message is scored on its first 400 words (emergencies come early)
 MIN_WORDS = 8  # fewer words are too little evidence: "Thanks!" is not an emergency

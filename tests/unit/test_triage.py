@@ -1313,6 +1313,8 @@ def test_a_vets_euthanasia_solution_a_kick_to_the_head_and_an_orchards_insectici
             "he's thriving. A follow-up visit?",
             "I'm drowning in lambs this week so I need to move Friday's visit.",
             "Mon physio m'a parlé de la queue de cheval. Quels signes devraient m'inquiéter?",
+            # the dentist's work told first, with no time word after it
+            "Après le dentiste j'ai la joue engourdie du côté droit.",
         ),
         urgent=(
             "I took the euthanasia solution home from the practice and I'm going to use it "
