@@ -195,7 +195,7 @@ _CONTEXT = re.compile(
     r"(?!(shift|work|workout|run|jog|game|match|practice|training|session|class|walk|hike|ride|"
     r"swim|meal|dinner|supper|lunch|breakfast|coffee|shower|nap|quart|travail|entrainement|"
     r"course|partie|diner|souper|dejeuner|marche|cours|job|service)s?\b)|"
-    r"(my|his|her|our|a) (\w+'s )?((older|younger|little|big|best|late|ex|oldest|youngest) )?(sister|brother|friend|cousin|aunt|uncle|neighbou?r|coworker|colleague|boss|"
+    r"(my|his|her|our|a) ((late|ex|former) )?(\w+'s )?((older|younger|little|big|best|late|ex|oldest|youngest) )?(sister|brother|friend|cousin|aunt|uncle|neighbou?r|coworker|colleague|boss|"
     r"classmate|teammate|roommate|sister-in-law|brother-in-law|friend's \w+|neighbou?r's \w+)"
     r"( \([^)]{0,20}\)| (in|from|at|back in|out in) [\w-]+( [\w-]+)?)? (had|bled|got|was|went|lost|nearly|almost)|a (kid|boy|girl|child|baby|student|teacher|player|man|woman|guy|lady|worker|resident|parent) "
     r"(on|in|at|from) (my|his|her|our) |"
@@ -206,7 +206,7 @@ _CONTEXT = re.compile(
     r"(?! (suddenly|soudain\w*|tout d'un coup|d'un coup|all of a sudden))|"
     r"went in (with|for) |(after|following) \w+'s |"
     r"(ca|cela) fait (\w+ )?" + _PERIOD_FR + r" (que|qu') ?(j'ai|il a|elle a|on a) (ete|eu|fait)|"
-    r"it'?s been (\w+ )?" + _PERIOD + r" since (i|he|she|we) (was|were|had)|"
+    r"it'?s been (\w+ )?" + _PERIOD + r" since ((i|he|she|we) (was|were|had)|(my|his|her|our) )|"
     r"l'?annee (derniere|passee)|(le|la|l') ?(\w+ )?" + _PERIOD_FR + r" (passee?|derniere?)|"
     r"(?<!on est )(?<!on etait )(en|de) (19|20)\d\d|quand (j'|il |elle |on )?(etais|etait|avais|avait)|dans mon enfance|"
     r"(mon|ma|son|sa|notre|un|une) (\w+ )?" + _OTHERS_FR + r" (de \w+ )?(\w+ )?(est mort|est morte|"
@@ -491,7 +491,9 @@ _SENTENCE_CONTEXT = re.compile(
     # (an athlete's "in training" or "at training" is practice, not a course)
     r"(a|the|first aid|training|cpr) course|(?<!\bin )(?<!\bat )(?<!\bduring )(?<!\bafter )(?<!\bfrom )training|workshop|volunteer\w*|firefighter|paramedic|"
     # (a course in first aid or nursing, not "mon cours de stats" that a student needs a note for)
-    r"we respond to|cours sur|cours de (?!(stats?|statistiques|maths?|mathematiques|francais|anglais|"
+    r"we respond to|cours sur|(?<!pendant mon )(?<!durant mon )(?<!pendant son )(?<!durant son )(?<!pendant le )"
+    r"cours de (?!(stats?|statistiques|maths?|mathematiques|francais|anglais|natation|patin\w*|yoga|zumba|"
+    r"spinning|aquaforme|cuisine|musique|piano|guitare|peinture|karate|judo|boxe|ski|tennis|hockey|"
     r"chimie|physique|philo\w*|histoire|economie|compta\w*|danse|conduite|programmation|droit|gestion)\b)|formation|benevole|pompier|ambulancier|on repond|"
     # a care plan's instruction: "donner l'adrénaline si enflure de la gorge"
     r"(give|administer|donner|donnez|administrer) (the |an? |l'|le |la )?(adrenaline|epinephrine|epi-?pen|"
@@ -721,6 +723,8 @@ _LIST_INTRO = re.compile(
     r"\b(check ?boxes|tick ?boxes|boxes to (check|tick)|cases a cocher) (for|pour|de)\b|"
     # "the concussion form says 'if headache worsens, vomiting...'"
     r"\b(sections?|parties|partie|une section|questions?) (on|about|sur|concernant)\b|"
+    # "the sections are anaphylaxis, asthma, seizures and diabetes"
+    r"\b(sections|headings|categories|rubriques) (are|sont|include|comprennent)\b|"
     r"\b(ont|a|avez|they) (ecrit|written|wrote) (dessus|on it|sur le formulaire)?\s*['\"«]|"
     # a form's questions quoted: "the passport medical asks 'loss of consciousness, head injury'"
     r"\b(medical|physical|exam|examen|form|formulaire|questionnaire) (asks?|lists?|demande)\s*['\"«‘“]|"
@@ -988,6 +992,7 @@ _GATHERED = re.compile(
 _FR_AFTER_VERB = frozenset({"pas", "plus", "pu", "jamais"})
 _FR_LINK_WORDS = frozenset(
     {"a", "me", "m'", "se", "s'", "te", "le", "la", "les", "l'", "en", "y", "de", "du", "des", "faire",
+     "dans", "au", "aux",
      "penser", "vouloir", "avoir", "eu", "un", "une"}
 )  # fmt: skip
 

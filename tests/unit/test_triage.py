@@ -1379,6 +1379,50 @@ def test_a_plough_driven_at_a_foreman_deep_frostbite_and_lying_down_in_the_snow(
     )
 
 
+def test_a_trampoline_forearm_bent_with_a_cold_hand_and_other_suburban_emergencies():
+    # round 72 (part CP, teachers, daycare educators and young families of the suburbs): what
+    # the rules alone missed there (the wording model caught all of it): a forearm bent at an
+    # odd angle with the hand pale, cold or numb; "wasn't with us" after a fall on the head;
+    # a suicide decided, told by a sister; "arrêter tout ça pour de bon"; vape liquid in a
+    # toddler's mouth; "the weed ones"; an ambush in a parking lot; a toddler's soft spot sunk
+    # in; a thunderclap headache during a swimming class; and false reds: a negated numbness
+    # across a run-on sentence, an idiom each, a late husband's brother, "pas de mal dans la
+    # poitrine ni dans le bras", five years since an attempt, bleeding gums, a form's sections
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Pour mon mal de dos, je vous confirme que je n'ai aucun engourdissement entre "
+            "les jambes et que j'urine normalement.",
+            "My head is exploding with grading and meetings, can we move my physical?",
+            "Le trafic sur le pont ce matin m'a donné une crise cardiaque, je serai en retard.",
+            "My late husband's brother had seizures as a young man. Should my grandson be tested?",
+            "J'ai mal à la mâchoire quand je mâche. Pas de mal dans la poitrine ni dans le bras.",
+            "It's been six years since my suicide attempt and I'm doing well; I'd like a new "
+            "psychologist.",
+            "Mes gencives saignent un peu quand je passe la soie dentaire depuis que je suis "
+            "enceinte.",
+            "The daycare form's sections are anaphylaxis, asthma and seizures; she has none.",
+        ),
+        urgent=(
+            "Il est tombé du trampoline, son avant-bras est plié dans un angle pas normal et "
+            "sa main est froide et blanche.",
+            "She fell off the monkey bars, her wrist is bent at a weird angle and she can't "
+            "feel her fingers.",
+            "He landed on the back of his head off the trampoline, wasn't with us for a bit, "
+            "and has been sick to his stomach twice.",
+            "My brother texted that he has decided to kill himself tonight.",
+            "Je me suis encore fait mal ce soir, cette nuit je vais arrêter tout ça pour de bon.",
+            "La petite a mis la bouteille de jus pour ma vape dans sa bouche, elle a renvoyé "
+            "deux fois et elle bave.",
+            'Our 3-year-old got into his dad\'s "adult" candies, the weed ones, and now he '
+            "is like a rag doll.",
+            "Tomorrow I'll be waiting in my truck and he's not walking out of there alive.",
+            "Her diaper is dry since last night and the soft part on top of her head goes in. "
+            "She is like a rag, hard to make her wake.",
+            "Pendant mon cours de natation, mal de tête d'un coup, le pire de ma vie, j'ai vomi.",
+        ),
+    )
+
+
 def test_a_rule_of_several_groups_keeps_its_prefer_urgent_and_banter_aside():
     # the loader kept these two flags only for rules of one list of patterns; nineteen
     # shipped self-harm rules of several groups had prefer_urgent = true and ran without it
