@@ -6,7 +6,7 @@ dev_cg, dev_ty, dev_pn, dev_oc, dev_ds, dev_ih, dev_oa, dev_lg, dev_ci, dev_mv, 
 once (the README's table has every round's figures) and then, their misses known, moved to
 development; dev_sa and dev_se were written as development parts from the start.
 heldout.jsonl (authors SV, one per language: the people who serve customers in Québec City and
-Lévis) is round 72's held-out part (not yet scored when committed), only ever scored here. Every part is reported in the test log; the held-out assertions
+Lévis) is round 72's held-out part (100% / 2.6%), only ever scored here. Every part is reported in the test log; the held-out assertions
 are floors at the figures first measured (a regression guard), the targets are asserted
 on the development parts (README).
 """
@@ -93,12 +93,11 @@ def test_held_out_part_is_scored_and_reported(capsys):
         print("\n" + report("the held-out part (never tuned against)", HELD_OUT, RULES, scores))
         print("  targets: 100% of emergencies urgent, at most 5% of look-alikes urgent")
     both = scores["both (the app)"]
-    # floors at the figures first measured on this part (authors CP, teachers, daycare
-    # educators and young families of the suburbs, one author per language: 224/224 = 100% /
-    # 18/304 = 5.9%, 2026-12-04): a regression guard, not the targets (5.9% is over the 5%
-    # target: README)
+    # floors at the figures first measured on this part (authors SV, the people who serve
+    # customers in Québec City and Lévis, one author per language: 224/224 = 100% /
+    # 8/304 = 2.6%, 2026-12-04): a regression guard, not the targets (README)
     assert both.caught >= 224
-    assert both.false_red_share <= 18 / 304
+    assert both.false_red_share <= 8 / 304
     # the two nets together catch at least what either does alone, and more than the rules
     # (on parts I-R, T-AC, SB, SD, NA, WA, PF, PG and QA both together caught more than the model alone; on part S the
     # model alone caught the same 247 of 248: the rules added no emergency there)
@@ -172,8 +171,8 @@ def test_held_out_categories_are_scored_against_the_keyword_count(capsys):
             f"\nheld-out everyday categories: model + keywords {app}/{len(everyday)}, "
             f"keywords alone {kw}/{len(everyday)}"
         )
-    # floor at the first scoring (authors CP: 59/64, keywords alone 54/64)
-    assert app >= 59 and app > kw
+    # floor at the first scoring (authors SV: 61/64, keywords alone 52/64)
+    assert app >= 61 and app > kw
 
 
 def test_an_unsure_or_missing_category_model_leaves_the_keyword_count():
