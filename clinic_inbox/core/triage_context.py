@@ -157,6 +157,12 @@ _CONTEXT = re.compile(
     r"(fait operer|ete operee?|operated on|had surgery|surgery) (pour|for)|(chirurgie|operation)( d'urgence)? (pour|for)|(had|got) (an? )?(emergency )?(surgery|operation) (for|on)|"
     # a mother's pregnancy with the writer: "my mom had eclampsia with me and had seizures"
     r"with me (and|,)|pregnant with me|enceinte de moi|"
+    # how it turned out, told after it was treated: "finalement c'était l'appendicite",
+    # "it turned out to be a torsion, he had surgery"
+    r"finalement c'etait|(it )?turned out (it was|to be)|"
+    # relatives named together: "my father and my uncle both had strokes" (the clause is cut at
+    # "and my", so the plural is what is left to read)
+    r"\b(both|tous les deux|toutes les deux) (had|have had|got|suffered|ont eu|ont fait)\b|"
     r"(neighbou?r|friend|sister|brother|mother|father|mom|mum|dad|cousin|coworker|colleague|aunt|uncle|boss)( \w+)? (said|says|told me) (that )?(she|he|they) (had|has had|got)|c'est quoi trop (de|d')|(what'?s|what is) too much|(concussion|commotion) (protocol|policy|training|course|form)|protocole (de|sur la) commotion|had (my|his|her) \w+ (out|removed)|"
     r"(alle|allee|alles|allees|ete) (a|au|aux) (l')?([\w'-]+ ){0,7}(pour|parce)|"
     r"(took|brought|drove) (him|her|them|my \w+) to (the )?(er|emerg\w*|hospital|urgent care)( \w+)? for|"
@@ -197,7 +203,7 @@ _CONTEXT = re.compile(
     r"course|partie|diner|souper|dejeuner|marche|cours|job|service)s?\b)|"
     r"(my|his|her|our|a) ((late|ex|former) )?(\w+'s )?((older|younger|little|big|best|late|ex|oldest|youngest) )?(sister|brother|friend|cousin|aunt|uncle|neighbou?r|coworker|colleague|boss|"
     r"classmate|teammate|roommate|sister-in-law|brother-in-law|friend's \w+|neighbou?r's \w+)"
-    r"( \([^)]{0,20}\)| (in|from|at|back in|out in) [\w-]+( [\w-]+)?)? (had|bled|got|was|went|lost|nearly|almost)|a (kid|boy|girl|child|baby|student|teacher|player|man|woman|guy|lady|worker|resident|parent) "
+    r"( \([^)]{0,20}\)| (in|from|at|back in|out in) [\w-]+( [\w-]+)?)?( both| all| also| too)? (had|bled|got|was|went|lost|nearly|almost)|a (kid|boy|girl|child|baby|student|teacher|player|man|woman|guy|lady|worker|resident|parent) "
     r"(on|in|at|from) (my|his|her|our) |"
     # French
     r"antecedents? de|historique de|il y a (\w+ )?" + _PERIOD_FR + r"|l'? ?an (dernier|passe)|"
@@ -359,7 +365,10 @@ _NOT_HYPOTHETICAL = re.compile(
 _SENTENCE_CONTEXT = re.compile(
     # what one has heard or read about: "j'ai entendu parler de taches qui partent pas quand on
     # pèse avec un verre", "I read about a rash that doesn't fade"
-    r"\b((entendu parler (de|d'|du|des)|heard (about|of)|lu (sur|que|qu')|read (about|that))|(said|says|told us|teach|teaches|taught|ont dit|disent|dit|nous a dit) (to )?(call|appeler|composer|faire le) (911|9-1-1)|((prenatal|antenatal|childbirth|birthing|first aid|cpr|lifeguard|babysitting) (class|classes|course)|"
+    r"\b((entendu parler (de|d'|du|des)|heard (about|of)|lu (sur|que|qu')|read (about|that))|"
+    # people one meets at work who talk of it: "des gens en crise ... qui parlent de se faire du mal"
+    r"(des gens|les gens|people|clients|customers|visitors|passengers|passagers) ([\w',]+ ){0,8}(qui )?"
+    r"(parlent|talk|talking|speak) (de|of|about) |(said|says|told us|teach|teaches|taught|ont dit|disent|dit|nous a dit) (to )?(call|appeler|composer|faire le) (911|9-1-1)|((prenatal|antenatal|childbirth|birthing|first aid|cpr|lifeguard|babysitting) (class|classes|course)|"
     r"cours (prenatals?|prenataux|de secourisme|de premiers soins|de gardiens?)) "
     r"(\w+ )?(mentioned|talked about|covered|taught|said|parlait|a parle|parle|a mentionne|mentionne)|(form|questionnaire|application|checklist|report|fiche|formulaire|rapport|assurance|letter|template|lettre|modele)\w* .{0,60}"
     r"(asks?|lists?|questions?|wants to know|demande|pose|sections?)|(questionnaire|form|formulaire)s? (about|sur|on|asking about) |ask(s|ed)? (if|whether|about|yes|how|what|when)|"

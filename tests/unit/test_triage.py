@@ -1423,6 +1423,48 @@ def test_a_trampoline_forearm_bent_with_a_cold_hand_and_other_suburban_emergenci
     )
 
 
+def test_a_period_soaking_a_pad_an_hour_a_hammer_for_the_neighbour_and_a_ferry_with_no_return():
+    # round 73 (part SV, the people who serve customers in Québec City and Lévis): what the
+    # rules alone missed there (the wording model caught all of it): a period soaking a pad
+    # within the hour with clots or a faint; "le faire taire pour de bon" with a hammer; a
+    # pressure and a pulse both very low; "like a thing broke in there"; a ferry with no trip
+    # back; a sugar meter that reads too high with vomiting; a child and false-nail remover;
+    # "1h ago" before a cold, pale hand; a jump from a ferry; and false reds: relatives who
+    # "both had" it, "pas de pipi au lit", "no peeing all the time", legs heavy in the evening,
+    # people one meets at work who talk of self-harm, what it "turned out" to be once treated
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "My mother and my aunt both had strokes, so I check my pressure every week.",
+            "Mes enfants vont bien, pas de soif, pas de pipi au lit. Un test de dépistage?",
+            "My sugars are 9 this week. I feel fine, no thirst, no peeing all the time.",
+            "Après la journée à la caisse, les jambes sont lourdes le soir. Des bas de "
+            "compression?",
+            "Au centre d'achats on croise des clients en crise, agressifs ou qui parlent de se "
+            "faire du mal. Une formation?",
+            "Finalement c'était l'appendicite, j'ai été opéré et ça va bien. Un billet?",
+        ),
+        urgent=(
+            "My period: I soak a night pad and a super tampon in less than one hour, and "
+            "there are clots big as a plum.",
+            "Il a dit qu'il allait le faire taire pour de bon et il a pris le marteau.",
+            "The little machine shows 78 over 45 and my heart at 38. I'm cold and weak.",
+            "One hour ago I was turning the mattress and bang, something in the back of my "
+            "head, like a thing broke in there. In two seconds it was as bad as it can be. My "
+            "neck is hard.",
+            "Je voulais vous saluer une dernière fois. Ce soir je prends le bateau et je vais "
+            "rester dans l'eau.",
+            "Mon tube de pompe était décollé à matin. Mon appareil pour le sucre veut juste plus "
+            "me donner de chiffre, il dit que c'est trop haut. Je renvoie tout depuis le matin.",
+            "My pens ran out two days ago. My number on the machine is at 31 today and I've "
+            "been bringing everything back up since last night.",
+            "Ma petite de 2 ans a goûté au dissolvant pour les ongles, elle a renvoyé deux fois.",
+            "1h ago my hand got stuck in the baler, fingers pale and cold, cant move them.",
+            "Ce soir je prends le dernier traversier et je saute au milieu du fleuve, je n'en "
+            "peux plus.",
+        ),
+    )
+
+
 def test_a_rule_of_several_groups_keeps_its_prefer_urgent_and_banter_aside():
     # the loader kept these two flags only for rules of one list of patterns; nineteen
     # shipped self-harm rules of several groups had prefer_urgent = true and ran without it
