@@ -133,6 +133,8 @@ class MailResult:
     # the proof's own: conversations damaged in one replica, and the one whose last
     # change the others had not pulled when settling began
     damaged: set[str] = field(default_factory=set)
+    # the proof's report of its differences, server side included (what a real one would say)
+    explained: list[str] = field(default_factory=list)
     pulled_late: str | None = None
     settled_seconds: float = 0
     setup_seconds: float = 0
@@ -661,14 +663,18 @@ def _check_mail(res: MailResult, homes, backend, feeder: Feeder, smtp, fhir) -> 
         res.reply_problems.append(f"{len(stray)} replies sent that no workstation wrote")
 
 
-def _differences(homes, backend) -> list[str]:  # noqa: ANN001
+def _differences(homes, backend, dsn: str | None = None) -> list[str]:  # noqa: ANN001
     """Which conversation differs between the replicas, and in what (status and assignee
     named, notes counted: no patient text in the report), with what each workstation
-    did on it last (audit action names and actors) and its field's version there."""
-    states, trails = {}, {}
+    did on it last (audit action names and actors) and its field's version there; with
+    `dsn`, also what the server holds for it (the field's row, the patient messages, every
+    operation's receipt, by workstation), so that a difference found once under load can
+    be followed without running again (CI found one status differing, once, in stop 38)."""
+    states, trails, names = {}, {}, {}
     for n, h in homes.items():
         clinic = reopen(h, backend)
         try:
+            names[shq.workstation_id(clinic.store)] = n
             states[n] = base._digest(clinic)[1]
             for tid, conv in shq.shared_threads(clinic.store):
                 trail = clinic.store.execute(
@@ -695,6 +701,53 @@ def _differences(homes, backend) -> list[str]:  # noqa: ANN001
                 out.append(f"{conv[:8]} {f} {values}")
                 for n in homes:
                     out.append(f"  {n}: {trails.get((n, conv))}")
+                if dsn is not None and f != "notes":
+                    out += _server_side(dsn, conv, f, names)
+    return out
+
+
+def _server_side(dsn: str, conv: str, f: str, names: dict[str, str]) -> list[str]:
+    """What the server holds of one conversation's field (no patient text: values, versions,
+    workstations, reasons, times)."""
+    field = "assignee" if f == "assignee" else "status"
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute(
+            "SELECT v, value, changed_ws::text, changed_by, seen FROM conversation_field "
+            "WHERE conv = %s AND field = %s",
+            (conv, field),
+        ).fetchone()
+        patient = conn.execute(
+            "SELECT count(*) FROM message WHERE conv = %s AND from_patient", (conv,)
+        ).fetchone()[0]
+        receipts = conn.execute(
+            "SELECT ws::text, value, outcome, seq, server_v, server_value, reason, "
+            "to_char(at, 'HH24:MI:SS.MS') FROM op_receipt WHERE conv = %s AND field = %s "
+            "ORDER BY at",
+            (conv, field),
+        ).fetchall()
+        changes = conn.execute(
+            "SELECT seq, kind, ref, ws::text FROM change_log WHERE conv = %s ORDER BY seq",
+            (conv,),
+        ).fetchall()
+    out = []
+    if row is not None:
+        v, value, ws, by, seen = row
+        out.append(
+            f"  server: {field} v{v} {value!r} by {by} on {names.get(ws, ws)}, seen {seen} "
+            f"of {patient} patient messages"
+        )
+    for ws, value, outcome, seq, sv, svalue, reason, at in receipts:
+        out.append(
+            f"  receipt {at} {names.get(ws, ws)}: {value!r} {outcome} (seq {seq}, server "
+            f"v{sv} {svalue!r}{', ' + reason if reason else ''})"
+        )
+    out.append(
+        "  change log: "
+        + ", ".join(
+            f"#{seq} {kind} {ref if kind == 'field' else ''}".rstrip()
+            for seq, kind, ref, _ws in changes
+        )
+    )
     return out
 
 
@@ -787,6 +840,7 @@ def _prove(
     base._check(proof.queue, homes, backend, pg, dsn)
     _check_mail(proof, homes, backend, feeder, smtp, fhir)
     proof.differ_in |= _queue_differences(homes, backend)
+    proof.explained = _differences(homes, backend, dsn)
     del feeder.emails[extra_id]
     return proof
 
@@ -954,7 +1008,7 @@ def run(
                 f"{res.same_id_copies} second copies with {kills} kills: {res.copies}"
             )
         if not res.queue.replicas_identical:
-            res.differences += _differences(homes, keyring.backend())
+            res.differences += _differences(homes, keyring.backend(), dsn)
         _scan_logs(res, work)
         q = res.queue  # the queue's line names the faults too
         q.seconds, q.starts = res.seconds, res.starts

@@ -67,3 +67,7 @@ def test_mail_fetched_answered_and_replied_once_through_kills_and_restarts(capsy
     assert not res.proof.queue.replicas_identical, res.proof.differences
     assert not res.proof.replicas_identical, res.proof.differences
     assert res.proof.differ_in == res.proof.damaged, res.proof.differences
+    # and a difference is reported with what the server holds of it, to follow it up
+    assert any(line.startswith("  server: status v") for line in res.proof.explained), (
+        res.proof.explained
+    )
