@@ -1465,6 +1465,23 @@ def test_a_period_soaking_a_pad_an_hour_a_hammer_for_the_neighbour_and_a_ferry_w
     )
 
 
+def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
+    # two rules written from one scenario each (a baby's fever, someone else's heart pills)
+    # read the finding in anyone: the card names the finding
+    father = triage(
+        "",
+        "Mon père fait de la fièvre, il est difficile à réveiller et il boit moins depuis hier.",
+        RULES,
+    )
+    assert father.priority is Priority.URGENT
+    assert not any("baby" in r for r in father.reasons), father.reasons
+    assert any("hard to wake and drinking less" in r for r in father.reasons), father.reasons
+    low = triage("", "The little machine shows 78 over 45 and my heart at 38. I am cold.", RULES)
+    assert low.priority is Priority.URGENT
+    assert any("very low blood pressure and pulse" in r for r in low.reasons), low.reasons
+    assert not any("poisoning" in r for r in low.reasons), low.reasons
+
+
 def test_a_rule_of_several_groups_keeps_its_prefer_urgent_and_banter_aside():
     # the loader kept these two flags only for rules of one list of patterns; nineteen
     # shipped self-harm rules of several groups had prefer_urgent = true and ran without it
