@@ -252,6 +252,14 @@ def pull(clinic: Clinic, link: Link, limit: int = PULL_BATCH) -> PullResult:
                     placed += filter(None, [new])
                     if new is not None and found[2].get("direction") == "in":
                         _patient_clock(clinic, thread_id, found[2])
+                    elif found[2].get("direction") == "in":
+                        # the patient's message was here already: fetched here (its ingest
+                        # reopened this copy) but published by another, its publication
+                        # here never completed (the lease lost, killed, cut off), so the
+                        # settling after a publication never ran here
+                        _settle_status(
+                            clinic, thread_id, data["fields"].get((conv, "status")), staff
+                        )
                     answered(
                         store, thread_id, found[1], found[2], staff, seq, data["from_ws"].get(ref)
                     )
@@ -302,6 +310,29 @@ def _pull_field(
     if f != "assignee" or not value or staff.local(value) is not None:
         apply_field(clinic, thread_id, f, value, staff)
     shq.set_field_version(store, thread_id, f, v)
+
+
+def _settle_status(
+    clinic: Clinic, thread_id: int, current: tuple[int, str] | None, staff: StaffMap
+) -> None:
+    """This copy at the server's status version, with nothing of its own queued, yet
+    showing another status: a reopen its own ingest made that the server did not (whoever
+    closed it there had seen the message). The reopen is the server's to make: take its
+    value, or no pull would ever bring it (the mail fault harness once ended with one
+    replica "done" and two "new", all at version 2)."""
+    if current is None:
+        return
+    v, value = current
+    store = clinic.store
+    if shq.has_pending(store, thread_id, "status"):
+        return  # this computer's own change is on its way; its receipt settles it
+    if shq.field_version(store, thread_id, "status") != v:
+        return  # behind: the field's own change brings it; ahead cannot be
+    if shq.unshared_patient_messages(store, thread_id):
+        return  # a patient message here the server has not got yet: its reopen may stand
+    state = shq.thread_state(store, thread_id)
+    if state is not None and state.status != value:
+        apply_field(clinic, thread_id, "status", value, staff)
 
 
 def _pull_link(clinic: Clinic, thread_id: int, current: tuple[int, str] | None) -> None:

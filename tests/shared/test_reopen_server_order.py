@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from workstations import Joined, login, writes_again
 
 from clinic_inbox.core import services
 from clinic_inbox.core.model import Direction, Source, Status
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import shared_queries as shq
-from clinic_inbox.shared import conflicts, sync
+from clinic_inbox.shared import conflicts, ingest_lease, sync
 
 
 def _mail(clinic, n: int, body: str) -> int:  # noqa: ANN001
@@ -140,5 +141,54 @@ def test_a_patient_message_after_a_done_reopens_it_in_server_order(
         for ws, link in ((a, la), (b, lb)):
             sync.pull(ws, link)
         assert _status(a, t) is _status(b, tb) is _status(c, tc) is Status.DONE
+    finally:
+        joined.close()
+
+
+def test_a_reopen_made_here_is_settled_when_its_message_comes_back_by_pull(
+    tmp_path, empty_db, keyring_factory
+):
+    # (the mail fault harness once ended with one replica "done" and two "new" at the same
+    # status version: a reopen made by a workstation's own ingest, whose publication never
+    # completed there, and whose message came back to it by pull)
+    joined = Joined(tmp_path, empty_db, keyring_factory, 2)
+    a, b = joined.clinics
+    la, lb = joined.links
+    try:
+        t = _mail(a, 1, "Could I renew my levothyroxine please?")
+        conv = sync.publish_conversation(a, la, t, None)
+        sync.pull(b, lb)
+        tb = shq.thread_by_uuid(b.store, conv)
+
+        # A fetches the patient's new words and Dr Patel, having read them, closes it
+        # there; A's publication of them has not happened, its Done goes out (seen 2 of 2)
+        assert _mail(a, 2, "Sorry, also my ramipril") == t
+        services.set_status(a, login(a, "dr.patel"), t, Status.DONE)
+        assert sync.push(a, la).applied == 1
+        sync.pull(b, lb)
+        assert _status(b, tb) is Status.DONE
+        assert shq.field_version(b.store, tb, "status") == 2
+
+        # B fetches the same e-mail again (its fetch checkpoint was not saved): its ingest
+        # reopens its own copy, and B loses the lease before its publication commits
+        fence = ingest_lease.take(lb)
+        assert fence is not None
+        assert _mail(b, 2, "Sorry, also my ramipril") == tb
+        assert _status(b, tb) is Status.NEW
+        ingest_lease.release(lb, fence)
+        assert ingest_lease.take(la) is not None
+        with pytest.raises(ingest_lease.LeaseLost):
+            sync.publish_conversation(b, lb, tb, None, fence)
+
+        # A publishes the message: the server does not reopen (the Done's author saw it)
+        sync.publish_conversation(a, la, t, None)
+        for ws, link in ((a, la), (b, lb)):
+            sync.push(ws, link)
+            sync.pull(ws, link)
+        assert shq.pending_count(b.store) == 0
+        assert shq.field_version(a.store, t, "status") == 2
+        assert shq.field_version(b.store, tb, "status") == 2
+        assert _status(a, t) is Status.DONE
+        assert _status(b, tb) is Status.DONE  # before: "new" at version 2, for good
     finally:
         joined.close()

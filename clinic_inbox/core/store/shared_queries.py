@@ -214,6 +214,17 @@ def set_message_identity(store: Store, message_id: int, identity: str) -> None:
     store.execute("UPDATE messages SET shared_identity = ? WHERE id = ?", (identity, message_id))
 
 
+def unshared_patient_messages(store: Store, thread_id: int) -> int:
+    """A conversation's patient messages that are not on the server yet."""
+    return int(
+        store.one(
+            "SELECT count(*) FROM messages WHERE thread_id = ? AND direction = 'in' "
+            "AND shared_identity IS NULL",
+            (thread_id,),
+        )
+    )
+
+
 def message_by_identity(store: Store, identity: str) -> int | None:
     return store.one("SELECT id FROM messages WHERE shared_identity = ?", (identity,))
 
