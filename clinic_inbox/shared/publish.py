@@ -26,6 +26,7 @@ from clinic_inbox.shared.replica import (
     message_identity,
     server_error,
     state_values,
+    take_unqueued,
 )
 from clinic_inbox.shared.seal import (
     ClinicKeys,
@@ -205,27 +206,14 @@ def _publish(
             shq.set_message_identity(store, mid_local, ident)
             if ident in seqs:
                 hq.set_server_seq(store, mid_local, seqs[ident])
-        here = shq.thread_state(store, thread_id)
-        now = state_values(here, staff) if here is not None else values
         for f, v, value in fields:
             # only where this copy holds the server's value: a change made elsewhere and
             # not pulled yet would otherwise be skipped by the pull as already seen, and
             # this copy keep the old value for good (found by the mail fault harness)
             if values.get(f) == value:
                 shq.set_field_version(store, thread_id, f, v)
-            elif (
-                now.get(f) != value
-                and shq.field_version(store, thread_id, f) == v
-                and not shq.has_pending(store, thread_id, f)
-            ):
-                # this copy is at the server's version yet shows another value that
-                # nobody here queued: a reopen this copy made when the patient's message
-                # arrived, which the server did not make (the message was on the server
-                # already, and whoever closed it there had seen it). The reopen is the
-                # server's to make: take its value, or no pull would ever bring it (the
-                # mail fault harness found one replica left "New", the others "Done")
-                if f != "assignee" or not value or staff.local(value) is not None:
-                    apply_field(clinic, thread_id, f, value, staff)
+            else:
+                take_unqueued(clinic, thread_id, f, v, value, staff)
         spq.set_shared_number(store, thread_id, int(number))
         # notes written before it was on the server (offline, or while it was only
         # here) follow it: notes only add

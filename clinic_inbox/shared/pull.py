@@ -36,6 +36,7 @@ from clinic_inbox.shared.replica import (
     apply_field,
     place_message,
     server_error,
+    take_unqueued,
 )
 from clinic_inbox.shared.seal import TamperedError, check_not_retired, open_sealed
 from clinic_inbox.shared.server import Link
@@ -315,24 +316,12 @@ def _pull_field(
 def _settle_status(
     clinic: Clinic, thread_id: int, current: tuple[int, str] | None, staff: StaffMap
 ) -> None:
-    """This copy at the server's status version, with nothing of its own queued, yet
-    showing another status: a reopen its own ingest made that the server did not (whoever
-    closed it there had seen the message). The reopen is the server's to make: take its
-    value, or no pull would ever bring it (the mail fault harness once ended with one
-    replica "done" and two "new", all at version 2)."""
-    if current is None:
+    """The settling a publication does (`take_unqueued`), for a patient message whose
+    publication here never completed and that came back by pull: unless a patient message
+    here is not on the server yet (its reopen may stand)."""
+    if current is None or shq.unshared_patient_messages(clinic.store, thread_id):
         return
-    v, value = current
-    store = clinic.store
-    if shq.has_pending(store, thread_id, "status"):
-        return  # this computer's own change is on its way; its receipt settles it
-    if shq.field_version(store, thread_id, "status") != v:
-        return  # behind: the field's own change brings it; ahead cannot be
-    if shq.unshared_patient_messages(store, thread_id):
-        return  # a patient message here the server has not got yet: its reopen may stand
-    state = shq.thread_state(store, thread_id)
-    if state is not None and state.status != value:
-        apply_field(clinic, thread_id, "status", value, staff)
+    take_unqueued(clinic, thread_id, "status", current[0], current[1], staff)
 
 
 def _pull_link(clinic: Clinic, thread_id: int, current: tuple[int, str] | None) -> None:

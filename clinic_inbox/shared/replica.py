@@ -110,6 +110,22 @@ def apply_field(clinic: Clinic, thread_id: int, f: str, value: str, staff: Staff
         q.update_thread(clinic.store, thread_id, **{_COLUMN[f]: local})
 
 
+def take_unqueued(
+    clinic: Clinic, thread_id: int, f: str, v: int, value: str, staff: StaffMap
+) -> None:
+    """This copy at the server's version of `f`, with nothing of its own queued on it, yet
+    showing another value: one nobody here queued, a reopen this copy's ingest made when
+    the patient's message arrived, which the server did not make (whoever closed it there
+    had seen the message). The reopen is the server's to make: take its value, or no pull
+    would ever bring it (the mail fault harness found replicas left "New" beside "Done",
+    after a publication and after a pull)."""
+    store = clinic.store
+    if shq.field_version(store, thread_id, f) != v or shq.has_pending(store, thread_id, f):
+        return
+    if f != "assignee" or not value or staff.local(value) is not None:
+        apply_field(clinic, thread_id, f, value, staff)
+
+
 def place_message(
     store: Any,
     thread_id: int,
