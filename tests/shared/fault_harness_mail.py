@@ -708,13 +708,12 @@ def _differences(homes, backend, dsn: str | None = None) -> list[str]:  # noqa: 
 
 def _server_side(dsn: str, conv: str, f: str, names: dict[str, str]) -> list[str]:
     """What the server holds of one conversation's field (no patient text: values, versions,
-    workstations, reasons, times)."""
-    field = "assignee" if f == "assignee" else "status"
+    workstations, reasons, times). `f`: status or assignee."""
     with psycopg.connect(dsn) as conn:
         row = conn.execute(
             "SELECT v, value, changed_ws::text, changed_by, seen FROM conversation_field "
             "WHERE conv = %s AND field = %s",
-            (conv, field),
+            (conv, f),
         ).fetchone()
         patient = conn.execute(
             "SELECT count(*) FROM message WHERE conv = %s AND from_patient", (conv,)
@@ -723,17 +722,17 @@ def _server_side(dsn: str, conv: str, f: str, names: dict[str, str]) -> list[str
             "SELECT ws::text, value, outcome, seq, server_v, server_value, reason, "
             "to_char(at, 'HH24:MI:SS.MS') FROM op_receipt WHERE conv = %s AND field = %s "
             "ORDER BY at",
-            (conv, field),
+            (conv, f),
         ).fetchall()
         changes = conn.execute(
-            "SELECT seq, kind, ref, ws::text FROM change_log WHERE conv = %s ORDER BY seq",
+            "SELECT seq, kind, ref FROM change_log WHERE conv = %s ORDER BY seq",
             (conv,),
         ).fetchall()
     out = []
     if row is not None:
         v, value, ws, by, seen = row
         out.append(
-            f"  server: {field} v{v} {value!r} by {by} on {names.get(ws, ws)}, seen {seen} "
+            f"  server: {f} v{v} {value!r} by {by} on {names.get(ws, ws)}, seen {seen} "
             f"of {patient} patient messages"
         )
     for ws, value, outcome, seq, sv, svalue, reason, at in receipts:
@@ -744,8 +743,7 @@ def _server_side(dsn: str, conv: str, f: str, names: dict[str, str]) -> list[str
     out.append(
         "  change log: "
         + ", ".join(
-            f"#{seq} {kind} {ref if kind == 'field' else ''}".rstrip()
-            for seq, kind, ref, _ws in changes
+            f"#{seq} {kind} {ref if kind == 'field' else ''}".rstrip() for seq, kind, ref in changes
         )
     )
     return out
