@@ -626,7 +626,7 @@ _RECURRENCE = re.compile(
 )
 # "she's fine now", "I'm 34 now", "now that...": "now" that does not say it is happening.
 _NOT_RECUR = re.compile(
-    r"\b((back )?home now|discharged now|(fine|ok|okay|good|well|better) now|"
+    r"\b((back )?home now|discharged now|never( \w+){0,3} again|plus jamais|(fine|ok|okay|good|well|better) now|"
     # someone taking up contact again, not the event again
     r"(recommence\w*|started|start) (a |to )?(m'ecrire|m'appeler|me texter|ecrire|appeler|texting|writing|calling|text|write|call|message)\w*|"
     # a result, not a return: "cholesterol came back high", "est revenu élevé"
@@ -833,7 +833,8 @@ _OTHER_PAST_LEAD = re.compile(
     r"((older|younger|little|big|best|late|ex|grande?|petite?) )?(sister|brother|friend|cousin|aunt|uncle|"
     r"neighbou?r|co-?worker|colleague|boss|classmate|teammate|roommate|sister-in-law|brother-in-law|best friend|"
     r"grand-?(pere|mere|parents|pa|ma|mother|father)s?|grandmothers?|grandfathers?|grandparents|"
-    r"s(?:oe|œ)ur|frere|amie?|cousine?|tante|oncle|voisine?|collegue)s?( (de|of) (ma|mon|my|our|notre) [\w-]+( [\w-]+)?)?|"
+    r"s(?:oe|œ)ur|frere|amie?|cousine?|tante|oncle|voisine?|collegue|chum de (travail|job|shop|gang)|"
+    r"(compagnon|camarade) de travail)s?( (de|of) (ma|mon|my|our|notre) [\w-]+( [\w-]+)?)?|"
     r"\b(my|our|a) (neighbou?r|friend|coworker|colleague|cousin|boss|sister|brother|aunt|uncle|sister-in-law|brother-in-law)'s \w+|"
     r"\b(le|la|les) (fils|fille|enfant|frere|s(?:oe|œ)ur|mari|femme) (de|d') (mon|ma|notre|\w+) ?\w*)"
     r"( \(\d+\))?( (had|have had|has had|got|was|went|nearly|almost|said (that )?(she|he|they)|told me (that )?(she|he|they)|a eu|a fait|avait|ont fait|ont eu|"
@@ -948,7 +949,8 @@ def affirmed(
         # unless what follows the condition says it is happening now ("...if his results
         # came in. Right now he just fell": a run-on message without full stops)
         last = [m.end() for m in _HYPOTHETICAL.finditer(clause)]
-        if not (last and _now(clause[last[-1] :], _present(clause[last[-1] :]))):
+        after = clause[last[-1] :] if last else ""
+        if not (last and (_now(after, _present(after)) or _CONDITION_MET.search(after))):
             return False
     if (
         (_LEADING_IF.match(sentence) and not _POLITE_IF.match(sentence))
@@ -993,6 +995,12 @@ def affirmed(
     return not _found("post", _SINCE.sub(" ", sentence[end : end + 70]), present)
 
 
+# the condition said to be met right after it: "dr said to write if it got bad its bad",
+# "vous m'avez dit d'écrire si ça empirait, c'est rendu pire"
+_CONDITION_MET = re.compile(
+    r"\b(it'?s|its|it is|things are) (bad|that bad|worse|happening|here|now)\b|"
+    r"\b(it|that) (did|has|is now)\b|\b(c'?est|cest|ca l'est) (rendu )?(pire|la|le cas|maintenant)\b"
+)
 _NEVER = re.compile(r"\b(jamais|never)\b")
 _GATHERED = re.compile(
     r"\b(garde|cache|accumule|ramasse|mis de cote|mets de cote|saved|saving|stashed|stashing|"

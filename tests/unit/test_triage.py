@@ -1465,6 +1465,68 @@ def test_a_period_soaking_a_pad_an_hour_a_hammer_for_the_neighbour_and_a_ferry_w
     )
 
 
+def test_a_shock_on_a_line_the_thin_ice_a_splitting_maul_and_a_tearing_belly():
+    # round 74 (part SL, the smelters, dams and forests of Saguenay–Lac-Saint-Jean): what the
+    # rules alone missed there (the wording model caught all of it): a shock on a power line
+    # with a skipping heart or a weak arm; a walk to the thin ice with no coming back; "if it
+    # got bad its bad" before a loaded rifle; a maul and a threat to smash a head in; a tearing
+    # pain from the belly to the back; a blow that knocked someone out, then vomiting and
+    # drowsiness; a second seizure before waking; torch fuel swallowed by a child; a heater
+    # left on all night in a closed hut; seafood, then a swollen mouth and a changed voice; a
+    # weight in the middle that pulls into the left arm; a bleed through the towels despite
+    # pressure; and false reds: a co-worker's suicide ("chum de travail"), "never ... again",
+    # "hypothétique" and the surname Tremblay read as a low sugar, swelling denied, a faint at
+    # a blood draw, bites that swell the ankles, the poison number, a blocked nose, a chest
+    # wall that hurts when pressed
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Mon chum de travail s'est enlevé la vie au printemps. Je dors mal, pas d'idées "
+            "noires. Une référence pour le deuil?",
+            "My grandfather had a stroke in the 90s and he never talked again. What lowers "
+            "my risk?",
+            "Question hypothétique : et si je perdais connaissance au volant un jour? Signé "
+            "Guy Tremblay.",
+            "Quand je mange une pomme crue la bouche pique. Mes lèvres enflent pas, ma "
+            "gorge est correcte, je respire bien.",
+            "When they took my blood this morning I got lightheaded and almost fainted, "
+            "fine after 5 minutes.",
+            "Les mouches noires m'ont piquée, mes chevilles sont enflées et ça gratte. Je "
+            "respire bien.",
+            "We go to the chalet with the grandkids. Is there a poison number we should put "
+            "on the fridge?",
+            "My nose is so stuffy at night I can't breathe through it. Nasal spray?",
+            "My chest hurts on the right since I carried the anodes, it hurts when I twist "
+            "or press on the ribs.",
+        ),
+        urgent=(
+            "Kev ici, choc sur une ligne y a 2h ds un poteau, brûlure paume droite, bras "
+            "droit picote/faible.",
+            "Ce soir je vais marcher sur le lac jusqu'à la glace mince et je reviendrai pas.",
+            "dr said to write if it got bad its bad rifle loaded on the table told my "
+            "brother to take the dog im doing it tonight",
+            "I'm in my truck outside his house with the splitting maul. When he comes out "
+            "I'm going to smash his head in.",
+            "Sudden terrible pain in my belly an hour ago, going through to my back like "
+            "tearing. Cold sweat, white as a sheet.",
+            "A branch fell on my helmet yesterday and knocked me out. Today I threw up "
+            "three times and can't stay awake.",
+            "My husband never had a seisure before. 15 minutes ago he had one, he never "
+            "woke up and now hes having another one, his arm keeps jerking.",
+            "My 2-year-old took a swallow of the torch refill, he is coughing and his "
+            "breathing is quick.",
+            "On a dormi dans la cabane avec la chaufferette allumée toute la nuit, tout "
+            "fermé. À matin la tête nous bat et Luc, on a de la misère à le garder "
+            "réveillé.",
+            "J'ai mangé des crevettes au souper, ma bouche et mes yeux sont gros et ma voix "
+            "est drôle.",
+            "Après le toit, comme un poids en plein milieu qui tire dans le bras gauche, je "
+            "suis tout mouillé.",
+            "La scie m'a accroché la cuisse, les serviettes suffisent pas et ça continue de "
+            "couler.",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
