@@ -495,7 +495,9 @@ _SENTENCE_CONTEXT = re.compile(
     r"(should|do|would|to) (we|i|you)? ?(worry|be worried|be concerned)|a partir de quand|dans quels? cas|in (what|which) cases?|"
     r"quand (est-ce qu'?)?(on|je) (doit|dois|devrai|devrais|devrait) (s'|m')?inquieter|"
     r"watch (out )?for|warning signs|signs? of|symptoms? of|signes? d|symptomes? d|"
-    r"difference between|what'?s (a|an|the) |what is (a|an|the) |explain|kept (saying|mentioning)|"
+    # ("what's a bit odd is that ...": a statement about oneself, not a question about a word)
+    r"difference between|what'?s (a|an|the) (?!(bit|little|tad|lot) |(weird|odd|strange|funny|scary|worst|worrying)\b)|"
+    r"what is (a|an|the) (?!(bit|little|tad|lot) |(weird|odd|strange|funny|scary|worst|worrying)\b)|explain|kept (saying|mentioning)|"
     r"talked about|read (online|about)|difference entre|c'?est quoi|expliquer|parlai\w* d'?|"
     # (an athlete's "in training" or "at training" is practice, not a course)
     r"(a|the|first aid|training|cpr) course|(?<!\bin )(?<!\bat )(?<!\bduring )(?<!\bafter )(?<!\bfrom )training|workshop|volunteer\w*|firefighter|paramedic|"

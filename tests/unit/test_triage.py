@@ -1527,6 +1527,64 @@ def test_a_shock_on_a_line_the_thin_ice_a_splitting_maul_and_a_tearing_belly():
     )
 
 
+def test_a_plan_to_wait_and_kill_pills_for_tonight_methotrexate_daily_and_a_newborn():
+    # round 75 (part MC, the people who answer emergencies and keep order in the Mauricie):
+    # what the rules alone missed there (the wording model caught all of it): a plan to wait
+    # for someone "et le tuer", the killing told after the waiting; a loaded crossbow; pills to
+    # take all at once tonight; a pet and passwords handed over, "im done"; methotrexate taken
+    # daily; lost on the way home with a fever; a blackout with a racing heart; a cast, then
+    # breathlessness; a saddle "asleep" after "what's a bit odd is"; a bitten tongue and the
+    # bladder let go after spasms; hands around the neck until it went dark; a baby's gastro
+    # with no wet diaper; a baby days old with a fever; a pain that moved low on the right;
+    # iron tablets missing from the jar; a heaviness behind the breastbone; buckwheat, then a
+    # puffy mouth; and false reds: a headache's signs denied one by one, what a first-aid
+    # course covered, a service's naloxone, a student's exam, snoring with pauses
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Ce n'est pas le pire mal de tête de ma vie, ce n'est pas arrivé d'un coup. Pas "
+            "de fièvre.",
+            "J'ai fait mon cours de secourisme. On a vu quoi faire pour un étouffement, une "
+            "crise d'asthme et l'anaphylaxie.",
+            "Our fire service now carries naloxone spray for overdoses. Do we need a note?",
+            "For my nursing exam I'm studying stroke signs. Is your poster available?",
+            "Ma femme dit que je ronfle comme un moteur de souffleuse et que des fois "
+            "j'arrête de respirer quelques secondes la nuit. Je suis fatigué le jour.",
+        ),
+        urgent=(
+            "Le gars sort du garage à 7 h. Demain matin je vais l'attendre et le tuer.",
+            "J'ai chargé mon arbalète et elle est dans mon pick-up, pour le gars qui a "
+            "agressé ma fille.",
+            "J'ai les pilules de morphine de mon père. J'ai décidé de toutes les prendre ce "
+            "soir après mon quart.",
+            "tonite after my wife leaves im done. will written, dog w my bro",
+            "I took my methotrexate every morning for 8 days instead of once a week. Mouth "
+            "full of sores, fever.",
+            "Since yesterday a fever of 38.9. Today I got lost driving home and I don't "
+            "know what day it is.",
+            "He went down on the gangway, didn't respond to us for a minute. When he came "
+            "to his heart was racing and skipping.",
+            "Two weeks in the cast. Since this morning I couldn't get my wind back, there's "
+            "a stitch when I take a deep breath, my watch shows 124.",
+            "My back is still sore. What's a bit odd is that since this morning the area "
+            "where you'd sit on a bike saddle feels like it's asleep. Nothing much has come "
+            "out when I go.",
+            "Ma femme dit que j'ai eu des spasmes, les yeux vers le haut. J'ai la langue "
+            "amochée et un accident de vessie.",
+            "Hier ses mains se sont retrouvées autour de mon cou, tout est devenu noir "
+            "quelques secondes.",
+            "Zoé 11 mois gastro depuis dimanche. Derniere couche mouiller hier 22h, "
+            "fontanel creuse, toute molle.",
+            "bb nathan 19 jrs 38,3 rectal dur a reveiller",
+            "Un inconfort au milieu du ventre qui s'est déplacé cette nuit vers le bas, "
+            "côté droit. J'ai 38,4 et mon repas est ressorti deux fois.",
+            "Léo a ouvert mon pot de sulfate ferreux 300 mg sur le comptoir et il en manque "
+            "à peu près 20. À 16 h il a vomi deux fois.",
+            "Since 6:40 a heaviness behind the breastbone going into my jaw and left arm, clammy.",
+            "Après une galette de sarrasin, la bouche et les yeux bouffis et la voix qui accroche.",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
