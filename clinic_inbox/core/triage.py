@@ -881,6 +881,23 @@ _GLUCOSE_READING = re.compile(
     r"\b(glucometre|glycemie|lecteur|sucre|sugar|sugars|meter|finger ?prick|bg|glucose|reading)"
     r"\D{0,25}?\b(\d{1,2}[., ]\d)\b(?! ?(mmol|mg|%|kg|lb|c\b|°))"
 )
+# An oxygen saturation (a pulse oximeter, a watch): "O2 88%", "my watch is showing 88 for the
+# oxygen thing", "saturation à 89 %". Below 90% is urgent, 90-92% the same day.
+_SPO2 = re.compile(
+    r"\b(o2|oxygen|oxygene|saturation|sats?(?= ?(?:at|is|was|of|:|=|a|de|\d))|spo2|sp ?o2|"
+    r"pulse ?ox\w*|oxim[ae]t\w*|oxym[ae]t\w*|saturom[ae]t\w*)\b[^.\n\d]{0,30}?\b([5-9]\d)"
+    r"(?: ?%)?(?![\d.,/:]|\s?(?:min|ans|years|yrs|kg|lb|km|mg|bpm))"
+)
+_SPO2_BEFORE = re.compile(
+    r"\b([5-9]\d) ?%? (?:for|pour|d'|de|of) (?:the |my |l'|mon |ma |la )?(o2|oxygen|oxygene|saturation|sats?)\b"
+)
+# A low reading that is someone's usual (lung disease, home oxygen): the same day at most.
+_SPO2_USUAL = re.compile(
+    r"\b(copd|mpoc|emphys\w*|baseline|(sa|ma|his|her|my) (base|cible|target)|usual|habituel\w*|"
+    r"\d ?(l|litres?|liters?)\b|l/min|home oxygen|oxygene a domicile|depuis des annees|for years)"
+)
+# "if it drops into the 80s", "si ma saturation descend dans les 80": a plan, not a reading
+_SPO2_IF = re.compile(r"\b(if|si|what if|au cas ou|in case)\b")
 _BP_SYMPTOMS = re.compile(
     r"\b(headache|dizzy|dizziness|blurr(y|ed) vision|confus|chest|short of breath|nose ?bleed|"
     r"mal de tete|etourdi|vision (floue|trouble)|poitrine|essouffl|saigne du nez)"
@@ -904,8 +921,8 @@ def _told_as_past(text: str, start: int, end: int) -> bool:
 
 
 def _measurements(text: str) -> list[tuple[Priority, str]]:
-    """Blood pressure and blood sugar figures: same day when out of range, urgent
-    when far out of range with symptoms."""
+    """Blood pressure, blood sugar and oxygen figures: same day when out of range, urgent
+    when far out of range (with symptoms, for pressure and sugar)."""
     found: list[tuple[Priority, str]] = []
     for m in _BP.finditer(text):
         sys_, dia = int(m.group(1)), int(m.group(2))
@@ -921,6 +938,24 @@ def _measurements(text: str) -> list[tuple[Priority, str]]:
                 found.append((Priority.SAME_DAY, f"blood pressure {sys_}/{dia}"))
         elif sys_ >= 160 or dia >= 100 or sys_ < 90:
             found.append((Priority.SAME_DAY, f"blood pressure {sys_}/{dia}"))
+    oxygen = [(m, int(m.group(2))) for m in _SPO2.finditer(text)]
+    oxygen += [(m, int(m.group(1))) for m in _SPO2_BEFORE.finditer(text)]
+    for m, level in oxygen:
+        first = max(text.rfind(c, 0, m.start()) for c in ".!?\n") + 1
+        if (
+            _told_as_past(text, m.start(), m.end())
+            or _SPO2_IF.search(text, first, m.start())
+            or text.startswith("s", m.end())  # "the 80s"
+        ):
+            continue
+        # someone's usual low (lung disease: a target of 88-92%) is the same day; below 88 is
+        # below even that target, and urgent
+        if 88 <= level < 90 and _SPO2_USUAL.search(text):
+            level = 90
+        if level < 90:
+            found.append((Priority.URGENT, f"oxygen at {level}%"))
+        elif level <= 92:
+            found.append((Priority.SAME_DAY, f"oxygen at {level}%"))
     readings = [
         (m.group(0), float(m.group(1).replace(",", ".")), m.group(2))
         for m in _GLUCOSE.finditer(text)

@@ -1585,6 +1585,75 @@ def test_a_plan_to_wait_and_kill_pills_for_tonight_methotrexate_daily_and_a_newb
     )
 
 
+def test_an_oxygen_reading_a_jar_of_drain_cleaner_the_same_questions_and_a_low_sugar():
+    # round 76 (part DT, downtown Montréal's offices): what the app missed there (a clot after a
+    # flight from Singapore, "O2 88%": no rule read an oxygen saturation) and what the rules
+    # alone missed: drain cleaner meant for a face; the same questions every few minutes; a low
+    # sugar given as bare figures after insulin or gliclazide; one side of the face gone
+    # "paresseux" with words chewed; bleeding after a tonsil operation; waters broken at 32
+    # weeks; a detergent packet bitten; a belly stiff as a plank; "doing it 2nite" with
+    # e-mails scheduled; a gastro where even water does not stay down; "wasn't with it for a
+    # few seconds" then vomiting; shaking for minutes with a bitten tongue; and false reds:
+    # blind from glaucoma, "drowning at work", an anaphylaxis told "enfant,"
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Mon grand-père est devenu aveugle d'un glaucome. J'ai 45 ans, un examen de la vue?",
+            "I'm drowning at work and my head is about to explode, but I want to start "
+            "running. A checkup?",
+            "Enfant, j'ai fait une réaction anaphylactique aux arachides. Mon EpiPen "
+            "expire, deux nouveaux?",
+        ),
+        urgent=(
+            "back frm SG sat nite. SOB since am, stopped 3x walking. O2 88% HR 124 on watch.",
+            "My watch is showing 88 for the oxygen thing and 124 for the heart rate.",
+            "i filled a jar with drain cleaner its in my truck tomorrow at 7 im throwing it "
+            "in his face",
+            "Depuis 13 h il me pose les mêmes questions aux deux ou trois minutes et il ne "
+            "se souvient pas de sa matinée.",
+            "8u humalog à 19h, souper jamais arrivé. 21h10 = 2,3. 2 jus. 21h25 = 2,6, "
+            "tremble, trempé.",
+            "En réunion, ils m'ont fait remarquer que j'avais le côté gauche de la figure "
+            "un peu « paresseux » et que je mâchais mes mots.",
+            "On m'a enlevé les amygdales il y a 8 jours et je crache pas mal de rouge, un "
+            "demi-verre en 20 minutes.",
+            "Je suis à 32 semaines, j'ai eu une fuite de beaucoup d'eau claire d'un coup et "
+            "ça continue.",
+            "Léo had a taste of one of those little soap packets, he coughed and gagged and "
+            "is very sleepy.",
+            "Something grabbed me high under the ribs and now the whole belly is stiff as a plank.",
+            "doing it 2nite after i drop sam. emails sched fri 8am 2 my bro. got what i need",
+            "Even water doesn't stay put with this bug, and I haven't needed to pee since "
+            "yesterday. I'm wobbly.",
+            "I walked into a beam yesterday. The guard says I wasn't with it for a few "
+            "seconds. Today I brought my breakfast back up three times.",
+            "On the train I was shaking for about three minutes, I bit my tongue and had an "
+            "accident in my pants.",
+        ),
+    )
+
+
+def test_an_oxygen_reading_below_90_is_urgent_unless_it_is_the_usual_or_a_plan():
+    # round 76: a saturation below 90% is urgent, 90-92% the same day; someone's usual low
+    # (lung disease, home oxygen) is the same day at most, and "if it drops into the 80s" is a
+    # plan, not a reading
+    def priority(text: str) -> Priority:
+        return triage("", text, RULES).priority
+
+    assert priority("My oxygen is at 86% this morning and I'm short of breath.") is Priority.URGENT
+    assert priority("Mon saturomètre affiche 87 % depuis ce matin.") is Priority.URGENT
+    assert priority("My oximeter says 91% today.") is Priority.SAME_DAY
+    assert priority("My oxygen is 97% and I feel fine.") is not Priority.URGENT
+    usual = "Mon saturomètre indique 89 % le matin avec mes 2 litres d'oxygène, c'est ma cible."
+    assert priority(usual) is not Priority.URGENT
+    plan = "If my oxygen reading drops into the 80s while I'm shopping, what should I do?"
+    assert priority(plan) is not Priority.URGENT
+    assert priority("Last year in hospital my oxygen was 85%.") is not Priority.URGENT
+    copd = "J'ai la MPOC, ma base est 90 %, mais ce matin l'oxymètre affiche 84 %."
+    assert priority(copd) is Priority.URGENT  # below even a lung patient's target
+    breasts = "Is it normal to leak a bit of yellowy fluid from my breasts at 32 weeks?"
+    assert priority(breasts) is not Priority.URGENT
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
