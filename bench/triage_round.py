@@ -25,13 +25,19 @@ import json
 import random
 import sys
 from collections import Counter
-from dataclasses import replace
 from multiprocessing import Pool
 from pathlib import Path
 
 from clinic_inbox.core.model import Priority
 from clinic_inbox.core.triage import Rules, load_rules, model_subject, triage
-from clinic_inbox.core.triage_eval import DEVELOPMENT_PARTS, HELD_OUT_PART, Labelled, load_set
+from clinic_inbox.core.triage_eval import (
+    DEVELOPMENT_PARTS,
+    HELD_OUT_PART,
+    Labelled,
+    load_set,
+    rules_alone,
+    urgent_by_rules,
+)
 
 SETS = Path("tests/fixtures/triage")
 FIELDS = ["id", "lang", "subject", "text", "urgent", "class", "scenario", "variant", "category"]
@@ -40,7 +46,7 @@ FIELDS = ["id", "lang", "subject", "text", "urgent", "class", "scenario", "varia
 def _rules() -> tuple[Rules, Rules]:
     """The app's rules (with the wording model) and the rules alone."""
     rules = load_rules()
-    return rules, replace(rules, model_path=None)
+    return rules, rules_alone(rules)
 
 
 def _part(name: str) -> list[Labelled]:
@@ -58,10 +64,13 @@ def _verdicts_of(name: str) -> tuple[str, dict[str, list]]:
     for item in _part(name):
         result = triage(item.subject, item.text, rules)
         app = result.priority is Priority.URGENT
-        # the app asks the model only when the rules have not decided: "classifier" among
-        # the matched rules says the model's word made it urgent
-        by_rules = app and "classifier" not in result.matched_rules
-        out[item.id] = [item.urgent, app, by_rules, result.category.value, item.category]
+        out[item.id] = [
+            item.urgent,
+            app,
+            urgent_by_rules(result),
+            result.category.value,
+            item.category,
+        ]
     return name, out
 
 

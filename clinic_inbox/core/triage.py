@@ -912,9 +912,14 @@ _HIGH_SUGAR_SYMPTOMS = re.compile(
 )
 
 
+def _sentence_start(text: str, pos: int) -> int:
+    """Where the sentence holding `pos` starts (after the last full stop or line before it)."""
+    return max(text.rfind(c, 0, pos) for c in ".!?\n") + 1
+
+
 def _told_as_past(text: str, start: int, end: int) -> bool:
     """A reading in a sentence that tells history ("Last winter my sugar dropped to 2.3")."""
-    first = max(text.rfind(c, 0, start) for c in ".!?\n") + 1
+    first = _sentence_start(text, start)
     last = min((i for i in (text.find(c, end) for c in ".!?\n") if i >= 0), default=len(text))
     sentence = text[first:last]
     return history_inside(sentence) and not happening_now(sentence)
@@ -941,10 +946,9 @@ def _measurements(text: str) -> list[tuple[Priority, str]]:
     oxygen = [(m, int(m.group(2))) for m in _SPO2.finditer(text)]
     oxygen += [(m, int(m.group(1))) for m in _SPO2_BEFORE.finditer(text)]
     for m, level in oxygen:
-        first = max(text.rfind(c, 0, m.start()) for c in ".!?\n") + 1
         if (
             _told_as_past(text, m.start(), m.end())
-            or _SPO2_IF.search(text, first, m.start())
+            or _SPO2_IF.search(text, _sentence_start(text, m.start()), m.start())
             or text.startswith("s", m.end())  # "the 80s"
         ):
             continue

@@ -110,10 +110,17 @@ class Score:
         )
 
 
-def _rules_only(rules: Rules) -> Rules:
+def rules_alone(rules: Rules) -> Rules:
+    """The same rules without the wording model: what the rules alone decide."""
     from dataclasses import replace
 
     return replace(rules, model_path=None)
+
+
+def urgent_by_rules(result: TriageResult) -> bool:
+    """Did the rules make this result urgent? The app asks the wording model only when the
+    rules have not, and names it ("classifier") when its word made the message urgent."""
+    return result.priority is Priority.URGENT and "classifier" not in result.matched_rules
 
 
 def triage_all(items: Iterable[Labelled], rules: Rules) -> list[TriageResult]:
@@ -141,7 +148,7 @@ def evaluate(
     for item, result in zip(items, results, strict=True):
         both = result.priority is Priority.URGENT
         by_classifier = "classifier" in result.matched_rules
-        by_rules = both and not by_classifier
+        by_rules = urgent_by_rules(result)
         by_model = by_classifier or (
             by_rules
             and model is not None
