@@ -878,7 +878,8 @@ _GLUCOSE = re.compile(r"\b(\d{1,3}(?:[.,]\d)?) ?(mmol(?:/l)?|mg/?dl)\b")
 # A meter's reading without its unit ("son glucomètre dit 2,1", "finger prick came up 2.1"):
 # a figure with a decimal is mmol/L.
 _GLUCOSE_READING = re.compile(
-    r"\b(glucometre|glycemie|lecteur|sucre|sugar|sugars|meter|finger ?prick|bg|glucose|reading)"
+    r"\b(glucometre|glycemie|lecteur|sucre|sugar|sugars|meter|finger ?prick|bg|glucose|reading|"
+    r"machine|appareil|capteur|sensor|libre|dexcom)"
     r"\D{0,25}?\b(\d{1,2}[., ]\d)\b(?! ?(mmol|mg|%|kg|lb|c\b|°))"
 )
 # An oxygen saturation (a pulse oximeter, a watch): "O2 88%", "my watch is showing 88 for the
@@ -908,7 +909,19 @@ _LOW_SUGAR_SYMPTOMS = re.compile(
 )
 _HIGH_SUGAR_SYMPTOMS = re.compile(
     r"\b(vomit|throw(ing)? up|threw up|confus|drowsy|fruity|ketone|breathing (fast|deep)|"
-    r"vomi|confus|somnolent|cetone|haleine)"
+    r"vomi|confus|somnolent|cetone|haleine|"
+    # drowsy or muddled, in everyday words: "il dort tout le temps, j'ai de la misère à le garder
+    # réveillé", "je cogne des clous", "can't stay awake", "calling people by the wrong name"
+    r"(dort|dors|sleeps?|sleeping) (tout le temps|all the time|all day)|garder (eveille|reveille)|"
+    r"(can'?t|cannot|hard to) (stay|keep (him|her)) awake|cogne\w* des clous|dans la lune|"
+    r"wrong name|mauvais nom|not making sense|making no sense)"
+)
+# A reading this high is an emergency with thirst and a body drying out too (a hyperosmolar
+# state in someone older with the flu): "32,4 ... soif tout le temps ... bouche comme du carton"
+_VERY_HIGH_SUGAR_SYMPTOMS = re.compile(
+    r"\b(thirst\w*|soif|dry mouth|mouth (is )?(dry|like cardboard)|bouche (seche|comme du carton|pateuse)|"
+    r"levres (toutes )?seches|peeing (all the time|constantly)|urine (constamment|tout le temps)|"
+    r"(passe|passes) (ma|sa) vie aux toilettes|weak|faible|dizzy|etourdi)"
 )
 
 
@@ -976,6 +989,8 @@ def _measurements(text: str) -> list[tuple[Priority, str]]:
         if mmol < 3.0 and _LOW_SUGAR_SYMPTOMS.search(text):
             found.append((Priority.URGENT, f"blood sugar {said} with symptoms"))
         elif mmol > 25 and _HIGH_SUGAR_SYMPTOMS.search(text):
+            found.append((Priority.URGENT, f"blood sugar {said} with symptoms"))
+        elif mmol >= 30 and _VERY_HIGH_SUGAR_SYMPTOMS.search(text):
             found.append((Priority.URGENT, f"blood sugar {said} with symptoms"))
         elif mmol > 20 or mmol < 4:
             found.append((Priority.SAME_DAY, f"blood sugar {said}"))

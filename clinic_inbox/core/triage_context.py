@@ -359,7 +359,14 @@ _NOT_HYPOTHETICAL = re.compile(
     r"si (je|on) (dois|devrais)|(sais|sait|demande|savoir|voir|demander|verifier) (pas )?si|"
     # a wish to be gone, not a condition: "ce serait plus simple pour tout le monde si je disparaissais"
     r"(pour (tout le monde|tous|eux|ma famille|les autres)|for (everyone|everybody|them|my family)) (si|if) (je|j'|i)|"
-    r"(plus (simple|facile)|mieux|easier|better) (si|if) (je|j'|i))\b"
+    r"(plus (simple|facile)|mieux|easier|better) (si|if) (je|j'|i)|"
+    # a threat told with its condition, the harm promised if the victim acts: "il dit que si je
+    # vais chez ma sœur il va finir la job", "he said if I leave he'll kill me"
+    r"(il|elle|he|she|y) (m'a |me |lui a |nous a |a |m'|l'|lui )?(dit|dis|said|says|told (me|her|him)|tells (me|her|him)|"
+    r"threaten\w*|menace\w*|fait comprendre|laisse entendre|made it clear|warned)"
+    r"( que| qu'| that)? (si|s'|if) (je|j'|i|we|on|tu|you|elle|il|she|he)\b[^.]{0,80}\b(il|elle|he|she|y)"
+    r"('ll|'d)?( (will|would|va|vas|allait|irait))?( (me|nous|la|le|vous|us|her|him))?"
+    r" (finir\w*|terminer\w*|finish|tuer\w*|kill|hurt|faire mal|frapper\w*|beat))\b"
 )
 # Forms, education and work: anywhere earlier in the sentence (lists run across commas).
 _SENTENCE_CONTEXT = re.compile(
@@ -845,7 +852,8 @@ _OTHER_PAST_LEAD = re.compile(
     # "my friend not waking up")
     r"(?<!\bfriend )(?<!\bami )(?<!\bamie )(?<!\broommate )(?<!\bcoloc )"
 )
-_SINCE = re.compile(r"\b(since|ever since|depuis)\b[^,]{0,40}")
+# (with the spellings of a hurried message: "depui vendredi", "dp vend soir")
+_SINCE = re.compile(r"\b(since|ever since|depuis|depui|dpuis|dp)\b[^,]{0,40}")
 _CLAUSE_BREAKS = (",", " - ", ":")
 SENTENCE_REACH = 150  # characters before a mention that a list or question covers
 

@@ -1654,6 +1654,59 @@ def test_an_oxygen_reading_below_90_is_urgent_unless_it_is_the_usual_or_a_plan()
     assert priority(breasts) is not Priority.URGENT
 
 
+def test_a_bath_for_a_newborn_a_parking_garage_roof_colchicine_and_no_stool_or_gas():
+    # round 77 (part FP, food processing and factories of Centre-du-Québec): what the rules
+    # alone missed there (the wording model caught all but one): a mother who hears a voice and
+    # fills the bath for her baby; a plan to jump from a parking garage's roof; fourteen
+    # colchicine tablets; no stool and no gas with vomiting; an eye gone black with weeks of a
+    # temple and jaw ache; an afternoon's confusion after a normal lunch; two seizures with no
+    # waking between, or the epilepsy pills run out; "il va finir la job" told with its "si";
+    # a walk into the water at a dam; "jveux pu vivre"; a blackout with a gastro; a key fob's
+    # battery and a drooling toddler; a varicose vein that let go; a Benadryl dare; a pupil
+    # bigger after a box to the head; a glucose over 30 read from "la machine" with drowsiness
+    # or thirst; and false reds: haemorrhoids "depuis ma grossesse", a cut at the "deboning" line
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "J'ai des hémorroïdes depuis ma grossesse et j'ai vu un peu de sang rouge sur le "
+            "papier. Une crème?",
+            "I nicked my finger, a small cut at the deboning line. Is my tetanus shot up to date?",
+        ),
+        urgent=(
+            "Mon père allait bien au dîner. Depuis 13 h il ne reconnaît plus la maison et il "
+            "demande sa mère, décédée en 1980.",
+            "Mom was sharp as a tack at lunch. Since about 2 she keeps asking where her late "
+            "husband is.",
+            "Il a fait deux crises ce matin et entre les deux il ne s'est pas vraiment réveillé.",
+            "Plus de Tegretol depuis trois jours et ce matin il a eu une crise, il s'est mordu la "
+            "langue.",
+            "Il m'a dit que si je partais chez ma mère il allait finir la job.",
+            "Après mon quart je vais aller au barrage et je vais rentrer dans l'eau. J'en peux "
+            "plus.",
+            "jveux pu vivre",
+            "Diarrhée liquide depuis deux jours, ce matin tout est devenu noir et je me suis "
+            "retrouvé par terre, mon cœur cogne.",
+            "The battery from the car key remote is missing, I think my son swallowed it, now he "
+            "drools and coughs.",
+            "Tonight I will climb to the top of the parking garage and jump.",
+            "I took my old colchicine one an hour, 12 tablets, and now I'm vomiting with diarrhea.",
+            "One of the old veins on my left shin let go and it keeps seeping through the cloth, "
+            "I'm woozy.",
+            "Ma conjointe entend une voix qui dit que le bébé doit retourner à Dieu, elle a fait "
+            "couler le bain pour lui.",
+            "Pas de gaz ni de selles depuis samedi et j'ai vomi trois fois.",
+            "A new ache at my temple for two weeks, my jaw hurts when I chew, and this morning my "
+            "left eye went black.",
+            "Mon ado a pris 10 Benadryl pour un défi, il parle à du monde qui est pas là.",
+            "Kevin a mangé une boîte sur le coco hier; Jessica dit que sa pupille gauche est plus "
+            "grosse que l'autre.",
+            "Le glucomètre dit 31,5 depuis ce matin, il dort tout le temps et on a de la misère à "
+            "le garder réveillé.",
+            "Mon sucre est haut, la machine dit 33,2, j'ai soif tout le temps et la bouche comme "
+            "du carton.",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
