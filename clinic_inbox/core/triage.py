@@ -872,7 +872,8 @@ def _quote(s: Sentence, view: str, start: int, end: int) -> str:
 _DIGIT = re.compile(r"\d")  # any digit the readings' patterns read (any script's)
 _BP = re.compile(r"\b(\d{2,3}) ?(?:/|over|sur) ?(\d{2,3})\b")
 _BP_CONTEXT = re.compile(
-    r"\b(bp|blood pressure|pressure|reading|readings|mmhg|systolic|tension|pression|\bta\b)\b|over|sur"
+    r"\b(bp|blood pressure|pressure|reading|readings|mmhg|systolic|tension|pression|\bta\b|cuff|brassard|"
+    r"tensiometre)\b|over|sur"
 )
 _GLUCOSE = re.compile(r"\b(\d{1,3}(?:[.,]\d)?) ?(mmol(?:/l)?|mg/?dl)\b")
 # A meter's reading without its unit ("son glucomètre dit 2,1", "finger prick came up 2.1"):
@@ -902,6 +903,12 @@ _SPO2_IF = re.compile(r"\b(if|si|what if|au cas ou|in case)\b")
 _BP_SYMPTOMS = re.compile(
     r"\b(headache|dizzy|dizziness|blurr(y|ed) vision|confus|chest|short of breath|nose ?bleed|"
     r"mal de tete|etourdi|vision (floue|trouble)|poitrine|essouffl|saigne du nez)"
+)
+# a fever or shaking chills, for a low blood pressure: "running hot, 40.1, and I've got the
+# shivers", "38,9 de fièvre et des frissons"
+_FEVER = re.compile(
+    r"\b(fever|feverish|fievre|fiev|frissons?|rigors|shivers|shivering|chills|running hot|"
+    r"temp(erature)? (of |is |de |at )?(3[89]|4[01])|(3[89]|4[01])[.,]\d ?(°|c\b|degres|de fievre)?)"
 )
 _LOW_SUGAR_SYMPTOMS = re.compile(
     r"\b(shak|sweat|confus|drowsy|won'?t wake|can'?t wake|passed out|slurr|tremble|sueur|confus|"
@@ -954,6 +961,9 @@ def _measurements(text: str) -> list[tuple[Priority, str]]:
                 found.append((Priority.URGENT, f"blood pressure {sys_}/{dia} with symptoms"))
             else:
                 found.append((Priority.SAME_DAY, f"blood pressure {sys_}/{dia}"))
+        elif sys_ < 90 and _FEVER.search(text):
+            # a low pressure with a fever or shaking chills: sepsis
+            found.append((Priority.URGENT, f"blood pressure {sys_}/{dia} with a fever"))
         elif sys_ >= 160 or dia >= 100 or sys_ < 90:
             found.append((Priority.SAME_DAY, f"blood pressure {sys_}/{dia}"))
     oxygen = [(m, int(m.group(2))) for m in _SPO2.finditer(text)]

@@ -254,6 +254,8 @@ _HYPOTHETICAL = re.compile(
     r"keep an eye out for|red flags|signes? d'alarme|"
     r"what happens if|how (do|would|can|will|should) (we|i|you|they) (know|tell|recogni[sz]e)|"
     r"(?<!comme )si (jamais|je|j'|il|elle|on|mon|ma|mes|notre|nos|vous|le|la|les|un|une|quelqu'un|ca|cela)|au cas ou|que faire si|quoi faire si|"
+    # "qu'est-ce que je devrais faire s'il devient soudainement plus confus"
+    r"(faire|fais|fait|do) s'(il|ils|elle|elles)\b|"
     # someone's hand that the writer denies: "je ne veux pas que vous pensiez que
     # quelqu'un m'a frappée", "I don't want you to think someone hit me" (only that: "I
     # don't want you to think I'm exaggerating, I have crushing chest pain" is today's)
@@ -377,7 +379,12 @@ _SENTENCE_CONTEXT = re.compile(
     r"(des gens|les gens|people|clients|customers|visitors|passengers|passagers) ([\w',]+ ){0,8}(qui )?"
     r"(parlent|talk|talking|speak) (de|of|about) |(said|says|told us|teach|teaches|taught|ont dit|disent|dit|nous a dit) (to )?(call|appeler|composer|faire le) (911|9-1-1)|((prenatal|antenatal|childbirth|birthing|first aid|cpr|lifeguard|babysitting) (class|classes|course)|"
     r"cours (prenatals?|prenataux|de secourisme|de premiers soins|de gardiens?)) "
-    r"(\w+ )?(mentioned|talked about|covered|taught|said|parlait|a parle|parle|a mentionne|mentionne)|(form|questionnaire|application|checklist|report|fiche|formulaire|rapport|assurance|letter|template|lettre|modele)\w* .{0,60}"
+    r"(\w+ )?(mentioned|talked about|covered|taught|said|parlait|a parle|parle|a mentionne|mentionne)|"
+    # a first-aid kit's contents, a crew's training: "On refait la trousse de premiers soins :
+    # garrot pour les hémorragies", "We review medical emergencies on board like seizures"
+    r"(trousse|kit) (de premiers soins|de premiers secours|medicale|de secours)|first[- ]aid kit|"
+    r"(recurrent|annual|yearly|refresher) training|formation (recurrente|annuelle|d'appoint)|"
+    r"(we|on) (review|revise|revoit|cover|practi[cs]e)\w*( [\w']+){0,3} (medical )?(emergencies|urgences|procedures?|protocoles?)|(form|questionnaire|application|checklist|report|fiche|formulaire|rapport|assurance|letter|template|lettre|modele)\w* .{0,60}"
     r"(asks?|lists?|questions?|wants to know|demande|pose|sections?)|(questionnaire|form|formulaire)s? (about|sur|on|asking about) |ask(s|ed)? (if|whether|about|yes|how|what|when)|"
     r"questions? (on|about)|the question|yes/no|oui/non|demande si|demande (oui|pour)|"
     r"demande (a partir de|combien|quand|comment)|(asks?|asked|wants? to know) (how long|when|how many|at what)|"
@@ -769,7 +776,9 @@ _GENERIC_SUBJECT = re.compile(
     # "there have been overdoses at other camps": news of others, nobody here
     r"(there (have|has|had) been|il y a eu)( (a few|some|several|many|lots of|a lot of|plusieurs|des|quelques))?(?=\s*$)|"
     # anyone's: "what to do when someone has a seizure", "si quelqu'un fait une convulsion"
-    r"(when|if|quand|si|lorsque) (someone|somebody|a person|anyone|quelqu'un|une personne) "
+    r"(when|if|quand|si|lorsque) (someone|somebody|a person|anyone|quelqu'un|une personne|"
+    # one of those one serves: "quand un passager a une douleur à la poitrine"
+    r"a passenger|un passager|une passagere|a customer|un client|une cliente|an employee|un employe|une employee) "
     r"(has|is having|having|gets|fait|a|have)( a| an| une| un)?(?=\s*$)|"
     # an animal's: "our dog had a seizure", "notre chien a fait une convulsion"
     r"(our|my|the|his|her|their|notre|mon|ma|le|la|son|sa|leur) (old |young |vieux |vieille |jeune )?"

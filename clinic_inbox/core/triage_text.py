@@ -341,7 +341,8 @@ def prepare(
     if lang is None:
         lang = guess_language(_words_rx(folded).findall(folded))
     out: list[Sentence] = []
-    for start, piece in split_sentences(folded):
+    pieces = split_sentences(folded)
+    for k, (start, piece) in enumerate(pieces):
         parts: list[str] = []
         spans: list[tuple[int, int, int, int]] = []
         pos = 0
@@ -351,8 +352,14 @@ def prepare(
         same_length = len(lowered) == len(original)
         matches = list(_words_rx(piece).finditer(piece))
         # (a sentence without a capital has no name to look for: the common case)
+        # the last line, on a line of its own, may be a signature ("Mélanie Dorais")
+        signed = (
+            k == len(pieces) - 1
+            and k > 0
+            and (folded[:start].rstrip(" ").endswith("\n") or piece.lstrip(" ").startswith("\n"))
+        )
         names = (
-            _name_like(original, matches)
+            _name_like(original, matches, signed)
             if same_length and speller is not None and lowered != original
             else ()
         )
@@ -375,18 +382,24 @@ def prepare(
     return out
 
 
-def _name_like(original: str, matches: list[re.Match[str]]) -> frozenset[int]:
+def _name_like(original: str, matches: list[re.Match[str]], signed: bool = False) -> frozenset[int]:
     """Positions of words written like a name (capital first, then lower case, not first in
     the sentence unless alone in it), in a sentence not written in capitals or title case.
-    The speller leaves them alone: "Chloé" is not "choke", "Mélanie" is not "mélangée"."""
+    The speller leaves them alone: "Chloé" is not "choke", "Mélanie" is not "mélangée".
+    (`signed`: the message's last line, on its own: a first name and a surname there are a
+    signature, "Mélanie Dorais" or "Mélanie Cloutier, agente de bord".)"""
+
+    def title(m: re.Match[str]) -> bool:
+        return original[m.start()].isupper() and original[m.start() + 1 : m.end()].islower()
+
+    if signed and 2 <= len(matches) <= 6 and title(matches[0]) and title(matches[1]):
+        return frozenset(n for n, m in enumerate(matches) if title(m))
     titled = [
         n
         for n, m in enumerate(matches)
         # a word alone on its line is a signature ("Mélanie"), the first word of a
         # sentence may be anything
-        if (n or len(matches) == 1)
-        and original[m.start()].isupper()
-        and original[m.start() + 1 : m.end()].islower()
+        if (n or len(matches) == 1) and title(m)
     ]
     if not titled:
         return frozenset()

@@ -1707,6 +1707,69 @@ def test_a_bath_for_a_newborn_a_parking_garage_roof_colchicine_and_no_stool_or_g
     )
 
 
+def test_a_one_way_flight_a_truck_for_the_hr_manager_hydrofluoric_acid_and_a_red_toilet():
+    # round 78 (part AE, aviation and aerospace of Mirabel, Saint-Laurent and Dorval): what the
+    # app missed there (a pilot's plan to fly a club's Cessna out and not come back, in English
+    # and in French) and what the rules alone missed: a plan to run down the HR manager with a
+    # truck; hydrofluoric acid on the fingertips, then a tingling mouth; a toilet red with clots
+    # and a faint; a headache during sex; a meter at "HI" in French; diving, then a flight; an
+    # early pregnancy with pain at the shoulder tip; a grey curtain rising; two seizures in a
+    # morning; a knock to the head, "a little nap", then vomiting; twelve puffs and grey lips;
+    # pain "down there" with a side sitting higher; lips gone "fat"; talking to people who are
+    # not there; a mouth that "fait la baboune"; a knife to the neck; a baby's fever told with
+    # the hour; a low pressure read from a cuff, with a fever; and false reds: "depuis ma
+    # deuxième grossesse", a signature "Mélanie Dorais" read as "mêlée", a first-aid kit, a
+    # crew's training, "quand un passager a une douleur", "s'il devient soudainement confus"
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "J'ai des hémorroïdes connues depuis ma deuxième grossesse et un peu de sang rouge "
+            "sur le papier. Une crème?",
+            "Hi, my daughter is 6 months old and today she is drooling a lot. Teeth?\nMélanie "
+            "Dorais",
+            "On refait la trousse de premiers soins : garrot pour les hémorragies, couverture. "
+            "Un EpiPen général?",
+            "I'm doing my recurrent training next month. We review medical emergencies on board "
+            "like seizures, fainting and chest pain.",
+            "On révise notre procédure : quand un passager a une douleur à la poitrine, on sort "
+            "l'aspirine.",
+            "Mon père commence l'Alzheimer. Qu'est-ce que je devrais faire s'il devient "
+            "soudainement plus confus en voyage?",
+        ),
+        urgent=(
+            "I booked the club's Cessna for Sunday and I'll fly out over the river and never "
+            "come back.",
+            "J'ai réservé l'avion du club, un aller simple vers le nord. Je dors plus depuis la "
+            "séparation.",
+            "Tomorrow at 5 I'll wait in the lot and run down Marc from HR with my pickup.",
+            "J'ai frotté le lavabo avec un antirouille à l'acide fluorhydrique et là ça picote "
+            "autour de la bouche.",
+            "Trois fois du sang rouge avec des caillots dans la toilette depuis ce matin et je "
+            "suis étourdi.",
+            "Pendant qu'on faisait l'amour j'ai eu une douleur explosive derrière la tête.",
+            "Mon glucomètre écrit HI depuis hier soir, je prends de la prednisone.",
+            "Deux plongées hier à Cuba, puis le vol du retour; ce matin mes épaules ont une "
+            "douleur profonde et ma peau est marbrée.",
+            "Enceinte de 6 semaines, j'ai mal au bout de l'épaule droite et j'ai failli tomber "
+            "dans la toilette, je suis pâle.",
+            "ce matin rideau gris en bas, monte depuis 1h, pas mal",
+            "2 seizures this am, first one in bed, second on the bathroom floor.",
+            "Came down on the back of my noggin on the hangar floor. The guys say I had a "
+            "little nap for a minute. I've brought up my breakfast 3 times.",
+            "The blue puffer isn't really touching it, I'm at 12 puffs. The guys say my lips "
+            "are a funny colour.",
+            "A really bad pain in my private area, left side, out of nowhere. The left side is "
+            "sitting higher up than the right and puffy.",
+            "My lips feel a bit fat and my tongue too, and there's a sort of lump in my throat.",
+            "Ma mère parle avec du monde que je ne vois pas depuis hier soir, elle fait 38,4.",
+            "J'ai senti que ma bouche faisait la baboune d'un côté, et mon bras droit s'est "
+            "endormi d'un coup.",
+            "He held the knife against my neck last night.",
+            "My daughter is 6 weeks old. She had 38.4 rectally at 3 a.m.",
+            "The cuff says 84/50 and I have a fever of 39.6 with shivers.",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
