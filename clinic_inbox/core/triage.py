@@ -912,7 +912,9 @@ _FEVER = re.compile(
 )
 _LOW_SUGAR_SYMPTOMS = re.compile(
     r"\b(shak|sweat|confus|drowsy|won'?t wake|can'?t wake|passed out|slurr|tremble|sueur|confus|"
-    r"somnolent|reveille pas|perdu connaissance)"
+    r"somnolent|reveille pas|perdu connaissance|"
+    # in everyday words: "all clammy and wobbly ... things look a bit doubled and I'm fuzzy"
+    r"clammy|wobbly|fuzzy|doubled|double vision|moite|vois double|pas clair)"
 )
 _HIGH_SUGAR_SYMPTOMS = re.compile(
     r"\b(vomit|throw(ing)? up|threw up|confus|drowsy|fruity|ketone|breathing (fast|deep)|"

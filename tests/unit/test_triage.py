@@ -1770,6 +1770,66 @@ def test_a_one_way_flight_a_truck_for_the_hr_manager_hydrofluoric_acid_and_a_red
     )
 
 
+def test_a_tug_and_a_quay_fentanyl_patches_an_eye_gone_black_and_a_late_wifes_pills():
+    # round 79 (part SW, heavy industry and the river of Sorel-Tracy, Bécancour and Valleyfield):
+    # what the rules alone missed there (the wording model caught all of it): a plan to crush a
+    # brother-in-law between a tug's hull and the quay; fentanyl patches piled up; an eye gone
+    # black in a second; "je ne verrais pas le matin"; a baby's 38 4 "rectal" without
+    # punctuation; a car running in a closed garage, told in pieces; heat stroke; a late wife's
+    # hydromorphone tonight; wintergreen oil; a first seizure told in short; an aneurysm's
+    # sudden pain; blue lips and pauses mid-sentence; food stuck and the spit coming back; a
+    # quiet baby at 35 weeks after the cold drink; "parti une minute" after a rock; a blackout
+    # in the shower after days of vomiting; a belly gone hard at 33 weeks (caught until now only
+    # because "tout le temps" was read as a temperature); "worst hedache" (the lemma view reads
+    # "worst" as "bad"); and false reds: "un mal de tête en bande", "tout le temps" as a
+    # temperature
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "J'ai souvent un mal de tête en bande à la fin de mes quarts de 12 heures. Mes "
+            "lunettes?",
+            "Pied d'athlète qui revient tout le temps, la crème marche 2 semaines pis ça "
+            "recommence.",
+        ),
+        urgent=(
+            "Demain quand on accoste je vais le coincer entre la coque et le quai. Il n'en "
+            "sortira pas.",
+            "Took my shot after the night shift and fell asleep; the little machine said 1.9, "
+            "I'm clammy and wobbly.",
+            "Grandpa has 3 fentanyl patches on, the old ones never came off, and he is "
+            "breathing slowly.",
+            "My right arm just went to sleep on me and won't do what it's told. Don says my "
+            "face looks a bit lopsided on the right.",
+            "My left eye went completely black at breakfast, in one second, and now only light "
+            "and dark.",
+            "Il m'a dit que je ne verrais pas le matin.",
+            "mon bebe leo a 9 semaines il a 38 5 rectal ce matin",
+            "I'm writing from my car in the closed garage, the engine's been running about ten "
+            "minutes. I'm getting dizzy.",
+            "After a day at the furnace he's hot, red, dry skin, 40.2, and he calls me by the "
+            "wrong name.",
+            "Ce soir après le souper je vais prendre les comprimés de morphine de ma femme.",
+            "Mila (2 ans) a goûté à la petite bouteille d'huile de gaulthérie de son père.",
+            "convulsion 6h ds lit ~3min, langue mordue, uriné. 1ere fois. 9h la: mal tete ++, "
+            "mêlée",
+            "Vous connaissez ma bosse sur le gros vaisseau. Depuis 10 h un mal de ventre arrivé "
+            "d'un coup qui me traverse jusque dans les reins.",
+            "Je fais des pauses au milieu de mes phrases. Les gars disent que j'ai les lèvres "
+            "d'une drôle de couleur, un peu bleutées.",
+            "Some pork is sitting low in my chest and does not want to go further. Everything I "
+            "drink comes back up, also my spit.",
+            "35 weeks. The baby has been very calm since yesterday evening. I tried a cold "
+            "drink and lying on my left side for an hour.",
+            "Il s'est accroché la tête sur une roche, il a été parti une minute, et il a "
+            "renvoyé trois fois.",
+            "Depuis trois jours rien ne reste. Ce matin je me suis retrouvée assise par terre "
+            "dans la douche. Mon cœur court tout seul.",
+            "Je suis à 33 semaines, j'ai mal au ventre sans arrêt, pas comme des vagues, et ma "
+            "bedaine est toute raide. Un peu de foncé dans ma culotte.",
+            "nicole here. worst hedache of my life, hit full force in a second, puked twice",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
