@@ -57,6 +57,8 @@ _PSEUDO = re.compile(
     # a symptom, not a denial: "il a pas d'énergie, il pend comme une poupée de chiffon"
     r"pas (d'energie|d'appetit|de force|de jus)|no (energy|appetite|strength)|"
     r"pas arreter|sans arret|sans cesse|sans raison|ne peu[xt] pas|peu[xt] pas|arrive pas|"
+    # "je suis pas mal bouffie": "pas mal" is "quite", not a denial (unlike "j'ai pas mal")
+    r"(suis|est|etait|es|sont|etaient) pas mal|"
     r"pas able|pu capable|plus capable|plus (respirer|bouger|parler|voir|marcher))\b"
 )
 _TERMINATE = re.compile(

@@ -387,13 +387,16 @@ def _name_like(original: str, matches: list[re.Match[str]], signed: bool = False
     the sentence unless alone in it), in a sentence not written in capitals or title case.
     The speller leaves them alone: "Chloé" is not "choke", "Mélanie" is not "mélangée".
     (`signed`: the message's last line, on its own: a first name and a surname there are a
-    signature, "Mélanie Dorais" or "Mélanie Cloutier, agente de bord".)"""
+    signature, "Mélanie Dorais" or "Mélanie Cloutier, agente de bord", and so is a first name
+    and a comma, "Mélanie, maman de Rosalie Dufour".)"""
 
     def title(m: re.Match[str]) -> bool:
         return original[m.start()].isupper() and original[m.start() + 1 : m.end()].islower()
 
-    if signed and 2 <= len(matches) <= 6 and title(matches[0]) and title(matches[1]):
-        return frozenset(n for n, m in enumerate(matches) if title(m))
+    if signed and 2 <= len(matches) <= 6 and title(matches[0]):
+        # a first name and a surname, or a first name and a comma ("Mélanie, maman de Rosalie")
+        if title(matches[1]) or "," in original[matches[0].end() : matches[1].start()]:
+            return frozenset(n for n, m in enumerate(matches) if title(m))
     titled = [
         n
         for n, m in enumerate(matches)

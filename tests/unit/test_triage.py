@@ -1830,6 +1830,60 @@ def test_a_tug_and_a_quay_fentanyl_patches_an_eye_gone_black_and_a_late_wifes_pi
     )
 
 
+def test_a_balcony_tonight_lithium_doubled_a_red_eye_with_halos_and_a_pillow():
+    # round 80 (part LV, shops and services of Laval and Terrebonne, round 79's blind set): what
+    # the app missed there (a jump from a 14th-floor balcony tonight, "the stuff i ordered online
+    # 2 end it", a slicer's cut soaking cloth after cloth, a low sugar going down again after
+    # juice) and what the rules alone missed: a sudden stabbing pain low on one side; "next time
+    # I won't get up"; rainbow halos and a red eye; waking not knowing where she is; lithium
+    # doubled during a gastro; a pillow for a husband's face; "pas mal bouffie" ("pas mal" is
+    # "quite"); a low placenta and bleeding; a fever after chemotherapy; an ileostomy's bag every
+    # hour; numb "en dessous" as after a bike; a leg swollen, then breathless; homemade vodka and
+    # snowy eyes; a toddler's bump, then vomiting; pink foam; a baby of 27 days; and false reds:
+    # a signature "Mélanie, maman de ...", a chest that hurts when the arm moves or it is pressed
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Allo, mon fils a l'œil rouge depuis hier, il voit bien. Un rendez-vous?\nMélanie, "
+            "maman de Léo Tremblay",
+            "New deadlift program since Monday and my chest hurts when I move my arm or press "
+            "on the spot.",
+        ),
+        urgent=(
+            "J'ai décidé de sauter de mon balcon au 12e ce soir après mon quart.",
+            "jsaute du balcon 9e a soir. dsl",
+            "the stuff i ordered online 2 end it came today, its in my car",
+            "Je me suis coupé à la trancheuse, j'en suis à mon troisième linge et ça traverse, "
+            "je me sens léger.",
+            "I was at 2.1, had juice, it came up to 3.9 but it's going down again, 2.5, and I'm "
+            "foggy.",
+            "My tummy's been acting up since about 5, a sharp thing low on the left. I threw up "
+            "3 times and can't really stand up all the way.",
+            "He knelt on my chest last night and said next time I won't get up.",
+            "Mon œil gauche fait très mal, il est rouge et je vois des cercles arc-en-ciel "
+            "autour des lumières.",
+            "Ma mère s'est réveillée sans savoir où elle est, elle était normale hier soir.",
+            "Je prends du lithium; avec la gastro j'ai repris une deuxième dose et ce matin je "
+            "tremble tellement que je ne peux pas tenir ma tasse.",
+            "Tonight when he sleeps I will put the pillow on his face.",
+            "J'ai pris deux Advil et je suis bouffie autour de la bouche, j'ai comme une boule "
+            "dans la gorge.",
+            "Je suis à 26 semaines avec le placenta placé bas. J'ai dû changer ma serviette au "
+            "complet après une demi-heure et il y a des petits morceaux.",
+            "Tonight I have 38.7 with shaking chills. It's 8 days after my 3rd chemo.",
+            "My ileostomy bag fills every hour, 15 times yesterday, and I'm light-headed.",
+            "Mon dos depuis le déménagement; en dessous je sens plus rien, comme après le vélo, "
+            "et ça veut pas sortir à la toilette.",
+            "Ma jambe droite est grosse et sensible depuis 4 jours et là j'ai le souffle court.",
+            "He drank homemade vodka on Saturday and now his eyes are fuzzy like a snowy TV.",
+            "She bumped her head at the store and since lunch she brought her food back up and "
+            "it's hard to keep her awake.",
+            "He coughs up pinkish foam and can't lie down.",
+            "Little Linh (27 days old) feels a bit warm. The thermometer in the bottom said "
+            "38.4 at 7.",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
