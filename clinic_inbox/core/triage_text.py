@@ -311,6 +311,12 @@ class Speller:
         return out
 
 
+# Words whose dictionary form loses what the rules read: simplemma makes "worst" "bad", and
+# "the worst headache of my life" is a red flag that "a bad headache" is not. (The rules'
+# lemma view only: the wording model was trained on `lemma` as it is.)
+_KEPT_AS_WRITTEN = frozenset({"worst"})
+
+
 @lru_cache(maxsize=200_000)
 def word_view(word: str, written: str, lang: str, speller: Speller | None) -> str:
     """A word of the lemma view: `word` folded, `written` as the patient wrote it (lower
@@ -318,6 +324,8 @@ def word_view(word: str, written: str, lang: str, speller: Speller | None) -> st
     lem = SHORTHAND.get(word)
     if lem is not None:
         return lem
+    if word in _KEPT_AS_WRITTEN:
+        return word
     lem = lemma(written, lang)
     if speller is not None and lem == word:
         if word.endswith("in") and word + "g" in speller.vocabulary:
@@ -351,13 +359,13 @@ def prepare(
         lowered = original.lower()
         same_length = len(lowered) == len(original)
         matches = list(_words_rx(piece).finditer(piece))
-        # (a sentence without a capital has no name to look for: the common case)
         # the last line, on a line of its own, may be a signature ("Mélanie Dorais")
         signed = (
             k == len(pieces) - 1
             and k > 0
             and (folded[:start].rstrip(" ").endswith("\n") or piece.lstrip(" ").startswith("\n"))
         )
+        # (a sentence without a capital has no name to look for: the common case)
         names = (
             _name_like(original, matches, signed)
             if same_length and speller is not None and lowered != original
