@@ -1000,9 +1000,9 @@ def _measurements(text: str) -> list[tuple[Priority, str]]:
         mmol = value if unit.startswith("mmol") else value / 18.0
         if mmol < 3.0 and _LOW_SUGAR_SYMPTOMS.search(text):
             found.append((Priority.URGENT, f"blood sugar {said} with symptoms"))
-        elif mmol > 25 and _HIGH_SUGAR_SYMPTOMS.search(text):
-            found.append((Priority.URGENT, f"blood sugar {said} with symptoms"))
-        elif mmol >= 30 and _VERY_HIGH_SUGAR_SYMPTOMS.search(text):
+        elif (mmol > 25 and _HIGH_SUGAR_SYMPTOMS.search(text)) or (
+            mmol >= 30 and _VERY_HIGH_SUGAR_SYMPTOMS.search(text)
+        ):
             found.append((Priority.URGENT, f"blood sugar {said} with symptoms"))
         elif mmol > 20 or mmol < 4:
             found.append((Priority.SAME_DAY, f"blood sugar {said}"))
