@@ -1780,8 +1780,8 @@ def test_a_tug_and_a_quay_fentanyl_patches_an_eye_gone_black_and_a_late_wifes_pi
     # sudden pain; blue lips and pauses mid-sentence; food stuck and the spit coming back; a
     # quiet baby at 35 weeks after the cold drink; "parti une minute" after a rock; a blackout
     # in the shower after days of vomiting; a belly gone hard at 33 weeks (caught until now only
-    # because "tout le temps" was read as a temperature); "worst hedache" (the lemma view reads
-    # "worst" as "bad"); and false reds: "un mal de tête en bande", "tout le temps" as a
+    # because "tout le temps" was read as a temperature); "worst hedache" (the lemma view read
+    # "worst" as "bad": it now keeps it); and false reds: "un mal de tête en bande", "tout le temps" as a
     # temperature
     _read_by_the_rules_alone(
         not_urgent=(
