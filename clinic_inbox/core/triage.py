@@ -670,7 +670,9 @@ def _find(section: Section, sentences: list[Sentence], rules: Rules) -> dict[str
 # during exercise? ...' I answered no."
 _LIST_OPENER = re.compile(
     r"(questionnaire|formulaire|form|checklist|liste|list|questions?)[^.:]{0,60}:|"
-    r"\b(asks?|asked|demande|demandent|says|ecrit|written)\s*['\"«]"
+    r"\b(asks?|asked|demande|demandent|says|ecrit|written)\s*['\"«]|"
+    # the questions written straight after it: "insurance form asks depression? suicide attempt?"
+    r"\b(form|formulaire|questionnaire)s? (asks?|demande)\b(?! (if|si|s'|whether|for|pour|me|you|vous|my|mon|ma|to|de|d')\b)"
 )
 _WATCH_LIST = re.compile(
     r"\b(red flags|warning signs|watch (out )?for|look out for|signes? d'alarme|quoi surveiller|"

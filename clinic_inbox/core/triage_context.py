@@ -49,6 +49,8 @@ _PSEUDO = re.compile(
     r"\b(no (improvement|better|change|relief|help|effect|difference|idea|choice|one(?! (is|was|got|has been) )|matter|wait)|"
     r"nobody(?! (is|was|got|has been) )|"
     r"not (better|improving|going away|stopping|only|just|sure|stop|helping|getting better|working)|"
+    # a reading that will not move: "juice twice and it's not coming up shaking sweaty"
+    r"(not|never) (coming|going|come|go)( back)? (up|down)|"
     r"(won'?t|will not|doesn'?t|does not|do not|don'?t|can'?t|cannot|isn'?t|is not) "
     r"(stop|go away|get better|know|think so|help|want to bother|seem to|respond)|"
     r"(do|does|did)(n'?t| not) (know|think|care|want to|mean|help|work|stop|go away|matter)|"
@@ -343,6 +345,7 @@ _HISTORY_RIGHT_AFTER = re.compile(
     r"(au|a l'|cet |ce |l')(printemps|ete|automne|hiver) (passe|dernier)?|"
     r"(was|happened|occurred|etait|a eu lieu) (in|en|back in|last|l'an|il y a) |"
     r"(a|at|au) (mon |ma |my |notre |our |the |son |sa )?(souper|party|diner|dinner|reveillon|fete|brunch) (de |du |for |on )?(noel|christmas|thanksgiving|l'action de grace|jour de l'an|new year'?s?( eve)?|paques|easter)|"
+    r"(at|a) (the |our |my |a )?(\w+ )?(christmas|xmas|holiday|new year'?s?|thanksgiving) (\w+ )?(party|dinner|supper|lunch)\b(?! (tonight|today|this|right now|just now))|"
     # "une crise d'épilepsie au party du mois passé", "at the wedding last month"
     r"(au|a la|a l'|at the|at a|at our) [\w'-]+ (du|de la|de l'|last|the) ?(mois|semaine|annee|ete|hiver|fin de semaine|week|month|year|weekend|summer|winter)( passee?| derniere?| before)?|"
     # "ma mère a fait une crise cardiaque jeune", "dad had a stroke young"
@@ -385,7 +388,12 @@ _SENTENCE_CONTEXT = re.compile(
     # a first-aid kit's contents, a crew's training: "On refait la trousse de premiers soins :
     # garrot pour les hémorragies", "We review medical emergencies on board like seizures"
     r"(trousse|kit) (de premiers soins|de premiers secours|medicale|de secours)|first[- ]aid kit|"
-    r"(recurrent|annual|yearly|refresher) training|formation (recurrente|annuelle|d'appoint)|"
+    r"(recurrent|annual|yearly|refresher) training|"
+    # a class and what it studies: "In class we're studying chest pain and heart attacks",
+    # "Dans le cours, on parle d'anaphylaxie", "learn how to talk with an employee who may be..."
+    r"\b(in|en) (class|classe)\b|dans (le|mon|notre|ce) cours\b|(we'?re|we are|on) (studying|learning|etudie|apprend)\b|"
+    r"learn (how )?to (talk|recogni[sz]e|help|respond|spot|deal|support|intervene)|"
+    r"apprendre (a|comment) (parler|reconnaitre|aider|reagir|intervenir|reperer)|formation (recurrente|annuelle|d'appoint)|"
     r"(we|on) (review|revise|revoit|cover|practi[cs]e)\w*( [\w']+){0,3} (medical )?(emergencies|urgences|procedures?|protocoles?)|(form|questionnaire|application|checklist|report|fiche|formulaire|rapport|assurance|letter|template|lettre|modele)\w* .{0,60}"
     r"(asks?|lists?|questions?|wants to know|demande|pose|sections?)|(questionnaire|form|formulaire)s? (about|sur|on|asking about) |ask(s|ed)? (if|whether|about|yes|how|what|when)|"
     r"questions? (on|about)|the question|yes/no|oui/non|demande si|demande (oui|pour)|"
@@ -534,7 +542,10 @@ _POST_CONTEXT = re.compile(
     + _PERIOD
     + r" back\b(?! (to|into|in|home|up|on|out|from))|(\d+|a|one|two|three|five|ten) "
     + _PERIOD
-    + r" (clean|sober)|in (the |my |our |his |her )?(\w+ )?family\b|dans (la|ma|notre|sa) famille|passees?\b(?! (pas|plus|pu|jamais))|as an? (child|kid|teen(ager)?|baby|toddler|infant|newborn)|(?<!we're )(?<!we are )(?<!it's )(?<!it is )in (19|20)\d\d|"
+    + r" (clean|sober)|"
+    # "j'ai eu une tentative de suicide à 19 ans il y a 15 ans", "un infarctus sur la piste il y a
+    # deux ans": the French "years ago" (English's is above)
+    r"il y a (\w+ ){0,2}(ans|annees)\b|in (the |my |our |his |her )?(\w+ )?family\b|dans (la|ma|notre|sa) famille|passees?\b(?! (pas|plus|pu|jamais))|as an? (child|kid|teen(ager)?|baby|toddler|infant|newborn)|(?<!we're )(?<!we are )(?<!it's )(?<!it is )in (19|20)\d\d|"
     # the news: "a meningitis case in the news"
     r"(in|on) the (news|paper|radio)|aux nouvelles|dans (le|les) journal|"
     # a course named right after it, as a subject does: "Choking - first aid course"
@@ -653,7 +664,8 @@ _NOT_RECUR = re.compile(
     r"tout est (correct|beau|ok|bien|normal) maintenant|maintenant tout est (correct|beau|ok|bien|normal)|everything'?s? (fine|ok|okay|good|normal) now|"
     r"maintenant (ok|correcte?|stable|a la maison|hospitalisee?|a l'hopital|admise?)|now (in (the )?hospital|admitted)|"
     # "il va bien aujourd'hui": fine today, the event over
-    r"(il|elle|je|ca|tout|he|she) (va|vont|allait|is|'s) (tres |super |ben |very )?(bien|mieux|well|fine|ok|okay)( \w+)? (aujourd'hui|maintenant|now|today)|"
+    # ("je vais très bien aujourdhui": the apostrophe left out)
+    r"(il|elle|je|ca|tout|he|she|i) (va|vais|vont|allait|is|'s|am|'m) (tres |super |ben |very )?(bien|mieux|well|fine|ok|okay)( \w+)? (aujourd'?hui|maintenant|now|today)|"
     # the danger put away since: "Pills are locked up now!", "les pilules sont sous clé maintenant"
     r"(locked|put|stored) (up|away) now|now (locked|stored|put) (up|away)|(sous cle|barrees?|rangee?s?|cachee?s?) maintenant|maintenant (sous cle|barrees?|rangee?s?)|"
     # back at school today: the event is over ("il est retourné à l'école aujourd'hui")
@@ -1176,10 +1188,20 @@ _NEW_SUBJECT = re.compile(
 )
 
 
+# ...but a form's question goes on through the writer's "I": "l'assurance me demande si, dans
+# les 6 derniers mois, j'ai eu : douleur à la poitrine, AVC"
+_ASKED_IF = re.compile(
+    r"\b(demande|demandent|asks?|asked|wants? to know|veut savoir|veulent savoir) (si|s'ils?|if|whether)\b[^.;]{0,40}$"
+)
+
+
 def own_clause(before: str) -> str:
     """What of `before` (the words before a mention) follows the last new clause in the
     writer's own voice: what a fear, a reading or a form covers ends there."""
-    return before[max((m.end() for m in _NEW_SUBJECT.finditer(before)), default=0) :]
+    cuts = (
+        m.end() for m in _NEW_SUBJECT.finditer(before) if not _ASKED_IF.search(before, 0, m.start())
+    )
+    return before[max(cuts, default=0) :]
 
 
 def feared(sentence: str, start: int) -> bool:

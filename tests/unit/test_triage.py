@@ -1884,6 +1884,80 @@ def test_a_balcony_tonight_lithium_doubled_a_red_eye_with_halos_and_a_pillow():
     )
 
 
+def test_a_wild_root_a_closing_throat_a_kayak_not_coming_back_and_a_voice_about_a_baby():
+    # round 81 (part CX, tourism and the land of Charlevoix, round 80's blind set): what the
+    # app missed there (caustic soda in an eye told as "milky"; the same questions in text-speak)
+    # and what the rules alone missed: a wild root eaten, then drooling and twitching; a throat
+    # that will not let saliva down, leaning forward to breathe; going out on the water tonight
+    # "and not coming back"; "afraid of what I'll do to the baby"; a voice saying the baby is not
+    # hers; lips bigger and a throat that feels small; an upper belly boring into the back; a night
+    # of vomiting with little dark urine; a fever without a spleen; chest pressure into the arm
+    # and jaw, misspelled; speech "went slurred"; a head hit "all at once like someone hit me";
+    # someone who will not stir when shaken; a pregnant belly knocked; a baby's "6 semaine"; a low
+    # sugar that will not come up; "doesn't recognise"; "je ne me relèverais pas"; a child's skin
+    # pulling in between the ribs; "dolor" in a testicle; and false reds: an attempt or a
+    # colleague's heart attack years ago ("il y a 15 ans", "je vais bien aujourdhui"), a class, a
+    # course for managers, a fainting at a Christmas party, an insurance form's questions
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "jai fait une tentative de suicide à 19 ans il y a 12 ans je vais bien aujourdhui "
+            "est-ce que ça paraît dans mon dossier",
+            "ma sœur a fait un infarctus sur le sentier il y a deux ans on l'a réanimée elle va "
+            "bien aujourdhui je voudrais faire vérifier mon cholestérol",
+            "In class we're studying strokes and chest pain this week. Could I shadow a doctor?",
+            "Dans le cours, on parle d'hypoglycémie et de convulsions. Offrez-vous des stages?",
+            "Our team leads want to learn how to talk with a coworker who may be thinking of "
+            "suicide. Any resources?",
+            "I fainted at the office Christmas party. The hospital checked me, everything was "
+            "normal.",
+            "L'assurance me demande si, dans la dernière année, j'ai eu : douleur à la poitrine, "
+            "AVC. Je n'ai rien eu.",
+            "the form asks overdose? suicide attempt? seizures? all no. please sign it",
+        ),
+        urgent=(
+            "I chewed a wild carrot root from the field an hour ago, now I'm drooling and my "
+            "face is twitching.",
+            "He ate a white root by the creek and now his arms are jumping by themselves and "
+            "he's throwing up a lot.",
+            "My throat is so bad I can't swallow my saliva, I'm drooling and I have to lean "
+            "forward to breathe.",
+            "Je suis pas capable d'avaler ma salive, je bave, et je dois me pencher en avant "
+            "pour respirer.",
+            "Got some drain cleaner in my right eye at work, rinsed it but everything is cloudy "
+            "now.",
+            "Tonight I'm taking the canoe out on the lake and I'm not coming back.",
+            "Ce soir je pars sur le lac en chaloupe et je reviendrai pas, j'ai laissé les clés à "
+            "ma sœur.",
+            "J'ai peur de ce que je vais faire au bébé cette nuit.",
+            "une voix me dit que c'est pas mon vrai bébé pis que je dois le mettre dehors dans "
+            "le froid, il a 3 semaines",
+            "Mes lèvres sont plus grosses que d'habitude après le souper et ma gorge me semble "
+            "petite.",
+            "mal de ventre en haut qui me barre jusque dans le dos, j'ai renvoyé 7 fois",
+            "Vomi toute la nuit, pipi une fois ce matin presque rien brun foncé, étourdie quand "
+            "je me lève.",
+            "No spleen since my accident in 2012 and tonight 39.6 with chills.",
+            "chest presure like a wieght going in my left arm and jaw, sweatting",
+            "My words went slurred at the meeting and my right hand is numb and clumsy.",
+            "a funny turn in my head came on all at once like someone hit me, neck is stiff, I'd "
+            "rather keep the curtains closed",
+            "He won't stir even when I shake him and shout his name, his breathing has long "
+            "pauses.",
+            "I'm 30 weeks pregnant and a door knocked my belly, now it's hard all the time and "
+            "I'm spotting.",
+            "ma fille zoé 6 semaine a 38,7 rectal a 9h",
+            "mon appareil disait 2,2 j'ai pris un jus et 15 minutes après il disait 2,4, j'ai "
+            "les mains qui branlent",
+            "He keeps asking the same questions every few minutes and doesn't recognise our house.",
+            "Il m'a dit que la prochaine fois je ne me relèverais pas.",
+            "Il siffle à chaque inspiration même au repos et on voit sa peau qui rentre entre "
+            "les côtes.",
+            "a 5h en travaillant dolor tres forte d un coup dans le testicule droit. enflé y "
+            "plus haut. vomi",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
