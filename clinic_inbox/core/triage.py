@@ -1105,7 +1105,7 @@ def triage(
     model = rules.model()
     if priority is not Priority.URGENT and model is not None:
         score, words = model.score(f"{model_subject(subject)}\n{text}", table=rules.feature_table())
-        if score >= model.threshold:
+        if score >= model.threshold and not _only_denied_items(folded, words):
             matched.append("classifier")
             quoted = "', '".join(words) if words else "the wording"
             reasons.append(f"Urgent: reads like an emergency ('{quoted}'; wording model)")
@@ -1135,6 +1135,25 @@ def triage(
         matched.append(r.id)
         reasons.append(f"Sensitive: {r.label}")
     return TriageResult(priority, category, bool(sensitive_hits), reasons, matched)
+
+
+# A checklist's items answered "no" ("vomiting blood - no; black stool - no; fainting - no"):
+# the rules read them as denied; the wording model does not read the answer column, so its
+# vote stands only if a word it weighed is outside those items.
+_ANSWERED_NO = re.compile(
+    r"([^:;/\n.=?]{2,40}?)\s*[:=-]\s*(?:no|non|none|nope|aucune?|negative|negatif|0)\b"
+    r"(?!\s*(?:idea|clue|better|change|relief|help|improvement))"
+)
+
+
+def _only_denied_items(folded: str, words: list[str]) -> bool:
+    """Are all the words the wording model weighed inside a checklist's items answered "no"
+    (two items at least)?"""
+    denied = [m.group(1) for m in _ANSWERED_NO.finditer(folded)]
+    if len(denied) < 2 or not words:
+        return False
+    items = " ".join(denied)
+    return all(re.search(rf"\b{re.escape(fold(w))}\b", items) for w in words)
 
 
 def _bench() -> None:  # pragma: no cover - `python -m clinic_inbox.core.triage --bench`

@@ -391,7 +391,9 @@ _SENTENCE_CONTEXT = re.compile(
     r"(recurrent|annual|yearly|refresher) training|"
     # a class and what it studies: "In class we're studying chest pain and heart attacks",
     # "Dans le cours, on parle d'anaphylaxie", "learn how to talk with an employee who may be..."
-    r"\b(in|en) (class|classe)\b|dans (le|mon|notre|ce) cours\b|(we'?re|we are|on) (studying|learning|etudie|apprend)\b|"
+    # (not where the writer is: "at 10:15 in class I got a sudden pain in my left testicle")
+    r"dans (le|mon|notre|ce) cours,? (on|nous|ils|le prof\w*) (parle|parlons|parlent|voit|voyons|etudie|etudions|apprend)|"
+    r"(we'?re|we are|on|nous) (studying|learning|etudie|etudions|apprend|apprenons)\b|"
     r"learn (how )?to (talk|recogni[sz]e|help|respond|spot|deal|support|intervene)|"
     r"apprendre (a|comment) (parler|reconnaitre|aider|reagir|intervenir|reperer)|formation (recurrente|annuelle|d'appoint)|"
     r"(we|on) (review|revise|revoit|cover|practi[cs]e)\w*( [\w']+){0,3} (medical )?(emergencies|urgences|procedures?|protocoles?)|(form|questionnaire|application|checklist|report|fiche|formulaire|rapport|assurance|letter|template|lettre|modele)\w* .{0,60}"
@@ -757,7 +759,7 @@ _LIST_INTRO = re.compile(
     r"\b(?<!chose que le )(?<!chose que la )(?<!besides the )(?<!other than the )(?<!apart from the )"
     r"(questionnaire|formulaire|form|checklist|liste|list|grille|par-?q|(?<=\w )(?:symptoms|symptomes)|policy|politique|protocol|protocole|guidelines|"
     r"(?<!different )(?<!other )(?<!another )(?<!quick )(?<!new )(?<!second )(?<!autre )(?<!petite )(?<!nouvelle )question( \d+)?|"
-    r"left blank|checked|ticked|cochee?s?|laisse en blanc|signs|signes|asks?|ecrit|dessus|says|demande)[^.:]{0,60}:|"
+    r"left blank|(?<!\bi )(?<!\bwe )(?<!\bshe )(?<!\bhe )(?<!\bthey )(?<!\bjust )checked|ticked|cochee?s?|laisse en blanc|signs|signes|asks?|ecrit|dessus|says|demande)[^.:]{0,60}:|"
     # "the WSIB form has checkboxes for head injury, loss of consciousness, chest pain"
     r"\b(check ?boxes|tick ?boxes|boxes to (check|tick)|cases a cocher) (for|pour|de)\b|"
     # "the concussion form says 'if headache worsens, vomiting...'"

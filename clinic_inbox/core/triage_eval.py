@@ -23,7 +23,7 @@ from clinic_inbox.core.triage_text import strip_quoted
 # takes its place as "heldout". The trainer, the tests and the bench read this list.
 DEVELOPMENT_PARTS = (
     "dev", "dev_b", "dev_c", "dev_d", "dev_e", "dev_f", "dev_g",
-    "dev_h", "dev_i", "dev_j", "dev_k", "dev_l", "dev_m", "dev_n", "dev_o", "dev_p", "dev_q", "dev_r", "dev_s", "dev_t", "dev_u", "dev_v", "dev_x", "dev_w", "dev_y", "dev_z", "dev_aa", "dev_ab", "dev_ac", "dev_sa", "dev_sb", "dev_se", "dev_sd", "dev_na", "dev_wa", "dev_pf", "dev_pg", "dev_qa", "dev_ru", "dev_cg", "dev_ty", "dev_pn", "dev_oc", "dev_ds", "dev_ih", "dev_oa", "dev_lg", "dev_ci", "dev_mv", "dev_sk", "dev_mt", "dev_ps", "dev_tr", "dev_ag", "dev_sh", "dev_acd", "dev_go", "dev_nc", "dev_ar", "dev_tk", "dev_af", "dev_la", "dev_ea", "dev_pe", "dev_ma", "dev_eu", "dev_rs", "dev_sp", "dev_fi", "dev_wh", "dev_sy", "dev_et", "dev_pw", "dev_cp", "dev_sv", "dev_sl", "dev_mc", "dev_dt", "dev_fp", "dev_ae", "dev_sw", "dev_lv", "dev_cx",
+    "dev_h", "dev_i", "dev_j", "dev_k", "dev_l", "dev_m", "dev_n", "dev_o", "dev_p", "dev_q", "dev_r", "dev_s", "dev_t", "dev_u", "dev_v", "dev_x", "dev_w", "dev_y", "dev_z", "dev_aa", "dev_ab", "dev_ac", "dev_sa", "dev_sb", "dev_se", "dev_sd", "dev_na", "dev_wa", "dev_pf", "dev_pg", "dev_qa", "dev_ru", "dev_cg", "dev_ty", "dev_pn", "dev_oc", "dev_ds", "dev_ih", "dev_oa", "dev_lg", "dev_ci", "dev_mv", "dev_sk", "dev_mt", "dev_ps", "dev_tr", "dev_ag", "dev_sh", "dev_acd", "dev_go", "dev_nc", "dev_ar", "dev_tk", "dev_af", "dev_la", "dev_ea", "dev_pe", "dev_ma", "dev_eu", "dev_rs", "dev_sp", "dev_fi", "dev_wh", "dev_sy", "dev_et", "dev_pw", "dev_cp", "dev_sv", "dev_sl", "dev_mc", "dev_dt", "dev_fp", "dev_ae", "dev_sw", "dev_lv", "dev_cx", "dev_rm",
 )  # fmt: skip
 HELD_OUT_PART = "heldout"
 

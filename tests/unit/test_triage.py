@@ -1958,6 +1958,56 @@ def test_a_wild_root_a_closing_throat_a_kayak_not_coming_back_and_a_voice_about_
     )
 
 
+def test_a_harness_unclipped_wheel_nuts_loosened_mussels_and_vials_taken_from_work():
+    # round 82 (part RM, wind energy, the sea and public services of Rimouski and the Gaspé
+    # coast, round 81's blind set): what the app missed there (a plan to unclip a harness at the
+    # top of a turbine and step off; wheel nuts loosened on a foreman's pickup) and what the
+    # rules alone missed: an arm held on a stove and "next time my face"; mussels from a closed
+    # shore with tingling and trouble swallowing; vials taken from work to inject tonight; a hand
+    # gone purple with blisters and a fever; a sudden belly pain with atrial fibrillation; an arm
+    # that stopped listening with chewed words; "the worst pain of her life" at the back of the
+    # head; a fever and confusion after a trip without malaria pills; a belly hard as rock and
+    # heavy losses late in a pregnancy; a cracked helmet, then vomiting; "the family jewels"
+    # pulled up; "so I checked: 38.6 rectal" (not a form's ticked list); "in class" as where a
+    # pain began (round 81 had read every "in class" as a course); nothing staying down, no pee,
+    # woozy; "2 et quelque" after two juices; and a false red: a corn that "me fait mal quand je
+    # marche" read as abuse
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "J'ai un cor sous le pied, elle me fait mal quand je marche toute la journée. Un "
+            "rendez-vous?",
+        ),
+        urgent=(
+            "Tomorrow when I reach the top of the tower I'm going to unclip and step off.",
+            "On the roof tomorrow I won't be clipping my lanyard, it will be my last climb.",
+            "I loosened the lug nuts on my boss's car last night, he drives to work at 6. If he "
+            "doesn't crash I'll finish it another way.",
+            "He held my hand on the stove last night and said next time it's my face.",
+            "J'ai mangé des palourdes d'un secteur fermé, mes lèvres picotent et j'ai de la "
+            "misère à avaler.",
+            "J'ai ramené trois fioles de morphine du travail et ce soir je vais me les injecter.",
+            "The cut on my foot has gone dark purple with blisters and I have a fever of 39.2.",
+            "My mother has AFib; since noon a horrible pain in her belly came on all at once, "
+            "she vomited twice.",
+            "Ma main gauche a décidé de ne plus m'écouter et je mâchonne mes mots.",
+            "At 9 in class I got a sudden pain in my left testicle, no injury, I threw up and "
+            "it's swollen.",
+            "Elle dit que c'est la pire douleur de sa vie, à l'arrière de la tête, et elle a vomi.",
+            "Revenu du Mali y a 2 semaines sans pilules contre le palu, il grelotte pis depuis à "
+            "matin il a oublié mon prénom.",
+            "Je suis à 30 semaines, mon bedon reste serré comme une roche et j'ai rempli une "
+            "serviette en une demi-heure.",
+            "The helmet's cracked, I was dazed for a bit, and today I've been sick three times.",
+            "Bad pain down below in the family jewels since this morning, one side is pulled up "
+            "and I threw up.",
+            "I checked: 38.6 rectal at 5 am, she is 6 weeks old.",
+            "Nothing stays down, not even water, haven't needed to pee since yesterday and I'm "
+            "woozy.",
+            "Mon appareil dit 2 et quelque et les deux jus n'ont rien changé, je tremble.",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
