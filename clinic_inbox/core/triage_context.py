@@ -330,7 +330,7 @@ _TIMES_AFTER = re.compile(
 )
 _WHICH = re.compile(r"\b(what|which|quelle?s?)\s*$")
 _HISTORY_RIGHT_AFTER = re.compile(
-    r"s?\W{0,3}((a|au|aux|en|in|at) [\w'-]+ ){0,2}(before (the age of |age )?\d{2}\b|avant (l'age de )?\d{2} ans|in (may|"
+    r"s?\W{0,3}((a|au|aux|en|in|at|to|for|from|with|on|sur|dans|avec) [\w'-]+ ){0,2}(before (the age of |age )?\d{2}\b|avant (l'age de )?\d{2} ans|in (may|"
     + _MONTHS
     + r")|en "
     + _MONTHS_FR
@@ -389,6 +389,9 @@ _SENTENCE_CONTEXT = re.compile(
     # garrot pour les hémorragies", "We review medical emergencies on board like seizures"
     r"(trousse|kit) (de premiers soins|de premiers secours|medicale|de secours)|first[- ]aid kit|"
     r"(recurrent|annual|yearly|refresher) training|"
+    # what a course covers, said of it: "the wilderness first-aid course ... They cover hypothermia
+    # and severe bleeding"
+    r"\b(they|the course|the class|the training|le cours|la formation|ils) (cover|covers|covered|teach|teaches|taught|couvre|couvrent|enseigne|enseignent|voit|voient)\b|"
     # a class and what it studies: "In class we're studying chest pain and heart attacks",
     # "Dans le cours, on parle d'anaphylaxie", "learn how to talk with an employee who may be..."
     # (not where the writer is: "at 10:15 in class I got a sudden pain in my left testicle")
@@ -445,7 +448,9 @@ _SENTENCE_CONTEXT = re.compile(
     r"(j'ai )?lu (\w+ \w+ )?(que|qu')|read (that|somewhere)|(peut|peuvent|can|could|may|might) (etre|be) (le |la |un |une |a |an |the )?(signe|sign|syndrome|symptome|symptom)|"
     # the news and the web: "a story in the paper about a man who got sepsis"
     r"(story|article|report|reportage|nouvelle|post|video) (in|on|dans|sur) (the |a |la |le |un )?(paper|news|newspaper|journal|nouvelles|tele|tv|radio|facebook|google|youtube|reddit|internet|web)|"
-    r"(in|on) the (paper|news|newspaper|radio)|dans (le|les) (journal|journaux)|aux nouvelles|"
+    # (not a machine: "a deep cut on the paper guillotine")
+    r"(in|on) the (paper|news|newspaper|radio)(?![- ](guillotine|cutter|machine|roll|mill|press|plant|jam|towel|shredder))|"
+    r"dans (le|les) (journal|journaux)|aux nouvelles|"
     r"(vu|lu|entendu|cherche) (sur|dans) (google|youtube|reddit|le web|un site|un forum|les reseaux)|"
     r"(read|saw|googled|searched) (on|in) (google|youtube|reddit|a forum|a website)|"
     # a form's box and a document to confirm: "une case « risque suicidaire »", "to confirm her anaphylaxis"
@@ -474,7 +479,8 @@ _SENTENCE_CONTEXT = re.compile(
     r"plan d'(urgence|action)|emergency plan|action plan|(les |the )?(signes|signs|symptomes|symptoms) \(|"
     r"(and|that|which|it) causes? |(could|can|would|will|might) (i|he|she|we|you|they) (have|get|develop|go into)( a| an)?\s*$|"
     r"(refresher|training|formation) (on|sur|about)|how to (give|use|administer)|comment (donner|administrer|utiliser)|"
-    r"(green|yellow|red|vert|jaune|rouge)( zone)? ?[-:]|zone (verte|jaune|rouge)|(rouge|red),? c'est|when to go to (the )?(emergency|er)|"
+    # (a colour joined to another is no zone: "dure, rouge-mauve, vomi deux fois")
+    r"(green|yellow|red|vert|jaune|rouge)( zone)? ?(:|-(?=\s))|zone (verte|jaune|rouge)|(rouge|red),? c'est|when to go to (the )?(emergency|er)|"
     r"standing orders?|ordonnances? collectives?|(protocol|protocole) (for|pour|de|d'|du)|(concussion|commotion) protocol|"
     # a list or a policy's words: "la liste de questions parle de", "their policy sheet, which says"
     r"(liste|list|sheet|fiche|policy|politique|guidelines?|regles?|reglement)s?,? ([\w'-]+,? ){0,4}(parle|parlent|talks?|mentions?|says?|states?|lists?|dit|disent)\b|"
@@ -759,7 +765,7 @@ _LIST_INTRO = re.compile(
     r"\b(?<!chose que le )(?<!chose que la )(?<!besides the )(?<!other than the )(?<!apart from the )"
     r"(questionnaire|formulaire|form|checklist|liste|list|grille|par-?q|(?<=\w )(?:symptoms|symptomes)|policy|politique|protocol|protocole|guidelines|"
     r"(?<!different )(?<!other )(?<!another )(?<!quick )(?<!new )(?<!second )(?<!autre )(?<!petite )(?<!nouvelle )question( \d+)?|"
-    r"left blank|(?<!\bi )(?<!\bwe )(?<!\bshe )(?<!\bhe )(?<!\bthey )(?<!\bjust )checked|ticked|cochee?s?|laisse en blanc|signs|signes|asks?|ecrit|dessus|says|demande)[^.:]{0,60}:|"
+    r"left blank|(?<!\bi )(?<!\bwe )(?<!\bshe )(?<!\bhe )(?<!\bthey )(?<!\bjust )checked|ticked|cochee?s?|laisse en blanc|signs|signes|asks?|ecrit|dessus|says|demande)[^.:]{0,60}:(?!\d)|"
     # "the WSIB form has checkboxes for head injury, loss of consciousness, chest pain"
     r"\b(check ?boxes|tick ?boxes|boxes to (check|tick)|cases a cocher) (for|pour|de)\b|"
     # "the concussion form says 'if headache worsens, vomiting...'"
@@ -771,7 +777,7 @@ _LIST_INTRO = re.compile(
     r"\b(medical|physical|exam|examen|form|formulaire|questionnaire) (asks?|lists?|demande)\s*['\"«‘“]|"
     r"\b(demande|demandent|asks?|asked) (si|s'ils?|if|whether)\b|(know|learn|recogni[sz]e|reviewed) the (warning )?signs|"
     r"\b(notes|records|dossier|report|rapport|renseignements) (cliniques? |medical |medicaux )?(concernant|about|regarding|sur|on) (son|sa|ses|his|her|their)\b|"
-    r"\b(a signaler|to report|to watch for|a surveiller|to call (for|about))[^.:]{0,30}:|"
+    r"\b(a signaler|to report|to watch for|a surveiller|to call (for|about))[^.:]{0,30}:(?!\d)|"
     r"\b(form|formulaire|sheet|leaflet|pamphlet|handout|feuillet|fiche|brochure|poster|affiche|policy|policies|politique|rules|regles|guidelines|"
     r"protocole|protocol|page|section|plan de soins|care plan) "
     r"(\w+ ){0,2}(says|said|dit|disait|states|reads|lists|mentions|mentionne)\b"

@@ -2008,6 +2008,52 @@ def test_a_harness_unclipped_wheel_nuts_loosened_mussels_and_vials_taken_from_wo
     )
 
 
+def test_foxglove_tea_a_poker_behind_the_door_a_hernia_stuck_out_and_a_time_is_no_heading():
+    # round 83 (part LN, the hospital, schools, printing plants and fields of Joliette and
+    # Lanaudière, round 82's blind set, where the app caught every emergency): what the rules
+    # alone missed there: foxglove tea, then vomiting and yellow halos; a man waiting behind the
+    # door with a poker for someone expected today; a hernia that will not go back in; an
+    # erection lasting hours; a blow to an eye, then only light and shadow; silo gas, then
+    # breathless; watery diarrhoea a dozen times a day with falls; a body that moved by itself,
+    # stiff, a bitten tongue; dragged by the hair and locked outside in the cold; a cut soaking
+    # "3 shop towels"; and readings mended in the context: a time's colon ("he says it started
+    # around 5:15") is no form's heading, "on the paper guillotine" is no newspaper, "rouge-mauve"
+    # is no action plan's red zone; and false reds: what a course "covers", a reaction "to peanuts
+    # at daycare in 2021", "my boss will have a heart attack if..."
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "I signed up for the wilderness first-aid course. They cover hypothermia and severe "
+            "bleeding. Do I need a tetanus shot?",
+            "Our daughter had a severe allergic reaction to peanuts at daycare in 2021 and she "
+            "now carries two EpiPens. They expire soon.",
+            "My boss will have a heart attack if I ask for another day off, so can I book an "
+            "evening slot?",
+        ),
+        urgent=(
+            "My mother made a tea with foxglove leaves by mistake, she's throwing up and sees "
+            "yellow around the lights.",
+            "Il attend le voisin derrière la porte avec une hache, il dit qu'il repartira pas "
+            "d'ici.",
+            "Ma hernie est sortie ce matin et elle rentre plus, c'est dur et mauve, j'ai vomi.",
+            "Did the Caverject shot at 11 last night, still erect at 5 am, painful and darker.",
+            "A branch whipped my left eye an hour ago and now I only see light and dark with it.",
+            "J'ai travaillé dans le silo hier, une fumée jaune orangé, et depuis la nuit je "
+            "m'essouffle pour rien.",
+            "Diarrhée d'eau une quinzaine de fois par jour depuis 3 jours, je suis tombé deux "
+            "fois ce matin.",
+            "Hier soir son corps a bougé tout seul, raide, 3 minutes, et il s'est mordu la langue.",
+            "Il m'a traînée par les cheveux et m'a barrée dehors sur la galerie à -20, il a pris "
+            "mon cell.",
+            "He says it started around 6:40 this morning, a heavy pressure in his chest going "
+            "down his left arm, in a cold sweat.",
+            "Got a bad cut on the paper cutter, soaked 2 shop towels already, I'm pale and dizzy.",
+            "La bosse est dure, rouge-mauve, vomi deux fois, ventre gonflé, ma hernie rentre plus.",
+            "the part where I sit feels asleep since last night, my back hurts, and I could not "
+            "go to the bathroom since 6",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
