@@ -375,6 +375,9 @@ _NOT_HYPOTHETICAL = re.compile(
     r"('ll|'d)?( (will|would|va|vas|allait|irait))?( (me|nous|la|le|vous|us|her|him))?"
     r" (finir\w*|terminer\w*|finish|tuer\w*|kill|hurt|faire mal|frapper\w*|beat))\b"
 )
+# "on the paper" is the news, "on the paper guillotine" a machine at work: both the sentence's
+# context and what follows a mention read the news only when no machine follows.
+_NOT_A_MACHINE = r"(?![- ](guillotine|cutter|machine|roll|mill|press|plant|jam|towel|shredder))"
 # Forms, education and work: anywhere earlier in the sentence (lists run across commas).
 _SENTENCE_CONTEXT = re.compile(
     # what one has heard or read about: "j'ai entendu parler de taches qui partent pas quand on
@@ -448,8 +451,7 @@ _SENTENCE_CONTEXT = re.compile(
     r"(j'ai )?lu (\w+ \w+ )?(que|qu')|read (that|somewhere)|(peut|peuvent|can|could|may|might) (etre|be) (le |la |un |une |a |an |the )?(signe|sign|syndrome|symptome|symptom)|"
     # the news and the web: "a story in the paper about a man who got sepsis"
     r"(story|article|report|reportage|nouvelle|post|video) (in|on|dans|sur) (the |a |la |le |un )?(paper|news|newspaper|journal|nouvelles|tele|tv|radio|facebook|google|youtube|reddit|internet|web)|"
-    # (not a machine: "a deep cut on the paper guillotine")
-    r"(in|on) the (paper|news|newspaper|radio)(?![- ](guillotine|cutter|machine|roll|mill|press|plant|jam|towel|shredder))|"
+    r"(in|on) the (paper|news|newspaper|radio)" + _NOT_A_MACHINE + "|"
     r"dans (le|les) (journal|journaux)|aux nouvelles|"
     r"(vu|lu|entendu|cherche) (sur|dans) (google|youtube|reddit|le web|un site|un forum|les reseaux)|"
     r"(read|saw|googled|searched) (on|in) (google|youtube|reddit|a forum|a website)|"
@@ -555,7 +557,7 @@ _POST_CONTEXT = re.compile(
     # deux ans": the French "years ago" (English's is above)
     r"il y a (\w+ ){0,2}(ans|annees)\b|in (the |my |our |his |her )?(\w+ )?family\b|dans (la|ma|notre|sa) famille|passees?\b(?! (pas|plus|pu|jamais))|as an? (child|kid|teen(ager)?|baby|toddler|infant|newborn)|(?<!we're )(?<!we are )(?<!it's )(?<!it is )in (19|20)\d\d|"
     # the news: "a meningitis case in the news"
-    r"(in|on) the (news|paper|radio)|aux nouvelles|dans (le|les) journal|"
+    r"(in|on) the (news|paper|radio)" + _NOT_A_MACHINE + r"|aux nouvelles|dans (le|les) journal|"
     # a course named right after it, as a subject does: "Choking - first aid course"
     r"(?<=- )(first aid|cpr|premiers soins|secourisme|rcr|prenatal|babysitting) (course|class|classes|training|cours|formation)\b|"
     # stage fright: "my chest feels tight before I go on"

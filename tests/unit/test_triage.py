@@ -2050,6 +2050,10 @@ def test_foxglove_tea_a_poker_behind_the_door_a_hernia_stuck_out_and_a_time_is_n
             "La bosse est dure, rouge-mauve, vomi deux fois, ventre gonflé, ma hernie rentre plus.",
             "the part where I sit feels asleep since last night, my back hurts, and I could not "
             "go to the bathroom since 6",
+            # what follows a mention read "on the paper" as the news too (mended after the round)
+            "I'm bleeding a lot from my hand on the paper cutter at work.",
+            "He is bleeding heavily on the paper machine, he's pale.",
+            "Blood is gushing from my wrist on the paper guillotine.",
         ),
     )
 
