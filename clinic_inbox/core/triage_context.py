@@ -61,6 +61,8 @@ _PSEUDO = re.compile(
     r"pas arreter|sans arret|sans cesse|sans raison|ne peu[xt] pas|peu[xt] pas|arrive pas|"
     # "je suis pas mal bouffie": "pas mal" is "quite", not a denial (unlike "j'ai pas mal")
     r"(suis|est|etait|es|sont|etaient) pas mal|"
+    # ...and right before a mention: "il est pâle, pas mal frais" (quite cool), "pas mal enflé"
+    r"pas mal(?=\s*$)|"
     r"pas able|pu capable|plus capable|plus (respirer|bouger|parler|voir|marcher))\b"
 )
 _TERMINATE = re.compile(
@@ -330,7 +332,7 @@ _TIMES_AFTER = re.compile(
 )
 _WHICH = re.compile(r"\b(what|which|quelle?s?)\s*$")
 _HISTORY_RIGHT_AFTER = re.compile(
-    r"s?\W{0,3}((a|au|aux|en|in|at|to|for|from|with|on|sur|dans|avec) [\w'-]+ ){0,2}(before (the age of |age )?\d{2}\b|avant (l'age de )?\d{2} ans|in (may|"
+    r"s?\W{0,3}((tous|toutes) les (deux|trois|quatre) |both (of them )?)?((a|au|aux|en|in|at|to|for|from|with|on|sur|dans|avec) [\w'-]+ ){0,2}(before (the age of |age )?\d{2}\b|avant (l'age de )?\d{2} ans|in (may|"
     + _MONTHS
     + r")|en "
     + _MONTHS_FR
@@ -467,6 +469,10 @@ _SENTENCE_CONTEXT = re.compile(
     r"(veut|veulent|voulait|voulaient) savoir (si|s'|combien|quand)|wants? to know (if|whether)|"
     r"(would|does|could|should) (\w+ )?count as|(compte|compterait|compteraient|considere|considerait) comme|"
     r"(messages|cases|calls|situations|emergencies|urgences|appels|conditions) (like|such as|comme|tels? que)|"
+    # a student's project and what was taught: "For a project on newborn care, could someone tell
+    # me...", "On a appris le garrot pour les hémorragies" (not the news: "on a appris la nouvelle")
+    r"(for|pour) (a|my|our|un|mon|notre) (school |class |nursing |research )?(project|projet|assignment|travail) (on|about|sur|au sujet)|"
+    r"(on a|nous avons|we|we'?ve|i) (appris|learned|learnt|been taught|were taught|was taught) (a |comment |how |to |le |la |les |l'|the |about )(?!(mauvaise |triste |terrible |bad |sad )?(nouvelle|news))|"
     r"(our|my|the|an?) (assignment|homework|school project|essay)|(?<!note )(?<!letter )for (health |science |a |my |the )?class|(?<!note )for school|"
     # (a note for my class is a request, not a school topic: "un billet pour mon cours")
     r"(?<!billet )(?<!papier )(?<!lettre )pour (l'ecole|un cours|mon cours|le cours)|un travail (sur|scolaire)|write about|ecrire (sur|un texte)|"
@@ -555,7 +561,7 @@ _POST_CONTEXT = re.compile(
     + r" (clean|sober)|"
     # "j'ai eu une tentative de suicide à 19 ans il y a 15 ans", "un infarctus sur la piste il y a
     # deux ans": the French "years ago" (English's is above)
-    r"il y a (\w+ ){0,2}(ans|annees)\b|in (the |my |our |his |her )?(\w+ )?family\b|dans (la|ma|notre|sa) famille|passees?\b(?! (pas|plus|pu|jamais))|as an? (child|kid|teen(ager)?|baby|toddler|infant|newborn)|(?<!we're )(?<!we are )(?<!it's )(?<!it is )in (19|20)\d\d|"
+    r"il y a (\w+ ){0,2}(ans|annees)\b|in (the |my |our |his |her )?(\w+ )?family\b|dans (la|ma|notre|sa) famille|(?<!\by sont )(?<!\by est )passees?\b(?! (pas|plus|pu|jamais))|as an? (child|kid|teen(ager)?|baby|toddler|infant|newborn)|(?<!we're )(?<!we are )(?<!it's )(?<!it is )in (19|20)\d\d|"
     # the news: "a meningitis case in the news"
     r"(in|on) the (news|paper|radio)" + _NOT_A_MACHINE + r"|aux nouvelles|dans (le|les) journal|"
     # a course named right after it, as a subject does: "Choking - first aid course"

@@ -2058,6 +2058,54 @@ def test_foxglove_tea_a_poker_behind_the_door_a_hernia_stuck_out_and_a_time_is_n
     )
 
 
+def test_ecstasy_a_gaff_in_the_truck_the_bay_if_she_tells_and_a_cold_white_foot():
+    # round 84 (part CN, iron ore, aluminium, the port and the dams of the Côte-Nord, round 83's
+    # blind set): what the app missed there (a partner back off the ore train tonight who broke
+    # a finger and said she would "end up in the bay" if she told) and what the rules alone
+    # missed: ecstasy at a party, then 40.2 and a heart at 150; a gaff and bear spray in the
+    # truck to "make him pay" tonight; drinking stopped at once, then bugs on the wall and not
+    # knowing the day; pills kept for months to take tonight with whisky; a foot gone white and
+    # cold; a grinder's fragment with a pupil out of shape; gallstones with a fever and yellow
+    # eyes; a pressure of 88/52 with a fever, without the word "pressure"; and readings mended
+    # in the context: "pas mal" right before a word (quite cool) or after "coule" (flows quite a
+    # lot) is no denial, "deux serviettes y sont passées" (used up) is no past event; and false
+    # reds: "tous les deux avant 65 ans" (a family's history), a nursing project, what a first-
+    # aid course taught ("on a appris le garrot pour les hémorragies")
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "I'm a nursing student. For a project on infant care, what temperature counts as a "
+            "fever in a baby under 3 months?",
+            "Mon père et mon oncle ont fait un infarctus tous les deux avant 60 ans. Je devrais "
+            "me faire suivre?",
+            "J'ai suivi le cours de premiers soins. On a appris le garrot pour les hémorragies, "
+            "où en acheter un?",
+            "My toes go numb and white when I walk the dog at -25 and come back pink inside. "
+            "Just the cold?",
+        ),
+        urgent=(
+            "Took two molly pills at the rave at midnight, now it's 3 and I'm at 40.5, heart "
+            "160, jaw clenched.",
+            "Deux pilules d'ecstasy au festival à minuit, mon cœur est à 160 et je suis brûlant.",
+            "Give me something to calm me down or I'll do it, his house is 10 minutes away and "
+            "the rifle is in my truck.",
+            "He twisted my arm back till it cracked last week, he gets home tonight at 6 and has "
+            "my phone.",
+            "She said I'd end up in the river if I told anyone. He's back tonight.",
+            "Quit drinking cold turkey 3 days ago, now I see spiders on the walls and I didn't "
+            "recognize my wife this morning.",
+            "Depuis midi mon pied gauche est blanc et froid, je bouge à peine les orteils.",
+            "My foot went white and cold suddenly an hour ago, the other foot is warm.",
+            "J'ai reçu un éclat de métal dans l'œil en meulant, ma pupille est ovale et il coule "
+            "du liquide clair.",
+            "A metal chip flew into my eye while grinding, the pupil looks like a teardrop.",
+            "I have gallstones, now a fever of 39 with chills and my eyes are yellow.",
+            "Mes calculs biliaires me font mal, j'ai 39 de fièvre et l'urine foncée comme du coke.",
+            "Feeling hot and cold with shakes, the pharmacy machine said 84/50.",
+            "Ça coule pas mal, par giclées, trois serviettes y sont passées, je suis étourdi.",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
