@@ -39,7 +39,11 @@ def test_key_change_survives_sigkill_at_random_moments(tmp_path):
     took = time.monotonic() - started
     assert whole.returncode == 0, whole.stderr
     kills = finished = 0
-    for _ in range(8):
+    # at least 8 runs, more (up to 16) until three kills have landed: a whole change measured on a
+    # busy machine can be slower than the runs after it, which then finish before their kill
+    for attempt in range(16):
+        if attempt >= 8 and kills >= 3:
+            break
         child = subprocess.Popen(
             [sys.executable, "-m", "clinic_inbox", "--user", "admin", "key", "change"],
             env=env,
@@ -47,12 +51,16 @@ def test_key_change_survives_sigkill_at_random_moments(tmp_path):
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        time.sleep(rnd.uniform(0.5, 0.98) * took)  # past the start-up, into the change
+        began = time.monotonic()
+        deadline = began + rnd.uniform(0.5, 0.98) * took  # past the start-up, into the change
+        while child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
         if child.poll() is None:
             child.send_signal(signal.SIGKILL)
             kills += 1
         else:
             finished += 1
+            took = min(took, time.monotonic() - began)  # it ran faster: aim the next kills there
         child.wait()
         doctor = run(home, "--user", "admin", "doctor")
         assert doctor.returncode == 0, doctor.stdout + doctor.stderr
@@ -62,5 +70,7 @@ def test_key_change_survives_sigkill_at_random_moments(tmp_path):
     assert verify.returncode == 0, verify.stdout + verify.stderr
     done = run(home, "--user", "admin", "key", "change")
     assert done.returncode == 0 and "RECOVERY CODE" in done.stdout, done.stderr
-    print(f"key change ({took:.1f} s whole): {kills} kills, {finished} finished before the kill")
+    print(
+        f"key change (kills aimed within {took:.1f} s): {kills} kills, {finished} finished before the kill"
+    )
     assert kills >= 3
