@@ -889,8 +889,12 @@ _GLUCOSE_READING = re.compile(
 # oxygen thing", "saturation à 89 %". Below 90% is urgent, 90-92% the same day.
 _SPO2 = re.compile(
     r"\b(o2|oxygen|oxygene|saturation|sats?(?= ?(?:at|is|was|of|:|=|a|de|\d))|spo2|sp ?o2|"
-    r"pulse ?ox\w*|oxim[ae]t\w*|oxym[ae]t\w*|saturom[ae]t\w*)\b[^.\n\d]{0,30}?\b([5-9]\d)"
-    r"(?: ?%)?(?![\d.,/:]|\s?(?:min|ans|years|yrs|kg|lb|km|mg|bpm))"
+    r"pulse ?ox\w*|oxim[ae]t\w*|oxym[ae]t\w*|saturom[ae]t\w*|"
+    # the device named by where it sits: "son petit appareil au doigt dit 87"
+    r"(?:appareil|machine|pince|clip|bidule|gadget|device|monitor|thing) (?:\w+ )?(?:au|sur (?:le|son|mon)|on (?:my|his|her|the)) (?:doigt|finger))"
+    r"\b[^.\n\d]{0,30}?\b([5-9]\d)"
+    # (a full stop may follow the figure, a decimal may not: "au doigt dit 87. Je vais...")
+    r"(?: ?%)?(?![\d/:]|[.,]\d|\s?(?:min|ans|years|yrs|kg|lb|km|mg|bpm))"
 )
 _SPO2_BEFORE = re.compile(
     r"\b([5-9]\d) ?%? (?:for|pour|d'|de|of) (?:the |my |l'|mon |ma |la )?(o2|oxygen|oxygene|saturation|sats?)\b"

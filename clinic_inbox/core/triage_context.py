@@ -429,7 +429,8 @@ _SENTENCE_CONTEXT = re.compile(
     # people collapsing on the floor"
     r"(updating|update|updated|reviewing|review|revising|writing|drafting|mettre a jour|mettons a jour|revoir|revoyons|rediger|redigeons) "
     r"(our|the|a|notre|le|un|nos|les) ([\w-]+ ){0,2}(plans?|procedures?|protocols?|protocoles?|policies|politiques?) "
-    r"(for|pour|on|about|sur|en cas de)\b|"
+    # ("notre protocole écrit pour les hypoglycémies")
+    r"((ecrits?|written|d'urgence|medicale?s?|medical|interne|internal) )?(for|pour|on|about|sur|en cas de)\b|"
     # a care plan's instruction: "ce que le personnel doit faire s'il fait une convulsion"
     r"(doit|doivent|devrait|devraient|should|must) (faire|do) (s'il|s'ils|si|quand|lorsqu'?|if|when)|"
     r"what (to|we should|staff should|they should) do (if|when)|plans? de soins|care plan|"
@@ -473,6 +474,9 @@ _SENTENCE_CONTEXT = re.compile(
     # me...", "On a appris le garrot pour les hémorragies" (not the news: "on a appris la nouvelle")
     r"(for|pour) (a|my|our|un|mon|notre) (school |class |nursing |research )?(project|projet|assignment|travail) (on|about|sur|au sujet)|"
     r"(on a|nous avons|we|we'?ve|i) (appris|learned|learnt|been taught|were taught|was taught) (a |comment |how |to |le |la |les |l'|the |about )(?!(mauvaise |triste |terrible |bad |sad )?(nouvelle|news))|"
+    # what a course's teacher spoke of: "On nous a parlé de l'étouffement et de la fièvre chez
+    # les nouveau-nés"
+    r"(on|ils|elles?|il) nous (a|ont) (parle|explique|montre|appris|enseigne) (de |d'|du |des |comment |a )|"
     r"(our|my|the|an?) (assignment|homework|school project|essay)|(?<!note )(?<!letter )for (health |science |a |my |the )?class|(?<!note )for school|"
     # (a note for my class is a request, not a school topic: "un billet pour mon cours")
     r"(?<!billet )(?<!papier )(?<!lettre )pour (l'ecole|un cours|mon cours|le cours)|un travail (sur|scolaire)|write about|ecrire (sur|un texte)|"
@@ -621,6 +625,8 @@ _POST_CONTEXT = re.compile(
     # cold sore, no dentures, the tests at the ER normal, the attack passed
     r"(slept|sleeping|sleep|dormi|dormais|dormir|dors|dort) (on (it|my \w+|his \w+|her \w+)|dessus|croche|wrong|funny)|"
     r"(puffer|pompe|inhaler|inhalateur|ventolin|salbutamol) (\w+ )?(settles|regle|fixes|helps|aide|calme|works|marche)|winter asthma|exercise asthma|asthme (d'hiver|a l'effort)|"
+    # a known asthma's tightness: "the very cold air makes my chest a bit tight, like my asthma"
+    r"(like|comme) (my|mon|his|her|son) (usual |old |habituel )?(asthma|asthme)\b(?! (attack|crise|is worse|empire))|"
     r"(a |ca a |c'est |s'est )?arretee? (avec|apres) (un|une|le|la|des|mon|ma) (plaster|diachylon|pansement|band-?aid|bandage|compresse|glace)|"
     r"all good\b(?!\?)|(an? )?(early |warning )?(signs?|symptoms?) (in|for|among) (women|men|kids|children|adults|seniors|femmes|hommes)|"
     r"(is|feels|'s) (perfectly |completely |totally )?(fine|good|well) now|(is )?home now|"
@@ -959,6 +965,10 @@ def affirmed(
         return False
     if _found("post_neg", sentence[end : end + 50], present):
         return False
+    if _NE_STATE_INSIDE.search(sentence, start, end) or (
+        _NE_STATE_END.search(sentence, start, end) and _PAS_NEXT.match(sentence, end)
+    ):
+        return False  # "ma langue ne sont pas enflées", "ma gorge ne serre | pas": denied
     if _NO_MORE_BEFORE.search(before) and _SINCE_AFTER.match(sentence, end):
         return False  # "plus d'idées noires depuis des mois": none of it for months
     whole = sentence[:start]
@@ -1080,6 +1090,12 @@ def _history_reach(whole: str) -> str:
 
 _RUN_ON_REACH = 110
 _PUNCTUATION = re.compile(r"[.,;:!?]")
+# French "ne ... pas" around a state inside a mention a rule let run over it: "ma langue ne sont
+# pas enflées", "ma gorge ne serre pas" (not "il ne respire pas", which is the emergency itself)
+_NE_STATE = r"\b(ne|n')\s?(sont|est|etre|serre|serrent|serrer|enfle|enflent|enfler|gonfle|gonflent|gonfler|saigne|saignent|saigner)"
+_NE_STATE_INSIDE = re.compile(_NE_STATE + r" (pas|plus|pu|jamais)\b")
+_NE_STATE_END = re.compile(_NE_STATE + r"\s*$")
+_PAS_NEXT = re.compile(r"\s+(pas|plus|pu|jamais)\b")
 
 
 def _own_negations(window: list[str]) -> list[str]:

@@ -2106,6 +2106,38 @@ def test_ecstasy_a_gaff_in_the_truck_the_bay_if_she_tells_and_a_cold_white_foot(
     )
 
 
+def test_fits_every_ten_minutes_contractions_at_31_weeks_and_a_shot_to_stand_beside():
+    # round 85 (part AT, the mines, smelter, forests and farms of Abitibi-Témiscamingue, round
+    # 84's blind set): what the app missed there (contractions every five minutes at 29 weeks, in
+    # text-speak) and what the rules alone missed: a baby's fits every few minutes with the legs
+    # drawn up and stools like red jelly; cyanide splashed at a mill; explosives taken to set off
+    # and stand beside; an arm "not listening" with words that come out thick; eyes gone up to the
+    # ceiling while the body shook; a headache "explosive ... worst of my life" however spelled;
+    # "son petit appareil au doigt dit 87." (the oxygen reading missed its device's name and
+    # read no figure before a full stop); and false reds: a threat over a forgotten appointment ("je vais étrangler mon chum s'il
+    # oublie"), a cold that tightens the chest "like my asthma"
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Je vais tuer mon mari s'il oublie encore de sortir les poubelles! Mon rendez-vous "
+            "peut être déplacé?",
+            "Running in the cold air makes my chest a little tight, like my asthma. Two puffs fix "
+            "it. Refill please.",
+        ),
+        urgent=(
+            "My 8-month-old screams every 10 minutes pulling his knees up, and his diaper has red "
+            "jelly in it.",
+            "I'm 31 weeks and my belly has been going hard every 4 minutes for an hour.",
+            "I took dynamite from the quarry, tonight I'll set it off and stand next to it.",
+            "His right arm isn't listening and his words come out thick.",
+            "Il ne sait pas nager, demain je vais l'emmener sur le lac en chaloupe.",
+            "Ses yeux sont partis vers le plafond et son corps tremblait 3 minutes.",
+            "explosive headake back of head, worst of my life, vomited",
+            # a finger oximeter named by where it sits, its figure before a full stop
+            "Ma mère est mauve, le petit appareil sur son doigt dit 84.",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
