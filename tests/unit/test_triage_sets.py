@@ -6,7 +6,7 @@ dev_cg, dev_ty, dev_pn, dev_oc, dev_ds, dev_ih, dev_oa, dev_lg, dev_ci, dev_mv, 
 once (the README's table has every round's figures) and then, their misses known, moved to
 development; dev_sa and dev_se were written as development parts from the start.
 heldout.jsonl (authors BC, one per language: the factories, sugar bushes, farms and roads of
-Beauce and Les Etchemins) is round 85's held-out part, only ever scored here. Every part is reported in the test log; the held-out assertions
+Beauce and Les Etchemins) is round 85's held-out part (100% / 1.3%), only ever scored here. Every part is reported in the test log; the held-out assertions
 are floors at the figures first measured (a regression guard), the targets are asserted
 on the development parts (README).
 """
@@ -50,6 +50,12 @@ CLASSES = {
 EXTRA_CLASSES = {"collapse_unresponsive", "other_emergency"}
 
 
+NON_URGENT_KINDS = {
+    "mild", "everyday", "negation", "history", "family_history", "hypothetical", "other_person_past",
+    "idiom", "education", "form", "professional", "resolved", "quoted_old",
+}  # fmt: skip
+
+
 def test_the_sets_are_built_to_generalise():
     both = DEV + HELD_OUT
     urgent = [i for i in both if i.urgent]
@@ -60,6 +66,9 @@ def test_the_sets_are_built_to_generalise():
         assert CLASSES <= kinds <= CLASSES | EXTRA_CLASSES  # every class in each part
         phrasings = Counter(i.scenario for i in part if i.urgent)
         assert min(phrasings.values()) >= 8
+        # every harmless message is of a kind the figures know (round 85's French author labelled
+        # the everyday rows by their category, which hid them from the category scoring)
+        assert {i.kind for i in part if not i.urgent} <= NON_URGENT_KINDS
     # split by author: no message in two parts (a few classic presentations,
     # e.g. a curtain over one eye, were written by several, each in their own words)
     # (a short message's words may all be in its subject, its body "?" or "see subject":
@@ -93,11 +102,11 @@ def test_held_out_part_is_scored_and_reported(capsys):
         print("\n" + report("the held-out part (never tuned against)", HELD_OUT, RULES, scores))
         print("  targets: 100% of emergencies urgent, at most 5% of look-alikes urgent")
     both = scores["both (the app)"]
-    # floors at the figures first measured on this part (authors AT, the mines, smelter, forests
-    # and farms of Abitibi-Témiscamingue, one author per language: 223/224 = 99.6% / 6/304 =
-    # 2.0%, 2026-12-05): a regression guard, not the targets (README)
-    assert both.caught >= 223
-    assert both.false_red_share <= 6 / 304
+    # floors at the figures first measured on this part (authors BC, the factories, sugar bushes,
+    # farms and roads of Beauce and Les Etchemins, one author per language: 224/224 = 100% /
+    # 4/304 = 1.3%, 2026-12-05): a regression guard, not the targets (README)
+    assert both.caught >= 224
+    assert both.false_red_share <= 4 / 304
     # the two nets together catch at least what either does alone, and more than the rules
     # (on parts I-R, T-AC, SB, SD, NA, WA, PF, PG and QA both together caught more than the model alone; on part S the
     # model alone caught the same 247 of 248: the rules added no emergency there)
@@ -171,8 +180,9 @@ def test_held_out_categories_are_scored_against_the_keyword_count(capsys):
             f"\nheld-out everyday categories: model + keywords {app}/{len(everyday)}, "
             f"keywords alone {kw}/{len(everyday)}"
         )
-    # floor at the first scoring (authors AT: 58/64, keywords alone 49/64)
-    assert app >= 58 and app > kw
+    # floor at the first scoring (authors BC: 63/64, keywords alone 53/64; scored after the
+    # French everyday rows' kind was mended, see HELDOUT.md)
+    assert app >= 63 and app > kw
 
 
 def test_an_unsure_or_missing_category_model_leaves_the_keyword_count():
