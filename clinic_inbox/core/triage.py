@@ -891,7 +891,8 @@ _SPO2 = re.compile(
     r"\b(o2|oxygen|oxygene|saturation|sats?(?= ?(?:at|is|was|of|:|=|a|de|\d))|spo2|sp ?o2|"
     r"pulse ?ox\w*|oxim[ae]t\w*|oxym[ae]t\w*|saturom[ae]t\w*|"
     # the device named by where it sits: "son petit appareil au doigt dit 87"
-    r"(?:appareil|machine|pince|clip|bidule|gadget|device|monitor|thing) (?:\w+ )?(?:au|sur (?:le|son|mon)|on (?:my|his|her|the)) (?:doigt|finger))"
+    r"(?:appareil|machine|pince|clip|bidule|gadget|device|monitor|thing) (?:\w+ )?(?:au|sur (?:le|son|mon)|on (?:my|his|her|the)) (?:doigt|finger)|"
+    r"(?:finger|doigt) (?:gadget|clip|thing|thingy|monitor|device|machine|reader))"
     r"\b[^.\n\d]{0,30}?\b([5-9]\d)"
     # (a full stop may follow the figure, a decimal may not: "au doigt dit 87. Je vais...")
     r"(?: ?%)?(?![\d/:]|[.,]\d|\s?(?:min|ans|years|yrs|kg|lb|km|mg|bpm))"

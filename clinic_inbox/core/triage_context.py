@@ -371,11 +371,15 @@ _NOT_HYPOTHETICAL = re.compile(
     r"(plus (simple|facile)|mieux|easier|better) (si|if) (je|j'|i)|"
     # a threat told with its condition, the harm promised if the victim acts: "il dit que si je
     # vais chez ma sœur il va finir la job", "he said if I leave he'll kill me"
-    r"(il|elle|he|she|y) (m'a |me |lui a |nous a |a |m'|l'|lui )?(dit|dis|said|says|told (me|her|him)|tells (me|her|him)|"
+    r"((il|elle|he|she|y) )?(m'a |me |lui a |nous a |a |m'|l'|lui )?(dit|dis|said|says|told (me|her|him)|tells (me|her|him)|"
     r"threaten\w*|menace\w*|fait comprendre|laisse entendre|made it clear|warned)"
-    r"( que| qu'| that)? (si|s'|if) (je|j'|i|we|on|tu|you|elle|il|she|he)\b[^.]{0,80}\b(il|elle|he|she|y)"
+    r"( some stuff| des affaires| des choses)?,?( like)?( que| qu'| that)? (si|s'|if) (je|j'|i|we|on|tu|you|elle|il|she|he)\b[^.]{0,80}\b(il|elle|he|she|y)"
     r"('ll|'d)?( (will|would|va|vas|allait|irait))?( (me|nous|la|le|vous|us|her|him))?"
-    r" (finir\w*|terminer\w*|finish|tuer\w*|kill|hurt|faire mal|frapper\w*|beat))\b"
+    # ("he'll burn the house with me in it", "il va mettre le feu")
+    r" (finir\w*|terminer\w*|finish|tuer\w*|kill|hurt|faire mal|frapper\w*|beat|burns?|burning|brul\w*|mettre le feu|set fire)|"
+    # the same threat with the house as its subject: "if I ever talked to the police the house
+    # would go up with me in it"
+    r"(si|s'|if) (je|j'|i)\b[^.]{0,60}\b(the house|the place|la maison) (would|will|'?ll|va|irait|allait) (go up|burn|bruler|passer au feu))\b"
 )
 # "on the paper" is the news, "on the paper guillotine" a machine at work: both the sentence's
 # context and what follows a mention read the news only when no machine follows.
@@ -403,6 +407,8 @@ _SENTENCE_CONTEXT = re.compile(
     r"dans (le|mon|notre|ce) cours,? (on|nous|ils|le prof\w*) (parle|parlons|parlent|voit|voyons|etudie|etudions|apprend)|"
     r"(we'?re|we are|on|nous) (studying|learning|etudie|etudions|apprend|apprenons)\b|"
     r"learn (how )?to (talk|recogni[sz]e|help|respond|spot|deal|support|intervene)|"
+    # teaching others the signs: "j'explique aux aînés comment reconnaître un AVC : ..."
+    r"(explique\w*|expliquer|enseigne\w*|montre\w*|explain\w*|teach\w*|show\w*) ([\w']+ ){0,3}(comment|how to) (reconnaitre|recogni[sz]e|spot|reperer)|"
     r"apprendre (a|comment) (parler|reconnaitre|aider|reagir|intervenir|reperer)|formation (recurrente|annuelle|d'appoint)|"
     r"(we|on) (review|revise|revoit|cover|practi[cs]e)\w*( [\w']+){0,3} (medical )?(emergencies|urgences|procedures?|protocoles?)|(form|questionnaire|application|checklist|report|fiche|formulaire|rapport|assurance|letter|template|lettre|modele)\w* .{0,60}"
     r"(asks?|lists?|questions?|wants to know|demande|pose|sections?)|(questionnaire|form|formulaire)s? (about|sur|on|asking about) |ask(s|ed)? (if|whether|about|yes|how|what|when)|"
@@ -604,7 +610,8 @@ _POST_CONTEXT = re.compile(
     r"last "
     + _PERIOD
     + r"|went away|resolved|when (i|he|she) was|in (university|college)|as a teen(ager)?|"
-    r"at (age )?\d{1,2}\b(?! ?(min|minute|hour|h\b|pm|am|:|weeks?|wks?|months?|days?|mois|semaines|jours))|"
+    # (not a time without its colon: "at lunch at 11 30")
+    r"at (age )?\d{1,2}\b(?! ?(min|minute|hour|h\b|pm|am|:|weeks?|wks?|months?|days?|mois|semaines|jours)| \d{2}\b)|"
     r"(is|are|was|were) (now )?(completely|totally|fully|all) (gone|cleared|resolved|better|healed)|"
     # a date: "mon infarctus date de 2021"; a slow disease's doing: "from glaucoma"
     r"(date|datent|remonte|remontent) (de |a |au |en )?(19|20)\d\d|dates? (from|back to) (19|20)\d\d|"
@@ -965,6 +972,8 @@ def affirmed(
         return False
     if _found("post_neg", sentence[end : end + 50], present):
         return False
+    if _SEEN_AT_WORK_BEFORE.search(before) and _DAILY_AFTER.match(sentence, end):
+        return False  # a paramedic's "je vois des hémorragies et des blessés tous les jours"
     if _NE_STATE_INSIDE.search(sentence, start, end) or (
         _NE_STATE_END.search(sentence, start, end) and _PAS_NEXT.match(sentence, end)
     ):
@@ -1096,6 +1105,13 @@ _NE_STATE = r"\b(ne|n')\s?(sont|est|etre|serre|serrent|serrer|enfle|enflent|enfl
 _NE_STATE_INSIDE = re.compile(_NE_STATE + r" (pas|plus|pu|jamais)\b")
 _NE_STATE_END = re.compile(_NE_STATE + r"\s*$")
 _PAS_NEXT = re.compile(r"\s+(pas|plus|pu|jamais)\b")
+# what one sees at work every day: "Je vois des hémorragies et des blessés tous les jours"
+_SEEN_AT_WORK_BEFORE = re.compile(
+    r"\b(je vois|on voit|nous voyons|we see|i see)\s+(des|beaucoup de|plein de|lots of|a lot of)\s*$"
+)
+_DAILY_AFTER = re.compile(
+    r"[^.;]{0,40}\b(tous les jours|chaque jour|every day|daily|all the time|a la job|au travail|at work|on calls|sur les appels)\b"
+)
 
 
 def _own_negations(window: list[str]) -> list[str]:

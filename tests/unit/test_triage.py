@@ -2138,6 +2138,40 @@ def test_fits_every_ten_minutes_contractions_at_31_weeks_and_a_shot_to_stand_bes
     )
 
 
+def test_contact_lenses_a_pot_left_open_the_house_burned_with_me_in_it_and_a_quarry():
+    # round 86 (part BC, the factories, sugar bushes, farms and roads of Beauce and Les
+    # Etchemins, round 85's blind set, where the app caught every emergency): what the rules
+    # alone missed there: contact lenses slept in, then a white spot and only shapes; a child
+    # with a pill pot left open and pills missing, then limp; the rest of a bottle swallowed
+    # with drink; a threat to burn the house "with me in it", told with its condition ("if I go
+    # to the police"); talking to children on the wall since this morning; a cattle antibiotic's
+    # needle, then the heart; breath "de moins en moins" after a cow's crush; "ce soir je vais à
+    # la falaise et je saute"; a "pop" behind the head; and a false red: what a paramedic "sees
+    # every day" (and "the odd skipped beat", where "odd" was read as an overdose)
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "I'm a paramedic; I see lots of hemorrhages and injuries every day. Is my hepatitis B "
+            "shot in my file?",
+        ),
+        urgent=(
+            "Slept in my contacts all weekend, now my right eye has a white spot and I only see "
+            "shapes.",
+            "J'ai dormi avec mes lentilles, mon œil a une tache blanche et je ne peux pas l'ouvrir "
+            "à la lumière.",
+            "J'ai trouvé le pot ouvert, il manque environ 4 comprimés, il est mou et dur à "
+            "réveiller.",
+            "I took the rest of my sleeping pills, about 30, with vodka, I wanted out.",
+            "He said he'd burn the house down with me in it if I leave.",
+            "says if i call the cops he burns the house w/ me in it",
+            "Depuis ce matin elle parle aux enfants sur le mur, hier elle allait bien.",
+            "Giving Micotil to a steer, the needle went into my hand, now my heart is skipping.",
+            "J'ai de moins en moins d'air pour respirer depuis que la vache m'a écrasé.",
+            "Ce soir je vais à la falaise et je saute.",
+            "Comme un gros « pop » en arrière de la tête, tout d'un coup, j'ai vomi.",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
