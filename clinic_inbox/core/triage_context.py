@@ -393,7 +393,7 @@ _SENTENCE_CONTEXT = re.compile(
     r"(des gens|les gens|people|clients|customers|visitors|passengers|passagers) ([\w',]+ ){0,8}(qui )?"
     r"(parlent|talk|talking|speak) (de|of|about) |(said|says|told us|teach|teaches|taught|ont dit|disent|dit|nous a dit) (to )?(call|appeler|composer|faire le) (911|9-1-1)|((prenatal|antenatal|childbirth|birthing|first aid|cpr|lifeguard|babysitting) (class|classes|course)|"
     r"cours (prenatals?|prenataux|de secourisme|de premiers soins|de gardiens?)) "
-    r"(\w+ )?(mentioned|talked about|covered|taught|said|parlait|a parle|parle|a mentionne|mentionne)|"
+    r"(\w+ )?(mentioned|talked about|covered|taught|said|learned|learnt|parlait|a parle|parle|a mentionne|mentionne|appris)|"
     # a first-aid kit's contents, a crew's training: "On refait la trousse de premiers soins :
     # garrot pour les hémorragies", "We review medical emergencies on board like seizures"
     r"(trousse|kit) (de premiers soins|de premiers secours|medicale|de secours)|first[- ]aid kit|"
@@ -483,6 +483,8 @@ _SENTENCE_CONTEXT = re.compile(
     # what a course's teacher spoke of: "On nous a parlé de l'étouffement et de la fièvre chez
     # les nouveau-nés"
     r"(on|ils|elles?|il) nous (a|ont) (parle|explique|montre|appris|enseigne) (de |d'|du |des |comment |a )|"
+    # an old event named by what it followed: "hemorrhoids since my second pregnancy"
+    r"(since|depuis) (my|her|ma|sa) (first|second|third|last|premiere|deuxieme|troisieme|derniere) \s*$|"
     r"(our|my|the|an?) (assignment|homework|school project|essay)|(?<!note )(?<!letter )for (health |science |a |my |the )?class|(?<!note )for school|"
     # (a note for my class is a request, not a school topic: "un billet pour mon cours")
     r"(?<!billet )(?<!papier )(?<!lettre )pour (l'ecole|un cours|mon cours|le cours)|un travail (sur|scolaire)|write about|ecrire (sur|un texte)|"
@@ -552,7 +554,7 @@ _SENTENCE_CONTEXT = re.compile(
     # (an athlete's "in training" or "at training" is practice, not a course)
     r"(a|the|first aid|training|cpr) course|(?<!\bin )(?<!\bat )(?<!\bduring )(?<!\bafter )(?<!\bfrom )training|workshop|volunteer\w*|firefighter|paramedic|"
     # (a course in first aid or nursing, not "mon cours de stats" that a student needs a note for)
-    r"we respond to|cours sur|(?<!pendant mon )(?<!durant mon )(?<!pendant son )(?<!durant son )(?<!pendant le )"
+    r"we respond to|(nous |on )?interv(enons|ient|enir) ([\w']+ ){0,5}(pour|aupres) (des|de|les)|cours sur|(?<!pendant mon )(?<!durant mon )(?<!pendant son )(?<!durant son )(?<!pendant le )"
     r"cours de (?!(stats?|statistiques|maths?|mathematiques|francais|anglais|natation|patin\w*|yoga|zumba|"
     r"spinning|aquaforme|cuisine|musique|piano|guitare|peinture|karate|judo|boxe|ski|tennis|hockey|"
     r"chimie|physique|philo\w*|histoire|economie|compta\w*|danse|conduite|programmation|droit|gestion)\b)|formation|benevole|pompier|ambulancier|on repond|"
@@ -641,6 +643,8 @@ _POST_CONTEXT = re.compile(
     r"(he|she|they)('s| is| are) (in|at) (the )?(hospital|icu)|(il|elle) est (a l'hopital|aux soins intensifs)|"
     r"(they|ils) (put|placed|mis|pose) (in )?(a |un )?(stent|tuteur)|normale? again|(redevenue?|revenue?) normale?|"
     r"(clean|sober|sobre) (for |depuis )?(\d+|two|three|four|five|deux|trois|quatre|cinq) (years?|months?|ans|mois)|"
+    # how it has been for a month: "after supper most nights for about a month"
+    r"(most|every|many) (nights|days|evenings|mornings) for (about |over |almost )?(a|\d+|two|three|four|six) (months?|weeks?|years?)|"
     r"(sit|sat|sitting|assise?|assis) (\w+ )?(cross[- ]?legged|en indien|too long|trop longtemps)|cross[- ]?legged|en indien|"
     r"where (i|he|she) bit|bit (it|my lip|his lip|her lip)|(me suis |s'est )?mordu|feu sauvage|cold sore|bouton de fievre|"
     r"(sans|without) (son|sa|ses|mon|ma|mes|his|her|my) (dentier|dentiers|prothese|dentures|false teeth)|"
@@ -1043,7 +1047,7 @@ def affirmed(
         return True
     if _HABITUAL.search(before):
         return False  # "I get short of breath walking to the mailbox": how it always is
-    if _found("context", before[cut:], present) or _found(
+    if _found("context", _after_decision(before[cut:]), present) or _found(
         "history", _SINCE.sub(" ", _history_reach(whole[contrast:])), present
     ):
         return False
@@ -1092,17 +1096,36 @@ def _history_reach(whole: str) -> str:
     """How far back a time in the past covers a mention: a whole sentence, but in a
     message typed without any punctuation (one run-on "sentence") only the last words;
     "back from mexico last week ... throwing up all night ... meter says hi" is today."""
-    if len(whole) <= _RUN_ON_REACH or _PUNCTUATION.search(whole):
-        return whole
-    return whole[-_RUN_ON_REACH:]
+    reach = (
+        whole
+        if len(whole) <= _RUN_ON_REACH or _PUNCTUATION.search(whole)
+        else whole[-_RUN_ON_REACH:]
+    )
+    # a decision now ends what a past time covers: "ma femme est partie au printemps jai decide
+    # de me suicider demain matin"
+    cuts = [m.start() for m in _DECIDED_NOW.finditer(reach)]
+    return reach[cuts[-1] :] if cuts else reach
 
 
 _RUN_ON_REACH = 110
+_DECIDED_NOW = re.compile(r"\b(j'?ai|i'?ve|i have|i) (decide|decided|choisi|made up my mind)\b")
+
+
+def _after_decision(words: str) -> str:
+    """What follows the writer's last decision made now ("...partie au printemps jai decide")."""
+    cuts = [m.start() for m in _DECIDED_NOW.finditer(words)]
+    return words[cuts[-1] :] if cuts else words
+
+
 _PUNCTUATION = re.compile(r"[.,;:!?]")
 # French "ne ... pas" around a state inside a mention a rule let run over it: "ma langue ne sont
 # pas enflées", "ma gorge ne serre pas" (not "il ne respire pas", which is the emergency itself)
 _NE_STATE = r"\b(ne|n')\s?(sont|est|etre|serre|serrent|serrer|enfle|enflent|enfler|gonfle|gonflent|gonfler|saigne|saignent|saigner)"
-_NE_STATE_INSIDE = re.compile(_NE_STATE + r" (pas|plus|pu|jamais)\b")
+_NE_STATE_INSIDE = re.compile(
+    _NE_STATE + r" (pas|plus|pu|jamais)\b|"
+    # the spoken form without "ne": "ma tête a pas frappé", "j'ai pas perdu connaissance"
+    r"\b(a|ai|as|ont|est|sont|avait) (pas|jamais|pu) (frappe\w*|cogne\w*|touche\w*|saigne\w*|enfle\w*|gonfle\w*|perdu\w*|vomi\w*)\b"
+)
 _NE_STATE_END = re.compile(_NE_STATE + r"\s*$")
 _PAS_NEXT = re.compile(r"\s+(pas|plus|pu|jamais)\b")
 # what one sees at work every day: "Je vois des hémorragies et des blessés tous les jours"

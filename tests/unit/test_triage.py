@@ -2172,6 +2172,33 @@ def test_contact_lenses_a_pot_left_open_the_house_burned_with_me_in_it_and_a_qua
     )
 
 
+def test_the_wrong_insulin_pen_an_eye_after_cataract_surgery_and_rat_poison_in_a_sugar_bowl():
+    # round 87 (part PT, the forests, rivers and farms of the Haute-Gatineau and the Pontiac,
+    # round 86's blind set, where the app caught every emergency): what the rules alone missed
+    # there: a rapid insulin taken instead of the long one, then a falling sugar; a painful eye
+    # with sight going days after cataract surgery; rat poison in a sugar bowl only the home-care
+    # aide uses; horse ivermectin against a cold; a dead sister's name and picking at the air
+    # since this morning; blood pulsing through towels; pills saved in number for tonight; and a
+    # false red: drowned in paperwork, "j'étouffe!"
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Je suis noyée sous la paperasse, j'étouffe! Pouvez-vous m'envoyer mon carnet?",
+        ),
+        urgent=(
+            "I took my Humalog instead of my Lantus by mistake, now 3.1 and shaking.",
+            "Cataract surgery on Tuesday, now the eye is red and painful and I only see light.",
+            "J'ai mis de la mort-aux-rats dans le sucrier, c'est elle qui prend du sucre, elle "
+            "vient demain.",
+            "Dad took the horse ivermectin paste for his cold, now he's seeing double and "
+            "staggering.",
+            "Since this morning Mom calls me by her dead sister's name and keeps picking at the "
+            "air; yesterday she was fine.",
+            "It's pulsing through three towels even with pressure.",
+            "got 40 oxys saved, tonight taking them all at the end of the road",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
