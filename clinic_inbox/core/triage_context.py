@@ -1103,8 +1103,7 @@ def _history_reach(whole: str) -> str:
     )
     # a decision now ends what a past time covers: "ma femme est partie au printemps jai decide
     # de me suicider demain matin"
-    cuts = [m.start() for m in _DECIDED_NOW.finditer(reach)]
-    return reach[cuts[-1] :] if cuts else reach
+    return _after_decision(reach)
 
 
 _RUN_ON_REACH = 110
