@@ -502,6 +502,11 @@ _SENTENCE_CONTEXT = re.compile(
     # (a colour joined to another is no zone: "dure, rouge-mauve, vomi deux fois")
     r"(green|yellow|red|vert|jaune|rouge)( zone)? ?(:|-(?=\s))|zone (verte|jaune|rouge)|(rouge|red),? c'est|when to go to (the )?(emergency|er)|"
     r"standing orders?|ordonnances? collectives?|(protocol|protocole) (for|pour|de|d'|du)|(concussion|commotion) protocol|"
+    # a plan handed over for a child at school (what it is for follows), and what old people in
+    # general may do: "the parents gave me a plan for low sugars", "les personnes âgées peuvent
+    # devenir confuses"
+    r"(gave|given|handed|sent) (me|us|the \w+|him|her) (a|the) plan (for|pour) ?$|(m'ont|nous ont|lui ont|m'a|nous a) (donne|remis|envoye) (un|le) plan pour ?$|"
+    r"(les )?(personnes agees|aines|older people|elderly people|old people|the elderly|seniors) (peuvent|can|may|might|could)\b|"
     # a list or a policy's words: "la liste de questions parle de", "their policy sheet, which says"
     r"(liste|list|sheet|fiche|policy|politique|guidelines?|regles?|reglement)s?,? ([\w'-]+,? ){0,4}(parle|parlent|talks?|mentions?|says?|states?|lists?|dit|disent)\b|"
     # a threshold asked about: "c'est quoi trop de saignement?", "how long is bleeding supposed to last?"
@@ -527,7 +532,7 @@ _SENTENCE_CONTEXT = re.compile(
     r"(have|has) (you|your \w+) (had|been)|(symptoms|signs) (such as|like|including)|"
     r"symptomes (comme|tels que)|describe (the )?(symptoms|signs)|"
     r"(peut|peuvent|may|can|could|might) (augmenter|increase|cause|causer|raise|trigger|provoquer)|"
-    r"c'est ecrit|it says|"
+    r"c'est ecrit|it says(?! ?\d| (hi|lo|high|low)\b)(?! ?$)|"
     r"(en|in) (readaptation|rehab\w*)|recovering from|convalescence|"
     r"(leaflet|label|insert|pamphlet|brochure|monograph|article|website|post|feuillet|notice|depliant|"
     r"sheet|handout|information|info) "
@@ -613,7 +618,8 @@ _POST_CONTEXT = re.compile(
     + _PERIOD
     + r"|went away|resolved|when (i|he|she) was|in (university|college)|as a teen(ager)?|"
     # (not a time without its colon: "at lunch at 11 30")
-    r"at (age )?\d{1,2}\b(?! ?(min|minute|hour|h\b|pm|am|:|weeks?|wks?|months?|days?|mois|semaines|jours)| \d{2}\b)|"
+    # (a clock time is no age: "tomorrow at 6 when he reaches in")
+    r"(?<!tomorrow )(?<!tonight )(?<!today )(?<!morning )(?<!evening )(?<!shift )at (age )?\d{1,2}\b(?! ?(min|minute|hour|h\b|pm|am|:|weeks?|wks?|months?|days?|mois|semaines|jours)| \d{2}\b)|"
     r"(is|are|was|were) (now )?(completely|totally|fully|all) (gone|cleared|resolved|better|healed)|"
     # a date: "mon infarctus date de 2021"; a slow disease's doing: "from glaucoma"
     r"(date|datent|remonte|remontent) (de |a |au |en )?(19|20)\d\d|dates? (from|back to) (19|20)\d\d|"

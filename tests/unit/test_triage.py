@@ -2199,6 +2199,59 @@ def test_the_wrong_insulin_pen_an_eye_after_cataract_surgery_and_rat_poison_in_a
     )
 
 
+def test_yew_berries_one_side_of_sight_gone_in_both_eyes_and_a_press_brought_down_on_hands():
+    # round 88 (part CS, the plants, farms and river of the Côte-du-Sud, round 87's blind set):
+    # what the app missed there (the quoted phrasing of a press-brake operator's plan to bring the
+    # ram down on his foreman's hands) and what the rules alone missed: yew berries eaten by a
+    # child; one side of sight gone in both eyes, whichever eye is shut; a machine's guard
+    # defeated to hurt someone; tied to an anchor; a belly worse after polyps were removed; a silo
+    # climbed to jump tonight; a grain fumigant breathed; a hand over a face until one went out;
+    # blood "comme des jets"; a head knock with double vision ("hed", "dubble"); a thermometer's
+    # "it says 38.2" (read as a leaflet's words); a meter called "the little machine"; a birth told
+    # as "bébé arrivé"; lips "bouffies"; "next time he won't stop"; "savait pu où elle était"; and
+    # false reds: what old people in general "can" become, "ball game", fingers numb at night for
+    # months, and a school's plan for a pupil's low sugars
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "We were told old people can become confused all of a sudden with an infection. If "
+            "that happens, do we call you?",
+            "Les personnes âgées peuvent devenir confuses d'un coup avec une infection, nous a-t-"
+            "on dit. Si ça arrive, on vous appelle?",
+            "Sprained my ankle at ball game on Sunday, it's swollen but I can walk. X-ray?",
+            "Depuis des mois je me réveille avec l'index et le majeur de la main droite "
+            "engourdis. Tunnel carpien?",
+            "The parents gave me a plan for low sugars with glucagon. Could a nurse train the "
+            "staff?",
+        ),
+        urgent=(
+            "Mon gars de 2 ans a mangé des baies rouges dans la haie d'if chez sa tante, il vomit.",
+            "My toddler chewed some berries off the yew hedge at the park and is now very sleepy.",
+            "Depuis midi je vois plus rien du côté droit, peu importe l'œil que je ferme.",
+            "Since lunch I can't see anything on my left side with either eye.",
+            "I know how to get around the guard on the shear, and when he reaches in tomorrow "
+            "he'll lose his fingers, it'll come down on his hands.",
+            "Ce soir je m'attache à l'ancre et je saute du quai.",
+            "After the scope on Monday where they snipped 3 polyps, my tummy is tight and sore, "
+            "38.5 this morning.",
+            "Doesn't matter now. After 11 when they sleep I'm climbing the feed silo and jumping."
+            " 60 feet.",
+            "put fostoxin tablets in the oat bin at 8, mask slipped. since noon puked 3 times, "
+            "dizy",
+            "He held a pillow over my face until everything went black.",
+            "Le sang sort comme des jets de son avant-bras, il a rempli deux guenilles.",
+            "hit back of my hed on the ice, out like 20 sec, now seeing dubble",
+            "The little machine says 31.8 this morning and I lost my breakfast, a bit fuzzy.",
+            "Our son is 12 days old. I checked in his bottom at 6 and it says 38.2. Maybe the "
+            "blankets?",
+            "Bébé arrivé il y a 5 jours, mal de tête qui cogne et des lumières devant les yeux, "
+            "162/106.",
+            "Ça pique partout, je suis bouffie des lèvres et j'ai un motton dans la gorge.",
+            "Il m'a dit que la prochaine fois il arrêtera pas, il rentre ce soir à 6 h.",
+            "On faisait des tartes et vers 14 h dun coup elle savait pu où elle était.",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
