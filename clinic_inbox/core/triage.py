@@ -669,7 +669,7 @@ def _find(section: Section, sentences: list[Sentence], rules: Rules) -> dict[str
 # douleur à la poitrine à l'effort?", "It asks 'have you ever passed out...? Chest pain
 # during exercise? ...' I answered no."
 _LIST_OPENER = re.compile(
-    r"(questionnaire|formulaire|form|checklist|liste|list|questions?)[^.:]{0,60}:(?!\d)|"
+    r"(questionnaire|formulaire|form|checklist|liste|list|questions?|trousse|first[- ]aid kit)[^.:]{0,60}:(?!\d)|"
     r"\b(asks?|asked|demande|demandent|says|ecrit|written)\s*['\"«]|"
     # the questions written straight after it: "insurance form asks depression? suicide attempt?"
     r"\b(form|formulaire|questionnaire)s? (asks?|demande)\b(?! (if|si|s'|whether|for|pour|me|you|vous|my|mon|ma|to|de|d')\b)"

@@ -502,10 +502,10 @@ _SENTENCE_CONTEXT = re.compile(
     # (a colour joined to another is no zone: "dure, rouge-mauve, vomi deux fois")
     r"(green|yellow|red|vert|jaune|rouge)( zone)? ?(:|-(?=\s))|zone (verte|jaune|rouge)|(rouge|red),? c'est|when to go to (the )?(emergency|er)|"
     r"standing orders?|ordonnances? collectives?|(protocol|protocole) (for|pour|de|d'|du)|(concussion|commotion) protocol|"
-    # a plan handed over for a child at school (what it is for follows), and what old people in
-    # general may do: "the parents gave me a plan for low sugars", "les personnes âgées peuvent
-    # devenir confuses"
-    r"(gave|given|handed|sent) (me|us|the \w+|him|her) (a|the) plan (for|pour) ?$|(m'ont|nous ont|lui ont|m'a|nous a) (donne|remis|envoye) (un|le) plan pour ?$|"
+    # what a kit or a plan is for (what it is for follows: "tourniquets for severe bleeding in the
+    # kit", "the parents gave me a plan for low sugars"), and what old people in general may do:
+    # "les personnes âgées peuvent devenir confuses"
+    r"(tourniquets?|kits?|trousses?|dressings?|pansements?|supplies|materiel|equipment|equipement) (for|pour) ?$|(gave|given|handed|sent) (me|us|the \w+|him|her) (a|the) plan (for|pour) ?$|(m'ont|nous ont|lui ont|m'a|nous a) (donne|remis|envoye) (un|le) plan pour ?$|"
     r"(les )?(personnes agees|aines|older people|elderly people|old people|the elderly|seniors) (peuvent|can|may|might|could)\b|"
     # a list or a policy's words: "la liste de questions parle de", "their policy sheet, which says"
     r"(liste|list|sheet|fiche|policy|politique|guidelines?|regles?|reglement)s?,? ([\w'-]+,? ){0,4}(parle|parlent|talks?|mentions?|says?|states?|lists?|dit|disent)\b|"
@@ -697,6 +697,8 @@ _NOT_RECUR = re.compile(
     r"\b((back )?home now|discharged now|never( \w+){0,3} again|plus jamais|(fine|ok|okay|good|well|better) now|"
     # someone taking up contact again, not the event again
     r"(recommence\w*|started|start) (a |to )?(m'ecrire|m'appeler|me texter|ecrire|appeler|texting|writing|calling|text|write|call|message)\w*|"
+    # come to after a faint, not back again: "il est revenu en 15 minutes"
+    r"(est|suis|etait|sont) revenue?s? (a (lui|elle|soi) )?(en|apres|au bout de) (\d+|quelques|une|deux|cinq|dix|quinze) (minutes?|secondes?|min)\b|"
     # a result, not a return: "cholesterol came back high", "est revenu élevé"
     r"(came|come|comes|coming) back (high|low|normal|elevated|positive|negative|ok|okay|fine|clear|borderline)|"
     r"(est|sont|etait) (revenue?s?) (eleve|elevee?s?|bas|basse|normale?s?|normaux|positifs?|positives?|negatifs?|negatives?|correcte?s?|limite)|now (ok|okay|fine|good|better|well|stable|home|recovered)\b|"
@@ -794,7 +796,7 @@ _LIST_INTRO = re.compile(
     # "symptoms" introduces a list only after other words, "the symptoms they list:")
     # ("autre chose que le formulaire :", "besides the form:" turn to the writer's own news)
     r"\b(?<!chose que le )(?<!chose que la )(?<!besides the )(?<!other than the )(?<!apart from the )"
-    r"(questionnaire|formulaire|form|checklist|liste|list|grille|par-?q|(?<=\w )(?:symptoms|symptomes)|policy|politique|protocol|protocole|guidelines|"
+    r"(questionnaire|formulaire|form|checklist|liste|list|grille|par-?q|(?<=\w )(?:symptoms|symptomes)|policy|politique|protocol|protocole|guidelines|trousse|first[- ]aid kit|"
     r"(?<!different )(?<!other )(?<!another )(?<!quick )(?<!new )(?<!second )(?<!autre )(?<!petite )(?<!nouvelle )question( \d+)?|"
     r"left blank|(?<!\bi )(?<!\bwe )(?<!\bshe )(?<!\bhe )(?<!\bthey )(?<!\bjust )checked|ticked|cochee?s?|laisse en blanc|signs|signes|asks?|ecrit|dessus|says|demande)[^.:]{0,60}:(?!\d)|"
     # "the WSIB form has checkboxes for head injury, loss of consciousness, chest pain"
@@ -853,6 +855,8 @@ _RESOLVED_AFTER = re.compile(
     r"^\W*(rien|aucune? (autre )?(reaction|crise|episode|probleme)) depuis\b|"
     r"^\W*(ce n'?en est pas|c'?en est pas|it'?s not that|it isn'?t|it wasn'?t)\b|"
     r"back to normal|(redevenue?|revenue?) (a la )?normale?|(ca|cela|il|elle) a arrete|"
+    # come to at once after a faint: "I came around in a few seconds and I was fine after juice"
+    r"\bcame (around|to) (in|after) (a few|\d+|a couple of|two|three) (seconds|secs|minutes)\b|"
     # over the same day, or only while the cause lasts: "the bleeding stopped that day",
     # "(it) goes away once I'm in the wheelhouse", "ça part dès que je me réchauffe"
     r"stopped (that|the same|later that) (day|night|evening|afternoon)|"

@@ -2252,6 +2252,73 @@ def test_yew_berries_one_side_of_sight_gone_in_both_eyes_and_a_press_brought_dow
     )
 
 
+def test_a_bypass_belly_detonators_for_a_garage_magnets_and_a_man_lost_in_a_parking_lot():
+    # round 89 (part TM, the quarries, mills and farms of the Appalaches and the Granit, round
+    # 88's blind set): what the app missed there (the text-speak phrasing of a man lost in a
+    # hardware store's parking lot since breakfast) and what the rules alone missed: cramping
+    # belly pain after a gastric bypass; explosives taken to blow up someone's garage; several
+    # magnets swallowed; bleeding hours after teeth were pulled; a baby "née il y a 3 semaines"
+    # with 38.4; a hand that stopped obeying while writing; a blow to a pregnant belly; a meter
+    # that shows only "HI"; a blow to the temple; a champagne cork to an eye ("just light");
+    # "asleep down there"; "can't seem to rouse him"; "la bouche pâteuse"; "il m'achève"; pills
+    # put "de côté"; and false reds: a breath "pas vite" and ribs that "rentrent pas"; a kit's
+    # list and its tourniquets "for severe bleeding"; blood "mêlé au mucus"; a diaper rash that
+    # a cream does not clear; black-fly bites; hair "coming out" after a pregnancy; "je garde pas
+    # d'enfants"; a hypo that is over ("il est revenu en 10 minutes"); a clock's "10:40" and a
+    # Nadia read as a fever after chemotherapy
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "My baby has a cold. No fever, he drinks well, he is not breathing fast.",
+            "Bébé a le rhume, il respire pas vite, ses côtes rentrent pas, il boit bien.",
+            "On prépare la trousse du camp : réaction allergique grave, coup de chaleur. Pouvez-"
+            "vous valider la liste?",
+            "Our AED pads and the tourniquets for severe bleeding in the kit expire this spring, "
+            "where do we order more?",
+            "J'ai vu un peu de sang mêlé au mucus en me mouchant ce matin, rien depuis.",
+            "His diaper rash isn't going away with the zinc cream after 5 days, he is playing and"
+            " eating.",
+            "Mon gars a des piqûres de maringouins dans le cou, c'est enflé et ça pique.",
+            "My hair is coming out in handfuls since the pregnancy, is that normal?",
+            "Je garde pas d'enfants, je veux juste savoir pour mon cours de gardien averti.",
+            "Samedi il a fait une hypo, il était mêlé, il est revenu en 10 minutes et il va bien "
+            "depuis.",
+            "Can you send the requisition again? Sent at 10:40. Thanks, Nadia",
+        ),
+        urgent=(
+            "Mal de ventre par vagues depuis 3 h, je me tortille et j'ai renvoyé 4 fois. Depuis "
+            "mon opération à l'estomac je suis plus sensible.",
+            "Had weight loss surgery 2 years ago. Since 4am cramping belly pain 9/10 and I can't "
+            "stay still.",
+            "J'ai de la dynamite dans mon camion, je sais où il reste, ce soir je fais sauter sa "
+            "maison.",
+            "Three of those tiny magnet balls went down the hatch an hour ago, he has a sore "
+            "tummy.",
+            "Had 2 molars pulled at 10, at 7 pm I still soak the gauze every 10 minutes, "
+            "lightheaded.",
+            "Mon garçon né il y a 2 semaines fait 38,2 ce soir.",
+            "Writing a letter, my hand just stopped cooperating and the pen keeps slipping, and "
+            "I'm mixing up my words.",
+            "A heifer butted me in the belly this morning, I'm 28 weeks, a bit of fresh red on "
+            "the pad.",
+            "J'ai essayé la petite machine de ma mère, ça affichait juste HI. Il renvoie depuis "
+            "hier.",
+            "Elle est tombée sur la glace et s'est cogné sur la tempe, elle a vomi 2 fois et sa "
+            "main droite est maladroite.",
+            "A golf ball hit me right in the eye, now I just see light and there's blood at the "
+            "bottom of the iris.",
+            "My back is acting up, since this morning everything feels asleep down there and the "
+            "plumbing is not answering.",
+            "He slid off his chair and I can't seem to rouse him, he is snoring and grey.",
+            "Rien ne reste en dedans depuis 2 jours, ce matin mes jambes ont plié et j'ai la "
+            "bouche pâteuse.",
+            "Il m'a dit que la prochaine fois il m'achève, il rentre ce soir à 17 h.",
+            "Je mets mon Seroquel de côté depuis 6 semaines, j'en ai 40. Ce soir mon chum "
+            "travaille de nuit à l'usine et je vais les prendre avec du vin.",
+            "dunno why im here, cant find my car, wat day is it. was fine at breakfast",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
