@@ -388,7 +388,7 @@ _NOT_A_MACHINE = r"(?![- ](guillotine|cutter|machine|roll|mill|press|plant|jam|t
 _SENTENCE_CONTEXT = re.compile(
     # what one has heard or read about: "j'ai entendu parler de taches qui partent pas quand on
     # pèse avec un verre", "I read about a rash that doesn't fade"
-    r"\b((entendu parler (de|d'|du|des)|heard (about|of)|lu (sur|que|qu')|read (about|that))|"
+    r"\b((entendu parler (de|d'|du|des)|heard (about|of)|lu (sur|que|qu')|read (about|that)|reading (about|that|up on))|"
     # people one meets at work who talk of it: "des gens en crise ... qui parlent de se faire du mal"
     r"(des gens|les gens|people|clients|customers|visitors|passengers|passagers) ([\w',]+ ){0,8}(qui )?"
     r"(parlent|talk|talking|speak) (de|of|about) |(said|says|told us|teach|teaches|taught|ont dit|disent|dit|nous a dit) (to )?(call|appeler|composer|faire le) (911|9-1-1)|((prenatal|antenatal|childbirth|birthing|first aid|cpr|lifeguard|babysitting) (class|classes|course)|"
@@ -505,6 +505,10 @@ _SENTENCE_CONTEXT = re.compile(
     # what a kit or a plan is for (what it is for follows: "tourniquets for severe bleeding in the
     # kit", "the parents gave me a plan for low sugars"), and what old people in general may do:
     # "les personnes âgées peuvent devenir confuses"
+    # what one studies: "Dans mes notes, les signes d'hypoglycémie sont ...", and what relatives
+    # died of: "ma mère et ma tante sont mortes d'une hémorragie cérébrale"
+    r"(dans|in) (mes|my|the|les|nos|our) (notes|cours|course notes|class notes|textbook|manuel|livre de cours)\b|"
+    r"(?<!almost )(?<!nearly )(?<!failli )(died|passed away|morte?s?|decedee?s?) (of|from|d'une?|de la|du|des|d') ?$|"
     r"(tourniquets?|kits?|trousses?|dressings?|pansements?|supplies|materiel|equipment|equipement) (for|pour) ?$|(gave|given|handed|sent) (me|us|the \w+|him|her) (a|the) plan (for|pour) ?$|(m'ont|nous ont|lui ont|m'a|nous a) (donne|remis|envoye) (un|le) plan pour ?$|"
     r"(les )?(personnes agees|aines|older people|elderly people|old people|the elderly|seniors) (peuvent|can|may|might|could)\b|"
     # a list or a policy's words: "la liste de questions parle de", "their policy sheet, which says"
@@ -581,6 +585,10 @@ _POST_CONTEXT = re.compile(
     r"il y a (\w+ ){0,2}(ans|annees)\b|in (the |my |our |his |her )?(\w+ )?family\b|dans (la|ma|notre|sa) famille|(?<!\by sont )(?<!\by est )passees?\b(?! (pas|plus|pu|jamais))|as an? (child|kid|teen(ager)?|baby|toddler|infant|newborn)|(?<!we're )(?<!we are )(?<!it's )(?<!it is )in (19|20)\d\d|"
     # the news: "a meningitis case in the news"
     r"(in|on) the (news|paper|radio)" + _NOT_A_MACHINE + r"|aux nouvelles|dans (le|les) journal|"
+    # treated and fine, or said to be harmless, right after it: "They gave her adrenaline and she
+    # was fine", "called the poison centre ... they said a small amount of that soap is not dangerous"
+    r"(and|et) (she|he|i|we|they|elle|il|on) (was|were|allait|etait) (totally |completely |just )?(fine|ok|okay|well|better|bien|correcte?)\b|"
+    r"(said|says|told (me|us)|ont dit|a dit) ([\w']+ ){0,6}(is|was|are|were|est|etait) (not dangerous|harmless|non-?toxic|safe|pas dangereu\w*|sans danger)\b|"
     # a course named right after it, as a subject does: "Choking - first aid course"
     r"(?<=- )(first aid|cpr|premiers soins|secourisme|rcr|prenatal|babysitting) (course|class|classes|training|cours|formation)\b|"
     # stage fright: "my chest feels tight before I go on"
@@ -1486,7 +1494,7 @@ _STORY_FINE = re.compile(
     r"(i'?m|i am|he'?s|she'?s|he is|she is) breathing (fine|well|normally|ok|okay|better)|"
     r"breathing (totally |completely |perfectly )?(normal|normally|fine)|(feeling|i felt) (stronger|better|okay|ok|fine|good|well|normal)|(la plaie|la coupure|la blessure|the cut|the wound|the gash)( \w+)? (est|is) (belle|beau|propre|clean|healing|healed|guerie?|fermee?|healing (well|nicely))|"
     # treated and on the mend: "elle est en réadaptation maintenant", "I'm out now"
-    r"(est|is|are|sont) (maintenant |now )?(en readaptation|in rehab\w*|en convalescence)|(?<!thinks )(?<!believes )(?<!thought )(i'?m|i am|he'?s|she'?s|he is|she is) (out|discharged|back home|home)\b|(je suis|il est|elle est) sorti\w* de l'hopital|(i'?m|je suis) (home|a la maison) now|(running around|playing|acting|eating) (totally |completely |perfectly )?(normal|normally|fine|like (himself|herself|usual))|(he'?s|she'?s|he is|she is|they'?re|they are) (playing|eating|drinking|running around|laughing)( and (playing|eating|drinking|running around|laughing))? (today|now|again|fine|normally|like (himself|herself|usual))|(il|elle|je) va (beaucoup |bien |ben )?mieux)"
+    r"(est|is|are|sont) (maintenant |now )?(en readaptation|in rehab\w*|en convalescence)|(?<!thinks )(?<!believes )(?<!thought )(i'?m|i am|he'?s|she'?s|he is|she is) (out|discharged|back home|home)\b(?! (all day|all the time|tonight|today|at \d|by \d|alone|with (me|us|them|the kids)))|(je suis|il est|elle est) sorti\w* de l'hopital|(i'?m|je suis) (home|a la maison) now|(running around|playing|acting|eating) (totally |completely |perfectly )?(normal|normally|fine|like (himself|herself|usual))|(he'?s|she'?s|he is|she is|they'?re|they are) (playing|eating|drinking|running around|laughing)( and (playing|eating|drinking|running around|laughing))? (today|now|again|fine|normally|like (himself|herself|usual))|(il|elle|je) va (beaucoup |bien |ben )?mieux)"
     r"( now| maintenant| depuis| since| with \w+| aujourd'hui| today| ce matin| this morning)?\b"
 )
 # How someone was before it began, not how it ended: "she was fine yesterday",

@@ -2319,6 +2319,74 @@ def test_a_bypass_belly_detonators_for_a_garage_magnets_and_a_man_lost_in_a_park
     )
 
 
+def test_a_highway_shoulder_a_knife_sharpened_for_tonight_a_scald_and_an_eye_full_of_ink():
+    # round 90 (part PR, the farms, plants and highway of Prescott and Russell, round 89's blind
+    # set, where the app caught every emergency): what the rules alone missed there: a highway's
+    # shoulder and a truck to step in front of; a knife sharpened for tonight for a child's
+    # abuser; a large scald (blisters like eggs, white skin that feels nothing); an eye filled
+    # with black like ink, then only light; a low that juice does not move; a gas engine run
+    # inside; one side "endormi" with a face that folds; a pain that moved from the navel to the
+    # lower right; coughing blood by the half-cup; a belt used on a teenager kept in; a weight on
+    # the front to the left arm and jaw; yellow halos and a slow heart; a baby who "stop breathe
+    # 10-15 secund"; "pire d'ma vie"; a route forgotten; a seatbelt across a pregnant belly; and
+    # false reds: a student's notes, what relatives died of, "reading about", paperwork that makes
+    # a head "exploser", pauses in a snorer's breath "des fois", and "he's home all day" read as
+    # a discharge. Two guards (not false reds before): adrenaline given "and she was fine", and a
+    # blister the size of a pea
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Dans mes notes de cours, les signes d'hypoglycémie sont tremblements et sueurs. Est-"
+            "ce juste?",
+            "My wife was at the emergency last week for a bad allergic reaction to a new "
+            "antibiotic. They gave her adrenaline and she was fine the same day. The doctor said "
+            "she needs an EpiPen.",
+            "Ma mère et ma tante sont mortes d'une hémorragie cérébrale dans la cinquantaine. Un "
+            "test?",
+            "I keep reading about teens and self harm online, what signs should I watch for?",
+            "Avec toute la paperasse de mon père, ma tête va exploser. Il me faut le formulaire "
+            "signé.",
+            "Des fois on dirait qu'il arrête de respirer quelques secondes la nuit quand il "
+            "ronfle.",
+            "Burned my finger on the stove, a blister the size of a pea. Cream?",
+        ),
+        urgent=(
+            "Last night I stood on the shoulder of the highway waiting for a truck to step out in"
+            " front of. Tonight I'm going back.",
+            "a soir apres le souper → autoroute 40 sortie 5 devant un camion. adieu",
+            "Hoof knife's sharpened. 2nite after milking going 2 his place, hes done touching "
+            "kids.",
+            "Eau bouillante sur le bras à la job, des cloques grosses comme des œufs partout sur "
+            "l'avant-bras.",
+            "The steam got my chest, the skin is white and waxy and I can't feel anything there.",
+            "Mon œil gauche s'est rempli de noir comme de l'encre, je vois juste de la lumière.",
+            "My numbers are low, I had juice and candy but they won't come up, I'm shaking.",
+            "pressure washing the barn 2 hrs with the gas washer inside doors closed cause of the"
+            " cold, both poundng headache",
+            "J'ai dormi dans une mauvaise position, mon côté droit est tout endormi et ma face "
+            "fait un drôle de pli.",
+            "It started in the middle and now it has settled low on the right, he's hunched and "
+            "won't jump.",
+            "Ma toux est plus rouge, j'ai rempli une demi-tasse au déjeuner et ça sort en "
+            "morceaux.",
+            "he used his belt on me, a couple marks are open, he had the key and kept my phone",
+            "Comme un poids sur le devant, ça tire dans le bras gauche et la mâchoire, j'ai le "
+            "cœur qui lève.",
+            "Les lumières ont une auréole jaune et mon cœur est lent, 42.",
+            "he cough cough and get blue on the lips and stop breathe 10-15 secund",
+            "Mes chiffres sont bas, j'ai bu du jus pis mangé des bonbons mais ça bouge presque "
+            "pas, j'ai la tremblote.",
+            "Une bibitte m'a piqué au cou, ma bouche est comme grosse, je parle un peu drôle.",
+            "éternué → BOOM mal de tête derrière la tête, pire d'ma vie",
+            "Sylvain m'a appelée vers 14h, il se rappelait plus sa route, il m'a reposé la même "
+            "question.",
+            "Haven't really needed to go pee since yesterday, ended up on the bathroom floor this"
+            " morning.",
+            "Petit accrochage ce matin, la ceinture a serré sur la bedaine, future maman, ma "
+            "bedaine se met en boule aux cinq minutes.",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
