@@ -229,16 +229,20 @@ def test_the_labelled_patient_messages_are_told_apart_in_either_order(part):
     assert wrong == []
 
 
-def test_every_mixed_message_named_is_a_labelled_one_in_both_languages():
-    parts = [*DEVELOPMENT_PARTS, HELD_OUT_PART]
-    rows = {
+def _labelled_rows(ids) -> dict[str, dict]:
+    """The labelled rows with these ids, from every part."""
+    return {
         r["id"]: r
-        for part in parts
+        for part in [*DEVELOPMENT_PARTS, HELD_OUT_PART]
         for line in (Path(__file__).parents[1] / "fixtures" / "triage" / f"{part}.jsonl")
         .read_text("utf-8")
         .splitlines()
-        if line.strip() and (r := json.loads(line))["id"] in MIXED
+        if line.strip() and (r := json.loads(line))["id"] in ids
     }
+
+
+def test_every_mixed_message_named_is_a_labelled_one_in_both_languages():
+    rows = _labelled_rows(MIXED)
     assert set(rows) == set(MIXED)
     for rid, r in rows.items():
         text = r["text"].lower()
@@ -248,14 +252,7 @@ def test_every_mixed_message_named_is_a_labelled_one_in_both_languages():
 
 
 def test_every_row_named_as_written_in_the_other_language_is_labelled_so():
-    rows = {
-        r["id"]: r
-        for part in [*DEVELOPMENT_PARTS, HELD_OUT_PART]
-        for line in (Path(__file__).parents[1] / "fixtures" / "triage" / f"{part}.jsonl")
-        .read_text("utf-8")
-        .splitlines()
-        if line.strip() and (r := json.loads(line))["id"] in WRITTEN_IN
-    }
+    rows = _labelled_rows(WRITTEN_IN)
     assert set(rows) == set(WRITTEN_IN)
     for rid, written_in in WRITTEN_IN.items():
         assert rows[rid]["lang"] != written_in, rid
