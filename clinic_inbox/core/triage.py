@@ -24,6 +24,7 @@ from clinic_inbox.core.model import Category, Priority
 from clinic_inbox.core.resources import resource_path
 from clinic_inbox.core.triage_category_model import CategoryModel, load_category_model
 from clinic_inbox.core.triage_context import (
+    LIST_NOUNS,
     affirmed,
     counted,
     engaged,
@@ -669,7 +670,7 @@ def _find(section: Section, sentences: list[Sentence], rules: Rules) -> dict[str
 # douleur à la poitrine à l'effort?", "It asks 'have you ever passed out...? Chest pain
 # during exercise? ...' I answered no."
 _LIST_OPENER = re.compile(
-    r"(questionnaire|formulaire|form|checklist|liste|list|questions?|trousse|first[- ]aid kit)[^.:]{0,60}:(?!\d)|"
+    r"(" + LIST_NOUNS + r"|questions?)[^.:]{0,60}:(?!\d)|"
     r"\b(asks?|asked|demande|demandent|says|ecrit|written)\s*['\"«]|"
     # the questions written straight after it: "insurance form asks depression? suicide attempt?"
     r"\b(form|formulaire|questionnaire)s? (asks?|demande)\b(?! (if|si|s'|whether|for|pour|me|you|vous|my|mon|ma|to|de|d')\b)"

@@ -502,14 +502,16 @@ _SENTENCE_CONTEXT = re.compile(
     # (a colour joined to another is no zone: "dure, rouge-mauve, vomi deux fois")
     r"(green|yellow|red|vert|jaune|rouge)( zone)? ?(:|-(?=\s))|zone (verte|jaune|rouge)|(rouge|red),? c'est|when to go to (the )?(emergency|er)|"
     r"standing orders?|ordonnances? collectives?|(protocol|protocole) (for|pour|de|d'|du)|(concussion|commotion) protocol|"
-    # what a kit or a plan is for (what it is for follows: "tourniquets for severe bleeding in the
-    # kit", "the parents gave me a plan for low sugars"), and what old people in general may do:
-    # "les personnes âgées peuvent devenir confuses"
-    # what one studies: "Dans mes notes, les signes d'hypoglycémie sont ...", and what relatives
-    # died of: "ma mère et ma tante sont mortes d'une hémorragie cérébrale"
+    # what one studies: "Dans mes notes, les signes d'hypoglycémie sont ..."
     r"(dans|in) (mes|my|the|les|nos|our) (notes|cours|course notes|class notes|textbook|manuel|livre de cours)\b|"
+    # what relatives died of: "ma mère et ma tante sont mortes d'une hémorragie cérébrale"
     r"(?<!almost )(?<!nearly )(?<!failli )(died|passed away|morte?s?|decedee?s?) (of|from|d'une?|de la|du|des|d') ?$|"
-    r"(tourniquets?|kits?|trousses?|dressings?|pansements?|supplies|materiel|equipment|equipement) (for|pour) ?$|(gave|given|handed|sent) (me|us|the \w+|him|her) (a|the) plan (for|pour) ?$|(m'ont|nous ont|lui ont|m'a|nous a) (donne|remis|envoye) (un|le) plan pour ?$|"
+    # what a kit or a plan is for, said just before it: "tourniquets for severe bleeding in the
+    # kit", "the parents gave me a plan for low sugars"
+    r"(tourniquets?|kits?|trousses?|dressings?|pansements?|supplies|materiel|equipment|equipement) (for|pour) ?$|"
+    r"(gave|given|handed|sent) (me|us|the \w+|him|her) (a|the) plan (for|pour) ?$|"
+    r"(m'ont|nous ont|lui ont|m'a|nous a) (donne|remis|envoye) (un|le) plan pour ?$|"
+    # what old people in general may do: "les personnes âgées peuvent devenir confuses"
     r"(les )?(personnes agees|aines|older people|elderly people|old people|the elderly|seniors) (peuvent|can|may|might|could)\b|"
     # a list or a policy's words: "la liste de questions parle de", "their policy sheet, which says"
     r"(liste|list|sheet|fiche|policy|politique|guidelines?|regles?|reglement)s?,? ([\w'-]+,? ){0,4}(parle|parlent|talks?|mentions?|says?|states?|lists?|dit|disent)\b|"
@@ -797,6 +799,9 @@ _NAME_LEAD = re.compile(
     r"( (a|an|another|the|une?|des|d'une?|la|le|l'))?( [\w-]+)?\s*$"
     r"|\w'(s|m)( (a|an|another|the))?( [\w-]+)?\s*$"
 )
+# The nouns that name a list or a form whose items follow a colon ("la trousse des patrouilleurs :
+# réaction allergique grave, hypoglycémie"); triage's form questions read the same ones.
+LIST_NOUNS = r"questionnaire|formulaire|form|checklist|liste|list|trousse|first[- ]aid kit"
 # A form's list after a colon: "un questionnaire : douleur thoracique, essoufflement".
 _LIST_INTRO = re.compile(
     # ("different question:", "autre question:" introduce the writer's own news)
@@ -804,7 +809,9 @@ _LIST_INTRO = re.compile(
     # "symptoms" introduces a list only after other words, "the symptoms they list:")
     # ("autre chose que le formulaire :", "besides the form:" turn to the writer's own news)
     r"\b(?<!chose que le )(?<!chose que la )(?<!besides the )(?<!other than the )(?<!apart from the )"
-    r"(questionnaire|formulaire|form|checklist|liste|list|grille|par-?q|(?<=\w )(?:symptoms|symptomes)|policy|politique|protocol|protocole|guidelines|trousse|first[- ]aid kit|"
+    r"("
+    + LIST_NOUNS
+    + r"|grille|par-?q|(?<=\w )(?:symptoms|symptomes)|policy|politique|protocol|protocole|guidelines|"
     r"(?<!different )(?<!other )(?<!another )(?<!quick )(?<!new )(?<!second )(?<!autre )(?<!petite )(?<!nouvelle )question( \d+)?|"
     r"left blank|(?<!\bi )(?<!\bwe )(?<!\bshe )(?<!\bhe )(?<!\bthey )(?<!\bjust )checked|ticked|cochee?s?|laisse en blanc|signs|signes|asks?|ecrit|dessus|says|demande)[^.:]{0,60}:(?!\d)|"
     # "the WSIB form has checkboxes for head injury, loss of consciousness, chest pain"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Collection
 from pathlib import Path
 
 import pytest
@@ -229,7 +230,7 @@ def test_the_labelled_patient_messages_are_told_apart_in_either_order(part):
     assert wrong == []
 
 
-def _labelled_rows(ids) -> dict[str, dict]:
+def _labelled_rows(ids: Collection[str]) -> dict[str, dict]:
     """The labelled rows with these ids, from every part."""
     return {
         r["id"]: r
