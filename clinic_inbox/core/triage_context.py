@@ -336,7 +336,9 @@ _HISTORY_RIGHT_AFTER = re.compile(
     + _MONTHS
     + r")|en "
     + _MONTHS_FR
-    + r"|(le |la |l')(mois|semaine|annee|ete|hiver|automne|printemps|fin de semaine) (passee?|derniere?)|(back )?(?<!we're )(?<!we are )(?<!it's )(?<!it is )in (19|20)\d\d|(?<!on est )(?<!on etait )en (19|20)\d\d|(de|of|from) (19|20)\d\d\b(?! ?(mg|ml|\$|h))|last (year|month|summer|winter|spring|fall|term|season|easter|christmas|passover|thanksgiving|ramadan|eid)|"
+    + r"|(le |la |l')(mois|semaine|annee|ete|hiver|automne|printemps|fin de semaine) (passee?|derniere?)|(back )?(?<!we're )(?<!we are )(?<!it's )(?<!it is )in (19|20)\d\d|(?<!on est )(?<!on etait )en (19|20)\d\d|(de|of|from) (19|20)\d\d\b(?! ?(mg|ml|\$|h))|last "
+    + _MONTHS
+    + r"\b|last (year|month|summer|winter|spring|fall|term|season|easter|christmas|passover|thanksgiving|ramadan|eid)|"
     r"(a |au )?(paques|noel|l'action de grace|ramadan) (dernier|derniere|passe)|"
     # an operation for it: "in March I had appendicitis operation at St. Mary's, all healed now"
     r"(operation|surgery|chirurgie) (in|en|last|at|a|au|il y a|done|faite)\b|"
@@ -356,6 +358,14 @@ _HISTORY_RIGHT_AFTER = re.compile(
 _HOW_MUCH = re.compile(r"\b(how (much|many|bad|high|long)|combien( de)?)\s*$")
 _OPEN_IF = re.compile(
     r"\b(if|si|s'|(?<!comme )s'(il|ils|elle|elles)|(?<!as )if (he|she|they|it|i|we|you))\s*$"
+)
+# A threat with its condition, the victim's act: "si je pars il va me retrouver", "if I leave
+# he'll kill me", "if I ever call the police he will find us" (a promise, not a hypothetical)
+_THREAT_IF = re.compile(
+    r"\b(si|s'|if) (jamais |ever )?(je|j'|i|on|we)\b[^.?]{0,60}\b(il|elle|he|she|y|they|ils)"
+    r"('ll|'d)?( (will|would|va|vas|vont|allait|irait|is going to|'s going to|is gonna|gonna|going to))?"
+    r"( (me|nous|us|la|le|les|m'))? ?(tuer\w*|kill|retrouver|find (me|us|her|the kids)\b(?! a\b)|"
+    r"hunt (me|us|her)|finir la job|finish (me|the job)|faire la peau|burn the house|mettre le feu)"
 )
 # "How would I know if he was having a stroke?": a hypothetical, whatever "know if" says.
 _HOW_WOULD_I_KNOW = re.compile(
@@ -449,6 +459,11 @@ _SENTENCE_CONTEXT = re.compile(
     # a talk or a course on the subject: "un conférencier pour parler de la violence conjugale"
     r"(conferenc\w*|presentations?|ateliers?|formations?|modules?|workshops?|(?<!\bin )(?<!\bat )(?<!\bduring )trainings?|seminars?|seminaires?|webinaires?|webinars?) .{0,40}(de|sur|about|on|regarding) |"
     r"(pamphlet|leaflet|brochure|handout|sheet|article|video) (about|on|sur)|"
+    # a talk given at a school, a lesson to a class: "after a talk at his school about teen
+    # suicide", "a short lesson with the class on what anaphylaxis looks like" (not "a talk
+    # about my thoughts")
+    r"(a |an |the )(talk|lesson|lecture|assembly) (at|in|during) (his|her|my|the|their|our) (school|class|classroom|college|church) .{0,20}(about|on) |"
+    r"lessons? (with (the|my|a) (class|students|kids|group) )?(on|about) (what )?|"
     r"what (kind|sort|type|signs|symptoms)|quel(le)?s? (genre|type|sorte|signes|symptomes)|a partir de quel(le)?|"
     r"(should|do|need to) (we|i) know about|what to know about|learn about|"
     r"(higher|greater|increased|bigger) (chance|risk|likelihood|odds)|"
@@ -613,12 +628,13 @@ _POST_CONTEXT = re.compile(
     r"(on m'a|ils m'ont|ils lui ont|on lui a|they) (fait|mis|gave|put in) (\d+|des|quelques|\w+) (points|stitches|sutures)|got (\d+|a few|some) stitches|"
     + _WHEN_PAST
     + r"|"
-    r"(?<!from )(?<!to )(?<!through )(?<!until )(on )?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
+    r"(?<!from )(?<!to )(?<!through )(?<!until )(?<!born )(on )?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
     # (not the day of an appointment to come: "cancel my thursday appointment")
     r"(?! (morning|night|evening|afternoon|to|through|until|appoint\w*|appt\w*|visit|meeting|shift))|"
     # not a pill box's compartments: "du lundi au jeudi", "from Monday to Thursday"
     # (nor a slot asked for: "déplacer mon examen à un mardi matin")
-    r"(?<!du )(?<!au )(?<!a )(?<!un )(?<!rendez-vous de )(?<!rendez-vous )(?<!rdv de )(?<!rdv )"
+    # (nor a baby's birthday told after its age: "ma fille a 6 jours (née lundi)")
+    r"(?<!du )(?<!au )(?<!a )(?<!un )(?<!rendez-vous de )(?<!rendez-vous )(?<!rdv de )(?<!rdv )(?<!ne )(?<!nee )"
     r"(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)( passe| dernier)?|"
     r"before(?=\s*[(,.;)]|\s*$)|"
     r"in high school|au secondaire|recovered|s'en est remise?|from (19|20)\d\d|"
@@ -628,9 +644,13 @@ _POST_CONTEXT = re.compile(
     + _PERIOD
     + r"|went away|resolved|when (i|he|she) was|in (university|college)|as a teen(ager)?|"
     # (not a time without its colon: "at lunch at 11 30")
-    # (a clock time is no age: "tomorrow at 6 when he reaches in")
-    r"(?<!tomorrow )(?<!tonight )(?<!today )(?<!morning )(?<!evening )(?<!shift )at (age )?\d{1,2}\b(?! ?(min|minute|hour|h\b|pm|am|:|weeks?|wks?|months?|days?|mois|semaines|jours)| \d{2}\b)|"
+    # (a clock time is no age: "tomorrow at 6 when he reaches in", "i was fine at 1 oclock": the
+    # last time seen well, the clock that matters in a stroke)
+    r"(?<!tomorrow )(?<!tonight )(?<!today )(?<!morning )(?<!evening )(?<!shift )(?<!fine )(?<!normal )"
+    r"at (age )?\d{1,2}\b(?! ?(min|minute|hour|h\b|pm|am|:|o'? ?clock|weeks?|wks?|months?|days?|mois|semaines|jours)| \d{2}\b)|"
     r"(is|are|was|were) (now )?(completely|totally|fully|all) (gone|cleared|resolved|better|healed)|"
+    # found too late, long ago: "she went blind in her right eye before they caught it"
+    r"before (they|the doctors?|anyone|we|the eye doctor) (caught|found|noticed|diagnosed|treated) (it|her|him)\b|"
     # a date: "mon infarctus date de 2021"; a slow disease's doing: "from glaucoma"
     r"(date|datent|remonte|remontent) (de |a |au |en )?(19|20)\d\d|dates? (from|back to) (19|20)\d\d|"
     r"(from|due to|because of|a cause du|du au|de) (glaucoma|glaucome|macular degeneration|cataracts?|"
@@ -704,7 +724,7 @@ _RECURRENCE = re.compile(
 )
 # "she's fine now", "I'm 34 now", "now that...": "now" that does not say it is happening.
 _NOT_RECUR = re.compile(
-    r"\b((back )?home now|discharged now|never( \w+){0,3} again|plus jamais|(fine|ok|okay|good|well|better) now|"
+    r"\b((back )?home now|discharged now|never( \w+){0,5} again|plus jamais|(fine|ok|okay|good|well|better) now|"
     # someone taking up contact again, not the event again
     r"(recommence\w*|started|start) (a |to )?(m'ecrire|m'appeler|me texter|ecrire|appeler|texting|writing|calling|text|write|call|message)\w*|"
     # come to after a faint, not back again: "il est revenu en 15 minutes"
@@ -917,6 +937,7 @@ _KIND_OR_PLAN_AFTER = re.compile(
     r"\s?(disorder|trouble convulsif|((and|et) [\w-]+ )?(action |emergency |care |safety |treatment |d'urgence )?"
     r"(plan|protocol|protocole))\b"
 )
+_TO_DIE = re.compile(r"suicid|kill (my|him|her|them)sel|self-?harm")
 # "My sister bled in her first pregnancy": someone else's past, said just before.
 _OTHER_PAST_LEAD = re.compile(
     r"(\b(my|his|her|our|a|both (of )?my|un|une|mon|ma|mes|le|la) (\w+'s )?"
@@ -1036,12 +1057,18 @@ def affirmed(
         return False  # "what temperature counts, and how do I take it on a newborn?"
     if sentence.rstrip().endswith("?") and _HOW_MUCH.search(whole[-20:]):
         return False  # "how much bleeding, ...?": a question about a threshold
-    if _OPEN_IF.search(clause) and not _NOT_HYPOTHETICAL.search(clause[-30:]):
+    # a threat told with its condition is no hypothetical: "si je pars il va me retrouver"
+    threat = _found("hypo", sentence, present) and _THREAT_IF.search(sentence) is not None
+    if not threat and _OPEN_IF.search(clause) and not _NOT_HYPOTHETICAL.search(clause[-30:]):
         return False  # "...or if baby isn't moving": the mention is the condition
     # the mention's own words close a condition that ends right before it ("if a seizure")
     upto = clause + sentence[start:end]
-    if _found("hypo", upto, present) and (
-        _HOW_WOULD_I_KNOW.search(upto) or _HYPOTHETICAL.search(_NOT_HYPOTHETICAL.sub(" ", upto))
+    if (
+        not threat
+        and _found("hypo", upto, present)
+        and (
+            _HOW_WOULD_I_KNOW.search(upto) or _HYPOTHETICAL.search(_NOT_HYPOTHETICAL.sub(" ", upto))
+        )
     ):
         # unless what follows the condition says it is happening now ("...if his results
         # came in. Right now he just fell": a run-on message without full stops)
@@ -1050,9 +1077,13 @@ def affirmed(
         if not (last and (_now(after, _present(after)) or _CONDITION_MET.search(after))):
             return False
     if (
-        (_LEADING_IF.match(sentence) and not _POLITE_IF.match(sentence))
-        or _found("if_it_happens", sentence, present)
-    ) and not _now(sentence, present):
+        not threat
+        and (
+            (_LEADING_IF.match(sentence) and not _POLITE_IF.match(sentence))
+            or _found("if_it_happens", sentence, present)
+        )
+        and not _now(sentence, present)
+    ):
         return False
     # a form's list or a question reaches this far back; further is another matter
     # (without punctuation a whole message is one "sentence")
@@ -1087,8 +1118,11 @@ def affirmed(
         or (not about_others and _OTHER_PAST_LEAD.search(before))
     ):
         return False
-    if _KIND_OR_PLAN_AFTER.match(sentence, end):
-        return False  # "my seizure disorder", "her peanut anaphylaxis and EpiPen plan"
+    kind = _KIND_OR_PLAN_AFTER.match(sentence, end)
+    # "my seizure disorder", "her peanut anaphylaxis and EpiPen plan"; but a bare plan after
+    # suicide is a plan to die ("I have a suicide plan"), not a care plan
+    if kind and not (kind.group(0).strip() == "plan" and _TO_DIE.search(sentence, start, end)):
+        return False
     return not _found("post", _SINCE.sub(" ", sentence[end : end + 70]), present)
 
 

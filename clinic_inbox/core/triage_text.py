@@ -414,6 +414,10 @@ def _name_like(original: str, matches: list[re.Match[str]], signed: bool = False
     ]
     if not titled:
         return frozenset()
+    # two words with a comma between are a closing and a name ("Merci, Mélanie"), not a
+    # subject in title case
+    if len(matches) == 2 and "," in original[matches[0].end() : matches[1].start()]:
+        return frozenset(titled)
     capitalised = sum(1 for m in matches if original[m.start()].isupper())
     if len(matches) > 1 and capitalised * 2 > len(matches):  # "Severe Chest Pian", "I CANT BREATH"
         return frozenset()

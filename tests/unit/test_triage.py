@@ -2387,6 +2387,94 @@ def test_a_highway_shoulder_a_knife_sharpened_for_tonight_a_scald_and_an_eye_ful
     )
 
 
+def test_a_cable_across_a_trail_a_tampon_a_spleen_after_mono_and_a_threat_if_she_leaves():
+    # round 91 (part MD, the woods, mills and potato fields of the Madawaska, round 90's blind
+    # set, where the app caught every emergency but 16 of 304 look-alikes came out urgent): what
+    # the rules alone missed there: a cable strung across a trail at chest height, "tant pis"; a
+    # tampon, a high fever and a sunburn-like rash; a spleen after mono and a blow to the left
+    # ribs; twitching that goes on after a seizure; something bulging mid-pregnancy; a phone and
+    # keys taken with a threat to find her if she leaves (and any threat told with its
+    # condition, "si je pars il va me tuer", which the context read as a hypothetical); a drink
+    # spiked; a head on a rock, then vomiting; a face that hangs with an arm that flops; a low
+    # back down after juice; the worst pain ever at the back of the head; a meter's 31 with
+    # drowsiness; no answer when shaken; the fourth towel; pills missing with big pupils; a
+    # tongue swelling on an ACE inhibitor; "I was fine at 1 o'clock" read as an age; "ending
+    # it"; "presque pas d'urine"; a baby "né samedi"; and "I have a suicide plan", which an
+    # idiom had read as a care plan. False reds: 40 minutes read as 40 degrees, a talk or a
+    # lesson at school, "last April", relatives who "se sont enlevé la vie", "never had to use
+    # it again" read as a recurrence, a name the speller bent ("Mélanie" to "mélange"), paying
+    # that "étouffe", a heart attack at opening a bill. Guards (right before too): a faint at a
+    # blood drive, a glaucoma told, mono long ago, a high reading with only thirst
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Nous partons au chalet avec notre bébé de 5 semaines, à 40 minutes de l'hôpital. "
+            "À quelle température faut-il partir?",
+            "After an assembly at her school about teen suicide, my daughter asked good "
+            "questions. Any reading for parents?",
+            "I'd like to do a lesson with my class on what anaphylaxis looks like. Do you have "
+            "posters?",
+            "My father had a stroke last March; he finished rehab and walks with a cane. Home "
+            "care forms attached.",
+            "Mes deux oncles se sont enlevé la vie, je voudrais en parler avec quelqu'un. Moi "
+            "je vais bien.",
+            "J'ai fait une petite perte de connaissance en donnant du sang jeudi, l'infirmière "
+            "m'a gardée une heure et je suis repartie en forme.",
+            "Mon gars a mal à l'oreille depuis la plage. Il joue pareil. Des gouttes? Merci, "
+            "Mélanie",
+            "I had anaphylaxis from a wasp when I was 9 and have carried an EpiPen since "
+            "(never had to use it again). Renewal please.",
+            "My grandmother had glaucoma and went blind in one eye before they caught it. Do I "
+            "need a pressure check?",
+            "J'étouffe avec les paiements depuis mon arrêt de travail, y a-t-il un générique "
+            "moins cher?",
+            "J'ai fait une crise cardiaque en ouvrant la facture du formulaire! 60 $ pour une "
+            "page?",
+            "I had mono two years ago. My left shoulder is sore after the gym and I'm pale in "
+            "winter, normal?",
+            "The machine said 28.4 this morning and I'm thirsty, should I change my insulin dose?",
+            "si je pars en voyage il va me trouver un cadeau",
+        ),
+        urgent=(
+            "i have a suicide plan",
+            "J'ai acheté de la broche et ce soir je la tends en travers du chemin des VTT, à "
+            "la hauteur du cou. S'ils se font mal, tant pis.",
+            "J'ai oublié un tampon deux nuits, 39,8 de fièvre, je vomis et je suis rouge "
+            "partout comme un coup de soleil.",
+            "Mono since last week. Took a knee to the left ribs at soccer, now pain high on "
+            "the left going to the shoulder tip, dizzy standing, heart racing.",
+            "He had a big seizure at 6 this morning and since then his left hand and cheek "
+            "twitch every few minutes, it won't stop.",
+            "I'm 23 weeks and this morning I felt something bulging at the opening when I wiped.",
+            "Il m'a ôté mon cell et les clés du char. Il dit que si je pars il va me "
+            "retrouver, moi pis les petits.",
+            "I think someone put something in her drink at the bar, now I can barely wake her "
+            "and her breathing is slow.",
+            "Tombé du toit de la remise, la tête sur une roche. Il a vomi deux fois et il "
+            "répète les mêmes questions.",
+            "She was fine at 2 o'clock. Now her mouth hangs on the right and her right arm "
+            "just flops, she is dragging her foot.",
+            "3.0 at 6, I had juice, it came up to 4.1, then went back down to 2.7. Shaky and "
+            "sweaty, alone.",
+            "shovelling snow @3, BAM worst pain ever at the back of my head, puked, neck stiff",
+            "My mother's meter says 31.2, she's drowsy and muddled and the room spins when she "
+            "stands.",
+            "Found him face down by the woodpile, he doesn't answer when I shake him, he's "
+            "snoring.",
+            "Cut my forearm on a broken window, we're on the fourth towel and it won't stop.",
+            "Le petit a trouvé les comprimés pour le mal des transports, il en manque 8. Ses "
+            "pupilles sont énormes et il voit des araignées.",
+            "On lisinopril 3 years. Since waking my tongue is swollen and too big, I can't "
+            "swallow my spit.",
+            "il vomit tout, presque pas d'urine depuis hier, failli perdre connaissance dans "
+            "l'escalier",
+            "mon bébé de 9 jour (né samedi) fait 38,2 et dort tout le temps",
+            "rifle in the truck. tonight after supper im ending it",
+            "Il dit que si je pars il va me retrouver pis me tuer.",
+            "He said if I leave he will find me and kill me.",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
