@@ -645,8 +645,9 @@ _POST_CONTEXT = re.compile(
     + r"|went away|resolved|when (i|he|she) was|in (university|college)|as a teen(ager)?|"
     # (not a time without its colon: "at lunch at 11 30")
     # (a clock time is no age: "tomorrow at 6 when he reaches in", "i was fine at 1 oclock": the
-    # last time seen well, the clock that matters in a stroke)
-    r"(?<!tomorrow )(?<!tonight )(?<!today )(?<!morning )(?<!evening )(?<!shift )(?<!fine )(?<!normal )"
+    # last time seen well, the clock that matters in a stroke; nor after a reading, "38.4 at
+    # 10:30 and 38.6 at 11")
+    r"(?<!tomorrow )(?<!tonight )(?<!today )(?<!morning )(?<!evening )(?<!shift )(?<!fine )(?<!normal )(?<!\d )"
     r"at (age )?\d{1,2}\b(?! ?(min|minute|hour|h\b|pm|am|:|o'? ?clock|weeks?|wks?|months?|days?|mois|semaines|jours)| \d{2}\b)|"
     r"(is|are|was|were) (now )?(completely|totally|fully|all) (gone|cleared|resolved|better|healed)|"
     # found too late, long ago: "she went blind in her right eye before they caught it"
@@ -874,6 +875,12 @@ _GENERIC_SUBJECT = re.compile(
     r"(our|my|the|his|her|their|notre|mon|ma|le|la|son|sa|leur) (old |young |vieux |vieille |jeune )?"
     r"(dog|cat|puppy|kitten|horse|mare|cow|calf|heifer|pet|chien|chienne|chat|chatte|chiot|cheval|jument|vache|veau|taure)s? "
     r"(\w+ ){0,3}(had|has|having|is having|got|a fait|fait|a eu|fais)( a| an| une| un| des| another| encore)?(?=\s*$)|"
+    # one of those in the writer's care, a fact of work: "One of my students has seizures", "On
+    # gère souvent des détenus en surdose"
+    r"(one of my|un de mes|une de mes) (students|pupils|clients|patients|residents|campers|players|eleves|clients|patients|residents|joueurs) "
+    r"(has|have|had|a|fait|fais)( a| an| une| un| des)?(?=\s*$)|"
+    r"(on gere|on voit|nous gerons|we (handle|manage|deal with|see)) (souvent |often |regularly |parfois )?(des |les )?"
+    r"(detenus|inmates|patients|clients|residents|prisoners) (en|in|with|avec|qui font des?)( une| un| des| a| an)?(?=\s*$)|"
     # "can someone my age have a stroke?", "une personne de mon âge peut faire un AVC?"
     r"(someone|anyone|people|a person|a guy|a girl|quelqu'un|une personne|les gens|un jeune|une jeune) "
     r"(of |de |a )?(my|mon|ton|your|votre) age)\b"
@@ -1513,6 +1520,8 @@ _STORY_FINE = re.compile(
     r"(he|she|i|we|they|it|dad|mom)('s|'re|'m| was| were| is| are| am| has been| have been|'ve been|'s been| been) "
     r"(totally |completely |perfectly |back to |all |doing )?(fine|ok|okay|well|normal|better|good|great|"
     r"himself|herself|myself|healed)|completely (herself|himself|fine|recovered)|"
+    # survived and recovering: "He's alive and doing okay now"
+    r"(he|she|they)('s|'re| is| are) alive and (doing )?(fine|ok|okay|well|good|better)|"
     r"no (more )?(lows|seizures|episodes|symptoms|problems|pain|bleeding|reactions?|fever) since|no more since|none since|(pas|plus) d'autres? depuis|"
     r"(tout est|tout s'est|c'est|ca s'est) (parti|passe|disparu)|(c'est |est )?(completement |tout )?guerie?\b|(je suis|il est|elle est) retournee? au travail|"
     r"in \d+ (minutes|mins) (i|he|she) was ([\d.,]+ )?(and )?(fine|ok|okay|better|good)|"

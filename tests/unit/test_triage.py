@@ -2475,6 +2475,84 @@ def test_a_cable_across_a_trail_a_tampon_a_spleen_after_mono_and_a_threat_if_she
     )
 
 
+def test_vials_for_tonight_a_lockout_lock_a_whole_belly_and_a_baby_hot_at_11():
+    # round 92 (part NO, the mines, mills and bush of Kapuskasing, Hearst and Timmins, round 91's
+    # blind set, where the app caught every emergency with 9 of 304 look-alikes urgent): what the
+    # rules alone missed there: "38.4 at 10:30 and 38.6 at 11" read "at 11" as an age (four
+    # phrasings of a 29-day-old's fever, which a dozen rules would have read); something taken
+    # home to use on oneself tonight; a death made to look like the heart; a co-worker's lockout
+    # lock pulled and start hit; "done, this time for good" with a mug thrown at a head; a pain
+    # now across the whole belly, the worst, with a fever; a fever with tightenings
+    # mid-pregnancy; an eye gone white with only light and shapes; nothing felt between the legs
+    # with no urine; litres of water as a cleanse, then confusion; a sensor's low still falling,
+    # alone; a blow to the head, out a minute, then vomiting and the same question; a testicle
+    # higher than the other; a stiff neck with a high fever; a flash to the face with the voice
+    # going; a rope taken and no coming back tonight; a towel soaked and blood on the floor; no
+    # waking even shaken, blue lips; no pee since, everything grey; something that "exploded"
+    # in the back of the head. False reds: a faint at a blood donor clinic, a spouse to
+    # "strangle" over a chore, a guard whose inmates overdose, a crew mate "alive and doing okay
+    # now", one of a teacher's students who has seizures. Guards (right before too): a child
+    # hot at 11 of 7 years, a testicle high since birth, water drunk for the skin
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "His temperature was 37.9 at 9 and 38.2 at 11. He is 7 years old, playing, eating "
+            "well. Tylenol?",
+            "I fainted at the blood donor clinic on Tuesday, the nurses gave me juice and I "
+            "was fine. Should I donate again?",
+            "I'm going to strangle my husband if he doesn't call you about his knee, so here I "
+            "am booking for him.",
+            "Je suis gardienne au centre de détention, on gère souvent des détenus en surdose. "
+            "Mon vaccin contre l'hépatite B est-il à jour?",
+            "Last winter a co-worker collapsed at the shop and we did CPR until the ambulance "
+            "came. He's alive and doing well now. I still think about it.",
+            "I'm a teacher's aide and one of my students has seizures. Could you explain how "
+            "the nasal spray works?",
+            "My son's testicle has sat higher than the other since birth, the doctor said it's "
+            "normal, no pain.",
+            "Je bois 3 litres d'eau par jour pour ma peau, est-ce trop? Je suis en forme.",
+        ),
+        urgent=(
+            "She is 6 weeks old, 38.3 at 8 and 38.5 at 10, feeding poorly and sleepy.",
+            "I brought insulin pens home from work and I'm going to use them on myself tonight "
+            "when the kids are at their mom's.",
+            "it will look like my heart stopped, nobody will know. tonight.",
+            "When Pete goes in to clear the conveyor tonight I'm pulling his lock and hitting "
+            "start.",
+            "He texted that when he gets home I'm done, for good this time. Last spring he "
+            "threw a plate at my head.",
+            "Started on the left two days ago, now my whole belly hurts, worst pain I've had, "
+            "can't stand up straight, 38.9.",
+            "Mon œil gauche est devenu tout blanc d'un coup, je distingue juste le jour et des "
+            "formes.",
+            "Enceinte de 24 semaines, 39,2 de fièvre et mon ventre durcit aux 10 minutes "
+            "depuis une heure.",
+            "Depuis ce matin je sens plus rien entre les jambes, pas pissé depuis hier soir, "
+            "mon pied droit traîne.",
+            "Je fais une cure, 5 litres d'eau par jour depuis 3 jours, ce soir je savais plus "
+            "où j'étais et j'ai vomi.",
+            "Mon capteur est à 2,4 pis ça descend encore, je suis seul au chalet, je tremble "
+            "et je vois flou.",
+            "Banged my head on the hatch yesterday, out for a minute, today I puked twice and "
+            "asked the date 4 times.",
+            "sudden pain in my left testicle an hour ago, it's higher than the other one and I "
+            "threw up",
+            "Her neck is so stiff she can't touch her chin, 39.6, and the light hurts her eyes.",
+            "Un flash électrique dans la face, j'ai perdu mes sourcils et ma voix part, ça "
+            "chauffe dans la gorge quand je respire.",
+            "Il monte au chalet ce soir avec une corde, il dit qu'il reviendra pas, il a donné "
+            "son chien au voisin.",
+            "On est rendus à la troisième serviette trempée, ça coule par terre, il est blême. "
+            "La lame l'a coupé au bras.",
+            "He came back from night shift and fell asleep in the truck, I can't wake him even "
+            "shaking and yelling, his lips are blue.",
+            "I haven't needed the bathroom for pee since yesterday, vomiting for two days, "
+            "everything went grey when I stood.",
+            "Mid-game she grabbed her head and said something exploded in the back of her "
+            "head, vomited, neck stiff.",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
