@@ -243,7 +243,12 @@ _HISTORY_TIME = re.compile(
     r"(^|[,;(] ?|\b(before|avant),? )"
     + _PAST_YEARS
     + r"\b(?! ?[-/:h\d]| ?(mg|ml|mcg|g|units?|iu|ui|\$))|"
-    r"il y a (\w+ )?" + _PERIOD_FR + r"|(le|la|l') ?(\w+ )?" + _PERIOD_FR + r" (passee?|derniere?)|"
+    # (a birth told this way is an age: "ma fille, née il y a 9 jours")
+    r"(?<!ne )(?<!nee )(?<!born )il y a (\w+ )?"
+    + _PERIOD_FR
+    + r"|(le|la|l') ?(\w+ )?"
+    + _PERIOD_FR
+    + r" (passee?|derniere?)|"
     r"l'? ?an (dernier|passe)|l'?annee (derniere|passee)|when (i|he|she) was|quand (j'|il |elle )?(etais|etait|avais|avait)|"
     r"(^|[,;] ?)a \d{1,2} ans\b|"
     # seen already by a specialist: "le neurologue m'a vu, c'était un AVC mineur"
@@ -365,7 +370,11 @@ _THREAT_IF = re.compile(
     r"\b(si|s'|if) (jamais |ever )?(je|j'|i|on|we)\b[^.?]{0,60}\b(il|elle|he|she|y|they|ils)"
     r"('ll|'d)?( (will|would|va|vas|vont|allait|irait|is going to|'s going to|is gonna|gonna|going to))?"
     r"( (me|nous|us|la|le|les|m'))? ?(tuer\w*|kill|retrouver|find (me|us|her|the kids)\b(?! a\b)|"
-    r"hunt (me|us|her)|finir la job|finish (me|the job)|faire la peau|burn the house|mettre le feu)"
+    r"hunt (me|us|her)|finir la job|finish (me|the job)|faire la peau|burn the house|mettre le feu)|"
+    # the victim named as the one who will end up dead: "si je parle, je finis dans la fosse à
+    # lisier", "if I tell anyone I'll end up in the river"
+    r"\b(si|s'|if) (jamais |ever )?(je |j'|j|i )\w*[^.?]{0,40}\b(je |j'|j|i)('ll |'ll| will | vais )?"
+    r"(finis|finir|finirai|mourrai|end up (dead|in)|die)\b"
 )
 # "How would I know if he was having a stroke?": a hypothetical, whatever "know if" says.
 _HOW_WOULD_I_KNOW = re.compile(
@@ -399,6 +408,8 @@ _SENTENCE_CONTEXT = re.compile(
     # what one has heard or read about: "j'ai entendu parler de taches qui partent pas quand on
     # pèse avec un verre", "I read about a rash that doesn't fade"
     r"\b((entendu parler (de|d'|du|des)|heard (about|of)|lu (sur|que|qu')|read (about|that)|reading (about|that|up on))|"
+    # the calls a crew goes to: "We go to car crashes, overdoses, cardiac arrests, lots of blood"
+    r"\b(we|on) (go|respond|va|repond)\w* (to|a|aux) (car crash\w*|calls?|accidents?|appels?|fires?|incendies?)\b|"
     # people one meets at work who talk of it: "des gens en crise ... qui parlent de se faire du mal"
     r"(des gens|les gens|people|clients|customers|visitors|passengers|passagers) ([\w',]+ ){0,8}(qui )?"
     r"(parlent|talk|talking|speak) (de|of|about) |(said|says|told us|teach|teaches|taught|ont dit|disent|dit|nous a dit) (to )?(call|appeler|composer|faire le) (911|9-1-1)|((prenatal|antenatal|childbirth|birthing|first aid|cpr|lifeguard|babysitting) (class|classes|course)|"
@@ -464,6 +475,8 @@ _SENTENCE_CONTEXT = re.compile(
     # about my thoughts")
     r"(a |an |the )(talk|lesson|lecture|assembly) (at|in|during) (his|her|my|the|their|our) (school|class|classroom|college|church) .{0,20}(about|on) |"
     r"lessons? (with (the|my|a) (class|students|kids|group) )?(on|about) (what )?|"
+    # what a class's leader talked about: "L'animatrice a parlé de la fièvre chez les nouveau-nés"
+    r"(animatrice|animateur|prof|professeur|enseignante?|instructor|teacher|nurse|infirmiere) (a |has )?(parle|explique|talked|spoke|explained) (de |about |of )|"
     r"what (kind|sort|type|signs|symptoms)|quel(le)?s? (genre|type|sorte|signes|symptomes)|a partir de quel(le)?|"
     r"(should|do|need to) (we|i) know about|what to know about|learn about|"
     r"(higher|greater|increased|bigger) (chance|risk|likelihood|odds)|"
@@ -1065,7 +1078,9 @@ def affirmed(
     if sentence.rstrip().endswith("?") and _HOW_MUCH.search(whole[-20:]):
         return False  # "how much bleeding, ...?": a question about a threshold
     # a threat told with its condition is no hypothetical: "si je pars il va me retrouver"
-    threat = _found("hypo", sentence, present) and _THREAT_IF.search(sentence) is not None
+    threat = ("si" in sentence or "if" in sentence or "s'" in sentence) and (
+        _THREAT_IF.search(sentence) is not None
+    )
     if not threat and _OPEN_IF.search(clause) and not _NOT_HYPOTHETICAL.search(clause[-30:]):
         return False  # "...or if baby isn't moving": the mention is the condition
     # the mention's own words close a condition that ends right before it ("if a seizure")

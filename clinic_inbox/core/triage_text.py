@@ -390,6 +390,13 @@ def prepare(
     return out
 
 
+_CLOSING = re.compile(
+    r"\W*(merci|thanks|thank you|cheers|bye|regards|cordialement|bonne (journee|journée|soiree|soirée)|"
+    r"a bientot|à bientôt|take care)\b",
+    re.IGNORECASE,
+)
+
+
 def _name_like(original: str, matches: list[re.Match[str]], signed: bool = False) -> frozenset[int]:
     """Positions of words written like a name (capital first, then lower case, not first in
     the sentence unless alone in it), in a sentence not written in capitals or title case.
@@ -414,8 +421,12 @@ def _name_like(original: str, matches: list[re.Match[str]], signed: bool = False
     ]
     if not titled:
         return frozenset()
-    # two words with a comma between are a closing and a name ("Merci, Mélanie"), not a
-    # subject in title case
+    # a closing and a name after a comma ("Merci, Mélanie", "Merci beaucoup, Mélanie", "Thanks
+    # so much, Chloé"), not a subject in title case
+    if len(matches) <= 4 and _CLOSING.match(original):
+        comma = original.rfind(",")
+        if comma >= 0:
+            return frozenset(n for n in titled if matches[n].start() > comma)
     if len(matches) == 2 and "," in original[matches[0].end() : matches[1].start()]:
         return frozenset(titled)
     capitalised = sum(1 for m in matches if original[m.start()].isupper())

@@ -2553,6 +2553,74 @@ def test_vials_for_tonight_a_lockout_lock_a_whole_belly_and_a_baby_hot_at_11():
     )
 
 
+def test_a_dose_taken_twice_rocks_in_the_pockets_and_a_threat_the_victim_ends_up_dead():
+    # round 93 (part MB, the barns, plants, villages and floods of south-eastern Manitoba, round
+    # 92's blind set, where the app missed one text-speak emergency): what the rules alone missed
+    # there: an opioid dose taken twice, then nodding off and tiny pupils; a hand that stops
+    # with a mouth that goes down; walking into water with rocks in the pockets tonight; a knee
+    # on the chest; sickle cell with a fever and chest pain; a cloudy dialysis bag; a reliever
+    # without effect and only a few words; an eye gone out like a switch; an old man in
+    # pyjamas in the cold who does not know the month; a stunner for oneself; a triple dose for
+    # a patient "so he sleeps for good"; a furnace vent buried by snow; lips that swell with a
+    # lump in the throat; benzodiazepines run out, then jerking; a glucose in the high twenties
+    # with ketones; a baby "née il y a 10 jours"; "worst HA of life"; a threat where the victim
+    # "finis dans la fosse" if she talks (the context now reads a threat told with its
+    # condition whatever pronouns it takes). False reds: a firefighter crew's calls, a snorer's
+    # pauses "puis il reprend en ronflant", a closing "Merci beaucoup, Mélanie" the speller bent,
+    # what a prenatal class's leader talked about, "I could kick myself, I forgot". Guards (right
+    # before too): a methadone patient sleepy in the afternoons, water drunk by the litre, well
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Hi, I'm a new volunteer firefighter. We go to car crashes and overdoses, lots of "
+            "blood sometimes. Do I need a tetanus shot?",
+            "Il me semble qu'il arrête de respirer quelques secondes la nuit, puis il reprend "
+            "en ronflant. Une étude du sommeil?",
+            "J'ai encore un feu sauvage, du valacyclovir svp. Merci beaucoup, Mélanie",
+            "Au cours prénatal, l'animatrice a parlé de la fièvre chez les nouveau-nés; "
+            "avez-vous le document?",
+            "ugh I could kick myself, I forgot my appointment again. Can I rebook?",
+            "I'm on methadone 80 mg and I get sleepy in the afternoons, is that normal? Pupils "
+            "are fine.",
+            "Je bois 2 litres d'eau par jour, c'est assez? Tout va bien.",
+        ),
+        urgent=(
+            "Took my 60 mg methadone at the pharmacy and then my carry at home by mistake, now "
+            "I keep nodding off and my pupils are pinpoint.",
+            "at 5 my left hand stop, can not hold the cup, drop it. my mouth left side go down "
+            "and words come wrong",
+            "Ce soir je vais marcher dans le lac avec des roches dans mes poches. J'ai écrit "
+            "mes mots de passe.",
+            "Il m'a plaquée au plancher avec son genou sur ma poitrine, j'avais plus d'air. Il "
+            "a cassé mon cell.",
+            "I have sickle cell, chest pain since last night, 38.7 and out of breath, my "
+            "finger clip says 88.",
+            "Ma dialyse de nuit : le sac est trouble ce matin et j'ai mal au ventre partout, 38,6.",
+            "12 puffs de ventolin depuis une heure pis ça fait rien, je dis juste trois mots à "
+            "la fois.",
+            "The sight in my left eye went out like a light switched off, I can only see the "
+            "lamp as a glow, no pain.",
+            "Found Dad in the barn in his pyjamas at -30, he doesn't know the month and didn't "
+            "know my voice on the phone. Fine at breakfast.",
+            "The stunner from the barn is in my truck. Tonight after my shift I'm done.",
+            "À soir je lui donne une triple dose d'hydromorphone pour qu'il dorme pour de bon.",
+            "La neige a bouché les tuyaux de la fournaise, tout le monde a mal à la tête et "
+            "grand-maman est confuse.",
+            "Mes lèvres et mes yeux sont gros, j'ai une boule dans la gorge et avaler c'est "
+            "difficile.",
+            "Ça fait 4 jours que je suis à court de mon clonazepam, ce matin tout mon corps a "
+            "sauté et j'ai la langue mordue.",
+            "Pen cracked since Friday, 26.4 this morning, ketones 3.8, throwing up and "
+            "breathing fast.",
+            "ma fille, née il y a 10 jours, fait 38,3 rectal et dort tout le temps",
+            "sudden worst HA of life at the gym, vomit x2, neck stiff",
+            "Il a dit que si je parle, je finis dans la fosse à lisier.",
+            "si jparle a qqn jfinis ds la fosse",
+            "Hit my head on the beam yesterday, out for a minute, today I threw up 3 times and "
+            "keep asking the date.",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
