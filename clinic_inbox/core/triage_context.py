@@ -890,7 +890,7 @@ _GENERIC_SUBJECT = re.compile(
     r"(\w+ ){0,3}(had|has|having|is having|got|a fait|fait|a eu|fais)( a| an| une| un| des| another| encore)?(?=\s*$)|"
     # one of those in the writer's care, a fact of work: "One of my students has seizures", "On
     # gère souvent des détenus en surdose"
-    r"(one of my|un de mes|une de mes) (students|pupils|clients|patients|residents|campers|players|eleves|clients|patients|residents|joueurs) "
+    r"(one of my|un de mes|une de mes) (students|pupils|clients|patients|residents|campers|players|eleves|joueurs) "
     r"(has|have|had|a|fait|fais)( a| an| une| un| des)?(?=\s*$)|"
     r"(on gere|on voit|nous gerons|we (handle|manage|deal with|see)) (souvent |often |regularly |parfois )?(des |les )?"
     r"(detenus|inmates|patients|clients|residents|prisoners) (en|in|with|avec|qui font des?)( une| un| des| a| an)?(?=\s*$)|"
@@ -994,6 +994,7 @@ _G = {
         "context": _CONTEXT,
         "history": _HISTORY_TIME,
         "hypo": _HYPOTHETICAL,
+        "threat_if": _THREAT_IF,
         "not_hypo": _NOT_HYPOTHETICAL,
         "sentence": _SENTENCE_CONTEXT,
         "list_intro": _LIST_INTRO,
@@ -1078,9 +1079,7 @@ def affirmed(
     if sentence.rstrip().endswith("?") and _HOW_MUCH.search(whole[-20:]):
         return False  # "how much bleeding, ...?": a question about a threshold
     # a threat told with its condition is no hypothetical: "si je pars il va me retrouver"
-    threat = ("si" in sentence or "if" in sentence or "s'" in sentence) and (
-        _THREAT_IF.search(sentence) is not None
-    )
+    threat = _found("threat_if", sentence, present)
     if not threat and _OPEN_IF.search(clause) and not _NOT_HYPOTHETICAL.search(clause[-30:]):
         return False  # "...or if baby isn't moving": the mention is the condition
     # the mention's own words close a condition that ends right before it ("if a seizure")
