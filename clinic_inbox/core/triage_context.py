@@ -308,6 +308,8 @@ _AT_AGE_AFTER = re.compile(
     # a newborn's: "il a fait de la fièvre à 2 semaines de vie"
     r"|\W{0,3}(a|at) \d{1,2} (semaines?|jours?|weeks?|days?) (de vie|of life|old)\b"
     r"|\W{0,3}at \d{1,2} (weeks?|days?)( of age)? (and|,) (was|went|got|were|had)\b"
+    # a few words on: "un choc anaphylactique aux arachides quand j'avais 10 ans"
+    r"|[^.?!;]{0,30}\b(quand j'?avais|lorsque j'?avais|when i was) \d{1,2}( ans| years?( old)?)?\b"
 )
 # A grandparent's event told with the age it happened at, a few words on: "mon grand-père
 # a perdu la vue d'un œil d'un coup vers 70 ans", "my grandma had a stroke at 68".
@@ -320,9 +322,9 @@ _AGE_LATER = re.compile(
     r"when (he|she) was|quand (il|elle) avait) \d{2}( ans| years( old)?)?\b"
 )
 _HAD_BEFORE = re.compile(
-    r"\b(a eu|ai eu|avait eu|avait fait|a fait|ai fait|had|got|attempted)( (une?|des|la|le|a|an|de la|du))?"
+    r"\b(a eu|j?ai eu|avait eu|avait fait|a fait|j?ai fait|had|got|attempted)( (une?|des|la|le|a|an|de la|du))?"
     # "j'ai fait une tentative de suicide à 19 ans"
-    r"( tentatives? de| tentatives? d'| (suicide )?attempt at)?\s*$"
+    r"( tentatives? de| tentatives? d'| (suicide )?attempt at| choc| crise| reaction)?\s*$"
 )
 _AGE_AFTER = re.compile(
     r"\W{0,3}(bebe|enfant|petite?|ado|etant (bebe|enfant|petite?|jeune)|as an? (baby|kid|child|teen|toddler))\b"
@@ -410,6 +412,18 @@ _SENTENCE_CONTEXT = re.compile(
     r"\b((entendu parler (de|d'|du|des)|heard (about|of)|lu (sur|que|qu')|read (about|that)|reading (about|that|up on))|"
     # the calls a crew goes to: "We go to car crashes, overdoses, cardiac arrests, lots of blood"
     r"\b(we|on) (go|respond|va|repond)\w* (to|a|aux) (car crash\w*|calls?|accidents?|appels?|fires?|incendies?)\b|"
+    # what a crew or a guard deals with, listed: "We deal with stabbings, overdoses, you name it"
+    r"\b(we|on|nous) (deal|dealt|handle|handled|gere|gerons|gerait) (with )?([\w'-]+, ){1,4}|"
+    # stepping in at work: "Au travail je dois souvent intervenir lors de tentatives de suicide"
+    r"(au travail|a la job|a l'ouvrage|at work|on the job|on shift),? (je|j'|on|nous|we|i) ([\w']+ ){0,3}"
+    r"(intervenir|interviens|intervient|intervenons|respond to|deal with|attend)\b|"
+    # a school paper: "Pour un travail, je dois décrire comment une clinique évalue le risque"
+    r"pour un (travail|devoir|projet),? (je|j'|on|nous) (dois|doit|devons)|(for|pour) (a|an|my|mon|un) (paper|essay|assignment|school project|class project)\b|"
+    r"(decrire|describe|expliquer) (comment|how) (une?|la|le|les|a|an|the) |"
+    # cards and posters for the people who live it: "posters and wallet cards for people
+    # experiencing family violence"
+    r"(posters?|pamphlets?|brochures?|wallet cards?|cartes?|depliants?|affiches?)( (and|et|ou|or) [\w' -]{1,25})? "
+    r"(for|pour) (people|persons|victims|families|survivors|les (gens|personnes|victimes|familles)|des (gens|personnes|victimes))\b|"
     # people one meets at work who talk of it: "des gens en crise ... qui parlent de se faire du mal"
     r"(des gens|les gens|people|clients|customers|visitors|passengers|passagers) ([\w',]+ ){0,8}(qui )?"
     r"(parlent|talk|talking|speak) (de|of|about) |(said|says|told us|teach|teaches|taught|ont dit|disent|dit|nous a dit) (to )?(call|appeler|composer|faire le) (911|9-1-1)|((prenatal|antenatal|childbirth|birthing|first aid|cpr|lifeguard|babysitting) (class|classes|course)|"
@@ -635,6 +649,7 @@ _POST_CONTEXT = re.compile(
     # l'urgence le soir même"
     r"(je suis|il est|elle est|on est|we were|i was|he was|she was) (sortie?s?|released|discharged|home) "
     r"(de l'|from (the )?)(urgence|hopital|hospital|er|emerg\w*)|"
+    r"(she|he|i|we|they|elle|il|on) (coughed|spat|spit|brought) (it|the \w+) (right |straight |back )?(out|up)|(l'a|a) (recrache|tousse)|"
     r"it stopped (with|after|on its own|by itself|eventually)|(they|ils) (packed|cauterized|cauterised|stitched|glued) it|(hasn'?t|has not|didn'?t|did not) (started|come back|bled|begun) again|"
     r"s'est arrete\w* (avec|apres|tout seul|toute seule|de lui-meme)|(a|ont) pas recommence|"
     r"(il|elle) a \d{1,2} ans maintenant|(he|she)('s| is) (now )?\d{1,2} years old|"
@@ -660,7 +675,9 @@ _POST_CONTEXT = re.compile(
     # (a clock time is no age: "tomorrow at 6 when he reaches in", "i was fine at 1 oclock": the
     # last time seen well, the clock that matters in a stroke; nor after a reading, "38.4 at
     # 10:30 and 38.6 at 11")
+    # (nor the hour a dose was taken: "10 tablets, at 7, so it works faster")
     r"(?<!tomorrow )(?<!tonight )(?<!today )(?<!morning )(?<!evening )(?<!shift )(?<!fine )(?<!normal )(?<!\d )"
+    r"(?<!tablets, )(?<!tablets )(?<!pills, )(?<!pills )"
     r"at (age )?\d{1,2}\b(?! ?(min|minute|hour|h\b|pm|am|:|o'? ?clock|weeks?|wks?|months?|days?|mois|semaines|jours)| \d{2}\b)|"
     r"(is|are|was|were) (now )?(completely|totally|fully|all) (gone|cleared|resolved|better|healed)|"
     # found too late, long ago: "she went blind in her right eye before they caught it"

@@ -2621,6 +2621,79 @@ def test_a_dose_taken_twice_rocks_in_the_pockets_and_a_threat_the_victim_ends_up
     )
 
 
+def test_a_shaken_baby_a_lighter_to_the_hair_and_a_fever_after_a_caesarean():
+    # round 94 (part AL, the oil sands, ranches and air base of north-eastern Alberta, round
+    # 93's blind set, where the app caught every emergency): what the rules alone missed there:
+    # a father alone with a colicky baby who shook him hard and wants to throw him at the wall;
+    # an ex with a key and a tracker who held a lighter to the hair ("next time the house with
+    # me in it"); chloroquine taken all at once for a fever; a fever after a caesarean with a
+    # red, discharging wound; Addison's disease with the steroid doses vomited and a low
+    # pressure; a crash with the belt across a belly that swells and the top of the left
+    # shoulder; spurts told as "pousse par petits coups"; a cracked hard hat, then vomiting and
+    # "repeating myself"; a sensor on the arm reading low; a mother who says not a word when
+    # shaken; "moved up" down below; pills a friend counted for tonight; an eye "comme si
+    # quelqu'un avait éteint la lumière". False reds: what a guard "deals with" at work,
+    # stepping in at work "lors de tentatives de suicide", a school paper "pour un travail",
+    # wallet cards "for people experiencing family violence", "une petite crise cardiaque en
+    # ouvrant la facture", an anaphylaxis "quand j'avais 8 ans" (written without apostrophes), a
+    # piece of apple "he coughed it right out", haemorrhoids "depuis ma grossesse" with drops
+    # of blood on the paper. Guards (right before too): a prison guard's list, lips and a
+    # throat after a nut cake.
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "I'm a prison guard. We deal with fights, overdoses, you name it. Do I "
+            "need a hepatitis B booster?",
+            "Je suis agent de sécurité. Au travail je dois souvent intervenir lors de "
+            "tentatives de suicide dans le métro, j'aimerais voir un psychologue.",
+            "Pour un travail, je dois décrire comment une infirmière évalue le risque "
+            "suicidaire. Une entrevue serait possible?",
+            "We'd like to leave pamphlets and wallet cards for people experiencing "
+            "family violence in your waiting room.",
+            "j'ai fait une petite crise cardiaque en ouvrant la facture d'Hydro! C'est "
+            "normal ce montant pour un formulaire?",
+            "jai fait une reaction anaphylactique aux noix quand javais 8 ans, il me "
+            "faut un nouvel epipen",
+            "J'ai des hémorroïdes depuis ma grossesse et ce matin quelques gouttes de "
+            "sang rouge sur le papier. Une crème plus forte?",
+            "My son (3) choked on a piece of apple at lunch, he coughed it right out "
+            "and has been playing normally since. I cut them smaller now.",
+        ),
+        urgent=(
+            "It's 2 am, I'm alone with our 6 week old, she screamed for 3 hours and I "
+            "shook her hard. I wanted to throw her against the wall. I'm scared of "
+            "what I'll do.",
+            "my sister says she shook her 8-week-old son hard tonight, he won't stop "
+            "screaming, and she's afraid she'll hurt him",
+            "My ex let himself in with an old key last night and held a lighter to my "
+            "hair, he said next time it's the house with me inside.",
+            "took 8 chloroquine at once for my malaria, now I'm dizzy and my heart is skipping",
+            "césarienne il y a 10 jours, fièvre 39,2, la cicatrice est rouge et il "
+            "coule un liquide qui sent mauvais",
+            "Juste une gastro, mais mes pilules pour les glandes (hydrocortisone) sont "
+            "ressorties deux fois, mon appareil dit 80/52 et je suis dans la brume.",
+            "Rolled the quad into a ditch yesterday, the belt was fine, but my belly "
+            "is swollen and the top of my left shoulder hurts, dizzy when I stand up.",
+            "Probablement rien, mais depuis le gâteau aux noix j'ai les lèvres un peu "
+            "grosses, ça me serre dans le fond de la gorge et ma voix est drôle.",
+            "Mon chien m'a pincé le bras, ça coule pas mal, ça pousse par petits "
+            "coups, j'ai mis ma ceinture autour du bras.",
+            "Little bump at work yesterday, the hat took most of it, it's cracked. "
+            "Lost my breakfast a few times today, the ache is getting worse, she says "
+            "I'm repeating myself.",
+            "The little gadget on my arm keeps beeping, says 2.3 and going down, "
+            "candies didn't do much, I'm sweaty.",
+            "On dirait qu'elle dort très dur, elle ne m'a pas dit un mot même quand je "
+            "l'ai brassée un peu. Elle ronfle lentement.",
+            "Something's been really hurting down below since this morning, you know "
+            "where. It's puffy and it looks like it moved up a bit.",
+            "Mon amie a compté 40 pilules de son voisin et elle veut les prendre ce "
+            "soir quand les enfants dorment.",
+            "vers 9 h c'est comme si quelqu'un avait éteint la lumière de mon oeil "
+            "gauche, pas de douleur, encore tout sombre à part une petite lueur",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
