@@ -17,7 +17,7 @@ PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 4 ] && n=
 
 test: $(STAMP)
 	./packaging/system-deps.sh test
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=25 $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=25 --junitxml=build/test-results.xml $(PYTEST_ARGS)
 
 # The README's screenshots (docs/screenshots), made again by the GUI tests that take them.
 # A plain test run writes its screenshots to build/screenshots and leaves these alone.
