@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 import pytest
+from support import triage_round_checks
 
 from clinic_inbox.core.model import Category
 from clinic_inbox.core.triage import build_rules, load_rules, triage
@@ -116,7 +117,7 @@ def _decide(rules, messages: list[tuple[str, str]]) -> list[tuple]:  # noqa: ANN
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_rules_never_seen_decide_the_same_with_and_without_the_gate(seed: int) -> None:
-    messages = _messages(step=24)
+    messages = _messages(step=triage_round_checks.step(24))
     data = _rule_set(seed, _words(messages))
     gated, plain = build_rules(data), build_rules(data, gated=False)
     # the two really differ in how they read: most patterns are gated in one, none in the other
@@ -139,7 +140,7 @@ def test_the_shipped_rules_decide_the_same_without_the_gate() -> None:
 
     with open(resource_path("triage_rules.toml"), "rb") as fh:
         data = tomllib.load(fh)
-    messages = _messages(step=60)
+    messages = _messages(step=triage_round_checks.step(60))
     shipped = load_rules()
     plain = build_rules(data, gated=False)
     assert _decide(shipped, messages) == _decide(plain, messages)
