@@ -376,7 +376,10 @@ _THREAT_IF = re.compile(
     # the victim named as the one who will end up dead: "si je parle, je finis dans la fosse à
     # lisier", "if I tell anyone I'll end up in the river"
     r"\b(si|s'|if) (jamais |ever )?(je |j'|j|i )\w*[^.?]{0,40}\b(je |j'|j|i)('ll |'ll| will | vais )?"
-    r"(finis|finir|finirai|mourrai|end up (dead|in)|die)\b"
+    r"(finis|finir|finirai|mourrai|end up (dead|in)|die)\b|"
+    # ...or as the one who will not see the spring: "si j'en parle je verrai pas le printemps"
+    r"\b(si|s'|if) (jamais |ever )?(je |j'|j|i )\w*[^.?]{0,40}\b(je |j'|j|i)('ll |'ll| will | )?"
+    r"(verrai\w*|verrais|see|live to see) (pas |plus |pu |never )?(le printemps|l'ete|noel|the spring|spring|christmas)\b"
 )
 # "How would I know if he was having a stroke?": a hypothetical, whatever "know if" says.
 _HOW_WOULD_I_KNOW = re.compile(
@@ -446,7 +449,10 @@ _SENTENCE_CONTEXT = re.compile(
     r"(explique\w*|expliquer|enseigne\w*|montre\w*|explain\w*|teach\w*|show\w*) ([\w']+ ){0,3}(comment|how to) (reconnaitre|recogni[sz]e|spot|reperer)|"
     r"apprendre (a|comment) (parler|reconnaitre|aider|reagir|intervenir|reperer)|formation (recurrente|annuelle|d'appoint)|"
     r"(we|on) (review|revise|revoit|cover|practi[cs]e)\w*( [\w']+){0,3} (medical )?(emergencies|urgences|procedures?|protocoles?)|(form|questionnaire|application|checklist|report|fiche|formulaire|rapport|assurance|letter|template|lettre|modele)\w* .{0,60}"
-    r"(asks?|lists?|questions?|wants to know|demande|pose|sections?)|(questionnaire|form|formulaire)s? (about|sur|on|asking about) |ask(s|ed)? (if|whether|about|yes|how|what|when)|"
+    r"(asks?|lists?|questions?|wants to know|demande|pose|sections?)|(questionnaire|form|formulaire)s? (about|sur|on|asking about) |"
+    # (what a form asks, not what the writer asked someone: "when I asked what was going on he
+    # said 'tonight at high tide I'm driving off the end of the wharf'")
+    r"(?<!\bi )(?<!\bwe )(?<!\bi just )ask(s|ed)? (if|whether|about|yes|how|what|when)|"
     r"questions? (on|about)|the question|yes/no|oui/non|demande si|demande (oui|pour)|"
     r"demande (a partir de|combien|quand|comment)|(asks?|asked|wants? to know) (how long|when|how many|at what)|"
     # fiction, anywhere before in the sentence: "Watching a medical show last night, a woman's heart attack..."
@@ -637,7 +643,7 @@ _POST_CONTEXT = re.compile(
     r"(?<=- )(first aid|cpr|premiers soins|secourisme|rcr|prenatal|babysitting) (course|class|classes|training|cours|formation)\b|"
     # stage fright: "my chest feels tight before I go on"
     r"before (i|we) go on( stage)?\b|before (a|every|each) (show|performance|gig|presentation|exam|audition)|"
-    r"avant (de monter sur (la )?scene|chaque (show|spectacle)|un (show|spectacle|examen)|les (shows|spectacles))|"
+    r"avant (de monter sur (la )?scene|chaque (show|spectacle)|un (show|spectacle|examen)|les (shows|spectacles|oraux|examens|exams))|"
     r"so (i|we) (think|worry|wonder|stress|obsess)\w* about (it|that|this|them)|"
     # pain only when pressed or turned: the chest wall, not the heart ("juste quand j'appuie dessus")
     r"(juste|seulement|only|just) (quand|lorsque|when|if) (j'appuie|j'y touche|je pese|je touche|i press|i push|i touch|"
@@ -678,6 +684,8 @@ _POST_CONTEXT = re.compile(
     # (nor the hour a dose was taken: "10 tablets, at 7, so it works faster")
     r"(?<!tomorrow )(?<!tonight )(?<!today )(?<!morning )(?<!evening )(?<!shift )(?<!fine )(?<!normal )(?<!\d )"
     r"(?<!tablets, )(?<!tablets )(?<!pills, )(?<!pills )"
+    # (nor a clock after a change: "still gone at 1", "it went at 4")
+    r"(?<!gone )(?<!went )(?<!started )(?<!began )(?<!since )(?<!until )(?<!till )"
     r"at (age )?\d{1,2}\b(?! ?(min|minute|hour|h\b|pm|am|:|o'? ?clock|weeks?|wks?|months?|days?|mois|semaines|jours)| \d{2}\b)|"
     r"(is|are|was|were) (now )?(completely|totally|fully|all) (gone|cleared|resolved|better|healed)|"
     # found too late, long ago: "she went blind in her right eye before they caught it"
@@ -1560,6 +1568,8 @@ _STORY_FINE = re.compile(
     r"(was|were) (at )?[\d.,]+ and back to (himself|herself|myself|normal)|(he'?s|she'?s|i'?m|he is|she is|i am) at [\d.,]+ and (fine|ok|okay|good|normal)|(pas|plus) de fievre depuis|"
     r"(il|elle) (joue|mange|boit|court)( et (joue|mange|boit|court))? (normalement|bien|comme d'habitude|comme avant)|"
     r"healed (up )?(nicely|well|fine)|(almost|all|completely) gone|back to normal|"
+    # "Took a Benadryl and it was gone by the evening."
+    r"(it|they|the swelling|the rash|the hives)( was| were|'s| had)? (all |completely )?gone by (the )?(evening|night|morning|next day|bedtime|supper)|"
     # "Fine today.", "He's back now.", "Correcte aujourd'hui."
     r"(?<![\w'] )(all )?(fine|ok|okay|good|well|correcte?|bien) (today|now|since|aujourd'hui|maintenant|depuis)(?=\W*$)|"
     r"(he|she|they)('s|'re| is| are) (back|home)( home)? now|"

@@ -2694,6 +2694,66 @@ def test_a_shaken_baby_a_lighter_to_the_hair_and_a_fever_after_a_caesarean():
     )
 
 
+def test_a_chemical_in_the_eye_a_truck_off_the_wharf_and_a_flare_pistol():
+    # round 95 (part NS, the wharves, fish plants and boatyards of Nova Scotia's Acadian shore,
+    # round 94's blind set, where the app caught every emergency with 3 of 304 look-alikes
+    # urgent): what the rules alone missed there: a catalyst or a degreaser splashed into an
+    # eye that burns and sees milky; a truck to be driven off the end of a wharf tonight (and,
+    # structural, "when I asked what was going on he said ..." was read as a form's question);
+    # a workshop's chemical taken home to drink tonight; a flare pistol for a man's face; the
+    # top half of one eye gone (and, structural, "still gone at 1" read as an age); a threat of
+    # not seeing the spring if she tells; a pain through to the back with vomiting all night,
+    # bent forward; "the black part of her eyes is tiny" and "hard to rouse" after another
+    # client's pills; seizures told as "mes passes" with an arm that jumps for twenty minutes;
+    # a pain low on the left at six weeks with the eyes gone black; seasickness where not even
+    # water stays; a calf cut that "pumps out". False reds: eczema that "isn't responding to the
+    # creams" (the unconsciousness rule read "respond" inside "responding"), the heart that
+    # tightens "avant les oraux". Guards (right before too): a swelling "gone by the evening",
+    # a drive on the wharf road, the antifreeze taken home to drink tonight, the pain low on
+    # the left at six weeks, the calf cut.
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "The eczema on my daughter's hands isn't responding to the creams. Could "
+            "we see a dermatologist?",
+            "Avec les examens j'ai de la misère à dormir et le cœur me serre un peu "
+            "avant les oraux. Ça va mieux la fin de semaine.",
+            "Sunday my eyelid swelled a little after a new mascara, took a Benadryl "
+            "and it was gone by the evening. Should I get allergy testing?",
+            "We drove off the wharf road tonight to the lobster supper and I twisted "
+            "my knee on the steps.",
+        ),
+        urgent=(
+            "Got degreaser in my right eye at 2 pm, rinsed it a few minutes, it's "
+            "burning and I can't open it, everything milky.",
+            "catalyst in l eye at work, burning bad cant open it",
+            "Tonight after the kids are asleep I'm going to drive the car off the end "
+            "of the pier. My will is on the table.",
+            "when I asked what was wrong he said 'tonight I'm driving off the end of "
+            "the wharf', he gave me his dog this morning",
+            "J'ai ramené une bouteille d'antigel de la shop. À soir je vas la boire, "
+            "personne aura plus à s'occuper de moi.",
+            "J'ai chargé le pistolet à fusées du bateau, demain matin je lui tire dans "
+            "la face quand il arrive au quai.",
+            "The top half of my left eye went dark at noon, no pain, still gone at 1.",
+            "Elle m'a un peu brassée, elle dit que si j'en parle je verrai pas le "
+            "printemps. Elle revient à soir.",
+            "Depuis hier soir ça serre en haut du ventre et ça tire jusque dans le "
+            "dos, j'ai rendu toute la nuit, je suis mieux assis penché, le ventre est "
+            "dur.",
+            "My client got another client's pills by mistake, the black part of her "
+            "eyes is tiny and she's hard to rouse.",
+            "j'ai eu trois de mes passes ce matin pis mon bras gauche fait des petits "
+            "sauts depuis une vingtaine de minutes",
+            "6 weeks pregnant, a pain low on the left since morning, some spotting, my "
+            "eyes went black at work and I had to sit on the floor.",
+            "Ça fait trois jours que je vomis sur le bateau, même pas l'eau reste, pas "
+            "eu besoin d'aller aux toilettes depuis hier, je me suis retrouvé à terre.",
+            "Cut my calf with the knife, it pumps out when I lift my hand, two towels "
+            "done, feeling light in the head.",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
