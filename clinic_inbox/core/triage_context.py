@@ -374,12 +374,12 @@ _THREAT_IF = re.compile(
     r"( (me|nous|us|la|le|les|m'))? ?(tuer\w*|kill|retrouver|find (me|us|her|the kids)\b(?! a\b)|"
     r"hunt (me|us|her)|finir la job|finish (me|the job)|faire la peau|burn the house|mettre le feu)|"
     # the victim named as the one who will end up dead: "si je parle, je finis dans la fosse à
-    # lisier", "if I tell anyone I'll end up in the river"
-    r"\b(si|s'|if) (jamais |ever )?(je |j'|j|i )\w*[^.?]{0,40}\b(je |j'|j|i)('ll |'ll| will | vais )?"
-    r"(finis|finir|finirai|mourrai|end up (dead|in)|die)\b|"
-    # ...or as the one who will not see the spring: "si j'en parle je verrai pas le printemps"
-    r"\b(si|s'|if) (jamais |ever )?(je |j'|j|i )\w*[^.?]{0,40}\b(je |j'|j|i)('ll |'ll| will | )?"
-    r"(verrai\w*|verrais|see|live to see) (pas |plus |pu |never )?(le printemps|l'ete|noel|the spring|spring|christmas)\b"
+    # lisier", "if I tell anyone I'll end up in the river"; or as the one who will not see the
+    # spring: "si j'en parle je verrai pas le printemps"
+    r"\b(si|s'|if) (jamais |ever )?(je |j'|j|i )\w*[^.?]{0,40}\b(je |j'|j|i)"
+    r"(('ll |'ll| will | vais )?(finis|finir|finirai|mourrai|end up (dead|in)|die)"
+    r"|('ll |'ll| will | )?(verrai\w*|verrais|see|live to see) (pas |plus |pu |never )?"
+    r"(le printemps|l'ete|noel|the spring|spring|christmas))\b"
 )
 # "How would I know if he was having a stroke?": a hypothetical, whatever "know if" says.
 _HOW_WOULD_I_KNOW = re.compile(
