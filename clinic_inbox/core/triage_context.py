@@ -267,6 +267,10 @@ _HYPOTHETICAL = re.compile(
     r"(?<!comme )si (jamais|je|j'|il|elle|on|mon|ma|mes|notre|nos|vous|le|la|les|un|une|quelqu'un|ca|cela)|au cas ou|que faire si|quoi faire si|"
     # "qu'est-ce que je devrais faire s'il devient soudainement plus confus"
     r"(faire|fais|fait|do) s'(il|ils|elle|elles)\b|"
+    # a condition in the imperfect: "s'il avait une douleur à la poitrine là-bas, qu'est-ce qu'on
+    # devrait faire" (not a question put to him: "je lui ai demandé s'il avait mal")
+    r"(?<!comme )(?<!demande )(?<!demandee )(?<!demandais )(?<!demandait )(?<!sais pas )(?<!savoir )(?<!voir )"
+    r"s'(il|ils|elle|elles) (avait|avaient|etait|etaient|faisait|faisaient|devenait|devenaient|tombait|tombaient|perdait|perdaient)\b|"
     # someone's hand that the writer denies: "je ne veux pas que vous pensiez que
     # quelqu'un m'a frappée", "I don't want you to think someone hit me" (only that: "I
     # don't want you to think I'm exaggerating, I have crushing chest pain" is today's)
@@ -420,6 +424,10 @@ _SENTENCE_CONTEXT = re.compile(
     # stepping in at work: "Au travail je dois souvent intervenir lors de tentatives de suicide"
     r"(au travail|a la job|a l'ouvrage|at work|on the job|on shift),? (je|j'|on|nous|we|i) ([\w']+ ){0,3}"
     r"(intervenir|interviens|intervient|intervenons|respond to|deal with|attend)\b|"
+    # a crew's patient: "on a transporté un de vos patients à Whitehorse pour une douleur
+    # thoracique", "when we bring a patient who has had a seizure to your service point"
+    r"\b(we|on|nous) (have |a |avons |had |often |sometimes )?(transport\w*|brought|bring|take|took|amene\w*|ramene\w*|conduit)"
+    r"( [\w']+){0,2} (un de vos patients|une de vos patientes|one of your patients|an? patient|un patient|une patiente)\b|"
     # a school paper: "Pour un travail, je dois décrire comment une clinique évalue le risque"
     r"pour un (travail|devoir|projet),? (je|j'|on|nous) (dois|doit|devons)|(for|pour) (a|an|my|mon|un) (paper|essay|assignment|school project|class project)\b|"
     r"(decrire|describe|expliquer) (comment|how) (une?|la|le|les|a|an|the) |"
@@ -638,6 +646,8 @@ _POST_CONTEXT = re.compile(
     # treated and fine, or said to be harmless, right after it: "They gave her adrenaline and she
     # was fine", "called the poison centre ... they said a small amount of that soap is not dangerous"
     r"(and|et) (she|he|i|we|they|elle|il|on) (was|were|allait|etait) (totally |completely |just )?(fine|ok|okay|well|better|bien|correcte?)\b|"
+    # slowly, over a life: "elle est devenue aveugle sur le tard", "went blind with age"
+    r"sur le tard|en vieillissant|avec l'age|late in life|in (her|his|their) old age|"
     r"(said|says|told (me|us)|ont dit|a dit) ([\w']+ ){0,6}(is|was|are|were|est|etait) (not dangerous|harmless|non-?toxic|safe|pas dangereu\w*|sans danger)\b|"
     # a course named right after it, as a subject does: "Choking - first aid course"
     r"(?<=- )(first aid|cpr|premiers soins|secourisme|rcr|prenatal|babysitting) (course|class|classes|training|cours|formation)\b|"
@@ -662,7 +672,8 @@ _POST_CONTEXT = re.compile(
     r"(on m'a|ils m'ont|ils lui ont|on lui a|they) (fait|mis|gave|put in) (\d+|des|quelques|\w+) (points|stitches|sutures)|got (\d+|a few|some) stitches|"
     + _WHEN_PAST
     + r"|"
-    r"(?<!from )(?<!to )(?<!through )(?<!until )(?<!born )(on )?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
+    # (a slot asked for: "can I change my physical to a Tuesday morning")
+    r"(?<!from )(?<!to )(?<!to a )(?<!for a )(?<!through )(?<!until )(?<!born )(on )?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
     # (not the day of an appointment to come: "cancel my thursday appointment")
     r"(?! (morning|night|evening|afternoon|to|through|until|appoint\w*|appt\w*|visit|meeting|shift))|"
     # not a pill box's compartments: "du lundi au jeudi", "from Monday to Thursday"
@@ -707,6 +718,8 @@ _POST_CONTEXT = re.compile(
     r"nothing in (his|her|their) mouth|"
     # a harmless cause said with it: slept on the arm, sat cross-legged, bit the lip, a
     # cold sore, no dentures, the tests at the ER normal, the attack passed
+    # (not a likeness: "comme quand on a dormi dessus, sauf que ça part pas")
+    r"(?<!comme quand on a )(?<!comme quand j'ai )(?<!comme si j'avais )(?<!like when you )(?<!like when you've )(?<!like when i )(?<!like i )(?<!as if i )(?<!as if you )"
     r"(slept|sleeping|sleep|dormi|dormais|dormir|dors|dort) (on (it|my \w+|his \w+|her \w+)|dessus|croche|wrong|funny)|"
     r"(puffer|pompe|inhaler|inhalateur|ventolin|salbutamol) (\w+ )?(settles|regle|fixes|helps|aide|calme|works|marche)|winter asthma|exercise asthma|asthme (d'hiver|a l'effort)|"
     # a known asthma's tightness: "the very cold air makes my chest a bit tight, like my asthma"
@@ -1001,7 +1014,8 @@ _OTHER_PAST_LEAD = re.compile(
 )
 # (with the spellings of a hurried message: "depui vendredi", "dp vend soir")
 _SINCE = re.compile(r"\b(since|ever since|depuis|depui|dpuis|dp)\b[^,]{0,40}")
-_CLAUSE_BREAKS = (",", " - ", ":")
+# (two spaces: where a full stop was left out, "not answering  gasping  lips blue")
+_CLAUSE_BREAKS = (",", " - ", ":", "  ")
 SENTENCE_REACH = 150  # characters before a mention that a list or question covers
 
 
@@ -1201,11 +1215,15 @@ def _history_reach(whole: str) -> str:
     """How far back a time in the past covers a mention: a whole sentence, but in a
     message typed without any punctuation (one run-on "sentence") only the last words;
     "back from mexico last week ... throwing up all night ... meter says hi" is today."""
-    reach = (
-        whole
-        if len(whole) <= _RUN_ON_REACH or _PUNCTUATION.search(whole)
-        else whole[-_RUN_ON_REACH:]
-    )
+    if len(whole) <= _RUN_ON_REACH or _PUNCTUATION.search(whole):
+        reach = whole
+    else:
+        reach = whole[-_RUN_ON_REACH:]
+        # where a full stop was left out, two spaces often remain: "on a manqué celui de la
+        # semaine passée  Il a 20 mois  Il y a une demi heure il a avalé une pile"
+        gap = reach.rfind("  ")
+        if gap >= 0:
+            reach = reach[gap + 2 :]
     # a decision now ends what a past time covers: "ma femme est partie au printemps jai decide
     # de me suicider demain matin"
     return _after_decision(reach)

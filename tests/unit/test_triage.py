@@ -2754,6 +2754,78 @@ def test_a_chemical_in_the_eye_a_truck_off_the_wharf_and_a_flare_pistol():
     )
 
 
+def test_a_bucket_for_a_trailer_a_neck_after_a_sled_and_a_father_with_play_money():
+    # round 96 (part YK, the creeks, camps, trails and towns of the Yukon, round 95's blind
+    # set, where the app caught 221 of 224 emergencies with 7 of 304 look-alikes urgent): what
+    # the rules alone missed there: an excavator's bucket to be dropped on a neighbour's trailer
+    # tonight; a step off the cliffs after dark; a neck hurt head-first into a spruce with both
+    # arms tingling; an old father normal at breakfast and since mid-afternoon paying with play
+    # money and not knowing his son's name; a meter that shows no number, only letters, with
+    # weeks of thirst and vomiting; mercury heated with gold in a closed cabin, then a cough and
+    # a fever; green-brown waters with the baby moving less; a cracked helmet, "out like a
+    # minute", seeing double; a weight "en dedans" to the arm and the lower teeth; a smile "tout
+    # d'un côté"; "un gros boum" behind the skull; "dark purplish bubbles" on a cut shin with
+    # fever; a low sugar told in words ("deux point un"). Structural, from the full check of
+    # every automatic variant: two spaces where a full stop was stripped now end a clause ("not
+    # answering  gasping") and what a past time covers in a run-on; "to a Tuesday morning" is
+    # a slot asked for, not a day in the past; infinitives swapped in ("se reveiller pas",
+    # "explode", "bounce", "hurl"); a sugar of 31 with vomiting. False reds: a paramedic's
+    # patient transported "pour une douleur thoracique" or brought "who has had a seizure";
+    # "s'il avait une douleur à la poitrine" (a condition in the imperfect); a grandmother blind
+    # "sur le tard"; "I'm going to kill my husband, he threw out my prescription bottle"; a head
+    # "about to explode" over paperwork. Guards (right before too): a question in the
+    # imperfect, a neck stiff from the couch with hands tingling "like when you slept on them",
+    # the bluffs, a sugar of 33 while vomiting, green-brown waters, a weight to the arm and the
+    # teeth, a meter with two letters, a head knock on blood thinners.
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "I'm a paramedic in Teslin. Last night we transported one of your "
+            "patients to Whitehorse for chest pain; he asked that our report go to "
+            "you. What's your fax?",
+            "On amène souvent un patient qui a fait une convulsion au poste de soins "
+            "le soir. Qui est le médecin de garde à appeler?",
+            "Je me demandais : s'il faisait une crise cardiaque au camp de pêche, on "
+            "fait quoi en attendant l'avion?",
+            "Ma tante est devenue aveugle sur le tard à cause de la dégénérescence. "
+            "Est-ce que je devrais faire vérifier mes yeux?",
+            "I'm going to kill my wife, she recycled my requisition for the blood "
+            "test. Can you send another one?",
+            "These tax forms for my mother are a nightmare, I've been at them all "
+            "weekend and my head is about to explode. Can someone help?",
+            "My neck is stiff from sleeping on the couch and my hands tingle a bit in "
+            "the morning, like when you slept on them. Could I see the physio?",
+        ),
+        urgent=(
+            "The grader's fuelled. Tonight when he's asleep I'm dropping the blade on "
+            "his camper. I mean it.",
+            "2nite after dark im going up the bluffs and stepping off, gave my cat to my sister",
+            "Tombé en motoneige la tête la première dans un banc de neige, mal au cou "
+            "et les deux bras qui picotent jusqu'aux doigts.",
+            "Ma mère était correcte ce matin au déjeuner. Depuis 14 h elle ne sait "
+            "plus mon nom et veut payer l'épicerie avec des bouts de papier.",
+            "My sugar meter says 33, can't keep anything down since supper, breathing "
+            "fast. Type 1.",
+            "Hier soir j'ai chauffé du mercure pour séparer l'or sur le poêle, ce "
+            "matin je tousse et je suis essoufflé, 38,7.",
+            "38 semaines, j'ai perdu mes eaux à 6 h, le liquide est vert-brun et le "
+            "bébé bouge presque plus.",
+            "rolled the quad, helmet's got a crack right across it, was out like a "
+            "minute, puked 3 times, seeing double",
+            "Un peu de pesanteur en dedans depuis une heure, ça descend dans le bras "
+            "gauche et dans les dents, je suis trempe.",
+            "Petit malaise, mon sourire est tout d'un côté et je mâche mes mots depuis 10 minutes.",
+            "Comme un gros boum derrière la tête pendant le spectacle, d'un coup, "
+            "j'ai vomi deux fois.",
+            "The first aid attendant's meter couldn't even give a number, just two "
+            "letters. I've been sick 5 times and I'm breathing hard.",
+            "Shin cut on a rock 3 days ago, now purplish bubbles up the leg and a fever of 39.4.",
+            "diabete type un je suis a deux point deux j'ai pris deux jus et je suis "
+            "a un point neuf je tremble",
+            "Dad bonked his head on the ice, he's on blood thinners and isn't making much sense.",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
