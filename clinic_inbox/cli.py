@@ -214,12 +214,26 @@ def _conversation_as_seen(args: argparse.Namespace, clinic: Any) -> None:
     from clinic_inbox.core import numbers
 
     n = getattr(args, "thread_id", None)
-    if not isinstance(n, ConversationNumber) or not numbers.shared(clinic.store):
+    typed = n if isinstance(n, list) else [n]  # `server publish` takes several
+    if not typed or not all(isinstance(t, ConversationNumber) for t in typed):
+        return
+    if not numbers.shared(clinic.store):
         return  # alone: the local number, as always
-    found = numbers.find(clinic.store, int(n), True)
-    if found is None:
-        raise CliError(f"There is no conversation #{int(n)} in this clinic.")
-    args.thread_id, args.thread_number = found, int(n)  # the number people said, for replies
+    found = []
+    for t in typed:
+        local = numbers.find(clinic.store, int(t), True)
+        if local is None:  # checked before anything is done: nothing changes
+            raise CliError(f"There is no conversation #{int(t)} in this clinic.")
+        found.append(local)
+    args.thread_id = found if isinstance(n, list) else found[0]
+
+
+def said(clinic: Any, session: Any, thread_id: int) -> str:
+    """The conversation's number as people read it here ("#7": the clinic's with a
+    shared server), for what a command prints after acting on it."""
+    from clinic_inbox.core import services
+
+    return services.seen_as(clinic, session, [thread_id])[thread_id].label
 
 
 def _read_text(path: str, what: str) -> str:
@@ -1012,8 +1026,9 @@ def cmd_break_glass(args: argparse.Namespace) -> int:
         until = services.break_glass(
             clinic, session, args.thread_id, args.reason, ask_password(session.staff.username)
         )
+        number = said(clinic, session, args.thread_id)
     print(
-        f"Break-glass access to conversation {args.thread_id} until {until:%H:%M} UTC. "
+        f"Break-glass access to conversation {number} until {until:%H:%M} UTC. "
         "It is recorded and will be reviewed."
     )
     return EXIT_OK
@@ -1296,7 +1311,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             names = ", ".join(p.name for p in filed.paths)
             extra = f" (replaces {filed.replaces})" if filed.replaces else ""
             print(
-                f"Conversation {tid}: filed as {filed.document_id} v{filed.version}{extra}: {names}"
+                f"Conversation {said(clinic, session, tid)}: filed as {filed.document_id} "
+                f"v{filed.version}{extra}: {names}"
             )
             for line in done.lines():
                 print(f"  {line}")
@@ -1324,7 +1340,8 @@ def cmd_confirm_sender(args: argparse.Namespace) -> int:
     with _open(args) as clinic:
         session = _session(args, clinic)
         services.confirm_sender(clinic, session, args.thread_id, args.how)
-    print(f"The sender of conversation {args.thread_id} is confirmed; this is recorded.")
+        number = said(clinic, session, args.thread_id)
+    print(f"The sender of conversation {number} is confirmed; this is recorded.")
     return EXIT_OK
 
 
@@ -1350,11 +1367,15 @@ def cmd_break_glass_review(args: argparse.Namespace) -> int:
             _print_json(cli_audit.break_glass(clinic, session))
             return EXIT_OK
         rows = services.break_glass_review(clinic, session)
+        seen = services.seen_as(clinic, session, [r[2] for r in rows])
     data = [
         {
             "id": r[0],
             "staff": r[1],
             "thread_id": r[2],
+            # the conversation's number as people see it (the clinic's, with a shared server)
+            "number": seen[r[2]].number,
+            "clinic_number": seen[r[2]].clinic_number,
             "patient": r[3],
             "reason": r[4],
             "started_at": r[5],
@@ -1372,14 +1393,14 @@ def cmd_break_glass_review(args: argparse.Namespace) -> int:
                     [
                         str(d["id"]),
                         d["staff"],
-                        str(d["thread_id"]),
+                        seen[d["thread_id"]].label,
                         d["patient"] or "-",
                         d["reason"][:40],
                         d["started_at"],
                     ]
                     for d in data
                 ],
-                ["id", "who", "thread", "patient", "reason", "when"],
+                ["id", "who", "conversation", "patient", "reason", "when"],
             )
         )
     return EXIT_OK

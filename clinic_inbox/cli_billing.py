@@ -30,7 +30,7 @@ def cmd_time_enter(args: argparse.Namespace) -> int:
             at = datetime.fromisoformat(args.at)
             at = at if at.tzinfo else at.replace(tzinfo=clinic.config.tz)
         entry = sb.enter_minutes(clinic, session, args.thread_id, args.minutes, args.reason, at)
-    said = getattr(args, "thread_number", args.thread_id)  # as people see it
+        said = cli.said(clinic, session, args.thread_id)  # as people see it
     print(f"Recorded {args.minutes:g} minutes on conversation {said} (entry {entry}).")
     return EXIT_OK
 
@@ -130,8 +130,9 @@ def cmd_retention_hold(args: argparse.Namespace) -> int:
 
     cli = _cli()
     with cli._open(args) as clinic:
-        ret.set_legal_hold(clinic, cli._session(args, clinic), args.thread_id, args.reason)
-    said = getattr(args, "thread_number", args.thread_id)
+        session = cli._session(args, clinic)
+        ret.set_legal_hold(clinic, session, args.thread_id, args.reason)
+        said = cli.said(clinic, session, args.thread_id)
     print(f"Conversation {said} is held: it is never purged until released.")
     return EXIT_OK
 
@@ -141,10 +142,10 @@ def cmd_retention_release(args: argparse.Namespace) -> int:
 
     cli = _cli()
     with cli._open(args) as clinic:
-        ret.set_legal_hold(clinic, cli._session(args, clinic), args.thread_id, None)
-    print(
-        f"Conversation {getattr(args, 'thread_number', args.thread_id)} is released from its hold."
-    )
+        session = cli._session(args, clinic)
+        ret.set_legal_hold(clinic, session, args.thread_id, None)
+        said = cli.said(clinic, session, args.thread_id)
+    print(f"Conversation {said} is released from its hold.")
     return EXIT_OK
 
 

@@ -68,6 +68,7 @@ def _request(args: argparse.Namespace, tz: Any) -> Any:
 
 
 def cmd_compose_send(args: argparse.Namespace) -> int:
+    from clinic_inbox.core import services
     from clinic_inbox.core import services_compose as sc
 
     cli = _cli()
@@ -119,10 +120,14 @@ def cmd_compose_send(args: argparse.Namespace) -> int:
                 sc.set_follow_up(
                     clinic, session, s.thread_id, date.fromisoformat(args.follow_up_by)
                 )
+        # the number people read on every workstation ("#12 (this computer)" until the
+        # server has numbered the new conversation)
+        seen = services.seen_as(clinic, session, [s.thread_id for s in started])
     later = " at the chosen time" if req.send_at else " at the next sync"
     for s in started:
         print(
-            f"Message queued for patient {s.patient_id} (conversation {s.thread_id}, outbox item {s.outbox_id}); it is sent{later}."
+            f"Message queued for patient {s.patient_id} in conversation "
+            f"{seen[s.thread_id].label} (outbox item {s.outbox_id}); it is sent{later}."
         )
     for k in skipped:
         print(f"Not sent to patient {k.patient_id}: {k.why}")
@@ -166,17 +171,22 @@ def cmd_compose_templates(args: argparse.Namespace) -> int:
 
 
 def cmd_compose_scheduled(args: argparse.Namespace) -> int:
+    from clinic_inbox.core import services
     from clinic_inbox.core import services_compose as sc
 
     cli = _cli()
     with cli._open(args) as clinic:
         session = cli._session(args, clinic)
         rows = sc.scheduled_messages(clinic, session)
+        seen = services.seen_as(clinic, session, [s.thread_id for s in rows])
         tz = clinic.config.tz
         items = [
             {
                 "outbox_id": s.outbox_id,
                 "thread_id": s.thread_id,
+                # the conversation's number as people see it (the clinic's, with a server)
+                "number": seen[s.thread_id].number,
+                "clinic_number": seen[s.thread_id].clinic_number,
                 "patient_id": s.patient_id,
                 "subject": s.subject,
                 "kind": s.kind,
@@ -190,7 +200,8 @@ def cmd_compose_scheduled(args: argparse.Namespace) -> int:
         print("No message is waiting for a later time.")
     for i in items if not args.json else []:
         print(
-            f"{i['outbox_id']:>6}  {i['send_at'][:16]}  patient {i['patient_id']}  {i['subject'][:60]}"
+            f"{i['outbox_id']:>6}  {i['send_at'][:16]}  conversation {seen[i['thread_id']].label}"
+            f"  patient {i['patient_id']}  {i['subject'][:60]}"
         )
     return EXIT_OK
 
@@ -216,11 +227,10 @@ def cmd_follow_up(args: argparse.Namespace) -> int:
     except ValueError:
         raise cli.CliError(f"--by takes a date like 2026-12-15 (not {args.by!r}).") from None
     with cli._open(args) as clinic:
-        sc.set_follow_up(clinic, cli._session(args, clinic), args.thread_id, by)
-    print(
-        f"Follow-up {'set for ' + by.isoformat() if by else 'removed'} on conversation "
-        f"{getattr(args, 'thread_number', args.thread_id)}."
-    )
+        session = cli._session(args, clinic)
+        sc.set_follow_up(clinic, session, args.thread_id, by)
+        said = cli.said(clinic, session, args.thread_id)
+    print(f"Follow-up {'set for ' + by.isoformat() if by else 'removed'} on conversation {said}.")
     return EXIT_OK
 
 

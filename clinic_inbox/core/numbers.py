@@ -61,3 +61,11 @@ def find(store: Store, number: int, is_shared: bool | None = None) -> int | None
     if local is not None and spq.shared_number(store, local) is None:
         return local
     return None
+
+
+def label_of(store: Store, local_id: int, is_shared: bool | None = None) -> str:
+    """`label` of the conversation whose local id is `local_id`: what a command prints
+    after acting on it, so that the number read is the one typed at any desk."""
+    if is_shared is None:
+        is_shared = shared(store)
+    return label(local_id, spq.shared_number(store, local_id) if is_shared else None, is_shared)

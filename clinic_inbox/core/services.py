@@ -72,6 +72,7 @@ from clinic_inbox.core.services_reading import (
     neutral_reason,
     number_label,
     numbers_shared,
+    seen_as,
     show_thread,
 )
 from clinic_inbox.core.services_reply import queue_reply  # the only way a reply is queued
@@ -161,6 +162,7 @@ __all__ = [
     "clinic_number",
     "number_label",
     "numbers_shared",
+    "seen_as",
     "staff_id_named",
     "AccountLocked",
     "AuthError",

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from clinic_inbox.core import access
+from clinic_inbox.core import access, numbers
 from clinic_inbox.core.changes import Changes, note
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Patient
@@ -175,10 +175,13 @@ class UnlinkResult:
     patient_id: int
     addresses_forgotten: int
     break_glass: bool
+    # the conversation's number as people read it ("#7": the clinic's, with a server)
+    number: str = ""
 
     def describe(self) -> str:
+        said = self.number or f"#{self.thread_id}"
         words = (
-            f"Conversation {self.thread_id} is no longer filed under patient {self.patient_id}; "
+            f"Conversation {said} is no longer filed under patient {self.patient_id}; "
             "it waits, unlinked, to be filed under the right patient."
         )
         if self.addresses_forgotten:
@@ -200,8 +203,9 @@ def unlink_patient(
         facts = aq.thread_facts(clinic.store, thread_id)
         if row is None or facts is None:
             raise NotFound(f"There is no conversation number {thread_id}.")
+        said = numbers.label_of(clinic.store, thread_id)
         if row.patient_id is None:
-            raise ValueError(f"Conversation {thread_id} is not filed under any patient.")
+            raise ValueError(f"Conversation {said} is not filed under any patient.")
         d_now = _decide(clinic, staff, facts, thread_id, _now())
         allowed, flagged, why = access.may_unlink(staff, d_now, facts.physician_id)
     if not allowed:
@@ -228,7 +232,7 @@ def unlink_patient(
             reason="break-glass" if flagged else None,
             detail={"addresses_forgotten": len(forget), "break_glass": flagged},
         )
-    return UnlinkResult(thread_id, row.patient_id, len(forget), flagged)
+    return UnlinkResult(thread_id, row.patient_id, len(forget), flagged, said)
 
 
 # -- import from the clinic's EMR ------------------------------------------------------

@@ -334,3 +334,29 @@ def numbers_shared(clinic: Clinic) -> bool:
 
 
 number_label = numbers.label  # "#7": what the list and the cards print
+
+
+@dataclass(frozen=True)
+class SeenAs:
+    """A conversation's number as people read it on this workstation."""
+
+    label: str  # "#7"; "#12 (this computer)" for one the server has not numbered yet
+    number: int  # for --json: the clinic's number when it has one, else the local one
+    clinic_number: int | None  # the clinic's number (None alone or not numbered yet)
+
+
+def seen_as(clinic: Clinic, session: Session, thread_ids: Iterable[int]) -> dict[int, SeenAs]:
+    """How people read these conversations' numbers, for a command to print after
+    acting on them. Numbers only, no patient data: the person's account must still be
+    current, no more (an administrator reviewing break-glass openings reads them too)."""
+    from clinic_inbox.core.store.shared_patient_queries import shared_number
+
+    _fresh(clinic, session)
+    is_shared = numbers.shared(clinic.store)
+    out = {}
+    for tid in dict.fromkeys(thread_ids):
+        mine = shared_number(clinic.store, tid) if is_shared else None
+        out[tid] = SeenAs(
+            numbers.label(tid, mine, is_shared), numbers.shown(tid, mine, is_shared), mine
+        )
+    return out

@@ -7,7 +7,7 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
-from clinic_inbox.core import access, clock
+from clinic_inbox.core import access, clock, numbers
 from clinic_inbox.core.access import AccessDenied, Decision
 from clinic_inbox.core.changes import Changes, note
 from clinic_inbox.core.home import Clinic
@@ -227,9 +227,12 @@ class LinkResult:
     # Not taken because nothing says the sender is the patient: the conversation claimed
     # to continue another one, or its sender is unverified and nobody confirmed them.
     addresses_withheld: int = 0
+    # the conversation's number as people read it ("#7": the clinic's, with a server)
+    number: str = ""
 
     def describe(self) -> str:
-        words = f"Conversation {self.thread_id} is now filed under patient {self.patient_id}."
+        said = self.number or f"#{self.thread_id}"
+        words = f"Conversation {said} is now filed under patient {self.patient_id}."
         if self.addresses_added:
             words += " The sender's address will be recognised next time."
         if self.addresses_kept_apart:
@@ -296,7 +299,9 @@ def link_patient(
         )
     with clinic.store.transaction():
         if row.patient_id == patient_id:
-            return LinkResult(thread_id, patient_id, 0, 0, False)
+            return LinkResult(
+                thread_id, patient_id, 0, 0, False, number=numbers.label_of(clinic.store, thread_id)
+            )
         take, apart, withheld = [], 0, 0
         # a proxy's or a stranger's address never becomes the patient's own (issue 16:
         # nor one from a conversation that claimed another's, or an unconfirmed sender)
@@ -339,7 +344,8 @@ def link_patient(
                 "break_glass": flagged,
             },
         )
-    return LinkResult(thread_id, patient_id, len(take), apart, flagged, withheld)
+        said = numbers.label_of(clinic.store, thread_id)
+    return LinkResult(thread_id, patient_id, len(take), apart, flagged, withheld, said)
 
 
 def set_responsible_physician(

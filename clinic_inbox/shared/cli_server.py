@@ -451,7 +451,9 @@ def register(sub: Any, add: Any) -> None:
     sp = add(
         "publish", cmd_server_publish, "put this computer's conversations on the server", server
     )
-    sp.add_argument("thread_id", type=int, nargs="*")
+    from clinic_inbox.cli import conversation_number  # the clinic's number, with a server
+
+    sp.add_argument("thread_id", type=conversation_number, nargs="*")
     sp = add("sync", cmd_server_sync, "send waiting changes and receive the others'", server)
     sp.add_argument("--follow", action="store_true", help="keep running, live")
     sp = add("join", cmd_server_join, "ask to join a shared server (shows a fingerprint)", server)
