@@ -424,6 +424,8 @@ _SENTENCE_CONTEXT = re.compile(
     # stepping in at work: "Au travail je dois souvent intervenir lors de tentatives de suicide"
     r"(au travail|a la job|a l'ouvrage|at work|on the job|on shift),? (je|j'|on|nous|we|i) ([\w']+ ){0,3}"
     r"(intervenir|interviens|intervient|intervenons|respond to|deal with|attend)\b|"
+    # a crew's patients in general: "Pour les transferts vers Regina des patients en AVC"
+    r"\b(pour|for|lors) (les |des |the |our )?(transferts?|transports?|transfers?|transfer calls)( [\w']+){0,3} (des|de nos|of|of our) (patients|clients|residents)\b|"
     # a crew's patient: "on a transporté un de vos patients à Whitehorse pour une douleur
     # thoracique", "when we bring a patient who has had a seizure to your service point"
     r"\b(we|on|nous) (have |a |avons |had |often |sometimes )?(transport\w*|brought|bring|take|took|amene\w*|ramene\w*|conduit)"
@@ -697,7 +699,9 @@ _POST_CONTEXT = re.compile(
     r"(?<!tablets, )(?<!tablets )(?<!pills, )(?<!pills )"
     # (nor a clock after a change: "still gone at 1", "it went at 4")
     r"(?<!gone )(?<!went )(?<!started )(?<!began )(?<!since )(?<!until )(?<!till )"
-    r"at (age )?\d{1,2}\b(?! ?(min|minute|hour|h\b|pm|am|:|o'? ?clock|weeks?|wks?|months?|days?|mois|semaines|jours)| \d{2}\b)|"
+    # (nor a clock the event goes on from: "a rattler bit my hand at 3 when I reached", "got me
+    # at 3 on back of left hand"; an age may go on too: "a heart attack at 52 while shovelling")
+    r"at (age )?\d{1,2}\b(?! ?(min|minute|hour|h\b|pm|am|:|o'? ?clock|weeks?|wks?|months?|days?|mois|semaines|jours)| \d{2}\b| (when i \w+ed|when i was \w+ing|on (the )?back of|this|today|tonight|right|just|sharp)\b)|"
     r"(is|are|was|were) (now )?(completely|totally|fully|all) (gone|cleared|resolved|better|healed)|"
     # found too late, long ago: "she went blind in her right eye before they caught it"
     r"before (they|the doctors?|anyone|we|the eye doctor) (caught|found|noticed|diagnosed|treated) (it|her|him)\b|"
@@ -946,7 +950,8 @@ _RESOLVED_AFTER = re.compile(
     # "Nothing since.", "Aucune réaction depuis."
     r"^\W*(nothing|none|no (more |other )?(reactions?|episodes?|seizures?|problems?|attacks?)) since\b|"
     r"^\W*(rien|aucune? (autre )?(reaction|crise|episode|probleme)) depuis\b|"
-    r"^\W*(ce n'?en est pas|c'?en est pas|it'?s not that|it isn'?t|it wasn'?t)\b|"
+    # (not a symptom that goes on: "It isn't letting up sitting in the cab")
+    r"^\W*(ce n'?en est pas|c'?en est pas|it'?s not that|it isn'?t(?! \w+ing\b| (better|gone|over))|it wasn'?t(?! \w+ing\b))\b|"
     r"back to normal|(redevenue?|revenue?) (a la )?normale?|(ca|cela|il|elle) a arrete|"
     # come to at once after a faint: "I came around in a few seconds and I was fine after juice"
     r"\bcame (around|to) (in|after) (a few|\d+|a couple of|two|three) (seconds|secs|minutes)\b|"
@@ -1581,7 +1586,8 @@ _STORY_FINE = re.compile(
     r"(he|she|they)('s|'re| is| are) alive and (doing )?(fine|ok|okay|well|good|better)|"
     r"no (more )?(lows|seizures|episodes|symptoms|problems|pain|bleeding|reactions?|fever) since|no more since|none since|(pas|plus) d'autres? depuis|"
     r"(tout est|tout s'est|c'est|ca s'est) (parti|passe|disparu)|(c'est |est )?(completement |tout )?guerie?\b|(je suis|il est|elle est) retournee? au travail|"
-    r"in \d+ (minutes|mins) (i|he|she) was ([\d.,]+ )?(and )?(fine|ok|okay|better|good)|"
+    # ("in 15 minutes he was 6.1, then fine all day")
+    r"in \d+ (minutes|mins) (i|he|she) was ([\d.,]+,? )?(and |then )?(fine|ok|okay|better|good)|"
     r"en (\d+|cinq|dix|quinze|vingt) (minutes|min) (j'etais|j'allais|il etait|elle etait|il allait|elle allait) (correcte?|bien|ok|mieux)|"
     r"(was|were) (at )?[\d.,]+ and back to (himself|herself|myself|normal)|(he'?s|she'?s|i'?m|he is|she is|i am) at [\d.,]+ and (fine|ok|okay|good|normal)|(pas|plus) de fievre depuis|"
     r"(il|elle) (joue|mange|boit|court)( et (joue|mange|boit|court))? (normalement|bien|comme d'habitude|comme avant)|"

@@ -363,7 +363,13 @@ def prepare(
         signed = (
             k == len(pieces) - 1
             and k > 0
-            and (folded[:start].rstrip(" ").endswith("\n") or piece.lstrip(" ").startswith("\n"))
+            and (
+                folded[:start].rstrip(" ").endswith("\n")
+                or piece.lstrip(" ").startswith("\n")
+                # or after the last full stop on the same line, a name and a surname no
+                # dictionary knows: "...pour des gouttes? Mélanie Fortier"
+                or _bare_name(original, matches, lang)
+            )
         )
         # (a sentence without a capital has no name to look for: the common case)
         names = (
@@ -395,6 +401,17 @@ _CLOSING = re.compile(
     r"a bientot|à bientôt|take care)\b",
     re.IGNORECASE,
 )
+
+
+def _bare_name(original: str, matches: list[re.Match[str]], lang: str) -> bool:
+    """Two or three words in title case, the first one no dictionary knows: a name signed
+    after the last sentence ("Mélanie Fortier"), not "Severe Chest Pian"."""
+    if not 2 <= len(matches) <= 3:
+        return False
+    words = [original[m.start() : m.end()] for m in matches]
+    return all(w[:1].isupper() and w[1:].islower() for w in words) and not is_known(
+        words[0].lower(), lang
+    )
 
 
 def _name_like(original: str, matches: list[re.Match[str]], signed: bool = False) -> frozenset[int]:

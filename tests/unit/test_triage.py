@@ -2826,6 +2826,78 @@ def test_a_bucket_for_a_trailer_a_neck_after_a_sled_and_a_father_with_play_money
     )
 
 
+def test_gopher_bait_a_rattlesnake_a_bale_spear_and_a_signature_on_the_last_line():
+    # round 97 (part GB, the farms, ranches, elevators and Fransaskois villages of southern
+    # Saskatchewan, round 96's blind set, where the app caught every emergency with 6 of 304
+    # look-alikes urgent): what the rules alone missed there: a child in strychnine gopher bait
+    # (twitching, startled, a stiff jaw); a rattlesnake's bite with the arm swelling (and,
+    # structural, "at 3 when I reached" and "at 3 on back of" are clocks, not ages); a colitis
+    # flare with a belly swollen like a balloon and fever; a bale spear to be driven into a
+    # neighbour's cab with him inside (a threat with its weapon and its hour is not set aside as
+    # a long quarrel); a beating with a tool's handle, then "you'll see tonight" or the phone
+    # taken; not even water, no urine since yesterday, a faint; one eye gone dark "like somebody
+    # turned the lights off"; a chickenpox spot spreading past a hand with a high fever; an old
+    # woman fine at supper who types random letters and does not know the month; a young man
+    # sunk to the chest in a grain bin, then breathless; a rope over the barn's beam tonight;
+    # "kill my self"; a testicle told as "une gosse" gone up and bigger; two pots of
+    # blood-pressure pills emptied at once with a pulse in the forties; towels soaked red in ten
+    # minutes; "It isn't letting up" (not "it isn't that": the pain goes on); a baby named before
+    # her age ("le papa de Jade, 20 jours"). False reds: a signature after the last sentence on
+    # the same line ("... des gouttes? Mélanie Fortier") bent by the speller to "mélangé"; a
+    # crew's transfers of patients in general; a low raised with juice, "then fine". Guards
+    # (right before too): an age "at 61 while splitting wood", the transfers, the low "then
+    # fine", "it isn't serious", the gopher poison, a beating and "you'll see tonight", an eye
+    # gone dark, fine at supper, a grain bin, a rope over a beam, a testicle gone up, towels.
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "My grandfather had a heart attack at 61 while splitting wood. I'm 50 "
+            "now, should I get my cholesterol checked?",
+            "Pour les transferts de nos patients en arrêt cardiaque vers Regina, "
+            "pouvez-vous nous faxer la liste des médicaments? EMS Ponteix",
+            "Yesterday my sugar was 3.1 at lunch, shaky. Juice and a sandwich and in "
+            "10 minutes I was 5.8, then fine the rest of the day. Should my pills "
+            "change?",
+            "Ma fille a les yeux collés et rouges depuis ce matin, pas de fièvre, "
+            "elle voit bien. Une prescription de gouttes? Mélanie Gagnon",
+            "My back is killing me after the harvest. It isn't serious, just stiff in "
+            "the mornings. Could I get a physio referral?",
+        ),
+        urgent=(
+            "Found my boy (4) in the shed with the strychnine gopher poison, green "
+            "oats in his mouth. Now he jumps at every noise and his jaw is stiff.",
+            "A rattlesnake bit my ankle at 2 when I stepped off the quad, it's "
+            "swelling fast and my lips tingle.",
+            "Ma colite est en poussée depuis une semaine, ce soir mon ventre est "
+            "gonflé comme un ballon et dur, j'ai 38,9 et le cœur à 118.",
+            "J'ai mis le pique-balles sur le tracteur, demain matin je vais le "
+            "planter dans la cabine de son camion, lui avec.",
+            "Il m'a frappée avec le manche du balai hier, il a pris mon cell et il a "
+            "dit que j'allais voir ce soir.",
+            "Même l'eau passe pas depuis deux jours, pas allée uriner depuis hier, je "
+            "me suis retrouvée par terre dans la salle de bain.",
+            "My left eye went dark at breakfast like someone turned the lights off, "
+            "no pain, still that way an hour later.",
+            "Mon fils fait la varicelle, un bouton sur le bras est rouge, chaud et "
+            "gonflé, plus grand que ma main, il fait 40,2 et il somnole.",
+            "Mom was fine at supper, this morning she typed random letters in her "
+            "email and doesn't know what month it is.",
+            "My son sank to his chest in the wheat bin this afternoon, now he's short "
+            "of breath and his lips are grey.",
+            "the rope is over the beam in the barn, tonight when everyone is asleep",
+            "Ive decided to kill my self tonite, nobody will miss me.",
+            "Mon gars a reçu un coup dans une gosse en levant des poches, elle est "
+            "remontée et plus grosse, il a vomi.",
+            "À 20 h j'ai vidé mes deux pots de pilules de pression d'un coup, là j'ai "
+            "le pouls à 40 et les mains froides.",
+            "Cut my leg with the chainsaw chain, 3 towels are soaked red in 10 "
+            "minutes even with pressure, I'm dizzy.",
+            "Pressure in the middle of my chest for 30 minutes, into my jaw and left "
+            "arm. It isn't letting up sitting down.",
+            "Bonsoir, le papa de Jade, 20 jours, elle est chaude, 38,3 rectal, elle boit moins.",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
