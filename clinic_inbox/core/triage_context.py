@@ -424,6 +424,12 @@ _SENTENCE_CONTEXT = re.compile(
     # stepping in at work: "Au travail je dois souvent intervenir lors de tentatives de suicide"
     r"(au travail|a la job|a l'ouvrage|at work|on the job|on shift),? (je|j'|on|nous|we|i) ([\w']+ ){0,3}"
     r"(intervenir|interviens|intervient|intervenons|respond to|deal with|attend)\b|"
+    # the people a counsellor or a teacher sees at work: "Sometimes I see students who are
+    # self-harming or talking about suicide"
+    r"\b(i|we|je|on|nous) (often |sometimes |regularly |souvent |parfois )?(see|meet|work with|support|counsel|vois|rencontre|accompagne)\w* "
+    r"(students|kids|clients|patients|youth|teens|young people|families|eleves|jeunes|clients|patients) (who|qui)\b|"
+    # what a course covers or practises: "On y parle d'hémorragies", "practised on a dummy for choking"
+    r"\bon y (parle|voit|apprend|traite|couvre)|\by (parle|apprend|couvre) (de|des|du)\b|(practi[sc]ed|practi[sc]ing|pratique\w*) (on|sur) (a |an |un |une )?(dummy|mannequin|manikin|doll)|"
     # a crew's patients in general: "Pour les transferts vers Regina des patients en AVC"
     r"\b(pour|for|lors) (les |des |the |our )?(transferts?|transports?|transfers?|transfer calls)( [\w']+){0,3} (des|de nos|of|of our) (patients|clients|residents)\b|"
     # a crew's patient: "on a transporté un de vos patients à Whitehorse pour une douleur
@@ -644,7 +650,10 @@ _POST_CONTEXT = re.compile(
     # deux ans": the French "years ago" (English's is above)
     r"il y a (\w+ ){0,2}(ans|annees)\b|in (the |my |our |his |her )?(\w+ )?family\b|dans (la|ma|notre|sa) famille|(?<!\by sont )(?<!\by est )passees?\b(?! (pas|plus|pu|jamais))|as an? (child|kid|teen(ager)?|baby|toddler|infant|newborn)|(?<!we're )(?<!we are )(?<!it's )(?<!it is )in (19|20)\d\d|"
     # the news: "a meningitis case in the news"
-    r"(in|on) the (news|paper|radio)" + _NOT_A_MACHINE + r"|aux nouvelles|dans (le|les) journal|"
+    # (not words that "come out wrong on the radio": a crane operator's radio, now)
+    r"(?<!wrong )(?<!garbled )(in|on) the (news|paper|radio)"
+    + _NOT_A_MACHINE
+    + r"|aux nouvelles|dans (le|les) journal|"
     # treated and fine, or said to be harmless, right after it: "They gave her adrenaline and she
     # was fine", "called the poison centre ... they said a small amount of that soap is not dangerous"
     r"(and|et) (she|he|i|we|they|elle|il|on) (was|were|allait|etait) (totally |completely |just )?(fine|ok|okay|well|better|bien|correcte?)\b|"

@@ -2898,6 +2898,72 @@ def test_gopher_bait_a_rattlesnake_a_bale_spear_and_a_signature_on_the_last_line
     )
 
 
+def test_aconite_soup_eye_drops_a_toddler_drank_and_knives_for_an_impostor():
+    # round 98 (part ML, the port, mills, film sets and farms of Maillardville and the Fraser
+    # Valley, round 97's blind set, where the app caught every emergency with 7 of 304
+    # look-alikes urgent): what the rules alone missed there: aconite (fu zi) in an herbal soup
+    # with numb lips and a skipping heart; a toddler who drank redness eye drops, floppy and hard
+    # to wake; an eye swollen shut and pushed forward after a sinus cold, with fever; a husband
+    # with dementia who hid knives for the "impostor"; thirty acetaminophen taken so as not to
+    # wake up (the taking a standing fact, "last night" or not); not a sip kept down and no urine
+    # since yesterday; an ovarian cyst that pops, then a faint; needles in the back, then a
+    # sharp chest pain and breathlessness; the top half of an eye gone, told in French; vomiting
+    # red by the bowlful with stools like tar; an IVF belly tense with kilos gained in days; a
+    # low that tablets leave "still 2.6" in the next sentence; a confusion whose day before was
+    # "comme d'habitude" and who sees cats on the curtains; a helmet's blow with slurring and
+    # drifting off; sugars of 31 and 33 read with their hours. False reds: "thank you for
+    # everything" and "the end of the month"; snoring "au point que"; a youth worker who meets
+    # teens who self-harm; a mosquito bite on the lip; a course that "practised on a dummy" or
+    # where "on y parle d'hémorragies"; words that "come out wrong on the radio" are no news.
+    # Guards (right before too, told otherwise than in the set): the mosquito bite, the dummy,
+    # the CPR course, thirty Tylenol, the cyst at the gym, the acupuncture, half an eye on the
+    # bus, a low still low after tablets in one sentence.
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "I'm moving to Halifax at the end of the month for work. Please send my "
+            "file to my new doctor. Thank you for everything over the years.",
+            "Mon chum ronfle tellement depuis l'hiver, au point que je dors sur le "
+            "divan. Il dort bien sinon. Une clinique du sommeil?",
+            "I'm a youth worker; I often meet teens who are self-harming. Can "
+            "families book your counsellor directly?",
+            "Piqûre de maringouin sur la lèvre hier, enflée d'un côté, la langue et "
+            "la gorge correctes. Une crème?",
+            "My son did the first aid course at school, they practised on a dummy for "
+            "choking. Does he get a certificate?",
+            "Le cours de RCR est lundi, on y parle d'arrêt cardiaque et "
+            "d'hémorragies. Est-il offert en français?",
+        ),
+        urgent=(
+            "Made the herbal soup with fu zi again, had two bowls, now my lips and "
+            "hands are numb and my heart is skipping, pulse 45.",
+            "Ma petite de 2 ans a bu mes gouttes Visine, la bouteille est presque "
+            "vide, elle est toute molle et dure à réveiller.",
+            "Après un rhume, mon œil droit est enflé presque fermé, il a l'air poussé "
+            "vers l'avant, je vois double, 38,9.",
+            "my dad (dementia) says mom is an impostor, we found knives under his "
+            "mattress and he said the fake one will be gone tonight",
+            "last night I took 30 extra strength tylenol because I didn't want to "
+            "wake up, I feel ok this morning",
+            "Can't keep even a sip of water down since yesterday, last time I peed "
+            "was yesterday morning, dark brown.",
+            "My 4 cm cyst popped at the gym, now my whole belly hurts 9/10 and I "
+            "fainted in the change room.",
+            "Had acupuncture on my upper back this morning, now sharp chest pain and "
+            "short of breath, finger reads 90.",
+            "Ce matin dans l'autobus, d'un coup la moitié du haut de mon œil gauche "
+            "est noire, pas mal.",
+            "J'ai rendu deux fois et c'était rouge, un bol chaque fois, et mes selles "
+            "sont noires comme du goudron depuis hier.",
+            "Ponction il y a 10 jours, le ventre est tendu, 3 kg en deux jours, je "
+            "fais pipi une seule fois depuis hier.",
+            "CGM 2.3 at noon. Ate 3 glucose tabs and a juice and it's still 2.5, I'm "
+            "shaking and sweating.",
+            "Hier il était comme d'habitude; depuis 14 h il voit des chats sur les "
+            "rideaux et il pense qu'il n'est pas chez lui.",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
