@@ -6,7 +6,7 @@ dev_cg, dev_ty, dev_pn, dev_oc, dev_ds, dev_ih, dev_oa, dev_lg, dev_ci, dev_mv, 
 once (the README's table has every round's figures) and then, their misses known, moved to
 development; dev_sa and dev_se were written as development parts from the start.
 heldout.jsonl (authors EV, one per language: the potato farms, wharves and Acadian villages
-of Prince Edward Island's Évangéline region) is round 98's held-out part, only ever scored here. Every part is reported in the test log; the held-out assertions
+of Prince Edward Island's Évangéline region) is round 98's held-out part (100% / 2.6%), only ever scored here. Every part is reported in the test log; the held-out assertions
 are floors at the figures first measured (a regression guard), the targets are asserted
 on the development parts (README).
 """
@@ -104,11 +104,11 @@ def test_held_out_part_is_scored_and_reported(capsys):
         print("\n" + report("the held-out part (never tuned against)", HELD_OUT, RULES, scores))
         print("  targets: 100% of emergencies urgent, at most 5% of look-alikes urgent")
     both = scores["both (the app)"]
-    # floors at the figures first measured on this part (authors ML, the port, mills, film sets
-    # and farms of Maillardville and the Fraser Valley, one author per language: 224/224 = 100% /
-    # 7/304 = 2.3%, 2026-12-05): a regression guard, not the targets (README)
+    # floors at the figures first measured on this part (authors EV, the potato farms, wharves
+    # and Acadian villages of Prince Edward Island's Évangéline region, one author per language:
+    # 224/224 = 100% / 8/304 = 2.6%, 2026-12-05): a regression guard, not the targets (README)
     assert both.caught >= 224
-    assert both.false_red_share <= 7 / 304
+    assert both.false_red_share <= 8 / 304
     # the two nets together catch at least what either does alone, and more than the rules
     # (on parts I-R, T-AC, SB, SD, NA, WA, PF, PG and QA both together caught more than the model alone; on part S the
     # model alone caught the same 247 of 248: the rules added no emergency there)
@@ -182,8 +182,8 @@ def test_held_out_categories_are_scored_against_the_keyword_count(capsys):
             f"\nheld-out everyday categories: model + keywords {app}/{len(everyday)}, "
             f"keywords alone {kw}/{len(everyday)}"
         )
-    # floor at the first scoring (authors ML: 61/64, keywords alone 53/64)
-    assert app >= 61 and app > kw
+    # floor at the first scoring (authors EV: 59/64, keywords alone 53/64)
+    assert app >= 59 and app > kw
 
 
 def test_an_unsure_or_missing_category_model_leaves_the_keyword_count():
