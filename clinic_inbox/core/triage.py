@@ -910,7 +910,11 @@ _SPO2_USUAL = re.compile(
 _SPO2_IF = re.compile(r"\b(if|si|what if|au cas ou|in case)\b")
 _BP_SYMPTOMS = re.compile(
     r"\b(headache|dizzy|dizziness|blurr(y|ed) vision|confus|chest|short of breath|nose ?bleed|"
-    r"mal de tete|etourdi|vision (floue|trouble)|poitrine|essouffl|saigne du nez)"
+    r"mal de tete|etourdi|vision (floue|trouble)|poitrine|essouffl|saigne du nez|"
+    # in everyday words: "a real thumper at the back of the head, things a bit fuzzy to look at,
+    # lost my breakfast once and had a bit of a bleed from the nose"
+    r"thumper|pounding head|fuzzy|bleed\w* from (the|my|his|her) nose|lost (my|his|her) (breakfast|lunch|supper|dinner)|"
+    r"threw up|throwing up|vomit|vomi|renvoy)"
 )
 # a fever or shaking chills, for a low blood pressure: "running hot, 40.1, and I've got the
 # shivers", "38,9 de fièvre et des frissons"

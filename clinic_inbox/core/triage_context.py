@@ -250,7 +250,7 @@ _HISTORY_TIME = re.compile(
     + _PERIOD_FR
     + r" (passee?|derniere?)|"
     r"l'? ?an (dernier|passe)|l'?annee (derniere|passee)|when (i|he|she) was|quand (j'|il |elle )?(etais|etait|avais|avait)|"
-    r"(^|[,;] ?)a \d{1,2} ans\b|"
+    r"(^|(?<=^ )|[,;] ?)a \d{1,2} ans\b|"
     # seen already by a specialist: "le neurologue m'a vu, c'était un AVC mineur"
     r"(le |la |mon |ma )?(neurologue|cardiologue|specialiste|urgentologue|neurologist|cardiologist|specialist) "
     r"(m'a|l'a|lui a|nous a|has|had|saw|a) ?(vue?|examinee?|seen|checked|me|him|her|us))\b"
@@ -314,6 +314,9 @@ _AT_AGE_AFTER = re.compile(
     r"|\W{0,3}at \d{1,2} (weeks?|days?)( of age)? (and|,) (was|went|got|were|had)\b"
     # a few words on: "un choc anaphylactique aux arachides quand j'avais 10 ans"
     r"|[^.?!;]{0,30}\b(quand j'?avais|lorsque j'?avais|when i was) \d{1,2}( ans| years?( old)?)?\b"
+    # someone else's age then, in words: "my nephew had a serious anaphylaxis when he was two"
+    r"|[^.?!;]{0,30}\b(when (he|she) was|quand (il|elle) avait) (\d{1,2}|one|two|three|four|five|six|seven|"
+    r"eight|nine|ten|eleven|twelve|a baby|a toddler|little|un an|deux|trois|quatre|cinq|bebe|petite?)\b"
 )
 # A grandparent's event told with the age it happened at, a few words on: "mon grand-père
 # a perdu la vue d'un œil d'un coup vers 70 ans", "my grandma had a stroke at 68".
@@ -327,6 +330,8 @@ _AGE_LATER = re.compile(
 )
 _HAD_BEFORE = re.compile(
     r"\b(a eu|j?ai eu|avait eu|avait fait|a fait|j?ai fait|had|got|attempted)( (une?|des|la|le|a|an|de la|du))?"
+    # "my nephew had a serious anaphylaxis when he was two"
+    r"( (serious|severe|bad|big|major|scary|grave|grosse?|mauvaise?|serieuse?))?"
     # "j'ai fait une tentative de suicide à 19 ans"
     r"( tentatives? de| tentatives? d'| (suicide )?attempt at| choc| crise| reaction)?\s*$"
 )
@@ -375,7 +380,7 @@ _OPEN_IF = re.compile(
 _THREAT_IF = re.compile(
     r"\b(si|s'|if) (jamais |ever )?(je|j'|i|on|we)\b[^.?]{0,60}\b(il|elle|he|she|y|they|ils)"
     r"('ll|'d)?( (will|would|va|vas|vont|allait|irait|is going to|'s going to|is gonna|gonna|going to))?"
-    r"( (me|nous|us|la|le|les|m'))? ?(tuer\w*|kill|retrouver|find (me|us|her|the kids)\b(?! a\b)|"
+    r"( (me|nous|us|la|le|les|m'))?[ «»\"“”]{0,4}(tuer\w*|kill|retrouver|find (me|us|her|the kids)\b(?! a\b)|"
     r"hunt (me|us|her)|finir la job|finish (me|the job)|faire la peau|burn the house|mettre le feu)|"
     # the victim named as the one who will end up dead: "si je parle, je finis dans la fosse à
     # lisier", "if I tell anyone I'll end up in the river"; or as the one who will not see the
@@ -429,7 +434,9 @@ _SENTENCE_CONTEXT = re.compile(
     r"\b(i|we|je|on|nous) (often |sometimes |regularly |souvent |parfois )?(see|meet|work with|support|counsel|vois|rencontre|accompagne)\w* "
     r"(students|kids|clients|patients|youth|teens|young people|families|eleves|jeunes|clients|patients) (who|qui)\b|"
     # what a course covers or practises: "On y parle d'hémorragies", "practised on a dummy for choking"
-    r"\bon y (parle|voit|apprend|traite|couvre)|\by (parle|apprend|couvre) (de|des|du)\b|(practi[sc]ed|practi[sc]ing|pratique\w*) (on|sur) (a |an |un |une )?(dummy|mannequin|manikin|doll)|"
+    r"\bon y (parle|voit|apprend|traite|couvre)|\by (parle|apprend|couvre) (de|des|du)\b|"
+    # a coach's or a teacher's talk: "L'entraîneur nous a parlé des commotions"
+    r"\b(nous|vous|leur|les) a (parle|explique|presente) (des|de la|du|de l')|(told|taught|talked to|spoke to) (us|the parents|the team|the players) about\b|(practi[sc]ed|practi[sc]ing|pratique\w*) (on|sur) (a |an |un |une )?(dummy|mannequin|manikin|doll)|"
     # a crew's patients in general: "Pour les transferts vers Regina des patients en AVC"
     r"\b(pour|for|lors) (les |des |the |our )?(transferts?|transports?|transfers?|transfer calls)( [\w']+){0,3} (des|de nos|of|of our) (patients|clients|residents)\b|"
     # a crew's patient: "on a transporté un de vos patients à Whitehorse pour une douleur
@@ -1617,8 +1624,9 @@ _STORY_FINE = re.compile(
     r"(ca|cela) va (tres |super |ben |vraiment )?(bien|ben)|"
     r"(i'?m|i am|he'?s|she'?s|he is|she is) breathing (fine|well|normally|ok|okay|better)|"
     r"breathing (totally |completely |perfectly )?(normal|normally|fine)|(feeling|i felt) (stronger|better|okay|ok|fine|good|well|normal)|(la plaie|la coupure|la blessure|the cut|the wound|the gash)( \w+)? (est|is) (belle|beau|propre|clean|healing|healed|guerie?|fermee?|healing (well|nicely))|"
-    # treated and on the mend: "elle est en réadaptation maintenant", "I'm out now"
-    r"(est|is|are|sont) (maintenant |now )?(en readaptation|in rehab\w*|en convalescence)|(?<!thinks )(?<!believes )(?<!thought )(i'?m|i am|he'?s|she'?s|he is|she is) (out|discharged|back home|home)\b(?! (all day|all the time|tonight|today|at \d|by \d|alone|with (me|us|them|the kids)))|(je suis|il est|elle est) sorti\w* de l'hopital|(i'?m|je suis) (home|a la maison) now|(running around|playing|acting|eating) (totally |completely |perfectly )?(normal|normally|fine|like (himself|herself|usual))|(he'?s|she'?s|he is|she is|they'?re|they are) (playing|eating|drinking|running around|laughing)( and (playing|eating|drinking|running around|laughing))? (today|now|again|fine|normally|like (himself|herself|usual))|(il|elle|je) va (beaucoup |bien |ben )?mieux)"
+    # treated and on the mend: "elle est en réadaptation maintenant", "I'm out now" (not "im out on
+    # the ice doing mussels": out at work)
+    r"(est|is|are|sont) (maintenant |now )?(en readaptation|in rehab\w*|en convalescence)|(?<!thinks )(?<!believes )(?<!thought )(i'?m|i am|he'?s|she'?s|he is|she is) (out|discharged|back home|home)\b(?! (all day|all the time|tonight|today|at \d|by \d|alone|with (me|us|them|the kids)))(?<!out(?= (on|in|at|here|there|of|doing|fishing|hunting|working|picking|hauling|past|by)\b))|(je suis|il est|elle est) sorti\w* de l'hopital|(i'?m|je suis) (home|a la maison) now|(running around|playing|acting|eating) (totally |completely |perfectly )?(normal|normally|fine|like (himself|herself|usual))|(he'?s|she'?s|he is|she is|they'?re|they are) (playing|eating|drinking|running around|laughing)( and (playing|eating|drinking|running around|laughing))? (today|now|again|fine|normally|like (himself|herself|usual))|(il|elle|je) va (beaucoup |bien |ben )?mieux)"
     r"( now| maintenant| depuis| since| with \w+| aujourd'hui| today| ce matin| this morning)?\b"
 )
 # How someone was before it began, not how it ended: "she was fine yesterday",

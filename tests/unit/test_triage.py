@@ -2964,6 +2964,72 @@ def test_aconite_soup_eye_drops_a_toddler_drank_and_knives_for_an_impostor():
     )
 
 
+def test_a_freezer_padlock_a_seacock_snorted_pills_and_a_blow_under_the_ribs():
+    # round 99 (part EV, the potato farms, wharves and Acadian villages of Prince Edward
+    # Island's Évangéline region, round 98's blind set, where the app caught every emergency
+    # with 8 of 304 look-alikes urgent): what the rules alone missed there: a supervisor to be
+    # padlocked in a plant's freezer to die; a blow under the ribs, then pain over the whole
+    # belly, the shoulder tip and a faint on standing; a boat to be sunk with its captain by
+    # opening the seacock; prescription pills snorted, then a racing heart and jerking arms;
+    # confusion and dozing weeks after a knock to the head; curing salt in a stew, then grey
+    # lips; a period soaking through every half hour with a faint; a baby's "point mou" sunken;
+    # a warp whipped across an eye; "kil va « finir la job »" (a threat's quote marks); "im out
+    # on the ice" is work, not out of hospital; a ball to the temple with vomiting and thick
+    # speech; a grandmother who writes for a grandchild of days; a pressure of 220 told as "a
+    # real thumper" and "fuzzy". False reds: "c'est à se pendre" over a form; "j'étouffe" over
+    # prices; "rien de soudain"; a relative's anaphylaxis "when she was one"; a coach who "nous a
+    # parlé des commotions"; a suicide attempt "à 17 ans" at a message's start.
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Le formulaire de prestations pour mon père, c'est à se pendre, quarante "
+            "pages. Je peux le laisser à la réception vendredi?",
+            "Avec le prix de l'huile à chauffage pis les taxes cette année, "
+            "j'étouffe. Avez-vous encore des rendez-vous le soir?",
+            "Mal de tête en fin de journée au bureau, comme d'habitude, rien de "
+            "soudain, je vois bien. Des lunettes peut-être?",
+            "My granddaughter had a bad anaphylaxis to egg when she was one and now "
+            "carries two EpiPens. Should our baby be tested before we give him egg?",
+            "L'entraîneur nous a parlé des commotions. S'il se cogne la tête pendant "
+            "un match, quels signes? Vomissements, confusion? C'est pour le frigo.",
+            "À 17 ans j'ai fait une tentative de suicide. Ça fait 20 ans. Le "
+            "formulaire d'assurance le demande, je dois l'écrire?",
+        ),
+        urgent=(
+            "Mon beau-frère dit qu'à la fin du quart il va barrer le contremaître "
+            "dans la chambre froide avec un cadenas pis qu'il y restera. Il a l'air "
+            "sérieux.",
+            "La vague m'a lancé contre le rebord du bateau à 5 h, côté droit sous les "
+            "côtes. Là ça fait mal partout dans le ventre pis au bout de l'épaule, "
+            "étourdi debout.",
+            "My brother says tonight he's taking the boat out past the point, opening "
+            "the seacock and going down with her. He gave me his dog.",
+            "My son snorted a bunch of his Adderall at a party, now his heart is 160 "
+            "and his arms keep jerking, he's shaking.",
+            "Mom is not herself since last night, she couldn't find the light switch "
+            "in her own kitchen, called me by my aunt's name, headache, keeps dozing. "
+            "She slipped on the step and hit her head a month ago.",
+            "On a mis du sel nitrité dans le ragoût au lieu du sel. Depuis, on a le "
+            "bout des doigts pis les lèvres un peu gris, mal de tête, la tête qui "
+            "tourne.",
+            "Bad time of the month, going through my biggest stuff, both at once, "
+            "every half hour, there are lumps about the size of a loonie, went wobbly "
+            "in the bath.",
+            "Mon bébé de 4 semaines vomit en jet, seulement une couche mouillée "
+            "depuis hier soir, le point mou est creux.",
+            "line snapped off the drum, whipped L eye. cant see outta it, just light + shadows",
+            "il dit kil va « finir la job » si je pars chez ma mère",
+            "im out on the ice on the bay digging clams took my humalog at breakfast "
+            "and missed lunch at 1 my meter said 2 point 1 i had juice and 4 dex tabs "
+            "at 115 and at 130 its only 2 point 2 im shaking sweating and blurry",
+            "Mon mari a reçu une balle de baseball sur la tempe, il a renvoyé 3 fois "
+            "pis il parle pâteux.",
+            "Je suis la grand-mère de Léa Roy, 12 jours, elle fait 38,3 ce soir, elle boit pas.",
+            "Truck driver, out of my pressure pills a week, cuff says 220/128, a real "
+            "thumper at the back of my head and things look fuzzy.",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
