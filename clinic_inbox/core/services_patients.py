@@ -178,10 +178,13 @@ class UnlinkResult:
     # the conversation's number as people read it ("#7": the clinic's, with a server)
     number: str = ""
 
-    def describe(self) -> str:
+    def describe(self, patient: str = "") -> str:
+        """What was done, in plain words. `patient`: how to name the patient (the app
+        gives the name the person just confirmed); else "patient 9", as the CLI takes it."""
         said = self.number or f"#{self.thread_id}"
+        whom = patient or f"patient {self.patient_id}"
         words = (
-            f"Conversation {said} is no longer filed under patient {self.patient_id}; "
+            f"Conversation {said} is no longer filed under {whom}; "
             "it waits, unlinked, to be filed under the right patient."
         )
         if self.addresses_forgotten:

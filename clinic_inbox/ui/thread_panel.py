@@ -588,14 +588,17 @@ class ThreadPanel(QWidget):
 
         if self.thread_id is None or self._detail is None or self._detail.patient is None:
             return
-        answer = ask_unlink(self, self._detail.patient)
+        patient = self._detail.patient
+        answer = ask_unlink(self, patient)
         if answer is not None:
             from clinic_inbox.core import app_actions_patients
 
+            # by name, as the question named the patient: people here know no record ids
+            whom = f"{patient.given_name} {patient.family_name}"
             self._guard(
                 app_actions_patients.unlink_patient,
                 answer,
-                done=lambda out: self._say(out.describe()),
+                done=lambda out: self._say(out.describe(patient=whom)),
             )
 
     def _assign(self) -> None:

@@ -11,14 +11,17 @@ numbers, on a real PostgreSQL.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import psycopg
+import pytest
 from support.fast_kdf import child_pythonpath
 from workstations import (
     ADMIN_PASSWORD,
@@ -54,28 +57,51 @@ def _run(home: Path, ring, user: str, *args: str) -> subprocess.CompletedProcess
     )
 
 
-def test_commands_take_the_clinic_number(tmp_path, empty_db, keyring_factory):
+class TwoWorkstations(NamedTuple):
+    homes: list[Path]  # A's clinic folder, B's
+    rings: list[Any]  # their keyrings (support.secret_service.SecretService)
+    conv: str  # the uuid of A's conversation, on the server and pulled by B
+    on_b: int  # its local id on B
+    own_b: list[int]  # B's own three conversations, never published
+
+
+@pytest.fixture()
+def two_workstations(tmp_path, empty_db, keyring_factory) -> TwoWorkstations:  # noqa: ANN001
+    """Workstations A and B of one clinic on `empty_db`, B with three conversations of
+    its own first (its local ids run ahead of the clinic's numbers), and one of A's on
+    the server and pulled by B. Both are closed again, with their links, before the
+    test starts (its commands open the clinic folders as processes of their own),
+    and so is whatever was opened when the setup fails part way; their keyrings are
+    stopped by `keyring_factory` after the test."""
     rings = [keyring_factory(), keyring_factory()]
     homes = [tmp_path / "ws-a", tmp_path / "ws-b"]
-    a, b = (new_workstation(h, r.backend()) for h, r in zip(homes, rings, strict=True))
-    ca, cb = (KeyCustody(h, backend=r.backend()) for h, r in zip(homes, rings, strict=True))
-    init = srv.init_server(a, login(a, "admin"), empty_db, ca)
-    srv.connect_workstation(b, login(b, "admin"), empty_db, init.clinic_code, cb)
-    own_b = receive(b, 3, tag="b")  # B's own first: its ids run ahead of the clinic's
-    (theirs,) = receive(a, 1)
-    la, lb = srv.open_link(a, ca), srv.open_link(b, cb)
-    conv = sync.publish_conversation(a, la, theirs, None)
-    sync.pull(b, lb)
-    la.conn.close()
-    lb.conn.close()
-    on_b = shq.thread_by_uuid(b.store, conv)
+    with contextlib.ExitStack() as opened:
+        a = new_workstation(homes[0], rings[0].backend())
+        opened.callback(a.close)
+        b = new_workstation(homes[1], rings[1].backend())
+        opened.callback(b.close)
+        ca, cb = (KeyCustody(h, backend=r.backend()) for h, r in zip(homes, rings, strict=True))
+        init = srv.init_server(a, login(a, "admin"), empty_db, ca)
+        srv.connect_workstation(b, login(b, "admin"), empty_db, init.clinic_code, cb)
+        own_b = receive(b, 3, tag="b")  # B's own first: its ids run ahead of the clinic's
+        (theirs,) = receive(a, 1)
+        la = srv.open_link(a, ca)
+        opened.callback(la.conn.close)
+        lb = srv.open_link(b, cb)
+        opened.callback(lb.conn.close)
+        conv = sync.publish_conversation(a, la, theirs, None)
+        sync.pull(b, lb)
+        on_b = shq.thread_by_uuid(b.store, conv)
+    return TwoWorkstations(homes, rings, conv, on_b, own_b)
+
+
+def test_commands_take_the_clinic_number(two_workstations, empty_db):
+    homes, rings, conv, on_b, own_b = two_workstations
     with psycopg.connect(empty_db) as conn:
         number = conn.execute("SELECT number FROM conversation WHERE id = %s", (conv,)).fetchone()[
             0
         ]
     assert number != on_b and number in own_b  # the clinic's #N is another one's id on B
-    a.close()
-    b.close()
     by = (date.today() + timedelta(days=7)).isoformat()
 
     done = _run(homes[1], rings[1], "dr.patel", "follow-up", f"#{number}", "--by", by)
@@ -124,41 +150,18 @@ def test_commands_take_the_clinic_number(tmp_path, empty_db, keyring_factory):
         b.close()
 
 
-def _pair(tmp_path: Path, dsn: str, keyring_factory):  # noqa: ANN001, ANN202
-    """Workstations A and B of one clinic, B with three conversations of its own first
-    (its local ids run ahead of the clinic's numbers), and one of A's on the server and
-    pulled by B. Returns (homes, rings, the conversation's uuid, its id on B, B's own)."""
-    rings = [keyring_factory(), keyring_factory()]
-    homes = [tmp_path / "ws-a", tmp_path / "ws-b"]
-    a, b = (new_workstation(h, r.backend()) for h, r in zip(homes, rings, strict=True))
-    ca, cb = (KeyCustody(h, backend=r.backend()) for h, r in zip(homes, rings, strict=True))
-    init = srv.init_server(a, login(a, "admin"), dsn, ca)
-    srv.connect_workstation(b, login(b, "admin"), dsn, init.clinic_code, cb)
-    own_b = receive(b, 3, tag="b")
-    (theirs,) = receive(a, 1)
-    la, lb = srv.open_link(a, ca), srv.open_link(b, cb)
-    conv = sync.publish_conversation(a, la, theirs, None)
-    sync.pull(b, lb)
-    la.conn.close()
-    lb.conn.close()
-    on_b = shq.thread_by_uuid(b.store, conv)
-    a.close()
-    b.close()
-    return homes, rings, conv, on_b, own_b
-
-
 def _server_conversations(dsn: str) -> list[tuple[str, int]]:
     with psycopg.connect(dsn) as conn:
         return conn.execute("SELECT id::text, number FROM conversation ORDER BY number").fetchall()
 
 
 def test_link_unlink_and_publish_take_the_number_shown_on_another_workstation(
-    tmp_path, empty_db, keyring_factory
+    two_workstations, empty_db
 ):
     """The number A shows (its `list --json`), typed on B, reaches the same
     conversation, and B answers with that number; a number the clinic has not given is
     refused in plain words and changes nothing."""
-    homes, rings, conv, on_b, own_b = _pair(tmp_path, empty_db, keyring_factory)
+    homes, rings, conv, on_b, own_b = two_workstations
     listed = _run(homes[0], rings[0], "admin", "list", "--json")
     assert listed.returncode == 0, listed.stderr
     (number,) = {m["number"] for m in json.loads(listed.stdout)}  # as A shows it
@@ -236,7 +239,7 @@ def test_link_unlink_and_publish_take_the_number_shown_on_another_workstation(
 
 
 def test_a_composed_message_is_named_by_the_number_every_workstation_shows(
-    tmp_path, empty_db, keyring_factory
+    two_workstations, tmp_path, empty_db
 ):
     """`compose send` on A names its new conversation as the board does ("#12 (this
     computer)" until the server numbers it); once published, `compose scheduled`
@@ -245,7 +248,7 @@ def test_a_composed_message_is_named_by_the_number_every_workstation_shows(
     from clinic_inbox.core.accounts import ImapAccount
     from clinic_inbox.core.store import queries as q
 
-    homes, rings, _conv, _on_b, _own_b = _pair(tmp_path, empty_db, keyring_factory)
+    homes, rings, _conv, _on_b, _own_b = two_workstations
     a = reopen(homes[0], rings[0].backend())
     try:
         admin = login(a, "admin")

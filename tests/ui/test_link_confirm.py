@@ -100,7 +100,12 @@ def test_enter_never_links_and_the_confirmation_names_the_patient(qtbot, demo_cl
     win.panel._unlink_patient()
     assert q.get_thread(demo_clinic.store, tid).patient_id is None
     assert win.panel.link.isVisible() and not win.panel.unlink.isVisible()
-    assert "no longer filed" in win.panel.info.text()
+    # the conversation by the number its header shows, the patient by the name the
+    # question gave, not by the record id the CLI prints
+    said = win.panel.info.text()
+    name = f"{patient.given_name} {patient.family_name}"
+    assert said.startswith(f"Conversation #{tid} is no longer filed under {name}; "), said
+    assert f"patient {patient.id}" not in said
     actions = [
         r[0]
         for r in demo_clinic.store.execute(
