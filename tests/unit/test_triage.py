@@ -3030,6 +3030,73 @@ def test_a_freezer_padlock_a_seacock_snorted_pills_and_a_blow_under_the_ribs():
     )
 
 
+def test_a_spinning_room_a_sharpened_blade_rocks_in_a_coat_and_eucalyptus_oil():
+    # round 100 (part PP, the fishing villages, quarry, old air base and Franco-Newfoundland
+    # peninsula of Stephenville and Port-au-Port, round 99's blind set, where the app missed one
+    # emergency and made 6 of 304 look-alikes urgent): what the rules alone missed there: the
+    # room spinning with double vision, thick speech, a clumsy hand or walking crooked (a stroke
+    # at the back of the brain); a blade sharpened and kept at hand for a named person tonight;
+    # a coat's pockets filled with rocks and the end of a wharf; a toddler who drank an essential
+    # oil; a head held under water with a threat of next time; pills taken "so as not to wake
+    # up" named by their own name ("18 of my trazodone"); a fall on the belly late in pregnancy
+    # with tightenings or a quiet baby; a pot pulled down while the water boiled; lime in an eye
+    # told with an arrow; a laugh, then "un gros coup de poing en arrière"; a throat "a bit full"
+    # and a voice "a bit rough"; a child who has not been "for pee" since; hand sanitizer drunk;
+    # "assis sur le devant" with the left arm; "my Gabriel, 22 days". False reds: a kit's
+    # contents "for chest pain"; a camp's kit "pour les chasseurs qui se coupent"; a procedure
+    # "pour un résident qui parle de suicide"; a seizure "at Easter", no more since; a reaction
+    # "in May" (the month, not the modal); snoring that ends in a snort (round 99's own).
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "I'm restocking the first aid kit on our tour boat. What would you "
+            "suggest adding for chest pain or a bad allergic reaction, and can you "
+            "prescribe it?",
+            "Bonjour, je garde un kit au chalet de chasse pour les chasseurs qui se "
+            "coupent gravement. Un garrot, c'est une bonne idée?",
+            "Nous révisons notre procédure pour un résident qui parle de suicide. "
+            "Avez-vous des dépliants sur la ligne 988?",
+            "Hello, my husband had a seizure at Easter, the neurologist started him "
+            "on medication and no more since. He needs a form for his licence.",
+            "In May my son had a reaction to shrimp at a party, his lips swelled and "
+            "he was wheezy. The paramedics gave him the EpiPen and he was fine after "
+            "a night in hospital. Can you refer us to an allergist?",
+            "My wife says I stop breathing at night and then snort, and the snoring "
+            "is shaking the walls. Can I have a sleep study?",
+        ),
+        urgent=(
+            "Since 10 the whole room spins, I see double and my words come out thick, "
+            "I keep leaning to the right when I walk.",
+            "J'ai aiguisé le vieux sabre de mon père. Ce soir à la fête je vais "
+            "régler ça avec Marc, je sais pas si je vais pouvoir m'arrêter.",
+            "I put a real edge on the machete, it's in my truck. I keep picturing "
+            "settling things with Dave at the bar tonight.",
+            "My 3 year old drank from a bottle of tea tree oil, about half is gone, "
+            "he's coughing and wobbly.",
+            "Last night my boyfriend held my head under the water in the bathtub, he "
+            "said next time he won't let me up. My neck is bruised.",
+            "Mon père a vendu son bateau, il a les poches de son manteau pleines de "
+            "roches pis il parle d'aller au bout du quai ce soir.",
+            "permit refused today and 40 min ago i swallowed 18 of my zopiclone 7.5 i "
+            "didnt want to wake up im alone",
+            "I'm 30 weeks, slipped and fell on my belly on the stairs, now the baby "
+            "is quiet and my belly tightens every few minutes.",
+            "Mon gars de 3 ans a tiré la marmite pendant que l'eau bouillait, la peau "
+            "part sur sa poitrine.",
+            "sac de ciment déchiré -> œil G, je vois juste la lumière",
+            "J'ai ri fort au spectacle pis il s'est passé quelque chose dans ma tête. "
+            "Comme un gros coup de poing en arrière. J'ai été malade deux fois, les "
+            "lumières m'agressent.",
+            "A horse fly got me 20 minutes ago, lips and eyes gone puffy, throat "
+            "feels a bit full, voice a bit rough.",
+            "My daughter, 4, has had gastro since Sunday. She hasn't been to the "
+            "bathroom for pee since last night and she is like soft.",
+            "Mon père (démence) a bu du gel hydroalcoolique, il est difficilement réveillable.",
+            "C'est comme quelque chose d'assis sur le devant, pis ça tire le long du bras gauche.",
+            "My Noah, 19 days, has 38.2 rectal tonight.",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
