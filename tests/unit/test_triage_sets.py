@@ -104,7 +104,7 @@ def test_held_out_part_is_scored_and_reported(capsys):
         print("\n" + report("the held-out part (never tuned against)", HELD_OUT, RULES, scores))
         print("  targets: 100% of emergencies urgent, at most 5% of look-alikes urgent")
     both = scores["both (the app)"]
-    # floors at the figures first measured on this part (authors HU, the Franco-Ontarian
+    # floors at the figures first measured on this part (authors GY, the Franco-Ontarian
     # villages, marinas, cottages and hospitals of Penetanguishene, Lafontaine and Georgian Bay,
     # one author per language: 224/224 = 100% / 4/304 = 1.3%, 2026-12-05): a regression guard,
     # not the targets (README)
@@ -183,7 +183,7 @@ def test_held_out_categories_are_scored_against_the_keyword_count(capsys):
             f"\nheld-out everyday categories: model + keywords {app}/{len(everyday)}, "
             f"keywords alone {kw}/{len(everyday)}"
         )
-    # floor at the first scoring (authors HU: 63/64, keywords alone 54/64)
+    # floor at the first scoring (authors GY: 63/64, keywords alone 54/64)
     assert app >= 63 and app > kw
 
 
