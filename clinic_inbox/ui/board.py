@@ -49,6 +49,29 @@ BoardRole = Qt.ItemDataRole.UserRole + 2
 CARD_HEIGHT = 104
 CARD_PICTURES = 40  # cards kept drawn per column (~80 KB each): a few screens of one column
 FRAME_MARGIN = 2
+# a card's level label starts this far from the card's left edge (inset 4, bar and gap
+# 14, icon and gap 20), and its line ends this far from the right edge (inset 4, gap 8)
+LABEL_LEFT = 38
+LABEL_RIGHT = 12
+
+
+def _bold(font: QFont) -> QFont:
+    bold = QFont(font)
+    bold.setBold(True)
+    return bold
+
+
+def level_label_room(card_width: int) -> int:
+    """How wide a level label ("URGENT", "Needs review") may be on a card this wide."""
+    return card_width - LABEL_LEFT - LABEL_RIGHT
+
+
+def card_min_width(font: QFont) -> int:
+    """The narrowest card on which every level label keeps all its letters, in this font:
+    a narrow column is never allowed to cut "URGENT" down to "UR"."""
+    metrics = QFontMetrics(_bold(font))
+    widest = max(metrics.horizontalAdvance(palette.label(key)) for key in palette.LEVELS)
+    return widest + 4 + LABEL_LEFT + LABEL_RIGHT
 
 
 class ColumnModel(QStringListModel):
@@ -383,8 +406,7 @@ class CardDelegate(QStyledItemDelegate):
         muted = pal.color(QPalette.ColorRole.PlaceholderText)
         x, y, w = r.left() + 14, r.top() + 6, r.width() - 22
         base = QFont(option.font)
-        bold = QFont(base)
-        bold.setBold(True)
+        bold = _bold(base)
         small = QFont(base)
         small.setPointSizeF(max(base.pointSizeF() - 1, 7))
         # line 1: level icon + label, due clock on the right
@@ -393,7 +415,7 @@ class CardDelegate(QStyledItemDelegate):
         p.setPen(accent.darker(115) if not dark else accent.lighter(140))
         label_w = QFontMetrics(bold).horizontalAdvance(palette.label(key)) + 4
         p.drawText(
-            QRect(x + 20, y - 1, min(label_w, w - 20), 18),
+            QRect(x + 20, y - 1, min(label_w, level_label_room(option.rect.width())), 18),
             Qt.AlignmentFlag.AlignVCenter,
             palette.label(key),
         )
@@ -488,6 +510,14 @@ class CardList(QListView):
             self.update(top_left)
             return
         super().dataChanged(top_left, bottom_right, roles)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        """Never narrower than a card whose level label is whole (in the current font),
+        with room for the scroll bar: the board, and so the window, stops there."""
+        hint = super().minimumSizeHint()
+        scroll = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, self)
+        width = card_min_width(self.font()) + scroll + 2 * self.frameWidth()
+        return QSize(max(hint.width(), width), hint.height())
 
 
 class Column(QFrame):
