@@ -1,13 +1,17 @@
-"""The everyday window at a 1366x768 laptop screen and a 1920x1080 monitor, with a
-conversation open: screenshots at both sizes (looked at), and no button, toolbar
-entry or card squeezed below the room its words need."""
+"""The everyday window at a 1366x768 laptop screen, a 1920x1080 monitor and the
+narrowest width it allows, with a conversation open: screenshots at each size (looked
+at), and no button, toolbar entry, card's level label or drop-down squeezed below the
+room its words need, nor run into the next one."""
 
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import QPoint, QRect
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractButton,
     QComboBox,
+    QLabel,
     QStyle,
     QStyleOptionComboBox,
     QToolButton,
@@ -15,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from clinic_inbox.core import services, views
 from clinic_inbox.core.model import Status
+from clinic_inbox.ui import palette
 from clinic_inbox.ui.actions import InlineRunner
 from clinic_inbox.ui.main_window import MainWindow
 
@@ -49,14 +54,60 @@ def _cut_choices(root) -> list[str]:
     return out
 
 
+# a card's level label is drawn from 38 px into the card (inset, colour bar, icon) and
+# its line ends 12 px before the card's right edge (board.CardDelegate._draw)
+LABEL_INSETS = 38 + 12
+
+
+def _cut_levels(win) -> list[str]:
+    """Board columns whose cards are too narrow for one of the level labels ("URGENT"
+    cut down to "UR" in the New column at 1171 wide), in the board's bold font."""
+    out = []
+    for status, col in win.board.columns.items():
+        bold = QFont(col.view.font())
+        bold.setBold(True)
+        rows = col.model.rowCount()
+        card = (
+            col.view.visualRect(col.model.index(0)).width() if rows else col.view.viewport().width()
+        )
+        for _, text, _ in palette.LEVELS.values():
+            need = QFontMetrics(bold).horizontalAdvance(text)
+            if card - LABEL_INSETS < need:
+                out.append(f"{status.value}: {text!r} {card - LABEL_INSETS} < {need}")
+    return out
+
+
+def _box(widget, parent) -> QRect:  # noqa: ANN001
+    return QRect(widget.mapTo(parent, QPoint(0, 0)), widget.size())
+
+
+def _overlaps(panel) -> list[str]:
+    """The assignee box and the "Status:" label, in the panel's coordinates: "Nobody
+    (team pool)" ran into "Status:" at the narrowest window."""
+    status = next(
+        w for w in panel.findChildren(QLabel) if w.text() == "Status:" and w.isVisibleTo(panel)
+    )
+    assign, label = _box(panel.assign, panel), _box(status, panel)
+    return [f"assign {assign} overlaps Status: {label}"] if assign.intersects(label) else []
+
+
 @pytest.mark.parametrize(
     ("size", "user"),
-    [((1366, 768), "dr.patel"), ((1920, 1080), "dr.patel"), ((1366, 768), "reception.moreau")],
+    [
+        ((1366, 768), "dr.patel"),
+        ((1920, 1080), "dr.patel"),
+        ((1366, 768), "reception.moreau"),
+        (("minimum", 768), "dr.patel"),
+        (("minimum", 768), "reception.moreau"),
+    ],
 )
 def test_the_window_fits_and_nothing_is_clipped(qtbot, demo_clinic, shots, size, user):
     session = services.login(demo_clinic, user, "demo")
     win = MainWindow(demo_clinic, session, InlineRunner(demo_clinic))
     qtbot.addWidget(win)
+    name = size[0]
+    if size[0] == "minimum":  # the narrowest the window lets itself be made
+        size = (win.minimumSizeHint().width(), size[1])
     win.resize(*size)
     win.show()
     win.views.setCurrentRow(list(views.View).index(views.View.ALL))
@@ -65,10 +116,14 @@ def test_the_window_fits_and_nothing_is_clipped(qtbot, demo_clinic, shots, size,
     first = next((b for b in rows if b.row.patient_id is None), rows[0])
     win.open_thread(first.row.id)
     qtbot.wait(50)
+    if name == "minimum":  # the open conversation's names may ask for more
+        size = (win.minimumSizeHint().width(), size[1])
+        win.resize(*size)
+        qtbot.wait(50)
     assert win.minimumSizeHint().width() <= size[0] and win.minimumSizeHint().height() <= size[1]
     assert (win.width(), win.height()) == size
     if user == "dr.patel":
-        win.grab().save(str(shots / f"main-window-{size[0]}.png"))
+        win.grab().save(str(shots / f"main-window-{name}.png"))
     # the toolbar keeps every entry in view (none pushed into the overflow menu)
     hidden = [
         a.text() for a in win.findChildren(QToolButton)
@@ -77,3 +132,5 @@ def test_the_window_fits_and_nothing_is_clipped(qtbot, demo_clinic, shots, size,
     assert not hidden, "the toolbar overflows"
     assert _squeezed(win) == []
     assert _cut_choices(win) == []
+    assert _cut_levels(win) == []
+    assert _overlaps(win.panel) == []
