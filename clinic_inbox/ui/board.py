@@ -11,14 +11,17 @@ from datetime import UTC, datetime
 
 from PySide6.QtCore import (
     QByteArray,
+    QEvent,
     QMimeData,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     QPoint,
     QRect,
     QSize,
     QStringListModel,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen, QPixmap
@@ -30,6 +33,7 @@ from PySide6.QtWidgets import (
     QListView,
     QListWidget,
     QListWidgetItem,
+    QScrollArea,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -49,6 +53,29 @@ BoardRole = Qt.ItemDataRole.UserRole + 2
 CARD_HEIGHT = 104
 CARD_PICTURES = 40  # cards kept drawn per column (~80 KB each): a few screens of one column
 FRAME_MARGIN = 2
+# a card's level label starts this far from the card's left edge (inset 4, bar and gap
+# 14, icon and gap 20), and its line ends this far from the right edge (inset 4, gap 8)
+LABEL_LEFT = 38
+LABEL_RIGHT = 12
+
+
+def _bold(font: QFont) -> QFont:
+    bold = QFont(font)
+    bold.setBold(True)
+    return bold
+
+
+def level_label_room(card_width: int) -> int:
+    """How wide a level label ("URGENT", "Needs review") may be on a card this wide."""
+    return card_width - LABEL_LEFT - LABEL_RIGHT
+
+
+def card_min_width(font: QFont) -> int:
+    """The narrowest card on which every level label keeps all its letters, in this font:
+    a narrow column is never allowed to cut "URGENT" down to "UR"."""
+    metrics = QFontMetrics(_bold(font))
+    widest = max(metrics.horizontalAdvance(palette.label(key)) for key in palette.LEVELS)
+    return widest + 4 + LABEL_LEFT + LABEL_RIGHT
 
 
 class ColumnModel(QStringListModel):
@@ -383,8 +410,7 @@ class CardDelegate(QStyledItemDelegate):
         muted = pal.color(QPalette.ColorRole.PlaceholderText)
         x, y, w = r.left() + 14, r.top() + 6, r.width() - 22
         base = QFont(option.font)
-        bold = QFont(base)
-        bold.setBold(True)
+        bold = _bold(base)
         small = QFont(base)
         small.setPointSizeF(max(base.pointSizeF() - 1, 7))
         # line 1: level icon + label, due clock on the right
@@ -393,7 +419,7 @@ class CardDelegate(QStyledItemDelegate):
         p.setPen(accent.darker(115) if not dark else accent.lighter(140))
         label_w = QFontMetrics(bold).horizontalAdvance(palette.label(key)) + 4
         p.drawText(
-            QRect(x + 20, y - 1, min(label_w, w - 20), 18),
+            QRect(x + 20, y - 1, min(label_w, level_label_room(option.rect.width())), 18),
             Qt.AlignmentFlag.AlignVCenter,
             palette.label(key),
         )
@@ -489,6 +515,15 @@ class CardList(QListView):
             return
         super().dataChanged(top_left, bottom_right, roles)
 
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        """Never narrower than a card whose level label is whole (in the current font),
+        with room for the scroll bar. The board's row of columns scrolls sideways when
+        the window is narrower than that (BoardWidget): the window is not widened."""
+        hint = super().minimumSizeHint()
+        scroll = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, self)
+        width = card_min_width(self.font()) + scroll + 2 * self.frameWidth()
+        return QSize(max(hint.width(), width), hint.height())
+
 
 class Column(QFrame):
     """A titled list of cards; cards can be dragged to another column."""
@@ -568,22 +603,92 @@ def _neg(iso: str) -> float:
 
 
 class BoardWidget(QWidget):
-    """Four status columns. `open_thread` fires on Enter or double-click."""
+    """Four status columns. `open_thread` fires on Enter or double-click.
+
+    The columns sit in a row that scrolls sideways: a column is never narrower than a
+    card whose level label is whole ("URGENT", not "UR"), and when the window is
+    narrower than the four columns need, the board scrolls instead of widening the
+    window (clinic screens 1280 px wide). The board itself always shows MIN_COLUMNS
+    columns whole. Each column scrolls its own cards up and down."""
 
     open_thread = Signal(int)
     status_dropped = Signal(int, object)
 
+    # columns always whole side by side, however narrow the window (three keep the
+    # window wide enough for every toolbar entry, as before the board scrolled)
+    MIN_COLUMNS = 3
+    SPACING = 8
+    DRAG_EDGE = 40  # a dragged card this near the board's left or right edge scrolls it
+    DRAG_STEP = 24
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.columns = {s: Column(s, self) for s in COLUMNS}
-        lay = QHBoxLayout(self)
+        self.row = QWidget()
+        self.row.setObjectName("boardColumns")
+        self.columns = {s: Column(s, self.row) for s in COLUMNS}
+        lay = QHBoxLayout(self.row)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(8)
+        lay.setSpacing(self.SPACING)
         for col in self.columns.values():
             lay.addWidget(col, 1)
             col.model.dropped.connect(self.status_dropped)
             col.view.doubleClicked.connect(self._open)
             col.view.activated.connect(self._open)
+            # the card made current (keys, J/K, a click, a search's pick) is scrolled into view
+            col.view.selectionModel().currentChanged.connect(
+                lambda *_, c=col: self.scroll.ensureWidgetVisible(c, 0, 0)
+            )
+            col.view.viewport().installEventFilter(self)
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("boardScroll")
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(self.row)
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.scroll)
+        # a card dragged near the board's edge scrolls it, so a column out of view can
+        # still be dropped on
+        self._drag_dx = 0
+        self._drag_timer = QTimer(self)
+        self._drag_timer.setInterval(30)
+        self._drag_timer.timeout.connect(self._drag_scroll)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        """MIN_COLUMNS columns whole side by side; the rest of the row scrolls."""
+        hint = super().minimumSizeHint()
+        cols = list(self.columns.values())[: self.MIN_COLUMNS]
+        width = sum(c.minimumSizeHint().width() for c in cols)
+        width += self.SPACING * (len(cols) - 1)
+        return QSize(
+            max(hint.width(), width), max(hint.height(), self.row.minimumSizeHint().height())
+        )
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        kind = event.type()
+        if kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
+            at = watched.mapTo(self.scroll.viewport(), event.position().toPoint())
+            width = self.scroll.viewport().width()
+            if at.x() < self.DRAG_EDGE:
+                self._drag_dx = -self.DRAG_STEP
+            elif at.x() > width - self.DRAG_EDGE:
+                self._drag_dx = self.DRAG_STEP
+            else:
+                self._drag_dx = 0
+            if self._drag_dx and not self._drag_timer.isActive():
+                self._drag_timer.start()
+        elif kind in (QEvent.Type.DragLeave, QEvent.Type.Drop):
+            self._drag_dx = 0
+        return super().eventFilter(watched, event)
+
+    def _drag_scroll(self) -> None:
+        bar = self.scroll.horizontalScrollBar()
+        if not self._drag_dx:
+            self._drag_timer.stop()
+            return
+        bar.setValue(bar.value() + self._drag_dx)
 
     def _open(self, index) -> None:  # noqa: ANN001
         tid = index.data(ThreadRole)

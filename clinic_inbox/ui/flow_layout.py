@@ -1,6 +1,11 @@
 """A layout that puts its widgets side by side and starts a new row when the next one
 would not fit: a row of buttons in a narrow pane wraps instead of cutting their words
-("d internal n"). Hidden widgets take no room."""
+("d internal n"). Hidden widgets take no room.
+
+With fill=True each widget starts from its minimum width and the row's room left over
+is shared among the widgets of that row: a label with its drop-down ("Assign: [...]")
+stretches to the pane's width, and moves to a row of its own rather than run into the
+next one ("Nobody (team pool)" over "Status:")."""
 
 from __future__ import annotations
 
@@ -9,15 +14,22 @@ from PySide6.QtWidgets import QLayout, QLayoutItem, QSizePolicy, QStyle, QWidget
 
 
 class FlowLayout(QLayout):
-    def __init__(self, parent: QWidget | None = None, spacing: int = 6) -> None:
+    def __init__(self, parent: QWidget | None = None, spacing: int = 6, fill: bool = False) -> None:
         super().__init__(parent)
         self._items: list[QLayoutItem] = []
         self._gap = spacing
+        self._fill = fill
         self.setContentsMargins(0, 0, 0, 0)
 
     # -- QLayout's interface -----------------------------------------------------------
     def addItem(self, item: QLayoutItem) -> None:  # noqa: N802 - Qt's name
         self._items.append(item)
+
+    def add_layout(self, layout: QLayout) -> None:
+        """A layout as one piece (a label with its field): no widget in between, so a
+        change of its fields' sizes reaches this layout at once."""
+        self.addChildLayout(layout)
+        self.addItem(layout)
 
     def count(self) -> int:
         return len(self._items)
@@ -54,7 +66,7 @@ class FlowLayout(QLayout):
         size = QSize()
         for item in self._items:
             if not item.isEmpty():
-                size = size.expandedTo(item.sizeHint())
+                size = size.expandedTo(self._basis(item))
         m = self.contentsMargins()
         return size + QSize(m.left() + m.right(), m.top() + m.bottom())
 
@@ -74,20 +86,44 @@ class FlowLayout(QLayout):
             None,
         ) or style.pixelMetric(QStyle.PixelMetric.PM_LayoutHorizontalSpacing)
 
+    def _basis(self, item: QLayoutItem) -> QSize:
+        """The size a widget starts from: its wanted size, or with fill its minimum (at
+        the height it wants)."""
+        hint = item.sizeHint()
+        if not self._fill:
+            return hint
+        return QSize(item.minimumSize().width(), hint.height())
+
     def _arrange(self, rect: QRect, place: bool) -> int:
         m = self.contentsMargins()
         area = rect.adjusted(m.left(), m.top(), -m.right(), -m.bottom())
-        x, y, row_height = area.x(), area.y(), 0
+        rows: list[list[tuple[QLayoutItem, QSize, int]]] = [[]]
+        x = area.x()
         for item in self._items:
             if item.isEmpty():
                 continue
-            hint = item.sizeHint()
+            size = self._basis(item)
             gap = self._spacing(item)
-            if x > area.x() and x + hint.width() > area.right() + 1:
-                x, y = area.x(), y + row_height + gap
-                row_height = 0
-            if place:
-                item.setGeometry(QRect(QPoint(x, y), hint))
-            x += hint.width() + gap
-            row_height = max(row_height, hint.height())
-        return y + row_height - rect.y() + m.bottom()
+            if x > area.x() and x + size.width() > area.right() + 1:
+                x = area.x()
+                rows.append([])
+            rows[-1].append((item, size, gap))
+            x += size.width() + gap
+        y = area.y()
+        for n, row in enumerate(rows):
+            if not row:
+                continue
+            if n:
+                y += row[0][2]
+            used = sum(size.width() for _, size, _ in row) + sum(g for _, _, g in row[:-1])
+            extra = max(area.width() - used, 0) if self._fill else 0
+            x = area.x()
+            for i, (item, size, gap) in enumerate(row):
+                share = extra // len(row) + (1 if i < extra % len(row) else 0)
+                if place:
+                    item.setGeometry(
+                        QRect(QPoint(x, y), QSize(size.width() + share, size.height()))
+                    )
+                x += size.width() + share + gap
+            y += max(size.height() for _, size, _ in row)
+        return y - rect.y() + m.bottom()

@@ -155,7 +155,6 @@ class MainWindow(QMainWindow):
         self.board.open_thread.connect(self.open_thread)
         self.board.status_dropped.connect(self._dropped)
         self.panel = ThreadPanel(clinic, session, self.runner)
-        self.panel.setMinimumWidth(380)
 
         split = QSplitter()
         split.addWidget(left)

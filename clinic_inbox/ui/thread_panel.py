@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import html
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QSize, QUrl
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
@@ -170,9 +170,27 @@ class SafeBrowser(QTextBrowser):
         return None  # http, https, file, data: never loaded
 
 
+def _labelled(label: QLabel, field: QWidget) -> QHBoxLayout:
+    """A label and its field side by side, as one piece that a flow layout moves."""
+    pair = QHBoxLayout()
+    pair.setContentsMargins(0, 0, 0, 0)
+    pair.addWidget(label)
+    pair.addWidget(field, 1)
+    label.setBuddy(field)
+    return pair
+
+
 class ThreadPanel(QWidget):
     """Opens, shows and acts on one conversation. Every read that is audited and every
     change runs on the runner's writer; the panel renders what comes back."""
+
+    MIN_WIDTH = 380  # the conversation stays readable beside the board
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        """At least MIN_WIDTH, and never less than its rows need: a width set from the
+        outside would let the splitter squeeze the rows until their widgets overlap."""
+        hint = super().minimumSizeHint()
+        return QSize(max(hint.width(), self.MIN_WIDTH), hint.height())
 
     def __init__(
         self,
@@ -252,18 +270,19 @@ class ThreadPanel(QWidget):
         )
         self.info = QLabel("")
         self.info.setWordWrap(True)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Assign:"))
-        row.addWidget(self.assign, 1)
-        row.addWidget(QLabel("Status:"))
-        row.addWidget(self.status, 1)
-        row2 = QHBoxLayout()
-        row2.addWidget(QLabel("Priority:"))
-        row2.addWidget(self.priority, 1)
-        row2.addWidget(self.template, 1)
         # wraps onto a second row in a narrow pane instead of cutting the buttons' words
         from clinic_inbox.ui.flow_layout import FlowLayout
 
+        # "Assign: [...]" and "Status: [...]" share the pane's width, each never below
+        # what its words need: in a narrow pane Status goes under Assign instead of the
+        # assignee running into it
+        self.status_label = QLabel("Status:")
+        row = FlowLayout(fill=True)
+        row.add_layout(_labelled(QLabel("Assign:"), self.assign))
+        row.add_layout(_labelled(self.status_label, self.status))
+        row2 = FlowLayout(fill=True)
+        row2.add_layout(_labelled(QLabel("Priority:"), self.priority))
+        row2.addWidget(self.template)
         buttons = FlowLayout()
         buttons.addWidget(self.send)
         buttons.addWidget(self.preview_reply)
