@@ -613,11 +613,10 @@ class ThreadPanel(QWidget):
             from clinic_inbox.core import app_actions_patients
 
             # by name, as the question named the patient: people here know no record ids
-            whom = f"{patient.given_name} {patient.family_name}"
             self._guard(
                 app_actions_patients.unlink_patient,
                 answer,
-                done=lambda out: self._say(out.describe(patient=whom)),
+                done=lambda out: self._say(out.describe(patient=patient.display_name)),
             )
 
     def _assign(self) -> None:
