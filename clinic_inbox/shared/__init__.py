@@ -20,6 +20,11 @@ class SharedQueueError(Exception):
     """A shared-server problem in words for the person at the desk; nothing local changed."""
 
 
+class ServerUnreachable(SharedQueueError):
+    """The server did not answer (down, cut off, too slow): this computer goes on with
+    what it holds, and says that it does."""
+
+
 def _contact_before_refusing(clinic) -> bool:  # noqa: ANN001 - core.home.Clinic
     """A sign-in on a workstation out of touch too long: one pull from the server first
     (core.offline_signin has no network of its own)."""

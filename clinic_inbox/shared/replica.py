@@ -11,7 +11,7 @@ from clinic_inbox.core.model import Category, Direction, Priority, Source, Statu
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.store import shared_patient_queries as spq
 from clinic_inbox.core.store import shared_queries as shq
-from clinic_inbox.shared import SharedQueueError
+from clinic_inbox.shared import ServerUnreachable, SharedQueueError
 from clinic_inbox.shared.reply_hold import hold_on_answer
 from clinic_inbox.shared.seal import ClinicKeys, identity
 from clinic_inbox.shared.server import Link
@@ -59,7 +59,7 @@ def state_values(state: shq.SharedState, staff: StaffMap) -> dict[str, str]:
 
 
 def server_error(link: Link, exc: Exception) -> SharedQueueError:
-    return SharedQueueError(
+    return ServerUnreachable(
         f"The shared server {link.label} stopped answering ({type(exc).__name__}). Changes "
         "made here wait on this computer and go out when it is back."
     )

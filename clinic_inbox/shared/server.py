@@ -28,7 +28,13 @@ from clinic_inbox.core.keys import (
     wrap,
 )
 from clinic_inbox.core.store import shared_queries as shq
-from clinic_inbox.shared import SharedQueueError, audit_schema, clinic_keys, key_rotation
+from clinic_inbox.shared import (
+    ServerUnreachable,
+    SharedQueueError,
+    audit_schema,
+    clinic_keys,
+    key_rotation,
+)
 from clinic_inbox.shared.audit_sign import signing_key
 from clinic_inbox.shared.clinic_keys import ServerLink
 from clinic_inbox.shared.schema import (
@@ -70,7 +76,10 @@ def connect(dsn: str, *, autocommit: bool = False, app: str = APP_NAME) -> psyco
             keepalives_count=2,
         )
     except psycopg.OperationalError as exc:
-        raise SharedQueueError(_why_not_connected(label, str(exc))) from None
+        why = _reason(str(exc))
+        words = _not_connected(label, why)
+        # no answer at all (down, cut off, too slow), as against a refusal or a bad address
+        raise (ServerUnreachable if why in _UNREACHED else SharedQueueError)(words) from None
     except psycopg.ProgrammingError:
         raise SharedQueueError(
             "The shared server's address is not written correctly (expected something like "
@@ -78,20 +87,27 @@ def connect(dsn: str, *, autocommit: bool = False, app: str = APP_NAME) -> psyco
         ) from None
 
 
-def _why_not_connected(label: str, detail: str) -> str:
+_UNREACHED = ("it could not be reached", "it did not answer in time")
+
+
+def _reason(detail: str) -> str:
     low = detail.lower()
     if "password authentication failed" in low or "no password supplied" in low:
-        why = "it refused this workstation's user name or password"
-    elif "not permitted to log in" in low:
-        why = "it no longer accepts this workstation's login (an administrator may have revoked it)"
-    elif "does not exist" in low and "database" in low:
-        why = "it has no such database"
-    elif "certificate" in low or "ssl" in low:
-        why = "its secure connection could not be verified (check the clinic's CA file)"
-    elif "timeout" in low or "timed out" in low:
-        why = "it did not answer in time"
-    else:
-        why = "it could not be reached"
+        return "it refused this workstation's user name or password"
+    if "not permitted to log in" in low:
+        return (
+            "it no longer accepts this workstation's login (an administrator may have revoked it)"
+        )
+    if "does not exist" in low and "database" in low:
+        return "it has no such database"
+    if "certificate" in low or "ssl" in low:
+        return "its secure connection could not be verified (check the clinic's CA file)"
+    if "timeout" in low or "timed out" in low:
+        return "it did not answer in time"
+    return "it could not be reached"
+
+
+def _not_connected(label: str, why: str) -> str:
     return (
         f"Could not connect to the shared server {label}: {why}. This computer keeps "
         "working on its own copy; nothing here was changed."
