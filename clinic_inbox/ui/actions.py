@@ -26,11 +26,13 @@ from clinic_inbox.core import services
 from clinic_inbox.core.access import AccessDenied
 from clinic_inbox.core.changes import Outcome
 from clinic_inbox.core.home import Clinic
+from clinic_inbox.shared import SharedQueueError
 
 log = logging.getLogger(__name__)
 
-# what a person can act on: the service's own sentence says what to do
-PLAIN = (AccessDenied, services.NotFound, services.AuthError, ValueError)
+# what a person can act on: the service's own sentence says what to do (a shared-server
+# problem is written for the desk too: which server, what happened, that nothing was lost)
+PLAIN = (AccessDenied, services.NotFound, services.AuthError, ValueError, SharedQueueError)
 
 
 def plain_error(exc: BaseException) -> str:
