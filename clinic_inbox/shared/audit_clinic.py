@@ -29,7 +29,7 @@ from typing import Any
 
 import psycopg
 
-from clinic_inbox.core import access, audit
+from clinic_inbox.core import access, audit, signin
 from clinic_inbox.core.audit_anchor import anchor_key, check_all, place_of
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.keys import KeyCustody
@@ -445,6 +445,7 @@ class ClinicEntry:
     thread_id: int | None  # this store's number for the conversation, when it has it
     reason: str | None
     detail: dict[str, Any]
+    chain: str = ""  # the workstation's id (its chain): the one to trust over a name
 
 
 def clinic_entries(
@@ -454,9 +455,15 @@ def clinic_entries(
     patient_id: int | None = None,
     since: str | None = None,
     until: str | None = None,
+    action: str | None = None,
 ) -> list[ClinicEntry]:
+    """The clinic's trail (or a patient's part, a time span, one action: the action's
+    name is plain on the server, so only those entries are read and opened)."""
     keys = link.keys
     where, params = [], []
+    if action is not None:
+        where.append("e.action = %s")
+        params.append(action)
     if patient_id is not None:
         parts = asq.patient_identity_parts(clinic.store, patient_id)
         if parts is None:
@@ -514,6 +521,7 @@ def clinic_entries(
                 threads.get(conv) if conv else (d.get("thread_id") if mine else None),
                 d.get("reason"),
                 d.get("detail") or {},
+                chain,
             )
         )
     return out
@@ -604,20 +612,28 @@ def export_clinic_audit(
     return rows
 
 
+def may_review_break_glass(clinic: Clinic, session: Any) -> tuple[Any, bool]:
+    """(the person as the store holds them now, whether an administrator); refused for
+    anyone but physicians and administrators, as the local review (an account turned
+    off or a password reset since the sign-in ends the session first)."""
+    staff = signin.still_valid(clinic.store, _staff(clinic, session), session.started_at)
+    admin = staff.role is Role.ADMIN
+    access.require(
+        admin or staff.role is Role.PHYSICIAN,
+        "The break-glass review is for physicians and administrators.",
+    )
+    return staff, admin
+
+
 def break_glass_review_clinic(
     clinic: Clinic, session: Any, link: Link, custody: KeyCustody | None = None
 ) -> list[ClinicEntry]:
     """Every break-glass opening on any workstation, from the clinic's trail: all of
     them for an administrator, those of their own patients for a physician (as the
     local review). The review itself is recorded."""
-    staff = _staff(clinic, session)
-    admin = staff is not None and staff.role is Role.ADMIN
-    access.require(
-        admin or (staff is not None and staff.role is Role.PHYSICIAN),
-        "The break-glass review is for physicians and administrators.",
-    )
+    staff, admin = may_review_break_glass(clinic, session)
     ship(clinic, link, custody)
-    rows = [e for e in clinic_entries(clinic, link) if e.action == "break_glass"]
+    rows = clinic_entries(clinic, link, action="break_glass")
     if not admin:
         mine = set(asq.patients_of_physician(clinic.store, staff.id))
         rows = [e for e in rows if e.patient_id in mine]

@@ -14,11 +14,7 @@ from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.private_files import csv_cell
 from clinic_inbox.core.store import shared_queries as shq
 from clinic_inbox.shared import SharedQueueError
-from clinic_inbox.shared.audit_clinic import (
-    break_glass_review_clinic,
-    export_clinic_audit,
-    verify_clinic_audit,
-)
+from clinic_inbox.shared.audit_clinic import export_clinic_audit, verify_clinic_audit
 from clinic_inbox.shared.server import open_link
 
 HEADER = [
@@ -93,30 +89,16 @@ def export_csv(clinic: Clinic, session: Any, **filters: Any) -> str:
 
 
 def break_glass(clinic: Clinic, session: Any) -> list[dict[str, Any]]:
-    """Every workstation's break-glass openings, for `break-glass-review --clinic`."""
+    """Every workstation's break-glass openings, for `break-glass-review --clinic`: the
+    same answer as the app's review tab (shared.break_glass_clinic)."""
+    from clinic_inbox.shared import break_glass_clinic
+
     if not is_shared(clinic):
         raise SharedQueueError(
             "This computer works alone (no shared server): leave out --clinic to see its "
             "break-glass openings."
         )
-    link = open_link(clinic)
-    try:
-        rows = break_glass_review_clinic(clinic, session, link)
-    finally:
-        link.conn.close()
-    return [
-        {
-            "workstation": e.workstation,
-            "staff": e.actor,
-            "at": e.at,
-            "until": e.detail.get("until"),
-            "conversation": e.conversation,
-            "thread_id": e.thread_id,
-            "patient_id": e.patient_id,
-            "reason": e.reason,
-        }
-        for e in rows
-    ]
+    return [o.as_json() for o in break_glass_clinic.review(clinic, session)]
 
 
 def enable_on_server(clinic: Clinic, session: Any, dsn: str) -> str:

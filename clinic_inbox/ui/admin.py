@@ -22,10 +22,12 @@ from PySide6.QtWidgets import (
 from clinic_inbox.core import access, app_actions, app_loads, services
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.model import Role, Staff
-from clinic_inbox.shared import audit_app
+from clinic_inbox.shared import ServerUnreachable, SharedQueueError, audit_app
 from clinic_inbox.ui.actions import InlineRunner, Runner, plain_error
 
 GLASS_COLUMNS = ["#", "Who", "Conversation", "Patient", "Reason", "From", "Until", "Reviewed"]
+# with a shared server: every workstation's openings, each naming its computer
+GLASS_COLUMNS_SHARED = GLASS_COLUMNS[:1] + ["Workstation"] + GLASS_COLUMNS[1:]
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> QTableWidget:
@@ -39,6 +41,15 @@ def _table(headers: list[str], rows: list[list[str]]) -> QTableWidget:
     t.horizontalHeader().setStretchLastSection(True)
     t.resizeColumnsToContents()
     return t
+
+
+def _computer(o) -> str:  # noqa: ANN001 - shared.break_glass_clinic.GlassOpening
+    """The computer an opening was made on, as the Workstations tab names it."""
+    if not o.this_computer:
+        return o.workstation
+    return (
+        "this computer" if o.workstation == "this computer" else f"{o.workstation} (this computer)"
+    )
 
 
 class AdminDialog(QDialog):
@@ -366,37 +377,120 @@ class AdminDialog(QDialog):
 
     # -- break-glass -------------------------------------------------------------------
     def _glass_tab(self) -> None:
-        self.glass_table = _table(GLASS_COLUMNS, [])
-        self.tabs.addTab(self.glass_table, "Break-glass review")
-        shared = audit_app.is_shared(self.clinic)  # then every workstation's openings
-        self.runner.submit(
-            audit_app.clinic_break_glass if shared else app_loads.break_glass_review,
-            self.session,
-            done=self._show_glass,
-            failed=lambda exc: self._glass_failed(exc, shared),
-            owner=self,
-        )
+        """This computer's openings; with a shared server every workstation's, read from
+        the clinic's trail on the network worker (the window never waits on the server)."""
+        self.glass_shared = audit_app.is_shared(self.clinic)
+        page = QWidget()
+        lay = QVBoxLayout(page)
+        self.glass_note = QLabel("")
+        self.glass_note.setWordWrap(True)
+        self.glass_note.setVisible(self.glass_shared)
+        lay.addWidget(self.glass_note)
+        columns = GLASS_COLUMNS_SHARED if self.glass_shared else GLASS_COLUMNS
+        self.glass_table = _table(columns, [])
+        # each computer numbers its own openings (the "#" column): no row numbers beside
+        self.glass_table.verticalHeader().setVisible(not self.glass_shared)
+        lay.addWidget(self.glass_table)
+        self.glass_refresh = QPushButton("Refresh")
+        self.glass_refresh.clicked.connect(self.refresh_glass)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.glass_refresh)
+        lay.addLayout(row)
+        self.glass_page = page
+        self.tabs.addTab(page, "Break-glass review")
+        self.refresh_glass()
 
-    def _glass_failed(self, exc: BaseException, shared: bool) -> None:
-        self.message.setText(plain_error(exc))
-        if shared:  # the server cannot be asked: this computer's openings meanwhile
+    def refresh_glass(self) -> None:
+        if not self.glass_shared:  # one workstation: as it always was
             self.runner.submit(
                 app_loads.break_glass_review,
                 self.session,
                 done=self._show_glass,
-                failed=lambda e: self.message.setText(plain_error(e)),
+                failed=lambda exc: self.message.setText(plain_error(exc)),
                 owner=self,
             )
+            return
+        self.glass_note.setText("Reading the openings made on every computer of the clinic…")
+        self.runner.network.submit(
+            audit_app.clinic_break_glass,
+            self.session,
+            done=lambda openings: self._show_openings(openings, everywhere=True),
+            failed=self._glass_failed,
+            owner=self,
+        )
+
+    def _glass_failed(self, exc: BaseException) -> None:
+        if not isinstance(exc, SharedQueueError):  # refused, or this computer's own store
+            self.glass_note.setText(plain_error(exc))
+            self._fill_glass([])
+            return
+        if isinstance(exc, ServerUnreachable):
+            why = (
+                "The clinic's shared server cannot be reached just now, so the openings "
+                "made on the other computers cannot be shown."
+            )
+        else:
+            why = str(exc)
+        self.glass_note.setText(
+            f"{why} Below are only the openings made on this computer. Press Refresh to try again."
+        )
+        self.runner.submit(  # the server cannot be asked: this computer's openings meanwhile
+            audit_app.this_computer_break_glass,
+            self.session,
+            done=lambda openings: self._show_openings(openings, everywhere=False),
+            failed=lambda e: self.glass_note.setText(plain_error(e)),
+            owner=self,
+        )
+
+    def _show_openings(self, openings: list, *, everywhere: bool) -> None:
+        """Rows of shared.break_glass_clinic.GlassOpening, in the clinic's time."""
+        tz = self.clinic.config.tz
+
+        def when(at: str | None) -> str:
+            if not at:
+                return ""
+            try:
+                return datetime.fromisoformat(at).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+            except ValueError:
+                return at
+
+        rows = [
+            [
+                str(o.opening or ""),
+                _computer(o),
+                o.staff_name,
+                o.number,
+                o.patient or "Unknown",
+                o.reason or "",
+                when(o.at),
+                when(o.until),
+                # an opening's review is recorded on the computer where it was made
+                (when(o.reviewed_at) or "not yet") if o.this_computer else f"on {o.workstation}",
+            ]
+            for o in openings
+        ]
+        if everywhere:
+            self.glass_note.setText(
+                f"Openings made on every computer of the clinic: {len(rows)}. Each one's "
+                "review is recorded on the computer where it was made."
+            )
+        self._fill_glass(rows)
 
     def _show_glass(self, review: list[tuple]) -> None:
         rows = [
             [str(r[0]), r[1], str(r[2]), r[3] or "Unknown", r[4], r[5], r[6], r[7] or "not yet"]
             for r in review
         ]
+        self._fill_glass(rows)
+
+    def _fill_glass(self, rows: list[list[str]]) -> None:
         t = self.glass_table
         t.setRowCount(len(rows))
         for r, row in enumerate(rows):
             for c, value in enumerate(row):
                 t.setItem(r, c, QTableWidgetItem(value))
         t.resizeColumnsToContents()
-        self.tabs.setTabText(self.tabs.indexOf(t), f"Break-glass review ({len(rows)})")
+        self.tabs.setTabText(
+            self.tabs.indexOf(self.glass_page), f"Break-glass review ({len(rows)})"
+        )

@@ -72,16 +72,19 @@ def test_the_break_glass_review_tab_covers_every_workstation(qtbot, three, secre
         dlg = AdminDialog(a, login(a, "admin"), runner=InlineRunner(a))
         qtbot.addWidget(dlg)
         t = dlg.glass_table
-        rows = [[t.item(r, c).text() for c in range(8)] for r in range(t.rowCount())]
+        heads = [t.horizontalHeaderItem(c).text() for c in range(t.columnCount())]
+        rows = [[t.item(r, c).text() for c in range(9)] for r in range(t.rowCount())]
+    assert heads[:3] == ["#", "Workstation", "Who"], heads
     assert len(rows) == 2, rows  # B's opening and A's own
-    assert {r[1] for r in rows} == {"nurse.chen"}
-    assert {r[2] for r in rows} == {str(three.thread["a"])}  # by A's own number
-    assert {r[4] for r in rows} == {REASON}
-    here = [r for r in rows if "this computer" in r[0]]
-    there = [r for r in rows if "this computer" not in r[0]]
+    assert {r[2] for r in rows} == {"Nurse Mei Chen"}
+    number = services.seen_as(a, login(a, "admin"), [three.thread["a"]])[three.thread["a"]]
+    assert {r[3] for r in rows} == {number.label}  # the clinic's number, as A shows it
+    assert {r[5] for r in rows} == {REASON}
+    here = [r for r in rows if r[1].endswith("(this computer)")]
+    there = [r for r in rows if not r[1].endswith("(this computer)")]
     assert len(here) == len(there) == 1
-    assert here[0][7] == "not yet"  # reviewed here when it is
-    assert there[0][7].startswith("on ")  # its review is recorded on its workstation
-    assert here[0][3] == there[0][3] != "Unknown"  # the patient, as A knows them
+    assert here[0][8] == "not yet"  # reviewed here when it is
+    assert there[0][8] == f"on {there[0][1]}"  # its review is recorded on its workstation
+    assert here[0][4] == there[0][4] != "Unknown"  # the patient, as A knows them
     last = a.store.execute("SELECT action, detail FROM audit ORDER BY id DESC LIMIT 3").fetchall()
     assert any(act == "break_glass.review" and '"clinic":true' in d for act, d in last), last

@@ -155,17 +155,31 @@ def admin_cli(
 ) -> subprocess.CompletedProcess:
     """`clinic-inbox --user admin ARGS` as its own process on the workstation at `home`,
     with its keyring's session and nothing of this process's clinic settings."""
+    return staff_cli(home, keyring, "admin", *args, stdin=stdin, server_pw=server_pw)
+
+
+def staff_cli(
+    home: Path,
+    keyring: Any,
+    user: str,
+    *args: str,
+    stdin: str | None = None,
+    server_pw: str | None = None,
+) -> subprocess.CompletedProcess:
+    """`clinic-inbox --user USER ARGS` (any of the staff above) as its own process on the
+    workstation at `home`, as `admin_cli`."""
     # here, not at the top: workstation processes import this module without tests/
     from support.fast_kdf import child_pythonpath
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DBUS", "CLINIC_INBOX"))}
     env.update(keyring.env)
-    env.update({"CLINIC_INBOX_HOME": str(home), "CLINIC_INBOX_PASSWORD": ADMIN_PASSWORD})
+    password = ADMIN_PASSWORD if user == "admin" else STAFF_PASSWORD
+    env.update({"CLINIC_INBOX_HOME": str(home), "CLINIC_INBOX_PASSWORD": password})
     env["PYTHONPATH"] = child_pythonpath(REPO)
     if server_pw is not None:
         env["CLINIC_INBOX_SERVER_PASSWORD"] = server_pw
     return subprocess.run(
-        [sys.executable, "-m", "clinic_inbox", "--user", "admin", *args],
+        [sys.executable, "-m", "clinic_inbox", "--user", user, *args],
         env=env,
         cwd=REPO,
         input=stdin,
