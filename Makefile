@@ -22,7 +22,8 @@ test: $(STAMP)
 # The README's screenshots (docs/screenshots), made again by the GUI tests that take them.
 # A plain test run writes its screenshots to build/screenshots and leaves these alone.
 SCREENSHOT_TESTS ?= tests/ui tests/shared/test_conflict_screen.py \
-	tests/shared/test_held_reply_screen.py tests/shared/test_key_rotation_ui.py
+	tests/shared/test_held_reply_screen.py tests/shared/test_key_rotation_ui.py \
+	tests/shared/test_break_glass_review_clinic.py
 
 screenshots: $(STAMP)
 	./packaging/system-deps.sh test

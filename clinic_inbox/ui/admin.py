@@ -472,8 +472,8 @@ class AdminDialog(QDialog):
         ]
         if everywhere:
             self.glass_note.setText(
-                f"Openings made on every computer of the clinic: {len(rows)}. Each one's "
-                "review is recorded on the computer where it was made."
+                f"Openings made on every computer of the clinic: {len(rows)}. Whether one "
+                "was reviewed is kept on the computer where it was made."
             )
         self._fill_glass(rows)
 
