@@ -843,10 +843,12 @@ EXIT_SYNC_OFFLINE = 75
 
 def sync_exit_code(report: Any) -> int:
     """1: an account needs a person (wrong password, certificate, refused); 75: none
-    does, but an account could not be reached (try later; replies wait); 0: all synced."""
+    does, but an account, or the clinic's shared server that decides who sends the
+    receipts, could not be reached (try later; replies wait); 0: all synced."""
     if any(a.error and not a.offline for a in report.accounts):
         return EXIT_FAIL
-    return EXIT_SYNC_OFFLINE if any(a.offline for a in report.accounts) else EXIT_OK
+    waits = any(a.offline for a in report.accounts) or report.outbox.for_server
+    return EXIT_SYNC_OFFLINE if waits else EXIT_OK
 
 
 def cmd_reply(args: argparse.Namespace) -> int:

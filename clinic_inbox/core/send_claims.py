@@ -2,10 +2,12 @@
 
 When several workstations fetch the same mailbox, each one files the same incoming
 message and queues the same receipt. Before sending one, the outbox asks here:
-the shared queue's claimer (registered by its live sync, per store file) takes a
-unique claim on the clinic's server, and only the workstation whose claim it is
-sends. No network and no Qt here; a clinic that works alone has no claimer and
-sends as before.
+the shared queue's claimer (registered per store file, in each process that sends:
+by the live sync, or for one sync pass by the pass itself) takes a unique claim on
+the clinic's server, and only the workstation whose claim it is sends. A claim is
+not proof that the reply went: the others record theirs as sent only once its copy is
+in the clinic's Sent folder (sources.outbox). No network and no Qt here; a clinic that
+works alone has no claimer and sends as before.
 """
 
 from __future__ import annotations
@@ -53,6 +55,16 @@ def unregister(store_path: Path | str, claimer: Claimer) -> None:
     with _lock:
         if _claimers.get(_key(store_path)) is claimer:
             del _claimers[_key(store_path)]
+
+
+def needs_claimer(store: Store) -> bool:
+    """Whether this store is joined to a clinic's server and nothing in this process
+    claims for it yet (a one-off `sync --once`, the app's sync process): the sync pass
+    then opens a claimer of its own for the pass (shared.reply_claims.pass_claims)."""
+    with _lock:
+        if _key(store.path) in _claimers:
+            return False
+    return shq.linked_clinic(store) is not None
 
 
 def claim(store: Store, purpose: str, incoming_id: str | None) -> Verdict:

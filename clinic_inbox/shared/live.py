@@ -290,6 +290,8 @@ class LiveSync:
             if self._down_since is not None:  # back after an outage: the receipts that
                 with clinic.store.transaction():  # waited for the server go at the next send
                     shq.receipts_due_now(clinic.store)
+                if self._claims is not None:  # asked again at once, not after its pause
+                    self._claims.server_back()
                 self._claim_sent_while_away(clinic)
             self._sync(clinic, link)
             self._presence(clinic, link, force=True)

@@ -4,18 +4,34 @@ The claim's key is a keyed HMAC of the incoming message's Message-ID and the rep
 purpose, the same on every workstation and meaningless to the server. Asked from the
 mail sync's thread, so it has a connection of its own (opened when first needed,
 dropped after an error and opened again next time).
+
+The live sync registers one for as long as it runs. A sync pass run where no claimer
+is registered (a one-off `clinic-inbox sync --once`, the app's sync process) opens one
+for the pass (`pass_claims`): it claims the same rows, and gives up for the rest of
+the pass at the first failure (the receipts wait, due again at the next pass).
 """
 
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg
 
+from clinic_inbox.core import send_claims
+from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.send_claims import Verdict
-from clinic_inbox.shared import SharedQueueError
+from clinic_inbox.core.store import shared_queries as shq
+from clinic_inbox.shared import ServerUnreachable, SharedQueueError, clinic_keys
 from clinic_inbox.shared.seal import ClinicKeys, identity
-from clinic_inbox.shared.server import APP_NAME, connect
+from clinic_inbox.shared.server import APP_NAME, connect, server_label
+
+# After a failure the server is asked again only after this long (a live sync's claimer;
+# one for a pass asks once): a server that does not answer is not asked for every
+# receipt that waits, each time for the connection's whole timeout.
+RETRY_SECONDS = 10.0
 
 
 def claim_key(keys: ClinicKeys, incoming_id: str, purpose: str) -> str:
@@ -23,29 +39,93 @@ def claim_key(keys: ClinicKeys, incoming_id: str, purpose: str) -> str:
 
 
 class ServerClaims:
-    def __init__(self, dsn: str, keys: ClinicKeys, workstation_id: str, app: str = APP_NAME):
+    def __init__(
+        self,
+        dsn: str,
+        keys: ClinicKeys,
+        workstation_id: str,
+        app: str = APP_NAME,
+        *,
+        once: bool = False,
+    ):
         self._dsn, self._keys, self._ws, self._app = dsn, keys, workstation_id, app
         self._conn: psycopg.Connection | None = None
         self._lock = threading.Lock()
+        self._once = once  # one pass: after a failure, not asked again
+        self.problem: str | None = None  # why the server could not be asked, in words
+        self._failed_at: float | None = None
 
     def claim(self, incoming_id: str, purpose: str) -> Verdict:
         key = claim_key(self._keys, incoming_id, purpose)
         with self._lock:
+            if self._failed_at is not None and (
+                self._once or time.monotonic() - self._failed_at < RETRY_SECONDS
+            ):
+                return Verdict.UNKNOWN  # not asked again for every receipt that waits
             try:
                 if self._conn is None or self._conn.closed:
                     self._conn = connect(self._dsn, autocommit=True, app=self._app)
                 mine = self._conn.execute(
                     "SELECT claim_auto_reply(%s, %s)", (key, self._ws)
                 ).fetchone()[0]
-            except (psycopg.Error, SharedQueueError):
-                self.close()
+            except ServerUnreachable:
+                self.problem = f"the server {server_label(self._dsn)} could not be reached."
+                self._failed()
                 return Verdict.UNKNOWN
+            except SharedQueueError as exc:  # a refusal: its own words say what to do
+                self.problem = str(exc)
+                self._failed()
+                return Verdict.UNKNOWN
+            except psycopg.Error:
+                self.problem = f"the server {server_label(self._dsn)} stopped answering."
+                self._failed()
+                return Verdict.UNKNOWN
+            self.problem = self._failed_at = None
         return Verdict.SEND if mine else Verdict.ELSEWHERE
 
-    def close(self) -> None:
+    def server_back(self) -> None:
+        """The live sync reached the server again: the next claim asks it at once. (No
+        lock: a claim in progress may hold it for a connection's timeout, and the live
+        sync must not wait on it; one assignment is atomic.)"""
+        self._failed_at = None
+
+    def _failed(self) -> None:
+        self._failed_at = time.monotonic()
+        self._drop()
+
+    def _drop(self) -> None:
         if self._conn is not None:
             try:
                 self._conn.close()
             except psycopg.Error:
                 pass
             self._conn = None
+
+    def close(self) -> None:
+        self._drop()
+
+
+@contextmanager
+def pass_claims(clinic: Clinic, app: str = APP_NAME) -> Iterator[ServerClaims | None]:
+    """A claimer for one sync pass on a joined workstation where nothing in this process
+    claims yet (else None: the live sync's claims, or a workstation alone). It connects
+    only when a receipt or safety reply is about to go."""
+    store = clinic.store
+    if not send_claims.needs_claimer(store):
+        yield None
+        return
+    try:
+        found = clinic_keys.load(clinic)
+    except SharedQueueError:
+        found = None
+    ws = shq.workstation_id(store)
+    if found is None or ws is None:
+        yield None  # no keys to claim with: receipts wait for the server (core.send_claims)
+        return
+    claims = ServerClaims(found.dsn, found.keys, ws, app=app, once=True)
+    send_claims.register(store.path, claims)
+    try:
+        yield claims
+    finally:
+        send_claims.unregister(store.path, claims)
+        claims.close()

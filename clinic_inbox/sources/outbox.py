@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from email.policy import default as default_policy
 from email.utils import getaddresses
@@ -32,6 +33,12 @@ from clinic_inbox.sources.imap import ImapConnection
 
 log = logging.getLogger(__name__)
 
+# How long a receipt or safety reply claimed by another workstation waits for that
+# workstation's copy to show in the Sent folder before this one sends its own (see
+# _claimed_elsewhere). The claimant sends within seconds of claiming; a safety reply
+# may not wait long.
+UNPROVEN_CLAIM_WAIT = {"ack": timedelta(minutes=30), "safety": timedelta(minutes=2)}
+
 
 @dataclass
 class OutboxReport:
@@ -39,7 +46,11 @@ class OutboxReport:
     reconciled: int = 0
     waiting: int = 0
     failed: int = 0
-    elsewhere: int = 0  # automatic replies another workstation of the clinic sends
+    elsewhere: int = 0  # automatic replies another workstation of the clinic sent
+    # receipts waiting for the clinic's shared server, which decides who sends them
+    for_server: int = 0
+    # claimed by another workstation of the clinic, whose copy is not in Sent yet
+    elsewhere_waiting: int = 0
     errors: list[str] = field(default_factory=list)
 
     def add(self, other: OutboxReport) -> None:
@@ -47,6 +58,8 @@ class OutboxReport:
         self.reconciled += other.reconciled
         self.failed += other.failed
         self.elsewhere += other.elsewhere
+        self.for_server += other.for_server
+        self.elsewhere_waiting += other.elsewhere_waiting
         self.errors += other.errors
 
 
@@ -136,29 +149,80 @@ def _copy_to_sent(clinic: Clinic, account: ImapAccount, box: ImapConnection | No
             oq.mark_copied(clinic.store, item.id)
 
 
-def _ours_to_send(clinic: Clinic, item: oq.OutboxItem, report: OutboxReport) -> bool:
-    """A receipt or safety reply goes out once per clinic: with a shared server, only
-    from the workstation that claims it there (core.send_claims)."""
+def _verdict(clinic: Clinic, item: oq.OutboxItem) -> Verdict:
+    """Whose a receipt or safety reply is to send: with a shared server, the
+    workstation that claims it there (core.send_claims); a person's reply is its
+    author's."""
     if item.purpose not in send_claims.AUTOMATIC:
-        return True  # a person's reply: its author decided
+        return Verdict.SEND
     incoming = message_from_bytes(item.payload, policy=default_policy)["In-Reply-To"]
-    verdict = send_claims.claim(clinic.store, item.purpose, incoming)
-    if verdict is Verdict.ELSEWHERE:
-        with clinic.store.transaction():  # the clinic's copy went from another computer
+    return send_claims.claim(clinic.store, item.purpose, incoming)
+
+
+def _waits_for_server(clinic: Clinic, item: oq.OutboxItem, report: OutboxReport) -> None:
+    """A receipt can wait for the server; a safety reply cannot (one twice beats none)."""
+    with clinic.store.transaction():
+        oq.mark_waiting(
+            clinic.store,
+            item.id,
+            "Waiting for the clinic's shared server, which decides which computer sends it.",
+        )
+    report.waiting += 1
+    report.for_server += 1
+
+
+def _sent_copy(
+    account: ImapAccount, item: oq.OutboxItem, box: ImapConnection | None
+) -> bool | None:
+    """Whether the clinic's Sent folder holds a copy of this item (its Message-ID is
+    the same on every workstation); None when the folder cannot be asked."""
+    if box is None:
+        return None
+    try:
+        return box.has_message_id(account.sent_folder, item.idempotency_key)
+    except SourceError:
+        return None
+
+
+def _claimed_elsewhere(
+    clinic: Clinic,
+    account: ImapAccount,
+    item: oq.OutboxItem,
+    box: ImapConnection | None,
+    report: OutboxReport,
+) -> bool:
+    """Another workstation holds the claim. A claim is not proof that the reply went:
+    this workstation records its copy as sent from elsewhere once the Sent folder has
+    it, waits while it has not, and sends its own after UNPROVEN_CLAIM_WAIT. So a claim
+    made and never kept (its workstation gone, or a row forged or replayed on the
+    server) cannot keep a patient from their receipt or safety reply; the copy sent
+    then has the same Message-ID as the claimant's would have. Returns whether to
+    send it now."""
+    found = _sent_copy(account, item, box)
+    if found:
+        with clinic.store.transaction():
             oq.mark_sent(clinic.store, item.id, copied=True)
         report.elsewhere += 1
         return False
-    if verdict is Verdict.UNKNOWN and item.purpose != "safety":
-        # a receipt can wait for the server; a safety reply cannot (one twice beats none)
-        with clinic.store.transaction():
-            oq.mark_retry(
-                clinic.store,
-                item.id,
-                "Waiting for the clinic's shared server, which decides which computer sends it.",
-            )
-        report.waiting += 1
-        return False
-    return True
+    queued = oq.queued_at(clinic.store, item.id)
+    waited = datetime.now(UTC) - queued if queued is not None else timedelta(0)
+    if found is False and waited >= UNPROVEN_CLAIM_WAIT.get(item.purpose, timedelta(0)):
+        log.warning(
+            "outbox item %s: claimed elsewhere %d s ago and no copy in Sent; sending it here",
+            item.id,
+            waited.total_seconds(),
+        )
+        return True
+    with clinic.store.transaction():
+        oq.mark_waiting(
+            clinic.store,
+            item.id,
+            "Another computer of the clinic is sending it; waiting to see its copy in the "
+            "Sent folder.",
+        )
+    report.waiting += 1
+    report.elsewhere_waiting += 1
+    return False
 
 
 def _in_sent_already(
@@ -173,17 +237,14 @@ def _in_sent_already(
     server was away sends safety replies unclaimed, and a workstation that fetches the
     same mail after it may claim first (found by the mail fault harness: the patient got
     the safety reply twice). The Message-ID is the same on every workstation."""
-    if item.purpose not in send_claims.AUTOMATIC or box is None:
+    if item.purpose not in send_claims.AUTOMATIC:
         return False
-    try:
-        found = box.has_message_id(account.sent_folder, item.idempotency_key)
-    except SourceError:
-        return False  # no answer from the Sent folder: the claim decided already
+    found = _sent_copy(account, item, box)  # no answer: the claim decided already
     if found:
         with clinic.store.transaction():
             oq.mark_sent(clinic.store, item.id, copied=True)
         report.elsewhere += 1
-    return found
+    return bool(found)
 
 
 def _send_all(
@@ -197,9 +258,14 @@ def _send_all(
 ) -> None:
     store = clinic.store
     for item in due:
-        if not _ours_to_send(clinic, item, report):
+        verdict = _verdict(clinic, item)
+        if verdict is Verdict.UNKNOWN and item.purpose == "ack":
+            _waits_for_server(clinic, item, report)
             continue
-        if _in_sent_already(clinic, account, item, sent_box, report):
+        if verdict is Verdict.ELSEWHERE:
+            if not _claimed_elsewhere(clinic, account, item, sent_box, report):
+                continue
+        elif _in_sent_already(clinic, account, item, sent_box, report):
             continue
         with store.transaction():
             oq.mark_sending(store, item.id)

@@ -8,10 +8,13 @@ words and the others go on.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from clinic_inbox.core import accounts as acc
-from clinic_inbox.core import audit, followup, services_cover
+from clinic_inbox.core import audit, followup, send_claims, services_cover
 from clinic_inbox.core.changes import NOTHING, Changes, recording
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.keys import KeyCustodyError
@@ -43,6 +46,8 @@ class RunReport:
     # what the pass's writes reported beside (core.changes.note): receipts and safety
     # replies queued, conversations moved
     noted: Changes = NOTHING
+    # why the clinic's shared server could not decide who sends the receipts that wait
+    server_problem: str | None = None
 
     @property
     def stored(self) -> int:
@@ -85,10 +90,28 @@ class RunReport:
                 tail = f" ({', '.join(extra)})" if extra else ""
                 out.append(f"{a.account}: {a.stored} new messages{tail}")
         o = self.outbox
-        if o.sent or o.reconciled or o.waiting or o.failed:
+        if o.sent or o.reconciled or o.waiting or o.failed or o.elsewhere:
             out.append(
                 f"Outbox: {o.sent} sent, {o.waiting} waiting for the network, {o.failed} failed"
                 + (f", {o.reconciled} confirmed after an interruption" if o.reconciled else "")
+                + (f", {o.elsewhere} sent by another computer of the clinic" if o.elsewhere else "")
+            )
+        if o.for_server:
+            n = o.for_server
+            out.append(
+                f"{n} {'receipt waits' if n == 1 else 'receipts wait'} for the clinic's shared "
+                f"server, which decides which computer sends {'it' if n == 1 else 'each one'} "
+                "so that a patient gets one: "
+                + (self.server_problem or "it could not be asked.")
+                + f" {'It goes' if n == 1 else 'They go'} at the next sync that reaches it."
+            )
+        if o.elsewhere_waiting:
+            n = o.elsewhere_waiting
+            out.append(
+                f"{n} automatic {'reply is' if n == 1 else 'replies are'} being sent by "
+                "another computer of the clinic; the next sync looks for "
+                f"{'its copy' if n == 1 else 'their copies'} in the Sent folder (and sends "
+                f"{'it' if n == 1 else 'them'} from here if none appears)."
             )
         moved = sum(m.moved for m in self.filed_moves)
         if moved:
@@ -114,10 +137,28 @@ def run_once(
     """One pass over every source: fetch new messages (unless `fetch` is False: another
     workstation of the clinic fetches, this one receives them from the shared server),
     then send what waits."""
-    with recording() as rec:
+    with recording() as rec, _claims(clinic, send) as claims:
         report = _pass(clinic, actor_id, actor, rules, progress, stop, send, fetch)
+        if claims is not None and report.outbox.for_server:
+            report.server_problem = claims.problem
     report.noted = rec.changes
     return report
+
+
+@contextmanager
+def _claims(clinic: Clinic, send: bool) -> Iterator[Any]:
+    """On a workstation joined to a clinic's server, where nothing in this process
+    claims its receipts yet (a one-off `sync --once`, the app's sync process), a
+    claimer for this pass: receipts and safety replies are claimed on the server before
+    they go, as the live sync claims them (shared.reply_claims). Imported only then: a
+    workstation alone never loads the shared queue's code."""
+    if not send or not send_claims.needs_claimer(clinic.store):
+        yield None
+        return
+    from clinic_inbox.shared.reply_claims import pass_claims
+
+    with pass_claims(clinic) as claims:
+        yield claims
 
 
 def _pass(

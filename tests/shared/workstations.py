@@ -150,6 +150,21 @@ class Joined:
             c.close()
 
 
+def cli_env(home: Path, keyring: Any, user: str) -> dict[str, str]:
+    """The environment of a `clinic-inbox --user USER` process on the workstation at
+    `home`: its keyring's session, USER's password, nothing of this process's clinic
+    settings."""
+    # here, not at the top: workstation processes import this module without tests/
+    from support.fast_kdf import child_pythonpath
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DBUS", "CLINIC_INBOX"))}
+    env.update(keyring.env)
+    password = ADMIN_PASSWORD if user == "admin" else STAFF_PASSWORD
+    env.update({"CLINIC_INBOX_HOME": str(home), "CLINIC_INBOX_PASSWORD": password})
+    env["PYTHONPATH"] = child_pythonpath(REPO)
+    return env
+
+
 def admin_cli(
     home: Path, keyring: Any, *args: str, stdin: str | None = None, server_pw: str | None = None
 ) -> subprocess.CompletedProcess:
@@ -168,14 +183,7 @@ def staff_cli(
 ) -> subprocess.CompletedProcess:
     """`clinic-inbox --user USER ARGS` (any of the staff above) as its own process on the
     workstation at `home`, as `admin_cli`."""
-    # here, not at the top: workstation processes import this module without tests/
-    from support.fast_kdf import child_pythonpath
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DBUS", "CLINIC_INBOX"))}
-    env.update(keyring.env)
-    password = ADMIN_PASSWORD if user == "admin" else STAFF_PASSWORD
-    env.update({"CLINIC_INBOX_HOME": str(home), "CLINIC_INBOX_PASSWORD": password})
-    env["PYTHONPATH"] = child_pythonpath(REPO)
+    env = cli_env(home, keyring, user)
     if server_pw is not None:
         env["CLINIC_INBOX_SERVER_PASSWORD"] = server_pw
     return subprocess.run(

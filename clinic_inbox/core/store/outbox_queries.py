@@ -81,6 +81,15 @@ def due(store: Store, kind: str, now: datetime | None = None) -> list[OutboxItem
     ]
 
 
+def queued_at(store: Store, item_id: int) -> datetime | None:
+    """When the item was put in the outbox here (UTC)."""
+    at = store.one("SELECT created_at FROM outbox WHERE id = ?", (item_id,))
+    if not at:
+        return None
+    when = datetime.fromisoformat(at)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
 def in_state(store: Store, state: str, kind: str | None = None) -> list[OutboxItem]:
     sql, params = f"SELECT {_COLS} FROM outbox WHERE state = ?", [state]
     if kind:
@@ -139,6 +148,18 @@ def mark_retry(store: Store, item_id: int, error: str, now: datetime | None = No
         (state, error[:500], at, utcnow(), item_id),
     )
     return state
+
+
+def mark_waiting(store: Store, item_id: int, why: str) -> None:
+    """Back to pending, due again at the next pass: it waits on something other than
+    the network's health (the clinic's server deciding who sends it, another computer's
+    copy), so no back-off, and waiting never makes it fail."""
+    now = utcnow()
+    store.execute(
+        "UPDATE outbox SET state = 'pending', last_error = ?, next_attempt_at = ?, "
+        "updated_at = ? WHERE id = ?",
+        (why[:500], now, now, item_id),
+    )
 
 
 def reset_to_pending(store: Store, item_id: int) -> None:
