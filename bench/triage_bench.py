@@ -47,6 +47,7 @@ def clear_sentence_caches() -> None:
     triage_context.engaged.cache_clear()
     triage_context.resolved_story.cache_clear()
     triage_mod._form_questions.cache_clear()
+    triage_mod._joked.cache_clear()
     triage_gate._present.cache_clear()
     triage_model._features.cache_clear()
     triage_model._read.cache_clear()

@@ -636,6 +636,7 @@ def _find(section: Section, sentences: list[Sentence], rules: Rules) -> dict[str
         return found  # no rule's words: nothing to judge (the common case)
     folded = tuple(s.folded for s in sentences)
     over = _told_as_over(sentences) | _form_questions(folded)
+    joked = _joked(folded)
     story = resolved_story(folded)
     for i, (s, view, hits) in enumerate(scans):
         n = i // 2
@@ -643,6 +644,8 @@ def _find(section: Section, sentences: list[Sentence], rules: Rules) -> dict[str
             continue
         for rule, m in hits:
             if rule.id in found or _over_for(rule, n, story):
+                continue
+            if n in joked and not rule.prefer_urgent:
                 continue
             if not _affirmed_in(
                 s, view, m.start(), m.end(), rules, rule.regex, rule, m.re in rule.names
@@ -653,6 +656,8 @@ def _find(section: Section, sentences: list[Sentence], rules: Rules) -> dict[str
         if rule.id not in found:
             quotes = []
             skip = over | {n for n in range(len(sentences)) if _over_for(rule, n, story)}
+            if not rule.prefer_urgent:
+                skip |= joked
             for gi, group in enumerate(rule.requires):
                 judged = gi not in rule.background
                 hit = _first_affirmed(
@@ -732,6 +737,35 @@ def _over_for(rule: Rule, n: int, story: tuple[frozenset[int], frozenset[int]]) 
 
 
 _STILL = re.compile(r"\b(still|toujours|encore|yet)\b")
+
+
+# The next sentence takes it back as a joke: "j'ai fait une crise cardiaque! Je niaise, mais...",
+# "Nearly had a heart attack. Just kidding, but..." (not "lol", which a frightened patient writes
+# too; and never for self-harm, where a crisis-line reply costs little)
+_KIDDING = re.compile(
+    r"^\W*(je (niaise|blague|farce|rigole|te niaise|vous niaise)|c'(est|etait) (une (blague|farce|joke)|pour rire)|"
+    r"(just|only|i'?m|im|i am) (kidding|joking)|kidding|jk)\b(?! (pas|pantoute|point|du tout))"
+)
+
+
+# ...unless the writer turns round again: "Just kidding, no. It's real, please call."
+_IN_EARNEST = re.compile(
+    r"\b(it'?s|its|it is|this is|c'est|cest|c'?est pas une) (real|serious|no joke|for real|vrai|serieux|une vraie|blague)\b|"
+    r"\b(for real|pour vrai|seriously|serieusement|no really|not really kidding|sans blague|ce n'est pas une blague)\b|"
+    r"\b(kidding|joking|niaise|blague)\W+(no|non|not|pas)\b"
+)
+
+
+@lru_cache(maxsize=1024)
+def _joked(sentences: tuple[str, ...]) -> frozenset[int]:
+    """Sentences whose next one says it was a joke (and nothing after says it was not)."""
+    return frozenset(
+        n
+        for n in range(len(sentences) - 1)
+        if _KIDDING.search(sentences[n + 1])
+        and not happening_now(sentences[n])
+        and not _IN_EARNEST.search(" ".join(sentences[n + 1 :]))
+    )
 
 
 def _told_as_over(sentences: list[Sentence]) -> frozenset[int]:

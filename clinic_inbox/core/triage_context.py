@@ -150,7 +150,8 @@ _CONTEXT = re.compile(
     r"(er|emerg\w*|hospital|ambulance|paramedics)|"
     # a dentist's work as the cause, told first: "deux heures après mon plombage, j'ai encore la
     # lèvre engourdie"
-    r"(apres|after|since|depuis|from|de) (mon|ma|le|la|the|my|his|her|son|sa) (plombage|filling|root canal|"
+    # (not a likeness: "my cheek feels like after the dentist's freezing")
+    r"(?<!like )(?<!comme )(apres|after|since|depuis|from|de) (mon|ma|le|la|the|my|his|her|son|sa) (plombage|filling|root canal|"
     r"traitement de canal|extraction|dentiste|dentist\w*|dental (work|appointment|freezing))|"
     # a stay told after it: "our daughter was admitted at 6 weeks old for a fever"
     r"(was|were) (admitted|hospitali[sz]ed) (at|when|for|with|as)\b|(vu|vue|traitee?|soignee?|hospitalisee?) "
@@ -251,6 +252,14 @@ _HISTORY_TIME = re.compile(
     + r" (passee?|derniere?)|"
     r"l'? ?an (dernier|passe)|l'?annee (derniere|passee)|when (i|he|she) was|quand (j'|il |elle )?(etais|etait|avais|avait)|"
     r"(^|(?<=^ )|[,;] ?)a \d{1,2} ans\b|"
+    # an anniversary: "it's 10 years this week since my brother's suicide attempt", "the fifth
+    # anniversary of my overdose", "ça fera 10 ans cette semaine depuis sa tentative"
+    # (the "since" itself is taken out before this is read)
+    r"(it'?s|its|it is|it will be|it'?ll be|it'?s been|ca fait|ca fera|cela fait|ca va faire) "
+    r"(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty|un|deux|trois|quatre|cinq|dix|quinze|vingt) "
+    r"(years?|yrs?|ans|annees) (this (week|month)|today|tomorrow|cette semaine|ce mois-ci|aujourd'hui|demain)\b|"
+    r"(\d{1,2}(st|nd|rd|th)?|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|twentieth) anniversary of|"
+    r"(\d{1,2}e|premier|deuxieme|troisieme|cinquieme|dixieme) anniversaire (de|d')|"
     # seen already by a specialist: "le neurologue m'a vu, c'était un AVC mineur"
     r"(le |la |mon |ma )?(neurologue|cardiologue|specialiste|urgentologue|neurologist|cardiologist|specialist) "
     r"(m'a|l'a|lui a|nous a|has|had|saw|a) ?(vue?|examinee?|seen|checked|me|him|her|us))\b"
@@ -428,6 +437,9 @@ _SENTENCE_CONTEXT = re.compile(
     r"\b(we|on) (go|respond|va|repond)\w* (to|a|aux) (car crash\w*|calls?|accidents?|appels?|fires?|incendies?)\b|"
     # what a crew or a guard deals with, listed: "We deal with stabbings, overdoses, you name it"
     r"\b(we|on|nous) (deal|dealt|handle|handled|gere|gerons|gerait) (with )?([\w'-]+, ){1,4}|"
+    # ...or counted: "We deal with a lot of self-harm and violent incidents on the unit"
+    r"\b(we|on|nous) (deal|dealt|handle|handled|see|saw|gere|gerons|voit|voyons) (with |avec )?"
+    r"(a lot of|lots of|plenty of|so much|tons of|beaucoup (de|d')|pas mal (de|d')|plein (de|d'))|"
     # stepping in at work: "Au travail je dois souvent intervenir lors de tentatives de suicide"
     r"(au travail|a la job|a l'ouvrage|at work|on the job|on shift),? (je|j'|on|nous|we|i) ([\w']+ ){0,3}"
     r"(intervenir|interviens|intervient|intervenons|respond to|deal with|attend)\b|"
@@ -667,7 +679,8 @@ _POST_CONTEXT = re.compile(
     r"il y a (\w+ ){0,2}(ans|annees)\b|in (the |my |our |his |her )?(\w+ )?family\b|dans (la|ma|notre|sa) famille|(?<!\by sont )(?<!\by est )passees?\b(?! (pas|plus|pu|jamais))|as an? (child|kid|teen(ager)?|baby|toddler|infant|newborn)|(?<!we're )(?<!we are )(?<!it's )(?<!it is )in (19|20)\d\d|"
     # the news: "a meningitis case in the news"
     # (not words that "come out wrong on the radio": a crane operator's radio, now)
-    r"(?<!wrong )(?<!garbled )(in|on) the (news|paper|radio)"
+    # (nor a voice heard on a work radio: "dispatch says im slurring on the radio")
+    r"(?<!wrong )(?<!garbled )(?<!slurring )(?<!slurred )(?<!slurry )(?<!talking )(?<!sounding )(?<!sound )(?<!sounded )(in|on) the (news|paper|radio)"
     + _NOT_A_MACHINE
     + r"|aux nouvelles|dans (le|les) journal|"
     # treated and fine, or said to be harmless, right after it: "They gave her adrenaline and she
@@ -735,7 +748,8 @@ _POST_CONTEXT = re.compile(
     r"(from|due to|because of|a cause du|du au|de) (glaucoma|glaucome|macular degeneration|cataracts?|"
     r"degenerescence maculaire|diabetic retinopathy|retinopathie)|"
     # the dentist's freezing: "numb on one side from the dentist's freezing"
-    r"(from|because of|due to|since|after|de|a cause de|depuis|apres) (the |my |la |le |l')?(dentist\w*|dental|freezing|"
+    # (not a likeness: "my cheek feels like after the dentist's freezing")
+    r"(?<!like )(?<!comme )(?<!comme quand )(from|because of|due to|since|after|de|a cause de|depuis|apres) (the |my |la |le |l')?(dentist\w*|dental|freezing|"
     r"anesthe\w*|anaesthe\w*|novocaine|gelure du dentiste|dentiste|insensibilisation)|"
     r"de "
     + _MONTHS_FR
@@ -917,6 +931,9 @@ _LIST_INTRO = re.compile(
     r"left blank|(?<!\bi )(?<!\bwe )(?<!\bshe )(?<!\bhe )(?<!\bthey )(?<!\bjust )checked|ticked|cochee?s?|laisse en blanc|signs|signes|asks?|ecrit|dessus|says|demande)[^.:]{0,60}:(?!\d)|"
     # "the WSIB form has checkboxes for head injury, loss of consciousness, chest pain"
     r"\b(check ?boxes|tick ?boxes|boxes to (check|tick)|cases a cocher) (for|pour|de)\b|"
+    # ...or quoted straight after: "une fiche médicale avec des cases « convulsions fébriles »,
+    # « réaction allergique grave »", "boxes like 'seizures', 'severe allergy'"
+    r"\b(des|les|with|the|avec) (cases|boxes|checkboxes|check ?boxes|tick ?boxes)( (comme|like|such as|for|pour))?\s*['\"«‘“]|"
     # "the concussion form says 'if headache worsens, vomiting...'"
     r"\b(sections?|parties|partie|une section|questions?) (on|about|sur|concernant)\b|"
     # "the sections are anaphylaxis, asthma, seizures and diabetes"

@@ -3097,6 +3097,84 @@ def test_a_spinning_room_a_sharpened_blade_rocks_in_a_coat_and_eucalyptus_oil():
     )
 
 
+def test_lightning_a_neck_swelling_after_a_thyroid_operation_mothballs_and_a_joke_taken_back():
+    # round 101 (part GY, the Franco-Ontarian villages, marinas, cottages and hospitals of
+    # Penetanguishene, Lafontaine and Georgian Bay, round 100's blind set, where the app caught
+    # every emergency and made 4 of 304 look-alikes urgent): what the rules alone missed there:
+    # a man thrown down by lightning, with a racing heart and a numb leg; a neck swelling under
+    # the dressing days after a thyroid operation, with whistling breath and saliva that will not
+    # go down; a stomach sleeve days old, with fever and a heart at 128; mothballs chewed by a
+    # toddler; a weight "sitting on me" that goes to the jaw and down the left arm; a hand that
+    # "quit" and a cheek "like after the dentist's freezing" (a likeness, not its cause); paint
+    # stripper in a shut boathouse; a loaded gun and "c'est fini pour moi"; pushed out of a moving
+    # truck; a tearing at an old caesarean scar in labour, or a baby gone very still; a toboggan
+    # "into a post" and vomiting; "doesn't know the yr", "calls me Papa"; and slurring "on the
+    # radio" read as the news. False reds: "10 years this week since my brother's suicide
+    # attempt"; a guard who deals "with a lot of self-harm" at work; a daycare form's boxes
+    # quoted; "j'ai fait une crise cardiaque! Je niaise" (a joke taken back, never for self-harm).
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "It's 3 years this month since my sister's suicide attempt, she's well "
+            "now. I'd like to see someone to talk it through.",
+            "J'ai fait un AVC quand j'ai vu mon compte de taxes! Je niaise. "
+            "Pouvez-vous m'envoyer mes reçus?",
+            "We see lots of overdoses and self-harm at the shelter where I work. Can "
+            "I get the naloxone training through you?",
+            "I'm a youth worker at the group home, we deal with a lot of self-harm "
+            "and overdoses and I'd like to talk to someone about burnout. Referral "
+            "needed?",
+            "Le formulaire de l'école a des cases « convulsions », « diabète », « "
+            "allergie grave ». Ma fille n'a rien de ça, pouvez-vous le signer?",
+        ),
+        urgent=(
+            "since 5am the left side of my face is numb and dispatch says im slurring on the radio",
+            "Lightning hit the fence I was fixing, it threw me and I was out a few "
+            "seconds, now my legs are numb and my heart is racing.",
+            "Ma mère a été opérée de la thyroïde jeudi. Ce soir son cou enfle sous le "
+            "pansement, elle respire en sifflant et elle peut pas avaler sa salive.",
+            "Gastric sleeve in Mexico 6 days ago, since this morning fever 38.9, "
+            "heart at 135 and pain in my upper belly, can't keep water down.",
+            "Mon petit de 3 ans a mâché des boules à mites dans le placard de sa "
+            "grand-mère, il en manque deux et il a vomi.",
+            "It's like a heavy weight pressing on me, it goes up into my jaw and down "
+            "my left arm, been 30 minutes.",
+            "my right hand just quit on me at work and my cheek feels like after the "
+            "dentist freezing, my buddy says i sound drunk",
+            "Stripped the paint off the old boat in the garage with the door shut all "
+            "afternoon, now pounding headache, I threw up twice and I feel drunk.",
+            "Mon frère a des balles pour son .22 dans le truck et il m'a dit « demain "
+            "après la run c'est fini pour moi ».",
+            "il m a poussée hors du pick-up en marche sur le rang hier, la proch fois "
+            "il arrête pas dit-il, j'ai peur",
+            "39 weeks, labour since 4, there's a ripping at my c-section scar and fresh blood.",
+            "Ma fille de 9 ans a foncé dans un arbre en ski hier, ce matin elle a "
+            "vomi 4 fois et elle est difficile à réveiller.",
+            "Dad is 84, fine at lunch, since 2pm he can't tell me the year and calls me mom.",
+        ),
+    )
+
+
+def test_a_joke_taken_back_is_set_aside_but_never_self_harm_and_never_once_taken_back_again():
+    # "Je niaise" after an idiom sets the idiom aside (round 101); the same words after a plan
+    # to die do not (a crisis-line reply costs little), nor after "Je niaise pas", nor when the
+    # writer says afterwards that it is real.
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Quand j'ai vu la facture, j'ai fait une crise cardiaque! Je niaise, mais c'est "
+            "couvert par l'OHIP?",
+            "Saw the parking fee and had a stroke. Just kidding. Can I park at the side door?",
+        ),
+        urgent=(
+            "I have the pills ready to end my life tonight. Just kidding.",
+            "Je vais me tuer ce soir. Je niaise.",
+            "My chest is crushing and going down my left arm. Just kidding, no. It's real, "
+            "please call.",
+            "J'ai une douleur qui serre dans la poitrine et qui descend dans le bras. Je "
+            "niaise pas.",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
