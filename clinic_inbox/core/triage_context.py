@@ -435,6 +435,17 @@ _SENTENCE_CONTEXT = re.compile(
     r"\b((entendu parler (de|d'|du|des)|heard (about|of)|lu (sur|que|qu')|read (about|that)|reading (about|that|up on))|"
     # the calls a crew goes to: "We go to car crashes, overdoses, cardiac arrests, lots of blood"
     r"\b(we|on) (go|respond|va|repond)\w* (to|a|aux) (car crash\w*|calls?|accidents?|appels?|fires?|incendies?)\b|"
+    # any patient at work: "Quand un patient de la clinique est transféré chez nous pour une douleur
+    # à la poitrine, pourriez-vous nous faxer sa liste de médicaments?"
+    r"\b(quand|lorsque|when|whenever) (un|une|a|an) (patient|patiente|client|cliente|usager|usagere|resident|residente)\b|"
+    # what a course will cover: "le cours de premiers soins est samedi. On va voir les hémorragies,
+    # le garrot, l'étouffement", "we'll go over choking and bleeding"
+    r"\b(on va|nous allons|on voit) (voir|couvrir|apprendre|pratiquer) (les|le|la|l')|"
+    r"\b(we'?ll|we will|we'?re going to|we are going to|they'?ll|they will) (cover|learn|practi[cs]e|go over|be covering|be learning|be practi[cs]ing)\b|"
+    # two relatives who both had it: "mon grand-père et ma tante ont eu un glaucome aigu et mon
+    # grand-père a perdu la vue d'un œil", "my grandfather and my aunt both had"
+    r"\b(mon|ma|mes|my) (grand-?\w+|tante|oncle|aunt|uncle|pere|mere|father|mother|dad|mom|cousine?|cousin|soeur|frere|sister|brother)s? "
+    r"(et|and) (mon|ma|mes|my|his|her|son|sa) [\w-]+ (ont|avaient|both|have|had|ont tous|ont toutes)\b|"
     # what a crew or a guard deals with, listed: "We deal with stabbings, overdoses, you name it"
     r"\b(we|on|nous) (deal|dealt|handle|handled|gere|gerons|gerait) (with )?([\w'-]+, ){1,4}|"
     # ...or counted: "We deal with a lot of self-harm and violent incidents on the unit"
@@ -824,6 +835,7 @@ _NOT_RECUR = re.compile(
     r"(recommence\w*|started|start) (a |to )?(m'ecrire|m'appeler|me texter|ecrire|appeler|texting|writing|calling|text|write|call|message)\w*|"
     # come to after a faint, not back again: "il est revenu en 15 minutes"
     r"(est|suis|etait|sont) revenue?s? (a (lui|elle|soi) )?(en|apres|au bout de) (\d+|quelques|une|deux|cinq|dix|quinze) (minutes?|secondes?|min)\b|"
+    r"(est|suis|etait|sont) revenue?s? (a (lui|elle|soi|moi) )?(tout de suite|rapidement|vite|aussitot)\b|"
     # a result, not a return: "cholesterol came back high", "est revenu élevé"
     r"(came|come|comes|coming) back (high|low|normal|elevated|positive|negative|ok|okay|fine|clear|borderline)|"
     r"(est|sont|etait) (revenue?s?) (eleve|elevee?s?|bas|basse|normale?s?|normaux|positifs?|positives?|negatifs?|negatives?|correcte?s?|limite)|now (ok|okay|fine|good|better|well|stable|home|recovered)\b|"
@@ -997,6 +1009,8 @@ _RESOLVED_AFTER = re.compile(
     r"back to normal|(redevenue?|revenue?) (a la )?normale?|(ca|cela|il|elle) a arrete|"
     # come to at once after a faint: "I came around in a few seconds and I was fine after juice"
     r"\bcame (around|to) (in|after) (a few|\d+|a couple of|two|three) (seconds|secs|minutes)\b|"
+    # ...in French: "Je suis revenu tout de suite et l'infirmière m'a gardé une heure avec du jus"
+    r"^\W*(je suis|il est|elle est|j'suis|chu) (revenue?|revenue? a (moi|lui|elle)) (tout de suite|rapidement|vite|en (quelques|deux|trois) secondes)\b|"
     # over the same day, or only while the cause lasts: "the bleeding stopped that day",
     # "(it) goes away once I'm in the wheelhouse", "ça part dès que je me réchauffe"
     r"stopped (that|the same|later that) (day|night|evening|afternoon)|"

@@ -205,8 +205,10 @@ MIXED = {
 }
 # Rows an author's file labels with the other language, the words all in one: the detector's
 # answer is the words' (round 90's French author wrote two non-urgent rows wholly in English,
-# an anglophone patient's and a Filipino worker's). Named, so that the list cannot grow unseen.
-WRITTEN_IN = {"md-0156": "en", "md-0212": "en"}
+# an anglophone patient's and a Filipino worker's; round 102's French author wrote "Hi, bonjour,
+# when is the nurse coming to Constance Lake next? I need my B12 shot. Merci": English with a
+# French greeting and thanks). Named, so that the list cannot grow unseen.
+WRITTEN_IN = {"md-0156": "en", "md-0212": "en", "nh-0101": "en"}
 
 
 @pytest.mark.parametrize("part", [*DEVELOPMENT_PARTS, HELD_OUT_PART])

@@ -3175,6 +3175,57 @@ def test_a_joke_taken_back_is_set_aside_but_never_self_harm_and_never_once_taken
     )
 
 
+def test_oxalic_acid_a_pipe_wrench_tonight_a_pupil_not_round_and_dialysis_missed():
+    # round 102 (part FA, the Franco-Albertan farms, honey country, oil patch and Métis
+    # settlements of Falher and the Peace Country, round 101's blind set, where the app caught
+    # every emergency and made 7 of 304 look-alikes urgent): what the rules alone missed there:
+    # oxalic acid, the beekeeper's mite treatment, swallowed in coffee or syrup; a drunk man going
+    # over tonight with a pipe wrench to someone's skull; phone and keys taken, a threat, a mother
+    # and child locked in a bathroom; pills named by a drug no list had, "dont want 2 wake up";
+    # a cut that pulses and soaks towels; barbed wire in an eye, blood in it, the pupil not round;
+    # a tyre ring to the forehead, "came round", then sick and dozy; dialysis missed in a storm,
+    # breathless and sleeping in a chair; the top of a grain elevator and "je saute, c'est
+    # décidé". False reds: two relatives who both had it (family history); "quand un patient est
+    # transféré" (a paramedic's work); a course that will cover bleeding and choking; "la tête qui
+    # va exploser" over forms; "me fait faire une crise de cœur chaque fois"; a faint at a blood
+    # drive, "revenu tout de suite" (come to, not come back).
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "My grandmother and my uncle both had a stroke in their sixties, and my "
+            "grandmother lost the use of her arm. I'm 45, should I be screened for "
+            "anything?",
+            "Je suis infirmière au foyer. Quand un résident fait une chute avec perte "
+            "de connaissance, est-ce qu'on vous envoie le rapport par fax?",
+            "The babysitting course is on Saturday at the rec centre. We'll cover "
+            "choking, bleeding and burns. Could the clinic lend us a CPR dummy?",
+            "Avec les formulaires de la CNESST j'ai la tête qui va exploser. "
+            "Pouvez-vous remplir la partie du médecin?",
+            "Ma fille me fait faire une crise cardiaque chaque fois qu'elle monte sur "
+            "le toit de la grange. Elle a besoin d'un vaccin contre le tétanos.",
+            "Hier au don de sang j'ai perdu connaissance quelques secondes. Je suis "
+            "revenue tout de suite et on m'a donné du jus. Je vais bien, je peux "
+            "travailler demain?",
+        ),
+        urgent=(
+            "My dad put oxalic acid in his tea by mistake, the jar for the bees. His "
+            "mouth burns and he vomited, his hands are cramping.",
+            "He's drunk and says he's going over to Dale's tonight with the tire iron "
+            "to break his head, he's got it in the truck.",
+            "He took my phone and the keys, said he'd put me in the river if I call "
+            "anyone. I'm locked in the bedroom with the baby, my hand is broken.",
+            "I took about 40 of my metoprolol an hour ago with rum, I don't want to wake up.",
+            "Je me suis coupé l'avant-bras sur une tôle, ça pulse et trois serviettes y ont passé.",
+            "Un fil de fer m'a fouetté l'œil gauche, il y a du sang dans l'œil et la "
+            "pupille est pas ronde.",
+            "A chain snapped and caught him on the forehead, he came round after a "
+            "minute and now he's throwing up and drowsy.",
+            "J'ai manqué ma dialyse deux fois à cause de la tempête, j'ai le souffle "
+            "court et je dors assis dans le fauteuil.",
+            "ce soir je monte en haut du silo pis je saute, c'est décidé",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
