@@ -8,6 +8,7 @@ a traceback that could carry patient data.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import getpass
 import json
 import os
@@ -1363,6 +1364,10 @@ def cmd_break_glass_review(args: argparse.Namespace) -> int:
 
     with _open(args) as clinic:
         session = _session(args, clinic)
+        if args.mark is not None:  # one opening marked reviewed, on this computer or another
+            return _mark_reviewed(args, clinic, session)
+        if args.workstation:
+            raise CliError("--workstation names the computer of the opening given with --mark.")
         if args.clinic:  # every workstation's openings, from the clinic's audit trail
             from clinic_inbox.shared import cli_audit
 
@@ -1383,6 +1388,7 @@ def cmd_break_glass_review(args: argparse.Namespace) -> int:
             "started_at": r[5],
             "expires_at": r[6],
             "reviewed_at": r[7],
+            "reviewed_by": r[8],
         }
         for r in rows
     ]
@@ -1399,11 +1405,38 @@ def cmd_break_glass_review(args: argparse.Namespace) -> int:
                         d["patient"] or "-",
                         d["reason"][:40],
                         d["started_at"],
+                        f"{d['reviewed_at']} by {d['reviewed_by'] or '?'}"
+                        if d["reviewed_at"]
+                        else "not yet",
                     ]
                     for d in data
                 ],
-                ["id", "who", "conversation", "patient", "reason", "when"],
+                ["id", "who", "conversation", "patient", "reason", "when", "reviewed"],
             )
+        )
+    return EXIT_OK
+
+
+def _mark_reviewed(args: argparse.Namespace, clinic: Any, session: Any) -> int:
+    """`break-glass-review --mark N [--workstation W]`: the opening number N made on this
+    computer (or on workstation W, by its id or name) marked reviewed."""
+    from clinic_inbox.shared import break_glass_clinic
+
+    done = break_glass_clinic.mark_reviewed(clinic, session, args.mark, args.workstation)
+    if args.json:
+        _print_json(dataclasses.asdict(done))
+        return EXIT_OK
+    where = f" (made on {args.workstation})" if args.workstation else ""
+    if not done.new:
+        print(
+            f"Break-glass opening {done.opening}{where} was already reviewed by {done.by} on {done.at}."
+        )
+        return EXIT_OK
+    print(f"Break-glass opening {done.opening}{where} marked reviewed by {done.by} on {done.at}.")
+    if done.mark is not None and not done.on_server:
+        print(
+            "The clinic's shared server could not take it now: it waits on this computer and "
+            "goes with the next exchange with the server."
         )
     return EXIT_OK
 
@@ -1586,6 +1619,17 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true")
     sp.add_argument(
         "--clinic", action="store_true", help="every workstation's openings (JSON, shared server)"
+    )
+    sp.add_argument(
+        "--mark",
+        type=record_id,
+        metavar="N",
+        help="mark opening N reviewed (its number on the computer it was made on)",
+    )
+    sp.add_argument(
+        "--workstation",
+        metavar="W",
+        help="with --mark: the computer the opening was made on (name or id; default this one)",
     )
 
     from clinic_inbox.cli_patients import register as register_patients

@@ -236,6 +236,12 @@ def break_glass(
     return _acted(services.break_glass, clinic, session, thread_id, reason, password)
 
 
+def mark_break_glass_reviewed(clinic: Clinic, session: Session, opening: int) -> Outcome:
+    """The review tab of a workstation that works alone (with a shared server the tab
+    uses shared.audit_app.mark_reviewed, which may reach openings made elsewhere)."""
+    return _acted(services.mark_break_glass_reviewed, clinic, session, opening)
+
+
 # -- delegations and staff ----------------------------------------------------------------
 def grant_delegation(
     clinic: Clinic,

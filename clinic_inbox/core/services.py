@@ -48,6 +48,7 @@ from clinic_inbox.core.services_delegation import (
     list_delegations,
     revoke_delegation,
 )
+from clinic_inbox.core.services_glass_review import Reviewed, mark_break_glass_reviewed
 from clinic_inbox.core.services_key_slots import key_protection, turn_on_staff_slots  # noqa: F401
 from clinic_inbox.core.services_presence import (
     PRESENCE_WINDOW,
@@ -223,6 +224,8 @@ __all__ = [
     "revoke_delegation",
     "break_glass",
     "break_glass_review",
+    "mark_break_glass_reviewed",
+    "Reviewed",
     "add_imap_account",
     "add_fhir_account",
     "list_accounts",

@@ -51,3 +51,12 @@ def clinic_break_glass(clinic: Clinic, session: Any) -> Outcome:
 def this_computer_break_glass(clinic: Clinic, session: Any) -> Outcome:
     """The same tab while the server cannot be asked: this computer's own openings."""
     return Outcome(break_glass_clinic.this_computer(clinic, session))
+
+
+def mark_reviewed(
+    clinic: Clinic, session: Any, opening: int, workstation: str | None = None
+) -> Outcome:
+    """Mark a break-glass opening reviewed (made here, or on `workstation`): the review
+    tab's action, `break-glass-review --mark`'s answer. May talk to the server: run on
+    the network worker."""
+    return Outcome(break_glass_clinic.mark_reviewed(clinic, session, opening, workstation))

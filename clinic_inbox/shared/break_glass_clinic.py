@@ -6,23 +6,44 @@ administrators only (an administrator sees every opening, a physician those of t
 own patients), the openings read from the clinic's audit trail on the server (where
 the reason stays sealed: only a workstation holding the clinic's keys opens it), and
 the review itself recorded in this computer's trail. Here each opening is told as this
-computer knows it: the person's full name, the patient, the conversation's number, and,
-for an opening made here, when it was reviewed here.
+computer knows it: the person's full name, the patient, the conversation's number, and
+whether it was reviewed: by whom, when and on which workstation, from the marks every
+workstation pulls (shared.glass_review_op), wherever the opening was made.
+
+`mark_reviewed` is the action that marks one reviewed, for the tab and the command line
+alike: an opening made here is marked here even while the server is away (the mark
+waits and goes when it is back); one made on another workstation is found in the
+clinic's trail first (so the server must answer), and checked to be the person's to
+review as the list is.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import psycopg
 
-from clinic_inbox.core import services
+from clinic_inbox.core import access, services
 from clinic_inbox.core.home import Clinic
+from clinic_inbox.core.services_common import NotFound
+from clinic_inbox.core.services_glass_review import Reviewed, record_review_elsewhere
+from clinic_inbox.core.store import audit_ship_queries as asq
+from clinic_inbox.core.store import break_glass_mark_queries as bq
 from clinic_inbox.core.store import queries as q
+from clinic_inbox.core.store import shared_queries as shq
+from clinic_inbox.shared import (
+    ServerUnreachable,
+    SharedQueueError,
+    glass_review_op,
+    key_rotation,
+    refusals,
+    staff_sync,
+)
 from clinic_inbox.shared.audit_clinic import (
     ClinicEntry,
     break_glass_review_clinic,
+    clinic_entries,
     may_review_break_glass,
 )
 from clinic_inbox.shared.replica import server_error
@@ -46,10 +67,43 @@ class GlassOpening:
     patient_id: int | None  # this computer's number for the patient, when it knows them
     patient: str | None  # their name, as this computer knows them
     reason: str | None
-    reviewed_at: str | None  # openings made here: when reviewed here
+    reviewed_at: str | None  # when it was first marked reviewed (UTC, ISO), on any computer
+    workstation_id: str | None = None  # the one it was made on (None: working alone)
+    reviewed_by: str | None = None  # who marked it reviewed (full name)
+    reviewed_on: str | None = None  # the workstation it was marked on (its name)
+    reviewed_here: bool = False  # ...this computer
+    review_waiting: bool = False  # marked here, not on the clinic's server yet
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def _review_of(
+    marks: dict[tuple[str, int], bq.Mark],
+    names: dict[str, str],
+    here: str | None,
+    ws: str | None,
+    opening: int | None,
+    local: tuple | None,
+) -> dict[str, Any]:
+    """The reviewed fields of one opening: its first mark (made on any workstation), else
+    (an opening made here) the review recorded on it here."""
+    mark = marks.get((ws, opening)) if ws is not None and opening is not None else None
+    if mark is not None:
+        return {
+            "reviewed_at": mark.reviewed_at,
+            "reviewed_by": names.get(mark.reviewer.casefold()) or mark.reviewer_name,
+            "reviewed_on": mark.ws_name,
+            "reviewed_here": mark.ws == here,
+            "review_waiting": not mark.on_server,
+        }
+    if local is not None and local[7]:
+        return {"reviewed_at": local[7], "reviewed_by": local[8], "reviewed_here": True}
+    return {"reviewed_at": None}
+
+
+def _full_names(clinic: Clinic) -> dict[str, str]:
+    return {s.username.casefold(): s.display_name for s in q.list_staff(clinic.store)}
 
 
 def _numbers(link: Link, convs: set[str]) -> dict[str, int]:
@@ -75,7 +129,9 @@ def _told(
     elsewhere = _numbers(
         link, {e.conversation for e in entries if e.conversation and not e.thread_id}
     )
-    reviewed = {r[0]: r[7] for r in services.break_glass_review(clinic, session)}
+    local = {r[0]: r for r in services.break_glass_review(clinic, session)}
+    marks = bq.first_marks(clinic.store)
+    full = _full_names(clinic)
     out = []
     for e in entries:
         mine = e.chain == link.workstation_id
@@ -102,7 +158,15 @@ def _told(
                 patient_id=e.patient_id,
                 patient=f"{patient.given_name} {patient.family_name}" if patient else None,
                 reason=e.reason,
-                reviewed_at=reviewed.get(bg) if mine else None,
+                workstation_id=e.chain or None,
+                **_review_of(
+                    marks,
+                    full,
+                    link.workstation_id,
+                    e.chain,
+                    bg if isinstance(bg, int) else None,
+                    local.get(bg) if mine else None,
+                ),
             )
         )
     out.sort(key=lambda o: o.at, reverse=True)  # the newest first, as the local review
@@ -127,6 +191,9 @@ def this_computer(clinic: Clinic, session: Any) -> list[GlassOpening]:
     local review, with its own access check."""
     rows = services.break_glass_review(clinic, session)
     seen = services.seen_as(clinic, session, [r[2] for r in rows])
+    here = shq.workstation_id(clinic.store)
+    marks = bq.first_marks(clinic.store)
+    full = _full_names(clinic)
     return [
         GlassOpening(
             workstation=THIS_COMPUTER,
@@ -142,7 +209,115 @@ def this_computer(clinic: Clinic, session: Any) -> list[GlassOpening]:
             patient_id=None,
             patient=r[3],
             reason=r[4],
-            reviewed_at=r[7],
+            workstation_id=here,
+            **_review_of(marks, full, here, here, r[0], r),
         )
         for r in rows
     ]
+
+
+# -- the action ---------------------------------------------------------------------------
+def mark_reviewed(
+    clinic: Clinic, session: Any, opening: int, workstation: str | None = None
+) -> Reviewed:
+    """Mark the break-glass opening `opening` (its number on the workstation it was made
+    on) reviewed. `workstation`: that workstation's id or name, None for this computer.
+    Refused, before the server is asked, for anyone but physicians and administrators; a
+    physician marks the openings of their own patients only. The mark goes to the
+    server at once when it answers, else with the next exchange (an opening made here),
+    or not at all (one made elsewhere: it cannot be checked then)."""
+    staff, admin = may_review_break_glass(clinic, session)
+    here = shq.workstation_id(clinic.store)
+    if workstation in (None, "", here, THIS_COMPUTER):
+        done = services.mark_break_glass_reviewed(clinic, session, opening)
+        if here is None or not done.new:
+            return done
+        try:
+            link = open_link(clinic)
+        except SharedQueueError:
+            return done  # it waits here; the next exchange sends it
+        try:
+            return _send(clinic, link, done)
+        finally:
+            link.conn.close()
+    if here is None:
+        raise SharedQueueError(
+            "This computer works alone (no shared server): it has only its own openings."
+        )
+    try:
+        link = open_link(clinic)
+    except ServerUnreachable as exc:
+        raise ServerUnreachable(
+            f"{exc} An opening made on another computer is marked reviewed only while the "
+            "server can be reached (it is checked there first)."
+        ) from None
+    try:
+        ws, ws_name = _workstation(link, workstation)
+        if ws == here:
+            link.conn.close()
+            return mark_reviewed(clinic, session, opening)
+        found = [
+            e
+            for e in clinic_entries(clinic, link, action="break_glass")
+            if e.chain == ws and e.detail.get("break_glass_id") == opening
+        ]
+        if not found:
+            raise NotFound(f"There is no break-glass opening number {opening} from {ws_name}.")
+        e = found[0]
+        if not admin and e.patient_id not in set(asq.patients_of_physician(clinic.store, staff.id)):
+            raise access.AccessDenied(
+                "A physician marks the break-glass openings of their own patients only."
+            )
+        done = record_review_elsewhere(clinic, session, ws, opening, e.patient_id, e.thread_id)
+        if not done.new:
+            return done
+        return _send(clinic, link, done)
+    finally:
+        if not link.conn.closed:
+            link.conn.close()
+
+
+def _send(clinic: Clinic, link: Link, done: Reviewed) -> Reviewed:
+    """Send the marks that wait (this one among them), as a push does; a refusal of this
+    one is said in words. If the server cannot take it now it waits here, and the next
+    exchange (the live sync, `server sync`) sends it and says why if it cannot."""
+    try:
+        key_rotation.keep_current(clinic, link, complete=False)  # sealed under the newest
+        with key_rotation.refusal_said(clinic, link):
+            # the clinic's staff as this computer has them first: a physician added here
+            # since the last exchange is a reviewer the server knows
+            staff_sync.push(clinic, link)
+            sent = glass_review_op.publish(clinic, link)
+    except (SharedQueueError, psycopg.Error):
+        return done
+    for mark, code in sent.refused:
+        if mark == done.mark:
+            raise access.AccessDenied(
+                f"The clinic's shared server {link.label} refused this review: "
+                f"{refusals.words(code, done.by)}. The opening shows as not reviewed."
+            )
+    kept = bq.get(clinic.store, done.mark) if done.mark else None
+    return replace(done, on_server=kept is not None and kept.on_server)
+
+
+def _workstation(link: Link, given: str) -> tuple[str, str]:
+    """(id, name) of a workstation named by its id or by its name in the review."""
+    try:
+        with link.conn.transaction():
+            rows = link.conn.execute(
+                "SELECT id::text, name FROM workstation UNION "
+                "SELECT ws::text, name FROM audit_signer"
+            ).fetchall()
+    except psycopg.OperationalError as exc:
+        raise server_error(link, exc) from None
+    by_id = {i: n for i, n in rows if i == given}
+    if by_id:
+        return given, next(iter(by_id.values()))
+    named = {i for i, n in rows if n.casefold() == given.casefold()}
+    if len(named) == 1:
+        return named.pop(), given
+    if named:
+        raise SharedQueueError(
+            f"Several workstations are named {given!r}: give the workstation's id instead."
+        )
+    raise NotFound(f"The clinic's server knows no workstation {given!r}.")

@@ -22,6 +22,7 @@ from clinic_inbox.core.store import shared_queries as shq
 from clinic_inbox.shared import (
     discard_op,
     fold,
+    glass_review_op,
     key_rotation,
     patient_edits,
     provisional,
@@ -164,6 +165,10 @@ def _fetch(link: Link, cursor: int, limit: int) -> tuple[list[tuple], dict[str, 
             data["patient_fields"] = patient_edits.fetch_fields(
                 link, edited | set(data["patients"])
             )
+            # break-glass openings marked reviewed (their ids in `ref`)
+            data["glass"] = glass_review_op.fetch(
+                link, [c[3] for c in changes if c[1] == glass_review_op.KIND]
+            )
             # staff and delegation changes: all of them, applied before everything else
             data["access"] = staff_sync.fetch(link, cursor)
     return changes, data
@@ -188,6 +193,7 @@ def _unseal(link: Link, data: dict[str, Any]) -> dict[str, Any]:
                 "It was not applied and nothing on this computer changed. Tell your IT support."
             )
         out["notes"][nid] = (cid, author, at, sealed["body"])
+    out["glass"] = glass_review_op.unseal(link, data.get("glass", {}))
     return out
 
 
@@ -221,6 +227,11 @@ def pull(clinic: Clinic, link: Link, limit: int = PULL_BATCH) -> PullResult:
         for seq, kind, conv, ref in changes:
             if kind == staff_sync.KIND:  # applied above
                 result.access_rows += 1
+                result.cursor = seq
+                continue
+            if kind == glass_review_op.KIND:  # conv and ref: the mark's id
+                glass_review_op.apply(clinic, opened["glass"].get(ref))
+                result.applied.append(Applied(seq, kind, conv, ref, None))
                 result.cursor = seq
                 continue
             thread_id = shq.thread_by_uuid(store, conv)

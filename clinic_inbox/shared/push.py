@@ -16,6 +16,7 @@ from clinic_inbox.core.model import Status
 from clinic_inbox.core.store import shared_queries as shq
 from clinic_inbox.shared import (
     discard_op,
+    glass_review_op,
     key_rotation,
     patient_edits,
     patient_links,
@@ -67,6 +68,8 @@ def _push(clinic: Clinic, link: Link) -> PushResult:
     result.staff, result.staff_conflicts = access.applied, access.conflicts + access.refused
     purge_op.publish_purges(clinic, link)  # retention purges made here reach the others
     discard_op.publish_discards(clinic, link)  # held replies discarded here, too
+    # break-glass openings marked reviewed here (a refused one is taken back, audited)
+    result.refused += len(glass_review_op.publish(clinic, link).refused)
     for op in shq.pending_ops(store):
         conv = shq.thread_uuid(store, op.thread_id)
         if conv is None:

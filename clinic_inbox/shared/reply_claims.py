@@ -76,6 +76,16 @@ class ServerClaims:
                 self.problem = str(exc)
                 self._failed()
                 return Verdict.UNKNOWN
+            except psycopg.errors.InsufficientPrivilege:
+                # since schema 14 the server takes a claim only in the name of the
+                # workstation its login belongs to (own_name_schema)
+                self.problem = (
+                    f"the server {server_label(self._dsn)} refused this computer's claim: "
+                    "the login it connects with does not belong to this workstation there. "
+                    "Tell your administrator (the workstation may need to be connected again)."
+                )
+                self._failed()
+                return Verdict.UNKNOWN
             except psycopg.Error:
                 self.problem = f"the server {server_label(self._dsn)} stopped answering."
                 self._failed()

@@ -47,6 +47,7 @@ SEALED_COLUMNS = (
     ("source_checkpoint", "place"),
     ("access_op", "sealed"),
     ("audit_entry", "sealed"),  # only where the audit step is installed
+    ("break_glass_review", "sealed"),  # from step 15, which adds its trigger itself
 )
 
 _TRIGGERS = "\n".join(

@@ -28,8 +28,10 @@ from __future__ import annotations
 # MACed under a retired key is refused (workflow_mac_schema); 13: a change (conversation
 # field, note, patient link, edit of a patient's record) by a turned-off account is
 # refused, and a workstation is approved only by an active administrator
-# (turned_off_schema)
-SCHEMA_VERSION = 13
+# (turned_off_schema); 14: a workstation claims an automatic reply in its own name only,
+# the server working it out from the login (own_name_schema); 15: break-glass openings
+# marked reviewed, append-only and sealed, pulled by every workstation (glass_review_schema)
+SCHEMA_VERSION = 15
 CHANGES_CHANNEL = "clinic_changes"
 PRESENCE_CHANNEL = "clinic_presence"
 
@@ -671,7 +673,9 @@ GRANT EXECUTE ON FUNCTION publish_patient(uuid, uuid, text[], bytea),
 # steps of their own modules
 from clinic_inbox.shared import (  # noqa: E402
     discard_schema,
+    glass_review_schema,
     key_rotation_schema,
+    own_name_schema,
     patient_edit_schema,
     purge_schema,
     reopen_schema,
@@ -695,6 +699,8 @@ UPGRADES = {
     11: (retired_key_schema.DDL, retired_key_schema.GRANTS),
     12: (workflow_mac_schema.DDL, workflow_mac_schema.GRANTS),
     13: (turned_off_schema.DDL, turned_off_schema.GRANTS),
+    14: (own_name_schema.DDL, own_name_schema.GRANTS),
+    15: (glass_review_schema.DDL, glass_review_schema.GRANTS),
 }
 
 
@@ -722,6 +728,8 @@ def ddl(schema: str = "public") -> list[str]:
         retired_key_schema.DDL,
         workflow_mac_schema.DDL,
         turned_off_schema.DDL,
+        own_name_schema.DDL,
+        glass_review_schema.DDL,
     )
     return [d.replace("@SCHEMA@", schema) for d in steps]
 
@@ -741,5 +749,7 @@ def grants(role: str, schema: str = "public") -> str:
         + retired_key_schema.GRANTS
         + workflow_mac_schema.GRANTS
         + turned_off_schema.GRANTS
+        + own_name_schema.GRANTS
+        + glass_review_schema.GRANTS
     )
     return grants_all.replace("@SCHEMA@", schema).replace("@ROLE@", role)

@@ -391,10 +391,25 @@ class AdminDialog(QDialog):
         # each computer numbers its own openings (the "#" column): no row numbers beside
         self.glass_table.verticalHeader().setVisible(not self.glass_shared)
         lay.addWidget(self.glass_table)
+        # what each row is: (the workstation it was made on, its number there, reviewed,
+        # that workstation as the row names it)
+        self._glass_items: list[tuple[str | None, int | None, bool, str]] = []
+        self._glass_marking = ""  # the opening being marked, as the message names it
+        self.glass_table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.glass_table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.glass_table.itemSelectionChanged.connect(self._glass_selected)
+        self.glass_mark = QPushButton("Mark reviewed")
+        self.glass_mark.setToolTip(
+            "Record that the selected opening was reviewed: every workstation of the clinic "
+            "shows who reviewed it, when, and on which computer."
+        )
+        self.glass_mark.setEnabled(False)
+        self.glass_mark.clicked.connect(self.mark_glass_reviewed)
         self.glass_refresh = QPushButton("Refresh")
         self.glass_refresh.clicked.connect(self.refresh_glass)
         row = QHBoxLayout()
         row.addStretch(1)
+        row.addWidget(self.glass_mark)
         row.addWidget(self.glass_refresh)
         lay.addLayout(row)
         self.glass_page = page
@@ -423,6 +438,7 @@ class AdminDialog(QDialog):
     def _glass_failed(self, exc: BaseException) -> None:
         if not isinstance(exc, SharedQueueError):  # refused, or this computer's own store
             self.glass_note.setText(plain_error(exc))
+            self._glass_items = []
             self._fill_glass([])
             return
         if isinstance(exc, ServerUnreachable):
@@ -443,18 +459,35 @@ class AdminDialog(QDialog):
             owner=self,
         )
 
+    def _when(self, at: str | None) -> str:
+        """A stored time (UTC, ISO) in the clinic's time."""
+        if not at:
+            return ""
+        try:
+            return (
+                datetime.fromisoformat(at)
+                .astimezone(self.clinic.config.tz)
+                .strftime("%Y-%m-%d %H:%M")
+            )
+        except ValueError:
+            return at
+
+    def _reviewed(self, o) -> str:  # noqa: ANN001 - shared.break_glass_clinic.GlassOpening
+        """'reviewed by Dr Patel on 2026-03-02 14:05 (Office 2)', or 'not yet'."""
+        if not o.reviewed_at:
+            return "not yet"
+        where = "this computer" if o.reviewed_here else (o.reviewed_on or "another computer")
+        text = f"reviewed by {o.reviewed_by or 'someone'} on {self._when(o.reviewed_at)} ({where})"
+        if o.review_waiting:
+            text += "; not on the clinic's server yet"
+        return text
+
     def _show_openings(self, openings: list, *, everywhere: bool) -> None:
         """Rows of shared.break_glass_clinic.GlassOpening, in the clinic's time."""
-        tz = self.clinic.config.tz
-
-        def when(at: str | None) -> str:
-            if not at:
-                return ""
-            try:
-                return datetime.fromisoformat(at).astimezone(tz).strftime("%Y-%m-%d %H:%M")
-            except ValueError:
-                return at
-
+        when = self._when
+        self._glass_items = [
+            (o.workstation_id, o.opening, bool(o.reviewed_at), _computer(o)) for o in openings
+        ]
         rows = [
             [
                 str(o.opening or ""),
@@ -465,32 +498,108 @@ class AdminDialog(QDialog):
                 o.reason or "",
                 when(o.at),
                 when(o.until),
-                # an opening's review is recorded on the computer where it was made
-                (when(o.reviewed_at) or "not yet") if o.this_computer else f"on {o.workstation}",
+                # marked on any computer of the clinic: every one shows it
+                self._reviewed(o),
             ]
             for o in openings
         ]
         if everywhere:
+            waiting = sum(1 for o in openings if not o.reviewed_at)
             self.glass_note.setText(
-                f"Openings made on every computer of the clinic: {len(rows)}. Whether one "
-                "was reviewed is kept on the computer where it was made."
+                f"Openings made on every computer of the clinic: {len(rows)}, {waiting} not "
+                "reviewed yet. Select one and press Mark reviewed: every computer shows who "
+                "reviewed it, when and where."
             )
         self._fill_glass(rows)
 
     def _show_glass(self, review: list[tuple]) -> None:
+        self._glass_items = [(None, r[0], bool(r[7]), "") for r in review]
         rows = [
-            [str(r[0]), r[1], str(r[2]), r[3] or "Unknown", r[4], r[5], r[6], r[7] or "not yet"]
+            [
+                str(r[0]),
+                r[1],
+                str(r[2]),
+                r[3] or "Unknown",
+                r[4],
+                r[5],
+                r[6],
+                f"reviewed by {r[8] or 'someone'} on {self._when(r[7])}" if r[7] else "not yet",
+            ]
             for r in review
         ]
         self._fill_glass(rows)
+
+    def _glass_selected(self) -> None:
+        item = self._glass_item()
+        self.glass_mark.setEnabled(item is not None and item[1] is not None and not item[2])
+
+    def _glass_item(self) -> tuple[str | None, int | None, bool, str] | None:
+        rows = {i.row() for i in self.glass_table.selectedIndexes()}
+        if len(rows) != 1:
+            return None
+        (r,) = rows
+        return self._glass_items[r] if 0 <= r < len(self._glass_items) else None
+
+    def mark_glass_reviewed(self) -> None:
+        """The selected opening marked reviewed: on the network worker with a shared server
+        (an opening made elsewhere is checked there first; one made here is marked even
+        while the server is away, and waits), on the writer for a workstation alone."""
+        item = self._glass_item()
+        if item is None or item[1] is None:
+            return
+        ws, opening, _reviewed, computer = item
+        self._glass_marking = f"{opening} ({computer})" if computer else str(opening)
+        self.glass_mark.setEnabled(False)
+        if self.glass_shared:
+            self.runner.network.submit(
+                audit_app.mark_reviewed,
+                self.session,
+                opening,
+                ws,
+                done=self._glass_marked,
+                failed=self._glass_mark_failed,
+                owner=self,
+            )
+        else:
+            self.runner.submit(
+                app_actions.mark_break_glass_reviewed,
+                self.session,
+                opening,
+                done=self._glass_marked,
+                failed=self._glass_mark_failed,
+                owner=self,
+            )
+
+    def _glass_marked(self, done) -> None:  # noqa: ANN001 - core.services.Reviewed
+        which = f"Break-glass opening {self._glass_marking or done.opening}"
+        if not done.new:
+            self.message.setText(
+                f"{which} was already reviewed by {done.by} on {self._when(done.at)}."
+            )
+        elif done.mark is not None and not done.on_server:
+            self.message.setText(
+                f"{which} marked reviewed. The clinic's shared server cannot be reached just "
+                "now: the mark waits on this computer and goes when it is back."
+            )
+        else:
+            self.message.setText(f"{which} marked reviewed.")
+        self.refresh_glass()
+
+    def _glass_mark_failed(self, exc: BaseException) -> None:
+        self.message.setText(plain_error(exc))
+        self._glass_selected()
 
     def _fill_glass(self, rows: list[list[str]]) -> None:
         t = self.glass_table
         t.setRowCount(len(rows))
         for r, row in enumerate(rows):
             for c, value in enumerate(row):
-                t.setItem(r, c, QTableWidgetItem(value))
+                item = QTableWidgetItem(value)
+                item.setToolTip(value)  # a long reason or review, cut short in a narrow window
+                t.setItem(r, c, item)
         t.resizeColumnsToContents()
+        t.clearSelection()
+        self._glass_selected()
         self.tabs.setTabText(
             self.tabs.indexOf(self.glass_page), f"Break-glass review ({len(rows)})"
         )

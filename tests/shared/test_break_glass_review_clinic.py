@@ -9,7 +9,8 @@ cut, it says so in plain words and still lists the front desk's own opening. A n
 a receptionist reaches the clinic-wide list by no path (the app's dialog, its service
 functions, the command with and without --json, the clinic-wide audit export), and a
 physician sees only the openings on her own patients. The reasons stay sealed on the
-server.
+server. An opening marked reviewed on one computer shows as reviewed, by whom, when and
+where, on the others (tests/shared/test_break_glass_marks.py has the rest).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from workstations import login, new_workstation, receive, staff_cli
 from clinic_inbox.core import services
 from clinic_inbox.core.keys import KeyCustody
 from clinic_inbox.core.store import queries as q
-from clinic_inbox.shared import audit_ship, sync
+from clinic_inbox.shared import audit_ship, break_glass_clinic, sync
 from clinic_inbox.shared import server as srv
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -125,6 +126,13 @@ def test_the_app_lists_every_workstations_openings_as_the_command_does(
     from clinic_inbox.ui.admin import AdminDialog
 
     front = glass.ws["front-desk"]
+    # Dr Patel marked the opening made on Office 2 reviewed there; the front desk pulled it
+    office = glass.ws["office-2"]
+    patel = login(office, "dr.patel")
+    office_opening = services.break_glass_review(office, patel)[0][0]
+    done = break_glass_clinic.mark_reviewed(office, patel, office_opening)
+    assert done.new and done.on_server, done
+    sync.pull(front, glass.links["front-desk"])
     with secret_service.activated():
         dlg = AdminDialog(front, login(front, "admin"), runner=InlineRunner(front))
         qtbot.addWidget(dlg)
@@ -149,17 +157,37 @@ def test_the_app_lists_every_workstations_openings_as_the_command_does(
         number = services.seen_as(front, login(front, "admin"), [glass.thread["front-desk"]["zoe"]])
         assert {r[3] for r in zoe_rows} == {number[glass.thread["front-desk"]["zoe"]].label}
         assert by_reason[REASONS["front-desk"]][8] == "not yet"
-        assert by_reason[REASONS["office-2"]][8] == "on Office 2"
-        assert "every computer of the clinic: 4" in dlg.glass_note.text()
+        # reviewed on another computer: shown here, with who, when and where
+        said = by_reason[REASONS["office-2"]][8]
+        assert said.startswith("reviewed by Dr Anjali Patel on ") and said.endswith("(Office 2)"), (
+            said
+        )
+        assert "every computer of the clinic: 4, 3 not reviewed" in dlg.glass_note.text()
         assert dlg.tabs.tabText(dlg.tabs.indexOf(dlg.glass_page)) == "Break-glass review (4)"
+        # the administrator marks the nurse room's opening from here, with the button
+        assert not dlg.glass_mark.isEnabled()
+        dlg.glass_table.selectRow(rows.index(by_reason[REASONS["nurse-room"]]))
+        assert dlg.glass_mark.isEnabled()
+        dlg.glass_mark.click()
+        said = dlg.message.text()
+        assert said == "Break-glass opening 1 (Nurse room) marked reviewed.", said
+        rows = _rows(dlg)
+        by_reason = {r[5]: r for r in rows}
+        said = by_reason[REASONS["nurse-room"]][8]
+        assert said.startswith("reviewed by Admin on ") and said.endswith("(this computer)"), said
+        assert by_reason[REASONS["office-2"]][8].endswith("(Office 2)")
         dlg.tabs.setCurrentWidget(dlg.glass_page)
-        dlg.resize(1300, 400)
+        dlg.resize(1640, 400)
         assert dlg.grab().save(str(shots_dir() / "break-glass-review.png"))
     # the review is recorded, as the command's is
     last = front.store.execute(
         "SELECT action, detail FROM audit WHERE action = 'break_glass.review'"
     ).fetchall()
     assert last and json.loads(last[-1][1]) == {"rows": 4, "clinic": True}
+    marked = front.store.execute(
+        "SELECT detail FROM audit WHERE action = 'break_glass.reviewed'"
+    ).fetchall()
+    assert [json.loads(d)["break_glass_id"] for (d,) in marked] == [1]
 
     # the same answer as `break-glass-review --clinic`, in a process of its own
     for link in glass.links.values():
@@ -174,6 +202,10 @@ def test_the_app_lists_every_workstations_openings_as_the_command_does(
     )
     assert {o["this_computer"] for o in cli if o["workstation"] == "Front desk"} == {True}
     assert all(o["staff"] == "nurse.chen" and o["patient"] for o in cli)
+    reviewed = {
+        o["workstation"]: (o["reviewed_by"], o["reviewed_here"]) for o in cli if o["reviewed_at"]
+    }
+    assert reviewed == {"Office 2": ("Dr Anjali Patel", False), "Nurse room": ("Admin", True)}
 
 
 def test_with_the_server_out_of_reach_it_says_so_and_lists_this_computers_openings(

@@ -28,6 +28,7 @@ from clinic_inbox.core.store import shared_queries as shq
 from clinic_inbox.shared import SharedQueueError, clinic_keys, enrol, key_rotation, sync
 from clinic_inbox.shared import pull as pull_mod
 from clinic_inbox.shared import server as srv
+from clinic_inbox.shared.schema import SCHEMA_VERSION
 from clinic_inbox.shared.seal import TamperedError, UnknownKeyError, open_sealed
 
 REPO = Path(__file__).resolve().parents[2]
@@ -523,7 +524,7 @@ def test_a_schema_9_server_upgraded_then_a_revocation_renews_the_key(
     la.conn.close()
     with pytest.raises(SharedQueueError, match="older schema"):
         srv.open_link(b, KeyCustody(b.home, backend=kr))
-    assert srv.upgrade_server(a, login(a, "admin"), empty_db) == (9, 13)
+    assert srv.upgrade_server(a, login(a, "admin"), empty_db) == (9, SCHEMA_VERSION)
     la = srv.open_link(a, KeyCustody(a.home, backend=kr))
     assert enrol.revoke(a, login(a, "admin"), la, c_id) == 2
     assert la.keys.key_id == 2

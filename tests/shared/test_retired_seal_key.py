@@ -23,6 +23,7 @@ from clinic_inbox.shared import SharedQueueError, clinic_keys, enrol, key_rotati
 from clinic_inbox.shared import server as srv
 from clinic_inbox.shared.key_rotation_schema import DDL as STEP_10_DDL
 from clinic_inbox.shared.retired_key_schema import SEALED_COLUMNS
+from clinic_inbox.shared.schema import SCHEMA_VERSION
 from clinic_inbox.shared.seal import ClinicKeys, field_mac, seal
 
 REFUSED = key_rotation.REFUSED
@@ -326,7 +327,7 @@ def test_a_schema_10_server_upgraded_refuses_what_it_took_before(
             (ghost, other, key_rotation.holder_mac(c_keys, ghost, other)),
         )
         conn.commit()
-    assert srv.upgrade_server(a, login(a, "admin"), empty_db) == (10, 13)
+    assert srv.upgrade_server(a, login(a, "admin"), empty_db) == (10, SCHEMA_VERSION)
     assert _floor(empty_db) == 2
     with psycopg.connect(stolen) as conn:
         said = _write_as(conn, c_keys, lb.workstation_id, conv)

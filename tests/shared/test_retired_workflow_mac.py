@@ -25,6 +25,7 @@ from clinic_inbox.shared import server as srv
 from clinic_inbox.shared.patients import publish_patient
 from clinic_inbox.shared.replica import staff_ref
 from clinic_inbox.shared.retired_key_schema import DDL as STEP_11_DDL
+from clinic_inbox.shared.schema import SCHEMA_VERSION
 from clinic_inbox.shared.seal import (
     RETIRED_READ_MARGIN,
     ClinicKeys,
@@ -325,7 +326,7 @@ def test_a_schema_11_server_upgraded_refuses_the_workflow_writes_it_took_before(
             conn, c_keys, lb.workstation_id, conv, snapshot_keys=la.keys, keep=False
         )
     assert said == {w: "" for w in said}, said
-    assert srv.upgrade_server(a, login(a, "admin"), empty_db) == (11, 13)
+    assert srv.upgrade_server(a, login(a, "admin"), empty_db) == (11, SCHEMA_VERSION)
     before = _server_fields(empty_db, conv)
     with psycopg.connect(stolen) as conn:
         said = _workflow_as(conn, c_keys, lb.workstation_id, conv, snapshot_keys=la.keys)

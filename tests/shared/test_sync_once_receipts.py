@@ -205,12 +205,15 @@ def test_a_claim_no_workstation_keeps_does_not_silence_a_receipt(
     mails = [_mail(1, ROUTINE[0]), _mail(2, URGENT)]
     incoming = [message_from_bytes(m, policy=default_policy)["Message-ID"] for m in mails]
     # rows on the server claiming both replies for a workstation that never sends: written
-    # by whoever holds a workstation's login or the server (a forgery, or a replay)
+    # by whoever holds the server (a forgery, or a replay). A workstation's login can no
+    # longer claim in another's name (schema 14, test_claim_own_name); the owner can
+    # still write the table
     with psycopg.connect(pair.dsn) as conn:
         ghost = str(uuid.uuid4())
         for mid, purpose in ((incoming[0], "ack"), (incoming[1], "safety")):
             conn.execute(
-                "SELECT claim_auto_reply(%s, %s)", (claim_key(pair.keys, mid, purpose), ghost)
+                "INSERT INTO auto_reply_claim (key, ws) VALUES (%s, %s)",
+                (claim_key(pair.keys, mid, purpose), ghost),
             )
     dovecot.append_many(MAILBOX, mails)
     first = pair.sync("front")

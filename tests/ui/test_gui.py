@@ -392,6 +392,34 @@ def test_break_glass_from_the_thread_view(qtbot, demo_clinic):
     )
 
 
+def test_an_opening_is_marked_reviewed_in_the_review_tab(qtbot, demo_clinic):
+    """A clinic without a shared server: the tab's button marks the selected opening."""
+    from clinic_inbox.ui.admin import AdminDialog
+
+    nurse = services.login(demo_clinic, "nurse.chen", "demo")
+    hidden = [b for b in services.board(demo_clinic, nurse) if not b.decision.body]
+    services.break_glass(
+        demo_clinic, nurse, hidden[-1].row.id, "Her husband phoned: she is confused today", "demo"
+    )
+    admin = services.login(demo_clinic, "admin", "demo")
+    dlg = AdminDialog(demo_clinic, admin, runner=InlineRunner(demo_clinic))
+    qtbot.addWidget(dlg)
+    t = dlg.glass_table
+
+    def rows() -> list[list[str]]:
+        return [[t.item(r, c).text() for c in range(t.columnCount())] for r in range(t.rowCount())]
+
+    at = next(i for i, r in enumerate(rows()) if r[4].startswith("Her husband phoned"))
+    assert rows()[at][7] == "not yet" and not dlg.glass_mark.isEnabled()
+    t.selectRow(at)
+    assert dlg.glass_mark.isEnabled()
+    dlg.glass_mark.click()
+    assert dlg.message.text().endswith("marked reviewed."), dlg.message.text()
+    assert rows()[at][7].startswith(f"reviewed by {admin.staff.display_name} on "), rows()[at]
+    t.selectRow(at)
+    assert not dlg.glass_mark.isEnabled()  # once is enough
+
+
 def test_dashboard_counts_and_screenshot(qtbot, demo_clinic, shots):
     from clinic_inbox.core import dashboard
 

@@ -200,6 +200,26 @@ def test_break_glass_needs_password_reason_and_is_reviewed(clinic, sessions):
         "break_glass"
     ) == 1
 
+    # marking it reviewed (a workstation that works alone): its patient's physician or an
+    # administrator; not another physician, a nurse or the desk
+    (bg,) = [r[0] for r in review if r[2] == tid]
+    with pytest.raises(access.AccessDenied, match="own patients only"):
+        services.mark_break_glass_reviewed(clinic, sessions["dr.b"], bg)
+    for who in ("nurse", "desk"):
+        with pytest.raises(access.AccessDenied, match="physicians and administrators"):
+            services.mark_break_glass_reviewed(clinic, sessions[who], bg)
+    with pytest.raises(services.NotFound):
+        services.mark_break_glass_reviewed(clinic, sessions["admin"], bg + 1000)
+    done = services.mark_break_glass_reviewed(clinic, sessions["dr.a"], bg)
+    assert done.new and done.mark is None and done.workstation is None
+    again = services.mark_break_glass_reviewed(clinic, sessions["admin"], bg)
+    assert (again.new, again.by, again.at) == (False, done.by, done.at)
+    (row,) = [r for r in services.break_glass_review(clinic, sessions["admin"]) if r[0] == bg]
+    assert (row[7], row[8]) == (done.at, done.by)
+    marked = [e for e in audit.entries(clinic.store) if e.action == "break_glass.reviewed"]
+    assert len(marked) == 1 and marked[0].thread_id == tid
+    assert marked[0].detail["break_glass_id"] == bg
+
 
 def test_disabled_account_stops_at_once(clinic, sessions):
     admin = sessions["admin"]

@@ -153,26 +153,59 @@ def break_glass_threads(store: Store, staff_id: int, now: datetime) -> set[int]:
     }
 
 
-def break_glass_review(store: Store, physician_id: int | None = None) -> list[tuple]:
-    """Openings to review: (id, staff name, thread id, patient, reason, started, expires, reviewed_at)."""
+def break_glass_review(
+    store: Store, physician_id: int | None = None, bg_id: int | None = None
+) -> list[tuple]:
+    """Openings to review: (id, staff name, thread id, patient, reason, started, expires,
+    reviewed_at, reviewer's name); a physician's are those of their own patients."""
     sql = (
         "SELECT b.id, s.display_name, b.thread_id, "
         "CASE WHEN p.id IS NULL THEN NULL ELSE p.given_name || ' ' || p.family_name END, "
-        "b.reason, b.started_at, b.expires_at, b.reviewed_at "
+        "b.reason, b.started_at, b.expires_at, b.reviewed_at, r.display_name "
         "FROM break_glass b JOIN staff s ON s.id = b.staff_id JOIN threads t ON t.id = b.thread_id "
-        "LEFT JOIN patients p ON p.id = t.patient_id"
+        "LEFT JOIN patients p ON p.id = t.patient_id "
+        "LEFT JOIN staff r ON r.id = b.reviewed_by"
     )
-    params: tuple = ()
+    where, params = [], []
     if physician_id is not None:
-        sql += " WHERE p.responsible_physician_id = ?"
-        params = (physician_id,)
-    return store.execute(sql + " ORDER BY b.id DESC", params).fetchall()
+        where.append("p.responsible_physician_id = ?")
+        params.append(physician_id)
+    if bg_id is not None:
+        where.append("b.id = ?")
+        params.append(bg_id)
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    return store.execute(sql + " ORDER BY b.id DESC", tuple(params)).fetchall()
 
 
-def mark_break_glass_reviewed(store: Store, bg_id: int, reviewer_id: int) -> None:
+def break_glass_opening(store: Store, bg_id: int) -> tuple[int, int | None] | None:
+    """(conversation, its patient) of an opening made here, or None."""
+    row = store.execute(
+        "SELECT b.thread_id, t.patient_id FROM break_glass b JOIN threads t ON t.id = b.thread_id "
+        "WHERE b.id = ?",
+        (bg_id,),
+    ).fetchone()
+    return (int(row[0]), row[1]) if row else None
+
+
+def mark_break_glass_reviewed(
+    store: Store, bg_id: int, reviewer_id: int, at: str | None = None
+) -> bool:
+    """The first review of an opening made here; False if it was reviewed before."""
+    cur = store.execute(
+        "UPDATE break_glass SET reviewed_by = ?, reviewed_at = ? "
+        "WHERE id = ? AND reviewed_at IS NULL",
+        (reviewer_id, at or utcnow(), bg_id),
+    )
+    return cur.rowcount > 0
+
+
+def unmark_break_glass_reviewed(store: Store, bg_id: int, at: str) -> None:
+    """A review the clinic's server refused: the opening shows as not reviewed again."""
     store.execute(
-        "UPDATE break_glass SET reviewed_by = ?, reviewed_at = ? WHERE id = ?",
-        (reviewer_id, utcnow(), bg_id),
+        "UPDATE break_glass SET reviewed_by = NULL, reviewed_at = NULL "
+        "WHERE id = ? AND reviewed_at = ?",
+        (bg_id, at),
     )
 
 

@@ -47,6 +47,7 @@ def _load() -> list[Migration]:
         m0021_pending_seen,
         m0022_travelling_slot_keys,
         m0023_folded_threads,
+        m0024_break_glass_marks,
     )
 
     steps = [
@@ -73,6 +74,7 @@ def _load() -> list[Migration]:
         m0021_pending_seen,
         m0022_travelling_slot_keys,
         m0023_folded_threads,
+        m0024_break_glass_marks,
     ]
     return [Migration(m.VERSION, m.__name__.rsplit(".", 1)[-1], m.upgrade) for m in steps]
 
