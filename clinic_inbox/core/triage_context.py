@@ -435,6 +435,11 @@ _SENTENCE_CONTEXT = re.compile(
     r"\b((entendu parler (de|d'|du|des)|heard (about|of)|lu (sur|que|qu')|read (about|that)|reading (about|that|up on))|"
     # the calls a crew goes to: "We go to car crashes, overdoses, cardiac arrests, lots of blood"
     r"\b(we|on) (go|respond|va|repond)\w* (to|a|aux) (car crash\w*|calls?|accidents?|appels?|fires?|incendies?)\b|"
+    # ...or does: "We do a lot of medical calls now, overdoses, car accidents with bleeding"
+    r"\b(we|on) (do|get|fait|fais|answer|take|run)s? (a lot of |lots of |many |plenty of |more |beaucoup d'|plein d')?(medical |medicaux )?(calls|appels)\b|"
+    # resources listed for victims: "Je prépare une liste de ressources pour les victimes de
+    # violence conjugale dans la région (maisons d'hébergement, lignes d'écoute)"
+    r"\b(listes?|lists?|brochures?|depliants?|pamphlets?|ressources|resources) (de |of )?(ressources |resources )?(pour|for) (les |the )?(victimes|victims|survivors|survivantes?)\b|"
     # any patient at work: "Quand un patient de la clinique est transféré chez nous pour une douleur
     # à la poitrine, pourriez-vous nous faxer sa liste de médicaments?"
     r"\b(quand|lorsque|when|whenever) (un|une|a|an) (patient|patiente|client|cliente|usager|usagere|resident|residente)\b|"
@@ -612,6 +617,9 @@ _SENTENCE_CONTEXT = re.compile(
     # what a kit or a plan is for, said just before it: "tourniquets for severe bleeding in the
     # kit", "the parents gave me a plan for low sugars"
     r"(tourniquets?|kits?|trousses?|dressings?|pansements?|supplies|materiel|equipment|equipement) (for|pour) ?$|"
+    # ...with another item first: "garder dans la trousse pour les réactions allergiques et les
+    # douleurs à la poitrine"
+    r"(kits?|trousses?) (for|pour)( [\w'-]+){1,6} (et|and|ou|or) (les |des |the |la |le )?$|"
     r"(gave|given|handed|sent) (me|us|the \w+|him|her) (a|the) plan (for|pour) ?$|"
     r"(m'ont|nous ont|lui ont|m'a|nous a) (donne|remis|envoye) (un|le) plan pour ?$|"
     # what old people in general may do: "les personnes âgées peuvent devenir confuses"
@@ -688,6 +696,8 @@ _POST_CONTEXT = re.compile(
     # "j'ai eu une tentative de suicide à 19 ans il y a 15 ans", "un infarctus sur la piste il y a
     # deux ans": the French "years ago" (English's is above)
     r"il y a (\w+ ){0,2}(ans|annees)\b|in (the |my |our |his |her )?(\w+ )?family\b|dans (la|ma|notre|sa) famille|(?<!\by sont )(?<!\by est )passees?\b(?! (pas|plus|pu|jamais))|as an? (child|kid|teen(ager)?|baby|toddler|infant|newborn)|(?<!we're )(?<!we are )(?<!it's )(?<!it is )in (19|20)\d\d|"
+    # a slow change said not to be sudden: "il cherche ses mots parfois, mais rien de soudain"
+    r"(mais |but )?(rien de soudain|nothing (was |is |that'?s )?sudden)\b|"
     # the news: "a meningitis case in the news"
     # (not words that "come out wrong on the radio": a crane operator's radio, now)
     # (nor a voice heard on a work radio: "dispatch says im slurring on the radio")
@@ -836,6 +846,9 @@ _NOT_RECUR = re.compile(
     # come to after a faint, not back again: "il est revenu en 15 minutes"
     r"(est|suis|etait|sont) revenue?s? (a (lui|elle|soi) )?(en|apres|au bout de) (\d+|quelques|une|deux|cinq|dix|quinze) (minutes?|secondes?|min)\b|"
     r"(est|suis|etait|sont) revenue?s? (a (lui|elle|soi|moi) )?(tout de suite|rapidement|vite|aussitot)\b|"
+    # what one still manages, not the event again: "il fait encore son épicerie", "elle conduit
+    # encore", "he still does his own groceries"
+    r"(fait|fais|font|conduit|conduis|conduisent|vit|vis|va|vont|gere|cuisine) encore (seule?s? |tout seule?s? )?(son|sa|ses|leur|leurs|le|la|les|a|au)\b|"
     # a result, not a return: "cholesterol came back high", "est revenu élevé"
     r"(came|come|comes|coming) back (high|low|normal|elevated|positive|negative|ok|okay|fine|clear|borderline)|"
     r"(est|sont|etait) (revenue?s?) (eleve|elevee?s?|bas|basse|normale?s?|normaux|positifs?|positives?|negatifs?|negatives?|correcte?s?|limite)|now (ok|okay|fine|good|better|well|stable|home|recovered)\b|"

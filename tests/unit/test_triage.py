@@ -3226,6 +3226,63 @@ def test_oxalic_acid_a_pipe_wrench_tonight_a_pupil_not_round_and_dialysis_missed
     )
 
 
+def test_through_the_ice_a_truck_into_the_ditch_a_hook_in_the_eye_and_a_bulging_jar():
+    # round 103 (part NH, the Franco-Ontarian mill town, bush camps and Constance Lake of Hearst
+    # on Highway 11, round 102's blind set, where the app caught 222 of 224 emergencies and made
+    # 5 of 304 look-alikes urgent): what the rules alone missed there: through the ice on a
+    # snowmobile, soaked at -28, the shivering stopped, slurring; a truck to push an ex into the
+    # ditch on her way to work ("-> fossé", "un accident c'est vite arrivé, surtout quand on l'a
+    # voulu"); preterm labour with a range of minutes ("every 4 to 5", "ctx q4-5"); a drug strip
+    # chewed by a toddler, hard to rouse; a fish hook left in an eye; no urine but a few drops and
+    # a belly swollen hard; two seizures without waking between; home-canned meat from a bulging
+    # jar, then double sight; a split spruce into the side and breath getting worse; a face gone
+    # "lazy" with a hand that let go; "away with the fairies" since last night; "swolen" lips and
+    # a "tite" throat; keys and health card taken, "on règle ça pour de bon"; a bottle taken whole
+    # with drink; a baby's age in days since birth or "21j" with a rectal fever; numb "where you'd
+    # sit on a bike seat". False reds: resources listed for victims of violence conjugale; "rien
+    # de soudain" after finding words; a denial after a colon ("pas dans les parties : pas mal
+    # aux testicules"); a kit "pour les coupures et les douleurs à la poitrine"; a fire crew's
+    # medical calls.
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Je suis travailleur social à l'école. Je monte une liste de ressources "
+            "pour les victimes de violence conjugale, avez-vous des dépliants?",
+            "Ma mère (79 ans) cherche ses mots de temps en temps, mais rien de "
+            "soudain, elle conduit encore son auto. Peut-on faire un test de mémoire?",
+            "Mon fils a reçu une rondelle sur la cuisse, pas dans les parties : pas "
+            "mal aux testicules, rien d'enflé. Peut-il jouer demain?",
+            "Je suis secouriste au chantier. Que garder dans la trousse pour les "
+            "coupures et les douleurs à la poitrine?",
+            "I'm a volunteer with the fire department. We do a lot of medical calls, "
+            "overdoses, people collapsed. Can I get my hepatitis B shots here?",
+        ),
+        urgent=(
+            "Went through the ice on the quad and got soaked, rode home at -25. Now "
+            "he stopped shivering and he's slurring and stumbling.",
+            "Demain matin je vais l'attendre sur le rang avec mon camion chargé pis "
+            "la tasser dans le fossé.",
+            "I'm 30 weeks and the contractions come every 5 to 6 minutes since midnight.",
+            "A fish hook went into my son's eye, it's still hanging there and he says "
+            "it's all dim on that side.",
+            "Pas pissé depuis hier midi, juste quelques gouttes, le bas du ventre est gonflé dur.",
+            "On a mangé du chevreuil en conserve maison, le couvercle était bombé. Ce "
+            "matin je vois double pis j'avale mal.",
+            "My face went lazy on the right side and my hand let go of the cup, my "
+            "wife says I'm talking like I had a few.",
+            "ate shrimp at lunch and my lips are swolen, throat feels tite",
+            "My back went after moving the couch, now it's numb where you'd sit on a "
+            "bike seat and nothing's come out since morning.",
+            "Une épinette a fendu croche pis m'a accroché le côté. Je dois m'arrêter "
+            "après une dizaine de pas, ça empire.",
+            "Dad has been away with the fairies since last night, he thinks we're at "
+            "somebody else's house. He started the prednisone Monday.",
+            "cles + carte sante prises. il dit a soir on regle ca pr de bon. jai peur",
+            "J'ai pris ma bouteille d'ativan au complet avec du vin rouge.",
+            "lea 21j, 38.2 rectal x2, tete presque pas",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
