@@ -492,12 +492,15 @@ _WRAPPED = (
 
 
 def _wrapper(name: str, params: str, types: str, args: str, returns: str) -> str:
-    # The old body is kept once, as `<name>_as`: renamed on the first run of this step,
-    # found already renamed on a second run (`to_regprocedure`).
+    # The old body is kept as `<name>_as`: renamed when `<name>` is not the wrapper yet
+    # (the first run of this step, or after an earlier step made it again); a second run
+    # finds the wrapper and leaves both as they are.
     return f"""
 DO $$
 BEGIN
-    IF to_regprocedure('{name}_as({types})') IS NULL THEN
+    IF (SELECT prosrc FROM pg_proc WHERE oid = to_regprocedure('{name}({types})'))
+       NOT LIKE '%{name}_as(%' THEN
+        DROP FUNCTION IF EXISTS {name}_as({types});
         ALTER FUNCTION {name}({types}) RENAME TO {name}_as;
         REVOKE ALL ON FUNCTION {name}_as({types}) FROM PUBLIC;
     END IF;
