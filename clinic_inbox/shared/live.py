@@ -291,6 +291,12 @@ class LiveSync:
             listener.execute(f"LISTEN {CHANGES_CHANNEL}")
             listener.execute(f"LISTEN {PRESENCE_CHANNEL}")
             self.connected.set()
+            if self._ingest:
+                # a workstation with no receiving key on the server yet (joined before
+                # schema 10) registers it before asking for the lease: a login that is no
+                # enrolled workstation's speaks only for the workstations whose key it
+                # registered (schema 14, 16), and the lease is asked before anything else
+                key_rotation.keep_current(clinic, link, complete=False)
             self._lease(link, clinic)
             if self._down_since is not None:  # back after an outage: the receipts that
                 with clinic.store.transaction():  # waited for the server go at the next send

@@ -587,3 +587,39 @@ def test_a_schema_15_server_takes_anothers_name_until_upgraded(clinic3, empty_db
             ).fetchone()[0]
             == 1
         )
+
+
+def test_a_workstation_without_a_registered_key_registers_before_taking_the_lease(clinic3):
+    """One joined with the clinic code before receiving keys existed (schema 10) has none
+    on the server: its login speaks for no workstation until it registers one, which its
+    live sync now does before it asks for the lease."""
+    c = clinic3
+    nurse = c.ws["nurse"]
+    with psycopg.connect(c.dsn["front"], autocommit=True) as conn:  # the owner's login
+        conn.execute("DELETE FROM seal_key_holder WHERE holder = %s", (c.id["nurse"],))
+    with psycopg.connect(c.dsn["nurse"], autocommit=True) as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("SELECT take_ingest_lease('acct-x', %s, 30)", (c.id["nurse"],))
+    held: list[bool] = []
+    errors: list[str] = []
+    live = LiveSync(
+        nurse,
+        custody=c.custody["nurse"],
+        app="ws-nurse",
+        ingest=True,
+        on_lease=held.append,
+        on_error=errors.append,
+    )
+    live.start()
+    try:
+        deadline = time.monotonic() + 20
+        while True not in held and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        live.stop()
+    assert True in held, errors
+    with psycopg.connect(c.dsn["front"]) as conn:
+        login_of = conn.execute(
+            "SELECT login FROM seal_key_holder WHERE holder = %s", (c.id["nurse"],)
+        ).fetchone()
+    assert login_of == (c.nurse_login,)
