@@ -623,3 +623,13 @@ def test_a_workstation_without_a_registered_key_registers_before_taking_the_leas
             "SELECT login FROM seal_key_holder WHERE holder = %s", (c.id["nurse"],)
         ).fetchone()
     assert login_of == (c.nurse_login,)
+
+
+def test_approving_another_workstation_records_the_login_that_decided(clinic3, empty_db):
+    c = clinic3
+    owner = psycopg.conninfo.conninfo_to_dict(c.dsn["front"])["user"]
+    with psycopg.connect(empty_db) as conn:
+        row = conn.execute(
+            "SELECT state, decided_login FROM workstation WHERE id = %s", (c.id["office"],)
+        ).fetchone()
+    assert row == ("approved", owner)  # approved from the front desk, with its login
