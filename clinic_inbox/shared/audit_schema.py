@@ -236,4 +236,9 @@ def install(conn: psycopg.Connection, role: str, schema: str) -> bool:
     from clinic_inbox.shared.retired_key_schema import AUDIT_TRIGGER
 
     conn.execute(AUDIT_TRIGGER)
+    # and shipped in the shipping workstation's own name only (server schema step 16),
+    # where that step's caller check is there
+    from clinic_inbox.shared.own_name_all_schema import AUDIT_GUARDED
+
+    conn.execute(AUDIT_GUARDED.replace("@SCHEMA@", schema))
     return True

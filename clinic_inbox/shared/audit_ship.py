@@ -37,7 +37,7 @@ from clinic_inbox.core.keys import KeyCustody
 from clinic_inbox.core.store import audit_queries as aq
 from clinic_inbox.core.store import audit_ship_queries as asq
 from clinic_inbox.core.store.queries import utcnow
-from clinic_inbox.shared import SharedQueueError, key_rotation
+from clinic_inbox.shared import SharedQueueError, key_rotation, refusals
 from clinic_inbox.shared.audit_schema import GENESIS, installed
 from clinic_inbox.shared.audit_sign import SignedHead, public_bytes, signing_key
 from clinic_inbox.shared.replica import message_identity, server_error, staff_ref
@@ -348,6 +348,11 @@ def _ship(clinic: Clinic, link: Link, custody: KeyCustody | None) -> ShipResult:
             raise server_error(link, exc) from None
         except psycopg.Error as exc:  # refused (a link check, an unknown signer): said, kept here
             _registered.discard((link.label, ws))
+            if refusals.is_not_this_workstation(exc):  # another's chain (schema 16)
+                raise refusals.NotThisWorkstation(
+                    refusals.not_this_workstation(link.label)
+                    + " This computer's audit entries stay here and are sent then."
+                ) from None
             raise SharedQueueError(
                 f"The shared server {link.label} refused this computer's audit entries "
                 f"({type(exc).__name__}). They stay here and are sent again later; "

@@ -416,9 +416,13 @@ def _plain(func: Any) -> Any:
     def run(args: argparse.Namespace) -> int:
         import psycopg
 
+        from clinic_inbox.shared import refusals
+
         try:
             return func(args)
         except psycopg.Error as exc:
+            if refusals.is_not_this_workstation(exc):  # schema 14, 16: said in words
+                raise refusals.NotThisWorkstation(refusals.not_this_workstation("")) from None
             raise SharedQueueError(
                 f"The shared server answered with an error ({type(exc).__name__}). Nothing "
                 "more was changed; try again, or tell your IT support."

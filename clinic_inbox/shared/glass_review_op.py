@@ -59,8 +59,10 @@ class SendResult:
 def publish(clinic: Clinic, link: Link) -> SendResult:
     """Send the marks made here that the server does not have yet (a replay is a no-op
     there). One the server refuses (its reviewer turned off or no longer a physician or
-    an administrator there, a login that is not this workstation's) is taken back here:
-    the opening shows as not reviewed, and the refusal is in the audit trail."""
+    an administrator there) is taken back here: the opening shows as not reviewed, and
+    the refusal is in the audit trail. A login that is not this workstation's is not the
+    mark's fault (refusals.is_not_this_workstation): the exchange stops, says so, and
+    the mark waits here."""
     store, keys = clinic.store, link.keys
     result = SendResult()
     for m in bq.waiting(store):

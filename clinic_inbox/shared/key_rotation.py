@@ -54,7 +54,7 @@ from clinic_inbox.core.keys import (
 )
 from clinic_inbox.core.services_common import _audit
 from clinic_inbox.core.store import audit_queries as aq
-from clinic_inbox.shared import SharedQueueError, clinic_keys
+from clinic_inbox.shared import SharedQueueError, clinic_keys, refusals
 from clinic_inbox.shared.audit_sign import signing_key
 from clinic_inbox.shared.clinic_keys import ServerLink
 from clinic_inbox.shared.seal import (
@@ -283,7 +283,11 @@ def keep_current(clinic: Clinic, link: Any, *, complete: bool = True) -> list[in
             try:
                 with conn.transaction():
                     register(conn, link.keys, ws, private, signing_key(clinic))
-            except psycopg.errors.InsufficientPrivilege:
+            except psycopg.errors.InsufficientPrivilege as exc:
+                if refusals.is_not_this_workstation(exc):  # schema 16: another's login
+                    raise refusals.NotThisWorkstation(
+                        refusals.not_this_workstation(link.label)
+                    ) from None
                 raise SharedQueueError(
                     f"This workstation was revoked on {link.label}: it receives no new clinic "
                     "keys. Nothing on this computer changed."

@@ -248,12 +248,17 @@ class LiveSync:
                         self._down_since = time.monotonic()
                     if self._away_since is None:  # wall clock, as the outbox records sends
                         self._away_since = utcnow()
+                    server = shq.server_label(clinic.store) or ""
                     self._on_error(
                         str(exc)
                         if isinstance(exc, SharedQueueError)
+                        # the login is another workstation's (schema 14, 16): nothing was
+                        # recorded, what waits here stays queued (refusals)
+                        else refusals.not_this_workstation(server)
+                        if refusals.is_not_this_workstation(exc)
                         # a check on the server said no to something sent as a whole:
                         # said as such, not as a lost connection (refusals)
-                        else refusals.sentence(exc, shq.server_label(clinic.store) or "")
+                        else refusals.sentence(exc, server)
                         if refusals.is_refusal(exc)
                         else "The shared server connection was lost; retrying."
                     )
@@ -286,6 +291,12 @@ class LiveSync:
             listener.execute(f"LISTEN {CHANGES_CHANNEL}")
             listener.execute(f"LISTEN {PRESENCE_CHANNEL}")
             self.connected.set()
+            if self._ingest:
+                # a workstation with no receiving key on the server yet (joined before
+                # schema 10) registers it before asking for the lease: a login that is no
+                # enrolled workstation's speaks only for the workstations whose key it
+                # registered (schema 14, 16), and the lease is asked before anything else
+                key_rotation.keep_current(clinic, link, complete=False)
             self._lease(link, clinic)
             if self._down_since is not None:  # back after an outage: the receipts that
                 with clinic.store.transaction():  # waited for the server go at the next send

@@ -18,6 +18,7 @@ from typing import Any
 import psycopg
 
 from clinic_inbox.core import audit
+from clinic_inbox.shared import SharedQueueError
 
 # who the card of a refused change names (in place of the person whose change was kept)
 REFUSED = "(refused by the clinic's server) "
@@ -37,10 +38,46 @@ WORDS = {
 }
 
 
+# what caller_workstation (server schema 14, 16) says when a call names a workstation
+# that is not the one the login belongs to
+_OTHERS_NAME = ("may not act as workstation", "is the login of workstation")
+
+
+def is_not_this_workstation(exc: BaseException) -> bool:
+    """The server refused a call because the login this computer connects with does not
+    belong to the workstation it named (server schema 14, 16). Not a refusal of the
+    change itself: nothing of it was recorded, and it stays queued here until the login
+    is put right."""
+    if not isinstance(exc, psycopg.Error) or exc.sqlstate != "42501":
+        return False
+    diag = getattr(exc, "diag", None)
+    said = str(getattr(diag, "message_primary", None) or exc)
+    return any(words in said for words in _OTHERS_NAME)
+
+
+def not_this_workstation(server: str) -> str:
+    """The notice line for that refusal, in a receptionist's words (no login name, no
+    password, no workstation id)."""
+    return (
+        f"The shared server{' ' + server if server else ''} refused this computer: the login it connects with "
+        "does not belong to this workstation there. Nothing was lost: changes made here "
+        "wait on this computer and go out once this is put right. Tell your administrator "
+        "(the workstation may need to be connected again)."
+    )
+
+
+class NotThisWorkstation(SharedQueueError):
+    """is_not_this_workstation, said in words (see not_this_workstation)."""
+
+
 def is_refusal(exc: BaseException) -> bool:
-    """The server looked at the change and said no (not a lost connection, and not
-    the retired-key refusal, which key_rotation.refusal_said handles)."""
+    """The server looked at the change and said no (not a lost connection, not the
+    retired-key refusal, which key_rotation.refusal_said handles, and not a call refused
+    for naming another workstation: that one is this computer's login's problem, not
+    the change's, and the change stays queued)."""
     if not isinstance(exc, psycopg.Error) or isinstance(exc, psycopg.OperationalError):
+        return False
+    if is_not_this_workstation(exc):
         return False
     state = exc.sqlstate or ""
     if not state or state.startswith(_NOT_REFUSALS) or state == "CI003":

@@ -30,8 +30,10 @@ from __future__ import annotations
 # refused, and a workstation is approved only by an active administrator
 # (turned_off_schema); 14: a workstation claims an automatic reply in its own name only,
 # the server working it out from the login (own_name_schema); 15: break-glass openings
-# marked reviewed, append-only and sealed, pulled by every workstation (glass_review_schema)
-SCHEMA_VERSION = 15
+# marked reviewed, append-only and sealed, pulled by every workstation (glass_review_schema);
+# 16: every function that takes a workstation works it out from the login and refuses
+# another's name (own_name_all_schema)
+SCHEMA_VERSION = 16
 CHANGES_CHANNEL = "clinic_changes"
 PRESENCE_CHANNEL = "clinic_presence"
 
@@ -675,6 +677,7 @@ from clinic_inbox.shared import (  # noqa: E402
     discard_schema,
     glass_review_schema,
     key_rotation_schema,
+    own_name_all_schema,
     own_name_schema,
     patient_edit_schema,
     purge_schema,
@@ -701,6 +704,7 @@ UPGRADES = {
     13: (turned_off_schema.DDL, turned_off_schema.GRANTS),
     14: (own_name_schema.DDL, own_name_schema.GRANTS),
     15: (glass_review_schema.DDL, glass_review_schema.GRANTS),
+    16: (own_name_all_schema.DDL, own_name_all_schema.GRANTS),
 }
 
 
@@ -730,6 +734,7 @@ def ddl(schema: str = "public") -> list[str]:
         turned_off_schema.DDL,
         own_name_schema.DDL,
         glass_review_schema.DDL,
+        own_name_all_schema.DDL,
     )
     return [d.replace("@SCHEMA@", schema) for d in steps]
 
@@ -751,5 +756,6 @@ def grants(role: str, schema: str = "public") -> str:
         + turned_off_schema.GRANTS
         + own_name_schema.GRANTS
         + glass_review_schema.GRANTS
+        + own_name_all_schema.GRANTS
     )
     return grants_all.replace("@SCHEMA@", schema).replace("@ROLE@", role)

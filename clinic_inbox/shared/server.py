@@ -326,7 +326,19 @@ def connect_workstation(
         keys = key_rotation.restore_versions(conn, keys, code, label)  # every later version
         ws_id = str(uuid.uuid4())
         own = key_rotation.new_private()
-        key_rotation.register(conn, keys, ws_id, own, signing_key(clinic))  # later versions
+        try:
+            key_rotation.register(conn, keys, ws_id, own, signing_key(clinic))  # later versions
+        except psycopg.errors.InsufficientPrivilege as exc:
+            from clinic_inbox.shared.refusals import is_not_this_workstation
+
+            if not is_not_this_workstation(exc):
+                raise
+            # schema 16: an enrolled workstation's login speaks for that workstation only
+            raise SharedQueueError(
+                f"The login given for {label} belongs to another workstation of the clinic. "
+                "A computer that joins with the clinic code needs a login of its own: ask "
+                "your administrator for one. Nothing was changed."
+            ) from None
         conn.commit()
     _keep_link(clinic, session, custody, ServerLink(dsn, keys, own), ws_id, label, "server.connect")
     return ws_id

@@ -20,6 +20,7 @@ import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from own_names import speak_for
 
 from clinic_inbox.shared.schema import ddl
 
@@ -34,6 +35,7 @@ def server(postgres):
     with psycopg.connect(dsn, autocommit=True) as conn:
         for script in ddl():
             conn.execute(script)
+        speak_for(conn, *WS)  # the owner login plays the three workstations
         conn.execute(
             "INSERT INTO server_info (schema_version, clinic_id, clinic_check) "
             "VALUES (6, gen_random_uuid(), 'x')"

@@ -228,8 +228,17 @@ def test_workstation_roles_cannot_change_or_delete_rows_and_links_are_checked(
         last = conn.execute(
             "SELECT seq, mac FROM audit_entry WHERE chain = %s ORDER BY seq DESC LIMIT 1", (chain,)
         ).fetchone()
-    # the server refuses an entry that does not link to the one before, or skips one
+    # a login that is not A's may not append to A's chain at all (server schema 16)
     with psycopg.connect(ws_dsn, autocommit=True) as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="may not act as"):
+            conn.execute(
+                "SELECT * FROM audit_append(%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+                (chain, 0, last[0] + 1, "2026-01-01T00:00:00+00:00", "x", "a")
+                + (None, None, None, b"x", last[1], "e" * 64),
+            )
+    # and through A's own login, the server refuses an entry that does not link to the
+    # one before, or skips one
+    with psycopg.connect(three.links["a"].dsn, autocommit=True) as conn:
         args = (
             chain,
             0,

@@ -276,12 +276,15 @@ def test_a_holder_registered_late_is_sealed_the_key_at_the_next_pull(
 def test_a_wrap_changed_on_the_server_is_refused(tmp_path, secret_service, empty_db):
     kr = secret_service.backend()
     _init, (a, la), (b, lb), (_c, lc, c_id) = _clinic(tmp_path, kr, empty_db)
-    # C's login, before it is revoked, and B's login add holders in names not theirs
-    # (valid MACs: both hold the clinic's keys): neither is sealed the new version
+    # C's login, before it is revoked, and B's login try to add holders in names not
+    # theirs (valid MACs: both hold the clinic's keys): since server schema 16 refused
+    # outright (an enrolled workstation's login registers for itself alone); before, they
+    # were registered but never sealed the new version
     for link in (lc, lb):
         ghost = str(uuid.uuid4())
-        with link.conn.transaction():
-            key_rotation.register(link.conn, link.keys, ghost, key_rotation.new_private())
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="is the login of"):
+            with link.conn.transaction():
+                key_rotation.register(link.conn, link.keys, ghost, key_rotation.new_private())
     enrol.revoke(a, login(a, "admin"), la, c_id)
     with psycopg.connect(empty_db) as conn:
         sealed_to = {r[0] for r in conn.execute("SELECT holder FROM seal_key_wrap")}

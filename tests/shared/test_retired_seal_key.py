@@ -337,7 +337,9 @@ def test_a_schema_10_server_upgraded_refuses_what_it_took_before(
                 "SELECT register_seal_holder(%s, %s, %s)",
                 (ghost, pub, key_rotation.holder_mac(c_keys, ghost, pub)),
             )
-        assert refused.value.sqlstate == key_rotation.KEY_KEPT
+        # kept (step 11); since step 16 refused before that: B's login, an enrolled
+        # workstation's, registers for B alone (own_name_all_schema.caller_may_register)
+        assert refused.value.sqlstate == "42501", refused.value
     # the workstations work on at schema 11
     la = srv.open_link(a, KeyCustody(a.home, backend=kr))
     services.add_note(a, login(a, "dr.patel"), t1, "Written after the upgrade")

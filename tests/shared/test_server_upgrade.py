@@ -78,7 +78,9 @@ def test_a_schema_1_server_is_upgraded_in_place_and_its_workstations_may_use_it(
         # patient edits of schema 5)
         with psycopg.connect(empty_db, autocommit=True) as conn:
             conn.execute(
-                "DROP FUNCTION apply_patient_op; DROP TABLE patient_field, patient_op_receipt; "
+                # (and the old body step 16 keeps under another name, own_name_all_schema)
+                "DROP FUNCTION apply_patient_op, apply_patient_op_as; "
+                "DROP TABLE patient_field, patient_op_receipt; "
                 "DROP FUNCTION publish_patient, save_checkpoint; "
                 "DROP TABLE patient_key, patient, source_checkpoint; "
                 "UPDATE server_info SET schema_version = 3"
@@ -103,7 +105,8 @@ def test_a_schema_1_server_is_upgraded_in_place_and_its_workstations_may_use_it(
         # a schema-4 server gets the patient edits, field by field
         with psycopg.connect(empty_db, autocommit=True) as conn:
             conn.execute(
-                "DROP FUNCTION apply_patient_op; DROP TABLE patient_field, patient_op_receipt; "
+                "DROP FUNCTION apply_patient_op, apply_patient_op_as; "
+                "DROP TABLE patient_field, patient_op_receipt; "
                 "UPDATE server_info SET schema_version = 4"
             )
         assert srv.upgrade_server(clinic, login(clinic, "admin"), empty_db) == (4, SCHEMA_VERSION)
@@ -121,8 +124,9 @@ def test_a_schema_1_server_is_upgraded_in_place_and_its_workstations_may_use_it(
         with psycopg.connect(empty_db, autocommit=True) as conn:
             conn.execute(
                 "DROP FUNCTION discard_message; DROP TABLE message_discard; "
-                "DROP FUNCTION apply_access_edit; "
-                "DROP FUNCTION apply_access_op; DROP TABLE access_op, delegation, staff_member; "
+                "DROP FUNCTION apply_access_edit, apply_access_edit_as; "
+                "DROP FUNCTION apply_access_op, apply_access_op_as; "
+                "DROP TABLE access_op, delegation, staff_member; "
                 "UPDATE server_info SET schema_version = 5"
             )
         assert srv.upgrade_server(clinic, login(clinic, "admin"), empty_db) == (5, SCHEMA_VERSION)
