@@ -435,6 +435,14 @@ _SENTENCE_CONTEXT = re.compile(
     r"\b((entendu parler (de|d'|du|des)|heard (about|of)|lu (sur|que|qu')|read (about|that)|reading (about|that|up on))|"
     # the calls a crew goes to: "We go to car crashes, overdoses, cardiac arrests, lots of blood"
     r"\b(we|on) (go|respond|va|repond)\w* (to|a|aux) (car crash\w*|calls?|accidents?|appels?|fires?|incendies?)\b|"
+    # what runs in a family: "epilepsy runs in my husbands family his sister and his dad both have
+    # seizures" (one run-on sentence)
+    r"\bruns in (my|our|his|her|their|the) ([\w']+ ){0,2}family\b|"
+    # what a class studies: "We've been studying toxicology this term (overdose, poisoning, ...)"
+    r"\b(we'?ve been|we have been|we are|we'?re|i'?ve been|i have been|i am|i'?m) (studying|learning about|covering)\b|"
+    # a policy or protocol written for a population: "We're updating our policy for residents who
+    # are at risk of suicide or self-harm"
+    r"\b(our|the|notre|la|nos|les|their|leur) (policy|policies|politique|politiques|protocol|protocols|protocole|protocoles|procedures?)( [\w']+){0,2} (for|on|about|pour|sur|concernant)\b|"
     # ...or does: "We do a lot of medical calls now, overdoses, car accidents with bleeding"
     r"\b(we|on) (do|get|fait|fais|answer|take|run)s? (a lot of |lots of |many |plenty of |more |beaucoup d'|plein d')?(medical |medicaux )?(calls|appels)\b|"
     # resources listed for victims: "Je prépare une liste de ressources pour les victimes de
@@ -696,6 +704,11 @@ _POST_CONTEXT = re.compile(
     # "j'ai eu une tentative de suicide à 19 ans il y a 15 ans", "un infarctus sur la piste il y a
     # deux ans": the French "years ago" (English's is above)
     r"il y a (\w+ ){0,2}(ans|annees)\b|in (the |my |our |his |her )?(\w+ )?family\b|dans (la|ma|notre|sa) famille|(?<!\by sont )(?<!\by est )passees?\b(?! (pas|plus|pu|jamais))|as an? (child|kid|teen(ager)?|baby|toddler|infant|newborn)|(?<!we're )(?<!we are )(?<!it's )(?<!it is )in (19|20)\d\d|"
+    # practice on a manikin: "did CPR on the dummies"
+    r"(on|sur) (the |a |les |des |un |une )?(dummies|dummy|mannequins?|manikins?|poupees? de pratique)\b|"
+    # what a crew sees at work: "les surdoses et les hémorragies qu'on voit sur les appels"
+    r"(qu'?on|que nous|que je|qu'?ils) (voit|voyons|vois|voient|traite|traitons|gere)( [\w']+){0,2} (sur|dans|lors de|pendant|a) (les|nos|mes) (appels|interventions|quarts|shifts|calls)\b|"
+    r"(we|i) (see|deal with|get|handle) (on|at|during) (calls|the job|work|shifts?)\b|"
     # a slow change said not to be sudden: "il cherche ses mots parfois, mais rien de soudain"
     r"(mais |but )?(rien de soudain|nothing (was |is |that'?s )?sudden)\b|"
     # the news: "a meningitis case in the news"

@@ -3283,6 +3283,66 @@ def test_through_the_ice_a_truck_into_the_ditch_a_hook_in_the_eye_and_a_bulging_
     )
 
 
+def test_acid_for_a_face_a_bleeding_circumcision_pills_for_tonight_and_a_firework_eye():
+    # round 104 (part WE, the Franco-Ontarian shore, car plants, border and greenhouses of
+    # Tecumseh and Windsor-Essex, round 103's blind set, where the app caught every emergency
+    # and made 9 of 304 look-alikes urgent): what the rules alone missed there: pool acid kept
+    # to throw in an ex's face; a newborn bleeding after a circumcision; methanol fondue fuel
+    # drunk by a toddler; waters leaking with fever after an amniocentesis; pills bought and all
+    # to be taken tonight when the partner leaves; painkillers bought at different drugstores;
+    # "next time you won't wake up" after a head put into a car window; a swallowed toothpick,
+    # then belly pain and fever; a firework into an eye; a fever, then not knowing the day and
+    # calling someone by a dead relative's name; "both ends", no pee, seeing black; a tea of
+    # trumpet flowers, then a racing heart and a mouth like sand. False reds: "rhume" read as
+    # "rhum" (rum); CPR done on dummies; what "runs in" a family; what a paramedic sees "sur les
+    # appels"; what students "have been studying"; a policy "for" clients at risk; an EpiPen
+    # the emergency department "m'a donné" (a prescription, not a dose).
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "jai un rhume depuis 2 jours mon inhalateur bleu marche bien pas de "
+            "levres bleues juste le nez bouche je peux prendre du sirop avec mes "
+            "pilules",
+            "Last night at the babysitting class we did CPR on the dummies. Do you "
+            "have a pamphlet on choking for toddlers?",
+            "epilepsy runs in my wifes family her mom and her brother both have "
+            "seizures should our son be tested",
+            "Je suis paramédic. Avec les hémorragies qu'on voit sur les appels, je "
+            "voudrais mon rappel de vaccin.",
+            "I'm a nursing student and we've been studying poisoning and overdose "
+            "this month. Can I shadow at the clinic?",
+            "We're rewriting our policy for clients at risk of self-harm at the group "
+            "home. Can you send your crisis numbers?",
+            "Samedi j'ai réagi à des arachides, j'ai passé la nuit à l'urgence. Ça va "
+            "bien maintenant. L'urgence m'a donné un EpiPen, je voudrais une "
+            "référence.",
+        ),
+        urgent=(
+            "He's got a jug of pool acid in his car and says he'll throw it in his "
+            "ex's face tonight when she leaves work.",
+            "Mon bébé de 8 jours a été circoncis hier, il saigne depuis la nuit, deux "
+            "couches pleines de sang.",
+            "Amniocentèse mardi, depuis ce matin de l'eau coule sur mes jambes et "
+            "j'ai de la fièvre à 38,5.",
+            "J'ai trois bouteilles de pilules pour dormir. À soir quand Julie part je "
+            "les prends toutes.",
+            "I bought 6 boxes of Tylenol at different drugstores so nobody would "
+            "notice. Tonight I'm taking them all.",
+            "My head ended up against the car window, there's a lump, and he said "
+            "next time I wouldn't wake up.",
+            "Swallowed a toothpick at a wedding on Saturday, now belly pain 8/10 on "
+            "the right and a fever of 38.9.",
+            "Un pétard m'a éclaté près de l'œil gauche, c'est tout embrouillé, je "
+            "vois juste le clair et le foncé.",
+            "Il fait 38,7 depuis hier. Ce matin il savait pas trop quel jour on était "
+            "et il m'a appelée par le nom de sa défunte mère.",
+            "Coming out both ends since yesterday, water won't stay down, haven't had "
+            "to pee since last night and I see black when I stand.",
+            "We made a tea with the trumpet flowers from the garden, now my heart is "
+            "at 150 and my mouth feels like sand.",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
