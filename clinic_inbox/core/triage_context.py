@@ -273,7 +273,7 @@ _HYPOTHETICAL = re.compile(
     r"what would happen if|qu'?est-ce qui (arriverait|se passerait) si|watch (out )?for|look out for|"
     r"keep an eye out for|red flags|signes? d'alarme|"
     r"what happens if|how (do|would|can|will|should) (we|i|you|they) (know|tell|recogni[sz]e)|"
-    r"(?<!comme )si (jamais|je|j'|il|elle|on|mon|ma|mes|notre|nos|vous|le|la|les|un|une|quelqu'un|ca|cela)|au cas ou|que faire si|quoi faire si|"
+    r"(?<!comme )si (jamais|je|j'|il|elle|on|mon|ma|mes|notre|nos|vous|le|la|les|un|une|quelqu'?un|ca|cela)|au cas ou|que faire si|quoi faire si|"
     # "qu'est-ce que je devrais faire s'il devient soudainement plus confus"
     r"(faire|fais|fait|do) s'(il|ils|elle|elles)\b|"
     # a condition in the imperfect: "s'il avait une douleur à la poitrine là-bas, qu'est-ce qu'on
@@ -392,7 +392,11 @@ _THREAT_IF = re.compile(
     r"\b(si|s'|if) (jamais |ever )?(je|j'|i|on|we)\b[^.?]{0,60}\b(il|elle|he|she|y|they|ils)"
     r"('ll|'d)?( (will|would|va|vas|vont|allait|irait|is going to|'s going to|is gonna|gonna|going to))?"
     r"( (me|nous|us|la|le|les|m'))?[ «»\"“”]{0,4}(tuer\w*|kill|retrouver|find (me|us|her|the kids)\b(?! a\b)|"
-    r"hunt (me|us|her)|finir la job|finish (me|the job)|faire la peau|burn the house|mettre le feu)|"
+    r"hunt (me|us|her)|finir la job|finish (me|the job)|faire la peau|burn the house|mettre le feu|"
+    # the children taken away: "if I go to the hospital or tell anyone he will take our baby"
+    r"take (the |our |my )?(baby|kids|children|son|daughter|boy|girl)\b|partir avec (le bebe|les enfants))|"
+    # "...he will take Liam to his mother in Timmins and I will never see him again"
+    r"\b(if|si) (jamais |ever )?(i|je|j')\b[^.?]{0,120}\b(i|i'll|je) (will )?(never|ne \w+ jamais) (see|reverrai) (him|her|them|my \w+)( again)?\b|"
     # the victim named as the one who will end up dead: "si je parle, je finis dans la fosse à
     # lisier", "if I tell anyone I'll end up in the river"; or as the one who will not see the
     # spring: "si j'en parle je verrai pas le printemps"
@@ -475,6 +479,8 @@ _SENTENCE_CONTEXT = re.compile(
     # self-harming or talking about suicide"
     r"\b(i|we|je|on|nous) (often |sometimes |regularly |souvent |parfois )?(see|meet|work with|support|counsel|vois|rencontre|accompagne)\w* "
     r"(students|kids|clients|patients|youth|teens|young people|families|eleves|jeunes|clients|patients) (who|qui)\b|"
+    # a nurse's or a carer's patients: "Je m'occupe de patients après des AVC et des hémorragies"
+    r"\b(je|j'|on|nous) (m'|me |nous )?(occupe|occupons|soigne|soignons) (de |des )?(patients|patientes|residents|clients|personnes)( (agees|ages))? (apres|avec|qui|en)\b|"
     # what a course covers or practises: "On y parle d'hémorragies", "practised on a dummy for choking"
     r"\bon y (parle|voit|apprend|traite|couvre)|\by (parle|apprend|couvre) (de|des|du)\b|"
     # what a kit should hold, for whom: "anything the doctor would suggest adding for chest pain
@@ -519,6 +525,8 @@ _SENTENCE_CONTEXT = re.compile(
     r"learn (how )?to (talk|recogni[sz]e|help|respond|spot|deal|support|intervene)|"
     # teaching others the signs: "j'explique aux aînés comment reconnaître un AVC : ..."
     r"(explique\w*|expliquer|enseigne\w*|montre\w*|explain\w*|teach\w*|show\w*) ([\w']+ ){0,3}(comment|how to) (reconnaitre|recogni[sz]e|spot|reperer)|"
+    # "I'd like to teach the kids what anaphylaxis looks like"
+    r"\bteach\w* (the |my |our |a |his |her )?(kids|class|children|students|grade \d+|campers|staff|team|parents) (what|how)\b|"
     r"apprendre (a|comment) (parler|reconnaitre|aider|reagir|intervenir|reperer)|formation (recurrente|annuelle|d'appoint)|"
     r"(we|on) (review|revise|revoit|cover|practi[cs]e)\w*( [\w']+){0,3} (medical )?(emergencies|urgences|procedures?|protocoles?)|(form|questionnaire|application|checklist|report|fiche|formulaire|rapport|assurance|letter|template|lettre|modele)\w* .{0,60}"
     r"(asks?|lists?|questions?|wants to know|demande|pose|sections?)|(questionnaire|form|formulaire)s? (about|sur|on|asking about) |"
@@ -1042,6 +1050,9 @@ _RESOLVED_AFTER = re.compile(
     r"back to normal|(redevenue?|revenue?) (a la )?normale?|(ca|cela|il|elle) a arrete|"
     # come to at once after a faint: "I came around in a few seconds and I was fine after juice"
     r"\bcame (around|to) (in|after) (a few|\d+|a couple of|two|three) (seconds|secs|minutes)\b|"
+    # what choked on came out at once: "I did back blows ... and it came out right away"
+    r"\b(it|the \w+) came (out|up|back up) (right away|at once|straight away|immediately|on the first (try|blow))\b|"
+    r"\b(il|elle|c') ?(est|s'est) (sortie?|ressortie?|debloquee?) (tout de suite|aussitot|du premier coup)\b|"
     # ...in French: "Je suis revenu tout de suite et l'infirmière m'a gardé une heure avec du jus"
     r"^\W*(je suis|il est|elle est|j'suis|chu) (revenue?|revenue? a (moi|lui|elle)) (tout de suite|rapidement|vite|en (quelques|deux|trois) secondes)\b|"
     # over the same day, or only while the cause lasts: "the bleeding stopped that day",

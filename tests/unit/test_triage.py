@@ -3390,6 +3390,48 @@ def test_rubbing_alcohol_a_fox_bite_one_wet_diaper_and_a_pellet_in_an_eye():
     )
 
 
+def test_a_wrist_twisted_till_it_cracked_a_step_into_the_shaft_and_a_list_of_names():
+    # round 106 (part SU, the mines, smelter, Franco-Ontarian Valley, lakes and highways of
+    # Greater Sudbury, round 105's blind set, where the app caught every emergency and made 9 of
+    # 304 look-alikes urgent): what the rules alone missed there: a wrist twisted until it
+    # cracked or a partner thrown into the dryer, the keys taken and "if I go to the hospital or
+    # tell anyone he will take the baby"; a plan to step into the open shaft tonight; a list of
+    # names beside bear spray and a knife, "they'll all be sorry"; no urine since Sunday with a
+    # fall, a dry tongue, a frozen well; "on n'arrive pas à le faire revenir"; a ketone strip
+    # dark purple; "sait pu jour/année"; "pris ~25 baclofène", "lourde, étourdie, j'm'endors"; an
+    # eye that tells only light from dark; a blow under the left ribs, then the point of the
+    # shoulder and going white; "a little nap for maybe 10 seconds", "sick to my stomach".
+    # False reds: a nurse who cares for patients "après des AVC et des hémorragies"; "si
+    # quelquun perd connaissance" asked ahead; teaching a class what anaphylaxis looks like; a
+    # grape choked on that "came out right away".
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Je m'occupe de patients après des hémorragies cérébrales à l'hôpital, "
+            "mon formulaire d'immunisation est-il prêt?",
+            "I want to teach my class what a seizure looks like before the field "
+            "trip, do you have a poster?",
+            "My son choked on a candy at the fair. I did back blows and it came out "
+            "right away. He's been playing since, is he ok?",
+        ),
+        urgent=(
+            "My boyfriend bent my arm until it snapped and he took my car keys so I can't leave.",
+            "Après mon quart ce soir je vais sauter dans le raise. I'm going to jump "
+            "into the raise tonight after my shift.",
+            "I'm going to step into the ore pass tonight, I already signed my truck "
+            "over to my son.",
+            "My son has pepper spray and a knife in his room and made a list of "
+            "names. He says they'll all be sorry on Monday.",
+            "Mom hasn't needed the bathroom since Tuesday, the well pipe froze and "
+            "her tongue is dry as paper.",
+            "Mon père sait plus jour ni année depuis sa chute de la semaine passée.",
+            "J'ai pris ~20 clonazépam, j'me sens lourde, étourdie, je m'endors.",
+            "Depuis midi je distingue juste le clair du noir avec mon oeil droit.",
+            "The jackleg hit me on the left side under the ribs and now there's pain "
+            "at the point of my left shoulder and I went white.",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
