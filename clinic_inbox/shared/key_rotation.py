@@ -398,15 +398,26 @@ def complete_wraps(clinic: Clinic, link: Any) -> int:
                 todo.setdefault(key_id, []).append((h, pub))
     added = 0
     for key_id, holders in todo.items():
-        with conn.transaction():
-            n = conn.execute(
-                "SELECT add_seal_key_wraps(%s, %s, %s)",
-                (
-                    key_id,
-                    [h for h, _ in holders],
-                    [wrap_version(pub, h, keys, key_id) for h, pub in holders],
-                ),
-            ).fetchone()[0]
+        try:
+            with conn.transaction():
+                n = conn.execute(
+                    "SELECT add_seal_key_wraps(%s, %s, %s)",
+                    (
+                        key_id,
+                        [h for h, _ in holders],
+                        [wrap_version(pub, h, keys, key_id) for h, pub in holders],
+                    ),
+                ).fetchone()[0]
+        except psycopg.errors.InsufficientPrivilege:
+            # schema 17: only a login that receives the clinic's keys itself seals them
+            # to others (its own key is not registered there, or its login is another's)
+            raise refusals.NotThisWorkstation(
+                f"The shared server {link.label} refused to let this computer pass the "
+                "clinic's renewed keys on to the computers that joined later: the login it "
+                "connects with receives no clinic keys there. Nothing was changed; another "
+                "workstation passes them on. Tell your administrator (the workstation may "
+                "need to be connected again)."
+            ) from None
         if n:
             added += n
             with clinic.store.transaction():
@@ -523,15 +534,42 @@ def enable_recovery(clinic: Clinic, session: Any, link: Any, code: str) -> bool:
         )
     private = new_private()
     pub = public_of(private)
-    with link.conn.transaction():
-        done = link.conn.execute(
-            "SELECT set_recovery_key(%s, %s, %s)",
-            (
-                recovery_blob(private, code, link.keys.clinic_id),
-                pub,
-                holder_mac(link.keys, RECOVERY, pub),
-            ),
-        ).fetchone()[0]
+    from clinic_inbox.shared import staff_sync
+    from clinic_inbox.shared.enrol import _audit_refused, _by, _decider_refused
+
+    # the clinic's staff as this workstation has them first (as an approval does): an
+    # administrator added here since the last exchange is one the server knows
+    staff_sync.push(clinic, link)
+
+    try:
+        with link.conn.transaction():
+            # in this workstation's name, by this administrator: the server checks both
+            # (schema 17), as it does for an approval (whoever sets this key is sealed
+            # every later renewal)
+            done = link.conn.execute(
+                "SELECT set_recovery_key(%s, %s, %s, %s, %s)",
+                (
+                    recovery_blob(private, code, link.keys.clinic_id),
+                    pub,
+                    holder_mac(link.keys, RECOVERY, pub),
+                    link.workstation_id,
+                    _by(session, link),
+                ),
+            ).fetchone()[0]
+    except psycopg.errors.InsufficientPrivilege as exc:
+        if refusals.is_not_this_workstation(exc):
+            raise refusals.NotThisWorkstation(
+                refusals.not_this_workstation(link.label) + " The clinic code's key was not added."
+            ) from None
+        if not _decider_refused(exc):
+            raise
+        _audit_refused(clinic, session, link, "server.clinic_code_key_refused", exc, {})
+        raise SharedQueueError(
+            f"The clinic's server {link.label} refused: the account of "
+            f"{session.staff.display_name} is not an active administrator there. Nothing "
+            "was changed: the clinic code does not restore renewed keys yet. Ask an "
+            "administrator whose account is on to add it."
+        ) from None
     if done:
         with clinic.store.transaction():
             _audit(clinic, session, "server.clinic_code_key_added", detail={"server": link.label})
