@@ -40,7 +40,7 @@ from clinic_inbox.shared import (
 )
 from clinic_inbox.shared.audit_ship import SHIP_EVERY, AuditNotOnServer
 from clinic_inbox.shared.audit_ship import ship as ship_audit
-from clinic_inbox.shared.reply_claims import ServerClaims
+from clinic_inbox.shared.reply_claims import ServerClaims, register_own_key
 from clinic_inbox.shared.schema import CHANGES_CHANNEL, PRESENCE_CHANNEL
 from clinic_inbox.shared.server import APP_NAME, Link, connect, open_link
 from clinic_inbox.shared.sync import (
@@ -159,7 +159,9 @@ class LiveSync:
         except SharedQueueError:
             found = None  # the outbox then waits for the server (core.send_claims)
         if found is not None and (ws := shq.workstation_id(self._source.store)):
-            self._claims = ServerClaims(found.dsn, found.keys, ws, app=self._app)
+            self._claims = ServerClaims(
+                found.dsn, found.keys, ws, app=self._app, register=register_own_key(self._source)
+            )
             send_claims.register(self._source.store.path, self._claims)
         self._thread.start()
         return self
