@@ -51,6 +51,7 @@ class Clinic3:
         front, office, nurse = self.ws["front"], self.ws["office"], self.ws["nurse"]
         init = srv.init_server(front, login(front, "admin"), dsn, self.custody["front"])
         self.clinic_id = init.clinic_id
+        self.code = init.clinic_code
         lf = srv.open_link(front, self.custody["front"])
         asked = enrol.request(
             office, login(office, "admin"), dsn, "Office 2", self.custody["office"]
