@@ -537,8 +537,11 @@ def enable_recovery(clinic: Clinic, session: Any, link: Any, code: str) -> bool:
     from clinic_inbox.shared import staff_sync
     from clinic_inbox.shared.enrol import _audit_refused, _by, _decider_refused
 
-    # the clinic's staff as this workstation has them first (as an approval does): an
-    # administrator added here since the last exchange is one the server knows
+    # its own receiving key registered first (one joined before schema 10 has none, and
+    # its login speaks for no workstation until it does), and the clinic's staff as this
+    # workstation has them (as an approval does): an administrator added here since the
+    # last exchange is one the server knows
+    keep_current(clinic, link)
     staff_sync.push(clinic, link)
 
     try:
