@@ -445,6 +445,10 @@ _SENTENCE_CONTEXT = re.compile(
     r"\b(our|the|notre|la|nos|les|their|leur) (policy|policies|politique|politiques|protocol|protocols|protocole|protocoles|procedures?)( [\w']+){0,2} (for|on|about|pour|sur|concernant)\b|"
     # ...or does: "We do a lot of medical calls now, overdoses, car accidents with bleeding"
     r"\b(we|on) (do|get|fait|fais|answer|take|run)s? (a lot of |lots of |many |plenty of |more |beaucoup d'|plein d')?(medical |medicaux )?(calls|appels)\b|"
+    # those a shelter or a service takes in: "Plusieurs femmes qui arrivent chez nous après de la
+    # violence conjugale n'ont pas de médecin"
+    r"\b(femmes|personnes|clientes?|gens|familles|jeunes|women|people|clients|families|residents) (qui|who) "
+    r"(arrivent|viennent|nous arrivent|come|arrive) (chez nous|ici|au refuge|a la maison|to us|here|to the shelter)\b|"
     # resources listed for victims: "Je prépare une liste de ressources pour les victimes de
     # violence conjugale dans la région (maisons d'hébergement, lignes d'écoute)"
     r"\b(listes?|lists?|brochures?|depliants?|pamphlets?|ressources|resources) (de |of )?(ressources |resources )?(pour|for) (les |the )?(victimes|victims|survivors|survivantes?)\b|"
@@ -709,6 +713,8 @@ _POST_CONTEXT = re.compile(
     # what a crew sees at work: "les surdoses et les hémorragies qu'on voit sur les appels"
     r"(qu'?on|que nous|que je|qu'?ils) (voit|voyons|vois|voient|traite|traitons|gere)( [\w']+){0,2} (sur|dans|lors de|pendant|a) (les|nos|mes) (appels|interventions|quarts|shifts|calls)\b|"
     r"(we|i) (see|deal with|get|handle) (on|at|during) (calls|the job|work|shifts?)\b|"
+    # the kind of call a kit is stocked for: "an epipen and aspirin for chest pain calls"
+    r"(?<=^ )(calls|appels)\b(?! (me|him|her|us|you|it|for help|911|an? |the ))|"
     # a slow change said not to be sudden: "il cherche ses mots parfois, mais rien de soudain"
     r"(mais |but )?(rien de soudain|nothing (was |is |that'?s )?sudden)\b|"
     # the news: "a meningitis case in the news"
@@ -766,8 +772,9 @@ _POST_CONTEXT = re.compile(
     # (a clock time is no age: "tomorrow at 6 when he reaches in", "i was fine at 1 oclock": the
     # last time seen well, the clock that matters in a stroke; nor after a reading, "38.4 at
     # 10:30 and 38.6 at 11")
-    # (nor the hour a dose was taken: "10 tablets, at 7, so it works faster")
-    r"(?<!tomorrow )(?<!tonight )(?<!today )(?<!morning )(?<!evening )(?<!shift )(?<!fine )(?<!normal )(?<!\d )"
+    # (nor the hour a dose was taken: "10 tablets, at 7, so it works faster"; nor the hour of
+    # last night: "a fox bit the back of my right hand last night at 7 at our cabin")
+    r"(?<!tomorrow )(?<!tonight )(?<!today )(?<!morning )(?<!evening )(?<!night )(?<!afternoon )(?<!shift )(?<!fine )(?<!normal )(?<!\d )"
     r"(?<!tablets, )(?<!tablets )(?<!pills, )(?<!pills )"
     # (nor a clock after a change: "still gone at 1", "it went at 4")
     r"(?<!gone )(?<!went )(?<!started )(?<!began )(?<!since )(?<!until )(?<!till )"

@@ -63,6 +63,13 @@ MAIN_MIN_WIDTH = 1171
 SMALL_SCREEN = 1280  # many clinic PCs: 1280x1024 and 1280x800 monitors
 
 
+def _settle(qtbot, win) -> None:
+    """Every card read (the board reads them off the GUI thread, a few per turn of the event
+    loop: on a busy computer that outlasts a fixed wait) and the layout done after it."""
+    qtbot.waitUntil(lambda: not (win.loading or win._reading or win._backlog), timeout=20_000)
+    qtbot.wait(50)
+
+
 def _board_scrolls(win) -> list[str]:
     """The board's row of columns is never squeezed below what its columns need: when
     the board is narrower, its horizontal scroll bar is shown instead."""
@@ -138,11 +145,11 @@ def test_the_window_fits_and_nothing_is_clipped(qtbot, demo_clinic, shots, size,
     rows = win.board.columns[Status.NEW].model.rows
     first = next((b for b in rows if b.row.patient_id is None), rows[0])
     win.open_thread(first.row.id)
-    qtbot.wait(50)
+    _settle(qtbot, win)
     if name == "minimum":  # the open conversation's names may ask for more
         size = (win.minimumSizeHint().width(), size[1])
         win.resize(*size)
-        qtbot.wait(50)
+        _settle(qtbot, win)
     least = max(win.minimumWidth(), win.minimumSizeHint().width())
     assert least <= MAIN_MIN_WIDTH, "the window asks for more width than it did on main"
     assert least <= SMALL_SCREEN, "the window does not fit a 1280 px wide screen"

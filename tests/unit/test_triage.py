@@ -3343,6 +3343,53 @@ def test_acid_for_a_face_a_bleeding_circumcision_pills_for_tonight_and_a_firewor
     )
 
 
+def test_rubbing_alcohol_a_fox_bite_one_wet_diaper_and_a_pellet_in_an_eye():
+    # round 105 (part IQ, the Inuit families, hunters, postings and francophone community of
+    # Iqaluit, Nunavut, round 104's blind set, where the app missed one emergency and made 6 of
+    # 304 look-alikes urgent): what the rules alone missed there: rubbing alcohol drunk when the
+    # store was closed; a fox (or another rabies carrier) that bit, acting strangely, no rabies
+    # shots, and the hour of "last night at 7" read as an age; a newborn with one wet diaper;
+    # pills saved, "il compte tout prendre ce soir"; upper belly pain through to the back; double
+    # vision, drooping eyelids and trouble swallowing after fermented food; a weapon made ready
+    # and "il se relèvera pas"; "wanted 2 die"; a head that bounced on the ice, then "fait dodo"
+    # and repeating; a pellet into an eye, only light and dark; red on the pads in pregnancy; a
+    # baby's age beside its name, then a fever; numb "where you sit" and unable to pass urine.
+    # False reds: a first aid kit stocked "for chest pain calls"; women a shelter takes in
+    # "après de la violence conjugale".
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "I'm the first aid lead at the warehouse. Should our kit have aspirin for "
+            "chest pain calls, or do we leave that to the paramedics?",
+            "Je travaille au refuge. Des femmes qui arrivent chez nous après de la "
+            "violence conjugale cherchent un médecin de famille, comment les référer?",
+        ),
+        urgent=(
+            "With the store closed he had a few sips of the 99% stuff from the first "
+            "aid box, now the room is spinning and he's drowsy.",
+            "A raccoon bit my son's ankle in the shed, it was wobbling and not afraid "
+            "of us. He never had rabies shots.",
+            "Last night at 9 at the trailer a fox bit my finger, two punctures, it was staggering.",
+            "Ma fille de 4 jours a eu une seule couche mouillée depuis hier et elle dort au sein.",
+            "Il a gardé sa venlafaxine depuis un mois. Il m'a dit qu'il compte tout "
+            "avaler avec son rhum après 22 h.",
+            "Douleur au haut du ventre qui passe jusqu'au dos depuis minuit, 9/10, "
+            "j'ai vomi trois fois.",
+            "Je vois double depuis ce matin, mes paupières tombent et j'avale mal. On "
+            "a mangé des conserves maison samedi.",
+            "Il a sorti sa hache du garage et dit que le voisin va pas se relever ce soir.",
+            "fight w my dad last nite n i wanted 2 die, still kinda do",
+            "Au hockey bottine sa tête a rebondi sur la glace, il a fait dodo une "
+            "minute et depuis il radote.",
+            "A bb came back off the steel door into my eye, things are just bright "
+            "and dark on that side.",
+            "28 wks, red on my pads since the bumpy ride.",
+            "Mon fils Noé, 12 jours, fait 38,3 depuis ce matin.",
+            "Lifted the snowblower into the truck Friday, now it's kind of asleep "
+            "where you sit and I haven't been able to go since noon.",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
