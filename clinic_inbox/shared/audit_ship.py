@@ -48,6 +48,9 @@ SHIP_BATCH = 500
 SHIP_EVERY = 3.0  # seconds: how often the live sync ships (each pull adds an entry)
 ANCHOR_EVERY = 60.0  # seconds: how often the store's own anchor is kept on the server
 SHIP_LABEL = b"clinic-inbox audit ship v1"
+# the server's "this store's anchors are kept by another workstation" (schema 17,
+# own_keys_schema.AUDIT): its own SQLSTATE, apart from other refusals
+STORE_KEPT_ELSEWHERE = "CI005"
 
 
 class AuditNotOnServer(SharedQueueError):
@@ -441,6 +444,10 @@ class ServerAnchorSink:
                     refusals.not_this_workstation(link.label)
                     + " This computer's audit anchor was not kept there."
                 ) from None
+            raise  # another refusal (a grant missing, say): not said as the one below
+        except psycopg.Error as exc:
+            if exc.sqlstate != STORE_KEPT_ELSEWHERE:
+                raise
             raise SharedQueueError(
                 f"The shared server {link.label} refused this computer's audit anchor: "
                 "it keeps the anchors of this computer's store under another workstation. "

@@ -49,11 +49,15 @@ apart, with no imports; runs again harmlessly.
 """
 
 DDL = """
--- Whether the calling login is the one that prepared the server (the database's
--- owner, here the definer of every function) or a superuser: it can write anything.
+-- Whether the calling login is the one that prepared the server or a member of its
+-- role (the owner of the clinic's tables), or a superuser: it can write anything.
+-- Not compared with the definer: a function belongs to whoever ran the step that made
+-- it, and a `server upgrade` run by another login must not take owner rights away.
 CREATE OR REPLACE FUNCTION caller_is_owner() RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = @SCHEMA@, pg_temp AS $$
-    SELECT session_user = current_user
+    SELECT pg_has_role(session_user,
+                       (SELECT relowner FROM pg_class WHERE oid = 'workstation'::regclass),
+                       'MEMBER')
         OR coalesce((SELECT rolsuper FROM pg_roles WHERE rolname = session_user), false)
 $$;
 
@@ -101,7 +105,10 @@ BEGIN
 END $$;
 
 -- Who may be sealed new versions now: step 11's rule, and a computer joined with the
--- clinic code only while its login may still log in.
+-- clinic code only while its login may still log in, and (unless that login is the
+-- owner's, which registers for whatever it is used by) only the first workstation its
+-- login registered: the one it speaks for (caller_may_register). Keys a login
+-- registered under made-up names before this step (step 16 let it) are left out.
 CREATE OR REPLACE VIEW seal_key_eligible AS
 SELECT h.* FROM seal_key_holder h
 WHERE h.holder = 'recovery'
@@ -109,14 +116,34 @@ WHERE h.holder = 'recovery'
               AND w.state = 'approved' AND w.login = h.login)
    OR (NOT EXISTS (SELECT 1 FROM workstation w WHERE w.id::text = h.holder)
        AND NOT EXISTS (SELECT 1 FROM workstation w WHERE w.login = h.login)
-       AND EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = h.login AND r.rolcanlogin));
+       AND EXISTS (
+           SELECT 1 FROM pg_roles r WHERE r.rolname = h.login AND r.rolcanlogin
+           AND (r.rolsuper
+                OR pg_has_role(r.oid, (SELECT relowner FROM pg_class
+                                       WHERE oid = 'workstation'::regclass), 'MEMBER')
+                OR NOT EXISTS (SELECT 1 FROM seal_key_holder o
+                               WHERE o.login = h.login AND o.holder <> 'recovery'
+                                 AND (o.registered_at, o.holder)
+                                     < (h.registered_at, h.holder)))));
 
 -- A wrap for a holder that may not receive keys now is not kept (whoever inserts it).
+-- The caller's own workstation's is refused instead of dropped: a renewal that left out
+-- the workstation making it would lock that workstation out of the new key unseen.
 CREATE OR REPLACE FUNCTION seal_key_wrap_eligible() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = @SCHEMA@, pg_temp AS $$
 BEGIN
     IF EXISTS (SELECT 1 FROM seal_key_eligible WHERE holder = NEW.holder) THEN
         RETURN NEW;
+    END IF;
+    IF NEW.holder <> 'recovery' AND (
+        EXISTS (SELECT 1 FROM workstation
+                WHERE id::text = NEW.holder AND login = session_user AND state = 'approved')
+        OR EXISTS (SELECT 1 FROM seal_key_holder
+                   WHERE holder = NEW.holder AND login = session_user)
+    ) THEN
+        RAISE EXCEPTION 'the receiving key of workstation % may not receive clinic keys now',
+            NEW.holder USING ERRCODE = 'CI006',
+            HINT = 'the renewal would leave out the workstation making it';
     END IF;
     RETURN NULL;
 END $$;
@@ -124,6 +151,42 @@ END $$;
 DROP TRIGGER IF EXISTS seal_key_wrap_eligible ON seal_key_wrap;
 CREATE TRIGGER seal_key_wrap_eligible BEFORE INSERT ON seal_key_wrap
     FOR EACH ROW EXECUTE FUNCTION seal_key_wrap_eligible();
+
+-- Step 16's, one login at a time: two first registrations under one login at once
+-- would each pass caller_may_register's "one workstation" rule (neither sees the
+-- other's row); the second now waits, then sees the first and is refused.
+CREATE OR REPLACE FUNCTION register_seal_holder(p_holder text, p_key bytea, p_mac text)
+RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = @SCHEMA@, pg_temp AS $$
+DECLARE
+    old bytea;
+BEGIN
+    IF length(p_key) <> 32 THEN
+        RAISE EXCEPTION 'bad holder key' USING ERRCODE = '22023';
+    END IF;
+    PERFORM pg_advisory_xact_lock(hashtextextended('seal holder|' || session_user, 0));
+    IF EXISTS (SELECT 1 FROM workstation WHERE state = 'revoked'
+               AND (login = session_user OR id::text = p_holder)) THEN
+        RAISE EXCEPTION 'a revoked workstation receives no keys' USING ERRCODE = '42501';
+    END IF;
+    IF p_holder <> 'recovery' THEN
+        PERFORM p_holder::uuid;  -- a workstation id, nothing else
+    END IF;
+    PERFORM caller_may_register(p_holder);
+    INSERT INTO seal_key_holder (holder, public_key, mac, login)
+    VALUES (p_holder, p_key, p_mac, session_user) ON CONFLICT (holder) DO NOTHING;
+    IF FOUND THEN
+        PERFORM pg_notify('clinic_changes', '0');  -- wakes a holder to seal it the versions
+        RETURN true;
+    END IF;
+    SELECT public_key INTO old FROM seal_key_holder WHERE holder = p_holder;
+    IF old = p_key OR p_holder = 'recovery' THEN
+        RETURN false;
+    END IF;
+    RAISE EXCEPTION 'the receiving key of % is registered already and is never replaced',
+        p_holder USING ERRCODE = 'CI004',
+        DETAIL = format('asked by login %s', session_user);
+END $$;
 
 -- Step 10's, by a login that receives keys itself.
 CREATE OR REPLACE FUNCTION add_seal_key_wraps(p_key_id integer, p_holders text[], p_blobs text[])
@@ -175,12 +238,31 @@ END $$;
 # (audit_schema.install: at `server init` after this step, on an older server later), so
 # this runs where both are there: from this step's grants, and from
 # audit_schema.install. With @ROLE@ and @SCHEMA@ replaced.
+#
+# Which workstation keeps a store's anchors is kept apart (`audit_store_keeper`: the
+# anchors themselves are append-only). Anchors kept before this step name none, so the
+# first workstation to write one after the upgrade keeps the store: one that may no
+# longer receive keys (revoked, its login turned off, no eligible key) hands it to the
+# next that writes, and the owner login can reset it (`audit_reset_store_keeper`), so an
+# insider who anchored another computer's store first cannot lock it out for good.
+# The refusal has its own SQLSTATE (CI005): the app tells it from a missing grant.
 AUDIT = """
 DO $guard$
 BEGIN
     IF to_regclass('audit_store_anchor') IS NOT NULL
        AND to_regprocedure('caller_is_owner()') IS NOT NULL THEN
         ALTER TABLE audit_store_anchor ADD COLUMN IF NOT EXISTS ws uuid;
+        CREATE TABLE IF NOT EXISTS audit_store_keeper (
+            store_id text PRIMARY KEY,
+            ws       uuid NOT NULL,
+            since    timestamptz NOT NULL DEFAULT clock_timestamp()
+        );
+        REVOKE ALL ON audit_store_keeper FROM PUBLIC;
+        -- anchors kept in a workstation's name before the keeper table: the latest binds
+        INSERT INTO audit_store_keeper (store_id, ws)
+        SELECT DISTINCT ON (store_id) store_id, ws FROM audit_store_anchor
+        WHERE ws IS NOT NULL ORDER BY store_id, received_at DESC
+        ON CONFLICT (store_id) DO NOTHING;
         DROP FUNCTION IF EXISTS audit_keep_store_anchor(text, text, integer, bigint, text);
         EXECUTE $audit$
 CREATE OR REPLACE FUNCTION audit_keep_store_anchor(
@@ -192,23 +274,53 @@ DECLARE
     keeper uuid;
 BEGIN
     me := caller_workstation(p_ws);
-    SELECT a.ws INTO keeper FROM audit_store_anchor a
-    WHERE a.store_id = p_store AND a.ws IS NOT NULL AND a.ws <> me
-      AND NOT EXISTS (SELECT 1 FROM workstation w WHERE w.id = a.ws AND w.state = 'revoked')
-    LIMIT 1;
-    IF FOUND THEN
+    -- one writer per store at a time: two first anchors both see no keeper
+    PERFORM pg_advisory_xact_lock(hashtextextended('store anchor|' || p_store, 0));
+    SELECT k.ws INTO keeper FROM audit_store_keeper k WHERE k.store_id = p_store;
+    IF FOUND AND keeper <> me
+       AND EXISTS (SELECT 1 FROM seal_key_eligible e WHERE e.holder = keeper::text) THEN
         RAISE EXCEPTION 'store % keeps its audit anchors under workstation %, not %',
-            p_store, keeper, me USING ERRCODE = '42501';
+            p_store, keeper, me USING ERRCODE = 'CI005';
     END IF;
+    -- the caller keeps it from now on (the one before, if any, may no longer)
+    INSERT INTO audit_store_keeper (store_id, ws) VALUES (p_store, me)
+    ON CONFLICT (store_id) DO UPDATE SET ws = me, since = clock_timestamp()
+    WHERE audit_store_keeper.ws <> me;
     INSERT INTO audit_store_anchor (store_id, place, epoch, count, record, ws)
     VALUES (p_store, p_place, p_epoch, p_count, p_record, me)
     ON CONFLICT DO NOTHING;
 END $fn$;
 $audit$;
+        -- the owner login names who keeps a store's anchors (NULL: the next to write)
+        EXECUTE $audit$
+CREATE OR REPLACE FUNCTION audit_reset_store_keeper(p_store text, p_ws uuid)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = @SCHEMA@, pg_temp AS $fn$
+BEGIN
+    IF NOT caller_is_owner() THEN
+        RAISE EXCEPTION 'login % may not reset who keeps a store''s audit anchors',
+            session_user USING ERRCODE = '42501';
+    END IF;
+    PERFORM pg_advisory_xact_lock(hashtextextended('store anchor|' || p_store, 0));
+    IF p_ws IS NULL THEN
+        DELETE FROM audit_store_keeper WHERE store_id = p_store;
+    ELSE
+        INSERT INTO audit_store_keeper (store_id, ws) VALUES (p_store, p_ws)
+        ON CONFLICT (store_id) DO UPDATE SET ws = p_ws, since = clock_timestamp();
+    END IF;
+END $fn$;
+$audit$;
         REVOKE ALL ON FUNCTION
-            audit_keep_store_anchor(text, text, integer, bigint, text, uuid) FROM PUBLIC;
+            audit_keep_store_anchor(text, text, integer, bigint, text, uuid),
+            audit_reset_store_keeper(text, uuid) FROM PUBLIC;
+        -- the reset is the owner login's (checked inside): granted to the owner of the
+        -- clinic's tables too, which need not be the login running this step
         GRANT EXECUTE ON FUNCTION
-            audit_keep_store_anchor(text, text, integer, bigint, text, uuid) TO @ROLE@;
+            audit_keep_store_anchor(text, text, integer, bigint, text, uuid),
+            audit_reset_store_keeper(text, uuid) TO @ROLE@;
+        EXECUTE format('GRANT EXECUTE ON FUNCTION audit_reset_store_keeper(text, uuid) TO %I',
+            (SELECT r.rolname FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner
+             WHERE c.oid = 'workstation'::regclass));
     END IF;
 END $guard$;
 """
@@ -216,6 +328,14 @@ END $guard$;
 GRANTS = (
     """
 REVOKE ALL ON FUNCTION caller_is_owner(), seal_key_wrap_eligible() FROM PUBLIC;
+-- the functions that ask it run as whoever made them: the owner of the clinic's tables,
+-- or another login that ran `server upgrade` (then owning this one)
+DO $owner$
+BEGIN
+    EXECUTE format('GRANT EXECUTE ON FUNCTION caller_is_owner() TO %I',
+        (SELECT r.rolname FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner
+         WHERE c.oid = 'workstation'::regclass));
+END $owner$;
 -- replaced by the five-argument form (schema.GRANTS and step 10's granted the old one:
 -- so it goes here, after them, on a new server too)
 DROP FUNCTION IF EXISTS set_recovery_key(text, bytea, text);
