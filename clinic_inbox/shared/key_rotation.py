@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import os
 import secrets
 from collections.abc import Iterator
@@ -73,6 +74,11 @@ ROTATED = "server.seal_key_rotated"  # the audit entry of a renewal
 REFUSED = "server.sealed_write_refused"  # the server refused what this computer sealed
 RETIRED = "CI003"  # SQLSTATE: a value sealed under a retired version (schema step 11)
 KEY_KEPT = "CI004"  # SQLSTATE: a registered receiving key is never replaced
+# SQLSTATE: a renewal would leave out the workstation making it (schema 17: its own
+# receiving key may not receive keys now)
+OWN_KEY_LEFT_OUT = "CI006"
+
+log = logging.getLogger(__name__)
 
 
 def new_private() -> bytes:
@@ -383,7 +389,11 @@ def _note_refusal(clinic: Clinic, link: Any) -> None:
 def complete_wraps(clinic: Clinic, link: Any) -> int:
     """Seal the versions this workstation holds to every holder still without them (one
     that registered after the rotation, or the clinic code on a server that had none).
-    Idempotent: what is there already stays. Returns how many were added."""
+    Idempotent: what is there already stays. Returns how many were added.
+
+    A server that does not let this login pass keys on (schema 17: it receives none
+    itself) stops it here without failing the pull that called it: the count so far is
+    returned and `link.notice` says so in words (another workstation passes them on)."""
     conn, keys = link.conn, link.keys
     with conn.transaction():
         holders = _holders(conn, keys)
@@ -410,14 +420,18 @@ def complete_wraps(clinic: Clinic, link: Any) -> int:
                 ).fetchone()[0]
         except psycopg.errors.InsufficientPrivilege:
             # schema 17: only a login that receives the clinic's keys itself seals them
-            # to others (its own key is not registered there, or its login is another's)
-            raise refusals.NotThisWorkstation(
+            # to others (its own key is not registered there, or its login is another's).
+            # Not raised: pull() runs this at every exchange, and the pull must go on.
+            if link.notice is None:
+                log.warning("key renewal: this login may not pass the clinic's keys on")
+            link.notice = (
                 f"The shared server {link.label} refused to let this computer pass the "
                 "clinic's renewed keys on to the computers that joined later: the login it "
                 "connects with receives no clinic keys there. Nothing was changed; another "
                 "workstation passes them on. Tell your administrator (the workstation may "
                 "need to be connected again)."
-            ) from None
+            )
+            break
         if n:
             added += n
             with clinic.store.transaction():
@@ -453,18 +467,30 @@ def rotate(clinic: Clinic, link: Any, revoked: str, by: str) -> tuple[int, int]:
         private = _own_private(clinic)
         register(conn, keys, mine, private, signing_key(clinic))
         holders.append((mine, public_of(private)))
-    n = conn.execute(
-        "SELECT rotate_seal_key(%s, %s, %s, %s, %s, %s, %s)",
-        (
-            revoked,
-            mine,
-            by,
-            key_id,
-            keys.version_check(key_id),
-            [h for h, _ in holders],
-            [wrap_version(pub, h, keys, key_id) for h, pub in holders],
-        ),
-    ).fetchone()[0]
+    try:
+        n = conn.execute(
+            "SELECT rotate_seal_key(%s, %s, %s, %s, %s, %s, %s)",
+            (
+                revoked,
+                mine,
+                by,
+                key_id,
+                keys.version_check(key_id),
+                [h for h, _ in holders],
+                [wrap_version(pub, h, keys, key_id) for h, pub in holders],
+            ),
+        ).fetchone()[0]
+    except psycopg.Error as exc:
+        if exc.sqlstate != OWN_KEY_LEFT_OUT:
+            raise
+        # schema 17: this computer's own receiving key may not receive keys now, so the
+        # renewal would have locked it out of the new key: refused, undone as a whole
+        raise SharedQueueError(
+            f"The shared server {link.label} did not renew the clinic's key: this "
+            "computer's own key for receiving renewed keys is not accepted there now, so "
+            "it would have lost the new key. Nothing was changed: the workstation was not "
+            "revoked. Revoke it from another workstation, and tell your IT support."
+        ) from None
     return key_id, n
 
 

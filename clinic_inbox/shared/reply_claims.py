@@ -13,6 +13,7 @@ the pass at the first failure (the receipts wait, due again at the next pass).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -39,6 +40,8 @@ from clinic_inbox.shared.server import APP_NAME, connect, server_label
 # one for a pass asks once): a server that does not answer is not asked for every
 # receipt that waits, each time for the connection's whole timeout.
 RETRY_SECONDS = 10.0
+
+log = logging.getLogger(__name__)
 
 
 def claim_key(keys: ClinicKeys, incoming_id: str, purpose: str) -> str:
@@ -188,6 +191,12 @@ def register_own_key(clinic: Clinic) -> Callable[[psycopg.Connection], None] | N
         private = key_rotation._own_private(clinic)  # made (and kept) now if it has none
         signer = signing_key(clinic)
     except SharedQueueError:
+        return None
+    except Exception as exc:  # noqa: BLE001 - run from LiveSync.start on the main thread
+        # a local store or keyring fault must not stop the app starting: claims go on
+        # without registering (the live sync registers at its first exchange, and a
+        # pass's claimer asks again); only the fault's kind is logged, no contents
+        log.warning("receiving key not read for claims: %s", type(exc).__name__)
         return None
     keys = found.keys
 
