@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import re
 import secrets
+import sqlite3
+import threading
 import uuid
 
 import psycopg
@@ -39,6 +41,7 @@ from clinic_inbox.core.store import shared_queries as shq
 from clinic_inbox.shared import (
     SharedQueueError,
     audit_schema,
+    clinic_keys,
     enrol,
     key_rotation,
     key_rotation_schema,
@@ -50,6 +53,7 @@ from clinic_inbox.shared import (
 from clinic_inbox.shared import schema as sch
 from clinic_inbox.shared import server as srv
 from clinic_inbox.shared.audit_ship import _keep_store_anchor
+from clinic_inbox.shared.pull import pull
 from clinic_inbox.shared.replica import staff_ref
 from clinic_inbox.shared.reply_claims import ServerClaims, register_own_key
 from clinic_inbox.shared.schema import SCHEMA_VERSION
@@ -243,48 +247,82 @@ def test_the_calls_that_named_no_workstation_are_refused_to_others(clinic3, empt
     pub = key_rotation.public_of(key_rotation.new_private())
     blob = key_rotation.recovery_blob(key_rotation.new_private(), c.code, c.clinic_id)
     before = _digest(empty_db)
+    # (who, call, its arguments, the refusal's SQLSTATE, words of its message)
     tries = [
         # a login that receives no keys seals none to others
-        (stray, "SELECT add_seal_key_wraps(1, ARRAY[%s], ARRAY['x'])", (c.id["office"],)),
+        (
+            stray,
+            "SELECT add_seal_key_wraps(1, ARRAY[%s], ARRAY['x'])",
+            (c.id["office"],),
+            "42501",
+            "receives no clinic keys and may not seal them to others",
+        ),
         # the clinic code's key: in no workstation's name, in another's, by a nurse
-        (stray, "SELECT set_recovery_key(%s, %s, 'm', %s, %s)", (blob, pub, _u(), admin_ref)),
+        (
+            stray,
+            "SELECT set_recovery_key(%s, %s, 'm', %s, %s)",
+            (blob, pub, _u(), admin_ref),
+            "42501",
+            "may not act as workstation",
+        ),
         (
             c.dsn["office"],
             "SELECT set_recovery_key(%s, %s, 'm', %s, %s)",
             (blob, pub, c.id["front"], admin_ref),
+            "42501",
+            f"is the login of workstation {c.id['office']}, not of {c.id['front']}",
         ),
         (
             c.dsn["office"],
             "SELECT set_recovery_key(%s, %s, 'm', %s, %s)",
             (blob, pub, c.id["office"], nurse_ref),
+            "42501",
+            "is not an administrator",
         ),
         (
             c.dsn["nurse"],
             "SELECT set_recovery_key(%s, %s, 'm', %s, %s)",
             (blob, pub, c.id["nurse"], _u()),  # an account the server does not know
+            "42501",
+            "is not an administrator the server knows",
         ),
         # a store's anchor: in another's name, or for another workstation's store
         (
             stray,
             "SELECT audit_keep_store_anchor('s', 'p', 1, 1, '{}', %s)",
             (_u(),),
+            "42501",
+            "may not act as workstation",
         ),
         (
             c.dsn["office"],
             "SELECT audit_keep_store_anchor(%s, 'p', 1, 9, '{}', %s)",
             (front_store, c.id["front"]),
+            "42501",
+            f"is the login of workstation {c.id['office']}, not of {c.id['front']}",
         ),
         (
             c.dsn["office"],
             "SELECT audit_keep_store_anchor(%s, 'p', 1, 9, '{}', %s)",
             (front_store, c.id["office"]),
+            "CI005",  # its own SQLSTATE: the app tells it from a missing grant
+            f"keeps its audit anchors under workstation {c.id['front']}",
+        ),
+        # only the owner login resets who keeps a store's anchors
+        (
+            c.dsn["office"],
+            "SELECT audit_reset_store_keeper(%s, %s)",
+            (front_store, c.id["office"]),
+            "42501",
+            "may not reset who keeps a store's audit anchors",
         ),
     ]
-    for dsn, sql, args in tries:
+    for dsn, sql, args, state, words in tries:
         with psycopg.connect(dsn, autocommit=True) as conn:
-            with pytest.raises(psycopg.errors.InsufficientPrivilege) as refused:
+            with pytest.raises(psycopg.Error) as refused:
                 conn.execute(sql, args)
-            assert refused.value.diag.message_primary, (sql, args)
+            assert refused.value.sqlstate == state, (sql, refused.value)
+            assert words in refused.value.diag.message_primary, (sql, refused.value)
     assert _digest(empty_db) == before
     # the old forms are gone (an app of schema 16 is told to update anyway)
     with psycopg.connect(c.dsn["office"], autocommit=True) as conn:
@@ -333,6 +371,11 @@ def test_the_app_says_in_words_what_the_server_refused(clinic3, empty_db, postgr
             "VALUES (%s, 'elsewhere', 1, 1, '{}', %s)",
             (nurse.custody.store_id, c.id["front"]),
         )
+        _sql(
+            empty_db,
+            "INSERT INTO audit_store_keeper (store_id, ws) VALUES (%s, %s)",
+            (nurse.custody.store_id, c.id["front"]),
+        )
         before = _digest(empty_db)
         with pytest.raises(SharedQueueError) as said:
             key_rotation.enable_recovery(nurse, login(nurse, "admin"), ln, c.code)
@@ -358,10 +401,17 @@ def test_the_app_says_in_words_what_the_server_refused(clinic3, empty_db, postgr
         stray = _stray_login(c, postgres, empty_db)
         ln.conn.close()
         ln.conn = psycopg.connect(stray)
-        with pytest.raises(SharedQueueError) as said:
-            key_rotation.complete_wraps(nurse, ln)
-        words = str(said.value)
+        # not raised (pull() runs it at every exchange): it stops, and says so
+        assert key_rotation.complete_wraps(nurse, ln) == 0
+        words = ln.notice or ""
         assert "receives no clinic keys there" in words and "Nothing was changed" in words
+        assert c.nurse_login not in words and c.id["nurse"] not in words
+        assert _digest(empty_db) == before
+        # ... so a pull over that login still goes through, with the same notice
+        ln.notice = None
+        result = pull(nurse, ln)
+        assert result.cursor >= 0
+        assert "receives no clinic keys there" in (ln.notice or "")
         assert _digest(empty_db) == before
         said_in_audit = nurse.store.execute(
             "SELECT count(*) FROM audit WHERE action = 'server.clinic_code_key_refused'"
@@ -451,6 +501,9 @@ def _as_schema_16(dsn: str, role: str) -> None:
                 f"text) TO {role}"
             )
             conn.execute("ALTER TABLE audit_store_anchor DROP COLUMN ws")
+            conn.execute("DROP FUNCTION audit_reset_store_keeper(text, uuid)")
+            conn.execute("DROP TABLE audit_store_keeper")
+            conn.execute(_last(own_name_all_schema.DDL, "register_seal_holder"))
             conn.execute("DROP FUNCTION caller_is_owner()")
             conn.execute("UPDATE server_info SET schema_version = 16")
 
@@ -509,3 +562,219 @@ def test_a_schema_16_server_takes_it_all_until_upgraded(clinic3, empty_db, postg
         ("s", None),
         ("s-office", c.id["office"]),
     }
+    # the key the nurse room's login registered under a made-up workstation on schema 16
+    # is left out of every renewal after the upgrade (it speaks for its first only)
+    eligible = {r[0] for r in _sql(empty_db, "SELECT holder FROM seal_key_eligible")}
+    assert squat not in eligible and c.id["nurse"] in eligible
+    lf = srv.open_link(front, c.custody["front"])
+    try:
+        assert enrol.revoke(front, login(front, "admin"), lf, c.id["office"]) == 2
+    finally:
+        lf.conn.close()
+    sealed_to = {r[0] for r in _sql(empty_db, "SELECT holder FROM seal_key_wrap WHERE key_id = 2")}
+    assert squat not in sealed_to and c.id["nurse"] in sealed_to and c.id["front"] in sealed_to
+
+
+# -- findings of the schema 17 review ---------------------------------------------------
+
+
+def test_a_stores_anchors_change_keeper_only_when_it_may_no_longer_keep_them(
+    clinic3, empty_db, postgres
+):
+    c = clinic3
+    nurse, office = c.ws["nurse"], c.ws["office"]
+    nurse_store = nurse.custody.store_id
+    # an insider's login registers a workstation and anchors the nurse room's store first
+    stray = _stray_login(c, postgres, empty_db)
+    squat = _u()
+    with psycopg.connect(stray, autocommit=True) as conn:
+        conn.execute("SELECT register_seal_holder(%s, %s, 'mac')", (squat, KEY32))
+        conn.execute(
+            "SELECT audit_keep_store_anchor(%s, 'p', 1, 1, '{}', %s)", (nurse_store, squat)
+        )
+    ln = srv.open_link(nurse, c.custody["nurse"])
+    try:
+        with pytest.raises(SharedQueueError) as said:
+            _keep_store_anchor(nurse, ln)
+        assert "under another workstation" in str(said.value)
+        # the owner login gives the store back to its workstation
+        _sql(empty_db, "SELECT audit_reset_store_keeper(%s, %s)", (nurse_store, c.id["nurse"]))
+        _keep_store_anchor(nurse, ln)
+    finally:
+        ln.conn.close()
+    with psycopg.connect(stray, autocommit=True) as conn:
+        with pytest.raises(psycopg.Error) as refused:
+            conn.execute(
+                "SELECT audit_keep_store_anchor(%s, 'p', 1, 2, '{}', %s)", (nurse_store, squat)
+            )
+        assert refused.value.sqlstate == "CI005"
+    # a keeper whose login was turned off keeps the store no longer
+    _sql(empty_db, f"ALTER ROLE {c.nurse_login} NOLOGIN")
+    with psycopg.connect(c.dsn["office"], autocommit=True) as conn:
+        conn.execute(
+            "SELECT audit_keep_store_anchor(%s, 'p', 1, 3, '{}', %s)", (nurse_store, c.id["office"])
+        )
+    _sql(empty_db, f"ALTER ROLE {c.nurse_login} LOGIN")
+    # nor one with no eligible key (its key gone): the insider's store goes to the next
+    with psycopg.connect(stray, autocommit=True) as conn:
+        conn.execute("SELECT audit_keep_store_anchor('s-x', 'p', 1, 1, '{}', %s)", (squat,))
+    lo = srv.open_link(office, c.custody["office"])
+    try:
+        with psycopg.connect(c.dsn["office"], autocommit=True) as conn:
+            with pytest.raises(psycopg.Error):
+                conn.execute(
+                    "SELECT audit_keep_store_anchor('s-x', 'p', 1, 2, '{}', %s)", (c.id["office"],)
+                )
+        _sql(empty_db, "DELETE FROM seal_key_holder WHERE holder = %s", (squat,))
+        with psycopg.connect(c.dsn["office"], autocommit=True) as conn:
+            conn.execute(
+                "SELECT audit_keep_store_anchor('s-x', 'p', 1, 2, '{}', %s)", (c.id["office"],)
+            )
+    finally:
+        lo.conn.close()
+    keepers = dict(_sql(empty_db, "SELECT store_id, ws::text FROM audit_store_keeper"))
+    assert keepers[nurse_store] == c.id["office"] and keepers["s-x"] == c.id["office"]
+
+
+def test_a_store_anchor_refused_for_another_reason_is_not_said_to_be_kept_elsewhere(
+    clinic3, empty_db
+):
+    c = clinic3
+    office = c.ws["office"]
+    role = sch.workstation_role(c.clinic_id)
+    _sql(
+        empty_db,
+        "REVOKE EXECUTE ON FUNCTION audit_keep_store_anchor(text, text, integer, bigint, text, "
+        f"uuid) FROM {role}",
+    )
+    lo = srv.open_link(office, c.custody["office"])
+    try:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            _keep_store_anchor(office, lo)
+    finally:
+        lo.conn.close()
+
+
+def test_two_first_registrations_under_one_login_at_once_register_one(clinic3, empty_db, postgres):
+    c = clinic3
+    stray = _stray_login(c, postgres, empty_db)
+    first, second = _u(), _u()
+    got: list[BaseException | bool] = []
+    with psycopg.connect(stray) as one, psycopg.connect(stray, autocommit=True) as two:
+        one.execute("SELECT register_seal_holder(%s, %s, 'mac')", (first, KEY32))
+
+        def other() -> None:
+            try:
+                got.append(
+                    two.execute(
+                        "SELECT register_seal_holder(%s, %s, 'mac')", (second, KEY32)
+                    ).fetchone()[0]
+                )
+            except psycopg.Error as exc:
+                got.append(exc)
+
+        t = threading.Thread(target=other)
+        t.start()
+        t.join(1.0)
+        assert t.is_alive()  # waits for the first, not yet committed
+        one.commit()
+        t.join(30)
+    assert len(got) == 1 and isinstance(got[0], psycopg.errors.InsufficientPrivilege)
+    assert f"is the login of workstation {first}" in got[0].diag.message_primary
+    holders = {r[0] for r in _sql(empty_db, "SELECT holder FROM seal_key_holder")}
+    assert first in holders and second not in holders
+
+
+def test_a_renewal_that_would_leave_out_its_own_maker_is_refused(clinic3, empty_db):
+    c = clinic3
+    front = c.ws["front"]
+    # the front desk's own key no longer eligible (a pending request in its name)
+    _sql(
+        empty_db,
+        "INSERT INTO workstation (id, name, public_key, fingerprint) VALUES (%s, 'x', %s, 'fp')",
+        (c.id["front"], KEY32),
+    )
+    lf = srv.open_link(front, c.custody["front"])
+    try:
+        before = _digest(empty_db)
+        with pytest.raises(SharedQueueError) as said:
+            enrol.revoke(front, login(front, "admin"), lf, c.id["office"])
+        words = str(said.value)
+        assert "did not renew the clinic's key" in words and "Nothing was changed" in words
+        assert _digest(empty_db) == before  # not revoked, not renewed
+    finally:
+        lf.conn.close()
+
+
+def test_the_owner_login_registers_and_seals_after_another_login_upgraded(
+    tmp_path, keyring_factory, postgres
+):
+    """The server prepared by a login that is not a superuser; step 17's functions then
+    made by another login (as a `server upgrade` run by it would): the owner login still
+    has owner rights."""
+    tag = uuid.uuid4().hex[:10]
+    owner, other, db = f"owner_{tag}", f"upgrader_{tag}", f"owned_{tag}"
+    su = postgres.create_database(f"admin_{tag}")
+    _sql(su, f"CREATE ROLE {owner} LOGIN CREATEROLE PASSWORD '{NURSE_PW}'")
+    _sql(su, f"CREATE ROLE {other} LOGIN SUPERUSER PASSWORD '{NURSE_PW}'")
+    _sql(su, f"CREATE DATABASE {db} OWNER {owner}")
+    owner_dsn = postgres.dsn(db, owner, NURSE_PW)
+    ring = keyring_factory()
+    front = new_workstation(tmp_path / "front", ring.backend())
+    try:
+        init = srv.init_server(
+            front, login(front, "admin"), owner_dsn, KeyCustody(front.home, backend=ring.backend())
+        )
+        db_su = postgres.dsn(db)
+        _sql(db_su, f"ALTER FUNCTION caller_is_owner() OWNER TO {other}")
+        with psycopg.connect(postgres.dsn(db, other, NURSE_PW), autocommit=True) as conn:
+            with conn.transaction():  # step 17 run (again) by that login
+                for script in sch.upgrade_scripts(17, sch.workstation_role(init.clinic_id)):
+                    conn.execute(script)
+        keys = clinic_keys.load(front).keys
+        made_up = _u()
+        pub = key_rotation.public_of(key_rotation.new_private())
+        with psycopg.connect(owner_dsn, autocommit=True) as conn:
+            # registers for whatever it is used by, and the clinic code's key
+            assert conn.execute(
+                "SELECT register_seal_holder(%s, %s, %s)",
+                (made_up, pub, key_rotation.holder_mac(keys, made_up, pub)),
+            ).fetchone()[0]
+            assert (
+                conn.execute("SELECT register_seal_holder('recovery', %s, 'm')", (pub,)).fetchone()[
+                    0
+                ]
+                is False
+            )  # there already: a no-op, not a refusal
+            # seals a version (as after a renewal) to the holder it registered
+            conn.execute(
+                "INSERT INTO seal_key_version (key_id, key_check, created_ws, created_by) "
+                "VALUES (2, 'check', %s, 'ref-admin')",
+                (init.workstation_id,),
+            )
+            n = conn.execute(
+                "SELECT add_seal_key_wraps(2, ARRAY[%s], ARRAY['blob'])", (made_up,)
+            ).fetchone()[0]
+            assert n == 1
+        lf = srv.open_link(front)
+        try:
+            assert key_rotation.complete_wraps(front, lf) == 0
+            assert lf.notice is None
+        finally:
+            lf.conn.close()
+        assert init.workstation_id in {
+            r[0] for r in _sql(db_su, "SELECT holder FROM seal_key_eligible")
+        }
+    finally:
+        front.close()
+
+
+def test_a_local_fault_reading_the_keys_does_not_stop_claims_starting(clinic3, monkeypatch):
+    c = clinic3
+    nurse = c.ws["nurse"]
+
+    def broken(clinic):  # noqa: ANN001, ANN202
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(key_rotation, "_own_private", broken)
+    assert register_own_key(nurse) is None  # said in the log, claims carry on
