@@ -38,12 +38,18 @@ from the login. Four gaps were left on trust; now:
 - **`audit_keep_store_anchor`** (a store's own audit anchor) names the workstation
   that keeps it: `audit_keep_store_anchor(store, place, epoch, count, record, ws)`,
   checked against the login, and recorded (`audit_store_anchor.ws`). A store's
-  anchors are kept by one workstation: another's anchor for it is refused (42501),
-  unless the one that kept them was revoked (a computer enrolled again keeps its
-  store). Anchors kept before this step name no workstation and bind none.
+  anchors are kept by one workstation (`audit_store_keeper`): another's anchor for it
+  is refused (CI005), unless the keeper may no longer receive keys (revoked, login
+  turned off, no eligible key: a computer enrolled again keeps its store); the owner
+  login resets it (`audit_reset_store_keeper`). Anchors kept before this step name no
+  workstation and bind none.
+- Registrations under one login are serialised (an advisory lock); the owner login is
+  a member of the role owning the clinic's tables (whoever ran this step); a renewal
+  wrap for the caller's own workstation that may not receive keys is refused (CI006),
+  not dropped; a non-owner login's keys beyond its first get no renewal.
 
 A refused call records nothing. Still on trust: the owner login; computers that share
-one login (keys registered under one login before this step still count); what a wrap
+one login (of a non-owner login's keys only its first counts); what a wrap
 holds (the server cannot open it: the workstation that receives it checks it). Kept
 apart, with no imports; runs again harmlessly.
 """
