@@ -241,4 +241,8 @@ def install(conn: psycopg.Connection, role: str, schema: str) -> bool:
     from clinic_inbox.shared.own_name_all_schema import AUDIT_GUARDED
 
     conn.execute(AUDIT_GUARDED.replace("@SCHEMA@", schema))
+    # and a store's anchor kept in its own workstation's name (server schema step 17)
+    from clinic_inbox.shared.own_keys_schema import AUDIT as OWN_ANCHOR
+
+    conn.execute(OWN_ANCHOR.replace("@SCHEMA@", schema).replace("@ROLE@", role))
     return True

@@ -48,6 +48,9 @@ SHIP_BATCH = 500
 SHIP_EVERY = 3.0  # seconds: how often the live sync ships (each pull adds an entry)
 ANCHOR_EVERY = 60.0  # seconds: how often the store's own anchor is kept on the server
 SHIP_LABEL = b"clinic-inbox audit ship v1"
+# the server's "this store's anchors are kept by another workstation" (schema 17,
+# own_keys_schema.AUDIT): its own SQLSTATE, apart from other refusals
+STORE_KEPT_ELSEWHERE = "CI005"
 
 
 class AuditNotOnServer(SharedQueueError):
@@ -417,14 +420,41 @@ class ServerAnchorSink:
         self.description = f"the shared server {link.label}"
 
     def publish(self, record: AnchorRecord) -> None:
+        link = self.link
         try:
-            with self.link.conn.transaction():
-                self.link.conn.execute(
-                    "SELECT audit_keep_store_anchor(%s, %s, %s, %s, %s)",
-                    (record.store_id, record.place, record.epoch, record.count, record.to_json()),
+            with link.conn.transaction():
+                # in this workstation's name (schema 17): the server keeps a store's
+                # anchors under the one workstation that keeps them
+                link.conn.execute(
+                    "SELECT audit_keep_store_anchor(%s, %s, %s, %s, %s, %s)",
+                    (
+                        record.store_id,
+                        record.place,
+                        record.epoch,
+                        record.count,
+                        record.to_json(),
+                        link.workstation_id,
+                    ),
                 )
         except psycopg.OperationalError as exc:
-            raise server_error(self.link, exc) from None
+            raise server_error(link, exc) from None
+        except psycopg.errors.InsufficientPrivilege as exc:
+            if refusals.is_not_this_workstation(exc):
+                raise refusals.NotThisWorkstation(
+                    refusals.not_this_workstation(link.label)
+                    + " This computer's audit anchor was not kept there."
+                ) from None
+            raise  # another refusal (a grant missing, say): not said as the one below
+        except psycopg.Error as exc:
+            if exc.sqlstate != STORE_KEPT_ELSEWHERE:
+                raise
+            raise SharedQueueError(
+                f"The shared server {link.label} refused this computer's audit anchor: "
+                "it keeps the anchors of this computer's store under another workstation. "
+                "Nothing was changed there or here; this computer's own audit trail and "
+                "its other anchors are unaffected. Tell your privacy officer and IT "
+                "support: `clinic-inbox audit verify --clinic` shows the details."
+            ) from None
 
     def records(self, store_id: str) -> list[AnchorRecord]:
         with self.link.conn.transaction():

@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import os
 import secrets
 from collections.abc import Iterator
@@ -73,6 +74,11 @@ ROTATED = "server.seal_key_rotated"  # the audit entry of a renewal
 REFUSED = "server.sealed_write_refused"  # the server refused what this computer sealed
 RETIRED = "CI003"  # SQLSTATE: a value sealed under a retired version (schema step 11)
 KEY_KEPT = "CI004"  # SQLSTATE: a registered receiving key is never replaced
+# SQLSTATE: a renewal would leave out the workstation making it (schema 17: its own
+# receiving key may not receive keys now)
+OWN_KEY_LEFT_OUT = "CI006"
+
+log = logging.getLogger(__name__)
 
 
 def new_private() -> bytes:
@@ -383,7 +389,11 @@ def _note_refusal(clinic: Clinic, link: Any) -> None:
 def complete_wraps(clinic: Clinic, link: Any) -> int:
     """Seal the versions this workstation holds to every holder still without them (one
     that registered after the rotation, or the clinic code on a server that had none).
-    Idempotent: what is there already stays. Returns how many were added."""
+    Idempotent: what is there already stays. Returns how many were added.
+
+    A server that does not let this login pass keys on (schema 17: it receives none
+    itself) stops it here without failing the pull that called it: the count so far is
+    returned and `link.notice` says so in words (another workstation passes them on)."""
     conn, keys = link.conn, link.keys
     with conn.transaction():
         holders = _holders(conn, keys)
@@ -398,15 +408,30 @@ def complete_wraps(clinic: Clinic, link: Any) -> int:
                 todo.setdefault(key_id, []).append((h, pub))
     added = 0
     for key_id, holders in todo.items():
-        with conn.transaction():
-            n = conn.execute(
-                "SELECT add_seal_key_wraps(%s, %s, %s)",
-                (
-                    key_id,
-                    [h for h, _ in holders],
-                    [wrap_version(pub, h, keys, key_id) for h, pub in holders],
-                ),
-            ).fetchone()[0]
+        try:
+            with conn.transaction():
+                n = conn.execute(
+                    "SELECT add_seal_key_wraps(%s, %s, %s)",
+                    (
+                        key_id,
+                        [h for h, _ in holders],
+                        [wrap_version(pub, h, keys, key_id) for h, pub in holders],
+                    ),
+                ).fetchone()[0]
+        except psycopg.errors.InsufficientPrivilege:
+            # schema 17: only a login that receives the clinic's keys itself seals them
+            # to others (its own key is not registered there, or its login is another's).
+            # Not raised: pull() runs this at every exchange, and the pull must go on.
+            if link.notice is None:
+                log.warning("key renewal: this login may not pass the clinic's keys on")
+            link.notice = (
+                f"The shared server {link.label} refused to let this computer pass the "
+                "clinic's renewed keys on to the computers that joined later: the login it "
+                "connects with receives no clinic keys there. Nothing was changed; another "
+                "workstation passes them on. Tell your administrator (the workstation may "
+                "need to be connected again)."
+            )
+            break
         if n:
             added += n
             with clinic.store.transaction():
@@ -442,18 +467,30 @@ def rotate(clinic: Clinic, link: Any, revoked: str, by: str) -> tuple[int, int]:
         private = _own_private(clinic)
         register(conn, keys, mine, private, signing_key(clinic))
         holders.append((mine, public_of(private)))
-    n = conn.execute(
-        "SELECT rotate_seal_key(%s, %s, %s, %s, %s, %s, %s)",
-        (
-            revoked,
-            mine,
-            by,
-            key_id,
-            keys.version_check(key_id),
-            [h for h, _ in holders],
-            [wrap_version(pub, h, keys, key_id) for h, pub in holders],
-        ),
-    ).fetchone()[0]
+    try:
+        n = conn.execute(
+            "SELECT rotate_seal_key(%s, %s, %s, %s, %s, %s, %s)",
+            (
+                revoked,
+                mine,
+                by,
+                key_id,
+                keys.version_check(key_id),
+                [h for h, _ in holders],
+                [wrap_version(pub, h, keys, key_id) for h, pub in holders],
+            ),
+        ).fetchone()[0]
+    except psycopg.Error as exc:
+        if exc.sqlstate != OWN_KEY_LEFT_OUT:
+            raise
+        # schema 17: this computer's own receiving key may not receive keys now, so the
+        # renewal would have locked it out of the new key: refused, undone as a whole
+        raise SharedQueueError(
+            f"The shared server {link.label} did not renew the clinic's key: this "
+            "computer's own key for receiving renewed keys is not accepted there now, so "
+            "it would have lost the new key. Nothing was changed: the workstation was not "
+            "revoked. Revoke it from another workstation, and tell your IT support."
+        ) from None
     return key_id, n
 
 
@@ -523,15 +560,45 @@ def enable_recovery(clinic: Clinic, session: Any, link: Any, code: str) -> bool:
         )
     private = new_private()
     pub = public_of(private)
-    with link.conn.transaction():
-        done = link.conn.execute(
-            "SELECT set_recovery_key(%s, %s, %s)",
-            (
-                recovery_blob(private, code, link.keys.clinic_id),
-                pub,
-                holder_mac(link.keys, RECOVERY, pub),
-            ),
-        ).fetchone()[0]
+    from clinic_inbox.shared import staff_sync
+    from clinic_inbox.shared.enrol import _audit_refused, _by, _decider_refused
+
+    # its own receiving key registered first (one joined before schema 10 has none, and
+    # its login speaks for no workstation until it does), and the clinic's staff as this
+    # workstation has them (as an approval does): an administrator added here since the
+    # last exchange is one the server knows
+    keep_current(clinic, link)
+    staff_sync.push(clinic, link)
+
+    try:
+        with link.conn.transaction():
+            # in this workstation's name, by this administrator: the server checks both
+            # (schema 17), as it does for an approval (whoever sets this key is sealed
+            # every later renewal)
+            done = link.conn.execute(
+                "SELECT set_recovery_key(%s, %s, %s, %s, %s)",
+                (
+                    recovery_blob(private, code, link.keys.clinic_id),
+                    pub,
+                    holder_mac(link.keys, RECOVERY, pub),
+                    link.workstation_id,
+                    _by(session, link),
+                ),
+            ).fetchone()[0]
+    except psycopg.errors.InsufficientPrivilege as exc:
+        if refusals.is_not_this_workstation(exc):
+            raise refusals.NotThisWorkstation(
+                refusals.not_this_workstation(link.label) + " The clinic code's key was not added."
+            ) from None
+        if not _decider_refused(exc):
+            raise
+        _audit_refused(clinic, session, link, "server.clinic_code_key_refused", exc, {})
+        raise SharedQueueError(
+            f"The clinic's server {link.label} refused: the account of "
+            f"{session.staff.display_name} is not an active administrator there. Nothing "
+            "was changed: the clinic code does not restore renewed keys yet. Ask an "
+            "administrator whose account is on to add it."
+        ) from None
     if done:
         with clinic.store.transaction():
             _audit(clinic, session, "server.clinic_code_key_added", detail={"server": link.label})

@@ -40,7 +40,7 @@ from clinic_inbox.shared import (
 )
 from clinic_inbox.shared.audit_ship import SHIP_EVERY, AuditNotOnServer
 from clinic_inbox.shared.audit_ship import ship as ship_audit
-from clinic_inbox.shared.reply_claims import ServerClaims
+from clinic_inbox.shared.reply_claims import ServerClaims, register_own_key
 from clinic_inbox.shared.schema import CHANGES_CHANNEL, PRESENCE_CHANNEL
 from clinic_inbox.shared.server import APP_NAME, Link, connect, open_link
 from clinic_inbox.shared.sync import (
@@ -118,6 +118,7 @@ class LiveSync:
         self._remembered = ingest and shq.was_last_holder(clinic.store)
         self._last_holder = self._remembered
         self._away_since: str | None = None  # when the server went away (UTC, ISO)
+        self._notice_said: str | None = None  # the last link.notice shown (_sync)
 
     @property
     def holds_lease(self) -> bool:
@@ -158,8 +159,13 @@ class LiveSync:
             found = clinic_keys.load(self._source)
         except SharedQueueError:
             found = None  # the outbox then waits for the server (core.send_claims)
+        except Exception as exc:  # noqa: BLE001 - a local fault must not stop the app starting
+            log.warning("shared sync: keys not read at start: %s", type(exc).__name__)
+            found = None  # as above; the sync's own thread reads them again and says why
         if found is not None and (ws := shq.workstation_id(self._source.store)):
-            self._claims = ServerClaims(found.dsn, found.keys, ws, app=self._app)
+            self._claims = ServerClaims(
+                found.dsn, found.keys, ws, app=self._app, register=register_own_key(self._source)
+            )
             send_claims.register(self._source.store.path, self._claims)
         self._thread.start()
         return self
@@ -470,6 +476,11 @@ class LiveSync:
                 self._on_applied(got)
             if len(result.applied) + result.access_rows < PULL_BATCH:
                 break
+        if link.notice is not None and link.notice != self._notice_said:
+            # what the pull went on without (renewed keys this login may not pass on):
+            # shown once per session, not at every pull
+            self._notice_said = link.notice
+            self._on_error(link.notice)
         now = time.monotonic()
         if now - getattr(self, "_audit_at", 0.0) < SHIP_EVERY:
             return  # the audit trail follows every few seconds, not on every change

@@ -13,9 +13,10 @@ the pass at the first failure (the receipts wait, due again at the next pass).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import psycopg
@@ -24,7 +25,14 @@ from clinic_inbox.core import send_claims
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.send_claims import Verdict
 from clinic_inbox.core.store import shared_queries as shq
-from clinic_inbox.shared import ServerUnreachable, SharedQueueError, clinic_keys
+from clinic_inbox.shared import (
+    ServerUnreachable,
+    SharedQueueError,
+    clinic_keys,
+    key_rotation,
+    refusals,
+)
+from clinic_inbox.shared.audit_sign import signing_key
 from clinic_inbox.shared.seal import ClinicKeys, identity
 from clinic_inbox.shared.server import APP_NAME, connect, server_label
 
@@ -32,6 +40,8 @@ from clinic_inbox.shared.server import APP_NAME, connect, server_label
 # one for a pass asks once): a server that does not answer is not asked for every
 # receipt that waits, each time for the connection's whole timeout.
 RETRY_SECONDS = 10.0
+
+log = logging.getLogger(__name__)
 
 
 def claim_key(keys: ClinicKeys, incoming_id: str, purpose: str) -> str:
@@ -47,8 +57,12 @@ class ServerClaims:
         app: str = APP_NAME,
         *,
         once: bool = False,
+        register: Callable[[psycopg.Connection], None] | None = None,
     ):
         self._dsn, self._keys, self._ws, self._app = dsn, keys, workstation_id, app
+        # registers this workstation's receiving key (see register_own_key): asked once,
+        # when the server refuses a claim because the login speaks for no workstation yet
+        self._register = register
         self._conn: psycopg.Connection | None = None
         self._lock = threading.Lock()
         self._once = once  # one pass: after a failure, not asked again
@@ -65,9 +79,7 @@ class ServerClaims:
             try:
                 if self._conn is None or self._conn.closed:
                     self._conn = connect(self._dsn, autocommit=True, app=self._app)
-                mine = self._conn.execute(
-                    "SELECT claim_auto_reply(%s, %s)", (key, self._ws)
-                ).fetchone()[0]
+                mine = self._claim(key)
             except ServerUnreachable:
                 self.problem = f"the server {server_label(self._dsn)} could not be reached."
                 self._failed()
@@ -92,6 +104,30 @@ class ServerClaims:
                 return Verdict.UNKNOWN
             self.problem = self._failed_at = None
         return Verdict.SEND if mine else Verdict.ELSEWHERE
+
+    def _claim(self, key: str) -> bool:
+        assert self._conn is not None
+        try:
+            return self._conn.execute(
+                "SELECT claim_auto_reply(%s, %s)", (key, self._ws)
+            ).fetchone()[0]
+        except psycopg.errors.InsufficientPrivilege as exc:
+            if self._register is None or not refusals.is_not_this_workstation(exc):
+                raise
+            # a workstation joined with the clinic code before schema 10 has no
+            # receiving key on the server, and its login speaks for no workstation until
+            # it registers one (schema 14, 16): registered once, then asked again
+            register, self._register = self._register, None
+            with self._conn.transaction():
+                has_key = self._conn.execute(
+                    "SELECT 1 FROM seal_key_holder WHERE holder = %s", (self._ws,)
+                ).fetchone()
+                if has_key is not None:
+                    raise  # registered already: the login is another's
+                register(self._conn)
+            return self._conn.execute(
+                "SELECT claim_auto_reply(%s, %s)", (key, self._ws)
+            ).fetchone()[0]
 
     def server_back(self) -> None:
         """The live sync reached the server again: the next claim asks it at once. (No
@@ -132,10 +168,39 @@ def pass_claims(clinic: Clinic, app: str = APP_NAME) -> Iterator[ServerClaims | 
     if found is None or ws is None:
         yield None  # no keys to claim with: receipts wait for the server (core.send_claims)
         return
-    claims = ServerClaims(found.dsn, found.keys, ws, app=app, once=True)
+    claims = ServerClaims(
+        found.dsn, found.keys, ws, app=app, once=True, register=register_own_key(clinic)
+    )
     send_claims.register(store.path, claims)
     try:
         yield claims
     finally:
         send_claims.unregister(store.path, claims)
         claims.close()
+
+
+def register_own_key(clinic: Clinic) -> Callable[[psycopg.Connection], None] | None:
+    """What registers this workstation's receiving key on a claimer's connection (the
+    live sync does it at its first exchange, key_rotation.keep_current). Its keys are
+    read here, before a sync pass, not from the mail thread while it stores a batch."""
+    try:
+        found = clinic_keys.load(clinic)
+        ws = shq.workstation_id(clinic.store)
+        if found is None or ws is None:
+            return None
+        private = key_rotation._own_private(clinic)  # made (and kept) now if it has none
+        signer = signing_key(clinic)
+    except SharedQueueError:
+        return None
+    except Exception as exc:  # noqa: BLE001 - run from LiveSync.start on the main thread
+        # a local store or keyring fault must not stop the app starting: claims go on
+        # without registering (the live sync registers at its first exchange, and a
+        # pass's claimer asks again); only the fault's kind is logged, no contents
+        log.warning("receiving key not read for claims: %s", type(exc).__name__)
+        return None
+    keys = found.keys
+
+    def register(conn: psycopg.Connection) -> None:
+        key_rotation.register(conn, keys, ws, private, signer)
+
+    return register

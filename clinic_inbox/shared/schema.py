@@ -32,8 +32,10 @@ from __future__ import annotations
 # the server working it out from the login (own_name_schema); 15: break-glass openings
 # marked reviewed, append-only and sealed, pulled by every workstation (glass_review_schema);
 # 16: every function that takes a workstation works it out from the login and refuses
-# another's name (own_name_all_schema)
-SCHEMA_VERSION = 16
+# another's name (own_name_all_schema); 17: receiving keys registered for the caller's own
+# workstation only, renewed keys sealed only to holders that may receive them now, and
+# the calls that named no workstation checked against the login (own_keys_schema)
+SCHEMA_VERSION = 17
 CHANGES_CHANNEL = "clinic_changes"
 PRESENCE_CHANNEL = "clinic_presence"
 
@@ -677,6 +679,7 @@ from clinic_inbox.shared import (  # noqa: E402
     discard_schema,
     glass_review_schema,
     key_rotation_schema,
+    own_keys_schema,
     own_name_all_schema,
     own_name_schema,
     patient_edit_schema,
@@ -705,6 +708,7 @@ UPGRADES = {
     14: (own_name_schema.DDL, own_name_schema.GRANTS),
     15: (glass_review_schema.DDL, glass_review_schema.GRANTS),
     16: (own_name_all_schema.DDL, own_name_all_schema.GRANTS),
+    17: (own_keys_schema.DDL, own_keys_schema.GRANTS),
 }
 
 
@@ -735,6 +739,7 @@ def ddl(schema: str = "public") -> list[str]:
         own_name_schema.DDL,
         glass_review_schema.DDL,
         own_name_all_schema.DDL,
+        own_keys_schema.DDL,
     )
     return [d.replace("@SCHEMA@", schema) for d in steps]
 
@@ -757,5 +762,6 @@ def grants(role: str, schema: str = "public") -> str:
         + own_name_schema.GRANTS
         + glass_review_schema.GRANTS
         + own_name_all_schema.GRANTS
+        + own_keys_schema.GRANTS
     )
     return grants_all.replace("@SCHEMA@", schema).replace("@ROLE@", role)

@@ -408,6 +408,9 @@ class Link:
     # exchange (`key_rotation.keep_current`): a workflow value MACed under one after
     # that is not applied
     retired: dict[int, datetime] = field(default_factory=dict, repr=False)
+    # something the server would not do that the exchange went on without (in words,
+    # no patient data), for the app to show: key_rotation.complete_wraps sets it
+    notice: str | None = field(default=None, repr=False)
 
     def check_workflow(
         self, conv: str, field_name: str, value: str, op_id: str, mac: str, written_at: Any

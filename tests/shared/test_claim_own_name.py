@@ -51,6 +51,7 @@ class Clinic3:
         front, office, nurse = self.ws["front"], self.ws["office"], self.ws["nurse"]
         init = srv.init_server(front, login(front, "admin"), dsn, self.custody["front"])
         self.clinic_id = init.clinic_id
+        self.code = init.clinic_code
         lf = srv.open_link(front, self.custody["front"])
         asked = enrol.request(
             office, login(office, "admin"), dsn, "Office 2", self.custody["office"]
@@ -180,8 +181,9 @@ def test_the_honest_path_sends_one_receipt_per_conversation(
     assert len(_claims(empty_db)) == 3
 
 
-def _as_schema_13(dsn: str) -> None:
-    """The server as step 13 left it: step 2's claim function, no caller check."""
+def _as_schema_13(dsn: str, role: str) -> None:
+    """The server as step 13 left it: step 2's claim function, no caller check. `role`:
+    this clinic's workstation role (another test's clinic may share the cluster)."""
     made = DDL_2[DDL_2.index("CREATE FUNCTION claim_auto_reply") :]
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(
@@ -190,16 +192,13 @@ def _as_schema_13(dsn: str) -> None:
             + made.replace("@SCHEMA@", "public")
             + "UPDATE server_info SET schema_version = 13"
         )
-        role = conn.execute(
-            "SELECT rolname FROM pg_roles WHERE rolname LIKE 'ci_clinic_%'"
-        ).fetchone()[0]
         conn.execute(f"GRANT EXECUTE ON FUNCTION claim_auto_reply(text, uuid) TO {role}")
 
 
 def test_a_schema_13_server_is_told_to_upgrade_and_then_refuses(clinic3, empty_db):
     c = clinic3
     front = c.ws["front"]
-    _as_schema_13(empty_db)
+    _as_schema_13(empty_db, workstation_role(c.clinic_id))
     assert _claim(c.dsn["office"], "k-gap", c.id["front"]) is True  # the gap: taken
     assert _claims(empty_db) == {"k-gap": c.id["front"]}
     with pytest.raises(SharedQueueError) as old:

@@ -89,6 +89,8 @@ TABLES = (
     "audit_signer",
     "audit_entry",
     "audit_head",
+    "key_wrap",
+    "audit_store_anchor",
 )
 
 
@@ -193,6 +195,17 @@ def _calls() -> list[tuple[str, str, object]]:
             "SELECT audit_sign_head(%s, 7, 1, 'mac', 0, 'hash', 'at', %s)",
             lambda w: (w, b"\x05" * 64),
         ),
+        # schema 17: these two named no workstation before
+        (
+            "set_recovery_key",
+            "SELECT set_recovery_key('blob', %s, 'mac', %s, 'ref-admin')",
+            lambda w: (KEY32, w),
+        ),
+        (
+            "audit_keep_store_anchor",
+            "SELECT audit_keep_store_anchor(%s, 'place', 1, 1, '{}', %s)",
+            lambda w: (f"store-{_u()}", w),
+        ),
     ]
 
 
@@ -293,7 +306,13 @@ def test_a_receiving_key_is_registered_by_the_workstations_own_login_only(clinic
 def test_in_its_own_name_each_login_is_recorded_under_its_own_workstation(clinic3, empty_db):
     c = clinic3
     _setup(c)
-    skip = {"rotate_seal_key", "audit_register_signer", "audit_append", "audit_sign_head"}
+    skip = {
+        "rotate_seal_key",
+        "audit_register_signer",
+        "audit_append",
+        "audit_sign_head",
+        "set_recovery_key",
+    }
     for who in ("front", "office", "nurse"):
         me = c.id[who]
         with psycopg.connect(c.dsn[who], autocommit=True) as conn:
