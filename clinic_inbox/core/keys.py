@@ -481,11 +481,25 @@ class KeyCustody:
         else:
             raise KeyCustodyError(f"Unknown key custody method {rec.method!r}. {RECOVER_HINT}")
         if not hmac.compare_digest(found.key_check(), rec.key_check):
+            if self._finish_interrupted_promotion(rec, found):
+                return found
             raise WrongKeyError(
                 "The key found for this clinic does not match its store (the keyring may hold "
                 f"a key from another installation). {RECOVER_HINT}"
             )
         return found
+
+    def _finish_interrupted_promotion(self, rec: CustodyRecord, found: Secrets) -> bool:
+        """A key change killed inside promote_next: the new key already stands where the
+        key is kept, the record still names the old one. promote_next runs only after the
+        re-encrypted file is in place (core.rekey), so the staged key is the store's key:
+        finish the promotion instead of refusing the clinic its own key."""
+        if rec.pending_key_check is None or not hmac.compare_digest(
+            found.key_check(), rec.pending_key_check
+        ):
+            return False
+        self.promote_next(found)
+        return True
 
     def _load_from_keyring(self, rec: CustodyRecord) -> Secrets:
         if self._backend is None:
@@ -551,7 +565,10 @@ class KeyCustody:
                 "That recovery code is not the one for this clinic."
             ) from None
         if not hmac.compare_digest(found.key_check(), rec.key_check):
-            raise WrongKeyError("The recovery file does not belong to this clinic's store.")
+            # the new recovery file was moved in and the change killed before the record
+            if not self._finish_interrupted_promotion(rec, found):
+                raise WrongKeyError("The recovery file does not belong to this clinic's store.")
+            rec = self.record()
         if rec.sealed:
             # the key goes back to staff slots (core.staff_keys), never raw to the keyring
             return found
@@ -670,7 +687,9 @@ class KeyCustody:
         elif rec.method == "keyring":
             self._backend.set_password(SERVICE, f"{rec.store_id}:db", new.db_key.hex())
         else:
-            os.replace(self.home / NEXT_WRAPPED_KEY_FILE, self.home / WRAPPED_KEY_FILE)
+            # (absent when a promotion killed after this step is finished at the next open)
+            if (self.home / NEXT_WRAPPED_KEY_FILE).exists():
+                os.replace(self.home / NEXT_WRAPPED_KEY_FILE, self.home / WRAPPED_KEY_FILE)
             if rec.staff_slots:
                 self._slots(rec).promote_all()
         if (self.home / NEXT_RECOVERY_FILE).exists():
