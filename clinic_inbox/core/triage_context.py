@@ -122,7 +122,7 @@ _WHEN_PAST = (
     + _MONTHS
     + r"( \d{1,2}(st|nd|rd|th)?)?|le \d{1,2}(er)? "
     + _MONTHS_FR
-    + r"|in the (summer|spring|fall|autumn|winter)|this past (summer|spring|fall|autumn|winter)|"
+    + r"|in the (summer|spring|fall|autumn|winter)(?! (kitchen|camp|house|cottage|cabin|job))|this past (summer|spring|fall|autumn|winter)|"
     r"(en|au mois de) " + _MONTHS_FR + r"|(cet|l') ?(ete|hiver|automne) (passe|dernier)|"
     r"(au|le) printemps (passe|dernier)"
 )
@@ -250,7 +250,8 @@ _HISTORY_TIME = re.compile(
     + r"|(le|la|l') ?(\w+ )?"
     + _PERIOD_FR
     + r" (passee?|derniere?)|"
-    r"l'? ?an (dernier|passe)|l'?annee (derniere|passee)|when (i|he|she) was|quand (j'|il |elle )?(etais|etait|avais|avait)|"
+    # (not the moment it struck: "at 2 o'clock when I was parching the rice it went dark")
+    r"l'? ?an (dernier|passe)|l'?annee (derniere|passee)|when (i|he|she) was(?! \w+ing\b)|quand (j'|il |elle )?(etais|etait|avais|avait)|"
     r"(^|(?<=^ )|[,;] ?)a \d{1,2} ans\b|"
     # an anniversary: "it's 10 years this week since my brother's suicide attempt", "the fifth
     # anniversary of my overdose", "ça fera 10 ans cette semaine depuis sa tentative"
@@ -479,6 +480,9 @@ _SENTENCE_CONTEXT = re.compile(
     # self-harming or talking about suicide"
     r"\b(i|we|je|on|nous) (often |sometimes |regularly |souvent |parfois )?(see|meet|work with|support|counsel|vois|rencontre|accompagne)\w* "
     r"(students|kids|clients|patients|youth|teens|young people|families|eleves|jeunes|clients|patients) (who|qui)\b|"
+    # ...or has in its care: "We sometimes have people on suicide watch who are your patients"
+    r"\b(we|on|nous) (often |sometimes |regularly |souvent |parfois )?(have|get|see|a|avons) "
+    r"(people|inmates|patients|clients|residents|youth|kids|teens|students|detenus|jeunes|gens)( [\w']+){0,2} (on|in|en|sous)\b|"
     # a nurse's or a carer's patients: "Je m'occupe de patients après des AVC et des hémorragies"
     r"\b(je|j'|on|nous) (m'|me |nous )?(occupe|occupons|soigne|soignons) (de |des )?(patients|patientes|residents|clients|personnes)( (agees|ages))? (apres|avec|qui|en)\b|"
     # what a course covers or practises: "On y parle d'hémorragies", "practised on a dummy for choking"
@@ -706,7 +710,10 @@ _SENTENCE_CONTEXT = re.compile(
 )
 # History told after the mention: "I had a seizure as a child", "... two years ago".
 _POST_CONTEXT = re.compile(
-    r"\b((\w+ )?"
+    # (a black stool from what was taken: "Selles noires après le Pepto", "after my iron pills")
+    r"\b((apres|after|from|avec|with|due to) (le |du |la |les |my |the |taking |prendre |mes |mon )?"
+    r"(pepto\w*|bismuth|iron pills?|iron|fer|supplements? de fer|comprimes de fer|blueberr\w*|bleuets|black licorice|reglisse noire)\b|"
+    r"(\w+ )?"
     + _PERIOD
     + r" ago|(\w+ )?"
     + _PERIOD
@@ -783,7 +790,7 @@ _POST_CONTEXT = re.compile(
     # (nor the hour a dose was taken: "10 tablets, at 7, so it works faster"; nor the hour of
     # last night: "a fox bit the back of my right hand last night at 7 at our cabin")
     r"(?<!tomorrow )(?<!tonight )(?<!today )(?<!morning )(?<!evening )(?<!night )(?<!afternoon )(?<!shift )(?<!fine )(?<!normal )(?<!\d )"
-    r"(?<!tablets, )(?<!tablets )(?<!pills, )(?<!pills )"
+    r"(?<!tablets, )(?<!tablets )(?<!pills, )(?<!pills )(?<!units )(?<!unites )"
     # (nor a clock after a change: "still gone at 1", "it went at 4")
     r"(?<!gone )(?<!went )(?<!started )(?<!began )(?<!since )(?<!until )(?<!till )"
     # (nor a clock the event goes on from: "a rattler bit my hand at 3 when I reached", "got me
@@ -868,7 +875,8 @@ _RECURRENCE = re.compile(
 )
 # "she's fine now", "I'm 34 now", "now that...": "now" that does not say it is happening.
 _NOT_RECUR = re.compile(
-    r"\b((back )?home now|discharged now|never( \w+){0,5} again|plus jamais|(fine|ok|okay|good|well|better) now|"
+    # ("he's back at work now" after a co-worker's collapse last month: over, not again)
+    r"\b((back )?home now|back (at|to) (work|school|the mill|the plant|the job)( now)?|discharged now|never( \w+){0,5} again|plus jamais|(fine|ok|okay|good|well|better) now|"
     # someone taking up contact again, not the event again
     r"(recommence\w*|started|start) (a |to )?(m'ecrire|m'appeler|me texter|ecrire|appeler|texting|writing|calling|text|write|call|message)\w*|"
     # come to after a faint, not back again: "il est revenu en 15 minutes"
@@ -976,14 +984,17 @@ _LIST_INTRO = re.compile(
     # (a portal form's own field, "Symptoms: fever 39.8, stiff neck", is the patient's news:
     # "symptoms" introduces a list only after other words, "the symptoms they list:")
     # ("autre chose que le formulaire :", "besides the form:" turn to the writer's own news)
+    # ("l'infirmière du camp qui écrit pour Camille, 19 ans : fièvre 39,8" writes for a patient)
     r"\b(?<!chose que le )(?<!chose que la )(?<!besides the )(?<!other than the )(?<!apart from the )"
     r"("
     + LIST_NOUNS
     + r"|grille|par-?q|(?<=\w )(?:symptoms|symptomes)|policy|politique|protocol|protocole|guidelines|"
     r"(?<!different )(?<!other )(?<!another )(?<!quick )(?<!new )(?<!second )(?<!autre )(?<!petite )(?<!nouvelle )question( \d+)?|"
-    r"left blank|(?<!\bi )(?<!\bwe )(?<!\bshe )(?<!\bhe )(?<!\bthey )(?<!\bjust )checked|ticked|cochee?s?|laisse en blanc|signs|signes|asks?|ecrit|dessus|says|demande)[^.:]{0,60}:(?!\d)|"
+    r"left blank|(?<!\bi )(?<!\bwe )(?<!\bshe )(?<!\bhe )(?<!\bthey )(?<!\bjust )checked|ticked|cochee?s?|laisse en blanc|signs|signes|asks?|ecrit(?! pour| au nom)|dessus|says|demande)[^.:]{0,60}:(?!\d)|"
     # "the WSIB form has checkboxes for head injury, loss of consciousness, chest pain"
     r"\b(check ?boxes|tick ?boxes|boxes to (check|tick)|cases a cocher) (for|pour|de)\b|"
+    # what a kit is stocked with: "What should we stock for allergic reactions and chest pain"
+    r"\b(stock|stocker|garnir|keep on hand)( [\w']+){0,3} (for|pour)\b|"
     # ...or quoted straight after: "une fiche médicale avec des cases « convulsions fébriles »,
     # « réaction allergique grave »", "boxes like 'seizures', 'severe allergy'"
     r"\b(des|les|with|the|avec) (cases|boxes|checkboxes|check ?boxes|tick ?boxes)( (comme|like|such as|for|pour))?\s*['\"«‘“]|"
@@ -1720,7 +1731,7 @@ _STORY_FINE = re.compile(
 _BASELINE = re.compile(
     r"\b((was|were|etait|etaient|allait) (totally |completely |perfectly |tout a fait )?(fine|ok|okay|normal|well|good|"
     r"correcte?|bien|normale?|comme d'habitude) (yesterday|hier|before|avant|until|jusqu'a|last night|la veille|"
-    r"the day before|this morning|ce matin|a matin|at (breakfast|lunch|supper|dinner)|"
+    r"the day before|this morning|ce matin|a matin|at (breakfast|lunch|supper|dinner|noon|midday)|a midi|"
     # "he was completely normal when we woke up": how it was before, not how it ended
     r"when (we|he|she|i|they) (woke up|got up|went to bed|left|had breakfast)|quand (on|il|elle|je|j') (s'est|se sont|me suis|s'est) (leve|levee|leves|reveille|reveillee|couche|couchee)s?|au (reveil|lever|dejeuner))|"
     r"(yesterday|hier|before|avant|last night|la veille|this morning|ce matin|a matin|hier soir|hier au soir|yesterday evening)[, ]+(he|she|il|elle|i|je|j') "

@@ -3432,6 +3432,47 @@ def test_a_wrist_twisted_till_it_cracked_a_step_into_the_shaft_and_a_list_of_nam
     )
 
 
+def test_holes_in_an_ice_road_lye_for_soap_a_shallow_dive_and_apricot_kernels():
+    # round 107 (part KE, the lake, the mill, the float planes and the Treaty 3 communities of
+    # Kenora and Dryden, round 106's blind set, where the app missed one emergency and made 7 of
+    # 304 look-alikes urgent): what the rules alone missed there: holes augered in an ice road
+    # for an ex's truck, "ils vont caler"; lye water for soap drunk by a toddler; a man home from
+    # his shift not knowing the day, calling his wife by his sister's name ("normal at noon" is
+    # how he was, not how it ended); a shallow dive, the head on the bottom, tingling hands; an
+    # eye gone dark "like somebody closed a door"; bupropion by the dozen; vomiting dozens of
+    # times, not a sip kept; "my sugar is 1 point 8"; all the pills "and not wake up"; a toilet
+    # red three times in an hour after a procedure; not finishing one's sentences for breath; a
+    # bang at the back of the head like never before; jerking without answering, the tongue
+    # bitten, again; a mouth "droopin" with an arm gone heavy; bitter apricot kernels; a fall
+    # belly-first onto a float plane's spreader bar, then the left shoulder. False reds: what a
+    # lodge should stock "for" chest pain; people a service has "on suicide watch"; black stools
+    # after Pepto or iron; a co-worker's collapse last month, "back at work now".
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "We're the safety crew at the lodge. What should we stock for seizures "
+            "and chest pain until the float plane comes?",
+            "I work at the youth centre. We sometimes have kids on suicide watch who "
+            "see your doctors, how do we send notes?",
+            "J'ai des selles noires après mes comprimés de fer, je me sens bien, est-ce normal?",
+            "My brother-in-law collapsed at the plant in March and they did CPR, he's "
+            "back to work now. Where can I take a CPR class?",
+        ),
+        urgent=(
+            "Mon chum a percé une rangée de trous à la tarière sur le chemin de glace "
+            "pour que le char de son ex passe au travers ce soir, y dit qu'y vont "
+            "caler.",
+            "Dad came in from the bush not sure what day it is and calling me by his "
+            "sister's name.",
+            "My son dove off the raft into shallow water and hit his head on the "
+            "bottom, now both hands are tingling.",
+            "J'ai pris environ 25 Wellbutrin il y a une heure.",
+            "J'ai mangé des noyaux d'abricot moulus ce matin et là j'ai mal à la tête et je vomis.",
+            "Je suis tombé sur la barre du quai ce matin, le ventre côté gauche, j'ai "
+            "mal à l'épaule gauche et je suis étourdi.",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
