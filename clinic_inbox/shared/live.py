@@ -164,7 +164,11 @@ class LiveSync:
             found = None  # as above; the sync's own thread reads them again and says why
         if found is not None and (ws := shq.workstation_id(self._source.store)):
             self._claims = ServerClaims(
-                found.dsn, found.keys, ws, app=self._app, register=register_own_key(self._source)
+                found.dsn,
+                found.keys,
+                ws,
+                app=self._app,
+                register=register_own_key(self._source, found.keys, ws),
             )
             send_claims.register(self._source.store.path, self._claims)
         self._thread.start()

@@ -107,10 +107,14 @@ class ServerClaims:
 
     def _claim(self, key: str) -> bool:
         assert self._conn is not None
-        try:
+
+        def ask() -> bool:
             return self._conn.execute(
                 "SELECT claim_auto_reply(%s, %s)", (key, self._ws)
             ).fetchone()[0]
+
+        try:
+            return ask()
         except psycopg.errors.InsufficientPrivilege as exc:
             if self._register is None or not refusals.is_not_this_workstation(exc):
                 raise
@@ -125,9 +129,7 @@ class ServerClaims:
                 if has_key is not None:
                     raise  # registered already: the login is another's
                 register(self._conn)
-            return self._conn.execute(
-                "SELECT claim_auto_reply(%s, %s)", (key, self._ws)
-            ).fetchone()[0]
+            return ask()
 
     def server_back(self) -> None:
         """The live sync reached the server again: the next claim asks it at once. (No
@@ -169,7 +171,12 @@ def pass_claims(clinic: Clinic, app: str = APP_NAME) -> Iterator[ServerClaims | 
         yield None  # no keys to claim with: receipts wait for the server (core.send_claims)
         return
     claims = ServerClaims(
-        found.dsn, found.keys, ws, app=app, once=True, register=register_own_key(clinic)
+        found.dsn,
+        found.keys,
+        ws,
+        app=app,
+        once=True,
+        register=register_own_key(clinic, found.keys, ws),
     )
     send_claims.register(store.path, claims)
     try:
@@ -179,15 +186,14 @@ def pass_claims(clinic: Clinic, app: str = APP_NAME) -> Iterator[ServerClaims | 
         claims.close()
 
 
-def register_own_key(clinic: Clinic) -> Callable[[psycopg.Connection], None] | None:
+def register_own_key(
+    clinic: Clinic, keys: ClinicKeys, ws: str
+) -> Callable[[psycopg.Connection], None] | None:
     """What registers this workstation's receiving key on a claimer's connection (the
-    live sync does it at its first exchange, key_rotation.keep_current). Its keys are
-    read here, before a sync pass, not from the mail thread while it stores a batch."""
+    live sync does it at its first exchange, key_rotation.keep_current). `keys`, `ws`:
+    the clinic's keys and this workstation's id, as the caller read them. Its own keys
+    are read here, before a sync pass, not from the mail thread while it stores a batch."""
     try:
-        found = clinic_keys.load(clinic)
-        ws = shq.workstation_id(clinic.store)
-        if found is None or ws is None:
-            return None
         private = key_rotation._own_private(clinic)  # made (and kept) now if it has none
         signer = signing_key(clinic)
     except SharedQueueError:
@@ -198,7 +204,6 @@ def register_own_key(clinic: Clinic) -> Callable[[psycopg.Connection], None] | N
         # pass's claimer asks again); only the fault's kind is logged, no contents
         log.warning("receiving key not read for claims: %s", type(exc).__name__)
         return None
-    keys = found.keys
 
     def register(conn: psycopg.Connection) -> None:
         key_rotation.register(conn, keys, ws, private, signer)

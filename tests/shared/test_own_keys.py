@@ -441,7 +441,11 @@ def test_a_claim_registers_a_missing_receiving_key_first(clinic3, empty_db):
     # an impostor's login cannot register it in the nurse room's name on the way
     before = _digest(empty_db)
     claims = ServerClaims(
-        c.dsn["office"], c.keys, c.id["nurse"], once=True, register=register_own_key(nurse)
+        c.dsn["office"],
+        c.keys,
+        c.id["nurse"],
+        once=True,
+        register=register_own_key(nurse, c.keys, c.id["nurse"]),
     )
     try:
         assert claims.claim("<q1@patients.example>", "ack") is Verdict.UNKNOWN
@@ -451,7 +455,11 @@ def test_a_claim_registers_a_missing_receiving_key_first(clinic3, empty_db):
     assert _digest(empty_db) == before
     # the app's claimer for a sync pass: registers, then claims in its own name
     claims = ServerClaims(
-        c.dsn["nurse"], c.keys, c.id["nurse"], once=True, register=register_own_key(nurse)
+        c.dsn["nurse"],
+        c.keys,
+        c.id["nurse"],
+        once=True,
+        register=register_own_key(nurse, c.keys, c.id["nurse"]),
     )
     try:
         assert claims.claim("<q1@patients.example>", "ack") is Verdict.SEND
@@ -777,4 +785,6 @@ def test_a_local_fault_reading_the_keys_does_not_stop_claims_starting(clinic3, m
         raise sqlite3.OperationalError("disk I/O error")
 
     monkeypatch.setattr(key_rotation, "_own_private", broken)
-    assert register_own_key(nurse) is None  # said in the log, claims carry on
+    assert (
+        register_own_key(nurse, c.keys, c.id["nurse"]) is None
+    )  # said in the log, claims carry on
