@@ -129,6 +129,7 @@ def views() -> list[str]:
     return out
 
 
+@pytest.mark.slow(seconds=89)
 def test_every_shipped_pattern_finds_the_same_matches_on_the_fast_path(views):
     """The case-free twin and the finer gate against the pattern as written, on the
     labelled messages' sentences and whole texts."""
@@ -222,6 +223,7 @@ def test_a_pattern_splits_into_its_ways_through_only_where_that_keeps_its_matche
     assert alternatives(r"(?P<w>a|b)") is None
 
 
+@pytest.mark.slow(seconds=20)
 def test_a_split_pattern_answers_as_the_whole_one(views):
     """Every context expression read as its gated ways through says exactly what the
     whole expression says, on the labelled messages' sentences and on slices of them
