@@ -50,13 +50,32 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     compileall.compile_dir(TESTS.parent / "clinic_inbox", quiet=2)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-xdist hands out whole files (`--dist loadfile`) in the order of the file
+    # with the most tests first, which undoes the order below: it is kept instead
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+
+
+def _file_cost(items: list[pytest.Item]) -> float:
+    """A file's declared time: the `seconds` of its tests marked slow (a bare mark: a
+    minute)."""
+    marks = (item.get_closest_marker("slow") for item in items)
+    return sum(m.kwargs.get("seconds", 60) for m in marks if m is not None)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Files holding a test marked slow (the fault harnesses, packaging) run first,
-    each file's tests kept together and in order: with `make test`'s workers taking
-    whole files, a harness handed out last kept one worker busy for minutes after the
-    other had finished."""
-    slow = {item.path for item in items if item.get_closest_marker("slow")}
-    items.sort(key=lambda item: item.path not in slow)  # stable: the rest keeps its order
+    """Longest files first, each file's tests kept together and in order: with
+    `make test`'s workers taking whole files, a long file handed out last kept one
+    worker busy for minutes after the other had finished. The files holding a test
+    marked slow (the fault harnesses, the triage sets and trainings, packaging) go
+    first, by the seconds their marks declare (about CI's: a rough order is all it
+    needs); then the others, the file with the most tests first."""
+    files: dict[Path, list[pytest.Item]] = {}
+    for item in items:
+        files.setdefault(item.path, []).append(item)
+    order = sorted(files.values(), key=lambda f: (-_file_cost(f), -len(f)))  # stable
+    items[:] = [item for f in order for item in f]
 
 
 _ci_lines: list[str] = []

@@ -13,7 +13,7 @@ PORTAL = int(os.environ.get("CLINIC_INBOX_HARNESS_PORTAL", "300"))
 KILLS = int(os.environ.get("CLINIC_INBOX_HARNESS_KILLS", "12"))
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=115)
 def test_everything_exactly_once_through_kills_and_outages(ci_log):
     res = run(kills=KILLS, messages=MESSAGES, portal=PORTAL)
     ci_log(res.line())  # the counts belong in CI's log, pass or fail

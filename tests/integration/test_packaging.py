@@ -61,7 +61,7 @@ def test_the_icon_named_by_the_desktop_entry_exists_in_svg_and_png_sizes():
         assert (image.width(), image.height()) == (size, size)
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=20)
 def test_the_wheel_in_a_fresh_environment_runs_the_demo_outside_the_checkout(tmp_path):
     wheels = tmp_path / "wheels"
     built = subprocess.run(

@@ -18,7 +18,7 @@ SECONDS = float(os.environ.get("CLINIC_INBOX_SHARED_HARNESS_SECONDS", "45"))
 KILLS = int(os.environ.get("CLINIC_INBOX_SHARED_HARNESS_KILLS", "4"))
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=52)
 def test_one_queue_and_one_audit_trail_through_kills_crashes_and_cut_links(capsys):
     res = run(seconds=SECONDS, kills=KILLS, crashes=1, cuts=1, stalls=1, conversations=4)
     with capsys.disabled():  # the counts belong in CI's log, pass or fail

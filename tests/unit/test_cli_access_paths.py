@@ -236,6 +236,7 @@ def test_every_command_is_classified():
     assert _leaves(build_parser()) | {""} == known
 
 
+@pytest.mark.slow(seconds=49)
 def test_each_command_needs_a_sign_in_and_goes_through_the_policy(clinic_home):
     home, backup, clinical, admin_thread, patient, proxy = clinic_home
     cases = _cases(home, backup, clinical, admin_thread, patient, proxy)

@@ -115,6 +115,7 @@ def _decide(rules, messages: list[tuple[str, str]]) -> list[tuple]:  # noqa: ANN
     return out
 
 
+@pytest.mark.slow(seconds=15)
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_rules_never_seen_decide_the_same_with_and_without_the_gate(seed: int) -> None:
     messages = _messages(step=triage_round_checks.step(24))
@@ -133,6 +134,7 @@ def test_rules_never_seen_decide_the_same_with_and_without_the_gate(seed: int) -
     assert any(" and " in r for d in with_gate for r in d[3])  # a cluster rule fired
 
 
+@pytest.mark.slow(seconds=32)
 def test_the_shipped_rules_decide_the_same_without_the_gate() -> None:
     import tomllib
 

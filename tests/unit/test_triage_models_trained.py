@@ -15,6 +15,7 @@ SETS = Path(__file__).resolve().parents[1] / "fixtures" / "triage"
 DEV_PARTS = tuple(f"{name}.jsonl" for name in DEVELOPMENT_PARTS)
 
 
+@pytest.mark.slow(seconds=82)
 def test_the_shipped_model_is_what_the_development_part_trains():
     pytest.importorskip("sklearn")
     from clinic_inbox.core.resources import resource_path
@@ -28,6 +29,7 @@ def test_the_shipped_model_is_what_the_development_part_trains():
     assert stats["oof_false_red"] <= 0.02
 
 
+@pytest.mark.slow(seconds=134)
 def test_the_shipped_category_model_is_what_the_development_part_trains():
     pytest.importorskip("sklearn")
     from clinic_inbox.core.resources import resource_path

@@ -20,6 +20,7 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from support import triage_round_checks
 
 from clinic_inbox.core.model import Category, Priority
@@ -88,6 +89,7 @@ def _dev_triaged():
     return triage_all(DEV, RULES)
 
 
+@pytest.mark.slow(seconds=175)
 def test_every_emergency_of_the_development_part_is_urgent(capsys):
     results = _dev_triaged()
     scores = evaluate(DEV, RULES, results)
@@ -116,6 +118,7 @@ def test_held_out_part_is_scored_and_reported(capsys):
     assert both.caught >= scores["wording model alone"].caught
 
 
+@pytest.mark.slow(seconds=18)
 def test_one_pass_scores_equal_separate_passes():
     # evaluate() reads the rules alone and the model alone off the app's one triage per
     # message; on a spread sample, asking each apart gives the same figures
