@@ -324,6 +324,8 @@ _AT_AGE_AFTER = re.compile(
     r"|\W{0,3}at \d{1,2} (weeks?|days?)( of age)? (and|,) (was|went|got|were|had)\b"
     # a few words on: "un choc anaphylactique aux arachides quand j'avais 10 ans"
     r"|[^.?!;]{0,30}\b(quand j'?avais|lorsque j'?avais|when i was) \d{1,2}( ans| years?( old)?)?\b"
+    # or as a child: "une anaphylaxie aux arachides quand j'étais petit"
+    r"|[^.?!;]{0,30}\b(quand j'?etais|lorsque j'?etais|when i was) (petite?|jeune|enfant|bebe|ado|little|a (kid|child|baby|toddler))\b"
     # or the holiday it happened at: "my wife had a seizure at Christmas"
     r"|\W{0,3}(at|over|a|aux|pendant les) (christmas|xmas|easter|thanksgiving|noel|paques|fetes|the holidays)\b"
     # someone else's age then, in words: "my nephew had a serious anaphylaxis when he was two"
@@ -794,8 +796,9 @@ _POST_CONTEXT = re.compile(
     # (nor a clock after a change: "still gone at 1", "it went at 4")
     r"(?<!gone )(?<!went )(?<!started )(?<!began )(?<!since )(?<!until )(?<!till )"
     # (nor a clock the event goes on from: "a rattler bit my hand at 3 when I reached", "got me
-    # at 3 on back of left hand"; an age may go on too: "a heart attack at 52 while shovelling")
-    r"at (age )?\d{1,2}\b(?! ?(min|minute|hour|h\b|pm|am|:|o'? ?clock|weeks?|wks?|months?|days?|mois|semaines|jours)| \d{2}\b| (when i \w+ed|when i was \w+ing|on (the )?back of|this|today|tonight|right|just|sharp)\b)|"
+    # at 3 on back of left hand", "pain in my left testical at 11 playin a game"; an age may go on
+    # too: "a heart attack at 52 while shovelling")
+    r"at (age )?\d{1,2}\b(?! ?(min|minute|hour|h\b|pm|am|:|o'? ?clock|weeks?|wks?|months?|days?|mois|semaines|jours)| \d{2}\b| (when i \w+ed|when i was \w+ing|on (the )?back of|this|today|tonight|right|just|sharp|playin|playing|gaming|sitting|watching|lying|laying)\b)|"
     r"(is|are|was|were) (now )?(completely|totally|fully|all) (gone|cleared|resolved|better|healed)|"
     # found too late, long ago: "she went blind in her right eye before they caught it"
     r"before (they|the doctors?|anyone|we|the eye doctor) (caught|found|noticed|diagnosed|treated) (it|her|him)\b|"
@@ -1100,6 +1103,8 @@ _CHRONIC = re.compile(
     r"(months?|years?|mois|ans|annees)|"
     # how it has always been: "droopy eyelid same as always", "toujours été de même"
     r"for years|depuis (des annees|toujours|la naissance|sa naissance|ma naissance)|since birth|"
+    # since childhood: "my sister has epilepsy and has had seizures since she was a teenager"
+    r"since (she|he|i|they) (was|were) (a |an )?(teen\w*|kid|child|little|baby|toddler|young)|depuis (l'enfance|l'adolescence|son enfance|mon enfance|son adolescence|mon adolescence)|"
     # now and then, with what sets it off: "le cœur serré des fois quand j'y pense"
     r"(des fois|parfois|de temps en temps|sometimes|once in a while|now and then)( \w+){0,2} (quand|lorsque|when)|"
     r"all (his|her|my|their) li(fe|ves)|toute (sa|ma|leur) vie|(same|like|as) (as )?always|comme (toujours|d'habitude)|always been (like (this|that)|this way|that way)|"
@@ -1697,6 +1702,8 @@ _STORY_FINE = re.compile(
     r"himself|herself|myself|healed)|completely (herself|himself|fine|recovered)|"
     # survived and recovering: "He's alive and doing okay now"
     r"(he|she|they)('s|'re| is| are) alive and (doing )?(fine|ok|okay|well|good|better)|"
+    # "ce matin, elle est redevenue elle-même"
+    r"((ce matin|this morning|aujourd'hui|today),? )?((elle|il|je) )?(est |etait |suis )?redevenue? (elle|lui|moi)[- ]meme|"
     r"no (more )?(lows|seizures|episodes|symptoms|problems|pain|bleeding|reactions?|fever) since|no more since|none since|(pas|plus) d'autres? depuis|"
     r"(tout est|tout s'est|c'est|ca s'est) (parti|passe|disparu)|(c'est |est )?(completement |tout )?guerie?\b|(je suis|il est|elle est) retournee? au travail|"
     # ("in 15 minutes he was 6.1, then fine all day")
@@ -1723,7 +1730,7 @@ _STORY_FINE = re.compile(
     r"breathing (totally |completely |perfectly )?(normal|normally|fine)|(feeling|i felt) (stronger|better|okay|ok|fine|good|well|normal)|(la plaie|la coupure|la blessure|the cut|the wound|the gash)( \w+)? (est|is) (belle|beau|propre|clean|healing|healed|guerie?|fermee?|healing (well|nicely))|"
     # treated and on the mend: "elle est en réadaptation maintenant", "I'm out now" (not "im out on
     # the ice doing mussels": out at work)
-    r"(est|is|are|sont) (maintenant |now )?(en readaptation|in rehab\w*|en convalescence)|(?<!thinks )(?<!believes )(?<!thought )(i'?m|i am|he'?s|she'?s|he is|she is) (out|discharged|back home|home)\b(?! (all day|all the time|tonight|today|at \d|by \d|alone|with (me|us|them|the kids)))(?<!out(?= (on|in|at|here|there|of|doing|fishing|hunting|working|picking|hauling|past|by)\b))|(je suis|il est|elle est) sorti\w* de l'hopital|(i'?m|je suis) (home|a la maison) now|(running around|playing|acting|eating) (totally |completely |perfectly )?(normal|normally|fine|like (himself|herself|usual))|(he'?s|she'?s|he is|she is|they'?re|they are) (playing|eating|drinking|running around|laughing)( and (playing|eating|drinking|running around|laughing))? (today|now|again|fine|normally|like (himself|herself|usual))|(il|elle|je) va (beaucoup |bien |ben )?mieux)"
+    r"(est|is|are|sont) (maintenant |now )?(en readaptation|in rehab\w*|en convalescence)|(?<!thinks )(?<!believes )(?<!thought )(i'?m|i am|he'?s|she'?s|he is|she is) (out|discharged|back home|home)\b(?! (all day|all the time|tonight|today|tomorrow|at \d|by \d|alone|with (me|us|them|the kids)|from (nights|days|work|(his|her|the) shift|the (mine|plant|mill|camp|site|rig|pit))))(?<!out(?= (on|in|at|here|there|of|doing|fishing|hunting|working|picking|hauling|past|by)\b))|(je suis|il est|elle est) sorti\w* de l'hopital|(i'?m|je suis) (home|a la maison) now|(running around|playing|acting|eating) (totally |completely |perfectly )?(normal|normally|fine|like (himself|herself|usual))|(he'?s|she'?s|he is|she is|they'?re|they are) (playing|eating|drinking|running around|laughing)( and (playing|eating|drinking|running around|laughing))? (today|now|again|fine|normally|like (himself|herself|usual))|(il|elle|je) va (beaucoup |bien |ben )?mieux)"
     r"( now| maintenant| depuis| since| with \w+| aujourd'hui| today| ce matin| this morning)?\b"
 )
 # How someone was before it began, not how it ended: "she was fine yesterday",

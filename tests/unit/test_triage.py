@@ -3473,6 +3473,45 @@ def test_holes_in_an_ice_road_lye_for_soap_a_shallow_dive_and_apricot_kernels():
     )
 
 
+def test_a_rusty_nail_and_a_locked_jaw_sheep_laurel_tea_and_an_edge_on_a_chisel():
+    # round 108 (part LW, the iron-ore mines, rail line and Quebec border towns of Labrador
+    # City, Wabush and Fermont, round 107's blind set, where the app caught every emergency and
+    # made 7 of 304 look-alikes urgent): what the rules alone missed there: a rusty nail, then a
+    # jaw that opens one finger and spasms that arch the back (tetanus); "2 virgule 3" on
+    # insulin, shaking; a child burned with a cigarette by a mother's boyfriend; a fall head
+    # first, out a minute, then asking what day it is; an edge put on an ice chisel to wait for
+    # the plough driver; an eye "devenu noir d'un coup"; "gelé entre les jambes", nothing comes
+    # out; a break every few words for breath; sheep laurel brewed for Labrador tea; "un motton
+    # dans le cou" after almond milk; dish towels soaked in minutes; "une claque derrière la
+    # tête"; a snowboard rail to the left side, then the top of the shoulder, woozy; a testicle
+    # "at 11 playin a game" (a clock, not an age). False reds: an old anaphylaxis "quand
+    # j'étais petit"; a sister's seizures "since she was a teenager"; "I nearly had a fit when";
+    # a mother confused last night who "est redevenue elle-même" this morning.
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "My brother has epilepsy and has had seizures since he was a kid. Can it run in "
+            "families?",
+        ),
+        urgent=(
+            "Il y a dix jours je me suis planté un clou rouillé dans le pied, depuis hier ma "
+            "mâchoire est barrée et j'ouvre à peine d'un doigt.",
+            "diabète type 1, 12 unités ce midi, là je suis à 2 virgule 4 et je tremble pis je sue",
+            "He's been sharpening his axe all night and says he'll be waiting at the end of the "
+            "lane for the neighbour to settle it.",
+            "He made tea from what turned out to be sheep laurel and now he's drooling and his "
+            "pulse is 40.",
+            "J'ai comme un motton dans la gorge qui m'empêche d'avaler depuis la crème aux "
+            "amandes, j'ai pris mon EpiPen.",
+            "Ce matin c'est comme si quelqu'un m'avait donné une claque derrière la tête, j'ai "
+            "le cou barré et j'ai vomi.",
+            "my son came down on a rail on his left side snowboarding, now his belly hurts and "
+            "he's woozy when he stands",
+            "ethan 15 sudden bad pain in my left testicle at 10 playing a game, left one is "
+            "higer and threw up",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
