@@ -146,6 +146,10 @@ _CONTEXT = re.compile(
     + _WHEN_PAST
     + r"|"
     # treated already: "was seen at the ER for", "vu à l'urgence pour"
+    # a question about the signs, a list for the fridge: "what are the signs my dad is having a
+    # stroke"; how a practice handles calls: "observe how a family practice handles calls about"
+    r"(what are|what're|quels sont|c'est quoi) (the |les )?(warning )?(signs|symptoms|signes|symptomes)\b[^.?!]{0,40}$|"
+    r"(handles?|handling|deals? with|dealing with|manages?|managing) (\w+ )?(calls|messages|questions|cases|appels) (about|for|on|sur|pour)\b[^.?!]{0,60}$|"
     r"(was|were|been|got) (seen|treated|checked|assessed|admitted|hospitali[sz]ed) (at|in|by) (the )?"
     r"(er|emerg\w*|hospital|ambulance|paramedics)|"
     # a dentist's work as the cause, told first: "deux heures après mon plombage, j'ai encore la
@@ -323,7 +327,7 @@ _AT_AGE_AFTER = re.compile(
     r"|\W{0,3}(a|at) \d{1,2} (semaines?|jours?|weeks?|days?) (de vie|of life|old)\b"
     r"|\W{0,3}at \d{1,2} (weeks?|days?)( of age)? (and|,) (was|went|got|were|had)\b"
     # a few words on: "un choc anaphylactique aux arachides quand j'avais 10 ans"
-    r"|[^.?!;]{0,30}\b(quand j'?avais|lorsque j'?avais|when i was) \d{1,2}( ans| years?( old)?)?\b"
+    r"|[^.?!;]{0,30}\b(quand j'?avais|lorsque j'?avais|when i was) (\d{1,2}|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze|seize|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen)( ans| years?( old)?)?\b"
     # or as a child: "une anaphylaxie aux arachides quand j'étais petit"
     r"|[^.?!;]{0,30}\b(quand j'?etais|lorsque j'?etais|when i was) (petite?|jeune|enfant|bebe|ado|little|a (kid|child|baby|toddler))\b"
     # or the holiday it happened at: "my wife had a seizure at Christmas"
@@ -715,6 +719,8 @@ _POST_CONTEXT = re.compile(
     # (a black stool from what was taken: "Selles noires après le Pepto", "after my iron pills")
     r"\b((apres|after|from|avec|with|due to) (le |du |la |les |my |the |taking |prendre |mes |mon )?"
     r"(pepto\w*|bismuth|iron pills?|iron|fer|supplements? de fer|comprimes de fer|blueberr\w*|bleuets|black licorice|reglisse noire)\b|"
+    # a chest sore from a cough: "Sore chest from coughing", "mal a la poitrine a force de tousser"
+    r"(from|with all the|a force de) (coughing|the cough|my cough|all the coughing|tousser)\b(?! up)|"
     r"(\w+ )?"
     + _PERIOD
     + r" ago|(\w+ )?"
@@ -1024,6 +1030,8 @@ _IF_IT_HAPPENS = re.compile(
 _GENERIC_SUBJECT = re.compile(
     r"\b((some|certain|many|most|a lot of|lots of) (kids|children|people|babies|adults|patients|teens|seniors)|"
     r"(from|with|help|helping|for|support|supporting) (people|callers|clients|patients|teens|youth|students)|"
+    # "resources for someone who says theyre thinking about suicide"
+    r"(for|to help|help|helping|support) (someone|somebody|a person|anyone|quelqu'un|une personne) (who|that|qui)\b|"
     # a vaccine against it, what to take during one: nobody has it
     r"(vaccin\w*|vaccine|shot|immuni[sz]ation|booster) (contre|against|for|pour) (la |le |les |l')?|"
     r"(take|taking|use|using|give|giving|chew|chewing) (\w+ ){0,2}(during|in case of|in the event of) (a|an)|"
@@ -1103,6 +1111,8 @@ _CHRONIC = re.compile(
     r"(months?|years?|mois|ans|annees)|"
     # how it has always been: "droopy eyelid same as always", "toujours été de même"
     r"for years|depuis (des annees|toujours|la naissance|sa naissance|ma naissance)|since birth|"
+    # what always sets it off: "throat feels tight when stressed"
+    r"when (i'?m |i am |i get |i feel )?(stressed|anxious|nervous|upset)( out| at work)?|quand (je suis |je me sens )?(stresse|anxieuse?|nerveuse?)e?|"
     # since childhood: "my sister has epilepsy and has had seizures since she was a teenager"
     r"since (she|he|i|they) (was|were) (a |an )?(teen\w*|kid|child|little|baby|toddler|young)|depuis (l'enfance|l'adolescence|son enfance|mon enfance|son adolescence|mon adolescence)|"
     # now and then, with what sets it off: "le cœur serré des fois quand j'y pense"
@@ -1702,6 +1712,8 @@ _STORY_FINE = re.compile(
     r"himself|herself|myself|healed)|completely (herself|himself|fine|recovered)|"
     # survived and recovering: "He's alive and doing okay now"
     r"(he|she|they)('s|'re| is| are) alive and (doing )?(fine|ok|okay|well|good|better)|"
+    # "she's fully recovered now"
+    r"(he|she|i|they)('s|'m|'re| is| am| are| has| have) (fully|completely|totally) recovered( now)?|"
     # "ce matin, elle est redevenue elle-même"
     r"((ce matin|this morning|aujourd'hui|today),? )?((elle|il|je) )?(est |etait |suis )?redevenue? (elle|lui|moi)[- ]meme|"
     r"no (more )?(lows|seizures|episodes|symptoms|problems|pain|bleeding|reactions?|fever) since|no more since|none since|(pas|plus) d'autres? depuis|"
@@ -1795,9 +1807,12 @@ _FINE_NOW = re.compile(
 # What the writer asks for after the story, "now" meaning from here on ("je voudrais 2
 # EpiPen maintenant", "could I get a refill now"): not the event happening again.
 _REQUEST_NOW = re.compile(
-    r"\s*(je voudrais|j'aimerais|je veux|pourrais-je|est-ce que je (peux|pourrais)|i'?d like|i would like|"
+    r"\s*((je voudrais|j'aimerais|je veux|pourrais-je|est-ce que je (peux|pourrais)|i'?d like|i would like|"
     r"could i (get|have)|can i (get|have)|may i (get|have)|i need (a|an|my|the|some|\d)|"
     r"j'ai besoin (de|du|des|d'(?!aide)\w+)) "
+    # a plan, not a relapse: "We want to try again." (for a baby), "we want to travel again"
+    r"|(we|i|he|she) (wants?|would like|'d like|hopes?|are hoping|is hoping|am hoping|plans?) to "
+    r"(try|travel|go|start|work|fly|drive|play|swim|run|ski|hunt|fish|camp|get pregnant|conceive)( \w+)? again\b)"
     r"(?!.*\b(help|aide|ambulance|911|urgence|er)\b)"
 )
 

@@ -3512,6 +3512,45 @@ def test_a_rusty_nail_and_a_locked_jaw_sheep_laurel_tea_and_an_edge_on_a_chisel(
     )
 
 
+def test_bug_spray_swallowed_a_red_snow_a_rifle_in_the_lot_and_a_locked_basement():
+    # round 109 (part NP, the lake, the air base, the rail shops and the Franco-Ontarian
+    # villages of North Bay, West Nipissing and Mattawa, round 108's blind set, where the app
+    # caught every emergency and made 7 of 304 look-alikes urgent): what the rules alone missed
+    # there: DEET bug lotion swallowed by a toddler, then sleepy, wobbly, twitching; a leg torn
+    # by a snowmobile track, a puddle in the snow, a strap for a tourniquet, faint; a 30-30 in
+    # the truck and a wait in the clinic's parking lot, "il va payer"; a bear that put a man on
+    # the ground and bit his forearm; a kidney-transplant patient who cannot keep the
+    # anti-rejection pills down; a partner who locked her in the basement with a padlock; belly
+    # pain spreading days after the gallbladder came out; no food, no water, the pills put
+    # aside, "m'éteindre doucement". False reds: resources "for someone who says" they are
+    # thinking about suicide; a throat tight "when I'm stressed", for years; a miscarriage in
+    # March, "fully recovered now", "we want to try again"; "what are the signs my dad is having
+    # a stroke"; how a practice "handles calls about" chest pain; a chest sore "from coughing";
+    # a father who "sest suicidé quand j'avais dix ans".
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "My husband had a heart attack in March with a lot of chest pain, he's fully "
+            "recovered now. We want to travel again, does he need a check first?",
+            "what are the signs my mom is having a stroke, i want a list for her fridge",
+            "For my placement I'd like to see how your nurses handle calls about overdoses and "
+            "chest pain. Who can I ask?",
+            "mon oncle sest suicidé quand javais douze ans, je voulais que ce soit dans mon "
+            "dossier",
+        ),
+        urgent=(
+            "My daughter (3) drank some of the DEET bug spray at the camp and now she's really "
+            "sleepy and wobbly.",
+            "Chainsaw kicked back into my shin, there's a puddle in the snow and I feel faint.",
+            "J'ai une greffe de foie et je vomis mes pilules anti-rejet depuis hier, presque pas "
+            "d'urine.",
+            "On m'a enlevé la vésicule mardi, là j'ai mal partout dans le ventre 10/10, il est "
+            "gonflé et j'ai vomi.",
+            "Je mange plus depuis une semaine et j'ai mis mes pilules de côté, je veux juste "
+            "m'éteindre.",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
