@@ -10,7 +10,6 @@ Service; the one fault is made by replacing the keys' reader for its first call.
 
 from __future__ import annotations
 
-import pytest
 from workstations import login, new_workstation
 
 from clinic_inbox.core.keys import KeyCustody
@@ -19,19 +18,10 @@ from clinic_inbox.shared import server as srv
 from clinic_inbox.shared.live import LiveSync
 
 
-@pytest.fixture()
-def own_postgres():
-    from support.postgres import PostgresServer
-
-    server = PostgresServer().start()
-    yield server
-    server.close()
-
-
 def test_a_keyring_fault_at_start_leaves_the_sync_running_without_claims(
-    tmp_path, own_postgres, keyring_factory, monkeypatch
+    tmp_path, empty_db, keyring_factory, monkeypatch
 ):
-    dsn = own_postgres.create_database("startfault")
+    dsn = empty_db
     ring = keyring_factory()
     home = tmp_path / "ws-a"
     clinic = new_workstation(home, ring.backend())
