@@ -145,11 +145,11 @@ _CONTEXT = re.compile(
     + r"|"
     + _WHEN_PAST
     + r"|"
-    # treated already: "was seen at the ER for", "vu à l'urgence pour"
     # a question about the signs, a list for the fridge: "what are the signs my dad is having a
     # stroke"; how a practice handles calls: "observe how a family practice handles calls about"
     r"(what are|what're|quels sont|c'est quoi) (the |les )?(warning )?(signs|symptoms|signes|symptomes)\b[^.?!]{0,40}$|"
     r"(handles?|handling|deals? with|dealing with|manages?|managing) (\w+ )?(calls|messages|questions|cases|appels) (about|for|on|sur|pour)\b[^.?!]{0,60}$|"
+    # treated already: "was seen at the ER for", "vu à l'urgence pour"
     r"(was|were|been|got) (seen|treated|checked|assessed|admitted|hospitali[sz]ed) (at|in|by) (the )?"
     r"(er|emerg\w*|hospital|ambulance|paramedics)|"
     # a dentist's work as the cause, told first: "deux heures après mon plombage, j'ai encore la
