@@ -117,7 +117,7 @@ _WHEN_PAST = (
     r"last (monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend)|"
     r"(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|la fin de semaine) (passee?|derniere?)|"
     r"in (my|his|her|their|our) (teens|twenties|thirties|forties|fifties|sixties|seventies|eighties|\d0s)|"
-    r"(?<!we're )(?<!we are )(?<!it's )(?<!it is )in the (19|20)?\d0'?s|(?<!on est )(?<!on etait )dans les annees (19|20)?\d0|"
+    r"(?<!we're )(?<!we are )(?<!it's )(?<!it is )(?<!died )(?<!passed away )in the (19|20)?\d0'?s|(?<!on est )(?<!on etait )(?<!decedee )(?<!decede )(?<!morte )(?<!\bmort )(?<!partie )(?<!\bparti )dans les annees (19|20)?\d0|"
     r"(in|on) "
     + _MONTHS
     + r"( \d{1,2}(st|nd|rd|th)?)?|le \d{1,2}(er)? "
@@ -145,6 +145,12 @@ _CONTEXT = re.compile(
     + r"|"
     + _WHEN_PAST
     + r"|"
+    # what one sees now and then at work, people in general: "On voit parfois des voyageurs avec
+    # des douleurs à la poitrine dans la file"
+    r"((on voit|on a|nous voyons|we see|we get) (parfois|souvent|des fois|sometimes|often|now and then|regularly)|"
+    r"we (sometimes|often|regularly) (see|get)) (des |of )?"
+    r"(voyageurs|travell?ers|passagers|passengers|clients|customers|visiteurs|visitors|gens|people|patients) "
+    r"(avec|with|qui ont|who have)( des| une?| a| an)?\s*$|"
     # a question about the signs, a list for the fridge: "what are the signs my dad is having a
     # stroke"; how a practice handles calls: "observe how a family practice handles calls about"
     r"(what are|what're|quels sont|c'est quoi) (the |les )?(warning )?(signs|symptoms|signes|symptomes)\b[^.?!]{0,40}$|"
@@ -160,7 +166,7 @@ _CONTEXT = re.compile(
     # a stay told after it: "our daughter was admitted at 6 weeks old for a fever"
     r"(was|were) (admitted|hospitali[sz]ed) (at|when|for|with|as)\b|(vu|vue|traitee?|soignee?|hospitalisee?) "
     r"(a|par) (l'|les )?(urgence|hopital|ambulanciers)|"
-    r"(?<!we're )(?<!we are )(?<!it's )(?<!it is )in (19|20)\d\d|when (i|he|she|we|they|(my|his|her|our) (\w+ ){0,2}\w+) (was|were)|"
+    r"(?<!we're )(?<!we are )(?<!it's )(?<!it is )(?<!died )(?<!passed away )in (19|20)\d\d|when (i|he|she|we|they|(my|his|her|our) (\w+ ){0,2}\w+) (was|were)|"
     r"as an? (child|kid|teen(ager)?|baby|toddler|infant|newborn)|back in|"
     r"(a|ai|as|avait|avais|avons) deja (fait|eu)|"
     # treated already: "went to emerg Saturday for", "on est allés à Sainte-Justine parce que"
@@ -225,7 +231,7 @@ _CONTEXT = re.compile(
     r"(ca|cela) fait (\w+ )?" + _PERIOD_FR + r" (que|qu') ?(j'ai|il a|elle a|on a) (ete|eu|fait)|"
     r"it'?s been (\w+ )?" + _PERIOD + r" since ((i|he|she|we) (was|were|had)|(my|his|her|our) )|"
     r"l'?annee (derniere|passee)|(le|la|l') ?(\w+ )?" + _PERIOD_FR + r" (passee?|derniere?)|"
-    r"(?<!on est )(?<!on etait )(en|de) (19|20)\d\d|quand (j'|il |elle |on )?(etais|etait|avais|avait)|dans mon enfance|"
+    r"(?<!on est )(?<!on etait )(?<!decedee )(?<!decede )(?<!morte )(?<!\bmort )(?<!partie )(?<!\bparti )(en|de) (19|20)\d\d|quand (j'|il |elle |on )?(etais|etait|avais|avait)|dans mon enfance|"
     r"(mon|ma|son|sa|notre|un|une) (\w+ )?" + _OTHERS_FR + r" (de \w+ )?(\w+ )?(est mort|est morte|"
     r"est decedee?|decede) (d'|de))(?:\b|(?<=\s))"
 )
@@ -239,7 +245,7 @@ _HISTORY_TIME = re.compile(
     + _PERIOD
     + r"|"
     + _WHEN_PAST
-    + r"|(?<!we're )(?<!we are )(?<!it's )(?<!it is )in (19|20)\d\d|(?<!on est )(?<!on etait )(en|de) (19|20)\d\d|"
+    + r"|(?<!we're )(?<!we are )(?<!it's )(?<!it is )(?<!died )(?<!passed away )in (19|20)\d\d|(?<!on est )(?<!on etait )(?<!decedee )(?<!decede )(?<!morte )(?<!\bmort )(?<!partie )(?<!\bparti )(en|de) (19|20)\d\d|"
     # out of hospital already: "mon fils est sorti de l'hôpital hier, c'était une acidocétose"
     r"(est|suis|etait|sont) sortie?s? de l'(hopital|urgence)|(discharged|released|home) from (the )?(hospital|er|emerg\w*)|"
     # "I had a concussion at 12 playing hockey, knocked out for a few seconds"
@@ -370,7 +376,7 @@ _HISTORY_RIGHT_AFTER = re.compile(
     + _MONTHS
     + r")|en "
     + _MONTHS_FR
-    + r"|(le |la |l')(mois|semaine|annee|ete|hiver|automne|printemps|fin de semaine) (passee?|derniere?)|(back )?(?<!we're )(?<!we are )(?<!it's )(?<!it is )in (19|20)\d\d|(?<!on est )(?<!on etait )en (19|20)\d\d|(de|of|from) (19|20)\d\d\b(?! ?(mg|ml|\$|h))|last "
+    + r"|(le |la |l')(mois|semaine|annee|ete|hiver|automne|printemps|fin de semaine) (passee?|derniere?)|(back )?(?<!we're )(?<!we are )(?<!it's )(?<!it is )(?<!died )(?<!passed away )in (19|20)\d\d|(?<!on est )(?<!on etait )(?<!decedee )(?<!decede )(?<!morte )(?<!\bmort )(?<!partie )(?<!\bparti )en (19|20)\d\d|(de|of|from) (19|20)\d\d\b(?! ?(mg|ml|\$|h))|last "
     + _MONTHS
     + r"\b|last (year|month|summer|winter|spring|fall|term|season|easter|christmas|passover|thanksgiving|ramadan|eid)|"
     r"(a |au )?(paques|noel|l'action de grace|ramadan) (dernier|derniere|passe)|"
@@ -420,6 +426,8 @@ _HOW_WOULD_I_KNOW = re.compile(
 _NOT_HYPOTHETICAL = re.compile(
     r"\b((if|whether) (i|we) (should|need to|have to)|(know|wonder\w*|sure|think|unsure|ask\w*|see|check) (if|whether)|"
     r"(tell|let) (me|him|her|us|them) (know )?(if|whether)|"
+    # an aside that winks, not a condition: "he's parking in the wrong place, if you know what I mean"
+    r"(if|si) (you|u|vous|tu) (know|get|catch|see|voyez|vois) (what i mean|my drift|ce que (je veux dire|j'veux dire))|"
     r"si (je|on) (dois|devrais)|(sais|sait|demande|savoir|voir|demander|verifier) (pas )?si|"
     # a wish to be gone, not a condition: "ce serait plus simple pour tout le monde si je disparaissais"
     r"(pour (tout le monde|tous|eux|ma famille|les autres)|for (everyone|everybody|them|my family)) (si|if) (je|j'|i)|"
@@ -730,7 +738,7 @@ _POST_CONTEXT = re.compile(
     + r" (clean|sober)|"
     # "j'ai eu une tentative de suicide à 19 ans il y a 15 ans", "un infarctus sur la piste il y a
     # deux ans": the French "years ago" (English's is above)
-    r"il y a (\w+ ){0,2}(ans|annees)\b|in (the |my |our |his |her )?(\w+ )?family\b|dans (la|ma|notre|sa) famille|(?<!\by sont )(?<!\by est )passees?\b(?! (pas|plus|pu|jamais))|as an? (child|kid|teen(ager)?|baby|toddler|infant|newborn)|(?<!we're )(?<!we are )(?<!it's )(?<!it is )in (19|20)\d\d|"
+    r"il y a (\w+ ){0,2}(ans|annees)\b|in (the |my |our |his |her )?(\w+ )?family\b|dans (la|ma|notre|sa) famille|(?<!\by sont )(?<!\by est )passees?\b(?! (pas|plus|pu|jamais))|as an? (child|kid|teen(ager)?|baby|toddler|infant|newborn)|(?<!we're )(?<!we are )(?<!it's )(?<!it is )(?<!died )(?<!passed away )in (19|20)\d\d|"
     # practice on a manikin: "did CPR on the dummies"
     r"(on|sur) (the |a |les |des |un |une )?(dummies|dummy|mannequins?|manikins?|poupees? de pratique)\b|"
     # what a crew sees at work: "les surdoses et les hémorragies qu'on voit sur les appels"
@@ -790,7 +798,7 @@ _POST_CONTEXT = re.compile(
     r"(ca|cela|it|that|the bleeding) (a arrete|has stopped|stopped)|(bebe|baby) va bien|baby is fine|"
     r"last "
     + _PERIOD
-    + r"|went away|resolved|when (i|he|she) was|in (university|college)|as a teen(ager)?|"
+    + r"|went away|resolved|when (i|he|she) was(?! \w+ing\b)|in (university|college)|as a teen(ager)?|"
     # (not a time without its colon: "at lunch at 11 30")
     # (a clock time is no age: "tomorrow at 6 when he reaches in", "i was fine at 1 oclock": the
     # last time seen well, the clock that matters in a stroke; nor after a reading, "38.4 at
@@ -852,7 +860,7 @@ _POST_CONTEXT = re.compile(
     r"il y a (\w+ )?" + _PERIOD_FR + r"|l'? ?an (dernier|passe)|l'?annee (derniere|passee)|"
     r"(le|la|l') ?(\w+ )?"
     + _PERIOD_FR
-    + r" (passee?|derniere?)|(?<!on est )(?<!on etait )en (19|20)\d\d|"
+    + r" (passee?|derniere?)|(?<!on est )(?<!on etait )(?<!decedee )(?<!decede )(?<!morte )(?<!\bmort )(?<!partie )(?<!\bparti )en (19|20)\d\d|"
     r"quand (j'|il |elle )?(etais|etait|avais|avait)|"
     # "à 19 ans", the age it happened at; not "il a 80 ans", the age someone is (a noun
     # before it is left to mean "at": "mon grand-père à 50 ans et mon oncle à 52")
@@ -933,7 +941,7 @@ _NOT_RECUR = re.compile(
     r"merci encore|encore merci|"
     # "if he falls again": a case that may come, not something happening again
     r"(if|si|when|quand|next time|la prochaine fois) (\w+ ){1,8}(again|encore|de nouveau)|"
-    r"(last \w+|\w+ ago|(?<!we're )(?<!we are )(?<!it's )(?<!it is )in (19|20)\d\d|l'an (dernier|passe)|il y a \w+ \w+) (and|et) (now|since|maintenant|depuis)|"
+    r"(last \w+|\w+ ago|(?<!we're )(?<!we are )(?<!it's )(?<!it is )(?<!died )(?<!passed away )in (19|20)\d\d|l'an (dernier|passe)|il y a \w+ \w+) (and|et) (now|since|maintenant|depuis)|"
     r"(watch|look out|keep an eye( out)?|check on (her|him|them)|surveiller) (\w+ ){0,2}(for )?(tonight|today|ce soir|aujourd'?hui)|"
     r"(on|taking) (\w+ )?(meds|medication|medicine|pills|treatment|anticonvulsants?) now|"
     r"(est|sont) (revenue?s?|rentree?s?) ((a la maison|chez nous)( (ce matin|a matin|aujourd'hui|hier soir))?|et (boit|mange|dort|va|joue)|le soir meme|le lendemain|la meme journee|apres)|"
@@ -1051,8 +1059,8 @@ _GENERIC_SUBJECT = re.compile(
     # gère souvent des détenus en surdose"
     r"(one of my|un de mes|une de mes) (students|pupils|clients|patients|residents|campers|players|eleves|joueurs) "
     r"(has|have|had|a|fait|fais)( a| an| une| un| des)?(?=\s*$)|"
-    r"(on gere|on voit|nous gerons|we (handle|manage|deal with|see)) (souvent |often |regularly |parfois )?(des |les )?"
-    r"(detenus|inmates|patients|clients|residents|prisoners) (en|in|with|avec|qui font des?)( une| un| des| a| an)?(?=\s*$)|"
+    r"(on gere|on voit|nous gerons|we (handle|manage|deal with|see)) (souvent |often |regularly |parfois |des fois |sometimes )?(des |les )?"
+    r"(detenus|inmates|patients|clients|residents|prisoners|voyageurs|travell?ers|passagers|passengers|visiteurs|visitors) (en|in|with|avec|qui font des?)( une| un| des| a| an)?(?=\s*$)|"
     # "can someone my age have a stroke?", "une personne de mon âge peut faire un AVC?"
     r"(someone|anyone|people|a person|a guy|a girl|quelqu'un|une personne|les gens|un jeune|une jeune) "
     r"(of |de |a )?(my|mon|ton|your|votre) age)\b"

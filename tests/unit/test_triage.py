@@ -3551,6 +3551,50 @@ def test_bug_spray_swallowed_a_red_snow_a_rifle_in_the_lot_and_a_locked_basement
     )
 
 
+def test_trees_on_a_foremans_truck_a_rip_on_a_blood_thinner_and_cough_pearls_chewed():
+    # round 110 (part RG, the river, the mills, the bridge to Listuguj and the Acadian and
+    # Scottish towns of the Restigouche, round 109's blind set, where the app caught every
+    # emergency and made 2 of 304 look-alikes urgent): what the rules alone missed there: a
+    # feller-buncher operator who will drop trees on his foreman's pickup "with him in it"
+    # (and "a few trees might just happen to come down on him, if you know what I mean": an
+    # aside, not a condition); a tear felt in the belly while coughing on warfarin, then a hard
+    # lump that grows, a spreading bruise, dizzy, a pulse of 118; benzonatate (Tessalon) cough
+    # capsules chewed by a toddler, drooling and floppy; three months of mirtazapine saved with
+    # a bottle of rum "to take it all" tonight; a block-heater cord pulled round a neck "til i
+    # past out"; an old man back from Rimouski asking for his wife "qui est décédée en 2015"
+    # and thinking it is 1998 (a year that dates a death is not the date of the confusion);
+    # "il sait pas trop où il est"; "my throat's kind of snug"; "oeil D tout noir dun coup";
+    # "le sourire un peu de travers"; pain "in my private area" that "came on when I was
+    # doing flyers" and looks like it "moved up" ("when I was doing" is what he was doing,
+    # not his childhood). False red: a border officer who "sometimes sees" travellers with
+    # chest pain and asks for a defibrillator course.
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "We sometimes see travellers with chest pain at the border crossing. Is there a "
+            "short defibrillator course for our team?",
+            "On voit souvent des passagers avec des douleurs à la poitrine dans l'autobus, y "
+            "a-tu une formation pour nous?",
+        ),
+        urgent=(
+            "My brother says when the boss walks under the landing tomorrow he's going to drop "
+            "a log on him, he knows where he stands.",
+            "Mon chum dit qu'il va faire tomber des arbres sur le char du contremaître demain "
+            "matin avec lui dedans.",
+            "I'm on Eliquis. Lifting the snowblower I felt something rip in my belly, now a "
+            "firm lump that keeps getting bigger and I'm light headed.",
+            "my 3 year old chewed one of my tessalon perles from the walk in and now he's "
+            "drooling and limp",
+            "Il m'a mis une corde autour du cou hier soir et il a serré jusqu'à ce que je perde "
+            "connaissance.",
+            "oeil G tout noir dun coup en pelletant ce matin, pas de douleur",
+            "he's 15, sore in his private area since 4, it came on when he was shovelling and "
+            "it looks like it moved up, he threw up",
+            "Tomorrow at 7, if you know what I mean, he's getting what's coming with my 12 "
+            "gauge in the truck.",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
