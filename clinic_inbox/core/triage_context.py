@@ -145,6 +145,8 @@ _CONTEXT = re.compile(
     + r"|"
     + _WHEN_PAST
     + r"|"
+    # the calls a crew goes out on: "on arrive souvent les premiers sur les appels de surdose"
+    r"(appels|calls|interventions) (de|d'|pour|for|about|sur) $|"
     # what one sees now and then at work, people in general: "On voit parfois des voyageurs avec
     # des douleurs à la poitrine dans la file"
     r"((on voit|on a|nous voyons|we see|we get) (parfois|souvent|des fois|sometimes|often|now and then|regularly)|"
@@ -762,6 +764,9 @@ _POST_CONTEXT = re.compile(
     r"(said|says|told (me|us)|ont dit|a dit) ([\w']+ ){0,6}(is|was|are|were|est|etait) (not dangerous|harmless|non-?toxic|safe|pas dangereu\w*|sans danger)\b|"
     # a course named right after it, as a subject does: "Choking - first aid course"
     r"(?<=- )(first aid|cpr|premiers soins|secourisme|rcr|prenatal|babysitting) (course|class|classes|training|cours|formation)\b|"
+    # a task the arm will not do, said right after: "je ne peux plus lever le bras pour accrocher
+    # mon linge" (a stiff shoulder); what is happening now is read before this
+    r"(pour|to) (accrocher|atteindre|me peigner|me coiffer|peigner|m'habiller|enfiler|attacher|reach|comb|brush|do up|hang|put on)\b|"
     # stage fright: "my chest feels tight before I go on"
     r"before (i|we) go on( stage)?\b|before (a|every|each) (show|performance|gig|presentation|exam|audition)|"
     r"avant (de monter sur (la )?scene|chaque (show|spectacle)|un (show|spectacle|examen)|les (shows|spectacles|oraux|examens|exams))|"
@@ -1125,6 +1130,9 @@ _CHRONIC = re.compile(
     r"since (she|he|i|they) (was|were) (a |an )?(teen\w*|kid|child|little|baby|toddler|young)|depuis (l'enfance|l'adolescence|son enfance|mon enfance|son adolescence|mon adolescence)|"
     # now and then, with what sets it off: "le cœur serré des fois quand j'y pense"
     r"(des fois|parfois|de temps en temps|sometimes|once in a while|now and then)( \w+){0,2} (quand|lorsque|when)|"
+    # now and then, said last: "il cherche ses mots des fois."
+    # (not a breath "juste de temps en temps": one now and then is a breath failing)
+    r"(?<!juste )(?<!only )(?<!seulement )(des fois|parfois|sometimes)(?=\s*([.,;!]|$))|"
     r"all (his|her|my|their) li(fe|ves)|toute (sa|ma|leur) vie|(same|like|as) (as )?always|comme (toujours|d'habitude)|always been (like (this|that)|this way|that way)|"
     r"(a |j'ai |il a |elle a )?toujours ete (de meme|comme ca|pareil|comme cela))\b"
 )
@@ -1151,8 +1159,8 @@ _OTHER_PAST_LEAD = re.compile(
     # "my friend not waking up")
     r"(?<!\bfriend )(?<!\bami )(?<!\bamie )(?<!\broommate )(?<!\bcoloc )"
 )
-# (with the spellings of a hurried message: "depui vendredi", "dp vend soir")
-_SINCE = re.compile(r"\b(since|ever since|depuis|depui|dpuis|dp)\b[^,]{0,40}")
+# (with the spellings of a hurried message: "depui vendredi", "dp vend soir", "sinse last fall")
+_SINCE = re.compile(r"\b(since|ever since|sinse|sence|depuis|depui|dpuis|dp)\b[^,]{0,40}")
 # (two spaces: where a full stop was left out, "not answering  gasping  lips blue")
 _CLAUSE_BREAKS = (",", " - ", ":", "  ")
 SENTENCE_REACH = 150  # characters before a mention that a list or question covers

@@ -3595,6 +3595,49 @@ def test_trees_on_a_foremans_truck_a_rip_on_a_blood_thinner_and_cough_pearls_che
     )
 
 
+def test_lily_of_the_valley_berries_the_grown_ups_glasses_and_a_rifle_for_the_bailiff():
+    # round 111 (part KL, the gold mines, the Clay Belt farms and the lake towns of Kirkland
+    # Lake and Temiskaming Shores, round 110's blind set, where the app caught every emergency
+    # and made 3 of 304 look-alikes urgent): what the rules alone missed there: a toddler who
+    # ate lily-of-the-valley berries ("des petites boules orange sur les fleurs blanches en
+    # clochettes"), then vomiting, pale and a slow heart; a dairy farmer's .30-06 loaded for
+    # the bailiff ("je vais tirer le huissier", "je l'attends avec ma 30-06", "il ne repartira
+    # pas tout court"); a three-year-old into the grown-ups' glasses at a party, wobbly and hard
+    # to keep awake; a groin that bleeds through two towels the day after an angiogram; a fever
+    # of 39.8 with shaking chills and vomiting at 22 weeks; a pulse of 34 to 38 with near-faints;
+    # a cattle prod used on a wife and "next time it will be the children"; nothing passed
+    # since the morning with one kidney and flank pain; a jump from Devil's Rock tonight; a
+    # baby's bouncy seat off a counter, then vomiting and sleepy; "tout mouillé" and talk that
+    # does not follow at 1.9 on insulin; lithium put aside, "all of them at once"; "throat
+    # tite"; "sinse last fall" (a misspelt "since" starts a duration, not a story). False reds:
+    # an arm that cannot be lifted "pour accrocher mon linge" (a stiff shoulder); words sought
+    # "des fois", nothing sudden; a firefighter's "appels de surdose".
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Mon épaule droite est gelée depuis l'automne, je peux plus lever le bras pour me "
+            "peigner. Pouvez-vous me référer en physio?",
+            "My wife can't lift her arm to do up her bra since the winter, her shoulder is stiff.",
+            "Ma mère de 88 ans cherche ses mots des fois. Rien de soudain. Peut-on avoir un "
+            "rendez-vous?",
+        ),
+        urgent=(
+            "My 2 year old ate some foxglove leaves in the garden an hour ago and he's thrown up "
+            "and his heart seems slow.",
+            "Ma petite (4) a bu le fond des verres de vin sur la table pendant le party, elle "
+            "titube et elle vomit.",
+            "He finished the leftovers of the punch bowl and now I can barely keep him awake.",
+            "Je suis enceinte de 30 semaines, fièvre 39,6 avec des frissons et je vomis tout.",
+            "I'm 26 weeks pregnant, temp 39.4 with shaking chills and vomiting.",
+            "Je n'ai qu'un seul rein et depuis ce matin plus rien ne sort, j'ai mal au flanc et "
+            "je vomis.",
+            "the bouncy seat slid off the table and my 4 month old hit the floor, she threw up "
+            "twice",
+            "Son lecteur affiche 2,1, il est tout mouillé et ses phrases se suivent pas, il fait "
+            "de l'insuline.",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
