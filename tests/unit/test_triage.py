@@ -3655,6 +3655,22 @@ def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     assert not any("poisoning" in r for r in low.reasons), low.reasons
 
 
+def test_weeks_of_a_pregnancy_are_not_a_babys_age_on_the_card():
+    # "22 weeks pregnant" was read as a baby 22 weeks old: the card of a pregnant woman with a
+    # high fever said "fever in a young baby" (round 111, part KL)
+    for text in (
+        "I'm 22 weeks pregnant, fever 39.8, burning urine, shaking chills, vomiting everything.",
+        "she is 30 weeks along with a temp of 39.5 and chills and she keeps throwing up",
+    ):
+        result = triage("", text, RULES)
+        assert result.priority is Priority.URGENT, text
+        assert not any("baby" in r for r in result.reasons), result.reasons
+        assert any("pregnancy" in r for r in result.reasons), result.reasons
+    # a baby's age in weeks still counts
+    baby = triage("", "My baby is 5 weeks old and has a fever of 38.4.", RULES)
+    assert any("young baby" in r for r in baby.reasons), baby.reasons
+
+
 def test_a_rule_of_several_groups_keeps_its_prefer_urgent_and_banter_aside():
     # the loader kept these two flags only for rules of one list of patterns; nineteen
     # shipped self-harm rules of several groups had prefer_urgent = true and ran without it
