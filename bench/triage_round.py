@@ -13,8 +13,12 @@ commands read the labelled parts of the checkout they run in (run them from its 
     python -m bench.triage_round merge DIR PREFIX SEED OUT   # en.jsonl + fr.jsonl -> a part
 
 `compare` prints NEW MISS / NEW FR lines (for the rules alone and for the app): a round's
-tuning should leave none. `examples` reads NOT and URG tuples from a Python file; run it on
-the code before and after a round: every example should be judged wrong before.
+tuning should leave none. Make the baseline (`verdicts BASE.json`) before the first edit of the
+rules, or from another checkout: each worker compiles the rules file when it starts, so an edit
+made while a baseline runs leaks into it and hides what that edit changed.
+
+`examples` reads NOT and URG tuples from a Python file; run it on the code before and after a
+round: every example should be judged wrong before.
 """
 
 from __future__ import annotations
