@@ -110,6 +110,10 @@ _MONTHS = (
 _MONTHS_FR = (
     r"(janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre)"
 )
+# A year that is not the date of the mention: the year it is now or one someone thinks it is
+# ("we're in 2025", "il pense qu'on est en 1998"), or the date of a death ("décédée en 2015")
+_NOT_ITS_YEAR = r"(?<!we're )(?<!we are )(?<!it's )(?<!it is )(?<!died )(?<!passed away )"
+_NOT_ITS_YEAR_FR = r"(?<!on est )(?<!on etait )(?<!decedee )(?<!decede )(?<!morte )(?<!\bmort )(?<!partie )(?<!\bparti )"
 # "in October", "in the summer", "en juillet", "cet été passé": a time that is not now
 _WHEN_PAST = (
     r"(on|over|this past|last) the weekend|on the \d{1,2}(st|nd|rd|th)|over the (summer|winter|holidays)|"
@@ -117,7 +121,10 @@ _WHEN_PAST = (
     r"last (monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend)|"
     r"(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|la fin de semaine) (passee?|derniere?)|"
     r"in (my|his|her|their|our) (teens|twenties|thirties|forties|fifties|sixties|seventies|eighties|\d0s)|"
-    r"(?<!we're )(?<!we are )(?<!it's )(?<!it is )(?<!died )(?<!passed away )in the (19|20)?\d0'?s|(?<!on est )(?<!on etait )(?<!decedee )(?<!decede )(?<!morte )(?<!\bmort )(?<!partie )(?<!\bparti )dans les annees (19|20)?\d0|"
+    + _NOT_ITS_YEAR
+    + r"in the (19|20)?\d0'?s|"
+    + _NOT_ITS_YEAR_FR
+    + r"dans les annees (19|20)?\d0|"
     r"(in|on) "
     + _MONTHS
     + r"( \d{1,2}(st|nd|rd|th)?)?|le \d{1,2}(er)? "
@@ -168,7 +175,8 @@ _CONTEXT = re.compile(
     # a stay told after it: "our daughter was admitted at 6 weeks old for a fever"
     r"(was|were) (admitted|hospitali[sz]ed) (at|when|for|with|as)\b|(vu|vue|traitee?|soignee?|hospitalisee?) "
     r"(a|par) (l'|les )?(urgence|hopital|ambulanciers)|"
-    r"(?<!we're )(?<!we are )(?<!it's )(?<!it is )(?<!died )(?<!passed away )in (19|20)\d\d|when (i|he|she|we|they|(my|his|her|our) (\w+ ){0,2}\w+) (was|were)|"
+    + _NOT_ITS_YEAR
+    + r"in (19|20)\d\d|when (i|he|she|we|they|(my|his|her|our) (\w+ ){0,2}\w+) (was|were)|"
     r"as an? (child|kid|teen(ager)?|baby|toddler|infant|newborn)|back in|"
     r"(a|ai|as|avait|avais|avons) deja (fait|eu)|"
     # treated already: "went to emerg Saturday for", "on est allés à Sainte-Justine parce que"
@@ -232,8 +240,11 @@ _CONTEXT = re.compile(
     r"went in (with|for) |(after|following) \w+'s |"
     r"(ca|cela) fait (\w+ )?" + _PERIOD_FR + r" (que|qu') ?(j'ai|il a|elle a|on a) (ete|eu|fait)|"
     r"it'?s been (\w+ )?" + _PERIOD + r" since ((i|he|she|we) (was|were|had)|(my|his|her|our) )|"
-    r"l'?annee (derniere|passee)|(le|la|l') ?(\w+ )?" + _PERIOD_FR + r" (passee?|derniere?)|"
-    r"(?<!on est )(?<!on etait )(?<!decedee )(?<!decede )(?<!morte )(?<!\bmort )(?<!partie )(?<!\bparti )(en|de) (19|20)\d\d|quand (j'|il |elle |on )?(etais|etait|avais|avait)|dans mon enfance|"
+    r"l'?annee (derniere|passee)|(le|la|l') ?(\w+ )?"
+    + _PERIOD_FR
+    + r" (passee?|derniere?)|"
+    + _NOT_ITS_YEAR_FR
+    + r"(en|de) (19|20)\d\d|quand (j'|il |elle |on )?(etais|etait|avais|avait)|dans mon enfance|"
     r"(mon|ma|son|sa|notre|un|une) (\w+ )?" + _OTHERS_FR + r" (de \w+ )?(\w+ )?(est mort|est morte|"
     r"est decedee?|decede) (d'|de))(?:\b|(?<=\s))"
 )
@@ -247,7 +258,11 @@ _HISTORY_TIME = re.compile(
     + _PERIOD
     + r"|"
     + _WHEN_PAST
-    + r"|(?<!we're )(?<!we are )(?<!it's )(?<!it is )(?<!died )(?<!passed away )in (19|20)\d\d|(?<!on est )(?<!on etait )(?<!decedee )(?<!decede )(?<!morte )(?<!\bmort )(?<!partie )(?<!\bparti )(en|de) (19|20)\d\d|"
+    + r"|"
+    + _NOT_ITS_YEAR
+    + r"in (19|20)\d\d|"
+    + _NOT_ITS_YEAR_FR
+    + r"(en|de) (19|20)\d\d|"
     # out of hospital already: "mon fils est sorti de l'hôpital hier, c'était une acidocétose"
     r"(est|suis|etait|sont) sortie?s? de l'(hopital|urgence)|(discharged|released|home) from (the )?(hospital|er|emerg\w*)|"
     # "I had a concussion at 12 playing hockey, knocked out for a few seconds"
@@ -378,7 +393,11 @@ _HISTORY_RIGHT_AFTER = re.compile(
     + _MONTHS
     + r")|en "
     + _MONTHS_FR
-    + r"|(le |la |l')(mois|semaine|annee|ete|hiver|automne|printemps|fin de semaine) (passee?|derniere?)|(back )?(?<!we're )(?<!we are )(?<!it's )(?<!it is )(?<!died )(?<!passed away )in (19|20)\d\d|(?<!on est )(?<!on etait )(?<!decedee )(?<!decede )(?<!morte )(?<!\bmort )(?<!partie )(?<!\bparti )en (19|20)\d\d|(de|of|from) (19|20)\d\d\b(?! ?(mg|ml|\$|h))|last "
+    + r"|(le |la |l')(mois|semaine|annee|ete|hiver|automne|printemps|fin de semaine) (passee?|derniere?)|(back )?"
+    + _NOT_ITS_YEAR
+    + r"in (19|20)\d\d|"
+    + _NOT_ITS_YEAR_FR
+    + r"en (19|20)\d\d|(de|of|from) (19|20)\d\d\b(?! ?(mg|ml|\$|h))|last "
     + _MONTHS
     + r"\b|last (year|month|summer|winter|spring|fall|term|season|easter|christmas|passover|thanksgiving|ramadan|eid)|"
     r"(a |au )?(paques|noel|l'action de grace|ramadan) (dernier|derniere|passe)|"
@@ -740,7 +759,9 @@ _POST_CONTEXT = re.compile(
     + r" (clean|sober)|"
     # "j'ai eu une tentative de suicide à 19 ans il y a 15 ans", "un infarctus sur la piste il y a
     # deux ans": the French "years ago" (English's is above)
-    r"il y a (\w+ ){0,2}(ans|annees)\b|in (the |my |our |his |her )?(\w+ )?family\b|dans (la|ma|notre|sa) famille|(?<!\by sont )(?<!\by est )passees?\b(?! (pas|plus|pu|jamais))|as an? (child|kid|teen(ager)?|baby|toddler|infant|newborn)|(?<!we're )(?<!we are )(?<!it's )(?<!it is )(?<!died )(?<!passed away )in (19|20)\d\d|"
+    r"il y a (\w+ ){0,2}(ans|annees)\b|in (the |my |our |his |her )?(\w+ )?family\b|dans (la|ma|notre|sa) famille|(?<!\by sont )(?<!\by est )passees?\b(?! (pas|plus|pu|jamais))|as an? (child|kid|teen(ager)?|baby|toddler|infant|newborn)|"
+    + _NOT_ITS_YEAR
+    + r"in (19|20)\d\d|"
     # practice on a manikin: "did CPR on the dummies"
     r"(on|sur) (the |a |les |des |un |une )?(dummies|dummy|mannequins?|manikins?|poupees? de pratique)\b|"
     # what a crew sees at work: "les surdoses et les hémorragies qu'on voit sur les appels"
@@ -865,7 +886,9 @@ _POST_CONTEXT = re.compile(
     r"il y a (\w+ )?" + _PERIOD_FR + r"|l'? ?an (dernier|passe)|l'?annee (derniere|passee)|"
     r"(le|la|l') ?(\w+ )?"
     + _PERIOD_FR
-    + r" (passee?|derniere?)|(?<!on est )(?<!on etait )(?<!decedee )(?<!decede )(?<!morte )(?<!\bmort )(?<!partie )(?<!\bparti )en (19|20)\d\d|"
+    + r" (passee?|derniere?)|"
+    + _NOT_ITS_YEAR_FR
+    + r"en (19|20)\d\d|"
     r"quand (j'|il |elle )?(etais|etait|avais|avait)|"
     # "à 19 ans", the age it happened at; not "il a 80 ans", the age someone is (a noun
     # before it is left to mean "at": "mon grand-père à 50 ans et mon oncle à 52")
@@ -946,7 +969,9 @@ _NOT_RECUR = re.compile(
     r"merci encore|encore merci|"
     # "if he falls again": a case that may come, not something happening again
     r"(if|si|when|quand|next time|la prochaine fois) (\w+ ){1,8}(again|encore|de nouveau)|"
-    r"(last \w+|\w+ ago|(?<!we're )(?<!we are )(?<!it's )(?<!it is )(?<!died )(?<!passed away )in (19|20)\d\d|l'an (dernier|passe)|il y a \w+ \w+) (and|et) (now|since|maintenant|depuis)|"
+    r"(last \w+|\w+ ago|"
+    + _NOT_ITS_YEAR
+    + r"in (19|20)\d\d|l'an (dernier|passe)|il y a \w+ \w+) (and|et) (now|since|maintenant|depuis)|"
     r"(watch|look out|keep an eye( out)?|check on (her|him|them)|surveiller) (\w+ ){0,2}(for )?(tonight|today|ce soir|aujourd'?hui)|"
     r"(on|taking) (\w+ )?(meds|medication|medicine|pills|treatment|anticonvulsants?) now|"
     r"(est|sont) (revenue?s?|rentree?s?) ((a la maison|chez nous)( (ce matin|a matin|aujourd'hui|hier soir))?|et (boit|mange|dort|va|joue)|le soir meme|le lendemain|la meme journee|apres)|"
