@@ -835,10 +835,13 @@ _POST_CONTEXT = re.compile(
     r"(?<!tablets, )(?<!tablets )(?<!pills, )(?<!pills )(?<!units )(?<!unites )"
     # (nor a clock after a change: "still gone at 1", "it went at 4")
     r"(?<!gone )(?<!went )(?<!started )(?<!began )(?<!since )(?<!until )(?<!till )"
+    # (nor the hour one woke: "all 3 of us woke at 6 with pounding headaches")
+    r"(?<!woke )(?<!woken )(?<!wake )(?<!woke up )(?<!awake )"
     # (nor a clock the event goes on from: "a rattler bit my hand at 3 when I reached", "got me
     # at 3 on back of left hand", "pain in my left testical at 11 playin a game"; an age may go on
     # too: "a heart attack at 52 while shovelling")
-    r"at (age )?\d{1,2}\b(?! ?(min|minute|hour|h\b|pm|am|:|o'? ?clock|weeks?|wks?|months?|days?|mois|semaines|jours)| \d{2}\b| (when i \w+ed|when i was \w+ing|on (the )?back of|this|today|tonight|right|just|sharp|playin|playing|gaming|sitting|watching|lying|laying)\b)|"
+    # (nor the first of two clock readings: "38.8 at 3 and 38.9 at 6")
+    r"at (age )?\d{1,2}\b(?! ?(min|minute|hour|h\b|pm|am|:|o'? ?clock|weeks?|wks?|months?|days?|mois|semaines|jours)| \d{2}\b| and \d| (when i \w+ed|when i was \w+ing|on (the )?back of|this|today|tonight|right|just|sharp|playin|playing|gaming|sitting|watching|lying|laying)\b)|"
     r"(is|are|was|were) (now )?(completely|totally|fully|all) (gone|cleared|resolved|better|healed)|"
     # found too late, long ago: "she went blind in her right eye before they caught it"
     r"before (they|the doctors?|anyone|we|the eye doctor) (caught|found|noticed|diagnosed|treated) (it|her|him)\b|"
@@ -1049,7 +1052,8 @@ _LIST_INTRO = re.compile(
     r"\b(sections?|parties|partie|une section|questions?) (on|about|sur|concernant)\b|"
     # "the sections are anaphylaxis, asthma, seizures and diabetes"
     r"\b(sections|headings|categories|rubriques) (are|sont|include|comprennent)\b|"
-    r"\b(ont|a|avez|they) (ecrit|written|wrote) (dessus|on it|sur le formulaire)?\s*['\"«]|"
+    # (not what a person wrote to the writer, a goodbye: "il m'a écrit « pardonne-moi »")
+    r"\b(?<!m')(?<!t')(?<!nous )(?<!lui )(ont|a|avez|they) (ecrit|written|wrote) (dessus|on it|sur le formulaire)?\s*['\"«]|"
     # a form's questions quoted: "the passport medical asks 'loss of consciousness, head injury'"
     r"\b(medical|physical|exam|examen|form|formulaire|questionnaire) (asks?|lists?|demande)\s*['\"«‘“]|"
     r"\b(demande|demandent|asks?|asked) (si|s'ils?|if|whether)\b|(know|learn|recogni[sz]e|reviewed) the (warning )?signs|"

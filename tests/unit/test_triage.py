@@ -3638,6 +3638,56 @@ def test_lily_of_the_valley_berries_the_grown_ups_glasses_and_a_rifle_for_the_ba
     )
 
 
+def test_an_eye_after_its_injection_a_dog_shot_and_pick_handles_for_tonight():
+    # round 112 (part WD, the sawmill and gold-mine towns, the railway divisions and the Lake
+    # Superior shore of Wawa, Dubreuilville, White River and Chapleau, round 111's blind set,
+    # where the app caught every emergency and made 9 of 304 look-alikes urgent): what the rules
+    # alone missed there: an eye red, more and more painful and seeing "juste des formes" days
+    # after an injection for macular degeneration; a partner who shot the family's dog with a
+    # .22 and said "I'm next"; men going "tonight after dark with pick handles" so a released
+    # abuser "never walks again"; a propane heater in a wall tent, "all 3 of us woke at 6 with
+    # pounding headaches" (the hour one woke is not an age); "38.8 at 3 and 38.9 at 6" in a baby
+    # of two months (the first of two clock readings is not an age either); a daycare child at
+    # 40.2 "holding her head really still" with "bruise-looking dots"; a drinker lost in his own
+    # flat with eyes that jump; "comme si j'étais resté assis ... sur une selle de bicycle" and
+    # "la plomberie marche pas"; vomiting and yellow eyes at 34 weeks; a toddler's eight
+    # Diclectin, a racing heart and huge pupils; lips and tongue bigger and a throat "comme si
+    # ça rétrécissait"; twenty minutes in a lake at 5 degrees, then no more shivering and a lazy
+    # tongue; a goodbye quoted in French ("il m'a écrit « pardonne-moi »") is not a form's
+    # heading. False red: black fly bites where "ça pique" (it itches, it is not a sting).
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Les mouches noires m'ont mangée au chalet, ça pique, c'est enflé en petites bosses "
+            "sur les chevilles. Une crème plus forte?",
+        ),
+        urgent=(
+            "Piqûre dans l'oeil gauche jeudi pour ma DMLA, depuis hier il est rouge et fait mal, "
+            "ce matin je vois juste des ombres.",
+            "had my eye injection for macular degeneration on monday, now it's red and sore and "
+            "I only see shapes out of it",
+            "He shot our cat with his rifle last night in front of the kids and told me I'm next.",
+            "Me and my brother are going over there tonight with baseball bats, he'll never walk "
+            "again after what he did to her.",
+            "Ma fille de 3 ans fait 40,1 depuis hier, elle tient sa tête bien droite et pleure "
+            "quand je lui lève la tête.",
+            "My son is 4, fever 39.8, he's holding his head really still and cries if I try to "
+            "lift it.",
+            "Mon père boit beaucoup, il se perd dans sa propre maison depuis hier et ses yeux "
+            "sautent de côté quand il regarde.",
+            "Depuis ce matin c'est comme si j'étais resté assis sur une selle de vélo toute la "
+            "journée, et rien ne sort quand je vais aux toilettes.",
+            "je suis enceinte de 35 semaines je vomis tout depuis 2 jours et mes yeux sont jaunes",
+            "Il est tombé dans le lac à 4 degrés pendant 15 minutes, maintenant il a arrêté de "
+            "grelotter et sa langue est lourde.",
+            "we ran the propane heater all night with the flaps shut and all of us woke at 6 "
+            "with headaches and my dad is confused",
+            "Baby is 7 weeks, 38.6 at 2 and 38.9 at 5, very sleepy and not feeding.",
+            "Ce soir il m'a écrit « pardonne-moi » et il dit qu'il voulait en finir, la "
+            "bouteille de pilules est vide.",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
