@@ -817,6 +817,8 @@ _POST_CONTEXT = re.compile(
     # (nor a slot asked for: "déplacer mon examen à un mardi matin")
     # (nor a baby's birthday told after its age: "ma fille a 6 jours (née lundi)")
     r"(?<!du )(?<!au )(?<!a )(?<!un )(?<!rendez-vous de )(?<!rendez-vous )(?<!rdv de )(?<!rdv )(?<!ne )(?<!nee )"
+    # (nor today's day said: "pas uriné depuis lundi matin, et on est mardi après-midi")
+    r"(?<!on est )(?<!c'est )(?<!nous sommes )(?<!aujourd'hui )"
     r"(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)( passe| dernier)?|"
     r"before(?=\s*[(,.;)]|\s*$)|"
     r"in high school|au secondaire|recovered|s'en est remise?|from (19|20)\d\d|"
@@ -1776,7 +1778,9 @@ _STORY_FINE = re.compile(
     r"(he|she|they)('s|'re| is| are) (back|home)( home)? now|"
     r"(il|elle|je|j') ?(va|vais|allait|allais) (tres |super |tout a fait |ben |bien )?bien|"
     r"(il|elle|je|et) (recupere|se remet|se retablit|prend du mieux) (bien|tranquillement|vite)|(is|he'?s|she'?s) recovering (well|nicely)|"
-    r"tout est (rentre dans l'ordre|correct|beau|normal|revenu)|comme d'habitude|"
+    # (not medicines taken as usual: "Je prends mes pilules de pression comme d'habitude")
+    r"tout est (rentre dans l'ordre|correct|beau|normal|revenu)|"
+    r"(?<!pression )(?<!pilules )(?<!medicaments )(?<!remedes )(?<!insuline )(?<!pompes )comme d'habitude|"
     r"(tout s'est|ca s'est) (bien|tres bien|super bien) passe|(is|he'?s|she'?s) stable( and (being )?discharged)?|being discharged|"
     r"((ce matin|this morning|aujourd'hui|today) )?((elle|il|je) (est|suis) )?redevenue? (elle|lui|moi)-meme|back to (herself|himself|myself)|"
     r"((maintenant|depuis) )?((il|elle|je|j') ?)?(n')?(a|ai|avait) plus de (fievre|symptomes|douleur)|(il|elle|j') ?(a|ai) tout recupere|(fully|completely) recovered|recupere (completement|au complet)|(est|etait) (revenue? )?correcte?|came (right )?(around|to)|"
@@ -1812,7 +1816,11 @@ _STORY_CLEARED = re.compile(
     r"(they|ils) (said|ont dit) (the amount|it|que (c'?etait|la quantite)) ?(was|is|etait)? ?(safe|fine|ok|okay|harmless|sans danger|correct)|"
     r"(amount|dose|quantite) (was|is|etait|est) (safe|fine|ok|sans danger)|"
     r"pas de danger|(c'etait|c'est) pas grave|(n'etai(en)?t|n'est|ne sont|n'etaient) pas dangereu\w*|(wasn'?t|weren'?t|was not|were not|not) (dangerous|harmful)|tout (etait|est) (beau|correct|normal|ok|negatif)|"
-    r"sans saignement|no bleed\w*|pas de saignement|"
+    # (after other words: "the scan showed no bleeding", "didn't hit my head, no bleeding"; a
+    # sentence of its own, "No bleeding.", or "... but no bleeding" after new symptoms is a
+    # symptom denied, not a story cleared: "a sudden stabbing pain ... vomited 4 times ... No
+    # bleeding.")
+    r"(?<=[\w,;] )(?<!but )(?<!and )(?<!mais )(?<!et )(?<!pis )(sans saignement|no bleed\w*|pas de saignement)|"
     r"turned out (to be|it was) (a |an |just |only |nothing)|(c'etait|it was) (juste |just |only |seulement )(un|une|a|an) (muscle|claquage|pulled|strain|tendon|muscle froisse)|"
     r"(a eu|got|received|had) (le|son|sa|the|his|her) (traitement|treatment|clot buster) (a temps|in time)|"
     r"(scan|scanner|ct|tests?|radio\w*|resultats?)( \w+){0,3} (etait|etaient|sont|est|was|were) (beaux?|corrects?|normale?s?|normaux|ok|negatifs?|clear|fine)|no tests needed|discharged|not toxic|non-?toxic|"

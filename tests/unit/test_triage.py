@@ -3688,6 +3688,54 @@ def test_an_eye_after_its_injection_a_dog_shot_and_pick_handles_for_tonight():
     )
 
 
+def test_a_mill_conveyor_to_jump_from_a_bow_for_the_adjuster_and_cola_coloured_urine():
+    # round 113 (part MI, the Miramichi river towns, the Acadian fishing shore and the salmon
+    # rivers, round 112's blind set, where the app caught every emergency and made 5 of 304
+    # look-alikes urgent, but the rules alone caught only 172 of 224): what the rules alone
+    # missed there: a drinker going "up the old chip conveyor at the mill ... and jump off the
+    # top"; a compound bow for the insurance adjuster, "je vais lui en planter une dans le
+    # ventre"; urine "dark brown like Coke" with swollen, rock-hard muscles after a workout; an
+    # oyster knife held to a wife's throat and "la prochaine fois il manquerait pas"; a man of 72
+    # found in his yard in his socks who did not know his neighbour and keeps asking the day;
+    # "mad honey" and a pulse of 38; sudden pain in waves with a known ovarian cyst at 9 weeks,
+    # where the writer's own "No bleeding." had been read as a story cleared; fifteen bouts a
+    # day and no urine "depuis lundi matin, et on est mardi" (today's weekday is not a past day),
+    # after which the writer takes his blood-pressure pills "comme d'habitude" (his medicines as
+    # usual, not the story ended well); right-sided pain that "s'est tout calmé d'un coup", then
+    # a tense belly and 39.2; an eye dimmed "like somebody drew the shade"; three bath towels and
+    # fifteen minutes of pressure; a meter that "won't even give a number, it just says HI".
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Fell in the yard yesterday, didn't hit my head, no bleeding, just a bruised hip. "
+            "I'm on warfarin, should I get my INR checked?",
+        ),
+        urgent=(
+            "I've had a few drinks tonight and I'm going up the old water tower behind the rink "
+            "to jump off. Just so somebody knows.",
+            "Mon frère dit qu'il va aller au garage du contracteur demain avec son arbalète pour "
+            "lui en planter une dans le dos.",
+            "did a crossfit comp saturday, today my legs are swollen and rock hard and my pee is "
+            "brown like cola",
+            "Hier soir il m'a mis un couteau sur la gorge et il a dit que la prochaine fois il "
+            "manquerait pas.",
+            "I know I have a cyst on my left ovary, since noon a sudden sharp pain on that side "
+            "and I've thrown up three times, I'm pale and sweaty.",
+            "Mal en bas à droite depuis jeudi, ça s'est calmé d'un coup hier, mais là le ventre "
+            "est dur et j'ai 39,1.",
+            "My left eye dimmed all at once this morning like somebody pulled the blind, no pain.",
+            "Au 30 semaines, pas uriné depuis mardi, on est jeudi, et je vomis dix fois par jour, "
+            "je suis tombée en me levant.",
+            "I'm 10 weeks pregnant and the scan last week showed a 5 cm cyst on my right ovary. "
+            "Since this morning I have sudden stabbing pain low on the right and I've thrown up "
+            "five times. No bleeding.",
+            "Samedi j'ai mangé des huîtres crues au mariage de mon neveu. Depuis dimanche je "
+            "vomis et j'ai la diarrhée, une quinzaine de fois par jour. J'ai pas uriné depuis "
+            "lundi matin, et on est mardi soir. Je suis tombé deux fois en me levant, ma bouche "
+            "est sèche. Je prends mes pilules de pression comme d'habitude.",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
