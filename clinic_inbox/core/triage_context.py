@@ -1239,6 +1239,29 @@ def _present(sentence: str) -> frozenset[str]:
     return frozenset(_INDEX.present(sentence))
 
 
+# A denied list that goes on past its first comma: "no weakness, numbness or trouble talking",
+# "pas de fièvre, de frissons ou de raideur": the clause break cuts the list, not the "no"
+_LIST_DENIED_HEAD = re.compile(
+    r"(?:^|[.;:!?]\s*|\b(?:and|et|with|avec)\s+)(no|not|without|never|denies|sans|pas de|pas d'|aucune?|jamais)\b"
+    # (a lost function is a symptom, not a denial: "no strength in my arm, numbness or ...")
+    r"(?! (more |longer )?(strength|feeling|sensation|control|power|grip|vision|sight|air|breath|voice|force|sensibilite|energie|voix))"
+    r"[^,;.!?]{0,30}$"
+)
+_LIST_GOES_ON = frozenset({"or", "nor", "ou", "ni"})
+_LIST_TURNS = frozenset(
+    {"but", "mais", "except", "sauf", "however", "yet", "then", "puis", "now", "maintenant"}
+)
+
+
+def _denied_list_goes_on(before: str, cut: int, words: list[str]) -> bool:
+    """Is the mention the last item of a list whose head, before the clause break, is denied?"""
+    if not cut or len(words) > 4 or not (_LIST_GOES_ON & set(words)) or _LIST_TURNS & set(words):
+        return False
+    head = before[:cut].rstrip(" ,")
+    head = head[head.rfind(",") + 1 :].strip()
+    return _LIST_DENIED_HEAD.search(head) is not None
+
+
 @lru_cache(maxsize=4096)
 def affirmed(
     sentence: str, start: int, end: int, idioms: Idioms | None = None, about_others: bool = False
@@ -1257,6 +1280,8 @@ def affirmed(
     words = scope.split()
     reach = 10 if {"or", "nor", "ou", "ni"} & set(words[-5:]) else 5
     if _found("neg", " ".join(_own_negations(words[-reach:])), present):
+        return False
+    if _denied_list_goes_on(before, cut, words):
         return False
     if _found("post_neg", sentence[end : end + 50], present):
         return False
@@ -1803,7 +1828,8 @@ _BASELINE = re.compile(
     # "he was completely normal when we woke up": how it was before, not how it ended
     r"when (we|he|she|i|they) (woke up|got up|went to bed|left|had breakfast)|quand (on|il|elle|je|j') (s'est|se sont|me suis|s'est) (leve|levee|leves|reveille|reveillee|couche|couchee)s?|au (reveil|lever|dejeuner))|"
     r"(yesterday|hier|before|avant|last night|la veille|this morning|ce matin|a matin|hier soir|hier au soir|yesterday evening)[, ]+(he|she|il|elle|i|je|j') "
-    r"(was|were|etait|allait|etais|allais) (totally |completely |perfectly |tout a fait |tres |super |ben )?(fine|ok|okay|normal|well|good|correcte?|bien|normale?))\b"
+    # ("Hier soir il était comme d'habitude.": how he was before, not how it ended)
+    r"(was|were|etait|allait|etais|allais) (totally |completely |perfectly |tout a fait |tres |super |ben )?(fine|ok|okay|normal|well|good|correcte?|bien|normale?|comme d'habitude|his usual self|her usual self))\b"
 )
 # Someone qualified cleared it: "the ER said it was a febrile seizure", "scans were okay",
 # "le Centre antipoison a dit qu'il y avait pas de danger".

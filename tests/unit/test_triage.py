@@ -3736,6 +3736,54 @@ def test_a_mill_conveyor_to_jump_from_a_bow_for_the_adjuster_and_cola_coloured_u
     )
 
 
+def test_a_boat_through_a_swim_area_a_burn_like_leather_and_a_list_denied_past_its_comma():
+    # round 114 (part EL, the retirement and old uranium-mining town, the mill towns and the
+    # North Channel shore of Elliot Lake, round 113's blind set, where the app caught every
+    # emergency and made 6 of 304 look-alikes urgent): what the rules alone missed there: a boat
+    # driven "right through their swim area" to "make it look like I never saw him"; white
+    # burns "comme du cuir", larger than two hands, from a sauna's stove; a canoe thwart under
+    # the left ribs, then a swollen belly, the tip of the left shoulder and a faint (a torn
+    # spleen); a helium tank "that isn't for birthday balloons" and a letter; "me and the kids
+    # won't be found" said as a condition, after a night that ended against the woodbox; "ma
+    # bouche est devenu croche ... mon bras droit est lour"; insulin meant for someone else and a
+    # sugar that "slid back to 2.6"; water not staying down and no bathroom all day after two
+    # days lost in the heat; red urine with clots after a prostate operation and "ça bloque";
+    # "Anna, 36 days" at 38.4; a husband with myeloma talking with his dead brother, lost in his
+    # own town ("Hier soir il était comme d'habitude" is how he was before, not how it ended);
+    # "comme si le rideau s'était fermé" over one eye. False reds: "no weakness, numbness or
+    # trouble talking" (a denied list runs on past its first comma); "J'ai cordé deux cordes de
+    # bois" (stacking firewood, not a rope).
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "I need my sumatriptan refilled. Same headaches as always, no weakness, numbness or "
+            "trouble speaking, nothing new.",
+            "J'ai cordé trois cordes de bois hier, j'ai mal au dos. Je peux prendre des Advil?",
+        ),
+        urgent=(
+            "Tomorrow when he swims out to the dock I'm taking the boat through their swim area "
+            "and making it look like an accident.",
+            "Je suis tombé sur le poêle à bois, j'ai des plaques blanches comme du cuir sur le "
+            "bras et la main.",
+            "I bought a helium tank and wrote Sheila a letter explaining things, tonight I end it.",
+            "Things got out of hand last night after he'd had a few and I ended up against the "
+            "wood stove, my ear is still ringing. This morning he said if I talk to anybody, me "
+            "and the kids won't be found.",
+            "They gave Dad the wrong insulin at the home, juice got him to 3.5 then he slid back "
+            "to 2.4.",
+            "Depuis mon opération de la prostate, mon urine est rouge avec des caillots et là ça "
+            "bloque, rien ne passe.",
+            "Mon oeil gauche, c'est comme si un rideau s'était fermé d'un coup ce matin.",
+        ),
+    )
+    # a lost function heading the list is a symptom, not a denial
+    assert (
+        triage(
+            "", "No strength in my left arm, numbness or trouble talking since noon.", RULES
+        ).priority
+        is Priority.URGENT
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
