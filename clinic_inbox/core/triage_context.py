@@ -1247,6 +1247,7 @@ _LIST_DENIED_HEAD = re.compile(
     r"(?! (more |longer )?(strength|feeling|sensation|control|power|grip|vision|sight|air|breath|voice|force|sensibilite|energie|voix))"
     r"[^,;.!?]{0,30}$"
 )
+# the words that carry a list on ("X, Y or Z"); a negation reaches further back over them
 _LIST_GOES_ON = frozenset({"or", "nor", "ou", "ni"})
 _LIST_TURNS = frozenset(
     {"but", "mais", "except", "sauf", "however", "yet", "then", "puis", "now", "maintenant"}
@@ -1278,7 +1279,7 @@ def affirmed(
     # "chu pas en train de penser à me suicider": "pas" denies what the phrase introduces
     scope = _EN_TRAIN.sub(r"\1 de", _PSEUDO.sub(" ", before[cut:]))
     words = scope.split()
-    reach = 10 if {"or", "nor", "ou", "ni"} & set(words[-5:]) else 5
+    reach = 10 if _LIST_GOES_ON & set(words[-5:]) else 5
     if _found("neg", " ".join(_own_negations(words[-reach:])), present):
         return False
     if _denied_list_goes_on(before, cut, words):
