@@ -279,7 +279,7 @@ _HISTORY_TIME = re.compile(
     + r" (passee?|derniere?)|"
     # (not the moment it struck: "at 2 o'clock when I was parching the rice it went dark")
     r"l'? ?an (dernier|passe)|l'?annee (derniere|passee)|when (i|he|she) was(?! \w+ing\b)|quand (j'|il |elle )?(etais|etait|avais|avait)|"
-    r"(^|(?<=^ )|[,;] ?)a \d{1,2} ans\b|"
+    r"(^|(?<=^ )|[,;] ?|(?<=qu'))a \d{1,2} ans\b|"
     # an anniversary: "it's 10 years this week since my brother's suicide attempt", "the fifth
     # anniversary of my overdose", "ça fera 10 ans cette semaine depuis sa tentative"
     # (the "since" itself is taken out before this is read)
@@ -415,6 +415,19 @@ _HISTORY_RIGHT_AFTER = re.compile(
     r"(au|a la|a l'|at the|at a|at our) [\w'-]+ (du|de la|de l'|last|the) ?(mois|semaine|annee|ete|hiver|fin de semaine|week|month|year|weekend|summer|winter)( passee?| derniere?| before)?|"
     # "ma mère a fait une crise cardiaque jeune", "dad had a stroke young"
     r"(jeune|young|dans sa jeunesse|in (his|her) youth)(?=\W|$))\b"
+)
+# Nothing taken after all, said later in the sentence: "got hold of my pills on the counter this
+# morning, but the foil seal was still on the bottle and we counted all 30 pills, none missing"
+# (a time like "this morning" would otherwise make it today's event)
+_NOTHING_TAKEN_AFTER = re.compile(
+    r"\b(but|mais) (the |le |la |l')?(foil |safety |childproof |paper )?(seal|sceau|opercule|cap|bouchon|lid|couvercle)"
+    r"( \w+){0,3} (was|etait|est|is) (still )?(on|intact|sealed|scelle|ferme|closed|encore (la|dessus|ferme|scelle))\b"
+    r"|\b(none|aucune?|rien) (was |were |is )?(missing|ne manqu\w*|manquant\w*)"
+)
+# The first aid for it, a topic taught, whenever it is: "next week we do seizure first aid and
+# CPR", "our crew did choking first aid today"
+_TAUGHT_AFTER = re.compile(
+    r" (first aid|first-aid|awareness (training|day|week|month)|response training|drills?)\b"
 )
 _HOW_MUCH = re.compile(r"\b(how (much|many|bad|high|long)|combien( de)?)\s*$")
 _OPEN_IF = re.compile(
@@ -646,6 +659,12 @@ _SENTENCE_CONTEXT = re.compile(
     # a student's project and what was taught: "For a project on newborn care, could someone tell
     # me...", "On a appris le garrot pour les hémorragies" (not the news: "on a appris la nouvelle")
     r"(for|pour) (a|my|our|un|mon|notre) (school |class |nursing |research )?(project|projet|assignment|travail) (on|about|sur|au sujet)|"
+    # ...and a project said to be on it: "her health project is on anaphylaxis", "son projet
+    # porte sur la méningite"
+    r"\b(project|projet|assignment|presentation|essay|paper|expose|travail de recherche) (is|was|will be|est|sera|porte) (on|about|sur)\b|"
+    # a group for those bereaved by it: "un groupe de soutien pour les familles endeuillées par
+    # suicide", "a support group for people bereaved by suicide"
+    r"\b(endeuill\w*|bereaved|survivants?|survivors?) (par|by|apres|after|du|de|of)\b|"
     r"(on a|nous avons|we|we'?ve|i) (appris|learned|learnt|been taught|were taught|was taught) (a |comment |how |to |le |la |les |l'|the |about )(?!(mauvaise |triste |terrible |bad |sad )?(nouvelle|news))|"
     # what a course's teacher spoke of: "On nous a parlé de l'étouffement et de la fièvre chez
     # les nouveau-nés"
@@ -1286,6 +1305,8 @@ def affirmed(
         return False
     if _found("post_neg", sentence[end : end + 50], present):
         return False
+    if _NOTHING_TAKEN_AFTER.search(sentence, end, end + 140) or _TAUGHT_AFTER.match(sentence, end):
+        return False  # nothing taken after all; a topic taught
     if _SEEN_AT_WORK_BEFORE.search(before) and _DAILY_AFTER.match(sentence, end):
         return False  # a paramedic's "je vois des hémorragies et des blessés tous les jours"
     if _NE_STATE_INSIDE.search(sentence, start, end) or (
@@ -1794,7 +1815,10 @@ _STORY_FINE = re.compile(
     # ("in 15 minutes he was 6.1, then fine all day")
     r"in \d+ (minutes|mins) (i|he|she) was ([\d.,]+,? )?(and |then )?(fine|ok|okay|better|good)|"
     r"en (\d+|cinq|dix|quinze|vingt) (minutes|min) (j'etais|j'allais|il etait|elle etait|il allait|elle allait) (correcte?|bien|ok|mieux)|"
-    r"(was|were) (at )?[\d.,]+ and back to (himself|herself|myself|normal)|(he'?s|she'?s|i'?m|he is|she is|i am) at [\d.,]+ and (fine|ok|okay|good|normal)|(pas|plus) de fievre depuis|"
+    r"(was|were) (at )?[\d.,]+ and back to (himself|herself|myself|normal)|"
+    # a later reading back in range: "Drank juice and it was 6.8 fifteen minutes later, and it's
+    # 7.1 this morning", "c'était remonté à 6,2 vingt minutes après"
+    r"(it'?s|it is|it was|i'?m|i was|he'?s|she'?s|he was|she was|c'est|c'etait|il etait|elle etait|j'etais) (back )?(up )?(at |to |a |remonte a |rendu a )?[4-9][.,]\d( \w+){0,2} (later|after|afterwards|this morning|ce matin|apres|plus tard)|(he'?s|she'?s|i'?m|he is|she is|i am) at [\d.,]+ and (fine|ok|okay|good|normal)|(pas|plus) de fievre depuis|"
     r"(il|elle) (joue|mange|boit|court)( et (joue|mange|boit|court))? (normalement|bien|comme d'habitude|comme avant)|"
     r"healed (up )?(nicely|well|fine)|(almost|all|completely) gone|back to normal|"
     # "Took a Benadryl and it was gone by the evening."

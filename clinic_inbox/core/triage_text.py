@@ -313,8 +313,9 @@ class Speller:
 
 # Words whose dictionary form loses what the rules read: simplemma makes "worst" "bad", and
 # "the worst headache of my life" is a red flag that "a bad headache" is not. (The rules'
-# lemma view only: the wording model was trained on `lemma` as it is.)
-_KEPT_AS_WRITTEN = frozenset({"worst"})
+# lemma view only: the wording model was trained on `lemma` as it is.) And medicines' short names
+# the speller would bend into a rule's word: "ma spiro" (spironolactone) is not "sirop".
+_KEPT_AS_WRITTEN = frozenset({"worst", "spiro"})
 
 
 @lru_cache(maxsize=200_000)
@@ -414,6 +415,14 @@ def _bare_name(original: str, matches: list[re.Match[str]], lang: str) -> bool:
     )
 
 
+# "Bonjour, c'est Mélanie Lapointe.", "Hi, this is Bob Smith": a greeting, then a name
+_GREETING_AND_NAME = re.compile(
+    r"^\W*(?i:(bonjour|bonsoir|salut|allo|hi|hello|hey|good (morning|afternoon|evening))\b[ ,!-]*"
+    r"(c'est|c’est|it'?s|it’s|this is|je suis|i'?m|i’m|i am|my name is|je m'appelle|je m’appelle|ici))\s+"
+    r"[A-ZÀ-Ý][a-zà-ÿ'’-]+( [A-ZÀ-Ý][a-zà-ÿ'’-]+){0,2}\W*$"
+)
+
+
 def _name_like(original: str, matches: list[re.Match[str]], signed: bool = False) -> frozenset[int]:
     """Positions of words written like a name (capital first, then lower case, not first in
     the sentence unless alone in it), in a sentence not written in capitals or title case.
@@ -447,7 +456,12 @@ def _name_like(original: str, matches: list[re.Match[str]], signed: bool = False
     if len(matches) == 2 and "," in original[matches[0].end() : matches[1].start()]:
         return frozenset(titled)
     capitalised = sum(1 for m in matches if original[m.start()].isupper())
-    if len(matches) > 1 and capitalised * 2 > len(matches):  # "Severe Chest Pian", "I CANT BREATH"
+    # (a greeting and who writes is no subject in title case: "Bonjour, c'est Mélanie Lapointe.")
+    if (
+        len(matches) > 1
+        and capitalised * 2 > len(matches)  # "Severe Chest Pian", "I CANT BREATH"
+        and not _GREETING_AND_NAME.match(original)
+    ):
         return frozenset()
     return frozenset(titled)
 

@@ -3784,6 +3784,67 @@ def test_a_boat_through_a_swim_area_a_burn_like_leather_and_a_list_denied_past_i
     )
 
 
+def test_cough_syrup_by_the_bottle_a_biopsy_that_bleeds_inside_and_a_name_read_as_a_name():
+    # round 115 (part JB, the railhead and mill towns and the James Bay coast of Cochrane, Smooth
+    # Rock Falls, Iroquois Falls, Moosonee and Moose Factory, round 114's blind set, where the app
+    # caught every emergency and made 8 of 304 look-alikes urgent): what the rules alone missed
+    # there: a bottle of DM cough syrup drunk "pour tripper", a pulse of 148 and things seen that
+    # are not there; a liver biopsy in the morning, then pain climbing into the right shoulder, a
+    # swelling belly, dizzy on standing and a pulse of 118 (bleeding inside); a brother's camp
+    # locks changed, the chainsaw in the truck and "je le découpe en morceaux"; a wife tied to the
+    # garage post with tie-wraps and "tu vas payer quand je vais te trouver"; a puck to the front
+    # of the neck, then a whisper of a voice, saliva that will not go down and a whistle breathing
+    # in; "tout ce que j'avale revient", no toilet since Sunday and a faint on rising; "3
+    # bouteilles diltiazem de côté ... toutes avec whisky"; "fine this am ... suddenly dont know
+    # me"; a hand "gone lazy" and a mouth "sagging". False reds: "quand j'ai vu la facture ...
+    # j'ai fait une crise cardiaque! Haha"; a health project "on anaphylaxis"; "seizure first
+    # aid"; a support group "pour les familles endeuillées par suicide"; "qu'à 19 ans j'ai fait
+    # une tentative de suicide"; a pill bottle whose seal "was still on", none missing; a low
+    # treated with juice and back at 6.8; and "Bonjour, c'est Mélanie ..." read as "mélangée"
+    # (confused) by the speller, which made two real emergencies look caught for the wrong
+    # reason: the rules now catch them for the right one (a threat that "next time" she will not
+    # come back, with a loaded rifle; "finir la job une fois que je dormirais").
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Quand j'ai vu la facture du dentiste, j'ai fait une crise cardiaque! Sérieusement, "
+            "est-ce couvert par l'assurance?",
+            "My son's science project is on seizures, could a nurse answer a few questions by "
+            "phone?",
+            "Our crew did seizure first aid today. Can I book my physical?",
+            "Je cherche un groupe pour les familles endeuillées par suicide, mon oncle est "
+            "décédé en 2019.",
+            "Je voulais que vous sachiez qu'à 17 ans j'ai fait une tentative de suicide. Je vais"
+            " bien depuis longtemps.",
+            "My 3-year-old got hold of my blood thinner pills this morning, but the cap was "
+            "still on the bottle and we counted them, none missing.",
+            "Last night I woke up sweaty and shaky, my sugar was 2.7 even with less insulin. Had"
+            " juice and it was 5.9 twenty minutes later. Should I lower my dose?",
+            "Bonjour, c'est Mélanie Tremblay. On arrive de Montréal vers 4 h, est-ce que mon "
+            "rendez-vous peut être plus tard?",
+        ),
+        urgent=(
+            "J'ai bu une bouteille entière de sirop pour la toux il y a une heure, mon cœur est "
+            "à 150 et je vois des choses qui sont pas là.",
+            "J'ai eu une biopsie du rein ce matin, la douleur augmente et je suis étourdi quand "
+            "je me lève, pouls 120.",
+            "Mon voisin a volé mon quad, ce soir je monte avec ma hache et je vais le découper "
+            "en morceaux.",
+            "He tied me to a chair with zip ties last night, I got away and he texts that I'll "
+            "pay when he gets me.",
+            "Took a hockey puck to the throat at practice last night, now I can only whisper and"
+            " it whistles when I breathe in.",
+            "Tout ce que je bois revient depuis trois jours, je suis pas allée à la toilette "
+            "depuis hier matin et j'ai vu noir en me levant.",
+            "2 boites de dilaudid de côté, à soir toutes avec du fort. Voulais que qqn le sache.",
+            "gran 80 fine this am, 11:30 suddenly dont know me, grabbing at air",
+            "Since 9 his right hand went lazy and his mouth is sagging on that side.",
+            "Steve m'a frappée samedi. Il a dit que la prochaine fois j'en reviendrais pas.",
+            "Il m'a accrochée avec l'aviron, après il a dit qu'il allait « finir la job » une "
+            "fois que je dormirais.",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
