@@ -171,12 +171,20 @@ def examples(path: str) -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     _app, alone = _rules()
-    for text in module.NOT:
-        wrong = triage("", text, alone).priority is Priority.URGENT
-        print("NOT", "FAIL" if wrong else "ok  ", text[:70])
-    for text in module.URG:
-        right = triage("", text, alone).priority is Priority.URGENT
-        print("URG", "ok  " if right else "FAIL", text[:70])
+
+    def urgent(example: str | tuple[str, str]) -> tuple[bool, str]:
+        # an example is a body, or (subject, body) as the round tests write it
+        subject, text = example if isinstance(example, tuple) else ("", example)
+        return triage(subject, text, alone).priority is Priority.URGENT, (subject + " | " + text)[
+            :70
+        ]
+
+    for example in module.NOT:
+        wrong, shown = urgent(example)
+        print("NOT", "FAIL" if wrong else "ok  ", shown)
+    for example in module.URG:
+        right, shown = urgent(example)
+        print("URG", "ok  " if right else "FAIL", shown)
 
 
 def merge(folder: str, prefix: str, seed: int, out: str) -> None:

@@ -153,7 +153,7 @@ _CONTEXT = re.compile(
     + _WHEN_PAST
     + r"|"
     # the calls a crew goes out on: "on arrive souvent les premiers sur les appels de surdose"
-    r"(appels|calls|interventions) (de|d'|pour|for|about|sur) $|"
+    r"(appels|calls|interventions) (de|d'|pour|for|about|sur)( des| les| of)? $|"
     # what one sees now and then at work, people in general: "On voit parfois des voyageurs avec
     # des douleurs à la poitrine dans la file"
     r"((on voit|on a|nous voyons|we see|we get) (parfois|souvent|des fois|sometimes|often|now and then|regularly)|"
@@ -176,7 +176,7 @@ _CONTEXT = re.compile(
     r"(was|were) (admitted|hospitali[sz]ed) (at|when|for|with|as)\b|(vu|vue|traitee?|soignee?|hospitalisee?) "
     r"(a|par) (l'|les )?(urgence|hopital|ambulanciers)|"
     + _NOT_ITS_YEAR
-    + r"in (19|20)\d\d|when (i|he|she|we|they|(my|his|her|our) (\w+ ){0,2}\w+) (was|were)|"
+    + r"in (19|20)\d\d|when (i|he|she|we|they|(my|his|her|our) (\w+ ){0,2}\w+) (was|were)(?! \w+ing\b)|"
     r"as an? (child|kid|teen(ager)?|baby|toddler|infant|newborn)|back in|"
     r"(a|ai|as|avait|avais|avons) deja (fait|eu)|"
     # treated already: "went to emerg Saturday for", "on est allés à Sainte-Justine parce que"
@@ -535,6 +535,14 @@ _SENTENCE_CONTEXT = re.compile(
     r"\b(je|j'|on|nous) (m'|me |nous )?(occupe|occupons|soigne|soignons) (de |des )?(patients|patientes|residents|clients|personnes)( (agees|ages))? (apres|avec|qui|en)\b|"
     # what a course covers or practises: "On y parle d'hémorragies", "practised on a dummy for choking"
     r"\bon y (parle|voit|apprend|traite|couvre)|\by (parle|apprend|couvre) (de|des|du)\b|"
+    # a course's topics, in its own words: "On parle de noyade, d'hypothermie et d'hémorragie."
+    r"((?<=^)|(?<=^ ))on (parle|parler|jase|jaser|discute|discuter) (de|d'|des|du)\b|"
+    # how a clinic handles it, asked by a student: "Je me demandais comment la clinique gère une
+    # douleur thoracique quand l'avion-ambulance ne peut pas voler"
+    r"\b(je me demandais|je me demande|je me demander|i was wondering|i wonder|i'?m curious) (comment|how) (la |une |the |a |your )?(clinique|clinic|vous|you|on|les medecins|doctors|nurses|infirmieres|staff)\b|"
+    # a pain brought on by breathing deeply, not breathing that fails: "un pincement sur le côté
+    # des côtes quand je respire très fort ou que je tousse"
+    r"\b(pincement|point|douleur|mal|pain|pinch|hurts?|sore|ache|elance\w*)( [\w']+){0,10} (quand|lorsque|when) (je|j'|i) ?$|"
     # what a kit should hold, for whom: "anything the doctor would suggest adding for chest pain
     # or allergic reactions", "un garrot au camp pour les clients qui ... se coupent gravement"
     r"\b(suggest|recommend|conseill)\w*( [\w']+){0,2} (adding|to add|ajouter|to keep|garder|avoir|to have)( [\w']+){0,3} (for|pour|in case of|en cas de)\b|"

@@ -304,8 +304,18 @@ class Speller:
             near = [c for c in candidates if c[0] == word[0] and abs(len(c) - len(word)) <= 1]
             if near:
                 # a word of the message's language first: "testicul" in French is
-                # "testicule", not "testicle"
-                out = min(near, key=lambda c: (not is_known(c, lang), c))
+                # "testicule", not "testicle"; then the word with an ending added ("taked"
+                # is "take", not "talked"); then a letter the writer dropped over one changed
+                # ("belly buton" is "button", not "baton"; "mothr" is "mother", not "moth")
+                out = min(
+                    near,
+                    key=lambda c: (
+                        not is_known(c, lang),
+                        not _ending_added(word, c),
+                        word not in _deletes(c),
+                        c,
+                    ),
+                )
         if len(self._cache) < 100_000:
             self._cache[key] = out
         return out
@@ -314,8 +324,10 @@ class Speller:
 # Words whose dictionary form loses what the rules read: simplemma makes "worst" "bad", and
 # "the worst headache of my life" is a red flag that "a bad headache" is not. (The rules'
 # lemma view only: the wording model was trained on `lemma` as it is.) And medicines' short names
-# the speller would bend into a rule's word: "ma spiro" (spironolactone) is not "sirop".
-_KEPT_AS_WRITTEN = frozenset({"worst", "spiro"})
+# the speller would bend into a rule's word: "ma spiro" (spironolactone) is not "sirop"; and
+# French words no dictionary here knows: "une bûche" (a log) is not "une bouche", "un glaçon" not
+# "un garçon".
+_KEPT_AS_WRITTEN = frozenset({"worst", "spiro", "buche", "bucher", "glacon"})
 
 
 @lru_cache(maxsize=200_000)
@@ -335,6 +347,11 @@ def word_view(word: str, written: str, lang: str, speller: Speller | None) -> st
             fixed = speller.correct(word, lang)
         lem = lemma(fixed, lang) if fixed != word else lem
     return lem
+
+
+def _ending_added(word: str, known: str) -> bool:
+    """`word` is `known` with a plural or a past ending put on: "weaks", "taked"."""
+    return word == known + "s" or (known.endswith("e") and word == known + "d")
 
 
 def _deletes(word: str) -> set[str]:

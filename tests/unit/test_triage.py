@@ -3845,6 +3845,61 @@ def test_cough_syrup_by_the_bottle_a_biopsy_that_bleeds_inside_and_a_name_read_a
     )
 
 
+def test_a_smokehouse_a_barricaded_door_a_filler_and_a_letter_dropped_not_changed():
+    # round 116 (part IM, the fishing harbours, the salt mine and the English-speaking islands of the
+    # Îles-de-la-Madeleine, round 115's blind set, where the app caught every emergency and made 6 of
+    # 304 look-alikes urgent): what the rules alone missed there: a night tending a herring
+    # smokehouse's fires with the doors shut, found on the floor, vomiting, no memory of sitting down
+    # (carbon monoxide); a sealing club sharpened and a plan to "finish" the cottage renters next door
+    # while they sleep; a mother's drinking boyfriend at a 14-year-old's bedroom door, and "that
+    # dresser won't stop him tonight"; 40 pregabalin capsules "gardés" for "à soir"; a filler between
+    # the brows, then "comme si on avait fermé la lumière" over one eye; myasthenia after an
+    # antibiotic, saliva that will not go down and drink back through the nose; "le fond de culotte
+    # est tout endormi" and "la plomberie ne marche plus"; "puffed up around the lips and eyes" and a
+    # throat "a bit snug"; "belly buton" read "baton" by the speller, which now prefers a letter
+    # dropped to a letter changed; "when I was digging I got a really bad pain" (the moment it struck,
+    # not a past time). False reds: a bill that "m'a presque fait tomber sans connaissance"; "On parle
+    # de noyade, d'hypothermie et d'hémorragie" (a course's topics); a student's "Je me demandais
+    # comment la clinique gère une douleur thoracique"; a paramedic's "appels pour des douleurs
+    # thoraciques"; a pinch in the ribs "quand je respire fort".
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Votre facture pour la lettre m'a presque fait tomber sans connaissance, 60 $! C'est"
+            " normal?",
+            "Je fais mon cours de sauveteur. On parle de noyade, de convulsions et d'hémorragie."
+            " Pouvez-vous signer mon formulaire?",
+            "Je me demandais comment la clinique gère une douleur thoracique quand l'avion ne "
+            "vole pas. Merci!",
+            (
+                "Point quand je respire fort",
+                "Depuis ma grippe j'ai mal aux côtes, surtout quand j'appuie. Je peux avoir un "
+                "rendez-vous?",
+            ),
+            "On a souvent des appels pour des douleurs thoraciques au quai, loin de l'hôpital. "
+            "Pourriez-vous nous envoyer la liste?",
+        ),
+        urgent=(
+            "Tended the fire in the smokehouse all night with the door shut, my brother found me"
+            " on the floor, I threw up and my head is pounding.",
+            "I put an edge on Dad's old club last night. Once their lights are out I'm going "
+            "over to settle things for good.",
+            "He came into my bedroom at 3 and grabbed my arm, I put a chair against the door and"
+            " he said it won't stop him tonight.",
+            "Had filler between my eyebrows at 2, now my right eye hurts and I can't see out of "
+            "it.",
+            "Je prends du Mestinon. Depuis ce matin ma salive ne descend plus et quand je bois "
+            "ça revient par le nez.",
+            "Le fond de culotte est engourdi depuis hier et ce matin la plomberie ne marche "
+            "plus, j'ai mal au dos.",
+            "Ate shrimp at the wedding, I'm puffed up around the lips and eyes and my throat "
+            "feels snug.",
+            "pain near belly buton since last night, vomit 4 time, temp 38.8",
+            "When I was lifting the canoe I got a sudden terrible pain in my right testicle, I "
+            "threw up.",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
