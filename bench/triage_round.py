@@ -175,9 +175,8 @@ def examples(path: str) -> None:
     def urgent(example: str | tuple[str, str]) -> tuple[bool, str]:
         # an example is a body, or (subject, body) as the round tests write it
         subject, text = example if isinstance(example, tuple) else ("", example)
-        return triage(subject, text, alone).priority is Priority.URGENT, (subject + " | " + text)[
-            :70
-        ]
+        shown = f"{subject} | {text}" if subject else text
+        return triage(subject, text, alone).priority is Priority.URGENT, shown[:70]
 
     for example in module.NOT:
         wrong, shown = urgent(example)
