@@ -848,7 +848,11 @@ def sync_exit_code(report: Any) -> int:
     receipts, could not be reached (try later; replies wait); 0: all synced."""
     if any(a.error and not a.offline for a in report.accounts):
         return EXIT_FAIL
-    waits = any(a.offline for a in report.accounts) or report.outbox.for_server
+    waits = (
+        any(a.offline for a in report.accounts)
+        or report.outbox.for_server
+        or report.outbox.unclaimed_waiting
+    )
     return EXIT_SYNC_OFFLINE if waits else EXIT_OK
 
 

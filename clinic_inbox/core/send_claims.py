@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from pathlib import Path
 from typing import Protocol
 
+from clinic_inbox.core import lease_clock
 from clinic_inbox.core.store import outbox_queries as oq
 from clinic_inbox.core.store import shared_queries as shq
 from clinic_inbox.core.store.connection import Store
@@ -37,6 +39,11 @@ class Claimer(Protocol):
 
 
 AUTOMATIC = ("ack", "safety")
+
+# The ingest lease's length when this store has not recorded one (shared.ingest_lease),
+# and how long after a failed claim the server is asked again (shared.reply_claims).
+DEFAULT_LEASE_SECONDS = 30
+CLAIM_RETRY_SECONDS = 10
 
 _claimers: dict[str, Claimer] = {}
 _lock = threading.Lock()
@@ -76,6 +83,22 @@ def claim(store: Store, purpose: str, incoming_id: str | None) -> Verdict:
         # joined to a server whose live sync is not running here: it cannot be asked
         return Verdict.UNKNOWN if shq.linked_clinic(store) else Verdict.SEND
     return claimer.claim(incoming_id, purpose)
+
+
+def unclaimed_wait(store: Store, now: datetime | None = None) -> timedelta:
+    """How long a safety reply that the clinic's server could not be asked about waits,
+    from when it was queued, before it goes unclaimed (one twice beats none, but not by
+    choice). Nothing, on the workstation whose ingest lease still runs by its own clock:
+    no other workstation fetches the same mail under the lease then. Otherwise another
+    may have taken the lease over and be sending the same reply, claimed: this one asks
+    the server again at each pass and looks for that copy in the Sent folder, for two
+    lease lengths and a claim retry, before it sends its own (found by the mail fault
+    harness: a holder cut off from the server and its successor each sent five)."""
+    until = lease_clock.until(store.path)
+    if until is not None and (now or datetime.now(UTC)) < until:
+        return timedelta(0)
+    lease = lease_clock.seconds(store.path) or DEFAULT_LEASE_SECONDS
+    return timedelta(seconds=2 * lease + CLAIM_RETRY_SECONDS)
 
 
 def automatic_message_id(

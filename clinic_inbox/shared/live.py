@@ -19,12 +19,13 @@ import select
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from email.policy import default as default_policy
 
 import psycopg
 
-from clinic_inbox.core import presence_relay, send_claims
+from clinic_inbox.core import lease_clock, presence_relay, send_claims
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.keys import KeyCustody
 from clinic_inbox.core.store import shared_queries as shq
@@ -386,21 +387,26 @@ class LiveSync:
         if held != (fence is not None):
             self._on_lease(fence is not None)
 
-    def _remember(self, clinic: Clinic, held: bool) -> None:
-        """Whether this workstation is the last lease holder, in memory and in the store."""
+    def _remember(self, clinic: Clinic, held: bool, until: datetime | None = None) -> None:
+        """Whether this workstation is the last lease holder, in memory and in the store,
+        and until when its holding runs by this computer's clock (None: not held now), in
+        core.lease_clock, where the outbox reads it (core.send_claims.unclaimed_wait)."""
         self._last_holder = held
         if held != self._remembered:
             shq.remember_last_holder(clinic.store, held)
             self._remembered = held
+        lease_clock.remember(clinic.store.path, until, self._lease_seconds)
 
     def _lease(self, link: Link, clinic: Clinic) -> None:
         if not self._ingest:
             return
+        # counted from before the server is asked: the server's expiry is later still
+        asked = datetime.now(UTC)
         fence = ingest_lease.take(link, seconds=self._lease_seconds)
         if fence is None:
             self._remember(clinic, False)  # the server answered: another holds it now
         else:
-            self._remember(clinic, True)
+            self._remember(clinic, True, asked + timedelta(seconds=self._lease_seconds))
         if fence is not None and fence != self._fence:
             # a new holding: continue where the last holder's publications stopped (before
             # this workstation's mail sync may fetch) instead of reading the mailbox again

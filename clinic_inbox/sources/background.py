@@ -134,6 +134,10 @@ class SyncLoop:
                 wait = self.interval
                 if self.status.offline:
                     wait = max(backoff_seconds(self.status.failures_in_a_row), 5.0)
+                if report.outbox.unclaimed_waiting:
+                    # a safety reply waits for the clinic's server a short while only:
+                    # the next pass asks again, or sends it, when that wait is over
+                    wait = min(wait, max(report.outbox.unclaimed_wait_seconds, 5.0))
                 self.status.next_try_in = wait
                 self._wake.wait(wait)
         finally:

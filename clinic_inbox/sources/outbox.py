@@ -51,6 +51,10 @@ class OutboxReport:
     for_server: int = 0
     # claimed by another workstation of the clinic, whose copy is not in Sent yet
     elsewhere_waiting: int = 0
+    # safety replies the clinic's server could not be asked about, waiting a little for
+    # another workstation's claimed copy before they go from here (_unclaimed_waits)
+    unclaimed_waiting: int = 0
+    unclaimed_wait_seconds: int = 0  # the longest of those waits still to run
     errors: list[str] = field(default_factory=list)
 
     def add(self, other: OutboxReport) -> None:
@@ -60,6 +64,8 @@ class OutboxReport:
         self.elsewhere += other.elsewhere
         self.for_server += other.for_server
         self.elsewhere_waiting += other.elsewhere_waiting
+        self.unclaimed_waiting += other.unclaimed_waiting
+        self.unclaimed_wait_seconds = max(self.unclaimed_wait_seconds, other.unclaimed_wait_seconds)
         self.errors += other.errors
 
 
@@ -247,6 +253,37 @@ def _in_sent_already(
     return bool(found)
 
 
+def _unclaimed_waits(clinic: Clinic, item: oq.OutboxItem, report: OutboxReport) -> bool:
+    """A safety reply the clinic's server could not be asked about: whether it waits
+    still (core.send_claims.unclaimed_wait says how long), due again at the next pass,
+    where the server is asked again and the Sent folder looked in again."""
+    wait = send_claims.unclaimed_wait(clinic.store)
+    queued = oq.queued_at(clinic.store, item.id)
+    waited = datetime.now(UTC) - queued if queued is not None else wait
+    if waited >= wait:
+        if wait:
+            log.warning(
+                "outbox item %s: the shared server could not be asked for %d s; sending it "
+                "unclaimed",
+                item.id,
+                waited.total_seconds(),
+            )
+        return False
+    left = int((wait - waited).total_seconds()) + 1
+    with clinic.store.transaction():
+        oq.mark_waiting(
+            clinic.store,
+            item.id,
+            "The clinic's shared server cannot be reached to say which computer sends it; "
+            f"this one sends it in {left} seconds unless another computer's copy appears "
+            "in the Sent folder first.",
+        )
+    report.waiting += 1
+    report.unclaimed_waiting += 1
+    report.unclaimed_wait_seconds = max(report.unclaimed_wait_seconds, left)
+    return True
+
+
 def _send_all(
     clinic: Clinic,
     account: ImapAccount,
@@ -266,6 +303,8 @@ def _send_all(
             if not _claimed_elsewhere(clinic, account, item, sent_box, report):
                 continue
         elif _in_sent_already(clinic, account, item, sent_box, report):
+            continue
+        elif verdict is Verdict.UNKNOWN and _unclaimed_waits(clinic, item, report):
             continue
         with store.transaction():
             oq.mark_sending(store, item.id)
@@ -295,4 +334,8 @@ def _send_all(
         report.sent += 1
         if on_sent:
             on_sent(item.id)
+        if item.purpose in send_claims.AUTOMATIC:
+            # its copy in Sent at once, not after the whole batch: another workstation
+            # about to send the same reply looks there first (_in_sent_already)
+            _copy_to_sent(clinic, account, sent_box)
     _copy_to_sent(clinic, account, sent_box)

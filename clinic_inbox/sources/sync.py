@@ -105,6 +105,17 @@ class RunReport:
                 + (self.server_problem or "it could not be asked.")
                 + f" {'It goes' if n == 1 else 'They go'} at the next sync that reaches it."
             )
+        if o.unclaimed_waiting:
+            n = o.unclaimed_waiting
+            out.append(
+                f"{n} safety {'reply' if n == 1 else 'replies'} to urgent messages "
+                f"{'waits' if n == 1 else 'wait'} for the clinic's shared server, which "
+                "decides which computer sends each one: "
+                + (self.server_problem or "it could not be asked.")
+                + f" If no other computer of the clinic has sent {'it' if n == 1 else 'them'} "
+                f"within {o.unclaimed_wait_seconds} seconds, the next sync sends "
+                f"{'it' if n == 1 else 'them'} from here."
+            )
         if o.elsewhere_waiting:
             n = o.elsewhere_waiting
             out.append(
@@ -139,7 +150,7 @@ def run_once(
     then send what waits."""
     with recording() as rec, _claims(clinic, send) as claims:
         report = _pass(clinic, actor_id, actor, rules, progress, stop, send, fetch)
-        if claims is not None and report.outbox.for_server:
+        if claims is not None and (report.outbox.for_server or report.outbox.unclaimed_waiting):
             report.server_problem = claims.problem
     report.noted = rec.changes
     return report

@@ -33,6 +33,7 @@ from support.link_cutter import LinkCutter
 from test_auto_reply_once import MAILBOX, _add_mailbox, _mail, dovecot, smtp_server  # noqa: F401
 from workstations import cli_env, login, new_workstation, reopen, staff_cli
 
+from clinic_inbox.core import lease_clock, send_claims
 from clinic_inbox.core.keys import KeyCustody
 from clinic_inbox.core.store import outbox_queries as oq
 from clinic_inbox.shared import clinic_keys
@@ -171,8 +172,18 @@ def test_with_the_server_out_of_reach_the_receipt_waits_and_the_command_says_so(
     said = cut.stdout
     assert "1 receipt waits for the clinic's shared server" in said, said
     assert "could not be reached" in said and "It goes at the next sync that reaches it." in said
+    # the safety reply waits a little: this workstation does not hold the ingest lease,
+    # so another may be sending it, claimed (core.send_claims.unclaimed_wait)
+    assert "1 safety reply to urgent messages waits for the clinic's shared server" in said
+    assert "the next sync sends it from here" in said, said
     assert "Traceback" not in said + cut.stderr
-    # the safety reply did not wait (one twice beats none); the receipt did
+    assert _sent(smtp_server) == []
+    # the wait over, with no copy in Sent: the safety reply goes, unclaimed (one twice
+    # beats none); the receipt still waits for the server
+    _backdate(pair, "front", _unclaimed_wait(pair, "front") + timedelta(seconds=5))
+    later = pair.sync("front")
+    assert later.returncode == 75, later.stdout + later.stderr
+    assert "1 receipt waits for the clinic's shared server" in later.stdout, later.stdout
     assert [m["To"] for m in _sent(smtp_server)] == ["patient2@patients.example"]
     assert _claims(pair.dsn) == 0
 
@@ -185,6 +196,14 @@ def test_with_the_server_out_of_reach_the_receipt_waits_and_the_command_says_so(
     assert [m["To"] for m in _receipts(smtp_server)] == ["patient1@patients.example"]
     assert [m["To"] for m in _safety(smtp_server)] == ["patient2@patients.example"]
     assert pair.outbox("office") == {"sent": 2}
+
+
+def _unclaimed_wait(pair: Pair, n: str) -> timedelta:
+    clinic = reopen(pair.homes[n], pair.keyring.backend())
+    try:
+        return send_claims.unclaimed_wait(clinic.store)
+    finally:
+        clinic.close()
 
 
 def _backdate(pair: Pair, n: str, by: timedelta) -> None:
@@ -265,3 +284,56 @@ def test_the_apps_sync_process_claims_its_receipts(pair, dovecot, smtp_server): 
         "patient1@patients.example",
         "patient2@patients.example",
     ]
+
+
+def _lease(pair: Pair, n: str, runs: bool) -> None:
+    """As the live sync records it: this workstation's ingest lease running for another
+    minute by its own clock, or over (core.lease_clock)."""
+    clinic = reopen(pair.homes[n], pair.keyring.backend())
+    try:
+        until = datetime.now(UTC) + timedelta(minutes=1) if runs else None
+        lease_clock.remember(clinic.store.path, until, 30)
+    finally:
+        clinic.close()
+
+
+def test_an_unclaimed_safety_reply_goes_at_once_only_under_a_running_lease(
+    pair,
+    dovecot,  # noqa: F811
+    smtp_server,  # noqa: F811
+):
+    """Found by the mail fault harness (a CI run in three): the lease holder, cut off from
+    the server, sent its safety replies unclaimed at once while the workstation that took
+    the lease over sent the same ones, claimed: five patients got theirs twice. Now only a
+    workstation whose lease still runs by its own clock sends unclaimed at once (nobody
+    else fetches under its lease); any other waits, and finds the other's copy."""
+    pair.relay.cut()  # the front desk's cable to the server
+    # the holder, its lease running: the safety reply goes at once, unclaimed
+    _lease(pair, "front", runs=True)
+    dovecot.append_many(MAILBOX, [_mail(1, URGENT)])
+    first = pair.sync("front")  # an urgent message gets the safety reply, no receipt
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert [m["To"] for m in _safety(smtp_server)] == ["patient1@patients.example"]
+    # its lease over (the office may have taken it over): the next one waits
+    _lease(pair, "front", runs=False)
+    dovecot.append_many(MAILBOX, [_mail(2, URGENT)])
+    waits = pair.sync("front")
+    assert waits.returncode == 75, waits.stdout + waits.stderr
+    assert "1 safety reply to urgent messages waits" in waits.stdout, waits.stdout
+    assert len(_safety(smtp_server)) == 1
+    # the office reaches the server: it claims and sends the second, and finds the
+    # first in the Sent folder
+    office = pair.sync("office")
+    assert office.returncode == 0, office.stdout + office.stderr
+    assert "1 sent by another computer of the clinic" in office.stdout, office.stdout
+    # the front desk's wait over, the server still out of reach: it finds the office's
+    # copy in Sent and sends nothing; each patient got one safety reply
+    _backdate(pair, "front", _unclaimed_wait(pair, "front") + timedelta(seconds=5))
+    later = pair.sync("front")
+    assert "sent by another computer of the clinic" in later.stdout, later.stdout
+    assert sorted(m["To"] for m in _safety(smtp_server)) == [
+        "patient1@patients.example",
+        "patient2@patients.example",
+    ]
+    assert later.returncode == 0, later.stdout + later.stderr
+    assert pair.outbox("front") == {"sent": 2}
