@@ -1504,7 +1504,10 @@ def _own_negations(window: list[str]) -> list[str]:
                 (
                     j
                     for j in range(i + 1, min(i + 3, len(window)))
-                    if window[j] in {"de", "du", "des", "d'"} or window[j].startswith("d'")
+                    if window[j] in {"de", "du", "des", "d'"}
+                    or window[j].startswith("d'")
+                    # "j'ai jamais pensé à me faire du mal": the thought denied
+                    or (window[j] == "a" and window[j - 1] in {"pense", "songe"})
                 ),
                 None,
             )

@@ -326,8 +326,11 @@ class Speller:
 # lemma view only: the wording model was trained on `lemma` as it is.) And medicines' short names
 # the speller would bend into a rule's word: "ma spiro" (spironolactone) is not "sirop"; and
 # French words no dictionary here knows: "une bûche" (a log) is not "une bouche", "un glaçon" not
-# "un garçon".
-_KEPT_AS_WRITTEN = frozenset({"worst", "spiro", "buche", "bucher", "glacon"})
+# "un garçon". And words a rule's new word would pull towards it: the village of Cocagne is
+# not "cocaine", "un détail" not "dental", Gripe Water not "grimper", "thanks" not "tank".
+_KEPT_AS_WRITTEN = frozenset(
+    {"worst", "spiro", "buche", "bucher", "glacon", "cocagne", "detail", "thanks", "trans", "gripe"}
+)
 
 
 @lru_cache(maxsize=200_000)

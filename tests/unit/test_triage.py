@@ -3900,6 +3900,57 @@ def test_a_smokehouse_a_barricaded_door_a_filler_and_a_letter_dropped_not_change
     )
 
 
+def test_jerry_cans_a_parish_supper_a_high_tide_and_a_lobster_pot():
+    # round 117 (part KC, the lobster harbours, smokehouses and Acadian villages of Kent County and the
+    # Shediac shore, round 116's blind set, where the app caught every emergency and made 3 of 304
+    # look-alikes urgent): what the rules alone missed there: jerry cans of gas in a smokehouse and a
+    # plan to shut the door and light it with the writer inside; a threat to open a parish hall's gas
+    # stoves and "les faire sauter" at a supper; a walk out on an oyster lease at high tide in waders,
+    # "et continuer tout droit"; boiling water from the lobster pot thrown by a husband who comes back
+    # at closing time; a fisherman overcome in a bait tote and dragged out; a child after a
+    # tonsillectomy with no pee since yesterday and no tears; green vomiting at 12 days; a hand that
+    # "does not want to close" and a face that "feels lazy"; puffers that do not work and dark lips;
+    # the waters leaking for a day, then fever and a foul, tea-coloured fluid; a mechanical valve,
+    # teeth pulled and a fever (endocarditis); a line drive in the eye, blood in front of the iris;
+    # a headache at "full tilt in a couple of seconds". False reds: "j'étouffe dans mes pantalons"
+    # after the holidays; "j'ai jamais pensé à me faire du mal" (a thought denied).
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Après les Fêtes pis toutes les tourtières, j'étouffe dans mes pantalons! Je "
+            "voudrais voir la nutritionniste.",
+            "Depuis la séparation je pleure souvent. J'ai jamais pensé à me faire du mal, je "
+            "voudrais juste une référence en psychologie.",
+        ),
+        urgent=(
+            "The bank is taking the garage. I put three jerry cans of gas in there today and "
+            "tonight I'll shut the door and light it with me inside.",
+            "Mon frère a dit qu'au bingo de dimanche il va ouvrir le gaz des poêles de la "
+            "cuisine et les faire sauter. Il a la clé de la salle.",
+            "Ce soir à la marée haute je vais marcher au large avec mes bottes-culottes pis "
+            "continuer tout droit.",
+            "Il m'a lancé l'eau bouillante du chaudron, j'ai des cloches sur le bras, et il "
+            "revient à la fermeture du bar.",
+            "Jumped into the bait tank to clear it, the smell got the better of me and my buddy "
+            "was dragging me out. Coughing and foggy now.",
+            "Depuis jeudi il boude ses verres d'eau, il est pas allé faire pipi depuis hier 8 h "
+            "et quand il pleure ça coule pas.",
+            "Mon bébé de 10 jours a rendu 3 fois, c'est vert foncé, elle a la bedaine dure.",
+            "My right hand does not want to close since this morning and my face on that side "
+            "feels lazy.",
+            "Mes pompes font pas leur ouvrage aujourd'hui, 10 fois depuis midi, ma femme dit que "
+            "j'ai les lèvres foncées.",
+            "Due in under two weeks. A little leak yesterday, today it's tea-coloured and not a "
+            "nice smell, thermometer says 38.9.",
+            "J'ai une valve mécanique, on m'a arraché deux dents il y a dix jours et là j'ai "
+            "39,2 avec des frissons.",
+            "got hit in my rite eye by a line drive at softball. i only see lite and blury "
+            "shapes. mom says theres blood at the botom of the colored part",
+            "Sore head came on all at once hauling a crate up the ladder, like a whack from "
+            "behind, lost my supper twice.",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
