@@ -540,6 +540,9 @@ _SENTENCE_CONTEXT = re.compile(
     # how a clinic handles it, asked by a student: "Je me demandais comment la clinique gère une
     # douleur thoracique quand l'avion-ambulance ne peut pas voler"
     r"\b(je me demandais|je me demande|je me demander|i was wondering|i wonder|i'?m curious) (comment|how) (la |une |the |a |your )?(clinique|clinic|vous|you|on|les medecins|doctors|nurses|infirmieres|staff)\b|"
+    # how a team handles it, to be reviewed together: "une rencontre avec les médecins pour revoir
+    # ensemble la prise en charge des douleurs thoraciques et des AVC sur la 167"
+    r"\b(revoir|reviser|discuter|parler|organiser|ameliorer|review|discuss|improve)( [\w']+){0,3} (la |notre |nos |the |our )?(prise en charge|protocoles?|management|handling|protocols?) (des|de la|du|de|d'|of)\b|"
     # a pain brought on by breathing deeply, not breathing that fails: "un pincement sur le côté
     # des côtes quand je respire très fort ou que je tousse"
     r"\b(pincement|point|douleur|mal|pain|pinch|hurts?|sore|ache|elance\w*)( [\w']+){0,10} (quand|lorsque|when) (je|j'|i) ?$|"

@@ -327,10 +327,15 @@ class Speller:
 # the speller would bend into a rule's word: "ma spiro" (spironolactone) is not "sirop"; and
 # French words no dictionary here knows: "une bûche" (a log) is not "une bouche", "un glaçon" not
 # "un garçon". And words a rule's new word would pull towards it: the village of Cocagne is
-# not "cocaine", "un détail" not "dental", Gripe Water not "grimper", "thanks" not "tank".
+# not "cocaine", "un détail" not "dental", Gripe Water not "grimper", "thanks" not "tank"; the
+# HELLP syndrome and "hello" are not "hell", Chloé is not "chlore", the town of Chapais not
+# "champis" (mushrooms).
 _KEPT_AS_WRITTEN = frozenset(
-    {"worst", "spiro", "buche", "bucher", "glacon", "cocagne", "detail", "thanks", "trans", "gripe"}
-)
+    {
+        "worst", "spiro", "buche", "bucher", "glacon", "cocagne", "detail", "thanks", "trans",
+        "gripe", "hellp", "hello", "chloe", "chapais",
+    }
+)  # fmt: skip
 
 
 @lru_cache(maxsize=200_000)

@@ -3951,6 +3951,53 @@ def test_jerry_cans_a_parish_supper_a_high_tide_and_a_lobster_pot():
     )
 
 
+def test_a_spa_tablet_sharpener_blades_a_hunting_stand_and_a_sledgehammer():
+    # round 118 (part CB, the mines, sawmills and Cree communities of Chibougamau-Chapais,
+    # Oujé-Bougoumou and Mistissini, round 117's blind set, where the app missed one emergency of 224
+    # and made 7 of 304 look-alikes urgent): what the rules alone missed there: a toddler who chewed a
+    # spa's chlorine tablet; pencil-sharpener blades swallowed on purpose; one eye nearly all dark on
+    # waking, "juste un peu de clarté au bord"; a fall from a hunting stand at 27 weeks, then cramps
+    # every few minutes; a jaw punched out of line and "hell kill me" if she tells; a man who asks who
+    # his daughter is and thinks it is another year; a propane flash in the face, singed brows and grey
+    # spit; "un sourire tout de travers" and words chewed; "un coup de masse" behind the head drawing a
+    # bow; a heaviness that pulls into the lower teeth; a log under the left ribs, then the tip of the
+    # left shoulder; "a big handful" of lupus pills; a tumble off a stand onto the head; a 12-gauge and
+    # "settle things with him ... for good". False reds: the Canadiens' overtime "crise de cœur";
+    # periods "every 3 weeks, sometimes 6 weeks"; a meeting to "revoir la prise en charge des douleurs
+    # thoraciques".
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "allo, les Canadiens m'ont encore donné une crise de cœur en prolongation hier. "
+            "Avez-vous reçu mon papier pour le retour au travail?",
+            "Hello, since September my periods come every 3 weeks, sometimes 6 weeks. Normal amount of bleeding. Could I book with the doctor?",
+            "Je voudrais organiser une rencontre pour revoir la prise en charge des douleurs thoraciques avec les ambulanciers. Qui contacter?",
+        ),
+        urgent=(
+            "Mon gars de 3 ans a mâché une pastille de chlore de la piscine, il bave et il pleure quand il avale.",
+            "16a. avalé les 2 lames d'aiguisoir ya 1h. mal qd j'avale. veux encore me faire mal",
+            "Au réveil mon œil droit est presque tout noir, juste un peu de clarté sur le bord.",
+            "27 semaine enceinte. chu tombé du mirador sur le ventre. depuis des cramps au 5-6 minute, ventre dure, le bébé bouge moin.",
+            "my boyfreind puncht me last nite. my jaw wont close right and the teeth dont touch on the left. he took my phone and said if i tell anybody hell kill me",
+            "Depuis le souper mon mari m'a demandé qui elle était en parlant de notre fille, il "
+            "pense qu'on est dans une autre année.",
+            "Le vieux poêle du camp m'a fait un coup de chaleur en pleine face. Plus grand-chose "
+            "comme sourcils, quand je crache c'est grisâtre.",
+            "Drôle de moment à l'aréna : mon bras gauche veut plus rien tenir. Ma fille trouve "
+            "que je mâche mes mots. C'est sûrement de la fatigue?",
+            "Je pratiquais mon arc et j'ai eu comme un claquement derrière la tête. Depuis ça "
+            "cogne fort en arrière, le cou est barré. J'ai dû forcer trop?",
+            "Un genre de pesanteur en plein milieu, qui me tire jusque dans les dents d'en bas. "
+            "J'ai le cœur sur le bord des lèvres.",
+            "log rolled off loader, hit L side under ribs. now sharp pain tip of L shoulder, dizzy standing",
+            "I took a big handful of my blood pressure pills, I didn't want to be here anymore.",
+            "Dad had a tumble off the ladder, 10 feet, came down on his head, now he's repeating "
+            "himself.",
+            "The 12-gauge is loaded by the door. I'm going to settle things with him at the "
+            "wharf, for good.",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
