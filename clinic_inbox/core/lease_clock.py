@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 _NAME = "ingest-lease.json"
+# The ingest lease's length (shared.ingest_lease takes it from here: core imports no
+# shared code, and the outbox needs the same figure when nothing was recorded).
+DEFAULT_SECONDS = 30
 
 
 def _file(store_path: Path | str) -> Path:
@@ -32,25 +36,28 @@ def remember(store_path: Path | str, until: datetime | None, seconds: int) -> No
     os.replace(tmp, path)
 
 
-def _read(store_path: Path | str) -> dict:
+@dataclass(frozen=True)
+class Lease:
+    until: datetime | None  # None: not held now (or never recorded)
+    seconds: int  # the lease's length; DEFAULT_SECONDS when none was recorded
+
+
+def read(store_path: Path | str) -> Lease:
+    """What the live sync last recorded, read once; a missing or damaged file reads as
+    not held, with the default length."""
     try:
         data = json.loads(_file(store_path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def until(store_path: Path | str) -> datetime | None:
-    at = _read(store_path).get("until")
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
+    at, length = data.get("until"), data.get("seconds")
     try:
         when = datetime.fromisoformat(at) if isinstance(at, str) else None
     except ValueError:
-        return None
-    if when is None:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
-
-
-def seconds(store_path: Path | str) -> int | None:
-    value = _read(store_path).get("seconds")
-    return value if isinstance(value, int) and value > 0 else None
+        when = None
+    if when is not None and when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    if not (isinstance(length, int) and length > 0):
+        length = DEFAULT_SECONDS
+    return Lease(when, length)

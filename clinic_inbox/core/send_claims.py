@@ -40,10 +40,8 @@ class Claimer(Protocol):
 
 AUTOMATIC = ("ack", "safety")
 
-# The ingest lease's length when this store has not recorded one (shared.ingest_lease),
-# and how long after a failed claim the server is asked again (shared.reply_claims).
-DEFAULT_LEASE_SECONDS = 30
-CLAIM_RETRY_SECONDS = 10
+# How long after a failed claim the server is asked again (shared.reply_claims uses it).
+CLAIM_RETRY_SECONDS = 10.0
 
 _claimers: dict[str, Claimer] = {}
 _lock = threading.Lock()
@@ -94,11 +92,10 @@ def unclaimed_wait(store: Store, now: datetime | None = None) -> timedelta:
     the server again at each pass and looks for that copy in the Sent folder, for two
     lease lengths and a claim retry, before it sends its own (found by the mail fault
     harness: a holder cut off from the server and its successor each sent five)."""
-    until = lease_clock.until(store.path)
-    if until is not None and (now or datetime.now(UTC)) < until:
+    lease = lease_clock.read(store.path)
+    if lease.until is not None and (now or datetime.now(UTC)) < lease.until:
         return timedelta(0)
-    lease = lease_clock.seconds(store.path) or DEFAULT_LEASE_SECONDS
-    return timedelta(seconds=2 * lease + CLAIM_RETRY_SECONDS)
+    return timedelta(seconds=2 * lease.seconds + CLAIM_RETRY_SECONDS)
 
 
 def automatic_message_id(

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 
 import psycopg
 
+from clinic_inbox.core import lease_clock
 from clinic_inbox.shared import SharedQueueError
 from clinic_inbox.shared.seal import ClinicKeys, identity
 from clinic_inbox.shared.server import Link
 
-LEASE_SECONDS = 30
+LEASE_SECONDS = lease_clock.DEFAULT_SECONDS
 # This version has one lease for all of a workstation's mail and portal accounts.
 MAIL = "mail"
 

@@ -39,7 +39,7 @@ from clinic_inbox.shared.server import APP_NAME, connect, server_label
 # After a failure the server is asked again only after this long (a live sync's claimer;
 # one for a pass asks once): a server that does not answer is not asked for every
 # receipt that waits, each time for the connection's whole timeout.
-RETRY_SECONDS = 10.0
+RETRY_SECONDS = send_claims.CLAIM_RETRY_SECONDS
 
 log = logging.getLogger(__name__)
 
