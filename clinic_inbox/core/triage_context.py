@@ -576,6 +576,9 @@ _SENTENCE_CONTEXT = re.compile(
     # a first-aid kit's contents, a crew's training: "On refait la trousse de premiers soins :
     # garrot pour les hémorragies", "We review medical emergencies on board like seizures"
     r"(trousse|kit) (de premiers soins|de premiers secours|medicale|de secours)|first[- ]aid kit|"
+    # an evening of first aid for a club: "a first aid evening for our dog mushing club: cuts,
+    # frostbite, how to stop heavy bleeding on the trail"
+    r"(first[- ]aid|cpr|premiers soins|secourisme|rcr) (evening|night|session|workshop|soiree|atelier|journee)s?\b|"
     r"(recurrent|annual|yearly|refresher) training|"
     # what a course covers, said of it: "the wilderness first-aid course ... They cover hypothermia
     # and severe bleeding"
@@ -684,7 +687,8 @@ _SENTENCE_CONTEXT = re.compile(
     r"(since|depuis) (my|her|ma|sa) (first|second|third|last|premiere|deuxieme|troisieme|derniere) \s*$|"
     r"(our|my|the|an?) (assignment|homework|school project|essay)|(?<!note )(?<!letter )for (health |science |a |my |the )?class|(?<!note )for school|"
     # (a note for my class is a request, not a school topic: "un billet pour mon cours")
-    r"(?<!billet )(?<!papier )(?<!lettre )pour (l'ecole|un cours|mon cours|le cours)|un travail (sur|scolaire)|write about|ecrire (sur|un texte)|"
+    # (nor a message sent to me: "Julie vient de m'écrire sur Messenger : son chum ...")
+    r"(?<!billet )(?<!papier )(?<!lettre )pour (l'ecole|un cours|mon cours|le cours)|un travail (sur|scolaire)|write about|(?<!m')(?<!me )(?<!nous )(?<!t')ecrire (sur|un texte)|"
     r"(tell|explain to|explain) (me|us) (what|why|how)|why (it|does|do|would|is|are|can|could) |"
     r"on m'a dit (que|qu')|(i was|we were) told that|someone told me that|j'ai entendu (dire )?(que|qu')|"
     r"(il y a|there'?s|there is|avec) (une|a) question|(une|a|la|the) ((last|first|next|derniere|premiere|\d+(st|nd|rd|th|e)) )?question\s*,?\s*[\"'«:]|"
@@ -1067,12 +1071,13 @@ _LIST_INTRO = re.compile(
     # "symptoms" introduces a list only after other words, "the symptoms they list:")
     # ("autre chose que le formulaire :", "besides the form:" turn to the writer's own news)
     # ("l'infirmière du camp qui écrit pour Camille, 19 ans : fièvre 39,8" writes for a patient)
+    # ("Julie m'a écrit à partir de sa tablette : son chum ..." passes on her own news)
     r"\b(?<!chose que le )(?<!chose que la )(?<!besides the )(?<!other than the )(?<!apart from the )"
     r"("
     + LIST_NOUNS
     + r"|grille|par-?q|(?<=\w )(?:symptoms|symptomes)|policy|politique|protocol|protocole|guidelines|"
     r"(?<!different )(?<!other )(?<!another )(?<!quick )(?<!new )(?<!second )(?<!autre )(?<!petite )(?<!nouvelle )question( \d+)?|"
-    r"left blank|(?<!\bi )(?<!\bwe )(?<!\bshe )(?<!\bhe )(?<!\bthey )(?<!\bjust )checked|ticked|cochee?s?|laisse en blanc|signs|signes|asks?|ecrit(?! pour| au nom)|dessus|says|demande)[^.:]{0,60}:(?!\d)|"
+    r"left blank|(?<!\bi )(?<!\bwe )(?<!\bshe )(?<!\bhe )(?<!\bthey )(?<!\bjust )checked|ticked|cochee?s?|laisse en blanc|signs|signes|asks?|(?<!m'a )(?<!m'as )(?<!nous a )(?<!lui a )(?<!m')ecrit(?! pour| au nom)|dessus|says|demande)[^.:]{0,60}:(?!\d)|"
     # "the WSIB form has checkboxes for head injury, loss of consciousness, chest pain"
     r"\b(check ?boxes|tick ?boxes|boxes to (check|tick)|cases a cocher) (for|pour|de)\b|"
     # what a kit is stocked with: "What should we stock for allergic reactions and chest pain"
@@ -1566,6 +1571,9 @@ _RECORDED = re.compile(
 )
 _NAME_WORD = re.compile(r"[\w'-]+")
 _SINCE_MY = re.compile(r"\b(since|depuis|after|apres) (mon|ma|son|sa|my|his|her|their|leur) $")
+_FORMER_MY = re.compile(
+    r"\b(mon|ma|son|sa|notre|leur|my|his|her|their|our) (ancienne?|vieille|vieil|precedente?|old|former|previous|past) $"
+)
 _OTHERS_POSSESSIVE = re.compile(
     r"\b(teammate|classmate|friend|neighbou?r|coworker|co-worker|colleague|boss|student|player|roommate)'s ([\w-]+ )?$"
 )
@@ -1665,6 +1673,8 @@ def engaged(sentence: str, start: int) -> bool:
     # sentence ("the vaccine against meningitis, is it given at school?" asks nothing now)
     if _SINCE_MY.search(sentence[max(0, start - 40) : start]):
         return False  # "ça fait 3 mois depuis mon infarctus", "since his stroke": the past
+    if _FORMER_MY.search(sentence[max(0, start - 40) : start]):
+        return False  # "mon ancienne méningite", "my old stroke": one that is over
     near = sentence[max(0, start - _NEAR_BEFORE) : start + _NEAR_AFTER]
     if _now(near, present) or _found("acute", near, present):
         return True

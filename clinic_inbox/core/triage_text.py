@@ -329,11 +329,13 @@ class Speller:
 # "un garçon". And words a rule's new word would pull towards it: the village of Cocagne is
 # not "cocaine", "un détail" not "dental", Gripe Water not "grimper", "thanks" not "tank"; the
 # HELLP syndrome and "hello" are not "hell", Chloé is not "chlore", the town of Chapais not
-# "champis" (mushrooms).
+# "champis" (mushrooms), Dettah not "detach", the Dénés not "dents", "lait de chèvre" and "lait
+# maternisé" not "chevet" and "maternité".
 _KEPT_AS_WRITTEN = frozenset(
     {
         "worst", "spiro", "buche", "bucher", "glacon", "cocagne", "detail", "thanks", "trans",
-        "gripe", "hellp", "hello", "chloe", "chapais",
+        "gripe", "hellp", "hello", "chloe", "chapais", "dettah", "denes", "dene", "chevre",
+        "maternise",
     }
 )  # fmt: skip
 

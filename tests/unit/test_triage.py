@@ -3998,6 +3998,36 @@ def test_a_spa_tablet_sharpener_blades_a_hunting_stand_and_a_sledgehammer():
     )
 
 
+def test_a_sickle_cell_flight_a_windshield_a_fight_bite_and_a_twin_otter():
+    # Round 119 (tuned on part YN): what the rules alone missed there, in other words than
+    # the set's, and three look-alikes they had marked urgent (a fish hook's crushed barb, a club's
+    # first aid evening, a meningitis long over).
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Hier mon beau-frère m'a accroché le doigt avec son hameçon. L'ardillon était écrasé, ça a saigné un peu, j'ai mis un diachylon. Faut-il un rappel de tétanos?",
+            "We're organizing a first aid evening for our curling club: sprains, frostbite, how to stop heavy bleeding at the rink. Could you recommend someone?",
+            "Bonjour, est-ce que mon ancienne méningite change quelque chose pour les vaccins du voyage?",
+        ),
+        urgent=(
+            "J'ai l'anémie falciforme, je suis revenu en avion hier. Depuis la nuit j'ai mal en haut à gauche du ventre, ça monte dans l'épaule, et j'ai vomi deux fois.",
+            "Le camion a glissé dans le fossé et ma tête a rencontré le pare-brise, un petit somme d'une minute. Ce soir j'ai eu le cœur sur le bord deux fois et ma blonde dit que je radote.",
+            "Dimanche j'ai donné un coup de poing dans la gueule d'un gars, ses dents m'ont ouvert la jointure. Là ma main est enflée jusqu'au coude et je fais des frissons à 39,5.",
+            "Ma sœur m'a écrit de sa tablette : son chum lui a donné un coup de tête, il a jeté son téléphone dans le lac et il dit que personne va la retrouver.",
+            "Flew home with the cabin heater on full. Both of us have a pounding headache and my wife is so drowsy I can't keep her awake. The CO card has gone black.",
+            "Je vais mettre du sucre dans le réservoir de l'autobus scolaire ce soir, il part à 7 h avec 30 enfants.",
+            "maman de léo 50 jour. a 22h temperature 38 virgule 7 dans les fesses, il tète seulement quelques minutes.",
+            "The chainsaw nicked the inside of his leg up high. It's coming in little pushes, three towels through, we put a belt above it and he's woozy.",
+            "Mom is 88 and a little mixed up since the walk-in gave her valacyclovir for the shingles, she's living in the past.",
+            "Mon petit de 4 mois est devenu raide et ses bras tressautaient, les yeux partis en l'air, maintenant il est tout mou.",
+            "When I bend down to start the snowblower something happen in my head, like a big bang. I bring up my breakfast and I want the room dark.",
+            "At the airstrip my right eye dimmed to grey, within seconds. Now I can only tell if it's bright or dark on that side.",
+            "My back is bad and now it's like sitting on a block of ice down there, only a trickle when I pee even though I feel full.",
+            "A bull in the pasture gave me a toss. Caught me on the left ribs. My breathing is short and quick and there's pink when I cough.",
+            "Grand-papa boit presque rien depuis trois jours, pas d'urine depuis hier et il est pas capable de se lever.",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
