@@ -330,12 +330,12 @@ class Speller:
 # not "cocaine", "un détail" not "dental", Gripe Water not "grimper", "thanks" not "tank"; the
 # HELLP syndrome and "hello" are not "hell", Chloé is not "chlore", the town of Chapais not
 # "champis" (mushrooms), Dettah not "detach", the Dénés not "dents", "lait de chèvre" and "lait
-# maternisé" not "chevet" and "maternité".
+# maternisé" not "chevet" and "maternité", Polson Park not "poison".
 _KEPT_AS_WRITTEN = frozenset(
     {
         "worst", "spiro", "buche", "bucher", "glacon", "cocagne", "detail", "thanks", "trans",
         "gripe", "hellp", "hello", "chloe", "chapais", "dettah", "denes", "dene", "chevre",
-        "maternise",
+        "maternise", "polson",
     }
 )  # fmt: skip
 

@@ -4028,6 +4028,40 @@ def test_a_sickle_cell_flight_a_windshield_a_fight_bite_and_a_twin_otter():
     )
 
 
+def test_a_plan_for_tomorrow_a_black_spider_a_burst_sprayer_and_a_rolling_pin():
+    # Round 120 (tuned on part OK): a plan to die told after a clause about last week, 'en finir
+    # avec ma vie' (an idiom list had read it as being done with a chore), and what else the rules
+    # alone missed there, in other words than the set's; a course's 'we cover choking' is a topic,
+    # and 'last year I was going to kill myself' stays the past.
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Hi, I run the first aid course for new lifeguards at the pool. We cover choking, seizures and when to call 911. Do you have posters we could use?",
+            "Last year I was going to kill myself but I got help, and I'm doing well now. Could I book my yearly check-up?",
+        ),
+        urgent=(
+            "My wife moved out last month, I've been drinking every night and I'm going to kill myself tomorrow.",
+            "Mon chum est parti la semaine passée pis je vais en finir avec ma vie ce soir.",
+            "J'ai chargé la carabine, elle est cachée dans le camion. Ce soir je vais au fond du champ pis jme tire.",
+            "I've made up my mind about Saturday. I'll walk out past the guardrail at the lookout. Nobody will have to worry about me after that.",
+            "En cueillant des bleuets une araignée noire avec du rouge en dessous m'a mordue. Là j'ai des crampes dans le ventre et je transpire.",
+            "bjr vitre éclatée, coupure 3cm au cou g. 2 essuies trempés, j'appuie ça coule tjs. tête tourne.",
+            "papa 72a au chalet, bras + jambe d mous, bouche croche a d, parle pateux. dit qu'il va bien...",
+            "We ate what we took for wild onions from the ditch. Now we're both vomiting and my heart is at 38 on my watch.",
+            "Le boyau a lâché pendant que j'arrosais le verger. Depuis je salive sans arrêt, j'ai des petits tics dans les bras pis j'ai été malade des deux bords.",
+            "Took a knock from my own paddleboard, left side of the head. Zoned out for half a minute. Tonight I lost my supper twice and can't keep my eyes open.",
+            "Since 3 am the pain is up top and goes straight through to my back, I've been sick 7 times and my heart is 130.",
+            "There was trouble at home last night and my arm got hurt with the frying pan. He says if I talk to anyone I won't be around anymore.",
+            "The shotgun is cleaned and loaded in the truck. That landlord won't be doing that to anyone again.",
+            "My CGM says 2.1 after two juices and my son is slurring and can't think straight.",
+            "Test positif hier alors que mes trompes ont été ligaturées en 2019. Ce matin une douleur en coup de poignard en bas du ventre à gauche et je suis tombée par terre.",
+            "Even a sip of water comes right back. Haven't needed the bathroom to pee since last night, mouth like sandpaper.",
+            "Ma mère se croit revenue chez ses parents, elle a pris la télécommande pour un téléphone. Ce matin elle était correcte.",
+            "La poignée m'a revolé dans l'œil, y'a un petit dépôt rouge en avant de la couleur de l'œil.",
+            "En lançant au baseball j'ai senti un gros pop derrière la tête, depuis mon cou est raide.",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
