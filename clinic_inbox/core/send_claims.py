@@ -83,17 +83,23 @@ def claim(store: Store, purpose: str, incoming_id: str | None) -> Verdict:
     return claimer.claim(incoming_id, purpose)
 
 
-def unclaimed_wait(store: Store, now: datetime | None = None) -> timedelta:
+def unclaimed_wait(
+    store: Store, now: datetime | None = None, *, on_server: bool = False
+) -> timedelta:
     """How long a safety reply that the clinic's server could not be asked about waits,
     from when it was queued, before it goes unclaimed (one twice beats none, but not by
-    choice). Nothing, on the workstation whose ingest lease still runs by its own clock:
-    no other workstation fetches the same mail under the lease then. Otherwise another
-    may have taken the lease over and be sending the same reply, claimed: this one asks
-    the server again at each pass and looks for that copy in the Sent folder, for two
-    lease lengths and a claim retry, before it sends its own (found by the mail fault
-    harness: a holder cut off from the server and its successor each sent five)."""
+    choice). Nothing, on the workstation whose ingest lease still runs by its own clock,
+    for a message only it holds: no other workstation fetches the same mail under the
+    lease then. Otherwise another may be sending the same reply, claimed: one that took
+    the lease over, or (`on_server`: the message reached the server before it went out
+    of reach) one that pulled the message from there. This one asks the server again at
+    each pass and looks for that copy in the Sent folder, for two lease lengths and a
+    claim retry, before it sends its own (found by the mail fault harness: a holder cut
+    off from the server and its successor each sent five; later, a holder cut off just
+    after it had shared an urgent message, and a workstation that had pulled it, each
+    sent its safety reply)."""
     lease = lease_clock.read(store.path)
-    if lease.until is not None and (now or datetime.now(UTC)) < lease.until:
+    if not on_server and lease.until is not None and (now or datetime.now(UTC)) < lease.until:
         return timedelta(0)
     return timedelta(seconds=2 * lease.seconds + CLAIM_RETRY_SECONDS)
 

@@ -77,9 +77,7 @@ class ServerClaims:
             ):
                 return Verdict.UNKNOWN  # not asked again for every receipt that waits
             try:
-                if self._conn is None or self._conn.closed:
-                    self._conn = connect(self._dsn, autocommit=True, app=self._app)
-                mine = self._claim(key)
+                mine = self._claim_on_a_live_connection(key)
             except ServerUnreachable:
                 self.problem = f"the server {server_label(self._dsn)} could not be reached."
                 self._failed()
@@ -104,6 +102,26 @@ class ServerClaims:
                 return Verdict.UNKNOWN
             self.problem = self._failed_at = None
         return Verdict.SEND if mine else Verdict.ELSEWHERE
+
+    def _claim_on_a_live_connection(self, key: str) -> bool:
+        """Claims on the connection kept from before, or a new one. A kept connection the
+        server dropped meanwhile (it restarted, the link was cut and came back) fails at
+        its first use while the server answers again: that one claim is asked once more
+        on a new connection. Else the workstation holding the ingest lease sent its
+        safety replies unclaimed after every server restart, and another workstation that
+        pulled the same message could claim it and send it too before the first one's
+        copy was in the Sent folder (the mail fault harness: one reply sent by two)."""
+        reused = self._conn is not None and not self._conn.closed
+        if not reused:
+            self._conn = connect(self._dsn, autocommit=True, app=self._app)
+        try:
+            return self._claim(key)
+        except psycopg.OperationalError:
+            if not reused or not self._conn.broken:
+                raise
+        self._drop()
+        self._conn = connect(self._dsn, autocommit=True, app=self._app)
+        return self._claim(key)
 
     def _claim(self, key: str) -> bool:
         assert self._conn is not None

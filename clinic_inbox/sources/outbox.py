@@ -27,6 +27,7 @@ from clinic_inbox.core.accounts import ImapAccount
 from clinic_inbox.core.home import Clinic
 from clinic_inbox.core.send_claims import Verdict
 from clinic_inbox.core.store import outbox_queries as oq
+from clinic_inbox.core.store import shared_queries as shq
 from clinic_inbox.sources import smtp
 from clinic_inbox.sources.errors import SourceError
 from clinic_inbox.sources.imap import ImapConnection
@@ -257,7 +258,10 @@ def _unclaimed_waits(clinic: Clinic, item: oq.OutboxItem, report: OutboxReport) 
     """A safety reply the clinic's server could not be asked about: whether it waits
     still (core.send_claims.unclaimed_wait says how long), due again at the next pass,
     where the server is asked again and the Sent folder looked in again."""
-    wait = send_claims.unclaimed_wait(clinic.store)
+    incoming = message_from_bytes(item.payload, policy=default_policy)["In-Reply-To"]
+    wait = send_claims.unclaimed_wait(
+        clinic.store, on_server=shq.incoming_on_server(clinic.store, incoming)
+    )
     queued = oq.queued_at(clinic.store, item.id)
     waited = datetime.now(UTC) - queued if queued is not None else wait
     if waited >= wait:

@@ -214,6 +214,21 @@ def set_message_identity(store: Store, message_id: int, identity: str) -> None:
     store.execute("UPDATE messages SET shared_identity = ? WHERE id = ?", (identity, message_id))
 
 
+def incoming_on_server(store: Store, message_id_header: str | None) -> bool:
+    """Whether the patient's message with this Message-ID is on the clinic's server (its
+    identity is recorded only after the server's commit, and on a copy pulled from
+    there): every workstation may hold it then."""
+    if not message_id_header:
+        return False
+    return bool(
+        store.one(
+            "SELECT 1 FROM messages WHERE message_id_header = ? AND direction = 'in' "
+            "AND shared_identity IS NOT NULL LIMIT 1",
+            (str(message_id_header).strip(),),
+        )
+    )
+
+
 def unshared_patient_messages(store: Store, thread_id: int) -> int:
     """A conversation's patient messages that are not on the server yet."""
     return int(
