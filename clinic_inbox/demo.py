@@ -30,6 +30,7 @@ from clinic_inbox.core.passwords import hash_password
 from clinic_inbox.core.resources import resource_path
 from clinic_inbox.core.store import queries as q
 from clinic_inbox.core.triage import load_rules, triage
+from clinic_inbox.demo_consent import NO_AGREEMENT
 
 DEMO_PASSWORD = "demo"
 DEFAULT_SEED = 2026
@@ -284,7 +285,7 @@ def generate(
     categories = [c.value for c in Category]
     threads_out: list[DemoThread] = []
     clinic_addr = "inbox@riverside-health.example"
-    mother_has_one = False
+    mother_has_one = never_agreed_has_one = False
     for n in range(n_threads):
         # when: more in recent days; patients write from 7 in the morning to 10 at night
         age_days = min(int(rnd.expovariate(1 / mean_age)), spread - 1)
@@ -322,6 +323,18 @@ def generate(
             # Rosa Delgado's proxy (demo_consent) needs a conversation of hers in its
             # scope at every hour: the random draws alone gave her none at some hours
             patient, mother_has_one = patients[MOTHER], True
+        by_email = False
+        if (
+            not never_agreed_has_one
+            and kind == "normal"
+            and patient is not None
+            and patient.key != MOTHER
+            and len(patients) > NO_AGREEMENT
+        ):
+            # the patient who never agreed to e-mail (demo_consent) writes by e-mail at every
+            # hour, so the warning before a reply has a conversation to show: the draws alone
+            # gave her none at some hours of the day
+            patient, never_agreed_has_one, by_email = patients[NO_AGREEMENT], True, True
         # what a conversation is about stays the same from message to reply
         ctx = {
             "given": patient.given if patient else "Sam",
@@ -333,7 +346,7 @@ def generate(
             "child": rnd.choice(CHILDREN),
         }
         use_portal = patient is not None and patient.portal_id is not None and rnd.random() < 0.5
-        source = Source.PORTAL if use_portal else Source.EMAIL
+        source = Source.PORTAL if use_portal and not by_email else Source.EMAIL
         if patient is None:
             sender = f"{['jordan.reyes', 'c.delgado', 'sam1984', 'claims', 'mike.t'][n % 5]}@{['gmail.example', 'northernlife.example', 'yahoo.example'][n % 3]}"
             sender_name = sender.split("@")[0].replace(".", " ").title()

@@ -1511,13 +1511,17 @@ _OWN_INTENT_CLAUSE = re.compile(r"\b(i'?m|i am|im|i'?ll|i will|je|j'|jvais|j'vai
 
 def _after_own_intent(words: str) -> str:
     """What follows the writer's last "I'm", "I will" or "je" (for a plan to die)."""
-    cuts = [m.start() for m in _OWN_INTENT_CLAUSE.finditer(words)]
-    return words[cuts[-1] :] if cuts else words
+    return _after_last(_OWN_INTENT_CLAUSE, words)
 
 
 def _after_decision(words: str) -> str:
     """What follows the writer's last decision made now ("...partie au printemps jai decide")."""
-    cuts = [m.start() for m in _DECIDED_NOW.finditer(words)]
+    return _after_last(_DECIDED_NOW, words)
+
+
+def _after_last(marker: re.Pattern[str], words: str) -> str:
+    """`words` from the start of the last `marker` on (all of them if there is none)."""
+    cuts = [m.start() for m in marker.finditer(words)]
     return words[cuts[-1] :] if cuts else words
 
 
