@@ -586,6 +586,10 @@ _SENTENCE_CONTEXT = re.compile(
     # what a course covers, said of it: "the wilderness first-aid course ... They cover hypothermia
     # and severe bleeding"
     r"\b(they|the course|the class|the training|le cours|la formation|ils) (cover|covers|covered|teach|teaches|taught|couvre|couvrent|enseigne|enseignent|voit|voient)\b|"
+    # a talk given, a manual's pages: "I'm giving a talk at the Legion about when to call 911 for
+    # chest pain or stroke"; "Dans le manuel on parle de l'hypoglycémie et des convulsions"
+    r"\b(giving|give|gave|doing|preparing|prepare|donner|donne|pr[eé]parer?) (a |an |une )?(talk|presentation|conference|conf[eé]rence|pr[eé]sentation|causerie|atelier|workshop) ([\w' ]{0,40} )?(about|on|sur|au sujet d\w*|concernant)\b(?![^.]{0,60}\b(now|maintenant|and then|et l[aà])\b)|"
+    r"\b(dans|in) (le|the|mon|my|notre|our) (manuel|manual|livre|book|textbook|guide|cahier)( \w+){0,2},? (on parle|ils parlent|it talks|they talk|it covers|on voit|on explique)\b|"
     # said by the one who teaches it: "I teach the babysitting course ... We cover choking, fevers
     # in babies and when to call 911"
     r"\bwe (cover|teach|go over|review|practi[cs]e)\b(?! (for|with) (my|our|his|her))|\bnous (couvrons|enseignons|voyons)\b|"
@@ -785,6 +789,9 @@ _SENTENCE_CONTEXT = re.compile(
 )
 # History told after the mention: "I had a seizure as a child", "... two years ago".
 _POST_CONTEXT = re.compile(
+    # a choking cleared by back blows: "choked on a grape at lunch, i did back blows and it came
+    # right out"
+    r"\b(back blows|heimlich|tapes dans le dos|claques dans le dos)[^.]{0,30}\b(came|est sortie?|a sorti|popped) (right |straight |tout de suite )?(out|up)\b|"
     # (a black stool from what was taken: "Selles noires après le Pepto", "after my iron pills")
     r"\b((apres|after|from|avec|with|due to) (le |du |la |les |my |the |taking |prendre |mes |mon )?"
     r"(pepto\w*|bismuth|iron pills?|iron|fer|supplements? de fer|comprimes de fer|blueberr\w*|bleuets|black licorice|reglisse noire)\b|"
@@ -1904,7 +1911,8 @@ _STORY_FINE = re.compile(
     r"breathing (totally |completely |perfectly )?(normal|normally|fine)|(feeling|i felt) (stronger|better|okay|ok|fine|good|well|normal)|(la plaie|la coupure|la blessure|the cut|the wound|the gash)( \w+)? (est|is) (belle|beau|propre|clean|healing|healed|guerie?|fermee?|healing (well|nicely))|"
     # treated and on the mend: "elle est en réadaptation maintenant", "I'm out now" (not "im out on
     # the ice doing mussels": out at work)
-    r"(est|is|are|sont) (maintenant |now )?(en readaptation|in rehab\w*|en convalescence)|(?<!thinks )(?<!believes )(?<!thought )(i'?m|i am|he'?s|she'?s|he is|she is) (out|discharged|back home|home)\b(?! (all day|all the time|tonight|today|tomorrow|at \d|by \d|alone|with (me|us|them|the kids)|from (nights|days|work|(his|her|the) shift|the (mine|plant|mill|camp|site|rig|pit))))(?<!out(?= (on|in|at|here|there|of|doing|fishing|hunting|working|picking|hauling|past|by)\b))|(je suis|il est|elle est) sorti\w* de l'hopital|(i'?m|je suis) (home|a la maison) now|(running around|playing|acting|eating) (totally |completely |perfectly )?(normal|normally|fine|like (himself|herself|usual))|(he'?s|she'?s|he is|she is|they'?re|they are) (playing|eating|drinking|running around|laughing)( and (playing|eating|drinking|running around|laughing))? (today|now|again|fine|normally|like (himself|herself|usual))|(il|elle|je) va (beaucoup |bien |ben )?mieux)"
+    # (not what she does not know: "dosnt know the day or that shes home")
+    r"(est|is|are|sont) (maintenant |now )?(en readaptation|in rehab\w*|en convalescence)|(?<!thinks )(?<!believes )(?<!thought )(?<!that )(?<!know )(?<!knows )(i'?m|i am|he'?s|she'?s|he is|she is) (out|discharged|back home|home)\b(?! (all day|all the time|tonight|today|tomorrow|at \d|by \d|alone|with (me|us|them|the kids)|from (nights|days|work|(his|her|the) shift|the (mine|plant|mill|camp|site|rig|pit))))(?<!out(?= (on|in|at|here|there|of|doing|fishing|hunting|working|picking|hauling|past|by)\b))|(je suis|il est|elle est) sorti\w* de l'hopital|(i'?m|je suis) (home|a la maison) now|(running around|playing|acting|eating) (totally |completely |perfectly )?(normal|normally|fine|like (himself|herself|usual))|(he'?s|she'?s|he is|she is|they'?re|they are) (playing|eating|drinking|running around|laughing)( and (playing|eating|drinking|running around|laughing))? (today|now|again|fine|normally|like (himself|herself|usual))|(il|elle|je) va (beaucoup |bien |ben )?mieux)"
     r"( now| maintenant| depuis| since| with \w+| aujourd'hui| today| ce matin| this morning)?\b"
 )
 # How someone was before it began, not how it ended: "she was fine yesterday",

@@ -4062,6 +4062,29 @@ def test_a_plan_for_tomorrow_a_black_spider_a_burst_sprayer_and_a_rolling_pin():
     )
 
 
+def test_a_gout_pill_a_silo_gallery_fat_burners_and_a_last_ride_on_grey_ice():
+    # Round 121 (tuned on part TB): what the rules alone missed there, in other words than the
+    # set's: a new pill and peeling skin, a plan to push a foreman off a height, DNP, a rock on a
+    # climbing helmet, a keyboard duster huffed, pain after a bile-duct scope, one last ride on grey
+    # ice, a father who no longer knows a name; a talk given about stroke signs is a topic.
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Hello, I'm giving a talk to the seniors' club next week about when to call 911 for a stroke or chest pain. Could the nurse look over my slides?",
+        ),
+        urgent=(
+            'Started a new gout pill three weeks ago. Now my skin is blistering on my chest and my mouth is full of sores, fever 39.',
+            "Ce soir au shift de nuit je vais l'amener sur la passerelle du silo, à 30 mètres, pis le pousser en bas. Le contremaître l'aura pas volé.",
+            "Ordered fat burners online, the label says DNP. I'm soaked in sweat, 39.8 and my heart is at 160.",
+            "Hier une roche est tombée sur mon casque en escalade, je suis parti dans la lune une vingtaine de secondes. Ce matin j'ai vomi deux fois et je vois en double.",
+            "My brother texted me he doesnt want to be here anymore and he's not answering.",
+            'Went through two cans of keyboard cleaner spray breathing it in for the high. Now my heart is doing a weird fluttery fast thing.',
+            'Scope yesterday for the stone stuck in the bile duct. Now the pain up top goes through to my back and I have a fever of 38.6.',
+            'Pas grand-chose pour rester. Je pars faire un dernier tour en motoneige sur le lac où la glace est grise pis mince.',
+            'Depuis midi maman ne connaît plus mon nom, elle a mis les assiettes dans le bain. Elle était correcte au déjeuner.',
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
