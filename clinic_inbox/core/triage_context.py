@@ -320,7 +320,17 @@ _HYPOTHETICAL = re.compile(
     # a kind of person, in the conditional: "pour un élève qui exprimerait des idées noires",
     # "for a student who might talk about ending it"
     r"(un|une) (eleve|jeune|patiente?|cliente?|enfant|ado|adolescente?|personne|etudiante?) qui \w+(rait|raient)|"
-    r"an? (student|patient|client|kid|child|teen|teenager|person|camper|athlete) who (might|may|would|could) )\b"
+    r"an? (student|patient|client|kid|child|teen|teenager|person|camper|athlete) who (might|may|would|could) |"
+    # the kind of case a worker meets: "When a student tells me about suicidal thoughts we follow
+    # the district protocol", "quand un élève me parle d'idées suicidaires"
+    r"when (a|an|one of (my|our|the)) (student|patient|client|kid|child|teen|teenager|employee|worker|camper|resident|member)s? "
+    r"(tells?|talks?|says?|mentions?|shows?|comes|brings?|discloses?)\b|"
+    r"quand (un|une|un de mes|une de mes|un de nos|une de nos) (eleve|etudiante?|patiente?|cliente?|jeune|ado|employee?|travailleur|travailleuse|resident|residente)s? "
+    r"(me |nous )?(dit|parle|mentionne|montre|confie|arrive)\b|"
+    # a question of what a thing would be called: "Would that be an overdose?"
+    r"(would|could|will|is) (that|this|it) (be|count as|mean|be called) |"
+    # (not a wish: "ce serait plus simple pour tout le monde si je n'étais plus là")
+    r"(serait-ce|est-ce que (ce|ca) serait|est-ce que (ce|ca) (compte|compterait) comme) )\b"
 )
 # A question about when to worry: "At what temperature should we worry for a newborn?"
 _WORRY_QUESTION = re.compile(
@@ -563,7 +573,13 @@ _SENTENCE_CONTEXT = re.compile(
     # a crew's patient: "on a transporté un de vos patients à Whitehorse pour une douleur
     # thoracique", "when we bring a patient who has had a seizure to your service point"
     r"\b(we|on|nous) (have |a |avons |had |often |sometimes )?(transport\w*|brought|bring|take|took|amene\w*|ramene\w*|conduit)"
-    r"( [\w']+){0,2} (un de vos patients|une de vos patientes|one of your patients|an? patient|un patient|une patiente)\b|"
+    r"( [\w']+){0,2} (un de vos patients|une de vos patientes|one of your patients|an? patient|un patient|une patiente|"
+    r"des patients|vos patients|your patients|patients (de|from) (votre|your))\b|"
+    # what a student wants to watch: "J'aimerais voir comment un médecin de famille gère les cas
+    # de douleur thoracique, d'overdose ou de crise d'asthme"
+    r"\b(voir|see|learn|apprendre|observer|observe|comprendre|understand) (comment|how) (un|une|le|la|les|a|an|the|your|vos) "
+    r"(medecins?|doctors?|clinic|clinique|infirmieres?|infirmiers?|nurses?|equipe|team)( [\w']+){0,4} "
+    r"(gere|gerent|handles?|manages?|treats?|traite|traitent|prend en charge)\b|"
     # a school paper: "Pour un travail, je dois décrire comment une clinique évalue le risque"
     r"pour un (travail|devoir|projet),? (je|j'|on|nous) (dois|doit|devons)|(for|pour) (a|an|my|mon|un) (paper|essay|assignment|school project|class project)\b|"
     r"(decrire|describe|expliquer) (comment|how) (une?|la|le|les|a|an|the) |"
@@ -1161,7 +1177,9 @@ _RESOLVED_AFTER = re.compile(
     r"^\W*(rien|aucune? (autre )?(reaction|crise|episode|probleme)) depuis\b|"
     # (not a symptom that goes on: "It isn't letting up sitting in the cab")
     r"^\W*(ce n'?en est pas|c'?en est pas|it'?s not that|it isn'?t(?! \w+ing\b| (better|gone|over))|it wasn'?t(?! \w+ing\b))\b|"
-    r"back to normal|(redevenue?|revenue?) (a la )?normale?|(ca|cela|il|elle) a arrete|"
+    # (not pills stopped: "Il a arrêté ses pilules pour la fibrillation le mois passé")
+    r"back to normal|(redevenue?|revenue?) (a la )?normale?|(ca|cela|il|elle) a arrete"
+    r"(?! (ses|son|sa|mes|mon|ma|les|le|la|ces|cet|cette|l'|de (prendre|boire|manger|fumer))\b)|"
     # come to at once after a faint: "I came around in a few seconds and I was fine after juice"
     r"\bcame (around|to) (in|after) (a few|\d+|a couple of|two|three) (seconds|secs|minutes)\b|"
     # what choked on came out at once: "I did back blows ... and it came out right away"

@@ -330,12 +330,13 @@ class Speller:
 # not "cocaine", "un détail" not "dental", Gripe Water not "grimper", "thanks" not "tank"; the
 # HELLP syndrome and "hello" are not "hell", Chloé is not "chlore", the town of Chapais not
 # "champis" (mushrooms), Dettah not "detach", the Dénés not "dents", "lait de chèvre" and "lait
-# maternisé" not "chevet" and "maternité", Polson Park not "poison".
+# maternisé" not "chevet" and "maternité", Polson Park not "poison", the village of Masset not "masse",
+# a staph infection not "stamp".
 _KEPT_AS_WRITTEN = frozenset(
     {
         "worst", "spiro", "buche", "bucher", "glacon", "cocagne", "detail", "thanks", "trans",
         "gripe", "hellp", "hello", "chloe", "chapais", "dettah", "denes", "dene", "chevre",
-        "maternise", "polson",
+        "maternise", "polson", "masset", "staph",
     }
 )  # fmt: skip
 

@@ -4072,15 +4072,44 @@ def test_a_gout_pill_a_silo_gallery_fat_burners_and_a_last_ride_on_grey_ice():
             "Hello, I'm giving a talk to the seniors' club next week about when to call 911 for a stroke or chest pain. Could the nurse look over my slides?",
         ),
         urgent=(
-            'Started a new gout pill three weeks ago. Now my skin is blistering on my chest and my mouth is full of sores, fever 39.',
+            "Started a new gout pill three weeks ago. Now my skin is blistering on my chest and my mouth is full of sores, fever 39.",
             "Ce soir au shift de nuit je vais l'amener sur la passerelle du silo, à 30 mètres, pis le pousser en bas. Le contremaître l'aura pas volé.",
             "Ordered fat burners online, the label says DNP. I'm soaked in sweat, 39.8 and my heart is at 160.",
             "Hier une roche est tombée sur mon casque en escalade, je suis parti dans la lune une vingtaine de secondes. Ce matin j'ai vomi deux fois et je vois en double.",
             "My brother texted me he doesnt want to be here anymore and he's not answering.",
-            'Went through two cans of keyboard cleaner spray breathing it in for the high. Now my heart is doing a weird fluttery fast thing.',
-            'Scope yesterday for the stone stuck in the bile duct. Now the pain up top goes through to my back and I have a fever of 38.6.',
-            'Pas grand-chose pour rester. Je pars faire un dernier tour en motoneige sur le lac où la glace est grise pis mince.',
-            'Depuis midi maman ne connaît plus mon nom, elle a mis les assiettes dans le bain. Elle était correcte au déjeuner.',
+            "Went through two cans of keyboard cleaner spray breathing it in for the high. Now my heart is doing a weird fluttery fast thing.",
+            "Scope yesterday for the stone stuck in the bile duct. Now the pain up top goes through to my back and I have a fever of 38.6.",
+            "Pas grand-chose pour rester. Je pars faire un dernier tour en motoneige sur le lac où la glace est grise pis mince.",
+            "Depuis midi maman ne connaît plus mon nom, elle a mis les assiettes dans le bain. Elle était correcte au déjeuner.",
+        ),
+    )
+
+
+def test_a_newt_on_a_dare_a_deckhand_over_the_side_and_a_dressing_soaked_through():
+    # Round 122 (tuned on part NW): what the rules alone missed there, in other words than the
+    # set's: a toad licked on a dare, then numbness; the worst belly pain of one's life; going over a
+    # boat's side tonight; a torn gullet after vomiting; a baby of two and a half months with fever;
+    # a partner pushed into the water who is coming; a bleeding dressing; a heaviness as if sat on;
+    # stroke signs told beside pills stopped last month ('il a arrêté ses pilules' is not the signs
+    # stopping); days at sea without water. A paramedic's, a student's and a youth worker's
+    # questions stay topics.
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Hello, I'm an EMT in town. We often bring your patients in for chest pain or overdose and it would help to have their medication lists. Who should I talk to?",
+            "Bonjour, je suis étudiante en soins infirmiers. J'aimerais voir comment une infirmière de la clinique gère les cas de douleur thoracique ou de crise d'asthme. Prenez-vous des stagiaires?",
+            "I'm a youth worker. When a teen tells me about suicidal thoughts I follow our agency's plan, but how do I refer them to a family doctor here?",
+        ),
+        urgent=(
+            "My nephew licked a toad on a dare at the cabin and now his mouth is numb and his legs are wobbly.",
+            "Louise is 2.5 months old and her temperature is 38.3, she won't feed.",
+            "Woke at 2 with the worst pain ever in my upper tummy, cant stand straight, been sick 4 times.",
+            "stef. ce soir qd tout le monde dort -> par dessus bord avec le ciré.",
+            "tonight after dark im taking the canoe out past the point with no life vest and going over the side",
+            "J'ai été malade fort hier soir, depuis j'ai un point en arrière du sternum qui passe dans le dos, et mon cou a gonflé, ça fait des petites bulles.",
+            "Petite chirurgie jeudi. Ce soir ça coule à travers le pansement, quatre compresses en une heure.",
+            "Depuis une heure j'ai une lourdeur en avant, ça tire dans la mâchoire, je suis tout en sueur.",
+            "Mon père est tombé à 7 h : jambe gauche qui lâche, bouche croche, parole pâteuse. Il a arrêté ses pilules pour le coeur le mois passé.",
+            "watermaker quit on day 2 of the trip. havent had to go since yesterday, just a dark trickle, and everything went grey and I ended up on the deck.",
         ),
     )
 
