@@ -156,13 +156,20 @@ def _copy_to_sent(clinic: Clinic, account: ImapAccount, box: ImapConnection | No
             oq.mark_copied(clinic.store, item.id)
 
 
-def _verdict(clinic: Clinic, item: oq.OutboxItem) -> Verdict:
+def _answered_id(item: oq.OutboxItem) -> str | None:
+    """The Message-ID of the patient's message a receipt or safety reply answers (None
+    for a person's reply: only automatic replies are claimed)."""
+    if item.purpose not in send_claims.AUTOMATIC:
+        return None
+    return message_from_bytes(item.payload, policy=default_policy)["In-Reply-To"]
+
+
+def _verdict(clinic: Clinic, item: oq.OutboxItem, incoming: str | None) -> Verdict:
     """Whose a receipt or safety reply is to send: with a shared server, the
     workstation that claims it there (core.send_claims); a person's reply is its
     author's."""
     if item.purpose not in send_claims.AUTOMATIC:
         return Verdict.SEND
-    incoming = message_from_bytes(item.payload, policy=default_policy)["In-Reply-To"]
     return send_claims.claim(clinic.store, item.purpose, incoming)
 
 
@@ -254,11 +261,12 @@ def _in_sent_already(
     return bool(found)
 
 
-def _unclaimed_waits(clinic: Clinic, item: oq.OutboxItem, report: OutboxReport) -> bool:
+def _unclaimed_waits(
+    clinic: Clinic, item: oq.OutboxItem, incoming: str | None, report: OutboxReport
+) -> bool:
     """A safety reply the clinic's server could not be asked about: whether it waits
     still (core.send_claims.unclaimed_wait says how long), due again at the next pass,
     where the server is asked again and the Sent folder looked in again."""
-    incoming = message_from_bytes(item.payload, policy=default_policy)["In-Reply-To"]
     wait = send_claims.unclaimed_wait(
         clinic.store, on_server=shq.incoming_on_server(clinic.store, incoming)
     )
@@ -299,7 +307,8 @@ def _send_all(
 ) -> None:
     store = clinic.store
     for item in due:
-        verdict = _verdict(clinic, item)
+        incoming = _answered_id(item)  # read once: claimed, then maybe waited on
+        verdict = _verdict(clinic, item, incoming)
         if verdict is Verdict.UNKNOWN and item.purpose == "ack":
             _waits_for_server(clinic, item, report)
             continue
@@ -308,7 +317,7 @@ def _send_all(
                 continue
         elif _in_sent_already(clinic, account, item, sent_box, report):
             continue
-        elif verdict is Verdict.UNKNOWN and _unclaimed_waits(clinic, item, report):
+        elif verdict is Verdict.UNKNOWN and _unclaimed_waits(clinic, item, incoming, report):
             continue
         with store.transaction():
             oq.mark_sending(store, item.id)
