@@ -321,6 +321,10 @@ _HYPOTHETICAL = re.compile(
     # "for a student who might talk about ending it"
     r"(un|une) (eleve|jeune|patiente?|cliente?|enfant|ado|adolescente?|personne|etudiante?) qui \w+(rait|raient)|"
     r"an? (student|patient|client|kid|child|teen|teenager|person|camper|athlete) who (might|may|would|could) |"
+    # a drug given to a kind of person: "is it safe to give to someone who is pregnant and not
+    # breathing after an overdose?" (a first responder's question)
+    r"(give|giving|use|using|administer|administering) (it |this |that |them |naloxone |narcan )?(to|on) "
+    r"(someone|somebody|anyone|a person|a patient|une personne|quelqu'un) (who|that) |"
     # the kind of case a worker meets: "When a student tells me about suicidal thoughts we follow
     # the district protocol", "quand un élève me parle d'idées suicidaires"
     r"when (a|an|one of (my|our|the)) (student|patient|client|kid|child|teen|teenager|employee|worker|camper|resident|member)s? "
@@ -978,7 +982,7 @@ _POST_CONTEXT = re.compile(
 _RECURRENCE = re.compile(
     r"\b(again|is back|came back|come back|returned|started again|now|right now|rn|today|tonight|tonite|2nite|2day|"
     r"this morning|this afternoon|this evening|currently|at the moment|just now|"
-    r"since (this|last night|yesterday|an hour|lunch|noon|dinner|breakfast|\d+ ?(min|minutes|hours?|hrs?|h)\b)|"
+    r"since (this|last (night|nite)|yesterday|an hour|lunch|noon|dinner|breakfast|\d+ ?(min|minutes|hours?|hrs?|h)\b)|"
     r"(\d+|an|a|one|two|few|couple of) (hours?|hrs?|minutes?|mins?) ago|"
     r"(il y a|ya|y'a) (\d+|une|deux|trois|quelques|dix|vingt|trente) (heures?|h|minutes?|mins?)|"
     r"encore|de nouveau|revenu|revenue|maintenant|aujourd'?hui|ce soir(?!-la)|ce matin(?!-la)|"

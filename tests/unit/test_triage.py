@@ -4114,6 +4114,38 @@ def test_a_newt_on_a_dare_a_deckhand_over_the_side_and_a_dressing_soaked_through
     )
 
 
+def test_berries_at_a_campsite_a_labour_nobody_knew_of_and_a_walk_among_bears():
+    # Round 123 (tuned on part TH): what the rules alone missed there, in other words than the
+    # set's: berries off a bush, then drooling; a pregnancy nobody knew of, now pushing; retching
+    # that brings nothing up and saliva that will not go down; an iron's burn and "if I talk";
+    # a walk among bears without the rifle; ten times a dose by the wrong syringe; pills in a bowl
+    # for tonight; a baby put out in the cold; stools like road tar and a faint; a grandmother
+    # chatting with folks not in the room; a low sugar and mumbling; "since last nite" is now.
+    # A rash that a cream does not clear, a firefighter's question and days missed from work stay
+    # harmless.
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "My baby is 10 months old and has a diaper rash that is not going away with Sudocrem. He is eating and playing as usual. What else can we try?",
+            "I'm a volunteer firefighter. Is it safe to use naloxone on someone who is unconscious and not breathing after taking pills? Our chief asked me to find out.",
+            "Bonjour, le camp me demande un papier pour mes 3 jours manqués cette semaine, j'avais la grippe. Je mange bien maintenant. Est-ce possible sans rendez-vous?",
+        ),
+        urgent=(
+            "My daughter (3) ate some red berries from a bush at the campsite an hour ago. She brought it up once and now she is drooling a lot and looks pale.",
+            "I'm 17 and nobody knew I was pregnant, I haven't had my period since February. The pains come every 2 minutes now and I feel like I have to push.",
+            "Mon père a une grosse hernie hiatale. Depuis une heure il a des haut-le-coeur mais rien ne sort et il ne peut plus avaler sa salive.",
+            "Hier mon conjoint m'a brûlé le bras avec le fer à repasser. Il m'a dit que si j'en parle à quelqu'un, il va m'achever.",
+            "Depuis que mon fils est mort je suis au bout du rouleau. Ce soir je vais faire une dernière marche dans le bois sans ma carabine, les ours vont s'occuper du reste.",
+            "Je me suis trompé de seringue et j'ai pris 10 ml de mon sirop de morphine au lieu de 1 ml. Je suis très endormi.",
+            "I've put all my lithium in a bowl with a bottle of vodka. Tonight when my wife is at work.",
+            "Il pleurait sans arrêt alors je l'ai mis dehors sur le balcon à -30, mon bébé de 3 mois. S'il recommence ce soir je vais le laisser plus longtemps.",
+            "My stools since yesterday look like road tar, I went down for a moment in the bathroom this morning. Pressure 86/50.",
+            "Grandma has been off since around 3 today: she is chatting with folks who aren't in the room. She was her usual self this morning.",
+            "Dad's sugar is 2.1 even after a juice box, he is mumbling and can't get off the couch.",
+            "since last nite 2 black tarry stools, fainted in the shower at 7.",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
