@@ -40,10 +40,10 @@ from clinic_inbox.core.triage_context import (
     small_or_treated,
 )
 from clinic_inbox.core.triage_gate import (
-    PATTERN_CACHE_SIZE,
     Gated,
     GateTable,
     Vocabulary,
+    compiled,
     lower_ascii,
 )
 from clinic_inbox.core.triage_model import FeatureTable, WordingModel, load_model
@@ -67,13 +67,14 @@ class RulesError(ValueError):
 class Rule:
     id: str
     label: str
-    regex: re.Pattern[str]  # all its patterns as one, to re-check part of a match
+    source: str  # all its patterns as one (`regex`), to re-check part of a match
     patterns: tuple[Gated, ...] = ()
     # a cluster: one pattern of every group must be mentioned somewhere in the message
     requires: tuple[tuple[Gated, ...], ...] = ()
     # patterns that only name the condition ("sepsis"): they count when the sentence
-    # puts it on someone now (triage_context.engaged)
-    names: frozenset[re.Pattern[str]] = frozenset()
+    # puts it on someone now (triage_context.engaged); their sources (a pattern and its
+    # case-free twin have the same)
+    names: frozenset[str] = frozenset()
     # self-harm: when unsure, urgent (a crisis-line reply costs little); only a
     # question about things in general is set aside
     prefer_urgent: bool = False
@@ -86,6 +87,11 @@ class Rule:
     # and his last CBC was two weeks ago"): found anywhere, their sentence's tense or
     # question aside; the other groups are judged in context as usual
     background: frozenset[int] = frozenset()
+
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        """Compiled when first needed (rarely: a match whose end is peeled off)."""
+        return _regex(self.source)
 
 
 @dataclass(frozen=True, eq=False)
@@ -222,6 +228,20 @@ class Rules:
     context: Callable[[str, int, int, IdiomSet | None], bool] | None = None
     origin: Path | None | bool = False  # what load_rules was given (False: built otherwise)
 
+    def compile_all(self) -> None:
+        """Compile every pattern now, not when a sentence first needs it: the parse
+        workers' fork server does, so that the workers forked from it share them."""
+        sections = (self.red, self.same_day, self.sensitive, self.category_section)
+        every = [
+            g
+            for section in sections
+            if section is not None
+            for r in section.rules
+            for g in (*r.patterns, *(x for grp in r.requires for x in grp))
+        ]
+        for g in (*every, *(self.idioms.patterns if self.idioms else ())):
+            g.regex, g.fast  # noqa: B018 - compiled and kept on first use
+
     def __reduce__(self):
         if not any(cached is self for cached in _LOADED.values()):
             return super().__reduce__()  # built or changed otherwise: sent whole
@@ -294,32 +314,54 @@ def _source(rule_id: str, patterns: list[str]) -> str:
 _WORD_END = r"(?!(?!(?:s|e|es|ed|d|ing|ee|ees|er)\b)\w)"
 
 
-@lru_cache(maxsize=PATTERN_CACHE_SIZE)
 def _regex(pattern: str) -> re.Pattern[str]:
-    """`re.compile(pattern, re.IGNORECASE)`, kept for the process (the standard library
-    keeps 512; the shipped rules compile ~2,500): a clinic's own rules file is compiled
-    merged with the shipped ones, whose patterns are then compiled already, here and in
-    the parse workers forked from the server that compiled the shipped rules."""
-    return re.compile(pattern, re.IGNORECASE)
+    """`re.compile(pattern, re.IGNORECASE)`, kept for the process (triage_gate.compiled):
+    a clinic's own rules file is compiled merged with the shipped ones, whose patterns
+    are then compiled already, here and in the parse workers forked from the server
+    that compiled the shipped rules."""
+    return compiled(pattern, re.IGNORECASE)
+
+
+def _invalid(rule_id: str, exc: re.error) -> RulesError:
+    return RulesError(f"Triage rule {rule_id!r} has a pattern that is not valid: {exc}.")
 
 
 def _compile(rule_id: str, patterns: list[str], end: str = "") -> re.Pattern[str]:
     try:
         return _regex(r"\b" + _source(rule_id, patterns) + end)
     except re.error as exc:
-        raise RulesError(
-            f"Triage rule {rule_id!r} has a pattern that is not valid: {exc}."
-        ) from None
+        raise _invalid(rule_id, exc) from None
+
+
+# How a rule's pattern is gated: from its source and flags (Gated.of_source: compiled
+# when first run when the shipped gate file knows it, at once otherwise)
+GateOf = Callable[[str, int], Gated]
+
+
+def _checked(rule: Rule) -> Rule:
+    """A rule with a pattern the shipped gate file does not know (a clinic's own, compiled
+    at once) is compiled whole now too: a pattern that cannot stand beside the others is
+    refused at load, in words, not at the first message it should have read."""
+    gated = (*rule.patterns, *(g for group in rule.requires for g in group))
+    if any("regex" in vars(g) for g in gated):
+        try:
+            rule.regex  # noqa: B018 - compiled and kept
+        except re.error as exc:
+            raise _invalid(rule.id, exc) from None
+    return rule
 
 
 def _gated(
     rule_id: str,
     patterns: list[str],
-    gate: Callable[[re.Pattern[str]], Gated] = Gated.of,
+    gate: GateOf = Gated.of_source,
     end: str = "",
 ) -> tuple[Gated, ...]:
-    _compile(rule_id, patterns)  # one clear error for the whole rule
-    return tuple(gate(_regex(r"\b(?:" + _expand(p) + ")" + end)) for p in patterns)
+    _source(rule_id, patterns)  # a rule without patterns is refused in words
+    try:
+        return tuple(gate(r"\b(?:" + _expand(p) + ")" + end, re.IGNORECASE) for p in patterns)
+    except re.error as exc:
+        raise _invalid(rule_id, exc) from None
 
 
 def _merge(default: list[dict], own: list[dict]) -> list[dict]:
@@ -419,10 +461,21 @@ def build_rules(data: dict, gated: bool = True) -> Rules:
     """Rules from the content of a rules file (its sections as lists of tables), not
     merged with the shipped ones. `gated=False`: every pattern is run on every sentence,
     as written (no gate, no case-free twin): the reference the gate must agree with."""
-    return _build(_word_ends(data), Gated.of if gated else Gated.ungated)
+    return _build(_word_ends(data), Gated.of_source if gated else _ungated)
 
 
-def _build(data: dict, gate: Callable[[re.Pattern[str]], Gated] = Gated.of) -> Rules:
+def _ungated(pattern: str, flags: int) -> Gated:
+    return Gated.ungated(compiled(pattern, flags))
+
+
+def build_shipped_rules(gate: GateOf) -> Rules:
+    """The shipped rules, each pattern gated by `gate` (triage_gate_cache: what the gate
+    file must hold)."""
+    with open(resource_path("triage_rules.toml"), "rb") as fh:
+        return _build(_word_ends(tomllib.load(fh)), gate)
+
+
+def _build(data: dict, gate: GateOf = Gated.of_source) -> Rules:
     vocabulary: set[str] = set()
     # the words every gate needs, found once per sentence for all the sections
     gate_words = Vocabulary()
@@ -446,15 +499,17 @@ def _build(data: dict, gate: Callable[[re.Pattern[str]], Gated] = Gated.of) -> R
                 if not isinstance(groups, list) or len(groups) < 2:
                     raise RulesError(f"Triage rule {rid!r}: 'requires' needs two or more lists.")
                 out.append(
-                    Rule(
-                        rid,
-                        label,
-                        _compile(rid, groups[0], end),
-                        requires=tuple(_gated(rid, g, gate, end) for g in groups),
-                        background=_background(rid, r.get("background", []), len(groups)),
-                        prefer_urgent=bool(r.get("prefer_urgent", False)),
-                        banter_aside=bool(r.get("banter_aside", False)),
-                        about_others=bool(r.get("about_others", False)),
+                    _checked(
+                        Rule(
+                            rid,
+                            label,
+                            r"\b" + _source(rid, groups[0]) + end,
+                            requires=tuple(_gated(rid, g, gate, end) for g in groups),
+                            background=_background(rid, r.get("background", []), len(groups)),
+                            prefer_urgent=bool(r.get("prefer_urgent", False)),
+                            banter_aside=bool(r.get("banter_aside", False)),
+                            about_others=bool(r.get("about_others", False)),
+                        )
                     )
                 )
                 for g in groups:
@@ -463,15 +518,17 @@ def _build(data: dict, gate: Callable[[re.Pattern[str]], Gated] = Gated.of) -> R
             pats, names = r.get("patterns", []), r.get("names", [])
             named = _gated(rid, names, gate, end) if names else ()
             out.append(
-                Rule(
-                    rid,
-                    label,
-                    _compile(rid, pats + names, end),
-                    _gated(rid, pats, gate, end) + named if pats else named,
-                    names=frozenset(x for g in named for x in (g.regex, g.fast)),
-                    prefer_urgent=bool(r.get("prefer_urgent", False)),
-                    banter_aside=bool(r.get("banter_aside", False)),
-                    about_others=bool(r.get("about_others", False)),
+                _checked(
+                    Rule(
+                        rid,
+                        label,
+                        r"\b" + _source(rid, pats + names) + end,
+                        _gated(rid, pats, gate, end) + named if pats else named,
+                        names=frozenset(g.pattern for g in named),
+                        prefer_urgent=bool(r.get("prefer_urgent", False)),
+                        banter_aside=bool(r.get("banter_aside", False)),
+                        about_others=bool(r.get("about_others", False)),
+                    )
                 )
             )
             vocabulary.update(_words_of_patterns(pats + names))
@@ -648,7 +705,7 @@ def _find(section: Section, sentences: list[Sentence], rules: Rules) -> dict[str
             if n in joked and not rule.prefer_urgent:
                 continue
             if not _affirmed_in(
-                s, view, m.start(), m.end(), rules, rule.regex, rule, m.re in rule.names
+                s, view, m.start(), m.end(), rules, rule.regex, rule, m.re.pattern in rule.names
             ):
                 continue
             found[rule.id] = (rule, _quote(s, view, m.start(), m.end()))
@@ -783,14 +840,27 @@ def _told_as_over(sentences: list[Sentence]) -> frozenset[int]:
 
 
 def _mentioned(section: Section, sentences: list[Sentence]) -> set[str]:
-    """Rules whose words appear at all, affirmed or not."""
+    """Rules whose words appear at all, affirmed or not: a simple rule's match, or a
+    match of any one pattern of any group of a cluster."""
     out = set()
+    group_ids, cluster_of, clusters = section.group_ids, section.cluster_of, section.clusters
     for s in sentences:
         for view in (s.folded, s.lemmas):
             out.update(rule.id for rule, _m in section.scan(view))
-            for rule in section.rules:
-                if rule.requires and any(section.group_matches(g, view) for g in rule.requires):
-                    out.add(rule.id)
+            # only the patterns the sentence's words let through, each run once (asking
+            # every cluster's every group in turn cost ~30 ms a sentence)
+            fast = lower_ascii(view)
+            hit: set[int] = set()
+            for g in _candidates(section, view):
+                ids = group_ids.get(g)
+                if ids is None:
+                    continue
+                of = {cluster_of[k] for k in ids}
+                if of <= hit:
+                    continue
+                if (g.fast if fast else g.regex).search(view) is not None:
+                    hit |= of
+            out.update(clusters[c].id for c in hit)
     return out
 
 

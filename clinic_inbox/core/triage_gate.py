@@ -19,8 +19,7 @@ from __future__ import annotations
 import re
 import re._parser as sre_parse  # the standard library's own regex parser
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import pairwise
 from operator import itemgetter
 
@@ -83,36 +82,71 @@ def _folded(literals: frozenset[str] | None) -> frozenset[str] | None:
     return None if literals is None else frozenset(map(gate_fold, literals))
 
 
-@dataclass(frozen=True, eq=False)
-class Gated:
-    """One pattern, and the words any match of it must contain (None: unknown)."""
+@lru_cache(maxsize=2 * PATTERN_CACHE_SIZE)
+def compiled(pattern: str, flags: int) -> re.Pattern[str]:
+    """`re.compile`, kept per pattern for the process (the standard library keeps 512;
+    the shipped rules have ~3,200 gated patterns, most with a case-free twin, and ~2,200
+    rules whole): one object for one pattern wherever it is used."""
+    return re.compile(pattern, flags)
 
-    regex: re.Pattern[str]
-    gate: frozenset[str] | None
-    # for lower-case ASCII text: the same matches, found faster (see the module's doc)
-    fast: re.Pattern[str]
-    ascii_gate: frozenset[str] | None
+
+class Gated:
+    """One pattern, and the words any match of it must contain (None: unknown).
+
+    The pattern is compiled when it is first run (`regex`, `fast`): a sentence's words
+    rule most patterns out, so a process that triages a few messages compiles a few of
+    the thousands of shipped patterns. What the gate needs of a shipped pattern is read
+    from a file made when the rules change (triage_gate_cache), not worked out again in
+    every process."""
+
+    def __init__(
+        self,
+        pattern: str,
+        flags: int,
+        gate: frozenset[str] | None,
+        ascii_gate: frozenset[str] | None,
+        twin: bool,
+        regex: re.Pattern[str] | None = None,
+    ) -> None:
+        self.pattern, self.flags = pattern, flags
+        self.gate, self.ascii_gate = gate, ascii_gate
+        # for lower-case ASCII text the same pattern without IGNORECASE finds the same
+        # matches, faster (see the module's doc); False: read every text as written
+        self.twin = twin
+        if regex is not None:
+            self.__dict__["regex"] = regex
+
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        return compiled(self.pattern, self.flags)
+
+    @cached_property
+    def fast(self) -> re.Pattern[str]:
+        """For lower-case ASCII text: the same matches, found faster."""
+        if not self.twin:
+            return self.regex
+        return compiled(self.pattern, self.flags & ~re.IGNORECASE)
 
     @classmethod
     def of(cls, regex: re.Pattern[str]) -> Gated:
-        # the words as IGNORECASE reads them ("CANT" is there in "cant"); for a pattern
-        # without IGNORECASE the gate is only looser
-        gate = _folded(required_literals(regex.pattern))
-        fast = _case_free(regex)
-        # shorter words than a gate is worth, but better than running on every text
-        # (one branch of a long alternation, "q ?\\d", left all the rest ungated)
-        loose = gate if gate is not None else _loose(regex.pattern)
-        if fast is None:  # IGNORECASE could matter: read every text as written
-            return cls(regex, loose, regex, loose)
-        if gate is not None:
-            return cls(regex, gate, fast, gate)
-        ascii_gate = _folded(required_literals(fast.pattern, MIN_LITERAL_ASCII, True))
-        return cls(regex, loose, fast, loose if ascii_gate is None else ascii_gate)
+        return cls(regex.pattern, regex.flags, *analyse(regex.pattern, regex.flags), regex=regex)
+
+    @classmethod
+    def of_source(cls, pattern: str, flags: int) -> Gated:
+        """`of(re.compile(pattern, flags))`, compiled only when first run if the shipped
+        gate file knows the pattern (it compiled when that file was made); otherwise
+        compiled now, so that a clinic's pattern that is not valid is refused at once."""
+        from clinic_inbox.core.triage_gate_cache import known
+
+        held = known(pattern, flags)
+        if held is not None:
+            return cls(pattern, flags, *held)
+        return cls.of(compiled(pattern, flags))
 
     @classmethod
     def ungated(cls, regex: re.Pattern[str]) -> Gated:
         """The pattern with no gate: run on every text, as written."""
-        return cls(regex, None, regex, None)
+        return cls(regex.pattern, regex.flags, None, None, False, regex=regex)
 
     def may_match(self, present: frozenset[str] | set[str]) -> bool:
         """False only when none of the words a match needs is in the text."""
@@ -121,6 +155,28 @@ class Gated:
     def pattern_for(self, text: str) -> re.Pattern[str]:
         """The pattern to run on `text`: the fast twin when `text` allows it."""
         return self.fast if lower_ascii(text) else self.regex
+
+
+Analysis = tuple[frozenset[str] | None, frozenset[str] | None, bool]
+
+
+def analyse(pattern: str, flags: int) -> Analysis:
+    """What `Gated` needs of a pattern: its gate, its gate on lower-case ASCII text, and
+    whether its case-free twin reads such text (all from the pattern's source)."""
+    # the words as IGNORECASE reads them ("CANT" is there in "cant"); for a pattern
+    # without IGNORECASE the gate is only looser
+    gate = _folded(required_literals(pattern))
+    ignorecase = bool(flags & re.IGNORECASE)
+    free = not ignorecase or _case_free_source(pattern, flags)
+    # shorter words than a gate is worth, but better than running on every text
+    # (one branch of a long alternation, "q ?\\d", left all the rest ungated)
+    loose = gate if gate is not None else _loose(pattern)
+    if not free:  # IGNORECASE could matter: read every text as written
+        return loose, loose, False
+    if gate is not None:
+        return gate, gate, ignorecase
+    ascii_gate = _folded(required_literals(pattern, MIN_LITERAL_ASCII, True))
+    return loose, loose if ascii_gate is None else ascii_gate, ignorecase
 
 
 # One letter gates only when it is rare in English and French ("q ?\\d"); "i" or "a"
@@ -141,26 +197,17 @@ def lower_ascii(text: str) -> bool:
     return text.isascii() and text.islower()
 
 
-def _case_free(regex: re.Pattern[str]) -> re.Pattern[str] | None:
-    """`regex` without IGNORECASE, when that finds exactly the same matches in any
-    lower-case ASCII text (no literal that IGNORECASE lets match another letter there);
-    None otherwise."""
-    if not regex.flags & re.IGNORECASE:
-        return regex
-    return _case_free_twin(regex.pattern, regex.flags)
-
-
 # (kept per pattern, as required_literals: a clinic's own rules file is compiled with
 # every shipped pattern again)
 @lru_cache(maxsize=PATTERN_CACHE_SIZE)
-def _case_free_twin(pattern: str, flags: int) -> re.Pattern[str] | None:
+def _case_free_source(pattern: str, flags: int) -> bool:
+    """True when `pattern` without IGNORECASE finds exactly the same matches in any
+    lower-case ASCII text (no literal that IGNORECASE lets match another letter there)."""
     try:
         parsed = sre_parse.parse(pattern, flags)
     except re.error:
-        return None
-    if not _case_free_items(list(parsed)):
-        return None
-    return re.compile(pattern, flags & ~re.IGNORECASE)
+        return False
+    return _case_free_items(list(parsed))
 
 
 def _case_free_items(items: list) -> bool:

@@ -1,7 +1,8 @@
 """Loaded once into the fork server that parse workers are forked from (parse_pool.py).
 
 A spawned worker spent about a second of CPU before its first message: starting
-Python, importing the parser and triage, compiling the shipped triage rules and
+Python, importing the parser and triage, compiling the shipped triage rules (all of
+them here: a process of its own compiles a pattern when a sentence first needs it) and
 reading the lemma dictionaries. Done here once, every forked worker starts with them.
 The fork server holds no patient data: only code and the shipped rules.
 """
@@ -19,6 +20,7 @@ def warm() -> None:
 
     # a made-up sentence in each language the rules read: their dictionaries load now
     rules = load_rules()
+    rules.compile_all()  # (a process that triages a few messages compiles a few patterns)
     triage("warm up", "I have a question about my prescription. J'ai une question.", rules)
 
 

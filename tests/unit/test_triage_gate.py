@@ -251,3 +251,78 @@ def test_a_split_pattern_with_an_ungated_way_runs_that_way_on_every_text():
     assert g.search("bp 190/120 now", frozenset())
     assert not g.search("bp fine", frozenset())
     assert g.search("call an ambulance", frozenset({"ambulance"}))
+
+
+def test_the_shipped_gate_file_holds_every_shipped_pattern_as_worked_out_now():
+    """resources/triage_gates.json spares each process the parsing of every pattern;
+    it must say exactly what parsing says (a rule changed without writing it again
+    would only load slower, but a gate that differs could skip a match)."""
+    from clinic_inbox.core import triage_gate_cache
+
+    stale = triage_gate_cache.check()
+    assert not stale, (
+        f"{len(stale)} shipped patterns are not in {triage_gate_cache.FILE} as they are "
+        "now: run `python -m clinic_inbox.core.triage_gate_cache` after changing the rules"
+    )
+
+
+def test_a_missing_or_foreign_gate_file_is_worked_out_instead(tmp_path, monkeypatch):
+    from clinic_inbox.core import triage_gate_cache
+    from clinic_inbox.core.triage_gate import analyse
+
+    pattern = load_rules().red.rules[0].patterns[0].pattern
+    held = triage_gate_cache.known(pattern, re.IGNORECASE)
+    assert held is not None and held == analyse(pattern, re.IGNORECASE)  # a shipped one
+    for content in (None, '{"format": "something else", "patterns": []}', "not json"):
+        path = tmp_path / "gates.json"
+        if content is not None:
+            path.write_text(content, encoding="utf-8")
+        monkeypatch.setattr(triage_gate_cache, "resource_path", lambda _name, p=path: p)
+        triage_gate_cache.shipped.cache_clear()
+        try:
+            assert triage_gate_cache.shipped() == {}
+            assert triage_gate_cache.known(pattern, re.IGNORECASE) is None
+            g = Gated.of_source(pattern, re.IGNORECASE)
+            assert (g.gate, g.ascii_gate, g.twin) == held
+            assert "regex" in vars(g)  # worked out: compiled at once (checked as valid)
+        finally:
+            triage_gate_cache.shipped.cache_clear()
+
+
+def test_loading_the_shipped_rules_compiles_a_pattern_only_when_a_sentence_needs_it():
+    """Loading took ~6 s of CPU in every process that triaged (the app, each sync, each
+    command): each of ~3,500 patterns was parsed for its gate and compiled twice. Now
+    a fresh process compiles none of the gated patterns until a sentence holds their
+    words."""
+    import subprocess
+    import sys
+
+    code = (
+        "from clinic_inbox.core.triage_gate import compiled\n"
+        "from clinic_inbox.core.triage import load_rules, triage\n"
+        "before = compiled.cache_info().currsize\n"
+        "rules = load_rules()\n"
+        "loaded = compiled.cache_info().currsize\n"
+        "r = triage('Chest pain', 'Crushing chest pain for 20 minutes and sweating.', rules)\n"
+        "print(before, loaded, compiled.cache_info().currsize, r.priority.value)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    ).stdout.split()
+    before, loaded, after = map(int, out[:3])
+    assert out[3] == "urgent"
+    assert loaded - before <= 20  # the categories' few patterns, compiled whole
+    assert loaded < after < loaded + 300  # of ~3,200 gated patterns
+
+
+def test_a_clinics_own_patterns_are_checked_at_load_alone_and_together():
+    """A pattern the shipped gate file does not know is compiled at load, and so is its
+    rule whole: one that is not valid, or two that cannot stand side by side (the same
+    group name twice), are refused in words before the first message."""
+    from clinic_inbox.core.triage import RulesError, build_rules
+
+    for patterns in (["(unclosed"], ["(?P<w>ache)", "(?P<w>pain)"]):
+        with pytest.raises(RulesError, match="'own_rule' has a pattern that is not valid"):
+            build_rules({"red_flag": [{"id": "own_rule", "patterns": patterns}]})
+    rules = build_rules({"red_flag": [{"id": "own_rule", "patterns": ["(?P<w>ache)", "pain"]}]})
+    assert rules.red.rules[0].regex.search("an ache")
