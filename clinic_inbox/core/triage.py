@@ -388,9 +388,10 @@ def load_rules(path: Path | None = None) -> Rules:
     """The shipped rules, extended or overridden by `path` (a clinic's own file,
     or a clinic's data folder holding triage_rules.toml) when given.
 
-    Compiling takes about a second, so rules are kept per process for as long as
-    the files are unchanged; sent to a worker process, they travel as this call and
-    are compiled there once (not once per batch)."""
+    Loading takes under a second (a pattern is compiled when a sentence first needs
+    it), and rules are kept per process for as long as the files are unchanged; sent
+    to a worker process, they travel as this call and are loaded there once (not once
+    per batch)."""
     own = None
     if path is not None:
         own = Path(path)

@@ -17,7 +17,11 @@ WORD_CACHES = {
     triage_model._pieces,
 }
 # caches keyed by a rule's pattern: what compiling rules reads, never a message
-PATTERN_CACHES = {triage_gate.compiled, triage_gate.required_literals, triage_gate._case_free_source}
+PATTERN_CACHES = {
+    triage_gate.compiled,
+    triage_gate.required_literals,
+    triage_gate._case_free_source,
+}
 
 
 def _caches(module: object) -> set:
