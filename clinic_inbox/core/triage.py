@@ -93,6 +93,11 @@ class Rule:
         """Compiled when first needed (rarely: a match whose end is peeled off)."""
         return _regex(self.source)
 
+    @property
+    def gated(self) -> tuple[Gated, ...]:
+        """Every pattern of the rule as the gate reads it: its own, then its groups'."""
+        return (*self.patterns, *(g for group in self.requires for g in group))
+
 
 @dataclass(frozen=True, eq=False)
 class Section:
@@ -112,7 +117,7 @@ class Section:
 
     @classmethod
     def of(cls, rules: tuple[Rule, ...], vocabulary: Vocabulary | None = None) -> Section:
-        every = [g for r in rules for g in (*r.patterns, *(x for grp in r.requires for x in grp))]
+        every = [g for r in rules for g in r.gated]
         owner = {g: (i, j, r) for i, r in enumerate(rules) for j, g in enumerate(r.patterns)}
         clusters = tuple(r for r in rules if r.requires)
         group_ids: dict[Gated, set[int]] = {}
@@ -233,11 +238,7 @@ class Rules:
         workers' fork server does, so that the workers forked from it share them."""
         sections = (self.red, self.same_day, self.sensitive, self.category_section)
         every = [
-            g
-            for section in sections
-            if section is not None
-            for r in section.rules
-            for g in (*r.patterns, *(x for grp in r.requires for x in grp))
+            g for section in sections if section is not None for r in section.rules for g in r.gated
         ]
         for g in (*every, *(self.idioms.patterns if self.idioms else ())):
             g.regex, g.fast  # noqa: B018 - compiled and kept on first use
@@ -342,8 +343,7 @@ def _checked(rule: Rule) -> Rule:
     """A rule with a pattern the shipped gate file does not know (a clinic's own, compiled
     at once) is compiled whole now too: a pattern that cannot stand beside the others is
     refused at load, in words, not at the first message it should have read."""
-    gated = (*rule.patterns, *(g for group in rule.requires for g in group))
-    if any("regex" in vars(g) for g in gated):
+    if any(g.is_compiled for g in rule.gated):
         try:
             rule.regex  # noqa: B018 - compiled and kept
         except re.error as exc:

@@ -120,6 +120,12 @@ class Gated:
     def regex(self) -> re.Pattern[str]:
         return compiled(self.pattern, self.flags)
 
+    @property
+    def is_compiled(self) -> bool:
+        """Compiled already: given compiled, or run once (a pattern the shipped gate file
+        does not know is compiled when it is loaded)."""
+        return "regex" in self.__dict__
+
     @cached_property
     def fast(self) -> re.Pattern[str]:
         """For lower-case ASCII text: the same matches, found faster."""

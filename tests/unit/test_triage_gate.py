@@ -284,7 +284,7 @@ def test_a_missing_or_foreign_gate_file_is_worked_out_instead(tmp_path, monkeypa
             assert triage_gate_cache.known(pattern, re.IGNORECASE) is None
             g = Gated.of_source(pattern, re.IGNORECASE)
             assert (g.gate, g.ascii_gate, g.twin) == held
-            assert "regex" in vars(g)  # worked out: compiled at once (checked as valid)
+            assert g.is_compiled  # worked out: compiled at once (checked as valid)
         finally:
             triage_gate_cache.shipped.cache_clear()
 
