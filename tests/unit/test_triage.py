@@ -4146,6 +4146,24 @@ def test_berries_at_a_campsite_a_labour_nobody_knew_of_and_a_walk_among_bears():
     )
 
 
+def test_nutmeg_on_a_dare_a_hunting_accident_planned_and_a_foot_seen():
+    # Round 124 (tuned on part LB): what the rules alone missed there, in other words than the
+    # set's: spoonfuls of nutmeg, then a racing heart and moving walls; a shot planned to look like
+    # a hunting accident; fever, then a mother who no longer knows her family; a breech baby's foot
+    # seen; a shot into the groin, jeans soaked; a door swung into a temple, out a minute, then sick.
+    _read_by_the_rules_alone(
+        not_urgent=(),
+        urgent=(
+            "My brother ate four tablespoons of nutmeg to get high two hours ago and now his heart is at 150 and he is seeing things on the walls move.",
+            "deer opener 2moro w my stepdad up in the hills. scope sighted in. gonna make it look like accident. dont know what to do",
+            "Ma mère fait 39,2 de fièvre depuis hier et depuis ce matin elle ne reconnaît plus ma soeur.",
+            "Bébé en siège à l'écho de lundi. Là mon chum voit un petit pied.",
+            "The shotgun went off when he climbed the fence and the shot went into his groin, his jeans are soaked with blood.",
+            "the wind swung the barn door into my rite temple yday, out about a minit. today puked 3x, wife says i keep repeating.",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
