@@ -107,11 +107,11 @@ def test_held_out_part_is_scored_and_reported(capsys):
         print("\n" + report("the held-out part (never tuned against)", HELD_OUT, RULES, scores))
         print("  targets: 100% of emergencies urgent, at most 5% of look-alikes urgent")
     both = scores["both (the app)"]
-    # floors at the figures first measured on this part (authors KM, Kamloops, the
-    # Thompson-Nicola and the Shuswap, one author per language: 224/224 = 100% / 3/304 = 1.0%,
-    # 2026-12-07): a regression guard, not the targets (README)
+    # floors at the figures first measured on this part (authors PA, Prince Albert and northern
+    # Saskatchewan, one author per language: 224/224 = 100% / 4/304 = 1.3%, 2026-12-07): a
+    # regression guard, not the targets (README)
     assert both.caught >= 224
-    assert both.false_red_share <= 3 / 304
+    assert both.false_red_share <= 4 / 304
     # the two nets together catch at least what either does alone, and more than the rules
     # (on parts I-R, T-AC, SB, SD, NA, WA, PF, PG and QA both together caught more than the model alone; on part S the
     # model alone caught the same 247 of 248: the rules added no emergency there)
@@ -186,7 +186,7 @@ def test_held_out_categories_are_scored_against_the_keyword_count(capsys):
             f"\nheld-out everyday categories: model + keywords {app}/{len(everyday)}, "
             f"keywords alone {kw}/{len(everyday)}"
         )
-    # floor at the first scoring (authors KM: 62/64, keywords alone 56/64)
+    # floor at the first scoring (authors PA: 62/64, keywords alone 54/64)
     assert app >= 62 and app > kw
 
 
