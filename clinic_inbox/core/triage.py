@@ -995,7 +995,8 @@ _GLUCOSE_READING = re.compile(
 # oxygen thing", "saturation à 89 %". Below 90% is urgent, 90-92% the same day.
 _SPO2 = re.compile(
     r"\b(o2|oxygen|oxygene|saturation|sats?(?= ?(?:at|is|was|of|:|=|a|de|\d))|spo2|sp ?o2|"
-    r"pulse ?ox\w*|oxim[ae]t\w*|oxym[ae]t\w*|saturom[ae]t\w*|"
+    # ("loxymetre": "l'oxymètre" typed without its apostrophe)
+    r"pulse ?ox\w*|l?oxim[ae]t\w*|l?oxym[ae]t\w*|saturom[ae]t\w*|"
     # the device named by where it sits: "son petit appareil au doigt dit 87"
     r"(?:appareil|machine|pince|clip|bidule|gadget|device|monitor|thing) (?:\w+ )?(?:au|sur (?:le|son|mon)|on (?:my|his|her|the)) (?:doigt|finger)|"
     r"(?:finger|doigt) (?:gadget|clip|thing|thingy|monitor|device|machine|reader))"

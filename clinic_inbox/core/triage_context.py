@@ -63,6 +63,8 @@ _PSEUDO = re.compile(
     r"(suis|est|etait|es|sont|etaient) pas mal|"
     # ...and right before a mention: "il est pâle, pas mal frais" (quite cool), "pas mal enflé"
     r"pas mal(?=\s*$)|"
+    # a quantity: "pas mal d'huile de menthe pouliot" (a fair amount of), never a denial
+    r"pas mal (de|d')|"
     r"pas able|pu capable|plus capable|plus (respirer|bouger|parler|voir|marcher))\b"
 )
 _TERMINATE = re.compile(
@@ -1216,7 +1218,9 @@ _RESOLVED_AFTER = re.compile(
 # with a condition is about that condition throughout.
 _LEADING_IF = re.compile(
     r"^\W*(if|si|s'il|s'ils|suppose|supposing|let'?s say|say|imagine|hypothetically|"
-    r"mettons|disons|admettons|supposons|imaginons) "
+    # (not a litote: "Disons que ça a pas bien passé : j'ai été malade toute la nuit" says what
+    # happened, the way "let's just say" does)
+    r"mettons|disons(?! que (ca|c'|cela) ?(a|n'a|est|n'est|etait|n'etait) pas)|admettons|supposons|imaginons) "
 )
 _POLITE_IF = re.compile(
     r"^\W*(if (you|u) (can|could|get|have|are able)|if (possible|not|so|needed|that'?s)|"

@@ -4164,6 +4164,29 @@ def test_nutmeg_on_a_dare_a_hunting_accident_planned_and_a_foot_seen():
     )
 
 
+def test_a_plan_to_drown_or_wait_for_the_fire_dogs_set_on_a_neighbour_and_pennyroyal():
+    # Round 125 (tuned on part KM): what the rules alone missed there, in other words than the
+    # set's: a plan to drown oneself, in French; a plan to let the flames take one; a pitbull to be
+    # set on a neighbour; pennyroyal drunk to bring on a period, then vomiting; a bull crushing a
+    # man against a gate, then a swollen hard belly; a biopsy, then bloody urine and a low pressure;
+    # one eye gone dim all at once. Not: a fear of drowning; a fire's smoke that brings back a summer.
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "J'ai peur de me noyer quand on va au lac, est-ce qu'il existe des cours pour adultes?",
+            "La fumée du feu de forêt me ramène à l'été de 2017; la nuit je dors mal. Pouvez-vous me recommander quelqu'un?",
+        ),
+        urgent=(
+            "Ce soir après mon shift je vais aller me noyer au quai, j'ai pus rien qui me retient.",
+            "burned out of our place at the lake. going back up the road tonight to wait in the ashes and let the flames take me too",
+            "Mon mari dit qu'il va lâcher le pitbull sur le gars d'en face à soir, il a bu toute la journée.",
+            "J'ai pris une bonne tasse d'infusion de menthe pouliot avec de l'huile dedans hier pour déclencher mes règles, là je vomis sans arrêt et j'ai des crampes.",
+            "Le taureau m'a écrasé contre la clôture ce matin. Là ma bedaine est enflée pis dure.",
+            "kidney biopsy 2 days ago, pee looks like kool-aid now, cuff says 84/50 and im woozy",
+            "my right eye became very dim all at once this morning at 8, the left one is fine",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
