@@ -337,6 +337,7 @@ _KEPT_AS_WRITTEN = frozenset(
         "worst", "spiro", "buche", "bucher", "glacon", "cocagne", "detail", "thanks", "trans",
         "gripe", "hellp", "hello", "chloe", "chapais", "dettah", "denes", "dene", "chevre",
         "maternise", "polson", "masset", "staph",
+        "conge",  # "en congé" (on leave) had been bent to "cogne" (hit)
     }
 )  # fmt: skip
 

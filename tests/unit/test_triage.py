@@ -4187,6 +4187,30 @@ def test_a_plan_to_drown_or_wait_for_the_fire_dogs_set_on_a_neighbour_and_pennyr
     )
 
 
+def test_a_suicide_pact_a_man_held_under_the_water_algae_and_a_stimulant_chewed():
+    # Round 126 (tuned on part PA): what the rules alone missed there, in other words than the
+    # set's: a pact to kill ourselves; a cousin to be pushed into the lake and held under; a slough's
+    # blue-green algae swallowed, then vomiting and twitching; a stab of pain after an ectopic
+    # pregnancy's methotrexate; a toddler who chewed stimulant capsules; a ring stuck on a finger
+    # gone purple and numb; up to a hunting cabin with a rifle, not coming back down. Not: a pact to
+    # quit smoking; a ring stuck in the heat with the colour normal.
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "We made a pact to quit smoking together on January 1st. Can you prescribe the patch?",
+            "My ring is stuck since my fingers swelled in the heat, but it isn't painful and the colour is normal. Any tips?",
+        ),
+        urgent=(
+            "My sister and I made a pact to kill ourselves on Friday night. I have the pills ready.",
+            "my husband says tomorrow morning he's going to push his cousin into the lake off the dock and hold him under, he's been drinking since noon",
+            "Our boy (4) drank from the slough behind the barn, it's covered in blue-green algae. Since then he has thrown up three times and keeps twitching.",
+            "Grossesse ectopique traitée au méthotrexate mardi. Là j'ai un coup de poignard en bas à gauche et je suis blanche comme un drap.",
+            "Ma fille de 3 ans a mâché deux capsules de Concerta de son frère. Elle est agitée et son coeur bat très vite.",
+            "Sa bague est coincée depuis hier, le doigt est devenu mauve et il ne le sent plus.",
+            "Je monte au chalet de chasse avec la 30-30 ce soir, tranquille. Cette fois-ci je redescendrai pas.",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
