@@ -4211,6 +4211,21 @@ def test_a_suicide_pact_a_man_held_under_the_water_algae_and_a_stimulant_chewed(
     )
 
 
+def test_ones_own_box_finished_is_a_refill_and_a_bottle_emptied_is_not():
+    # 'J'ai fini ma boîte de pantoprazole' asks for a refill: it had been read as an overdose (a
+    # false red of part KM, round 124). Someone else's bottle finished, or a box swallowed, still is.
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Bonjour, j'ai fini ma boîte de pantoprazole et mon reflux est revenu. Pouvez-vous la renouveler?",
+            "J'ai fini ma plaquette de pilules contraceptives, il m'en faut une autre.",
+        ),
+        urgent=(
+            "Mon ado a fini la bouteille de Tylenol cet après-midi, elle vomit.",
+            "J'ai avalé ma boîte de somnifères il y a une heure.",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
