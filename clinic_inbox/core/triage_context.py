@@ -1452,6 +1452,8 @@ def affirmed(
         sentence, max(0, start - 25), end
     ):
         told, history = _after_own_intent(told), _after_own_intent(history)
+        if _PACT_TO.search(told):
+            told, history = _after_last(_TO_AT_END, told), _after_last(_TO_AT_END, history)
     if _found("context", told, present) or _found("history", _SINCE.sub(" ", history), present):
         return False
     if (
@@ -1526,13 +1528,16 @@ _DECIDED_NOW = re.compile(r"\b(j'?ai|i'?ve|i have|i) (decide|decided|choisi|made
 # ("jenna moved out last week ... every night im going to kill myself"). "Last year I was going
 # to kill myself" stays the past: no "I'm", "I will" or "je" begins the plan.
 _INTENT = re.compile(
-    r"\b(going to|gonna|about to|planning to|plan to|ready to|vais|m'en vais|i'?ll|i will)\b"
+    r"\b(going to|gonna|about to|planning to|plan to|ready to|vais|m'en vais|i'?ll|i will|pact)\b"
 )
 _OWN_DEATH = re.compile(
-    r"suicid|kill (my|him|her|them)sel|self-?harm|end (it|my life)|me tuer|m'enlever la vie|"
+    r"suicid|kill (my|him|her|them|our)sel|self-?harm|end (it|my life)|me tuer|m'enlever la vie|"
     r"me suicider|en finir|me pendre"
 )
 _OWN_INTENT_CLAUSE = re.compile(r"\b(i'?m|i am|im|i'?ll|i will|je|j'|jvais|j'vais)(?![\w'])")
+# A pact to die: when it was made ("made a pact last week to") is not when the act is.
+_PACT_TO = re.compile(r"\bpact\b[^.;!?]{0,40}\bto\s*$")
+_TO_AT_END = re.compile(r"\bto\s*$")
 
 
 def _after_own_intent(words: str) -> str:

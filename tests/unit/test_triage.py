@@ -4226,6 +4226,21 @@ def test_ones_own_box_finished_is_a_refill_and_a_bottle_emptied_is_not():
     )
 
 
+def test_a_pact_made_last_week_to_die_on_friday_is_a_plan_not_history():
+    # A pact to die is read by when the act is set, not by when the pact was made: 'made a pact
+    # last week to kill ourselves on Friday night' had read as history (round 126, noticed on PA).
+    # Someone's own plan from two years ago, with help since, still reads as history.
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Two years ago I was going to kill myself, but I got help and I'm well now. I need my sertraline renewed.",
+        ),
+        urgent=(
+            "My sister and I made a pact last week to kill ourselves on Friday night. I have the pills ready.",
+            "we made a pact yesterday to kill ourselves tonight after the party",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
