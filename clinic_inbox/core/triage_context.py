@@ -1098,7 +1098,11 @@ _NAME_LEAD = re.compile(
 )
 # The nouns that name a list or a form whose items follow a colon ("la trousse des patrouilleurs :
 # réaction allergique grave, hypoglycémie"); triage's form questions read the same ones.
-LIST_NOUNS = r"questionnaire|formulaire|form|checklist|liste|list|trousse|first[- ]aid kit"
+LIST_NOUNS = (
+    r"questionnaire|formulaire|form|checklist|liste|list|trousse|first[- ]aid kit|"
+    # a class's words: "this week our vocabulary is for calling 911: unconscious, bleeding"
+    r"vocabulary|vocabulaire|vocab"
+)
 # A form's list after a colon: "un questionnaire : douleur thoracique, essoufflement".
 _LIST_INTRO = re.compile(
     # ("different question:", "autre question:" introduce the writer's own news)
@@ -1124,6 +1128,10 @@ _LIST_INTRO = re.compile(
     r"\b(sections?|parties|partie|une section|questions?) (on|about|sur|concernant)\b|"
     # "the sections are anaphylaxis, asthma, seizures and diabetes"
     r"\b(sections|headings|categories|rubriques) (are|sont|include|comprennent)\b|"
+    # a talk's topics: "qu'une infirmière vienne parler aux jeunes de sécurité à la ferme :
+    # l'étouffement dans les silos", "talk to our students about farm safety: ..."
+    r"\b(parler|jaser|talk|speak|present) (aux|a nos|a des|to (the|our|a)) (jeunes|enfants|eleves|etudiants|membres|"
+    r"kids|children|students|youth|members|class|group|club)\b[^.:]{0,60}:(?!\d)|"
     # (not what a person wrote to the writer, a goodbye: "il m'a écrit « pardonne-moi »")
     r"\b(?<!m')(?<!t')(?<!nous )(?<!lui )(ont|a|avez|they) (ecrit|written|wrote) (dessus|on it|sur le formulaire)?\s*['\"«]|"
     # a form's questions quoted: "the passport medical asks 'loss of consciousness, head injury'"
@@ -1186,6 +1194,8 @@ _RESOLVED_AFTER = re.compile(
     # (not pills stopped: "Il a arrêté ses pilules pour la fibrillation le mois passé")
     r"back to normal|(redevenue?|revenue?) (a la )?normale?|(ca|cela|il|elle) a arrete"
     r"(?! (ses|son|sa|mes|mon|ma|les|le|la|ces|cet|cette|l'|de (prendre|boire|manger|fumer))\b)|"
+    # well at once after a faint: "je me suis sentie bien tout de suite après et depuis aussi"
+    r"\b(me suis sentie?|felt) (bien|fine|ok|okay|normal|good) (tout de suite|right|straight) ?(apres|after|away)\b|"
     # come to at once after a faint: "I came around in a few seconds and I was fine after juice"
     r"\bcame (around|to) (in|after) (a few|\d+|a couple of|two|three) (seconds|secs|minutes)\b|"
     # what choked on came out at once: "I did back blows ... and it came out right away"
@@ -1798,7 +1808,10 @@ def generic_subject(sentence: str, start: int) -> bool:
 # engourdie", "it's been a few weeks that my fingers go numb at night"
 _WEEKS_LEAD = re.compile(
     r"\b(ca fait|cela fait|sa fait|it'?s been|for the (past|last)) (quelques|plusieurs|deux|trois|quatre|"
-    r"\d+|a few|several|two|three|four|many) (semaines|mois|ans|annees|weeks|months|years)( que| now|,)"
+    r"\d+|a few|several|two|three|four|many) (semaines|mois|ans|annees|weeks|months|years)( que| now|,)|"
+    # ...or as the sentence's first words: "bonjour depuis quelques mois je vois un peu flou"
+    r"^\W*((bonjour|allo|salut|hi|hello),? )?depuis (quelques|plusieurs|deux|trois|quatre|\d+) "
+    r"(semaines|mois|ans|annees)\b"
 )
 
 

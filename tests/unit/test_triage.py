@@ -4241,6 +4241,50 @@ def test_a_pact_made_last_week_to_die_on_friday_is_a_plan_not_history():
     )
 
 
+def test_heart_drops_by_the_bottle_a_priest_called_the_devil_an_auger_and_a_salt_substitute():
+    # Round 127 (tuned on part DP): what the rules alone missed there, in other words than the
+    # set's: phenobarbital heart drops drunk by the bottle, then slow breathing; a son off his
+    # medicine who says the pastor is the devil and means to "deliver" him, knife sharpened; a grain
+    # auger to be raised into the power line tonight; a salt substitute, then a pulse in the
+    # thirties; an eye that aches behind it when it moves, then red gone grey; a machete held
+    # flat to the neck and he is back at five; a kick to the upper left belly, then the left
+    # shoulder and a dizzy spell; "I don't know what month it is" this morning. Not: Corvalol
+    # asked about for sleep; a salt substitute asked about; an auger moved away from the line.
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Is it safe for my mother to keep using her Corvalol drops from Ukraine for sleep? She asked me to check.",
+            "Can I use a salt substitute with my blood pressure pills? The pharmacist said to ask you.",
+            "We moved the grain auger away from the power line after the inspector came. Can you sign the farm safety form?",
+        ),
+        urgent=(
+            "My father drank nearly a whole bottle of Valocordin tonight and now his breathing is slow and he is very drowsy.",
+            "Mon frère dit que le pasteur est le diable. Il a aiguisé sa hache hier. Il va aller le délivrer demain après le culte.",
+            "Ce soir je vais lever l'élévateur à grain dans le fil d'Hydro derrière la grange, ça va passer pour un accident.",
+            "I've been using NoSalt for a week and now my pulse is 38 and my heart keeps skipping.",
+            "My left eye aches behind it whenever I look sideways, and today red looks grey to me on that side.",
+            "Samedi il m'a mis la machette à plat sur le cou. Il revient à 17 h et j'ai peur.",
+            "Mon gars a reçu un coup de sabot dans le haut du ventre à gauche, maintenant ça monte dans l'épaule gauche et la tête lui tourne.",
+            "this morning i woke up and i dont know what month it is and i couldnt remember how to start the car",
+        ),
+    )
+
+
+def test_a_cataract_for_months_a_faint_at_a_blood_draw_a_class_vocabulary_and_a_farm_safety_talk():
+    # Round 127 (tuned on part DP): look-alikes the rules alone read as urgent there, in other
+    # words: months of blur and halos (a cataract) said first; a faint at a blood draw, well right
+    # after; a newcomers' class's words for an ambulance call; a nurse asked to talk to pupils
+    # about farm dangers.
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Depuis quelques mois je vois un peu flou le soir et il y a des halos autour des phares. L'optométriste parle de cataracte, pouvez-vous me référer?",
+            "Mardi j'ai perdu connaissance en faisant ma prise de sang au CLSC, une quinzaine de secondes. L'infirmière dit que c'est vasovagal, je me suis sentie bien tout de suite après. Mes résultats sont-ils arrivés?",
+            "Good morning, I run a conversation group for newcomers. Our vocabulary next week is the words for an ambulance call: unconscious, seizure, overdose, chest pain.",
+            "Une infirmière pourrait-elle venir parler aux élèves de sécurité sur la ferme : l'étouffement dans les silos, les coups de sabot?",
+        ),
+        urgent=(),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
