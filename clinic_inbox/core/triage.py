@@ -669,7 +669,9 @@ def _affirmed_in(
             return False
         if naming and not rule.prefer_urgent and not engaged(s.folded, start):
             return False
-        if naming and generic_subject(s.folded, start):
+        # (for a rule not marked prefer_urgent, any of its words: "on voit souvent des résidents
+        # qui deviennent confus d'un coup")
+        if generic_subject(s.folded, start):
             return False
         if naming and counted(s.folded, start, end):
             return False
@@ -734,7 +736,7 @@ def _find(section: Section, sentences: list[Sentence], rules: Rules) -> dict[str
 # during exercise? ...' I answered no."
 _LIST_OPENER = re.compile(
     r"(" + LIST_NOUNS + r"|questions?)[^.:]{0,60}:(?!\d)|"
-    r"\b(asks?|asked|demande|demandent|says|ecrit|written)\s*['\"«]|"
+    r"\b(asks?|asked|demande|demandent|says|ecrit|written)\s*:?\s*['\"«“]|"
     # the questions written straight after it: "insurance form asks depression? suicide attempt?"
     r"\b(form|formulaire|questionnaire)s? (asks?|demande)\b(?! (if|si|s'|whether|for|pour|me|you|vous|my|mon|ma|to|de|d')\b)"
 )

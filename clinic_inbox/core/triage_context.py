@@ -1173,8 +1173,17 @@ _GENERIC_SUBJECT = re.compile(
     # gère souvent des détenus en surdose"
     r"(one of my|un de mes|une de mes) (students|pupils|clients|patients|residents|campers|players|eleves|joueurs) "
     r"(has|have|had|a|fait|fais)( a| an| une| un| des)?(?=\s*$)|"
-    r"(on gere|on voit|nous gerons|we (handle|manage|deal with|see)) (souvent |often |regularly |parfois |des fois |sometimes )?(des |les )?"
-    r"(detenus|inmates|patients|clients|residents|prisoners|voyageurs|travell?ers|passagers|passengers|visiteurs|visitors) (en|in|with|avec|qui font des?)( une| un| des| a| an)?(?=\s*$)|"
+    r"(on gere|on voit|on trouve|on doit (parfois |souvent )?gerer|nous gerons|"
+    r"we (often |sometimes |regularly )?(handle|manage|deal with|see|find|get)) "
+    r"(souvent |often |regularly |parfois |des fois |sometimes )?(des |les |un |une |a |an )?"
+    r"(detenus?|inmates?|patients?|clients?|residents?|prisoners?|voyageurs|travell?ers|passagers?|passengers?|visiteurs|visitors) "
+    r"(en|in|with|avec|qui font des?|(qui|who|that)( [\w']+){0,3})( une| un| des| a| an)?(?=\s*$)|"
+    # a call-taker's work: "years of nights taking calls about stabbings, overdoses and suicides"
+    r"(taking|take|took|answer\w*|handl\w*|dispatch\w*|prendre|prends|repondre a) (\w+ ){0,2}(calls|appels) "
+    r"(about|for|involving|on|pour|sur|de)( [\w']+,?){0,6}(?=\s*$)|"
+    # a case at work: "ce qu'on doit faire pour un patient diabétique inconscient"
+    r"(pour|for|avec|with) (un|une|a|an) (patient|patiente|client|cliente|resident|residente|detenu|detenue|"
+    r"inmate|passenger|passager|passagere|victime|victim|customer)( [\w']+){0,2}(?=\s*$)|"
     # "can someone my age have a stroke?", "une personne de mon âge peut faire un AVC?"
     r"(someone|anyone|people|a person|a guy|a girl|quelqu'un|une personne|les gens|un jeune|une jeune) "
     r"(of |de |a )?(my|mon|ton|your|votre) age)\b"
@@ -1196,6 +1205,9 @@ _RESOLVED_AFTER = re.compile(
     r"(?! (ses|son|sa|mes|mon|ma|les|le|la|ces|cet|cette|l'|de (prendre|boire|manger|fumer))\b)|"
     # well at once after a faint: "je me suis sentie bien tout de suite après et depuis aussi"
     r"\b(me suis sentie?|felt) (bien|fine|ok|okay|normal|good) (tout de suite|right|straight) ?(apres|after|away)\b|"
+    # a low brought back up: "it came up to 6.1 in 20 min, fine since"
+    r"\b(came|come|went|go|got|is|was|back) (back )?up to ([4-9]|1\d)([.,]\d)?\b|\bremont\w* a ([4-9]|1\d)([.,]\d)?\b|"
+    r"\b(fine|ok|okay|good|normal|bien|correct) (since|depuis)\b|"
     # come to at once after a faint: "I came around in a few seconds and I was fine after juice"
     r"\bcame (around|to) (in|after) (a few|\d+|a couple of|two|three) (seconds|secs|minutes)\b|"
     # what choked on came out at once: "I did back blows ... and it came out right away"
@@ -1828,18 +1840,40 @@ _TREATED_BEFORE = re.compile(
 
 
 def small_or_treated(sentence: str, start: int, end: int) -> bool:
-    """The mention is a small local one by its size, or one already operated on."""
-    return bool(_SMALL_AFTER.match(sentence, end)) or bool(
-        _TREATED_BEFORE.search(sentence[max(0, start - 50) : start])
+    """The mention is a small local one by its size, or one already operated on, or the
+    sentence says it is sore to the touch, eased by antacids or over in a second."""
+    return (
+        bool(_SMALL_AFTER.match(sentence, end))
+        or bool(_TREATED_BEFORE.search(sentence[max(0, start - 50) : start]))
+        or bool(_SORE_OR_FLEETING.search(sentence))
     )
+
+
+# sore where it is pressed, heartburn that antacids settle, a pang over in a second: "une douleur
+# dans la poitrine quand j'appuie sur une côte", "the burning ... goes away with Tums", "un petit
+# serrement dans la poitrine en riant hier, une seconde"
+_SORE_OR_FLEETING = re.compile(
+    r"\b((poitrine|chest)( [\w']+){0,6} (quand|lorsque|when|if) (j'? ?|je |i )?(appuie|press\w*) (sur|on) "
+    r"(une |la |ma |a |the |my )?(cote|cotes|rib|ribs|sternum|breastbone)|"
+    r"like a pulled muscle|comme un muscle (etire|froisse)|"
+    r"(goes|go|went|gone|part|passe) (away )?(with|avec) (a |une? |des? |les? )?(tums|rolaids|gaviscon|rennie|antacids?|antiacides?)|"
+    r"(tums|rolaids|gaviscon|rennie|antacids?|antiacides?) (settles?|settled|helps?|fixes|fait passer|soulage\w*)|"
+    # (not "blacked out for a second": a faint is what is told)
+    r", (une|a|one) (seconde|second)\b(?! (time|fois)))"
+)
+# slowly, not at once: "elle cherche ses mots ... tout doucement, pas d'un coup"
+_GRADUAL = re.compile(
+    r"\b(pas d'un coup|pas soudain\w*|not (all of a |)sudden(ly)?|tout doucement|peu a peu|petit a petit|"
+    r"little by little|bit by bit)\b"
+)
 
 
 def lasting(sentence: str, start: int) -> bool:
     """Does the sentence open by saying the mention has gone on for weeks or more, with
     nothing saying it is new or worse today? (Not for self-harm: weeks of it is urgent.)"""
-    return _WEEKS_LEAD.search(sentence[:start]) is not None and not _now(
-        sentence, _present(sentence)
-    )
+    return (
+        _WEEKS_LEAD.search(sentence[:start]) is not None or _GRADUAL.search(sentence) is not None
+    ) and not _now(sentence, _present(sentence))
 
 
 def history_inside(words: str) -> bool:
@@ -1917,6 +1951,8 @@ _STORY_FINE = re.compile(
     r"(he|she|i|we|they|it|dad|mom)('s|'re|'m| was| were| is| are| am| has been| have been|'ve been|'s been| been) "
     r"(totally |completely |perfectly |back to |all |doing )?(fine|ok|okay|well|normal|better|good|great|"
     r"himself|herself|myself|healed)|completely (herself|himself|fine|recovered)|"
+    # a low brought back up and well since: "it came up to 6.1 in 20 min, fine since"
+    r"(came|come|went|got|back) (back )?up to ([4-9]|1\d)([.,]\d)?\b( [\w']+){0,4},? (fine|ok|okay|good|bien) (since|depuis)|"
     # survived and recovering: "He's alive and doing okay now"
     r"(he|she|they)('s|'re| is| are) alive and (doing )?(fine|ok|okay|well|good|better)|"
     # "she's fully recovered now"

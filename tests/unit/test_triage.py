@@ -4285,6 +4285,50 @@ def test_a_cataract_for_months_a_faint_at_a_blood_draw_a_class_vocabulary_and_a_
     )
 
 
+def test_vinegar_essence_a_pitchfork_the_railing_at_the_falls_and_a_locked_fridge():
+    # Round 128 (tuned on part WL): what the rules alone missed there, in other words than the
+    # set's: vinegar essence swallowed by a toddler, then drooling; a pitchfork to be put through a
+    # boss at dawn; a roommate going over the railing at the falls after her shift; a padlocked
+    # fridge, pills gone missing and a twisted arm; everything going straight through with a
+    # blood pressure of 86/52; poison ivy burnt, then a hoarse voice and a short breath; a word for
+    # another and a one-sided smile; pads filled within the hour after a hysterectomy; datura seed
+    # tea, then a racing heart and bugs on the walls.
+    _read_by_the_rules_alone(
+        not_urgent=(),
+        urgent=(
+            "My grandson swallowed some of the 70% vinegar essence we use for canning. He is drooling and won't swallow.",
+            "I'll be waiting for my boss in the barn at dawn with the pitchfork and I'm putting it through him.",
+            "Ma coloc m'écrit qu'après son shift ce soir elle va aux chutes passer par-dessus la rampe.",
+            "Since my son-in-law moved in, the fridge is padlocked and my heart pills go missing. He twisted my arm last night.",
+            "Everything goes straight through me since Sunday and my machine says 86/52. I'm woozy.",
+            "On a brûlé des branches avec du poison ivy hier soir. Ce matin ma voix est rauque et j'ai le souffle court.",
+            "Au comptoir je disais un mot pour un autre et j'ai le sourire d'un seul côté, les filles trouvent ça drôle.",
+            "hystérectomie y a 8j. saigne rouge + caillots, 4 grosses serviettes en 1h, étourdie.",
+            "On a bu une tisane de graines de datura hier soir. Là le cœur me galope et il y a des bibittes qui bougent sur les murs.",
+        ),
+    )
+
+
+def test_a_care_home_nurse_a_dispatcher_a_rib_sore_to_press_heartburn_and_a_form_quoted():
+    # Round 128 (tuned on part WL): look-alikes the rules alone read as urgent there, in other
+    # words: what staff often see at work; a dispatcher's calls about overdoses; chest pain where a
+    # rib is pressed; a Sunday burning that Tums settle; words sought slowly over a year, "pas
+    # d'un coup"; a going-home medical form's questions quoted after "asks:"; a fire hall's
+    # training on an unconscious diabetic patient.
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "I'm a nurse in a long-term care home; we often see residents who get confused all of a sudden with a bladder infection. Do you have a poster for the staff room?",
+            "As a 911 dispatcher taking calls about overdoses and suicides for ten years, I'm not sleeping. Could we talk about a day-shift note?",
+            "J'ai mal dans la poitrine quand j'appuie sur une côte depuis que je tousse avec ma grippe, pas essoufflé du tout. Ça peut attendre?",
+            "Every Sunday after a big meal I get a burning in my chest that goes away with Tums. Could I try a pill for it?",
+            "Ma mère cherche ses mots depuis un an, tout doucement, pas d'un coup. Est-ce qu'on peut avoir un test de mémoire?",
+            'Hello, the liaison officer gave me the medical form for going home. It asks: "Stroke? Suicide attempt? Epilepsy?" I tick no for all. Can you sign it Friday?',
+            "À la caserne on discute de quoi faire pour un patient diabétique inconscient. Un médecin pourrait venir nous en parler?",
+        ),
+        urgent=(),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
