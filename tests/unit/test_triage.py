@@ -4292,10 +4292,12 @@ def test_vinegar_essence_a_pitchfork_the_railing_at_the_falls_and_a_locked_fridg
     # fridge, pills gone missing and a twisted arm; everything going straight through with a
     # blood pressure of 86/52; poison ivy burnt, then a hoarse voice and a short breath; a word for
     # another and a one-sided smile; pads filled within the hour after a hysterectomy; datura seed
-    # tea, then a racing heart and bugs on the walls.
+    # tea, then a racing heart and bugs on the walls. And a pang's length said last (", une
+    # seconde.") is not "a second attack" (the first try of that reading set this one aside).
     _read_by_the_rules_alone(
         not_urgent=(),
         urgent=(
+            "Crushing chest pain again this morning, a second attack this week, and it goes into my jaw.",
             "My grandson swallowed some of the 70% vinegar essence we use for canning. He is drooling and won't swallow.",
             "I'll be waiting for my boss in the barn at dawn with the pitchfork and I'm putting it through him.",
             "Ma coloc m'écrit qu'après son shift ce soir elle va aux chutes passer par-dessus la rampe.",
