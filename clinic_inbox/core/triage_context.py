@@ -1517,6 +1517,11 @@ _FR_LINK_WORDS = frozenset(
 # clause they do not reach (run-on messages without punctuation)
 _NOUN_NEGATIONS = frozenset({"sans", "aucun", "aucune", "without"})
 _SUBJECTS = frozenset({"elle", "il", "je", "j'", "on", "ils", "elles", "she", "he", "i", "they"})
+# "sans manger", "without eating": the meal is what is denied, not what is said after it ("14
+# unités de humalog a 6h sans manger mon sucre est en bas de 3")
+_MEAL_VERBS = frozenset(
+    {"manger", "dejeuner", "diner", "souper", "boire", "eating", "drinking", "food"}
+)
 
 
 def _history_reach(whole: str) -> str:
@@ -1623,6 +1628,8 @@ def _own_negations(window: list[str]) -> list[str]:
                 continue
         if w in _NOUN_NEGATIONS and _SUBJECTS & set(window[i + 2 :]):
             continue  # "des phrases sans aucun sens elle sait pas où elle est": a new clause
+        if w in _NOUN_NEGATIONS and i + 2 < len(window) and window[i + 1] in _MEAL_VERBS:
+            continue  # "sans manger mon sucre est en bas de 3": the meal denied, not the low
         out.append(w)
     return out
 

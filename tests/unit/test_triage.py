@@ -4331,6 +4331,19 @@ def test_a_care_home_nurse_a_dispatcher_a_rib_sore_to_press_heartburn_and_a_form
     )
 
 
+def test_without_eating_denies_the_meal_not_the_low_after_it():
+    # DP's last miss for the rules alone: "sans manger" before the low it caused had read as
+    # a denial of the low. Not: a low last week, settled since.
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "J'ai pris mon insuline sans manger ce matin la semaine passée, mon sucre était bas mais c'est réglé depuis. Je voulais juste vous le dire pour mon rendez-vous.",
+        ),
+        urgent=(
+            "jai pris 12 unités de novorapid au souper sans manger mon sucre est en bas de 3 jai bu un jus pis 2 dextrose ça remonte pas je sue pis je tremble",
+        ),
+    )
+
+
 def test_a_card_names_what_was_found_not_the_scenario_a_rule_came_from():
     # two rules written from one scenario each (a baby's fever, someone else's heart pills)
     # read the finding in anyone: the card names the finding
