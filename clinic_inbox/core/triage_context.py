@@ -1517,9 +1517,9 @@ _FR_LINK_WORDS = frozenset(
 # clause they do not reach (run-on messages without punctuation)
 _NOUN_NEGATIONS = frozenset({"sans", "aucun", "aucune", "without"})
 _SUBJECTS = frozenset({"elle", "il", "je", "j'", "on", "ils", "elles", "she", "he", "i", "they"})
-# "sans manger", "without eating": the meal is what is denied, not what is said after it ("14
-# unités de humalog a 6h sans manger mon sucre est en bas de 3")
-_MEAL_VERBS = frozenset(
+# "sans manger", "without eating", "without food": the meal is what is denied, not what is
+# said after it ("14 unités de humalog a 6h sans manger mon sucre est en bas de 3")
+_MEAL_WORDS = frozenset(
     {"manger", "dejeuner", "diner", "souper", "boire", "eating", "drinking", "food"}
 )
 
@@ -1560,8 +1560,8 @@ _OWN_DEATH = re.compile(
 )
 _OWN_INTENT_CLAUSE = re.compile(r"\b(i'?m|i am|im|i'?ll|i will|je|j'|jvais|j'vais)(?![\w'])")
 # A pact to die: when it was made ("made a pact last week to") is not when the act is.
-_PACT_TO = re.compile(r"\bpact\b[^.;!?]{0,40}\bto\s*$")
 _TO_AT_END = re.compile(r"\bto\s*$")
+_PACT_TO = re.compile(r"\bpact\b[^.;!?]{0,40}" + _TO_AT_END.pattern)
 
 
 def _after_own_intent(words: str) -> str:
@@ -1628,7 +1628,7 @@ def _own_negations(window: list[str]) -> list[str]:
                 continue
         if w in _NOUN_NEGATIONS and _SUBJECTS & set(window[i + 2 :]):
             continue  # "des phrases sans aucun sens elle sait pas où elle est": a new clause
-        if w in _NOUN_NEGATIONS and i + 2 < len(window) and window[i + 1] in _MEAL_VERBS:
+        if w in _NOUN_NEGATIONS and i + 2 < len(window) and window[i + 1] in _MEAL_WORDS:
             continue  # "sans manger mon sucre est en bas de 3": the meal denied, not the low
         out.append(w)
     return out
@@ -1845,7 +1845,7 @@ _TREATED_BEFORE = re.compile(
 
 def small_or_treated(sentence: str, start: int, end: int) -> bool:
     """The mention is a small local one by its size, or one already operated on, or the
-    sentence says it is sore to the touch, eased by antacids or over in a second."""
+    sentence says it hurts where a rib is pressed, is eased by antacids or lasted a second."""
     return (
         bool(_SMALL_AFTER.match(sentence, end))
         or bool(_TREATED_BEFORE.search(sentence[max(0, start - 50) : start]))
@@ -1866,7 +1866,9 @@ _SORE_OR_FLEETING = re.compile(
     # (nor "chest pain, a second attack this week": only the pang's length, said last)
     r", (une|a|one) (seconde|second)(?=\s*([.;!?]|$)))"
 )
-# slowly, not at once: "elle cherche ses mots ... tout doucement, pas d'un coup"
+# slowly, not at once: "elle cherche ses mots ... tout doucement, pas d'un coup". Read by lasting(),
+# so never for a rule marked prefer_urgent; its older twin, "rien de soudain" said right after the
+# mention, is in _POST_CONTEXT and reads for every rule
 _GRADUAL = re.compile(
     r"\b(pas d'un coup|pas soudain\w*|not (all of a |)sudden(ly)?|tout doucement|peu a peu|petit a petit|"
     r"little by little|bit by bit)\b"
