@@ -107,10 +107,10 @@ def test_held_out_part_is_scored_and_reported(capsys):
         print("\n" + report("the held-out part (never tuned against)", HELD_OUT, RULES, scores))
         print("  targets: 100% of emergencies urgent, at most 5% of look-alikes urgent")
     both = scores["both (the app)"]
-    # floors at the figures first measured on this part (authors VF, Salaberry-de-Valleyfield and
-    # the Haut-Saint-Laurent, one author per language: 224/224 = 100% / 7/304 = 2.3%,
-    # 2026-12-07): a regression guard, not the targets (README)
-    assert both.caught >= 224
+    # floors at the figures first measured on this part (authors LC, Lachute and Argenteuil, one
+    # author per language: 223/224 = 99.6% / 7/304 = 2.3%, 2026-12-07): a regression guard,
+    # not the targets (README; the one emergency missed, lc-0355, is named there)
+    assert both.caught >= 223
     assert both.false_red_share <= 7 / 304
     # the two nets together catch at least what either does alone, and more than the rules
     # (on parts I-R, T-AC, SB, SD, NA, WA, PF, PG and QA both together caught more than the model alone; on part S the
@@ -186,8 +186,8 @@ def test_held_out_categories_are_scored_against_the_keyword_count(capsys):
             f"\nheld-out everyday categories: model + keywords {app}/{len(everyday)}, "
             f"keywords alone {kw}/{len(everyday)}"
         )
-    # floor at the first scoring (authors VF: 61/64, keywords alone 47/64)
-    assert app >= 61 and app > kw
+    # floor at the first scoring (authors LC: 63/64, keywords alone 52/64)
+    assert app >= 63 and app > kw
 
 
 def test_an_unsure_or_missing_category_model_leaves_the_keyword_count():
