@@ -1152,6 +1152,11 @@ _IF_IT_HAPPENS = re.compile(
 _GENERIC_SUBJECT = re.compile(
     r"\b((some|certain|many|most|a lot of|lots of) (kids|children|people|babies|adults|patients|teens|seniors)|"
     r"(from|with|help|helping|for|support|supporting) (people|callers|clients|patients|teens|youth|students)|"
+    # those one serves, in the plural: "naloxone on site for travellers who overdose", "an AED for
+    # crew members with chest pain"
+    r"(for|help|helping|support|supporting|pour|aider) (travell?ers|passengers|customers|visitors|workers|employees|"
+    r"crew members|crews|voyageurs|passagers|clients|visiteurs|travailleurs|employes|membres d'equipage) "
+    r"(who|that|with|qui|avec)\b|"
     # "resources for someone who says theyre thinking about suicide"
     r"(for|to help|help|helping|support) (someone|somebody|a person|anyone|quelqu'un|une personne) (who|that|qui)\b|"
     # a vaccine against it, what to take during one: nobody has it
@@ -1826,8 +1831,11 @@ _WEEKS_LEAD = re.compile(
     r"\b(ca fait|cela fait|sa fait|it'?s been|for the (past|last)) (quelques|plusieurs|deux|trois|quatre|"
     r"\d+|a few|several|two|three|four|many) (semaines|mois|ans|annees|weeks|months|years)( que| now|,)|"
     # ...or as the sentence's first words: "bonjour depuis quelques mois je vois un peu flou"
-    r"^\W*((bonjour|allo|salut|hi|hello),? )?depuis (quelques|plusieurs|deux|trois|quatre|\d+) "
-    r"(semaines|mois|ans|annees)\b"
+    r"^\W*((bonjour|allo|salut|hi|hello),? )?depuis (environ |a peu pres |presque |pres d'|plus d'|au moins )?"
+    r"((quelques|plusieurs|deux|trois|quatre|\d+) (semaines|mois|ans|annees)|(un|une) (mois|an|annee))\b|"
+    # "For about a year, she has been losing words": the same, in English
+    r"^\W*((hi|hello),? )?(for|over) (about |around |nearly |almost |more than |over )?"
+    r"((a few|several|two|three|\d+) (years|months)|(a|one) (year|month))\b"
 )
 
 

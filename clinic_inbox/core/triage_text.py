@@ -196,6 +196,8 @@ SHORTHAND = {
     "pian": "pain",
     "suger": "sugar",
     "breth": "breath",
+    "pillule": "pilule",  # French, doubled l: a form the dictionary knows, so the speller keeps it
+    "pillules": "pilules",
     # French (Quebec and text-speak)
     "pus": "plus",
     "chu": "je suis",
@@ -338,6 +340,7 @@ _KEPT_AS_WRITTEN = frozenset(
         "gripe", "hellp", "hello", "chloe", "chapais", "dettah", "denes", "dene", "chevre",
         "maternise", "polson", "masset", "staph",
         "conge",  # "en congé" (on leave) had been bent to "cogne" (hit)
+        "coteau",  # Coteau-du-Lac, Coteau-Landing: a place, not "couteau" (a knife)
     }
 )  # fmt: skip
 

@@ -4331,6 +4331,61 @@ def test_a_care_home_nurse_a_dispatcher_a_rib_sore_to_press_heartburn_and_a_form
     )
 
 
+def test_a_hip_out_of_place_slug_bait_wine_red_urine_a_cut_cable_and_a_broken_no_contact_order():
+    # Round 129 (tuned on part VF): what the rules alone missed there, in other words than the
+    # set's: a replaced hip out of its socket (a clunk, the foot turned in, no weight on it);
+    # slug bait eaten by a child; urine like cola with yellow eyes after fumes at work; a brake
+    # cable cut halfway so that he crashes; a no-contact order broken with a copied key; pills at
+    # hand and "after tonight it won't be anybody's problem"; a daughter's plan to take all of a
+    # grandmother's pills tonight; "pillules", a spelling the dictionary knows, read as "pilules".
+    _read_by_the_rules_alone(
+        not_urgent=(),
+        urgent=(
+            "They did my right hip replacement in March. This morning getting out of the car I heard a clunk, the foot now points inward and I can't put any weight on it.",
+            "Ma mère s'est fait remplacer la hanche il y a un mois. Elle a entendu un clunk en se penchant, sa jambe est plus courte et elle est capable pas de se relever.",
+            "Our 3 year old got into the slug pellets by the strawberries and had some in his mouth. He's drooling and shaky.",
+            "Mon petit a mangé des granules anti-limaces dans le potager, il bave et il tremble.",
+            "Since the fumes at the plant yesterday my pee is like cola and my eyes are yellow, and I'm winded on the stairs.",
+            "Ce soir je vais couper le câble de frein à moitié sur son Ski-Doo. Je veux qu'il se plante.",
+            "Il a une ordonnance de non-contact mais il est entré avec une copie de la clé cette nuit. Il a dit qu'il revient ce soir.",
+            "I have all my pills in my room. After tonight it won't be anybody's problem anymore.",
+            "My daughter wrote that she will take all of her grandma's heart pills and the Advil tonight.",
+            "jai mis toute les pillules dans un sac dans ma chambre. je vais les prendre a soir quand ils dorment",
+        ),
+    )
+
+
+def test_iron_pills_a_skate_naloxone_for_passengers_an_aed_for_workers_and_a_year_of_lost_words():
+    # Round 129 (tuned on part VF): look-alikes the rules alone read as urgent there, in other
+    # words: "constipated" and "skated" had been read as "ate" (a verb inside a word) near a
+    # pill or a patch; those one serves, in the plural ("for passengers who overdose", "for
+    # workers with chest pain"); words sought for about a year, unchanged, said first.
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "My mum is on iron now and she is constipated, every 3 days since they started her iron pills. Can she take a softener daily?",
+            "He skated on the pond all afternoon and came in with white patches on his ears. We warmed them and they're pink now.",
+            "Our station is discussing having naloxone on hand for passengers who overdose. Who could train us?",
+            "I'm the safety rep at the quarry. Do we need an AED and aspirin for workers with chest pain, or is the first-aid kit enough?",
+            "Depuis environ un an mon père cherche ses mots de temps en temps, mais ça ne change pas. Est-ce qu'on peut faire un test de mémoire à son rendez-vous?",
+            "For about a year my mother has had trouble finding her words from time to time; it hasn't changed.",
+        ),
+        urgent=(),
+    )
+
+
+def test_the_new_rules_leave_their_everyday_neighbours_alone():
+    # Round 129's rules read a hip, slug bait, dark urine and a key: not these
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Since my hip replacement two months ago my leg feels a bit shorter. Is that normal? I walk fine.",
+            "Is slug bait dangerous for dogs? We have a puppy and want to use it in the garden.",
+            "My urine is dark in the morning when I don't drink much. My eyes are fine. Should I worry?",
+            "My ex still has a copy of the key. Can the clinic write a letter for my landlord to change the locks?",
+        ),
+        urgent=(),
+    )
+
+
 def test_without_eating_denies_the_meal_not_the_low_after_it():
     # DP's last miss for the rules alone: "sans manger" before the low it caused had read as
     # a denial of the low. Not: a low last week, settled since.
