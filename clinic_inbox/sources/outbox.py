@@ -164,15 +164,6 @@ def _answered_id(item: oq.OutboxItem) -> str | None:
     return message_from_bytes(item.payload, policy=default_policy)["In-Reply-To"]
 
 
-def _verdict(clinic: Clinic, item: oq.OutboxItem, incoming: str | None) -> Verdict:
-    """Whose a receipt or safety reply is to send: with a shared server, the
-    workstation that claims it there (core.send_claims); a person's reply is its
-    author's."""
-    if item.purpose not in send_claims.AUTOMATIC:
-        return Verdict.SEND
-    return send_claims.claim(clinic.store, item.purpose, incoming)
-
-
 def _waits_for_server(clinic: Clinic, item: oq.OutboxItem, report: OutboxReport) -> None:
     """A receipt can wait for the server; a safety reply cannot (one twice beats none)."""
     with clinic.store.transaction():
@@ -308,7 +299,9 @@ def _send_all(
     store = clinic.store
     for item in due:
         incoming = _answered_id(item)  # read once: claimed, then maybe waited on
-        verdict = _verdict(clinic, item, incoming)
+        # whose a receipt or safety reply is to send: with a shared server, the workstation
+        # that claims it there; a person's reply is its author's (claim says SEND)
+        verdict = send_claims.claim(clinic.store, item.purpose, incoming)
         if verdict is Verdict.UNKNOWN and item.purpose == "ack":
             _waits_for_server(clinic, item, report)
             continue
