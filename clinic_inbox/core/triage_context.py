@@ -1343,7 +1343,10 @@ def _present(sentence: str) -> frozenset[str]:
 # A denied list that goes on past its first comma: "no weakness, numbness or trouble talking",
 # "pas de fièvre, de frissons ou de raideur": the clause break cuts the list, not the "no"
 _LIST_DENIED_HEAD = re.compile(
-    r"(?:^|[.;:!?]\s*|\b(?:and|et|with|avec)\s+)(no|not|without|never|denies|sans|pas de|pas d'|aucune?|jamais)\b"
+    r"(?:^|[.;:!?]\s*|\b(?:and|et|with|avec)\s+)(no|not|without|never|denies|sans|pas de|pas d'|aucune?|jamais|"
+    # ...or a verb denied: "I didn't feel shaky, sweaty or confused at all"
+    r"(?:(?:i|he|she|we|they) )?(?:did ?n'?t|did not|do ?n'?t|do not|does ?n'?t|does not|never) "
+    r"(?:feel|felt|have|get|notice|seem|look))\b"
     # (a lost function is a symptom, not a denial: "no strength in my arm, numbness or ...")
     r"(?! (more |longer )?(strength|feeling|sensation|control|power|grip|vision|sight|air|breath|voice|force|sensibilite|energie|voix))"
     r"[^,;.!?]{0,30}$"

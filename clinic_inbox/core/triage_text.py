@@ -215,6 +215,7 @@ SHORTHAND = {
     "2soir": "ce soir",
     "asoir": "ce soir",
     "tjrs": "toujours",
+    "tt": "tout",
     "bcp": "beaucoup",
     "mtn": "maintenant",
     "jfais": "je fais",
@@ -341,6 +342,7 @@ _KEPT_AS_WRITTEN = frozenset(
         "maternise", "polson", "masset", "staph",
         "conge",  # "en congé" (on leave) had been bent to "cogne" (hit)
         "coteau",  # Coteau-du-Lac, Coteau-Landing: a place, not "couteau" (a knife)
+        "sauveur", "malbaie", "angus",  # Saint-Sauveur, La Malbaie, a name: not "sauteur", "maladie", "anus"
     }
 )  # fmt: skip
 

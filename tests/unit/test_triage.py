@@ -4386,6 +4386,49 @@ def test_the_new_rules_leave_their_everyday_neighbours_alone():
     )
 
 
+def test_a_caustic_drunk_a_poisoned_well_a_slow_pulse_a_failing_myasthenia_and_a_cold_confusion():
+    # Round 130 (tuned on part LC): what the rules alone missed there, in other words than the
+    # set's: a dairy's caustic soap swallowed, then drooling; weed killer for a neighbour's well
+    # tonight; faints with a pulse in the thirties; a myasthenia with drink coming out of the nose
+    # and pills that will not go down; 34.6 at the ear and nobody recognised after a cold day; a
+    # threat to come to a worker's room tonight with no lock; a low on insulin "en sueur", feeling
+    # "partir"; "jvais tt prendre" ("tt" read as "tout"); knocked out, said lightly.
+    _read_by_the_rules_alone(
+        not_urgent=(),
+        urgent=(
+            "Léo (2 ans) a avalé du savon pour la laiterie ce matin, il bave et veut rien avaler.",
+            "Tonight I'm going to dump the weed killer into my neighbour's well, he had it coming.",
+            "Je me suis senti partir deux fois ce matin et mon oxymètre dit que mon pouls est à 34.",
+            "My old trouble with the muscles is acting up, a sip of water came back out of my nose and my pills won't go down.",
+            "Mon oncle revient de la chasse, thermomètre 34.6 oreille, il reconnait pu personne.",
+            "His brother said he will come to my room tonight when everyone sleeps and I have no lock on the door.",
+            "Diabète type 1, novorapid sans dîner, 1.9 pis je suis en sueur, je me sens partir.",
+            "jvais tt prendre ce soir, les 2 pots de pilules",
+            "Had a little nap down there for a minute after the cow knocked me over, now I keep throwing up.",
+        ),
+    )
+
+
+def test_a_scraped_knee_a_denied_list_a_course_topic_a_rash_a_cream_has_not_cleared_and_news_like_thunder():
+    # Round 130 (tuned on part LC): look-alikes the rules alone read as urgent there, in other
+    # words: "râpé" (scraped) is spelt "rape" once accents are folded; "didn't feel X, Y or Z"
+    # denies the whole list; bleeding control as a course's topic; a heat rash that a lotion has
+    # not cleared; news that struck "comme un coup de tonnerre".
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Ma fille s'est râpé les genoux en patins à roulettes, c'est propre. Faut-il un pansement spécial?",
+            "I didn't feel dizzy, sweaty or confused at all, my sugar was 4.5 at lunch, the lowest since the new pill. Should the dose change?",
+            "Mon employeur veut un certificat pour la formation de premiers soins (RCR, contrôle des hémorragies). Pouvez-vous le remplir?",
+            "My son has a heat rash that won't go away with the calamine lotion, no fever, playing fine. What else can we try?",
+            "La lettre de l'université m'a frappé comme un coup de tonnerre : je suis accepté en médecine! Merci pour la lettre de référence.",
+            "We shock our own well with bleach every spring. Is the water safe for the baby after 24 hours?",
+        ),
+        urgent=(
+            "Depuis ce matin le mal de tête m'a frappée comme un coup de tonnerre, le pire de ma vie.",
+        ),
+    )
+
+
 def test_without_eating_denies_the_meal_not_the_low_after_it():
     # DP's last miss for the rules alone: "sans manger" before the low it caused had read as
     # a denial of the low. Not: a low last week, settled since.
