@@ -1,12 +1,12 @@
 """Triage on the labelled sets of issue 15 (tests/fixtures/triage/).
 
-Two hundred and twenty-two authors, none of whom saw the rules. dev.jsonl (author A) was written to tune
+Two hundred and twenty-four authors, none of whom saw the rules. dev.jsonl (author A) was written to tune
 against; dev_b to dev_ac, dev_sb, dev_sd, dev_na, dev_wa, dev_pf, dev_pg, dev_qa, dev_ru,
 dev_cg, dev_ty, dev_pn, dev_oc, dev_ds, dev_ih, dev_oa, dev_lg, dev_ci, dev_mv, dev_sk, dev_mt, dev_ps, dev_tr, dev_ag, dev_sh, dev_acd (part AC), dev_go, dev_nc, dev_ar, dev_tk, dev_af, dev_la, dev_ea, dev_pe, dev_ma, dev_eu, dev_rs, dev_sp, dev_fi, dev_wh, dev_sy, dev_et, dev_pw, dev_cp, dev_sv, dev_sl, dev_mc, dev_dt, dev_fp, dev_ae, dev_sw, dev_lv, dev_cx, dev_rm, dev_ln, dev_cn, dev_at, dev_bc, dev_pt, dev_cs, dev_tm, dev_pr, dev_md, dev_no, dev_mb, dev_al (part AB), dev_ns, dev_yk, dev_gb, dev_ml, dev_ev, dev_pp, dev_gy, dev_fa, dev_nh, dev_we, dev_iq, dev_su, dev_ke, dev_lw, dev_np, dev_rg, dev_kl, dev_wd, dev_mi, dev_el, dev_jb, dev_im, dev_kc, dev_cb, dev_yn, dev_ok, dev_tb, dev_nw, dev_th, dev_lb, dev_km, dev_pa, dev_dp, dev_wl, dev_vf, dev_lc and dev_bm were the held-out parts of rounds 1-130, each scored
 once (the README's table has every round's figures) and then, their misses known, moved to
 development; dev_sa and dev_se were written as development parts from the start.
-heldout.jsonl (authors BM, one per language: Cowansville and Brome-Missisquoi) is
-round 130's
+heldout.jsonl (authors RL, one per language: Rivière-du-Loup and the Témiscouata) is
+round 131's
 held-out part, only ever scored here. Every part is reported in the test log; the held-out assertions
 are floors at the figures first measured (a regression guard), the targets are asserted
 on the development parts (README).
