@@ -445,6 +445,11 @@ _NOTHING_TAKEN_AFTER = re.compile(
 _TAUGHT_AFTER = re.compile(
     r" (first aid|first-aid|awareness (training|day|week|month)|response training|drills?)\b"
 )
+# the cases one attends at work: "the CO poisoning cases we attend"
+_CASES_AFTER = re.compile(
+    r" (cases|calls|files|dossiers|cas|appels|interventions) (we|that we|i|qu'on|que (nous|je|j')) ?"
+    r"(attend|handle|see|get|respond to|answer|gere|traite|voit|vois|fait|fais|couvre)\b"
+)
 _HOW_MUCH = re.compile(r"\b(how (much|many|bad|high|long)|combien( de)?)\s*$")
 _OPEN_IF = re.compile(
     r"\b(if|si|s'|(?<!comme )s'(il|ils|elle|elles)|(?<!as )if (he|she|they|it|i|we|you))\s*$"
@@ -1390,8 +1395,12 @@ def affirmed(
         return False
     if _found("post_neg", sentence[end : end + 50], present):
         return False
-    if _NOTHING_TAKEN_AFTER.search(sentence, end, end + 140) or _TAUGHT_AFTER.match(sentence, end):
-        return False  # nothing taken after all; a topic taught
+    if (
+        _NOTHING_TAKEN_AFTER.search(sentence, end, end + 140)
+        or _TAUGHT_AFTER.match(sentence, end)
+        or _CASES_AFTER.match(sentence, end)
+    ):
+        return False  # nothing taken after all; a topic taught; the cases one attends
     if _SEEN_AT_WORK_BEFORE.search(before) and _DAILY_AFTER.match(sentence, end):
         return False  # a paramedic's "je vois des hémorragies et des blessés tous les jours"
     if _NE_STATE_INSIDE.search(sentence, start, end) or (
@@ -1601,10 +1610,17 @@ _NE_STATE_END = re.compile(_NE_STATE + r"\s*$")
 _PAS_NEXT = re.compile(r"\s+(pas|plus|pu|jamais)\b")
 # what one sees at work every day: "Je vois des hémorragies et des blessés tous les jours"
 _SEEN_AT_WORK_BEFORE = re.compile(
-    r"\b(je vois|on voit|nous voyons|we see|i see)\s+(des|beaucoup de|plein de|lots of|a lot of)\s*$"
+    r"\b((je vois|on voit|nous voyons|we see|i see)\s+(des|beaucoup de|plein de|lots of|a lot of)|"
+    # files handled, cases managed: "je traite des dossiers de violence familiale ... toute la
+    # journée", "j'ai géré trois traumatismes crâniens ... cette saison"
+    r"(je traite|on traite|je gere|on gere|i handle|we handle|i deal with|we deal with|je m'occupe)"
+    r"( des| de| d')? ?(dossiers|cas|files|cases) (de|d'|of|involving)|"
+    r"(j'ai gere|on a gere|i handled|we handled|i managed|we managed)"
+    r"( (\d+|deux|trois|quatre|cinq|two|three|four|five|plusieurs|several|quelques|a few))?)\s*$"
 )
 _DAILY_AFTER = re.compile(
-    r"[^.;]{0,40}\b(tous les jours|chaque jour|every day|daily|all the time|a la job|au travail|at work|on calls|sur les appels)\b"
+    r"[^.;]{0,40}\b(tous les jours|chaque jour|every day|daily|all the time|a la job|au travail|at work|on calls|sur les appels|"
+    r"toute la journee|all day|cette saison|this season|cette annee|this year|chaque semaine|every week)\b"
 )
 
 

@@ -4429,6 +4429,46 @@ def test_a_scraped_knee_a_denied_list_a_course_topic_a_rash_a_cream_has_not_clea
     )
 
 
+def test_both_eyes_blurred_a_chemical_for_tonight_a_numbing_cream_a_swallowed_bone_and_a_leathery_burn():
+    # Round 131 (tuned on part BM): what the rules alone missed there, in other words than the
+    # set's: both eyes blurred and aching with a headache on a new migraine pill; an acid from
+    # work to be drunk tonight; a numbing cream over a whole back, then a numb mouth and buzzing
+    # ears; a bone swallowed, then atrocious pain and fever; a burn white and leathery that does
+    # not hurt; shut in a garage with the car running; a hoof bath's copper sulfate drunk; a belt
+    # used on someone; a headache that hit at an hour, the worst of a life; a loaded rifle for a
+    # man who comes back; a weight on the chest with an aching left arm and jaw.
+    _read_by_the_rules_alone(
+        not_urgent=(),
+        urgent=(
+            "Since this morning both my eyes are blurry, my eyes hurt and I have a headache and I'm nauseous. I started Topamax last week.",
+            "I brought home a jug of hydrofluoric acid from the shop. I know what it does. Tonight after the kids are asleep I'm drinking it.",
+            "Je me suis mis de l'EMLA sur tout le dos sous du plastique, là j'ai la bouche gelée et les oreilles qui bourdonnent.",
+            "J'ai avalé un os de poulet dimanche, depuis ce matin douleur atroce au ventre et 38,9.",
+            "Hot grease on his hand, the middle of the burn is white and leathery and he says it doesn't hurt there.",
+            "Ce soir je m'enferme dans le garage avec le char qui tourne, porte fermée. Pour de bon.",
+            "My toddler drank some of the hoof bath, the copper sulfate, his mouth is all blue.",
+            "Il s'est servi de sa ceinture sur moi hier soir, j'ai des marques partout et il revient ce soir.",
+            "The headache hit me at 2 while lifting the keg, worst of my life, and I've thrown up.",
+            "J'ai chargé ma carabine, demain quand il revient je vais le tirer.",
+            "Weight on my chest since the game and my left arm and jaw are achy, I'm sweating.",
+        ),
+    )
+
+
+def test_laughing_till_one_nearly_fainted_a_caseworkers_files_and_a_firefighters_cases():
+    # Round 131 (tuned on part BM): look-alikes the rules alone read as urgent there, in other
+    # words: a child laughing "so hard she nearly passed out"; a youth-protection worker's files
+    # of family violence all day; the poisoning cases a fire department attends.
+    _read_by_the_rules_alone(
+        not_urgent=(
+            "Thank you to the dentist's assistant: my daughter was laughing so hard she nearly passed out, she forgot to be scared.",
+            "Je suis agente à la DPJ, je traite des dossiers de violence familiale toute la journée et je ne dors plus. Puis-je avoir un rendez-vous?",
+            "I'm with the Bedford fire department. Where do we send reports on the CO poisoning cases we attend on farms?",
+        ),
+        urgent=(),
+    )
+
+
 def test_without_eating_denies_the_meal_not_the_low_after_it():
     # DP's last miss for the rules alone: "sans manger" before the low it caused had read as
     # a denial of the low. Not: a low last week, settled since.
