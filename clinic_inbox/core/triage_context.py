@@ -1920,7 +1920,8 @@ def history_inside(words: str) -> bool:
 def resolved_after(next_sentence: str) -> bool:
     """Does this sentence say that what the one before told is over?"""
     # (a sentence keeps the space after the full stop before it; "^" means its first word)
-    return _RESOLVED_AFTER.search(next_sentence.strip()) is not None
+    # (the words of the whole sentence gate the stripped one: the same words)
+    return _found("resolved_after", next_sentence.strip(), _present(next_sentence))
 
 
 def happening_now(sentence: str) -> bool:
@@ -2080,6 +2081,8 @@ _G.update(
     story_past=GatedAny(_STORY_PAST),
     story_fine=GatedAny(_STORY_FINE),
     story_cleared=GatedAny(_STORY_CLEARED),
+    # asked of every sentence after the first of a message that mentions anything
+    resolved_after=GatedAny(_RESOLVED_AFTER),
 )
 _INDEX = LiteralIndex(lit for g in _G.values() for lit in g.literals)
 
