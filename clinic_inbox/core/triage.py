@@ -219,8 +219,11 @@ def _idiom_matches(idioms: IdiomSet, text: str) -> tuple[re.Match[str], ...]:
 def _scan(section: Section, view: str) -> tuple[tuple[Rule, re.Match[str]], ...]:
     found = []
     fast = lower_ascii(view)
+    owned = _candidates(section, view) & section.owned
+    if not owned:
+        return ()  # most sentences: only clusters' words, or none
     owner = section.owner
-    for g in _candidates(section, view) & section.owned:
+    for g in owned:
         i, j, rule = owner[g]
         for m in (g.fast if fast else g.regex).finditer(view):
             found.append((i, m.start(), j, rule, m))
@@ -713,7 +716,8 @@ def _find(section: Section, sentences: list[Sentence], rules: Rules) -> dict[str
     if clusters:
         # a cluster one of whose groups is not said at all needs no judging (four in five
         # of those whose words are present): asked once per group, the context aside
-        views = [view for _s, view, _m in scans]
+        # (a sentence whose words are all in their dictionary form has one view twice)
+        views = list(dict.fromkeys(view for _s, view, _m in scans))
         said: dict[tuple[Gated, ...], bool] = {}
         clusters = [r for r in clusters if all(_said(section, g, views, said) for g in r.requires)]
     if not clusters and not any(hits for _s, _v, hits in scans):
