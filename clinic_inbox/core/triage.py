@@ -141,14 +141,24 @@ class Section:
         )
 
     @cached_property
+    def owned(self) -> frozenset[Gated]:
+        """The simple rules' patterns: of a sentence's ~50 candidates, ~2 on average (the
+        rest are clusters' groups), picked out by one set intersection."""
+        return frozenset(self.owner)
+
+    @cached_property
+    def grouped(self) -> frozenset[Gated]:
+        """The patterns of the clusters' groups."""
+        return frozenset(self.group_ids)
+
+    @cached_property
     def place(self) -> dict[str, int]:
         """Each rule id's place in the section (ids are unique: `_build` refuses a twice)."""
         return {r.id: n for n, r in enumerate(self.rules)}
 
     def live_clusters(self, live: frozenset[Gated]) -> list[Rule]:
         """The cluster rules every group of which has a pattern in `live`, in rule order."""
-        ids = self.group_ids
-        found = frozenset().union(*[ids[g] for g in live if g in ids])
+        found = frozenset().union(*map(self.group_ids.__getitem__, live & self.grouped))
         if not found:
             return []
         cluster_of, groups_of = self.cluster_of, self.groups_of
@@ -161,6 +171,15 @@ class Section:
     def scan(self, view: str) -> tuple[tuple[Rule, re.Match[str]], ...]:
         """Every match of every simple (non-cluster) rule, in rule order."""
         return _scan(self, view)
+
+    def group_said(self, group: tuple[Gated, ...], view: str) -> bool:
+        """Has `view` a match of a pattern of `group`? (`group_matches`, asked only
+        whether it finds one)"""
+        hits = _candidates(self, view).intersection(group)  # (order does not matter here)
+        if not hits:
+            return False
+        fast = lower_ascii(view)
+        return any((g.fast if fast else g.regex).search(view) is not None for g in hits)
 
     def group_matches(self, group: tuple[Gated, ...], view: str) -> tuple[re.Match[str], ...]:
         live = _candidates(self, view)
@@ -200,12 +219,14 @@ def _idiom_matches(idioms: IdiomSet, text: str) -> tuple[re.Match[str], ...]:
 def _scan(section: Section, view: str) -> tuple[tuple[Rule, re.Match[str]], ...]:
     found = []
     fast = lower_ascii(view)
-    for g in _candidates(section, view):
-        own = section.owner.get(g)
-        if own is not None:
-            i, j, rule = own
-            for m in (g.fast if fast else g.regex).finditer(view):
-                found.append((i, m.start(), j, rule, m))
+    owned = _candidates(section, view) & section.owned
+    if not owned:
+        return ()  # most sentences: only clusters' words, or none
+    owner = section.owner
+    for g in owned:
+        i, j, rule = owner[g]
+        for m in (g.fast if fast else g.regex).finditer(view):
+            found.append((i, m.start(), j, rule, m))
     # two patterns of a rule matching at the same place: the one written first is quoted
     # (the candidates are a set, whose order changes from one process to the next)
     found.sort(key=lambda x: x[:3])
@@ -692,6 +713,13 @@ def _find(section: Section, sentences: list[Sentence], rules: Rules) -> dict[str
         if section.clusters
         else []
     )
+    if clusters:
+        # a cluster one of whose groups is not said at all needs no judging (four in five
+        # of those whose words are present): asked once per group, the context aside
+        # (a sentence whose words are all in their dictionary form has one view twice)
+        views = list(dict.fromkeys(view for _s, view, _m in scans))
+        said: dict[tuple[Gated, ...], bool] = {}
+        clusters = [r for r in clusters if all(_said(section, g, views, said) for g in r.requires)]
     if not clusters and not any(hits for _s, _v, hits in scans):
         return found  # no rule's words: nothing to judge (the common case)
     folded = tuple(s.folded for s in sentences)
@@ -854,11 +882,8 @@ def _mentioned(section: Section, sentences: list[Sentence]) -> set[str]:
             # every cluster's every group in turn cost ~30 ms a sentence)
             fast = lower_ascii(view)
             hit: set[int] = set()
-            for g in _candidates(section, view):
-                ids = group_ids.get(g)
-                if ids is None:
-                    continue
-                of = {cluster_of[k] for k in ids}
+            for g in _candidates(section, view) & section.grouped:
+                of = {cluster_of[k] for k in group_ids[g]}
                 if of <= hit:
                     continue
                 if (g.fast if fast else g.regex).search(view) is not None:
@@ -948,6 +973,14 @@ def _body_denies(words: str, body: list[Sentence], subject: list[Sentence], rule
         if said and denied + asked + told == said and (denied or told or subject_asks):
             return True
     return False
+
+
+def _said(section: Section, group: tuple[Gated, ...], views: list[str], said: dict) -> bool:
+    """Has any of `views` a match of a pattern of `group`? (kept in `said` per group)"""
+    known = said.get(group)
+    if known is None:
+        known = said[group] = any(section.group_said(group, view) for view in views)
+    return known
 
 
 def _first_affirmed(
@@ -1204,7 +1237,8 @@ def triage(
     # readings told in a story that ended well ("his meter said 2.8 ... he was fine") are history
     # (every reading has a digit: without one there is nothing to set aside)
     fine = cleared = frozenset()
-    if _DIGIT.search(folded):
+    digits = _DIGIT.search(folded) is not None
+    if digits:
         fine, cleared = resolved_story(tuple(s.folded for s in body_sentences))
     measured = folded
     if fine or cleared:
@@ -1212,7 +1246,7 @@ def triage(
             [folded_subject]
             + [s.folded for n, s in enumerate(body_sentences) if n not in fine | cleared]
         )
-    for level, what in _measurements(measured):
+    for level, what in _measurements(measured) if digits else ():  # (each reading has one)
         matched.append("measurement")
         if level is Priority.URGENT:
             reasons.append(f"Urgent: {what}")
@@ -1222,7 +1256,10 @@ def triage(
             priority = priority or Priority.SAME_DAY
     model = rules.model()
     if priority is not Priority.URGENT and model is not None:
-        score, words = model.score(f"{model_subject(subject)}\n{text}", table=rules.feature_table())
+        read = f"{model_subject(subject)}\n{text}"
+        score, words = model.score(read, explain=0, table=rules.feature_table())
+        if score >= model.threshold:  # explained only then (the same score, read again)
+            score, words = model.score(read, table=rules.feature_table())
         if score >= model.threshold and not _only_denied_items(folded, words):
             matched.append("classifier")
             quoted = "', '".join(words) if words else "the wording"

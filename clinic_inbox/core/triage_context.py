@@ -1772,7 +1772,10 @@ def own_clause(before: str) -> str:
 
 def feared(sentence: str, start: int) -> bool:
     """Are the words at `start` what the writer fears or read about, not what is happening?"""
-    m = _FEARED.search(own_clause(sentence[max(0, start - 70) : start]))
+    clause = own_clause(sentence[max(0, start - 70) : start])
+    if not _found("feared", clause, _present(sentence)):
+        return False  # (the common case, told by the sentence's words)
+    m = _FEARED.search(clause)
     if m is None:
         return False
     # "je pense 15 chaque jour", "I think 20 of them": a count guessed, not a fear
@@ -1841,7 +1844,7 @@ def _list_start(text: str) -> int:
 def generic_subject(sentence: str, start: int) -> bool:
     """Is the mention at `start` said of people in general ("calls from people thinking
     about suicide", "certains enfants font des convulsions")?"""
-    return _GENERIC_SUBJECT.search(sentence[max(0, start - 60) : start]) is not None
+    return _found("generic_subject", sentence[max(0, start - 60) : start], _present(sentence))
 
 
 # weeks of it, said first: "ça fait quelques semaines que je me réveille avec la main
@@ -1873,10 +1876,11 @@ _TREATED_BEFORE = re.compile(
 def small_or_treated(sentence: str, start: int, end: int) -> bool:
     """The mention is a small local one by its size, or one already operated on, or the
     sentence says it hurts where a rib is pressed, is eased by antacids or lasted a second."""
+    present = _present(sentence)
     return (
         bool(_SMALL_AFTER.match(sentence, end))
-        or bool(_TREATED_BEFORE.search(sentence[max(0, start - 50) : start]))
-        or bool(_SORE_OR_FLEETING.search(sentence))
+        or _found("treated_before", sentence[max(0, start - 50) : start], present)
+        or _found("sore_or_fleeting", sentence, present)
     )
 
 
@@ -1906,9 +1910,10 @@ def lasting(sentence: str, start: int) -> bool:
     """Does the sentence open by saying the mention has gone on for weeks or more, or say
     that it came slowly ("tout doucement, pas d'un coup"), with nothing saying it is new or
     worse today? (Not for self-harm: weeks of it is urgent.)"""
+    present = _present(sentence)
     return (
-        _WEEKS_LEAD.search(sentence[:start]) is not None or _GRADUAL.search(sentence) is not None
-    ) and not _now(sentence, _present(sentence))
+        _found("weeks_lead", sentence[:start], present) or _found("gradual", sentence, present)
+    ) and not _now(sentence, present)
 
 
 def history_inside(words: str) -> bool:
@@ -1920,7 +1925,8 @@ def history_inside(words: str) -> bool:
 def resolved_after(next_sentence: str) -> bool:
     """Does this sentence say that what the one before told is over?"""
     # (a sentence keeps the space after the full stop before it; "^" means its first word)
-    return _RESOLVED_AFTER.search(next_sentence.strip()) is not None
+    # (the words of the whole sentence gate the stripped one: the same words)
+    return _found("resolved_after", next_sentence.strip(), _present(next_sentence))
 
 
 def happening_now(sentence: str) -> bool:
@@ -2080,6 +2086,15 @@ _G.update(
     story_past=GatedAny(_STORY_PAST),
     story_fine=GatedAny(_STORY_FINE),
     story_cleared=GatedAny(_STORY_CLEARED),
+    # asked of every sentence after the first of a message that mentions anything
+    resolved_after=GatedAny(_RESOLVED_AFTER),
+    # asked of most mentions before their context is judged (`feared`, `lasting`,
+    # `small_or_treated`): gated by the words of the whole sentence, a window's too
+    feared=GatedAny(_FEARED),
+    weeks_lead=GatedAny(_WEEKS_LEAD),
+    gradual=GatedAny(_GRADUAL),
+    treated_before=GatedAny(_TREATED_BEFORE),
+    sore_or_fleeting=GatedAny(_SORE_OR_FLEETING),
 )
 _INDEX = LiteralIndex(lit for g in _G.values() for lit in g.literals)
 

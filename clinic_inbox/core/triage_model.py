@@ -253,8 +253,8 @@ class WordingModel:
             if found[0] > best[0]:
                 best = found
         p, origin = best
-        # only the passage that counts is explained
-        return (p, self._explain(origin, explain)) if p else (0.0, [])
+        # only the passage that counts is explained (explain=0: the score alone)
+        return (p, self._explain(origin, explain) if explain else []) if p else (0.0, [])
 
     def _probability(
         self, text: str, table: FeatureTable | None = None

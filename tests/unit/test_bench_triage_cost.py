@@ -72,3 +72,19 @@ def test_both_labelled_sets_are_timed() -> None:
     ids = {m.id for m in items}
     assert len(ids) == len(items) > 1000
     assert any(i.startswith("dev-") for i in ids) and any(i.startswith("ho-") for i in ids)
+
+
+def test_careless_writing_is_lower_case_bare_and_slipped_as_asked():
+    from bench.triage_noisy import careless
+
+    text = "Ma fille a avalé des comprimés, elle respire très difficilement MAINTENANT"
+    once = careless(text, 0.5, seed=3)
+    assert once == careless(text, 0.5, seed=3)  # seeded: a run can be repeated
+    assert once == once.lower() and "é" not in once and "è" not in once
+    assert careless(text, 0.0, seed=3) == (
+        "ma fille a avale des comprimes, elle respire tres difficilement maintenant"
+    )
+    words, bare = once.split(), careless(text, 0.0, seed=3).split()
+    slipped = [(a, b) for a, b in zip(words, bare, strict=True) if a != b]
+    assert slipped and all(a[0] == b[0] and len(b) >= 5 for a, b in slipped)
+    assert careless(text, 1.0, seed=3).split() != bare

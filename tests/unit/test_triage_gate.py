@@ -17,6 +17,7 @@ from clinic_inbox.core import triage_context
 from clinic_inbox.core.triage import load_rules
 from clinic_inbox.core.triage_eval import load_set
 from clinic_inbox.core.triage_gate import (
+    SPLIT_AGAIN,
     Gated,
     GatedAny,
     GateTable,
@@ -24,6 +25,7 @@ from clinic_inbox.core.triage_gate import (
     alternatives,
     lower_ascii,
     required_literals,
+    ways_through,
 )
 from clinic_inbox.core.triage_text import fold, prepare
 
@@ -240,6 +242,29 @@ def test_a_split_pattern_answers_as_the_whole_one(views):
                     assert g.regex.search(text) is None
 
 
+def test_a_long_way_through_is_split_again_where_it_is_one_alternation():
+    long_way = r"\b(" + "|".join(f"word{n}" for n in range(80)) + r")\b"
+    assert len(long_way) > SPLIT_AGAIN
+    ways = ways_through(r"\b(back blows) came out|" + long_way)
+    assert ways[0] == r"\b(back blows) came out" and len(ways) == 81
+    assert ways[1:3] == [r"\b(?:word0)\b", r"\b(?:word1)\b"]
+    # a short way is left whole: splitting it would only add patterns to run
+    assert ways_through(r"a|\b(b|c)\b") == ["a", r"\b(b|c)\b"]
+    assert ways_through(r"no alternation") is None
+    g = GatedAny(re.compile(r"\b(back blows) came out|" + long_way))
+    assert g.search("then word42 again", frozenset({"word42"}))
+    assert not g.search("then word420 again", frozenset({"word420"}))
+
+
+def test_no_context_expression_runs_a_long_alternation_whole():
+    """The cost this guards: a way of ~11,000 characters run whole whenever any of its
+    thousand words was in the sentence (0.2 ms each time, a tenth of triage's time)."""
+    for name, g in triage_context._G.items():
+        every = {rx for ways in g._by_literal.values() for rx in ways} | set(g._ungated)
+        for rx in every:
+            assert len(rx.pattern) <= SPLIT_AGAIN or alternatives(rx.pattern) is None, name
+
+
 def test_a_split_pattern_with_an_ungated_way_runs_that_way_on_every_text():
     g = GatedAny(re.compile(r"\b(ambulance|\d{3}/\d{2,3})\b"))
     assert g.gate is None and "ambulance" in g.literals
@@ -321,3 +346,21 @@ def test_a_clinics_own_patterns_are_checked_at_load_alone_and_together():
             build_rules({"red_flag": [{"id": "own_rule", "patterns": patterns}]})
     rules = build_rules({"red_flag": [{"id": "own_rule", "patterns": ["(?P<w>ache)", "pain"]}]})
     assert rules.red.rules[0].regex.search("an ache")
+
+
+@pytest.mark.slow(seconds=15)
+def test_asking_whether_a_group_is_said_answers_as_finding_its_matches(views):
+    """Triage skips a cluster one of whose groups has no match at all (`group_said`,
+    which stops at the first match, in any order) before judging any mention's context:
+    it must say exactly what `group_matches` finds, group by group, view by view."""
+    rules = load_rules()
+    asked = said = 0
+    for section in (rules.red, rules.same_day):
+        groups = list(dict.fromkeys(g for rule in section.clusters for g in rule.requires))
+        for view in views[::3]:
+            for group in groups:
+                found = bool(section.group_matches(group, view))
+                assert section.group_said(group, view) == found, (group[0].pattern[:60], view)
+                asked += 1
+                said += found
+    assert asked > 100_000 and said > 500  # the check ran, and on groups that are said
