@@ -15,40 +15,31 @@ from __future__ import annotations
 import argparse
 import random
 import re
-import unicodedata
+import sys
 from pathlib import Path
 
 from clinic_inbox.core.triage import Priority, load_rules, triage
 from clinic_inbox.core.triage_eval import HELD_OUT_PART, load_set, urgent_by_rules
+from clinic_inbox.core.triage_text import fold
 
-SETS = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "triage"
+TESTS = Path(__file__).resolve().parents[1] / "tests"
+SETS = TESTS / "fixtures" / "triage"
 _WORD = re.compile(r"[A-Za-zÀ-ÿ]+")
-
-
-def _slip(word: str, rng: random.Random) -> str:
-    i = rng.randrange(1, len(word) - 1)
-    kind = rng.choice(("drop", "double", "swap", "replace"))
-    if kind == "drop":
-        return word[:i] + word[i + 1 :]
-    if kind == "double":
-        return word[:i] + word[i] + word[i:]
-    if kind == "swap":
-        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
-    return word[:i] + rng.choice("aeiou") + word[i + 1 :]
+# the metamorphic tests' slip (tests/support), reached as bench.triage_decisions reaches it
+if str(TESTS) not in sys.path:
+    sys.path.insert(0, str(TESTS))
+from support.triage_variants import slip  # noqa: E402
 
 
 def careless(text: str, rate: float, seed: int) -> str:
     """`text` in lower case, without accents, a `rate` share of its words of five
     letters or more slipped."""
     rng = random.Random(seed)
-    bare = "".join(
-        c for c in unicodedata.normalize("NFD", text.lower()) if not unicodedata.combining(c)
-    )
     return _WORD.sub(
         lambda m: (
-            _slip(m.group(0), rng) if len(m.group(0)) >= 5 and rng.random() < rate else m.group(0)
+            slip(m.group(0), rng) if len(m.group(0)) >= 5 and rng.random() < rate else m.group(0)
         ),
-        bare,
+        fold(text),
     )
 
 

@@ -62,26 +62,28 @@ def inflections_swapped(text: str, lang: str) -> str:
     )
 
 
+def slip(word: str, rng: random.Random) -> str:
+    """One slip in `word` (of 3+ letters): a letter dropped, doubled, swapped or replaced,
+    never the first letter (also bench/triage_noisy.py's, for many words at once)."""
+    i = rng.randrange(1, len(word) - 1)
+    kind = rng.choice(("drop", "double", "swap", "replace"))
+    if kind == "drop":
+        return word[:i] + word[i + 1 :]
+    if kind == "double":
+        return word[:i] + word[i] + word[i:]
+    if kind == "swap":
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    return word[:i] + rng.choice("aeiou") + word[i + 1 :]
+
+
 def one_typo(text: str, seed: int) -> str:
-    """One slip (a letter dropped, doubled, swapped or replaced) in one word of 5+ letters,
-    never the first letter."""
+    """One slip in one word of 5+ letters."""
     rng = random.Random(seed)
     words = [m for m in _WORD.finditer(text) if len(m.group(0)) >= 5]
     if not words:
         return text
     m = rng.choice(words)
-    w = m.group(0)
-    i = rng.randrange(1, len(w) - 1)
-    kind = rng.choice(("drop", "double", "swap", "replace"))
-    if kind == "drop":
-        w2 = w[:i] + w[i + 1 :]
-    elif kind == "double":
-        w2 = w[:i] + w[i] + w[i:]
-    elif kind == "swap":
-        w2 = w[:i] + w[i + 1] + w[i] + w[i + 2 :]
-    else:
-        w2 = w[:i] + rng.choice("aeiou") + w[i + 1 :]
-    return text[: m.start()] + w2 + text[m.end() :]
+    return text[: m.start()] + slip(m.group(0), rng) + text[m.end() :]
 
 
 def wrapped(text: str, lang: str) -> str:
