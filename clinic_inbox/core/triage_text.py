@@ -11,6 +11,12 @@ two views of each sentence:
   then French), with common misspellings of the rules' own words corrected, so
   "killing" meets a rule written "kill", "vomitting" one written "vomit".
 
+A mention's context (told as past, denied, a joke, an idiom) is judged on a third
+view, made only when a mention is judged: the *mended* text, the folded words with
+the same misspellings corrected and those of the context's own words ("herat attack"
+is the idiom, "last saturady" a past date), so a slip does not keep a mention while
+losing what said it was not happening.
+
 Quoted reply text is dropped first, so an old emergency quoted below a reply does
 not turn red again.
 """
@@ -19,8 +25,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 
 import simplemma
 
@@ -114,6 +120,52 @@ class Sentence:
     lemmas: str
     # for each word in `lemmas`: (start in lemmas, end in lemmas, start in folded, end in folded)
     spans: tuple[tuple[int, int, int, int], ...]
+    # what the mended view is made with: None reads context on `folded` as it is
+    mender: Mender | None = field(default=None, compare=False, repr=False)
+    lang: str = field(default="en", compare=False, repr=False)
+    names: frozenset[int] = field(default=frozenset(), compare=False, repr=False)
+
+    @cached_property
+    def _mending(self) -> tuple[str, tuple[tuple[int, int, int, int], ...]]:
+        """The mended view, and for each word it changed: (start, end in folded, start,
+        end in mended)."""
+        if self.mender is None:
+            return self.folded, ()
+        folded, parts, changed = self.folded, [], []
+        pos = shift = 0
+        for n, (_ls, _le, fs, fe) in enumerate(self.spans):
+            word = folded[fs:fe]
+            if n in self.names:
+                continue
+            fixed = self.mender.mend(word, self._written(fs, fe), self.lang)
+            if fixed == word:
+                continue
+            parts += (folded[pos:fs], fixed)
+            changed.append((fs, fe, fs + shift, fs + shift + len(fixed)))
+            shift += len(fixed) - len(word)
+            pos = fe
+        if not changed:
+            return folded, ()
+        parts.append(folded[pos:])
+        return "".join(parts), tuple(changed)
+
+    def _written(self, start: int, end: int) -> str:
+        """The words at `start:end` of `folded` as the patient wrote them, in lower case
+        (accents kept: the dictionaries know "opéré", not "opere")."""
+        return self.original[start:end].lower()
+
+    @property
+    def mended(self) -> str:
+        """`folded` with misspellings of the rules' and the context's words corrected."""
+        return self._mending[0]
+
+    def mend(self, start: int, end: int) -> tuple[int, int]:
+        """Offsets in `mended` of a span of `folded`."""
+        changed = self._mending[1]
+        if not changed:
+            return start, end
+        return _moved(start, changed), _moved(end, changed)
+
 
     def surface(self, lemma_start: int, lemma_end: int) -> tuple[int, int]:
         """Offsets in `folded` of the words a match in `lemmas` covers."""
@@ -125,6 +177,19 @@ class Sentence:
         if first is None or last is None:
             return 0, 0
         return first, last
+
+
+def _moved(at: int, changed: tuple[tuple[int, int, int, int], ...]) -> int:
+    """Offset `at` of the folded view in the mended one (inside a mended word: as far in,
+    at most its end)."""
+    shift = 0
+    for fs, fe, ms, me in changed:
+        if at <= fs:
+            break
+        if at < fe:
+            return min(ms + at - fs, me)
+        shift = me - fe
+    return at + shift
 
 
 def split_sentences(folded: str) -> list[tuple[int, str]]:
@@ -343,6 +408,7 @@ _KEPT_AS_WRITTEN = frozenset(
         "conge",  # "en congé" (on leave) had been bent to "cogne" (hit)
         "coteau",  # Coteau-du-Lac, Coteau-Landing: a place, not "couteau" (a knife)
         "sauveur", "malbaie", "angus",  # Saint-Sauveur, La Malbaie, a name: not "sauteur", "maladie", "anus"
+        "emerg",  # Canadians' word for the emergency department, not "energ(y)"
     }
 )  # fmt: skip
 
@@ -366,6 +432,69 @@ def word_view(word: str, written: str, lang: str, speller: Speller | None) -> st
     return lem
 
 
+class Mender:
+    """Mends a folded word for the context judge: a misspelling of a rule's word as the
+    lemma view corrects it (so the context reads the word the rule matched), else of
+    one of the context's own words ("saturady", "herat"); one letter off only. A word either
+    dictionary knows (as written, accents kept: "opéré", "fébriles"), a short one,
+    shorthand and the words kept as written stay as they are; and no word is mended into
+    a denial ("javais" is not "jamais"), which would set aside what the patient said."""
+
+    def __init__(self, speller: Speller, context_words: set[str]) -> None:
+        self.rules = speller
+        self.context = Speller((set(speller.vocabulary) | context_words) - _NEVER_MENDED_TO)
+        self._cache: dict[tuple[str, str, str], str] = {}
+
+    def mend(self, word: str, written: str, lang: str) -> str:
+        if len(word) < Speller.MIN_LENGTH - 1 or word in _KEPT_AS_WRITTEN or word in SHORTHAND:
+            return word
+        key = (word, written, lang)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        out = word
+        if word.endswith("in") and word + "g" in self.rules.vocabulary:
+            out = word + "g"  # "seizin", "bleedin": as the lemma view reads them
+        elif not any(is_known(w, lg) for w in {written, word} for lg in LEMMA_LANGS):
+            out = self.rules.correct(word, lang)
+            if out == word:
+                out = self.context.correct(word, lang)
+            # (the speller's index also pairs some words two letters apart: "gerer" and
+            # "genre", which the lemma view reads so; here only a slip of one is mended)
+            if out in _NEVER_MENDED_TO or not _one_edit(word, out):
+                out = word
+        if len(self._cache) < 100_000:
+            self._cache[key] = out
+        return out
+
+
+# what the patient did not write: a slip mended into a denial would set a mention aside
+_NEVER_MENDED_TO = frozenset(
+    {
+        "never", "nothing", "nobody", "without", "neither", "nowhere", "none",
+        "jamais", "aucun", "aucune", "aucunement", "personne", "rien", "nulle", "sans",
+    }
+)  # fmt: skip
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """`a` and `b` one letter apart: one added, dropped or changed, or two swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    i = 0
+    while i < min(len(a), len(b)) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        return a[i + 1 :] == b[i + 1 :] or (
+            a[i + 2 :] == b[i + 2 :] and a[i : i + 2] == b[i + 1] + b[i]
+        )
+    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+    return longer[i + 1 :] == shorter[i:]
+
+
+_NO_NAMES: frozenset[int] = frozenset()
+
+
 def _ending_added(word: str, known: str) -> bool:
     """`word` is `known` with a plural or a past ending put on: "weaks", "taked"."""
     return word == known + "s" or (known.endswith("e") and word == known + "d")
@@ -376,10 +505,15 @@ def _deletes(word: str) -> set[str]:
 
 
 def prepare(
-    text: str, speller: Speller | None = None, lang: str | None = None, folded: str | None = None
+    text: str,
+    speller: Speller | None = None,
+    lang: str | None = None,
+    folded: str | None = None,
+    mender: Mender | None = None,
 ) -> list[Sentence]:
     """The sentences of `text` (already unquoted) in folded and lemma views (`folded`:
-    `fold(text)`, when the caller has it already)."""
+    `fold(text)`, when the caller has it already), and the mended view when asked for
+    (`mender`)."""
     folded = fold(text) if folded is None else folded
     if lang is None:
         lang = guess_language(_words_rx(folded).findall(folded))
@@ -427,7 +561,12 @@ def prepare(
             if after == "," or after == ":" or (after == " " and piece[b + 1 : b + 2] == "-"):
                 parts.append(" ,")
                 pos += 2
-        out.append(Sentence(start, original, piece, "".join(parts), tuple(spans)))
+        out.append(
+            Sentence(
+                start, original, piece, "".join(parts), tuple(spans), mender, lang,
+                names or _NO_NAMES,
+            )
+        )  # fmt: skip
     return out
 
 
