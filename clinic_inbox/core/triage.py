@@ -20,10 +20,10 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 
+from clinic_inbox.core import triage_context
 from clinic_inbox.core.model import Category, Priority
 from clinic_inbox.core.resources import resource_path
 from clinic_inbox.core.triage_category_model import CategoryModel, load_category_model
-from clinic_inbox.core import triage_context
 from clinic_inbox.core.triage_context import (
     LIST_NOUNS,
     affirmed,
@@ -697,8 +697,7 @@ def _affirmed_in(
         # context and idioms are written in the patient's words: judge the same words there
         start, end = s.surface(start, end)
     # ...as the patient meant them: misspellings mended ("herat attack" is the idiom)
-    start, end = s.mend(start, end)
-    view = s.mended
+    view, start, end = s.mended_for(start, end)
     if rule is not None and rule.banter_aside and _BANTER.search(s.original):
         return False
     if (
@@ -993,7 +992,7 @@ def _body_denies(words: str, body: list[Sentence], subject: list[Sentence], rule
         if len(word) < 5 or not word.isalpha():
             continue
         if rules.mender is not None:
-            word = rules.mender.mend(word, written, lang)  # the body is read mended too
+            word = rules.mender.mend(word, written, lang)[0]  # the body is read mended too
         said = denied = asked = told = 0
         stem = re.compile(rf"\b{word[:6]}\w*")
         for s in body:

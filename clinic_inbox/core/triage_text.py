@@ -126,46 +126,54 @@ class Sentence:
     names: frozenset[int] = field(default=frozenset(), compare=False, repr=False)
 
     @cached_property
-    def _mending(self) -> tuple[str, tuple[tuple[int, int, int, int], ...]]:
-        """The mended view, and for each word it changed: (start, end in folded, start,
-        end in mended)."""
+    def _mends(self) -> tuple[tuple[int, int, str, str], ...]:
+        """Each word the mender changes: (start, end in folded, the word mended, the word
+        as the rule view read it: inside a judged match)."""
         if self.mender is None:
-            return self.folded, ()
-        folded, parts, changed = self.folded, [], []
-        pos = shift = 0
+            return ()
+        folded, out = self.folded, []
         for n, (_ls, _le, fs, fe) in enumerate(self.spans):
-            word = folded[fs:fe]
             if n in self.names:
                 continue
-            fixed = self.mender.mend(word, self._written(fs, fe), self.lang)
-            if fixed == word:
+            word = folded[fs:fe]
+            mended, ruled = self.mender.mend(word, self.original[fs:fe].lower(), self.lang)
+            if mended != word or ruled != word:
+                out.append((fs, fe, mended, ruled))
+        return tuple(out)
+
+    def _built(
+        self, start: int = 0, end: int = -1
+    ) -> tuple[str, tuple[tuple[int, int, int, int], ...]]:
+        """The mended view, words overlapping `start:end` as the rule view read them; and
+        for each word changed: (start, end in folded, start, end in the view)."""
+        folded, parts, changed = self.folded, [], []
+        pos = shift = 0
+        for fs, fe, mended, ruled in self._mends:
+            fixed = ruled if fe > start and fs < end else mended
+            if fixed == folded[fs:fe]:
                 continue
             parts += (folded[pos:fs], fixed)
             changed.append((fs, fe, fs + shift, fs + shift + len(fixed)))
-            shift += len(fixed) - len(word)
+            shift += len(fixed) - (fe - fs)
             pos = fe
         if not changed:
             return folded, ()
         parts.append(folded[pos:])
         return "".join(parts), tuple(changed)
 
-    def _written(self, start: int, end: int) -> str:
-        """The words at `start:end` of `folded` as the patient wrote them, in lower case
-        (accents kept: the dictionaries know "opéré", not "opere")."""
-        return self.original[start:end].lower()
-
-    @property
+    @cached_property
     def mended(self) -> str:
-        """`folded` with misspellings of the rules' and the context's words corrected."""
-        return self._mending[0]
+        """`folded` with slips of the rules' and the context's words mended."""
+        return self._built()[0] if self._mends else self.folded
 
-    def mend(self, start: int, end: int) -> tuple[int, int]:
-        """Offsets in `mended` of a span of `folded`."""
-        changed = self._mending[1]
-        if not changed:
-            return start, end
-        return _moved(start, changed), _moved(end, changed)
-
+    def mended_for(self, start: int, end: int) -> tuple[str, int, int]:
+        """The mended view for judging the match at `start:end` of `folded` (its own words
+        read as the rule read them: "herat attack" is "heart attack" there, whatever else
+        "herat" could be), and the match's offsets in it."""
+        if not self._mends:
+            return self.folded, start, end
+        text, changed = self._built(start, end)
+        return text, _moved(start, changed), _moved(end, changed)
 
     def surface(self, lemma_start: int, lemma_end: int) -> tuple[int, int]:
         """Offsets in `folded` of the words a match in `lemmas` covers."""
@@ -362,14 +370,7 @@ class Speller:
         if not word.isalpha() or is_known(word, lang):
             pass
         else:
-            candidates: set[str] = set(self._index.get(word, ()))
-            for d in _deletes(word):
-                candidates.update(self._index.get(d, ()))
-                if d in self.vocabulary:
-                    candidates.add(d)
-            candidates.discard(word)
-            # one edit apart, same first letter (people rarely mistype the first letter)
-            near = [c for c in candidates if c[0] == word[0] and abs(len(c) - len(word)) <= 1]
+            near = self.near(word)
             if near:
                 # a word of the message's language first: "testicul" in French is
                 # "testicule", not "testicle"; then the word with an ending added ("taked"
@@ -387,6 +388,17 @@ class Speller:
         if len(self._cache) < 100_000:
             self._cache[key] = out
         return out
+
+    def near(self, word: str) -> list[str]:
+        """Vocabulary words one edit from `word` (some two: see `_one_edit`), with the
+        same first letter (people rarely mistype the first letter)."""
+        candidates: set[str] = set(self._index.get(word, ()))
+        for d in _deletes(word):
+            candidates.update(self._index.get(d, ()))
+            if d in self.vocabulary:
+                candidates.add(d)
+        candidates.discard(word)
+        return [c for c in candidates if c[0] == word[0] and abs(len(c) - len(word)) <= 1]
 
 
 # Words whose dictionary form loses what the rules read: simplemma makes "worst" "bad", and
@@ -433,39 +445,66 @@ def word_view(word: str, written: str, lang: str, speller: Speller | None) -> st
 
 
 class Mender:
-    """Mends a folded word for the context judge: a misspelling of a rule's word as the
-    lemma view corrects it (so the context reads the word the rule matched), else of
-    one of the context's own words ("saturady", "herat"); one letter off only. A word either
+    """Mends a folded word for the context judge: a slip of one letter off a word of
+    the rules or of the context's own ("saturady", "herat", "cousni"), when only one such
+    word is that near (a wrong guess would decide what is set aside); inside the match
+    being judged, as the rule view read it ("herat" is "heart" or "heat", but the chest
+    pain rule matched "heart attack"). A word either
     dictionary knows (as written, accents kept: "opéré", "fébriles"), a short one,
-    shorthand and the words kept as written stay as they are; and no word is mended into
-    a denial ("javais" is not "jamais"), which would set aside what the patient said."""
+    shorthand, a dropped g ("killin") and the words kept as written stay as they are; and
+    no word is mended into a denial ("javais" is not "jamais"), which would set aside
+    what the patient said."""
 
     def __init__(self, speller: Speller, context_words: set[str]) -> None:
         self.rules = speller
         self.context = Speller((set(speller.vocabulary) | context_words) - _NEVER_MENDED_TO)
-        self._cache: dict[tuple[str, str, str], str] = {}
+        self._cache: dict[tuple[str, str, str], tuple[str, str]] = {}
 
-    def mend(self, word: str, written: str, lang: str) -> str:
-        if len(word) < Speller.MIN_LENGTH - 1 or word in _KEPT_AS_WRITTEN or word in SHORTHAND:
-            return word
+    def mend(self, word: str, written: str, lang: str) -> tuple[str, str]:
+        """`word` mended, and as the rule view reads it (when one letter off)."""
+        if len(word) < Speller.MIN_LENGTH or word in _KEPT_AS_WRITTEN or word in SHORTHAND:
+            return word, word
         key = (word, written, lang)
         hit = self._cache.get(key)
         if hit is not None:
             return hit
-        out = word
-        if word.endswith("in") and word + "g" in self.rules.vocabulary:
-            out = word + "g"  # "seizin", "bleedin": as the lemma view reads them
-        elif not any(is_known(w, lg) for w in {written, word} for lg in LEMMA_LANGS):
-            out = self.rules.correct(word, lang)
-            if out == word:
-                out = self.context.correct(word, lang)
-            # (the speller's index also pairs some words two letters apart: "gerer" and
-            # "genre", which the lemma view reads so; here only a slip of one is mended)
-            if out in _NEVER_MENDED_TO or not _one_edit(word, out):
-                out = word
+        out = ruled = word
+        # ("killin", "trainin" are written so on purpose: the rule view reads them with
+        # their g, the context as written: "my gut is killin me" is not the idiom)
+        if (
+            len(word) <= self.context._longest
+            and word not in self.context.vocabulary  # a rule's or the context's own word
+            and word.isalpha()
+            and not word.endswith("in")
+            and not any(is_known(w, lg) for w in {written, word} for lg in LEMMA_LANGS)
+            and not _elided(word)
+        ):
+            # one letter off (the speller's index also pairs some words two apart: "gerer"
+            # and "genre"), never a denial, and only one such word, or one of the
+            # message's language: "sinse" is "since" or "sense", and a wrong guess here
+            # decides what is set aside ("been there sense last fall")
+            near = [c for c in self.context.near(word) if _one_edit(word, c)]
+            near = [c for c in near if c not in _NEVER_MENDED_TO]
+            if len(near) > 1:
+                near = [c for c in near if is_known(c, lang)]
+            if len(near) == 1:
+                out = near[0]
+            ruled = self.rules.correct(word, lang)
+            if ruled in _NEVER_MENDED_TO or not _one_edit(word, ruled):
+                ruled = out
         if len(self._cache) < 100_000:
-            self._cache[key] = out
-        return out
+            self._cache[key] = (out, ruled)
+        return out, ruled
+
+
+def _elided(word: str) -> bool:
+    """A French elision written without its apostrophe: "javais" (j'avais), "lhopital"."""
+    return (
+        len(word) > 3
+        and word[0] in "jldmnstc"
+        and word[1] in "aeiouhy"
+        and is_known(word[1:], "fr")
+    )
 
 
 # what the patient did not write: a slip mended into a denial would set a mention aside
