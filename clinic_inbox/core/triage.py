@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 
+from clinic_inbox.core import triage_context
 from clinic_inbox.core.model import Category, Priority
 from clinic_inbox.core.resources import resource_path
 from clinic_inbox.core.triage_category_model import CategoryModel, load_category_model
@@ -41,6 +42,7 @@ from clinic_inbox.core.triage_context import (
 )
 from clinic_inbox.core.triage_gate import (
     Gated,
+    GatedAny,
     GateTable,
     Vocabulary,
     compiled,
@@ -48,6 +50,7 @@ from clinic_inbox.core.triage_gate import (
 )
 from clinic_inbox.core.triage_model import FeatureTable, WordingModel, load_model
 from clinic_inbox.core.triage_text import (
+    Mender,
     Sentence,
     Speller,
     fold,
@@ -263,6 +266,15 @@ class Rules:
         ]
         for g in (*every, *(self.idioms.patterns if self.idioms else ())):
             g.regex, g.fast  # noqa: B018 - compiled and kept on first use
+        self.mender  # noqa: B018 - built and kept on first use
+
+    @cached_property
+    def mender(self) -> Mender | None:
+        """What mends a sentence's words for its context to be judged (built when first
+        needed: a process that never judges a mention does without)."""
+        if self.speller is None:
+            return None
+        return Mender(self.speller, _context_words(self.idioms))
 
     def __reduce__(self):
         if not any(cached is self for cached in _LOADED.values()):
@@ -586,6 +598,20 @@ def _build(data: dict, gate: GateOf = Gated.of_source) -> Rules:
     )
 
 
+def _context_words(idioms: IdiomSet | None) -> set[str]:
+    """Whole words the context judge and the idioms name (triage_context's expressions
+    and this module's own): what a misspelling is mended towards for judging."""
+    sources = [g.pattern for g in idioms.patterns] if idioms is not None else []
+    for module in (triage_context, sys.modules[__name__]):
+        for value in vars(module).values():
+            for v in value if isinstance(value, tuple | list) else (value,):
+                if isinstance(v, re.Pattern):
+                    sources.append(v.pattern)
+                elif isinstance(v, GatedAny):
+                    sources.append(v.regex.pattern)
+    return _words_of_patterns(sources)
+
+
 _PATTERN_WORD = re.compile(r"(?<![\\a-z])[a-z]{4,}(?![a-z(\\])")
 
 
@@ -650,7 +676,7 @@ def _affirmed_in(
         " " in inner.strip()
         and len(inner) > 20
         and history_inside(inner)
-        and not happening_now(s.folded)
+        and not happening_now(s.mended)
     ):
         return False
     if _FEVER_DENIED_AT_END.search(inner):
@@ -670,7 +696,8 @@ def _affirmed_in(
     if view is s.lemmas:
         # context and idioms are written in the patient's words: judge the same words there
         start, end = s.surface(start, end)
-        view = s.folded
+    # ...as the patient meant them: misspellings mended ("herat attack" is the idiom)
+    view, start, end = s.mended_for(start, end)
     if rule is not None and rule.banter_aside and _BANTER.search(s.original):
         return False
     if (
@@ -686,15 +713,15 @@ def _affirmed_in(
     ):
         return False
     if rule is not None and (naming or not rule.prefer_urgent):
-        if generic_question(s.folded):
+        if generic_question(view):
             return False
-        if naming and not rule.prefer_urgent and not engaged(s.folded, start):
+        if naming and not rule.prefer_urgent and not engaged(view, start):
             return False
         # (for a rule not marked prefer_urgent, any of its words: "on voit souvent des résidents
         # qui deviennent confus d'un coup")
-        if generic_subject(s.folded, start):
+        if generic_subject(view, start):
             return False
-        if naming and counted(s.folded, start, end):
+        if naming and counted(view, start, end):
             return False
     if rules.context is not None:
         return rules.context(view, start, end, rules.idioms)
@@ -722,10 +749,10 @@ def _find(section: Section, sentences: list[Sentence], rules: Rules) -> dict[str
         clusters = [r for r in clusters if all(_said(section, g, views, said) for g in r.requires)]
     if not clusters and not any(hits for _s, _v, hits in scans):
         return found  # no rule's words: nothing to judge (the common case)
-    folded = tuple(s.folded for s in sentences)
-    over = _told_as_over(sentences) | _form_questions(folded)
-    joked = _joked(folded)
-    story = resolved_story(folded)
+    mended = tuple(s.mended for s in sentences)
+    over = _told_as_over(sentences) | _form_questions(mended)
+    joked = _joked(mended)
+    story = resolved_story(mended)
     for i, (s, view, hits) in enumerate(scans):
         n = i // 2
         if n in over:
@@ -862,11 +889,11 @@ def _told_as_over(sentences: list[Sentence]) -> frozenset[int]:
     return frozenset(
         n
         for n in range(len(sentences) - 1)
-        if resolved_after(sentences[n + 1].folded)
-        and not happening_now(sentences[n].folded)
+        if resolved_after(sentences[n + 1].mended)
+        and not happening_now(sentences[n].mended)
         # "It stopped ten minutes ago but he still can't be woken": not over
-        and not says_now(sentences[n + 1].folded)
-        and not _STILL.search(sentences[n + 1].folded)
+        and not says_now(sentences[n + 1].mended)
+        and not _STILL.search(sentences[n + 1].mended)
     )
 
 
@@ -916,14 +943,18 @@ def _find_in_message(
     happening; when the body mentions it only as history or a question, so is the
     subject's mention."""
     found = _find(section, body, rules)
-    if subject and not (
+    extra = (
+        {k: v for k, v in _find(section, subject, rules).items() if k not in found}
+        if subject
+        else None
+    )
+    if extra and not (
         body
         and (
-            _TOPIC_SUBJECT.search(" ".join(s.folded for s in subject))
-            or _SIGNS_QUESTION.search(" ".join(s.folded for s in body))
+            _TOPIC_SUBJECT.search(" ".join(s.mended for s in subject))
+            or _SIGNS_QUESTION.search(" ".join(s.mended for s in body))
         )
     ):
-        extra = {k: v for k, v in _find(section, subject, rules).items() if k not in found}
         if extra:
             body_mentions = _mentioned(section, body)
             found.update(
@@ -955,20 +986,23 @@ def _body_denies(words: str, body: list[Sentence], subject: list[Sentence], rule
     devient urgent? Je n'ai aucun saignement"; subject "main engourdie", body "sa main
     droite s'engourdit la nuit" (the wrist's nerve): the subject names the topic. Asking
     alone is enough only when the subject itself is a question."""
-    subject_asks = any(s.folded.rstrip().endswith("?") for s in subject)
-    for word in fold(words).split():
+    subject_asks = any(s.mended.rstrip().endswith("?") for s in subject)
+    lang = body[0].lang if body else "en"
+    for word, written in zip(fold(words).split(), words.lower().split(), strict=False):
         if len(word) < 5 or not word.isalpha():
             continue
+        if rules.mender is not None:
+            word = rules.mender.mend(word, written, lang)[0]  # the body is read mended too
         said = denied = asked = told = 0
         stem = re.compile(rf"\b{word[:6]}\w*")
         for s in body:
-            for m in stem.finditer(s.folded):
+            for m in stem.finditer(s.mended):
                 said += 1
-                if _NO_BEFORE.search(s.folded[: m.start()]):
+                if _NO_BEFORE.search(s.mended[: m.start()]):
                     denied += 1
-                elif s.folded.rstrip().endswith("?") and _AHEAD.search(s.folded):
+                elif s.mended.rstrip().endswith("?") and _AHEAD.search(s.mended):
                     asked += 1
-                elif not affirmed(s.folded, m.start(), m.end(), rules.idioms):
+                elif not affirmed(s.mended, m.start(), m.end(), rules.idioms):
                     told += 1
         if said and denied + asked + told == said and (denied or told or subject_asks):
             return True
@@ -1223,9 +1257,11 @@ def triage(
     folded_subject, folded_text = fold(subject), fold(text)
     # A reply's subject names the old topic ("Re: chest pain"): it is not read for red flags.
     subject_sentences = (
-        [] if _REPLY.match(subject) else prepare(subject, rules.speller, lang, folded_subject)
+        []
+        if _REPLY.match(subject)
+        else prepare(subject, rules.speller, lang, folded_subject, rules.mender)
     )
-    body_sentences = prepare(text, rules.speller, lang, folded_text)
+    body_sentences = prepare(text, rules.speller, lang, folded_text, rules.mender)
     folded = f"{folded_subject}\n{folded_text}"
     reasons: list[str] = []
     matched: list[str] = []

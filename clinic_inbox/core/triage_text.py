@@ -11,6 +11,12 @@ two views of each sentence:
   then French), with common misspellings of the rules' own words corrected, so
   "killing" meets a rule written "kill", "vomitting" one written "vomit".
 
+A mention's context (told as past, denied, a joke, an idiom) is judged on a third
+view, made only when a mention is judged: the *mended* text, the folded words with
+the same misspellings corrected and those of the context's own words ("herat attack"
+is the idiom, "last saturady" a past date), so a slip does not keep a mention while
+losing what said it was not happening.
+
 Quoted reply text is dropped first, so an old emergency quoted below a reply does
 not turn red again.
 """
@@ -19,8 +25,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 
 import simplemma
 
@@ -114,6 +120,60 @@ class Sentence:
     lemmas: str
     # for each word in `lemmas`: (start in lemmas, end in lemmas, start in folded, end in folded)
     spans: tuple[tuple[int, int, int, int], ...]
+    # what the mended view is made with: None reads context on `folded` as it is
+    mender: Mender | None = field(default=None, compare=False, repr=False)
+    lang: str = field(default="en", compare=False, repr=False)
+    names: frozenset[int] = field(default=frozenset(), compare=False, repr=False)
+
+    @cached_property
+    def _mends(self) -> tuple[tuple[int, int, str, str], ...]:
+        """Each word the mender changes: (start, end in folded, the word mended, the word
+        as the rule view read it: inside a judged match)."""
+        if self.mender is None:
+            return ()
+        folded, out = self.folded, []
+        for n, (_ls, _le, fs, fe) in enumerate(self.spans):
+            if n in self.names:
+                continue
+            word = folded[fs:fe]
+            mended, ruled = self.mender.mend(word, self.original[fs:fe].lower(), self.lang)
+            if mended != word or ruled != word:
+                out.append((fs, fe, mended, ruled))
+        return tuple(out)
+
+    def _built(
+        self, start: int = 0, end: int = -1
+    ) -> tuple[str, tuple[tuple[int, int, int, int], ...]]:
+        """The mended view, words overlapping `start:end` as the rule view read them; and
+        for each word changed: (start, end in folded, start, end in the view)."""
+        folded, parts, changed = self.folded, [], []
+        pos = shift = 0
+        for fs, fe, mended, ruled in self._mends:
+            fixed = ruled if fe > start and fs < end else mended
+            if fixed == folded[fs:fe]:
+                continue
+            parts += (folded[pos:fs], fixed)
+            changed.append((fs, fe, fs + shift, fs + shift + len(fixed)))
+            shift += len(fixed) - (fe - fs)
+            pos = fe
+        if not changed:
+            return folded, ()
+        parts.append(folded[pos:])
+        return "".join(parts), tuple(changed)
+
+    @cached_property
+    def mended(self) -> str:
+        """`folded` with slips of the rules' and the context's words mended."""
+        return self._built()[0] if self._mends else self.folded
+
+    def mended_for(self, start: int, end: int) -> tuple[str, int, int]:
+        """The mended view for judging the match at `start:end` of `folded` (its own words
+        read as the rule read them: "herat attack" is "heart attack" there, whatever else
+        "herat" could be), and the match's offsets in it."""
+        if not self._mends:
+            return self.folded, start, end
+        text, changed = self._built(start, end)
+        return text, _moved(start, changed), _moved(end, changed)
 
     def surface(self, lemma_start: int, lemma_end: int) -> tuple[int, int]:
         """Offsets in `folded` of the words a match in `lemmas` covers."""
@@ -125,6 +185,19 @@ class Sentence:
         if first is None or last is None:
             return 0, 0
         return first, last
+
+
+def _moved(at: int, changed: tuple[tuple[int, int, int, int], ...]) -> int:
+    """Offset `at` of the folded view in the mended one (inside a mended word: as far in,
+    at most its end)."""
+    shift = 0
+    for fs, fe, ms, me in changed:
+        if at <= fs:
+            break
+        if at < fe:
+            return min(ms + at - fs, me)
+        shift = me - fe
+    return at + shift
 
 
 def split_sentences(folded: str) -> list[tuple[int, str]]:
@@ -297,14 +370,7 @@ class Speller:
         if not word.isalpha() or is_known(word, lang):
             pass
         else:
-            candidates: set[str] = set(self._index.get(word, ()))
-            for d in _deletes(word):
-                candidates.update(self._index.get(d, ()))
-                if d in self.vocabulary:
-                    candidates.add(d)
-            candidates.discard(word)
-            # one edit apart, same first letter (people rarely mistype the first letter)
-            near = [c for c in candidates if c[0] == word[0] and abs(len(c) - len(word)) <= 1]
+            near = self.near(word)
             if near:
                 # a word of the message's language first: "testicul" in French is
                 # "testicule", not "testicle"; then the word with an ending added ("taked"
@@ -322,6 +388,17 @@ class Speller:
         if len(self._cache) < 100_000:
             self._cache[key] = out
         return out
+
+    def near(self, word: str) -> list[str]:
+        """Vocabulary words one edit from `word` (some two: see `_one_edit`), with the
+        same first letter (people rarely mistype the first letter)."""
+        candidates: set[str] = set(self._index.get(word, ()))
+        for d in _deletes(word):
+            candidates.update(self._index.get(d, ()))
+            if d in self.vocabulary:
+                candidates.add(d)
+        candidates.discard(word)
+        return [c for c in candidates if c[0] == word[0] and abs(len(c) - len(word)) <= 1]
 
 
 # Words whose dictionary form loses what the rules read: simplemma makes "worst" "bad", and
@@ -343,6 +420,7 @@ _KEPT_AS_WRITTEN = frozenset(
         "conge",  # "en congé" (on leave) had been bent to "cogne" (hit)
         "coteau",  # Coteau-du-Lac, Coteau-Landing: a place, not "couteau" (a knife)
         "sauveur", "malbaie", "angus",  # Saint-Sauveur, La Malbaie, a name: not "sauteur", "maladie", "anus"
+        "emerg",  # Canadians' word for the emergency department, not "energ(y)"
     }
 )  # fmt: skip
 
@@ -366,6 +444,96 @@ def word_view(word: str, written: str, lang: str, speller: Speller | None) -> st
     return lem
 
 
+class Mender:
+    """Mends a folded word for the context judge: a slip of one letter off a word of
+    the rules or of the context's own ("saturady", "herat", "cousni"), when only one such
+    word is that near (a wrong guess would decide what is set aside); inside the match
+    being judged, as the rule view read it ("herat" is "heart" or "heat", but the chest
+    pain rule matched "heart attack"). A word either
+    dictionary knows (as written, accents kept: "opéré", "fébriles"), a short one,
+    shorthand, a dropped g ("killin") and the words kept as written stay as they are; and
+    no word is mended into a denial ("javais" is not "jamais"), which would set aside
+    what the patient said."""
+
+    def __init__(self, speller: Speller, context_words: set[str]) -> None:
+        self.rules = speller
+        self.context = Speller((set(speller.vocabulary) | context_words) - _NEVER_MENDED_TO)
+        self._cache: dict[tuple[str, str, str], tuple[str, str]] = {}
+
+    def mend(self, word: str, written: str, lang: str) -> tuple[str, str]:
+        """`word` mended, and as the rule view reads it (when one letter off)."""
+        if len(word) < Speller.MIN_LENGTH or word in _KEPT_AS_WRITTEN or word in SHORTHAND:
+            return word, word
+        key = (word, written, lang)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        out = ruled = word
+        # ("killin", "trainin" are written so on purpose: the rule view reads them with
+        # their g, the context as written: "my gut is killin me" is not the idiom)
+        if (
+            len(word) <= self.context._longest
+            and word not in self.context.vocabulary  # a rule's or the context's own word
+            and word.isalpha()
+            and not word.endswith("in")
+            and not any(is_known(w, lg) for w in {written, word} for lg in LEMMA_LANGS)
+            and not _elided(word)
+        ):
+            # one letter off (the speller's index also pairs some words two apart: "gerer"
+            # and "genre"), never a denial, and only one such word, or one of the
+            # message's language: "sinse" is "since" or "sense", and a wrong guess here
+            # decides what is set aside ("been there sense last fall")
+            near = [c for c in self.context.near(word) if _one_edit(word, c)]
+            near = [c for c in near if c not in _NEVER_MENDED_TO]
+            if len(near) > 1:
+                near = [c for c in near if is_known(c, lang)]
+            if len(near) == 1:
+                out = near[0]
+            ruled = self.rules.correct(word, lang)
+            if ruled in _NEVER_MENDED_TO or not _one_edit(word, ruled):
+                ruled = out
+        if len(self._cache) < 100_000:
+            self._cache[key] = (out, ruled)
+        return out, ruled
+
+
+def _elided(word: str) -> bool:
+    """A French elision written without its apostrophe: "javais" (j'avais), "lhopital"."""
+    return (
+        len(word) > 3
+        and word[0] in "jldmnstc"
+        and word[1] in "aeiouhy"
+        and is_known(word[1:], "fr")
+    )
+
+
+# what the patient did not write: a slip mended into a denial would set a mention aside
+_NEVER_MENDED_TO = frozenset(
+    {
+        "never", "nothing", "nobody", "without", "neither", "nowhere", "none",
+        "jamais", "aucun", "aucune", "aucunement", "personne", "rien", "nulle", "sans",
+    }
+)  # fmt: skip
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """`a` and `b` one letter apart: one added, dropped or changed, or two swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    i = 0
+    while i < min(len(a), len(b)) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        return a[i + 1 :] == b[i + 1 :] or (
+            a[i + 2 :] == b[i + 2 :] and a[i : i + 2] == b[i + 1] + b[i]
+        )
+    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+    return longer[i + 1 :] == shorter[i:]
+
+
+_NO_NAMES: frozenset[int] = frozenset()
+
+
 def _ending_added(word: str, known: str) -> bool:
     """`word` is `known` with a plural or a past ending put on: "weaks", "taked"."""
     return word == known + "s" or (known.endswith("e") and word == known + "d")
@@ -376,10 +544,15 @@ def _deletes(word: str) -> set[str]:
 
 
 def prepare(
-    text: str, speller: Speller | None = None, lang: str | None = None, folded: str | None = None
+    text: str,
+    speller: Speller | None = None,
+    lang: str | None = None,
+    folded: str | None = None,
+    mender: Mender | None = None,
 ) -> list[Sentence]:
     """The sentences of `text` (already unquoted) in folded and lemma views (`folded`:
-    `fold(text)`, when the caller has it already)."""
+    `fold(text)`, when the caller has it already), and the mended view when asked for
+    (`mender`)."""
     folded = fold(text) if folded is None else folded
     if lang is None:
         lang = guess_language(_words_rx(folded).findall(folded))
@@ -427,7 +600,12 @@ def prepare(
             if after == "," or after == ":" or (after == " " and piece[b + 1 : b + 2] == "-"):
                 parts.append(" ,")
                 pos += 2
-        out.append(Sentence(start, original, piece, "".join(parts), tuple(spans)))
+        out.append(
+            Sentence(
+                start, original, piece, "".join(parts), tuple(spans), mender, lang,
+                names or _NO_NAMES,
+            )
+        )  # fmt: skip
     return out
 
 
