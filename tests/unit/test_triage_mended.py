@@ -135,3 +135,16 @@ def test_mending_sets_no_emergency_aside():
         result = triage("", text, RULES)
         assert result.priority is Priority.URGENT, (text, result.reasons)
         assert "classifier" not in result.matched_rules, (text, result.reasons)
+
+
+def test_a_heart_attack_written_as_it_sounds():
+    # "hart" is a word of its own (a deer) and too short for the speller: the rule and the
+    # idioms read it as written
+    for text in ["I think I'm having a hart attack right now", "im having a hart atack"]:
+        assert triage("", text, RULES).priority is Priority.URGENT, text
+    for text in [
+        "I almost had a hart attack when I saw the bill",
+        "my dad had a hart attack in 2015, is there a test I should get?",
+        "What does a hart attack feel like in women?",
+    ]:
+        assert triage("", text, RULES).priority is not Priority.URGENT, text
