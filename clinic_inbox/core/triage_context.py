@@ -1508,7 +1508,24 @@ def affirmed(
     # suicide is a plan to die ("I have a suicide plan"), not a care plan
     if kind and not (kind.group(0).strip() == "plan" and _TO_DIE.search(sentence, start, end)):
         return False
-    return not _found("post", _SINCE.sub(" ", sentence[end : end + 70]), present)
+    post = _SINCE.sub(" ", sentence[end : end + 70])
+    if _OWN_PLAN_BEFORE.search(before):
+        # the day of the writer's own plan (the mention itself) is to come: "im going to swallow them all on
+        # saturday when mom leaves" is no past event
+        post = _WEEKDAY_AHEAD.sub(" ", post, count=1)
+    return not _found("post", post, present)
+
+
+# the writer's own plan, said just before the mention
+_OWN_PLAN_BEFORE = re.compile(
+    r"\b((i'?m|im|i am) (going to|gonna|planning to|about to)|i will|i'll|ill|je vais|j'vais|jvais|"
+    r"je m'en vais)( (just|simply|finally|all|tous|toutes|juste|enfin|me|les|m'|l'))* ?$"
+)
+# a day named first after the mention ("on saturday", "samedi")
+_WEEKDAY_AHEAD = re.compile(
+    r"^\W*(\w+ ){0,3}?(on |this |ce |cette )?(monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\b"
+)
 
 
 # the condition said to be met right after it: "dr said to write if it got bad its bad",

@@ -148,3 +148,22 @@ def test_a_heart_attack_written_as_it_sounds():
         "What does a hart attack feel like in women?",
     ]:
         assert triage("", text, RULES).priority is not Priority.URGENT, text
+
+
+def test_a_day_named_for_the_writers_own_plan_is_to_come():
+    # "on saturday" after a self-harm plan is when it will happen, not a past event
+    for text in [
+        "i have about forty of my sertraline saved up and im going to swallow them all on "
+        "saturday when mom leaves",
+        "i will take them all on friday",
+    ]:
+        result = triage("", text, RULES)
+        assert result.priority is Priority.URGENT and "classifier" not in result.matched_rules, (
+            text,
+            result.reasons,
+        )
+    # someone else's past, told after a plan of the writer's, stays past
+    assert (
+        triage("", "I'm going to bring my son who had a seizure on monday", RULES).priority
+        is not Priority.URGENT
+    )
