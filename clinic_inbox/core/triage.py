@@ -955,15 +955,14 @@ def _find_in_message(
             or _SIGNS_QUESTION.search(" ".join(s.mended for s in body))
         )
     ):
-        if extra:
-            body_mentions = _mentioned(section, body)
-            found.update(
-                {
-                    k: v
-                    for k, v in extra.items()
-                    if k not in body_mentions and not _body_denies(v[1], body, subject, rules)
-                }
-            )
+        body_mentions = _mentioned(section, body)
+        found.update(
+            {
+                k: v
+                for k, v in extra.items()
+                if k not in body_mentions and not _body_denies(v[1], body, subject, rules)
+            }
+        )
     return [found[k] for k in sorted(found, key=section.place.__getitem__)]
 
 

@@ -1510,8 +1510,8 @@ def affirmed(
         return False
     post = _SINCE.sub(" ", sentence[end : end + 70])
     if _OWN_PLAN_BEFORE.search(before):
-        # the day of the writer's own plan (the mention itself) is to come: "im going to swallow them all on
-        # saturday when mom leaves" is no past event
+        # the day of the writer's own plan (the mention itself) is to come: "im going to
+        # swallow them all on saturday when mom leaves" is no past event
         post = _WEEKDAY_AHEAD.sub(" ", post, count=1)
     return not _found("post", post, present)
 

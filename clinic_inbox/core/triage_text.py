@@ -142,10 +142,11 @@ class Sentence:
         return tuple(out)
 
     def _built(
-        self, start: int = 0, end: int = -1
+        self, start: int = 0, end: int = 0
     ) -> tuple[str, tuple[tuple[int, int, int, int], ...]]:
-        """The mended view, words overlapping `start:end` as the rule view read them; and
-        for each word changed: (start, end in folded, start, end in the view)."""
+        """The mended view, words overlapping `start:end` as the rule view read them (none
+        by default); and for each word changed: (start, end in folded, start, end in the
+        view)."""
         folded, parts, changed = self.folded, [], []
         pos = shift = 0
         for fs, fe, mended, ruled in self._mends:
@@ -359,8 +360,12 @@ class Speller:
         self._longest = max((len(w) for w in self.vocabulary), default=0) + 1
         self._cache: dict[str, str] = {}
 
+    def correctable(self, word: str) -> bool:
+        """Long enough to correct, not too long to be any word's slip, and none of its own."""
+        return self.MIN_LENGTH <= len(word) <= self._longest and word not in self.vocabulary
+
     def correct(self, word: str, lang: str = "en") -> str:
-        if not self.MIN_LENGTH <= len(word) <= self._longest or word in self.vocabulary:
+        if not self.correctable(word):
             return word
         key = f"{lang}:{word}"
         hit = self._cache.get(key)
@@ -472,19 +477,17 @@ class Mender:
         # ("killin", "trainin" are written so on purpose: the rule view reads them with
         # their g, the context as written: "my gut is killin me" is not the idiom)
         if (
-            len(word) <= self.context._longest
-            and word not in self.context.vocabulary  # a rule's or the context's own word
+            self.context.correctable(word)  # (not a rule's or the context's own word)
             and word.isalpha()
             and not word.endswith("in")
             and not any(is_known(w, lg) for w in {written, word} for lg in LEMMA_LANGS)
             and not _elided(word)
         ):
             # one letter off (the speller's index also pairs some words two apart: "gerer"
-            # and "genre"), never a denial, and only one such word, or one of the
-            # message's language: "sinse" is "since" or "sense", and a wrong guess here
-            # decides what is set aside ("been there sense last fall")
+            # and "genre"), never a denial (not in the vocabulary), and only one such word,
+            # or one of the message's language: "sinse" is "since" or "sense", and a wrong
+            # guess here decides what is set aside ("been there sense last fall")
             near = [c for c in self.context.near(word) if _one_edit(word, c)]
-            near = [c for c in near if c not in _NEVER_MENDED_TO]
             if len(near) > 1:
                 near = [c for c in near if is_known(c, lang)]
             if len(near) == 1:
